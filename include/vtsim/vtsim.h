@@ -1,0 +1,95 @@
+/* vtsim: the public embedding API.
+ *
+ * A machine is one object: RAM, logical processors, devices, configuration.
+ * Nothing is global, so a program (a test, a fuzzer) may create, run and destroy
+ * as many machines as it likes.
+ */
+#ifndef VTSIM_H
+#define VTSIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Trace classes, selectable one by one (--trace=insn,exc,io,msr). */
+enum {
+	VTSIM_TRACE_INSN = 1u << 0,  /* every executed instruction (slow) */
+	VTSIM_TRACE_EXC  = 1u << 1,  /* exceptions and interrupts delivered */
+	VTSIM_TRACE_IO   = 1u << 2,  /* port I/O */
+	VTSIM_TRACE_MSR  = 1u << 3,  /* RDMSR/WRMSR */
+	VTSIM_TRACE_CPUID = 1u << 4, /* CPUID */
+	VTSIM_TRACE_RUN  = 1u << 5,  /* boot, halt, end of run */
+	VTSIM_TRACE_DEFAULT = VTSIM_TRACE_EXC | VTSIM_TRACE_IO | VTSIM_TRACE_MSR |
+			      VTSIM_TRACE_CPUID | VTSIM_TRACE_RUN,
+	VTSIM_TRACE_ALL  = 0x3f,
+};
+
+struct vtsim_config {
+	uint64_t ram_size;        /* bytes; default 128 MiB */
+	unsigned nr_cpus;         /* logical processors; default 1 */
+	bool tdx;                 /* TDX platform (SEAMRR, KeyIDs, module) */
+	uint64_t max_insns;       /* 0 = unlimited */
+	double timeout_s;         /* wall-clock limit; 0 = none */
+	unsigned trace_mask;      /* VTSIM_TRACE_* */
+	FILE *trace;              /* trace output; NULL = stderr */
+	FILE *console;            /* COM1 and port 0xE9 output; NULL = stdout */
+	FILE *diag;               /* diagnostics (halt, triple fault); NULL = stderr */
+};
+
+/* Why a run ended. The exit statuses are MACHINE.md's. */
+enum vtsim_stop {
+	VTSIM_STOP_DEBUG_EXIT = 1,   /* OUT to 0xF4: status (v << 1) | 1 */
+	VTSIM_STOP_HALT,             /* HLT with IF=0 in root/outside VMX: status 0 */
+	VTSIM_STOP_TRIPLE_FAULT,     /* shutdown: status 3 */
+	VTSIM_STOP_LIMIT,            /* --max-insns or --timeout: status 4 */
+	VTSIM_STOP_INTERNAL,         /* a vtsim limitation or bug, explained: status 70 */
+};
+
+struct vtsim_result {
+	enum vtsim_stop reason;
+	int exit_status;
+	uint64_t rip;                /* where the boot LP was */
+	uint64_t insns;              /* retired instructions (virtual time) */
+};
+
+struct vtsim_machine;
+
+/* A module passed to a multiboot image (--initrd). */
+struct vtsim_module {
+	const uint8_t *data;
+	size_t size;
+	const char *string;
+};
+
+void vtsim_config_defaults(struct vtsim_config *cfg);
+
+/* NULL on failure, with a one-line reason in err. */
+struct vtsim_machine *vtsim_machine_create(const struct vtsim_config *cfg,
+					   char *err, size_t errlen);
+void vtsim_machine_destroy(struct vtsim_machine *m);
+
+/* Loads an ELF64 or multiboot image and puts the boot LP in its entry state.
+ * `cmdline` and `mods` are for multiboot images. 0, or -1 with a message. */
+int vtsim_machine_load(struct vtsim_machine *m, const uint8_t *image, size_t size,
+		       const char *cmdline, const struct vtsim_module *mods,
+		       unsigned nmods, char *err, size_t errlen);
+
+/* Runs until the machine stops; fills *res. */
+void vtsim_machine_run(struct vtsim_machine *m, struct vtsim_result *res);
+
+/* Physical memory, for tests and tools. */
+uint8_t *vtsim_machine_ram(struct vtsim_machine *m, uint64_t *size);
+uint64_t vtsim_machine_reserved_base(const struct vtsim_machine *m);
+
+/* Parses "128M", "1G", "65536"; 0 on success. */
+int vtsim_parse_size(const char *s, uint64_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,27 @@
+/* The machine at the entry point (MACHINE.md): the reserved area at the top of RAM
+ * (page tables, GDT, TSS, boot-info block, stack) and the boot LP's registers. */
+#ifndef VTSIM_BOOT_H
+#define VTSIM_BOOT_H
+
+#include <stdint.h>
+
+struct vtsim_machine;
+struct lp;
+
+/* The reserved area: 2 MiB at the top of RAM. */
+#define BOOT_RESERVED_SIZE (2ull << 20)
+
+#define BOOT_SEL_CODE64 0x08
+#define BOOT_SEL_DATA   0x10
+#define BOOT_SEL_TSS    0x18
+#define BOOT_SEL_CODE32 0x28
+
+void boot_build_reserved(struct vtsim_machine *m);
+
+/* Puts `lp` in MACHINE.md's ELF64 entry state at `entry`. */
+void boot_enter_elf64(struct lp *lp, uint64_t entry);
+
+/* Puts `lp` in the Multiboot v1 entry state (32-bit protected mode, paging off). */
+void boot_enter_multiboot(struct lp *lp, uint32_t entry, uint32_t mbi);
+
+#endif

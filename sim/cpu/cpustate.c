@@ -1,0 +1,270 @@
+/* CPU state beyond Unicorn's register API: see cpustate.h for why. */
+#include "sim/cpu/cpustate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* QEMU's hidden-flag bits (target/i386/cpu.h) that a segment load recomputes. */
+#define HF_CPL_MASK    3u
+#define HF_CS32_MASK   (1u << 4)
+#define HF_SS32_MASK   (1u << 5)
+#define HF_ADDSEG_MASK (1u << 6)
+#define HF_LMA_MASK    (1u << 14)
+#define HF_CS64_MASK   (1u << 15)
+#define DESC_B_MASK    (1u << 22)
+#define DESC_L_MASK    (1u << 21)
+#define DESC_P_MASK    (1u << 15)
+#define CR0_PE         1u
+#define EFLAGS_VM      (1u << 17)
+
+/* QEMU's SegmentCache: selector, base, limit, flags (descriptor high dword). */
+#define SC_SIZE   24
+#define SC_SEL    0
+#define SC_BASE   8
+#define SC_LIMIT  16
+#define SC_FLAGS  20
+
+/* Where the members sit when CPUX86State starts with regs[16], eip, eflags,
+ * cc_dst/src/src2, cc_op, df, hflags, hflags2, segs[6], ldt, tr, gdt, idt, cr[5]. */
+#define EXPECT_HFLAGS 176
+#define EXPECT_SEGS   184
+#define EXPECT_CR     424
+
+uint64_t cpu_reg(uc_engine *uc, int reg)
+{
+	uint64_t v = 0;
+	uc_reg_read(uc, reg, &v);
+	return v;
+}
+
+void cpu_set_reg(uc_engine *uc, int reg, uint64_t v)
+{
+	uc_reg_write(uc, reg, &v);
+}
+
+uint64_t cpu_msr(uc_engine *uc, uint32_t idx)
+{
+	uc_x86_msr msr = { .rid = idx };
+	uc_reg_read(uc, UC_X86_REG_MSR, &msr);
+	return msr.value;
+}
+
+void cpu_set_msr(uc_engine *uc, uint32_t idx, uint64_t v)
+{
+	uc_x86_msr msr = { .rid = idx, .value = v };
+	uc_reg_write(uc, UC_X86_REG_MSR, &msr);
+}
+
+static uint64_t rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static void wr64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+static void wr32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+
+static const int gpr_ids[16] = {
+	UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX,
+	UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI,
+	UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_R10, UC_X86_REG_R11,
+	UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
+};
+
+/* Finds `pat` in `buf`; returns its offset or -1. */
+static long find_bytes(const uint8_t *buf, size_t n, const void *pat, size_t m)
+{
+	for (size_t i = 0; i + m <= n; i += 4)
+		if (!memcmp(buf + i, pat, m))
+			return (long)i;
+	return -1;
+}
+
+int cpustate_calibrate(uc_engine *uc, struct cpustate_layout *lay, char *err, size_t errlen)
+{
+	memset(lay, 0, sizeof(*lay));
+	uc_context *ctx;
+	if (uc_context_alloc(uc, &ctx) != UC_ERR_OK) {
+		snprintf(err, errlen, "cannot allocate a Unicorn context");
+		return -1;
+	}
+	lay->ctx_size = uc_context_size(uc) - 0; /* whole object; data offset found below */
+
+	/* Distinctive register values, then look for them in the saved context. */
+	for (int i = 0; i < 16; i++)
+		cpu_set_reg(uc, gpr_ids[i], 0x5a5a000000000000ull | ((uint64_t)i << 32) | 0x1234u);
+	static const uint64_t drs[4] = { 0x11110000d0d0d0d0ull, 0x22220000d1d1d1d1ull,
+					 0x33330000d2d2d2d2ull, 0x44440000d3d3d3d3ull };
+	for (int i = 0; i < 4; i++)
+		cpu_set_reg(uc, UC_X86_REG_DR0 + i, drs[i]);
+	uc_context_save(uc, ctx);
+
+	/* The context object holds a header, then the copy of the CPU state. Find the
+	 * start of the copy through RAX (regs[0]). */
+	const uint8_t *raw = (const uint8_t *)ctx;
+	size_t total = uc_context_size(uc);
+	uint64_t rax = cpu_reg(uc, UC_X86_REG_RAX);
+	long base = find_bytes(raw, total, &rax, 8);
+	int ok = base >= 0;
+	for (int i = 0; ok && i < 16; i++)
+		ok = rd64(raw + base + 8 * i) == cpu_reg(uc, gpr_ids[i]);
+	long dr = ok ? find_bytes(raw + base, total - base, drs, sizeof(drs)) : -1;
+	if (!ok || dr < 16) {
+		uc_context_free(ctx);
+		snprintf(err, errlen, "unsupported Unicorn build: its CPU state layout is not the "
+			 "one vtsim was written for (Unicorn 2.1.x); refusing to guess");
+		return -1;
+	}
+	lay->ctx_size = (size_t)base; /* reused below as the data offset */
+	size_t data = (size_t)base;
+	lay->hflags = data + EXPECT_HFLAGS;
+	lay->segs = data + EXPECT_SEGS;
+	lay->cr = data + EXPECT_CR;
+	/* error_code, exception_is_int and exception_next_eip sit just before dr[8]. */
+	lay->error_code = data + (size_t)dr - 16;
+	lay->exception_is_int = data + (size_t)dr - 12;
+
+	/* Verify what we will patch against the register API. */
+	uc_x86_mmr gdtr = { 0 }, tr = { 0 };
+	uc_reg_read(uc, UC_X86_REG_GDTR, &gdtr);
+	uc_reg_read(uc, UC_X86_REG_TR, &tr);
+	ok = rd64(raw + data + EXPECT_CR) == cpu_reg(uc, UC_X86_REG_CR0) &&
+	     rd64(raw + data + EXPECT_CR + 24) == cpu_reg(uc, UC_X86_REG_CR3) &&
+	     rd64(raw + data + EXPECT_CR + 32) == cpu_reg(uc, UC_X86_REG_CR4) &&
+	     rd64(raw + lay->segs + 8 * SC_SIZE + SC_BASE) == gdtr.base &&
+	     rd32(raw + lay->segs + 7 * SC_SIZE + SC_LIMIT) == tr.limit &&
+	     rd32(raw + lay->segs + SEG_CS * SC_SIZE + SC_SEL) == cpu_reg(uc, UC_X86_REG_CS);
+	/* One more: a CR4 value round trip proves the cr[] offset. */
+	uint64_t cr4 = cpu_reg(uc, UC_X86_REG_CR4) ^ (1u << 9); /* OSFXSR */
+	cpu_set_reg(uc, UC_X86_REG_CR4, cr4);
+	uc_context_save(uc, ctx);
+	ok = ok && rd64(raw + data + EXPECT_CR + 32) == cpu_reg(uc, UC_X86_REG_CR4);
+	uc_context_free(ctx);
+	if (!ok) {
+		snprintf(err, errlen, "unsupported Unicorn build: control-register or segment "
+			 "state is not where vtsim expects it");
+		return -1;
+	}
+	lay->ctx_size = total;
+	return 0;
+}
+
+int cpustate_init(struct cpustate *cs, uc_engine *uc, const struct cpustate_layout *lay)
+{
+	cs->uc = uc;
+	cs->lay = lay;
+	return uc_context_alloc(uc, &cs->ctx) == UC_ERR_OK ? 0 : -1;
+}
+
+void cpustate_fini(struct cpustate *cs)
+{
+	if (cs->ctx)
+		uc_context_free(cs->ctx);
+	cs->ctx = NULL;
+}
+
+static uint8_t *ctx_bytes(struct cpustate *cs) { return (uint8_t *)cs->ctx; }
+
+static void seg_from_cache(const uint8_t *sc, struct seg *s)
+{
+	uint32_t flags = rd32(sc + SC_FLAGS);
+	s->sel = (uint16_t)rd32(sc + SC_SEL);
+	s->base = rd64(sc + SC_BASE);
+	s->limit = rd32(sc + SC_LIMIT);
+	s->attr = (flags >> 8) & 0xf0ff;
+	if (!(flags & DESC_P_MASK))
+		s->attr |= SEG_ATTR_UNUSABLE;
+}
+
+void cpustate_get_segs(struct cpustate *cs, struct seg segs[SEG_COUNT])
+{
+	uc_context_save(cs->uc, cs->ctx);
+	const uint8_t *p = ctx_bytes(cs) + cs->lay->segs;
+	for (int i = 0; i < SEG_COUNT; i++)
+		seg_from_cache(p + i * SC_SIZE, &segs[i]);
+}
+
+void cpustate_get_seg(struct cpustate *cs, enum seg_reg r, struct seg *s)
+{
+	uc_context_save(cs->uc, cs->ctx);
+	seg_from_cache(ctx_bytes(cs) + cs->lay->segs + r * SC_SIZE, s);
+}
+
+static uint32_t seg_flags(const struct seg *s)
+{
+	if (s->attr & SEG_ATTR_UNUSABLE)
+		return (s->attr & 0x60) << 8; /* keep DPL: SS.DPL is the CPL */
+	return (s->attr & 0xf0ff) << 8;
+}
+
+/* Recomputes the hidden mode flags the way a processor's descriptor load does. */
+static uint32_t recompute_hflags(uint32_t hflags, const uint8_t *segs, uint64_t cr0, uint64_t eflags)
+{
+	uint32_t cs_flags = rd32(segs + SEG_CS * SC_SIZE + SC_FLAGS);
+	uint32_t ss_flags = rd32(segs + SEG_SS * SC_SIZE + SC_FLAGS);
+
+	if ((hflags & HF_LMA_MASK) && (cs_flags & DESC_L_MASK))
+		hflags |= HF_CS32_MASK | HF_SS32_MASK | HF_CS64_MASK;
+	else
+		hflags = (hflags & ~(HF_CS32_MASK | HF_CS64_MASK)) |
+			 ((cs_flags & DESC_B_MASK) >> (22 - 4));
+	hflags = (hflags & ~HF_CPL_MASK) | ((ss_flags >> 13) & 3);
+
+	uint32_t nh = (ss_flags & DESC_B_MASK) >> (22 - 5);
+	if (hflags & HF_CS64_MASK) {
+		/* flat DS/ES/SS in long mode */
+	} else if (!(cr0 & CR0_PE) || (eflags & EFLAGS_VM) || !(hflags & HF_CS32_MASK)) {
+		nh |= HF_ADDSEG_MASK;
+	} else {
+		uint64_t bases = rd64(segs + SEG_DS * SC_SIZE + SC_BASE) |
+				 rd64(segs + SEG_ES * SC_SIZE + SC_BASE) |
+				 rd64(segs + SEG_SS * SC_SIZE + SC_BASE);
+		nh |= (bases != 0) ? HF_ADDSEG_MASK : 0;
+	}
+	return (hflags & ~(HF_SS32_MASK | HF_ADDSEG_MASK)) | nh;
+}
+
+void cpustate_set_segs(struct cpustate *cs, const struct seg segs[SEG_COUNT], unsigned mask)
+{
+	uint64_t rip = cpu_reg(cs->uc, UC_X86_REG_RIP);
+	uc_context_save(cs->uc, cs->ctx);
+	uint8_t *p = ctx_bytes(cs) + cs->lay->segs;
+	for (int i = 0; i < SEG_COUNT; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		uint8_t *sc = p + i * SC_SIZE;
+		wr32(sc + SC_SEL, segs[i].sel);
+		wr64(sc + SC_BASE, segs[i].base);
+		wr32(sc + SC_LIMIT, segs[i].limit);
+		wr32(sc + SC_FLAGS, seg_flags(&segs[i]));
+	}
+	uint8_t *hf = ctx_bytes(cs) + cs->lay->hflags;
+	uint64_t cr0 = rd64(ctx_bytes(cs) + cs->lay->cr);
+	uint64_t eflags = cpu_reg(cs->uc, UC_X86_REG_EFLAGS);
+	wr32(hf, recompute_hflags(rd32(hf), p, cr0, eflags));
+	uc_context_restore(cs->uc, cs->ctx);
+	/* A new CS means a new translation context: make Unicorn look the PC up again. */
+	cpu_set_reg(cs->uc, UC_X86_REG_RIP, rip);
+}
+
+uint32_t cpustate_error_code(struct cpustate *cs)
+{
+	uc_context_save(cs->uc, cs->ctx);
+	return rd32(ctx_bytes(cs) + cs->lay->error_code);
+}
+
+bool cpustate_exception_is_int(struct cpustate *cs)
+{
+	uc_context_save(cs->uc, cs->ctx);
+	return rd32(ctx_bytes(cs) + cs->lay->exception_is_int) != 0;
+}
+
+void cpustate_set_cr2(struct cpustate *cs, uint64_t cr2)
+{
+	uc_context_save(cs->uc, cs->ctx);
+	wr64(ctx_bytes(cs) + cs->lay->cr + 16, cr2);
+	uc_context_restore(cs->uc, cs->ctx);
+}
+
+unsigned cpustate_cpl(struct cpustate *cs)
+{
+	uc_context_save(cs->uc, cs->ctx);
+	return rd32(ctx_bytes(cs) + cs->lay->hflags) & HF_CPL_MASK;
+}

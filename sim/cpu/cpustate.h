@@ -1,0 +1,82 @@
+/* Access to the software CPU's architectural state beyond what Unicorn's register
+ * API offers.
+ *
+ * Unicorn 2.1's x86 register API cannot set a segment register's hidden part in
+ * 64-bit mode (only the selector), reads no exception error code, and writing CR2
+ * through it reloads CR3. VM entry, VM exit and exception delivery need all three.
+ * uc_context_save/restore copy QEMU's CPUX86State up to its `retaddr` member, so
+ * this module patches a saved context and restores it. The offsets it uses are
+ * calibrated and verified against the register API when a machine is created: a
+ * Unicorn build with another layout is refused with a clear message, never
+ * silently misused.
+ */
+#ifndef VTSIM_CPUSTATE_H
+#define VTSIM_CPUSTATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <unicorn/unicorn.h>
+
+enum seg_reg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR, SEG_COUNT };
+
+/* A segment register, the way the processor caches it. `attr` uses the layout of
+ * bits 8..23 of a descriptor's high dword shifted down by 8, as in the VMCS
+ * access-rights fields: type 3:0, S 4, DPL 6:5, P 7, AVL 12, L 13, D/B 14, G 15,
+ * and bit 16 "unusable". */
+struct seg {
+	uint16_t sel;
+	uint64_t base;
+	uint32_t limit;
+	uint32_t attr;
+};
+#define SEG_ATTR_UNUSABLE (1u << 16)
+
+/* Offsets into a saved uc_context's data, found by cpustate_calibrate(). */
+struct cpustate_layout {
+	size_t ctx_size;
+	size_t hflags;
+	size_t segs;         /* segs[6], then ldt, tr, gdt, idt */
+	size_t cr;           /* cr[5] */
+	size_t error_code;
+	size_t exception_is_int;
+};
+
+/* Finds and verifies the layout on a fresh engine (which it leaves in an unspecified
+ * state). 0 on success, -1 with a message. */
+int cpustate_calibrate(uc_engine *uc, struct cpustate_layout *lay, char *err, size_t errlen);
+
+/* One engine's view: the layout and a scratch context for read-modify-write. */
+struct cpustate {
+	uc_engine *uc;
+	const struct cpustate_layout *lay;
+	uc_context *ctx;
+};
+
+int cpustate_init(struct cpustate *cs, uc_engine *uc, const struct cpustate_layout *lay);
+void cpustate_fini(struct cpustate *cs);
+
+/* Reads all segment registers (and LDTR/TR) with their hidden parts. */
+void cpustate_get_segs(struct cpustate *cs, struct seg segs[SEG_COUNT]);
+void cpustate_get_seg(struct cpustate *cs, enum seg_reg r, struct seg *s);
+
+/* Loads segment registers with the given hidden parts, keeping the CPU's derived
+ * mode flags (CPL, 16/32/64-bit code and stack) consistent, as a descriptor load by
+ * the processor would. `mask` selects which of segs[] to load (bit per enum seg_reg). */
+void cpustate_set_segs(struct cpustate *cs, const struct seg segs[SEG_COUNT], unsigned mask);
+
+/* The error code of the exception being reported to the interrupt hook, and whether
+ * it came from INT n/INT3/INTO (software interrupt). */
+uint32_t cpustate_error_code(struct cpustate *cs);
+bool cpustate_exception_is_int(struct cpustate *cs);
+
+void cpustate_set_cr2(struct cpustate *cs, uint64_t cr2);
+
+/* Register helpers (the Unicorn API with error checks folded away). */
+uint64_t cpu_reg(uc_engine *uc, int reg);
+void cpu_set_reg(uc_engine *uc, int reg, uint64_t v);
+uint64_t cpu_msr(uc_engine *uc, uint32_t idx);
+void cpu_set_msr(uc_engine *uc, uint32_t idx, uint64_t v);
+/* Current privilege level (CS.DPL as cached; SS.DPL on real processors: equal). */
+unsigned cpustate_cpl(struct cpustate *cs);
+
+#endif

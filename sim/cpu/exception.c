@@ -1,0 +1,490 @@
+/* Exception and interrupt delivery: see exception.h. */
+#include "sim/cpu/exception.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/cpu/machine.h"
+
+#define RFLAGS_TF  (1ull << 8)
+#define RFLAGS_IF  (1ull << 9)
+#define RFLAGS_NT  (1ull << 14)
+#define RFLAGS_RF  (1ull << 16)
+#define RFLAGS_VM  (1ull << 17)
+#define RFLAGS_AC  (1ull << 18)
+#define CR0_PE     1ull
+#define EFER_LMA   (1ull << 10)
+
+static const char *const names[32] = {
+	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS", "#NP",
+	"#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+};
+
+const char *exc_name(unsigned vector)
+{
+	if (vector < 32 && names[vector])
+		return names[vector];
+	return "INT";
+}
+
+bool exc_has_error_code(unsigned vector)
+{
+	switch (vector) {
+	case VEC_DF: case VEC_TS: case VEC_NP: case VEC_SS: case VEC_GP: case VEC_PF:
+	case VEC_AC: case VEC_CP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool contributory(unsigned v)
+{
+	return v == VEC_DE || v == VEC_TS || v == VEC_NP || v == VEC_SS || v == VEC_GP;
+}
+
+/* A fault met while delivering an event. */
+struct dfault {
+	unsigned vector;
+	uint32_t error_code;
+	bool cr2_valid;
+	uint64_t cr2;
+};
+
+static int raise_df(struct dfault *f, unsigned vector, uint32_t ec)
+{
+	f->vector = vector;
+	f->error_code = ec;
+	f->cr2_valid = false;
+	return -1;
+}
+
+static int raise_pf(struct dfault *f, const struct mmu_fault *mf)
+{
+	f->vector = VEC_PF;
+	f->error_code = mf->error_code;
+	f->cr2_valid = true;
+	f->cr2 = mf->la;
+	return -1;
+}
+
+/* The state a delivery works on. */
+struct dctx {
+	struct lp *lp;
+	struct mmu_ctx mc;
+	struct seg segs[SEG_COUNT];
+	uint64_t rsp, rflags;
+	unsigned vector;
+	uint32_t error_code;
+	bool push_error;
+	enum exc_source src;
+	uint32_t ext;          /* EXT bit for error codes of faults met on the way */
+	uint64_t frame_rip;
+	uc_x86_mmr idtr, gdtr;
+};
+
+static int sys_read(struct dctx *d, uint64_t la, void *buf, size_t n, struct dfault *f)
+{
+	struct mmu_fault mf;
+	if (mmu_read(&d->lp->m->pm, &d->mc, la, buf, n, MMU_SUPERVISOR, &mf))
+		return raise_pf(f, &mf);
+	return 0;
+}
+
+/* Reads the descriptor for `sel` from the GDT or LDT. Faults use `ec_vector`. */
+static int read_descriptor(struct dctx *d, uint16_t sel, uint64_t *desc, struct dfault *f)
+{
+	uint64_t base, limit;
+	if (sel & 4) {
+		if (d->segs[SEG_LDTR].attr & SEG_ATTR_UNUSABLE)
+			return raise_df(f, VEC_GP, (sel & 0xfffc) | d->ext);
+		base = d->segs[SEG_LDTR].base;
+		limit = d->segs[SEG_LDTR].limit;
+	} else {
+		base = d->gdtr.base;
+		limit = d->gdtr.limit;
+	}
+	if ((uint64_t)(sel & ~7u) + 7 > limit)
+		return raise_df(f, VEC_GP, (sel & 0xfffc) | d->ext);
+	return sys_read(d, base + (sel & ~7u), desc, 8, f);
+}
+
+static struct seg seg_from_desc(uint16_t sel, uint64_t desc)
+{
+	uint32_t lo = (uint32_t)desc, hi = (uint32_t)(desc >> 32);
+	struct seg s;
+	s.sel = sel;
+	s.base = (lo >> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000u);
+	s.limit = (lo & 0xffff) | (hi & 0xf0000);
+	if (hi & (1u << 23))
+		s.limit = (s.limit << 12) | 0xfff;
+	s.attr = (hi >> 8) & 0xf0ff;
+	return s;
+}
+
+/* Checks the handler's code segment; fills *cs. */
+static int load_handler_cs(struct dctx *d, uint16_t sel, bool long_mode, struct seg *cs,
+			   struct dfault *f)
+{
+	if ((sel & 0xfffc) == 0)
+		return raise_df(f, VEC_GP, d->ext);
+	uint64_t desc;
+	if (read_descriptor(d, sel, &desc, f))
+		return -1;
+	struct seg s = seg_from_desc(sel, desc);
+	unsigned dpl = (s.attr >> 5) & 3;
+	unsigned cpl = d->mc.cpl;
+	bool code = (s.attr & 0x18) == 0x18;
+	if (!code || dpl > cpl)
+		return raise_df(f, VEC_GP, (sel & 0xfffc) | d->ext);
+	if (!(s.attr & 0x80))
+		return raise_df(f, VEC_NP, (sel & 0xfffc) | d->ext);
+	if (long_mode && (!(s.attr & (1u << 13)) || (s.attr & (1u << 14))))
+		return raise_df(f, VEC_GP, (sel & 0xfffc) | d->ext);
+	bool conforming = s.attr & 4;
+	unsigned new_cpl = conforming ? cpl : dpl;
+	s.sel = (sel & 0xfffc) | new_cpl;
+	s.attr |= 1; /* accessed */
+	*cs = s;
+	return 0;
+}
+
+static int push(struct dctx *d, uint64_t *sp, uint64_t v, unsigned width, uint64_t ss_base,
+		struct dfault *f)
+{
+	*sp -= width;
+	struct mmu_fault mf;
+	uint64_t la = ss_base + (width == 8 ? *sp : (*sp & 0xffffffffull));
+	if (width == 2)
+		la = ss_base + (*sp & 0xffff);
+	if (mmu_write(&d->lp->m->pm, &d->mc, la, &v, width, MMU_SUPERVISOR, &mf))
+		return raise_pf(f, &mf);
+	return 0;
+}
+
+static uint64_t delivered_rflags(uint64_t rflags, bool clear_if)
+{
+	rflags &= ~(RFLAGS_TF | RFLAGS_NT | RFLAGS_RF | RFLAGS_VM);
+	if (clear_if)
+		rflags &= ~RFLAGS_IF;
+	return rflags;
+}
+
+static void commit(struct dctx *d, const struct seg *cs, const struct seg *ss, uint64_t rip,
+		   uint64_t rsp, uint64_t rflags)
+{
+	struct lp *lp = d->lp;
+	struct seg segs[SEG_COUNT];
+	memcpy(segs, d->segs, sizeof(segs));
+	unsigned mask = 1u << SEG_CS;
+	segs[SEG_CS] = *cs;
+	if (ss) {
+		segs[SEG_SS] = *ss;
+		mask |= 1u << SEG_SS;
+	}
+	cpustate_set_segs(&lp->cs, segs, mask);
+	cpu_set_reg(lp->uc, UC_X86_REG_RSP, rsp);
+	cpu_set_reg(lp->uc, UC_X86_REG_RFLAGS, rflags);
+	cpu_set_reg(lp->uc, UC_X86_REG_RIP, rip);
+}
+
+/* Real-address mode: the interrupt vector table. */
+static int deliver_real(struct dctx *d, struct dfault *f)
+{
+	uint64_t entry = d->idtr.base + d->vector * 4;
+	if ((uint64_t)d->vector * 4 + 3 > d->idtr.limit)
+		return raise_df(f, VEC_GP, 0);
+	uint32_t ivt;
+	if (sys_read(d, entry, &ivt, 4, f))
+		return -1;
+	uint64_t sp = d->rsp;
+	uint64_t ssb = d->segs[SEG_SS].base;
+	if (push(d, &sp, d->rflags, 2, ssb, f) || push(d, &sp, d->segs[SEG_CS].sel, 2, ssb, f) ||
+	    push(d, &sp, d->frame_rip, 2, ssb, f))
+		return -1;
+	struct seg cs = d->segs[SEG_CS];
+	cs.sel = ivt >> 16;
+	cs.base = (uint64_t)cs.sel << 4;
+	commit(d, &cs, NULL, ivt & 0xffff, (d->rsp & ~0xffffull) | (sp & 0xffff),
+	       d->rflags & ~(RFLAGS_TF | RFLAGS_IF | RFLAGS_AC | RFLAGS_RF));
+	return 0;
+}
+
+/* Reads the IDT gate; checks limit, type, DPL for software interrupts, presence. */
+static int read_gate(struct dctx *d, bool long_mode, uint64_t gate[2], struct dfault *f)
+{
+	unsigned size = long_mode ? 16 : 8;
+	uint32_t idt_ec = d->vector * 8 + 2 + d->ext;
+	if ((uint64_t)d->vector * size + size - 1 > d->idtr.limit)
+		return raise_df(f, VEC_GP, idt_ec);
+	gate[1] = 0;
+	if (sys_read(d, d->idtr.base + (uint64_t)d->vector * size, gate, size, f))
+		return -1;
+	unsigned type = (gate[0] >> 40) & 0x1f;   /* S and type */
+	unsigned dpl = (gate[0] >> 45) & 3;
+	bool ok = long_mode ? (type == 0xe || type == 0xf)
+			    : (type == 0x5 || type == 0x6 || type == 0x7 || type == 0xe || type == 0xf);
+	if (!ok)
+		return raise_df(f, VEC_GP, idt_ec);
+	if (d->src == EXC_SOFT && dpl < d->mc.cpl)
+		return raise_df(f, VEC_GP, d->vector * 8 + 2);
+	if (!(gate[0] & (1ull << 47)))
+		return raise_df(f, VEC_NP, idt_ec);
+	return 0;
+}
+
+static int deliver_protected(struct dctx *d, struct dfault *f)
+{
+	uint64_t gate[2];
+	if (read_gate(d, false, gate, f))
+		return -1;
+	unsigned type = (gate[0] >> 40) & 0xf;
+	if (type == 0x5) {
+		machine_stop(d->lp->m, d->lp, VTSIM_STOP_INTERNAL, 70,
+			     "vector %u uses a task gate: hardware task switching is not modelled by vtsim",
+			     d->vector);
+		return 0;
+	}
+	unsigned width = (type & 8) ? 4 : 2;
+	uint16_t sel = (uint16_t)(gate[0] >> 16);
+	uint64_t off = (gate[0] & 0xffff) | ((gate[0] >> 32) & 0xffff0000ull);
+	if (width == 2)
+		off &= 0xffff;
+	struct seg cs;
+	if (load_handler_cs(d, sel, false, &cs, f))
+		return -1;
+	unsigned new_cpl = cs.sel & 3;
+	uint64_t sp = d->rsp;
+	struct seg ss = d->segs[SEG_SS];
+	bool stack_switch = new_cpl < d->mc.cpl;
+	if (stack_switch) {
+		struct seg tr = d->segs[SEG_TR];
+		uint32_t esp;
+		uint16_t ss_sel;
+		uint64_t at = tr.base + 4 + new_cpl * 8;
+		if (at + 6 - tr.base > tr.limit)
+			return raise_df(f, VEC_TS, (tr.sel & 0xfffc) | d->ext);
+		if (sys_read(d, at, &esp, 4, f) || sys_read(d, at + 4, &ss_sel, 2, f))
+			return -1;
+		uint64_t desc;
+		if ((ss_sel & 0xfffc) == 0 || read_descriptor(d, ss_sel, &desc, f))
+			return (ss_sel & 0xfffc) ? -1 : raise_df(f, VEC_TS, d->ext);
+		ss = seg_from_desc(ss_sel, desc);
+		if ((ss_sel & 3) != new_cpl || ((ss.attr >> 5) & 3) != new_cpl || (ss.attr & 0x1a) != 0x12)
+			return raise_df(f, VEC_TS, (ss_sel & 0xfffc) | d->ext);
+		if (!(ss.attr & 0x80))
+			return raise_df(f, VEC_SS, (ss_sel & 0xfffc) | d->ext);
+		sp = esp;
+	}
+	uint64_t ssb = ss.base;
+	uint64_t mask = (ss.attr & (1u << 14)) ? 0xffffffffull : 0xffff;
+	sp &= mask;
+	if (stack_switch) {
+		if (push(d, &sp, d->segs[SEG_SS].sel, width, ssb, f) ||
+		    push(d, &sp, d->rsp, width, ssb, f))
+			return -1;
+	}
+	if (push(d, &sp, d->rflags, width, ssb, f) || push(d, &sp, d->segs[SEG_CS].sel, width, ssb, f) ||
+	    push(d, &sp, d->frame_rip, width, ssb, f))
+		return -1;
+	if (d->push_error && push(d, &sp, d->error_code, width, ssb, f))
+		return -1;
+	uint64_t rsp = (d->rsp & ~mask) | (sp & mask);
+	if (stack_switch)
+		rsp = sp & mask;
+	commit(d, &cs, stack_switch ? &ss : NULL, off, rsp,
+	       delivered_rflags(d->rflags, !(type & 1)));
+	return 0;
+}
+
+static int deliver_long(struct dctx *d, struct dfault *f)
+{
+	uint64_t gate[2];
+	if (read_gate(d, true, gate, f))
+		return -1;
+	unsigned type = (gate[0] >> 40) & 0xf;
+	uint16_t sel = (uint16_t)(gate[0] >> 16);
+	unsigned ist = (gate[0] >> 32) & 7;
+	uint64_t off = (gate[0] & 0xffff) | ((gate[0] >> 32) & 0xffff0000ull) | (gate[1] << 32);
+	struct seg cs;
+	if (load_handler_cs(d, sel, true, &cs, f))
+		return -1;
+	unsigned new_cpl = cs.sel & 3;
+	bool priv_change = new_cpl < d->mc.cpl;
+	uint64_t sp = d->rsp;
+	if (priv_change || ist) {
+		struct seg tr = d->segs[SEG_TR];
+		uint64_t at = ist ? tr.base + 0x24 + (ist - 1) * 8 : tr.base + 4 + new_cpl * 8;
+		if (at + 7 - tr.base > tr.limit)
+			return raise_df(f, VEC_TS, (tr.sel & 0xfffc) | d->ext);
+		if (sys_read(d, at, &sp, 8, f))
+			return -1;
+	}
+	/* The stack pointer must be canonical before anything is pushed. */
+	if ((uint64_t)((int64_t)(sp << 16) >> 16) != sp)
+		return raise_df(f, VEC_SS, d->ext);
+	sp &= ~0xfull;
+	if (push(d, &sp, d->segs[SEG_SS].sel, 8, 0, f) || push(d, &sp, d->rsp, 8, 0, f) ||
+	    push(d, &sp, d->rflags, 8, 0, f) || push(d, &sp, d->segs[SEG_CS].sel, 8, 0, f) ||
+	    push(d, &sp, d->frame_rip, 8, 0, f))
+		return -1;
+	if (d->push_error && push(d, &sp, d->error_code, 8, 0, f))
+		return -1;
+	struct seg ss = { .sel = (uint16_t)new_cpl, .base = 0, .limit = 0,
+			  .attr = SEG_ATTR_UNUSABLE | (new_cpl << 5) };
+	commit(d, &cs, priv_change ? &ss : NULL, off, sp, delivered_rflags(d->rflags, !(type & 1)));
+	return 0;
+}
+
+static void prepare(struct dctx *d, struct lp *lp)
+{
+	memset(d, 0, sizeof(*d));
+	d->lp = lp;
+	lp_mmu_ctx(lp, &d->mc);
+	cpustate_get_segs(&lp->cs, d->segs);
+	d->rsp = cpu_reg(lp->uc, UC_X86_REG_RSP);
+	d->rflags = cpu_reg(lp->uc, UC_X86_REG_RFLAGS);
+	uc_reg_read(lp->uc, UC_X86_REG_IDTR, &d->idtr);
+	uc_reg_read(lp->uc, UC_X86_REG_GDTR, &d->gdtr);
+}
+
+static void report_triple_fault(struct lp *lp)
+{
+	char buf[400];
+	size_t n = 0;
+	for (int i = 0; i < lp->chain_len && n < sizeof(buf); i++) {
+		const struct exc_step *s = &lp->chain[i];
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s (vector %u", i ? " -> " : "",
+				      exc_name(s->vector), s->vector);
+		if (n < sizeof(buf) && s->has_error)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, ", error 0x%x", s->error_code);
+		if (n < sizeof(buf))
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, ", RIP=0x%llx)",
+					      (unsigned long long)s->rip);
+	}
+	machine_stop(lp->m, lp, VTSIM_STOP_TRIPLE_FAULT, 3, "triple fault (shutdown): %s", buf);
+}
+
+static void chain_add(struct lp *lp, unsigned vector, bool has_err, uint32_t ec, uint64_t rip)
+{
+	if (lp->chain_len < EXC_CHAIN_MAX)
+		lp->chain[lp->chain_len++] = (struct exc_step){ (uint8_t)vector, has_err, ec, rip };
+}
+
+void exc_deliver(struct lp *lp, unsigned vector, uint32_t error_code, enum exc_source src,
+		 uint64_t insn_rip, uint64_t next_rip)
+{
+	struct vtsim_machine *m = lp->m;
+	lp->chain_len = 0;
+	bool has_err = src != EXC_SOFT && src != EXC_EXTERNAL && exc_has_error_code(vector);
+	uint64_t frame_rip = (src == EXC_FAULT) ? insn_rip : next_rip;
+	chain_add(lp, vector, has_err, error_code, frame_rip);
+	lp->insns++; /* delivery takes time, so fault loops still reach --max-insns */
+
+	for (;;) {
+		struct dctx d;
+		prepare(&d, lp);
+		d.vector = vector;
+		d.error_code = error_code;
+		d.push_error = has_err;
+		d.src = src;
+		d.ext = (src == EXC_EXTERNAL || lp->chain_len > 1) ? 1 : 0;
+		d.frame_rip = frame_rip;
+
+		struct dfault f;
+		int r;
+		if (!(d.mc.cr0 & CR0_PE))
+			r = deliver_real(&d, &f);
+		else if (d.mc.efer & EFER_LMA)
+			r = deliver_long(&d, &f);
+		else
+			r = deliver_protected(&d, &f);
+		if (r == 0) {
+			if (trace_on(m, VTSIM_TRACE_EXC))
+				trace_event(m, VTSIM_TRACE_EXC,
+					    "exc lp%u vector=%u(%s) err=%s0x%x rip=0x%llx -> 0x%llx",
+					    lp->id, vector, exc_name(vector), has_err ? "" : "-",
+					    has_err ? error_code : 0, (unsigned long long)frame_rip,
+					    (unsigned long long)cpu_reg(lp->uc, UC_X86_REG_RIP));
+			return;
+		}
+		/* A fault while delivering: serial, #DF, or shutdown. */
+		if (f.cr2_valid)
+			cpustate_set_cr2(&lp->cs, f.cr2);
+		if (vector == VEC_DF) {
+			chain_add(lp, f.vector, exc_has_error_code(f.vector), f.error_code, insn_rip);
+			report_triple_fault(lp);
+			return;
+		}
+		bool df = (contributory(vector) && contributory(f.vector)) ||
+			  (vector == VEC_PF && (f.vector == VEC_PF || contributory(f.vector)));
+		if (df) {
+			chain_add(lp, f.vector, exc_has_error_code(f.vector), f.error_code, insn_rip);
+			vector = VEC_DF;
+			error_code = 0;
+		} else {
+			vector = f.vector;
+			error_code = f.error_code;
+		}
+		has_err = exc_has_error_code(vector);
+		src = EXC_FAULT;
+		frame_rip = insn_rip;
+		chain_add(lp, vector, has_err, error_code, insn_rip);
+		if (lp->chain_len >= EXC_CHAIN_MAX) {
+			report_triple_fault(lp);
+			return;
+		}
+	}
+}
+
+void exc_fault(struct lp *lp, unsigned vector, uint32_t error_code)
+{
+	uint64_t rip = cpu_reg(lp->uc, UC_X86_REG_RIP);
+	exc_deliver(lp, vector, error_code, EXC_FAULT, rip, rip);
+}
+
+void exc_page_fault(struct lp *lp, const struct mmu_fault *f)
+{
+	cpustate_set_cr2(&lp->cs, f->la);
+	exc_fault(lp, VEC_PF, f->error_code);
+}
+
+/* INT n is two bytes, INT3 and INTO one: find where the instruction started. */
+static uint64_t soft_int_rip(struct lp *lp, uint64_t next_rip, unsigned vector)
+{
+	uint8_t b = 0;
+	struct mmu_ctx c;
+	struct mmu_fault f;
+	lp_mmu_ctx(lp, &c);
+	struct seg cs;
+	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
+	uint64_t base = (c.efer & EFER_LMA) && (cs.attr & (1u << 13)) ? 0 : cs.base;
+	if (!mmu_read(&lp->m->pm, &c, base + next_rip - 1, &b, 1, MMU_SUPERVISOR | MMU_NO_AD, &f) &&
+	    (b == 0xcc || b == 0xce))
+		return next_rip - 1;
+	return next_rip - 2;
+}
+
+void exc_on_intr(void *ucv, uint32_t intno, void *user)
+{
+	struct lp *lp = user;
+	struct vtsim_machine *m = lp->m;
+	if (m->stopped)
+		return;
+	if (intno > 255) {
+		machine_stop(m, lp, VTSIM_STOP_INTERNAL, 70,
+			     "the software CPU raised internal event %u, which vtsim does not model", intno);
+		return;
+	}
+	uint64_t rip = cpu_reg(lp->uc, UC_X86_REG_RIP);
+	if (cpustate_exception_is_int(&lp->cs)) {
+		exc_deliver(lp, intno, 0, EXC_SOFT, soft_int_rip(lp, rip, intno), rip);
+	} else {
+		uint32_t ec = exc_has_error_code(intno) ? cpustate_error_code(&lp->cs) : 0;
+		/* #DB from single-step and data breakpoints are traps; other exceptions the
+		 * engine raises are faults reported at the faulting instruction. */
+		exc_deliver(lp, intno, ec, EXC_FAULT, rip, rip);
+	}
+	if (m->stopped)
+		uc_emu_stop(lp->uc);
+}

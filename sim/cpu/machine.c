@@ -1,0 +1,417 @@
+/* The machine: RAM, logical processors, the run loop. Public API in vtsim.h. */
+#include "sim/cpu/machine.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "sim/cpu/boot.h"
+#include "sim/cpu/exception.h"
+#include "sim/cpu/io.h"
+#include "sim/cpu/loader.h"
+#include "sim/cpu/msr.h"
+
+#define MIN_RAM (8ull << 20)
+#define MAX_RAM (4ull << 30)   /* 32-bit multiboot code must reach the reserved area */
+#define MAX_LPS 64
+#define MAX_OPEN_BUS_PAGES 4096
+
+void vtsim_config_defaults(struct vtsim_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->ram_size = 128ull << 20;
+	cfg->nr_cpus = 1;
+	cfg->trace_mask = 0;
+}
+
+int vtsim_parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || end == s || *s == '-')
+		return -1;
+	unsigned shift = 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	default: break;
+	}
+	if (*end == 'i' || *end == 'B')
+		end++;
+	if (*end == 'B')
+		end++;
+	if (*end || (shift && v > (~0ull >> shift)))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+/* ---- trace and stop ------------------------------------------------------- */
+
+void trace_event(struct vtsim_machine *m, unsigned cls, const char *fmt, ...)
+{
+	if (!(m->cfg.trace_mask & cls))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(m->trace, fmt, ap);
+	va_end(ap);
+	fputc('\n', m->trace);
+}
+
+void machine_stop(struct vtsim_machine *m, struct lp *lp, enum vtsim_stop why, int status,
+		  const char *fmt, ...)
+{
+	if (m->stopped)
+		return;
+	m->stopped = true;
+	m->result.reason = why;
+	m->result.exit_status = status;
+	m->result.rip = lp ? cpu_reg(lp->uc, UC_X86_REG_RIP) : 0;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(m->stop_msg, sizeof(m->stop_msg), fmt, ap);
+	va_end(ap);
+	if (lp)
+		uc_emu_stop(lp->uc);
+}
+
+void lp_mmu_ctx(struct lp *lp, struct mmu_ctx *c)
+{
+	c->cr0 = cpu_reg(lp->uc, UC_X86_REG_CR0);
+	c->cr3 = cpu_reg(lp->uc, UC_X86_REG_CR3);
+	c->cr4 = cpu_reg(lp->uc, UC_X86_REG_CR4);
+	c->efer = cpu_msr(lp->uc, MSR_IA32_EFER);
+	c->cpl = cpustate_cpl(&lp->cs);
+	c->rflags_ac = (cpu_reg(lp->uc, UC_X86_REG_EFLAGS) >> 18) & 1;
+}
+
+/* ---- engine hooks ----------------------------------------------------------- */
+
+static int on_cpuid(uc_engine *uc, void *user)
+{
+	struct lp *lp = user;
+	uint32_t leaf = (uint32_t)cpu_reg(uc, UC_X86_REG_RAX);
+	uint32_t sub = (uint32_t)cpu_reg(uc, UC_X86_REG_RCX);
+	struct cpuid_topology topo = { lp->m->nr_lps, lp->apic_id };
+	bool osxsave = (cpu_reg(uc, UC_X86_REG_CR4) >> 18) & 1;
+	struct cpuid_regs r;
+	cpuid_query(lp->m->model, &topo, osxsave, leaf, sub, &r);
+	cpu_set_reg(uc, UC_X86_REG_RAX, r.eax);
+	cpu_set_reg(uc, UC_X86_REG_RBX, r.ebx);
+	cpu_set_reg(uc, UC_X86_REG_RCX, r.ecx);
+	cpu_set_reg(uc, UC_X86_REG_RDX, r.edx);
+	if (trace_on(lp->m, VTSIM_TRACE_CPUID))
+		trace_event(lp->m, VTSIM_TRACE_CPUID,
+			    "cpuid lp%u leaf=0x%x sub=0x%x -> eax=0x%x ebx=0x%x ecx=0x%x edx=0x%x",
+			    lp->id, leaf, sub, r.eax, r.ebx, r.ecx, r.edx);
+	return 1; /* skip the engine's own CPUID */
+}
+
+/* #UD: answered "handled" so that the engine reports vector 6 to the interrupt
+ * hook, which delivers it (or, later, emulates the VMX instruction it was). */
+static bool on_insn_invalid(uc_engine *uc, void *user)
+{
+	return true;
+}
+
+static uint64_t open_bus_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
+{
+	return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+}
+
+static void open_bus_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v, void *user)
+{
+}
+
+/* An access to a physical address with no RAM behind it: the open bus. Pages are
+ * mapped as they are touched, up to a bound. */
+static bool on_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value,
+			void *user)
+{
+	struct lp *lp = user;
+	struct vtsim_machine *m = lp->m;
+	if (m->stopped)
+		return false;
+	if (m->open_bus_pages >= MAX_OPEN_BUS_PAGES) {
+		machine_stop(m, lp, VTSIM_STOP_INTERNAL, 70,
+			     "more than %u pages of unbacked physical memory touched (last 0x%llx)",
+			     MAX_OPEN_BUS_PAGES, (unsigned long long)addr);
+		return false;
+	}
+	uint64_t page = addr & ~0xfffull;
+	for (uint64_t p = page; p < addr + (uint64_t)size; p += 0x1000) {
+		if (uc_mmio_map(uc, p, 0x1000, open_bus_read, lp, open_bus_write, lp) != UC_ERR_OK) {
+			machine_stop(m, lp, VTSIM_STOP_INTERNAL, 70,
+				     "cannot map the open bus at physical 0x%llx", (unsigned long long)p);
+			return false;
+		}
+		m->open_bus_pages++;
+	}
+	return true;
+}
+
+static void on_insn_trace(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+{
+	struct lp *lp = user;
+	uint8_t buf[16];
+	struct mmu_ctx c;
+	struct mmu_fault f;
+	lp_mmu_ctx(lp, &c);
+	size_t n = size <= 15 ? size : 15;
+	if (mmu_fetch(&lp->m->pm, &c, address, buf, n, MMU_SUPERVISOR | MMU_NO_AD, &f)) {
+		trace_event(lp->m, VTSIM_TRACE_INSN, "insn lp%u 0x%llx: (unreadable)", lp->id,
+			    (unsigned long long)address);
+		return;
+	}
+	struct seg cs;
+	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
+	csh h = (c.efer & (1u << 10)) && (cs.attr & (1u << 13)) ? lp->cs_handle : lp->cs32;
+	cs_insn *ci = NULL;
+	size_t cnt = cs_disasm(h, buf, n, address, 1, &ci);
+	if (cnt)
+		trace_event(lp->m, VTSIM_TRACE_INSN, "insn lp%u 0x%llx: %s %s", lp->id,
+			    (unsigned long long)address, ci[0].mnemonic, ci[0].op_str);
+	else
+		trace_event(lp->m, VTSIM_TRACE_INSN, "insn lp%u 0x%llx: (bad)", lp->id,
+			    (unsigned long long)address);
+	cs_free(ci, cnt);
+}
+
+/* ---- creation --------------------------------------------------------------- */
+
+static int lp_init(struct vtsim_machine *m, struct lp *lp, unsigned id, char *err, size_t errlen)
+{
+	memset(lp, 0, sizeof(*lp));
+	lp->m = m;
+	lp->id = id;
+	lp->apic_id = id;
+	lp->activity = id == 0 ? LP_ACTIVE : LP_WAIT_FOR_SIPI;
+	uc_err e = uc_open(UC_ARCH_X86, UC_MODE_64, &lp->uc);
+	if (e != UC_ERR_OK) {
+		snprintf(err, errlen, "cannot create the software CPU: %s", uc_strerror(e));
+		return -1;
+	}
+	uc_ctl_set_cpu_model(lp->uc, cpuid_model_engine_cpu(m->model));
+	if (id == 0 && cpustate_calibrate(lp->uc, &m->layout, err, errlen))
+		return -1;
+	if (cpustate_init(&lp->cs, lp->uc, &m->layout)) {
+		snprintf(err, errlen, "cannot allocate CPU state");
+		return -1;
+	}
+	e = uc_mem_map_ptr(lp->uc, 0, m->pm.size, UC_PROT_ALL, m->pm.ram);
+	if (e != UC_ERR_OK) {
+		snprintf(err, errlen, "cannot map RAM into the software CPU: %s", uc_strerror(e));
+		return -1;
+	}
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &lp->cs_handle) != CS_ERR_OK ||
+	    cs_open(CS_ARCH_X86, CS_MODE_32, &lp->cs32) != CS_ERR_OK) {
+		snprintf(err, errlen, "cannot open the Capstone decoder");
+		return -1;
+	}
+	uc_hook h;
+	bool ok = uc_hook_add(lp->uc, &h, UC_HOOK_INTR, (void *)exc_on_intr, lp, 1, 0) == UC_ERR_OK &&
+		  uc_hook_add(lp->uc, &h, UC_HOOK_INSN, (void *)on_cpuid, lp, 1, 0, UC_X86_INS_CPUID) == UC_ERR_OK &&
+		  uc_hook_add(lp->uc, &h, UC_HOOK_INSN, (void *)io_on_in, lp, 1, 0, UC_X86_INS_IN) == UC_ERR_OK &&
+		  uc_hook_add(lp->uc, &h, UC_HOOK_INSN, (void *)io_on_out, lp, 1, 0, UC_X86_INS_OUT) == UC_ERR_OK &&
+		  uc_hook_add(lp->uc, &h, UC_HOOK_INSN_INVALID, (void *)on_insn_invalid, lp, 1, 0) == UC_ERR_OK &&
+		  uc_hook_add(lp->uc, &h, UC_HOOK_MEM_UNMAPPED, (void *)on_unmapped, lp, 1, 0) == UC_ERR_OK &&
+		  sites_init(lp) == 0;
+	if (ok && (m->cfg.trace_mask & VTSIM_TRACE_INSN))
+		ok = uc_hook_add(lp->uc, &h, UC_HOOK_CODE, (void *)on_insn_trace, lp, 1, 0) == UC_ERR_OK;
+	if (!ok) {
+		snprintf(err, errlen, "cannot install the software CPU's hooks");
+		return -1;
+	}
+	msr_reset(lp, id == 0);
+	return 0;
+}
+
+static void lp_fini(struct lp *lp)
+{
+	sites_fini(lp);
+	cpustate_fini(&lp->cs);
+	if (lp->cs_handle)
+		cs_close(&lp->cs_handle);
+	if (lp->cs32)
+		cs_close(&lp->cs32);
+	if (lp->uc)
+		uc_close(lp->uc);
+}
+
+struct vtsim_machine *vtsim_machine_create(const struct vtsim_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->ram_size < MIN_RAM || cfg->ram_size > MAX_RAM || (cfg->ram_size & ((2ull << 20) - 1))) {
+		snprintf(err, errlen, "memory size %llu is not a multiple of 2 MiB between 8 MiB and 4 GiB",
+			 (unsigned long long)cfg->ram_size);
+		return NULL;
+	}
+	if (cfg->nr_cpus < 1 || cfg->nr_cpus > MAX_LPS) {
+		snprintf(err, errlen, "number of CPUs %u is not between 1 and %u", cfg->nr_cpus, MAX_LPS);
+		return NULL;
+	}
+	if (cfg->tdx) {
+		snprintf(err, errlen, "--tdx: the TDX platform (SEAM, the TDX module) is not available yet");
+		return NULL;
+	}
+	struct vtsim_machine *m = calloc(1, sizeof(*m));
+	if (!m) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	m->cfg = *cfg;
+	m->console = cfg->console ? cfg->console : stdout;
+	m->trace = cfg->trace ? cfg->trace : stderr;
+	m->diag = cfg->diag ? cfg->diag : stderr;
+	m->model = cpuid_model_default();
+	m->pm.size = cfg->ram_size;
+	m->pm.maxphyaddr = cpuid_maxphyaddr(m->model);
+	/* Anonymous memory: untouched pages cost nothing. */
+	void *ram = mmap(NULL, cfg->ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (ram == MAP_FAILED) {
+		snprintf(err, errlen, "cannot allocate %llu bytes of RAM", (unsigned long long)cfg->ram_size);
+		free(m);
+		return NULL;
+	}
+	m->pm.ram = ram;
+	m->reserved_base = cfg->ram_size - BOOT_RESERVED_SIZE;
+	m->nr_lps = cfg->nr_cpus;
+	m->lps = calloc(m->nr_lps, sizeof(*m->lps));
+	if (!m->lps) {
+		snprintf(err, errlen, "out of memory");
+		vtsim_machine_destroy(m);
+		return NULL;
+	}
+	for (unsigned i = 0; i < m->nr_lps; i++) {
+		if (lp_init(m, &m->lps[i], i, err, errlen)) {
+			vtsim_machine_destroy(m);
+			return NULL;
+		}
+	}
+	return m;
+}
+
+void vtsim_machine_destroy(struct vtsim_machine *m)
+{
+	if (!m)
+		return;
+	for (unsigned i = 0; m->lps && i < m->nr_lps; i++)
+		lp_fini(&m->lps[i]);
+	free(m->lps);
+	if (m->pm.ram)
+		munmap(m->pm.ram, m->pm.size);
+	free(m);
+}
+
+uint8_t *vtsim_machine_ram(struct vtsim_machine *m, uint64_t *size)
+{
+	if (size)
+		*size = m->pm.size;
+	return m->pm.ram;
+}
+
+uint64_t vtsim_machine_reserved_base(const struct vtsim_machine *m)
+{
+	return m->reserved_base;
+}
+
+int vtsim_machine_load(struct vtsim_machine *m, const uint8_t *image, size_t size,
+		       const char *cmdline, const struct vtsim_module *mods, unsigned nmods,
+		       char *err, size_t errlen)
+{
+	struct loader_image img;
+	if (m->loaded) {
+		snprintf(err, errlen, "an image is already loaded");
+		return -1;
+	}
+	if (loader_load(image, size, m->pm.ram, m->reserved_base, &img, err, errlen))
+		return -1;
+	boot_build_reserved(m);
+	struct lp *bsp = &m->lps[0];
+	if (img.kind == LOADER_ELF64) {
+		boot_enter_elf64(bsp, img.entry);
+	} else {
+		struct loader_module lm[16];
+		if (nmods > 16) {
+			snprintf(err, errlen, "at most 16 modules (--initrd), %u given", nmods);
+			return -1;
+		}
+		for (unsigned i = 0; i < nmods; i++)
+			lm[i] = (struct loader_module){ mods[i].data, mods[i].size, mods[i].string };
+		uint32_t mbi;
+		if (loader_build_multiboot_info(m->pm.ram, m->pm.size, m->reserved_base, &img,
+						cmdline ? cmdline : "", lm, nmods, &mbi, err, errlen))
+			return -1;
+		boot_enter_multiboot(bsp, (uint32_t)img.entry, mbi);
+	}
+	m->loaded = true;
+	trace_event(m, VTSIM_TRACE_RUN, "run lp0 boot %s entry=0x%llx ram=0x%llx reserved_base=0x%llx cpus=%u",
+		    img.kind == LOADER_ELF64 ? "elf64" : "multiboot", (unsigned long long)img.entry,
+		    (unsigned long long)m->pm.size, (unsigned long long)m->reserved_base, m->nr_lps);
+	return 0;
+}
+
+/* ---- the run loop ------------------------------------------------------------- */
+
+static uint64_t total_insns(const struct vtsim_machine *m)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; i < m->nr_lps; i++)
+		n += m->lps[i].insns;
+	return n;
+}
+
+/* The engine stopped by itself: HLT, or an error it could not report otherwise. */
+static void engine_stopped(struct vtsim_machine *m, struct lp *lp, uc_err e)
+{
+	uint64_t rip = cpu_reg(lp->uc, UC_X86_REG_RIP);
+	if (e == UC_ERR_OK) {
+		bool ifl = (cpu_reg(lp->uc, UC_X86_REG_EFLAGS) >> 9) & 1;
+		/* Nothing on this machine raises interrupts yet, so HLT with IF=1 would
+		 * wait forever: end the run the same way, saying so. */
+		machine_stop(m, lp, VTSIM_STOP_HALT, 0, "halted at RIP=0x%llx%s", (unsigned long long)rip,
+			     ifl ? " with interrupts enabled (no interrupt source exists)" : "");
+		return;
+	}
+	machine_stop(m, lp, VTSIM_STOP_INTERNAL, 70, "the software CPU stopped at RIP=0x%llx: %s",
+		     (unsigned long long)rip, uc_strerror(e));
+}
+
+void vtsim_machine_run(struct vtsim_machine *m, struct vtsim_result *res)
+{
+	clock_gettime(CLOCK_MONOTONIC, &m->start);
+	if (!m->loaded)
+		machine_stop(m, NULL, VTSIM_STOP_INTERNAL, 70, "no image loaded");
+	struct lp *lp = &m->lps[0];
+	if (!m->stopped)
+		sites_prime(lp);
+	while (!m->stopped) {
+		uint64_t rip = cpu_reg(lp->uc, UC_X86_REG_RIP);
+		uc_err e = uc_emu_start(lp->uc, rip, ~0ull, 0, 0);
+		if (m->stopped)
+			break;
+		uint64_t lo, hi;
+		if (sites_take_retranslate(lp, &lo, &hi)) {
+			uc_ctl_remove_cache(lp->uc, lo, hi);
+			continue;
+		}
+		engine_stopped(m, lp, e);
+	}
+	fflush(m->console);
+	m->result.insns = total_insns(m);
+	const char *what = m->result.reason == VTSIM_STOP_DEBUG_EXIT ? NULL : m->stop_msg;
+	trace_event(m, VTSIM_TRACE_RUN, "run lp0 end status=%d rip=0x%llx insns=%llu: %s",
+		    m->result.exit_status, (unsigned long long)m->result.rip,
+		    (unsigned long long)m->result.insns, m->stop_msg);
+	if (what && *what) {
+		if (m->result.reason == VTSIM_STOP_LIMIT)
+			fprintf(m->diag, "vtsim: %s at RIP=0x%llx\n", what, (unsigned long long)m->result.rip);
+		else
+			fprintf(m->diag, "vtsim: %s\n", what);
+	}
+	*res = m->result;
+}

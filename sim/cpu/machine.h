@@ -1,0 +1,106 @@
+/* The machine object and its logical processors (internal to sim/). */
+#ifndef VTSIM_MACHINE_H
+#define VTSIM_MACHINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+#include <unicorn/unicorn.h>
+#include <capstone/capstone.h>
+
+#include "vtsim/vtsim.h"
+#include "sim/cpu/cpustate.h"
+#include "sim/cpu/cpuid.h"
+#include "sim/cpu/mmu.h"
+#include "sim/cpu/phys.h"
+#include "sim/cpu/sites.h"
+
+/* Activity of a logical processor. */
+enum lp_activity {
+	LP_ACTIVE,
+	LP_WAIT_FOR_SIPI,   /* application processors until INIT/SIPI */
+};
+
+/* One step of an exception chain, kept for the triple-fault report. */
+struct exc_step {
+	uint8_t vector;
+	bool has_error;
+	uint32_t error_code;
+	uint64_t rip;
+};
+
+#define EXC_CHAIN_MAX 4
+
+struct lp {
+	struct vtsim_machine *m;
+	unsigned id;
+	uint32_t apic_id;
+	enum lp_activity activity;
+	uc_engine *uc;
+	struct cpustate cs;
+	struct sites sites;
+	csh cs_handle;                /* Capstone, 64-bit (32-bit code is decoded with cs32) */
+	csh cs32;
+
+	/* Virtual time: instructions retired, counted at block entry. */
+	uint64_t insns;
+	uint64_t blocks;
+
+	/* MSRs the simulator owns (the rest live in the engine). */
+	uint64_t feature_control;
+	uint64_t apic_base;
+	uint64_t tsc_offset;          /* IA32_TSC = insns + tsc_offset */
+	uint64_t tsc_aux;
+	uint64_t misc_enable;
+	uint64_t pat;
+
+	/* The exception being delivered, for #DF and triple-fault decisions. */
+	struct exc_step chain[EXC_CHAIN_MAX];
+	int chain_len;
+	uint64_t chain_insns;         /* `insns` when the chain started */
+};
+
+struct vtsim_machine {
+	struct vtsim_config cfg;
+	struct phys pm;
+	uint64_t reserved_base;
+	uint64_t boot_info;           /* physical address of the boot-info block */
+	const struct cpu_model *model;
+	struct cpustate_layout layout;
+
+	unsigned nr_lps;
+	struct lp *lps;
+
+	/* Open-bus pages mapped on demand above RAM. */
+	unsigned open_bus_pages;
+
+	/* How the run ends. */
+	bool stopped;
+	struct vtsim_result result;
+	char stop_msg[512];
+	struct timespec start;
+	bool loaded;
+
+	/* COM1 line buffer state: nothing, bytes go straight out. */
+	FILE *console;
+	FILE *trace;
+	FILE *diag;
+};
+
+/* Ends the run: records why, stops the engine of `lp`. */
+void machine_stop(struct vtsim_machine *m, struct lp *lp, enum vtsim_stop why, int status,
+		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* The translation context of an LP right now. */
+void lp_mmu_ctx(struct lp *lp, struct mmu_ctx *c);
+
+/* Trace one event line if its class is enabled. */
+void trace_event(struct vtsim_machine *m, unsigned cls, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static inline bool trace_on(const struct vtsim_machine *m, unsigned cls)
+{
+	return (m->cfg.trace_mask & cls) != 0;
+}
+
+#endif

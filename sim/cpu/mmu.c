@@ -1,0 +1,259 @@
+/* The architected page walk (SDM Vol. 3, "Paging"). */
+#include "sim/cpu/mmu.h"
+
+#define CR0_PG   (1ull << 31)
+#define CR0_WP   (1ull << 16)
+#define CR4_PSE  (1ull << 4)
+#define CR4_PAE  (1ull << 5)
+#define CR4_LA57 (1ull << 12)
+#define CR4_SMEP (1ull << 20)
+#define CR4_SMAP (1ull << 21)
+#define EFER_LMA (1ull << 10)
+#define EFER_NXE (1ull << 11)
+
+#define PTE_P    (1ull << 0)
+#define PTE_RW   (1ull << 1)
+#define PTE_US   (1ull << 2)
+#define PTE_A    (1ull << 5)
+#define PTE_D    (1ull << 6)
+#define PTE_PS   (1ull << 7)
+#define PTE_XD   (1ull << 63)
+
+/* What the walk accumulates over the levels it passes. */
+struct walk {
+	bool user_ok;      /* U/S=1 at every level */
+	bool write_ok;     /* R/W=1 at every level */
+	bool exec_ok;      /* XD=0 at every level */
+};
+
+static uint64_t addr_mask(unsigned maxphyaddr)
+{
+	return ((1ull << maxphyaddr) - 1) & ~0xfffull;
+}
+
+/* Reserved bits of a PAE/4-level entry at a level (4 = PML4, 3 = PDPT, 2 = PD,
+ * 1 = PT; 5 = PML5), given whether it maps a page. */
+static uint64_t rsvd_bits(const struct phys *pm, const struct mmu_ctx *c, int level, bool leaf)
+{
+	uint64_t r = ((1ull << 52) - 1) & ~((1ull << pm->maxphyaddr) - 1);
+	if (!(c->efer & EFER_NXE))
+		r |= PTE_XD;
+	if (leaf && level == 2)
+		r |= 0x1fe000ull;         /* bits 20:13 of a 2 MiB page */
+	if (leaf && level == 3)
+		r |= 0x3fffe000ull;       /* bits 29:13 of a 1 GiB page */
+	if (level >= 4)
+		r |= PTE_PS;              /* no large pages at PML4/PML5 */
+	return r;
+}
+
+static void set_bits(struct phys *pm, uint64_t pa, uint64_t *e, uint64_t bits, bool wide,
+		     unsigned flags)
+{
+	if ((flags & MMU_NO_AD) || (*e & bits) == bits)
+		return;
+	*e |= bits;
+	if (wide)
+		phys_write64(pm, pa, *e);
+	else
+		phys_write32(pm, pa, (uint32_t)*e);
+}
+
+static int fault(struct mmu_fault *f, uint64_t la, uint32_t ec)
+{
+	f->la = la;
+	f->error_code = ec;
+	return -1;
+}
+
+/* Applies the permission rules to the accumulated walk. */
+static uint32_t check_perms(const struct mmu_ctx *c, const struct walk *w, enum mmu_access acc,
+			    unsigned flags)
+{
+	bool user = c->cpl == 3 && !(flags & MMU_SUPERVISOR);
+	if (user) {
+		if (!w->user_ok)
+			return PFEC_P;
+		if (acc == MMU_WRITE && !w->write_ok)
+			return PFEC_P;
+	} else {
+		if (acc == MMU_WRITE && !w->write_ok && (c->cr0 & CR0_WP))
+			return PFEC_P;
+		if (acc == MMU_FETCH && w->user_ok && (c->cr4 & CR4_SMEP))
+			return PFEC_P;
+		bool smap_exempt = !(flags & MMU_SUPERVISOR) && c->rflags_ac;
+		if (acc != MMU_FETCH && w->user_ok && (c->cr4 & CR4_SMAP) && !smap_exempt)
+			return PFEC_P;
+	}
+	if (acc == MMU_FETCH && !w->exec_ok)
+		return PFEC_P;
+	return 0;
+}
+
+static uint32_t base_ec(const struct mmu_ctx *c, enum mmu_access acc, unsigned flags, bool nx_paging)
+{
+	uint32_t ec = 0;
+	if (acc == MMU_WRITE)
+		ec |= PFEC_W;
+	if (c->cpl == 3 && !(flags & MMU_SUPERVISOR))
+		ec |= PFEC_U;
+	if (acc == MMU_FETCH && ((nx_paging && (c->efer & EFER_NXE)) || (c->cr4 & CR4_SMEP)))
+		ec |= PFEC_I;
+	return ec;
+}
+
+/* 32-bit paging: CR4.PAE = 0. */
+static int walk32(struct phys *pm, const struct mmu_ctx *c, uint64_t la, enum mmu_access acc,
+		  unsigned flags, uint64_t *pa, struct mmu_fault *f)
+{
+	uint32_t ec = base_ec(c, acc, flags, false);
+	uint64_t pde_pa = (c->cr3 & 0xfffff000ull) + (((la >> 22) & 0x3ff) << 2);
+	uint64_t pde = phys_read32(pm, pde_pa);
+	if (!(pde & PTE_P))
+		return fault(f, la, ec);
+	struct walk w = { !!(pde & PTE_US), !!(pde & PTE_RW), true };
+	if ((pde & PTE_PS) && (c->cr4 & CR4_PSE)) {
+		if (pde & (1ull << 21))
+			return fault(f, la, ec | PFEC_P | PFEC_RSVD);
+		uint32_t pe = check_perms(c, &w, acc, flags);
+		if (pe)
+			return fault(f, la, ec | pe);
+		set_bits(pm, pde_pa, &pde, PTE_A | (acc == MMU_WRITE ? PTE_D : 0), false, flags);
+		uint64_t hi = ((pde >> 13) & 0xff) << 32;   /* PSE-36 */
+		*pa = (hi | (pde & 0xffc00000ull) | (la & 0x3fffff)) & ((1ull << pm->maxphyaddr) - 1);
+		return 0;
+	}
+	uint64_t pte_pa = (pde & 0xfffff000ull) + (((la >> 12) & 0x3ff) << 2);
+	uint64_t pte = phys_read32(pm, pte_pa);
+	if (!(pte & PTE_P))
+		return fault(f, la, ec);
+	w.user_ok &= !!(pte & PTE_US);
+	w.write_ok &= !!(pte & PTE_RW);
+	uint32_t pe = check_perms(c, &w, acc, flags);
+	if (pe)
+		return fault(f, la, ec | pe);
+	set_bits(pm, pde_pa, &pde, PTE_A, false, flags);
+	set_bits(pm, pte_pa, &pte, PTE_A | (acc == MMU_WRITE ? PTE_D : 0), false, flags);
+	*pa = (pte & 0xfffff000ull) | (la & 0xfff);
+	return 0;
+}
+
+/* PAE and 4/5-level paging. */
+static int walk64(struct phys *pm, const struct mmu_ctx *c, uint64_t la, enum mmu_access acc,
+		  unsigned flags, uint64_t *pa, struct mmu_fault *f)
+{
+	uint32_t ec = base_ec(c, acc, flags, true);
+	bool lma = c->efer & EFER_LMA;
+	int levels = lma ? ((c->cr4 & CR4_LA57) ? 5 : 4) : 3;
+	uint64_t am = addr_mask(pm->maxphyaddr);
+	uint64_t table = lma ? (c->cr3 & am) : (c->cr3 & 0xffffffe0ull);
+	struct walk w = { true, true, true };
+	uint64_t ent_pa[5], ent[5];
+	int n = 0;
+
+	for (int level = levels; level >= 1; level--) {
+		unsigned shift = 12 + 9 * (level - 1);
+		uint64_t idx = (la >> shift) & 0x1ff;
+		if (!lma && level == 3)
+			idx = (la >> 30) & 3;
+		uint64_t epa = table + idx * 8;
+		uint64_t e = phys_read64(pm, epa);
+		if (!(e & PTE_P))
+			return fault(f, la, ec);
+		bool pdpte_legacy = !lma && level == 3;
+		bool leaf = level == 1 || (!pdpte_legacy && level <= 3 && (e & PTE_PS));
+		uint64_t rsvd = pdpte_legacy ? (0x1e6ull | (((1ull << 52) - 1) & ~((1ull << pm->maxphyaddr) - 1)))
+					     : rsvd_bits(pm, c, level, leaf);
+		if (e & rsvd)
+			return fault(f, la, ec | PFEC_P | PFEC_RSVD);
+		if (!pdpte_legacy) {
+			w.user_ok &= !!(e & PTE_US);
+			w.write_ok &= !!(e & PTE_RW);
+			w.exec_ok &= !(c->efer & EFER_NXE) || !(e & PTE_XD);
+		}
+		ent_pa[n] = epa;
+		ent[n++] = e;
+		if (leaf) {
+			uint32_t pe = check_perms(c, &w, acc, flags);
+			if (pe)
+				return fault(f, la, ec | pe);
+			for (int i = 0; i < n; i++) {
+				bool last = i == n - 1;
+				if (pdpte_legacy && i == 0)
+					continue; /* PAE PDPTEs have no accessed bit to set here */
+				uint64_t bits = PTE_A | (last && acc == MMU_WRITE ? PTE_D : 0);
+				set_bits(pm, ent_pa[i], &ent[i], bits, true, flags);
+			}
+			uint64_t page_mask = (1ull << shift) - 1;
+			*pa = (e & am & ~page_mask) | (la & page_mask);
+			return 0;
+		}
+		table = e & am;
+	}
+	return fault(f, la, ec); /* not reached */
+}
+
+int mmu_translate(struct phys *pm, const struct mmu_ctx *c, uint64_t la,
+		  enum mmu_access acc, unsigned flags, uint64_t *pa, struct mmu_fault *f)
+{
+	if (!(c->cr0 & CR0_PG)) {
+		*pa = (c->efer & EFER_LMA) ? la : (la & 0xffffffffull);
+		return 0;
+	}
+	if (!(c->efer & EFER_LMA))
+		la &= 0xffffffffull;
+	if (!(c->cr4 & CR4_PAE))
+		return walk32(pm, c, la, acc, flags, pa, f);
+	return walk64(pm, c, la, acc, flags, pa, f);
+}
+
+static int access(struct phys *pm, const struct mmu_ctx *c, uint64_t la, void *rbuf,
+		  const void *wbuf, size_t n, enum mmu_access acc, unsigned flags,
+		  struct mmu_fault *f)
+{
+	/* Translate every page first, so a fault on the second page of a write leaves
+	 * the first untouched. At most three pages for the accesses we make. */
+	uint64_t pas[4];
+	size_t lens[4];
+	int np = 0;
+	uint64_t cur = la;
+	size_t left = n;
+	while (left) {
+		size_t in_page = 4096 - (cur & 0xfff);
+		size_t len = left < in_page ? left : in_page;
+		if (np == 4)
+			return fault(f, cur, 0); /* callers never ask this much */
+		if (mmu_translate(pm, c, cur, acc, flags, &pas[np], f))
+			return -1;
+		lens[np++] = len;
+		cur += len;
+		left -= len;
+	}
+	size_t off = 0;
+	for (int i = 0; i < np; i++) {
+		if (rbuf)
+			phys_read(pm, pas[i], (uint8_t *)rbuf + off, lens[i]);
+		else
+			phys_write(pm, pas[i], (const uint8_t *)wbuf + off, lens[i]);
+		off += lens[i];
+	}
+	return 0;
+}
+
+int mmu_read(struct phys *pm, const struct mmu_ctx *c, uint64_t la, void *buf, size_t n,
+	     unsigned flags, struct mmu_fault *f)
+{
+	return access(pm, c, la, buf, NULL, n, MMU_READ, flags, f);
+}
+
+int mmu_write(struct phys *pm, const struct mmu_ctx *c, uint64_t la, const void *buf,
+	      size_t n, unsigned flags, struct mmu_fault *f)
+{
+	return access(pm, c, la, NULL, buf, n, MMU_WRITE, flags, f);
+}
+
+int mmu_fetch(struct phys *pm, const struct mmu_ctx *c, uint64_t la, void *buf, size_t n,
+	      unsigned flags, struct mmu_fault *f)
+{
+	return access(pm, c, la, buf, NULL, n, MMU_FETCH, flags, f);
+}

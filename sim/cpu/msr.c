@@ -1,0 +1,259 @@
+/* MSRs: one row per register, and the instructions that reach them. */
+#include "sim/cpu/msr.h"
+
+#include <stddef.h>
+
+#include "sim/cpu/exception.h"
+#include "sim/cpu/machine.h"
+
+typedef int (*msr_rd_fn)(struct lp *lp, uint32_t idx, uint64_t *val);
+typedef int (*msr_wr_fn)(struct lp *lp, uint32_t idx, uint64_t val);
+
+struct msr_def {
+	uint32_t first, last;
+	const char *name;
+	msr_rd_fn read;
+	msr_wr_fn write;
+};
+
+static bool canonical(uint64_t v)
+{
+	return (uint64_t)((int64_t)(v << 16) >> 16) == v;
+}
+
+uint64_t lp_tsc(struct lp *lp)
+{
+	return lp->insns + lp->tsc_offset;
+}
+
+static int rd_tsc(struct lp *lp, uint32_t idx, uint64_t *v) { *v = lp_tsc(lp); return 0; }
+static int wr_tsc(struct lp *lp, uint32_t idx, uint64_t v) { lp->tsc_offset = v - lp->insns; return 0; }
+
+static int rd_apic_base(struct lp *lp, uint32_t idx, uint64_t *v) { *v = lp->apic_base; return 0; }
+static int wr_apic_base(struct lp *lp, uint32_t idx, uint64_t v)
+{
+	/* Bits 7:0, 9 and those above MAXPHYADDR are reserved; BSP (8) is read-only. */
+	uint64_t rsvd = 0x2ffull | ~((1ull << lp->m->pm.maxphyaddr) - 1);
+	if (v & rsvd & ~(1ull << 8))
+		return -1;
+	lp->apic_base = (v & ~(1ull << 8)) | (lp->apic_base & (1ull << 8));
+	return 0;
+}
+
+/* IA32_FEATURE_CONTROL: lock (0), VMX in SMX (1), VMX outside SMX (2), SENTER
+ * enables (14:8), SENTER global (15), and more above that the model lacks. */
+static int rd_feature_control(struct lp *lp, uint32_t idx, uint64_t *v) { *v = lp->feature_control; return 0; }
+static int wr_feature_control(struct lp *lp, uint32_t idx, uint64_t v)
+{
+	if (lp->feature_control & 1)
+		return -1;               /* locked until reset */
+	if (v & ~0xff07ull)
+		return -1;
+	lp->feature_control = v;
+	return 0;
+}
+
+static int rd_misc_enable(struct lp *lp, uint32_t idx, uint64_t *v) { *v = lp->misc_enable; return 0; }
+static int wr_misc_enable(struct lp *lp, uint32_t idx, uint64_t v) { lp->misc_enable = v; return 0; }
+
+static int rd_pat(struct lp *lp, uint32_t idx, uint64_t *v) { *v = lp->pat; return 0; }
+static int wr_pat(struct lp *lp, uint32_t idx, uint64_t v)
+{
+	for (int i = 0; i < 8; i++) {
+		unsigned t = (v >> (8 * i)) & 0xff;
+		if (t == 2 || t == 3 || t > 7)
+			return -1;       /* reserved memory types */
+	}
+	lp->pat = v;
+	return 0;
+}
+
+static int rd_tsc_aux(struct lp *lp, uint32_t idx, uint64_t *v) { *v = lp->tsc_aux; return 0; }
+static int wr_tsc_aux(struct lp *lp, uint32_t idx, uint64_t v)
+{
+	if (v >> 32)
+		return -1;
+	lp->tsc_aux = v;
+	return 0;
+}
+
+static int rd_zero(struct lp *lp, uint32_t idx, uint64_t *v) { *v = 0; return 0; }
+static int wr_ignore(struct lp *lp, uint32_t idx, uint64_t v) { return 0; }
+static int wr_zero_only(struct lp *lp, uint32_t idx, uint64_t v) { return v ? -1 : 0; }
+
+/* MSRs the engine itself must hold, because its own instructions use them
+ * (SYSCALL, SWAPGS, segment bases, SYSENTER). */
+static int rd_engine(struct lp *lp, uint32_t idx, uint64_t *v) { *v = cpu_msr(lp->uc, idx); return 0; }
+static int wr_engine(struct lp *lp, uint32_t idx, uint64_t v) { cpu_set_msr(lp->uc, idx, v); return 0; }
+static int wr_engine_canonical(struct lp *lp, uint32_t idx, uint64_t v)
+{
+	if (!canonical(v))
+		return -1;
+	cpu_set_msr(lp->uc, idx, v);
+	return 0;
+}
+
+static int wr_efer(struct lp *lp, uint32_t idx, uint64_t v)
+{
+	const uint64_t writable = (1ull << 0) | (1ull << 8) | (1ull << 11); /* SCE, LME, NXE */
+	uint64_t cur = cpu_msr(lp->uc, idx);
+	if (v & ~(writable | (1ull << 10)))
+		return -1;
+	/* LME may not change while paging is on. */
+	if (((v ^ cur) & (1ull << 8)) && (cpu_reg(lp->uc, UC_X86_REG_CR0) & (1ull << 31)))
+		return -1;
+	cpu_set_msr(lp->uc, idx, (v & writable) | (cur & (1ull << 10)));
+	return 0;
+}
+
+static const struct msr_def msrs[] = {
+	{ 0x10, 0x10, "IA32_TIME_STAMP_COUNTER", rd_tsc, wr_tsc },
+	{ 0x1b, 0x1b, "IA32_APIC_BASE", rd_apic_base, wr_apic_base },
+	{ 0x3a, 0x3a, "IA32_FEATURE_CONTROL", rd_feature_control, wr_feature_control },
+	{ 0x8b, 0x8b, "IA32_BIOS_SIGN_ID", rd_zero, wr_ignore },
+	{ 0xfe, 0xfe, "IA32_MTRRCAP", rd_zero, NULL },
+	{ 0x174, 0x176, "IA32_SYSENTER_CS/ESP/EIP", rd_engine, wr_engine },
+	{ 0x179, 0x179, "IA32_MCG_CAP", rd_zero, NULL },
+	{ 0x17a, 0x17a, "IA32_MCG_STATUS", rd_zero, wr_zero_only },
+	{ 0x1a0, 0x1a0, "IA32_MISC_ENABLE", rd_misc_enable, wr_misc_enable },
+	{ 0x1d9, 0x1d9, "IA32_DEBUGCTL", rd_zero, wr_zero_only },
+	{ 0x277, 0x277, "IA32_PAT", rd_pat, wr_pat },
+	{ 0x2ff, 0x2ff, "IA32_MTRR_DEF_TYPE", rd_zero, wr_ignore },
+	{ 0xc0000080, 0xc0000080, "IA32_EFER", rd_engine, wr_efer },
+	{ 0xc0000081, 0xc0000081, "IA32_STAR", rd_engine, wr_engine },
+	{ 0xc0000082, 0xc0000082, "IA32_LSTAR", rd_engine, wr_engine_canonical },
+	{ 0xc0000083, 0xc0000083, "IA32_CSTAR", rd_engine, wr_engine_canonical },
+	{ 0xc0000084, 0xc0000084, "IA32_FMASK", rd_engine, wr_engine },
+	{ 0xc0000100, 0xc0000100, "IA32_FS_BASE", rd_engine, wr_engine_canonical },
+	{ 0xc0000101, 0xc0000101, "IA32_GS_BASE", rd_engine, wr_engine_canonical },
+	{ 0xc0000102, 0xc0000102, "IA32_KERNEL_GS_BASE", rd_engine, wr_engine_canonical },
+	{ 0xc0000103, 0xc0000103, "IA32_TSC_AUX", rd_tsc_aux, wr_tsc_aux },
+};
+
+static const struct msr_def *msr_find(uint32_t idx)
+{
+	for (size_t i = 0; i < sizeof(msrs) / sizeof(msrs[0]); i++)
+		if (idx >= msrs[i].first && idx <= msrs[i].last)
+			return &msrs[i];
+	return NULL;
+}
+
+const char *msr_name(uint32_t idx)
+{
+	const struct msr_def *d = msr_find(idx);
+	return d ? d->name : "unknown";
+}
+
+int msr_read(struct lp *lp, uint32_t idx, uint64_t *val)
+{
+	const struct msr_def *d = msr_find(idx);
+	if (!d || !d->read)
+		return -1;
+	return d->read(lp, idx, val);
+}
+
+int msr_write(struct lp *lp, uint32_t idx, uint64_t val)
+{
+	const struct msr_def *d = msr_find(idx);
+	if (!d || !d->write)
+		return -1;
+	return d->write(lp, idx, val);
+}
+
+void msr_reset(struct lp *lp, bool bsp)
+{
+	lp->feature_control = 0;
+	lp->apic_base = 0xfee00000ull | (1ull << 11) | (bsp ? 1ull << 8 : 0);
+	lp->tsc_offset = 0;
+	lp->tsc_aux = 0;
+	lp->misc_enable = 1; /* fast strings */
+	lp->pat = 0x0007040600070406ull;
+}
+
+/* ---- the instructions ------------------------------------------------------ */
+
+static bool privileged_ok(struct lp *lp)
+{
+	if (cpu_reg(lp->uc, UC_X86_REG_EFLAGS) & (1u << 17))
+		return false;            /* virtual-8086 mode */
+	return cpustate_cpl(&lp->cs) == 0;
+}
+
+static void set_edx_eax(struct lp *lp, uint64_t v)
+{
+	cpu_set_reg(lp->uc, UC_X86_REG_RAX, (uint32_t)v);
+	cpu_set_reg(lp->uc, UC_X86_REG_RDX, v >> 32);
+}
+
+static void next(struct lp *lp, uint64_t rip, const struct site_insn *in)
+{
+	cpu_set_reg(lp->uc, UC_X86_REG_RIP, rip + in->len);
+}
+
+void site_rdmsr(struct lp *lp, uint64_t rip, const struct site_insn *in)
+{
+	struct vtsim_machine *m = lp->m;
+	uint32_t idx = (uint32_t)cpu_reg(lp->uc, UC_X86_REG_RCX);
+	uint64_t v = 0;
+	int r = privileged_ok(lp) ? msr_read(lp, idx, &v) : -1;
+	if (trace_on(m, VTSIM_TRACE_MSR)) {
+		if (r)
+			trace_event(m, VTSIM_TRACE_MSR, "msr lp%u rdmsr 0x%x(%s) : #GP(0)", lp->id, idx, msr_name(idx));
+		else
+			trace_event(m, VTSIM_TRACE_MSR, "msr lp%u rdmsr 0x%x(%s) -> 0x%llx", lp->id, idx,
+				    msr_name(idx), (unsigned long long)v);
+	}
+	if (r) {
+		exc_fault(lp, VEC_GP, 0);
+		return;
+	}
+	set_edx_eax(lp, v);
+	next(lp, rip, in);
+}
+
+void site_wrmsr(struct lp *lp, uint64_t rip, const struct site_insn *in)
+{
+	struct vtsim_machine *m = lp->m;
+	uint32_t idx = (uint32_t)cpu_reg(lp->uc, UC_X86_REG_RCX);
+	uint64_t v = (uint32_t)cpu_reg(lp->uc, UC_X86_REG_RAX) |
+		     (cpu_reg(lp->uc, UC_X86_REG_RDX) << 32);
+	int r = privileged_ok(lp) ? msr_write(lp, idx, v) : -1;
+	if (trace_on(m, VTSIM_TRACE_MSR))
+		trace_event(m, VTSIM_TRACE_MSR, "msr lp%u wrmsr 0x%x(%s) <- 0x%llx : %s", lp->id, idx,
+			    msr_name(idx), (unsigned long long)v, r ? "#GP(0)" : "ok");
+	if (r) {
+		exc_fault(lp, VEC_GP, 0);
+		return;
+	}
+	next(lp, rip, in);
+}
+
+static bool tsc_allowed(struct lp *lp)
+{
+	/* CR4.TSD restricts RDTSC/RDTSCP to CPL 0. */
+	return !(cpu_reg(lp->uc, UC_X86_REG_CR4) & (1u << 2)) || cpustate_cpl(&lp->cs) == 0;
+}
+
+void site_rdtsc(struct lp *lp, uint64_t rip, const struct site_insn *in)
+{
+	if (!tsc_allowed(lp)) {
+		exc_fault(lp, VEC_GP, 0);
+		return;
+	}
+	/* Each read moves virtual time on, so two reads in one block still differ. */
+	lp->insns++;
+	set_edx_eax(lp, lp_tsc(lp));
+	next(lp, rip, in);
+}
+
+void site_rdtscp(struct lp *lp, uint64_t rip, const struct site_insn *in)
+{
+	if (!tsc_allowed(lp)) {
+		exc_fault(lp, VEC_GP, 0);
+		return;
+	}
+	lp->insns++;
+	set_edx_eax(lp, lp_tsc(lp));
+	cpu_set_reg(lp->uc, UC_X86_REG_RCX, (uint32_t)lp->tsc_aux);
+	next(lp, rip, in);
+}

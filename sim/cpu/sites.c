@@ -1,0 +1,348 @@
+/* Simulator-instruction sites: see sites.h for why. */
+#include "sim/cpu/sites.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/cpu/machine.h"
+
+/* ---- classification ------------------------------------------------------ */
+
+struct site_pattern {
+	enum site_kind kind;
+	const char *name;
+	uint8_t op[3];
+	uint8_t oplen;
+	site_handler_fn handler;
+};
+
+/* Opcode bytes after legacy and REX prefixes. */
+static const struct site_pattern patterns[] = {
+	{ SITE_RDMSR,  "RDMSR",  { 0x0f, 0x32 },       2, site_rdmsr },
+	{ SITE_WRMSR,  "WRMSR",  { 0x0f, 0x30 },       2, site_wrmsr },
+	{ SITE_RDTSC,  "RDTSC",  { 0x0f, 0x31 },       2, site_rdtsc },
+	{ SITE_RDTSCP, "RDTSCP", { 0x0f, 0x01, 0xf9 }, 3, site_rdtscp },
+};
+
+static bool is_legacy_prefix(uint8_t b)
+{
+	switch (b) {
+	case 0x66: case 0x67: case 0xf2: case 0xf3: case 0xf0:
+	case 0x2e: case 0x36: case 0x3e: case 0x26: case 0x64: case 0x65:
+		return true;
+	default:
+		return false;
+	}
+}
+
+enum site_kind site_classify(const uint8_t *bytes, unsigned len, bool long_mode)
+{
+	unsigned i = 0;
+	while (i < len && is_legacy_prefix(bytes[i]))
+		i++;
+	if (long_mode && i < len && (bytes[i] & 0xf0) == 0x40)
+		i++;
+	for (size_t p = 0; p < sizeof(patterns) / sizeof(patterns[0]); p++) {
+		const struct site_pattern *pt = &patterns[p];
+		if (len - i == pt->oplen && !memcmp(bytes + i, pt->op, pt->oplen))
+			return pt->kind;
+	}
+	return SITE_NONE;
+}
+
+static const struct site_pattern *pattern_of(enum site_kind k)
+{
+	for (size_t p = 0; p < sizeof(patterns) / sizeof(patterns[0]); p++)
+		if (patterns[p].kind == k)
+			return &patterns[p];
+	return NULL;
+}
+
+const char *site_kind_name(enum site_kind k)
+{
+	const struct site_pattern *p = pattern_of(k);
+	return p ? p->name : "none";
+}
+
+/* ---- tables --------------------------------------------------------------- */
+
+static uint64_t hash64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return x;
+}
+
+static struct site *site_find(struct sites *s, uint64_t va)
+{
+	if (!s->cap || !va)
+		return NULL;
+	for (size_t i = hash64(va) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+		if (s->tab[i].va == va)
+			return &s->tab[i];
+		if (!s->tab[i].va)
+			return NULL;
+	}
+}
+
+static struct site *site_insert(struct sites *s, uint64_t va)
+{
+	if ((s->count + 1) * 2 > s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 256;
+		struct site *nt = calloc(ncap, sizeof(*nt));
+		if (!nt)
+			return NULL;
+		for (size_t i = 0; i < s->cap; i++) {
+			if (!s->tab[i].va)
+				continue;
+			size_t j = hash64(s->tab[i].va) & (ncap - 1);
+			while (nt[j].va)
+				j = (j + 1) & (ncap - 1);
+			nt[j] = s->tab[i];
+		}
+		free(s->tab);
+		s->tab = nt;
+		s->cap = ncap;
+	}
+	size_t i = hash64(va) & (s->cap - 1);
+	while (s->tab[i].va)
+		i = (i + 1) & (s->cap - 1);
+	s->tab[i].va = va;
+	s->count++;
+	return &s->tab[i];
+}
+
+static uint32_t *block_slot(struct sites *s, uint64_t key)
+{
+	if ((s->bcount + 1) * 2 > s->bcap) {
+		size_t ncap = s->bcap ? s->bcap * 2 : 1024;
+		struct block_count *nt = calloc(ncap, sizeof(*nt));
+		if (!nt)
+			return NULL;
+		for (size_t i = 0; i < s->bcap; i++) {
+			if (!s->blocks[i].key)
+				continue;
+			size_t j = hash64(s->blocks[i].key) & (ncap - 1);
+			while (nt[j].key)
+				j = (j + 1) & (ncap - 1);
+			nt[j] = s->blocks[i];
+		}
+		free(s->blocks);
+		s->blocks = nt;
+		s->bcap = ncap;
+	}
+	size_t i = hash64(key) & (s->bcap - 1);
+	while (s->blocks[i].key && s->blocks[i].key != key)
+		i = (i + 1) & (s->bcap - 1);
+	if (!s->blocks[i].key) {
+		s->blocks[i].key = key;
+		s->blocks[i].icount = 0;
+		s->bcount++;
+	}
+	return &s->blocks[i].icount;
+}
+
+static uint64_t block_key(uint64_t pc, uint64_t size)
+{
+	return (pc ^ (size << 48)) | 1ull << 63;
+}
+
+/* ---- code access ---------------------------------------------------------- */
+
+static bool code_is_64(struct lp *lp)
+{
+	struct seg cs;
+	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
+	return (cpu_msr(lp->uc, 0xc0000080) & (1u << 10)) && (cs.attr & (1u << 13));
+}
+
+/* Reads up to n code bytes at linear address la; returns how many were readable. */
+static size_t code_read(struct lp *lp, uint64_t la, uint8_t *buf, size_t n)
+{
+	struct mmu_ctx c;
+	struct mmu_fault f;
+	lp_mmu_ctx(lp, &c);
+	size_t got = 0;
+	while (got < n) {
+		size_t in_page = 4096 - ((la + got) & 0xfff);
+		size_t len = n - got < in_page ? n - got : in_page;
+		if (mmu_fetch(&lp->m->pm, &c, la + got, buf + got, len, MMU_SUPERVISOR | MMU_NO_AD, &f))
+			break;
+		got += len;
+	}
+	return got;
+}
+
+/* ---- hooks ---------------------------------------------------------------- */
+
+static void on_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+{
+	struct lp *lp = user;
+	struct site *st = site_find(&lp->sites, address);
+	if (!st || lp->m->stopped)
+		return;
+	/* The same linear address may hold other code now (another CR3, rewritten
+	 * code): look again before emulating. */
+	uint8_t cur[15];
+	size_t got = code_read(lp, address, cur, sizeof(cur));
+	if (got < st->insn.len || memcmp(cur, st->insn.bytes, st->insn.len)) {
+		cs_insn *ci = NULL;
+		csh h = code_is_64(lp) ? lp->cs_handle : lp->cs32;
+		size_t n = cs_disasm(h, cur, got, address, 1, &ci);
+		enum site_kind k = SITE_NONE;
+		if (n == 1) {
+			k = site_classify(cur, ci[0].size, h == lp->cs_handle);
+			st->insn.len = (uint8_t)ci[0].size;
+			memcpy(st->insn.bytes, cur, ci[0].size);
+		}
+		cs_free(ci, n);
+		st->insn.kind = k;
+		if (k == SITE_NONE)
+			return;
+	}
+	const struct site_pattern *p = pattern_of(st->insn.kind);
+	if (p && p->handler) {
+		uint64_t rip = cpu_reg(uc, UC_X86_REG_RIP);
+		p->handler(lp, rip, &st->insn);
+	}
+	if (lp->m->stopped)
+		uc_emu_stop(uc);
+}
+
+/* Scans [pc, pc+size) for simulator instructions; hooks the new ones. Returns the
+ * number of instructions seen. */
+static unsigned scan(struct lp *lp, uint64_t pc, size_t size)
+{
+	uint8_t buf[4096 + 16];
+	if (size > 4096)
+		size = 4096;
+	size_t got = code_read(lp, pc, buf, size);
+	csh h = code_is_64(lp) ? lp->cs_handle : lp->cs32;
+	bool lm = h == lp->cs_handle;
+	const uint8_t *code = buf;
+	uint64_t addr = pc;
+	cs_insn *ci = cs_malloc(h);
+	unsigned count = 0;
+	bool added = false;
+	lp->sites.scanned_blocks++;
+	while (got && cs_disasm_iter(h, &code, &got, &addr, ci)) {
+		count++;
+		enum site_kind k = site_classify(ci->bytes, ci->size, lm);
+		if (k == SITE_NONE)
+			continue;
+		struct site *st = site_find(&lp->sites, ci->address);
+		if (!st) {
+			st = site_insert(&lp->sites, ci->address);
+			if (!st)
+				break;
+			if (uc_hook_add(lp->uc, &st->hook, UC_HOOK_CODE, (void *)on_site, lp,
+					ci->address, ci->address) != UC_ERR_OK)
+				st->hook = 0;
+			added = true;
+		}
+		st->insn.kind = k;
+		st->insn.len = (uint8_t)ci->size;
+		memcpy(st->insn.bytes, ci->bytes, ci->size);
+	}
+	cs_free(ci, 1);
+	if (added) {
+		struct sites *s = &lp->sites;
+		if (!s->retranslate || pc < s->lo)
+			s->lo = pc;
+		if (!s->retranslate || pc + size > s->hi)
+			s->hi = pc + size;
+		s->retranslate = true;
+	}
+	return count;
+}
+
+static void on_edge(uc_engine *uc, uc_tb *cur, uc_tb *prev, void *user)
+{
+	struct lp *lp = user;
+	uint32_t *slot = block_slot(&lp->sites, block_key(cur->pc, cur->size));
+	if (slot)
+		*slot = cur->icount;
+	scan(lp, cur->pc, cur->size);
+	/* The block was translated without the hooks just added: stop before it runs
+	 * (the stop request is seen at block entry) and translate it again. */
+	if (lp->sites.retranslate)
+		uc_emu_stop(uc);
+}
+
+static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+{
+	struct lp *lp = user;
+	struct vtsim_machine *m = lp->m;
+	uint32_t *slot = block_slot(&lp->sites, block_key(address, size));
+	if (slot && !*slot) {
+		/* A block the edge callback never saw (the engine's first): count it. */
+		uint8_t buf[4096 + 16];
+		size_t got = code_read(lp, address, buf, size > 4096 ? 4096 : size);
+		csh h = code_is_64(lp) ? lp->cs_handle : lp->cs32;
+		const uint8_t *code = buf;
+		uint64_t addr = address;
+		cs_insn *ci = cs_malloc(h);
+		uint32_t n = 0;
+		while (got && cs_disasm_iter(h, &code, &got, &addr, ci))
+			n++;
+		cs_free(ci, 1);
+		*slot = n ? n : 1;
+	}
+	lp->insns += slot ? *slot : 1;
+	lp->blocks++;
+	if (m->cfg.max_insns && lp->insns > m->cfg.max_insns && !m->stopped) {
+		machine_stop(m, lp, VTSIM_STOP_LIMIT, 4, "instruction limit (--max-insns %llu) reached",
+			     (unsigned long long)m->cfg.max_insns);
+		return;
+	}
+	if (m->cfg.timeout_s > 0 && !(lp->blocks & 0xffff)) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		double el = (double)(now.tv_sec - m->start.tv_sec) + (now.tv_nsec - m->start.tv_nsec) / 1e9;
+		if (el > m->cfg.timeout_s)
+			machine_stop(m, lp, VTSIM_STOP_LIMIT, 4, "time limit (--timeout %g s) reached",
+				     m->cfg.timeout_s);
+	}
+}
+
+int sites_init(struct lp *lp)
+{
+	uc_hook h;
+	memset(&lp->sites, 0, sizeof(lp->sites));
+	if (uc_hook_add(lp->uc, &h, UC_HOOK_EDGE_GENERATED, (void *)on_edge, lp, 1, 0) != UC_ERR_OK)
+		return -1;
+	if (uc_hook_add(lp->uc, &h, UC_HOOK_BLOCK, (void *)on_block, lp, 1, 0) != UC_ERR_OK)
+		return -1;
+	return 0;
+}
+
+void sites_fini(struct lp *lp)
+{
+	free(lp->sites.tab);
+	free(lp->sites.blocks);
+	memset(&lp->sites, 0, sizeof(lp->sites));
+}
+
+void sites_prime(struct lp *lp)
+{
+	if (lp->sites.primed)
+		return;
+	lp->sites.primed = true;
+	uint64_t rip = cpu_reg(lp->uc, UC_X86_REG_RIP);
+	struct seg cs;
+	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
+	uint64_t la = rip + (code_is_64(lp) ? 0 : cs.base);
+	scan(lp, la, 512);
+	lp->sites.retranslate = false; /* nothing is translated yet */
+}
+
+bool sites_take_retranslate(struct lp *lp, uint64_t *lo, uint64_t *hi)
+{
+	if (!lp->sites.retranslate)
+		return false;
+	lp->sites.retranslate = false;
+	*lo = lp->sites.lo;
+	*hi = lp->sites.hi;
+	return true;
+}

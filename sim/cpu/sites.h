@@ -1,0 +1,84 @@
+/* Simulator-instruction sites: where in guest code an instruction sits that the
+ * simulator must execute itself (RDMSR, WRMSR, RDTSC, RDTSCP; the VMX and SEAM
+ * instructions later).
+ *
+ * Why: Unicorn executes RDMSR/WRMSR/RDTSC silently against its own model and
+ * offers no hook for them, and leaving the engine to emulate an instruction costs
+ * microseconds. So when Unicorn translates a block (UC_HOOK_EDGE_GENERATED), the
+ * block is scanned; every such instruction gets a code hook bound to exactly its
+ * address, and the block is translated again with the hook in place. From then on
+ * the instruction is emulated inside the hook, in tens of nanoseconds, and code
+ * without such instructions runs with no hook at all.
+ */
+#ifndef VTSIM_SITES_H
+#define VTSIM_SITES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <unicorn/unicorn.h>
+
+struct lp;
+
+enum site_kind {
+	SITE_NONE,
+	SITE_RDMSR,
+	SITE_WRMSR,
+	SITE_RDTSC,
+	SITE_RDTSCP,
+	SITE_KIND_COUNT,
+};
+
+/* A decoded instruction at a site. */
+struct site_insn {
+	enum site_kind kind;
+	uint8_t len;
+	uint8_t bytes[15];
+};
+
+struct site {
+	uint64_t va;                   /* 0 = empty slot */
+	struct site_insn insn;
+	uc_hook hook;
+};
+
+struct block_count {
+	uint64_t key;                  /* pc ^ size << 48; 0 = empty */
+	uint32_t icount;
+};
+
+struct sites {
+	struct site *tab;
+	size_t cap, count;
+	struct block_count *blocks;
+	size_t bcap, bcount;
+	/* A scan added hooks to a block already translated: the engine stops and the
+	 * block is translated again. */
+	bool retranslate;
+	uint64_t lo, hi;
+	bool primed;                   /* the first block (no edge callback) was scanned */
+	uint64_t scanned_blocks;
+};
+
+/* Classifies the instruction in bytes[0..len): a simulator instruction or SITE_NONE. */
+enum site_kind site_classify(const uint8_t *bytes, unsigned len, bool long_mode);
+const char *site_kind_name(enum site_kind k);
+
+int sites_init(struct lp *lp);
+void sites_fini(struct lp *lp);
+
+/* Scans the code at the LP's RIP before its engine first runs. */
+void sites_prime(struct lp *lp);
+
+/* After the engine stopped: translate again what a scan hooked. */
+bool sites_take_retranslate(struct lp *lp, uint64_t *lo, uint64_t *hi);
+
+/* Handlers, one per kind, implemented by the instruction units (insn_msr.c ...).
+ * They run inside the code hook, with RIP at the instruction. */
+typedef void (*site_handler_fn)(struct lp *lp, uint64_t rip, const struct site_insn *in);
+void site_rdmsr(struct lp *lp, uint64_t rip, const struct site_insn *in);
+void site_wrmsr(struct lp *lp, uint64_t rip, const struct site_insn *in);
+void site_rdtsc(struct lp *lp, uint64_t rip, const struct site_insn *in);
+void site_rdtscp(struct lp *lp, uint64_t rip, const struct site_insn *in);
+
+#endif

@@ -1,0 +1,34 @@
+; #UD (vector 6, no error code) through the IDT with the RIP of the offending
+; instruction: UD2, opcodes invalid in 64-bit mode, a LOCK prefix on a non-lockable
+; instruction, and VMX instructions while CR4.VMXE = 0.
+;! status: 1
+;! stdout: EXC 06 ERR 00000000 RIP ok
+;! stdout: EXC 06 ERR 00000000 RIP ok
+;! stdout: EXC 06 ERR 00000000 RIP ok
+;! stdout: EXC 06 ERR 00000000 RIP ok
+;! stdout: EXC 06 ERR 00000000 RIP ok
+;! stdout: EXC 06 ERR 00000000 RIP ok
+;! stdout: EXC 06 ERR 00000000 RIP ok
+;! stdout: done
+;! not-stderr: triple
+
+%include "elf64.inc"
+ELF64_BEGIN start
+%include "lib64.inc"
+
+start:
+        call idt_setup
+        TRY ud2
+        TRY db 0x06                     ; PUSH ES: invalid in 64-bit mode
+        TRY db 0x37                     ; AAA: invalid in 64-bit mode
+        TRY db 0xF0, 0x90               ; LOCK NOP
+        TRY vmxon [rel vmxon_region]    ; CR4.VMXE = 0
+        TRY vmxoff
+        TRY vmcall                      ; outside VMX operation
+        PUTSLN "done"
+        exit_with 0
+
+        align 8, db 0
+vmxon_region: dq 0
+
+ELF64_END

@@ -1,0 +1,334 @@
+/* The vtsim command. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vtsim/vtsim.h"
+
+/* The bundled demo guest (guests/hello.asm), embedded by the build. */
+extern const unsigned char vtsim_guest_hello[];
+extern const unsigned int vtsim_guest_hello_len;
+
+#define EXIT_USAGE 2
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vtsim COMMAND [ARGS]\n"
+		"\n"
+		"commands:\n"
+		"  run [OPTIONS] IMAGE   boot a bare-metal image (ELF64 or multiboot) on the simulated machine\n"
+		"  demo                  the main job: boot the bundled guest and show what happened\n"
+		"  help                  this text\n"
+		"\n"
+		"run options:\n"
+		"  --mem SIZE            RAM size (default 128M; a multiple of 2M, 8M..4G)\n"
+		"  --cpus N              logical processors (default 1)\n"
+		"  --max-insns N         stop with status 4 after N instructions\n"
+		"  --timeout S           stop with status 4 after S seconds of wall-clock time\n"
+		"  --trace[=CLASSES]     trace events on stderr; CLASSES: insn,exc,io,msr,cpuid,run,all\n"
+		"                        (default: all but insn)\n"
+		"  --trace-file FILE     write the trace to FILE\n"
+		"  --append STRING       multiboot command line (after the image name, as QEMU passes it)\n"
+		"  --initrd FILE         a multiboot module (repeatable)\n"
+		"\n"
+		"exit status of run: 0 halted, (v<<1)|1 after OUT v to port 0xf4, 3 triple fault,\n"
+		"4 instruction or time limit, 2 bad image or option, 70 a vtsim limitation\n");
+}
+
+static int fail(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "vtsim: ");
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
+static unsigned parse_trace(const char *s, int *bad)
+{
+	static const struct { const char *name; unsigned mask; } classes[] = {
+		{ "insn", VTSIM_TRACE_INSN }, { "exc", VTSIM_TRACE_EXC }, { "io", VTSIM_TRACE_IO },
+		{ "msr", VTSIM_TRACE_MSR }, { "cpuid", VTSIM_TRACE_CPUID }, { "run", VTSIM_TRACE_RUN },
+		{ "all", VTSIM_TRACE_ALL },
+	};
+	if (!s)
+		return VTSIM_TRACE_DEFAULT;
+	unsigned mask = 0;
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+		size_t i;
+		for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+			if (!strcmp(tok, classes[i].name))
+				break;
+		if (i == sizeof(classes) / sizeof(classes[0])) {
+			*bad = 1;
+			return 0;
+		}
+		mask |= classes[i].mask;
+	}
+	return mask;
+}
+
+/* Reads a whole file; NULL with errno on failure. */
+static unsigned char *read_file(const char *path, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 16, n = 0;
+	unsigned char *buf = malloc(cap);
+	while (buf) {
+		n += fread(buf + n, 1, cap - n, f);
+		if (n < cap)
+			break;
+		if (cap >= (1u << 30)) {   /* a gigabyte of image is certainly wrong */
+			free(buf);
+			buf = NULL;
+			errno = EFBIG;
+			break;
+		}
+		unsigned char *nb = realloc(buf, cap * 2);
+		if (!nb) {
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		buf = nb;
+		cap *= 2;
+	}
+	if (buf && ferror(f)) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	*size = n;
+	return buf;
+}
+
+struct run_opts {
+	struct vtsim_config cfg;
+	const char *image;
+	const char *append;
+	const char *trace_file;
+	const char *initrd[16];
+	unsigned ninitrd;
+};
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || *s == '-')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_run(int argc, char **argv, struct run_opts *o)
+{
+	enum { O_MEM = 1, O_CPUS, O_MAX, O_TIMEOUT, O_TRACE, O_TRACE_FILE, O_APPEND, O_INITRD, O_TDX, O_HELP };
+	static const struct option longopts[] = {
+		{ "mem", required_argument, NULL, O_MEM },
+		{ "cpus", required_argument, NULL, O_CPUS },
+		{ "max-insns", required_argument, NULL, O_MAX },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "trace", optional_argument, NULL, O_TRACE },
+		{ "trace-file", required_argument, NULL, O_TRACE_FILE },
+		{ "append", required_argument, NULL, O_APPEND },
+		{ "initrd", required_argument, NULL, O_INITRD },
+		{ "tdx", no_argument, NULL, O_TDX },
+		{ "help", no_argument, NULL, O_HELP },
+		{ 0 },
+	};
+	vtsim_config_defaults(&o->cfg);
+	opterr = 0;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		uint64_t v;
+		int bad = 0;
+		char *end;
+		switch (c) {
+		case O_MEM:
+			if (vtsim_parse_size(optarg, &o->cfg.ram_size))
+				return fail("--mem: '%s' is not a size (e.g. 128M, 1G)", optarg);
+			break;
+		case O_CPUS:
+			if (parse_u64(optarg, &v) || v < 1 || v > 64)
+				return fail("--cpus: '%s' is not a number from 1 to 64", optarg);
+			o->cfg.nr_cpus = (unsigned)v;
+			break;
+		case O_MAX:
+			if (parse_u64(optarg, &v) || v == 0)
+				return fail("--max-insns: '%s' is not a positive number", optarg);
+			o->cfg.max_insns = v;
+			break;
+		case O_TIMEOUT:
+			errno = 0;
+			o->cfg.timeout_s = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o->cfg.timeout_s > 0) || o->cfg.timeout_s > 1e9)
+				return fail("--timeout: '%s' is not a positive number of seconds", optarg);
+			break;
+		case O_TRACE:
+			o->cfg.trace_mask = parse_trace(optarg, &bad);
+			if (bad)
+				return fail("--trace: unknown class in '%s' (insn,exc,io,msr,cpuid,run,all)", optarg);
+			break;
+		case O_TRACE_FILE:
+			o->trace_file = optarg;
+			break;
+		case O_APPEND:
+			o->append = optarg;
+			break;
+		case O_INITRD:
+			if (o->ninitrd == 16)
+				return fail("--initrd: at most 16 modules%s", "");
+			o->initrd[o->ninitrd++] = optarg;
+			break;
+		case O_TDX:
+			o->cfg.tdx = true;
+			break;
+		case O_HELP:
+			usage(stdout);
+			exit(0);
+		case ':':
+			return fail("option %s needs a value", argv[optind - 1]);
+		default:
+			return fail("unknown option '%s' (see vtsim help)", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return fail("run needs exactly one IMAGE%s", optind < argc ? " (extra arguments given)" : "");
+	o->image = argv[optind];
+	return 0;
+}
+
+/* Builds the multiboot command line the way QEMU does: image name, then --append. */
+static char *multiboot_cmdline(const char *image, const char *append)
+{
+	size_t n = strlen(image) + (append ? strlen(append) + 1 : 0) + 1;
+	char *s = malloc(n);
+	if (s)
+		snprintf(s, n, "%s%s%s", image, append ? " " : "", append ? append : "");
+	return s;
+}
+
+static int run_machine(const struct vtsim_config *cfg, const unsigned char *img, size_t size,
+		       const char *what, const char *cmdline, const struct vtsim_module *mods,
+		       unsigned nmods, struct vtsim_result *res)
+{
+	char err[512];
+	struct vtsim_machine *m = vtsim_machine_create(cfg, err, sizeof(err));
+	if (!m)
+		return fail("%s", err);
+	if (vtsim_machine_load(m, img, size, cmdline, mods, nmods, err, sizeof(err))) {
+		fprintf(stderr, "vtsim: %s: %s\n", what, err);
+		vtsim_machine_destroy(m);
+		return EXIT_USAGE;
+	}
+	vtsim_machine_run(m, res);
+	vtsim_machine_destroy(m);
+	return res->exit_status;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct run_opts o = { 0 };
+	int r = parse_run(argc, argv, &o);
+	if (r)
+		return r;
+	FILE *tf = NULL;
+	if (o.trace_file) {
+		tf = fopen(o.trace_file, "w");
+		if (!tf)
+			return fail("--trace-file: cannot write '%s'", o.trace_file);
+		o.cfg.trace = tf;
+		if (!o.cfg.trace_mask)
+			o.cfg.trace_mask = VTSIM_TRACE_DEFAULT;
+	}
+	size_t size;
+	unsigned char *img = read_file(o.image, &size);
+	if (!img) {
+		fprintf(stderr, "vtsim: %s: %s\n", o.image, strerror(errno));
+		return EXIT_USAGE;
+	}
+	struct vtsim_module mods[16];
+	unsigned char *mod_data[16] = { 0 };
+	int status = 0;
+	for (unsigned i = 0; i < o.ninitrd; i++) {
+		mod_data[i] = read_file(o.initrd[i], &mods[i].size);
+		if (!mod_data[i]) {
+			fprintf(stderr, "vtsim: --initrd %s: %s\n", o.initrd[i], strerror(errno));
+			status = EXIT_USAGE;
+			goto out;
+		}
+		mods[i].data = mod_data[i];
+		mods[i].string = o.initrd[i];
+	}
+	char *cmdline = multiboot_cmdline(o.image, o.append);
+	struct vtsim_result res;
+	status = run_machine(&o.cfg, img, size, o.image, cmdline, mods, o.ninitrd, &res);
+	free(cmdline);
+out:
+	for (unsigned i = 0; i < o.ninitrd; i++)
+		free(mod_data[i]);
+	free(img);
+	if (tf)
+		fclose(tf);
+	return status;
+}
+
+/* The main job. Until the hypervisor exists, it boots the bundled guest and shows
+ * what the machine did. */
+static int cmd_demo(int argc, char **argv)
+{
+	struct vtsim_config cfg;
+	vtsim_config_defaults(&cfg);
+	if (argc > 1 && !strcmp(argv[1], "--trace"))
+		cfg.trace_mask = VTSIM_TRACE_DEFAULT;
+	else if (argc > 1)
+		return fail("demo: unknown argument '%s'", argv[1]);
+	printf("vtsim demo: booting the bundled guest (guests/hello.asm) on a simulated %s machine\n",
+	       "x86-64");
+	printf("--- guest console (COM1 and port 0xE9) ---\n");
+	fflush(stdout);
+	struct vtsim_result res;
+	int status = run_machine(&cfg, vtsim_guest_hello, vtsim_guest_hello_len, "demo guest",
+				 "hello", NULL, 0, &res);
+	printf("--- end of guest console ---\n");
+	if (status == EXIT_USAGE)
+		return status;
+	static const char *const why[] = {
+		[VTSIM_STOP_DEBUG_EXIT] = "debug exit (OUT to port 0xF4)",
+		[VTSIM_STOP_HALT] = "HLT",
+		[VTSIM_STOP_TRIPLE_FAULT] = "triple fault",
+		[VTSIM_STOP_LIMIT] = "limit",
+		[VTSIM_STOP_INTERNAL] = "vtsim limitation",
+	};
+	printf("guest ended by %s with status %d after %llu instructions (virtual time)\n",
+	       why[res.reason], res.exit_status, (unsigned long long)res.insns);
+	/* The guest reports success as OUT 0 to 0xF4: status 1. */
+	return res.reason == VTSIM_STOP_DEBUG_EXIT && res.exit_status == 1 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "demo"))
+		return cmd_demo(argc - 1, argv + 1);
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	return fail("unknown command '%s' (see vtsim help)", cmd);
+}
