@@ -120,6 +120,8 @@ int cpustate_calibrate(uc_engine *uc, struct cpustate_layout *lay, char *err, si
 	/* error_code, exception_is_int and exception_next_eip sit just before dr[8]. */
 	lay->error_code = data + (size_t)dr - 16;
 	lay->exception_is_int = data + (size_t)dr - 12;
+	/* dr[8], then four breakpoint pointers, then old_exception. */
+	lay->old_exception = data + (size_t)dr + 8 * 8 + 4 * sizeof(void *);
 
 	/* Verify what we will patch against the register API. */
 	uc_x86_mmr gdtr = { 0 }, tr = { 0 };
@@ -254,6 +256,13 @@ bool cpustate_exception_is_int(struct cpustate *cs)
 {
 	uc_context_save(cs->uc, cs->ctx);
 	return rd32(ctx_bytes(cs) + cs->lay->exception_is_int) != 0;
+}
+
+void cpustate_exception_done(struct cpustate *cs)
+{
+	uc_context_save(cs->uc, cs->ctx);
+	wr32(ctx_bytes(cs) + cs->lay->old_exception, (uint32_t)-1);
+	uc_context_restore(cs->uc, cs->ctx);
 }
 
 void cpustate_set_cr2(struct cpustate *cs, uint64_t cr2)

@@ -39,6 +39,7 @@ struct cpustate_layout {
 	size_t cr;           /* cr[5] */
 	size_t error_code;
 	size_t exception_is_int;
+	size_t old_exception;
 };
 
 /* Finds and verifies the layout on a fresh engine (which it leaves in an unspecified
@@ -70,6 +71,11 @@ uint32_t cpustate_error_code(struct cpustate *cs);
 bool cpustate_exception_is_int(struct cpustate *cs);
 
 void cpustate_set_cr2(struct cpustate *cs, uint64_t cr2);
+
+/* The engine remembers the last exception it raised, to turn the next one into #DF
+ * as a processor would during delivery. It never delivers, so this must be
+ * cleared once the simulator has delivered the exception. */
+void cpustate_exception_done(struct cpustate *cs);
 
 /* Register helpers (the Unicorn API with error checks folded away). */
 uint64_t cpu_reg(uc_engine *uc, int reg);

@@ -388,7 +388,9 @@ void exc_deliver(struct lp *lp, unsigned vector, uint32_t error_code, enum exc_s
 		d.error_code = error_code;
 		d.push_error = has_err;
 		d.src = src;
-		d.ext = (src == EXC_EXTERNAL || lp->chain_len > 1) ? 1 : 0;
+		/* EXT: the fault arose delivering an event from outside the program:
+		 * an interrupt or an earlier exception, not INT n/INT3/INTO. */
+		d.ext = src != EXC_SOFT ? 1 : 0;
 		d.frame_rip = frame_rip;
 
 		struct dfault f;
@@ -477,10 +479,12 @@ void exc_on_intr(void *ucv, uint32_t intno, void *user)
 		return;
 	}
 	uint64_t rip = cpu_reg(lp->uc, UC_X86_REG_RIP);
-	if (cpustate_exception_is_int(&lp->cs)) {
+	bool is_int = cpustate_exception_is_int(&lp->cs);
+	uint32_t ec = !is_int && exc_has_error_code(intno) ? cpustate_error_code(&lp->cs) : 0;
+	cpustate_exception_done(&lp->cs);
+	if (is_int) {
 		exc_deliver(lp, intno, 0, EXC_SOFT, soft_int_rip(lp, rip, intno), rip);
 	} else {
-		uint32_t ec = exc_has_error_code(intno) ? cpustate_error_code(&lp->cs) : 0;
 		/* #DB from single-step and data breakpoints are traps; other exceptions the
 		 * engine raises are faults reported at the faulting instruction. */
 		exc_deliver(lp, intno, ec, EXC_FAULT, rip, rip);

@@ -242,15 +242,13 @@ static const char *elf_type_name(uint16_t t)
 	switch (t) {
 	case 0: return "ET_NONE";
 	case 1: return "ET_REL (object file)";
-	case ET_EXEC: return "ET_EXEC";
-	case ET_DYN: return "ET_DYN";
 	case 4: return "ET_CORE (core dump)";
 	default: return "unknown";
 	}
 }
 
-/* Reads the class-dependent file header; checks only that it is in the file and
- * little-endian, the caller decides what class/machine/type it accepts. */
+/* Reads the class-dependent file header; checks only that it is in the file, of a
+ * known class and little-endian. The caller decides what machine/type it accepts. */
 static int elf_read_header(const uint8_t *data, size_t size, struct elf_header *h,
 			   char *err, size_t errlen)
 {
@@ -323,7 +321,8 @@ static int elf_read_phdr(const uint8_t *data, size_t size, const struct elf_head
 	uint64_t off;
 	const uint8_t *p;
 
-	/* i * phentsize < 2^32, so only the addition to phoff can wrap. */
+	/* i * phentsize < 2^32, so only the addition to phoff can wrap (it cannot once
+	 * header 0 was found inside the file, but this must not rely on the order). */
 	if (!add_ok(h->phoff, (uint64_t)i * h->phentsize, &off))
 		return fail(err, errlen, "truncated ELF: program header %u lies outside the file "
 			    "(e_phoff 0x%" PRIx64 " wraps around)", i, h->phoff);
@@ -454,14 +453,13 @@ static int mb_check_flags(const struct mb_header *mb, char *err, size_t errlen)
 /* The a.out kludge: the header says where the file goes. The byte at the header's
  * file offset lands at header_addr, so the load starts (header_addr - load_addr)
  * bytes before it in the file. */
-static int mb_plan_aout(const uint8_t *data, size_t size, const struct mb_header *mb,
-			struct plan *p, char *err, size_t errlen)
+static int mb_plan_aout(size_t size, const struct mb_header *mb, struct plan *p, char *err,
+			size_t errlen)
 {
 	size_t end8k = size < MB_SEARCH_LIMIT ? size : MB_SEARCH_LIMIT;
 	struct segment *s = &p->single;
 	uint64_t text_off, load_size, mem_size;
 
-	(void)data;
 	if (mb->offset + MB_HEADER_AOUT_SIZE > end8k)
 		return fail(err, errlen, "multiboot header at offset 0x%zx sets the a.out kludge "
 			    "(flag 16) but its address fields are not within the first 8 KiB "
@@ -675,14 +673,14 @@ static int plan_elf64(const uint8_t *data, size_t size, const struct elf_header 
 	return 0;
 }
 
-static int plan_multiboot(const uint8_t *data, size_t size, struct plan *p, char *err,
-			  size_t errlen)
+/* A multiboot image: the header decides between the a.out kludge and ELF32.
+ * elf is the file's ELF32 header, or NULL if the file is not ELF. */
+static int plan_multiboot(const uint8_t *data, size_t size, const struct elf_header *elf,
+			  struct plan *p, char *err, size_t errlen)
 {
 	struct mb_header mb;
-	struct elf_header h;
 	size_t bad_off = 0;
 	uint32_t bad_sum = 0;
-	bool elf = is_elf(data, size);
 
 	switch (mb_find_header(data, size, &mb, &bad_off, &bad_sum)) {
 	case MB_BAD_CHECKSUM:
@@ -705,19 +703,14 @@ static int plan_multiboot(const uint8_t *data, size_t size, struct plan *p, char
 	p->mb_flags = mb.flags;
 	p->max_end = FOUR_GIB;
 	if (mb.flags & MB_FLAG_AOUT_KLUDGE)
-		return mb_plan_aout(data, size, &mb, p, err, errlen);
+		return mb_plan_aout(size, &mb, p, err, errlen);
 	if (!elf)
 		return fail(err, errlen, "multiboot header at offset 0x%zx has no a.out kludge "
 			    "(flag 16) and the file is not ELF32", mb.offset);
-	if (elf_read_header(data, size, &h, err, errlen))
+	if (elf_check_machine(elf, EM_386, err, errlen) || elf_check_type(elf, err, errlen))
 		return -1;
-	if (h.cls != ELFCLASS32)
-		return fail(err, errlen, "multiboot ELF image of class %u, expected ELFCLASS32 (1)",
-			    h.cls);
-	if (elf_check_machine(&h, EM_386, err, errlen) || elf_check_type(&h, err, errlen))
-		return -1;
-	p->entry = h.entry;
-	return elf_collect_segments(data, size, &h, p, err, errlen);
+	p->entry = elf->entry;
+	return elf_collect_segments(data, size, elf, p, err, errlen);
 }
 
 /* Decides the format and builds its (unchecked) plan. An ELF64 file wins over a
@@ -727,13 +720,13 @@ static int plan_image(const uint8_t *data, size_t size, struct plan *p, char *er
 {
 	struct elf_header h;
 
-	if (is_elf(data, size)) {
-		if (elf_read_header(data, size, &h, err, errlen))
-			return -1;
-		if (h.cls == ELFCLASS64)
-			return plan_elf64(data, size, &h, p, err, errlen);
-	}
-	return plan_multiboot(data, size, p, err, errlen);
+	if (!is_elf(data, size))
+		return plan_multiboot(data, size, NULL, p, err, errlen);
+	if (elf_read_header(data, size, &h, err, errlen))
+		return -1;
+	if (h.cls == ELFCLASS64)
+		return plan_elf64(data, size, &h, p, err, errlen);
+	return plan_multiboot(data, size, &h, p, err, errlen);
 }
 
 int loader_load(const uint8_t *data, size_t size, uint8_t *ram, uint64_t limit,

@@ -13,15 +13,17 @@ struct site_pattern {
 	const char *name;
 	uint8_t op[3];
 	uint8_t oplen;
+	bool modrm;            /* one ModRM byte follows, register form */
 	site_handler_fn handler;
 };
 
 /* Opcode bytes after legacy and REX prefixes. */
 static const struct site_pattern patterns[] = {
-	{ SITE_RDMSR,  "RDMSR",  { 0x0f, 0x32 },       2, site_rdmsr },
-	{ SITE_WRMSR,  "WRMSR",  { 0x0f, 0x30 },       2, site_wrmsr },
-	{ SITE_RDTSC,  "RDTSC",  { 0x0f, 0x31 },       2, site_rdtsc },
-	{ SITE_RDTSCP, "RDTSCP", { 0x0f, 0x01, 0xf9 }, 3, site_rdtscp },
+	{ SITE_RDMSR,  "RDMSR",  { 0x0f, 0x32 },       2, false, site_rdmsr },
+	{ SITE_WRMSR,  "WRMSR",  { 0x0f, 0x30 },       2, false, site_wrmsr },
+	{ SITE_RDTSC,  "RDTSC",  { 0x0f, 0x31 },       2, false, site_rdtsc },
+	{ SITE_RDTSCP, "RDTSCP", { 0x0f, 0x01, 0xf9 }, 3, false, site_rdtscp },
+	{ SITE_MOV_TO_CR, "MOV to CR", { 0x0f, 0x22 }, 2, true, site_mov_to_cr },
 };
 
 static bool is_legacy_prefix(uint8_t b)
@@ -44,7 +46,7 @@ enum site_kind site_classify(const uint8_t *bytes, unsigned len, bool long_mode)
 		i++;
 	for (size_t p = 0; p < sizeof(patterns) / sizeof(patterns[0]); p++) {
 		const struct site_pattern *pt = &patterns[p];
-		if (len - i == pt->oplen && !memcmp(bytes + i, pt->op, pt->oplen))
+		if (len - i == pt->oplen + (pt->modrm ? 1u : 0u) && !memcmp(bytes + i, pt->op, pt->oplen))
 			return pt->kind;
 	}
 	return SITE_NONE;

@@ -1,6 +1,6 @@
 /* Simulator-instruction sites: where in guest code an instruction sits that the
- * simulator must execute itself (RDMSR, WRMSR, RDTSC, RDTSCP; the VMX and SEAM
- * instructions later).
+ * simulator must execute or check itself (RDMSR, WRMSR, RDTSC, RDTSCP, MOV to a
+ * control register; the VMX and SEAM instructions later).
  *
  * Why: Unicorn executes RDMSR/WRMSR/RDTSC silently against its own model and
  * offers no hook for them, and leaving the engine to emulate an instruction costs
@@ -26,6 +26,7 @@ enum site_kind {
 	SITE_WRMSR,
 	SITE_RDTSC,
 	SITE_RDTSCP,
+	SITE_MOV_TO_CR,
 	SITE_KIND_COUNT,
 };
 
@@ -80,5 +81,6 @@ void site_rdmsr(struct lp *lp, uint64_t rip, const struct site_insn *in);
 void site_wrmsr(struct lp *lp, uint64_t rip, const struct site_insn *in);
 void site_rdtsc(struct lp *lp, uint64_t rip, const struct site_insn *in);
 void site_rdtscp(struct lp *lp, uint64_t rip, const struct site_insn *in);
+void site_mov_to_cr(struct lp *lp, uint64_t rip, const struct site_insn *in);
 
 #endif

@@ -45,13 +45,16 @@ start:
         TRY ud2
         mov byte [rel GATE(6) + 5], 0x8E
 
+        ; (the #DF handler does not restore registers: set them each time)
         and byte [rel GATE(13) + 5], 0x7F       ; #GP gate not present
         mov rbx, 0x8000000000000000
         EXPECT_DF mov rax, [rbx]
         or byte [rel GATE(13) + 5], 0x80
         mov word [rel GATE(13) + 2], 0          ; #GP gate selector null
+        mov rbx, 0x8000000000000000
         EXPECT_DF mov rax, [rbx]
         mov word [rel GATE(13) + 2], 0x08
+        mov rbx, 0x8000000000000000
         TRY mov rax, [rbx]                      ; the gate works again
         PUTSLN "done"
         exit_with 0

@@ -3,6 +3,7 @@
 ;! status: 3
 ;! stdout: before the fault
 ;! stderr: [Tt]riple fault
+;! stderr: (#GP|vector 13).*(#NP|vector 11).*(#DF|vector 8)
 ;! not-stderr: halted at
 
 %include "elf64.inc"

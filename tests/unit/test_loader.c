@@ -372,6 +372,10 @@ static void test_loader_not_an_image(void **state)
 	fill_pattern(f->img, 0x3000, 3);
 	expect_reject(f, 0x3000, "not an ELF64 x86-64 executable or multiboot image (bad magic");
 	expect_reject(f, 2, "not an ELF64 x86-64 executable or multiboot image");
+	memcpy(f->snapshot, f->ram, RAM_SIZE);
+	assert_int_equal(loader_load(NULL, 100, f->ram, LIMIT, &f->out, f->err, sizeof(f->err)),
+			 -1);
+	assert_memory_equal(f->ram, f->snapshot, RAM_SIZE);
 	expect_reject(f, 0, "not an ELF64 x86-64 executable or multiboot image");
 }
 
@@ -397,6 +401,9 @@ static void test_loader_phdr_outside_file(void **state)
 	expect_reject_exact(f, size, "truncated ELF: program header 2 lies outside the file "
 			    "(offset 0x1270, file size 0x1280)");
 	w64(f->img + 32, 64);
+	w16(f->img + 56, 0xffff);   /* PN_XNUM: the count would be in section header 0 */
+	expect_reject(f, size, "extended program header numbering (e_phnum 0xffff)");
+	w16(f->img + 56, 3);
 	w16(f->img + 54, 40);       /* e_phentsize too small */
 	expect_reject(f, size, "e_phentsize 40 is smaller than a program header (56 bytes)");
 }
@@ -492,6 +499,36 @@ static void test_loader_overlapping_segments(void **state)
 			    "0x200880) overlap");
 }
 
+static void test_loader_segments_at_same_address_overlap(void **state)
+{
+	struct fixture *f = *state;
+	size_t size = build_elf64_two_segments(f);
+
+	w64(f->img + 64 + 2 * 56 + 24, 0x200000);
+	expect_reject_exact(f, size, "segments 0 [0x200000, 0x200100) and 2 [0x200000, "
+			    "0x200080) overlap");
+}
+
+/* A PT_LOAD with p_memsz 0 occupies nothing: it overlaps nothing and is not part
+ * of load_start/load_end. */
+static void test_loader_empty_segment_ignored(void **state)
+{
+	struct fixture *f = *state;
+	const struct tseg s[3] = {
+		{ PT_LOAD, 0x200, 0x200000, 0x200000, 0x10, 0x100 },
+		{ PT_LOAD, 0x200, 0x200080, 0x200080, 0, 0 },
+		{ PT_LOAD, 0x200, 0x100000, 0x100000, 0, 0 },
+	};
+
+	put_elf64(f->img, 2, 62, 0x200000, 64, s, 3);
+	assert_int_equal(load(f, 0x210), 0);
+	assert_int_equal(f->out.load_start, 0x200000);
+	assert_int_equal(f->out.load_end, 0x200100);
+	/* ... but its entry point cannot be there. */
+	w64(f->img + 24, 0x100000);
+	expect_reject(f, 0x210, "entry point 0x100000 is not inside any loaded segment");
+}
+
 /* ---- Multiboot ---- */
 
 /* Multiboot ELF32: header in the first segment, text + bss. */
@@ -546,6 +583,31 @@ static void test_loader_multiboot_elf32_higher_half_entry(void **state)
 	assert_int_equal(load(f, 0x1100), 0);
 	assert_int_equal(f->out.entry, 0x100020);
 	assert_int_equal(r32(f->ram + 0x100000), MB_MAGIC);
+}
+
+static void test_loader_multiboot_elf32_entry_outside(void **state)
+{
+	struct fixture *f = *state;
+	size_t size = build_mb_elf32(f, 0x3);
+
+	w32(f->img + 24, 0x105000);   /* one past the bss of segment 1 */
+	expect_reject_exact(f, size, "entry point 0x105000 is not inside any loaded segment");
+}
+
+/* With more than 4 GiB below reserved_base, a 32-bit kernel still cannot reach
+ * past 4 GiB. (Rejected before any write, so the small RAM buffer is safe.) */
+static void test_loader_multiboot_elf32_above_4g(void **state)
+{
+	struct fixture *f = *state;
+	size_t size = build_mb_elf32(f, 0x3);
+
+	w32(f->img + 52 + 32 + 12, 0xFFFFE000u);   /* segment 1: memsz 0x3000 */
+	memcpy(f->snapshot, f->ram, RAM_SIZE);
+	assert_int_equal(loader_load(f->img, size, f->ram, 0x400000000ull, &f->out, f->err,
+				     sizeof(f->err)), -1);
+	assert_string_equal(f->err, "segment 1 [0xffffe000, 0x100001000) lies above 4 GiB, "
+			    "out of reach of a 32-bit multiboot kernel");
+	assert_memory_equal(f->ram, f->snapshot, RAM_SIZE);
 }
 
 static void test_loader_multiboot_elf32_wrong_machine(void **state)
@@ -682,6 +744,8 @@ static void test_loader_multiboot_aout_errors(void **state)
 	build_aout(f, 0x100600, 0x100500);
 	expect_reject_exact(f, size, "multiboot bss_end_addr 0x100500 is below the end of the "
 			    "loaded image 0x100600");
+	build_aout(f, 0xff000, 0);
+	expect_reject_exact(f, size, "multiboot load_end_addr 0xff000 is below load_addr 0x100000");
 	put_mb_aout(f->img + 0x40, 0, 0x100040, 0x100000, 0, 0, 0x100800);
 	expect_reject_exact(f, size, "entry point 0x100800 is not inside any loaded segment");
 	put_mb_aout(f->img + 0x40, 0, 0x100040, 0x0fff00, 0, 0, 0x100040);
@@ -867,6 +931,26 @@ static void test_loader_mbi_modules_dont_fit(void **state)
 			    "below reserved_base 0x700000");
 	assert_int_equal(mbi, 0xdead);
 	assert_memory_equal(f->ram, f->snapshot, RAM_SIZE);
+	/* An image ending near 2^64 leaves no room for a module (and must not wrap). */
+	{
+		struct loader_image far = f->out;
+
+		far.load_end = UINT64_MAX - 10;
+		assert_int_equal(loader_build_multiboot_info(f->ram, RAM_SIZE, LIMIT, &far, "",
+							     mods, 1, &mbi, f->err,
+							     sizeof(f->err)), -1);
+		assert_non_null(strstr(f->err, "module 0 (a, 0x4 bytes)"));
+	}
+	/* A module with a size but no data is a caller bug, reported, not a crash. */
+	{
+		const struct loader_module bad = { NULL, 16, "nodata" };
+
+		assert_int_equal(loader_build_multiboot_info(f->ram, RAM_SIZE, LIMIT, &f->out, "",
+							     &bad, 1, &mbi, f->err,
+							     sizeof(f->err)), -1);
+		assert_string_equal(f->err, "module 0 (nodata) has 0x10 bytes but no data");
+	}
+	assert_memory_equal(f->ram, f->snapshot, RAM_SIZE);
 	/* Exactly up to reserved_base is fine. */
 	assert_int_equal(loader_build_multiboot_info(f->ram, RAM_SIZE, 0x706000, &f->out, "",
 						     mods, 2, &mbi, f->err, sizeof(f->err)), 0);
@@ -892,6 +976,38 @@ static void test_loader_mbi_avoids_low_image(void **state)
 	assert_int_equal(mbi, 0x1000);    /* [0x1000, 0x2000) is the only gap below */
 	assert_memory_equal(f->ram + 0x2000, f->snapshot + 0x2000, 0x8000);
 	assert_string_equal((const char *)f->ram + r32(f->ram + mbi + 16), "hi");
+}
+
+/* A module placed in conventional memory over 0x9000 pushes the block aside. */
+static void test_loader_mbi_avoids_low_module(void **state)
+{
+	struct fixture *f = *state;
+	struct loader_image img = { LOADER_MULTIBOOT, 0x2000, 0x2000, 0x8800, 0 };
+	static const uint8_t data[0x2000] = { 9, 8, 7 };
+	const struct loader_module mod = { data, sizeof(data), "low" };
+	uint32_t mbi = 0;
+
+	assert_int_equal(loader_build_multiboot_info(f->ram, RAM_SIZE, LIMIT, &img, "", &mod, 1,
+						     &mbi, f->err, sizeof(f->err)), 0);
+	assert_int_equal(r32(f->ram + r32(f->ram + mbi + 24)), 0x9000);
+	assert_ram_is(f, 0x9000, data, sizeof(data));
+	assert_int_equal(mbi, 0x1000);
+}
+
+static void test_loader_mbi_bad_reserved_base(void **state)
+{
+	struct fixture *f = *state;
+	struct loader_image img = { LOADER_MULTIBOOT, 0x100000, 0x100000, 0x101000, 0 };
+	uint32_t mbi = 0;
+
+	memcpy(f->snapshot, f->ram, RAM_SIZE);
+	assert_int_equal(loader_build_multiboot_info(f->ram, RAM_SIZE, 0x80000, &img, "", NULL, 0,
+						     &mbi, f->err, sizeof(f->err)), -1);
+	assert_string_equal(f->err, "reserved_base 0x80000 must lie in [1 MiB, RAM size 0x800000] "
+			    "for a multiboot machine");
+	assert_int_equal(loader_build_multiboot_info(f->ram, RAM_SIZE, RAM_SIZE + 1, &img, "",
+						     NULL, 0, &mbi, f->err, sizeof(f->err)), -1);
+	assert_memory_equal(f->ram, f->snapshot, RAM_SIZE);
 }
 
 static void test_loader_mbi_no_room_in_low_memory(void **state)
@@ -979,9 +1095,13 @@ int main(void)
 		T(test_loader_zero_segments),
 		T(test_loader_entry_outside_segments),
 		T(test_loader_overlapping_segments),
+		T(test_loader_segments_at_same_address_overlap),
+		T(test_loader_empty_segment_ignored),
 		T(test_loader_multiboot_elf32),
 		T(test_loader_multiboot_elf32_video_flag_ignored),
 		T(test_loader_multiboot_elf32_higher_half_entry),
+		T(test_loader_multiboot_elf32_entry_outside),
+		T(test_loader_multiboot_elf32_above_4g),
 		T(test_loader_multiboot_elf32_wrong_machine),
 		T(test_loader_multiboot_elf32_segment_over_limit),
 		T(test_loader_multiboot_unsupported_flag),
@@ -998,6 +1118,8 @@ int main(void)
 		T(test_loader_mbi_modules),
 		T(test_loader_mbi_modules_dont_fit),
 		T(test_loader_mbi_avoids_low_image),
+		T(test_loader_mbi_avoids_low_module),
+		T(test_loader_mbi_bad_reserved_base),
 		T(test_loader_mbi_no_room_in_low_memory),
 		T(test_loader_mbi_cmdline_too_long),
 		T(test_loader_mbi_module_skips_low_hole),

@@ -1,0 +1,21 @@
+; A load error: a second PT_LOAD in the last page of a 16 MiB machine: inside RAM,
+; but in the reserved area at the top of RAM (stack, page tables, GDT, boot info).
+; Status 2, a message naming the segment, nothing executed.
+;! args: --mem 16M
+;! status: 2
+;! stdout-file: none
+;! stderr: segment|PT_LOAD
+;! stderr: reserved|limit
+;! not-stderr: halted|triple
+
+        bits 64
+        org 0x100000
+%include "elf64.inc"
+        ELF64_EHDR start, 2
+        ELF64_PHDR PT_LOAD, PF_R|PF_X, 0, 0x100000, file_end - 0x100000, file_end - 0x100000
+        ELF64_PHDR PT_LOAD, PF_R|PF_W, 0, 0xFFF000, 0x100, 0x1000
+%include "lib64.inc"
+start:
+        PUTSLN "executed"
+        exit_with 0
+file_end:
