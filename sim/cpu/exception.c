@@ -379,7 +379,9 @@ void exc_deliver(struct lp *lp, unsigned vector, uint32_t error_code, enum exc_s
 	bool has_err = src != EXC_SOFT && src != EXC_EXTERNAL && exc_has_error_code(vector);
 	uint64_t frame_rip = (src == EXC_FAULT) ? insn_rip : next_rip;
 	chain_add(lp, vector, has_err, error_code, frame_rip);
-	lp->insns++; /* delivery takes time, so fault loops still reach --max-insns */
+	lp_retire(lp, 1); /* delivery takes time, so fault loops still reach the limits */
+	if (m->stopped)
+		return;
 
 	for (;;) {
 		struct dctx d;

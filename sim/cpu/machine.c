@@ -80,6 +80,28 @@ void machine_stop(struct vtsim_machine *m, struct lp *lp, enum vtsim_stop why, i
 		uc_emu_stop(lp->uc);
 }
 
+void lp_retire(struct lp *lp, uint64_t n)
+{
+	struct vtsim_machine *m = lp->m;
+	lp->insns += n;
+	lp->blocks++;
+	if (m->stopped)
+		return;
+	if (m->cfg.max_insns && lp->insns > m->cfg.max_insns) {
+		machine_stop(m, lp, VTSIM_STOP_LIMIT, 4, "instruction limit (--max-insns %llu) reached",
+			     (unsigned long long)m->cfg.max_insns);
+		return;
+	}
+	if (m->cfg.timeout_s > 0 && !(lp->blocks & 0xfff)) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		double el = (double)(now.tv_sec - m->start.tv_sec) + (now.tv_nsec - m->start.tv_nsec) / 1e9;
+		if (el > m->cfg.timeout_s)
+			machine_stop(m, lp, VTSIM_STOP_LIMIT, 4, "time limit (--timeout %g s) reached",
+				     m->cfg.timeout_s);
+	}
+}
+
 void lp_mmu_ctx(struct lp *lp, struct mmu_ctx *c)
 {
 	c->cr0 = cpu_reg(lp->uc, UC_X86_REG_CR0);

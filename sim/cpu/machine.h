@@ -92,6 +92,10 @@ struct vtsim_machine {
 void machine_stop(struct vtsim_machine *m, struct lp *lp, enum vtsim_stop why, int status,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* Virtual time moves on by n instructions; the run stops at --max-insns and (checked
+ * now and then) --timeout. */
+void lp_retire(struct lp *lp, uint64_t n);
+
 /* The translation context of an LP right now. */
 void lp_mmu_ctx(struct lp *lp, struct mmu_ctx *c);
 

@@ -275,7 +275,6 @@ static void on_edge(uc_engine *uc, uc_tb *cur, uc_tb *prev, void *user)
 static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
 	struct lp *lp = user;
-	struct vtsim_machine *m = lp->m;
 	uint32_t *slot = block_slot(&lp->sites, block_key(address, size));
 	if (slot && !*slot) {
 		/* A block the edge callback never saw (the engine's first): count it. */
@@ -291,21 +290,7 @@ static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 		cs_free(ci, 1);
 		*slot = n ? n : 1;
 	}
-	lp->insns += slot ? *slot : 1;
-	lp->blocks++;
-	if (m->cfg.max_insns && lp->insns > m->cfg.max_insns && !m->stopped) {
-		machine_stop(m, lp, VTSIM_STOP_LIMIT, 4, "instruction limit (--max-insns %llu) reached",
-			     (unsigned long long)m->cfg.max_insns);
-		return;
-	}
-	if (m->cfg.timeout_s > 0 && !(lp->blocks & 0xffff)) {
-		struct timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		double el = (double)(now.tv_sec - m->start.tv_sec) + (now.tv_nsec - m->start.tv_nsec) / 1e9;
-		if (el > m->cfg.timeout_s)
-			machine_stop(m, lp, VTSIM_STOP_LIMIT, 4, "time limit (--timeout %g s) reached",
-				     m->cfg.timeout_s);
-	}
+	lp_retire(lp, slot ? *slot : 1);
 }
 
 int sites_init(struct lp *lp)
