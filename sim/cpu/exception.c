@@ -469,6 +469,93 @@ static uint64_t soft_int_rip(struct lp *lp, uint64_t next_rip, unsigned vector)
 	return next_rip - 2;
 }
 
+/* INT1 (ICEBP, F1): the engine does not know it; the architecture makes it a #DB
+ * trap. */
+static bool is_icebp(struct lp *lp, uint64_t rip)
+{
+	struct mmu_ctx c;
+	struct mmu_fault f;
+	struct seg cs;
+	uint8_t b;
+	lp_mmu_ctx(lp, &c);
+	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
+	uint64_t base = (c.efer & EFER_LMA) && (cs.attr & (1u << 13)) ? 0 : cs.base;
+	return !mmu_read(&lp->m->pm, &c, base + rip, &b, 1, MMU_SUPERVISOR | MMU_NO_AD, &f) && b == 0xf1;
+}
+
+static bool canonical(uint64_t v)
+{
+	return (uint64_t)((int64_t)(v << 16) >> 16) == v;
+}
+
+static uint64_t gpr_by_capstone(struct lp *lp, unsigned reg)
+{
+	static const struct { unsigned cs; int uc; } map[] = {
+		{ X86_REG_RAX, UC_X86_REG_RAX }, { X86_REG_RBX, UC_X86_REG_RBX }, { X86_REG_RCX, UC_X86_REG_RCX },
+		{ X86_REG_RDX, UC_X86_REG_RDX }, { X86_REG_RSI, UC_X86_REG_RSI }, { X86_REG_RDI, UC_X86_REG_RDI },
+		{ X86_REG_RBP, UC_X86_REG_RBP }, { X86_REG_RSP, UC_X86_REG_RSP }, { X86_REG_R8, UC_X86_REG_R8 },
+		{ X86_REG_R9, UC_X86_REG_R9 }, { X86_REG_R10, UC_X86_REG_R10 }, { X86_REG_R11, UC_X86_REG_R11 },
+		{ X86_REG_R12, UC_X86_REG_R12 }, { X86_REG_R13, UC_X86_REG_R13 }, { X86_REG_R14, UC_X86_REG_R14 },
+		{ X86_REG_R15, UC_X86_REG_R15 },
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].cs == reg)
+			return cpu_reg(lp->uc, map[i].uc);
+	return 0;
+}
+
+/* The engine reports every non-canonical access in 64-bit mode as #GP(0); the
+ * architecture makes it #SS(0) when the access goes through SS (RSP or RBP as the
+ * base, an SS override, or the stack itself). Decide which one it was. */
+static bool non_canonical_stack_access(struct lp *lp, uint64_t rip)
+{
+	struct mmu_ctx c;
+	struct mmu_fault f;
+	lp_mmu_ctx(lp, &c);
+	if (!(c.efer & EFER_LMA))
+		return false;
+	uint8_t code[15];
+	if (mmu_read(&lp->m->pm, &c, rip, code, sizeof(code), MMU_SUPERVISOR | MMU_NO_AD, &f) &&
+	    mmu_read(&lp->m->pm, &c, rip, code, 1, MMU_SUPERVISOR | MMU_NO_AD, &f))
+		return false;
+	csh h;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return false;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	cs_insn *ci = NULL;
+	bool ss = false;
+	if (cs_disasm(h, code, sizeof(code), rip, 1, &ci) == 1) {
+		const cs_x86 *x = &ci->detail->x86;
+		for (int i = 0; i < x->op_count; i++) {
+			const cs_x86_op *op = &x->operands[i];
+			if (op->type != X86_OP_MEM || ci->id == X86_INS_LEA)
+				continue;
+			bool via_ss = op->mem.segment == X86_REG_SS ||
+				      (op->mem.segment == X86_REG_INVALID &&
+				       (op->mem.base == X86_REG_RSP || op->mem.base == X86_REG_RBP));
+			uint64_t ea = (uint64_t)op->mem.disp;
+			if (op->mem.base == X86_REG_RIP)
+				ea += rip + ci->size;
+			else if (op->mem.base != X86_REG_INVALID)
+				ea += gpr_by_capstone(lp, op->mem.base);
+			if (op->mem.index != X86_REG_INVALID)
+				ea += gpr_by_capstone(lp, op->mem.index) * (uint64_t)op->mem.scale;
+			if (via_ss && !canonical(ea))
+				ss = true;
+		}
+		/* Implicit stack accesses: push, pop, call, ret and friends. */
+		for (int i = 0; i < ci->detail->regs_read_count; i++)
+			if (ci->detail->regs_read[i] == X86_REG_RSP) {
+				uint64_t sp = cpu_reg(lp->uc, UC_X86_REG_RSP);
+				if (!canonical(sp) || !canonical(sp - 8))
+					ss = true;
+			}
+	}
+	cs_free(ci, 1);
+	cs_close(&h);
+	return ss;
+}
+
 void exc_on_intr(void *ucv, uint32_t intno, void *user)
 {
 	struct lp *lp = user;
@@ -489,7 +576,12 @@ void exc_on_intr(void *ucv, uint32_t intno, void *user)
 	} else {
 		/* #DB from single-step and data breakpoints are traps; other exceptions the
 		 * engine raises are faults reported at the faulting instruction. */
-		exc_deliver(lp, intno, ec, EXC_FAULT, rip, rip);
+		if (intno == VEC_UD && is_icebp(lp, rip))
+			exc_deliver(lp, VEC_DB, 0, EXC_TRAP, rip, rip + 1);
+		else if (intno == VEC_GP && ec == 0 && non_canonical_stack_access(lp, rip))
+			exc_deliver(lp, VEC_SS, 0, EXC_FAULT, rip, rip);
+		else
+			exc_deliver(lp, intno, ec, EXC_FAULT, rip, rip);
 	}
 	if (m->stopped)
 		uc_emu_stop(lp->uc);
