@@ -290,6 +290,7 @@ struct vtsim_machine *vtsim_machine_create(const struct vtsim_config *cfg, char 
 	m->trace = cfg->trace ? cfg->trace : stderr;
 	m->diag = cfg->diag ? cfg->diag : stderr;
 	m->model = cpuid_model_default();
+	m->vmx_caps = vmcs_caps_for_cpu(m->model);
 	m->pm.size = cfg->ram_size;
 	m->pm.maxphyaddr = cpuid_maxphyaddr(m->model);
 	/* Anonymous memory: untouched pages cost nothing. */

@@ -15,6 +15,7 @@
 #include "sim/cpu/mmu.h"
 #include "sim/cpu/phys.h"
 #include "sim/cpu/sites.h"
+#include "sim/vmcs/caps.h"
 
 /* Activity of a logical processor. */
 enum lp_activity {
@@ -67,6 +68,7 @@ struct vtsim_machine {
 	uint64_t reserved_base;
 	uint64_t boot_info;           /* physical address of the boot-info block */
 	const struct cpu_model *model;
+	const struct vmcs_caps *vmx_caps;   /* the model's VMX capability MSRs */
 	struct cpustate_layout layout;
 
 	unsigned nr_lps;

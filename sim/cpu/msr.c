@@ -77,6 +77,13 @@ static int wr_tsc_aux(struct lp *lp, uint32_t idx, uint64_t v)
 	return 0;
 }
 
+/* IA32_VMX_BASIC .. IA32_VMX_EXIT_CTLS2: the CPU model's VMX capabilities, read-only;
+ * those the model lacks raise #GP like any absent MSR. */
+static int rd_vmx_cap(struct lp *lp, uint32_t idx, uint64_t *v)
+{
+	return vmcs_caps_rdmsr(lp->m->vmx_caps, idx, v);
+}
+
 static int rd_zero(struct lp *lp, uint32_t idx, uint64_t *v) { *v = 0; return 0; }
 static int wr_ignore(struct lp *lp, uint32_t idx, uint64_t v) { return 0; }
 static int wr_zero_only(struct lp *lp, uint32_t idx, uint64_t v) { return v ? -1 : 0; }
@@ -118,6 +125,7 @@ static const struct msr_def msrs[] = {
 	{ 0x1a0, 0x1a0, "IA32_MISC_ENABLE", rd_misc_enable, wr_misc_enable },
 	{ 0x1d9, 0x1d9, "IA32_DEBUGCTL", rd_zero, wr_zero_only },
 	{ 0x277, 0x277, "IA32_PAT", rd_pat, wr_pat },
+	{ 0x480, 0x493, "IA32_VMX_*", rd_vmx_cap, NULL },
 	{ 0x2ff, 0x2ff, "IA32_MTRR_DEF_TYPE", rd_zero, wr_ignore },
 	{ 0xc0000080, 0xc0000080, "IA32_EFER", rd_engine, wr_efer },
 	{ 0xc0000081, 0xc0000081, "IA32_STAR", rd_engine, wr_engine },

@@ -203,7 +203,9 @@ struct vmcs_caps {
 /* Sapphire Rapids' secondary controls minus those tied to instructions or features
  * the CPUID model lacks (RDRAND/RDSEED exiting, INVPCID, XSAVES, ENCLS/ENCLV, PT,
  * user wait, PASID, PCONFIG), and minus mode-based execute control, sub-page
- * permissions, bus-lock detection and instruction timeout, which vtsim does not model. */
+ * permissions, bus-lock detection and instruction timeout, which vtsim does not model.
+ * x2APIC-mode virtualization stays although the CPUID model has no x2APIC: it serves
+ * the guest's x2APIC, which the VMM emulates, not the processor's own. */
 #define XEON_PROC2_ALLOWED1 (                                                            \
 	SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES | SECONDARY_EXEC_ENABLE_EPT |           \
 	SECONDARY_EXEC_DESC | SECONDARY_EXEC_ENABLE_RDTSCP |                            \
