@@ -21,14 +21,16 @@ static void usage(FILE *f)
 		"commands:\n"
 		"  run [OPTIONS] IMAGE   boot a bare-metal image (ELF64 or multiboot) on the simulated machine\n"
 		"  demo                  the main job: boot the bundled guest and show what happened\n"
+		"  cpus                  list the CPU models (--cpu)\n"
 		"  help                  this text\n"
 		"\n"
 		"run options:\n"
 		"  --mem SIZE            RAM size (default 128M; a multiple of 2M, 8M..4G)\n"
 		"  --cpus N              logical processors (default 1)\n"
+		"  --cpu MODEL           CPU model: CPUID and VMX capabilities (default xeon; vtsim cpus)\n"
 		"  --max-insns N         stop with status 4 after N instructions\n"
 		"  --timeout S           stop with status 4 after S seconds of wall-clock time\n"
-		"  --trace[=CLASSES]     trace events on stderr; CLASSES: insn,exc,io,msr,cpuid,run,all\n"
+		"  --trace[=CLASSES]     trace events on stderr; CLASSES: insn,exc,io,msr,cpuid,run,vmx,all\n"
 		"                        (default: all but insn)\n"
 		"  --trace-file FILE     write the trace to FILE\n"
 		"  --append STRING       multiboot command line (after the image name, as QEMU passes it)\n"
@@ -51,6 +53,7 @@ static unsigned parse_trace(const char *s, int *bad)
 	static const struct { const char *name; unsigned mask; } classes[] = {
 		{ "insn", VTSIM_TRACE_INSN }, { "exc", VTSIM_TRACE_EXC }, { "io", VTSIM_TRACE_IO },
 		{ "msr", VTSIM_TRACE_MSR }, { "cpuid", VTSIM_TRACE_CPUID }, { "run", VTSIM_TRACE_RUN },
+		{ "vmx", VTSIM_TRACE_VMX },
 		{ "all", VTSIM_TRACE_ALL },
 	};
 	if (!s)
@@ -130,10 +133,11 @@ static int parse_u64(const char *s, uint64_t *out)
 
 static int parse_run(int argc, char **argv, struct run_opts *o)
 {
-	enum { O_MEM = 1, O_CPUS, O_MAX, O_TIMEOUT, O_TRACE, O_TRACE_FILE, O_APPEND, O_INITRD, O_TDX, O_HELP };
+	enum { O_MEM = 1, O_CPU, O_CPUS, O_MAX, O_TIMEOUT, O_TRACE, O_TRACE_FILE, O_APPEND, O_INITRD, O_TDX, O_HELP };
 	static const struct option longopts[] = {
 		{ "mem", required_argument, NULL, O_MEM },
 		{ "cpus", required_argument, NULL, O_CPUS },
+		{ "cpu", required_argument, NULL, O_CPU },
 		{ "max-insns", required_argument, NULL, O_MAX },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "trace", optional_argument, NULL, O_TRACE },
@@ -157,6 +161,9 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			if (vtsim_parse_size(optarg, &o->cfg.ram_size))
 				return fail("--mem: '%s' is not a size (e.g. 128M, 1G)", optarg);
 			break;
+		case O_CPU:
+			o->cfg.cpu_model = optarg;
+			break;
 		case O_CPUS:
 			if (parse_u64(optarg, &v) || v < 1 || v > 64)
 				return fail("--cpus: '%s' is not a number from 1 to 64", optarg);
@@ -176,7 +183,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 		case O_TRACE:
 			o->cfg.trace_mask = parse_trace(optarg, &bad);
 			if (bad)
-				return fail("--trace: unknown class in '%s' (insn,exc,io,msr,cpuid,run,all)", optarg);
+				return fail("--trace: unknown class in '%s' (insn,exc,io,msr,cpuid,run,vmx,all)", optarg);
 			break;
 		case O_TRACE_FILE:
 			o->trace_file = optarg;
@@ -324,6 +331,12 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "cpus")) {
+		const char *desc;
+		for (unsigned i = 0; vtsim_cpu_model_name(i, &desc); i++)
+			printf("%-10s %s%s\n", vtsim_cpu_model_name(i, NULL), desc, i == 0 ? " (default)" : "");
+		return 0;
+	}
 	if (!strcmp(cmd, "demo"))
 		return cmd_demo(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {

@@ -24,15 +24,17 @@ enum {
 	VTSIM_TRACE_MSR  = 1u << 3,  /* RDMSR/WRMSR */
 	VTSIM_TRACE_CPUID = 1u << 4, /* CPUID */
 	VTSIM_TRACE_RUN  = 1u << 5,  /* boot, halt, end of run */
+	VTSIM_TRACE_VMX  = 1u << 6,  /* VMX instructions and their outcome */
 	VTSIM_TRACE_DEFAULT = VTSIM_TRACE_EXC | VTSIM_TRACE_IO | VTSIM_TRACE_MSR |
-			      VTSIM_TRACE_CPUID | VTSIM_TRACE_RUN,
-	VTSIM_TRACE_ALL  = 0x3f,
+			      VTSIM_TRACE_CPUID | VTSIM_TRACE_RUN | VTSIM_TRACE_VMX,
+	VTSIM_TRACE_ALL  = 0x7f,
 };
 
 struct vtsim_config {
 	uint64_t ram_size;        /* bytes; default 128 MiB */
 	unsigned nr_cpus;         /* logical processors; default 1 */
 	bool tdx;                 /* TDX platform (SEAMRR, KeyIDs, module) */
+	const char *cpu_model;    /* CPU model name (vtsim cpus); NULL = the default */
 	uint64_t max_insns;       /* 0 = unlimited */
 	double timeout_s;         /* wall-clock limit; 0 = none */
 	unsigned trace_mask;      /* VTSIM_TRACE_* */
@@ -85,6 +87,10 @@ void vtsim_machine_run(struct vtsim_machine *m, struct vtsim_result *res);
 /* Physical memory, for tests and tools. */
 uint8_t *vtsim_machine_ram(struct vtsim_machine *m, uint64_t *size);
 uint64_t vtsim_machine_reserved_base(const struct vtsim_machine *m);
+
+/* The CPU models (CPUID and VMX capabilities as data): name and description of
+ * model i, or NULL past the last. */
+const char *vtsim_cpu_model_name(unsigned i, const char **description);
 
 /* Parses "128M", "1G", "65536"; 0 on success. */
 int vtsim_parse_size(const char *s, uint64_t *out);

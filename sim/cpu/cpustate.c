@@ -272,6 +272,12 @@ void cpustate_set_cr2(struct cpustate *cs, uint64_t cr2)
 	uc_context_restore(cs->uc, cs->ctx);
 }
 
+bool cpustate_interrupt_shadow(struct cpustate *cs)
+{
+	uc_context_save(cs->uc, cs->ctx);
+	return rd32(ctx_bytes(cs) + cs->lay->hflags) & (1u << 3);
+}
+
 unsigned cpustate_cpl(struct cpustate *cs)
 {
 	uc_context_save(cs->uc, cs->ctx);

@@ -72,6 +72,10 @@ bool cpustate_exception_is_int(struct cpustate *cs);
 
 void cpustate_set_cr2(struct cpustate *cs, uint64_t cr2);
 
+/* Blocking by STI or by MOV SS/POP SS for one instruction (the engine keeps one
+ * flag for both). */
+bool cpustate_interrupt_shadow(struct cpustate *cs);
+
 /* The engine remembers the last exception it raised, to turn the next one into #DF
  * as a processor would during delivery. It never delivers, so this must be
  * cleared once the simulator has delivered the exception. */

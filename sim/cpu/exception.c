@@ -576,7 +576,9 @@ void exc_on_intr(void *ucv, uint32_t intno, void *user)
 	} else {
 		/* #DB from single-step and data breakpoints are traps; other exceptions the
 		 * engine raises are faults reported at the faulting instruction. */
-		if (intno == VEC_UD && is_icebp(lp, rip))
+		if (intno == VEC_UD && sites_emulate_ud(lp, rip))
+			; /* a VMX instruction the engine does not know: executed */
+		else if (intno == VEC_UD && is_icebp(lp, rip))
 			exc_deliver(lp, VEC_DB, 0, EXC_TRAP, rip, rip + 1);
 		else if (intno == VEC_GP && ec == 0 && non_canonical_stack_access(lp, rip))
 			exc_deliver(lp, VEC_SS, 0, EXC_FAULT, rip, rip);

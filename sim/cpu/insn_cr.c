@@ -133,9 +133,9 @@ void site_mov_to_cr(struct lp *lp, uint64_t rip, const struct site_insn *in)
 		v = (uint32_t)v;
 	int r = 0;
 	switch (cr) {
-	case 0: r = check_cr0(lp, v); break;
+	case 0: r = check_cr0(lp, v) || vmx_check_cr0(lp, v); break;
 	case 3: r = check_cr3(lp, v); break;
-	case 4: r = check_cr4(lp, v); break;
+	case 4: r = check_cr4(lp, v) || vmx_check_cr4(lp, v); break;
 	case 8: r = (v >> 4) ? -1 : 0; break;
 	default: return;
 	}

@@ -26,6 +26,16 @@ void vtsim_config_defaults(struct vtsim_config *cfg)
 	cfg->trace_mask = 0;
 }
 
+const char *vtsim_cpu_model_name(unsigned i, const char **description)
+{
+	if (i >= cpuid_model_count())
+		return NULL;
+	const struct cpu_model *m = cpuid_model_at(i);
+	if (description)
+		*description = cpuid_model_description(m);
+	return cpuid_model_name(m);
+}
+
 int vtsim_parse_size(const char *s, uint64_t *out)
 {
 	char *end;
@@ -219,6 +229,11 @@ static int lp_init(struct vtsim_machine *m, struct lp *lp, unsigned id, char *er
 		return -1;
 	}
 	uc_ctl_set_cpu_model(lp->uc, cpuid_model_engine_cpu(m->model));
+	/* No exit address. With a plain `until` address, Unicorn probes the page of
+	 * until-1 after every run to drop translations there; that probe page-faults
+	 * inside the engine, clobbering CR2 and the engine's record of the exception
+	 * in delivery. An empty exit list probes nothing. */
+	uc_ctl_exits_enable(lp->uc);
 	if (id == 0 && cpustate_calibrate(lp->uc, &m->layout, err, errlen))
 		return -1;
 	if (cpustate_init(&lp->cs, lp->uc, &m->layout)) {
@@ -250,6 +265,7 @@ static int lp_init(struct vtsim_machine *m, struct lp *lp, unsigned id, char *er
 		return -1;
 	}
 	msr_reset(lp, id == 0);
+	vmx_lp_reset(&lp->vmx);
 	return 0;
 }
 
@@ -276,6 +292,12 @@ struct vtsim_machine *vtsim_machine_create(const struct vtsim_config *cfg, char 
 		snprintf(err, errlen, "number of CPUs %u is not between 1 and %u", cfg->nr_cpus, MAX_LPS);
 		return NULL;
 	}
+	const struct cpu_model *model = cfg->cpu_model ? cpuid_model_find(cfg->cpu_model)
+						       : cpuid_model_default();
+	if (!model) {
+		snprintf(err, errlen, "unknown CPU model '%s' (see vtsim cpus)", cfg->cpu_model);
+		return NULL;
+	}
 	if (cfg->tdx) {
 		snprintf(err, errlen, "--tdx: the TDX platform (SEAM, the TDX module) is not available yet");
 		return NULL;
@@ -289,7 +311,7 @@ struct vtsim_machine *vtsim_machine_create(const struct vtsim_config *cfg, char 
 	m->console = cfg->console ? cfg->console : stdout;
 	m->trace = cfg->trace ? cfg->trace : stderr;
 	m->diag = cfg->diag ? cfg->diag : stderr;
-	m->model = cpuid_model_default();
+	m->model = model;
 	m->vmx_caps = vmcs_caps_for_cpu(m->model);
 	m->pm.size = cfg->ram_size;
 	m->pm.maxphyaddr = cpuid_maxphyaddr(m->model);
@@ -388,20 +410,49 @@ static uint64_t total_insns(const struct vtsim_machine *m)
 	return n;
 }
 
-/* The engine stopped by itself: HLT, or an error it could not report otherwise. */
-static void engine_stopped(struct vtsim_machine *m, struct lp *lp, uc_err e)
+/* Did the instruction just before RIP halt the processor? */
+static bool after_hlt(struct lp *lp, uint64_t rip)
+{
+	struct mmu_ctx c;
+	struct mmu_fault f;
+	struct seg cs;
+	uint8_t b = 0;
+	lp_mmu_ctx(lp, &c);
+	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
+	bool lm = (c.efer & (1u << 10)) && (cs.attr & (1u << 13));
+	uint64_t la = rip - 1 + (lm ? 0 : cs.base);
+	return !mmu_read(&lp->m->pm, &c, la, &b, 1, MMU_SUPERVISOR | MMU_NO_AD, &f) && b == 0xf4;
+}
+
+/* The engine stopped by itself: HLT, or an error it could not report otherwise.
+ * Returns true when the run simply goes on. */
+static bool engine_stopped(struct vtsim_machine *m, struct lp *lp, uc_err e)
 {
 	uint64_t rip = cpu_reg(lp->uc, UC_X86_REG_RIP);
+	if (e == UC_ERR_OK && !after_hlt(lp, rip)) {
+		/* Unicorn 2.1 sometimes ends a run without a reason when code writes to
+		 * its own page and the next instruction faults (it drops the exception).
+		 * Nothing has happened at RIP yet: run again from there. */
+		if (++lp->spurious_stops < 1000) {
+			uc_ctl_flush_tb(lp->uc);
+			return true;
+		}
+		machine_stop(m, lp, VTSIM_STOP_INTERNAL, 70,
+			     "the software CPU keeps stopping at RIP=0x%llx without a reason",
+			     (unsigned long long)rip);
+		return false;
+	}
 	if (e == UC_ERR_OK) {
 		bool ifl = (cpu_reg(lp->uc, UC_X86_REG_EFLAGS) >> 9) & 1;
 		/* Nothing on this machine raises interrupts yet, so HLT with IF=1 would
 		 * wait forever: end the run the same way, saying so. */
 		machine_stop(m, lp, VTSIM_STOP_HALT, 0, "halted at RIP=0x%llx%s", (unsigned long long)rip,
 			     ifl ? " with interrupts enabled (no interrupt source exists)" : "");
-		return;
+		return false;
 	}
 	machine_stop(m, lp, VTSIM_STOP_INTERNAL, 70, "the software CPU stopped at RIP=0x%llx: %s",
 		     (unsigned long long)rip, uc_strerror(e));
+	return false;
 }
 
 void vtsim_machine_run(struct vtsim_machine *m, struct vtsim_result *res)
@@ -414,15 +465,27 @@ void vtsim_machine_run(struct vtsim_machine *m, struct vtsim_result *res)
 		sites_prime(lp);
 	while (!m->stopped) {
 		uint64_t rip = cpu_reg(lp->uc, UC_X86_REG_RIP);
+		uint64_t before = lp->insns;
+		/* No event is in delivery when a run starts (an engine call outside a
+		 * run that probes an unmapped page would leave one recorded). */
+		cpustate_exception_done(&lp->cs);
 		uc_err e = uc_emu_start(lp->uc, rip, ~0ull, 0, 0);
 		if (m->stopped)
 			break;
+		if (lp->insns != before)
+			lp->spurious_stops = 0;
 		uint64_t lo, hi;
 		if (sites_take_retranslate(lp, &lo, &hi)) {
+			/* Dropping translations probes the page through the engine's MMU,
+			 * which would write CR2 if the page is no longer mapped. */
+			uint64_t cr2 = cpu_reg(lp->uc, UC_X86_REG_CR2);
 			uc_ctl_remove_cache(lp->uc, lo, hi);
+			if (cpu_reg(lp->uc, UC_X86_REG_CR2) != cr2)
+				cpustate_set_cr2(&lp->cs, cr2);
 			continue;
 		}
-		engine_stopped(m, lp, e);
+		if (!engine_stopped(m, lp, e))
+			break;
 	}
 	fflush(m->console);
 	m->result.insns = total_insns(m);

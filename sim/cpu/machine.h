@@ -15,6 +15,7 @@
 #include "sim/cpu/mmu.h"
 #include "sim/cpu/phys.h"
 #include "sim/cpu/sites.h"
+#include "sim/cpu/vmx.h"
 #include "sim/vmcs/caps.h"
 
 /* Activity of a logical processor. */
@@ -47,6 +48,7 @@ struct lp {
 	/* Virtual time: instructions retired, counted at block entry. */
 	uint64_t insns;
 	uint64_t blocks;
+	unsigned spurious_stops;       /* engine stops with no cause, in a row */
 
 	/* MSRs the simulator owns (the rest live in the engine). */
 	uint64_t feature_control;
@@ -55,6 +57,8 @@ struct lp {
 	uint64_t tsc_aux;
 	uint64_t misc_enable;
 	uint64_t pat;
+
+	struct vmx_lp vmx;
 
 	/* The exception being delivered, for #DF and triple-fault decisions. */
 	struct exc_step chain[EXC_CHAIN_MAX];

@@ -5,25 +5,44 @@
 #include <string.h>
 
 #include "sim/cpu/machine.h"
+#include "sim/cpu/vmx.h"
 
 /* ---- classification ------------------------------------------------------ */
 
 struct site_pattern {
 	enum site_kind kind;
 	const char *name;
+	uint8_t prefix;        /* mandatory prefix (0x66, 0xf3) or 0 for none of 66/F2/F3 */
+	bool any_prefix;       /* the legacy prefixes do not select another instruction */
 	uint8_t op[3];
 	uint8_t oplen;
-	bool modrm;            /* one ModRM byte follows, register form */
+	bool modrm;            /* a ModRM byte follows the opcode */
+	int8_t reg;            /* required ModRM.reg, or -1 */
+	bool mem_only;         /* register forms (mod = 3) are another instruction */
+	int8_t vmx_id;         /* enum vmx_insn_id for SITE_VMX */
 	site_handler_fn handler;
 };
 
 /* Opcode bytes after legacy and REX prefixes. */
 static const struct site_pattern patterns[] = {
-	{ SITE_RDMSR,  "RDMSR",  { 0x0f, 0x32 },       2, false, site_rdmsr },
-	{ SITE_WRMSR,  "WRMSR",  { 0x0f, 0x30 },       2, false, site_wrmsr },
-	{ SITE_RDTSC,  "RDTSC",  { 0x0f, 0x31 },       2, false, site_rdtsc },
-	{ SITE_RDTSCP, "RDTSCP", { 0x0f, 0x01, 0xf9 }, 3, false, site_rdtscp },
-	{ SITE_MOV_TO_CR, "MOV to CR", { 0x0f, 0x22 }, 2, true, site_mov_to_cr },
+	{ SITE_RDMSR,  "RDMSR",  0, true, { 0x0f, 0x32 },       2, false, -1, false, -1, site_rdmsr },
+	{ SITE_WRMSR,  "WRMSR",  0, true, { 0x0f, 0x30 },       2, false, -1, false, -1, site_wrmsr },
+	{ SITE_RDTSC,  "RDTSC",  0, true, { 0x0f, 0x31 },       2, false, -1, false, -1, site_rdtsc },
+	{ SITE_RDTSCP, "RDTSCP", 0, true, { 0x0f, 0x01, 0xf9 }, 3, false, -1, false, -1, site_rdtscp },
+	{ SITE_MOV_TO_CR, "MOV to CR", 0, true, { 0x0f, 0x22 }, 2, true, -1, false, -1, site_mov_to_cr },
+	{ SITE_VMX, "VMXON",    0xf3, false, { 0x0f, 0xc7 }, 2, true, 6, true, VMX_VMXON, site_vmx },
+	{ SITE_VMX, "VMCLEAR",  0x66, false, { 0x0f, 0xc7 }, 2, true, 6, true, VMX_VMCLEAR, site_vmx },
+	{ SITE_VMX, "VMPTRLD",  0, false, { 0x0f, 0xc7 },    2, true, 6, true, VMX_VMPTRLD, site_vmx },
+	{ SITE_VMX, "VMPTRST",  0, false, { 0x0f, 0xc7 },    2, true, 7, true, VMX_VMPTRST, site_vmx },
+	{ SITE_VMX, "VMREAD",   0, false, { 0x0f, 0x78 },    2, true, -1, false, VMX_VMREAD, site_vmx },
+	{ SITE_VMX, "VMWRITE",  0, false, { 0x0f, 0x79 },    2, true, -1, false, VMX_VMWRITE, site_vmx },
+	{ SITE_VMX, "VMCALL",   0, true, { 0x0f, 0x01, 0xc1 }, 3, false, -1, false, VMX_VMCALL, site_vmx },
+	{ SITE_VMX, "VMLAUNCH", 0, true, { 0x0f, 0x01, 0xc2 }, 3, false, -1, false, VMX_VMLAUNCH, site_vmx },
+	{ SITE_VMX, "VMRESUME", 0, true, { 0x0f, 0x01, 0xc3 }, 3, false, -1, false, VMX_VMRESUME, site_vmx },
+	{ SITE_VMX, "VMXOFF",   0, true, { 0x0f, 0x01, 0xc4 }, 3, false, -1, false, VMX_VMXOFF, site_vmx },
+	{ SITE_VMX, "VMFUNC",   0, true, { 0x0f, 0x01, 0xd4 }, 3, false, -1, false, VMX_VMFUNC, site_vmx },
+	{ SITE_VMX, "INVEPT",   0x66, false, { 0x0f, 0x38, 0x80 }, 3, true, -1, true, VMX_INVEPT, site_vmx },
+	{ SITE_VMX, "INVVPID",  0x66, false, { 0x0f, 0x38, 0x81 }, 3, true, -1, true, VMX_INVVPID, site_vmx },
 };
 
 static bool is_legacy_prefix(uint8_t b)
@@ -37,19 +56,47 @@ static bool is_legacy_prefix(uint8_t b)
 	}
 }
 
-enum site_kind site_classify(const uint8_t *bytes, unsigned len, bool long_mode)
+static const struct site_pattern *match(const uint8_t *bytes, unsigned len, bool long_mode)
 {
 	unsigned i = 0;
-	while (i < len && is_legacy_prefix(bytes[i]))
+	uint8_t mand = 0;
+	while (i < len && is_legacy_prefix(bytes[i])) {
+		if (bytes[i] == 0x66 || bytes[i] == 0xf2 || bytes[i] == 0xf3)
+			mand = bytes[i];
 		i++;
+	}
 	if (long_mode && i < len && (bytes[i] & 0xf0) == 0x40)
 		i++;
 	for (size_t p = 0; p < sizeof(patterns) / sizeof(patterns[0]); p++) {
 		const struct site_pattern *pt = &patterns[p];
-		if (len - i == pt->oplen + (pt->modrm ? 1u : 0u) && !memcmp(bytes + i, pt->op, pt->oplen))
-			return pt->kind;
+		if (len < i + pt->oplen + (pt->modrm ? 1u : 0u) || memcmp(bytes + i, pt->op, pt->oplen))
+			continue;
+		if (!pt->any_prefix && mand != pt->prefix)
+			continue;
+		if (pt->modrm) {
+			uint8_t modrm = bytes[i + pt->oplen];
+			if (pt->reg >= 0 && ((modrm >> 3) & 7) != (unsigned)pt->reg)
+				continue;
+			if (pt->mem_only && (modrm >> 6) == 3)
+				continue;
+		}
+		return pt;
 	}
-	return SITE_NONE;
+	return NULL;
+}
+
+enum site_kind site_classify_insn(const uint8_t *bytes, unsigned len, bool long_mode,
+				  uint8_t *vmx_id)
+{
+	const struct site_pattern *pt = match(bytes, len, long_mode);
+	if (vmx_id)
+		*vmx_id = pt && pt->vmx_id >= 0 ? (uint8_t)pt->vmx_id : 0;
+	return pt ? pt->kind : SITE_NONE;
+}
+
+enum site_kind site_classify(const uint8_t *bytes, unsigned len, bool long_mode)
+{
+	return site_classify_insn(bytes, len, long_mode, NULL);
 }
 
 static const struct site_pattern *pattern_of(enum site_kind k)
@@ -62,6 +109,8 @@ static const struct site_pattern *pattern_of(enum site_kind k)
 
 const char *site_kind_name(enum site_kind k)
 {
+	if (k == SITE_VMX)
+		return "VMX instruction";
 	const struct site_pattern *p = pattern_of(k);
 	return p ? p->name : "none";
 }
@@ -194,7 +243,7 @@ static void on_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 		size_t n = cs_disasm(h, cur, got, address, 1, &ci);
 		enum site_kind k = SITE_NONE;
 		if (n == 1) {
-			k = site_classify(cur, ci[0].size, h == lp->cs_handle);
+			k = site_classify_insn(cur, ci[0].size, h == lp->cs_handle, &st->insn.vmx_id);
 			st->insn.len = (uint8_t)ci[0].size;
 			memcpy(st->insn.bytes, cur, ci[0].size);
 		}
@@ -230,7 +279,8 @@ static unsigned scan(struct lp *lp, uint64_t pc, size_t size)
 	lp->sites.scanned_blocks++;
 	while (got && cs_disasm_iter(h, &code, &got, &addr, ci)) {
 		count++;
-		enum site_kind k = site_classify(ci->bytes, ci->size, lm);
+		uint8_t vmx_id;
+		enum site_kind k = site_classify_insn(ci->bytes, ci->size, lm, &vmx_id);
 		if (k == SITE_NONE)
 			continue;
 		struct site *st = site_find(&lp->sites, ci->address);
@@ -244,6 +294,7 @@ static unsigned scan(struct lp *lp, uint64_t pc, size_t size)
 			added = true;
 		}
 		st->insn.kind = k;
+		st->insn.vmx_id = vmx_id;
 		st->insn.len = (uint8_t)ci->size;
 		memcpy(st->insn.bytes, ci->bytes, ci->size);
 	}
@@ -322,6 +373,32 @@ void sites_prime(struct lp *lp)
 	uint64_t la = rip + (code_is_64(lp) ? 0 : cs.base);
 	scan(lp, la, 512);
 	lp->sites.retranslate = false; /* nothing is translated yet */
+}
+
+bool sites_emulate_ud(struct lp *lp, uint64_t rip)
+{
+	struct seg cs;
+	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
+	bool lm = code_is_64(lp);
+	uint64_t la = rip + (lm ? 0 : cs.base);
+	uint8_t buf[15];
+	size_t got = code_read(lp, la, buf, sizeof(buf));
+	csh h = lm ? lp->cs_handle : lp->cs32;
+	cs_insn *ci = NULL;
+	size_t n = cs_disasm(h, buf, got, la, 1, &ci);
+	struct site_insn in = { 0 };
+	if (n == 1) {
+		in.kind = site_classify_insn(buf, ci[0].size, lm, &in.vmx_id);
+		in.len = (uint8_t)ci[0].size;
+		memcpy(in.bytes, buf, ci[0].size);
+	}
+	cs_free(ci, n);
+	if (in.kind != SITE_VMX)
+		return false;
+	scan(lp, la, in.len);  /* hooks the site; the block is translated again */
+	const struct site_pattern *p = pattern_of(in.kind);
+	p->handler(lp, rip, &in);
+	return true;
 }
 
 bool sites_take_retranslate(struct lp *lp, uint64_t *lo, uint64_t *hi)

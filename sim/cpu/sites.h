@@ -27,6 +27,7 @@ enum site_kind {
 	SITE_RDTSC,
 	SITE_RDTSCP,
 	SITE_MOV_TO_CR,
+	SITE_VMX,
 	SITE_KIND_COUNT,
 };
 
@@ -35,6 +36,7 @@ struct site_insn {
 	enum site_kind kind;
 	uint8_t len;
 	uint8_t bytes[15];
+	uint8_t vmx_id;                /* SITE_VMX: which (enum vmx_insn_id) */
 };
 
 struct site {
@@ -63,6 +65,9 @@ struct sites {
 
 /* Classifies the instruction in bytes[0..len): a simulator instruction or SITE_NONE. */
 enum site_kind site_classify(const uint8_t *bytes, unsigned len, bool long_mode);
+/* The same, also saying which VMX instruction it is (for SITE_VMX). */
+enum site_kind site_classify_insn(const uint8_t *bytes, unsigned len, bool long_mode,
+				  uint8_t *vmx_id);
 const char *site_kind_name(enum site_kind k);
 
 int sites_init(struct lp *lp);
@@ -70,6 +75,11 @@ void sites_fini(struct lp *lp);
 
 /* Scans the code at the LP's RIP before its engine first runs. */
 void sites_prime(struct lp *lp);
+
+/* The engine raised #UD at `rip`: if a simulator instruction sits there (one the
+ * engine does not know, met before its block was scanned), hook it for next time and
+ * execute it now. True if it did. */
+bool sites_emulate_ud(struct lp *lp, uint64_t rip);
 
 /* After the engine stopped: translate again what a scan hooked. */
 bool sites_take_retranslate(struct lp *lp, uint64_t *lo, uint64_t *hi);
@@ -82,5 +92,6 @@ void site_wrmsr(struct lp *lp, uint64_t rip, const struct site_insn *in);
 void site_rdtsc(struct lp *lp, uint64_t rip, const struct site_insn *in);
 void site_rdtscp(struct lp *lp, uint64_t rip, const struct site_insn *in);
 void site_mov_to_cr(struct lp *lp, uint64_t rip, const struct site_insn *in);
+void site_vmx(struct lp *lp, uint64_t rip, const struct site_insn *in);
 
 #endif

@@ -1,0 +1,315 @@
+/* VMX instructions met in guest code: decode the operands from the instruction bytes,
+ * reach memory operands through segmentation and paging, call the instruction unit,
+ * and apply its outcome (RFLAGS, the destination, RIP, or an exception). */
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/cpu/exception.h"
+#include "sim/cpu/machine.h"
+#include "sim/cpu/msr.h"
+#include "sim/cpu/vmx.h"
+#include "sim/vmcs/errors.h"
+
+#define RFLAGS_ARITH 0x8d5u   /* CF PF AF ZF SF OF */
+#define RFLAGS_CF 0x1u
+#define RFLAGS_ZF 0x40u
+
+static const int gpr_ids[16] = {
+	UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX,
+	UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI,
+	UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_R10, UC_X86_REG_R11,
+	UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
+};
+
+/* A decoded ModRM operand pair. */
+struct modrm {
+	unsigned reg;            /* ModRM.reg with REX.R */
+	bool reg_form;           /* mod = 3 */
+	unsigned rm;             /* register form: ModRM.rm with REX.B */
+	int base, index;         /* -1 for none */
+	unsigned scale;
+	int64_t disp;
+	bool rip_rel;
+	int seg;                 /* enum seg_reg */
+	unsigned addr_bits;      /* 32 or 64 */
+};
+
+/* Decodes prefixes, REX, opcode and ModRM/SIB/displacement. -1 for an addressing
+ * form vtsim does not model (16-bit addressing). */
+static int decode(const struct site_insn *in, bool long64, bool cs32, struct modrm *o)
+{
+	const uint8_t *b = in->bytes;
+	unsigned i = 0, rex = 0;
+	int seg_override = -1;
+	bool addr_override = false;
+	for (;; i++) {
+		switch (b[i]) {
+		case 0x26: seg_override = SEG_ES; continue;
+		case 0x2e: seg_override = SEG_CS; continue;
+		case 0x36: seg_override = SEG_SS; continue;
+		case 0x3e: seg_override = SEG_DS; continue;
+		case 0x64: seg_override = SEG_FS; continue;
+		case 0x65: seg_override = SEG_GS; continue;
+		case 0x67: addr_override = true; continue;
+		case 0x66: case 0xf2: case 0xf3: case 0xf0: continue;
+		}
+		break;
+	}
+	if (long64 && (b[i] & 0xf0) == 0x40)
+		rex = b[i++];
+	i += (b[i] == 0x0f && b[i + 1] == 0x38) ? 3 : 2;   /* 0F xx or 0F 38 xx */
+	uint8_t m = b[i++];
+	memset(o, 0, sizeof(*o));
+	o->reg = ((m >> 3) & 7) | ((rex & 4) ? 8 : 0);
+	o->base = o->index = -1;
+	o->scale = 1;
+	unsigned mod = m >> 6, rm = m & 7;
+	if (mod == 3) {
+		o->reg_form = true;
+		o->rm = rm | ((rex & 1) ? 8 : 0);
+		return 0;
+	}
+	o->addr_bits = long64 ? (addr_override ? 32 : 64) : (cs32 != addr_override ? 32 : 16);
+	if (o->addr_bits == 16)
+		return -1;
+	if (rm == 4) {
+		uint8_t sib = b[i++];
+		o->scale = 1u << (sib >> 6);
+		unsigned idx = ((sib >> 3) & 7) | ((rex & 2) ? 8 : 0);
+		o->index = idx == 4 ? -1 : (int)idx;
+		unsigned base = sib & 7;
+		if (base == 5 && mod == 0) {
+			int32_t d;
+			memcpy(&d, b + i, 4);
+			i += 4;
+			o->disp = d;
+		} else {
+			o->base = (int)(base | ((rex & 1) ? 8 : 0));
+		}
+	} else if (rm == 5 && mod == 0) {
+		int32_t d;
+		memcpy(&d, b + i, 4);
+		i += 4;
+		o->disp = d;
+		o->rip_rel = long64;
+	} else {
+		o->base = (int)(rm | ((rex & 1) ? 8 : 0));
+	}
+	if (mod == 1) {
+		o->disp += (int8_t)b[i];
+	} else if (mod == 2) {
+		int32_t d;
+		memcpy(&d, b + i, 4);
+		o->disp += d;
+	}
+	bool ss_base = o->base == 4 || o->base == 5;
+	o->seg = seg_override >= 0 ? seg_override : ss_base ? SEG_SS : SEG_DS;
+	return 0;
+}
+
+/* The memory operand as the instruction reaches it. */
+struct mem_ctx {
+	struct lp *lp;
+	struct mmu_ctx mc;
+	struct seg seg;
+	int seg_reg;
+	uint64_t ea;              /* effective address (offset in the segment) */
+	bool long64;
+};
+
+static bool canonical(uint64_t v)
+{
+	return (uint64_t)((int64_t)(v << 16) >> 16) == v;
+}
+
+/* Segmentation: the linear address of the operand, or a #GP/#SS. */
+static int linear(struct mem_ctx *c, unsigned n, bool write, uint64_t *la, struct vmx_fault *f)
+{
+	uint8_t vec = c->seg_reg == SEG_SS ? VEC_SS : VEC_GP;
+	if (c->long64) {
+		uint64_t base = (c->seg_reg == SEG_FS || c->seg_reg == SEG_GS) ? c->seg.base : 0;
+		*la = base + c->ea;
+		if (!canonical(*la) || !canonical(*la + n - 1)) {
+			*f = (struct vmx_fault){ .vector = vec };
+			return -1;
+		}
+		return 0;
+	}
+	const struct seg *s = &c->seg;
+	bool code = s->attr & 8;
+	bool bad = (s->attr & SEG_ATTR_UNUSABLE) || (write && (code || !(s->attr & 2))) ||
+		   (!write && code && !(s->attr & 2));
+	bool expand_down = !code && (s->attr & 4);
+	uint64_t last = c->ea + n - 1;
+	if (expand_down)
+		bad = bad || c->ea <= s->limit || last > ((s->attr & (1u << 14)) ? 0xffffffffull : 0xffff);
+	else
+		bad = bad || last > s->limit;
+	if (bad) {
+		*f = (struct vmx_fault){ .vector = vec };
+		return -1;
+	}
+	*la = (s->base + c->ea) & 0xffffffffull;
+	return 0;
+}
+
+static int mem_access(struct mem_ctx *c, void *rbuf, const void *wbuf, unsigned n, struct vmx_fault *f)
+{
+	uint64_t la;
+	if (linear(c, n, wbuf != NULL, &la, f))
+		return -1;
+	struct mmu_fault mf;
+	int r = wbuf ? mmu_write(&c->lp->m->pm, &c->mc, la, wbuf, n, 0, &mf)
+		     : mmu_read(&c->lp->m->pm, &c->mc, la, rbuf, n, 0, &mf);
+	if (r) {
+		*f = (struct vmx_fault){ .vector = VEC_PF, .error_code = mf.error_code,
+					 .cr2_valid = true, .cr2 = mf.la };
+		return -1;
+	}
+	return 0;
+}
+
+static int mem_read(void *ctx, void *buf, unsigned n, struct vmx_fault *f)
+{
+	return mem_access(ctx, buf, NULL, n, f);
+}
+
+static int mem_write(void *ctx, const void *buf, unsigned n, struct vmx_fault *f)
+{
+	return mem_access(ctx, NULL, buf, n, f);
+}
+
+static void trace_vmx(struct lp *lp, uint64_t rip, enum vmx_insn_id id, const struct vmx_result *r)
+{
+	char what[96] = "", outcome[112];
+	if (r->has_field) {
+		const char *name = vmcs_field_name(r->field);
+		if (id == VMX_VMWRITE)
+			snprintf(what, sizeof(what), " %s(0x%llx) <- 0x%llx", name ? name : "?",
+				 (unsigned long long)r->field, (unsigned long long)r->value);
+		else
+			snprintf(what, sizeof(what), " %s(0x%llx)", name ? name : "?",
+				 (unsigned long long)r->field);
+	} else if (id == VMX_VMXON || id == VMX_VMCLEAR || id == VMX_VMPTRLD || id == VMX_VMPTRST) {
+		snprintf(what, sizeof(what), " 0x%llx", (unsigned long long)r->value);
+	}
+	switch (r->status) {
+	case VMX_SUCCEED:
+		if (id == VMX_VMREAD)
+			snprintf(outcome, sizeof(outcome), "-> 0x%llx : ok", (unsigned long long)r->value);
+		else
+			snprintf(outcome, sizeof(outcome), ": ok");
+		break;
+	case VMX_FAIL_INVALID:
+		snprintf(outcome, sizeof(outcome), ": VMfailInvalid");
+		break;
+	case VMX_FAIL_VALID:
+		snprintf(outcome, sizeof(outcome), ": VMfailValid(%u) %s", r->error, vmx_insn_error_str(r->error));
+		break;
+	case VMX_FAULT:
+		snprintf(outcome, sizeof(outcome), ": %s(0x%x)", exc_name(r->fault.vector), r->fault.error_code);
+		break;
+	default:
+		snprintf(outcome, sizeof(outcome), ": not modelled");
+		break;
+	}
+	trace_event(lp->m, VTSIM_TRACE_VMX, "vmx lp%u %s%s %s rip=0x%llx", lp->id, vmx_insn_name(id),
+		    what, outcome, (unsigned long long)rip);
+}
+
+static bool has_lock_prefix(const struct site_insn *in)
+{
+	for (unsigned i = 0; i < in->len; i++) {
+		uint8_t b = in->bytes[i];
+		if (b == 0xf0)
+			return true;
+		if (!(b == 0x66 || b == 0x67 || b == 0xf2 || b == 0xf3 || b == 0x2e || b == 0x36 ||
+		      b == 0x3e || b == 0x26 || b == 0x64 || b == 0x65))
+			return false;
+	}
+	return false;
+}
+
+void site_vmx(struct lp *lp, uint64_t rip, const struct site_insn *in)
+{
+	enum vmx_insn_id id = (enum vmx_insn_id)in->vmx_id;
+	/* LOCK makes every VMX instruction #UD, before anything else. */
+	if (has_lock_prefix(in)) {
+		if (trace_on(lp->m, VTSIM_TRACE_VMX))
+			trace_event(lp->m, VTSIM_TRACE_VMX, "vmx lp%u %s : #UD(0x0) (LOCK prefix) rip=0x%llx",
+				    lp->id, vmx_insn_name(id), (unsigned long long)rip);
+		exc_fault(lp, VEC_UD, 0);
+		return;
+	}
+	struct seg cs;
+	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
+	bool lma = cpu_msr(lp->uc, MSR_IA32_EFER) & (1u << 10);
+	bool long64 = lma && (cs.attr & (1u << 13));
+	bool cs32 = cs.attr & (1u << 14);
+
+	struct vmx_operands ops = { .opsize = long64 ? 8 : 4, .read = mem_read, .write = mem_write };
+	struct mem_ctx mctx = { .lp = lp, .long64 = long64 };
+	ops.ctx = &mctx;
+	bool has_modrm = id == VMX_VMXON || id == VMX_VMCLEAR || id == VMX_VMPTRLD ||
+			 id == VMX_VMPTRST || id == VMX_VMREAD || id == VMX_VMWRITE ||
+			 id == VMX_INVEPT || id == VMX_INVVPID;
+	struct modrm o = { 0 };
+	if (has_modrm) {
+		if (decode(in, long64, cs32, &o)) {
+			machine_stop(lp->m, lp, VTSIM_STOP_INTERNAL, 70,
+				     "%s at RIP=0x%llx uses 16-bit addressing, which vtsim does not model",
+				     vmx_insn_name(id), (unsigned long long)rip);
+			return;
+		}
+		ops.reg_form = o.reg_form;
+		ops.reg_value = cpu_reg(lp->uc, gpr_ids[o.reg]);
+		if (o.reg_form) {
+			ops.rm_value = cpu_reg(lp->uc, gpr_ids[o.rm]);
+		} else {
+			uint64_t ea = (uint64_t)o.disp;
+			if (o.rip_rel)
+				ea += rip + in->len;
+			if (o.base >= 0)
+				ea += cpu_reg(lp->uc, gpr_ids[o.base]);
+			if (o.index >= 0)
+				ea += cpu_reg(lp->uc, gpr_ids[o.index]) * o.scale;
+			if (o.addr_bits == 32)
+				ea = (uint32_t)ea;
+			mctx.ea = ea;
+			mctx.seg_reg = o.seg;
+			cpustate_get_seg(&lp->cs, (enum seg_reg)o.seg, &mctx.seg);
+			lp_mmu_ctx(lp, &mctx.mc);
+		}
+	}
+
+	struct vmx_result r;
+	vmx_execute(lp, id, &ops, &r);
+	if (trace_on(lp->m, VTSIM_TRACE_VMX))
+		trace_vmx(lp, rip, id, &r);
+
+	uint64_t rflags;
+	switch (r.status) {
+	case VMX_FAULT:
+		if (r.fault.cr2_valid)
+			cpustate_set_cr2(&lp->cs, r.fault.cr2);
+		exc_fault(lp, r.fault.vector, r.fault.error_code);
+		return;
+	case VMX_NOT_MODELLED:
+		machine_stop(lp->m, lp, VTSIM_STOP_INTERNAL, 70, "%s at RIP=0x%llx: %s", vmx_insn_name(id),
+			     (unsigned long long)rip, r.why);
+		return;
+	case VMX_SUCCEED:
+	case VMX_FAIL_INVALID:
+	case VMX_FAIL_VALID:
+		rflags = cpu_reg(lp->uc, UC_X86_REG_EFLAGS) & ~(uint64_t)RFLAGS_ARITH;
+		if (r.status == VMX_FAIL_INVALID)
+			rflags |= RFLAGS_CF;
+		else if (r.status == VMX_FAIL_VALID)
+			rflags |= RFLAGS_ZF;
+		cpu_set_reg(lp->uc, UC_X86_REG_EFLAGS, rflags);
+		if (r.reg_out)
+			cpu_set_reg(lp->uc, gpr_ids[o.rm], r.out);
+		cpu_set_reg(lp->uc, UC_X86_REG_RIP, rip + in->len);
+		return;
+	}
+}

@@ -1,0 +1,534 @@
+/* The VMX instruction unit: see vmx.h. Each instruction is one function that walks
+ * the SDM's checks in order; the outcomes are reported in one place each
+ * (succeed, fail_invalid, fail_valid, fault), as Linux's nested_vmx_* helpers do. */
+#include "sim/cpu/vmx.h"
+
+#include <string.h>
+
+#include "sim/cpu/exception.h"
+#include "sim/cpu/machine.h"
+#include "sim/cpu/msr.h"
+#include "sim/vmcs/caps.h"
+#include "sim/vmcs/errors.h"
+
+static const char *const insn_names[] = {
+#define VMX_INSN_NAME(n) #n,
+	VMX_INSNS(VMX_INSN_NAME)
+#undef VMX_INSN_NAME
+};
+
+const char *vmx_insn_name(enum vmx_insn_id id)
+{
+	return id < VMX_NR_INSNS ? insn_names[id] : "?";
+}
+
+void vmx_lp_reset(struct vmx_lp *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->current = VMCS_PTR_NONE;
+	vmcs_cache_init(&v->vmcs);
+}
+
+/* ---- outcomes ------------------------------------------------------------------ */
+
+static void succeed(struct vmx_result *r)
+{
+	r->status = VMX_SUCCEED;
+}
+
+static void fail_invalid(struct vmx_result *r)
+{
+	r->status = VMX_FAIL_INVALID;
+}
+
+static void fail_valid(struct lp *lp, struct vmx_result *r, uint32_t error)
+{
+	r->status = VMX_FAIL_VALID;
+	r->error = error;
+	vmcs_write_enc(&lp->vmx.vmcs, VM_INSTRUCTION_ERROR, error);
+}
+
+/* VMfail(n): VMfailValid if there is a current VMCS to hold the number. */
+static void fail(struct lp *lp, struct vmx_result *r, uint32_t error)
+{
+	if (lp->vmx.current != VMCS_PTR_NONE)
+		fail_valid(lp, r, error);
+	else
+		fail_invalid(r);
+}
+
+static void fault(struct vmx_result *r, uint8_t vector, uint32_t ec)
+{
+	r->status = VMX_FAULT;
+	r->fault = (struct vmx_fault){ .vector = vector, .error_code = ec };
+}
+
+static void not_modelled(struct vmx_result *r, const char *why)
+{
+	r->status = VMX_NOT_MODELLED;
+	r->why = why;
+}
+
+/* ---- the processor's mode ------------------------------------------------------- */
+
+struct mode {
+	uint64_t cr0, cr4, efer, rflags;
+	unsigned cpl;
+	bool cs_l;
+};
+
+static void get_mode(struct lp *lp, struct mode *md)
+{
+	struct seg cs;
+	md->cr0 = cpu_reg(lp->uc, UC_X86_REG_CR0);
+	md->cr4 = cpu_reg(lp->uc, UC_X86_REG_CR4);
+	md->efer = cpu_msr(lp->uc, MSR_IA32_EFER);
+	md->rflags = cpu_reg(lp->uc, UC_X86_REG_EFLAGS);
+	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
+	md->cs_l = cs.attr & (1u << 13);
+	md->cpl = cpustate_cpl(&lp->cs);
+}
+
+/* #UD conditions shared by the VMX instructions: real mode, virtual-8086 mode,
+ * compatibility mode. */
+static bool mode_ud(const struct mode *md)
+{
+	bool lma = md->efer & (1u << 10);
+	return !(md->cr0 & 1) || (md->rflags & (1u << 17)) || (lma && !md->cs_l);
+}
+
+static bool long64(const struct mode *md)
+{
+	return (md->efer & (1u << 10)) && md->cs_l;
+}
+
+/* The "standard" checks before the instruction's own (vmx_semantics, section 2):
+ * true when they decided the outcome. */
+static bool preamble(struct lp *lp, const struct mode *md, struct vmx_result *r)
+{
+	if (!lp->vmx.on || mode_ud(md)) {
+		fault(r, VEC_UD, 0);
+		return true;
+	}
+	if (lp->vmx.non_root) {
+		not_modelled(r, "VM exits from non-root operation are not implemented yet");
+		return true;
+	}
+	if (md->cpl > 0) {
+		fault(r, VEC_GP, 0);
+		return true;
+	}
+	return false;
+}
+
+static uint64_t cap(struct lp *lp, uint32_t msr)
+{
+	uint64_t v = 0;
+	if (vmcs_caps_rdmsr(lp->m->vmx_caps, msr, &v))
+		return 0;
+	return v;
+}
+
+static bool pa_valid(struct lp *lp, uint64_t pa)
+{
+	/* 4 KiB aligned, no bits beyond the physical-address width (32 bits when
+	 * IA32_VMX_BASIC[48] says so). */
+	unsigned width = (cap(lp, MSR_IA32_VMX_BASIC) >> 48) & 1 ? 32 : lp->m->pm.maxphyaddr;
+	return !(pa & 0xfff) && !(pa >> width);
+}
+
+static bool read_operand(const struct vmx_operands *ops, void *buf, unsigned n, struct vmx_result *r)
+{
+	if (ops->read(ops->ctx, buf, n, &r->fault)) {
+		r->status = VMX_FAULT;
+		return false;
+	}
+	return true;
+}
+
+static bool write_operand(const struct vmx_operands *ops, const void *buf, unsigned n,
+			  struct vmx_result *r)
+{
+	if (ops->write(ops->ctx, buf, n, &r->fault)) {
+		r->status = VMX_FAULT;
+		return false;
+	}
+	return true;
+}
+
+/* ---- CR0/CR4 in VMX operation --------------------------------------------------- */
+
+static int fixed_ok(uint64_t v, uint64_t fixed0, uint64_t fixed1)
+{
+	return ((v & fixed0) == fixed0 && !(v & ~fixed1)) ? 0 : -1;
+}
+
+int vmx_check_cr0(struct lp *lp, uint64_t cr0)
+{
+	if (!lp->vmx.on)
+		return 0;
+	/* The FIXED MSRs are 64 bits wide but CR0 bits 63:32 are checked elsewhere. */
+	return fixed_ok((uint32_t)cr0, cap(lp, MSR_IA32_VMX_CR0_FIXED0),
+			cap(lp, MSR_IA32_VMX_CR0_FIXED1) | 0xffffffff00000000ull);
+}
+
+int vmx_check_cr4(struct lp *lp, uint64_t cr4)
+{
+	if (!lp->vmx.on)
+		return 0;
+	return fixed_ok(cr4, cap(lp, MSR_IA32_VMX_CR4_FIXED0), cap(lp, MSR_IA32_VMX_CR4_FIXED1));
+}
+
+/* ---- the instructions ------------------------------------------------------------ */
+
+static void do_vmxon(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,
+		     struct vmx_result *r)
+{
+	struct vmx_lp *v = &lp->vmx;
+	if (!(md->cr4 & (1u << 13)) || mode_ud(md) || ops->reg_form)
+		return fault(r, VEC_UD, 0);
+	if (v->on) {
+		if (v->non_root)
+			return not_modelled(r, "VM exits from non-root operation are not implemented yet");
+		if (md->cpl > 0)
+			return fault(r, VEC_GP, 0);
+		return fail(lp, r, VMXERR_VMXON_IN_VMX_ROOT_OPERATION);
+	}
+	/* Not in VMX operation yet. */
+	bool cr_ok = !fixed_ok((uint32_t)md->cr0, cap(lp, MSR_IA32_VMX_CR0_FIXED0),
+			       cap(lp, MSR_IA32_VMX_CR0_FIXED1) | 0xffffffff00000000ull) &&
+		     !fixed_ok(md->cr4, cap(lp, MSR_IA32_VMX_CR4_FIXED0), cap(lp, MSR_IA32_VMX_CR4_FIXED1));
+	uint64_t fc = lp->feature_control;
+	if (md->cpl > 0 || !cr_ok || !(fc & 1) || !(fc & 4))
+		return fault(r, VEC_GP, 0);
+	uint64_t ptr;
+	if (!read_operand(ops, &ptr, 8, r))
+		return;
+	r->value = ptr;
+	if (!pa_valid(lp, ptr))
+		return fail_invalid(r);
+	uint32_t rev = phys_read32(&lp->m->pm, ptr);
+	if ((rev & 0x7fffffff) != vmcs_caps_revision_id(lp->m->vmx_caps) || (rev >> 31))
+		return fail_invalid(r);
+	v->on = true;
+	v->non_root = false;
+	v->vmxon_ptr = ptr;
+	v->current = VMCS_PTR_NONE;
+	vmcs_cache_init(&v->vmcs);
+	succeed(r);
+}
+
+static void do_vmxoff(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,
+		      struct vmx_result *r)
+{
+	if (preamble(lp, md, r))
+		return;
+	/* No dual-monitor treatment of SMIs is modelled, so error 23 cannot arise. The
+	 * cached VMCS goes back to memory, as nothing can reach it any more. */
+	vmcs_cache_flush(&lp->vmx.vmcs, &lp->m->pm);
+	lp->vmx.on = false;
+	lp->vmx.current = VMCS_PTR_NONE;
+	succeed(r);
+}
+
+static void do_vmclear(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,
+		       struct vmx_result *r)
+{
+	struct vmx_lp *v = &lp->vmx;
+	if (ops->reg_form)
+		return fault(r, VEC_UD, 0);
+	if (preamble(lp, md, r))
+		return;
+	uint64_t ptr;
+	if (!read_operand(ops, &ptr, 8, r))
+		return;
+	r->value = ptr;
+	if (!pa_valid(lp, ptr))
+		return fail(lp, r, VMXERR_VMCLEAR_INVALID_ADDRESS);
+	if (ptr == v->vmxon_ptr)
+		return fail(lp, r, VMXERR_VMCLEAR_VMXON_POINTER);
+	if (v->vmcs.ptr == ptr)
+		vmcs_cache_flush(&v->vmcs, &lp->m->pm);
+	vmcs_region_clear_launch(&lp->m->pm, ptr);
+	if (v->current == ptr)
+		v->current = VMCS_PTR_NONE;
+	succeed(r);
+}
+
+static void do_vmptrld(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,
+		       struct vmx_result *r)
+{
+	struct vmx_lp *v = &lp->vmx;
+	if (ops->reg_form)
+		return fault(r, VEC_UD, 0);
+	if (preamble(lp, md, r))
+		return;
+	uint64_t ptr;
+	if (!read_operand(ops, &ptr, 8, r))
+		return;
+	r->value = ptr;
+	if (!pa_valid(lp, ptr))
+		return fail(lp, r, VMXERR_VMPTRLD_INVALID_ADDRESS);
+	if (ptr == v->vmxon_ptr)
+		return fail(lp, r, VMXERR_VMPTRLD_VMXON_POINTER);
+	uint32_t rev = phys_read32(&lp->m->pm, ptr);
+	bool shadow_ok = vmcs_caps_feature_supported(lp->m->vmx_caps, FEAT_SHADOW_VMCS);
+	if ((rev & 0x7fffffff) != vmcs_caps_revision_id(lp->m->vmx_caps) || ((rev >> 31) && !shadow_ok))
+		return fail(lp, r, VMXERR_VMPTRLD_INCORRECT_VMCS_REVISION_ID);
+	if (v->vmcs.ptr != ptr) {
+		vmcs_cache_flush(&v->vmcs, &lp->m->pm);
+		vmcs_cache_load(&v->vmcs, &lp->m->pm, ptr);
+	}
+	v->current = ptr;
+	succeed(r);
+}
+
+static void do_vmptrst(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,
+		       struct vmx_result *r)
+{
+	if (ops->reg_form)
+		return fault(r, VEC_UD, 0);
+	if (preamble(lp, md, r))
+		return;
+	uint64_t ptr = lp->vmx.current;
+	r->value = ptr;
+	if (!write_operand(ops, &ptr, 8, r))
+		return;
+	succeed(r);
+}
+
+/* The field an encoding names on this CPU model, or NULL (error 12). */
+static const struct vmcs_field_info *field_of(struct lp *lp, const struct mode *md, uint64_t enc,
+					      bool *high)
+{
+	if (!long64(md))
+		enc = (uint32_t)enc;
+	const struct vmcs_field_info *f = vmcs_field_find(enc, high);
+	if (!f || !vmcs_caps_field_supported(lp->m->vmx_caps, f))
+		return NULL;
+	return f;
+}
+
+static void do_vmread(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,
+		      struct vmx_result *r)
+{
+	if (preamble(lp, md, r))
+		return;
+	r->field = ops->reg_value;
+	r->has_field = true;
+	if (lp->vmx.current == VMCS_PTR_NONE)
+		return fail_invalid(r);
+	bool high;
+	const struct vmcs_field_info *f = field_of(lp, md, ops->reg_value, &high);
+	if (!f)
+		return fail_valid(lp, r, VMXERR_UNSUPPORTED_VMCS_COMPONENT);
+	uint64_t val = vmcs_get(&lp->vmx.vmcs, f, high);
+	if (ops->opsize == 4)
+		val = (uint32_t)val;
+	r->value = val;
+	if (ops->reg_form) {
+		r->reg_out = true;
+		r->out = val;
+	} else if (!write_operand(ops, &val, ops->opsize, r)) {
+		return;
+	}
+	succeed(r);
+}
+
+static void do_vmwrite(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,
+		       struct vmx_result *r)
+{
+	if (preamble(lp, md, r))
+		return;
+	r->field = ops->reg_value;
+	r->has_field = true;
+	if (lp->vmx.current == VMCS_PTR_NONE)
+		return fail_invalid(r);
+	uint64_t val = 0;
+	if (ops->reg_form)
+		val = ops->rm_value;
+	else if (!read_operand(ops, &val, ops->opsize, r))
+		return;
+	if (ops->opsize == 4)
+		val = (uint32_t)val;
+	r->value = val;
+	bool high;
+	const struct vmcs_field_info *f = field_of(lp, md, ops->reg_value, &high);
+	if (!f)
+		return fail_valid(lp, r, VMXERR_UNSUPPORTED_VMCS_COMPONENT);
+	if (f->read_only && !vmcs_caps_vmwrite_exit_info(lp->m->vmx_caps))
+		return fail_valid(lp, r, VMXERR_VMWRITE_READ_ONLY_VMCS_COMPONENT);
+	vmcs_set(&lp->vmx.vmcs, f, high, val);
+	succeed(r);
+}
+
+/* The engine keeps one "interrupt shadow" flag for STI and MOV SS/POP SS alike, and
+ * a code hook on MOV SS upsets its exception reporting, so the kind of blocking is
+ * read from the instruction just before: STI is the one-byte FB. (A MOV SS whose
+ * 8-bit displacement is FB is told apart by its opcode and ModRM.) */
+static bool blocked_by_mov_ss(struct lp *lp)
+{
+	if (!cpustate_interrupt_shadow(&lp->cs))
+		return false;
+	struct mmu_ctx c;
+	struct mmu_fault f;
+	struct seg cs;
+	uint8_t b[3] = { 0 };
+	lp_mmu_ctx(lp, &c);
+	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
+	bool lm = (c.efer & (1u << 10)) && (cs.attr & (1u << 13));
+	uint64_t la = cpu_reg(lp->uc, UC_X86_REG_RIP) + (lm ? 0 : cs.base);
+	if (mmu_read(&lp->m->pm, &c, la - 3, b, 3, MMU_SUPERVISOR | MMU_NO_AD, &f))
+		return true;
+	bool movss_disp8 = b[0] == 0x8e && (b[1] & 0x38) == 0x10 && (b[1] >> 6) == 1;
+	return !(b[2] == 0xfb && !movss_disp8);
+}
+
+static void do_vmlaunch_vmresume(struct lp *lp, const struct mode *md, bool launch,
+				 struct vmx_result *r)
+{
+	struct vmx_lp *v = &lp->vmx;
+	if (preamble(lp, md, r))
+		return;
+	/* A shadow VMCS may be current, but never entered. */
+	if (v->current == VMCS_PTR_NONE || (v->vmcs.revision >> 31))
+		return fail_invalid(r);
+	if (blocked_by_mov_ss(lp))
+		return fail_valid(lp, r, VMXERR_ENTRY_EVENTS_BLOCKED_BY_MOV_SS);
+	if (launch && v->vmcs.launched)
+		return fail_valid(lp, r, VMXERR_VMLAUNCH_NONCLEAR_VMCS);
+	if (!launch && !v->vmcs.launched)
+		return fail_valid(lp, r, VMXERR_VMRESUME_NONLAUNCHED_VMCS);
+	not_modelled(r, "VM entry (the checks on the VMCS and guest-state loading) is not implemented yet");
+}
+
+static void do_vmlaunch(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,
+			struct vmx_result *r)
+{
+	do_vmlaunch_vmresume(lp, md, true, r);
+}
+
+static void do_vmresume(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,
+			struct vmx_result *r)
+{
+	do_vmlaunch_vmresume(lp, md, false, r);
+}
+
+static void do_vmcall(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,
+		      struct vmx_result *r)
+{
+	if (!lp->vmx.on)
+		return fault(r, VEC_UD, 0);
+	if (lp->vmx.non_root)
+		return not_modelled(r, "VM exits from non-root operation are not implemented yet");
+	if (mode_ud(md))
+		return fault(r, VEC_UD, 0);
+	if (md->cpl > 0)
+		return fault(r, VEC_GP, 0);
+	/* No dual-monitor treatment: IA32_SMM_MONITOR_CTL.valid reads 0. */
+	fail(lp, r, VMXERR_VMCALL_IN_VMX_ROOT_OPERATION);
+}
+
+static bool canonical(uint64_t v)
+{
+	return (uint64_t)((int64_t)(v << 16) >> 16) == v;
+}
+
+/* An EPTP as INVEPT single-context requires it (the VM-entry EPTP rules). */
+static bool eptp_valid(struct lp *lp, uint64_t eptp)
+{
+	uint64_t caps = cap(lp, MSR_IA32_VMX_EPT_VPID_CAP);
+	unsigned type = eptp & 7;
+	if (!((type == 0 && (caps & (1ull << 8))) || (type == 6 && (caps & (1ull << 14)))))
+		return false;
+	unsigned walk = (eptp >> 3) & 7;
+	if (!((walk == 3 && (caps & (1ull << 6))) || (walk == 4 && (caps & (1ull << 7)))))
+		return false;
+	if ((eptp & (1ull << 6)) && !(caps & (1ull << 21)))
+		return false;
+	if (eptp & 0xf00)              /* bits 11:8 reserved (7 is supervisor shadow stack) */
+		return false;
+	if ((eptp & (1ull << 7)))
+		return false;
+	return !(eptp >> lp->m->pm.maxphyaddr);
+}
+
+static void do_invept(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,
+		      struct vmx_result *r)
+{
+	uint64_t caps = cap(lp, MSR_IA32_VMX_EPT_VPID_CAP);
+	if (ops->reg_form || !(caps & (1ull << 20)))
+		return fault(r, VEC_UD, 0);
+	if (preamble(lp, md, r))
+		return;
+	uint64_t desc[2];
+	if (!read_operand(ops, desc, 16, r))
+		return;
+	uint64_t type = long64(md) ? ops->reg_value : (uint32_t)ops->reg_value;
+	r->value = type;
+	bool supported = (type == 1 && (caps & (1ull << 25))) || (type == 2 && (caps & (1ull << 26)));
+	if (!supported)
+		return fail(lp, r, VMXERR_INVALID_OPERAND_TO_INVEPT_INVVPID);
+	if (type == 1 && !eptp_valid(lp, desc[0]))
+		return fail(lp, r, VMXERR_INVALID_OPERAND_TO_INVEPT_INVVPID);
+	/* Nothing is cached from EPT yet: the invalidation is complete. */
+	succeed(r);
+}
+
+static void do_invvpid(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,
+		       struct vmx_result *r)
+{
+	uint64_t caps = cap(lp, MSR_IA32_VMX_EPT_VPID_CAP);
+	if (ops->reg_form || !(caps & (1ull << 32)))
+		return fault(r, VEC_UD, 0);
+	if (preamble(lp, md, r))
+		return;
+	uint64_t desc[2];
+	if (!read_operand(ops, desc, 16, r))
+		return;
+	uint64_t type = long64(md) ? ops->reg_value : (uint32_t)ops->reg_value;
+	r->value = type;
+	if (type > 3 || !(caps & (1ull << (40 + type))))
+		return fail(lp, r, VMXERR_INVALID_OPERAND_TO_INVEPT_INVVPID);
+	if (desc[0] >> 16)
+		return fail(lp, r, VMXERR_INVALID_OPERAND_TO_INVEPT_INVVPID);
+	uint16_t vpid = (uint16_t)desc[0];
+	if (type != 2 && vpid == 0)
+		return fail(lp, r, VMXERR_INVALID_OPERAND_TO_INVEPT_INVVPID);
+	if (type == 0 && !canonical(desc[1]))
+		return fail(lp, r, VMXERR_INVALID_OPERAND_TO_INVEPT_INVVPID);
+	succeed(r);
+}
+
+static void do_vmfunc(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,
+		      struct vmx_result *r)
+{
+	/* Only VMX non-root operation knows VM functions. */
+	if (!lp->vmx.non_root)
+		return fault(r, VEC_UD, 0);
+	not_modelled(r, "VM functions in non-root operation are not implemented yet");
+}
+
+typedef void (*vmx_exec_fn)(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,
+			    struct vmx_result *r);
+
+static const vmx_exec_fn exec_fns[VMX_NR_INSNS] = {
+	[VMX_VMXON] = do_vmxon,       [VMX_VMXOFF] = do_vmxoff,     [VMX_VMCLEAR] = do_vmclear,
+	[VMX_VMPTRLD] = do_vmptrld,   [VMX_VMPTRST] = do_vmptrst,   [VMX_VMREAD] = do_vmread,
+	[VMX_VMWRITE] = do_vmwrite,   [VMX_VMLAUNCH] = do_vmlaunch, [VMX_VMRESUME] = do_vmresume,
+	[VMX_VMCALL] = do_vmcall,     [VMX_INVEPT] = do_invept,     [VMX_INVVPID] = do_invvpid,
+	[VMX_VMFUNC] = do_vmfunc,
+};
+
+void vmx_execute(struct lp *lp, enum vmx_insn_id id, const struct vmx_operands *ops,
+		 struct vmx_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (id >= VMX_NR_INSNS) {
+		fault(r, VEC_UD, 0);
+		return;
+	}
+	struct mode md;
+	get_mode(lp, &md);
+	exec_fns[id](lp, &md, ops, r);
+}

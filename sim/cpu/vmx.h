@@ -1,0 +1,90 @@
+/* The VMX instruction unit: VMXON, VMXOFF, VMCLEAR, VMPTRLD, VMPTRST, VMREAD, VMWRITE,
+ * VMLAUNCH, VMRESUME, VMCALL, INVEPT, INVVPID and VMFUNC, each with the checks of the
+ * SDM in their order, and the logical processor's VMX state.
+ *
+ * The unit does not decode: it takes the operands as the instruction names them (a
+ * register value, or accessors for a memory operand) and returns the architected
+ * outcome. The code hook at an instruction's site (insn_vmx.c) and the hosted VMM
+ * both call it, so both get the same semantics. */
+#ifndef VTSIM_VMX_H
+#define VTSIM_VMX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/vmcs/vmcs.h"
+
+struct lp;
+
+/* Per logical processor. */
+struct vmx_lp {
+	bool on;                  /* in VMX operation */
+	bool non_root;
+	uint64_t vmxon_ptr;
+	uint64_t current;         /* current-VMCS pointer, VMCS_PTR_NONE if invalid */
+	struct vmcs_cache vmcs;   /* the current VMCS, cached */
+};
+
+#define VMX_INSNS(X) \
+	X(VMXON) X(VMXOFF) X(VMCLEAR) X(VMPTRLD) X(VMPTRST) X(VMREAD) X(VMWRITE) \
+	X(VMLAUNCH) X(VMRESUME) X(VMCALL) X(INVEPT) X(INVVPID) X(VMFUNC)
+
+enum vmx_insn_id {
+#define VMX_INSN_ENUM(n) VMX_##n,
+	VMX_INSNS(VMX_INSN_ENUM)
+#undef VMX_INSN_ENUM
+	VMX_NR_INSNS
+};
+
+const char *vmx_insn_name(enum vmx_insn_id id);
+
+/* An exception raised by an instruction or by its operand access. */
+struct vmx_fault {
+	uint8_t vector;
+	uint32_t error_code;
+	bool cr2_valid;
+	uint64_t cr2;
+};
+
+struct vmx_operands {
+	bool reg_form;            /* the r/m operand is a register */
+	uint64_t rm_value;        /* its value, when it is a register (VMWRITE's source) */
+	uint64_t reg_value;       /* the ModRM.reg operand: field encoding, INVEPT/INVVPID type */
+	unsigned opsize;          /* 4 or 8: VMREAD/VMWRITE operand size */
+	/* Memory operand: 0, or -1 with *f filled. */
+	int (*read)(void *ctx, void *buf, unsigned n, struct vmx_fault *f);
+	int (*write)(void *ctx, const void *buf, unsigned n, struct vmx_fault *f);
+	void *ctx;
+};
+
+enum vmx_status {
+	VMX_SUCCEED,
+	VMX_FAIL_INVALID,
+	VMX_FAIL_VALID,
+	VMX_FAULT,                /* an exception: the instruction did not complete */
+	VMX_NOT_MODELLED,         /* a vtsim limitation, explained in `why` */
+};
+
+struct vmx_result {
+	enum vmx_status status;
+	uint32_t error;           /* VMX_FAIL_VALID: the VM-instruction error number */
+	struct vmx_fault fault;
+	bool reg_out;             /* VMREAD into a register: the value to write */
+	uint64_t out;
+	const char *why;
+	/* For the trace: the field a VMREAD/VMWRITE named and the value moved. */
+	uint64_t field;
+	uint64_t value;
+	bool has_field;
+};
+
+void vmx_lp_reset(struct vmx_lp *v);
+
+void vmx_execute(struct lp *lp, enum vmx_insn_id id, const struct vmx_operands *ops,
+		 struct vmx_result *r);
+
+/* What the CR checks need: CR0/CR4 values allowed in VMX operation. 0 or -1. */
+int vmx_check_cr0(struct lp *lp, uint64_t cr0);
+int vmx_check_cr4(struct lp *lp, uint64_t cr4);
+
+#endif

@@ -1,0 +1,50 @@
+/* The VMCS as the processor keeps it: a region in physical memory and, while it is
+ * current on a logical processor, a cached copy there (SDM Vol. 3, "Format of the
+ * VMCS Region"; "VMCS data" is implementation-specific).
+ *
+ * vtsim's region layout: dword 0 revision identifier and shadow-VMCS indicator,
+ * dword 1 VMX-abort indicator (both architectural), dword 2 launch state, then one
+ * quadword per field of the field table, in table order. VMPTRLD loads the cache,
+ * VMCLEAR (and making another VMCS current) writes it back, so a VMCLEARed region
+ * copied elsewhere and made current holds the same field values. */
+#ifndef VTSIM_VMCS_H
+#define VTSIM_VMCS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/cpu/phys.h"
+#include "sim/vmcs/fields.h"
+
+#define VMCS_PTR_NONE (~0ull)
+#define VMCS_MAX_FIELDS 256
+#define VMCS_OFF_REVISION 0
+#define VMCS_OFF_ABORT 4
+#define VMCS_OFF_LAUNCH 8
+#define VMCS_OFF_DATA 16
+#define VMCS_LAUNCHED_MAGIC 0x4c41554eu   /* launch state "launched"; anything else: clear */
+
+struct vmcs_cache {
+	uint64_t ptr;                  /* VMCS_PTR_NONE: nothing cached */
+	uint32_t revision;             /* dword 0 when it was made current */
+	bool launched;
+	uint64_t val[VMCS_MAX_FIELDS];
+};
+
+void vmcs_cache_init(struct vmcs_cache *c);
+/* Makes the cache hold the VMCS at `ptr` (its region read from memory). */
+void vmcs_cache_load(struct vmcs_cache *c, struct phys *pm, uint64_t ptr);
+/* Writes the cache back to its region and empties it. */
+void vmcs_cache_flush(struct vmcs_cache *c, struct phys *pm);
+/* Launch state := clear in the region at ptr. */
+void vmcs_region_clear_launch(struct phys *pm, uint64_t ptr);
+
+/* Field access through the cache; the width rules come from the encoding. */
+uint64_t vmcs_get(const struct vmcs_cache *c, const struct vmcs_field_info *f, bool high);
+void vmcs_set(struct vmcs_cache *c, const struct vmcs_field_info *f, bool high, uint64_t v);
+
+/* By encoding, for the simulator's own use (VM entry, exits); unknown encodings read 0. */
+uint64_t vmcs_read_enc(const struct vmcs_cache *c, uint32_t enc);
+void vmcs_write_enc(struct vmcs_cache *c, uint32_t enc, uint64_t v);
+
+#endif
