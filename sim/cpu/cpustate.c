@@ -30,6 +30,9 @@
 #define EXPECT_HFLAGS 176
 #define EXPECT_SEGS   184
 #define EXPECT_CR     424
+/* cr[5], a20_mask, bnd_regs[4], bndcs_regs, msr_bndcfgs, then efer. */
+#define EXPECT_EFER   560
+#define HOT_SIZE      576
 
 uint64_t cpu_reg(uc_engine *uc, int reg)
 {
@@ -112,8 +115,9 @@ int cpustate_calibrate(uc_engine *uc, struct cpustate_layout *lay, char *err, si
 			 "one vtsim was written for (Unicorn 2.1.x); refusing to guess");
 		return -1;
 	}
-	lay->ctx_size = (size_t)base; /* reused below as the data offset */
 	size_t data = (size_t)base;
+	lay->data = data;
+	lay->efer = data + EXPECT_EFER;
 	lay->hflags = data + EXPECT_HFLAGS;
 	lay->segs = data + EXPECT_SEGS;
 	lay->cr = data + EXPECT_CR;
@@ -133,6 +137,7 @@ int cpustate_calibrate(uc_engine *uc, struct cpustate_layout *lay, char *err, si
 	     rd64(raw + lay->segs + 8 * SC_SIZE + SC_BASE) == gdtr.base &&
 	     rd32(raw + lay->segs + 7 * SC_SIZE + SC_LIMIT) == tr.limit &&
 	     rd32(raw + lay->segs + SEG_CS * SC_SIZE + SC_SEL) == cpu_reg(uc, UC_X86_REG_CS);
+	ok = ok && rd64(raw + lay->efer) == cpu_msr(uc, 0xc0000080);
 	/* One more: a CR4 value round trip proves the cr[] offset. */
 	uint64_t cr4 = cpu_reg(uc, UC_X86_REG_CR4) ^ (1u << 9); /* OSFXSR */
 	cpu_set_reg(uc, UC_X86_REG_CR4, cr4);
@@ -152,17 +157,26 @@ int cpustate_init(struct cpustate *cs, uc_engine *uc, const struct cpustate_layo
 {
 	cs->uc = uc;
 	cs->lay = lay;
-	return uc_context_alloc(uc, &cs->ctx) == UC_ERR_OK ? 0 : -1;
+	if (uc_context_alloc(uc, &cs->ctx) != UC_ERR_OK || uc_context_alloc(uc, &cs->hot) != UC_ERR_OK)
+		return -1;
+	/* The copy's length is the context's first member (Unicorn's struct uc_context):
+	 * the hot context copies only the head of the state. */
+	size_t hot = HOT_SIZE;
+	memcpy(cs->hot, &hot, sizeof(hot));
+	return 0;
 }
 
 void cpustate_fini(struct cpustate *cs)
 {
 	if (cs->ctx)
 		uc_context_free(cs->ctx);
-	cs->ctx = NULL;
+	if (cs->hot)
+		uc_context_free(cs->hot);
+	cs->ctx = cs->hot = NULL;
 }
 
 static uint8_t *ctx_bytes(struct cpustate *cs) { return (uint8_t *)cs->ctx; }
+static uint8_t *hot_bytes(struct cpustate *cs) { return (uint8_t *)cs->hot; }
 
 static void seg_from_cache(const uint8_t *sc, struct seg *s)
 {
@@ -177,16 +191,32 @@ static void seg_from_cache(const uint8_t *sc, struct seg *s)
 
 void cpustate_get_segs(struct cpustate *cs, struct seg segs[SEG_COUNT])
 {
-	uc_context_save(cs->uc, cs->ctx);
-	const uint8_t *p = ctx_bytes(cs) + cs->lay->segs;
+	uc_context_save(cs->uc, cs->hot);
+	const uint8_t *p = hot_bytes(cs) + cs->lay->segs;
 	for (int i = 0; i < SEG_COUNT; i++)
 		seg_from_cache(p + i * SC_SIZE, &segs[i]);
 }
 
 void cpustate_get_seg(struct cpustate *cs, enum seg_reg r, struct seg *s)
 {
-	uc_context_save(cs->uc, cs->ctx);
-	seg_from_cache(ctx_bytes(cs) + cs->lay->segs + r * SC_SIZE, s);
+	uc_context_save(cs->uc, cs->hot);
+	seg_from_cache(hot_bytes(cs) + cs->lay->segs + r * SC_SIZE, s);
+}
+
+void cpustate_view(struct cpustate *cs, struct cpu_view *v)
+{
+	uc_context_save(cs->uc, cs->hot);
+	const uint8_t *h = hot_bytes(cs);
+	const uint8_t *p = h + cs->lay->segs;
+	for (int i = 0; i < SEG_COUNT; i++)
+		seg_from_cache(p + i * SC_SIZE, &v->segs[i]);
+	v->cr0 = rd64(h + cs->lay->cr);
+	v->cr2 = rd64(h + cs->lay->cr + 16);
+	v->cr3 = rd64(h + cs->lay->cr + 24);
+	v->cr4 = rd64(h + cs->lay->cr + 32);
+	v->efer = rd64(h + cs->lay->efer);
+	v->eflags = rd64(h + cs->lay->data + 17 * 8);  /* after regs[16] and eip */
+	v->cpl = rd32(h + cs->lay->hflags) & HF_CPL_MASK;
 }
 
 static uint32_t seg_flags(const struct seg *s)
@@ -226,8 +256,8 @@ static uint32_t recompute_hflags(uint32_t hflags, const uint8_t *segs, uint64_t 
 void cpustate_set_segs(struct cpustate *cs, const struct seg segs[SEG_COUNT], unsigned mask)
 {
 	uint64_t rip = cpu_reg(cs->uc, UC_X86_REG_RIP);
-	uc_context_save(cs->uc, cs->ctx);
-	uint8_t *p = ctx_bytes(cs) + cs->lay->segs;
+	uc_context_save(cs->uc, cs->hot);
+	uint8_t *p = hot_bytes(cs) + cs->lay->segs;
 	for (int i = 0; i < SEG_COUNT; i++) {
 		if (!(mask & (1u << i)))
 			continue;
@@ -237,11 +267,11 @@ void cpustate_set_segs(struct cpustate *cs, const struct seg segs[SEG_COUNT], un
 		wr32(sc + SC_LIMIT, segs[i].limit);
 		wr32(sc + SC_FLAGS, seg_flags(&segs[i]));
 	}
-	uint8_t *hf = ctx_bytes(cs) + cs->lay->hflags;
-	uint64_t cr0 = rd64(ctx_bytes(cs) + cs->lay->cr);
+	uint8_t *hf = hot_bytes(cs) + cs->lay->hflags;
+	uint64_t cr0 = rd64(hot_bytes(cs) + cs->lay->cr);
 	uint64_t eflags = cpu_reg(cs->uc, UC_X86_REG_EFLAGS);
 	wr32(hf, recompute_hflags(rd32(hf), p, cr0, eflags));
-	uc_context_restore(cs->uc, cs->ctx);
+	uc_context_restore(cs->uc, cs->hot);
 	/* A new CS means a new translation context: make Unicorn look the PC up again. */
 	cpu_set_reg(cs->uc, UC_X86_REG_RIP, rip);
 }
@@ -267,19 +297,19 @@ void cpustate_exception_done(struct cpustate *cs)
 
 void cpustate_set_cr2(struct cpustate *cs, uint64_t cr2)
 {
-	uc_context_save(cs->uc, cs->ctx);
-	wr64(ctx_bytes(cs) + cs->lay->cr + 16, cr2);
-	uc_context_restore(cs->uc, cs->ctx);
+	uc_context_save(cs->uc, cs->hot);
+	wr64(hot_bytes(cs) + cs->lay->cr + 16, cr2);
+	uc_context_restore(cs->uc, cs->hot);
 }
 
 bool cpustate_interrupt_shadow(struct cpustate *cs)
 {
-	uc_context_save(cs->uc, cs->ctx);
-	return rd32(ctx_bytes(cs) + cs->lay->hflags) & (1u << 3);
+	uc_context_save(cs->uc, cs->hot);
+	return rd32(hot_bytes(cs) + cs->lay->hflags) & (1u << 3);
 }
 
 unsigned cpustate_cpl(struct cpustate *cs)
 {
-	uc_context_save(cs->uc, cs->ctx);
-	return rd32(ctx_bytes(cs) + cs->lay->hflags) & HF_CPL_MASK;
+	uc_context_save(cs->uc, cs->hot);
+	return rd32(hot_bytes(cs) + cs->lay->hflags) & HF_CPL_MASK;
 }

@@ -40,18 +40,37 @@ struct cpustate_layout {
 	size_t error_code;
 	size_t exception_is_int;
 	size_t old_exception;
+	size_t efer;
+	size_t data;         /* where the copy of the CPU state starts in a context */
 };
 
 /* Finds and verifies the layout on a fresh engine (which it leaves in an unspecified
  * state). 0 on success, -1 with a message. */
 int cpustate_calibrate(uc_engine *uc, struct cpustate_layout *lay, char *err, size_t errlen);
 
-/* One engine's view: the layout and a scratch context for read-modify-write. */
+/* One engine's view: the layout and scratch contexts for read-modify-write: `ctx`
+ * copies the whole state; `hot` only its head (registers, segments, control
+ * registers, EFER), which is all the frequent paths need and a tenth of the copy. */
 struct cpustate {
 	uc_engine *uc;
 	const struct cpustate_layout *lay;
 	uc_context *ctx;
+	uc_context *hot;
 };
+
+/* What the simulator's instruction handlers ask about the processor's state, read
+ * in one copy. `eflags` holds the system flags (IF, TF, IOPL, VM, AC ...), not the
+ * arithmetic ones. */
+struct cpu_view {
+	uint64_t cr0, cr2, cr3, cr4, efer, eflags;
+	unsigned cpl;
+	struct seg segs[SEG_COUNT];
+};
+void cpustate_view(struct cpustate *cs, struct cpu_view *v);
+static inline bool cpu_view_long64(const struct cpu_view *v)
+{
+	return (v->efer & (1u << 10)) && (v->segs[SEG_CS].attr & (1u << 13));
+}
 
 int cpustate_init(struct cpustate *cs, uc_engine *uc, const struct cpustate_layout *lay);
 void cpustate_fini(struct cpustate *cs);

@@ -114,12 +114,9 @@ void lp_retire(struct lp *lp, uint64_t n)
 
 void lp_mmu_ctx(struct lp *lp, struct mmu_ctx *c)
 {
-	c->cr0 = cpu_reg(lp->uc, UC_X86_REG_CR0);
-	c->cr3 = cpu_reg(lp->uc, UC_X86_REG_CR3);
-	c->cr4 = cpu_reg(lp->uc, UC_X86_REG_CR4);
-	c->efer = cpu_msr(lp->uc, MSR_IA32_EFER);
-	c->cpl = cpustate_cpl(&lp->cs);
-	c->rflags_ac = (cpu_reg(lp->uc, UC_X86_REG_EFLAGS) >> 18) & 1;
+	struct cpu_view v;
+	cpustate_view(&lp->cs, &v);
+	mmu_ctx_from_view(c, &v);
 }
 
 /* ---- engine hooks ----------------------------------------------------------- */

@@ -104,6 +104,15 @@ void lp_retire(struct lp *lp, uint64_t n);
 
 /* The translation context of an LP right now. */
 void lp_mmu_ctx(struct lp *lp, struct mmu_ctx *c);
+static inline void mmu_ctx_from_view(struct mmu_ctx *c, const struct cpu_view *v)
+{
+	c->cr0 = v->cr0;
+	c->cr3 = v->cr3;
+	c->cr4 = v->cr4;
+	c->efer = v->efer;
+	c->cpl = v->cpl;
+	c->rflags_ac = (v->eflags >> 18) & 1;
+}
 
 /* Trace one event line if its class is enabled. */
 void trace_event(struct vtsim_machine *m, unsigned cls, const char *fmt, ...)
