@@ -215,6 +215,8 @@ void cpustate_view(struct cpustate *cs, struct cpu_view *v)
 	v->cr3 = rd64(h + cs->lay->cr + 24);
 	v->cr4 = rd64(h + cs->lay->cr + 32);
 	v->efer = rd64(h + cs->lay->efer);
+	memcpy(v->gpr, h + cs->lay->data, sizeof(v->gpr));
+	v->rip = rd64(h + cs->lay->data + 16 * 8);
 	v->eflags = rd64(h + cs->lay->data + 17 * 8);  /* after regs[16] and eip */
 	v->cpl = rd32(h + cs->lay->hflags) & HF_CPL_MASK;
 }

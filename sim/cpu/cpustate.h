@@ -63,6 +63,8 @@ struct cpustate {
  * arithmetic ones. */
 struct cpu_view {
 	uint64_t cr0, cr2, cr3, cr4, efer, eflags;
+	uint64_t gpr[16];           /* RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8..R15 */
+	uint64_t rip;
 	unsigned cpl;
 	struct seg segs[SEG_COUNT];
 };

@@ -103,14 +103,8 @@ static int check_cr4(struct lp *lp, uint64_t v)
 	return 0;
 }
 
-static const int gprs[16] = {
-	UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX,
-	UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI,
-	UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_R10, UC_X86_REG_R11,
-	UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
-};
 
-void site_mov_to_cr(struct lp *lp, uint64_t rip, const struct site_insn *in)
+void site_mov_to_cr(struct lp *lp, const struct cpu_view *cv, const struct site_insn *in)
 {
 	/* Prefixes, optional REX, 0F 22, ModRM (the register form whatever mod says). */
 	unsigned i = 0, rex = 0;
@@ -119,16 +113,16 @@ void site_mov_to_cr(struct lp *lp, uint64_t rip, const struct site_insn *in)
 			       in->bytes[i] == 0x36 || in->bytes[i] == 0x3e || in->bytes[i] == 0x26 ||
 			       in->bytes[i] == 0x64 || in->bytes[i] == 0x65))
 		i++;
-	bool lm = code64(lp);
+	bool lm = cpu_view_long64(cv);
 	if (lm && (in->bytes[i] & 0xf0) == 0x40)
 		rex = in->bytes[i++];
 	uint8_t modrm = in->bytes[i + 2];
 	unsigned cr = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
 	unsigned reg = (modrm & 7) | ((rex & 1) ? 8 : 0);
 	/* CPL and invalid CR numbers are the engine's to fault on. */
-	if (cpustate_cpl(&lp->cs) != 0)
+	if (cv->cpl != 0)
 		return;
-	uint64_t v = cpu_reg(lp->uc, gprs[reg]);
+	uint64_t v = cv->gpr[reg];
 	if (!lm)
 		v = (uint32_t)v;
 	int r = 0;

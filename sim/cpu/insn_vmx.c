@@ -230,8 +230,9 @@ static bool has_lock_prefix(const struct site_insn *in)
 	return false;
 }
 
-void site_vmx(struct lp *lp, uint64_t rip, const struct site_insn *in)
+void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *in)
 {
+	uint64_t rip = v->rip;
 	enum vmx_insn_id id = (enum vmx_insn_id)in->vmx_id;
 	/* LOCK makes every VMX instruction #UD, before anything else. */
 	if (has_lock_prefix(in)) {
@@ -241,11 +242,8 @@ void site_vmx(struct lp *lp, uint64_t rip, const struct site_insn *in)
 		exc_fault(lp, VEC_UD, 0);
 		return;
 	}
-	struct seg cs;
-	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
-	bool lma = cpu_msr(lp->uc, MSR_IA32_EFER) & (1u << 10);
-	bool long64 = lma && (cs.attr & (1u << 13));
-	bool cs32 = cs.attr & (1u << 14);
+	bool long64 = cpu_view_long64(v);
+	bool cs32 = v->segs[SEG_CS].attr & (1u << 14);
 
 	struct vmx_operands ops = { .opsize = long64 ? 8 : 4, .read = mem_read, .write = mem_write };
 	struct mem_ctx mctx = { .lp = lp, .long64 = long64 };
@@ -262,28 +260,28 @@ void site_vmx(struct lp *lp, uint64_t rip, const struct site_insn *in)
 			return;
 		}
 		ops.reg_form = o.reg_form;
-		ops.reg_value = cpu_reg(lp->uc, gpr_ids[o.reg]);
+		ops.reg_value = v->gpr[o.reg];
 		if (o.reg_form) {
-			ops.rm_value = cpu_reg(lp->uc, gpr_ids[o.rm]);
+			ops.rm_value = v->gpr[o.rm];
 		} else {
 			uint64_t ea = (uint64_t)o.disp;
 			if (o.rip_rel)
 				ea += rip + in->len;
 			if (o.base >= 0)
-				ea += cpu_reg(lp->uc, gpr_ids[o.base]);
+				ea += v->gpr[o.base];
 			if (o.index >= 0)
-				ea += cpu_reg(lp->uc, gpr_ids[o.index]) * o.scale;
+				ea += v->gpr[o.index] * o.scale;
 			if (o.addr_bits == 32)
 				ea = (uint32_t)ea;
 			mctx.ea = ea;
 			mctx.seg_reg = o.seg;
-			cpustate_get_seg(&lp->cs, (enum seg_reg)o.seg, &mctx.seg);
-			lp_mmu_ctx(lp, &mctx.mc);
+			mctx.seg = v->segs[o.seg];
+			mmu_ctx_from_view(&mctx.mc, v);
 		}
 	}
 
 	struct vmx_result r;
-	vmx_execute(lp, id, &ops, &r);
+	vmx_execute(lp, v, id, &ops, &r);
 	if (trace_on(lp->m, VTSIM_TRACE_VMX))
 		trace_vmx(lp, rip, id, &r);
 
@@ -301,6 +299,7 @@ void site_vmx(struct lp *lp, uint64_t rip, const struct site_insn *in)
 	case VMX_SUCCEED:
 	case VMX_FAIL_INVALID:
 	case VMX_FAIL_VALID:
+		/* The view's eflags lacks the arithmetic flags and DF: read the whole. */
 		rflags = cpu_reg(lp->uc, UC_X86_REG_EFLAGS) & ~(uint64_t)RFLAGS_ARITH;
 		if (r.status == VMX_FAIL_INVALID)
 			rflags |= RFLAGS_CF;

@@ -180,11 +180,11 @@ void msr_reset(struct lp *lp, bool bsp)
 
 /* ---- the instructions ------------------------------------------------------ */
 
-static bool privileged_ok(struct lp *lp)
+static bool privileged_ok(const struct cpu_view *v)
 {
-	if (cpu_reg(lp->uc, UC_X86_REG_EFLAGS) & (1u << 17))
+	if (v->eflags & (1u << 17))
 		return false;            /* virtual-8086 mode */
-	return cpustate_cpl(&lp->cs) == 0;
+	return v->cpl == 0;
 }
 
 static void set_edx_eax(struct lp *lp, uint64_t v)
@@ -193,17 +193,17 @@ static void set_edx_eax(struct lp *lp, uint64_t v)
 	cpu_set_reg(lp->uc, UC_X86_REG_RDX, v >> 32);
 }
 
-static void next(struct lp *lp, uint64_t rip, const struct site_insn *in)
+static void next(struct lp *lp, const struct cpu_view *v, const struct site_insn *in)
 {
-	cpu_set_reg(lp->uc, UC_X86_REG_RIP, rip + in->len);
+	cpu_set_reg(lp->uc, UC_X86_REG_RIP, v->rip + in->len);
 }
 
-void site_rdmsr(struct lp *lp, uint64_t rip, const struct site_insn *in)
+void site_rdmsr(struct lp *lp, const struct cpu_view *cv, const struct site_insn *in)
 {
 	struct vtsim_machine *m = lp->m;
-	uint32_t idx = (uint32_t)cpu_reg(lp->uc, UC_X86_REG_RCX);
+	uint32_t idx = (uint32_t)cv->gpr[1];
 	uint64_t v = 0;
-	int r = privileged_ok(lp) ? msr_read(lp, idx, &v) : -1;
+	int r = privileged_ok(cv) ? msr_read(lp, idx, &v) : -1;
 	if (trace_on(m, VTSIM_TRACE_MSR)) {
 		if (r)
 			trace_event(m, VTSIM_TRACE_MSR, "msr lp%u rdmsr 0x%x(%s) : #GP(0)", lp->id, idx, msr_name(idx));
@@ -216,16 +216,15 @@ void site_rdmsr(struct lp *lp, uint64_t rip, const struct site_insn *in)
 		return;
 	}
 	set_edx_eax(lp, v);
-	next(lp, rip, in);
+	next(lp, cv, in);
 }
 
-void site_wrmsr(struct lp *lp, uint64_t rip, const struct site_insn *in)
+void site_wrmsr(struct lp *lp, const struct cpu_view *cv, const struct site_insn *in)
 {
 	struct vtsim_machine *m = lp->m;
-	uint32_t idx = (uint32_t)cpu_reg(lp->uc, UC_X86_REG_RCX);
-	uint64_t v = (uint32_t)cpu_reg(lp->uc, UC_X86_REG_RAX) |
-		     (cpu_reg(lp->uc, UC_X86_REG_RDX) << 32);
-	int r = privileged_ok(lp) ? msr_write(lp, idx, v) : -1;
+	uint32_t idx = (uint32_t)cv->gpr[1];
+	uint64_t v = (uint32_t)cv->gpr[0] | (cv->gpr[2] << 32);
+	int r = privileged_ok(cv) ? msr_write(lp, idx, v) : -1;
 	if (trace_on(m, VTSIM_TRACE_MSR))
 		trace_event(m, VTSIM_TRACE_MSR, "msr lp%u wrmsr 0x%x(%s) <- 0x%llx : %s", lp->id, idx,
 			    msr_name(idx), (unsigned long long)v, r ? "#GP(0)" : "ok");
@@ -233,35 +232,35 @@ void site_wrmsr(struct lp *lp, uint64_t rip, const struct site_insn *in)
 		exc_fault(lp, VEC_GP, 0);
 		return;
 	}
-	next(lp, rip, in);
+	next(lp, cv, in);
 }
 
-static bool tsc_allowed(struct lp *lp)
+static bool tsc_allowed(const struct cpu_view *v)
 {
 	/* CR4.TSD restricts RDTSC/RDTSCP to CPL 0. */
-	return !(cpu_reg(lp->uc, UC_X86_REG_CR4) & (1u << 2)) || cpustate_cpl(&lp->cs) == 0;
+	return !(v->cr4 & (1u << 2)) || v->cpl == 0;
 }
 
-void site_rdtsc(struct lp *lp, uint64_t rip, const struct site_insn *in)
+void site_rdtsc(struct lp *lp, const struct cpu_view *v, const struct site_insn *in)
 {
-	if (!tsc_allowed(lp)) {
+	if (!tsc_allowed(v)) {
 		exc_fault(lp, VEC_GP, 0);
 		return;
 	}
 	/* Each read moves virtual time on, so two reads in one block still differ. */
 	lp->insns++;
 	set_edx_eax(lp, lp_tsc(lp));
-	next(lp, rip, in);
+	next(lp, v, in);
 }
 
-void site_rdtscp(struct lp *lp, uint64_t rip, const struct site_insn *in)
+void site_rdtscp(struct lp *lp, const struct cpu_view *v, const struct site_insn *in)
 {
-	if (!tsc_allowed(lp)) {
+	if (!tsc_allowed(v)) {
 		exc_fault(lp, VEC_GP, 0);
 		return;
 	}
 	lp->insns++;
 	set_edx_eax(lp, lp_tsc(lp));
 	cpu_set_reg(lp->uc, UC_X86_REG_RCX, (uint32_t)lp->tsc_aux);
-	next(lp, rip, in);
+	next(lp, v, in);
 }

@@ -209,20 +209,25 @@ static bool code_is_64(struct lp *lp)
 }
 
 /* Reads up to n code bytes at linear address la; returns how many were readable. */
-static size_t code_read(struct lp *lp, uint64_t la, uint8_t *buf, size_t n)
+static size_t code_read_ctx(struct lp *lp, const struct mmu_ctx *c, uint64_t la, uint8_t *buf, size_t n)
 {
-	struct mmu_ctx c;
 	struct mmu_fault f;
-	lp_mmu_ctx(lp, &c);
 	size_t got = 0;
 	while (got < n) {
 		size_t in_page = 4096 - ((la + got) & 0xfff);
 		size_t len = n - got < in_page ? n - got : in_page;
-		if (mmu_fetch(&lp->m->pm, &c, la + got, buf + got, len, MMU_SUPERVISOR | MMU_NO_AD, &f))
+		if (mmu_fetch(&lp->m->pm, c, la + got, buf + got, len, MMU_SUPERVISOR | MMU_NO_AD, &f))
 			break;
 		got += len;
 	}
 	return got;
+}
+
+static size_t code_read(struct lp *lp, uint64_t la, uint8_t *buf, size_t n)
+{
+	struct mmu_ctx c;
+	lp_mmu_ctx(lp, &c);
+	return code_read_ctx(lp, &c, la, buf, n);
 }
 
 /* ---- hooks ---------------------------------------------------------------- */
@@ -233,30 +238,36 @@ static void on_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 	struct site *st = site_find(&lp->sites, address);
 	if (!st || lp->m->stopped)
 		return;
-	/* The same linear address may hold other code now (another CR3, rewritten
-	 * code): look again before emulating. */
-	uint8_t cur[15];
-	size_t got = code_read(lp, address, cur, sizeof(cur));
-	if (got < st->insn.len || memcmp(cur, st->insn.bytes, st->insn.len)) {
-		cs_insn *ci = NULL;
-		csh h = code_is_64(lp) ? lp->cs_handle : lp->cs32;
-		size_t n = cs_disasm(h, cur, got, address, 1, &ci);
-		enum site_kind k = SITE_NONE;
-		if (n == 1) {
-			k = site_classify_insn(cur, ci[0].size, h == lp->cs_handle, &st->insn.vmx_id);
-			st->insn.len = (uint8_t)ci[0].size;
-			memcpy(st->insn.bytes, cur, ci[0].size);
+	struct cpu_view v;
+	cpustate_view(&lp->cs, &v);
+	/* The same linear address may hold other code in another address space: look
+	 * again when CR3 differs from the one the site was read in. (Rewritten code
+	 * makes the engine translate the block again, and the scan updates the site.) */
+	if (st->cr3 != v.cr3) {
+		uint8_t cur[15];
+		struct mmu_ctx c;
+		mmu_ctx_from_view(&c, &v);
+		size_t got = code_read_ctx(lp, &c, address, cur, sizeof(cur));
+		if (got < st->insn.len || memcmp(cur, st->insn.bytes, st->insn.len)) {
+			cs_insn *ci = NULL;
+			csh h = cpu_view_long64(&v) ? lp->cs_handle : lp->cs32;
+			size_t n = cs_disasm(h, cur, got, address, 1, &ci);
+			enum site_kind k = SITE_NONE;
+			if (n == 1) {
+				k = site_classify_insn(cur, ci[0].size, h == lp->cs_handle, &st->insn.vmx_id);
+				st->insn.len = (uint8_t)ci[0].size;
+				memcpy(st->insn.bytes, cur, ci[0].size);
+			}
+			cs_free(ci, n);
+			st->insn.kind = k;
 		}
-		cs_free(ci, n);
-		st->insn.kind = k;
-		if (k == SITE_NONE)
+		st->cr3 = v.cr3;
+		if (st->insn.kind == SITE_NONE)
 			return;
 	}
 	const struct site_pattern *p = pattern_of(st->insn.kind);
-	if (p && p->handler) {
-		uint64_t rip = cpu_reg(uc, UC_X86_REG_RIP);
-		p->handler(lp, rip, &st->insn);
-	}
+	if (p && p->handler)
+		p->handler(lp, &v, &st->insn);
 	if (lp->m->stopped)
 		uc_emu_stop(uc);
 }
@@ -295,6 +306,7 @@ static unsigned scan(struct lp *lp, uint64_t pc, size_t size)
 		}
 		st->insn.kind = k;
 		st->insn.vmx_id = vmx_id;
+		st->cr3 = cpu_reg(lp->uc, UC_X86_REG_CR3);
 		st->insn.len = (uint8_t)ci->size;
 		memcpy(st->insn.bytes, ci->bytes, ci->size);
 	}
@@ -397,7 +409,9 @@ bool sites_emulate_ud(struct lp *lp, uint64_t rip)
 		return false;
 	scan(lp, la, in.len);  /* hooks the site; the block is translated again */
 	const struct site_pattern *p = pattern_of(in.kind);
-	p->handler(lp, rip, &in);
+	struct cpu_view v;
+	cpustate_view(&lp->cs, &v);
+	p->handler(lp, &v, &in);
 	return true;
 }
 

@@ -19,6 +19,7 @@
 #include <unicorn/unicorn.h>
 
 struct lp;
+struct cpu_view;
 
 enum site_kind {
 	SITE_NONE,
@@ -42,6 +43,7 @@ struct site_insn {
 struct site {
 	uint64_t va;                   /* 0 = empty slot */
 	struct site_insn insn;
+	uint64_t cr3;                  /* the address space the bytes were read in */
 	uc_hook hook;
 };
 
@@ -84,14 +86,15 @@ bool sites_emulate_ud(struct lp *lp, uint64_t rip);
 /* After the engine stopped: translate again what a scan hooked. */
 bool sites_take_retranslate(struct lp *lp, uint64_t *lo, uint64_t *hi);
 
-/* Handlers, one per kind, implemented by the instruction units (insn_msr.c ...).
- * They run inside the code hook, with RIP at the instruction. */
-typedef void (*site_handler_fn)(struct lp *lp, uint64_t rip, const struct site_insn *in);
-void site_rdmsr(struct lp *lp, uint64_t rip, const struct site_insn *in);
-void site_wrmsr(struct lp *lp, uint64_t rip, const struct site_insn *in);
-void site_rdtsc(struct lp *lp, uint64_t rip, const struct site_insn *in);
-void site_rdtscp(struct lp *lp, uint64_t rip, const struct site_insn *in);
-void site_mov_to_cr(struct lp *lp, uint64_t rip, const struct site_insn *in);
-void site_vmx(struct lp *lp, uint64_t rip, const struct site_insn *in);
+/* Handlers, one per kind, implemented by the instruction units (msr.c ...). They
+ * run inside the code hook, with the processor's state as `v` shows it (v->rip is
+ * the instruction's). */
+typedef void (*site_handler_fn)(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
+void site_rdmsr(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
+void site_wrmsr(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
+void site_rdtsc(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
+void site_rdtscp(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
+void site_mov_to_cr(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
+void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 
 #endif

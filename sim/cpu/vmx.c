@@ -77,16 +77,14 @@ struct mode {
 	bool cs_l;
 };
 
-static void get_mode(struct lp *lp, struct mode *md)
+static void get_mode(const struct cpu_view *v, struct mode *md)
 {
-	struct seg cs;
-	md->cr0 = cpu_reg(lp->uc, UC_X86_REG_CR0);
-	md->cr4 = cpu_reg(lp->uc, UC_X86_REG_CR4);
-	md->efer = cpu_msr(lp->uc, MSR_IA32_EFER);
-	md->rflags = cpu_reg(lp->uc, UC_X86_REG_EFLAGS);
-	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
-	md->cs_l = cs.attr & (1u << 13);
-	md->cpl = cpustate_cpl(&lp->cs);
+	md->cr0 = v->cr0;
+	md->cr4 = v->cr4;
+	md->efer = v->efer;
+	md->rflags = v->eflags;
+	md->cs_l = v->segs[SEG_CS].attr & (1u << 13);
+	md->cpl = v->cpl;
 }
 
 /* #UD conditions shared by the VMX instructions: real mode, virtual-8086 mode,
@@ -520,8 +518,8 @@ static const vmx_exec_fn exec_fns[VMX_NR_INSNS] = {
 	[VMX_VMFUNC] = do_vmfunc,
 };
 
-void vmx_execute(struct lp *lp, enum vmx_insn_id id, const struct vmx_operands *ops,
-		 struct vmx_result *r)
+void vmx_execute(struct lp *lp, const struct cpu_view *v, enum vmx_insn_id id,
+		 const struct vmx_operands *ops, struct vmx_result *r)
 {
 	memset(r, 0, sizeof(*r));
 	if (id >= VMX_NR_INSNS) {
@@ -529,6 +527,6 @@ void vmx_execute(struct lp *lp, enum vmx_insn_id id, const struct vmx_operands *
 		return;
 	}
 	struct mode md;
-	get_mode(lp, &md);
+	get_mode(v, &md);
 	exec_fns[id](lp, &md, ops, r);
 }

@@ -80,8 +80,10 @@ struct vmx_result {
 
 void vmx_lp_reset(struct vmx_lp *v);
 
-void vmx_execute(struct lp *lp, enum vmx_insn_id id, const struct vmx_operands *ops,
-		 struct vmx_result *r);
+struct cpu_view;
+/* Executes `id` on the LP whose state `v` shows. */
+void vmx_execute(struct lp *lp, const struct cpu_view *v, enum vmx_insn_id id,
+		 const struct vmx_operands *ops, struct vmx_result *r);
 
 /* What the CR checks need: CR0/CR4 values allowed in VMX operation. 0 or -1. */
 int vmx_check_cr0(struct lp *lp, uint64_t cr0);
