@@ -328,6 +328,7 @@ static void on_edge(uc_engine *uc, uc_tb *cur, uc_tb *prev, void *user)
 	uint32_t *slot = block_slot(&lp->sites, block_key(cur->pc, cur->size));
 	if (slot)
 		*slot = cur->icount;
+	memset(lp->sites.recent, 0, sizeof(lp->sites.recent));
 	scan(lp, cur->pc, cur->size);
 	/* The block was translated without the hooks just added: stop before it runs
 	 * (the stop request is seen at block entry) and translate it again. */
@@ -338,7 +339,13 @@ static void on_edge(uc_engine *uc, uc_tb *cur, uc_tb *prev, void *user)
 static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
 	struct lp *lp = user;
-	uint32_t *slot = block_slot(&lp->sites, block_key(address, size));
+	uint64_t key = block_key(address, size);
+	struct block_count *rc = &lp->sites.recent[(address ^ (address >> 4)) & 3];
+	if (rc->key == key) {
+		lp_retire(lp, rc->icount);
+		return;
+	}
+	uint32_t *slot = block_slot(&lp->sites, key);
 	if (slot && !*slot) {
 		/* A block the edge callback never saw (the engine's first): count it. */
 		uint8_t buf[4096 + 16];
@@ -352,6 +359,10 @@ static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 			n++;
 		cs_free(ci, 1);
 		*slot = n ? n : 1;
+	}
+	if (slot) {
+		rc->key = key;
+		rc->icount = *slot;
 	}
 	lp_retire(lp, slot ? *slot : 1);
 }

@@ -57,6 +57,8 @@ struct sites {
 	size_t cap, count;
 	struct block_count *blocks;
 	size_t bcap, bcount;
+	/* A few recent blocks in front of the table: loops run the same two or three. */
+	struct block_count recent[4];
 	/* A scan added hooks to a block already translated: the engine stops and the
 	 * block is translated again. */
 	bool retranslate;
