@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "vtsim/vtsim.h"
+#include "bench/bench.h"
 
 /* The bundled demo guest (guests/hello.asm), embedded by the build. */
 extern const unsigned char vtsim_guest_hello[];
@@ -22,6 +23,7 @@ static void usage(FILE *f)
 		"  run [OPTIONS] IMAGE   boot a bare-metal image (ELF64 or multiboot) on the simulated machine\n"
 		"  demo                  the main job: boot the bundled guest and show what happened\n"
 		"  cpus                  list the CPU models (--cpu)\n"
+		"  bench [NAME] [--json] run the benchmarks (bench/), or the one named\n"
 		"  help                  this text\n"
 		"\n"
 		"run options:\n"
@@ -331,6 +333,8 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "bench"))
+		return vtsim_bench_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "cpus")) {
 		const char *desc;
 		for (unsigned i = 0; vtsim_cpu_model_name(i, &desc); i++)

@@ -1,0 +1,147 @@
+/* `vtsim bench`: the benchmarks, each measured over repetitions with the median
+ * reported, against the goal its issue sets. A capability that does not exist yet
+ * has no benchmark here (and no key in the JSON object). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vtsim/vtsim.h"
+#include "bench/bench.h"
+
+extern const unsigned char vtsim_guest_bench_vmread[];
+extern const unsigned int vtsim_guest_bench_vmread_len;
+
+#define COUNT_PA 0x200000
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Boots `img` with the iteration count at COUNT_PA; seconds of run time (load and
+ * machine creation excluded), or a negative value if the guest did not succeed. */
+static double run_image(const unsigned char *img, unsigned len, uint64_t iterations)
+{
+	struct vtsim_config cfg;
+	char err[256];
+	vtsim_config_defaults(&cfg);
+	cfg.ram_size = 64u << 20;
+	struct vtsim_machine *m = vtsim_machine_create(&cfg, err, sizeof(err));
+	if (!m)
+		return -1;
+	if (vtsim_machine_load(m, img, len, NULL, NULL, 0, err, sizeof(err))) {
+		vtsim_machine_destroy(m);
+		return -1;
+	}
+	memcpy(vtsim_machine_ram(m, NULL) + COUNT_PA, &iterations, 8);
+	struct vtsim_result res;
+	double t0 = now();
+	vtsim_machine_run(m, &res);
+	double t = now() - t0;
+	vtsim_machine_destroy(m);
+	return res.reason == VTSIM_STOP_DEBUG_EXIT && res.exit_status == 1 ? t : -1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Per-iteration cost in microseconds: the median over `reps` runs of (run with n
+ * iterations - run with none) / n. */
+static double per_iteration_us(const unsigned char *img, unsigned len, uint64_t n, int reps)
+{
+	double v[16];
+	if (reps > 16)
+		reps = 16;
+	for (int i = 0; i < reps; i++) {
+		double base = run_image(img, len, 0), full = run_image(img, len, n);
+		if (base < 0 || full < 0)
+			return -1;
+		v[i] = (full - base) / (double)n * 1e6;
+	}
+	qsort(v, (size_t)reps, sizeof(v[0]), cmp_double);
+	return v[reps / 2];
+}
+
+static double bench_vmread(void)
+{
+	return per_iteration_us(vtsim_guest_bench_vmread, vtsim_guest_bench_vmread_len, 1000000, 5);
+}
+
+struct benchmark {
+	const char *key;
+	const char *what;
+	const char *unit;
+	double goal;
+	int lower_is_better;
+	double (*run)(void);
+};
+
+static const struct benchmark benchmarks[] = {
+	{ "vmread_us", "VMREAD in a guest loop (instruction level, code-hook fast path)", "us",
+	  0.2, 1, bench_vmread },
+};
+
+#define NR_BENCH (sizeof(benchmarks) / sizeof(benchmarks[0]))
+
+int vtsim_bench_main(int argc, char **argv)
+{
+	int json = 0;
+	const char *only = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (argv[i][0] != '-' && !only)
+			only = argv[i];
+		else {
+			fprintf(stderr, "vtsim: bench: unknown argument '%s'\n", argv[i]);
+			return 2;
+		}
+	}
+	double results[NR_BENCH];
+	int ran[NR_BENCH] = { 0 };
+	int found = 0, failed = 0;
+	for (size_t i = 0; i < NR_BENCH; i++) {
+		const struct benchmark *b = &benchmarks[i];
+		if (only && strcmp(only, b->key) && strncmp(only, b->key, strlen(only)))
+			continue;
+		found = 1;
+		results[i] = b->run();
+		ran[i] = 1;
+		if (results[i] < 0)
+			failed = 1;
+	}
+	if (!found) {
+		fprintf(stderr, "vtsim: bench: no benchmark named '%s'\n", only);
+		return 2;
+	}
+	if (json) {
+		printf("{");
+		const char *sep = "";
+		for (size_t i = 0; i < NR_BENCH; i++) {
+			if (!ran[i] || results[i] < 0)
+				continue;
+			printf("%s\"%s\": %.4g", sep, benchmarks[i].key, results[i]);
+			sep = ", ";
+		}
+		printf("}\n");
+	} else {
+		printf("%-22s %12s %10s  %s\n", "benchmark", "value", "goal", "what");
+		for (size_t i = 0; i < NR_BENCH; i++) {
+			if (!ran[i])
+				continue;
+			const struct benchmark *b = &benchmarks[i];
+			if (results[i] < 0)
+				printf("%-22s %12s %10s  %s\n", b->key, "FAILED", "", b->what);
+			else
+				printf("%-22s %9.4g %-2s %s%-7.4g  %s\n", b->key, results[i], b->unit,
+				       b->lower_is_better ? "<= " : ">= ", b->goal, b->what);
+		}
+	}
+	return failed ? 1 : 0;
+}
