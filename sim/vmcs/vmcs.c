@@ -20,6 +20,7 @@ void vmcs_cache_load(struct vmcs_cache *c, struct phys *pm, uint64_t ptr)
 	c->ptr = ptr;
 	c->revision = phys_read32(pm, ptr + VMCS_OFF_REVISION);
 	c->launched = phys_read32(pm, ptr + VMCS_OFF_LAUNCH) == VMCS_LAUNCHED_MAGIC;
+	c->dirty = false;
 	for (size_t i = 0; i < n; i++) {
 		/* Keep what a field can hold, so random region contents read back as a
 		 * processor would return them. */
@@ -33,6 +34,10 @@ void vmcs_cache_flush(struct vmcs_cache *c, struct phys *pm)
 {
 	if (c->ptr == VMCS_PTR_NONE)
 		return;
+	if (!c->dirty) {
+		c->ptr = VMCS_PTR_NONE;
+		return;
+	}
 	size_t n = vmcs_field_count();
 	for (size_t i = 0; i < n; i++)
 		phys_write64(pm, c->ptr + VMCS_OFF_DATA + 8 * i, c->val[i]);
@@ -54,6 +59,7 @@ uint64_t vmcs_get(const struct vmcs_cache *c, const struct vmcs_field_info *f, b
 void vmcs_set(struct vmcs_cache *c, const struct vmcs_field_info *f, bool high, uint64_t v)
 {
 	uint64_t *slot = &c->val[slot_of(f)];
+	c->dirty = true;
 	if (high) {
 		*slot = (*slot & 0xffffffffull) | (v << 32);
 		return;

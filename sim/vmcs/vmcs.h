@@ -28,13 +28,15 @@ struct vmcs_cache {
 	uint64_t ptr;                  /* VMCS_PTR_NONE: nothing cached */
 	uint32_t revision;             /* dword 0 when it was made current */
 	bool launched;
+	bool dirty;                    /* changed since loaded: written back when flushed */
 	uint64_t val[VMCS_MAX_FIELDS];
 };
 
 void vmcs_cache_init(struct vmcs_cache *c);
 /* Makes the cache hold the VMCS at `ptr` (its region read from memory). */
 void vmcs_cache_load(struct vmcs_cache *c, struct phys *pm, uint64_t ptr);
-/* Writes the cache back to its region and empties it. */
+/* Writes the cache back to its region if it changed, and empties it. (A VMCS that
+ * another LP changed and wrote back meanwhile keeps that LP's data.) */
 void vmcs_cache_flush(struct vmcs_cache *c, struct phys *pm);
 /* Launch state := clear in the region at ptr. */
 void vmcs_region_clear_launch(struct phys *pm, uint64_t ptr);

@@ -98,7 +98,7 @@ ELF64_BEGIN start
         PUTS %1, ": "
         mov qword [rel exc_expect_rip], %%f
         mov qword [rel exc_resume_rip], %%r
-        jmp far [rel %%p]
+        jmp far dword [rel %%p]           ; m16:32 (nasm adds REX.W otherwise)
 %%p:    dd %%f
         dw 0x18
 bits 32

@@ -1,0 +1,254 @@
+/* The VMX instruction unit, driven directly (as the hosted VMM will drive it):
+ * the error numbers, the VMCS cache, and two logical processors sharing a VMCS. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "sim/cpu/boot.h"
+#include "sim/cpu/exception.h"
+#include "sim/cpu/machine.h"
+#include "sim/cpu/vmx.h"
+#include "sim/vmcs/errors.h"
+
+#define VMXON0 0x10000
+#define VMXON1 0x11000
+#define VMCS_A 0x12000
+#define VMCS_B 0x13000
+
+/* A memory operand held by the test. */
+struct mem { uint8_t bytes[16]; };
+
+static int mem_read(void *ctx, void *buf, unsigned n, struct vmx_fault *f)
+{
+	memcpy(buf, ((struct mem *)ctx)->bytes, n);
+	return 0;
+}
+
+static int mem_write(void *ctx, const void *buf, unsigned n, struct vmx_fault *f)
+{
+	memcpy(((struct mem *)ctx)->bytes, buf, n);
+	return 0;
+}
+
+static struct vtsim_machine *machine(const char *model)
+{
+	struct vtsim_config cfg;
+	char err[256];
+	vtsim_config_defaults(&cfg);
+	cfg.ram_size = 16u << 20;
+	cfg.nr_cpus = 2;
+	cfg.cpu_model = model;
+	struct vtsim_machine *m = vtsim_machine_create(&cfg, err, sizeof(err));
+	assert_non_null(m);
+	boot_build_reserved(m);
+	uint32_t rev = vmcs_caps_revision_id(m->vmx_caps);
+	for (uint64_t pa = VMXON0; pa <= VMCS_B; pa += 0x1000)
+		phys_write32(&m->pm, pa, rev);
+	for (unsigned i = 0; i < m->nr_lps; i++) {
+		/* Each LP as a VMM finds it: 64-bit mode, CPL 0, CR4.VMXE set. */
+		boot_enter_elf64(&m->lps[i], 0x100000);
+		cpu_set_reg(m->lps[i].uc, UC_X86_REG_CR4, 0x2620);
+	}
+	return m;
+}
+
+/* Runs one instruction with a pointer (or 16-byte) memory operand. */
+static struct vmx_result run_mem(struct lp *lp, enum vmx_insn_id id, uint64_t reg, uint64_t ptr,
+				 uint64_t hi)
+{
+	struct mem mm;
+	memcpy(mm.bytes, &ptr, 8);
+	memcpy(mm.bytes + 8, &hi, 8);
+	struct vmx_operands ops = { .reg_value = reg, .opsize = 8, .read = mem_read,
+				    .write = mem_write, .ctx = &mm };
+	struct cpu_view v;
+	struct vmx_result r;
+	cpustate_view(&lp->cs, &v);
+	vmx_execute(lp, &v, id, &ops, &r);
+	if (id == VMX_VMPTRST)
+		memcpy(&r.out, mm.bytes, 8);
+	return r;
+}
+
+static struct vmx_result run_reg(struct lp *lp, enum vmx_insn_id id, uint64_t reg, uint64_t rm)
+{
+	struct vmx_operands ops = { .reg_form = true, .reg_value = reg, .rm_value = rm, .opsize = 8 };
+	struct cpu_view v;
+	struct vmx_result r;
+	cpustate_view(&lp->cs, &v);
+	vmx_execute(lp, &v, id, &ops, &r);
+	return r;
+}
+
+static void expect_ok(struct vmx_result r) { assert_int_equal(r.status, VMX_SUCCEED); }
+static void expect_invalid(struct vmx_result r) { assert_int_equal(r.status, VMX_FAIL_INVALID); }
+static void expect_valid(struct vmx_result r, unsigned n)
+{
+	assert_int_equal(r.status, VMX_FAIL_VALID);
+	assert_int_equal(r.error, n);
+}
+
+static uint64_t vmread(struct lp *lp, uint32_t field)
+{
+	struct vmx_result r = run_reg(lp, VMX_VMREAD, field, 0);
+	expect_ok(r);
+	return r.out;
+}
+
+static void test_vmx_ud_outside_vmx_operation(void **state)
+{
+	struct vtsim_machine *m = machine(NULL);
+	struct vmx_result r = run_reg(&m->lps[0], VMX_VMREAD, GUEST_RIP, 0);
+	assert_int_equal(r.status, VMX_FAULT);
+	assert_int_equal(r.fault.vector, VEC_UD);
+	cpu_set_reg(m->lps[0].uc, UC_X86_REG_CR4, 0x620);      /* VMXE clear */
+	r = run_mem(&m->lps[0], VMX_VMXON, 0, VMXON0, 0);
+	assert_int_equal(r.fault.vector, VEC_UD);
+	vtsim_machine_destroy(m);
+}
+
+static void test_vmx_vmxon_checks(void **state)
+{
+	struct vtsim_machine *m = machine(NULL);
+	struct lp *lp = &m->lps[0];
+	expect_invalid(run_mem(lp, VMX_VMXON, 0, VMXON0 + 8, 0));         /* unaligned */
+	expect_invalid(run_mem(lp, VMX_VMXON, 0, 1ull << 46, 0));          /* beyond MAXPHYADDR */
+	phys_write32(&m->pm, VMXON1, 0x80000000u | vmcs_caps_revision_id(m->vmx_caps));
+	expect_invalid(run_mem(lp, VMX_VMXON, 0, VMXON1, 0));              /* bit 31 set */
+	phys_write32(&m->pm, VMXON1, 0x1234);
+	expect_invalid(run_mem(lp, VMX_VMXON, 0, VMXON1, 0));              /* wrong revision */
+	lp->feature_control = 1;                                           /* VMX disabled */
+	assert_int_equal(run_mem(lp, VMX_VMXON, 0, VMXON0, 0).fault.vector, VEC_GP);
+	lp->feature_control = 5;
+	expect_ok(run_mem(lp, VMX_VMXON, 0, VMXON0, 0));
+	expect_invalid(run_mem(lp, VMX_VMXON, 0, VMXON0, 0));              /* 15, but no VMCS */
+	expect_ok(run_mem(lp, VMX_VMPTRLD, 0, VMCS_A, 0));
+	expect_valid(run_mem(lp, VMX_VMXON, 0, VMXON0, 0), VMXERR_VMXON_IN_VMX_ROOT_OPERATION);
+	assert_int_equal(vmread(lp, VM_INSTRUCTION_ERROR), 15);
+	vtsim_machine_destroy(m);
+}
+
+static void test_vmx_pointer_errors(void **state)
+{
+	struct vtsim_machine *m = machine(NULL);
+	struct lp *lp = &m->lps[0];
+	expect_ok(run_mem(lp, VMX_VMXON, 0, VMXON0, 0));
+	expect_invalid(run_mem(lp, VMX_VMCLEAR, 0, VMCS_A + 4, 0));        /* no VMCS: invalid */
+	expect_ok(run_mem(lp, VMX_VMPTRLD, 0, VMCS_A, 0));
+	expect_valid(run_mem(lp, VMX_VMCLEAR, 0, VMCS_A + 4, 0), VMXERR_VMCLEAR_INVALID_ADDRESS);
+	expect_valid(run_mem(lp, VMX_VMCLEAR, 0, VMXON0, 0), VMXERR_VMCLEAR_VMXON_POINTER);
+	expect_valid(run_mem(lp, VMX_VMPTRLD, 0, 1ull << 50, 0), VMXERR_VMPTRLD_INVALID_ADDRESS);
+	expect_valid(run_mem(lp, VMX_VMPTRLD, 0, VMXON0, 0), VMXERR_VMPTRLD_VMXON_POINTER);
+	phys_write32(&m->pm, VMCS_B, 0x4321);
+	expect_valid(run_mem(lp, VMX_VMPTRLD, 0, VMCS_B, 0), VMXERR_VMPTRLD_INCORRECT_VMCS_REVISION_ID);
+	/* VMCLEAR of the current VMCS makes the pointer invalid. */
+	expect_ok(run_mem(lp, VMX_VMCLEAR, 0, VMCS_A, 0));
+	struct vmx_result r = run_mem(lp, VMX_VMPTRST, 0, 0, 0);
+	expect_ok(r);
+	assert_int_equal(r.out, ~0ull);
+	vtsim_machine_destroy(m);
+}
+
+static void test_vmx_vmread_vmwrite_rules(void **state)
+{
+	struct vtsim_machine *m = machine(NULL);
+	struct lp *lp = &m->lps[0];
+	expect_ok(run_mem(lp, VMX_VMXON, 0, VMXON0, 0));
+	expect_invalid(run_reg(lp, VMX_VMREAD, GUEST_RIP, 0));              /* no current VMCS */
+	expect_ok(run_mem(lp, VMX_VMPTRLD, 0, VMCS_A, 0));
+	expect_ok(run_reg(lp, VMX_VMWRITE, GUEST_ES_SELECTOR, ~0ull));
+	assert_int_equal(vmread(lp, GUEST_ES_SELECTOR), 0xffff);           /* 16-bit field */
+	expect_ok(run_reg(lp, VMX_VMWRITE, EPT_POINTER, 0x1122334455667788ull));
+	assert_int_equal(vmread(lp, EPT_POINTER | 1), 0x11223344);          /* HIGH access */
+	expect_valid(run_reg(lp, VMX_VMREAD, GUEST_RIP | 1, 0), VMXERR_UNSUPPORTED_VMCS_COMPONENT);
+	expect_valid(run_reg(lp, VMX_VMREAD, GUEST_RIP | (1ull << 32), 0), VMXERR_UNSUPPORTED_VMCS_COMPONENT);
+	expect_valid(run_reg(lp, VMX_VMREAD, 0x1000 | GUEST_RIP, 0), VMXERR_UNSUPPORTED_VMCS_COMPONENT);
+	/* xeon allows VMWRITE to exit-information fields (IA32_VMX_MISC bit 29). */
+	expect_ok(run_reg(lp, VMX_VMWRITE, VM_EXIT_REASON, 33));
+	assert_int_equal(vmread(lp, VM_EXIT_REASON), 33);
+	expect_valid(run_reg(lp, VMX_VMRESUME, 0, 0), VMXERR_VMRESUME_NONLAUNCHED_VMCS);
+	expect_valid(run_reg(lp, VMX_VMCALL, 0, 0), VMXERR_VMCALL_IN_VMX_ROOT_OPERATION);
+	vtsim_machine_destroy(m);
+}
+
+static void test_vmx_minimal_model_rules(void **state)
+{
+	struct vtsim_machine *m = machine("minimal");
+	struct lp *lp = &m->lps[0];
+	expect_ok(run_mem(lp, VMX_VMXON, 0, VMXON0, 0));
+	expect_ok(run_mem(lp, VMX_VMPTRLD, 0, VMCS_A, 0));
+	expect_valid(run_reg(lp, VMX_VMWRITE, VM_EXIT_REASON, 1), VMXERR_VMWRITE_READ_ONLY_VMCS_COMPONENT);
+	/* No secondary controls, so no EPT: its fields are unsupported components. */
+	expect_valid(run_reg(lp, VMX_VMREAD, EPT_POINTER, 0), VMXERR_UNSUPPORTED_VMCS_COMPONENT);
+	/* No VMCS shadowing: a region with the shadow bit is refused. */
+	phys_write32(&m->pm, VMCS_B, 0x80000000u | vmcs_caps_revision_id(m->vmx_caps));
+	expect_valid(run_mem(lp, VMX_VMPTRLD, 0, VMCS_B, 0), VMXERR_VMPTRLD_INCORRECT_VMCS_REVISION_ID);
+	/* No INVEPT on this model. */
+	assert_int_equal(run_mem(lp, VMX_INVEPT, 2, 0, 0).fault.vector, VEC_UD);
+	vtsim_machine_destroy(m);
+}
+
+static void test_vmx_invept_invvpid_operands(void **state)
+{
+	struct vtsim_machine *m = machine(NULL);
+	struct lp *lp = &m->lps[0];
+	expect_ok(run_mem(lp, VMX_VMXON, 0, VMXON0, 0));
+	expect_ok(run_mem(lp, VMX_VMPTRLD, 0, VMCS_A, 0));
+	uint64_t eptp = 0x50000 | (3 << 3) | 6;                          /* WB, 4-level */
+	expect_ok(run_mem(lp, VMX_INVEPT, 1, eptp, 0));
+	expect_ok(run_mem(lp, VMX_INVEPT, 2, 0, 0));
+	expect_valid(run_mem(lp, VMX_INVEPT, 3, 0, 0), VMXERR_INVALID_OPERAND_TO_INVEPT_INVVPID);
+	expect_valid(run_mem(lp, VMX_INVEPT, 1, 0x50000 | (2 << 3) | 6, 0), 28);  /* walk length 3 */
+	expect_ok(run_mem(lp, VMX_INVVPID, 0, 1, 0x1000));
+	expect_valid(run_mem(lp, VMX_INVVPID, 0, 0, 0x1000), 28);               /* VPID 0 */
+	expect_valid(run_mem(lp, VMX_INVVPID, 0, 1, 1ull << 63), 28);           /* non-canonical */
+	expect_valid(run_mem(lp, VMX_INVVPID, 1, 1 | (1ull << 16), 0), 28);     /* reserved bits */
+	expect_ok(run_mem(lp, VMX_INVVPID, 2, 0, 0));
+	expect_valid(run_mem(lp, VMX_INVVPID, 4, 1, 0), 28);
+	vtsim_machine_destroy(m);
+}
+
+/* A VMCS is cached on the LP that made it current; another LP that loads the same
+ * region sees memory, not that cache, until VMCLEAR writes it back. */
+static void test_vmx_two_lps_share_a_vmcs_through_vmclear(void **state)
+{
+	struct vtsim_machine *m = machine(NULL);
+	struct lp *a = &m->lps[0], *b = &m->lps[1];
+	expect_ok(run_mem(a, VMX_VMXON, 0, VMXON0, 0));
+	expect_ok(run_mem(b, VMX_VMXON, 0, VMXON1, 0));
+	expect_ok(run_mem(a, VMX_VMCLEAR, 0, VMCS_A, 0));
+	expect_ok(run_mem(a, VMX_VMPTRLD, 0, VMCS_A, 0));
+	expect_ok(run_reg(a, VMX_VMWRITE, GUEST_RIP, 0x1111));
+	/* Each LP has its own VMX state. */
+	struct vmx_result r = run_mem(b, VMX_VMPTRST, 0, 0, 0);
+	assert_int_equal(r.out, ~0ull);
+	expect_ok(run_mem(b, VMX_VMPTRLD, 0, VMCS_A, 0));
+	assert_int_equal(vmread(b, GUEST_RIP), 0);                        /* a's write is cached on a */
+	expect_ok(run_mem(a, VMX_VMCLEAR, 0, VMCS_A, 0));
+	expect_ok(run_mem(b, VMX_VMPTRLD, 0, VMCS_B, 0));
+	expect_ok(run_mem(b, VMX_VMPTRLD, 0, VMCS_A, 0));
+	assert_int_equal(vmread(b, GUEST_RIP), 0x1111);
+	/* VMXOFF on a leaves b in VMX operation. */
+	expect_ok(run_reg(a, VMX_VMXOFF, 0, 0));
+	assert_int_equal(run_reg(a, VMX_VMREAD, GUEST_RIP, 0).fault.vector, VEC_UD);
+	assert_int_equal(vmread(b, GUEST_RIP), 0x1111);
+	vtsim_machine_destroy(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vmx_ud_outside_vmx_operation),
+		cmocka_unit_test(test_vmx_vmxon_checks),
+		cmocka_unit_test(test_vmx_pointer_errors),
+		cmocka_unit_test(test_vmx_vmread_vmwrite_rules),
+		cmocka_unit_test(test_vmx_minimal_model_rules),
+		cmocka_unit_test(test_vmx_invept_invvpid_operands),
+		cmocka_unit_test(test_vmx_two_lps_share_a_vmcs_through_vmclear),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
