@@ -218,6 +218,10 @@ void cpustate_view(struct cpustate *cs, struct cpu_view *v)
 	memcpy(v->gpr, h + cs->lay->data, sizeof(v->gpr));
 	v->rip = rd64(h + cs->lay->data + 16 * 8);
 	v->eflags = rd64(h + cs->lay->data + 17 * 8);  /* after regs[16] and eip */
+	/* DF lives apart, as +1/-1, after cc_dst/cc_src/cc_src2 and cc_op. */
+	int32_t df;
+	memcpy(&df, h + cs->lay->data + 21 * 8 + 4, 4);
+	v->eflags = (v->eflags & ~(1ull << 10)) | (df < 0 ? 1ull << 10 : 0);
 	v->cpl = rd32(h + cs->lay->hflags) & HF_CPL_MASK;
 }
 

@@ -59,8 +59,8 @@ struct cpustate {
 };
 
 /* What the simulator's instruction handlers ask about the processor's state, read
- * in one copy. `eflags` holds the system flags (IF, TF, IOPL, VM, AC ...), not the
- * arithmetic ones. */
+ * in one copy. `eflags` holds the system flags (IF, TF, IOPL, VM, AC ...) and DF,
+ * not the arithmetic ones (the engine computes those lazily). */
 struct cpu_view {
 	uint64_t cr0, cr2, cr3, cr4, efer, eflags;
 	uint64_t gpr[16];           /* RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8..R15 */

@@ -299,8 +299,8 @@ void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *i
 	case VMX_SUCCEED:
 	case VMX_FAIL_INVALID:
 	case VMX_FAIL_VALID:
-		/* The view's eflags lacks the arithmetic flags and DF: read the whole. */
-		rflags = cpu_reg(lp->uc, UC_X86_REG_EFLAGS) & ~(uint64_t)RFLAGS_ARITH;
+		/* All six arithmetic flags are the outcome's: the view has the rest. */
+		rflags = v->eflags & ~(uint64_t)RFLAGS_ARITH;
 		if (r.status == VMX_FAIL_INVALID)
 			rflags |= RFLAGS_CF;
 		else if (r.status == VMX_FAIL_VALID)
