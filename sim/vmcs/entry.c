@@ -1,0 +1,80 @@
+/* The VM-entry check loop and registry: see entry.h. */
+#include "sim/vmcs/entry.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+	const struct entry_check *rows;
+	const size_t *count;
+	const char *name;
+} classes[ENTRY_NR_CLASSES] = {
+	[ENTRY_CTL] = { entry_checks_ctl, &entry_checks_ctl_count, "control" },
+	[ENTRY_HOST] = { entry_checks_host, &entry_checks_host_count, "host" },
+	[ENTRY_GUEST] = { entry_checks_guest, &entry_checks_guest_count, "guest" },
+	[ENTRY_MSRLD] = { entry_checks_msrld, &entry_checks_msrld_count, "msr-load" },
+};
+
+const char *entry_class_name(enum entry_class cls)
+{
+	return cls < ENTRY_NR_CLASSES ? classes[cls].name : "?";
+}
+
+bool entry_fail(struct entry_ctx *c, uint32_t field, uint64_t value, const char *fmt, ...)
+{
+	c->diag->field = field;
+	c->diag->value = value;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->diag->rule, sizeof(c->diag->rule), fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+const struct entry_check *entry_run(struct entry_ctx *c, enum entry_class cls)
+{
+	const struct entry_check *rows = classes[cls].rows;
+	size_t n = *classes[cls].count;
+	for (size_t i = 0; i < n; i++) {
+		memset(c->diag, 0, sizeof(*c->diag));
+		if (rows[i].pred(c))
+			continue;
+		c->diag->id = rows[i].id;
+		c->diag->cls = cls;
+		c->diag->section = rows[i].section;
+		return &rows[i];
+	}
+	memset(c->diag, 0, sizeof(*c->diag));
+	return NULL;
+}
+
+size_t entry_check_total(void)
+{
+	size_t n = 0;
+	for (int k = 0; k < ENTRY_NR_CLASSES; k++)
+		n += *classes[k].count;
+	return n;
+}
+
+const struct entry_check *entry_check_at(size_t i, enum entry_class *cls)
+{
+	for (int k = 0; k < ENTRY_NR_CLASSES; k++) {
+		if (i < *classes[k].count) {
+			if (cls)
+				*cls = (enum entry_class)k;
+			return &classes[k].rows[i];
+		}
+		i -= *classes[k].count;
+	}
+	return NULL;
+}
+
+bool entry_pa_ok(const struct entry_ctx *c, uint64_t pa, uint64_t align)
+{
+	return !(pa & (align - 1)) && !(pa >> c->maxphyaddr);
+}
+
+bool entry_canonical(uint64_t v)
+{
+	return (uint64_t)((int64_t)(v << 16) >> 16) == v;
+}
