@@ -23,6 +23,7 @@ static void usage(FILE *f)
 		"  run [OPTIONS] IMAGE   boot a bare-metal image (ELF64 or multiboot) on the simulated machine\n"
 		"  demo                  the main job: boot the bundled guest and show what happened\n"
 		"  cpus                  list the CPU models (--cpu)\n"
+		"  checks                list the VM-entry checks implemented: ID class section summary\n"
 		"  bench [NAME] [--json] run the benchmarks (bench/), or the one named\n"
 		"  help                  this text\n"
 		"\n"
@@ -335,6 +336,12 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bench"))
 		return vtsim_bench_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "checks")) {
+		const char *cls, *sec, *sum, *id;
+		for (unsigned i = 0; (id = vtsim_entry_check(i, &cls, &sec, &sum)); i++)
+			printf("%s %s %s %s\n", id, cls, sec, sum);
+		return 0;
+	}
 	if (!strcmp(cmd, "cpus")) {
 		const char *desc;
 		for (unsigned i = 0; vtsim_cpu_model_name(i, &desc); i++)

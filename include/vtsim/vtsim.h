@@ -92,6 +92,12 @@ uint64_t vtsim_machine_reserved_base(const struct vtsim_machine *m);
  * model i, or NULL past the last. */
 const char *vtsim_cpu_model_name(unsigned i, const char **description);
 
+/* The VM-entry checks implemented, in the order VM entry runs them: the stable ID
+ * of check i (NULL past the last) with its class ("control", "host", "guest",
+ * "msr-load"), SDM section (relative to the "VM Entries" chapter) and summary. */
+const char *vtsim_entry_check(unsigned i, const char **cls, const char **section,
+			      const char **summary);
+
 /* Parses "128M", "1G", "65536"; 0 on success. */
 int vtsim_parse_size(const char *s, uint64_t *out);
 

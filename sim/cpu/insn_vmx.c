@@ -8,6 +8,7 @@
 #include "sim/cpu/machine.h"
 #include "sim/cpu/msr.h"
 #include "sim/cpu/vmx.h"
+#include "sim/cpu/vmx_exit.h"
 #include "sim/vmcs/errors.h"
 
 #define RFLAGS_ARITH 0x8d5u   /* CF PF AF ZF SF OF */
@@ -217,6 +218,27 @@ static void trace_vmx(struct lp *lp, uint64_t rip, enum vmx_insn_id id, const st
 		    what, outcome, (unsigned long long)rip);
 }
 
+/* A failed VM-entry check, told the way vtsim tells it: the check's ID, the rule in
+ * our words, the field and value, the SDM section, and the architected result. */
+static void report_entry_failure(struct lp *lp, enum vmx_insn_id id, const struct vmx_result *r)
+{
+	const struct entry_diag *d = r->entry_diag;
+	char result[64];
+	if (r->status == VMX_FAIL_VALID)
+		snprintf(result, sizeof(result), "VMfailValid(%u)", r->error);
+	else
+		snprintf(result, sizeof(result), "VM-entry failure, exit reason %u, qualification %u",
+			 (unsigned)(vmcs_read_enc(&lp->vmx.vmcs, VM_EXIT_REASON) & 0xffff), d->qualification);
+	const char *fname = d->field ? vmcs_field_name(d->field) : NULL;
+	fflush(lp->m->console);
+	fprintf(lp->m->diag, "vtsim: %s: VM-entry failed: %s: %s (%s=0x%llx; SDM \"VM Entries\" %s) -> %s\n",
+		vmx_insn_name(id), d->id, d->rule, fname ? fname : "field", (unsigned long long)d->value,
+		d->section, result);
+	trace_event(lp->m, VTSIM_TRACE_VMX, "entry lp%u %s fail %s class=%s field=%s value=0x%llx -> %s",
+		    lp->id, vmx_insn_name(id), d->id, entry_class_name(d->cls), fname ? fname : "-",
+		    (unsigned long long)d->value, result);
+}
+
 static bool has_lock_prefix(const struct site_insn *in)
 {
 	for (unsigned i = 0; i < in->len; i++) {
@@ -285,8 +307,15 @@ void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *i
 	if (trace_on(lp->m, VTSIM_TRACE_VMX))
 		trace_vmx(lp, rip, id, &r);
 
+	if (r.entry_diag)
+		report_entry_failure(lp, id, &r);
+
 	uint64_t rflags;
 	switch (r.status) {
+	case VMX_ENTRY_FAILED:
+		/* As a VM exit: host state from the VMCS, RIP = HOST_RIP, RFLAGS = 2. */
+		vmx_load_host_state(lp);
+		return;
 	case VMX_FAULT:
 		if (r.fault.cr2_valid)
 			cpustate_set_cr2(&lp->cs, r.fault.cr2);

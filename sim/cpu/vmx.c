@@ -11,6 +11,10 @@
 #include "sim/vmcs/caps.h"
 #include "sim/vmcs/errors.h"
 
+#define EXIT_REASON_INVALID_STATE   33
+#define EXIT_REASON_MSR_LOAD_FAIL   34
+#define EXIT_REASON_FAILED_VMENTRY  0x80000000u
+
 static const char *const insn_names[] = {
 #define VMX_INSN_NAME(n) #n,
 	VMX_INSNS(VMX_INSN_NAME)
@@ -397,7 +401,33 @@ static void do_vmlaunch_vmresume(struct lp *lp, const struct mode *md, bool laun
 		return fail_valid(lp, r, VMXERR_VMLAUNCH_NONCLEAR_VMCS);
 	if (!launch && !v->vmcs.launched)
 		return fail_valid(lp, r, VMXERR_VMRESUME_NONLAUNCHED_VMCS);
-	not_modelled(r, "VM entry (the checks on the VMCS and guest-state loading) is not implemented yet");
+
+	/* The checks on the controls, then on the host state (the SDM allows either
+	 * order; this is Bochs' and the checklist's), then guest state and the MSR-load
+	 * list. */
+	struct entry_diag *d = &v->last_entry_diag;
+	struct entry_ctx ec = { .vmcs = &v->vmcs, .caps = lp->m->vmx_caps, .pm = &lp->m->pm,
+				.maxphyaddr = lp->m->pm.maxphyaddr, .launch = launch, .diag = d };
+	if (entry_run(&ec, ENTRY_CTL)) {
+		r->entry_diag = d;
+		return fail_valid(lp, r, VMXERR_ENTRY_INVALID_CONTROL_FIELD);
+	}
+	if (entry_run(&ec, ENTRY_HOST)) {
+		r->entry_diag = d;
+		return fail_valid(lp, r, VMXERR_ENTRY_INVALID_HOST_STATE_FIELD);
+	}
+	bool guest_bad = entry_run(&ec, ENTRY_GUEST) != NULL;
+	if (guest_bad || entry_run(&ec, ENTRY_MSRLD)) {
+		uint32_t reason = (guest_bad ? EXIT_REASON_INVALID_STATE : EXIT_REASON_MSR_LOAD_FAIL) |
+				  EXIT_REASON_FAILED_VMENTRY;
+		vmcs_write_enc(&v->vmcs, VM_EXIT_REASON, reason);
+		vmcs_write_enc(&v->vmcs, EXIT_QUALIFICATION, d->qualification);
+		r->entry_diag = d;
+		r->status = VMX_ENTRY_FAILED;
+		return;
+	}
+	not_modelled(r, "VM entry passed every check, but running the guest (VMX non-root "
+			"operation) is not implemented yet");
 }
 
 static void do_vmlaunch(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sim/vmcs/entry.h"
 #include "sim/vmcs/vmcs.h"
 
 struct lp;
@@ -23,6 +24,7 @@ struct vmx_lp {
 	uint64_t vmxon_ptr;
 	uint64_t current;         /* current-VMCS pointer, VMCS_PTR_NONE if invalid */
 	struct vmcs_cache vmcs;   /* the current VMCS, cached */
+	struct entry_diag last_entry_diag;   /* why the last VM entry failed */
 };
 
 #define VMX_INSNS(X) \
@@ -62,6 +64,9 @@ enum vmx_status {
 	VMX_FAIL_INVALID,
 	VMX_FAIL_VALID,
 	VMX_FAULT,                /* an exception: the instruction did not complete */
+	VMX_ENTRY_FAILED,         /* VM entry failed loading guest state or MSRs: the
+				   * exit reason (33/34 with bit 31) is in the VMCS and
+				   * host state must be loaded */
 	VMX_NOT_MODELLED,         /* a vtsim limitation, explained in `why` */
 };
 
@@ -72,6 +77,7 @@ struct vmx_result {
 	bool reg_out;             /* VMREAD into a register: the value to write */
 	uint64_t out;
 	const char *why;
+	const struct entry_diag *entry_diag;   /* a failed VM-entry check, if any */
 	/* For the trace: the field a VMREAD/VMWRITE named and the value moved. */
 	uint64_t field;
 	uint64_t value;

@@ -1,5 +1,6 @@
 /* The VM-entry check loop and registry: see entry.h. */
 #include "sim/vmcs/entry.h"
+#include "vtsim/vtsim.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -67,6 +68,22 @@ const struct entry_check *entry_check_at(size_t i, enum entry_class *cls)
 		i -= *classes[k].count;
 	}
 	return NULL;
+}
+
+const char *vtsim_entry_check(unsigned i, const char **cls, const char **section,
+			      const char **summary)
+{
+	enum entry_class k;
+	const struct entry_check *e = entry_check_at(i, &k);
+	if (!e)
+		return NULL;
+	if (cls)
+		*cls = entry_class_name(k);
+	if (section)
+		*section = e->section;
+	if (summary)
+		*summary = e->summary;
+	return e->id;
 }
 
 bool entry_pa_ok(const struct entry_ctx *c, uint64_t pa, uint64_t align)
