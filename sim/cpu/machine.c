@@ -213,6 +213,87 @@ static void on_insn_trace(uc_engine *uc, uint64_t address, uint32_t size, void *
 
 /* ---- creation --------------------------------------------------------------- */
 
+void lp_switch(struct lp *lp, struct engine *e)
+{
+	lp->active = e;
+	lp->uc = e->uc;
+	lp->cs = e->cs;
+	lp->sites = &e->sites;
+}
+
+/* Opens an engine with the machine's RAM and the simulator's hooks. */
+static int engine_init(struct lp *lp, struct engine *e, char *err, size_t errlen)
+{
+	struct vtsim_machine *m = lp->m;
+	struct engine *was = lp->active;
+	uc_err ue = uc_open(UC_ARCH_X86, UC_MODE_64, &e->uc);
+	if (ue != UC_ERR_OK) {
+		snprintf(err, errlen, "cannot create the software CPU: %s", uc_strerror(ue));
+		return -1;
+	}
+	uc_ctl_set_cpu_model(e->uc, cpuid_model_engine_cpu(m->model));
+	/* No exit address. With a plain `until` address, Unicorn probes the page of
+	 * until-1 after every run to drop translations there; that probe page-faults
+	 * inside the engine, clobbering CR2 and the engine's record of the exception
+	 * in delivery. An empty exit list probes nothing. */
+	uc_ctl_exits_enable(e->uc);
+	if (!m->layout.ctx_size && cpustate_calibrate(e->uc, &m->layout, err, errlen))
+		return -1;
+	if (cpustate_init(&e->cs, e->uc, &m->layout)) {
+		snprintf(err, errlen, "cannot allocate CPU state");
+		return -1;
+	}
+	ue = uc_mem_map_ptr(e->uc, 0, m->pm.size, UC_PROT_ALL, m->pm.ram);
+	if (ue != UC_ERR_OK) {
+		snprintf(err, errlen, "cannot map RAM into the software CPU: %s", uc_strerror(ue));
+		return -1;
+	}
+	lp_switch(lp, e);   /* sites_init works on the active engine */
+	uc_hook h;
+	bool ok = uc_hook_add(e->uc, &h, UC_HOOK_INTR, (void *)exc_on_intr, lp, 1, 0) == UC_ERR_OK &&
+		  uc_hook_add(e->uc, &h, UC_HOOK_INSN, (void *)on_cpuid, lp, 1, 0, UC_X86_INS_CPUID) == UC_ERR_OK &&
+		  uc_hook_add(e->uc, &h, UC_HOOK_INSN, (void *)io_on_in, lp, 1, 0, UC_X86_INS_IN) == UC_ERR_OK &&
+		  uc_hook_add(e->uc, &h, UC_HOOK_INSN, (void *)io_on_out, lp, 1, 0, UC_X86_INS_OUT) == UC_ERR_OK &&
+		  uc_hook_add(e->uc, &h, UC_HOOK_INSN_INVALID, (void *)on_insn_invalid, lp, 1, 0) == UC_ERR_OK &&
+		  uc_hook_add(e->uc, &h, UC_HOOK_MEM_UNMAPPED, (void *)on_unmapped, lp, 1, 0) == UC_ERR_OK &&
+		  sites_init(lp) == 0;
+	if (ok && (m->cfg.trace_mask & VTSIM_TRACE_INSN))
+		ok = uc_hook_add(e->uc, &h, UC_HOOK_CODE, (void *)on_insn_trace, lp, 1, 0) == UC_ERR_OK;
+	if (was)
+		lp_switch(lp, was);
+	if (!ok) {
+		snprintf(err, errlen, "cannot install the software CPU's hooks");
+		return -1;
+	}
+	return 0;
+}
+
+static void engine_fini(struct lp *lp, struct engine *e)
+{
+	if (!e->uc)
+		return;
+	struct engine *was = lp->active;
+	lp_switch(lp, e);
+	sites_fini(lp);
+	if (was && was != e)
+		lp_switch(lp, was);
+	cpustate_fini(&e->cs);
+	uc_close(e->uc);
+	e->uc = NULL;
+}
+
+int lp_guest_engine(struct lp *lp)
+{
+	if (lp->guest.uc)
+		return 0;
+	char err[256];
+	if (engine_init(lp, &lp->guest, err, sizeof(err))) {
+		machine_stop(lp->m, lp, VTSIM_STOP_INTERNAL, 70, "cannot create the guest's software CPU: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
 static int lp_init(struct vtsim_machine *m, struct lp *lp, unsigned id, char *err, size_t errlen)
 {
 	memset(lp, 0, sizeof(*lp));
@@ -220,47 +301,14 @@ static int lp_init(struct vtsim_machine *m, struct lp *lp, unsigned id, char *er
 	lp->id = id;
 	lp->apic_id = id;
 	lp->activity = id == 0 ? LP_ACTIVE : LP_WAIT_FOR_SIPI;
-	uc_err e = uc_open(UC_ARCH_X86, UC_MODE_64, &lp->uc);
-	if (e != UC_ERR_OK) {
-		snprintf(err, errlen, "cannot create the software CPU: %s", uc_strerror(e));
-		return -1;
-	}
-	uc_ctl_set_cpu_model(lp->uc, cpuid_model_engine_cpu(m->model));
-	/* No exit address. With a plain `until` address, Unicorn probes the page of
-	 * until-1 after every run to drop translations there; that probe page-faults
-	 * inside the engine, clobbering CR2 and the engine's record of the exception
-	 * in delivery. An empty exit list probes nothing. */
-	uc_ctl_exits_enable(lp->uc);
-	if (id == 0 && cpustate_calibrate(lp->uc, &m->layout, err, errlen))
-		return -1;
-	if (cpustate_init(&lp->cs, lp->uc, &m->layout)) {
-		snprintf(err, errlen, "cannot allocate CPU state");
-		return -1;
-	}
-	e = uc_mem_map_ptr(lp->uc, 0, m->pm.size, UC_PROT_ALL, m->pm.ram);
-	if (e != UC_ERR_OK) {
-		snprintf(err, errlen, "cannot map RAM into the software CPU: %s", uc_strerror(e));
-		return -1;
-	}
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &lp->cs_handle) != CS_ERR_OK ||
 	    cs_open(CS_ARCH_X86, CS_MODE_32, &lp->cs32) != CS_ERR_OK) {
 		snprintf(err, errlen, "cannot open the Capstone decoder");
 		return -1;
 	}
-	uc_hook h;
-	bool ok = uc_hook_add(lp->uc, &h, UC_HOOK_INTR, (void *)exc_on_intr, lp, 1, 0) == UC_ERR_OK &&
-		  uc_hook_add(lp->uc, &h, UC_HOOK_INSN, (void *)on_cpuid, lp, 1, 0, UC_X86_INS_CPUID) == UC_ERR_OK &&
-		  uc_hook_add(lp->uc, &h, UC_HOOK_INSN, (void *)io_on_in, lp, 1, 0, UC_X86_INS_IN) == UC_ERR_OK &&
-		  uc_hook_add(lp->uc, &h, UC_HOOK_INSN, (void *)io_on_out, lp, 1, 0, UC_X86_INS_OUT) == UC_ERR_OK &&
-		  uc_hook_add(lp->uc, &h, UC_HOOK_INSN_INVALID, (void *)on_insn_invalid, lp, 1, 0) == UC_ERR_OK &&
-		  uc_hook_add(lp->uc, &h, UC_HOOK_MEM_UNMAPPED, (void *)on_unmapped, lp, 1, 0) == UC_ERR_OK &&
-		  sites_init(lp) == 0;
-	if (ok && (m->cfg.trace_mask & VTSIM_TRACE_INSN))
-		ok = uc_hook_add(lp->uc, &h, UC_HOOK_CODE, (void *)on_insn_trace, lp, 1, 0) == UC_ERR_OK;
-	if (!ok) {
-		snprintf(err, errlen, "cannot install the software CPU's hooks");
+	if (engine_init(lp, &lp->root, err, errlen))
 		return -1;
-	}
+	lp_switch(lp, &lp->root);
 	msr_reset(lp, id == 0);
 	vmx_lp_reset(&lp->vmx);
 	return 0;
@@ -268,14 +316,12 @@ static int lp_init(struct vtsim_machine *m, struct lp *lp, unsigned id, char *er
 
 static void lp_fini(struct lp *lp)
 {
-	sites_fini(lp);
-	cpustate_fini(&lp->cs);
+	engine_fini(lp, &lp->guest);
+	engine_fini(lp, &lp->root);
 	if (lp->cs_handle)
 		cs_close(&lp->cs_handle);
 	if (lp->cs32)
 		cs_close(&lp->cs32);
-	if (lp->uc)
-		uc_close(lp->uc);
 }
 
 struct vtsim_machine *vtsim_machine_create(const struct vtsim_config *cfg, char *err, size_t errlen)

@@ -34,14 +34,26 @@ struct exc_step {
 
 #define EXC_CHAIN_MAX 4
 
+/* A software CPU: one Unicorn engine with its own translations and hooks. An LP has
+ * one for VMX root operation and outside VMX (root), and one for the guest in VMX
+ * non-root operation (guest), created at the first VM entry. */
+struct engine {
+	uc_engine *uc;
+	struct cpustate cs;
+	struct sites sites;
+};
+
 struct lp {
 	struct vtsim_machine *m;
 	unsigned id;
 	uint32_t apic_id;
 	enum lp_activity activity;
+	/* The engine running now; uc, cs and sites are its, copied for brevity. */
+	struct engine *active;
 	uc_engine *uc;
 	struct cpustate cs;
-	struct sites sites;
+	struct sites *sites;
+	struct engine root, guest;
 	csh cs_handle;                /* Capstone, 64-bit (32-bit code is decoded with cs32) */
 	csh cs32;
 
@@ -93,6 +105,12 @@ struct vtsim_machine {
 	FILE *trace;
 	FILE *diag;
 };
+
+/* Makes `e` the LP's running engine (the run loop starts it next). */
+void lp_switch(struct lp *lp, struct engine *e);
+/* Creates the guest engine if it does not exist yet; -1 with a message in lp's
+ * machine if it cannot be. */
+int lp_guest_engine(struct lp *lp);
 
 /* Ends the run: records why, stops the engine of `lp`. */
 void machine_stop(struct vtsim_machine *m, struct lp *lp, enum vtsim_stop why, int status,

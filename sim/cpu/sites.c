@@ -235,7 +235,7 @@ static size_t code_read(struct lp *lp, uint64_t la, uint8_t *buf, size_t n)
 static void on_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
 	struct lp *lp = user;
-	struct site *st = site_find(&lp->sites, address);
+	struct site *st = site_find(lp->sites, address);
 	if (!st || lp->m->stopped)
 		return;
 	struct cpu_view v;
@@ -287,16 +287,16 @@ static unsigned scan(struct lp *lp, uint64_t pc, size_t size)
 	cs_insn *ci = cs_malloc(h);
 	unsigned count = 0;
 	bool added = false;
-	lp->sites.scanned_blocks++;
+	lp->sites->scanned_blocks++;
 	while (got && cs_disasm_iter(h, &code, &got, &addr, ci)) {
 		count++;
 		uint8_t vmx_id;
 		enum site_kind k = site_classify_insn(ci->bytes, ci->size, lm, &vmx_id);
 		if (k == SITE_NONE)
 			continue;
-		struct site *st = site_find(&lp->sites, ci->address);
+		struct site *st = site_find(lp->sites, ci->address);
 		if (!st) {
-			st = site_insert(&lp->sites, ci->address);
+			st = site_insert(lp->sites, ci->address);
 			if (!st)
 				break;
 			if (uc_hook_add(lp->uc, &st->hook, UC_HOOK_CODE, (void *)on_site, lp,
@@ -312,7 +312,7 @@ static unsigned scan(struct lp *lp, uint64_t pc, size_t size)
 	}
 	cs_free(ci, 1);
 	if (added) {
-		struct sites *s = &lp->sites;
+		struct sites *s = lp->sites;
 		if (!s->retranslate || pc < s->lo)
 			s->lo = pc;
 		if (!s->retranslate || pc + size > s->hi)
@@ -325,14 +325,14 @@ static unsigned scan(struct lp *lp, uint64_t pc, size_t size)
 static void on_edge(uc_engine *uc, uc_tb *cur, uc_tb *prev, void *user)
 {
 	struct lp *lp = user;
-	uint32_t *slot = block_slot(&lp->sites, block_key(cur->pc, cur->size));
+	uint32_t *slot = block_slot(lp->sites, block_key(cur->pc, cur->size));
 	if (slot)
 		*slot = cur->icount;
-	memset(lp->sites.recent, 0, sizeof(lp->sites.recent));
+	memset(lp->sites->recent, 0, sizeof(lp->sites->recent));
 	scan(lp, cur->pc, cur->size);
 	/* The block was translated without the hooks just added: stop before it runs
 	 * (the stop request is seen at block entry) and translate it again. */
-	if (lp->sites.retranslate)
+	if (lp->sites->retranslate)
 		uc_emu_stop(uc);
 }
 
@@ -340,12 +340,12 @@ static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
 	struct lp *lp = user;
 	uint64_t key = block_key(address, size);
-	struct block_count *rc = &lp->sites.recent[(address ^ (address >> 4)) & 3];
+	struct block_count *rc = &lp->sites->recent[(address ^ (address >> 4)) & 3];
 	if (rc->key == key) {
 		lp_retire(lp, rc->icount);
 		return;
 	}
-	uint32_t *slot = block_slot(&lp->sites, key);
+	uint32_t *slot = block_slot(lp->sites, key);
 	if (slot && !*slot) {
 		/* A block the edge callback never saw (the engine's first): count it. */
 		uint8_t buf[4096 + 16];
@@ -370,7 +370,7 @@ static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 int sites_init(struct lp *lp)
 {
 	uc_hook h;
-	memset(&lp->sites, 0, sizeof(lp->sites));
+	memset(lp->sites, 0, sizeof(*lp->sites));
 	if (uc_hook_add(lp->uc, &h, UC_HOOK_EDGE_GENERATED, (void *)on_edge, lp, 1, 0) != UC_ERR_OK)
 		return -1;
 	if (uc_hook_add(lp->uc, &h, UC_HOOK_BLOCK, (void *)on_block, lp, 1, 0) != UC_ERR_OK)
@@ -380,22 +380,22 @@ int sites_init(struct lp *lp)
 
 void sites_fini(struct lp *lp)
 {
-	free(lp->sites.tab);
-	free(lp->sites.blocks);
-	memset(&lp->sites, 0, sizeof(lp->sites));
+	free(lp->sites->tab);
+	free(lp->sites->blocks);
+	memset(lp->sites, 0, sizeof(*lp->sites));
 }
 
 void sites_prime(struct lp *lp)
 {
-	if (lp->sites.primed)
+	if (lp->sites->primed)
 		return;
-	lp->sites.primed = true;
+	lp->sites->primed = true;
 	uint64_t rip = cpu_reg(lp->uc, UC_X86_REG_RIP);
 	struct seg cs;
 	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
 	uint64_t la = rip + (code_is_64(lp) ? 0 : cs.base);
 	scan(lp, la, 512);
-	lp->sites.retranslate = false; /* nothing is translated yet */
+	lp->sites->retranslate = false; /* nothing is translated yet */
 }
 
 bool sites_emulate_ud(struct lp *lp, uint64_t rip)
@@ -428,10 +428,10 @@ bool sites_emulate_ud(struct lp *lp, uint64_t rip)
 
 bool sites_take_retranslate(struct lp *lp, uint64_t *lo, uint64_t *hi)
 {
-	if (!lp->sites.retranslate)
+	if (!lp->sites->retranslate)
 		return false;
-	lp->sites.retranslate = false;
-	*lo = lp->sites.lo;
-	*hi = lp->sites.hi;
+	lp->sites->retranslate = false;
+	*lo = lp->sites->lo;
+	*hi = lp->sites->hi;
 	return true;
 }

@@ -42,6 +42,7 @@ struct entry_ctx {
 	struct phys *pm;            /* memory, for checks that read it (VTPR, PDPTEs, MSR list) */
 	unsigned maxphyaddr;
 	bool launch;                /* VMLAUNCH rather than VMRESUME */
+	bool lma;                   /* IA32_EFER.LMA of the LP executing it (address-space size) */
 	struct entry_diag *diag;
 };
 
