@@ -37,7 +37,7 @@ static bool error_allowed(enum vmx_insn_id id, uint32_t e)
 	case VMX_VMPTRLD: return e == 9 || e == 10 || e == 11;
 	case VMX_VMREAD: return e == 12;
 	case VMX_VMWRITE: return e == 12 || e == 13;
-	case VMX_VMLAUNCH: case VMX_VMRESUME: return e == 4 || e == 5 || e == 26;
+	case VMX_VMLAUNCH: case VMX_VMRESUME: return e == 4 || e == 5 || e == 7 || e == 8 || e == 26;
 	case VMX_VMCALL: return e == 1;
 	case VMX_INVEPT: case VMX_INVVPID: return e == 28;
 	default: return false;
@@ -89,6 +89,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case VMX_SUCCEED:
 		case VMX_FAIL_INVALID:
 		case VMX_NOT_MODELLED:
+			break;
+		case VMX_ENTRY_FAILED:
+			if ((id != VMX_VMLAUNCH && id != VMX_VMRESUME) || !res.entry_diag)
+				abort();
 			break;
 		case VMX_FAIL_VALID:
 			if (!error_allowed(id, res.error) || lp->vmx.current == VMCS_PTR_NONE)
