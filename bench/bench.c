@@ -11,6 +11,8 @@
 
 extern const unsigned char vtsim_guest_bench_vmread[];
 extern const unsigned int vtsim_guest_bench_vmread_len;
+extern const unsigned char vtsim_guest_vmm_cpuid[];
+extern const unsigned int vtsim_guest_vmm_cpuid_len;
 
 #define COUNT_PA 0x200000
 
@@ -29,11 +31,18 @@ static double run_image(const unsigned char *img, unsigned len, uint64_t iterati
 	char err[256];
 	vtsim_config_defaults(&cfg);
 	cfg.ram_size = 64u << 20;
+	FILE *devnull = fopen("/dev/null", "w");
+	cfg.console = devnull;      /* the guests' console is not part of the measure */
 	struct vtsim_machine *m = vtsim_machine_create(&cfg, err, sizeof(err));
-	if (!m)
+	if (!m) {
+		if (devnull)
+			fclose(devnull);
 		return -1;
+	}
 	if (vtsim_machine_load(m, img, len, NULL, NULL, 0, err, sizeof(err))) {
 		vtsim_machine_destroy(m);
+		if (devnull)
+			fclose(devnull);
 		return -1;
 	}
 	memcpy(vtsim_machine_ram(m, NULL) + COUNT_PA, &iterations, 8);
@@ -42,6 +51,8 @@ static double run_image(const unsigned char *img, unsigned len, uint64_t iterati
 	vtsim_machine_run(m, &res);
 	double t = now() - t0;
 	vtsim_machine_destroy(m);
+	if (devnull)
+		fclose(devnull);
 	return res.reason == VTSIM_STOP_DEBUG_EXIT && res.exit_status == 1 ? t : -1;
 }
 
@@ -73,6 +84,14 @@ static double bench_vmread(void)
 	return per_iteration_us(vtsim_guest_bench_vmread, vtsim_guest_bench_vmread_len, 1000000, 5);
 }
 
+/* Guest CPUID -> VM exit -> the VMM reads the reason and length, advances the
+ * guest's RIP, VMRESUME -> guest: one round trip per iteration, all instruction
+ * level. The zero-iteration baseline still does one exit (the final VMCALL). */
+static double bench_exit_roundtrip(void)
+{
+	return per_iteration_us(vtsim_guest_vmm_cpuid, vtsim_guest_vmm_cpuid_len, 100000, 5);
+}
+
 struct benchmark {
 	const char *key;
 	const char *what;
@@ -85,6 +104,8 @@ struct benchmark {
 static const struct benchmark benchmarks[] = {
 	{ "vmread_us", "VMREAD in a guest loop (instruction level, code-hook fast path)", "us",
 	  0.2, 1, bench_vmread },
+	{ "exit_roundtrip_insn_us", "guest CPUID -> VMM (VMREAD x2, VMWRITE, VMRESUME) -> guest", "us",
+	  2.0, 1, bench_exit_roundtrip },
 };
 
 #define NR_BENCH (sizeof(benchmarks) / sizeof(benchmarks[0]))

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "sim/cpu/machine.h"
+#include "sim/cpu/vmx_guest.h"
+#include "sim/vmcs/exit_reasons.h"
 
 #define RFLAGS_TF  (1ull << 8)
 #define RFLAGS_IF  (1ull << 9)
@@ -350,6 +352,11 @@ static void prepare(struct dctx *d, struct lp *lp)
 
 static void report_triple_fault(struct lp *lp)
 {
+	if (lp->vmx.non_root) {         /* a guest's shutdown is a VM exit */
+		struct vmx_exit_info xi = { .rip = lp->chain[0].rip };
+		vmx_exit(lp, EXIT_REASON_TRIPLE_FAULT, &xi);
+		return;
+	}
 	char buf[400];
 	size_t n = 0;
 	for (int i = 0; i < lp->chain_len && n < sizeof(buf); i++) {
@@ -371,12 +378,58 @@ static void chain_add(struct lp *lp, unsigned vector, bool has_err, uint32_t ec,
 		lp->chain[lp->chain_len++] = (struct exc_step){ (uint8_t)vector, has_err, ec, rip };
 }
 
+static void deliver(struct lp *lp, unsigned vector, uint32_t error_code, bool has_err,
+		    enum exc_source src, uint64_t insn_rip, uint64_t next_rip);
+
+/* In VMX non-root operation, an exception whose bit is set in the exception bitmap
+ * (for #PF: compared with the error-code mask and match) is a VM exit instead. */
+static bool exception_exits(struct lp *lp, unsigned vector, uint32_t error_code,
+			    enum exc_source src, uint64_t insn_rip, uint64_t next_rip)
+{
+	bool soft_exc = src == EXC_SOFT && (vector == VEC_BP || vector == VEC_OF);
+	if (!lp->vmx.non_root || vector > 31 || (src == EXC_SOFT && !soft_exc) || src == EXC_EXTERNAL)
+		return false;
+	const struct vmcs_cache *v = &lp->vmx.vmcs;
+	bool bit = (vmcs_read_enc(v, EXCEPTION_BITMAP) >> vector) & 1;
+	if (vector == VEC_PF) {
+		uint32_t mask = (uint32_t)vmcs_read_enc(v, PAGE_FAULT_ERROR_CODE_MASK);
+		uint32_t match = (uint32_t)vmcs_read_enc(v, PAGE_FAULT_ERROR_CODE_MATCH);
+		bit = bit == ((error_code & mask) == match);
+	}
+	if (!bit)
+		return false;
+	bool has_err = !soft_exc && exc_has_error_code(vector);
+	struct vmx_exit_info xi = {
+		.intr_info = vector | (soft_exc ? 6u : 3u) << 8 | (has_err ? 1u << 11 : 0) | 0x80000000u,
+		.intr_error = has_err ? error_code : 0,
+		.insn_len = soft_exc ? (uint32_t)(next_rip - insn_rip) : 0,
+		.qualification = vector == VEC_PF ? cpu_reg(lp->uc, UC_X86_REG_CR2) : 0,
+		.rip = insn_rip,
+	};
+	vmx_exit(lp, EXIT_REASON_EXCEPTION_NMI, &xi);
+	return true;
+}
+
 void exc_deliver(struct lp *lp, unsigned vector, uint32_t error_code, enum exc_source src,
 		 uint64_t insn_rip, uint64_t next_rip)
 {
+	if (exception_exits(lp, vector, error_code, src, insn_rip, next_rip))
+		return;
+	bool has_err = src != EXC_SOFT && src != EXC_EXTERNAL && exc_has_error_code(vector);
+	deliver(lp, vector, error_code, has_err, src, insn_rip, next_rip);
+}
+
+void exc_deliver_injected(struct lp *lp, unsigned vector, uint32_t error_code, bool push_error,
+			  enum exc_source src, uint64_t insn_rip, uint64_t next_rip)
+{
+	deliver(lp, vector, error_code, push_error, src, insn_rip, next_rip);
+}
+
+static void deliver(struct lp *lp, unsigned vector, uint32_t error_code, bool has_err,
+		    enum exc_source src, uint64_t insn_rip, uint64_t next_rip)
+{
 	struct vtsim_machine *m = lp->m;
 	lp->chain_len = 0;
-	bool has_err = src != EXC_SOFT && src != EXC_EXTERNAL && exc_has_error_code(vector);
 	uint64_t frame_rip = (src == EXC_FAULT) ? insn_rip : next_rip;
 	chain_add(lp, vector, has_err, error_code, frame_rip);
 	lp_retire(lp, 1); /* delivery takes time, so fault loops still reach the limits */

@@ -33,6 +33,11 @@ const char *exc_name(unsigned vector);
 void exc_deliver(struct lp *lp, unsigned vector, uint32_t error_code,
 		 enum exc_source src, uint64_t insn_rip, uint64_t next_rip);
 
+/* An event injected by VM entry: `push_error` says whether an error code is
+ * delivered (the injection field decides, not the vector). */
+void exc_deliver_injected(struct lp *lp, unsigned vector, uint32_t error_code, bool push_error,
+			  enum exc_source src, uint64_t insn_rip, uint64_t next_rip);
+
 /* An emulated instruction at the current RIP faults. */
 void exc_fault(struct lp *lp, unsigned vector, uint32_t error_code);
 void exc_page_fault(struct lp *lp, const struct mmu_fault *f);

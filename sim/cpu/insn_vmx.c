@@ -9,6 +9,7 @@
 #include "sim/cpu/msr.h"
 #include "sim/cpu/vmx.h"
 #include "sim/cpu/vmx_exit.h"
+#include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/errors.h"
 
 #define RFLAGS_ARITH 0x8d5u   /* CF PF AF ZF SF OF */
@@ -210,6 +211,15 @@ static void trace_vmx(struct lp *lp, uint64_t rip, enum vmx_insn_id id, const st
 	case VMX_FAULT:
 		snprintf(outcome, sizeof(outcome), ": %s(0x%x)", exc_name(r->fault.vector), r->fault.error_code);
 		break;
+	case VMX_ENTERED:
+		snprintf(outcome, sizeof(outcome), ": entered the guest");
+		break;
+	case VMX_VMEXIT:
+		snprintf(outcome, sizeof(outcome), ": VM exit");
+		break;
+	case VMX_ENTRY_FAILED:
+		snprintf(outcome, sizeof(outcome), ": VM-entry failure");
+		break;
 	default:
 		snprintf(outcome, sizeof(outcome), ": not modelled");
 		break;
@@ -316,6 +326,18 @@ void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *i
 		/* As a VM exit: host state from the VMCS, RIP = HOST_RIP, RFLAGS = 2. */
 		vmx_load_host_state(lp);
 		return;
+	case VMX_ENTERED:
+		/* The root engine stops here; the run loop starts the guest's. */
+		uc_emu_stop(lp->root.uc);
+		trace_event(lp->m, VTSIM_TRACE_VMX, "entry lp%u %s vmcs=0x%llx rip=0x%llx", lp->id,
+			    vmx_insn_name(id), (unsigned long long)lp->vmx.current,
+			    (unsigned long long)vmcs_read_enc(&lp->vmx.vmcs, GUEST_RIP));
+		return;
+	case VMX_VMEXIT: {
+		struct vmx_exit_info xi = { .insn_len = in->len, .rip = rip };
+		vmx_exit(lp, r.exit_reason, &xi);
+		return;
+	}
 	case VMX_FAULT:
 		if (r.fault.cr2_valid)
 			cpustate_set_cr2(&lp->cs, r.fault.cr2);

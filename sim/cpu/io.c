@@ -2,6 +2,8 @@
 #include "sim/cpu/io.h"
 
 #include "sim/cpu/machine.h"
+#include "sim/cpu/vmx_guest.h"
+#include "sim/vmcs/exit_reasons.h"
 
 /* Byte-wide devices see a wider access as one byte per port, as on an ISA bus;
  * the debug-exit port takes the whole value, whatever the access size. */
@@ -101,11 +103,69 @@ void io_write(struct lp *lp, uint16_t port, unsigned size, uint32_t value)
 	}
 }
 
+/* In VMX non-root operation: does an access of `size` bytes at `port` exit?
+ * "Unconditional I/O exiting" without I/O bitmaps: always; with bitmaps (A for
+ * ports 0-7FFFh, B for 8000h-FFFFh): any accessed port's bit, or a wrap past FFFFh. */
+static bool io_exits(struct lp *lp, uint16_t port, unsigned size)
+{
+	const struct vmcs_cache *v = &lp->vmx.vmcs;
+	uint64_t proc = vmcs_read_enc(v, CPU_BASED_VM_EXEC_CONTROL);
+	if (!(proc & (1u << 25)))
+		return proc & (1u << 24);
+	for (unsigned i = 0; i < size; i++) {
+		uint32_t p = (uint32_t)port + i;
+		if (p > 0xffff)
+			return true;
+		uint64_t bitmap = vmcs_read_enc(v, p < 0x8000 ? IO_BITMAP_A : IO_BITMAP_B);
+		uint8_t byte;
+		phys_read(&lp->m->pm, bitmap + (p & 0x7fff) / 8, &byte, 1);
+		if ((byte >> (p % 8)) & 1)
+			return true;
+	}
+	return false;
+}
+
+/* The I/O-instruction exit: qualification from the instruction's form (SDM table
+ * "Exit Qualification for I/O Instructions"). */
+static bool guest_io_exit(struct lp *lp, uint16_t port, unsigned size, bool in)
+{
+	if (!lp->vmx.non_root || !io_exits(lp, port, size))
+		return false;
+	struct cpu_view v;
+	struct mmu_ctx c;
+	struct mmu_fault f;
+	cpustate_view(&lp->cs, &v);
+	mmu_ctx_from_view(&c, &v);
+	uint64_t la = v.rip + (cpu_view_long64(&v) ? 0 : v.segs[SEG_CS].base);
+	uint8_t b[15] = { 0 };
+	mmu_read(&lp->m->pm, &c, la, b, 15, MMU_SUPERVISOR | MMU_NO_AD, &f);
+	unsigned i = 0;
+	bool rep = false;
+	while (i < 14 && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xf3 || b[i] == 0xf2 ||
+			  b[i] == 0x2e || b[i] == 0x36 || b[i] == 0x3e || b[i] == 0x26 ||
+			  b[i] == 0x64 || b[i] == 0x65 || (b[i] & 0xf0) == 0x40)) {
+		rep |= b[i] == 0xf3 || b[i] == 0xf2;
+		i++;
+	}
+	bool string = b[i] >= 0x6c && b[i] <= 0x6f;
+	bool imm = b[i] >= 0xe4 && b[i] <= 0xe7;
+	struct vmx_exit_info xi = {
+		.qualification = (size - 1) | (in ? 1u << 3 : 0) | (string ? 1u << 4 : 0) |
+				 (rep && string ? 1u << 5 : 0) | (imm ? 1u << 6 : 0) | ((uint64_t)port << 16),
+		.insn_len = i + 1 + (imm ? 1 : 0),
+		.rip = v.rip,
+	};
+	vmx_exit(lp, EXIT_REASON_IO_INSTRUCTION, &xi);
+	return true;
+}
+
 uint32_t io_on_in(void *uc, uint32_t port, int size, void *user)
 {
 	struct lp *lp = user;
 	if (lp->m->stopped)
 		return size_mask((unsigned)size);
+	if (guest_io_exit(lp, (uint16_t)port, (unsigned)size, true))
+		return 0;
 	uint32_t v = io_read(lp, (uint16_t)port, (unsigned)size);
 	if (trace_on(lp->m, VTSIM_TRACE_IO))
 		trace_event(lp->m, VTSIM_TRACE_IO, "io lp%u in port=0x%x size=%d -> 0x%x", lp->id, port, size, v);
@@ -116,6 +176,8 @@ void io_on_out(void *uc, uint32_t port, int size, uint32_t value, void *user)
 {
 	struct lp *lp = user;
 	if (lp->m->stopped)
+		return;
+	if (guest_io_exit(lp, (uint16_t)port, (unsigned)size, false))
 		return;
 	if (trace_on(lp->m, VTSIM_TRACE_IO))
 		trace_event(lp->m, VTSIM_TRACE_IO, "io lp%u out port=0x%x size=%d <- 0x%x", lp->id, port, size, value);

@@ -12,6 +12,8 @@
 #include "sim/cpu/io.h"
 #include "sim/cpu/loader.h"
 #include "sim/cpu/msr.h"
+#include "sim/cpu/vmx_guest.h"
+#include "sim/vmcs/exit_reasons.h"
 
 #define MIN_RAM (8ull << 20)
 #define MAX_RAM (4ull << 30)   /* 32-bit multiboot code must reach the reserved area */
@@ -124,6 +126,11 @@ void lp_mmu_ctx(struct lp *lp, struct mmu_ctx *c)
 static int on_cpuid(uc_engine *uc, void *user)
 {
 	struct lp *lp = user;
+	if (lp->vmx.non_root) {         /* CPUID always exits from a guest */
+		struct vmx_exit_info xi = { .insn_len = 2, .rip = cpu_reg(uc, UC_X86_REG_RIP) };
+		vmx_exit(lp, EXIT_REASON_CPUID, &xi);
+		return 1;
+	}
 	uint32_t leaf = (uint32_t)cpu_reg(uc, UC_X86_REG_RAX);
 	uint32_t sub = (uint32_t)cpu_reg(uc, UC_X86_REG_RCX);
 	struct cpuid_topology topo = { lp->m->nr_lps, lp->apic_id };
@@ -485,6 +492,18 @@ static bool engine_stopped(struct vtsim_machine *m, struct lp *lp, uc_err e)
 			     (unsigned long long)rip);
 		return false;
 	}
+	if (e == UC_ERR_OK && lp->vmx.non_root) {
+		/* HLT in the guest: a VM exit if "HLT exiting" is set; otherwise the guest
+		 * waits for an interrupt that nothing on this machine can send yet. */
+		if (vmcs_read_enc(&lp->vmx.vmcs, CPU_BASED_VM_EXEC_CONTROL) & (1u << 7)) {
+			struct vmx_exit_info xi = { .insn_len = 1, .rip = rip - 1 };
+			vmx_exit(lp, EXIT_REASON_HLT, &xi);
+			return true;
+		}
+		machine_stop(m, lp, VTSIM_STOP_HALT, 0, "the guest halted at RIP=0x%llx and no interrupt "
+			     "can wake it (\"HLT exiting\" is clear)", (unsigned long long)rip);
+		return false;
+	}
 	if (e == UC_ERR_OK) {
 		bool ifl = (cpu_reg(lp->uc, UC_X86_REG_EFLAGS) >> 9) & 1;
 		/* Nothing on this machine raises interrupts yet, so HLT with IF=1 would
@@ -504,9 +523,9 @@ void vtsim_machine_run(struct vtsim_machine *m, struct vtsim_result *res)
 	if (!m->loaded)
 		machine_stop(m, NULL, VTSIM_STOP_INTERNAL, 70, "no image loaded");
 	struct lp *lp = &m->lps[0];
-	if (!m->stopped)
-		sites_prime(lp);
 	while (!m->stopped) {
+		sites_prime(lp);
+		struct engine *ran = lp->active;
 		uint64_t rip = cpu_reg(lp->uc, UC_X86_REG_RIP);
 		uint64_t before = lp->insns;
 		/* No event is in delivery when a run starts (an engine call outside a
@@ -517,6 +536,17 @@ void vtsim_machine_run(struct vtsim_machine *m, struct vtsim_result *res)
 			break;
 		if (lp->insns != before)
 			lp->spurious_stops = 0;
+		if (lp->active != ran) {
+			/* A VM entry or exit switched engines: start the other one. Its
+			 * own pending retranslation is taken when it stops. */
+			uint64_t lo, hi;
+			struct engine *now = lp->active;
+			lp_switch(lp, ran);
+			if (sites_take_retranslate(lp, &lo, &hi))
+				uc_ctl_remove_cache(ran->uc, lo, hi);
+			lp_switch(lp, now);
+			continue;
+		}
 		uint64_t lo, hi;
 		if (sites_take_retranslate(lp, &lo, &hi)) {
 			/* Dropping translations probes the page through the engine's MMU,

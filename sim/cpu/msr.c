@@ -5,6 +5,8 @@
 
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
+#include "sim/cpu/vmx_guest.h"
+#include "sim/vmcs/exit_reasons.h"
 
 typedef int (*msr_rd_fn)(struct lp *lp, uint32_t idx, uint64_t *val);
 typedef int (*msr_wr_fn)(struct lp *lp, uint32_t idx, uint64_t val);
@@ -187,6 +189,35 @@ static bool privileged_ok(const struct cpu_view *v)
 	return v->cpl == 0;
 }
 
+/* In VMX non-root operation: does this RDMSR/WRMSR exit? Without MSR bitmaps every
+ * access does; with them, the bit for the MSR (read-low 0, read-high 400h,
+ * write-low 800h, write-high C00h) decides, and MSRs outside both ranges exit. */
+static bool msr_exits(struct lp *lp, uint32_t idx, bool write)
+{
+	const struct vmcs_cache *v = &lp->vmx.vmcs;
+	if (!(vmcs_read_enc(v, CPU_BASED_VM_EXEC_CONTROL) & (1u << 28)))
+		return true;
+	uint64_t base = vmcs_read_enc(v, MSR_BITMAP) + (write ? 0x800 : 0);
+	if (idx >= 0xc0000000u && idx <= 0xc0001fffu) {
+		base += 0x400;
+		idx -= 0xc0000000u;
+	} else if (idx > 0x1fff) {
+		return true;
+	}
+	uint8_t byte;
+	phys_read(&lp->m->pm, base + idx / 8, &byte, 1);
+	return (byte >> (idx % 8)) & 1;
+}
+
+static bool guest_msr_exit(struct lp *lp, const struct cpu_view *cv, uint32_t idx, bool write)
+{
+	if (!lp->vmx.non_root || !msr_exits(lp, idx, write))
+		return false;
+	struct vmx_exit_info xi = { .insn_len = 2, .rip = cv->rip };
+	vmx_exit(lp, write ? EXIT_REASON_MSR_WRITE : EXIT_REASON_MSR_READ, &xi);
+	return true;
+}
+
 static void set_edx_eax(struct lp *lp, uint64_t v)
 {
 	cpu_set_reg(lp->uc, UC_X86_REG_RAX, (uint32_t)v);
@@ -203,6 +234,8 @@ void site_rdmsr(struct lp *lp, const struct cpu_view *cv, const struct site_insn
 	struct vtsim_machine *m = lp->m;
 	uint32_t idx = (uint32_t)cv->gpr[1];
 	uint64_t v = 0;
+	if (privileged_ok(cv) && guest_msr_exit(lp, cv, idx, false))
+		return;
 	int r = privileged_ok(cv) ? msr_read(lp, idx, &v) : -1;
 	if (trace_on(m, VTSIM_TRACE_MSR)) {
 		if (r)
@@ -224,6 +257,8 @@ void site_wrmsr(struct lp *lp, const struct cpu_view *cv, const struct site_insn
 	struct vtsim_machine *m = lp->m;
 	uint32_t idx = (uint32_t)cv->gpr[1];
 	uint64_t v = (uint32_t)cv->gpr[0] | (cv->gpr[2] << 32);
+	if (privileged_ok(cv) && guest_msr_exit(lp, cv, idx, true))
+		return;
 	int r = privileged_ok(cv) ? msr_write(lp, idx, v) : -1;
 	if (trace_on(m, VTSIM_TRACE_MSR))
 		trace_event(m, VTSIM_TRACE_MSR, "msr lp%u wrmsr 0x%x(%s) <- 0x%llx : %s", lp->id, idx,

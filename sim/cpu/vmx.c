@@ -8,12 +8,10 @@
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/msr.h"
+#include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/caps.h"
 #include "sim/vmcs/errors.h"
-
-#define EXIT_REASON_INVALID_STATE   33
-#define EXIT_REASON_MSR_LOAD_FAIL   34
-#define EXIT_REASON_FAILED_VMENTRY  0x80000000u
+#include "sim/vmcs/exit_reasons.h"
 
 static const char *const insn_names[] = {
 #define VMX_INSN_NAME(n) #n,
@@ -104,6 +102,23 @@ static bool long64(const struct mode *md)
 	return (md->efer & (1u << 10)) && md->cs_l;
 }
 
+/* The exit reason of each VMX instruction in non-root operation. */
+static const uint16_t insn_exit_reason[VMX_NR_INSNS] = {
+	[VMX_VMXON] = EXIT_REASON_VMON, [VMX_VMXOFF] = EXIT_REASON_VMOFF,
+	[VMX_VMCLEAR] = EXIT_REASON_VMCLEAR, [VMX_VMPTRLD] = EXIT_REASON_VMPTRLD,
+	[VMX_VMPTRST] = EXIT_REASON_VMPTRST, [VMX_VMREAD] = EXIT_REASON_VMREAD,
+	[VMX_VMWRITE] = EXIT_REASON_VMWRITE, [VMX_VMLAUNCH] = EXIT_REASON_VMLAUNCH,
+	[VMX_VMRESUME] = EXIT_REASON_VMRESUME, [VMX_VMCALL] = EXIT_REASON_VMCALL,
+	[VMX_INVEPT] = EXIT_REASON_INVEPT, [VMX_INVVPID] = EXIT_REASON_INVVPID,
+	[VMX_VMFUNC] = EXIT_REASON_VMFUNC,
+};
+
+static void vm_exit_for(struct vmx_result *r, enum vmx_insn_id id)
+{
+	r->status = VMX_VMEXIT;
+	r->exit_reason = insn_exit_reason[id];
+}
+
 /* The "standard" checks before the instruction's own (vmx_semantics, section 2):
  * true when they decided the outcome. */
 static bool preamble(struct lp *lp, const struct mode *md, struct vmx_result *r)
@@ -113,7 +128,7 @@ static bool preamble(struct lp *lp, const struct mode *md, struct vmx_result *r)
 		return true;
 	}
 	if (lp->vmx.non_root) {
-		not_modelled(r, "VM exits from non-root operation are not implemented yet");
+		vm_exit_for(r, (enum vmx_insn_id)r->insn);
 		return true;
 	}
 	if (md->cpl > 0) {
@@ -191,7 +206,7 @@ static void do_vmxon(struct lp *lp, const struct mode *md, const struct vmx_oper
 		return fault(r, VEC_UD, 0);
 	if (v->on) {
 		if (v->non_root)
-			return not_modelled(r, "VM exits from non-root operation are not implemented yet");
+			return vm_exit_for(r, VMX_VMXON);
 		if (md->cpl > 0)
 			return fault(r, VEC_GP, 0);
 		return fail(lp, r, VMXERR_VMXON_IN_VMX_ROOT_OPERATION);
@@ -407,7 +422,8 @@ static void do_vmlaunch_vmresume(struct lp *lp, const struct mode *md, bool laun
 	 * list. */
 	struct entry_diag *d = &v->last_entry_diag;
 	struct entry_ctx ec = { .vmcs = &v->vmcs, .caps = lp->m->vmx_caps, .pm = &lp->m->pm,
-				.maxphyaddr = lp->m->pm.maxphyaddr, .launch = launch, .diag = d };
+				.maxphyaddr = lp->m->pm.maxphyaddr, .launch = launch, .diag = d,
+				.lma = (md->efer >> 10) & 1 };
 	if (entry_run(&ec, ENTRY_CTL)) {
 		r->entry_diag = d;
 		return fail_valid(lp, r, VMXERR_ENTRY_INVALID_CONTROL_FIELD);
@@ -426,8 +442,10 @@ static void do_vmlaunch_vmresume(struct lp *lp, const struct mode *md, bool laun
 		r->status = VMX_ENTRY_FAILED;
 		return;
 	}
-	not_modelled(r, "VM entry passed every check, but running the guest (VMX non-root "
-			"operation) is not implemented yet");
+	if (vmx_enter_guest(lp, launch))
+		return not_modelled(r, "the guest's software CPU could not be created");
+	v->entries++;
+	r->status = VMX_ENTERED;
 }
 
 static void do_vmlaunch(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,
@@ -448,7 +466,7 @@ static void do_vmcall(struct lp *lp, const struct mode *md, const struct vmx_ope
 	if (!lp->vmx.on)
 		return fault(r, VEC_UD, 0);
 	if (lp->vmx.non_root)
-		return not_modelled(r, "VM exits from non-root operation are not implemented yet");
+		return vm_exit_for(r, VMX_VMCALL);    /* at any CPL */
 	if (mode_ud(md))
 		return fault(r, VEC_UD, 0);
 	if (md->cpl > 0)
@@ -531,10 +549,10 @@ static void do_invvpid(struct lp *lp, const struct mode *md, const struct vmx_op
 static void do_vmfunc(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,
 		      struct vmx_result *r)
 {
-	/* Only VMX non-root operation knows VM functions. */
-	if (!lp->vmx.non_root)
-		return fault(r, VEC_UD, 0);
-	not_modelled(r, "VM functions in non-root operation are not implemented yet");
+	/* Only VMX non-root operation knows VM functions; with none enabled (vtsim does
+	 * not model them yet), VMFUNC is #UD there too. */
+	(void)md;
+	fault(r, VEC_UD, 0);
 }
 
 typedef void (*vmx_exec_fn)(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,
@@ -552,6 +570,7 @@ void vmx_execute(struct lp *lp, const struct cpu_view *v, enum vmx_insn_id id,
 		 const struct vmx_operands *ops, struct vmx_result *r)
 {
 	memset(r, 0, sizeof(*r));
+	r->insn = id;
 	if (id >= VMX_NR_INSNS) {
 		fault(r, VEC_UD, 0);
 		return;

@@ -25,6 +25,7 @@ struct vmx_lp {
 	uint64_t current;         /* current-VMCS pointer, VMCS_PTR_NONE if invalid */
 	struct vmcs_cache vmcs;   /* the current VMCS, cached */
 	struct entry_diag last_entry_diag;   /* why the last VM entry failed */
+	uint64_t entries, exits;
 };
 
 #define VMX_INSNS(X) \
@@ -68,6 +69,8 @@ enum vmx_status {
 				   * exit reason (33/34 with bit 31) is in the VMCS and
 				   * host state must be loaded */
 	VMX_NOT_MODELLED,         /* a vtsim limitation, explained in `why` */
+	VMX_ENTERED,              /* VM entry succeeded: the guest runs next */
+	VMX_VMEXIT,               /* in non-root operation: a VM exit with `exit_reason` */
 };
 
 struct vmx_result {
@@ -78,6 +81,8 @@ struct vmx_result {
 	uint64_t out;
 	const char *why;
 	const struct entry_diag *entry_diag;   /* a failed VM-entry check, if any */
+	uint32_t exit_reason;
+	int insn;                 /* the instruction (enum vmx_insn_id) */
 	/* For the trace: the field a VMREAD/VMWRITE named and the value moved. */
 	uint64_t field;
 	uint64_t value;

@@ -74,3 +74,92 @@ void vmx_load_host_state(struct lp *lp)
 	cpu_set_reg(uc, UC_X86_REG_RFLAGS, 0x2);
 	cpu_set_reg(uc, UC_X86_REG_RIP, vmcs_read_enc(v, HOST_RIP));
 }
+
+/* ---- VM exits from the guest ------------------------------------------------- */
+
+#include "sim/cpu/vmx_guest.h"
+#include "sim/vmcs/exit_reasons.h"
+
+#define EXIT_SAVE_PAT  (1u << 18)
+#define EXIT_SAVE_EFER (1u << 20)
+#define ENTRY_IA32E_MODE_GUEST (1u << 9)
+
+void vmx_copy_gprs(uc_engine *from, uc_engine *to);
+
+/* Saves the guest's state into the guest-state area (SDM "Saving Guest State"). */
+static void save_guest_state(struct lp *lp, uint64_t rip)
+{
+	struct vmcs_cache *v = &lp->vmx.vmcs;
+	struct engine *g = &lp->guest;
+	uc_engine *uc = g->uc;
+	uint64_t exit_ctls = vmcs_read_enc(v, VM_EXIT_CONTROLS);
+	vmcs_write_enc(v, GUEST_CR0, cpu_reg(uc, UC_X86_REG_CR0));
+	vmcs_write_enc(v, GUEST_CR3, cpu_reg(uc, UC_X86_REG_CR3));
+	vmcs_write_enc(v, GUEST_CR4, cpu_reg(uc, UC_X86_REG_CR4));
+	vmcs_write_enc(v, GUEST_DR7, cpu_reg(uc, UC_X86_REG_DR7));
+	vmcs_write_enc(v, GUEST_RSP, cpu_reg(uc, UC_X86_REG_RSP));
+	vmcs_write_enc(v, GUEST_RIP, rip);
+	vmcs_write_enc(v, GUEST_RFLAGS, cpu_reg(uc, UC_X86_REG_RFLAGS));
+	struct seg s[SEG_COUNT];
+	cpustate_get_segs(&g->cs, s);
+	for (int i = 0; i < SEG_COUNT; i++) {
+		const struct guest_seg_fields *f = &vmx_guest_seg_fields[i];
+		vmcs_write_enc(v, f->sel, s[i].sel);
+		vmcs_write_enc(v, f->base, s[i].base);
+		vmcs_write_enc(v, f->limit, s[i].limit);
+		vmcs_write_enc(v, f->ar, s[i].attr);
+	}
+	uc_x86_mmr gdtr, idtr;
+	uc_reg_read(uc, UC_X86_REG_GDTR, &gdtr);
+	uc_reg_read(uc, UC_X86_REG_IDTR, &idtr);
+	vmcs_write_enc(v, GUEST_GDTR_BASE, gdtr.base);
+	vmcs_write_enc(v, GUEST_GDTR_LIMIT, gdtr.limit);
+	vmcs_write_enc(v, GUEST_IDTR_BASE, idtr.base);
+	vmcs_write_enc(v, GUEST_IDTR_LIMIT, idtr.limit);
+	vmcs_write_enc(v, GUEST_SYSENTER_CS, cpu_msr(uc, 0x174));
+	vmcs_write_enc(v, GUEST_SYSENTER_ESP, cpu_msr(uc, 0x175));
+	vmcs_write_enc(v, GUEST_SYSENTER_EIP, cpu_msr(uc, 0x176));
+	uint64_t efer = cpu_msr(uc, MSR_IA32_EFER);
+	if (exit_ctls & EXIT_SAVE_EFER)
+		vmcs_write_enc(v, GUEST_IA32_EFER, efer);
+	if (exit_ctls & EXIT_SAVE_PAT)
+		vmcs_write_enc(v, GUEST_IA32_PAT, lp->pat);
+	/* "IA-32e mode guest" follows EFER.LMA (IA32_VMX_MISC[5] on every model here). */
+	uint64_t entry = vmcs_read_enc(v, VM_ENTRY_CONTROLS);
+	entry = (efer & (1u << 10)) ? entry | ENTRY_IA32E_MODE_GUEST : entry & ~ENTRY_IA32E_MODE_GUEST;
+	vmcs_write_enc(v, VM_ENTRY_CONTROLS, entry);
+	vmcs_write_enc(v, GUEST_ACTIVITY_STATE, 0);
+	vmcs_write_enc(v, GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmcs_write_enc(v, GUEST_PENDING_DBG_EXCEPTIONS, 0);
+}
+
+void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
+{
+	struct vmcs_cache *v = &lp->vmx.vmcs;
+	uc_engine *guest_uc = lp->guest.uc;
+	save_guest_state(lp, info->rip);
+	vmcs_write_enc(v, VM_EXIT_REASON, reason);
+	vmcs_write_enc(v, EXIT_QUALIFICATION, info->qualification);
+	vmcs_write_enc(v, VM_EXIT_INSTRUCTION_LEN, info->insn_len);
+	vmcs_write_enc(v, VMX_INSTRUCTION_INFO, info->insn_info);
+	vmcs_write_enc(v, VM_EXIT_INTR_INFO, info->intr_info);
+	vmcs_write_enc(v, VM_EXIT_INTR_ERROR_CODE, info->intr_error);
+	vmcs_write_enc(v, IDT_VECTORING_INFO_FIELD, 0);
+	vmcs_write_enc(v, GUEST_LINEAR_ADDRESS, info->guest_linear);
+	vmcs_write_enc(v, GUEST_PHYSICAL_ADDRESS, info->guest_physical);
+	/* The event injected at entry has been delivered. */
+	vmcs_write_enc(v, VM_ENTRY_INTR_INFO_FIELD,
+		       vmcs_read_enc(v, VM_ENTRY_INTR_INFO_FIELD) & ~0x80000000ull);
+	if (trace_on(lp->m, VTSIM_TRACE_VMX))
+		trace_event(lp->m, VTSIM_TRACE_VMX, "exit lp%u vmcs=0x%llx reason=%u %s qual=0x%llx len=%u rip=0x%llx",
+			    lp->id, (unsigned long long)lp->vmx.current, reason & 0xffff,
+			    vmx_exit_reason_name(reason & 0xffff), (unsigned long long)info->qualification,
+			    info->insn_len, (unsigned long long)info->rip);
+	lp->vmx.exits++;
+
+	vmx_copy_gprs(guest_uc, lp->root.uc);
+	lp->vmx.non_root = false;
+	lp_switch(lp, &lp->root);
+	vmx_load_host_state(lp);
+	uc_emu_stop(guest_uc);
+}

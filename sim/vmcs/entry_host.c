@@ -42,7 +42,7 @@
 #define CR3_LAM_BITS         (3ull << 61)
 /* IA32_FRED_CONFIG: bit 2, bits 5:4 and bit 11 are reserved; bits 63:12 hold the
  * entry point, a linear address. */
-#define FRED_CONFIG_RESERVED 0x834ull
+#define FRED_CONFIG_RESERVED UINT64_C(0x834)
 
 /* CPUID bits consulted (leaf.subleaf:register[bit]). */
 #define CPUID_07_1_EAX_LAM        (1u << 26)

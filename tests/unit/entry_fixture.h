@@ -98,6 +98,7 @@ static inline void entry_fixture_ctx(struct entry_ctx *c, struct vmcs_cache *v,
 	c->pm = pm;
 	c->maxphyaddr = 46;
 	c->launch = true;
+	c->lma = true;
 	c->diag = d;
 }
 

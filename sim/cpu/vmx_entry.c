@@ -1,0 +1,122 @@
+/* VM entry, once the checks have passed: load the guest-state area into the guest
+ * engine (SDM Vol. 3, "VM Entries", "Loading Guest State"), give it the VMM's
+ * general-purpose registers, inject the event the VMCS asks for, and switch. */
+#include "sim/cpu/exception.h"
+#include "sim/cpu/machine.h"
+#include "sim/cpu/msr.h"
+#include "sim/cpu/vmx_guest.h"
+#include "sim/vmcs/fields.h"
+
+#define ENTRY_IA32E_MODE_GUEST (1u << 9)
+#define ENTRY_LOAD_PAT         (1u << 14)
+#define ENTRY_LOAD_EFER        (1u << 15)
+
+const struct guest_seg_fields vmx_guest_seg_fields[8] = {
+	[SEG_ES] = { GUEST_ES_SELECTOR, GUEST_ES_BASE, GUEST_ES_LIMIT, GUEST_ES_AR_BYTES },
+	[SEG_CS] = { GUEST_CS_SELECTOR, GUEST_CS_BASE, GUEST_CS_LIMIT, GUEST_CS_AR_BYTES },
+	[SEG_SS] = { GUEST_SS_SELECTOR, GUEST_SS_BASE, GUEST_SS_LIMIT, GUEST_SS_AR_BYTES },
+	[SEG_DS] = { GUEST_DS_SELECTOR, GUEST_DS_BASE, GUEST_DS_LIMIT, GUEST_DS_AR_BYTES },
+	[SEG_FS] = { GUEST_FS_SELECTOR, GUEST_FS_BASE, GUEST_FS_LIMIT, GUEST_FS_AR_BYTES },
+	[SEG_GS] = { GUEST_GS_SELECTOR, GUEST_GS_BASE, GUEST_GS_LIMIT, GUEST_GS_AR_BYTES },
+	[SEG_LDTR] = { GUEST_LDTR_SELECTOR, GUEST_LDTR_BASE, GUEST_LDTR_LIMIT, GUEST_LDTR_AR_BYTES },
+	[SEG_TR] = { GUEST_TR_SELECTOR, GUEST_TR_BASE, GUEST_TR_LIMIT, GUEST_TR_AR_BYTES },
+};
+
+static const int gprs[16] = {
+	UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX,
+	UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI,
+	UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_R10, UC_X86_REG_R11,
+	UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
+};
+
+/* VM entry and exit load RSP, RIP and RFLAGS, never the other GPRs: they pass
+ * between VMM and guest unchanged. */
+void vmx_copy_gprs(uc_engine *from, uc_engine *to)
+{
+	for (int i = 0; i < 16; i++)
+		if (gprs[i] != UC_X86_REG_RSP)
+			cpu_set_reg(to, gprs[i], cpu_reg(from, gprs[i]));
+}
+
+/* Puts the engine in the paging mode CR0/CR4/EFER describe the way software gets
+ * there: out of IA-32e mode first, then EFER, CR4, CR3, and CR0 last. */
+static void load_control_state(uc_engine *uc, uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer)
+{
+	uint64_t cur = cpu_reg(uc, UC_X86_REG_CR0);
+	if (cur & (1ull << 31))
+		cpu_set_reg(uc, UC_X86_REG_CR0, cur & ~(1ull << 31));
+	cpu_set_msr(uc, MSR_IA32_EFER, efer & ~(1ull << 10));
+	cpu_set_reg(uc, UC_X86_REG_CR4, cr4);
+	cpu_set_reg(uc, UC_X86_REG_CR3, cr3);
+	cpu_set_reg(uc, UC_X86_REG_CR0, cr0 | 0x10);
+}
+
+int vmx_enter_guest(struct lp *lp, bool launch)
+{
+	struct vmcs_cache *v = &lp->vmx.vmcs;
+	if (lp_guest_engine(lp))
+		return -1;
+	struct engine *g = &lp->guest;
+	uc_engine *uc = g->uc;
+	uint64_t entry = vmcs_read_enc(v, VM_ENTRY_CONTROLS);
+	uint64_t cr0 = vmcs_read_enc(v, GUEST_CR0);
+	uint64_t efer;
+	if (entry & ENTRY_LOAD_EFER) {
+		efer = vmcs_read_enc(v, GUEST_IA32_EFER);
+	} else {
+		/* LMA and LME follow "IA-32e mode guest" (LME only with paging on). */
+		efer = cpu_msr(lp->root.uc, MSR_IA32_EFER) & ~0x500ull;
+		if (entry & ENTRY_IA32E_MODE_GUEST)
+			efer |= (cr0 & (1ull << 31)) ? 0x500 : 0x400;
+	}
+	vmx_copy_gprs(lp->root.uc, uc);
+	load_control_state(uc, cr0, vmcs_read_enc(v, GUEST_CR3), vmcs_read_enc(v, GUEST_CR4), efer);
+	cpu_set_reg(uc, UC_X86_REG_DR7, (vmcs_read_enc(v, GUEST_DR7) & ~0xc000ull) | 0x400);
+
+	struct seg s[SEG_COUNT];
+	for (int i = 0; i < SEG_COUNT; i++) {
+		const struct guest_seg_fields *f = &vmx_guest_seg_fields[i];
+		s[i].sel = (uint16_t)vmcs_read_enc(v, f->sel);
+		s[i].base = vmcs_read_enc(v, f->base);
+		s[i].limit = (uint32_t)vmcs_read_enc(v, f->limit);
+		s[i].attr = (uint32_t)vmcs_read_enc(v, f->ar) & 0x1f0ff;
+	}
+	uc_x86_mmr gdtr = { .base = vmcs_read_enc(v, GUEST_GDTR_BASE),
+			    .limit = (uint32_t)vmcs_read_enc(v, GUEST_GDTR_LIMIT) };
+	uc_x86_mmr idtr = { .base = vmcs_read_enc(v, GUEST_IDTR_BASE),
+			    .limit = (uint32_t)vmcs_read_enc(v, GUEST_IDTR_LIMIT) };
+	uc_reg_write(uc, UC_X86_REG_GDTR, &gdtr);
+	uc_reg_write(uc, UC_X86_REG_IDTR, &idtr);
+	cpu_set_reg(uc, UC_X86_REG_RFLAGS, vmcs_read_enc(v, GUEST_RFLAGS) | 2);
+	cpu_set_reg(uc, UC_X86_REG_RSP, vmcs_read_enc(v, GUEST_RSP));
+	cpu_set_reg(uc, UC_X86_REG_RIP, vmcs_read_enc(v, GUEST_RIP));
+	cpustate_set_segs(&g->cs, s, 0xff);
+	cpu_set_msr(uc, 0xc0000100, s[SEG_FS].base);
+	cpu_set_msr(uc, 0xc0000101, s[SEG_GS].base);
+	cpu_set_msr(uc, 0x174, vmcs_read_enc(v, GUEST_SYSENTER_CS));
+	cpu_set_msr(uc, 0x175, vmcs_read_enc(v, GUEST_SYSENTER_ESP));
+	cpu_set_msr(uc, 0x176, vmcs_read_enc(v, GUEST_SYSENTER_EIP));
+	if (entry & ENTRY_LOAD_PAT)
+		lp->pat = vmcs_read_enc(v, GUEST_IA32_PAT);
+
+	if (launch) {
+		v->launched = true;
+		v->dirty = true;
+	}
+	lp->vmx.non_root = true;
+	lp_switch(lp, g);
+
+	/* Event injection (SDM "Event Injection"): delivered through the guest's IDT
+	 * before its first instruction. */
+	uint32_t intr = (uint32_t)vmcs_read_enc(v, VM_ENTRY_INTR_INFO_FIELD);
+	if (intr & 0x80000000u) {
+		unsigned vector = intr & 0xff, type = (intr >> 8) & 7;
+		uint32_t ec = (uint32_t)vmcs_read_enc(v, VM_ENTRY_EXCEPTION_ERROR_CODE);
+		uint64_t rip = vmcs_read_enc(v, GUEST_RIP);
+		uint64_t next = rip + vmcs_read_enc(v, VM_ENTRY_INSTRUCTION_LEN);
+		enum exc_source src = type == 0 || type == 2 ? EXC_EXTERNAL
+				    : type >= 4 && type <= 6 ? EXC_SOFT : EXC_FAULT;
+		exc_deliver_injected(lp, vector, ec, (intr >> 11) & 1, src, rip, next);
+	}
+	return 0;
+}

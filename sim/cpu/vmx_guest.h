@@ -1,0 +1,39 @@
+/* Moving between VMX root and non-root operation: loading the guest-state area into
+ * the guest engine at VM entry, saving it back and recording the exit information
+ * at VM exit (vmx_entry.c, vmx_exit.c). */
+#ifndef VTSIM_VMX_GUEST_H
+#define VTSIM_VMX_GUEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct lp;
+
+/* The segment-register fields of the guest-state area, in enum seg_reg order. */
+struct guest_seg_fields {
+	uint32_t sel, base, limit, ar;
+};
+extern const struct guest_seg_fields vmx_guest_seg_fields[8];
+
+/* Loads guest state and enters the guest (the engine switch takes effect when the
+ * run loop next starts an engine). 0, or -1 if the guest engine cannot exist. */
+int vmx_enter_guest(struct lp *lp, bool launch);
+
+/* What a VM exit records besides the basic reason. */
+struct vmx_exit_info {
+	uint64_t qualification;
+	uint32_t insn_len;          /* instruction-caused exits */
+	uint32_t insn_info;
+	uint32_t intr_info;         /* exits caused by events (exception bitmap ...) */
+	uint32_t intr_error;
+	uint64_t guest_linear;
+	uint64_t guest_physical;
+	uint64_t rip;               /* guest RIP to save (the instruction's, or the next) */
+};
+
+/* A VM exit from the running guest: saves guest state, records `reason` and `info`,
+ * loads host state and switches to the root engine. Call from inside a guest-engine
+ * hook: it stops the guest engine. */
+void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info);
+
+#endif
