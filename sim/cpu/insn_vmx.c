@@ -327,11 +327,9 @@ void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *i
 		vmx_load_host_state(lp);
 		return;
 	case VMX_ENTERED:
-		/* The root engine stops here; the run loop starts the guest's. */
-		uc_emu_stop(lp->root.uc);
-		trace_event(lp->m, VTSIM_TRACE_VMX, "entry lp%u %s vmcs=0x%llx rip=0x%llx", lp->id,
-			    vmx_insn_name(id), (unsigned long long)lp->vmx.current,
-			    (unsigned long long)vmcs_read_enc(&lp->vmx.vmcs, GUEST_RIP));
+		/* The guest ran and exited (host state is loaded), or the machine stopped. */
+		if (lp->m->stopped)
+			uc_emu_stop(lp->root.uc);
 		return;
 	case VMX_VMEXIT: {
 		struct vmx_exit_info xi = { .insn_len = in->len, .rip = rip };

@@ -154,6 +154,7 @@ static bool guest_io_exit(struct lp *lp, uint16_t port, unsigned size, bool in)
 				 (rep && string ? 1u << 5 : 0) | (imm ? 1u << 6 : 0) | ((uint64_t)port << 16),
 		.insn_len = i + 1 + (imm ? 1 : 0),
 		.rip = v.rip,
+		.restart = true,
 	};
 	vmx_exit(lp, EXIT_REASON_IO_INSTRUCTION, &xi);
 	return true;

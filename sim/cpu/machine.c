@@ -123,11 +123,22 @@ void lp_mmu_ctx(struct lp *lp, struct mmu_ctx *c)
 
 /* ---- engine hooks ----------------------------------------------------------- */
 
+/* CPUID in a guest exits before it executes (a site in the guest engine; outside
+ * non-root operation the engine's own CPUID hook answers). */
+void site_cpuid(struct lp *lp, const struct cpu_view *v, const struct site_insn *in)
+{
+	if (!lp->vmx.non_root)
+		return;
+	struct vmx_exit_info xi = { .insn_len = in->len, .rip = v->rip };
+	vmx_exit(lp, EXIT_REASON_CPUID, &xi);
+}
+
 static int on_cpuid(uc_engine *uc, void *user)
 {
 	struct lp *lp = user;
 	if (lp->vmx.non_root) {         /* CPUID always exits from a guest */
-		struct vmx_exit_info xi = { .insn_len = 2, .rip = cpu_reg(uc, UC_X86_REG_RIP) };
+		struct vmx_exit_info xi = { .insn_len = 2, .rip = cpu_reg(uc, UC_X86_REG_RIP),
+					    .restart = true };
 		vmx_exit(lp, EXIT_REASON_CPUID, &xi);
 		return 1;
 	}
@@ -323,6 +334,13 @@ static int lp_init(struct vtsim_machine *m, struct lp *lp, unsigned id, char *er
 
 static void lp_fini(struct lp *lp)
 {
+	if (lp->co_started) {
+		/* The guest engine is suspended inside a run: let it finish first. */
+		lp->co_terminate = true;
+		swapcontext(&lp->co_root, &lp->co_guest);
+	}
+	free(lp->co_stack);
+	lp_switch(lp, &lp->root);
 	engine_fini(lp, &lp->guest);
 	engine_fini(lp, &lp->root);
 	if (lp->cs_handle)
@@ -517,49 +535,90 @@ static bool engine_stopped(struct vtsim_machine *m, struct lp *lp, uc_err e)
 	return false;
 }
 
+bool lp_run_once(struct lp *lp)
+{
+	struct vtsim_machine *m = lp->m;
+	sites_prime(lp);
+	uint64_t rip = cpu_reg(lp->uc, UC_X86_REG_RIP);
+	uint64_t before = lp->insns;
+	/* No event is in delivery when a run starts (an engine call outside a run
+	 * that probes an unmapped page would leave one recorded). */
+	cpustate_exception_done(&lp->cs);
+	uc_err e = uc_emu_start(lp->uc, rip, ~0ull, 0, 0);
+	if (m->stopped)
+		return false;
+	if (lp->insns != before)
+		lp->spurious_stops = 0;
+	if (lp->co_restart) {
+		lp->co_restart = false;
+		return true;
+	}
+	uint64_t lo, hi;
+	if (sites_take_retranslate(lp, &lo, &hi)) {
+		/* Dropping translations probes the page through the engine's MMU, which
+		 * would write CR2 if the page is no longer mapped. */
+		uint64_t cr2 = cpu_reg(lp->uc, UC_X86_REG_CR2);
+		uc_ctl_remove_cache(lp->uc, lo, hi);
+		if (cpu_reg(lp->uc, UC_X86_REG_CR2) != cr2)
+			cpustate_set_cr2(&lp->cs, cr2);
+		return true;
+	}
+	return engine_stopped(m, lp, e);
+}
+
+/* The guest coroutine: runs the guest engine until the machine stops or goes away.
+ * VM exits leave it from inside (lp_leave_guest) and VM entries come back there. */
+static void guest_main(unsigned lo, unsigned hi)
+{
+	struct lp *lp = (struct lp *)(((uintptr_t)hi << 32) | lo);
+	while (!lp->m->stopped && !lp->co_terminate && lp_run_once(lp))
+		;
+	lp->co_started = false;
+	lp_switch(lp, &lp->root);
+	/* Returning resumes whoever entered last (uc_link). */
+}
+
+void lp_enter_guest(struct lp *lp)
+{
+	if (!lp->co_started) {
+		const size_t size = 1u << 20;
+		if (!lp->co_stack && !(lp->co_stack = malloc(size))) {
+			machine_stop(lp->m, lp, VTSIM_STOP_INTERNAL, 70, "out of memory for the guest's stack");
+			return;
+		}
+		getcontext(&lp->co_guest);
+		lp->co_guest.uc_stack.ss_sp = lp->co_stack;
+		lp->co_guest.uc_stack.ss_size = size;
+		lp->co_guest.uc_link = &lp->co_root;
+		uintptr_t p = (uintptr_t)lp;
+		makecontext(&lp->co_guest, (void (*)(void))guest_main, 2, (unsigned)(p & 0xffffffffu),
+			    (unsigned)(p >> 32));
+		lp->co_started = true;
+	}
+	swapcontext(&lp->co_root, &lp->co_guest);
+}
+
+void lp_leave_guest(struct lp *lp, bool restart)
+{
+	uc_engine *guest = lp->guest.uc;
+	swapcontext(&lp->co_guest, &lp->co_root);
+	/* Back at the next VM entry (or to finish). The exit happened inside an engine
+	 * callback; a helper-based one would go on with the rest of its block, so make
+	 * the engine start again from the RIP the entry loaded. */
+	if (restart || lp->co_terminate || lp->m->stopped) {
+		lp->co_restart = restart;
+		uc_emu_stop(guest);
+	}
+}
+
 void vtsim_machine_run(struct vtsim_machine *m, struct vtsim_result *res)
 {
 	clock_gettime(CLOCK_MONOTONIC, &m->start);
 	if (!m->loaded)
 		machine_stop(m, NULL, VTSIM_STOP_INTERNAL, 70, "no image loaded");
 	struct lp *lp = &m->lps[0];
-	while (!m->stopped) {
-		sites_prime(lp);
-		struct engine *ran = lp->active;
-		uint64_t rip = cpu_reg(lp->uc, UC_X86_REG_RIP);
-		uint64_t before = lp->insns;
-		/* No event is in delivery when a run starts (an engine call outside a
-		 * run that probes an unmapped page would leave one recorded). */
-		cpustate_exception_done(&lp->cs);
-		uc_err e = uc_emu_start(lp->uc, rip, ~0ull, 0, 0);
-		if (m->stopped)
-			break;
-		if (lp->insns != before)
-			lp->spurious_stops = 0;
-		if (lp->active != ran) {
-			/* A VM entry or exit switched engines: start the other one. Its
-			 * own pending retranslation is taken when it stops. */
-			uint64_t lo, hi;
-			struct engine *now = lp->active;
-			lp_switch(lp, ran);
-			if (sites_take_retranslate(lp, &lo, &hi))
-				uc_ctl_remove_cache(ran->uc, lo, hi);
-			lp_switch(lp, now);
-			continue;
-		}
-		uint64_t lo, hi;
-		if (sites_take_retranslate(lp, &lo, &hi)) {
-			/* Dropping translations probes the page through the engine's MMU,
-			 * which would write CR2 if the page is no longer mapped. */
-			uint64_t cr2 = cpu_reg(lp->uc, UC_X86_REG_CR2);
-			uc_ctl_remove_cache(lp->uc, lo, hi);
-			if (cpu_reg(lp->uc, UC_X86_REG_CR2) != cr2)
-				cpustate_set_cr2(&lp->cs, cr2);
-			continue;
-		}
-		if (!engine_stopped(m, lp, e))
-			break;
-	}
+	while (!m->stopped && lp_run_once(lp))
+		;
 	fflush(m->console);
 	m->result.insns = total_insns(m);
 	const char *what = m->result.reason == VTSIM_STOP_DEBUG_EXIT ? NULL : m->stop_msg;

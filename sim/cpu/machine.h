@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unicorn/unicorn.h>
 #include <capstone/capstone.h>
 
@@ -54,6 +55,14 @@ struct lp {
 	struct cpustate cs;
 	struct sites *sites;
 	struct engine root, guest;
+	/* The guest engine runs on a coroutine of its own, so that VM entry and VM exit
+	 * switch stacks inside the engines' callbacks instead of leaving and
+	 * re-entering the engines (microseconds each). */
+	ucontext_t co_root, co_guest;
+	void *co_stack;
+	bool co_started;       /* the guest coroutine exists (and has not returned) */
+	bool co_terminate;     /* asked to finish: the machine is going away */
+	bool co_restart;       /* the guest engine was stopped to start afresh */
 	csh cs_handle;                /* Capstone, 64-bit (32-bit code is decoded with cs32) */
 	csh cs32;
 
@@ -111,6 +120,14 @@ void lp_switch(struct lp *lp, struct engine *e);
 /* Creates the guest engine if it does not exist yet; -1 with a message in lp's
  * machine if it cannot be. */
 int lp_guest_engine(struct lp *lp);
+
+/* Runs the active engine once from its RIP; false when the run is over. */
+bool lp_run_once(struct lp *lp);
+
+/* Enters the guest coroutine (from root) and returns at the next VM exit or when
+ * the machine stops; leaves it (from a VM exit) until the next VM entry. */
+void lp_enter_guest(struct lp *lp);
+void lp_leave_guest(struct lp *lp, bool restart);
 
 /* Ends the run: records why, stops the engine of `lp`. */
 void machine_stop(struct vtsim_machine *m, struct lp *lp, enum vtsim_stop why, int status,

@@ -29,6 +29,7 @@ enum site_kind {
 	SITE_RDTSCP,
 	SITE_MOV_TO_CR,
 	SITE_VMX,
+	SITE_CPUID,
 	SITE_KIND_COUNT,
 };
 
@@ -98,5 +99,6 @@ void site_rdtsc(struct lp *lp, const struct cpu_view *v, const struct site_insn 
 void site_rdtscp(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_mov_to_cr(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
+void site_cpuid(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 
 #endif

@@ -442,6 +442,9 @@ static void do_vmlaunch_vmresume(struct lp *lp, const struct mode *md, bool laun
 		r->status = VMX_ENTRY_FAILED;
 		return;
 	}
+	trace_event(lp->m, VTSIM_TRACE_VMX, "entry lp%u %s vmcs=0x%llx rip=0x%llx", lp->id,
+		    launch ? "VMLAUNCH" : "VMRESUME", (unsigned long long)v->current,
+		    (unsigned long long)vmcs_read_enc(&v->vmcs, GUEST_RIP));
 	if (vmx_enter_guest(lp, launch))
 		return not_modelled(r, "the guest's software CPU could not be created");
 	v->entries++;

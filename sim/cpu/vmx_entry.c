@@ -40,9 +40,18 @@ void vmx_copy_gprs(uc_engine *from, uc_engine *to)
 
 /* Puts the engine in the paging mode CR0/CR4/EFER describe the way software gets
  * there: out of IA-32e mode first, then EFER, CR4, CR3, and CR0 last. */
-static void load_control_state(uc_engine *uc, uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer)
+void load_control_state(uc_engine *uc, uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer)
 {
 	uint64_t cur = cpu_reg(uc, UC_X86_REG_CR0);
+	/* Writing a control register flushes the engine's TLB: skip what is unchanged
+	 * (the common case from one exit to the next entry). */
+	cr0 |= 0x10;
+	if (cur == cr0 && cpu_reg(uc, UC_X86_REG_CR4) == cr4 &&
+	    (cpu_msr(uc, MSR_IA32_EFER) & ~(1ull << 10)) == (efer & ~(1ull << 10))) {
+		if (cpu_reg(uc, UC_X86_REG_CR3) != cr3)
+			cpu_set_reg(uc, UC_X86_REG_CR3, cr3);
+		return;
+	}
 	if (cur & (1ull << 31))
 		cpu_set_reg(uc, UC_X86_REG_CR0, cur & ~(1ull << 31));
 	cpu_set_msr(uc, MSR_IA32_EFER, efer & ~(1ull << 10));
@@ -118,5 +127,8 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 				    : type >= 4 && type <= 6 ? EXC_SOFT : EXC_FAULT;
 		exc_deliver_injected(lp, vector, ec, (intr >> 11) & 1, src, rip, next);
 	}
+	/* The guest runs until its next VM exit (or the end of the machine). */
+	if (!lp->m->stopped)
+		lp_enter_guest(lp);
 	return 0;
 }

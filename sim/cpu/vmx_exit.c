@@ -5,6 +5,7 @@
 #include "sim/cpu/machine.h"
 #include "sim/cpu/msr.h"
 #include "sim/cpu/vmx_exit.h"
+#include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/fields.h"
 
 #define EXIT_HOST_ADDR_SPACE_SIZE (1u << 9)
@@ -35,11 +36,9 @@ void vmx_load_host_state(struct lp *lp)
 		efer = vmcs_read_enc(v, HOST_IA32_EFER);
 	else
 		efer = lm ? (efer | 0x500) : (efer & ~0x500ull);
-	cpu_set_msr(uc, MSR_IA32_EFER, efer & ~(1ull << 10));
-	cpu_set_reg(uc, UC_X86_REG_CR4, vmcs_read_enc(v, HOST_CR4));
-	cpu_set_reg(uc, UC_X86_REG_CR3, vmcs_read_enc(v, HOST_CR3));
 	/* CR0: ET stays set; the rest comes from the field. */
-	cpu_set_reg(uc, UC_X86_REG_CR0, vmcs_read_enc(v, HOST_CR0) | 0x10);
+	load_control_state(uc, vmcs_read_enc(v, HOST_CR0), vmcs_read_enc(v, HOST_CR3),
+			   vmcs_read_enc(v, HOST_CR4), efer);
 	cpu_set_reg(uc, UC_X86_REG_DR7, 0x400);
 
 	cpu_set_msr(uc, 0x174, vmcs_read_enc(v, HOST_IA32_SYSENTER_CS));
@@ -161,5 +160,5 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 	lp->vmx.non_root = false;
 	lp_switch(lp, &lp->root);
 	vmx_load_host_state(lp);
-	uc_emu_stop(guest_uc);
+	lp_leave_guest(lp, info->restart);
 }

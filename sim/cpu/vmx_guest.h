@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <unicorn/unicorn.h>
 
 struct lp;
 
@@ -14,6 +15,10 @@ struct guest_seg_fields {
 	uint32_t sel, base, limit, ar;
 };
 extern const struct guest_seg_fields vmx_guest_seg_fields[8];
+
+/* Puts an engine in the paging mode CR0/CR3/CR4/EFER describe, writing only what
+ * changed (each write flushes the engine's TLB). */
+void load_control_state(uc_engine *uc, uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer);
 
 /* Loads guest state and enters the guest (the engine switch takes effect when the
  * run loop next starts an engine). 0, or -1 if the guest engine cannot exist. */
@@ -29,11 +34,13 @@ struct vmx_exit_info {
 	uint64_t guest_linear;
 	uint64_t guest_physical;
 	uint64_t rip;               /* guest RIP to save (the instruction's, or the next) */
+	bool restart;               /* the exit came from inside an instruction's helper:
+				     * the guest engine must start afresh after re-entry */
 };
 
 /* A VM exit from the running guest: saves guest state, records `reason` and `info`,
- * loads host state and switches to the root engine. Call from inside a guest-engine
- * hook: it stops the guest engine. */
+ * loads host state and switches to the root engine's side. It returns when the guest
+ * is entered again (or the machine ends). */
 void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info);
 
 #endif

@@ -36,8 +36,10 @@ const struct entry_check *entry_run(struct entry_ctx *c, enum entry_class cls)
 {
 	const struct entry_check *rows = classes[cls].rows;
 	size_t n = *classes[cls].count;
+	/* The record is written only by a failing row (entry_fail), so it is cleared
+	 * once here rather than before every row: entries run this on every VMRESUME. */
+	c->diag->qualification = 0;
 	for (size_t i = 0; i < n; i++) {
-		memset(c->diag, 0, sizeof(*c->diag));
 		if (rows[i].pred(c))
 			continue;
 		c->diag->id = rows[i].id;
@@ -45,7 +47,7 @@ const struct entry_check *entry_run(struct entry_ctx *c, enum entry_class cls)
 		c->diag->section = rows[i].section;
 		return &rows[i];
 	}
-	memset(c->diag, 0, sizeof(*c->diag));
+	c->diag->id = NULL;
 	return NULL;
 }
 

@@ -5,7 +5,8 @@
  *
  * Every predicate is a pure read of the VMCS, the capability MSRs, the CPUID model and,
  * for the PDPTEs and the link pointer, memory; any field values are legal input (the
- * fuzzer writes random ones). A rule tied to a VM-entry or VM-execution control applies
+ * fuzzer writes random ones). What the model offers is constant and derived once per
+ * model (model_facts). A rule tied to a VM-entry or VM-execution control applies
  * only when the control is 1 in the VMCS and the model allows its 1-setting: otherwise
  * the control checks have already refused the VMCS, and the row holds. */
 #include "sim/vmcs/entry.h"
@@ -106,12 +107,6 @@ static uint64_t fld(const struct entry_ctx *c, uint32_t enc)
 	return entry_field(c, enc);
 }
 
-static uint64_t capmsr(const struct entry_ctx *c, uint32_t msr, uint64_t absent)
-{
-	uint64_t v;
-	return vmcs_caps_rdmsr(c->caps, msr, &v) ? absent : v;
-}
-
 /* A VM-entry control that is 1 and that the model lets be 1. */
 static bool ent(const struct entry_ctx *c, uint64_t bit)
 {
@@ -139,26 +134,110 @@ static bool ia32e(const struct entry_ctx *c) { return ent(c, ENT_IA32E); }
 static bool ug(const struct entry_ctx *c) { return proc2(c, PROC2_UNRESTRICTED); }
 static bool v86(const struct entry_ctx *c) { return fld(c, GUEST_RFLAGS) & RFLAGS_VM; }
 
-static struct cpuid_regs cpuid(const struct entry_ctx *c, uint32_t leaf, uint32_t sub)
+static struct cpuid_regs cpuid(const struct vmcs_caps *caps, uint32_t leaf, uint32_t sub)
 {
 	struct cpuid_regs r = { 0, 0, 0, 0 };
-	const struct cpu_model *m = cpuid_model_find(vmcs_caps_model_name(c->caps));
+	const struct cpu_model *m = cpuid_model_find(vmcs_caps_model_name(caps));
 	if (m)
 		cpuid_query(m, NULL, false, leaf, sub, &r);
 	return r;
 }
 
-/* Canonical for the model's linear-address width (48, or 57 with 5-level paging). */
-static unsigned la_width(const struct entry_ctx *c)
+/* What the checks need to know of the CPU model: the capability MSRs and CPUID bits,
+ * constant data, derived once per model (per thread) since deriving them takes dozens
+ * of table look-ups and every VM entry asks. */
+struct model_facts {
+	const struct vmcs_caps *caps;
+	unsigned la_width;          /* linear-address width: 48, or 57 with 5-level paging */
+	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1, misc;
+	uint64_t efer_valid;        /* IA32_EFER bits implemented */
+	uint64_t debugctl_valid;    /* IA32_DEBUGCTL bits implemented */
+	uint64_t perf_global_valid; /* IA32_PERF_GLOBAL_CTRL enable bits */
+	uint64_t spec_ctrl_valid;   /* IA32_SPEC_CTRL bits */
+	bool rtm, sgx;
+};
+
+static uint64_t capmsr(const struct vmcs_caps *caps, uint32_t msr, uint64_t absent)
 {
-	const struct cpu_model *m = cpuid_model_find(vmcs_caps_model_name(c->caps));
+	uint64_t v;
+	return vmcs_caps_rdmsr(caps, msr, &v) ? absent : v;
+}
+
+/* IA32_SPEC_CTRL bits and the CPUID.07H (subleaf 0 or 2) EDX bits enumerating them. */
+static const struct {
+	uint8_t sub, cpuid_bit;
+	uint64_t msr_bits;
+} spec_ctrl_bits[] = {
+	{ 0, 26, BIT(0) },              /* IBRS */
+	{ 0, 27, BIT(1) },              /* STIBP */
+	{ 0, 31, BIT(2) },              /* SSBD */
+	{ 2, 0,  BIT(7) },              /* PSFD */
+	{ 2, 1,  BIT(3) | BIT(4) },     /* IPRED_DIS_U/S */
+	{ 2, 2,  BIT(5) | BIT(6) },     /* RRSBA_DIS_U/S */
+	{ 2, 3,  BIT(8) },              /* DDPD_U */
+	{ 2, 4,  BIT(10) },             /* BHI_DIS_S */
+};
+
+static void derive_facts(struct model_facts *f, const struct vmcs_caps *caps)
+{
+	const struct cpu_model *m = cpuid_model_find(vmcs_caps_model_name(caps));
 	unsigned w = m ? cpuid_maxlinaddr(m) : 48;
-	return w < 32 || w > 64 ? 48 : w;
+	f->la_width = w < 32 || w > 64 ? 48 : w;
+	f->cr0_fixed0 = capmsr(caps, MSR_IA32_VMX_CR0_FIXED0, 0);
+	f->cr0_fixed1 = capmsr(caps, MSR_IA32_VMX_CR0_FIXED1, ~0ull);
+	f->cr4_fixed0 = capmsr(caps, MSR_IA32_VMX_CR4_FIXED0, 0);
+	f->cr4_fixed1 = capmsr(caps, MSR_IA32_VMX_CR4_FIXED1, ~0ull);
+	f->misc = capmsr(caps, MSR_IA32_VMX_MISC, 0);
+
+	/* EFER: SCE, LME/LMA, NXE per CPUID.80000001H:EDX. */
+	uint32_t edx = cpuid(caps, 0x80000001u, 0).edx;
+	f->efer_valid = 0;
+	if (edx & CPUID_80000001_EDX_SYSCALL)
+		f->efer_valid |= EFER_SCE;
+	if (edx & CPUID_80000001_EDX_LM)
+		f->efer_valid |= EFER_LME | EFER_LMA;
+	if (edx & CPUID_80000001_EDX_NX)
+		f->efer_valid |= EFER_NXE;
+
+	struct cpuid_regs l7 = cpuid(caps, 7, 0);
+	f->rtm = l7.ebx & CPUID_07_0_EBX_RTM;
+	f->sgx = l7.ebx & CPUID_07_0_EBX_SGX;
+	/* DEBUGCTL: LBR, BTF, TR, BTS, BTINT, BTS_OFF_OS/USR, the freeze bits, uncore PMI;
+	 * RTM_DEBUG with RTM. Bits 5:2 and 63:16 reserved. */
+	f->debugctl_valid = 0x7fc3 | (f->rtm ? BIT(15) : 0);
+
+	/* PERF_GLOBAL_CTRL: one enable per general-purpose counter (bits 0..) and per fixed
+	 * counter (bits 32..), as many as CPUID.0AH announces. */
+	struct cpuid_regs pm = cpuid(caps, 0x0a, 0);
+	unsigned ver = pm.eax & 0xff, gp = (pm.eax >> 8) & 0xff;
+	unsigned fixed = ver > 1 ? pm.edx & 0x1f : 0;
+	f->perf_global_valid = 0;
+	if (ver) {
+		f->perf_global_valid = gp >= 32 ? 0xffffffffull : (BIT(gp) - 1);
+		f->perf_global_valid |= (BIT(fixed) - 1) << 32;
+	}
+
+	uint32_t edx2 = cpuid(caps, 7, 2).edx;
+	f->spec_ctrl_valid = 0;
+	for (size_t i = 0; i < sizeof(spec_ctrl_bits) / sizeof(spec_ctrl_bits[0]); i++) {
+		uint32_t e = spec_ctrl_bits[i].sub ? edx2 : l7.edx;
+		if (e & (1u << spec_ctrl_bits[i].cpuid_bit))
+			f->spec_ctrl_valid |= spec_ctrl_bits[i].msr_bits;
+	}
+	f->caps = caps;
+}
+
+static const struct model_facts *facts(const struct entry_ctx *c)
+{
+	static _Thread_local struct model_facts f;
+	if (f.caps != c->caps)
+		derive_facts(&f, c->caps);
+	return &f;
 }
 
 static bool canon(const struct entry_ctx *c, uint64_t v)
 {
-	unsigned w = la_width(c);
+	unsigned w = facts(c)->la_width;
 	if (w >= 64)
 		return true;
 	return (uint64_t)((int64_t)(v << (64 - w)) >> (64 - w)) == v;
@@ -213,25 +292,6 @@ static bool pat_ok(uint64_t pat)
 	return true;
 }
 
-/* IA32_EFER bits the model implements: SCE, LME/LMA, NXE per CPUID.80000001H:EDX. */
-static uint64_t efer_valid(const struct entry_ctx *c)
-{
-	uint32_t edx = cpuid(c, 0x80000001u, 0).edx;
-	uint64_t v = 0;
-	if (edx & CPUID_80000001_EDX_SYSCALL)
-		v |= EFER_SCE;
-	if (edx & CPUID_80000001_EDX_LM)
-		v |= EFER_LME | EFER_LMA;
-	if (edx & CPUID_80000001_EDX_NX)
-		v |= EFER_NXE;
-	return v;
-}
-
-static bool has_rtm(const struct entry_ctx *c)
-{
-	return cpuid(c, 7, 0).ebx & CPUID_07_0_EBX_RTM;
-}
-
 /* ---- C.1 Control registers, debug registers, MSRs (and RFLAGS, 3.1.4) ---- */
 
 static bool guest_rflags_rsvd(struct entry_ctx *c)
@@ -265,8 +325,7 @@ static bool guest_rflags_vm(struct entry_ctx *c)
 static bool guest_cr0_fixed(struct entry_ctx *c)
 {
 	uint64_t cr0 = fld(c, GUEST_CR0);
-	uint64_t fixed0 = capmsr(c, MSR_IA32_VMX_CR0_FIXED0, 0);
-	uint64_t fixed1 = capmsr(c, MSR_IA32_VMX_CR0_FIXED1, ~0ull);
+	uint64_t fixed0 = facts(c)->cr0_fixed0, fixed1 = facts(c)->cr0_fixed1;
 	/* CD and NW are not loaded by VM entry, so never checked; unrestricted guest
 	 * frees PE and PG. */
 	fixed0 &= ~(CR0_CD | CR0_NW);
@@ -297,8 +356,7 @@ static bool guest_cr0_pg_pe(struct entry_ctx *c)
 static bool guest_cr4_fixed(struct entry_ctx *c)
 {
 	uint64_t cr4 = fld(c, GUEST_CR4);
-	uint64_t fixed0 = capmsr(c, MSR_IA32_VMX_CR4_FIXED0, 0);
-	uint64_t fixed1 = capmsr(c, MSR_IA32_VMX_CR4_FIXED1, ~0ull);
+	uint64_t fixed0 = facts(c)->cr4_fixed0, fixed1 = facts(c)->cr4_fixed1;
 	if ((cr4 & fixed0) != fixed0)
 		return entry_fail(c, GUEST_CR4, cr4,
 				  "GUEST_CR4 0x%" PRIx64 " lacks 0x%" PRIx64 " required by "
@@ -356,14 +414,12 @@ static bool guest_non_ia32e_cr4(struct entry_ctx *c)
 	return true;
 }
 
-/* IA32_DEBUGCTL bits the model implements: LBR, BTF, TR, BTS, BTINT, BTS_OFF_OS/USR,
- * the freeze bits, uncore PMI, and RTM_DEBUG with RTM; bits 5:2 and 63:16 reserved. */
 static bool guest_debugctl(struct entry_ctx *c)
 {
 	if (!ent(c, ENT_LOAD_DEBUG))
 		return true;
 	uint64_t v = fld(c, GUEST_IA32_DEBUGCTL);
-	uint64_t ok = 0x7fc3 | (has_rtm(c) ? BIT(15) : 0);
+	uint64_t ok = facts(c)->debugctl_valid;
 	if (v & ~ok)
 		return entry_fail(c, GUEST_IA32_DEBUGCTL, v,
 				  "GUEST_IA32_DEBUGCTL 0x%" PRIx64 " sets reserved bits 0x%" PRIx64
@@ -422,20 +478,11 @@ static bool guest_cet_state(struct entry_ctx *c)
 	return true;
 }
 
-/* IA32_PERF_GLOBAL_CTRL: one enable bit per general-purpose counter (bits 0..) and per
- * fixed counter (bits 32..), as many as CPUID.0AH announces. */
 static bool guest_perf_global_ctrl(struct entry_ctx *c)
 {
 	if (!ent(c, ENT_LOAD_PERF_GLOBAL))
 		return true;
-	struct cpuid_regs r = cpuid(c, 0x0a, 0);
-	unsigned gp = (r.eax >> 8) & 0xff, fixed = (r.eax & 0xff) > 1 ? r.edx & 0x1f : 0;
-	uint64_t ok = 0;
-	if ((r.eax & 0xff) != 0) {
-		ok = gp >= 32 ? 0xffffffffull : (BIT(gp) - 1);
-		ok |= (BIT(fixed) - 1) << 32;
-	}
-	uint64_t v = fld(c, GUEST_IA32_PERF_GLOBAL_CTRL);
+	uint64_t v = fld(c, GUEST_IA32_PERF_GLOBAL_CTRL), ok = facts(c)->perf_global_valid;
 	if (v & ~ok)
 		return entry_fail(c, GUEST_IA32_PERF_GLOBAL_CTRL, v,
 				  "GUEST_IA32_PERF_GLOBAL_CTRL 0x%" PRIx64 " enables counters the model "
@@ -459,7 +506,7 @@ static bool guest_efer(struct entry_ctx *c)
 {
 	if (!ent(c, ENT_LOAD_EFER))
 		return true;
-	uint64_t v = fld(c, GUEST_IA32_EFER), ok = efer_valid(c);
+	uint64_t v = fld(c, GUEST_IA32_EFER), ok = facts(c)->efer_valid;
 	bool lma = v & EFER_LMA;
 	if (v & ~ok)
 		return entry_fail(c, GUEST_IA32_EFER, v,
@@ -559,34 +606,11 @@ static bool guest_fred(struct entry_ctx *c)
 	return true;
 }
 
-/* IA32_SPEC_CTRL bits the model enumerates: IBRS, STIBP, SSBD (CPUID.07H.0:EDX) and
- * IPRED_DIS, RRSBA_DIS, PSFD, DDPD_U, BHI_DIS_S (CPUID.07H.2:EDX). */
-static const struct {
-	uint8_t sub, cpuid_bit;
-	uint64_t msr_bits;
-} spec_ctrl_bits[] = {
-	{ 0, 26, BIT(0) },              /* IBRS */
-	{ 0, 27, BIT(1) },              /* STIBP */
-	{ 0, 31, BIT(2) },              /* SSBD */
-	{ 2, 0,  BIT(7) },              /* PSFD */
-	{ 2, 1,  BIT(3) | BIT(4) },     /* IPRED_DIS_U/S */
-	{ 2, 2,  BIT(5) | BIT(6) },     /* RRSBA_DIS_U/S */
-	{ 2, 3,  BIT(8) },              /* DDPD_U */
-	{ 2, 4,  BIT(10) },             /* BHI_DIS_S */
-};
-
 static bool guest_spec_ctrl(struct entry_ctx *c)
 {
 	if (!ent(c, ENT_LOAD_SPEC_CTRL))
 		return true;
-	uint32_t edx0 = cpuid(c, 7, 0).edx, edx2 = cpuid(c, 7, 2).edx;
-	uint64_t ok = 0;
-	for (size_t i = 0; i < sizeof(spec_ctrl_bits) / sizeof(spec_ctrl_bits[0]); i++) {
-		uint32_t edx = spec_ctrl_bits[i].sub ? edx2 : edx0;
-		if (edx & (1u << spec_ctrl_bits[i].cpuid_bit))
-			ok |= spec_ctrl_bits[i].msr_bits;
-	}
-	uint64_t v = fld(c, GUEST_IA32_SPEC_CTRL);
+	uint64_t v = fld(c, GUEST_IA32_SPEC_CTRL), ok = facts(c)->spec_ctrl_valid;
 	if (v & ~ok)
 		return entry_fail(c, GUEST_IA32_SPEC_CTRL, v,
 				  "GUEST_IA32_SPEC_CTRL 0x%" PRIx64 " sets bits the model does not "
@@ -1028,7 +1052,7 @@ static bool guest_rip_high0(struct entry_ctx *c)
 /* Bits 63:N equal, N the linear-address width: one bit weaker than canonical. */
 static bool guest_rip_canon(struct entry_ctx *c)
 {
-	unsigned w = la_width(c);
+	unsigned w = facts(c)->la_width;
 	uint64_t rip = fld(c, GUEST_RIP);
 	if (!long64(c) || w >= 64)
 		return true;
@@ -1055,7 +1079,7 @@ static bool guest_rflags_if_inj(struct entry_ctx *c)
 static bool guest_act_valid(struct entry_ctx *c)
 {
 	uint64_t act = fld(c, GUEST_ACTIVITY_STATE);
-	uint64_t misc = capmsr(c, MSR_IA32_VMX_MISC, 0);
+	uint64_t misc = facts(c)->misc;
 	if (act > ACT_WAIT_SIPI)
 		return entry_fail(c, GUEST_ACTIVITY_STATE, act,
 				  "GUEST_ACTIVITY_STATE %" PRIu64 " is not an activity state (0-3)", act);
@@ -1132,7 +1156,7 @@ static bool guest_intr_rsvd(struct entry_ctx *c)
 	if (v & ~0x1full)
 		return entry_fail(c, GUEST_INTERRUPTIBILITY_INFO, v,
 				  "GUEST_INTERRUPTIBILITY_INFO 0x%" PRIx64 " sets reserved bits 31:5", v);
-	if ((v & INTR_ENCLAVE) && !(cpuid(c, 7, 0).ebx & CPUID_07_0_EBX_SGX))
+	if ((v & INTR_ENCLAVE) && !facts(c)->sgx)
 		return entry_fail(c, GUEST_INTERRUPTIBILITY_INFO, v,
 				  "GUEST_INTERRUPTIBILITY_INFO 0x%" PRIx64 " sets the enclave bit (4) on "
 				  "a model without SGX", v);
@@ -1238,7 +1262,7 @@ static bool guest_intr_fred_sti(struct entry_ctx *c)
 static bool guest_penddbg_rsvd(struct entry_ctx *c)
 {
 	uint64_t v = fld(c, GUEST_PENDING_DBG_EXCEPTIONS);
-	uint64_t rsvd = 0xff0 | BIT(13) | BIT(15) | (~0ull << 17) | (has_rtm(c) ? 0 : PDBG_RTM);
+	uint64_t rsvd = 0xff0 | BIT(13) | BIT(15) | (~0ull << 17) | (facts(c)->rtm ? 0 : PDBG_RTM);
 	if (v & rsvd)
 		return entry_fail(c, GUEST_PENDING_DBG_EXCEPTIONS, v,
 				  "GUEST_PENDING_DBG_EXCEPTIONS 0x%" PRIx64 " sets reserved bits 0x%" PRIx64,
@@ -1272,7 +1296,7 @@ static bool guest_penddbg_rtm(struct entry_ctx *c)
 		why = "bits 11:0 and 15:13 must be 0";
 	else if (!(v & BIT(12)))
 		why = "bit 12 (enabled breakpoint) must be 1";
-	else if (!has_rtm(c))
+	else if (!facts(c)->rtm)
 		why = "the model has no RTM";
 	else if (fld(c, GUEST_INTERRUPTIBILITY_INFO) & INTR_MOVSS)
 		why = "MOV-SS blocking must be 0";
