@@ -156,6 +156,12 @@ start:
 	jnz .n
 	mov eax, 100
 .n:	mov [rel iterations], rax
+%ifdef BREAK_CTL                                ; for tests: pin-based controls all 0
+	VMWRITE 0x4000, 0
+%endif
+%ifdef BREAK_GUEST                              ; for tests: RFLAGS bit 1 clear
+	VMWRITE 0x6820, 0
+%endif
 	PUTS msg_launch
 	mov rcx, [rel iterations]               ; the guest's loop count, in a GPR it keeps
 	vmlaunch
@@ -170,6 +176,8 @@ start:
 vm_exit:
 	mov edx, 0x4402                         ; VM_EXIT_REASON
 	vmread rax, rdx
+	bt eax, 31                              ; a VM-entry failure comes back here too
+	jc .entry_failed
 	cmp eax, 10
 	je .cpuid
 	cmp eax, 18
@@ -194,6 +202,18 @@ vm_exit:
 	vmresume
 	PUTS msg_vmfail
 	jmp fail
+.entry_failed:
+	mov rbx, rax
+	PUTS msg_entry_failed
+	mov rax, rbx
+	call puthex
+	PUTS msg_qual
+	mov edx, 0x6400                         ; EXIT_QUALIFICATION
+	vmread rax, rdx
+	call puthex
+	PUTS msg_nl
+	xor eax, eax
+	out 0xf4, al
 .vmcall:
 	mov rax, [rel cpuid_exits]
 	cmp rax, [rel iterations]
@@ -269,6 +289,8 @@ msg_done:       db "vmm: 100 CPUID exits, then VMCALL (exit reason 18) at the gu
 msg_rax:        db "vmm: guest RAX after CPUID leaf 0 = 0x", 0
 msg_nl:         db 10, 0
 msg_unexpected: db "vmm: unexpected exit reason", 10, 0
+msg_entry_failed: db "vmm: VM-entry failure, exit reason 0x", 0
+msg_qual:       db ", qualification 0x", 0
 msg_vmwrite:    db "vmm: VMWRITE failed", 10, 0
 msg_vmfail:     db "vmm: VM entry failed, error "
 msg_vmfail_n:   db "?", 10, 0
