@@ -6,22 +6,7 @@ bits 64
 LOAD equ 0x100000
 org LOAD
 
-ehdr:
-	db 0x7f, "ELF", 2, 1, 1, 0          ; ELF64, little-endian, version 1
-	times 8 db 0
-	dw 2                                 ; ET_EXEC
-	dw 62                                ; EM_X86_64
-	dd 1
-	dq start                             ; e_entry
-	dq phdr - ehdr                       ; e_phoff
-	dq 0                                 ; e_shoff
-	dd 0
-	dw 64, 56, 1, 64, 0, 0               ; ehsize, phentsize, phnum, shentsize, shnum, shstrndx
-phdr:
-	dd 1, 7                              ; PT_LOAD, RWX
-	dq 0, LOAD, LOAD                     ; offset, vaddr, paddr
-	dq file_end - ehdr, mem_end - ehdr   ; filesz, memsz
-	dq 0x1000
+%include "guest_elf64.inc"
 
 COM1 equ 0x3f8
 

@@ -13,17 +13,7 @@ LOAD equ 0x100000
 COUNT equ 0x200000
 org LOAD
 
-ehdr:
-	db 0x7f, "ELF", 2, 1, 1, 0
-	times 8 db 0
-	dw 2, 62
-	dd 1
-	dq start, phdr - ehdr, 0
-	dd 0
-	dw 64, 56, 1, 64, 0, 0
-phdr:
-	dd 1, 7
-	dq 0, LOAD, LOAD, file_end - ehdr, mem_end - ehdr, 0x1000
+%include "guest_elf64.inc"
 
 %macro VMWRITE 2                 ; field, value (register or immediate)
 	mov rax, %2

@@ -248,22 +248,40 @@ static void do_vmxoff(struct lp *lp, const struct mode *md, const struct vmx_ope
 	succeed(r);
 }
 
+/* VMCLEAR and VMPTRLD share their first steps: memory form only, the standard
+ * checks, then a VMCS pointer that must be a valid address other than the VMXON
+ * region's (each instruction with its own error numbers). True with *ptr when the
+ * instruction goes on. */
+static bool vmcs_pointer_operand(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,
+				 struct vmx_result *r, uint32_t err_address, uint32_t err_vmxon,
+				 uint64_t *ptr)
+{
+	if (ops->reg_form) {
+		fault(r, VEC_UD, 0);
+		return false;
+	}
+	if (preamble(lp, md, r) || !read_operand(ops, ptr, 8, r))
+		return false;
+	r->value = *ptr;
+	if (!pa_valid(lp, *ptr)) {
+		fail(lp, r, err_address);
+		return false;
+	}
+	if (*ptr == lp->vmx.vmxon_ptr) {
+		fail(lp, r, err_vmxon);
+		return false;
+	}
+	return true;
+}
+
 static void do_vmclear(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,
 		       struct vmx_result *r)
 {
 	struct vmx_lp *v = &lp->vmx;
-	if (ops->reg_form)
-		return fault(r, VEC_UD, 0);
-	if (preamble(lp, md, r))
-		return;
 	uint64_t ptr;
-	if (!read_operand(ops, &ptr, 8, r))
+	if (!vmcs_pointer_operand(lp, md, ops, r, VMXERR_VMCLEAR_INVALID_ADDRESS,
+				  VMXERR_VMCLEAR_VMXON_POINTER, &ptr))
 		return;
-	r->value = ptr;
-	if (!pa_valid(lp, ptr))
-		return fail(lp, r, VMXERR_VMCLEAR_INVALID_ADDRESS);
-	if (ptr == v->vmxon_ptr)
-		return fail(lp, r, VMXERR_VMCLEAR_VMXON_POINTER);
 	if (v->vmcs.ptr == ptr)
 		vmcs_cache_flush(&v->vmcs, &lp->m->pm);
 	vmcs_region_clear_launch(&lp->m->pm, ptr);
@@ -276,18 +294,10 @@ static void do_vmptrld(struct lp *lp, const struct mode *md, const struct vmx_op
 		       struct vmx_result *r)
 {
 	struct vmx_lp *v = &lp->vmx;
-	if (ops->reg_form)
-		return fault(r, VEC_UD, 0);
-	if (preamble(lp, md, r))
-		return;
 	uint64_t ptr;
-	if (!read_operand(ops, &ptr, 8, r))
+	if (!vmcs_pointer_operand(lp, md, ops, r, VMXERR_VMPTRLD_INVALID_ADDRESS,
+				  VMXERR_VMPTRLD_VMXON_POINTER, &ptr))
 		return;
-	r->value = ptr;
-	if (!pa_valid(lp, ptr))
-		return fail(lp, r, VMXERR_VMPTRLD_INVALID_ADDRESS);
-	if (ptr == v->vmxon_ptr)
-		return fail(lp, r, VMXERR_VMPTRLD_VMXON_POINTER);
 	uint32_t rev = phys_read32(&lp->m->pm, ptr);
 	bool shadow_ok = vmcs_caps_feature_supported(lp->m->vmx_caps, FEAT_SHADOW_VMCS);
 	if ((rev & 0x7fffffff) != vmcs_caps_revision_id(lp->m->vmx_caps) || ((rev >> 31) && !shadow_ok))
