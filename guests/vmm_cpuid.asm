@@ -149,6 +149,9 @@ start:
 %ifdef BREAK_CTL                                ; for tests: pin-based controls all 0
 	VMWRITE 0x4000, 0
 %endif
+%ifdef BREAK_HOST                               ; for tests: host CS selector 0
+	VMWRITE 0x0c02, 0
+%endif
 %ifdef BREAK_GUEST                              ; for tests: RFLAGS bit 1 clear
 	VMWRITE 0x6820, 0
 %endif
@@ -205,6 +208,16 @@ vm_exit:
 	xor eax, eax
 	out 0xf4, al
 .vmcall:
+%ifdef RELAUNCH                                 ; for tests: VMLAUNCH of a launched VMCS
+	vmlaunch
+	mov edx, 0x4400
+	vmread rax, rdx
+	add al, '0'
+	mov [rel msg_vmfail_n], al
+	PUTS msg_vmfail
+	xor eax, eax
+	out 0xf4, al
+%endif
 	mov rax, [rel cpuid_exits]
 	cmp rax, [rel iterations]
 	jne fail
