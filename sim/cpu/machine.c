@@ -133,6 +133,14 @@ void site_cpuid(struct lp *lp, const struct cpu_view *v, const struct site_insn 
 	vmx_exit(lp, EXIT_REASON_CPUID, &xi);
 }
 
+void site_guest_exit(struct lp *lp, const struct cpu_view *v, const struct site_insn *in)
+{
+	if (!lp->vmx.non_root)
+		return;
+	struct vmx_exit_info xi = { .insn_len = in->len, .rip = v->rip };
+	vmx_exit(lp, in->vmx_id, &xi);
+}
+
 static int on_cpuid(uc_engine *uc, void *user)
 {
 	struct lp *lp = user;

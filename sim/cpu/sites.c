@@ -31,6 +31,10 @@ static const struct site_pattern patterns[] = {
 	{ SITE_RDTSCP, "RDTSCP", 0, true, { 0x0f, 0x01, 0xf9 }, 3, false, -1, false, -1, site_rdtscp },
 	{ SITE_MOV_TO_CR, "MOV to CR", 0, true, { 0x0f, 0x22 }, 2, true, -1, false, -1, site_mov_to_cr },
 	{ SITE_CPUID, "CPUID", 0, true, { 0x0f, 0xa2 },      2, false, -1, false, -1, site_cpuid },
+	/* Unconditional exits in VMX non-root operation (vmx_id holds the reason). */
+	{ SITE_GUEST_EXIT, "INVD",   0, true, { 0x0f, 0x08 },       2, false, -1, false, 13, site_guest_exit },
+	{ SITE_GUEST_EXIT, "XSETBV", 0, true, { 0x0f, 0x01, 0xd1 }, 3, false, -1, false, 55, site_guest_exit },
+	{ SITE_GUEST_EXIT, "GETSEC", 0, true, { 0x0f, 0x37 },       2, false, -1, false, 11, site_guest_exit },
 	{ SITE_VMX, "VMXON",    0xf3, false, { 0x0f, 0xc7 }, 2, true, 6, true, VMX_VMXON, site_vmx },
 	{ SITE_VMX, "VMCLEAR",  0x66, false, { 0x0f, 0xc7 }, 2, true, 6, true, VMX_VMCLEAR, site_vmx },
 	{ SITE_VMX, "VMPTRLD",  0, false, { 0x0f, 0xc7 },    2, true, 6, true, VMX_VMPTRLD, site_vmx },

@@ -30,6 +30,7 @@ enum site_kind {
 	SITE_MOV_TO_CR,
 	SITE_VMX,
 	SITE_CPUID,
+	SITE_GUEST_EXIT,       /* executes natively in root, exits unconditionally from a guest */
 	SITE_KIND_COUNT,
 };
 
@@ -38,7 +39,8 @@ struct site_insn {
 	enum site_kind kind;
 	uint8_t len;
 	uint8_t bytes[15];
-	uint8_t vmx_id;                /* SITE_VMX: which (enum vmx_insn_id) */
+	uint8_t vmx_id;                /* SITE_VMX: which (enum vmx_insn_id); SITE_GUEST_EXIT:
+				  the basic exit reason */
 };
 
 struct site {
@@ -100,5 +102,6 @@ void site_rdtscp(struct lp *lp, const struct cpu_view *v, const struct site_insn
 void site_mov_to_cr(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_cpuid(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
+void site_guest_exit(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 
 #endif
