@@ -323,8 +323,10 @@ void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *i
 	uint64_t rflags;
 	switch (r.status) {
 	case VMX_ENTRY_FAILED:
-		/* As a VM exit: host state from the VMCS, RIP = HOST_RIP, RFLAGS = 2. */
+		/* As a VM exit: host state from the VMCS, RIP = HOST_RIP, RFLAGS = 2, and
+		 * the VM-exit MSR-load list (but no guest state saved). */
 		vmx_load_host_state(lp);
+		vmx_exit_msr_load(lp);
 		return;
 	case VMX_ENTERED:
 		/* The guest ran and exited (host state is loaded), or the machine stopped. */

@@ -4,6 +4,7 @@
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/msr.h"
+#include "sim/cpu/vmx_exit.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/fields.h"
 
@@ -114,6 +115,10 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 	}
 	lp->vmx.non_root = true;
 	lp_switch(lp, g);
+	/* The VM-entry MSR-load list, checked already (MSRLD_*), loads into the guest. */
+	uint32_t nl = (uint32_t)vmcs_read_enc(v, VM_ENTRY_MSR_LOAD_COUNT);
+	if (nl)
+		vmx_msr_list_load(lp, vmcs_read_enc(v, VM_ENTRY_MSR_LOAD_ADDR), nl);
 
 	/* Event injection (SDM "Event Injection"): delivered through the guest's IDT
 	 * before its first instruction. */

@@ -12,6 +12,51 @@
 #define EXIT_LOAD_PAT             (1u << 19)
 #define EXIT_LOAD_EFER            (1u << 21)
 
+/* ---- MSR lists ---------------------------------------------------------------- */
+
+/* An MSR list (VM-entry load, VM-exit store and load): 16-byte entries, MSR index
+ * in bits 31:0, data in bits 127:64. Each applies to the LP's active engine.
+ * Return 0, or the 1-based index of the entry that failed. */
+uint32_t vmx_msr_list_load(struct lp *lp, uint64_t addr, uint32_t count)
+{
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t idx = phys_read32(&lp->m->pm, addr + 16ull * i);
+		uint64_t val = phys_read64(&lp->m->pm, addr + 16ull * i + 8);
+		if (msr_write(lp, idx, val))
+			return i + 1;
+	}
+	return 0;
+}
+
+static uint32_t msr_list_store(struct lp *lp, uint64_t addr, uint32_t count)
+{
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t idx = phys_read32(&lp->m->pm, addr + 16ull * i);
+		uint64_t val;
+		if (msr_read(lp, idx, &val))
+			return i + 1;
+		phys_write64(&lp->m->pm, addr + 16ull * i + 8, val);
+	}
+	return 0;
+}
+
+/* VMX abort (SDM "VMX Aborts"): the indicator goes into the VMCS region and the
+ * logical processor shuts down. */
+static void vmx_abort(struct lp *lp, uint32_t code, const char *what)
+{
+	phys_write32(&lp->m->pm, lp->vmx.current + VMCS_OFF_ABORT, code);
+	machine_stop(lp->m, lp, VTSIM_STOP_TRIPLE_FAULT, 3,
+		     "VMX abort %u (%s): the logical processor shuts down", code, what);
+}
+
+void vmx_exit_msr_load(struct lp *lp)
+{
+	const struct vmcs_cache *v = &lp->vmx.vmcs;
+	uint32_t n = (uint32_t)vmcs_read_enc(v, VM_EXIT_MSR_LOAD_COUNT);
+	if (n && vmx_msr_list_load(lp, vmcs_read_enc(v, VM_EXIT_MSR_LOAD_ADDR), n))
+		vmx_abort(lp, 4, "loading host MSRs from the VM-exit MSR-load list failed");
+}
+
 static struct seg host_data_seg(uint16_t sel, uint64_t base)
 {
 	/* Type 3 (read/write, accessed), S, DPL 0, P, D/B, G; a null selector makes
@@ -156,9 +201,15 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 			    info->insn_len, (unsigned long long)info->rip);
 	lp->vmx.exits++;
 
+	/* The VM-exit MSR-store list holds guest values, read in the guest. */
+	uint32_t ns = (uint32_t)vmcs_read_enc(v, VM_EXIT_MSR_STORE_COUNT);
+	if (ns && msr_list_store(lp, vmcs_read_enc(v, VM_EXIT_MSR_STORE_ADDR), ns))
+		vmx_abort(lp, 1, "saving guest MSRs to the VM-exit MSR-store list failed");
+
 	vmx_copy_gprs(guest_uc, lp->root.uc);
 	lp->vmx.non_root = false;
 	lp_switch(lp, &lp->root);
 	vmx_load_host_state(lp);
-	lp_leave_guest(lp, info->restart);
+	vmx_exit_msr_load(lp);
+	lp_leave_guest(lp, info->restart || lp->m->stopped);
 }

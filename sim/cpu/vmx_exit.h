@@ -8,4 +8,10 @@ struct lp;
  * State"); the VM-exit MSR-load list is not processed yet. */
 void vmx_load_host_state(struct lp *lp);
 
+/* Loads the VM-exit MSR-load list (VMX abort 4 if an entry cannot be loaded). */
+void vmx_exit_msr_load(struct lp *lp);
+
+/* Loads an MSR list into the active engine: 0, or the 1-based failing entry. */
+uint32_t vmx_msr_list_load(struct lp *lp, uint64_t addr, uint32_t count);
+
 #endif
