@@ -169,6 +169,8 @@ struct vmcs_caps {
 	uint64_t true_pin, true_proc, true_exit, true_entry;  /* 48DH-490H, if BASIC[55] */
 	uint64_t misc;              /* 485H */
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0;          /* 486H-488H */
+	uint64_t cr4_fixed1;        /* 489H: what cr4_fixed1_from_cpuid() derives (a test
+				     * keeps the two equal); stored, since VM entry reads it */
 	uint64_t proc2;             /* 48BH */
 	uint64_t ept_vpid_cap;      /* 48CH */
 	uint64_t vmfunc;            /* 491H */
@@ -262,7 +264,8 @@ static const struct vmcs_caps xeon = {
 	 * in the guest: a VM-entry rule, not these values); any other CR0 bit may be 1. */
 	.cr0_fixed0 = CR0_PE | CR0_NE | CR0_PG,
 	.cr0_fixed1 = 0xFFFFFFFFull,
-	.cr4_fixed0 = CR4_VMXE,  /* CR4_FIXED1: computed from CPUID, cr4_fixed1() */
+	.cr4_fixed0 = CR4_VMXE,
+	.cr4_fixed1 = 0x3527fc,  /* VME..OSXMMEXCPT, VMXE, FSGSBASE, OSXSAVE, SMEP, SMAP */
 	.proc2 = CTLS(0, XEON_PROC2_ALLOWED1),
 	/* EPT: execute-only entries, 4-level walks, UC or WB paging structures, 2 MiB and
 	 * 1 GiB pages, accessed/dirty flags, INVEPT single- and all-context. VPID: INVVPID
@@ -326,6 +329,7 @@ static const struct vmcs_caps minimal = {
 	.cr0_fixed0 = CR0_PE | CR0_NE | CR0_PG,
 	.cr0_fixed1 = 0xFFFFFFFFull,
 	.cr4_fixed0 = CR4_VMXE,
+	.cr4_fixed1 = 0x1527fc,  /* the same without SMAP */
 	/* Processor-based control 31 may not be 1: 48BH, 48CH, 491H do not exist. */
 	.seam = false,
 };
@@ -527,7 +531,7 @@ static const struct {
 	{ 32, 7, 1, REG_EAX, 1u << 17 },                /* FRED */
 };
 
-static uint64_t cr4_fixed1(const struct vmcs_caps *c)
+uint64_t vmcs_caps_cr4_fixed1_from_cpuid(const struct vmcs_caps *c)
 {
 	const struct cpu_model *m = cpuid_model_find(c->model);
 	uint64_t mask = c->cr4_fixed0;
@@ -569,7 +573,7 @@ int vmcs_caps_rdmsr(const struct vmcs_caps *c, uint32_t msr, uint64_t *val)
 	case MSR_IA32_VMX_CR0_FIXED0:      v = c->cr0_fixed0; break;
 	case MSR_IA32_VMX_CR0_FIXED1:      v = c->cr0_fixed1; break;
 	case MSR_IA32_VMX_CR4_FIXED0:      v = c->cr4_fixed0; break;
-	case MSR_IA32_VMX_CR4_FIXED1:      v = cr4_fixed1(c); break;
+	case MSR_IA32_VMX_CR4_FIXED1:      v = c->cr4_fixed1; break;
 	case MSR_IA32_VMX_VMCS_ENUM:       v = vmcs_enum(c); break;
 	case MSR_IA32_VMX_PROCBASED_CTLS2:
 		if (!has_proc2(c))

@@ -69,6 +69,10 @@ static inline bool vmcs_caps_is_vmx_msr(uint32_t msr)
  * (RDMSR raises #GP(0)); -1 also for any MSR outside 480H..493H. */
 int vmcs_caps_rdmsr(const struct vmcs_caps *c, uint32_t msr, uint64_t *val);
 
+/* IA32_VMX_CR4_FIXED1 as the model's CPUID announces each CR4 feature: what the
+ * stored value must equal (checked by the unit tests). */
+uint64_t vmcs_caps_cr4_fixed1_from_cpuid(const struct vmcs_caps *c);
+
 /* The settings VM entry checks a control field against. allowed0: bits that must be 1;
  * allowed1: bits that may be 1. For pin-based, primary processor-based, VM-exit and
  * VM-entry controls these come from the TRUE MSR when IA32_VMX_BASIC[55] = 1, and from

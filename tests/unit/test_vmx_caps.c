@@ -483,6 +483,11 @@ static void test_vmx_caps_cr_fixed(void **state)
 	assert_false(rd(caps("minimal"), MSR_IA32_VMX_CR4_FIXED1) & BIT64(21));
 	assert_int_equal(rd(caps("xeon"), MSR_IA32_VMX_CR4_FIXED1), 0x3527FCull);
 	assert_int_equal(rd(caps("minimal"), MSR_IA32_VMX_CR4_FIXED1), 0x1527FCull);
+	/* The stored values are what the models' CPUID announces. */
+	assert_int_equal(rd(caps("xeon"), MSR_IA32_VMX_CR4_FIXED1),
+			 vmcs_caps_cr4_fixed1_from_cpuid(caps("xeon")));
+	assert_int_equal(rd(caps("minimal"), MSR_IA32_VMX_CR4_FIXED1),
+			 vmcs_caps_cr4_fixed1_from_cpuid(caps("minimal")));
 }
 
 /* VMCS_ENUM bits 9:1 = highest index of the fields the model supports. */
