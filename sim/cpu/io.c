@@ -127,7 +127,7 @@ static bool io_exits(struct lp *lp, uint16_t port, unsigned size)
 
 /* The I/O-instruction exit: qualification from the instruction's form (SDM table
  * "Exit Qualification for I/O Instructions"). */
-static bool guest_io_exit(struct lp *lp, uint16_t port, unsigned size, bool in)
+static bool guest_io_exit(struct lp *lp, uint16_t port, unsigned size, bool in, bool restart)
 {
 	if (!lp->vmx.non_root || !io_exits(lp, port, size))
 		return false;
@@ -154,7 +154,7 @@ static bool guest_io_exit(struct lp *lp, uint16_t port, unsigned size, bool in)
 				 (rep && string ? 1u << 5 : 0) | (imm ? 1u << 6 : 0) | ((uint64_t)port << 16),
 		.insn_len = i + 1 + (imm ? 1 : 0),
 		.rip = v.rip,
-		.restart = true,
+		.restart = restart,
 	};
 	vmx_exit(lp, EXIT_REASON_IO_INSTRUCTION, &xi);
 	return true;
@@ -165,8 +165,10 @@ uint32_t io_on_in(void *uc, uint32_t port, int size, void *user)
 	struct lp *lp = user;
 	if (lp->m->stopped)
 		return size_mask((unsigned)size);
-	if (guest_io_exit(lp, (uint16_t)port, (unsigned)size, true))
-		return 0;
+	if (guest_io_exit(lp, (uint16_t)port, (unsigned)size, true, true))
+		/* Back after the VMM resumed the guest: the instruction still completes,
+		 * so give it what the guest's register holds now. */
+		return (uint32_t)cpu_reg(lp->uc, UC_X86_REG_RAX) & size_mask((unsigned)size);
 	uint32_t v = io_read(lp, (uint16_t)port, (unsigned)size);
 	if (trace_on(lp->m, VTSIM_TRACE_IO))
 		trace_event(lp->m, VTSIM_TRACE_IO, "io lp%u in port=0x%x size=%d -> 0x%x", lp->id, port, size, v);
@@ -178,9 +180,33 @@ void io_on_out(void *uc, uint32_t port, int size, uint32_t value, void *user)
 	struct lp *lp = user;
 	if (lp->m->stopped)
 		return;
-	if (guest_io_exit(lp, (uint16_t)port, (unsigned)size, false))
+	if (guest_io_exit(lp, (uint16_t)port, (unsigned)size, false, true))
 		return;
 	if (trace_on(lp->m, VTSIM_TRACE_IO))
 		trace_event(lp->m, VTSIM_TRACE_IO, "io lp%u out port=0x%x size=%d <- 0x%x", lp->id, port, size, value);
 	io_write(lp, (uint16_t)port, (unsigned)size, value);
+}
+
+/* I/O instructions met in a guest: the exit is decided before the instruction runs
+ * (a code-hook site), so nothing of it happens in the guest. Outside non-root
+ * operation the engine executes it and the IN/OUT hooks above do the I/O. */
+void site_io(struct lp *lp, const struct cpu_view *v, const struct site_insn *in)
+{
+	if (!lp->vmx.non_root)
+		return;
+	unsigned i = 0;
+	bool opsize16 = false;
+	while (i < in->len && (in->bytes[i] == 0x66 || in->bytes[i] == 0x67 || in->bytes[i] == 0xf3 ||
+			       in->bytes[i] == 0xf2 || in->bytes[i] == 0x2e || in->bytes[i] == 0x36 ||
+			       in->bytes[i] == 0x3e || in->bytes[i] == 0x26 || in->bytes[i] == 0x64 ||
+			       in->bytes[i] == 0x65 || (in->bytes[i] & 0xf0) == 0x40)) {
+		opsize16 |= in->bytes[i] == 0x66;
+		i++;
+	}
+	uint8_t op = in->bytes[i];
+	bool imm = op >= 0xe4 && op <= 0xe7;
+	bool is_in = op == 0xe4 || op == 0xe5 || op == 0xec || op == 0xed || op == 0x6c || op == 0x6d;
+	unsigned size = (op & 1) ? (opsize16 ? 2 : 4) : 1;
+	uint16_t port = imm ? in->bytes[i + 1] : (uint16_t)v->gpr[2];
+	guest_io_exit(lp, port, size, is_in, false);
 }

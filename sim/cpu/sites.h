@@ -31,6 +31,7 @@ enum site_kind {
 	SITE_VMX,
 	SITE_CPUID,
 	SITE_GUEST_EXIT,       /* executes natively in root, exits unconditionally from a guest */
+	SITE_IO,               /* IN, OUT, INS, OUTS: exits from a guest per the controls */
 	SITE_KIND_COUNT,
 };
 
@@ -103,5 +104,6 @@ void site_mov_to_cr(struct lp *lp, const struct cpu_view *v, const struct site_i
 void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_cpuid(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_guest_exit(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
+void site_io(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 
 #endif

@@ -434,13 +434,22 @@ static void do_vmlaunch_vmresume(struct lp *lp, const struct mode *md, bool laun
 	struct entry_ctx ec = { .vmcs = &v->vmcs, .caps = lp->m->vmx_caps, .pm = &lp->m->pm,
 				.maxphyaddr = lp->m->pm.maxphyaddr, .launch = launch, .diag = d,
 				.lma = (md->efer >> 10) & 1 };
-	if (entry_run(&ec, ENTRY_CTL)) {
-		r->entry_diag = d;
-		return fail_valid(lp, r, VMXERR_ENTRY_INVALID_CONTROL_FIELD);
-	}
-	if (entry_run(&ec, ENTRY_HOST)) {
-		r->entry_diag = d;
-		return fail_valid(lp, r, VMXERR_ENTRY_INVALID_HOST_STATE_FIELD);
+	/* The checks on controls and host state read nothing but those fields, the
+	 * model and EFER.LMA, except CTL_TPR_THRESHOLD_VTPR, which reads the virtual-APIC
+	 * page: when none of that changed since they last passed, they pass again. */
+	bool tpr_shadow = vmcs_read_enc(&v->vmcs, CPU_BASED_VM_EXEC_CONTROL) & (1u << 21);
+	bool reuse = !v->vmcs.ctl_host_changed && !tpr_shadow && v->checked_lma == ec.lma;
+	if (!reuse) {
+		if (entry_run(&ec, ENTRY_CTL)) {
+			r->entry_diag = d;
+			return fail_valid(lp, r, VMXERR_ENTRY_INVALID_CONTROL_FIELD);
+		}
+		if (entry_run(&ec, ENTRY_HOST)) {
+			r->entry_diag = d;
+			return fail_valid(lp, r, VMXERR_ENTRY_INVALID_HOST_STATE_FIELD);
+		}
+		v->vmcs.ctl_host_changed = false;
+		v->checked_lma = ec.lma;
 	}
 	bool guest_bad = entry_run(&ec, ENTRY_GUEST) != NULL;
 	if (guest_bad || entry_run(&ec, ENTRY_MSRLD)) {

@@ -12,6 +12,7 @@ void vmcs_cache_init(struct vmcs_cache *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->ptr = VMCS_PTR_NONE;
+	c->ctl_host_changed = true;
 }
 
 void vmcs_cache_load(struct vmcs_cache *c, struct phys *pm, uint64_t ptr)
@@ -21,6 +22,7 @@ void vmcs_cache_load(struct vmcs_cache *c, struct phys *pm, uint64_t ptr)
 	c->revision = phys_read32(pm, ptr + VMCS_OFF_REVISION);
 	c->launched = phys_read32(pm, ptr + VMCS_OFF_LAUNCH) == VMCS_LAUNCHED_MAGIC;
 	c->dirty = false;
+	c->ctl_host_changed = true;
 	for (size_t i = 0; i < n; i++) {
 		/* Keep what a field can hold, so random region contents read back as a
 		 * processor would return them. */
@@ -59,13 +61,16 @@ uint64_t vmcs_get(const struct vmcs_cache *c, const struct vmcs_field_info *f, b
 void vmcs_set(struct vmcs_cache *c, const struct vmcs_field_info *f, bool high, uint64_t v)
 {
 	uint64_t *slot = &c->val[slot_of(f)];
+	uint64_t old = *slot;
 	c->dirty = true;
 	if (high) {
 		*slot = (*slot & 0xffffffffull) | (v << 32);
-		return;
+	} else {
+		unsigned bytes = vmcs_width_bytes(f->width);
+		*slot = bytes == 8 ? v : v & ((1ull << (8 * bytes)) - 1);
 	}
-	unsigned bytes = vmcs_width_bytes(f->width);
-	*slot = bytes == 8 ? v : v & ((1ull << (8 * bytes)) - 1);
+	if (*slot != old && (f->type == VMCS_TYPE_CONTROL || f->type == VMCS_TYPE_HOST))
+		c->ctl_host_changed = true;
 }
 
 uint64_t vmcs_read_enc(const struct vmcs_cache *c, uint32_t enc)

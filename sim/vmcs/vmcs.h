@@ -29,6 +29,9 @@ struct vmcs_cache {
 	uint32_t revision;             /* dword 0 when it was made current */
 	bool launched;
 	bool dirty;                    /* changed since loaded: written back when flushed */
+	/* A control or host-state field changed since the last VM entry that passed the
+	 * checks on them: until one does, those checks would give the same result. */
+	bool ctl_host_changed;
 	uint64_t val[VMCS_MAX_FIELDS];
 };
 

@@ -24,7 +24,9 @@
  * needs a guest; the unit and image tests do it).
  *
  * The rows hit (passed, failed) accumulate over the run: the summary line goes to
- * stderr at exit, "vmcs_entry: checks hit: X of Y (passed P, failed F)". */
+ * stderr at exit, "vmcs_entry: checks hit: X of Y (passed P, failed F)", preceded by
+ * one line per row ("ID passed=N failed=M") when VMCS_ENTRY_COVERAGE is set in the
+ * environment. A corpus's coverage: VMCS_ENTRY_COVERAGE=1 fuzz_vmcs_entry -runs=0 DIR. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +60,8 @@ static const struct { enum vmcs_ctl ctl; uint32_t enc; } ctl_words[8] = {
 
 static void report(void)
 {
+	if (getenv("VMCS_ENTRY_COVERAGE"))
+		entry_coverage_print(stderr, &cov);
 	fputs("vmcs_entry: ", stderr);
 	entry_coverage_print_summary(stderr, &cov);
 }

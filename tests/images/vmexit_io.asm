@@ -5,6 +5,8 @@
 ; bitmap A (ports 0-7FFFh) and B (8000h-FFFFh) decide: port 80h and 8001h are set;
 ; the guest's COM1 output (3F8h/3FDh clear) goes straight out; a 4-byte access at
 ; 7FFEh exits because it touches 8001h; a 2-byte access at FFFFh wraps and exits.
+; The exits are fault-like: an exiting INSD stores nothing and leaves RDI alone, and
+; the value the VMM puts in AL for an emulated IN is what the guest sees.
 ;! args: --max-insns 20000000
 ;! status: 1
 ;! stdout: ok out-imm8-reason
@@ -23,6 +25,8 @@
 ;! stdout: ok rep-outsb-len
 ;! stdout: ok insd-qual
 ;! stdout: ok insd-len
+;! stdout: ok insd-rdi-kept
+;! stdout: ok insd-no-store
 ;! stdout: ok guest-saw-in-value
 ;! stdout: ok uncond-done
 ;! stdout: guest: COM1 without an exit
@@ -60,7 +64,7 @@ start:
         call vmm_skip
         mov al, 0x5a                    ; the emulated IN's value
         call vmm_run
-        VMM_CHECK "in-imm8-dword-qual", VMCS_EXIT_QUAL, 0x0071000b
+        VMM_CHECK "in-imm8-dword-qual", VMCS_EXIT_QUAL, 0x0071004b
         VMM_CHECK "in-imm8-dword-len", VMCS_EXIT_INSLEN, 2
         call vmm_skip
         call vmm_run
@@ -74,6 +78,8 @@ start:
         call vmm_run
         VMM_CHECK "insd-qual", VMCS_EXIT_QUAL, 0x0080001b
         VMM_CHECK "insd-len", VMCS_EXIT_INSLEN, 1
+        CHECK "insd-rdi-kept", rdi, scratch     ; fault-like: nothing of INSD happened
+        CHECK "insd-no-store", [rel scratch], 0x1111111111111111
         call vmm_skip
         call vmm_run
         CHECK "guest-saw-in-value", r12, 0x5a
@@ -134,7 +140,7 @@ guest:
 
 msg:    db "guest: COM1 without an exit", 10, 0
         align 8, db 0
-scratch: dq 0
+scratch: dq 0x1111111111111111
 
 ELF64_BSS
 VMX_BSS
