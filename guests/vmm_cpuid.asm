@@ -121,9 +121,9 @@ start:
 	cmp ebx, 5
 	jne .segs
 	VMWRITE 0x0808, 0                       ; FS selector 0: unusable
-	VMWRITE 0x4818, 0x10000
+	VMWRITE 0x481c, 0x10000
 	VMWRITE 0x080a, 0                       ; GS too
-	VMWRITE 0x481a, 0x10000
+	VMWRITE 0x481e, 0x10000
 	VMWRITE 0x4820, 0x10000                 ; LDTR unusable
 	VMWRITE 0x080e, 0x18                    ; GUEST_TR_SELECTOR
 	VMWRITE 0x6814, [rel tss_base]          ; GUEST_TR_BASE
