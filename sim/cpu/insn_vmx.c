@@ -249,6 +249,27 @@ static void report_entry_failure(struct lp *lp, enum vmx_insn_id id, const struc
 		    (unsigned long long)d->value, result);
 }
 
+/* VM-exit instruction information for the VMX instructions (SDM "Information for VM
+ * Exits Due to Instruction Execution"): scaling 1:0, Reg1 6:3 (register form),
+ * address size 9:7, register form 10, segment 17:15, index 21:18 and its invalid bit
+ * 22, base 26:23 and its invalid bit 27, Reg2 31:28 (the ModRM.reg operand). The
+ * exit qualification is the displacement. */
+static uint32_t vmx_insn_info(const struct modrm *o, bool has_modrm, uint64_t *qualification)
+{
+	*qualification = 0;
+	if (!has_modrm)
+		return 0;
+	uint32_t info = (uint32_t)(o->reg & 15) << 28;
+	if (o->reg_form)
+		return info | 1u << 10 | (uint32_t)(o->rm & 15) << 3;
+	unsigned scale_bits = o->scale == 8 ? 3 : o->scale == 4 ? 2 : o->scale == 2 ? 1 : 0;
+	info |= scale_bits | (o->addr_bits == 64 ? 2u : 1u) << 7 | (uint32_t)o->seg << 15;
+	info |= o->index >= 0 ? (uint32_t)o->index << 18 : 1u << 22;
+	info |= o->base >= 0 ? (uint32_t)o->base << 23 : 1u << 27;
+	*qualification = (uint64_t)o->disp;
+	return info;
+}
+
 static bool has_lock_prefix(const struct site_insn *in)
 {
 	for (unsigned i = 0; i < in->len; i++) {
@@ -335,6 +356,7 @@ void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *i
 		return;
 	case VMX_VMEXIT: {
 		struct vmx_exit_info xi = { .insn_len = in->len, .rip = rip };
+		xi.insn_info = vmx_insn_info(&o, has_modrm, &xi.qualification);
 		vmx_exit(lp, r.exit_reason, &xi);
 		return;
 	}
