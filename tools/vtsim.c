@@ -31,6 +31,7 @@ static void usage(FILE *f)
 		"  --mem SIZE            RAM size (default 128M; a multiple of 2M, 8M..4G)\n"
 		"  --cpus N              logical processors (default 1)\n"
 		"  --cpu MODEL           CPU model: CPUID and VMX capabilities (default xeon; vtsim cpus)\n"
+		"  --json                failed VM entries reported as JSON objects on stderr\n"
 		"  --max-insns N         stop with status 4 after N instructions\n"
 		"  --timeout S           stop with status 4 after S seconds of wall-clock time\n"
 		"  --trace[=CLASSES]     trace events on stderr; CLASSES: insn,exc,io,msr,cpuid,run,vmx,all\n"
@@ -136,11 +137,12 @@ static int parse_u64(const char *s, uint64_t *out)
 
 static int parse_run(int argc, char **argv, struct run_opts *o)
 {
-	enum { O_MEM = 1, O_CPU, O_CPUS, O_MAX, O_TIMEOUT, O_TRACE, O_TRACE_FILE, O_APPEND, O_INITRD, O_TDX, O_HELP };
+	enum { O_MEM = 1, O_JSON, O_CPU, O_CPUS, O_MAX, O_TIMEOUT, O_TRACE, O_TRACE_FILE, O_APPEND, O_INITRD, O_TDX, O_HELP };
 	static const struct option longopts[] = {
 		{ "mem", required_argument, NULL, O_MEM },
 		{ "cpus", required_argument, NULL, O_CPUS },
 		{ "cpu", required_argument, NULL, O_CPU },
+		{ "json", no_argument, NULL, O_JSON },
 		{ "max-insns", required_argument, NULL, O_MAX },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "trace", optional_argument, NULL, O_TRACE },
@@ -166,6 +168,9 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			break;
 		case O_CPU:
 			o->cfg.cpu_model = optarg;
+			break;
+		case O_JSON:
+			o->cfg.json = true;
 			break;
 		case O_CPUS:
 			if (parse_u64(optarg, &v) || v < 1 || v > 64)

@@ -41,6 +41,21 @@ struct vtsim_config {
 	FILE *trace;              /* trace output; NULL = stderr */
 	FILE *console;            /* COM1 and port 0xE9 output; NULL = stdout */
 	FILE *diag;               /* diagnostics (halt, triple fault); NULL = stderr */
+	bool json;                /* diagnostics as JSON objects, one per line */
+};
+
+/* Why the last VM entry on a logical processor failed a check, as data. */
+struct vtsim_entry_failure {
+	const char *check;        /* stable ID, e.g. "CTL_PIN_RESERVED"; NULL if none failed */
+	const char *check_class;  /* "control", "host", "guest", "msr-load" */
+	const char *sdm_section;  /* relative to the "VM Entries" chapter, e.g. "2.1.1" */
+	const char *field;        /* the VMCS field found wrong, NULL if none */
+	uint32_t field_encoding;
+	uint64_t value;
+	const char *rule;         /* the rule and what satisfies it, in a sentence */
+	unsigned vm_instruction_error;   /* 7 or 8; 0 for guest-state/MSR-load failures */
+	uint32_t exit_reason;     /* 33 or 34 with bit 31 set; 0 for VMfailValid */
+	uint32_t qualification;
 };
 
 /* Why a run ended. The exit statuses are MACHINE.md's. */
@@ -83,6 +98,9 @@ int vtsim_machine_load(struct vtsim_machine *m, const uint8_t *image, size_t siz
 
 /* Runs until the machine stops; fills *res. */
 void vtsim_machine_run(struct vtsim_machine *m, struct vtsim_result *res);
+
+/* The last failed VM entry of logical processor `lp` (check == NULL if none). */
+void vtsim_last_entry_failure(struct vtsim_machine *m, unsigned lp, struct vtsim_entry_failure *out);
 
 /* Physical memory, for tests and tools. */
 uint8_t *vtsim_machine_ram(struct vtsim_machine *m, uint64_t *size);

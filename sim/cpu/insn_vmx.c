@@ -241,6 +241,19 @@ static void report_entry_failure(struct lp *lp, enum vmx_insn_id id, const struc
 			 (unsigned)(vmcs_read_enc(&lp->vmx.vmcs, VM_EXIT_REASON) & 0xffff), d->qualification);
 	const char *fname = d->field ? vmcs_field_name(d->field) : NULL;
 	fflush(lp->m->console);
+	if (lp->m->cfg.json) {
+		fprintf(lp->m->diag, "{\"event\": \"vm-entry-failed\", \"lp\": %u, \"instruction\": \"%s\", "
+			"\"check\": \"%s\", \"class\": \"%s\", \"field\": \"%s\", \"value\": \"0x%llx\", "
+			"\"sdm\": \"VM Entries %s\", \"result\": \"%s\", \"rule\": \"",
+			lp->id, vmx_insn_name(id), d->id, entry_class_name(d->cls), fname ? fname : "",
+			(unsigned long long)d->value, d->section, result);
+		for (const char *p = d->rule; *p; p++)     /* the rule text, JSON-escaped */
+			if (*p == '"' || *p == '\\')
+				fprintf(lp->m->diag, "\\%c", *p);
+			else if ((unsigned char)*p >= 0x20)
+				fputc(*p, lp->m->diag);
+		fprintf(lp->m->diag, "\"}\n");
+	} else
 	fprintf(lp->m->diag, "vtsim: %s: VM-entry failed: %s: %s (%s=0x%llx; SDM \"VM Entries\" %s) -> %s\n",
 		vmx_insn_name(id), d->id, d->rule, fname ? fname : "field", (unsigned long long)d->value,
 		d->section, result);

@@ -434,6 +434,26 @@ void vtsim_machine_destroy(struct vtsim_machine *m)
 	free(m);
 }
 
+void vtsim_last_entry_failure(struct vtsim_machine *m, unsigned lp, struct vtsim_entry_failure *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (lp >= m->nr_lps || !m->lps[lp].vmx.last_entry_failed)
+		return;
+	const struct vmx_lp *v = &m->lps[lp].vmx;
+	const struct entry_diag *d = &v->last_entry_diag;
+	out->check = d->id;
+	out->check_class = entry_class_name(d->cls);
+	out->sdm_section = d->section;
+	out->field = d->field ? vmcs_field_name(d->field) : NULL;
+	out->field_encoding = d->field;
+	out->value = d->value;
+	out->rule = d->rule;
+	bool vmfail = d->cls == ENTRY_CTL || d->cls == ENTRY_HOST;
+	out->vm_instruction_error = vmfail ? (d->cls == ENTRY_CTL ? 7 : 8) : 0;
+	out->exit_reason = vmfail ? 0 : (d->cls == ENTRY_GUEST ? 33u : 34u) | 0x80000000u;
+	out->qualification = vmfail ? 0 : d->qualification;
+}
+
 uint8_t *vtsim_machine_ram(struct vtsim_machine *m, uint64_t *size)
 {
 	if (size)

@@ -431,6 +431,7 @@ static void do_vmlaunch_vmresume(struct lp *lp, const struct mode *md, bool laun
 	 * order; this is Bochs' and the checklist's), then guest state and the MSR-load
 	 * list. */
 	struct entry_diag *d = &v->last_entry_diag;
+	v->last_entry_failed = true;   /* until the checks below pass */
 	struct entry_ctx ec = { .vmcs = &v->vmcs, .caps = lp->m->vmx_caps, .pm = &lp->m->pm,
 				.maxphyaddr = lp->m->pm.maxphyaddr, .launch = launch, .diag = d,
 				.lma = (md->efer >> 10) & 1 };
@@ -461,6 +462,7 @@ static void do_vmlaunch_vmresume(struct lp *lp, const struct mode *md, bool laun
 		r->status = VMX_ENTRY_FAILED;
 		return;
 	}
+	v->last_entry_failed = false;
 	trace_event(lp->m, VTSIM_TRACE_VMX, "entry lp%u %s vmcs=0x%llx rip=0x%llx", lp->id,
 		    launch ? "VMLAUNCH" : "VMRESUME", (unsigned long long)v->current,
 		    (unsigned long long)vmcs_read_enc(&v->vmcs, GUEST_RIP));

@@ -26,7 +26,8 @@ struct vmx_lp {
 	struct vmcs_cache vmcs;   /* the current VMCS, cached */
 	struct entry_diag last_entry_diag;   /* why the last VM entry failed */
 	uint64_t entries, exits;
-	bool checked_lma;         /* EFER.LMA when the control and host checks last passed */
+	bool checked_lma;
+	bool last_entry_failed;   /* last_entry_diag describes a failure */         /* EFER.LMA when the control and host checks last passed */
 };
 
 #define VMX_INSNS(X) \

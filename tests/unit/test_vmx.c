@@ -175,6 +175,28 @@ static void test_vmx_vmread_vmwrite_rules(void **state)
 	vtsim_machine_destroy(m);
 }
 
+/* A VMLAUNCH of a VMCS whose controls were never written fails the first control
+ * check; the embedding API reports which, as data. */
+static void test_vmx_last_entry_failure_is_reported(void **state)
+{
+	struct vtsim_machine *m = machine(NULL);
+	struct lp *lp = &m->lps[0];
+	struct vtsim_entry_failure f;
+	vtsim_last_entry_failure(m, 0, &f);
+	assert_null(f.check);
+	expect_ok(run_mem(lp, VMX_VMXON, 0, VMXON0, 0));
+	expect_ok(run_mem(lp, VMX_VMCLEAR, 0, VMCS_A, 0));
+	expect_ok(run_mem(lp, VMX_VMPTRLD, 0, VMCS_A, 0));
+	expect_valid(run_reg(lp, VMX_VMLAUNCH, 0, 0), VMXERR_ENTRY_INVALID_CONTROL_FIELD);
+	vtsim_last_entry_failure(m, 0, &f);
+	assert_string_equal(f.check, "CTL_PIN_RESERVED");
+	assert_string_equal(f.check_class, "control");
+	assert_string_equal(f.field, "PIN_BASED_VM_EXEC_CONTROL");
+	assert_int_equal(f.vm_instruction_error, 7);
+	assert_int_equal(f.exit_reason, 0);
+	vtsim_machine_destroy(m);
+}
+
 static void test_vmx_minimal_model_rules(void **state)
 {
 	struct vtsim_machine *m = machine("minimal");
@@ -247,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_vmx_pointer_errors),
 		cmocka_unit_test(test_vmx_vmread_vmwrite_rules),
 		cmocka_unit_test(test_vmx_minimal_model_rules),
+		cmocka_unit_test(test_vmx_last_entry_failure_is_reported),
 		cmocka_unit_test(test_vmx_invept_invvpid_operands),
 		cmocka_unit_test(test_vmx_two_lps_share_a_vmcs_through_vmclear),
 	};
