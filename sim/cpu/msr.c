@@ -276,6 +276,30 @@ static bool tsc_allowed(const struct cpu_view *v)
 	return !(v->cr4 & (1u << 2)) || v->cpl == 0;
 }
 
+/* In VMX non-root operation: "RDTSC exiting" makes RDTSC/RDTSCP exit; otherwise
+ * "use TSC offsetting" adds the TSC offset to what the guest reads. */
+#define PROC_USE_TSC_OFFSETTING (1u << 3)
+#define PROC_RDTSC_EXITING      (1u << 12)
+#define PROC2_ENABLE_RDTSCP     (1u << 3)
+
+static bool guest_tsc(struct lp *lp, const struct cpu_view *v, const struct site_insn *in,
+		      uint32_t reason, uint64_t *tsc)
+{
+	*tsc = lp_tsc(lp);
+	if (!lp->vmx.non_root)
+		return false;
+	const struct vmcs_cache *c = &lp->vmx.vmcs;
+	uint64_t proc = vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL);
+	if (proc & PROC_RDTSC_EXITING) {
+		struct vmx_exit_info xi = { .insn_len = in->len, .rip = v->rip };
+		vmx_exit(lp, reason, &xi);
+		return true;
+	}
+	if (proc & PROC_USE_TSC_OFFSETTING)
+		*tsc += vmcs_read_enc(c, TSC_OFFSET);
+	return false;
+}
+
 void site_rdtsc(struct lp *lp, const struct cpu_view *v, const struct site_insn *in)
 {
 	if (!tsc_allowed(v)) {
@@ -284,18 +308,33 @@ void site_rdtsc(struct lp *lp, const struct cpu_view *v, const struct site_insn 
 	}
 	/* Each read moves virtual time on, so two reads in one block still differ. */
 	lp->insns++;
-	set_edx_eax(lp, lp_tsc(lp));
+	uint64_t tsc;
+	if (guest_tsc(lp, v, in, EXIT_REASON_RDTSC, &tsc))
+		return;
+	set_edx_eax(lp, tsc);
 	next(lp, v, in);
 }
 
 void site_rdtscp(struct lp *lp, const struct cpu_view *v, const struct site_insn *in)
 {
+	/* A guest without "enable RDTSCP" (secondary controls) does not have it. */
+	if (lp->vmx.non_root) {
+		const struct vmcs_cache *c = &lp->vmx.vmcs;
+		bool secondary = vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL) & (1u << 31);
+		if (!secondary || !(vmcs_read_enc(c, SECONDARY_VM_EXEC_CONTROL) & PROC2_ENABLE_RDTSCP)) {
+			exc_fault(lp, VEC_UD, 0);
+			return;
+		}
+	}
 	if (!tsc_allowed(v)) {
 		exc_fault(lp, VEC_GP, 0);
 		return;
 	}
 	lp->insns++;
-	set_edx_eax(lp, lp_tsc(lp));
+	uint64_t tsc;
+	if (guest_tsc(lp, v, in, EXIT_REASON_RDTSCP, &tsc))
+		return;
+	set_edx_eax(lp, tsc);
 	cpu_set_reg(lp->uc, UC_X86_REG_RCX, (uint32_t)lp->tsc_aux);
 	next(lp, v, in);
 }

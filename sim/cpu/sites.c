@@ -35,6 +35,14 @@ static const struct site_pattern patterns[] = {
 	{ SITE_GUEST_EXIT, "INVD",   0, true, { 0x0f, 0x08 },       2, false, -1, false, 13, site_guest_exit },
 	{ SITE_GUEST_EXIT, "XSETBV", 0, true, { 0x0f, 0x01, 0xd1 }, 3, false, -1, false, 55, site_guest_exit },
 	{ SITE_GUEST_EXIT, "GETSEC", 0, true, { 0x0f, 0x37 },       2, false, -1, false, 11, site_guest_exit },
+	/* Exits decided by one VM-execution control (vmx_id holds the reason; the table of
+	 * controls is in vmx_cond_exit.c). */
+	{ SITE_COND_EXIT, "INVLPG", 0, true, { 0x0f, 0x01 },  2, true, 7, true, 14, site_cond_exit },
+	{ SITE_COND_EXIT, "RDPMC",  0, true, { 0x0f, 0x33 },  2, false, -1, false, 15, site_cond_exit },
+	{ SITE_COND_EXIT, "WBINVD", 0, true, { 0x0f, 0x09 },  2, false, -1, false, 54, site_cond_exit },
+	{ SITE_COND_EXIT, "MONITOR", 0, true, { 0x0f, 0x01, 0xc8 }, 3, false, -1, false, 39, site_cond_exit },
+	{ SITE_COND_EXIT, "MWAIT",  0, true, { 0x0f, 0x01, 0xc9 }, 3, false, -1, false, 36, site_cond_exit },
+	{ SITE_COND_EXIT, "PAUSE",  0xf3, false, { 0x90 },    1, false, -1, false, 40, site_cond_exit },
 	{ SITE_IO, "IN imm8",  0, true, { 0xe4 }, 1, false, -1, false, -1, site_io },
 	{ SITE_IO, "IN imm8",  0, true, { 0xe5 }, 1, false, -1, false, -1, site_io },
 	{ SITE_IO, "OUT imm8", 0, true, { 0xe6 }, 1, false, -1, false, -1, site_io },

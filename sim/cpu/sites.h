@@ -32,6 +32,7 @@ enum site_kind {
 	SITE_CPUID,
 	SITE_GUEST_EXIT,       /* executes natively in root, exits unconditionally from a guest */
 	SITE_IO,               /* IN, OUT, INS, OUTS: exits from a guest per the controls */
+	SITE_COND_EXIT,        /* exits from a guest when a VM-execution control says so */
 	SITE_KIND_COUNT,
 };
 
@@ -105,5 +106,6 @@ void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *i
 void site_cpuid(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_guest_exit(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_io(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
+void site_cond_exit(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 
 #endif

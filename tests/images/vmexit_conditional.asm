@@ -1,0 +1,107 @@
+; Exits decided by one VM-execution control: RDTSC exiting (16), INVLPG exiting (14,
+; qualification = the linear address), RDPMC exiting (15), MONITOR (39), MWAIT (36),
+; PAUSE (40); with the control clear the instruction runs in the guest, and "use TSC
+; offsetting" adds TSC_OFFSET to what RDTSC returns there.
+;! args: --max-insns 20000000
+;! status: 1
+;! stdout: ok rdtsc-reason
+;! stdout: ok rdtsc-len
+;! stdout: ok invlpg-reason
+;! stdout: ok invlpg-qual
+;! stdout: ok invlpg-len
+;! stdout: ok rdpmc-reason
+;! stdout: ok monitor-reason
+;! stdout: ok mwait-reason
+;! stdout: ok pause-reason
+;! stdout: ok pause-len
+;! stdout: ok offset-phase
+;! stdout: ok tsc-offset-added
+;! not-stderr: triple
+
+%include "elf64.inc"
+ELF64_BEGIN start
+%include "lib64.inc"
+%include "vmx.inc"
+%include "vmm64.inc"
+
+; primary controls: INVLPG 9, MWAIT 10, RDPMC 11, RDTSC 12, MONITOR 29, PAUSE 30
+%define WANT_PROC ((1 << 9) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 29) | (1 << 30))
+
+start:
+        call idt_setup
+        VMM_SETUP 0, WANT_PROC, 0, 0
+        VMM_GUEST guest
+        call vmm_run
+        CHECK "rdtsc-reason", rax, 16
+        VMM_CHECK "rdtsc-len", VMCS_EXIT_INSLEN, 2
+        call vmm_skip
+        call vmm_run
+        CHECK "invlpg-reason", rax, 14
+        VMM_CHECK "invlpg-qual", VMCS_EXIT_QUAL, 0x123456789000 + 0x40
+        VMM_CHECK "invlpg-len", VMCS_EXIT_INSLEN, 4
+        call vmm_skip
+        call vmm_run
+        CHECK "rdpmc-reason", rax, 15
+        call vmm_skip
+        call vmm_run
+        CHECK "monitor-reason", rax, 39
+        call vmm_skip
+        call vmm_run
+        CHECK "mwait-reason", rax, 36
+        call vmm_skip
+        call vmm_run
+        CHECK "pause-reason", rax, 40
+        VMM_CHECK "pause-len", VMCS_EXIT_INSLEN, 2
+        call vmm_skip
+        ; Now without RDTSC exiting, with TSC offsetting (bit 3) and a large offset.
+        VMM_CLRBITS VMCS_PROC_CTLS, (1 << 12)
+        VMM_SETBITS VMCS_PROC_CTLS, (1 << 3)
+        VMM_WRITE 0x2010, 0x100000000000       ; TSC_OFFSET
+        rdtsc
+        shl rdx, 32
+        or rax, rdx
+        mov [rel host_tsc], rax
+        call vmm_run
+        CHECK "offset-phase", rax, 18          ; the guest's VMCALL
+        mov rax, [rel guest_tsc]
+        sub rax, [rel host_tsc]
+        mov rbx, 0x100000000000
+        cmp rax, rbx
+        jb .bad
+        mov rbx, 0x100000100000
+        cmp rax, rbx
+        jae .bad
+        PUTS "ok tsc-offset-added"
+        call newline
+        call checks_done
+.bad:   PUTS "BAD tsc-offset-added"
+        call newline
+        call checks_done
+
+guest:
+        rdtsc
+        mov rbx, 0x123456789000
+        invlpg [rbx + 0x40]
+        xor ecx, ecx
+        rdpmc
+        lea rax, [rel guest]
+        xor ecx, ecx
+        xor edx, edx
+        monitor
+        xor eax, eax
+        mwait
+        pause
+        rdtsc
+        shl rdx, 32
+        or rax, rdx
+        mov [rel guest_tsc], rax
+        vmcall
+        ud2
+
+host_tsc:  dq 0
+guest_tsc: dq 0
+
+ELF64_BSS
+VMX_BSS
+VMM64_BSS
+ELF64_END
