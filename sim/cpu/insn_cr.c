@@ -7,6 +7,9 @@
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/msr.h"
+#include "sim/cpu/vmx_guest.h"
+#include "sim/vmcs/exit_reasons.h"
+#include "sim/vmcs/fields.h"
 
 #define CR0_PE (1ull << 0)
 #define CR0_NW (1ull << 29)
@@ -104,35 +107,143 @@ static int check_cr4(struct lp *lp, uint64_t v)
 }
 
 
-void site_mov_to_cr(struct lp *lp, const struct cpu_view *cv, const struct site_insn *in)
+/* The control-register number and GPR of MOV to/from CR (0F 22 / 0F 20 /r). */
+static void decode_mov_cr(const struct cpu_view *cv, const struct site_insn *in, unsigned *cr,
+			  unsigned *reg)
 {
-	/* Prefixes, optional REX, 0F 22, ModRM (the register form whatever mod says). */
 	unsigned i = 0, rex = 0;
 	while (i < in->len && (in->bytes[i] == 0x66 || in->bytes[i] == 0x67 || in->bytes[i] == 0xf2 ||
 			       in->bytes[i] == 0xf3 || in->bytes[i] == 0xf0 || in->bytes[i] == 0x2e ||
 			       in->bytes[i] == 0x36 || in->bytes[i] == 0x3e || in->bytes[i] == 0x26 ||
 			       in->bytes[i] == 0x64 || in->bytes[i] == 0x65))
 		i++;
-	bool lm = cpu_view_long64(cv);
-	if (lm && (in->bytes[i] & 0xf0) == 0x40)
+	if (cpu_view_long64(cv) && (in->bytes[i] & 0xf0) == 0x40)
 		rex = in->bytes[i++];
 	uint8_t modrm = in->bytes[i + 2];
-	unsigned cr = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
-	unsigned reg = (modrm & 7) | ((rex & 1) ? 8 : 0);
+	*cr = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
+	*reg = (modrm & 7) | ((rex & 1) ? 8 : 0);
+}
+
+static const int gpr_ids[16] = {
+	UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX,
+	UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI,
+	UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_R10, UC_X86_REG_R11,
+	UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
+};
+
+#define PROC_CR3_LOAD_EXITING  (1u << 15)
+#define PROC_CR3_STORE_EXITING (1u << 16)
+#define PROC_CR8_LOAD_EXITING  (1u << 19)
+#define PROC_CR8_STORE_EXITING (1u << 20)
+
+/* A control-register-access exit (reason 28): CR number 3:0, access type 5:4 (0 MOV
+ * to CR, 1 MOV from CR), GPR 11:8. */
+static void cr_exit(struct lp *lp, const struct cpu_view *cv, const struct site_insn *in,
+		    unsigned cr, unsigned type, unsigned reg)
+{
+	struct vmx_exit_info xi = { .qualification = cr | type << 4 | reg << 8,
+				    .insn_len = in->len, .rip = cv->rip };
+	vmx_exit(lp, EXIT_REASON_CR_ACCESS, &xi);
+}
+
+static bool cr3_is_target(const struct vmcs_cache *c, uint64_t v)
+{
+	static const uint32_t targets[4] = { CR3_TARGET_VALUE0, CR3_TARGET_VALUE1,
+					     CR3_TARGET_VALUE2, CR3_TARGET_VALUE3 };
+	uint64_t n = vmcs_read_enc(c, CR3_TARGET_COUNT);
+	for (uint64_t i = 0; i < n && i < 4; i++)
+		if (vmcs_read_enc(c, targets[i]) == v)
+			return true;
+	return false;
+}
+
+/* MOV to CR in VMX non-root operation: an exit when the controls ask for one; for
+ * CR0/CR4 the bits the guest/host mask gives the host keep their value. True when
+ * the instruction was handled here. */
+static bool guest_mov_to_cr(struct lp *lp, const struct cpu_view *cv, const struct site_insn *in,
+			    unsigned cr, unsigned reg, uint64_t v)
+{
+	const struct vmcs_cache *c = &lp->vmx.vmcs;
+	uint64_t proc = vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL);
+	if (cr == 3) {
+		if ((proc & PROC_CR3_LOAD_EXITING) && !cr3_is_target(c, v)) {
+			cr_exit(lp, cv, in, cr, 0, reg);
+			return true;
+		}
+		return false;
+	}
+	if (cr == 8) {
+		if (proc & PROC_CR8_LOAD_EXITING) {
+			cr_exit(lp, cv, in, cr, 0, reg);
+			return true;
+		}
+		return false;
+	}
+	uint64_t mask = vmcs_read_enc(c, cr == 0 ? CR0_GUEST_HOST_MASK : CR4_GUEST_HOST_MASK);
+	uint64_t shadow = vmcs_read_enc(c, cr == 0 ? CR0_READ_SHADOW : CR4_READ_SHADOW);
+	if ((v ^ shadow) & mask) {
+		cr_exit(lp, cv, in, cr, 0, reg);
+		return true;
+	}
+	if (!mask)
+		return false;
+	uint64_t cur = cr == 0 ? cv->cr0 : cv->cr4;
+	uint64_t nv = (cur & mask) | (v & ~mask);
+	if (cr == 0 ? check_cr0(lp, nv) : check_cr4(lp, nv)) {
+		exc_fault(lp, VEC_GP, 0);
+		return true;
+	}
+	cpu_set_reg(lp->uc, cr == 0 ? UC_X86_REG_CR0 : UC_X86_REG_CR4, nv);
+	cpu_set_reg(lp->uc, UC_X86_REG_RIP, cv->rip + in->len);
+	return true;
+}
+
+void site_mov_to_cr(struct lp *lp, const struct cpu_view *cv, const struct site_insn *in)
+{
+	unsigned cr, reg;
+	decode_mov_cr(cv, in, &cr, &reg);
 	/* CPL and invalid CR numbers are the engine's to fault on. */
-	if (cv->cpl != 0)
+	if (cv->cpl != 0 || (cr != 0 && cr != 3 && cr != 4 && cr != 8))
 		return;
 	uint64_t v = cv->gpr[reg];
-	if (!lm)
+	if (!cpu_view_long64(cv))
 		v = (uint32_t)v;
+	if (lp->vmx.non_root && guest_mov_to_cr(lp, cv, in, cr, reg, v))
+		return;
 	int r = 0;
 	switch (cr) {
 	case 0: r = check_cr0(lp, v) || vmx_check_cr0(lp, v); break;
 	case 3: r = check_cr3(lp, v); break;
 	case 4: r = check_cr4(lp, v) || vmx_check_cr4(lp, v); break;
-	case 8: r = (v >> 4) ? -1 : 0; break;
-	default: return;
+	default: r = (v >> 4) ? -1 : 0; break;
 	}
 	if (r)
 		exc_fault(lp, VEC_GP, 0);
+}
+
+/* MOV from CR in VMX non-root operation: CR3/CR8 store exiting, and CR0/CR4 reads
+ * that see the read shadow in the bits the host owns. */
+void site_mov_from_cr(struct lp *lp, const struct cpu_view *cv, const struct site_insn *in)
+{
+	if (!lp->vmx.non_root || cv->cpl != 0)
+		return;
+	unsigned cr, reg;
+	decode_mov_cr(cv, in, &cr, &reg);
+	const struct vmcs_cache *c = &lp->vmx.vmcs;
+	uint64_t proc = vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL);
+	if ((cr == 3 && (proc & PROC_CR3_STORE_EXITING)) || (cr == 8 && (proc & PROC_CR8_STORE_EXITING))) {
+		cr_exit(lp, cv, in, cr, 1, reg);
+		return;
+	}
+	if (cr != 0 && cr != 4)
+		return;
+	uint64_t mask = vmcs_read_enc(c, cr == 0 ? CR0_GUEST_HOST_MASK : CR4_GUEST_HOST_MASK);
+	if (!mask)
+		return;
+	uint64_t shadow = vmcs_read_enc(c, cr == 0 ? CR0_READ_SHADOW : CR4_READ_SHADOW);
+	uint64_t val = ((cr == 0 ? cv->cr0 : cv->cr4) & ~mask) | (shadow & mask);
+	if (!cpu_view_long64(cv))
+		val = (uint32_t)val;
+	cpu_set_reg(lp->uc, gpr_ids[reg], val);
+	cpu_set_reg(lp->uc, UC_X86_REG_RIP, cv->rip + in->len);
 }
