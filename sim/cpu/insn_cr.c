@@ -9,6 +9,7 @@
 #include "sim/cpu/msr.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/exit_reasons.h"
+#include "sim/vmcs/controls.h"
 #include "sim/vmcs/fields.h"
 
 #define CR0_PE (1ull << 0)
@@ -131,11 +132,6 @@ static const int gpr_ids[16] = {
 	UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
 };
 
-#define PROC_CR3_LOAD_EXITING  (1u << 15)
-#define PROC_CR3_STORE_EXITING (1u << 16)
-#define PROC_CR8_LOAD_EXITING  (1u << 19)
-#define PROC_CR8_STORE_EXITING (1u << 20)
-
 /* A control-register-access exit (reason 28): CR number 3:0, access type 5:4 (0 MOV
  * to CR, 1 MOV from CR), GPR 11:8. */
 static void cr_exit(struct lp *lp, const struct cpu_view *cv, const struct site_insn *in,
@@ -166,14 +162,14 @@ static bool guest_mov_to_cr(struct lp *lp, const struct cpu_view *cv, const stru
 	const struct vmcs_cache *c = &lp->vmx.vmcs;
 	uint64_t proc = vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL);
 	if (cr == 3) {
-		if ((proc & PROC_CR3_LOAD_EXITING) && !cr3_is_target(c, v)) {
+		if ((proc & CPU_BASED_CR3_LOAD_EXITING) && !cr3_is_target(c, v)) {
 			cr_exit(lp, cv, in, cr, 0, reg);
 			return true;
 		}
 		return false;
 	}
 	if (cr == 8) {
-		if (proc & PROC_CR8_LOAD_EXITING) {
+		if (proc & CPU_BASED_CR8_LOAD_EXITING) {
 			cr_exit(lp, cv, in, cr, 0, reg);
 			return true;
 		}
@@ -231,7 +227,7 @@ void site_mov_from_cr(struct lp *lp, const struct cpu_view *cv, const struct sit
 	decode_mov_cr(cv, in, &cr, &reg);
 	const struct vmcs_cache *c = &lp->vmx.vmcs;
 	uint64_t proc = vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL);
-	if ((cr == 3 && (proc & PROC_CR3_STORE_EXITING)) || (cr == 8 && (proc & PROC_CR8_STORE_EXITING))) {
+	if ((cr == 3 && (proc & CPU_BASED_CR3_STORE_EXITING)) || (cr == 8 && (proc & CPU_BASED_CR8_STORE_EXITING))) {
 		cr_exit(lp, cv, in, cr, 1, reg);
 		return;
 	}

@@ -3,6 +3,7 @@
 
 #include "sim/cpu/machine.h"
 #include "sim/cpu/vmx_guest.h"
+#include "sim/vmcs/controls.h"
 #include "sim/vmcs/exit_reasons.h"
 
 /* Byte-wide devices see a wider access as one byte per port, as on an ISA bus;
@@ -110,8 +111,8 @@ static bool io_exits(struct lp *lp, uint16_t port, unsigned size)
 {
 	const struct vmcs_cache *v = &lp->vmx.vmcs;
 	uint64_t proc = vmcs_read_enc(v, CPU_BASED_VM_EXEC_CONTROL);
-	if (!(proc & (1u << 25)))
-		return proc & (1u << 24);
+	if (!(proc & CPU_BASED_USE_IO_BITMAPS))
+		return proc & CPU_BASED_UNCOND_IO_EXITING;
 	for (unsigned i = 0; i < size; i++) {
 		uint32_t p = (uint32_t)port + i;
 		if (p > 0xffff)

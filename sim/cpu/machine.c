@@ -13,6 +13,7 @@
 #include "sim/cpu/loader.h"
 #include "sim/cpu/msr.h"
 #include "sim/cpu/vmx_guest.h"
+#include "sim/vmcs/controls.h"
 #include "sim/vmcs/exit_reasons.h"
 
 #define MIN_RAM (8ull << 20)
@@ -547,7 +548,7 @@ static bool engine_stopped(struct vtsim_machine *m, struct lp *lp, uc_err e)
 	if (e == UC_ERR_OK && lp->vmx.non_root) {
 		/* HLT in the guest: a VM exit if "HLT exiting" is set; otherwise the guest
 		 * waits for an interrupt that nothing on this machine can send yet. */
-		if (vmcs_read_enc(&lp->vmx.vmcs, CPU_BASED_VM_EXEC_CONTROL) & (1u << 7)) {
+		if (vmcs_read_enc(&lp->vmx.vmcs, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_HLT_EXITING) {
 			struct vmx_exit_info xi = { .insn_len = 1, .rip = rip - 1 };
 			vmx_exit(lp, EXIT_REASON_HLT, &xi);
 			return true;

@@ -6,6 +6,7 @@
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/vmx_guest.h"
+#include "sim/vmcs/controls.h"
 #include "sim/vmcs/exit_reasons.h"
 
 typedef int (*msr_rd_fn)(struct lp *lp, uint32_t idx, uint64_t *val);
@@ -195,7 +196,7 @@ static bool privileged_ok(const struct cpu_view *v)
 static bool msr_exits(struct lp *lp, uint32_t idx, bool write)
 {
 	const struct vmcs_cache *v = &lp->vmx.vmcs;
-	if (!(vmcs_read_enc(v, CPU_BASED_VM_EXEC_CONTROL) & (1u << 28)))
+	if (!(vmcs_read_enc(v, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_USE_MSR_BITMAPS))
 		return true;
 	uint64_t base = vmcs_read_enc(v, MSR_BITMAP) + (write ? 0x800 : 0);
 	if (idx >= 0xc0000000u && idx <= 0xc0001fffu) {
@@ -278,9 +279,6 @@ static bool tsc_allowed(const struct cpu_view *v)
 
 /* In VMX non-root operation: "RDTSC exiting" makes RDTSC/RDTSCP exit; otherwise
  * "use TSC offsetting" adds the TSC offset to what the guest reads. */
-#define PROC_USE_TSC_OFFSETTING (1u << 3)
-#define PROC_RDTSC_EXITING      (1u << 12)
-#define PROC2_ENABLE_RDTSCP     (1u << 3)
 
 static bool guest_tsc(struct lp *lp, const struct cpu_view *v, const struct site_insn *in,
 		      uint32_t reason, uint64_t *tsc)
@@ -290,12 +288,12 @@ static bool guest_tsc(struct lp *lp, const struct cpu_view *v, const struct site
 		return false;
 	const struct vmcs_cache *c = &lp->vmx.vmcs;
 	uint64_t proc = vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL);
-	if (proc & PROC_RDTSC_EXITING) {
+	if (proc & CPU_BASED_RDTSC_EXITING) {
 		struct vmx_exit_info xi = { .insn_len = in->len, .rip = v->rip };
 		vmx_exit(lp, reason, &xi);
 		return true;
 	}
-	if (proc & PROC_USE_TSC_OFFSETTING)
+	if (proc & CPU_BASED_USE_TSC_OFFSETTING)
 		*tsc += vmcs_read_enc(c, TSC_OFFSET);
 	return false;
 }
@@ -320,8 +318,8 @@ void site_rdtscp(struct lp *lp, const struct cpu_view *v, const struct site_insn
 	/* A guest without "enable RDTSCP" (secondary controls) does not have it. */
 	if (lp->vmx.non_root) {
 		const struct vmcs_cache *c = &lp->vmx.vmcs;
-		bool secondary = vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL) & (1u << 31);
-		if (!secondary || !(vmcs_read_enc(c, SECONDARY_VM_EXEC_CONTROL) & PROC2_ENABLE_RDTSCP)) {
+		bool secondary = vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+		if (!secondary || !(vmcs_read_enc(c, SECONDARY_VM_EXEC_CONTROL) & SECONDARY_EXEC_ENABLE_RDTSCP)) {
 			exc_fault(lp, VEC_UD, 0);
 			return;
 		}

@@ -10,6 +10,7 @@
 #include "sim/cpu/msr.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/caps.h"
+#include "sim/vmcs/controls.h"
 #include "sim/vmcs/errors.h"
 #include "sim/vmcs/exit_reasons.h"
 
@@ -438,7 +439,7 @@ static void do_vmlaunch_vmresume(struct lp *lp, const struct mode *md, bool laun
 	/* The checks on controls and host state read nothing but those fields, the
 	 * model and EFER.LMA, except CTL_TPR_THRESHOLD_VTPR, which reads the virtual-APIC
 	 * page: when none of that changed since they last passed, they pass again. */
-	bool tpr_shadow = vmcs_read_enc(&v->vmcs, CPU_BASED_VM_EXEC_CONTROL) & (1u << 21);
+	bool tpr_shadow = vmcs_read_enc(&v->vmcs, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_TPR_SHADOW;
 	bool reuse = !v->vmcs.ctl_host_changed && !tpr_shadow && v->checked_lma == ec.lma;
 	if (!reuse) {
 		if (entry_run(&ec, ENTRY_CTL)) {

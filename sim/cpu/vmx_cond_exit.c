@@ -3,23 +3,24 @@
  * on, and what the qualification holds. */
 #include "sim/cpu/machine.h"
 #include "sim/cpu/vmx_guest.h"
+#include "sim/vmcs/controls.h"
 #include "sim/vmcs/exit_reasons.h"
 #include "sim/vmcs/fields.h"
 
 struct cond_exit {
 	uint16_t reason;
 	uint32_t ctl_field;        /* CPU_BASED_VM_EXEC_CONTROL or SECONDARY_VM_EXEC_CONTROL */
-	uint8_t bit;
+	uint32_t control;
 	bool secondary;            /* needs "activate secondary controls" too */
 };
 
 static const struct cond_exit cond_exits[] = {
-	{ EXIT_REASON_INVLPG,              CPU_BASED_VM_EXEC_CONTROL, 9,  false },
-	{ EXIT_REASON_MWAIT_INSTRUCTION,   CPU_BASED_VM_EXEC_CONTROL, 10, false },
-	{ EXIT_REASON_RDPMC,               CPU_BASED_VM_EXEC_CONTROL, 11, false },
-	{ EXIT_REASON_MONITOR_INSTRUCTION, CPU_BASED_VM_EXEC_CONTROL, 29, false },
-	{ EXIT_REASON_PAUSE_INSTRUCTION,   CPU_BASED_VM_EXEC_CONTROL, 30, false },
-	{ EXIT_REASON_WBINVD,              SECONDARY_VM_EXEC_CONTROL, 6,  true },
+	{ EXIT_REASON_INVLPG,              CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INVLPG_EXITING,  false },
+	{ EXIT_REASON_MWAIT_INSTRUCTION,   CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_MWAIT_EXITING,   false },
+	{ EXIT_REASON_RDPMC,               CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_RDPMC_EXITING,   false },
+	{ EXIT_REASON_MONITOR_INSTRUCTION, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_MONITOR_EXITING, false },
+	{ EXIT_REASON_PAUSE_INSTRUCTION,   CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_PAUSE_EXITING,   false },
+	{ EXIT_REASON_WBINVD,              SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_WBINVD_EXITING, true },
 };
 
 /* The linear address an INVLPG names: 0F 01 /7 with a memory operand. */
@@ -35,9 +36,10 @@ void site_cond_exit(struct lp *lp, const struct cpu_view *v, const struct site_i
 		const struct cond_exit *e = &cond_exits[i];
 		if (e->reason != in->vmx_id)
 			continue;
-		if (e->secondary && !(vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL) & (1u << 31)))
+		if (e->secondary && !(vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL) &
+				      CPU_BASED_ACTIVATE_SECONDARY_CONTROLS))
 			return;
-		if (!((vmcs_read_enc(c, e->ctl_field) >> e->bit) & 1))
+		if (!(vmcs_read_enc(c, e->ctl_field) & e->control))
 			return;
 		struct vmx_exit_info xi = { .insn_len = in->len, .rip = v->rip };
 		if (e->reason == EXIT_REASON_INVLPG)

@@ -6,11 +6,9 @@
 #include "sim/cpu/msr.h"
 #include "sim/cpu/vmx_exit.h"
 #include "sim/cpu/vmx_guest.h"
+#include "sim/vmcs/controls.h"
 #include "sim/vmcs/fields.h"
 
-#define ENTRY_IA32E_MODE_GUEST (1u << 9)
-#define ENTRY_LOAD_PAT         (1u << 14)
-#define ENTRY_LOAD_EFER        (1u << 15)
 
 const struct guest_seg_fields vmx_guest_seg_fields[8] = {
 	[SEG_ES] = { GUEST_ES_SELECTOR, GUEST_ES_BASE, GUEST_ES_LIMIT, GUEST_ES_AR_BYTES },
@@ -71,12 +69,12 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 	uint64_t entry = vmcs_read_enc(v, VM_ENTRY_CONTROLS);
 	uint64_t cr0 = vmcs_read_enc(v, GUEST_CR0);
 	uint64_t efer;
-	if (entry & ENTRY_LOAD_EFER) {
+	if (entry & VM_ENTRY_LOAD_IA32_EFER) {
 		efer = vmcs_read_enc(v, GUEST_IA32_EFER);
 	} else {
 		/* LMA and LME follow "IA-32e mode guest" (LME only with paging on). */
 		efer = cpu_msr(lp->root.uc, MSR_IA32_EFER) & ~0x500ull;
-		if (entry & ENTRY_IA32E_MODE_GUEST)
+		if (entry & VM_ENTRY_IA32E_MODE)
 			efer |= (cr0 & (1ull << 31)) ? 0x500 : 0x400;
 	}
 	vmx_copy_gprs(lp->root.uc, uc);
@@ -106,7 +104,7 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 	cpu_set_msr(uc, 0x174, vmcs_read_enc(v, GUEST_SYSENTER_CS));
 	cpu_set_msr(uc, 0x175, vmcs_read_enc(v, GUEST_SYSENTER_ESP));
 	cpu_set_msr(uc, 0x176, vmcs_read_enc(v, GUEST_SYSENTER_EIP));
-	if (entry & ENTRY_LOAD_PAT)
+	if (entry & VM_ENTRY_LOAD_IA32_PAT)
 		lp->pat = vmcs_read_enc(v, GUEST_IA32_PAT);
 
 	if (launch) {

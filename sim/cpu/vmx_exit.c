@@ -6,11 +6,9 @@
 #include "sim/cpu/msr.h"
 #include "sim/cpu/vmx_exit.h"
 #include "sim/cpu/vmx_guest.h"
+#include "sim/vmcs/controls.h"
 #include "sim/vmcs/fields.h"
 
-#define EXIT_HOST_ADDR_SPACE_SIZE (1u << 9)
-#define EXIT_LOAD_PAT             (1u << 19)
-#define EXIT_LOAD_EFER            (1u << 21)
 
 /* ---- MSR lists ---------------------------------------------------------------- */
 
@@ -71,13 +69,13 @@ void vmx_load_host_state(struct lp *lp)
 {
 	const struct vmcs_cache *v = &lp->vmx.vmcs;
 	uint64_t exit_ctls = vmcs_read_enc(v, VM_EXIT_CONTROLS);
-	bool lm = exit_ctls & EXIT_HOST_ADDR_SPACE_SIZE;
+	bool lm = exit_ctls & VM_EXIT_HOST_ADDR_SPACE_SIZE;
 	uc_engine *uc = lp->uc;
 
 	/* EFER first, so that loading CR0 sets or clears IA-32e mode as the host's
 	 * address-space size says. */
 	uint64_t efer = cpu_msr(uc, MSR_IA32_EFER);
-	if (exit_ctls & EXIT_LOAD_EFER)
+	if (exit_ctls & VM_EXIT_LOAD_IA32_EFER)
 		efer = vmcs_read_enc(v, HOST_IA32_EFER);
 	else
 		efer = lm ? (efer | 0x500) : (efer & ~0x500ull);
@@ -89,7 +87,7 @@ void vmx_load_host_state(struct lp *lp)
 	cpu_set_msr(uc, 0x174, vmcs_read_enc(v, HOST_IA32_SYSENTER_CS));
 	cpu_set_msr(uc, 0x175, vmcs_read_enc(v, HOST_IA32_SYSENTER_ESP));
 	cpu_set_msr(uc, 0x176, vmcs_read_enc(v, HOST_IA32_SYSENTER_EIP));
-	if (exit_ctls & EXIT_LOAD_PAT)
+	if (exit_ctls & VM_EXIT_LOAD_IA32_PAT)
 		lp->pat = vmcs_read_enc(v, HOST_IA32_PAT);
 
 	struct seg s[SEG_COUNT];
@@ -124,9 +122,6 @@ void vmx_load_host_state(struct lp *lp)
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/exit_reasons.h"
 
-#define EXIT_SAVE_PAT  (1u << 18)
-#define EXIT_SAVE_EFER (1u << 20)
-#define ENTRY_IA32E_MODE_GUEST (1u << 9)
 
 void vmx_copy_gprs(uc_engine *from, uc_engine *to);
 
@@ -164,13 +159,13 @@ static void save_guest_state(struct lp *lp, uint64_t rip)
 	vmcs_write_enc(v, GUEST_SYSENTER_ESP, cpu_msr(uc, 0x175));
 	vmcs_write_enc(v, GUEST_SYSENTER_EIP, cpu_msr(uc, 0x176));
 	uint64_t efer = cpu_msr(uc, MSR_IA32_EFER);
-	if (exit_ctls & EXIT_SAVE_EFER)
+	if (exit_ctls & VM_EXIT_SAVE_IA32_EFER)
 		vmcs_write_enc(v, GUEST_IA32_EFER, efer);
-	if (exit_ctls & EXIT_SAVE_PAT)
+	if (exit_ctls & VM_EXIT_SAVE_IA32_PAT)
 		vmcs_write_enc(v, GUEST_IA32_PAT, lp->pat);
 	/* "IA-32e mode guest" follows EFER.LMA (IA32_VMX_MISC[5] on every model here). */
 	uint64_t entry = vmcs_read_enc(v, VM_ENTRY_CONTROLS);
-	entry = (efer & (1u << 10)) ? entry | ENTRY_IA32E_MODE_GUEST : entry & ~ENTRY_IA32E_MODE_GUEST;
+	entry = (efer & (1u << 10)) ? entry | VM_ENTRY_IA32E_MODE : entry & ~VM_ENTRY_IA32E_MODE;
 	vmcs_write_enc(v, VM_ENTRY_CONTROLS, entry);
 	vmcs_write_enc(v, GUEST_ACTIVITY_STATE, 0);
 	vmcs_write_enc(v, GUEST_INTERRUPTIBILITY_INFO, 0);

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "sim/cpu/cpuid.h"
+#include "sim/vmcs/controls.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define BIT(n) (1u << (n))
@@ -45,83 +46,6 @@
 #define VMX_BASIC_NO_HW_ERROR_CODE_CC BIT64(56)  /* a hardware exception may be injected
 						  * with or without an error code */
 #define VMX_BASIC_NESTED_EXCEPTION  BIT64(58)    /* FRED nested-exception bit in event info */
-
-/* ---- Pin-based VM-execution controls (481H / 48DH) ---- */
-#define PIN_BASED_EXT_INTR_MASK        BIT(0)  /* external interrupts cause VM exits */
-#define PIN_BASED_NMI_EXITING          BIT(3)  /* NMIs cause VM exits */
-#define PIN_BASED_VIRTUAL_NMIS         BIT(5)  /* NMI blocking is virtualized */
-#define PIN_BASED_VMX_PREEMPTION_TIMER BIT(6)  /* the preemption timer counts down in the guest */
-#define PIN_BASED_POSTED_INTR          BIT(7)  /* posted-interrupt descriptors are processed */
-/* Bits 1, 2, 4: reserved, default1. */
-#define PIN_BASED_ALWAYSON_WITHOUT_TRUE_MSR 0x00000016u
-
-/* ---- Primary processor-based VM-execution controls (482H / 48EH) ---- */
-#define CPU_BASED_INTR_WINDOW_EXITING  BIT(2)  /* exit when the guest can take interrupts */
-#define CPU_BASED_USE_TSC_OFFSETTING   BIT(3)  /* RDTSC/RDTSCP/IA32_TSC reads add TSC offset */
-#define CPU_BASED_HLT_EXITING          BIT(7)
-#define CPU_BASED_INVLPG_EXITING       BIT(9)
-#define CPU_BASED_MWAIT_EXITING        BIT(10)
-#define CPU_BASED_RDPMC_EXITING        BIT(11)
-#define CPU_BASED_RDTSC_EXITING        BIT(12)
-#define CPU_BASED_CR3_LOAD_EXITING     BIT(15) /* default1; clearable per the TRUE MSR */
-#define CPU_BASED_CR3_STORE_EXITING    BIT(16) /* default1; clearable per the TRUE MSR */
-#define CPU_BASED_ACTIVATE_TERTIARY_CONTROLS BIT(17)
-#define CPU_BASED_CR8_LOAD_EXITING     BIT(19)
-#define CPU_BASED_CR8_STORE_EXITING    BIT(20)
-#define CPU_BASED_TPR_SHADOW           BIT(21) /* CR8/TPR accesses use the virtual-APIC page */
-#define CPU_BASED_NMI_WINDOW_EXITING   BIT(22) /* exit when virtual NMIs are unblocked */
-#define CPU_BASED_MOV_DR_EXITING       BIT(23)
-#define CPU_BASED_UNCOND_IO_EXITING    BIT(24) /* every I/O instruction exits */
-#define CPU_BASED_USE_IO_BITMAPS       BIT(25) /* I/O bitmaps decide which ports exit */
-#define CPU_BASED_MONITOR_TRAP_FLAG    BIT(27) /* exit after each guest instruction */
-#define CPU_BASED_USE_MSR_BITMAPS      BIT(28) /* MSR bitmaps decide which RDMSR/WRMSR exit */
-#define CPU_BASED_MONITOR_EXITING      BIT(29)
-#define CPU_BASED_PAUSE_EXITING        BIT(30)
-#define CPU_BASED_ACTIVATE_SECONDARY_CONTROLS BIT(31)
-/* Bits 1, 4-6, 8, 13-16, 26: default1 (15 and 16 are the CR3 exits above). */
-#define CPU_BASED_ALWAYSON_WITHOUT_TRUE_MSR 0x0401E172u
-
-/* ---- Secondary processor-based VM-execution controls (48BH) ---- */
-#define SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES BIT(0) /* APIC-access page accesses are virtualized */
-#define SECONDARY_EXEC_ENABLE_EPT      BIT(1)
-#define SECONDARY_EXEC_DESC            BIT(2)  /* LGDT/LIDT/LLDT/LTR/SxDT/STR exit */
-#define SECONDARY_EXEC_ENABLE_RDTSCP   BIT(3)  /* else RDTSCP is #UD in the guest */
-#define SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE BIT(4) /* x2APIC MSR accesses use the virtual APIC */
-#define SECONDARY_EXEC_ENABLE_VPID     BIT(5)  /* guest TLB entries are tagged with a VPID */
-#define SECONDARY_EXEC_WBINVD_EXITING  BIT(6)
-#define SECONDARY_EXEC_UNRESTRICTED_GUEST BIT(7) /* guest may run unpaged or in real mode */
-#define SECONDARY_EXEC_APIC_REGISTER_VIRT BIT(8) /* APIC register reads come from the virtual APIC */
-#define SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY BIT(9) /* virtual interrupts are evaluated and delivered */
-#define SECONDARY_EXEC_PAUSE_LOOP_EXITING BIT(10) /* a long PAUSE loop exits (PLE_Gap/Window) */
-#define SECONDARY_EXEC_ENABLE_VMFUNC   BIT(13) /* VMFUNC executes in the guest */
-#define SECONDARY_EXEC_SHADOW_VMCS     BIT(14) /* guest VMREAD/VMWRITE use a shadow VMCS */
-#define SECONDARY_EXEC_ENABLE_PML      BIT(17) /* guest-physical writes are logged */
-#define SECONDARY_EXEC_EPT_VIOLATION_VE BIT(18) /* some EPT violations become #VE in the guest */
-#define SECONDARY_EXEC_TSC_SCALING     BIT(25) /* guest TSC reads are multiplied */
-
-/* ---- Tertiary processor-based VM-execution controls (492H, allowed-1 only) ---- */
-#define TERTIARY_EXEC_IPI_VIRT         BIT64(4) /* guest x2APIC ICR writes post IPIs directly */
-
-/* ---- Primary VM-exit controls (483H / 48FH) ---- */
-#define VM_EXIT_SAVE_DEBUG_CONTROLS    BIT(2)  /* default1; clearable per the TRUE MSR */
-#define VM_EXIT_HOST_ADDR_SPACE_SIZE   BIT(9)  /* return to a 64-bit host */
-#define VM_EXIT_ACK_INTR_ON_EXIT       BIT(15) /* acknowledge the interrupt, save its vector */
-#define VM_EXIT_SAVE_IA32_PAT          BIT(18)
-#define VM_EXIT_LOAD_IA32_PAT          BIT(19)
-#define VM_EXIT_SAVE_IA32_EFER         BIT(20)
-#define VM_EXIT_LOAD_IA32_EFER         BIT(21)
-#define VM_EXIT_SAVE_VMX_PREEMPTION_TIMER BIT(22)
-#define VM_EXIT_ACTIVATE_SECONDARY_CONTROLS BIT(31)
-/* Bits 0-8, 10, 11, 13, 14, 16, 17: default1 (2 is "save debug controls"). */
-#define VM_EXIT_ALWAYSON_WITHOUT_TRUE_MSR 0x00036DFFu
-
-/* ---- VM-entry controls (484H / 490H) ---- */
-#define VM_ENTRY_LOAD_DEBUG_CONTROLS   BIT(2)  /* default1; clearable per the TRUE MSR */
-#define VM_ENTRY_IA32E_MODE            BIT(9)  /* the guest runs in IA-32e mode */
-#define VM_ENTRY_LOAD_IA32_PAT         BIT(14)
-#define VM_ENTRY_LOAD_IA32_EFER        BIT(15)
-/* Bits 0-8, 12: default1 (2 is "load debug controls"). */
-#define VM_ENTRY_ALWAYSON_WITHOUT_TRUE_MSR 0x000011FFu
 
 /* ---- IA32_VMX_MISC (485H) ---- */
 #define VMX_MISC_PREEMPTION_TIMER_RATE(n) ((uint64_t)(n)) /* 4:0: timer ticks when TSC bit n flips */
