@@ -243,3 +243,28 @@ void site_mov_from_cr(struct lp *lp, const struct cpu_view *cv, const struct sit
 	cpu_set_reg(lp->uc, gpr_ids[reg], val);
 	cpu_set_reg(lp->uc, UC_X86_REG_RIP, cv->rip + in->len);
 }
+
+/* MOV to/from a debug register in VMX non-root operation: "MOV-DR exiting" makes it
+ * exit (reason 29; qualification: DR number 2:0, direction 4 (1 = from DR), GPR 11:8).
+ * CPL and the CR4.DE/DR7.GD faults come first, from the engine. */
+void site_mov_dr(struct lp *lp, const struct cpu_view *cv, const struct site_insn *in)
+{
+	if (!lp->vmx.non_root || cv->cpl != 0 ||
+	    !(vmcs_read_enc(&lp->vmx.vmcs, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_MOV_DR_EXITING))
+		return;
+	unsigned i = 0, rex = 0;
+	while (i < in->len && (in->bytes[i] == 0x66 || in->bytes[i] == 0x67 || in->bytes[i] == 0xf2 ||
+			       in->bytes[i] == 0xf3 || in->bytes[i] == 0x2e || in->bytes[i] == 0x36 ||
+			       in->bytes[i] == 0x3e || in->bytes[i] == 0x26 || in->bytes[i] == 0x64 ||
+			       in->bytes[i] == 0x65))
+		i++;
+	if (cpu_view_long64(cv) && (in->bytes[i] & 0xf0) == 0x40)
+		rex = in->bytes[i++];
+	bool from_dr = in->bytes[i + 1] == 0x21;
+	uint8_t modrm = in->bytes[i + 2];
+	unsigned dr = (modrm >> 3) & 7;
+	unsigned reg = (modrm & 7) | ((rex & 1) ? 8 : 0);
+	struct vmx_exit_info xi = { .qualification = dr | (from_dr ? 1u << 4 : 0) | reg << 8,
+				    .insn_len = in->len, .rip = cv->rip };
+	vmx_exit(lp, EXIT_REASON_DR_ACCESS, &xi);
+}

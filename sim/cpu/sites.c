@@ -31,6 +31,8 @@ static const struct site_pattern patterns[] = {
 	{ SITE_RDTSCP, "RDTSCP", 0, true, { 0x0f, 0x01, 0xf9 }, 3, false, -1, false, -1, site_rdtscp },
 	{ SITE_MOV_TO_CR, "MOV to CR", 0, true, { 0x0f, 0x22 }, 2, true, -1, false, -1, site_mov_to_cr },
 	{ SITE_MOV_FROM_CR, "MOV from CR", 0, true, { 0x0f, 0x20 }, 2, true, -1, false, -1, site_mov_from_cr },
+	{ SITE_MOV_DR, "MOV from DR", 0, true, { 0x0f, 0x21 }, 2, true, -1, false, -1, site_mov_dr },
+	{ SITE_MOV_DR, "MOV to DR",   0, true, { 0x0f, 0x23 }, 2, true, -1, false, -1, site_mov_dr },
 	{ SITE_CPUID, "CPUID", 0, true, { 0x0f, 0xa2 },      2, false, -1, false, -1, site_cpuid },
 	/* Unconditional exits in VMX non-root operation (vmx_id holds the reason). */
 	{ SITE_GUEST_EXIT, "INVD",   0, true, { 0x0f, 0x08 },       2, false, -1, false, 13, site_guest_exit },

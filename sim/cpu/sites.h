@@ -29,6 +29,7 @@ enum site_kind {
 	SITE_RDTSCP,
 	SITE_MOV_TO_CR,
 	SITE_MOV_FROM_CR,
+	SITE_MOV_DR,
 	SITE_VMX,
 	SITE_CPUID,
 	SITE_GUEST_EXIT,       /* executes natively in root, exits unconditionally from a guest */
@@ -104,6 +105,7 @@ void site_rdtsc(struct lp *lp, const struct cpu_view *v, const struct site_insn 
 void site_rdtscp(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_mov_to_cr(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_mov_from_cr(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
+void site_mov_dr(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_cpuid(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_guest_exit(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);

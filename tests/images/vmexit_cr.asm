@@ -1,7 +1,8 @@
 ; Control-register accesses from a guest (exit reason 28): CR0/CR4 guest/host masks
 ; and read shadows (a write that changes a host-owned bit against its shadow exits;
 ; reads of host-owned bits return the shadow; other writes keep host-owned bits),
-; CR3-load and CR3-store exiting with a CR3-target value, CR8-load exiting.
+; CR3-load and CR3-store exiting with a CR3-target value, CR8-load exiting, and
+; MOV-DR exiting (reason 29: DR number 2:0, direction 4, GPR 11:8).
 ; Qualification: CR number 3:0, access type 5:4 (0 to CR, 1 from CR), GPR 11:8.
 ;! args: --max-insns 20000000
 ;! status: 1
@@ -13,6 +14,8 @@
 ;! stdout: ok cr3-load-exit-qual
 ;! stdout: ok cr3-store-exit-qual
 ;! stdout: ok cr8-load-exit-qual
+;! stdout: ok dr-read-exit-qual
+;! stdout: ok dr-write-exit-qual
 ;! stdout: ok done-reason
 ;! not-stderr: triple
 
@@ -22,8 +25,8 @@ ELF64_BEGIN start
 %include "vmx.inc"
 %include "vmm64.inc"
 
-; primary controls: CR3-load 15, CR3-store 16, CR8-load 19
-%define WANT_PROC ((1 << 15) | (1 << 16) | (1 << 19))
+; primary controls: CR3-load 15, CR3-store 16, CR8-load 19, MOV-DR 23
+%define WANT_PROC ((1 << 15) | (1 << 16) | (1 << 19) | (1 << 23))
 
 start:
         call idt_setup
@@ -55,6 +58,12 @@ start:
         VMM_CHECK "cr8-load-exit-qual", VMCS_EXIT_QUAL, (8 | (0 << 4) | (0 << 8))    ; CR8, to, RAX
         call vmm_skip
         call vmm_run
+        VMM_CHECK "dr-read-exit-qual", VMCS_EXIT_QUAL, (7 | (1 << 4) | (9 << 8))     ; DR7, from, R9
+        call vmm_skip
+        call vmm_run
+        VMM_CHECK "dr-write-exit-qual", VMCS_EXIT_QUAL, (0 | (0 << 4) | (5 << 8))    ; DR0, to, RBP
+        call vmm_skip
+        call vmm_run
         CHECK "done-reason", rax, 18
         call checks_done
 
@@ -70,6 +79,8 @@ guest:
         mov rbx, cr3                           ; store exiting: exits
         xor eax, eax
         mov cr8, rax                           ; CR8-load exiting: exits
+        mov r9, dr7                            ; MOV-DR exiting: exits
+        mov dr0, rbp
         vmcall
         ud2
 
