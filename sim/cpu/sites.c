@@ -6,6 +6,8 @@
 
 #include "sim/cpu/machine.h"
 #include "sim/cpu/vmx.h"
+#include "sim/cpu/vmx_guest.h"
+#include "sim/vmcs/exit_reasons.h"
 
 /* ---- classification ------------------------------------------------------ */
 
@@ -364,9 +366,23 @@ static void on_edge(uc_engine *uc, uc_tb *cur, uc_tb *prev, void *user)
 		uc_emu_stop(uc);
 }
 
+/* The VMX-preemption timer expires between instructions: before this block runs. */
+static bool preemption_timer_expired(struct lp *lp, uint64_t address)
+{
+	if (!lp->vmx.non_root || !lp->vmx.timer_active || lp->insns < lp->vmx.timer_deadline)
+		return false;
+	struct cpu_view v;
+	cpustate_view(&lp->cs, &v);
+	struct vmx_exit_info xi = { .rip = address - (cpu_view_long64(&v) ? 0 : v.segs[SEG_CS].base) };
+	vmx_exit(lp, EXIT_REASON_PREEMPTION_TIMER, &xi);
+	return true;
+}
+
 static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
 	struct lp *lp = user;
+	if (preemption_timer_expired(lp, address))
+		return;
 	uint64_t key = block_key(address, size);
 	struct block_count *rc = &lp->sites->recent[(address ^ (address >> 4)) & 3];
 	if (rc->key == key) {

@@ -26,8 +26,14 @@ struct vmx_lp {
 	struct vmcs_cache vmcs;   /* the current VMCS, cached */
 	struct entry_diag last_entry_diag;   /* why the last VM entry failed */
 	uint64_t entries, exits;
-	bool checked_lma;
-	bool last_entry_failed;   /* last_entry_diag describes a failure */         /* EFER.LMA when the control and host checks last passed */
+	bool checked_lma;         /* EFER.LMA when the control and host checks last passed */
+	bool last_entry_failed;   /* last_entry_diag describes a failure */
+	/* The VMX-preemption timer, in virtual time: it expires when the LP's retired
+	 * instruction count reaches the deadline (the timer counts down once every
+	 * 2^rate TSC ticks, rate from IA32_VMX_MISC[4:0]). */
+	bool timer_active;
+	uint64_t timer_deadline;
+	unsigned timer_rate;
 };
 
 #define VMX_INSNS(X) \

@@ -111,6 +111,14 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 		v->launched = true;
 		v->dirty = true;
 	}
+	lp->vmx.timer_active = vmcs_read_enc(v, PIN_BASED_VM_EXEC_CONTROL) & PIN_BASED_VMX_PREEMPTION_TIMER;
+	if (lp->vmx.timer_active) {
+		uint64_t misc = 0;
+		vmcs_caps_rdmsr(lp->m->vmx_caps, MSR_IA32_VMX_MISC, &misc);
+		lp->vmx.timer_rate = misc & 0x1f;
+		lp->vmx.timer_deadline = lp->insns +
+			((uint64_t)(uint32_t)vmcs_read_enc(v, VMX_PREEMPTION_TIMER_VALUE) << lp->vmx.timer_rate);
+	}
 	lp->vmx.non_root = true;
 	lp_switch(lp, g);
 	/* The VM-entry MSR-load list, checked already (MSRLD_*), loads into the guest. */

@@ -167,6 +167,11 @@ static void save_guest_state(struct lp *lp, uint64_t rip)
 	uint64_t entry = vmcs_read_enc(v, VM_ENTRY_CONTROLS);
 	entry = (efer & (1u << 10)) ? entry | VM_ENTRY_IA32E_MODE : entry & ~VM_ENTRY_IA32E_MODE;
 	vmcs_write_enc(v, VM_ENTRY_CONTROLS, entry);
+	if (lp->vmx.timer_active && (exit_ctls & VM_EXIT_SAVE_VMX_PREEMPTION_TIMER)) {
+		uint64_t left = lp->vmx.timer_deadline > lp->insns ? lp->vmx.timer_deadline - lp->insns : 0;
+		vmcs_write_enc(v, VMX_PREEMPTION_TIMER_VALUE, left >> lp->vmx.timer_rate);
+	}
+	lp->vmx.timer_active = false;
 	vmcs_write_enc(v, GUEST_ACTIVITY_STATE, 0);
 	vmcs_write_enc(v, GUEST_INTERRUPTIBILITY_INFO, 0);
 	vmcs_write_enc(v, GUEST_PENDING_DBG_EXCEPTIONS, 0);
