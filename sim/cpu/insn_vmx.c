@@ -6,6 +6,7 @@
 
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
+#include "sim/cpu/modrm.h"
 #include "sim/cpu/msr.h"
 #include "sim/cpu/vmx.h"
 #include "sim/cpu/vmx_exit.h"
@@ -22,92 +23,6 @@ static const int gpr_ids[16] = {
 	UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_R10, UC_X86_REG_R11,
 	UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
 };
-
-/* A decoded ModRM operand pair. */
-struct modrm {
-	unsigned reg;            /* ModRM.reg with REX.R */
-	bool reg_form;           /* mod = 3 */
-	unsigned rm;             /* register form: ModRM.rm with REX.B */
-	int base, index;         /* -1 for none */
-	unsigned scale;
-	int64_t disp;
-	bool rip_rel;
-	int seg;                 /* enum seg_reg */
-	unsigned addr_bits;      /* 32 or 64 */
-};
-
-/* Decodes prefixes, REX, opcode and ModRM/SIB/displacement. -1 for an addressing
- * form vtsim does not model (16-bit addressing). */
-static int decode(const struct site_insn *in, bool long64, bool cs32, struct modrm *o)
-{
-	const uint8_t *b = in->bytes;
-	unsigned i = 0, rex = 0;
-	int seg_override = -1;
-	bool addr_override = false;
-	for (;; i++) {
-		switch (b[i]) {
-		case 0x26: seg_override = SEG_ES; continue;
-		case 0x2e: seg_override = SEG_CS; continue;
-		case 0x36: seg_override = SEG_SS; continue;
-		case 0x3e: seg_override = SEG_DS; continue;
-		case 0x64: seg_override = SEG_FS; continue;
-		case 0x65: seg_override = SEG_GS; continue;
-		case 0x67: addr_override = true; continue;
-		case 0x66: case 0xf2: case 0xf3: case 0xf0: continue;
-		}
-		break;
-	}
-	if (long64 && (b[i] & 0xf0) == 0x40)
-		rex = b[i++];
-	i += (b[i] == 0x0f && b[i + 1] == 0x38) ? 3 : 2;   /* 0F xx or 0F 38 xx */
-	uint8_t m = b[i++];
-	memset(o, 0, sizeof(*o));
-	o->reg = ((m >> 3) & 7) | ((rex & 4) ? 8 : 0);
-	o->base = o->index = -1;
-	o->scale = 1;
-	unsigned mod = m >> 6, rm = m & 7;
-	if (mod == 3) {
-		o->reg_form = true;
-		o->rm = rm | ((rex & 1) ? 8 : 0);
-		return 0;
-	}
-	o->addr_bits = long64 ? (addr_override ? 32 : 64) : (cs32 != addr_override ? 32 : 16);
-	if (o->addr_bits == 16)
-		return -1;
-	if (rm == 4) {
-		uint8_t sib = b[i++];
-		o->scale = 1u << (sib >> 6);
-		unsigned idx = ((sib >> 3) & 7) | ((rex & 2) ? 8 : 0);
-		o->index = idx == 4 ? -1 : (int)idx;
-		unsigned base = sib & 7;
-		if (base == 5 && mod == 0) {
-			int32_t d;
-			memcpy(&d, b + i, 4);
-			i += 4;
-			o->disp = d;
-		} else {
-			o->base = (int)(base | ((rex & 1) ? 8 : 0));
-		}
-	} else if (rm == 5 && mod == 0) {
-		int32_t d;
-		memcpy(&d, b + i, 4);
-		i += 4;
-		o->disp = d;
-		o->rip_rel = long64;
-	} else {
-		o->base = (int)(rm | ((rex & 1) ? 8 : 0));
-	}
-	if (mod == 1) {
-		o->disp += (int8_t)b[i];
-	} else if (mod == 2) {
-		int32_t d;
-		memcpy(&d, b + i, 4);
-		o->disp += d;
-	}
-	bool ss_base = o->base == 4 || o->base == 5;
-	o->seg = seg_override >= 0 ? seg_override : ss_base ? SEG_SS : SEG_DS;
-	return 0;
-}
 
 /* The memory operand as the instruction reaches it. */
 struct mem_ctx {
@@ -262,25 +177,15 @@ static void report_entry_failure(struct lp *lp, enum vmx_insn_id id, const struc
 		    (unsigned long long)d->value, result);
 }
 
-/* VM-exit instruction information for the VMX instructions (SDM "Information for VM
- * Exits Due to Instruction Execution"): scaling 1:0, Reg1 6:3 (register form),
- * address size 9:7, register form 10, segment 17:15, index 21:18 and its invalid bit
- * 22, base 26:23 and its invalid bit 27, Reg2 31:28 (the ModRM.reg operand). The
- * exit qualification is the displacement. */
+/* VM-exit instruction information for the VMX instructions: the operand fields, and
+ * Reg2 31:28 (the ModRM.reg operand). The exit qualification is the displacement. */
 static uint32_t vmx_insn_info(const struct modrm *o, bool has_modrm, uint64_t *qualification)
 {
 	*qualification = 0;
 	if (!has_modrm)
 		return 0;
-	uint32_t info = (uint32_t)(o->reg & 15) << 28;
-	if (o->reg_form)
-		return info | 1u << 10 | (uint32_t)(o->rm & 15) << 3;
-	unsigned scale_bits = o->scale == 8 ? 3 : o->scale == 4 ? 2 : o->scale == 2 ? 1 : 0;
-	info |= scale_bits | (o->addr_bits == 64 ? 2u : 1u) << 7 | (uint32_t)o->seg << 15;
-	info |= o->index >= 0 ? (uint32_t)o->index << 18 : 1u << 22;
-	info |= o->base >= 0 ? (uint32_t)o->base << 23 : 1u << 27;
-	*qualification = (uint64_t)o->disp;
-	return info;
+	*qualification = o->reg_form ? 0 : (uint64_t)o->disp;
+	return modrm_insn_info(o) | (uint32_t)(o->reg & 15) << 28;
 }
 
 static bool has_lock_prefix(const struct site_insn *in)
@@ -319,7 +224,7 @@ void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *i
 			 id == VMX_INVEPT || id == VMX_INVVPID;
 	struct modrm o = { 0 };
 	if (has_modrm) {
-		if (decode(in, long64, cs32, &o)) {
+		if (modrm_decode(in, long64, cs32, &o)) {
 			machine_stop(lp->m, lp, VTSIM_STOP_INTERNAL, 70,
 				     "%s at RIP=0x%llx uses 16-bit addressing, which vtsim does not model",
 				     vmx_insn_name(id), (unsigned long long)rip);
@@ -330,16 +235,7 @@ void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *i
 		if (o.reg_form) {
 			ops.rm_value = v->gpr[o.rm];
 		} else {
-			uint64_t ea = (uint64_t)o.disp;
-			if (o.rip_rel)
-				ea += rip + in->len;
-			if (o.base >= 0)
-				ea += v->gpr[o.base];
-			if (o.index >= 0)
-				ea += v->gpr[o.index] * o.scale;
-			if (o.addr_bits == 32)
-				ea = (uint32_t)ea;
-			mctx.ea = ea;
+			mctx.ea = modrm_offset(&o, v, in->len);
 			mctx.seg_reg = o.seg;
 			mctx.seg = v->segs[o.seg];
 			mmu_ctx_from_view(&mctx.mc, v);

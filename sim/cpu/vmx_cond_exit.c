@@ -1,119 +1,142 @@
 /* Instructions whose VM exit one VM-execution control decides (SDM "Instructions That
- * Cause VM Exits Conditionally"): one row per exit reason, the control that turns it
- * on, and what the qualification holds. */
+ * Cause VM Exits Conditionally"): one row per instruction group, the control that turns
+ * it on, and the fault that has priority over the exit (SDM "Relative Priority of
+ * Faults and VM Exits": faults based on privilege level come first). */
 #include "sim/cpu/machine.h"
+#include "sim/cpu/modrm.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/controls.h"
 #include "sim/vmcs/exit_reasons.h"
 #include "sim/vmcs/fields.h"
+
+#define CR0_PE     (1u << 0)
+#define CR4_PCE    (1u << 8)
+#define CR4_UMIP   (1u << 11)
+#define RFLAGS_VM  (1u << 17)
+
+/* When the instruction faults instead of exiting (the engine raises the fault once
+ * the hook returns). */
+enum cond_fault {
+	FAULT_CPL,            /* #GP or #UD at CPL > 0 */
+	FAULT_CPL_PCE,        /* RDPMC: #GP at CPL > 0 unless CR4.PCE */
+	FAULT_CPL_UMIP,       /* SGDT/SIDT: #GP at CPL > 0 with CR4.UMIP */
+	FAULT_PM_CPL,         /* LLDT/LTR: #UD outside protected mode, #GP at CPL > 0 */
+	FAULT_PM_CPL_UMIP,    /* SLDT/STR: #UD outside protected mode, UMIP as above */
+	FAULT_NONE,           /* PAUSE */
+};
 
 struct cond_exit {
 	uint16_t reason;
 	uint32_t ctl_field;        /* CPU_BASED_VM_EXEC_CONTROL or SECONDARY_VM_EXEC_CONTROL */
 	uint32_t control;
 	bool secondary;            /* needs "activate secondary controls" too */
+	int8_t reg;                /* ModRM.reg that selects the row, or -1 */
+	enum cond_fault fault;
 };
 
 static const struct cond_exit cond_exits[] = {
-	{ EXIT_REASON_INVLPG,              CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INVLPG_EXITING,  false },
-	{ EXIT_REASON_MWAIT_INSTRUCTION,   CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_MWAIT_EXITING,   false },
-	{ EXIT_REASON_RDPMC,               CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_RDPMC_EXITING,   false },
-	{ EXIT_REASON_MONITOR_INSTRUCTION, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_MONITOR_EXITING, false },
-	{ EXIT_REASON_PAUSE_INSTRUCTION,   CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_PAUSE_EXITING,   false },
-	{ EXIT_REASON_WBINVD,              SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_WBINVD_EXITING, true },
+	{ EXIT_REASON_INVLPG,              CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INVLPG_EXITING,  false, -1, FAULT_CPL },
+	{ EXIT_REASON_MWAIT_INSTRUCTION,   CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_MWAIT_EXITING,   false, -1, FAULT_CPL },
+	{ EXIT_REASON_RDPMC,               CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_RDPMC_EXITING,   false, -1, FAULT_CPL_PCE },
+	{ EXIT_REASON_MONITOR_INSTRUCTION, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_MONITOR_EXITING, false, -1, FAULT_CPL },
+	{ EXIT_REASON_PAUSE_INSTRUCTION,   CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_PAUSE_EXITING,   false, -1, FAULT_NONE },
+	{ EXIT_REASON_WBINVD,              SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_WBINVD_EXITING, true, -1, FAULT_CPL },
+	/* Descriptor-table exiting: SGDT /0, SIDT /1, LGDT /2, LIDT /3 (0F 01) and SLDT /0,
+	 * STR /1, LLDT /2, LTR /3 (0F 00). */
+	{ EXIT_REASON_GDTR_IDTR, SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_DESC, true, 0, FAULT_CPL_UMIP },
+	{ EXIT_REASON_GDTR_IDTR, SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_DESC, true, 1, FAULT_CPL_UMIP },
+	{ EXIT_REASON_GDTR_IDTR, SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_DESC, true, 2, FAULT_CPL },
+	{ EXIT_REASON_GDTR_IDTR, SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_DESC, true, 3, FAULT_CPL },
+	{ EXIT_REASON_LDTR_TR,   SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_DESC, true, 0, FAULT_PM_CPL_UMIP },
+	{ EXIT_REASON_LDTR_TR,   SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_DESC, true, 1, FAULT_PM_CPL_UMIP },
+	{ EXIT_REASON_LDTR_TR,   SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_DESC, true, 2, FAULT_PM_CPL },
+	{ EXIT_REASON_LDTR_TR,   SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_DESC, true, 3, FAULT_PM_CPL },
 };
 
-/* The linear address an INVLPG names: 0F 01 /7 with a memory operand. */
-static uint64_t invlpg_address(const struct cpu_view *v, const struct site_insn *in);
+static bool faults_first(enum cond_fault f, const struct cpu_view *v)
+{
+	bool pm = (v->cr0 & CR0_PE) && !(v->eflags & RFLAGS_VM);
+	bool user = v->cpl > 0;
+	switch (f) {
+	case FAULT_CPL:         return user;
+	case FAULT_CPL_PCE:     return user && !(v->cr4 & CR4_PCE);
+	case FAULT_CPL_UMIP:    return user && (v->cr4 & CR4_UMIP);
+	case FAULT_PM_CPL:      return !pm || user;
+	case FAULT_PM_CPL_UMIP: return !pm || (user && (v->cr4 & CR4_UMIP));
+	case FAULT_NONE:        return false;
+	}
+	return false;
+}
+
+static unsigned modrm_reg_of(const struct site_insn *in, bool long64);
+static void fill_exit_info(const struct cpu_view *v, const struct site_insn *in,
+			   uint16_t reason, struct vmx_exit_info *xi);
 
 void site_cond_exit(struct lp *lp, const struct cpu_view *v, const struct site_insn *in)
 {
-	/* Privilege faults come first; the engine raises them when the hook returns. */
-	if (!lp->vmx.non_root || v->cpl > 0)
+	if (!lp->vmx.non_root)
 		return;
 	const struct vmcs_cache *c = &lp->vmx.vmcs;
+	bool long64 = cpu_view_long64(v);
 	for (size_t i = 0; i < sizeof(cond_exits) / sizeof(cond_exits[0]); i++) {
 		const struct cond_exit *e = &cond_exits[i];
 		if (e->reason != in->vmx_id)
 			continue;
+		if (e->reg >= 0 && (unsigned)e->reg != modrm_reg_of(in, long64))
+			continue;
+		if (faults_first(e->fault, v))
+			return;
 		if (e->secondary && !(vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL) &
 				      CPU_BASED_ACTIVATE_SECONDARY_CONTROLS))
 			return;
 		if (!(vmcs_read_enc(c, e->ctl_field) & e->control))
 			return;
 		struct vmx_exit_info xi = { .insn_len = in->len, .rip = v->rip };
-		if (e->reason == EXIT_REASON_INVLPG)
-			xi.qualification = invlpg_address(v, in);
+		fill_exit_info(v, in, e->reason, &xi);
 		vmx_exit(lp, e->reason, &xi);
 		return;
 	}
 }
 
-static uint64_t invlpg_address(const struct cpu_view *v, const struct site_insn *in)
+/* ModRM.reg (without REX.R) of a 0F xx instruction. */
+static unsigned modrm_reg_of(const struct site_insn *in, bool long64)
 {
-	const uint8_t *b = in->bytes;
-	unsigned i = 0, rex = 0;
-	int seg = -1;
-	bool a32 = false;
-	for (;; i++) {
-		switch (b[i]) {
-		case 0x26: seg = SEG_ES; continue;
-		case 0x2e: seg = SEG_CS; continue;
-		case 0x36: seg = SEG_SS; continue;
-		case 0x3e: seg = SEG_DS; continue;
-		case 0x64: seg = SEG_FS; continue;
-		case 0x65: seg = SEG_GS; continue;
-		case 0x67: a32 = true; continue;
-		case 0x66: case 0xf2: case 0xf3: continue;
-		}
-		break;
+	struct modrm o;
+	(void)modrm_decode(in, long64, true, &o);   /* reg is decoded even when -1 */
+	return o.reg & 7;
+}
+
+/* Exit qualification and instruction information (SDM "Exit Qualification for
+ * Instructions", "Information for VM Exits Due to Instruction Execution"). */
+static void fill_exit_info(const struct cpu_view *v, const struct site_insn *in,
+			   uint16_t reason, struct vmx_exit_info *xi)
+{
+	if (reason != EXIT_REASON_INVLPG && reason != EXIT_REASON_GDTR_IDTR &&
+	    reason != EXIT_REASON_LDTR_TR)
+		return;
+	bool long64 = cpu_view_long64(v);
+	bool cs32 = v->segs[SEG_CS].attr & (1u << 14);
+	struct modrm o;
+	if (modrm_decode(in, long64, cs32, &o))
+		return;
+	if (reason == EXIT_REASON_INVLPG) {
+		/* The linear address the instruction names. */
+		uint64_t la = modrm_offset(&o, v, in->len);
+		if (!long64 || o.seg == SEG_FS || o.seg == SEG_GS)
+			la += v->segs[o.seg].base;
+		xi->qualification = long64 ? la : (uint32_t)la;
+		return;
 	}
-	bool lm = cpu_view_long64(v);
-	if (lm && (b[i] & 0xf0) == 0x40)
-		rex = b[i++];
-	i += 2;                               /* 0F 01 */
-	uint8_t m = b[i++];
-	unsigned mod = m >> 6, rm = m & 7;
-	int base = -1, index = -1;
-	unsigned scale = 1;
-	int64_t disp = 0;
-	bool rip_rel = false;
-	if (rm == 4) {
-		uint8_t sib = b[i++];
-		scale = 1u << (sib >> 6);
-		unsigned idx = ((sib >> 3) & 7) | ((rex & 2) ? 8 : 0);
-		index = idx == 4 ? -1 : (int)idx;
-		if ((sib & 7) == 5 && mod == 0) {
-			int32_t d32;
-			memcpy(&d32, b + i, 4);
-			i += 4;
-			disp = d32;
-		} else {
-			base = (sib & 7) | ((rex & 1) ? 8 : 0);
-		}
-	} else if (rm == 5 && mod == 0) {
-		int32_t d32;
-		memcpy(&d32, b + i, 4);
-		i += 4;
-		disp = d32;
-		rip_rel = lm;
-	} else {
-		base = (int)(rm | ((rex & 1) ? 8 : 0));
+	/* Descriptor-table instructions: displacement as the qualification; identity in
+	 * bits 29:28 (ModRM.reg); for GDTR/IDTR, operand size in bit 11 (1 = 32-bit,
+	 * undefined in 64-bit mode, where vtsim reports 1). */
+	xi->qualification = o.reg_form ? 0 : (uint64_t)o.disp;
+	xi->insn_info = modrm_insn_info(&o) | (uint32_t)(o.reg & 3) << 28;
+	if (reason == EXIT_REASON_GDTR_IDTR) {
+		bool op66 = false;
+		for (unsigned i = 0; i < in->len && in->bytes[i] != 0x0f && (in->bytes[i] & 0xf0) != 0x40; i++)
+			op66 |= in->bytes[i] == 0x66;
+		if (long64 || cs32 != op66)
+			xi->insn_info |= 1u << 11;
 	}
-	if (mod == 1) {
-		disp += (int8_t)b[i];
-	} else if (mod == 2) {
-		int32_t d32;
-		memcpy(&d32, b + i, 4);
-		disp += d32;
-	}
-	uint64_t ea = (uint64_t)disp + (rip_rel ? v->rip + in->len : 0) +
-		      (base >= 0 ? v->gpr[base] : 0) + (index >= 0 ? v->gpr[index] * scale : 0);
-	if (!lm || a32)
-		ea = (uint32_t)ea;
-	if (seg < 0)
-		seg = (base == 4 || base == 5) ? SEG_SS : SEG_DS;
-	uint64_t segbase = lm ? ((seg == SEG_FS || seg == SEG_GS) ? v->segs[seg].base : 0)
-			      : v->segs[seg].base;
-	return lm ? ea + segbase : (uint32_t)(ea + segbase);
 }

@@ -1,0 +1,98 @@
+/* Decoding the ModRM operand of a site instruction (see modrm.h). */
+#include <string.h>
+
+#include "sim/cpu/modrm.h"
+
+int modrm_decode(const struct site_insn *in, bool long64, bool cs32, struct modrm *o)
+{
+	const uint8_t *b = in->bytes;
+	unsigned i = 0, rex = 0;
+	int seg_override = -1;
+	bool addr_override = false;
+	for (;; i++) {
+		switch (b[i]) {
+		case 0x26: seg_override = SEG_ES; continue;
+		case 0x2e: seg_override = SEG_CS; continue;
+		case 0x36: seg_override = SEG_SS; continue;
+		case 0x3e: seg_override = SEG_DS; continue;
+		case 0x64: seg_override = SEG_FS; continue;
+		case 0x65: seg_override = SEG_GS; continue;
+		case 0x67: addr_override = true; continue;
+		case 0x66: case 0xf2: case 0xf3: case 0xf0: continue;
+		}
+		break;
+	}
+	if (long64 && (b[i] & 0xf0) == 0x40)
+		rex = b[i++];
+	i += (b[i] == 0x0f && b[i + 1] == 0x38) ? 3 : 2;   /* 0F xx or 0F 38 xx */
+	uint8_t m = b[i++];
+	memset(o, 0, sizeof(*o));
+	o->reg = ((m >> 3) & 7) | ((rex & 4) ? 8 : 0);
+	o->base = o->index = -1;
+	o->scale = 1;
+	unsigned mod = m >> 6, rm = m & 7;
+	if (mod == 3) {
+		o->reg_form = true;
+		o->rm = rm | ((rex & 1) ? 8 : 0);
+		return 0;
+	}
+	o->addr_bits = long64 ? (addr_override ? 32 : 64) : (cs32 != addr_override ? 32 : 16);
+	if (o->addr_bits == 16)
+		return -1;
+	if (rm == 4) {
+		uint8_t sib = b[i++];
+		o->scale = 1u << (sib >> 6);
+		unsigned idx = ((sib >> 3) & 7) | ((rex & 2) ? 8 : 0);
+		o->index = idx == 4 ? -1 : (int)idx;
+		unsigned base = sib & 7;
+		if (base == 5 && mod == 0) {
+			int32_t d;
+			memcpy(&d, b + i, 4);
+			i += 4;
+			o->disp = d;
+		} else {
+			o->base = (int)(base | ((rex & 1) ? 8 : 0));
+		}
+	} else if (rm == 5 && mod == 0) {
+		int32_t d;
+		memcpy(&d, b + i, 4);
+		i += 4;
+		o->disp = d;
+		o->rip_rel = long64;
+	} else {
+		o->base = (int)(rm | ((rex & 1) ? 8 : 0));
+	}
+	if (mod == 1) {
+		o->disp += (int8_t)b[i];
+	} else if (mod == 2) {
+		int32_t d;
+		memcpy(&d, b + i, 4);
+		o->disp += d;
+	}
+	bool ss_base = o->base == 4 || o->base == 5;
+	o->seg = seg_override >= 0 ? seg_override : ss_base ? SEG_SS : SEG_DS;
+	return 0;
+}
+
+uint64_t modrm_offset(const struct modrm *o, const struct cpu_view *v, unsigned insn_len)
+{
+	uint64_t ea = (uint64_t)o->disp;
+	if (o->rip_rel)
+		ea += v->rip + insn_len;
+	if (o->base >= 0)
+		ea += v->gpr[o->base];
+	if (o->index >= 0)
+		ea += v->gpr[o->index] * o->scale;
+	return o->addr_bits == 32 ? (uint32_t)ea : ea;
+}
+
+uint32_t modrm_insn_info(const struct modrm *o)
+{
+	if (o->reg_form)
+		return 1u << 10 | (uint32_t)(o->rm & 15) << 3;
+	unsigned scale_bits = o->scale == 8 ? 3 : o->scale == 4 ? 2 : o->scale == 2 ? 1 : 0;
+	uint32_t info = scale_bits | (o->addr_bits == 64 ? 2u : 1u) << 7 | (uint32_t)o->seg << 15;
+	info |= o->index >= 0 ? (uint32_t)o->index << 18 : 1u << 22;
+	info |= o->base >= 0 ? (uint32_t)o->base << 23 : 1u << 27;
+	return info;
+}

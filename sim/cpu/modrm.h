@@ -1,0 +1,38 @@
+/* The ModRM/SIB operand of an instruction met at a site: decoded once from the
+ * instruction bytes, then turned into an effective address or into the operand
+ * fields of the VM-exit instruction-information word. */
+#ifndef VTSIM_MODRM_H
+#define VTSIM_MODRM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/cpu/cpustate.h"
+#include "sim/cpu/sites.h"
+
+struct modrm {
+	unsigned reg;            /* ModRM.reg with REX.R */
+	bool reg_form;           /* mod = 3 */
+	unsigned rm;             /* register form: ModRM.rm with REX.B */
+	int base, index;         /* -1 for none */
+	unsigned scale;
+	int64_t disp;
+	bool rip_rel;
+	int seg;                 /* enum seg_reg */
+	unsigned addr_bits;      /* 32 or 64 */
+};
+
+/* Decodes prefixes, REX, the opcode (0F xx or 0F 38 xx) and ModRM/SIB/displacement.
+ * -1 for an addressing form vtsim does not model (16-bit addressing). */
+int modrm_decode(const struct site_insn *in, bool long64, bool cs32, struct modrm *o);
+
+/* The effective address (offset within o->seg) of a memory operand. */
+uint64_t modrm_offset(const struct modrm *o, const struct cpu_view *v, unsigned insn_len);
+
+/* The operand part of VM-exit instruction information (SDM "Information for VM Exits
+ * Due to Instruction Execution"): scaling 1:0, Reg1 6:3 and bit 10 for a register
+ * form, address size 9:7, segment 17:15, index 21:18 (invalid: 22), base 26:23
+ * (invalid: 27). The instruction adds its own bits (identity, Reg2, operand size). */
+uint32_t modrm_insn_info(const struct modrm *o);
+
+#endif
