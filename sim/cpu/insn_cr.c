@@ -6,6 +6,7 @@
 
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
+#include "sim/cpu/modrm.h"
 #include "sim/cpu/msr.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/exit_reasons.h"
@@ -13,6 +14,9 @@
 #include "sim/vmcs/fields.h"
 
 #define CR0_PE (1ull << 0)
+#define CR0_TS (1ull << 3)
+#define CR0_MSW_BITS 0xfull   /* PE MP EM TS: what LMSW writes */
+#define CR4_UMIP (1ull << 11)
 #define CR0_NW (1ull << 29)
 #define CR0_CD (1ull << 30)
 #define CR0_PG (1ull << 31)
@@ -267,4 +271,118 @@ void site_mov_dr(struct lp *lp, const struct cpu_view *cv, const struct site_ins
 	struct vmx_exit_info xi = { .qualification = dr | (from_dr ? 1u << 4 : 0) | reg << 8,
 				    .insn_len = in->len, .rip = cv->rip };
 	vmx_exit(lp, EXIT_REASON_DR_ACCESS, &xi);
+}
+
+/* ---- CLTS, LMSW, SMSW ----------------------------------------------------------
+ * They touch CR0 bits 3:0, so in VMX non-root operation the CR0 guest/host mask and
+ * read shadow decide (SDM "Instructions That Cause VM Exits Conditionally"): an exit
+ * with reason 28 (access type 2 CLTS, 3 LMSW), or the instruction leaves the bits the
+ * host owns alone and SMSW reads the shadow there. CPL faults come first, from the
+ * engine. Unmasked, the engine runs them. */
+
+static void cr0_owned(const struct lp *lp, uint64_t *mask, uint64_t *shadow)
+{
+	*mask = vmcs_read_enc(&lp->vmx.vmcs, CR0_GUEST_HOST_MASK);
+	*shadow = vmcs_read_enc(&lp->vmx.vmcs, CR0_READ_SHADOW);
+}
+
+static void skip_insn(struct lp *lp, const struct cpu_view *cv, const struct site_insn *in)
+{
+	cpu_set_reg(lp->uc, UC_X86_REG_RIP, cv->rip + in->len);
+}
+
+/* The linear address of a memory operand (segment limits are the engine's). */
+static uint64_t operand_la(const struct cpu_view *cv, const struct modrm *o, unsigned len)
+{
+	uint64_t la = modrm_offset(o, cv, len);
+	bool long64 = cpu_view_long64(cv);
+	if (!long64 || o->seg == SEG_FS || o->seg == SEG_GS)
+		la += cv->segs[o->seg].base;
+	return long64 ? la : (uint32_t)la;
+}
+
+void site_clts(struct lp *lp, const struct cpu_view *cv, const struct site_insn *in)
+{
+	if (!lp->vmx.non_root || cv->cpl != 0)
+		return;
+	uint64_t mask, shadow;
+	cr0_owned(lp, &mask, &shadow);
+	if (!(mask & CR0_TS))
+		return;
+	if (shadow & CR0_TS) {
+		cr_exit(lp, cv, in, 0, 2, 0);
+		return;
+	}
+	skip_insn(lp, cv, in);     /* the guest already sees TS clear; the host's TS stays */
+}
+
+void site_lmsw(struct lp *lp, const struct cpu_view *cv, const struct site_insn *in)
+{
+	if (!lp->vmx.non_root || cv->cpl != 0)
+		return;
+	uint64_t mask, shadow;
+	cr0_owned(lp, &mask, &shadow);
+	if (!(mask & CR0_MSW_BITS))
+		return;
+	struct modrm o;
+	bool long64 = cpu_view_long64(cv);
+	if (modrm_decode(in, long64, cv->segs[SEG_CS].attr & (1u << 14), &o))
+		return;
+	uint16_t src;
+	uint64_t la = 0;
+	if (o.reg_form) {
+		src = (uint16_t)cv->gpr[o.rm];
+	} else {
+		struct mmu_ctx mc;
+		struct mmu_fault f;
+		mmu_ctx_from_view(&mc, cv);
+		la = operand_la(cv, &o, in->len);
+		if (mmu_read(&lp->m->pm, &mc, la, &src, 2, 0, &f))
+			return;                /* the engine takes the fault */
+	}
+	/* PE can be set but not cleared by LMSW, so only setting an owned PE the shadow
+	 * shows clear exits; MP, EM, TS exit on any difference from the shadow. */
+	bool exits = (mask & src & CR0_PE & ~shadow) || (mask & (src ^ shadow) & 0xe);
+	if (exits) {
+		struct vmx_exit_info xi = { .qualification = 3u << 4 | (o.reg_form ? 0 : 1u << 6) |
+							     (uint64_t)src << 16,
+					    .insn_len = in->len, .rip = cv->rip, .guest_linear = la };
+		vmx_exit(lp, EXIT_REASON_CR_ACCESS, &xi);
+		return;
+	}
+	uint64_t guest_bits = ~mask & CR0_MSW_BITS;
+	uint64_t nv = (cv->cr0 & ~guest_bits) | (src & guest_bits & ~CR0_PE) |
+		      (guest_bits & CR0_PE & (cv->cr0 | src));
+	cpu_set_reg(lp->uc, UC_X86_REG_CR0, nv);
+	skip_insn(lp, cv, in);
+}
+
+void site_smsw(struct lp *lp, const struct cpu_view *cv, const struct site_insn *in)
+{
+	if (!lp->vmx.non_root || (cv->cpl != 0 && (cv->cr4 & CR4_UMIP)))
+		return;
+	uint64_t mask, shadow;
+	cr0_owned(lp, &mask, &shadow);
+	if (!mask)
+		return;
+	struct modrm o;
+	bool long64 = cpu_view_long64(cv);
+	if (modrm_decode(in, long64, cv->segs[SEG_CS].attr & (1u << 14), &o))
+		return;
+	uint64_t seen = (cv->cr0 & ~mask) | (shadow & mask);
+	if (o.reg_form) {
+		/* 16-bit operand: the low word; 32-bit: zero-extended; REX.W: all of CR0. */
+		uint64_t old = cv->gpr[o.rm];
+		bool op16 = long64 || (cv->segs[SEG_CS].attr & (1u << 14)) ? o.opsize_prefix : !o.opsize_prefix;
+		uint64_t v = (o.rex & 8) ? seen : op16 ? (old & ~0xffffull) | (uint16_t)seen : (uint32_t)seen;
+		cpu_set_reg(lp->uc, gpr_ids[o.rm], v);
+	} else {
+		struct mmu_ctx mc;
+		struct mmu_fault f;
+		mmu_ctx_from_view(&mc, cv);
+		uint16_t w = (uint16_t)seen;
+		if (mmu_write(&lp->m->pm, &mc, operand_la(cv, &o, in->len), &w, 2, 0, &f))
+			return;                /* the engine takes the fault */
+	}
+	skip_insn(lp, cv, in);
 }

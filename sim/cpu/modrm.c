@@ -8,7 +8,7 @@ int modrm_decode(const struct site_insn *in, bool long64, bool cs32, struct modr
 	const uint8_t *b = in->bytes;
 	unsigned i = 0, rex = 0;
 	int seg_override = -1;
-	bool addr_override = false;
+	bool addr_override = false, op66 = false;
 	for (;; i++) {
 		switch (b[i]) {
 		case 0x26: seg_override = SEG_ES; continue;
@@ -18,7 +18,8 @@ int modrm_decode(const struct site_insn *in, bool long64, bool cs32, struct modr
 		case 0x64: seg_override = SEG_FS; continue;
 		case 0x65: seg_override = SEG_GS; continue;
 		case 0x67: addr_override = true; continue;
-		case 0x66: case 0xf2: case 0xf3: case 0xf0: continue;
+		case 0x66: op66 = true; continue;
+		case 0xf2: case 0xf3: case 0xf0: continue;
 		}
 		break;
 	}
@@ -29,6 +30,8 @@ int modrm_decode(const struct site_insn *in, bool long64, bool cs32, struct modr
 	memset(o, 0, sizeof(*o));
 	o->reg = ((m >> 3) & 7) | ((rex & 4) ? 8 : 0);
 	o->base = o->index = -1;
+	o->rex = rex;
+	o->opsize_prefix = op66;
 	o->scale = 1;
 	unsigned mod = m >> 6, rm = m & 7;
 	if (mod == 3) {

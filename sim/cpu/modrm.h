@@ -20,6 +20,8 @@ struct modrm {
 	bool rip_rel;
 	int seg;                 /* enum seg_reg */
 	unsigned addr_bits;      /* 32 or 64 */
+	unsigned rex;            /* the REX byte, 0 for none */
+	bool opsize_prefix;      /* 66 */
 };
 
 /* Decodes prefixes, REX, the opcode (0F xx or 0F 38 xx) and ModRM/SIB/displacement.

@@ -36,6 +36,9 @@ static const struct site_pattern patterns[] = {
 	{ SITE_MOV_DR, "MOV from DR", 0, true, { 0x0f, 0x21 }, 2, true, -1, false, -1, site_mov_dr },
 	{ SITE_MOV_DR, "MOV to DR",   0, true, { 0x0f, 0x23 }, 2, true, -1, false, -1, site_mov_dr },
 	{ SITE_CPUID, "CPUID", 0, true, { 0x0f, 0xa2 },      2, false, -1, false, -1, site_cpuid },
+	{ SITE_CLTS, "CLTS", 0, true, { 0x0f, 0x06 },        2, false, -1, false, -1, site_clts },
+	{ SITE_LMSW, "LMSW", 0, true, { 0x0f, 0x01 },        2, true, 6, false, -1, site_lmsw },
+	{ SITE_SMSW, "SMSW", 0, true, { 0x0f, 0x01 },        2, true, 4, false, -1, site_smsw },
 	/* Unconditional exits in VMX non-root operation (vmx_id holds the reason). */
 	{ SITE_GUEST_EXIT, "INVD",   0, true, { 0x0f, 0x08 },       2, false, -1, false, 13, site_guest_exit },
 	{ SITE_GUEST_EXIT, "XSETBV", 0, true, { 0x0f, 0x01, 0xd1 }, 3, false, -1, false, 55, site_guest_exit },

@@ -35,6 +35,9 @@ enum site_kind {
 	SITE_GUEST_EXIT,       /* executes natively in root, exits unconditionally from a guest */
 	SITE_IO,               /* IN, OUT, INS, OUTS: exits from a guest per the controls */
 	SITE_COND_EXIT,        /* exits from a guest when a VM-execution control says so */
+	SITE_CLTS,             /* CLTS, LMSW, SMSW: CR0 bits 3:0 under the guest/host mask */
+	SITE_LMSW,
+	SITE_SMSW,
 	SITE_KIND_COUNT,
 };
 
@@ -111,5 +114,8 @@ void site_cpuid(struct lp *lp, const struct cpu_view *v, const struct site_insn 
 void site_guest_exit(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_io(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_cond_exit(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
+void site_clts(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
+void site_lmsw(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
+void site_smsw(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 
 #endif

@@ -133,10 +133,7 @@ static void fill_exit_info(const struct cpu_view *v, const struct site_insn *in,
 	xi->qualification = o.reg_form ? 0 : (uint64_t)o.disp;
 	xi->insn_info = modrm_insn_info(&o) | (uint32_t)(o.reg & 3) << 28;
 	if (reason == EXIT_REASON_GDTR_IDTR) {
-		bool op66 = false;
-		for (unsigned i = 0; i < in->len && in->bytes[i] != 0x0f && (in->bytes[i] & 0xf0) != 0x40; i++)
-			op66 |= in->bytes[i] == 0x66;
-		if (long64 || cs32 != op66)
+		if (long64 || cs32 != o.opsize_prefix)
 			xi->insn_info |= 1u << 11;
 	}
 }
