@@ -64,7 +64,8 @@ static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v;
 static void wr64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 static void wr32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 
-static const int gpr_ids[16] = {
+/* Unicorn's register IDs in ModRM/VMCS order. */
+const int cpu_gpr_ids[16] = {
 	UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX,
 	UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI,
 	UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_R10, UC_X86_REG_R11,
@@ -92,7 +93,7 @@ int cpustate_calibrate(uc_engine *uc, struct cpustate_layout *lay, char *err, si
 
 	/* Distinctive register values, then look for them in the saved context. */
 	for (int i = 0; i < 16; i++)
-		cpu_set_reg(uc, gpr_ids[i], 0x5a5a000000000000ull | ((uint64_t)i << 32) | 0x1234u);
+		cpu_set_reg(uc, cpu_gpr_ids[i], 0x5a5a000000000000ull | ((uint64_t)i << 32) | 0x1234u);
 	static const uint64_t drs[4] = { 0x11110000d0d0d0d0ull, 0x22220000d1d1d1d1ull,
 					 0x33330000d2d2d2d2ull, 0x44440000d3d3d3d3ull };
 	for (int i = 0; i < 4; i++)
@@ -107,7 +108,7 @@ int cpustate_calibrate(uc_engine *uc, struct cpustate_layout *lay, char *err, si
 	long base = find_bytes(raw, total, &rax, 8);
 	int ok = base >= 0;
 	for (int i = 0; ok && i < 16; i++)
-		ok = rd64(raw + base + 8 * i) == cpu_reg(uc, gpr_ids[i]);
+		ok = rd64(raw + base + 8 * i) == cpu_reg(uc, cpu_gpr_ids[i]);
 	long dr = ok ? find_bytes(raw + base, total - base, drs, sizeof(drs)) : -1;
 	if (!ok || dr < 16) {
 		uc_context_free(ctx);

@@ -103,6 +103,9 @@ bool cpustate_interrupt_shadow(struct cpustate *cs);
 void cpustate_exception_done(struct cpustate *cs);
 
 /* Register helpers (the Unicorn API with error checks folded away). */
+/* Unicorn's IDs of RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8..R15, in the order
+ * ModRM and the VMX instruction information number them. */
+extern const int cpu_gpr_ids[16];
 uint64_t cpu_reg(uc_engine *uc, int reg);
 void cpu_set_reg(uc_engine *uc, int reg, uint64_t v);
 uint64_t cpu_msr(uc_engine *uc, uint32_t idx);

@@ -129,13 +129,6 @@ static void decode_mov_cr(const struct cpu_view *cv, const struct site_insn *in,
 	*reg = (modrm & 7) | ((rex & 1) ? 8 : 0);
 }
 
-static const int gpr_ids[16] = {
-	UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX,
-	UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI,
-	UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_R10, UC_X86_REG_R11,
-	UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
-};
-
 /* A control-register-access exit (reason 28): CR number 3:0, access type 5:4 (0 MOV
  * to CR, 1 MOV from CR), GPR 11:8. */
 static void cr_exit(struct lp *lp, const struct cpu_view *cv, const struct site_insn *in,
@@ -244,7 +237,7 @@ void site_mov_from_cr(struct lp *lp, const struct cpu_view *cv, const struct sit
 	uint64_t val = ((cr == 0 ? cv->cr0 : cv->cr4) & ~mask) | (shadow & mask);
 	if (!cpu_view_long64(cv))
 		val = (uint32_t)val;
-	cpu_set_reg(lp->uc, gpr_ids[reg], val);
+	cpu_set_reg(lp->uc, cpu_gpr_ids[reg], val);
 	cpu_set_reg(lp->uc, UC_X86_REG_RIP, cv->rip + in->len);
 }
 
@@ -291,16 +284,6 @@ static void skip_insn(struct lp *lp, const struct cpu_view *cv, const struct sit
 	cpu_set_reg(lp->uc, UC_X86_REG_RIP, cv->rip + in->len);
 }
 
-/* The linear address of a memory operand (segment limits are the engine's). */
-static uint64_t operand_la(const struct cpu_view *cv, const struct modrm *o, unsigned len)
-{
-	uint64_t la = modrm_offset(o, cv, len);
-	bool long64 = cpu_view_long64(cv);
-	if (!long64 || o->seg == SEG_FS || o->seg == SEG_GS)
-		la += cv->segs[o->seg].base;
-	return long64 ? la : (uint32_t)la;
-}
-
 void site_clts(struct lp *lp, const struct cpu_view *cv, const struct site_insn *in)
 {
 	if (!lp->vmx.non_root || cv->cpl != 0)
@@ -336,7 +319,7 @@ void site_lmsw(struct lp *lp, const struct cpu_view *cv, const struct site_insn 
 		struct mmu_ctx mc;
 		struct mmu_fault f;
 		mmu_ctx_from_view(&mc, cv);
-		la = operand_la(cv, &o, in->len);
+		la = modrm_linear(&o, cv, in->len);
 		if (mmu_read(&lp->m->pm, &mc, la, &src, 2, 0, &f))
 			return;                /* the engine takes the fault */
 	}
@@ -375,13 +358,13 @@ void site_smsw(struct lp *lp, const struct cpu_view *cv, const struct site_insn 
 		uint64_t old = cv->gpr[o.rm];
 		bool op16 = long64 || (cv->segs[SEG_CS].attr & (1u << 14)) ? o.opsize_prefix : !o.opsize_prefix;
 		uint64_t v = (o.rex & 8) ? seen : op16 ? (old & ~0xffffull) | (uint16_t)seen : (uint32_t)seen;
-		cpu_set_reg(lp->uc, gpr_ids[o.rm], v);
+		cpu_set_reg(lp->uc, cpu_gpr_ids[o.rm], v);
 	} else {
 		struct mmu_ctx mc;
 		struct mmu_fault f;
 		mmu_ctx_from_view(&mc, cv);
 		uint16_t w = (uint16_t)seen;
-		if (mmu_write(&lp->m->pm, &mc, operand_la(cv, &o, in->len), &w, 2, 0, &f))
+		if (mmu_write(&lp->m->pm, &mc, modrm_linear(&o, cv, in->len), &w, 2, 0, &f))
 			return;                /* the engine takes the fault */
 	}
 	skip_insn(lp, cv, in);

@@ -17,13 +17,6 @@
 #define RFLAGS_CF 0x1u
 #define RFLAGS_ZF 0x40u
 
-static const int gpr_ids[16] = {
-	UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX,
-	UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI,
-	UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_R10, UC_X86_REG_R11,
-	UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
-};
-
 /* The memory operand as the instruction reaches it. */
 struct mem_ctx {
 	struct lp *lp;
@@ -289,7 +282,7 @@ void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *i
 			rflags |= RFLAGS_ZF;
 		cpu_set_reg(lp->uc, UC_X86_REG_EFLAGS, rflags);
 		if (r.reg_out)
-			cpu_set_reg(lp->uc, gpr_ids[o.rm], r.out);
+			cpu_set_reg(lp->uc, cpu_gpr_ids[o.rm], r.out);
 		cpu_set_reg(lp->uc, UC_X86_REG_RIP, rip + in->len);
 		return;
 	}

@@ -89,6 +89,15 @@ uint64_t modrm_offset(const struct modrm *o, const struct cpu_view *v, unsigned 
 	return o->addr_bits == 32 ? (uint32_t)ea : ea;
 }
 
+uint64_t modrm_linear(const struct modrm *o, const struct cpu_view *v, unsigned insn_len)
+{
+	uint64_t la = modrm_offset(o, v, insn_len);
+	bool long64 = cpu_view_long64(v);
+	if (!long64 || o->seg == SEG_FS || o->seg == SEG_GS)
+		la += v->segs[o->seg].base;
+	return long64 ? la : (uint32_t)la;
+}
+
 uint32_t modrm_insn_info(const struct modrm *o)
 {
 	if (o->reg_form)

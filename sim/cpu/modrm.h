@@ -31,6 +31,10 @@ int modrm_decode(const struct site_insn *in, bool long64, bool cs32, struct modr
 /* The effective address (offset within o->seg) of a memory operand. */
 uint64_t modrm_offset(const struct modrm *o, const struct cpu_view *v, unsigned insn_len);
 
+/* The linear address of a memory operand: the segment base added outside 64-bit
+ * mode, and for FS/GS in it (segment limits are the engine's to check). */
+uint64_t modrm_linear(const struct modrm *o, const struct cpu_view *v, unsigned insn_len);
+
 /* The operand part of VM-exit instruction information (SDM "Information for VM Exits
  * Due to Instruction Execution"): scaling 1:0, Reg1 6:3 and bit 10 for a register
  * form, address size 9:7, segment 17:15, index 21:18 (invalid: 22), base 26:23

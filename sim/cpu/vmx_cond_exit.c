@@ -120,11 +120,7 @@ static void fill_exit_info(const struct cpu_view *v, const struct site_insn *in,
 	if (modrm_decode(in, long64, cs32, &o))
 		return;
 	if (reason == EXIT_REASON_INVLPG) {
-		/* The linear address the instruction names. */
-		uint64_t la = modrm_offset(&o, v, in->len);
-		if (!long64 || o.seg == SEG_FS || o.seg == SEG_GS)
-			la += v->segs[o.seg].base;
-		xi->qualification = long64 ? la : (uint32_t)la;
+		xi->qualification = modrm_linear(&o, v, in->len);   /* the address it names */
 		return;
 	}
 	/* Descriptor-table instructions: displacement as the qualification; identity in

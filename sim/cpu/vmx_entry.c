@@ -21,20 +21,13 @@ const struct guest_seg_fields vmx_guest_seg_fields[8] = {
 	[SEG_TR] = { GUEST_TR_SELECTOR, GUEST_TR_BASE, GUEST_TR_LIMIT, GUEST_TR_AR_BYTES },
 };
 
-static const int gprs[16] = {
-	UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX,
-	UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI,
-	UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_R10, UC_X86_REG_R11,
-	UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
-};
-
 /* VM entry and exit load RSP, RIP and RFLAGS, never the other GPRs: they pass
  * between VMM and guest unchanged. */
 void vmx_copy_gprs(uc_engine *from, uc_engine *to)
 {
 	for (int i = 0; i < 16; i++)
-		if (gprs[i] != UC_X86_REG_RSP)
-			cpu_set_reg(to, gprs[i], cpu_reg(from, gprs[i]));
+		if (cpu_gpr_ids[i] != UC_X86_REG_RSP)
+			cpu_set_reg(to, cpu_gpr_ids[i], cpu_reg(from, cpu_gpr_ids[i]));
 }
 
 /* Puts the engine in the paging mode CR0/CR4/EFER describe the way software gets
