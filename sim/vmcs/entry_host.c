@@ -122,40 +122,34 @@ static bool host_addrsz_lma0(struct entry_ctx *c)
 
 /* --- 2.2: host control registers, MSRs and SSP --- */
 
+/* HOST_CR0 and HOST_CR4 against their IA32_VMX_CRn_FIXED0/1 pair. */
+static bool host_cr_fixed(struct entry_ctx *c, uint32_t field, unsigned n, uint32_t msr_fixed0,
+			  uint32_t msr_fixed1)
+{
+	uint64_t cr = f(c, field);
+	uint64_t fixed0 = cap_msr(c, msr_fixed0, 0);
+	uint64_t fixed1 = cap_msr(c, msr_fixed1, ~0ull);
+	if ((cr & fixed0) != fixed0)
+		return entry_fail(c, field, cr,
+				  "HOST_CR%u 0x%08" PRIx64 " lacks 0x%08" PRIx64
+				  " required by IA32_VMX_CR%u_FIXED0",
+				  n, cr, fixed0 & ~cr, n);
+	if (cr & ~fixed1)
+		return entry_fail(c, field, cr,
+				  "HOST_CR%u 0x%08" PRIx64 " sets 0x%" PRIx64
+				  ", outside IA32_VMX_CR%u_FIXED1 0x%08" PRIx64,
+				  n, cr, cr & ~fixed1, n, fixed1);
+	return true;
+}
+
 static bool host_cr0_fixed(struct entry_ctx *c)
 {
-	uint64_t cr0 = f(c, HOST_CR0);
-	uint64_t fixed0 = cap_msr(c, MSR_IA32_VMX_CR0_FIXED0, 0);
-	uint64_t fixed1 = cap_msr(c, MSR_IA32_VMX_CR0_FIXED1, ~0ull);
-	if ((cr0 & fixed0) != fixed0)
-		return entry_fail(c, HOST_CR0, cr0,
-				  "HOST_CR0 0x%08" PRIx64 " lacks 0x%08" PRIx64
-				  " required by IA32_VMX_CR0_FIXED0",
-				  cr0, fixed0 & ~cr0);
-	if (cr0 & ~fixed1)
-		return entry_fail(c, HOST_CR0, cr0,
-				  "HOST_CR0 0x%08" PRIx64 " sets 0x%" PRIx64
-				  ", outside IA32_VMX_CR0_FIXED1 0x%08" PRIx64,
-				  cr0, cr0 & ~fixed1, fixed1);
-	return true;
+	return host_cr_fixed(c, HOST_CR0, 0, MSR_IA32_VMX_CR0_FIXED0, MSR_IA32_VMX_CR0_FIXED1);
 }
 
 static bool host_cr4_fixed(struct entry_ctx *c)
 {
-	uint64_t cr4 = f(c, HOST_CR4);
-	uint64_t fixed0 = cap_msr(c, MSR_IA32_VMX_CR4_FIXED0, 0);
-	uint64_t fixed1 = cap_msr(c, MSR_IA32_VMX_CR4_FIXED1, ~0ull);
-	if ((cr4 & fixed0) != fixed0)
-		return entry_fail(c, HOST_CR4, cr4,
-				  "HOST_CR4 0x%08" PRIx64 " lacks 0x%08" PRIx64
-				  " required by IA32_VMX_CR4_FIXED0",
-				  cr4, fixed0 & ~cr4);
-	if (cr4 & ~fixed1)
-		return entry_fail(c, HOST_CR4, cr4,
-				  "HOST_CR4 0x%08" PRIx64 " sets 0x%" PRIx64
-				  ", outside IA32_VMX_CR4_FIXED1 0x%08" PRIx64,
-				  cr4, cr4 & ~fixed1, fixed1);
-	return true;
+	return host_cr_fixed(c, HOST_CR4, 4, MSR_IA32_VMX_CR4_FIXED0, MSR_IA32_VMX_CR4_FIXED1);
 }
 
 static bool host_cr3_width(struct entry_ctx *c)
