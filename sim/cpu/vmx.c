@@ -524,19 +524,30 @@ static bool eptp_valid(struct lp *lp, uint64_t eptp)
 	return !(eptp >> lp->m->pm.maxphyaddr);
 }
 
+/* INVEPT and INVVPID alike: #UD for a register operand or without the capability
+ * bit, the common preamble, then the 128-bit descriptor and the type register. False
+ * when the instruction already ended (r says how). */
+static bool inv_operands(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,
+			 uint64_t caps, uint64_t cap_bit, uint64_t desc[2], uint64_t *type,
+			 struct vmx_result *r)
+{
+	if (ops->reg_form || !(caps & cap_bit)) {
+		fault(r, VEC_UD, 0);
+		return false;
+	}
+	if (preamble(lp, md, r) || !read_operand(ops, desc, 16, r))
+		return false;
+	*type = long64(md) ? ops->reg_value : (uint32_t)ops->reg_value;
+	r->value = *type;
+	return true;
+}
+
 static void do_invept(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,
 		      struct vmx_result *r)
 {
-	uint64_t caps = cap(lp, MSR_IA32_VMX_EPT_VPID_CAP);
-	if (ops->reg_form || !(caps & (1ull << 20)))
-		return fault(r, VEC_UD, 0);
-	if (preamble(lp, md, r))
+	uint64_t caps = cap(lp, MSR_IA32_VMX_EPT_VPID_CAP), desc[2], type;
+	if (!inv_operands(lp, md, ops, caps, 1ull << 20, desc, &type, r))
 		return;
-	uint64_t desc[2];
-	if (!read_operand(ops, desc, 16, r))
-		return;
-	uint64_t type = long64(md) ? ops->reg_value : (uint32_t)ops->reg_value;
-	r->value = type;
 	bool supported = (type == 1 && (caps & (1ull << 25))) || (type == 2 && (caps & (1ull << 26)));
 	if (!supported)
 		return fail(lp, r, VMXERR_INVALID_OPERAND_TO_INVEPT_INVVPID);
@@ -549,16 +560,9 @@ static void do_invept(struct lp *lp, const struct mode *md, const struct vmx_ope
 static void do_invvpid(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,
 		       struct vmx_result *r)
 {
-	uint64_t caps = cap(lp, MSR_IA32_VMX_EPT_VPID_CAP);
-	if (ops->reg_form || !(caps & (1ull << 32)))
-		return fault(r, VEC_UD, 0);
-	if (preamble(lp, md, r))
+	uint64_t caps = cap(lp, MSR_IA32_VMX_EPT_VPID_CAP), desc[2], type;
+	if (!inv_operands(lp, md, ops, caps, 1ull << 32, desc, &type, r))
 		return;
-	uint64_t desc[2];
-	if (!read_operand(ops, desc, 16, r))
-		return;
-	uint64_t type = long64(md) ? ops->reg_value : (uint32_t)ops->reg_value;
-	r->value = type;
 	if (type > 3 || !(caps & (1ull << (40 + type))))
 		return fail(lp, r, VMXERR_INVALID_OPERAND_TO_INVEPT_INVVPID);
 	if (desc[0] >> 16)
