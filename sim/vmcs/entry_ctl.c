@@ -11,6 +11,7 @@
  * so that it is right on a model that offers the control. vtsim has no SMM: the
  * processor is never in SMM at VM entry. */
 #include "sim/vmcs/entry.h"
+#include "sim/vmcs/entry_model.h"
 
 #define BIT(n) (1ull << (n))
 
@@ -140,11 +141,7 @@ static uint64_t vmfunc(const struct entry_ctx *c)
 /* A capability MSR, 0 if the model lacks it. */
 static uint64_t cap_msr(const struct entry_ctx *c, uint32_t msr)
 {
-	uint64_t v = 0;
-
-	if (vmcs_caps_rdmsr(c->caps, msr, &v) != 0)
-		return 0;
-	return v;
+	return entry_model_msr(c->caps, msr, 0);
 }
 
 /* A control word against allowed-0 (must be 1) and allowed-1 (may be 1). */

@@ -10,6 +10,7 @@
  * only when the control is 1 in the VMCS and the model allows its 1-setting: otherwise
  * the control checks have already refused the VMCS, and the row holds. */
 #include "sim/vmcs/entry.h"
+#include "sim/vmcs/entry_model.h"
 
 #include <inttypes.h>
 
@@ -51,10 +52,8 @@
 #define RFLAGS_TF  BIT(8)
 #define RFLAGS_IF  BIT(9)
 #define RFLAGS_VM  BIT(17)
-#define EFER_SCE   BIT(0)
 #define EFER_LME   BIT(8)
 #define EFER_LMA   BIT(10)
-#define EFER_NXE   BIT(11)
 #define DEBUGCTL_BTF BIT(1)
 
 /* Access-rights fields. */
@@ -134,15 +133,6 @@ static bool ia32e(const struct entry_ctx *c) { return ent(c, ENT_IA32E); }
 static bool ug(const struct entry_ctx *c) { return proc2(c, PROC2_UNRESTRICTED); }
 static bool v86(const struct entry_ctx *c) { return fld(c, GUEST_RFLAGS) & RFLAGS_VM; }
 
-static struct cpuid_regs cpuid(const struct vmcs_caps *caps, uint32_t leaf, uint32_t sub)
-{
-	struct cpuid_regs r = { 0, 0, 0, 0 };
-	const struct cpu_model *m = cpuid_model_find(vmcs_caps_model_name(caps));
-	if (m)
-		cpuid_query(m, NULL, false, leaf, sub, &r);
-	return r;
-}
-
 /* What the checks need to know of the CPU model: the capability MSRs and CPUID bits,
  * constant data, derived once per model (per thread) since deriving them takes dozens
  * of table look-ups and every VM entry asks. */
@@ -157,73 +147,28 @@ struct model_facts {
 	bool rtm, sgx;
 };
 
-static uint64_t capmsr(const struct vmcs_caps *caps, uint32_t msr, uint64_t absent)
-{
-	uint64_t v;
-	return vmcs_caps_rdmsr(caps, msr, &v) ? absent : v;
-}
-
-/* IA32_SPEC_CTRL bits and the CPUID.07H (subleaf 0 or 2) EDX bits enumerating them. */
-static const struct {
-	uint8_t sub, cpuid_bit;
-	uint64_t msr_bits;
-} spec_ctrl_bits[] = {
-	{ 0, 26, BIT(0) },              /* IBRS */
-	{ 0, 27, BIT(1) },              /* STIBP */
-	{ 0, 31, BIT(2) },              /* SSBD */
-	{ 2, 0,  BIT(7) },              /* PSFD */
-	{ 2, 1,  BIT(3) | BIT(4) },     /* IPRED_DIS_U/S */
-	{ 2, 2,  BIT(5) | BIT(6) },     /* RRSBA_DIS_U/S */
-	{ 2, 3,  BIT(8) },              /* DDPD_U */
-	{ 2, 4,  BIT(10) },             /* BHI_DIS_S */
-};
-
 static void derive_facts(struct model_facts *f, const struct vmcs_caps *caps)
 {
 	const struct cpu_model *m = cpuid_model_find(vmcs_caps_model_name(caps));
 	unsigned w = m ? cpuid_maxlinaddr(m) : 48;
 	f->la_width = w < 32 || w > 64 ? 48 : w;
-	f->cr0_fixed0 = capmsr(caps, MSR_IA32_VMX_CR0_FIXED0, 0);
-	f->cr0_fixed1 = capmsr(caps, MSR_IA32_VMX_CR0_FIXED1, ~0ull);
-	f->cr4_fixed0 = capmsr(caps, MSR_IA32_VMX_CR4_FIXED0, 0);
-	f->cr4_fixed1 = capmsr(caps, MSR_IA32_VMX_CR4_FIXED1, ~0ull);
-	f->misc = capmsr(caps, MSR_IA32_VMX_MISC, 0);
+	f->cr0_fixed0 = entry_model_msr(caps, MSR_IA32_VMX_CR0_FIXED0, 0);
+	f->cr0_fixed1 = entry_model_msr(caps, MSR_IA32_VMX_CR0_FIXED1, ~0ull);
+	f->cr4_fixed0 = entry_model_msr(caps, MSR_IA32_VMX_CR4_FIXED0, 0);
+	f->cr4_fixed1 = entry_model_msr(caps, MSR_IA32_VMX_CR4_FIXED1, ~0ull);
+	f->misc = entry_model_msr(caps, MSR_IA32_VMX_MISC, 0);
 
-	/* EFER: SCE, LME/LMA, NXE per CPUID.80000001H:EDX. */
-	uint32_t edx = cpuid(caps, 0x80000001u, 0).edx;
-	f->efer_valid = 0;
-	if (edx & CPUID_80000001_EDX_SYSCALL)
-		f->efer_valid |= EFER_SCE;
-	if (edx & CPUID_80000001_EDX_LM)
-		f->efer_valid |= EFER_LME | EFER_LMA;
-	if (edx & CPUID_80000001_EDX_NX)
-		f->efer_valid |= EFER_NXE;
+	f->efer_valid = entry_model_efer_valid(caps);
 
-	struct cpuid_regs l7 = cpuid(caps, 7, 0);
+	struct cpuid_regs l7 = entry_model_cpuid(caps, 7, 0);
 	f->rtm = l7.ebx & CPUID_07_0_EBX_RTM;
 	f->sgx = l7.ebx & CPUID_07_0_EBX_SGX;
 	/* DEBUGCTL: LBR, BTF, TR, BTS, BTINT, BTS_OFF_OS/USR, the freeze bits, uncore PMI;
 	 * RTM_DEBUG with RTM. Bits 5:2 and 63:16 reserved. */
 	f->debugctl_valid = 0x7fc3 | (f->rtm ? BIT(15) : 0);
 
-	/* PERF_GLOBAL_CTRL: one enable per general-purpose counter (bits 0..) and per fixed
-	 * counter (bits 32..), as many as CPUID.0AH announces. */
-	struct cpuid_regs pm = cpuid(caps, 0x0a, 0);
-	unsigned ver = pm.eax & 0xff, gp = (pm.eax >> 8) & 0xff;
-	unsigned fixed = ver > 1 ? pm.edx & 0x1f : 0;
-	f->perf_global_valid = 0;
-	if (ver) {
-		f->perf_global_valid = gp >= 32 ? 0xffffffffull : (BIT(gp) - 1);
-		f->perf_global_valid |= (BIT(fixed) - 1) << 32;
-	}
-
-	uint32_t edx2 = cpuid(caps, 7, 2).edx;
-	f->spec_ctrl_valid = 0;
-	for (size_t i = 0; i < sizeof(spec_ctrl_bits) / sizeof(spec_ctrl_bits[0]); i++) {
-		uint32_t e = spec_ctrl_bits[i].sub ? edx2 : l7.edx;
-		if (e & (1u << spec_ctrl_bits[i].cpuid_bit))
-			f->spec_ctrl_valid |= spec_ctrl_bits[i].msr_bits;
-	}
+	f->perf_global_valid = entry_model_perf_global_valid(caps);
+	f->spec_ctrl_valid = entry_model_spec_ctrl_valid(caps);
 	f->caps = caps;
 }
 
@@ -280,16 +225,6 @@ static bool injecting(const struct entry_ctx *c, unsigned type)
 {
 	uint64_t info = fld(c, VM_ENTRY_INTR_INFO_FIELD);
 	return (info & INFO_VALID) && INFO_TYPE(info) == type;
-}
-
-static bool pat_ok(uint64_t pat)
-{
-	for (int i = 0; i < 8; i++) {
-		unsigned t = (pat >> (8 * i)) & 0xff;
-		if (t > 7 || t == 2 || t == 3)
-			return false;
-	}
-	return true;
 }
 
 /* ---- C.1 Control registers, debug registers, MSRs (and RFLAGS, 3.1.4) ---- */
@@ -495,7 +430,7 @@ static bool guest_pat(struct entry_ctx *c)
 	if (!ent(c, ENT_LOAD_PAT))
 		return true;
 	uint64_t v = fld(c, GUEST_IA32_PAT);
-	if (!pat_ok(v))
+	if (entry_pat_bad_entry(v) >= 0)
 		return entry_fail(c, GUEST_IA32_PAT, v,
 				  "GUEST_IA32_PAT 0x%" PRIx64 " has a byte that is not a memory type "
 				  "(0, 1, 4, 5, 6 or 7)", v);

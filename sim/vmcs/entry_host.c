@@ -9,6 +9,7 @@
  * is then 0 in any VMCS that passed the control checks, so they hold trivially. Addresses
  * are canonical in the 48-bit sense of entry_canonical(). */
 #include "sim/vmcs/entry.h"
+#include "sim/vmcs/entry_model.h"
 
 #include <inttypes.h>
 
@@ -32,10 +33,8 @@
 #define CR4_PCIDE  (1ull << 17)
 #define CR4_CET    (1ull << 23)
 
-#define EFER_SCE   (1ull << 0)
 #define EFER_LME   (1ull << 8)
 #define EFER_LMA   (1ull << 10)
-#define EFER_NXE   (1ull << 11)
 
 /* IA32_S_CET bits 9:6 are reserved; CR3 bits 62:61 are LAM_U57/LAM_U48. */
 #define S_CET_RESERVED       0x3c0ull
@@ -46,14 +45,6 @@
 
 /* CPUID bits consulted (leaf.subleaf:register[bit]). */
 #define CPUID_07_1_EAX_LAM        (1u << 26)
-#define CPUID_07_0_EDX_IBRS       (1u << 26)
-#define CPUID_07_0_EDX_STIBP      (1u << 27)
-#define CPUID_07_0_EDX_SSBD       (1u << 31)
-#define CPUID_07_2_EDX_PSFD       (1u << 0)
-#define CPUID_07_2_EDX_IPRED      (1u << 1)
-#define CPUID_07_2_EDX_RRSBA      (1u << 2)
-#define CPUID_07_2_EDX_DDPD_U     (1u << 3)
-#define CPUID_07_2_EDX_BHI        (1u << 4)
 
 static uint64_t f(const struct entry_ctx *c, uint32_t enc)
 {
@@ -80,17 +71,12 @@ static bool exit2_ctl(const struct entry_ctx *c, uint64_t bit)
 /* CPUID of the model behind the capabilities (zeros if there is none). */
 static struct cpuid_regs model_cpuid(const struct entry_ctx *c, uint32_t leaf, uint32_t subleaf)
 {
-	struct cpuid_regs r = { 0, 0, 0, 0 };
-	const struct cpu_model *m = cpuid_model_find(vmcs_caps_model_name(c->caps));
-	if (m)
-		cpuid_query(m, NULL, false, leaf, subleaf, &r);
-	return r;
+	return entry_model_cpuid(c->caps, leaf, subleaf);
 }
 
 static uint64_t cap_msr(const struct entry_ctx *c, uint32_t msr, uint64_t absent)
 {
-	uint64_t v;
-	return vmcs_caps_rdmsr(c->caps, msr, &v) == 0 ? v : absent;
+	return entry_model_msr(c->caps, msr, absent);
 }
 
 /* --- 2.4: the processor's mode against the address-space-size controls --- */
@@ -228,29 +214,12 @@ static bool host_cet_state(struct entry_ctx *c)
 	return true;
 }
 
-/* IA32_PERF_GLOBAL_CTRL bits the model's PMU has (CPUID.0AH): one enable per
- * general-purpose counter (bits n-1:0) and per fixed counter (from bit 32). */
-static uint64_t perf_global_ctrl_valid(const struct entry_ctx *c)
-{
-	struct cpuid_regs r = model_cpuid(c, 0xa, 0);
-	unsigned version = r.eax & 0xff;
-	if (version == 0)
-		return 0;
-	unsigned gp = (r.eax >> 8) & 0xff;
-	uint64_t valid = gp >= 32 ? 0xffffffffull : ((1ull << gp) - 1);
-	unsigned fixed = version > 1 ? (r.edx & 0x1f) : 0;
-	uint64_t fixed_mask = (1ull << fixed) - 1;
-	if (version >= 5)
-		fixed_mask |= r.ecx;   /* fixed-counter support bitmap */
-	return valid | ((fixed_mask & 0xffffffffull) << 32);
-}
-
 static bool host_perf_global_ctrl(struct entry_ctx *c)
 {
 	if (!exit_ctl(c, EXIT_LOAD_PERF_GLOBAL))
 		return true;
 	uint64_t v = f(c, HOST_IA32_PERF_GLOBAL_CTRL);
-	uint64_t bad = v & ~perf_global_ctrl_valid(c);
+	uint64_t bad = v & ~entry_model_perf_global_valid(c->caps);
 	if (!bad)
 		return true;
 	return entry_fail(c, HOST_IA32_PERF_GLOBAL_CTRL, v,
@@ -263,14 +232,12 @@ static bool host_pat(struct entry_ctx *c)
 	if (!exit_ctl(c, EXIT_LOAD_PAT))
 		return true;
 	uint64_t pat = f(c, HOST_IA32_PAT);
-	for (unsigned i = 0; i < 8; i++) {
-		unsigned t = (pat >> (8 * i)) & 0xff;
-		if (t == 2 || t == 3 || t > 7)
-			return entry_fail(c, HOST_IA32_PAT, pat,
-					  "\"load IA32_PAT\" is 1 and HOST_IA32_PAT 0x%016" PRIx64
-					  " has entry %u = 0x%02x; each entry must be 0, 1, 4, 5, 6 or 7",
-					  pat, i, t);
-	}
+	int i = entry_pat_bad_entry(pat);
+	if (i >= 0)
+		return entry_fail(c, HOST_IA32_PAT, pat,
+				  "\"load IA32_PAT\" is 1 and HOST_IA32_PAT 0x%016" PRIx64
+				  " has entry %d = 0x%02x; each entry must be 0, 1, 4, 5, 6 or 7",
+				  pat, i, (unsigned)(pat >> (8 * i)) & 0xff);
 	return true;
 }
 
@@ -279,14 +246,7 @@ static bool host_efer(struct entry_ctx *c)
 	if (!exit_ctl(c, EXIT_LOAD_EFER))
 		return true;
 	uint64_t efer = f(c, HOST_IA32_EFER);
-	uint32_t edx = model_cpuid(c, 0x80000001u, 0).edx;
-	uint64_t valid = 0;
-	if (edx & CPUID_80000001_EDX_SYSCALL)
-		valid |= EFER_SCE;
-	if (edx & CPUID_80000001_EDX_LM)
-		valid |= EFER_LME | EFER_LMA;
-	if (edx & CPUID_80000001_EDX_NX)
-		valid |= EFER_NXE;
+	uint64_t valid = entry_model_efer_valid(c->caps);
 	if (efer & ~valid)
 		return entry_fail(c, HOST_IA32_EFER, efer,
 				  "\"load IA32_EFER\" is 1 and HOST_IA32_EFER 0x%" PRIx64
@@ -345,36 +305,12 @@ static bool host_fred(struct entry_ctx *c)
 	return true;
 }
 
-/* IA32_SPEC_CTRL bits the model's CPUID enumerates; WRMSR of any other bit faults. */
-static uint64_t spec_ctrl_valid(const struct entry_ctx *c)
-{
-	uint32_t e0 = model_cpuid(c, 7, 0).edx, e2 = model_cpuid(c, 7, 2).edx;
-	uint64_t v = 0;
-	if (e0 & CPUID_07_0_EDX_IBRS)
-		v |= 1ull << 0;                 /* IBRS */
-	if (e0 & CPUID_07_0_EDX_STIBP)
-		v |= 1ull << 1;                 /* STIBP */
-	if (e0 & CPUID_07_0_EDX_SSBD)
-		v |= 1ull << 2;                 /* SSBD */
-	if (e2 & CPUID_07_2_EDX_IPRED)
-		v |= 3ull << 3;                 /* IPRED_DIS_U, IPRED_DIS_S */
-	if (e2 & CPUID_07_2_EDX_RRSBA)
-		v |= 3ull << 5;                 /* RRSBA_DIS_U, RRSBA_DIS_S */
-	if (e2 & CPUID_07_2_EDX_PSFD)
-		v |= 1ull << 7;                 /* PSFD */
-	if (e2 & CPUID_07_2_EDX_DDPD_U)
-		v |= 1ull << 8;                 /* DDPD_U */
-	if (e2 & CPUID_07_2_EDX_BHI)
-		v |= 1ull << 10;                /* BHI_DIS_S */
-	return v;
-}
-
 static bool host_spec_ctrl(struct entry_ctx *c)
 {
 	if (!exit2_ctl(c, EXIT2_LOAD_SPEC_CTRL))
 		return true;
 	uint64_t v = f(c, HOST_IA32_SPEC_CTRL);
-	uint64_t bad = v & ~spec_ctrl_valid(c);
+	uint64_t bad = v & ~entry_model_spec_ctrl_valid(c->caps);
 	if (!bad)
 		return true;
 	return entry_fail(c, HOST_IA32_SPEC_CTRL, v,

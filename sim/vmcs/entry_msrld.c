@@ -10,6 +10,7 @@
  * bad entry, and never goes past the architectural maximum of 512 * (IA32_VMX_MISC[27:25]
  * + 1) entries: a longer list fails there, MSRLD_COUNT, whatever the count field says. */
 #include "sim/vmcs/entry.h"
+#include "sim/vmcs/entry_model.h"
 
 #include <inttypes.h>
 
@@ -49,15 +50,6 @@ static uint64_t fld(const struct entry_ctx *c, uint32_t enc)
 static uint64_t mem64(const struct entry_ctx *c, uint64_t pa)
 {
 	return c->pm ? phys_read64(c->pm, pa) : ~0ull;
-}
-
-static struct cpuid_regs cpuid(const struct entry_ctx *c, uint32_t leaf, uint32_t sub)
-{
-	struct cpuid_regs r = { 0, 0, 0, 0 };
-	const struct cpu_model *m = cpuid_model_find(vmcs_caps_model_name(c->caps));
-	if (m)
-		cpuid_query(m, NULL, false, leaf, sub, &r);
-	return r;
 }
 
 static bool canon(const struct entry_ctx *c, uint64_t v)
@@ -104,16 +96,6 @@ static const struct {
 	{ 0xc0000103, V_LOW32 },   /* IA32_TSC_AUX */
 };
 
-static bool pat_ok(uint64_t pat)
-{
-	for (int i = 0; i < 8; i++) {
-		unsigned t = (pat >> (8 * i)) & 0xff;
-		if (t > 7 || t == 2 || t == 3)
-			return false;
-	}
-	return true;
-}
-
 /* NULL if WRMSR would take the value, else why not. After guest state is loaded,
  * EFER.LME equals "IA-32e mode guest" whenever paging is on, and WRMSR may not change
  * LME then; LMA is not writable and is ignored. */
@@ -132,17 +114,9 @@ static const char *wrmsr_refuses(const struct entry_ctx *c, uint32_t msr, uint64
 	case V_CANON:
 		return canon(c, v) ? NULL : "the address is not canonical";
 	case V_PAT:
-		return pat_ok(v) ? NULL : "a byte is not a memory type (0, 1, 4, 5, 6, 7)";
+		return entry_pat_bad_entry(v) < 0 ? NULL : "a byte is not a memory type (0, 1, 4, 5, 6, 7)";
 	case V_EFER: {
-		uint32_t edx = cpuid(c, 0x80000001u, 0).edx;
-		uint64_t ok = 0;
-		if (edx & CPUID_80000001_EDX_SYSCALL)
-			ok |= BIT(0);
-		if (edx & CPUID_80000001_EDX_LM)
-			ok |= BIT(8) | BIT(10);
-		if (edx & CPUID_80000001_EDX_NX)
-			ok |= BIT(11);
-		if (v & ~ok)
+		if (v & ~entry_model_efer_valid(c->caps))
 			return "it sets reserved EFER bits";
 		bool ia32e = (fld(c, VM_ENTRY_CONTROLS) & ENT_IA32E) &&
 			     (vmcs_caps_allowed1(c->caps, VMCS_CTL_ENTRY) & ENT_IA32E);
