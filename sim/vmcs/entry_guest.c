@@ -149,9 +149,7 @@ struct model_facts {
 
 static void derive_facts(struct model_facts *f, const struct vmcs_caps *caps)
 {
-	const struct cpu_model *m = cpuid_model_find(vmcs_caps_model_name(caps));
-	unsigned w = m ? cpuid_maxlinaddr(m) : 48;
-	f->la_width = w < 32 || w > 64 ? 48 : w;
+	f->la_width = entry_model_la_width(caps);
 	f->cr0_fixed0 = entry_model_msr(caps, MSR_IA32_VMX_CR0_FIXED0, 0);
 	f->cr0_fixed1 = entry_model_msr(caps, MSR_IA32_VMX_CR0_FIXED1, ~0ull);
 	f->cr4_fixed0 = entry_model_msr(caps, MSR_IA32_VMX_CR4_FIXED0, 0);
@@ -182,10 +180,7 @@ static const struct model_facts *facts(const struct entry_ctx *c)
 
 static bool canon(const struct entry_ctx *c, uint64_t v)
 {
-	unsigned w = facts(c)->la_width;
-	if (w >= 64)
-		return true;
-	return (uint64_t)((int64_t)(v << (64 - w)) >> (64 - w)) == v;
+	return entry_canonical_in(v, facts(c)->la_width);
 }
 
 /* Any bit at or above MAXPHYADDR. */

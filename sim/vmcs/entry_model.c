@@ -18,6 +18,20 @@ uint64_t entry_model_msr(const struct vmcs_caps *caps, uint32_t msr, uint64_t ab
 	return vmcs_caps_rdmsr(caps, msr, &v) ? absent : v;
 }
 
+unsigned entry_model_la_width(const struct vmcs_caps *caps)
+{
+	const struct cpu_model *m = cpuid_model_find(vmcs_caps_model_name(caps));
+	unsigned w = m ? cpuid_maxlinaddr(m) : 48;
+	return w < 32 || w > 64 ? 48 : w;
+}
+
+bool entry_canonical_in(uint64_t v, unsigned w)
+{
+	if (w >= 64)
+		return true;
+	return (uint64_t)((int64_t)(v << (64 - w)) >> (64 - w)) == v;
+}
+
 uint64_t entry_model_efer_valid(const struct vmcs_caps *caps)
 {
 	uint32_t edx = entry_model_cpuid(caps, 0x80000001u, 0).edx;

@@ -5,6 +5,7 @@
 #ifndef VTSIM_ENTRY_MODEL_H
 #define VTSIM_ENTRY_MODEL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "sim/cpu/cpuid.h"
@@ -14,6 +15,11 @@
 struct cpuid_regs entry_model_cpuid(const struct vmcs_caps *caps, uint32_t leaf, uint32_t sub);
 /* A capability MSR, or `absent` when the model has none. */
 uint64_t entry_model_msr(const struct vmcs_caps *caps, uint32_t msr, uint64_t absent);
+
+/* The linear-address width (CPUID.80000008H:EAX[15:8]; 48 when absent or odd). */
+unsigned entry_model_la_width(const struct vmcs_caps *caps);
+/* Canonical for a width of `w` bits. */
+bool entry_canonical_in(uint64_t v, unsigned w);
 
 /* IA32_EFER: SCE, LME/LMA, NXE as CPUID.80000001H:EDX announces them. */
 uint64_t entry_model_efer_valid(const struct vmcs_caps *caps);

@@ -54,13 +54,7 @@ static uint64_t mem64(const struct entry_ctx *c, uint64_t pa)
 
 static bool canon(const struct entry_ctx *c, uint64_t v)
 {
-	const struct cpu_model *m = cpuid_model_find(vmcs_caps_model_name(c->caps));
-	unsigned w = m ? cpuid_maxlinaddr(m) : 48;
-	if (w < 32 || w > 64)
-		w = 48;
-	if (w == 64)
-		return true;
-	return (uint64_t)((int64_t)(v << (64 - w)) >> (64 - w)) == v;
+	return entry_canonical_in(v, entry_model_la_width(c->caps));
 }
 
 /* The longest list the model accepts: 512 * (IA32_VMX_MISC[27:25] + 1). */
