@@ -51,10 +51,15 @@ struct dfault {
 	uint32_t error_code;
 	bool cr2_valid;
 	uint64_t cr2;
+	/* With EPT: an EPT violation or misconfiguration met on the way is a VM exit
+	 * that records the event being delivered (IDT-vectoring information). */
+	bool ept;
+	struct mmu_fault mf;
 };
 
 static int raise_df(struct dfault *f, unsigned vector, uint32_t ec)
 {
+	f->ept = false;
 	f->vector = vector;
 	f->error_code = ec;
 	f->cr2_valid = false;
@@ -63,6 +68,8 @@ static int raise_df(struct dfault *f, unsigned vector, uint32_t ec)
 
 static int raise_pf(struct dfault *f, const struct mmu_fault *mf)
 {
+	f->ept = mf->kind != MMU_FAULT_PF;
+	f->mf = *mf;
 	f->vector = VEC_PF;
 	f->error_code = mf->error_code;
 	f->cr2_valid = true;
@@ -425,6 +432,17 @@ void exc_deliver_injected(struct lp *lp, unsigned vector, uint32_t error_code, b
 	deliver(lp, vector, error_code, push_error, src, insn_rip, next_rip);
 }
 
+/* The IDT-vectoring information of an event whose delivery caused a VM exit
+ * (SDM "Information for VM Exits During Event Delivery"): vector, type, error-code
+ * valid, valid. */
+static uint32_t idt_vectoring_info(unsigned vector, bool has_err, enum exc_source src)
+{
+	unsigned type = src == EXC_EXTERNAL ? (vector == VEC_NMI ? 2 : 0)
+		      : src == EXC_SOFT ? (vector == VEC_BP || vector == VEC_OF ? 6 : 4)
+		      : 3;
+	return vector | type << 8 | (has_err ? 1u << 11 : 0) | 0x80000000u;
+}
+
 static void deliver(struct lp *lp, unsigned vector, uint32_t error_code, bool has_err,
 		    enum exc_source src, uint64_t insn_rip, uint64_t next_rip)
 {
@@ -465,6 +483,12 @@ static void deliver(struct lp *lp, unsigned vector, uint32_t error_code, bool ha
 					    (unsigned long long)cpu_reg(lp->uc, UC_X86_REG_RIP));
 			return;
 		}
+		if (f.ept) {
+			vmx_exit_ept(lp, &f.mf, insn_rip,
+				     idt_vectoring_info(vector, has_err, src), error_code,
+				     src == EXC_SOFT ? (uint32_t)(next_rip - insn_rip) : 0);
+			return;
+		}
 		/* A fault while delivering: serial, #DF, or shutdown. */
 		if (f.cr2_valid)
 			cpustate_set_cr2(&lp->cs, f.cr2);
@@ -502,6 +526,10 @@ void exc_fault(struct lp *lp, unsigned vector, uint32_t error_code)
 
 void exc_page_fault(struct lp *lp, const struct mmu_fault *f)
 {
+	if (f->kind != MMU_FAULT_PF) {
+		vmx_exit_ept(lp, f, cpu_reg(lp->uc, UC_X86_REG_RIP), 0, 0, 0);
+		return;
+	}
 	cpustate_set_cr2(&lp->cs, f->la);
 	exc_fault(lp, VEC_PF, f->error_code);
 }

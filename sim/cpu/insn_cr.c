@@ -318,7 +318,7 @@ void site_lmsw(struct lp *lp, const struct cpu_view *cv, const struct site_insn 
 	} else {
 		struct mmu_ctx mc;
 		struct mmu_fault f;
-		mmu_ctx_from_view(&mc, cv);
+		mmu_ctx_from_view(&mc, lp, cv);
 		la = modrm_linear(&o, cv, in->len);
 		if (mmu_read(&lp->m->pm, &mc, la, &src, 2, 0, &f))
 			return;                /* the engine takes the fault */
@@ -362,7 +362,7 @@ void site_smsw(struct lp *lp, const struct cpu_view *cv, const struct site_insn 
 	} else {
 		struct mmu_ctx mc;
 		struct mmu_fault f;
-		mmu_ctx_from_view(&mc, cv);
+		mmu_ctx_from_view(&mc, lp, cv);
 		uint16_t w = (uint16_t)seen;
 		if (mmu_write(&lp->m->pm, &mc, modrm_linear(&o, cv, in->len), &w, 2, 0, &f))
 			return;                /* the engine takes the fault */

@@ -231,7 +231,7 @@ void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *i
 			mctx.ea = modrm_offset(&o, v, in->len);
 			mctx.seg_reg = o.seg;
 			mctx.seg = v->segs[o.seg];
-			mmu_ctx_from_view(&mctx.mc, v);
+			mmu_ctx_from_view(&mctx.mc, lp, v);
 		}
 	}
 

@@ -136,7 +136,7 @@ static bool guest_io_exit(struct lp *lp, uint16_t port, unsigned size, bool in, 
 	struct mmu_ctx c;
 	struct mmu_fault f;
 	cpustate_view(&lp->cs, &v);
-	mmu_ctx_from_view(&c, &v);
+	mmu_ctx_from_view(&c, lp, &v);
 	uint64_t la = v.rip + (cpu_view_long64(&v) ? 0 : v.segs[SEG_CS].base);
 	uint8_t b[15] = { 0 };
 	mmu_read(&lp->m->pm, &c, la, b, 15, MMU_SUPERVISOR | MMU_NO_AD, &f);

@@ -119,7 +119,7 @@ void lp_mmu_ctx(struct lp *lp, struct mmu_ctx *c)
 {
 	struct cpu_view v;
 	cpustate_view(&lp->cs, &v);
-	mmu_ctx_from_view(c, &v);
+	mmu_ctx_from_view(c, lp, &v);
 }
 
 /* ---- engine hooks ----------------------------------------------------------- */
@@ -199,6 +199,8 @@ static bool on_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size
 	struct vtsim_machine *m = lp->m;
 	if (m->stopped)
 		return false;
+	if (addr >= GUEST_TLB_POISON_BASE)
+		return guest_tlb_on_poison(lp, addr);
 	if (m->open_bus_pages >= MAX_OPEN_BUS_PAGES) {
 		machine_stop(m, lp, VTSIM_STOP_INTERNAL, 70,
 			     "more than %u pages of unbacked physical memory touched (last 0x%llx)",
@@ -320,7 +322,7 @@ int lp_guest_engine(struct lp *lp)
 	if (lp->guest.uc)
 		return 0;
 	char err[256];
-	if (engine_init(lp, &lp->guest, err, sizeof(err))) {
+	if (engine_init(lp, &lp->guest, err, sizeof(err)) || guest_tlb_init(lp)) {
 		machine_stop(lp->m, lp, VTSIM_STOP_INTERNAL, 70, "cannot create the guest's software CPU: %s", err);
 		return -1;
 	}
@@ -582,6 +584,8 @@ bool lp_run_once(struct lp *lp)
 	uc_err e = uc_emu_start(lp->uc, rip, ~0ull, 0, 0);
 	if (m->stopped)
 		return false;
+	if (lp->vmx.non_root && guest_tlb_take_fault(lp))
+		return true;
 	if (lp->insns != before)
 		lp->spurious_stops = 0;
 	if (lp->co_restart) {

@@ -13,6 +13,7 @@
 #include "vtsim/vtsim.h"
 #include "sim/cpu/cpustate.h"
 #include "sim/cpu/cpuid.h"
+#include "sim/cpu/guest_tlb.h"
 #include "sim/cpu/mmu.h"
 #include "sim/cpu/phys.h"
 #include "sim/cpu/sites.h"
@@ -80,6 +81,7 @@ struct lp {
 	uint64_t pat;
 
 	struct vmx_lp vmx;
+	struct guest_tlb gtlb;        /* the guest engine's translations with EPT */
 
 	/* The exception being delivered, for #DF and triple-fault decisions. */
 	struct exc_step chain[EXC_CHAIN_MAX];
@@ -139,8 +141,11 @@ void lp_retire(struct lp *lp, uint64_t n);
 
 /* The translation context of an LP right now. */
 void lp_mmu_ctx(struct lp *lp, struct mmu_ctx *c);
-static inline void mmu_ctx_from_view(struct mmu_ctx *c, const struct cpu_view *v)
+/* The translation context of the LP's running engine, whose state `v` holds: in a
+ * guest with EPT on, guest-physical addresses go through the EPT. */
+static inline void mmu_ctx_from_view(struct mmu_ctx *c, const struct lp *lp, const struct cpu_view *v)
 {
+	c->ept = lp->vmx.non_root ? lp->vmx.ept_active : NULL;
 	c->cr0 = v->cr0;
 	c->cr3 = v->cr3;
 	c->cr4 = v->cr4;

@@ -1,6 +1,8 @@
 /* The architected page walk (SDM Vol. 3, "Paging"). */
 #include "sim/cpu/mmu.h"
 
+#include "sim/cpu/ept.h"
+
 #define CR0_PG   (1ull << 31)
 #define CR0_WP   (1ull << 16)
 #define CR4_PSE  (1ull << 4)
@@ -47,20 +49,63 @@ static uint64_t rsvd_bits(const struct phys *pm, const struct mmu_ctx *c, int le
 	return r;
 }
 
-static void set_bits(struct phys *pm, uint64_t pa, uint64_t *e, uint64_t bits, bool wide,
-		     unsigned flags)
+/* A guest paging-structure entry, found through the EPT when it is on. */
+struct pte_loc {
+	uint64_t gpa, hpa;
+	unsigned rwx;         /* EPT rights on its page (all without EPT) */
+};
+
+static int ept_fault(struct mmu_fault *f, enum ept_outcome o, uint64_t gpa, uint64_t la,
+		     unsigned acc, unsigned rwx, bool final)
+{
+	f->kind = o == EPT_MISCONFIG ? MMU_FAULT_EPT_MISCONFIG : MMU_FAULT_EPT_VIOLATION;
+	f->la = la;
+	f->gpa = gpa;
+	f->final = final;
+	f->error_code = 0;
+	f->qualification = o == EPT_MISCONFIG ? 0 : ept_violation_qualification(acc, rwx, true, final);
+	return -1;
+}
+
+/* With EPT A/D flags on, the walk's accesses to guest paging structures count as
+ * writes (SDM "Accessed and Dirty Flags for EPT"). */
+static int pte_locate(struct phys *pm, const struct mmu_ctx *c, uint64_t gpa, uint64_t la,
+		      struct pte_loc *loc, struct mmu_fault *f)
+{
+	loc->gpa = gpa;
+	loc->hpa = gpa;
+	loc->rwx = EPT_R | EPT_W | EPT_X;
+	if (!c->ept)
+		return 0;
+	unsigned acc = c->ept->ad ? EPT_W : EPT_R;
+	struct ept_walk w;
+	enum ept_outcome o = ept_translate(pm, c->ept, gpa, acc, &w);
+	if (o != EPT_OK)
+		return ept_fault(f, o, gpa, la, acc, w.rwx, false);
+	loc->hpa = w.hpa;
+	loc->rwx = w.rwx;
+	return 0;
+}
+
+/* Sets accessed/dirty bits in an entry; the write needs EPT write access. */
+static int set_bits(struct phys *pm, const struct pte_loc *loc, uint64_t *e, uint64_t bits,
+		    bool wide, unsigned flags, uint64_t la, struct mmu_fault *f)
 {
 	if ((flags & MMU_NO_AD) || (*e & bits) == bits)
-		return;
+		return 0;
+	if (!(loc->rwx & EPT_W))
+		return ept_fault(f, EPT_VIOLATION, loc->gpa, la, EPT_W, loc->rwx, false);
 	*e |= bits;
 	if (wide)
-		phys_write64(pm, pa, *e);
+		phys_write64(pm, loc->hpa, *e);
 	else
-		phys_write32(pm, pa, (uint32_t)*e);
+		phys_write32(pm, loc->hpa, (uint32_t)*e);
+	return 0;
 }
 
 static int fault(struct mmu_fault *f, uint64_t la, uint32_t ec)
 {
+	f->kind = MMU_FAULT_PF;
 	f->la = la;
 	f->error_code = ec;
 	return -1;
@@ -90,6 +135,17 @@ static uint32_t check_perms(const struct mmu_ctx *c, const struct walk *w, enum 
 	return 0;
 }
 
+/* The accesses a completed walk permits; writes only once the dirty bit is set. */
+static unsigned walk_rights(const struct mmu_ctx *c, const struct walk *w, unsigned flags,
+			    bool dirty)
+{
+	unsigned r = 0;
+	for (int a = MMU_READ; a <= MMU_FETCH; a++)
+		if (!check_perms(c, w, (enum mmu_access)a, flags) && (a != MMU_WRITE || dirty))
+			r |= 1u << a;
+	return r;
+}
+
 static uint32_t base_ec(const struct mmu_ctx *c, enum mmu_access acc, unsigned flags, bool nx_paging)
 {
 	uint32_t ec = 0;
@@ -102,13 +158,15 @@ static uint32_t base_ec(const struct mmu_ctx *c, enum mmu_access acc, unsigned f
 	return ec;
 }
 
-/* 32-bit paging: CR4.PAE = 0. */
+/* 32-bit paging: CR4.PAE = 0. Gives the guest-physical address. */
 static int walk32(struct phys *pm, const struct mmu_ctx *c, uint64_t la, enum mmu_access acc,
-		  unsigned flags, uint64_t *pa, struct mmu_fault *f)
+		  unsigned flags, uint64_t *pa, unsigned *allowed, struct mmu_fault *f)
 {
 	uint32_t ec = base_ec(c, acc, flags, false);
-	uint64_t pde_pa = (c->cr3 & 0xfffff000ull) + (((la >> 22) & 0x3ff) << 2);
-	uint64_t pde = phys_read32(pm, pde_pa);
+	struct pte_loc pdl, ptl;
+	if (pte_locate(pm, c, (c->cr3 & 0xfffff000ull) + (((la >> 22) & 0x3ff) << 2), la, &pdl, f))
+		return -1;
+	uint64_t pde = phys_read32(pm, pdl.hpa);
 	if (!(pde & PTE_P))
 		return fault(f, la, ec);
 	struct walk w = { !!(pde & PTE_US), !!(pde & PTE_RW), true };
@@ -118,13 +176,16 @@ static int walk32(struct phys *pm, const struct mmu_ctx *c, uint64_t la, enum mm
 		uint32_t pe = check_perms(c, &w, acc, flags);
 		if (pe)
 			return fault(f, la, ec | pe);
-		set_bits(pm, pde_pa, &pde, PTE_A | (acc == MMU_WRITE ? PTE_D : 0), false, flags);
+		if (set_bits(pm, &pdl, &pde, PTE_A | (acc == MMU_WRITE ? PTE_D : 0), false, flags, la, f))
+			return -1;
 		uint64_t hi = ((pde >> 13) & 0xff) << 32;   /* PSE-36 */
 		*pa = (hi | (pde & 0xffc00000ull) | (la & 0x3fffff)) & ((1ull << pm->maxphyaddr) - 1);
+		*allowed = walk_rights(c, &w, flags, pde & PTE_D);
 		return 0;
 	}
-	uint64_t pte_pa = (pde & 0xfffff000ull) + (((la >> 12) & 0x3ff) << 2);
-	uint64_t pte = phys_read32(pm, pte_pa);
+	if (pte_locate(pm, c, (pde & 0xfffff000ull) + (((la >> 12) & 0x3ff) << 2), la, &ptl, f))
+		return -1;
+	uint64_t pte = phys_read32(pm, ptl.hpa);
 	if (!(pte & PTE_P))
 		return fault(f, la, ec);
 	w.user_ok &= !!(pte & PTE_US);
@@ -132,15 +193,17 @@ static int walk32(struct phys *pm, const struct mmu_ctx *c, uint64_t la, enum mm
 	uint32_t pe = check_perms(c, &w, acc, flags);
 	if (pe)
 		return fault(f, la, ec | pe);
-	set_bits(pm, pde_pa, &pde, PTE_A, false, flags);
-	set_bits(pm, pte_pa, &pte, PTE_A | (acc == MMU_WRITE ? PTE_D : 0), false, flags);
+	if (set_bits(pm, &pdl, &pde, PTE_A, false, flags, la, f) ||
+	    set_bits(pm, &ptl, &pte, PTE_A | (acc == MMU_WRITE ? PTE_D : 0), false, flags, la, f))
+		return -1;
 	*pa = (pte & 0xfffff000ull) | (la & 0xfff);
+	*allowed = walk_rights(c, &w, flags, pte & PTE_D);
 	return 0;
 }
 
-/* PAE and 4/5-level paging. */
+/* PAE and 4/5-level paging. Gives the guest-physical address. */
 static int walk64(struct phys *pm, const struct mmu_ctx *c, uint64_t la, enum mmu_access acc,
-		  unsigned flags, uint64_t *pa, struct mmu_fault *f)
+		  unsigned flags, uint64_t *pa, unsigned *allowed, struct mmu_fault *f)
 {
 	uint32_t ec = base_ec(c, acc, flags, true);
 	bool lma = c->efer & EFER_LMA;
@@ -148,7 +211,8 @@ static int walk64(struct phys *pm, const struct mmu_ctx *c, uint64_t la, enum mm
 	uint64_t am = addr_mask(pm->maxphyaddr);
 	uint64_t table = lma ? (c->cr3 & am) : (c->cr3 & 0xffffffe0ull);
 	struct walk w = { true, true, true };
-	uint64_t ent_pa[5], ent[5];
+	struct pte_loc loc[5];
+	uint64_t ent[5];
 	int n = 0;
 
 	for (int level = levels; level >= 1; level--) {
@@ -156,8 +220,9 @@ static int walk64(struct phys *pm, const struct mmu_ctx *c, uint64_t la, enum mm
 		uint64_t idx = (la >> shift) & 0x1ff;
 		if (!lma && level == 3)
 			idx = (la >> 30) & 3;
-		uint64_t epa = table + idx * 8;
-		uint64_t e = phys_read64(pm, epa);
+		if (pte_locate(pm, c, table + idx * 8, la, &loc[n], f))
+			return -1;
+		uint64_t e = phys_read64(pm, loc[n].hpa);
 		if (!(e & PTE_P))
 			return fault(f, la, ec);
 		bool pdpte_legacy = !lma && level == 3;
@@ -171,7 +236,6 @@ static int walk64(struct phys *pm, const struct mmu_ctx *c, uint64_t la, enum mm
 			w.write_ok &= !!(e & PTE_RW);
 			w.exec_ok &= !(c->efer & EFER_NXE) || !(e & PTE_XD);
 		}
-		ent_pa[n] = epa;
 		ent[n++] = e;
 		if (leaf) {
 			uint32_t pe = check_perms(c, &w, acc, flags);
@@ -182,10 +246,12 @@ static int walk64(struct phys *pm, const struct mmu_ctx *c, uint64_t la, enum mm
 				if (pdpte_legacy && i == 0)
 					continue; /* PAE PDPTEs have no accessed bit to set here */
 				uint64_t bits = PTE_A | (last && acc == MMU_WRITE ? PTE_D : 0);
-				set_bits(pm, ent_pa[i], &ent[i], bits, true, flags);
+				if (set_bits(pm, &loc[i], &ent[i], bits, true, flags, la, f))
+					return -1;
 			}
 			uint64_t page_mask = (1ull << shift) - 1;
 			*pa = (e & am & ~page_mask) | (la & page_mask);
+			*allowed = walk_rights(c, &w, flags, ent[n - 1] & PTE_D);
 			return 0;
 		}
 		table = e & am;
@@ -193,18 +259,46 @@ static int walk64(struct phys *pm, const struct mmu_ctx *c, uint64_t la, enum mm
 	return fault(f, la, ec); /* not reached */
 }
 
+static const unsigned ept_acc[] = { [MMU_READ] = EPT_R, [MMU_WRITE] = EPT_W, [MMU_FETCH] = EPT_X };
+
+int mmu_translate_rights(struct phys *pm, const struct mmu_ctx *c, uint64_t la,
+			 enum mmu_access acc, unsigned flags, uint64_t *pa, unsigned *allowed,
+			 struct mmu_fault *f)
+{
+	uint64_t gpa;
+	int r;
+	if (!(c->cr0 & CR0_PG)) {
+		gpa = (c->efer & EFER_LMA) ? la : (la & 0xffffffffull);
+		*allowed = 7;
+		r = 0;
+	} else {
+		if (!(c->efer & EFER_LMA))
+			la &= 0xffffffffull;
+		r = (c->cr4 & CR4_PAE) ? walk64(pm, c, la, acc, flags, &gpa, allowed, f)
+				       : walk32(pm, c, la, acc, flags, &gpa, allowed, f);
+	}
+	if (r || !c->ept) {
+		*pa = gpa;
+		return r;
+	}
+	struct ept_walk w;
+	enum ept_outcome o = ept_translate(pm, c->ept, gpa, ept_acc[acc], &w);
+	if (o != EPT_OK)
+		return ept_fault(f, o, gpa, la, ept_acc[acc], w.rwx, true);
+	*pa = w.hpa;
+	unsigned er = 0;
+	for (int a = MMU_READ; a <= MMU_FETCH; a++)
+		if ((w.rwx & ept_acc[a]) && (a != MMU_WRITE || w.dirty))
+			er |= 1u << a;
+	*allowed &= er;
+	return 0;
+}
+
 int mmu_translate(struct phys *pm, const struct mmu_ctx *c, uint64_t la,
 		  enum mmu_access acc, unsigned flags, uint64_t *pa, struct mmu_fault *f)
 {
-	if (!(c->cr0 & CR0_PG)) {
-		*pa = (c->efer & EFER_LMA) ? la : (la & 0xffffffffull);
-		return 0;
-	}
-	if (!(c->efer & EFER_LMA))
-		la &= 0xffffffffull;
-	if (!(c->cr4 & CR4_PAE))
-		return walk32(pm, c, la, acc, flags, pa, f);
-	return walk64(pm, c, la, acc, flags, pa, f);
+	unsigned allowed;
+	return mmu_translate_rights(pm, c, la, acc, flags, pa, &allowed, f);
 }
 
 static int access(struct phys *pm, const struct mmu_ctx *c, uint64_t la, void *rbuf,

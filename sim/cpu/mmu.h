@@ -12,11 +12,17 @@
 
 #include "sim/cpu/phys.h"
 
+struct ept;
+
 /* The control state that decides how a linear address translates. */
 struct mmu_ctx {
 	uint64_t cr0, cr3, cr4, efer;
 	unsigned cpl;
 	bool rflags_ac;
+	/* In VMX non-root operation with EPT: the tables the guest-physical addresses
+	 * (the guest's paging structures and the final one) go through. NULL: guest-
+	 * physical is host-physical. */
+	const struct ept *ept;
 };
 
 enum mmu_access { MMU_READ, MMU_WRITE, MMU_FETCH };
@@ -32,14 +38,29 @@ enum mmu_access { MMU_READ, MMU_WRITE, MMU_FETCH };
 #define PFEC_RSVD  (1u << 3)
 #define PFEC_I     (1u << 4)
 
+/* A failed translation: a page fault, or (with EPT) an EPT violation or
+ * misconfiguration, which are VM exits rather than guest exceptions. */
+enum mmu_fault_kind { MMU_FAULT_PF, MMU_FAULT_EPT_VIOLATION, MMU_FAULT_EPT_MISCONFIG };
+
 struct mmu_fault {
-	uint32_t error_code;
-	uint64_t la;               /* becomes CR2 */
+	enum mmu_fault_kind kind;
+	uint32_t error_code;       /* #PF */
+	uint64_t la;               /* the linear address: CR2, or the guest-linear address */
+	uint64_t gpa;              /* EPT: the guest-physical address */
+	uint64_t qualification;    /* EPT violation: the exit qualification */
+	bool final;                /* EPT: the final translation, not a paging-structure access */
 };
 
 /* 0 and *pa, or -1 and *f for a page fault. */
 int mmu_translate(struct phys *pm, const struct mmu_ctx *c, uint64_t la,
 		  enum mmu_access acc, unsigned flags, uint64_t *pa, struct mmu_fault *f);
+
+/* As mmu_translate, and *allowed gets the accesses (bit 1 << enum mmu_access) that
+ * the same translation permits without a further walk: no accessed or dirty flag
+ * left to set. A software TLB may cache the translation with those rights. */
+int mmu_translate_rights(struct phys *pm, const struct mmu_ctx *c, uint64_t la,
+			 enum mmu_access acc, unsigned flags, uint64_t *pa, unsigned *allowed,
+			 struct mmu_fault *f);
 
 /* Whole accesses that may cross pages; a fault leaves memory untouched for writes
  * (all pages are translated first). */

@@ -287,7 +287,7 @@ static void on_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 	if (st->cr3 != v.cr3) {
 		uint8_t cur[15];
 		struct mmu_ctx c;
-		mmu_ctx_from_view(&c, &v);
+		mmu_ctx_from_view(&c, lp, &v);
 		size_t got = code_read_ctx(lp, &c, address, cur, sizeof(cur));
 		if (got < st->insn.len || memcmp(cur, st->insn.bytes, st->insn.len)) {
 			cs_insn *ci = NULL;

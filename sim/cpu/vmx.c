@@ -553,7 +553,9 @@ static void do_invept(struct lp *lp, const struct mode *md, const struct vmx_ope
 		return fail(lp, r, VMXERR_INVALID_OPERAND_TO_INVEPT_INVVPID);
 	if (type == 1 && !eptp_valid(lp, desc[0]))
 		return fail(lp, r, VMXERR_INVALID_OPERAND_TO_INVEPT_INVVPID);
-	/* Nothing is cached from EPT yet: the invalidation is complete. */
+	/* The guest engine's TLB holds combined translations of every EPTP it ran
+	 * under (it keeps one at a time): drop them all. */
+	guest_tlb_flush(lp);
 	succeed(r);
 }
 
@@ -572,6 +574,7 @@ static void do_invvpid(struct lp *lp, const struct mode *md, const struct vmx_op
 		return fail(lp, r, VMXERR_INVALID_OPERAND_TO_INVEPT_INVVPID);
 	if (type == 0 && !canonical(desc[1]))
 		return fail(lp, r, VMXERR_INVALID_OPERAND_TO_INVEPT_INVVPID);
+	guest_tlb_flush(lp);   /* more than asked, never less */
 	succeed(r);
 }
 

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sim/cpu/ept.h"
 #include "sim/vmcs/entry.h"
 #include "sim/vmcs/vmcs.h"
 
@@ -34,6 +35,11 @@ struct vmx_lp {
 	bool timer_active;
 	uint64_t timer_deadline;
 	unsigned timer_rate;
+	/* EPT of the running guest: ept_active points at ept while "enable EPT" is
+	 * set in the VMCS that entered, NULL otherwise. */
+	struct ept ept;
+	const struct ept *ept_active;
+	uint16_t vpid;            /* VPID of the guest the guest engine's TLB holds */
 };
 
 #define VMX_INSNS(X) \

@@ -52,6 +52,28 @@ void load_control_state(uc_engine *uc, uint64_t cr0, uint64_t cr3, uint64_t cr4,
 	cpu_set_reg(uc, UC_X86_REG_CR0, cr0 | 0x10);
 }
 
+/* EPT and VPID at entry (SDM "VMX Support for Address Translation"). Without a
+ * VPID, entries flush the guest's linear and combined translations; with one, the
+ * engine's TLB stays as long as the VPID and EPTP it was filled under do. */
+static void enter_translation(struct lp *lp)
+{
+	const struct vmcs_cache *v = &lp->vmx.vmcs;
+	uint64_t proc2 = (vmcs_read_enc(v, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
+			 ? vmcs_read_enc(v, SECONDARY_VM_EXEC_CONTROL) : 0;
+	bool ept = proc2 & SECONDARY_EXEC_ENABLE_EPT;
+	uint16_t vpid = (proc2 & SECONDARY_EXEC_ENABLE_VPID) ? (uint16_t)vmcs_read_enc(v, VIRTUAL_PROCESSOR_ID) : 0;
+	lp->vmx.ept_active = NULL;
+	if (ept) {
+		uint64_t cap = 0;
+		vmcs_caps_rdmsr(lp->m->vmx_caps, MSR_IA32_VMX_EPT_VPID_CAP, &cap);
+		ept_init(&lp->vmx.ept, vmcs_read_enc(v, EPT_POINTER), cap, lp->m->pm.maxphyaddr);
+		lp->vmx.ept_active = &lp->vmx.ept;
+	}
+	bool keep = vpid != 0 && vpid == lp->vmx.vpid;
+	lp->vmx.vpid = vpid;
+	guest_tlb_enter(lp, ept, ept ? lp->vmx.ept.eptp : 0, keep);
+}
+
 int vmx_enter_guest(struct lp *lp, bool launch)
 {
 	struct vmcs_cache *v = &lp->vmx.vmcs;
@@ -112,6 +134,7 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 		lp->vmx.timer_deadline = lp->insns +
 			((uint64_t)(uint32_t)vmcs_read_enc(v, VMX_PREEMPTION_TIMER_VALUE) << lp->vmx.timer_rate);
 	}
+	enter_translation(lp);
 	lp->vmx.non_root = true;
 	lp_switch(lp, g);
 	/* The VM-entry MSR-load list, checked already (MSRLD_*), loads into the guest. */

@@ -188,7 +188,8 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 	vmcs_write_enc(v, VMX_INSTRUCTION_INFO, info->insn_info);
 	vmcs_write_enc(v, VM_EXIT_INTR_INFO, info->intr_info);
 	vmcs_write_enc(v, VM_EXIT_INTR_ERROR_CODE, info->intr_error);
-	vmcs_write_enc(v, IDT_VECTORING_INFO_FIELD, 0);
+	vmcs_write_enc(v, IDT_VECTORING_INFO_FIELD, info->idt_vectoring_info);
+	vmcs_write_enc(v, IDT_VECTORING_ERROR_CODE, info->idt_vectoring_error);
 	vmcs_write_enc(v, GUEST_LINEAR_ADDRESS, info->guest_linear);
 	vmcs_write_enc(v, GUEST_PHYSICAL_ADDRESS, info->guest_physical);
 	/* The event injected at entry has been delivered. */
@@ -212,4 +213,21 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 	vmx_load_host_state(lp);
 	vmx_exit_msr_load(lp);
 	lp_leave_guest(lp, info->restart || lp->m->stopped);
+}
+
+void vmx_exit_ept(struct lp *lp, const struct mmu_fault *f, uint64_t rip, uint32_t idt_info,
+		  uint32_t idt_error, uint32_t insn_len)
+{
+	bool violation = f->kind == MMU_FAULT_EPT_VIOLATION;
+	struct vmx_exit_info xi = {
+		.qualification = violation ? f->qualification : 0,
+		.guest_physical = f->gpa,
+		/* A misconfiguration saves no guest-linear address. */
+		.guest_linear = violation && (f->qualification & (1u << 7)) ? f->la : 0,
+		.idt_vectoring_info = idt_info,
+		.idt_vectoring_error = (idt_info & (1u << 11)) ? idt_error : 0,
+		.insn_len = insn_len,
+		.rip = rip,
+	};
+	vmx_exit(lp, violation ? EXIT_REASON_EPT_VIOLATION : EXIT_REASON_EPT_MISCONFIG, &xi);
 }

@@ -33,6 +33,8 @@ struct vmx_exit_info {
 	uint32_t intr_error;
 	uint64_t guest_linear;
 	uint64_t guest_physical;
+	uint32_t idt_vectoring_info;   /* the exit interrupted the delivery of this event */
+	uint32_t idt_vectoring_error;
 	uint64_t rip;               /* guest RIP to save (the instruction's, or the next) */
 	bool restart;               /* the exit came from inside an instruction's helper:
 				     * the guest engine must start afresh after re-entry */
@@ -42,5 +44,12 @@ struct vmx_exit_info {
  * loads host state and switches to the root engine's side. It returns when the guest
  * is entered again (or the machine ends). */
 void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info);
+
+struct mmu_fault;
+/* An EPT violation or misconfiguration (exit reasons 48 and 49) met by the
+ * instruction at `rip`; `idt_info` (with its error code and, for software events,
+ * the instruction length) is nonzero when it interrupted the delivery of an event. */
+void vmx_exit_ept(struct lp *lp, const struct mmu_fault *f, uint64_t rip, uint32_t idt_info,
+		  uint32_t idt_error, uint32_t insn_len);
 
 #endif
