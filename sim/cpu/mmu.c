@@ -77,7 +77,9 @@ static int pte_locate(struct phys *pm, const struct mmu_ctx *c, uint64_t gpa, ui
 	loc->rwx = EPT_R | EPT_W | EPT_X;
 	if (!c->ept)
 		return 0;
-	unsigned acc = c->ept->ad ? EPT_W : EPT_R;
+	/* A violation on such an access reports both read and write (SDM footnote to
+	 * the EPT-violation qualification). */
+	unsigned acc = c->ept->ad ? EPT_R | EPT_W : EPT_R;
 	struct ept_walk w;
 	enum ept_outcome o = ept_translate(pm, c->ept, gpa, acc, &w);
 	if (o != EPT_OK)
