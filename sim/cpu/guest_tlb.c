@@ -3,6 +3,7 @@
 #include "sim/cpu/guest_tlb.h"
 
 #include "sim/cpu/exception.h"
+#include "sim/cpu/insn_mem.h"
 #include "sim/cpu/machine.h"
 
 static const uint32_t prot_of[] = { [MMU_READ] = UC_PROT_READ, [MMU_WRITE] = UC_PROT_WRITE,
@@ -37,19 +38,6 @@ static bool system_table_page(struct lp *lp, uint64_t page)
 	       overlaps(page, ldtr.base, ldtr.limit) || overlaps(page, tr.base, tr.limit);
 }
 
-/* A poison slot for (va, acc): the same one again if the engine asks again. */
-static unsigned poison_slot(struct guest_tlb *t, uint64_t va, enum mmu_access acc)
-{
-	for (unsigned i = 0; i < t->nslots; i++)
-		if (t->slot[i].va == va && t->slot[i].acc == acc)
-			return i;
-	unsigned i = t->nslots < GUEST_TLB_POISON_SLOTS ? t->nslots++ : (unsigned)(va >> 12) % GUEST_TLB_POISON_SLOTS;
-	/* Reusing a slot is safe: a stale entry that still points at it leads to a
-	 * fresh walk of the slot's address, which finds no fault and runs again. */
-	t->slot[i] = (struct guest_tlb_slot){ .va = va, .acc = acc };
-	return i;
-}
-
 static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *e, void *user)
 {
 	struct lp *lp = user;
@@ -67,10 +55,10 @@ static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_ent
 		e->perms = rights_to_prot(allowed);
 		return true;
 	}
-	unsigned i = poison_slot(&lp->gtlb, va, acc);
-	e->paddr = GUEST_TLB_POISON_BASE + ((uint64_t)i << 12);
-	e->perms = prot_of[acc];
-	return true;
+	lp->gtlb.pending = true;
+	lp->gtlb.fault_page = va;
+	lp->gtlb.fault_acc = acc;
+	return false;
 }
 
 int guest_tlb_init(struct lp *lp)
@@ -83,7 +71,6 @@ void guest_tlb_flush(struct lp *lp)
 {
 	if (lp->guest.uc)
 		uc_ctl_flush_tlb(lp->guest.uc);
-	lp->gtlb.nslots = 0;
 }
 
 void guest_tlb_enter(struct lp *lp, bool ept, uint64_t eptp, bool keep)
@@ -101,36 +88,39 @@ void guest_tlb_enter(struct lp *lp, bool ept, uint64_t eptp, bool keep)
 		guest_tlb_flush(lp);
 }
 
-bool guest_tlb_on_poison(struct lp *lp, uint64_t addr)
+/* The exact linear address the faulting access used: the instruction's own
+ * bytes for a fetch, its decoded operand for data; the page when decoding fails. */
+static uint64_t fault_address(struct lp *lp, uint64_t page, enum mmu_access acc)
 {
-	struct guest_tlb *t = &lp->gtlb;
-	uint64_t i = (addr - GUEST_TLB_POISON_BASE) >> 12;
-	if (!t->virtual_mode || i >= GUEST_TLB_POISON_SLOTS)
-		return false;
-	if (!t->pending) {  /* the first byte that faults is the one reported */
-		t->pending = true;
-		t->fault = t->slot[i];
-		t->fault.va |= addr & 0xfff;
+	struct cpu_view v;
+	cpustate_view(&lp->cs, &v);
+	if (acc == MMU_FETCH) {
+		uint64_t rip = v.rip + (cpu_view_long64(&v) ? 0 : v.segs[SEG_CS].base);
+		return (rip & ~0xfffull) == page ? rip : page;
 	}
-	return false;       /* stops the engine at the instruction */
+	uint64_t la;
+	return insn_mem_access_in_page(lp, page, acc == MMU_WRITE, &la) ? page : la;
 }
 
-bool guest_tlb_take_fault(struct lp *lp)
+bool guest_tlb_take_fault(struct lp *lp, uc_err e)
 {
 	struct guest_tlb *t = &lp->gtlb;
 	if (!t->pending)
 		return false;
 	t->pending = false;
-	guest_tlb_flush(lp);
+	/* A fill that failed for a probe the engine then did without leaves nothing
+	 * to deliver: only a stop by the engine's exception path is one. */
+	if (e != UC_ERR_EXCEPTION)
+		return false;
 	/* Walk again with the exact address: that gives the exact CR2 or guest-physical
-	 * address, and a translation fixed since the poison entry was made (a
-	 * not-present entry needs no INVLPG) simply runs again. */
+	 * address, and a translation fixed in between simply runs again. */
 	struct mmu_ctx c;
 	struct mmu_fault f;
 	uint64_t pa;
 	lp_mmu_ctx(lp, &c);
-	unsigned flags = c.cpl == 3 && system_table_page(lp, t->fault.va) ? MMU_SUPERVISOR : 0;
-	if (mmu_translate(&lp->m->pm, &c, t->fault.va, t->fault.acc, flags, &pa, &f))
+	uint64_t la = fault_address(lp, t->fault_page, t->fault_acc);
+	unsigned flags = c.cpl == 3 && system_table_page(lp, t->fault_page) ? MMU_SUPERVISOR : 0;
+	if (mmu_translate(&lp->m->pm, &c, la, t->fault_acc, flags, &pa, &f))
 		exc_page_fault(lp, &f);
 	return true;
 }

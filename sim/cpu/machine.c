@@ -199,8 +199,6 @@ static bool on_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size
 	struct vtsim_machine *m = lp->m;
 	if (m->stopped)
 		return false;
-	if (addr >= GUEST_TLB_POISON_BASE)
-		return guest_tlb_on_poison(lp, addr);
 	if (m->open_bus_pages >= MAX_OPEN_BUS_PAGES) {
 		machine_stop(m, lp, VTSIM_STOP_INTERNAL, 70,
 			     "more than %u pages of unbacked physical memory touched (last 0x%llx)",
@@ -581,10 +579,11 @@ bool lp_run_once(struct lp *lp)
 	/* No event is in delivery when a run starts (an engine call outside a run
 	 * that probes an unmapped page would leave one recorded). */
 	cpustate_exception_done(&lp->cs);
+	lp->gtlb.pending = false;
 	uc_err e = uc_emu_start(lp->uc, rip, ~0ull, 0, 0);
 	if (m->stopped)
 		return false;
-	if (lp->vmx.non_root && guest_tlb_take_fault(lp))
+	if (lp->vmx.non_root && guest_tlb_take_fault(lp, e))
 		return true;
 	if (lp->insns != before)
 		lp->spurious_stops = 0;

@@ -1,0 +1,31 @@
+/* kvmlike's user API: what /dev/kvm's ioctls do, as functions with KVM's names
+ * (KVM_CREATE_VM, KVM_SET_USER_MEMORY_REGION, KVM_CREATE_VCPU, KVM_GET/SET_REGS,
+ * KVM_GET/SET_SREGS, KVM_RUN). Errors are negative errno values. */
+#ifndef KVMLIKE_KVM_H
+#define KVMLIKE_KVM_H
+
+#include "kvmlike/kvm_host.h"
+
+/* Loads the module: hardware setup, and VMXON on every logical processor. */
+int kvm_init(void);
+void kvm_exit(void);
+/* The VM types this machine supports, as KVM_CAP_VM_TYPES reports them. */
+unsigned kvm_vm_types(void);
+
+int kvm_create_vm(unsigned long type, struct kvm **out);
+void kvm_destroy_vm(struct kvm *kvm);
+int kvm_set_user_memory_region(struct kvm *kvm, const struct kvm_userspace_memory_region *mem);
+int kvm_create_vcpu(struct kvm *kvm, unsigned id, struct kvm_vcpu **out);
+
+int kvm_vcpu_get_regs(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
+int kvm_vcpu_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *regs);
+int kvm_vcpu_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
+int kvm_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs);
+/* KVM_RUN: runs until an exit user space must handle (vcpu->run says which). */
+int kvm_vcpu_run(struct kvm_vcpu *vcpu);
+
+/* User space's memory for guests ("mmap"): it must be memory the hardware sees. */
+void *kvm_userspace_alloc(uint64_t size);
+void kvm_userspace_free(void *p, uint64_t size);
+
+#endif

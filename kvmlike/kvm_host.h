@@ -1,0 +1,90 @@
+/* kvmlike's core objects: the VM, its memory slots and vCPUs (Linux
+ * include/linux/kvm_host.h and arch/x86/include/asm/kvm_host.h, reduced). */
+#ifndef KVMLIKE_KVM_HOST_H
+#define KVMLIKE_KVM_HOST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kvmlike/runtime.h"
+#include "kvmlike/uapi.h"
+
+#define KVM_MAX_VCPUS     8
+#define KVM_MAX_MEMSLOTS  8
+
+/* The register cache (VCPU_REGS_*: the order of the ModRM register numbers). */
+enum kvm_reg {
+	VCPU_REGS_RAX, VCPU_REGS_RCX, VCPU_REGS_RDX, VCPU_REGS_RBX,
+	VCPU_REGS_RSP, VCPU_REGS_RBP, VCPU_REGS_RSI, VCPU_REGS_RDI,
+	VCPU_REGS_R8, VCPU_REGS_R9, VCPU_REGS_R10, VCPU_REGS_R11,
+	VCPU_REGS_R12, VCPU_REGS_R13, VCPU_REGS_R14, VCPU_REGS_R15,
+	VCPU_REGS_RIP,
+	VCPU_EXREG_CR3,            /* the guest writes CR3 without exits under EPT */
+	NR_VCPU_REGS,
+};
+
+struct kvm_memory_slot {
+	bool used;
+	uint64_t base_gfn;
+	uint64_t npages;
+	uint64_t hpa;              /* host-physical address of the first page */
+	uint32_t flags;
+};
+
+/* What kvmlike counts, for `vtsim demo` and the tests. */
+#define KVM_NR_EXIT_REASONS 96
+struct kvm_vcpu_stat {
+	uint64_t exits;
+	uint64_t exits_by_reason[KVM_NR_EXIT_REASONS];
+	uint64_t io_exits, mmio_exits, halt_exits, hypercalls, ept_maps;
+};
+
+struct kvm;
+
+struct kvm_vcpu {
+	struct kvm *kvm;
+	unsigned vcpu_id;
+	int cpu;                   /* the logical processor it is loaded on, or -1 */
+	struct kvm_run *run;       /* two pages: kvm_run, then the pio data */
+	uint64_t regs[NR_VCPU_REGS];
+	uint32_t regs_avail;       /* bit per kvm_reg: the cache holds the value */
+	uint32_t regs_dirty;       /* bit per kvm_reg: the cache must be written back */
+	uint64_t cr0, cr4, efer;   /* the guest's view (the VMCS may hold more bits) */
+	/* A user-space completion owed to the guest: the register an IN or an MMIO
+	 * read lands in, with its size. */
+	bool pio_in_pending, mmio_read_pending;
+	unsigned complete_reg, complete_size;
+	struct kvm_vcpu_stat stat;
+	void *priv;                /* struct vcpu_vmx or struct vcpu_tdx */
+};
+
+struct kvm {
+	unsigned long vm_type;
+	struct kvm_memory_slot memslots[KVM_MAX_MEMSLOTS];
+	struct kvm_vcpu *vcpus[KVM_MAX_VCPUS];
+	unsigned nr_vcpus;
+	void *priv;                /* struct kvm_vmx or struct kvm_tdx */
+};
+
+static inline bool is_td(const struct kvm *kvm)
+{
+	return kvm->vm_type == KVM_X86_TDX_VM;
+}
+
+static inline bool is_td_vcpu(const struct kvm_vcpu *vcpu)
+{
+	return is_td(vcpu->kvm);
+}
+
+/* The slot holding guest frame `gfn`, or NULL (MMIO). */
+const struct kvm_memory_slot *gfn_to_memslot(const struct kvm *kvm, uint64_t gfn);
+/* Host pointer for guest-physical `gpa`, with `len` bytes inside one slot; NULL if
+ * it is not guest RAM. */
+void *kvm_gpa_to_hva(const struct kvm *kvm, uint64_t gpa, uint64_t len);
+
+uint64_t kvm_register_read(struct kvm_vcpu *vcpu, enum kvm_reg reg);
+void kvm_register_write(struct kvm_vcpu *vcpu, enum kvm_reg reg, uint64_t val);
+static inline uint64_t kvm_rip_read(struct kvm_vcpu *v) { return kvm_register_read(v, VCPU_REGS_RIP); }
+static inline void kvm_rip_write(struct kvm_vcpu *v, uint64_t rip) { kvm_register_write(v, VCPU_REGS_RIP, rip); }
+
+#endif

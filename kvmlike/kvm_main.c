@@ -1,0 +1,257 @@
+/* kvmlike's VM and vCPU lifecycle and the user API (Linux virt/kvm/kvm_main.c and
+ * the ioctl halves of arch/x86/kvm/x86.c, reduced). */
+#include <string.h>
+
+#include "kvmlike/kvm.h"
+#include "kvmlike/kvm_x86.h"
+
+static bool kvm_loaded;
+
+int kvm_init(void)
+{
+	if (kvm_loaded)
+		return -EBUSY;
+	int r = vt_hardware_setup();
+	if (r)
+		return r;
+	for (unsigned cpu = 0; cpu < num_online_cpus(); cpu++) {
+		kvm_set_current_cpu(cpu);
+		r = vt_x86_ops.hardware_enable();
+		kvm_x86_op_calls[KVM_OP_hardware_enable][0]++;
+		if (r)
+			return r;
+	}
+	kvm_set_current_cpu(0);
+	kvm_loaded = true;
+	return 0;
+}
+
+void kvm_exit(void)
+{
+	if (!kvm_loaded)
+		return;
+	for (unsigned cpu = 0; cpu < num_online_cpus(); cpu++) {
+		kvm_set_current_cpu(cpu);
+		vt_x86_ops.hardware_disable();
+		kvm_x86_op_calls[KVM_OP_hardware_disable][0]++;
+	}
+	kvm_set_current_cpu(0);
+	kvm_loaded = false;
+}
+
+unsigned kvm_vm_types(void)
+{
+	return (1u << KVM_X86_DEFAULT_VM) | (enable_tdx ? 1u << KVM_X86_TDX_VM : 0);
+}
+
+int kvm_create_vm(unsigned long type, struct kvm **out)
+{
+	*out = NULL;
+	if (!kvm_loaded)
+		return -ENODEV;
+	if (type > 31 || !(kvm_vm_types() & (1u << type)))
+		return -EINVAL;
+	struct kvm *kvm = kzalloc(sizeof(*kvm));
+	if (!kvm)
+		return -ENOMEM;
+	kvm->vm_type = type;
+	int r = kvm_x86_call(kvm, vm_init)(kvm);
+	if (r) {
+		kfree(kvm);
+		return r;
+	}
+	*out = kvm;
+	return 0;
+}
+
+static void kvm_vcpu_destroy(struct kvm_vcpu *vcpu)
+{
+	kvm_x86_call(vcpu->kvm, vcpu_free)(vcpu);
+	kvm_free_pages(__pa(vcpu->run), 2);
+	kfree(vcpu);
+}
+
+void kvm_destroy_vm(struct kvm *kvm)
+{
+	if (!kvm)
+		return;
+	for (unsigned i = 0; i < kvm->nr_vcpus; i++)
+		kvm_vcpu_destroy(kvm->vcpus[i]);
+	kvm_x86_call(kvm, vm_destroy)(kvm);
+	kfree(kvm);
+}
+
+int kvm_set_user_memory_region(struct kvm *kvm, const struct kvm_userspace_memory_region *mem)
+{
+	if (mem->slot >= KVM_MAX_MEMSLOTS || mem->flags ||
+	    (mem->guest_phys_addr | mem->memory_size | mem->userspace_addr) & (PAGE_SIZE - 1))
+		return -EINVAL;
+	struct kvm_memory_slot *s = &kvm->memslots[mem->slot];
+	if (!mem->memory_size) {
+		/* Deleting a slot would need its EPT entries zapped: not supported. */
+		return s->used ? -EOPNOTSUPP : 0;
+	}
+	const void *hva = (const void *)(uintptr_t)mem->userspace_addr;
+	if (s->used || !kvm_is_guest_memory(hva, mem->memory_size))
+		return s->used ? -EEXIST : -EINVAL;
+	uint64_t gfn = mem->guest_phys_addr >> PAGE_SHIFT, n = mem->memory_size >> PAGE_SHIFT;
+	for (unsigned i = 0; i < KVM_MAX_MEMSLOTS; i++) {
+		const struct kvm_memory_slot *o = &kvm->memslots[i];
+		if (o->used && gfn < o->base_gfn + o->npages && o->base_gfn < gfn + n)
+			return -EEXIST;
+	}
+	*s = (struct kvm_memory_slot){ .used = true, .base_gfn = gfn, .npages = n, .hpa = __pa(hva) };
+	return 0;
+}
+
+int kvm_create_vcpu(struct kvm *kvm, unsigned id, struct kvm_vcpu **out)
+{
+	*out = NULL;
+	if (kvm->nr_vcpus >= KVM_MAX_VCPUS || id >= KVM_MAX_VCPUS)
+		return -EINVAL;
+	for (unsigned i = 0; i < kvm->nr_vcpus; i++)
+		if (kvm->vcpus[i]->vcpu_id == id)
+			return -EEXIST;
+	struct kvm_vcpu *vcpu = kzalloc(sizeof(*vcpu));
+	uint64_t run = kvm_alloc_pages(2);
+	if (!vcpu || !run) {
+		kfree(vcpu);
+		kvm_free_pages(run, 2);
+		return -ENOMEM;
+	}
+	vcpu->kvm = kvm;
+	vcpu->vcpu_id = id;
+	vcpu->cpu = -1;
+	vcpu->run = __va(run);
+	int r = kvm_x86_call(kvm, vcpu_create)(vcpu);
+	if (r) {
+		kvm_free_pages(run, 2);
+		kfree(vcpu);
+		return r;
+	}
+	vcpu->cpu = (int)smp_processor_id();
+	kvm_x86_call(kvm, vcpu_reset)(vcpu, false);
+	kvm->vcpus[kvm->nr_vcpus++] = vcpu;
+	*out = vcpu;
+	return 0;
+}
+
+/* Runs with the vCPU loaded on the current LP (vcpu_load/vcpu_put). */
+static void vcpu_load(struct kvm_vcpu *vcpu)
+{
+	kvm_x86_call(vcpu->kvm, vcpu_load)(vcpu, (int)smp_processor_id());
+}
+
+static void vcpu_put(struct kvm_vcpu *vcpu)
+{
+	kvm_x86_call(vcpu->kvm, vcpu_put)(vcpu);
+}
+
+/* kvm_regs order: rax rbx rcx rdx rsi rdi rsp rbp r8..r15. */
+static const enum kvm_reg regs_order[16] = {
+	VCPU_REGS_RAX, VCPU_REGS_RBX, VCPU_REGS_RCX, VCPU_REGS_RDX, VCPU_REGS_RSI, VCPU_REGS_RDI,
+	VCPU_REGS_RSP, VCPU_REGS_RBP, VCPU_REGS_R8, VCPU_REGS_R9, VCPU_REGS_R10, VCPU_REGS_R11,
+	VCPU_REGS_R12, VCPU_REGS_R13, VCPU_REGS_R14, VCPU_REGS_R15,
+};
+
+int kvm_vcpu_get_regs(struct kvm_vcpu *vcpu, struct kvm_regs *regs)
+{
+	if (is_td_vcpu(vcpu))
+		return -EINVAL;        /* a TD's registers are protected */
+	vcpu_load(vcpu);
+	uint64_t *out = &regs->rax;
+	for (int i = 0; i < 16; i++)
+		out[i] = kvm_register_read(vcpu, regs_order[i]);
+	regs->rip = kvm_rip_read(vcpu);
+	regs->rflags = kvm_x86_call(vcpu->kvm, get_rflags)(vcpu);
+	vcpu_put(vcpu);
+	return 0;
+}
+
+int kvm_vcpu_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *regs)
+{
+	if (is_td_vcpu(vcpu))
+		return -EINVAL;
+	vcpu_load(vcpu);
+	const uint64_t *in = &regs->rax;
+	for (int i = 0; i < 16; i++)
+		kvm_register_write(vcpu, regs_order[i], in[i]);
+	kvm_rip_write(vcpu, regs->rip);
+	kvm_x86_call(vcpu->kvm, set_rflags)(vcpu, regs->rflags);
+	vcpu_put(vcpu);
+	return 0;
+}
+
+static struct kvm_segment *sregs_seg(struct kvm_sregs *s, int seg)
+{
+	struct kvm_segment *t[] = { [VCPU_SREG_ES] = &s->es, [VCPU_SREG_CS] = &s->cs,
+				    [VCPU_SREG_SS] = &s->ss, [VCPU_SREG_DS] = &s->ds,
+				    [VCPU_SREG_FS] = &s->fs, [VCPU_SREG_GS] = &s->gs,
+				    [VCPU_SREG_TR] = &s->tr, [VCPU_SREG_LDTR] = &s->ldt };
+	return t[seg];
+}
+
+int kvm_vcpu_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *s)
+{
+	if (is_td_vcpu(vcpu))
+		return -EINVAL;
+	memset(s, 0, sizeof(*s));
+	vcpu_load(vcpu);
+	for (int seg = VCPU_SREG_ES; seg <= VCPU_SREG_LDTR; seg++)
+		kvm_x86_call(vcpu->kvm, get_segment)(vcpu, sregs_seg(s, seg), seg);
+	kvm_x86_call(vcpu->kvm, get_gdt)(vcpu, &s->gdt);
+	kvm_x86_call(vcpu->kvm, get_idt)(vcpu, &s->idt);
+	s->cr0 = vcpu->cr0;
+	s->cr3 = kvm_register_read(vcpu, VCPU_EXREG_CR3);
+	s->cr4 = vcpu->cr4;
+	s->efer = vcpu->efer;
+	s->apic_base = 0xfee00900;
+	vcpu_put(vcpu);
+	return 0;
+}
+
+int kvm_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *in)
+{
+	if (is_td_vcpu(vcpu))
+		return -EINVAL;
+	struct kvm_sregs s = *in;
+	/* As KVM_SET_SREGS checks: long mode needs PAE and paging. */
+	if ((s.efer & (1ull << 10)) && (!(s.cr4 & (1ull << 5)) || !(s.cr0 & (1ull << 31))))
+		return -EINVAL;
+	vcpu_load(vcpu);
+	for (int seg = VCPU_SREG_ES; seg <= VCPU_SREG_LDTR; seg++)
+		kvm_x86_call(vcpu->kvm, set_segment)(vcpu, sregs_seg(&s, seg), seg);
+	kvm_x86_call(vcpu->kvm, set_gdt)(vcpu, &s.gdt);
+	kvm_x86_call(vcpu->kvm, set_idt)(vcpu, &s.idt);
+	kvm_x86_call(vcpu->kvm, set_efer)(vcpu, s.efer);
+	kvm_x86_call(vcpu->kvm, set_cr4)(vcpu, s.cr4);
+	kvm_x86_call(vcpu->kvm, set_cr0)(vcpu, s.cr0);
+	kvm_x86_call(vcpu->kvm, load_mmu_pgd)(vcpu, 0, s.cr3);
+	vcpu_put(vcpu);
+	return 0;
+}
+
+int kvm_vcpu_run(struct kvm_vcpu *vcpu)
+{
+	vcpu_load(vcpu);
+	kvm_complete_userspace_io(vcpu);
+	int r;
+	do {
+		enum exit_fastpath_completion fp = kvm_x86_call(vcpu->kvm, vcpu_run)(vcpu);
+		r = kvm_x86_call(vcpu->kvm, handle_exit)(vcpu, fp);
+	} while (r > 0);
+	vcpu_put(vcpu);
+	return r < 0 ? r : 0;
+}
+
+void *kvm_userspace_alloc(uint64_t size)
+{
+	uint64_t pa = kvm_alloc_pages((unsigned)((size + PAGE_SIZE - 1) >> PAGE_SHIFT));
+	return pa ? __va(pa) : NULL;
+}
+
+void kvm_userspace_free(void *p, uint64_t size)
+{
+	if (p)
+		kvm_free_pages(__pa(p), (unsigned)((size + PAGE_SIZE - 1) >> PAGE_SHIFT));
+}

@@ -1,0 +1,68 @@
+/* The x86 core's services to the vendor halves (Linux arch/x86/kvm/x86.h, mmu.h):
+ * instruction emulation shared by VMX and TDX exits, the TDP page tables, and the
+ * exits to user space. Handlers return 1 to re-enter the guest, 0 to return to
+ * user space with vcpu->run filled. */
+#ifndef KVMLIKE_KVM_X86_H
+#define KVMLIKE_KVM_X86_H
+
+#include "kvmlike/kvm_host.h"
+#include "kvmlike/x86_ops.h"
+
+/* Every call into the vendor module goes through kvm_x86_call, which counts it by
+ * op and by the side (VMX or TDX) the VM's type sends it to (Linux: static_call). */
+enum kvm_x86_op_id {
+#define KVM_OP_ID(op) KVM_OP_##op,
+	KVM_X86_OPS(KVM_OP_ID)
+#undef KVM_OP_ID
+	NR_KVM_X86_OPS
+};
+extern uint64_t kvm_x86_op_calls[NR_KVM_X86_OPS][2];
+extern const char *const kvm_x86_op_names[NR_KVM_X86_OPS];
+#define kvm_x86_call(kvm, op) (kvm_x86_op_calls[KVM_OP_##op][is_td(kvm)]++, vt_x86_ops.op)
+
+/* EPT-format page tables for guest-physical memory, built as the guest touches it. */
+struct tdp_mmu {
+	uint64_t root;             /* host-physical address of the PML4 */
+	unsigned pages;            /* table pages in use, the root included */
+};
+int tdp_mmu_init(struct tdp_mmu *mmu);
+/* Maps the 4 KiB page at gpa to hpa, read/write/execute, write-back. 0 or -ENOMEM. */
+int tdp_mmu_map(struct tdp_mmu *mmu, uint64_t gpa, uint64_t hpa);
+void tdp_mmu_destroy(struct tdp_mmu *mmu);
+
+int kvm_skip_emulated_instruction(struct kvm_vcpu *vcpu);
+int kvm_emulate_cpuid(struct kvm_vcpu *vcpu);
+int kvm_emulate_halt(struct kvm_vcpu *vcpu);
+int kvm_emulate_hypercall(struct kvm_vcpu *vcpu);
+int kvm_emulate_xsetbv(struct kvm_vcpu *vcpu);
+int kvm_emulate_rdmsr(struct kvm_vcpu *vcpu);
+int kvm_emulate_wrmsr(struct kvm_vcpu *vcpu);
+/* MOV to CR0/CR3/CR4/CR8: 0, or 1 after injecting #GP. */
+int kvm_set_cr(struct kvm_vcpu *vcpu, unsigned cr, uint64_t val);
+int kvm_fast_pio(struct kvm_vcpu *vcpu, unsigned size, uint16_t port, int in);
+/* An access to guest-physical `gpa` outside every memslot: decodes the instruction
+ * at RIP (emulate.c) and exits with KVM_EXIT_MMIO. */
+int kvm_emulate_mmio(struct kvm_vcpu *vcpu, uint64_t gpa);
+int kvm_emulation_failed(struct kvm_vcpu *vcpu);
+
+/* Completes what user space answered (IN data, MMIO read data). */
+void kvm_complete_userspace_io(struct kvm_vcpu *vcpu);
+
+/* emulate.c: the MMIO instructions kvmlike understands (MOV, MOVZX between a
+ * register or immediate and memory). */
+struct mmio_insn {
+	unsigned len;              /* instruction length */
+	unsigned size;             /* access size in bytes */
+	bool write;
+	bool has_imm;
+	uint64_t imm;
+	unsigned reg;              /* register operand (VCPU_REGS_* order) */
+	bool zero_extend;          /* MOVZX, or a 32-bit destination */
+	bool high_byte;            /* AH, CH, DH, BH without REX */
+};
+/* 0, or -1 if the bytes are not an instruction kvmlike emulates. */
+int decode_mmio_insn(const uint8_t *bytes, unsigned n, struct mmio_insn *out);
+/* Guest-linear to guest-physical with the guest's paging (4-level or off). */
+int guest_linear_to_gpa(struct kvm_vcpu *vcpu, uint64_t la, uint64_t *gpa);
+
+#endif

@@ -1,0 +1,232 @@
+/* The vt_ layer (Linux arch/x86/kvm/vmx/main.c): each kvm_x86_ops callback that
+ * differs for a Trust Domain calls the tdx_ op for a TD and the vmx_ op otherwise;
+ * the ops that are no-ops or constants for a TD are so here. Nothing else. */
+#include "kvmlike/x86_ops.h"
+
+#include <string.h>
+
+bool enable_tdx;
+
+int vt_hardware_setup(void)
+{
+	int r = vmx_hardware_setup();
+	if (r)
+		return r;
+	enable_tdx = tdx_hardware_setup() == 0;
+	return 0;
+}
+
+static int vt_vm_init(struct kvm *kvm)
+{
+	if (is_td(kvm))
+		return tdx_vm_init(kvm);
+	return vmx_vm_init(kvm);
+}
+
+static void vt_vm_destroy(struct kvm *kvm)
+{
+	if (is_td(kvm))
+		return tdx_vm_destroy(kvm);
+	vmx_vm_destroy(kvm);
+}
+
+static int vt_vcpu_create(struct kvm_vcpu *vcpu)
+{
+	if (is_td_vcpu(vcpu))
+		return tdx_vcpu_create(vcpu);
+	return vmx_vcpu_create(vcpu);
+}
+
+static void vt_vcpu_free(struct kvm_vcpu *vcpu)
+{
+	if (is_td_vcpu(vcpu))
+		return tdx_vcpu_free(vcpu);
+	vmx_vcpu_free(vcpu);
+}
+
+static void vt_vcpu_reset(struct kvm_vcpu *vcpu, bool init_event)
+{
+	if (is_td_vcpu(vcpu))
+		return tdx_vcpu_reset(vcpu, init_event);
+	vmx_vcpu_reset(vcpu, init_event);
+}
+
+static void vt_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
+{
+	if (is_td_vcpu(vcpu))
+		return tdx_vcpu_load(vcpu, cpu);
+	vmx_vcpu_load(vcpu, cpu);
+}
+
+static void vt_vcpu_put(struct kvm_vcpu *vcpu)
+{
+	if (is_td_vcpu(vcpu))
+		return tdx_vcpu_put(vcpu);
+	vmx_vcpu_put(vcpu);
+}
+
+static enum exit_fastpath_completion vt_vcpu_run(struct kvm_vcpu *vcpu)
+{
+	if (is_td_vcpu(vcpu))
+		return tdx_vcpu_run(vcpu);
+	return vmx_vcpu_run(vcpu);
+}
+
+static int vt_handle_exit(struct kvm_vcpu *vcpu, enum exit_fastpath_completion fastpath)
+{
+	if (is_td_vcpu(vcpu))
+		return tdx_handle_exit(vcpu, fastpath);
+	return vmx_handle_exit(vcpu, fastpath);
+}
+
+/* A TD's registers are the module's: KVM never caches them on demand. */
+static void vt_cache_reg(struct kvm_vcpu *vcpu, enum kvm_reg reg)
+{
+	if (WARN_ON_ONCE(is_td_vcpu(vcpu)))
+		return;
+	vmx_cache_reg(vcpu, reg);
+}
+
+static void vt_get_segment(struct kvm_vcpu *vcpu, struct kvm_segment *var, int seg)
+{
+	if (is_td_vcpu(vcpu)) {
+		memset(var, 0, sizeof(*var));
+		return;
+	}
+	vmx_get_segment(vcpu, var, seg);
+}
+
+static void vt_set_segment(struct kvm_vcpu *vcpu, struct kvm_segment *var, int seg)
+{
+	if (is_td_vcpu(vcpu))
+		return;
+	vmx_set_segment(vcpu, var, seg);
+}
+
+static int vt_get_cpl(struct kvm_vcpu *vcpu)
+{
+	if (is_td_vcpu(vcpu))
+		return 0;
+	return vmx_get_cpl(vcpu);
+}
+
+static uint64_t vt_get_rflags(struct kvm_vcpu *vcpu)
+{
+	if (is_td_vcpu(vcpu))
+		return 0;
+	return vmx_get_rflags(vcpu);
+}
+
+static void vt_set_rflags(struct kvm_vcpu *vcpu, uint64_t rflags)
+{
+	if (is_td_vcpu(vcpu))
+		return;
+	vmx_set_rflags(vcpu, rflags);
+}
+
+static void vt_set_cr0(struct kvm_vcpu *vcpu, uint64_t cr0)
+{
+	if (is_td_vcpu(vcpu))
+		return;
+	vmx_set_cr0(vcpu, cr0);
+}
+
+static void vt_set_cr4(struct kvm_vcpu *vcpu, uint64_t cr4)
+{
+	if (is_td_vcpu(vcpu))
+		return;
+	vmx_set_cr4(vcpu, cr4);
+}
+
+static int vt_set_efer(struct kvm_vcpu *vcpu, uint64_t efer)
+{
+	if (is_td_vcpu(vcpu))
+		return 0;
+	return vmx_set_efer(vcpu, efer);
+}
+
+static void vt_get_idt(struct kvm_vcpu *vcpu, struct kvm_dtable *dt)
+{
+	if (is_td_vcpu(vcpu)) {
+		memset(dt, 0, sizeof(*dt));
+		return;
+	}
+	vmx_get_idt(vcpu, dt);
+}
+
+static void vt_set_idt(struct kvm_vcpu *vcpu, struct kvm_dtable *dt)
+{
+	if (is_td_vcpu(vcpu))
+		return;
+	vmx_set_idt(vcpu, dt);
+}
+
+static void vt_get_gdt(struct kvm_vcpu *vcpu, struct kvm_dtable *dt)
+{
+	if (is_td_vcpu(vcpu)) {
+		memset(dt, 0, sizeof(*dt));
+		return;
+	}
+	vmx_get_gdt(vcpu, dt);
+}
+
+static void vt_set_gdt(struct kvm_vcpu *vcpu, struct kvm_dtable *dt)
+{
+	if (is_td_vcpu(vcpu))
+		return;
+	vmx_set_gdt(vcpu, dt);
+}
+
+static void vt_load_mmu_pgd(struct kvm_vcpu *vcpu, uint64_t root_hpa, uint64_t guest_cr3)
+{
+	if (is_td_vcpu(vcpu))
+		return tdx_load_mmu_pgd(vcpu, root_hpa, guest_cr3);
+	vmx_load_mmu_pgd(vcpu, root_hpa, guest_cr3);
+}
+
+static void vt_flush_tlb_all(struct kvm_vcpu *vcpu)
+{
+	if (is_td_vcpu(vcpu))
+		return tdx_flush_tlb_all(vcpu);
+	vmx_flush_tlb_all(vcpu);
+}
+
+static void vt_inject_exception(struct kvm_vcpu *vcpu, unsigned vector, bool has_error,
+				uint32_t error_code)
+{
+	if (is_td_vcpu(vcpu))
+		return;
+	vmx_inject_exception(vcpu, vector, has_error, error_code);
+}
+
+struct kvm_x86_ops vt_x86_ops = {
+	.name = "kvm_intel",
+	.hardware_enable = vmx_hardware_enable,
+	.hardware_disable = vmx_hardware_disable,
+	.vm_init = vt_vm_init,
+	.vm_destroy = vt_vm_destroy,
+	.vcpu_create = vt_vcpu_create,
+	.vcpu_free = vt_vcpu_free,
+	.vcpu_reset = vt_vcpu_reset,
+	.vcpu_load = vt_vcpu_load,
+	.vcpu_put = vt_vcpu_put,
+	.vcpu_run = vt_vcpu_run,
+	.handle_exit = vt_handle_exit,
+	.skip_emulated_instruction = vmx_skip_emulated_instruction,
+	.cache_reg = vt_cache_reg,
+	.get_segment = vt_get_segment,
+	.set_segment = vt_set_segment,
+	.get_cpl = vt_get_cpl,
+	.get_rflags = vt_get_rflags,
+	.set_rflags = vt_set_rflags,
+	.set_cr0 = vt_set_cr0,
+	.set_cr4 = vt_set_cr4,
+	.set_efer = vt_set_efer,
+	.get_idt = vt_get_idt,
+	.set_idt = vt_set_idt,
+	.get_gdt = vt_get_gdt,
+	.set_gdt = vt_set_gdt,
+	.load_mmu_pgd = vt_load_mmu_pgd,
+	.flush_tlb_all = vt_flush_tlb_all,
+	.inject_exception = vt_inject_exception,
+};

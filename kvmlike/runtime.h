@@ -1,0 +1,55 @@
+/* The little runtime kvmlike needs from the kernel it would live in: physical
+ * pages and their addresses, a log, and which logical processor runs it. It is
+ * the only interface between kvmlike and where it runs (runtime_hosted.c: on the
+ * host, driving a simulated machine). */
+#ifndef KVMLIKE_RUNTIME_H
+#define KVMLIKE_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PAGE_SIZE  4096ull
+#define PAGE_SHIFT 12
+
+#define EINVAL 22
+#define ENOMEM 12
+#define ENODEV 19
+#define EIO     5
+#define EBUSY  16
+#define EEXIST 17
+#define ENOENT  2
+#define E2BIG   7
+#define EOPNOTSUPP 95
+
+/* Host-physical pages, zeroed; 0 when none is left. */
+uint64_t kvm_alloc_pages(unsigned n);
+void kvm_free_pages(uint64_t pa, unsigned n);
+/* kvmlike's own objects (kmalloc/kfree): zeroed, NULL when out of memory. */
+void *kzalloc(size_t size);
+void kfree(void *p);
+
+/* Host-physical <-> kvmlike's pointers. */
+void *__va(uint64_t pa);
+uint64_t __pa(const void *va);
+/* Is [va, va+size) memory kvmlike can hand to a guest (host-physical RAM)? */
+bool kvm_is_guest_memory(const void *va, uint64_t size);
+
+void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Reports a kvmlike bug or an unexpected hardware answer, once per call site. */
+#define WARN_ON_ONCE(cond) ({                                                    \
+	static bool __warned;                                                    \
+	bool __c = (cond);                                                       \
+	if (__c && !__warned) {                                                  \
+		__warned = true;                                                 \
+		printk("kvmlike: WARNING at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+	}                                                                        \
+	__c;                                                                     \
+})
+
+/* Logical processors, and the one kvmlike is running on now. */
+unsigned num_online_cpus(void);
+unsigned smp_processor_id(void);
+void kvm_set_current_cpu(unsigned cpu);
+
+#endif

@@ -1,0 +1,51 @@
+/* Two-dimensional paging's host half (Linux arch/x86/kvm/mmu/tdp_mmu.c, reduced):
+ * EPT tables in kvmlike's pages, filled one 4 KiB page at a time as EPT violations
+ * show which guest-physical pages the guest uses. */
+#include "kvmlike/kvm_x86.h"
+
+#define EPT_RWX      7ull
+#define EPT_MT_WB    (6ull << 3)
+#define EPT_ADDR(e)  ((e) & 0x000ffffffffff000ull)
+
+int tdp_mmu_init(struct tdp_mmu *mmu)
+{
+	mmu->root = kvm_alloc_pages(1);
+	mmu->pages = mmu->root ? 1 : 0;
+	return mmu->root ? 0 : -ENOMEM;
+}
+
+int tdp_mmu_map(struct tdp_mmu *mmu, uint64_t gpa, uint64_t hpa)
+{
+	uint64_t table = mmu->root;
+	for (int level = 4; level > 1; level--) {
+		uint64_t *e = (uint64_t *)__va(table) + ((gpa >> (12 + 9 * (level - 1))) & 0x1ff);
+		if (!(*e & EPT_RWX)) {
+			uint64_t page = kvm_alloc_pages(1);
+			if (!page)
+				return -ENOMEM;
+			mmu->pages++;
+			*e = page | EPT_RWX;
+		}
+		table = EPT_ADDR(*e);
+	}
+	uint64_t *pte = (uint64_t *)__va(table) + ((gpa >> 12) & 0x1ff);
+	*pte = (hpa & ~(PAGE_SIZE - 1)) | EPT_MT_WB | EPT_RWX;
+	return 0;
+}
+
+static void free_table(uint64_t table, int level)
+{
+	uint64_t *e = __va(table);
+	for (int i = 0; level > 1 && i < 512; i++)
+		if (e[i] & EPT_RWX)
+			free_table(EPT_ADDR(e[i]), level - 1);
+	kvm_free_pages(table, 1);
+}
+
+void tdp_mmu_destroy(struct tdp_mmu *mmu)
+{
+	if (mmu->root)
+		free_table(mmu->root, 4);
+	mmu->root = 0;
+	mmu->pages = 0;
+}

@@ -1,0 +1,130 @@
+/* The user-facing API of kvmlike: KVM's structures, names and numbers (Linux
+ * include/uapi/linux/kvm.h, arch/x86/include/uapi/asm/kvm.h), reduced to what
+ * kvmlike implements, so that whoever knows KVM knows this. */
+#ifndef KVMLIKE_UAPI_H
+#define KVMLIKE_UAPI_H
+
+#include <stdint.h>
+
+/* VM types (KVM_CREATE_VM's argument on x86). */
+#define KVM_X86_DEFAULT_VM 0
+#define KVM_X86_TDX_VM     5
+
+/* kvm_run.exit_reason */
+#define KVM_EXIT_UNKNOWN          0
+#define KVM_EXIT_EXCEPTION        1
+#define KVM_EXIT_IO               2
+#define KVM_EXIT_HYPERCALL        3
+#define KVM_EXIT_DEBUG            4
+#define KVM_EXIT_HLT              5
+#define KVM_EXIT_MMIO             6
+#define KVM_EXIT_IRQ_WINDOW_OPEN  7
+#define KVM_EXIT_SHUTDOWN         8
+#define KVM_EXIT_FAIL_ENTRY       9
+#define KVM_EXIT_INTR             10
+#define KVM_EXIT_INTERNAL_ERROR   17
+#define KVM_EXIT_TDX              50
+
+#define KVM_EXIT_IO_IN  0
+#define KVM_EXIT_IO_OUT 1
+
+/* kvm_run.internal.suberror */
+#define KVM_INTERNAL_ERROR_EMULATION              1
+#define KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON 4
+
+/* The pio data lives in the page after kvm_run (KVM_PIO_PAGE_OFFSET). */
+#define KVM_PIO_PAGE_OFFSET 1
+
+struct kvm_run {
+	uint8_t request_interrupt_window;
+	uint8_t immediate_exit;
+	uint8_t padding1[6];
+	uint32_t exit_reason;
+	uint8_t ready_for_interrupt_injection;
+	uint8_t if_flag;
+	uint16_t flags;
+	uint64_t cr8;
+	uint64_t apic_base;
+	union {
+		struct {
+			uint64_t hardware_exit_reason;
+		} hw;
+		struct {
+			uint64_t hardware_entry_failure_reason;
+			uint32_t cpu;
+		} fail_entry;
+		struct {
+			uint32_t exception;
+			uint32_t error_code;
+		} ex;
+		struct {
+			uint8_t direction;
+			uint8_t size;
+			uint16_t port;
+			uint32_t count;
+			uint64_t data_offset;   /* relative to kvm_run */
+		} io;
+		struct {
+			uint64_t phys_addr;
+			uint8_t data[8];
+			uint32_t len;
+			uint8_t is_write;
+		} mmio;
+		struct {
+			uint64_t nr;
+			uint64_t args[6];
+			uint64_t ret;
+			uint64_t flags;
+		} hypercall;
+		struct {
+			uint32_t suberror;
+			uint32_t ndata;
+			uint64_t data[16];
+		} internal;
+		char padding[256];
+	};
+};
+
+struct kvm_regs {
+	uint64_t rax, rbx, rcx, rdx;
+	uint64_t rsi, rdi, rsp, rbp;
+	uint64_t r8, r9, r10, r11;
+	uint64_t r12, r13, r14, r15;
+	uint64_t rip, rflags;
+};
+
+struct kvm_segment {
+	uint64_t base;
+	uint32_t limit;
+	uint16_t selector;
+	uint8_t type;
+	uint8_t present, dpl, db, s, l, g, avl;
+	uint8_t unusable;
+	uint8_t padding;
+};
+
+struct kvm_dtable {
+	uint64_t base;
+	uint16_t limit;
+	uint16_t padding[3];
+};
+
+struct kvm_sregs {
+	struct kvm_segment cs, ds, es, fs, gs, ss;
+	struct kvm_segment tr, ldt;
+	struct kvm_dtable gdt, idt;
+	uint64_t cr0, cr2, cr3, cr4, cr8;
+	uint64_t efer;
+	uint64_t apic_base;
+	uint64_t interrupt_bitmap[4];
+};
+
+struct kvm_userspace_memory_region {
+	uint32_t slot;
+	uint32_t flags;
+	uint64_t guest_phys_addr;
+	uint64_t memory_size;      /* bytes */
+	uint64_t userspace_addr;   /* start of the userspace allocated memory */
+};
+
+#endif

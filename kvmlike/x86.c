@@ -1,0 +1,327 @@
+/* The x86 core (Linux arch/x86/kvm/x86.c, reduced): registers, memslots, the
+ * run loop, and the emulation every vendor half shares (CPUID, HLT, hypercalls,
+ * MSRs, control registers, port I/O and MMIO exits to user space). */
+#include <string.h>
+
+#include "kvmlike/kvm_x86.h"
+#include "kvmlike/vmx_insn.h"
+
+uint64_t kvm_x86_op_calls[NR_KVM_X86_OPS][2];
+const char *const kvm_x86_op_names[NR_KVM_X86_OPS] = {
+#define KVM_OP_NAME(op) #op,
+	KVM_X86_OPS(KVM_OP_NAME)
+#undef KVM_OP_NAME
+};
+
+/* ---- registers and memory ------------------------------------------------------ */
+
+uint64_t kvm_register_read(struct kvm_vcpu *vcpu, enum kvm_reg reg)
+{
+	if (!(vcpu->regs_avail & (1u << reg)))
+		kvm_x86_call(vcpu->kvm, cache_reg)(vcpu, reg);
+	return vcpu->regs[reg];
+}
+
+void kvm_register_write(struct kvm_vcpu *vcpu, enum kvm_reg reg, uint64_t val)
+{
+	vcpu->regs[reg] = val;
+	vcpu->regs_avail |= 1u << reg;
+	vcpu->regs_dirty |= 1u << reg;
+}
+
+const struct kvm_memory_slot *gfn_to_memslot(const struct kvm *kvm, uint64_t gfn)
+{
+	for (unsigned i = 0; i < KVM_MAX_MEMSLOTS; i++) {
+		const struct kvm_memory_slot *s = &kvm->memslots[i];
+		if (s->used && gfn >= s->base_gfn && gfn - s->base_gfn < s->npages)
+			return s;
+	}
+	return NULL;
+}
+
+void *kvm_gpa_to_hva(const struct kvm *kvm, uint64_t gpa, uint64_t len)
+{
+	const struct kvm_memory_slot *s = gfn_to_memslot(kvm, gpa >> PAGE_SHIFT);
+	if (!s || gpa + len > (s->base_gfn + s->npages) << PAGE_SHIFT)
+		return NULL;
+	return (uint8_t *)__va(s->hpa) + (gpa - (s->base_gfn << PAGE_SHIFT));
+}
+
+int kvm_skip_emulated_instruction(struct kvm_vcpu *vcpu)
+{
+	return kvm_x86_call(vcpu->kvm, skip_emulated_instruction)(vcpu);
+}
+
+static void kvm_inject_gp(struct kvm_vcpu *vcpu)
+{
+	kvm_x86_call(vcpu->kvm, inject_exception)(vcpu, 13, true, 0);
+}
+
+int kvm_emulation_failed(struct kvm_vcpu *vcpu)
+{
+	vcpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	vcpu->run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	vcpu->run->internal.ndata = 1;
+	vcpu->run->internal.data[0] = kvm_rip_read(vcpu);
+	return 0;
+}
+
+/* ---- CPUID, HLT, hypercalls ------------------------------------------------------- */
+
+#define KVM_CPUID_SIGNATURE 0x40000000u
+#define KVM_HC_ENOSYS 1000
+
+/* The guest sees the host CPU's CPUID, minus VMX (no nested virtualization), with
+ * the hypervisor bit and KVM's signature leaf (Linux cpuid.c). */
+int kvm_emulate_cpuid(struct kvm_vcpu *vcpu)
+{
+	uint32_t leaf = (uint32_t)kvm_register_read(vcpu, VCPU_REGS_RAX);
+	uint32_t sub = (uint32_t)kvm_register_read(vcpu, VCPU_REGS_RCX);
+	uint32_t r[4];
+	if (leaf == KVM_CPUID_SIGNATURE) {
+		r[0] = KVM_CPUID_SIGNATURE + 1;
+		memcpy(&r[1], "KVMK", 4);
+		memcpy(&r[2], "VMKV", 4);
+		memcpy(&r[3], "M\0\0\0", 4);
+	} else if (leaf == KVM_CPUID_SIGNATURE + 1) {
+		memset(r, 0, sizeof(r));
+	} else {
+		native_cpuid(leaf, sub, r);
+		if (leaf == 1) {
+			r[2] &= ~(1u << 5);       /* VMX */
+			r[2] |= 1u << 31;         /* running under a hypervisor */
+		}
+	}
+	kvm_register_write(vcpu, VCPU_REGS_RAX, r[0]);
+	kvm_register_write(vcpu, VCPU_REGS_RBX, r[1]);
+	kvm_register_write(vcpu, VCPU_REGS_RCX, r[2]);
+	kvm_register_write(vcpu, VCPU_REGS_RDX, r[3]);
+	return kvm_skip_emulated_instruction(vcpu);
+}
+
+/* No in-kernel interrupt controller: a halted vCPU goes to user space. */
+int kvm_emulate_halt(struct kvm_vcpu *vcpu)
+{
+	kvm_skip_emulated_instruction(vcpu);
+	vcpu->stat.halt_exits++;
+	vcpu->run->exit_reason = KVM_EXIT_HLT;
+	return 0;
+}
+
+int kvm_emulate_hypercall(struct kvm_vcpu *vcpu)
+{
+	vcpu->stat.hypercalls++;
+	/* No KVM_HC_* service is offered: every number answers -KVM_ENOSYS. */
+	kvm_register_write(vcpu, VCPU_REGS_RAX, (uint64_t)-KVM_HC_ENOSYS);
+	return kvm_skip_emulated_instruction(vcpu);
+}
+
+int kvm_emulate_xsetbv(struct kvm_vcpu *vcpu)
+{
+	uint32_t index = (uint32_t)kvm_register_read(vcpu, VCPU_REGS_RCX);
+	uint64_t xcr0 = (kvm_register_read(vcpu, VCPU_REGS_RDX) << 32) |
+			(uint32_t)kvm_register_read(vcpu, VCPU_REGS_RAX);
+	/* XCR0 with x87 state and at most SSE/AVX, the rest #GP. */
+	if (index != 0 || !(xcr0 & 1) || (xcr0 & ~7ull) || ((xcr0 & 4) && !(xcr0 & 2))) {
+		kvm_inject_gp(vcpu);
+		return 1;
+	}
+	return kvm_skip_emulated_instruction(vcpu);
+}
+
+/* ---- MSRs --------------------------------------------------------------------------- */
+
+#define MSR_IA32_APIC_BASE   0x1b
+#define MSR_IA32_MISC_ENABLE 0x1a0
+#define MSR_MTRRcap          0xfe
+#define MSR_MTRRdefType      0x2ff
+#define MSR_IA32_CR_PAT      0x277
+
+struct msr_slot {
+	uint32_t index;
+	uint64_t reset;
+	bool writable;
+};
+
+/* The MSRs kvmlike emulates; any other RDMSR/WRMSR is #GP, as KVM without
+ * ignore_msrs does. */
+static const struct msr_slot emulated_msrs[] = {
+	{ MSR_IA32_APIC_BASE, 0xfee00900, false },
+	{ MSR_IA32_MISC_ENABLE, 1, true },
+	{ MSR_MTRRcap, 0, false },
+	{ MSR_MTRRdefType, 0xc06, true },
+	{ MSR_IA32_CR_PAT, 0x0007040600070406ull, true },
+	{ 0xc0000080, 0, true },                  /* EFER: the vCPU's, see below */
+};
+
+static const struct msr_slot *find_msr(uint32_t index)
+{
+	for (unsigned i = 0; i < sizeof(emulated_msrs) / sizeof(emulated_msrs[0]); i++)
+		if (emulated_msrs[i].index == index)
+			return &emulated_msrs[i];
+	return NULL;
+}
+
+int kvm_emulate_rdmsr(struct kvm_vcpu *vcpu)
+{
+	const struct msr_slot *s = find_msr((uint32_t)kvm_register_read(vcpu, VCPU_REGS_RCX));
+	if (!s) {
+		kvm_inject_gp(vcpu);
+		return 1;
+	}
+	uint64_t v = s->reset;
+	if (s->index == 0xc0000080)
+		v = vcpu->efer;
+	kvm_register_write(vcpu, VCPU_REGS_RAX, (uint32_t)v);
+	kvm_register_write(vcpu, VCPU_REGS_RDX, v >> 32);
+	return kvm_skip_emulated_instruction(vcpu);
+}
+
+int kvm_emulate_wrmsr(struct kvm_vcpu *vcpu)
+{
+	uint32_t index = (uint32_t)kvm_register_read(vcpu, VCPU_REGS_RCX);
+	uint64_t v = (kvm_register_read(vcpu, VCPU_REGS_RDX) << 32) |
+		     (uint32_t)kvm_register_read(vcpu, VCPU_REGS_RAX);
+	if (index == 0xc0000080) {             /* EFER: SCE, LME, NXE may change */
+		if (v & ~((1ull << 0) | (1ull << 8) | (1ull << 10) | (1ull << 11))) {
+			kvm_inject_gp(vcpu);
+			return 1;
+		}
+		kvm_x86_call(vcpu->kvm, set_efer)(vcpu, (v & ~(1ull << 10)) | (vcpu->efer & (1ull << 10)));
+		return kvm_skip_emulated_instruction(vcpu);
+	}
+	const struct msr_slot *s = find_msr(index);
+	if (!s || (!s->writable && v != s->reset)) {
+		kvm_inject_gp(vcpu);
+		return 1;
+	}
+	return kvm_skip_emulated_instruction(vcpu);
+}
+
+/* ---- control registers -------------------------------------------------------------- */
+
+int kvm_set_cr(struct kvm_vcpu *vcpu, unsigned cr, uint64_t val)
+{
+	switch (cr) {
+	case 0:
+		/* PG without PE, or NW without CD, or bits 63:32: #GP. */
+		if ((val >> 32) || ((val & (1ull << 31)) && !(val & 1)) ||
+		    ((val & (1ull << 29)) && !(val & (1ull << 30))))
+			break;
+		kvm_x86_call(vcpu->kvm, set_cr0)(vcpu, val);
+		return 0;
+	case 3:
+		kvm_x86_call(vcpu->kvm, load_mmu_pgd)(vcpu, 0, val);
+		return 0;
+	case 4:
+		if (val & (1ull << 13))           /* VMXE: no nested VMX */
+			break;
+		kvm_x86_call(vcpu->kvm, set_cr4)(vcpu, val);
+		return 0;
+	case 8:
+		return 0;                         /* no APIC: the TPR is not modelled */
+	}
+	kvm_inject_gp(vcpu);
+	return 1;
+}
+
+/* ---- port I/O and MMIO -------------------------------------------------------------- */
+
+static void *pio_data(struct kvm_vcpu *vcpu)
+{
+	return (uint8_t *)vcpu->run + vcpu->run->io.data_offset;
+}
+
+int kvm_fast_pio(struct kvm_vcpu *vcpu, unsigned size, uint16_t port, int in)
+{
+	struct kvm_run *run = vcpu->run;
+	vcpu->stat.io_exits++;
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = (uint8_t)size;
+	run->io.port = port;
+	run->io.count = 1;
+	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+	if (in) {
+		vcpu->pio_in_pending = true;
+		vcpu->complete_reg = VCPU_REGS_RAX;
+		vcpu->complete_size = size;
+	} else {
+		uint64_t rax = kvm_register_read(vcpu, VCPU_REGS_RAX);
+		memcpy(pio_data(vcpu), &rax, size);
+	}
+	kvm_skip_emulated_instruction(vcpu);
+	return 0;
+}
+
+int kvm_emulate_mmio(struct kvm_vcpu *vcpu, uint64_t gpa)
+{
+	struct kvm_segment cs;
+	uint8_t bytes[15];
+	unsigned n = 0;
+	uint64_t rip = kvm_rip_read(vcpu), code_gpa;
+	kvm_x86_call(vcpu->kvm, get_segment)(vcpu, &cs, VCPU_SREG_CS);
+	uint64_t la = rip + (cs.l ? 0 : cs.base);
+	/* Fetch byte by byte: the instruction may cross into another page. */
+	for (; n < sizeof(bytes); n++) {
+		uint8_t *p;
+		if (guest_linear_to_gpa(vcpu, la + n, &code_gpa) ||
+		    !(p = kvm_gpa_to_hva(vcpu->kvm, code_gpa, 1)))
+			break;
+		bytes[n] = *p;
+	}
+	struct mmio_insn in;
+	if (decode_mmio_insn(bytes, n, &in))
+		return kvm_emulation_failed(vcpu);
+	struct kvm_run *run = vcpu->run;
+	vcpu->stat.mmio_exits++;
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = in.size;
+	run->mmio.is_write = in.write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (in.write) {
+		uint64_t v = in.has_imm ? in.imm : kvm_register_read(vcpu, in.reg);
+		if (in.high_byte)
+			v >>= 8;
+		memcpy(run->mmio.data, &v, in.size);
+	} else {
+		vcpu->mmio_read_pending = true;
+		vcpu->complete_reg = in.reg | (in.high_byte ? 0x100 : 0) | (in.zero_extend ? 0x200 : 0);
+		vcpu->complete_size = in.size;
+	}
+	kvm_rip_write(vcpu, rip + in.len);
+	return 0;
+}
+
+/* Writes `size` bytes of `v` into a register as the instruction would: 8- and
+ * 16-bit destinations merge, 32-bit ones and MOVZX zero-extend. */
+static void write_partial(struct kvm_vcpu *vcpu, unsigned how, unsigned size, uint64_t v)
+{
+	unsigned reg = how & 0xff;
+	bool high = how & 0x100, zext = how & 0x200;
+	uint64_t old = kvm_register_read(vcpu, reg);
+	uint64_t mask = size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+	v &= mask;
+	if (zext || size == 8)
+		kvm_register_write(vcpu, reg, v);
+	else if (high)
+		kvm_register_write(vcpu, reg, (old & ~0xff00ull) | (v << 8));
+	else
+		kvm_register_write(vcpu, reg, (old & ~mask) | v);
+}
+
+void kvm_complete_userspace_io(struct kvm_vcpu *vcpu)
+{
+	uint64_t v = 0;
+	if (vcpu->pio_in_pending) {
+		memcpy(&v, pio_data(vcpu), vcpu->complete_size);
+		/* IN to EAX zero-extends; to AL and AX it merges. */
+		write_partial(vcpu, vcpu->complete_reg | (vcpu->complete_size == 4 ? 0x200 : 0),
+			      vcpu->complete_size, v);
+	} else if (vcpu->mmio_read_pending) {
+		memcpy(&v, vcpu->run->mmio.data, vcpu->complete_size);
+		write_partial(vcpu, vcpu->complete_reg, vcpu->complete_size, v);
+	}
+	vcpu->pio_in_pending = vcpu->mmio_read_pending = false;
+}

@@ -1,0 +1,107 @@
+/* The operations the x86 core calls on the vendor module (Linux struct
+ * kvm_x86_ops), and the vmx_ and tdx_ functions behind main.c's vt_ wrappers
+ * (Linux arch/x86/kvm/vmx/x86_ops.h). */
+#ifndef KVMLIKE_X86_OPS_H
+#define KVMLIKE_X86_OPS_H
+
+#include "kvmlike/kvm_host.h"
+
+/* handle_exit's fast-path hint from vcpu_run. */
+enum exit_fastpath_completion { EXIT_FASTPATH_NONE, EXIT_FASTPATH_REENTER_GUEST };
+
+#define KVM_X86_OPS(X)                                                            \
+	X(hardware_enable) X(hardware_disable) X(vm_init) X(vm_destroy)           \
+	X(vcpu_create) X(vcpu_free) X(vcpu_reset) X(vcpu_load) X(vcpu_put)        \
+	X(vcpu_run) X(handle_exit) X(skip_emulated_instruction) X(cache_reg)      \
+	X(get_segment) X(set_segment) X(get_cpl) X(get_rflags) X(set_rflags)      \
+	X(set_cr0) X(set_cr4) X(set_efer) X(get_idt) X(set_idt) X(get_gdt)        \
+	X(set_gdt) X(load_mmu_pgd) X(flush_tlb_all) X(inject_exception)
+
+struct kvm_x86_ops {
+	const char *name;
+	int (*hardware_enable)(void);
+	void (*hardware_disable)(void);
+	int (*vm_init)(struct kvm *kvm);
+	void (*vm_destroy)(struct kvm *kvm);
+	int (*vcpu_create)(struct kvm_vcpu *vcpu);
+	void (*vcpu_free)(struct kvm_vcpu *vcpu);
+	void (*vcpu_reset)(struct kvm_vcpu *vcpu, bool init_event);
+	void (*vcpu_load)(struct kvm_vcpu *vcpu, int cpu);
+	void (*vcpu_put)(struct kvm_vcpu *vcpu);
+	enum exit_fastpath_completion (*vcpu_run)(struct kvm_vcpu *vcpu);
+	int (*handle_exit)(struct kvm_vcpu *vcpu, enum exit_fastpath_completion fastpath);
+	int (*skip_emulated_instruction)(struct kvm_vcpu *vcpu);
+	void (*cache_reg)(struct kvm_vcpu *vcpu, enum kvm_reg reg);
+	void (*get_segment)(struct kvm_vcpu *vcpu, struct kvm_segment *var, int seg);
+	void (*set_segment)(struct kvm_vcpu *vcpu, struct kvm_segment *var, int seg);
+	int (*get_cpl)(struct kvm_vcpu *vcpu);
+	uint64_t (*get_rflags)(struct kvm_vcpu *vcpu);
+	void (*set_rflags)(struct kvm_vcpu *vcpu, uint64_t rflags);
+	void (*set_cr0)(struct kvm_vcpu *vcpu, uint64_t cr0);
+	void (*set_cr4)(struct kvm_vcpu *vcpu, uint64_t cr4);
+	int (*set_efer)(struct kvm_vcpu *vcpu, uint64_t efer);
+	void (*get_idt)(struct kvm_vcpu *vcpu, struct kvm_dtable *dt);
+	void (*set_idt)(struct kvm_vcpu *vcpu, struct kvm_dtable *dt);
+	void (*get_gdt)(struct kvm_vcpu *vcpu, struct kvm_dtable *dt);
+	void (*set_gdt)(struct kvm_vcpu *vcpu, struct kvm_dtable *dt);
+	void (*load_mmu_pgd)(struct kvm_vcpu *vcpu, uint64_t root_hpa, uint64_t guest_cr3);
+	void (*flush_tlb_all)(struct kvm_vcpu *vcpu);
+	void (*inject_exception)(struct kvm_vcpu *vcpu, unsigned vector, bool has_error,
+				 uint32_t error_code);
+};
+
+/* Segment indices (VCPU_SREG_*). */
+enum { VCPU_SREG_ES, VCPU_SREG_CS, VCPU_SREG_SS, VCPU_SREG_DS, VCPU_SREG_FS, VCPU_SREG_GS,
+       VCPU_SREG_TR, VCPU_SREG_LDTR };
+
+/* ---- VMX (vmx.c) ---- */
+int vmx_hardware_setup(void);
+int vmx_hardware_enable(void);
+void vmx_hardware_disable(void);
+int vmx_vm_init(struct kvm *kvm);
+void vmx_vm_destroy(struct kvm *kvm);
+int vmx_vcpu_create(struct kvm_vcpu *vcpu);
+void vmx_vcpu_free(struct kvm_vcpu *vcpu);
+void vmx_vcpu_reset(struct kvm_vcpu *vcpu, bool init_event);
+void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
+void vmx_vcpu_put(struct kvm_vcpu *vcpu);
+enum exit_fastpath_completion vmx_vcpu_run(struct kvm_vcpu *vcpu);
+int vmx_handle_exit(struct kvm_vcpu *vcpu, enum exit_fastpath_completion fastpath);
+int vmx_skip_emulated_instruction(struct kvm_vcpu *vcpu);
+void vmx_cache_reg(struct kvm_vcpu *vcpu, enum kvm_reg reg);
+void vmx_get_segment(struct kvm_vcpu *vcpu, struct kvm_segment *var, int seg);
+void vmx_set_segment(struct kvm_vcpu *vcpu, struct kvm_segment *var, int seg);
+int vmx_get_cpl(struct kvm_vcpu *vcpu);
+uint64_t vmx_get_rflags(struct kvm_vcpu *vcpu);
+void vmx_set_rflags(struct kvm_vcpu *vcpu, uint64_t rflags);
+void vmx_set_cr0(struct kvm_vcpu *vcpu, uint64_t cr0);
+void vmx_set_cr4(struct kvm_vcpu *vcpu, uint64_t cr4);
+int vmx_set_efer(struct kvm_vcpu *vcpu, uint64_t efer);
+void vmx_get_idt(struct kvm_vcpu *vcpu, struct kvm_dtable *dt);
+void vmx_set_idt(struct kvm_vcpu *vcpu, struct kvm_dtable *dt);
+void vmx_get_gdt(struct kvm_vcpu *vcpu, struct kvm_dtable *dt);
+void vmx_set_gdt(struct kvm_vcpu *vcpu, struct kvm_dtable *dt);
+void vmx_load_mmu_pgd(struct kvm_vcpu *vcpu, uint64_t root_hpa, uint64_t guest_cr3);
+void vmx_flush_tlb_all(struct kvm_vcpu *vcpu);
+void vmx_inject_exception(struct kvm_vcpu *vcpu, unsigned vector, bool has_error,
+			  uint32_t error_code);
+
+/* ---- TDX (tdx.c) ---- */
+int tdx_hardware_setup(void);
+int tdx_vm_init(struct kvm *kvm);
+void tdx_vm_destroy(struct kvm *kvm);
+int tdx_vcpu_create(struct kvm_vcpu *vcpu);
+void tdx_vcpu_free(struct kvm_vcpu *vcpu);
+void tdx_vcpu_reset(struct kvm_vcpu *vcpu, bool init_event);
+void tdx_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
+void tdx_vcpu_put(struct kvm_vcpu *vcpu);
+enum exit_fastpath_completion tdx_vcpu_run(struct kvm_vcpu *vcpu);
+int tdx_handle_exit(struct kvm_vcpu *vcpu, enum exit_fastpath_completion fastpath);
+void tdx_load_mmu_pgd(struct kvm_vcpu *vcpu, uint64_t root_hpa, uint64_t guest_cr3);
+void tdx_flush_tlb_all(struct kvm_vcpu *vcpu);
+
+extern bool enable_tdx;
+extern struct kvm_x86_ops vt_x86_ops;
+int vt_hardware_setup(void);
+
+#endif

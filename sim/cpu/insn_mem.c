@@ -1,0 +1,133 @@
+/* Memory operands of an instruction, as linear addresses (insn_mem.h). */
+#include "sim/cpu/insn_mem.h"
+
+#include <capstone/capstone.h>
+
+#include "sim/cpu/machine.h"
+
+uint64_t insn_reg_value(struct lp *lp, unsigned reg)
+{
+	/* Capstone's 64-, 32- and 16-bit names of the sixteen registers, in order. */
+	static const unsigned names[3][16] = {
+		{ X86_REG_RAX, X86_REG_RCX, X86_REG_RDX, X86_REG_RBX, X86_REG_RSP, X86_REG_RBP, X86_REG_RSI,
+		  X86_REG_RDI, X86_REG_R8, X86_REG_R9, X86_REG_R10, X86_REG_R11, X86_REG_R12, X86_REG_R13,
+		  X86_REG_R14, X86_REG_R15 },
+		{ X86_REG_EAX, X86_REG_ECX, X86_REG_EDX, X86_REG_EBX, X86_REG_ESP, X86_REG_EBP, X86_REG_ESI,
+		  X86_REG_EDI, X86_REG_R8D, X86_REG_R9D, X86_REG_R10D, X86_REG_R11D, X86_REG_R12D,
+		  X86_REG_R13D, X86_REG_R14D, X86_REG_R15D },
+		{ X86_REG_AX, X86_REG_CX, X86_REG_DX, X86_REG_BX, X86_REG_SP, X86_REG_BP, X86_REG_SI,
+		  X86_REG_DI, X86_REG_R8W, X86_REG_R9W, X86_REG_R10W, X86_REG_R11W, X86_REG_R12W,
+		  X86_REG_R13W, X86_REG_R14W, X86_REG_R15W },
+	};
+	static const uint64_t width_mask[3] = { ~0ull, 0xffffffffull, 0xffffull };
+	if (reg == X86_REG_RIP || reg == X86_REG_EIP)
+		return cpu_reg(lp->uc, UC_X86_REG_RIP);
+	for (int w = 0; w < 3; w++)
+		for (int i = 0; i < 16; i++)
+			if (names[w][i] == reg)
+				return cpu_reg(lp->uc, cpu_gpr_ids[i]) & width_mask[w];
+	return 0;
+}
+
+static uint64_t seg_base(struct lp *lp, unsigned cs_seg, bool long64)
+{
+	static const struct { unsigned cs; enum seg_reg s; } map[] = {
+		{ X86_REG_ES, SEG_ES }, { X86_REG_CS, SEG_CS }, { X86_REG_SS, SEG_SS },
+		{ X86_REG_DS, SEG_DS }, { X86_REG_FS, SEG_FS }, { X86_REG_GS, SEG_GS },
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].cs == cs_seg) {
+			if (long64 && map[i].s != SEG_FS && map[i].s != SEG_GS)
+				return 0;
+			struct seg s;
+			cpustate_get_seg(&lp->cs, map[i].s, &s);
+			return s.base;
+		}
+	return 0;
+}
+
+/* Does [la, la + size) meet the page? Then *out is its first byte there. */
+static bool meets(uint64_t la, unsigned size, uint64_t page, uint64_t *out)
+{
+	uint64_t end = la + (size ? size : 1) - 1;
+	if ((la & ~0xfffull) != page && (end & ~0xfffull) != page)
+		return false;
+	*out = (la & ~0xfffull) == page ? la : page;
+	return true;
+}
+
+static bool is_stack_insn(unsigned id, bool *write)
+{
+	switch (id) {
+	case X86_INS_PUSH: case X86_INS_PUSHFQ: case X86_INS_PUSHFD: case X86_INS_PUSHF:
+	case X86_INS_CALL:
+		*write = true;
+		return true;
+	case X86_INS_POP: case X86_INS_POPFQ: case X86_INS_POPFD: case X86_INS_POPF:
+	case X86_INS_RET: case X86_INS_IRETQ: case X86_INS_IRETD: case X86_INS_IRET:
+		*write = false;
+		return true;
+	default:
+		return false;
+	}
+}
+
+int insn_mem_access_in_page(struct lp *lp, uint64_t page, bool write, uint64_t *la)
+{
+	struct cpu_view v;
+	cpustate_view(&lp->cs, &v);
+	bool long64 = cpu_view_long64(&v);
+	uint64_t rip_la = v.rip + (long64 ? 0 : v.segs[SEG_CS].base);
+	uint8_t code[15];
+	struct mmu_ctx c;
+	struct mmu_fault f;
+	mmu_ctx_from_view(&c, lp, &v);
+	size_t n = 0;
+	while (n < sizeof(code) && !mmu_fetch(&lp->m->pm, &c, rip_la + n, code + n, 1,
+					      MMU_SUPERVISOR | MMU_NO_AD, &f))
+		n++;
+	csh h;
+	bool code32 = !long64 && (v.segs[SEG_CS].attr & (1u << 14));
+	if (cs_open(CS_ARCH_X86, long64 ? CS_MODE_64 : code32 ? CS_MODE_32 : CS_MODE_16, &h) != CS_ERR_OK)
+		return -1;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	cs_insn *ci = NULL;
+	int r = -1;
+	if (n && cs_disasm(h, code, n, v.rip, 1, &ci) == 1) {
+		const cs_x86 *x = &ci->detail->x86;
+		uint64_t next = v.rip + ci->size;
+		for (int i = 0; i < x->op_count && r; i++) {
+			const cs_x86_op *op = &x->operands[i];
+			if (op->type != X86_OP_MEM)
+				continue;
+			bool w = op->access & CS_AC_WRITE, rd = op->access & CS_AC_READ;
+			if ((write && !w) || (!write && !rd && op->access))
+				continue;
+			uint64_t ea = (uint64_t)op->mem.disp;
+			if (op->mem.base == X86_REG_RIP)
+				ea += next;
+			else if (op->mem.base != X86_REG_INVALID)
+				ea += insn_reg_value(lp, op->mem.base);
+			if (op->mem.index != X86_REG_INVALID)
+				ea += insn_reg_value(lp, op->mem.index) * (uint64_t)op->mem.scale;
+			if (!long64)
+				ea &= code32 ? 0xffffffffull : 0xffffull;
+			unsigned seg = op->mem.segment != X86_REG_INVALID ? op->mem.segment
+				     : (op->mem.base == X86_REG_RSP || op->mem.base == X86_REG_RBP ||
+					op->mem.base == X86_REG_ESP || op->mem.base == X86_REG_EBP) ? X86_REG_SS
+				     : X86_REG_DS;
+			if (meets(ea + seg_base(lp, seg, long64), op->size, page, la))
+				r = 0;
+		}
+		bool stack_write;
+		if (r && is_stack_insn(ci->id, &stack_write) && stack_write == write) {
+			unsigned size = long64 ? 8 : code32 ? 4 : 2;
+			uint64_t sp = v.gpr[4] + seg_base(lp, X86_REG_SS, long64);
+			if (meets(write ? sp - size : sp, size, page, la))
+				r = 0;
+		}
+	}
+	cs_free(ci, ci ? 1 : 0);
+	cs_close(&h);
+	return r;
+}

@@ -1,0 +1,23 @@
+/* Which memory an instruction accesses: decoded from its bytes (Capstone) with
+ * the LP's registers, for the events that must name an exact address the engine
+ * does not report (CR2, the guest-linear and guest-physical addresses of an EPT
+ * violation). */
+#ifndef VTSIM_INSN_MEM_H
+#define VTSIM_INSN_MEM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct lp;
+
+/* The value of a Capstone register (X86_REG_*: 64-, 32- and 16-bit general
+ * registers, RIP) in the LP's running engine; 0 for others. */
+uint64_t insn_reg_value(struct lp *lp, unsigned cs_reg);
+
+/* The first linear address in the 4 KiB page `page` that the instruction at RIP
+ * (CS base included) reads (write = false) or writes: its explicit memory
+ * operands, and the stack for PUSH, POP, CALL and RET. 0 and *la, or -1 when no
+ * operand touches the page. */
+int insn_mem_access_in_page(struct lp *lp, uint64_t page, bool write, uint64_t *la);
+
+#endif
