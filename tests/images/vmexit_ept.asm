@@ -15,6 +15,7 @@
 ;! stdout: ok write-reason
 ;! stdout: ok write-qual
 ;! stdout: ok write-gpa
+;! stdout: ok write-rip
 ;! stdout: ok fetch-reason
 ;! stdout: ok fetch-qual
 ;! stdout: ok fetch-gpa
@@ -23,6 +24,7 @@
 ;! stdout: ok misconfig-reason
 ;! stdout: ok misconfig-qual
 ;! stdout: ok misconfig-gpa
+;! stdout: ok misconfig-rip
 ;! stdout: ok walk-reason
 ;! stdout: ok walk-qual
 ;! stdout: ok walk-gpa
@@ -32,6 +34,7 @@
 ;! stdout: ok pf-intr
 ;! stdout: ok pf-error
 ;! stdout: ok pf-cr2
+;! stdout: ok pf-rip
 ;! stdout: ok ad-read-exit
 ;! stdout: ok ad-accessed
 ;! stdout: ok ad-not-dirty
@@ -94,6 +97,8 @@ start:
         VMM_CHECK "write-qual", VMCS_EXIT_QUAL, 0x18a
         lea rbx, [rel tpage + 0x456]
         VMM_CHECK "write-gpa", GUEST_PHYS, rbx
+        lea rbx, [rel g_write]                 ; mid-block: the exact instruction
+        VMM_CHECK "write-rip", VMCS_GUEST_RIP, rbx
 
         EPT_SET tpage, EPT_WB | 3              ; read/write, no execute
         call vmm_run
@@ -113,6 +118,8 @@ start:
         VMM_CHECK "misconfig-qual", VMCS_EXIT_QUAL, 0
         lea rbx, [rel tpage + 0x20]
         VMM_CHECK "misconfig-gpa", GUEST_PHYS, rbx
+        lea rbx, [rel g_mis]
+        VMM_CHECK "misconfig-rip", VMCS_GUEST_RIP, rbx
 
         ; The guest gets page tables of its own (a copy of the top level), whose
         ; page EPT does not map: its next fetch walks into the hole.
@@ -142,6 +149,8 @@ start:
         VMM_CHECK "pf-error", VMCS_EXIT_INTR_ERR, 0
         mov rbx, 0x8000000123
         VMM_CHECK "pf-cr2", VMCS_EXIT_QUAL, rbx
+        lea rbx, [rel g_pf]
+        VMM_CHECK "pf-rip", VMCS_GUEST_RIP, rbx
 
         ; Accessed and dirty flags: EPTP bit 6, the flags of the page cleared.
         or qword [rel ept_desc], 0x40
@@ -186,13 +195,13 @@ start:
 guest:
 g_read: mov rax, [rel tpage + 0x123]
         mov [rel g_val], rax
-        mov qword [rel tpage + 0x456], 0x5a5a
+g_write: mov qword [rel tpage + 0x456], 0x5a5a
         call tpage + 0x10
         mov [rel g_eax], rax
         vmcall
 g_mis:  mov rax, [rel tpage + 0x20]            ; misconfigured; then its fetch walks
         mov rbx, 0x8000000123                  ; PML4 entry 1: not present
-        mov rax, [rbx]
+g_pf:   mov rax, [rbx]
 g_after_pf:
         mov rax, [rel tpage + 0x300]
         vmcall
