@@ -4,4 +4,11 @@
 
 int vtsim_bench_main(int argc, char **argv);
 
+/* bench_kvmlike.c: through kvmlike; each returns its value or -1. */
+double bench_exit_roundtrip_hosted(void);
+double bench_io_exit_roundtrip(void);
+double bench_msr_exit_roundtrip(void);
+double bench_ept_violation_roundtrip(void);
+double bench_guest_mips_ratio(void);
+
 #endif

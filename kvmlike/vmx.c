@@ -35,6 +35,7 @@ struct vcpu_vmx {
 	bool launched;
 	uint16_t vpid;
 	bool fail;                 /* VMLAUNCH/VMRESUME failed: fail_error says why */
+	bool dead;                 /* the processor underneath stopped (shut down) */
 	uint32_t fail_error;
 	uint32_t exit_reason;
 	uint64_t dr[8];
@@ -542,7 +543,8 @@ enum exit_fastpath_completion vmx_vcpu_run(struct kvm_vcpu *vcpu)
 	int r = __vmx_vcpu_run(vcpu->regs, vmx->launched);
 	/* RSP and RIP are in the VMCS now: read on demand. */
 	vcpu->regs_avail = 0xffff & ~(1u << VCPU_REGS_RSP);
-	vmx->fail = r != 0;
+	vmx->fail = r > 0;
+	vmx->dead = r < 0;
 	if (r) {
 		vmx->fail_error = r > 0 ? vmcs_read32(VM_INSTRUCTION_ERROR) : 0;
 		return EXIT_FASTPATH_NONE;
@@ -743,6 +745,8 @@ int vmx_handle_exit(struct kvm_vcpu *vcpu, enum exit_fastpath_completion fastpat
 {
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
 	struct kvm_run *run = vcpu->run;
+	if (vmx->dead)
+		return -EIO;
 	if (vmx->fail) {
 		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 		run->fail_entry.hardware_entry_failure_reason = vmx->fail_error;

@@ -20,7 +20,8 @@ static void vmx_insn_failed(enum vtsim_vmx_insn insn, uint64_t operand,
 			    const struct vtsim_vmx_result *r)
 {
 	static unsigned reported;
-	if (reported++ >= 16)
+	/* A stopped machine fails everything; why it stopped is reported already. */
+	if (vtsim_machine_stopped(kvm_machine()) || reported++ >= 16)
 		return;
 	if (r->outcome == VTSIM_VMFAIL_VALID)
 		printk("kvmlike: %s (0x%llx) failed: VM-instruction error %u\n", insn_names[insn],

@@ -125,12 +125,15 @@ static int run_vcpu(struct kvm_vcpu *vcpu, FILE *console, struct vmm_report *r)
 	return failf(r, "no HLT after %u exits", MAX_EXITS);
 }
 
-static int run_vm(const uint8_t *img, size_t len, FILE *console, struct vmm_report *r)
+static int run_vm(unsigned long type, const uint8_t *img, size_t len, FILE *console,
+		  struct vmm_report *r)
 {
 	struct kvm *vm;
-	int e = kvm_create_vm(KVM_X86_DEFAULT_VM, &vm);
+	int e = kvm_create_vm(type, &vm);
 	if (e)
-		return failf(r, "KVM_CREATE_VM: error %d", e);
+		return failf(r, "KVM_CREATE_VM(%s): error %d%s",
+			     type == KVM_X86_TDX_VM ? "KVM_X86_TDX_VM" : "KVM_X86_DEFAULT_VM", e,
+			     type == KVM_X86_TDX_VM && e == -EINVAL ? " (this platform has no TDX module)" : "");
 	int rc = -1;
 	uint8_t *mem = kvm_userspace_alloc(GUEST_MEM);
 	struct kvm_vcpu *vcpu;
@@ -173,8 +176,8 @@ out:
 	return rc;
 }
 
-int vmm_run_flat(const struct vtsim_config *cfg, const uint8_t *img, size_t len, FILE *console,
-		 struct vmm_report *r)
+static int run_flat(unsigned long type, const struct vtsim_config *cfg, const uint8_t *img,
+		    size_t len, FILE *console, struct vmm_report *r)
 {
 	memset(r, 0, sizeof(*r));
 	char err[256];
@@ -195,7 +198,7 @@ int vmm_run_flat(const struct vtsim_config *cfg, const uint8_t *img, size_t len,
 		failf(r, "kvmlike failed to load: error %d", e);
 		goto detach;
 	}
-	rc = run_vm(img, len, console, r);
+	rc = run_vm(type, img, len, console, r);
 	struct kvm *td;
 	r->td_create = kvm_create_vm(KVM_X86_TDX_VM, &td);
 	if (!r->td_create)
@@ -206,4 +209,16 @@ detach:
 out:
 	vtsim_machine_destroy(m);
 	return rc;
+}
+
+int vmm_run_flat(const struct vtsim_config *cfg, const uint8_t *img, size_t len, FILE *console,
+		 struct vmm_report *r)
+{
+	return run_flat(KVM_X86_DEFAULT_VM, cfg, img, len, console, r);
+}
+
+int vmm_run_flat_td(const struct vtsim_config *cfg, const uint8_t *img, size_t len, FILE *console,
+		    struct vmm_report *r)
+{
+	return run_flat(KVM_X86_TDX_VM, cfg, img, len, console, r);
 }

@@ -26,4 +26,8 @@ struct vmm_report {
 int vmm_run_flat(const struct vtsim_config *cfg, const uint8_t *img, size_t len, FILE *console,
 		 struct vmm_report *report);
 
+/* The same for a TD (KVM_X86_TDX_VM): fails while kvmlike offers no TD type. */
+int vmm_run_flat_td(const struct vtsim_config *cfg, const uint8_t *img, size_t len, FILE *console,
+		    struct vmm_report *report);
+
 #endif

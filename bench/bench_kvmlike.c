@@ -1,0 +1,147 @@
+/* Benchmarks through kvmlike (hosted): a VM's exits handled by the KVM-shaped
+ * hypervisor and its user space, and the guest's own speed under EPT against
+ * the bare engine. The guests are tiny loops assembled here as bytes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unicorn/unicorn.h>
+
+#include "bench/bench.h"
+#include "tools/vmm.h"
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* `setup`, then `body` n times (R8D counts), then HLT. */
+static size_t loop_guest(uint8_t *out, const uint8_t *setup, size_t ns, const uint8_t *body,
+			 size_t nb, uint32_t n)
+{
+	size_t k = 0;
+	memcpy(out + k, setup, ns);
+	k += ns;
+	out[k++] = 0x41; out[k++] = 0xb8;                  /* mov r8d, n */
+	memcpy(out + k, &n, 4);
+	k += 4;
+	out[k++] = 0x45; out[k++] = 0x85; out[k++] = 0xc0; /* test r8d, r8d */
+	out[k++] = 0x74; out[k++] = (uint8_t)(nb + 5);     /* jz done */
+	memcpy(out + k, body, nb);
+	k += nb;
+	out[k++] = 0x41; out[k++] = 0xff; out[k++] = 0xc8; /* dec r8d */
+	out[k++] = 0x75; out[k++] = (uint8_t)-(int)(nb + 5); /* jnz body */
+	out[k++] = 0xf4;                                   /* done: hlt */
+	return k;
+}
+
+/* Seconds to run the loop guest under kvmlike, or -1. */
+static double run_vm(const uint8_t *setup, size_t ns, const uint8_t *body, size_t nb, uint32_t n)
+{
+	uint8_t code[256];
+	size_t len = loop_guest(code, setup, ns, body, nb, n);
+	struct vtsim_config cfg;
+	vtsim_config_defaults(&cfg);
+	cfg.ram_size = 64u << 20;
+	FILE *devnull = fopen("/dev/null", "w");
+	if (!devnull)
+		return -1;
+	struct vmm_report r;
+	double t0 = now();
+	int rc = vmm_run_flat(&cfg, code, len, devnull, &r);
+	double t = now() - t0;
+	fclose(devnull);
+	return rc ? -1 : t;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Median over 5 runs of (time with n iterations - time with none) / n, in us. */
+static double per_iteration(const uint8_t *setup, size_t ns, const uint8_t *body, size_t nb,
+			    uint32_t n)
+{
+	double v[5];
+	for (int i = 0; i < 5; i++) {
+		double base = run_vm(setup, ns, body, nb, 0), full = run_vm(setup, ns, body, nb, n);
+		if (base < 0 || full < 0)
+			return -1;
+		v[i] = (full - base) / n * 1e6;
+	}
+	qsort(v, 5, sizeof(v[0]), cmp_double);
+	return v[2];
+}
+
+/* CPUID in the guest -> kvmlike's handler (register cache, CPUID, RIP) -> VMRESUME. */
+double bench_exit_roundtrip_hosted(void)
+{
+	static const uint8_t body[] = { 0x31, 0xc0, 0x0f, 0xa2 };   /* xor eax, eax; cpuid */
+	return per_iteration(NULL, 0, body, sizeof(body), 100000);
+}
+
+/* OUT to port 0x80 -> KVM_EXIT_IO to user space -> KVM_RUN again. */
+double bench_io_exit_roundtrip(void)
+{
+	static const uint8_t body[] = { 0x66, 0xba, 0x80, 0x00, 0xee };  /* mov dx, 0x80; out dx, al */
+	return per_iteration(NULL, 0, body, sizeof(body), 100000);
+}
+
+/* RDMSR IA32_MISC_ENABLE -> MSR-bitmap exit -> kvmlike's emulation. */
+double bench_msr_exit_roundtrip(void)
+{
+	static const uint8_t body[] = { 0xb9, 0xa0, 0x01, 0x00, 0x00, 0x0f, 0x32 };
+	return per_iteration(NULL, 0, body, sizeof(body), 100000);
+}
+
+/* A store to a page the EPT does not map yet -> EPT violation -> kvmlike maps it
+ * -> the store again: one per fresh page. */
+double bench_ept_violation_roundtrip(void)
+{
+	static const uint8_t setup[] = { 0x48, 0xbf, 0, 0, 0x40, 0, 0, 0, 0, 0 };  /* mov rdi, 4 MiB */
+	static const uint8_t body[] = { 0xc6, 0x07, 0x01,                          /* mov byte [rdi], 1 */
+					0x48, 0x81, 0xc7, 0x00, 0x10, 0x00, 0x00 }; /* add rdi, 4096 */
+	return per_iteration(setup, sizeof(setup), body, sizeof(body), 1000);
+}
+
+/* The same ALU loop in a VM under EPT and on a bare Unicorn engine: the guest's
+ * speed as a fraction of the engine's. */
+static const uint8_t alu_body[] = { 0x48, 0x01, 0xc8, 0x48, 0xff, 0xc1 };    /* add rax, rcx; inc rcx */
+#define ALU_ITERS 50000000u
+
+static double run_bare(uint32_t n)
+{
+	uint8_t code[256];
+	size_t len = loop_guest(code, NULL, 0, alu_body, sizeof(alu_body), n);
+	uc_engine *uc;
+	if (uc_open(UC_ARCH_X86, UC_MODE_64, &uc) != UC_ERR_OK)
+		return -1;
+	double t = -1;
+	if (uc_mem_map(uc, 0x100000, 0x10000, UC_PROT_ALL) == UC_ERR_OK &&
+	    uc_mem_write(uc, 0x100000, code, len) == UC_ERR_OK) {
+		double t0 = now();
+		if (uc_emu_start(uc, 0x100000, 0x100000 + len, 0, 0) == UC_ERR_OK)
+			t = now() - t0;
+	}
+	uc_close(uc);
+	return t;
+}
+
+double bench_guest_mips_ratio(void)
+{
+	double v[3];
+	for (int i = 0; i < 3; i++) {
+		double vm = run_vm(NULL, 0, alu_body, sizeof(alu_body), ALU_ITERS) -
+			    run_vm(NULL, 0, alu_body, sizeof(alu_body), 0);
+		double bare = run_bare(ALU_ITERS) - run_bare(0);
+		if (vm <= 0 || bare <= 0)
+			return -1;
+		v[i] = bare / vm;
+	}
+	qsort(v, 3, sizeof(v[0]), cmp_double);
+	return v[1];
+}
