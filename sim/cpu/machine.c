@@ -352,7 +352,7 @@ static void lp_fini(struct lp *lp)
 	if (lp->co_started) {
 		/* The guest engine is suspended inside a run: let it finish first. */
 		lp->co_terminate = true;
-		swapcontext(&lp->co_root, &lp->co_guest);
+		coro_switch(&lp->co_root, &lp->co_guest);
 	}
 	free(lp->co_stack);
 	lp_switch(lp, &lp->root);
@@ -606,14 +606,15 @@ bool lp_run_once(struct lp *lp)
 
 /* The guest coroutine: runs the guest engine until the machine stops or goes away.
  * VM exits leave it from inside (lp_leave_guest) and VM entries come back there. */
-static void guest_main(unsigned lo, unsigned hi)
+static void guest_main(void *arg)
 {
-	struct lp *lp = (struct lp *)(((uintptr_t)hi << 32) | lo);
+	struct lp *lp = arg;
 	while (!lp->m->stopped && !lp->co_terminate && lp_run_once(lp))
 		;
 	lp->co_started = false;
 	lp_switch(lp, &lp->root);
-	/* Returning resumes whoever entered last (uc_link). */
+	/* Back to whoever entered last, for good: a new entry starts afresh. */
+	coro_switch(&lp->co_guest, &lp->co_root);
 }
 
 void lp_enter_guest(struct lp *lp)
@@ -624,22 +625,16 @@ void lp_enter_guest(struct lp *lp)
 			machine_stop(lp->m, lp, VTSIM_STOP_INTERNAL, 70, "out of memory for the guest's stack");
 			return;
 		}
-		getcontext(&lp->co_guest);
-		lp->co_guest.uc_stack.ss_sp = lp->co_stack;
-		lp->co_guest.uc_stack.ss_size = size;
-		lp->co_guest.uc_link = &lp->co_root;
-		uintptr_t p = (uintptr_t)lp;
-		makecontext(&lp->co_guest, (void (*)(void))guest_main, 2, (unsigned)(p & 0xffffffffu),
-			    (unsigned)(p >> 32));
+		coro_init(&lp->co_guest, lp->co_stack, size, guest_main, lp);
 		lp->co_started = true;
 	}
-	swapcontext(&lp->co_root, &lp->co_guest);
+	coro_switch(&lp->co_root, &lp->co_guest);
 }
 
 void lp_leave_guest(struct lp *lp, bool restart)
 {
 	uc_engine *guest = lp->guest.uc;
-	swapcontext(&lp->co_guest, &lp->co_root);
+	coro_switch(&lp->co_guest, &lp->co_root);
 	/* Back at the next VM entry (or to finish). The exit happened inside an engine
 	 * callback; a helper-based one would go on with the rest of its block, so make
 	 * the engine start again from the RIP the entry loaded. */

@@ -6,11 +6,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
-#include <ucontext.h>
 #include <unicorn/unicorn.h>
 #include <capstone/capstone.h>
 
 #include "vtsim/vtsim.h"
+#include "sim/cpu/coro.h"
 #include "sim/cpu/cpustate.h"
 #include "sim/cpu/cpuid.h"
 #include "sim/cpu/guest_tlb.h"
@@ -59,7 +59,7 @@ struct lp {
 	/* The guest engine runs on a coroutine of its own, so that VM entry and VM exit
 	 * switch stacks inside the engines' callbacks instead of leaving and
 	 * re-entering the engines (microseconds each). */
-	ucontext_t co_root, co_guest;
+	struct coro co_root, co_guest;
 	void *co_stack;
 	bool co_started;       /* the guest coroutine exists (and has not returned) */
 	bool co_terminate;     /* asked to finish: the machine is going away */
