@@ -87,6 +87,23 @@ struct vtsim_host_tables {
 };
 void vtsim_hosted_tables(struct vtsim_machine *m, unsigned lp, struct vtsim_host_tables *t);
 
+/* SEAMCALL (a machine created with cfg.tdx): the registers in the order of Linux's
+ * struct tdx_module_args, with RAX = leaf and version in, status out. */
+struct vtsim_seamcall_args {
+	uint64_t rax, rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi;
+};
+
+enum vtsim_seamcall_outcome {
+	VTSIM_SEAMCALL_DONE,            /* the module ran: rax is its status */
+	VTSIM_SEAMCALL_VMFAIL_INVALID,  /* no module loaded (CF = 1, RAX unchanged) */
+	VTSIM_SEAMCALL_UD,              /* not in VMX operation, or no SEAM on this CPU */
+	VTSIM_SEAMCALL_GP,
+	VTSIM_SEAMCALL_STOPPED,
+};
+
+enum vtsim_seamcall_outcome vtsim_seamcall(struct vtsim_machine *m, unsigned lp,
+					   struct vtsim_seamcall_args *a);
+
 /* Why the machine stopped (empty while it runs). */
 const char *vtsim_machine_stop_message(const struct vtsim_machine *m);
 bool vtsim_machine_stopped(const struct vtsim_machine *m);

@@ -195,6 +195,36 @@ void vtsim_hosted_tables(struct vtsim_machine *m, unsigned lpn, struct vtsim_hos
 	t->tr = s[SEG_TR].sel;
 }
 
+/* struct vtsim_seamcall_args field order -> ModRM register numbers. */
+static const uint8_t seam_arg_reg[14] = { 0, 1, 2, 8, 9, 10, 11, 12, 13, 14, 15, 3, 7, 6 };
+
+enum vtsim_seamcall_outcome vtsim_seamcall(struct vtsim_machine *m, unsigned lpn,
+					   struct vtsim_seamcall_args *a)
+{
+	struct lp *lp = lp_of(m, lpn);
+	if (!lp || m->stopped)
+		return VTSIM_SEAMCALL_STOPPED;
+	struct cpu_view v;
+	cpustate_view(&lp->cs, &v);
+	uint64_t gpr[16] = { 0 }, *in = &a->rax;
+	for (int i = 0; i < 14; i++)
+		gpr[seam_arg_reg[i]] = in[i];
+	switch (seam_seamcall(lp, &v, gpr)) {
+	case SEAMCALL_DONE:
+		for (int i = 0; i < 14; i++)
+			in[i] = gpr[seam_arg_reg[i]];
+		return VTSIM_SEAMCALL_DONE;
+	case SEAMCALL_VMFAIL_INVALID:
+		return VTSIM_SEAMCALL_VMFAIL_INVALID;
+	case SEAMCALL_UD:
+		return VTSIM_SEAMCALL_UD;
+	case SEAMCALL_GP:
+		return VTSIM_SEAMCALL_GP;
+	default:
+		return VTSIM_SEAMCALL_STOPPED;   /* a host VMM is never in VMX non-root */
+	}
+}
+
 const char *vtsim_machine_stop_message(const struct vtsim_machine *m)
 {
 	return m->stopped ? m->stop_msg : "";

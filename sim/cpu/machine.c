@@ -381,10 +381,6 @@ struct vtsim_machine *vtsim_machine_create(const struct vtsim_config *cfg, char 
 		snprintf(err, errlen, "unknown CPU model '%s' (see vtsim cpus)", cfg->cpu_model);
 		return NULL;
 	}
-	if (cfg->tdx) {
-		snprintf(err, errlen, "--tdx: the TDX platform (SEAM, the TDX module) is not available yet");
-		return NULL;
-	}
 	struct vtsim_machine *m = calloc(1, sizeof(*m));
 	if (!m) {
 		snprintf(err, errlen, "out of memory");
@@ -420,6 +416,10 @@ struct vtsim_machine *vtsim_machine_create(const struct vtsim_config *cfg, char 
 			return NULL;
 		}
 	}
+	if (cfg->tdx && seam_init(m, err, errlen)) {
+		vtsim_machine_destroy(m);
+		return NULL;
+	}
 	return m;
 }
 
@@ -427,6 +427,7 @@ void vtsim_machine_destroy(struct vtsim_machine *m)
 {
 	if (!m)
 		return;
+	seam_fini(m);
 	for (unsigned i = 0; m->lps && i < m->nr_lps; i++)
 		lp_fini(&m->lps[i]);
 	free(m->lps);

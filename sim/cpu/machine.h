@@ -18,6 +18,7 @@
 #include "sim/cpu/phys.h"
 #include "sim/cpu/sites.h"
 #include "sim/cpu/vmx.h"
+#include "sim/seam/seam.h"
 #include "sim/vmcs/caps.h"
 
 /* Activity of a logical processor. */
@@ -100,6 +101,9 @@ struct vtsim_machine {
 
 	unsigned nr_lps;
 	struct lp *lps;
+
+	/* The TDX platform (--tdx): SEAM range, KeyIDs, the module. */
+	struct seam_platform seam;
 
 	/* Open-bus pages mapped on demand above RAM. */
 	unsigned open_bus_pages;

@@ -38,6 +38,7 @@ enum site_kind {
 	SITE_CLTS,             /* CLTS, LMSW, SMSW: CR0 bits 3:0 under the guest/host mask */
 	SITE_LMSW,
 	SITE_SMSW,
+	SITE_SEAMCALL,         /* 66 0F 01 CF, into the TDX module (sim/seam) */
 	SITE_KIND_COUNT,
 };
 
@@ -117,5 +118,6 @@ void site_cond_exit(struct lp *lp, const struct cpu_view *v, const struct site_i
 void site_clts(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_lmsw(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_smsw(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
+void site_seamcall(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 
 #endif

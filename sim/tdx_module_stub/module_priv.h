@@ -1,0 +1,76 @@
+/* The module's state and the helpers its leaves share (inside sim/tdx_module_stub). */
+#ifndef VTSIM_TDX_MODULE_PRIV_H
+#define VTSIM_TDX_MODULE_PRIV_H
+
+#include "sim/tdx_module_stub/module.h"
+#include "sim/tdx_module_stub/status.h"
+
+/* Registers by ModRM number. */
+enum { R_RAX, R_RCX, R_RDX, R_RBX, R_RSP, R_RBP, R_RSI, R_RDI, R_R8, R_R9, R_R10, R_R11 };
+
+struct tdx_tdmr {
+	uint64_t base, size;
+	uint64_t pamt_base[3], pamt_size[3];     /* by level: 4K, 2M, 1G */
+	unsigned nrsvd;
+	struct { uint64_t offset, size; } rsvd[TDX_MAX_RSVD_PER_TDMR];
+	uint64_t init_upto;                      /* initialized below base + init_upto */
+};
+
+/* Key ownership table states. */
+enum { KOT_FREE, KOT_ASSIGNED, KOT_FLUSHED, KOT_RESERVED };
+
+struct tdx_module {
+	struct phys *pm;
+	struct tdx_platform_info info;
+	enum tdx_sys_state sys_state;
+	bool lp_init[TDX_MAX_LPS];
+	unsigned lp_init_count;
+	bool pkg_key_configured[TDX_MAX_PACKAGES];
+	unsigned ntdmrs;
+	struct tdx_tdmr tdmr[TDX_MAX_TDMRS];
+	uint16_t global_hkid;
+	uint8_t kot[TDX_MAX_HKIDS];
+	unsigned no_entropy;                     /* injected RND_NO_ENTROPY results left */
+};
+
+/* A leaf: registers in and out, the calling LP; returns the status for RAX. */
+typedef uint64_t (*tdx_leaf_fn)(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+
+/* Platform leaves (sys.c). */
+uint64_t tdh_sys_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_sys_lp_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_sys_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_sys_config(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_sys_key_config(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_sys_tdmr_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_sys_lp_shutdown(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_phymem_page_rdmd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+
+/* Global metadata (metadata.c): 0 and *value, or -1 for an unknown field id;
+ * *next is the id that follows in the table (~0 after the last). */
+int tdx_metadata_read(const struct tdx_module *mod, uint64_t field, uint64_t *value, uint64_t *next);
+
+/* The PAMT (pamt.c). Page types and levels as the ABI numbers them. */
+enum { PT_NDA = 0, PT_RSVD = 1, PT_REG = 3, PT_TDR = 4, PT_TDCX = 5, PT_TDVPR = 6, PT_EPT = 8 };
+enum { PT_4KB = 0, PT_2MB = 1, PT_1GB = 2 };
+struct pamt_entry {
+	uint16_t lock;
+	uint8_t type;
+	uint64_t owner;              /* PA >> 12 of the owning TDR */
+	uint64_t bepoch;
+};
+/* The TDMR holding `pa`, or NULL. */
+const struct tdx_tdmr *tdx_tdmr_of(const struct tdx_module *mod, uint64_t pa);
+/* Where the entry for the page at `pa` (at `level`) lives in the PAMT. */
+uint64_t pamt_entry_addr(const struct tdx_tdmr *t, uint64_t pa, unsigned level);
+void pamt_get(struct phys *pm, uint64_t entry_addr, struct pamt_entry *e);
+void pamt_put(struct phys *pm, uint64_t entry_addr, const struct pamt_entry *e);
+/* Does [base, base+size) lie inside one CMR? */
+bool tdx_in_cmrs(const struct tdx_module *mod, uint64_t base, uint64_t size);
+
+static inline uint64_t tdx_err(uint64_t status, unsigned operand)
+{
+	return status | operand;
+}
+
+#endif

@@ -1,0 +1,51 @@
+/* The PAMT: 16 bytes of metadata per page and level, in the areas the VMM gave
+ * each TDMR at TDH.SYS.CONFIG: a 16-bit lock, the page type, the 40-bit owner
+ * (the TDR's PA >> 12) and the page's blocking epoch. */
+#include "sim/tdx_module_stub/module_priv.h"
+
+#include <string.h>
+
+const struct tdx_tdmr *tdx_tdmr_of(const struct tdx_module *mod, uint64_t pa)
+{
+	for (unsigned i = 0; i < mod->ntdmrs; i++) {
+		const struct tdx_tdmr *t = &mod->tdmr[i];
+		if (pa >= t->base && pa - t->base < t->size)
+			return t;
+	}
+	return NULL;
+}
+
+uint64_t pamt_entry_addr(const struct tdx_tdmr *t, uint64_t pa, unsigned level)
+{
+	return t->pamt_base[level] + ((pa - t->base) >> (12 + 9 * level)) * 16;
+}
+
+void pamt_get(struct phys *pm, uint64_t at, struct pamt_entry *e)
+{
+	uint8_t b[16];
+	phys_read(pm, at, b, sizeof(b));
+	uint64_t lo, hi;
+	memcpy(&lo, b, 8);
+	memcpy(&hi, b + 8, 8);
+	e->lock = (uint16_t)lo;
+	e->type = (uint8_t)(lo >> 16);
+	e->owner = lo >> 24;
+	e->bepoch = hi;
+}
+
+void pamt_put(struct phys *pm, uint64_t at, const struct pamt_entry *e)
+{
+	uint64_t lo = e->lock | (uint64_t)e->type << 16 | (e->owner & 0xffffffffffull) << 24;
+	phys_write64(pm, at, lo);
+	phys_write64(pm, at + 8, e->bepoch);
+}
+
+bool tdx_in_cmrs(const struct tdx_module *mod, uint64_t base, uint64_t size)
+{
+	for (unsigned i = 0; i < mod->info.ncmrs; i++) {
+		uint64_t b = mod->info.cmr[i].base, s = mod->info.cmr[i].size;
+		if (base >= b && size <= s && base - b <= s - size)
+			return true;
+	}
+	return false;
+}

@@ -1,0 +1,316 @@
+/* The platform leaves: TDH.SYS.INIT, LP.INIT, RD, CONFIG, KEY.CONFIG, TDMR.INIT,
+ * LP.SHUTDOWN and TDH.PHYMEM.PAGE.RDMD, each with its checks in the module's
+ * order and the status (with operand id) each failure gives. */
+#include "sim/tdx_module_stub/module_priv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define GIB (1ull << 30)
+
+static bool aligned(uint64_t v, uint64_t a)
+{
+	return !(v & (a - 1));
+}
+
+/* An HPA operand: aligned, and no KeyID bits. */
+static bool hpa_ok(const struct tdx_module *mod, uint64_t pa, uint64_t align)
+{
+	return aligned(pa, align) && !(pa >> mod->info.keyid_shift);
+}
+
+uint64_t tdh_sys_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	if (mod->sys_state != TDX_SYS_STATE_SYSINIT_PENDING)
+		return TDX_SYS_INIT_NOT_PENDING;
+	if (gpr[R_RCX])
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);   /* attributes: none defined */
+	/* RCX..R10 would describe a CPUID mismatch: there is none. */
+	for (int r = R_RCX; r <= R_R10; r++)
+		if (r != R_RSP && r != R_RBP && r != R_RBX && r != R_RSI && r != R_RDI)
+			gpr[r] = 0;
+	mod->sys_state = TDX_SYS_STATE_SYSINIT_DONE;
+	return TDX_SUCCESS;
+}
+
+uint64_t tdh_sys_lp_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	if (mod->sys_state != TDX_SYS_STATE_SYSINIT_DONE)
+		return TDX_SYS_LP_INIT_NOT_PENDING;
+	if (mod->lp_init[lp])
+		return TDX_SYS_LP_INIT_DONE;
+	mod->lp_init[lp] = true;
+	mod->lp_init_count++;
+	return TDX_SUCCESS;
+}
+
+uint64_t tdh_sys_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	if (!mod->lp_init[lp])
+		return TDX_SYS_LP_INIT_NOT_DONE;
+	uint64_t value, next;
+	if (tdx_metadata_read(mod, gpr[R_RDX], &value, &next)) {
+		gpr[R_R8] = 0;
+		return tdx_err(TDX_METADATA_FIELD_ID_INCORRECT, TDX_OPERAND_ID_RDX);
+	}
+	gpr[R_R8] = value;
+	gpr[R_RDX] = next;
+	return TDX_SUCCESS;
+}
+
+/* ---- TDH.SYS.CONFIG ------------------------------------------------------------ */
+
+/* TDMR_INFO: base, size, then the PAMT areas 1G, 2M, 4K (base, size each), then
+ * the reserved areas (offset, size); 512-byte aligned. */
+static void read_tdmr_info(struct phys *pm, uint64_t pa, struct tdx_tdmr *t)
+{
+	t->base = phys_read64(pm, pa);
+	t->size = phys_read64(pm, pa + 8);
+	for (int lvl = PT_1GB, k = 0; lvl >= PT_4KB; lvl--, k++) {
+		t->pamt_base[lvl] = phys_read64(pm, pa + 16 + 16 * k);
+		t->pamt_size[lvl] = phys_read64(pm, pa + 24 + 16 * k);
+	}
+	t->nrsvd = 0;
+	for (unsigned i = 0; i < TDX_MAX_RSVD_PER_TDMR; i++) {
+		uint64_t off = phys_read64(pm, pa + 64 + 16 * i), size = phys_read64(pm, pa + 72 + 16 * i);
+		if (!size)
+			break;          /* a zero size ends the list */
+		t->rsvd[t->nrsvd].offset = off;
+		t->rsvd[t->nrsvd].size = size;
+		t->nrsvd++;
+	}
+	t->init_upto = 0;
+}
+
+/* Is [a, b) covered by the CMRs (which may be adjacent)? */
+static bool covered_by_cmrs(const struct tdx_module *mod, uint64_t a, uint64_t b)
+{
+	while (a < b) {
+		unsigned i;
+		for (i = 0; i < mod->info.ncmrs; i++) {
+			uint64_t cb = mod->info.cmr[i].base, ce = cb + mod->info.cmr[i].size;
+			if (a >= cb && a < ce) {
+				a = ce;
+				break;
+			}
+		}
+		if (i == mod->info.ncmrs)
+			return false;
+	}
+	return true;
+}
+
+/* Calls fn on each part of the TDMR outside its reserved areas; stops at the
+ * first that fn refuses. */
+static bool each_usable_part(const struct tdx_tdmr *t, const void *ctx,
+			     bool (*fn)(const void *ctx, uint64_t a, uint64_t b))
+{
+	uint64_t at = t->base;
+	for (unsigned i = 0; i <= t->nrsvd; i++) {
+		uint64_t end = i < t->nrsvd ? t->base + t->rsvd[i].offset : t->base + t->size;
+		if (end > at && !fn(ctx, at, end))
+			return false;
+		if (i < t->nrsvd)
+			at = t->base + t->rsvd[i].offset + t->rsvd[i].size;
+	}
+	return true;
+}
+
+static bool part_in_cmrs(const void *ctx, uint64_t a, uint64_t b)
+{
+	return covered_by_cmrs(ctx, a, b);
+}
+
+struct range { uint64_t a, b; };
+
+static bool part_misses(const void *ctx, uint64_t a, uint64_t b)
+{
+	const struct range *r = ctx;
+	return r->b <= a || b <= r->a;
+}
+
+static uint64_t check_reserved(const struct tdx_tdmr *t, unsigned i)
+{
+	uint64_t prev_end = 0;
+	for (unsigned k = 0; k < t->nrsvd; k++) {
+		uint64_t off = t->rsvd[k].offset, size = t->rsvd[k].size;
+		if (!aligned(off, 4096) || !aligned(size, 4096) || off > t->size || size > t->size - off)
+			return tdx_err(TDX_INVALID_RESERVED_IN_TDMR, i);
+		if (off < prev_end)
+			return tdx_err(TDX_NON_ORDERED_RESERVED_IN_TDMR, i);
+		prev_end = off + size;
+	}
+	return TDX_SUCCESS;
+}
+
+static uint64_t check_pamt(const struct tdx_module *mod, const struct tdx_tdmr *t, unsigned i)
+{
+	for (int lvl = PT_4KB; lvl <= PT_1GB; lvl++) {
+		uint64_t need = (t->size >> (12 + 9 * lvl)) * 16;
+		uint64_t b = t->pamt_base[lvl], s = t->pamt_size[lvl];
+		if (!hpa_ok(mod, b, 4096) || !aligned(s, 4096) || s < need || b + s < b)
+			return tdx_err(TDX_INVALID_PAMT, i);
+		if (!covered_by_cmrs(mod, b, b + s))
+			return tdx_err(TDX_PAMT_OUTSIDE_CMRS, i);
+	}
+	return TDX_SUCCESS;
+}
+
+/* A PAMT area may not overlap another PAMT area, nor the usable part of a TDMR. */
+static uint64_t check_pamt_overlap(const struct tdx_tdmr *t, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		for (int li = 0; li < 3; li++) {
+			struct range r = { t[i].pamt_base[li], t[i].pamt_base[li] + t[i].pamt_size[li] };
+			for (unsigned j = 0; j < n; j++) {
+				if (!each_usable_part(&t[j], &r, part_misses))
+					return tdx_err(TDX_PAMT_OVERLAP, i);
+				for (int lj = 0; lj < 3; lj++) {
+					if (i == j && li == lj)
+						continue;
+					uint64_t a = t[j].pamt_base[lj], b = a + t[j].pamt_size[lj];
+					if (r.a < b && a < r.b)
+						return tdx_err(TDX_PAMT_OVERLAP, i);
+				}
+			}
+		}
+	return TDX_SUCCESS;
+}
+
+static uint64_t config_tdmrs(struct tdx_module *mod, uint64_t array, unsigned n, struct tdx_tdmr *t);
+
+uint64_t tdh_sys_config(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	if (mod->sys_state != TDX_SYS_STATE_SYSINIT_DONE || mod->lp_init_count != mod->info.nr_lps)
+		return TDX_SYS_CONFIG_NOT_PENDING;
+	uint64_t array = gpr[R_RCX], n = gpr[R_RDX], hkid = gpr[R_R8];
+	if (!hpa_ok(mod, array, 512) || !phys_is_ram(mod->pm, array, 8 * (n ? n : 1)))
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	if (n < 1 || n > TDX_MAX_TDMRS)
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RDX);
+	if (hkid < mod->info.first_tdx_keyid || hkid >= mod->info.first_tdx_keyid + mod->info.nr_tdx_keyids)
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_R8);
+	struct tdx_tdmr *t = calloc(n, sizeof(*t));   /* large: off the stack */
+	if (!t)
+		return TDX_SYS_BUSY;
+	uint64_t r = config_tdmrs(mod, array, (unsigned)n, t);
+	if (!r) {
+		memcpy(mod->tdmr, t, sizeof(t[0]) * n);
+		mod->ntdmrs = (unsigned)n;
+		mod->global_hkid = (uint16_t)hkid;
+		mod->kot[hkid] = KOT_RESERVED;
+		mod->sys_state = TDX_SYS_STATE_SYSCONFIG_DONE;
+	}
+	free(t);
+	return r;
+}
+
+/* Reads and checks the n TDMR_INFO entries of the array, in order. */
+static uint64_t config_tdmrs(struct tdx_module *mod, uint64_t array, unsigned n, struct tdx_tdmr *t)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t pa = phys_read64(mod->pm, array + 8 * i);
+		if (!hpa_ok(mod, pa, 512) || !phys_is_ram(mod->pm, pa, 512))
+			return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_TDMR_INFO_PA);
+		read_tdmr_info(mod->pm, pa, &t[i]);
+		if (!t[i].size || !aligned(t[i].base, GIB) || !aligned(t[i].size, GIB) ||
+		    t[i].base + t[i].size < t[i].base || ((t[i].base + t[i].size - 1) >> mod->info.keyid_shift))
+			return tdx_err(TDX_INVALID_TDMR, i);
+		if (i && t[i].base < t[i - 1].base + t[i - 1].size)
+			return tdx_err(TDX_NON_ORDERED_TDMR, i);
+		uint64_t r = check_reserved(&t[i], i);
+		if (r)
+			return r;
+		if (!each_usable_part(&t[i], mod, part_in_cmrs))
+			return tdx_err(TDX_TDMR_OUTSIDE_CMRS, i);
+		if ((r = check_pamt(mod, &t[i], i)))
+			return r;
+	}
+	return check_pamt_overlap(t, n);
+}
+
+uint64_t tdh_sys_key_config(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	if (mod->sys_state != TDX_SYS_STATE_SYSCONFIG_DONE)
+		return TDX_SYS_KEY_CONFIG_NOT_PENDING;
+	unsigned pkg = mod->info.package_of_lp[lp];
+	if (mod->pkg_key_configured[pkg])
+		return TDX_KEY_CONFIGURED;
+	if (mod->no_entropy) {                  /* the key is random: the DRNG may be dry */
+		mod->no_entropy--;
+		return TDX_RND_NO_ENTROPY;
+	}
+	mod->pkg_key_configured[pkg] = true;
+	for (unsigned p = 0; p < mod->info.nr_packages; p++)
+		if (!mod->pkg_key_configured[p])
+			return TDX_SUCCESS;
+	mod->sys_state = TDX_SYS_STATE_READY;
+	return TDX_SUCCESS;
+}
+
+/* ---- TDH.SYS.TDMR.INIT and the PAMT it fills ------------------------------------- */
+
+static bool in_reserved(const struct tdx_tdmr *t, uint64_t pa)
+{
+	for (unsigned i = 0; i < t->nrsvd; i++)
+		if (pa - t->base >= t->rsvd[i].offset && pa - t->base - t->rsvd[i].offset < t->rsvd[i].size)
+			return true;
+	return false;
+}
+
+/* The PAMT of one 1 GiB chunk: every page free, those in reserved areas reserved. */
+static void init_chunk(struct tdx_module *mod, struct tdx_tdmr *t, uint64_t chunk)
+{
+	struct pamt_entry e = { 0 };
+	for (uint64_t pa = chunk; pa < chunk + GIB; pa += 4096) {
+		e.type = in_reserved(t, pa) ? PT_RSVD : PT_NDA;
+		pamt_put(mod->pm, pamt_entry_addr(t, pa, PT_4KB), &e);
+	}
+	e.type = PT_NDA;
+	for (uint64_t pa = chunk; pa < chunk + GIB; pa += 2ull << 20)
+		pamt_put(mod->pm, pamt_entry_addr(t, pa, PT_2MB), &e);
+	pamt_put(mod->pm, pamt_entry_addr(t, chunk, PT_1GB), &e);
+}
+
+uint64_t tdh_sys_tdmr_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	uint64_t base = gpr[R_RCX];
+	struct tdx_tdmr *t = NULL;
+	for (unsigned i = 0; i < mod->ntdmrs; i++)
+		if (mod->tdmr[i].base == base)
+			t = &mod->tdmr[i];
+	if (!t)
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	if (t->init_upto == t->size) {
+		gpr[R_RDX] = t->base + t->size;
+		return TDX_TDMR_ALREADY_INITIALIZED;
+	}
+	init_chunk(mod, t, t->base + t->init_upto);
+	t->init_upto += GIB;
+	gpr[R_RDX] = t->base + t->init_upto;
+	return TDX_SUCCESS;
+}
+
+uint64_t tdh_sys_lp_shutdown(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	mod->sys_state = TDX_SYS_STATE_SHUTDOWN;
+	return TDX_SUCCESS;
+}
+
+uint64_t tdh_phymem_page_rdmd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	uint64_t pa = gpr[R_RCX];
+	if (!hpa_ok(mod, pa, 4096))
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	const struct tdx_tdmr *t = tdx_tdmr_of(mod, pa);
+	if (!t || pa - t->base >= t->init_upto)
+		return tdx_err(TDX_OPERAND_ADDR_RANGE_ERROR, TDX_OPERAND_ID_RCX);
+	struct pamt_entry e;
+	pamt_get(mod->pm, pamt_entry_addr(t, pa, PT_4KB), &e);
+	gpr[R_RCX] = e.type;
+	gpr[R_RDX] = e.owner << 12;
+	gpr[R_R8] = PT_4KB;
+	gpr[R_R9] = e.type == PT_REG || e.type == PT_EPT ? e.bepoch : 0;
+	gpr[R_R10] = gpr[R_R11] = 0;
+	return TDX_SUCCESS;
+}
