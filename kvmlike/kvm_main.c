@@ -22,6 +22,7 @@ int kvm_init(void)
 			return r;
 	}
 	kvm_set_current_cpu(0);
+	enable_tdx = tdx_bringup() == 0;
 	kvm_loaded = true;
 	return 0;
 }

@@ -9,11 +9,7 @@ bool enable_tdx;
 
 int vt_hardware_setup(void)
 {
-	int r = vmx_hardware_setup();
-	if (r)
-		return r;
-	enable_tdx = tdx_hardware_setup() == 0;
-	return 0;
+	return vmx_hardware_setup();
 }
 
 static int vt_vm_init(struct kvm *kvm)

@@ -32,6 +32,8 @@ void kfree(void *p);
 /* Host-physical <-> kvmlike's pointers. */
 void *__va(uint64_t pa);
 uint64_t __pa(const void *va);
+/* The end of the RAM the kernel owns (what memblock would say). */
+uint64_t kvm_memory_top(void);
 /* Is [va, va+size) memory kvmlike can hand to a guest (host-physical RAM)? */
 bool kvm_is_guest_memory(const void *va, uint64_t size);
 

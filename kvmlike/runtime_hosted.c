@@ -28,7 +28,7 @@ int kvm_hosted_attach(struct vtsim_machine *m, FILE *log)
 {
 	uint64_t size;
 	uint8_t *ram = vtsim_machine_ram(m, &size);
-	uint64_t top = vtsim_machine_reserved_base(m);
+	uint64_t top = vtsim_machine_ram_top(m);
 	if (rt.m || top <= POOL_BASE)
 		return -1;
 	rt.pool_pages = (top - POOL_BASE) >> PAGE_SHIFT;
@@ -107,6 +107,11 @@ uint64_t __pa(const void *va)
 	return (uint64_t)((const uint8_t *)va - rt.ram);
 }
 
+uint64_t kvm_memory_top(void)
+{
+	return POOL_BASE + (rt.pool_pages << PAGE_SHIFT);
+}
+
 bool kvm_is_guest_memory(const void *va, uint64_t size)
 {
 	const uint8_t *p = va;
@@ -123,7 +128,7 @@ void printk(const char *fmt, ...)
 
 unsigned num_online_cpus(void)
 {
-	return 1;
+	return rt.m ? vtsim_machine_nr_cpus(rt.m) : 1;
 }
 
 unsigned smp_processor_id(void)

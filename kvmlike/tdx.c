@@ -1,14 +1,21 @@
-/* The TDX half of kvmlike (Linux arch/x86/kvm/vmx/tdx.c). Its bring-up asks the
- * platform for the TDX module through SEAMCALL; the simulator has no SEAM yet, so
- * tdx_hardware_setup reports the module absent, enable_tdx stays false and
+/* The TDX half of kvmlike (Linux arch/x86/kvm/vmx/tdx.c). Its bring-up runs the
+ * host core's tdx_enable (tdx_host.c): on a TDX platform the module comes up. The
+ * TD half of kvmlike (TD and vCPU creation through TDH.MNG/TDH.VP, private memory,
+ * the TDH.VP.ENTER loop) is not written yet, so enable_tdx stays false and
  * KVM_X86_TDX_VM is not offered: main.c never dispatches to the ops below. They
  * exist so the vt_ layer is whole, and each says so if it is ever reached. */
+#include "kvmlike/tdx_host.h"
 #include "kvmlike/x86_ops.h"
 
-int tdx_hardware_setup(void)
+int tdx_bringup(void)
 {
-	printk("kvmlike: TDX not available: the platform has no TDX module (no SEAM)\n");
-	return -ENODEV;
+	if (tdx_enable()) {
+		printk("kvmlike: TDX not available on this platform\n");
+		return -ENODEV;
+	}
+	printk("kvmlike: TDX platform ready; kvmlike's TD support is not written yet: "
+	       "KVM_X86_TDX_VM is not offered\n");
+	return -EOPNOTSUPP;
 }
 
 #define TDX_UNREACHABLE() WARN_ON_ONCE(!enable_tdx)

@@ -43,6 +43,15 @@ int native_write_cr(unsigned cr, uint64_t val);   /* 0, or -1 for #GP */
 /* 0, or -1 for #GP. */
 int rdmsrl_safe(uint32_t msr, uint64_t *val);
 int wrmsrl_safe(uint32_t msr, uint64_t val);
+/* SEAMCALL: the registers of Linux's struct tdx_module_args. RAX = leaf (and
+ * version) in; the status comes back. A SEAMCALL that does not reach the module
+ * gives Linux's software codes: TDX_SEAMCALL_VMFAILINVALID, or TDX_SW_ERROR with
+ * the vector of the #UD or #GP. */
+struct tdx_module_args {
+	uint64_t rcx, rdx, r8, r9, r10, r11, r12, r13, r14, r15, rbx, rdi, rsi;
+};
+uint64_t __seamcall_ret(uint64_t fn, struct tdx_module_args *args);
+
 /* The host's segment selectors and descriptor-table bases, for the VMCS host area. */
 struct host_tables {
 	uint64_t gdt_base, idt_base, tr_base, fs_base, gs_base;

@@ -6,6 +6,7 @@
 
 #include "kvmlike/runtime.h"
 #include "kvmlike/runtime_hosted.h"
+#include "sim/tdx_module_stub/status.h"
 #include "vtsim/hosted.h"
 
 static const char *const insn_names[] = {
@@ -179,4 +180,25 @@ void native_host_tables(struct host_tables *t)
 	vtsim_hosted_tables(kvm_machine(), smp_processor_id(), &h);
 	*t = (struct host_tables){ h.gdt_base, h.idt_base, h.tr_base, h.fs_base, h.gs_base,
 				   h.cs, h.ss, h.ds, h.es, h.fs, h.gs, h.tr };
+}
+
+uint64_t __seamcall_ret(uint64_t fn, struct tdx_module_args *args)
+{
+	struct vtsim_seamcall_args a = { fn, args->rcx, args->rdx, args->r8, args->r9, args->r10,
+					 args->r11, args->r12, args->r13, args->r14, args->r15,
+					 args->rbx, args->rdi, args->rsi };
+	switch (vtsim_seamcall(kvm_machine(), smp_processor_id(), &a)) {
+	case VTSIM_SEAMCALL_DONE:
+		*args = (struct tdx_module_args){ a.rcx, a.rdx, a.r8, a.r9, a.r10, a.r11, a.r12,
+						  a.r13, a.r14, a.r15, a.rbx, a.rdi, a.rsi };
+		return a.rax;
+	case VTSIM_SEAMCALL_VMFAIL_INVALID:
+		return TDX_SEAMCALL_VMFAILINVALID;
+	case VTSIM_SEAMCALL_UD:
+		return TDX_SW_ERROR | 6;
+	case VTSIM_SEAMCALL_GP:
+		return TDX_SW_ERROR | 13;
+	default:
+		return TDX_SW_ERROR;
+	}
 }

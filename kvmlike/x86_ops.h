@@ -87,7 +87,8 @@ void vmx_inject_exception(struct kvm_vcpu *vcpu, unsigned vector, bool has_error
 			  uint32_t error_code);
 
 /* ---- TDX (tdx.c) ---- */
-int tdx_hardware_setup(void);
+/* After VMXON on every LP: brings the TDX module up; 0 when TDs can be offered. */
+int tdx_bringup(void);
 int tdx_vm_init(struct kvm *kvm);
 void tdx_vm_destroy(struct kvm *kvm);
 int tdx_vcpu_create(struct kvm_vcpu *vcpu);

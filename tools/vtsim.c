@@ -8,6 +8,9 @@
 #include "vtsim/vtsim.h"
 #include "bench/bench.h"
 #include "kvmlike/kvm_x86.h"
+#include "kvmlike/tdx_host.h"
+#include "sim/tdx_module_stub/module.h"
+#include "sim/tdx_module_stub/status.h"
 #include "sim/vmcs/exit_reasons.h"
 #include "tools/vmm.h"
 
@@ -320,6 +323,21 @@ static void print_vt_table(void)
 			       (unsigned long long)kvm_x86_op_calls[i][1]);
 }
 
+static void print_seamcalls(void)
+{
+	const struct tdx_seamcall_stat *st = tdx_seamcall_stats();
+	printf("\nSEAMCALLs by leaf (kvmlike's TDX bring-up on the simulated TDX module):\n");
+	printf("  %-24s %6s %8s  %s\n", "leaf", "calls", "failed", "last status");
+	for (unsigned i = 0; i < TDX_NR_LEAVES; i++) {
+		if (!st[i].calls)
+			continue;
+		const char *name = tdx_leaf_name(i), *status = tdx_status_name(st[i].last_status);
+		printf("  %-24s %6llu %8llu  0x%016llx %s\n", name ? name : "?",
+		       (unsigned long long)st[i].calls, (unsigned long long)st[i].failures,
+		       (unsigned long long)st[i].last_status, status ? status : "");
+	}
+}
+
 static void print_exits(const struct vmm_report *r)
 {
 	printf("\nVM exits handled by kvmlike (%llu), by reason:\n", (unsigned long long)r->stat.exits);
@@ -342,6 +360,7 @@ static int cmd_demo(int argc, char **argv)
 		cfg.trace_mask = VTSIM_TRACE_DEFAULT;
 	else if (argc > 1)
 		return fail("demo: unknown argument '%s'", argv[1]);
+	cfg.tdx = true;      /* a TDX platform: kvmlike brings the TDX module up */
 	printf("vtsim demo: kvmlike, a KVM-shaped hypervisor, runs a VM on the simulated VMX machine\n"
 	       "(VMXON, a VMCS from the capability MSRs, EPT built on EPT violations; no VT-x on this host)\n");
 	printf("\n--- kvmlike log and guest console (COM1) ---\n");
@@ -356,8 +375,9 @@ static int cmd_demo(int argc, char **argv)
 	printf("device: the guest wrote 0x%x to the command register\n", r.device_command);
 	print_exits(&r);
 	print_vt_table();
+	print_seamcalls();
 	printf("\nTD: KVM_CREATE_VM(KVM_X86_TDX_VM) -> %d%s\n", r.td_create,
-	       r.td_create == -22 ? " (EINVAL: this platform has no TDX module yet, so kvmlike offers no TD type)" : "");
+	       r.td_create == -22 ? " (EINVAL: the TDX platform is up, but kvmlike's TD half is not written yet)" : "");
 	printf("\ndemo: the VM ran to its HLT\n");
 	return 0;
 }

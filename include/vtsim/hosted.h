@@ -104,6 +104,9 @@ enum vtsim_seamcall_outcome {
 enum vtsim_seamcall_outcome vtsim_seamcall(struct vtsim_machine *m, unsigned lp,
 					   struct vtsim_seamcall_args *a);
 
+/* The number of logical processors. */
+unsigned vtsim_machine_nr_cpus(const struct vtsim_machine *m);
+
 /* Why the machine stopped (empty while it runs). */
 const char *vtsim_machine_stop_message(const struct vtsim_machine *m);
 bool vtsim_machine_stopped(const struct vtsim_machine *m);

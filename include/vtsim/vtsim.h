@@ -105,6 +105,9 @@ void vtsim_last_entry_failure(struct vtsim_machine *m, unsigned lp, struct vtsim
 /* Physical memory, for tests and tools. */
 uint8_t *vtsim_machine_ram(struct vtsim_machine *m, uint64_t *size);
 uint64_t vtsim_machine_reserved_base(const struct vtsim_machine *m);
+/* The end of the RAM software may use: the reserved area, or on a TDX platform
+ * the SEAM range below it. */
+uint64_t vtsim_machine_ram_top(const struct vtsim_machine *m);
 
 /* The CPU models (CPUID and VMX capabilities as data): name and description of
  * model i, or NULL past the last. */

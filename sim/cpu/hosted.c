@@ -225,6 +225,11 @@ enum vtsim_seamcall_outcome vtsim_seamcall(struct vtsim_machine *m, unsigned lpn
 	}
 }
 
+unsigned vtsim_machine_nr_cpus(const struct vtsim_machine *m)
+{
+	return m->nr_lps;
+}
+
 const char *vtsim_machine_stop_message(const struct vtsim_machine *m)
 {
 	return m->stopped ? m->stop_msg : "";

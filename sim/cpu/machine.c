@@ -468,6 +468,11 @@ uint64_t vtsim_machine_reserved_base(const struct vtsim_machine *m)
 	return m->reserved_base;
 }
 
+uint64_t vtsim_machine_ram_top(const struct vtsim_machine *m)
+{
+	return m->seam.enabled ? m->seam.seamrr_base : m->reserved_base;
+}
+
 int vtsim_machine_load(struct vtsim_machine *m, const uint8_t *image, size_t size,
 		       const char *cmdline, const struct vtsim_module *mods, unsigned nmods,
 		       char *err, size_t errlen)
@@ -477,7 +482,8 @@ int vtsim_machine_load(struct vtsim_machine *m, const uint8_t *image, size_t siz
 		snprintf(err, errlen, "an image is already loaded");
 		return -1;
 	}
-	if (loader_load(image, size, m->pm.ram, m->reserved_base, &img, err, errlen))
+	/* Software owns RAM up to the SEAM range (TDX) or the reserved area. */
+	if (loader_load(image, size, m->pm.ram, vtsim_machine_ram_top(m), &img, err, errlen))
 		return -1;
 	boot_build_reserved(m);
 	struct lp *bsp = &m->lps[0];
