@@ -1,0 +1,79 @@
+; The first steps of the TDX module's bring-up from bare-metal code on a --tdx
+; machine: SEAMCALL (66 0F 01 CF) outside VMX operation is #UD; after VMXON,
+; TDH.SYS.INIT (33), TDH.SYS.LP.INIT (35) and TDH.SYS.RD (34) of MAJOR_VERSION
+; return with VMsucceed (CF = ZF = 0 ...), RAX = 0 (TDX_SUCCESS), R8 = the value and
+; RDX = the next field id (UPDATE_VERSION); a second TDH.SYS.INIT is
+; TDX_SYS_INIT_NOT_PENDING (0xC000050000000000), and a leaf number the module does
+; not know is TDX_OPERAND_INVALID with operand id RAX (0xC000010000000000).
+;! args: --tdx --max-insns 10000000
+;! status: 1
+;! stdout: seamcall-before-vmxon: EXC 06 ERR 00000000 RIP ok
+;! stdout: ok vmxon
+;! stdout: ok sys-init
+;! stdout: ok sys-init-rax
+;! stdout: ok lp-init
+;! stdout: ok lp-init-rax
+;! stdout: ok sys-rd-major
+;! stdout: ok sys-rd-major-rax
+;! stdout: ok sys-rd-major-r8
+;! stdout: ok sys-rd-major-next
+;! stdout: ok sys-init-again
+;! stdout: ok sys-init-again-rax
+;! stdout: ok unknown-leaf
+;! stdout: ok unknown-leaf-rax
+;! not-stderr: triple
+
+%include "elf64.inc"
+ELF64_BEGIN start
+%include "lib64.inc"
+%include "vmx.inc"
+
+%define SEAMCALL db 0x66, 0x0f, 0x01, 0xcf
+
+%define TDH_SYS_RD        34
+%define TDH_SYS_INIT      33
+%define TDH_SYS_LP_INIT   35
+%define MD_MAJOR_VERSION  0x0800000100000004
+%define MD_UPDATE_VERSION 0x0800000100000005
+
+start:
+        call idt_setup
+        call vmx_setup
+        mov eax, TDH_SYS_INIT
+        xor ecx, ecx
+        VMX_EXPECT_EXC "seamcall-before-vmxon", SEAMCALL
+        VMX_ON
+
+        mov eax, TDH_SYS_INIT
+        xor ecx, ecx
+        VMX_EXPECT_OK "sys-init", SEAMCALL
+        CHECK "sys-init-rax", rax, 0
+
+        mov eax, TDH_SYS_LP_INIT
+        VMX_EXPECT_OK "lp-init", SEAMCALL
+        CHECK "lp-init-rax", rax, 0
+
+        mov eax, TDH_SYS_RD
+        mov rdx, MD_MAJOR_VERSION
+        mov r8, -1
+        VMX_EXPECT_OK "sys-rd-major", SEAMCALL
+        CHECK "sys-rd-major-rax", rax, 0
+        CHECK "sys-rd-major-r8", r8, 1
+        mov rcx, MD_UPDATE_VERSION
+        CHECK "sys-rd-major-next", rdx, rcx
+
+        mov eax, TDH_SYS_INIT
+        xor ecx, ecx
+        VMX_EXPECT_OK "sys-init-again", SEAMCALL
+        mov rcx, 0xC000050000000000
+        CHECK "sys-init-again-rax", rax, rcx
+
+        mov eax, 0x7fff
+        VMX_EXPECT_OK "unknown-leaf", SEAMCALL
+        mov rcx, 0xC000010000000000
+        CHECK "unknown-leaf-rax", rax, rcx
+        jmp checks_done
+
+ELF64_BSS
+VMX_BSS
+ELF64_END
