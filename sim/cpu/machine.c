@@ -232,7 +232,8 @@ static void on_insn_trace(uc_engine *uc, uint64_t address, uint32_t size, void *
 	}
 	struct seg cs;
 	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
-	csh h = (c.efer & (1u << 10)) && (cs.attr & (1u << 13)) ? lp->cs_handle : lp->cs32;
+	csh h = (c.efer & (1u << 10)) && (cs.attr & (1u << 13)) ? lp->cs_handle
+		: (cs.attr & (1u << 14)) ? lp->cs32 : lp->cs16;
 	cs_insn *ci = NULL;
 	size_t cnt = cs_disasm(h, buf, n, address, 1, &ci);
 	if (cnt)
@@ -335,7 +336,8 @@ static int lp_init(struct vtsim_machine *m, struct lp *lp, unsigned id, char *er
 	lp->apic_id = id;
 	lp->activity = id == 0 ? LP_ACTIVE : LP_WAIT_FOR_SIPI;
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &lp->cs_handle) != CS_ERR_OK ||
-	    cs_open(CS_ARCH_X86, CS_MODE_32, &lp->cs32) != CS_ERR_OK) {
+	    cs_open(CS_ARCH_X86, CS_MODE_32, &lp->cs32) != CS_ERR_OK ||
+	    cs_open(CS_ARCH_X86, CS_MODE_16, &lp->cs16) != CS_ERR_OK) {
 		snprintf(err, errlen, "cannot open the Capstone decoder");
 		return -1;
 	}
@@ -362,6 +364,8 @@ static void lp_fini(struct lp *lp)
 		cs_close(&lp->cs_handle);
 	if (lp->cs32)
 		cs_close(&lp->cs32);
+	if (lp->cs16)
+		cs_close(&lp->cs16);
 }
 
 struct vtsim_machine *vtsim_machine_create(const struct vtsim_config *cfg, char *err, size_t errlen)

@@ -66,7 +66,7 @@ struct lp {
 	bool co_terminate;     /* asked to finish: the machine is going away */
 	bool co_restart;       /* the guest engine was stopped to start afresh */
 	csh cs_handle;                /* Capstone, 64-bit (32-bit code is decoded with cs32) */
-	csh cs32;
+	csh cs32, cs16;
 
 	/* Virtual time: instructions retired, counted at block entry. */
 	uint64_t insns;

@@ -250,6 +250,16 @@ static bool code_is_64(struct lp *lp)
 	return (cpu_msr(lp->uc, 0xc0000080) & (1u << 10)) && (cs.attr & (1u << 13));
 }
 
+/* The decoder for the code the LP runs now: 64-, 32- or 16-bit (CS.L, CS.D). */
+static csh code_handle(struct lp *lp)
+{
+	if (code_is_64(lp))
+		return lp->cs_handle;
+	struct seg cs;
+	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
+	return (cs.attr & (1u << 14)) ? lp->cs32 : lp->cs16;
+}
+
 /* Reads up to n code bytes at linear address la; returns how many were readable. */
 static size_t code_read_ctx(struct lp *lp, const struct mmu_ctx *c, uint64_t la, uint8_t *buf, size_t n)
 {
@@ -292,7 +302,7 @@ static void on_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 		size_t got = code_read_ctx(lp, &c, address, cur, sizeof(cur));
 		if (got < st->insn.len || memcmp(cur, st->insn.bytes, st->insn.len)) {
 			cs_insn *ci = NULL;
-			csh h = cpu_view_long64(&v) ? lp->cs_handle : lp->cs32;
+			csh h = code_handle(lp);
 			size_t n = cs_disasm(h, cur, got, address, 1, &ci);
 			enum site_kind k = SITE_NONE;
 			if (n == 1) {
@@ -322,7 +332,7 @@ static unsigned scan(struct lp *lp, uint64_t pc, size_t size)
 	if (size > 4096)
 		size = 4096;
 	size_t got = code_read(lp, pc, buf, size);
-	csh h = code_is_64(lp) ? lp->cs_handle : lp->cs32;
+	csh h = code_handle(lp);
 	bool lm = h == lp->cs_handle;
 	const uint8_t *code = buf;
 	uint64_t addr = pc;
@@ -406,7 +416,7 @@ static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 		/* A block the edge callback never saw (the engine's first): count it. */
 		uint8_t buf[4096 + 16];
 		size_t got = code_read(lp, address, buf, size > 4096 ? 4096 : size);
-		csh h = code_is_64(lp) ? lp->cs_handle : lp->cs32;
+		csh h = code_handle(lp);
 		const uint8_t *code = buf;
 		uint64_t addr = address;
 		cs_insn *ci = cs_malloc(h);
@@ -443,15 +453,26 @@ void sites_fini(struct lp *lp)
 
 void sites_prime(struct lp *lp)
 {
-	if (lp->sites->primed)
-		return;
-	lp->sites->primed = true;
+	/* A run starts in a block no edge led to, so the edge hook never scans it:
+	 * scan it here, unless it was one of the last few starts. (The first run,
+	 * and every restart at a fresh RIP: after a fault the engine stops for, or
+	 * a VM entry at a new guest RIP.) */
+	struct sites *s = lp->sites;
 	uint64_t rip = cpu_reg(lp->uc, UC_X86_REG_RIP);
 	struct seg cs;
 	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
 	uint64_t la = rip + (code_is_64(lp) ? 0 : cs.base);
-	scan(lp, la, 512);
-	lp->sites->retranslate = false; /* nothing is translated yet */
+	uint64_t key = la ^ (cpu_reg(lp->uc, UC_X86_REG_CR3) << 1) ^ 1;
+	for (unsigned i = 0; i < SITES_PRIMED_RING; i++)
+		if (s->primed_ring[i] == key)
+			return;
+	bool was_primed = s->primed;
+	s->primed = true;
+	if (!scan(lp, la, 512))
+		return;            /* nothing readable there yet (e.g. not mapped by EPT) */
+	s->primed_ring[s->primed_next++ % SITES_PRIMED_RING] = key;
+	if (!was_primed)
+		s->retranslate = false; /* nothing is translated yet */
 }
 
 bool sites_emulate_ud(struct lp *lp, uint64_t rip)
@@ -462,7 +483,7 @@ bool sites_emulate_ud(struct lp *lp, uint64_t rip)
 	uint64_t la = rip + (lm ? 0 : cs.base);
 	uint8_t buf[15];
 	size_t got = code_read(lp, la, buf, sizeof(buf));
-	csh h = lm ? lp->cs_handle : lp->cs32;
+	csh h = code_handle(lp);
 	cs_insn *ci = NULL;
 	size_t n = cs_disasm(h, buf, got, la, 1, &ci);
 	struct site_insn in = { 0 };

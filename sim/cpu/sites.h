@@ -75,6 +75,11 @@ struct sites {
 	bool retranslate;
 	uint64_t lo, hi;
 	bool primed;                   /* the first block (no edge callback) was scanned */
+	/* Run starts scanned lately (linear address and CR3), so that restarts at
+	 * the same place do not scan again. */
+#define SITES_PRIMED_RING 8
+	uint64_t primed_ring[SITES_PRIMED_RING];
+	unsigned primed_next;
 	uint64_t scanned_blocks;
 };
 

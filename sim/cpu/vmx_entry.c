@@ -44,6 +44,14 @@ void load_control_state(uc_engine *uc, uint64_t cr0, uint64_t cr3, uint64_t cr4,
 			cpu_set_reg(uc, UC_X86_REG_CR3, cr3);
 		return;
 	}
+	if ((cpu_msr(uc, MSR_IA32_EFER) & (1ull << 10)) && !(cur & (1ull << 31))) {
+		/* A fresh engine starts in long mode with paging off, a state software
+		 * cannot reach; EFER.LMA only clears the architected way, by turning
+		 * paging off in IA-32e mode: go through paging on first. */
+		cpu_set_reg(uc, UC_X86_REG_CR4, cpu_reg(uc, UC_X86_REG_CR4) | (1ull << 5));
+		cur |= 1ull << 31;
+		cpu_set_reg(uc, UC_X86_REG_CR0, cur);
+	}
 	if (cur & (1ull << 31))
 		cpu_set_reg(uc, UC_X86_REG_CR0, cur & ~(1ull << 31));
 	cpu_set_msr(uc, MSR_IA32_EFER, efer & ~(1ull << 10));
