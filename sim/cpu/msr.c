@@ -56,6 +56,14 @@ static int wr_feature_control(struct lp *lp, uint32_t idx, uint64_t v)
 	return 0;
 }
 
+/* IA32_MTRRCAP: no variable or fixed MTRRs are modelled; bit 15 says SEAMRR
+ * exists, on a TDX platform. */
+static int rd_mtrrcap(struct lp *lp, uint32_t idx, uint64_t *v)
+{
+	*v = lp->m->seam.enabled ? 1u << 15 : 0;
+	return 0;
+}
+
 static int rd_misc_enable(struct lp *lp, uint32_t idx, uint64_t *v) { *v = lp->misc_enable; return 0; }
 static int wr_misc_enable(struct lp *lp, uint32_t idx, uint64_t v) { lp->misc_enable = v; return 0; }
 
@@ -122,7 +130,7 @@ static const struct msr_def msrs[] = {
 	{ 0x3a, 0x3a, "IA32_FEATURE_CONTROL", rd_feature_control, wr_feature_control },
 	{ 0x87, 0x87, "IA32_MKTME_KEYID_PARTITIONING", seam_rdmsr, NULL },
 	{ 0x8b, 0x8b, "IA32_BIOS_SIGN_ID", rd_zero, wr_ignore },
-	{ 0xfe, 0xfe, "IA32_MTRRCAP", rd_zero, NULL },
+	{ 0xfe, 0xfe, "IA32_MTRRCAP", rd_mtrrcap, NULL },
 	{ 0x174, 0x176, "IA32_SYSENTER_CS/ESP/EIP", rd_engine, wr_engine },
 	{ 0x179, 0x179, "IA32_MCG_CAP", rd_zero, NULL },
 	{ 0x17a, 0x17a, "IA32_MCG_STATUS", rd_zero, wr_zero_only },

@@ -19,9 +19,13 @@ int seam_init(struct vtsim_machine *m, char *err, size_t errlen)
 			 cpuid_model_name(m->model));
 		return -1;
 	}
+	if (m->reserved_base < 2 * SEAM_RANGE_SIZE) {
+		snprintf(err, errlen, "--tdx: the SEAM range takes 32 MiB; give the machine at least 64 MiB (--mem)");
+		return -1;
+	}
 	s->enabled = true;
 	s->seamrr_size = SEAM_RANGE_SIZE;
-	s->seamrr_base = m->reserved_base - SEAM_RANGE_SIZE;
+	s->seamrr_base = (m->reserved_base - SEAM_RANGE_SIZE) & ~(SEAM_RANGE_SIZE - 1);
 	s->keyid_shift = m->pm.maxphyaddr - SEAM_KEYID_BITS;
 	struct tdx_platform_info info = {
 		.nr_lps = m->nr_lps,
@@ -31,10 +35,15 @@ int seam_init(struct vtsim_machine *m, char *err, size_t errlen)
 		.nr_tdx_keyids = SEAM_NR_TDX_KEYIDS,
 		.keyid_shift = s->keyid_shift,
 	};
-	/* Convertible memory: RAM below the SEAM range (the range and the reserved
-	 * area above it are not). */
+	/* Convertible memory: RAM around the SEAM range, up to the reserved area. */
 	info.cmr[0].base = 0;
 	info.cmr[0].size = s->seamrr_base;
+	uint64_t above = s->seamrr_base + SEAM_RANGE_SIZE;
+	if (above < m->reserved_base) {
+		info.cmr[1].base = above;
+		info.cmr[1].size = m->reserved_base - above;
+		info.ncmrs = 2;
+	}
 	s->module = tdx_module_create(&m->pm, &info);
 	if (!s->module) {
 		snprintf(err, errlen, "--tdx: cannot load the TDX module");

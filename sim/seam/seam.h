@@ -23,7 +23,9 @@ struct tdx_module;
 #define SEAM_NR_MKTME_KEYIDS 15
 #define SEAM_NR_TDX_KEYIDS   48
 #define SEAM_KEYID_BITS      6            /* 64 KeyIDs: 0, 1-15 MKTME, 16-63 TDX */
-#define SEAM_RANGE_SIZE      (4ull << 20) /* below the reserved area at the top of RAM */
+/* SEAMRR base and mask are bits 51:25: the range is 32 MiB, aligned, placed as
+ * high below the reserved area at the top of RAM as that allows. */
+#define SEAM_RANGE_SIZE      (32ull << 20)
 
 struct seam_platform {
 	bool enabled;

@@ -93,3 +93,8 @@ int tdx_metadata_read(const struct tdx_module *mod, uint64_t id, uint64_t *value
 	}
 	return -1;
 }
+
+void tdx_metadata_first(uint64_t *id)
+{
+	*id = fields[0].id;
+}

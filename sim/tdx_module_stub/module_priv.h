@@ -49,6 +49,7 @@ uint64_t tdh_phymem_page_rdmd(struct tdx_module *mod, unsigned lp, uint64_t gpr[
 /* Global metadata (metadata.c): 0 and *value, or -1 for an unknown field id;
  * *next is the id that follows in the table (~0 after the last). */
 int tdx_metadata_read(const struct tdx_module *mod, uint64_t field, uint64_t *value, uint64_t *next);
+void tdx_metadata_first(uint64_t *id);
 
 /* The PAMT (pamt.c). Page types and levels as the ABI numbers them. */
 enum { PT_NDA = 0, PT_RSVD = 1, PT_REG = 3, PT_TDR = 4, PT_TDCX = 5, PT_TDVPR = 6, PT_EPT = 8 };

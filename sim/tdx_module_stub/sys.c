@@ -46,13 +46,19 @@ uint64_t tdh_sys_lp_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 
 uint64_t tdh_sys_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
+	uint64_t field = gpr[R_RDX], value, next;
+	/* The outputs say "nothing" until a field is read. */
+	gpr[R_RDX] = ~0ull;
+	gpr[R_R8] = 0;
 	if (!mod->lp_init[lp])
 		return TDX_SYS_LP_INIT_NOT_DONE;
-	uint64_t value, next;
-	if (tdx_metadata_read(mod, gpr[R_RDX], &value, &next)) {
-		gpr[R_R8] = 0;
-		return tdx_err(TDX_METADATA_FIELD_ID_INCORRECT, TDX_OPERAND_ID_RDX);
+	if (field == ~0ull) {
+		/* The null id starts a walk: RDX = the first field's id. */
+		tdx_metadata_first(&gpr[R_RDX]);
+		return TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT;
 	}
+	if (tdx_metadata_read(mod, field, &value, &next))
+		return tdx_err(TDX_METADATA_FIELD_ID_INCORRECT, TDX_OPERAND_ID_RDX);
 	gpr[R_R8] = value;
 	gpr[R_RDX] = next;
 	return TDX_SUCCESS;
