@@ -50,10 +50,12 @@ struct kvm_vcpu {
 	uint32_t regs_avail;       /* bit per kvm_reg: the cache holds the value */
 	uint32_t regs_dirty;       /* bit per kvm_reg: the cache must be written back */
 	uint64_t cr0, cr4, efer;   /* the guest's view (the VMCS may hold more bits) */
-	/* A user-space completion owed to the guest: the register an IN or an MMIO
-	 * read lands in, with its size. */
-	bool pio_in_pending, mmio_read_pending;
+	/* A user-space completion owed to the guest (Linux complete_userspace_io):
+	 * the instruction finishes, RIP moves past it, at the next KVM_RUN. For an IN
+	 * or an MMIO read, the register the data lands in, with its size. */
+	bool pio_pending, pio_in, mmio_read_pending;
 	unsigned complete_reg, complete_size;
+	uint64_t complete_rip;
 	struct kvm_vcpu_stat stat;
 	void *priv;                /* struct vcpu_vmx or struct vcpu_tdx */
 };

@@ -247,7 +247,7 @@ int kvm_vcpu_run(struct kvm_vcpu *vcpu)
 
 void *kvm_userspace_alloc(uint64_t size)
 {
-	uint64_t pa = kvm_alloc_pages((unsigned)((size + PAGE_SIZE - 1) >> PAGE_SHIFT));
+	uint64_t pa = kvm_alloc_user_pages((unsigned)((size + PAGE_SIZE - 1) >> PAGE_SHIFT));
 	return pa ? __va(pa) : NULL;
 }
 

@@ -22,8 +22,10 @@
 #define E2BIG   7
 #define EOPNOTSUPP 95
 
-/* Host-physical pages, zeroed; 0 when none is left. */
+/* Host-physical pages, zeroed; 0 when none is left. The user variant is memory
+ * user space may hand to guests (its "mmap"); kvmlike's own pages never are. */
 uint64_t kvm_alloc_pages(unsigned n);
+uint64_t kvm_alloc_user_pages(unsigned n);
 void kvm_free_pages(uint64_t pa, unsigned n);
 /* kvmlike's own objects (kmalloc/kfree): zeroed, NULL when out of memory. */
 void *kzalloc(size_t size);
@@ -34,7 +36,7 @@ void *__va(uint64_t pa);
 uint64_t __pa(const void *va);
 /* The end of the RAM the kernel owns (what memblock would say). */
 uint64_t kvm_memory_top(void);
-/* Is [va, va+size) memory kvmlike can hand to a guest (host-physical RAM)? */
+/* Is [va, va+size) user memory, all of it from kvm_alloc_user_pages? */
 bool kvm_is_guest_memory(const void *va, uint64_t size);
 
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

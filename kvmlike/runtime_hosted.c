@@ -55,9 +55,11 @@ struct vtsim_machine *kvm_machine(void)
 	return rt.m;
 }
 
+enum { PAGE_FREE, PAGE_KERNEL, PAGE_USER };
+
 /* First fit from where the last allocation ended, so that consecutive
  * allocations are contiguous. */
-uint64_t kvm_alloc_pages(unsigned n)
+static uint64_t alloc_pages(unsigned n, uint8_t owner)
 {
 	if (!n || !rt.m)
 		return 0;
@@ -67,7 +69,7 @@ uint64_t kvm_alloc_pages(unsigned n)
 			run = rt.used[i] ? 0 : run + 1;
 			if (run == n) {
 				uint64_t first = i + 1 - n;
-				memset(rt.used + first, 1, n);
+				memset(rt.used + first, owner, n);
 				rt.next = i + 1;
 				uint64_t pa = POOL_BASE + (first << PAGE_SHIFT);
 				memset(rt.ram + pa, 0, (size_t)n << PAGE_SHIFT);
@@ -78,13 +80,23 @@ uint64_t kvm_alloc_pages(unsigned n)
 	return 0;
 }
 
+uint64_t kvm_alloc_pages(unsigned n)
+{
+	return alloc_pages(n, PAGE_KERNEL);
+}
+
+uint64_t kvm_alloc_user_pages(unsigned n)
+{
+	return alloc_pages(n, PAGE_USER);
+}
+
 void kvm_free_pages(uint64_t pa, unsigned n)
 {
 	if (!pa || pa < POOL_BASE)
 		return;
 	uint64_t first = (pa - POOL_BASE) >> PAGE_SHIFT;
 	for (unsigned i = 0; i < n && first + i < rt.pool_pages; i++)
-		rt.used[first + i] = 0;
+		rt.used[first + i] = PAGE_FREE;
 }
 
 void *kzalloc(size_t size)
@@ -114,8 +126,14 @@ uint64_t kvm_memory_top(void)
 
 bool kvm_is_guest_memory(const void *va, uint64_t size)
 {
-	const uint8_t *p = va;
-	return p >= rt.ram + POOL_BASE && size <= (uint64_t)(rt.ram + rt.ram_size - p);
+	uintptr_t p = (uintptr_t)va, base = (uintptr_t)rt.ram + POOL_BASE;
+	uint64_t pool = rt.pool_pages << PAGE_SHIFT;
+	if (!rt.m || p < base || p - base > pool || size > pool - (p - base))
+		return false;
+	for (uint64_t i = (p - base) >> PAGE_SHIFT; i < (p - base + size) >> PAGE_SHIFT; i++)
+		if (rt.used[i] != PAGE_USER)
+			return false;
+	return true;
 }
 
 void printk(const char *fmt, ...)

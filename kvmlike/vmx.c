@@ -532,6 +532,22 @@ void vmx_vcpu_reset(struct kvm_vcpu *vcpu, bool init_event)
 
 /* ---- running ----------------------------------------------------------------------- */
 
+/* An event whose delivery the exit interrupted is delivered again at the next
+ * entry (Linux __vmx_complete_interrupts): the IDT-vectoring information becomes
+ * the entry's interruption information. */
+static void vmx_complete_interrupts(struct kvm_vcpu *vcpu)
+{
+	uint32_t idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+	if (!(idt & INTR_INFO_VALID_MASK))
+		return;
+	unsigned type = (idt >> 8) & 7;
+	if (idt & INTR_INFO_DELIVER_CODE_MASK)
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read32(IDT_VECTORING_ERROR_CODE));
+	if (type == 4 || type == 5 || type == 6)      /* software events: their length */
+		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, idt & ~(1u << 12));
+}
+
 enum exit_fastpath_completion vmx_vcpu_run(struct kvm_vcpu *vcpu)
 {
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
@@ -550,8 +566,10 @@ enum exit_fastpath_completion vmx_vcpu_run(struct kvm_vcpu *vcpu)
 		return EXIT_FASTPATH_NONE;
 	}
 	vmx->exit_reason = vmcs_read32(VM_EXIT_REASON);
-	if (!(vmx->exit_reason & EXIT_REASON_FAILED_VMENTRY))
+	if (!(vmx->exit_reason & EXIT_REASON_FAILED_VMENTRY)) {
 		vmx->launched = true;
+		vmx_complete_interrupts(vcpu);
+	}
 	return EXIT_FASTPATH_NONE;
 }
 

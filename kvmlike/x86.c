@@ -242,15 +242,16 @@ int kvm_fast_pio(struct kvm_vcpu *vcpu, unsigned size, uint16_t port, int in)
 	run->io.port = port;
 	run->io.count = 1;
 	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
-	if (in) {
-		vcpu->pio_in_pending = true;
-		vcpu->complete_reg = VCPU_REGS_RAX;
-		vcpu->complete_size = size;
-	} else {
+	vcpu->pio_pending = true;
+	vcpu->pio_in = in;
+	vcpu->complete_reg = VCPU_REGS_RAX;
+	vcpu->complete_size = size;
+	if (!in) {
 		uint64_t rax = kvm_register_read(vcpu, VCPU_REGS_RAX);
 		memcpy(pio_data(vcpu), &rax, size);
 	}
-	kvm_skip_emulated_instruction(vcpu);
+	/* RIP stays at the instruction until user space is done (KVM_GET_REGS shows
+	 * it there), as in KVM. */
 	return 0;
 }
 
@@ -285,12 +286,13 @@ int kvm_emulate_mmio(struct kvm_vcpu *vcpu, uint64_t gpa)
 		if (in.high_byte)
 			v >>= 8;
 		memcpy(run->mmio.data, &v, in.size);
+		kvm_rip_write(vcpu, rip + in.len);   /* a write is done when it leaves */
 	} else {
 		vcpu->mmio_read_pending = true;
 		vcpu->complete_reg = in.reg | (in.high_byte ? 0x100 : 0) | (in.zero_extend ? 0x200 : 0);
 		vcpu->complete_size = in.size;
+		vcpu->complete_rip = rip + in.len;
 	}
-	kvm_rip_write(vcpu, rip + in.len);
 	return 0;
 }
 
@@ -314,14 +316,19 @@ static void write_partial(struct kvm_vcpu *vcpu, unsigned how, unsigned size, ui
 void kvm_complete_userspace_io(struct kvm_vcpu *vcpu)
 {
 	uint64_t v = 0;
-	if (vcpu->pio_in_pending) {
-		memcpy(&v, pio_data(vcpu), vcpu->complete_size);
-		/* IN to EAX zero-extends; to AL and AX it merges. */
-		write_partial(vcpu, vcpu->complete_reg | (vcpu->complete_size == 4 ? 0x200 : 0),
-			      vcpu->complete_size, v);
+	if (vcpu->pio_pending) {
+		if (vcpu->pio_in) {
+			memcpy(&v, pio_data(vcpu), vcpu->complete_size);
+			/* IN to EAX zero-extends; to AL and AX it merges. */
+			write_partial(vcpu, vcpu->complete_reg | (vcpu->complete_size == 4 ? 0x200 : 0),
+				      vcpu->complete_size, v);
+		}
+		/* No VM exit since the I/O one: its instruction length still holds. */
+		kvm_skip_emulated_instruction(vcpu);
 	} else if (vcpu->mmio_read_pending) {
 		memcpy(&v, vcpu->run->mmio.data, vcpu->complete_size);
 		write_partial(vcpu, vcpu->complete_reg, vcpu->complete_size, v);
+		kvm_rip_write(vcpu, vcpu->complete_rip);
 	}
-	vcpu->pio_in_pending = vcpu->mmio_read_pending = false;
+	vcpu->pio_pending = vcpu->mmio_read_pending = false;
 }

@@ -623,6 +623,7 @@ static void guest_main(void *arg)
 	while (!lp->m->stopped && !lp->co_terminate && lp_run_once(lp))
 		;
 	lp->co_started = false;
+	lp->on_guest_stack = false;
 	lp_switch(lp, &lp->root);
 	/* Back to whoever entered last, for good: a new entry starts afresh. */
 	coro_switch(&lp->co_guest, &lp->co_root);
@@ -639,13 +640,19 @@ void lp_enter_guest(struct lp *lp)
 		coro_init(&lp->co_guest, lp->co_stack, size, guest_main, lp);
 		lp->co_started = true;
 	}
+	lp->on_guest_stack = true;
 	coro_switch(&lp->co_root, &lp->co_guest);
+	lp->on_guest_stack = false;
 }
 
 void lp_leave_guest(struct lp *lp, bool restart)
 {
 	uc_engine *guest = lp->guest.uc;
+	if (!lp->on_guest_stack)
+		return;   /* the exit came during VM entry itself (event injection) */
+	lp->on_guest_stack = false;
 	coro_switch(&lp->co_guest, &lp->co_root);
+	lp->on_guest_stack = true;
 	/* Back at the next VM entry (or to finish). The exit happened inside an engine
 	 * callback; a helper-based one would go on with the rest of its block, so make
 	 * the engine start again from the RIP the entry loaded. */

@@ -161,6 +161,10 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 		enum exc_source src = type == 0 || type == 2 ? EXC_EXTERNAL
 				    : type >= 4 && type <= 6 ? EXC_SOFT : EXC_FAULT;
 		exc_deliver_injected(lp, vector, ec, (intr >> 11) & 1, src, rip, next);
+		/* Delivering it may itself have ended in a VM exit (an EPT violation on the
+		 * IDT, a triple fault): then the guest never runs. */
+		if (!lp->vmx.non_root)
+			return 0;
 	}
 	/* The guest runs until its next VM exit (or the end of the machine). */
 	if (!lp->m->stopped)
