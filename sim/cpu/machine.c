@@ -20,6 +20,7 @@
 #define MAX_RAM (4ull << 30)   /* 32-bit multiboot code must reach the reserved area */
 #define MAX_LPS 64
 #define MAX_OPEN_BUS_PAGES 4096
+#define ENGINE_CODE_CACHE (64u << 20)
 
 void vtsim_config_defaults(struct vtsim_config *cfg)
 {
@@ -266,6 +267,10 @@ static int engine_init(struct lp *lp, struct engine *e, char *err, size_t errlen
 		return -1;
 	}
 	uc_ctl_set_cpu_model(e->uc, cpuid_model_engine_cpu(m->model));
+	/* Unicorn reserves 1 GiB for translated code by default, and a translation
+	 * flush clears all of it, page by page: a smaller cache keeps flushes cheap
+	 * (when it fills, the engine flushes it by itself). */
+	uc_ctl_set_tcg_buffer_size(e->uc, ENGINE_CODE_CACHE);
 	/* No exit address. With a plain `until` address, Unicorn probes the page of
 	 * until-1 after every run to drop translations there; that probe page-faults
 	 * inside the engine, clobbering CR2 and the engine's record of the exception
@@ -543,6 +548,8 @@ static bool after_hlt(struct lp *lp, uint64_t rip)
 static bool engine_stopped(struct vtsim_machine *m, struct lp *lp, uc_err e)
 {
 	uint64_t rip = cpu_reg(lp->uc, UC_X86_REG_RIP);
+	if (lp->co_terminate)
+		return false;       /* the guest coroutine is winding down: nothing to run */
 	if (e == UC_ERR_OK && !after_hlt(lp, rip)) {
 		/* Unicorn 2.1 sometimes ends a run without a reason when code writes to
 		 * its own page and the next instruction faults (it drops the exception).
