@@ -145,6 +145,8 @@ static const struct benchmark benchmarks[] = {
 	  0, 1, bench_ept_violation_roundtrip },
 	{ "guest_mips_ratio", "ALU loop in a kvmlike VM under EPT / the same on bare Unicorn", "",
 	  0.5, 0, bench_guest_mips_ratio },
+	{ "seamcall_roundtrip_us", "TDH.SYS.RD from the hosted VMM into the TDX module and back", "us",
+	  1.0, 1, bench_seamcall_roundtrip },
 };
 
 #define NR_BENCH (sizeof(benchmarks) / sizeof(benchmarks[0]))
