@@ -94,11 +94,25 @@ void machine_stop(struct vtsim_machine *m, struct lp *lp, enum vtsim_stop why, i
 		uc_emu_stop(lp->uc);
 }
 
-void lp_retire(struct lp *lp, uint64_t n)
+/* Wall-clock checks for --timeout come every this many instructions. */
+#define TIMEOUT_STRIDE (1ull << 22)
+
+void lp_retire_recompute(struct lp *lp)
+{
+	const struct vtsim_machine *m = lp->m;
+	uint64_t c = ~0ull;
+	if (m->cfg.max_insns)
+		c = m->cfg.max_insns + 1;
+	if (m->cfg.timeout_s > 0 && lp->insns + TIMEOUT_STRIDE < c)
+		c = lp->insns + TIMEOUT_STRIDE;
+	if (lp->vmx.non_root && lp->vmx.timer_active && lp->vmx.timer_deadline < c)
+		c = lp->vmx.timer_deadline;
+	lp->retire_check = c;
+}
+
+void lp_retire_slow(struct lp *lp)
 {
 	struct vtsim_machine *m = lp->m;
-	lp->insns += n;
-	lp->blocks++;
 	if (m->stopped)
 		return;
 	if (m->cfg.max_insns && lp->insns > m->cfg.max_insns) {
@@ -106,14 +120,17 @@ void lp_retire(struct lp *lp, uint64_t n)
 			     (unsigned long long)m->cfg.max_insns);
 		return;
 	}
-	if (m->cfg.timeout_s > 0 && !(lp->blocks & 0xfff)) {
+	if (m->cfg.timeout_s > 0) {
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		double el = (double)(now.tv_sec - m->start.tv_sec) + (now.tv_nsec - m->start.tv_nsec) / 1e9;
-		if (el > m->cfg.timeout_s)
+		if (el > m->cfg.timeout_s) {
 			machine_stop(m, lp, VTSIM_STOP_LIMIT, 4, "time limit (--timeout %g s) reached",
 				     m->cfg.timeout_s);
+			return;
+		}
 	}
+	lp_retire_recompute(lp);
 }
 
 void lp_mmu_ctx(struct lp *lp, struct mmu_ctx *c)
@@ -351,6 +368,7 @@ static int lp_init(struct vtsim_machine *m, struct lp *lp, unsigned id, char *er
 	lp_switch(lp, &lp->root);
 	msr_reset(lp, id == 0);
 	vmx_lp_reset(&lp->vmx);
+	lp_retire_recompute(lp);
 	return 0;
 }
 

@@ -71,7 +71,7 @@ struct lp {
 
 	/* Virtual time: instructions retired, counted at block entry. */
 	uint64_t insns;
-	uint64_t blocks;
+	uint64_t retire_check;         /* lp_retire's slow path runs from this count */
 	unsigned spurious_stops;       /* engine stops with no cause, in a row */
 
 	/* MSRs the simulator owns (the rest live in the engine). */
@@ -141,8 +141,17 @@ void machine_stop(struct vtsim_machine *m, struct lp *lp, enum vtsim_stop why, i
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Virtual time moves on by n instructions; the run stops at --max-insns and (checked
- * now and then) --timeout. */
-void lp_retire(struct lp *lp, uint64_t n);
+ * now and then) --timeout. The common case is one add and one compare: the rest
+ * runs when the count reaches lp->retire_check, the nearest point where something
+ * is due (a limit, a wall-clock check, the VMX-preemption timer). */
+void lp_retire_slow(struct lp *lp);
+void lp_retire_recompute(struct lp *lp);
+static inline void lp_retire(struct lp *lp, uint64_t n)
+{
+	lp->insns += n;
+	if (lp->insns >= lp->retire_check)
+		lp_retire_slow(lp);
+}
 
 /* The translation context of an LP right now. */
 void lp_mmu_ctx(struct lp *lp, struct mmu_ctx *c);

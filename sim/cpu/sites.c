@@ -391,8 +391,12 @@ static void on_edge(uc_engine *uc, uc_tb *cur, uc_tb *prev, void *user)
 /* The VMX-preemption timer expires between instructions: before this block runs. */
 static bool preemption_timer_expired(struct lp *lp, uint64_t address)
 {
-	if (!lp->vmx.non_root || !lp->vmx.timer_active || lp->insns < lp->vmx.timer_deadline)
+	if (lp->insns < lp->retire_check)
+		return false;              /* nothing due yet: the common case */
+	if (!lp->vmx.non_root || !lp->vmx.timer_active || lp->insns < lp->vmx.timer_deadline) {
+		lp_retire_slow(lp);
 		return false;
+	}
 	struct cpu_view v;
 	cpustate_view(&lp->cs, &v);
 	struct vmx_exit_info xi = { .rip = address - (cpu_view_long64(&v) ? 0 : v.segs[SEG_CS].base) };
@@ -400,9 +404,10 @@ static bool preemption_timer_expired(struct lp *lp, uint64_t address)
 	return true;
 }
 
-static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+/* Everything but a repeat of a recent block with nothing due: the preemption timer
+ * and the limits, and blocks not counted yet. */
+static __attribute__((noinline)) void on_block_slow(struct lp *lp, uint64_t address, uint32_t size)
 {
-	struct lp *lp = user;
 	if (preemption_timer_expired(lp, address))
 		return;
 	uint64_t key = block_key(address, size);
@@ -431,6 +436,20 @@ static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 		rc->icount = *slot;
 	}
 	lp_retire(lp, slot ? *slot : 1);
+}
+
+/* Every translated block, each time it runs: virtual time moves on by its
+ * instruction count. This runs more than anything else vtsim does, so the common
+ * case (a block of the last few, nothing due) is a few loads and compares. */
+static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+{
+	struct lp *lp = user;
+	const struct block_count *rc = &lp->sites->recent[(address ^ (address >> 4)) & 3];
+	if (rc->key == block_key(address, size) && lp->insns < lp->retire_check) {
+		lp_retire(lp, rc->icount);
+		return;
+	}
+	on_block_slow(lp, address, size);
 }
 
 int sites_init(struct lp *lp)

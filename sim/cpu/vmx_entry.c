@@ -144,6 +144,7 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 	}
 	enter_translation(lp);
 	lp->vmx.non_root = true;
+	lp_retire_recompute(lp);
 	lp_switch(lp, g);
 	/* The VM-entry MSR-load list, checked already (MSRLD_*), loads into the guest. */
 	uint32_t nl = (uint32_t)vmcs_read_enc(v, VM_ENTRY_MSR_LOAD_COUNT);

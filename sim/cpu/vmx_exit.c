@@ -209,6 +209,7 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 
 	vmx_copy_gprs(guest_uc, lp->root.uc);
 	lp->vmx.non_root = false;
+	lp_retire_recompute(lp);
 	lp_switch(lp, &lp->root);
 	vmx_load_host_state(lp);
 	vmx_exit_msr_load(lp);
