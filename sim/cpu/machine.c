@@ -609,6 +609,8 @@ static bool engine_stopped(struct vtsim_machine *m, struct lp *lp, uc_err e)
 bool lp_run_once(struct lp *lp)
 {
 	struct vtsim_machine *m = lp->m;
+	if (lp->active == &lp->guest)
+		vmx_events_apply(lp);
 	sites_prime(lp);
 	uint64_t rip = cpu_reg(lp->uc, UC_X86_REG_RIP);
 	uint64_t before = lp->insns;
@@ -681,6 +683,10 @@ void lp_leave_guest(struct lp *lp, bool restart)
 	/* Back at the next VM entry (or to finish). The exit happened inside an engine
 	 * callback; a helper-based one would go on with the rest of its block, so make
 	 * the engine start again from the RIP the entry loaded. */
+	if (lp->co_force_restart) {
+		lp->co_force_restart = false;
+		restart = true;
+	}
 	if (restart || lp->co_terminate || lp->m->stopped) {
 		lp->co_restart = restart;
 		uc_emu_stop(guest);

@@ -40,6 +40,11 @@ struct vmx_lp {
 	struct ept ept;
 	const struct ept *ept_active;
 	uint16_t vpid;            /* VPID of the guest the guest engine's TLB holds */
+	/* Exits at instruction boundaries (vmx_events.c). */
+	bool mtf, mtf_skip, irq_window;
+	uint64_t mtf_entry_la;    /* the linear RIP VM entry resumed the guest at */
+	bool boundary_hooked, boundary_want;
+	size_t boundary_hook;
 };
 
 #define VMX_INSNS(X) \

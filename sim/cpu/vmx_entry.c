@@ -167,6 +167,8 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 		if (!lp->vmx.non_root)
 			return 0;
 	}
+	if (vmx_events_enter(lp, intr & 0x80000000u))
+		return 0;
 	/* The guest runs until its next VM exit (or the end of the machine). */
 	if (!lp->m->stopped)
 		lp_enter_guest(lp);

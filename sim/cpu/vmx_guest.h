@@ -45,6 +45,14 @@ struct vmx_exit_info {
  * is entered again (or the machine ends). */
 void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info);
 
+/* At VM entry, after the event injection: arms the monitor trap flag and the
+ * interrupt window, or takes the interrupt-window exit at once. True when the
+ * entry ended in that exit. */
+bool vmx_events_enter(struct lp *lp, bool injected);
+/* Before the guest engine starts: installs or removes the per-instruction hook
+ * those need (the engine must not be running then). */
+void vmx_events_apply(struct lp *lp);
+
 struct mmu_fault;
 /* An EPT violation or misconfiguration (exit reasons 48 and 49) met by the
  * instruction at `rip`; `idt_info` (with its error code and, for software events,
