@@ -41,7 +41,9 @@ struct vmx_lp {
 	const struct ept *ept_active;
 	uint16_t vpid;            /* VPID of the guest the guest engine's TLB holds */
 	/* Exits at instruction boundaries (vmx_events.c). */
-	bool mtf, mtf_skip, irq_window;
+	bool mtf, mtf_skip, irq_window, nmi_window;
+	bool vnmi_blocked;        /* virtual-NMI blocking ("virtual NMIs" set) */
+	bool iret_done;           /* an IRET just ran: the blocking ends at the boundary */
 	uint64_t mtf_entry_la;    /* the linear RIP VM entry resumed the guest at */
 	bool boundary_hooked, boundary_want;
 	size_t boundary_hook;

@@ -153,7 +153,13 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 
 	/* Event injection (SDM "Event Injection"): delivered through the guest's IDT
 	 * before its first instruction. */
+	/* Blocking by NMI (interruptibility bit 3) is virtual-NMI blocking when
+	 * "virtual NMIs" is set; an injected NMI sets it. */
+	bool vnmis = vmcs_read_enc(v, PIN_BASED_VM_EXEC_CONTROL) & PIN_BASED_VIRTUAL_NMIS;
+	lp->vmx.vnmi_blocked = vnmis && (vmcs_read_enc(v, GUEST_INTERRUPTIBILITY_INFO) & 8);
 	uint32_t intr = (uint32_t)vmcs_read_enc(v, VM_ENTRY_INTR_INFO_FIELD);
+	if (vnmis && (intr & 0x80000000u) && ((intr >> 8) & 7) == 2)
+		lp->vmx.vnmi_blocked = true;
 	if (intr & 0x80000000u) {
 		unsigned vector = intr & 0xff, type = (intr >> 8) & 7;
 		uint32_t ec = (uint32_t)vmcs_read_enc(v, VM_ENTRY_EXCEPTION_ERROR_CODE);

@@ -1,9 +1,12 @@
 /* VM exits at instruction boundaries that a control asks for (SDM Vol. 3, "VM
- * Exits Caused by ... Monitor Trap Flag", "Interrupt-Window Exiting"): the
- * monitor trap flag (exit 37 after each instruction, trap-like) and
- * interrupt-window exiting (exit 7 at the first boundary where RFLAGS.IF = 1 and
- * no STI or MOV SS blocking holds). While one is armed, the guest engine calls
- * back at every instruction; otherwise it does not, and runs at full speed. */
+ * Exits Caused by ... Monitor Trap Flag", "Interrupt-Window Exiting and
+ * Virtual-Interrupt Delivery", "NMI-Window Exiting"): the monitor trap flag (exit
+ * 37 after each instruction, trap-like), interrupt-window exiting (exit 7 at the
+ * first boundary where RFLAGS.IF = 1 and no STI or MOV SS blocking holds), and
+ * NMI-window exiting (exit 8 at the first boundary without virtual-NMI blocking,
+ * which an injected NMI sets and IRET clears). While one is armed, or a virtual
+ * NMI is blocked, the guest engine calls back at every instruction; otherwise it
+ * does not, and runs at full speed. */
 #include "sim/cpu/machine.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/controls.h"
@@ -15,6 +18,18 @@
 static bool interrupts_open(struct lp *lp)
 {
 	return (cpu_reg(lp->uc, UC_X86_REG_RFLAGS) & RFLAGS_IF) && !cpustate_interrupt_shadow(&lp->cs);
+}
+
+/* IRET (CF, with REX.W or an operand-size prefix) at linear `la`? */
+static bool is_iret(struct lp *lp, uint64_t la)
+{
+	uint8_t b[2] = { 0 };
+	struct mmu_ctx c;
+	struct mmu_fault f;
+	lp_mmu_ctx(lp, &c);
+	if (mmu_read(&lp->m->pm, &c, la, b, 2, MMU_SUPERVISOR | MMU_NO_AD, &f))
+		return false;
+	return b[0] == 0xcf || ((b[0] == 0x48 || b[0] == 0x66) && b[1] == 0xcf);
 }
 
 static void on_boundary(uc_engine *uc, uint64_t address, uint32_t size, void *user)
@@ -32,8 +47,19 @@ static void on_boundary(uc_engine *uc, uint64_t address, uint32_t size, void *us
 	 * call.) It outranks the interrupt window. */
 	bool first = v->mtf_skip && address == v->mtf_entry_la;
 	v->mtf_skip = false;
+	/* IRET ends virtual-NMI blocking once it has completed: at the next boundary. */
+	if (v->iret_done) {
+		v->iret_done = false;
+		v->vnmi_blocked = false;
+	}
+	if (v->vnmi_blocked && is_iret(lp, address))
+		v->iret_done = true;
 	if (v->mtf && !first) {
 		vmx_exit(lp, EXIT_REASON_MONITOR_TRAP_FLAG, &xi);
+		return;
+	}
+	if (v->nmi_window && !v->vnmi_blocked) {
+		vmx_exit(lp, EXIT_REASON_NMI_WINDOW, &xi);
 		return;
 	}
 	if (v->irq_window && interrupts_open(lp))
@@ -67,6 +93,13 @@ bool vmx_events_enter(struct lp *lp, bool injected)
 	v->mtf_skip = !injected;
 	v->mtf_entry_la = vmcs_read_enc(&v->vmcs, GUEST_RIP) + vmcs_read_enc(&v->vmcs, GUEST_CS_BASE);
 	v->irq_window = proc & CPU_BASED_INTR_WINDOW_EXITING;
+	v->nmi_window = proc & CPU_BASED_NMI_WINDOW_EXITING;
+	v->iret_done = false;
+	if (v->nmi_window && !v->vnmi_blocked && !injected) {
+		struct vmx_exit_info xi = { .rip = vmcs_read_enc(&v->vmcs, GUEST_RIP) };
+		vmx_exit(lp, EXIT_REASON_NMI_WINDOW, &xi);
+		return true;
+	}
 	if (v->irq_window && !injected &&
 	    (vmcs_read_enc(&v->vmcs, GUEST_RFLAGS) & RFLAGS_IF) &&
 	    !(vmcs_read_enc(&v->vmcs, GUEST_INTERRUPTIBILITY_INFO) & 3)) {
@@ -75,7 +108,7 @@ bool vmx_events_enter(struct lp *lp, bool injected)
 		vmx_exit(lp, EXIT_REASON_INTERRUPT_WINDOW, &xi);
 		return true;
 	}
-	v->boundary_want = v->mtf || v->irq_window;
+	v->boundary_want = v->mtf || v->irq_window || v->nmi_window || v->vnmi_blocked;
 	if (v->boundary_want != v->boundary_hooked)
 		lp->co_force_restart = true;   /* the engine must stop to change its code */
 	return false;

@@ -173,7 +173,14 @@ static void save_guest_state(struct lp *lp, uint64_t rip)
 	}
 	lp->vmx.timer_active = false;
 	vmcs_write_enc(v, GUEST_ACTIVITY_STATE, 0);
-	vmcs_write_enc(v, GUEST_INTERRUPTIBILITY_INFO, 0);
+	/* STI or MOV SS blocking (the engine keeps one flag: STI's when IF is set),
+	 * and virtual-NMI blocking. */
+	uint32_t intr_state = 0;
+	if (cpustate_interrupt_shadow(&g->cs))
+		intr_state |= (cpu_reg(uc, UC_X86_REG_RFLAGS) & (1u << 9)) ? 1 : 2;
+	if (lp->vmx.vnmi_blocked)
+		intr_state |= 8;
+	vmcs_write_enc(v, GUEST_INTERRUPTIBILITY_INFO, intr_state);
 	vmcs_write_enc(v, GUEST_PENDING_DBG_EXCEPTIONS, 0);
 }
 
