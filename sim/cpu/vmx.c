@@ -453,7 +453,9 @@ static void do_vmlaunch_vmresume(struct lp *lp, const struct mode *md, bool laun
 		v->vmcs.ctl_host_changed = false;
 		v->checked_lma = ec.lma;
 	}
-	bool guest_bad = entry_run(&ec, ENTRY_GUEST) != NULL;
+	/* The guest-state checks skip the rows whose fields did not change since they
+	 * all last passed (entry_run_cached). */
+	bool guest_bad = entry_run_cached(&ec, ENTRY_GUEST, &v->guest_checks) != NULL;
 	if (guest_bad || entry_run(&ec, ENTRY_MSRLD)) {
 		uint32_t reason = (guest_bad ? EXIT_REASON_INVALID_STATE : EXIT_REASON_MSR_LOAD_FAIL) |
 				  EXIT_REASON_FAILED_VMENTRY;

@@ -28,6 +28,7 @@ struct vmx_lp {
 	struct entry_diag last_entry_diag;   /* why the last VM entry failed */
 	uint64_t entries, exits;
 	bool checked_lma;         /* EFER.LMA when the control and host checks last passed */
+	struct entry_cache guest_checks;   /* what the guest-state checks last read */
 	bool last_entry_failed;   /* last_entry_diag describes a failure */
 	/* The VMX-preemption timer, in virtual time: it expires when the LP's retired
 	 * instruction count reaches the deadline (the timer counts down once every

@@ -51,6 +51,47 @@ const struct entry_check *entry_run(struct entry_ctx *c, enum entry_class cls)
 	return NULL;
 }
 
+const struct entry_check *entry_run_cached(struct entry_ctx *c, enum entry_class cls,
+					   struct entry_cache *cache)
+{
+	const struct entry_check *rows = classes[cls].rows;
+	size_t n = *classes[cls].count;
+	struct vmcs_cache *v = (struct vmcs_cache *)c->vmcs;
+	if (n > ENTRY_CACHE_ROWS)
+		return entry_run(c, cls);
+	bool usable = cache->valid && cache->vmcs_ptr == v->ptr && cache->launch == c->launch;
+	c->diag->qualification = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct entry_row_deps *d = &cache->rows[i];
+		if (usable && !d->memory) {
+			uint64_t hit = 0;
+			for (size_t w = 0; w < VMCS_MAX_FIELDS / 64; w++)
+				hit |= d->fields[w] & v->changed[w];
+			if (!hit)
+				continue;          /* nothing it reads changed: it holds again */
+		}
+		memset(d->fields, 0, sizeof(d->fields));
+		c->reads = d->fields;
+		c->read_memory = false;
+		bool ok = rows[i].pred(c);
+		c->reads = NULL;
+		d->memory = c->read_memory;
+		if (ok)
+			continue;
+		cache->valid = false;
+		c->diag->id = rows[i].id;
+		c->diag->cls = cls;
+		c->diag->section = rows[i].section;
+		return &rows[i];
+	}
+	cache->valid = true;
+	cache->vmcs_ptr = v->ptr;
+	cache->launch = c->launch;
+	memset(v->changed, 0, sizeof(v->changed));
+	c->diag->id = NULL;
+	return NULL;
+}
+
 size_t entry_check_total(void)
 {
 	size_t n = 0;

@@ -44,6 +44,23 @@ struct entry_ctx {
 	bool launch;                /* VMLAUNCH rather than VMRESUME */
 	bool lma;                   /* IA32_EFER.LMA of the LP executing it (address-space size) */
 	struct entry_diag *diag;
+	/* While a cached class runs: the fields the current row reads, and whether it
+	 * read memory (which no field records). */
+	uint64_t *reads;
+	bool read_memory;
+};
+
+/* What a class's checks read when they last all passed, row by row, so that a
+ * row whose fields have not changed since need not run again (entry_run_cached). */
+#define ENTRY_CACHE_ROWS 128
+struct entry_cache {
+	bool valid;                 /* every row passed with these dependencies */
+	uint64_t vmcs_ptr;          /* the VMCS they were read from */
+	bool launch;
+	struct entry_row_deps {
+		uint64_t fields[VMCS_MAX_FIELDS / 64];
+		bool memory;            /* always runs */
+	} rows[ENTRY_CACHE_ROWS];
 };
 
 /* True when the rule holds; otherwise it fills the diagnostic with entry_fail(). */
@@ -70,6 +87,12 @@ extern const size_t entry_checks_msrld_count;
 /* Runs one class: NULL if every check holds, else the failing row (diag filled). */
 const struct entry_check *entry_run(struct entry_ctx *c, enum entry_class cls);
 
+/* The same, skipping the rows that passed last time and read no field changed
+ * since (c->vmcs->changed); the VMCS's changed bits are cleared when all pass.
+ * Gives exactly entry_run's result. */
+const struct entry_check *entry_run_cached(struct entry_ctx *c, enum entry_class cls,
+					   struct entry_cache *cache);
+
 /* Every implemented check, class by class, for `vtsim checks` and coverage. */
 size_t entry_check_total(void);
 const struct entry_check *entry_check_at(size_t i, enum entry_class *cls);
@@ -78,6 +101,11 @@ const char *entry_class_name(enum entry_class cls);
 /* For predicates: the value of a field, and a failure with its explanation. */
 static inline uint64_t entry_field(const struct entry_ctx *c, uint32_t enc)
 {
+	if (c->reads) {
+		int slot = vmcs_enc_slot(enc);
+		if (slot >= 0)
+			c->reads[slot / 64] |= 1ull << (slot % 64);
+	}
 	return vmcs_read_enc(c->vmcs, enc);
 }
 

@@ -190,13 +190,15 @@ static bool beyond_pa(const struct entry_ctx *c, uint64_t v)
 }
 
 /* Memory as the processor reads it; with no memory at all, the open bus (all ones). */
-static uint64_t mem64(const struct entry_ctx *c, uint64_t pa)
+static uint64_t mem64(struct entry_ctx *c, uint64_t pa)
 {
+	c->read_memory = true;
 	return c->pm ? phys_read64(c->pm, pa) : ~0ull;
 }
 
-static uint32_t mem32(const struct entry_ctx *c, uint64_t pa)
+static uint32_t mem32(struct entry_ctx *c, uint64_t pa)
 {
+	c->read_memory = true;
 	return c->pm ? phys_read32(c->pm, pa) : ~0u;
 }
 

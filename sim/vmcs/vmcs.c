@@ -13,6 +13,14 @@ void vmcs_cache_init(struct vmcs_cache *c)
 	memset(c, 0, sizeof(*c));
 	c->ptr = VMCS_PTR_NONE;
 	c->ctl_host_changed = true;
+	memset(c->changed, 0xff, sizeof(c->changed));
+}
+
+int vmcs_enc_slot(uint32_t enc)
+{
+	bool high;
+	const struct vmcs_field_info *f = vmcs_field_find(enc, &high);
+	return f ? (int)slot_of(f) : -1;
 }
 
 void vmcs_cache_load(struct vmcs_cache *c, struct phys *pm, uint64_t ptr)
@@ -23,6 +31,7 @@ void vmcs_cache_load(struct vmcs_cache *c, struct phys *pm, uint64_t ptr)
 	c->launched = phys_read32(pm, ptr + VMCS_OFF_LAUNCH) == VMCS_LAUNCHED_MAGIC;
 	c->dirty = false;
 	c->ctl_host_changed = true;
+	memset(c->changed, 0xff, sizeof(c->changed));   /* another VMCS: nothing is known */
 	for (size_t i = 0; i < n; i++) {
 		/* Keep what a field can hold, so random region contents read back as a
 		 * processor would return them. */
@@ -69,8 +78,12 @@ void vmcs_set(struct vmcs_cache *c, const struct vmcs_field_info *f, bool high, 
 		unsigned bytes = vmcs_width_bytes(f->width);
 		*slot = bytes == 8 ? v : v & ((1ull << (8 * bytes)) - 1);
 	}
-	if (*slot != old && (f->type == VMCS_TYPE_CONTROL || f->type == VMCS_TYPE_HOST))
-		c->ctl_host_changed = true;
+	if (*slot != old) {
+		size_t i = slot_of(f);
+		c->changed[i / 64] |= 1ull << (i % 64);
+		if (f->type == VMCS_TYPE_CONTROL || f->type == VMCS_TYPE_HOST)
+			c->ctl_host_changed = true;
+	}
 }
 
 uint64_t vmcs_read_enc(const struct vmcs_cache *c, uint32_t enc)

@@ -32,8 +32,14 @@ struct vmcs_cache {
 	/* A control or host-state field changed since the last VM entry that passed the
 	 * checks on them: until one does, those checks would give the same result. */
 	bool ctl_host_changed;
+	/* Fields whose value changed since the last VM entry whose guest-state checks
+	 * passed, a bit per slot: the checks that read none of them pass again. */
+	uint64_t changed[VMCS_MAX_FIELDS / 64];
 	uint64_t val[VMCS_MAX_FIELDS];
 };
+
+/* The slot of a field encoding in val[] and the bitmaps, or -1 for none. */
+int vmcs_enc_slot(uint32_t enc);
 
 void vmcs_cache_init(struct vmcs_cache *c);
 /* Makes the cache hold the VMCS at `ptr` (its region read from memory). */

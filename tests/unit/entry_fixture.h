@@ -6,6 +6,8 @@
 #define VTSIM_TEST_ENTRY_FIXTURE_H
 
 #include "sim/vmcs/caps.h"
+#include <string.h>
+
 #include "sim/vmcs/entry.h"
 #include "sim/vmcs/vmcs.h"
 
@@ -93,6 +95,7 @@ static inline void entry_fixture_ctx(struct entry_ctx *c, struct vmcs_cache *v,
 				     const struct vmcs_caps *caps, struct phys *pm,
 				     struct entry_diag *d)
 {
+	memset(c, 0, sizeof(*c));
 	c->vmcs = v;
 	c->caps = caps;
 	c->pm = pm;
