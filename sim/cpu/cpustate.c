@@ -260,6 +260,24 @@ static uint32_t recompute_hflags(uint32_t hflags, const uint8_t *segs, uint64_t 
 	return (hflags & ~(HF_SS32_MASK | HF_ADDSEG_MASK)) | nh;
 }
 
+void cpustate_get_gprs(struct cpustate *cs, uint64_t gpr[16])
+{
+	uc_context_save(cs->uc, cs->hot);
+	const uint8_t *p = hot_bytes(cs) + cs->lay->data;
+	for (int i = 0; i < 16; i++)
+		gpr[i] = rd64(p + 8 * i);
+}
+
+void cpustate_set_gprs(struct cpustate *cs, const uint64_t gpr[16], bool keep_rsp)
+{
+	uc_context_save(cs->uc, cs->hot);
+	uint8_t *p = hot_bytes(cs) + cs->lay->data;
+	for (int i = 0; i < 16; i++)
+		if (!keep_rsp || i != 4)
+			wr64(p + 8 * i, gpr[i]);
+	uc_context_restore(cs->uc, cs->hot);
+}
+
 void cpustate_set_segs(struct cpustate *cs, const struct seg segs[SEG_COUNT], unsigned mask)
 {
 	uint64_t rip = cpu_reg(cs->uc, UC_X86_REG_RIP);

@@ -93,6 +93,11 @@ bool cpustate_exception_is_int(struct cpustate *cs);
 
 void cpustate_set_cr2(struct cpustate *cs, uint64_t cr2);
 
+/* The sixteen general-purpose registers in ModRM order, in one copy each way (the
+ * register API costs a call per register); keep_rsp leaves RSP as it is. */
+void cpustate_get_gprs(struct cpustate *cs, uint64_t gpr[16]);
+void cpustate_set_gprs(struct cpustate *cs, const uint64_t gpr[16], bool keep_rsp);
+
 /* Blocking by STI or by MOV SS/POP SS for one instruction (the engine keeps one
  * flag for both). */
 bool cpustate_interrupt_shadow(struct cpustate *cs);

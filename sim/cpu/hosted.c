@@ -107,16 +107,17 @@ void vtsim_vmx(struct vtsim_machine *m, unsigned lpn, enum vtsim_vmx_insn insn,
 void vtsim_hosted_get_gprs(struct vtsim_machine *m, unsigned lpn, uint64_t gpr[16])
 {
 	struct lp *lp = lp_of(m, lpn);
-	for (int i = 0; i < 16; i++)
-		gpr[i] = lp ? cpu_reg(lp->uc, cpu_gpr_ids[i]) : 0;
+	if (lp)
+		cpustate_get_gprs(&lp->cs, gpr);
+	else
+		memset(gpr, 0, 16 * sizeof(gpr[0]));
 }
 
 void vtsim_hosted_set_gprs(struct vtsim_machine *m, unsigned lpn, const uint64_t gpr[16])
 {
 	struct lp *lp = lp_of(m, lpn);
-	for (int i = 0; lp && i < 16; i++)
-		if (cpu_gpr_ids[i] != UC_X86_REG_RSP)
-			cpu_set_reg(lp->uc, cpu_gpr_ids[i], gpr[i]);
+	if (lp)
+		cpustate_set_gprs(&lp->cs, gpr, true);
 }
 
 static const int cr_ids[] = { [0] = UC_X86_REG_CR0, [3] = UC_X86_REG_CR3, [4] = UC_X86_REG_CR4 };

@@ -23,11 +23,11 @@ const struct guest_seg_fields vmx_guest_seg_fields[8] = {
 
 /* VM entry and exit load RSP, RIP and RFLAGS, never the other GPRs: they pass
  * between VMM and guest unchanged. */
-void vmx_copy_gprs(uc_engine *from, uc_engine *to)
+void vmx_copy_gprs(struct cpustate *from, struct cpustate *to)
 {
-	for (int i = 0; i < 16; i++)
-		if (cpu_gpr_ids[i] != UC_X86_REG_RSP)
-			cpu_set_reg(to, cpu_gpr_ids[i], cpu_reg(from, cpu_gpr_ids[i]));
+	uint64_t gpr[16];
+	cpustate_get_gprs(from, gpr);
+	cpustate_set_gprs(to, gpr, true);
 }
 
 /* Puts the engine in the paging mode CR0/CR4/EFER describe the way software gets
@@ -100,7 +100,7 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 		if (entry & VM_ENTRY_IA32E_MODE)
 			efer |= (cr0 & (1ull << 31)) ? 0x500 : 0x400;
 	}
-	vmx_copy_gprs(lp->root.uc, uc);
+	vmx_copy_gprs(&lp->root.cs, &g->cs);
 	load_control_state(uc, cr0, vmcs_read_enc(v, GUEST_CR3), vmcs_read_enc(v, GUEST_CR4), efer);
 	cpu_set_reg(uc, UC_X86_REG_DR7, (vmcs_read_enc(v, GUEST_DR7) & ~0xc000ull) | 0x400);
 

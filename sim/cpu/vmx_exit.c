@@ -123,7 +123,7 @@ void vmx_load_host_state(struct lp *lp)
 #include "sim/vmcs/exit_reasons.h"
 
 
-void vmx_copy_gprs(uc_engine *from, uc_engine *to);
+void vmx_copy_gprs(struct cpustate *from, struct cpustate *to);
 
 /* Saves the guest's state into the guest-state area (SDM "Saving Guest State"). */
 static void save_guest_state(struct lp *lp, uint64_t rip)
@@ -187,7 +187,6 @@ static void save_guest_state(struct lp *lp, uint64_t rip)
 void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 {
 	struct vmcs_cache *v = &lp->vmx.vmcs;
-	uc_engine *guest_uc = lp->guest.uc;
 	save_guest_state(lp, info->rip);
 	vmcs_write_enc(v, VM_EXIT_REASON, reason);
 	vmcs_write_enc(v, EXIT_QUALIFICATION, info->qualification);
@@ -214,7 +213,7 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 	if (ns && msr_list_store(lp, vmcs_read_enc(v, VM_EXIT_MSR_STORE_ADDR), ns))
 		vmx_abort(lp, 1, "saving guest MSRs to the VM-exit MSR-store list failed");
 
-	vmx_copy_gprs(guest_uc, lp->root.uc);
+	vmx_copy_gprs(&lp->guest.cs, &lp->root.cs);
 	lp->vmx.non_root = false;
 	lp_retire_recompute(lp);
 	lp_switch(lp, &lp->root);
