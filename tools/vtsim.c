@@ -12,6 +12,7 @@
 #include "sim/tdx_module_stub/module.h"
 #include "sim/tdx_module_stub/status.h"
 #include "sim/vmcs/exit_reasons.h"
+#include "tools/explain.h"
 #include "tools/vmm.h"
 
 /* The bundled demo guest (guests/hello.asm), embedded by the build. */
@@ -33,6 +34,8 @@ static void usage(FILE *f)
 		"                        kvmlike; its COM1 output on stdout; status 0 when it halts, 1 if not\n"
 		"  cpus                  list the CPU models (--cpu)\n"
 		"  checks                list the VM-entry checks implemented: ID class section summary\n"
+		"  explain error N | exit REASON [QUAL] | status VALUE | check ID\n"
+		"                        what a VM-instruction error, exit reason, TDX status or check means\n"
 		"  bench [NAME] [--json] run the benchmarks (bench/), or the one named\n"
 		"  help                  this text\n"
 		"\n"
@@ -456,6 +459,8 @@ int main(int argc, char **argv)
 		return cmd_demo(argc - 1, argv + 1);
 	if (!strcmp(cmd, "vm"))
 		return cmd_vm(argc - 1, argv + 1);
+	if (!strcmp(cmd, "explain"))
+		return vtsim_explain_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
 		usage(stdout);
 		return 0;

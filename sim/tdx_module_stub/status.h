@@ -6,6 +6,7 @@
 #ifndef VTSIM_TDX_STATUS_H
 #define VTSIM_TDX_STATUS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define TDX_STATUS_CODES(X)                                                       \
