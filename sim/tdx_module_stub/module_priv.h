@@ -30,6 +30,9 @@ struct tdx_module {
 	struct tdx_tdmr tdmr[TDX_MAX_TDMRS];
 	uint16_t global_hkid;
 	uint8_t kot[TDX_MAX_HKIDS];
+	/* Per KeyID, the packages whose caches still hold its lines (TDH.PHYMEM.CACHE.WB
+	 * clears them after TDH.MNG.VPFLUSHDONE set them). */
+	uint8_t wbinvd_pending[TDX_MAX_HKIDS];
 	unsigned no_entropy;                     /* injected RND_NO_ENTROPY results left */
 };
 
@@ -45,6 +48,17 @@ uint64_t tdh_sys_key_config(struct tdx_module *mod, unsigned lp, uint64_t gpr[16
 uint64_t tdh_sys_tdmr_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 uint64_t tdh_sys_lp_shutdown(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 uint64_t tdh_phymem_page_rdmd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+
+/* TD lifecycle leaves (td.c). */
+uint64_t tdh_mng_create(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_mng_key_config(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_mng_addcx(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_mng_vpflushdone(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_mng_key_freeid(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_mng_key_reclaimid(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_phymem_cache_wb(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_phymem_page_reclaim(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_phymem_page_wbinvd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 
 /* Global metadata (metadata.c): 0 and *value, or -1 for an unknown field id;
  * *next is the id that follows in the table (~0 after the last). */

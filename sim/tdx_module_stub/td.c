@@ -1,0 +1,244 @@
+/* The TD lifecycle leaves of the module (TDX module ABI; Linux's KVM order): a TD
+ * is created on a TDR page with a private HKID (TDH.MNG.CREATE), its key is
+ * programmed on every package (TDH.MNG.KEY.CONFIG), TDCS pages are added
+ * (TDH.MNG.ADDCX); teardown flushes (TDH.MNG.VPFLUSHDONE, TDH.PHYMEM.CACHE.WB),
+ * frees the HKID (TDH.MNG.KEY.FREEID) and reclaims every page
+ * (TDH.PHYMEM.PAGE.RECLAIM, TDH.PHYMEM.PAGE.WBINVD). The TDR lives in its page, in
+ * the layout below (module-private: the host sees it only through the leaves);
+ * page ownership is in the PAMT. TDH.MNG.INIT and the vCPU leaves come next. */
+#include "sim/tdx_module_stub/module_priv.h"
+
+#include <string.h>
+
+/* TDR lifecycle states. */
+enum { TD_HKID_ASSIGNED, TD_KEYS_CONFIGURED, TD_BLOCKED, TD_TEARDOWN };
+
+#define TDCS_PAGES 6         /* TDCS_BASE_SIZE / 4096 (metadata.c) */
+
+/* The TDR, at the start of its page. */
+struct tdr {
+	uint32_t lifecycle;
+	uint32_t fatal;
+	uint32_t hkid;
+	uint32_t num_tdcx;
+	uint64_t pkg_configured;     /* a bit per package */
+	uint64_t chldcnt;            /* pages the TD owns (4 KiB units) */
+	uint64_t tdcx[TDCS_PAGES];
+};
+
+static void tdr_get(struct tdx_module *mod, uint64_t pa, struct tdr *t)
+{
+	phys_read(mod->pm, pa, t, sizeof(*t));
+}
+
+static void tdr_put(struct tdx_module *mod, uint64_t pa, const struct tdr *t)
+{
+	phys_write(mod->pm, pa, t, sizeof(*t));
+}
+
+static void zero_page(struct tdx_module *mod, uint64_t pa)
+{
+	static const uint8_t zero[4096];
+	phys_write(mod->pm, pa, zero, sizeof(zero));
+}
+
+/* An explicit page operand, checked in the module's order: aligned without KeyID
+ * bits (OPERAND_INVALID), inside an initialized part of a TDMR
+ * (OPERAND_ADDR_RANGE_ERROR), then its PAMT type (PAGE_METADATA_INCORRECT). 0 and
+ * the address of its 4 KiB PAMT entry, or the status. */
+static uint64_t page_operand(struct tdx_module *mod, uint64_t pa, unsigned op, int want_type,
+			     uint64_t *entry, struct pamt_entry *e)
+{
+	if ((pa & 0xfff) || (pa >> mod->info.keyid_shift))
+		return tdx_err(TDX_OPERAND_INVALID, op);
+	const struct tdx_tdmr *t = tdx_tdmr_of(mod, pa);
+	if (!t || pa - t->base >= t->init_upto)
+		return tdx_err(TDX_OPERAND_ADDR_RANGE_ERROR, op);
+	*entry = pamt_entry_addr(t, pa, PT_4KB);
+	pamt_get(mod->pm, *entry, e);
+	if (want_type >= 0 && e->type != want_type)
+		return tdx_err(TDX_PAGE_METADATA_INCORRECT, op);
+	return TDX_SUCCESS;
+}
+
+/* The TDR operand of a TD-scope leaf. */
+static uint64_t tdr_operand(struct tdx_module *mod, uint64_t pa, unsigned op, struct tdr *t)
+{
+	uint64_t entry;
+	struct pamt_entry e;
+	uint64_t r = page_operand(mod, pa, op, PT_TDR, &entry, &e);
+	if (!r)
+		tdr_get(mod, pa, t);
+	return r;
+}
+
+static bool no_entropy(struct tdx_module *mod)
+{
+	if (!mod->no_entropy)
+		return false;
+	mod->no_entropy--;
+	return true;
+}
+
+uint64_t tdh_mng_create(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	uint64_t pa = gpr[R_RCX], hkid = gpr[R_RDX], entry;
+	struct pamt_entry e;
+	uint64_t r = page_operand(mod, pa, TDX_OPERAND_ID_RCX, PT_NDA, &entry, &e);
+	if (r)
+		return r;
+	if ((hkid >> 16) || hkid < mod->info.first_tdx_keyid ||
+	    hkid >= mod->info.first_tdx_keyid + mod->info.nr_tdx_keyids || hkid == mod->global_hkid)
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RDX);
+	if (mod->kot[hkid] != KOT_FREE)
+		return tdx_err(TDX_HKID_NOT_FREE, TDX_OPERAND_ID_RDX);
+	if (no_entropy(mod))          /* the TD's UUID is random */
+		return TDX_RND_NO_ENTROPY;
+	zero_page(mod, pa);
+	struct tdr t = { .lifecycle = TD_HKID_ASSIGNED, .hkid = (uint32_t)hkid };
+	tdr_put(mod, pa, &t);
+	e = (struct pamt_entry){ .type = PT_TDR, .owner = 0 };
+	pamt_put(mod->pm, entry, &e);
+	mod->kot[hkid] = KOT_ASSIGNED;
+	return TDX_SUCCESS;
+}
+
+uint64_t tdh_mng_key_config(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	struct tdr t;
+	uint64_t pa = gpr[R_RCX], r = tdr_operand(mod, pa, TDX_OPERAND_ID_RCX, &t);
+	if (r)
+		return r;
+	if (t.fatal)
+		return TDX_TD_FATAL;
+	if (t.lifecycle != TD_HKID_ASSIGNED)
+		return TDX_LIFECYCLE_STATE_INCORRECT;
+	unsigned pkg = mod->info.package_of_lp[lp];
+	if (t.pkg_configured & (1ull << pkg))
+		return TDX_KEY_CONFIGURED;
+	if (no_entropy(mod))          /* the key is generated here */
+		return TDX_KEY_GENERATION_FAILED;
+	t.pkg_configured |= 1ull << pkg;
+	if (t.pkg_configured == (1ull << mod->info.nr_packages) - 1)
+		t.lifecycle = TD_KEYS_CONFIGURED;
+	tdr_put(mod, pa, &t);
+	return TDX_SUCCESS;
+}
+
+uint64_t tdh_mng_addcx(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	struct tdr t;
+	uint64_t tdr = gpr[R_RDX], page = gpr[R_RCX], entry;
+	uint64_t r = tdr_operand(mod, tdr, TDX_OPERAND_ID_RDX, &t);
+	if (r)
+		return r;
+	if (t.fatal)
+		return TDX_TD_FATAL;
+	if (t.lifecycle != TD_KEYS_CONFIGURED)
+		return TDX_TD_KEYS_NOT_CONFIGURED;
+	if (t.num_tdcx >= TDCS_PAGES)
+		return TDX_TDCX_NUM_INCORRECT;
+	struct pamt_entry e;
+	if ((r = page_operand(mod, page, TDX_OPERAND_ID_RCX, PT_NDA, &entry, &e)))
+		return r;
+	zero_page(mod, page);
+	e = (struct pamt_entry){ .type = PT_TDCX, .owner = tdr >> 12 };
+	pamt_put(mod->pm, entry, &e);
+	t.tdcx[t.num_tdcx++] = page;
+	t.chldcnt++;
+	tdr_put(mod, tdr, &t);
+	return TDX_SUCCESS;
+}
+
+uint64_t tdh_mng_vpflushdone(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	struct tdr t;
+	uint64_t pa = gpr[R_RCX], r = tdr_operand(mod, pa, TDX_OPERAND_ID_RCX, &t);
+	if (r)
+		return r;
+	if (t.lifecycle != TD_KEYS_CONFIGURED && t.lifecycle != TD_HKID_ASSIGNED)
+		return TDX_LIFECYCLE_STATE_INCORRECT;
+	/* No vCPU can be associated yet (no TDH.VP.* leaves): nothing to wait for. */
+	mod->kot[t.hkid] = KOT_FLUSHED;
+	mod->wbinvd_pending[t.hkid] = (uint8_t)((1u << mod->info.nr_packages) - 1);
+	t.lifecycle = TD_BLOCKED;
+	tdr_put(mod, pa, &t);
+	return TDX_SUCCESS;
+}
+
+uint64_t tdh_phymem_cache_wb(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	if (gpr[R_RCX] > 1)
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	uint8_t bit = (uint8_t)(1u << mod->info.package_of_lp[lp]);
+	bool any = false;
+	for (unsigned k = 0; k < TDX_MAX_HKIDS; k++)
+		if (mod->kot[k] == KOT_FLUSHED && (mod->wbinvd_pending[k] & bit)) {
+			mod->wbinvd_pending[k] &= (uint8_t)~bit;
+			any = true;
+		}
+	/* The cache write-back is never interrupted here: no INTERRUPTED_RESUMABLE. */
+	return any ? TDX_SUCCESS : TDX_NO_HKID_READY_TO_WBCACHE;
+}
+
+uint64_t tdh_mng_key_freeid(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	struct tdr t;
+	uint64_t pa = gpr[R_RCX], r = tdr_operand(mod, pa, TDX_OPERAND_ID_RCX, &t);
+	if (r)
+		return r;
+	if (t.lifecycle != TD_BLOCKED)
+		return TDX_LIFECYCLE_STATE_INCORRECT;
+	if (mod->wbinvd_pending[t.hkid])
+		return TDX_WBCACHE_NOT_COMPLETE;
+	mod->kot[t.hkid] = KOT_FREE;
+	t.lifecycle = TD_TEARDOWN;
+	tdr_put(mod, pa, &t);
+	return TDX_SUCCESS;
+}
+
+uint64_t tdh_mng_key_reclaimid(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	return TDX_SUCCESS;          /* kept for compatibility: does nothing */
+}
+
+uint64_t tdh_phymem_page_reclaim(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	uint64_t pa = gpr[R_RCX], entry;
+	struct pamt_entry e;
+	uint64_t r = page_operand(mod, pa, TDX_OPERAND_ID_RCX, -1, &entry, &e);
+	if (r)
+		return r;
+	if (e.type == PT_NDA || e.type == PT_RSVD)
+		return tdx_err(TDX_PAGE_METADATA_INCORRECT, TDX_OPERAND_ID_RCX);
+	uint64_t tdr_pa = e.type == PT_TDR ? pa : e.owner << 12;
+	struct tdr t;
+	tdr_get(mod, tdr_pa, &t);
+	if (t.lifecycle != TD_TEARDOWN)
+		return TDX_LIFECYCLE_STATE_INCORRECT;
+	if (e.type == PT_TDR && t.chldcnt)
+		return TDX_TD_ASSOCIATED_PAGES_EXIST;
+	gpr[R_RCX] = e.type;
+	gpr[R_RDX] = e.owner << 12;
+	gpr[R_R8] = PT_4KB;
+	if (e.type != PT_TDR) {
+		t.chldcnt--;
+		tdr_put(mod, tdr_pa, &t);
+	}
+	e = (struct pamt_entry){ .type = PT_NDA };
+	pamt_put(mod->pm, entry, &e);
+	return TDX_SUCCESS;
+}
+
+uint64_t tdh_phymem_page_wbinvd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	/* The operand carries the KeyID the page was used with. */
+	uint64_t keyed = gpr[R_RCX];
+	uint64_t pa = keyed & ((1ull << mod->info.keyid_shift) - 1), entry;
+	uint64_t hkid = keyed >> mod->info.keyid_shift;
+	struct pamt_entry e;
+	if (hkid >= TDX_MAX_HKIDS)
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	uint64_t r = page_operand(mod, pa, TDX_OPERAND_ID_RCX, PT_NDA, &entry, &e);
+	return r;
+}
