@@ -182,6 +182,10 @@ static int init_tdx_module(void)
 
 int tdx_enable(void)
 {
+	/* Once per boot of the machine kvmlike runs on (a new machine: a new boot). */
+	sys_init_done = false;
+	memset(stats, 0, sizeof(stats));
+	memset(&sysinfo, 0, sizeof(sysinfo));
 	for (unsigned cpu = 0; cpu < num_online_cpus(); cpu++) {
 		kvm_set_current_cpu(cpu);
 		if (tdx_cpu_enable())

@@ -6,11 +6,9 @@
 #define TDX_FEATURES0_NO_RBP_MOD      (1ull << 18)
 #define TDX_FEATURES0_TOPOLOGY_ENUM   (1ull << 20)
 
-/* Sizes the TD half will use: 6 TDCS pages (the S-EPT root is page 3), and a
- * TDVPR with 5 TDCX pages. */
-#define TDR_BASE_SIZE   4096
-#define TDCS_BASE_SIZE  (6 * 4096)
-#define TDVPS_BASE_SIZE (6 * 4096)
+#define TDR_BASE_SIZE   (TDX_TDR_PAGES * 4096)
+#define TDCS_BASE_SIZE  (TDX_TDCS_PAGES * 4096)
+#define TDVPS_BASE_SIZE (TDX_TDVPS_PAGES * 4096)
 
 /* CPUID leaves a TD's configuration may set (leaf | subleaf << 32; subleaf ~0 when
  * the leaf has none), and the bits of each register that may be configured. */
@@ -50,10 +48,10 @@ static const struct md_field fields[] = {
 	{ 0x9800000100000000ull, MD_CONST, TDR_BASE_SIZE },
 	{ 0x9800000100000100ull, MD_CONST, TDCS_BASE_SIZE },
 	{ 0x9800000100000200ull, MD_CONST, TDVPS_BASE_SIZE },
-	{ 0x1900000300000000ull, MD_CONST, 0 },                      /* ATTRIBUTES_FIXED0 */
-	{ 0x1900000300000001ull, MD_CONST, (1ull << 0) | (1ull << 28) }, /* FIXED1: DEBUG, SEPT_VE_DISABLE */
-	{ 0x1900000300000002ull, MD_CONST, 0x3 },                    /* XFAM_FIXED0: x87, SSE */
-	{ 0x1900000300000003ull, MD_CONST, 0x7 },                    /* XFAM_FIXED1: x87, SSE, AVX */
+	{ 0x1900000300000000ull, MD_CONST, TDX_ATTRIBUTES_FIXED0 },
+	{ 0x1900000300000001ull, MD_CONST, TDX_ATTRIBUTES_FIXED1 },
+	{ 0x1900000300000002ull, MD_CONST, TDX_XFAM_FIXED0 },
+	{ 0x1900000300000003ull, MD_CONST, TDX_XFAM_FIXED1 },
 	{ 0x9900000100000004ull, MD_CONST, NCPUID },                 /* NUM_CPUID_CONFIG */
 	{ 0x9900000100000008ull, MD_MAX_VCPUS, 0 },                  /* MAX_VCPUS_PER_TD */
 	{ 0x9900000300000400ull, MD_CPUID_LEAF, 0 },
@@ -77,7 +75,7 @@ static uint64_t field_value(const struct tdx_module *mod, const struct md_field 
 	case MD_CMR_SIZE:    return f->value < mod->info.ncmrs ? mod->info.cmr[f->value].size : 0;
 	case MD_CPUID_LEAF:  return cpuid_config[f->value].leaf;
 	case MD_CPUID_VALUE: return cpuid_config[f->value / 2].values[f->value % 2];
-	case MD_MAX_VCPUS:   return mod->info.nr_lps > 8 ? mod->info.nr_lps : 8;
+	case MD_MAX_VCPUS:   return tdx_max_vcpus_per_td(mod);
 	}
 	return 0;
 }
@@ -97,4 +95,21 @@ int tdx_metadata_read(const struct tdx_module *mod, uint64_t id, uint64_t *value
 void tdx_metadata_first(uint64_t *id)
 {
 	*id = fields[0].id;
+}
+
+unsigned tdx_max_vcpus_per_td(const struct tdx_module *mod)
+{
+	return mod->info.nr_lps > 8 ? mod->info.nr_lps : 8;
+}
+
+unsigned tdx_cpuid_config_count(void)
+{
+	return NCPUID;
+}
+
+void tdx_cpuid_config_at(unsigned i, uint64_t *leaf, uint64_t allowed[2])
+{
+	*leaf = cpuid_config[i].leaf;
+	allowed[0] = cpuid_config[i].values[0];
+	allowed[1] = cpuid_config[i].values[1];
 }

@@ -49,6 +49,20 @@ uint64_t tdh_sys_tdmr_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]
 uint64_t tdh_sys_lp_shutdown(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 uint64_t tdh_phymem_page_rdmd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 
+/* What TDs may be (read by TDH.SYS.RD, enforced by TDH.MNG.INIT). */
+#define TDX_ATTRIBUTES_FIXED0  0ull
+#define TDX_ATTRIBUTES_FIXED1  ((1ull << 0) | (1ull << 28))   /* DEBUG, SEPT_VE_DISABLE */
+#define TDX_XFAM_FIXED0        0x3ull                         /* x87, SSE */
+#define TDX_XFAM_FIXED1        0x7ull                         /* x87, SSE, AVX */
+#define TDX_TDR_PAGES          1
+#define TDX_TDCS_PAGES         6   /* the S-EPT root is TDCS page 3 */
+#define TDX_TDVPS_PAGES        6   /* TDVPR and 5 TDCX */
+unsigned tdx_max_vcpus_per_td(const struct tdx_module *mod);
+/* The CPUID leaves a TD's configuration sets (leaf | subleaf << 32) and the bits of
+ * EAX..EDX (two qwords) that may be configured. */
+unsigned tdx_cpuid_config_count(void);
+void tdx_cpuid_config_at(unsigned i, uint64_t *leaf, uint64_t allowed[2]);
+
 /* TD lifecycle leaves (td.c). */
 uint64_t tdh_mng_create(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 uint64_t tdh_mng_key_config(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
@@ -59,6 +73,8 @@ uint64_t tdh_mng_key_reclaimid(struct tdx_module *mod, unsigned lp, uint64_t gpr
 uint64_t tdh_phymem_cache_wb(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 uint64_t tdh_phymem_page_reclaim(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 uint64_t tdh_phymem_page_wbinvd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_mng_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_mng_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 
 /* Global metadata (metadata.c): 0 and *value, or -1 for an unknown field id;
  * *next is the id that follows in the table (~0 after the last). */

@@ -13,7 +13,7 @@
 /* TDR lifecycle states. */
 enum { TD_HKID_ASSIGNED, TD_KEYS_CONFIGURED, TD_BLOCKED, TD_TEARDOWN };
 
-#define TDCS_PAGES 6         /* TDCS_BASE_SIZE / 4096 (metadata.c) */
+#define TDCS_PAGES TDX_TDCS_PAGES
 
 /* The TDR, at the start of its page. */
 struct tdr {
@@ -241,4 +241,150 @@ uint64_t tdh_phymem_page_wbinvd(struct tdx_module *mod, unsigned lp, uint64_t gp
 		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
 	uint64_t r = page_operand(mod, pa, TDX_OPERAND_ID_RCX, PT_NDA, &entry, &e);
 	return r;
+}
+
+/* ---- TDH.MNG.INIT: TD_PARAMS, and the TDCS it fills ------------------------------ */
+
+/* OP_STATE of a TD (the TDCS). */
+enum { OP_UNINITIALIZED, OP_INITIALIZED, OP_RUNNABLE };
+
+/* The TDCS, at the start of the first TDCS page. */
+struct tdcs {
+	uint32_t op_state;
+	uint16_t max_vcpus, num_vcpus;
+	uint64_t attributes, xfam, eptp_controls, config_flags;
+	uint16_t tsc_frequency;
+	uint64_t tsc_offset, tsc_multiplier;
+	uint64_t cpuid[8][2];
+};
+
+/* TD_PARAMS (1 KiB): offsets of the ABI. */
+enum {
+	TDP_ATTRIBUTES = 0, TDP_XFAM = 8, TDP_MAX_VCPUS = 16, TDP_NUM_L2_VMS = 18,
+	TDP_MSR_CONFIG = 19, TDP_EPTP_CONTROLS = 24, TDP_CONFIG_FLAGS = 32, TDP_TSC_FREQ = 40,
+	TDP_CPUID_VALUES = 256,
+};
+#define OPID_ATTRIBUTES    64
+#define OPID_XFAM          65
+#define OPID_EXEC_CONTROLS 66
+#define OPID_EPTP_CONTROLS 67
+#define OPID_MAX_VCPUS     68
+#define OPID_CPUID_CONFIG  69
+#define OPID_TSC_FREQUENCY 70
+#define OPID_NUM_L2_VMS    71
+#define OPID_ARCH_CAP      72
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static uint64_t rd(const uint8_t *p, unsigned off, unsigned size)
+{
+	uint64_t v = 0;
+	memcpy(&v, p + off, size);
+	return v;
+}
+
+/* TD_PARAMS against what the module allows; fills the TDCS. */
+static uint64_t check_td_params(struct tdx_module *mod, const uint8_t *p, struct tdcs *c,
+				uint64_t gpr[16])
+{
+	c->attributes = rd(p, TDP_ATTRIBUTES, 8);
+	if ((c->attributes & TDX_ATTRIBUTES_FIXED0) != TDX_ATTRIBUTES_FIXED0 ||
+	    (c->attributes & ~TDX_ATTRIBUTES_FIXED1))
+		return tdx_err(TDX_OPERAND_INVALID, OPID_ATTRIBUTES);
+	c->xfam = rd(p, TDP_XFAM, 8);
+	if ((c->xfam & TDX_XFAM_FIXED0) != TDX_XFAM_FIXED0 || (c->xfam & ~TDX_XFAM_FIXED1))
+		return tdx_err(TDX_OPERAND_INVALID, OPID_XFAM);
+	c->max_vcpus = (uint16_t)rd(p, TDP_MAX_VCPUS, 2);
+	if (!c->max_vcpus || c->max_vcpus > tdx_max_vcpus_per_td(mod))
+		return tdx_err(TDX_OPERAND_INVALID, OPID_MAX_VCPUS);
+	if (rd(p, TDP_NUM_L2_VMS, 1))
+		return tdx_err(TDX_OPERAND_INVALID, OPID_NUM_L2_VMS);
+	if (rd(p, TDP_MSR_CONFIG, 1) & ~1ull)
+		return tdx_err(TDX_OPERAND_INVALID, OPID_ARCH_CAP);
+	if (!all_zero(p + 20, 4) || !all_zero(p + 42, 80 - 42) || !all_zero(p + 232, 256 - 232))
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RDX);
+	/* Write-back S-EPT with a 4-level walk: 5-level (GPAW 52) is not offered. */
+	c->eptp_controls = rd(p, TDP_EPTP_CONTROLS, 8);
+	if (c->eptp_controls != (6 | 3 << 3))
+		return tdx_err(TDX_OPERAND_INVALID, OPID_EPTP_CONTROLS);
+	c->config_flags = rd(p, TDP_CONFIG_FLAGS, 8);
+	if (c->config_flags & ~(6ull))      /* FLEXIBLE_PENDING_VE, NO_RBP_MOD; no GPAW 52 */
+		return tdx_err(TDX_OPERAND_INVALID, OPID_EXEC_CONTROLS);
+	c->tsc_frequency = (uint16_t)rd(p, TDP_TSC_FREQ, 2);
+	if (c->tsc_frequency < 4 || c->tsc_frequency > 400)
+		return tdx_err(TDX_OPERAND_INVALID, OPID_TSC_FREQUENCY);
+	for (unsigned i = 0; i < tdx_cpuid_config_count() && i < 8; i++) {
+		uint64_t leaf, allowed[2];
+		tdx_cpuid_config_at(i, &leaf, allowed);
+		for (int q = 0; q < 2; q++) {
+			c->cpuid[i][q] = rd(p, TDP_CPUID_VALUES + 16 * i + 8 * q, 8);
+			if (c->cpuid[i][q] & ~allowed[q]) {
+				gpr[R_RCX] = leaf;          /* which leaf and subleaf was refused */
+				return tdx_err(TDX_OPERAND_INVALID, OPID_CPUID_CONFIG);
+			}
+		}
+	}
+	return TDX_SUCCESS;
+}
+
+uint64_t tdh_mng_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	struct tdr t;
+	uint64_t tdr = gpr[R_RCX], params = gpr[R_RDX];
+	uint64_t r = tdr_operand(mod, tdr, TDX_OPERAND_ID_RCX, &t);
+	if (r)
+		return r;
+	if (t.fatal)
+		return TDX_TD_FATAL;
+	if (t.lifecycle != TD_KEYS_CONFIGURED)
+		return TDX_TD_KEYS_NOT_CONFIGURED;
+	if (t.num_tdcx < TDCS_PAGES)
+		return TDX_TDCS_NOT_ALLOCATED;
+	struct tdcs c;
+	phys_read(mod->pm, t.tdcx[0], &c, sizeof(c));
+	if (c.op_state != OP_UNINITIALIZED)
+		return TDX_OP_STATE_INCORRECT;
+	if ((params & 0x3ff) || (params >> mod->info.keyid_shift) || !phys_is_ram(mod->pm, params, 1024))
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RDX);
+	uint8_t p[1024];
+	phys_read(mod->pm, params, p, sizeof(p));
+	memset(&c, 0, sizeof(c));
+	if ((r = check_td_params(mod, p, &c, gpr)))
+		return r;
+	c.op_state = OP_INITIALIZED;
+	c.tsc_multiplier = 1ull << 48;       /* the TD's TSC runs at the host's rate */
+	phys_write(mod->pm, t.tdcx[0], &c, sizeof(c));
+	return TDX_SUCCESS;
+}
+
+/* TDH.MNG.RD of the TDCS fields KVM reads after TDH.MNG.INIT. */
+uint64_t tdh_mng_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	struct tdr t;
+	uint64_t r = tdr_operand(mod, gpr[R_RCX], TDX_OPERAND_ID_RCX, &t);
+	gpr[R_R8] = 0;
+	if (r)
+		return r;
+	if (t.lifecycle != TD_KEYS_CONFIGURED)
+		return TDX_TD_KEYS_NOT_CONFIGURED;
+	if (t.num_tdcx < TDCS_PAGES)
+		return TDX_TDCS_NOT_ALLOCATED;
+	struct tdcs c;
+	phys_read(mod->pm, t.tdcx[0], &c, sizeof(c));
+	if (c.op_state == OP_UNINITIALIZED)
+		return TDX_OP_STATE_INCORRECT;
+	switch (gpr[R_RDX]) {
+	case 0x110000000000000Aull: gpr[R_R8] = c.tsc_offset; break;      /* TDCS_EXEC TSC_OFFSET */
+	case 0x110000000000000Bull: gpr[R_R8] = c.tsc_multiplier; break;  /* TSC_MULTIPLIER */
+	default:
+		return tdx_err(TDX_METADATA_FIELD_ID_INCORRECT, TDX_OPERAND_ID_RDX);
+	}
+	gpr[R_RDX] = ~0ull;
+	return TDX_SUCCESS;
 }

@@ -17,7 +17,8 @@
 #include "sim/tdx_module_stub/status.h"
 #include "vtsim/hosted.h"
 
-enum { ADDCX = 1, KEY_CONFIG = 8, CREATE = 9, VPFLUSHDONE = 19, FREEID = 20, RDMD = 24,
+enum { ADDCX = 1, KEY_CONFIG = 8, CREATE = 9, MNG_RD = 11, VPFLUSHDONE = 19, FREEID = 20,
+       MNG_INIT = 21, RDMD = 24,
        RECLAIMID = 27, RECLAIM = 28, CACHE_WB = 40, WBINVD = 41 };
 enum { PT_NDA = 0, PT_TDR = 4, PT_TDCX = 5 };
 
@@ -135,10 +136,83 @@ static void test_td_lifecycle_without_vcpus(void **state)
 	assert_int_equal(sc(WBINVD, tdr | 16ull << 40, 0, NULL), TDX_PAGE_METADATA_INCORRECT | 1);
 }
 
+/* TD_PARAMS that TDH.MNG.INIT accepts: no attributes, x87 and SSE, one vCPU, WB
+ * 4-level S-EPT, NO_RBP_MOD, 2.5 GHz, no CPUID bits configured. */
+static void valid_params(uint8_t *p)
+{
+	memset(p, 0, 1024);
+	uint64_t xfam = 3, eptp = 6 | 3 << 3, flags = 1 << 2;
+	uint16_t vcpus = 1, tsc = 100;
+	memcpy(p + 8, &xfam, 8);
+	memcpy(p + 16, &vcpus, 2);
+	memcpy(p + 24, &eptp, 8);
+	memcpy(p + 32, &flags, 8);
+	memcpy(p + 40, &tsc, 2);
+}
+
+static uint64_t init_with(uint64_t tdr, uint64_t params_pa, void (*change)(uint8_t *p))
+{
+	uint8_t *p = (uint8_t *)vtsim_machine_ram(m, NULL) + params_pa;
+	valid_params(p);
+	if (change)
+		change(p);
+	return sc(MNG_INIT, tdr, params_pa, NULL);
+}
+
+static void bad_attributes(uint8_t *p) { p[0] = 2; }                     /* bit 1: not allowed */
+static void bad_xfam(uint8_t *p) { p[8] = 1; }                           /* no SSE */
+static void zero_vcpus(uint8_t *p) { p[16] = 0; }
+static void l2_vms(uint8_t *p) { p[18] = 1; }
+static void bad_eptp(uint8_t *p) { p[24] = 0; }                          /* UC */
+static void gpaw52(uint8_t *p) { p[32] |= 1; }
+static void bad_tsc(uint8_t *p) { p[40] = 3; }
+static void reserved(uint8_t *p) { p[60] = 1; }
+static void bad_cpuid(uint8_t *p) { p[256 + 7] = 0xff; }                 /* leaf 1 EAX bits 31:24 */
+
+static void test_mng_init_checks_td_params(void **state)
+{
+	uint64_t tdr = kvm_alloc_pages(1), params = kvm_alloc_pages(1), tdcs[6];
+	for (int i = 0; i < 6; i++)
+		tdcs[i] = kvm_alloc_pages(1);
+	assert_int_equal(sc(CREATE, tdr, 20, NULL), TDX_SUCCESS);
+	assert_int_equal(init_with(tdr, params, NULL), TDX_TD_KEYS_NOT_CONFIGURED);
+	assert_int_equal(sc(KEY_CONFIG, tdr, 0, NULL), TDX_SUCCESS);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(sc(ADDCX, tdcs[i], tdr, NULL), TDX_SUCCESS);
+	assert_int_equal(init_with(tdr, params, NULL), TDX_TDCS_NOT_ALLOCATED);
+	assert_int_equal(sc(ADDCX, tdcs[5], tdr, NULL), TDX_SUCCESS);
+	assert_int_equal(sc(MNG_RD, tdr, 0x110000000000000Bull, NULL), TDX_OP_STATE_INCORRECT);
+
+	assert_int_equal(sc(MNG_INIT, tdr, params + 0x100, NULL), TDX_OPERAND_INVALID | 2);
+	assert_int_equal(init_with(tdr, params, bad_attributes), TDX_OPERAND_INVALID | 64);
+	assert_int_equal(init_with(tdr, params, bad_xfam), TDX_OPERAND_INVALID | 65);
+	assert_int_equal(init_with(tdr, params, gpaw52), TDX_OPERAND_INVALID | 66);
+	assert_int_equal(init_with(tdr, params, bad_eptp), TDX_OPERAND_INVALID | 67);
+	assert_int_equal(init_with(tdr, params, zero_vcpus), TDX_OPERAND_INVALID | 68);
+	assert_int_equal(init_with(tdr, params, bad_tsc), TDX_OPERAND_INVALID | 70);
+	assert_int_equal(init_with(tdr, params, l2_vms), TDX_OPERAND_INVALID | 71);
+	assert_int_equal(init_with(tdr, params, reserved), TDX_OPERAND_INVALID | 2);
+	struct vtsim_seamcall_args a;
+	uint8_t *p = (uint8_t *)vtsim_machine_ram(m, NULL) + params;
+	valid_params(p);
+	bad_cpuid(p);
+	assert_int_equal(sc(MNG_INIT, tdr, params, &a), TDX_OPERAND_INVALID | 69);
+	assert_int_equal(a.rcx, 0xffffffff00000001ull);       /* leaf 1, no subleaf */
+
+	assert_int_equal(init_with(tdr, params, NULL), TDX_SUCCESS);
+	assert_int_equal(init_with(tdr, params, NULL), TDX_OP_STATE_INCORRECT);
+	assert_int_equal(sc(MNG_RD, tdr, 0x110000000000000Bull, &a), TDX_SUCCESS);
+	assert_int_equal(a.r8, 1ull << 48);
+	assert_int_equal(sc(MNG_RD, tdr, 0x110000000000000Aull, &a), TDX_SUCCESS);
+	assert_int_equal(a.r8, 0);
+	assert_int_equal(sc(MNG_RD, tdr, 0x1234, &a), TDX_METADATA_FIELD_ID_INCORRECT | 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_td_lifecycle_without_vcpus, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mng_init_checks_td_params, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
