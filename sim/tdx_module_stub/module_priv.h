@@ -75,6 +75,10 @@ uint64_t tdh_phymem_page_reclaim(struct tdx_module *mod, unsigned lp, uint64_t g
 uint64_t tdh_phymem_page_wbinvd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 uint64_t tdh_mng_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 uint64_t tdh_mng_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_vp_create(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_vp_addcx(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_vp_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_mr_finalize(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 
 /* Global metadata (metadata.c): 0 and *value, or -1 for an unknown field id;
  * *next is the id that follows in the table (~0 after the last). */

@@ -388,3 +388,149 @@ uint64_t tdh_mng_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	gpr[R_RDX] = ~0ull;
 	return TDX_SUCCESS;
 }
+
+/* ---- vCPUs: TDH.VP.CREATE, TDH.VP.ADDCX, TDH.VP.INIT; TDH.MR.FINALIZE ------------- */
+
+#define TDVPS_TDCX (TDX_TDVPS_PAGES - 1)
+
+/* VCPU states. */
+enum { VCPU_UNINITIALIZED = 0, VCPU_READY = 2 };
+
+/* The TDVPS, at the start of the TDVPR page. */
+struct tdvps {
+	uint32_t state;
+	uint32_t num_tdcx;
+	uint64_t tdr;
+	uint64_t tdcx[TDVPS_TDCX];
+	uint32_t vcpu_index;
+	uint32_t x2apic_id;
+	uint64_t initial_rcx;
+};
+
+/* A TD-scope leaf's TDR, checked as the module does before the OP_STATE lookup:
+ * not fatal, keys configured, every TDCS page there; then the TDCS. */
+static uint64_t td_state(struct tdx_module *mod, uint64_t tdr, unsigned op, struct tdr *t,
+			 struct tdcs *c)
+{
+	uint64_t r = tdr_operand(mod, tdr, op, t);
+	if (r)
+		return r;
+	if (t->fatal)
+		return TDX_TD_FATAL;
+	if (t->lifecycle != TD_KEYS_CONFIGURED)
+		return TDX_TD_KEYS_NOT_CONFIGURED;
+	if (t->num_tdcx < TDCS_PAGES)
+		return TDX_TDCS_NOT_ALLOCATED;
+	phys_read(mod->pm, t->tdcx[0], c, sizeof(*c));
+	return TDX_SUCCESS;
+}
+
+/* The TDVPR operand, its TDVPS and its TD. */
+static uint64_t vcpu_operand(struct tdx_module *mod, uint64_t tdvpr, unsigned op, struct tdvps *v,
+			     struct tdr *t, struct tdcs *c)
+{
+	uint64_t entry;
+	struct pamt_entry e;
+	uint64_t r = page_operand(mod, tdvpr, op, PT_TDVPR, &entry, &e);
+	if (r)
+		return r;
+	phys_read(mod->pm, tdvpr, v, sizeof(*v));
+	return td_state(mod, e.owner << 12, op, t, c);
+}
+
+uint64_t tdh_vp_create(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	struct tdr t;
+	struct tdcs c;
+	uint64_t tdr = gpr[R_RDX], page = gpr[R_RCX], entry;
+	uint64_t r = td_state(mod, tdr, TDX_OPERAND_ID_RDX, &t, &c);
+	if (r)
+		return r;
+	if (c.op_state != OP_INITIALIZED)
+		return TDX_OP_STATE_INCORRECT;
+	struct pamt_entry e;
+	if ((r = page_operand(mod, page, TDX_OPERAND_ID_RCX, PT_NDA, &entry, &e)))
+		return r;
+	zero_page(mod, page);
+	struct tdvps v = { .state = VCPU_UNINITIALIZED, .tdr = tdr };
+	phys_write(mod->pm, page, &v, sizeof(v));
+	e = (struct pamt_entry){ .type = PT_TDVPR, .owner = tdr >> 12 };
+	pamt_put(mod->pm, entry, &e);
+	t.chldcnt++;
+	tdr_put(mod, tdr, &t);
+	return TDX_SUCCESS;
+}
+
+uint64_t tdh_vp_addcx(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	struct tdr t;
+	struct tdcs c;
+	struct tdvps v;
+	uint64_t tdvpr = gpr[R_RDX], page = gpr[R_RCX], entry;
+	uint64_t r = vcpu_operand(mod, tdvpr, TDX_OPERAND_ID_RDX, &v, &t, &c);
+	if (r)
+		return r;
+	if (c.op_state != OP_INITIALIZED)
+		return TDX_OP_STATE_INCORRECT;
+	if (v.state != VCPU_UNINITIALIZED)
+		return TDX_VCPU_STATE_INCORRECT;
+	if (v.num_tdcx >= TDVPS_TDCX)
+		return TDX_TDCX_NUM_INCORRECT;
+	struct pamt_entry e;
+	if ((r = page_operand(mod, page, TDX_OPERAND_ID_RCX, PT_NDA, &entry, &e)))
+		return r;
+	zero_page(mod, page);
+	e = (struct pamt_entry){ .type = PT_TDCX, .owner = v.tdr >> 12 };
+	pamt_put(mod->pm, entry, &e);
+	v.tdcx[v.num_tdcx++] = page;
+	phys_write(mod->pm, tdvpr, &v, sizeof(v));
+	t.chldcnt++;
+	tdr_put(mod, v.tdr, &t);
+	return TDX_SUCCESS;
+}
+
+uint64_t tdh_vp_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	struct tdr t;
+	struct tdcs c;
+	struct tdvps v;
+	uint64_t tdvpr = gpr[R_RCX];
+	bool v1 = (gpr[R_RAX] >> 16) & 0xff;
+	uint64_t r = vcpu_operand(mod, tdvpr, TDX_OPERAND_ID_RCX, &v, &t, &c);
+	if (r)
+		return r;
+	if (c.op_state != OP_INITIALIZED)
+		return TDX_OP_STATE_INCORRECT;
+	if (v.state != VCPU_UNINITIALIZED)
+		return TDX_VCPU_STATE_INCORRECT;
+	if (v.num_tdcx < TDVPS_TDCX)
+		return TDX_TDCX_NUM_INCORRECT;
+	if (c.num_vcpus >= c.max_vcpus)
+		return TDX_MAX_VCPUS_EXCEEDED;
+	/* Version 1 names the x2APIC ID (Linux uses it); version 0 takes the index. */
+	if (v1 && (gpr[R_R8] >> 32))
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_R8);
+	v.vcpu_index = c.num_vcpus++;
+	v.x2apic_id = v1 ? (uint32_t)gpr[R_R8] : v.vcpu_index;
+	v.initial_rcx = gpr[R_RDX];
+	v.state = VCPU_READY;
+	phys_write(mod->pm, tdvpr, &v, sizeof(v));
+	phys_write(mod->pm, t.tdcx[0], &c, sizeof(c));
+	return TDX_SUCCESS;
+}
+
+uint64_t tdh_mr_finalize(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	struct tdr t;
+	struct tdcs c;
+	uint64_t r = td_state(mod, gpr[R_RCX], TDX_OPERAND_ID_RCX, &t, &c);
+	if (r)
+		return r;
+	if (c.op_state != OP_INITIALIZED)
+		return TDX_OP_STATE_INCORRECT;
+	if (!c.num_vcpus)
+		return TDX_NO_VCPUS;
+	c.op_state = OP_RUNNABLE;
+	phys_write(mod->pm, t.tdcx[0], &c, sizeof(c));
+	return TDX_SUCCESS;
+}

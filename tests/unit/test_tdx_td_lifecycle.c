@@ -18,9 +18,9 @@
 #include "vtsim/hosted.h"
 
 enum { ADDCX = 1, KEY_CONFIG = 8, CREATE = 9, MNG_RD = 11, VPFLUSHDONE = 19, FREEID = 20,
-       MNG_INIT = 21, RDMD = 24,
+       MNG_INIT = 21, RDMD = 24, VP_ADDCX = 4, VP_CREATE = 10, MR_FINALIZE = 17, VP_INIT = 22,
        RECLAIMID = 27, RECLAIM = 28, CACHE_WB = 40, WBINVD = 41 };
-enum { PT_NDA = 0, PT_TDR = 4, PT_TDCX = 5 };
+enum { PT_NDA = 0, PT_TDR = 4, PT_TDCX = 5, PT_TDVPR = 6 };
 
 static struct vtsim_machine *m;
 static FILE *devnull;
@@ -208,11 +208,65 @@ static void test_mng_init_checks_td_params(void **state)
 	assert_int_equal(sc(MNG_RD, tdr, 0x1234, &a), TDX_METADATA_FIELD_ID_INCORRECT | 2);
 }
 
+static void two_vcpus(uint8_t *p) { p[16] = 2; }
+
+/* A vCPU: its TDVPR page, five TDCX pages, then TDH.VP.INIT (version 1, x2APIC ID). */
+static uint64_t make_vcpu(uint64_t tdr, uint32_t x2apic, bool init)
+{
+	uint64_t tdvpr = kvm_alloc_pages(1);
+	assert_int_equal(sc(VP_CREATE, tdvpr, tdr, NULL), TDX_SUCCESS);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(sc(VP_ADDCX, kvm_alloc_pages(1), tdvpr, NULL), TDX_SUCCESS);
+	if (init) {
+		struct vtsim_seamcall_args a = { .rax = VP_INIT | 1 << 16, .rcx = tdvpr, .rdx = 0x1234,
+						 .r8 = x2apic };
+		assert_int_equal(vtsim_seamcall(m, 0, &a), VTSIM_SEAMCALL_DONE);
+		assert_int_equal(a.rax, TDX_SUCCESS);
+	}
+	return tdvpr;
+}
+
+static void test_vcpus_and_finalize(void **state)
+{
+	uint64_t tdr = kvm_alloc_pages(1), params = kvm_alloc_pages(1), owner;
+	assert_int_equal(sc(CREATE, tdr, 21, NULL), TDX_SUCCESS);
+	assert_int_equal(sc(KEY_CONFIG, tdr, 0, NULL), TDX_SUCCESS);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(sc(ADDCX, kvm_alloc_pages(1), tdr, NULL), TDX_SUCCESS);
+	assert_int_equal(sc(VP_CREATE, kvm_alloc_pages(1), tdr, NULL), TDX_OP_STATE_INCORRECT);
+	assert_int_equal(init_with(tdr, params, two_vcpus), TDX_SUCCESS);
+
+	uint64_t tdvpr = kvm_alloc_pages(1);
+	assert_int_equal(sc(VP_CREATE, tdvpr, tdr, NULL), TDX_SUCCESS);
+	assert_int_equal(page_type(tdvpr, &owner), PT_TDVPR);
+	assert_int_equal(owner, tdr);
+	assert_int_equal(sc(VP_INIT, tdvpr, 0, NULL), TDX_TDCX_NUM_INCORRECT);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(sc(VP_ADDCX, kvm_alloc_pages(1), tdvpr, NULL), TDX_SUCCESS);
+	assert_int_equal(sc(VP_ADDCX, kvm_alloc_pages(1), tdvpr, NULL), TDX_TDCX_NUM_INCORRECT);
+	assert_int_equal(sc(VP_ADDCX, kvm_alloc_pages(1), tdr, NULL), TDX_PAGE_METADATA_INCORRECT | 2);
+	assert_int_equal(sc(MR_FINALIZE, tdr, 0, NULL), TDX_NO_VCPUS);
+	assert_int_equal(sc(VP_INIT | 2 << 16, tdvpr, 0, NULL), TDX_OPERAND_INVALID | 0);
+	assert_int_equal(sc(VP_INIT, tdvpr, 0, NULL), TDX_SUCCESS);
+	assert_int_equal(sc(VP_INIT, tdvpr, 0, NULL), TDX_VCPU_STATE_INCORRECT);
+	assert_int_equal(sc(VP_ADDCX, kvm_alloc_pages(1), tdvpr, NULL), TDX_VCPU_STATE_INCORRECT);
+
+	make_vcpu(tdr, 1, true);
+	uint64_t third = make_vcpu(tdr, 2, false);
+	assert_int_equal(sc(VP_INIT, third, 0, NULL), TDX_MAX_VCPUS_EXCEEDED);
+
+	assert_int_equal(sc(MR_FINALIZE, tdr, 0, NULL), TDX_SUCCESS);
+	assert_int_equal(sc(MR_FINALIZE, tdr, 0, NULL), TDX_OP_STATE_INCORRECT);
+	assert_int_equal(sc(VP_CREATE, kvm_alloc_pages(1), tdr, NULL), TDX_OP_STATE_INCORRECT);
+	assert_int_equal(init_with(tdr, params, NULL), TDX_OP_STATE_INCORRECT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_td_lifecycle_without_vcpus, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mng_init_checks_td_params, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vcpus_and_finalize, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
