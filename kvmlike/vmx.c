@@ -313,9 +313,13 @@ void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 {
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
 	if (vcpu->cpu >= 0 && vcpu->cpu != cpu) {
-		/* Migrating: the VMCS must be cleared on the old LP first (launch state
-		 * goes back to clear, so the next entry is a VMLAUNCH). */
+		/* Migrating: the VMCS is cleared on the LP it was active on (Linux does it
+		 * by IPI, loaded_vmcs_clear), which writes it back and makes its launch
+		 * state clear: the next entry is a VMLAUNCH. */
+		unsigned here = smp_processor_id();
+		kvm_set_current_cpu((unsigned)vcpu->cpu);
 		vmcs_clear(vmx->vmcs);
+		kvm_set_current_cpu(here);
 		current_vmcs[vcpu->cpu] = 0;
 		vmx->launched = false;
 	}

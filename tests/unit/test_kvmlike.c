@@ -78,6 +78,9 @@ static void long_mode_sregs(struct kvm_sregs *s)
 	s->efer = 0x500;                  /* LMA LME */
 }
 
+/* Logical processors of the next fixture's machine. */
+static unsigned fx_cpus = 1;
+
 /* The machine started and kvmlike attached to it, not loaded. */
 static int machine_up(struct fx *f)
 {
@@ -88,6 +91,7 @@ static int machine_up(struct fx *f)
 	vtsim_config_defaults(&cfg);
 	cfg.console = cfg.diag = cfg.trace = f->log;
 	cfg.max_insns = 1000000;          /* a guest that runs away ends KVM_RUN with -EIO */
+	cfg.nr_cpus = fx_cpus;
 	f->m = vtsim_machine_create(&cfg, err, sizeof(err));
 	if (!f->m || vtsim_hosted_start(f->m, err, sizeof(err))) {
 		fprintf(stderr, "machine: %s\n", err);
@@ -147,6 +151,13 @@ static int fx_setup(void **state, int (*up)(struct fx *))
 static int machine_setup(void **state) { return fx_setup(state, machine_up); }
 static int kvm_setup(void **state) { return fx_setup(state, kvm_up); }
 static int vm_setup(void **state) { return fx_setup(state, vm_up); }
+static int vm2_setup(void **state)
+{
+	fx_cpus = 2;
+	int r = fx_setup(state, vm_up);
+	fx_cpus = 1;
+	return r;
+}
 
 /* Tears down whatever the setup built. kvmlike must have logged no warning and no
  * failed VMX instruction. */
@@ -283,6 +294,22 @@ static void test_out_exit_rip_stays_at_the_out_until_the_next_run(void **state)
 	assert_int_equal(get_regs(f).rip, GUEST_CODE + 6);   /* the OUT */
 	assert_int_equal(run(f), KVM_EXIT_HLT);
 	assert_int_equal(get_regs(f).rip, GUEST_CODE + sizeof(out_guest));
+}
+
+/* A vCPU that runs on LP 0, then on LP 1: its VMCS is cleared on LP 0 and launched
+ * again on LP 1, and the guest goes on where it stopped. */
+static void test_vcpu_migrates_between_lps(void **state)
+{
+	struct fx *f = *state;
+	load(f, GUEST_CODE, out_guest, sizeof(out_guest));
+	kvm_set_current_cpu(0);
+	assert_int_equal(run(f), KVM_EXIT_IO);
+	assert_int_equal(f->vcpu->cpu, 0);
+	kvm_set_current_cpu(1);
+	assert_int_equal(run(f), KVM_EXIT_HLT);
+	assert_int_equal(f->vcpu->cpu, 1);
+	assert_int_equal(get_regs(f).rip, GUEST_CODE + sizeof(out_guest));
+	kvm_set_current_cpu(0);
 }
 
 /* ---- 2. port I/O: IN and its completion --------------------------------------------- */
@@ -868,6 +895,7 @@ int main(void)
 						fx_teardown),
 		VM_TEST(test_out_exits_with_port_size_and_data),
 		VM_TEST(test_out_exit_rip_stays_at_the_out_until_the_next_run),
+		cmocka_unit_test_setup_teardown(test_vcpu_migrates_between_lps, vm2_setup, fx_teardown),
 		VM_TEST(test_in_completion_merges_al_ax_and_zero_extends_eax),
 		VM_TEST(test_in_exit_rip_stays_at_the_in_until_completion),
 		VM_TEST(test_mmio_reads_and_writes_exit_with_address_length_and_data),
