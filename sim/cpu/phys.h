@@ -54,7 +54,13 @@ static inline uint32_t phys_read32(const struct phys *pm, uint64_t pa)
 	return v;
 }
 
-static inline void phys_write64(struct phys *pm, uint64_t pa, uint64_t v) { phys_write(pm, pa, &v, 8); }
+static inline void phys_write64(struct phys *pm, uint64_t pa, uint64_t v)
+{
+	if (phys_is_ram(pm, pa, 8))
+		memcpy(pm->ram + pa, &v, 8);
+	else
+		phys_write(pm, pa, &v, 8);
+}
 static inline void phys_write32(struct phys *pm, uint64_t pa, uint32_t v) { phys_write(pm, pa, &v, 4); }
 
 #endif

@@ -20,7 +20,8 @@ int seam_init(struct vtsim_machine *m, char *err, size_t errlen)
 		return -1;
 	}
 	if (m->reserved_base < 2 * SEAM_RANGE_SIZE) {
-		snprintf(err, errlen, "--tdx: the SEAM range takes 32 MiB; give the machine at least 64 MiB (--mem)");
+		snprintf(err, errlen, "--tdx: the 32 MiB SEAM range needs 32 MiB of RAM below it and the "
+			 "2 MiB reserved area above: give the machine at least 66 MiB (--mem)");
 		return -1;
 	}
 	s->enabled = true;
