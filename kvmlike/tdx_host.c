@@ -6,6 +6,7 @@
 
 #include "kvmlike/runtime.h"
 #include "kvmlike/vmx.h"
+#include "sim/tdx_module_stub/md_fields.h"
 
 #define MSR_IA32_MKTME_KEYID_PARTITIONING 0x87
 #define GIB (1ull << 30)
@@ -77,16 +78,16 @@ static int read_field(uint64_t id, uint64_t *v)
 static int get_sys_info(struct tdx_sys_info *si)
 {
 	static const struct { uint64_t id; unsigned off, size; } fields[] = {
-		{ 0x0800000100000004ull, offsetof(struct tdx_sys_info, major), 2 },
-		{ 0x0800000100000003ull, offsetof(struct tdx_sys_info, minor), 2 },
-		{ 0x0800000100000005ull, offsetof(struct tdx_sys_info, update), 2 },
-		{ 0x0A00000300000008ull, offsetof(struct tdx_sys_info, features0), 8 },
-		{ 0x9100000100000008ull, offsetof(struct tdx_sys_info, max_tdmrs), 2 },
-		{ 0x9100000100000009ull, offsetof(struct tdx_sys_info, max_reserved_per_tdmr), 2 },
-		{ 0x9800000100000000ull, offsetof(struct tdx_sys_info, tdr_base_size), 4 },
-		{ 0x9800000100000100ull, offsetof(struct tdx_sys_info, tdcs_base_size), 4 },
-		{ 0x9800000100000200ull, offsetof(struct tdx_sys_info, tdvps_base_size), 4 },
-		{ 0x9900000100000008ull, offsetof(struct tdx_sys_info, max_vcpus_per_td), 2 },
+		{ MD_MAJOR_VERSION, offsetof(struct tdx_sys_info, major), 2 },
+		{ MD_MINOR_VERSION, offsetof(struct tdx_sys_info, minor), 2 },
+		{ MD_UPDATE_VERSION, offsetof(struct tdx_sys_info, update), 2 },
+		{ MD_TDX_FEATURES0, offsetof(struct tdx_sys_info, features0), 8 },
+		{ MD_MAX_TDMRS, offsetof(struct tdx_sys_info, max_tdmrs), 2 },
+		{ MD_MAX_RESERVED_PER_TDMR, offsetof(struct tdx_sys_info, max_reserved_per_tdmr), 2 },
+		{ MD_TDR_BASE_SIZE, offsetof(struct tdx_sys_info, tdr_base_size), 4 },
+		{ MD_TDCS_BASE_SIZE, offsetof(struct tdx_sys_info, tdcs_base_size), 4 },
+		{ MD_TDVPS_BASE_SIZE, offsetof(struct tdx_sys_info, tdvps_base_size), 4 },
+		{ MD_MAX_VCPUS_PER_TD, offsetof(struct tdx_sys_info, max_vcpus_per_td), 2 },
 	};
 	for (unsigned i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		uint64_t v;
