@@ -214,7 +214,7 @@ static void setup_msr_bitmap(uint8_t *bm)
 static void init_vmcs_host_state(void)
 {
 	struct host_tables t;
-	uint64_t gpr[16], v;
+	uint64_t v;
 	native_host_tables(&t);
 	vmcs_writel(HOST_CR0, native_read_cr(0));
 	vmcs_writel(HOST_CR3, native_read_cr(3));
@@ -238,7 +238,6 @@ static void init_vmcs_host_state(void)
 	/* The hosted build returns from the VMLAUNCH call itself: RIP and RSP only
 	 * need to pass the host-state checks. */
 	vmcs_writel(HOST_RIP, 0);
-	(void)gpr;
 	vmcs_writel(HOST_RSP, 0);
 }
 

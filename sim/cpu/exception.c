@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/cpu/insn_mem.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/exit_reasons.h"
@@ -569,22 +570,6 @@ static bool canonical(uint64_t v)
 	return (uint64_t)((int64_t)(v << 16) >> 16) == v;
 }
 
-static uint64_t gpr_by_capstone(struct lp *lp, unsigned reg)
-{
-	static const struct { unsigned cs; int uc; } map[] = {
-		{ X86_REG_RAX, UC_X86_REG_RAX }, { X86_REG_RBX, UC_X86_REG_RBX }, { X86_REG_RCX, UC_X86_REG_RCX },
-		{ X86_REG_RDX, UC_X86_REG_RDX }, { X86_REG_RSI, UC_X86_REG_RSI }, { X86_REG_RDI, UC_X86_REG_RDI },
-		{ X86_REG_RBP, UC_X86_REG_RBP }, { X86_REG_RSP, UC_X86_REG_RSP }, { X86_REG_R8, UC_X86_REG_R8 },
-		{ X86_REG_R9, UC_X86_REG_R9 }, { X86_REG_R10, UC_X86_REG_R10 }, { X86_REG_R11, UC_X86_REG_R11 },
-		{ X86_REG_R12, UC_X86_REG_R12 }, { X86_REG_R13, UC_X86_REG_R13 }, { X86_REG_R14, UC_X86_REG_R14 },
-		{ X86_REG_R15, UC_X86_REG_R15 },
-	};
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (map[i].cs == reg)
-			return cpu_reg(lp->uc, map[i].uc);
-	return 0;
-}
-
 /* The engine reports every non-canonical access in 64-bit mode as #GP(0); the
  * architecture makes it #SS(0) when the access goes through SS (RSP or RBP as the
  * base, an SS override, or the stack itself). Decide which one it was. */
@@ -618,9 +603,9 @@ static bool non_canonical_stack_access(struct lp *lp, uint64_t rip)
 			if (op->mem.base == X86_REG_RIP)
 				ea += rip + ci->size;
 			else if (op->mem.base != X86_REG_INVALID)
-				ea += gpr_by_capstone(lp, op->mem.base);
+				ea += insn_reg_value(lp, op->mem.base);
 			if (op->mem.index != X86_REG_INVALID)
-				ea += gpr_by_capstone(lp, op->mem.index) * (uint64_t)op->mem.scale;
+				ea += insn_reg_value(lp, op->mem.index) * (uint64_t)op->mem.scale;
 			if (via_ss && !canonical(ea))
 				ss = true;
 		}
