@@ -28,6 +28,7 @@ struct site_pattern {
 /* Opcode bytes after legacy and REX prefixes. */
 static const struct site_pattern patterns[] = {
 	{ SITE_SEAMCALL, "SEAMCALL", 0x66, false, { 0x0f, 0x01, 0xcf }, 3, false, -1, false, -1, site_seamcall },
+	{ SITE_TDCALL, "TDCALL", 0x66, false, { 0x0f, 0x01, 0xcc }, 3, false, -1, false, -1, site_tdcall },
 	{ SITE_RDMSR,  "RDMSR",  0, true, { 0x0f, 0x32 },       2, false, -1, false, -1, site_rdmsr },
 	{ SITE_WRMSR,  "WRMSR",  0, true, { 0x0f, 0x30 },       2, false, -1, false, -1, site_wrmsr },
 	{ SITE_RDTSC,  "RDTSC",  0, true, { 0x0f, 0x31 },       2, false, -1, false, -1, site_rdtsc },

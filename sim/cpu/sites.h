@@ -39,6 +39,7 @@ enum site_kind {
 	SITE_LMSW,
 	SITE_SMSW,
 	SITE_SEAMCALL,         /* 66 0F 01 CF, into the TDX module (sim/seam) */
+	SITE_TDCALL,           /* 66 0F 01 CC: a TD's call to the module (a VM exit) */
 	SITE_KIND_COUNT,
 };
 
@@ -124,5 +125,6 @@ void site_clts(struct lp *lp, const struct cpu_view *v, const struct site_insn *
 void site_lmsw(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_smsw(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_seamcall(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
+void site_tdcall(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 
 #endif

@@ -135,3 +135,16 @@ void site_seamcall(struct lp *lp, const struct cpu_view *v, const struct site_in
 	}
 	cpu_set_reg(lp->uc, UC_X86_REG_RIP, v->rip + in->len);
 }
+
+/* TDCALL (66 0F 01 CC): outside VMX non-root operation it does not exist (#UD); in
+ * non-root operation it is an unconditional VM exit (reason 77), whose handler (the
+ * TDX module for a TD) decides what a CPL or mode it refuses gets. */
+void site_tdcall(struct lp *lp, const struct cpu_view *v, const struct site_insn *in)
+{
+	if (!lp->vmx.non_root) {
+		exc_fault(lp, VEC_UD, 0);
+		return;
+	}
+	struct vmx_exit_info xi = { .insn_len = in->len, .rip = v->rip };
+	vmx_exit(lp, EXIT_REASON_TDCALL, &xi);
+}
