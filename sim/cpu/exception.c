@@ -590,7 +590,11 @@ static bool non_canonical_stack_access(struct lp *lp, uint64_t rip)
 	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
 	cs_insn *ci = NULL;
 	bool ss = false;
-	if (cs_disasm(h, code, sizeof(code), rip, 1, &ci) == 1) {
+	/* Capstone decodes nothing (0) for bytes that are no instruction, such as one
+	 * longer than 15 bytes (the #GP(0) the engine raised for it): that is no stack
+	 * access, and there is nothing to free. */
+	size_t n = cs_disasm(h, code, sizeof(code), rip, 1, &ci);
+	if (n == 1) {
 		const cs_x86 *x = &ci->detail->x86;
 		for (int i = 0; i < x->op_count; i++) {
 			const cs_x86_op *op = &x->operands[i];
@@ -617,7 +621,7 @@ static bool non_canonical_stack_access(struct lp *lp, uint64_t rip)
 					ss = true;
 			}
 	}
-	cs_free(ci, 1);
+	cs_free(ci, n);
 	cs_close(&h);
 	return ss;
 }
