@@ -1,7 +1,7 @@
 /* The module's SEAMCALL dispatcher: one table of leaves with the platform states
  * each may run in and the versions it accepts, checked in the module's order
  * before the leaf runs. */
-#include "sim/tdx_module_stub/module_priv.h"
+#include "sim/tdx_module_stub/td.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,16 +23,16 @@ struct tdx_leaf {
 static const struct tdx_leaf leaves[] = {
 	{ 0, "TDH.VP.ENTER", NULL, READY, 0 },
 	{ 1, "TDH.MNG.ADDCX", tdh_mng_addcx, READY, 0 },
-	{ 2, "TDH.MEM.PAGE.ADD", NULL, READY, 0 },
-	{ 3, "TDH.MEM.SEPT.ADD", NULL, READY, 1 },
+	{ 2, "TDH.MEM.PAGE.ADD", tdh_mem_page_add, READY, 0 },
+	{ 3, "TDH.MEM.SEPT.ADD", tdh_mem_sept_add, READY, 1 },
 	{ 4, "TDH.VP.ADDCX", tdh_vp_addcx, READY, 0 },
-	{ 6, "TDH.MEM.PAGE.AUG", NULL, READY, 0 },
-	{ 7, "TDH.MEM.RANGE.BLOCK", NULL, READY, 0 },
+	{ 6, "TDH.MEM.PAGE.AUG", tdh_mem_page_aug, READY, 0 },
+	{ 7, "TDH.MEM.RANGE.BLOCK", tdh_mem_range_block, READY, 0 },
 	{ 8, "TDH.MNG.KEY.CONFIG", tdh_mng_key_config, READY, 0 },
 	{ 9, "TDH.MNG.CREATE", tdh_mng_create, READY, 0 },
 	{ 10, "TDH.VP.CREATE", tdh_vp_create, READY, 0 },
 	{ 11, "TDH.MNG.RD", tdh_mng_rd, READY, 1 },
-	{ 16, "TDH.MR.EXTEND", NULL, READY, 0 },
+	{ 16, "TDH.MR.EXTEND", tdh_mr_extend, READY, 0 },
 	{ 17, "TDH.MR.FINALIZE", tdh_mr_finalize, READY, 0 },
 	{ 18, "TDH.VP.FLUSH", NULL, READY, 0 },
 	{ 19, "TDH.MNG.VPFLUSHDONE", tdh_mng_vpflushdone, READY, 0 },
@@ -42,14 +42,17 @@ static const struct tdx_leaf leaves[] = {
 	{ 24, "TDH.PHYMEM.PAGE.RDMD", tdh_phymem_page_rdmd, READY, 0 },
 	{ 26, "TDH.VP.RD", NULL, READY, 1 },
 	{ 27, "TDH.MNG.KEY.RECLAIMID", tdh_mng_key_reclaimid, READY, 0 },
+	{ 25, "TDH.MEM.SEPT.RD", tdh_mem_sept_rd, READY, 0 },
 	{ 28, "TDH.PHYMEM.PAGE.RECLAIM", tdh_phymem_page_reclaim, READY, 0 },
-	{ 29, "TDH.MEM.PAGE.REMOVE", NULL, READY, 0 },
+	{ 29, "TDH.MEM.PAGE.REMOVE", tdh_mem_page_remove, READY, 0 },
+	{ 30, "TDH.MEM.SEPT.REMOVE", tdh_mem_sept_remove, READY, 0 },
 	{ 31, "TDH.SYS.KEY.CONFIG", tdh_sys_key_config, ANY_STATE, 0 },
 	{ 33, "TDH.SYS.INIT", tdh_sys_init, ANY_STATE, 0 },
 	{ 34, "TDH.SYS.RD", tdh_sys_rd, ANY_STATE, 0 },
 	{ 35, "TDH.SYS.LP.INIT", tdh_sys_lp_init, ANY_STATE, 0 },
 	{ 36, "TDH.SYS.TDMR.INIT", tdh_sys_tdmr_init, READY, 0 },
-	{ 38, "TDH.MEM.TRACK", NULL, READY, 0 },
+	{ 38, "TDH.MEM.TRACK", tdh_mem_track, READY, 0 },
+	{ 39, "TDH.MEM.RANGE.UNBLOCK", tdh_mem_range_unblock, READY, 0 },
 	{ 40, "TDH.PHYMEM.CACHE.WB", tdh_phymem_cache_wb, READY, 0 },
 	{ 41, "TDH.PHYMEM.PAGE.WBINVD", tdh_phymem_page_wbinvd, READY, 0 },
 	{ 43, "TDH.VP.WR", NULL, READY, 0 },

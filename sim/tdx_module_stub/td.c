@@ -1,53 +1,46 @@
 /* The TD lifecycle leaves of the module (TDX module ABI; Linux's KVM order): a TD
  * is created on a TDR page with a private HKID (TDH.MNG.CREATE), its key is
  * programmed on every package (TDH.MNG.KEY.CONFIG), TDCS pages are added
- * (TDH.MNG.ADDCX); teardown flushes (TDH.MNG.VPFLUSHDONE, TDH.PHYMEM.CACHE.WB),
- * frees the HKID (TDH.MNG.KEY.FREEID) and reclaims every page
- * (TDH.PHYMEM.PAGE.RECLAIM, TDH.PHYMEM.PAGE.WBINVD). The TDR lives in its page, in
- * the layout below (module-private: the host sees it only through the leaves);
- * page ownership is in the PAMT. TDH.MNG.INIT and the vCPU leaves come next. */
-#include "sim/tdx_module_stub/module_priv.h"
+ * (TDH.MNG.ADDCX) and initialized from TD_PARAMS (TDH.MNG.INIT); vCPUs are created
+ * (TDH.VP.CREATE/ADDCX/INIT) and the measurement finalized (TDH.MR.FINALIZE);
+ * teardown flushes (TDH.MNG.VPFLUSHDONE, TDH.PHYMEM.CACHE.WB), frees the HKID
+ * (TDH.MNG.KEY.FREEID) and reclaims every page (TDH.PHYMEM.PAGE.RECLAIM,
+ * TDH.PHYMEM.PAGE.WBINVD). Every TD-scope leaf goes through td_enter_leaf: the TDR
+ * checks, then the OP_STATE lookup table. Page ownership is in the PAMT. */
+#include "sim/tdx_module_stub/td.h"
 
 #include <string.h>
 
-/* TDR lifecycle states. */
-enum { TD_HKID_ASSIGNED, TD_KEYS_CONFIGURED, TD_BLOCKED, TD_TEARDOWN };
-
 #define TDCS_PAGES TDX_TDCS_PAGES
 
-/* The TDR, at the start of its page. */
-struct tdr {
-	uint32_t lifecycle;
-	uint32_t fatal;
-	uint32_t hkid;
-	uint32_t num_tdcx;
-	uint64_t pkg_configured;     /* a bit per package */
-	uint64_t chldcnt;            /* pages the TD owns (4 KiB units) */
-	uint64_t tdcx[TDCS_PAGES];
-};
-
-static void tdr_get(struct tdx_module *mod, uint64_t pa, struct tdr *t)
+void tdr_get(struct tdx_module *mod, uint64_t pa, struct tdr *t)
 {
 	phys_read(mod->pm, pa, t, sizeof(*t));
 }
 
-static void tdr_put(struct tdx_module *mod, uint64_t pa, const struct tdr *t)
+void tdr_put(struct tdx_module *mod, uint64_t pa, const struct tdr *t)
 {
 	phys_write(mod->pm, pa, t, sizeof(*t));
 }
 
-static void zero_page(struct tdx_module *mod, uint64_t pa)
+void tdcs_get(struct tdx_module *mod, const struct tdr *t, struct tdcs *c)
+{
+	phys_read(mod->pm, t->tdcx[0], c, sizeof(*c));
+}
+
+void tdcs_put(struct tdx_module *mod, const struct tdr *t, const struct tdcs *c)
+{
+	phys_write(mod->pm, t->tdcx[0], c, sizeof(*c));
+}
+
+void td_zero_page(struct tdx_module *mod, uint64_t pa)
 {
 	static const uint8_t zero[4096];
 	phys_write(mod->pm, pa, zero, sizeof(zero));
 }
 
-/* An explicit page operand, checked in the module's order: aligned without KeyID
- * bits (OPERAND_INVALID), inside an initialized part of a TDMR
- * (OPERAND_ADDR_RANGE_ERROR), then its PAMT type (PAGE_METADATA_INCORRECT). 0 and
- * the address of its 4 KiB PAMT entry, or the status. */
-static uint64_t page_operand(struct tdx_module *mod, uint64_t pa, unsigned op, int want_type,
-			     uint64_t *entry, struct pamt_entry *e)
+uint64_t td_page_operand(struct tdx_module *mod, uint64_t pa, unsigned op, int want_type,
+			 uint64_t *entry, struct pamt_entry *e)
 {
 	if ((pa & 0xfff) || (pa >> mod->info.keyid_shift))
 		return tdx_err(TDX_OPERAND_INVALID, op);
@@ -66,10 +59,63 @@ static uint64_t tdr_operand(struct tdx_module *mod, uint64_t pa, unsigned op, st
 {
 	uint64_t entry;
 	struct pamt_entry e;
-	uint64_t r = page_operand(mod, pa, op, PT_TDR, &entry, &e);
+	uint64_t r = td_page_operand(mod, pa, op, PT_TDR, &entry, &e);
 	if (!r)
 		tdr_get(mod, pa, t);
 	return r;
+}
+
+/* The OP_STATE lookup: the OP_STATEs each TD-scope leaf may run in (the module's
+ * seamcall state table, without the migration states). */
+#define U (1u << OP_UNINITIALIZED)
+#define I (1u << OP_INITIALIZED)
+#define R (1u << OP_RUNNABLE)
+static const uint8_t op_state_allowed[64] = {
+	[TDH_VP_ENTER] = R,            [TDH_MNG_ADDCX] = U,           [TDH_MEM_PAGE_ADD] = I,
+	[TDH_MEM_SEPT_ADD] = I | R,    [TDH_VP_ADDCX] = I,            [TDH_MEM_PAGE_AUG] = I | R,
+	[TDH_MEM_RANGE_BLOCK] = I | R, [TDH_VP_CREATE] = I,           [TDH_MNG_RD] = I | R,
+	[TDH_MR_EXTEND] = I,           [TDH_MR_FINALIZE] = I,         [TDH_VP_FLUSH] = U | I | R,
+	[TDH_MNG_INIT] = U,            [TDH_VP_INIT] = I,             [TDH_MEM_SEPT_RD] = I | R,
+	[TDH_VP_RD] = I | R,           [TDH_MEM_PAGE_REMOVE] = I | R, [TDH_MEM_SEPT_REMOVE] = I | R,
+	[TDH_MEM_TRACK] = I | R,       [TDH_MEM_RANGE_UNBLOCK] = I | R, [TDH_VP_WR] = I | R,
+};
+#undef U
+#undef I
+#undef R
+
+bool td_tlb_tracking_required(uint32_t op_state)
+{
+	return op_state == OP_RUNNABLE;
+}
+
+uint64_t td_enter_leaf(struct tdx_module *mod, unsigned leaf, uint64_t tdr, unsigned op,
+		       struct tdr *t, struct tdcs *c)
+{
+	uint64_t r = tdr_operand(mod, tdr, op, t);
+	if (r)
+		return r;
+	if (t->fatal)
+		return TDX_TD_FATAL;
+	if (t->lifecycle != TD_KEYS_CONFIGURED)
+		return TDX_TD_KEYS_NOT_CONFIGURED;
+	if (t->num_tdcx < TDCS_PAGES)
+		return TDX_TDCS_NOT_ALLOCATED;
+	tdcs_get(mod, t, c);
+	if (c->op_state >= OP_NR_STATES || !(op_state_allowed[leaf & 63] & (1u << c->op_state)))
+		return TDX_OP_STATE_INCORRECT;
+	return TDX_SUCCESS;
+}
+
+uint64_t td_enter_vcpu_leaf(struct tdx_module *mod, unsigned leaf, uint64_t tdvpr, unsigned op,
+			    struct tdvps *v, struct tdr *t, struct tdcs *c)
+{
+	uint64_t entry;
+	struct pamt_entry e;
+	uint64_t r = td_page_operand(mod, tdvpr, op, PT_TDVPR, &entry, &e);
+	if (r)
+		return r;
+	phys_read(mod->pm, tdvpr, v, sizeof(*v));
+	return td_enter_leaf(mod, leaf, e.owner << 12, op, t, c);
 }
 
 static bool no_entropy(struct tdx_module *mod)
@@ -84,7 +130,7 @@ uint64_t tdh_mng_create(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
 	uint64_t pa = gpr[R_RCX], hkid = gpr[R_RDX], entry;
 	struct pamt_entry e;
-	uint64_t r = page_operand(mod, pa, TDX_OPERAND_ID_RCX, PT_NDA, &entry, &e);
+	uint64_t r = td_page_operand(mod, pa, TDX_OPERAND_ID_RCX, PT_NDA, &entry, &e);
 	if (r)
 		return r;
 	if ((hkid >> 16) || hkid < mod->info.first_tdx_keyid ||
@@ -94,7 +140,7 @@ uint64_t tdh_mng_create(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 		return tdx_err(TDX_HKID_NOT_FREE, TDX_OPERAND_ID_RDX);
 	if (no_entropy(mod))          /* the TD's UUID is random */
 		return TDX_RND_NO_ENTROPY;
-	zero_page(mod, pa);
+	td_zero_page(mod, pa);
 	struct tdr t = { .lifecycle = TD_HKID_ASSIGNED, .hkid = (uint32_t)hkid };
 	tdr_put(mod, pa, &t);
 	e = (struct pamt_entry){ .type = PT_TDR, .owner = 0 };
@@ -139,9 +185,9 @@ uint64_t tdh_mng_addcx(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	if (t.num_tdcx >= TDCS_PAGES)
 		return TDX_TDCX_NUM_INCORRECT;
 	struct pamt_entry e;
-	if ((r = page_operand(mod, page, TDX_OPERAND_ID_RCX, PT_NDA, &entry, &e)))
+	if ((r = td_page_operand(mod, page, TDX_OPERAND_ID_RCX, PT_NDA, &entry, &e)))
 		return r;
-	zero_page(mod, page);
+	td_zero_page(mod, page);
 	e = (struct pamt_entry){ .type = PT_TDCX, .owner = tdr >> 12 };
 	pamt_put(mod->pm, entry, &e);
 	t.tdcx[t.num_tdcx++] = page;
@@ -158,7 +204,12 @@ uint64_t tdh_mng_vpflushdone(struct tdx_module *mod, unsigned lp, uint64_t gpr[1
 		return r;
 	if (t.lifecycle != TD_KEYS_CONFIGURED && t.lifecycle != TD_HKID_ASSIGNED)
 		return TDX_LIFECYCLE_STATE_INCORRECT;
-	/* No vCPU can be associated yet (no TDH.VP.* leaves): nothing to wait for. */
+	if (t.num_tdcx == TDCS_PAGES) {
+		struct tdcs c;
+		tdcs_get(mod, &t, &c);
+		if (c.num_assoc_vcpus)       /* a vCPU still has state on some LP */
+			return TDX_FLUSHVP_NOT_DONE;
+	}
 	mod->kot[t.hkid] = KOT_FLUSHED;
 	mod->wbinvd_pending[t.hkid] = (uint8_t)((1u << mod->info.nr_packages) - 1);
 	t.lifecycle = TD_BLOCKED;
@@ -206,7 +257,7 @@ uint64_t tdh_phymem_page_reclaim(struct tdx_module *mod, unsigned lp, uint64_t g
 {
 	uint64_t pa = gpr[R_RCX], entry;
 	struct pamt_entry e;
-	uint64_t r = page_operand(mod, pa, TDX_OPERAND_ID_RCX, -1, &entry, &e);
+	uint64_t r = td_page_operand(mod, pa, TDX_OPERAND_ID_RCX, -1, &entry, &e);
 	if (r)
 		return r;
 	if (e.type == PT_NDA || e.type == PT_RSVD)
@@ -239,24 +290,11 @@ uint64_t tdh_phymem_page_wbinvd(struct tdx_module *mod, unsigned lp, uint64_t gp
 	struct pamt_entry e;
 	if (hkid >= TDX_MAX_HKIDS)
 		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
-	uint64_t r = page_operand(mod, pa, TDX_OPERAND_ID_RCX, PT_NDA, &entry, &e);
+	uint64_t r = td_page_operand(mod, pa, TDX_OPERAND_ID_RCX, PT_NDA, &entry, &e);
 	return r;
 }
 
 /* ---- TDH.MNG.INIT: TD_PARAMS, and the TDCS it fills ------------------------------ */
-
-/* OP_STATE of a TD (the TDCS). */
-enum { OP_UNINITIALIZED, OP_INITIALIZED, OP_RUNNABLE };
-
-/* The TDCS, at the start of the first TDCS page. */
-struct tdcs {
-	uint32_t op_state;
-	uint16_t max_vcpus, num_vcpus;
-	uint64_t attributes, xfam, eptp_controls, config_flags;
-	uint16_t tsc_frequency;
-	uint64_t tsc_offset, tsc_multiplier;
-	uint64_t cpuid[8][2];
-};
 
 /* TD_PARAMS (1 KiB): offsets of the ABI. */
 enum {
@@ -336,20 +374,11 @@ static uint64_t check_td_params(struct tdx_module *mod, const uint8_t *p, struct
 uint64_t tdh_mng_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
 	struct tdr t;
+	struct tdcs c;
 	uint64_t tdr = gpr[R_RCX], params = gpr[R_RDX];
-	uint64_t r = tdr_operand(mod, tdr, TDX_OPERAND_ID_RCX, &t);
+	uint64_t r = td_enter_leaf(mod, TDH_MNG_INIT, tdr, TDX_OPERAND_ID_RCX, &t, &c);
 	if (r)
 		return r;
-	if (t.fatal)
-		return TDX_TD_FATAL;
-	if (t.lifecycle != TD_KEYS_CONFIGURED)
-		return TDX_TD_KEYS_NOT_CONFIGURED;
-	if (t.num_tdcx < TDCS_PAGES)
-		return TDX_TDCS_NOT_ALLOCATED;
-	struct tdcs c;
-	phys_read(mod->pm, t.tdcx[0], &c, sizeof(c));
-	if (c.op_state != OP_UNINITIALIZED)
-		return TDX_OP_STATE_INCORRECT;
 	if ((params & 0x3ff) || (params >> mod->info.keyid_shift) || !phys_is_ram(mod->pm, params, 1024))
 		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RDX);
 	uint8_t p[1024];
@@ -358,8 +387,11 @@ uint64_t tdh_mng_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	if ((r = check_td_params(mod, p, &c, gpr)))
 		return r;
 	c.op_state = OP_INITIALIZED;
+	c.hkid = t.hkid;
 	c.tsc_multiplier = 1ull << 48;       /* the TD's TSC runs at the host's rate */
-	phys_write(mod->pm, t.tdcx[0], &c, sizeof(c));
+	c.td_epoch = 1;                      /* a block in epoch 1 is untracked until 2 */
+	td_mrtd_init(&c);
+	tdcs_put(mod, &t, &c);
 	return TDX_SUCCESS;
 }
 
@@ -367,18 +399,11 @@ uint64_t tdh_mng_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 uint64_t tdh_mng_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
 	struct tdr t;
-	uint64_t r = tdr_operand(mod, gpr[R_RCX], TDX_OPERAND_ID_RCX, &t);
+	struct tdcs c;
+	uint64_t r = td_enter_leaf(mod, TDH_MNG_RD, gpr[R_RCX], TDX_OPERAND_ID_RCX, &t, &c);
 	gpr[R_R8] = 0;
 	if (r)
 		return r;
-	if (t.lifecycle != TD_KEYS_CONFIGURED)
-		return TDX_TD_KEYS_NOT_CONFIGURED;
-	if (t.num_tdcx < TDCS_PAGES)
-		return TDX_TDCS_NOT_ALLOCATED;
-	struct tdcs c;
-	phys_read(mod->pm, t.tdcx[0], &c, sizeof(c));
-	if (c.op_state == OP_UNINITIALIZED)
-		return TDX_OP_STATE_INCORRECT;
 	switch (gpr[R_RDX]) {
 	case 0x110000000000000Aull: gpr[R_R8] = c.tsc_offset; break;      /* TDCS_EXEC TSC_OFFSET */
 	case 0x110000000000000Bull: gpr[R_R8] = c.tsc_multiplier; break;  /* TSC_MULTIPLIER */
@@ -391,67 +416,18 @@ uint64_t tdh_mng_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 
 /* ---- vCPUs: TDH.VP.CREATE, TDH.VP.ADDCX, TDH.VP.INIT; TDH.MR.FINALIZE ------------- */
 
-#define TDVPS_TDCX (TDX_TDVPS_PAGES - 1)
-
-/* VCPU states. */
-enum { VCPU_UNINITIALIZED = 0, VCPU_READY = 2 };
-
-/* The TDVPS, at the start of the TDVPR page. */
-struct tdvps {
-	uint32_t state;
-	uint32_t num_tdcx;
-	uint64_t tdr;
-	uint64_t tdcx[TDVPS_TDCX];
-	uint32_t vcpu_index;
-	uint32_t x2apic_id;
-	uint64_t initial_rcx;
-};
-
-/* A TD-scope leaf's TDR, checked as the module does before the OP_STATE lookup:
- * not fatal, keys configured, every TDCS page there; then the TDCS. */
-static uint64_t td_state(struct tdx_module *mod, uint64_t tdr, unsigned op, struct tdr *t,
-			 struct tdcs *c)
-{
-	uint64_t r = tdr_operand(mod, tdr, op, t);
-	if (r)
-		return r;
-	if (t->fatal)
-		return TDX_TD_FATAL;
-	if (t->lifecycle != TD_KEYS_CONFIGURED)
-		return TDX_TD_KEYS_NOT_CONFIGURED;
-	if (t->num_tdcx < TDCS_PAGES)
-		return TDX_TDCS_NOT_ALLOCATED;
-	phys_read(mod->pm, t->tdcx[0], c, sizeof(*c));
-	return TDX_SUCCESS;
-}
-
-/* The TDVPR operand, its TDVPS and its TD. */
-static uint64_t vcpu_operand(struct tdx_module *mod, uint64_t tdvpr, unsigned op, struct tdvps *v,
-			     struct tdr *t, struct tdcs *c)
-{
-	uint64_t entry;
-	struct pamt_entry e;
-	uint64_t r = page_operand(mod, tdvpr, op, PT_TDVPR, &entry, &e);
-	if (r)
-		return r;
-	phys_read(mod->pm, tdvpr, v, sizeof(*v));
-	return td_state(mod, e.owner << 12, op, t, c);
-}
-
 uint64_t tdh_vp_create(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
 	struct tdr t;
 	struct tdcs c;
 	uint64_t tdr = gpr[R_RDX], page = gpr[R_RCX], entry;
-	uint64_t r = td_state(mod, tdr, TDX_OPERAND_ID_RDX, &t, &c);
+	uint64_t r = td_enter_leaf(mod, TDH_VP_CREATE, tdr, TDX_OPERAND_ID_RDX, &t, &c);
 	if (r)
 		return r;
-	if (c.op_state != OP_INITIALIZED)
-		return TDX_OP_STATE_INCORRECT;
 	struct pamt_entry e;
-	if ((r = page_operand(mod, page, TDX_OPERAND_ID_RCX, PT_NDA, &entry, &e)))
+	if ((r = td_page_operand(mod, page, TDX_OPERAND_ID_RCX, PT_NDA, &entry, &e)))
 		return r;
-	zero_page(mod, page);
+	td_zero_page(mod, page);
 	struct tdvps v = { .state = VCPU_UNINITIALIZED, .tdr = tdr };
 	phys_write(mod->pm, page, &v, sizeof(v));
 	e = (struct pamt_entry){ .type = PT_TDVPR, .owner = tdr >> 12 };
@@ -467,19 +443,17 @@ uint64_t tdh_vp_addcx(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	struct tdcs c;
 	struct tdvps v;
 	uint64_t tdvpr = gpr[R_RDX], page = gpr[R_RCX], entry;
-	uint64_t r = vcpu_operand(mod, tdvpr, TDX_OPERAND_ID_RDX, &v, &t, &c);
+	uint64_t r = td_enter_vcpu_leaf(mod, TDH_VP_ADDCX, tdvpr, TDX_OPERAND_ID_RDX, &v, &t, &c);
 	if (r)
 		return r;
-	if (c.op_state != OP_INITIALIZED)
-		return TDX_OP_STATE_INCORRECT;
 	if (v.state != VCPU_UNINITIALIZED)
 		return TDX_VCPU_STATE_INCORRECT;
 	if (v.num_tdcx >= TDVPS_TDCX)
 		return TDX_TDCX_NUM_INCORRECT;
 	struct pamt_entry e;
-	if ((r = page_operand(mod, page, TDX_OPERAND_ID_RCX, PT_NDA, &entry, &e)))
+	if ((r = td_page_operand(mod, page, TDX_OPERAND_ID_RCX, PT_NDA, &entry, &e)))
 		return r;
-	zero_page(mod, page);
+	td_zero_page(mod, page);
 	e = (struct pamt_entry){ .type = PT_TDCX, .owner = v.tdr >> 12 };
 	pamt_put(mod->pm, entry, &e);
 	v.tdcx[v.num_tdcx++] = page;
@@ -496,11 +470,9 @@ uint64_t tdh_vp_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	struct tdvps v;
 	uint64_t tdvpr = gpr[R_RCX];
 	bool v1 = (gpr[R_RAX] >> 16) & 0xff;
-	uint64_t r = vcpu_operand(mod, tdvpr, TDX_OPERAND_ID_RCX, &v, &t, &c);
+	uint64_t r = td_enter_vcpu_leaf(mod, TDH_VP_INIT, tdvpr, TDX_OPERAND_ID_RCX, &v, &t, &c);
 	if (r)
 		return r;
-	if (c.op_state != OP_INITIALIZED)
-		return TDX_OP_STATE_INCORRECT;
 	if (v.state != VCPU_UNINITIALIZED)
 		return TDX_VCPU_STATE_INCORRECT;
 	if (v.num_tdcx < TDVPS_TDCX)
@@ -523,14 +495,13 @@ uint64_t tdh_mr_finalize(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
 	struct tdr t;
 	struct tdcs c;
-	uint64_t r = td_state(mod, gpr[R_RCX], TDX_OPERAND_ID_RCX, &t, &c);
+	uint64_t r = td_enter_leaf(mod, TDH_MR_FINALIZE, gpr[R_RCX], TDX_OPERAND_ID_RCX, &t, &c);
 	if (r)
 		return r;
-	if (c.op_state != OP_INITIALIZED)
-		return TDX_OP_STATE_INCORRECT;
 	if (!c.num_vcpus)
 		return TDX_NO_VCPUS;
+	td_mrtd_finalize(&c);
 	c.op_state = OP_RUNNABLE;
-	phys_write(mod->pm, t.tdcx[0], &c, sizeof(c));
+	tdcs_put(mod, &t, &c);
 	return TDX_SUCCESS;
 }

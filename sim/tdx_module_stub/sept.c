@@ -1,0 +1,443 @@
+/* The Secure EPT and the leaves that change it (TDX module ABI): real EPT-format
+ * tables in TD pages, rooted in TDCS page 3, whose entries carry their S-EPT state
+ * in software-available bits 59:52 as the public state code (FREE, MAPPED,
+ * PENDING, BLOCKED, NL_MAPPED, ...). Hardware walks them like any EPT: only MAPPED
+ * leaves and NL_MAPPED non-leaves have their RWX bits set. Which states each leaf
+ * accepts is one table (the module's S-EPT state lookup, as data); TLB tracking
+ * follows the TD epoch and the per-epoch counts of running vCPUs in the TDCS. */
+#include "sim/tdx_module_stub/td.h"
+
+#include <string.h>
+
+#define SEPT_LEVELS      4
+#define SEPT_STATE_SHIFT 52
+#define SEPT_STATE_MASK  (0xffull << SEPT_STATE_SHIFT)
+#define SEPT_PA_MASK     0x000ffffffffff000ull
+#define SEPT_SVE         (1ull << 63)
+#define SEPT_RWX         7ull
+#define SEPT_WB          (6ull << 3)
+
+/* ---- the state lookup: which S-EPT states each leaf may find ----------------- */
+
+/* A state's bit in a mask: the leaf states 0-5 are bits 0-5, the non-leaf states
+ * (0x81, 0x84) bits 33 and 36. */
+#define ST(x) ((x) >= 0x80 ? 1ull << (32 + ((x) & 0x1f)) : 1ull << ((x) & 0x1f))
+
+static const struct { unsigned leaf; uint64_t states; } sept_state_lookup[] = {
+	{ TDH_MEM_PAGE_ADD,      ST(SEPT_FREE) },
+	{ TDH_MEM_SEPT_ADD,      ST(SEPT_FREE) },
+	{ TDH_MEM_PAGE_AUG,      ST(SEPT_FREE) | ST(SEPT_REMOVED) },
+	{ TDH_MEM_RANGE_BLOCK,   ST(SEPT_NL_MAPPED) | ST(SEPT_MAPPED) | ST(SEPT_PENDING) },
+	{ TDH_MR_EXTEND,         ST(SEPT_MAPPED) },
+	{ TDH_MEM_PAGE_REMOVE,   ST(SEPT_MAPPED) | ST(SEPT_BLOCKED) | ST(SEPT_PENDING) |
+				 ST(SEPT_PENDING_BLOCKED) },
+	{ TDH_MEM_SEPT_REMOVE,   ST(SEPT_NL_MAPPED) | ST(SEPT_NL_BLOCKED) },
+	{ TDH_MEM_RANGE_UNBLOCK, ST(SEPT_NL_BLOCKED) | ST(SEPT_BLOCKED) | ST(SEPT_PENDING_BLOCKED) },
+};
+
+static bool state_allowed(unsigned leaf, unsigned st)
+{
+	for (size_t i = 0; i < sizeof(sept_state_lookup) / sizeof(sept_state_lookup[0]); i++)
+		if (sept_state_lookup[i].leaf == leaf)
+			return sept_state_lookup[i].states & ST(st);
+	return false;
+}
+
+/* ---- entries ------------------------------------------------------------------ */
+
+static unsigned entry_state(uint64_t e)
+{
+	return (unsigned)((e & SEPT_STATE_MASK) >> SEPT_STATE_SHIFT);
+}
+
+static uint64_t make_entry(uint64_t pa, unsigned st, bool leaf)
+{
+	uint64_t rwx = (st == SEPT_MAPPED || st == SEPT_NL_MAPPED) ? SEPT_RWX : 0;
+	return (pa & SEPT_PA_MASK) | rwx | (leaf ? SEPT_WB : 0) | ((uint64_t)st << SEPT_STATE_SHIFT);
+}
+
+/* What the host is told an entry is: the architectural bits, a free entry as
+ * Suppress-#VE only. */
+static uint64_t arch_entry(uint64_t e)
+{
+	return entry_state(e) == SEPT_FREE ? SEPT_SVE : e & ~SEPT_STATE_MASK;
+}
+
+struct sept_walk {
+	uint64_t entry_pa, entry;
+	unsigned level;              /* where the walk stopped */
+	unsigned state;
+};
+
+/* Walks from the root toward the entry at `level` mapping `gpa`; true when it got
+ * there (false: stopped at a free entry or a leaf above it). */
+static bool walk(struct tdx_module *mod, const struct tdr *t, uint64_t gpa, unsigned level,
+		 struct sept_walk *w)
+{
+	uint64_t table = t->tdcx[TDCS_SEPT_ROOT_PAGE];
+	for (unsigned l = SEPT_LEVELS - 1;; l--) {
+		w->entry_pa = table + ((gpa >> (12 + 9 * l)) & 511) * 8;
+		w->entry = phys_read64(mod->pm, w->entry_pa);
+		w->level = l;
+		w->state = entry_state(w->entry);
+		if (l == level)
+			return true;
+		if (w->state != SEPT_NL_MAPPED && w->state != SEPT_NL_BLOCKED)
+			return false;
+		table = w->entry & SEPT_PA_MASK;
+	}
+}
+
+/* The extended error information S-EPT failures return: the entry and its level
+ * and state. */
+static uint64_t ext_err(uint64_t status, const struct sept_walk *w, uint64_t gpr[16])
+{
+	gpr[R_RCX] = arch_entry(w->entry);
+	gpr[R_RDX] = w->level | (uint64_t)w->state << 8;
+	return status;
+}
+
+/* The GPA-and-level operand (page_info: level in 2:0, GPA in 51:12): a private GPA
+ * within GPAW, aligned to the level's size, with the level in [min, max]. */
+static bool gpa_operand(uint64_t info, unsigned min, unsigned max, uint64_t *gpa, unsigned *level)
+{
+	*level = info & 7;
+	*gpa = info & ~0xfffull;
+	if ((info & 0xff8) || *level < min || *level > max)
+		return false;
+	if (*gpa >= TD_SHARED_BIT)                /* shared, or beyond GPAW */
+		return false;
+	return !(*gpa & ((1ull << (12 + 9 * *level)) - 1));
+}
+
+/* Walks to the entry a leaf works on and checks its state against the lookup. */
+static uint64_t reach(struct tdx_module *mod, const struct tdr *t, unsigned leaf, uint64_t gpa,
+		      unsigned level, struct sept_walk *w, uint64_t gpr[16])
+{
+	if (!walk(mod, t, gpa, level, w))
+		return ext_err(tdx_err(TDX_EPT_WALK_FAILED, TDX_OPERAND_ID_RCX), w, gpr);
+	if (!state_allowed(leaf, w->state)) {
+		bool blocked = w->state == SEPT_BLOCKED || w->state == SEPT_NL_BLOCKED ||
+			       w->state == SEPT_PENDING_BLOCKED;
+		if (leaf == TDH_MEM_RANGE_BLOCK && blocked)
+			return ext_err(TDX_GPA_RANGE_ALREADY_BLOCKED, w, gpr);
+		return ext_err(tdx_err(TDX_EPT_ENTRY_STATE_INCORRECT, TDX_OPERAND_ID_RCX), w, gpr);
+	}
+	return TDX_SUCCESS;
+}
+
+/* Has the TLB tracking begun after the block at `bepoch` completed? */
+static bool tracked(const struct tdcs *c, uint64_t bepoch)
+{
+	uint64_t prev = c->td_epoch - 1;
+	return bepoch < prev || (bepoch == prev && c->refcount[bepoch & 1] == 0);
+}
+
+static uint64_t pamt_entry_of(struct tdx_module *mod, uint64_t pa, struct pamt_entry *e)
+{
+	const struct tdx_tdmr *tm = tdx_tdmr_of(mod, pa);
+	uint64_t at = pamt_entry_addr(tm, pa, PT_4KB);
+	pamt_get(mod->pm, at, e);
+	return at;
+}
+
+/* A page the TD takes: its PAMT entry becomes `type`, owned by the TDR. */
+static void take_page(struct tdx_module *mod, uint64_t entry, uint64_t tdr_pa, struct tdr *t,
+		      unsigned type)
+{
+	struct pamt_entry e = { .type = (uint8_t)type, .owner = tdr_pa >> 12 };
+	pamt_put(mod->pm, entry, &e);
+	t->chldcnt++;
+	tdr_put(mod, tdr_pa, t);
+}
+
+static void give_back_page(struct tdx_module *mod, uint64_t pa, uint64_t tdr_pa, struct tdr *t)
+{
+	struct pamt_entry e;
+	uint64_t at = pamt_entry_of(mod, pa, &e);
+	e = (struct pamt_entry){ .type = PT_NDA };
+	pamt_put(mod->pm, at, &e);
+	t->chldcnt--;
+	tdr_put(mod, tdr_pa, t);
+}
+
+/* MRTD's 128-byte blocks: the operation's name, then the GPA at byte 16. */
+static void measure_block(struct tdcs *c, const char *what, uint64_t gpa)
+{
+	uint8_t b[128] = { 0 };
+	memcpy(b, what, strlen(what));
+	memcpy(b + 16, &gpa, 8);
+	td_mrtd_extend(c, b, sizeof(b));
+}
+
+/* ---- the leaves ---------------------------------------------------------------- */
+
+uint64_t tdh_mem_sept_add(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	struct tdr t;
+	struct tdcs c;
+	bool v1 = (gpr[R_RAX] >> 16) & 0xff;
+	bool allow_existing = v1 && (gpr[R_RDX] & 1);
+	uint64_t tdr = gpr[R_RDX] & ~(uint64_t)(v1 ? 1 : 0), page = gpr[R_R8], gpa, entry;
+	unsigned level;
+	uint64_t r = td_enter_leaf(mod, TDH_MEM_SEPT_ADD, tdr, TDX_OPERAND_ID_RDX, &t, &c);
+	if (r)
+		return r;
+	if (!gpa_operand(gpr[R_RCX], 1, SEPT_LEVELS - 1, &gpa, &level))
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	struct sept_walk w;
+	if (!walk(mod, &t, gpa, level, &w))
+		return ext_err(tdx_err(TDX_EPT_WALK_FAILED, TDX_OPERAND_ID_RCX), &w, gpr);
+	if (allow_existing && w.state == SEPT_NL_MAPPED)
+		return TDX_SUCCESS;                  /* already there: the page is not used */
+	if ((r = reach(mod, &t, TDH_MEM_SEPT_ADD, gpa, level, &w, gpr)))
+		return r;
+	struct pamt_entry e;
+	if ((r = td_page_operand(mod, page, TDX_OPERAND_ID_R8, PT_NDA, &entry, &e)))
+		return r;
+	td_zero_page(mod, page);                     /* every entry FREE */
+	phys_write64(mod->pm, w.entry_pa, make_entry(page, SEPT_NL_MAPPED, false));
+	take_page(mod, entry, tdr, &t, PT_EPT);
+	return TDX_SUCCESS;
+}
+
+uint64_t tdh_mem_sept_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	struct tdr t;
+	struct tdcs c;
+	uint64_t gpa;
+	unsigned level;
+	uint64_t r = td_enter_leaf(mod, TDH_MEM_SEPT_RD, gpr[R_RDX], TDX_OPERAND_ID_RDX, &t, &c);
+	if (r)
+		return r;
+	if (!gpa_operand(gpr[R_RCX], 0, SEPT_LEVELS - 1, &gpa, &level))
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	struct sept_walk w;
+	bool there = walk(mod, &t, gpa, level, &w);
+	ext_err(0, &w, gpr);
+	gpr[R_R8] = 0;
+	return there ? TDX_SUCCESS : tdx_err(TDX_EPT_WALK_FAILED, TDX_OPERAND_ID_RCX);
+}
+
+uint64_t tdh_mem_page_add(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	struct tdr t;
+	struct tdcs c;
+	uint64_t tdr = gpr[R_RDX], page = gpr[R_R8], src = gpr[R_R9], gpa, entry;
+	unsigned level;
+	uint64_t r = td_enter_leaf(mod, TDH_MEM_PAGE_ADD, tdr, TDX_OPERAND_ID_RDX, &t, &c);
+	if (r)
+		return r;
+	if (!gpa_operand(gpr[R_RCX], 0, 0, &gpa, &level))
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	struct pamt_entry e;
+	if ((r = td_page_operand(mod, page, TDX_OPERAND_ID_R8, PT_NDA, &entry, &e)))
+		return r;
+	/* The source is ordinary memory, read with KeyID 0. */
+	if ((src & 0xfff) || (src >> mod->info.keyid_shift) || !phys_is_ram(mod->pm, src, 4096))
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_R9);
+	struct sept_walk w;
+	if ((r = reach(mod, &t, TDH_MEM_PAGE_ADD, gpa, 0, &w, gpr)))
+		return r;
+	uint8_t data[4096];
+	phys_read(mod->pm, src, data, sizeof(data));
+	phys_write(mod->pm, page, data, sizeof(data));
+	phys_write64(mod->pm, w.entry_pa, make_entry(page, SEPT_MAPPED, true));
+	measure_block(&c, "MEM.PAGE.ADD", gpa);
+	tdcs_put(mod, &t, &c);
+	take_page(mod, entry, tdr, &t, PT_REG);
+	return TDX_SUCCESS;
+}
+
+uint64_t tdh_mr_extend(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	struct tdr t;
+	struct tdcs c;
+	uint64_t gpa = gpr[R_RCX];
+	uint64_t r = td_enter_leaf(mod, TDH_MR_EXTEND, gpr[R_RDX], TDX_OPERAND_ID_RDX, &t, &c);
+	if (r)
+		return r;
+	if ((gpa & 0xff) || gpa >= TD_SHARED_BIT)
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	struct sept_walk w;
+	if ((r = reach(mod, &t, TDH_MR_EXTEND, gpa & ~0xfffull, 0, &w, gpr)))
+		return r;
+	uint8_t chunk[256];
+	phys_read(mod->pm, (w.entry & SEPT_PA_MASK) + (gpa & 0xfff), chunk, sizeof(chunk));
+	measure_block(&c, "MR.EXTEND", gpa);
+	td_mrtd_extend(&c, chunk, sizeof(chunk));
+	tdcs_put(mod, &t, &c);
+	return TDX_SUCCESS;
+}
+
+uint64_t tdh_mem_page_aug(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	struct tdr t;
+	struct tdcs c;
+	uint64_t tdr = gpr[R_RDX], page = gpr[R_R8], gpa, entry;
+	unsigned level;
+	uint64_t r = td_enter_leaf(mod, TDH_MEM_PAGE_AUG, tdr, TDX_OPERAND_ID_RDX, &t, &c);
+	if (r)
+		return r;
+	/* 4 KiB pages only: KVM maps private memory at 4 KiB. */
+	if (!gpa_operand(gpr[R_RCX], 0, 0, &gpa, &level))
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	struct pamt_entry e;
+	if ((r = td_page_operand(mod, page, TDX_OPERAND_ID_R8, PT_NDA, &entry, &e)))
+		return r;
+	struct sept_walk w;
+	if ((r = reach(mod, &t, TDH_MEM_PAGE_AUG, gpa, 0, &w, gpr)))
+		return r;
+	phys_write64(mod->pm, w.entry_pa, make_entry(page, SEPT_PENDING, true));
+	take_page(mod, entry, tdr, &t, PT_REG);
+	return TDX_SUCCESS;
+}
+
+/* The page an entry maps or links (the one whose PAMT holds the blocking epoch). */
+static uint64_t entry_page(const struct sept_walk *w)
+{
+	return w->entry & SEPT_PA_MASK;
+}
+
+uint64_t tdh_mem_range_block(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	struct tdr t;
+	struct tdcs c;
+	uint64_t gpa;
+	unsigned level;
+	uint64_t r = td_enter_leaf(mod, TDH_MEM_RANGE_BLOCK, gpr[R_RDX], TDX_OPERAND_ID_RDX, &t, &c);
+	if (r)
+		return r;
+	if (!gpa_operand(gpr[R_RCX], 0, SEPT_LEVELS - 1, &gpa, &level))
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	struct sept_walk w;
+	if ((r = reach(mod, &t, TDH_MEM_RANGE_BLOCK, gpa, level, &w, gpr)))
+		return r;
+	unsigned to = w.state == SEPT_NL_MAPPED ? SEPT_NL_BLOCKED :
+		      w.state == SEPT_MAPPED ? SEPT_BLOCKED : SEPT_PENDING_BLOCKED;
+	phys_write64(mod->pm, w.entry_pa, make_entry(entry_page(&w), to, to != SEPT_NL_BLOCKED));
+	struct pamt_entry e;
+	uint64_t at = pamt_entry_of(mod, entry_page(&w), &e);
+	e.bepoch = c.td_epoch;
+	pamt_put(mod->pm, at, &e);
+	w.entry = phys_read64(mod->pm, w.entry_pa);
+	w.state = to;
+	ext_err(0, &w, gpr);
+	return TDX_SUCCESS;
+}
+
+/* The blocked-and-tracked rule for taking an entry away in a running TD. */
+static uint64_t check_tracked(struct tdx_module *mod, const struct tdcs *c, const struct sept_walk *w,
+			      uint64_t gpr[16])
+{
+	if (!td_tlb_tracking_required(c->op_state))
+		return TDX_SUCCESS;
+	if (w->state != SEPT_BLOCKED && w->state != SEPT_NL_BLOCKED && w->state != SEPT_PENDING_BLOCKED)
+		return ext_err(tdx_err(TDX_GPA_RANGE_NOT_BLOCKED, TDX_OPERAND_ID_RCX), w, gpr);
+	struct pamt_entry e;
+	pamt_entry_of(mod, entry_page(w), &e);
+	if (!tracked(c, e.bepoch))
+		return ext_err(tdx_err(TDX_TLB_TRACKING_NOT_DONE, TDX_OPERAND_ID_RCX), w, gpr);
+	return TDX_SUCCESS;
+}
+
+uint64_t tdh_mem_range_unblock(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	struct tdr t;
+	struct tdcs c;
+	uint64_t gpa;
+	unsigned level;
+	uint64_t r = td_enter_leaf(mod, TDH_MEM_RANGE_UNBLOCK, gpr[R_RDX], TDX_OPERAND_ID_RDX, &t, &c);
+	if (r)
+		return r;
+	if (!gpa_operand(gpr[R_RCX], 0, SEPT_LEVELS - 1, &gpa, &level))
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	struct sept_walk w;
+	if ((r = reach(mod, &t, TDH_MEM_RANGE_UNBLOCK, gpa, level, &w, gpr)))
+		return r;
+	if ((r = check_tracked(mod, &c, &w, gpr)))
+		return r;
+	unsigned to = w.state == SEPT_NL_BLOCKED ? SEPT_NL_MAPPED :
+		      w.state == SEPT_BLOCKED ? SEPT_MAPPED : SEPT_PENDING;
+	phys_write64(mod->pm, w.entry_pa, make_entry(entry_page(&w), to, to != SEPT_NL_MAPPED));
+	return TDX_SUCCESS;
+}
+
+uint64_t tdh_mem_track(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	struct tdr t;
+	struct tdcs c;
+	uint64_t r = td_enter_leaf(mod, TDH_MEM_TRACK, gpr[R_RCX], TDX_OPERAND_ID_RCX, &t, &c);
+	if (r)
+		return r;
+	if (c.refcount[(c.td_epoch - 1) & 1])
+		return TDX_PREVIOUS_TLB_EPOCH_BUSY;
+	c.td_epoch++;
+	tdcs_put(mod, &t, &c);
+	return TDX_SUCCESS;
+}
+
+uint64_t tdh_mem_page_remove(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	struct tdr t;
+	struct tdcs c;
+	uint64_t tdr = gpr[R_RDX], gpa;
+	unsigned level;
+	uint64_t r = td_enter_leaf(mod, TDH_MEM_PAGE_REMOVE, tdr, TDX_OPERAND_ID_RDX, &t, &c);
+	if (r)
+		return r;
+	if (!gpa_operand(gpr[R_RCX], 0, 0, &gpa, &level))
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	struct sept_walk w;
+	if ((r = reach(mod, &t, TDH_MEM_PAGE_REMOVE, gpa, 0, &w, gpr)) ||
+	    (r = check_tracked(mod, &c, &w, gpr)))
+		return r;
+	ext_err(0, &w, gpr);
+	phys_write64(mod->pm, w.entry_pa, 0);
+	give_back_page(mod, entry_page(&w), tdr, &t);
+	return TDX_SUCCESS;
+}
+
+uint64_t tdh_mem_sept_remove(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	struct tdr t;
+	struct tdcs c;
+	uint64_t tdr = gpr[R_RDX], gpa;
+	unsigned level;
+	uint64_t r = td_enter_leaf(mod, TDH_MEM_SEPT_REMOVE, tdr, TDX_OPERAND_ID_RDX, &t, &c);
+	if (r)
+		return r;
+	if (!gpa_operand(gpr[R_RCX], 1, SEPT_LEVELS - 1, &gpa, &level))
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	struct sept_walk w;
+	if ((r = reach(mod, &t, TDH_MEM_SEPT_REMOVE, gpa, level, &w, gpr)) ||
+	    (r = check_tracked(mod, &c, &w, gpr)))
+		return r;
+	uint64_t page = entry_page(&w);
+	for (unsigned i = 0; i < 512; i++)
+		if (phys_read64(mod->pm, page + 8 * i))
+			return ext_err(tdx_err(TDX_EPT_PAGE_NOT_FREE, TDX_OPERAND_ID_RCX), &w, gpr);
+	phys_write64(mod->pm, w.entry_pa, 0);
+	give_back_page(mod, page, tdr, &t);
+	gpr[R_RCX] = page;
+	return TDX_SUCCESS;
+}
+
+/* ---- for TD execution ---------------------------------------------------------- */
+
+unsigned sept_leaf_state(struct tdx_module *mod, const struct tdr *t, uint64_t gpa,
+			 uint64_t *entry_pa)
+{
+	struct sept_walk w;
+	if (!walk(mod, t, gpa & ~0xfffull, 0, &w))
+		return SEPT_FREE;
+	*entry_pa = w.entry_pa;
+	return w.state;
+}
+
+void sept_accept(struct tdx_module *mod, uint64_t entry_pa)
+{
+	uint64_t e = phys_read64(mod->pm, entry_pa);
+	td_zero_page(mod, e & SEPT_PA_MASK);
+	phys_write64(mod->pm, entry_pa, make_entry(e & SEPT_PA_MASK, SEPT_MAPPED, true));
+}

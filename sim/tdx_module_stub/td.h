@@ -1,0 +1,157 @@
+/* The module's TD control structures and the checks every TD-scope leaf shares
+ * (inside sim/tdx_module_stub). The TDR, TDCS and TDVPS live at the start of the
+ * pages the VMM donated, in the layouts below: module-private, seen by the host
+ * only through the leaves. */
+#ifndef VTSIM_TDX_TD_H
+#define VTSIM_TDX_TD_H
+
+#include "sim/tdx_module_stub/module_priv.h"
+
+/* TDR lifecycle states. */
+enum { TD_HKID_ASSIGNED, TD_KEYS_CONFIGURED, TD_BLOCKED, TD_TEARDOWN };
+
+/* OP_STATE of a TD (the TDCS). */
+enum { OP_UNINITIALIZED, OP_INITIALIZED, OP_RUNNABLE, OP_NR_STATES };
+
+/* VCPU states (the TDVPS). */
+enum { VCPU_UNINITIALIZED = 0, VCPU_READY = 2, VCPU_ACTIVE = 4, VCPU_DISABLED = 8 };
+
+/* How a vCPU last left the TD (what the next TDH.VP.ENTER resumes from). */
+enum { TD_EXIT_ASYNC_FAULT = 0, TD_EXIT_ASYNC_TRAP = 1, TD_EXIT_TDVMCALL = 2 };
+
+#define TDCS_SEPT_ROOT_PAGE 3          /* the S-EPT root is TDCS page 3 */
+#define TDVPS_TDCX (TDX_TDVPS_PAGES - 1)
+#define TD_SHARED_BIT (1ull << 47)     /* GPAW 48: the shared bit is GPA bit 47 */
+
+struct tdr {
+	uint32_t lifecycle;
+	uint32_t fatal;
+	uint32_t hkid;
+	uint32_t num_tdcx;
+	uint64_t pkg_configured;     /* a bit per package */
+	uint64_t chldcnt;            /* pages the TD owns (4 KiB units) */
+	uint64_t tdcx[TDX_TDCS_PAGES];
+};
+
+/* The TDCS, at the start of the first TDCS page. */
+struct tdcs {
+	uint32_t op_state;
+	uint16_t max_vcpus, num_vcpus;
+	uint64_t attributes, xfam, eptp_controls, config_flags;
+	uint16_t tsc_frequency;
+	uint64_t tsc_offset, tsc_multiplier;
+	uint64_t cpuid[8][2];
+	/* TLB tracking: the TD's epoch and the vCPUs running in each of the last two. */
+	uint64_t td_epoch;
+	uint64_t refcount[2];
+	uint32_t num_assoc_vcpus;
+	uint32_t hkid;
+	/* Measurement: MRTD's running SHA-384 state until TDH.MR.FINALIZE, then its
+	 * value; the RTMRs. */
+	uint8_t mrtd_state[224];
+	uint8_t mrtd[48];
+	uint8_t rtmr[4][48];
+};
+
+/* The TDVPS, at the start of the TDVPR page; the TD VMCS is its first TDCX page. */
+struct tdvps {
+	uint32_t state;
+	uint32_t num_tdcx;
+	uint64_t tdr;
+	uint64_t tdcx[TDVPS_TDCX];
+	uint32_t vcpu_index;
+	uint32_t x2apic_id;
+	uint64_t initial_rcx;
+	uint32_t assoc_lp;           /* LP + 1 the vCPU is associated with, 0 for none */
+	uint32_t launched;           /* the TD VMCS has been launched */
+	uint64_t vcpu_epoch;         /* the TD epoch the vCPU's TLB entries are from */
+	uint32_t last_td_exit;
+	uint32_t tdvmcall_mask;      /* GPRs the last TDVMCALL exposed (bits 15:0) */
+	uint64_t gpr[16];            /* the guest's GPRs while outside the TD (RSP aside) */
+	struct {                     /* the #VE information TDG.VP.VEINFO.GET returns */
+		uint32_t valid, exit_reason;
+		uint64_t qualification, gla, gpa;
+		uint32_t insn_len, insn_info;
+	} ve;
+};
+
+/* The leaves the OP_STATE lookup knows (TDX module ABI leaf numbers). */
+#define TDH_VP_ENTER        0
+#define TDH_MNG_ADDCX       1
+#define TDH_MEM_PAGE_ADD    2
+#define TDH_MEM_SEPT_ADD    3
+#define TDH_VP_ADDCX        4
+#define TDH_MEM_PAGE_AUG    6
+#define TDH_MEM_RANGE_BLOCK 7
+#define TDH_VP_CREATE      10
+#define TDH_MNG_RD         11
+#define TDH_MR_EXTEND      16
+#define TDH_MR_FINALIZE    17
+#define TDH_VP_FLUSH       18
+#define TDH_MNG_INIT       21
+#define TDH_VP_INIT        22
+#define TDH_MEM_SEPT_RD    25
+#define TDH_VP_RD          26
+#define TDH_MEM_PAGE_REMOVE 29
+#define TDH_MEM_SEPT_REMOVE 30
+#define TDH_MEM_TRACK      38
+#define TDH_MEM_RANGE_UNBLOCK 39
+#define TDH_VP_WR          43
+
+void td_zero_page(struct tdx_module *mod, uint64_t pa);
+void tdr_get(struct tdx_module *mod, uint64_t pa, struct tdr *t);
+void tdr_put(struct tdx_module *mod, uint64_t pa, const struct tdr *t);
+void tdcs_get(struct tdx_module *mod, const struct tdr *t, struct tdcs *c);
+void tdcs_put(struct tdx_module *mod, const struct tdr *t, const struct tdcs *c);
+
+/* An explicit page operand, checked in the module's order: aligned without KeyID
+ * bits (OPERAND_INVALID), inside an initialized part of a TDMR
+ * (OPERAND_ADDR_RANGE_ERROR), then its PAMT type when want_type >= 0
+ * (PAGE_METADATA_INCORRECT). 0 and its 4 KiB PAMT entry (and the entry's address),
+ * or the status. */
+uint64_t td_page_operand(struct tdx_module *mod, uint64_t pa, unsigned op, int want_type,
+			 uint64_t *entry, struct pamt_entry *e);
+
+/* The TDR of a TD-scope leaf, checked as the module does: the TDR page, not fatal,
+ * keys configured, every TDCS page there, then the pair (leaf, OP_STATE) against
+ * the lookup table. Fills *t and *c. */
+uint64_t td_enter_leaf(struct tdx_module *mod, unsigned leaf, uint64_t tdr, unsigned op,
+		       struct tdr *t, struct tdcs *c);
+/* The same for a leaf naming a vCPU by its TDVPR page; fills *v too. */
+uint64_t td_enter_vcpu_leaf(struct tdx_module *mod, unsigned leaf, uint64_t tdvpr, unsigned op,
+			    struct tdvps *v, struct tdr *t, struct tdcs *c);
+/* Does OP_STATE `s` need blocked-and-tracked before an S-EPT entry goes away? */
+bool td_tlb_tracking_required(uint32_t op_state);
+
+/* Measurement (measure.c): MRTD's SHA-384, RTMR extension. */
+void td_mrtd_init(struct tdcs *c);
+void td_mrtd_extend(struct tdcs *c, const void *block, size_t len);
+void td_mrtd_finalize(struct tdcs *c);
+void td_rtmr_extend(struct tdcs *c, unsigned index, const uint8_t data[48]);
+
+/* S-EPT leaves (sept.c). */
+uint64_t tdh_mem_sept_add(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_mem_sept_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_mem_sept_remove(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_mem_page_add(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_mem_page_aug(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_mem_range_block(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_mem_range_unblock(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_mem_page_remove(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_mem_track(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_mr_extend(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+
+/* The guest side of the S-EPT, for TD execution: the state of the 4 KiB leaf
+ * mapping `gpa` (SEPT_* below, SEPT_FREE when the walk stops short) and the entry's
+ * address. */
+enum {
+	SEPT_FREE = 0, SEPT_BLOCKED = 1, SEPT_PENDING = 2, SEPT_PENDING_BLOCKED = 3,
+	SEPT_MAPPED = 4, SEPT_REMOVED = 5, SEPT_NL_BLOCKED = 0x81, SEPT_NL_MAPPED = 0x84,
+};
+unsigned sept_leaf_state(struct tdx_module *mod, const struct tdr *t, uint64_t gpa,
+			 uint64_t *entry_pa);
+/* TDG.MEM.PAGE.ACCEPT's change: a PENDING 4 KiB leaf becomes MAPPED, its page
+ * zeroed. */
+void sept_accept(struct tdx_module *mod, uint64_t entry_pa);
+
+#endif
