@@ -221,11 +221,14 @@ static bool msr_exits(struct lp *lp, uint32_t idx, bool write)
 	return (byte >> (idx % 8)) & 1;
 }
 
-static bool guest_msr_exit(struct lp *lp, const struct cpu_view *cv, uint32_t idx, bool write)
+/* The exit's instruction length is the decoded one: prefixes (a REX, an operand-size
+ * or segment prefix) count. */
+static bool guest_msr_exit(struct lp *lp, const struct cpu_view *cv, const struct site_insn *in,
+			   uint32_t idx, bool write)
 {
 	if (!lp->vmx.non_root || !msr_exits(lp, idx, write))
 		return false;
-	struct vmx_exit_info xi = { .insn_len = 2, .rip = cv->rip };
+	struct vmx_exit_info xi = { .insn_len = in->len, .rip = cv->rip };
 	vmx_exit(lp, write ? EXIT_REASON_MSR_WRITE : EXIT_REASON_MSR_READ, &xi);
 	return true;
 }
@@ -246,7 +249,7 @@ void site_rdmsr(struct lp *lp, const struct cpu_view *cv, const struct site_insn
 	struct vtsim_machine *m = lp->m;
 	uint32_t idx = (uint32_t)cv->gpr[1];
 	uint64_t v = 0;
-	if (privileged_ok(cv) && guest_msr_exit(lp, cv, idx, false))
+	if (privileged_ok(cv) && guest_msr_exit(lp, cv, in, idx, false))
 		return;
 	int r = privileged_ok(cv) ? msr_read(lp, idx, &v) : -1;
 	if (trace_on(m, VTSIM_TRACE_MSR)) {
@@ -269,7 +272,7 @@ void site_wrmsr(struct lp *lp, const struct cpu_view *cv, const struct site_insn
 	struct vtsim_machine *m = lp->m;
 	uint32_t idx = (uint32_t)cv->gpr[1];
 	uint64_t v = (uint32_t)cv->gpr[0] | (cv->gpr[2] << 32);
-	if (privileged_ok(cv) && guest_msr_exit(lp, cv, idx, true))
+	if (privileged_ok(cv) && guest_msr_exit(lp, cv, in, idx, true))
 		return;
 	int r = privileged_ok(cv) ? msr_write(lp, idx, v) : -1;
 	if (trace_on(m, VTSIM_TRACE_MSR))

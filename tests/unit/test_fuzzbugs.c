@@ -1,0 +1,401 @@
+/* Regression tests for the simulator bugs fuzz_vmx_guest found (B01-B15): a small
+ * hosted VMM, built the way the fuzzer builds its guests, runs a few bytes of guest
+ * code under chosen controls and the tests check the VM exit (or the guest's
+ * architected state) exactly.
+ *
+ * Guest memory (identity-mapped by the EPT when there is one): 64-bit page tables at
+ * 0x1000, IDT at 0x5000 (real mode: the IVT at 0), GDT at 0x8000, TSS at 0x9000, the
+ * code at 0x10000, HLT handlers at 0x12000, the stack below 0x20000, HLT everywhere
+ * else. Real mode runs CS = 0x1000 (base 0x10000), IP = 0. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "sim/vmcs/controls.h"
+#include "sim/vmcs/exit_reasons.h"
+#include "sim/vmcs/fields.h"
+#include "vtsim/hosted.h"
+#include "vtsim/vtsim.h"
+
+#define G_SIZE     0x200000ull
+#define G_PML4     0x1000ull
+#define G_PDPT     0x2000ull
+#define G_PD       0x3000ull
+#define G_IDT      0x5000ull
+#define G_GDT      0x8000ull
+#define G_TSS      0x9000ull
+#define G_CODE     0x10000ull
+#define G_HANDLER  0x12000ull
+#define G_STACK    0x20000ull
+#define G_DATA     0x30000ull
+
+#define H_VMXON    0x800000ull
+#define H_VMCS     0x801000ull
+#define H_IOA      0x803000ull
+#define H_IOB      0x804000ull
+#define H_EPML4    0x805000ull
+#define H_EPDPT    0x806000ull
+#define H_EPD      0x807000ull
+#define H_EPT      0x808000ull
+
+enum mode { MODE_LONG, MODE_PM32, MODE_REAL };
+
+struct guest {
+	enum mode mode;
+	uint32_t proc, proc2;      /* controls wanted besides HLT exiting, I/O bitmaps */
+	uint32_t exc_bitmap;
+	uint64_t rflags;           /* besides bit 1 */
+	uint64_t cr4;              /* besides what the mode needs */
+	uint64_t dr7;              /* 0: 0x400 */
+	uint64_t gpr[16];          /* RSP aside */
+	bool gpr_set;
+};
+
+struct vexit {
+	uint32_t reason, len, intr, intr_err, insn_info;
+	uint64_t qual, rip, pending_dbg;
+	enum vtsim_vmx_outcome outcome;
+};
+
+static struct vtsim_machine *M;
+static uint8_t *RAM;
+static uint32_t rev;
+static bool used;             /* a guest ran on this machine */
+
+static void vmx(enum vtsim_vmx_insn insn, uint64_t reg, uint64_t rm, const void *mem, size_t n,
+		struct vtsim_vmx_result *r)
+{
+	struct vtsim_vmx_operands o = { .reg = reg, .rm = rm, .mem = mem != NULL };
+	if (mem)
+		memcpy(o.data, mem, n);
+	vtsim_vmx(M, 0, insn, &o, r);
+}
+
+static void vmptr(enum vtsim_vmx_insn insn, uint64_t pa)
+{
+	struct vtsim_vmx_result r;
+	vmx(insn, 0, 0, &pa, 8, &r);
+	assert_int_equal(r.outcome, VTSIM_VMSUCCEED);
+}
+
+static void vmw(uint32_t field, uint64_t v)
+{
+	struct vtsim_vmx_result r;
+	vmx(VTSIM_VMWRITE, field, v, NULL, 0, &r);
+	if (r.outcome != VTSIM_VMSUCCEED)
+		fail_msg("VMWRITE 0x%x = 0x%llx: outcome %d", field, (unsigned long long)v, r.outcome);
+}
+
+static uint64_t vmr(uint32_t field)
+{
+	struct vtsim_vmx_result r;
+	vmx(VTSIM_VMREAD, field, 0, NULL, 0, &r);
+	assert_int_equal(r.outcome, VTSIM_VMSUCCEED);
+	return r.value;
+}
+
+static uint64_t rdmsr(uint32_t msr)
+{
+	uint64_t v = 0;
+	assert_int_equal(vtsim_hosted_rdmsr(M, 0, msr, &v), 0);
+	return v;
+}
+
+/* The forced bits and the wanted ones the capability MSR allows. */
+static uint32_t adjust(uint32_t msr, uint32_t want)
+{
+	uint64_t v = rdmsr(msr);
+	return ((uint32_t)v | want) & (uint32_t)(v >> 32);
+}
+
+static void put64(uint64_t pa, uint64_t v)
+{
+	memcpy(RAM + pa, &v, 8);
+}
+
+static int setup(void **state)
+{
+	struct vtsim_config cfg;
+	char err[256];
+	vtsim_config_defaults(&cfg);
+	cfg.ram_size = 16u << 20;
+	cfg.max_insns = 1u << 24;
+	static FILE *null;
+	if (!null)
+		null = fopen("/dev/null", "w");
+	cfg.console = cfg.diag = cfg.trace = null;
+	M = vtsim_machine_create(&cfg, err, sizeof(err));
+	assert_non_null(M);
+	assert_int_equal(vtsim_hosted_start(M, err, sizeof(err)), 0);
+	RAM = vtsim_machine_ram(M, NULL);
+	rev = (uint32_t)rdmsr(0x480) & 0x7fffffff;
+	uint64_t cr4;
+	assert_int_equal(vtsim_hosted_read_cr(M, 0, 4, &cr4), 0);
+	assert_int_equal(vtsim_hosted_write_cr(M, 0, 4, cr4 | (1u << 13)), 0);
+	memset(RAM + H_VMXON, 0, 4096);
+	memcpy(RAM + H_VMXON, &rev, 4);
+	vmptr(VTSIM_VMXON, H_VMXON);
+	used = false;
+	if (state)
+		*state = NULL;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	vtsim_machine_destroy(M);
+	M = NULL;
+	return 0;
+}
+
+static void build_memory(enum mode mode, const uint8_t *code, size_t len)
+{
+	memset(RAM, 0xf4, G_SIZE);
+	memset(RAM, 0, G_IDT + 0x1000);
+	memset(RAM + G_GDT, 0, 0x2000);
+	memset(RAM + G_STACK - 0x1000, 0, 0x1000);
+	put64(G_PML4, G_PDPT | 3);
+	put64(G_PDPT, G_PD | 3);
+	put64(G_PD, 0x83);
+	put64(G_GDT + 0x08, 0x00af9b000000ffffull);
+	put64(G_GDT + 0x10, 0x00cf93000000ffffull);
+	put64(G_GDT + 0x18, 0x67 | (G_TSS & 0xffffff) << 16 | 0x8bull << 40);
+	put64(G_GDT + 0x28, 0x00cf9b000000ffffull);
+	put64(G_TSS + 4, G_STACK);
+	for (unsigned v = 0; v < 256; v++) {
+		uint64_t lo = (G_HANDLER & 0xffff) | 0x8e00ull << 32 | ((G_HANDLER >> 16) & 0xffff) << 48;
+		if (mode == MODE_LONG) {
+			put64(G_IDT + v * 16, lo | 0x08ull << 16);
+			put64(G_IDT + v * 16 + 8, 0);
+		} else if (mode == MODE_PM32) {
+			put64(G_IDT + v * 8, lo | 0x28ull << 16);
+		} else {
+			uint32_t ivt = (uint32_t)(G_HANDLER >> 4) << 16;
+			memcpy(RAM + v * 4, &ivt, 4);
+		}
+	}
+	memcpy(RAM + G_CODE, code, len);
+	/* The EPT: the first 2 MiB, RWX, write-back. */
+	memset(RAM + H_EPML4, 0, 4 * 4096);
+	put64(H_EPML4, H_EPDPT | 7);
+	put64(H_EPDPT, H_EPD | 7);
+	put64(H_EPD, H_EPT | 7);
+	for (uint64_t i = 0; i < 512; i++)
+		put64(H_EPT + i * 8, i << 12 | 6u << 3 | 7);
+}
+
+static void seg(uint32_t sel_f, uint16_t sel, uint64_t base, uint32_t limit, uint32_t ar)
+{
+	/* The selector, base, limit and AR fields are 2 apart in each group. */
+	vmw(sel_f, sel);
+	vmw(sel_f - GUEST_ES_SELECTOR + GUEST_ES_BASE, base);
+	vmw(sel_f - GUEST_ES_SELECTOR + GUEST_ES_LIMIT, limit);
+	vmw(sel_f - GUEST_ES_SELECTOR + GUEST_ES_AR_BYTES, ar);
+}
+
+/* A fresh VMCS for the guest; code placed at G_CODE. */
+static void prepare(const struct guest *g, const uint8_t *code, size_t len)
+{
+	struct vtsim_vmx_result r;
+	vmx(VTSIM_VMCLEAR, 0, 0, &(uint64_t){ H_VMCS }, 8, &r);
+	memset(RAM + H_VMCS, 0, 4096);
+	memcpy(RAM + H_VMCS, &rev, 4);
+	vmptr(VTSIM_VMPTRLD, H_VMCS);
+	build_memory(g->mode, code, len);
+
+	bool ept = g->mode != MODE_LONG || (g->proc2 & SECONDARY_EXEC_ENABLE_EPT);
+	uint32_t proc2 = g->proc2;
+	if (g->mode != MODE_LONG)
+		proc2 |= SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST;
+	uint32_t proc = g->proc | CPU_BASED_HLT_EXITING | CPU_BASED_USE_IO_BITMAPS;
+	if (proc2)
+		proc |= CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+	vmw(PIN_BASED_VM_EXEC_CONTROL, adjust(0x48d, 0));
+	vmw(CPU_BASED_VM_EXEC_CONTROL, adjust(0x48e, proc));
+	if (proc2)
+		vmw(SECONDARY_VM_EXEC_CONTROL, adjust(0x48b, proc2));
+	vmw(VM_EXIT_CONTROLS, adjust(0x48f, VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_EFER |
+					    VM_EXIT_LOAD_IA32_EFER));
+	vmw(VM_ENTRY_CONTROLS, adjust(0x490, VM_ENTRY_LOAD_IA32_EFER |
+					     (g->mode == MODE_LONG ? VM_ENTRY_IA32E_MODE : 0)));
+	vmw(EXCEPTION_BITMAP, g->exc_bitmap);
+	vmw(PAGE_FAULT_ERROR_CODE_MASK, 0);
+	vmw(PAGE_FAULT_ERROR_CODE_MATCH, 0);
+	vmw(CR3_TARGET_COUNT, 0);
+	vmw(VM_EXIT_MSR_STORE_COUNT, 0);
+	vmw(VM_EXIT_MSR_LOAD_COUNT, 0);
+	vmw(VM_ENTRY_MSR_LOAD_COUNT, 0);
+	vmw(VMCS_LINK_POINTER, ~0ull);
+	memset(RAM + H_IOA, 0, 8192);
+	RAM[H_IOA + 0xf4 / 8] |= 1u << (0xf4 % 8);
+	vmw(IO_BITMAP_A, H_IOA);
+	vmw(IO_BITMAP_B, H_IOB);
+	if (ept)
+		vmw(EPT_POINTER, H_EPML4 | 6 | 3 << 3);
+
+	uint64_t fixed0 = rdmsr(0x486), fixed1 = rdmsr(0x487), cr4f0 = rdmsr(0x488);
+	if (g->mode != MODE_LONG)
+		fixed0 &= ~0x80000001ull;
+	uint64_t cr0 = g->mode == MODE_LONG ? 0x80000031 : g->mode == MODE_PM32 ? 0x31 : 0x30;
+	uint64_t cr4 = (g->mode == MODE_LONG ? 0x620 : g->mode == MODE_PM32 ? 0x600 : 0) | g->cr4;
+	cr0 = (cr0 | fixed0) & fixed1;
+	vmw(CR0_GUEST_HOST_MASK, fixed0);
+	vmw(CR0_READ_SHADOW, cr0);
+	vmw(CR4_GUEST_HOST_MASK, cr4f0);
+	vmw(CR4_READ_SHADOW, cr4);
+	vmw(GUEST_CR0, cr0);
+	vmw(GUEST_CR3, G_PML4);
+	vmw(GUEST_CR4, cr4 | cr4f0);
+	vmw(GUEST_IA32_EFER, g->mode == MODE_LONG ? 0x500 : 0);
+	vmw(GUEST_IA32_DEBUGCTL, 0);
+	vmw(GUEST_DR7, g->dr7 ? g->dr7 : 0x400);
+
+	switch (g->mode) {
+	case MODE_LONG:
+		seg(GUEST_CS_SELECTOR, 0x08, 0, 0xffffffff, 0xa09b);
+		for (uint32_t f = GUEST_ES_SELECTOR; f <= GUEST_GS_SELECTOR; f += 2)
+			if (f != GUEST_CS_SELECTOR)
+				seg(f, 0x10, 0, 0xffffffff, 0xc093);
+		vmw(GUEST_RIP, G_CODE);
+		vmw(GUEST_RSP, G_STACK);
+		break;
+	case MODE_PM32:
+		seg(GUEST_CS_SELECTOR, 0x28, 0, 0xffffffff, 0xc09b);
+		for (uint32_t f = GUEST_ES_SELECTOR; f <= GUEST_GS_SELECTOR; f += 2)
+			if (f != GUEST_CS_SELECTOR)
+				seg(f, 0x10, 0, 0xffffffff, 0xc093);
+		vmw(GUEST_RIP, G_CODE);
+		vmw(GUEST_RSP, G_STACK);
+		break;
+	case MODE_REAL:
+		for (uint32_t f = GUEST_ES_SELECTOR; f <= GUEST_GS_SELECTOR; f += 2)
+			seg(f, G_CODE >> 4, G_CODE, 0xffff, f == GUEST_CS_SELECTOR ? 0x9b : 0x93);
+		vmw(GUEST_RIP, 0);
+		vmw(GUEST_RSP, G_STACK - G_CODE - 0x10);
+		break;
+	}
+	seg(GUEST_LDTR_SELECTOR, 0, 0, 0, 1u << 16);
+	seg(GUEST_TR_SELECTOR, 0x18, G_TSS, 0x67, 0x8b);
+	vmw(GUEST_GDTR_BASE, G_GDT);
+	vmw(GUEST_GDTR_LIMIT, 0x2f);
+	vmw(GUEST_IDTR_BASE, g->mode == MODE_REAL ? 0 : G_IDT);
+	vmw(GUEST_IDTR_LIMIT, g->mode == MODE_LONG ? 0xfff : g->mode == MODE_PM32 ? 0x7ff : 0x3ff);
+	vmw(GUEST_RFLAGS, 2 | g->rflags);
+	vmw(GUEST_ACTIVITY_STATE, 0);
+	vmw(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmw(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmw(GUEST_SYSENTER_CS, 0);
+	vmw(GUEST_SYSENTER_ESP, 0);
+	vmw(GUEST_SYSENTER_EIP, 0);
+	vmw(VM_ENTRY_INTR_INFO_FIELD, 0);
+
+	struct vtsim_host_tables t;
+	uint64_t hcr0, hcr3, hcr4;
+	vtsim_hosted_tables(M, 0, &t);
+	vtsim_hosted_read_cr(M, 0, 0, &hcr0);
+	vtsim_hosted_read_cr(M, 0, 3, &hcr3);
+	vtsim_hosted_read_cr(M, 0, 4, &hcr4);
+	vmw(HOST_CR0, hcr0);
+	vmw(HOST_CR3, hcr3);
+	vmw(HOST_CR4, hcr4);
+	vmw(HOST_CS_SELECTOR, t.cs);
+	vmw(HOST_SS_SELECTOR, t.ss);
+	vmw(HOST_DS_SELECTOR, t.ds);
+	vmw(HOST_ES_SELECTOR, t.es);
+	vmw(HOST_FS_SELECTOR, t.fs);
+	vmw(HOST_GS_SELECTOR, t.gs);
+	vmw(HOST_TR_SELECTOR, t.tr);
+	vmw(HOST_FS_BASE, t.fs_base);
+	vmw(HOST_GS_BASE, t.gs_base);
+	vmw(HOST_TR_BASE, t.tr_base);
+	vmw(HOST_GDTR_BASE, t.gdt_base);
+	vmw(HOST_IDTR_BASE, t.idt_base);
+	vmw(HOST_IA32_SYSENTER_CS, 0);
+	vmw(HOST_IA32_SYSENTER_ESP, 0);
+	vmw(HOST_IA32_SYSENTER_EIP, 0);
+	vmw(HOST_RSP, 0);
+	vmw(HOST_RIP, 0);
+	vmw(HOST_IA32_EFER, rdmsr(0xc0000080));
+
+	uint64_t gpr[16];
+	for (int i = 0; i < 16; i++)
+		gpr[i] = g->gpr_set ? g->gpr[i] : G_DATA + (uint64_t)i * 0x1000;
+	vtsim_hosted_set_gprs(M, 0, gpr);
+	if (ept) {
+		uint64_t desc[2] = { H_EPML4 | 6 | 3 << 3, 0 };
+		vmx(VTSIM_INVEPT, 2, 0, desc, 16, &r);
+		assert_int_equal(r.outcome, VTSIM_VMSUCCEED);
+	}
+}
+
+/* VMLAUNCH (first) or VMRESUME; the exit's fields. */
+static struct vexit enter(bool launch)
+{
+	struct vtsim_vmx_result r;
+	struct vexit x = { 0 };
+	vmx(launch ? VTSIM_VMLAUNCH : VTSIM_VMRESUME, 0, 0, NULL, 0, &r);
+	x.outcome = r.outcome;
+	if (r.outcome != VTSIM_VMEXIT)
+		return x;
+	x.reason = (uint32_t)vmr(VM_EXIT_REASON);
+	x.len = (uint32_t)vmr(VM_EXIT_INSTRUCTION_LEN);
+	x.intr = (uint32_t)vmr(VM_EXIT_INTR_INFO);
+	x.intr_err = (uint32_t)vmr(VM_EXIT_INTR_ERROR_CODE);
+	x.insn_info = (uint32_t)vmr(VMX_INSTRUCTION_INFO);
+	x.qual = vmr(EXIT_QUALIFICATION);
+	x.rip = vmr(GUEST_RIP);
+	x.pending_dbg = vmr(GUEST_PENDING_DBG_EXCEPTIONS);
+	return x;
+}
+
+/* Each run on a fresh machine: the software CPU keeps what it translated of the last
+ * guest's code (the VMM's writes to guest memory are not seen). */
+static struct vexit run(const struct guest *g, const uint8_t *code, size_t len)
+{
+	if (used) {
+		teardown(NULL);
+		setup(NULL);
+	}
+	used = true;
+	prepare(g, code, len);
+	return enter(true);
+}
+
+#define RUN(g, ...) run((g), (const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ }))
+
+static void assert_exit(const struct vexit *x, uint32_t reason, uint64_t rip, uint32_t len)
+{
+	if (x->outcome != VTSIM_VMEXIT)
+		fail_msg("outcome %d (%s), not a VM exit", x->outcome,
+			 x->outcome == VTSIM_VMX_STOPPED ? vtsim_machine_stop_message(M) : "");
+	if (x->reason != reason || x->rip != rip || x->len != len)
+		fail_msg("exit %u at RIP 0x%llx length %u; want exit %u at 0x%llx length %u", x->reason,
+			 (unsigned long long)x->rip, x->len, reason, (unsigned long long)rip, len);
+}
+
+/* ---- B07: RDMSR/WRMSR exits have the decoded instruction length ------------------ */
+
+static void test_b07_rdmsr_wrmsr_exit_length_counts_prefixes(void **state)
+{
+	struct guest g = { .mode = MODE_LONG };
+	g.gpr_set = true;
+	g.gpr[1] = 0x10;                       /* ECX: IA32_TSC, no MSR bitmaps: exits */
+	struct vexit x = RUN(&g, 0x48, 0x0f, 0x32);                 /* REX.W RDMSR */
+	assert_exit(&x, EXIT_REASON_MSR_READ, G_CODE, 3);
+	x = RUN(&g, 0x66, 0x41, 0x0f, 0x30);                        /* 66 REX.B WRMSR */
+	assert_exit(&x, EXIT_REASON_MSR_WRITE, G_CODE, 4);
+	x = RUN(&g, 0x0f, 0x32);
+	assert_exit(&x, EXIT_REASON_MSR_READ, G_CODE, 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_b07_rdmsr_wrmsr_exit_length_counts_prefixes, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
