@@ -16,6 +16,8 @@ void ept_init(struct ept *e, uint64_t eptp, uint64_t cap, unsigned maxphyaddr)
 	e->exec_only = cap & 1;
 	e->pages_2m = (cap >> 16) & 1;
 	e->pages_1g = (cap >> 17) & 1;
+	e->shared_bit = 0;
+	e->shared_root = 0;
 }
 
 /* Is a present entry misconfigured (SDM "EPT Misconfigurations")? */
@@ -57,7 +59,7 @@ enum ept_outcome ept_translate(struct phys *pm, const struct ept *e, uint64_t gp
 			       struct ept_walk *w)
 {
 	uint64_t am = ((1ull << e->maxphyaddr) - 1) & ~0xfffull;
-	uint64_t table = e->root;
+	uint64_t table = (gpa & e->shared_bit) ? e->shared_root : e->root;
 	uint64_t ent_pa[5];
 	int n = 0;
 	w->rwx = EPT_R | EPT_W | EPT_X;

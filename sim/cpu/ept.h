@@ -24,6 +24,10 @@ struct ept {
 	bool exec_only;       /* IA32_VMX_EPT_VPID_CAP[0]: execute-only entries allowed */
 	bool pages_2m, pages_1g;
 	unsigned maxphyaddr;
+	/* A TD's guest (SEAM non-root operation): GPAs with the shared bit go through
+	 * the shared EPT the VMM owns, the others through the Secure EPT (`root`). */
+	uint64_t shared_bit;   /* 0 outside a TD */
+	uint64_t shared_root;
 };
 
 void ept_init(struct ept *e, uint64_t eptp, uint64_t ept_vpid_cap, unsigned maxphyaddr);

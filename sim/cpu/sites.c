@@ -325,6 +325,26 @@ static void on_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 		uc_emu_stop(uc);
 }
 
+/* Instructions Capstone 5 does not decode at all, matched on their bytes so that a
+ * scan goes on past them (SEAMCALL decodes, as ENCLS). */
+static const uint8_t raw_tdcall[] = { 0x66, 0x0f, 0x01, 0xcc };
+
+/* The next instruction of a scan: Capstone's, or one of the raw ones above. */
+static bool next_insn(csh h, const uint8_t **code, size_t *got, uint64_t *addr, cs_insn *ci)
+{
+	if (cs_disasm_iter(h, code, got, addr, ci))
+		return true;
+	if (*got < sizeof(raw_tdcall) || memcmp(*code, raw_tdcall, sizeof(raw_tdcall)))
+		return false;
+	ci->address = *addr;
+	ci->size = sizeof(raw_tdcall);
+	memcpy(ci->bytes, raw_tdcall, sizeof(raw_tdcall));
+	*code += sizeof(raw_tdcall);
+	*got -= sizeof(raw_tdcall);
+	*addr += sizeof(raw_tdcall);
+	return true;
+}
+
 /* Scans [pc, pc+size) for simulator instructions; hooks the new ones. Returns the
  * number of instructions seen. */
 static unsigned scan(struct lp *lp, uint64_t pc, size_t size)
@@ -341,7 +361,7 @@ static unsigned scan(struct lp *lp, uint64_t pc, size_t size)
 	unsigned count = 0;
 	bool added = false;
 	lp->sites->scanned_blocks++;
-	while (got && cs_disasm_iter(h, &code, &got, &addr, ci)) {
+	while (got && next_insn(h, &code, &got, &addr, ci)) {
 		count++;
 		uint8_t vmx_id;
 		enum site_kind k = site_classify_insn(ci->bytes, ci->size, lm, &vmx_id);
@@ -427,7 +447,7 @@ static __attribute__((noinline)) void on_block_slow(struct lp *lp, uint64_t addr
 		uint64_t addr = address;
 		cs_insn *ci = cs_malloc(h);
 		uint32_t n = 0;
-		while (got && cs_disasm_iter(h, &code, &got, &addr, ci))
+		while (got && next_insn(h, &code, &got, &addr, ci))
 			n++;
 		cs_free(ci, 1);
 		*slot = n ? n : 1;

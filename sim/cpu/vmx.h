@@ -41,6 +41,11 @@ struct vmx_lp {
 	struct ept ept;
 	const struct ept *ept_active;
 	uint16_t vpid;            /* VPID of the guest the guest engine's TLB holds */
+	/* SEAM VMX root operation (the TDX module runs): a VM entry enters a TD, whose
+	 * VMCS also names the shared EPT (SHARED_EPT_POINTER); shared_eptp is the one
+	 * the guest engine's TLB was filled under. */
+	bool seam_root;
+	uint64_t shared_eptp;
 	/* Exits at instruction boundaries (vmx_events.c). */
 	bool mtf, mtf_skip, irq_window, nmi_window;
 	bool vnmi_blocked;        /* virtual-NMI blocking ("virtual NMIs" set) */

@@ -77,7 +77,14 @@ static void enter_translation(struct lp *lp)
 		ept_init(&lp->vmx.ept, vmcs_read_enc(v, EPT_POINTER), cap, lp->m->pm.maxphyaddr);
 		lp->vmx.ept_active = &lp->vmx.ept;
 	}
-	bool keep = vpid != 0 && vpid == lp->vmx.vpid;
+	uint64_t shared = 0;
+	if (ept && lp->vmx.seam_root) {
+		shared = vmcs_read_enc(v, SHARED_EPT_POINTER);
+		lp->vmx.ept.shared_bit = 1ull << 47;       /* GPAW 48: 4-level S-EPT */
+		lp->vmx.ept.shared_root = shared & ((1ull << lp->m->pm.maxphyaddr) - 1) & ~0xfffull;
+	}
+	bool keep = vpid != 0 && vpid == lp->vmx.vpid && shared == lp->vmx.shared_eptp;
+	lp->vmx.shared_eptp = shared;
 	lp->vmx.vpid = vpid;
 	guest_tlb_enter(lp, ept, ept ? lp->vmx.ept.eptp : 0, keep);
 }

@@ -217,8 +217,12 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 	lp->vmx.non_root = false;
 	lp_retire_recompute(lp);
 	lp_switch(lp, &lp->root);
-	vmx_load_host_state(lp);
-	vmx_exit_msr_load(lp);
+	/* From a TD, the exit goes back to the TDX module, which returns to the VMM at
+	 * SEAMRET with the VMM's state as it left it: the root engine keeps its own. */
+	if (!lp->vmx.seam_root) {
+		vmx_load_host_state(lp);
+		vmx_exit_msr_load(lp);
+	}
 	lp_leave_guest(lp, info->restart || lp->m->stopped);
 }
 

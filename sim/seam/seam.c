@@ -45,7 +45,9 @@ int seam_init(struct vtsim_machine *m, char *err, size_t errlen)
 		info.cmr[1].size = m->reserved_base - above;
 		info.ncmrs = 2;
 	}
-	s->module = tdx_module_create(&m->pm, &info);
+	struct tdx_cpu_ops ops;
+	seam_cpu_ops(m, &ops);
+	s->module = tdx_module_create(&m->pm, &info, &ops);
 	if (!s->module) {
 		snprintf(err, errlen, "--tdx: cannot load the TDX module");
 		return -1;
@@ -94,7 +96,7 @@ enum seamcall_outcome seam_seamcall(struct lp *lp, const struct cpu_view *v, uin
 	if (!lp->m->seam.module)
 		return SEAMCALL_VMFAIL_INVALID;
 	uint64_t leaf = gpr[0];
-	tdx_module_seamcall(lp->m->seam.module, lp->id, gpr);
+	seam_module_call(lp, gpr);
 	if (trace_on(lp->m, VTSIM_TRACE_VMX)) {
 		const char *name = tdx_leaf_name(leaf & 0xffff), *st = tdx_status_name(gpr[0]);
 		trace_event(lp->m, VTSIM_TRACE_VMX, "seamcall lp%u %s(%llu) -> 0x%016llx %s", lp->id,
@@ -127,9 +129,7 @@ void site_seamcall(struct lp *lp, const struct cpu_view *v, const struct site_in
 		cpu_set_reg(lp->uc, UC_X86_REG_EFLAGS, (v->eflags & ~0x8d5ull) | 1);
 		break;
 	case SEAMCALL_DONE:
-		for (int i = 0; i < 16; i++)
-			if (cpu_gpr_ids[i] != UC_X86_REG_RSP && gpr[i] != v->gpr[i])
-				cpu_set_reg(lp->uc, cpu_gpr_ids[i], gpr[i]);
+		cpustate_set_gprs(&lp->root.cs, gpr, true);
 		cpu_set_reg(lp->uc, UC_X86_REG_EFLAGS, v->eflags & ~0x8d5ull);
 		break;
 	}

@@ -50,6 +50,13 @@ enum seamcall_outcome {
 	SEAMCALL_VMEXIT,         /* in VMX non-root operation: exit reason 76 */
 };
 
+struct tdx_cpu_ops;
+/* The LP services the module runs on (seam_cpu.c). */
+void seam_cpu_ops(struct vtsim_machine *m, struct tdx_cpu_ops *ops);
+/* Runs one leaf on `lp`, giving the VMM back its registers and current VMCS when
+ * the leaf ran a TD or touched the LP's VMX state. */
+void seam_module_call(struct lp *lp, uint64_t gpr[16]);
+
 /* SEAMCALL on `lp` in the state `v` shows, with the registers in ModRM order. */
 enum seamcall_outcome seam_seamcall(struct lp *lp, const struct cpu_view *v, uint64_t gpr[16]);
 

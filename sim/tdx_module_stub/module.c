@@ -21,7 +21,7 @@ struct tdx_leaf {
 };
 
 static const struct tdx_leaf leaves[] = {
-	{ 0, "TDH.VP.ENTER", NULL, READY, 0 },
+	{ 0, "TDH.VP.ENTER", tdh_vp_enter, READY, 0 },
 	{ 1, "TDH.MNG.ADDCX", tdh_mng_addcx, READY, 0 },
 	{ 2, "TDH.MEM.PAGE.ADD", tdh_mem_page_add, READY, 0 },
 	{ 3, "TDH.MEM.SEPT.ADD", tdh_mem_sept_add, READY, 1 },
@@ -34,7 +34,7 @@ static const struct tdx_leaf leaves[] = {
 	{ 11, "TDH.MNG.RD", tdh_mng_rd, READY, 1 },
 	{ 16, "TDH.MR.EXTEND", tdh_mr_extend, READY, 0 },
 	{ 17, "TDH.MR.FINALIZE", tdh_mr_finalize, READY, 0 },
-	{ 18, "TDH.VP.FLUSH", NULL, READY, 0 },
+	{ 18, "TDH.VP.FLUSH", tdh_vp_flush, READY, 0 },
 	{ 19, "TDH.MNG.VPFLUSHDONE", tdh_mng_vpflushdone, READY, 0 },
 	{ 20, "TDH.MNG.KEY.FREEID", tdh_mng_key_freeid, READY, 0 },
 	{ 21, "TDH.MNG.INIT", tdh_mng_init, READY, 0 },
@@ -74,7 +74,8 @@ const char *tdx_leaf_name(unsigned nr)
 	return l ? l->name : NULL;
 }
 
-struct tdx_module *tdx_module_create(struct phys *pm, const struct tdx_platform_info *info)
+struct tdx_module *tdx_module_create(struct phys *pm, const struct tdx_platform_info *info,
+				     const struct tdx_cpu_ops *cpu)
 {
 	if (info->nr_lps > TDX_MAX_LPS || info->nr_packages > TDX_MAX_PACKAGES ||
 	    info->ncmrs > TDX_MAX_CMRS)
@@ -84,6 +85,8 @@ struct tdx_module *tdx_module_create(struct phys *pm, const struct tdx_platform_
 		return NULL;
 	mod->pm = pm;
 	mod->info = *info;
+	if (cpu)
+		mod->cpu = *cpu;
 	mod->sys_state = TDX_SYS_STATE_SYSINIT_PENDING;
 	return mod;
 }

@@ -36,7 +36,35 @@ enum tdx_sys_state {
 
 struct tdx_module;
 
-struct tdx_module *tdx_module_create(struct phys *pm, const struct tdx_platform_info *info);
+/* What the module asks of the logical processor it runs on, in SEAM VMX root
+ * operation: its own VMCSs (the TD VMCSs in TDVPS pages) and running a TD vCPU in
+ * SEAM non-root operation. sim/seam provides them; the SEAMCALL that is running
+ * owns the LP meanwhile (the VMM's current VMCS and registers come back at
+ * SEAMRET). */
+struct tdx_cpu_ops {
+	void *ctx;
+	/* VMCLEAR (when `clear`) then VMPTRLD of the VMCS at `pa`; 0, or -1 on VMfail. */
+	int (*vmcs_load)(void *ctx, unsigned lp, uint64_t pa, bool clear);
+	uint64_t (*vmread)(void *ctx, unsigned lp, uint32_t field);
+	void (*vmwrite)(void *ctx, unsigned lp, uint32_t field, uint64_t value);
+	/* Host-state fields of the current VMCS: what the LP runs with now. */
+	void (*write_host_state)(void *ctx, unsigned lp);
+	/* VMLAUNCH or VMRESUME with the guest GPRs `gpr` (ModRM order, RSP from the
+	 * VMCS), running until the next VM exit; `gpr` gets the guest's at the exit.
+	 * 0: a VM exit (reason in the VMCS); -1: the entry failed (a VMfail, whose
+	 * error is in the VMCS, or an exit reason with bit 31); -2: the machine
+	 * stopped. */
+	int (*run)(void *ctx, unsigned lp, bool launch, uint64_t gpr[16]);
+	/* INVEPT of every translation derived from `eptp` on this LP. */
+	void (*invept)(void *ctx, unsigned lp, uint64_t eptp);
+	/* RDMSR of the capability MSRs the module sizes its VMCS controls by. */
+	uint64_t (*rdmsr)(void *ctx, unsigned lp, uint32_t msr);
+	/* CPUID as the platform answers it. */
+	void (*cpuid)(void *ctx, unsigned lp, uint32_t leaf, uint32_t sub, uint32_t out[4]);
+};
+
+struct tdx_module *tdx_module_create(struct phys *pm, const struct tdx_platform_info *info,
+				     const struct tdx_cpu_ops *cpu);
 void tdx_module_destroy(struct tdx_module *mod);
 
 /* One SEAMCALL on logical processor `lp`: the registers in ModRM order (RAX, RCX,

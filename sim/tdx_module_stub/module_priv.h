@@ -21,6 +21,7 @@ enum { KOT_FREE, KOT_ASSIGNED, KOT_FLUSHED, KOT_RESERVED };
 
 struct tdx_module {
 	struct phys *pm;
+	struct tdx_cpu_ops cpu;
 	struct tdx_platform_info info;
 	enum tdx_sys_state sys_state;
 	bool lp_init[TDX_MAX_LPS];

@@ -63,7 +63,8 @@ struct tdvps {
 	uint32_t x2apic_id;
 	uint64_t initial_rcx;
 	uint32_t assoc_lp;           /* LP + 1 the vCPU is associated with, 0 for none */
-	uint32_t launched;           /* the TD VMCS has been launched */
+	uint32_t vmcs_ready;         /* the TD VMCS holds the vCPU (initialized) */
+	uint32_t launched;           /* its launch state: launched since the last VMCLEAR */
 	uint64_t vcpu_epoch;         /* the TD epoch the vCPU's TLB entries are from */
 	uint32_t last_td_exit;
 	uint32_t tdvmcall_mask;      /* GPRs the last TDVMCALL exposed (bits 15:0) */
@@ -122,6 +123,37 @@ uint64_t td_enter_vcpu_leaf(struct tdx_module *mod, unsigned leaf, uint64_t tdvp
 			    struct tdvps *v, struct tdr *t, struct tdcs *c);
 /* Does OP_STATE `s` need blocked-and-tracked before an S-EPT entry goes away? */
 bool td_tlb_tracking_required(uint32_t op_state);
+
+/* TD execution (vp_enter.c) and the guest's TDCALL leaves (tdcall.c). */
+uint64_t tdh_vp_enter(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_vp_flush(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+
+/* A TD vCPU between VM exits, as TDH.VP.ENTER holds it. */
+struct td_run {
+	struct tdx_module *mod;
+	unsigned lp;
+	uint64_t tdr_pa, tdvpr_pa;
+	struct tdr t;
+	struct tdcs c;
+	struct tdvps v;
+	uint64_t guest[16];          /* the guest's GPRs (RSP is in the VMCS) */
+	uint64_t *vmm;               /* the SEAMCALL's registers: outputs go here */
+	uint32_t reason;
+	uint64_t qualification;
+	uint64_t gpa;                /* the exit's guest-physical address */
+	uint64_t ext_qualification;  /* the TD exit's extended qualification */
+};
+enum td_exit_action { TD_RESUME, TD_EXIT_TO_VMM };
+uint64_t td_vmread(struct td_run *r, uint32_t field);
+void td_vmwrite(struct td_run *r, uint32_t field, uint64_t value);
+/* Injects a hardware exception into the guest at the next entry. */
+void td_inject(struct td_run *r, unsigned vector, bool has_error, uint32_t error);
+/* Moves the guest past the instruction that exited. */
+void td_skip_insn(struct td_run *r);
+/* The host physical address of private GPA `gpa` if the TD has it MAPPED. */
+bool td_private_hpa(struct td_run *r, uint64_t gpa, uint64_t *hpa);
+/* A TDCALL from the guest: its leaf in guest RAX. */
+enum td_exit_action td_tdcall(struct td_run *r);
 
 /* Measurement (measure.c): MRTD's SHA-384, RTMR extension. */
 void td_mrtd_init(struct tdcs *c);

@@ -1,0 +1,328 @@
+; The demo's TD guest: a 32 KiB image the VMM adds (measured) at the top of the
+; first 4 GiB, so that the reset vector a TD vCPU starts at (0xFFFFFFF0, 32-bit
+; protected mode without paging) is its last 16 bytes. It enters long mode on its
+; own page tables, then talks to its host only the TDX way (GHCI):
+;  - TDG.VP.VMCALL<Instruction.IO> to print on COM1,
+;  - TDG.VP.INFO, and CPUID leaf 0x21 (the module answers: "IntelTDX    "),
+;  - port I/O, CPUID of the hypervisor range and HLT executed natively: each is a
+;    #VE, whose handler asks TDG.VP.VEINFO.GET what happened and forwards it as a
+;    TDVMCALL,
+;  - TDG.MEM.PAGE.ACCEPT of a page at 1 MiB the VMM adds after finalization
+;    (TDH.MEM.PAGE.AUG), written and read back,
+;  - TDG.MR.RTMR.EXTEND of RTMR[2],
+; and halts (a #VE, then TDVMCALL<Instruction.HLT>).
+bits 32
+BASE equ 0xffff8000
+org BASE
+
+PML4  equ BASE
+PDPT  equ BASE + 0x1000
+PD0   equ BASE + 0x2000
+PD3   equ BASE + 0x3000
+STACK equ BASE + 0x7000
+COM1  equ 0x3f8
+ACCEPTED equ 0x100000
+
+%macro tdcall 0
+	db 0x66, 0x0f, 0x01, 0xcc
+%endmacro
+
+; ---- page tables: 0-1 GiB and 3-4 GiB, 2 MiB pages, identity -------------------
+pml4:
+	dq PDPT + 3
+	times 511 dq 0
+pdpt:
+	dq PD0 + 3, 0, 0, PD3 + 3
+	times 508 dq 0
+pd0:
+%assign i 0
+%rep 512
+	dq (i << 21) + 0x83
+%assign i i + 1
+%endrep
+pd3:
+%assign i 0
+%rep 512
+	dq 0xc0000000 + (i << 21) + 0x83
+%assign i i + 1
+%endrep
+
+; ---- code ------------------------------------------------------------------------
+start32:
+	mov eax, cr4
+	or eax, 0x20                    ; PAE
+	mov cr4, eax
+	mov eax, PML4
+	mov cr3, eax                    ; EFER.LME is set at reset
+	mov eax, cr0
+	or eax, 0x80000000
+	mov cr0, eax
+	lgdt [gdtr]
+	jmp 0x18:start64
+
+bits 64
+start64:
+	mov ax, 0x20
+	mov ds, ax
+	mov es, ax
+	mov ss, ax
+	mov rsp, STACK
+	lidt [rel idtr]
+
+	lea rsi, [rel msg_hello]
+	call puts
+
+	mov eax, 1                      ; TDG.VP.INFO
+	tdcall
+	test rax, rax
+	jnz fail
+	cmp rcx, 48                     ; GPAW
+	jne fail
+	lea rsi, [rel msg_info]
+	call puts
+
+	mov eax, 0x21                   ; answered by the TDX module
+	xor ecx, ecx
+	cpuid
+	mov [rel sig], ebx
+	mov [rel sig + 4], edx
+	mov [rel sig + 8], ecx
+	lea rsi, [rel msg_cpuid21]
+	call puts
+	lea rsi, [rel sig]
+	call puts
+	call newline
+
+	lea rsi, [rel msg_ve_io]        ; OUT executed natively: #VE each
+	call puts_native
+
+	mov eax, 0x40000000             ; the hypervisor's leaf: #VE, answered by the VMM
+	xor ecx, ecx
+	cpuid
+	mov [rel sig], ebx
+	mov [rel sig + 4], ecx
+	mov [rel sig + 8], edx
+	lea rsi, [rel msg_cpuid_hv]
+	call puts
+	lea rsi, [rel sig]
+	call puts
+	call newline
+
+	mov eax, 6                      ; TDG.MEM.PAGE.ACCEPT of 1 MiB (4 KiB)
+	mov ecx, ACCEPTED
+	tdcall
+	test rax, rax
+	jnz fail
+	mov rdi, ACCEPTED
+	cmp qword [rdi + 8], 0          ; an accepted page reads as zeros
+	jne fail
+	mov rax, 0x5444207365746972     ; "rites TD"
+	mov [rdi + 8], rax
+	cmp [rdi + 8], rax
+	jne fail
+	lea rsi, [rel msg_accept]
+	call puts
+
+	mov eax, 2                      ; TDG.MR.RTMR.EXTEND(RTMR[2])
+	lea rcx, [rel rtmr_data]
+	mov edx, 2
+	tdcall
+	test rax, rax
+	jnz fail
+	lea rsi, [rel msg_rtmr]
+	call puts
+
+	lea rsi, [rel msg_bye]
+	call puts
+.halt:
+	hlt                             ; a #VE: TDVMCALL<Instruction.HLT>
+	jmp .halt
+
+fail:
+	lea rsi, [rel msg_fail]
+	call puts
+	mov r11, 0x10003                ; ReportFatalError
+	xor r12, r12
+	call tdvmcall
+	jmp fail
+
+; TDG.VP.VMCALL with R10-R15 exposed: R11 = sub-function, R12-R15 = arguments;
+; R10 = status and R11-R15 = results come back. RAX and RCX are clobbered.
+tdvmcall:
+	xor eax, eax
+	mov ecx, 0xfc00
+	xor r10d, r10d
+	tdcall
+	ret
+
+; Instruction.IO: one byte to COM1.
+putc:
+	push r11
+	push r12
+	push r13
+	push r14
+	push r15
+	movzx r15d, al
+	mov r11d, 30
+	mov r12d, 1                     ; size
+	mov r13d, 1                     ; write
+	mov r14d, COM1
+	call tdvmcall
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop r11
+	ret
+
+puts:
+	lodsb
+	test al, al
+	jz .done
+	call putc
+	jmp puts
+.done:
+	ret
+
+newline:
+	mov al, 10
+	jmp putc
+
+; The same with OUT itself: each one a #VE the handler turns into a TDVMCALL.
+puts_native:
+	mov dx, COM1
+.next:
+	lodsb
+	test al, al
+	jz .done
+	out dx, al
+	jmp .next
+.done:
+	ret
+
+; #VE: ask the module what happened, do it through the VMM, step over it.
+; Saved registers, from the top of the stack: r15 ... rax (15 of them), then the
+; interrupt frame (RIP at 15 * 8).
+%define SAVED(n) [rsp + (14 - n) * 8]     ; n: 0 rax, 1 rcx, 2 rdx, 3 rbx
+ve_handler:
+	push rax
+	push rcx
+	push rdx
+	push rbx
+	push rbp
+	push rsi
+	push rdi
+	push r8
+	push r9
+	push r10
+	push r11
+	push r12
+	push r13
+	push r14
+	push r15
+	mov eax, 3                      ; TDG.VP.VEINFO.GET
+	tdcall
+	test rax, rax
+	jnz fail
+	mov edi, r10d                   ; instruction length
+	cmp ecx, 10
+	je .cpuid
+	cmp ecx, 12
+	je .hlt
+	cmp ecx, 30
+	je .io
+	jmp fail
+.cpuid:
+	mov r11d, 10                    ; Instruction.CPUID
+	mov r12d, SAVED(0)
+	mov r13d, SAVED(1)
+	call tdvmcall
+	test r10, r10
+	jnz fail
+	mov SAVED(0), r12
+	mov SAVED(3), r13
+	mov SAVED(1), r14
+	mov SAVED(2), r15
+	jmp .done
+.hlt:
+	mov r11d, 12                    ; Instruction.HLT
+	xor r12d, r12d
+	call tdvmcall
+	jmp .done
+.io:
+	mov r12, rdx                    ; exit qualification: size-1 in 2:0, IN in bit 3,
+	and r12d, 7                     ; the port in 31:16
+	inc r12d
+	mov r13, rdx
+	shr r13d, 3
+	and r13d, 1
+	xor r13d, 1                     ; GHCI: 1 = write
+	mov r14, rdx
+	shr r14d, 16
+	mov r15, SAVED(0)
+	mov r11d, 30
+	call tdvmcall
+	test r13d, r13d
+	jnz .done
+	mov SAVED(0), r11               ; IN: the value read (the VMM sizes it)
+.done:
+	add [rsp + 15 * 8], rdi
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop r11
+	pop r10
+	pop r9
+	pop r8
+	pop rdi
+	pop rsi
+	pop rbp
+	pop rbx
+	pop rdx
+	pop rcx
+	pop rax
+	iretq
+
+; ---- data ------------------------------------------------------------------------
+align 16
+gdt:
+	dq 0, 0, 0
+	dq 0x00af9b000000ffff           ; 0x18: 64-bit code
+	dq 0x00cf93000000ffff           ; 0x20: data
+gdt_end:
+gdtr:
+	dw gdt_end - gdt - 1
+	dd gdt
+align 16
+idt:
+	times 20 dq 0, 0
+	dw (ve_handler - $$ + BASE) & 0xffff, 0x18   ; vector 20 (#VE): interrupt gate
+	db 0, 0x8e
+	dw (ve_handler - $$ + BASE) >> 16
+	dd 0, 0
+idt_end:
+idtr:
+	dw idt_end - idt - 1
+	dq idt
+align 64
+rtmr_data:
+	db "vtsim TD runtime measurement, 48 bytes of it..."
+	db 0
+sig:
+	times 16 db 0
+msg_hello:    db "Hello from a TD (TDG.VP.VMCALL<Instruction.IO>)", 10, 0
+msg_info:     db "TDG.VP.INFO: GPAW 48", 10, 0
+msg_cpuid21:  db "CPUID 0x21 (from the TDX module): ", 0
+msg_ve_io:    db "OUT instructions, each a #VE turned into a TDVMCALL", 10, 0
+msg_cpuid_hv: db "CPUID 0x40000000 (#VE, answered by the VMM): ", 0
+msg_accept:   db "TDG.MEM.PAGE.ACCEPT: the page at 1 MiB is ours", 10, 0
+msg_rtmr:     db "TDG.MR.RTMR.EXTEND: RTMR[2] extended", 10, 0
+msg_bye:      db "TD done, halting", 10, 0
+msg_fail:     db "TD guest: FAILED", 10, 0
+
+	times 0x7ff0 - ($ - $$) db 0xcc
+bits 32
+reset:                                  ; 0xFFFFFFF0
+	jmp start32
+	times 16 - ($ - reset) db 0xf4

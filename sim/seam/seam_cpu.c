@@ -1,0 +1,163 @@
+/* The logical processor as the TDX module uses it in SEAM VMX root operation
+ * (struct tdx_cpu_ops): its VMCSs, VM entries into TDs, INVEPT, the capability
+ * MSRs and CPUID. A TD's VM exit comes back here, not to the VMM: the root
+ * engine keeps the VMM's state (vmx_exit skips host-state loading in SEAM root),
+ * and seam_module_call gives the VMM back its registers and current VMCS. */
+#include "sim/seam/seam.h"
+
+#include <string.h>
+
+#include "sim/cpu/cpuid.h"
+#include "sim/cpu/guest_tlb.h"
+#include "sim/cpu/machine.h"
+#include "sim/cpu/msr.h"
+#include "sim/cpu/vmx.h"
+#include "sim/tdx_module_stub/module.h"
+#include "sim/vmcs/caps.h"
+#include "sim/vmcs/fields.h"
+
+static struct lp *lp_at(void *ctx, unsigned lpn)
+{
+	return &((struct vtsim_machine *)ctx)->lps[lpn];
+}
+
+/* VMPTRLD, with VMCLEAR (and a fresh revision identifier) first when `clear`. */
+static int op_vmcs_load(void *ctx, unsigned lpn, uint64_t pa, bool clear)
+{
+	struct lp *lp = lp_at(ctx, lpn);
+	struct vmx_lp *v = &lp->vmx;
+	struct phys *pm = &lp->m->pm;
+	if (!phys_is_ram(pm, pa, 4096))
+		return -1;
+	if (clear) {
+		if (v->vmcs.ptr == pa)
+			vmcs_cache_flush(&v->vmcs, pm);
+		phys_write32(pm, pa, vmcs_caps_revision_id(lp->m->vmx_caps));
+		vmcs_region_clear_launch(pm, pa);
+		if (v->vmcs.ptr == pa)
+			vmcs_cache_load(&v->vmcs, pm, pa);
+	}
+	if (v->vmcs.ptr != pa) {
+		vmcs_cache_flush(&v->vmcs, pm);
+		vmcs_cache_load(&v->vmcs, pm, pa);
+	}
+	v->current = pa;
+	return 0;
+}
+
+static uint64_t op_vmread(void *ctx, unsigned lpn, uint32_t field)
+{
+	return vmcs_read_enc(&lp_at(ctx, lpn)->vmx.vmcs, field);
+}
+
+static void op_vmwrite(void *ctx, unsigned lpn, uint32_t field, uint64_t value)
+{
+	vmcs_write_enc(&lp_at(ctx, lpn)->vmx.vmcs, field, value);
+}
+
+/* The host-state area: the LP's state now, which is valid 64-bit root state (the
+ * TD's exits never load it: see vmx_exit). */
+static void op_write_host_state(void *ctx, unsigned lpn)
+{
+	struct lp *lp = lp_at(ctx, lpn);
+	struct vmcs_cache *c = &lp->vmx.vmcs;
+	struct cpu_view v;
+	cpustate_view(&lp->root.cs, &v);
+	uc_x86_mmr gdtr = { 0 }, idtr = { 0 };
+	uc_reg_read(lp->root.uc, UC_X86_REG_GDTR, &gdtr);
+	uc_reg_read(lp->root.uc, UC_X86_REG_IDTR, &idtr);
+	static const struct { uint32_t field; int seg; } sels[] = {
+		{ HOST_ES_SELECTOR, SEG_ES }, { HOST_CS_SELECTOR, SEG_CS }, { HOST_SS_SELECTOR, SEG_SS },
+		{ HOST_DS_SELECTOR, SEG_DS }, { HOST_FS_SELECTOR, SEG_FS }, { HOST_GS_SELECTOR, SEG_GS },
+		{ HOST_TR_SELECTOR, SEG_TR },
+	};
+	for (size_t i = 0; i < sizeof(sels) / sizeof(sels[0]); i++)
+		vmcs_write_enc(c, sels[i].field, v.segs[sels[i].seg].sel & ~7u);
+	vmcs_write_enc(c, HOST_CR0, v.cr0);
+	vmcs_write_enc(c, HOST_CR3, v.cr3);
+	vmcs_write_enc(c, HOST_CR4, v.cr4);
+	vmcs_write_enc(c, HOST_FS_BASE, v.segs[SEG_FS].base);
+	vmcs_write_enc(c, HOST_GS_BASE, v.segs[SEG_GS].base);
+	vmcs_write_enc(c, HOST_TR_BASE, v.segs[SEG_TR].base);
+	vmcs_write_enc(c, HOST_GDTR_BASE, gdtr.base);
+	vmcs_write_enc(c, HOST_IDTR_BASE, idtr.base);
+	vmcs_write_enc(c, HOST_IA32_EFER, v.efer);
+	vmcs_write_enc(c, HOST_IA32_PAT, lp->pat);
+	vmcs_write_enc(c, HOST_RSP, v.gpr[4]);
+	vmcs_write_enc(c, HOST_RIP, v.rip);
+}
+
+static int op_run(void *ctx, unsigned lpn, bool launch, uint64_t gpr[16])
+{
+	struct lp *lp = lp_at(ctx, lpn);
+	cpustate_set_gprs(&lp->root.cs, gpr, true);
+	struct cpu_view v;
+	cpustate_view(&lp->root.cs, &v);
+	struct vmx_operands ops = { .reg_form = true, .opsize = 8 };
+	struct vmx_result r;
+	vmx_execute(lp, &v, launch ? VMX_VMLAUNCH : VMX_VMRESUME, &ops, &r);
+	if (lp->m->stopped)
+		return -2;
+	if (r.status != VMX_ENTERED)
+		return -1;
+	cpustate_get_gprs(&lp->root.cs, gpr);
+	return 0;
+}
+
+static void op_invept(void *ctx, unsigned lpn, uint64_t eptp)
+{
+	guest_tlb_flush(lp_at(ctx, lpn));
+}
+
+static uint64_t op_rdmsr(void *ctx, unsigned lpn, uint32_t msr)
+{
+	uint64_t v = 0;
+	vmcs_caps_rdmsr(lp_at(ctx, lpn)->m->vmx_caps, msr, &v);
+	return v;
+}
+
+static void op_cpuid(void *ctx, unsigned lpn, uint32_t leaf, uint32_t sub, uint32_t out[4])
+{
+	struct lp *lp = lp_at(ctx, lpn);
+	struct cpuid_topology topo = { lp->m->nr_lps, lp->apic_id };
+	struct cpuid_regs r;
+	cpuid_query(lp->m->model, &topo, true, leaf, sub, &r);
+	out[0] = r.eax;
+	out[1] = r.ebx;
+	out[2] = r.ecx;
+	out[3] = r.edx;
+}
+
+void seam_cpu_ops(struct vtsim_machine *m, struct tdx_cpu_ops *ops)
+{
+	*ops = (struct tdx_cpu_ops){
+		.ctx = m, .vmcs_load = op_vmcs_load, .vmread = op_vmread, .vmwrite = op_vmwrite,
+		.write_host_state = op_write_host_state, .run = op_run, .invept = op_invept,
+		.rdmsr = op_rdmsr, .cpuid = op_cpuid,
+	};
+}
+
+void seam_module_call(struct lp *lp, uint64_t gpr[16])
+{
+	struct tdx_module *mod = lp->m->seam.module;
+	unsigned leaf = gpr[0] & 0xffff;
+	/* Only TDH.VP.ENTER and TDH.VP.FLUSH use the LP's VMX state: they get it back
+	 * as the VMM had it. */
+	if (leaf != 0 && leaf != 18) {
+		tdx_module_seamcall(mod, lp->id, gpr);
+		return;
+	}
+	uint64_t vmm_gpr[16], current = lp->vmx.current;
+	cpustate_get_gprs(&lp->root.cs, vmm_gpr);
+	lp->vmx.seam_root = true;
+	tdx_module_seamcall(mod, lp->id, gpr);
+	lp->vmx.seam_root = false;
+	cpustate_set_gprs(&lp->root.cs, vmm_gpr, true);
+	if (current != lp->vmx.current) {
+		if (current != VMCS_PTR_NONE && lp->vmx.vmcs.ptr != current) {
+			vmcs_cache_flush(&lp->vmx.vmcs, &lp->m->pm);
+			vmcs_cache_load(&lp->vmx.vmcs, &lp->m->pm, current);
+		}
+		lp->vmx.current = current;
+	}
+}

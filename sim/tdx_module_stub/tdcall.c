@@ -1,0 +1,124 @@
+/* The guest side of the module: TDCALL leaves a TD's code issues (TDX module ABI,
+ * GHCI), one table by leaf number. TDG.VP.VMCALL is the way out to the host VMM
+ * (a TD exit carrying the registers the guest exposes); the others the module
+ * answers itself, with the status in the guest's RAX. */
+#include "sim/tdx_module_stub/td.h"
+
+#include <string.h>
+
+#include "sim/vmcs/exit_reasons.h"
+#include "sim/vmcs/fields.h"
+
+#define TD_CONFIG_NO_RBP_MOD (1ull << 2)
+#define TD_EXT_QUAL_ACCEPT   1
+
+/* TDG.VP.VMCALL (0): RCX selects the GPRs the VMM sees and may change (bits 15:0)
+ * and the XMM registers (31:16). RAX, RCX and RSP are never exposed, RBP not with
+ * NO_RBP_MOD. The exit is trap-like: the guest resumes after its TDCALL. */
+static uint64_t tdg_vp_vmcall(struct td_run *r, enum td_exit_action *act)
+{
+	uint64_t mask = r->guest[R_RCX];
+	uint64_t never = 1u << R_RAX | 1u << R_RCX | 1u << R_RSP;
+	if (r->c.config_flags & TD_CONFIG_NO_RBP_MOD)
+		never |= 1u << R_RBP;
+	if ((mask >> 32) || (mask & never))
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	r->v.tdvmcall_mask = (uint32_t)(mask & 0xffff);
+	*act = TD_EXIT_TO_VMM;
+	return TDX_SUCCESS;
+}
+
+/* TDG.VP.INFO (1): the TD's shape. */
+static uint64_t tdg_vp_info(struct td_run *r, enum td_exit_action *act)
+{
+	r->guest[R_RCX] = 48;                        /* GPAW */
+	r->guest[R_RDX] = r->c.attributes;
+	r->guest[R_R8] = r->c.num_vcpus | (uint64_t)r->c.max_vcpus << 32;
+	r->guest[R_R9] = r->v.vcpu_index;
+	r->guest[R_R10] = 0;
+	r->guest[R_R11] = 0;
+	return TDX_SUCCESS;
+}
+
+/* TDG.MR.RTMR.EXTEND (2): RCX = GPA of 48 bytes (64-byte aligned), RDX = index. */
+static uint64_t tdg_mr_rtmr_extend(struct td_run *r, enum td_exit_action *act)
+{
+	uint64_t gpa = r->guest[R_RCX], hpa;
+	if ((gpa & 63) || !td_private_hpa(r, gpa, &hpa))
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	if (r->guest[R_RDX] > 3)
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RDX);
+	uint8_t data[48];
+	phys_read(r->mod->pm, hpa, data, sizeof(data));
+	td_rtmr_extend(&r->c, (unsigned)r->guest[R_RDX], data);
+	tdcs_put(r->mod, &r->t, &r->c);
+	return TDX_SUCCESS;
+}
+
+/* TDG.VP.VEINFO.GET (3): what caused the last #VE, once. */
+static uint64_t tdg_vp_veinfo_get(struct td_run *r, enum td_exit_action *act)
+{
+	if (!r->v.ve.valid)
+		return TDX_NO_VALID_VE_INFO;
+	r->guest[R_RCX] = r->v.ve.exit_reason;
+	r->guest[R_RDX] = r->v.ve.qualification;
+	r->guest[R_R8] = r->v.ve.gla;
+	r->guest[R_R9] = r->v.ve.gpa;
+	r->guest[R_R10] = r->v.ve.insn_len | (uint64_t)r->v.ve.insn_info << 32;
+	r->v.ve.valid = 0;
+	return TDX_SUCCESS;
+}
+
+/* TDG.MEM.PAGE.ACCEPT (6): RCX = GPA | level. A PENDING page (PAGE.AUG) becomes
+ * MAPPED and zeroed; one the VMM never added is an EPT violation for the VMM,
+ * after which the guest's TDCALL runs again. */
+static uint64_t tdg_mem_page_accept(struct td_run *r, enum td_exit_action *act)
+{
+	uint64_t info = r->guest[R_RCX], gpa = info & ~0xfffull, at;
+	if ((info & 0xfff) || gpa >= TD_SHARED_BIT)
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	switch (sept_leaf_state(r->mod, &r->t, gpa, &at)) {
+	case SEPT_PENDING:
+		sept_accept(r->mod, at);
+		return TDX_SUCCESS;
+	case SEPT_MAPPED:
+		return TDX_PAGE_ALREADY_ACCEPTED;
+	default:
+		r->reason = EXIT_REASON_EPT_VIOLATION;
+		r->qualification = 2;                /* a write */
+		r->gpa = gpa;
+		r->ext_qualification = TD_EXT_QUAL_ACCEPT;
+		*act = TD_EXIT_TO_VMM;
+		return ~0ull;                        /* the TDCALL is not complete */
+	}
+}
+
+typedef uint64_t (*tdcall_fn)(struct td_run *r, enum td_exit_action *act);
+static const tdcall_fn tdcall_leaves[] = {
+	[0] = tdg_vp_vmcall, [1] = tdg_vp_info, [2] = tdg_mr_rtmr_extend, [3] = tdg_vp_veinfo_get,
+	[6] = tdg_mem_page_accept,
+};
+
+enum td_exit_action td_tdcall(struct td_run *r)
+{
+	/* TDCALL is for CPL 0 in 64-bit mode: #GP(0) elsewhere. */
+	bool long64 = (td_vmread(r, GUEST_CS_AR_BYTES) >> 13) & 1;
+	unsigned cpl = (td_vmread(r, GUEST_SS_AR_BYTES) >> 5) & 3;
+	if (!long64 || cpl) {
+		td_inject(r, 13, true, 0);
+		return TD_RESUME;
+	}
+	uint64_t leaf = r->guest[R_RAX];
+	enum td_exit_action act = TD_RESUME;
+	uint64_t st;
+	if (leaf < sizeof(tdcall_leaves) / sizeof(tdcall_leaves[0]) && tdcall_leaves[leaf])
+		st = tdcall_leaves[leaf](r, &act);
+	else
+		st = tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RAX);
+	if (st == ~0ull)
+		return act;
+	if (act == TD_RESUME)
+		r->guest[R_RAX] = st;
+	td_skip_insn(r);
+	return act;
+}

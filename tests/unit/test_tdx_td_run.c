@@ -1,0 +1,288 @@
+/* A TD runs: the VMM builds it as KVM does (S-EPT, TDH.MEM.PAGE.ADD and
+ * TDH.MR.EXTEND of the guest image, TDH.MR.FINALIZE) and runs it with
+ * TDH.VP.ENTER, answering its TDVMCALLs. The guest (guests/td_hello.asm) starts at
+ * the reset vector in 32-bit protected mode, enters long mode, prints through
+ * TDVMCALL<Instruction.IO>, takes #VEs for native port I/O, CPUID and HLT, accepts
+ * a page the VMM adds on its EPT violation (TDH.MEM.PAGE.AUG), and extends an
+ * RTMR. Each TD exit is checked: status, exit reason, the TDVMCALL registers, the
+ * GPA and extended qualification. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
+
+#include "kvmlike/kvm.h"
+#include "kvmlike/runtime_hosted.h"
+#include "sim/tdx_module_stub/status.h"
+#include "sim/tdx_module_stub/td.h"
+#include "vtsim/hosted.h"
+
+extern const unsigned char vtsim_guest_td_hello[];
+extern const unsigned int vtsim_guest_td_hello_len;
+
+enum { VP_ENTER = 0, ADDCX = 1, PAGE_ADD = 2, SEPT_ADD = 3, VP_ADDCX = 4, PAGE_AUG = 6,
+       KEY_CONFIG = 8, CREATE = 9, VP_CREATE = 10, MR_EXTEND = 16, MR_FINALIZE = 17,
+       VP_FLUSH = 18, MNG_INIT = 21, VP_INIT = 22 };
+#define IMAGE_GPA 0xffff8000ull
+
+static struct vtsim_machine *m;
+static FILE *devnull;
+
+static int setup(void **state)
+{
+	struct vtsim_config cfg;
+	char err[256];
+	vtsim_config_defaults(&cfg);
+	cfg.tdx = true;
+	if (getenv("TD_TRACE"))
+		cfg.trace_mask = ~0u;
+	m = vtsim_machine_create(&cfg, err, sizeof(err));
+	assert_non_null(m);
+	assert_int_equal(vtsim_hosted_start(m, err, sizeof(err)), 0);
+	devnull = fopen("/dev/null", "w");
+	assert_int_equal(kvm_hosted_attach(m, devnull), 0);
+	assert_int_equal(kvm_init(), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	kvm_exit();
+	kvm_hosted_detach();
+	vtsim_machine_destroy(m);
+	fclose(devnull);
+	return 0;
+}
+
+static uint64_t sc_args(struct vtsim_seamcall_args *a)
+{
+	assert_int_equal(vtsim_seamcall(m, 0, a), VTSIM_SEAMCALL_DONE);
+	return a->rax;
+}
+
+static uint64_t sc(uint64_t leaf, uint64_t rcx, uint64_t rdx, uint64_t r8, uint64_t r9)
+{
+	struct vtsim_seamcall_args a = { .rax = leaf, .rcx = rcx, .rdx = rdx, .r8 = r8, .r9 = r9 };
+	return sc_args(&a);
+}
+
+static uint8_t *ram(uint64_t pa)
+{
+	return (uint8_t *)vtsim_machine_ram(m, NULL) + pa;
+}
+
+struct td {
+	uint64_t tdr, tdcs0, tdvpr;
+};
+
+/* S-EPT pages down to the 4 KiB table for `gpa` (an existing level is skipped
+ * with version 1's allow_existing). */
+static void map_tables(struct td *td, uint64_t gpa)
+{
+	for (unsigned level = 3; level >= 1; level--) {
+		uint64_t info = (gpa & ~((1ull << (12 + 9 * level)) - 1)) | level;
+		assert_int_equal(sc(SEPT_ADD | 1 << 16, info, td->tdr | 1, kvm_alloc_pages(1), 0), TDX_SUCCESS);
+	}
+}
+
+static void build_td(struct td *td, uint8_t mrtd_blocks_out[][128], unsigned *nblocks)
+{
+	td->tdr = kvm_alloc_pages(1);
+	assert_int_equal(sc(CREATE, td->tdr, 17, 0, 0), TDX_SUCCESS);
+	assert_int_equal(sc(KEY_CONFIG, td->tdr, 0, 0, 0), TDX_SUCCESS);
+	for (int i = 0; i < 6; i++) {
+		uint64_t p = kvm_alloc_pages(1);
+		if (!i)
+			td->tdcs0 = p;
+		assert_int_equal(sc(ADDCX, p, td->tdr, 0, 0), TDX_SUCCESS);
+	}
+	uint64_t params = kvm_alloc_pages(1);
+	uint8_t *p = ram(params);
+	memset(p, 0, 1024);
+	uint64_t xfam = 3, eptp = 6 | 3 << 3, flags = 1 << 2;      /* NO_RBP_MOD */
+	uint16_t vcpus = 1, tsc = 100;
+	memcpy(p + 8, &xfam, 8);
+	memcpy(p + 16, &vcpus, 2);
+	memcpy(p + 24, &eptp, 8);
+	memcpy(p + 32, &flags, 8);
+	memcpy(p + 40, &tsc, 2);
+	assert_int_equal(sc(MNG_INIT, td->tdr, params, 0, 0), TDX_SUCCESS);
+
+	td->tdvpr = kvm_alloc_pages(1);
+	assert_int_equal(sc(VP_CREATE, td->tdvpr, td->tdr, 0, 0), TDX_SUCCESS);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(sc(VP_ADDCX, kvm_alloc_pages(1), td->tdvpr, 0, 0), TDX_SUCCESS);
+	assert_int_equal(sc(VP_INIT | 1 << 16, td->tdvpr, 0x1234, 0, 0), TDX_SUCCESS);
+
+	/* The image, page by page, measured as KVM's INIT_MEM_REGION does. */
+	assert_int_equal(vtsim_guest_td_hello_len, 0x8000);
+	map_tables(td, IMAGE_GPA);
+	uint64_t src = kvm_alloc_pages(1);
+	*nblocks = 0;
+	for (uint64_t off = 0; off < 0x8000; off += 4096) {
+		uint64_t gpa = IMAGE_GPA + off;
+		memcpy(ram(src), vtsim_guest_td_hello + off, 4096);
+		assert_int_equal(sc(PAGE_ADD, gpa, td->tdr, kvm_alloc_pages(1), src), TDX_SUCCESS);
+		uint8_t *b = mrtd_blocks_out[(*nblocks)++];
+		memset(b, 0, 128);
+		memcpy(b, "MEM.PAGE.ADD", 12);
+		memcpy(b + 16, &gpa, 8);
+		for (unsigned c = 0; c < 4096; c += 256) {
+			assert_int_equal(sc(MR_EXTEND, gpa + c, td->tdr, 0, 0), TDX_SUCCESS);
+			b = mrtd_blocks_out[(*nblocks)++];
+			memset(b, 0, 128);
+			memcpy(b, "MR.EXTEND", 9);
+			uint64_t g = gpa + c;
+			memcpy(b + 16, &g, 8);
+			memcpy(mrtd_blocks_out[(*nblocks)++], vtsim_guest_td_hello + off + c, 128);
+			memcpy(mrtd_blocks_out[(*nblocks)++], vtsim_guest_td_hello + off + c + 128, 128);
+		}
+	}
+	assert_int_equal(sc(MR_FINALIZE, td->tdr, 0, 0, 0), TDX_SUCCESS);
+}
+
+struct run_log {
+	char out[1024];
+	size_t n;
+	unsigned tdvmcall_io, tdvmcall_cpuid, accept_exits;
+	bool halted;
+};
+
+/* One TDVMCALL exit answered the way a VMM does (GHCI). */
+static void answer_tdvmcall(struct vtsim_seamcall_args *a, struct run_log *log)
+{
+	assert_int_equal(a->rcx, 0xfc00);                 /* R10-R15 exposed */
+	assert_int_equal(a->r10, 0);                      /* a standard TDVMCALL */
+	switch (a->r11) {
+	case 30:                                          /* Instruction.IO */
+		assert_int_equal(a->r12, 1);
+		assert_int_equal(a->r13, 1);
+		assert_int_equal(a->r14, 0x3f8);
+		if (log->n < sizeof(log->out) - 1)
+			log->out[log->n++] = (char)a->r15;
+		log->tdvmcall_io++;
+		break;
+	case 10:                                          /* Instruction.CPUID */
+		assert_int_equal(a->r12, 0x40000000);
+		a->r12 = 0x40000001;
+		memcpy(&a->r13, "KVMK", 4);
+		a->r13 &= 0xffffffff;
+		a->r14 = 0;
+		memcpy(&a->r14, "VMKV", 4);
+		a->r15 = 0;
+		memcpy(&a->r15, "M\0\0\0", 4);
+		log->tdvmcall_cpuid++;
+		break;
+	case 12:                                          /* Instruction.HLT */
+		log->halted = true;
+		break;
+	default:
+		fail_msg("unexpected TDVMCALL sub-function 0x%llx after \"%.*s\"", (unsigned long long)a->r11,
+			 (int)log->n, log->out);
+	}
+	a->r10 = 0;
+}
+
+static void run_td(struct td *td, struct run_log *log)
+{
+	memset(log, 0, sizeof(*log));
+	struct vtsim_seamcall_args a = { 0 };
+	for (int exits = 0; exits < 1000 && !log->halted; exits++) {
+		a.rax = VP_ENTER;
+		a.rcx = td->tdvpr;
+		uint64_t st = sc_args(&a);
+		assert_int_equal(st >> 32, 0);                   /* TDX_SUCCESS class */
+		switch (st & 0xffff) {
+		case 77:                                         /* TDCALL: TDG.VP.VMCALL */
+			answer_tdvmcall(&a, log);
+			break;
+		case 48:                                         /* EPT violation */
+			assert_int_equal(a.r8, 0x100000);        /* the page the guest accepts */
+			assert_int_equal(a.rdx & 0xf, 1);        /* extended qualification: ACCEPT */
+			map_tables(td, a.r8);
+			assert_int_equal(sc(PAGE_AUG, a.r8, td->tdr, kvm_alloc_pages(1), 0), TDX_SUCCESS);
+			log->accept_exits++;
+			break;
+		default:
+			fail_msg("unexpected TD exit 0x%llx: %s", (unsigned long long)st, log->out);
+		}
+	}
+	log->out[log->n] = 0;
+}
+
+static void test_td_runs_the_guest(void **state)
+{
+	static uint8_t blocks[8 * 49][128];
+	unsigned nblocks;
+	struct td td;
+	build_td(&td, blocks, &nblocks);
+
+	/* MRTD, computed here from the same blocks. */
+	uint8_t mrtd[48];
+	SHA384(&blocks[0][0], (size_t)nblocks * 128, mrtd);
+	assert_memory_equal(ram(td.tdcs0) + offsetof(struct tdcs, mrtd), mrtd, 48);
+
+	struct run_log log;
+	run_td(&td, &log);
+	assert_true(log.halted);
+	assert_string_equal(log.out,
+		"Hello from a TD (TDG.VP.VMCALL<Instruction.IO>)\n"
+		"TDG.VP.INFO: GPAW 48\n"
+		"CPUID 0x21 (from the TDX module): IntelTDX    \n"
+		"OUT instructions, each a #VE turned into a TDVMCALL\n"
+		"CPUID 0x40000000 (#VE, answered by the VMM): KVMKVMKVM\n"
+		"TDG.MEM.PAGE.ACCEPT: the page at 1 MiB is ours\n"
+		"TDG.MR.RTMR.EXTEND: RTMR[2] extended\n"
+		"TD done, halting\n");
+	assert_int_equal(log.tdvmcall_cpuid, 1);
+	assert_int_equal(log.accept_exits, 1);
+
+	/* RTMR[2] = SHA-384(0^48 || the guest's 48 bytes). */
+	uint8_t buf[96] = { 0 }, rtmr[48];
+	memcpy(buf + 48, "vtsim TD runtime measurement, 48 bytes of it...", 48);
+	SHA384(buf, sizeof(buf), rtmr);
+	assert_memory_equal(ram(td.tdcs0) + offsetof(struct tdcs, rtmr) + 2 * 48, rtmr, 48);
+}
+
+/* The vCPU is bound to the LP it entered on until TDH.VP.FLUSH there. */
+static void test_vcpu_association(void **state)
+{
+	static uint8_t blocks[8 * 49][128];
+	unsigned nblocks;
+	struct td td;
+	build_td(&td, blocks, &nblocks);
+	struct vtsim_seamcall_args a = { .rax = VP_ENTER, .rcx = td.tdvpr };
+	assert_int_equal(sc_args(&a) & 0xffff, 77);        /* the first TDVMCALL */
+	if (vtsim_machine_nr_cpus(m) > 1) {
+		struct vtsim_seamcall_args b = { .rax = VP_ENTER, .rcx = td.tdvpr };
+		assert_int_equal(vtsim_seamcall(m, 1, &b), VTSIM_SEAMCALL_DONE);
+		assert_int_equal(b.rax, TDX_VCPU_ASSOCIATED);
+		struct vtsim_seamcall_args f = { .rax = VP_FLUSH, .rcx = td.tdvpr };
+		assert_int_equal(vtsim_seamcall(m, 1, &f), VTSIM_SEAMCALL_DONE);
+		assert_int_equal(f.rax, TDX_VCPU_NOT_ASSOCIATED);
+	}
+	assert_int_equal(sc(VP_FLUSH, td.tdvpr, 0, 0, 0), TDX_SUCCESS);
+	/* After the flush the vCPU goes on where it was (the VMCS was written back). */
+	a.rax = VP_ENTER;
+	a.rcx = td.tdvpr;
+	a.r10 = 0;
+	assert_int_equal(sc_args(&a) & 0xffff, 77);
+	assert_int_equal(a.r11, 30);
+	assert_int_equal(a.r15, 'e');                        /* "Hello": the second byte */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_td_runs_the_guest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vcpu_association, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
