@@ -120,7 +120,7 @@ static uint64_t reach(struct tdx_module *mod, const struct tdr *t, unsigned leaf
 		bool blocked = w->state == SEPT_BLOCKED || w->state == SEPT_NL_BLOCKED ||
 			       w->state == SEPT_PENDING_BLOCKED;
 		if (leaf == TDH_MEM_RANGE_BLOCK && blocked)
-			return ext_err(TDX_GPA_RANGE_ALREADY_BLOCKED, w, gpr);
+			return ext_err(tdx_err(TDX_GPA_RANGE_ALREADY_BLOCKED, TDX_OPERAND_ID_RCX), w, gpr);
 		return ext_err(tdx_err(TDX_EPT_ENTRY_STATE_INCORRECT, TDX_OPERAND_ID_RCX), w, gpr);
 	}
 	return TDX_SUCCESS;
@@ -188,8 +188,10 @@ uint64_t tdh_mem_sept_add(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	struct sept_walk w;
 	if (!walk(mod, &t, gpa, level, &w))
 		return ext_err(tdx_err(TDX_EPT_WALK_FAILED, TDX_OPERAND_ID_RCX), &w, gpr);
-	if (allow_existing && w.state == SEPT_NL_MAPPED)
-		return TDX_SUCCESS;                  /* already there: the page is not used */
+	if (allow_existing && w.state == SEPT_NL_MAPPED) {
+		gpr[R_R8] = page | 1ull << 63;       /* already there: the page is not used */
+		return TDX_SUCCESS;
+	}
 	if ((r = reach(mod, &t, TDH_MEM_SEPT_ADD, gpa, level, &w, gpr)))
 		return r;
 	struct pamt_entry e;
@@ -198,6 +200,8 @@ uint64_t tdh_mem_sept_add(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	td_zero_page(mod, page);                     /* every entry FREE */
 	phys_write64(mod->pm, w.entry_pa, make_entry(page, SEPT_NL_MAPPED, false));
 	take_page(mod, entry, tdr, &t, PT_EPT);
+	if (v1)
+		gpr[R_R8] = 0;                       /* version 1: the page was used */
 	return TDX_SUCCESS;
 }
 
@@ -230,14 +234,15 @@ uint64_t tdh_mem_page_add(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 		return r;
 	if (!gpa_operand(gpr[R_RCX], 0, 0, &gpa, &level))
 		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
-	struct pamt_entry e;
-	if ((r = td_page_operand(mod, page, TDX_OPERAND_ID_R8, PT_NDA, &entry, &e)))
+	/* The module's order: the S-EPT entry, then the source, then the new page. */
+	struct sept_walk w;
+	if ((r = reach(mod, &t, TDH_MEM_PAGE_ADD, gpa, 0, &w, gpr)))
 		return r;
 	/* The source is ordinary memory, read with KeyID 0. */
 	if ((src & 0xfff) || (src >> mod->info.keyid_shift) || !phys_is_ram(mod->pm, src, 4096))
 		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_R9);
-	struct sept_walk w;
-	if ((r = reach(mod, &t, TDH_MEM_PAGE_ADD, gpa, 0, &w, gpr)))
+	struct pamt_entry e;
+	if ((r = td_page_operand(mod, page, TDX_OPERAND_ID_R8, PT_NDA, &entry, &e)))
 		return r;
 	uint8_t data[4096];
 	phys_read(mod->pm, src, data, sizeof(data));
@@ -259,9 +264,15 @@ uint64_t tdh_mr_extend(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 		return r;
 	if ((gpa & 0xff) || gpa >= TD_SHARED_BIT)
 		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	/* A walk that stops short is EPT_ENTRY_NOT_PRESENT with the entry where it
+	 * stopped; a leaf that is not MAPPED is EPT_ENTRY_NOT_PRESENT alone. */
 	struct sept_walk w;
-	if ((r = reach(mod, &t, TDH_MR_EXTEND, gpa & ~0xfffull, 0, &w, gpr)))
-		return r;
+	if (!walk(mod, &t, gpa & ~0xfffull, 0, &w))
+		return ext_err(tdx_err(TDX_EPT_ENTRY_NOT_PRESENT, TDX_OPERAND_ID_RCX), &w, gpr);
+	if (!state_allowed(TDH_MR_EXTEND, w.state)) {
+		gpr[R_RCX] = gpr[R_RDX] = 0;
+		return TDX_EPT_ENTRY_NOT_PRESENT;
+	}
 	uint8_t chunk[256];
 	phys_read(mod->pm, (w.entry & SEPT_PA_MASK) + (gpa & 0xfff), chunk, sizeof(chunk));
 	measure_block(&c, "MR.EXTEND", gpa);
