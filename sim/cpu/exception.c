@@ -390,11 +390,14 @@ static void deliver(struct lp *lp, unsigned vector, uint32_t error_code, bool ha
 		    enum exc_source src, uint64_t insn_rip, uint64_t next_rip);
 
 /* In VMX non-root operation, an exception whose bit is set in the exception bitmap
- * (for #PF: compared with the error-code mask and match) is a VM exit instead. */
+ * (for #PF: compared with the error-code mask and match) is a VM exit instead. A #DB
+ * has `db_qual` (its DR6 bits) as the qualification. */
 static bool exception_exits(struct lp *lp, unsigned vector, uint32_t error_code,
-			    enum exc_source src, uint64_t insn_rip, uint64_t next_rip)
+			    enum exc_source src, uint64_t insn_rip, uint64_t next_rip,
+			    uint64_t db_qual)
 {
 	bool soft_exc = src == EXC_SOFT && (vector == VEC_BP || vector == VEC_OF);
+	bool priv_soft = src == EXC_PRIV_SOFT;
 	if (!lp->vmx.non_root || vector > 31 || (src == EXC_SOFT && !soft_exc) || src == EXC_EXTERNAL)
 		return false;
 	const struct vmcs_cache *v = &lp->vmx.vmcs;
@@ -406,12 +409,14 @@ static bool exception_exits(struct lp *lp, unsigned vector, uint32_t error_code,
 	}
 	if (!bit)
 		return false;
-	bool has_err = !soft_exc && exc_has_error_code(vector);
+	bool has_err = !soft_exc && !priv_soft && exc_has_error_code(vector);
+	unsigned type = soft_exc ? 6u : priv_soft ? 5u : 3u;
 	struct vmx_exit_info xi = {
-		.intr_info = vector | (soft_exc ? 6u : 3u) << 8 | (has_err ? 1u << 11 : 0) | 0x80000000u,
+		.intr_info = vector | type << 8 | (has_err ? 1u << 11 : 0) | 0x80000000u,
 		.intr_error = has_err ? error_code : 0,
-		.insn_len = soft_exc ? (uint32_t)(next_rip - insn_rip) : 0,
-		.qualification = vector == VEC_PF ? cpu_reg(lp->uc, UC_X86_REG_CR2) : 0,
+		.insn_len = soft_exc || priv_soft ? (uint32_t)(next_rip - insn_rip) : 0,
+		.qualification = vector == VEC_PF ? cpu_reg(lp->uc, UC_X86_REG_CR2)
+			       : vector == VEC_DB && !priv_soft ? db_qual : 0,
 		.rip = insn_rip,
 	};
 	vmx_exit(lp, EXIT_REASON_EXCEPTION_NMI, &xi);
@@ -421,15 +426,33 @@ static bool exception_exits(struct lp *lp, unsigned vector, uint32_t error_code,
 void exc_deliver(struct lp *lp, unsigned vector, uint32_t error_code, enum exc_source src,
 		 uint64_t insn_rip, uint64_t next_rip)
 {
-	if (exception_exits(lp, vector, error_code, src, insn_rip, next_rip))
+	if (exception_exits(lp, vector, error_code, src, insn_rip, next_rip, 0))
 		return;
-	bool has_err = src != EXC_SOFT && src != EXC_EXTERNAL && exc_has_error_code(vector);
+	bool has_err = src != EXC_SOFT && src != EXC_EXTERNAL && src != EXC_PRIV_SOFT &&
+		       exc_has_error_code(vector);
 	deliver(lp, vector, error_code, has_err, src, insn_rip, next_rip);
+}
+
+void exc_debug(struct lp *lp, uint64_t dr6, enum exc_source src, uint64_t insn_rip,
+	       uint64_t next_rip)
+{
+	if (exception_exits(lp, VEC_DB, 0, src, insn_rip, next_rip, dr6))
+		return;            /* DR6 and DR7 stay as they are (SDM "Basic VM-Exit Information") */
+	cpu_set_reg(lp->uc, UC_X86_REG_DR6, cpu_reg(lp->uc, UC_X86_REG_DR6) | dr6);
+	if (dr6 & DR6_BD)
+		cpu_set_reg(lp->uc, UC_X86_REG_DR7, cpu_reg(lp->uc, UC_X86_REG_DR7) & ~(1ull << 13));
+	deliver(lp, VEC_DB, 0, false, src, insn_rip, next_rip);
 }
 
 void exc_deliver_injected(struct lp *lp, unsigned vector, uint32_t error_code, bool push_error,
 			  enum exc_source src, uint64_t insn_rip, uint64_t next_rip)
 {
+	/* The injection field's type says more than the source the caller derived
+	 * from it: type 5 is a privileged software exception (INT1). */
+	uint32_t info = (uint32_t)vmcs_read_enc(&lp->vmx.vmcs, VM_ENTRY_INTR_INFO_FIELD);
+	if (lp->vmx.non_root && (info & 0x80000000u) && (info & 0xff) == vector &&
+	    ((info >> 8) & 7) == 5)
+		src = EXC_PRIV_SOFT;
 	deliver(lp, vector, error_code, push_error, src, insn_rip, next_rip);
 }
 
@@ -440,6 +463,7 @@ static uint32_t idt_vectoring_info(unsigned vector, bool has_err, enum exc_sourc
 {
 	unsigned type = src == EXC_EXTERNAL ? (vector == VEC_NMI ? 2 : 0)
 		      : src == EXC_SOFT ? (vector == VEC_BP || vector == VEC_OF ? 6 : 4)
+		      : src == EXC_PRIV_SOFT ? 5
 		      : 3;
 	return vector | type << 8 | (has_err ? 1u << 11 : 0) | 0x80000000u;
 }
@@ -487,7 +511,8 @@ static void deliver(struct lp *lp, unsigned vector, uint32_t error_code, bool ha
 		if (f.ept) {
 			vmx_exit_ept(lp, &f.mf, insn_rip,
 				     idt_vectoring_info(vector, has_err, src), error_code,
-				     src == EXC_SOFT ? (uint32_t)(next_rip - insn_rip) : 0);
+				     src == EXC_SOFT || src == EXC_PRIV_SOFT ?
+				     (uint32_t)(next_rip - insn_rip) : 0);
 			return;
 		}
 		/* A fault while delivering: serial, #DF, or shutdown. */
@@ -552,17 +577,33 @@ static uint64_t soft_int_rip(struct lp *lp, uint64_t next_rip, unsigned vector)
 }
 
 /* INT1 (ICEBP, F1): the engine does not know it; the architecture makes it a #DB
- * trap. */
-static bool is_icebp(struct lp *lp, uint64_t rip)
+ * trap. Its length (prefixes count), or 0 when the code at `rip` is not INT1. */
+static unsigned icebp_len(struct lp *lp, uint64_t rip)
 {
 	struct mmu_ctx c;
 	struct mmu_fault f;
 	struct seg cs;
-	uint8_t b;
+	uint8_t b[15];
 	lp_mmu_ctx(lp, &c);
 	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
-	uint64_t base = (c.efer & EFER_LMA) && (cs.attr & (1u << 13)) ? 0 : cs.base;
-	return !mmu_read(&lp->m->pm, &c, base + rip, &b, 1, MMU_SUPERVISOR | MMU_NO_AD, &f) && b == 0xf1;
+	bool long64 = (c.efer & EFER_LMA) && (cs.attr & (1u << 13));
+	uint64_t base = long64 ? 0 : cs.base;
+	for (unsigned i = 0; i < sizeof(b); i++) {
+		if (mmu_fetch(&lp->m->pm, &c, base + rip + i, &b[i], 1, MMU_SUPERVISOR | MMU_NO_AD, &f))
+			return 0;
+		switch (b[i]) {
+		case 0xf1:
+			return i + 1;
+		case 0x66: case 0x67: case 0xf2: case 0xf3: case 0xf0:
+		case 0x2e: case 0x36: case 0x3e: case 0x26: case 0x64: case 0x65:
+			continue;
+		default:
+			if (long64 && (b[i] & 0xf0) == 0x40)
+				continue;
+			return 0;
+		}
+	}
+	return 0;
 }
 
 static bool canonical(uint64_t v)
@@ -641,6 +682,7 @@ void exc_on_intr(void *ucv, uint32_t intno, void *user)
 	bool is_int = cpustate_exception_is_int(&lp->cs);
 	uint32_t ec = !is_int && exc_has_error_code(intno) ? cpustate_error_code(&lp->cs) : 0;
 	cpustate_exception_done(&lp->cs);
+	unsigned icebp;
 	if (is_int) {
 		exc_deliver(lp, intno, 0, EXC_SOFT, soft_int_rip(lp, rip, intno), rip);
 	} else {
@@ -648,8 +690,12 @@ void exc_on_intr(void *ucv, uint32_t intno, void *user)
 		 * engine raises are faults reported at the faulting instruction. */
 		if (intno == VEC_UD && sites_emulate_ud(lp, rip))
 			; /* a VMX instruction the engine does not know: executed */
-		else if (intno == VEC_UD && is_icebp(lp, rip))
-			exc_deliver(lp, VEC_DB, 0, EXC_TRAP, rip, rip + 1);
+		else if (intno == VEC_UD && (icebp = icebp_len(lp, rip)))
+			exc_deliver(lp, VEC_DB, 0, EXC_PRIV_SOFT, rip, rip + icebp);
+		else if (intno == VEC_DB)
+			/* The engine's own #DB is single step (RFLAGS.TF), a trap: RIP is
+			 * the next instruction's already. */
+			exc_debug(lp, DR6_BS, EXC_TRAP, rip, rip);
 		else if (intno == VEC_GP && ec == 0 && non_canonical_stack_access(lp, rip))
 			exc_deliver(lp, VEC_SS, 0, EXC_FAULT, rip, rip);
 		else

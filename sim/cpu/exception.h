@@ -16,7 +16,13 @@ enum exc_source {
 	EXC_TRAP,         /* the frame holds the next RIP */
 	EXC_SOFT,         /* INT n, INT3, INTO: next RIP, and the gate's DPL is checked */
 	EXC_EXTERNAL,     /* an interrupt from outside: EXT bit in error codes */
+	EXC_PRIV_SOFT,    /* INT1 (ICEBP): next RIP, no DPL check, a privileged software
+			   * exception (type 5) in VM-exit and IDT-vectoring information */
 };
+
+/* DR6 bits: what caused a #DB (B0-B3, BD, BS). */
+#define DR6_BD (1ull << 13)
+#define DR6_BS (1ull << 14)
 
 enum {
 	VEC_DE = 0, VEC_DB = 1, VEC_NMI = 2, VEC_BP = 3, VEC_OF = 4, VEC_BR = 5, VEC_UD = 6,
@@ -37,6 +43,13 @@ void exc_deliver(struct lp *lp, unsigned vector, uint32_t error_code,
  * delivered (the injection field decides, not the vector). */
 void exc_deliver_injected(struct lp *lp, unsigned vector, uint32_t error_code, bool push_error,
 			  enum exc_source src, uint64_t insn_rip, uint64_t next_rip);
+
+/* A debug exception the simulator raises (general detect as a fault at the MOV DR,
+ * single step as a trap after the instruction). `dr6` says why: it is the exit
+ * qualification when the exception bitmap makes the #DB a VM exit, and is set in DR6
+ * when it is delivered (BD also clears DR7.GD then). */
+void exc_debug(struct lp *lp, uint64_t dr6, enum exc_source src, uint64_t insn_rip,
+	       uint64_t next_rip);
 
 /* An emulated instruction at the current RIP faults. */
 void exc_fault(struct lp *lp, unsigned vector, uint32_t error_code);

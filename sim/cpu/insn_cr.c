@@ -241,29 +241,84 @@ void site_mov_from_cr(struct lp *lp, const struct cpu_view *cv, const struct sit
 	cpu_set_reg(lp->uc, UC_X86_REG_RIP, cv->rip + in->len);
 }
 
-/* MOV to/from a debug register in VMX non-root operation: "MOV-DR exiting" makes it
- * exit (reason 29; qualification: DR number 2:0, direction 4 (1 = from DR), GPR 11:8).
- * CPL and the CR4.DE/DR7.GD faults come first, from the engine. */
+/* MOV to/from a debug register (0F 21 / 0F 23), executed here in full: the engine's
+ * own MOV to DR7 arms its breakpoint machinery, which crashes in translated code.
+ * SDM Vol. 2 "MOV—Move to/from Debug Registers", in this order:
+ *  - #UD with LOCK, with REX.R (DR8-DR15), and for DR4/DR5 when CR4.DE = 1 (with
+ *    CR4.DE = 0 they are DR6/DR7);
+ *  - #GP(0) at CPL > 0 and in virtual-8086 mode;
+ *  - in VMX non-root operation, "MOV-DR exiting": a VM exit (reason 29;
+ *    qualification: DR number 2:0, direction 4 (1 = from DR), GPR 11:8), which has
+ *    priority over the general-detect #DB;
+ *  - #DB (a fault, DR6.BD) when DR7.GD = 1;
+ *  - #GP(0) for a 1 in bits 63:32 of DR6 or DR7 (64-bit mode; elsewhere the operand is
+ *    32 bits).
+ * The ModRM's mod field is ignored: the operand is always a register, and the
+ * instruction is the opcode, the ModRM and the prefixes before them. */
+#define DR7_GD (1ull << 13)
+
 void site_mov_dr(struct lp *lp, const struct cpu_view *cv, const struct site_insn *in)
 {
-	if (!lp->vmx.non_root || cv->cpl != 0 ||
-	    !(vmcs_read_enc(&lp->vmx.vmcs, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_MOV_DR_EXITING))
-		return;
 	unsigned i = 0, rex = 0;
+	bool lock = false;
 	while (i < in->len && (in->bytes[i] == 0x66 || in->bytes[i] == 0x67 || in->bytes[i] == 0xf2 ||
-			       in->bytes[i] == 0xf3 || in->bytes[i] == 0x2e || in->bytes[i] == 0x36 ||
-			       in->bytes[i] == 0x3e || in->bytes[i] == 0x26 || in->bytes[i] == 0x64 ||
-			       in->bytes[i] == 0x65))
+			       in->bytes[i] == 0xf3 || in->bytes[i] == 0xf0 || in->bytes[i] == 0x2e ||
+			       in->bytes[i] == 0x36 || in->bytes[i] == 0x3e || in->bytes[i] == 0x26 ||
+			       in->bytes[i] == 0x64 || in->bytes[i] == 0x65)) {
+		lock |= in->bytes[i] == 0xf0;
 		i++;
-	if (cpu_view_long64(cv) && (in->bytes[i] & 0xf0) == 0x40)
+	}
+	bool long64 = cpu_view_long64(cv);
+	if (long64 && i < in->len && (in->bytes[i] & 0xf0) == 0x40)
 		rex = in->bytes[i++];
+	if (i + 3 > in->len)
+		return;                        /* not decoded as MOV DR: the engine's */
 	bool from_dr = in->bytes[i + 1] == 0x21;
 	uint8_t modrm = in->bytes[i + 2];
+	unsigned len = i + 3;
 	unsigned dr = (modrm >> 3) & 7;
 	unsigned reg = (modrm & 7) | ((rex & 1) ? 8 : 0);
-	struct vmx_exit_info xi = { .qualification = dr | (from_dr ? 1u << 4 : 0) | reg << 8,
-				    .insn_len = in->len, .rip = cv->rip };
-	vmx_exit(lp, EXIT_REASON_DR_ACCESS, &xi);
+	if (lock || (rex & 4) || ((dr == 4 || dr == 5) && (cv->cr4 & (1u << 3)))) {
+		exc_fault(lp, VEC_UD, 0);
+		return;
+	}
+	if (cv->cpl != 0 || (cv->eflags & (1u << 17))) {
+		exc_fault(lp, VEC_GP, 0);
+		return;
+	}
+	if (lp->vmx.non_root &&
+	    (vmcs_read_enc(&lp->vmx.vmcs, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_MOV_DR_EXITING)) {
+		struct vmx_exit_info xi = { .qualification = dr | (from_dr ? 1u << 4 : 0) | reg << 8,
+					    .insn_len = len, .rip = cv->rip };
+		vmx_exit(lp, EXIT_REASON_DR_ACCESS, &xi);
+		return;
+	}
+	if (cpu_reg(lp->uc, UC_X86_REG_DR7) & DR7_GD) {
+		exc_debug(lp, DR6_BD, EXC_FAULT, cv->rip, cv->rip);
+		return;
+	}
+	if (dr == 4 || dr == 5)
+		dr += 2;
+	if (from_dr) {
+		uint64_t v = cpu_reg(lp->uc, UC_X86_REG_DR0 + dr);
+		cpu_set_reg(lp->uc, cpu_gpr_ids[reg], long64 ? v : (uint32_t)v);
+	} else {
+		uint64_t v = cv->gpr[reg];
+		if (!long64)
+			v = (uint32_t)v;
+		if (dr >= 6 && (v >> 32)) {
+			exc_fault(lp, VEC_GP, 0);
+			return;
+		}
+		/* The fixed bits: DR6 bits 31:16 and 11:4 read 1, bit 12 reads 0; DR7
+		 * bit 10 reads 1, bits 15:14, 12 and 11 (RTM, not modelled) read 0. */
+		if (dr == 6)
+			v = (v & 0xe00full) | 0xffff0ff0ull;
+		else if (dr == 7)
+			v = (v & ~0xd800ull) | 0x400;
+		cpu_set_reg(lp->uc, UC_X86_REG_DR0 + dr, v);
+	}
+	cpu_set_reg(lp->uc, UC_X86_REG_RIP, cv->rip + len);
 }
 
 /* ---- CLTS, LMSW, SMSW ----------------------------------------------------------

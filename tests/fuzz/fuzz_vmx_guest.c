@@ -864,10 +864,12 @@ static void check_event(const char *what, uint32_t info, bool pe, bool exception
 		fail("%s 0x%x: a hardware exception with vector %u", what, info, vec);
 	if (type == 6 && vec != 3 && vec != 4)
 		fail("%s 0x%x: a software exception with vector %u", what, info, vec);
+	if (type == 5 && vec != 1)
+		fail("%s 0x%x: a privileged software exception (INT1) with vector %u", what, info, vec);
 	if ((info & (1u << 11)) && (type != 3 || !pushes_error(vec) || !pe))
 		fail("%s 0x%x: an error code for type %u vector %u%s", what, info, type, vec,
 		     pe ? "" : " with CR0.PE = 0");
-	if (exception_exit && type != 3 && type != 6)
+	if (exception_exit && type != 3 && type != 5 && type != 6)
 		fail("%s 0x%x: exception exit of type %u", what, info, type);
 }
 
@@ -938,7 +940,7 @@ static void check_exit(const struct run *r, const struct exit *x)
 		if (!((r->exc_bitmap >> vec) & 1))
 			fail("exception exit for vector %u, clear in the exception bitmap 0x%x", vec,
 			     r->exc_bitmap);
-		if (((x->intr >> 8) & 7) == 6 && (x->len < 1 || x->len > 15))
+		if ((((x->intr >> 8) & 7) == 6 || ((x->intr >> 8) & 7) == 5) && (x->len < 1 || x->len > 15))
 			fail("software exception exit with instruction length %u", x->len);
 		/* The qualification: DR6-like bits for #DB (B3-B0, BD, BS, RTM: at least
 		 * one says why), the linear address for #PF, else 0. */
@@ -1306,6 +1308,11 @@ static void check_insn(const struct run *r, unsigned reason, const struct exit *
 		want = 3 + modrm_len(o + 3, left - 3, asize);
 		break;
 	case EXIT_REASON_EXCEPTION_NMI:
+		if (((x->intr >> 8) & 7) == 5) {        /* INT1 */
+			ok = o[0] == 0xf1;
+			want = 1;
+			break;
+		}
 		if (((x->intr >> 8) & 7) != 6)
 			return;
 		ok = o[0] == ((x->intr & 0xff) == 3 ? 0xcc : 0xce);

@@ -53,6 +53,8 @@ struct guest {
 	uint64_t dr7;              /* 0: 0x400 */
 	uint64_t gpr[16];          /* RSP aside */
 	bool gpr_set;
+	bool no_hlt_exiting;
+	int code_ept;              /* nonzero: the EPT permissions of the code page */
 };
 
 struct vexit {
@@ -211,7 +213,8 @@ static void prepare(const struct guest *g, const uint8_t *code, size_t len)
 	uint32_t proc2 = g->proc2;
 	if (g->mode != MODE_LONG)
 		proc2 |= SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST;
-	uint32_t proc = g->proc | CPU_BASED_HLT_EXITING | CPU_BASED_USE_IO_BITMAPS;
+	uint32_t proc = g->proc | (g->no_hlt_exiting ? 0 : CPU_BASED_HLT_EXITING) |
+			CPU_BASED_USE_IO_BITMAPS;
 	if (proc2)
 		proc |= CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
 	vmw(PIN_BASED_VM_EXEC_CONTROL, adjust(0x48d, 0));
@@ -236,6 +239,8 @@ static void prepare(const struct guest *g, const uint8_t *code, size_t len)
 	vmw(IO_BITMAP_B, H_IOB);
 	if (ept)
 		vmw(EPT_POINTER, H_EPML4 | 6 | 3 << 3);
+	if (g->code_ept)
+		put64(H_EPT + (G_CODE >> 12) * 8, G_CODE | 6u << 3 | (uint64_t)g->code_ept);
 
 	uint64_t fixed0 = rdmsr(0x486), fixed1 = rdmsr(0x487), cr4f0 = rdmsr(0x488);
 	if (g->mode != MODE_LONG)
@@ -354,7 +359,7 @@ static struct vexit enter(bool launch)
 
 /* Each run on a fresh machine: the software CPU keeps what it translated of the last
  * guest's code (the VMM's writes to guest memory are not seen). */
-static struct vexit run(const struct guest *g, const uint8_t *code, size_t len)
+static void prepare_fresh(const struct guest *g, const uint8_t *code, size_t len)
 {
 	if (used) {
 		teardown(NULL);
@@ -362,9 +367,15 @@ static struct vexit run(const struct guest *g, const uint8_t *code, size_t len)
 	}
 	used = true;
 	prepare(g, code, len);
+}
+
+static struct vexit run(const struct guest *g, const uint8_t *code, size_t len)
+{
+	prepare_fresh(g, code, len);
 	return enter(true);
 }
 
+#define PREPARE(g, ...) prepare_fresh((g), (const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ }))
 #define RUN(g, ...) run((g), (const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ }))
 
 static void assert_exit(const struct vexit *x, uint32_t reason, uint64_t rip, uint32_t len)
@@ -392,10 +403,126 @@ static void test_b07_rdmsr_wrmsr_exit_length_counts_prefixes(void **state)
 	assert_exit(&x, EXIT_REASON_MSR_READ, G_CODE, 2);
 }
 
+static uint64_t gpr(unsigned i)
+{
+	uint64_t g[16];
+	vtsim_hosted_get_gprs(M, 0, g);
+	return g[i];
+}
+
+static void assert_exception_exit(const struct vexit *x, uint32_t intr, uint64_t rip)
+{
+	assert_exit(x, EXIT_REASON_EXCEPTION_NMI, rip, x->len);
+	if (x->intr != intr)
+		fail_msg("interruption information 0x%x, want 0x%x", x->intr, intr);
+}
+
+/* ---- B02: MOV DR is the simulator's, with the SDM's faults --------------------------- */
+
+static void test_b02_mov_dr7_is_executed_and_saved(void **state)
+{
+	struct guest g = { .mode = MODE_LONG };
+	/* mov eax, 0x401; mov dr7, rax; mov rbx, dr7; mov rcx, dr6; hlt */
+	struct vexit x = RUN(&g, 0xb8, 0x01, 0x04, 0x00, 0x00, 0x0f, 0x23, 0xf8, 0x0f, 0x21, 0xfb,
+			     0x0f, 0x21, 0xf1, 0xf4);
+	assert_exit(&x, EXIT_REASON_HLT, G_CODE + 14, 1);
+	assert_int_equal(gpr(3), 0x401);
+	assert_int_equal(gpr(1), 0xffff0ff0);
+	assert_int_equal(vmr(GUEST_DR7), 0x401);
+}
+
+static void test_b02_mov_dr7_fixes_reserved_bits_low(void **state)
+{
+	struct guest g = { .mode = MODE_LONG };
+	/* mov eax, 0xdb01 (bits 15:14, 12, 11, 9:8, 0 set, bit 10 clear); mov dr7, rax;
+	 * mov rbx, dr7; hlt */
+	struct vexit x = RUN(&g, 0xb8, 0x01, 0xdb, 0x00, 0x00, 0x0f, 0x23, 0xf8, 0x0f, 0x21, 0xfb, 0xf4);
+	assert_exit(&x, EXIT_REASON_HLT, G_CODE + 11, 1);
+	assert_int_equal(gpr(3), 0x701);        /* 15:14, 12, 11 cleared, 10 set */
+}
+
+static void test_b02_mov_dr7_bits_63_32_gp(void **state)
+{
+	struct guest g = { .mode = MODE_LONG, .exc_bitmap = 1u << 13 };
+	/* mov rax, 1 << 32; mov dr7, rax */
+	struct vexit x = RUN(&g, 0x48, 0xb8, 0, 0, 0, 0, 1, 0, 0, 0, 0x0f, 0x23, 0xf8, 0xf4);
+	assert_exception_exit(&x, 0x80000b0d, G_CODE + 10);
+	assert_int_equal(x.intr_err, 0);
+	/* DR6 too */
+	x = RUN(&g, 0x48, 0xb8, 0, 0, 0, 0, 1, 0, 0, 0, 0x0f, 0x23, 0xf0, 0xf4);
+	assert_exception_exit(&x, 0x80000b0d, G_CODE + 10);
+}
+
+static void test_b02_mov_dr4_with_cr4_de_ud(void **state)
+{
+	struct guest g = { .mode = MODE_LONG, .exc_bitmap = 1u << 6, .cr4 = 1u << 3 };
+	struct vexit x = RUN(&g, 0x0f, 0x21, 0xe0, 0xf4);          /* mov rax, dr4 */
+	assert_exception_exit(&x, 0x80000306, G_CODE);
+	/* Without CR4.DE, DR4 is DR6. */
+	g.cr4 = 0;
+	x = RUN(&g, 0x0f, 0x21, 0xe0, 0xf4);
+	assert_exit(&x, EXIT_REASON_HLT, G_CODE + 3, 1);
+	assert_int_equal(gpr(0), 0xffff0ff0);
+	/* REX.R (DR8) is #UD. */
+	x = RUN(&g, 0x44, 0x0f, 0x21, 0xc0, 0xf4);
+	assert_exception_exit(&x, 0x80000306, G_CODE);
+}
+
+static void test_b02_general_detect_db_fault_with_bd(void **state)
+{
+	struct guest g = { .mode = MODE_LONG, .exc_bitmap = 1u << 1, .dr7 = 0x2400 };
+	struct vexit x = RUN(&g, 0x0f, 0x21, 0xc0, 0xf4);          /* mov rax, dr0 */
+	assert_exception_exit(&x, 0x80000301, G_CODE);
+	assert_int_equal(x.qual, 0x2000);                           /* BD */
+	/* MOV-DR exiting has priority over general detect. */
+	g.proc = CPU_BASED_MOV_DR_EXITING;
+	x = RUN(&g, 0x0f, 0x21, 0xc0, 0xf4);
+	assert_exit(&x, EXIT_REASON_DR_ACCESS, G_CODE, 3);
+	assert_int_equal(x.qual, 0 | 1u << 4 | 0 << 8);
+}
+
+static void test_b02_mov_dr_exit_qualification_and_length(void **state)
+{
+	struct guest g = { .mode = MODE_LONG, .proc = CPU_BASED_MOV_DR_EXITING };
+	struct vexit x = RUN(&g, 0x66, 0x41, 0x0f, 0x23, 0xf9, 0xf4);   /* mov dr7, r9 */
+	assert_exit(&x, EXIT_REASON_DR_ACCESS, G_CODE, 5);
+	assert_int_equal(x.qual, 7 | 9u << 8);
+}
+
+/* ---- B03: #DB exits say why; INT1 is a privileged software exception ---------------- */
+
+static void test_b03_single_step_exit_has_bs(void **state)
+{
+	struct guest g = { .mode = MODE_LONG, .exc_bitmap = 1u << 1, .rflags = 1u << 8 };
+	struct vexit x = RUN(&g, 0x90, 0x90, 0xf4);
+	assert_exception_exit(&x, 0x80000301, G_CODE + 1);
+	assert_int_equal(x.qual, 0x4000);                           /* BS */
+}
+
+static void test_b03_icebp_exits_as_type_5_length_1(void **state)
+{
+	struct guest g = { .mode = MODE_LONG, .exc_bitmap = 1u << 1 };
+	struct vexit x = RUN(&g, 0xf1, 0xf4);
+	assert_exception_exit(&x, 0x80000501, G_CODE);
+	assert_int_equal(x.len, 1);
+	assert_int_equal(x.qual, 0);
+	x = RUN(&g, 0x66, 0x48, 0xf1, 0xf4);                        /* prefixes count */
+	assert_exception_exit(&x, 0x80000501, G_CODE);
+	assert_int_equal(x.len, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_b07_rdmsr_wrmsr_exit_length_counts_prefixes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_b02_mov_dr7_is_executed_and_saved, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_b02_mov_dr7_fixes_reserved_bits_low, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_b02_mov_dr7_bits_63_32_gp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_b02_mov_dr4_with_cr4_de_ud, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_b02_general_detect_db_fault_with_bd, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_b02_mov_dr_exit_qualification_and_length, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_b03_single_step_exit_has_bs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_b03_icebp_exits_as_type_5_length_1, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
