@@ -547,7 +547,8 @@ static uint64_t total_insns(const struct vtsim_machine *m)
 	return n;
 }
 
-/* Did the instruction just before RIP halt the processor? */
+/* Did the instruction just before RIP halt the processor? The byte is read as code
+ * is fetched: an execute-only page (EPT) still holds the HLT. */
 static bool after_hlt(struct lp *lp, uint64_t rip)
 {
 	struct mmu_ctx c;
@@ -558,7 +559,7 @@ static bool after_hlt(struct lp *lp, uint64_t rip)
 	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
 	bool lm = (c.efer & (1u << 10)) && (cs.attr & (1u << 13));
 	uint64_t la = rip - 1 + (lm ? 0 : cs.base);
-	return !mmu_read(&lp->m->pm, &c, la, &b, 1, MMU_SUPERVISOR | MMU_NO_AD, &f) && b == 0xf4;
+	return !mmu_fetch(&lp->m->pm, &c, la, &b, 1, MMU_SUPERVISOR | MMU_NO_AD, &f) && b == 0xf4;
 }
 
 /* The engine stopped by itself: HLT, or an error it could not report otherwise.

@@ -53,6 +53,8 @@ static const struct site_pattern patterns[] = {
 	{ SITE_COND_EXIT, "MONITOR", 0, true, { 0x0f, 0x01, 0xc8 }, 3, false, -1, false, 39, site_cond_exit },
 	{ SITE_COND_EXIT, "MWAIT",  0, true, { 0x0f, 0x01, 0xc9 }, 3, false, -1, false, 36, site_cond_exit },
 	{ SITE_COND_EXIT, "PAUSE",  0xf3, false, { 0x90 },    1, false, -1, false, 40, site_cond_exit },
+	/* HLT exits before it executes, with its own RIP and length (prefixes too). */
+	{ SITE_COND_EXIT, "HLT",    0, true, { 0xf4 },        1, false, -1, false, 12, site_cond_exit },
 	{ SITE_COND_EXIT, "SGDT",   0, true, { 0x0f, 0x01 },  2, true, 0, true, 46, site_cond_exit },
 	{ SITE_COND_EXIT, "SIDT",   0, true, { 0x0f, 0x01 },  2, true, 1, true, 46, site_cond_exit },
 	{ SITE_COND_EXIT, "LGDT",   0, true, { 0x0f, 0x01 },  2, true, 2, true, 46, site_cond_exit },

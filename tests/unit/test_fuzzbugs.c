@@ -511,6 +511,34 @@ static void test_b03_icebp_exits_as_type_5_length_1(void **state)
 	assert_int_equal(x.len, 3);
 }
 
+/* ---- B08, B09: HLT exits at its own RIP with its length ----------------------------- */
+
+static void test_b08_prefixed_hlt_exit_rip_and_length(void **state)
+{
+	struct guest g = { .mode = MODE_LONG };
+	struct vexit x = RUN(&g, 0x90, 0x66, 0xf3, 0x48, 0xf4);
+	assert_exit(&x, EXIT_REASON_HLT, G_CODE + 1, 4);
+	g.mode = MODE_REAL;
+	x = RUN(&g, 0x2e, 0xf4);
+	assert_exit(&x, EXIT_REASON_HLT, 0, 2);
+}
+
+static void test_b09_hlt_on_execute_only_page(void **state)
+{
+	uint64_t cap = 0;
+	assert_int_equal(vtsim_hosted_rdmsr(M, 0, 0x48c, &cap), 0);
+	if (!(cap & 1))
+		skip();
+	struct guest g = { .mode = MODE_LONG, .proc2 = SECONDARY_EXEC_ENABLE_EPT, .code_ept = 4 };
+	struct vexit x = RUN(&g, 0x90, 0xf4);
+	assert_exit(&x, EXIT_REASON_HLT, G_CODE + 1, 1);
+	/* Without HLT exiting the guest halts there for good. */
+	g.no_hlt_exiting = true;
+	x = RUN(&g, 0x90, 0xf4);
+	assert_int_equal(x.outcome, VTSIM_VMX_STOPPED);
+	assert_non_null(strstr(vtsim_machine_stop_message(M), "RIP=0x10002"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -523,6 +551,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_b02_mov_dr_exit_qualification_and_length, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b03_single_step_exit_has_bs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b03_icebp_exits_as_type_5_length_1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_b08_prefixed_hlt_exit_rip_and_length, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_b09_hlt_on_execute_only_page, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
