@@ -389,6 +389,13 @@ static void chain_add(struct lp *lp, unsigned vector, bool has_err, uint32_t ec,
 static void deliver(struct lp *lp, unsigned vector, uint32_t error_code, bool has_err,
 		    enum exc_source src, uint64_t insn_rip, uint64_t next_rip);
 
+/* Exceptions push an error code only in protected mode: real-address mode delivers
+ * none, and VM-exit and IDT-vectoring information then say there is none. */
+static bool pushes_error_code(struct lp *lp, unsigned vector)
+{
+	return (cpu_reg(lp->uc, UC_X86_REG_CR0) & CR0_PE) && exc_has_error_code(vector);
+}
+
 /* In VMX non-root operation, an exception whose bit is set in the exception bitmap
  * (for #PF: compared with the error-code mask and match) is a VM exit instead. A #DB
  * has `db_qual` (its DR6 bits) as the qualification. */
@@ -409,7 +416,7 @@ static bool exception_exits(struct lp *lp, unsigned vector, uint32_t error_code,
 	}
 	if (!bit)
 		return false;
-	bool has_err = !soft_exc && !priv_soft && exc_has_error_code(vector);
+	bool has_err = !soft_exc && !priv_soft && pushes_error_code(lp, vector);
 	unsigned type = soft_exc ? 6u : priv_soft ? 5u : 3u;
 	struct vmx_exit_info xi = {
 		.intr_info = vector | type << 8 | (has_err ? 1u << 11 : 0) | 0x80000000u,
@@ -429,7 +436,7 @@ void exc_deliver(struct lp *lp, unsigned vector, uint32_t error_code, enum exc_s
 	if (exception_exits(lp, vector, error_code, src, insn_rip, next_rip, 0))
 		return;
 	bool has_err = src != EXC_SOFT && src != EXC_EXTERNAL && src != EXC_PRIV_SOFT &&
-		       exc_has_error_code(vector);
+		       pushes_error_code(lp, vector);
 	deliver(lp, vector, error_code, has_err, src, insn_rip, next_rip);
 }
 
@@ -533,7 +540,7 @@ static void deliver(struct lp *lp, unsigned vector, uint32_t error_code, bool ha
 			vector = f.vector;
 			error_code = f.error_code;
 		}
-		has_err = exc_has_error_code(vector);
+		has_err = pushes_error_code(lp, vector);
 		src = EXC_FAULT;
 		frame_rip = insn_rip;
 		chain_add(lp, vector, has_err, error_code, insn_rip);

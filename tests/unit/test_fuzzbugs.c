@@ -511,6 +511,17 @@ static void test_b03_icebp_exits_as_type_5_length_1(void **state)
 	assert_int_equal(x.len, 3);
 }
 
+/* ---- B04: real-mode exceptions have no error code -------------------------------------- */
+
+static void test_b04_real_mode_gp_exit_without_error_code(void **state)
+{
+	struct guest g = { .mode = MODE_REAL, .exc_bitmap = 1u << 13 };
+	/* mov eax, cr0; or eax, 0x80000000 (PG without PE); mov cr0, eax */
+	struct vexit x = RUN(&g, 0x0f, 0x20, 0xc0, 0x66, 0x0d, 0x00, 0x00, 0x00, 0x80, 0x0f, 0x22,
+			     0xc0, 0xf4);
+	assert_exception_exit(&x, 0x8000030d, 9);
+}
+
 /* ---- B08, B09: HLT exits at its own RIP with its length ----------------------------- */
 
 static void test_b08_prefixed_hlt_exit_rip_and_length(void **state)
@@ -551,6 +562,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_b02_mov_dr_exit_qualification_and_length, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b03_single_step_exit_has_bs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b03_icebp_exits_as_type_5_length_1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_b04_real_mode_gp_exit_without_error_code, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b08_prefixed_hlt_exit_rip_and_length, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b09_hlt_on_execute_only_page, setup, teardown),
 	};
