@@ -455,11 +455,20 @@ void exc_deliver_injected(struct lp *lp, unsigned vector, uint32_t error_code, b
 			  enum exc_source src, uint64_t insn_rip, uint64_t next_rip)
 {
 	/* The injection field's type says more than the source the caller derived
-	 * from it: type 5 is a privileged software exception (INT1). */
+	 * from it: type 5 is a privileged software exception (INT1), and type 7
+	 * vector 0 delivers nothing but makes an MTF VM exit pending before the
+	 * guest's first instruction (SDM "Event Injection", "Pending MTF VM Exits"). */
 	uint32_t info = (uint32_t)vmcs_read_enc(&lp->vmx.vmcs, VM_ENTRY_INTR_INFO_FIELD);
-	if (lp->vmx.non_root && (info & 0x80000000u) && (info & 0xff) == vector &&
-	    ((info >> 8) & 7) == 5)
-		src = EXC_PRIV_SOFT;
+	unsigned type = (info >> 8) & 7;
+	if (lp->vmx.non_root && (info & 0x80000000u) && (info & 0xff) == vector) {
+		if (type == 7) {
+			struct vmx_exit_info xi = { .rip = insn_rip };
+			vmx_exit(lp, EXIT_REASON_MONITOR_TRAP_FLAG, &xi);
+			return;
+		}
+		if (type == 5)
+			src = EXC_PRIV_SOFT;
+	}
 	deliver(lp, vector, error_code, push_error, src, insn_rip, next_rip);
 }
 

@@ -550,6 +550,18 @@ static void test_b09_hlt_on_execute_only_page(void **state)
 	assert_non_null(strstr(vtsim_machine_stop_message(M), "RIP=0x10002"));
 }
 
+/* ---- a pending MTF VM exit injected at VM entry ------------------------------------------ */
+
+static void test_pending_mtf_injection_exits_before_first_insn(void **state)
+{
+	struct guest g = { .mode = MODE_LONG };
+	PREPARE(&g, 0x90, 0xf4);
+	vmw(VM_ENTRY_INTR_INFO_FIELD, 0x80000700);
+	struct vexit x = enter(true);
+	assert_exit(&x, EXIT_REASON_MONITOR_TRAP_FLAG, G_CODE, 0);
+	assert_int_equal(vmr(IDT_VECTORING_INFO_FIELD) & 0x80000000u, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -565,6 +577,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_b04_real_mode_gp_exit_without_error_code, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b08_prefixed_hlt_exit_rip_and_length, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b09_hlt_on_execute_only_page, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pending_mtf_injection_exits_before_first_insn, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
