@@ -24,6 +24,10 @@ int kvm_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs);
 /* KVM_RUN: runs until an exit user space must handle (vcpu->run says which). */
 int kvm_vcpu_run(struct kvm_vcpu *vcpu);
 
+/* KVM_MEMORY_ENCRYPT_OP on the VM and on a vCPU (the KVM_TDX_* commands). */
+int kvm_memory_encrypt_op(struct kvm *kvm, struct kvm_tdx_cmd *cmd);
+int kvm_vcpu_memory_encrypt_op(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd);
+
 /* User space's memory for guests ("mmap"): it must be memory the hardware sees. */
 void *kvm_userspace_alloc(uint64_t size);
 void kvm_userspace_free(void *p, uint64_t size);

@@ -56,6 +56,8 @@ struct kvm_vcpu {
 	bool pio_pending, pio_in, mmio_read_pending;
 	unsigned complete_reg, complete_size;
 	uint64_t complete_rip;
+	/* Or a vendor's own completion (Linux vcpu->arch.complete_userspace_io). */
+	void (*complete_userspace_io)(struct kvm_vcpu *vcpu);
 	struct kvm_vcpu_stat stat;
 	void *priv;                /* struct vcpu_vmx or struct vcpu_tdx */
 };

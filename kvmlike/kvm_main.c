@@ -76,6 +76,7 @@ void kvm_destroy_vm(struct kvm *kvm)
 {
 	if (!kvm)
 		return;
+	kvm_x86_call(kvm, vm_pre_destroy)(kvm);
 	for (unsigned i = 0; i < kvm->nr_vcpus; i++)
 		kvm_vcpu_destroy(kvm->vcpus[i]);
 	kvm_x86_call(kvm, vm_destroy)(kvm);
@@ -243,6 +244,19 @@ int kvm_vcpu_run(struct kvm_vcpu *vcpu)
 	} while (r > 0);
 	vcpu_put(vcpu);
 	return r < 0 ? r : 0;
+}
+
+int kvm_memory_encrypt_op(struct kvm *kvm, struct kvm_tdx_cmd *cmd)
+{
+	return kvm_x86_call(kvm, mem_enc_ioctl)(kvm, cmd);
+}
+
+int kvm_vcpu_memory_encrypt_op(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
+{
+	vcpu_load(vcpu);
+	int r = kvm_x86_call(vcpu->kvm, vcpu_mem_enc_ioctl)(vcpu, cmd);
+	vcpu_put(vcpu);
+	return r;
 }
 
 void *kvm_userspace_alloc(uint64_t size)

@@ -31,7 +31,12 @@ int tdp_mmu_map(struct tdp_mmu *mmu, uint64_t gpa, uint64_t hpa);
 void tdp_mmu_destroy(struct tdp_mmu *mmu);
 
 int kvm_skip_emulated_instruction(struct kvm_vcpu *vcpu);
+/* CPUID as the guest sees it (the host's, no VMX, KVM's signature leaves). */
+void kvm_cpuid(struct kvm_vcpu *vcpu, uint32_t leaf, uint32_t sub, uint32_t r[4]);
 int kvm_emulate_cpuid(struct kvm_vcpu *vcpu);
+/* The MSRs kvmlike emulates: 0, or -1 where RDMSR/WRMSR would #GP. */
+int kvm_get_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t *v);
+int kvm_set_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t v);
 int kvm_emulate_halt(struct kvm_vcpu *vcpu);
 int kvm_emulate_hypercall(struct kvm_vcpu *vcpu);
 int kvm_emulate_xsetbv(struct kvm_vcpu *vcpu);

@@ -195,6 +195,36 @@ static void vt_inject_exception(struct kvm_vcpu *vcpu, unsigned vector, bool has
 	vmx_inject_exception(vcpu, vector, has_error, error_code);
 }
 
+/* RIP is the TDX module's: a TDVMCALL exit is already past its TDCALL. */
+static int vt_skip_emulated_instruction(struct kvm_vcpu *vcpu)
+{
+	if (is_td_vcpu(vcpu))
+		return 1;
+	return vmx_skip_emulated_instruction(vcpu);
+}
+
+/* A TD gives its HKID back (and its vCPUs leave their LPs) before anything of it
+ * is freed. */
+static void vt_vm_pre_destroy(struct kvm *kvm)
+{
+	if (is_td(kvm))
+		return tdx_mmu_release_hkid(kvm);
+}
+
+static int vt_mem_enc_ioctl(struct kvm *kvm, struct kvm_tdx_cmd *cmd)
+{
+	if (!is_td(kvm))
+		return -ENOTTY;
+	return tdx_vm_ioctl(kvm, cmd);
+}
+
+static int vt_vcpu_mem_enc_ioctl(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
+{
+	if (!is_td_vcpu(vcpu))
+		return -EINVAL;
+	return tdx_vcpu_ioctl(vcpu, cmd);
+}
+
 struct kvm_x86_ops vt_x86_ops = {
 	.name = "kvm_intel",
 	.hardware_enable = vmx_hardware_enable,
@@ -208,7 +238,7 @@ struct kvm_x86_ops vt_x86_ops = {
 	.vcpu_put = vt_vcpu_put,
 	.vcpu_run = vt_vcpu_run,
 	.handle_exit = vt_handle_exit,
-	.skip_emulated_instruction = vmx_skip_emulated_instruction,
+	.skip_emulated_instruction = vt_skip_emulated_instruction,
 	.cache_reg = vt_cache_reg,
 	.get_segment = vt_get_segment,
 	.set_segment = vt_set_segment,
@@ -225,4 +255,7 @@ struct kvm_x86_ops vt_x86_ops = {
 	.load_mmu_pgd = vt_load_mmu_pgd,
 	.flush_tlb_all = vt_flush_tlb_all,
 	.inject_exception = vt_inject_exception,
+	.vm_pre_destroy = vt_vm_pre_destroy,
+	.mem_enc_ioctl = vt_mem_enc_ioctl,
+	.vcpu_mem_enc_ioctl = vt_vcpu_mem_enc_ioctl,
 };

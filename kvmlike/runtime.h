@@ -21,6 +21,10 @@
 #define ENOENT  2
 #define E2BIG   7
 #define EOPNOTSUPP 95
+#define ENOTTY 25
+#define EFAULT 14
+#define ENOSPC 28
+#define EAGAIN 11
 
 /* Host-physical pages, zeroed; 0 when none is left. The user variant is memory
  * user space may hand to guests (its "mmap"); kvmlike's own pages never are. */

@@ -1,11 +1,78 @@
-/* The TDX half of kvmlike (Linux arch/x86/kvm/vmx/tdx.c). Its bring-up runs the
- * host core's tdx_enable (tdx_host.c): on a TDX platform the module comes up. The
- * TD half of kvmlike (TD and vCPU creation through TDH.MNG/TDH.VP, private memory,
- * the TDH.VP.ENTER loop) is not written yet, so enable_tdx stays false and
- * KVM_X86_TDX_VM is not offered: main.c never dispatches to the ops below. They
- * exist so the vt_ layer is whole, and each says so if it is ever reached. */
+/* The TDX half of kvmlike (Linux arch/x86/kvm/vmx/tdx.c, written anew): bring-up
+ * through the host core (tdx_host.c), TDs and their vCPUs built by the KVM_TDX_*
+ * commands, private memory through the S-EPT hooks (link: TDH.MEM.SEPT.ADD; set:
+ * TDH.MEM.PAGE.ADD before finalization, TDH.MEM.PAGE.AUG after; remove: BLOCK,
+ * TRACK, PAGE.REMOVE, PHYMEM.PAGE.WBINVD), the TDH.VP.ENTER loop with TDVMCALLs
+ * turned into the exits user space knows, and teardown that gives every page back
+ * (VP.FLUSH, VPFLUSHDONE, CACHE.WB, KEY.FREEID, PHYMEM.PAGE.RECLAIM). */
+#include <string.h>
+
+#include "kvmlike/kvm_x86.h"
 #include "kvmlike/tdx_host.h"
 #include "kvmlike/x86_ops.h"
+
+/* The TD-side leaves (TDX module ABI numbers). */
+enum {
+	TDH_VP_ENTER = 0, TDH_MNG_ADDCX = 1, TDH_MEM_PAGE_ADD = 2, TDH_MEM_SEPT_ADD = 3,
+	TDH_VP_ADDCX = 4, TDH_MEM_PAGE_AUG = 6, TDH_MEM_RANGE_BLOCK = 7, TDH_MNG_KEY_CONFIG = 8,
+	TDH_MNG_CREATE = 9, TDH_VP_CREATE = 10, TDH_MNG_RD = 11, TDH_MR_EXTEND = 16,
+	TDH_MR_FINALIZE = 17, TDH_VP_FLUSH = 18, TDH_MNG_VPFLUSHDONE = 19, TDH_MNG_KEY_FREEID = 20,
+	TDH_MNG_INIT = 21, TDH_VP_INIT = 22, TDH_PHYMEM_PAGE_RECLAIM = 28, TDH_MEM_PAGE_REMOVE = 29,
+	TDH_MEM_TRACK = 38, TDH_PHYMEM_CACHE_WB = 40, TDH_PHYMEM_PAGE_WBINVD = 41,
+};
+
+/* GHCI: TDVMCALL sub-functions and statuses. */
+enum {
+	TDVMCALL_CPUID = 10, TDVMCALL_HLT = 12, TDVMCALL_IO = 30, TDVMCALL_RDMSR = 31,
+	TDVMCALL_WRMSR = 32, TDVMCALL_MMIO = 48, TDVMCALL_GET_TD_VM_CALL_INFO = 0x10000,
+	TDVMCALL_REPORT_FATAL_ERROR = 0x10003,
+};
+#define TDVMCALL_STATUS_SUCCESS             0ull
+#define TDVMCALL_STATUS_INVALID_OPERAND     0x8000000000000000ull
+#define TDVMCALL_STATUS_SUBFUNC_UNSUPPORTED 0x8000000000000003ull
+
+#define TDX_SHARED_BIT (1ull << 47)
+#define EXIT_REASON_TRIPLE_FAULT  2
+#define EXIT_REASON_EPT_VIOLATION 48
+#define EXIT_REASON_TDCALL        77
+#define TDX_EXT_EXIT_QUAL_ACCEPT  1
+#define KVM_HC_ENOSYS 1000
+
+enum kvm_tdx_state { TD_STATE_UNINITIALIZED, TD_STATE_INITIALIZED, TD_STATE_RUNNABLE };
+
+/* An S-EPT table page kvmlike gave the module: its GPA and level, for the mirror
+ * and for reclaim. */
+struct tdx_sept_page { uint64_t gpa; unsigned level; uint64_t pa; };
+#define TDX_MAX_SEPT_PAGES 64
+#define TDX_MAX_PRIVATE_PAGES 4096
+
+struct kvm_tdx {
+	enum kvm_tdx_state state;
+	int hkid;                  /* -1 before INIT_VM and after the release */
+	uint64_t tdr_pa;
+	uint64_t tdcs_pa[16];
+	unsigned nr_tdcs_pages;
+	unsigned nr_vcpu_tdcx_pages;
+	uint64_t attributes, xfam;
+	struct tdx_sept_page sept[TDX_MAX_SEPT_PAGES];
+	unsigned nr_sept;
+	uint64_t private_gfn[TDX_MAX_PRIVATE_PAGES];   /* mapped private pages */
+	unsigned nr_private;
+	uint64_t tsc_offset, tsc_multiplier;
+};
+
+struct vcpu_tdx {
+	bool initialized;
+	uint64_t tdvpr_pa;
+	uint64_t tdcx_pa[16];
+	unsigned nr_tdcx;
+	int last_cpu;              /* the LP the module associated it with, or -1 */
+	struct tdx_module_args enter;  /* TDH.VP.ENTER's registers, in and out */
+	uint64_t exit_status;
+};
+
+static struct kvm_tdx *to_kvm_tdx(struct kvm *kvm) { return kvm->priv; }
+static struct vcpu_tdx *to_tdx(struct kvm_vcpu *vcpu) { return vcpu->priv; }
 
 int tdx_bringup(void)
 {
@@ -13,32 +80,690 @@ int tdx_bringup(void)
 		printk("kvmlike: TDX not available on this platform\n");
 		return -ENODEV;
 	}
-	printk("kvmlike: TDX platform ready; kvmlike's TD support is not written yet: "
-	       "KVM_X86_TDX_VM is not offered\n");
-	return -EOPNOTSUPP;
+	return 0;
 }
 
-#define TDX_UNREACHABLE() WARN_ON_ONCE(!enable_tdx)
+static uint64_t tdh(uint64_t fn, struct tdx_module_args *a)
+{
+	return seamcall_ret(fn, a);
+}
 
-int tdx_vm_init(struct kvm *kvm) { TDX_UNREACHABLE(); return -EINVAL; }
-void tdx_vm_destroy(struct kvm *kvm) { TDX_UNREACHABLE(); }
-int tdx_vcpu_create(struct kvm_vcpu *vcpu) { TDX_UNREACHABLE(); return -EINVAL; }
-void tdx_vcpu_free(struct kvm_vcpu *vcpu) { TDX_UNREACHABLE(); }
-void tdx_vcpu_reset(struct kvm_vcpu *vcpu, bool init_event) { TDX_UNREACHABLE(); }
-void tdx_vcpu_load(struct kvm_vcpu *vcpu, int cpu) { TDX_UNREACHABLE(); }
-void tdx_vcpu_put(struct kvm_vcpu *vcpu) { TDX_UNREACHABLE(); }
-void tdx_load_mmu_pgd(struct kvm_vcpu *vcpu, uint64_t root_hpa, uint64_t guest_cr3) { TDX_UNREACHABLE(); }
-void tdx_flush_tlb_all(struct kvm_vcpu *vcpu) { TDX_UNREACHABLE(); }
+/* A SEAMCALL that must not fail once the state machines allow it: a failure is a
+ * kvmlike bug, reported once (KVM_BUG_ON). */
+static bool tdh_ok(uint64_t fn, struct tdx_module_args *a, const char *what)
+{
+	uint64_t r = tdh(fn, a);
+	if (r)
+		printk("kvmlike: TDX: %s failed: 0x%016llx\n", what, (unsigned long long)r);
+	return r == 0;
+}
+
+/* ---- VM and vCPU objects ------------------------------------------------------------ */
+
+int tdx_vm_init(struct kvm *kvm)
+{
+	struct kvm_tdx *t = kzalloc(sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->hkid = -1;
+	kvm->priv = t;
+	return 0;
+}
+
+int tdx_vcpu_create(struct kvm_vcpu *vcpu)
+{
+	if (to_kvm_tdx(vcpu->kvm)->state != TD_STATE_INITIALIZED)
+		return -EIO;             /* KVM_TDX_INIT_VM comes first */
+	struct vcpu_tdx *t = kzalloc(sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->last_cpu = -1;
+	vcpu->priv = t;
+	/* What KVM records of a TD's vCPU; the real state is the module's. */
+	vcpu->efer = (1ull << 0) | (1ull << 8) | (1ull << 10) | (1ull << 11);
+	return 0;
+}
+
+void tdx_vcpu_reset(struct kvm_vcpu *vcpu, bool init_event)
+{
+	WARN_ON_ONCE(init_event);    /* a TD's vCPU cannot be INITed */
+}
+
+/* TDH.VP.FLUSH on the LP the vCPU is associated with (KVM: an IPI to it). */
+static void tdx_flush_vp(struct kvm_vcpu *vcpu)
+{
+	struct vcpu_tdx *t = to_tdx(vcpu);
+	if (t->last_cpu < 0)
+		return;
+	unsigned here = smp_processor_id();
+	kvm_set_current_cpu((unsigned)t->last_cpu);
+	struct tdx_module_args a = { .rcx = t->tdvpr_pa };
+	uint64_t r = tdh(TDH_VP_FLUSH, &a);
+	/* VCPU_NOT_ASSOCIATED: the module already forgot it (KVM ignores it too). */
+	if (r && (r & TDX_SEAMCALL_STATUS_MASK) != TDX_VCPU_NOT_ASSOCIATED)
+		printk("kvmlike: TDX: TDH.VP.FLUSH failed: 0x%016llx\n", (unsigned long long)r);
+	kvm_set_current_cpu(here);
+	t->last_cpu = -1;
+}
+
+void tdx_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
+{
+	struct vcpu_tdx *t = to_tdx(vcpu);
+	if (t->last_cpu >= 0 && t->last_cpu != cpu)
+		tdx_flush_vp(vcpu);      /* migrating: the old LP lets go of it */
+	vcpu->cpu = cpu;
+}
+
+void tdx_vcpu_put(struct kvm_vcpu *vcpu)
+{
+}
+
+void tdx_load_mmu_pgd(struct kvm_vcpu *vcpu, uint64_t root_hpa, uint64_t guest_cr3)
+{
+	/* The shared EPT (TDH.VP.WR of SHARED_EPT_POINTER) is not used: kvmlike's TDs
+	 * have private memory only. */
+}
+
+void tdx_flush_tlb_all(struct kvm_vcpu *vcpu)
+{
+}
+
+static uint64_t reclaim_page(uint64_t pa)
+{
+	struct tdx_module_args a = { .rcx = pa };
+	return tdh(TDH_PHYMEM_PAGE_RECLAIM, &a);
+}
+
+/* Reclaims a page the module owned and gives it back to the page allocator. */
+static void tdx_reclaim_and_free(uint64_t pa)
+{
+	if (!pa)
+		return;
+	if (reclaim_page(pa))
+		printk("kvmlike: TDX: page 0x%llx not reclaimed: leaked\n", (unsigned long long)pa);
+	else
+		kvm_free_pages(pa, 1);
+}
+
+void tdx_vcpu_free(struct kvm_vcpu *vcpu)
+{
+	struct vcpu_tdx *t = to_tdx(vcpu);
+	if (!t)
+		return;
+	struct kvm_tdx *kt = to_kvm_tdx(vcpu->kvm);
+	if (kt->hkid < 0) {          /* released: the module lets go of the pages */
+		for (unsigned i = 0; i < t->nr_tdcx; i++)
+			tdx_reclaim_and_free(t->tdcx_pa[i]);
+		tdx_reclaim_and_free(t->tdvpr_pa);
+	}
+	kfree(t);
+	vcpu->priv = NULL;
+}
+
+/* ---- private memory: the S-EPT hooks ---------------------------------------------- */
+
+static struct tdx_sept_page *find_sept(struct kvm_tdx *t, uint64_t gpa, unsigned level)
+{
+	uint64_t span = 1ull << (12 + 9 * level);
+	for (unsigned i = 0; i < t->nr_sept; i++)
+		if (t->sept[i].level == level && t->sept[i].gpa == (gpa & ~(span - 1)))
+			return &t->sept[i];
+	return NULL;
+}
+
+/* link_external_spt: the S-EPT tables down to the 4 KiB level for `gpa`. */
+static int tdx_sept_link_private_spt(struct kvm *kvm, uint64_t gpa)
+{
+	struct kvm_tdx *t = to_kvm_tdx(kvm);
+	for (unsigned level = 3; level >= 1; level--) {
+		if (find_sept(t, gpa, level))
+			continue;
+		if (t->nr_sept >= TDX_MAX_SEPT_PAGES)
+			return -ENOMEM;
+		uint64_t page = kvm_alloc_pages(1), span = 1ull << (12 + 9 * level);
+		if (!page)
+			return -ENOMEM;
+		struct tdx_module_args a = { .rcx = (gpa & ~(span - 1)) | level, .rdx = t->tdr_pa,
+					     .r8 = page };
+		if (!tdh_ok(TDH_MEM_SEPT_ADD, &a, "TDH.MEM.SEPT.ADD")) {
+			kvm_free_pages(page, 1);
+			return -EIO;
+		}
+		t->sept[t->nr_sept++] = (struct tdx_sept_page){ gpa & ~(span - 1), level, page };
+	}
+	return 0;
+}
+
+/* set_external_spte: a private page for `gpa`, from its memslot (guest_memfd in
+ * Linux): added with its initial contents before finalization, augmented (for
+ * the guest to accept) after. */
+static int tdx_sept_set_private_spte(struct kvm *kvm, uint64_t gpa, uint64_t source_pa,
+				     uint64_t *hw_error)
+{
+	struct kvm_tdx *t = to_kvm_tdx(kvm);
+	const struct kvm_memory_slot *slot = gfn_to_memslot(kvm, gpa >> PAGE_SHIFT);
+	if (!slot || t->nr_private >= TDX_MAX_PRIVATE_PAGES)
+		return -EINVAL;
+	uint64_t hpa = slot->hpa + ((gpa >> PAGE_SHIFT) - slot->base_gfn) * PAGE_SIZE;
+	int r = tdx_sept_link_private_spt(kvm, gpa);
+	if (r)
+		return r;
+	struct tdx_module_args a = { .rcx = gpa, .rdx = t->tdr_pa, .r8 = hpa, .r9 = source_pa };
+	uint64_t st = tdh(t->state == TD_STATE_RUNNABLE ? TDH_MEM_PAGE_AUG : TDH_MEM_PAGE_ADD, &a);
+	if (hw_error)
+		*hw_error = st;
+	if (st)
+		return -EIO;
+	t->private_gfn[t->nr_private++] = gpa >> PAGE_SHIFT;
+	return 0;
+}
+
+/* remove_external_spte: block, track, remove, and write the page back with the
+ * TD's KeyID, after which it is ordinary memory again. */
+static void tdx_sept_remove_private_spte(struct kvm *kvm, uint64_t gpa)
+{
+	struct kvm_tdx *t = to_kvm_tdx(kvm);
+	const struct kvm_memory_slot *slot = gfn_to_memslot(kvm, gpa >> PAGE_SHIFT);
+	struct tdx_module_args a = { .rcx = gpa, .rdx = t->tdr_pa };
+	if (t->state == TD_STATE_RUNNABLE) {
+		if (!tdh_ok(TDH_MEM_RANGE_BLOCK, &a, "TDH.MEM.RANGE.BLOCK"))
+			return;
+		a = (struct tdx_module_args){ .rcx = t->tdr_pa };
+		if (!tdh_ok(TDH_MEM_TRACK, &a, "TDH.MEM.TRACK"))
+			return;
+		/* KVM kicks every vCPU out of the TD here: none runs while kvmlike does. */
+	}
+	a = (struct tdx_module_args){ .rcx = gpa, .rdx = t->tdr_pa };
+	if (!tdh_ok(TDH_MEM_PAGE_REMOVE, &a, "TDH.MEM.PAGE.REMOVE") || !slot)
+		return;
+	uint64_t hpa = slot->hpa + ((gpa >> PAGE_SHIFT) - slot->base_gfn) * PAGE_SIZE;
+	a = (struct tdx_module_args){ .rcx = mk_keyed_paddr((unsigned)t->hkid, hpa) };
+	tdh_ok(TDH_PHYMEM_PAGE_WBINVD, &a, "TDH.PHYMEM.PAGE.WBINVD");
+	memset(__va(hpa), 0, PAGE_SIZE);     /* MOVDIR64B in Linux */
+}
+
+/* An EPT violation on a private GPA: the page comes from its memslot (AUG); the
+ * guest accepts it. */
+static int tdx_handle_ept_violation(struct kvm_vcpu *vcpu, uint64_t gpa)
+{
+	gpa &= ~(PAGE_SIZE - 1);
+	if (gpa & TDX_SHARED_BIT)
+		return kvm_emulation_failed(vcpu);   /* no shared memory in kvmlike's TDs */
+	vcpu->stat.ept_maps++;
+	if (tdx_sept_set_private_spte(vcpu->kvm, gpa, 0, NULL)) {
+		vcpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+		vcpu->run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
+		vcpu->run->internal.ndata = 2;
+		vcpu->run->internal.data[0] = EXIT_REASON_EPT_VIOLATION;
+		vcpu->run->internal.data[1] = gpa;
+		return 0;
+	}
+	return 1;
+}
+
+/* ---- the KVM_TDX_* commands ------------------------------------------------------ */
+
+static int tdx_get_capabilities(struct kvm_tdx_cmd *cmd)
+{
+	struct kvm_tdx_capabilities *caps = (void *)(uintptr_t)cmd->data;
+	if (cmd->flags || !caps)
+		return -EINVAL;
+	memset(caps, 0, sizeof(*caps));
+	caps->supported_attrs = (1ull << 0) | (1ull << 28);   /* DEBUG, SEPT_VE_DISABLE */
+	caps->supported_xfam = 0x7;
+	caps->nr_cpuid_configs = 0;
+	return 0;
+}
+
+/* TD_PARAMS offsets (TDX module ABI). */
+enum { TDP_ATTRIBUTES = 0, TDP_XFAM = 8, TDP_MAX_VCPUS = 16, TDP_EPTP_CONTROLS = 24,
+       TDP_CONFIG_FLAGS = 32, TDP_TSC_FREQUENCY = 40, TDP_MRCONFIGID = 80 };
+
+static int tdx_td_init(struct kvm *kvm, struct kvm_tdx_cmd *cmd)
+{
+	struct kvm_tdx *t = to_kvm_tdx(kvm);
+	const struct kvm_tdx_init_vm *init = (const void *)(uintptr_t)cmd->data;
+	const struct tdx_sys_info *si = tdx_sys_info();
+	if (t->state != TD_STATE_UNINITIALIZED || kvm->nr_vcpus)
+		return -EINVAL;
+	if (cmd->flags || !init)
+		return -EINVAL;
+	int hkid = tdx_guest_keyid_alloc();
+	if (hkid < 0)
+		return -EBUSY;
+	t->tdr_pa = kvm_alloc_pages(1);
+	t->nr_tdcs_pages = si->tdcs_base_size / PAGE_SIZE;
+	t->nr_vcpu_tdcx_pages = si->tdvps_base_size / PAGE_SIZE - 1;
+	uint64_t params = kvm_alloc_pages(1);
+	if (!t->tdr_pa || !params || t->nr_tdcs_pages > 16 || t->nr_vcpu_tdcx_pages > 16)
+		goto nomem;
+	struct tdx_module_args a = { .rcx = t->tdr_pa, .rdx = (uint64_t)hkid };
+	if ((cmd->hw_error = tdh(TDH_MNG_CREATE, &a)))
+		goto fail;
+	t->hkid = hkid;
+	/* One package: the key is programmed from this LP. */
+	a = (struct tdx_module_args){ .rcx = t->tdr_pa };
+	if ((cmd->hw_error = tdh(TDH_MNG_KEY_CONFIG, &a)))
+		goto fail;
+	for (unsigned i = 0; i < t->nr_tdcs_pages; i++) {
+		if (!(t->tdcs_pa[i] = kvm_alloc_pages(1)))
+			goto nomem;
+		a = (struct tdx_module_args){ .rcx = t->tdcs_pa[i], .rdx = t->tdr_pa };
+		if ((cmd->hw_error = tdh(TDH_MNG_ADDCX, &a)))
+			goto fail;
+	}
+	uint8_t *p = __va(params);
+	uint64_t eptp = 6 | 3 << 3, flags = 1ull << 2;        /* WB, 4 levels; NO_RBP_MOD */
+	uint16_t max_vcpus = KVM_MAX_VCPUS, tsc = 100;          /* 2.5 GHz */
+	memcpy(p + TDP_ATTRIBUTES, &init->attributes, 8);
+	memcpy(p + TDP_XFAM, &init->xfam, 8);
+	memcpy(p + TDP_MAX_VCPUS, &max_vcpus, 2);
+	memcpy(p + TDP_EPTP_CONTROLS, &eptp, 8);
+	memcpy(p + TDP_CONFIG_FLAGS, &flags, 8);
+	memcpy(p + TDP_TSC_FREQUENCY, &tsc, 2);
+	memcpy(p + TDP_MRCONFIGID, init->mrconfigid, 3 * 48);
+	a = (struct tdx_module_args){ .rcx = t->tdr_pa, .rdx = params };
+	cmd->hw_error = tdh(TDH_MNG_INIT, &a);
+	kvm_free_pages(params, 1);
+	params = 0;
+	if (cmd->hw_error)
+		goto fail;
+	static const uint64_t tsc_fields[2] = { 0x110000000000000Aull, 0x110000000000000Bull };
+	uint64_t *out[2] = { &t->tsc_offset, &t->tsc_multiplier };
+	for (int i = 0; i < 2; i++) {
+		a = (struct tdx_module_args){ .rcx = t->tdr_pa, .rdx = tsc_fields[i] };
+		if ((cmd->hw_error = tdh(TDH_MNG_RD, &a)))
+			goto fail;
+		*out[i] = a.r8;
+	}
+	t->attributes = init->attributes;
+	t->xfam = init->xfam;
+	t->state = TD_STATE_INITIALIZED;
+	return 0;
+nomem:
+	kvm_free_pages(params, 1);
+	tdx_mmu_release_hkid(kvm);
+	return -ENOMEM;
+fail:
+	/* What the module took stays its until the TD is torn down (vm_destroy). */
+	kvm_free_pages(params, 1);
+	printk("kvmlike: TDX: KVM_TDX_INIT_VM failed: 0x%016llx\n", (unsigned long long)cmd->hw_error);
+	return -EIO;
+}
+
+static int tdx_td_vcpu_init(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
+{
+	struct kvm_tdx *kt = to_kvm_tdx(vcpu->kvm);
+	struct vcpu_tdx *t = to_tdx(vcpu);
+	if (t->initialized || kt->state != TD_STATE_INITIALIZED || cmd->flags)
+		return -EINVAL;
+	if (!(t->tdvpr_pa = kvm_alloc_pages(1)))
+		return -ENOMEM;
+	struct tdx_module_args a = { .rcx = t->tdvpr_pa, .rdx = kt->tdr_pa };
+	if ((cmd->hw_error = tdh(TDH_VP_CREATE, &a))) {
+		kvm_free_pages(t->tdvpr_pa, 1);
+		t->tdvpr_pa = 0;
+		return -EIO;
+	}
+	for (unsigned i = 0; i < kt->nr_vcpu_tdcx_pages; i++) {
+		if (!(t->tdcx_pa[i] = kvm_alloc_pages(1)))
+			return -ENOMEM;
+		a = (struct tdx_module_args){ .rcx = t->tdcx_pa[i], .rdx = t->tdvpr_pa };
+		if ((cmd->hw_error = tdh(TDH_VP_ADDCX, &a))) {
+			kvm_free_pages(t->tdcx_pa[i], 1);
+			t->tdcx_pa[i] = 0;
+			return -EIO;
+		}
+		t->nr_tdcx = i + 1;
+	}
+	/* Version 1: the x2APIC ID is the vCPU's id. */
+	a = (struct tdx_module_args){ .rcx = t->tdvpr_pa, .rdx = cmd->data, .r8 = vcpu->vcpu_id };
+	if ((cmd->hw_error = tdh(TDH_VP_INIT | 1 << 16, &a)))
+		return -EIO;
+	t->last_cpu = (int)smp_processor_id();   /* VP.INIT associates it here */
+	t->initialized = true;
+	return 0;
+}
+
+/* The initial contents of private memory, page by page, measured into MRTD when
+ * the flag asks (16 TDH.MR.EXTEND per page). */
+static int tdx_init_mem_region(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
+{
+	struct kvm_tdx *t = to_kvm_tdx(vcpu->kvm);
+	struct kvm_tdx_init_mem_region *r = (void *)(uintptr_t)cmd->data;
+	if (t->state != TD_STATE_INITIALIZED || !r || (cmd->flags & ~KVM_TDX_MEASURE_MEMORY_REGION))
+		return -EINVAL;
+	if ((r->gpa | r->source_addr) & (PAGE_SIZE - 1) || (r->gpa & TDX_SHARED_BIT))
+		return -EINVAL;
+	while (r->nr_pages) {
+		const void *src = (const void *)(uintptr_t)r->source_addr;
+		if (!kvm_is_guest_memory(src, PAGE_SIZE))
+			return -EFAULT;
+		int e = tdx_sept_set_private_spte(vcpu->kvm, r->gpa, __pa(src), &cmd->hw_error);
+		if (e)
+			return e;
+		if (cmd->flags & KVM_TDX_MEASURE_MEMORY_REGION) {
+			for (uint64_t off = 0; off < PAGE_SIZE; off += 256) {
+				struct tdx_module_args a = { .rcx = r->gpa + off, .rdx = t->tdr_pa };
+				if ((cmd->hw_error = tdh(TDH_MR_EXTEND, &a)))
+					return -EIO;
+			}
+		}
+		r->gpa += PAGE_SIZE;
+		r->source_addr += PAGE_SIZE;
+		r->nr_pages--;
+	}
+	return 0;
+}
+
+static int tdx_td_finalize(struct kvm *kvm, struct kvm_tdx_cmd *cmd)
+{
+	struct kvm_tdx *t = to_kvm_tdx(kvm);
+	if (t->state != TD_STATE_INITIALIZED)
+		return -EINVAL;
+	struct tdx_module_args a = { .rcx = t->tdr_pa };
+	if ((cmd->hw_error = tdh(TDH_MR_FINALIZE, &a)))
+		return -EIO;
+	t->state = TD_STATE_RUNNABLE;
+	return 0;
+}
+
+int tdx_vm_ioctl(struct kvm *kvm, struct kvm_tdx_cmd *cmd)
+{
+	cmd->hw_error = 0;
+	switch (cmd->id) {
+	case KVM_TDX_CAPABILITIES:
+		return tdx_get_capabilities(cmd);
+	case KVM_TDX_INIT_VM:
+		return tdx_td_init(kvm, cmd);
+	case KVM_TDX_FINALIZE_VM:
+		return tdx_td_finalize(kvm, cmd);
+	default:
+		return -EINVAL;
+	}
+}
+
+int tdx_vcpu_ioctl(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
+{
+	cmd->hw_error = 0;
+	if (!to_tdx(vcpu))
+		return -EINVAL;
+	switch (cmd->id) {
+	case KVM_TDX_INIT_VCPU:
+		return tdx_td_vcpu_init(vcpu, cmd);
+	case KVM_TDX_INIT_MEM_REGION:
+		return tdx_init_mem_region(vcpu, cmd);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* ---- running: TDH.VP.ENTER and the TD exits ----------------------------------- */
+
+/* The GPRs a TDVMCALL exposes travel in vcpu->regs (KVM's register cache), as
+ * Linux keeps them; tdx_vcpu_run hands them back at the next entry. */
+static const enum kvm_reg exposed[] = { VCPU_REGS_R10, VCPU_REGS_R11, VCPU_REGS_R12,
+					VCPU_REGS_R13, VCPU_REGS_R14, VCPU_REGS_R15 };
+
+static uint64_t *enter_reg(struct tdx_module_args *a, enum kvm_reg r)
+{
+	return &a->r10 + (r - VCPU_REGS_R10);
+}
 
 enum exit_fastpath_completion tdx_vcpu_run(struct kvm_vcpu *vcpu)
 {
-	TDX_UNREACHABLE();
+	struct vcpu_tdx *t = to_tdx(vcpu);
+	struct tdx_module_args *a = &t->enter;
+	for (unsigned i = 0; i < sizeof(exposed) / sizeof(exposed[0]); i++)
+		*enter_reg(a, exposed[i]) = vcpu->regs[exposed[i]];
+	a->rcx = t->tdvpr_pa;
+	t->exit_status = tdh(TDH_VP_ENTER, a);
+	t->last_cpu = vcpu->cpu;
+	for (unsigned i = 0; i < sizeof(exposed) / sizeof(exposed[0]); i++)
+		vcpu->regs[exposed[i]] = *enter_reg(a, exposed[i]);
+	vcpu->regs_avail |= 0xfc00;
 	return EXIT_FASTPATH_NONE;
+}
+
+static void tdvmcall_set_return_code(struct kvm_vcpu *vcpu, uint64_t code)
+{
+	vcpu->regs[VCPU_REGS_R10] = code;
+}
+
+static void tdvmcall_set_return_val(struct kvm_vcpu *vcpu, uint64_t val)
+{
+	vcpu->regs[VCPU_REGS_R11] = val;
+}
+
+static int tdx_emulate_cpuid(struct kvm_vcpu *vcpu)
+{
+	uint32_t r[4];
+	kvm_cpuid(vcpu, (uint32_t)vcpu->regs[VCPU_REGS_R12], (uint32_t)vcpu->regs[VCPU_REGS_R13], r);
+	vcpu->regs[VCPU_REGS_R12] = r[0];
+	vcpu->regs[VCPU_REGS_R13] = r[1];
+	vcpu->regs[VCPU_REGS_R14] = r[2];
+	vcpu->regs[VCPU_REGS_R15] = r[3];
+	tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_SUCCESS);
+	return 1;
+}
+
+static int tdx_emulate_hlt(struct kvm_vcpu *vcpu)
+{
+	tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_SUCCESS);
+	vcpu->stat.halt_exits++;
+	vcpu->run->exit_reason = KVM_EXIT_HLT;
+	return 0;
+}
+
+/* Completes an IN user space answered: the value goes to the guest in R11. */
+static void tdx_complete_pio_in(struct kvm_vcpu *vcpu)
+{
+	uint64_t v = 0;
+	memcpy(&v, (uint8_t *)vcpu->run + vcpu->run->io.data_offset, vcpu->run->io.size);
+	tdvmcall_set_return_val(vcpu, v);
+}
+
+/* Instruction.IO: R12 size, R13 direction (1 = out), R14 port, R15 the value. */
+static int tdx_emulate_io(struct kvm_vcpu *vcpu)
+{
+	uint64_t size = vcpu->regs[VCPU_REGS_R12], write = vcpu->regs[VCPU_REGS_R13];
+	if ((size != 1 && size != 2 && size != 4) || write > 1) {
+		tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_INVALID_OPERAND);
+		return 1;
+	}
+	struct kvm_run *run = vcpu->run;
+	vcpu->stat.io_exits++;
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = write ? KVM_EXIT_IO_OUT : KVM_EXIT_IO_IN;
+	run->io.size = (uint8_t)size;
+	run->io.port = (uint16_t)vcpu->regs[VCPU_REGS_R14];
+	run->io.count = 1;
+	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+	if (write)
+		memcpy((uint8_t *)run + run->io.data_offset, &vcpu->regs[VCPU_REGS_R15], size);
+	if (!write)
+		vcpu->complete_userspace_io = tdx_complete_pio_in;
+	tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_SUCCESS);
+	return 0;
+}
+
+static int tdx_emulate_msr(struct kvm_vcpu *vcpu, bool write)
+{
+	uint32_t index = (uint32_t)vcpu->regs[VCPU_REGS_R12];
+	uint64_t v = 0;
+	int e = write ? kvm_set_msr(vcpu, index, vcpu->regs[VCPU_REGS_R13]) : kvm_get_msr(vcpu, index, &v);
+	if (e) {
+		tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_INVALID_OPERAND);
+		return 1;
+	}
+	if (!write)
+		tdvmcall_set_return_val(vcpu, v);
+	tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_SUCCESS);
+	return 1;
+}
+
+/* #VE.RequestMMIO: R12 size, R13 write, R14 the shared GPA, R15 the value. */
+static int tdx_emulate_mmio(struct kvm_vcpu *vcpu)
+{
+	uint64_t size = vcpu->regs[VCPU_REGS_R12], write = vcpu->regs[VCPU_REGS_R13];
+	uint64_t gpa = vcpu->regs[VCPU_REGS_R14];
+	if ((size != 1 && size != 2 && size != 4 && size != 8) || write > 1 || !(gpa & TDX_SHARED_BIT)) {
+		tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_INVALID_OPERAND);
+		return 1;
+	}
+	struct kvm_run *run = vcpu->run;
+	vcpu->stat.mmio_exits++;
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa & ~TDX_SHARED_BIT;
+	run->mmio.len = (uint32_t)size;
+	run->mmio.is_write = (uint8_t)write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (write)
+		memcpy(run->mmio.data, &vcpu->regs[VCPU_REGS_R15], size);
+	vcpu->mmio_read_pending = !write;
+	vcpu->complete_reg = VCPU_REGS_R11;
+	vcpu->complete_size = (unsigned)size;
+	vcpu->complete_rip = 0;
+	tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_SUCCESS);
+	return 0;
+}
+
+static int tdx_report_fatal_error(struct kvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	run->exit_reason = KVM_EXIT_SYSTEM_EVENT;
+	run->system_event.type = KVM_SYSTEM_EVENT_TDX_FATAL;
+	run->system_event.ndata = 1;
+	run->system_event.data[0] = vcpu->regs[VCPU_REGS_R12];
+	return 0;
+}
+
+/* TDG.VP.VMCALL: R10 = 0 is the GHCI (sub-function in R11); anything else is a KVM
+ * hypercall numbered by R10. */
+static int handle_tdvmcall(struct kvm_vcpu *vcpu)
+{
+	if (vcpu->regs[VCPU_REGS_R10]) {
+		vcpu->stat.hypercalls++;
+		tdvmcall_set_return_code(vcpu, (uint64_t)-KVM_HC_ENOSYS);
+		return 1;
+	}
+	switch (vcpu->regs[VCPU_REGS_R11]) {
+	case TDVMCALL_CPUID: return tdx_emulate_cpuid(vcpu);
+	case TDVMCALL_HLT: return tdx_emulate_hlt(vcpu);
+	case TDVMCALL_IO: return tdx_emulate_io(vcpu);
+	case TDVMCALL_RDMSR: return tdx_emulate_msr(vcpu, false);
+	case TDVMCALL_WRMSR: return tdx_emulate_msr(vcpu, true);
+	case TDVMCALL_MMIO: return tdx_emulate_mmio(vcpu);
+	case TDVMCALL_GET_TD_VM_CALL_INFO:
+		for (enum kvm_reg r = VCPU_REGS_R11; r <= VCPU_REGS_R14; r++)
+			vcpu->regs[r] = 0;
+		tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_SUCCESS);
+		return 1;
+	case TDVMCALL_REPORT_FATAL_ERROR:
+		return tdx_report_fatal_error(vcpu);
+	default:
+		tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_SUBFUNC_UNSUPPORTED);
+		return 1;
+	}
 }
 
 int tdx_handle_exit(struct kvm_vcpu *vcpu, enum exit_fastpath_completion fastpath)
 {
-	TDX_UNREACHABLE();
-	vcpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
-	return -EIO;
+	struct vcpu_tdx *t = to_tdx(vcpu);
+	uint64_t st = t->exit_status;
+	uint32_t reason = (uint32_t)(st & 0xffff);
+	struct kvm_run *run = vcpu->run;
+	/* A status that is neither success nor a non-recoverable class is a refused
+	 * TDH.VP.ENTER: the entry failed. */
+	uint64_t cls = st & TDX_SEAMCALL_STATUS_MASK;
+	if (cls != TDX_SUCCESS && cls != TDX_NON_RECOVERABLE_VCPU) {
+		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		run->fail_entry.hardware_entry_failure_reason = st;
+		run->fail_entry.cpu = (uint32_t)vcpu->cpu;
+		return 0;
+	}
+	vcpu->stat.exits++;
+	if (reason < KVM_NR_EXIT_REASONS)
+		vcpu->stat.exits_by_reason[reason]++;
+	if (reason == EXIT_REASON_TRIPLE_FAULT) {
+		run->exit_reason = KVM_EXIT_SHUTDOWN;
+		return 0;
+	}
+	switch (reason) {
+	case EXIT_REASON_TDCALL:
+		return handle_tdvmcall(vcpu);
+	case EXIT_REASON_EPT_VIOLATION:
+		return tdx_handle_ept_violation(vcpu, t->enter.r8);
+	case 1:                      /* external interrupt: nothing to do here */
+		return 1;
+	default:
+		run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+		run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
+		run->internal.ndata = 2;
+		run->internal.data[0] = st;
+		run->internal.data[1] = (uint64_t)vcpu->cpu;
+		return 0;
+	}
+}
+
+/* ---- teardown ------------------------------------------------------------------------ */
+
+/* vm_pre_destroy (Linux tdx_mmu_release_hkid): private pages go back while the
+ * HKID is live; the vCPUs leave their LPs; the caches holding the HKID's lines
+ * are written back; the HKID is freed. */
+void tdx_mmu_release_hkid(struct kvm *kvm)
+{
+	struct kvm_tdx *t = to_kvm_tdx(kvm);
+	if (t->hkid < 0)
+		return;
+	while (t->nr_private)
+		tdx_sept_remove_private_spte(kvm, t->private_gfn[--t->nr_private] << PAGE_SHIFT);
+	for (unsigned i = 0; i < kvm->nr_vcpus; i++)
+		if (kvm->vcpus[i]->priv)
+			tdx_flush_vp(kvm->vcpus[i]);
+	struct tdx_module_args a = { .rcx = t->tdr_pa };
+	if (!tdh_ok(TDH_MNG_VPFLUSHDONE, &a, "TDH.MNG.VPFLUSHDONE"))
+		return;
+	/* One package: this LP writes its caches back (resumable). */
+	uint64_t r;
+	uint64_t resume = 0;
+	do {
+		a = (struct tdx_module_args){ .rcx = resume };
+		r = tdh(TDH_PHYMEM_CACHE_WB, &a) & TDX_SEAMCALL_STATUS_MASK;
+		resume = 1;
+	} while (r == TDX_INTERRUPTED_RESUMABLE);
+	if (r && r != TDX_NO_HKID_READY_TO_WBCACHE)
+		printk("kvmlike: TDX: TDH.PHYMEM.CACHE.WB failed: 0x%016llx\n", (unsigned long long)r);
+	a = (struct tdx_module_args){ .rcx = t->tdr_pa };
+	if (!tdh_ok(TDH_MNG_KEY_FREEID, &a, "TDH.MNG.KEY.FREEID"))
+		return;
+	tdx_guest_keyid_free((unsigned)t->hkid);
+	t->hkid = -1;
+}
+
+/* vm_destroy: S-EPT pages, the TDCS, then the TDR (written back with the global
+ * KeyID it was keyed with). */
+void tdx_vm_destroy(struct kvm *kvm)
+{
+	struct kvm_tdx *t = to_kvm_tdx(kvm);
+	if (!t)
+		return;
+	if (t->hkid < 0 && t->tdr_pa) {
+		for (unsigned i = t->nr_sept; i-- > 0;)
+			tdx_reclaim_and_free(t->sept[i].pa);
+		for (unsigned i = 0; i < t->nr_tdcs_pages; i++)
+			tdx_reclaim_and_free(t->tdcs_pa[i]);
+		if (!reclaim_page(t->tdr_pa)) {
+			struct tdx_module_args a = {
+				.rcx = mk_keyed_paddr(tdx_sys_info()->global_keyid, t->tdr_pa) };
+			tdh_ok(TDH_PHYMEM_PAGE_WBINVD, &a, "TDH.PHYMEM.PAGE.WBINVD");
+			kvm_free_pages(t->tdr_pa, 1);
+		} else {
+			printk("kvmlike: TDX: the TDR was not reclaimed: leaked\n");
+		}
+	} else if (t->tdr_pa) {
+		printk("kvmlike: TDX: TD torn down with its HKID live: its pages are leaked\n");
+	}
+	kfree(t);
+	kvm->priv = NULL;
 }

@@ -9,9 +9,11 @@
 #include "sim/tdx_module_stub/md_fields.h"
 
 #define MSR_IA32_MKTME_KEYID_PARTITIONING 0x87
+#define MSR_IA32_TME_ACTIVATE             0x982
 #define GIB (1ull << 30)
 
 static struct tdx_sys_info sysinfo;
+static bool keyid_used[TDX_MAX_GUEST_KEYIDS];
 static struct tdx_seamcall_stat stats[TDX_NR_LEAVES];
 static bool sys_init_done;
 static uint64_t pamt_pa;
@@ -153,6 +155,14 @@ static int init_tdx_module(void)
 	}
 	sysinfo.global_keyid = (uint32_t)part + 1;   /* the first TDX KeyID */
 	sysinfo.nr_tdx_keyids = (uint32_t)(part >> 32);
+	/* KeyIDs sit just above the physical-address bits left to addresses: CPUID's
+	 * MAXPHYADDR less the KeyID bits IA32_TME_ACTIVATE[35:32] takes. */
+	uint64_t tme = 0;
+	uint32_t id[4];
+	rdmsrl_safe(MSR_IA32_TME_ACTIVATE, &tme);
+	native_cpuid(0x80000008, 0, id);
+	sysinfo.keyid_shift = (id[0] & 0xff) - (unsigned)((tme >> 32) & 0xf);
+	memset(keyid_used, 0, sizeof(keyid_used));
 	uint64_t tdmr;
 	int e = config_tdmrs(&tdmr);
 	if (e)
@@ -200,4 +210,27 @@ int tdx_enable(void)
 		       sysinfo.ntdmrs, (unsigned long long)(sysinfo.pamt_bytes >> 10),
 		       sysinfo.global_keyid, sysinfo.nr_tdx_keyids);
 	return r;
+}
+
+int tdx_guest_keyid_alloc(void)
+{
+	/* The guest KeyIDs follow the global one. */
+	for (unsigned i = 1; i < sysinfo.nr_tdx_keyids && i < TDX_MAX_GUEST_KEYIDS; i++)
+		if (!keyid_used[i]) {
+			keyid_used[i] = true;
+			return (int)(sysinfo.global_keyid + i);
+		}
+	return -ENOSPC;
+}
+
+void tdx_guest_keyid_free(unsigned keyid)
+{
+	unsigned i = keyid - sysinfo.global_keyid;
+	if (keyid > sysinfo.global_keyid && i < TDX_MAX_GUEST_KEYIDS)
+		keyid_used[i] = false;
+}
+
+uint64_t mk_keyed_paddr(unsigned keyid, uint64_t pa)
+{
+	return pa | (uint64_t)keyid << sysinfo.keyid_shift;
 }

@@ -34,11 +34,19 @@ struct tdx_sys_info {
 	unsigned ntdmrs;
 	uint64_t pamt_bytes;
 	uint32_t global_keyid, nr_tdx_keyids;
+	unsigned keyid_shift;      /* a KeyID's place in a physical address */
 };
 
 /* Brings the module up on every LP; 0, or -ENODEV (no module, or it refused). */
 int tdx_enable(void);
 const struct tdx_sys_info *tdx_sys_info(void);
+
+/* The KeyIDs TDs get (private KeyIDs after the global one): a KeyID, or -ENOSPC. */
+#define TDX_MAX_GUEST_KEYIDS 64
+int tdx_guest_keyid_alloc(void);
+void tdx_guest_keyid_free(unsigned keyid);
+/* A physical address with a KeyID, as TDH.PHYMEM.PAGE.WBINVD takes it. */
+uint64_t mk_keyed_paddr(unsigned keyid, uint64_t pa);
 
 /* SEAMCALLs issued so far, by leaf: calls and the last status, for the demo. */
 #define TDX_NR_LEAVES 64

@@ -23,7 +23,11 @@
 #define KVM_EXIT_FAIL_ENTRY       9
 #define KVM_EXIT_INTR             10
 #define KVM_EXIT_INTERNAL_ERROR   17
+#define KVM_EXIT_SYSTEM_EVENT     24
 #define KVM_EXIT_TDX              50
+
+/* kvm_run.system_event.type */
+#define KVM_SYSTEM_EVENT_TDX_FATAL 7
 
 #define KVM_EXIT_IO_IN  0
 #define KVM_EXIT_IO_OUT 1
@@ -81,6 +85,11 @@ struct kvm_run {
 			uint32_t ndata;
 			uint64_t data[16];
 		} internal;
+		struct {
+			uint32_t type;
+			uint32_t ndata;
+			uint64_t data[16];
+		} system_event;
 		char padding[256];
 	};
 };
@@ -125,6 +134,51 @@ struct kvm_userspace_memory_region {
 	uint64_t guest_phys_addr;
 	uint64_t memory_size;      /* bytes */
 	uint64_t userspace_addr;   /* start of the userspace allocated memory */
+};
+
+/* KVM_MEMORY_ENCRYPT_OP for TDX (arch/x86/include/uapi/asm/kvm.h): the command,
+ * its argument, and the SEAMCALL status of a failure in hw_error. */
+enum kvm_tdx_cmd_id {
+	KVM_TDX_CAPABILITIES = 0,
+	KVM_TDX_INIT_VM,
+	KVM_TDX_INIT_VCPU,
+	KVM_TDX_INIT_MEM_REGION,
+	KVM_TDX_FINALIZE_VM,
+	KVM_TDX_GET_CPUID,
+	KVM_TDX_CMD_NR_MAX,
+};
+
+struct kvm_tdx_cmd {
+	uint32_t id;
+	uint32_t flags;            /* per command; 0 unless it says */
+	uint64_t data;             /* a pointer to the command's structure, or a value */
+	uint64_t hw_error;         /* out: the TDX module's status when it refused */
+};
+
+struct kvm_tdx_capabilities {
+	uint64_t supported_attrs;
+	uint64_t supported_xfam;
+	uint64_t reserved[254];
+	uint32_t nr_cpuid_configs;
+	uint32_t padding;
+};
+
+struct kvm_tdx_init_vm {
+	uint64_t attributes;
+	uint64_t xfam;
+	uint64_t mrconfigid[6];
+	uint64_t mrowner[6];
+	uint64_t mrownerconfig[6];
+	uint64_t reserved[12];
+	/* (KVM appends the TD's CPUID configuration here; kvmlike takes the module's
+	 * defaults.) */
+};
+
+#define KVM_TDX_MEASURE_MEMORY_REGION (1u << 0)
+struct kvm_tdx_init_mem_region {
+	uint64_t source_addr;      /* user memory holding the initial contents */
+	uint64_t gpa;
+	uint64_t nr_pages;
 };
 
 #endif

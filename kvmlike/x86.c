@@ -73,18 +73,15 @@ int kvm_emulation_failed(struct kvm_vcpu *vcpu)
 
 /* The guest sees the host CPU's CPUID, minus VMX (no nested virtualization), with
  * the hypervisor bit and KVM's signature leaf (Linux cpuid.c). */
-int kvm_emulate_cpuid(struct kvm_vcpu *vcpu)
+void kvm_cpuid(struct kvm_vcpu *vcpu, uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
-	uint32_t leaf = (uint32_t)kvm_register_read(vcpu, VCPU_REGS_RAX);
-	uint32_t sub = (uint32_t)kvm_register_read(vcpu, VCPU_REGS_RCX);
-	uint32_t r[4];
 	if (leaf == KVM_CPUID_SIGNATURE) {
 		r[0] = KVM_CPUID_SIGNATURE + 1;
 		memcpy(&r[1], "KVMK", 4);
 		memcpy(&r[2], "VMKV", 4);
 		memcpy(&r[3], "M\0\0\0", 4);
 	} else if (leaf == KVM_CPUID_SIGNATURE + 1) {
-		memset(r, 0, sizeof(r));
+		memset(r, 0, 4 * sizeof(r[0]));
 	} else {
 		native_cpuid(leaf, sub, r);
 		if (leaf == 1) {
@@ -92,6 +89,14 @@ int kvm_emulate_cpuid(struct kvm_vcpu *vcpu)
 			r[2] |= 1u << 31;         /* running under a hypervisor */
 		}
 	}
+}
+
+int kvm_emulate_cpuid(struct kvm_vcpu *vcpu)
+{
+	uint32_t leaf = (uint32_t)kvm_register_read(vcpu, VCPU_REGS_RAX);
+	uint32_t sub = (uint32_t)kvm_register_read(vcpu, VCPU_REGS_RCX);
+	uint32_t r[4];
+	kvm_cpuid(vcpu, leaf, sub, r);
 	kvm_register_write(vcpu, VCPU_REGS_RAX, r[0]);
 	kvm_register_write(vcpu, VCPU_REGS_RBX, r[1]);
 	kvm_register_write(vcpu, VCPU_REGS_RCX, r[2]);
@@ -162,16 +167,34 @@ static const struct msr_slot *find_msr(uint32_t index)
 	return NULL;
 }
 
+int kvm_get_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t *v)
+{
+	const struct msr_slot *s = find_msr(index);
+	if (!s)
+		return -1;
+	*v = s->index == 0xc0000080 ? vcpu->efer : s->reset;
+	return 0;
+}
+
+int kvm_set_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t v)
+{
+	if (index == 0xc0000080) {             /* EFER: SCE, LME, NXE may change */
+		if (v & ~((1ull << 0) | (1ull << 8) | (1ull << 10) | (1ull << 11)))
+			return -1;
+		kvm_x86_call(vcpu->kvm, set_efer)(vcpu, (v & ~(1ull << 10)) | (vcpu->efer & (1ull << 10)));
+		return 0;
+	}
+	const struct msr_slot *s = find_msr(index);
+	return !s || (!s->writable && v != s->reset) ? -1 : 0;
+}
+
 int kvm_emulate_rdmsr(struct kvm_vcpu *vcpu)
 {
-	const struct msr_slot *s = find_msr((uint32_t)kvm_register_read(vcpu, VCPU_REGS_RCX));
-	if (!s) {
+	uint64_t v;
+	if (kvm_get_msr(vcpu, (uint32_t)kvm_register_read(vcpu, VCPU_REGS_RCX), &v)) {
 		kvm_inject_gp(vcpu);
 		return 1;
 	}
-	uint64_t v = s->reset;
-	if (s->index == 0xc0000080)
-		v = vcpu->efer;
 	kvm_register_write(vcpu, VCPU_REGS_RAX, (uint32_t)v);
 	kvm_register_write(vcpu, VCPU_REGS_RDX, v >> 32);
 	return kvm_skip_emulated_instruction(vcpu);
@@ -182,16 +205,7 @@ int kvm_emulate_wrmsr(struct kvm_vcpu *vcpu)
 	uint32_t index = (uint32_t)kvm_register_read(vcpu, VCPU_REGS_RCX);
 	uint64_t v = (kvm_register_read(vcpu, VCPU_REGS_RDX) << 32) |
 		     (uint32_t)kvm_register_read(vcpu, VCPU_REGS_RAX);
-	if (index == 0xc0000080) {             /* EFER: SCE, LME, NXE may change */
-		if (v & ~((1ull << 0) | (1ull << 8) | (1ull << 10) | (1ull << 11))) {
-			kvm_inject_gp(vcpu);
-			return 1;
-		}
-		kvm_x86_call(vcpu->kvm, set_efer)(vcpu, (v & ~(1ull << 10)) | (vcpu->efer & (1ull << 10)));
-		return kvm_skip_emulated_instruction(vcpu);
-	}
-	const struct msr_slot *s = find_msr(index);
-	if (!s || (!s->writable && v != s->reset)) {
+	if (kvm_set_msr(vcpu, index, v)) {
 		kvm_inject_gp(vcpu);
 		return 1;
 	}
@@ -316,6 +330,12 @@ static void write_partial(struct kvm_vcpu *vcpu, unsigned how, unsigned size, ui
 void kvm_complete_userspace_io(struct kvm_vcpu *vcpu)
 {
 	uint64_t v = 0;
+	if (vcpu->complete_userspace_io) {
+		void (*cui)(struct kvm_vcpu *) = vcpu->complete_userspace_io;
+		vcpu->complete_userspace_io = NULL;
+		cui(vcpu);
+		return;
+	}
 	if (vcpu->pio_pending) {
 		if (vcpu->pio_in) {
 			memcpy(&v, pio_data(vcpu), vcpu->complete_size);

@@ -15,7 +15,8 @@ enum exit_fastpath_completion { EXIT_FASTPATH_NONE, EXIT_FASTPATH_REENTER_GUEST 
 	X(vcpu_run) X(handle_exit) X(skip_emulated_instruction) X(cache_reg)      \
 	X(get_segment) X(set_segment) X(get_cpl) X(get_rflags) X(set_rflags)      \
 	X(set_cr0) X(set_cr4) X(set_efer) X(get_idt) X(set_idt) X(get_gdt)        \
-	X(set_gdt) X(load_mmu_pgd) X(flush_tlb_all) X(inject_exception)
+	X(set_gdt) X(load_mmu_pgd) X(flush_tlb_all) X(inject_exception)          \
+	X(vm_pre_destroy) X(mem_enc_ioctl) X(vcpu_mem_enc_ioctl)
 
 struct kvm_x86_ops {
 	const char *name;
@@ -48,6 +49,9 @@ struct kvm_x86_ops {
 	void (*flush_tlb_all)(struct kvm_vcpu *vcpu);
 	void (*inject_exception)(struct kvm_vcpu *vcpu, unsigned vector, bool has_error,
 				 uint32_t error_code);
+	void (*vm_pre_destroy)(struct kvm *kvm);
+	int (*mem_enc_ioctl)(struct kvm *kvm, struct kvm_tdx_cmd *cmd);
+	int (*vcpu_mem_enc_ioctl)(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd);
 };
 
 /* Segment indices (VCPU_SREG_*). */
@@ -100,6 +104,9 @@ enum exit_fastpath_completion tdx_vcpu_run(struct kvm_vcpu *vcpu);
 int tdx_handle_exit(struct kvm_vcpu *vcpu, enum exit_fastpath_completion fastpath);
 void tdx_load_mmu_pgd(struct kvm_vcpu *vcpu, uint64_t root_hpa, uint64_t guest_cr3);
 void tdx_flush_tlb_all(struct kvm_vcpu *vcpu);
+void tdx_mmu_release_hkid(struct kvm *kvm);
+int tdx_vm_ioctl(struct kvm *kvm, struct kvm_tdx_cmd *cmd);
+int tdx_vcpu_ioctl(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd);
 
 extern bool enable_tdx;
 extern struct kvm_x86_ops vt_x86_ops;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kvmlike/kvm.h"
+#include "sim/tdx_module_stub/status.h"
 #include "kvmlike/runtime_hosted.h"
 #include "vtsim/hosted.h"
 
@@ -63,19 +64,6 @@ static void long_mode_sregs(struct kvm_sregs *s)
 	s->efer = 0x500;                  /* LMA LME */
 }
 
-static void handle_io(struct kvm_vcpu *vcpu, FILE *console)
-{
-	struct kvm_run *run = vcpu->run;
-	uint8_t *data = (uint8_t *)run + run->io.data_offset;
-	if (run->io.direction == KVM_EXIT_IO_OUT) {
-		if (run->io.port == 0x3f8 || run->io.port == 0xe9)
-			fputc(data[0], console);
-		return;
-	}
-	/* COM1's line status says "transmitter empty"; nothing else is there. */
-	memset(data, run->io.port == 0x3fd ? 0x60 : 0xff, run->io.size);
-}
-
 static void handle_mmio(struct kvm_vcpu *vcpu, struct vmm_report *r)
 {
 	struct kvm_run *run = vcpu->run;
@@ -89,126 +77,253 @@ static void handle_mmio(struct kvm_vcpu *vcpu, struct vmm_report *r)
 	memcpy(run->mmio.data, &v, run->mmio.len < 4 ? run->mmio.len : 4);
 }
 
-static int run_vcpu(struct kvm_vcpu *vcpu, FILE *console, struct vmm_report *r)
+/* One guest under kvmlike: its VM, vCPU and memory, and its console, which is
+ * printed a line at a time (with a prefix when guests share the terminal). */
+struct vmm_guest {
+	unsigned long type;
+	struct kvm *kvm;
+	struct kvm_vcpu *vcpu;
+	uint8_t *mem, *firmware, *source;
+	uint64_t mem_size, firmware_size;
+	FILE *console;
+	const char *prefix;
+	char line[256];
+	size_t linelen;
+	struct vmm_report *r;
+};
+
+static void console_putc(struct vmm_guest *g, char c)
 {
-	for (unsigned n = 0; n < MAX_EXITS; n++) {
-		int e = kvm_vcpu_run(vcpu);
-		if (e)
-			return failf(r, "KVM_RUN: error %d (%s)", e, vtsim_machine_stop_message(kvm_machine()));
-		struct kvm_run *run = vcpu->run;
-		switch (run->exit_reason) {
-		case KVM_EXIT_IO:
-			handle_io(vcpu, console);
-			break;
-		case KVM_EXIT_MMIO:
-			handle_mmio(vcpu, r);
-			break;
-		case KVM_EXIT_HLT:
-			r->ok = true;
-			return 0;
-		case KVM_EXIT_FAIL_ENTRY:
-			return failf(r, "KVM_EXIT_FAIL_ENTRY: hardware entry failure reason 0x%llx",
-				     (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-		case KVM_EXIT_SHUTDOWN:
-			return failf(r, "KVM_EXIT_SHUTDOWN: the guest triple-faulted");
-		case KVM_EXIT_EXCEPTION:
-			return failf(r, "KVM_EXIT_EXCEPTION: vector %u", run->ex.exception);
-		case KVM_EXIT_INTERNAL_ERROR:
-			return failf(r, "KVM_EXIT_INTERNAL_ERROR: suberror %u, data 0x%llx", run->internal.suberror,
-				     (unsigned long long)run->internal.data[0]);
-		default:
-			return failf(r, "unexpected exit reason %u", run->exit_reason);
-		}
-		if (vtsim_machine_stopped(kvm_machine()))
-			return failf(r, "the machine stopped: %s", vtsim_machine_stop_message(kvm_machine()));
+	if (!g->prefix) {
+		fputc(c, g->console);
+		return;
 	}
-	return failf(r, "no HLT after %u exits", MAX_EXITS);
+	if (c != '\n' && g->linelen < sizeof(g->line) - 1) {
+		g->line[g->linelen++] = c;
+		return;
+	}
+	fprintf(g->console, "%s%.*s\n", g->prefix, (int)g->linelen, g->line);
+	g->linelen = 0;
 }
 
-static int run_vm(unsigned long type, const uint8_t *img, size_t len, FILE *console,
-		  struct vmm_report *r)
+static void handle_io(struct vmm_guest *g)
 {
-	struct kvm *vm;
-	int e = kvm_create_vm(type, &vm);
+	struct kvm_run *run = g->vcpu->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	if (run->io.direction == KVM_EXIT_IO_OUT) {
+		if (run->io.port == 0x3f8 || run->io.port == 0xe9)
+			console_putc(g, (char)data[0]);
+		return;
+	}
+	/* COM1's line status says "transmitter empty"; nothing else is there. */
+	memset(data, run->io.port == 0x3fd ? 0x60 : 0xff, run->io.size);
+}
+
+/* One KVM_RUN and what user space does about its exit: 1 when the guest halted,
+ * 0 to run again, -1 on an error (report->error says). */
+static int vmm_step(struct vmm_guest *g)
+{
+	struct vmm_report *r = g->r;
+	int e = kvm_vcpu_run(g->vcpu);
 	if (e)
-		return failf(r, "KVM_CREATE_VM(%s): error %d%s",
-			     type == KVM_X86_TDX_VM ? "KVM_X86_TDX_VM" : "KVM_X86_DEFAULT_VM", e,
-			     type == KVM_X86_TDX_VM && e == -EINVAL ? " (this platform has no TDX module)" : "");
-	int rc = -1;
-	uint8_t *mem = kvm_userspace_alloc(GUEST_MEM);
-	struct kvm_vcpu *vcpu;
+		return failf(r, "KVM_RUN: error %d (%s)", e, vtsim_machine_stop_message(kvm_machine()));
+	struct kvm_run *run = g->vcpu->run;
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		handle_io(g);
+		break;
+	case KVM_EXIT_MMIO:
+		handle_mmio(g->vcpu, r);
+		break;
+	case KVM_EXIT_HLT:
+		r->ok = true;
+		return 1;
+	case KVM_EXIT_FAIL_ENTRY:
+		return failf(r, "KVM_EXIT_FAIL_ENTRY: hardware entry failure reason 0x%llx",
+			     (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+	case KVM_EXIT_SHUTDOWN:
+		return failf(r, "KVM_EXIT_SHUTDOWN: the guest triple-faulted");
+	case KVM_EXIT_EXCEPTION:
+		return failf(r, "KVM_EXIT_EXCEPTION: vector %u", run->ex.exception);
+	case KVM_EXIT_SYSTEM_EVENT:
+		return failf(r, "KVM_EXIT_SYSTEM_EVENT: type %u (%s), data 0x%llx", run->system_event.type,
+			     run->system_event.type == KVM_SYSTEM_EVENT_TDX_FATAL ? "the TD reported a fatal error" : "?",
+			     (unsigned long long)run->system_event.data[0]);
+	case KVM_EXIT_INTERNAL_ERROR:
+		return failf(r, "KVM_EXIT_INTERNAL_ERROR: suberror %u, data 0x%llx 0x%llx", run->internal.suberror,
+			     (unsigned long long)run->internal.data[0], (unsigned long long)run->internal.data[1]);
+	default:
+		return failf(r, "unexpected exit reason %u", run->exit_reason);
+	}
+	if (vtsim_machine_stopped(kvm_machine()))
+		return failf(r, "the machine stopped: %s", vtsim_machine_stop_message(kvm_machine()));
+	return 0;
+}
+
+static void vmm_guest_done(struct vmm_guest *g)
+{
+	if (g->vcpu) {
+		g->r->stat = g->vcpu->stat;
+		g->r->ept_pages_mapped = (unsigned)g->vcpu->stat.ept_maps;
+	}
+	if (g->prefix && g->linelen)
+		console_putc(g, '\n');
+	kvm_destroy_vm(g->kvm);
+	kvm_userspace_free(g->mem, g->mem_size);
+	kvm_userspace_free(g->firmware, g->firmware_size);
+	kvm_userspace_free(g->source, g->firmware_size);
+	g->kvm = NULL;
+}
+
+/* A VM: the flat image at 1 MiB, entered in long mode. */
+static int vmm_vm_setup(struct vmm_guest *g, const uint8_t *img, size_t len)
+{
+	struct vmm_report *r = g->r;
+	int e = kvm_create_vm(KVM_X86_DEFAULT_VM, &g->kvm);
+	if (e)
+		return failf(r, "KVM_CREATE_VM(KVM_X86_DEFAULT_VM): error %d", e);
+	g->mem_size = GUEST_MEM;
+	if (!(g->mem = kvm_userspace_alloc(GUEST_MEM)))
+		return failf(r, "no memory for the guest");
+	if (len > GUEST_MEM - GUEST_LOAD)
+		return failf(r, "the guest image (%zu bytes) does not fit in %llu MiB above 1 MiB", len,
+			     (unsigned long long)(GUEST_MEM >> 20));
+	memcpy(g->mem + GUEST_LOAD, img, len);
+	build_boot_tables(g->mem);
 	struct kvm_userspace_memory_region region = { .slot = 0, .guest_phys_addr = 0,
 						       .memory_size = GUEST_MEM,
-						       .userspace_addr = (uint64_t)(uintptr_t)mem };
-	if (!mem) {
-		failf(r, "no memory for the guest");
-		goto out;
-	}
-	if (len > GUEST_MEM - GUEST_LOAD) {
-		failf(r, "the guest image (%zu bytes) does not fit in %llu MiB above 1 MiB", len,
-		      (unsigned long long)(GUEST_MEM >> 20));
-		goto out;
-	}
-	memcpy(mem + GUEST_LOAD, img, len);
-	build_boot_tables(mem);
-	if ((e = kvm_set_user_memory_region(vm, &region))) {
-		failf(r, "KVM_SET_USER_MEMORY_REGION: error %d", e);
-		goto out;
-	}
-	if ((e = kvm_create_vcpu(vm, 0, &vcpu))) {
-		failf(r, "KVM_CREATE_VCPU: error %d", e);
-		goto out;
-	}
+						       .userspace_addr = (uint64_t)(uintptr_t)g->mem };
+	if ((e = kvm_set_user_memory_region(g->kvm, &region)))
+		return failf(r, "KVM_SET_USER_MEMORY_REGION: error %d", e);
+	if ((e = kvm_create_vcpu(g->kvm, 0, &g->vcpu)))
+		return failf(r, "KVM_CREATE_VCPU: error %d", e);
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = { .rip = GUEST_LOAD, .rsp = GUEST_STACK, .rflags = 2 };
-	kvm_vcpu_get_sregs(vcpu, &sregs);
+	kvm_vcpu_get_sregs(g->vcpu, &sregs);
 	long_mode_sregs(&sregs);
-	if ((e = kvm_vcpu_set_sregs(vcpu, &sregs)) || (e = kvm_vcpu_set_regs(vcpu, &regs))) {
-		failf(r, "KVM_SET_SREGS/KVM_SET_REGS: error %d", e);
-		goto out;
+	if ((e = kvm_vcpu_set_sregs(g->vcpu, &sregs)) || (e = kvm_vcpu_set_regs(g->vcpu, &regs)))
+		return failf(r, "KVM_SET_SREGS/KVM_SET_REGS: error %d", e);
+	return 0;
+}
+
+#define TD_LOW_MEM   (2ull << 20)             /* private memory the TD may accept */
+#define TD_FW_TOP    0x100000000ull           /* the image ends at 4 GiB */
+#define TD_FW_MAX    (1ull << 20)
+
+static int tdx_cmd(struct vmm_report *r, int e, const struct kvm_tdx_cmd *c, const char *what)
+{
+	if (!e)
+		return 0;
+	const char *st = tdx_status_name(c->hw_error);
+	return failf(r, "%s: error %d, hw_error 0x%016llx%s%s", what, e, (unsigned long long)c->hw_error,
+		     st ? " " : "", st ? st : "");
+}
+
+/* A TD: the image (firmware) so that it ends at 4 GiB, where a TD vCPU's reset
+ * vector is, added as private memory and measured; 2 MiB of private memory at 0
+ * for the guest to accept. */
+static int vmm_td_setup(struct vmm_guest *g, const uint8_t *img, size_t len)
+{
+	struct vmm_report *r = g->r;
+	int e = kvm_create_vm(KVM_X86_TDX_VM, &g->kvm);
+	if (e)
+		return failf(r, "KVM_CREATE_VM(KVM_X86_TDX_VM): error %d%s", e,
+			     e == -EINVAL ? " (this platform has no TDX module: use a machine with --tdx)" : "");
+	if (!len || len > TD_FW_MAX)
+		return failf(r, "the TD image must be 1 byte to 1 MiB (it is %zu bytes)", len);
+	g->firmware_size = (len + 4095) & ~4095ull;
+	g->mem_size = TD_LOW_MEM;
+	g->mem = kvm_userspace_alloc(TD_LOW_MEM);
+	g->firmware = kvm_userspace_alloc(g->firmware_size);
+	g->source = kvm_userspace_alloc(g->firmware_size);
+	if (!g->mem || !g->firmware || !g->source)
+		return failf(r, "no memory for the TD");
+	memcpy(g->source + g->firmware_size - len, img, len);
+	struct kvm_userspace_memory_region low = { .slot = 0, .guest_phys_addr = 0, .memory_size = TD_LOW_MEM,
+						   .userspace_addr = (uint64_t)(uintptr_t)g->mem };
+	struct kvm_userspace_memory_region fw = { .slot = 1, .guest_phys_addr = TD_FW_TOP - g->firmware_size,
+						  .memory_size = g->firmware_size,
+						  .userspace_addr = (uint64_t)(uintptr_t)g->firmware };
+	if ((e = kvm_set_user_memory_region(g->kvm, &low)) || (e = kvm_set_user_memory_region(g->kvm, &fw)))
+		return failf(r, "KVM_SET_USER_MEMORY_REGION: error %d", e);
+	struct kvm_tdx_init_vm init = { .attributes = 0, .xfam = 3 };
+	struct kvm_tdx_cmd c = { .id = KVM_TDX_INIT_VM, .data = (uint64_t)(uintptr_t)&init };
+	if (tdx_cmd(r, kvm_memory_encrypt_op(g->kvm, &c), &c, "KVM_TDX_INIT_VM"))
+		return -1;
+	if ((e = kvm_create_vcpu(g->kvm, 0, &g->vcpu)))
+		return failf(r, "KVM_CREATE_VCPU: error %d", e);
+	c = (struct kvm_tdx_cmd){ .id = KVM_TDX_INIT_VCPU, .data = 0 };
+	if (tdx_cmd(r, kvm_vcpu_memory_encrypt_op(g->vcpu, &c), &c, "KVM_TDX_INIT_VCPU"))
+		return -1;
+	struct kvm_tdx_init_mem_region region = { .source_addr = (uint64_t)(uintptr_t)g->source,
+						  .gpa = fw.guest_phys_addr,
+						  .nr_pages = g->firmware_size >> 12 };
+	c = (struct kvm_tdx_cmd){ .id = KVM_TDX_INIT_MEM_REGION, .flags = KVM_TDX_MEASURE_MEMORY_REGION,
+				  .data = (uint64_t)(uintptr_t)&region };
+	if (tdx_cmd(r, kvm_vcpu_memory_encrypt_op(g->vcpu, &c), &c, "KVM_TDX_INIT_MEM_REGION"))
+		return -1;
+	c = (struct kvm_tdx_cmd){ .id = KVM_TDX_FINALIZE_VM };
+	if (tdx_cmd(r, kvm_memory_encrypt_op(g->kvm, &c), &c, "KVM_TDX_FINALIZE_VM"))
+		return -1;
+	return 0;
+}
+
+static int vmm_guest_setup(struct vmm_guest *g, const uint8_t *img, size_t len)
+{
+	return g->type == KVM_X86_TDX_VM ? vmm_td_setup(g, img, len) : vmm_vm_setup(g, img, len);
+}
+
+/* A machine from `cfg` with kvmlike loaded on it; NULL with report->error. */
+static struct vtsim_machine *vmm_boot(const struct vtsim_config *cfg, FILE *console,
+				      struct vmm_report *r)
+{
+	char err[256];
+	struct vtsim_machine *m = vtsim_machine_create(cfg, err, sizeof(err));
+	if (!m) {
+		failf(r, "%s", err);
+		return NULL;
 	}
-	rc = run_vcpu(vcpu, console, r);
-	r->stat = vcpu->stat;
-	r->ept_pages_mapped = (unsigned)vcpu->stat.ept_maps;
-out:
-	kvm_destroy_vm(vm);
-	kvm_userspace_free(mem, GUEST_MEM);
-	return rc;
+	int e;
+	if (vtsim_hosted_start(m, err, sizeof(err))) {
+		failf(r, "%s", err);
+	} else if (kvm_hosted_attach(m, console)) {
+		failf(r, "cannot attach kvmlike to the machine");
+	} else if ((e = kvm_init())) {
+		failf(r, "kvmlike failed to load: error %d", e);
+		kvm_hosted_detach();
+	} else {
+		return m;
+	}
+	vtsim_machine_destroy(m);
+	return NULL;
+}
+
+static void vmm_shutdown(struct vtsim_machine *m)
+{
+	kvm_exit();
+	kvm_hosted_detach();
+	vtsim_machine_destroy(m);
 }
 
 static int run_flat(unsigned long type, const struct vtsim_config *cfg, const uint8_t *img,
 		    size_t len, FILE *console, struct vmm_report *r)
 {
 	memset(r, 0, sizeof(*r));
-	char err[256];
-	struct vtsim_machine *m = vtsim_machine_create(cfg, err, sizeof(err));
+	struct vtsim_machine *m = vmm_boot(cfg, console, r);
 	if (!m)
-		return failf(r, "%s", err);
-	int rc = -1;
-	if (vtsim_hosted_start(m, err, sizeof(err))) {
-		failf(r, "%s", err);
-		goto out;
+		return -1;
+	struct vmm_guest g = { .type = type, .console = console, .r = r };
+	int rc = vmm_guest_setup(&g, img, len);
+	for (unsigned n = 0; !rc; n++) {
+		if (n == MAX_EXITS) {
+			rc = failf(r, "no HLT after %u exits", MAX_EXITS);
+			break;
+		}
+		rc = vmm_step(&g);
 	}
-	if (kvm_hosted_attach(m, console)) {
-		failf(r, "cannot attach kvmlike to the machine");
-		goto out;
-	}
-	int e = kvm_init();
-	if (e) {
-		failf(r, "kvmlike failed to load: error %d", e);
-		goto detach;
-	}
-	rc = run_vm(type, img, len, console, r);
-	struct kvm *td;
-	r->td_create = kvm_create_vm(KVM_X86_TDX_VM, &td);
-	if (!r->td_create)
-		kvm_destroy_vm(td);
-	kvm_exit();
-detach:
-	kvm_hosted_detach();
-out:
-	vtsim_machine_destroy(m);
-	return rc;
+	vmm_guest_done(&g);
+	vmm_shutdown(m);
+	return rc < 0 ? -1 : 0;
 }
 
 int vmm_run_flat(const struct vtsim_config *cfg, const uint8_t *img, size_t len, FILE *console,
@@ -221,4 +336,35 @@ int vmm_run_flat_td(const struct vtsim_config *cfg, const uint8_t *img, size_t l
 		    struct vmm_report *r)
 {
 	return run_flat(KVM_X86_TDX_VM, cfg, img, len, console, r);
+}
+
+int vmm_run_side_by_side(const struct vtsim_config *cfg, const uint8_t *vm_img, size_t vm_len,
+			 const uint8_t *td_img, size_t td_len, FILE *console,
+			 struct vmm_report *vm_r, struct vmm_report *td_r)
+{
+	memset(vm_r, 0, sizeof(*vm_r));
+	memset(td_r, 0, sizeof(*td_r));
+	struct vtsim_machine *m = vmm_boot(cfg, console, vm_r);
+	if (!m)
+		return -1;
+	struct vmm_guest g[2] = {
+		{ .type = KVM_X86_DEFAULT_VM, .console = console, .prefix = "[vm] ", .r = vm_r },
+		{ .type = KVM_X86_TDX_VM, .console = console, .prefix = "[td] ", .r = td_r },
+	};
+	int st[2];
+	st[0] = vmm_guest_setup(&g[0], vm_img, vm_len);
+	st[1] = vmm_guest_setup(&g[1], td_img, td_len);
+	/* Both on the same logical processor, an exit of one after an exit of the
+	 * other: the VM's VMCS and the TD's come and go on it. */
+	for (unsigned n = 0; n < MAX_EXITS && (!st[0] || !st[1]); n++)
+		for (int i = 0; i < 2; i++)
+			if (!st[i])
+				st[i] = vmm_step(&g[i]);
+	for (int i = 0; i < 2; i++) {
+		if (!st[i])
+			st[i] = failf(g[i].r, "no HLT after %u exits", MAX_EXITS);
+		vmm_guest_done(&g[i]);
+	}
+	vmm_shutdown(m);
+	return st[0] < 0 || st[1] < 0 ? -1 : 0;
 }

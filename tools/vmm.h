@@ -1,7 +1,7 @@
 /* A small user-space VMM on kvmlike's API (what kvmtool is to KVM): it gives a
  * flat 64-bit guest memory, long-mode page tables and a GDT, runs its vCPU, and
- * serves its port I/O console and one MMIO device. `vtsim demo` and `vtsim vm`
- * use it. */
+ * serves its port I/O console and one MMIO device; for a TD it does what QEMU's
+ * tdx-guest does with the KVM_TDX_* commands. `vtsim demo` and `vtsim vm` use it. */
 #ifndef VTSIM_TOOLS_VMM_H
 #define VTSIM_TOOLS_VMM_H
 
@@ -18,7 +18,6 @@ struct vmm_report {
 	struct kvm_vcpu_stat stat;
 	unsigned ept_pages_mapped;
 	uint32_t device_command;      /* the last value written to the device */
-	int td_create;                /* KVM_CREATE_VM(KVM_X86_TDX_VM): 0 or -errno */
 };
 
 /* Creates a machine from `cfg`, loads kvmlike on it, and runs `img` as a VM to
@@ -26,8 +25,17 @@ struct vmm_report {
 int vmm_run_flat(const struct vtsim_config *cfg, const uint8_t *img, size_t len, FILE *console,
 		 struct vmm_report *report);
 
-/* The same for a TD (KVM_X86_TDX_VM): fails while kvmlike offers no TD type. */
+/* The same for a TD (KVM_X86_TDX_VM; the machine needs cfg->tdx): `img` is
+ * firmware that ends at 4 GiB, the TD's reset vector in its last 16 bytes; it is
+ * added as measured private memory, with 2 MiB more at 0 for the TD to accept. */
 int vmm_run_flat_td(const struct vtsim_config *cfg, const uint8_t *img, size_t len, FILE *console,
 		    struct vmm_report *report);
+
+/* A VM and a TD on one machine, run by turns (an exit each) on the same logical
+ * processor to their HLTs; their consoles are printed line by line, "[vm] " and
+ * "[td] " before each. 0, or -1 when either failed (its report says why). */
+int vmm_run_side_by_side(const struct vtsim_config *cfg, const uint8_t *vm_img, size_t vm_len,
+			 const uint8_t *td_img, size_t td_len, FILE *console,
+			 struct vmm_report *vm_report, struct vmm_report *td_report);
 
 #endif

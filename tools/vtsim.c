@@ -309,11 +309,13 @@ out:
 	return status;
 }
 
-/* The main job: a VM under kvmlike, the KVM-shaped hypervisor, whose every
- * kvm_x86_ops call goes through the vt_ layer to the VMX side, on the simulated
- * machine; then the same request for a TD, which this platform cannot serve yet. */
+/* The main job: a VM and a TD under kvmlike, the KVM-shaped hypervisor, side by
+ * side on one simulated TDX machine; every kvm_x86_ops call goes through the vt_
+ * layer to the VMX side or the TDX side by the VM's type. */
 extern const unsigned char vtsim_guest_vm_hello[];
 extern const unsigned int vtsim_guest_vm_hello_len;
+extern const unsigned char vtsim_guest_td_hello[];
+extern const unsigned int vtsim_guest_td_hello_len;
 
 static void print_vt_table(void)
 {
@@ -329,7 +331,7 @@ static void print_vt_table(void)
 static void print_seamcalls(void)
 {
 	const struct tdx_seamcall_stat *st = tdx_seamcall_stats();
-	printf("\nSEAMCALLs by leaf (kvmlike's TDX bring-up on the simulated TDX module):\n");
+	printf("\nSEAMCALLs by leaf (kvmlike on the simulated TDX module):\n");
 	printf("  %-24s %6s %8s  %s\n", "leaf", "calls", "failed", "last status");
 	for (unsigned i = 0; i < TDX_NR_LEAVES; i++) {
 		if (!st[i].calls)
@@ -341,15 +343,15 @@ static void print_seamcalls(void)
 	}
 }
 
-static void print_exits(const struct vmm_report *r)
+static void print_exits(const char *what, const struct vmm_report *r)
 {
-	printf("\nVM exits handled by kvmlike (%llu), by reason:\n", (unsigned long long)r->stat.exits);
+	printf("\n%s handled by kvmlike (%llu), by reason:\n", what, (unsigned long long)r->stat.exits);
 	for (unsigned i = 0; i < KVM_NR_EXIT_REASONS; i++)
 		if (r->stat.exits_by_reason[i])
 			printf("  %-22s %6llu\n", vmx_exit_reason_name(i),
 			       (unsigned long long)r->stat.exits_by_reason[i]);
 	printf("exits to user space: %llu port I/O, %llu MMIO, %llu HLT; %llu hypercalls answered in kvmlike;\n"
-	       "%u guest pages mapped into EPT on EPT violations\n",
+	       "%u guest pages mapped on EPT violations\n",
 	       (unsigned long long)r->stat.io_exits, (unsigned long long)r->stat.mmio_exits,
 	       (unsigned long long)r->stat.halt_exits, (unsigned long long)r->stat.hypercalls,
 	       r->ept_pages_mapped);
@@ -364,24 +366,27 @@ static int cmd_demo(int argc, char **argv)
 	else if (argc > 1)
 		return fail("demo: unknown argument '%s'", argv[1]);
 	cfg.tdx = true;      /* a TDX platform: kvmlike brings the TDX module up */
-	printf("vtsim demo: kvmlike, a KVM-shaped hypervisor, runs a VM on the simulated VMX machine\n"
-	       "(VMXON, a VMCS from the capability MSRs, EPT built on EPT violations; no VT-x on this host)\n");
-	printf("\n--- kvmlike log and guest console (COM1) ---\n");
+	printf("vtsim demo: kvmlike, a KVM-shaped hypervisor, runs a VM and a TD side by side on one\n"
+	       "simulated TDX machine (VMX and the TDX module in software; no VT-x or TDX on this host)\n");
+	printf("\n--- kvmlike log and the guests' consoles (COM1) ---\n");
 	fflush(stdout);
-	struct vmm_report r;
-	int rc = vmm_run_flat(&cfg, vtsim_guest_vm_hello, vtsim_guest_vm_hello_len, stdout, &r);
-	printf("--- end of console ---\n");
+	struct vmm_report vm, td;
+	int rc = vmm_run_side_by_side(&cfg, vtsim_guest_vm_hello, vtsim_guest_vm_hello_len,
+				      vtsim_guest_td_hello, vtsim_guest_td_hello_len, stdout, &vm, &td);
+	printf("--- end of consoles ---\n");
 	if (rc) {
-		printf("\ndemo: the VM did not finish: %s\n", r.error);
+		if (!vm.ok)
+			printf("\ndemo: the VM did not finish: %s\n", vm.error);
+		if (!td.ok)
+			printf("\ndemo: the TD did not finish: %s\n", td.error);
 		return 1;
 	}
-	printf("device: the guest wrote 0x%x to the command register\n", r.device_command);
-	print_exits(&r);
+	printf("device: the VM wrote 0x%x to the command register\n", vm.device_command);
+	print_exits("VM exits", &vm);
+	print_exits("TD exits (TDH.VP.ENTER returns)", &td);
 	print_vt_table();
 	print_seamcalls();
-	printf("\nTD: KVM_CREATE_VM(KVM_X86_TDX_VM) -> %d%s\n", r.td_create,
-	       r.td_create == -22 ? " (EINVAL: the TDX platform is up, but kvmlike's TD half is not written yet)" : "");
-	printf("\ndemo: the VM ran to its HLT\n");
+	printf("\ndemo: the VM and the TD ran to their HLTs\n");
 	return 0;
 }
 
@@ -396,6 +401,7 @@ static int cmd_vm(int argc, char **argv)
 		char *end;
 		if (!strcmp(argv[i], "--tdx")) {
 			tdx = true;
+			cfg.tdx = true;
 		} else if (!strcmp(argv[i], "--max-insns") && i + 1 < argc) {
 			errno = 0;
 			cfg.max_insns = strtoull(argv[++i], &end, 0);

@@ -18,18 +18,27 @@ trap 'rm -rf "$tmp"' EXIT
 
 out=$(run demo 2>&1); st=$?
 expect demo "$st" 0 "$out" \
-	'^Hello from a VMX guest of kvmlike' \
-	'^hypervisor signature \(CPUID 0x40000000\): KVMKVMKVM$' \
-	'^device id register: 0x4b564d31$' \
-	'^sum over 16 fresh pages: 0x02001000$' \
-	'^hypercall 12 answered -0x000003e8$' \
-	'^device: the guest wrote 0x1234 to the command register$' \
+	'^\[vm\] Hello from a VMX guest of kvmlike' \
+	'^\[vm\] hypervisor signature \(CPUID 0x40000000\): KVMKVMKVM$' \
+	'^\[vm\] device id register: 0x4b564d31$' \
+	'^\[vm\] sum over 16 fresh pages: 0x02001000$' \
+	'^\[vm\] hypercall 12 answered -0x000003e8$' \
+	'^\[td\] Hello from a TD \(TDG\.VP\.VMCALL<Instruction\.IO>\)$' \
+	'^\[td\] CPUID 0x21 \(from the TDX module\): IntelTDX    $' \
+	'^\[td\] CPUID 0x40000000 \(#VE, answered by the VMM\): KVMKVMKVM$' \
+	'^\[td\] TDG\.MEM\.PAGE\.ACCEPT: the page at 1 MiB is ours$' \
+	'^\[td\] TD done, halting$' \
+	'^device: the VM wrote 0x1234 to the command register$' \
 	'^  EPT_VIOLATION +[0-9]+$' \
-	'^  vcpu_run +[0-9]+ +0$' \
+	'^  TDCALL +[0-9]+$' \
+	'^  vcpu_run +[0-9]+ +[1-9][0-9]*$' \
+	'^  mem_enc_ioctl +0 +2$' \
 	'^  TDH\.SYS\.CONFIG +1 +0  0x0000000000000000 TDX_SUCCESS$' \
 	'^  TDH\.SYS\.TDMR\.INIT +1 +0 ' \
-	'^TD: KVM_CREATE_VM\(KVM_X86_TDX_VM\) -> -22 ' \
-	'^demo: the VM ran to its HLT$'
+	'^  TDH\.MR\.EXTEND +128 +0 ' \
+	'^  TDH\.MNG\.KEY\.FREEID +1 +0 ' \
+	'^  TDH\.PHYMEM\.PAGE\.RECLAIM +18 +0 ' \
+	'^demo: the VM and the TD ran to their HLTs$'
 
 out=$(run vm "$guests/vm_hello.img" 2>&1); st=$?
 expect vm-hello "$st" 0 "$out" '^halting$'
@@ -38,8 +47,11 @@ printf '\x0f\x0b' >"$tmp/ud2.bin"     # #UD with no IDT: shutdown
 out=$(run vm "$tmp/ud2.bin" 2>&1); st=$?
 expect vm-shutdown "$st" 1 "$out" 'KVM_EXIT_SHUTDOWN'
 
-out=$(run vm --tdx "$guests/vm_hello.img" 2>&1); st=$?
-expect vm-tdx "$st" 1 "$out" 'KVM_X86_TDX_VM'
+out=$(run vm --tdx "$guests/td_hello.img" 2>&1); st=$?
+expect vm-tdx "$st" 0 "$out" '^Hello from a TD' '^TD done, halting$'
+
+out=$(run vm --tdx "$guests/vm_hello.img" 2>&1); st=$?     # not TD firmware: no reset vector
+expect vm-tdx-not-firmware "$st" 1 "$out" 'KVM_EXIT_'
 
 out=$(run vm "$tmp/missing.bin" 2>&1); st=$?
 expect vm-missing "$st" 2 "$out" 'missing.bin'
