@@ -1058,8 +1058,8 @@ static void check_exit(const struct run *r, const struct exit *x)
 			fail("MWAIT exit without MWAIT exiting");
 		break;
 	case EXIT_REASON_MONITOR_TRAP_FLAG:
-		if (!(r->proc & CPU_BASED_MONITOR_TRAP_FLAG))
-			fail("MTF exit without the monitor trap flag");
+		if (!(r->proc & CPU_BASED_MONITOR_TRAP_FLAG) && !r->pending_mtf)
+			fail("MTF exit without the monitor trap flag or a pending MTF VM exit");
 		break;
 	case EXIT_REASON_MONITOR_INSTRUCTION:
 		if (!(r->proc & CPU_BASED_MONITOR_EXITING))
@@ -1451,6 +1451,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			     (unsigned long long)x.rip, (unsigned long long)r.rip0);
 		check_exit(&r, &x);
 		check_insn(&r, b, &x);
+		r.pending_mtf = false;              /* it was the first exit */
 
 		/* Re-inject an event whose delivery the exit interrupted (KVM's
 		 * __vmx_complete_interrupts); blocking that would refuse it goes. */
