@@ -2,6 +2,9 @@
  * Cause VM Exits Conditionally"): one row per instruction group, the control that turns
  * it on, and the fault that has priority over the exit (SDM "Relative Priority of
  * Faults and VM Exits": faults based on privilege level come first). */
+#include <string.h>
+
+#include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/modrm.h"
 #include "sim/cpu/vmx_guest.h"
@@ -73,10 +76,52 @@ static unsigned modrm_reg_of(const struct site_insn *in, bool long64);
 static void fill_exit_info(const struct cpu_view *v, const struct site_insn *in,
 			   uint16_t reason, struct vmx_exit_info *xi);
 
+static bool cond_exit(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
+static bool lgdt_lidt_noncanonical(struct lp *lp, const struct cpu_view *v,
+				   const struct site_insn *in);
+
 void site_cond_exit(struct lp *lp, const struct cpu_view *v, const struct site_insn *in)
 {
-	if (!lp->vmx.non_root)
+	if (lp->vmx.non_root && cond_exit(lp, v, in))
 		return;
+	/* What the engine does not check itself, in root and non-root operation. */
+	if (in->vmx_id == EXIT_REASON_GDTR_IDTR && lgdt_lidt_noncanonical(lp, v, in))
+		exc_fault(lp, VEC_GP, 0);
+}
+
+static bool canonical(uint64_t a)
+{
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
+/* LGDT and LIDT in 64-bit mode load an 8-byte base, which must be canonical: #GP(0)
+ * otherwise (SDM Vol. 2 "LGDT/LIDT"). CPL and the operand's own faults are the
+ * engine's (then the base is not looked at). */
+static bool lgdt_lidt_noncanonical(struct lp *lp, const struct cpu_view *v,
+				   const struct site_insn *in)
+{
+	bool long64 = cpu_view_long64(v);
+	struct modrm o;
+	if (!long64 || v->cpl != 0 || modrm_decode(in, true, true, &o) || o.reg_form ||
+	    ((o.reg & 7) != 2 && (o.reg & 7) != 3))
+		return false;
+	uint64_t la = modrm_linear(&o, v, in->len);
+	if (!canonical(la) || !canonical(la + 9))
+		return false;
+	struct mmu_ctx mc;
+	struct mmu_fault f;
+	uint8_t desc[10];
+	mmu_ctx_from_view(&mc, lp, v);
+	if (mmu_read(&lp->m->pm, &mc, la, desc, sizeof(desc), MMU_NO_AD, &f))
+		return false;
+	uint64_t base;
+	memcpy(&base, desc + 2, 8);
+	return !canonical(base);
+}
+
+/* The exit, when the instruction's control is set and no fault comes first. */
+static bool cond_exit(struct lp *lp, const struct cpu_view *v, const struct site_insn *in)
+{
 	const struct vmcs_cache *c = &lp->vmx.vmcs;
 	bool long64 = cpu_view_long64(v);
 	for (size_t i = 0; i < sizeof(cond_exits) / sizeof(cond_exits[0]); i++) {
@@ -86,17 +131,18 @@ void site_cond_exit(struct lp *lp, const struct cpu_view *v, const struct site_i
 		if (e->reg >= 0 && (unsigned)e->reg != modrm_reg_of(in, long64))
 			continue;
 		if (faults_first(e->fault, v))
-			return;
+			return false;
 		if (e->secondary && !(vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL) &
 				      CPU_BASED_ACTIVATE_SECONDARY_CONTROLS))
-			return;
+			return false;
 		if (!(vmcs_read_enc(c, e->ctl_field) & e->control))
-			return;
+			return false;
 		struct vmx_exit_info xi = { .insn_len = in->len, .rip = v->rip };
 		fill_exit_info(v, in, e->reason, &xi);
 		vmx_exit(lp, e->reason, &xi);
-		return;
+		return true;
 	}
+	return false;
 }
 
 /* ModRM.reg (without REX.R) of a 0F xx instruction. */

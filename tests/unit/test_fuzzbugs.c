@@ -562,6 +562,44 @@ static void test_pending_mtf_injection_exits_before_first_insn(void **state)
 	assert_int_equal(vmr(IDT_VECTORING_INFO_FIELD) & 0x80000000u, 0);
 }
 
+/* ---- B14: LGDT/LIDT in 64-bit mode want a canonical base ------------------------- */
+
+static void put_desc(uint64_t pa, uint16_t limit, uint64_t base)
+{
+	memcpy(RAM + pa, &limit, 2);
+	memcpy(RAM + pa + 2, &base, 8);
+}
+
+static void test_b14_lgdt_lidt_non_canonical_base_gp(void **state)
+{
+	struct guest g = { .mode = MODE_LONG, .exc_bitmap = 1u << 13 };
+	const uint64_t rbx = G_DATA + 3 * 0x1000;
+	PREPARE(&g, 0x0f, 0x01, 0x13, 0xf4);                        /* lgdt [rbx] */
+	put_desc(rbx, 0xfff, 0x0000800000000000ull);
+	struct vexit x = enter(true);
+	assert_exception_exit(&x, 0x80000b0d, G_CODE);
+	assert_int_equal(x.intr_err, 0);
+	assert_int_equal(vmr(GUEST_GDTR_BASE), G_GDT);
+	PREPARE(&g, 0x0f, 0x01, 0x1b, 0xf4);                        /* lidt [rbx] */
+	put_desc(rbx, 0xfff, 0x1234567800000000ull);
+	x = enter(true);
+	assert_exception_exit(&x, 0x80000b0d, G_CODE);
+	assert_int_equal(vmr(GUEST_IDTR_BASE), G_IDT);
+	/* A canonical base loads. */
+	PREPARE(&g, 0x0f, 0x01, 0x1b, 0xf4);
+	put_desc(rbx, 0x123, 0xffff800000001000ull);
+	x = enter(true);
+	assert_exit(&x, EXIT_REASON_HLT, G_CODE + 3, 1);
+	assert_int_equal(vmr(GUEST_IDTR_BASE), 0xffff800000001000ull);
+	assert_int_equal(vmr(GUEST_IDTR_LIMIT), 0x123);
+	/* Descriptor-table exiting: the exit comes first. */
+	g.proc2 = SECONDARY_EXEC_DESC;
+	PREPARE(&g, 0x0f, 0x01, 0x13, 0xf4);
+	put_desc(rbx, 0xfff, 0x0000800000000000ull);
+	x = enter(true);
+	assert_exit(&x, EXIT_REASON_GDTR_IDTR, G_CODE, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -578,6 +616,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_b08_prefixed_hlt_exit_rip_and_length, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b09_hlt_on_execute_only_page, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pending_mtf_injection_exits_before_first_insn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_b14_lgdt_lidt_non_canonical_base_gp, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
