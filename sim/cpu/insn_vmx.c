@@ -219,7 +219,7 @@ void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *i
 	if (has_modrm) {
 		if (modrm_decode(in, long64, cs32, &o)) {
 			machine_stop(lp->m, lp, VTSIM_STOP_INTERNAL, 70,
-				     "%s at RIP=0x%llx uses 16-bit addressing, which vtsim does not model",
+				     "%s at RIP=0x%llx uses an addressing form vtsim does not model",
 				     vmx_insn_name(id), (unsigned long long)rip);
 			return;
 		}

@@ -40,8 +40,28 @@ int modrm_decode(const struct site_insn *in, bool long64, bool cs32, struct modr
 		return 0;
 	}
 	o->addr_bits = long64 ? (addr_override ? 32 : 64) : (cs32 != addr_override ? 32 : 16);
-	if (o->addr_bits == 16)
-		return -1;
+	if (o->addr_bits == 16) {
+		/* 16-bit addressing: BX+SI, BX+DI, BP+SI, BP+DI, SI, DI, BP (disp16 alone
+		 * with mod = 0), BX; BP-based forms use SS. */
+		static const int8_t base16[8] = { 3, 3, 5, 5, -1, -1, 5, 3 };
+		static const int8_t index16[8] = { 6, 7, 6, 7, 6, 7, -1, -1 };
+		o->base = base16[rm];
+		o->index = index16[rm];
+		if (rm == 4 || rm == 5) {       /* [SI], [DI]: the register is the base */
+			o->base = o->index;
+			o->index = -1;
+		}
+		if (mod == 0 && rm == 6) {
+			o->base = -1;
+			o->disp = (int16_t)(b[i] | b[i + 1] << 8);
+		} else if (mod == 1) {
+			o->disp = (int8_t)b[i];
+		} else if (mod == 2) {
+			o->disp = (int16_t)(b[i] | b[i + 1] << 8);
+		}
+		o->seg = seg_override >= 0 ? seg_override : o->base == 5 ? SEG_SS : SEG_DS;
+		return 0;
+	}
 	if (rm == 4) {
 		uint8_t sib = b[i++];
 		o->scale = 1u << (sib >> 6);
@@ -86,7 +106,7 @@ uint64_t modrm_offset(const struct modrm *o, const struct cpu_view *v, unsigned 
 		ea += v->gpr[o->base];
 	if (o->index >= 0)
 		ea += v->gpr[o->index] * o->scale;
-	return o->addr_bits == 32 ? (uint32_t)ea : ea;
+	return o->addr_bits == 32 ? (uint32_t)ea : o->addr_bits == 16 ? (uint16_t)ea : ea;
 }
 
 uint64_t modrm_linear(const struct modrm *o, const struct cpu_view *v, unsigned insn_len)
@@ -103,7 +123,8 @@ uint32_t modrm_insn_info(const struct modrm *o)
 	if (o->reg_form)
 		return 1u << 10 | (uint32_t)(o->rm & 15) << 3;
 	unsigned scale_bits = o->scale == 8 ? 3 : o->scale == 4 ? 2 : o->scale == 2 ? 1 : 0;
-	uint32_t info = scale_bits | (o->addr_bits == 64 ? 2u : 1u) << 7 | (uint32_t)o->seg << 15;
+	uint32_t info = scale_bits | (o->addr_bits == 64 ? 2u : o->addr_bits == 32 ? 1u : 0u) << 7 |
+			(uint32_t)o->seg << 15;
 	info |= o->index >= 0 ? (uint32_t)o->index << 18 : 1u << 22;
 	info |= o->base >= 0 ? (uint32_t)o->base << 23 : 1u << 27;
 	return info;

@@ -19,13 +19,14 @@ struct modrm {
 	int64_t disp;
 	bool rip_rel;
 	int seg;                 /* enum seg_reg */
-	unsigned addr_bits;      /* 32 or 64 */
+	unsigned addr_bits;      /* 16, 32 or 64 */
 	unsigned rex;            /* the REX byte, 0 for none */
 	bool opsize_prefix;      /* 66 */
 };
 
-/* Decodes prefixes, REX, the opcode (0F xx or 0F 38 xx) and ModRM/SIB/displacement.
- * -1 for an addressing form vtsim does not model (16-bit addressing). */
+/* Decodes prefixes, REX, the opcode (0F xx or 0F 38 xx) and ModRM/SIB/displacement,
+ * 16-bit addressing included (base BX/BP, index SI/DI, or SI/DI alone as the base).
+ * 0, or -1 for a form vtsim does not model (none at present). */
 int modrm_decode(const struct site_insn *in, bool long64, bool cs32, struct modrm *o);
 
 /* The effective address (offset within o->seg) of a memory operand. */

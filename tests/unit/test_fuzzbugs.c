@@ -600,6 +600,31 @@ static void test_b14_lgdt_lidt_non_canonical_base_gp(void **state)
 	assert_exit(&x, EXIT_REASON_GDTR_IDTR, G_CODE, 3);
 }
 
+/* ---- B15: VMX instructions with 16-bit addressing ------------------------------------ */
+
+static void test_b15_vmx_insn_in_real_mode_is_ud(void **state)
+{
+	struct guest g = { .mode = MODE_REAL, .exc_bitmap = 1u << 6 };
+	struct vexit x = RUN(&g, 0x0f, 0xc7, 0x37, 0xf4);          /* vmptrld [bx] */
+	assert_exception_exit(&x, 0x80000306, 0);
+	x = RUN(&g, 0x66, 0x0f, 0xc7, 0x72, 0x10, 0xf4);            /* vmclear [bp+si+0x10] */
+	assert_exception_exit(&x, 0x80000306, 0);
+}
+
+static void test_b15_vmx_insn_16bit_address_exits_in_protected_mode(void **state)
+{
+	struct guest g = { .mode = MODE_PM32 };
+	struct vexit x = RUN(&g, 0x67, 0x0f, 0xc7, 0x37, 0xf4);    /* vmptrld [bx] */
+	assert_exit(&x, EXIT_REASON_VMPTRLD, G_CODE, 4);
+	/* address size 0 (16-bit), DS, no index, base BX */
+	assert_int_equal(x.insn_info & 0x0fffffffu, 3u << 15 | 1u << 22 | 3u << 23);
+	assert_int_equal(x.qual, 0);
+	x = RUN(&g, 0x67, 0x0f, 0xc7, 0x72, 0xf0, 0xf4);           /* vmptrld [bp+si-0x10] */
+	assert_exit(&x, EXIT_REASON_VMPTRLD, G_CODE, 5);
+	assert_int_equal(x.insn_info & 0x0fffffffu, 2u << 15 | 6u << 18 | 5u << 23);
+	assert_int_equal(x.qual, (uint64_t)-0x10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -617,6 +642,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_b09_hlt_on_execute_only_page, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pending_mtf_injection_exits_before_first_insn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b14_lgdt_lidt_non_canonical_base_gp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_b15_vmx_insn_in_real_mode_is_ud, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_b15_vmx_insn_16bit_address_exits_in_protected_mode, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
