@@ -625,6 +625,26 @@ static void test_b15_vmx_insn_16bit_address_exits_in_protected_mode(void **state
 	assert_int_equal(x.qual, (uint64_t)-0x10);
 }
 
+/* ---- window and MTF exits come before a site's exit at the same boundary ------------ */
+
+static void test_mtf_after_injection_before_hlt_site_hooked_earlier(void **state)
+{
+	/* The first guest's HLT at the handler hooks that address; the second guest, on the
+	 * same machine, arms MTF, which is due before the handler's first instruction. */
+	struct guest g = { .mode = MODE_LONG };
+	PREPARE(&g, 0x90, 0xf4);
+	vmw(VM_ENTRY_INTR_INFO_FIELD, 0x80000430);                  /* INT 0x30 */
+	vmw(VM_ENTRY_INSTRUCTION_LEN, 2);
+	struct vexit x = enter(true);
+	assert_exit(&x, EXIT_REASON_HLT, G_HANDLER, 1);
+	g.proc = CPU_BASED_MONITOR_TRAP_FLAG;
+	prepare(&g, (const uint8_t[]){ 0x90, 0xf4 }, 2);            /* the same machine */
+	vmw(VM_ENTRY_INTR_INFO_FIELD, 0x80000430);
+	vmw(VM_ENTRY_INSTRUCTION_LEN, 2);
+	x = enter(true);
+	assert_exit(&x, EXIT_REASON_MONITOR_TRAP_FLAG, G_HANDLER, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -641,6 +661,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_b08_prefixed_hlt_exit_rip_and_length, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b09_hlt_on_execute_only_page, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pending_mtf_injection_exits_before_first_insn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mtf_after_injection_before_hlt_site_hooked_earlier, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b14_lgdt_lidt_non_canonical_base_gp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b15_vmx_insn_in_real_mode_is_ud, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b15_vmx_insn_16bit_address_exits_in_protected_mode, setup, teardown),
