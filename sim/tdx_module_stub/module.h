@@ -77,6 +77,10 @@ void tdx_module_seamcall(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 enum tdx_sys_state tdx_module_sys_state(const struct tdx_module *mod);
 void tdx_module_inject_no_entropy(struct tdx_module *mod, unsigned n);
 
+/* Does the platform vouch for this TDREPORT (TDG.MR.REPORT's output)? Its MAC
+ * must be the platform's and its hashes those of its TEE_TCB_INFO and TDINFO. */
+bool tdx_report_verify(const uint8_t report[1024]);
+
 /* The leaf's name ("TDH.SYS.INIT"), or NULL. */
 const char *tdx_leaf_name(unsigned leaf);
 

@@ -354,6 +354,9 @@ static uint64_t check_td_params(struct tdx_module *mod, const uint8_t *p, struct
 	c->config_flags = rd(p, TDP_CONFIG_FLAGS, 8);
 	if (c->config_flags & ~(6ull))      /* FLEXIBLE_PENDING_VE, NO_RBP_MOD; no GPAW 52 */
 		return tdx_err(TDX_OPERAND_INVALID, OPID_EXEC_CONTROLS);
+	memcpy(c->mrconfigid, p + 80, 48);
+	memcpy(c->mrowner, p + 128, 48);
+	memcpy(c->mrownerconfig, p + 176, 48);
 	c->tsc_frequency = (uint16_t)rd(p, TDP_TSC_FREQ, 2);
 	if (c->tsc_frequency < 4 || c->tsc_frequency > 400)
 		return tdx_err(TDX_OPERAND_INVALID, OPID_TSC_FREQUENCY);

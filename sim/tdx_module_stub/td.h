@@ -51,6 +51,7 @@ struct tdcs {
 	uint8_t mrtd_state[224];
 	uint8_t mrtd[48];
 	uint8_t rtmr[4][48];
+	uint8_t mrconfigid[48], mrowner[48], mrownerconfig[48];   /* from TD_PARAMS */
 };
 
 /* The TDVPS, at the start of the TDVPR page; the TD VMCS is its first TDCX page. */
@@ -160,6 +161,9 @@ void td_mrtd_init(struct tdcs *c);
 void td_mrtd_extend(struct tdcs *c, const void *block, size_t len);
 void td_mrtd_finalize(struct tdcs *c);
 void td_rtmr_extend(struct tdcs *c, unsigned index, const uint8_t data[48]);
+/* TDG.MR.REPORT's TDREPORT (1024 bytes) for the TD `c` describes, with
+ * REPORTDATA, MACed with the platform's report key. */
+void td_build_report(const struct tdcs *c, const uint8_t reportdata[64], uint8_t report[1024]);
 
 /* S-EPT leaves (sept.c). */
 uint64_t tdh_mem_sept_add(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);

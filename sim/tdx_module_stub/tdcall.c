@@ -55,6 +55,24 @@ static uint64_t tdg_mr_rtmr_extend(struct td_run *r, enum td_exit_action *act)
 	return TDX_SUCCESS;
 }
 
+/* TDG.MR.REPORT (4): RCX = GPA for the 1 KiB TDREPORT (1 KiB aligned), RDX = GPA
+ * of the 64-byte REPORTDATA (64-byte aligned), R8 = subtype 0. */
+static uint64_t tdg_mr_report(struct td_run *r, enum td_exit_action *act)
+{
+	uint64_t out = r->guest[R_RCX], in = r->guest[R_RDX], out_hpa, in_hpa;
+	if ((out & 1023) || !td_private_hpa(r, out, &out_hpa))
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	if ((in & 63) || !td_private_hpa(r, in, &in_hpa))
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RDX);
+	if (r->guest[R_R8])
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_R8);
+	uint8_t data[64], report[1024];
+	phys_read(r->mod->pm, in_hpa, data, sizeof(data));
+	td_build_report(&r->c, data, report);
+	phys_write(r->mod->pm, out_hpa, report, sizeof(report));
+	return TDX_SUCCESS;
+}
+
 /* TDG.VP.VEINFO.GET (3): what caused the last #VE, once. */
 static uint64_t tdg_vp_veinfo_get(struct td_run *r, enum td_exit_action *act)
 {
@@ -96,7 +114,7 @@ static uint64_t tdg_mem_page_accept(struct td_run *r, enum td_exit_action *act)
 typedef uint64_t (*tdcall_fn)(struct td_run *r, enum td_exit_action *act);
 static const tdcall_fn tdcall_leaves[] = {
 	[0] = tdg_vp_vmcall, [1] = tdg_vp_info, [2] = tdg_mr_rtmr_extend, [3] = tdg_vp_veinfo_get,
-	[6] = tdg_mem_page_accept,
+	[4] = tdg_mr_report, [6] = tdg_mem_page_accept,
 };
 
 enum td_exit_action td_tdcall(struct td_run *r)
