@@ -112,18 +112,32 @@ static int check_cr4(struct lp *lp, uint64_t v)
 }
 
 
+/* Past the legacy prefixes and, in 64-bit mode, REX bytes (which may come among them:
+ * only one right before the opcode counts). */
+static void skip_prefixes(const struct site_insn *in, bool long64, unsigned *i, unsigned *rex,
+			  bool *lock)
+{
+	for (; *i < in->len; (*i)++) {
+		uint8_t b = in->bytes[*i];
+		if (long64 && (b & 0xf0) == 0x40) {
+			*rex = b;
+			continue;
+		}
+		if (!(b == 0x66 || b == 0x67 || b == 0xf2 || b == 0xf3 || b == 0xf0 || b == 0x2e ||
+		      b == 0x36 || b == 0x3e || b == 0x26 || b == 0x64 || b == 0x65))
+			break;
+		if (b == 0xf0 && lock)
+			*lock = true;
+		*rex = 0;
+	}
+}
+
 /* The control-register number and GPR of MOV to/from CR (0F 22 / 0F 20 /r). */
 static void decode_mov_cr(const struct cpu_view *cv, const struct site_insn *in, unsigned *cr,
 			  unsigned *reg)
 {
 	unsigned i = 0, rex = 0;
-	while (i < in->len && (in->bytes[i] == 0x66 || in->bytes[i] == 0x67 || in->bytes[i] == 0xf2 ||
-			       in->bytes[i] == 0xf3 || in->bytes[i] == 0xf0 || in->bytes[i] == 0x2e ||
-			       in->bytes[i] == 0x36 || in->bytes[i] == 0x3e || in->bytes[i] == 0x26 ||
-			       in->bytes[i] == 0x64 || in->bytes[i] == 0x65))
-		i++;
-	if (cpu_view_long64(cv) && (in->bytes[i] & 0xf0) == 0x40)
-		rex = in->bytes[i++];
+	skip_prefixes(in, cpu_view_long64(cv), &i, &rex, NULL);
 	uint8_t modrm = in->bytes[i + 2];
 	*cr = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
 	*reg = (modrm & 7) | ((rex & 1) ? 8 : 0);
@@ -261,16 +275,8 @@ void site_mov_dr(struct lp *lp, const struct cpu_view *cv, const struct site_ins
 {
 	unsigned i = 0, rex = 0;
 	bool lock = false;
-	while (i < in->len && (in->bytes[i] == 0x66 || in->bytes[i] == 0x67 || in->bytes[i] == 0xf2 ||
-			       in->bytes[i] == 0xf3 || in->bytes[i] == 0xf0 || in->bytes[i] == 0x2e ||
-			       in->bytes[i] == 0x36 || in->bytes[i] == 0x3e || in->bytes[i] == 0x26 ||
-			       in->bytes[i] == 0x64 || in->bytes[i] == 0x65)) {
-		lock |= in->bytes[i] == 0xf0;
-		i++;
-	}
 	bool long64 = cpu_view_long64(cv);
-	if (long64 && i < in->len && (in->bytes[i] & 0xf0) == 0x40)
-		rex = in->bytes[i++];
+	skip_prefixes(in, long64, &i, &rex, &lock);
 	if (i + 3 > in->len)
 		return;                        /* not decoded as MOV DR: the engine's */
 	bool from_dr = in->bytes[i + 1] == 0x21;

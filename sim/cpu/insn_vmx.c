@@ -187,8 +187,10 @@ static bool has_lock_prefix(const struct site_insn *in)
 		uint8_t b = in->bytes[i];
 		if (b == 0xf0)
 			return true;
+		/* REX bytes (40-4F) among the prefixes: a site's bytes hold them only in
+		 * 64-bit mode, where they are no instruction of their own. */
 		if (!(b == 0x66 || b == 0x67 || b == 0xf2 || b == 0xf3 || b == 0x2e || b == 0x36 ||
-		      b == 0x3e || b == 0x26 || b == 0x64 || b == 0x65))
+		      b == 0x3e || b == 0x26 || b == 0x64 || b == 0x65 || (b & 0xf0) == 0x40))
 			return false;
 	}
 	return false;

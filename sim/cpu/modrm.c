@@ -9,22 +9,28 @@ int modrm_decode(const struct site_insn *in, bool long64, bool cs32, struct modr
 	unsigned i = 0, rex = 0;
 	int seg_override = -1;
 	bool addr_override = false, op66 = false;
-	for (;; i++) {
-		switch (b[i]) {
-		case 0x26: seg_override = SEG_ES; continue;
-		case 0x2e: seg_override = SEG_CS; continue;
-		case 0x36: seg_override = SEG_SS; continue;
-		case 0x3e: seg_override = SEG_DS; continue;
-		case 0x64: seg_override = SEG_FS; continue;
-		case 0x65: seg_override = SEG_GS; continue;
-		case 0x67: addr_override = true; continue;
-		case 0x66: op66 = true; continue;
-		case 0xf2: case 0xf3: case 0xf0: continue;
+	/* Legacy prefixes, and in 64-bit mode REX bytes among them: only a REX right
+	 * before the opcode counts. */
+	for (; i < 14; i++) {
+		if (long64 && (b[i] & 0xf0) == 0x40) {
+			rex = b[i];
+			continue;
 		}
-		break;
+		switch (b[i]) {
+		case 0x26: seg_override = SEG_ES; break;
+		case 0x2e: seg_override = SEG_CS; break;
+		case 0x36: seg_override = SEG_SS; break;
+		case 0x3e: seg_override = SEG_DS; break;
+		case 0x64: seg_override = SEG_FS; break;
+		case 0x65: seg_override = SEG_GS; break;
+		case 0x67: addr_override = true; break;
+		case 0x66: op66 = true; break;
+		case 0xf2: case 0xf3: case 0xf0: break;
+		default: goto opcode;
+		}
+		rex = 0;
 	}
-	if (long64 && (b[i] & 0xf0) == 0x40)
-		rex = b[i++];
+opcode:
 	i += (b[i] == 0x0f && b[i + 1] == 0x38) ? 3 : 2;   /* 0F xx or 0F 38 xx */
 	uint8_t m = b[i++];
 	memset(o, 0, sizeof(*o));

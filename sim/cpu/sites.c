@@ -105,13 +105,13 @@ static const struct site_pattern *match(const uint8_t *bytes, unsigned len, bool
 {
 	unsigned i = 0;
 	uint8_t mand = 0;
-	while (i < len && is_legacy_prefix(bytes[i])) {
+	/* In 64-bit mode REX bytes may come among the legacy prefixes (only one right
+	 * before the opcode counts, the others are ignored). */
+	while (i < len && (is_legacy_prefix(bytes[i]) || (long_mode && (bytes[i] & 0xf0) == 0x40))) {
 		if (bytes[i] == 0x66 || bytes[i] == 0xf2 || bytes[i] == 0xf3)
 			mand = bytes[i];
 		i++;
 	}
-	if (long_mode && i < len && (bytes[i] & 0xf0) == 0x40)
-		i++;
 	for (size_t p = 0; p < sizeof(patterns) / sizeof(patterns[0]); p++) {
 		const struct site_pattern *pt = &patterns[p];
 		if (len < i + pt->oplen + (pt->modrm ? 1u : 0u) || memcmp(bytes + i, pt->op, pt->oplen))
@@ -331,11 +331,59 @@ static void on_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
  * scan goes on past them (SEAMCALL decodes, as ENCLS). */
 static const uint8_t raw_tdcall[] = { 0x66, 0x0f, 0x01, 0xcc };
 
+/* The length of an instruction Capstone 5 does not decode but the engine executes: a
+ * reserved-NOP hint (0F 18-0F 1F /r, such as 0F 1C C0) or an x87 alias (D8-DF /r, such
+ * as DC DC): prefixes, the opcode and the ModRM operand for the address size. 0 when
+ * it is not one of those, or is cut short. */
+static unsigned undecoded_len(const uint8_t *b, size_t n, unsigned bits)
+{
+	unsigned i = 0, asize = bits;
+	while (i < n && i < 15 && (is_legacy_prefix(b[i]) || (bits == 64 && (b[i] & 0xf0) == 0x40))) {
+		if (b[i] == 0x67)
+			asize = bits == 64 ? 32 : bits == 32 ? 16 : 32;
+		i++;
+	}
+	if (i + 2 <= n && (b[i] & 0xf8) == 0xd8)
+		i += 1;
+	else if (i + 3 <= n && b[i] == 0x0f && (b[i + 1] & 0xf8) == 0x18)
+		i += 2;
+	else
+		return 0;
+	unsigned mod = b[i] >> 6, rm = b[i] & 7;
+	i++;
+	if (mod != 3) {
+		if (asize == 16) {
+			i += mod == 1 ? 1 : mod == 2 || (mod == 0 && rm == 6) ? 2 : 0;
+		} else {
+			if (rm == 4) {
+				if (i >= n)
+					return 0;
+				if (mod == 0 && (b[i] & 7) == 5)
+					i += 4;
+				i++;
+			}
+			i += mod == 1 ? 1 : mod == 2 || (mod == 0 && rm == 5) ? 4 : 0;
+		}
+	}
+	return i <= n && i <= 15 ? i : 0;
+}
+
 /* The next instruction of a scan: Capstone's, or one of the raw ones above. */
-static bool next_insn(csh h, const uint8_t **code, size_t *got, uint64_t *addr, cs_insn *ci)
+static bool next_insn(csh h, const uint8_t **code, size_t *got, uint64_t *addr, cs_insn *ci,
+		      unsigned bits)
 {
 	if (cs_disasm_iter(h, code, got, addr, ci))
 		return true;
+	unsigned len = undecoded_len(*code, *got, bits);
+	if (len) {
+		ci->address = *addr;
+		ci->size = (uint16_t)len;
+		memcpy(ci->bytes, *code, len);
+		*code += len;
+		*got -= len;
+		*addr += len;
+		return true;
+	}
 	if (*got < sizeof(raw_tdcall) || memcmp(*code, raw_tdcall, sizeof(raw_tdcall)))
 		return false;
 	ci->address = *addr;
@@ -345,6 +393,11 @@ static bool next_insn(csh h, const uint8_t **code, size_t *got, uint64_t *addr, 
 	*got -= sizeof(raw_tdcall);
 	*addr += sizeof(raw_tdcall);
 	return true;
+}
+
+static unsigned code_bits(struct lp *lp, csh h)
+{
+	return h == lp->cs_handle ? 64 : h == lp->cs32 ? 32 : 16;
 }
 
 /* Scans [pc, pc+size) for simulator instructions; hooks the new ones. Returns the
@@ -363,7 +416,7 @@ static unsigned scan(struct lp *lp, uint64_t pc, size_t size)
 	unsigned count = 0;
 	bool added = false;
 	lp->sites->scanned_blocks++;
-	while (got && next_insn(h, &code, &got, &addr, ci)) {
+	while (got && next_insn(h, &code, &got, &addr, ci, code_bits(lp, h))) {
 		count++;
 		uint8_t vmx_id;
 		enum site_kind k = site_classify_insn(ci->bytes, ci->size, lm, &vmx_id);
@@ -449,7 +502,7 @@ static __attribute__((noinline)) void on_block_slow(struct lp *lp, uint64_t addr
 		uint64_t addr = address;
 		cs_insn *ci = cs_malloc(h);
 		uint32_t n = 0;
-		while (got && next_insn(h, &code, &got, &addr, ci))
+		while (got && next_insn(h, &code, &got, &addr, ci, code_bits(lp, h)))
 			n++;
 		cs_free(ci, 1);
 		*slot = n ? n : 1;

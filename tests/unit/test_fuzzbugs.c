@@ -645,6 +645,32 @@ static void test_mtf_after_injection_before_hlt_site_hooked_earlier(void **state
 	assert_exit(&x, EXIT_REASON_MONITOR_TRAP_FLAG, G_HANDLER, 0);
 }
 
+/* ---- sites found past REX bytes among the prefixes and past hint NOPs ---------------- */
+
+static void test_site_with_rex_among_prefixes(void **state)
+{
+	struct guest g = { .mode = MODE_LONG };
+	struct vexit x = RUN(&g, 0x47, 0x67, 0x47, 0x0f, 0xa2, 0xf4);          /* CPUID */
+	assert_exit(&x, EXIT_REASON_CPUID, G_CODE, 5);
+	/* A REX before a legacy prefix is ignored: DR0, not DR8 (#UD). */
+	g.proc = CPU_BASED_MOV_DR_EXITING;
+	x = RUN(&g, 0x44, 0x66, 0x0f, 0x21, 0xc1, 0xf4);           /* mov rcx, dr0 */
+	assert_exit(&x, EXIT_REASON_DR_ACCESS, G_CODE, 5);
+	assert_int_equal(x.qual, 0 | 1u << 4 | 1u << 8);
+}
+
+static void test_site_after_hint_nop_capstone_does_not_decode(void **state)
+{
+	struct guest g = { .mode = MODE_LONG };
+	/* nop (0F 1C C0); xor eax, eax; mov cr0, rax: PE and PG are the host's */
+	struct vexit x = RUN(&g, 0x0f, 0x1c, 0xc0, 0x31, 0xc0, 0x0f, 0x22, 0xc0, 0xf4);
+	assert_exit(&x, EXIT_REASON_CR_ACCESS, G_CODE + 5, 3);
+	assert_int_equal(x.qual, 0);
+	/* An x87 alias (DC DC), then CPUID with a REX among its prefixes. */
+	x = RUN(&g, 0xdc, 0xdc, 0x47, 0x67, 0x47, 0x0f, 0xa2, 0xf4);
+	assert_exit(&x, EXIT_REASON_CPUID, G_CODE + 2, 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -662,6 +688,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_b09_hlt_on_execute_only_page, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pending_mtf_injection_exits_before_first_insn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mtf_after_injection_before_hlt_site_hooked_earlier, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_site_with_rex_among_prefixes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_site_after_hint_nop_capstone_does_not_decode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b14_lgdt_lidt_non_canonical_base_gp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b15_vmx_insn_in_real_mode_is_ud, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b15_vmx_insn_16bit_address_exits_in_protected_mode, setup, teardown),
