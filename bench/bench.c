@@ -147,6 +147,8 @@ static const struct benchmark benchmarks[] = {
 	  0.5, 0, bench_guest_mips_ratio },
 	{ "seamcall_roundtrip_us", "TDH.SYS.RD from the hosted VMM into the TDX module and back", "us",
 	  1.0, 1, bench_seamcall_roundtrip },
+	{ "td_exit_roundtrip_us", "TD TDVMCALL<Instruction.CPUID> -> VMM answers -> TDH.VP.ENTER", "us",
+	  3.0, 1, bench_td_exit_roundtrip },
 };
 
 #define NR_BENCH (sizeof(benchmarks) / sizeof(benchmarks[0]))

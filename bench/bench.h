@@ -12,5 +12,7 @@ double bench_ept_violation_roundtrip(void);
 double bench_guest_mips_ratio(void);
 /* bench_seam.c */
 double bench_seamcall_roundtrip(void);
+/* bench_td.c */
+double bench_td_exit_roundtrip(void);
 
 #endif

@@ -11,62 +11,14 @@
 ;    (TDH.MEM.PAGE.AUG), written and read back,
 ;  - TDG.MR.RTMR.EXTEND of RTMR[2],
 ; and halts (a #VE, then TDVMCALL<Instruction.HLT>).
-bits 32
-BASE equ 0xffff8000
-org BASE
+; The boot (page tables, long mode, GDT, reset vector) is td_boot.inc.
+%include "td_boot.inc"
 
-PML4  equ BASE
-PDPT  equ BASE + 0x1000
-PD0   equ BASE + 0x2000
-PD3   equ BASE + 0x3000
-STACK equ BASE + 0x7000
 COM1  equ 0x3f8
 ACCEPTED equ 0x100000
 
-%macro tdcall 0
-	db 0x66, 0x0f, 0x01, 0xcc
-%endmacro
-
-; ---- page tables: 0-1 GiB and 3-4 GiB, 2 MiB pages, identity -------------------
-pml4:
-	dq PDPT + 3
-	times 511 dq 0
-pdpt:
-	dq PD0 + 3, 0, 0, PD3 + 3
-	times 508 dq 0
-pd0:
-%assign i 0
-%rep 512
-	dq (i << 21) + 0x83
-%assign i i + 1
-%endrep
-pd3:
-%assign i 0
-%rep 512
-	dq 0xc0000000 + (i << 21) + 0x83
-%assign i i + 1
-%endrep
-
 ; ---- code ------------------------------------------------------------------------
-start32:
-	mov eax, cr4
-	or eax, 0x20                    ; PAE
-	mov cr4, eax
-	mov eax, PML4
-	mov cr3, eax                    ; EFER.LME is set at reset
-	mov eax, cr0
-	or eax, 0x80000000
-	mov cr0, eax
-	lgdt [gdtr]
-	jmp 0x18:start64
-
-bits 64
-start64:
-	mov ax, 0x20
-	mov ds, ax
-	mov es, ax
-	mov ss, ax
-	mov rsp, STACK
+td_main:
 	lidt [rel idtr]
 
 	lea rsi, [rel msg_hello]
@@ -145,15 +97,6 @@ fail:
 	xor r12, r12
 	call tdvmcall
 	jmp fail
-
-; TDG.VP.VMCALL with R10-R15 exposed: R11 = sub-function, R12-R15 = arguments;
-; R10 = status and R11-R15 = results come back. RAX and RCX are clobbered.
-tdvmcall:
-	xor eax, eax
-	mov ecx, 0xfc00
-	xor r10d, r10d
-	tdcall
-	ret
 
 ; Instruction.IO: one byte to COM1.
 putc:
@@ -286,15 +229,6 @@ ve_handler:
 
 ; ---- data ------------------------------------------------------------------------
 align 16
-gdt:
-	dq 0, 0, 0
-	dq 0x00af9b000000ffff           ; 0x18: 64-bit code
-	dq 0x00cf93000000ffff           ; 0x20: data
-gdt_end:
-gdtr:
-	dw gdt_end - gdt - 1
-	dd gdt
-align 16
 idt:
 	times 20 dq 0, 0
 	dw (ve_handler - $$ + BASE) & 0xffff, 0x18   ; vector 20 (#VE): interrupt gate
@@ -321,8 +255,4 @@ msg_rtmr:     db "TDG.MR.RTMR.EXTEND: RTMR[2] extended", 10, 0
 msg_bye:      db "TD done, halting", 10, 0
 msg_fail:     db "TD guest: FAILED", 10, 0
 
-	times 0x7ff0 - ($ - $$) db 0xcc
-bits 32
-reset:                                  ; 0xFFFFFFF0
-	jmp start32
-	times 16 - ($ - reset) db 0xf4
+	TD_RESET_VECTOR
