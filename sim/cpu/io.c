@@ -138,13 +138,17 @@ static bool guest_io_exit(struct lp *lp, uint16_t port, unsigned size, bool in, 
 	cpustate_view(&lp->cs, &v);
 	mmu_ctx_from_view(&c, lp, &v);
 	uint64_t la = v.rip + (cpu_view_long64(&v) ? 0 : v.segs[SEG_CS].base);
+	/* The instruction's bytes as code is fetched (an execute-only page holds them),
+	 * one at a time up to where fetching stops. */
 	uint8_t b[15] = { 0 };
-	mmu_read(&lp->m->pm, &c, la, b, 15, MMU_SUPERVISOR | MMU_NO_AD, &f);
+	for (unsigned k = 0; k < sizeof(b); k++)
+		if (mmu_fetch(&lp->m->pm, &c, la + k, &b[k], 1, MMU_SUPERVISOR | MMU_NO_AD, &f))
+			break;
 	unsigned i = 0;
 	bool rep = false;
 	while (i < 14 && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xf3 || b[i] == 0xf2 ||
 			  b[i] == 0x2e || b[i] == 0x36 || b[i] == 0x3e || b[i] == 0x26 ||
-			  b[i] == 0x64 || b[i] == 0x65 || (b[i] & 0xf0) == 0x40)) {
+			  b[i] == 0x64 || b[i] == 0x65 || b[i] == 0xf0 || (b[i] & 0xf0) == 0x40)) {
 		rep |= b[i] == 0xf3 || b[i] == 0xf2;
 		i++;
 	}
@@ -200,7 +204,7 @@ void site_io(struct lp *lp, const struct cpu_view *v, const struct site_insn *in
 	while (i < in->len && (in->bytes[i] == 0x66 || in->bytes[i] == 0x67 || in->bytes[i] == 0xf3 ||
 			       in->bytes[i] == 0xf2 || in->bytes[i] == 0x2e || in->bytes[i] == 0x36 ||
 			       in->bytes[i] == 0x3e || in->bytes[i] == 0x26 || in->bytes[i] == 0x64 ||
-			       in->bytes[i] == 0x65 || (in->bytes[i] & 0xf0) == 0x40)) {
+			       in->bytes[i] == 0x65 || in->bytes[i] == 0xf0 || (in->bytes[i] & 0xf0) == 0x40)) {
 		opsize16 |= in->bytes[i] == 0x66;
 		i++;
 	}

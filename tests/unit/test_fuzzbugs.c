@@ -671,6 +671,20 @@ static void test_site_after_hint_nop_capstone_does_not_decode(void **state)
 	assert_exit(&x, EXIT_REASON_CPUID, G_CODE + 2, 5);
 }
 
+/* ---- I/O exits: the length from the code as fetched ------------------------------------ */
+
+static void test_io_exit_length_on_execute_only_page(void **state)
+{
+	uint64_t cap = 0;
+	assert_int_equal(vtsim_hosted_rdmsr(M, 0, 0x48c, &cap), 0);
+	struct guest g = { .mode = MODE_LONG, .proc2 = SECONDARY_EXEC_ENABLE_EPT,
+			   .code_ept = (cap & 1) ? 4 : 5 };
+	PREPARE(&g, 0x66, 0xf3, 0x6e, 0xf4);                        /* rep outsb */
+	memset(RAM + H_IOA, 0xff, 8192);
+	struct vexit x = enter(true);
+	assert_exit(&x, EXIT_REASON_IO_INSTRUCTION, G_CODE, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -690,6 +704,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mtf_after_injection_before_hlt_site_hooked_earlier, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_site_with_rex_among_prefixes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_site_after_hint_nop_capstone_does_not_decode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_io_exit_length_on_execute_only_page, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b14_lgdt_lidt_non_canonical_base_gp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b15_vmx_insn_in_real_mode_is_ud, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b15_vmx_insn_16bit_address_exits_in_protected_mode, setup, teardown),
