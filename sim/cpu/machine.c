@@ -300,6 +300,11 @@ static int engine_init(struct lp *lp, struct engine *e, char *err, size_t errlen
 		return -1;
 	}
 	ue = uc_mem_map_ptr(e->uc, 0, m->pm.size, UC_PROT_ALL, m->pm.ram);
+	/* The KeyID views of RAM on a TDX platform, at their KeyIDs' addresses. */
+	for (unsigned key = 0; ue == UC_ERR_OK && key < m->pm.nr_key_views; key++)
+		if (m->pm.key_view[key])
+			ue = uc_mem_map_ptr(e->uc, (uint64_t)key << m->pm.keyid_shift, m->pm.size, UC_PROT_ALL,
+					    m->pm.key_view[key]);
 	if (ue != UC_ERR_OK) {
 		snprintf(err, errlen, "cannot map RAM into the software CPU: %s", uc_strerror(ue));
 		return -1;

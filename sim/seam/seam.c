@@ -5,6 +5,7 @@
 
 #include "sim/cpu/boot.h"
 #include "sim/cpu/exception.h"
+#include "sim/cpu/keyed_mem.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/tdx_module_stub/module.h"
@@ -45,6 +46,10 @@ int seam_init(struct vtsim_machine *m, char *err, size_t errlen)
 		info.cmr[1].size = m->reserved_base - above;
 		info.ncmrs = 2;
 	}
+	if (keyed_mem_init(&m->pm, s->keyid_shift, info.first_tdx_keyid, info.nr_tdx_keyids)) {
+		snprintf(err, errlen, "--tdx: cannot set up the TDX KeyIDs' views of memory");
+		return -1;
+	}
 	struct tdx_cpu_ops ops;
 	seam_cpu_ops(m, &ops);
 	s->module = tdx_module_create(&m->pm, &info, &ops);
@@ -59,6 +64,7 @@ void seam_fini(struct vtsim_machine *m)
 {
 	tdx_module_destroy(m->seam.module);
 	m->seam.module = NULL;
+	keyed_mem_fini(&m->pm);
 }
 
 int seam_rdmsr(struct lp *lp, uint32_t msr, uint64_t *val)

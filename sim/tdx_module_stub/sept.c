@@ -7,6 +7,8 @@
  * follows the TD epoch and the per-epoch counts of running vCPUs in the TDCS. */
 #include "sim/tdx_module_stub/td.h"
 
+#include "sim/cpu/keyed_mem.h"
+
 #include <string.h>
 
 #define SEPT_LEVELS      4
@@ -50,20 +52,16 @@ static unsigned entry_state(uint64_t e)
 	return (unsigned)((e & SEPT_STATE_MASK) >> SEPT_STATE_SHIFT);
 }
 
+/* A leaf maps its page with the TD's KeyID in the address (a private page's data
+ * is in that KeyID's view of memory); tables are the module's own. */
 static uint64_t make_entry(uint64_t pa, unsigned st, bool leaf)
 {
 	uint64_t rwx = (st == SEPT_MAPPED || st == SEPT_NL_MAPPED) ? SEPT_RWX : 0;
 	return (pa & SEPT_PA_MASK) | rwx | (leaf ? SEPT_WB : 0) | ((uint64_t)st << SEPT_STATE_SHIFT);
 }
 
-/* What the host is told an entry is: the architectural bits, a free entry as
- * Suppress-#VE only. */
-static uint64_t arch_entry(uint64_t e)
-{
-	return entry_state(e) == SEPT_FREE ? SEPT_SVE : e & ~SEPT_STATE_MASK;
-}
-
 struct sept_walk {
+	uint64_t keyid_bits;         /* where a KeyID sits in an address */
 	uint64_t entry_pa, entry;
 	unsigned level;              /* where the walk stopped */
 	unsigned state;
@@ -75,6 +73,7 @@ static bool walk(struct tdx_module *mod, const struct tdr *t, uint64_t gpa, unsi
 		 struct sept_walk *w)
 {
 	uint64_t table = t->tdcx[TDCS_SEPT_ROOT_PAGE];
+	w->keyid_bits = SEPT_PA_MASK & ~((1ull << mod->info.keyid_shift) - 1);
 	for (unsigned l = SEPT_LEVELS - 1;; l--) {
 		w->entry_pa = table + ((gpa >> (12 + 9 * l)) & 511) * 8;
 		w->entry = phys_read64(mod->pm, w->entry_pa);
@@ -88,11 +87,19 @@ static bool walk(struct tdx_module *mod, const struct tdr *t, uint64_t gpa, unsi
 	}
 }
 
+/* What the host is told an entry is: the architectural bits (no KeyID, no
+ * software state), a free entry as Suppress-#VE only. */
+static uint64_t arch_entry(const struct sept_walk *w)
+{
+	uint64_t e = w->entry;
+	return entry_state(e) == SEPT_FREE ? SEPT_SVE : e & ~SEPT_STATE_MASK & ~w->keyid_bits;
+}
+
 /* The extended error information S-EPT failures return: the entry and its level
  * and state. */
 static uint64_t ext_err(uint64_t status, const struct sept_walk *w, uint64_t gpr[16])
 {
-	gpr[R_RCX] = arch_entry(w->entry);
+	gpr[R_RCX] = arch_entry(w);
 	gpr[R_RDX] = w->level | (uint64_t)w->state << 8;
 	return status;
 }
@@ -157,6 +164,7 @@ static void give_back_page(struct tdx_module *mod, uint64_t pa, uint64_t tdr_pa,
 	uint64_t at = pamt_entry_of(mod, pa, &e);
 	e = (struct pamt_entry){ .type = PT_NDA };
 	pamt_put(mod->pm, at, &e);
+	keyed_mem_make_shared(mod->pm, pa);
 	t->chldcnt--;
 	tdr_put(mod, tdr_pa, t);
 }
@@ -245,9 +253,11 @@ uint64_t tdh_mem_page_add(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	if ((r = td_page_operand(mod, page, TDX_OPERAND_ID_R8, PT_NDA, &entry, &e)))
 		return r;
 	uint8_t data[4096];
+	uint64_t keyed = page | (uint64_t)t.hkid << mod->info.keyid_shift;
 	phys_read(mod->pm, src, data, sizeof(data));
-	phys_write(mod->pm, page, data, sizeof(data));
-	phys_write64(mod->pm, w.entry_pa, make_entry(page, SEPT_MAPPED, true));
+	keyed_mem_make_private(mod->pm, page, t.hkid);
+	phys_write(mod->pm, keyed, data, sizeof(data));
+	phys_write64(mod->pm, w.entry_pa, make_entry(keyed, SEPT_MAPPED, true));
 	measure_block(&c, "MEM.PAGE.ADD", gpa);
 	tdcs_put(mod, &t, &c);
 	take_page(mod, entry, tdr, &t, PT_REG);
@@ -299,15 +309,18 @@ uint64_t tdh_mem_page_aug(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	struct sept_walk w;
 	if ((r = reach(mod, &t, TDH_MEM_PAGE_AUG, gpa, 0, &w, gpr)))
 		return r;
-	phys_write64(mod->pm, w.entry_pa, make_entry(page, SEPT_PENDING, true));
+	keyed_mem_make_private(mod->pm, page, t.hkid);
+	phys_write64(mod->pm, w.entry_pa,
+		     make_entry(page | (uint64_t)t.hkid << mod->info.keyid_shift, SEPT_PENDING, true));
 	take_page(mod, entry, tdr, &t, PT_REG);
 	return TDX_SUCCESS;
 }
 
-/* The page an entry maps or links (the one whose PAMT holds the blocking epoch). */
-static uint64_t entry_page(const struct sept_walk *w)
+/* The page an entry maps or links (the one whose PAMT holds the blocking epoch),
+ * without a KeyID. */
+static uint64_t entry_page(const struct tdx_module *mod, const struct sept_walk *w)
 {
-	return w->entry & SEPT_PA_MASK;
+	return w->entry & SEPT_PA_MASK & ((1ull << mod->info.keyid_shift) - 1);
 }
 
 uint64_t tdh_mem_range_block(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
@@ -326,9 +339,9 @@ uint64_t tdh_mem_range_block(struct tdx_module *mod, unsigned lp, uint64_t gpr[1
 		return r;
 	unsigned to = w.state == SEPT_NL_MAPPED ? SEPT_NL_BLOCKED :
 		      w.state == SEPT_MAPPED ? SEPT_BLOCKED : SEPT_PENDING_BLOCKED;
-	phys_write64(mod->pm, w.entry_pa, make_entry(entry_page(&w), to, to != SEPT_NL_BLOCKED));
+	phys_write64(mod->pm, w.entry_pa, make_entry(w.entry & SEPT_PA_MASK, to, to != SEPT_NL_BLOCKED));
 	struct pamt_entry e;
-	uint64_t at = pamt_entry_of(mod, entry_page(&w), &e);
+	uint64_t at = pamt_entry_of(mod, entry_page(mod, &w), &e);
 	e.bepoch = c.td_epoch;
 	pamt_put(mod->pm, at, &e);
 	w.entry = phys_read64(mod->pm, w.entry_pa);
@@ -346,7 +359,7 @@ static uint64_t check_tracked(struct tdx_module *mod, const struct tdcs *c, cons
 	if (w->state != SEPT_BLOCKED && w->state != SEPT_NL_BLOCKED && w->state != SEPT_PENDING_BLOCKED)
 		return ext_err(tdx_err(TDX_GPA_RANGE_NOT_BLOCKED, TDX_OPERAND_ID_RCX), w, gpr);
 	struct pamt_entry e;
-	pamt_entry_of(mod, entry_page(w), &e);
+	pamt_entry_of(mod, entry_page(mod, w), &e);
 	if (!tracked(c, e.bepoch))
 		return ext_err(tdx_err(TDX_TLB_TRACKING_NOT_DONE, TDX_OPERAND_ID_RCX), w, gpr);
 	return TDX_SUCCESS;
@@ -370,7 +383,7 @@ uint64_t tdh_mem_range_unblock(struct tdx_module *mod, unsigned lp, uint64_t gpr
 		return r;
 	unsigned to = w.state == SEPT_NL_BLOCKED ? SEPT_NL_MAPPED :
 		      w.state == SEPT_BLOCKED ? SEPT_MAPPED : SEPT_PENDING;
-	phys_write64(mod->pm, w.entry_pa, make_entry(entry_page(&w), to, to != SEPT_NL_MAPPED));
+	phys_write64(mod->pm, w.entry_pa, make_entry(w.entry & SEPT_PA_MASK, to, to != SEPT_NL_MAPPED));
 	return TDX_SUCCESS;
 }
 
@@ -405,7 +418,7 @@ uint64_t tdh_mem_page_remove(struct tdx_module *mod, unsigned lp, uint64_t gpr[1
 		return r;
 	ext_err(0, &w, gpr);
 	phys_write64(mod->pm, w.entry_pa, 0);
-	give_back_page(mod, entry_page(&w), tdr, &t);
+	give_back_page(mod, entry_page(mod, &w), tdr, &t);
 	return TDX_SUCCESS;
 }
 
@@ -424,7 +437,7 @@ uint64_t tdh_mem_sept_remove(struct tdx_module *mod, unsigned lp, uint64_t gpr[1
 	if ((r = reach(mod, &t, TDH_MEM_SEPT_REMOVE, gpa, level, &w, gpr)) ||
 	    (r = check_tracked(mod, &c, &w, gpr)))
 		return r;
-	uint64_t page = entry_page(&w);
+	uint64_t page = entry_page(mod, &w);
 	for (unsigned i = 0; i < 512; i++)
 		if (phys_read64(mod->pm, page + 8 * i))
 			return ext_err(tdx_err(TDX_EPT_PAGE_NOT_FREE, TDX_OPERAND_ID_RCX), &w, gpr);

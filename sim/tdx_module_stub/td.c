@@ -9,6 +9,8 @@
  * checks, then the OP_STATE lookup table. Page ownership is in the PAMT. */
 #include "sim/tdx_module_stub/td.h"
 
+#include "sim/cpu/keyed_mem.h"
+
 #include <string.h>
 
 #define TDCS_PAGES TDX_TDCS_PAGES
@@ -94,7 +96,8 @@ uint64_t td_enter_leaf(struct tdx_module *mod, unsigned leaf, uint64_t tdr, unsi
 	uint64_t r = tdr_operand(mod, tdr, op, t);
 	if (r)
 		return r;
-	if (t->fatal)
+	/* A fatal TD can still be torn down: its vCPUs flushed. */
+	if (t->fatal && leaf != TDH_VP_FLUSH)
 		return TDX_TD_FATAL;
 	if (t->lifecycle != TD_KEYS_CONFIGURED)
 		return TDX_TD_KEYS_NOT_CONFIGURED;
@@ -146,6 +149,7 @@ uint64_t tdh_mng_create(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	e = (struct pamt_entry){ .type = PT_TDR, .owner = 0 };
 	pamt_put(mod->pm, entry, &e);
 	mod->kot[hkid] = KOT_ASSIGNED;
+	keyed_mem_key_reset(mod->pm, (unsigned)hkid);
 	return TDX_SUCCESS;
 }
 
@@ -278,6 +282,7 @@ uint64_t tdh_phymem_page_reclaim(struct tdx_module *mod, unsigned lp, uint64_t g
 	}
 	e = (struct pamt_entry){ .type = PT_NDA };
 	pamt_put(mod->pm, entry, &e);
+	keyed_mem_make_shared(mod->pm, pa);      /* a private page left at teardown */
 	return TDX_SUCCESS;
 }
 

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "sim/cpu/keyed_mem.h"
 #include "sim/vmcs/caps.h"
 #include "sim/vmcs/controls.h"
 #include "sim/vmcs/exit_reasons.h"
@@ -276,6 +277,13 @@ uint64_t tdh_vp_enter(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 		return st;
 	if (!mod->cpu.run)
 		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RAX);
+	/* A private page written through another KeyID: the TD's next access to it is
+	 * a machine check, and the TD cannot go on. */
+	if (keyed_mem_key_poisoned(mod->pm, r->t.hkid)) {
+		r->t.fatal = 1;
+		tdr_put(mod, r->v.tdr, &r->t);
+		return TDX_TD_FATAL;
+	}
 	if (r->v.state != VCPU_READY)
 		return TDX_VCPU_STATE_INCORRECT;
 	if (r->v.assoc_lp && r->v.assoc_lp != lp + 1)

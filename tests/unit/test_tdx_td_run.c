@@ -80,6 +80,7 @@ static uint8_t *ram(uint64_t pa)
 
 struct td {
 	uint64_t tdr, tdcs0, tdvpr;
+	uint64_t image_page[8];      /* host-physical pages of the image */
 };
 
 /* S-EPT pages down to the 4 KiB table for `gpa` (an existing level is skipped
@@ -129,7 +130,8 @@ static void build_td(struct td *td, uint8_t mrtd_blocks_out[][128], unsigned *nb
 	for (uint64_t off = 0; off < 0x8000; off += 4096) {
 		uint64_t gpa = IMAGE_GPA + off;
 		memcpy(ram(src), vtsim_guest_td_hello + off, 4096);
-		assert_int_equal(sc(PAGE_ADD, gpa, td->tdr, kvm_alloc_pages(1), src), TDX_SUCCESS);
+		uint64_t page = td->image_page[off / 4096] = kvm_alloc_pages(1);
+		assert_int_equal(sc(PAGE_ADD, gpa, td->tdr, page, src), TDX_SUCCESS);
 		uint8_t *b = mrtd_blocks_out[(*nblocks)++];
 		memset(b, 0, 128);
 		memcpy(b, "MEM.PAGE.ADD", 12);
@@ -278,11 +280,59 @@ static void test_vcpu_association(void **state)
 	assert_int_equal(a.r15, 'e');                        /* "Hello": the second byte */
 }
 
+/* A TD's private pages, seen from the host (KeyID 0), read as zeros; a host write
+ * to one poisons it, and the TD is fatal at its next entry. Teardown still gives
+ * every page back. */
+static void test_private_memory_isolation(void **state)
+{
+	static uint8_t blocks[8 * 49][128];
+	unsigned nblocks;
+	struct td td;
+	build_td(&td, blocks, &nblocks);
+	struct vtsim_seamcall_args a = { .rax = VP_ENTER, .rcx = td.tdvpr };
+	assert_int_equal(sc_args(&a) & 0xffff, 77);        /* running: its first TDVMCALL */
+
+	static const uint8_t zero[4096];
+	for (int i = 0; i < 8; i++)                          /* the image is not all zeros */
+		assert_memory_equal(ram(td.image_page[i]), zero, 4096);
+	assert_memory_not_equal(vtsim_guest_td_hello + 0x4000, zero, 4096);
+
+	/* The guest goes on while nothing touched its memory. */
+	a.rax = VP_ENTER;
+	a.rcx = td.tdvpr;
+	a.r10 = 0;
+	assert_int_equal(sc_args(&a) & 0xffff, 77);
+
+	ram(td.image_page[4])[0x10] = 0x55;                   /* the host writes: poison */
+	a.rax = VP_ENTER;
+	a.rcx = td.tdvpr;
+	a.r10 = 0;
+	assert_int_equal(sc_args(&a), TDX_TD_FATAL);
+	assert_int_equal(sc(VP_ENTER, td.tdvpr, 0, 0, 0), TDX_TD_FATAL);
+	assert_int_equal(sc(PAGE_AUG, 0x100000, td.tdr, kvm_alloc_pages(1), 0), TDX_TD_FATAL);
+
+	/* Teardown: the vCPU flushed, the key freed, every page reclaimed. */
+	enum { VPFLUSHDONE = 19, CACHE_WB = 40, FREEID = 20, RECLAIM = 28, RDMD = 24 };
+	assert_int_equal(sc(VP_FLUSH, td.tdvpr, 0, 0, 0), TDX_SUCCESS);
+	assert_int_equal(sc(VPFLUSHDONE, td.tdr, 0, 0, 0), TDX_SUCCESS);
+	assert_int_equal(sc(CACHE_WB, 0, 0, 0, 0), TDX_SUCCESS);
+	assert_int_equal(sc(FREEID, td.tdr, 0, 0, 0), TDX_SUCCESS);
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(sc(RECLAIM, td.image_page[i], 0, 0, 0), TDX_SUCCESS);
+		struct vtsim_seamcall_args r = { .rax = RDMD, .rcx = td.image_page[i] };
+		assert_int_equal(sc_args(&r), TDX_SUCCESS);
+		assert_int_equal(r.rcx, 0);                    /* PT_NDA */
+	}
+	ram(td.image_page[4])[0x20] = 0x66;                   /* ordinary memory again */
+	assert_int_equal(ram(td.image_page[4])[0x20], 0x66);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_td_runs_the_guest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vcpu_association, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_private_memory_isolation, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
