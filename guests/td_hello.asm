@@ -10,6 +10,8 @@
 ;  - TDG.MEM.PAGE.ACCEPT of a page at 1 MiB the VMM adds after finalization
 ;    (TDH.MEM.PAGE.AUG), written and read back,
 ;  - TDG.MR.RTMR.EXTEND of RTMR[2],
+;  - TDG.MR.REPORT, printing the MRTD its TDREPORT carries (the VMM computes the
+;    value it expects from the pages it added: the two must match),
 ; and halts (a #VE, then TDVMCALL<Instruction.HLT>).
 ; The boot (page tables, long mode, GDT, reset vector) is td_boot.inc.
 %include "td_boot.inc"
@@ -84,6 +86,25 @@ td_main:
 	lea rsi, [rel msg_rtmr]
 	call puts
 
+	mov rdi, ACCEPTED + 0x40         ; REPORTDATA: 64 bytes of the TD's choosing
+	lea rsi, [rel msg_hello]
+	mov ecx, 64
+	rep movsb
+	mov eax, 4                      ; TDG.MR.REPORT into ACCEPTED + 1 KiB
+	mov ecx, ACCEPTED + 0x400
+	mov edx, ACCEPTED + 0x40
+	xor r8d, r8d
+	tdcall
+	test rax, rax
+	jnz fail
+	lea rsi, [rel msg_report]
+	call puts
+	mov rsi, ACCEPTED + 0x400 + 512 + 16   ; TDINFO.MRTD
+	mov ecx, 48
+	call puthex
+	mov al, 10
+	call putc
+
 	lea rsi, [rel msg_bye]
 	call puts
 .halt:
@@ -125,6 +146,28 @@ puts:
 	call putc
 	jmp puts
 .done:
+	ret
+
+; RCX bytes at RSI in hex (putc's TDVMCALL clobbers RAX and RCX: RDX counts).
+puthex:
+	push rbx
+	push rdx
+	mov edx, ecx
+	lea rbx, [rel hexdigits]
+.next:
+	lodsb
+	push rax
+	shr al, 4
+	xlatb
+	call putc
+	pop rax
+	and al, 15
+	xlatb
+	call putc
+	dec edx
+	jnz .next
+	pop rdx
+	pop rbx
 	ret
 
 newline:
@@ -252,7 +295,9 @@ msg_ve_io:    db "OUT instructions, each a #VE turned into a TDVMCALL", 10, 0
 msg_cpuid_hv: db "CPUID 0x40000000 (#VE, answered by the VMM): ", 0
 msg_accept:   db "TDG.MEM.PAGE.ACCEPT: the page at 1 MiB is ours", 10, 0
 msg_rtmr:     db "TDG.MR.RTMR.EXTEND: RTMR[2] extended", 10, 0
+msg_report:   db "TDG.MR.REPORT: MRTD ", 0
 msg_bye:      db "TD done, halting", 10, 0
+hexdigits:    db "0123456789abcdef"
 msg_fail:     db "TD guest: FAILED", 10, 0
 
 	TD_RESET_VECTOR

@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "kvmlike/kvm.h"
 #include "sim/tdx_module_stub/status.h"
 #include "kvmlike/runtime_hosted.h"
@@ -160,8 +162,46 @@ static int vmm_step(struct vmm_guest *g)
 	return 0;
 }
 
+/* MRTD as the TDX module builds it from TDH.MEM.PAGE.ADD and TDH.MR.EXTEND of the
+ * image (what a remote verifier computes from the image it expects). */
+static void expected_mrtd(const uint8_t *img, uint64_t size, uint64_t gpa, uint8_t mrtd[48])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha384(), NULL);
+	for (uint64_t off = 0; off < size; off += 4096) {
+		uint8_t b[128] = "MEM.PAGE.ADD";
+		uint64_t g = gpa + off;
+		memset(b + 12, 0, sizeof(b) - 12);
+		memcpy(b + 16, &g, 8);
+		EVP_DigestUpdate(ctx, b, sizeof(b));
+		for (uint64_t c = 0; c < 4096; c += 256) {
+			uint8_t e[128] = "MR.EXTEND";
+			uint64_t ge = g + c;
+			memcpy(e + 16, &ge, 8);
+			EVP_DigestUpdate(ctx, e, sizeof(e));
+			EVP_DigestUpdate(ctx, img + off + c, 256);
+		}
+	}
+	EVP_DigestFinal_ex(ctx, mrtd, NULL);
+	EVP_MD_CTX_free(ctx);
+}
+
+/* What the host reads of the TD's private memory through its own mapping. */
+static void host_view(struct vmm_guest *g)
+{
+	struct vmm_report *r = g->r;
+	r->private_bytes = g->firmware_size;
+	r->image_nonzero = r->host_visible = 0;
+	for (uint64_t i = 0; i < g->firmware_size; i++) {
+		r->image_nonzero += g->source[i] != 0;
+		r->host_visible += g->firmware[i] != 0;
+	}
+}
+
 static void vmm_guest_done(struct vmm_guest *g)
 {
+	if (g->type == KVM_X86_TDX_VM && g->firmware && g->source)
+		host_view(g);
 	if (g->vcpu) {
 		g->r->stat = g->vcpu->stat;
 		g->r->ept_pages_mapped = (unsigned)g->vcpu->stat.ept_maps;
@@ -262,6 +302,7 @@ static int vmm_td_setup(struct vmm_guest *g, const uint8_t *img, size_t len)
 				  .data = (uint64_t)(uintptr_t)&region };
 	if (tdx_cmd(r, kvm_vcpu_memory_encrypt_op(g->vcpu, &c), &c, "KVM_TDX_INIT_MEM_REGION"))
 		return -1;
+	expected_mrtd(g->source, g->firmware_size, fw.guest_phys_addr, r->mrtd);
 	c = (struct kvm_tdx_cmd){ .id = KVM_TDX_FINALIZE_VM };
 	if (tdx_cmd(r, kvm_memory_encrypt_op(g->kvm, &c), &c, "KVM_TDX_FINALIZE_VM"))
 		return -1;

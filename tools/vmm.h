@@ -18,6 +18,12 @@ struct vmm_report {
 	struct kvm_vcpu_stat stat;
 	unsigned ept_pages_mapped;
 	uint32_t device_command;      /* the last value written to the device */
+	/* A TD: the MRTD the VMM expects from the pages it added (computed here, as a
+	 * verifier would), and what the host sees of the TD's private memory. */
+	uint8_t mrtd[48];
+	uint64_t private_bytes;       /* bytes of the TD's image in private memory */
+	uint64_t image_nonzero;       /* of them, nonzero in the image itself */
+	uint64_t host_visible;        /* nonzero bytes the host reads there (KeyID 0) */
 };
 
 /* Creates a machine from `cfg`, loads kvmlike on it, and runs `img` as a VM to

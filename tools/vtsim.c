@@ -384,6 +384,13 @@ static int cmd_demo(int argc, char **argv)
 	printf("device: the VM wrote 0x%x to the command register\n", vm.device_command);
 	print_exits("VM exits", &vm);
 	print_exits("TD exits (TDH.VP.ENTER returns)", &td);
+	printf("\nTD measurement: MRTD expected from the %llu bytes kvmlike added and measured:\n  ",
+	       (unsigned long long)td.private_bytes);
+	for (int i = 0; i < 48; i++)
+		printf("%02x", td.mrtd[i]);
+	printf("\nTD private memory seen from the host (KeyID 0) while the TD lived: %llu of %llu bytes "
+	       "nonzero (the image has %llu nonzero bytes)\n", (unsigned long long)td.host_visible,
+	       (unsigned long long)td.private_bytes, (unsigned long long)td.image_nonzero);
 	print_vt_table();
 	print_seamcalls();
 	printf("\ndemo: the VM and the TD ran to their HLTs\n");

@@ -38,7 +38,14 @@ expect demo "$st" 0 "$out" \
 	'^  TDH\.MR\.EXTEND +128 +0 ' \
 	'^  TDH\.MNG\.KEY\.FREEID +1 +0 ' \
 	'^  TDH\.PHYMEM\.PAGE\.RECLAIM +18 +0 ' \
+	'^TD private memory seen from the host \(KeyID 0\) while the TD lived: 0 of 32768 bytes nonzero' \
 	'^demo: the VM and the TD ran to their HLTs$'
+# The MRTD the TD reads from its TDREPORT is the one the VMM expects.
+guest_mrtd=$(sed -n 's/^\[td\] TDG\.MR\.REPORT: MRTD \([0-9a-f]*\)$/\1/p' <<<"$out")
+vmm_mrtd=$(grep -A1 '^TD measurement' <<<"$out" | tail -1 | tr -d ' ')
+if [ -z "$guest_mrtd" ] || [ "$guest_mrtd" != "$vmm_mrtd" ]; then
+	echo "FAIL demo: the TD's MRTD '$guest_mrtd' is not the expected '$vmm_mrtd'"; fail=1
+fi
 
 out=$(run vm "$guests/vm_hello.img" 2>&1); st=$?
 expect vm-hello "$st" 0 "$out" '^halting$'

@@ -20,6 +20,7 @@
 
 #include "kvmlike/kvm.h"
 #include "kvmlike/runtime_hosted.h"
+#include "sim/tdx_module_stub/module.h"
 #include "sim/tdx_module_stub/status.h"
 #include "sim/tdx_module_stub/td.h"
 #include "vtsim/hosted.h"
@@ -234,15 +235,21 @@ static void test_td_runs_the_guest(void **state)
 	struct run_log log;
 	run_td(&td, &log);
 	assert_true(log.halted);
-	assert_string_equal(log.out,
-		"Hello from a TD (TDG.VP.VMCALL<Instruction.IO>)\n"
-		"TDG.VP.INFO: GPAW 48\n"
-		"CPUID 0x21 (from the TDX module): IntelTDX    \n"
-		"OUT instructions, each a #VE turned into a TDVMCALL\n"
-		"CPUID 0x40000000 (#VE, answered by the VMM): KVMKVMKVM\n"
-		"TDG.MEM.PAGE.ACCEPT: the page at 1 MiB is ours\n"
-		"TDG.MR.RTMR.EXTEND: RTMR[2] extended\n"
-		"TD done, halting\n");
+	/* The guest prints the MRTD of its TDREPORT: the one computed here. */
+	char want[1024], hex[97];
+	for (int i = 0; i < 48; i++)
+		snprintf(hex + 2 * i, 3, "%02x", mrtd[i]);
+	snprintf(want, sizeof(want),
+		 "Hello from a TD (TDG.VP.VMCALL<Instruction.IO>)\n"
+		 "TDG.VP.INFO: GPAW 48\n"
+		 "CPUID 0x21 (from the TDX module): IntelTDX    \n"
+		 "OUT instructions, each a #VE turned into a TDVMCALL\n"
+		 "CPUID 0x40000000 (#VE, answered by the VMM): KVMKVMKVM\n"
+		 "TDG.MEM.PAGE.ACCEPT: the page at 1 MiB is ours\n"
+		 "TDG.MR.RTMR.EXTEND: RTMR[2] extended\n"
+		 "TDG.MR.REPORT: MRTD %s\n"
+		 "TD done, halting\n", hex);
+	assert_string_equal(log.out, want);
 	assert_int_equal(log.tdvmcall_cpuid, 1);
 	assert_int_equal(log.accept_exits, 1);
 
@@ -251,6 +258,32 @@ static void test_td_runs_the_guest(void **state)
 	memcpy(buf + 48, "vtsim TD runtime measurement, 48 bytes of it...", 48);
 	SHA384(buf, sizeof(buf), rtmr);
 	assert_memory_equal(ram(td.tdcs0) + offsetof(struct tdcs, rtmr) + 2 * 48, rtmr, 48);
+}
+
+/* A TDREPORT the module made verifies; one bit changed anywhere does not. */
+static void test_report_mac(void **state)
+{
+	struct tdcs c;
+	memset(&c, 0, sizeof(c));
+	c.attributes = 0;
+	c.xfam = 3;
+	memset(c.mrtd, 0xa5, sizeof(c.mrtd));
+	uint8_t data[64] = "report data", report[1024];
+	td_build_report(&c, data, report);
+	assert_true(tdx_report_verify(report));
+	assert_int_equal(report[0], 0x81);                   /* TDX report type */
+	assert_memory_equal(report + 128, data, 64);          /* REPORTDATA */
+	assert_memory_equal(report + 512 + 16, c.mrtd, 48);   /* TDINFO.MRTD */
+	for (unsigned bit = 0; bit < 1024 * 8; bit += 61) {
+		report[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		bool ok = tdx_report_verify(report);
+		report[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		/* Bytes the MAC and the hashes do not cover: the MAC field's own slack
+		 * and the reserved bytes after TEE_TCB_INFO. */
+		bool covered = !(bit / 8 >= 256 + 239 && bit / 8 < 512);
+		if (covered)
+			assert_false(ok);
+	}
 }
 
 /* The vCPU is bound to the LP it entered on until TDH.VP.FLUSH there. */
@@ -333,6 +366,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_td_runs_the_guest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vcpu_association, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_private_memory_isolation, setup, teardown),
+		cmocka_unit_test(test_report_mac),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
