@@ -8,6 +8,7 @@
  * TDH.VP.FLUSH drops a vCPU's state from its LP. */
 #include "sim/tdx_module_stub/td.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "sim/cpu/keyed_mem.h"
@@ -262,6 +263,13 @@ static uint64_t td_exit_outputs(struct td_run *r, uint64_t status)
 	return status | (r->reason & 0xffff);
 }
 
+/* The TD's count of vCPUs running in `epoch`, written back alone. */
+static void refcount_put(struct td_run *r, uint64_t epoch)
+{
+	phys_write64(r->mod->pm, r->t.tdcx[0] + offsetof(struct tdcs, refcount) + 8 * (epoch & 1),
+		     r->c.refcount[epoch & 1]);
+}
+
 static void vcpu_put(struct td_run *r)
 {
 	phys_write(r->mod->pm, r->tdvpr_pa, &r->v, sizeof(r->v));
@@ -290,8 +298,9 @@ uint64_t tdh_vp_enter(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 		return TDX_VCPU_ASSOCIATED;
 	r->tdr_pa = r->v.tdr;
 	uint64_t eptp = r->t.tdcx[TDCS_SEPT_ROOT_PAGE] | r->c.eptp_controls;
-	bool flush = false;
+	bool flush = false, migrated = false;
 	if (!r->v.assoc_lp) {                /* first entry on this LP since a flush */
+		migrated = true;
 		r->v.assoc_lp = lp + 1;
 		r->c.num_assoc_vcpus++;
 		flush = true;
@@ -302,15 +311,25 @@ uint64_t tdh_vp_enter(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	}
 	uint64_t epoch = r->c.td_epoch;
 	r->c.refcount[epoch & 1]++;
-	tdcs_put(mod, &r->t, &r->c);
+	if (flush)                   /* association and epoch: the whole TDCS */
+		tdcs_put(mod, &r->t, &r->c);
+	else
+		refcount_put(r, epoch);
 
+	/* A vCPU coming to this LP (first entry, or since TDH.VP.FLUSH) has its VMCS in
+	 * memory, cleared where it last ran: VMCLEAR it here before VMPTRLD, so that
+	 * this LP does not resume a copy it kept from an earlier visit (VP.FLUSH leaves
+	 * the flushed VMCS loaded on its LP). */
 	uint64_t vmcs = r->v.tdcx[0];
-	if (mod->cpu.vmcs_load(mod->cpu.ctx, lp, vmcs, !r->v.vmcs_ready)) {
+	if (mod->cpu.vmcs_load(mod->cpu.ctx, lp, vmcs, !r->v.vmcs_ready || migrated)) {
 		st = TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE;
 		goto out;
 	}
 	if (!r->v.vmcs_ready) {
 		td_vmcs_init(r);
+		/* The TD's exits come back to the module without loading host state
+		 * (the LP keeps the VMM's): the host-state area only has to be valid. */
+		mod->cpu.write_host_state(mod->cpu.ctx, lp);
 		initial_gprs(r);
 		r->v.vmcs_ready = 1;
 	} else {
@@ -320,7 +339,6 @@ uint64_t tdh_vp_enter(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	}
 	if (flush)
 		mod->cpu.invept(mod->cpu.ctx, lp, eptp);
-	mod->cpu.write_host_state(mod->cpu.ctx, lp);
 	r->v.state = VCPU_ACTIVE;
 	for (;;) {
 		int rc = mod->cpu.run(mod->cpu.ctx, lp, !r->v.launched, r->guest);
@@ -358,9 +376,10 @@ uint64_t tdh_vp_enter(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 		r->v.state = VCPU_READY;
 	memcpy(r->v.gpr, r->guest, sizeof(r->guest));
 out:
-	tdcs_get(mod, &r->t, &r->c);         /* the guest's leaves may have changed it */
-	r->c.refcount[epoch & 1]--;
-	tdcs_put(mod, &r->t, &r->c);
+	/* Only the count: the guest's leaves may have changed the rest of the TDCS. */
+	r->c.refcount[epoch & 1] = phys_read64(mod->pm, r->t.tdcx[0] + offsetof(struct tdcs, refcount) +
+							8 * (epoch & 1)) - 1;
+	refcount_put(r, epoch);
 	vcpu_put(r);
 	return st;
 }
