@@ -340,6 +340,9 @@ static void trace_call(unsigned lp, const struct vtsim_seamcall_args *in, const 
 		(unsigned long long)in->rcx, (unsigned long long)in->rdx, (unsigned long long)in->r8,
 		(unsigned long long)in->r9, (unsigned long long)out->rax, sname(out->rax),
 		(unsigned long long)out->rcx, (unsigned long long)out->rdx, (unsigned long long)out->r8);
+	if (!(in->rax & 0xffff))        /* a TD exit: the TDVMCALL's sub-function and argument */
+		fprintf(stderr, "      TD exit: r10=%#llx r11=%#llx r12=%#llx r15=%#llx\n", (unsigned long long)out->r10,
+			(unsigned long long)out->r11, (unsigned long long)out->r12, (unsigned long long)out->r15);
 }
 
 /* One SEAMCALL: it must reach the module and answer a known status. */
@@ -539,7 +542,10 @@ static void apply_enter(unsigned lp, const struct vtsim_seamcall_args *in, const
 		t->ran = true;
 		uint64_t hi = st & 0xffffffff00000000ull;
 		if (hi == TDX_NON_RECOVERABLE_VCPU)
-			v->disabled = true;
+			/* td_hello does not triple-fault: its IDT, stack and page tables are
+			 * its own, a page the VMM takes away is an EPT violation (a TD exit
+			 * or #VE), and the VMM's answers only echo what it exposed. */
+			fail("TDH.VP.ENTER on LP %u: %#llx: the vCPU (td_hello) shut down", lp, (unsigned long long)st);
 		else if (hi != TDX_SUCCESS)
 			t->fatal_possible = true;
 		if (hi == TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE) {
@@ -552,6 +558,14 @@ static void apply_enter(unsigned lp, const struct vtsim_seamcall_args *in, const
 			     ef.check_class ? ef.check_class : "-", ef.rule ? ef.rule : "-", ef.field_encoding,
 			     (unsigned long long)ef.value, ef.exit_reason, vtsim_machine_stop_message(H.m));
 		}
+	} else if (st == TDX_TD_FATAL) {
+		/* Only a write to the TD's private memory through another KeyID, or an
+		 * earlier NON_RECOVERABLE_TD exit, makes a TD fatal; the harness writes
+		 * none. */
+		if (t && !t->fatal_possible)
+			fail("TDH.VP.ENTER: TD_FATAL for a TD that never had a NON_RECOVERABLE_TD exit");
+		if (t)
+			t->fatal = true;
 	} else if (st == TDX_VCPU_ASSOCIATED) {
 		if (!v || v->assoc < 0 || v->assoc == (int)lp)
 			fail("TDH.VP.ENTER on LP %u: VCPU_ASSOCIATED; the model has the vCPU associated with %d",
@@ -601,7 +615,7 @@ static void apply(unsigned lp, const struct vtsim_seamcall_args *in, const struc
 				t = &H.td[i];
 		need(t != NULL, w, "the harness had no free TD slot (it should not have called)");
 		for (unsigned i = 0; i < NTD; i++)
-			if (H.td[i].live && H.td[i].hkid == in->rdx)
+			if (H.td[i].live && H.td[i].life < L_TEARDOWN && H.td[i].hkid == in->rdx)
 				fail("TDH.MNG.CREATE succeeded with HKID %llu, which live TD %u has",
 				     (unsigned long long)in->rdx, i);
 		need(in->rdx != H.first_keyid, w, "the HKID is the global one");
@@ -1005,7 +1019,7 @@ static unsigned pick_hkid(uint8_t sel)
 		unsigned k = (unsigned)(H.first_keyid + 1 + (sel + n) % (H.nr_keyids - 1));
 		bool used = false;
 		for (unsigned i = 0; i < NTD; i++)
-			used |= H.td[i].live && H.td[i].hkid == k;
+			used |= H.td[i].live && H.td[i].life < L_TEARDOWN && H.td[i].hkid == k;
 		if (!used || sel >= 0xf0)
 			return k;
 	}
