@@ -141,9 +141,9 @@ void seam_module_call(struct lp *lp, uint64_t gpr[16])
 {
 	struct tdx_module *mod = lp->m->seam.module;
 	unsigned leaf = gpr[0] & 0xffff;
-	/* Only TDH.VP.ENTER and TDH.VP.FLUSH use the LP's VMX state: they get it back
-	 * as the VMM had it. */
-	if (leaf != 0 && leaf != 18) {
+	/* Only TDH.VP.ENTER, TDH.VP.FLUSH and TDH.VP.RD/WR use the LP's VMX state: the
+	 * VMM gets it back as it had it. */
+	if (leaf != 0 && leaf != 18 && leaf != 26 && leaf != 43) {
 		tdx_module_seamcall(mod, lp->id, gpr);
 		return;
 	}

@@ -35,6 +35,8 @@ static const struct { unsigned leaf; uint64_t states; } sept_state_lookup[] = {
 				 ST(SEPT_PENDING_BLOCKED) },
 	{ TDH_MEM_SEPT_REMOVE,   ST(SEPT_NL_MAPPED) | ST(SEPT_NL_BLOCKED) },
 	{ TDH_MEM_RANGE_UNBLOCK, ST(SEPT_NL_BLOCKED) | ST(SEPT_BLOCKED) | ST(SEPT_PENDING_BLOCKED) },
+	{ TDH_MEM_RD,            ST(SEPT_MAPPED) | ST(SEPT_BLOCKED) },
+	{ TDH_MEM_WR,            ST(SEPT_MAPPED) | ST(SEPT_BLOCKED) },
 };
 
 static bool state_allowed(unsigned leaf, unsigned st)
@@ -445,6 +447,41 @@ uint64_t tdh_mem_sept_remove(struct tdx_module *mod, unsigned lp, uint64_t gpr[1
 	give_back_page(mod, page, tdr, &t);
 	gpr[R_RCX] = page;
 	return TDX_SUCCESS;
+}
+
+/* TDH.MEM.RD and TDH.MEM.WR: 8 bytes of a debug TD's private memory (RCX = GPA,
+ * 8-byte aligned); WR writes R8 and returns the old value in R8. */
+static uint64_t mem_rw(struct tdx_module *mod, unsigned leaf, uint64_t gpr[16])
+{
+	struct tdr t;
+	struct tdcs c;
+	uint64_t gpa = gpr[R_RCX], value = gpr[R_R8];
+	gpr[R_R8] = 0;
+	uint64_t r = td_enter_leaf(mod, leaf, gpr[R_RDX], TDX_OPERAND_ID_RDX, &t, &c);
+	if (r)
+		return r;
+	if (!(c.attributes & TD_ATTR_DEBUG))
+		return TDX_TD_NON_DEBUG;
+	if ((gpa & 7) || gpa >= TD_SHARED_BIT)
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	struct sept_walk w;
+	if ((r = reach(mod, &t, leaf, gpa & ~0xfffull, 0, &w, gpr)))
+		return r;
+	uint64_t at = (w.entry & SEPT_PA_MASK) + (gpa & 0xfff);     /* with the TD's KeyID */
+	gpr[R_R8] = phys_read64(mod->pm, at);
+	if (leaf == TDH_MEM_WR)
+		phys_write64(mod->pm, at, value);
+	return TDX_SUCCESS;
+}
+
+uint64_t tdh_mem_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	return mem_rw(mod, TDH_MEM_RD, gpr);
+}
+
+uint64_t tdh_mem_wr(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	return mem_rw(mod, TDH_MEM_WR, gpr);
 }
 
 /* ---- for TD execution ---------------------------------------------------------- */

@@ -80,6 +80,7 @@ static const uint8_t op_state_allowed[64] = {
 	[TDH_MNG_INIT] = U,            [TDH_VP_INIT] = I,             [TDH_MEM_SEPT_RD] = I | R,
 	[TDH_VP_RD] = I | R,           [TDH_MEM_PAGE_REMOVE] = I | R, [TDH_MEM_SEPT_REMOVE] = I | R,
 	[TDH_MEM_TRACK] = I | R,       [TDH_MEM_RANGE_UNBLOCK] = I | R, [TDH_VP_WR] = I | R,
+	[TDH_MEM_RD] = I | R,          [TDH_MEM_WR] = I | R,          [TDH_MNG_WR] = I | R,
 };
 #undef U
 #undef I

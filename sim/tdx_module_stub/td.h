@@ -69,6 +69,7 @@ struct tdvps {
 	uint64_t vcpu_epoch;         /* the TD epoch the vCPU's TLB entries are from */
 	uint32_t last_td_exit;
 	uint32_t tdvmcall_mask;      /* GPRs the last TDVMCALL exposed (bits 15:0) */
+	uint32_t pend_nmi;           /* an NMI the VMM asked for (PEND_NMI) */
 	uint64_t gpr[16];            /* the guest's GPRs while outside the TD (RSP aside) */
 	struct {                     /* the #VE information TDG.VP.VEINFO.GET returns */
 		uint32_t valid, exit_reason;
@@ -99,6 +100,9 @@ struct tdvps {
 #define TDH_MEM_TRACK      38
 #define TDH_MEM_RANGE_UNBLOCK 39
 #define TDH_VP_WR          43
+#define TDH_MEM_RD         12
+#define TDH_MNG_WR         13
+#define TDH_MEM_WR         14
 
 void td_zero_page(struct tdx_module *mod, uint64_t pa);
 void tdr_get(struct tdx_module *mod, uint64_t pa, struct tdr *t);
@@ -153,6 +157,18 @@ void td_inject(struct td_run *r, unsigned vector, bool has_error, uint32_t error
 void td_skip_insn(struct td_run *r);
 /* The host physical address of private GPA `gpa` if the TD has it MAPPED. */
 bool td_private_hpa(struct td_run *r, uint64_t gpa, uint64_t *hpa);
+/* Makes the vCPU's TD VMCS current on the LP (VMCLEARed first when `clear`: it
+ * comes from another LP), initializing it the first time (the state TDH.VP.INIT
+ * architecturally leaves). 0, or -1. */
+int td_vmcs_make_current(struct td_run *r, bool clear);
+/* TD-scope metadata (vp_md.c): TDH.VP.RD/WR, TDH.MNG.WR; TDH.MEM.RD/WR (sept.c). */
+uint64_t tdh_vp_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_vp_wr(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_mng_wr(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_mem_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_mem_wr(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+#define TD_ATTR_DEBUG 1ull
+
 /* A TDCALL from the guest: its leaf in guest RAX. */
 enum td_exit_action td_tdcall(struct td_run *r);
 

@@ -212,6 +212,21 @@ static enum td_exit_action (*const td_exit_handlers[])(struct td_run *) = {
 	[EXIT_REASON_EPT_VIOLATION] = exit_ept_violation,
 };
 
+int td_vmcs_make_current(struct td_run *r, bool clear)
+{
+	struct tdx_module *mod = r->mod;
+	if (mod->cpu.vmcs_load(mod->cpu.ctx, r->lp, r->v.tdcx[0], clear || !r->v.vmcs_ready))
+		return -1;
+	if (!r->v.vmcs_ready) {
+		td_vmcs_init(r);
+		/* The TD's exits come back to the module without loading host state
+		 * (the LP keeps the VMM's): the host-state area only has to be valid. */
+		mod->cpu.write_host_state(mod->cpu.ctx, r->lp);
+		r->v.vmcs_ready = 1;
+	}
+	return 0;
+}
+
 /* ---- TDH.VP.ENTER ---------------------------------------------------------------- */
 
 /* The initial GPRs of a vCPU (TDX module ABI): RCX and R8 the VMM's initial value,
@@ -320,22 +335,24 @@ uint64_t tdh_vp_enter(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	 * memory, cleared where it last ran: VMCLEAR it here before VMPTRLD, so that
 	 * this LP does not resume a copy it kept from an earlier visit (VP.FLUSH leaves
 	 * the flushed VMCS loaded on its LP). */
-	uint64_t vmcs = r->v.tdcx[0];
-	if (mod->cpu.vmcs_load(mod->cpu.ctx, lp, vmcs, !r->v.vmcs_ready || migrated)) {
+	bool fresh = !r->v.vmcs_ready;
+	if (td_vmcs_make_current(r, migrated)) {
 		st = TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE;
 		goto out;
 	}
-	if (!r->v.vmcs_ready) {
-		td_vmcs_init(r);
-		/* The TD's exits come back to the module without loading host state
-		 * (the LP keeps the VMM's): the host-state area only has to be valid. */
-		mod->cpu.write_host_state(mod->cpu.ctx, lp);
+	if (fresh) {
 		initial_gprs(r);
-		r->v.vmcs_ready = 1;
 	} else {
 		memcpy(r->guest, r->v.gpr, sizeof(r->guest));
 		if (r->v.last_td_exit == TD_EXIT_TDVMCALL)
 			tdvmcall_return(r);
+	}
+	/* An NMI the VMM asked for (PEND_NMI) is injected unless the guest's last NMI
+	 * is still blocking or another event is on its way. */
+	if (r->v.pend_nmi && !(td_vmread(r, VM_ENTRY_INTR_INFO_FIELD) & 0x80000000u) &&
+	    !(td_vmread(r, GUEST_INTERRUPTIBILITY_INFO) & 8)) {
+		td_vmwrite(r, VM_ENTRY_INTR_INFO_FIELD, 0x80000000u | 2u << 8 | 2);
+		r->v.pend_nmi = 0;
 	}
 	if (flush)
 		mod->cpu.invept(mod->cpu.ctx, lp, eptp);
@@ -358,6 +375,13 @@ uint64_t tdh_vp_enter(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 		r->qualification = td_vmread(r, EXIT_QUALIFICATION);
 		r->gpa = td_vmread(r, GUEST_PHYSICAL_ADDRESS);
 		r->ext_qualification = 0;
+		/* An event the exit interrupted is delivered again at the next entry. */
+		uint32_t idt = (uint32_t)td_vmread(r, IDT_VECTORING_INFO_FIELD);
+		if (idt & 0x80000000u) {
+			td_vmwrite(r, VM_ENTRY_INTR_INFO_FIELD, idt & ~(1u << 12));
+			td_vmwrite(r, VM_ENTRY_EXCEPTION_ERROR_CODE, td_vmread(r, IDT_VECTORING_ERROR_CODE));
+			td_vmwrite(r, VM_ENTRY_INSTRUCTION_LEN, td_vmread(r, VM_EXIT_INSTRUCTION_LEN));
+		}
 		unsigned basic = r->reason & 0xffff;
 		enum td_exit_action (*h)(struct td_run *) =
 			basic < sizeof(td_exit_handlers) / sizeof(td_exit_handlers[0]) && td_exit_handlers[basic]

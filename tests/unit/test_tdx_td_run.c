@@ -94,6 +94,8 @@ static void map_tables(struct td *td, uint64_t gpa)
 	}
 }
 
+static uint64_t td_attributes;       /* TD_PARAMS.ATTRIBUTES of the next build_td */
+
 static void build_td(struct td *td, uint8_t mrtd_blocks_out[][128], unsigned *nblocks)
 {
 	td->tdr = kvm_alloc_pages(1);
@@ -110,6 +112,7 @@ static void build_td(struct td *td, uint8_t mrtd_blocks_out[][128], unsigned *nb
 	memset(p, 0, 1024);
 	uint64_t xfam = 3, eptp = 6 | 3 << 3, flags = 1 << 2;      /* NO_RBP_MOD */
 	uint16_t vcpus = 1, tsc = 100;
+	memcpy(p + 0, &td_attributes, 8);
 	memcpy(p + 8, &xfam, 8);
 	memcpy(p + 16, &vcpus, 2);
 	memcpy(p + 24, &eptp, 8);
@@ -360,6 +363,119 @@ static void test_private_memory_isolation(void **state)
 	assert_int_equal(ram(td.image_page[4])[0x20], 0x66);
 }
 
+enum { VP_RD = 26, VP_WR = 43, MNG_WR = 13, MEM_RD = 12, MEM_WR = 14 };
+#define FIELD_GUEST_RIP          0x681eull
+#define FIELD_SHARED_EPTP        0x203cull
+#define FIELD_PIN_BASED          0x4000ull
+#define FIELD_PEND_NMI           0x200000000000000Bull
+#define FIELD_STATE_DETAILS      0x9100000000000100ull
+#define FIELD_TSC_OFFSET         0x110000000000000Aull
+
+static uint64_t vp_rd(uint64_t tdvpr, uint64_t field, uint64_t *value)
+{
+	struct vtsim_seamcall_args a = { .rax = VP_RD, .rcx = tdvpr, .rdx = field };
+	uint64_t st = sc_args(&a);
+	*value = a.r8;
+	return st;
+}
+
+static uint64_t vp_wr(uint64_t tdvpr, uint64_t field, uint64_t value, uint64_t mask, uint64_t *old)
+{
+	struct vtsim_seamcall_args a = { .rax = VP_WR, .rcx = tdvpr, .rdx = field, .r8 = value, .r9 = mask };
+	uint64_t st = sc_args(&a);
+	*old = a.r8;
+	return st;
+}
+
+/* What the host may see and set of a vCPU (TDH.VP.RD/WR) and of a TD (TDH.MNG.WR,
+ * TDH.MEM.RD/WR) depends on the TD being a debug TD. */
+static void test_td_metadata(void **state)
+{
+	static uint8_t blocks[8 * 49][128];
+	unsigned nblocks;
+	struct td td;
+	uint64_t v, old;
+	td_attributes = 0;
+	build_td(&td, blocks, &nblocks);
+	assert_int_equal(vp_rd(td.tdvpr, FIELD_GUEST_RIP, &v), TDX_METADATA_FIELD_NOT_READABLE | 2);
+	assert_int_equal(v, 0);
+	assert_int_equal(vp_rd(td.tdvpr, 0x1234567ull, &v), TDX_METADATA_FIELD_ID_INCORRECT | 2);
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_SHARED_EPTP, 0x123000 | 0x1e, 0xfffffffffffff000ull, &old),
+			 TDX_SUCCESS);
+	assert_int_equal(old, 0);
+	assert_int_equal(vp_rd(td.tdvpr, FIELD_SHARED_EPTP, &v), TDX_SUCCESS);
+	assert_int_equal(v, 0x123000);                        /* only the masked bits */
+	assert_int_equal(vp_rd(td.tdvpr, FIELD_PIN_BASED, &v), TDX_SUCCESS);
+	assert_int_equal(v & 0x9, 0x9);                       /* external interrupts, NMIs exit */
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_PIN_BASED, 0, 1, &old), TDX_METADATA_FIELD_NOT_WRITABLE | 2);
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_STATE_DETAILS, 1, 1, &old), TDX_METADATA_FIELD_NOT_WRITABLE | 2);
+	assert_int_equal(vp_rd(td.tdvpr, FIELD_STATE_DETAILS, &v), TDX_SUCCESS);
+	assert_int_equal(v, 0);
+	assert_int_equal(vp_rd(td.tdr, FIELD_STATE_DETAILS, &v), TDX_PAGE_METADATA_INCORRECT | 1);
+	assert_int_equal(sc(MNG_WR, td.tdr, FIELD_TSC_OFFSET, 5, ~0ull), TDX_METADATA_FIELD_NOT_WRITABLE | 2);
+	assert_int_equal(sc(MNG_WR, td.tdr, 0x77, 5, ~0ull), TDX_METADATA_FIELD_ID_INCORRECT | 2);
+	assert_int_equal(sc(MEM_RD, IMAGE_GPA, td.tdr, 0, 0), TDX_TD_NON_DEBUG);
+
+	/* PEND_NMI: the next entry delivers an NMI. The vCPU is still at its reset
+	 * state (IDT at GPA 0, which the TD has no page for): the delivery's read of
+	 * gate 2 is an EPT violation for the VMM, at GPA 0x10. */
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_PEND_NMI, 1, 1, &old), TDX_SUCCESS);
+	assert_int_equal(vp_rd(td.tdvpr, FIELD_PEND_NMI, &v), TDX_SUCCESS);
+	assert_int_equal(v, 1);
+	struct vtsim_seamcall_args a = { .rax = VP_ENTER, .rcx = td.tdvpr };
+	assert_int_equal(sc_args(&a), 48);
+	assert_int_equal(a.r8, 0x10);
+	assert_int_equal(a.rcx & 7, 1);                       /* a read */
+	assert_int_equal(vp_rd(td.tdvpr, FIELD_PEND_NMI, &v), TDX_SUCCESS);
+	assert_int_equal(v, 0);
+}
+
+static void test_debug_td(void **state)
+{
+	static uint8_t blocks[8 * 49][128];
+	unsigned nblocks;
+	struct td td;
+	uint64_t v, old;
+	td_attributes = 1;                                    /* DEBUG */
+	build_td(&td, blocks, &nblocks);
+	td_attributes = 0;
+	/* The VMCS holds the initial state before the first entry. */
+	assert_int_equal(vp_rd(td.tdvpr, FIELD_GUEST_RIP, &v), TDX_SUCCESS);
+	assert_int_equal(v, 0xfffffff0);
+	/* MEM.RD sees the image (its first qword: the PML4's entry for the PDPT). */
+	struct vtsim_seamcall_args a = { .rax = MEM_RD, .rcx = IMAGE_GPA, .rdx = td.tdr };
+	assert_int_equal(sc_args(&a), TDX_SUCCESS);
+	uint64_t first;
+	memcpy(&first, vtsim_guest_td_hello, 8);
+	assert_int_equal(a.r8, first);
+	a = (struct vtsim_seamcall_args){ .rax = MEM_RD, .rcx = IMAGE_GPA + 4, .rdx = td.tdr };
+	assert_int_equal(sc_args(&a), TDX_OPERAND_INVALID | 1);
+	a = (struct vtsim_seamcall_args){ .rax = MEM_RD, .rcx = 0x100000, .rdx = td.tdr };
+	assert_int_equal(sc_args(&a) & ~0xffull, TDX_EPT_WALK_FAILED);
+	/* MEM.WR changes what the TD reads: its message's first letter. */
+	uint64_t msg_gpa = 0;
+	for (uint64_t off = 0x4000; off < 0x7000; off++)
+		if (!memcmp(vtsim_guest_td_hello + off, "Hello from a TD", 15)) {
+			msg_gpa = IMAGE_GPA + off;
+			break;
+		}
+	assert_true(msg_gpa != 0);
+	uint64_t q = msg_gpa & ~7ull, shift = 8 * (msg_gpa & 7);
+	a = (struct vtsim_seamcall_args){ .rax = MEM_RD, .rcx = q, .rdx = td.tdr };
+	assert_int_equal(sc_args(&a), TDX_SUCCESS);
+	uint64_t patched = (a.r8 & ~(0xffull << shift)) | ((uint64_t)'J' << shift);
+	a = (struct vtsim_seamcall_args){ .rax = MEM_WR, .rcx = q, .rdx = td.tdr, .r8 = patched };
+	assert_int_equal(sc_args(&a), TDX_SUCCESS);
+	struct run_log log;
+	run_td(&td, &log);
+	assert_true(log.halted);
+	assert_memory_equal(log.out, "Jello from a TD", 15);
+	/* A debug TD's guest state can be written too. */
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_GUEST_RIP, 0x1234, ~0ull, &old), TDX_SUCCESS);
+	assert_int_equal(vp_rd(td.tdvpr, FIELD_GUEST_RIP, &v), TDX_SUCCESS);
+	assert_int_equal(v, 0x1234);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +483,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vcpu_association, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_private_memory_isolation, setup, teardown),
 		cmocka_unit_test(test_report_mac),
+		cmocka_unit_test_setup_teardown(test_td_metadata, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_debug_td, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

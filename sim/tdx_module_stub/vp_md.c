@@ -1,0 +1,151 @@
+/* TD-scope metadata the host may read and write (TDX module ABI): TDH.VP.RD/WR on
+ * a vCPU's fields (the TD VMCS's, class 0, and the TDVPS's management fields) and
+ * TDH.MNG.WR on the TDCS. One table says what each field is and who may touch
+ * it: a non-debug TD shows the host only what a VMM needs (the shared EPT, posted
+ * interrupts, a pending NMI); a debug TD shows its guest state too. A field id is
+ * class << 56 | field code (bits 23:0), bit 63 for non-architectural fields; the
+ * element-size and context bits are not checked. */
+#include "sim/tdx_module_stub/td.h"
+
+#include "sim/vmcs/fields.h"
+
+enum md_kind { MD_VMCS, MD_PEND_NMI, MD_STATE_DETAILS };
+enum { MD_DEBUG_ONLY = 1 };
+
+struct vp_field {
+	uint64_t id;
+	enum md_kind kind;
+	uint32_t enc;                /* MD_VMCS: the VMCS field */
+	bool readable;
+	uint64_t write_mask;         /* bits the host may write (0: read-only) */
+	unsigned flags;
+};
+
+#define VMCS_MD(enc, wmask, flags) { (uint64_t)(enc), MD_VMCS, (enc), true, (wmask), (flags) }
+static const struct vp_field vp_fields[] = {
+	VMCS_MD(SHARED_EPT_POINTER, ~0xfc7ull, 0),           /* PA and the EPTP bits a VMM sets */
+	VMCS_MD(POSTED_INTR_NV, 0xff, 0),
+	VMCS_MD(POSTED_INTR_DESC_ADDR, ~0x3full, 0),
+	/* Read-only: posted interrupts (bit 7, which KVM sets) need the virtual APIC
+	 * in the TD VMCS, which this module does not set up yet. */
+	VMCS_MD(PIN_BASED_VM_EXEC_CONTROL, 0, 0),
+	VMCS_MD(GUEST_RIP, ~0ull, MD_DEBUG_ONLY),
+	VMCS_MD(GUEST_RSP, ~0ull, MD_DEBUG_ONLY),
+	VMCS_MD(GUEST_RFLAGS, ~0ull, MD_DEBUG_ONLY),
+	VMCS_MD(GUEST_CR0, 0, MD_DEBUG_ONLY),
+	VMCS_MD(GUEST_CR3, 0, MD_DEBUG_ONLY),
+	VMCS_MD(GUEST_CR4, 0, MD_DEBUG_ONLY),
+	VMCS_MD(GUEST_IA32_EFER, 0, MD_DEBUG_ONLY),
+	VMCS_MD(GUEST_CS_SELECTOR, 0, MD_DEBUG_ONLY),
+	VMCS_MD(GUEST_CS_AR_BYTES, 0, MD_DEBUG_ONLY),
+	VMCS_MD(VM_EXIT_REASON, 0, MD_DEBUG_ONLY),
+	{ 0x200000000000000Bull, MD_PEND_NMI, 0, true, 1, 0 },          /* PEND_NMI */
+	{ 0x9100000000000100ull, MD_STATE_DETAILS, 0, true, 0, 0 },     /* VCPU_STATE_DETAILS */
+};
+
+static const struct vp_field *vp_field_of(uint64_t id)
+{
+	/* Class 61:56, the field code 23:0, non-architectural bit 63. */
+	uint64_t key = id & (0xbfull << 56 | 0xffffff);
+	for (size_t i = 0; i < sizeof(vp_fields) / sizeof(vp_fields[0]); i++)
+		if (vp_fields[i].id == key)
+			return &vp_fields[i];
+	return NULL;
+}
+
+/* The field's value for the host, or the status. */
+static uint64_t vp_field_read(struct td_run *r, const struct vp_field *f, uint64_t *value)
+{
+	switch (f->kind) {
+	case MD_VMCS:
+		if (td_vmcs_make_current(r, false))
+			return TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE;
+		*value = td_vmread(r, f->enc);
+		return TDX_SUCCESS;
+	case MD_PEND_NMI:
+		*value = r->v.pend_nmi;
+		return TDX_SUCCESS;
+	case MD_STATE_DETAILS:
+		*value = 0;              /* bit 0: no virtual interrupt pending (no vAPIC) */
+		return TDX_SUCCESS;
+	}
+	return TDX_METADATA_FIELD_ID_INCORRECT;
+}
+
+static void vp_field_write(struct td_run *r, const struct vp_field *f, uint64_t value)
+{
+	if (f->kind == MD_VMCS)
+		td_vmwrite(r, f->enc, value);
+	else if (f->kind == MD_PEND_NMI)
+		r->v.pend_nmi = (uint32_t)(value & 1);
+}
+
+/* The checks TDH.VP.RD and TDH.VP.WR share: the vCPU, the field, its access. */
+static uint64_t vp_md_begin(struct tdx_module *mod, unsigned lp, unsigned leaf, uint64_t gpr[16],
+			    struct td_run *r, const struct vp_field **f)
+{
+	*r = (struct td_run){ .mod = mod, .lp = lp, .vmm = gpr, .tdvpr_pa = gpr[R_RCX] };
+	uint64_t st = td_enter_vcpu_leaf(mod, leaf, r->tdvpr_pa, TDX_OPERAND_ID_RCX, &r->v, &r->t, &r->c);
+	if (st)
+		return st;
+	if (r->v.state == VCPU_UNINITIALIZED)
+		return TDX_VCPU_STATE_INCORRECT;
+	if (r->v.assoc_lp && r->v.assoc_lp != lp + 1)
+		return TDX_VCPU_ASSOCIATED;      /* its VMCS is current on another LP */
+	if (!(*f = vp_field_of(gpr[R_RDX])))
+		return tdx_err(TDX_METADATA_FIELD_ID_INCORRECT, TDX_OPERAND_ID_RDX);
+	if (((*f)->flags & MD_DEBUG_ONLY) && !(r->c.attributes & TD_ATTR_DEBUG))
+		return leaf == TDH_VP_RD ? tdx_err(TDX_METADATA_FIELD_NOT_READABLE, TDX_OPERAND_ID_RDX)
+					 : tdx_err(TDX_METADATA_FIELD_NOT_WRITABLE, TDX_OPERAND_ID_RDX);
+	return TDX_SUCCESS;
+}
+
+uint64_t tdh_vp_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	struct td_run r;
+	const struct vp_field *f;
+	uint64_t value = 0, st = vp_md_begin(mod, lp, TDH_VP_RD, gpr, &r, &f);
+	if (!st)
+		st = vp_field_read(&r, f, &value);
+	gpr[R_R8] = st ? 0 : value;
+	return st;
+}
+
+/* R8 the value, R9 the bits of it to write; R8 returns the old value. */
+uint64_t tdh_vp_wr(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	struct td_run r;
+	const struct vp_field *f;
+	uint64_t value = gpr[R_R8], mask = gpr[R_R9], old = 0;
+	uint64_t st = vp_md_begin(mod, lp, TDH_VP_WR, gpr, &r, &f);
+	if (!st && (!f->write_mask || (mask & ~f->write_mask)))
+		st = tdx_err(TDX_METADATA_FIELD_NOT_WRITABLE, TDX_OPERAND_ID_RDX);
+	if (!st)
+		st = vp_field_read(&r, f, &old);
+	gpr[R_R8] = 0;
+	if (st)
+		return st;
+	vp_field_write(&r, f, (old & ~mask) | (value & mask));
+	phys_write(mod->pm, r.tdvpr_pa, &r.v, sizeof(r.v));
+	gpr[R_R8] = old;
+	return TDX_SUCCESS;
+}
+
+/* TDH.MNG.WR: the TDCS fields the host may read (TDH.MNG.RD) are the module's to
+ * set; none is writable by the host here. */
+uint64_t tdh_mng_wr(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	struct tdr t;
+	struct tdcs c;
+	uint64_t st = td_enter_leaf(mod, TDH_MNG_WR, gpr[R_RCX], TDX_OPERAND_ID_RCX, &t, &c);
+	gpr[R_R8] = 0;
+	if (st)
+		return st;
+	switch (gpr[R_RDX]) {
+	case 0x110000000000000Aull:            /* TSC_OFFSET */
+	case 0x110000000000000Bull:            /* TSC_MULTIPLIER */
+		return tdx_err(TDX_METADATA_FIELD_NOT_WRITABLE, TDX_OPERAND_ID_RDX);
+	default:
+		return tdx_err(TDX_METADATA_FIELD_ID_INCORRECT, TDX_OPERAND_ID_RDX);
+	}
+}
