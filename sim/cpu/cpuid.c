@@ -114,7 +114,7 @@ struct cpu_model {
 
 #define XEON_MAX_BASIC    0x1Fu
 #define XEON_MAX_EXT      0x80000008u
-#define XEON_MAXPHYADDR   46u
+#define XEON_MAXPHYADDR   52u
 #define XEON_MAXLINADDR   48u
 
 #define XEON_01_ECX (COMMON_01_ECX | CPUID_01_ECX_MOVBE)

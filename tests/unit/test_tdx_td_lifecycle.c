@@ -128,12 +128,12 @@ static void test_td_lifecycle_without_vcpus(void **state)
 	assert_int_equal(sc(RECLAIM, tdr, 0, &a), TDX_SUCCESS);
 	assert_int_equal(a.rcx, PT_TDR);
 	assert_int_equal(page_type(tdr, NULL), PT_NDA);
-	/* The TDR's cache lines go with the global KeyID (16), above the 40 PA bits. */
-	assert_int_equal(sc(WBINVD, tdr | 16ull << 40, 0, NULL), TDX_SUCCESS);
+	/* The TDR's cache lines go with the global KeyID (16), above the 46 PA bits. */
+	assert_int_equal(sc(WBINVD, tdr | 16ull << 46, 0, NULL), TDX_SUCCESS);
 
 	/* The HKID is free again. */
 	assert_int_equal(sc(CREATE, tdr, hkid, NULL), TDX_SUCCESS);
-	assert_int_equal(sc(WBINVD, tdr | 16ull << 40, 0, NULL), TDX_PAGE_METADATA_INCORRECT | 1);
+	assert_int_equal(sc(WBINVD, tdr | 16ull << 46, 0, NULL), TDX_PAGE_METADATA_INCORRECT | 1);
 }
 
 /* TD_PARAMS that TDH.MNG.INIT accepts: no attributes, x87 and SSE, one vCPU, WB

@@ -116,7 +116,7 @@ static void test_vmx_vmxon_checks(void **state)
 	struct vtsim_machine *m = machine(NULL);
 	struct lp *lp = &m->lps[0];
 	expect_invalid(run_mem(lp, VMX_VMXON, 0, VMXON0 + 8, 0));         /* unaligned */
-	expect_invalid(run_mem(lp, VMX_VMXON, 0, 1ull << 46, 0));          /* beyond MAXPHYADDR */
+	expect_invalid(run_mem(lp, VMX_VMXON, 0, 1ull << 52, 0));          /* beyond MAXPHYADDR */
 	phys_write32(&m->pm, VMXON1, 0x80000000u | vmcs_caps_revision_id(m->vmx_caps));
 	expect_invalid(run_mem(lp, VMX_VMXON, 0, VMXON1, 0));              /* bit 31 set */
 	phys_write32(&m->pm, VMXON1, 0x1234);
@@ -141,7 +141,7 @@ static void test_vmx_pointer_errors(void **state)
 	expect_ok(run_mem(lp, VMX_VMPTRLD, 0, VMCS_A, 0));
 	expect_valid(run_mem(lp, VMX_VMCLEAR, 0, VMCS_A + 4, 0), VMXERR_VMCLEAR_INVALID_ADDRESS);
 	expect_valid(run_mem(lp, VMX_VMCLEAR, 0, VMXON0, 0), VMXERR_VMCLEAR_VMXON_POINTER);
-	expect_valid(run_mem(lp, VMX_VMPTRLD, 0, 1ull << 50, 0), VMXERR_VMPTRLD_INVALID_ADDRESS);
+	expect_valid(run_mem(lp, VMX_VMPTRLD, 0, 1ull << 52, 0), VMXERR_VMPTRLD_INVALID_ADDRESS);
 	expect_valid(run_mem(lp, VMX_VMPTRLD, 0, VMXON0, 0), VMXERR_VMPTRLD_VMXON_POINTER);
 	phys_write32(&m->pm, VMCS_B, 0x4321);
 	expect_valid(run_mem(lp, VMX_VMPTRLD, 0, VMCS_B, 0), VMXERR_VMPTRLD_INCORRECT_VMCS_REVISION_ID);
