@@ -110,7 +110,7 @@ struct vcpu {
 };
 
 struct td {
-	bool live, fatal_possible, fatal, ran, wb_needed;
+	bool live, fatal_possible, fatal, ran, wb_needed, debug;
 	uint64_t tdr;
 	unsigned hkid;
 	int life, op;
@@ -541,11 +541,14 @@ static void apply_enter(unsigned lp, const struct vtsim_seamcall_args *in, const
 		v->last = *out;
 		t->ran = true;
 		uint64_t hi = st & 0xffffffff00000000ull;
-		if (hi == TDX_NON_RECOVERABLE_VCPU)
+		if (hi == TDX_NON_RECOVERABLE_VCPU && !t->debug)
 			/* td_hello does not triple-fault: its IDT, stack and page tables are
 			 * its own, a page the VMM takes away is an EPT violation (a TD exit
-			 * or #VE), and the VMM's answers only echo what it exposed. */
+			 * or #VE), and the VMM's answers only echo what it exposed. (The host
+			 * may change a debug TD's memory and registers.) */
 			fail("TDH.VP.ENTER on LP %u: %#llx: the vCPU (td_hello) shut down", lp, (unsigned long long)st);
+		if (hi == TDX_NON_RECOVERABLE_VCPU)
+			v->disabled = true;
 		else if (hi != TDX_SUCCESS)
 			t->fatal_possible = true;
 		if (hi == TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE) {
@@ -648,6 +651,7 @@ static void apply(unsigned lp, const struct vtsim_seamcall_args *in, const struc
 		     "the TD is not ready for it");
 		memcpy(&t->max_vcpus, H.ram + in->rdx + 16, 2);
 		t->max_vcpus &= 0xffff;
+		t->debug = H.ram[in->rdx] & 1;       /* ATTRIBUTES.DEBUG */
 		t->op = OP_INIT;
 		break;
 	case VP_CREATE:
