@@ -27,14 +27,7 @@
 ELF64_BEGIN start
 %include "lib64.inc"
 %include "vmx.inc"
-
-%define SEAMCALL db 0x66, 0x0f, 0x01, 0xcf
-
-%define TDH_SYS_RD        34
-%define TDH_SYS_INIT      33
-%define TDH_SYS_LP_INIT   35
-%define MD_MAJOR_VERSION  0x0800000100000004
-%define MD_UPDATE_VERSION 0x0800000100000005
+%include "tdx_bringup.inc"         ; SEAMCALL, the leaves and field ids
 
 start:
         call idt_setup
@@ -65,12 +58,12 @@ start:
         mov eax, TDH_SYS_INIT
         xor ecx, ecx
         VMX_EXPECT_OK "sys-init-again", SEAMCALL
-        mov rcx, 0xC000050000000000
+        mov rcx, TDX_SYS_INIT_NOT_PENDING
         CHECK "sys-init-again-rax", rax, rcx
 
         mov eax, 0x7fff
         VMX_EXPECT_OK "unknown-leaf", SEAMCALL
-        mov rcx, 0xC000010000000000
+        mov rcx, TDX_OPERAND_INVALID
         CHECK "unknown-leaf-rax", rax, rcx
         jmp checks_done
 
