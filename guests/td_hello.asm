@@ -12,6 +12,8 @@
 ;  - TDG.MR.RTMR.EXTEND of RTMR[2],
 ;  - TDG.MR.REPORT, printing the MRTD its TDREPORT carries (the VMM computes the
 ;    value it expects from the pages it added: the two must match),
+;  - TDVMCALL<MapGPA> of the page at GPA 0x1FF000 as shared, and a message for the
+;    host written there (a VMM that refuses MapGPA gets told so instead),
 ; and halts (a #VE, then TDVMCALL<Instruction.HLT>).
 ; The boot (page tables, long mode, GDT, reset vector) is td_boot.inc.
 %include "td_boot.inc"
@@ -105,6 +107,26 @@ td_main:
 	mov al, 10
 	call putc
 
+	mov r11, 0x10001                ; MapGPA: GPA 0x1FF000 becomes shared
+	mov r12, 0x8000001ff000
+	mov r13, 0x1000
+	call tdvmcall
+	test r10, r10
+	jnz .no_shared
+	lea rsi, [rel msg_for_host]
+	mov rdi, SHARED + 0x1ff000
+.copy:
+	lodsb
+	stosb
+	test al, al
+	jnz .copy
+	lea rsi, [rel msg_shared]
+	call puts
+	jmp .bye
+.no_shared:
+	lea rsi, [rel msg_no_shared]
+	call puts
+.bye:
 	lea rsi, [rel msg_bye]
 	call puts
 .halt:
@@ -296,6 +318,9 @@ msg_cpuid_hv: db "CPUID 0x40000000 (#VE, answered by the VMM): ", 0
 msg_accept:   db "TDG.MEM.PAGE.ACCEPT: the page at 1 MiB is ours", 10, 0
 msg_rtmr:     db "TDG.MR.RTMR.EXTEND: RTMR[2] extended", 10, 0
 msg_report:   db "TDG.MR.REPORT: MRTD ", 0
+msg_shared:   db "TDVMCALL<MapGPA>: the page at 0x1ff000 is shared; a message for the host is there", 10, 0
+msg_no_shared: db "TDVMCALL<MapGPA>: refused, no shared memory", 10, 0
+msg_for_host: db "written by the TD in shared memory", 0
 msg_bye:      db "TD done, halting", 10, 0
 hexdigits:    db "0123456789abcdef"
 msg_fail:     db "TD guest: FAILED", 10, 0

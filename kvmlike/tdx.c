@@ -18,13 +18,14 @@ enum {
 	TDH_MNG_CREATE = 9, TDH_VP_CREATE = 10, TDH_MNG_RD = 11, TDH_MR_EXTEND = 16,
 	TDH_MR_FINALIZE = 17, TDH_VP_FLUSH = 18, TDH_MNG_VPFLUSHDONE = 19, TDH_MNG_KEY_FREEID = 20,
 	TDH_MNG_INIT = 21, TDH_VP_INIT = 22, TDH_PHYMEM_PAGE_RECLAIM = 28, TDH_MEM_PAGE_REMOVE = 29,
-	TDH_MEM_TRACK = 38, TDH_PHYMEM_CACHE_WB = 40, TDH_PHYMEM_PAGE_WBINVD = 41,
+	TDH_MEM_TRACK = 38, TDH_PHYMEM_CACHE_WB = 40, TDH_PHYMEM_PAGE_WBINVD = 41, TDH_VP_WR = 43,
 };
 
 /* GHCI: TDVMCALL sub-functions and statuses. */
 enum {
 	TDVMCALL_CPUID = 10, TDVMCALL_HLT = 12, TDVMCALL_IO = 30, TDVMCALL_RDMSR = 31,
 	TDVMCALL_WRMSR = 32, TDVMCALL_MMIO = 48, TDVMCALL_GET_TD_VM_CALL_INFO = 0x10000,
+	TDVMCALL_MAP_GPA = 0x10001,
 	TDVMCALL_REPORT_FATAL_ERROR = 0x10003,
 };
 #define TDVMCALL_STATUS_SUCCESS             0ull
@@ -59,6 +60,7 @@ struct kvm_tdx {
 	uint64_t private_gfn[TDX_MAX_PRIVATE_PAGES];   /* mapped private pages */
 	unsigned nr_private;
 	uint64_t tsc_offset, tsc_multiplier;
+	struct tdp_mmu shared;     /* the shared EPT: GPAs with the shared bit */
 };
 
 struct vcpu_tdx {
@@ -200,6 +202,29 @@ void tdx_vcpu_free(struct kvm_vcpu *vcpu)
 	vcpu->priv = NULL;
 }
 
+/* The TD's control pages once its HKID is released: S-EPT pages, the TDCS pages,
+ * then the TDR (written back with the global KeyID it was keyed with). */
+static void tdx_reclaim_td_control_pages(struct kvm_tdx *t)
+{
+	for (unsigned i = t->nr_sept; i-- > 0;)
+		tdx_reclaim_and_free(t->sept[i].pa);
+	t->nr_sept = 0;
+	for (unsigned i = 0; i < t->nr_tdcs_pages; i++)
+		tdx_reclaim_and_free(t->tdcs_pa[i]);
+	memset(t->tdcs_pa, 0, sizeof(t->tdcs_pa));
+	if (!t->tdr_pa)
+		return;
+	if (!reclaim_page(t->tdr_pa)) {
+		struct tdx_module_args a = {
+			.rcx = mk_keyed_paddr(tdx_sys_info()->global_keyid, t->tdr_pa) };
+		tdh_ok(TDH_PHYMEM_PAGE_WBINVD, &a, "TDH.PHYMEM.PAGE.WBINVD");
+		kvm_free_pages(t->tdr_pa, 1);
+	} else {
+		printk("kvmlike: TDX: the TDR was not reclaimed: leaked\n");
+	}
+	t->tdr_pa = 0;
+}
+
 /* ---- private memory: the S-EPT hooks ---------------------------------------------- */
 
 static struct tdx_sept_page *find_sept(struct kvm_tdx *t, uint64_t gpa, unsigned level)
@@ -260,26 +285,42 @@ static int tdx_sept_set_private_spte(struct kvm *kvm, uint64_t gpa, uint64_t sou
 
 /* remove_external_spte: block, track, remove, and write the page back with the
  * TD's KeyID, after which it is ordinary memory again. */
-static void tdx_sept_remove_private_spte(struct kvm *kvm, uint64_t gpa)
+static bool tdx_sept_remove_private_spte(struct kvm *kvm, uint64_t gpa)
 {
 	struct kvm_tdx *t = to_kvm_tdx(kvm);
 	const struct kvm_memory_slot *slot = gfn_to_memslot(kvm, gpa >> PAGE_SHIFT);
 	struct tdx_module_args a = { .rcx = gpa, .rdx = t->tdr_pa };
 	if (t->state == TD_STATE_RUNNABLE) {
 		if (!tdh_ok(TDH_MEM_RANGE_BLOCK, &a, "TDH.MEM.RANGE.BLOCK"))
-			return;
+			return false;
 		a = (struct tdx_module_args){ .rcx = t->tdr_pa };
 		if (!tdh_ok(TDH_MEM_TRACK, &a, "TDH.MEM.TRACK"))
-			return;
+			return false;
 		/* KVM kicks every vCPU out of the TD here: none runs while kvmlike does. */
 	}
 	a = (struct tdx_module_args){ .rcx = gpa, .rdx = t->tdr_pa };
 	if (!tdh_ok(TDH_MEM_PAGE_REMOVE, &a, "TDH.MEM.PAGE.REMOVE") || !slot)
-		return;
+		return false;
 	uint64_t hpa = slot->hpa + ((gpa >> PAGE_SHIFT) - slot->base_gfn) * PAGE_SIZE;
 	a = (struct tdx_module_args){ .rcx = mk_keyed_paddr((unsigned)t->hkid, hpa) };
 	tdh_ok(TDH_PHYMEM_PAGE_WBINVD, &a, "TDH.PHYMEM.PAGE.WBINVD");
 	memset(__va(hpa), 0, PAGE_SIZE);     /* MOVDIR64B in Linux */
+	return true;
+}
+
+/* A shared GPA: the same memslot page, mapped in the shared EPT the VMM owns (the
+ * host sees what the TD writes there). */
+static int tdx_map_shared(struct kvm_vcpu *vcpu, uint64_t gpa)
+{
+	struct kvm_tdx *t = to_kvm_tdx(vcpu->kvm);
+	uint64_t gfn = (gpa & ~TDX_SHARED_BIT) >> PAGE_SHIFT;
+	const struct kvm_memory_slot *slot = gfn_to_memslot(vcpu->kvm, gfn);
+	/* No memslot: MMIO, which a TD asks for with TDVMCALL<#VE.RequestMMIO> (the
+	 * EPT-violation #VE that would send it there is not modelled). */
+	if (!slot || tdp_mmu_map(&t->shared, gpa, slot->hpa + (gfn - slot->base_gfn) * PAGE_SIZE))
+		return kvm_emulation_failed(vcpu);
+	vcpu->stat.ept_maps++;
+	return 1;
 }
 
 /* An EPT violation on a private GPA: the page comes from its memslot (AUG); the
@@ -288,7 +329,7 @@ static int tdx_handle_ept_violation(struct kvm_vcpu *vcpu, uint64_t gpa)
 {
 	gpa &= ~(PAGE_SIZE - 1);
 	if (gpa & TDX_SHARED_BIT)
-		return kvm_emulation_failed(vcpu);   /* no shared memory in kvmlike's TDs */
+		return tdx_map_shared(vcpu, gpa);
 	vcpu->stat.ept_maps++;
 	if (tdx_sept_set_private_spte(vcpu->kvm, gpa, 0, NULL)) {
 		vcpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
@@ -331,11 +372,13 @@ static int tdx_td_init(struct kvm *kvm, struct kvm_tdx_cmd *cmd)
 	int hkid = tdx_guest_keyid_alloc();
 	if (hkid < 0)
 		return -EBUSY;
+	unsigned nr_tdcs = si->tdcs_base_size / PAGE_SIZE, added = 0;
+	int ret = -EIO;
 	t->tdr_pa = kvm_alloc_pages(1);
-	t->nr_tdcs_pages = si->tdcs_base_size / PAGE_SIZE;
+	t->nr_tdcs_pages = 0;          /* those the module took */
 	t->nr_vcpu_tdcx_pages = si->tdvps_base_size / PAGE_SIZE - 1;
 	uint64_t params = kvm_alloc_pages(1);
-	if (!t->tdr_pa || !params || t->nr_tdcs_pages > 16 || t->nr_vcpu_tdcx_pages > 16)
+	if (!t->tdr_pa || !params || nr_tdcs > 16 || t->nr_vcpu_tdcx_pages > 16)
 		goto nomem;
 	struct tdx_module_args a = { .rcx = t->tdr_pa, .rdx = (uint64_t)hkid };
 	if ((cmd->hw_error = tdh(TDH_MNG_CREATE, &a)))
@@ -345,12 +388,13 @@ static int tdx_td_init(struct kvm *kvm, struct kvm_tdx_cmd *cmd)
 	a = (struct tdx_module_args){ .rcx = t->tdr_pa };
 	if ((cmd->hw_error = tdh(TDH_MNG_KEY_CONFIG, &a)))
 		goto fail;
-	for (unsigned i = 0; i < t->nr_tdcs_pages; i++) {
-		if (!(t->tdcs_pa[i] = kvm_alloc_pages(1)))
+	for (; added < nr_tdcs; added++) {
+		if (!(t->tdcs_pa[added] = kvm_alloc_pages(1)))
 			goto nomem;
-		a = (struct tdx_module_args){ .rcx = t->tdcs_pa[i], .rdx = t->tdr_pa };
+		a = (struct tdx_module_args){ .rcx = t->tdcs_pa[added], .rdx = t->tdr_pa };
 		if ((cmd->hw_error = tdh(TDH_MNG_ADDCX, &a)))
 			goto fail;
+		t->nr_tdcs_pages = added + 1;
 	}
 	uint8_t *p = __va(params);
 	uint64_t eptp = 6 | 3 << 3, flags = 1ull << 2;        /* WB, 4 levels; NO_RBP_MOD */
@@ -378,17 +422,36 @@ static int tdx_td_init(struct kvm *kvm, struct kvm_tdx_cmd *cmd)
 	}
 	t->attributes = init->attributes;
 	t->xfam = init->xfam;
+	if (tdp_mmu_init(&t->shared)) {
+		ret = -ENOMEM;
+		goto fail;
+	}
 	t->state = TD_STATE_INITIALIZED;
 	return 0;
 nomem:
-	kvm_free_pages(params, 1);
-	tdx_mmu_release_hkid(kvm);
-	return -ENOMEM;
+	ret = -ENOMEM;
 fail:
-	/* What the module took stays its until the TD is torn down (vm_destroy). */
+	/* As KVM does (__tdx_td_init's teardown): the TD goes, the VM stays as it was
+	 * before the command, and INIT_VM may be issued again. What the module took is
+	 * reclaimed after the HKID is released; the rest is freed now. */
+	if (ret == -EIO)
+		printk("kvmlike: TDX: KVM_TDX_INIT_VM failed: 0x%016llx\n",
+		       (unsigned long long)cmd->hw_error);
 	kvm_free_pages(params, 1);
-	printk("kvmlike: TDX: KVM_TDX_INIT_VM failed: 0x%016llx\n", (unsigned long long)cmd->hw_error);
-	return -EIO;
+	if (added < nr_tdcs && added < 16) {
+		kvm_free_pages(t->tdcs_pa[added], 1);   /* allocated, refused by ADDCX */
+		t->tdcs_pa[added] = 0;
+	}
+	if (t->hkid < 0) {             /* TDH.MNG.CREATE did not take the TDR */
+		tdx_guest_keyid_free((unsigned)hkid);
+		kvm_free_pages(t->tdr_pa, 1);
+		t->tdr_pa = 0;
+		return ret;
+	}
+	tdx_mmu_release_hkid(kvm);
+	if (t->hkid < 0)
+		tdx_reclaim_td_control_pages(t);
+	return ret;
 }
 
 static int tdx_td_vcpu_init(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
@@ -421,6 +484,11 @@ static int tdx_td_vcpu_init(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 	if ((cmd->hw_error = tdh(TDH_VP_INIT | 1 << 16, &a)))
 		return -EIO;
 	t->last_cpu = (int)smp_processor_id();   /* VP.INIT associates it here */
+	/* load_mmu_pgd: the shared EPT's root (write-back, 4 levels). */
+	a = (struct tdx_module_args){ .rcx = t->tdvpr_pa, .rdx = 0x203c, .r8 = kt->shared.root | 6 | 3 << 3,
+				      .r9 = ~0xf80ull };
+	if ((cmd->hw_error = tdh(TDH_VP_WR, &a)))
+		return -EIO;
 	t->initialized = true;
 	return 0;
 }
@@ -638,6 +706,34 @@ static int tdx_report_fatal_error(struct kvm_vcpu *vcpu)
 	return 0;
 }
 
+/* MapGPA: R12 = the first GPA (its shared bit says which way), R13 = the size.
+ * Private to shared: the private pages there go back (the shared EPT maps the
+ * memslot page on the next access); shared to private: the next private access
+ * adds the page again (PAGE.AUG, then the guest accepts it). */
+static int tdx_map_gpa(struct kvm_vcpu *vcpu)
+{
+	struct kvm_tdx *t = to_kvm_tdx(vcpu->kvm);
+	uint64_t gpa = vcpu->regs[VCPU_REGS_R12], size = vcpu->regs[VCPU_REGS_R13];
+	uint64_t start = gpa & ~TDX_SHARED_BIT;
+	if (!size || ((start | size) & (PAGE_SIZE - 1)) || start + size < start || start + size > TDX_SHARED_BIT) {
+		tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_INVALID_OPERAND);
+		tdvmcall_set_return_val(vcpu, gpa);
+		return 1;
+	}
+	if (gpa & TDX_SHARED_BIT) {
+		unsigned kept = 0;
+		for (unsigned i = 0; i < t->nr_private; i++) {
+			uint64_t p = t->private_gfn[i] << PAGE_SHIFT;
+			if (p >= start && p - start < size && tdx_sept_remove_private_spte(vcpu->kvm, p))
+				continue;
+			t->private_gfn[kept++] = t->private_gfn[i];
+		}
+		t->nr_private = kept;
+	}
+	tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_SUCCESS);
+	return 1;
+}
+
 /* TDG.VP.VMCALL: R10 = 0 is the GHCI (sub-function in R11); anything else is a KVM
  * hypercall numbered by R10. */
 static int handle_tdvmcall(struct kvm_vcpu *vcpu)
@@ -659,6 +755,8 @@ static int handle_tdvmcall(struct kvm_vcpu *vcpu)
 			vcpu->regs[r] = 0;
 		tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_SUCCESS);
 		return 1;
+	case TDVMCALL_MAP_GPA:
+		return tdx_map_gpa(vcpu);
 	case TDVMCALL_REPORT_FATAL_ERROR:
 		return tdx_report_fatal_error(vcpu);
 	default:
@@ -716,8 +814,13 @@ void tdx_mmu_release_hkid(struct kvm *kvm)
 	struct kvm_tdx *t = to_kvm_tdx(kvm);
 	if (t->hkid < 0)
 		return;
-	while (t->nr_private)
-		tdx_sept_remove_private_spte(kvm, t->private_gfn[--t->nr_private] << PAGE_SHIFT);
+	/* A page the module refuses to remove (a fatal TD's) is reclaimed once the
+	 * HKID is gone (vm_destroy). */
+	unsigned kept = 0;
+	for (unsigned i = 0; i < t->nr_private; i++)
+		if (!tdx_sept_remove_private_spte(kvm, t->private_gfn[i] << PAGE_SHIFT))
+			t->private_gfn[kept++] = t->private_gfn[i];
+	t->nr_private = kept;
 	for (unsigned i = 0; i < kvm->nr_vcpus; i++)
 		if (kvm->vcpus[i]->priv)
 			tdx_flush_vp(kvm->vcpus[i]);
@@ -741,29 +844,27 @@ void tdx_mmu_release_hkid(struct kvm *kvm)
 	t->hkid = -1;
 }
 
-/* vm_destroy: S-EPT pages, the TDCS, then the TDR (written back with the global
- * KeyID it was keyed with). */
+/* vm_destroy: S-EPT pages, the TDCS, then the TDR. */
 void tdx_vm_destroy(struct kvm *kvm)
 {
 	struct kvm_tdx *t = to_kvm_tdx(kvm);
 	if (!t)
 		return;
 	if (t->hkid < 0 && t->tdr_pa) {
-		for (unsigned i = t->nr_sept; i-- > 0;)
-			tdx_reclaim_and_free(t->sept[i].pa);
-		for (unsigned i = 0; i < t->nr_tdcs_pages; i++)
-			tdx_reclaim_and_free(t->tdcs_pa[i]);
-		if (!reclaim_page(t->tdr_pa)) {
-			struct tdx_module_args a = {
-				.rcx = mk_keyed_paddr(tdx_sys_info()->global_keyid, t->tdr_pa) };
-			tdh_ok(TDH_PHYMEM_PAGE_WBINVD, &a, "TDH.PHYMEM.PAGE.WBINVD");
-			kvm_free_pages(t->tdr_pa, 1);
-		} else {
-			printk("kvmlike: TDX: the TDR was not reclaimed: leaked\n");
+		/* Private pages the module refused to remove while the HKID lived (a
+		 * fatal TD's) go now. */
+		for (unsigned i = 0; i < t->nr_private; i++) {
+			const struct kvm_memory_slot *slot = gfn_to_memslot(kvm, t->private_gfn[i]);
+			uint64_t hpa = slot ? slot->hpa + (t->private_gfn[i] - slot->base_gfn) * PAGE_SIZE : 0;
+			if (hpa && !reclaim_page(hpa))
+				memset(__va(hpa), 0, PAGE_SIZE);
 		}
+		t->nr_private = 0;
+		tdx_reclaim_td_control_pages(t);
 	} else if (t->tdr_pa) {
 		printk("kvmlike: TDX: TD torn down with its HKID live: its pages are leaked\n");
 	}
+	tdp_mmu_destroy(&t->shared);
 	kfree(t);
 	kvm->priv = NULL;
 }

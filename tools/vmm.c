@@ -19,6 +19,8 @@
 #define DEVICE_BASE    0xd0000000ull
 #define DEVICE_ID      0x4b564d31u    /* "1MVK" */
 #define MAX_EXITS      1000000
+#define TD_LOW_MEM     (2ull << 20)           /* memory at 0 a TD may accept or share */
+#define TD_SHARED_PAGE 0x1ff000ull            /* the page td_hello shares with the host */
 
 static int failf(struct vmm_report *r, const char *fmt, ...)
 {
@@ -196,6 +198,9 @@ static void host_view(struct vmm_guest *g)
 		r->image_nonzero += g->source[i] != 0;
 		r->host_visible += g->firmware[i] != 0;
 	}
+	/* The page the TD made shared (TDVMCALL<MapGPA>) is ordinary memory. */
+	memcpy(r->shared_msg, g->mem + TD_SHARED_PAGE, sizeof(r->shared_msg) - 1);
+	r->shared_msg[sizeof(r->shared_msg) - 1] = 0;
 }
 
 static void vmm_guest_done(struct vmm_guest *g)
@@ -246,7 +251,6 @@ static int vmm_vm_setup(struct vmm_guest *g, const uint8_t *img, size_t len)
 	return 0;
 }
 
-#define TD_LOW_MEM   (2ull << 20)             /* private memory the TD may accept */
 #define TD_FW_TOP    0x100000000ull           /* the image ends at 4 GiB */
 #define TD_FW_MAX    (1ull << 20)
 

@@ -24,6 +24,7 @@ struct vmm_report {
 	uint64_t private_bytes;       /* bytes of the TD's image in private memory */
 	uint64_t image_nonzero;       /* of them, nonzero in the image itself */
 	uint64_t host_visible;        /* nonzero bytes the host reads there (KeyID 0) */
+	char shared_msg[64];          /* what the TD left in the shared page at 0x1ff000 */
 };
 
 /* Creates a machine from `cfg`, loads kvmlike on it, and runs `img` as a VM to

@@ -391,6 +391,7 @@ static int cmd_demo(int argc, char **argv)
 	printf("\nTD private memory seen from the host (KeyID 0) while the TD lived: %llu of %llu bytes "
 	       "nonzero (the image has %llu nonzero bytes)\n", (unsigned long long)td.host_visible,
 	       (unsigned long long)td.private_bytes, (unsigned long long)td.image_nonzero);
+	printf("TD shared memory seen from the host: the page at GPA 0x1ff000 holds \"%s\"\n", td.shared_msg);
 	print_vt_table();
 	print_seamcalls();
 	printf("\ndemo: the VM and the TD ran to their HLTs\n");

@@ -23,7 +23,7 @@ struct vp_field {
 
 #define VMCS_MD(enc, wmask, flags) { (uint64_t)(enc), MD_VMCS, (enc), true, (wmask), (flags) }
 static const struct vp_field vp_fields[] = {
-	VMCS_MD(SHARED_EPT_POINTER, ~0xfc7ull, 0),           /* PA and the EPTP bits a VMM sets */
+	VMCS_MD(SHARED_EPT_POINTER, ~0xf80ull, 0),           /* PA, memory type, walk length, A/D */
 	VMCS_MD(POSTED_INTR_NV, 0xff, 0),
 	VMCS_MD(POSTED_INTR_DESC_ADDR, ~0x3full, 0),
 	/* Read-only: posted interrupts (bit 7, which KVM sets) need the virtual APIC

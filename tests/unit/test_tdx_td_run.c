@@ -189,6 +189,10 @@ static void answer_tdvmcall(struct vtsim_seamcall_args *a, struct run_log *log)
 	case 12:                                          /* Instruction.HLT */
 		log->halted = true;
 		break;
+	case 0x10001:                                     /* MapGPA: this VMM has no shared memory */
+		assert_int_equal(a->r12, 0x8000001ff000ull);
+		a->r10 = 0x8000000000000003ull;           /* TDG.VP.VMCALL_SUBFUNC_UNSUPPORTED */
+		return;
 	default:
 		fail_msg("unexpected TDVMCALL sub-function 0x%llx after \"%.*s\"", (unsigned long long)a->r11,
 			 (int)log->n, log->out);
@@ -251,6 +255,7 @@ static void test_td_runs_the_guest(void **state)
 		 "TDG.MEM.PAGE.ACCEPT: the page at 1 MiB is ours\n"
 		 "TDG.MR.RTMR.EXTEND: RTMR[2] extended\n"
 		 "TDG.MR.REPORT: MRTD %s\n"
+		 "TDVMCALL<MapGPA>: refused, no shared memory\n"
 		 "TD done, halting\n", hex);
 	assert_string_equal(log.out, want);
 	assert_int_equal(log.tdvmcall_cpuid, 1);
