@@ -54,6 +54,7 @@ static const struct tdx_leaf leaves[] = {
 	{ 34, "TDH.SYS.RD", tdh_sys_rd, ANY_STATE, 0 },
 	{ 35, "TDH.SYS.LP.INIT", tdh_sys_lp_init, ANY_STATE, 0 },
 	{ 36, "TDH.SYS.TDMR.INIT", tdh_sys_tdmr_init, READY, 0 },
+	{ 37, "TDH.SYS.RDALL", tdh_sys_rdall, ANY_STATE, 0 },
 	{ 38, "TDH.MEM.TRACK", tdh_mem_track, READY, 0 },
 	{ 39, "TDH.MEM.RANGE.UNBLOCK", tdh_mem_range_unblock, READY, 0 },
 	{ 40, "TDH.PHYMEM.CACHE.WB", tdh_phymem_cache_wb, READY, 0 },

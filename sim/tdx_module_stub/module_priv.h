@@ -44,6 +44,7 @@ typedef uint64_t (*tdx_leaf_fn)(struct tdx_module *mod, unsigned lp, uint64_t gp
 uint64_t tdh_sys_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 uint64_t tdh_sys_lp_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 uint64_t tdh_sys_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_sys_rdall(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 uint64_t tdh_sys_config(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 uint64_t tdh_sys_key_config(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 uint64_t tdh_sys_tdmr_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);

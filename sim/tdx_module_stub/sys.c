@@ -64,6 +64,43 @@ uint64_t tdh_sys_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	return TDX_SUCCESS;
 }
 
+/* TDH.SYS.RDALL: from the field R8 names (the null id: the first) on, as many
+ * global fields as fit in the 4 KiB metadata list at RDX. The list is a header
+ * (list_buff_size and num_sequences, 16 bits each, then 32 reserved) and
+ * sequences, each a field id heading its elements; here each sequence is one
+ * field of one element. R8 returns the id of the first field not in the list, or
+ * the null id when all are. */
+uint64_t tdh_sys_rdall(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	uint64_t list = gpr[R_RDX], field = gpr[R_R8], value, next;
+	gpr[R_R8] = ~0ull;
+	if (!mod->lp_init[lp])
+		return TDX_SYS_LP_INIT_NOT_DONE;
+	if ((list & 0xfff) || (list >> mod->info.keyid_shift) || !phys_is_ram(mod->pm, list, 4096))
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RDX);
+	if (field == ~0ull)
+		tdx_metadata_first(&field);
+	if (tdx_metadata_read(mod, field, &value, &next))
+		return tdx_err(TDX_METADATA_FIELD_ID_INCORRECT, TDX_OPERAND_ID_R8);
+	uint8_t page[4096] = { 0 };
+	uint16_t size = 8, n = 0;
+	for (;;) {
+		memcpy(page + size, &field, 8);
+		memcpy(page + size + 8, &value, 8);
+		size += 16;
+		n++;
+		field = next;
+		if (field == ~0ull || size + 16 > sizeof(page) ||
+		    tdx_metadata_read(mod, field, &value, &next))
+			break;
+	}
+	memcpy(page, &size, 2);
+	memcpy(page + 2, &n, 2);
+	phys_write(mod->pm, list, page, sizeof(page));
+	gpr[R_R8] = field;
+	return TDX_SUCCESS;
+}
+
 /* ---- TDH.SYS.CONFIG ------------------------------------------------------------ */
 
 /* TDMR_INFO: base, size, then the PAMT areas 1G, 2M, 4K (base, size each), then

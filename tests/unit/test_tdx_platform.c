@@ -405,6 +405,51 @@ static void walk_metadata(struct plat *p)
 				 (unsigned long long)wanted[k], seen[k]);
 }
 
+/* TDH.SYS.RDALL gives the same fields and values as the TDH.SYS.RD walk, in one
+ * metadata list: header (size, sequences), then sequences of field id and value. */
+static void test_sys_rdall(void **state)
+{
+	struct plat *p = *state;
+	enum { TDH_SYS_RDALL = 37 };
+	uint64_t list = 0x100000;
+	sys_init(p);
+	assert_status(call(p, 0, TDH_SYS_RDALL, 0, list, ~0ull), TDX_SYS_LP_INIT_NOT_DONE);
+	lp_init(p, 0);
+	assert_status(call(p, 0, TDH_SYS_RDALL, 0, list + 8, ~0ull), TDX_OPERAND_INVALID | 2);
+	assert_status(call(p, 0, TDH_SYS_RDALL, 0, list | 1ull << p->keyid_shift, ~0ull),
+		      TDX_OPERAND_INVALID | 2);
+	assert_status(call(p, 0, TDH_SYS_RDALL, 0, list, 0x1234), TDX_METADATA_FIELD_ID_INCORRECT | 8);
+	struct vtsim_seamcall_args a = { .rax = TDH_SYS_RDALL, .rdx = list, .r8 = ~0ull };
+	assert_status(seamcall(p, 0, &a), TDX_SUCCESS);
+	assert_int_equal(a.r8, ~0ull);                      /* all of them fit */
+	uint16_t size, n;
+	memcpy(&size, p->ram + list, 2);
+	memcpy(&n, p->ram + list + 2, 2);
+	assert_true(n > 20);
+	assert_int_equal(size, 8 + 16 * n);
+	uint64_t id, value, next;
+	assert_status(sys_rd(p, 0, ~0ull, NULL, &id), TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t got_id, got_value;
+		memcpy(&got_id, p->ram + list + 8 + 16 * i, 8);
+		memcpy(&got_value, p->ram + list + 16 + 16 * i, 8);
+		assert_status(sys_rd(p, 0, id, &value, &next), TDX_SUCCESS);
+		assert_int_equal(got_id, id);
+		assert_int_equal(got_value, value);
+		id = next;
+	}
+	assert_int_equal(id, MD_FIELD_ID_NONE);
+	/* From the middle: the rest of the walk. */
+	memcpy(&id, p->ram + list + 8 + 16 * 5, 8);
+	a = (struct vtsim_seamcall_args){ .rax = TDH_SYS_RDALL, .rdx = list, .r8 = id };
+	assert_status(seamcall(p, 0, &a), TDX_SUCCESS);
+	memcpy(&n, p->ram + list + 2, 2);
+	uint64_t first;
+	memcpy(&first, p->ram + list + 8, 8);
+	assert_int_equal(first, id);
+	assert_true(n > 15);
+}
+
 static uint64_t round_up(uint64_t v, uint64_t a)
 {
 	return (v + a - 1) & ~(a - 1);
@@ -1210,6 +1255,7 @@ int main(void)
 		TREADY(test_td_leaf_after_bringup_is_no_longer_sys_not_ready),
 
 		TON(test_sys_rd_before_sys_init_is_lp_init_not_done),
+		TON(test_sys_rdall),
 		TON(test_lp_init_before_sys_init_is_lp_init_not_pending),
 		TON(test_sys_config_before_sys_init_is_config_not_pending),
 		TON(test_key_config_before_sys_init_is_key_config_not_pending),
