@@ -1,0 +1,1223 @@
+/* kvmlike's TD half through its user API only (kvmlike/kvm.h), as a VMM drives KVM
+ * for a TDX guest: KVM_CREATE_VM(KVM_X86_TDX_VM), memslots, the KVM_TDX_* commands
+ * of KVM_MEMORY_ENCRYPT_OP (INIT_VM, INIT_VCPU, INIT_MEM_REGION, FINALIZE_VM) and
+ * KVM_RUN, with the TD guest guests/td_hello.asm. Besides kvm_run and the vCPU's
+ * statistics, the tests look at the TDX module's page ownership
+ * (TDH.PHYMEM.PAGE.RDMD, the PAMT type of a page), at the SEAMCALLs kvmlike issued
+ * (tdx_seamcall_stats) and at the vt_ layer's counters (kvm_x86_op_calls).
+ *  1. the lifecycle of a TD, run to its HLT;
+ *  2. the errors of each command;
+ *  3. teardown gives every page back, whenever the TD is destroyed;
+ *  4. a VM and a TD side by side on 2 LPs, the TD's vCPU migrating between them;
+ *  5. the vt_ dispatch: a VM's calls reach the vmx_ side, a TD's the tdx_ side. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <openssl/evp.h>
+
+#include "kvmlike/kvm.h"
+#include "kvmlike/kvm_x86.h"
+#include "kvmlike/runtime_hosted.h"
+#include "kvmlike/tdx_host.h"
+#include "sim/tdx_module_stub/status.h"
+#include "vtsim/hosted.h"
+#include "vtsim/vtsim.h"
+
+extern const unsigned char vtsim_guest_td_hello[];
+extern const unsigned int vtsim_guest_td_hello_len;
+
+/* What td_hello prints, from its first TDVMCALL<Instruction.IO> to its HLT, with
+ * the MRTD of its TDREPORT (td_expect computes it: the image measured, or not). */
+static const char td_hello_format[] =
+	"Hello from a TD (TDG.VP.VMCALL<Instruction.IO>)\n"
+	"TDG.VP.INFO: GPAW 48\n"
+	"CPUID 0x21 (from the TDX module): IntelTDX    \n"
+	"OUT instructions, each a #VE turned into a TDVMCALL\n"
+	"CPUID 0x40000000 (#VE, answered by the VMM): KVMKVMKVM\n"
+	"TDG.MEM.PAGE.ACCEPT: the page at 1 MiB is ours\n"
+	"TDG.MR.RTMR.EXTEND: RTMR[2] extended\n"
+	"TDG.MR.REPORT: MRTD %s\n"
+	"TDVMCALL<MapGPA>: the page at 0x1ff000 is shared; a message for the host is there\n"
+	"TD done, halting\n";
+static char td_hello_text[1024];              /* the measured image's */
+static char td_hello_text_unmeasured[1024];
+
+/* The TD's guest-physical layout (tools/vmm.c's): 2 MiB of private memory at 0
+ * (the guest accepts the page at 1 MiB), the firmware ending at 4 GiB. */
+#define TD_LOW_MEM    (2ull << 20)
+#define TD_FW_TOP     0x100000000ull
+#define TD_ACCEPTED   0x100000ull
+#define TD_SHARED     0x1ff000ull      /* the page it makes shared (MapGPA) */
+static const char td_shared_msg[] = "written by the TD in shared memory";
+/* td_hello's TD exits besides a TDVMCALL<Instruction.IO> per byte it prints: the
+ * TDVMCALLs CPUID (of the hypervisor leaf), MapGPA and HLT; EPT violations on the
+ * page it accepts (kvmlike adds it: TDH.MEM.PAGE.AUG) and on the page it shares
+ * (kvmlike maps it in the shared EPT). */
+#define TD_OTHER_TDVMCALLS   3
+#define TD_EPT_VIOLATIONS    2
+
+/* SEAMCALL leaves the tests count or issue. */
+#define LEAF_VP_FLUSH   18
+#define LEAF_RDMD       24
+#define LEAF_RECLAIM    28
+
+/* PAMT page types (the module's). */
+enum { PT_NDA = 0, PT_RSVD = 1, PT_REG = 3, PT_TDR = 4, PT_TDCX = 5, PT_TDVPR = 6, PT_EPT = 8 };
+
+#define EXIT_REASON_EPT_VIOLATION 48
+#define EXIT_REASON_TDCALL        77
+
+/* A VM's guest (nasm, bits 64, org 0x100000): it greets on COM1, then reads port
+ * 0x60 until it reads 0 (user space keeps it busy so), and halts.
+ *	lea rsi, [rel msg]
+ *	mov dx, 0x3f8
+ * .l:	lodsb
+ *	test al, al
+ *	jz .wait
+ *	out dx, al
+ *	jmp .l
+ * .wait: in al, 0x60
+ *	test al, al
+ *	jnz .wait
+ * .done: hlt
+ *	jmp .done
+ * msg: db "VM says hi", 10, 0 */
+static const uint8_t vm_guest[] = {
+	0x48, 0x8d, 0x35, 0x15, 0x00, 0x00, 0x00, 0x66, 0xba, 0xf8, 0x03, 0xac,
+	0x84, 0xc0, 0x74, 0x03, 0xee, 0xeb, 0xf8, 0xe4, 0x60, 0x84, 0xc0, 0x75,
+	0xfa, 0xf4, 0xeb, 0xfd, 0x56, 0x4d, 0x20, 0x73, 0x61, 0x79, 0x73, 0x20,
+	0x68, 0x69, 0x0a, 0x00,
+};
+static const char vm_text[] = "VM says hi\n";
+#define VM_MEM     (8ull << 20)
+#define VM_GDT     0x500ull
+#define VM_PML4    0x1000ull        /* PDPT at 0x2000, PDs at 0x3000-0x6000 */
+#define VM_STACK   0x80000ull
+#define VM_CODE    0x100000ull
+
+struct fx {
+	struct vtsim_machine *m;
+	FILE *log;
+	bool attached, loaded;
+};
+
+/* A guest of either type, as the tests' VMM keeps it. */
+struct guest {
+	struct kvm *kvm;
+	struct kvm_vcpu *vcpu;
+	uint8_t *mem, *fw, *src;
+	uint64_t mem_size, fw_size;
+	char out[2048];                /* the console: bytes OUT to COM1 */
+	size_t n;
+	uint8_t in_value;              /* what an IN reads */
+	unsigned io_exits, hlt_exits, other_exits;
+};
+
+/* ---- what the TD prints -------------------------------------------------------------- */
+
+static void sha384_block(EVP_MD_CTX *c, const char *what, uint64_t gpa)
+{
+	uint8_t b[128] = { 0 };
+	memcpy(b, what, strlen(what));
+	memcpy(b + 16, &gpa, 8);
+	EVP_DigestUpdate(c, b, sizeof(b));
+}
+
+/* MRTD as the TDX module builds it from INIT_MEM_REGION of the image at its GPA:
+ * per page a TDH.MEM.PAGE.ADD block, and if measured 16 TDH.MR.EXTEND blocks each
+ * followed by its 256 bytes. */
+static void expected_mrtd(const uint8_t *img, uint64_t size, uint64_t gpa, bool measured,
+			  uint8_t mrtd[48])
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	assert_non_null(c);
+	assert_int_equal(EVP_DigestInit_ex(c, EVP_sha384(), NULL), 1);
+	for (uint64_t off = 0; off < size; off += 4096) {
+		sha384_block(c, "MEM.PAGE.ADD", gpa + off);
+		for (uint64_t k = 0; measured && k < 4096; k += 256) {
+			sha384_block(c, "MR.EXTEND", gpa + off + k);
+			EVP_DigestUpdate(c, img + off + k, 256);
+		}
+	}
+	unsigned n = 0;
+	assert_int_equal(EVP_DigestFinal_ex(c, mrtd, &n), 1);
+	assert_int_equal(n, 48);
+	EVP_MD_CTX_free(c);
+}
+
+static void td_expect(void)
+{
+	uint64_t size = (vtsim_guest_td_hello_len + 4095) & ~4095ull;
+	uint8_t *img = calloc(1, size), mrtd[48];
+	char hex[97];
+	assert_non_null(img);
+	memcpy(img + size - vtsim_guest_td_hello_len, vtsim_guest_td_hello, vtsim_guest_td_hello_len);
+	for (int measured = 0; measured < 2; measured++) {
+		expected_mrtd(img, size, 0x100000000ull - size, measured, mrtd);
+		for (int i = 0; i < 48; i++)
+			snprintf(hex + 2 * i, 3, "%02x", mrtd[i]);
+		snprintf(measured ? td_hello_text : td_hello_text_unmeasured, sizeof(td_hello_text),
+			 td_hello_format, hex);
+	}
+	free(img);
+}
+
+/* ---- the machine and kvmlike --------------------------------------------------------- */
+
+static unsigned fx_cpus = 1;
+
+static int fx_teardown(void **state);
+
+static int fx_up(struct fx *f)
+{
+	char err[256];
+	td_expect();
+	struct vtsim_config cfg;
+	if (!(f->log = tmpfile()))
+		return -1;
+	vtsim_config_defaults(&cfg);
+	cfg.console = cfg.diag = cfg.trace = f->log;
+	cfg.tdx = true;
+	cfg.nr_cpus = fx_cpus;
+	f->m = vtsim_machine_create(&cfg, err, sizeof(err));
+	if (!f->m || vtsim_hosted_start(f->m, err, sizeof(err))) {
+		fprintf(stderr, "machine: %s\n", err);
+		return -1;
+	}
+	if (kvm_hosted_attach(f->m, f->log))
+		return -1;
+	f->attached = true;
+	if (kvm_init())
+		return -1;
+	f->loaded = true;
+	if (!(kvm_vm_types() & (1u << KVM_X86_TDX_VM))) {
+		fprintf(stderr, "kvmlike offers no TD VM type on a TDX machine\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* cmocka runs no teardown after a failed setup: undo it here. */
+static int fx_setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	*state = f;
+	if (f && !fx_up(f))
+		return 0;
+	fx_teardown(state);
+	*state = NULL;
+	return -1;
+}
+
+static int fx2_setup(void **state)
+{
+	fx_cpus = 2;
+	int r = fx_setup(state);
+	fx_cpus = 1;
+	return r;
+}
+
+/* kvmlike must have logged no warning, no failed SEAMCALL of its own (the
+ * KVM_TDX_INIT_VM failures tests provoke are not those), no leaked page. */
+static bool log_clean(struct fx *f)
+{
+	char line[512];
+	bool ok = true;
+	fflush(f->log);
+	rewind(f->log);
+	while (fgets(line, sizeof(line), f->log))
+		if (strstr(line, "WARNING") || strstr(line, "leaked") || strstr(line, "HKID live") ||
+		    (strstr(line, "TDX: TDH.") && strstr(line, "failed")) ||
+		    strstr(line, "VMX instruction")) {
+			fprintf(stderr, "kvmlike log: %s", line);
+			ok = false;
+		}
+	fseek(f->log, 0, SEEK_END);
+	return ok;
+}
+
+static int fx_teardown(void **state)
+{
+	struct fx *f = *state;
+	int rc = 0;
+	if (!f)
+		return 0;
+	if (f->loaded)
+		kvm_exit();
+	if (f->attached)
+		kvm_hosted_detach();
+	if (f->m)
+		vtsim_machine_destroy(f->m);
+	if (f->log) {
+		if (!log_clean(f))
+			rc = -1;
+		fclose(f->log);
+	}
+	free(f);
+	kvm_set_current_cpu(0);
+	return rc;
+}
+
+/* ---- page ownership: TDH.PHYMEM.PAGE.RDMD -------------------------------------------- */
+
+/* The PAMT type of the 4 KiB page at `pa`, or -1 if the module refuses to say. */
+static int rdmd(struct fx *f, uint64_t pa)
+{
+	struct vtsim_seamcall_args a = { .rax = LEAF_RDMD, .rcx = pa };
+	if (vtsim_seamcall(f->m, 0, &a) != VTSIM_SEAMCALL_DONE || a.rax)
+		return -1;
+	return (int)a.rcx;
+}
+
+/* Every page of the RAM kvmlike owns (the TDMR less what lies above it): its PAMT
+ * type. */
+struct ownership {
+	uint64_t npages;
+	uint8_t *type;
+	uint64_t by_type[16];
+};
+
+static void ownership_take(struct fx *f, struct ownership *o)
+{
+	o->npages = kvm_memory_top() >> 12;
+	o->type = calloc(o->npages, 1);
+	assert_non_null(o->type);
+	memset(o->by_type, 0, sizeof(o->by_type));
+	for (uint64_t i = 0; i < o->npages; i++) {
+		int t = rdmd(f, i << 12);
+		assert_true(t >= 0 && t < 16);
+		o->type[i] = (uint8_t)t;
+		o->by_type[t]++;
+	}
+}
+
+static void ownership_free(struct ownership *o)
+{
+	free(o->type);
+	o->type = NULL;
+}
+
+/* Pages of kvmlike's pool not in use: they are allocated one by one until none is
+ * left, then given back. */
+static uint64_t pool_free_pages(void)
+{
+	uint64_t n = 0, cap = kvm_memory_top() >> 12;
+	uint64_t *got = malloc(cap * sizeof(*got));
+	assert_non_null(got);
+	for (uint64_t pa; n < cap && (pa = kvm_alloc_pages(1)); n++)
+		got[n] = pa;
+	for (uint64_t i = 0; i < n; i++)
+		kvm_free_pages(got[i], 1);
+	free(got);
+	return n;
+}
+
+/* After a TD is gone: every page is what it was before it came (free, or the
+ * PAMT's reserved pages), and none is a TD's. */
+static void assert_ownership_unchanged(struct fx *f, const struct ownership *before)
+{
+	struct ownership after;
+	ownership_take(f, &after);
+	assert_int_equal(after.npages, before->npages);
+	for (uint64_t i = 0; i < after.npages; i++) {
+		if (after.type[i] != before->type[i])
+			fail_msg("page 0x%llx: PAMT type %u after the TD, %u before",
+				 (unsigned long long)(i << 12), after.type[i], before->type[i]);
+		if (after.type[i] != PT_NDA && after.type[i] != PT_RSVD)
+			fail_msg("page 0x%llx is still owned (PAMT type %u)",
+				 (unsigned long long)(i << 12), after.type[i]);
+	}
+	/* The reserved pages are the PAMT, no more. */
+	assert_int_equal(after.by_type[PT_RSVD] << 12, tdx_sys_info()->pamt_bytes);
+	ownership_free(&after);
+}
+
+/* ---- a TD through the user API ------------------------------------------------------- */
+
+static uint8_t *ualloc(uint64_t size)
+{
+	uint8_t *p = kvm_userspace_alloc(size);
+	assert_non_null(p);
+	return p;
+}
+
+/* KVM_CREATE_VM(KVM_X86_TDX_VM) and the memslots: low private memory and the
+ * firmware ending at 4 GiB; its initial contents are in `src`. */
+static void td_create(struct guest *g)
+{
+	memset(g, 0, sizeof(*g));
+	assert_int_equal(kvm_create_vm(KVM_X86_TDX_VM, &g->kvm), 0);
+	assert_non_null(g->kvm);
+	g->mem_size = TD_LOW_MEM;
+	g->fw_size = (vtsim_guest_td_hello_len + 4095) & ~4095ull;
+	g->mem = ualloc(g->mem_size);
+	g->fw = ualloc(g->fw_size);
+	g->src = ualloc(g->fw_size);
+	memcpy(g->src + g->fw_size - vtsim_guest_td_hello_len, vtsim_guest_td_hello,
+	       vtsim_guest_td_hello_len);
+	struct kvm_userspace_memory_region low = { .slot = 0, .guest_phys_addr = 0,
+						   .memory_size = g->mem_size,
+						   .userspace_addr = (uint64_t)(uintptr_t)g->mem };
+	struct kvm_userspace_memory_region fw = { .slot = 1, .guest_phys_addr = TD_FW_TOP - g->fw_size,
+						  .memory_size = g->fw_size,
+						  .userspace_addr = (uint64_t)(uintptr_t)g->fw };
+	assert_int_equal(kvm_set_user_memory_region(g->kvm, &low), 0);
+	assert_int_equal(kvm_set_user_memory_region(g->kvm, &fw), 0);
+}
+
+static int vm_cmd(struct guest *g, uint32_t id, uint32_t flags, const void *data, uint64_t *hw_error)
+{
+	struct kvm_tdx_cmd c = { .id = id, .flags = flags, .data = (uint64_t)(uintptr_t)data,
+				 .hw_error = 0xdeadbeef };
+	int e = kvm_memory_encrypt_op(g->kvm, &c);
+	if (hw_error)
+		*hw_error = c.hw_error;
+	return e;
+}
+
+static int vcpu_cmd(struct kvm_vcpu *v, uint32_t id, uint32_t flags, uint64_t data, uint64_t *hw_error)
+{
+	struct kvm_tdx_cmd c = { .id = id, .flags = flags, .data = data, .hw_error = 0xdeadbeef };
+	int e = kvm_vcpu_memory_encrypt_op(v, &c);
+	if (hw_error)
+		*hw_error = c.hw_error;
+	return e;
+}
+
+static int td_init_vm(struct guest *g, uint64_t attributes, uint64_t xfam, uint64_t *hw_error)
+{
+	struct kvm_tdx_init_vm init = { .attributes = attributes, .xfam = xfam };
+	return vm_cmd(g, KVM_TDX_INIT_VM, 0, &init, hw_error);
+}
+
+static void td_init_vcpu(struct guest *g)
+{
+	uint64_t hw;
+	assert_int_equal(kvm_create_vcpu(g->kvm, 0, &g->vcpu), 0);
+	assert_int_equal(vcpu_cmd(g->vcpu, KVM_TDX_INIT_VCPU, 0, 0, &hw), 0);
+	assert_int_equal(hw, 0);
+}
+
+/* INIT_MEM_REGION of the whole firmware. */
+static int td_add_firmware(struct guest *g, uint32_t flags, uint64_t *hw_error)
+{
+	struct kvm_tdx_init_mem_region r = { .source_addr = (uint64_t)(uintptr_t)g->src,
+					     .gpa = TD_FW_TOP - g->fw_size,
+					     .nr_pages = g->fw_size >> 12 };
+	int e = vcpu_cmd(g->vcpu, KVM_TDX_INIT_MEM_REGION, flags, (uint64_t)(uintptr_t)&r, hw_error);
+	if (!e)
+		assert_int_equal(r.nr_pages, 0);   /* all of it was added */
+	return e;
+}
+
+/* The whole setup, as tools/vmm.c does it. */
+static void td_setup(struct guest *g)
+{
+	uint64_t hw;
+	td_create(g);
+	assert_int_equal(td_init_vm(g, 0, 3, &hw), 0);
+	assert_int_equal(hw, 0);
+	td_init_vcpu(g);
+	assert_int_equal(td_add_firmware(g, KVM_TDX_MEASURE_MEMORY_REGION, &hw), 0);
+	assert_int_equal(hw, 0);
+	assert_int_equal(vm_cmd(g, KVM_TDX_FINALIZE_VM, 0, NULL, &hw), 0);
+	assert_int_equal(hw, 0);
+}
+
+static void guest_destroy(struct guest *g)
+{
+	kvm_destroy_vm(g->kvm);
+	kvm_userspace_free(g->mem, g->mem_size);
+	kvm_userspace_free(g->fw, g->fw_size);
+	kvm_userspace_free(g->src, g->fw_size);
+	memset(g, 0, sizeof(*g));
+}
+
+/* One KVM_RUN and what the VMM does about it: the exit reason. */
+static uint32_t step(struct fx *f, struct guest *g)
+{
+	int e = kvm_vcpu_run(g->vcpu);
+	if (e)
+		fail_msg("KVM_RUN: %d (%s) after \"%.*s\"", e, vtsim_machine_stop_message(f->m), (int)g->n,
+			 g->out);
+	struct kvm_run *run = g->vcpu->run;
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO: {
+		uint8_t *data = (uint8_t *)run + run->io.data_offset;
+		g->io_exits++;
+		assert_int_equal(run->io.count, 1);
+		if (run->io.direction == KVM_EXIT_IO_OUT) {
+			assert_int_equal(run->io.port, 0x3f8);
+			assert_int_equal(run->io.size, 1);
+			if (g->n < sizeof(g->out) - 1)
+				g->out[g->n++] = (char)data[0];
+		} else {
+			memset(data, g->in_value, run->io.size);
+		}
+		break;
+	}
+	case KVM_EXIT_HLT:
+		g->hlt_exits++;
+		break;
+	default:
+		g->other_exits++;
+		fail_msg("unexpected exit %u (data 0x%llx 0x%llx) after \"%.*s\"", run->exit_reason,
+			 (unsigned long long)run->internal.data[0], (unsigned long long)run->internal.data[1],
+			 (int)g->n, g->out);
+	}
+	return run->exit_reason;
+}
+
+static void run_to_hlt(struct fx *f, struct guest *g)
+{
+	for (unsigned i = 0; i < 10000; i++)
+		if (step(f, g) == KVM_EXIT_HLT) {
+			g->out[g->n] = 0;
+			return;
+		}
+	fail_msg("no HLT after 10000 exits: \"%.*s\"", (int)g->n, g->out);
+}
+
+/* ---- a VM, for company and for comparison ----------------------------------------------- */
+
+static void vm_setup(struct guest *g)
+{
+	memset(g, 0, sizeof(*g));
+	assert_int_equal(kvm_create_vm(KVM_X86_DEFAULT_VM, &g->kvm), 0);
+	g->mem_size = VM_MEM;
+	g->mem = ualloc(VM_MEM);
+	uint64_t *pml4 = (uint64_t *)(g->mem + VM_PML4), *pdpt = (uint64_t *)(g->mem + VM_PML4 + 0x1000);
+	pml4[0] = (VM_PML4 + 0x1000) | 3;
+	for (uint64_t i = 0; i < 4; i++) {
+		uint64_t pd = VM_PML4 + 0x2000 + i * 0x1000;
+		pdpt[i] = pd | 3;
+		for (uint64_t j = 0; j < 512; j++)
+			((uint64_t *)(g->mem + pd))[j] = ((i << 30) + (j << 21)) | 0x83;
+	}
+	uint64_t *gdt = (uint64_t *)(g->mem + VM_GDT);
+	gdt[1] = 0x00af9b000000ffffull;   /* 0x08: 64-bit code */
+	gdt[2] = 0x00cf93000000ffffull;   /* 0x10: data */
+	memcpy(g->mem + VM_CODE, vm_guest, sizeof(vm_guest));
+	struct kvm_userspace_memory_region r = { .slot = 0, .guest_phys_addr = 0, .memory_size = VM_MEM,
+						 .userspace_addr = (uint64_t)(uintptr_t)g->mem };
+	assert_int_equal(kvm_set_user_memory_region(g->kvm, &r), 0);
+	assert_int_equal(kvm_create_vcpu(g->kvm, 0, &g->vcpu), 0);
+	struct kvm_sregs s;
+	assert_int_equal(kvm_vcpu_get_sregs(g->vcpu, &s), 0);
+	s.cs = (struct kvm_segment){ .limit = 0xffffffff, .selector = 0x08, .type = 0xb, .present = 1,
+				     .s = 1, .l = 1, .g = 1 };
+	s.ds = s.es = s.ss = s.fs = s.gs = (struct kvm_segment){ .limit = 0xffffffff, .selector = 0x10,
+								 .type = 3, .present = 1, .s = 1,
+								 .db = 1, .g = 1 };
+	s.tr = (struct kvm_segment){ .limit = 0x67, .type = 0xb, .present = 1 };
+	s.ldt = (struct kvm_segment){ .unusable = 1 };
+	s.gdt = (struct kvm_dtable){ .base = VM_GDT, .limit = 23 };
+	s.idt = (struct kvm_dtable){ 0 };
+	s.cr0 = 0x80050033;
+	s.cr3 = VM_PML4;
+	s.cr4 = 0x620;
+	s.efer = 0x500;
+	assert_int_equal(kvm_vcpu_set_sregs(g->vcpu, &s), 0);
+	struct kvm_regs regs = { .rip = VM_CODE, .rsp = VM_STACK, .rflags = 2 };
+	assert_int_equal(kvm_vcpu_set_regs(g->vcpu, &regs), 0);
+}
+
+/* ---- 1. the lifecycle ------------------------------------------------------------------- */
+
+static void test_td_runs_td_hello_to_its_hlt(void **state)
+{
+	struct fx *f = *state;
+	struct guest g;
+	assert_int_equal(vtsim_guest_td_hello_len, 0x8000);
+	td_setup(&g);
+	run_to_hlt(f, &g);
+	assert_string_equal(g.out, td_hello_text);
+	size_t len = strlen(td_hello_text);
+
+	/* One KVM_EXIT_IO per byte, one KVM_EXIT_HLT, nothing else. */
+	assert_int_equal(g.io_exits, len);
+	assert_int_equal(g.hlt_exits, 1);
+	assert_int_equal(g.other_exits, 0);
+	const struct kvm_vcpu_stat *st = &g.vcpu->stat;
+	assert_int_equal(st->io_exits, len);
+	assert_int_equal(st->halt_exits, 1);
+	assert_int_equal(st->mmio_exits, 0);
+	/* TD exits: a TDCALL (TDG.VP.VMCALL) per byte and the other TDVMCALLs; the
+	 * EPT violations kvmlike handled (the private page the guest accepts, the
+	 * page it shares); nothing else. */
+	assert_int_equal(st->exits_by_reason[EXIT_REASON_TDCALL], len + TD_OTHER_TDVMCALLS);
+	assert_int_equal(st->exits_by_reason[EXIT_REASON_EPT_VIOLATION], TD_EPT_VIOLATIONS);
+	assert_int_equal(st->exits, len + TD_OTHER_TDVMCALLS + TD_EPT_VIOLATIONS);
+	assert_int_equal(st->ept_maps, TD_EPT_VIOLATIONS);
+
+	/* The guest halts in a loop: each KVM_RUN after the HLT is another HLT. */
+	assert_int_equal(step(f, &g), KVM_EXIT_HLT);
+	assert_int_equal(st->halt_exits, 2);
+	assert_int_equal(st->exits_by_reason[EXIT_REASON_TDCALL], len + TD_OTHER_TDVMCALLS + 1);
+	assert_int_equal(g.io_exits, len);
+
+	/* The shared page is ordinary memory: the host reads the TD's message. */
+	assert_string_equal((const char *)g.mem + TD_SHARED, td_shared_msg);
+	assert_int_equal(rdmd(f, __pa(g.mem + TD_SHARED)), PT_NDA);
+
+	/* The page the guest accepted and wrote is private: the memslot's page is the
+	 * TD's (PT_REG), and what user space sees there is not the guest's data. */
+	uint64_t pa = __pa(g.mem + TD_ACCEPTED), v;
+	assert_int_equal(rdmd(f, pa), PT_REG);
+	memcpy(&v, g.mem + TD_ACCEPTED + 8, 8);
+	assert_int_not_equal(v, 0x5444207365746972ull);      /* "rites TD" */
+	assert_int_equal(rdmd(f, __pa(g.fw)), PT_REG);
+	assert_int_equal(rdmd(f, __pa(g.mem)), PT_NDA);      /* never added nor accepted */
+	guest_destroy(&g);
+	assert_int_equal(rdmd(f, pa), PT_NDA);
+}
+
+/* The same with the image added unmeasured: the guest runs the same, and its
+ * TDREPORT's MRTD has only the TDH.MEM.PAGE.ADDs in it. */
+static void test_td_runs_with_an_unmeasured_image(void **state)
+{
+	struct fx *f = *state;
+	struct guest g;
+	uint64_t hw;
+	uint64_t extends = tdx_seamcall_stats()[16].calls;     /* TDH.MR.EXTEND */
+	td_create(&g);
+	assert_int_equal(td_init_vm(&g, 0, 3, &hw), 0);
+	td_init_vcpu(&g);
+	assert_int_equal(td_add_firmware(&g, 0, &hw), 0);
+	assert_int_equal(tdx_seamcall_stats()[16].calls, extends);
+	assert_int_equal(vm_cmd(&g, KVM_TDX_FINALIZE_VM, 0, NULL, &hw), 0);
+	run_to_hlt(f, &g);
+	assert_string_equal(g.out, td_hello_text_unmeasured);
+	guest_destroy(&g);
+	/* Measured: 16 TDH.MR.EXTEND per page (256 bytes each). */
+	td_setup(&g);
+	assert_int_equal(tdx_seamcall_stats()[16].calls - extends, 16 * (g.fw_size >> 12));
+	guest_destroy(&g);
+}
+
+/* ---- 2. errors ---------------------------------------------------------------------------- */
+
+static void test_capabilities(void **state)
+{
+	(void)state;
+	struct guest g;
+	td_create(&g);
+	struct kvm_tdx_capabilities caps;
+	memset(&caps, 0xa5, sizeof(caps));
+	uint64_t hw;
+	assert_int_equal(vm_cmd(&g, KVM_TDX_CAPABILITIES, 0, &caps, &hw), 0);
+	assert_int_equal(hw, 0);
+	assert_int_equal(caps.supported_xfam & 3, 3);          /* x87 and SSE */
+	assert_int_equal(caps.supported_attrs & 2, 0);         /* bit 1 is no attribute */
+	assert_int_equal(vm_cmd(&g, KVM_TDX_CAPABILITIES, 1, &caps, &hw), -EINVAL);   /* flags */
+	assert_int_equal(vm_cmd(&g, KVM_TDX_CAPABILITIES, 0, NULL, &hw), -EINVAL);
+	guest_destroy(&g);
+}
+
+static void test_init_vm_errors(void **state)
+{
+	struct fx *f = *state;
+	struct guest g;
+	uint64_t hw;
+	struct ownership before;
+	uint64_t free_before = pool_free_pages();
+	ownership_take(f, &before);
+	td_create(&g);
+	/* The module refuses TD_PARAMS: -EIO, and its status with the operand ID. */
+	assert_int_equal(td_init_vm(&g, 0, 1, &hw), -EIO);          /* xfam without SSE */
+	assert_int_equal(hw, TDX_OPERAND_INVALID | 65);
+	assert_int_equal(td_init_vm(&g, 0, 0x3 | 1ull << 9, &hw), -EIO);   /* xfam: PKRU */
+	assert_int_equal(hw, TDX_OPERAND_INVALID | 65);
+	assert_int_equal(td_init_vm(&g, 1ull << 1, 3, &hw), -EIO);  /* an unsupported attribute */
+	assert_int_equal(hw, TDX_OPERAND_INVALID | 64);
+	/* kvmlike's own checks: no hw_error. */
+	struct kvm_tdx_init_vm init = { .xfam = 3 };
+	assert_int_equal(vm_cmd(&g, KVM_TDX_INIT_VM, 1, &init, &hw), -EINVAL);     /* flags */
+	assert_int_equal(hw, 0);
+	assert_int_equal(vm_cmd(&g, KVM_TDX_INIT_VM, 0, NULL, &hw), -EINVAL);
+	assert_int_equal(hw, 0);
+	/* After the refusals, valid parameters make the TD (KVM: a failed INIT_VM
+	 * leaves the VM as it was). */
+	assert_int_equal(td_init_vm(&g, 0, 3, &hw), 0);
+	assert_int_equal(hw, 0);
+	/* Twice: -EINVAL. */
+	assert_int_equal(td_init_vm(&g, 0, 3, &hw), -EINVAL);
+	assert_int_equal(hw, 0);
+	td_init_vcpu(&g);
+	assert_int_equal(td_add_firmware(&g, KVM_TDX_MEASURE_MEMORY_REGION, &hw), 0);
+	assert_int_equal(vm_cmd(&g, KVM_TDX_FINALIZE_VM, 0, NULL, &hw), 0);
+	run_to_hlt(f, &g);
+	assert_string_equal(g.out, td_hello_text);
+	guest_destroy(&g);
+	/* Nothing of the refused attempts stays behind. */
+	assert_ownership_unchanged(f, &before);
+	ownership_free(&before);
+	assert_int_equal(pool_free_pages(), free_before);
+}
+
+static void test_create_vcpu_before_init_vm_fails(void **state)
+{
+	(void)state;
+	struct guest g;
+	td_create(&g);
+	struct kvm_vcpu *v = (struct kvm_vcpu *)1;
+	assert_int_equal(kvm_create_vcpu(g.kvm, 0, &v), -EIO);
+	assert_null(v);
+	assert_int_equal(g.kvm->nr_vcpus, 0);
+	uint64_t hw;
+	assert_int_equal(td_init_vm(&g, 0, 3, &hw), 0);
+	assert_int_equal(kvm_create_vcpu(g.kvm, 0, &v), 0);
+	assert_non_null(v);
+	guest_destroy(&g);
+}
+
+static void test_vcpu_command_errors(void **state)
+{
+	(void)state;
+	struct guest g;
+	uint64_t hw;
+	td_create(&g);
+	assert_int_equal(td_init_vm(&g, 0, 3, &hw), 0);
+	td_init_vcpu(&g);
+	/* INIT_VCPU twice. */
+	assert_int_equal(vcpu_cmd(g.vcpu, KVM_TDX_INIT_VCPU, 0, 0, &hw), -EINVAL);
+	assert_int_equal(hw, 0);
+	/* INIT_VCPU with flags, on a second vCPU. */
+	struct kvm_vcpu *v1;
+	assert_int_equal(kvm_create_vcpu(g.kvm, 1, &v1), 0);
+	assert_int_equal(vcpu_cmd(v1, KVM_TDX_INIT_VCPU, 1, 0, &hw), -EINVAL);
+	assert_int_equal(vcpu_cmd(v1, KVM_TDX_INIT_VCPU, 0, 0, &hw), 0);
+
+	/* INIT_MEM_REGION: a GPA outside every memslot. */
+	struct kvm_tdx_init_mem_region r = { .source_addr = (uint64_t)(uintptr_t)g.src,
+					     .gpa = 0x40000000, .nr_pages = 1 };
+	assert_int_equal(vcpu_cmd(g.vcpu, KVM_TDX_INIT_MEM_REGION, KVM_TDX_MEASURE_MEMORY_REGION,
+				  (uint64_t)(uintptr_t)&r, &hw), -EINVAL);
+	assert_int_equal(r.nr_pages, 1);
+	/* ... a shared GPA, a GPA not page-aligned, unknown flags, no argument. */
+	r.gpa = (1ull << 47) | (TD_FW_TOP - g.fw_size);
+	assert_int_equal(vcpu_cmd(g.vcpu, KVM_TDX_INIT_MEM_REGION, 0, (uint64_t)(uintptr_t)&r, &hw), -EINVAL);
+	r.gpa = TD_FW_TOP - g.fw_size + 8;
+	assert_int_equal(vcpu_cmd(g.vcpu, KVM_TDX_INIT_MEM_REGION, 0, (uint64_t)(uintptr_t)&r, &hw), -EINVAL);
+	r.gpa = TD_FW_TOP - g.fw_size;
+	assert_int_equal(vcpu_cmd(g.vcpu, KVM_TDX_INIT_MEM_REGION, 2, (uint64_t)(uintptr_t)&r, &hw), -EINVAL);
+	assert_int_equal(vcpu_cmd(g.vcpu, KVM_TDX_INIT_MEM_REGION, 0, 0, &hw), -EINVAL);
+	/* ... a source that is not user memory (a stack buffer). */
+	static uint8_t not_user[8192];
+	r.source_addr = ((uint64_t)(uintptr_t)not_user + 4095) & ~4095ull;
+	assert_int_equal(vcpu_cmd(g.vcpu, KVM_TDX_INIT_MEM_REGION, 0, (uint64_t)(uintptr_t)&r, &hw), -EFAULT);
+	/* ... a page added twice: the module refuses the second PAGE.ADD. */
+	r = (struct kvm_tdx_init_mem_region){ .source_addr = (uint64_t)(uintptr_t)g.src,
+					      .gpa = TD_FW_TOP - g.fw_size, .nr_pages = 1 };
+	assert_int_equal(vcpu_cmd(g.vcpu, KVM_TDX_INIT_MEM_REGION, 0, (uint64_t)(uintptr_t)&r, &hw), 0);
+	r = (struct kvm_tdx_init_mem_region){ .source_addr = (uint64_t)(uintptr_t)g.src,
+					      .gpa = TD_FW_TOP - g.fw_size, .nr_pages = 1 };
+	assert_int_equal(vcpu_cmd(g.vcpu, KVM_TDX_INIT_MEM_REGION, 0, (uint64_t)(uintptr_t)&r, &hw), -EIO);
+	assert_int_not_equal(hw, 0);
+	assert_int_equal(hw >> 63, 1);                             /* an error status */
+	/* The rest of the image, from its second page. */
+	r = (struct kvm_tdx_init_mem_region){ .source_addr = (uint64_t)(uintptr_t)g.src + 4096,
+					      .gpa = TD_FW_TOP - g.fw_size + 4096,
+					      .nr_pages = (g.fw_size >> 12) - 1 };
+	assert_int_equal(vcpu_cmd(g.vcpu, KVM_TDX_INIT_MEM_REGION, 0, (uint64_t)(uintptr_t)&r, &hw), 0);
+
+	/* Unknown commands, on the vCPU and on the VM; a VM command on the vCPU and a
+	 * vCPU command on the VM. */
+	assert_int_equal(vcpu_cmd(g.vcpu, KVM_TDX_CMD_NR_MAX, 0, 0, &hw), -EINVAL);
+	assert_int_equal(vcpu_cmd(g.vcpu, 0x12345, 0, 0, &hw), -EINVAL);
+	assert_int_equal(vcpu_cmd(g.vcpu, KVM_TDX_FINALIZE_VM, 0, 0, &hw), -EINVAL);
+	assert_int_equal(vm_cmd(&g, KVM_TDX_CMD_NR_MAX, 0, NULL, &hw), -EINVAL);
+	assert_int_equal(vm_cmd(&g, 0xffffffffu, 0, NULL, &hw), -EINVAL);
+	assert_int_equal(vm_cmd(&g, KVM_TDX_INIT_VCPU, 0, NULL, &hw), -EINVAL);
+	assert_int_equal(vm_cmd(&g, KVM_TDX_INIT_MEM_REGION, 0, &r, &hw), -EINVAL);
+
+	/* FINALIZE, then FINALIZE again, INIT_MEM_REGION and INIT_VM after it. */
+	assert_int_equal(vm_cmd(&g, KVM_TDX_FINALIZE_VM, 0, NULL, &hw), 0);
+	assert_int_equal(vm_cmd(&g, KVM_TDX_FINALIZE_VM, 0, NULL, &hw), -EINVAL);
+	assert_int_equal(hw, 0);
+	r = (struct kvm_tdx_init_mem_region){ .source_addr = (uint64_t)(uintptr_t)g.src,
+					      .gpa = 0, .nr_pages = 1 };
+	assert_int_equal(vcpu_cmd(g.vcpu, KVM_TDX_INIT_MEM_REGION, 0, (uint64_t)(uintptr_t)&r, &hw), -EINVAL);
+	assert_int_equal(hw, 0);
+	assert_int_equal(td_init_vm(&g, 0, 3, &hw), -EINVAL);
+	assert_int_equal(vcpu_cmd(g.vcpu, KVM_TDX_INIT_VCPU, 0, 0, &hw), -EINVAL);
+	/* A vCPU created after FINALIZE cannot be initialized. */
+	struct kvm_vcpu *v2;
+	int e = kvm_create_vcpu(g.kvm, 2, &v2);
+	if (!e)
+		assert_int_equal(vcpu_cmd(v2, KVM_TDX_INIT_VCPU, 0, 0, &hw), -EINVAL);
+	else
+		assert_true(e < 0);
+	guest_destroy(&g);
+}
+
+/* The register and segment ioctls of a VM do not exist for a TD's protected vCPU. */
+static void test_register_ioctls_on_a_td_vcpu_are_einval(void **state)
+{
+	struct fx *f = *state;
+	struct guest g;
+	td_setup(&g);
+	struct kvm_regs regs = { .rip = 0x1234 };
+	struct kvm_sregs sregs = { .cr0 = 0x11 };
+	assert_int_equal(kvm_vcpu_get_regs(g.vcpu, &regs), -EINVAL);
+	assert_int_equal(kvm_vcpu_set_regs(g.vcpu, &regs), -EINVAL);
+	assert_int_equal(kvm_vcpu_get_sregs(g.vcpu, &sregs), -EINVAL);
+	assert_int_equal(kvm_vcpu_set_sregs(g.vcpu, &sregs), -EINVAL);
+	/* ... and the TD runs as if nothing happened. */
+	run_to_hlt(f, &g);
+	assert_string_equal(g.out, td_hello_text);
+	assert_int_equal(kvm_vcpu_get_regs(g.vcpu, &regs), -EINVAL);
+	guest_destroy(&g);
+}
+
+/* The TD commands are a TD's: on a VM, KVM_MEMORY_ENCRYPT_OP is -ENOTTY (and on
+ * its vCPU -EINVAL); a VM's setup is refused to a TD. */
+static void test_td_commands_on_a_vm_and_vm_ioctls_on_a_td(void **state)
+{
+	struct fx *f = *state;
+	struct guest vm, td;
+	uint64_t hw;
+	vm_setup(&vm);
+	struct kvm_tdx_init_vm init = { .xfam = 3 };
+	struct kvm_tdx_capabilities caps;
+	assert_int_equal(vm_cmd(&vm, KVM_TDX_CAPABILITIES, 0, &caps, &hw), -ENOTTY);
+	assert_int_equal(vm_cmd(&vm, KVM_TDX_INIT_VM, 0, &init, &hw), -ENOTTY);
+	assert_int_equal(vm_cmd(&vm, KVM_TDX_FINALIZE_VM, 0, NULL, &hw), -ENOTTY);
+	assert_int_equal(vcpu_cmd(vm.vcpu, KVM_TDX_INIT_VCPU, 0, 0, &hw), -EINVAL);
+	struct kvm_tdx_init_mem_region r = { .source_addr = (uint64_t)(uintptr_t)vm.mem, .gpa = 0,
+					     .nr_pages = 1 };
+	assert_int_equal(vcpu_cmd(vm.vcpu, KVM_TDX_INIT_MEM_REGION, 0, (uint64_t)(uintptr_t)&r, &hw), -EINVAL);
+
+	/* The VM is unharmed. */
+	run_to_hlt(f, &vm);
+	assert_string_equal(vm.out, vm_text);
+
+	/* A TD: no registers to set, no KVM_RUN before it is finalized. */
+	td_create(&td);
+	assert_int_equal(td_init_vm(&td, 0, 3, &hw), 0);
+	td_init_vcpu(&td);
+	struct kvm_regs regs = { .rip = VM_CODE };
+	assert_int_equal(kvm_vcpu_set_regs(td.vcpu, &regs), -EINVAL);
+	guest_destroy(&td);
+	guest_destroy(&vm);
+}
+
+/* ---- 3. teardown gives every page back --------------------------------------------------- */
+
+enum td_stage { AFTER_CREATE, AFTER_INIT_VM, AFTER_FAILED_INIT_VM, AFTER_CREATE_VCPU,
+		AFTER_INIT_VCPU, AFTER_INIT_MEM_REGION, AFTER_FINALIZE, AFTER_RUN };
+
+/* Builds a TD up to `stage`, destroys it, and checks the pages: the module's
+ * ownership (RDMD of every page) and kvmlike's pool are as before. */
+static void td_to_stage_and_destroy(struct fx *f, enum td_stage stage)
+{
+	struct ownership before;
+	uint64_t hw;
+	uint64_t reclaims = tdx_seamcall_stats()[LEAF_RECLAIM].calls;
+	uint64_t free_before = pool_free_pages();
+	ownership_take(f, &before);
+	assert_int_equal(before.by_type[PT_TDR] + before.by_type[PT_TDCX] + before.by_type[PT_TDVPR] +
+			 before.by_type[PT_EPT] + before.by_type[PT_REG], 0);
+
+	struct guest g;
+	td_create(&g);
+	if (stage == AFTER_FAILED_INIT_VM) {
+		assert_int_equal(td_init_vm(&g, 0, 1, &hw), -EIO);
+		assert_int_equal(hw, TDX_OPERAND_INVALID | 65);
+	} else if (stage >= AFTER_INIT_VM) {
+		assert_int_equal(td_init_vm(&g, 0, 3, &hw), 0);
+	}
+	if (stage == AFTER_CREATE_VCPU)
+		assert_int_equal(kvm_create_vcpu(g.kvm, 0, &g.vcpu), 0);
+	if (stage >= AFTER_INIT_VCPU)
+		td_init_vcpu(&g);
+	if (stage >= AFTER_INIT_MEM_REGION)
+		assert_int_equal(td_add_firmware(&g, KVM_TDX_MEASURE_MEMORY_REGION, &hw), 0);
+	if (stage >= AFTER_FINALIZE)
+		assert_int_equal(vm_cmd(&g, KVM_TDX_FINALIZE_VM, 0, NULL, &hw), 0);
+	if (stage >= AFTER_RUN) {
+		run_to_hlt(f, &g);
+		assert_string_equal(g.out, td_hello_text);
+	}
+
+	/* While the TD lives the module owns its pages. */
+	struct ownership during;
+	ownership_take(f, &during);
+	uint64_t owned = during.by_type[PT_TDR] + during.by_type[PT_TDCX] + during.by_type[PT_TDVPR] +
+			 during.by_type[PT_EPT] + during.by_type[PT_REG];
+	const struct tdx_sys_info *si = tdx_sys_info();
+	uint64_t control = 1 + si->tdcs_base_size / 4096;         /* TDR and TDCS */
+	uint64_t vcpu = si->tdvps_base_size / 4096;                /* TDVPR and TDCX */
+	switch (stage) {
+	case AFTER_CREATE:
+		assert_int_equal(owned, 0);
+		break;
+	case AFTER_INIT_VM:
+	case AFTER_CREATE_VCPU:
+		assert_int_equal(owned, control);
+		assert_int_equal(during.by_type[PT_TDR], 1);
+		break;
+	case AFTER_FAILED_INIT_VM:
+		assert_int_equal(owned, 0);   /* given back at once, as KVM does */
+		break;
+	case AFTER_INIT_VCPU:
+		assert_int_equal(owned, control + vcpu);
+		assert_int_equal(during.by_type[PT_TDVPR], 1);
+		break;
+	default:
+		assert_int_equal(during.by_type[PT_TDVPR], 1);
+		assert_true(during.by_type[PT_EPT] >= 3);              /* the firmware's tables */
+		assert_true(during.by_type[PT_REG] >= (g.fw_size >> 12) + (stage == AFTER_RUN));
+		break;
+	}
+	ownership_free(&during);
+
+	guest_destroy(&g);
+	assert_ownership_unchanged(f, &before);
+	ownership_free(&before);
+	assert_int_equal(pool_free_pages(), free_before);
+	if (stage >= AFTER_INIT_VM && stage != AFTER_FAILED_INIT_VM)
+		assert_true(tdx_seamcall_stats()[LEAF_RECLAIM].calls - reclaims >= control);
+	assert_true(log_clean(f));
+}
+
+static void test_teardown_after_run_leaves_no_page_owned(void **state)
+{
+	td_to_stage_and_destroy(*state, AFTER_RUN);
+}
+
+static void test_teardown_after_init_vm_leaves_no_page_owned(void **state)
+{
+	td_to_stage_and_destroy(*state, AFTER_INIT_VM);
+}
+
+static void test_teardown_after_init_vcpu_leaves_no_page_owned(void **state)
+{
+	td_to_stage_and_destroy(*state, AFTER_INIT_VCPU);
+}
+
+static void test_teardown_at_each_other_stage_leaves_no_page_owned(void **state)
+{
+	td_to_stage_and_destroy(*state, AFTER_CREATE);
+	td_to_stage_and_destroy(*state, AFTER_FAILED_INIT_VM);
+	td_to_stage_and_destroy(*state, AFTER_CREATE_VCPU);
+	td_to_stage_and_destroy(*state, AFTER_INIT_MEM_REGION);
+	td_to_stage_and_destroy(*state, AFTER_FINALIZE);
+}
+
+/* KeyIDs go back too: more TDs one after the other than there are KeyIDs. */
+static void test_tds_one_after_another_reuse_keyids(void **state)
+{
+	(void)state;
+	unsigned n = tdx_sys_info()->nr_tdx_keyids + 2;
+	for (unsigned i = 0; i < n; i++) {
+		struct guest g;
+		uint64_t hw;
+		td_create(&g);
+		assert_int_equal(td_init_vm(&g, 0, 3, &hw), 0);
+		td_init_vcpu(&g);
+		guest_destroy(&g);
+	}
+}
+
+/* HKIDs run out: INIT_VM is -EBUSY (no SEAMCALL, no hw_error) until a TD gives
+ * its HKID back; the refused VM is destroyed cleanly. */
+static void test_init_vm_without_a_free_hkid_is_ebusy(void **state)
+{
+	struct fx *f = *state;
+	struct ownership before;
+	ownership_take(f, &before);
+	uint64_t free_before = pool_free_pages();
+	unsigned max = tdx_sys_info()->nr_tdx_keyids - 1;     /* all but the global KeyID */
+	if (max > TDX_MAX_GUEST_KEYIDS - 1)
+		max = TDX_MAX_GUEST_KEYIDS - 1;
+	struct guest *g = calloc(max + 2, sizeof(*g));
+	assert_non_null(g);
+	uint64_t hw;
+	for (unsigned i = 0; i < max; i++) {
+		assert_int_equal(kvm_create_vm(KVM_X86_TDX_VM, &g[i].kvm), 0);
+		assert_int_equal(td_init_vm(&g[i], 0, 3, &hw), 0);
+	}
+	assert_int_equal(kvm_create_vm(KVM_X86_TDX_VM, &g[max].kvm), 0);
+	assert_int_equal(td_init_vm(&g[max], 0, 3, &hw), -EBUSY);
+	assert_int_equal(hw, 0);
+	struct kvm_vcpu *v = (struct kvm_vcpu *)1;
+	assert_int_equal(kvm_create_vcpu(g[max].kvm, 0, &v), -EIO);   /* still no TD */
+	kvm_destroy_vm(g[0].kvm);
+	g[0].kvm = NULL;
+	assert_int_equal(td_init_vm(&g[max], 0, 3, &hw), 0);
+	assert_int_equal(kvm_create_vm(KVM_X86_TDX_VM, &g[max + 1].kvm), 0);
+	assert_int_equal(td_init_vm(&g[max + 1], 0, 3, &hw), -EBUSY);
+	for (unsigned i = 0; i < max + 2; i++)
+		kvm_destroy_vm(g[i].kvm);
+	free(g);
+	assert_ownership_unchanged(f, &before);
+	ownership_free(&before);
+	assert_int_equal(pool_free_pages(), free_before);
+}
+
+/* ---- 4. a VM and a TD on 2 LPs, the TD's vCPU migrating ---------------------------------- */
+
+/* The TD and the VM by turns, the TD's vCPU moving to the other LP every `per`
+ * of its exits (`with_vm`: the VM takes an exit after each of the TD's, on the same
+ * LP, until the TD halts). Returns the number of moves. */
+static unsigned run_td_migrating(struct fx *f, struct guest *td, struct guest *vm, unsigned per)
+{
+	unsigned migrations = 0, lp = smp_processor_id(), exits = 0;
+	bool td_done = false, vm_done = !vm;
+	if (vm)
+		vm->in_value = 1;            /* keep on reading port 0x60 */
+	while (!td_done) {
+		if (exits && exits % per == 0) {
+			lp ^= 1;
+			kvm_set_current_cpu(lp);
+			migrations++;
+		}
+		td_done = step(f, td) == KVM_EXIT_HLT;
+		assert_int_equal(td->vcpu->cpu, (int)lp);
+		exits++;
+		if (!vm_done)
+			vm_done = step(f, vm) == KVM_EXIT_HLT;
+		assert_true(exits < 5000);
+	}
+	td->out[td->n] = 0;
+	if (vm) {
+		assert_false(vm_done);       /* it was there all along */
+		vm->in_value = 0;
+		while (!vm_done)
+			vm_done = step(f, vm) == KVM_EXIT_HLT;
+		vm->out[vm->n] = 0;
+	}
+	return migrations;
+}
+
+static void test_vm_and_td_on_two_lps_with_td_migrating(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(num_online_cpus(), 2);
+	struct guest vm, td;
+	kvm_set_current_cpu(0);
+	vm_setup(&vm);
+	td_setup(&td);
+	uint64_t flushes = tdx_seamcall_stats()[LEAF_VP_FLUSH].calls;
+	unsigned migrations = run_td_migrating(f, &td, &vm, 25);
+	assert_string_equal(td.out, td_hello_text);
+	assert_string_equal(vm.out, vm_text);
+	assert_true(migrations >= 10);
+	/* A TDH.VP.FLUSH on the old LP for each move, and each succeeded. */
+	assert_int_equal(tdx_seamcall_stats()[LEAF_VP_FLUSH].calls - flushes, migrations);
+	assert_int_equal(tdx_seamcall_stats()[LEAF_VP_FLUSH].failures, 0);
+	assert_int_equal(tdx_seamcall_stats()[LEAF_VP_FLUSH].last_status, TDX_SUCCESS);
+	assert_int_equal(td.vcpu->stat.exits_by_reason[EXIT_REASON_TDCALL],
+			 strlen(td_hello_text) + TD_OTHER_TDVMCALLS);
+	assert_int_equal(td.vcpu->stat.exits_by_reason[EXIT_REASON_EPT_VIOLATION], TD_EPT_VIOLATIONS);
+	assert_int_equal(td.vcpu->stat.halt_exits, 1);
+
+	/* A move without a VM around: one more flush, one more HLT. */
+	unsigned lp = smp_processor_id() ^ 1;
+	kvm_set_current_cpu(lp);
+	assert_int_equal(step(f, &td), KVM_EXIT_HLT);
+	assert_int_equal(td.vcpu->cpu, (int)lp);
+	assert_int_equal(tdx_seamcall_stats()[LEAF_VP_FLUSH].calls - flushes, migrations + 1);
+	/* Teardown from the other LP: the vCPU is flushed where it is. */
+	kvm_set_current_cpu(lp ^ 1);
+	struct ownership before;
+	guest_destroy(&vm);
+	assert_int_equal(tdx_seamcall_stats()[LEAF_VP_FLUSH].failures, 0);
+	guest_destroy(&td);
+	assert_int_equal(tdx_seamcall_stats()[LEAF_VP_FLUSH].calls - flushes, migrations + 2);
+	assert_int_equal(tdx_seamcall_stats()[LEAF_VP_FLUSH].failures, 0);
+	kvm_set_current_cpu(0);
+	ownership_take(f, &before);
+	assert_int_equal(before.by_type[PT_TDR] + before.by_type[PT_TDCX] + before.by_type[PT_TDVPR] +
+			 before.by_type[PT_EPT] + before.by_type[PT_REG], 0);
+	ownership_free(&before);
+}
+
+/* The TD alone, moving between the LPs every 3 exits: nobody else's VMCS comes
+ * and goes on the LPs in between (the VM's VMPTRLDs would evict a stale copy of
+ * the TD's VMCS an LP kept after TDH.VP.FLUSH; without them the next TDH.VP.ENTER
+ * there must still load it from memory, the TDX module's bug fixed in 6c0867d). */
+static void test_td_alone_migrating_between_lps(void **state)
+{
+	struct fx *f = *state;
+	struct guest td;
+	kvm_set_current_cpu(0);
+	td_setup(&td);
+	uint64_t flushes = tdx_seamcall_stats()[LEAF_VP_FLUSH].calls;
+	unsigned migrations = run_td_migrating(f, &td, NULL, 3);
+	assert_string_equal(td.out, td_hello_text);
+	assert_int_equal(tdx_seamcall_stats()[LEAF_VP_FLUSH].calls - flushes, migrations);
+	kvm_set_current_cpu(0);
+	guest_destroy(&td);
+}
+
+/* Two TDs, one per LP, by turns, and a third vCPU-less VM: each TD's vCPU stays
+ * where it is, so there is no flush until teardown. */
+static void test_two_tds_on_two_lps(void **state)
+{
+	struct fx *f = *state;
+	struct guest a, b;
+	kvm_set_current_cpu(0);
+	td_setup(&a);
+	kvm_set_current_cpu(1);
+	td_setup(&b);
+	uint64_t flushes = tdx_seamcall_stats()[LEAF_VP_FLUSH].calls;
+	bool da = false, db = false;
+	for (unsigned i = 0; i < 5000 && !(da && db); i++) {
+		if (!da) {
+			kvm_set_current_cpu(0);
+			da = step(f, &a) == KVM_EXIT_HLT;
+		}
+		if (!db) {
+			kvm_set_current_cpu(1);
+			db = step(f, &b) == KVM_EXIT_HLT;
+		}
+	}
+	a.out[a.n] = 0;
+	b.out[b.n] = 0;
+	assert_string_equal(a.out, td_hello_text);
+	assert_string_equal(b.out, td_hello_text);
+	assert_int_equal(tdx_seamcall_stats()[LEAF_VP_FLUSH].calls, flushes);
+	kvm_set_current_cpu(0);
+	guest_destroy(&a);
+	guest_destroy(&b);
+}
+
+/* ---- 5. the vt_ dispatch ------------------------------------------------------------------- */
+
+static uint64_t calls_before[NR_KVM_X86_OPS][2];
+
+static void snap_calls(void)
+{
+	memcpy(calls_before, kvm_x86_op_calls, sizeof(calls_before));
+}
+
+static uint64_t delta(enum kvm_x86_op_id op, int td)
+{
+	return kvm_x86_op_calls[op][td] - calls_before[op][td];
+}
+
+/* No op was counted on side `side` since snap_calls. */
+static void assert_side_untouched(int side)
+{
+	for (int op = 0; op < NR_KVM_X86_OPS; op++)
+		if (delta(op, side))
+			fail_msg("%s: %llu calls on the %s side", kvm_x86_op_names[op],
+				 (unsigned long long)delta(op, side), side ? "tdx_" : "vmx_");
+}
+
+/* The same user-API calls for both: create, a memslot, a vCPU, KVM_GET_SREGS,
+ * KVM_GET_REGS, both KVM_MEMORY_ENCRYPT_OPs, runs to HLT, destroy. */
+static void same_calls(struct fx *f, struct guest *g, bool td, int *sregs_r, int *regs_r,
+		       int *vm_op_r, int *vcpu_op_r)
+{
+	struct kvm_sregs s;
+	struct kvm_regs r;
+	uint64_t hw;
+	struct kvm_tdx_capabilities caps;
+	if (td)
+		td_setup(g);
+	else
+		vm_setup(g);
+	*sregs_r = kvm_vcpu_get_sregs(g->vcpu, &s);
+	*regs_r = kvm_vcpu_get_regs(g->vcpu, &r);
+	*vm_op_r = vm_cmd(g, KVM_TDX_CAPABILITIES, 0, &caps, &hw);
+	*vcpu_op_r = vcpu_cmd(g->vcpu, KVM_TDX_INIT_VCPU, 0, 0, &hw);
+	run_to_hlt(f, g);
+	guest_destroy(g);
+}
+
+static void test_vt_dispatch_vm_calls_reach_vmx_and_td_calls_reach_tdx(void **state)
+{
+	struct fx *f = *state;
+	struct guest g;
+	int sregs_r, regs_r, vm_op_r, vcpu_op_r;
+
+	/* A VM: everything on the vmx_ side. */
+	snap_calls();
+	same_calls(f, &g, false, &sregs_r, &regs_r, &vm_op_r, &vcpu_op_r);
+	assert_int_equal(sregs_r, 0);
+	assert_int_equal(regs_r, 0);
+	assert_int_equal(vm_op_r, -ENOTTY);
+	assert_int_equal(vcpu_op_r, -EINVAL);
+	assert_side_untouched(1);
+	assert_int_equal(delta(KVM_OP_vm_init, 0), 1);
+	assert_int_equal(delta(KVM_OP_vcpu_create, 0), 1);
+	assert_int_equal(delta(KVM_OP_vcpu_reset, 0), 1);
+	assert_true(delta(KVM_OP_vcpu_run, 0) >= sizeof(vm_text));   /* an OUT per byte, the HLT */
+	assert_int_equal(delta(KVM_OP_handle_exit, 0), delta(KVM_OP_vcpu_run, 0));
+	assert_int_equal(delta(KVM_OP_get_segment, 0), 8 + 8);    /* get_sregs in vm_setup, here */
+	assert_int_equal(delta(KVM_OP_set_segment, 0), 8);
+	assert_true(delta(KVM_OP_get_rflags, 0) >= 1);
+	assert_int_equal(delta(KVM_OP_mem_enc_ioctl, 0), 1);
+	assert_int_equal(delta(KVM_OP_vcpu_mem_enc_ioctl, 0), 1);
+	assert_int_equal(delta(KVM_OP_vm_pre_destroy, 0), 1);
+	assert_int_equal(delta(KVM_OP_vcpu_free, 0), 1);
+	assert_int_equal(delta(KVM_OP_vm_destroy, 0), 1);
+
+	/* A TD: everything on the tdx_ side; what does not exist for a TD (segments,
+	 * registers, control registers, exceptions) is not reached at all. */
+	snap_calls();
+	same_calls(f, &g, true, &sregs_r, &regs_r, &vm_op_r, &vcpu_op_r);
+	assert_int_equal(sregs_r, -EINVAL);
+	assert_int_equal(regs_r, -EINVAL);
+	assert_int_equal(vm_op_r, 0);
+	assert_int_equal(vcpu_op_r, -EINVAL);                  /* INIT_VCPU again */
+	assert_side_untouched(0);
+	assert_int_equal(delta(KVM_OP_vm_init, 1), 1);
+	assert_int_equal(delta(KVM_OP_vcpu_create, 1), 1);
+	assert_int_equal(delta(KVM_OP_vcpu_reset, 1), 1);
+	assert_true(delta(KVM_OP_vcpu_run, 1) >=
+		    strlen(td_hello_text) + TD_OTHER_TDVMCALLS + TD_EPT_VIOLATIONS);
+	assert_int_equal(delta(KVM_OP_handle_exit, 1), delta(KVM_OP_vcpu_run, 1));
+	/* INIT_VM, FINALIZE_VM, CAPABILITIES; INIT_VCPU twice, INIT_MEM_REGION. */
+	assert_int_equal(delta(KVM_OP_mem_enc_ioctl, 1), 3);
+	assert_int_equal(delta(KVM_OP_vcpu_mem_enc_ioctl, 1), 3);
+	assert_int_equal(delta(KVM_OP_vm_pre_destroy, 1), 1);
+	assert_int_equal(delta(KVM_OP_vcpu_free, 1), 1);
+	assert_int_equal(delta(KVM_OP_vm_destroy, 1), 1);
+	static const enum kvm_x86_op_id never[] = {
+		KVM_OP_get_segment, KVM_OP_set_segment, KVM_OP_get_cpl, KVM_OP_get_rflags,
+		KVM_OP_set_rflags, KVM_OP_set_cr0, KVM_OP_set_cr4, KVM_OP_set_efer, KVM_OP_get_idt,
+		KVM_OP_set_idt, KVM_OP_get_gdt, KVM_OP_set_gdt, KVM_OP_inject_exception,
+		KVM_OP_cache_reg, KVM_OP_skip_emulated_instruction,
+	};
+	for (unsigned i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+		if (delta(never[i], 1))
+			fail_msg("%s reached for a TD (%llu calls)", kvm_x86_op_names[never[i]],
+				 (unsigned long long)delta(never[i], 1));
+}
+
+#define T(t) cmocka_unit_test_setup_teardown(t, fx_setup, fx_teardown)
+#define T2(t) cmocka_unit_test_setup_teardown(t, fx2_setup, fx_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_td_runs_td_hello_to_its_hlt),
+		T(test_td_runs_with_an_unmeasured_image),
+		T(test_capabilities),
+		T(test_init_vm_errors),
+		T(test_create_vcpu_before_init_vm_fails),
+		T(test_vcpu_command_errors),
+		T(test_register_ioctls_on_a_td_vcpu_are_einval),
+		T(test_td_commands_on_a_vm_and_vm_ioctls_on_a_td),
+		T(test_teardown_after_run_leaves_no_page_owned),
+		T(test_teardown_after_init_vm_leaves_no_page_owned),
+		T(test_teardown_after_init_vcpu_leaves_no_page_owned),
+		T(test_teardown_at_each_other_stage_leaves_no_page_owned),
+		T(test_tds_one_after_another_reuse_keyids),
+		T(test_init_vm_without_a_free_hkid_is_ebusy),
+		T2(test_vm_and_td_on_two_lps_with_td_migrating),
+		T2(test_td_alone_migrating_between_lps),
+		T2(test_two_tds_on_two_lps),
+		T(test_vt_dispatch_vm_calls_reach_vmx_and_td_calls_reach_tdx),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
