@@ -250,8 +250,12 @@ static int tdx_sept_link_private_spt(struct kvm *kvm, uint64_t gpa)
 			return -ENOMEM;
 		struct tdx_module_args a = { .rcx = (gpa & ~(span - 1)) | level, .rdx = t->tdr_pa,
 					     .r8 = page };
-		if (!tdh_ok(TDH_MEM_SEPT_ADD, &a, "TDH.MEM.SEPT.ADD")) {
+		uint64_t st = tdh(TDH_MEM_SEPT_ADD, &a);
+		if (st) {
 			kvm_free_pages(page, 1);
+			if ((st & TDX_SEAMCALL_STATUS_MASK) == TDX_OPERAND_BUSY)
+				return -EBUSY;   /* contended: the fault is taken again */
+			printk("kvmlike: TDX: TDH.MEM.SEPT.ADD failed: 0x%016llx\n", (unsigned long long)st);
 			return -EIO;
 		}
 		t->sept[t->nr_sept++] = (struct tdx_sept_page){ gpa & ~(span - 1), level, page };
@@ -277,6 +281,8 @@ static int tdx_sept_set_private_spte(struct kvm *kvm, uint64_t gpa, uint64_t sou
 	uint64_t st = tdh(t->state == TD_STATE_RUNNABLE ? TDH_MEM_PAGE_AUG : TDH_MEM_PAGE_ADD, &a);
 	if (hw_error)
 		*hw_error = st;
+	if ((st & TDX_SEAMCALL_STATUS_MASK) == TDX_OPERAND_BUSY)
+		return -EBUSY;           /* contended: the fault is taken again */
 	if (st)
 		return -EIO;
 	t->private_gfn[t->nr_private++] = gpa >> PAGE_SHIFT;
@@ -330,8 +336,11 @@ static int tdx_handle_ept_violation(struct kvm_vcpu *vcpu, uint64_t gpa)
 	gpa &= ~(PAGE_SIZE - 1);
 	if (gpa & TDX_SHARED_BIT)
 		return tdx_map_shared(vcpu, gpa);
+	int e = tdx_sept_set_private_spte(vcpu->kvm, gpa, 0, NULL);
+	if (e == -EBUSY)
+		return 1;                /* re-enter: the guest faults again, KVM retries */
 	vcpu->stat.ept_maps++;
-	if (tdx_sept_set_private_spte(vcpu->kvm, gpa, 0, NULL)) {
+	if (e) {
 		vcpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
 		vcpu->run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
 		vcpu->run->internal.ndata = 2;
@@ -774,6 +783,8 @@ int tdx_handle_exit(struct kvm_vcpu *vcpu, enum exit_fastpath_completion fastpat
 	/* A status that is neither success nor a non-recoverable class is a refused
 	 * TDH.VP.ENTER: the entry failed. */
 	uint64_t cls = st & TDX_SEAMCALL_STATUS_MASK;
+	if (cls == TDX_OPERAND_BUSY)
+		return 1;                /* contended (0-step mitigation, a TRACK race): again */
 	if (cls != TDX_SUCCESS && cls != TDX_NON_RECOVERABLE_VCPU) {
 		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 		run->fail_entry.hardware_entry_failure_reason = st;

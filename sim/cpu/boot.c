@@ -1,5 +1,6 @@
 /* Boot state: see boot.h and MACHINE.md. */
 #include "sim/cpu/boot.h"
+#include "sim/seam/seam.h"
 
 #include <string.h>
 
@@ -63,8 +64,9 @@ void boot_build_reserved(struct vtsim_machine *m)
 	put64(m, bi + 16, rb);
 	phys_write32(&m->pm, bi + 24, m->nr_lps);
 	phys_write32(&m->pm, bi + 28, m->cfg.tdx ? 1 : 0);
-	put64(m, bi + 32, 0);
-	put64(m, bi + 40, 0);
+	/* The KeyID split MSR 0x87 reports: TDX KeyIDs follow the MKTME ones. */
+	put64(m, bi + 32, m->cfg.tdx ? SEAM_NR_TDX_KEYIDS : 0);
+	put64(m, bi + 40, m->cfg.tdx ? SEAM_NR_MKTME_KEYIDS + 1 : 0);
 	m->boot_info = bi;
 }
 

@@ -110,6 +110,11 @@ void tdx_module_inject_no_entropy(struct tdx_module *mod, unsigned n)
 	mod->no_entropy = n;
 }
 
+void tdx_module_inject_busy(struct tdx_module *mod, unsigned n)
+{
+	mod->busy = n;
+}
+
 void tdx_module_seamcall(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
 	uint64_t rax = gpr[R_RAX];

@@ -76,6 +76,10 @@ void tdx_module_seamcall(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
  * `n` leaves that draw random numbers. */
 enum tdx_sys_state tdx_module_sys_state(const struct tdx_module *mod);
 void tdx_module_inject_no_entropy(struct tdx_module *mod, unsigned n);
+/* Contention, which this single-threaded machine never produces by itself: the
+ * next `n` page operands a leaf locks are found held (TDX_OPERAND_BUSY with the
+ * operand id), as when another LP holds them; nothing waits. */
+void tdx_module_inject_busy(struct tdx_module *mod, unsigned n);
 
 /* Does the platform vouch for this TDREPORT (TDG.MR.REPORT's output)? Its MAC
  * must be the platform's and its hashes those of its TEE_TCB_INFO and TDINFO. */

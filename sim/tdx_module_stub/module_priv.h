@@ -35,6 +35,7 @@ struct tdx_module {
 	 * clears them after TDH.MNG.VPFLUSHDONE set them). */
 	uint8_t wbinvd_pending[TDX_MAX_HKIDS];
 	unsigned no_entropy;                     /* injected RND_NO_ENTROPY results left */
+	unsigned busy;                           /* injected OPERAND_BUSY results left */
 };
 
 /* A leaf: registers in and out, the calling LP; returns the status for RAX. */

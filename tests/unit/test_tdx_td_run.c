@@ -19,6 +19,7 @@
 #include <openssl/sha.h>
 
 #include "kvmlike/kvm.h"
+#include "sim/cpu/machine.h"
 #include "kvmlike/runtime_hosted.h"
 #include "sim/tdx_module_stub/module.h"
 #include "sim/tdx_module_stub/status.h"
@@ -481,6 +482,71 @@ static void test_debug_td(void **state)
 	assert_int_equal(v, 0x1234);
 }
 
+/* Contention (injected: this machine runs one leaf at a time): a leaf that finds
+ * its page operand held gives up with TDX_OPERAND_BUSY and the operand's id; the
+ * same call succeeds once it is free. kvmlike takes a contended TDH.VP.ENTER again. */
+static void test_operand_busy(void **state)
+{
+	static uint8_t blocks[8 * 49][128];
+	unsigned nblocks;
+	struct td td;
+	build_td(&td, blocks, &nblocks);
+	struct tdx_module *mod = m->seam.module;
+	map_tables(&td, 0x100000);
+	uint64_t page = kvm_alloc_pages(1);
+	tdx_module_inject_busy(mod, 1);
+	assert_int_equal(sc(PAGE_AUG, 0x100000, td.tdr, page, 0), TDX_OPERAND_BUSY | 2);   /* the TDR */
+	assert_int_equal(sc(PAGE_AUG, 0x100000, td.tdr, page, 0), TDX_SUCCESS);
+	tdx_module_inject_busy(mod, 1);
+	assert_int_equal(sc(VP_ENTER, td.tdvpr, 0, 0, 0), TDX_OPERAND_BUSY | 1);       /* the TDVPR */
+	struct run_log log;
+	run_td(&td, &log);
+	assert_true(log.halted);
+}
+
+static void test_kvmlike_retries_busy_entry(void **state)
+{
+	struct kvm *vm;
+	struct kvm_vcpu *vcpu;
+	assert_int_equal(kvm_create_vm(KVM_X86_TDX_VM, &vm), 0);
+	uint64_t fw_size = 0x8000;
+	uint8_t *low = kvm_userspace_alloc(2 << 20), *fw = kvm_userspace_alloc(fw_size);
+	uint8_t *src = kvm_userspace_alloc(fw_size);
+	memcpy(src, vtsim_guest_td_hello, fw_size);
+	struct kvm_userspace_memory_region r0 = { .slot = 0, .memory_size = 2 << 20,
+						  .userspace_addr = (uint64_t)(uintptr_t)low };
+	struct kvm_userspace_memory_region r1 = { .slot = 1, .guest_phys_addr = IMAGE_GPA, .memory_size = fw_size,
+						  .userspace_addr = (uint64_t)(uintptr_t)fw };
+	assert_int_equal(kvm_set_user_memory_region(vm, &r0), 0);
+	assert_int_equal(kvm_set_user_memory_region(vm, &r1), 0);
+	struct kvm_tdx_init_vm init = { .xfam = 3 };
+	struct kvm_tdx_cmd c = { .id = KVM_TDX_INIT_VM, .data = (uint64_t)(uintptr_t)&init };
+	assert_int_equal(kvm_memory_encrypt_op(vm, &c), 0);
+	assert_int_equal(kvm_create_vcpu(vm, 0, &vcpu), 0);
+	c = (struct kvm_tdx_cmd){ .id = KVM_TDX_INIT_VCPU };
+	assert_int_equal(kvm_vcpu_memory_encrypt_op(vcpu, &c), 0);
+	struct kvm_tdx_init_mem_region mr = { .source_addr = (uint64_t)(uintptr_t)src, .gpa = IMAGE_GPA,
+					      .nr_pages = fw_size >> 12 };
+	c = (struct kvm_tdx_cmd){ .id = KVM_TDX_INIT_MEM_REGION, .flags = KVM_TDX_MEASURE_MEMORY_REGION,
+				  .data = (uint64_t)(uintptr_t)&mr };
+	assert_int_equal(kvm_vcpu_memory_encrypt_op(vcpu, &c), 0);
+	c = (struct kvm_tdx_cmd){ .id = KVM_TDX_FINALIZE_VM };
+	assert_int_equal(kvm_memory_encrypt_op(vm, &c), 0);
+	tdx_module_inject_busy(m->seam.module, 1);           /* the first TDH.VP.ENTER */
+	char out[64];
+	unsigned n = 0;
+	for (int i = 0; i < 10 && n < 5; i++) {
+		assert_int_equal(kvm_vcpu_run(vcpu), 0);
+		assert_int_equal(vcpu->run->exit_reason, KVM_EXIT_IO);
+		out[n++] = ((char *)vcpu->run)[vcpu->run->io.data_offset];
+	}
+	assert_memory_equal(out, "Hello", 5);
+	kvm_destroy_vm(vm);
+	kvm_userspace_free(low, 2 << 20);
+	kvm_userspace_free(fw, fw_size);
+	kvm_userspace_free(src, fw_size);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -490,6 +556,8 @@ int main(void)
 		cmocka_unit_test(test_report_mac),
 		cmocka_unit_test_setup_teardown(test_td_metadata, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_debug_td, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_operand_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kvmlike_retries_busy_entry, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
