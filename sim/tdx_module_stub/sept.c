@@ -182,6 +182,29 @@ static void measure_block(struct tdcs *c, const char *what, uint64_t gpa)
 
 /* ---- the leaves ---------------------------------------------------------------- */
 
+/* What an S-EPT leaf works on: the TD and the GPA and level it names, and the
+ * walk to that entry. */
+struct sept_op {
+	struct tdr t;
+	struct tdcs c;
+	uint64_t gpa;
+	unsigned level;
+	struct sept_walk w;
+};
+
+/* The start the S-EPT leaves share, in the module's order: the TDR (its checks
+ * and the OP_STATE lookup), then the GPA-and-level in RCX, the level in [min, max]. */
+static uint64_t sept_leaf_begin(struct tdx_module *mod, unsigned leaf, uint64_t tdr, uint64_t gpr[16],
+				unsigned min, unsigned max, struct sept_op *op)
+{
+	uint64_t r = td_enter_leaf(mod, leaf, tdr, TDX_OPERAND_ID_RDX, &op->t, &op->c);
+	if (r)
+		return r;
+	if (!gpa_operand(gpr[R_RCX], min, max, &op->gpa, &op->level))
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	return TDX_SUCCESS;
+}
+
 uint64_t tdh_mem_sept_add(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
 	struct tdr t;
@@ -217,36 +240,25 @@ uint64_t tdh_mem_sept_add(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 
 uint64_t tdh_mem_sept_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
-	struct tdr t;
-	struct tdcs c;
-	uint64_t gpa;
-	unsigned level;
-	uint64_t r = td_enter_leaf(mod, TDH_MEM_SEPT_RD, gpr[R_RDX], TDX_OPERAND_ID_RDX, &t, &c);
+	struct sept_op op;
+	uint64_t r = sept_leaf_begin(mod, TDH_MEM_SEPT_RD, gpr[R_RDX], gpr, 0, SEPT_LEVELS - 1, &op);
 	if (r)
 		return r;
-	if (!gpa_operand(gpr[R_RCX], 0, SEPT_LEVELS - 1, &gpa, &level))
-		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
-	struct sept_walk w;
-	bool there = walk(mod, &t, gpa, level, &w);
-	ext_err(0, &w, gpr);
+	bool there = walk(mod, &op.t, op.gpa, op.level, &op.w);
+	ext_err(0, &op.w, gpr);
 	gpr[R_R8] = 0;
 	return there ? TDX_SUCCESS : tdx_err(TDX_EPT_WALK_FAILED, TDX_OPERAND_ID_RCX);
 }
 
 uint64_t tdh_mem_page_add(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
-	struct tdr t;
-	struct tdcs c;
-	uint64_t tdr = gpr[R_RDX], page = gpr[R_R8], src = gpr[R_R9], gpa, entry;
-	unsigned level;
-	uint64_t r = td_enter_leaf(mod, TDH_MEM_PAGE_ADD, tdr, TDX_OPERAND_ID_RDX, &t, &c);
+	struct sept_op op;
+	uint64_t tdr = gpr[R_RDX], page = gpr[R_R8], src = gpr[R_R9], entry;
+	uint64_t r = sept_leaf_begin(mod, TDH_MEM_PAGE_ADD, tdr, gpr, 0, 0, &op);
 	if (r)
 		return r;
-	if (!gpa_operand(gpr[R_RCX], 0, 0, &gpa, &level))
-		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
 	/* The module's order: the S-EPT entry, then the source, then the new page. */
-	struct sept_walk w;
-	if ((r = reach(mod, &t, TDH_MEM_PAGE_ADD, gpa, 0, &w, gpr)))
+	if ((r = reach(mod, &op.t, TDH_MEM_PAGE_ADD, op.gpa, 0, &op.w, gpr)))
 		return r;
 	/* The source is ordinary memory, read with KeyID 0. */
 	if ((src & 0xfff) || (src >> mod->info.keyid_shift) || !phys_is_ram(mod->pm, src, 4096))
@@ -255,14 +267,14 @@ uint64_t tdh_mem_page_add(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	if ((r = td_page_operand(mod, page, TDX_OPERAND_ID_R8, PT_NDA, &entry, &e)))
 		return r;
 	uint8_t data[4096];
-	uint64_t keyed = page | (uint64_t)t.hkid << mod->info.keyid_shift;
+	uint64_t keyed = page | (uint64_t)op.t.hkid << mod->info.keyid_shift;
 	phys_read(mod->pm, src, data, sizeof(data));
-	keyed_mem_make_private(mod->pm, page, t.hkid);
+	keyed_mem_make_private(mod->pm, page, op.t.hkid);
 	phys_write(mod->pm, keyed, data, sizeof(data));
-	phys_write64(mod->pm, w.entry_pa, make_entry(keyed, SEPT_MAPPED, true));
-	measure_block(&c, "MEM.PAGE.ADD", gpa);
-	tdcs_put(mod, &t, &c);
-	take_page(mod, entry, tdr, &t, PT_REG);
+	phys_write64(mod->pm, op.w.entry_pa, make_entry(keyed, SEPT_MAPPED, true));
+	measure_block(&op.c, "MEM.PAGE.ADD", op.gpa);
+	tdcs_put(mod, &op.t, &op.c);
+	take_page(mod, entry, tdr, &op.t, PT_REG);
 	return TDX_SUCCESS;
 }
 
@@ -293,28 +305,23 @@ uint64_t tdh_mr_extend(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	return TDX_SUCCESS;
 }
 
+/* 4 KiB pages only: KVM maps private memory at 4 KiB. */
 uint64_t tdh_mem_page_aug(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
-	struct tdr t;
-	struct tdcs c;
-	uint64_t tdr = gpr[R_RDX], page = gpr[R_R8], gpa, entry;
-	unsigned level;
-	uint64_t r = td_enter_leaf(mod, TDH_MEM_PAGE_AUG, tdr, TDX_OPERAND_ID_RDX, &t, &c);
+	struct sept_op op;
+	uint64_t tdr = gpr[R_RDX], page = gpr[R_R8], entry;
+	uint64_t r = sept_leaf_begin(mod, TDH_MEM_PAGE_AUG, tdr, gpr, 0, 0, &op);
 	if (r)
 		return r;
-	/* 4 KiB pages only: KVM maps private memory at 4 KiB. */
-	if (!gpa_operand(gpr[R_RCX], 0, 0, &gpa, &level))
-		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
 	struct pamt_entry e;
 	if ((r = td_page_operand(mod, page, TDX_OPERAND_ID_R8, PT_NDA, &entry, &e)))
 		return r;
-	struct sept_walk w;
-	if ((r = reach(mod, &t, TDH_MEM_PAGE_AUG, gpa, 0, &w, gpr)))
+	if ((r = reach(mod, &op.t, TDH_MEM_PAGE_AUG, op.gpa, 0, &op.w, gpr)))
 		return r;
-	keyed_mem_make_private(mod->pm, page, t.hkid);
-	phys_write64(mod->pm, w.entry_pa,
-		     make_entry(page | (uint64_t)t.hkid << mod->info.keyid_shift, SEPT_PENDING, true));
-	take_page(mod, entry, tdr, &t, PT_REG);
+	keyed_mem_make_private(mod->pm, page, op.t.hkid);
+	phys_write64(mod->pm, op.w.entry_pa,
+		     make_entry(page | (uint64_t)op.t.hkid << mod->info.keyid_shift, SEPT_PENDING, true));
+	take_page(mod, entry, tdr, &op.t, PT_REG);
 	return TDX_SUCCESS;
 }
 
@@ -327,28 +334,22 @@ static uint64_t entry_page(const struct tdx_module *mod, const struct sept_walk 
 
 uint64_t tdh_mem_range_block(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
-	struct tdr t;
-	struct tdcs c;
-	uint64_t gpa;
-	unsigned level;
-	uint64_t r = td_enter_leaf(mod, TDH_MEM_RANGE_BLOCK, gpr[R_RDX], TDX_OPERAND_ID_RDX, &t, &c);
+	struct sept_op op;
+	uint64_t r = sept_leaf_begin(mod, TDH_MEM_RANGE_BLOCK, gpr[R_RDX], gpr, 0, SEPT_LEVELS - 1, &op);
 	if (r)
 		return r;
-	if (!gpa_operand(gpr[R_RCX], 0, SEPT_LEVELS - 1, &gpa, &level))
-		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
-	struct sept_walk w;
-	if ((r = reach(mod, &t, TDH_MEM_RANGE_BLOCK, gpa, level, &w, gpr)))
+	if ((r = reach(mod, &op.t, TDH_MEM_RANGE_BLOCK, op.gpa, op.level, &op.w, gpr)))
 		return r;
-	unsigned to = w.state == SEPT_NL_MAPPED ? SEPT_NL_BLOCKED :
-		      w.state == SEPT_MAPPED ? SEPT_BLOCKED : SEPT_PENDING_BLOCKED;
-	phys_write64(mod->pm, w.entry_pa, make_entry(w.entry & SEPT_PA_MASK, to, to != SEPT_NL_BLOCKED));
+	unsigned to = op.w.state == SEPT_NL_MAPPED ? SEPT_NL_BLOCKED :
+		      op.w.state == SEPT_MAPPED ? SEPT_BLOCKED : SEPT_PENDING_BLOCKED;
+	phys_write64(mod->pm, op.w.entry_pa, make_entry(op.w.entry & SEPT_PA_MASK, to, to != SEPT_NL_BLOCKED));
 	struct pamt_entry e;
-	uint64_t at = pamt_entry_of(mod, entry_page(mod, &w), &e);
-	e.bepoch = c.td_epoch;
+	uint64_t at = pamt_entry_of(mod, entry_page(mod, &op.w), &e);
+	e.bepoch = op.c.td_epoch;
 	pamt_put(mod->pm, at, &e);
-	w.entry = phys_read64(mod->pm, w.entry_pa);
-	w.state = to;
-	ext_err(0, &w, gpr);
+	op.w.entry = phys_read64(mod->pm, op.w.entry_pa);
+	op.w.state = to;
+	ext_err(0, &op.w, gpr);
 	return TDX_SUCCESS;
 }
 
@@ -369,23 +370,17 @@ static uint64_t check_tracked(struct tdx_module *mod, const struct tdcs *c, cons
 
 uint64_t tdh_mem_range_unblock(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
-	struct tdr t;
-	struct tdcs c;
-	uint64_t gpa;
-	unsigned level;
-	uint64_t r = td_enter_leaf(mod, TDH_MEM_RANGE_UNBLOCK, gpr[R_RDX], TDX_OPERAND_ID_RDX, &t, &c);
+	struct sept_op op;
+	uint64_t r = sept_leaf_begin(mod, TDH_MEM_RANGE_UNBLOCK, gpr[R_RDX], gpr, 0, SEPT_LEVELS - 1, &op);
 	if (r)
 		return r;
-	if (!gpa_operand(gpr[R_RCX], 0, SEPT_LEVELS - 1, &gpa, &level))
-		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
-	struct sept_walk w;
-	if ((r = reach(mod, &t, TDH_MEM_RANGE_UNBLOCK, gpa, level, &w, gpr)))
+	if ((r = reach(mod, &op.t, TDH_MEM_RANGE_UNBLOCK, op.gpa, op.level, &op.w, gpr)))
 		return r;
-	if ((r = check_tracked(mod, &c, &w, gpr)))
+	if ((r = check_tracked(mod, &op.c, &op.w, gpr)))
 		return r;
-	unsigned to = w.state == SEPT_NL_BLOCKED ? SEPT_NL_MAPPED :
-		      w.state == SEPT_BLOCKED ? SEPT_MAPPED : SEPT_PENDING;
-	phys_write64(mod->pm, w.entry_pa, make_entry(w.entry & SEPT_PA_MASK, to, to != SEPT_NL_MAPPED));
+	unsigned to = op.w.state == SEPT_NL_BLOCKED ? SEPT_NL_MAPPED :
+		      op.w.state == SEPT_BLOCKED ? SEPT_MAPPED : SEPT_PENDING;
+	phys_write64(mod->pm, op.w.entry_pa, make_entry(op.w.entry & SEPT_PA_MASK, to, to != SEPT_NL_MAPPED));
 	return TDX_SUCCESS;
 }
 
@@ -405,46 +400,36 @@ uint64_t tdh_mem_track(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 
 uint64_t tdh_mem_page_remove(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
-	struct tdr t;
-	struct tdcs c;
-	uint64_t tdr = gpr[R_RDX], gpa;
-	unsigned level;
-	uint64_t r = td_enter_leaf(mod, TDH_MEM_PAGE_REMOVE, tdr, TDX_OPERAND_ID_RDX, &t, &c);
+	struct sept_op op;
+	uint64_t tdr = gpr[R_RDX];
+	uint64_t r = sept_leaf_begin(mod, TDH_MEM_PAGE_REMOVE, tdr, gpr, 0, 0, &op);
 	if (r)
 		return r;
-	if (!gpa_operand(gpr[R_RCX], 0, 0, &gpa, &level))
-		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
-	struct sept_walk w;
-	if ((r = reach(mod, &t, TDH_MEM_PAGE_REMOVE, gpa, 0, &w, gpr)) ||
-	    (r = check_tracked(mod, &c, &w, gpr)))
+	if ((r = reach(mod, &op.t, TDH_MEM_PAGE_REMOVE, op.gpa, 0, &op.w, gpr)) ||
+	    (r = check_tracked(mod, &op.c, &op.w, gpr)))
 		return r;
-	ext_err(0, &w, gpr);
-	phys_write64(mod->pm, w.entry_pa, 0);
-	give_back_page(mod, entry_page(mod, &w), tdr, &t);
+	ext_err(0, &op.w, gpr);
+	phys_write64(mod->pm, op.w.entry_pa, 0);
+	give_back_page(mod, entry_page(mod, &op.w), tdr, &op.t);
 	return TDX_SUCCESS;
 }
 
 uint64_t tdh_mem_sept_remove(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
-	struct tdr t;
-	struct tdcs c;
-	uint64_t tdr = gpr[R_RDX], gpa;
-	unsigned level;
-	uint64_t r = td_enter_leaf(mod, TDH_MEM_SEPT_REMOVE, tdr, TDX_OPERAND_ID_RDX, &t, &c);
+	struct sept_op op;
+	uint64_t tdr = gpr[R_RDX];
+	uint64_t r = sept_leaf_begin(mod, TDH_MEM_SEPT_REMOVE, tdr, gpr, 1, SEPT_LEVELS - 1, &op);
 	if (r)
 		return r;
-	if (!gpa_operand(gpr[R_RCX], 1, SEPT_LEVELS - 1, &gpa, &level))
-		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
-	struct sept_walk w;
-	if ((r = reach(mod, &t, TDH_MEM_SEPT_REMOVE, gpa, level, &w, gpr)) ||
-	    (r = check_tracked(mod, &c, &w, gpr)))
+	if ((r = reach(mod, &op.t, TDH_MEM_SEPT_REMOVE, op.gpa, op.level, &op.w, gpr)) ||
+	    (r = check_tracked(mod, &op.c, &op.w, gpr)))
 		return r;
-	uint64_t page = entry_page(mod, &w);
+	uint64_t page = entry_page(mod, &op.w);
 	for (unsigned i = 0; i < 512; i++)
 		if (phys_read64(mod->pm, page + 8 * i))
-			return ext_err(tdx_err(TDX_EPT_PAGE_NOT_FREE, TDX_OPERAND_ID_RCX), &w, gpr);
-	phys_write64(mod->pm, w.entry_pa, 0);
-	give_back_page(mod, page, tdr, &t);
+			return ext_err(tdx_err(TDX_EPT_PAGE_NOT_FREE, TDX_OPERAND_ID_RCX), &op.w, gpr);
+	phys_write64(mod->pm, op.w.entry_pa, 0);
+	give_back_page(mod, page, tdr, &op.t);
 	gpr[R_RCX] = page;
 	return TDX_SUCCESS;
 }
