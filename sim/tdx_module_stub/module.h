@@ -76,9 +76,10 @@ void tdx_module_seamcall(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
  * `n` leaves that draw random numbers. */
 enum tdx_sys_state tdx_module_sys_state(const struct tdx_module *mod);
 void tdx_module_inject_no_entropy(struct tdx_module *mod, unsigned n);
-/* Contention, which this single-threaded machine never produces by itself: the
- * next `n` page operands a leaf locks are found held (TDX_OPERAND_BUSY with the
- * operand id), as when another LP holds them; nothing waits. */
+/* Contention, which this machine (one leaf at a time) never produces by itself:
+ * the next `n` locks a leaf takes (a page operand's PAMT entry, or the global lock
+ * of TDH.SYS.LP.INIT/CONFIG/KEY.CONFIG) are found held, as when another LP holds
+ * them: TDX_OPERAND_BUSY with the operand id, or TDX_SYS_BUSY; nothing waits. */
 void tdx_module_inject_busy(struct tdx_module *mod, unsigned n);
 
 /* Does the platform vouch for this TDREPORT (TDG.MR.REPORT's output)? Its MAC

@@ -19,6 +19,16 @@ static bool hpa_ok(const struct tdx_module *mod, uint64_t pa, uint64_t align)
 	return aligned(pa, align) && !(pa >> mod->info.keyid_shift);
 }
 
+/* The module's global lock, which LP.INIT, CONFIG and KEY.CONFIG take: held
+ * elsewhere (injected contention: one leaf runs at a time here), they give up. */
+static bool global_lock_held(struct tdx_module *mod)
+{
+	if (!mod->busy)
+		return false;
+	mod->busy--;
+	return true;
+}
+
 uint64_t tdh_sys_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
 	if (mod->sys_state != TDX_SYS_STATE_SYSINIT_PENDING)
@@ -37,6 +47,8 @@ uint64_t tdh_sys_lp_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
 	if (mod->sys_state != TDX_SYS_STATE_SYSINIT_DONE)
 		return TDX_SYS_LP_INIT_NOT_PENDING;
+	if (global_lock_held(mod))
+		return TDX_SYS_BUSY;
 	if (mod->lp_init[lp])
 		return TDX_SYS_LP_INIT_DONE;
 	mod->lp_init[lp] = true;
@@ -226,6 +238,8 @@ uint64_t tdh_sys_config(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
 	if (mod->sys_state != TDX_SYS_STATE_SYSINIT_DONE || mod->lp_init_count != mod->info.nr_lps)
 		return TDX_SYS_CONFIG_NOT_PENDING;
+	if (global_lock_held(mod))
+		return TDX_SYS_BUSY;
 	uint64_t array = gpr[R_RCX], n = gpr[R_RDX], hkid = gpr[R_R8];
 	if (!hpa_ok(mod, array, 512) || !phys_is_ram(mod->pm, array, 8 * (n ? n : 1)))
 		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
@@ -276,6 +290,8 @@ uint64_t tdh_sys_key_config(struct tdx_module *mod, unsigned lp, uint64_t gpr[16
 {
 	if (mod->sys_state != TDX_SYS_STATE_SYSCONFIG_DONE)
 		return TDX_SYS_KEY_CONFIG_NOT_PENDING;
+	if (global_lock_held(mod))
+		return TDX_SYS_BUSY;
 	unsigned pkg = mod->info.package_of_lp[lp];
 	if (mod->pkg_key_configured[pkg])
 		return TDX_KEY_CONFIGURED;

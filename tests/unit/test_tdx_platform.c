@@ -450,6 +450,18 @@ static void test_sys_rdall(void **state)
 	assert_true(n > 15);
 }
 
+/* The global lock held elsewhere (injected): LP.INIT, SYS.CONFIG and KEY.CONFIG
+ * give up with TDX_SYS_BUSY and change nothing; once free, the same calls work. */
+static void test_global_lock_busy(void **state)
+{
+	struct plat *p = *state;
+	sys_init(p);
+	tdx_module_inject_busy(module_of(p), 1);
+	assert_status(call(p, 0, TDH_SYS_LP_INIT, 0, 0, 0), TDX_SYS_BUSY);
+	assert_status(sys_rd(p, 0, MD_MAJOR_VERSION, NULL, NULL), TDX_SYS_LP_INIT_NOT_DONE);
+	lp_init(p, 0);
+}
+
 static uint64_t round_up(uint64_t v, uint64_t a)
 {
 	return (v + a - 1) & ~(a - 1);
@@ -668,6 +680,20 @@ static int setup_vmxon_4lp(void **state)
 }
 
 /* ... and brought up to the point SYS.CONFIG is pending, the TDMR planned. */
+static void test_config_and_key_config_busy(void **state)
+{
+	struct plat *p = *state;
+	tdx_module_inject_busy(module_of(p), 1);
+	assert_status(sys_config(p, 1), TDX_SYS_BUSY);
+	assert_int_equal(sys_state(p), TDX_SYS_STATE_SYSINIT_DONE);
+	assert_status(sys_config(p, 1), TDX_SUCCESS);
+	tdx_module_inject_busy(module_of(p), 1);
+	assert_status(call(p, 0, TDH_SYS_KEY_CONFIG, 0, 0, 0), TDX_SYS_BUSY);
+	assert_int_equal(sys_state(p), TDX_SYS_STATE_SYSCONFIG_DONE);
+	assert_status(call(p, 0, TDH_SYS_KEY_CONFIG, 0, 0, 0), TDX_SUCCESS);
+	assert_int_equal(sys_state(p), TDX_SYS_STATE_READY);
+}
+
 static int setup_config_pending(void **state)
 {
 	struct plat *p = plat_new(true, 1);
@@ -1241,6 +1267,7 @@ int main(void)
 		T1(test_linux_bringup_on_1_lp),
 		T4(test_linux_bringup_on_4_lps),
 		TCFG(test_key_config_is_retried_while_rnd_no_entropy),
+		TCFG(test_config_and_key_config_busy),
 		TCFG(test_tdmr_init_returns_the_next_address_rounded_to_1gib),
 		TCFG(test_sys_rd_of_null_field_id_gives_the_first_field_id),
 
@@ -1256,6 +1283,7 @@ int main(void)
 
 		TON(test_sys_rd_before_sys_init_is_lp_init_not_done),
 		TON(test_sys_rdall),
+		TON(test_global_lock_busy),
 		TON(test_lp_init_before_sys_init_is_lp_init_not_pending),
 		TON(test_sys_config_before_sys_init_is_config_not_pending),
 		TON(test_key_config_before_sys_init_is_key_config_not_pending),
