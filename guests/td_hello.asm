@@ -37,6 +37,40 @@ td_main:
 	lea rsi, [rel msg_info]
 	call puts
 
+	mov eax, 7                      ; TDG.VM.RD of TDCS config flags: NO_RBP_MOD
+	mov rdx, 0x1110000300000016
+	tdcall
+	test rax, rax
+	jnz fail
+	cmp r8, 4
+	jne fail
+	mov eax, 8                      ; TDG.VM.WR of TD_CTLS: REDUCE_VE (bit 3)
+	mov rdx, 0x1110000300000017
+	mov r8d, 8
+	mov r9d, 8
+	tdcall
+	test rax, rax
+	jnz fail
+	test r8, r8                     ; the old value
+	jnz fail
+	mov eax, 8                      ; config flags are not the guest's to write
+	mov rdx, 0x1110000300000016
+	xor r8d, r8d
+	mov r9d, 4
+	tdcall
+	mov rcx, 0xc0000c0100000002     ; TDX_METADATA_FIELD_NOT_WRITABLE | RDX
+	cmp rax, rcx
+	jne fail
+	mov eax, 11                     ; TDG.SYS.RD of MAJOR_VERSION: 1
+	mov rdx, 0x0800000100000004
+	tdcall
+	test rax, rax
+	jnz fail
+	cmp r8, 1
+	jne fail
+	lea rsi, [rel msg_md]
+	call puts
+
 	mov eax, 0x21                   ; answered by the TDX module
 	xor ecx, ecx
 	cpuid
@@ -318,6 +352,7 @@ msg_cpuid_hv: db "CPUID 0x40000000 (#VE, answered by the VMM): ", 0
 msg_accept:   db "TDG.MEM.PAGE.ACCEPT: the page at 1 MiB is ours", 10, 0
 msg_rtmr:     db "TDG.MR.RTMR.EXTEND: RTMR[2] extended", 10, 0
 msg_report:   db "TDG.MR.REPORT: MRTD ", 0
+msg_md:       db "TDG.VM.RD/WR, TDG.SYS.RD: NO_RBP_MOD set, TD_CTLS written, module 1.x", 10, 0
 msg_shared:   db "TDVMCALL<MapGPA>: the page at 0x1ff000 is shared; a message for the host is there", 10, 0
 msg_no_shared: db "TDVMCALL<MapGPA>: refused, no shared memory", 10, 0
 msg_for_host: db "written by the TD in shared memory", 0

@@ -52,7 +52,12 @@ struct tdcs {
 	uint8_t mrtd[48];
 	uint8_t rtmr[4][48];
 	uint8_t mrconfigid[48], mrowner[48], mrownerconfig[48];   /* from TD_PARAMS */
+	uint64_t td_ctls;            /* TD_CTLS, which the guest sets (TDG.VM.WR) */
 };
+
+/* TD_CTLS bits: PENDING_VE_DISABLE, ENUM_TOPOLOGY, VIRT_CPUID2, REDUCE_VE. */
+#define TD_CTLS_PENDING_VE_DISABLE 1ull
+#define TD_CTLS_WRITABLE           0xfull
 
 /* The TDVPS, at the start of the TDVPR page; the TD VMCS is its first TDCX page. */
 struct tdvps {

@@ -111,10 +111,69 @@ static uint64_t tdg_mem_page_accept(struct td_run *r, enum td_exit_action *act)
 	}
 }
 
+/* TD-scope fields a guest may read (TDG.VM.RD) and the bits it may write
+ * (TDG.VM.WR). */
+#define TDCS_CONFIG_FLAGS 0x1110000300000016ull
+#define TDCS_TD_CTLS      0x1110000300000017ull
+
+static uint64_t *vm_field(struct td_run *r, uint64_t id, uint64_t *write_mask)
+{
+	switch (id) {
+	case TDCS_CONFIG_FLAGS: *write_mask = 0; return &r->c.config_flags;
+	case TDCS_TD_CTLS: *write_mask = TD_CTLS_WRITABLE; return &r->c.td_ctls;
+	}
+	return NULL;
+}
+
+/* TDG.VM.RD (7): RDX = field id; R8 = its value. */
+static uint64_t tdg_vm_rd(struct td_run *r, enum td_exit_action *act)
+{
+	uint64_t wmask, *f = vm_field(r, r->guest[R_RDX], &wmask);
+	r->guest[R_R8] = f ? *f : 0;
+	return f ? TDX_SUCCESS : tdx_err(TDX_METADATA_FIELD_ID_INCORRECT, TDX_OPERAND_ID_RDX);
+}
+
+/* TDG.VM.WR (8): RDX = field id, R8 = value, R9 = the bits to write; R8 = the old
+ * value. */
+static uint64_t tdg_vm_wr(struct td_run *r, enum td_exit_action *act)
+{
+	uint64_t wmask, *f = vm_field(r, r->guest[R_RDX], &wmask), mask = r->guest[R_R9];
+	uint64_t value = r->guest[R_R8];
+	r->guest[R_R8] = 0;
+	if (!f)
+		return tdx_err(TDX_METADATA_FIELD_ID_INCORRECT, TDX_OPERAND_ID_RDX);
+	if (!wmask || (mask & ~wmask))
+		return tdx_err(TDX_METADATA_FIELD_NOT_WRITABLE, TDX_OPERAND_ID_RDX);
+	uint64_t old = *f;
+	*f = (old & ~mask) | (value & mask);
+	tdcs_put(r->mod, &r->t, &r->c);
+	r->guest[R_R8] = old;
+	return TDX_SUCCESS;
+}
+
+/* TDG.SYS.RD (11): the module's global metadata, as TDH.SYS.RD gives it: RDX =
+ * field id (the null id: the first), R8 = value, RDX = the next id. */
+static uint64_t tdg_sys_rd(struct td_run *r, enum td_exit_action *act)
+{
+	uint64_t id = r->guest[R_RDX], value, next;
+	r->guest[R_R8] = 0;
+	r->guest[R_RDX] = ~0ull;
+	if (id == ~0ull) {
+		tdx_metadata_first(&r->guest[R_RDX]);
+		return TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT;
+	}
+	if (tdx_metadata_read(r->mod, id, &value, &next))
+		return tdx_err(TDX_METADATA_FIELD_ID_INCORRECT, TDX_OPERAND_ID_RDX);
+	r->guest[R_R8] = value;
+	r->guest[R_RDX] = next;
+	return TDX_SUCCESS;
+}
+
 typedef uint64_t (*tdcall_fn)(struct td_run *r, enum td_exit_action *act);
 static const tdcall_fn tdcall_leaves[] = {
 	[0] = tdg_vp_vmcall, [1] = tdg_vp_info, [2] = tdg_mr_rtmr_extend, [3] = tdg_vp_veinfo_get,
-	[4] = tdg_mr_report, [6] = tdg_mem_page_accept,
+	[4] = tdg_mr_report, [6] = tdg_mem_page_accept, [7] = tdg_vm_rd, [8] = tdg_vm_wr,
+	[11] = tdg_sys_rd,
 };
 
 enum td_exit_action td_tdcall(struct td_run *r)

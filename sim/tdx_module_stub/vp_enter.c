@@ -183,7 +183,7 @@ static enum td_exit_action exit_ept_violation(struct td_run *r)
 {
 	uint64_t gpa = r->gpa, at;
 	if (gpa < TD_SHARED_BIT && sept_leaf_state(r->mod, &r->t, gpa, &at) == SEPT_PENDING) {
-		if (!(r->c.attributes & TD_ATTR_SEPT_VE_DISABLE))
+		if (!(r->c.attributes & TD_ATTR_SEPT_VE_DISABLE) && !(r->c.td_ctls & TD_CTLS_PENDING_VE_DISABLE))
 			return exit_ve(r);
 		r->ext_qualification = TD_EXT_QUAL_PENDING_EPT_VIOLATION;
 	}

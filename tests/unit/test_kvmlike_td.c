@@ -36,6 +36,7 @@ extern const unsigned int vtsim_guest_td_hello_len;
 static const char td_hello_format[] =
 	"Hello from a TD (TDG.VP.VMCALL<Instruction.IO>)\n"
 	"TDG.VP.INFO: GPAW 48\n"
+	"TDG.VM.RD/WR, TDG.SYS.RD: NO_RBP_MOD set, TD_CTLS written, module 1.x\n"
 	"CPUID 0x21 (from the TDX module): IntelTDX    \n"
 	"OUT instructions, each a #VE turned into a TDVMCALL\n"
 	"CPUID 0x40000000 (#VE, answered by the VMM): KVMKVMKVM\n"

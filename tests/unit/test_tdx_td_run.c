@@ -250,6 +250,7 @@ static void test_td_runs_the_guest(void **state)
 	snprintf(want, sizeof(want),
 		 "Hello from a TD (TDG.VP.VMCALL<Instruction.IO>)\n"
 		 "TDG.VP.INFO: GPAW 48\n"
+		 "TDG.VM.RD/WR, TDG.SYS.RD: NO_RBP_MOD set, TD_CTLS written, module 1.x\n"
 		 "CPUID 0x21 (from the TDX module): IntelTDX    \n"
 		 "OUT instructions, each a #VE turned into a TDVMCALL\n"
 		 "CPUID 0x40000000 (#VE, answered by the VMM): KVMKVMKVM\n"
