@@ -13,12 +13,16 @@
 ;  - TDG.MR.REPORT, printing the MRTD its TDREPORT carries (the VMM computes the
 ;    value it expects from the pages it added: the two must match),
 ;  - TDVMCALL<MapGPA> of the page at GPA 0x1FF000 as shared, and a message for the
-;    host written there (a VMM that refuses MapGPA gets told so instead),
+;    host written there (a VMM that refuses MapGPA gets told so instead), then a
+;    read of a device register at the shared GPA 0x30000000: the VMM's shared EPT
+;    makes it an EPT violation the CPU turns into a #VE, which the handler serves
+;    with TDVMCALL<#VE.RequestMMIO>,
 ; and halts (a #VE, then TDVMCALL<Instruction.HLT>).
 ; The boot (page tables, long mode, GDT, reset vector) is td_boot.inc.
 %include "td_boot.inc"
 
 COM1  equ 0x3f8
+MMIO_DEVICE equ 0x30000000              ; the VMM's device, at a shared GPA
 ACCEPTED equ 0x100000
 
 ; ---- code ------------------------------------------------------------------------
@@ -156,6 +160,12 @@ td_main:
 	jnz .copy
 	lea rsi, [rel msg_shared]
 	call puts
+	mov rdi, SHARED + MMIO_DEVICE
+	mov eax, [rdi]                  ; 8B 07: the one MMIO instruction the #VE handler knows
+	cmp eax, 0x4b564d31
+	jne fail
+	lea rsi, [rel msg_mmio]
+	call puts
 	jmp .bye
 .no_shared:
 	lea rsi, [rel msg_no_shared]
@@ -273,7 +283,25 @@ ve_handler:
 	je .hlt
 	cmp ecx, 30
 	je .io
+	cmp ecx, 48
+	je .mmio
 	jmp fail
+.mmio:                                  ; an EPT-violation #VE: MMIO by `mov eax, [rdi]`
+	mov rax, [rsp + 15 * 8]         ; the faulting RIP
+	cmp word [rax], 0x078b
+	jne fail
+	mov edi, 2                      ; its length
+	mov r14, r9                     ; the guest-physical address (shared bit set)
+	mov r11d, 48                    ; #VE.RequestMMIO: 4 bytes, a read
+	mov r12d, 4
+	xor r13d, r13d
+	xor r15d, r15d
+	call tdvmcall
+	test r10, r10
+	jnz fail
+	mov eax, r11d
+	mov SAVED(0), rax
+	jmp .done
 .cpuid:
 	mov r11d, 10                    ; Instruction.CPUID
 	mov r12d, SAVED(0)
@@ -354,6 +382,7 @@ msg_rtmr:     db "TDG.MR.RTMR.EXTEND: RTMR[2] extended", 10, 0
 msg_report:   db "TDG.MR.REPORT: MRTD ", 0
 msg_md:       db "TDG.VM.RD/WR, TDG.SYS.RD: NO_RBP_MOD set, TD_CTLS written, module 1.x", 10, 0
 msg_shared:   db "TDVMCALL<MapGPA>: the page at 0x1ff000 is shared; a message for the host is there", 10, 0
+msg_mmio:     db "MMIO through a #VE (TDVMCALL<#VE.RequestMMIO>): the device id reads 0x4b564d31", 10, 0
 msg_no_shared: db "TDVMCALL<MapGPA>: refused, no shared memory", 10, 0
 msg_for_host: db "written by the TD in shared memory", 0
 msg_bye:      db "TD done, halting", 10, 0

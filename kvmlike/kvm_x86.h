@@ -24,8 +24,14 @@ extern const char *const kvm_x86_op_names[NR_KVM_X86_OPS];
 struct tdp_mmu {
 	uint64_t root;             /* host-physical address of the PML4 */
 	unsigned pages;            /* table pages in use, the root included */
+	uint64_t nonpresent;       /* what an empty entry holds */
 };
 int tdp_mmu_init(struct tdp_mmu *mmu);
+/* The same, with empty entries that suppress #VE (a TD's shared EPT: only the
+ * entries made for MMIO turn an access into the guest's #VE). */
+int tdp_mmu_init_suppress_ve(struct tdp_mmu *mmu);
+/* Makes `gpa` an MMIO page: a non-present entry that does not suppress #VE. */
+int tdp_mmu_map_mmio(struct tdp_mmu *mmu, uint64_t gpa);
 /* Maps the 4 KiB page at gpa to hpa, read/write/execute, write-back. 0 or -ENOMEM. */
 int tdp_mmu_map(struct tdp_mmu *mmu, uint64_t gpa, uint64_t hpa);
 void tdp_mmu_destroy(struct tdp_mmu *mmu);

@@ -7,29 +7,66 @@
 #define EPT_MT_WB    (6ull << 3)
 #define EPT_ADDR(e)  ((e) & 0x000ffffffffff000ull)
 
+#define EPT_SUPPRESS_VE (1ull << 63)
+
+/* A table page with every entry empty. */
+static uint64_t new_table(struct tdp_mmu *mmu)
+{
+	uint64_t page = kvm_alloc_pages(1);
+	if (!page)
+		return 0;
+	mmu->pages++;
+	uint64_t *e = __va(page);
+	for (int i = 0; mmu->nonpresent && i < 512; i++)
+		e[i] = mmu->nonpresent;
+	return page;
+}
+
 int tdp_mmu_init(struct tdp_mmu *mmu)
 {
-	mmu->root = kvm_alloc_pages(1);
-	mmu->pages = mmu->root ? 1 : 0;
+	mmu->pages = 0;
+	mmu->root = new_table(mmu);
 	return mmu->root ? 0 : -ENOMEM;
 }
 
-int tdp_mmu_map(struct tdp_mmu *mmu, uint64_t gpa, uint64_t hpa)
+int tdp_mmu_init_suppress_ve(struct tdp_mmu *mmu)
+{
+	mmu->nonpresent = EPT_SUPPRESS_VE;
+	return tdp_mmu_init(mmu);
+}
+
+/* The 4 KiB entry for `gpa`, its tables made as needed; NULL without memory. */
+static uint64_t *leaf_entry(struct tdp_mmu *mmu, uint64_t gpa)
 {
 	uint64_t table = mmu->root;
 	for (int level = 4; level > 1; level--) {
 		uint64_t *e = (uint64_t *)__va(table) + ((gpa >> (12 + 9 * (level - 1))) & 0x1ff);
 		if (!(*e & EPT_RWX)) {
-			uint64_t page = kvm_alloc_pages(1);
+			uint64_t page = new_table(mmu);
 			if (!page)
-				return -ENOMEM;
-			mmu->pages++;
+				return NULL;
 			*e = page | EPT_RWX;
 		}
 		table = EPT_ADDR(*e);
 	}
-	uint64_t *pte = (uint64_t *)__va(table) + ((gpa >> 12) & 0x1ff);
+	return (uint64_t *)__va(table) + ((gpa >> 12) & 0x1ff);
+}
+
+int tdp_mmu_map(struct tdp_mmu *mmu, uint64_t gpa, uint64_t hpa)
+{
+	uint64_t *pte = leaf_entry(mmu, gpa);
+	if (!pte)
+		return -ENOMEM;
 	*pte = (hpa & ~(PAGE_SIZE - 1)) | EPT_MT_WB | EPT_RWX;
+	return 0;
+}
+
+int tdp_mmu_map_mmio(struct tdp_mmu *mmu, uint64_t gpa)
+{
+	uint64_t *pte = leaf_entry(mmu, gpa);
+	if (!pte)
+		return -ENOMEM;
+	*pte = 0;                  /* not present, #VE not suppressed */
 	return 0;
 }
 

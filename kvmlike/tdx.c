@@ -321,9 +321,14 @@ static int tdx_map_shared(struct kvm_vcpu *vcpu, uint64_t gpa)
 	struct kvm_tdx *t = to_kvm_tdx(vcpu->kvm);
 	uint64_t gfn = (gpa & ~TDX_SHARED_BIT) >> PAGE_SHIFT;
 	const struct kvm_memory_slot *slot = gfn_to_memslot(vcpu->kvm, gfn);
-	/* No memslot: MMIO, which a TD asks for with TDVMCALL<#VE.RequestMMIO> (the
-	 * EPT-violation #VE that would send it there is not modelled). */
-	if (!slot || tdp_mmu_map(&t->shared, gpa, slot->hpa + (gfn - slot->base_gfn) * PAGE_SIZE))
+	/* No memslot: MMIO. The entry becomes one that does not suppress #VE: the
+	 * guest's next access is its #VE, and it asks with TDVMCALL<#VE.RequestMMIO>. */
+	if (!slot) {
+		if (tdp_mmu_map_mmio(&t->shared, gpa))
+			return kvm_emulation_failed(vcpu);
+		return 1;
+	}
+	if (tdp_mmu_map(&t->shared, gpa, slot->hpa + (gfn - slot->base_gfn) * PAGE_SIZE))
 		return kvm_emulation_failed(vcpu);
 	vcpu->stat.ept_maps++;
 	return 1;
@@ -431,7 +436,7 @@ static int tdx_td_init(struct kvm *kvm, struct kvm_tdx_cmd *cmd)
 	}
 	t->attributes = init->attributes;
 	t->xfam = init->xfam;
-	if (tdp_mmu_init(&t->shared)) {
+	if (tdp_mmu_init_suppress_ve(&t->shared)) {
 		ret = -ENOMEM;
 		goto fail;
 	}

@@ -21,6 +21,7 @@
 #define MAX_EXITS      1000000
 #define TD_LOW_MEM     (2ull << 20)           /* memory at 0 a TD may accept or share */
 #define TD_SHARED_PAGE 0x1ff000ull            /* the page td_hello shares with the host */
+#define TD_DEVICE_BASE 0x30000000ull          /* the device for a TD: shared GPA 0x30000000 */
 
 static int failf(struct vmm_report *r, const char *fmt, ...)
 {
@@ -68,10 +69,10 @@ static void long_mode_sregs(struct kvm_sregs *s)
 	s->efer = 0x500;                  /* LMA LME */
 }
 
-static void handle_mmio(struct kvm_vcpu *vcpu, struct vmm_report *r)
+static void handle_mmio(struct kvm_vcpu *vcpu, uint64_t device_base, struct vmm_report *r)
 {
 	struct kvm_run *run = vcpu->run;
-	uint64_t off = run->mmio.phys_addr - DEVICE_BASE;
+	uint64_t off = run->mmio.phys_addr - device_base;
 	if (run->mmio.is_write) {
 		if (off == 4)
 			memcpy(&r->device_command, run->mmio.data, 4);
@@ -137,7 +138,7 @@ static int vmm_step(struct vmm_guest *g)
 		handle_io(g);
 		break;
 	case KVM_EXIT_MMIO:
-		handle_mmio(g->vcpu, r);
+		handle_mmio(g->vcpu, g->type == KVM_X86_TDX_VM ? TD_DEVICE_BASE : DEVICE_BASE, r);
 		break;
 	case KVM_EXIT_HLT:
 		r->ok = true;

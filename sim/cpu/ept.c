@@ -69,6 +69,7 @@ enum ept_outcome ept_translate(struct phys *pm, const struct ept *e, uint64_t gp
 		uint64_t epa = table + ((gpa >> shift) & 0x1ff) * 8;
 		uint64_t ent = phys_read64(pm, epa);
 		w->rwx &= ent & 7;
+		w->suppress_ve = ent >> 63;
 		if (!(ent & 7))
 			return EPT_VIOLATION;                /* not present */
 		/* Bit 7 is reserved in a PML4E and PML5E, and in a PDPTE/PDE where the

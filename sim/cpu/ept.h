@@ -38,6 +38,7 @@ struct ept_walk {
 	uint64_t hpa;
 	unsigned rwx;         /* AND of bits 2:0 over the entries used (qualification 5:3) */
 	bool dirty;           /* with A/D on: the leaf's dirty flag is set (after this access) */
+	bool suppress_ve;     /* a violation: bit 63 of the entry that caused it */
 };
 
 /* Translates `gpa` for an access of kind `acc` (one of EPT_R, EPT_W, EPT_X). With

@@ -56,8 +56,9 @@ struct pte_loc {
 };
 
 static int ept_fault(struct mmu_fault *f, enum ept_outcome o, uint64_t gpa, uint64_t la,
-		     unsigned acc, unsigned rwx, bool final)
+		     unsigned acc, unsigned rwx, bool final, bool suppress_ve)
 {
+	f->suppress_ve = suppress_ve;
 	f->kind = o == EPT_MISCONFIG ? MMU_FAULT_EPT_MISCONFIG : MMU_FAULT_EPT_VIOLATION;
 	f->la = la;
 	f->gpa = gpa;
@@ -83,7 +84,7 @@ static int pte_locate(struct phys *pm, const struct mmu_ctx *c, uint64_t gpa, ui
 	struct ept_walk w;
 	enum ept_outcome o = ept_translate(pm, c->ept, gpa, acc, &w);
 	if (o != EPT_OK)
-		return ept_fault(f, o, gpa, la, acc, w.rwx, false);
+		return ept_fault(f, o, gpa, la, acc, w.rwx, false, w.suppress_ve);
 	loc->hpa = w.hpa;
 	loc->rwx = w.rwx;
 	return 0;
@@ -96,7 +97,7 @@ static int set_bits(struct phys *pm, const struct pte_loc *loc, uint64_t *e, uin
 	if ((flags & MMU_NO_AD) || (*e & bits) == bits)
 		return 0;
 	if (!(loc->rwx & EPT_W))
-		return ept_fault(f, EPT_VIOLATION, loc->gpa, la, EPT_W, loc->rwx, false);
+		return ept_fault(f, EPT_VIOLATION, loc->gpa, la, EPT_W, loc->rwx, false, true);
 	*e |= bits;
 	if (wide)
 		phys_write64(pm, loc->hpa, *e);
@@ -286,7 +287,7 @@ int mmu_translate_rights(struct phys *pm, const struct mmu_ctx *c, uint64_t la,
 	struct ept_walk w;
 	enum ept_outcome o = ept_translate(pm, c->ept, gpa, ept_acc[acc], &w);
 	if (o != EPT_OK)
-		return ept_fault(f, o, gpa, la, ept_acc[acc], w.rwx, true);
+		return ept_fault(f, o, gpa, la, ept_acc[acc], w.rwx, true, w.suppress_ve);
 	*pa = w.hpa;
 	unsigned er = 0;
 	for (int a = MMU_READ; a <= MMU_FETCH; a++)

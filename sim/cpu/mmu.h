@@ -49,6 +49,7 @@ struct mmu_fault {
 	uint64_t gpa;              /* EPT: the guest-physical address */
 	uint64_t qualification;    /* EPT violation: the exit qualification */
 	bool final;                /* EPT: the final translation, not a paging-structure access */
+	bool suppress_ve;          /* EPT violation: the entry at fault says "suppress #VE" */
 };
 
 /* 0 and *pa, or -1 and *f for a page fault. */

@@ -2,6 +2,7 @@
  * guest state (SDM Vol. 3, "VM Exits", "Loading Host State"): control registers,
  * debug state, MSRs the exit controls name, segment registers with the hidden parts
  * the SDM fixes, descriptor tables, RSP, RIP, and RFLAGS = 2. */
+#include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/msr.h"
 #include "sim/cpu/vmx_exit.h"
@@ -226,10 +227,39 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 	lp_leave_guest(lp, info->restart || lp->m->stopped);
 }
 
+/* A convertible EPT violation (SDM "Virtualization Exceptions"): with "EPT-violation
+ * #VE" on, an entry that does not suppress #VE, and the VE-information area free
+ * (its dword at 4 clear), the guest gets a #VE instead of its VMM an exit: the
+ * area records what the exit would have (reason, qualification, addresses) and is
+ * marked in use. Not while delivering an event. */
+static bool ept_violation_to_ve(struct lp *lp, const struct mmu_fault *f, uint64_t rip, uint32_t idt_info)
+{
+	const struct vmcs_cache *v = &lp->vmx.vmcs;
+	uint64_t proc2 = (vmcs_read_enc(v, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
+			 ? vmcs_read_enc(v, SECONDARY_VM_EXEC_CONTROL) : 0;
+	if (!(proc2 & SECONDARY_EXEC_EPT_VIOLATION_VE) || f->suppress_ve || (idt_info & 0x80000000u))
+		return false;
+	struct phys *pm = &lp->m->pm;
+	uint64_t area = vmcs_read_enc(v, VE_INFORMATION_ADDRESS);
+	if (!phys_is_ram(pm, area, 40) || phys_read32(pm, area + 4))
+		return false;
+	phys_write32(pm, area, EXIT_REASON_EPT_VIOLATION);
+	phys_write32(pm, area + 4, 0xffffffffu);
+	phys_write64(pm, area + 8, f->qualification);
+	phys_write64(pm, area + 16, (f->qualification & (1u << 7)) ? f->la : 0);
+	phys_write64(pm, area + 24, f->gpa);
+	uint16_t index = (uint16_t)vmcs_read_enc(v, EPTP_INDEX);
+	phys_write(pm, area + 32, &index, 2);
+	exc_deliver(lp, VEC_VE, 0, EXC_FAULT, rip, rip);
+	return true;
+}
+
 void vmx_exit_ept(struct lp *lp, const struct mmu_fault *f, uint64_t rip, uint32_t idt_info,
 		  uint32_t idt_error, uint32_t insn_len)
 {
 	bool violation = f->kind == MMU_FAULT_EPT_VIOLATION;
+	if (violation && ept_violation_to_ve(lp, f, rip, idt_info))
+		return;
 	struct vmx_exit_info xi = {
 		.qualification = violation ? f->qualification : 0,
 		.guest_physical = f->gpa,

@@ -18,6 +18,7 @@
 #define SEPT_SVE         (1ull << 63)
 #define SEPT_RWX         7ull
 #define SEPT_WB          (6ull << 3)
+#define SEPT_FREE_ENTRY  SEPT_SVE    /* FREE, and #VE suppressed */
 
 /* ---- the state lookup: which S-EPT states each leaf may find ----------------- */
 
@@ -58,8 +59,17 @@ static unsigned entry_state(uint64_t e)
  * is in that KeyID's view of memory); tables are the module's own. */
 static uint64_t make_entry(uint64_t pa, unsigned st, bool leaf)
 {
-	uint64_t rwx = (st == SEPT_MAPPED || st == SEPT_NL_MAPPED) ? SEPT_RWX : 0;
-	return (pa & SEPT_PA_MASK) | rwx | (leaf ? SEPT_WB : 0) | ((uint64_t)st << SEPT_STATE_SHIFT);
+	/* Entries the TD cannot use suppress #VE: the CPU exits to the module, which
+	 * decides (a #VE for a pending page, or an exit to the VMM). */
+	bool present = st == SEPT_MAPPED || st == SEPT_NL_MAPPED;
+	return (pa & SEPT_PA_MASK) | (present ? SEPT_RWX : SEPT_SVE) | (leaf ? SEPT_WB : 0) |
+	       ((uint64_t)st << SEPT_STATE_SHIFT);
+}
+
+void sept_table_init(struct tdx_module *mod, uint64_t page)
+{
+	for (unsigned i = 0; i < 512; i++)
+		phys_write64(mod->pm, page + 8 * i, SEPT_FREE_ENTRY);
 }
 
 struct sept_walk {
@@ -230,7 +240,7 @@ uint64_t tdh_mem_sept_add(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	struct pamt_entry e;
 	if ((r = td_page_operand(mod, page, TDX_OPERAND_ID_R8, PT_NDA, &entry, &e)))
 		return r;
-	td_zero_page(mod, page);                     /* every entry FREE */
+	sept_table_init(mod, page);                  /* every entry FREE */
 	phys_write64(mod->pm, w.entry_pa, make_entry(page, SEPT_NL_MAPPED, false));
 	take_page(mod, entry, tdr, &t, PT_EPT);
 	if (v1)
@@ -409,7 +419,7 @@ uint64_t tdh_mem_page_remove(struct tdx_module *mod, unsigned lp, uint64_t gpr[1
 	    (r = check_tracked(mod, &op.c, &op.w, gpr)))
 		return r;
 	ext_err(0, &op.w, gpr);
-	phys_write64(mod->pm, op.w.entry_pa, 0);
+	phys_write64(mod->pm, op.w.entry_pa, SEPT_FREE_ENTRY);
 	give_back_page(mod, entry_page(mod, &op.w), tdr, &op.t);
 	return TDX_SUCCESS;
 }
@@ -426,9 +436,9 @@ uint64_t tdh_mem_sept_remove(struct tdx_module *mod, unsigned lp, uint64_t gpr[1
 		return r;
 	uint64_t page = entry_page(mod, &op.w);
 	for (unsigned i = 0; i < 512; i++)
-		if (phys_read64(mod->pm, page + 8 * i))
+		if (phys_read64(mod->pm, page + 8 * i) != SEPT_FREE_ENTRY)
 			return ext_err(tdx_err(TDX_EPT_PAGE_NOT_FREE, TDX_OPERAND_ID_RCX), &op.w, gpr);
-	phys_write64(mod->pm, op.w.entry_pa, 0);
+	phys_write64(mod->pm, op.w.entry_pa, SEPT_FREE_ENTRY);
 	give_back_page(mod, page, tdr, &op.t);
 	gpr[R_RCX] = page;
 	return TDX_SUCCESS;

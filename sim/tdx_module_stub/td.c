@@ -402,6 +402,7 @@ uint64_t tdh_mng_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 		return r;
 	c.op_state = OP_INITIALIZED;
 	c.hkid = t.hkid;
+	sept_table_init(mod, t.tdcx[TDCS_SEPT_ROOT_PAGE]);
 	c.tsc_multiplier = 1ull << 48;       /* the TD's TSC runs at the host's rate */
 	c.td_epoch = 1;                      /* a block in epoch 1 is untracked until 2 */
 	td_mrtd_init(&c);

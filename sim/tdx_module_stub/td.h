@@ -21,6 +21,16 @@ enum { TD_EXIT_ASYNC_FAULT = 0, TD_EXIT_ASYNC_TRAP = 1, TD_EXIT_TDVMCALL = 2 };
 
 #define TDCS_SEPT_ROOT_PAGE 3          /* the S-EPT root is TDCS page 3 */
 #define TDVPS_TDCX (TDX_TDVPS_PAGES - 1)
+#define TDVPS_VE_INFO_PAGE 1           /* the VE-information area: TDCX page 1 */
+
+/* The VE-information area (SDM "Virtualization Exceptions"; the TDX module adds
+ * the instruction's length and information): written by the CPU for a converted
+ * EPT violation and by the module for the #VEs it injects. */
+enum {
+	VE_EXIT_REASON = 0, VE_VALID = 4, VE_QUALIFICATION = 8, VE_GLA = 16, VE_GPA = 24,
+	VE_EPTP_INDEX = 32, VE_INSN_LEN = 36, VE_INSN_INFO = 40,
+};
+#define VE_INFO_IN_USE 0xffffffffu
 #define TD_SHARED_BIT (1ull << 47)     /* GPAW 48: the shared bit is GPA bit 47 */
 
 struct tdr {
@@ -76,11 +86,7 @@ struct tdvps {
 	uint32_t tdvmcall_mask;      /* GPRs the last TDVMCALL exposed (bits 15:0) */
 	uint32_t pend_nmi;           /* an NMI the VMM asked for (PEND_NMI) */
 	uint64_t gpr[16];            /* the guest's GPRs while outside the TD (RSP aside) */
-	struct {                     /* the #VE information TDG.VP.VEINFO.GET returns */
-		uint32_t valid, exit_reason;
-		uint64_t qualification, gla, gpa;
-		uint32_t insn_len, insn_info;
-	} ve;
+	/* (The #VE information is in the VE-information area, TDCX page 1.) */
 };
 
 /* The leaves the OP_STATE lookup knows (TDX module ABI leaf numbers). */
@@ -205,6 +211,8 @@ enum {
 	SEPT_FREE = 0, SEPT_BLOCKED = 1, SEPT_PENDING = 2, SEPT_PENDING_BLOCKED = 3,
 	SEPT_MAPPED = 4, SEPT_REMOVED = 5, SEPT_NL_BLOCKED = 0x81, SEPT_NL_MAPPED = 0x84,
 };
+/* A new S-EPT table: every entry FREE (and suppressing #VE). */
+void sept_table_init(struct tdx_module *mod, uint64_t page);
 unsigned sept_leaf_state(struct tdx_module *mod, const struct tdr *t, uint64_t gpa,
 			 uint64_t *entry_pa);
 /* TDG.MEM.PAGE.ACCEPT's change: a PENDING 4 KiB leaf becomes MAPPED, its page

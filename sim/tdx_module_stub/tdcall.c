@@ -76,14 +76,17 @@ static uint64_t tdg_mr_report(struct td_run *r, enum td_exit_action *act)
 /* TDG.VP.VEINFO.GET (3): what caused the last #VE, once. */
 static uint64_t tdg_vp_veinfo_get(struct td_run *r, enum td_exit_action *act)
 {
-	if (!r->v.ve.valid)
+	struct phys *pm = r->mod->pm;
+	uint64_t area = r->v.tdcx[TDVPS_VE_INFO_PAGE];
+	if (phys_read32(pm, area + VE_VALID) != VE_INFO_IN_USE)
 		return TDX_NO_VALID_VE_INFO;
-	r->guest[R_RCX] = r->v.ve.exit_reason;
-	r->guest[R_RDX] = r->v.ve.qualification;
-	r->guest[R_R8] = r->v.ve.gla;
-	r->guest[R_R9] = r->v.ve.gpa;
-	r->guest[R_R10] = r->v.ve.insn_len | (uint64_t)r->v.ve.insn_info << 32;
-	r->v.ve.valid = 0;
+	r->guest[R_RCX] = phys_read32(pm, area + VE_EXIT_REASON);
+	r->guest[R_RDX] = phys_read64(pm, area + VE_QUALIFICATION);
+	r->guest[R_R8] = phys_read64(pm, area + VE_GLA);
+	r->guest[R_R9] = phys_read64(pm, area + VE_GPA);
+	r->guest[R_R10] = phys_read32(pm, area + VE_INSN_LEN) |
+			  (uint64_t)phys_read32(pm, area + VE_INSN_INFO) << 32;
+	phys_write32(pm, area + VE_VALID, 0);   /* the area is free for the next #VE */
 	return TDX_SUCCESS;
 }
 

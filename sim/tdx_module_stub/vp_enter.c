@@ -107,10 +107,13 @@ static void td_vmcs_init(struct td_run *r)
 		       CPU_BASED_HLT_EXITING | CPU_BASED_MWAIT_EXITING | CPU_BASED_RDPMC_EXITING |
 		       CPU_BASED_UNCOND_IO_EXITING | CPU_BASED_MONITOR_EXITING |
 		       CPU_BASED_USE_TSC_OFFSETTING | CPU_BASED_ACTIVATE_SECONDARY_CONTROLS));
+	/* EPT violations the shared EPT marks convertible (MMIO) are the guest's #VE. */
 	td_vmwrite(r, SECONDARY_VM_EXEC_CONTROL,
 		   ctl(r, MSR_IA32_VMX_PROCBASED_CTLS2,
 		       SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_RDTSCP |
-		       SECONDARY_EXEC_WBINVD_EXITING | SECONDARY_EXEC_UNRESTRICTED_GUEST));
+		       SECONDARY_EXEC_WBINVD_EXITING | SECONDARY_EXEC_UNRESTRICTED_GUEST |
+		       SECONDARY_EXEC_EPT_VIOLATION_VE));
+	td_vmwrite(r, VE_INFORMATION_ADDRESS, r->v.tdcx[TDVPS_VE_INFO_PAGE]);
 	td_vmwrite(r, VM_EXIT_CONTROLS,
 		   ctl(r, true_msrs ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
 		       VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT |
@@ -130,15 +133,17 @@ static void td_vmcs_init(struct td_run *r)
  * TDG.VP.VEINFO.GET and asks the VMM itself (GHCI). */
 static enum td_exit_action exit_ve(struct td_run *r)
 {
-	if (r->v.ve.valid)           /* a #VE while the last one is unread: #DF-like */
+	struct phys *pm = r->mod->pm;
+	uint64_t area = r->v.tdcx[TDVPS_VE_INFO_PAGE];
+	if (phys_read32(pm, area + VE_VALID))   /* a #VE while the last is unread: #DF-like */
 		return TD_EXIT_TO_VMM;
-	r->v.ve.valid = 1;
-	r->v.ve.exit_reason = r->reason;
-	r->v.ve.qualification = r->qualification;
-	r->v.ve.gla = td_vmread(r, GUEST_LINEAR_ADDRESS);
-	r->v.ve.gpa = td_vmread(r, GUEST_PHYSICAL_ADDRESS);
-	r->v.ve.insn_len = (uint32_t)td_vmread(r, VM_EXIT_INSTRUCTION_LEN);
-	r->v.ve.insn_info = (uint32_t)td_vmread(r, VMX_INSTRUCTION_INFO);
+	phys_write32(pm, area + VE_EXIT_REASON, r->reason);
+	phys_write32(pm, area + VE_VALID, VE_INFO_IN_USE);
+	phys_write64(pm, area + VE_QUALIFICATION, r->qualification);
+	phys_write64(pm, area + VE_GLA, td_vmread(r, GUEST_LINEAR_ADDRESS));
+	phys_write64(pm, area + VE_GPA, td_vmread(r, GUEST_PHYSICAL_ADDRESS));
+	phys_write32(pm, area + VE_INSN_LEN, (uint32_t)td_vmread(r, VM_EXIT_INSTRUCTION_LEN));
+	phys_write32(pm, area + VE_INSN_INFO, (uint32_t)td_vmread(r, VMX_INSTRUCTION_INFO));
 	td_inject(r, VEC_VE, false, 0);
 	return TD_RESUME;
 }

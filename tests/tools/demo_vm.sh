@@ -40,6 +40,7 @@ expect demo "$st" 0 "$out" \
 	'^  TDH\.PHYMEM\.PAGE\.RECLAIM +18 +0 ' \
 	'^TD private memory seen from the host \(KeyID 0\) while the TD lived: 0 of 32768 bytes nonzero' \
 	'^\[td\] TDVMCALL<MapGPA>: the page at 0x1ff000 is shared' \
+	'^\[td\] MMIO through a #VE \(TDVMCALL<#VE.RequestMMIO>\): the device id reads 0x4b564d31$' \
 	'^TD shared memory seen from the host: the page at GPA 0x1ff000 holds "written by the TD in shared memory"$' \
 	'^demo: the VM and the TD ran to their HLTs$'
 # The MRTD the TD reads from its TDREPORT is the one the VMM expects.

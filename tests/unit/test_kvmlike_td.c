@@ -44,6 +44,7 @@ static const char td_hello_format[] =
 	"TDG.MR.RTMR.EXTEND: RTMR[2] extended\n"
 	"TDG.MR.REPORT: MRTD %s\n"
 	"TDVMCALL<MapGPA>: the page at 0x1ff000 is shared; a message for the host is there\n"
+	"MMIO through a #VE (TDVMCALL<#VE.RequestMMIO>): the device id reads 0x4b564d31\n"
 	"TD done, halting\n";
 static char td_hello_text[1024];              /* the measured image's */
 static char td_hello_text_unmeasured[1024];
@@ -56,11 +57,12 @@ static char td_hello_text_unmeasured[1024];
 #define TD_SHARED     0x1ff000ull      /* the page it makes shared (MapGPA) */
 static const char td_shared_msg[] = "written by the TD in shared memory";
 /* td_hello's TD exits besides a TDVMCALL<Instruction.IO> per byte it prints: the
- * TDVMCALLs CPUID (of the hypervisor leaf), MapGPA and HLT; EPT violations on the
- * page it accepts (kvmlike adds it: TDH.MEM.PAGE.AUG) and on the page it shares
- * (kvmlike maps it in the shared EPT). */
-#define TD_OTHER_TDVMCALLS   3
-#define TD_EPT_VIOLATIONS    2
+ * TDVMCALLs CPUID (of the hypervisor leaf), MapGPA, #VE.RequestMMIO and HLT; EPT
+ * violations on the page it accepts (kvmlike adds it: TDH.MEM.PAGE.AUG), on the
+ * page it shares (kvmlike maps it in the shared EPT) and on its device (kvmlike
+ * makes the entry one that raises #VE). */
+#define TD_OTHER_TDVMCALLS   4
+#define TD_EPT_VIOLATIONS    3
 
 /* SEAMCALL leaves the tests count or issue. */
 #define LEAF_VP_FLUSH   18
@@ -109,6 +111,7 @@ struct fx {
 
 /* A guest of either type, as the tests' VMM keeps it. */
 struct guest {
+	unsigned mmio_exits;
 	struct kvm *kvm;
 	struct kvm_vcpu *vcpu;
 	uint8_t *mem, *fw, *src;
@@ -465,6 +468,17 @@ static uint32_t step(struct fx *f, struct guest *g)
 	case KVM_EXIT_HLT:
 		g->hlt_exits++;
 		break;
+	case KVM_EXIT_MMIO: {
+		/* td_hello reads its device's id register (shared GPA 0x30000000) through
+		 * a #VE and TDVMCALL<#VE.RequestMMIO>: the shared bit is gone here. */
+		uint32_t id = 0x4b564d31;
+		assert_int_equal(run->mmio.phys_addr, 0x30000000);
+		assert_int_equal(run->mmio.len, 4);
+		assert_int_equal(run->mmio.is_write, 0);
+		memcpy(run->mmio.data, &id, 4);
+		g->mmio_exits++;
+		break;
+	}
 	default:
 		g->other_exits++;
 		fail_msg("unexpected exit %u (data 0x%llx 0x%llx) after \"%.*s\"", run->exit_reason,
@@ -540,21 +554,22 @@ static void test_td_runs_td_hello_to_its_hlt(void **state)
 	assert_string_equal(g.out, td_hello_text);
 	size_t len = strlen(td_hello_text);
 
-	/* One KVM_EXIT_IO per byte, one KVM_EXIT_HLT, nothing else. */
+	/* One KVM_EXIT_IO per byte, one KVM_EXIT_MMIO, one KVM_EXIT_HLT, nothing else. */
 	assert_int_equal(g.io_exits, len);
 	assert_int_equal(g.hlt_exits, 1);
 	assert_int_equal(g.other_exits, 0);
 	const struct kvm_vcpu_stat *st = &g.vcpu->stat;
 	assert_int_equal(st->io_exits, len);
 	assert_int_equal(st->halt_exits, 1);
-	assert_int_equal(st->mmio_exits, 0);
+	assert_int_equal(st->mmio_exits, 1);                  /* the device read, via #VE */
+	assert_int_equal(g.mmio_exits, 1);
 	/* TD exits: a TDCALL (TDG.VP.VMCALL) per byte and the other TDVMCALLs; the
 	 * EPT violations kvmlike handled (the private page the guest accepts, the
 	 * page it shares); nothing else. */
 	assert_int_equal(st->exits_by_reason[EXIT_REASON_TDCALL], len + TD_OTHER_TDVMCALLS);
 	assert_int_equal(st->exits_by_reason[EXIT_REASON_EPT_VIOLATION], TD_EPT_VIOLATIONS);
 	assert_int_equal(st->exits, len + TD_OTHER_TDVMCALLS + TD_EPT_VIOLATIONS);
-	assert_int_equal(st->ept_maps, TD_EPT_VIOLATIONS);
+	assert_int_equal(st->ept_maps, TD_EPT_VIOLATIONS - 1);   /* the MMIO one maps nothing */
 
 	/* The guest halts in a loop: each KVM_RUN after the HLT is another HLT. */
 	assert_int_equal(step(f, &g), KVM_EXIT_HLT);
