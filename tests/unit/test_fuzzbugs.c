@@ -1,7 +1,7 @@
-/* Regression tests for the simulator bugs fuzz_vmx_guest found (B01-B15): a small
- * hosted VMM, built the way the fuzzer builds its guests, runs a few bytes of guest
- * code under chosen controls and the tests check the VM exit (or the guest's
- * architected state) exactly.
+/* Regression tests for the simulator bugs fuzz_vmx_guest found (B01-B15), and the
+ * EPT-violation #VE: a small hosted VMM, built the way the fuzzer builds its
+ * guests, runs a few bytes of guest code under chosen controls and the tests check
+ * the VM exit (or the guest's architected state) exactly.
  *
  * Guest memory (identity-mapped by the EPT when there is one): 64-bit page tables at
  * 0x1000, IDT at 0x5000 (real mode: the IVT at 0), GDT at 0x8000, TSS at 0x9000, the
@@ -550,6 +550,55 @@ static void test_b09_hlt_on_execute_only_page(void **state)
 	assert_non_null(strstr(vtsim_machine_stop_message(M), "RIP=0x10002"));
 }
 
+/* ---- EPT-violation #VE (SDM "Virtualization Exceptions") ------------------------------- */
+
+#define H_VE_INFO 0x809000ull
+
+/* The guest reads G_DATA (mov eax, [0x30000]), whose EPT entry is `entry`, with
+ * "EPT-violation #VE" as `ve_on` says and the VE-information area's dword at 4 as
+ * `busy`; #VE itself exits (exception bitmap bit 20), so the test sees it. */
+static struct vexit ve_case(bool ve_on, uint64_t entry, uint32_t busy)
+{
+	struct guest g = { .mode = MODE_LONG, .exc_bitmap = 1u << 20,
+			   .proc2 = SECONDARY_EXEC_ENABLE_EPT | (ve_on ? SECONDARY_EXEC_EPT_VIOLATION_VE : 0) };
+	PREPARE(&g, 0x8b, 0x04, 0x25, 0x00, 0x00, 0x03, 0x00);
+	put64(H_EPT + (G_DATA >> 12) * 8, entry);
+	memset(RAM + H_VE_INFO, 0, 4096);
+	memcpy(RAM + H_VE_INFO + 4, &busy, 4);
+	vmw(VE_INFORMATION_ADDRESS, H_VE_INFO);
+	return enter(true);
+}
+
+static void test_ept_violation_becomes_ve(void **state)
+{
+	struct vexit x = ve_case(true, 0, 0);                  /* not present, #VE not suppressed */
+	assert_exception_exit(&x, 0x80000000u | 3u << 8 | 20, G_CODE);
+	uint32_t reason, valid;
+	uint64_t qual, gla, gpa;
+	memcpy(&reason, RAM + H_VE_INFO, 4);
+	memcpy(&valid, RAM + H_VE_INFO + 4, 4);
+	memcpy(&qual, RAM + H_VE_INFO + 8, 8);
+	memcpy(&gla, RAM + H_VE_INFO + 16, 8);
+	memcpy(&gpa, RAM + H_VE_INFO + 24, 8);
+	assert_int_equal(reason, EXIT_REASON_EPT_VIOLATION);
+	assert_int_equal(valid, 0xffffffffu);
+	assert_int_equal(qual & 0x187, 0x181);                 /* a read, linear address valid, final */
+	assert_int_equal(gla, G_DATA);
+	assert_int_equal(gpa, G_DATA);
+}
+
+static void test_ept_violation_stays_an_exit(void **state)
+{
+	/* The entry suppresses #VE, the area is in use, or the control is off. */
+	struct vexit x = ve_case(true, 1ull << 63, 0);
+	assert_exit(&x, EXIT_REASON_EPT_VIOLATION, G_CODE, 0);
+	x = ve_case(true, 0, 0xffffffffu);
+	assert_exit(&x, EXIT_REASON_EPT_VIOLATION, G_CODE, 0);
+	x = ve_case(false, 0, 0);
+	assert_exit(&x, EXIT_REASON_EPT_VIOLATION, G_CODE, 0);
+	assert_int_equal(x.qual & 7, 1);
+}
+
 /* ---- a pending MTF VM exit injected at VM entry ------------------------------------------ */
 
 static void test_pending_mtf_injection_exits_before_first_insn(void **state)
@@ -700,6 +749,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_b04_real_mode_gp_exit_without_error_code, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b08_prefixed_hlt_exit_rip_and_length, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b09_hlt_on_execute_only_page, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ept_violation_becomes_ve, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ept_violation_stays_an_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pending_mtf_injection_exits_before_first_insn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mtf_after_injection_before_hlt_site_hooked_earlier, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_site_with_rex_among_prefixes, setup, teardown),
