@@ -236,6 +236,14 @@ static struct tdx_sept_page *find_sept(struct kvm_tdx *t, uint64_t gpa, unsigned
 	return NULL;
 }
 
+/* The host-physical page a memslot gives guest-physical `gpa` (no shared bit),
+ * or 0 when no memslot holds it. */
+static uint64_t memslot_hpa(const struct kvm *kvm, uint64_t gpa)
+{
+	void *hva = kvm_gpa_to_hva(kvm, gpa & ~(PAGE_SIZE - 1), PAGE_SIZE);
+	return hva ? __pa(hva) : 0;
+}
+
 /* link_external_spt: the S-EPT tables down to the 4 KiB level for `gpa`. */
 static int tdx_sept_link_private_spt(struct kvm *kvm, uint64_t gpa)
 {
@@ -270,10 +278,9 @@ static int tdx_sept_set_private_spte(struct kvm *kvm, uint64_t gpa, uint64_t sou
 				     uint64_t *hw_error)
 {
 	struct kvm_tdx *t = to_kvm_tdx(kvm);
-	const struct kvm_memory_slot *slot = gfn_to_memslot(kvm, gpa >> PAGE_SHIFT);
-	if (!slot || t->nr_private >= TDX_MAX_PRIVATE_PAGES)
+	uint64_t hpa = memslot_hpa(kvm, gpa);
+	if (!hpa || t->nr_private >= TDX_MAX_PRIVATE_PAGES)
 		return -EINVAL;
-	uint64_t hpa = slot->hpa + ((gpa >> PAGE_SHIFT) - slot->base_gfn) * PAGE_SIZE;
 	int r = tdx_sept_link_private_spt(kvm, gpa);
 	if (r)
 		return r;
@@ -294,7 +301,6 @@ static int tdx_sept_set_private_spte(struct kvm *kvm, uint64_t gpa, uint64_t sou
 static bool tdx_sept_remove_private_spte(struct kvm *kvm, uint64_t gpa)
 {
 	struct kvm_tdx *t = to_kvm_tdx(kvm);
-	const struct kvm_memory_slot *slot = gfn_to_memslot(kvm, gpa >> PAGE_SHIFT);
 	struct tdx_module_args a = { .rcx = gpa, .rdx = t->tdr_pa };
 	if (t->state == TD_STATE_RUNNABLE) {
 		if (!tdh_ok(TDH_MEM_RANGE_BLOCK, &a, "TDH.MEM.RANGE.BLOCK"))
@@ -305,9 +311,9 @@ static bool tdx_sept_remove_private_spte(struct kvm *kvm, uint64_t gpa)
 		/* KVM kicks every vCPU out of the TD here: none runs while kvmlike does. */
 	}
 	a = (struct tdx_module_args){ .rcx = gpa, .rdx = t->tdr_pa };
-	if (!tdh_ok(TDH_MEM_PAGE_REMOVE, &a, "TDH.MEM.PAGE.REMOVE") || !slot)
+	uint64_t hpa = memslot_hpa(kvm, gpa);
+	if (!tdh_ok(TDH_MEM_PAGE_REMOVE, &a, "TDH.MEM.PAGE.REMOVE") || !hpa)
 		return false;
-	uint64_t hpa = slot->hpa + ((gpa >> PAGE_SHIFT) - slot->base_gfn) * PAGE_SIZE;
 	a = (struct tdx_module_args){ .rcx = mk_keyed_paddr((unsigned)t->hkid, hpa) };
 	tdh_ok(TDH_PHYMEM_PAGE_WBINVD, &a, "TDH.PHYMEM.PAGE.WBINVD");
 	memset(__va(hpa), 0, PAGE_SIZE);     /* MOVDIR64B in Linux */
@@ -319,16 +325,15 @@ static bool tdx_sept_remove_private_spte(struct kvm *kvm, uint64_t gpa)
 static int tdx_map_shared(struct kvm_vcpu *vcpu, uint64_t gpa)
 {
 	struct kvm_tdx *t = to_kvm_tdx(vcpu->kvm);
-	uint64_t gfn = (gpa & ~TDX_SHARED_BIT) >> PAGE_SHIFT;
-	const struct kvm_memory_slot *slot = gfn_to_memslot(vcpu->kvm, gfn);
+	uint64_t hpa = memslot_hpa(vcpu->kvm, gpa & ~TDX_SHARED_BIT);
 	/* No memslot: MMIO. The entry becomes one that does not suppress #VE: the
 	 * guest's next access is its #VE, and it asks with TDVMCALL<#VE.RequestMMIO>. */
-	if (!slot) {
+	if (!hpa) {
 		if (tdp_mmu_map_mmio(&t->shared, gpa))
 			return kvm_emulation_failed(vcpu);
 		return 1;
 	}
-	if (tdp_mmu_map(&t->shared, gpa, slot->hpa + (gfn - slot->base_gfn) * PAGE_SIZE))
+	if (tdp_mmu_map(&t->shared, gpa, hpa))
 		return kvm_emulation_failed(vcpu);
 	vcpu->stat.ept_maps++;
 	return 1;
@@ -870,8 +875,7 @@ void tdx_vm_destroy(struct kvm *kvm)
 		/* Private pages the module refused to remove while the HKID lived (a
 		 * fatal TD's) go now. */
 		for (unsigned i = 0; i < t->nr_private; i++) {
-			const struct kvm_memory_slot *slot = gfn_to_memslot(kvm, t->private_gfn[i]);
-			uint64_t hpa = slot ? slot->hpa + (t->private_gfn[i] - slot->base_gfn) * PAGE_SIZE : 0;
+			uint64_t hpa = memslot_hpa(kvm, t->private_gfn[i] << PAGE_SHIFT);
 			if (hpa && !reclaim_page(hpa))
 				memset(__va(hpa), 0, PAGE_SIZE);
 		}

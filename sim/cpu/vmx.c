@@ -303,10 +303,7 @@ static void do_vmptrld(struct lp *lp, const struct mode *md, const struct vmx_op
 	bool shadow_ok = vmcs_caps_feature_supported(lp->m->vmx_caps, FEAT_SHADOW_VMCS);
 	if ((rev & 0x7fffffff) != vmcs_caps_revision_id(lp->m->vmx_caps) || ((rev >> 31) && !shadow_ok))
 		return fail(lp, r, VMXERR_VMPTRLD_INCORRECT_VMCS_REVISION_ID);
-	if (v->vmcs.ptr != ptr) {
-		vmcs_cache_flush(&v->vmcs, &lp->m->pm);
-		vmcs_cache_load(&v->vmcs, &lp->m->pm, ptr);
-	}
+	vmcs_cache_switch(&v->vmcs, &lp->m->pm, ptr);
 	v->current = ptr;
 	succeed(r);
 }

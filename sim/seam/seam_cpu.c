@@ -31,16 +31,11 @@ static int op_vmcs_load(void *ctx, unsigned lpn, uint64_t pa, bool clear)
 		return -1;
 	if (clear) {
 		if (v->vmcs.ptr == pa)
-			vmcs_cache_flush(&v->vmcs, pm);
+			vmcs_cache_flush(&v->vmcs, pm);   /* written back; loaded again below */
 		phys_write32(pm, pa, vmcs_caps_revision_id(lp->m->vmx_caps));
 		vmcs_region_clear_launch(pm, pa);
-		if (v->vmcs.ptr == pa)
-			vmcs_cache_load(&v->vmcs, pm, pa);
 	}
-	if (v->vmcs.ptr != pa) {
-		vmcs_cache_flush(&v->vmcs, pm);
-		vmcs_cache_load(&v->vmcs, pm, pa);
-	}
+	vmcs_cache_switch(&v->vmcs, pm, pa);
 	v->current = pa;
 	return 0;
 }
@@ -154,10 +149,8 @@ void seam_module_call(struct lp *lp, uint64_t gpr[16])
 	lp->vmx.seam_root = false;
 	cpustate_set_gprs(&lp->root.cs, vmm_gpr, true);
 	if (current != lp->vmx.current) {
-		if (current != VMCS_PTR_NONE && lp->vmx.vmcs.ptr != current) {
-			vmcs_cache_flush(&lp->vmx.vmcs, &lp->m->pm);
-			vmcs_cache_load(&lp->vmx.vmcs, &lp->m->pm, current);
-		}
+		if (current != VMCS_PTR_NONE)
+			vmcs_cache_switch(&lp->vmx.vmcs, &lp->m->pm, current);
 		lp->vmx.current = current;
 	}
 }

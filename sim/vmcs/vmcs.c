@@ -56,6 +56,14 @@ void vmcs_cache_flush(struct vmcs_cache *c, struct phys *pm)
 	c->ptr = VMCS_PTR_NONE;
 }
 
+void vmcs_cache_switch(struct vmcs_cache *c, struct phys *pm, uint64_t ptr)
+{
+	if (c->ptr == ptr)
+		return;
+	vmcs_cache_flush(c, pm);
+	vmcs_cache_load(c, pm, ptr);
+}
+
 void vmcs_region_clear_launch(struct phys *pm, uint64_t ptr)
 {
 	phys_write32(pm, ptr + VMCS_OFF_LAUNCH, 0);

@@ -47,6 +47,9 @@ void vmcs_cache_load(struct vmcs_cache *c, struct phys *pm, uint64_t ptr);
 /* Writes the cache back to its region if it changed, and empties it. (A VMCS that
  * another LP changed and wrote back meanwhile keeps that LP's data.) */
 void vmcs_cache_flush(struct vmcs_cache *c, struct phys *pm);
+/* Makes the cache hold the VMCS at `ptr`: the one it holds goes back first, unless
+ * it is that one already. */
+void vmcs_cache_switch(struct vmcs_cache *c, struct phys *pm, uint64_t ptr);
 /* Launch state := clear in the region at ptr. */
 void vmcs_region_clear_launch(struct phys *pm, uint64_t ptr);
 
