@@ -24,6 +24,10 @@ int kvm_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs);
 /* KVM_RUN: runs until an exit user space must handle (vcpu->run says which). */
 int kvm_vcpu_run(struct kvm_vcpu *vcpu);
 
+/* KVM_GET_SUPPORTED_CPUID: what a guest may be shown; -E2BIG (nent = the count)
+ * when cpuid->nent is too small. */
+int kvm_get_supported_cpuid(struct kvm_cpuid2 *cpuid);
+
 /* KVM_MEMORY_ENCRYPT_OP on the VM and on a vCPU (the KVM_TDX_* commands). */
 int kvm_memory_encrypt_op(struct kvm *kvm, struct kvm_tdx_cmd *cmd);
 int kvm_vcpu_memory_encrypt_op(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd);

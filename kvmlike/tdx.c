@@ -363,21 +363,98 @@ static int tdx_handle_ept_violation(struct kvm_vcpu *vcpu, uint64_t gpa)
 
 /* ---- the KVM_TDX_* commands ------------------------------------------------------ */
 
+/* TD_PARAMS offsets (TDX module ABI). */
+enum { TDP_ATTRIBUTES = 0, TDP_XFAM = 8, TDP_MAX_VCPUS = 16, TDP_EPTP_CONTROLS = 24,
+       TDP_CONFIG_FLAGS = 32, TDP_TSC_FREQUENCY = 40, TDP_MRCONFIGID = 80,
+       TDP_CPUID_VALUES = 256 };
+
+/* The module's configurable CPUID leaf `i` as KVM's entry: the bits set where
+ * the VMM may choose them. */
+static void td_init_cpuid_entry2(struct kvm_cpuid_entry2 *e, unsigned i)
+{
+	const struct tdx_sys_info *si = tdx_sys_info();
+	uint64_t leaf = si->cpuid_config_leaves[i];
+	memset(e, 0, sizeof(*e));
+	e->function = (uint32_t)leaf;
+	e->index = (uint32_t)(leaf >> 32);
+	if (e->index == ~0u)
+		e->index = 0;
+	else
+		e->flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
+	e->eax = (uint32_t)si->cpuid_config_values[i][0];
+	e->ebx = (uint32_t)(si->cpuid_config_values[i][0] >> 32);
+	e->ecx = (uint32_t)si->cpuid_config_values[i][1];
+	e->edx = (uint32_t)(si->cpuid_config_values[i][1] >> 32);
+}
+
 static int tdx_get_capabilities(struct kvm_tdx_cmd *cmd)
 {
 	struct kvm_tdx_capabilities *caps = (void *)(uintptr_t)cmd->data;
+	const struct tdx_sys_info *si = tdx_sys_info();
 	if (cmd->flags || !caps)
 		return -EINVAL;
+	uint32_t room = caps->cpuid.nent;
 	memset(caps, 0, sizeof(*caps));
+	caps->cpuid.nent = si->num_cpuid_config;
+	if (room < si->num_cpuid_config)
+		return -E2BIG;
 	caps->supported_attrs = (1ull << 0) | (1ull << 28);   /* DEBUG, SEPT_VE_DISABLE */
 	caps->supported_xfam = 0x7;
-	caps->nr_cpuid_configs = 0;
+	for (unsigned i = 0; i < si->num_cpuid_config; i++)
+		td_init_cpuid_entry2(&caps->cpuid.entries[i], i);
 	return 0;
 }
 
-/* TD_PARAMS offsets (TDX module ABI). */
-enum { TDP_ATTRIBUTES = 0, TDP_XFAM = 8, TDP_MAX_VCPUS = 16, TDP_EPTP_CONTROLS = 24,
-       TDP_CONFIG_FLAGS = 32, TDP_TSC_FREQUENCY = 40, TDP_MRCONFIGID = 80 };
+static const struct kvm_cpuid_entry2 *find_cpuid_entry2(const struct kvm_cpuid2 *c,
+							 uint32_t function, uint32_t index)
+{
+	for (uint32_t i = 0; i < c->nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &c->entries[i];
+		if (e->function == function &&
+		    (!(e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) || e->index == index))
+			return e;
+	}
+	return NULL;
+}
+
+/* TD_PARAMS CPUID_VALUES in the module's order, from the user's entries (as
+ * Linux's setup_tdparams_cpuids): the module refuses bits that are not
+ * configurable; an entry with no slot is refused here. */
+static int setup_tdparams_cpuids(const struct kvm_cpuid2 *cpuid, uint8_t *params)
+{
+	const struct tdx_sys_info *si = tdx_sys_info();
+	uint32_t copied = 0;
+	if (si->num_cpuid_config > 8)
+		return -EINVAL;                   /* TD_PARAMS holds eight */
+	for (unsigned i = 0; i < si->num_cpuid_config; i++) {
+		struct kvm_cpuid_entry2 slot;
+		td_init_cpuid_entry2(&slot, i);
+		const struct kvm_cpuid_entry2 *e = find_cpuid_entry2(cpuid, slot.function, slot.index);
+		if (!e)
+			continue;
+		copied++;
+		uint32_t v[4] = { e->eax, e->ebx, e->ecx, e->edx };
+		memcpy(params + TDP_CPUID_VALUES + 16 * i, v, sizeof(v));
+	}
+	return copied == cpuid->nent ? 0 : -EINVAL;
+}
+
+
+/* TD_PARAMS from the user's request (Linux's setup_tdparams). */
+static int setup_tdparams(const struct kvm_tdx_init_vm *init, uint8_t p[1024])
+{
+	uint64_t eptp = 6 | 3 << 3, flags = 1ull << 2;        /* WB, 4 levels; NO_RBP_MOD */
+	uint16_t max_vcpus = KVM_MAX_VCPUS, tsc = 100;          /* 2.5 GHz */
+	memset(p, 0, 1024);
+	memcpy(p + TDP_ATTRIBUTES, &init->attributes, 8);
+	memcpy(p + TDP_XFAM, &init->xfam, 8);
+	memcpy(p + TDP_MAX_VCPUS, &max_vcpus, 2);
+	memcpy(p + TDP_EPTP_CONTROLS, &eptp, 8);
+	memcpy(p + TDP_CONFIG_FLAGS, &flags, 8);
+	memcpy(p + TDP_TSC_FREQUENCY, &tsc, 2);
+	memcpy(p + TDP_MRCONFIGID, init->mrconfigid, 3 * 48);
+	return setup_tdparams_cpuids(&init->cpuid, p);
+}
 
 static int tdx_td_init(struct kvm *kvm, struct kvm_tdx_cmd *cmd)
 {
@@ -387,6 +464,11 @@ static int tdx_td_init(struct kvm *kvm, struct kvm_tdx_cmd *cmd)
 	if (t->state != TD_STATE_UNINITIALIZED || kvm->nr_vcpus)
 		return -EINVAL;
 	if (cmd->flags || !init)
+		return -EINVAL;
+	if (init->cpuid.nent > KVM_MAX_CPUID_ENTRIES)
+		return -E2BIG;
+	uint8_t p[1024];
+	if (setup_tdparams(init, p))
 		return -EINVAL;
 	int hkid = tdx_guest_keyid_alloc();
 	if (hkid < 0)
@@ -415,16 +497,7 @@ static int tdx_td_init(struct kvm *kvm, struct kvm_tdx_cmd *cmd)
 			goto fail;
 		t->nr_tdcs_pages = added + 1;
 	}
-	uint8_t *p = __va(params);
-	uint64_t eptp = 6 | 3 << 3, flags = 1ull << 2;        /* WB, 4 levels; NO_RBP_MOD */
-	uint16_t max_vcpus = KVM_MAX_VCPUS, tsc = 100;          /* 2.5 GHz */
-	memcpy(p + TDP_ATTRIBUTES, &init->attributes, 8);
-	memcpy(p + TDP_XFAM, &init->xfam, 8);
-	memcpy(p + TDP_MAX_VCPUS, &max_vcpus, 2);
-	memcpy(p + TDP_EPTP_CONTROLS, &eptp, 8);
-	memcpy(p + TDP_CONFIG_FLAGS, &flags, 8);
-	memcpy(p + TDP_TSC_FREQUENCY, &tsc, 2);
-	memcpy(p + TDP_MRCONFIGID, init->mrconfigid, 3 * 48);
+	memcpy(__va(params), p, sizeof(p));
 	a = (struct tdx_module_args){ .rcx = t->tdr_pa, .rdx = params };
 	cmd->hw_error = tdh(TDH_MNG_INIT, &a);
 	kvm_free_pages(params, 1);
@@ -570,6 +643,82 @@ int tdx_vm_ioctl(struct kvm *kvm, struct kvm_tdx_cmd *cmd)
 	}
 }
 
+/* One CPUID value of the TD (TDH.MNG.RD of CPUID_VALUES, both halves) as KVM's
+ * entry; -EIO when the module has no such leaf or subleaf. */
+#define TD_MD_FIELD_ID_CPUID_VALUES 0x9410000300000000ull
+static int tdx_read_cpuid(struct kvm_vcpu *vcpu, uint32_t leaf, uint32_t sub, bool has_sub,
+			  struct kvm_cpuid_entry2 *e)
+{
+	struct kvm_tdx *t = to_kvm_tdx(vcpu->kvm);
+	uint64_t id = TD_MD_FIELD_ID_CPUID_VALUES | (uint64_t)(leaf >> 31) << 16 |
+		      (uint64_t)(leaf & 0x7f) << 9 | (has_sub ? (sub & 0x7f) << 1 : 0x1fe);
+	uint64_t half[2];
+	if (sub > 0x7f || (leaf & 0x7fffff80))
+		return -EINVAL;              /* the field id cannot name it */
+	for (int i = 0; i < 2; i++) {
+		struct tdx_module_args a = { .rcx = t->tdr_pa, .rdx = id + i };
+		if (tdh(TDH_MNG_RD, &a))
+			return -EIO;
+		half[i] = a.r8;
+	}
+	*e = (struct kvm_cpuid_entry2){
+		.function = leaf, .index = has_sub ? sub : 0,
+		.flags = has_sub ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0,
+		.eax = (uint32_t)half[0], .ebx = (uint32_t)(half[0] >> 32),
+		.ecx = (uint32_t)half[1], .edx = (uint32_t)(half[1] >> 32),
+	};
+	return 0;
+}
+
+/* A leaf with no subleaves, or each of its subleaves until the module has no more. */
+static void tdx_get_cpuid_leaf(struct kvm_vcpu *vcpu, uint32_t leaf, struct kvm_cpuid_entry2 *out,
+			       uint32_t *n)
+{
+	if (*n >= KVM_MAX_CPUID_ENTRIES)
+		return;
+	if (!tdx_read_cpuid(vcpu, leaf, 0, false, &out[*n])) {
+		++*n;
+		return;
+	}
+	for (uint32_t sub = 0; *n < KVM_MAX_CPUID_ENTRIES; sub++, ++*n)
+		if (tdx_read_cpuid(vcpu, leaf, sub, true, &out[*n]))
+			return;
+}
+
+/* KVM_TDX_GET_CPUID: the CPUID the TD sees, leaf by leaf through the module's
+ * metadata; -E2BIG (with nent the count) when the user's array is too small. */
+static int tdx_vcpu_get_cpuid(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
+{
+	struct kvm_cpuid2 *user = (void *)(uintptr_t)cmd->data;
+	if (cmd->flags || !user || to_kvm_tdx(vcpu->kvm)->state != TD_STATE_INITIALIZED)
+		return -EINVAL;
+	struct kvm_cpuid_entry2 *e = kzalloc(KVM_MAX_CPUID_ENTRIES * sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	static const uint32_t ranges[2] = { 0, 0x80000000u };
+	uint32_t n = 0;
+	int ret = 0;
+	for (int r = 0; r < 2 && !ret; r++) {
+		if (tdx_read_cpuid(vcpu, ranges[r], 0, false, &e[n])) {
+			ret = -EIO;
+			break;
+		}
+		uint32_t max = e[n++].eax;
+		for (uint32_t leaf = ranges[r] + 1; leaf <= max && leaf - ranges[r] < 0x80; leaf++)
+			tdx_get_cpuid_leaf(vcpu, leaf, e, &n);
+	}
+	if (!ret) {
+		uint32_t room = user->nent;
+		user->nent = n;
+		if (room < n)
+			ret = -E2BIG;
+		else
+			memcpy(user->entries, e, n * sizeof(e[0]));
+	}
+	kfree(e);
+	return ret;
+}
+
 int tdx_vcpu_ioctl(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 {
 	cmd->hw_error = 0;
@@ -580,6 +729,8 @@ int tdx_vcpu_ioctl(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 		return tdx_td_vcpu_init(vcpu, cmd);
 	case KVM_TDX_INIT_MEM_REGION:
 		return tdx_init_mem_region(vcpu, cmd);
+	case KVM_TDX_GET_CPUID:
+		return tdx_vcpu_get_cpuid(vcpu, cmd);
 	default:
 		return -EINVAL;
 	}

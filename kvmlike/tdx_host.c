@@ -97,6 +97,20 @@ static int get_sys_info(struct tdx_sys_info *si)
 			return -ENODEV;
 		memcpy((uint8_t *)si + fields[i].off, &v, fields[i].size);
 	}
+	uint64_t n;
+	if (read_field(MD_NUM_CPUID_CONFIG, &n))
+		return -ENODEV;
+	if (n > TDX_MAX_CPUID_CONFIG) {
+		printk("kvmlike: TDX: %llu CPUID configuration leaves, more than %d\n",
+		       (unsigned long long)n, TDX_MAX_CPUID_CONFIG);
+		return -ENODEV;
+	}
+	si->num_cpuid_config = (uint16_t)n;
+	for (unsigned i = 0; i < n; i++)
+		if (read_field(MD_CPUID_CONFIG_LEAVES(i), &si->cpuid_config_leaves[i]) ||
+		    read_field(MD_CPUID_CONFIG_VALUES(i, 0), &si->cpuid_config_values[i][0]) ||
+		    read_field(MD_CPUID_CONFIG_VALUES(i, 1), &si->cpuid_config_values[i][1]))
+			return -ENODEV;
 	/* KVM needs NO_RBP_MOD (bit 18): the module must leave RBP alone. */
 	if (!(si->features0 & (1ull << 18))) {
 		printk("kvmlike: TDX: the module lacks NO_RBP_MOD\n");

@@ -25,6 +25,7 @@ enum {
 uint64_t seamcall_ret(uint64_t fn, struct tdx_module_args *args);
 
 /* What the bring-up read and built, for KVM and for `vtsim demo`. */
+#define TDX_MAX_CPUID_CONFIG 32
 struct tdx_sys_info {
 	uint16_t major, minor, update;
 	uint64_t features0;
@@ -35,6 +36,11 @@ struct tdx_sys_info {
 	uint64_t pamt_bytes;
 	uint32_t global_keyid, nr_tdx_keyids;
 	unsigned keyid_shift;      /* a KeyID's place in a physical address */
+	/* The CPUID bits a TD's configuration may set: per leaf (leaf | subleaf << 32,
+	 * subleaf ~0 for none), EBX:EAX and EDX:ECX masks. */
+	uint16_t num_cpuid_config;
+	uint64_t cpuid_config_leaves[TDX_MAX_CPUID_CONFIG];
+	uint64_t cpuid_config_values[TDX_MAX_CPUID_CONFIG][2];
 };
 
 /* Brings the module up on every LP; 0, or -ENODEV (no module, or it refused). */

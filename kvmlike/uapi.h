@@ -155,12 +155,34 @@ struct kvm_tdx_cmd {
 	uint64_t hw_error;         /* out: the TDX module's status when it refused */
 };
 
+/* KVM_GET_SUPPORTED_CPUID's format, which the TDX commands share. */
+#define KVM_CPUID_FLAG_SIGNIFCANT_INDEX (1u << 0)
+struct kvm_cpuid_entry2 {
+	uint32_t function;
+	uint32_t index;
+	uint32_t flags;
+	uint32_t eax, ebx, ecx, edx;
+	uint32_t padding[3];
+};
+
+struct kvm_cpuid2 {
+	uint32_t nent;             /* in: room in entries[]; out: entries filled */
+	uint32_t padding;
+	struct kvm_cpuid_entry2 entries[];
+};
+#define KVM_MAX_CPUID_ENTRIES 256
+
 struct kvm_tdx_capabilities {
 	uint64_t supported_attrs;
 	uint64_t supported_xfam;
-	uint64_t reserved[254];
-	uint32_t nr_cpuid_configs;
-	uint32_t padding;
+	uint64_t kernel_tdvmcallinfo_1_r11;
+	uint64_t user_tdvmcallinfo_1_r11;
+	uint64_t kernel_tdvmcallinfo_1_r12;
+	uint64_t user_tdvmcallinfo_1_r12;
+	uint64_t reserved[250];
+	/* The CPUID bits the VMM may configure: one entry per configurable leaf,
+	 * its bits set where they may be. */
+	struct kvm_cpuid2 cpuid;
 };
 
 struct kvm_tdx_init_vm {
@@ -170,8 +192,9 @@ struct kvm_tdx_init_vm {
 	uint64_t mrowner[6];
 	uint64_t mrownerconfig[6];
 	uint64_t reserved[12];
-	/* (KVM appends the TD's CPUID configuration here; kvmlike takes the module's
-	 * defaults.) */
+	/* The TD's CPUID configuration: only leaves the capabilities list, only
+	 * their configurable bits; the TDX module virtualizes those leaves itself. */
+	struct kvm_cpuid2 cpuid;
 };
 
 #define KVM_TDX_MEASURE_MEMORY_REGION (1u << 0)

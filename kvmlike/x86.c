@@ -91,6 +91,54 @@ void kvm_cpuid(struct kvm_vcpu *vcpu, uint32_t leaf, uint32_t sub, uint32_t r[4]
 	}
 }
 
+/* Does subleaf `sub` of `leaf` exist, given subleaf 0 (`first`) and this one (`r`)? */
+static bool cpuid_subleaf_exists(uint32_t leaf, uint32_t sub, const uint32_t first[4],
+				 const uint32_t r[4])
+{
+	switch (leaf) {
+	case 0x4:  return sub == 0 || (r[0] & 0x1f);            /* a cache type */
+	case 0x7:  return sub <= first[0];                      /* EAX: the last subleaf */
+	case 0xb:
+	case 0x1f: return sub == 0 || (r[2] & 0xff00);          /* a level type */
+	case 0xd:  return sub <= 1 || (sub < 32 && (first[0] >> sub) & 1);   /* XCR0 bits */
+	}
+	return sub == 0;
+}
+
+static bool cpuid_has_subleaves(uint32_t leaf)
+{
+	return leaf == 0x4 || leaf == 0x7 || leaf == 0xb || leaf == 0xd || leaf == 0x1f;
+}
+
+int kvm_get_supported_cpuid(struct kvm_cpuid2 *cpuid)
+{
+	static const uint32_t ranges[] = { 0, KVM_CPUID_SIGNATURE, 0x80000000u };
+	uint32_t n = 0, room = cpuid->nent;
+	for (unsigned i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+		uint32_t max[4];
+		kvm_cpuid(NULL, ranges[i], 0, max);
+		for (uint32_t leaf = ranges[i]; leaf <= max[0] && leaf - ranges[i] < 0x100; leaf++) {
+			uint32_t first[4], r[4];
+			kvm_cpuid(NULL, leaf, 0, first);
+			for (uint32_t sub = 0; sub < 64; sub++) {
+				kvm_cpuid(NULL, leaf, sub, r);
+				if (!cpuid_subleaf_exists(leaf, sub, first, r))
+					break;
+				if (n < room)
+					cpuid->entries[n] = (struct kvm_cpuid_entry2){
+						.function = leaf, .index = sub,
+						.flags = cpuid_has_subleaves(leaf) ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0,
+						.eax = r[0], .ebx = r[1], .ecx = r[2], .edx = r[3] };
+				n++;
+				if (!cpuid_has_subleaves(leaf))
+					break;
+			}
+		}
+	}
+	cpuid->nent = n;
+	return n > room ? -E2BIG : 0;
+}
+
 int kvm_emulate_cpuid(struct kvm_vcpu *vcpu)
 {
 	uint32_t leaf = (uint32_t)kvm_register_read(vcpu, VCPU_REGS_RAX);

@@ -2,6 +2,7 @@
 #include "tools/vmm.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -264,6 +265,58 @@ static int tdx_cmd(struct vmm_report *r, int e, const struct kvm_tdx_cmd *c, con
 		     st ? " " : "", st ? st : "");
 }
 
+static const struct kvm_cpuid_entry2 *cpuid_find(const struct kvm_cpuid2 *c,
+						  const struct kvm_cpuid_entry2 *want)
+{
+	for (uint32_t i = 0; i < c->nent; i++)
+		if (c->entries[i].function == want->function &&
+		    (!(want->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) || c->entries[i].index == want->index))
+			return &c->entries[i];
+	return NULL;
+}
+
+/* KVM_TDX_INIT_VM's argument with the TD's CPUID as QEMU builds it: for each leaf
+ * the module lets the VMM configure (KVM_TDX_CAPABILITIES), what KVM supports
+ * (KVM_GET_SUPPORTED_CPUID) within the configurable bits. NULL with r->error. */
+static struct kvm_tdx_init_vm *td_init_vm_arg(struct kvm *kvm, struct vmm_report *r)
+{
+	enum { ROOM = 64 };
+	size_t esz = sizeof(struct kvm_cpuid_entry2);
+	struct kvm_tdx_capabilities *caps = calloc(1, sizeof(*caps) + ROOM * esz);
+	struct kvm_cpuid2 *sup = calloc(1, sizeof(*sup) + KVM_MAX_CPUID_ENTRIES * esz);
+	struct kvm_tdx_init_vm *init = calloc(1, sizeof(*init) + ROOM * esz);
+	int e = -ENOMEM;
+	if (!caps || !sup || !init)
+		goto fail;
+	caps->cpuid.nent = ROOM;
+	sup->nent = KVM_MAX_CPUID_ENTRIES;
+	struct kvm_tdx_cmd c = { .id = KVM_TDX_CAPABILITIES, .data = (uint64_t)(uintptr_t)caps };
+	if ((e = kvm_memory_encrypt_op(kvm, &c)) || (e = kvm_get_supported_cpuid(sup)))
+		goto fail;
+	init->xfam = 3;                          /* x87, SSE */
+	for (uint32_t i = 0; i < caps->cpuid.nent; i++) {
+		const struct kvm_cpuid_entry2 *mask = &caps->cpuid.entries[i];
+		const struct kvm_cpuid_entry2 *have = cpuid_find(sup, mask);
+		if (!have)
+			continue;
+		struct kvm_cpuid_entry2 *out = &init->cpuid.entries[init->cpuid.nent++];
+		*out = *mask;
+		out->eax &= have->eax;
+		out->ebx &= have->ebx;
+		out->ecx &= have->ecx;
+		out->edx &= have->edx;
+	}
+	free(caps);
+	free(sup);
+	return init;
+fail:
+	failf(r, "the TD's CPUID (KVM_TDX_CAPABILITIES, KVM_GET_SUPPORTED_CPUID): error %d", e);
+	free(caps);
+	free(sup);
+	free(init);
+	return NULL;
+}
+
 /* A TD: the image (firmware) so that it ends at 4 GiB, where a TD vCPU's reset
  * vector is, added as private memory and measured; 2 MiB of private memory at 0
  * for the guest to accept. */
@@ -291,9 +344,13 @@ static int vmm_td_setup(struct vmm_guest *g, const uint8_t *img, size_t len)
 						  .userspace_addr = (uint64_t)(uintptr_t)g->firmware };
 	if ((e = kvm_set_user_memory_region(g->kvm, &low)) || (e = kvm_set_user_memory_region(g->kvm, &fw)))
 		return failf(r, "KVM_SET_USER_MEMORY_REGION: error %d", e);
-	struct kvm_tdx_init_vm init = { .attributes = 0, .xfam = 3 };
-	struct kvm_tdx_cmd c = { .id = KVM_TDX_INIT_VM, .data = (uint64_t)(uintptr_t)&init };
-	if (tdx_cmd(r, kvm_memory_encrypt_op(g->kvm, &c), &c, "KVM_TDX_INIT_VM"))
+	struct kvm_tdx_init_vm *init = td_init_vm_arg(g->kvm, r);
+	if (!init)
+		return -1;
+	struct kvm_tdx_cmd c = { .id = KVM_TDX_INIT_VM, .data = (uint64_t)(uintptr_t)init };
+	e = kvm_memory_encrypt_op(g->kvm, &c);
+	free(init);
+	if (tdx_cmd(r, e, &c, "KVM_TDX_INIT_VM"))
 		return -1;
 	if ((e = kvm_create_vcpu(g->kvm, 0, &g->vcpu)))
 		return failf(r, "KVM_CREATE_VCPU: error %d", e);

@@ -419,11 +419,17 @@ uint64_t tdh_mng_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	gpr[R_R8] = 0;
 	if (r)
 		return r;
-	switch (gpr[R_RDX]) {
+	uint64_t id = gpr[R_RDX];
+	switch (id) {
 	case 0x110000000000000Aull: gpr[R_R8] = c.tsc_offset; break;      /* TDCS_EXEC TSC_OFFSET */
 	case 0x110000000000000Bull: gpr[R_R8] = c.tsc_multiplier; break;  /* TSC_MULTIPLIER */
 	default:
-		return tdx_err(TDX_METADATA_FIELD_ID_INCORRECT, TDX_OPERAND_ID_RDX);
+		/* CPUID_VALUES: class 0x14, non-architectural; size and context bits
+		 * not checked. */
+		if ((id & (0xbfull << 56 | 0xff000000ull)) != (0x94ull << 56))
+			return tdx_err(TDX_METADATA_FIELD_ID_INCORRECT, TDX_OPERAND_ID_RDX);
+		if ((r = td_cpuid_md_read(mod, lp, &c, (uint32_t)(id & 0xffffff), &gpr[R_R8])))
+			return r;
 	}
 	gpr[R_RDX] = ~0ull;
 	return TDX_SUCCESS;

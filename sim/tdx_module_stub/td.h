@@ -85,6 +85,8 @@ struct tdvps {
 	uint32_t last_td_exit;
 	uint32_t tdvmcall_mask;      /* GPRs the last TDVMCALL exposed (bits 15:0) */
 	uint32_t pend_nmi;           /* an NMI the VMM asked for (PEND_NMI) */
+	uint8_t cpuid_supervisor_ve; /* CPUID at CPL 0 is a #VE (TDG.VP.CPUIDVE.SET) */
+	uint8_t cpuid_user_ve;       /* CPUID at CPL > 0 is a #VE */
 	uint64_t gpr[16];            /* the guest's GPRs while outside the TD (RSP aside) */
 	/* (The #VE information is in the VE-information area, TDCX page 1.) */
 };
@@ -179,6 +181,13 @@ uint64_t tdh_mng_wr(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 uint64_t tdh_mem_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 uint64_t tdh_mem_wr(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 #define TD_ATTR_DEBUG 1ull
+
+/* CPUID as the TD sees it (cpuid.c): false when the module leaves the leaf to
+ * the guest (#VE). TDH.MNG.RD of a CPUID_VALUES field (its code, bits 23:0). */
+bool td_cpuid(struct tdx_module *mod, unsigned lp, const struct tdcs *c, uint32_t x2apic_id,
+	      uint32_t leaf, uint32_t sub, uint32_t out[4]);
+uint64_t td_cpuid_md_read(struct tdx_module *mod, unsigned lp, const struct tdcs *c,
+			  uint32_t code, uint64_t *value);
 
 /* A TDCALL from the guest: its leaf in guest RAX. */
 enum td_exit_action td_tdcall(struct td_run *r);

@@ -90,6 +90,17 @@ static uint64_t tdg_vp_veinfo_get(struct td_run *r, enum td_exit_action *act)
 	return TDX_SUCCESS;
 }
 
+/* TDG.VP.CPUIDVE.SET (5): RCX bit 0 makes CPUID at CPL 0 a #VE, bit 1 at CPL > 0. */
+static uint64_t tdg_vp_cpuidve_set(struct td_run *r, enum td_exit_action *act)
+{
+	uint64_t ctl = r->guest[R_RCX];
+	if (ctl & ~3ull)
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	r->v.cpuid_supervisor_ve = ctl & 1;
+	r->v.cpuid_user_ve = (ctl >> 1) & 1;
+	return TDX_SUCCESS;
+}
+
 /* TDG.MEM.PAGE.ACCEPT (6): RCX = GPA | level. A PENDING page (PAGE.AUG) becomes
  * MAPPED and zeroed; one the VMM never added is an EPT violation for the VMM,
  * after which the guest's TDCALL runs again. */
@@ -175,7 +186,7 @@ static uint64_t tdg_sys_rd(struct td_run *r, enum td_exit_action *act)
 typedef uint64_t (*tdcall_fn)(struct td_run *r, enum td_exit_action *act);
 static const tdcall_fn tdcall_leaves[] = {
 	[0] = tdg_vp_vmcall, [1] = tdg_vp_info, [2] = tdg_mr_rtmr_extend, [3] = tdg_vp_veinfo_get,
-	[4] = tdg_mr_report, [6] = tdg_mem_page_accept, [7] = tdg_vm_rd, [8] = tdg_vm_wr,
+	[4] = tdg_mr_report, [5] = tdg_vp_cpuidve_set, [6] = tdg_mem_page_accept, [7] = tdg_vm_rd, [8] = tdg_vm_wr,
 	[11] = tdg_sys_rd,
 };
 

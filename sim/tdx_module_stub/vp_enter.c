@@ -148,26 +148,16 @@ static enum td_exit_action exit_ve(struct td_run *r)
 	return TD_RESUME;
 }
 
-/* CPUID as a TD sees it: the platform's, without VMX/SMX, with the hypervisor
- * bit, its x2APIC ID, TDX's own leaf 0x21, and #VE for the hypervisor range
- * (which the VMM answers through TDG.VP.VMCALL). */
+/* CPUID: the module's answer (cpuid.c), or a #VE for the guest to handle when the
+ * module leaves the leaf to it or the guest asked for #VEs at this CPL. */
 static enum td_exit_action exit_cpuid(struct td_run *r)
 {
 	uint32_t leaf = (uint32_t)r->guest[R_RAX], sub = (uint32_t)r->guest[R_RCX], out[4];
-	if (leaf >= 0x40000000 && leaf <= 0x4fffffff)
+	unsigned cpl = (td_vmread(r, GUEST_SS_AR_BYTES) >> 5) & 3;
+	if (cpl ? r->v.cpuid_user_ve : r->v.cpuid_supervisor_ve)
 		return exit_ve(r);
-	r->mod->cpu.cpuid(r->mod->cpu.ctx, r->lp, leaf, sub, out);
-	if (leaf == 1) {
-		out[2] = (out[2] & ~((1u << 5) | (1u << 6))) | (1u << 31);
-		out[1] = (out[1] & 0x00ffffff) | r->v.x2apic_id << 24;
-	} else if (leaf == 0x21 && sub == 0) {
-		out[0] = 0;
-		memcpy(&out[1], "Inte", 4);
-		memcpy(&out[3], "lTDX", 4);
-		memcpy(&out[2], "    ", 4);
-	} else if (leaf == 0xb || leaf == 0x1f) {
-		out[3] = r->v.x2apic_id;
-	}
+	if (!td_cpuid(r->mod, r->lp, &r->c, r->v.x2apic_id, leaf, sub, out))
+		return exit_ve(r);
 	r->guest[R_RAX] = out[0];
 	r->guest[R_RBX] = out[1];
 	r->guest[R_RCX] = out[2];

@@ -32,7 +32,7 @@ expect demo "$st" 0 "$out" \
 	'^  EPT_VIOLATION +[0-9]+$' \
 	'^  TDCALL +[0-9]+$' \
 	'^  vcpu_run +[0-9]+ +[1-9][0-9]*$' \
-	'^  mem_enc_ioctl +0 +2$' \
+	'^  mem_enc_ioctl +0 +3$' \
 	'^  TDH\.SYS\.CONFIG +1 +0  0x0000000000000000 TDX_SUCCESS$' \
 	'^  TDH\.SYS\.TDMR\.INIT +1 +0 ' \
 	'^  TDH\.MR\.EXTEND +128 +0 ' \

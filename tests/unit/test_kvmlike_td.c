@@ -618,20 +618,166 @@ static void test_td_runs_with_an_unmeasured_image(void **state)
 
 /* ---- 2. errors ---------------------------------------------------------------------------- */
 
+static struct kvm_tdx_capabilities *caps_alloc(uint32_t room)
+{
+	struct kvm_tdx_capabilities *caps = calloc(1, sizeof(*caps) + room * sizeof(struct kvm_cpuid_entry2));
+	assert_non_null(caps);
+	caps->cpuid.nent = room;
+	return caps;
+}
+
+/* KVM_TDX_CAPABILITIES: attributes, XFAM, and the configurable CPUID bits, one
+ * entry per leaf the module lists (TDH.SYS.RD's CPUID_CONFIG). */
 static void test_capabilities(void **state)
 {
 	(void)state;
 	struct guest g;
 	td_create(&g);
-	struct kvm_tdx_capabilities caps;
-	memset(&caps, 0xa5, sizeof(caps));
+	struct kvm_tdx_capabilities *caps = caps_alloc(2);
 	uint64_t hw;
-	assert_int_equal(vm_cmd(&g, KVM_TDX_CAPABILITIES, 0, &caps, &hw), 0);
+	assert_int_equal(vm_cmd(&g, KVM_TDX_CAPABILITIES, 0, caps, &hw), -E2BIG);
+	assert_int_equal(caps->cpuid.nent, 3);                 /* the room it needs */
+	free(caps);
+	caps = caps_alloc(3);
+	memset(caps->reserved, 0xa5, sizeof(caps->reserved));
+	assert_int_equal(vm_cmd(&g, KVM_TDX_CAPABILITIES, 0, caps, &hw), 0);
 	assert_int_equal(hw, 0);
-	assert_int_equal(caps.supported_xfam & 3, 3);          /* x87 and SSE */
-	assert_int_equal(caps.supported_attrs & 2, 0);         /* bit 1 is no attribute */
-	assert_int_equal(vm_cmd(&g, KVM_TDX_CAPABILITIES, 1, &caps, &hw), -EINVAL);   /* flags */
+	assert_int_equal(caps->supported_xfam & 3, 3);         /* x87 and SSE */
+	assert_int_equal(caps->supported_attrs & 2, 0);        /* bit 1 is no attribute */
+	assert_int_equal(caps->reserved[0], 0);
+	assert_int_equal(caps->cpuid.nent, 3);
+	const struct kvm_cpuid_entry2 *e = caps->cpuid.entries;
+	assert_int_equal(e[0].function, 1);                    /* leaf 1, no subleaf */
+	assert_int_equal(e[0].flags, 0);
+	assert_int_equal(e[0].ebx, 0x00ff00ff);                /* not the APIC ID byte */
+	assert_int_equal(e[1].function, 7);                    /* leaf 7, subleaf 0 */
+	assert_int_equal(e[1].flags, KVM_CPUID_FLAG_SIGNIFCANT_INDEX);
+	assert_int_equal(e[1].eax, 0);
+	assert_int_equal(e[1].ebx, 0xffffffff);
+	assert_int_equal(e[2].function, 0x80000008);
+	assert_int_equal(e[2].eax, 0xff);                      /* MAXPHYADDR */
+	assert_int_equal(vm_cmd(&g, KVM_TDX_CAPABILITIES, 1, caps, &hw), -EINVAL);   /* flags */
 	assert_int_equal(vm_cmd(&g, KVM_TDX_CAPABILITIES, 0, NULL, &hw), -EINVAL);
+	free(caps);
+	guest_destroy(&g);
+}
+
+/* INIT_VM's argument with CPUID entries. */
+static struct kvm_tdx_init_vm *init_alloc(const struct kvm_cpuid_entry2 *e, uint32_t n)
+{
+	struct kvm_tdx_init_vm *init = calloc(1, sizeof(*init) + n * sizeof(*e));
+	assert_non_null(init);
+	init->xfam = 3;
+	init->cpuid.nent = n;
+	memcpy(init->cpuid.entries, e, n * sizeof(*e));
+	return init;
+}
+
+static int get_cpuid(struct guest *g, struct kvm_cpuid2 *c, uint64_t *hw)
+{
+	return vcpu_cmd(g->vcpu, KVM_TDX_GET_CPUID, 0, (uint64_t)(uintptr_t)c, hw);
+}
+
+static const struct kvm_cpuid_entry2 *entry_of(const struct kvm_cpuid2 *c, uint32_t fn, uint32_t idx)
+{
+	for (uint32_t i = 0; i < c->nent; i++)
+		if (c->entries[i].function == fn && c->entries[i].index == idx)
+			return &c->entries[i];
+	return NULL;
+}
+
+/* KVM_GET_SUPPORTED_CPUID, from which a VMM builds the TD's CPUID: the host's
+ * leaves with their subleaves, VMX hidden, KVM's signature leaf. */
+static void test_supported_cpuid(void **state)
+{
+	(void)state;
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + KVM_MAX_CPUID_ENTRIES * sizeof(struct kvm_cpuid_entry2));
+	assert_non_null(c);
+	c->nent = 3;
+	assert_int_equal(kvm_get_supported_cpuid(c), -E2BIG);
+	assert_true(c->nent > 3);
+	c->nent = KVM_MAX_CPUID_ENTRIES;
+	assert_int_equal(kvm_get_supported_cpuid(c), 0);
+	const struct kvm_cpuid_entry2 *e = entry_of(c, 1, 0);
+	assert_non_null(e);
+	assert_int_equal(e->ecx & (1u << 5 | 1u << 31), 1u << 31);
+	assert_non_null(entry_of(c, 4, 3));                    /* the xeon model's L3 */
+	assert_null(entry_of(c, 4, 4));                        /* its null cache type ends them */
+	assert_int_equal(entry_of(c, 4, 0)->flags, KVM_CPUID_FLAG_SIGNIFCANT_INDEX);
+	assert_non_null(e = entry_of(c, 0x40000000, 0));
+	assert_int_equal(e->ebx, 0x4b4d564b);                  /* "KVMK" */
+	assert_non_null(entry_of(c, 0x80000008, 0));
+	free(c);
+}
+
+/* The TD's CPUID from INIT_VM to KVM_TDX_GET_CPUID: kvmlike refuses an entry
+ * the module has no slot for, the module refuses bits that are not configurable
+ * (OPERAND_INVALID, operand 69: CPUID_CONFIG); what is accepted is what the TD
+ * sees, with the module's fixed values (no VMX, the hypervisor bit, leaf 0x21). */
+static void test_td_cpuid_config_and_get_cpuid(void **state)
+{
+	struct fx *f = *state;
+	struct guest g;
+	uint64_t hw;
+	td_create(&g);
+	struct kvm_cpuid_entry2 bad_leaf = { .function = 6 };
+	struct kvm_tdx_init_vm *init = init_alloc(&bad_leaf, 1);
+	assert_int_equal(vm_cmd(&g, KVM_TDX_INIT_VM, 0, init, &hw), -EINVAL);
+	assert_int_equal(hw, 0);
+	free(init);
+	struct kvm_cpuid_entry2 apic_id = { .function = 1, .ebx = 0x05000000 };
+	init = init_alloc(&apic_id, 1);
+	assert_int_equal(vm_cmd(&g, KVM_TDX_INIT_VM, 0, init, &hw), -EIO);
+	assert_int_equal(hw, TDX_OPERAND_INVALID | 69);
+	free(init);
+	struct kvm_cpuid_entry2 good[2] = {
+		{ .function = 1, .eax = 0x000806f8, .ecx = 1u << 5 | 1u << 0, .edx = 1u << 0 },
+		{ .function = 7, .index = 0, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+		  .ebx = 1u << 0 | 1u << 7 },
+	};
+	init = init_alloc(good, 2);
+	assert_int_equal(vm_cmd(&g, KVM_TDX_INIT_VM, 0, init, &hw), 0);
+	free(init);
+	assert_int_equal(kvm_create_vcpu(g.kvm, 0, &g.vcpu), 0);
+
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + KVM_MAX_CPUID_ENTRIES * sizeof(struct kvm_cpuid_entry2));
+	assert_non_null(c);
+	c->nent = 4;
+	assert_int_equal(get_cpuid(&g, c, &hw), -E2BIG);
+	uint32_t need = c->nent;
+	assert_true(need > 4);
+	c->nent = KVM_MAX_CPUID_ENTRIES;
+	assert_int_equal(get_cpuid(&g, c, &hw), 0);
+	assert_int_equal(c->nent, need);
+	const struct kvm_cpuid_entry2 *e = entry_of(c, 0, 0);
+	assert_non_null(e);
+	assert_int_equal(e->eax, 0x21);
+	assert_non_null(e = entry_of(c, 1, 0));
+	assert_int_equal(e->eax, 0x000806f8);
+	assert_int_equal(e->ecx, 1u << 31 | 1u << 0);          /* VMX gone, hypervisor bit */
+	assert_int_equal(e->edx, 1u << 0);
+	assert_non_null(e = entry_of(c, 7, 0));
+	assert_int_equal(e->flags, KVM_CPUID_FLAG_SIGNIFCANT_INDEX);
+	assert_int_equal(e->ebx, 1u << 0 | 1u << 7);
+	assert_null(entry_of(c, 7, 2));                        /* the module has 2 subleaves */
+	assert_non_null(entry_of(c, 4, 4));
+	assert_null(entry_of(c, 3, 0));                        /* not virtualized: a #VE leaf */
+	assert_non_null(e = entry_of(c, 0x21, 0));
+	assert_int_equal(e->ebx, 0x65746e49);                  /* "Inte" */
+	assert_non_null(e = entry_of(c, 0x80000000, 0));
+	assert_int_equal(e->eax, 0x80000008);
+	assert_non_null(entry_of(c, 0x80000008, 0));
+	assert_int_equal(vcpu_cmd(g.vcpu, KVM_TDX_GET_CPUID, 1, (uint64_t)(uintptr_t)c, &hw), -EINVAL);
+	assert_int_equal(vcpu_cmd(g.vcpu, KVM_TDX_GET_CPUID, 0, 0, &hw), -EINVAL);
+
+	/* Built and finalized, the TD takes no more GET_CPUID (as KVM). */
+	assert_int_equal(vcpu_cmd(g.vcpu, KVM_TDX_INIT_VCPU, 0, 0, &hw), 0);
+	assert_int_equal(td_add_firmware(&g, KVM_TDX_MEASURE_MEMORY_REGION, &hw), 0);
+	assert_int_equal(vm_cmd(&g, KVM_TDX_FINALIZE_VM, 0, NULL, &hw), 0);
+	assert_int_equal(get_cpuid(&g, c, &hw), -EINVAL);
+	run_to_hlt(f, &g);
+	assert_string_equal(g.out, td_hello_text);
+	free(c);
 	guest_destroy(&g);
 }
 
@@ -1136,14 +1282,17 @@ static void same_calls(struct fx *f, struct guest *g, bool td, int *sregs_r, int
 	struct kvm_sregs s;
 	struct kvm_regs r;
 	uint64_t hw;
-	struct kvm_tdx_capabilities caps;
+	struct kvm_tdx_capabilities *caps = calloc(1, sizeof(*caps) + 8 * sizeof(struct kvm_cpuid_entry2));
+	assert_non_null(caps);
+	caps->cpuid.nent = 8;
 	if (td)
 		td_setup(g);
 	else
 		vm_setup(g);
 	*sregs_r = kvm_vcpu_get_sregs(g->vcpu, &s);
 	*regs_r = kvm_vcpu_get_regs(g->vcpu, &r);
-	*vm_op_r = vm_cmd(g, KVM_TDX_CAPABILITIES, 0, &caps, &hw);
+	*vm_op_r = vm_cmd(g, KVM_TDX_CAPABILITIES, 0, caps, &hw);
+	free(caps);
 	*vcpu_op_r = vcpu_cmd(g->vcpu, KVM_TDX_INIT_VCPU, 0, 0, &hw);
 	run_to_hlt(f, g);
 	guest_destroy(g);
@@ -1219,6 +1368,8 @@ int main(void)
 		T(test_td_runs_td_hello_to_its_hlt),
 		T(test_td_runs_with_an_unmeasured_image),
 		T(test_capabilities),
+		T(test_td_cpuid_config_and_get_cpuid),
+		T(test_supported_cpuid),
 		T(test_init_vm_errors),
 		T(test_create_vcpu_before_init_vm_fails),
 		T(test_vcpu_command_errors),

@@ -96,6 +96,7 @@ static void map_tables(struct td *td, uint64_t gpa)
 }
 
 static uint64_t td_attributes;       /* TD_PARAMS.ATTRIBUTES of the next build_td */
+static uint64_t td_cpuid_values[8][2];  /* TD_PARAMS.CPUID_VALUES of the next build_td */
 
 static void build_td(struct td *td, uint8_t mrtd_blocks_out[][128], unsigned *nblocks)
 {
@@ -119,13 +120,14 @@ static void build_td(struct td *td, uint8_t mrtd_blocks_out[][128], unsigned *nb
 	memcpy(p + 24, &eptp, 8);
 	memcpy(p + 32, &flags, 8);
 	memcpy(p + 40, &tsc, 2);
+	memcpy(p + 256, td_cpuid_values, sizeof(td_cpuid_values));
 	assert_int_equal(sc(MNG_INIT, td->tdr, params, 0, 0), TDX_SUCCESS);
 
 	td->tdvpr = kvm_alloc_pages(1);
 	assert_int_equal(sc(VP_CREATE, td->tdvpr, td->tdr, 0, 0), TDX_SUCCESS);
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(sc(VP_ADDCX, kvm_alloc_pages(1), td->tdvpr, 0, 0), TDX_SUCCESS);
-	assert_int_equal(sc(VP_INIT | 1 << 16, td->tdvpr, 0x1234, 0, 0), TDX_SUCCESS);
+	assert_int_equal(sc(VP_INIT | 1 << 16, td->tdvpr, 0x1234, 3, 0), TDX_SUCCESS);   /* x2APIC ID 3 */
 
 	/* The image, page by page, measured as KVM's INIT_MEM_REGION does. */
 	assert_int_equal(vtsim_guest_td_hello_len, 0x8000);
@@ -483,6 +485,132 @@ static void test_debug_td(void **state)
 	assert_int_equal(v, 0x1234);
 }
 
+/* CPUID in a TD (the module's answers) and as TD metadata (TDH.MNG.RD of
+ * CPUID_VALUES). The TD is configured (TD_PARAMS) with leaf 7's EBX = FSGSBASE |
+ * SMEP, and leaf 1's ECX asking for VMX, which the module never gives a TD. Code
+ * written into the TD's accepted page (a debug TD: TDH.MEM.WR, TDH.VP.WR of RIP)
+ * runs CPUID and reports the registers through TDVMCALLs of sub-functions
+ * 0x7777..; then it sets TDG.VP.CPUIDVE.SET and CPUID becomes a #VE its handler
+ * forwards to the VMM (TDVMCALL<Instruction.CPUID>). Source: the comment below. */
+static const uint8_t cpuid_probe[] = {
+	/* mov eax,7; xor ecx,ecx; cpuid; mov r11d,0x7777; call report;
+	 * ... leaf 1 (0x7778), leaf 0x21 (0x7779), leaf 0x22 (0x777a);
+	 * CPUIDVE.SET(4) -> r12, CPUIDVE.SET(1) -> r13, vmcall 0x777b;
+	 * cpuid(7) -> #VE, 0x777c; hlt.
+	 * report: r12..r15 = rax, rbx, rcx, rdx; vmcall: TDG.VP.VMCALL with R10-R15. */
+	0xb8, 0x07, 0x00, 0x00, 0x00, 0x31, 0xc9, 0x0f, 0xa2, 0x41, 0xbb, 0x77,
+	0x77, 0x00, 0x00, 0xe8, 0x84, 0x00, 0x00, 0x00, 0xb8, 0x01, 0x00, 0x00,
+	0x00, 0x31, 0xc9, 0x0f, 0xa2, 0x41, 0xbb, 0x78, 0x77, 0x00, 0x00, 0xe8,
+	0x70, 0x00, 0x00, 0x00, 0xb8, 0x21, 0x00, 0x00, 0x00, 0x31, 0xc9, 0x0f,
+	0xa2, 0x41, 0xbb, 0x79, 0x77, 0x00, 0x00, 0xe8, 0x5c, 0x00, 0x00, 0x00,
+	0xb8, 0x22, 0x00, 0x00, 0x00, 0x31, 0xc9, 0x0f, 0xa2, 0x41, 0xbb, 0x7a,
+	0x77, 0x00, 0x00, 0xe8, 0x48, 0x00, 0x00, 0x00, 0xb9, 0x04, 0x00, 0x00,
+	0x00, 0xb8, 0x05, 0x00, 0x00, 0x00, 0x66, 0x0f, 0x01, 0xcc, 0x49, 0x89,
+	0xc4, 0xb9, 0x01, 0x00, 0x00, 0x00, 0xb8, 0x05, 0x00, 0x00, 0x00, 0x66,
+	0x0f, 0x01, 0xcc, 0x49, 0x89, 0xc5, 0x45, 0x31, 0xf6, 0x45, 0x31, 0xff,
+	0x41, 0xbb, 0x7b, 0x77, 0x00, 0x00, 0xe8, 0x21, 0x00, 0x00, 0x00, 0xb8,
+	0x07, 0x00, 0x00, 0x00, 0x31, 0xc9, 0x0f, 0xa2, 0x41, 0xbb, 0x7c, 0x77,
+	0x00, 0x00, 0xe8, 0x01, 0x00, 0x00, 0x00, 0xf4, 0x49, 0x89, 0xc4, 0x49,
+	0x89, 0xdd, 0x49, 0x89, 0xce, 0x49, 0x89, 0xd7, 0x45, 0x31, 0xd2, 0xb9,
+	0x00, 0xfc, 0x00, 0x00, 0x31, 0xc0, 0x66, 0x0f, 0x01, 0xcc, 0xc3,
+};
+
+#define CPUID_VALUES(leaf, sub) (0x9410000300000000ull | (uint64_t)((leaf) >> 31) << 16 | \
+				 (uint64_t)((leaf) & 0x7f) << 9 | (sub))
+#define NO_SUB 0x1fe
+
+static uint64_t mng_rd(uint64_t tdr, uint64_t field, uint64_t *value)
+{
+	struct vtsim_seamcall_args a = { .rax = 11, .rcx = tdr, .rdx = field };
+	uint64_t st = sc_args(&a);
+	*value = a.r8;
+	return st;
+}
+
+/* One TD exit: a TDVMCALL of `subfn`, its R12-R15. */
+static void expect_vmcall(struct td *td, uint64_t subfn, uint64_t out[4])
+{
+	struct vtsim_seamcall_args a = { .rax = VP_ENTER, .rcx = td->tdvpr };
+	assert_int_equal(sc_args(&a), 77);
+	assert_int_equal(a.r11, subfn);
+	uint64_t r[4] = { a.r12, a.r13, a.r14, a.r15 };
+	memcpy(out, r, sizeof(r));
+}
+
+static void test_td_cpuid(void **state)
+{
+	static uint8_t blocks[8 * 49][128];
+	unsigned nblocks;
+	struct td td;
+	uint64_t v, old, r[4];
+	td_attributes = 1;                                    /* DEBUG */
+	memset(td_cpuid_values, 0, sizeof(td_cpuid_values));
+	td_cpuid_values[0][1] = 1u << 5 | 1u << 0;            /* leaf 1: ECX VMX | SSE3 */
+	td_cpuid_values[1][0] = (uint64_t)(1u << 0 | 1u << 7) << 32;   /* leaf 7.0: EBX */
+	build_td(&td, blocks, &nblocks);
+	td_attributes = 0;
+	memset(td_cpuid_values, 0, sizeof(td_cpuid_values));
+
+	/* TD metadata: EBX:EAX, then EDX:ECX. */
+	assert_int_equal(mng_rd(td.tdr, CPUID_VALUES(7, 0 << 1), &v), TDX_SUCCESS);
+	assert_int_equal(v >> 32, 1u << 0 | 1u << 7);
+	assert_int_equal(mng_rd(td.tdr, CPUID_VALUES(0, NO_SUB), &v), TDX_SUCCESS);
+	assert_int_equal((uint32_t)v, 0x21);                  /* the highest leaf: TDX's */
+	assert_int_equal(mng_rd(td.tdr, CPUID_VALUES(1, NO_SUB | 1), &v), TDX_SUCCESS);
+	assert_int_equal((uint32_t)v, 1u << 31 | 1u << 0);    /* no VMX; the hypervisor bit */
+	assert_int_equal(mng_rd(td.tdr, CPUID_VALUES(0x21, 0), &v), TDX_SUCCESS);
+	assert_memory_equal((char *)&v + 4, "Inte", 4);
+	assert_int_equal(mng_rd(td.tdr, CPUID_VALUES(0x80000008, NO_SUB), &v), TDX_SUCCESS);
+	assert_int_equal(v & 0xff, 0);                        /* configurable, and configured 0 */
+	assert_int_equal(mng_rd(td.tdr, CPUID_VALUES(4, 4 << 1), &v), TDX_SUCCESS);
+	/* Refused: a leaf with subleaves read without one and the other way round,
+	 * a subleaf past the module's, a leaf it does not virtualize, reserved bits. */
+	assert_int_equal(mng_rd(td.tdr, CPUID_VALUES(7, NO_SUB), &v), TDX_METADATA_FIELD_ID_INCORRECT | 2);
+	assert_int_equal(mng_rd(td.tdr, CPUID_VALUES(1, 0), &v), TDX_METADATA_FIELD_ID_INCORRECT | 2);
+	assert_int_equal(mng_rd(td.tdr, CPUID_VALUES(4, 5 << 1), &v), TDX_METADATA_FIELD_ID_INCORRECT | 2);
+	assert_int_equal(mng_rd(td.tdr, CPUID_VALUES(3, NO_SUB), &v), TDX_METADATA_FIELD_ID_INCORRECT | 2);
+	assert_int_equal(mng_rd(td.tdr, CPUID_VALUES(1, NO_SUB) | 1u << 17, &v),
+			 TDX_METADATA_FIELD_ID_INCORRECT | 2);
+
+	/* The guest: td_hello to its HLT, then the probe in its accepted page. */
+	struct run_log log;
+	run_td(&td, &log);
+	assert_true(log.halted);
+	const uint64_t probe = 0x100800;
+	uint8_t code[sizeof(cpuid_probe) + 8] = { 0 };
+	memcpy(code, cpuid_probe, sizeof(cpuid_probe));
+	for (uint64_t off = 0; off < sizeof(cpuid_probe); off += 8) {
+		uint64_t q;
+		memcpy(&q, code + off, 8);
+		assert_int_equal(sc(MEM_WR, probe + off, td.tdr, q, 0), TDX_SUCCESS);
+	}
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_GUEST_RIP, probe, ~0ull, &old), TDX_SUCCESS);
+
+	expect_vmcall(&td, 0x7777, r);                        /* leaf 7: as configured */
+	assert_int_equal(r[1], 1u << 0 | 1u << 7);
+	expect_vmcall(&td, 0x7778, r);                        /* leaf 1 */
+	assert_int_equal(r[1] >> 24, 3);                      /* its x2APIC ID (TDH.VP.INIT) */
+	assert_int_equal(r[2], 1u << 31 | 1u << 0);
+	expect_vmcall(&td, 0x7779, r);                        /* leaf 0x21 */
+	assert_int_equal(r[0], 0);
+	assert_int_equal(r[1], 0x65746e49);                   /* "Inte" */
+	assert_int_equal(r[3], 0x5844546c);                   /* "lTDX" */
+	expect_vmcall(&td, 0x777a, r);                        /* 0x22 reads as 0x21 */
+	assert_int_equal(r[1], 0x65746e49);
+	expect_vmcall(&td, 0x777b, r);                        /* the two CPUIDVE.SETs */
+	assert_int_equal(r[0], TDX_OPERAND_INVALID | 1);
+	assert_int_equal(r[1], TDX_SUCCESS);
+	expect_vmcall(&td, 10, r);                            /* #VE: the handler asks the VMM */
+	assert_int_equal(r[0], 7);
+	assert_int_equal(r[1], 0);
+	struct vtsim_seamcall_args a = { .rax = VP_ENTER, .rcx = td.tdvpr, .r10 = 0,
+					 .r12 = 0x11, .r13 = 0x22, .r14 = 0x33, .r15 = 0x44 };
+	assert_int_equal(sc_args(&a), 77);
+	assert_int_equal(a.r11, 0x777c);                      /* the VMM's answer reached CPUID */
+	assert_int_equal(a.r12, 0x11);
+	assert_int_equal(a.r13, 0x22);
+}
+
 /* Contention (injected: this machine runs one leaf at a time): a leaf that finds
  * its page operand held gives up with TDX_OPERAND_BUSY and the operand's id; the
  * same call succeeds once it is free. kvmlike takes a contended TDH.VP.ENTER again. */
@@ -557,6 +685,7 @@ int main(void)
 		cmocka_unit_test(test_report_mac),
 		cmocka_unit_test_setup_teardown(test_td_metadata, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_debug_td, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_td_cpuid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_operand_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kvmlike_retries_busy_entry, setup, teardown),
 	};
