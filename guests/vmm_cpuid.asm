@@ -152,6 +152,11 @@ start:
 %ifdef BREAK_HOST                               ; for tests: host CS selector 0
 	VMWRITE 0x0c02, 0
 %endif
+%ifdef BREAK_EXIT_MSRS                          ; for tests: a host MSR that cannot be loaded
+	VMWRITE 0x4010, 1                       ; VM_EXIT_MSR_LOAD_COUNT
+	lea rax, [rel bad_msr_list]
+	VMWRITE 0x2008, rax                     ; VM_EXIT_MSR_LOAD_ADDR
+%endif
 %ifdef BREAK_GUEST                              ; for tests: RFLAGS bit 1 clear
 	VMWRITE 0x6820, 0
 %endif
@@ -208,6 +213,10 @@ vm_exit:
 	xor eax, eax
 	out 0xf4, al
 .vmcall:
+%ifdef BREAK_LATER                              ; for tests: an entry after one that worked fails
+	VMWRITE 0x6820, 0                       ; GUEST_RFLAGS bit 1 clear
+	vmresume
+%endif
 %ifdef RELAUNCH                                 ; for tests: VMLAUNCH of a launched VMCS
 	vmlaunch
 	mov edx, 0x4400
@@ -282,6 +291,9 @@ puthex:                                         ; RAX, without leading zeros
 	jns .h
 	ret
 
+align 16
+bad_msr_list:   dd 0x12345678, 0                ; no such MSR
+                dq 0
 data_sel:       dq 0, 4, 6, 8, 10               ; ES, SS, DS, FS, GS field offsets
 vmxon_ptr:      dq vmxon_region
 vmcs_ptr:       dq vmcs_region

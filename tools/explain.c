@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/cpu/exit_decode.h"
 #include "sim/tdx_module_stub/status.h"
 #include "sim/vmcs/errors.h"
 #include "sim/vmcs/exit_reasons.h"
@@ -39,68 +40,6 @@ static int explain_error(const char *arg)
 	return 0;
 }
 
-static const char *const cr_access_types[] = { "MOV to CR", "MOV from CR", "CLTS", "LMSW" };
-static const char *const gpr_names[] = { "RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI",
-					 "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15" };
-
-static void qual_cr(uint64_t q)
-{
-	unsigned type = (q >> 4) & 3;
-	printf("  control register CR%llu, access type %u (%s)", (unsigned long long)(q & 15), type,
-	       cr_access_types[type]);
-	if (type < 2)
-		printf(", general register %s", gpr_names[(q >> 8) & 15]);
-	if (type == 3)
-		printf(", LMSW source 0x%llx, %s operand", (unsigned long long)((q >> 16) & 0xffff),
-		       (q >> 6) & 1 ? "memory" : "register");
-	printf("\n");
-}
-
-static void qual_dr(uint64_t q)
-{
-	printf("  debug register DR%llu, %s, general register %s\n", (unsigned long long)(q & 7),
-	       (q >> 4) & 1 ? "MOV from DR" : "MOV to DR", gpr_names[(q >> 8) & 15]);
-}
-
-static void qual_io(uint64_t q)
-{
-	printf("  %s of %llu byte(s) at port 0x%llx%s%s%s\n", (q >> 3) & 1 ? "IN" : "OUT",
-	       (unsigned long long)(q & 7) + 1, (unsigned long long)(q >> 16 & 0xffff),
-	       (q >> 4) & 1 ? ", string instruction" : "", (q >> 5) & 1 ? ", REP prefix" : "",
-	       (q >> 6) & 1 ? ", port in an immediate" : ", port in DX");
-}
-
-static void qual_ept(uint64_t q)
-{
-	static const char *const bits[] = { "data read", "data write", "instruction fetch",
-					    "the entries allowed reads", "the entries allowed writes",
-					    "the entries allowed execution" };
-	printf("  EPT violation:");
-	const char *sep = " ";
-	for (int i = 0; i < 6; i++)
-		if ((q >> i) & 1) {
-			printf("%s%s", sep, bits[i]);
-			sep = ", ";
-		}
-	if ((q & 0x38) == 0)
-		printf("%sthe translation was not present", sep);
-	printf("\n  guest-linear address %s", (q >> 7) & 1 ? "valid" : "not valid");
-	if ((q >> 7) & 1)
-		printf(", %s", (q >> 8) & 1 ? "the access was to the final guest-physical address"
-					    : "the access was to a guest paging-structure entry");
-	printf("%s\n", (q >> 12) & 1 ? "; NMI unblocking due to IRET" : "");
-}
-
-static void qual_entry_failure(uint64_t reason, uint64_t q)
-{
-	if ((reason & 0xffff) == 34)
-		printf("  the MSR-load list's entry %llu (1-based) failed\n", (unsigned long long)q);
-	else
-		printf("  qualification %llu: %s\n", (unsigned long long)q,
-		       q == 2 ? "a PDPTE was invalid" : q == 3 ? "NMI injection with blocking by STI"
-		       : q == 4 ? "the VMCS link pointer was invalid" : "no detail");
-}
-
 static int explain_exit(const char *reason_s, const char *qual_s)
 {
 	uint64_t reason, q = 0;
@@ -116,23 +55,65 @@ static int explain_exit(const char *reason_s, const char *qual_s)
 	       "guest never ran; host state was loaded as for an exit)" : "");
 	if (!qual_s)
 		return 0;
+	struct exit_decoded d;
 	printf("Qualification 0x%llx:\n", (unsigned long long)q);
-	if (failed && (basic == 33 || basic == 34)) {
-		qual_entry_failure(reason, q);
-		return 0;
+	if (exit_qual_decode((uint32_t)reason, q, 0, &d))
+		printf("  %s\n  (trace: %s)\n", d.text, d.kv);
+	else
+		printf("  %s\n", q ? "this reason defines no qualification; the value should be 0"
+				   : "none (0) for this reason");
+	return 0;
+}
+
+/* Interruption information: VM-exit interruption information, IDT-vectoring
+ * information or VM-entry interruption information (one format). */
+static int explain_intr(const char *info_s, const char *err_s)
+{
+	uint64_t info, err = 0;
+	if (parse_u64(info_s, &info) || info > 0xffffffffu || (err_s && parse_u64(err_s, &err)) ||
+	    err > 0xffffffffu) {
+		fprintf(stderr, "vtsim: explain intr: expected INFO [ERROR_CODE] as 32-bit numbers\n");
+		return 2;
 	}
-	switch (basic) {
-	case EXIT_REASON_CR_ACCESS: qual_cr(q); break;
-	case EXIT_REASON_DR_ACCESS: qual_dr(q); break;
-	case EXIT_REASON_IO_INSTRUCTION: qual_io(q); break;
-	case EXIT_REASON_EPT_VIOLATION: qual_ept(q); break;
-	case EXIT_REASON_EXCEPTION_NMI:
-		printf("  for #PF, the faulting linear address (CR2 is not written); for #DB, the "
-		       "DR6-style bits; otherwise 0\n");
-		break;
-	default:
-		printf("  %s\n", q ? "see the SDM's table for this reason" : "none (0) for this reason");
+	struct exit_decoded d;
+	intr_info_decode((uint32_t)info, (uint32_t)err, "", &d);
+	printf("Interruption information 0x%llx: %s.\n  (trace: %s)\n", (unsigned long long)info, d.text, d.kv);
+	printf("(SDM Vol. 3C, \"Information for VM Exits Due to Vectored Events\"; IDT-vectoring and "
+	       "VM-entry interruption information use the same format.)\n");
+	return 0;
+}
+
+/* VMX-abort indicators (SDM Vol. 3C, "VMX Aborts"): what went wrong during a VM
+ * exit that the processor could not report to the VMM as an exit. */
+static const char *const abort_causes[] = {
+	[1] = "saving guest MSRs failed: an entry of the VM-exit MSR-store list names an MSR "
+	      "that cannot be read there (or the list is not in memory); fix the list at "
+	      "VM_EXIT_MSR_STORE_ADDR / VM_EXIT_MSR_STORE_COUNT",
+	[2] = "the host's PDPTEs (PAE paging without IA-32e mode) failed their checks while "
+	      "loading host CR3",
+	[3] = "the current VMCS region was corrupted (written with ordinary memory writes while "
+	      "current) so that the exit could not complete",
+	[4] = "loading host MSRs failed: an entry of the VM-exit MSR-load list names an MSR "
+	      "that may not be loaded that way or a value it does not accept; fix the list at "
+	      "VM_EXIT_MSR_LOAD_ADDR / VM_EXIT_MSR_LOAD_COUNT",
+	[5] = "a machine-check event occurred during the VM exit",
+	[6] = "the processor was in IA-32e mode before the exit and the \"host address-space "
+	      "size\" VM-exit control was 0",
+};
+
+static int explain_abort(const char *arg)
+{
+	uint64_t n;
+	if (parse_u64(arg, &n)) {
+		fprintf(stderr, "vtsim: explain abort: '%s' is not a number\n", arg);
+		return 2;
 	}
+	const char *why = n < sizeof(abort_causes) / sizeof(abort_causes[0]) ? abort_causes[n] : NULL;
+	printf("VMX-abort indicator %llu: %s.\n", (unsigned long long)n,
+	       why ? why : "not an indicator the SDM defines");
+	printf("A VMX abort happens during a VM exit; the processor writes the indicator at offset 4 "
+	       "of the current VMCS region and shuts the logical processor down (vtsim: exit status 3). "
+	       "(SDM Vol. 3C, \"VMX Aborts\".)\n");
 	return 0;
 }
 
@@ -196,10 +177,14 @@ int vtsim_explain_main(int argc, char **argv)
 		return explain_error(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "exit"))
 		return explain_exit(argv[2], argc >= 4 ? argv[3] : NULL);
+	if (argc >= 3 && !strcmp(argv[1], "abort"))
+		return explain_abort(argv[2]);
+	if (argc >= 3 && !strcmp(argv[1], "intr"))
+		return explain_intr(argv[2], argc >= 4 ? argv[3] : NULL);
 	if (argc >= 3 && !strcmp(argv[1], "status"))
 		return explain_status(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "check"))
 		return explain_check(argv[2]);
-	fprintf(stderr, "usage: vtsim explain error N | exit REASON [QUALIFICATION] | status VALUE | check ID\n");
+	fprintf(stderr, "usage: vtsim explain error N | exit REASON [QUALIFICATION] | intr INFO [ERROR_CODE] | abort N | status VALUE | check ID\n");
 	return 2;
 }

@@ -44,6 +44,8 @@ static void usage(FILE *f)
 		"  --cpus N              logical processors (default 1)\n"
 		"  --cpu MODEL           CPU model: CPUID and VMX capabilities (default xeon; vtsim cpus)\n"
 		"  --json                failed VM entries reported as JSON objects on stderr\n"
+		"  --vmcs-dump           a failed VM entry also prints the VMCS by field name\n"
+		"  --vmcs-diff           ... and the fields changed since the last entry that succeeded on that LP\n"
 		"  --max-insns N         stop with status 4 after N instructions\n"
 		"  --timeout S           stop with status 4 after S seconds of wall-clock time\n"
 		"  --trace[=CLASSES]     trace events on stderr; CLASSES: insn,exc,io,msr,cpuid,run,vmx,all\n"
@@ -149,6 +151,7 @@ static int parse_u64(const char *s, uint64_t *out)
 
 static int parse_run(int argc, char **argv, struct run_opts *o)
 {
+	enum { O_VMCS_DUMP = 100, O_VMCS_DIFF };   /* diagnostics (issue 10) */
 	enum { O_MEM = 1, O_JSON, O_CPU, O_CPUS, O_MAX, O_TIMEOUT, O_TRACE, O_TRACE_FILE, O_APPEND, O_INITRD, O_TDX, O_HELP };
 	static const struct option longopts[] = {
 		{ "mem", required_argument, NULL, O_MEM },
@@ -162,6 +165,8 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 		{ "append", required_argument, NULL, O_APPEND },
 		{ "initrd", required_argument, NULL, O_INITRD },
 		{ "tdx", no_argument, NULL, O_TDX },
+		{ "vmcs-dump", no_argument, NULL, O_VMCS_DUMP },
+		{ "vmcs-diff", no_argument, NULL, O_VMCS_DIFF },
 		{ "help", no_argument, NULL, O_HELP },
 		{ 0 },
 	};
@@ -215,6 +220,12 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			if (o->ninitrd == 16)
 				return fail("--initrd: at most 16 modules%s", "");
 			o->initrd[o->ninitrd++] = optarg;
+			break;
+		case O_VMCS_DUMP:
+			o->cfg.vmcs_dump = true;
+			break;
+		case O_VMCS_DIFF:
+			o->cfg.vmcs_diff = true;
 			break;
 		case O_TDX:
 			o->cfg.tdx = true;

@@ -42,6 +42,8 @@ struct vtsim_config {
 	FILE *console;            /* COM1 and port 0xE9 output; NULL = stdout */
 	FILE *diag;               /* diagnostics (halt, triple fault); NULL = stderr */
 	bool json;                /* diagnostics as JSON objects, one per line */
+	bool vmcs_dump;           /* a failed VM entry also dumps the VMCS by field name */
+	bool vmcs_diff;           /* ... and the fields changed since the last VM entry on that LP */
 };
 
 /* Why the last VM entry on a logical processor failed a check, as data. */

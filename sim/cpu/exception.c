@@ -1,11 +1,13 @@
 /* Exception and interrupt delivery: see exception.h. */
 #include "sim/cpu/exception.h"
+#include "sim/cpu/exc_explain.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "sim/cpu/insn_mem.h"
 #include "sim/cpu/machine.h"
+#include "sim/cpu/msr.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/exit_reasons.h"
 
@@ -377,7 +379,12 @@ static void report_triple_fault(struct lp *lp)
 			n += (size_t)snprintf(buf + n, sizeof(buf) - n, ", RIP=0x%llx)",
 					      (unsigned long long)s->rip);
 	}
-	machine_stop(lp->m, lp, VTSIM_STOP_TRIPLE_FAULT, 3, "triple fault (shutdown): %s", buf);
+	uc_x86_mmr idtr;
+	uc_reg_read(lp->uc, UC_X86_REG_IDTR, &idtr);
+	char why[600];
+	exc_chain_explain(lp->chain, lp->chain_len, idtr.limit,
+			  (cpu_msr(lp->uc, MSR_IA32_EFER) & (1u << 10)) ? 16 : 8, why, sizeof(why));
+	machine_stop(lp->m, lp, VTSIM_STOP_TRIPLE_FAULT, 3, "triple fault (shutdown): %s. %s", buf, why);
 }
 
 static void chain_add(struct lp *lp, unsigned vector, bool has_err, uint32_t ec, uint64_t rip)

@@ -12,6 +12,7 @@
 #include "sim/cpu/vmx_exit.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/errors.h"
+#include "sim/vmcs/vmcs_dump.h"
 
 #define RFLAGS_ARITH 0x8d5u   /* CF PF AF ZF SF OF */
 #define RFLAGS_CF 0x1u
@@ -136,6 +137,50 @@ static void trace_vmx(struct lp *lp, uint64_t rip, enum vmx_insn_id id, const st
 		    what, outcome, (unsigned long long)rip);
 }
 
+/* With --vmcs-dump and --vmcs-diff: the VMCS that failed entry by field name, and
+ * what changed in it since the last entry on this LP that passed the checks. */
+static void report_vmcs(struct lp *lp, enum vmx_insn_id id)
+{
+	const struct vtsim_config *cfg = &lp->m->cfg;
+	FILE *out = lp->m->diag;
+	const struct vmcs_cache *now = &lp->vmx.vmcs;
+	unsigned long long ptr = (unsigned long long)lp->vmx.current;
+	if (cfg->vmcs_dump) {
+		if (cfg->json)
+			fprintf(out, "{\"event\": \"vmcs-dump\", \"lp\": %u, \"vmcs\": \"0x%llx\", \"fields\": [", lp->id, ptr);
+		else
+			fprintf(out, "vtsim: %s: VMCS 0x%llx on lp%u at the failed entry, by field:\n",
+				vmx_insn_name(id), ptr, lp->id);
+		vmcs_dump(out, now, lp->m->vmx_caps, cfg->json);
+		if (cfg->json)
+			fprintf(out, "]}\n");
+	}
+	if (!cfg->vmcs_diff)
+		return;
+	if (!lp->vmx.has_last_entered) {
+		if (cfg->json)
+			fprintf(out, "{\"event\": \"vmcs-diff\", \"lp\": %u, \"vmcs\": \"0x%llx\", \"earlier\": null}\n",
+				lp->id, ptr);
+		else
+			fprintf(out, "vtsim: %s: --vmcs-diff: no VM entry on lp%u has succeeded yet, so there is "
+				"no earlier VMCS to compare with\n", vmx_insn_name(id), lp->id);
+		return;
+	}
+	const struct vmcs_cache *then = &lp->vmx.last_entered;
+	if (cfg->json)
+		fprintf(out, "{\"event\": \"vmcs-diff\", \"lp\": %u, \"vmcs\": \"0x%llx\", \"earlier\": \"0x%llx\", "
+			"\"fields\": [", lp->id, ptr, (unsigned long long)then->ptr);
+	else
+		fprintf(out, "vtsim: %s: VMCS 0x%llx against the last VMCS that entered on lp%u (0x%llx), "
+			"fields changed (old -> new):\n", vmx_insn_name(id), ptr, lp->id,
+			(unsigned long long)then->ptr);
+	unsigned n = vmcs_diff(out, then, now, lp->m->vmx_caps, cfg->json);
+	if (cfg->json)
+		fprintf(out, "]}\n");
+	else if (!n)
+		fprintf(out, "  (none: every field the VMM writes has the value it had then)\n");
+}
+
 /* A failed VM-entry check, told the way vtsim tells it: the check's ID, the rule in
  * our words, the field and value, the SDM section, and the architected result. */
 static void report_entry_failure(struct lp *lp, enum vmx_insn_id id, const struct vmx_result *r)
@@ -168,6 +213,7 @@ static void report_entry_failure(struct lp *lp, enum vmx_insn_id id, const struc
 	trace_event(lp->m, VTSIM_TRACE_VMX, "entry lp%u %s fail %s class=%s field=%s value=0x%llx -> %s",
 		    lp->id, vmx_insn_name(id), d->id, entry_class_name(d->cls), fname ? fname : "-",
 		    (unsigned long long)d->value, result);
+	report_vmcs(lp, id);
 }
 
 /* VM-exit instruction information for the VMX instructions: the operand fields, and

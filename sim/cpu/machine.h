@@ -113,7 +113,7 @@ struct vtsim_machine {
 	/* How the run ends. */
 	bool stopped;
 	struct vtsim_result result;
-	char stop_msg[512];
+	char stop_msg[1024];
 	struct timespec start;
 	bool loaded;
 

@@ -30,6 +30,10 @@ struct vmx_lp {
 	bool checked_lma;         /* EFER.LMA when the control and host checks last passed */
 	struct entry_cache guest_checks;   /* what the guest-state checks last read */
 	bool last_entry_failed;   /* last_entry_diag describes a failure */
+	/* The VMCS as the last VM entry that passed its checks found it (kept only
+	 * with --vmcs-diff): what a failed entry is compared with. */
+	bool has_last_entered;
+	struct vmcs_cache last_entered;
 	/* The VMX-preemption timer, in virtual time: it expires when the LP's retired
 	 * instruction count reaches the deadline (the timer counts down once every
 	 * 2^rate TSC ticks, rate from IA32_VMX_MISC[4:0]). */

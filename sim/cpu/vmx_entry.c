@@ -96,6 +96,10 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 		return -1;
 	struct engine *g = &lp->guest;
 	uc_engine *uc = g->uc;
+	if (lp->m->cfg.vmcs_diff) {
+		lp->vmx.last_entered = *v;
+		lp->vmx.has_last_entered = true;
+	}
 	uint64_t entry = vmcs_read_enc(v, VM_ENTRY_CONTROLS);
 	uint64_t cr0 = vmcs_read_enc(v, GUEST_CR0);
 	uint64_t efer;

@@ -40,20 +40,26 @@ static uint32_t msr_list_store(struct lp *lp, uint64_t addr, uint32_t count)
 }
 
 /* VMX abort (SDM "VMX Aborts"): the indicator goes into the VMCS region and the
- * logical processor shuts down. */
-static void vmx_abort(struct lp *lp, uint32_t code, const char *what)
+ * logical processor shuts down. `entry` is the MSR list's failing entry (1-based). */
+static void vmx_abort(struct lp *lp, uint32_t code, const char *what, uint64_t list, uint32_t entry)
 {
 	phys_write32(&lp->m->pm, lp->vmx.current + VMCS_OFF_ABORT, code);
+	uint32_t msr = phys_read32(&lp->m->pm, list + 16ull * (entry - 1));
 	machine_stop(lp->m, lp, VTSIM_STOP_TRIPLE_FAULT, 3,
-		     "VMX abort %u (%s): the logical processor shuts down", code, what);
+		     "VMX abort %u (%s): entry %u of the list at 0x%llx names MSR 0x%x, which cannot be "
+		     "%s there; the processor wrote %u to the VMX-abort indicator (offset 4 of the VMCS "
+		     "region 0x%llx) and the logical processor shuts down (SDM Vol. 3C \"VMX Aborts\"; "
+		     "`vtsim explain abort %u`)", code, what, entry, (unsigned long long)list, msr,
+		     code == 1 ? "read" : "loaded", code, (unsigned long long)lp->vmx.current, code);
 }
 
 void vmx_exit_msr_load(struct lp *lp)
 {
 	const struct vmcs_cache *v = &lp->vmx.vmcs;
-	uint32_t n = (uint32_t)vmcs_read_enc(v, VM_EXIT_MSR_LOAD_COUNT);
-	if (n && vmx_msr_list_load(lp, vmcs_read_enc(v, VM_EXIT_MSR_LOAD_ADDR), n))
-		vmx_abort(lp, 4, "loading host MSRs from the VM-exit MSR-load list failed");
+	uint32_t n = (uint32_t)vmcs_read_enc(v, VM_EXIT_MSR_LOAD_COUNT), bad;
+	uint64_t list = vmcs_read_enc(v, VM_EXIT_MSR_LOAD_ADDR);
+	if (n && (bad = vmx_msr_list_load(lp, list, n)))
+		vmx_abort(lp, 4, "loading host MSRs from the VM-exit MSR-load list failed", list, bad);
 }
 
 static struct seg host_data_seg(uint16_t sel, uint64_t base)
@@ -203,16 +209,14 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 	vmcs_write_enc(v, VM_ENTRY_INTR_INFO_FIELD,
 		       vmcs_read_enc(v, VM_ENTRY_INTR_INFO_FIELD) & ~0x80000000ull);
 	if (trace_on(lp->m, VTSIM_TRACE_VMX))
-		trace_event(lp->m, VTSIM_TRACE_VMX, "exit lp%u vmcs=0x%llx reason=%u %s qual=0x%llx len=%u rip=0x%llx",
-			    lp->id, (unsigned long long)lp->vmx.current, reason & 0xffff,
-			    vmx_exit_reason_name(reason & 0xffff), (unsigned long long)info->qualification,
-			    info->insn_len, (unsigned long long)info->rip);
+		vmx_trace_exit(lp, reason, info);
 	lp->vmx.exits++;
 
 	/* The VM-exit MSR-store list holds guest values, read in the guest. */
-	uint32_t ns = (uint32_t)vmcs_read_enc(v, VM_EXIT_MSR_STORE_COUNT);
-	if (ns && msr_list_store(lp, vmcs_read_enc(v, VM_EXIT_MSR_STORE_ADDR), ns))
-		vmx_abort(lp, 1, "saving guest MSRs to the VM-exit MSR-store list failed");
+	uint32_t ns = (uint32_t)vmcs_read_enc(v, VM_EXIT_MSR_STORE_COUNT), bad;
+	uint64_t list = vmcs_read_enc(v, VM_EXIT_MSR_STORE_ADDR);
+	if (ns && (bad = msr_list_store(lp, list, ns)))
+		vmx_abort(lp, 1, "saving guest MSRs to the VM-exit MSR-store list failed", list, bad);
 
 	vmx_copy_gprs(&lp->guest.cs, &lp->root.cs);
 	lp->vmx.non_root = false;

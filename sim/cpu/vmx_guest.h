@@ -45,6 +45,9 @@ struct vmx_exit_info {
  * is entered again (or the machine ends). */
 void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info);
 
+/* The trace line of that exit, decoded (exit_trace.c, docs/trace.md). */
+void vmx_trace_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info);
+
 /* At VM entry, after the event injection: arms the monitor trap flag and the
  * interrupt window, or takes the interrupt-window exit at once. True when the
  * entry ended in that exit. */

@@ -25,12 +25,28 @@ check exit 0x80000021 -- 'basic reason 33, INVALID_STATE' 'VM entry failed'
 check exit 0x80000022 3 -- "MSR-load list's entry 3"
 check exit 28 0x113 -- 'CR3, access type 1 \(MOV from CR\), general register RCX'
 check exit 30 0xe90008 -- 'IN of 1 byte\(s\) at port 0xe9'
+check exit 30 0x800030 -- 'OUT of 1 byte\(s\) at port 0x80, string instruction, REP prefix, port in DX' '\(trace: dir=out size=1 port=0x80 string=1 rep=1 imm=0\)'
+check exit 48 0x19c -- 'instruction fetch, the entries allowed reads, the entries allowed writes' 'trace: access=x allowed=rw gla_valid=1 gla_kind=final'
+check exit 9 0x40000028 -- 'task switch to the TSS selected by 0x28, caused by IRET' 'tss_selector=0x28 source=iret'
+check exit 29 0x313 -- 'debug register DR3, MOV from DR, general register RBX' 'dr=3 dir=mov-from-dr gpr=rbx'
+check exit 23 0x10 -- 'displacement 0x10 of the memory operand'
+check exit 0 0x3fe000 -- 'for #PF, the faulting linear address 0x3fe000'
+check exit 12 5 -- 'this reason defines no qualification; the value should be 0'
+check intr 0x80000b0e 0x2 -- 'Interruption information 0x80000b0e: vector 14 \(#PF\), hardware exception, error code 0x2\.' 'trace: vector=14 name=#PF type=hw-exception err=0x2'
+check intr 0x80000202 -- 'vector 2 \(NMI\), NMI, no error code'
+check intr 0x1030 -- 'not valid \(bit 31 clear\)'
+check abort 4 -- 'VMX-abort indicator 4: loading host MSRs failed' 'VMX Aborts'
+check abort 1 -- 'saving guest MSRs failed'
 check status 0xC0000B0D00000001 -- 'TDX_EPT_ENTRY_STATE_INCORRECT' 'operand: RCX'
 check status 0x0000081500000000 -- 'TDX_KEY_CONFIGURED' 'informational'
 check status 0x8000FF00FFFF0000 -- 'VMFAILINVALID'
 check check CTL_EPTP_VALID -- 'control check' 'VMfailValid\(7\)'
 out=$(${VTSIM_EMULATOR:-} "$vtsim" explain check NO_SUCH 2>&1); st=$?
 [ $st = 2 ] || { echo "FAIL unknown check: status $st"; fail=1; }
+out=$(${VTSIM_EMULATOR:-} "$vtsim" explain intr 0x1ffffffff 2>&1); st=$?
+[ $st = 2 ] || { echo "FAIL intr out of range: status $st"; fail=1; }
+out=$(${VTSIM_EMULATOR:-} "$vtsim" explain abort x 2>&1); st=$?
+[ $st = 2 ] || { echo "FAIL abort not a number: status $st"; fail=1; }
 out=$(${VTSIM_EMULATOR:-} "$vtsim" explain error x7 2>&1); st=$?
 [ $st = 2 ] || { echo "FAIL bad number: status $st"; fail=1; }
 [ $fail = 0 ] && echo "ok explain"
