@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sim/cpu/exit_decode.h"
+#include "sim/tdx_module_stub/module.h"
 #include "sim/tdx_module_stub/status.h"
 #include "sim/vmcs/errors.h"
 #include "sim/vmcs/exit_reasons.h"
@@ -120,6 +121,22 @@ static int explain_abort(const char *arg)
 static const char *const operand_regs[16] = { "RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI",
 					      "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15" };
 
+/* A SEAMCALL leaf number (RAX bits 15:0; bits 23:16 the version) by its ABI name. */
+static int explain_leaf(const char *arg)
+{
+	uint64_t n;
+	if (parse_u64(arg, &n)) {
+		fprintf(stderr, "vtsim: explain leaf: '%s' is not a number\n", arg);
+		return 2;
+	}
+	const char *name = tdx_leaf_name((unsigned)(n & 0xffff));
+	printf("SEAMCALL leaf %llu: %s", (unsigned long long)(n & 0xffff), name ? name : "not a leaf of vtsim's TDX module");
+	if (n >> 16)
+		printf(", version %llu", (unsigned long long)((n >> 16) & 0xff));
+	printf(".\n");
+	return 0;
+}
+
 static int explain_status(const char *arg)
 {
 	uint64_t s;
@@ -177,6 +194,8 @@ int vtsim_explain_main(int argc, char **argv)
 		return explain_error(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "exit"))
 		return explain_exit(argv[2], argc >= 4 ? argv[3] : NULL);
+	if (argc >= 3 && !strcmp(argv[1], "leaf"))
+		return explain_leaf(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "abort"))
 		return explain_abort(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "intr"))
@@ -185,6 +204,6 @@ int vtsim_explain_main(int argc, char **argv)
 		return explain_status(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "check"))
 		return explain_check(argv[2]);
-	fprintf(stderr, "usage: vtsim explain error N | exit REASON [QUALIFICATION] | intr INFO [ERROR_CODE] | abort N | status VALUE | check ID\n");
+	fprintf(stderr, "usage: vtsim explain error N | exit REASON [QUALIFICATION] | intr INFO [ERROR_CODE] | abort N | leaf N | status VALUE | check ID\n");
 	return 2;
 }
