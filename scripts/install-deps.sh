@@ -6,19 +6,30 @@
 # run a paged guest. The trixie source is pinned at priority 100 so that nothing else on
 # the machine moves; only the packages named with -t trixie come from it.
 #
-# Usage: install-deps.sh [--arm64]   (--arm64 adds the cross toolchain, qemu-user and
-#                                     the arm64 builds of the libraries)
+# Usage: install-deps.sh [--arm64] [--peers]
+#   --arm64  adds the cross toolchain, qemu-user and the arm64 builds of the libraries
+#   --peers  adds the machines bench/compare measures vtsim against: Bochs (with its
+#            BIOS, VGA BIOS and the terminal display, booted from a GRUB rescue ISO)
+#            and QEMU TCG. GRUB's PC platform exists only on x86 hosts.
 set -euo pipefail
 
-want_arm64=0
-[ "${1:-}" = "--arm64" ] && want_arm64=1
+want_arm64=0 want_peers=0
+for arg in "$@"; do
+    case $arg in
+        --arm64) want_arm64=1 ;;
+        --peers) want_peers=1 ;;
+        *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
+    esac
+done
 
 native_pkgs=(build-essential cmake pkg-config nasm libcmocka-dev libssl-dev clang
-             libclang-rt-14-dev)
+             libclang-rt-14-dev python3)
 trixie_pkgs=(libunicorn-dev libcapstone-dev)
 arm64_pkgs=(gcc-aarch64-linux-gnu qemu-user libc6-dev:arm64 libcmocka-dev:arm64
             libssl-dev:arm64)
 arm64_trixie_pkgs=(libunicorn-dev:arm64 libcapstone-dev:arm64)
+peer_pkgs=(bochs bochsbios vgabios bochs-term qemu-system-x86 grub-common xorriso mtools)
+case $(dpkg --print-architecture) in amd64|i386) peer_pkgs+=(grub-pc-bin) ;; esac
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
 
@@ -36,6 +47,9 @@ unicorn_ok libunicorn-dev || missing+=(libunicorn-dev)
 if [ $want_arm64 = 1 ]; then
     for p in "${arm64_pkgs[@]}" "${arm64_trixie_pkgs[@]}"; do installed "$p" || missing+=("$p"); done
     unicorn_ok libunicorn-dev:arm64 || missing+=(libunicorn-dev:arm64)
+fi
+if [ $want_peers = 1 ]; then
+    for p in "${peer_pkgs[@]}"; do installed "$p" || missing+=("$p"); done
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
@@ -76,6 +90,9 @@ $SUDO apt-get install "${apt_q[@]}" --no-install-recommends -t trixie "${trixie_
 if [ $want_arm64 = 1 ]; then
     $SUDO apt-get install "${apt_q[@]}" --no-install-recommends "${arm64_pkgs[@]}" >/dev/null
     $SUDO apt-get install "${apt_q[@]}" --no-install-recommends -t trixie "${arm64_trixie_pkgs[@]}" >/dev/null
+fi
+if [ $want_peers = 1 ]; then
+    $SUDO apt-get install "${apt_q[@]}" --no-install-recommends "${peer_pkgs[@]}" >/dev/null
 fi
 
 unicorn_ok libunicorn-dev || { echo "install-deps: libunicorn-dev >= 2.1 could not be installed" >&2; exit 1; }
