@@ -11,6 +11,8 @@
 #include "sim/cpu/exit_decode.h"
 #include "sim/tdx_module_stub/module.h"
 #include "sim/tdx_module_stub/status.h"
+#include "sim/tdx_module_stub/status_text.h"
+#include "sim/vmcs/error_rules.h"
 #include "sim/vmcs/errors.h"
 #include "sim/vmcs/exit_reasons.h"
 #include "vtsim/vtsim.h"
@@ -30,13 +32,10 @@ static int explain_error(const char *arg)
 		fprintf(stderr, "vtsim: explain error: '%s' is not a number\n", arg);
 		return 2;
 	}
+	const char *rule = vmx_insn_error_rule((unsigned)n);
 	printf("VM-instruction error %llu: %s.\n", (unsigned long long)n, vmx_insn_error_str((unsigned)n));
-	if (n == 7)
-		printf("A control field broke a rule of the VM-entry checks on controls (CTL_*; "
-		       "`vtsim checks` lists them). vtsim run names the rule on stderr.\n");
-	else if (n == 8)
-		printf("A host-state field broke a rule of the checks on host state (HOST_*). "
-		       "vtsim run names the rule on stderr.\n");
+	if (rule)
+		printf("The rule: %s.\n", rule);
 	printf("(SDM Vol. 3C, \"VM Instruction Error Numbers\".)\n");
 	return 0;
 }
@@ -161,6 +160,9 @@ static int explain_status(const char *arg)
 	       (s >> 63) & 1 ? "error" : "not an error (informational)",
 	       (s >> 62) & 1 ? ", non-recoverable" : "", (s >> 61) & 1 ? ", fatal" : "",
 	       (unsigned)(s >> 40) & 0xff, (unsigned)(s >> 32) & 0xff, (unsigned)s);
+	const char *rule = tdx_status_rule(s);
+	if (rule)
+		printf("  What it means: %s.\n", rule);
 	uint32_t op = (uint32_t)s;
 	if ((s >> 63) & 1) {
 		if (op < 16)

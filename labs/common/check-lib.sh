@@ -60,11 +60,13 @@ explain_last_exit() {
 	echo "the guest's \`$insn\` at RIP=$rip caused exit reason $reason, qualification $qual: $sentence"
 }
 
-# A TDX status (16 hex digits) as "NAME (0x...)", from vtsim explain status.
+# A TDX status (16 hex digits) as "NAME (0x...): what it means", from vtsim explain status.
 status_name() {
-	local n
-	n=$(vt explain status "0x$1" | sed -n '1s/^Status 0x[0-9a-f]*: \(.*\)\.$/\1/p')
-	echo "${n:-status} (0x$1)"
+	local text n m
+	text=$(vt explain status "0x$1")
+	n=$(sed -n '1s/^Status 0x[0-9a-f]*: \(.*\)\.$/\1/p' <<<"$text")
+	m=$(sed -n 's/^  What it means: \(.*\)\.$/\1/p' <<<"$text")
+	echo "${n:-status} (0x$1)${m:+: $m}"
 }
 
 explain_seamcall_failure() {

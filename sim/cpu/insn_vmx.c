@@ -11,6 +11,7 @@
 #include "sim/cpu/vmx.h"
 #include "sim/cpu/vmx_exit.h"
 #include "sim/cpu/vmx_guest.h"
+#include "sim/vmcs/error_rules.h"
 #include "sim/vmcs/errors.h"
 #include "sim/vmcs/vmcs_dump.h"
 
@@ -216,6 +217,22 @@ static void report_entry_failure(struct lp *lp, enum vmx_insn_id id, const struc
 	report_vmcs(lp, id);
 }
 
+/* VMLAUNCH or VMRESUME refused before the entry checks (launch state, MOV SS
+ * blocking): the error number and its rule. */
+static void report_entry_vmfail(struct lp *lp, enum vmx_insn_id id, unsigned error)
+{
+	const char *rule = vmx_insn_error_rule(error);
+	fflush(lp->m->console);
+	if (lp->m->cfg.json)
+		fprintf(lp->m->diag, "{\"event\": \"vm-entry-vmfail\", \"lp\": %u, \"instruction\": \"%s\", "
+			"\"error\": %u, \"what\": \"%s\", \"rule\": \"%s\"}\n", lp->id, vmx_insn_name(id), error,
+			vmx_insn_error_str(error), rule ? rule : "");
+	else
+		fprintf(lp->m->diag, "vtsim: %s: VMfailValid(%u), %s: %s (SDM Vol. 3C, \"VM Instruction "
+			"Error Numbers\")\n", vmx_insn_name(id), error, vmx_insn_error_str(error),
+			rule ? rule : "no rule recorded");
+}
+
 /* VM-exit instruction information for the VMX instructions: the operand fields, and
  * Reg2 31:28 (the ModRM.reg operand). The exit qualification is the displacement. */
 static uint32_t vmx_insn_info(const struct modrm *o, bool has_modrm, uint64_t *qualification)
@@ -290,6 +307,8 @@ void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *i
 
 	if (r.entry_diag)
 		report_entry_failure(lp, id, &r);
+	else if (r.status == VMX_FAIL_VALID && (id == VMX_VMLAUNCH || id == VMX_VMRESUME))
+		report_entry_vmfail(lp, id, r.error);
 
 	uint64_t rflags;
 	switch (r.status) {
