@@ -12,4 +12,4 @@ fi
 if has_line "vmm: VMLAUNCH" && ! has_line "guest: hello from VMX non-root operation"; then
 	not_yet "VMLAUNCH did not enter the guest; the VMM printed: $(tail -n1 "$OUT/stdout.txt")"
 fi
-not_yet "the run ended with exit status $status; the VMM's last line: $(tail -n1 "$OUT/stdout.txt")"
+not_yet "$(why_run_ended)"

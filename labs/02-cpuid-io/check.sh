@@ -21,4 +21,4 @@ fi
 if got=$(sed -n 's/^guest: hypervisor signature \(.*\)$/\1/p' "$OUT/stdout.txt") && [ -n "$got" ]; then
 	not_yet "the guest read the signature '$got' from CPUID leaf 0x40000000 (EBX, ECX, EDX), not 'VtsimLabVMM!'."
 fi
-not_yet "the run ended with exit status $status; the VMM's last line: $(tail -n1 "$OUT/stdout.txt")"
+not_yet "$(why_run_ended)"

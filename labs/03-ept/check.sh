@@ -17,4 +17,4 @@ fi
 if has_line "vmm: the guest halted; host-physical 0x600000 holds 0x00000000"; then
 	not_yet "the guest's value did not land in host-physical 0x600000: map guest-physical 0x400000 there."
 fi
-not_yet "the run ended with exit status $status; the VMM's last line: $(tail -n1 "$OUT/stdout.txt")"
+not_yet "$(why_run_ended)"

@@ -13,4 +13,4 @@ fi
 if st=$(sed -n 's/^FAIL: unexpected TD exit: status \([0-9a-f]\{16\}\) .*/\1/p' "$OUT/stdout.txt") && [ -n "$st" ]; then
 	not_yet "TDH.VP.ENTER returned $(status_name "$st"). Which step of the TD build is missing?"
 fi
-not_yet "the run ended with exit status $status; the VMM's last line: $(tail -n1 "$OUT/stdout.txt")"
+not_yet "$(why_run_ended)"

@@ -10,6 +10,7 @@
 #                                 reason in the trace (decoded qualification, RIP,
 #                                 instruction)
 #   explain_seamcall_failure      if a SEAMCALL returned an error: leaf and status
+#   why_run_ended                 the last resort: how the run ended, in a sentence
 set -u
 : "${VTSIM:?VTSIM not set}" "${OUT:=build}"
 IMG=$1
@@ -79,4 +80,20 @@ explain_seamcall_failure() {
 	else
 		echo "SEAMCALL $name (leaf $leaf) failed as an instruction: ${line#*leaf $leaf }"
 	fi
+}
+
+why_run_ended() {
+	local tf
+	case $status in
+	4) echo "the run did not end within 50 million instructions: a loop that never exits, or a guest that never comes back?" ;;
+	70) echo "vtsim stopped on one of its own limitations: $(grep -m1 '^vtsim' "$OUT/stderr.txt")" ;;
+	*)
+		if tf=$(grep -m1 'triple fault (shutdown)' "$OUT/stderr.txt"); then
+			echo "the processor shut down: ${tf#vtsim: }"
+		elif tf=$(grep -m1 'VMX abort' "$OUT/stderr.txt"); then
+			echo "${tf#vtsim: }"
+		else
+			echo "the run ended with exit status $status; the VMM's last line: $(tail -n1 "$OUT/stdout.txt")"
+		fi ;;
+	esac
 }
