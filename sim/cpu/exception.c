@@ -403,12 +403,21 @@ static bool pushes_error_code(struct lp *lp, unsigned vector)
 	return (cpu_reg(lp->uc, UC_X86_REG_CR0) & CR0_PE) && exc_has_error_code(vector);
 }
 
+/* The event being delivered when another exception arose (the IDT-vectoring
+ * information of an exit the second one causes), and for a #PF its address. */
+struct exc_nested {
+	uint32_t idt_info, idt_error;
+	bool cr2_valid;
+	uint64_t cr2;
+};
+
 /* In VMX non-root operation, an exception whose bit is set in the exception bitmap
  * (for #PF: compared with the error-code mask and match) is a VM exit instead. A #DB
- * has `db_qual` (its DR6 bits) as the qualification. */
+ * has `db_qual` (its DR6 bits) as the qualification. `nested` (or NULL): the
+ * exception arose delivering another event. */
 static bool exception_exits(struct lp *lp, unsigned vector, uint32_t error_code,
 			    enum exc_source src, uint64_t insn_rip, uint64_t next_rip,
-			    uint64_t db_qual)
+			    uint64_t db_qual, const struct exc_nested *nested)
 {
 	bool soft_exc = src == EXC_SOFT && (vector == VEC_BP || vector == VEC_OF);
 	bool priv_soft = src == EXC_PRIV_SOFT;
@@ -429,8 +438,11 @@ static bool exception_exits(struct lp *lp, unsigned vector, uint32_t error_code,
 		.intr_info = vector | type << 8 | (has_err ? 1u << 11 : 0) | 0x80000000u,
 		.intr_error = has_err ? error_code : 0,
 		.insn_len = soft_exc || priv_soft ? (uint32_t)(next_rip - insn_rip) : 0,
-		.qualification = vector == VEC_PF ? cpu_reg(lp->uc, UC_X86_REG_CR2)
+		.qualification = vector == VEC_PF ? (nested && nested->cr2_valid ? nested->cr2
+							       : cpu_reg(lp->uc, UC_X86_REG_CR2))
 			       : vector == VEC_DB && !priv_soft ? db_qual : 0,
+		.idt_vectoring_info = nested ? nested->idt_info : 0,
+		.idt_vectoring_error = nested ? nested->idt_error : 0,
 		.rip = insn_rip,
 	};
 	vmx_exit(lp, EXIT_REASON_EXCEPTION_NMI, &xi);
@@ -440,7 +452,7 @@ static bool exception_exits(struct lp *lp, unsigned vector, uint32_t error_code,
 void exc_deliver(struct lp *lp, unsigned vector, uint32_t error_code, enum exc_source src,
 		 uint64_t insn_rip, uint64_t next_rip)
 {
-	if (exception_exits(lp, vector, error_code, src, insn_rip, next_rip, 0))
+	if (exception_exits(lp, vector, error_code, src, insn_rip, next_rip, 0, NULL))
 		return;
 	bool has_err = src != EXC_SOFT && src != EXC_EXTERNAL && src != EXC_PRIV_SOFT &&
 		       pushes_error_code(lp, vector);
@@ -450,7 +462,7 @@ void exc_deliver(struct lp *lp, unsigned vector, uint32_t error_code, enum exc_s
 void exc_debug(struct lp *lp, uint64_t dr6, enum exc_source src, uint64_t insn_rip,
 	       uint64_t next_rip)
 {
-	if (exception_exits(lp, VEC_DB, 0, src, insn_rip, next_rip, dr6))
+	if (exception_exits(lp, VEC_DB, 0, src, insn_rip, next_rip, dr6, NULL))
 		return;            /* DR6 and DR7 stay as they are (SDM "Basic VM-Exit Information") */
 	cpu_set_reg(lp->uc, UC_X86_REG_DR6, cpu_reg(lp->uc, UC_X86_REG_DR6) | dr6);
 	if (dr6 & DR6_BD)
@@ -539,15 +551,28 @@ static void deliver(struct lp *lp, unsigned vector, uint32_t error_code, bool ha
 			return;
 		}
 		/* A fault while delivering: serial, #DF, or shutdown. */
-		if (f.cr2_valid)
-			cpustate_set_cr2(&lp->cs, f.cr2);
 		if (vector == VEC_DF) {
+			if (f.cr2_valid)
+				cpustate_set_cr2(&lp->cs, f.cr2);
 			chain_add(lp, f.vector, exc_has_error_code(f.vector), f.error_code, insn_rip);
 			report_triple_fault(lp);
 			return;
 		}
 		bool df = (contributory(vector) && contributory(f.vector)) ||
 			  (vector == VEC_PF && (f.vector == VEC_PF || contributory(f.vector)));
+		/* In a guest, the exception that results (the fault, or the #DF it makes)
+		 * is a VM exit if the exception bitmap names it, reporting the event it
+		 * interrupted (SDM "Information for VM Exits During Event Delivery"). */
+		struct exc_nested nested = {
+			.idt_info = idt_vectoring_info(vector, has_err, src),
+			.idt_error = has_err ? error_code : 0,
+			.cr2_valid = f.cr2_valid, .cr2 = f.cr2,
+		};
+		if (exception_exits(lp, df ? VEC_DF : f.vector, df ? 0 : f.error_code, EXC_FAULT,
+				    insn_rip, insn_rip, 0, &nested))
+			return;
+		if (f.cr2_valid)
+			cpustate_set_cr2(&lp->cs, f.cr2);
 		if (df) {
 			chain_add(lp, f.vector, exc_has_error_code(f.vector), f.error_code, insn_rip);
 			vector = VEC_DF;
