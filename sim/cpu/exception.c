@@ -360,30 +360,42 @@ static void prepare(struct dctx *d, struct lp *lp)
 	uc_reg_read(lp->uc, UC_X86_REG_GDTR, &d->gdtr);
 }
 
+/* The fault chain, "#UD (vector 6, RIP=0x...) -> ...", and why it shut down. */
+static void describe_chain(struct lp *lp, char *buf, size_t size, char *why, size_t why_size)
+{
+	size_t n = 0;
+	buf[0] = 0;
+	for (int i = 0; i < lp->chain_len && n < size; i++) {
+		const struct exc_step *s = &lp->chain[i];
+		n += (size_t)snprintf(buf + n, size - n, "%s%s (vector %u", i ? " -> " : "",
+				      exc_name(s->vector), s->vector);
+		if (n < size && s->has_error)
+			n += (size_t)snprintf(buf + n, size - n, ", error 0x%x", s->error_code);
+		if (n < size)
+			n += (size_t)snprintf(buf + n, size - n, ", RIP=0x%llx)", (unsigned long long)s->rip);
+	}
+	uc_x86_mmr idtr;
+	uc_reg_read(lp->uc, UC_X86_REG_IDTR, &idtr);
+	exc_chain_explain(lp->chain, lp->chain_len, idtr.limit,
+			  (cpu_msr(lp->uc, MSR_IA32_EFER) & (1u << 10)) ? 16 : 8, why, why_size);
+}
+
 static void report_triple_fault(struct lp *lp)
 {
+	char buf[400], why[600];
+	describe_chain(lp, buf, sizeof(buf), why, sizeof(why));
 	if (lp->vmx.non_root) {         /* a guest's shutdown is a VM exit */
+		fflush(lp->m->console);
+		if (lp->m->cfg.json)
+			fprintf(lp->m->diag, "{\"event\": \"guest-triple-fault\", \"lp\": %u, \"exit_reason\": 2, "
+				"\"chain\": \"%s\"}\n", lp->id, buf);
+		else
+			fprintf(lp->m->diag, "vtsim: lp%u: the guest shut down, a VM exit with reason 2 "
+				"(TRIPLE_FAULT) to its VMM: %s. %s\n", lp->id, buf, why);
 		struct vmx_exit_info xi = { .rip = lp->chain[0].rip };
 		vmx_exit(lp, EXIT_REASON_TRIPLE_FAULT, &xi);
 		return;
 	}
-	char buf[400];
-	size_t n = 0;
-	for (int i = 0; i < lp->chain_len && n < sizeof(buf); i++) {
-		const struct exc_step *s = &lp->chain[i];
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s (vector %u", i ? " -> " : "",
-				      exc_name(s->vector), s->vector);
-		if (n < sizeof(buf) && s->has_error)
-			n += (size_t)snprintf(buf + n, sizeof(buf) - n, ", error 0x%x", s->error_code);
-		if (n < sizeof(buf))
-			n += (size_t)snprintf(buf + n, sizeof(buf) - n, ", RIP=0x%llx)",
-					      (unsigned long long)s->rip);
-	}
-	uc_x86_mmr idtr;
-	uc_reg_read(lp->uc, UC_X86_REG_IDTR, &idtr);
-	char why[600];
-	exc_chain_explain(lp->chain, lp->chain_len, idtr.limit,
-			  (cpu_msr(lp->uc, MSR_IA32_EFER) & (1u << 10)) ? 16 : 8, why, sizeof(why));
 	machine_stop(lp->m, lp, VTSIM_STOP_TRIPLE_FAULT, 3, "triple fault (shutdown): %s. %s", buf, why);
 }
 
