@@ -1,6 +1,5 @@
 /* The TDX platform and SEAMCALL (seam.h). */
 #include "sim/seam/seam.h"
-#include "sim/seam/seam_diag.h"
 
 #include <stdio.h>
 
@@ -104,7 +103,6 @@ enum seamcall_outcome seam_seamcall(struct lp *lp, const struct cpu_view *v, uin
 		return SEAMCALL_VMFAIL_INVALID;
 	uint64_t leaf = gpr[0];
 	seam_module_call(lp, gpr);
-	seam_report_fatal(lp, leaf, gpr[0]);
 	if (trace_on(lp->m, VTSIM_TRACE_VMX)) {
 		const char *name = tdx_leaf_name(leaf & 0xffff), *st = tdx_status_name(gpr[0]);
 		trace_event(lp->m, VTSIM_TRACE_VMX, "seamcall lp%u %s(%llu) -> 0x%016llx %s", lp->id,
