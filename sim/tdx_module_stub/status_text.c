@@ -1,4 +1,4 @@
-/* TDX statuses as rules: one table of (status, sentence). */
+/* TDX statuses as rules: one table of (status, sentence), every code of status.h. */
 #include "sim/tdx_module_stub/status_text.h"
 
 #include <stddef.h>
@@ -9,6 +9,57 @@ static const struct {
 	uint64_t status;
 	const char *rule;
 } rules[] = {
+	{ TDX_SUCCESS, "the leaf completed" },
+	{ TDX_INTERRUPTED_RESUMABLE, "an interrupt stopped the leaf part-way; call it again with the "
+	  "same operands to go on where it stopped" },
+	{ TDX_INTERRUPTED_RESTARTABLE, "an interrupt stopped the leaf before it changed anything; call "
+	  "it again" },
+	{ TDX_NON_RECOVERABLE_TD_WRONG_APIC_MODE, "the TD needs the logical processor's local APIC in "
+	  "x2APIC mode, and it was not; the TD cannot go on" },
+	{ TDX_NON_RECOVERABLE_TD_CORRUPTED_MD, "the module found the TD's metadata corrupted; the TD "
+	  "cannot go on" },
+	{ TDX_PREVIOUS_TLB_EPOCH_BUSY, "vCPUs still run in the TD's previous TLB epoch: make them exit "
+	  "(or flush them) before the next TDH.MEM.TRACK" },
+	{ TDX_OPERAND_BUSY_HOST_PRIORITY, "the operand is busy and the host has priority to it; call "
+	  "the leaf again" },
+	{ TDX_PAGE_ALREADY_FREE, "the page is free in the PAMT already: nothing to reclaim (not an "
+	  "error)" },
+	{ TDX_PAGE_NOT_OWNED_BY_TD, "the page belongs to another TD (its PAMT entry names another TDR)" },
+	{ TDX_TD_ASSOCIATED_PAGES_EXIST, "the TD still owns pages: reclaim all of them before its TDR" },
+	{ TDX_SYS_LP_INIT_NOT_PENDING, "TDH.SYS.LP.INIT is not taken now: it follows TDH.SYS.INIT, once "
+	  "per logical processor" },
+	{ TDX_TDCS_NOT_ALLOCATED, "the TD's TDCS pages are not all added yet (TDH.MNG.ADDCX)" },
+	{ TDX_NO_VCPUS, "the TD has no vCPU yet (TDH.VP.CREATE, TDH.VP.ADDCX, TDH.VP.INIT)" },
+	{ TDX_NO_VALID_VE_INFO, "no #VE information is valid: no #VE is pending for "
+	  "TDG.VP.VEINFO.GET to report" },
+	{ TDX_TSC_ROLLBACK, "the platform's TSC is behind the value the TD last saw" },
+	{ TDX_KEY_GENERATION_FAILED, "the key could not be generated (no entropy yet); call the leaf "
+	  "again" },
+	{ TDX_KEY_STATE_INCORRECT, "the TD's key is not in the state the leaf needs (configured, or "
+	  "freed)" },
+	{ TDX_NO_HKID_READY_TO_WBCACHE, "no HKID waits for a cache write-back: TDH.PHYMEM.CACHE.WB had "
+	  "nothing to do (not an error)" },
+	{ TDX_WBCACHE_RESUME_ERROR, "a resumed TDH.PHYMEM.CACHE.WB does not continue the one that was "
+	  "interrupted" },
+	{ TDX_INCORRECT_CPUID_VALUE, "a CPUID value in TD_PARAMS sets a bit the module fixes or the "
+	  "platform does not have" },
+	{ TDX_INCONSISTENT_MSR, "an MSR differs between logical processors where the module needs it "
+	  "the same" },
+	{ TDX_INCORRECT_MSR_VALUE, "an MSR holds a value the module does not accept" },
+	{ TDX_TDMR_ALREADY_INITIALIZED, "the TDMR is fully initialized: TDH.SYS.TDMR.INIT is done for "
+	  "it (not an error)" },
+	{ TDX_INVALID_RESERVED_IN_TDMR, "a reserved area of a TDMR is not valid: 4 KiB-aligned, inside "
+	  "the TDMR" },
+	{ TDX_NON_ORDERED_RESERVED_IN_TDMR, "a TDMR's reserved areas must be sorted and must not overlap" },
+	{ TDX_EPT_ENTRY_NOT_PRESENT, "the S-EPT entry for the GPA is not present" },
+	{ TDX_EPT_ENTRY_NOT_LEAF, "the S-EPT entry maps a table at that level, not a page" },
+	{ TDX_EPT_ENTRY_LEAF, "the S-EPT entry maps a page at that level, not a table" },
+	{ TDX_GPA_RANGE_ALREADY_BLOCKED, "the GPA range is blocked already (not an error)" },
+	{ TDX_PAGE_ALREADY_ACCEPTED, "the TD accepted that page already (not an error)" },
+	{ TDX_EPT_PAGE_NOT_FREE, "the S-EPT page still maps something: remove what it maps first" },
+	{ TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT, "the field read is the first of its context; the next "
+	  "field identifier follows (not an error)" },
+	{ TDX_METADATA_FIELD_SKIP, "the field is skipped in this listing (not an error)" },
 	{ TDX_NON_RECOVERABLE_VCPU, "the vCPU hit an error it cannot recover from and will not run "
 	  "again; tear the TD down" },
 	{ TDX_NON_RECOVERABLE_TD, "the TD hit an error it cannot recover from and will not run again; "

@@ -44,6 +44,7 @@ check error 5 -- 'VM-instruction error 5: VMRESUME with non-launched VMCS\.' 'Th
 check error 11 -- 'The rule: VMPTRLD needs the VMCS region.s dword 0 to hold the revision identifier of IA32_VMX_BASIC\[30:0\]'
 check status 0xC000060800000000 -- 'TDX_OP_STATE_INCORRECT' 'What it means: the TD.s OP_STATE does not allow the leaf now: .*TDH.VP.ENTER a TD that TDH.MR.FINALIZE made runnable'
 check status 0x8000081000000000 -- 'What it means: the TD.s private key \(its HKID\) is not programmed yet: call TDH.MNG.KEY.CONFIG'
+check status 0x00000A0300000000 -- 'TDX_TDMR_ALREADY_INITIALIZED' 'What it means: the TDMR is fully initialized'
 check status 0xC0000B0D00000001 -- 'TDX_EPT_ENTRY_STATE_INCORRECT' 'operand: RCX'
 check status 0x0000081500000000 -- 'TDX_KEY_CONFIGURED' 'informational'
 check status 0x8000FF00FFFF0000 -- 'VMFAILINVALID'
