@@ -12,6 +12,7 @@
 #include "sim/tdx_module_stub/module.h"
 #include "sim/tdx_module_stub/status.h"
 #include "sim/tdx_module_stub/status_text.h"
+#include "sim/vmcs/caps.h"
 #include "sim/vmcs/error_rules.h"
 #include "sim/vmcs/errors.h"
 #include "sim/vmcs/exit_reasons.h"
@@ -120,6 +121,75 @@ static int explain_abort(const char *arg)
 static const char *const operand_regs[16] = { "RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI",
 					      "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15" };
 
+/* The control fields VM entry checks against capability MSRs, by short name and by
+ * field name. */
+static const struct {
+	const char *short_name, *field, *msr;
+	enum vmcs_ctl ctl;
+} controls[] = {
+	{ "pin", "PIN_BASED_VM_EXEC_CONTROL", "IA32_VMX_(TRUE_)PINBASED_CTLS", VMCS_CTL_PIN },
+	{ "proc", "CPU_BASED_VM_EXEC_CONTROL", "IA32_VMX_(TRUE_)PROCBASED_CTLS", VMCS_CTL_PROC },
+	{ "proc2", "SECONDARY_VM_EXEC_CONTROL", "IA32_VMX_PROCBASED_CTLS2", VMCS_CTL_PROC2 },
+	{ "proc3", "TERTIARY_VM_EXEC_CONTROL", "IA32_VMX_PROCBASED_CTLS3", VMCS_CTL_PROC3 },
+	{ "exit", "VM_EXIT_CONTROLS", "IA32_VMX_(TRUE_)EXIT_CTLS", VMCS_CTL_EXIT },
+	{ "exit2", "SECONDARY_VM_EXIT_CONTROLS", "IA32_VMX_EXIT_CTLS2", VMCS_CTL_EXIT2 },
+	{ "entry", "VM_ENTRY_CONTROLS", "IA32_VMX_(TRUE_)ENTRY_CTLS", VMCS_CTL_ENTRY },
+	{ "vmfunc", "VM_FUNCTION_CONTROL", "IA32_VMX_VMFUNC", VMCS_CTL_VMFUNC },
+};
+
+static void print_bits(uint64_t v)
+{
+	const char *sep = "";
+	printf(" (bit%s", (v & (v - 1)) ? "s " : " ");
+	for (unsigned i = 0; i < 64; i++)
+		if ((v >> i) & 1) {
+			printf("%s%u", sep, i);
+			sep = ", ";
+		}
+	printf(")");
+}
+
+/* A control value against a CPU model's allowed-0 and allowed-1 settings. */
+static int explain_control(const char *which, const char *value_s, const char *model)
+{
+	uint64_t v;
+	size_t i, n = sizeof(controls) / sizeof(controls[0]);
+	for (i = 0; i < n; i++)
+		if (!strcmp(which, controls[i].short_name) || !strcmp(which, controls[i].field))
+			break;
+	if (i == n || parse_u64(value_s, &v)) {
+		fprintf(stderr, "vtsim: explain control: expected FIELD VALUE [MODEL], FIELD one of "
+			"pin, proc, proc2, proc3, exit, exit2, entry, vmfunc (or the field's name)\n");
+		return 2;
+	}
+	const struct vmcs_caps *caps = vmcs_caps_for_model(model ? model : vtsim_cpu_model_name(0, NULL));
+	if (!caps) {
+		fprintf(stderr, "vtsim: explain control: no CPU model '%s' (vtsim cpus lists them)\n", model);
+		return 2;
+	}
+	uint64_t a0 = vmcs_caps_allowed0(caps, controls[i].ctl), a1 = vmcs_caps_allowed1(caps, controls[i].ctl);
+	bool ok = vmcs_caps_ctl_valid(caps, controls[i].ctl, v);
+	printf("%s = 0x%llx on CPU model %s: %s.\n", controls[i].field, (unsigned long long)v,
+	       vmcs_caps_model_name(caps), ok ? "valid" : "not valid, VM entry fails with VMfailValid(7)");
+	printf("  must be 1 (allowed-0 settings): 0x%llx", (unsigned long long)a0);
+	if (a0 & ~v) {
+		printf("; this value lacks 0x%llx", (unsigned long long)(a0 & ~v));
+		print_bits(a0 & ~v);
+	}
+	printf("\n  may be 1 (allowed-1 settings): 0x%llx", (unsigned long long)a1);
+	if (v & ~a1) {
+		printf("; this value sets 0x%llx that must be 0", (unsigned long long)(v & ~a1));
+		print_bits(v & ~a1);
+	}
+	printf("\n");
+	if (!ok)
+		printf("  The value closest to it that the model accepts: (value | allowed-0) & allowed-1 = 0x%llx.\n",
+		       (unsigned long long)((v | a0) & a1));
+	printf("(%s; SDM Vol. 3D, \"VMX Capability Reporting Facility\", and \"VM Entries\", \"Checks on "
+	       "VMX Controls\".)\n", controls[i].msr);
+	return 0;
+}
+
 /* A SEAMCALL leaf number (RAX bits 15:0; bits 23:16 the version) by its ABI name. */
 static int explain_leaf(const char *arg)
 {
@@ -196,6 +266,8 @@ int vtsim_explain_main(int argc, char **argv)
 		return explain_error(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "exit"))
 		return explain_exit(argv[2], argc >= 4 ? argv[3] : NULL);
+	if (argc >= 4 && !strcmp(argv[1], "control"))
+		return explain_control(argv[2], argv[3], argc >= 5 ? argv[4] : NULL);
 	if (argc >= 3 && !strcmp(argv[1], "leaf"))
 		return explain_leaf(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "abort"))
@@ -206,6 +278,6 @@ int vtsim_explain_main(int argc, char **argv)
 		return explain_status(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "check"))
 		return explain_check(argv[2]);
-	fprintf(stderr, "usage: vtsim explain error N | exit REASON [QUALIFICATION] | intr INFO [ERROR_CODE] | abort N | leaf N | status VALUE | check ID\n");
+	fprintf(stderr, "usage: vtsim explain error N | exit REASON [QUALIFICATION] | intr INFO [ERROR_CODE] | abort N | leaf N | control FIELD VALUE [MODEL] | status VALUE | check ID\n");
 	return 2;
 }

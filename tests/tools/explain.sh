@@ -37,6 +37,9 @@ check intr 0x80000202 -- 'vector 2 \(NMI\), NMI, no error code'
 check intr 0x1030 -- 'not valid \(bit 31 clear\)'
 check abort 4 -- 'VMX-abort indicator 4: loading host MSRs failed' 'VMX Aborts'
 check abort 1 -- 'saving guest MSRs failed'
+check control pin 0 -- 'PIN_BASED_VM_EXEC_CONTROL = 0x0 on CPU model xeon: not valid, VM entry fails with VMfailValid\(7\)\.' 'must be 1 \(allowed-0 settings\): 0x16; this value lacks 0x16 \(bits 1, 2, 4\)' 'accepts: \(value \| allowed-0\) & allowed-1 = 0x16\.'
+check control PIN_BASED_VM_EXEC_CONTROL 0x16 -- 'PIN_BASED_VM_EXEC_CONTROL = 0x16 on CPU model xeon: valid\.'
+check control proc2 0x2 minimal -- 'SECONDARY_VM_EXEC_CONTROL = 0x2 on CPU model minimal: not valid' 'this value sets 0x2 that must be 0 \(bit 1\)'
 check leaf 0 -- 'SEAMCALL leaf 0: TDH.VP.ENTER\.'
 check leaf 0x10011 -- 'SEAMCALL leaf 17: TDH.MR.FINALIZE, version 1\.'
 check leaf 9999 -- 'not a leaf'
@@ -51,6 +54,10 @@ check status 0x8000FF00FFFF0000 -- 'VMFAILINVALID'
 check check CTL_EPTP_VALID -- 'control check' 'VMfailValid\(7\)'
 out=$(${VTSIM_EMULATOR:-} "$vtsim" explain check NO_SUCH 2>&1); st=$?
 [ $st = 2 ] || { echo "FAIL unknown check: status $st"; fail=1; }
+out=$(${VTSIM_EMULATOR:-} "$vtsim" explain control nosuch 0 2>&1); st=$?
+[ $st = 2 ] || { echo "FAIL control unknown field: status $st"; fail=1; }
+out=$(${VTSIM_EMULATOR:-} "$vtsim" explain control pin 0 nosuchcpu 2>&1); st=$?
+[ $st = 2 ] || { echo "FAIL control unknown model: status $st"; fail=1; }
 out=$(${VTSIM_EMULATOR:-} "$vtsim" explain intr 0x1ffffffff 2>&1); st=$?
 [ $st = 2 ] || { echo "FAIL intr out of range: status $st"; fail=1; }
 out=$(${VTSIM_EMULATOR:-} "$vtsim" explain abort x 2>&1); st=$?
