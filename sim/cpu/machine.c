@@ -273,6 +273,24 @@ void lp_switch(struct lp *lp, struct engine *e)
 	lp->sites = &e->sites;
 }
 
+/* RAM (or a KeyID's view of it, at `at`) in an engine. The SEAM range is not
+ * there: software outside SEAM reads all ones from it and its writes are dropped
+ * (the abort page); the module reaches it directly. (The KeyID views hold
+ * nothing of it: the module keeps its memory at KeyID 0, so they stay whole,
+ * which keeps an engine cheap to open.) */
+static uc_err map_ram(struct vtsim_machine *m, uc_engine *uc, uint64_t at, uint8_t *ram)
+{
+	if (!m->seam.enabled || at)
+		return uc_mem_map_ptr(uc, at, m->pm.size, UC_PROT_ALL, ram);
+	uint64_t base = m->seam.seamrr_base, end = base + m->seam.seamrr_size;
+	uc_err ue = uc_mem_map_ptr(uc, at, base, UC_PROT_ALL, ram);
+	if (ue == UC_ERR_OK)
+		ue = uc_mmio_map(uc, at + base, m->seam.seamrr_size, open_bus_read, NULL, open_bus_write, NULL);
+	if (ue == UC_ERR_OK && end < m->pm.size)
+		ue = uc_mem_map_ptr(uc, at + end, m->pm.size - end, UC_PROT_ALL, ram + end);
+	return ue;
+}
+
 /* Opens an engine with the machine's RAM and the simulator's hooks. */
 static int engine_init(struct lp *lp, struct engine *e, char *err, size_t errlen)
 {
@@ -299,12 +317,11 @@ static int engine_init(struct lp *lp, struct engine *e, char *err, size_t errlen
 		snprintf(err, errlen, "cannot allocate CPU state");
 		return -1;
 	}
-	ue = uc_mem_map_ptr(e->uc, 0, m->pm.size, UC_PROT_ALL, m->pm.ram);
+	ue = map_ram(m, e->uc, 0, m->pm.ram);
 	/* The KeyID views of RAM on a TDX platform, at their KeyIDs' addresses. */
 	for (unsigned key = 0; ue == UC_ERR_OK && key < m->pm.nr_key_views; key++)
 		if (m->pm.key_view[key])
-			ue = uc_mem_map_ptr(e->uc, (uint64_t)key << m->pm.keyid_shift, m->pm.size, UC_PROT_ALL,
-					    m->pm.key_view[key]);
+			ue = map_ram(m, e->uc, (uint64_t)key << m->pm.keyid_shift, m->pm.key_view[key]);
 	if (ue != UC_ERR_OK) {
 		snprintf(err, errlen, "cannot map RAM into the software CPU: %s", uc_strerror(ue));
 		return -1;
@@ -442,15 +459,17 @@ struct vtsim_machine *vtsim_machine_create(const struct vtsim_config *cfg, char 
 		vtsim_machine_destroy(m);
 		return NULL;
 	}
+	/* The platform first: the engines map RAM around the SEAM range and the
+	 * KeyIDs' views of it. */
+	if (cfg->tdx && seam_init(m, err, errlen)) {
+		vtsim_machine_destroy(m);
+		return NULL;
+	}
 	for (unsigned i = 0; i < m->nr_lps; i++) {
 		if (lp_init(m, &m->lps[i], i, err, errlen)) {
 			vtsim_machine_destroy(m);
 			return NULL;
 		}
-	}
-	if (cfg->tdx && seam_init(m, err, errlen)) {
-		vtsim_machine_destroy(m);
-		return NULL;
 	}
 	return m;
 }

@@ -36,6 +36,8 @@ int seam_init(struct vtsim_machine *m, char *err, size_t errlen)
 		.first_tdx_keyid = SEAM_NR_MKTME_KEYIDS + 1,
 		.nr_tdx_keyids = SEAM_NR_TDX_KEYIDS,
 		.keyid_shift = s->keyid_shift,
+		.seam_base = s->seamrr_base,
+		.seam_size = s->seamrr_size,
 	};
 	/* Convertible memory: RAM around the SEAM range, up to the reserved area. */
 	info.cmr[0].base = 0;

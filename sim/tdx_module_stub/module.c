@@ -82,7 +82,8 @@ struct tdx_module *tdx_module_create(struct phys *pm, const struct tdx_platform_
 				     const struct tdx_cpu_ops *cpu)
 {
 	if (info->nr_lps > TDX_MAX_LPS || info->nr_packages > TDX_MAX_PACKAGES ||
-	    info->ncmrs > TDX_MAX_CMRS)
+	    info->ncmrs > TDX_MAX_CMRS || info->seam_size < sizeof(struct tdx_global) ||
+	    !phys_is_ram(pm, info->seam_base, sizeof(struct tdx_global)))
 		return NULL;
 	struct tdx_module *mod = calloc(1, sizeof(*mod));
 	if (!mod)
@@ -91,7 +92,10 @@ struct tdx_module *tdx_module_create(struct phys *pm, const struct tdx_platform_
 	mod->info = *info;
 	if (cpu)
 		mod->cpu = *cpu;
-	mod->sys_state = TDX_SYS_STATE_SYSINIT_PENDING;
+	/* Loading the module leaves its data region zeroed. */
+	mod->g = (struct tdx_global *)phys_byte(pm, info->seam_base);
+	memset(mod->g, 0, sizeof(*mod->g));
+	mod->g->sys_state = TDX_SYS_STATE_SYSINIT_PENDING;
 	return mod;
 }
 
@@ -102,7 +106,7 @@ void tdx_module_destroy(struct tdx_module *mod)
 
 enum tdx_sys_state tdx_module_sys_state(const struct tdx_module *mod)
 {
-	return mod->sys_state;
+	return mod->g->sys_state;
 }
 
 void tdx_module_inject_no_entropy(struct tdx_module *mod, unsigned n)
@@ -124,11 +128,11 @@ void tdx_module_seamcall(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 		gpr[R_RAX] = tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RAX);
 		return;
 	}
-	if (mod->sys_state == TDX_SYS_STATE_SHUTDOWN && !(l->states & STATE(TDX_SYS_STATE_SHUTDOWN))) {
+	if (mod->g->sys_state == TDX_SYS_STATE_SHUTDOWN && !(l->states & STATE(TDX_SYS_STATE_SHUTDOWN))) {
 		gpr[R_RAX] = TDX_SYS_SHUTDOWN;
 		return;
 	}
-	if (!(l->states & STATE(mod->sys_state))) {
+	if (!(l->states & STATE(mod->g->sys_state))) {
 		gpr[R_RAX] = TDX_SYS_NOT_READY;
 		return;
 	}

@@ -28,6 +28,7 @@ struct tdx_platform_info {
 	unsigned first_tdx_keyid, nr_tdx_keyids;   /* from IA32_MKTME_KEYID_PARTITIONING */
 	unsigned keyid_shift;                      /* HKID bits start here in a PA */
 	uint32_t cpuid_1_eax;                      /* family/model/stepping */
+	uint64_t seam_base, seam_size;             /* SEAMRR: the module's own memory */
 };
 
 enum tdx_sys_state {

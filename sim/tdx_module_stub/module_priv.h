@@ -19,21 +19,30 @@ struct tdx_tdmr {
 /* Key ownership table states. */
 enum { KOT_FREE, KOT_ASSIGNED, KOT_FLUSHED, KOT_RESERVED };
 
-struct tdx_module {
-	struct phys *pm;
-	struct tdx_cpu_ops cpu;
-	struct tdx_platform_info info;
+/* The module's global data: what every LP's leaves share. It lives where the
+ * module keeps it, in its data region at the start of the SEAM range, which no
+ * software outside SEAM can reach (the engines map the abort page there). */
+struct tdx_global {
 	enum tdx_sys_state sys_state;
-	bool lp_init[TDX_MAX_LPS];
 	unsigned lp_init_count;
+	bool lp_init[TDX_MAX_LPS];
 	bool pkg_key_configured[TDX_MAX_PACKAGES];
+	uint16_t global_hkid;
 	unsigned ntdmrs;
 	struct tdx_tdmr tdmr[TDX_MAX_TDMRS];
-	uint16_t global_hkid;
 	uint8_t kot[TDX_MAX_HKIDS];
 	/* Per KeyID, the packages whose caches still hold its lines (TDH.PHYMEM.CACHE.WB
 	 * clears them after TDH.MNG.VPFLUSHDONE set them). */
 	uint8_t wbinvd_pending[TDX_MAX_HKIDS];
+};
+
+/* The module as the simulator holds it: how to reach the machine, and the
+ * global data (in SEAM memory) through `g`. */
+struct tdx_module {
+	struct phys *pm;
+	struct tdx_cpu_ops cpu;
+	struct tdx_platform_info info;
+	struct tdx_global *g;
 	unsigned no_entropy;                     /* injected RND_NO_ENTROPY results left */
 	unsigned busy;                           /* injected OPERAND_BUSY results left */
 };

@@ -7,8 +7,8 @@
 
 const struct tdx_tdmr *tdx_tdmr_of(const struct tdx_module *mod, uint64_t pa)
 {
-	for (unsigned i = 0; i < mod->ntdmrs; i++) {
-		const struct tdx_tdmr *t = &mod->tdmr[i];
+	for (unsigned i = 0; i < mod->g->ntdmrs; i++) {
+		const struct tdx_tdmr *t = &mod->g->tdmr[i];
 		if (pa >= t->base && pa - t->base < t->size)
 			return t;
 	}

@@ -31,7 +31,7 @@ static bool global_lock_held(struct tdx_module *mod)
 
 uint64_t tdh_sys_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
-	if (mod->sys_state != TDX_SYS_STATE_SYSINIT_PENDING)
+	if (mod->g->sys_state != TDX_SYS_STATE_SYSINIT_PENDING)
 		return TDX_SYS_INIT_NOT_PENDING;
 	if (gpr[R_RCX])
 		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);   /* attributes: none defined */
@@ -39,20 +39,20 @@ uint64_t tdh_sys_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	for (int r = R_RCX; r <= R_R10; r++)
 		if (r != R_RSP && r != R_RBP && r != R_RBX && r != R_RSI && r != R_RDI)
 			gpr[r] = 0;
-	mod->sys_state = TDX_SYS_STATE_SYSINIT_DONE;
+	mod->g->sys_state = TDX_SYS_STATE_SYSINIT_DONE;
 	return TDX_SUCCESS;
 }
 
 uint64_t tdh_sys_lp_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
-	if (mod->sys_state != TDX_SYS_STATE_SYSINIT_DONE)
+	if (mod->g->sys_state != TDX_SYS_STATE_SYSINIT_DONE)
 		return TDX_SYS_LP_INIT_NOT_PENDING;
 	if (global_lock_held(mod))
 		return TDX_SYS_BUSY;
-	if (mod->lp_init[lp])
+	if (mod->g->lp_init[lp])
 		return TDX_SYS_LP_INIT_DONE;
-	mod->lp_init[lp] = true;
-	mod->lp_init_count++;
+	mod->g->lp_init[lp] = true;
+	mod->g->lp_init_count++;
 	return TDX_SUCCESS;
 }
 
@@ -62,7 +62,7 @@ uint64_t tdh_sys_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	/* The outputs say "nothing" until a field is read. */
 	gpr[R_RDX] = ~0ull;
 	gpr[R_R8] = 0;
-	if (!mod->lp_init[lp])
+	if (!mod->g->lp_init[lp])
 		return TDX_SYS_LP_INIT_NOT_DONE;
 	if (field == ~0ull) {
 		/* The null id starts a walk: RDX = the first field's id. */
@@ -86,7 +86,7 @@ uint64_t tdh_sys_rdall(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
 	uint64_t list = gpr[R_RDX], field = gpr[R_R8], value, next;
 	gpr[R_R8] = ~0ull;
-	if (!mod->lp_init[lp])
+	if (!mod->g->lp_init[lp])
 		return TDX_SYS_LP_INIT_NOT_DONE;
 	if ((list & 0xfff) || (list >> mod->info.keyid_shift) || !phys_is_ram(mod->pm, list, 4096))
 		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RDX);
@@ -236,7 +236,7 @@ static uint64_t config_tdmrs(struct tdx_module *mod, uint64_t array, unsigned n,
 
 uint64_t tdh_sys_config(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
-	if (mod->sys_state != TDX_SYS_STATE_SYSINIT_DONE || mod->lp_init_count != mod->info.nr_lps)
+	if (mod->g->sys_state != TDX_SYS_STATE_SYSINIT_DONE || mod->g->lp_init_count != mod->info.nr_lps)
 		return TDX_SYS_CONFIG_NOT_PENDING;
 	if (global_lock_held(mod))
 		return TDX_SYS_BUSY;
@@ -252,11 +252,11 @@ uint64_t tdh_sys_config(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 		return TDX_SYS_BUSY;
 	uint64_t r = config_tdmrs(mod, array, (unsigned)n, t);
 	if (!r) {
-		memcpy(mod->tdmr, t, sizeof(t[0]) * n);
-		mod->ntdmrs = (unsigned)n;
-		mod->global_hkid = (uint16_t)hkid;
-		mod->kot[hkid] = KOT_RESERVED;
-		mod->sys_state = TDX_SYS_STATE_SYSCONFIG_DONE;
+		memcpy(mod->g->tdmr, t, sizeof(t[0]) * n);
+		mod->g->ntdmrs = (unsigned)n;
+		mod->g->global_hkid = (uint16_t)hkid;
+		mod->g->kot[hkid] = KOT_RESERVED;
+		mod->g->sys_state = TDX_SYS_STATE_SYSCONFIG_DONE;
 	}
 	free(t);
 	return r;
@@ -288,22 +288,22 @@ static uint64_t config_tdmrs(struct tdx_module *mod, uint64_t array, unsigned n,
 
 uint64_t tdh_sys_key_config(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
-	if (mod->sys_state != TDX_SYS_STATE_SYSCONFIG_DONE)
+	if (mod->g->sys_state != TDX_SYS_STATE_SYSCONFIG_DONE)
 		return TDX_SYS_KEY_CONFIG_NOT_PENDING;
 	if (global_lock_held(mod))
 		return TDX_SYS_BUSY;
 	unsigned pkg = mod->info.package_of_lp[lp];
-	if (mod->pkg_key_configured[pkg])
+	if (mod->g->pkg_key_configured[pkg])
 		return TDX_KEY_CONFIGURED;
 	if (mod->no_entropy) {                  /* the key is random: the DRNG may be dry */
 		mod->no_entropy--;
 		return TDX_RND_NO_ENTROPY;
 	}
-	mod->pkg_key_configured[pkg] = true;
+	mod->g->pkg_key_configured[pkg] = true;
 	for (unsigned p = 0; p < mod->info.nr_packages; p++)
-		if (!mod->pkg_key_configured[p])
+		if (!mod->g->pkg_key_configured[p])
 			return TDX_SUCCESS;
-	mod->sys_state = TDX_SYS_STATE_READY;
+	mod->g->sys_state = TDX_SYS_STATE_READY;
 	return TDX_SUCCESS;
 }
 
@@ -335,9 +335,9 @@ uint64_t tdh_sys_tdmr_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]
 {
 	uint64_t base = gpr[R_RCX];
 	struct tdx_tdmr *t = NULL;
-	for (unsigned i = 0; i < mod->ntdmrs; i++)
-		if (mod->tdmr[i].base == base)
-			t = &mod->tdmr[i];
+	for (unsigned i = 0; i < mod->g->ntdmrs; i++)
+		if (mod->g->tdmr[i].base == base)
+			t = &mod->g->tdmr[i];
 	if (!t)
 		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
 	if (t->init_upto == t->size) {
@@ -352,7 +352,7 @@ uint64_t tdh_sys_tdmr_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]
 
 uint64_t tdh_sys_lp_shutdown(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
-	mod->sys_state = TDX_SYS_STATE_SHUTDOWN;
+	mod->g->sys_state = TDX_SYS_STATE_SHUTDOWN;
 	return TDX_SUCCESS;
 }
 

@@ -143,9 +143,9 @@ uint64_t tdh_mng_create(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	if (r)
 		return r;
 	if ((hkid >> 16) || hkid < mod->info.first_tdx_keyid ||
-	    hkid >= mod->info.first_tdx_keyid + mod->info.nr_tdx_keyids || hkid == mod->global_hkid)
+	    hkid >= mod->info.first_tdx_keyid + mod->info.nr_tdx_keyids || hkid == mod->g->global_hkid)
 		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RDX);
-	if (mod->kot[hkid] != KOT_FREE)
+	if (mod->g->kot[hkid] != KOT_FREE)
 		return tdx_err(TDX_HKID_NOT_FREE, TDX_OPERAND_ID_RDX);
 	if (no_entropy(mod))          /* the TD's UUID is random */
 		return TDX_RND_NO_ENTROPY;
@@ -154,7 +154,7 @@ uint64_t tdh_mng_create(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	tdr_put(mod, pa, &t);
 	e = (struct pamt_entry){ .type = PT_TDR, .owner = 0 };
 	pamt_put(mod->pm, entry, &e);
-	mod->kot[hkid] = KOT_ASSIGNED;
+	mod->g->kot[hkid] = KOT_ASSIGNED;
 	keyed_mem_key_reset(mod->pm, (unsigned)hkid);
 	return TDX_SUCCESS;
 }
@@ -220,8 +220,8 @@ uint64_t tdh_mng_vpflushdone(struct tdx_module *mod, unsigned lp, uint64_t gpr[1
 		if (c.num_assoc_vcpus)       /* a vCPU still has state on some LP */
 			return TDX_FLUSHVP_NOT_DONE;
 	}
-	mod->kot[t.hkid] = KOT_FLUSHED;
-	mod->wbinvd_pending[t.hkid] = (uint8_t)((1u << mod->info.nr_packages) - 1);
+	mod->g->kot[t.hkid] = KOT_FLUSHED;
+	mod->g->wbinvd_pending[t.hkid] = (uint8_t)((1u << mod->info.nr_packages) - 1);
 	t.lifecycle = TD_BLOCKED;
 	tdr_put(mod, pa, &t);
 	return TDX_SUCCESS;
@@ -234,8 +234,8 @@ uint64_t tdh_phymem_cache_wb(struct tdx_module *mod, unsigned lp, uint64_t gpr[1
 	uint8_t bit = (uint8_t)(1u << mod->info.package_of_lp[lp]);
 	bool any = false;
 	for (unsigned k = 0; k < TDX_MAX_HKIDS; k++)
-		if (mod->kot[k] == KOT_FLUSHED && (mod->wbinvd_pending[k] & bit)) {
-			mod->wbinvd_pending[k] &= (uint8_t)~bit;
+		if (mod->g->kot[k] == KOT_FLUSHED && (mod->g->wbinvd_pending[k] & bit)) {
+			mod->g->wbinvd_pending[k] &= (uint8_t)~bit;
 			any = true;
 		}
 	/* The cache write-back is never interrupted here: no INTERRUPTED_RESUMABLE. */
@@ -250,9 +250,9 @@ uint64_t tdh_mng_key_freeid(struct tdx_module *mod, unsigned lp, uint64_t gpr[16
 		return r;
 	if (t.lifecycle != TD_BLOCKED)
 		return TDX_LIFECYCLE_STATE_INCORRECT;
-	if (mod->wbinvd_pending[t.hkid])
+	if (mod->g->wbinvd_pending[t.hkid])
 		return TDX_WBCACHE_NOT_COMPLETE;
-	mod->kot[t.hkid] = KOT_FREE;
+	mod->g->kot[t.hkid] = KOT_FREE;
 	t.lifecycle = TD_TEARDOWN;
 	tdr_put(mod, pa, &t);
 	return TDX_SUCCESS;

@@ -5,6 +5,9 @@
 ; RDX = the next field id (UPDATE_VERSION); a second TDH.SYS.INIT is
 ; TDX_SYS_INIT_NOT_PENDING (0xC000050000000000), and a leaf number the module does
 ; not know is TDX_OPERAND_INVALID with operand id RAX (0xC000010000000000).
+; The SEAM range (IA32_SEAMRR_PHYS_BASE), where the module keeps its global data,
+; is the abort page from here: it reads all ones and a write is dropped, so the
+; module still knows that TDH.SYS.INIT was done.
 ;! args: --tdx --max-insns 10000000
 ;! status: 1
 ;! stdout: seamcall-before-vmxon: EXC 06 ERR 00000000 RIP ok
@@ -17,6 +20,8 @@
 ;! stdout: ok sys-rd-major-rax
 ;! stdout: ok sys-rd-major-r8
 ;! stdout: ok sys-rd-major-next
+;! stdout: ok seamrr-reads-ones
+;! stdout: ok seamrr-write-dropped
 ;! stdout: ok sys-init-again
 ;! stdout: ok sys-init-again-rax
 ;! stdout: ok unknown-leaf
@@ -54,6 +59,19 @@ start:
         CHECK "sys-rd-major-r8", r8, 1
         mov rcx, MD_UPDATE_VERSION
         CHECK "sys-rd-major-next", rdx, rcx
+
+        mov ecx, 0x1400                 ; IA32_SEAMRR_PHYS_BASE
+        rdmsr
+        shl rdx, 32
+        or rax, rdx
+        and rax, ~0xfff
+        mov rbx, rax
+        mov rax, [rbx]
+        CHECK "seamrr-reads-ones", rax, -1
+        mov qword [rbx], 0
+        mov qword [rbx + 8], 0
+        mov rax, [rbx]
+        CHECK "seamrr-write-dropped", rax, -1
 
         mov eax, TDH_SYS_INIT
         xor ecx, ecx
