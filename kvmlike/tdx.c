@@ -25,8 +25,8 @@ enum {
 enum {
 	TDVMCALL_CPUID = 10, TDVMCALL_HLT = 12, TDVMCALL_IO = 30, TDVMCALL_RDMSR = 31,
 	TDVMCALL_WRMSR = 32, TDVMCALL_MMIO = 48, TDVMCALL_GET_TD_VM_CALL_INFO = 0x10000,
-	TDVMCALL_MAP_GPA = 0x10001,
-	TDVMCALL_REPORT_FATAL_ERROR = 0x10003,
+	TDVMCALL_MAP_GPA = 0x10001, TDVMCALL_GET_QUOTE = 0x10002,
+	TDVMCALL_REPORT_FATAL_ERROR = 0x10003, TDVMCALL_SETUP_EVENT_NOTIFY_INTERRUPT = 0x10004,
 };
 #define TDVMCALL_STATUS_SUCCESS             0ull
 #define TDVMCALL_STATUS_INVALID_OPERAND     0x8000000000000000ull
@@ -904,6 +904,91 @@ static int tdx_map_gpa(struct kvm_vcpu *vcpu)
 	return 1;
 }
 
+/* ---- TDVMCALLs user space answers (KVM_EXIT_TDX) ---- */
+
+static void tdx_complete_simple(struct kvm_vcpu *vcpu)
+{
+	tdvmcall_set_return_code(vcpu, vcpu->run->tdx.unknown.ret);
+}
+
+static void tdx_complete_get_td_vm_call_info(struct kvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	tdvmcall_set_return_code(vcpu, run->tdx.get_tdvmcall_info.ret);
+	vcpu->regs[VCPU_REGS_R11] = run->tdx.get_tdvmcall_info.r11;
+	vcpu->regs[VCPU_REGS_R12] = run->tdx.get_tdvmcall_info.r12;
+	vcpu->regs[VCPU_REGS_R13] = run->tdx.get_tdvmcall_info.r13;
+	vcpu->regs[VCPU_REGS_R14] = run->tdx.get_tdvmcall_info.r14;
+}
+
+/* An exit to user space for sub-function `nr`, answered unsupported unless user
+ * space says otherwise. */
+static struct kvm_run *tdx_user_exit(struct kvm_vcpu *vcpu, uint64_t nr,
+				     void (*complete)(struct kvm_vcpu *))
+{
+	struct kvm_run *run = vcpu->run;
+	run->exit_reason = KVM_EXIT_TDX;
+	run->tdx.flags = 0;
+	run->tdx.nr = nr;
+	memset(&run->tdx.unknown, 0, sizeof(run->tdx.unknown));
+	run->tdx.unknown.ret = TDVMCALL_STATUS_SUBFUNC_UNSUPPORTED;
+	vcpu->complete_userspace_io = complete;
+	return run;
+}
+
+/* GetTdVmCallInfo: leaf 0 is KVM's own answer (no optional sub-functions in
+ * R11-R14 beyond the base set); leaf 1 asks user space which ones it serves. */
+static int tdx_get_td_vm_call_info(struct kvm_vcpu *vcpu)
+{
+	switch (vcpu->regs[VCPU_REGS_R12]) {
+	case 0:
+		for (enum kvm_reg r = VCPU_REGS_R11; r <= VCPU_REGS_R14; r++)
+			vcpu->regs[r] = 0;
+		tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_SUCCESS);
+		return 1;
+	case 1: {
+		struct kvm_run *run = tdx_user_exit(vcpu, TDVMCALL_GET_TD_VM_CALL_INFO,
+						    tdx_complete_get_td_vm_call_info);
+		run->tdx.get_tdvmcall_info.ret = TDVMCALL_STATUS_SUCCESS;
+		run->tdx.get_tdvmcall_info.leaf = 1;
+		return 0;
+	}
+	default:
+		tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_INVALID_OPERAND);
+		return 1;
+	}
+}
+
+/* GetQuote: R12 = a shared buffer holding the TDREPORT, R13 its size; user space
+ * (the quoting service) writes the quote there and sets `ret`. */
+static int tdx_get_quote(struct kvm_vcpu *vcpu)
+{
+	uint64_t gpa = vcpu->regs[VCPU_REGS_R12], size = vcpu->regs[VCPU_REGS_R13];
+	if (!(gpa & TDX_SHARED_BIT)) {
+		tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_INVALID_OPERAND);
+		return 1;
+	}
+	struct kvm_run *run = tdx_user_exit(vcpu, TDVMCALL_GET_QUOTE, tdx_complete_simple);
+	run->tdx.get_quote.gpa = gpa & ~TDX_SHARED_BIT;
+	run->tdx.get_quote.size = size;
+	return 0;
+}
+
+/* SetupEventNotifyInterrupt: R12 = the vector (32-255) user space raises when a
+ * quote is ready. */
+static int tdx_setup_event_notify_interrupt(struct kvm_vcpu *vcpu)
+{
+	uint64_t vector = vcpu->regs[VCPU_REGS_R12];
+	if (vector < 32 || vector > 255) {
+		tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_INVALID_OPERAND);
+		return 1;
+	}
+	struct kvm_run *run = tdx_user_exit(vcpu, TDVMCALL_SETUP_EVENT_NOTIFY_INTERRUPT,
+					    tdx_complete_simple);
+	run->tdx.setup_event_notify.vector = vector;
+	return 0;
+}
+
 /* TDG.VP.VMCALL: R10 = 0 is the GHCI (sub-function in R11); anything else is a KVM
  * hypercall numbered by R10. */
 static int handle_tdvmcall(struct kvm_vcpu *vcpu)
@@ -921,14 +1006,15 @@ static int handle_tdvmcall(struct kvm_vcpu *vcpu)
 	case TDVMCALL_WRMSR: return tdx_emulate_msr(vcpu, true);
 	case TDVMCALL_MMIO: return tdx_emulate_mmio(vcpu);
 	case TDVMCALL_GET_TD_VM_CALL_INFO:
-		for (enum kvm_reg r = VCPU_REGS_R11; r <= VCPU_REGS_R14; r++)
-			vcpu->regs[r] = 0;
-		tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_SUCCESS);
-		return 1;
+		return tdx_get_td_vm_call_info(vcpu);
 	case TDVMCALL_MAP_GPA:
 		return tdx_map_gpa(vcpu);
+	case TDVMCALL_GET_QUOTE:
+		return tdx_get_quote(vcpu);
 	case TDVMCALL_REPORT_FATAL_ERROR:
 		return tdx_report_fatal_error(vcpu);
+	case TDVMCALL_SETUP_EVENT_NOTIFY_INTERRUPT:
+		return tdx_setup_event_notify_interrupt(vcpu);
 	default:
 		tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_SUBFUNC_UNSUPPORTED);
 		return 1;

@@ -24,7 +24,7 @@
 #define KVM_EXIT_INTR             10
 #define KVM_EXIT_INTERNAL_ERROR   17
 #define KVM_EXIT_SYSTEM_EVENT     24
-#define KVM_EXIT_TDX              50
+#define KVM_EXIT_TDX              40
 
 /* kvm_run.system_event.type */
 #define KVM_SYSTEM_EVENT_TDX_FATAL 7
@@ -90,6 +90,32 @@ struct kvm_run {
 			uint32_t ndata;
 			uint64_t data[16];
 		} system_event;
+		/* KVM_EXIT_TDX: a TDVMCALL user space answers; `ret` comes preset to
+		 * SUBFUNC_UNSUPPORTED and is the guest's status at the next KVM_RUN. */
+		struct {
+			uint64_t flags;
+			uint64_t nr;               /* the GHCI sub-function */
+			union {
+				struct {
+					uint64_t ret;
+					uint64_t data[5];
+				} unknown;
+				struct {
+					uint64_t ret;
+					uint64_t gpa;      /* shared bit cleared */
+					uint64_t size;
+				} get_quote;
+				struct {
+					uint64_t ret;
+					uint64_t leaf;
+					uint64_t r11, r12, r13, r14;
+				} get_tdvmcall_info;
+				struct {
+					uint64_t ret;
+					uint64_t vector;
+				} setup_event_notify;
+			};
+		} tdx;
 		char padding[256];
 	};
 };

@@ -143,6 +143,7 @@ void tdx_module_seamcall(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 		return;
 	}
 	gpr[R_RAX] = l->fn(mod, lp, gpr);
+	pamt_unlock_all(mod);
 }
 
 /* ---- status names ---------------------------------------------------------------- */

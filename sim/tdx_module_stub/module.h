@@ -82,6 +82,10 @@ void tdx_module_inject_no_entropy(struct tdx_module *mod, unsigned n);
  * of TDH.SYS.LP.INIT/CONFIG/KEY.CONFIG) are found held, as when another LP holds
  * them: TDX_OPERAND_BUSY with the operand id, or TDX_SYS_BUSY; nothing waits. */
 void tdx_module_inject_busy(struct tdx_module *mod, unsigned n);
+/* Another LP holding (or letting go of) the PAMT lock of the 4 KiB page at `pa`:
+ * leaves that take the page meanwhile return TDX_OPERAND_BUSY. -1 if `pa` is not
+ * an initialized TDMR page. */
+int tdx_module_hold_page(struct tdx_module *mod, uint64_t pa, bool hold);
 
 /* Does the platform vouch for this TDREPORT (TDG.MR.REPORT's output)? Its MAC
  * must be the platform's and its hashes those of its TEE_TCB_INFO and TDINFO. */

@@ -38,6 +38,7 @@ struct tdx_global {
 
 /* The module as the simulator holds it: how to reach the machine, and the
  * global data (in SEAM memory) through `g`. */
+#define TDX_MAX_HELD_LOCKS 16
 struct tdx_module {
 	struct phys *pm;
 	struct tdx_cpu_ops cpu;
@@ -45,6 +46,9 @@ struct tdx_module {
 	struct tdx_global *g;
 	unsigned no_entropy;                     /* injected RND_NO_ENTROPY results left */
 	unsigned busy;                           /* injected OPERAND_BUSY results left */
+	/* The PAMT entries (their addresses) whose locks the running leaf holds. */
+	uint64_t held[TDX_MAX_HELD_LOCKS];
+	unsigned nheld;
 };
 
 /* A leaf: registers in and out, the calling LP; returns the status for RAX. */
@@ -106,6 +110,12 @@ struct pamt_entry {
 	uint64_t owner;              /* PA >> 12 of the owning TDR */
 	uint64_t bepoch;
 };
+/* The lock in a 4 KiB page's PAMT entry (at `entry`): a leaf takes it on each
+ * page operand and keeps it until it returns. False when someone else holds it
+ * (another LP; here, a test through tdx_module_hold_page). */
+bool pamt_lock(struct tdx_module *mod, uint64_t entry);
+/* What the leaf took, released as it returns. */
+void pamt_unlock_all(struct tdx_module *mod);
 /* The TDMR holding `pa`, or NULL. */
 const struct tdx_tdmr *tdx_tdmr_of(const struct tdx_module *mod, uint64_t pa);
 /* Where the entry for the page at `pa` (at `level`) lives in the PAMT. */

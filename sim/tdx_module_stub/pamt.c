@@ -49,3 +49,41 @@ bool tdx_in_cmrs(const struct tdx_module *mod, uint64_t base, uint64_t size)
 	}
 	return false;
 }
+
+#define PAMT_LOCK_EXCLUSIVE 0x8000u
+
+static void pamt_set_lock(struct phys *pm, uint64_t entry, uint16_t lock)
+{
+	uint64_t lo = phys_read64(pm, entry);
+	phys_write64(pm, entry, (lo & ~0xffffull) | lock);
+}
+
+bool pamt_lock(struct tdx_module *mod, uint64_t entry)
+{
+	for (unsigned i = 0; i < mod->nheld; i++)
+		if (mod->held[i] == entry)
+			return true;                 /* this leaf's already */
+	if ((uint16_t)phys_read64(mod->pm, entry))
+		return false;
+	if (mod->nheld == TDX_MAX_HELD_LOCKS)
+		return true;                         /* no leaf takes this many pages */
+	pamt_set_lock(mod->pm, entry, PAMT_LOCK_EXCLUSIVE);
+	mod->held[mod->nheld++] = entry;
+	return true;
+}
+
+void pamt_unlock_all(struct tdx_module *mod)
+{
+	for (unsigned i = 0; i < mod->nheld; i++)
+		pamt_set_lock(mod->pm, mod->held[i], 0);
+	mod->nheld = 0;
+}
+
+int tdx_module_hold_page(struct tdx_module *mod, uint64_t pa, bool hold)
+{
+	const struct tdx_tdmr *t = tdx_tdmr_of(mod, pa);
+	if ((pa & 0xfff) || !t || pa - t->base >= t->init_upto)
+		return -1;
+	pamt_set_lock(mod->pm, pamt_entry_addr(t, pa, PT_4KB), hold ? PAMT_LOCK_EXCLUSIVE : 0);
+	return 0;
+}

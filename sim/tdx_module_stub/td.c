@@ -50,11 +50,12 @@ uint64_t td_page_operand(struct tdx_module *mod, uint64_t pa, unsigned op, int w
 	if (!t || pa - t->base >= t->init_upto)
 		return tdx_err(TDX_OPERAND_ADDR_RANGE_ERROR, op);
 	/* The page's PAMT entry is locked next: held elsewhere, the leaf gives up. */
-	if (mod->busy) {
-		mod->busy--;
+	*entry = pamt_entry_addr(t, pa, PT_4KB);
+	if (mod->busy || !pamt_lock(mod, *entry)) {
+		if (mod->busy)
+			mod->busy--;
 		return tdx_err(TDX_OPERAND_BUSY, op);
 	}
-	*entry = pamt_entry_addr(t, pa, PT_4KB);
 	pamt_get(mod->pm, *entry, e);
 	if (want_type >= 0 && e->type != want_type)
 		return tdx_err(TDX_PAGE_METADATA_INCORRECT, op);

@@ -24,12 +24,15 @@
 #include "kvmlike/kvm_x86.h"
 #include "kvmlike/runtime_hosted.h"
 #include "kvmlike/tdx_host.h"
+#include "sim/tdx_module_stub/module.h"
 #include "sim/tdx_module_stub/status.h"
 #include "vtsim/hosted.h"
 #include "vtsim/vtsim.h"
 
 extern const unsigned char vtsim_guest_td_hello[];
 extern const unsigned int vtsim_guest_td_hello_len;
+extern const unsigned char vtsim_guest_td_quote[];
+extern const unsigned int vtsim_guest_td_quote_len;
 
 /* What td_hello prints, from its first TDVMCALL<Instruction.IO> to its HLT, with
  * the MRTD of its TDREPORT (td_expect computes it: the image measured, or not). */
@@ -120,6 +123,10 @@ struct guest {
 	size_t n;
 	uint8_t in_value;              /* what an IN reads */
 	unsigned io_exits, hlt_exits, other_exits;
+	/* KVM_EXIT_TDX: the VMM's answer (a test's quoting service). */
+	void (*on_tdx_exit)(struct guest *g, struct kvm_run *run);
+	unsigned tdx_exits;
+	uint64_t notify_vector;
 };
 
 /* ---- what the TD prints -------------------------------------------------------------- */
@@ -352,18 +359,17 @@ static uint8_t *ualloc(uint64_t size)
 
 /* KVM_CREATE_VM(KVM_X86_TDX_VM) and the memslots: low private memory and the
  * firmware ending at 4 GiB; its initial contents are in `src`. */
-static void td_create(struct guest *g)
+static void td_create_with(struct guest *g, const unsigned char *img, unsigned len)
 {
 	memset(g, 0, sizeof(*g));
 	assert_int_equal(kvm_create_vm(KVM_X86_TDX_VM, &g->kvm), 0);
 	assert_non_null(g->kvm);
 	g->mem_size = TD_LOW_MEM;
-	g->fw_size = (vtsim_guest_td_hello_len + 4095) & ~4095ull;
+	g->fw_size = (len + 4095) & ~4095ull;
 	g->mem = ualloc(g->mem_size);
 	g->fw = ualloc(g->fw_size);
 	g->src = ualloc(g->fw_size);
-	memcpy(g->src + g->fw_size - vtsim_guest_td_hello_len, vtsim_guest_td_hello,
-	       vtsim_guest_td_hello_len);
+	memcpy(g->src + g->fw_size - len, img, len);
 	struct kvm_userspace_memory_region low = { .slot = 0, .guest_phys_addr = 0,
 						   .memory_size = g->mem_size,
 						   .userspace_addr = (uint64_t)(uintptr_t)g->mem };
@@ -372,6 +378,11 @@ static void td_create(struct guest *g)
 						  .userspace_addr = (uint64_t)(uintptr_t)g->fw };
 	assert_int_equal(kvm_set_user_memory_region(g->kvm, &low), 0);
 	assert_int_equal(kvm_set_user_memory_region(g->kvm, &fw), 0);
+}
+
+static void td_create(struct guest *g)
+{
+	td_create_with(g, vtsim_guest_td_hello, vtsim_guest_td_hello_len);
 }
 
 static int vm_cmd(struct guest *g, uint32_t id, uint32_t flags, const void *data, uint64_t *hw_error)
@@ -479,6 +490,10 @@ static uint32_t step(struct fx *f, struct guest *g)
 		g->mmio_exits++;
 		break;
 	}
+	case KVM_EXIT_TDX:
+		assert_non_null(g->on_tdx_exit);
+		g->on_tdx_exit(g, run);
+		break;
 	default:
 		g->other_exits++;
 		fail_msg("unexpected exit %u (data 0x%llx 0x%llx) after \"%.*s\"", run->exit_reason,
@@ -540,6 +555,89 @@ static void vm_setup(struct guest *g)
 	assert_int_equal(kvm_vcpu_set_sregs(g->vcpu, &s), 0);
 	struct kvm_regs regs = { .rip = VM_CODE, .rsp = VM_STACK, .rflags = 2 };
 	assert_int_equal(kvm_vcpu_set_regs(g->vcpu, &regs), 0);
+}
+
+/* ---- 3. TDVMCALLs user space answers: GetQuote and company ------------------------- */
+
+#define QBUF_GPA 0x1f0000ull
+
+/* The test's quoting service (the part of a real host that talks to the quoting
+ * enclave): it takes the TDREPORT from the TD's shared buffer, checks its MAC
+ * (what the quoting enclave has the CPU do) and returns a "quote": a magic,
+ * then the report. */
+static void quote_service(struct guest *g, struct kvm_run *run)
+{
+	g->tdx_exits++;
+	assert_int_equal(run->tdx.flags, 0);
+	switch (run->tdx.nr) {
+	case 0x10000:                                     /* GetTdVmCallInfo(1) */
+		assert_int_equal(run->tdx.get_tdvmcall_info.leaf, 1);
+		assert_int_equal(run->tdx.get_tdvmcall_info.ret, 0);
+		run->tdx.get_tdvmcall_info.r11 = 1u << 2 | 1u << 4;  /* GetQuote, SetupEventNotify */
+		break;
+	case 0x10004:                                     /* SetupEventNotifyInterrupt */
+		assert_int_equal(run->tdx.setup_event_notify.ret, 0x8000000000000003ull);
+		g->notify_vector = run->tdx.setup_event_notify.vector;
+		run->tdx.setup_event_notify.ret = 0;
+		break;
+	case 0x10002: {                                   /* GetQuote */
+		assert_int_equal(run->tdx.get_quote.ret, 0x8000000000000003ull);  /* preset */
+		assert_int_equal(run->tdx.get_quote.gpa, QBUF_GPA);                /* shared bit gone */
+		assert_int_equal(run->tdx.get_quote.size, 0x2000);
+		uint8_t *buf = g->mem + QBUF_GPA;
+		uint64_t version, status;
+		uint32_t in_len;
+		memcpy(&version, buf, 8);
+		memcpy(&status, buf + 8, 8);
+		memcpy(&in_len, buf + 16, 4);
+		assert_int_equal(version, 1);
+		assert_int_equal(status, ~0ull);                  /* in flight */
+		assert_int_equal(in_len, 1024);
+		assert_true(tdx_report_verify(buf + 24));         /* a report this platform made */
+		assert_memory_equal(buf + 24 + 128, "vtsim: the quote binds", 22);  /* REPORTDATA */
+		memmove(buf + 24 + 8, buf + 24, 1024);
+		memcpy(buf + 24, "VTSIMQ01", 8);
+		uint32_t out_len = 8 + 1024;
+		memcpy(buf + 20, &out_len, 4);
+		memset(buf + 8, 0, 8);                            /* status: done */
+		run->tdx.get_quote.ret = 0;
+		break;
+	}
+	default:
+		fail_msg("KVM_EXIT_TDX for sub-function 0x%llx", (unsigned long long)run->tdx.nr);
+	}
+}
+
+/* A TD asks for a quote: the TDVMCALLs that need user space reach it as
+ * KVM_EXIT_TDX with KVM's presets, its answers reach the guest; what KVM refuses
+ * itself (a private buffer, an exception vector) never leaves the kernel. */
+static void test_td_get_quote(void **state)
+{
+	struct fx *f = *state;
+	struct guest g;
+	uint64_t hw;
+	td_create_with(&g, vtsim_guest_td_quote, vtsim_guest_td_quote_len);
+	g.on_tdx_exit = quote_service;
+	assert_int_equal(td_init_vm(&g, 0, 3, &hw), 0);
+	td_init_vcpu(&g);
+	assert_int_equal(td_add_firmware(&g, KVM_TDX_MEASURE_MEMORY_REGION, &hw), 0);
+	assert_int_equal(vm_cmd(&g, KVM_TDX_FINALIZE_VM, 0, NULL, &hw), 0);
+	run_to_hlt(f, &g);
+	assert_string_equal(g.out,
+		"A TD asks for a quote (GHCI GetQuote)\n"
+		"GetTdVmCallInfo(1): 0000000000000000\n"
+		"  R11: 0000000000000014\n"
+		"SetupEventNotifyInterrupt(0xec): 0000000000000000\n"
+		"SetupEventNotifyInterrupt(5): 8000000000000000\n"
+		"GetQuote, private buffer: 8000000000000000\n"
+		"GetQuote: 0000000000000000\n"
+		"  buffer status: 0000000000000000\n"
+		"  out_len: 0000000000000408\n"
+		"  quote: VTSIMQ01\n"
+		"TD done\n");
+	assert_int_equal(g.tdx_exits, 3);
+	assert_int_equal(g.notify_vector, 0xec);
+	guest_destroy(&g);
 }
 
 /* ---- 1. the lifecycle ------------------------------------------------------------------- */
@@ -1370,6 +1468,7 @@ int main(void)
 		T(test_capabilities),
 		T(test_td_cpuid_config_and_get_cpuid),
 		T(test_supported_cpuid),
+		T(test_td_get_quote),
 		T(test_init_vm_errors),
 		T(test_create_vcpu_before_init_vm_fails),
 		T(test_vcpu_command_errors),

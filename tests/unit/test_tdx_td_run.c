@@ -614,6 +614,14 @@ static void test_td_cpuid(void **state)
 /* Contention (injected: this machine runs one leaf at a time): a leaf that finds
  * its page operand held gives up with TDX_OPERAND_BUSY and the operand's id; the
  * same call succeeds once it is free. kvmlike takes a contended TDH.VP.ENTER again. */
+/* The PAMT entry of the page at `pa` (4 KiB level), where its lock is. */
+static uint64_t mod_pamt_entry(struct tdx_module *mod, uint64_t pa)
+{
+	const struct tdx_tdmr *t = tdx_tdmr_of(mod, pa);
+	assert_non_null(t);
+	return pamt_entry_addr(t, pa, PT_4KB);
+}
+
 static void test_operand_busy(void **state)
 {
 	static uint8_t blocks[8 * 49][128];
@@ -628,6 +636,22 @@ static void test_operand_busy(void **state)
 	assert_int_equal(sc(PAGE_AUG, 0x100000, td.tdr, page, 0), TDX_SUCCESS);
 	tdx_module_inject_busy(mod, 1);
 	assert_int_equal(sc(VP_ENTER, td.tdvpr, 0, 0, 0), TDX_OPERAND_BUSY | 1);       /* the TDVPR */
+
+	/* The lock in the page's PAMT entry: while another LP holds the TDVPR, every
+	 * leaf on that vCPU gives up, and leaves on other pages do not; a leaf's own
+	 * locks are gone when it returns (RDMD sees a free entry). */
+	uint64_t v;
+	assert_int_equal(tdx_module_hold_page(mod, td.tdvpr, true), 0);
+	assert_int_equal(sc(VP_ENTER, td.tdvpr, 0, 0, 0), TDX_OPERAND_BUSY | 1);
+	assert_int_equal(vp_rd(td.tdvpr, FIELD_PEND_NMI, &v), TDX_OPERAND_BUSY | 1);
+	assert_int_equal(sc(MEM_RD, IMAGE_GPA, td.tdr, 0, 0), TDX_TD_NON_DEBUG);       /* the TDR is free */
+	uint64_t entry = mod_pamt_entry(mod, td.tdvpr);
+	assert_int_equal(*(uint16_t *)ram(entry), 0x8000);
+	assert_int_equal(tdx_module_hold_page(mod, td.tdvpr, false), 0);
+	assert_int_equal(*(uint16_t *)ram(entry), 0);
+	assert_int_equal(vp_rd(td.tdvpr, FIELD_PEND_NMI, &v), TDX_SUCCESS);
+	assert_int_equal(*(uint16_t *)ram(entry), 0);                                   /* released */
+	assert_int_equal(tdx_module_hold_page(mod, td.tdvpr + 8, true), -1);            /* not a page */
 	struct run_log log;
 	run_td(&td, &log);
 	assert_true(log.halted);
