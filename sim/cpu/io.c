@@ -1,13 +1,15 @@
 /* Port I/O: one table of devices, one dispatch loop. */
 #include "sim/cpu/io.h"
 
+#include "sim/cpu/fw_cfg.h"
 #include "sim/cpu/machine.h"
+#include "sim/cpu/pc_ports.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/controls.h"
 #include "sim/vmcs/exit_reasons.h"
 
 /* Byte-wide devices see a wider access as one byte per port, as on an ISA bus;
- * the debug-exit port takes the whole value, whatever the access size. */
+ * the debug-exit, fw_cfg and PCI configuration ports take the whole access. */
 struct io_dev {
 	uint16_t first, last;
 	const char *name;
@@ -59,6 +61,10 @@ static const struct io_dev devices[] = {
 	{ 0x3f8, 0x3ff, "COM1", true, com1_read, com1_write },
 	{ 0xe9, 0xe9, "debugcon", true, e9_read, e9_write },
 	{ 0xf4, 0xf4, "isa-debug-exit", false, exit_read, exit_write },
+	{ 0x20, 0x21, "PIC master", true, pic_io_read, pic_io_write },
+	{ 0xa0, 0xa1, "PIC slave", true, pic_io_read, pic_io_write },
+	{ 0x510, 0x511, "fw_cfg", false, fw_cfg_io_read, fw_cfg_io_write },
+	{ 0xcf8, 0xcff, "PCI configuration", false, pci_conf_io_read, pci_conf_io_write },
 };
 
 static const struct io_dev *find_dev(uint16_t port)

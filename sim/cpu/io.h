@@ -1,5 +1,6 @@
 /* The I/O port bus and the devices on it (MACHINE.md "Devices"): COM1, the debug
- * console at 0xE9, the debug-exit port at 0xF4. Each device is a read/write pair on
+ * console at 0xE9, the debug-exit port at 0xF4, the 8259 PICs and the PCI
+ * configuration ports (pc_ports.h), fw_cfg (fw_cfg.h). Each device is a read/write pair on
  * the machine; unclaimed ports read all ones and ignore writes. */
 #ifndef VTSIM_IO_H
 #define VTSIM_IO_H

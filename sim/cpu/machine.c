@@ -199,17 +199,8 @@ static bool on_insn_invalid(uc_engine *uc, void *user)
 	return true;
 }
 
-static uint64_t open_bus_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
-{
-	return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
-}
-
-static void open_bus_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v, void *user)
-{
-}
-
-/* An access to a physical address with no RAM behind it: the open bus. Pages are
- * mapped as they are touched, up to a bound. */
+/* An access to a physical address with no RAM behind it: a device (mmio.h) or the
+ * open bus. Pages are mapped as they are touched, up to a bound. */
 static bool on_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value,
 			void *user)
 {
@@ -225,7 +216,7 @@ static bool on_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size
 	}
 	uint64_t page = addr & ~0xfffull;
 	for (uint64_t p = page; p < addr + (uint64_t)size; p += 0x1000) {
-		if (uc_mmio_map(uc, p, 0x1000, open_bus_read, lp, open_bus_write, lp) != UC_ERR_OK) {
+		if (mmio_map_page(lp, uc, p) != UC_ERR_OK) {
 			machine_stop(m, lp, VTSIM_STOP_INTERNAL, 70,
 				     "cannot map the open bus at physical 0x%llx", (unsigned long long)p);
 			return false;
@@ -285,7 +276,7 @@ static uc_err map_ram(struct vtsim_machine *m, uc_engine *uc, uint64_t at, uint8
 	uint64_t base = m->seam.seamrr_base, end = base + m->seam.seamrr_size;
 	uc_err ue = uc_mem_map_ptr(uc, at, base, UC_PROT_ALL, ram);
 	if (ue == UC_ERR_OK)
-		ue = uc_mmio_map(uc, at + base, m->seam.seamrr_size, open_bus_read, NULL, open_bus_write, NULL);
+		ue = mmio_map_open_bus(uc, at + base, m->seam.seamrr_size);
 	if (ue == UC_ERR_OK && end < m->pm.size)
 		ue = uc_mem_map_ptr(uc, at + end, m->pm.size - end, UC_PROT_ALL, ram + end);
 	return ue;
@@ -389,6 +380,7 @@ static int lp_init(struct vtsim_machine *m, struct lp *lp, unsigned id, char *er
 		return -1;
 	lp_switch(lp, &lp->root);
 	msr_reset(lp, id == 0);
+	lapic_reset(&lp->lapic, lp->apic_id);
 	vmx_lp_reset(&lp->vmx);
 	lp_retire_recompute(lp);
 	return 0;

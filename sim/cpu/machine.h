@@ -13,8 +13,12 @@
 #include "sim/cpu/coro.h"
 #include "sim/cpu/cpustate.h"
 #include "sim/cpu/cpuid.h"
+#include "sim/cpu/fw_cfg.h"
 #include "sim/cpu/guest_tlb.h"
+#include "sim/cpu/lapic.h"
+#include "sim/cpu/mmio.h"
 #include "sim/cpu/mmu.h"
+#include "sim/cpu/pc_ports.h"
 #include "sim/cpu/phys.h"
 #include "sim/cpu/sites.h"
 #include "sim/cpu/vmx.h"
@@ -82,6 +86,10 @@ struct lp {
 	uint64_t tsc_aux;
 	uint64_t misc_enable;
 	uint64_t pat;
+	uint64_t debugctl;
+
+	struct lapic lapic;
+	struct mmio_binding mmio[MMIO_MAX_DEVS];   /* the engines' MMIO callbacks' context */
 
 	struct vmx_lp vmx;
 	struct guest_tlb gtlb;        /* the guest engine's translations with EPT */
@@ -106,6 +114,10 @@ struct vtsim_machine {
 
 	/* The TDX platform (--tdx): SEAM range, KeyIDs, the module. */
 	struct seam_platform seam;
+
+	/* The PC devices on the I/O bus (io.c's table). */
+	struct fw_cfg fw_cfg;
+	struct pc_ports pc;
 
 	/* Open-bus pages mapped on demand above RAM. */
 	unsigned open_bus_pages;

@@ -124,6 +124,21 @@ static int wr_efer(struct lp *lp, uint32_t idx, uint64_t v)
 	return 0;
 }
 
+/* IA32_DEBUGCTL: LBR, BTF, TR, BTS, BTINT, BTS_OFF_OS/USR, the freeze bits, uncore PMI
+ * (no RTM_DEBUG: neither model has RTM); bits 5:2 and 63:16 reserved (the VM-entry
+ * check on GUEST_IA32_DEBUGCTL uses the same bits). The value is held, loaded and
+ * saved by VM entries and exits; what the bits ask for (branch records, single-step
+ * on branches) is not modelled. */
+#define DEBUGCTL_VALID 0x7fc3ull
+static int rd_debugctl(struct lp *lp, uint32_t idx, uint64_t *v) { *v = lp->debugctl; return 0; }
+static int wr_debugctl(struct lp *lp, uint32_t idx, uint64_t v)
+{
+	if (v & ~DEBUGCTL_VALID)
+		return -1;
+	lp->debugctl = v;
+	return 0;
+}
+
 static const struct msr_def msrs[] = {
 	{ 0x10, 0x10, "IA32_TIME_STAMP_COUNTER", rd_tsc, wr_tsc },
 	{ 0x1b, 0x1b, "IA32_APIC_BASE", rd_apic_base, wr_apic_base },
@@ -135,7 +150,7 @@ static const struct msr_def msrs[] = {
 	{ 0x179, 0x179, "IA32_MCG_CAP", rd_zero, NULL },
 	{ 0x17a, 0x17a, "IA32_MCG_STATUS", rd_zero, wr_zero_only },
 	{ 0x1a0, 0x1a0, "IA32_MISC_ENABLE", rd_misc_enable, wr_misc_enable },
-	{ 0x1d9, 0x1d9, "IA32_DEBUGCTL", rd_zero, wr_zero_only },
+	{ 0x1d9, 0x1d9, "IA32_DEBUGCTL", rd_debugctl, wr_debugctl },
 	{ 0x277, 0x277, "IA32_PAT", rd_pat, wr_pat },
 	{ 0x480, 0x493, "IA32_VMX_*", rd_vmx_cap, NULL },
 	{ 0x2ff, 0x2ff, "IA32_MTRR_DEF_TYPE", rd_zero, wr_ignore },
@@ -188,6 +203,7 @@ void msr_reset(struct lp *lp, bool bsp)
 	lp->apic_base = 0xfee00000ull | (1ull << 11) | (bsp ? 1ull << 8 : 0);
 	lp->tsc_offset = 0;
 	lp->tsc_aux = 0;
+	lp->debugctl = 0;
 	lp->misc_enable = 1; /* fast strings */
 	lp->pat = 0x0007040600070406ull;
 }

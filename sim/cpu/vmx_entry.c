@@ -113,7 +113,15 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 	}
 	vmx_copy_gprs(&lp->root.cs, &g->cs);
 	load_control_state(uc, cr0, vmcs_read_enc(v, GUEST_CR3), vmcs_read_enc(v, GUEST_CR4), efer);
-	cpu_set_reg(uc, UC_X86_REG_DR7, (vmcs_read_enc(v, GUEST_DR7) & ~0xc000ull) | 0x400);
+	/* DR7 and IA32_DEBUGCTL come from the guest-state area only with "load debug
+	 * controls" (SDM "Loading Guest Control Registers, Debug Registers, and MSRs");
+	 * otherwise the guest keeps the processor's DR7. */
+	if (entry & VM_ENTRY_LOAD_DEBUG_CONTROLS) {
+		cpu_set_reg(uc, UC_X86_REG_DR7, (vmcs_read_enc(v, GUEST_DR7) & ~0xc000ull) | 0x400);
+		lp->debugctl = vmcs_read_enc(v, GUEST_IA32_DEBUGCTL);
+	} else {
+		cpu_set_reg(uc, UC_X86_REG_DR7, cpu_reg(lp->root.uc, UC_X86_REG_DR7));
+	}
 
 	struct seg s[SEG_COUNT];
 	for (int i = 0; i < SEG_COUNT; i++) {

@@ -90,6 +90,7 @@ void vmx_load_host_state(struct lp *lp)
 	load_control_state(uc, vmcs_read_enc(v, HOST_CR0), vmcs_read_enc(v, HOST_CR3),
 			   vmcs_read_enc(v, HOST_CR4), efer);
 	cpu_set_reg(uc, UC_X86_REG_DR7, 0x400);
+	lp->debugctl = 0;   /* "The IA32_DEBUGCTL MSR is cleared to 00000000H" */
 
 	cpu_set_msr(uc, 0x174, vmcs_read_enc(v, HOST_IA32_SYSENTER_CS));
 	cpu_set_msr(uc, 0x175, vmcs_read_enc(v, HOST_IA32_SYSENTER_ESP));
@@ -142,7 +143,10 @@ static void save_guest_state(struct lp *lp, uint64_t rip)
 	vmcs_write_enc(v, GUEST_CR0, cpu_reg(uc, UC_X86_REG_CR0));
 	vmcs_write_enc(v, GUEST_CR3, cpu_reg(uc, UC_X86_REG_CR3));
 	vmcs_write_enc(v, GUEST_CR4, cpu_reg(uc, UC_X86_REG_CR4));
-	vmcs_write_enc(v, GUEST_DR7, cpu_reg(uc, UC_X86_REG_DR7));
+	if (exit_ctls & VM_EXIT_SAVE_DEBUG_CONTROLS) {
+		vmcs_write_enc(v, GUEST_DR7, cpu_reg(uc, UC_X86_REG_DR7));
+		vmcs_write_enc(v, GUEST_IA32_DEBUGCTL, lp->debugctl);
+	}
 	vmcs_write_enc(v, GUEST_RSP, cpu_reg(uc, UC_X86_REG_RSP));
 	vmcs_write_enc(v, GUEST_RIP, rip);
 	vmcs_write_enc(v, GUEST_RFLAGS, cpu_reg(uc, UC_X86_REG_RFLAGS));

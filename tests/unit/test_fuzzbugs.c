@@ -221,9 +221,10 @@ static void prepare(const struct guest *g, const uint8_t *code, size_t len)
 	vmw(CPU_BASED_VM_EXEC_CONTROL, adjust(0x48e, proc));
 	if (proc2)
 		vmw(SECONDARY_VM_EXEC_CONTROL, adjust(0x48b, proc2));
+	/* Debug controls on: the guest's DR7 comes from and goes back to the VMCS. */
 	vmw(VM_EXIT_CONTROLS, adjust(0x48f, VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_EFER |
-					    VM_EXIT_LOAD_IA32_EFER));
-	vmw(VM_ENTRY_CONTROLS, adjust(0x490, VM_ENTRY_LOAD_IA32_EFER |
+					    VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_DEBUG_CONTROLS));
+	vmw(VM_ENTRY_CONTROLS, adjust(0x490, VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_DEBUG_CONTROLS |
 					     (g->mode == MODE_LONG ? VM_ENTRY_IA32E_MODE : 0)));
 	vmw(EXCEPTION_BITMAP, g->exc_bitmap);
 	vmw(PAGE_FAULT_ERROR_CODE_MASK, 0);

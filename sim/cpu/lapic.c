@@ -1,0 +1,221 @@
+/* xAPIC registers: one table of registers (offset, storage, writable bits, side
+ * effect), one lookup; IPIs from the ICR. */
+#include "sim/cpu/lapic.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sim/cpu/machine.h"
+
+#define APIC_BASE_ENABLE  (1ull << 11)
+#define APIC_VERSION      0x00050014u   /* bits 23:16: LVT entries - 1; bits 7:0: version */
+#define APIC_SPIV_ENABLE  (1u << 8)
+#define LVT_MASKED        (1u << 16)
+#define NO_STORAGE        ((size_t)-1)
+
+/* ICR low fields */
+#define ICR_VECTOR(v)     ((v) & 0xffu)
+#define ICR_MODE(v)       (((v) >> 8) & 7u)
+#define ICR_LOGICAL       (1u << 11)
+#define ICR_LEVEL_ASSERT  (1u << 14)
+#define ICR_TRIGGER_LEVEL (1u << 15)
+#define ICR_SHORTHAND(v)  (((v) >> 18) & 3u)
+#define ICR_WRITABLE      0x000ccfffu   /* vector, mode, dest mode, level, trigger, shorthand */
+
+enum icr_mode { DM_FIXED, DM_LOWEST, DM_SMI, DM_RESERVED, DM_NMI, DM_INIT, DM_STARTUP, DM_EXTINT };
+enum icr_shorthand { SH_NONE, SH_SELF, SH_ALL, SH_ALL_BUT_SELF };
+
+struct lapic_reg;
+typedef void (*lapic_write_fn)(struct lp *lp, const struct lapic_reg *r, uint32_t v);
+typedef uint32_t (*lapic_read_fn)(const struct lp *lp);
+
+struct lapic_reg {
+	uint16_t offset;
+	uint16_t count;          /* registers of the same kind at 16-byte steps */
+	size_t member;           /* offsetof in struct lapic, or NO_STORAGE (reads 0) */
+	uint32_t writable;       /* bits a write changes; 0: read-only */
+	lapic_read_fn read;      /* a computed value instead of the storage */
+	lapic_write_fn write;    /* a side effect after the store */
+};
+
+static uint32_t *reg_storage(struct lapic *a, const struct lapic_reg *r, unsigned index)
+{
+	return (uint32_t *)((char *)a + r->member) + index;
+}
+
+static uint32_t read_version(const struct lp *lp) { return APIC_VERSION; }
+/* PPR: TPR, since no interrupt is ever in service (ISRV = 0). */
+static uint32_t read_ppr(const struct lp *lp) { return lp->lapic.tpr & 0xff; }
+
+/* Software-disabling the APIC (SPIV bit 8 clear) masks every LVT entry, and while it
+ * is disabled attempts to clear a mask bit are ignored (SDM "Local APIC State After It
+ * Has Been Software Disabled"): after a write of SPIV or of an LVT entry. */
+static void mask_lvt_if_disabled(struct lp *lp, const struct lapic_reg *r, uint32_t v)
+{
+	if (!(lp->lapic.spiv & APIC_SPIV_ENABLE))
+		for (unsigned i = 0; i < LAPIC_NR_LVT; i++)
+			lp->lapic.lvt[i] |= LVT_MASKED;
+}
+
+/* A write of ESR latches the errors seen since the last write: there are none. */
+static void write_esr(struct lp *lp, const struct lapic_reg *r, uint32_t v)
+{
+	lp->lapic.esr = 0;
+}
+
+static void send_ipi(struct lp *lp, const struct lapic_reg *r, uint32_t v);
+
+#define AT(m) offsetof(struct lapic, m)
+static const struct lapic_reg regs[] = {
+	{ 0x020, 1, AT(id), 0xff000000u, NULL, NULL },
+	{ 0x030, 1, NO_STORAGE, 0, read_version, NULL },
+	{ 0x080, 1, AT(tpr), 0xffu, NULL, NULL },
+	{ 0x090, 1, NO_STORAGE, 0, NULL, NULL },                 /* APR */
+	{ 0x0a0, 1, NO_STORAGE, 0, read_ppr, NULL },
+	{ 0x0b0, 1, NO_STORAGE, 0, NULL, NULL },                 /* EOI: nothing in service */
+	{ 0x0c0, 1, NO_STORAGE, 0, NULL, NULL },                 /* RRD */
+	{ 0x0d0, 1, AT(ldr), 0xff000000u, NULL, NULL },
+	{ 0x0e0, 1, AT(dfr), 0xf0000000u, NULL, NULL },   /* bits 27:0 stay ones */
+	{ 0x0f0, 1, AT(spiv), 0x3ffu, NULL, mask_lvt_if_disabled },
+	{ 0x100, 24, NO_STORAGE, 0, NULL, NULL },                /* ISR, TMR, IRR */
+	{ 0x280, 1, AT(esr), 0, NULL, write_esr },
+	{ 0x300, 1, AT(icr_lo), ICR_WRITABLE, NULL, send_ipi },
+	{ 0x310, 1, AT(icr_hi), 0xff000000u, NULL, NULL },
+	{ 0x320, 1, AT(lvt[0]), 0x000300ffu, NULL, mask_lvt_if_disabled },  /* timer: vector, mask, periodic */
+	{ 0x330, 1, AT(lvt[1]), 0x000107ffu, NULL, mask_lvt_if_disabled },  /* thermal */
+	{ 0x340, 1, AT(lvt[2]), 0x000107ffu, NULL, mask_lvt_if_disabled },  /* performance counters */
+	{ 0x350, 1, AT(lvt[3]), 0x0001a7ffu, NULL, mask_lvt_if_disabled },  /* LINT0 */
+	{ 0x360, 1, AT(lvt[4]), 0x0001a7ffu, NULL, mask_lvt_if_disabled },  /* LINT1 */
+	{ 0x370, 1, AT(lvt[5]), 0x000100ffu, NULL, mask_lvt_if_disabled },  /* error */
+	{ 0x380, 1, AT(timer_initial), 0xffffffffu, NULL, NULL },
+	{ 0x390, 1, NO_STORAGE, 0, NULL, NULL },                 /* current count: not counting */
+	{ 0x3e0, 1, AT(timer_divide), 0x0000000bu, NULL, NULL },
+};
+
+static const struct lapic_reg *find_reg(uint64_t offset, unsigned *index)
+{
+	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
+		uint64_t first = regs[i].offset, end = first + 16u * regs[i].count;
+		if (offset >= first && offset < end) {
+			*index = (unsigned)((offset - first) / 16);
+			return &regs[i];
+		}
+	}
+	return NULL;
+}
+
+void lapic_reset(struct lapic *a, uint32_t apic_id)
+{
+	*a = (struct lapic){ .id = apic_id << 24, .dfr = 0xffffffffu, .spiv = 0xff };
+	for (unsigned i = 0; i < LAPIC_NR_LVT; i++)
+		a->lvt[i] = LVT_MASKED;
+}
+
+/* The page decodes as the APIC while IA32_APIC_BASE enables it at the default base. */
+static bool lapic_visible(const struct lp *lp)
+{
+	return (lp->apic_base & APIC_BASE_ENABLE) &&
+	       (lp->apic_base & ~0xfffull & ((1ull << lp->m->pm.maxphyaddr) - 1)) == LAPIC_DEFAULT_BASE;
+}
+
+static uint32_t reg_value(struct lp *lp, uint64_t dword_offset)
+{
+	unsigned index;
+	const struct lapic_reg *r = find_reg(dword_offset, &index);
+	if (!r || (dword_offset & 0xf))
+		return 0;
+	if (r->read)
+		return r->read(lp);
+	return r->member == NO_STORAGE ? 0 : *reg_storage(&lp->lapic, r, index);
+}
+
+uint64_t lapic_mmio_read(struct lp *lp, uint64_t offset, unsigned size)
+{
+	if (!lapic_visible(lp))
+		return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+	/* Registers are doublewords at 16-byte steps; a narrower or misaligned read gets
+	 * the bytes of the doubleword it falls in (bytes 4-15 of a slot read as 0). */
+	uint64_t v = reg_value(lp, offset & ~3ull) | (uint64_t)reg_value(lp, (offset & ~3ull) + 4) << 32;
+	v >>= 8 * (offset & 3);
+	return size >= 8 ? v : v & ((1ull << (8 * size)) - 1);
+}
+
+void lapic_mmio_write(struct lp *lp, uint64_t offset, unsigned size, uint64_t v)
+{
+	unsigned index;
+	/* Only an aligned doubleword (or the low half of a quadword) writes a register. */
+	if (!lapic_visible(lp) || size < 4 || (offset & 0xf))
+		return;
+	const struct lapic_reg *r = find_reg(offset, &index);
+	if (!r)
+		return;
+	if (r->member != NO_STORAGE && r->writable) {
+		uint32_t *p = reg_storage(&lp->lapic, r, index);
+		*p = (*p & ~r->writable) | ((uint32_t)v & r->writable);
+	}
+	if (r->write)
+		r->write(lp, r, (uint32_t)v);
+}
+
+/* ---- interprocessor interrupts ---------------------------------------------- */
+
+/* Does the ICR's destination (shorthand, or physical/logical destination) name `t`? */
+static bool ipi_targets(const struct lp *from, const struct lp *t, uint32_t lo, uint8_t dest)
+{
+	switch (ICR_SHORTHAND(lo)) {
+	case SH_SELF: return t == from;
+	case SH_ALL: return true;
+	case SH_ALL_BUT_SELF: return t != from;
+	default: break;
+	}
+	if (!(lo & ICR_LOGICAL))
+		return dest == 0xff || (t->lapic.id >> 24) == dest;
+	uint8_t ldr = (uint8_t)(t->lapic.ldr >> 24);
+	if ((t->lapic.dfr >> 28) == 0xf)          /* flat model: a bit per APIC */
+		return (ldr & dest) != 0;
+	/* cluster model: bits 7:4 the cluster (15: all), bits 3:0 APICs in it */
+	return ((dest >> 4) == 0xf || (dest >> 4) == (ldr >> 4)) && (dest & ldr & 0xf);
+}
+
+static void deliver_ipi(struct lp *from, struct lp *t, uint32_t lo)
+{
+	struct vtsim_machine *m = from->m;
+	unsigned mode = ICR_MODE(lo);
+	if (mode == DM_INIT) {
+		/* INIT level de-assert only synchronizes arbitration IDs: no effect. INIT
+		 * is blocked in VMX root operation. */
+		if ((lo & ICR_TRIGGER_LEVEL) && !(lo & ICR_LEVEL_ASSERT))
+			return;
+		if (t->vmx.on && !t->vmx.non_root)
+			return;
+		if (t == from)
+			machine_stop(m, from, VTSIM_STOP_INTERNAL, 70,
+				     "INIT IPI to the sending processor (lp%u): resetting a running processor "
+				     "is not modelled", from->id);
+		else
+			t->activity = LP_WAIT_FOR_SIPI;
+		return;
+	}
+	if (mode == DM_STARTUP) {
+		/* A SIPI to a processor not waiting for one is ignored. */
+		if (t->activity == LP_WAIT_FOR_SIPI)
+			machine_stop(m, from, VTSIM_STOP_INTERNAL, 70,
+				     "start-up IPI (vector 0x%02x) to lp%u: vtsim cannot run more than one "
+				     "processor yet", ICR_VECTOR(lo), t->id);
+		return;
+	}
+	machine_stop(m, from, VTSIM_STOP_INTERNAL, 70,
+		     "IPI (ICR 0x%08x) to lp%u: interrupt delivery is not modelled yet", lo, t->id);
+}
+
+static void send_ipi(struct lp *lp, const struct lapic_reg *r, uint32_t v)
+{
+	struct vtsim_machine *m = lp->m;
+	uint32_t lo = lp->lapic.icr_lo;
+	uint8_t dest = (uint8_t)(lp->lapic.icr_hi >> 24);
+	if (trace_on(m, VTSIM_TRACE_EXC))
+		trace_event(m, VTSIM_TRACE_EXC, "ipi lp%u icr=0x%08x dest=0x%02x", lp->id, lo, dest);
+	for (unsigned i = 0; i < m->nr_lps && !m->stopped; i++)
+		if (ipi_targets(lp, &m->lps[i], lo, dest))
+			deliver_ipi(lp, &m->lps[i], lo);
+}
