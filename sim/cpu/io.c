@@ -25,22 +25,15 @@ static void console_putc(struct vtsim_machine *m, uint8_t c)
 		fflush(m->console);
 }
 
-/* COM1, a 16550 whose transmitter is always empty. Registers other than THR and
- * LSR hold what was written (LCR, MCR, SCR) or read as an idle UART. */
-#define UART_LSR_THRE_TEMT 0x60
+/* COM1 (uart.c): its transmitted bytes are the console. */
 static uint32_t com1_read(struct lp *lp, uint16_t port, unsigned size)
 {
-	switch (port - 0x3f8) {
-	case 2: return 0x01;                 /* IIR: no interrupt pending */
-	case 5: return UART_LSR_THRE_TEMT;   /* LSR */
-	case 6: return 0xb0;                 /* MSR: CTS, DSR, DCD */
-	default: return 0x00;
-	}
+	return uart_read(&lp->m->com1, port - 0x3f8);
 }
 
 static void com1_write(struct lp *lp, uint16_t port, unsigned size, uint32_t v)
 {
-	if (port == 0x3f8)
+	if (uart_write(&lp->m->com1, port - 0x3f8, (uint8_t)v))
 		console_putc(lp->m, (uint8_t)v);
 }
 

@@ -21,6 +21,7 @@
 #include "sim/cpu/pc_ports.h"
 #include "sim/cpu/phys.h"
 #include "sim/cpu/sites.h"
+#include "sim/cpu/uart.h"
 #include "sim/cpu/vmx.h"
 #include "sim/seam/seam.h"
 #include "sim/vmcs/caps.h"
@@ -129,7 +130,8 @@ struct vtsim_machine {
 	struct timespec start;
 	bool loaded;
 
-	/* COM1 line buffer state: nothing, bytes go straight out. */
+	/* COM1's registers; its bytes go straight out to the console. */
+	struct uart16550 com1;
 	FILE *console;
 	FILE *trace;
 	FILE *diag;
