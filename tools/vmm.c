@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 
 #include "kvmlike/kvm.h"
+#include "sim/tdx_module_stub/module.h"
 #include "sim/tdx_module_stub/status.h"
 #include "kvmlike/runtime_hosted.h"
 #include "vtsim/hosted.h"
@@ -125,6 +126,79 @@ static void handle_io(struct vmm_guest *g)
 	memset(data, run->io.port == 0x3fd ? 0x60 : 0xff, run->io.size);
 }
 
+/* ---- the quoting service a TD's GetQuote reaches (QEMU forwards it to the host's
+ * quote generation service; here user space is that service) ---- */
+
+#define QUOTE_MAGIC "VTSIMQ01"
+#define QUOTE_HDR   24                /* GHCI quote buffer: version, status, in_len, out_len */
+
+/* The simulated platform's attestation key (Ed25519, from a fixed seed: the same
+ * quote for the same report, run after run). */
+static const uint8_t attestation_seed[32] = "vtsim simulated attestation key";
+
+/* The quote for a TDREPORT: the magic, the report, and an Ed25519 signature of
+ * both; its length, or 0. */
+static size_t make_quote(const uint8_t report[1024], uint8_t *out, size_t room)
+{
+	size_t body = sizeof(QUOTE_MAGIC) - 1 + 1024, sig = 64;
+	if (room < body + sig)
+		return 0;
+	memcpy(out, QUOTE_MAGIC, sizeof(QUOTE_MAGIC) - 1);
+	memcpy(out + sizeof(QUOTE_MAGIC) - 1, report, 1024);
+	EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, attestation_seed, 32);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	bool ok = key && ctx && EVP_DigestSignInit(ctx, NULL, NULL, NULL, key) == 1 &&
+		  EVP_DigestSign(ctx, out + body, &sig, out, body) == 1 && sig == 64;
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(key);
+	return ok ? body + sig : 0;
+}
+
+/* GetQuote: the buffer (shared, in the guest's memory) holds a TDREPORT; a report
+ * this platform made (its MAC checks, what the quoting enclave has the CPU verify)
+ * gets a quote and status 0, anything else the GHCI's error status. */
+#define QUOTE_STATUS_ERROR 0x8000000000000000ull
+static void handle_get_quote(struct vmm_guest *g, struct kvm_run *run)
+{
+	uint64_t gpa = run->tdx.get_quote.gpa, size = run->tdx.get_quote.size;
+	if (gpa > g->mem_size || size < QUOTE_HDR || size > g->mem_size - gpa) {
+		run->tdx.get_quote.ret = 0x8000000000000000ull;      /* INVALID_OPERAND */
+		return;
+	}
+	uint8_t *buf = g->mem + gpa;
+	uint64_t version, status = QUOTE_STATUS_ERROR;
+	uint32_t in_len, out_len = 0;
+	memcpy(&version, buf, 8);
+	memcpy(&in_len, buf + 16, 4);
+	if (version == 1 && in_len == 1024 && size - QUOTE_HDR >= 1024 && tdx_report_verify(buf + QUOTE_HDR)) {
+		uint8_t report[1024];
+		memcpy(report, buf + QUOTE_HDR, sizeof(report));
+		out_len = (uint32_t)make_quote(report, buf + QUOTE_HDR, size - QUOTE_HDR);
+		if (out_len)
+			status = 0;
+	}
+	memcpy(buf + 8, &status, 8);
+	memcpy(buf + 20, &out_len, 4);
+	g->r->quotes++;
+	run->tdx.get_quote.ret = 0;
+}
+
+/* KVM_EXIT_TDX: the TDVMCALLs KVM leaves to user space. */
+static void handle_tdx_exit(struct vmm_guest *g)
+{
+	struct kvm_run *run = g->vcpu->run;
+	switch (run->tdx.nr) {
+	case 0x10000:                          /* GetTdVmCallInfo(1): GetQuote served */
+		run->tdx.get_tdvmcall_info.r11 = 1u << 2;
+		break;
+	case 0x10002:
+		handle_get_quote(g, run);
+		break;
+	default:                               /* left SUBFUNC_UNSUPPORTED, as KVM preset it */
+		break;
+	}
+}
+
 /* One KVM_RUN and what user space does about its exit: 1 when the guest halted,
  * 0 to run again, -1 on an error (report->error says). */
 static int vmm_step(struct vmm_guest *g)
@@ -140,6 +214,9 @@ static int vmm_step(struct vmm_guest *g)
 		break;
 	case KVM_EXIT_MMIO:
 		handle_mmio(g->vcpu, g->type == KVM_X86_TDX_VM ? TD_DEVICE_BASE : DEVICE_BASE, r);
+		break;
+	case KVM_EXIT_TDX:
+		handle_tdx_exit(g);
 		break;
 	case KVM_EXIT_HLT:
 		r->ok = true;

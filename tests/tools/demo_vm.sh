@@ -60,6 +60,21 @@ expect vm-shutdown "$st" 1 "$out" 'KVM_EXIT_SHUTDOWN'
 out=$(run vm --tdx "$guests/td_hello.img" 2>&1); st=$?
 expect vm-tdx "$st" 0 "$out" '^Hello from a TD' '^TD done, halting$'
 
+# An attestation agent's GetQuote: vtsim's quoting service checks the TDREPORT
+# and answers with a signed quote (8-byte magic, the report, a 64-byte Ed25519
+# signature: 0x448 bytes); what it does not serve stays SUBFUNC_UNSUPPORTED.
+out=$(run vm --tdx "$guests/td_quote.img" 2>&1); st=$?
+expect vm-td-quote "$st" 0 "$out" \
+	'^GetTdVmCallInfo\(1\): 0000000000000000$' \
+	'^  R11: 0000000000000004$' \
+	'^SetupEventNotifyInterrupt\(0xec\): 8000000000000003$' \
+	'^SetupEventNotifyInterrupt\(5\): 8000000000000000$' \
+	'^GetQuote, private buffer: 8000000000000000$' \
+	'^GetQuote: 0000000000000000$' \
+	'^  buffer status: 0000000000000000$' \
+	'^  out_len: 0000000000000448$' \
+	'^  quote: VTSIMQ01$' \
+	'^TD done$'
 out=$(run vm --tdx "$guests/vm_hello.img" 2>&1); st=$?     # not TD firmware: no reset vector
 expect vm-tdx-not-firmware "$st" 1 "$out" 'KVM_EXIT_'
 
