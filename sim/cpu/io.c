@@ -2,6 +2,7 @@
 #include "sim/cpu/io.h"
 
 #include "sim/cpu/fw_cfg.h"
+#include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/pc_ports.h"
 #include "sim/cpu/vmx_guest.h"
@@ -193,9 +194,21 @@ void io_on_out(void *uc, uint32_t port, int size, uint32_t value, void *user)
 
 /* I/O instructions met in a guest: the exit is decided before the instruction runs
  * (a code-hook site), so nothing of it happens in the guest. Outside non-root
- * operation the engine executes it and the IN/OUT hooks above do the I/O. */
+ * operation the engine executes it and the IN/OUT hooks above do the I/O. In
+ * every mode a LOCK prefix makes it #UD, before any VM exit (the engine would run
+ * it). */
 void site_io(struct lp *lp, const struct cpu_view *v, const struct site_insn *in)
 {
+	for (unsigned k = 0; k < in->len && k < 14; k++) {
+		uint8_t b = in->bytes[k];
+		if (b == 0xf0) {
+			exc_fault(lp, VEC_UD, 0);
+			return;
+		}
+		if (!(b == 0x66 || b == 0x67 || b == 0xf2 || b == 0xf3 || b == 0x2e || b == 0x36 ||
+		      b == 0x3e || b == 0x26 || b == 0x64 || b == 0x65 || (b & 0xf0) == 0x40))
+			break;
+	}
 	if (!lp->vmx.non_root)
 		return;
 	unsigned i = 0;

@@ -368,11 +368,51 @@ static unsigned undecoded_len(const uint8_t *b, size_t n, unsigned bits)
 	return i <= n && i <= 15 ? i : 0;
 }
 
+/* Capstone rejects a LOCK prefix on an instruction that cannot take one, which the
+ * engine would run anyway (IN, OUT): decoded without it, the instruction keeps its
+ * bytes and length so that its site can raise the #UD. */
+static bool decode_without_lock(csh h, const uint8_t **code, size_t *got, uint64_t *addr,
+				cs_insn *ci, unsigned bits)
+{
+	uint8_t b[15];
+	size_t n = 0, i = 0, dropped = 0;
+	for (; i < *got && i < sizeof(b); i++) {
+		bool prefix = is_legacy_prefix((*code)[i]) || (bits == 64 && ((*code)[i] & 0xf0) == 0x40);
+		if (!prefix)
+			break;
+		if ((*code)[i] == 0xf0)
+			dropped++;
+		else
+			b[n++] = (*code)[i];
+	}
+	if (!dropped)
+		return false;
+	for (; i < *got && n < sizeof(b); i++)
+		b[n++] = (*code)[i];
+	const uint8_t *p = b;
+	size_t left = n;
+	uint64_t a = *addr;
+	if (!cs_disasm_iter(h, &p, &left, &a, ci))
+		return false;
+	size_t len = ci->size + dropped;
+	if (len > 15 || len > *got)
+		return false;
+	ci->size = (uint16_t)len;
+	memcpy(ci->bytes, *code, len);
+	ci->address = *addr;
+	*code += len;
+	*got -= len;
+	*addr += len;
+	return true;
+}
+
 /* The next instruction of a scan: Capstone's, or one of the raw ones above. */
 static bool next_insn(csh h, const uint8_t **code, size_t *got, uint64_t *addr, cs_insn *ci,
 		      unsigned bits)
 {
 	if (cs_disasm_iter(h, code, got, addr, ci))
+		return true;
+	if (decode_without_lock(h, code, got, addr, ci, bits))
 		return true;
 	unsigned len = undecoded_len(*code, *got, bits);
 	if (len) {
