@@ -31,6 +31,8 @@
 uint64_t kvm_alloc_pages(unsigned n);
 uint64_t kvm_alloc_user_pages(unsigned n);
 void kvm_free_pages(uint64_t pa, unsigned n);
+/* Pages allocated (kvmlike's and user space's) and not freed. */
+uint64_t kvm_pages_in_use(void);
 /* kvmlike's own objects (kmalloc/kfree): zeroed, NULL when out of memory. */
 void *kzalloc(size_t size);
 void kfree(void *p);

@@ -99,6 +99,14 @@ void kvm_free_pages(uint64_t pa, unsigned n)
 		rt.used[first + i] = PAGE_FREE;
 }
 
+uint64_t kvm_pages_in_use(void)
+{
+	uint64_t n = 0;
+	for (uint64_t i = 0; i < rt.pool_pages; i++)
+		n += rt.used[i] != PAGE_FREE;
+	return n;
+}
+
 void *kzalloc(size_t size)
 {
 	return calloc(1, size);

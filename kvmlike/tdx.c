@@ -9,6 +9,7 @@
 
 #include "kvmlike/kvm_x86.h"
 #include "kvmlike/tdx_host.h"
+#include "kvmlike/trace.h"
 #include "kvmlike/x86_ops.h"
 
 /* The TD-side leaves (TDX module ABI numbers). */
@@ -1038,6 +1039,7 @@ int tdx_handle_exit(struct kvm_vcpu *vcpu, enum exit_fastpath_completion fastpat
 		run->fail_entry.cpu = (uint32_t)vcpu->cpu;
 		return 0;
 	}
+	trace_kvm_exit(vcpu, st, t->enter.rcx);
 	vcpu->stat.exits++;
 	if (reason < KVM_NR_EXIT_REASONS)
 		vcpu->stat.exits_by_reason[reason]++;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kvmlike/runtime.h"
+#include "kvmlike/trace.h"
 #include "kvmlike/vmx.h"
 #include "sim/tdx_module_stub/md_fields.h"
 
@@ -24,6 +25,7 @@ uint64_t seamcall_ret(uint64_t fn, struct tdx_module_args *args)
 	uint64_t r;
 	do {
 		r = __seamcall_ret(fn, args);
+		trace_kvm_seamcall(fn, r);
 		struct tdx_seamcall_stat *s = &stats[(fn & 0xffff) % TDX_NR_LEAVES];
 		s->calls++;
 		s->failures += (r >> 63) & 1;

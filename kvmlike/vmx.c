@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kvmlike/kvm_x86.h"
+#include "kvmlike/trace.h"
 #include "kvmlike/vmx.h"
 #include "kvmlike/vmx_insn.h"
 #include "kvmlike/x86_ops.h"
@@ -782,6 +783,8 @@ int vmx_handle_exit(struct kvm_vcpu *vcpu, enum exit_fastpath_completion fastpat
 		return 0;
 	}
 	unsigned basic = reason & 0xffff;
+	if (kvm_trace_enabled())
+		trace_kvm_exit(vcpu, basic, vmcs_readl(EXIT_QUALIFICATION));
 	vcpu->stat.exits++;
 	if (basic < KVM_NR_EXIT_REASONS)
 		vcpu->stat.exits_by_reason[basic]++;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "kvmlike/kvm_x86.h"
+#include "kvmlike/trace.h"
 #include "kvmlike/vmx_insn.h"
 
 uint64_t kvm_x86_op_calls[NR_KVM_X86_OPS][2];
@@ -12,6 +13,32 @@ const char *const kvm_x86_op_names[NR_KVM_X86_OPS] = {
 	KVM_X86_OPS(KVM_OP_NAME)
 #undef KVM_OP_NAME
 };
+
+/* ---- tracepoints ---------------------------------------------------------------- */
+
+static const struct kvm_trace_sink *trace_sink;
+
+void kvm_set_trace_sink(const struct kvm_trace_sink *sink)
+{
+	trace_sink = sink;
+}
+
+bool kvm_trace_enabled(void)
+{
+	return trace_sink != NULL;
+}
+
+void trace_kvm_exit(const struct kvm_vcpu *vcpu, uint64_t reason, uint64_t qual)
+{
+	if (trace_sink && trace_sink->exit)
+		trace_sink->exit(vcpu, reason, qual);
+}
+
+void trace_kvm_seamcall(uint64_t fn, uint64_t status)
+{
+	if (trace_sink && trace_sink->seamcall)
+		trace_sink->seamcall(fn, status);
+}
 
 /* ---- registers and memory ------------------------------------------------------ */
 

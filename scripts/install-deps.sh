@@ -22,7 +22,7 @@ for arg in "$@"; do
     esac
 done
 
-native_pkgs=(build-essential cmake pkg-config nasm libcmocka-dev libssl-dev clang
+native_pkgs=(build-essential cmake pkg-config nasm libcmocka-dev libssl-dev clang lld
              libclang-rt-14-dev python3)
 trixie_pkgs=(libunicorn-dev libcapstone-dev)
 arm64_pkgs=(gcc-aarch64-linux-gnu qemu-user libc6-dev:arm64 libcmocka-dev:arm64

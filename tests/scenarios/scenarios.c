@@ -1,0 +1,483 @@
+/* The scenarios of scenarios.h. User space here is what tools/vmm.c is to the
+ * vtsim command, reduced to what a test needs and free of the C library, so
+ * that the same file builds into the bare-metal image. */
+#include "tests/scenarios/scenarios.h"
+
+#include <string.h>
+
+#include "kvmlike/kvm.h"
+#include "kvmlike/kvm_x86.h"
+#include "kvmlike/trace.h"
+
+extern const unsigned char vtsim_guest_vm_hello[], vtsim_guest_td_hello[];
+extern const unsigned int vtsim_guest_vm_hello_len, vtsim_guest_td_hello_len;
+
+#define GUEST_MEM      (8ull << 20)
+#define GUEST_LOAD     0x100000ull
+#define GUEST_STACK    0x80000ull
+#define GUEST_GDT      0x500ull
+#define GUEST_PML4     0x1000ull      /* then the PDPT and four PDs: 0-4 GiB */
+#define VM_DEVICE      0xd0000000ull  /* vm_hello's device */
+#define TD_DEVICE      0x30000000ull  /* td_hello's, at a shared GPA */
+#define DEVICE_ID      0x4b564d31u
+#define TD_LOW_MEM     (2ull << 20)
+#define TD_FW_TOP      0x100000000ull
+#define MAX_EXITS      100000
+
+/* ---- the trace: an event per line, a run of equal events printed once with its count */
+
+enum event_kind { EV_NONE, EV_VM_EXIT, EV_TD_EXIT, EV_SEAMCALL };
+
+struct event {
+	enum event_kind kind;
+	uint64_t a, b;
+};
+
+static struct {
+	struct event last;
+	unsigned repeat;
+} tr;
+
+static void trace_flush(void)
+{
+	static const char *const fmt[] = {
+		[EV_VM_EXIT] = "vm exit reason %llu qual 0x%llx",
+		[EV_TD_EXIT] = "td exit status 0x%016llx qual 0x%llx",
+		[EV_SEAMCALL] = "seamcall leaf %llu status 0x%016llx",
+	};
+	if (!tr.repeat)
+		return;
+	printk(fmt[tr.last.kind], (unsigned long long)tr.last.a, (unsigned long long)tr.last.b);
+	if (tr.repeat > 1)
+		printk(" x%u", tr.repeat);
+	printk("\n");
+	tr.repeat = 0;
+}
+
+static void trace_event(enum event_kind kind, uint64_t a, uint64_t b)
+{
+	if (tr.repeat && tr.last.kind == kind && tr.last.a == a && tr.last.b == b) {
+		tr.repeat++;
+		return;
+	}
+	trace_flush();
+	tr.last = (struct event){ kind, a, b };
+	tr.repeat = 1;
+}
+
+static void on_exit(const struct kvm_vcpu *vcpu, uint64_t reason, uint64_t qual)
+{
+	trace_event(is_td_vcpu(vcpu) ? EV_TD_EXIT : EV_VM_EXIT, reason, qual);
+}
+
+static void on_seamcall(uint64_t fn, uint64_t status)
+{
+	trace_event(EV_SEAMCALL, fn & 0xffff, status);
+}
+
+static const struct kvm_trace_sink sink = { on_exit, on_seamcall };
+
+/* A line of the scenario's own, after the events before it. */
+#define say(...) do { trace_flush(); printk(__VA_ARGS__); } while (0)
+
+/* ---- a guest: its VM, vCPU, memory and console ------------------------------------ */
+
+struct guest {
+	const char *name;          /* "vm" or "td": the console's and the messages' prefix */
+	unsigned long type;
+	struct kvm *kvm;
+	struct kvm_vcpu *vcpu;
+	uint8_t *mem, *firmware, *source;
+	uint64_t mem_size, fw_size;
+	char line[128];
+	unsigned linelen;
+	bool halted;
+	unsigned exits;
+};
+
+static int fail(struct guest *g, const char *what, int e)
+{
+	say("%s: %s: error %d\n", g->name, what, e);
+	return -1;
+}
+
+static void console_putc(struct guest *g, char c)
+{
+	if (c != '\n' && g->linelen < sizeof(g->line) - 1) {
+		g->line[g->linelen++] = c;
+		return;
+	}
+	g->line[g->linelen] = 0;
+	say("[%s] %s\n", g->name, g->line);
+	g->linelen = 0;
+}
+
+static void handle_io(struct guest *g)
+{
+	struct kvm_run *run = g->vcpu->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	if (run->io.direction == KVM_EXIT_IO_OUT) {
+		if (run->io.port == 0x3f8)
+			console_putc(g, (char)data[0]);
+		return;
+	}
+	memset(data, run->io.port == 0x3fd ? 0x60 : 0xff, run->io.size);   /* COM1's LSR */
+}
+
+static void handle_mmio(struct guest *g, uint64_t device)
+{
+	struct kvm_run *run = g->vcpu->run;
+	uint64_t off = run->mmio.phys_addr - device;
+	uint32_t v = off == 0 ? DEVICE_ID : 0xffffffffu;
+	if (run->mmio.is_write) {
+		uint32_t w = 0;
+		memcpy(&w, run->mmio.data, run->mmio.len < 4 ? run->mmio.len : 4);
+		say("%s: device register 0x%llx written: 0x%x\n", g->name, (unsigned long long)off, w);
+		return;
+	}
+	memcpy(run->mmio.data, &v, run->mmio.len < 4 ? run->mmio.len : 4);
+}
+
+/* One KVM_RUN and user space's part of its exit: 0 to go on, 1 halted, -1 failed. */
+static int guest_step(struct guest *g)
+{
+	int e = kvm_vcpu_run(g->vcpu);
+	if (e)
+		return fail(g, "KVM_RUN", e);
+	struct kvm_run *run = g->vcpu->run;
+	g->exits++;
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		handle_io(g);
+		return 0;
+	case KVM_EXIT_MMIO:
+		handle_mmio(g, g->type == KVM_X86_TDX_VM ? TD_DEVICE : VM_DEVICE);
+		return 0;
+	case KVM_EXIT_HLT:
+		say("%s: KVM_EXIT_HLT after %u exits to user space\n", g->name, g->exits);
+		g->halted = true;
+		return 1;
+	case KVM_EXIT_FAIL_ENTRY:
+		say("%s: KVM_EXIT_FAIL_ENTRY: 0x%llx\n", g->name,
+		    (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		return -1;
+	default:
+		say("%s: unexpected KVM_RUN exit %u\n", g->name, run->exit_reason);
+		return -1;
+	}
+}
+
+/* Identity-mapped 0-4 GiB in 2 MiB pages, and a GDT with a 64-bit code segment. */
+static void build_boot_tables(uint8_t *mem)
+{
+	uint64_t *pml4 = (uint64_t *)(mem + GUEST_PML4), *pdpt = (uint64_t *)(mem + GUEST_PML4 + 0x1000);
+	pml4[0] = (GUEST_PML4 + 0x1000) | 3;
+	for (uint64_t gb = 0; gb < 4; gb++) {
+		uint64_t pd_gpa = GUEST_PML4 + 0x2000 + gb * 0x1000;
+		uint64_t *pd = (uint64_t *)(mem + pd_gpa);
+		pdpt[gb] = pd_gpa | 3;
+		for (uint64_t i = 0; i < 512; i++)
+			pd[i] = ((gb << 30) + (i << 21)) | 0x83;
+	}
+	uint64_t *gdt = (uint64_t *)(mem + GUEST_GDT);
+	gdt[1] = 0x00af9b000000ffffull;   /* 0x08: 64-bit code */
+	gdt[2] = 0x00cf93000000ffffull;   /* 0x10: data */
+}
+
+static void long_mode_sregs(struct kvm_sregs *s)
+{
+	struct kvm_segment code = { .limit = 0xffffffff, .selector = 0x08, .type = 0xb, .present = 1,
+				    .s = 1, .l = 1, .g = 1 };
+	struct kvm_segment data = { .limit = 0xffffffff, .selector = 0x10, .type = 3, .present = 1,
+				    .s = 1, .db = 1, .g = 1 };
+	s->cs = code;
+	s->ds = s->es = s->ss = s->fs = s->gs = data;
+	s->tr = (struct kvm_segment){ .limit = 0x67, .type = 0xb, .present = 1 };
+	s->ldt = (struct kvm_segment){ .unusable = 1 };
+	s->gdt = (struct kvm_dtable){ .base = GUEST_GDT, .limit = 23 };
+	s->idt = (struct kvm_dtable){ 0 };
+	s->cr0 = 0x80050033;
+	s->cr3 = GUEST_PML4;
+	s->cr4 = 0x620;
+	s->efer = 0x500;
+}
+
+/* vm_hello at 1 MiB in 8 MiB of memory, entered in long mode. */
+static int vm_setup(struct guest *g)
+{
+	int e = kvm_create_vm(KVM_X86_DEFAULT_VM, &g->kvm);
+	if (e)
+		return fail(g, "KVM_CREATE_VM", e);
+	g->mem_size = GUEST_MEM;
+	if (!(g->mem = kvm_userspace_alloc(GUEST_MEM)))
+		return fail(g, "guest memory", -ENOMEM);
+	memcpy(g->mem + GUEST_LOAD, vtsim_guest_vm_hello, vtsim_guest_vm_hello_len);
+	build_boot_tables(g->mem);
+	struct kvm_userspace_memory_region region = { .slot = 0, .memory_size = GUEST_MEM,
+						       .userspace_addr = (uint64_t)(uintptr_t)g->mem };
+	if ((e = kvm_set_user_memory_region(g->kvm, &region)))
+		return fail(g, "KVM_SET_USER_MEMORY_REGION", e);
+	if ((e = kvm_create_vcpu(g->kvm, 0, &g->vcpu)))
+		return fail(g, "KVM_CREATE_VCPU", e);
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = { .rip = GUEST_LOAD, .rsp = GUEST_STACK, .rflags = 2 };
+	kvm_vcpu_get_sregs(g->vcpu, &sregs);
+	long_mode_sregs(&sregs);
+	if ((e = kvm_vcpu_set_sregs(g->vcpu, &sregs)) || (e = kvm_vcpu_set_regs(g->vcpu, &regs)))
+		return fail(g, "KVM_SET_SREGS/KVM_SET_REGS", e);
+	return 0;
+}
+
+static int tdx_cmd(struct guest *g, const char *what, int e, const struct kvm_tdx_cmd *c)
+{
+	if (e)
+		say("%s: %s: error %d, hw_error 0x%016llx\n", g->name, what, e, (unsigned long long)c->hw_error);
+	return e ? -1 : 0;
+}
+
+/* KVM_TDX_INIT_VM's TD CPUID as QEMU builds it: each configurable leaf
+ * (KVM_TDX_CAPABILITIES) within what KVM supports (KVM_GET_SUPPORTED_CPUID). */
+static int td_init_vm(struct guest *g)
+{
+	enum { ROOM = 64 };
+	uint64_t esz = sizeof(struct kvm_cpuid_entry2);
+	uint64_t caps_size = sizeof(struct kvm_tdx_capabilities) + ROOM * esz;
+	uint64_t sup_size = sizeof(struct kvm_cpuid2) + KVM_MAX_CPUID_ENTRIES * esz;
+	uint64_t init_size = sizeof(struct kvm_tdx_init_vm) + ROOM * esz;
+	struct kvm_tdx_capabilities *caps = kvm_userspace_alloc(caps_size);
+	struct kvm_cpuid2 *sup = kvm_userspace_alloc(sup_size);
+	struct kvm_tdx_init_vm *init = kvm_userspace_alloc(init_size);
+	int r = -1, e;
+	struct kvm_tdx_cmd c = { .id = KVM_TDX_CAPABILITIES, .data = (uint64_t)(uintptr_t)caps };
+	if (!caps || !sup || !init) {
+		fail(g, "memory for KVM_TDX_INIT_VM", -ENOMEM);
+		goto out;
+	}
+	caps->cpuid.nent = ROOM;
+	sup->nent = KVM_MAX_CPUID_ENTRIES;
+	if (tdx_cmd(g, "KVM_TDX_CAPABILITIES", kvm_memory_encrypt_op(g->kvm, &c), &c))
+		goto out;
+	if ((e = kvm_get_supported_cpuid(sup))) {
+		fail(g, "KVM_GET_SUPPORTED_CPUID", e);
+		goto out;
+	}
+	init->xfam = 3;
+	for (uint32_t i = 0; i < caps->cpuid.nent; i++) {
+		const struct kvm_cpuid_entry2 *mask = &caps->cpuid.entries[i];
+		for (uint32_t j = 0; j < sup->nent; j++) {
+			const struct kvm_cpuid_entry2 *have = &sup->entries[j];
+			if (have->function != mask->function ||
+			    ((mask->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) && have->index != mask->index))
+				continue;
+			struct kvm_cpuid_entry2 *out = &init->cpuid.entries[init->cpuid.nent++];
+			*out = *mask;
+			out->eax &= have->eax;
+			out->ebx &= have->ebx;
+			out->ecx &= have->ecx;
+			out->edx &= have->edx;
+			break;
+		}
+	}
+	say("td: %u configurable CPUID leaves, %u supported, %u configured\n", caps->cpuid.nent, sup->nent,
+	    init->cpuid.nent);
+	c = (struct kvm_tdx_cmd){ .id = KVM_TDX_INIT_VM, .data = (uint64_t)(uintptr_t)init };
+	r = tdx_cmd(g, "KVM_TDX_INIT_VM", kvm_memory_encrypt_op(g->kvm, &c), &c);
+out:
+	kvm_userspace_free(caps, caps_size);
+	kvm_userspace_free(sup, sup_size);
+	kvm_userspace_free(init, init_size);
+	return r;
+}
+
+/* The TD up to its INIT_VCPU: VM, memslots (2 MiB at 0, the firmware ending at
+ * 4 GiB), INIT_VM, the vCPU. */
+static int td_create(struct guest *g, const uint8_t *img, uint64_t len)
+{
+	int e = kvm_create_vm(KVM_X86_TDX_VM, &g->kvm);
+	if (e)
+		return fail(g, "KVM_CREATE_VM(KVM_X86_TDX_VM)", e);
+	g->fw_size = (len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	g->mem_size = TD_LOW_MEM;
+	g->mem = kvm_userspace_alloc(TD_LOW_MEM);
+	g->firmware = kvm_userspace_alloc(g->fw_size);
+	g->source = kvm_userspace_alloc(g->fw_size);
+	if (!g->mem || !g->firmware || !g->source)
+		return fail(g, "memory for the TD", -ENOMEM);
+	memcpy(g->source + g->fw_size - len, img, len);
+	struct kvm_userspace_memory_region low = { .slot = 0, .memory_size = TD_LOW_MEM,
+						   .userspace_addr = (uint64_t)(uintptr_t)g->mem };
+	struct kvm_userspace_memory_region fw = { .slot = 1, .guest_phys_addr = TD_FW_TOP - g->fw_size,
+						  .memory_size = g->fw_size,
+						  .userspace_addr = (uint64_t)(uintptr_t)g->firmware };
+	if ((e = kvm_set_user_memory_region(g->kvm, &low)) || (e = kvm_set_user_memory_region(g->kvm, &fw)))
+		return fail(g, "KVM_SET_USER_MEMORY_REGION", e);
+	if (td_init_vm(g))
+		return -1;
+	if ((e = kvm_create_vcpu(g->kvm, 0, &g->vcpu)))
+		return fail(g, "KVM_CREATE_VCPU", e);
+	struct kvm_tdx_cmd c = { .id = KVM_TDX_INIT_VCPU };
+	return tdx_cmd(g, "KVM_TDX_INIT_VCPU", kvm_vcpu_memory_encrypt_op(g->vcpu, &c), &c);
+}
+
+static int td_add_firmware(struct guest *g, uint64_t pages)
+{
+	struct kvm_tdx_init_mem_region region = { .source_addr = (uint64_t)(uintptr_t)g->source,
+						  .gpa = TD_FW_TOP - g->fw_size, .nr_pages = pages };
+	struct kvm_tdx_cmd c = { .id = KVM_TDX_INIT_MEM_REGION, .flags = KVM_TDX_MEASURE_MEMORY_REGION,
+				 .data = (uint64_t)(uintptr_t)&region };
+	return tdx_cmd(g, "KVM_TDX_INIT_MEM_REGION", kvm_vcpu_memory_encrypt_op(g->vcpu, &c), &c);
+}
+
+/* td_hello as the TD's firmware, measured, and the TD finalized. */
+static int td_setup(struct guest *g)
+{
+	if (td_create(g, vtsim_guest_td_hello, vtsim_guest_td_hello_len) ||
+	    td_add_firmware(g, g->fw_size >> PAGE_SHIFT))
+		return -1;
+	struct kvm_tdx_cmd c = { .id = KVM_TDX_FINALIZE_VM };
+	return tdx_cmd(g, "KVM_TDX_FINALIZE_VM", kvm_memory_encrypt_op(g->kvm, &c), &c);
+}
+
+static void guest_destroy(struct guest *g)
+{
+	if (g->linelen)
+		console_putc(g, '\n');
+	kvm_destroy_vm(g->kvm);
+	kvm_userspace_free(g->mem, g->mem_size);
+	kvm_userspace_free(g->firmware, g->fw_size);
+	kvm_userspace_free(g->source, g->fw_size);
+	g->kvm = NULL;
+	g->vcpu = NULL;
+	trace_flush();
+}
+
+static void print_exit_counts(struct guest *g)
+{
+	const struct kvm_vcpu_stat *s = &g->vcpu->stat;
+	say("%s: %llu exits:", g->name, (unsigned long long)s->exits);
+	for (unsigned r = 0; r < KVM_NR_EXIT_REASONS; r++)
+		if (s->exits_by_reason[r])
+			printk(" %u:%llu", r, (unsigned long long)s->exits_by_reason[r]);
+	printk("\n");
+}
+
+/* ---- the scenarios ----------------------------------------------------------------- */
+
+/* Runs the guests by turns (an exit each, all on this LP) until each halted. */
+static int run_guests(struct guest *g, unsigned n)
+{
+	int st[2] = { 0, 0 };
+	for (unsigned k = 0; k < MAX_EXITS; k++) {
+		bool running = false;
+		for (unsigned i = 0; i < n; i++) {
+			if (!st[i])
+				st[i] = guest_step(&g[i]);
+			running |= !st[i];
+		}
+		if (!running)
+			break;
+	}
+	int r = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (!st[i])
+			say("%s: no HLT after %u exits\n", g[i].name, MAX_EXITS);
+		if (st[i] != 1)
+			r = -1;
+		else
+			print_exit_counts(&g[i]);
+	}
+	return r;
+}
+
+static int scenario_vm(void)
+{
+	struct guest g = { .name = "vm", .type = KVM_X86_DEFAULT_VM };
+	int r = vm_setup(&g) ? -1 : run_guests(&g, 1);
+	guest_destroy(&g);
+	return r;
+}
+
+static int scenario_td(void)
+{
+	struct guest g = { .name = "td", .type = KVM_X86_TDX_VM };
+	int r = td_setup(&g) ? -1 : run_guests(&g, 1);
+	guest_destroy(&g);
+	return r;
+}
+
+static int scenario_vm_and_td(void)
+{
+	struct guest g[2] = { { .name = "vm", .type = KVM_X86_DEFAULT_VM },
+			      { .name = "td", .type = KVM_X86_TDX_VM } };
+	int r = vm_setup(&g[0]) || td_setup(&g[1]) ? -1 : run_guests(g, 2);
+	guest_destroy(&g[1]);
+	guest_destroy(&g[0]);
+	return r;
+}
+
+/* A KVM_TDX_* command the module refuses: its first page added twice. The
+ * second INIT_MEM_REGION fails with -EIO and TDH.MEM.PAGE.ADD's status in
+ * hw_error; the TD is torn down unfinished. */
+static int scenario_tdx_cmd_error(void)
+{
+	struct guest g = { .name = "td", .type = KVM_X86_TDX_VM };
+	int r = -1;
+	if (!td_create(&g, vtsim_guest_td_hello, vtsim_guest_td_hello_len) && !td_add_firmware(&g, 1)) {
+		struct kvm_tdx_init_mem_region region = { .source_addr = (uint64_t)(uintptr_t)g.source,
+							  .gpa = TD_FW_TOP - g.fw_size, .nr_pages = 1 };
+		struct kvm_tdx_cmd c = { .id = KVM_TDX_INIT_MEM_REGION, .data = (uint64_t)(uintptr_t)&region };
+		int e = kvm_vcpu_memory_encrypt_op(g.vcpu, &c);
+		say("td: KVM_TDX_INIT_MEM_REGION of the same page again: error %d, hw_error 0x%016llx\n", e,
+		    (unsigned long long)c.hw_error);
+		r = e == -EIO && c.hw_error ? 0 : -1;
+	}
+	guest_destroy(&g);
+	return r;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(void);
+} scenarios[] = {
+	{ "vm_lifecycle", scenario_vm },
+	{ "td_lifecycle", scenario_td },
+	{ "vm_and_td", scenario_vm_and_td },
+	{ "tdx_cmd_error", scenario_tdx_cmd_error },
+};
+
+static void print_vt_calls(void)
+{
+	say("vt_ ops called (to vmx_, to tdx_):\n");
+	for (unsigned op = 0; op < NR_KVM_X86_OPS; op++)
+		if (kvm_x86_op_calls[op][0] || kvm_x86_op_calls[op][1])
+			printk("  %s %llu %llu\n", kvm_x86_op_names[op], (unsigned long long)kvm_x86_op_calls[op][0],
+			       (unsigned long long)kvm_x86_op_calls[op][1]);
+}
+
+int kvm_scenarios_main(void)
+{
+	kvm_set_trace_sink(&sink);
+	say("scenario kvm_init\n");
+	int e = kvm_init();
+	trace_flush();
+	if (e) {
+		say("kvm_init: error %d\n", e);
+		return 1;
+	}
+	say("VM types: 0x%x\n", kvm_vm_types());
+	int failed = 0;
+	for (unsigned i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
+		uint64_t before = kvm_pages_in_use();
+		say("scenario %s\n", scenarios[i].name);
+		int r = scenarios[i].run();
+		uint64_t after = kvm_pages_in_use();
+		say("%s: %s; pages owned after teardown: %lld\n", scenarios[i].name, r ? "FAILED" : "ok",
+		    (long long)(after - before));
+		failed |= r || after != before;
+	}
+	print_vt_calls();
+	kvm_exit();
+	kvm_set_trace_sink(NULL);
+	say("scenarios: %s\n", failed ? "FAILED" : "all ok");
+	return failed;
+}
