@@ -184,51 +184,81 @@ static bool part_misses(const void *ctx, uint64_t a, uint64_t b)
 	return r->b <= a || b <= r->a;
 }
 
+/* A TDMR_INFO error with its details, as the module reports them: the TDMR's
+ * index in byte 0, then the reserved area's index or the PAMT's level, then the
+ * other TDMR's index where two are involved. */
+static uint64_t tdmr_err(uint64_t status, unsigned i, unsigned b1, unsigned b2)
+{
+	return status | (i & 0xff) | (b1 & 0xff) << 8 | (b2 & 0xff) << 16;
+}
+
 static uint64_t check_reserved(const struct tdx_tdmr *t, unsigned i)
 {
 	uint64_t prev_end = 0;
 	for (unsigned k = 0; k < t->nrsvd; k++) {
 		uint64_t off = t->rsvd[k].offset, size = t->rsvd[k].size;
 		if (!aligned(off, 4096) || !aligned(size, 4096) || off > t->size || size > t->size - off)
-			return tdx_err(TDX_INVALID_RESERVED_IN_TDMR, i);
+			return tdmr_err(TDX_INVALID_RESERVED_IN_TDMR, i, k, 0);
 		if (off < prev_end)
-			return tdx_err(TDX_NON_ORDERED_RESERVED_IN_TDMR, i);
+			return tdmr_err(TDX_NON_ORDERED_RESERVED_IN_TDMR, i, k, 0);
 		prev_end = off + size;
 	}
 	return TDX_SUCCESS;
 }
 
-static uint64_t check_pamt(const struct tdx_module *mod, const struct tdx_tdmr *t, unsigned i)
+/* The module checks a TDMR's PAMT areas largest level first. */
+static const int pamt_levels[3] = { PT_1GB, PT_2MB, PT_4KB };
+
+static bool ranges_overlap(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
 {
-	for (int lvl = PT_4KB; lvl <= PT_1GB; lvl++) {
-		uint64_t need = (t->size >> (12 + 9 * lvl)) * 16;
-		uint64_t b = t->pamt_base[lvl], s = t->pamt_size[lvl];
-		if (!hpa_ok(mod, b, 4096) || !aligned(s, 4096) || s < need || b + s < b)
-			return tdx_err(TDX_INVALID_PAMT, i);
-		if (!covered_by_cmrs(mod, b, b + s))
-			return tdx_err(TDX_PAMT_OUTSIDE_CMRS, i);
-	}
-	return TDX_SUCCESS;
+	return a < b + bs && b < a + as;
 }
 
-/* A PAMT area may not overlap another PAMT area, nor the usable part of a TDMR. */
-static uint64_t check_pamt_overlap(const struct tdx_tdmr *t, unsigned n)
+/* Does PAMT area [b, b+s) reach into the usable part of TDMR t? */
+static bool pamt_in_usable(const struct tdx_tdmr *t, uint64_t b, uint64_t s)
 {
-	for (unsigned i = 0; i < n; i++)
-		for (int li = 0; li < 3; li++) {
-			struct range r = { t[i].pamt_base[li], t[i].pamt_base[li] + t[i].pamt_size[li] };
-			for (unsigned j = 0; j < n; j++) {
-				if (!each_usable_part(&t[j], &r, part_misses))
-					return tdx_err(TDX_PAMT_OVERLAP, i);
-				for (int lj = 0; lj < 3; lj++) {
-					if (i == j && li == lj)
-						continue;
-					uint64_t a = t[j].pamt_base[lj], b = a + t[j].pamt_size[lj];
-					if (r.a < b && a < r.b)
-						return tdx_err(TDX_PAMT_OVERLAP, i);
-				}
-			}
-		}
+	struct range r = { b, b + s };
+	return !each_usable_part(t, &r, part_misses);
+}
+
+/* TDMR i's PAMT areas (TDMRs 0..i-1 passed already), in the module's order: each
+ * area's address and size, no overlap with another PAMT area, none in the usable
+ * part of a TDMR, all in convertible memory. */
+static uint64_t check_pamt(const struct tdx_module *mod, const struct tdx_tdmr *t, unsigned i)
+{
+	const struct tdx_tdmr *ti = &t[i];
+	for (int k = 0; k < 3; k++) {
+		int lvl = pamt_levels[k];
+		uint64_t need = (ti->size >> (12 + 9 * lvl)) * 16;
+		uint64_t b = ti->pamt_base[lvl], s = ti->pamt_size[lvl];
+		if (!hpa_ok(mod, b, 4096) || !aligned(s, 4096) || s < need || b + s < b)
+			return tdmr_err(TDX_INVALID_PAMT, i, lvl, 0);
+	}
+	for (unsigned j = 0; j < i; j++)
+		for (int lvl = PT_4KB; lvl <= PT_1GB; lvl++)
+			for (int lj = PT_4KB; lj <= PT_1GB; lj++)
+				if (ranges_overlap(ti->pamt_base[lvl], ti->pamt_size[lvl],
+						   t[j].pamt_base[lj], t[j].pamt_size[lj]))
+					return tdmr_err(TDX_PAMT_OVERLAP, i, lvl, j);
+	for (int a = PT_4KB; a < PT_1GB; a++)
+		for (int b = a + 1; b <= PT_1GB; b++)
+			if (ranges_overlap(ti->pamt_base[a], ti->pamt_size[a], ti->pamt_base[b], ti->pamt_size[b]))
+				return tdmr_err(TDX_PAMT_OVERLAP, i, a, i);
+	for (unsigned j = 0; j <= i; j++) {
+		for (int lvl = PT_4KB; lvl <= PT_1GB; lvl++)
+			if (pamt_in_usable(&t[j], ti->pamt_base[lvl], ti->pamt_size[lvl]))
+				return tdmr_err(TDX_PAMT_OVERLAP, i, lvl, j);
+		if (j < i)
+			for (int lvl = PT_4KB; lvl <= PT_1GB; lvl++)
+				if (pamt_in_usable(ti, t[j].pamt_base[lvl], t[j].pamt_size[lvl]))
+					return tdmr_err(TDX_PAMT_OVERLAP, j, lvl, i);
+	}
+	for (int k = 0; k < 3; k++) {
+		int lvl = pamt_levels[k];
+		uint64_t b = ti->pamt_base[lvl], s = ti->pamt_size[lvl];
+		if (!covered_by_cmrs(mod, b, b + s))
+			return tdmr_err(TDX_PAMT_OUTSIDE_CMRS, i, lvl, 0);
+	}
 	return TDX_SUCCESS;
 }
 
@@ -272,18 +302,18 @@ static uint64_t config_tdmrs(struct tdx_module *mod, uint64_t array, unsigned n,
 		read_tdmr_info(mod->pm, pa, &t[i]);
 		if (!t[i].size || !aligned(t[i].base, GIB) || !aligned(t[i].size, GIB) ||
 		    t[i].base + t[i].size < t[i].base || ((t[i].base + t[i].size - 1) >> mod->info.keyid_shift))
-			return tdx_err(TDX_INVALID_TDMR, i);
+			return tdmr_err(TDX_INVALID_TDMR, i, 0, 0);
 		if (i && t[i].base < t[i - 1].base + t[i - 1].size)
-			return tdx_err(TDX_NON_ORDERED_TDMR, i);
+			return tdmr_err(TDX_NON_ORDERED_TDMR, i, 0, 0);
 		uint64_t r = check_reserved(&t[i], i);
 		if (r)
 			return r;
 		if (!each_usable_part(&t[i], mod, part_in_cmrs))
-			return tdx_err(TDX_TDMR_OUTSIDE_CMRS, i);
-		if ((r = check_pamt(mod, &t[i], i)))
+			return tdmr_err(TDX_TDMR_OUTSIDE_CMRS, i, 0, 0);
+		if ((r = check_pamt(mod, t, i)))
 			return r;
 	}
-	return check_pamt_overlap(t, n);
+	return TDX_SUCCESS;
 }
 
 uint64_t tdh_sys_key_config(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])

@@ -1055,6 +1055,22 @@ static void test_sys_config_with_tdmrs_out_of_order_is_non_ordered_tdmr(void **s
 	assert_status(sys_config(p, 2), TDX_NON_ORDERED_TDMR | 1);
 }
 
+/* Two TDMRs whose PAMTs share memory: the details name the TDMR being checked
+ * (1), the level of its PAMT area (4K: 0) and the TDMR whose PAMT it meets (0). */
+static void test_sys_config_with_pamts_of_two_tdmrs_overlapping_names_both(void **state)
+{
+	struct plat *p = *state;
+	struct tdmr t[2];
+	t[0] = p->tdmr;
+	memset(&t[1], 0, sizeof(t[1]));
+	t[1].base = GIB;
+	t[1].size = GIB;
+	place_pamt(p, &t[1], PAMT_PA);
+	add_rsvd(&t[1], 0, GIB);
+	write_tdmrs(p, t, 2);
+	assert_status(sys_config(p, 2), TDX_PAMT_OVERLAP | 0 << 16 | 0 << 8 | 1);
+}
+
 static void test_sys_config_with_a_tdmr_part_outside_the_cmrs_unreserved_is_tdmr_outside_cmrs(void **state)
 {
 	struct plat *p = *state;
@@ -1075,6 +1091,13 @@ static void test_sys_config_with_a_too_small_pamt_is_invalid_pamt(void **state)
 	write_tdmrs(p, &t, 1);
 	assert_status(sys_config(p, 1), TDX_INVALID_PAMT | 0);
 	assert_status(sys_config(p, 1), 0xC0000A1000000000ull);
+	/* Byte 1 is the PAMT's level (4K 0, 2M 1, 1G 2); the module checks 1G first. */
+	t.pamt_size[L2M] -= 4096;
+	write_tdmrs(p, &t, 1);
+	assert_status(sys_config(p, 1), TDX_INVALID_PAMT | 1 << 8);
+	t.pamt_base[L1G] |= 0x800;
+	write_tdmrs(p, &t, 1);
+	assert_status(sys_config(p, 1), TDX_INVALID_PAMT | 2 << 8);
 }
 
 static void test_sys_config_with_a_pamt_in_the_seam_range_is_pamt_outside_cmrs(void **state)
@@ -1112,8 +1135,9 @@ static void test_sys_config_with_reserved_areas_out_of_order_is_non_ordered_rese
 	t.rsvd[0] = p->tdmr.rsvd[1];
 	t.rsvd[1] = p->tdmr.rsvd[0];
 	write_tdmrs(p, &t, 1);
-	assert_status(sys_config(p, 1), TDX_NON_ORDERED_RESERVED_IN_TDMR | 0);
-	assert_status(sys_config(p, 1), 0xC0000A2100000000ull);
+	/* Details: TDMR 0 in byte 0, the reserved area that is out of order (1) in byte 1. */
+	assert_status(sys_config(p, 1), TDX_NON_ORDERED_RESERVED_IN_TDMR | 1 << 8 | 0);
+	assert_status(sys_config(p, 1), 0xC0000A2100000100ull);
 }
 
 static void test_sys_config_with_a_reserved_area_past_the_tdmr_end_is_invalid_reserved(void **state)
@@ -1122,8 +1146,7 @@ static void test_sys_config_with_a_reserved_area_past_the_tdmr_end_is_invalid_re
 	struct tdmr t = p->tdmr;
 	t.rsvd[t.nrsvd - 1].size += 4096;   /* the hole ran to the TDMR's end */
 	write_tdmrs(p, &t, 1);
-	assert_status(sys_config(p, 1), TDX_INVALID_RESERVED_IN_TDMR | 0);
-	assert_status(sys_config(p, 1), 0xC0000A2000000000ull);
+	assert_status(sys_config(p, 1), TDX_INVALID_RESERVED_IN_TDMR | (t.nrsvd - 1) << 8 | 0);
 }
 
 static void test_sys_config_failure_leaves_config_pending(void **state)
@@ -1307,6 +1330,7 @@ int main(void)
 		TCFG(test_sys_config_with_a_keyid_beyond_the_tdx_range_is_operand_invalid_r8),
 		TCFG(test_sys_config_with_a_tdmr_not_1gib_aligned_is_invalid_tdmr),
 		TCFG(test_sys_config_with_tdmrs_out_of_order_is_non_ordered_tdmr),
+		TCFG(test_sys_config_with_pamts_of_two_tdmrs_overlapping_names_both),
 		TCFG(test_sys_config_with_a_tdmr_part_outside_the_cmrs_unreserved_is_tdmr_outside_cmrs),
 		TCFG(test_sys_config_with_a_too_small_pamt_is_invalid_pamt),
 		TCFG(test_sys_config_with_a_pamt_in_the_seam_range_is_pamt_outside_cmrs),
