@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # kvmlike's scenarios (scenarios.h).
 #   check.sh hosted  SCENARIOS              the hosted build: every scenario as it should be
+#   check.sh hosted2 SCENARIOS              the same on two LPs, the vCPUs moving between them
 #   check.sh compare SCENARIOS VTSIM IMAGE  and the instruction-level image under
 #                                           `vtsim run --tdx`: the same trace, byte for byte
 # In a cross build $VTSIM_EMULATOR runs the programs.
@@ -29,6 +30,7 @@ expect() {
         "vm_and_td: ok; pages owned after teardown: 0"
         "td: KVM_TDX_INIT_MEM_REGION of the same page again: error -5, hw_error 0xc0000b0d00000001"
         "tdx_cmd_error: ok; pages owned after teardown: 0"
+        "vm_and_td_2lp: skipped, 1 LP online"
         "  vcpu_run 542 1358"
         "scenarios: all ok"
     )
@@ -39,6 +41,33 @@ expect() {
     [ "$(grep -c '^\[td\] TDG.MR.REPORT: MRTD [0-9a-f]\{96\}$' "$out")" = 2 ] ||
         fail "$out: the TD's MRTD is not reported twice"
 }
+
+if [ "$mode" = hosted2 ]; then
+    ${VTSIM_EMULATOR:-} "$scenarios" --cpus 2 >"$tmp/hosted" 2>"$tmp/hosted.err"
+    rc=$?
+    [ $rc = 0 ] || { cat "$tmp/hosted" "$tmp/hosted.err"; fail "hosted scenarios on 2 LPs: exit status $rc"; }
+    out=$tmp/hosted
+    # TDH.SYS.LP.INIT and VMXON on both LPs.
+    grep -qxF "seamcall leaf 35 status 0x0000000000000000 x2" "$out" || fail "TDH.SYS.LP.INIT is not run on both LPs"
+    grep -qxF "  hardware_enable 2 0" "$out" || fail "VMXON is not run on both LPs"
+    # The migrating scenario: each guest starts on its LP, moves to the other, halts.
+    sed -n '/^scenario vm_and_td_2lp$/,/^vm_and_td_2lp: /p' "$out" >"$tmp/2lp"
+    want=("vm: runs on LP 0" "td: runs on LP 1" "vm: runs on LP 1" "td: runs on LP 0")
+    got=$(grep -E '^(vm|td): runs on LP' "$tmp/2lp")
+    [ "$got" = "$(printf '%s\n' "${want[@]}")" ] || fail "the guests did not move between the LPs: $got"
+    # Three flushes: from LP 0 at its first run on LP 1 (TDH.VP.INIT associated it with
+    # LP 0), from LP 1 when it moves back, and at teardown.
+    [ "$(grep -c '^seamcall leaf 18 status 0x0000000000000000$' "$tmp/2lp")" = 3 ] ||
+        fail "the TD's vCPU is not flushed from each LP it leaves"
+    for l in "[vm] halting" "[td] TD done, halting" "vm: 271 exits: 10:2 12:1 18:1 30:243 48:24" \
+             "td: 679 exits: 48:3 77:676" "vm_and_td_2lp: ok; pages owned after teardown: 0" \
+             "scenarios: all ok"; do
+        grep -qxF -- "$l" "$tmp/2lp" "$out" >/dev/null || fail "the 2-LP run lacks the line: $l"
+    done
+    grep -qxF "vm_and_td_2lp: ok; pages owned after teardown: 0" "$tmp/2lp" || fail "vm_and_td_2lp did not end ok"
+    echo "PASS: hosted scenarios on 2 LPs ($(wc -l <"$out") trace lines)"
+    exit 0
+fi
 
 ${VTSIM_EMULATOR:-} "$scenarios" >"$tmp/hosted" 2>"$tmp/hosted.err"
 rc=$?

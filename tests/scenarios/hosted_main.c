@@ -1,21 +1,30 @@
 /* The scenarios (scenarios.h) with kvmlike hosted: a simulated TDX machine (128
- * MiB, one LP, as `vtsim run --tdx` makes), kvmlike's log and the trace on
- * stdout. Exit status 0 when every scenario ended as it should. */
+ * MiB, one LP as `vtsim run --tdx` makes, or the LPs `--cpus N` asks for),
+ * kvmlike's log and the trace on stdout. Exit status 0 when every scenario ended
+ * as it should. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "kvmlike/runtime_hosted.h"
 #include "tests/scenarios/scenarios.h"
 #include "vtsim/hosted.h"
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct vtsim_config cfg;
-	char err[256];
+	char err[256] = "cannot attach kvmlike";
 	vtsim_config_defaults(&cfg);
 	cfg.tdx = true;
+	if (argc == 3 && !strcmp(argv[1], "--cpus")) {
+		cfg.nr_cpus = (unsigned)atoi(argv[2]);
+	} else if (argc != 1) {
+		fprintf(stderr, "usage: kvmlike_scenarios [--cpus N]\n");
+		return 2;
+	}
 	struct vtsim_machine *m = vtsim_machine_create(&cfg, err, sizeof(err));
 	if (!m || vtsim_hosted_start(m, err, sizeof(err)) || kvm_hosted_attach(m, stdout)) {
-		fprintf(stderr, "kvmlike_scenarios: %s\n", m ? err : "cannot create the machine");
+		fprintf(stderr, "kvmlike_scenarios: %s\n", err);
 		return 2;
 	}
 	int r = kvm_scenarios_main();

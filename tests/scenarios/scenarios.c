@@ -415,6 +415,45 @@ static int scenario_vm_and_td(void)
 	return r;
 }
 
+/* The VM and the TD on two LPs, each moved to the other LP halfway: the VM's
+ * VMCS is cleared on the LP it leaves and launched again on the new one, the TD's
+ * vCPU is flushed (TDH.VP.FLUSH) on the LP it leaves. Needs two LPs online; with
+ * one (the instruction-level build: vtsim starts no APs) it says so. */
+#define MIGRATE_AFTER 100
+static int scenario_vm_and_td_2lp(void)
+{
+	if (num_online_cpus() < 2) {
+		say("vm_and_td_2lp: skipped, %u LP online\n", num_online_cpus());
+		return 0;
+	}
+	struct guest g[2] = { { .name = "vm", .type = KVM_X86_DEFAULT_VM },
+			      { .name = "td", .type = KVM_X86_TDX_VM } };
+	int st[2] = { 0, 0 }, r = 0;
+	if (vm_setup(&g[0]) || td_setup(&g[1]))
+		st[0] = st[1] = -1;
+	for (unsigned k = 0; k < MAX_EXITS && (!st[0] || !st[1]); k++) {
+		for (unsigned i = 0; i < 2; i++) {
+			if (st[i])
+				continue;
+			unsigned lp = (i + (k >= MIGRATE_AFTER)) % 2;   /* the user thread's LP */
+			if (k == MIGRATE_AFTER || k == 0)
+				say("%s: runs on LP %u\n", g[i].name, lp);
+			kvm_set_current_cpu(lp);
+			st[i] = guest_step(&g[i]);
+		}
+	}
+	kvm_set_current_cpu(0);
+	for (unsigned i = 0; i < 2; i++) {
+		if (st[i] != 1)
+			r = -1;
+		else
+			print_exit_counts(&g[i]);
+	}
+	guest_destroy(&g[1]);
+	guest_destroy(&g[0]);
+	return r;
+}
+
 /* A KVM_TDX_* command the module refuses: its first page added twice. The
  * second INIT_MEM_REGION fails with -EIO and TDH.MEM.PAGE.ADD's status in
  * hw_error; the TD is torn down unfinished. */
@@ -442,6 +481,7 @@ static const struct {
 	{ "vm_lifecycle", scenario_vm },
 	{ "td_lifecycle", scenario_td },
 	{ "vm_and_td", scenario_vm_and_td },
+	{ "vm_and_td_2lp", scenario_vm_and_td_2lp },
 	{ "tdx_cmd_error", scenario_tdx_cmd_error },
 };
 
