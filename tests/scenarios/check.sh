@@ -27,11 +27,15 @@ expect() {
         "[td] TD done, halting"
         "td: 679 exits: 48:3 77:676"
         "td_lifecycle: ok; pages owned after teardown: 0"
+        "vm exit reason 2 qual 0x0"
+        "vm: KVM_EXIT_SHUTDOWN"
+        "vm: KVM_EXIT_FAIL_ENTRY: hardware entry failure reason 0x80000021"
+        "vm_exit_paths: ok; pages owned after teardown: 0"
         "vm_and_td: ok; pages owned after teardown: 0"
         "td: KVM_TDX_INIT_MEM_REGION of the same page again: error -5, hw_error 0xc0000b0d00000001"
         "tdx_cmd_error: ok; pages owned after teardown: 0"
         "vm_and_td_2lp: skipped, 1 LP online"
-        "  vcpu_run 542 1358"
+        "  vcpu_run 548 1358"
         "scenarios: all ok"
     )
     for l in "${lines[@]}"; do

@@ -158,8 +158,11 @@ static int guest_step(struct guest *g)
 		g->halted = true;
 		return 1;
 	case KVM_EXIT_FAIL_ENTRY:
-		say("%s: KVM_EXIT_FAIL_ENTRY: 0x%llx\n", g->name,
+		say("%s: KVM_EXIT_FAIL_ENTRY: hardware entry failure reason 0x%llx\n", g->name,
 		    (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		return -1;
+	case KVM_EXIT_SHUTDOWN:
+		say("%s: KVM_EXIT_SHUTDOWN\n", g->name);
 		return -1;
 	default:
 		say("%s: unexpected KVM_RUN exit %u\n", g->name, run->exit_reason);
@@ -415,6 +418,48 @@ static int scenario_vm_and_td(void)
 	return r;
 }
 
+/* A VM whose code is `bytes` at 1 MiB, with the long-mode state of vm_setup
+ * changed by `edit`: 0 when its first KVM_RUN ends with exit reason `want`. */
+static int vm_exit_path(const char *what, const uint8_t *bytes, unsigned n,
+			void (*edit)(struct kvm_sregs *), uint32_t want)
+{
+	struct guest g = { .name = "vm", .type = KVM_X86_DEFAULT_VM };
+	int r = -1;
+	say("vm: %s\n", what);
+	if (!vm_setup(&g)) {
+		memcpy(g.mem + GUEST_LOAD, bytes, n);
+		struct kvm_sregs sregs;
+		kvm_vcpu_get_sregs(g.vcpu, &sregs);
+		edit(&sregs);
+		kvm_vcpu_set_sregs(g.vcpu, &sregs);
+		r = guest_step(&g) == -1 && g.vcpu->run->exit_reason == want ? 0 : -1;
+	}
+	guest_destroy(&g);
+	return r;
+}
+
+static void no_idt(struct kvm_sregs *s)
+{
+	s->idt = (struct kvm_dtable){ 0 };
+}
+
+/* A read-only data segment in CS (type 1; 3 would pass with unrestricted guest):
+ * VM entry fails its guest-state checks (exit reason 33). */
+static void data_cs(struct kvm_sregs *s)
+{
+	s->cs.type = 1;
+}
+
+/* The exits a VM ends with when it cannot go on: a triple fault (UD2 with no IDT:
+ * #UD, #DF, shutdown) is KVM_EXIT_SHUTDOWN; a VM entry that fails on guest state
+ * is KVM_EXIT_FAIL_ENTRY with the exit reason, bit 31 set. */
+static int scenario_vm_exit_paths(void)
+{
+	static const uint8_t ud2[] = { 0x0f, 0x0b }, hlt[] = { 0xf4 };
+	return vm_exit_path("UD2 without an IDT", ud2, sizeof(ud2), no_idt, KVM_EXIT_SHUTDOWN) |
+	       vm_exit_path("CS holding a data segment", hlt, sizeof(hlt), data_cs, KVM_EXIT_FAIL_ENTRY);
+}
+
 /* The VM and the TD on two LPs, each moved to the other LP halfway: the VM's
  * VMCS is cleared on the LP it leaves and launched again on the new one, the TD's
  * vCPU is flushed (TDH.VP.FLUSH) on the LP it leaves. Needs two LPs online; with
@@ -480,6 +525,7 @@ static const struct {
 } scenarios[] = {
 	{ "vm_lifecycle", scenario_vm },
 	{ "td_lifecycle", scenario_td },
+	{ "vm_exit_paths", scenario_vm_exit_paths },
 	{ "vm_and_td", scenario_vm_and_td },
 	{ "vm_and_td_2lp", scenario_vm_and_td_2lp },
 	{ "tdx_cmd_error", scenario_tdx_cmd_error },
