@@ -499,9 +499,10 @@ static int scenario_vm_and_td_2lp(void)
 	return r;
 }
 
-/* A KVM_TDX_* command the module refuses: its first page added twice. The
- * second INIT_MEM_REGION fails with -EIO and TDH.MEM.PAGE.ADD's status in
- * hw_error; the TD is torn down unfinished. */
+/* KVM_TDX_* commands refused: the TD's first page added twice (the module
+ * refuses: -EIO, TDH.MEM.PAGE.ADD's status in hw_error); INIT_VCPU again and
+ * FINALIZE_VM again (kvmlike refuses: -EINVAL, no SEAMCALL, hw_error 0). The TD
+ * is finalized with its one page and torn down without running. */
 static int scenario_tdx_cmd_error(void)
 {
 	struct guest g = { .name = "td", .type = KVM_X86_TDX_VM };
@@ -514,6 +515,14 @@ static int scenario_tdx_cmd_error(void)
 		say("td: KVM_TDX_INIT_MEM_REGION of the same page again: error %d, hw_error 0x%016llx\n", e,
 		    (unsigned long long)c.hw_error);
 		r = e == -EIO && c.hw_error ? 0 : -1;
+		c = (struct kvm_tdx_cmd){ .id = KVM_TDX_INIT_VCPU };
+		e = kvm_vcpu_memory_encrypt_op(g.vcpu, &c);
+		say("td: KVM_TDX_INIT_VCPU again: error %d, hw_error 0x%016llx\n", e, (unsigned long long)c.hw_error);
+		c = (struct kvm_tdx_cmd){ .id = KVM_TDX_FINALIZE_VM };
+		e = kvm_memory_encrypt_op(g.kvm, &c);
+		say("td: KVM_TDX_FINALIZE_VM: error %d, hw_error 0x%016llx\n", e, (unsigned long long)c.hw_error);
+		e = kvm_memory_encrypt_op(g.kvm, &c);
+		say("td: KVM_TDX_FINALIZE_VM again: error %d, hw_error 0x%016llx\n", e, (unsigned long long)c.hw_error);
 	}
 	guest_destroy(&g);
 	return r;
