@@ -185,36 +185,7 @@ fail:
 	call tdvmcall
 	jmp fail
 
-; Instruction.IO: one byte to COM1.
-putc:
-	push r11
-	push r12
-	push r13
-	push r14
-	push r15
-	movzx r15d, al
-	mov r11d, 30
-	mov r12d, 1                     ; size
-	mov r13d, 1                     ; write
-	mov r14d, COM1
-	call tdvmcall
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop r11
-	ret
-
-puts:
-	lodsb
-	test al, al
-	jz .done
-	call putc
-	jmp puts
-.done:
-	ret
-
-; RCX bytes at RSI in hex (putc's TDVMCALL clobbers RAX and RCX: RDX counts).
+; RCX bytes at RSI in hex.
 puthex:
 	push rbx
 	push rdx

@@ -8,7 +8,6 @@
 ; through TDVMCALL<Instruction.IO>; the guest ends with TDVMCALL<Instruction.HLT>.
 %include "td_boot.inc"
 
-COM1       equ 0x3f8
 REPORT     equ BASE + 0x6400            ; TDG.MR.REPORT: 1 KiB aligned, in the image
 REPORTDATA equ BASE + 0x6800            ; 64-byte aligned
 QBUF_GPA   equ 0x1f0000                 ; a GPA the TD only ever uses shared
@@ -136,31 +135,6 @@ put_status:
 	pop rbx
 	mov al, 10
 	jmp putc
-
-; Instruction.IO: one byte to COM1 (keeps RAX, RDX, RSI).
-putc:
-	push rax
-	push rdx
-	push rsi
-	movzx r15d, al
-	mov r11d, 30
-	mov r12d, 1                     ; size
-	mov r13d, 1                     ; write
-	mov r14d, COM1
-	call tdvmcall
-	pop rsi
-	pop rdx
-	pop rax
-	ret
-
-puts:
-	lodsb
-	test al, al
-	jz .done
-	call putc
-	jmp puts
-.done:
-	ret
 
 hexdigits:         db "0123456789abcdef"
 msg_start:         db "A TD asks for a quote (GHCI GetQuote)", 10, 0
