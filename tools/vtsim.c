@@ -12,6 +12,7 @@
 #include "sim/tdx_module_stub/module.h"
 #include "sim/tdx_module_stub/status.h"
 #include "sim/vmcs/exit_reasons.h"
+#include "tools/demo_json.h"
 #include "tools/explain.h"
 #include "tools/vmm.h"
 
@@ -28,7 +29,8 @@ static void usage(FILE *f)
 		"\n"
 		"commands:\n"
 		"  run [OPTIONS] IMAGE   boot a bare-metal image (ELF64 or multiboot) on the simulated machine\n"
-		"  demo                  the main job: a VM under kvmlike (the KVM-shaped hypervisor), and what happened\n"
+		"  demo [--trace|--json] the main job: a VM and a TD under kvmlike (the KVM-shaped hypervisor) side\n"
+		"                        by side, and what happened (--json: as one JSON object)\n"
 		"  vm [--tdx] [--max-insns N] [--trace[=C]] GUEST\n"
 		"                        run a flat 64-bit guest (loaded and entered at 1 MiB, long mode) under\n"
 		"                        kvmlike; its COM1 output on stdout; status 0 when it halts, 1 if not\n"
@@ -368,15 +370,37 @@ static void print_exits(const char *what, const struct vmm_report *r)
 	       r->ept_pages_mapped);
 }
 
+/* The same run as data: the consoles are captured, then one JSON object. */
+static int demo_json(const struct vtsim_config *cfg)
+{
+	char *console = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&console, &len);
+	if (!mem)
+		return fail("demo: %s", strerror(errno));
+	struct vmm_report vm, td;
+	int rc = vmm_run_side_by_side(cfg, vtsim_guest_vm_hello, vtsim_guest_vm_hello_len,
+				      vtsim_guest_td_hello, vtsim_guest_td_hello_len, mem, &vm, &td);
+	fclose(mem);
+	demo_print_json(stdout, console ? console : "", rc, &vm, &td);
+	free(console);
+	return rc ? 1 : 0;
+}
+
 static int cmd_demo(int argc, char **argv)
 {
 	struct vtsim_config cfg;
 	vtsim_config_defaults(&cfg);
+	bool json = false;
 	if (argc > 1 && !strcmp(argv[1], "--trace"))
 		cfg.trace_mask = VTSIM_TRACE_DEFAULT;
+	else if (argc > 1 && !strcmp(argv[1], "--json"))
+		json = true;
 	else if (argc > 1)
 		return fail("demo: unknown argument '%s'", argv[1]);
 	cfg.tdx = true;      /* a TDX platform: kvmlike brings the TDX module up */
+	if (json)
+		return demo_json(&cfg);
 	printf("vtsim demo: kvmlike, a KVM-shaped hypervisor, runs a VM and a TD side by side on one\n"
 	       "simulated TDX machine (VMX and the TDX module in software; no VT-x or TDX on this host)\n");
 	printf("\n--- kvmlike log and the guests' consoles (COM1) ---\n");

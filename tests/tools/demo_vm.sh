@@ -60,6 +60,23 @@ expect vm-shutdown "$st" 1 "$out" 'KVM_EXIT_SHUTDOWN'
 out=$(run vm --tdx "$guests/td_hello.img" 2>&1); st=$?
 expect vm-tdx "$st" 0 "$out" '^Hello from a TD' '^TD done, halting$'
 
+# The same run as one JSON object (`vtsim demo --json`).
+out=$(run demo --json 2>&1); st=$?
+expect demo-json "$st" 0 "$out"
+python3 - "$out" <<'PY' || { echo "FAIL demo-json: the object is not what the demo shows"; fail=1; }
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["ok"] is True and d["vm"]["ok"] and d["td"]["ok"]
+assert d["vm"]["console"][0].startswith("Hello from a VMX guest of kvmlike"), d["vm"]["console"][:1]
+assert "TD done, halting" in d["td"]["console"]
+assert d["td"]["mrtd_expected"] == d["td"]["mrtd_reported"] and len(d["td"]["mrtd_expected"]) == 96
+assert d["td"]["private_bytes_host_sees_nonzero"] == 0 and d["td"]["private_bytes"] > 0
+assert d["vm"]["exits"]["CPUID"] >= 1 and d["td"]["exits"]["TDCALL"] >= 1
+assert d["vt_ops"]["vcpu_run"]["vmx"] > 0 and d["vt_ops"]["vcpu_run"]["tdx"] > 0
+assert d["seamcalls"]["TDH.VP.ENTER"]["calls"] > 0
+assert d["seamcalls"]["TDH.SYS.INIT"]["last_status_name"] == "TDX_SUCCESS"
+PY
+
 # An attestation agent's GetQuote: vtsim's quoting service checks the TDREPORT
 # and answers with a signed quote (8-byte magic, the report, a 64-byte Ed25519
 # signature: 0x448 bytes); what it does not serve stays SUBFUNC_UNSUPPORTED.
