@@ -735,9 +735,35 @@ static void test_io_exit_length_on_execute_only_page(void **state)
 	assert_exit(&x, EXIT_REASON_IO_INSTRUCTION, G_CODE, 3);
 }
 
+/* LOCK IN/OUT: #UD (SDM: LOCK with a non-lockable instruction), which comes
+ * before the instruction's own VM exit: with every port's bit set in the I/O
+ * bitmaps, the exception bitmap makes it exit 0 with vector 6, not exit 30. The
+ * same OUT without the prefix is the I/O exit. */
+static struct vexit io_run(struct guest *g, const uint8_t *code, size_t len)
+{
+	prepare_fresh(g, code, len);
+	memset(RAM + H_IOA, 0xff, 8192);
+	return enter(true);
+}
+
+static void test_lock_out_is_ud_before_its_io_exit(void **state)
+{
+	struct guest g = { .mode = MODE_LONG, .exc_bitmap = 1u << 6 };
+	static const uint8_t lock_out[] = { 0xf0, 0xee, 0xf4 };              /* lock out dx, al */
+	static const uint8_t lock_out_imm[] = { 0x66, 0xf0, 0xe7, 0x80, 0xf4 };   /* lock out 0x80, ax */
+	static const uint8_t out[] = { 0xee, 0xf4 };                         /* out dx, al */
+	struct vexit x = io_run(&g, lock_out, sizeof(lock_out));
+	assert_exception_exit(&x, 0x80000306, G_CODE);
+	x = io_run(&g, lock_out_imm, sizeof(lock_out_imm));
+	assert_exception_exit(&x, 0x80000306, G_CODE);
+	x = io_run(&g, out, sizeof(out));
+	assert_exit(&x, EXIT_REASON_IO_INSTRUCTION, G_CODE, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_lock_out_is_ud_before_its_io_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b07_rdmsr_wrmsr_exit_length_counts_prefixes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b02_mov_dr7_is_executed_and_saved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b02_mov_dr7_fixes_reserved_bits_low, setup, teardown),
