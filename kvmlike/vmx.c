@@ -309,9 +309,20 @@ void vmx_vcpu_free(struct kvm_vcpu *vcpu)
 	vcpu->priv = NULL;
 }
 
+/* The host state that differs between LPs (Linux vmx_vcpu_load_vmcs): the TSS
+ * and GDT of the LP the vCPU now runs on. */
+static void vmx_set_host_tables_of_this_cpu(void)
+{
+	struct host_tables t;
+	native_host_tables(&t);
+	vmcs_writel(HOST_TR_BASE, t.tr_base);
+	vmcs_writel(HOST_GDTR_BASE, t.gdt_base);
+}
+
 void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 {
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
+	bool moved = vcpu->cpu != cpu;
 	if (vcpu->cpu >= 0 && vcpu->cpu != cpu) {
 		/* Migrating: the VMCS is cleared on the LP it was active on (Linux does it
 		 * by IPI, loaded_vmcs_clear), which writes it back and makes its launch
@@ -327,6 +338,8 @@ void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 		vmcs_load(vmx->vmcs);
 		current_vmcs[cpu] = vmx->vmcs;
 	}
+	if (moved)                     /* a first load too: setup may have run elsewhere */
+		vmx_set_host_tables_of_this_cpu();
 	vcpu->cpu = cpu;
 }
 
