@@ -333,6 +333,14 @@ bool cpustate_interrupt_shadow(struct cpustate *cs)
 	return rd32(hot_bytes(cs) + cs->lay->hflags) & (1u << 3);
 }
 
+void cpustate_set_interrupt_shadow(struct cpustate *cs, bool on)
+{
+	uc_context_save(cs->uc, cs->hot);
+	uint32_t hf = rd32(hot_bytes(cs) + cs->lay->hflags);
+	wr32(hot_bytes(cs) + cs->lay->hflags, on ? hf | (1u << 3) : hf & ~(1u << 3));
+	uc_context_restore(cs->uc, cs->hot);
+}
+
 unsigned cpustate_cpl(struct cpustate *cs)
 {
 	uc_context_save(cs->uc, cs->hot);

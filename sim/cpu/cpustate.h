@@ -101,6 +101,8 @@ void cpustate_set_gprs(struct cpustate *cs, const uint64_t gpr[16], bool keep_rs
 /* Blocking by STI or by MOV SS/POP SS for one instruction (the engine keeps one
  * flag for both). */
 bool cpustate_interrupt_shadow(struct cpustate *cs);
+/* Sets or clears the engine's one-instruction shadow (blocking by STI or MOV SS). */
+void cpustate_set_interrupt_shadow(struct cpustate *cs, bool on);
 
 /* The engine remembers the last exception it raised, to turn the next one into #DF
  * as a processor would during delivery. It never delivers, so this must be

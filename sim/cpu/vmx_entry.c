@@ -177,6 +177,10 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 	bool vnmis = vmcs_read_enc(v, PIN_BASED_VM_EXEC_CONTROL) & PIN_BASED_VIRTUAL_NMIS;
 	lp->vmx.vnmi_blocked = vnmis && (vmcs_read_enc(v, GUEST_INTERRUPTIBILITY_INFO) & 8);
 	uint32_t intr = (uint32_t)vmcs_read_enc(v, VM_ENTRY_INTR_INFO_FIELD);
+	/* Blocking by STI or by MOV SS (interruptibility bits 0, 1) holds for the
+	 * guest's first instruction (SDM "Guest Non-Register State"; an injected event
+	 * is delivered first and ends it). */
+	cpustate_set_interrupt_shadow(&g->cs, vmcs_read_enc(v, GUEST_INTERRUPTIBILITY_INFO) & 3);
 	if (vnmis && (intr & 0x80000000u) && ((intr >> 8) & 7) == 2)
 		lp->vmx.vnmi_blocked = true;
 	if (intr & 0x80000000u) {

@@ -60,7 +60,9 @@ static void on_boundary(uc_engine *uc, uint64_t address, uint32_t size, void *us
 		vmx_exit(lp, EXIT_REASON_MONITOR_TRAP_FLAG, &xi);
 		return;
 	}
-	if (v->nmi_window && !v->vnmi_blocked) {
+	/* NMI window: no virtual-NMI blocking and no MOV-SS blocking (the engine has
+	 * one shadow flag for STI and MOV SS, so an STI shadow delays it too). */
+	if (v->nmi_window && !v->vnmi_blocked && !cpustate_interrupt_shadow(&lp->cs)) {
 		vmx_exit(lp, EXIT_REASON_NMI_WINDOW, &xi);
 		return;
 	}
@@ -118,7 +120,8 @@ bool vmx_events_enter(struct lp *lp, bool injected)
 	v->irq_window = proc & CPU_BASED_INTR_WINDOW_EXITING;
 	v->nmi_window = proc & CPU_BASED_NMI_WINDOW_EXITING;
 	v->iret_done = false;
-	if (v->nmi_window && !v->vnmi_blocked && !injected) {
+	if (v->nmi_window && !v->vnmi_blocked && !injected &&
+	    !(vmcs_read_enc(&v->vmcs, GUEST_INTERRUPTIBILITY_INFO) & 2)) {
 		struct vmx_exit_info xi = { .rip = vmcs_read_enc(&v->vmcs, GUEST_RIP) };
 		vmx_exit(lp, EXIT_REASON_NMI_WINDOW, &xi);
 		return true;
