@@ -24,6 +24,9 @@ done
 
 native_pkgs=(build-essential cmake pkg-config nasm libcmocka-dev libssl-dev clang lld
              libclang-rt-14-dev python3)
+# gdb drives the gdb stub's test; on a host that is not x86-64 only gdb-multiarch
+# knows i386:x86-64.
+if [ "$(dpkg --print-architecture)" = amd64 ]; then native_pkgs+=(gdb); else native_pkgs+=(gdb-multiarch); fi
 trixie_pkgs=(libunicorn-dev libcapstone-dev)
 arm64_pkgs=(gcc-aarch64-linux-gnu qemu-user libc6-dev:arm64 libcmocka-dev:arm64
             libssl-dev:arm64)

@@ -14,6 +14,7 @@
 #include "sim/vmcs/exit_reasons.h"
 #include "tools/demo_json.h"
 #include "tools/explain.h"
+#include "tools/record.h"
 #include "tools/vmm.h"
 
 /* The bundled demo guest (guests/hello.asm), embedded by the build. */
@@ -50,11 +51,16 @@ static void usage(FILE *f)
 		"  --vmcs-diff           ... and the fields changed since the last entry that succeeded on that LP\n"
 		"  --max-insns N         stop with status 4 after N instructions\n"
 		"  --timeout S           stop with status 4 after S seconds of wall-clock time\n"
-		"  --trace[=CLASSES]     trace events on stderr; CLASSES: insn,exc,io,msr,cpuid,run,vmx,all\n"
+		"  --trace[=CLASSES]     trace events on stderr; CLASSES: insn,exc,io,msr,cpuid,run,vmx,\n"
+		"                        exits,seam,all\n"
 		"                        (default: all but insn)\n"
 		"  --trace-file FILE     write the trace to FILE\n"
 		"  --append STRING       multiboot command line (after the image name, as QEMU passes it)\n"
 		"  --initrd FILE         a multiboot module (repeatable)\n"
+		"  --record FILE         write what the run depends on and its outcome to FILE\n"
+		"  --replay FILE [IMAGE] run a record again and check that it reproduces (status 5 if not)\n"
+		"  --gdb 127.0.0.1:PORT  wait for gdb (target remote) there before the first instruction;\n"
+		"                        loopback only; port 0 picks a free one (printed on stderr)\n"
 		"\n"
 		"exit status of run: 0 halted, (v<<1)|1 after OUT v to port 0xf4, 3 triple fault,\n"
 		"4 instruction or time limit, 2 bad image or option, 70 a vtsim limitation\n");
@@ -73,7 +79,7 @@ static unsigned parse_trace(const char *s, int *bad)
 	static const struct { const char *name; unsigned mask; } classes[] = {
 		{ "insn", VTSIM_TRACE_INSN }, { "exc", VTSIM_TRACE_EXC }, { "io", VTSIM_TRACE_IO },
 		{ "msr", VTSIM_TRACE_MSR }, { "cpuid", VTSIM_TRACE_CPUID }, { "run", VTSIM_TRACE_RUN },
-		{ "vmx", VTSIM_TRACE_VMX },
+		{ "vmx", VTSIM_TRACE_VMX }, { "exits", VTSIM_TRACE_EXITS }, { "seam", VTSIM_TRACE_SEAM },
 		{ "all", VTSIM_TRACE_ALL },
 	};
 	if (!s)
@@ -138,6 +144,7 @@ struct run_opts {
 	const char *trace_file;
 	const char *initrd[16];
 	unsigned ninitrd;
+	const char *record, *replay;
 };
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -154,7 +161,7 @@ static int parse_u64(const char *s, uint64_t *out)
 static int parse_run(int argc, char **argv, struct run_opts *o)
 {
 	enum { O_VMCS_DUMP = 100, O_VMCS_DIFF };   /* diagnostics (issue 10) */
-	enum { O_MEM = 1, O_JSON, O_CPU, O_CPUS, O_MAX, O_TIMEOUT, O_TRACE, O_TRACE_FILE, O_APPEND, O_INITRD, O_TDX, O_HELP };
+	enum { O_MEM = 1, O_JSON, O_CPU, O_CPUS, O_MAX, O_TIMEOUT, O_TRACE, O_TRACE_FILE, O_APPEND, O_INITRD, O_TDX, O_GDB, O_RECORD, O_REPLAY, O_HELP };
 	static const struct option longopts[] = {
 		{ "mem", required_argument, NULL, O_MEM },
 		{ "cpus", required_argument, NULL, O_CPUS },
@@ -169,6 +176,9 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 		{ "tdx", no_argument, NULL, O_TDX },
 		{ "vmcs-dump", no_argument, NULL, O_VMCS_DUMP },
 		{ "vmcs-diff", no_argument, NULL, O_VMCS_DIFF },
+		{ "gdb", required_argument, NULL, O_GDB },
+		{ "record", required_argument, NULL, O_RECORD },
+		{ "replay", required_argument, NULL, O_REPLAY },
 		{ "help", no_argument, NULL, O_HELP },
 		{ 0 },
 	};
@@ -210,7 +220,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 		case O_TRACE:
 			o->cfg.trace_mask = parse_trace(optarg, &bad);
 			if (bad)
-				return fail("--trace: unknown class in '%s' (insn,exc,io,msr,cpuid,run,vmx,all)", optarg);
+				return fail("--trace: unknown class in '%s' (insn,exc,io,msr,cpuid,run,vmx,exits,seam,all)", optarg);
 			break;
 		case O_TRACE_FILE:
 			o->trace_file = optarg;
@@ -232,6 +242,15 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 		case O_TDX:
 			o->cfg.tdx = true;
 			break;
+		case O_GDB:
+			o->cfg.gdb = optarg;
+			break;
+		case O_RECORD:
+			o->record = optarg;
+			break;
+		case O_REPLAY:
+			o->replay = optarg;
+			break;
 		case O_HELP:
 			usage(stdout);
 			exit(0);
@@ -241,6 +260,10 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			return fail("unknown option '%s' (see vtsim help)", argv[optind - 1]);
 		}
 	}
+	if (o->record && o->replay)
+		return fail("--record and --replay together%s", "");
+	if (o->replay && optind == argc)
+		return 0;                  /* the image is the recorded one */
 	if (optind != argc - 1)
 		return fail("run needs exactly one IMAGE%s", optind < argc ? " (extra arguments given)" : "");
 	o->image = argv[optind];
@@ -259,7 +282,7 @@ static char *multiboot_cmdline(const char *image, const char *append)
 
 static int run_machine(const struct vtsim_config *cfg, const unsigned char *img, size_t size,
 		       const char *what, const char *cmdline, const struct vtsim_module *mods,
-		       unsigned nmods, struct vtsim_result *res)
+		       unsigned nmods, struct vtsim_result *res, uint8_t state[32])
 {
 	char err[512];
 	struct vtsim_machine *m = vtsim_machine_create(cfg, err, sizeof(err));
@@ -271,16 +294,15 @@ static int run_machine(const struct vtsim_config *cfg, const unsigned char *img,
 		return EXIT_USAGE;
 	}
 	vtsim_machine_run(m, res);
+	vtsim_machine_state_hash(m, state);
 	vtsim_machine_destroy(m);
 	return res->exit_status;
 }
 
-static int cmd_run(int argc, char **argv)
+/* Runs the machine as `o` says; `rec` gets the image and module digests and the
+ * outcome. A replay (`want` not NULL) refuses bytes other than the recorded ones. */
+static int run_opts_run(struct run_opts o, struct record *rec, const struct record *want)
 {
-	struct run_opts o = { 0 };
-	int r = parse_run(argc, argv, &o);
-	if (r)
-		return r;
 	FILE *tf = NULL;
 	if (o.trace_file) {
 		tf = fopen(o.trace_file, "w");
@@ -294,8 +316,12 @@ static int cmd_run(int argc, char **argv)
 	unsigned char *img = read_file(o.image, &size);
 	if (!img) {
 		fprintf(stderr, "vtsim: %s: %s\n", o.image, strerror(errno));
+		if (tf)
+			fclose(tf);
 		return EXIT_USAGE;
 	}
+	snprintf(rec->image.path, sizeof(rec->image.path), "%s", o.image);
+	record_sha256(img, size, rec->image.sha256);
 	struct vtsim_module mods[16];
 	unsigned char *mod_data[16] = { 0 };
 	int status = 0;
@@ -308,10 +334,30 @@ static int cmd_run(int argc, char **argv)
 		}
 		mods[i].data = mod_data[i];
 		mods[i].string = o.initrd[i];
+		snprintf(rec->initrd[i].path, sizeof(rec->initrd[i].path), "%s", o.initrd[i]);
+		record_sha256(mod_data[i], mods[i].size, rec->initrd[i].sha256);
+	}
+	rec->ninitrd = o.ninitrd;
+	if (want && memcmp(want->image.sha256, rec->image.sha256, 32)) {
+		fprintf(stderr, "vtsim: replay: %s is not the recorded image (its SHA-256 differs)\n", o.image);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	for (unsigned i = 0; want && i < o.ninitrd; i++) {
+		if (i >= want->ninitrd || memcmp(want->initrd[i].sha256, rec->initrd[i].sha256, 32)) {
+			fprintf(stderr, "vtsim: replay: module %s is not the recorded one (its SHA-256 differs)\n",
+				o.initrd[i]);
+			status = EXIT_USAGE;
+			goto out;
+		}
 	}
 	char *cmdline = multiboot_cmdline(o.image, o.append);
-	struct vtsim_result res;
-	status = run_machine(&o.cfg, img, size, o.image, cmdline, mods, o.ninitrd, &res);
+	struct vtsim_result res = { 0 };
+	status = run_machine(&o.cfg, img, size, o.image, cmdline, mods, o.ninitrd, &res, rec->state);
+	rec->ran = res.reason != 0;
+	rec->status = status;
+	rec->rip = res.rip;
+	rec->insns = res.insns;
 	free(cmdline);
 out:
 	for (unsigned i = 0; i < o.ninitrd; i++)
@@ -319,6 +365,68 @@ out:
 	free(img);
 	if (tf)
 		fclose(tf);
+	return status;
+}
+
+#define EXIT_NOT_REPRODUCED 5
+
+/* --replay FILE [IMAGE]: the recorded options on the recorded bytes; the trace options
+ * given now apply. */
+static int cmd_replay(const struct run_opts *now)
+{
+	struct record want, got = { 0 };
+	char err[512];
+	if (record_read(now->replay, &want, err, sizeof(err)))
+		return fail("%s", err);
+	char *argv[RECORD_MAX_ARGS + 2];
+	int argc = 0;
+	argv[argc++] = "run";
+	for (int i = 0; i < want.nargs; i++)
+		argv[argc++] = want.args[i];
+	argv[argc++] = (char *)(now->image ? now->image : want.image.path);
+	struct run_opts o = { 0 };
+	int status = parse_run(argc, argv, &o);
+	if (status) {
+		record_free(&want);
+		return status;
+	}
+	o.cfg.trace_mask = now->cfg.trace_mask;
+	o.trace_file = now->trace_file;
+	o.cfg.json = now->cfg.json;
+	status = run_opts_run(o, &got, &want);
+	if (got.ran) {
+		char why[256];
+		if (record_compare(&want, &got, why, sizeof(why))) {
+			fprintf(stderr, "vtsim: replay of %s did not reproduce it: %s\n", now->replay, why);
+			status = EXIT_NOT_REPRODUCED;
+		} else {
+			fprintf(stderr, "vtsim: replay of %s reproduced it: status %d, %llu instructions, "
+				"the same final state\n", now->replay, status, (unsigned long long)got.insns);
+		}
+	}
+	record_free(&want);
+	return status;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct run_opts o = { 0 };
+	int r = parse_run(argc, argv, &o);
+	if (r)
+		return r;
+	if (o.replay)
+		return cmd_replay(&o);
+	struct record rec = { 0 };
+	int status = run_opts_run(o, &rec, NULL);
+	if (o.record && rec.ran) {
+		char err[512];
+		record_set_args(&rec, argc, argv);
+		if (record_write(o.record, &rec, err, sizeof(err))) {
+			fprintf(stderr, "vtsim: %s\n", err);
+			status = EXIT_USAGE;
+		}
+		record_free(&rec);
+	}
 	return status;
 }
 

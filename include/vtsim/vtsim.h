@@ -24,10 +24,14 @@ enum {
 	VTSIM_TRACE_MSR  = 1u << 3,  /* RDMSR/WRMSR */
 	VTSIM_TRACE_CPUID = 1u << 4, /* CPUID */
 	VTSIM_TRACE_RUN  = 1u << 5,  /* boot, halt, end of run */
-	VTSIM_TRACE_VMX  = 1u << 6,  /* VMX instructions and their outcome */
+	VTSIM_TRACE_VMX  = 1u << 6,  /* VMX instructions and their outcome, entries, exits */
+	VTSIM_TRACE_EXITS = 1u << 7, /* VM exits only (also part of VMX) */
+	VTSIM_TRACE_SEAM = 1u << 8,  /* SEAMCALLs with their SEAMRET status, TD entries and
+					exits (TDCALL is a TD exit); also part of VMX */
 	VTSIM_TRACE_DEFAULT = VTSIM_TRACE_EXC | VTSIM_TRACE_IO | VTSIM_TRACE_MSR |
-			      VTSIM_TRACE_CPUID | VTSIM_TRACE_RUN | VTSIM_TRACE_VMX,
-	VTSIM_TRACE_ALL  = 0x7f,
+			      VTSIM_TRACE_CPUID | VTSIM_TRACE_RUN | VTSIM_TRACE_VMX |
+			      VTSIM_TRACE_EXITS | VTSIM_TRACE_SEAM,
+	VTSIM_TRACE_ALL  = 0x1ff,
 };
 
 struct vtsim_config {
@@ -44,6 +48,8 @@ struct vtsim_config {
 	bool json;                /* diagnostics as JSON objects, one per line */
 	bool vmcs_dump;           /* a failed VM entry also dumps the VMCS by field name */
 	bool vmcs_diff;           /* ... and the fields changed since the last VM entry on that LP */
+	const char *gdb;          /* "127.0.0.1:PORT": a GDB stub there, waited for before the
+				     first instruction (loopback only); NULL = none */
 };
 
 /* Why the last VM entry on a logical processor failed a check, as data. */
@@ -103,6 +109,11 @@ void vtsim_machine_run(struct vtsim_machine *m, struct vtsim_result *res);
 
 /* The last failed VM entry of logical processor `lp` (check == NULL if none). */
 void vtsim_last_entry_failure(struct vtsim_machine *m, unsigned lp, struct vtsim_entry_failure *out);
+
+/* A digest (SHA-256) of the machine's state: RAM, and each logical processor's
+ * general registers, RIP, RFLAGS, CR0/CR3/CR4, EFER, VMX mode and retired
+ * instructions. Two runs that reproduce each other end with the same digest. */
+void vtsim_machine_state_hash(struct vtsim_machine *m, uint8_t out[32]);
 
 /* Physical memory, for tests and tools. */
 uint8_t *vtsim_machine_ram(struct vtsim_machine *m, uint64_t *size);

@@ -59,7 +59,7 @@ void vmx_trace_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *
 		intr_info_decode(info->idt_vectoring_info, info->idt_vectoring_error, "idt_", &idt);
 	char insn[160];
 	guest_insn(lp, info->rip, insn, sizeof(insn));
-	trace_event(lp->m, VTSIM_TRACE_VMX,
+	trace_event(lp->m, trace_cls_transition(lp) | VTSIM_TRACE_EXITS,
 		    "exit lp%u vmcs=0x%llx reason=%u %s qual=0x%llx len=%u rip=0x%llx%s%s%s%s%s%s%s insn=%s",
 		    lp->id, (unsigned long long)lp->vmx.current, basic, vmx_exit_reason_name(basic),
 		    (unsigned long long)info->qualification, info->insn_len, (unsigned long long)info->rip,

@@ -14,6 +14,7 @@
 #include "sim/vmcs/error_rules.h"
 #include "sim/vmcs/errors.h"
 #include "sim/vmcs/vmcs_dump.h"
+#include "sim/debug/gdbstub.h"
 
 #define RFLAGS_ARITH 0x8d5u   /* CF PF AF ZF SF OF */
 #define RFLAGS_CF 0x1u
@@ -207,10 +208,15 @@ static void report_entry_failure(struct lp *lp, enum vmx_insn_id id, const struc
 			else if ((unsigned char)*p >= 0x20)
 				fputc(*p, lp->m->diag);
 		fprintf(lp->m->diag, "\"}\n");
-	} else
-	fprintf(lp->m->diag, "vtsim: %s: VM-entry failed: %s: %s (%s=0x%llx; SDM \"VM Entries\" %s) -> %s\n",
-		vmx_insn_name(id), d->id, d->rule, fname ? fname : "field", (unsigned long long)d->value,
-		d->section, result);
+	}
+	char why[512];
+	snprintf(why, sizeof(why), "%s: VM-entry failed: %s: %s (%s=0x%llx; SDM \"VM Entries\" %s) -> %s",
+		 vmx_insn_name(id), d->id, d->rule, fname ? fname : "field", (unsigned long long)d->value,
+		 d->section, result);
+	if (!lp->m->cfg.json)
+		fprintf(lp->m->diag, "vtsim: %s\n", why);
+	if (lp->m->dbg)
+		gdbstub_on_entry_fail(lp->m->dbg, lp, why);
 	trace_event(lp->m, VTSIM_TRACE_VMX, "entry lp%u %s fail %s class=%s field=%s value=0x%llx -> %s",
 		    lp->id, vmx_insn_name(id), d->id, entry_class_name(d->cls), fname ? fname : "-",
 		    (unsigned long long)d->value, result);

@@ -13,6 +13,7 @@
 #include "sim/cpu/loader.h"
 #include "sim/cpu/msr.h"
 #include "sim/cpu/vmx_guest.h"
+#include "sim/debug/gdbstub.h"
 #include "sim/vmcs/controls.h"
 #include "sim/vmcs/exit_reasons.h"
 
@@ -107,6 +108,8 @@ void lp_retire_recompute(struct lp *lp)
 		c = lp->insns + TIMEOUT_STRIDE;
 	if (lp->vmx.non_root && lp->vmx.timer_active && lp->vmx.timer_deadline < c)
 		c = lp->vmx.timer_deadline;
+	if (m->dbg && lp->insns + GDBSTUB_POLL_INSNS < c)
+		c = lp->insns + GDBSTUB_POLL_INSNS;   /* look for gdb's Ctrl-C now and then */
 	lp->retire_check = c;
 }
 
@@ -120,6 +123,8 @@ void lp_retire_slow(struct lp *lp)
 			     (unsigned long long)m->cfg.max_insns);
 		return;
 	}
+	if (m->dbg)
+		gdbstub_poll(m->dbg, lp);
 	if (m->cfg.timeout_s > 0) {
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
@@ -464,6 +469,12 @@ struct vtsim_machine *vtsim_machine_create(const struct vtsim_config *cfg, char 
 			return NULL;
 		}
 	}
+	if (cfg->gdb && !(m->dbg = gdbstub_open(m, cfg->gdb, err, errlen))) {
+		vtsim_machine_destroy(m);
+		return NULL;
+	}
+	for (unsigned i = 0; m->dbg && i < m->nr_lps; i++)
+		lp_retire_recompute(&m->lps[i]);
 	return m;
 }
 
@@ -471,6 +482,8 @@ void vtsim_machine_destroy(struct vtsim_machine *m)
 {
 	if (!m)
 		return;
+	gdbstub_close(m->dbg);
+	m->dbg = NULL;
 	seam_fini(m);
 	for (unsigned i = 0; m->lps && i < m->nr_lps; i++)
 		lp_fini(&m->lps[i]);
@@ -627,6 +640,11 @@ static bool engine_stopped(struct vtsim_machine *m, struct lp *lp, uc_err e)
 bool lp_run_once(struct lp *lp)
 {
 	struct vtsim_machine *m = lp->m;
+	if (m->dbg) {
+		gdbstub_before_run(m->dbg, lp);
+		if (m->stopped)
+			return false;
+	}
 	if (lp->active == &lp->guest)
 		vmx_events_apply(lp);
 	sites_prime(lp);
@@ -657,6 +675,8 @@ bool lp_run_once(struct lp *lp)
 			cpustate_set_cr2(&lp->cs, cr2);
 		return true;
 	}
+	if (m->dbg && gdbstub_take_rerun(m->dbg))
+		return true;     /* stopped for the debugger: it is served next time round */
 	return engine_stopped(m, lp, e);
 }
 
@@ -717,6 +737,8 @@ void vtsim_machine_run(struct vtsim_machine *m, struct vtsim_result *res)
 	if (!m->loaded)
 		machine_stop(m, NULL, VTSIM_STOP_INTERNAL, 70, "no image loaded");
 	struct lp *lp = &m->lps[0];
+	if (m->dbg && !m->stopped)
+		gdbstub_attach(m->dbg);
 	while (!m->stopped && lp_run_once(lp))
 		;
 	fflush(m->console);
@@ -731,5 +753,7 @@ void vtsim_machine_run(struct vtsim_machine *m, struct vtsim_result *res)
 		else
 			fprintf(m->diag, "vtsim: %s\n", what);
 	}
+	if (m->dbg)
+		gdbstub_on_end(m->dbg, m->result.exit_status, m->stop_msg);
 	*res = m->result;
 }

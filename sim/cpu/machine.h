@@ -130,6 +130,8 @@ struct vtsim_machine {
 	struct timespec start;
 	bool loaded;
 
+	struct gdbstub *dbg;          /* the debugger's stub (--gdb), or NULL */
+
 	/* COM1's registers; its bytes go straight out to the console. */
 	struct uart16550 com1;
 	FILE *console;
@@ -189,6 +191,12 @@ void trace_event(struct vtsim_machine *m, unsigned cls, const char *fmt, ...)
 static inline bool trace_on(const struct vtsim_machine *m, unsigned cls)
 {
 	return (m->cfg.trace_mask & cls) != 0;
+}
+/* The classes a VM entry or exit line belongs to: vmx, and seam when the LP is in
+ * SEAM root (the TDX module entering or leaving a TD). Exits add `exits`. */
+static inline unsigned trace_cls_transition(const struct lp *lp)
+{
+	return VTSIM_TRACE_VMX | (lp->vmx.seam_root ? VTSIM_TRACE_SEAM : 0);
 }
 
 #endif

@@ -638,6 +638,18 @@ bool sites_emulate_ud(struct lp *lp, uint64_t rip)
 	return true;
 }
 
+void sites_forget(struct sites *s, uc_engine *uc)
+{
+	for (size_t i = 0; i < s->cap; i++)
+		if (s->tab[i].va && s->tab[i].hook)
+			uc_hook_del(uc, s->tab[i].hook);
+	if (s->tab)
+		memset(s->tab, 0, s->cap * sizeof(*s->tab));
+	s->count = 0;
+	memset(s->primed_ring, 0, sizeof(s->primed_ring));
+	memset(s->recent, 0, sizeof(s->recent));
+}
+
 bool sites_take_retranslate(struct lp *lp, uint64_t *lo, uint64_t *hi)
 {
 	if (!lp->sites->retranslate)

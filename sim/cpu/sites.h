@@ -102,6 +102,12 @@ void sites_prime(struct lp *lp);
  * execute it now. True if it did. */
 bool sites_emulate_ud(struct lp *lp, uint64_t rip);
 
+/* Removes the engine's site hooks and forgets the sites: scans of the next
+ * translations hook them again, after any hook added meanwhile (the engine calls
+ * an address's hooks in the order they were added). The engine must be stopped and
+ * its translations flushed by the caller. */
+void sites_forget(struct sites *s, uc_engine *uc);
+
 /* After the engine stopped: translate again what a scan hooked. */
 bool sites_take_retranslate(struct lp *lp, uint64_t *lo, uint64_t *hi);
 

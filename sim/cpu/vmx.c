@@ -463,7 +463,7 @@ static void do_vmlaunch_vmresume(struct lp *lp, const struct mode *md, bool laun
 		return;
 	}
 	v->last_entry_failed = false;
-	trace_event(lp->m, VTSIM_TRACE_VMX, "entry lp%u %s vmcs=0x%llx rip=0x%llx", lp->id,
+	trace_event(lp->m, trace_cls_transition(lp), "entry lp%u %s vmcs=0x%llx rip=0x%llx", lp->id,
 		    launch ? "VMLAUNCH" : "VMRESUME", (unsigned long long)v->current,
 		    (unsigned long long)vmcs_read_enc(&v->vmcs, GUEST_RIP));
 	if (vmx_enter_guest(lp, launch))

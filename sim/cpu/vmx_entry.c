@@ -8,6 +8,7 @@
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/controls.h"
 #include "sim/vmcs/fields.h"
+#include "sim/debug/gdbstub.h"
 
 
 const struct guest_seg_fields vmx_guest_seg_fields[8] = {
@@ -199,6 +200,8 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 	if (vmx_events_enter(lp, intr & 0x80000000u))
 		return 0;
 	/* The guest runs until its next VM exit (or the end of the machine). */
+	if (lp->m->dbg)
+		gdbstub_on_vmentry(lp->m->dbg, lp);
 	if (!lp->m->stopped)
 		lp_enter_guest(lp);
 	return 0;

@@ -70,25 +70,6 @@ static void on_boundary(uc_engine *uc, uint64_t address, uint32_t size, void *us
 		vmx_exit(lp, EXIT_REASON_INTERRUPT_WINDOW, &xi);
 }
 
-/* The engine calls code hooks in the order they were added, so a site's hook (an
- * instruction the simulator executes, which may exit) added before the boundary hook
- * would run first, and its exit would come before the window or MTF exit due at that
- * boundary. So the sites' hooks go, and the sites with them: the engine translates
- * again (watch flushes) and the scans of the new translations hook them anew, after
- * the boundary hook. */
-static void unhook_sites(struct lp *lp)
-{
-	struct sites *s = &lp->guest.sites;
-	for (size_t i = 0; i < s->cap; i++)
-		if (s->tab[i].va && s->tab[i].hook)
-			uc_hook_del(lp->guest.uc, s->tab[i].hook);
-	if (s->tab)
-		memset(s->tab, 0, s->cap * sizeof(*s->tab));
-	s->count = 0;
-	memset(s->primed_ring, 0, sizeof(s->primed_ring));
-	memset(s->recent, 0, sizeof(s->recent));
-}
-
 /* Adds or removes the per-instruction hook. Only while the guest engine is not
  * running: the flush frees the translated code it may be executing. */
 static void watch(struct lp *lp, bool on)
@@ -99,8 +80,11 @@ static void watch(struct lp *lp, bool on)
 		return;
 	if (on && uc_hook_add(uc, &v->boundary_hook, UC_HOOK_CODE, (void *)on_boundary, lp, 1, 0) != UC_ERR_OK)
 		return;
+	/* A site's hook (an instruction the simulator executes, which may exit) added
+	 * before the boundary hook would run first, and its exit would come before the
+	 * window or MTF exit due at that boundary: the sites come back after it. */
 	if (on)
-		unhook_sites(lp);
+		sites_forget(&lp->guest.sites, uc);
 	if (!on)
 		uc_hook_del(uc, v->boundary_hook);
 	v->boundary_hooked = on;

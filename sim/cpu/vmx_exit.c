@@ -9,6 +9,7 @@
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/controls.h"
 #include "sim/vmcs/fields.h"
+#include "sim/debug/gdbstub.h"
 
 
 /* ---- MSR lists ---------------------------------------------------------------- */
@@ -212,7 +213,8 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 	/* The event injected at entry has been delivered. */
 	vmcs_write_enc(v, VM_ENTRY_INTR_INFO_FIELD,
 		       vmcs_read_enc(v, VM_ENTRY_INTR_INFO_FIELD) & ~0x80000000ull);
-	if (trace_on(lp->m, VTSIM_TRACE_VMX))
+	unsigned tcls = trace_cls_transition(lp) | VTSIM_TRACE_EXITS;
+	if (trace_on(lp->m, tcls))
 		vmx_trace_exit(lp, reason, info);
 	lp->vmx.exits++;
 
@@ -232,6 +234,8 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 		vmx_load_host_state(lp);
 		vmx_exit_msr_load(lp);
 	}
+	if (lp->m->dbg)
+		gdbstub_on_vmexit(lp->m->dbg, lp, reason, info->qualification, info->rip);
 	lp_leave_guest(lp, info->restart || lp->m->stopped);
 }
 

@@ -105,9 +105,9 @@ enum seamcall_outcome seam_seamcall(struct lp *lp, const struct cpu_view *v, uin
 		return SEAMCALL_VMFAIL_INVALID;
 	uint64_t leaf = gpr[0];
 	seam_module_call(lp, gpr);
-	if (trace_on(lp->m, VTSIM_TRACE_VMX)) {
+	if (trace_on(lp->m, VTSIM_TRACE_VMX | VTSIM_TRACE_SEAM)) {
 		const char *name = tdx_leaf_name(leaf & 0xffff), *st = tdx_status_name(gpr[0]);
-		trace_event(lp->m, VTSIM_TRACE_VMX, "seamcall lp%u %s(%llu) -> 0x%016llx %s", lp->id,
+		trace_event(lp->m, VTSIM_TRACE_VMX | VTSIM_TRACE_SEAM, "seamcall lp%u %s(%llu) -> 0x%016llx %s", lp->id,
 			    name ? name : "?", (unsigned long long)(leaf & 0xffff),
 			    (unsigned long long)gpr[0], st ? st : "?");
 	}

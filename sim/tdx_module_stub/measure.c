@@ -16,7 +16,9 @@ _Static_assert(sizeof(SHA512_CTX) <= sizeof(((struct tdcs *)0)->mrtd_state),
 
 void td_mrtd_init(struct tdcs *c)
 {
-	SHA512_CTX ctx;
+	/* Zeroed first: SHA384_Init leaves the block buffer as it was, and the state
+	 * goes into the TDCS page, whose bytes must not depend on the host's stack. */
+	SHA512_CTX ctx = { 0 };
 	SHA384_Init(&ctx);
 	memcpy(c->mrtd_state, &ctx, sizeof(ctx));
 	memset(c->mrtd, 0, sizeof(c->mrtd));

@@ -1,24 +1,71 @@
 #!/usr/bin/env bash
-# Runs each image twice with the full trace (every instruction included) and
-# requires byte-identical stdout, trace and exit status: time is virtual.
-# Usage: deterministic.sh VTSIM IMAGE...
+# Every scenario twice, and the two must be byte-identical (time is virtual):
+# - each image test (tests/images/*.asm, and bundled guests with directives) with its
+#   own options and the full trace (every instruction included): a first run with
+#   --record, a second with --replay of that record, which must also say it
+#   reproduced the run; stdout, the trace and the exit status are compared;
+# - `vtsim vm` (a VM, and a TD with --tdx) and `vtsim demo` with --trace: stdout,
+#   stderr and the status.
+# Images whose run ends on a wall-clock limit (--timeout) are left out: that limit
+# is the one input that is not virtual.
+# Usage: deterministic.sh VTSIM IMAGES_SRC_DIR IMAGES_DIR GUESTS_SRC_DIR GUESTS_DIR
 set -u
-vtsim=$1; shift
+vtsim=$1 srcdir=$2 imgdir=$3 gsrcdir=$4 gdir=$5
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
-for img in "$@"; do
-  for n in 1 2; do
-    ${VTSIM_EMULATOR:-} "$vtsim" run --trace=all --trace-file "$tmp/trace$n" "$img" \
-      >"$tmp/out$n" 2>/dev/null </dev/null
-    echo $? >"$tmp/status$n"
-  done
-  for f in out trace status; do
-    if ! cmp -s "$tmp/${f}1" "$tmp/${f}2"; then
-      echo "FAIL: $(basename "$img"): $f differs between two runs"; fail=1
-    fi
-  done
-  [ -s "$tmp/trace1" ] || { echo "FAIL: $(basename "$img"): empty trace"; fail=1; }
-  echo "$(basename "$img"): $(wc -l <"$tmp/trace1") trace lines, status $(cat "$tmp/status1")"
+run() { ${VTSIM_EMULATOR:-} "$vtsim" "$@" </dev/null; }
+
+same() { # NAME FILE...: each FILE1 against FILE2
+	local name=$1 f; shift
+	for f in "$@"; do
+		cmp -s "$tmp/${f}1" "$tmp/${f}2" || { echo "FAIL: $name: $f differs between two runs"; fail=1; }
+	done
+}
+
+image() { # SOURCE IMAGE
+	local src=$1 img=$2 name args after
+	name=$(basename "$img" .img)
+	local sdir; sdir=$(cd "$(dirname "$src")" && pwd)
+	args=$(sed -n 's/^;! args: \?//p' "$src" | head -n1 | sed "s|@SRCDIR@|$sdir|g")
+	after=$(sed -n 's/^;! after: \?//p' "$src" | head -n1 | sed "s|@SRCDIR@|$sdir|g")
+	case " $args " in *" --timeout "*) echo "$name: skipped (wall-clock --timeout)"; return;; esac
+	rm -f "$tmp/rec"
+	# shellcheck disable=SC2086
+	run run $args --trace=all --trace-file "$tmp/trace1" --record "$tmp/rec" "$img" $after \
+		>"$tmp/out1" 2>/dev/null
+	echo $? >"$tmp/status1"
+	if [ -f "$tmp/rec" ]; then
+		run run --replay "$tmp/rec" --trace=all --trace-file "$tmp/trace2" >"$tmp/out2" 2>"$tmp/err2"
+		echo $? >"$tmp/status2"
+		grep -q "^vtsim: replay of $tmp/rec reproduced it: status $(cat "$tmp/status1")," "$tmp/err2" ||
+			{ echo "FAIL: $name: the replay did not say it reproduced the run:"; cat "$tmp/err2"; fail=1; }
+	else    # the image did not load: nothing was recorded, run it again as it was
+		# shellcheck disable=SC2086
+		run run $args --trace=all --trace-file "$tmp/trace2" "$img" $after >"$tmp/out2" 2>/dev/null
+		echo $? >"$tmp/status2"
+	fi
+	same "$name" out trace status
+	echo "$name: $(wc -l <"$tmp/trace1") trace lines, status $(cat "$tmp/status1")"
+}
+
+for src in "$srcdir"/*.asm; do
+	image "$src" "$imgdir/$(basename "$src" .asm).img"
 done
+for src in "$gsrcdir"/*.asm; do
+	grep -q '^;! status:' "$src" && image "$src" "$gdir/$(basename "$src" .asm).img"
+done
+
+command() { # NAME ARGS...: a vtsim command twice
+	local name=$1 n; shift
+	for n in 1 2; do
+		run "$@" >"$tmp/out$n" 2>"$tmp/err$n"
+		echo $? >"$tmp/status$n"
+	done
+	same "$name" out err status
+	echo "$name: $(cat "$tmp/out1" "$tmp/err1" | wc -l) lines, status $(cat "$tmp/status1")"
+}
+command "vm vm_hello" vm --trace "$gdir/vm_hello.img"
+command "vm --tdx td_hello" vm --tdx --trace "$gdir/td_hello.img"
+command demo demo --trace
 exit $fail

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# The gdb stub (vtsim run --gdb) driven by Debian's gdb: connect, registers, memory
+# (mapped and not), a breakpoint in root mode, continue, step, a breakpoint in the
+# guest (VMX non-root), stepping into and out of the guest, `monitor vmexitbp` and
+# `monitor entryfailbp` stops with their messages, the end of the run; then Ctrl-C
+# (0x03) from a raw client, and the loopback-only rule. Everything runs under
+# `timeout`, so a hang fails instead of blocking the suite.
+# Usage: gdb.sh VTSIM IMAGES_DIR
+set -u
+vtsim=$1 dir=$2
+gdb=$(command -v gdb-multiarch || command -v gdb) || { echo "FAIL: no gdb (scripts/install-deps.sh installs it)"; exit 1; }
+tmp=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+fail=0
+
+# Starts vtsim with a stub on a free port; sets $pid and $port.
+start() {
+	: >"$tmp/err"
+	timeout 60 ${VTSIM_EMULATOR:-} "$vtsim" run --gdb 127.0.0.1:0 "$@" >"$tmp/out" 2>>"$tmp/err" </dev/null &
+	pid=$!
+	port=
+	for _ in $(seq 200); do
+		port=$(sed -n 's/^vtsim: waiting for gdb on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/err")
+		[ -n "$port" ] && return 0
+		sleep 0.05
+	done
+	echo "FAIL: vtsim did not say where it waits for gdb"; cat "$tmp/err"; exit 1
+}
+# Runs gdb in batch mode with one -ex per line of stdin.
+run_gdb() {
+	local args=(-nx -batch -ex "set pagination off" -ex "target remote 127.0.0.1:$port")
+	while IFS= read -r l; do args+=(-ex "$l"); done
+	timeout 60 "$gdb" "${args[@]}" >"$tmp/gdb" 2>&1
+}
+expect() { # PATTERN (grep -E on gdb's output, in order of appearance not checked)
+	grep -qE -- "$1" "$tmp/gdb" || { echo "FAIL: gdb output lacks /$1/"; fail=1; }
+}
+# Lines of the output that match PATTERN must come in this order.
+in_order() {
+	local prev=0 n
+	for p in "$@"; do
+		n=$(grep -nE -- "$p" "$tmp/gdb" | awk -F: -v a=$prev '$1 > a {print $1; exit}')
+		[ -n "$n" ] || { echo "FAIL: /$p/ not found after line $prev"; fail=1; return; }
+		prev=$n
+	done
+}
+
+# ---- root mode, the guest, VM exits and a failed entry (tests/images/gdb_target.asm)
+start "$dir/gdb_target.img"
+run_gdb <<'G'
+p/x $rip
+info registers eflags cs cr0 cr4 efer
+break *0x102000
+continue
+p/x $rip
+x/gx 0x103000
+continue
+x/2gx 0x103000
+stepi
+p/x $rip
+x/2gx 0x103000
+set $rax = 0x5a5a
+p/x $rax
+x/gx 0xffff800000000000
+delete
+break *0x102100
+continue
+p/x $rip
+monitor status
+stepi
+p/x $rip
+stepi
+p/x $rip
+monitor status
+monitor vmexitbp on
+continue
+p/x $rip
+monitor vmexitbp off
+monitor entryfailbp on
+continue
+p/x $rip
+monitor entryfailbp off
+monitor bogus
+continue
+G
+wait $pid; status=$?; pid=
+expect '^\$1 = 0x10[0-9a-f]{4}$'                       # the entry point
+expect '^cr0 +0x80010033 '
+expect '^cr4 +0x620 '
+expect '^efer +0xd01 '
+expect '^cs +0x8 '
+in_order '^Breakpoint 1, 0x0000000000102000' '^\$2 = 0x102000$' '^0x103000:\s+0x0000000000000000$' \
+	'^Breakpoint 1, 0x0000000000102000' '^0x103000:\s+0x0000000000000001\s+0x1122334455667788$' \
+	'^\$3 = 0x102008$' '^0x103000:\s+0x0000000000000002\s+0x1122334455667788$' '^\$4 = 0x5a5a$' \
+	'Cannot access memory at address 0xffff800000000000' \
+	'^Breakpoint 2, 0x0000000000102100' '^\$5 = 0x102100$' \
+	'^lp0: VMX non-root operation \(the guest\); current VMCS 0x[0-9a-f]+;' \
+	'^\$6 = 0x102105$' \
+	'^vtsim: VM exit: reason 10 CPUID, qualification 0x0, guest RIP 0x102105$' \
+	'^lp0: VMX root operation;' \
+	'^vmexitbp on: every VM exit stops' \
+	'^vtsim: VM exit: reason 18 VMCALL, qualification 0x0, guest RIP 0x102107$' \
+	'^Program received signal SIGTRAP' \
+	'^vtsim: VMRESUME: VM-entry failed: CTL_PIN_RESERVED: .*PIN_BASED_VM_EXEC_CONTROL=0x0.* -> VMfailValid\(7\)$' \
+	'^\$9 = 0x102203$' \
+	"^unknown monitor command 'bogus' \(monitor help\)$" \
+	'^vtsim: debug exit: value 0x0, exit status 1$' \
+	'^\[Inferior 1 \(Remote target\) exited with code 01\]$'
+# The step out of the guest at its CPUID ends in the VMM at HOST_RIP, where
+# vmexitbp stops at the next exit (VMCALL) too: the same RIP both times.
+h1=$(sed -n 's/^\$7 = \(0x[0-9a-f]*\)$/\1/p' "$tmp/gdb")
+h2=$(sed -n 's/^\$8 = \(0x[0-9a-f]*\)$/\1/p' "$tmp/gdb")
+[ -n "$h1" ] && [ "$h1" = "$h2" ] || { echo "FAIL: HOST_RIP after the step ($h1) and at vmexitbp ($h2)"; fail=1; }
+[ $status = 1 ] || { echo "FAIL: vtsim exit status $status under gdb, expected 1"; fail=1; }
+grep -qx 'ok entry-fail-error' "$tmp/out" || { echo "FAIL: the image's own checks under gdb"; fail=1; }
+if [ $fail != 0 ]; then echo "--- gdb"; cat "$tmp/gdb"; echo "--- vtsim stderr"; cat "$tmp/err"; fi
+
+# ---- Ctrl-C: the interrupt byte stops a running machine (SIGINT), k ends the run
+start --max-insns 100000000000 "$dir/timeout.img"
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+send() {
+	local d=$1 sum=0 i c
+	for ((i = 0; i < ${#d}; i++)); do printf -v c '%d' "'${d:i:1}"; sum=$(((sum + c) & 255)); done
+	printf '$%s#%02x' "$d" "$sum" >&3
+}
+reply() { # the next packet's data
+	local r
+	IFS= read -r -t 10 -d '#' -u 3 r || { echo "FAIL: no reply from the stub"; fail=1; return; }
+	read -r -t 5 -n 2 -u 3 _
+	printf '+' >&3
+	echo "${r#*\$}"
+}
+send '?'; r=$(reply)
+[ "$r" = 'T05thread:1;' ] || { echo "FAIL: first stop reply '$r'"; fail=1; }
+send 'c'; sleep 0.5; printf '\003' >&3
+r=$(reply)
+[ "$r" = 'T02thread:1;' ] || { echo "FAIL: after Ctrl-C the stop reply is '$r', not SIGINT"; fail=1; }
+send 'k'
+wait $pid; status=$?; pid=
+exec 3>&-
+[ $status = 4 ] || { echo "FAIL: vtsim status $status after k, expected 4"; fail=1; }
+grep -q '^vtsim: the debugger ended the run at RIP=0x' "$tmp/err" || { echo "FAIL: no end message after k"; fail=1; }
+
+# ---- loopback only, and a clear refusal of a bad address
+for a in 0.0.0.0:1234 192.168.1.1:1234 example.com:1; do
+	out=$(timeout 10 ${VTSIM_EMULATOR:-} "$vtsim" run --gdb "$a" "$dir/gdb_target.img" 2>&1); st=$?
+	[ $st = 2 ] || { echo "FAIL: --gdb $a: status $st, expected 2"; fail=1; }
+	grep -q "is not a loopback address" <<<"$out" || { echo "FAIL: --gdb $a: $out"; fail=1; }
+done
+out=$(timeout 10 ${VTSIM_EMULATOR:-} "$vtsim" run --gdb 127.0.0.1 "$dir/gdb_target.img" 2>&1); st=$?
+[ $st = 2 ] && grep -q "is not HOST:PORT" <<<"$out" || { echo "FAIL: --gdb without a port: $st $out"; fail=1; }
+[ $fail = 0 ] && echo "ok: gdb stub"
+exit $fail
