@@ -57,6 +57,14 @@ struct vtsim_machine *kvm_machine(void)
 
 enum { PAGE_FREE, PAGE_KERNEL, PAGE_USER };
 
+uint64_t kvm_hosted_pages_in_use(void)
+{
+	uint64_t n = 0;
+	for (uint64_t i = 0; i < rt.pool_pages; i++)
+		n += rt.used[i] != PAGE_FREE;
+	return n;
+}
+
 /* First fit from where the last allocation ended, so that consecutive
  * allocations are contiguous. */
 static uint64_t alloc_pages(unsigned n, uint8_t owner)

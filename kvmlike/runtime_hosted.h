@@ -12,5 +12,7 @@
 int kvm_hosted_attach(struct vtsim_machine *m, FILE *log);
 void kvm_hosted_detach(void);
 struct vtsim_machine *kvm_machine(void);
+/* Pool pages in use (kvmlike's own and user space's): what a leak check compares. */
+uint64_t kvm_hosted_pages_in_use(void);
 
 #endif

@@ -87,6 +87,11 @@ void tdx_module_inject_busy(struct tdx_module *mod, unsigned n);
  * an initialized TDMR page. */
 int tdx_module_hold_page(struct tdx_module *mod, uint64_t pa, bool hold);
 
+/* For tests and the fuzzer: the PAMT's 4 KiB entries of every TDMR, counted by
+ * page type (count[type]); what TDH.PHYMEM.PAGE.RDMD of each page would say, read
+ * directly. */
+void tdx_module_pamt_census(const struct tdx_module *mod, uint64_t count[256]);
+
 /* Does the platform vouch for this TDREPORT (TDG.MR.REPORT's output)? Its MAC
  * must be the platform's and its hashes those of its TEE_TCB_INFO and TDINFO. */
 bool tdx_report_verify(const uint8_t report[1024]);
