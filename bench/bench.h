@@ -14,5 +14,8 @@ double bench_guest_mips_ratio(void);
 double bench_seamcall_roundtrip(void);
 /* bench_td.c */
 double bench_td_exit_roundtrip(void);
+/* bench_fuzz.c */
+double bench_snapshot_reset(void);
+double bench_fuzz_vmcs_entry(void);
 
 #endif

@@ -157,6 +157,10 @@ void keyed_mem_make_private(struct phys *pm, uint64_t pa, unsigned keyid)
 	uint64_t pfn = pa / PAGE;
 	if (k->owner[pfn])
 		keyed_mem_make_shared(pm, pa);
+	if (pm->dirty) {
+		phys_dirty_note(pm, pa, PAGE);
+		phys_dirty_note(pm, (uint64_t)keyid << pm->keyid_shift | pa, PAGE);
+	}
 	memset(pm->key_view[keyid] + pa, 0, PAGE);
 	memset(pm->ram + pa, 0, PAGE);
 	k->owner[pfn] = (uint8_t)keyid;
@@ -175,6 +179,10 @@ void keyed_mem_make_shared(struct phys *pm, uint64_t pa)
 	if (!key)
 		return;
 	mprotect(pm->ram + pa, PAGE, PROT_READ | PROT_WRITE);
+	if (pm->dirty) {
+		phys_dirty_note(pm, pa, PAGE);
+		phys_dirty_note(pm, (uint64_t)key << pm->keyid_shift | pa, PAGE);
+	}
 	memset(pm->key_view[key] + pa, 0, PAGE);
 	memset(pm->ram + pa, 0, PAGE);
 	k->owner[pfn] = 0;
@@ -200,4 +208,25 @@ void keyed_mem_key_reset(struct phys *pm, unsigned keyid)
 {
 	if (pm->keyed && keyid < pm->nr_key_views)
 		pm->keyed->key_poisoned[keyid] = false;
+}
+
+void keyed_mem_set_state(struct phys *pm, uint64_t pa, unsigned keyid, bool poisoned)
+{
+	struct keyed_mem *k = pm->keyed;
+	if (!page_ok(pm, pa) || keyid >= pm->nr_key_views)
+		return;
+	k->owner[pa / PAGE] = (uint8_t)keyid;
+	k->poisoned[pa / PAGE] = poisoned;
+	if (keyid && !poisoned) {
+		handler_install();
+		mprotect(pm->ram + pa, PAGE, PROT_READ);
+	} else {
+		mprotect(pm->ram + pa, PAGE, PROT_READ | PROT_WRITE);
+	}
+}
+
+void keyed_mem_set_key_poisoned(struct phys *pm, unsigned keyid, bool poisoned)
+{
+	if (pm->keyed && keyid < pm->nr_key_views)
+		pm->keyed->key_poisoned[keyid] = poisoned;
 }

@@ -36,4 +36,9 @@ bool keyed_mem_page_poisoned(const struct phys *pm, uint64_t pa);
 bool keyed_mem_key_poisoned(const struct phys *pm, unsigned keyid);
 void keyed_mem_key_reset(struct phys *pm, unsigned keyid);
 
+/* For snapshots: the page's owner and poison mark as given, with KeyID 0's write
+ * protection to match; the pages' contents stay as they are. */
+void keyed_mem_set_state(struct phys *pm, uint64_t pa, unsigned keyid, bool poisoned);
+void keyed_mem_set_key_poisoned(struct phys *pm, unsigned keyid, bool poisoned);
+
 #endif

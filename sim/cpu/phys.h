@@ -12,6 +12,7 @@
 #include <string.h>
 
 struct keyed_mem;
+struct phys_dirty;
 
 struct phys {
 	uint8_t *ram;
@@ -21,7 +22,11 @@ struct phys {
 	unsigned keyid_shift;
 	uint8_t **key_view;    /* [KeyID]: that KeyID's view of RAM, or NULL */
 	unsigned nr_key_views;
+	struct phys_dirty *dirty;   /* the armed snapshot's write log, or NULL */
 };
+
+/* Logs a write of [pa, pa + n) for the armed snapshot (sim/cpu/snapshot.c). */
+void phys_dirty_note(struct phys *pm, uint64_t pa, size_t n);
 
 /* The host byte behind `pa`: RAM, a KeyID's view of it, or NULL (open bus). */
 static inline uint8_t *phys_byte(const struct phys *pm, uint64_t pa)
@@ -61,6 +66,8 @@ static inline void phys_read(const struct phys *pm, uint64_t pa, void *buf, size
 static inline void phys_write(struct phys *pm, uint64_t pa, const void *buf, size_t n)
 {
 	const uint8_t *in = (const uint8_t *)buf;
+	if (pm->dirty)
+		phys_dirty_note(pm, pa, n);
 	if (phys_is_ram(pm, pa, n)) {
 		memcpy(phys_byte(pm, pa), in, n);
 		return;
@@ -92,7 +99,7 @@ static inline uint32_t phys_read32(const struct phys *pm, uint64_t pa)
 
 static inline void phys_write64(struct phys *pm, uint64_t pa, uint64_t v)
 {
-	if (pa < pm->size && 8 <= pm->size - pa)
+	if (pa < pm->size && 8 <= pm->size - pa && !pm->dirty)
 		memcpy(pm->ram + pa, &v, 8);
 	else
 		phys_write(pm, pa, &v, 8);

@@ -104,6 +104,26 @@ void tdx_module_destroy(struct tdx_module *mod)
 	free(mod);
 }
 
+/* Everything but the memory and the LP services it was created with. */
+size_t tdx_module_state_size(void)
+{
+	return sizeof(struct tdx_module);
+}
+
+void tdx_module_state_save(const struct tdx_module *mod, void *buf)
+{
+	memcpy(buf, mod, sizeof(*mod));
+}
+
+void tdx_module_state_restore(struct tdx_module *mod, const void *buf)
+{
+	struct phys *pm = mod->pm;
+	struct tdx_cpu_ops cpu = mod->cpu;
+	memcpy(mod, buf, sizeof(*mod));
+	mod->pm = pm;
+	mod->cpu = cpu;
+}
+
 enum tdx_sys_state tdx_module_sys_state(const struct tdx_module *mod)
 {
 	return mod->g->sys_state;

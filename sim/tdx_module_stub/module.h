@@ -92,6 +92,12 @@ int tdx_module_hold_page(struct tdx_module *mod, uint64_t pa, bool hold);
  * directly. */
 void tdx_module_pamt_census(const struct tdx_module *mod, uint64_t count[256]);
 
+/* For snapshots: the module's own state (not what it keeps in memory), saved into
+ * and restored from a buffer of tdx_module_state_size() bytes. */
+size_t tdx_module_state_size(void);
+void tdx_module_state_save(const struct tdx_module *mod, void *buf);
+void tdx_module_state_restore(struct tdx_module *mod, const void *buf);
+
 /* Does the platform vouch for this TDREPORT (TDG.MR.REPORT's output)? Its MAC
  * must be the platform's and its hashes those of its TEE_TCB_INFO and TDINFO. */
 bool tdx_report_verify(const uint8_t report[1024]);

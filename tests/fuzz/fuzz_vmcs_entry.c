@@ -25,6 +25,12 @@
  * 31, with the row's qualification. A VMCS passing every row is not entered (that
  * needs a guest; the unit and image tests do it).
  *
+ * Each input starts from the same machine: a snapshot (include/vtsim/snapshot.h)
+ * taken after setup is restored first (registers, VMX state and the VMCS cache, the
+ * entry checks' cache, the RAM the previous input wrote). Before it, one VMLAUNCH of
+ * the fixture failed only at MSR loading, so the snapshot's guest-state check cache
+ * is valid: every input's VMLAUNCH re-runs just the rows its changes touch.
+ *
  * The rows hit (passed, failed) accumulate over the run: the summary line goes to
  * stderr at exit, "vmcs_entry: checks hit: X of Y (passed P, failed F)", preceded by
  * one line per row ("ID passed=N failed=M") when VMCS_ENTRY_COVERAGE is set in the
@@ -37,6 +43,7 @@
 #include "sim/cpu/boot.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/vmx.h"
+#include "vtsim/snapshot.h"
 #include "sim/vmcs/entry_coverage.h"
 #include "tests/unit/entry_fixture.h"
 
@@ -45,7 +52,10 @@
 #define VMXON_PA 0x200000u
 #define VMCS_PA  0x201000u
 
+#define PRIME_MSR_PA 0x202000u   /* an MSR-load entry with reserved bits set */
+
 static struct vtsim_machine *m;
+static struct vtsim_snapshot *snap;
 static struct vmcs_cache fixture;
 static struct entry_coverage cov;   /* over the whole run */
 
@@ -60,6 +70,7 @@ static const struct { enum vmcs_ctl ctl; uint32_t enc; } ctl_words[8] = {
 	{ VMCS_CTL_VMFUNC, VM_FUNCTION_CONTROL },
 };
 
+#ifndef VTSIM_FUZZ_EMBEDDED
 static void report(void)
 {
 	if (getenv("VMCS_ENTRY_COVERAGE"))
@@ -67,6 +78,7 @@ static void report(void)
 	fputs("vmcs_entry: ", stderr);
 	entry_coverage_print_summary(stderr, &cov);
 }
+#endif
 
 static int mem_read(void *ctx, void *buf, unsigned n, struct vmx_fault *f)
 {
@@ -89,6 +101,41 @@ static void run_insn(enum vmx_insn_id id, uint64_t ptr, struct vmx_result *res)
 	memset(res, 0, sizeof(*res));
 	cpustate_view(&lp->cs, &v);
 	vmx_execute(lp, &v, id, &ops, res);
+}
+
+/* The fixture in the current VMCS through VMWRITE's path, then one VMLAUNCH that
+ * passes the control, host and guest checks and fails at the MSR-load list (its
+ * one entry has reserved bits set): the guest-state check cache is valid for the
+ * fixture. With the count back at the fixture's, the snapshot. */
+static void prime_and_snapshot(void)
+{
+	struct lp *lp = &m->lps[0];
+	struct vmcs_cache *v = &lp->vmx.vmcs;
+	struct vmx_result r;
+	char err[256];
+	for (size_t i = 0; i < vmcs_field_count(); i++) {
+		uint32_t enc = vmcs_field_at(i)->encoding;
+		vmcs_write_enc(v, enc, vmcs_read_enc(&fixture, enc));
+	}
+	phys_write64(&m->pm, PRIME_MSR_PA, 0x174ull | 1ull << 32);
+	vmcs_write_enc(v, VM_ENTRY_MSR_LOAD_ADDR, PRIME_MSR_PA);
+	vmcs_write_enc(v, VM_ENTRY_MSR_LOAD_COUNT, 1);
+	run_insn(VMX_VMLAUNCH, 0, &r);
+	if (r.status != VMX_ENTRY_FAILED ||
+	    vmcs_read_enc(v, VM_EXIT_REASON) != (34u | 0x80000000u) || !lp->vmx.guest_checks.valid) {
+		fprintf(stderr, "vmcs_entry: priming VMLAUNCH: status %d, exit reason 0x%llx\n",
+			(int)r.status, (unsigned long long)vmcs_read_enc(v, VM_EXIT_REASON));
+		abort();
+	}
+	vmcs_write_enc(v, VM_ENTRY_MSR_LOAD_ADDR, vmcs_read_enc(&fixture, VM_ENTRY_MSR_LOAD_ADDR));
+	vmcs_write_enc(v, VM_ENTRY_MSR_LOAD_COUNT, vmcs_read_enc(&fixture, VM_ENTRY_MSR_LOAD_COUNT));
+	vmcs_write_enc(v, VM_EXIT_REASON, vmcs_read_enc(&fixture, VM_EXIT_REASON));
+	vmcs_write_enc(v, EXIT_QUALIFICATION, vmcs_read_enc(&fixture, EXIT_QUALIFICATION));
+	phys_write64(&m->pm, PRIME_MSR_PA, 0);
+	if (!(snap = vtsim_snapshot_take(m, err, sizeof(err)))) {
+		fprintf(stderr, "vmcs_entry: %s\n", err);
+		abort();
+	}
 }
 
 /* A machine whose LP is in VMX root operation in 64-bit mode with a current VMCS. */
@@ -120,7 +167,10 @@ static void setup(void)
 	if (r.status != VMX_SUCCEED || lp->vmx.current != VMCS_PA)
 		abort();
 	entry_fixture_valid(&fixture, m->vmx_caps);
+	prime_and_snapshot();
+#ifndef VTSIM_FUZZ_EMBEDDED
 	atexit(report);
+#endif
 }
 
 static uint64_t rd64(const uint8_t *p)
@@ -281,14 +331,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t flags = size ? data[0] : 0;
 	bool launch = !(flags & 2), lma = !(flags & 4);
 
-	/* Back to the fixture through VMWRITE's path, so that the VMCS records which
-	 * fields changed: the instruction unit's cached guest-state checks then skip
-	 * what did not, and the oracle below compares them with every row run. */
-	for (size_t i = 0; i < vmcs_field_count(); i++) {
-		uint32_t enc = vmcs_field_at(i)->encoding;
-		vmcs_write_enc(v, enc, vmcs_read_enc(&fixture, enc));
+	char err[256];
+	if (vtsim_snapshot_restore(m, snap, err, sizeof(err))) {
+		fprintf(stderr, "vmcs_entry: %s\n", err);
+		abort();
 	}
-	memset(m->pm.ram, 0, WIN);
 	if ((flags & 1) && size >= 9)
 		randomize(v, rd64(data + 1));
 	for (size_t off = 1; off + REC <= size; off += REC)

@@ -1,0 +1,49 @@
+/* Machine snapshots: a fuzz target boots a platform once, takes a snapshot, and
+ * brings the machine back to it before every input instead of booting again.
+ *
+ * A snapshot holds every logical processor's state (the software CPU's registers,
+ * control registers, MSRs and segment caches; the MSRs the simulator owns; virtual
+ * time; the VMX state: VMX operation, the current VMCS and its cache, the entry
+ * checks' cache, launch state), the RAM, the TDX KeyID views and which pages are
+ * private, the TDX module's state, and whether the run had stopped.
+ *
+ * Restoring copies back only what changed: RAM pages the simulator itself wrote
+ * since the snapshot (VMCS regions, MSR-store areas, the module's PAMT, TDCS and
+ * S-EPT, private pages) are logged as it writes them. Memory written by other hands
+ * is not seen: code run on a software CPU, or a hosted VMM writing RAM through its
+ * own pointers. vtsim_snapshot_note_write declares such writes; a restore after any
+ * instruction retired on an LP since the snapshot, or after a note of unknown
+ * extent, compares every page instead (slower, always right).
+ *
+ * Snapshots are taken and restored with every LP outside VMX non-root operation
+ * (no guest running: between hosted calls, or before a run). One snapshot is armed
+ * per machine at a time: the last one taken; free it before the machine. */
+#ifndef VTSIM_SNAPSHOT_H
+#define VTSIM_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vtsim/vtsim.h"
+
+struct vtsim_snapshot;
+
+/* NULL with a message when an LP runs a guest or memory is short. */
+struct vtsim_snapshot *vtsim_snapshot_take(struct vtsim_machine *m, char *err, size_t errlen);
+/* The machine as it was at `s` (the armed snapshot). 0, or -1 with a message. */
+int vtsim_snapshot_restore(struct vtsim_machine *m, struct vtsim_snapshot *s, char *err,
+			   size_t errlen);
+/* Disarms and frees (NULL: nothing). */
+void vtsim_snapshot_free(struct vtsim_machine *m, struct vtsim_snapshot *s);
+
+/* Someone outside the simulator wrote [pa, pa + n) of RAM (n = 0: anywhere). */
+void vtsim_snapshot_note_write(struct vtsim_machine *m, uint64_t pa, uint64_t n);
+
+/* What the last restore did: pages copied back, and whether it compared every
+ * page. */
+struct vtsim_snapshot_stats {
+	uint64_t restores, pages_restored, full_compares;
+};
+void vtsim_snapshot_stats(const struct vtsim_snapshot *s, struct vtsim_snapshot_stats *out);
+
+#endif
