@@ -487,8 +487,15 @@ static void do_run(struct vm *v, const uint8_t *r)
 	}
 }
 
+/* Room for CPUID entries in a kvm_cpuid2 at `off` in the scratch page. */
+static uint32_t cpuid_room(size_t off)
+{
+	return (uint32_t)((PAGE_SIZE - off - sizeof(struct kvm_cpuid2)) / sizeof(struct kvm_cpuid_entry2));
+}
+
 /* A VM-wide KVM_MEMORY_ENCRYPT_OP: r[2] % 8 the command (6, 7: none such), r[3]
- * flags if bit 7, r[4] attributes choice, r[5] xfam choice, r[6] bit 0: no data. */
+ * flags if bit 7, r[4] attributes choice, r[5] xfam choice, r[6] bit 0: no data,
+ * r[7] the room for CPUID entries KVM_TDX_CAPABILITIES is given (within the page). */
 static void do_vm_cmd(struct vm *v, const uint8_t *r)
 {
 	if (!v->kvm || !H.scratch)
@@ -496,11 +503,16 @@ static void do_vm_cmd(struct vm *v, const uint8_t *r)
 	static const uint64_t attrs[4] = { 0, 1ull << 0, 1ull << 28, 1ull << 1 };
 	static const uint64_t xfams[4] = { 3, 0xe7, 1, 3 | 1ull << 9 };
 	memset(H.scratch, 0, PAGE_SIZE);
-	struct kvm_tdx_init_vm *init = (void *)H.scratch;
-	init->attributes = attrs[r[4] & 3];
-	init->xfam = xfams[r[5] & 3];
 	struct kvm_tdx_cmd c = { .id = r[2] % 8, .flags = (r[3] & 0x80) ? r[3] & 3 : 0,
 				 .data = (r[6] & 1) ? 0 : (uint64_t)(uintptr_t)H.scratch };
+	if (c.id == KVM_TDX_CAPABILITIES) {
+		struct kvm_tdx_capabilities *caps = (void *)H.scratch;
+		caps->cpuid.nent = r[7] % (cpuid_room(offsetof(struct kvm_tdx_capabilities, cpuid)) + 1);
+	} else {
+		struct kvm_tdx_init_vm *init = (void *)H.scratch;
+		init->attributes = attrs[r[4] & 3];
+		init->xfam = xfams[r[5] & 3];
+	}
 	call_begin();
 	int e = kvm_memory_encrypt_op(v->kvm, &c);
 	note("KVM_MEMORY_ENCRYPT_OP(VM, cmd %u, flags %u) = %d, hw_error 0x%llx", c.id, c.flags, e,
@@ -513,15 +525,15 @@ static void do_vm_cmd(struct vm *v, const uint8_t *r)
 }
 
 /* The vCPU's KVM_MEMORY_ENCRYPT_OP: r[2] % 4 the command (INIT_VCPU, INIT_MEM_REGION,
- * 2: FINALIZE_VM given to the vCPU, 3: none such); INIT_MEM_REGION of the td_hello
- * image (r[3] & 1 measured) at its place below 4 GiB, or (r[3] & 2) r[4] pages at GPA
- * r[5] << 12. */
+ * GET_CPUID, 3: none such); INIT_MEM_REGION of the td_hello image (r[3] & 1
+ * measured) at its place below 4 GiB, or (r[3] & 2) r[4] pages at GPA r[5] << 12;
+ * GET_CPUID with room for r[6] entries (within the page). */
 static void do_vcpu_cmd(struct vm *v, const uint8_t *r)
 {
 	struct kvm_vcpu *vcpu = vcpu_of(v, r);
 	if (!vcpu || !H.scratch)
 		return;
-	static const uint32_t ids[4] = { KVM_TDX_INIT_VCPU, KVM_TDX_INIT_MEM_REGION, KVM_TDX_FINALIZE_VM, 9 };
+	static const uint32_t ids[4] = { KVM_TDX_INIT_VCPU, KVM_TDX_INIT_MEM_REGION, KVM_TDX_GET_CPUID, 9 };
 	struct kvm_tdx_cmd c = { .id = ids[r[2] & 3], .flags = r[3] & 1 };
 	struct kvm_tdx_init_mem_region *mr = (void *)H.scratch;
 	uint64_t fw = (vtsim_guest_td_hello_len + 4095) & ~4095ull;
@@ -541,6 +553,12 @@ static void do_vcpu_cmd(struct vm *v, const uint8_t *r)
 			mr->nr_pages = r[4] % 8;
 		}
 		c.data = (uint64_t)(uintptr_t)mr;
+	} else if (c.id == KVM_TDX_GET_CPUID) {
+		struct kvm_cpuid2 *cpuid = (void *)H.scratch;
+		memset(H.scratch, 0, PAGE_SIZE);
+		cpuid->nent = r[6] % (cpuid_room(0) + 1);
+		c.flags = 0;
+		c.data = (uint64_t)(uintptr_t)cpuid;
 	}
 	call_begin();
 	int e = kvm_vcpu_memory_encrypt_op(vcpu, &c);
