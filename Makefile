@@ -15,7 +15,18 @@ CTEST        ?= ctest
 CTEST_TIMEOUT ?= 600
 CTEST_FLAGS  := --output-on-failure -j$(NPROC) --timeout $(CTEST_TIMEOUT)
 
-.PHONY: all deps deps-arm64 build build-arm64 run test test-arm64 clean
+.PHONY: all deps deps-arm64 build build-arm64 run test test-arm64 clean fuzz fuzz-afl
+
+# A fuzzing campaign on one target of tests/fuzz/: `make fuzz TARGET=vmcs_entry TIME=600`
+# runs its libFuzzer build (ASan+UBSan) for TIME seconds. New inputs go to a scratch
+# corpus under $(BUILD)/fuzz/TARGET (the checked-in seeds are read, never written),
+# crashing inputs to $(BUILD)/fuzz/TARGET/artifacts; `vtsim fuzz-replay TARGET FILE`
+# replays one. `make fuzz-afl` does the same with AFL++ (afl-clang-fast, afl-fuzz).
+TARGET       ?= vmcs_entry
+TIME         ?= 60
+BUILD_AFL    ?= build-afl
+FUZZ_SEEDS   := tests/fuzz/corpus/$(TARGET)
+FUZZ_ENV     := LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp
 
 all: build
 
@@ -47,4 +58,24 @@ test-arm64: build-arm64
 	$(CTEST) --test-dir $(BUILD_ARM64) $(CTEST_FLAGS)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ARM64)
+	rm -rf $(BUILD) $(BUILD_ARM64) $(BUILD_AFL)
+
+fuzz: build
+	@test -f tests/fuzz/fuzz_$(TARGET).c || { echo "no fuzz target '$(TARGET)':" \
+		$$(ls tests/fuzz | sed -n 's/^fuzz_\(.*\)\.c$$/\1/p'); exit 2; }
+	@mkdir -p $(BUILD)/fuzz/$(TARGET)/corpus $(BUILD)/fuzz/$(TARGET)/artifacts
+	$(FUZZ_ENV) $(BUILD)/tests/fuzz_$(TARGET) -max_total_time=$(TIME) -timeout=60 \
+		-rss_limit_mb=4096 -print_final_stats=1 \
+		-artifact_prefix=$(BUILD)/fuzz/$(TARGET)/artifacts/ \
+		$(BUILD)/fuzz/$(TARGET)/corpus $(FUZZ_SEEDS)
+
+# The same targets built by afl-clang-fast (its libFuzzer-compatible driver), run by
+# afl-fuzz from the seeds; findings in $(BUILD_AFL)/fuzz/TARGET/default/crashes.
+fuzz-afl: deps
+	@test -f tests/fuzz/fuzz_$(TARGET).c || { echo "no fuzz target '$(TARGET)'"; exit 2; }
+	$(CMAKE) -S . -B $(BUILD_AFL) -G "Unix Makefiles" -DCMAKE_C_COMPILER=afl-clang-fast
+	$(CMAKE) --build $(BUILD_AFL) -j$(NPROC) --target fuzz_$(TARGET)
+	@mkdir -p $(BUILD_AFL)/fuzz/$(TARGET)
+	$(FUZZ_ENV) AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
+		afl-fuzz -V $(TIME) -t 60000 -i $(FUZZ_SEEDS) -o $(BUILD_AFL)/fuzz/$(TARGET) \
+		-- $(BUILD_AFL)/tests/fuzz_$(TARGET)

@@ -23,7 +23,7 @@ for arg in "$@"; do
 done
 
 native_pkgs=(build-essential cmake pkg-config nasm libcmocka-dev libssl-dev clang lld
-             libclang-rt-14-dev python3)
+             libclang-rt-14-dev python3 afl++)
 # gdb drives the gdb stub's test; on a host that is not x86-64 only gdb-multiarch
 # knows i386:x86-64.
 if [ "$(dpkg --print-architecture)" = amd64 ]; then native_pkgs+=(gdb); else native_pkgs+=(gdb-multiarch); fi

@@ -15,6 +15,7 @@
 #include "tools/demo_json.h"
 #include "tools/explain.h"
 #include "tools/record.h"
+#include "tools/fuzz_replay.h"
 #include "tools/vmm.h"
 
 /* The bundled demo guest (guests/hello.asm), embedded by the build. */
@@ -37,9 +38,14 @@ static void usage(FILE *f)
 		"                        kvmlike; its COM1 output on stdout; status 0 when it halts, 1 if not\n"
 		"  cpus                  list the CPU models (--cpu)\n"
 		"  checks                list the VM-entry checks implemented: ID class section summary\n"
+		"  checks --coverage [--target T] CORPUS_DIR...\n"
+		"                        a fuzz corpus through its target (tests/fuzz/): entry checks passed\n"
+		"                        and failed, exit reasons, SEAMCALL leaf/status pairs\n"
 		"  explain error N | exit REASON [QUAL] | status VALUE | check ID\n"
 		"                        what a VM-instruction error, exit reason, TDX status or check means\n"
 		"  bench [NAME] [--json] run the benchmarks (bench/), or the one named\n"
+		"  fuzz-replay TARGET FILE [--trace]\n"
+		"                        run one input through a fuzz target (tests/fuzz/), as the fuzzer did\n"
 		"  help                  this text\n"
 		"\n"
 		"run options:\n"
@@ -600,6 +606,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bench"))
 		return vtsim_bench_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "checks") && argc > 2 && !strcmp(argv[2], "--coverage"))
+		return vtsim_checks_coverage_main(argc - 2, argv + 2);
 	if (!strcmp(cmd, "checks")) {
 		const char *cls, *sec, *sum, *id;
 		for (unsigned i = 0; (id = vtsim_entry_check(i, &cls, &sec, &sum)); i++)
@@ -618,6 +626,8 @@ int main(int argc, char **argv)
 		return cmd_vm(argc - 1, argv + 1);
 	if (!strcmp(cmd, "explain"))
 		return vtsim_explain_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "fuzz-replay"))
+		return vtsim_fuzz_replay_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
 		usage(stdout);
 		return 0;

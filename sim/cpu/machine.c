@@ -1,4 +1,5 @@
 /* The machine: RAM, logical processors, the run loop. Public API in vtsim.h. */
+#include "sim/cpu/coverage.h"
 #include "sim/cpu/machine.h"
 
 #include <errno.h>
@@ -449,6 +450,7 @@ struct vtsim_machine *vtsim_machine_create(const struct vtsim_config *cfg, char 
 		return NULL;
 	}
 	m->pm.ram = ram;
+	m->cov = coverage_installed();
 	m->reserved_base = cfg->ram_size - BOOT_RESERVED_SIZE;
 	m->nr_lps = cfg->nr_cpus;
 	m->lps = calloc(m->nr_lps, sizeof(*m->lps));

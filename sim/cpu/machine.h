@@ -113,6 +113,9 @@ struct vtsim_machine {
 	unsigned nr_lps;
 	struct lp *lps;
 
+	/* The coverage collector installed when the machine was made, or NULL. */
+	struct vtsim_coverage *cov;
+
 	/* The TDX platform (--tdx): SEAM range, KeyIDs, the module. */
 	struct seam_platform seam;
 

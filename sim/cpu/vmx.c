@@ -1,6 +1,7 @@
 /* The VMX instruction unit: see vmx.h. Each instruction is one function that walks
  * the SDM's checks in order; the outcomes are reported in one place each
  * (succeed, fail_invalid, fail_valid, fault), as Linux's nested_vmx_* helpers do. */
+#include "sim/cpu/coverage.h"
 #include "sim/cpu/vmx.h"
 
 #include <string.h>
@@ -433,6 +434,8 @@ static void do_vmlaunch_vmresume(struct lp *lp, const struct mode *md, bool laun
 	struct entry_ctx ec = { .vmcs = &v->vmcs, .caps = lp->m->vmx_caps, .pm = &lp->m->pm,
 				.maxphyaddr = lp->m->pm.maxphyaddr, .launch = launch, .diag = d,
 				.lma = (md->efer >> 10) & 1 };
+	if (lp->m->cov)
+		coverage_entry(lp->m->cov, &ec);
 	/* The checks on controls and host state read nothing but those fields, the
 	 * model and EFER.LMA, except CTL_TPR_THRESHOLD_VTPR, which reads the virtual-APIC
 	 * page: when none of that changed since they last passed, they pass again. */
@@ -458,6 +461,8 @@ static void do_vmlaunch_vmresume(struct lp *lp, const struct mode *md, bool laun
 				  EXIT_REASON_FAILED_VMENTRY;
 		vmcs_write_enc(&v->vmcs, VM_EXIT_REASON, reason);
 		vmcs_write_enc(&v->vmcs, EXIT_QUALIFICATION, d->qualification);
+		if (lp->m->cov)
+			coverage_exit(lp->m->cov, reason);
 		r->entry_diag = d;
 		r->status = VMX_ENTRY_FAILED;
 		return;

@@ -2,6 +2,7 @@
  * guest state (SDM Vol. 3, "VM Exits", "Loading Host State"): control registers,
  * debug state, MSRs the exit controls name, segment registers with the hidden parts
  * the SDM fixes, descriptor tables, RSP, RIP, and RFLAGS = 2. */
+#include "sim/cpu/coverage.h"
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/msr.h"
@@ -200,6 +201,8 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 {
 	struct vmcs_cache *v = &lp->vmx.vmcs;
 	save_guest_state(lp, info->rip);
+	if (lp->m->cov)
+		coverage_exit(lp->m->cov, reason);
 	vmcs_write_enc(v, VM_EXIT_REASON, reason);
 	vmcs_write_enc(v, EXIT_QUALIFICATION, info->qualification);
 	vmcs_write_enc(v, VM_EXIT_INSTRUCTION_LEN, info->insn_len);

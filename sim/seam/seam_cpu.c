@@ -3,6 +3,7 @@
  * MSRs and CPUID. A TD's VM exit comes back here, not to the VMM: the root
  * engine keeps the VMM's state (vmx_exit skips host-state loading in SEAM root),
  * and seam_module_call gives the VMM back its registers and current VMCS. */
+#include "sim/cpu/coverage.h"
 #include "sim/seam/seam.h"
 #include "sim/seam/seam_diag.h"
 
@@ -142,6 +143,8 @@ void seam_module_call(struct lp *lp, uint64_t gpr[16])
 	if (leaf != 0 && leaf != 18 && leaf != 26 && leaf != 43) {
 		tdx_module_seamcall(mod, lp->id, gpr);
 		seam_report_fatal(lp, leaf, gpr[0]);
+		if (lp->m->cov)
+			coverage_seamcall(lp->m->cov, leaf, gpr[0]);
 		return;
 	}
 	uint64_t vmm_gpr[16], current = lp->vmx.current;
@@ -150,6 +153,8 @@ void seam_module_call(struct lp *lp, uint64_t gpr[16])
 	tdx_module_seamcall(mod, lp->id, gpr);
 	lp->vmx.seam_root = false;
 	seam_report_fatal(lp, leaf, gpr[0]);
+	if (lp->m->cov)
+		coverage_seamcall(lp->m->cov, leaf, gpr[0]);
 	cpustate_set_gprs(&lp->root.cs, vmm_gpr, true);
 	if (current != lp->vmx.current) {
 		if (current != VMCS_PTR_NONE)

@@ -1321,6 +1321,7 @@ static void record(struct fz *f, const uint8_t *r)
 
 /* UBSan reports are oracle failures too: stop on the first (in builds without
  * UBSan nothing reads this). */
+#ifndef VTSIM_FUZZ_EMBEDDED   /* the sanitizers' settings, for the fuzzer build */
 const char *__ubsan_default_options(void);
 const char *__ubsan_default_options(void)
 {
@@ -1335,6 +1336,7 @@ const char *__lsan_default_suppressions(void)
 {
 	return "leak:libunicorn.so\n";
 }
+#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1530,6 +1530,7 @@ static void setup(void)
 	pamt_oracle("setup");
 }
 
+#ifndef VTSIM_FUZZ_EMBEDDED   /* the sanitizers' settings, for the fuzzer build */
 const char *__ubsan_default_options(void);
 const char *__ubsan_default_options(void)
 {
@@ -1541,6 +1542,7 @@ const char *__lsan_default_suppressions(void)
 {
 	return "leak:libunicorn.so\n";
 }
+#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -712,6 +712,7 @@ static void setup(void)
 	log_oracle();
 }
 
+#ifndef VTSIM_FUZZ_EMBEDDED   /* the sanitizers' settings, for the fuzzer build */
 const char *__ubsan_default_options(void);
 const char *__ubsan_default_options(void)
 {
@@ -723,6 +724,7 @@ const char *__lsan_default_suppressions(void)
 {
 	return "leak:libunicorn.so\n";
 }
+#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
