@@ -49,7 +49,7 @@ struct vtsim_snapshot {
 	struct lp_snap *lps;
 	bool stopped;
 	struct vtsim_result result;
-	char stop_msg[512];
+	char stop_msg[sizeof(((struct vtsim_machine *)0)->stop_msg)];
 	struct vtsim_snapshot_stats stats;
 };
 
