@@ -104,24 +104,32 @@ void tdx_module_destroy(struct tdx_module *mod)
 	free(mod);
 }
 
-/* Everything but the memory and the LP services it was created with. */
+/* The injected results left and the global data (which the module writes in its
+ * SEAM memory directly, not through the machine's logged writes). */
+struct module_state {
+	unsigned no_entropy, busy;
+	struct tdx_global g;
+};
+
 size_t tdx_module_state_size(void)
 {
-	return sizeof(struct tdx_module);
+	return sizeof(struct module_state);
 }
 
 void tdx_module_state_save(const struct tdx_module *mod, void *buf)
 {
-	memcpy(buf, mod, sizeof(*mod));
+	struct module_state *s = buf;
+	s->no_entropy = mod->no_entropy;
+	s->busy = mod->busy;
+	memcpy(&s->g, mod->g, sizeof(s->g));
 }
 
 void tdx_module_state_restore(struct tdx_module *mod, const void *buf)
 {
-	struct phys *pm = mod->pm;
-	struct tdx_cpu_ops cpu = mod->cpu;
-	memcpy(mod, buf, sizeof(*mod));
-	mod->pm = pm;
-	mod->cpu = cpu;
+	const struct module_state *s = buf;
+	mod->no_entropy = s->no_entropy;
+	mod->busy = s->busy;
+	memcpy(mod->g, &s->g, sizeof(s->g));
 }
 
 enum tdx_sys_state tdx_module_sys_state(const struct tdx_module *mod)

@@ -92,7 +92,7 @@ int tdx_module_hold_page(struct tdx_module *mod, uint64_t pa, bool hold);
  * directly. */
 void tdx_module_pamt_census(const struct tdx_module *mod, uint64_t count[256]);
 
-/* For snapshots: the module's own state (not what it keeps in memory), saved into
+/* For snapshots: the module's own state (its global data included), saved into
  * and restored from a buffer of tdx_module_state_size() bytes. */
 size_t tdx_module_state_size(void);
 void tdx_module_state_save(const struct tdx_module *mod, void *buf);

@@ -91,8 +91,8 @@ int tdx_module_hold_page(struct tdx_module *mod, uint64_t pa, bool hold)
 void tdx_module_pamt_census(const struct tdx_module *mod, uint64_t count[256])
 {
 	memset(count, 0, 256 * sizeof(count[0]));
-	for (unsigned i = 0; i < mod->ntdmrs; i++) {
-		const struct tdx_tdmr *t = &mod->tdmr[i];
+	for (unsigned i = 0; i < mod->g->ntdmrs; i++) {
+		const struct tdx_tdmr *t = &mod->g->tdmr[i];
 		for (uint64_t off = 0; off < t->size; off += 4096) {
 			struct pamt_entry e;
 			pamt_get(mod->pm, pamt_entry_addr(t, t->base + off, 0), &e);
