@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kvmlike/page_pool.h"
 #include "vtsim/hosted.h"
 
 #define POOL_BASE (1ull << 20)   /* leave the first MiB alone, as firmware would */
@@ -18,9 +19,7 @@ static struct {
 	FILE *log;
 	uint8_t *ram;
 	uint64_t ram_size;
-	uint64_t pool_pages;
-	uint8_t *used;              /* one byte per pool page */
-	uint64_t next;              /* where the search for free pages starts */
+	struct page_pool pool;      /* RAM from POOL_BASE to the machine's RAM top */
 	unsigned cpu;
 } rt;
 
@@ -31,22 +30,21 @@ int kvm_hosted_attach(struct vtsim_machine *m, FILE *log)
 	uint64_t top = vtsim_machine_ram_top(m);
 	if (rt.m || top <= POOL_BASE)
 		return -1;
-	rt.pool_pages = (top - POOL_BASE) >> PAGE_SHIFT;
-	rt.used = calloc(rt.pool_pages, 1);
-	if (!rt.used)
+	rt.pool = (struct page_pool){ .base = POOL_BASE, .pages = (top - POOL_BASE) >> PAGE_SHIFT };
+	rt.pool.owner = calloc(rt.pool.pages, 1);
+	if (!rt.pool.owner)
 		return -1;
 	rt.m = m;
 	rt.log = log ? log : stderr;
 	rt.ram = ram;
 	rt.ram_size = size;
-	rt.next = 0;
 	rt.cpu = 0;
 	return 0;
 }
 
 void kvm_hosted_detach(void)
 {
-	free(rt.used);
+	free(rt.pool.owner);
 	memset(&rt, 0, sizeof(rt));
 }
 
@@ -55,37 +53,19 @@ struct vtsim_machine *kvm_machine(void)
 	return rt.m;
 }
 
-enum { PAGE_FREE, PAGE_KERNEL, PAGE_USER };
-
 uint64_t kvm_hosted_pages_in_use(void)
 {
-	uint64_t n = 0;
-	for (uint64_t i = 0; i < rt.pool_pages; i++)
-		n += rt.used[i] != PAGE_FREE;
-	return n;
+	return page_pool_in_use(&rt.pool);
 }
 
-/* First fit from where the last allocation ended, so that consecutive
- * allocations are contiguous. */
 static uint64_t alloc_pages(unsigned n, uint8_t owner)
 {
-	if (!n || !rt.m)
+	if (!rt.m)
 		return 0;
-	for (uint64_t pass = 0; pass < 2; pass++) {
-		uint64_t start = pass ? 0 : rt.next, run = 0;
-		for (uint64_t i = start; i < rt.pool_pages; i++) {
-			run = rt.used[i] ? 0 : run + 1;
-			if (run == n) {
-				uint64_t first = i + 1 - n;
-				memset(rt.used + first, owner, n);
-				rt.next = i + 1;
-				uint64_t pa = POOL_BASE + (first << PAGE_SHIFT);
-				memset(rt.ram + pa, 0, (size_t)n << PAGE_SHIFT);
-				return pa;
-			}
-		}
-	}
-	return 0;
+	uint64_t pa = page_pool_take(&rt.pool, n, owner);
+	if (pa)
+		memset(rt.ram + pa, 0, (size_t)n << PAGE_SHIFT);
+	return pa;
 }
 
 uint64_t kvm_alloc_pages(unsigned n)
@@ -100,19 +80,12 @@ uint64_t kvm_alloc_user_pages(unsigned n)
 
 void kvm_free_pages(uint64_t pa, unsigned n)
 {
-	if (!pa || pa < POOL_BASE)
-		return;
-	uint64_t first = (pa - POOL_BASE) >> PAGE_SHIFT;
-	for (unsigned i = 0; i < n && first + i < rt.pool_pages; i++)
-		rt.used[first + i] = PAGE_FREE;
+	page_pool_give(&rt.pool, pa, n);
 }
 
 uint64_t kvm_pages_in_use(void)
 {
-	uint64_t n = 0;
-	for (uint64_t i = 0; i < rt.pool_pages; i++)
-		n += rt.used[i] != PAGE_FREE;
-	return n;
+	return page_pool_in_use(&rt.pool);
 }
 
 void *kzalloc(size_t size)
@@ -137,19 +110,13 @@ uint64_t __pa(const void *va)
 
 uint64_t kvm_memory_top(void)
 {
-	return POOL_BASE + (rt.pool_pages << PAGE_SHIFT);
+	return POOL_BASE + (rt.pool.pages << PAGE_SHIFT);
 }
 
 bool kvm_is_guest_memory(const void *va, uint64_t size)
 {
-	uintptr_t p = (uintptr_t)va, base = (uintptr_t)rt.ram + POOL_BASE;
-	uint64_t pool = rt.pool_pages << PAGE_SHIFT;
-	if (!rt.m || p < base || p - base > pool || size > pool - (p - base))
-		return false;
-	for (uint64_t i = (p - base) >> PAGE_SHIFT; i < (p - base + size) >> PAGE_SHIFT; i++)
-		if (rt.used[i] != PAGE_USER)
-			return false;
-	return true;
+	uintptr_t p = (uintptr_t)va, ram = (uintptr_t)rt.ram;
+	return rt.m && p >= ram && page_pool_owned_by(&rt.pool, p - ram, size, PAGE_USER);
 }
 
 void printk(const char *fmt, ...)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "kvmlike/native/lib.h"
+#include "kvmlike/page_pool.h"
 #include "kvmlike/vmx_insn.h"
 #include "tests/scenarios/scenarios.h"
 
@@ -26,13 +27,10 @@ struct boot_info {
 	uint64_t nr_tdx_keyids, first_tdx_keyid;
 };
 
-enum { PAGE_FREE, PAGE_KERNEL, PAGE_USER, PAGE_HEAP };
-
 /* The runtime's one state object (the hosted runtime's `rt`). */
 static struct {
-	uint64_t pool_base, pool_pages, top;
-	uint8_t *owner;            /* one byte per pool page: PAGE_* */
-	uint64_t next;
+	struct page_pool pool;     /* from the image's end up to the SEAM range */
+	uint64_t top;
 } rt;
 
 extern char _end[];
@@ -69,26 +67,12 @@ void printk(const char *fmt, ...)
 
 /* ---- pages ------------------------------------------------------------------- */
 
-/* First fit from where the last allocation ended, as the hosted runtime does. */
 static uint64_t alloc_pages(unsigned n, uint8_t owner)
 {
-	if (!n)
-		return 0;
-	for (uint64_t pass = 0; pass < 2; pass++) {
-		uint64_t start = pass ? 0 : rt.next, run = 0;
-		for (uint64_t i = start; i < rt.pool_pages; i++) {
-			run = rt.owner[i] ? 0 : run + 1;
-			if (run == n) {
-				uint64_t first = i + 1 - n;
-				memset(rt.owner + first, owner, n);
-				rt.next = i + 1;
-				uint64_t pa = rt.pool_base + (first << PAGE_SHIFT);
-				memset((void *)(uintptr_t)pa, 0, (size_t)n << PAGE_SHIFT);
-				return pa;
-			}
-		}
-	}
-	return 0;
+	uint64_t pa = page_pool_take(&rt.pool, n, owner);
+	if (pa)
+		memset((void *)(uintptr_t)pa, 0, (size_t)n << PAGE_SHIFT);
+	return pa;
 }
 
 uint64_t kvm_alloc_pages(unsigned n)
@@ -103,19 +87,12 @@ uint64_t kvm_alloc_user_pages(unsigned n)
 
 void kvm_free_pages(uint64_t pa, unsigned n)
 {
-	if (!pa || pa < rt.pool_base)
-		return;
-	uint64_t first = (pa - rt.pool_base) >> PAGE_SHIFT;
-	for (unsigned i = 0; i < n && first + i < rt.pool_pages; i++)
-		rt.owner[first + i] = PAGE_FREE;
+	page_pool_give(&rt.pool, pa, n);
 }
 
 uint64_t kvm_pages_in_use(void)
 {
-	uint64_t n = 0;
-	for (uint64_t i = 0; i < rt.pool_pages; i++)
-		n += rt.owner[i] == PAGE_KERNEL || rt.owner[i] == PAGE_USER;
-	return n;
+	return page_pool_in_use(&rt.pool);
 }
 
 /* kmalloc: whole pages with the page count in front (kvmlike's objects are few). */
@@ -155,13 +132,7 @@ uint64_t kvm_memory_top(void)
 
 bool kvm_is_guest_memory(const void *va, uint64_t size)
 {
-	uint64_t p = (uint64_t)(uintptr_t)va, pool = rt.pool_pages << PAGE_SHIFT;
-	if (p < rt.pool_base || p - rt.pool_base > pool || size > pool - (p - rt.pool_base))
-		return false;
-	for (uint64_t i = (p - rt.pool_base) >> PAGE_SHIFT; i < (p - rt.pool_base + size) >> PAGE_SHIFT; i++)
-		if (rt.owner[i] != PAGE_USER)
-			return false;
-	return true;
+	return page_pool_owned_by(&rt.pool, (uint64_t)(uintptr_t)va, size, PAGE_USER);
 }
 
 /* ---- processors ---------------------------------------------------------------- */
@@ -262,12 +233,10 @@ static int pool_init(const struct boot_info *bi)
 		return -1;
 	uint64_t pages = (top - base) >> PAGE_SHIFT;
 	uint64_t map_pages = (pages + PAGE_SIZE - 1) >> PAGE_SHIFT;
-	rt.owner = (uint8_t *)(uintptr_t)base;
-	memset(rt.owner, PAGE_FREE, pages - map_pages);
-	rt.pool_base = base + (map_pages << PAGE_SHIFT);
-	rt.pool_pages = pages - map_pages;
+	rt.pool = (struct page_pool){ .base = base + (map_pages << PAGE_SHIFT), .pages = pages - map_pages,
+				      .owner = (uint8_t *)(uintptr_t)base };
+	memset(rt.pool.owner, PAGE_FREE, rt.pool.pages);
 	rt.top = top;
-	rt.next = 0;
 	return 0;
 }
 
