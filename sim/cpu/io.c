@@ -199,27 +199,22 @@ void io_on_out(void *uc, uint32_t port, int size, uint32_t value, void *user)
  * it). */
 void site_io(struct lp *lp, const struct cpu_view *v, const struct site_insn *in)
 {
-	for (unsigned k = 0; k < in->len && k < 14; k++) {
-		uint8_t b = in->bytes[k];
-		if (b == 0xf0) {
-			exc_fault(lp, VEC_UD, 0);
-			return;
-		}
-		if (!(b == 0x66 || b == 0x67 || b == 0xf2 || b == 0xf3 || b == 0x2e || b == 0x36 ||
-		      b == 0x3e || b == 0x26 || b == 0x64 || b == 0x65 || (b & 0xf0) == 0x40))
-			break;
-	}
-	if (!lp->vmx.non_root)
-		return;
 	unsigned i = 0;
-	bool opsize16 = false;
+	bool opsize16 = false, lock = false;
 	while (i < in->len && (in->bytes[i] == 0x66 || in->bytes[i] == 0x67 || in->bytes[i] == 0xf3 ||
 			       in->bytes[i] == 0xf2 || in->bytes[i] == 0x2e || in->bytes[i] == 0x36 ||
 			       in->bytes[i] == 0x3e || in->bytes[i] == 0x26 || in->bytes[i] == 0x64 ||
 			       in->bytes[i] == 0x65 || in->bytes[i] == 0xf0 || (in->bytes[i] & 0xf0) == 0x40)) {
 		opsize16 |= in->bytes[i] == 0x66;
+		lock |= in->bytes[i] == 0xf0;
 		i++;
 	}
+	if (lock) {
+		exc_fault(lp, VEC_UD, 0);
+		return;
+	}
+	if (!lp->vmx.non_root)
+		return;
 	uint8_t op = in->bytes[i];
 	bool imm = op >= 0xe4 && op <= 0xe7;
 	bool is_in = op == 0xe4 || op == 0xe5 || op == 0xec || op == 0xed || op == 0x6c || op == 0x6d;
