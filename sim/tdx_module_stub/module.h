@@ -87,9 +87,9 @@ void tdx_module_inject_busy(struct tdx_module *mod, unsigned n);
  * an initialized TDMR page. */
 int tdx_module_hold_page(struct tdx_module *mod, uint64_t pa, bool hold);
 
-/* For tests and the fuzzer: the PAMT's 4 KiB entries of every TDMR, counted by
- * page type (count[type]); what TDH.PHYMEM.PAGE.RDMD of each page would say, read
- * directly. */
+/* For tests and the fuzzer: every 4 KiB of every TDMR, counted by the type of the
+ * page holding it (count[type]; a 2 MiB page counts 512 times); what
+ * TDH.PHYMEM.PAGE.RDMD of each 4 KiB would say, read directly. */
 void tdx_module_pamt_census(const struct tdx_module *mod, uint64_t count[256]);
 
 /* For snapshots: the module's own state (its global data included), saved into

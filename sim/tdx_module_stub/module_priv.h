@@ -109,6 +109,7 @@ struct pamt_entry {
 	uint8_t type;
 	uint64_t owner;              /* PA >> 12 of the owning TDR */
 	uint64_t bepoch;
+	uint8_t level;               /* where the PAMT walk found it (not stored) */
 };
 /* The lock in a 4 KiB page's PAMT entry (at `entry`): a leaf takes it on each
  * page operand and keeps it until it returns. False when someone else holds it
@@ -120,7 +121,15 @@ void pamt_unlock_all(struct tdx_module *mod);
 const struct tdx_tdmr *tdx_tdmr_of(const struct tdx_module *mod, uint64_t pa);
 /* Where the entry for the page at `pa` (at `level`) lives in the PAMT. */
 uint64_t pamt_entry_addr(const struct tdx_tdmr *t, uint64_t pa, unsigned level);
+/* The module's PAMT walk: the entry of the page holding `pa` (the 1 GiB or 2 MiB
+ * entry when that is a leaf, PT_REG; else the 4 KiB one), its level in *level. */
+uint64_t pamt_leaf_entry_addr(struct phys *pm, const struct tdx_tdmr *t, uint64_t pa, unsigned *level);
 void pamt_get(struct phys *pm, uint64_t entry_addr, struct pamt_entry *e);
+/* A large page (`level` 1 or 2) at `pa` in the PAMT: PROMOTE gives its entry the
+ * type and owner of its 512 parts, whose entries become PT_NDA; DEMOTE gives them
+ * back (epochs 0) and frees its entry. */
+void pamt_promote(struct tdx_module *mod, uint64_t pa, unsigned level);
+void pamt_demote(struct tdx_module *mod, uint64_t pa, unsigned level);
 void pamt_put(struct phys *pm, uint64_t entry_addr, const struct pamt_entry *e);
 /* Does [base, base+size) lie inside one CMR? */
 bool tdx_in_cmrs(const struct tdx_module *mod, uint64_t base, uint64_t size);

@@ -20,6 +20,19 @@ uint64_t pamt_entry_addr(const struct tdx_tdmr *t, uint64_t pa, unsigned level)
 	return t->pamt_base[level] + ((pa - t->base) >> (12 + 9 * level)) * 16;
 }
 
+uint64_t pamt_leaf_entry_addr(struct phys *pm, const struct tdx_tdmr *t, uint64_t pa, unsigned *level)
+{
+	for (unsigned l = PT_1GB; l > PT_4KB; l--) {
+		uint64_t at = pamt_entry_addr(t, pa, l);
+		if ((uint8_t)(phys_read64(pm, at) >> 16) == PT_REG) {
+			*level = l;
+			return at;
+		}
+	}
+	*level = PT_4KB;
+	return pamt_entry_addr(t, pa, PT_4KB);
+}
+
 void pamt_get(struct phys *pm, uint64_t at, struct pamt_entry *e)
 {
 	uint8_t b[16];
@@ -31,6 +44,7 @@ void pamt_get(struct phys *pm, uint64_t at, struct pamt_entry *e)
 	e->type = (uint8_t)(lo >> 16);
 	e->owner = lo >> 24;
 	e->bepoch = hi;
+	e->level = PT_4KB;
 }
 
 void pamt_put(struct phys *pm, uint64_t at, const struct pamt_entry *e)
@@ -38,6 +52,30 @@ void pamt_put(struct phys *pm, uint64_t at, const struct pamt_entry *e)
 	uint64_t lo = e->lock | (uint64_t)e->type << 16 | (e->owner & 0xffffffffffull) << 24;
 	phys_write64(pm, at, lo);
 	phys_write64(pm, at + 8, e->bepoch);
+}
+
+void pamt_promote(struct tdx_module *mod, uint64_t pa, unsigned level)
+{
+	const struct tdx_tdmr *t = tdx_tdmr_of(mod, pa);
+	uint64_t part = 1ull << (12 + 9 * (level - 1));
+	struct pamt_entry e, nda = { .type = PT_NDA };
+	pamt_get(mod->pm, pamt_entry_addr(t, pa, level - 1), &e);
+	struct pamt_entry merged = { .type = e.type, .owner = e.owner };
+	for (unsigned i = 0; i < 512; i++)
+		pamt_put(mod->pm, pamt_entry_addr(t, pa + i * part, level - 1), &nda);
+	pamt_put(mod->pm, pamt_entry_addr(t, pa, level), &merged);
+}
+
+void pamt_demote(struct tdx_module *mod, uint64_t pa, unsigned level)
+{
+	const struct tdx_tdmr *t = tdx_tdmr_of(mod, pa);
+	uint64_t part = 1ull << (12 + 9 * (level - 1)), at = pamt_entry_addr(t, pa, level);
+	struct pamt_entry e, nda = { .type = PT_NDA };
+	pamt_get(mod->pm, at, &e);
+	struct pamt_entry each = { .type = e.type, .owner = e.owner };
+	for (unsigned i = 0; i < 512; i++)
+		pamt_put(mod->pm, pamt_entry_addr(t, pa + i * part, level - 1), &each);
+	pamt_put(mod->pm, at, &nda);
 }
 
 bool tdx_in_cmrs(const struct tdx_module *mod, uint64_t base, uint64_t size)
@@ -95,8 +133,9 @@ void tdx_module_pamt_census(const struct tdx_module *mod, uint64_t count[256])
 		const struct tdx_tdmr *t = &mod->g->tdmr[i];
 		for (uint64_t off = 0; off < t->size; off += 4096) {
 			struct pamt_entry e;
-			pamt_get(mod->pm, pamt_entry_addr(t, t->base + off, 0), &e);
-			count[e.type]++;
+			unsigned level;
+			pamt_get(mod->pm, pamt_leaf_entry_addr(mod->pm, t, t->base + off, &level), &e);
+			count[e.type]++;             /* a large page counts each 4 KiB of it */
 		}
 	}
 }

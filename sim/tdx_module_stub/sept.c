@@ -18,6 +18,7 @@
 #define SEPT_SVE         (1ull << 63)
 #define SEPT_RWX         7ull
 #define SEPT_WB          (6ull << 3)
+#define SEPT_PS          (1ull << 7) /* a leaf above level 0: a 2 MiB or 1 GiB page */
 #define SEPT_FREE_ENTRY  SEPT_SVE    /* FREE, and #VE suppressed */
 
 /* ---- the state lookup: which S-EPT states each leaf may find ----------------- */
@@ -38,6 +39,9 @@ static const struct { unsigned leaf; uint64_t states; } sept_state_lookup[] = {
 	{ TDH_MEM_RANGE_UNBLOCK, ST(SEPT_NL_BLOCKED) | ST(SEPT_BLOCKED) | ST(SEPT_PENDING_BLOCKED) },
 	{ TDH_MEM_RD,            ST(SEPT_MAPPED) | ST(SEPT_BLOCKED) },
 	{ TDH_MEM_WR,            ST(SEPT_MAPPED) | ST(SEPT_BLOCKED) },
+	{ TDH_MEM_PAGE_DEMOTE,   ST(SEPT_MAPPED) | ST(SEPT_BLOCKED) | ST(SEPT_PENDING) |
+				 ST(SEPT_PENDING_BLOCKED) },
+	{ TDH_MEM_PAGE_PROMOTE,  ST(SEPT_NL_MAPPED) | ST(SEPT_NL_BLOCKED) },
 };
 
 static bool state_allowed(unsigned leaf, unsigned st)
@@ -64,6 +68,35 @@ static uint64_t make_entry(uint64_t pa, unsigned st, bool leaf)
 	bool present = st == SEPT_MAPPED || st == SEPT_NL_MAPPED;
 	return (pa & SEPT_PA_MASK) | (present ? SEPT_RWX : SEPT_SVE) | (leaf ? SEPT_WB : 0) |
 	       ((uint64_t)st << SEPT_STATE_SHIFT);
+}
+
+static bool is_leaf_state(unsigned st)
+{
+	return st != SEPT_FREE && st != SEPT_REMOVED && st != SEPT_NL_MAPPED && st != SEPT_NL_BLOCKED;
+}
+
+/* A leaf entry at `level`: above 4 KiB it maps a large page (PS). */
+static uint64_t make_leaf(uint64_t pa, unsigned st, unsigned level)
+{
+	return make_entry(pa, st, true) | (level ? SEPT_PS : 0);
+}
+
+/* The same entry in another state: its page, size and memory type kept. */
+static uint64_t restate(uint64_t e, unsigned st)
+{
+	bool leaf = st != SEPT_NL_MAPPED && st != SEPT_NL_BLOCKED;
+	return make_entry(e & SEPT_PA_MASK, st, leaf) | (e & SEPT_PS);
+}
+
+/* The size of the pages the entries of a table at `level` map. */
+static uint64_t level_size(unsigned level)
+{
+	return 1ull << (12 + 9 * level);
+}
+
+static bool is_blocked(unsigned st)
+{
+	return st == SEPT_BLOCKED || st == SEPT_NL_BLOCKED || st == SEPT_PENDING_BLOCKED;
 }
 
 void sept_table_init(struct tdx_module *mod, uint64_t page)
@@ -97,6 +130,13 @@ static bool walk(struct tdx_module *mod, const struct tdr *t, uint64_t gpa, unsi
 			return false;
 		table = w->entry & SEPT_PA_MASK;
 	}
+}
+
+/* Walks to the leaf mapping `gpa`, whatever its size: false when the walk stops
+ * at a free or removed entry. */
+static bool walk_to_leaf(struct tdx_module *mod, const struct tdr *t, uint64_t gpa, struct sept_walk *w)
+{
+	return walk(mod, t, gpa & ~0xfffull, 0, w) || is_leaf_state(w->state);
 }
 
 /* What the host is told an entry is: the architectural bits (no KeyID, no
@@ -152,10 +192,10 @@ static bool tracked(const struct tdcs *c, uint64_t bepoch)
 	return bepoch < prev || (bepoch == prev && c->refcount[bepoch & 1] == 0);
 }
 
-static uint64_t pamt_entry_of(struct tdx_module *mod, uint64_t pa, struct pamt_entry *e)
+static uint64_t pamt_entry_of(struct tdx_module *mod, uint64_t pa, unsigned level, struct pamt_entry *e)
 {
 	const struct tdx_tdmr *tm = tdx_tdmr_of(mod, pa);
-	uint64_t at = pamt_entry_addr(tm, pa, PT_4KB);
+	uint64_t at = pamt_entry_addr(tm, pa, level);
 	pamt_get(mod->pm, at, e);
 	return at;
 }
@@ -170,14 +210,17 @@ static void take_page(struct tdx_module *mod, uint64_t entry, uint64_t tdr_pa, s
 	tdr_put(mod, tdr_pa, t);
 }
 
-static void give_back_page(struct tdx_module *mod, uint64_t pa, uint64_t tdr_pa, struct tdr *t)
+/* The page (of `level`'s size) at `pa` leaves the TD. */
+static void give_back_page(struct tdx_module *mod, uint64_t pa, unsigned level, uint64_t tdr_pa,
+			   struct tdr *t)
 {
 	struct pamt_entry e;
-	uint64_t at = pamt_entry_of(mod, pa, &e);
+	uint64_t at = pamt_entry_of(mod, pa, level, &e), pages = 1ull << (9 * level);
 	e = (struct pamt_entry){ .type = PT_NDA };
 	pamt_put(mod->pm, at, &e);
-	keyed_mem_make_shared(mod->pm, pa);
-	t->chldcnt--;
+	for (uint64_t i = 0; i < pages; i++)
+		keyed_mem_make_shared(mod->pm, pa + 4096 * i);
+	t->chldcnt -= pages;
 	tdr_put(mod, tdr_pa, t);
 }
 
@@ -188,6 +231,19 @@ static void measure_block(struct tdcs *c, const char *what, uint64_t gpa)
 	memcpy(b, what, strlen(what));
 	memcpy(b + 16, &gpa, 8);
 	td_mrtd_extend(c, b, sizeof(b));
+}
+
+/* The page an entry maps or links (the one whose PAMT holds the blocking epoch),
+ * without a KeyID, and the level of that page's PAMT entry (a table is a 4 KiB
+ * page; a leaf's page is its level's size). */
+static uint64_t entry_page(const struct tdx_module *mod, const struct sept_walk *w)
+{
+	return w->entry & SEPT_PA_MASK & ((1ull << mod->info.keyid_shift) - 1);
+}
+
+static unsigned entry_page_level(const struct sept_walk *w)
+{
+	return is_leaf_state(w->state) ? w->level : PT_4KB;
 }
 
 /* ---- the leaves ---------------------------------------------------------------- */
@@ -335,12 +391,6 @@ uint64_t tdh_mem_page_aug(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	return TDX_SUCCESS;
 }
 
-/* The page an entry maps or links (the one whose PAMT holds the blocking epoch),
- * without a KeyID. */
-static uint64_t entry_page(const struct tdx_module *mod, const struct sept_walk *w)
-{
-	return w->entry & SEPT_PA_MASK & ((1ull << mod->info.keyid_shift) - 1);
-}
 
 uint64_t tdh_mem_range_block(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
@@ -352,9 +402,9 @@ uint64_t tdh_mem_range_block(struct tdx_module *mod, unsigned lp, uint64_t gpr[1
 		return r;
 	unsigned to = op.w.state == SEPT_NL_MAPPED ? SEPT_NL_BLOCKED :
 		      op.w.state == SEPT_MAPPED ? SEPT_BLOCKED : SEPT_PENDING_BLOCKED;
-	phys_write64(mod->pm, op.w.entry_pa, make_entry(op.w.entry & SEPT_PA_MASK, to, to != SEPT_NL_BLOCKED));
+	phys_write64(mod->pm, op.w.entry_pa, restate(op.w.entry, to));
 	struct pamt_entry e;
-	uint64_t at = pamt_entry_of(mod, entry_page(mod, &op.w), &e);
+	uint64_t at = pamt_entry_of(mod, entry_page(mod, &op.w), entry_page_level(&op.w), &e);
 	e.bepoch = op.c.td_epoch;
 	pamt_put(mod->pm, at, &e);
 	op.w.entry = phys_read64(mod->pm, op.w.entry_pa);
@@ -369,10 +419,10 @@ static uint64_t check_tracked(struct tdx_module *mod, const struct tdcs *c, cons
 {
 	if (!td_tlb_tracking_required(c->op_state))
 		return TDX_SUCCESS;
-	if (w->state != SEPT_BLOCKED && w->state != SEPT_NL_BLOCKED && w->state != SEPT_PENDING_BLOCKED)
+	if (!is_blocked(w->state))
 		return ext_err(tdx_err(TDX_GPA_RANGE_NOT_BLOCKED, TDX_OPERAND_ID_RCX), w, gpr);
 	struct pamt_entry e;
-	pamt_entry_of(mod, entry_page(mod, w), &e);
+	pamt_entry_of(mod, entry_page(mod, w), entry_page_level(w), &e);
 	if (!tracked(c, e.bepoch))
 		return ext_err(tdx_err(TDX_TLB_TRACKING_NOT_DONE, TDX_OPERAND_ID_RCX), w, gpr);
 	return TDX_SUCCESS;
@@ -390,7 +440,7 @@ uint64_t tdh_mem_range_unblock(struct tdx_module *mod, unsigned lp, uint64_t gpr
 		return r;
 	unsigned to = op.w.state == SEPT_NL_BLOCKED ? SEPT_NL_MAPPED :
 		      op.w.state == SEPT_BLOCKED ? SEPT_MAPPED : SEPT_PENDING;
-	phys_write64(mod->pm, op.w.entry_pa, make_entry(op.w.entry & SEPT_PA_MASK, to, to != SEPT_NL_MAPPED));
+	phys_write64(mod->pm, op.w.entry_pa, restate(op.w.entry, to));
 	return TDX_SUCCESS;
 }
 
@@ -412,15 +462,15 @@ uint64_t tdh_mem_page_remove(struct tdx_module *mod, unsigned lp, uint64_t gpr[1
 {
 	struct sept_op op;
 	uint64_t tdr = gpr[R_RDX];
-	uint64_t r = sept_leaf_begin(mod, TDH_MEM_PAGE_REMOVE, tdr, gpr, 0, 0, &op);
+	uint64_t r = sept_leaf_begin(mod, TDH_MEM_PAGE_REMOVE, tdr, gpr, 0, 2, &op);
 	if (r)
 		return r;
-	if ((r = reach(mod, &op.t, TDH_MEM_PAGE_REMOVE, op.gpa, 0, &op.w, gpr)) ||
+	if ((r = reach(mod, &op.t, TDH_MEM_PAGE_REMOVE, op.gpa, op.level, &op.w, gpr)) ||
 	    (r = check_tracked(mod, &op.c, &op.w, gpr)))
 		return r;
 	ext_err(0, &op.w, gpr);
 	phys_write64(mod->pm, op.w.entry_pa, SEPT_FREE_ENTRY);
-	give_back_page(mod, entry_page(mod, &op.w), tdr, &op.t);
+	give_back_page(mod, entry_page(mod, &op.w), op.level, tdr, &op.t);
 	return TDX_SUCCESS;
 }
 
@@ -439,7 +489,7 @@ uint64_t tdh_mem_sept_remove(struct tdx_module *mod, unsigned lp, uint64_t gpr[1
 		if (phys_read64(mod->pm, page + 8 * i) != SEPT_FREE_ENTRY)
 			return ext_err(tdx_err(TDX_EPT_PAGE_NOT_FREE, TDX_OPERAND_ID_RCX), &op.w, gpr);
 	phys_write64(mod->pm, op.w.entry_pa, SEPT_FREE_ENTRY);
-	give_back_page(mod, page, tdr, &op.t);
+	give_back_page(mod, page, PT_4KB, tdr, &op.t);
 	gpr[R_RCX] = page;
 	return TDX_SUCCESS;
 }
@@ -459,10 +509,13 @@ static uint64_t mem_rw(struct tdx_module *mod, unsigned leaf, uint64_t gpr[16])
 		return TDX_TD_NON_DEBUG;
 	if ((gpa & 7) || gpa >= TD_SHARED_BIT)
 		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	/* The leaf holding the GPA, of any size. */
 	struct sept_walk w;
-	if ((r = reach(mod, &t, leaf, gpa & ~0xfffull, 0, &w, gpr)))
-		return r;
-	uint64_t at = (w.entry & SEPT_PA_MASK) + (gpa & 0xfff);     /* with the TD's KeyID */
+	if (!walk_to_leaf(mod, &t, gpa, &w))
+		return ext_err(tdx_err(TDX_EPT_WALK_FAILED, TDX_OPERAND_ID_RCX), &w, gpr);
+	if (!state_allowed(leaf, w.state))
+		return ext_err(tdx_err(TDX_EPT_ENTRY_STATE_INCORRECT, TDX_OPERAND_ID_RCX), &w, gpr);
+	uint64_t at = (w.entry & SEPT_PA_MASK) + (gpa & (level_size(w.level) - 1));   /* with the TD's KeyID */
 	gpr[R_R8] = phys_read64(mod->pm, at);
 	if (leaf == TDH_MEM_WR)
 		phys_write64(mod->pm, at, value);
@@ -479,21 +532,119 @@ uint64_t tdh_mem_wr(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	return mem_rw(mod, TDH_MEM_WR, gpr);
 }
 
+/* ---- large pages: DEMOTE splits a leaf, PROMOTE folds a table back ------------- */
+
+#define NULL_PA (~0ull)              /* an L2 S-EPT page operand not given or not used */
+
+/* PROMOTE's condition on the table it folds: 512 leaves all MAPPED or all PENDING,
+ * each the first plus i pages (the same state and attributes), mapping one run
+ * aligned to the merged page's size. */
+static bool table_mergeable(struct tdx_module *mod, uint64_t table, unsigned level)
+{
+	uint64_t first = phys_read64(mod->pm, table), part = level_size(level - 1);
+	unsigned st = entry_state(first);
+	if ((st != SEPT_MAPPED && st != SEPT_PENDING) || (first & SEPT_PA_MASK & (512 * part - 1)))
+		return false;
+	for (unsigned i = 1; i < 512; i++)
+		if (phys_read64(mod->pm, table + 8 * i) != first + i * part)
+			return false;
+	return true;
+}
+
+/* TDH.MEM.PAGE.PROMOTE (23): RCX = GPA | level (1 or 2), RDX = TDR. The non-leaf
+ * entry there, blocked and tracked in a running TD, becomes the leaf its table's
+ * 512 leaves add up to; the table page leaves the TD (RCX). Version 1 also
+ * returns the L2 tables' pages in R9-R11: there are no L2 VMs, so NULL_PA. */
+uint64_t tdh_mem_page_promote(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	struct sept_op op;
+	uint64_t tdr = gpr[R_RDX];
+	if ((gpr[R_RAX] >> 16) & 0xff)
+		gpr[R_R9] = gpr[R_R10] = gpr[R_R11] = NULL_PA;
+	uint64_t r = sept_leaf_begin(mod, TDH_MEM_PAGE_PROMOTE, tdr, gpr, 1, 2, &op);
+	if (r)
+		return r;
+	if ((r = reach(mod, &op.t, TDH_MEM_PAGE_PROMOTE, op.gpa, op.level, &op.w, gpr)))
+		return r;
+	/* The table's PAMT entry is taken exclusively: it is about to go. */
+	uint64_t table = entry_page(mod, &op.w);
+	if (!pamt_lock(mod, pamt_entry_addr(tdx_tdmr_of(mod, table), table, PT_4KB)))
+		return tdx_err(TDX_OPERAND_BUSY, TDX_OPERAND_ID_RCX);
+	if ((r = check_tracked(mod, &op.c, &op.w, gpr)))
+		return r;
+	if (!table_mergeable(mod, table, op.level))
+		return ext_err(tdx_err(TDX_EPT_INVALID_PROMOTE_CONDITIONS, TDX_OPERAND_ID_RCX), &op.w, gpr);
+	uint64_t first = phys_read64(mod->pm, table);
+	struct sept_walk leaf = { .entry = first };
+	pamt_promote(mod, entry_page(mod, &leaf), op.level);
+	/* The leaf is not blocked: its parts were not. */
+	phys_write64(mod->pm, op.w.entry_pa, make_leaf(first & SEPT_PA_MASK, entry_state(first), op.level));
+	give_back_page(mod, table, PT_4KB, tdr, &op.t);
+	gpr[R_RCX] = table;
+	gpr[R_RDX] = 0;
+	return TDX_SUCCESS;
+}
+
+/* TDH.MEM.PAGE.DEMOTE (15): RCX = GPA | level (1 or 2), RDX = TDR (bit 0, the L2
+ * S-EPT add mode, has nothing to act on; bits 11:1 and 63:52 reserved), R8 = the
+ * new S-EPT page. The leaf there, blocked and tracked in a running TD, becomes a
+ * table of 512 leaves of the next size in its state, unblocked. */
+uint64_t tdh_mem_page_demote(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
+{
+	struct sept_op op;
+	if (gpr[R_RDX] & 0xfff0000000000ffeull)
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RDX);
+	uint64_t tdr = gpr[R_RDX] & SEPT_PA_MASK, page = gpr[R_R8], entry;
+	uint64_t r = sept_leaf_begin(mod, TDH_MEM_PAGE_DEMOTE, tdr, gpr, 1, 2, &op);
+	if (r)
+		return r;
+	if ((r = reach(mod, &op.t, TDH_MEM_PAGE_DEMOTE, op.gpa, op.level, &op.w, gpr)) ||
+	    (r = check_tracked(mod, &op.c, &op.w, gpr)))
+		return r;
+	struct pamt_entry e;
+	if ((r = td_page_operand(mod, page, TDX_OPERAND_ID_R8, PT_NDA, &entry, &e)))
+		return r;
+	unsigned st = op.w.state == SEPT_BLOCKED ? SEPT_MAPPED :
+		      op.w.state == SEPT_PENDING_BLOCKED ? SEPT_PENDING : op.w.state;
+	uint64_t big = op.w.entry & SEPT_PA_MASK, part = level_size(op.level - 1);
+	for (unsigned i = 0; i < 512; i++)
+		phys_write64(mod->pm, page + 8 * i, make_leaf(big + i * part, st, op.level - 1));
+	pamt_demote(mod, entry_page(mod, &op.w), op.level);
+	phys_write64(mod->pm, op.w.entry_pa, make_entry(page, SEPT_NL_MAPPED, false));
+	take_page(mod, entry, tdr, &op.t, PT_EPT);
+	gpr[R_RCX] = gpr[R_RDX] = 0;
+	return TDX_SUCCESS;
+}
+
 /* ---- for TD execution ---------------------------------------------------------- */
 
 unsigned sept_leaf_state(struct tdx_module *mod, const struct tdr *t, uint64_t gpa,
-			 uint64_t *entry_pa)
+			 uint64_t *entry_pa, unsigned *level)
 {
 	struct sept_walk w;
-	if (!walk(mod, t, gpa & ~0xfffull, 0, &w))
+	if (!walk_to_leaf(mod, t, gpa, &w))
 		return SEPT_FREE;
 	*entry_pa = w.entry_pa;
+	*level = w.level;
 	return w.state;
 }
 
-void sept_accept(struct tdx_module *mod, uint64_t entry_pa)
+uint64_t sept_accept(struct tdx_module *mod, const struct tdr *t, uint64_t gpa, unsigned level)
 {
-	uint64_t e = phys_read64(mod->pm, entry_pa);
-	td_zero_page(mod, e & SEPT_PA_MASK);
-	phys_write64(mod->pm, entry_pa, make_entry(e & SEPT_PA_MASK, SEPT_MAPPED, true));
+	struct sept_walk w;
+	if (!walk(mod, t, gpa, level, &w))
+		/* Stopped above: at a larger leaf (accepted already when MAPPED), or a
+		 * missing table. */
+		return w.state == SEPT_MAPPED ? TDX_PAGE_ALREADY_ACCEPTED | w.level : ~0ull;
+	if (w.state == SEPT_NL_MAPPED || w.state == SEPT_NL_BLOCKED)
+		return TDX_PAGE_SIZE_MISMATCH | level;   /* smaller pages map it */
+	if (w.state == SEPT_MAPPED)
+		return TDX_PAGE_ALREADY_ACCEPTED | level;
+	if (w.state != SEPT_PENDING)
+		return ~0ull;
+	uint64_t pa = w.entry & SEPT_PA_MASK;
+	for (uint64_t i = 0; i < level_size(level) / 4096; i++)
+		td_zero_page(mod, pa + 4096 * i);
+	phys_write64(mod->pm, w.entry_pa, restate(w.entry, SEPT_MAPPED));
+	return TDX_SUCCESS;
 }

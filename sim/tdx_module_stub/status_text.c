@@ -56,6 +56,9 @@ static const struct {
 	{ TDX_EPT_ENTRY_LEAF, "the S-EPT entry maps a page at that level, not a table" },
 	{ TDX_GPA_RANGE_ALREADY_BLOCKED, "the GPA range is blocked already (not an error)" },
 	{ TDX_PAGE_ALREADY_ACCEPTED, "the TD accepted that page already (not an error)" },
+	{ TDX_EPT_INVALID_PROMOTE_CONDITIONS, "the S-EPT table cannot become one large page: its 512 "
+	  "entries must all be MAPPED or all PENDING, mapping consecutive pages from an address aligned "
+	  "to the large page's size" },
 	{ TDX_EPT_PAGE_NOT_FREE, "the S-EPT page still maps something: remove what it maps first" },
 	{ TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT, "the field read is the first of its context; the next "
 	  "field identifier follows (not an error)" },

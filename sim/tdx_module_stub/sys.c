@@ -395,10 +395,11 @@ uint64_t tdh_phymem_page_rdmd(struct tdx_module *mod, unsigned lp, uint64_t gpr[
 	if (!t || pa - t->base >= t->init_upto)
 		return tdx_err(TDX_OPERAND_ADDR_RANGE_ERROR, TDX_OPERAND_ID_RCX);
 	struct pamt_entry e;
-	pamt_get(mod->pm, pamt_entry_addr(t, pa, PT_4KB), &e);
+	unsigned level;
+	pamt_get(mod->pm, pamt_leaf_entry_addr(mod->pm, t, pa, &level), &e);
 	gpr[R_RCX] = e.type;
 	gpr[R_RDX] = e.owner << 12;
-	gpr[R_R8] = PT_4KB;
+	gpr[R_R8] = level;
 	gpr[R_R9] = e.type == PT_REG || e.type == PT_EPT ? e.bepoch : 0;
 	gpr[R_R10] = gpr[R_R11] = 0;
 	return TDX_SUCCESS;

@@ -56,7 +56,11 @@ uint64_t td_page_operand(struct tdx_module *mod, uint64_t pa, unsigned op, int w
 			mod->busy--;
 		return tdx_err(TDX_OPERAND_BUSY, op);
 	}
+	/* The type is the page's: a 4 KiB page inside a 2 MiB one is that page. */
+	unsigned level;
+	*entry = pamt_leaf_entry_addr(mod->pm, t, pa, &level);
 	pamt_get(mod->pm, *entry, e);
+	e->level = (uint8_t)level;
 	if (want_type >= 0 && e->type != want_type)
 		return tdx_err(TDX_PAGE_METADATA_INCORRECT, op);
 	return TDX_SUCCESS;
@@ -87,6 +91,7 @@ static const uint8_t op_state_allowed[64] = {
 	[TDH_VP_RD] = I | R,           [TDH_MEM_PAGE_REMOVE] = I | R, [TDH_MEM_SEPT_REMOVE] = I | R,
 	[TDH_MEM_TRACK] = I | R,       [TDH_MEM_RANGE_UNBLOCK] = I | R, [TDH_VP_WR] = I | R,
 	[TDH_MEM_RD] = I | R,          [TDH_MEM_WR] = I | R,          [TDH_MNG_WR] = I | R,
+	[TDH_MEM_PAGE_DEMOTE] = I | R, [TDH_MEM_PAGE_PROMOTE] = I | R,
 };
 #undef U
 #undef I
@@ -280,16 +285,21 @@ uint64_t tdh_phymem_page_reclaim(struct tdx_module *mod, unsigned lp, uint64_t g
 		return TDX_LIFECYCLE_STATE_INCORRECT;
 	if (e.type == PT_TDR && t.chldcnt)
 		return TDX_TD_ASSOCIATED_PAGES_EXIST;
+	/* A large page is reclaimed whole, by its first address. */
+	uint64_t pages = 1ull << (9 * e.level);
+	if (pa & (pages * 4096 - 1))
+		return tdx_err(TDX_PAGE_METADATA_INCORRECT, TDX_OPERAND_ID_RCX);
 	gpr[R_RCX] = e.type;
 	gpr[R_RDX] = e.owner << 12;
-	gpr[R_R8] = PT_4KB;
+	gpr[R_R8] = e.level;
 	if (e.type != PT_TDR) {
-		t.chldcnt--;
+		t.chldcnt -= pages;
 		tdr_put(mod, tdr_pa, &t);
 	}
 	e = (struct pamt_entry){ .type = PT_NDA };
 	pamt_put(mod->pm, entry, &e);
-	keyed_mem_make_shared(mod->pm, pa);      /* a private page left at teardown */
+	for (uint64_t i = 0; i < pages; i++)
+		keyed_mem_make_shared(mod->pm, pa + 4096 * i);   /* private pages left at teardown */
 	return TDX_SUCCESS;
 }
 

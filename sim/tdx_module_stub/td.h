@@ -116,6 +116,8 @@ struct tdvps {
 #define TDH_MEM_RD         12
 #define TDH_MNG_WR         13
 #define TDH_MEM_WR         14
+#define TDH_MEM_PAGE_DEMOTE 15
+#define TDH_MEM_PAGE_PROMOTE 23
 
 void td_zero_page(struct tdx_module *mod, uint64_t pa);
 void tdr_get(struct tdx_module *mod, uint64_t pa, struct tdr *t);
@@ -212,6 +214,10 @@ uint64_t tdh_mem_range_unblock(struct tdx_module *mod, unsigned lp, uint64_t gpr
 uint64_t tdh_mem_page_remove(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 uint64_t tdh_mem_track(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 uint64_t tdh_mr_extend(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+/* Large pages: DEMOTE splits a 2 MiB (1 GiB) leaf into a new S-EPT table of 512
+ * smaller ones; PROMOTE folds such a table back into one leaf and frees it. */
+uint64_t tdh_mem_page_demote(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+uint64_t tdh_mem_page_promote(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 
 /* The guest side of the S-EPT, for TD execution: the state of the 4 KiB leaf
  * mapping `gpa` (SEPT_* below, SEPT_FREE when the walk stops short) and the entry's
@@ -223,9 +229,11 @@ enum {
 /* A new S-EPT table: every entry FREE (and suppressing #VE). */
 void sept_table_init(struct tdx_module *mod, uint64_t page);
 unsigned sept_leaf_state(struct tdx_module *mod, const struct tdr *t, uint64_t gpa,
-			 uint64_t *entry_pa);
-/* TDG.MEM.PAGE.ACCEPT's change: a PENDING 4 KiB leaf becomes MAPPED, its page
- * zeroed. */
-void sept_accept(struct tdx_module *mod, uint64_t entry_pa);
+			 uint64_t *entry_pa, unsigned *level);
+/* TDG.MEM.PAGE.ACCEPT of the page of `level` (0: 4 KiB, 1: 2 MiB) at `gpa`: a
+ * PENDING leaf of that size becomes MAPPED, its page zeroed (TDX_SUCCESS);
+ * PAGE_ALREADY_ACCEPTED or PAGE_SIZE_MISMATCH with the level in the low bits; ~0
+ * when it is the VMM's to fix (an EPT violation). */
+uint64_t sept_accept(struct tdx_module *mod, const struct tdr *t, uint64_t gpa, unsigned level);
 
 #endif

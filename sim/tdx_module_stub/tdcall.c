@@ -101,28 +101,25 @@ static uint64_t tdg_vp_cpuidve_set(struct td_run *r, enum td_exit_action *act)
 	return TDX_SUCCESS;
 }
 
-/* TDG.MEM.PAGE.ACCEPT (6): RCX = GPA | level. A PENDING page (PAGE.AUG) becomes
- * MAPPED and zeroed; one the VMM never added is an EPT violation for the VMM,
+/* TDG.MEM.PAGE.ACCEPT (6): RCX = GPA | level (4 KiB or 2 MiB). A PENDING page
+ * (PAGE.AUG) of that size becomes MAPPED and zeroed; one the VMM never added (or
+ * mapped larger and still pending, or blocked) is an EPT violation for the VMM,
  * after which the guest's TDCALL runs again. */
 static uint64_t tdg_mem_page_accept(struct td_run *r, enum td_exit_action *act)
 {
-	uint64_t info = r->guest[R_RCX], gpa = info & ~0xfffull, at;
-	if ((info & 0xfff) || gpa >= TD_SHARED_BIT)
+	uint64_t info = r->guest[R_RCX], gpa = info & ~0xfffull;
+	unsigned level = info & 7;
+	if ((info & 0xff8) || level > 1 || gpa >= TD_SHARED_BIT || (gpa & ((1ull << (12 + 9 * level)) - 1)))
 		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
-	switch (sept_leaf_state(r->mod, &r->t, gpa, &at)) {
-	case SEPT_PENDING:
-		sept_accept(r->mod, at);
-		return TDX_SUCCESS;
-	case SEPT_MAPPED:
-		return TDX_PAGE_ALREADY_ACCEPTED;
-	default:
-		r->reason = EXIT_REASON_EPT_VIOLATION;
-		r->qualification = 2;                /* a write */
-		r->gpa = gpa;
-		r->ext_qualification = TD_EXT_QUAL_ACCEPT;
-		*act = TD_EXIT_TO_VMM;
-		return ~0ull;                        /* the TDCALL is not complete */
-	}
+	uint64_t st = sept_accept(r->mod, &r->t, gpa, level);
+	if (st != ~0ull)
+		return st;
+	r->reason = EXIT_REASON_EPT_VIOLATION;
+	r->qualification = 2;                        /* a write */
+	r->gpa = gpa;
+	r->ext_qualification = TD_EXT_QUAL_ACCEPT;
+	*act = TD_EXIT_TO_VMM;
+	return ~0ull;                                /* the TDCALL is not complete */
 }
 
 /* TD-scope fields a guest may read (TDG.VM.RD) and the bits it may write

@@ -54,9 +54,11 @@ void td_skip_insn(struct td_run *r)
 bool td_private_hpa(struct td_run *r, uint64_t gpa, uint64_t *hpa)
 {
 	uint64_t at;
-	if (gpa >= TD_SHARED_BIT || sept_leaf_state(r->mod, &r->t, gpa, &at) != SEPT_MAPPED)
+	unsigned level;
+	if (gpa >= TD_SHARED_BIT || sept_leaf_state(r->mod, &r->t, gpa, &at, &level) != SEPT_MAPPED)
 		return false;
-	*hpa = (phys_read64(r->mod->pm, at) & 0x000ffffffffff000ull) | (gpa & 0xfff);
+	uint64_t offset = gpa & ((1ull << (12 + 9 * level)) - 1);   /* within a 4 KiB or larger page */
+	*hpa = (phys_read64(r->mod->pm, at) & 0x000ffffffffff000ull) + offset;
 	return true;
 }
 
@@ -177,7 +179,8 @@ static enum td_exit_action exit_ud(struct td_run *r)
 static enum td_exit_action exit_ept_violation(struct td_run *r)
 {
 	uint64_t gpa = r->gpa, at;
-	if (gpa < TD_SHARED_BIT && sept_leaf_state(r->mod, &r->t, gpa, &at) == SEPT_PENDING) {
+	unsigned level;
+	if (gpa < TD_SHARED_BIT && sept_leaf_state(r->mod, &r->t, gpa, &at, &level) == SEPT_PENDING) {
 		if (!(r->c.attributes & TD_ATTR_SEPT_VE_DISABLE) && !(r->c.td_ctls & TD_CTLS_PENDING_VE_DISABLE))
 			return exit_ve(r);
 		r->ext_qualification = TD_EXT_QUAL_PENDING_EPT_VIOLATION;

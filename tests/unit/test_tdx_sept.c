@@ -18,6 +18,7 @@
 
 #include "kvmlike/kvm.h"
 #include "kvmlike/runtime_hosted.h"
+#include "sim/cpu/machine.h"
 #include "sim/tdx_module_stub/td.h"
 #include "vtsim/hosted.h"
 
@@ -687,6 +688,243 @@ static void test_teardown(void **state)
 	create_td(&again, 17);
 }
 
+
+/* ---- 2 MiB pages: PROMOTE and DEMOTE ----------------------------------------------- */
+
+#define HUGE_GPA 0x400000ull
+#define RDX      TDX_OPERAND_ID_RDX
+#define NULL_PA  (~0ull)
+enum { LEAF_DEMOTE = TDH_MEM_PAGE_DEMOTE, LEAF_PROMOTE = TDH_MEM_PAGE_PROMOTE };
+
+/* 512 free pages from a 2 MiB boundary (the pool gives runs, not alignment). */
+static uint64_t alloc_2m(void)
+{
+	uint64_t run = kvm_alloc_pages(1024);
+	assert_int_not_equal(run, 0);
+	uint64_t base = (run + 0x1fffff) & ~0x1fffffull;
+	if (base > run)
+		kvm_free_pages(run, (unsigned)((base - run) >> 12));
+	kvm_free_pages(base + 0x200000, (unsigned)((run + 1024 * 4096ull - base - 0x200000) >> 12));
+	return base;
+}
+
+/* The TD's child count, from its TDR (module memory, read directly). */
+static uint64_t chldcnt(const struct td *td)
+{
+	return ((const struct tdr *)ram(td->tdr))->chldcnt;
+}
+
+/* RDMD: type, owner and the size (level) of the page holding `pa`. */
+static void assert_page_level(uint64_t pa, uint64_t type, uint64_t owner, uint64_t level)
+{
+	struct vtsim_seamcall_args a;
+	assert_int_equal(sc(LEAF_RDMD, pa, 0, &a), TDX_SUCCESS);
+	assert_int_equal(a.rcx, type);
+	assert_int_equal(a.rdx, owner);
+	assert_int_equal(a.r8, level);
+}
+
+/* The 512 pages of [base, base + 2 MiB) at HUGE_GPA: PAGE.ADD (MAPPED) or PAGE.AUG
+ * (PENDING), page i at GPA + i pages, except `skip` (512: none). */
+static void fill_2m(struct td *td, uint64_t base, bool add, unsigned skip)
+{
+	uint64_t src = kvm_alloc_pages(1);
+	for (unsigned i = 0; i < 512; i++) {
+		if (i == skip)
+			continue;
+		uint64_t gpa = HUGE_GPA + 4096ull * i;
+		if (add)
+			assert_int_equal(sc4(TDH_MEM_PAGE_ADD, gpa, td->tdr, base + 4096ull * i, src, NULL), TDX_SUCCESS);
+		else
+			assert_int_equal(sc4(TDH_MEM_PAGE_AUG, gpa, td->tdr, base + 4096ull * i, 0, NULL), TDX_SUCCESS);
+	}
+}
+
+/* Before finalize (no tracking): PROMOTE folds the level-1 table into a 2 MiB leaf,
+ * DEMOTE splits it again; every refusal with its status, operand and ext-err. */
+static void test_promote_demote(void **state)
+{
+	struct td td;
+	struct vtsim_seamcall_args a;
+	create_td(&td, 17);
+	map_tables(&td, HUGE_GPA);
+	uint64_t table = td.sept[td.nsept - 1], base = alloc_2m(), spare = kvm_alloc_pages(1);
+
+	/* Operands: level 0 or 3, a GPA not aligned to 2 MiB, a shared GPA, version 2. */
+	assert_int_equal(sc(LEAF_PROMOTE, HUGE_GPA | 0, td.tdr, NULL), TDX_OPERAND_INVALID | RCX);
+	assert_int_equal(sc(LEAF_PROMOTE, 0 | 3, td.tdr, NULL), TDX_OPERAND_INVALID | RCX);
+	assert_int_equal(sc(LEAF_PROMOTE, (HUGE_GPA + 0x1000) | 1, td.tdr, NULL), TDX_OPERAND_INVALID | RCX);
+	assert_int_equal(sc(LEAF_PROMOTE, (1ull << 47) | HUGE_GPA | 1, td.tdr, NULL), TDX_OPERAND_INVALID | RCX);
+	assert_int_equal(sc(LEAF_PROMOTE | 2 << 16, HUGE_GPA | 1, td.tdr, NULL),
+			 TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX);
+	assert_int_equal(sc(LEAF_PROMOTE, HUGE_GPA | 1, td.tdcs[0], NULL), TDX_PAGE_METADATA_INCORRECT | RDX);
+	/* No level-2 table for the second GiB: the walk stops at level 2. */
+	assert_int_equal(sc(LEAF_PROMOTE, 0x40000000 | 1, td.tdr, &a), TDX_EPT_WALK_FAILED | RCX);
+	assert_int_equal(a.rcx, SVE);
+	assert_int_equal(a.rdx, 2 | STATE(SEPT_FREE));
+
+	/* A table with one free entry, then with one page out of place. */
+	fill_2m(&td, base, true, 7);
+	assert_int_equal(sc(LEAF_PROMOTE, HUGE_GPA | 1, td.tdr, &a), TDX_EPT_INVALID_PROMOTE_CONDITIONS | RCX);
+	assert_int_equal(a.rcx & PA_MASK, table);
+	assert_int_equal(a.rdx, 1 | STATE(SEPT_NL_MAPPED));
+	uint64_t stray = kvm_alloc_pages(1);
+	assert_int_equal(sc4(TDH_MEM_PAGE_AUG, HUGE_GPA + 7 * 4096, td.tdr, stray, 0, NULL), TDX_SUCCESS);
+	assert_int_equal(sc(LEAF_PROMOTE, HUGE_GPA | 1, td.tdr, NULL), TDX_EPT_INVALID_PROMOTE_CONDITIONS | RCX);
+	/* The right page, but PENDING among MAPPED ones. */
+	assert_int_equal(sc(TDH_MEM_PAGE_REMOVE, HUGE_GPA + 7 * 4096, td.tdr, NULL), TDX_SUCCESS);
+	assert_int_equal(sc4(TDH_MEM_PAGE_AUG, HUGE_GPA + 7 * 4096, td.tdr, base + 7 * 4096, 0, NULL), TDX_SUCCESS);
+	assert_int_equal(sc(LEAF_PROMOTE, HUGE_GPA | 1, td.tdr, NULL), TDX_EPT_INVALID_PROMOTE_CONDITIONS | RCX);
+	assert_int_equal(sc(TDH_MEM_PAGE_REMOVE, HUGE_GPA + 7 * 4096, td.tdr, NULL), TDX_SUCCESS);
+	uint64_t src = kvm_alloc_pages(1);
+	assert_int_equal(sc4(TDH_MEM_PAGE_ADD, HUGE_GPA + 7 * 4096, td.tdr, base + 7 * 4096, src, NULL), TDX_SUCCESS);
+
+	/* The table's PAMT entry held by another LP: busy. */
+	struct tdx_module *mod = m->seam.module;
+	assert_int_equal(tdx_module_hold_page(mod, table, true), 0);
+	assert_int_equal(sc(LEAF_PROMOTE, HUGE_GPA | 1, td.tdr, NULL), TDX_OPERAND_BUSY | RCX);
+	assert_int_equal(tdx_module_hold_page(mod, table, false), 0);
+
+	/* PROMOTE (version 1): one MAPPED 2 MiB leaf (PS, RWX) at the run's start; the
+	 * table leaves the TD (RCX); the PAMT has one 2 MiB PT_REG page; R9-R11 name
+	 * no L2 tables. */
+	uint64_t before = chldcnt(&td);
+	assert_int_equal(sc4(LEAF_PROMOTE | 1 << 16, HUGE_GPA | 1, td.tdr, 0, 0, &a), TDX_SUCCESS);
+	assert_int_equal(a.rcx, table);
+	assert_int_equal(a.r9, NULL_PA);
+	assert_int_equal(a.r10, NULL_PA);
+	assert_int_equal(a.r11, NULL_PA);
+	assert_int_equal(chldcnt(&td), before - 1);
+	assert_page_level(table, PT_NDA, 0, 0);
+	assert_page_level(base, PT_REG, td.tdr, 1);
+	assert_page_level(base + 0x1ff000, PT_REG, td.tdr, 1);
+	assert_int_equal(sc(TDH_MEM_SEPT_RD, HUGE_GPA | 1, td.tdr, &a), TDX_SUCCESS);
+	assert_int_equal(a.rcx & PA_MASK, base);
+	assert_int_equal(a.rcx & (7 | 1 << 7), 7 | 1 << 7);
+	assert_int_equal(a.rdx, 1 | STATE(SEPT_MAPPED));
+	/* Below it there is no table: a 4 KiB walk stops at the 2 MiB leaf. */
+	assert_int_equal(sc(TDH_MEM_SEPT_RD, HUGE_GPA + 0x3000, td.tdr, &a), TDX_EPT_WALK_FAILED | RCX);
+	assert_int_equal(a.rdx, 1 | STATE(SEPT_MAPPED));
+	/* A page inside the 2 MiB page is the TD's: no leaf takes it as free. */
+	assert_int_equal(sc4(TDH_MEM_SEPT_ADD, 0x40000000 | 2, td.tdr, base + 0x3000, 0, NULL),
+			 TDX_PAGE_METADATA_INCORRECT | R8);
+	assert_int_equal(sc4(TDH_MEM_PAGE_AUG, 0x600000, td.tdr, base + 0x3000, 0, NULL),
+			 TDX_PAGE_METADATA_INCORRECT | R8);
+	/* PROMOTE of the leaf; DEMOTE of a table. */
+	assert_int_equal(sc(LEAF_PROMOTE, HUGE_GPA | 1, td.tdr, &a), TDX_EPT_ENTRY_STATE_INCORRECT | RCX);
+	assert_int_equal(a.rdx, 1 | STATE(SEPT_MAPPED));
+	assert_int_equal(sc4(LEAF_DEMOTE, 0 | 2, td.tdr, spare, 0, &a), TDX_EPT_ENTRY_STATE_INCORRECT | RCX);
+	assert_int_equal(a.rdx, 2 | STATE(SEPT_NL_MAPPED));
+
+	/* DEMOTE operands: RDX's reserved bits, version 1, level 0, the new page not
+	 * free (the TDR, a part of the 2 MiB page itself). */
+	assert_int_equal(sc4(LEAF_DEMOTE, HUGE_GPA | 1, td.tdr | 2, spare, 0, NULL), TDX_OPERAND_INVALID | RDX);
+	assert_int_equal(sc4(LEAF_DEMOTE, HUGE_GPA | 1, td.tdr | 1ull << 52, spare, 0, NULL),
+			 TDX_OPERAND_INVALID | RDX);
+	assert_int_equal(sc4(LEAF_DEMOTE | 1 << 16, HUGE_GPA | 1, td.tdr, spare, 0, NULL),
+			 TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX);
+	assert_int_equal(sc4(LEAF_DEMOTE, HUGE_GPA, td.tdr, spare, 0, NULL), TDX_OPERAND_INVALID | RCX);
+	assert_int_equal(sc4(LEAF_DEMOTE, HUGE_GPA | 1, td.tdr, td.tdr, 0, NULL), TDX_PAGE_METADATA_INCORRECT | R8);
+	assert_int_equal(sc4(LEAF_DEMOTE, HUGE_GPA | 1, td.tdr, base + 0x5000, 0, NULL),
+			 TDX_PAGE_METADATA_INCORRECT | R8);
+
+	/* DEMOTE (RDX bit 0, the L2 add mode, is allowed): a table of 512 MAPPED
+	 * 4 KiB leaves in order, each page PT_REG again. */
+	assert_int_equal(sc4(LEAF_DEMOTE, HUGE_GPA | 1, td.tdr | 1, spare, 0, &a), TDX_SUCCESS);
+	assert_int_equal(chldcnt(&td), before);
+	assert_page_level(spare, PT_EPT, td.tdr, 0);
+	assert_page_level(base + 0x5000, PT_REG, td.tdr, 0);
+	assert_int_equal(sc(TDH_MEM_SEPT_RD, HUGE_GPA | 1, td.tdr, &a), TDX_SUCCESS);
+	assert_int_equal(a.rcx & PA_MASK, spare);
+	assert_int_equal(a.rdx, 1 | STATE(SEPT_NL_MAPPED));
+	for (unsigned i = 0; i < 512; i += 73) {
+		assert_int_equal(sc(TDH_MEM_SEPT_RD, HUGE_GPA + 4096ull * i, td.tdr, &a), TDX_SUCCESS);
+		assert_int_equal(a.rcx & PA_MASK, base + 4096ull * i);
+		assert_int_equal(a.rcx & (7 | 1 << 7), 7);
+		assert_int_equal(a.rdx, 0 | STATE(SEPT_MAPPED));
+	}
+	/* And it folds again. */
+	assert_int_equal(sc(LEAF_PROMOTE, HUGE_GPA | 1, td.tdr, &a), TDX_SUCCESS);
+	assert_int_equal(a.rcx, spare);
+	assert_page_level(spare, PT_NDA, 0, 0);
+}
+
+/* PENDING pages fold into a PENDING 2 MiB leaf and split back PENDING; the 2 MiB
+ * page is removed whole. */
+static void test_promote_pending(void **state)
+{
+	struct td td;
+	struct vtsim_seamcall_args a;
+	create_td(&td, 17);
+	map_tables(&td, HUGE_GPA);
+	uint64_t base = alloc_2m(), spare = kvm_alloc_pages(1);
+	fill_2m(&td, base, false, 512);
+	uint64_t before = chldcnt(&td);
+	assert_int_equal(sc(LEAF_PROMOTE, HUGE_GPA | 1, td.tdr, &a), TDX_SUCCESS);
+	assert_int_equal(sc(TDH_MEM_SEPT_RD, HUGE_GPA | 1, td.tdr, &a), TDX_SUCCESS);
+	assert_int_equal(a.rcx & PA_MASK, base);
+	assert_int_equal(a.rcx & 7, 0);
+	assert_int_equal(a.rdx, 1 | STATE(SEPT_PENDING));
+	assert_int_equal(sc4(LEAF_DEMOTE, HUGE_GPA | 1, td.tdr, spare, 0, NULL), TDX_SUCCESS);
+	assert_int_equal(sc(TDH_MEM_SEPT_RD, HUGE_GPA + 0x1ff000, td.tdr, &a), TDX_SUCCESS);
+	assert_int_equal(a.rcx & PA_MASK, base + 0x1ff000);
+	assert_int_equal(a.rdx, 0 | STATE(SEPT_PENDING));
+	assert_int_equal(sc(LEAF_PROMOTE, HUGE_GPA | 1, td.tdr, NULL), TDX_SUCCESS);
+	/* REMOVE of the 2 MiB leaf: the whole page leaves the TD. */
+	assert_int_equal(sc(TDH_MEM_PAGE_REMOVE, HUGE_GPA | 1, td.tdr, &a), TDX_SUCCESS);
+	assert_int_equal(a.rcx & PA_MASK, base);
+	assert_int_equal(chldcnt(&td), before - 1 - 512);
+	assert_page_level(base, PT_NDA, 0, 0);
+	assert_page_level(base + 0x1ff000, PT_NDA, 0, 0);
+	assert_int_equal(sc(TDH_MEM_SEPT_RD, HUGE_GPA | 1, td.tdr, &a), TDX_SUCCESS);
+	assert_int_equal(a.rdx, 1 | STATE(SEPT_FREE));
+}
+
+/* In a running TD both need the entry blocked and the blocking tracked; the
+ * result is not blocked. */
+static void test_promote_demote_running(void **state)
+{
+	struct td td;
+	struct vtsim_seamcall_args a;
+	create_td(&td, 17);
+	map_tables(&td, HUGE_GPA);
+	uint64_t table = td.sept[td.nsept - 1], base = alloc_2m(), spare = kvm_alloc_pages(1);
+	fill_2m(&td, base, true, 512);
+	assert_int_equal(sc(TDH_MR_FINALIZE, td.tdr, 0, NULL), TDX_SUCCESS);
+
+	assert_int_equal(sc(LEAF_PROMOTE, HUGE_GPA | 1, td.tdr, &a), TDX_GPA_RANGE_NOT_BLOCKED | RCX);
+	assert_int_equal(a.rcx & PA_MASK, table);
+	assert_int_equal(a.rdx, 1 | STATE(SEPT_NL_MAPPED));
+	assert_int_equal(sc(TDH_MEM_RANGE_BLOCK, HUGE_GPA | 1, td.tdr, NULL), TDX_SUCCESS);
+	assert_int_equal(sc(LEAF_PROMOTE, HUGE_GPA | 1, td.tdr, &a), TDX_TLB_TRACKING_NOT_DONE | RCX);
+	assert_int_equal(a.rdx, 1 | STATE(SEPT_NL_BLOCKED));
+	assert_int_equal(sc(TDH_MEM_TRACK, td.tdr, 0, NULL), TDX_SUCCESS);
+	assert_int_equal(sc(LEAF_PROMOTE, HUGE_GPA | 1, td.tdr, &a), TDX_SUCCESS);
+	assert_int_equal(a.rcx, table);
+	assert_int_equal(sc(TDH_MEM_SEPT_RD, HUGE_GPA | 1, td.tdr, &a), TDX_SUCCESS);
+	assert_int_equal(a.rdx, 1 | STATE(SEPT_MAPPED));
+
+	assert_int_equal(sc4(LEAF_DEMOTE, HUGE_GPA | 1, td.tdr, spare, 0, &a), TDX_GPA_RANGE_NOT_BLOCKED | RCX);
+	assert_int_equal(a.rdx, 1 | STATE(SEPT_MAPPED));
+	/* Blocking the 2 MiB leaf stamps its 2 MiB PAMT entry. */
+	assert_int_equal(sc(TDH_MEM_RANGE_BLOCK, HUGE_GPA | 1, td.tdr, NULL), TDX_SUCCESS);
+	assert_int_equal(sc(LEAF_RDMD, base, 0, &a), TDX_SUCCESS);
+	uint64_t bepoch = a.r9;
+	assert_int_equal(sc4(LEAF_DEMOTE, HUGE_GPA | 1, td.tdr, spare, 0, &a), TDX_TLB_TRACKING_NOT_DONE | RCX);
+	assert_int_equal(a.rdx, 1 | STATE(SEPT_BLOCKED));
+	assert_page_level(spare, PT_NDA, 0, 0);
+	assert_int_equal(sc(TDH_MEM_TRACK, td.tdr, 0, NULL), TDX_SUCCESS);
+	assert_int_equal(sc4(LEAF_DEMOTE, HUGE_GPA | 1, td.tdr, spare, 0, NULL), TDX_SUCCESS);
+	assert_int_equal(sc(TDH_MEM_SEPT_RD, HUGE_GPA + 0x10000, td.tdr, &a), TDX_SUCCESS);
+	assert_int_equal(a.rcx & 7, 7);
+	assert_int_equal(a.rdx, 0 | STATE(SEPT_MAPPED));
+	/* The parts start with no blocking epoch of their own. */
+	assert_int_equal(sc(LEAF_RDMD, base + 0x10000, 0, &a), TDX_SUCCESS);
+	assert_int_equal(a.r8, 0);
+	assert_int_equal(a.r9, 0);
+	assert_true(bepoch > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -695,6 +933,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_block_track_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sept_remove_running, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_teardown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_promote_demote, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_promote_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_promote_demote_running, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
