@@ -140,6 +140,8 @@ static const struct {
 	{ TDX_METADATA_FIELD_ID_INCORRECT, "the metadata field identifier names no field of that class" },
 	{ TDX_METADATA_FIELD_NOT_WRITABLE, "the metadata field cannot be written by the caller" },
 	{ TDX_METADATA_FIELD_NOT_READABLE, "the metadata field cannot be read by the caller" },
+	{ TDX_METADATA_FIELD_VALUE_NOT_VALID, "the write would change bits of the metadata field the "
+	  "caller may not write" },
 };
 
 const char *tdx_status_rule(uint64_t status)

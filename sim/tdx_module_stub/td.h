@@ -180,6 +180,8 @@ int td_vmcs_make_current(struct td_run *r, bool clear);
 uint64_t tdh_vp_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 uint64_t tdh_vp_wr(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 uint64_t tdh_mng_wr(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
+/* TDG.VP.RD / TDG.VP.WR of the running vCPU (vp_md.c), the same field table. */
+uint64_t td_vp_md_guest(struct td_run *r, bool write);
 uint64_t tdh_mem_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 uint64_t tdh_mem_wr(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 #define TD_ATTR_DEBUG 1ull

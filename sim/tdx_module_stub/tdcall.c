@@ -162,6 +162,17 @@ static uint64_t tdg_vm_wr(struct td_run *r, enum td_exit_action *act)
 	return TDX_SUCCESS;
 }
 
+/* TDG.VP.RD (9) and TDG.VP.WR (10): the vCPU's own fields (vp_md.c). */
+static uint64_t tdg_vp_rd(struct td_run *r, enum td_exit_action *act)
+{
+	return td_vp_md_guest(r, false);
+}
+
+static uint64_t tdg_vp_wr(struct td_run *r, enum td_exit_action *act)
+{
+	return td_vp_md_guest(r, true);
+}
+
 /* TDG.SYS.RD (11): the module's global metadata, as TDH.SYS.RD gives it: RDX =
  * field id (the null id: the first), R8 = value, RDX = the next id. */
 static uint64_t tdg_sys_rd(struct td_run *r, enum td_exit_action *act)
@@ -184,7 +195,7 @@ typedef uint64_t (*tdcall_fn)(struct td_run *r, enum td_exit_action *act);
 static const tdcall_fn tdcall_leaves[] = {
 	[0] = tdg_vp_vmcall, [1] = tdg_vp_info, [2] = tdg_mr_rtmr_extend, [3] = tdg_vp_veinfo_get,
 	[4] = tdg_mr_report, [5] = tdg_vp_cpuidve_set, [6] = tdg_mem_page_accept, [7] = tdg_vm_rd, [8] = tdg_vm_wr,
-	[11] = tdg_sys_rd,
+	[9] = tdg_vp_rd, [10] = tdg_vp_wr, [11] = tdg_sys_rd,
 };
 
 enum td_exit_action td_tdcall(struct td_run *r)

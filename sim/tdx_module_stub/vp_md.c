@@ -1,27 +1,33 @@
-/* TD-scope metadata the host may read and write (TDX module ABI): TDH.VP.RD/WR on
- * a vCPU's fields (the TD VMCS's, class 0, and the TDVPS's management fields) and
- * TDH.MNG.WR on the TDCS. One table says what each field is and who may touch
- * it: a non-debug TD shows the host only what a VMM needs (the shared EPT, posted
- * interrupts, a pending NMI); a debug TD shows its guest state too. A field id is
- * class << 56 | field code (bits 23:0), bit 63 for non-architectural fields; the
- * element-size and context bits are not checked. */
+/* TD-scope metadata (TDX module ABI): a vCPU's fields (the TD VMCS's, class 0,
+ * and the TDVPS's management fields) as the host reads and writes them
+ * (TDH.VP.RD/WR) and as the TD itself does (TDG.VP.RD/WR), and TDH.MNG.WR on the
+ * TDCS. One table says what each field is and who may touch it: a non-debug TD
+ * shows the host only what a VMM needs (the shared EPT, posted interrupts, a
+ * pending NMI); a debug TD shows its guest state too; the guest sees its vCPU
+ * index and its CPUID #VE controls. A field id is class << 56 | field code (bits
+ * 23:0), bit 63 for non-architectural fields; the element-size and context bits
+ * are not checked. */
 #include "sim/tdx_module_stub/td.h"
 
+#include "sim/tdx_module_stub/md_fields.h"
 #include "sim/vmcs/fields.h"
 
-enum md_kind { MD_VMCS, MD_PEND_NMI, MD_STATE_DETAILS };
+enum md_kind {
+	MD_VMCS, MD_PEND_NMI, MD_STATE_DETAILS, MD_VCPU_INDEX, MD_CPUID_SUPERVISOR_VE, MD_CPUID_USER_VE,
+};
 enum { MD_DEBUG_ONLY = 1 };
 
 struct vp_field {
 	uint64_t id;
 	enum md_kind kind;
 	uint32_t enc;                /* MD_VMCS: the VMCS field */
-	bool readable;
-	uint64_t write_mask;         /* bits the host may write (0: read-only) */
+	uint64_t write_mask;         /* bits the host may write (0: read-only); it reads all */
+	bool guest_readable;         /* TDG.VP.RD */
+	uint64_t guest_write_mask;   /* TDG.VP.WR */
 	unsigned flags;
 };
 
-#define VMCS_MD(enc, wmask, flags) { (uint64_t)(enc), MD_VMCS, (enc), true, (wmask), (flags) }
+#define VMCS_MD(enc, wmask, flags) { (uint64_t)(enc), MD_VMCS, (enc), (wmask), false, 0, (flags) }
 static const struct vp_field vp_fields[] = {
 	VMCS_MD(SHARED_EPT_POINTER, ~0xf80ull, 0),           /* PA, memory type, walk length, A/D */
 	VMCS_MD(POSTED_INTR_NV, 0xff, 0),
@@ -39,18 +45,37 @@ static const struct vp_field vp_fields[] = {
 	VMCS_MD(GUEST_CS_SELECTOR, 0, MD_DEBUG_ONLY),
 	VMCS_MD(GUEST_CS_AR_BYTES, 0, MD_DEBUG_ONLY),
 	VMCS_MD(VM_EXIT_REASON, 0, MD_DEBUG_ONLY),
-	{ 0x200000000000000Bull, MD_PEND_NMI, 0, true, 1, 0 },          /* PEND_NMI */
-	{ 0x9100000000000100ull, MD_STATE_DETAILS, 0, true, 0, 0 },     /* VCPU_STATE_DETAILS */
+	{ 0x202000000000000Bull, MD_PEND_NMI, 0, 1, false, 0, 0 },
+	{ 0x9120000300000100ull, MD_STATE_DETAILS, 0, 0, false, 0, 0 },
+	{ 0xA020000200000002ull, MD_VCPU_INDEX, 0, 0, true, 0, 0 },
+	{ 0xA020000000000007ull, MD_CPUID_SUPERVISOR_VE, 0, 0, true, 0xff, 0 },
+	{ 0xA020000000000008ull, MD_CPUID_USER_VE, 0, 0, true, 0xff, 0 },
 };
+#define NR_VP_FIELDS (sizeof(vp_fields) / sizeof(vp_fields[0]))
+
+/* What identifies a field: class 61:56, the field code 23:0, non-architectural
+ * bit 63. */
+static uint64_t field_key(uint64_t id)
+{
+	return id & (0xbfull << 56 | 0xffffff);
+}
 
 static const struct vp_field *vp_field_of(uint64_t id)
 {
-	/* Class 61:56, the field code 23:0, non-architectural bit 63. */
-	uint64_t key = id & (0xbfull << 56 | 0xffffff);
-	for (size_t i = 0; i < sizeof(vp_fields) / sizeof(vp_fields[0]); i++)
-		if (vp_fields[i].id == key)
+	for (size_t i = 0; i < NR_VP_FIELDS; i++)
+		if (field_key(vp_fields[i].id) == field_key(id))
 			return &vp_fields[i];
 	return NULL;
+}
+
+/* The guest-readable field after `f` (NULL: the first), as its full id; the null
+ * id after the last. */
+static uint64_t next_guest_field(const struct vp_field *f)
+{
+	for (size_t i = f ? (size_t)(f - vp_fields) + 1 : 0; i < NR_VP_FIELDS; i++)
+		if (vp_fields[i].guest_readable)
+			return vp_fields[i].id;
+	return MD_FIELD_ID_NONE;
 }
 
 /* The field's value for the host, or the status. */
@@ -68,6 +93,15 @@ static uint64_t vp_field_read(struct td_run *r, const struct vp_field *f, uint64
 	case MD_STATE_DETAILS:
 		*value = 0;              /* bit 0: no virtual interrupt pending (no vAPIC) */
 		return TDX_SUCCESS;
+	case MD_VCPU_INDEX:
+		*value = r->v.vcpu_index;
+		return TDX_SUCCESS;
+	case MD_CPUID_SUPERVISOR_VE:
+		*value = r->v.cpuid_supervisor_ve;
+		return TDX_SUCCESS;
+	case MD_CPUID_USER_VE:
+		*value = r->v.cpuid_user_ve;
+		return TDX_SUCCESS;
 	}
 	return TDX_METADATA_FIELD_ID_INCORRECT;
 }
@@ -78,6 +112,10 @@ static void vp_field_write(struct td_run *r, const struct vp_field *f, uint64_t 
 		td_vmwrite(r, f->enc, value);
 	else if (f->kind == MD_PEND_NMI)
 		r->v.pend_nmi = (uint32_t)(value & 1);
+	else if (f->kind == MD_CPUID_SUPERVISOR_VE)
+		r->v.cpuid_supervisor_ve = (uint8_t)value;
+	else if (f->kind == MD_CPUID_USER_VE)
+		r->v.cpuid_user_ve = (uint8_t)value;
 }
 
 /* The checks TDH.VP.RD and TDH.VP.WR share: the vCPU, the field, its access. */
@@ -128,6 +166,48 @@ uint64_t tdh_vp_wr(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	vp_field_write(&r, f, (old & ~mask) | (value & mask));
 	phys_write(mod->pm, r.tdvpr_pa, &r.v, sizeof(r.v));
 	gpr[R_R8] = old;
+	return TDX_SUCCESS;
+}
+
+/* TDG.VP.RD (9) and TDG.VP.WR (10), from the running vCPU. The module's order:
+ * RCX must be 0; RDX = field id (RD of the null id: the first guest-readable
+ * field, METADATA_FIRST_FIELD_ID_IN_CONTEXT); a field the table does not know is
+ * FIELD_ID_INCORRECT, one the guest may not read NOT_READABLE; WR writes the bits
+ * of R8 that R9 selects and the guest may write (none: NOT_WRITABLE; a selected
+ * bit it may not write must keep its value: FIELD_VALUE_NOT_VALID). R8 returns
+ * the value (WR: the old one), RD the next field id in RDX. */
+uint64_t td_vp_md_guest(struct td_run *r, bool write)
+{
+	uint64_t id = r->guest[R_RDX], value = r->guest[R_R8], mask = r->guest[R_R9], old;
+	if (!write)
+		r->guest[R_RDX] = MD_FIELD_ID_NONE;
+	r->guest[R_R8] = 0;
+	if (r->guest[R_RCX])
+		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+	if (!write && id == MD_FIELD_ID_NONE) {
+		r->guest[R_RDX] = next_guest_field(NULL);
+		return TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT;
+	}
+	const struct vp_field *f = vp_field_of(id);
+	if (!f)
+		return TDX_METADATA_FIELD_ID_INCORRECT;
+	if (!f->guest_readable)
+		return TDX_METADATA_FIELD_NOT_READABLE;
+	uint64_t st = vp_field_read(r, f, &old);
+	if (st)
+		return st;
+	if (!write) {
+		r->guest[R_R8] = old;
+		r->guest[R_RDX] = next_guest_field(f);
+		return TDX_SUCCESS;
+	}
+	uint64_t bits = mask & f->guest_write_mask;
+	if (!bits)
+		return TDX_METADATA_FIELD_NOT_WRITABLE;
+	if ((value ^ old) & mask & ~f->guest_write_mask)
+		return TDX_METADATA_FIELD_VALUE_NOT_VALID;
+	vp_field_write(r, f, (old & ~bits) | (value & bits));
+	r->guest[R_R8] = old;
 	return TDX_SUCCESS;
 }
 
