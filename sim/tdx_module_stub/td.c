@@ -15,24 +15,39 @@
 
 #define TDCS_PAGES TDX_TDCS_PAGES
 
+uint64_t td_keyed(const struct tdx_module *mod, uint64_t pa, unsigned keyid)
+{
+	return pa | (uint64_t)keyid << mod->info.keyid_shift;
+}
+
 void tdr_get(struct tdx_module *mod, uint64_t pa, struct tdr *t)
 {
-	phys_read(mod->pm, pa, t, sizeof(*t));
+	phys_read(mod->pm, td_keyed(mod, pa, mod->g->global_hkid), t, sizeof(*t));
 }
 
 void tdr_put(struct tdx_module *mod, uint64_t pa, const struct tdr *t)
 {
-	phys_write(mod->pm, pa, t, sizeof(*t));
+	phys_write(mod->pm, td_keyed(mod, pa, mod->g->global_hkid), t, sizeof(*t));
 }
 
 void tdcs_get(struct tdx_module *mod, const struct tdr *t, struct tdcs *c)
 {
-	phys_read(mod->pm, t->tdcx[0], c, sizeof(*c));
+	phys_read(mod->pm, td_keyed(mod, t->tdcx[0], t->hkid), c, sizeof(*c));
 }
 
 void tdcs_put(struct tdx_module *mod, const struct tdr *t, const struct tdcs *c)
 {
-	phys_write(mod->pm, t->tdcx[0], c, sizeof(*c));
+	phys_write(mod->pm, td_keyed(mod, t->tdcx[0], t->hkid), c, sizeof(*c));
+}
+
+void tdvps_get(struct tdx_module *mod, const struct tdr *t, uint64_t tdvpr, struct tdvps *v)
+{
+	phys_read(mod->pm, td_keyed(mod, tdvpr, t->hkid), v, sizeof(*v));
+}
+
+void tdvps_put(struct tdx_module *mod, const struct tdr *t, uint64_t tdvpr, const struct tdvps *v)
+{
+	phys_write(mod->pm, td_keyed(mod, tdvpr, t->hkid), v, sizeof(*v));
 }
 
 void td_zero_page(struct tdx_module *mod, uint64_t pa)
@@ -108,8 +123,9 @@ uint64_t td_enter_leaf(struct tdx_module *mod, unsigned leaf, uint64_t tdr, unsi
 	uint64_t r = tdr_operand(mod, tdr, op, t);
 	if (r)
 		return r;
-	/* A fatal TD can still be torn down: its vCPUs flushed. */
-	if (t->fatal && leaf != TDH_VP_FLUSH)
+	/* A fatal TD can still be torn down: its vCPUs flushed. A TDR the host wrote
+	 * (KeyID 0) is a machine check for the module: the TD is fatal too. */
+	if ((t->fatal || keyed_mem_page_poisoned(mod->pm, tdr)) && leaf != TDH_VP_FLUSH)
 		return TDX_TD_FATAL;
 	if (t->lifecycle != TD_KEYS_CONFIGURED)
 		return TDX_TD_KEYS_NOT_CONFIGURED;
@@ -129,7 +145,9 @@ uint64_t td_enter_vcpu_leaf(struct tdx_module *mod, unsigned leaf, uint64_t tdvp
 	uint64_t r = td_page_operand(mod, tdvpr, op, PT_TDVPR, &entry, &e);
 	if (r)
 		return r;
-	phys_read(mod->pm, tdvpr, v, sizeof(*v));
+	/* The TDVPR is keyed with its TD's HKID, in the TDR that owns it. */
+	tdr_get(mod, e.owner << 12, t);
+	tdvps_get(mod, t, tdvpr, v);
 	return td_enter_leaf(mod, leaf, e.owner << 12, op, t, c);
 }
 
@@ -155,7 +173,7 @@ uint64_t tdh_mng_create(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 		return tdx_err(TDX_HKID_NOT_FREE, TDX_OPERAND_ID_RDX);
 	if (no_entropy(mod))          /* the TD's UUID is random */
 		return TDX_RND_NO_ENTROPY;
-	td_zero_page(mod, pa);
+	keyed_mem_make_private(mod->pm, pa, mod->g->global_hkid);   /* and zeroed */
 	struct tdr t = { .lifecycle = TD_HKID_ASSIGNED, .hkid = (uint32_t)hkid };
 	tdr_put(mod, pa, &t);
 	e = (struct pamt_entry){ .type = PT_TDR, .owner = 0 };
@@ -203,7 +221,11 @@ uint64_t tdh_mng_addcx(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	struct pamt_entry e;
 	if ((r = td_page_operand(mod, page, TDX_OPERAND_ID_RCX, PT_NDA, &entry, &e)))
 		return r;
-	td_zero_page(mod, page);
+	/* The S-EPT root stays where the CPU's EPT walk reads it (KeyID 0). */
+	if (t.num_tdcx == TDCS_SEPT_ROOT_PAGE)
+		td_zero_page(mod, page);
+	else
+		keyed_mem_make_private(mod->pm, page, t.hkid);
 	e = (struct pamt_entry){ .type = PT_TDCX, .owner = tdr >> 12 };
 	pamt_put(mod->pm, entry, &e);
 	t.tdcx[t.num_tdcx++] = page;
@@ -459,9 +481,9 @@ uint64_t tdh_vp_create(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	struct pamt_entry e;
 	if ((r = td_page_operand(mod, page, TDX_OPERAND_ID_RCX, PT_NDA, &entry, &e)))
 		return r;
-	td_zero_page(mod, page);
+	keyed_mem_make_private(mod->pm, page, t.hkid);
 	struct tdvps v = { .state = VCPU_UNINITIALIZED, .tdr = tdr };
-	phys_write(mod->pm, page, &v, sizeof(v));
+	tdvps_put(mod, &t, page, &v);
 	e = (struct pamt_entry){ .type = PT_TDVPR, .owner = tdr >> 12 };
 	pamt_put(mod->pm, entry, &e);
 	t.chldcnt++;
@@ -489,7 +511,7 @@ uint64_t tdh_vp_addcx(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	e = (struct pamt_entry){ .type = PT_TDCX, .owner = v.tdr >> 12 };
 	pamt_put(mod->pm, entry, &e);
 	v.tdcx[v.num_tdcx++] = page;
-	phys_write(mod->pm, tdvpr, &v, sizeof(v));
+	tdvps_put(mod, &t, tdvpr, &v);
 	t.chldcnt++;
 	tdr_put(mod, v.tdr, &t);
 	return TDX_SUCCESS;
@@ -518,8 +540,8 @@ uint64_t tdh_vp_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	v.x2apic_id = v1 ? (uint32_t)gpr[R_R8] : v.vcpu_index;
 	v.initial_rcx = gpr[R_RDX];
 	v.state = VCPU_READY;
-	phys_write(mod->pm, tdvpr, &v, sizeof(v));
-	phys_write(mod->pm, t.tdcx[0], &c, sizeof(c));
+	tdvps_put(mod, &t, tdvpr, &v);
+	tdcs_put(mod, &t, &c);
 	return TDX_SUCCESS;
 }
 

@@ -120,10 +120,17 @@ struct tdvps {
 #define TDH_MEM_PAGE_PROMOTE 23
 
 void td_zero_page(struct tdx_module *mod, uint64_t pa);
+/* The module's control pages are private memory (issue "Private memory"): it
+ * reaches the TDR with the global KeyID and the TD's TDCS pages (but the S-EPT
+ * root, which the CPU walks) and TDVPR page with the TD's HKID. Through KeyID 0
+ * they read as zeros; a write there poisons them and makes the TD fatal. */
+uint64_t td_keyed(const struct tdx_module *mod, uint64_t pa, unsigned keyid);
 void tdr_get(struct tdx_module *mod, uint64_t pa, struct tdr *t);
 void tdr_put(struct tdx_module *mod, uint64_t pa, const struct tdr *t);
 void tdcs_get(struct tdx_module *mod, const struct tdr *t, struct tdcs *c);
 void tdcs_put(struct tdx_module *mod, const struct tdr *t, const struct tdcs *c);
+void tdvps_get(struct tdx_module *mod, const struct tdr *t, uint64_t tdvpr, struct tdvps *v);
+void tdvps_put(struct tdx_module *mod, const struct tdr *t, uint64_t tdvpr, const struct tdvps *v);
 
 /* An explicit page operand, checked in the module's order: aligned without KeyID
  * bits (OPERAND_INVALID), inside an initialized part of a TDMR

@@ -277,15 +277,25 @@ static uint64_t td_exit_outputs(struct td_run *r, uint64_t status)
 }
 
 /* The TD's count of vCPUs running in `epoch`, written back alone. */
+/* The TDCS's count of vCPUs running in `epoch`, where the module keeps it. */
+static uint64_t refcount_at(struct td_run *r, uint64_t epoch)
+{
+	return td_keyed(r->mod, r->t.tdcx[0], r->t.hkid) + offsetof(struct tdcs, refcount) + 8 * (epoch & 1);
+}
+
+static uint64_t refcount_get(struct td_run *r, uint64_t epoch)
+{
+	return phys_read64(r->mod->pm, refcount_at(r, epoch));
+}
+
 static void refcount_put(struct td_run *r, uint64_t epoch)
 {
-	phys_write64(r->mod->pm, r->t.tdcx[0] + offsetof(struct tdcs, refcount) + 8 * (epoch & 1),
-		     r->c.refcount[epoch & 1]);
+	phys_write64(r->mod->pm, refcount_at(r, epoch), r->c.refcount[epoch & 1]);
 }
 
 static void vcpu_put(struct td_run *r)
 {
-	phys_write(r->mod->pm, r->tdvpr_pa, &r->v, sizeof(r->v));
+	tdvps_put(r->mod, &r->t, r->tdvpr_pa, &r->v);
 }
 
 uint64_t tdh_vp_enter(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
@@ -399,8 +409,7 @@ uint64_t tdh_vp_enter(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	memcpy(r->v.gpr, r->guest, sizeof(r->guest));
 out:
 	/* Only the count: the guest's leaves may have changed the rest of the TDCS. */
-	r->c.refcount[epoch & 1] = phys_read64(mod->pm, r->t.tdcx[0] + offsetof(struct tdcs, refcount) +
-							8 * (epoch & 1)) - 1;
+	r->c.refcount[epoch & 1] = refcount_get(r, epoch) - 1;
 	refcount_put(r, epoch);
 	vcpu_put(r);
 	return st;

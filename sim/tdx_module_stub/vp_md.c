@@ -164,7 +164,7 @@ uint64_t tdh_vp_wr(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	if (st)
 		return st;
 	vp_field_write(&r, f, (old & ~mask) | (value & mask));
-	phys_write(mod->pm, r.tdvpr_pa, &r.v, sizeof(r.v));
+	tdvps_put(mod, &r.t, r.tdvpr_pa, &r.v);
 	gpr[R_R8] = old;
 	return TDX_SUCCESS;
 }

@@ -5,7 +5,8 @@
  * computed here over the same 128-byte blocks, the refusals (status, operand id and
  * the RCX/RDX extended error), BLOCK/TRACK/REMOVE and UNBLOCK in a running TD,
  * SEPT.REMOVE, and the teardown that reclaims every page. MRTD has no leaf yet: it is
- * read from the TDCS (the first TDCS page, `struct tdcs`) in simulated RAM. */
+ * read from the TDCS (the first TDCS page, `struct tdcs`) in simulated RAM, through
+ * the TD's KeyID. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -105,6 +106,7 @@ struct td {
 	unsigned nsept;
 	uint64_t pages[8];           /* private pages (PAGE.ADD / PAGE.AUG) */
 	unsigned npages;
+	unsigned hkid;
 };
 
 /* TD_PARAMS that TDH.MNG.INIT accepts: x87 and SSE, one vCPU, WB 4-level S-EPT,
@@ -125,6 +127,7 @@ static void valid_params(uint8_t *p)
 static void create_td(struct td *td, uint64_t hkid)
 {
 	memset(td, 0, sizeof(*td));
+	td->hkid = (unsigned)hkid;
 	td->tdr = kvm_alloc_pages(1);
 	assert_int_equal(sc(LEAF_CREATE, td->tdr, hkid, NULL), TDX_SUCCESS);
 	assert_int_equal(sc(LEAF_KEY_CONFIG, td->tdr, 0, NULL), TDX_SUCCESS);
@@ -193,10 +196,16 @@ static uint64_t add_page(struct td *td, uint64_t gpa, uint64_t src, bool extend)
 	return page;
 }
 
+/* A module page as the module sees it: through `keyid` (KeyID 0 shows zeros). */
+static uint8_t *keyed_ram(uint64_t pa, unsigned keyid)
+{
+	return phys_byte(&m->pm, td_keyed(m->seam.module, pa, keyid));
+}
+
 /* MRTD as the module holds it: in the TDCS, at the start of the first TDCS page. */
 static const uint8_t *module_mrtd(const struct td *td)
 {
-	return ram(td->tdcs[0]) + offsetof(struct tdcs, mrtd);
+	return keyed_ram(td->tdcs[0], td->hkid) + offsetof(struct tdcs, mrtd);
 }
 
 /* ---- MRTD, computed independently ------------------------------------------------ */
@@ -711,7 +720,7 @@ static uint64_t alloc_2m(void)
 /* The TD's child count, from its TDR (module memory, read directly). */
 static uint64_t chldcnt(const struct td *td)
 {
-	return ((const struct tdr *)ram(td->tdr))->chldcnt;
+	return ((const struct tdr *)keyed_ram(td->tdr, m->seam.module->g->global_hkid))->chldcnt;
 }
 
 /* RDMD: type, owner and the size (level) of the page holding `pa`. */

@@ -80,6 +80,12 @@ static uint8_t *ram(uint64_t pa)
 	return (uint8_t *)vtsim_machine_ram(m, NULL) + pa;
 }
 
+/* A module page through `keyid`, as the module reaches it. */
+static uint8_t *keyed_ram(uint64_t pa, unsigned keyid)
+{
+	return phys_byte(&m->pm, td_keyed(m->seam.module, pa, keyid));
+}
+
 struct td {
 	uint64_t tdr, tdcs0, tdvpr;
 	uint64_t image_page[8];      /* host-physical pages of the image */
@@ -240,7 +246,7 @@ static void test_td_runs_the_guest(void **state)
 	/* MRTD, computed here from the same blocks. */
 	uint8_t mrtd[48];
 	SHA384(&blocks[0][0], (size_t)nblocks * 128, mrtd);
-	assert_memory_equal(ram(td.tdcs0) + offsetof(struct tdcs, mrtd), mrtd, 48);
+	assert_memory_equal(keyed_ram(td.tdcs0, 17) + offsetof(struct tdcs, mrtd), mrtd, 48);
 
 	struct run_log log;
 	run_td(&td, &log);
@@ -269,7 +275,7 @@ static void test_td_runs_the_guest(void **state)
 	uint8_t buf[96] = { 0 }, rtmr[48];
 	memcpy(buf + 48, "vtsim TD runtime measurement, 48 bytes of it...", 48);
 	SHA384(buf, sizeof(buf), rtmr);
-	assert_memory_equal(ram(td.tdcs0) + offsetof(struct tdcs, rtmr) + 2 * 48, rtmr, 48);
+	assert_memory_equal(keyed_ram(td.tdcs0, 17) + offsetof(struct tdcs, rtmr) + 2 * 48, rtmr, 48);
 }
 
 /* A TDREPORT the module made verifies; one bit changed anywhere does not. */
@@ -707,6 +713,59 @@ static void test_guest_vp_metadata(void **state)
 	assert_int_equal(v, 0);                               /* the refused write left it */
 }
 
+/* The module's control pages are private too: the TDR (global KeyID), the TDCS
+ * and the TDVPR (the TD's HKID) read as zeros from the host, the module's copy is
+ * whole, and a host write to the TDCS makes the TD fatal at its next entry. */
+static void test_control_pages_private(void **state)
+{
+	static uint8_t blocks[8 * 49][128];
+	unsigned nblocks;
+	struct td td;
+	build_td(&td, blocks, &nblocks);
+	struct vtsim_seamcall_args a = { .rax = VP_ENTER, .rcx = td.tdvpr };
+	assert_int_equal(sc_args(&a) & 0xffff, 77);
+
+	static const uint8_t zero[4096];
+	unsigned global = m->seam.module->g->global_hkid;
+	assert_memory_equal(ram(td.tdr), zero, 4096);
+	assert_memory_equal(ram(td.tdcs0), zero, 4096);
+	assert_memory_equal(ram(td.tdvpr), zero, 4096);
+	const struct tdr *t = (const struct tdr *)keyed_ram(td.tdr, global);
+	assert_int_equal(t->hkid, 17);
+	assert_int_equal(t->lifecycle, TD_KEYS_CONFIGURED);
+	const struct tdcs *c = (const struct tdcs *)keyed_ram(td.tdcs0, 17);
+	assert_int_equal(c->op_state, OP_RUNNABLE);
+	const struct tdvps *v = (const struct tdvps *)keyed_ram(td.tdvpr, 17);
+	assert_int_equal(v->tdr, td.tdr);
+	/* Another KeyID sees nothing of them either. */
+	assert_memory_equal(keyed_ram(td.tdcs0, global), zero, 4096);
+
+	/* The TD runs on while the host only looked. */
+	a = (struct vtsim_seamcall_args){ .rax = VP_ENTER, .rcx = td.tdvpr };
+	assert_int_equal(sc_args(&a) & 0xffff, 77);
+	ram(td.tdcs0)[0x100] = 0x5a;                          /* the host writes the TDCS */
+	assert_int_equal(sc(VP_ENTER, td.tdvpr, 0, 0, 0), TDX_TD_FATAL);
+	assert_int_equal(sc(PAGE_AUG, 0x100000, td.tdr, kvm_alloc_pages(1), 0), TDX_TD_FATAL);
+	assert_int_equal(c->op_state, OP_RUNNABLE);           /* the module's copy is intact */
+}
+
+/* A host write to the TDR: every leaf that needs the TD is TDX_TD_FATAL, while
+ * the vCPU can still be flushed for the teardown. */
+static void test_tdr_write_is_fatal(void **state)
+{
+	static uint8_t blocks[8 * 49][128];
+	unsigned nblocks;
+	struct td td;
+	build_td(&td, blocks, &nblocks);
+	struct vtsim_seamcall_args a = { .rax = VP_ENTER, .rcx = td.tdvpr };
+	assert_int_equal(sc_args(&a) & 0xffff, 77);
+	ram(td.tdr)[8] = 1;
+	assert_int_equal(sc(VP_ENTER, td.tdvpr, 0, 0, 0), TDX_TD_FATAL);
+	assert_int_equal(sc(11, td.tdr, 0x110000000000000Aull, 0, 0), TDX_TD_FATAL);   /* MNG.RD */
+	assert_int_equal(sc(VP_FLUSH, td.tdvpr, 0, 0, 0), TDX_SUCCESS);
+	assert_int_equal(sc(19, td.tdr, 0, 0, 0), TDX_SUCCESS);         /* VPFLUSHDONE */
+}
+
 /* Contention (injected: this machine runs one leaf at a time): a leaf that finds
  * its page operand held gives up with TDX_OPERAND_BUSY and the operand's id; the
  * same call succeeds once it is free. kvmlike takes a contended TDH.VP.ENTER again. */
@@ -807,6 +866,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_debug_td, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_td_cpuid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_vp_metadata, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_control_pages_private, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tdr_write_is_fatal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_operand_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kvmlike_retries_busy_entry, setup, teardown),
 	};
