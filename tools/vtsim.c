@@ -300,7 +300,8 @@ static int run_machine(const struct vtsim_config *cfg, const unsigned char *img,
 		return EXIT_USAGE;
 	}
 	vtsim_machine_run(m, res);
-	vtsim_machine_state_hash(m, state);
+	if (state)   /* a digest of all of RAM: only a recording or a replay needs it */
+		vtsim_machine_state_hash(m, state);
 	vtsim_machine_destroy(m);
 	return res->exit_status;
 }
@@ -359,7 +360,8 @@ static int run_opts_run(struct run_opts o, struct record *rec, const struct reco
 	}
 	char *cmdline = multiboot_cmdline(o.image, o.append);
 	struct vtsim_result res = { 0 };
-	status = run_machine(&o.cfg, img, size, o.image, cmdline, mods, o.ninitrd, &res, rec->state);
+	status = run_machine(&o.cfg, img, size, o.image, cmdline, mods, o.ninitrd, &res,
+			     o.record || want ? rec->state : NULL);
 	rec->ran = res.reason != 0;
 	rec->status = status;
 	rec->rip = res.rip;
