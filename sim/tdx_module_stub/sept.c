@@ -99,10 +99,23 @@ static bool is_blocked(unsigned st)
 	return st == SEPT_BLOCKED || st == SEPT_NL_BLOCKED || st == SEPT_PENDING_BLOCKED;
 }
 
-void sept_table_init(struct tdx_module *mod, uint64_t page)
+/* An S-EPT table page is the TD's private memory: the module and the CPU's EPT
+ * walk reach it with the TD's HKID (in the EPTP and in each non-leaf entry). */
+static uint64_t sept_keyed(const struct tdx_module *mod, const struct tdr *t, uint64_t page)
 {
+	return td_keyed(mod, page, t->hkid);
+}
+
+void sept_table_init(struct tdx_module *mod, const struct tdr *t, uint64_t page)
+{
+	keyed_mem_make_private(mod->pm, page, t->hkid);
 	for (unsigned i = 0; i < 512; i++)
-		phys_write64(mod->pm, page + 8 * i, SEPT_FREE_ENTRY);
+		phys_write64(mod->pm, sept_keyed(mod, t, page) + 8 * i, SEPT_FREE_ENTRY);
+}
+
+uint64_t sept_eptp(const struct tdx_module *mod, const struct tdr *t, const struct tdcs *c)
+{
+	return sept_keyed(mod, t, t->tdcx[TDCS_SEPT_ROOT_PAGE]) | c->eptp_controls;
 }
 
 struct sept_walk {
@@ -117,7 +130,7 @@ struct sept_walk {
 static bool walk(struct tdx_module *mod, const struct tdr *t, uint64_t gpa, unsigned level,
 		 struct sept_walk *w)
 {
-	uint64_t table = t->tdcx[TDCS_SEPT_ROOT_PAGE];
+	uint64_t table = sept_keyed(mod, t, t->tdcx[TDCS_SEPT_ROOT_PAGE]);
 	w->keyid_bits = SEPT_PA_MASK & ~((1ull << mod->info.keyid_shift) - 1);
 	for (unsigned l = SEPT_LEVELS - 1;; l--) {
 		w->entry_pa = table + ((gpa >> (12 + 9 * l)) & 511) * 8;
@@ -296,8 +309,8 @@ uint64_t tdh_mem_sept_add(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	struct pamt_entry e;
 	if ((r = td_page_operand(mod, page, TDX_OPERAND_ID_R8, PT_NDA, &entry, &e)))
 		return r;
-	sept_table_init(mod, page);                  /* every entry FREE */
-	phys_write64(mod->pm, w.entry_pa, make_entry(page, SEPT_NL_MAPPED, false));
+	sept_table_init(mod, &t, page);              /* every entry FREE */
+	phys_write64(mod->pm, w.entry_pa, make_entry(sept_keyed(mod, &t, page), SEPT_NL_MAPPED, false));
 	take_page(mod, entry, tdr, &t, PT_EPT);
 	if (v1)
 		gpr[R_R8] = 0;                       /* version 1: the page was used */
@@ -484,9 +497,9 @@ uint64_t tdh_mem_sept_remove(struct tdx_module *mod, unsigned lp, uint64_t gpr[1
 	if ((r = reach(mod, &op.t, TDH_MEM_SEPT_REMOVE, op.gpa, op.level, &op.w, gpr)) ||
 	    (r = check_tracked(mod, &op.c, &op.w, gpr)))
 		return r;
-	uint64_t page = entry_page(mod, &op.w);
+	uint64_t page = entry_page(mod, &op.w), keyed = op.w.entry & SEPT_PA_MASK;
 	for (unsigned i = 0; i < 512; i++)
-		if (phys_read64(mod->pm, page + 8 * i) != SEPT_FREE_ENTRY)
+		if (phys_read64(mod->pm, keyed + 8 * i) != SEPT_FREE_ENTRY)
 			return ext_err(tdx_err(TDX_EPT_PAGE_NOT_FREE, TDX_OPERAND_ID_RCX), &op.w, gpr);
 	phys_write64(mod->pm, op.w.entry_pa, SEPT_FREE_ENTRY);
 	give_back_page(mod, page, PT_4KB, tdr, &op.t);
@@ -572,9 +585,10 @@ uint64_t tdh_mem_page_promote(struct tdx_module *mod, unsigned lp, uint64_t gpr[
 		return tdx_err(TDX_OPERAND_BUSY, TDX_OPERAND_ID_RCX);
 	if ((r = check_tracked(mod, &op.c, &op.w, gpr)))
 		return r;
-	if (!table_mergeable(mod, table, op.level))
+	uint64_t keyed = op.w.entry & SEPT_PA_MASK;
+	if (!table_mergeable(mod, keyed, op.level))
 		return ext_err(tdx_err(TDX_EPT_INVALID_PROMOTE_CONDITIONS, TDX_OPERAND_ID_RCX), &op.w, gpr);
-	uint64_t first = phys_read64(mod->pm, table);
+	uint64_t first = phys_read64(mod->pm, keyed);
 	struct sept_walk leaf = { .entry = first };
 	pamt_promote(mod, entry_page(mod, &leaf), op.level);
 	/* The leaf is not blocked: its parts were not. */
@@ -607,10 +621,12 @@ uint64_t tdh_mem_page_demote(struct tdx_module *mod, unsigned lp, uint64_t gpr[1
 	unsigned st = op.w.state == SEPT_BLOCKED ? SEPT_MAPPED :
 		      op.w.state == SEPT_PENDING_BLOCKED ? SEPT_PENDING : op.w.state;
 	uint64_t big = op.w.entry & SEPT_PA_MASK, part = level_size(op.level - 1);
+	uint64_t keyed = sept_keyed(mod, &op.t, page);
+	keyed_mem_make_private(mod->pm, page, op.t.hkid);
 	for (unsigned i = 0; i < 512; i++)
-		phys_write64(mod->pm, page + 8 * i, make_leaf(big + i * part, st, op.level - 1));
+		phys_write64(mod->pm, keyed + 8 * i, make_leaf(big + i * part, st, op.level - 1));
 	pamt_demote(mod, entry_page(mod, &op.w), op.level);
-	phys_write64(mod->pm, op.w.entry_pa, make_entry(page, SEPT_NL_MAPPED, false));
+	phys_write64(mod->pm, op.w.entry_pa, make_entry(keyed, SEPT_NL_MAPPED, false));
 	take_page(mod, entry, tdr, &op.t, PT_EPT);
 	gpr[R_RCX] = gpr[R_RDX] = 0;
 	return TDX_SUCCESS;

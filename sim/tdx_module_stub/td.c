@@ -221,11 +221,7 @@ uint64_t tdh_mng_addcx(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	struct pamt_entry e;
 	if ((r = td_page_operand(mod, page, TDX_OPERAND_ID_RCX, PT_NDA, &entry, &e)))
 		return r;
-	/* The S-EPT root stays where the CPU's EPT walk reads it (KeyID 0). */
-	if (t.num_tdcx == TDCS_SEPT_ROOT_PAGE)
-		td_zero_page(mod, page);
-	else
-		keyed_mem_make_private(mod->pm, page, t.hkid);
+	keyed_mem_make_private(mod->pm, page, t.hkid);
 	e = (struct pamt_entry){ .type = PT_TDCX, .owner = tdr >> 12 };
 	pamt_put(mod->pm, entry, &e);
 	t.tdcx[t.num_tdcx++] = page;
@@ -435,7 +431,7 @@ uint64_t tdh_mng_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 		return r;
 	c.op_state = OP_INITIALIZED;
 	c.hkid = t.hkid;
-	sept_table_init(mod, t.tdcx[TDCS_SEPT_ROOT_PAGE]);
+	sept_table_init(mod, &t, t.tdcx[TDCS_SEPT_ROOT_PAGE]);
 	c.tsc_multiplier = 1ull << 48;       /* the TD's TSC runs at the host's rate */
 	c.td_epoch = 1;                      /* a block in epoch 1 is untracked until 2 */
 	td_mrtd_init(&c);

@@ -121,9 +121,9 @@ struct tdvps {
 
 void td_zero_page(struct tdx_module *mod, uint64_t pa);
 /* The module's control pages are private memory (issue "Private memory"): it
- * reaches the TDR with the global KeyID and the TD's TDCS pages (but the S-EPT
- * root, which the CPU walks) and TDVPR page with the TD's HKID. Through KeyID 0
- * they read as zeros; a write there poisons them and makes the TD fatal. */
+ * reaches the TDR with the global KeyID, the TD's TDCS pages, TDVPR page and
+ * S-EPT tables with the TD's HKID (the CPU's EPT walk too). Through KeyID 0 they
+ * read as zeros; a write there poisons them and makes the TD fatal. */
 uint64_t td_keyed(const struct tdx_module *mod, uint64_t pa, unsigned keyid);
 void tdr_get(struct tdx_module *mod, uint64_t pa, struct tdr *t);
 void tdr_put(struct tdx_module *mod, uint64_t pa, const struct tdr *t);
@@ -235,8 +235,11 @@ enum {
 	SEPT_FREE = 0, SEPT_BLOCKED = 1, SEPT_PENDING = 2, SEPT_PENDING_BLOCKED = 3,
 	SEPT_MAPPED = 4, SEPT_REMOVED = 5, SEPT_NL_BLOCKED = 0x81, SEPT_NL_MAPPED = 0x84,
 };
-/* A new S-EPT table: every entry FREE (and suppressing #VE). */
-void sept_table_init(struct tdx_module *mod, uint64_t page);
+/* A new S-EPT table of the TD `t`: private to its HKID, every entry FREE (and
+ * suppressing #VE). */
+void sept_table_init(struct tdx_module *mod, const struct tdr *t, uint64_t page);
+/* The TD's EPTP: its S-EPT root with the HKID, and the TD's EPTP controls. */
+uint64_t sept_eptp(const struct tdx_module *mod, const struct tdr *t, const struct tdcs *c);
 unsigned sept_leaf_state(struct tdx_module *mod, const struct tdr *t, uint64_t gpa,
 			 uint64_t *entry_pa, unsigned *level);
 /* TDG.MEM.PAGE.ACCEPT of the page of `level` (0: 4 KiB, 1: 2 MiB) at `gpa`: a

@@ -123,7 +123,7 @@ static void td_vmcs_init(struct td_run *r)
 	td_vmwrite(r, VM_ENTRY_CONTROLS,
 		   ctl(r, true_msrs ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
 		       VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER));
-	td_vmwrite(r, EPT_POINTER, r->t.tdcx[TDCS_SEPT_ROOT_PAGE] | r->c.eptp_controls);
+	td_vmwrite(r, EPT_POINTER, sept_eptp(r->mod, &r->t, &r->c));
 	/* One VPID per TD (its HKID): the TLB of another TD or VM never serves it. */
 	td_vmwrite(r, VIRTUAL_PROCESSOR_ID, 0x8000 | r->t.hkid);
 	td_vmwrite(r, TSC_OFFSET, r->c.tsc_offset);
@@ -320,7 +320,7 @@ uint64_t tdh_vp_enter(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	if (r->v.assoc_lp && r->v.assoc_lp != lp + 1)
 		return TDX_VCPU_ASSOCIATED;
 	r->tdr_pa = r->v.tdr;
-	uint64_t eptp = r->t.tdcx[TDCS_SEPT_ROOT_PAGE] | r->c.eptp_controls;
+	uint64_t eptp = sept_eptp(mod, &r->t, &r->c);
 	bool flush = false, migrated = false;
 	if (!r->v.assoc_lp) {                /* first entry on this LP since a flush */
 		migrated = true;
@@ -431,7 +431,7 @@ uint64_t tdh_vp_flush(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	if (r->v.vmcs_ready && mod->cpu.vmcs_load)
 		mod->cpu.vmcs_load(mod->cpu.ctx, lp, r->v.tdcx[0], true);
 	if (mod->cpu.invept)
-		mod->cpu.invept(mod->cpu.ctx, lp, r->t.tdcx[TDCS_SEPT_ROOT_PAGE] | r->c.eptp_controls);
+		mod->cpu.invept(mod->cpu.ctx, lp, sept_eptp(mod, &r->t, &r->c));
 	r->v.launched = 0;
 	r->v.assoc_lp = 0;
 	r->c.num_assoc_vcpus--;

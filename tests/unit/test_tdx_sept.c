@@ -294,6 +294,15 @@ static void test_build_td_and_mrtd(void **state)
 	assert_int_equal(td.nsept, 5);
 	for (unsigned i = 0; i < td.nsept; i++)
 		assert_page(td.sept[i], PT_EPT, td.tdr);
+	/* The S-EPT is the TD's private memory: the host sees zeros where the module
+	 * (with the TD's KeyID) sees entries (a free one is SVE only). */
+	static const uint8_t zero[4096];
+	uint64_t free_entry;
+	for (unsigned i = 0; i < td.nsept; i++)
+		assert_memory_equal(ram(td.sept[i]), zero, 4096);
+	assert_memory_equal(ram(td.tdcs[TDCS_SEPT_ROOT_PAGE]), zero, 4096);
+	memcpy(&free_entry, keyed_ram(td.sept[4], td.hkid), 8);         /* GPA 0xFFE00000 */
+	assert_int_equal(free_entry, SVE);
 	for (unsigned i = 0; i < td.npages; i++)
 		assert_page(td.pages[i], PT_REG, td.tdr);
 	assert_page(td.tdr, PT_TDR, 0);
