@@ -503,7 +503,7 @@ uint64_t tdh_vp_addcx(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	struct pamt_entry e;
 	if ((r = td_page_operand(mod, page, TDX_OPERAND_ID_RCX, PT_NDA, &entry, &e)))
 		return r;
-	td_zero_page(mod, page);
+	keyed_mem_make_private(mod->pm, page, t.hkid);          /* and zeroed */
 	e = (struct pamt_entry){ .type = PT_TDCX, .owner = v.tdr >> 12 };
 	pamt_put(mod->pm, entry, &e);
 	v.tdcx[v.num_tdcx++] = page;

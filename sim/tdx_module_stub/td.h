@@ -183,6 +183,9 @@ bool td_private_hpa(struct td_run *r, uint64_t gpa, uint64_t *hpa);
  * comes from another LP), initializing it the first time (the state TDH.VP.INIT
  * architecturally leaves). 0, or -1. */
 int td_vmcs_make_current(struct td_run *r, bool clear);
+/* The vCPU's TDCX page `i` (0: the TD VMCS, 1: the VE-information area) as the
+ * module and the CPU reach it: with the TD's HKID. */
+uint64_t td_vcpu_page(const struct td_run *r, unsigned i);
 /* TD-scope metadata (vp_md.c): TDH.VP.RD/WR, TDH.MNG.WR; TDH.MEM.RD/WR (sept.c). */
 uint64_t tdh_vp_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 uint64_t tdh_vp_wr(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);

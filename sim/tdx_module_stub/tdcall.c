@@ -77,7 +77,7 @@ static uint64_t tdg_mr_report(struct td_run *r, enum td_exit_action *act)
 static uint64_t tdg_vp_veinfo_get(struct td_run *r, enum td_exit_action *act)
 {
 	struct phys *pm = r->mod->pm;
-	uint64_t area = r->v.tdcx[TDVPS_VE_INFO_PAGE];
+	uint64_t area = td_vcpu_page(r, TDVPS_VE_INFO_PAGE);
 	if (phys_read32(pm, area + VE_VALID) != VE_INFO_IN_USE)
 		return TDX_NO_VALID_VE_INFO;
 	r->guest[R_RCX] = phys_read32(pm, area + VE_EXIT_REASON);

@@ -115,7 +115,7 @@ static void td_vmcs_init(struct td_run *r)
 		       SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_RDTSCP |
 		       SECONDARY_EXEC_WBINVD_EXITING | SECONDARY_EXEC_UNRESTRICTED_GUEST |
 		       SECONDARY_EXEC_EPT_VIOLATION_VE));
-	td_vmwrite(r, VE_INFORMATION_ADDRESS, r->v.tdcx[TDVPS_VE_INFO_PAGE]);
+	td_vmwrite(r, VE_INFORMATION_ADDRESS, td_vcpu_page(r, TDVPS_VE_INFO_PAGE));
 	td_vmwrite(r, VM_EXIT_CONTROLS,
 		   ctl(r, true_msrs ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
 		       VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT |
@@ -136,7 +136,7 @@ static void td_vmcs_init(struct td_run *r)
 static enum td_exit_action exit_ve(struct td_run *r)
 {
 	struct phys *pm = r->mod->pm;
-	uint64_t area = r->v.tdcx[TDVPS_VE_INFO_PAGE];
+	uint64_t area = td_vcpu_page(r, TDVPS_VE_INFO_PAGE);
 	if (phys_read32(pm, area + VE_VALID))   /* a #VE while the last is unread: #DF-like */
 		return TD_EXIT_TO_VMM;
 	phys_write32(pm, area + VE_EXIT_REASON, r->reason);
@@ -210,10 +210,15 @@ static enum td_exit_action (*const td_exit_handlers[])(struct td_run *) = {
 	[EXIT_REASON_EPT_VIOLATION] = exit_ept_violation,
 };
 
+uint64_t td_vcpu_page(const struct td_run *r, unsigned i)
+{
+	return td_keyed(r->mod, r->v.tdcx[i], r->t.hkid);
+}
+
 int td_vmcs_make_current(struct td_run *r, bool clear)
 {
 	struct tdx_module *mod = r->mod;
-	if (mod->cpu.vmcs_load(mod->cpu.ctx, r->lp, r->v.tdcx[0], clear || !r->v.vmcs_ready))
+	if (mod->cpu.vmcs_load(mod->cpu.ctx, r->lp, td_vcpu_page(r, 0), clear || !r->v.vmcs_ready))
 		return -1;
 	if (!r->v.vmcs_ready) {
 		td_vmcs_init(r);
@@ -429,7 +434,7 @@ uint64_t tdh_vp_flush(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 		return TDX_VCPU_NOT_ASSOCIATED;
 	/* VMCLEAR writes the VMCS back and ends its launch; the TLB goes too. */
 	if (r->v.vmcs_ready && mod->cpu.vmcs_load)
-		mod->cpu.vmcs_load(mod->cpu.ctx, lp, r->v.tdcx[0], true);
+		mod->cpu.vmcs_load(mod->cpu.ctx, lp, td_vcpu_page(r, 0), true);
 	if (mod->cpu.invept)
 		mod->cpu.invept(mod->cpu.ctx, lp, sept_eptp(mod, &r->t, &r->c));
 	r->v.launched = 0;

@@ -25,9 +25,10 @@ grep -E '^(seamcall|entry|exit) ' "$tmp/td_vmx" >"$tmp/td_want_seam"
 same "seam lines of td_lifecycle are not the SEAM lines of vmx" "$tmp/td_seam" "$tmp/td_want_seam"
 grep -E '^exit ' "$tmp/td_vmx" >"$tmp/td_want_exits"
 same "exits lines of td_lifecycle are not the exit lines of vmx" "$tmp/td_exits" "$tmp/td_want_exits"
-grep -qx 'entry lp0 VMLAUNCH vmcs=0x11a000 rip=0xfffffff0' "$tmp/td_seam" ||
+# The TD VMCS (0x11a000) is loaded with the TD's HKID (17, from bit 42), as the module does.
+grep -qx 'entry lp0 VMLAUNCH vmcs=0x440000011a000 rip=0xfffffff0' "$tmp/td_seam" ||
 	{ echo "FAIL: no TD entry (VMLAUNCH at the reset vector) in the seam trace"; fail=1; }
-grep -q '^exit lp0 vmcs=0x11a000 reason=77 TDCALL qual=0x0 len=4 rip=0x' "$tmp/td_seam" ||
+grep -q '^exit lp0 vmcs=0x440000011a000 reason=77 TDCALL qual=0x0 len=4 rip=0x' "$tmp/td_seam" ||
 	{ echo "FAIL: no TDCALL exit in the seam trace"; fail=1; }
 grep -q '^seamcall lp0 TDH.VP.ENTER(0) -> 0x000000000000004d TDX_SUCCESS$' "$tmp/td_seam" ||
 	{ echo "FAIL: no TDH.VP.ENTER in the seam trace"; fail=1; }

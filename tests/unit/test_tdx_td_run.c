@@ -87,7 +87,7 @@ static uint8_t *keyed_ram(uint64_t pa, unsigned keyid)
 }
 
 struct td {
-	uint64_t tdr, tdcs0, tdvpr;
+	uint64_t tdr, tdcs0, tdvpr, tdvmcs;   /* tdvmcs: the first TDCX page, the TD VMCS */
 	uint64_t image_page[8];      /* host-physical pages of the image */
 };
 
@@ -131,8 +131,12 @@ static void build_td(struct td *td, uint8_t mrtd_blocks_out[][128], unsigned *nb
 
 	td->tdvpr = kvm_alloc_pages(1);
 	assert_int_equal(sc(VP_CREATE, td->tdvpr, td->tdr, 0, 0), TDX_SUCCESS);
-	for (int i = 0; i < 5; i++)
-		assert_int_equal(sc(VP_ADDCX, kvm_alloc_pages(1), td->tdvpr, 0, 0), TDX_SUCCESS);
+	for (int i = 0; i < 5; i++) {
+		uint64_t p = kvm_alloc_pages(1);
+		if (!i)
+			td->tdvmcs = p;
+		assert_int_equal(sc(VP_ADDCX, p, td->tdvpr, 0, 0), TDX_SUCCESS);
+	}
 	assert_int_equal(sc(VP_INIT | 1 << 16, td->tdvpr, 0x1234, 3, 0), TDX_SUCCESS);   /* x2APIC ID 3 */
 
 	/* The image, page by page, measured as KVM's INIT_MEM_REGION does. */
@@ -714,7 +718,7 @@ static void test_guest_vp_metadata(void **state)
 }
 
 /* The module's control pages are private too: the TDR (global KeyID), the TDCS
- * and the TDVPR (the TD's HKID) read as zeros from the host, the module's copy is
+ * the TDVPR and the TD VMCS (the TD's HKID) read as zeros from the host, its copy is
  * whole, and a host write to the TDCS makes the TD fatal at its next entry. */
 static void test_control_pages_private(void **state)
 {
@@ -737,6 +741,11 @@ static void test_control_pages_private(void **state)
 	assert_int_equal(c->op_state, OP_RUNNABLE);
 	const struct tdvps *v = (const struct tdvps *)keyed_ram(td.tdvpr, 17);
 	assert_int_equal(v->tdr, td.tdr);
+	/* The TD VMCS too: the CPU keeps it through the TD's KeyID (its revision id). */
+	assert_memory_equal(ram(td.tdvmcs), zero, 4096);
+	uint32_t revision;
+	memcpy(&revision, keyed_ram(td.tdvmcs, 17), 4);
+	assert_int_not_equal(revision, 0);
 	/* Another KeyID sees nothing of them either. */
 	assert_memory_equal(keyed_ram(td.tdcs0, global), zero, 4096);
 
