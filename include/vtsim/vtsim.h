@@ -50,6 +50,9 @@ struct vtsim_config {
 	bool vmcs_diff;           /* ... and the fields changed since the last VM entry on that LP */
 	const char *gdb;          /* "127.0.0.1:PORT": a GDB stub there, waited for before the
 				     first instruction (loopback only); NULL = none */
+	bool check_exits;         /* self-check for fuzzing: every VM exit that reports an
+				     instruction length must match the instruction at its RIP
+				     (costs a decode per such exit); see vtsim_exit_check_failures */
 };
 
 /* Why the last VM entry on a logical processor failed a check, as data. */
@@ -108,6 +111,10 @@ int vtsim_machine_load(struct vtsim_machine *m, const uint8_t *image, size_t siz
 void vtsim_machine_run(struct vtsim_machine *m, struct vtsim_result *res);
 
 /* The last failed VM entry of logical processor `lp` (check == NULL if none). */
+/* With cfg.check_exits: how many VM exits reported an instruction other than the
+ * one at the guest's RIP (a simulator bug), and the first of them in `msg`. */
+unsigned vtsim_exit_check_failures(struct vtsim_machine *m, char *msg, size_t size);
+
 void vtsim_last_entry_failure(struct vtsim_machine *m, unsigned lp, struct vtsim_entry_failure *out);
 
 /* A digest (SHA-256) of the machine's state: RAM, and each logical processor's

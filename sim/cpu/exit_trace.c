@@ -13,8 +13,9 @@
 #include "sim/vmcs/fields.h"
 
 /* The guest instruction at `rip` as Capstone reads it, in the guest's code size,
- * through the guest's paging and EPT; "(unreadable)" if it cannot be fetched. */
-static void guest_insn(struct lp *lp, uint64_t rip, char *out, size_t size)
+ * through the guest's paging and EPT; "(unreadable)" if it cannot be fetched.
+ * Returns its length, 0 when it could not be read or decoded. */
+static unsigned guest_insn(struct lp *lp, uint64_t rip, char *out, size_t size)
 {
 	const struct vmcs_cache *v = &lp->vmx.vmcs;
 	uint64_t cs_ar = vmcs_read_enc(v, GUEST_CS_AR_BYTES);
@@ -30,17 +31,35 @@ static void guest_insn(struct lp *lp, uint64_t rip, char *out, size_t size)
 		n = 0x1000 - (la & 0xfff);
 		if (n > sizeof(buf) || mmu_fetch(&lp->m->pm, &c, la, buf, n, MMU_SUPERVISOR | MMU_NO_AD, &f)) {
 			snprintf(out, size, "(unreadable)");
-			return;
+			return 0;
 		}
 	}
 	csh h = long64 ? lp->cs_handle : (cs_ar & (1u << 14)) ? lp->cs32 : lp->cs16;
 	cs_insn *ci = NULL;
 	size_t cnt = cs_disasm(h, buf, n, rip, 1, &ci);
+	unsigned len = cnt ? ci[0].size : 0;
 	if (cnt)
 		snprintf(out, size, "%s%s%s", ci[0].mnemonic, ci[0].op_str[0] ? " " : "", ci[0].op_str);
 	else
 		snprintf(out, size, "(bad)");
 	cs_free(ci, cnt);
+	return len;
+}
+
+void vmx_check_exit_insn(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
+{
+	char insn[160];
+	unsigned len = guest_insn(lp, info->rip, insn, sizeof(insn));
+	/* Bytes Capstone cannot decode (TDCALL, SEAMCALL, some hints) prove nothing. */
+	if (!len || len == info->insn_len)
+		return;
+	struct vtsim_machine *m = lp->m;
+	if (!m->exit_check_failures++)
+		snprintf(m->exit_check_msg, sizeof(m->exit_check_msg),
+			 "lp%u: exit reason %u (%s) reports a %u-byte instruction at RIP 0x%llx, "
+			 "where the guest has the %u-byte '%s'", lp->id, reason & 0xffff,
+			 vmx_exit_reason_name(reason & 0xffff), info->insn_len,
+			 (unsigned long long)info->rip, len, insn);
 }
 
 void vmx_trace_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)

@@ -495,6 +495,13 @@ void vtsim_machine_destroy(struct vtsim_machine *m)
 	free(m);
 }
 
+unsigned vtsim_exit_check_failures(struct vtsim_machine *m, char *msg, size_t size)
+{
+	if (size)
+		snprintf(msg, size, "%s", m->exit_check_msg);
+	return m->exit_check_failures;
+}
+
 void vtsim_last_entry_failure(struct vtsim_machine *m, unsigned lp, struct vtsim_entry_failure *out)
 {
 	memset(out, 0, sizeof(*out));

@@ -130,6 +130,8 @@ struct vtsim_machine {
 	bool stopped;
 	struct vtsim_result result;
 	char stop_msg[1024];
+	unsigned exit_check_failures;  /* cfg.check_exits: exits whose instruction was not at RIP */
+	char exit_check_msg[256];
 	struct timespec start;
 	bool loaded;
 

@@ -296,9 +296,10 @@ static void on_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 	struct cpu_view v;
 	cpustate_view(&lp->cs, &v);
 	/* The same linear address may hold other code in another address space: look
-	 * again when CR3 differs from the one the site was read in. (Rewritten code
-	 * makes the engine translate the block again, and the scan updates the site.) */
-	if (st->cr3 != v.cr3) {
+	 * again when CR3 or the guest differs from the one the site was read in.
+	 * (Rewritten code makes the engine translate the block again, and the scan
+	 * updates the site.) */
+	if (st->cr3 != v.cr3 || st->space != lp->sites->space) {
 		uint8_t cur[15];
 		struct mmu_ctx c;
 		mmu_ctx_from_view(&c, lp, &v);
@@ -317,6 +318,7 @@ static void on_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 			st->insn.kind = k;
 		}
 		st->cr3 = v.cr3;
+		st->space = lp->sites->space;
 		if (st->insn.kind == SITE_NONE)
 			return;
 	}
@@ -460,9 +462,9 @@ static unsigned scan(struct lp *lp, uint64_t pc, size_t size)
 		count++;
 		uint8_t vmx_id;
 		enum site_kind k = site_classify_insn(ci->bytes, ci->size, lm, &vmx_id);
-		if (k == SITE_NONE)
-			continue;
 		struct site *st = site_find(lp->sites, ci->address);
+		if (k == SITE_NONE && !st)
+			continue;
 		if (!st) {
 			st = site_insert(lp->sites, ci->address);
 			if (!st)
@@ -475,6 +477,7 @@ static unsigned scan(struct lp *lp, uint64_t pc, size_t size)
 		st->insn.kind = k;
 		st->insn.vmx_id = vmx_id;
 		st->cr3 = cpu_reg(lp->uc, UC_X86_REG_CR3);
+		st->space = lp->sites->space;
 		st->insn.len = (uint8_t)ci->size;
 		memcpy(st->insn.bytes, ci->bytes, ci->size);
 	}
@@ -597,7 +600,8 @@ void sites_prime(struct lp *lp)
 	struct seg cs;
 	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
 	uint64_t la = rip + (code_is_64(lp) ? 0 : cs.base);
-	uint64_t key = la ^ (cpu_reg(lp->uc, UC_X86_REG_CR3) << 1) ^ 1;
+	uint64_t key = (la ^ cpu_reg(lp->uc, UC_X86_REG_CR3) * 0x9e3779b97f4a7c15ull ^
+			(uint64_t)s->space * 0xc2b2ae3d27d4eb4full) | 1;
 	for (unsigned i = 0; i < SITES_PRIMED_RING; i++)
 		if (s->primed_ring[i] == key)
 			return;
@@ -648,6 +652,11 @@ void sites_forget(struct sites *s, uc_engine *uc)
 	s->count = 0;
 	memset(s->primed_ring, 0, sizeof(s->primed_ring));
 	memset(s->recent, 0, sizeof(s->recent));
+}
+
+void sites_new_space(struct sites *s)
+{
+	s->space++;
 }
 
 bool sites_take_retranslate(struct lp *lp, uint64_t *lo, uint64_t *hi)

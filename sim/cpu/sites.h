@@ -56,6 +56,7 @@ struct site {
 	uint64_t va;                   /* 0 = empty slot */
 	struct site_insn insn;
 	uint64_t cr3;                  /* the address space the bytes were read in */
+	uint32_t space;                /* ... and the guest's (sites.space then) */
 	uc_hook hook;
 };
 
@@ -82,6 +83,9 @@ struct sites {
 	uint64_t primed_ring[SITES_PRIMED_RING];
 	unsigned primed_next;
 	uint64_t scanned_blocks;
+	/* The guest the engine runs: another VM or TD (or the same VMCS relaunched)
+	 * may hold other code at the same linear address and CR3. */
+	uint32_t space;
 };
 
 /* Classifies the instruction in bytes[0..len): a simulator instruction or SITE_NONE. */
@@ -107,6 +111,10 @@ bool sites_emulate_ud(struct lp *lp, uint64_t rip);
  * an address's hooks in the order they were added). The engine must be stopped and
  * its translations flushed by the caller. */
 void sites_forget(struct sites *s, uc_engine *uc);
+
+/* The engine now runs another guest: sites read in the last one are read again
+ * before they are trusted, and the first block of each run is scanned again. */
+void sites_new_space(struct sites *s);
 
 /* After the engine stopped: translate again what a scan hooked. */
 bool sites_take_retranslate(struct lp *lp, uint64_t *lo, uint64_t *hi);

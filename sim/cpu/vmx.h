@@ -50,6 +50,7 @@ struct vmx_lp {
 	 * the guest engine's TLB was filled under. */
 	bool seam_root;
 	uint64_t shared_eptp;
+	uint64_t space_vmcs;      /* the VMCS the guest engine's code sites were read under */
 	/* Exits at instruction boundaries (vmx_events.c). */
 	bool mtf, mtf_skip, irq_window, nmi_window;
 	bool vnmi_blocked;        /* virtual-NMI blocking ("virtual NMIs" set) */

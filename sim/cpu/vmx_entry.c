@@ -64,7 +64,7 @@ void load_control_state(uc_engine *uc, uint64_t cr0, uint64_t cr3, uint64_t cr4,
 /* EPT and VPID at entry (SDM "VMX Support for Address Translation"). Without a
  * VPID, entries flush the guest's linear and combined translations; with one, the
  * engine's TLB stays as long as the VPID and EPTP it was filled under do. */
-static void enter_translation(struct lp *lp)
+static void enter_translation(struct lp *lp, bool launch)
 {
 	const struct vmcs_cache *v = &lp->vmx.vmcs;
 	uint64_t proc2 = (vmcs_read_enc(v, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
@@ -85,9 +85,17 @@ static void enter_translation(struct lp *lp)
 		lp->vmx.ept.shared_root = shared & ((1ull << lp->m->pm.maxphyaddr) - 1) & ~0xfffull;
 	}
 	bool keep = vpid != 0 && vpid == lp->vmx.vpid && shared == lp->vmx.shared_eptp;
+	/* Another guest (a relaunched VMCS may be a new VM in recycled pages) can
+	 * have other code at the linear addresses the last one ran. */
+	uint64_t eptp = ept ? lp->vmx.ept.eptp : 0;
+	if (launch || v->ptr != lp->vmx.space_vmcs || eptp != lp->gtlb.tag_eptp ||
+	    shared != lp->vmx.shared_eptp) {
+		sites_new_space(&lp->guest.sites);
+		lp->vmx.space_vmcs = v->ptr;
+	}
 	lp->vmx.shared_eptp = shared;
 	lp->vmx.vpid = vpid;
-	guest_tlb_enter(lp, ept, ept ? lp->vmx.ept.eptp : 0, keep);
+	guest_tlb_enter(lp, ept, eptp, keep);
 }
 
 int vmx_enter_guest(struct lp *lp, bool launch)
@@ -162,7 +170,7 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 		lp->vmx.timer_deadline = lp->insns +
 			((uint64_t)(uint32_t)vmcs_read_enc(v, VMX_PREEMPTION_TIMER_VALUE) << lp->vmx.timer_rate);
 	}
-	enter_translation(lp);
+	enter_translation(lp, launch);
 	lp->vmx.non_root = true;
 	lp_retire_recompute(lp);
 	lp_switch(lp, g);

@@ -219,6 +219,8 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 	unsigned tcls = trace_cls_transition(lp) | VTSIM_TRACE_EXITS;
 	if (trace_on(lp->m, tcls))
 		vmx_trace_exit(lp, reason, info);
+	if (lp->m->cfg.check_exits && info->insn_len)
+		vmx_check_exit_insn(lp, reason, info);
 	lp->vmx.exits++;
 
 	/* The VM-exit MSR-store list holds guest values, read in the guest. */

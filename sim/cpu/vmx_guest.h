@@ -47,6 +47,9 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info);
 
 /* The trace line of that exit, decoded (exit_trace.c, docs/trace.md). */
 void vmx_trace_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info);
+/* cfg.check_exits: an exit that reports an instruction length must find an
+ * instruction of that length at the guest's RIP; counts the exits that do not. */
+void vmx_check_exit_insn(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info);
 
 /* At VM entry, after the event injection: arms the monitor trap flag and the
  * interrupt window, or takes the interrupt-window exit at once. True when the

@@ -9,6 +9,8 @@
  *
  * Oracles (a failure prints the call history and aborts):
  *  - no crash, no sanitizer report;
+ *  - every VM exit that reports an instruction found that instruction at the guest's
+ *    RIP (cfg.check_exits): the simulator ran the guest's code, not a stale copy;
  *  - dispatch matches the VM type: a call on a VM or its vCPU moves only the
  *    kvm_x86_op_calls counters of that VM's side; KVM_RUN goes through vcpu_load and
  *    vcpu_run of that side, KVM_CREATE_VCPU through vcpu_create, destroying a VM
@@ -465,6 +467,9 @@ static void do_run(struct vm *v, const uint8_t *r)
 		note("KVM_RUN on LP %u = %d, exit %u", smp_processor_id(), e, run->exit_reason);
 		if (vtsim_machine_stopped(H.m))
 			fail("the machine stopped: %s", vtsim_machine_stop_message(H.m));
+		char why[256];
+		if (vtsim_exit_check_failures(H.m, why, sizeof(why)))
+			fail("KVM_RUN: the simulator's exit does not match the guest's code: %s", why);
 		if (e)
 			return;
 		expect_calls(v, KVM_OP_vcpu_run, 1, ~0ull, "KVM_RUN");
@@ -693,6 +698,7 @@ static void setup(void)
 	cfg.tdx = true;
 	cfg.nr_cpus = NLP;
 	cfg.ram_size = 96u << 20;
+	cfg.check_exits = true;
 	H.m = vtsim_machine_create(&cfg, err, sizeof(err));
 	if (!H.m || vtsim_hosted_start(H.m, err, sizeof(err)))
 		fail("setup: machine: %s", err);
