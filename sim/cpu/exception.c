@@ -8,6 +8,7 @@
 #include "sim/cpu/insn_mem.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/msr.h"
+#include "sim/cpu/vmx_debug.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/exit_reasons.h"
 
@@ -755,7 +756,7 @@ void exc_on_intr(void *ucv, uint32_t intno, void *user)
 		else if (intno == VEC_DB)
 			/* The engine's own #DB is single step (RFLAGS.TF), a trap: RIP is
 			 * the next instruction's already. */
-			exc_debug(lp, DR6_BS, EXC_TRAP, rip, rip);
+			vmx_dbg_single_step(lp, rip);
 		else if (intno == VEC_GP && ec == 0 && non_canonical_stack_access(lp, rip))
 			exc_deliver(lp, VEC_SS, 0, EXC_FAULT, rip, rip);
 		else

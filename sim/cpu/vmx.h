@@ -56,6 +56,7 @@ struct vmx_lp {
 	bool vnmi_blocked;        /* virtual-NMI blocking ("virtual NMIs" set) */
 	bool iret_done;           /* an IRET just ran: the blocking ends at the boundary */
 	uint64_t mtf_entry_la;    /* the linear RIP VM entry resumed the guest at */
+	uint64_t pending_dbg;     /* debug exceptions pending, not yet delivered (vmx_debug.h) */
 	bool boundary_hooked, boundary_want;
 	size_t boundary_hook;
 };

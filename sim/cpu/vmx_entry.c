@@ -4,6 +4,7 @@
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/msr.h"
+#include "sim/cpu/vmx_debug.h"
 #include "sim/cpu/vmx_exit.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/controls.h"
@@ -205,7 +206,11 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 		if (!lp->vmx.non_root)
 			return 0;
 	}
-	if (vmx_events_enter(lp, intr & 0x80000000u))
+	/* Pending debug exceptions come after the injected event (which loses them). */
+	bool delivered = vmx_dbg_enter(lp, intr & 0x80000000u);
+	if (!lp->vmx.non_root)
+		return 0;
+	if (vmx_events_enter(lp, (intr & 0x80000000u) || delivered))
 		return 0;
 	/* The guest runs until its next VM exit (or the end of the machine). */
 	if (lp->m->dbg)

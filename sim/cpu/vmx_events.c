@@ -4,12 +4,14 @@
  * 37 after each instruction, trap-like), interrupt-window exiting (exit 7 at the
  * first boundary where RFLAGS.IF = 1 and no STI or MOV SS blocking holds), and
  * NMI-window exiting (exit 8 at the first boundary without virtual-NMI blocking,
- * which an injected NMI sets and IRET clears). While one is armed, or a virtual
- * NMI is blocked, the guest engine calls back at every instruction; otherwise it
+ * which an injected NMI sets and IRET clears). Debug traps held from VM entry
+ * (vmx_debug.h) are delivered between the MTF exit and the windows. While one is
+ * armed, a virtual NMI is blocked or a debug trap is held, the guest engine calls back at every instruction; otherwise it
  * does not, and runs at full speed. */
 #include <string.h>
 
 #include "sim/cpu/machine.h"
+#include "sim/cpu/vmx_debug.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/controls.h"
 #include "sim/vmcs/exit_reasons.h"
@@ -60,6 +62,10 @@ static void on_boundary(uc_engine *uc, uint64_t address, uint32_t size, void *us
 		vmx_exit(lp, EXIT_REASON_MONITOR_TRAP_FLAG, &xi);
 		return;
 	}
+	/* Debug traps come next: those VM entry held under MOV-SS blocking are due
+	 * once the first instruction has completed. */
+	if (!first && vmx_dbg_boundary(lp, xi.rip))
+		return;
 	/* NMI window: no virtual-NMI blocking and no MOV-SS blocking (the engine has
 	 * one shadow flag for STI and MOV SS, so an STI shadow delays it too). */
 	if (v->nmi_window && !v->vnmi_blocked && !cpustate_interrupt_shadow(&lp->cs)) {
@@ -118,7 +124,7 @@ bool vmx_events_enter(struct lp *lp, bool injected)
 		vmx_exit(lp, EXIT_REASON_INTERRUPT_WINDOW, &xi);
 		return true;
 	}
-	v->boundary_want = v->mtf || v->irq_window || v->nmi_window || v->vnmi_blocked;
+	v->boundary_want = v->mtf || v->irq_window || v->nmi_window || v->vnmi_blocked || v->pending_dbg;
 	if (v->boundary_want != v->boundary_hooked)
 		lp->co_force_restart = true;   /* the engine must stop to change its code */
 	return false;

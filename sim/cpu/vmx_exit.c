@@ -6,6 +6,7 @@
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/msr.h"
+#include "sim/cpu/vmx_debug.h"
 #include "sim/cpu/vmx_exit.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/controls.h"
@@ -194,13 +195,15 @@ static void save_guest_state(struct lp *lp, uint64_t rip)
 	if (lp->vmx.vnmi_blocked)
 		intr_state |= 8;
 	vmcs_write_enc(v, GUEST_INTERRUPTIBILITY_INFO, intr_state);
-	vmcs_write_enc(v, GUEST_PENDING_DBG_EXCEPTIONS, 0);
 }
 
 void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 {
 	struct vmcs_cache *v = &lp->vmx.vmcs;
 	save_guest_state(lp, info->rip);
+	vmcs_write_enc(v, GUEST_PENDING_DBG_EXCEPTIONS,
+		       vmx_dbg_at_exit(lp, reason, info, (uint32_t)vmcs_read_enc(v, GUEST_INTERRUPTIBILITY_INFO),
+				       vmcs_read_enc(v, GUEST_RFLAGS)));
 	if (lp->m->cov)
 		coverage_exit(lp->m->cov, reason);
 	vmcs_write_enc(v, VM_EXIT_REASON, reason);

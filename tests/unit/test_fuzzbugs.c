@@ -1,4 +1,5 @@
-/* Regression tests for the simulator bugs fuzz_vmx_guest found (B01-B15), and the
+/* Regression tests for the simulator bugs fuzz_vmx_guest found (B01-B15; B06 is
+ * pending debug exceptions across VM exit and entry), and the
  * EPT-violation #VE: a small hosted VMM, built the way the fuzzer builds its
  * guests, runs a few bytes of guest code under chosen controls and the tests check
  * the VM exit (or the guest's architected state) exactly.
@@ -600,6 +601,117 @@ static void test_ept_violation_stays_an_exit(void **state)
 	assert_int_equal(x.qual & 7, 1);
 }
 
+/* ---- B06: pending debug exceptions are saved at VM exit and delivered after VM entry ---- */
+
+#define PDBG_B0 0x1ull
+#define PDBG_BP (1ull << 12)          /* "enabled breakpoint" */
+#define PDBG_BS (1ull << 14)
+#define INTR_MOV_SS 2u
+
+/* SDM "Monitor Trap Flag": the MTF VM exit outranks the single-step trap of the
+ * instruction it follows; the trap is saved as pending (BS). Entered again with it
+ * still pending and no blocking, the #DB is a trap before any instruction ("Delivery
+ * of Pending Debug Exceptions after VM Entry"), here an exit with BS in its
+ * qualification; that exit saves no pending debug exceptions. */
+static void test_b06_mtf_outranks_single_step_then_entry_delivers_it(void **state)
+{
+	struct guest g = { .mode = MODE_LONG, .proc = CPU_BASED_MONITOR_TRAP_FLAG,
+			   .exc_bitmap = 1u << 1, .rflags = 1u << 8 };
+	PREPARE(&g, 0x90, 0x90, 0xf4);
+	struct vexit x = enter(true);
+	assert_exit(&x, EXIT_REASON_MONITOR_TRAP_FLAG, G_CODE + 1, 0);
+	assert_int_equal(x.pending_dbg, PDBG_BS);
+	vmw(CPU_BASED_VM_EXEC_CONTROL, vmr(CPU_BASED_VM_EXEC_CONTROL) & ~CPU_BASED_MONITOR_TRAP_FLAG);
+	vmw(GUEST_RFLAGS, 2);
+	x = enter(false);
+	assert_exception_exit(&x, 0x80000301, G_CODE + 1);
+	assert_int_equal(x.qual, PDBG_BS);
+	assert_int_equal(x.pending_dbg, 0);
+}
+
+/* SDM "Debug Exceptions" / "Guest Non-Register State": MOV-SS blocking holds the
+ * pending debug exceptions past the guest's first instruction; they are delivered
+ * (a #DB trap, here an exit) after it, B0 as loaded. */
+static void test_b06_mov_ss_blocking_defers_pending_db_one_instruction(void **state)
+{
+	struct guest g = { .mode = MODE_LONG, .exc_bitmap = 1u << 1 };
+	PREPARE(&g, 0x90, 0x90, 0xf4);
+	vmw(GUEST_INTERRUPTIBILITY_INFO, INTR_MOV_SS);
+	vmw(GUEST_PENDING_DBG_EXCEPTIONS, PDBG_BP | PDBG_B0);
+	struct vexit x = enter(true);
+	assert_exception_exit(&x, 0x80000301, G_CODE + 1);
+	assert_int_equal(x.qual, PDBG_B0);
+	assert_int_equal(x.pending_dbg, 0);
+}
+
+/* With RFLAGS.TF too, the single-step trap of that first instruction and the held
+ * exceptions are one #DB: qualification BS | B0 (kvm-unit-tests' vmx_db_test). */
+static void test_b06_held_pending_db_merges_into_single_step(void **state)
+{
+	struct guest g = { .mode = MODE_LONG, .exc_bitmap = 1u << 1, .rflags = 1u << 8 };
+	PREPARE(&g, 0x90, 0x90, 0xf4);
+	vmw(GUEST_INTERRUPTIBILITY_INFO, INTR_MOV_SS);
+	vmw(GUEST_PENDING_DBG_EXCEPTIONS, PDBG_BS | PDBG_BP | PDBG_B0);
+	struct vexit x = enter(true);
+	assert_exception_exit(&x, 0x80000301, G_CODE + 1);
+	assert_int_equal(x.qual, PDBG_BS | PDBG_B0);
+	assert_int_equal(x.pending_dbg, 0);
+}
+
+/* SDM "Saving Non-Register State": an exit not caused by a debug exception while
+ * MOV-SS blocking holds saves the debug exceptions still pending: the ones loaded
+ * (HLT exits before the first instruction completes). */
+static void test_b06_exit_in_mov_ss_shadow_saves_held_pending(void **state)
+{
+	struct guest g = { .mode = MODE_LONG, .exc_bitmap = 1u << 1 };
+	PREPARE(&g, 0xf4);
+	vmw(GUEST_INTERRUPTIBILITY_INFO, INTR_MOV_SS);
+	vmw(GUEST_PENDING_DBG_EXCEPTIONS, PDBG_BP | PDBG_B0);
+	struct vexit x = enter(true);
+	assert_exit(&x, EXIT_REASON_HLT, G_CODE, 1);
+	assert_int_equal(x.pending_dbg, PDBG_BP | PDBG_B0);
+	assert_int_equal(vmr(GUEST_INTERRUPTIBILITY_INFO), INTR_MOV_SS);
+}
+
+/* The guest's own MOV SS with RFLAGS.TF = 1 defers its single-step trap; the HLT
+ * in its shadow exits, saving BS as pending and MOV-SS blocking. */
+static void test_b06_guest_mov_ss_single_step_saved_as_pending_bs(void **state)
+{
+	struct guest g = { .mode = MODE_LONG, .exc_bitmap = 1u << 1, .rflags = 1u << 8 };
+	g.gpr_set = true;
+	g.gpr[0] = 0x10;                                 /* the data selector */
+	struct vexit x = RUN(&g, 0x8e, 0xd0, 0xf4);      /* mov ss, eax; hlt */
+	assert_exit(&x, EXIT_REASON_HLT, G_CODE + 2, 1);
+	assert_int_equal(x.pending_dbg, PDBG_BS);
+	assert_int_equal(vmr(GUEST_INTERRUPTIBILITY_INFO), INTR_MOV_SS);
+}
+
+/* SDM "Monitor Trap Flag": a pending #DB delivered at VM entry (not intercepted)
+ * is an event before any instruction, so the MTF VM exit comes at the handler's
+ * first instruction; nothing stays pending. */
+static void test_b06_entry_pending_db_then_mtf_at_handler(void **state)
+{
+	struct guest g = { .mode = MODE_LONG, .proc = CPU_BASED_MONITOR_TRAP_FLAG };
+	PREPARE(&g, 0x90, 0xf4);
+	vmw(GUEST_PENDING_DBG_EXCEPTIONS, PDBG_BP | PDBG_B0);
+	struct vexit x = enter(true);
+	assert_exit(&x, EXIT_REASON_MONITOR_TRAP_FLAG, G_HANDLER, 0);
+	assert_int_equal(x.pending_dbg, 0);
+}
+
+/* An injected event makes the pending debug exceptions lost: the injected #UD
+ * reaches its handler (HLT exits there) and no #DB exit comes. */
+static void test_b06_injection_loses_pending_db(void **state)
+{
+	struct guest g = { .mode = MODE_LONG, .exc_bitmap = 1u << 1 };
+	PREPARE(&g, 0x90, 0xf4);
+	vmw(GUEST_PENDING_DBG_EXCEPTIONS, PDBG_BP | PDBG_B0);
+	vmw(VM_ENTRY_INTR_INFO_FIELD, 0x80000306);       /* #UD, hardware exception */
+	struct vexit x = enter(true);
+	assert_exit(&x, EXIT_REASON_HLT, G_HANDLER, 1);
+	assert_int_equal(x.pending_dbg, 0);
+}
+
 /* ---- a pending MTF VM exit injected at VM entry ------------------------------------------ */
 
 static void test_pending_mtf_injection_exits_before_first_insn(void **state)
@@ -778,6 +890,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_b09_hlt_on_execute_only_page, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ept_violation_becomes_ve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ept_violation_stays_an_exit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_b06_mtf_outranks_single_step_then_entry_delivers_it, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_b06_mov_ss_blocking_defers_pending_db_one_instruction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_b06_held_pending_db_merges_into_single_step, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_b06_exit_in_mov_ss_shadow_saves_held_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_b06_guest_mov_ss_single_step_saved_as_pending_bs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_b06_entry_pending_db_then_mtf_at_handler, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_b06_injection_loses_pending_db, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pending_mtf_injection_exits_before_first_insn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mtf_after_injection_before_hlt_site_hooked_earlier, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_site_with_rex_among_prefixes, setup, teardown),
