@@ -215,6 +215,8 @@ void site_mov_to_cr(struct lp *lp, const struct cpu_view *cv, const struct site_
 	uint64_t v = cv->gpr[reg];
 	if (!cpu_view_long64(cv))
 		v = (uint32_t)v;
+	if (lp->vmx.non_root && cr == 0)
+		vmx_events_cr0(lp, v);
 	if (lp->vmx.non_root && guest_mov_to_cr(lp, cv, in, cr, reg, v))
 		return;
 	int r = 0;

@@ -72,7 +72,11 @@ static bool is_stack_insn(unsigned id, bool *write)
 	}
 }
 
-int insn_mem_access_in_page(struct lp *lp, uint64_t page, bool write, uint64_t *la)
+/* Calls visit() for each memory access of the instruction at RIP (linear address,
+ * size, whether it reads and whether it writes) until it returns true; true then. */
+typedef bool (*access_visit)(void *ctx, uint64_t la, unsigned size, bool read, bool write);
+
+static bool each_access(struct lp *lp, access_visit visit, void *ctx)
 {
 	struct cpu_view v;
 	cpustate_view(&lp->cs, &v);
@@ -89,19 +93,18 @@ int insn_mem_access_in_page(struct lp *lp, uint64_t page, bool write, uint64_t *
 	csh h;
 	bool code32 = !long64 && (v.segs[SEG_CS].attr & (1u << 14));
 	if (cs_open(CS_ARCH_X86, long64 ? CS_MODE_64 : code32 ? CS_MODE_32 : CS_MODE_16, &h) != CS_ERR_OK)
-		return -1;
+		return false;
 	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
 	cs_insn *ci = NULL;
-	int r = -1;
+	bool done = false;
 	if (n && cs_disasm(h, code, n, v.rip, 1, &ci) == 1) {
 		const cs_x86 *x = &ci->detail->x86;
 		uint64_t next = v.rip + ci->size;
-		for (int i = 0; i < x->op_count && r; i++) {
+		/* LEA and the hint NOPs name memory without touching it. */
+		bool touches = ci->id != X86_INS_LEA && ci->id != X86_INS_NOP;
+		for (int i = 0; i < x->op_count && touches && !done; i++) {
 			const cs_x86_op *op = &x->operands[i];
 			if (op->type != X86_OP_MEM)
-				continue;
-			bool w = op->access & CS_AC_WRITE, rd = op->access & CS_AC_READ;
-			if ((write && !w) || (!write && !rd && op->access))
 				continue;
 			uint64_t ea = (uint64_t)op->mem.disp;
 			if (op->mem.base == X86_REG_RIP)
@@ -116,18 +119,51 @@ int insn_mem_access_in_page(struct lp *lp, uint64_t page, bool write, uint64_t *
 				     : (op->mem.base == X86_REG_RSP || op->mem.base == X86_REG_RBP ||
 					op->mem.base == X86_REG_ESP || op->mem.base == X86_REG_EBP) ? X86_REG_SS
 				     : X86_REG_DS;
-			if (meets(ea + seg_base(lp, seg, long64), op->size, page, la))
-				r = 0;
+			/* Capstone leaves the access unknown (0) for some reads. */
+			bool rd = (op->access & CS_AC_READ) || !op->access;
+			done = visit(ctx, ea + seg_base(lp, seg, long64), op->size, rd, op->access & CS_AC_WRITE);
 		}
 		bool stack_write;
-		if (r && is_stack_insn(ci->id, &stack_write) && stack_write == write) {
+		if (!done && is_stack_insn(ci->id, &stack_write)) {
 			unsigned size = long64 ? 8 : code32 ? 4 : 2;
 			uint64_t sp = v.gpr[4] + seg_base(lp, X86_REG_SS, long64);
-			if (meets(write ? sp - size : sp, size, page, la))
-				r = 0;
+			done = visit(ctx, stack_write ? sp - size : sp, size, !stack_write, stack_write);
 		}
 	}
 	cs_free(ci, ci ? 1 : 0);
 	cs_close(&h);
-	return r;
+	return done;
+}
+
+struct in_page {
+	uint64_t page, *la;
+	bool write;
+};
+
+static bool access_in_page(void *ctx, uint64_t la, unsigned size, bool read, bool write)
+{
+	struct in_page *p = ctx;
+	if (p->write ? !write : !read)
+		return false;
+	return meets(la, size, p->page, p->la);
+}
+
+int insn_mem_access_in_page(struct lp *lp, uint64_t page, bool write, uint64_t *la)
+{
+	struct in_page p = { page, la, write };
+	return each_access(lp, access_in_page, &p) ? 0 : -1;
+}
+
+/* SDM Vol. 3, "Alignment Checking", table "Alignment Requirements by Data Type":
+ * words, doublewords and quadwords on their own size, 80-bit x87 data on 8; larger
+ * operands have rules of their own (#GP for aligned SSE forms), not checked here. */
+static bool misaligned(void *ctx, uint64_t la, unsigned size, bool read, bool write)
+{
+	unsigned align = size == 10 ? 8 : (size == 2 || size == 4 || size == 8) ? size : 1;
+	return la & (align - 1);
+}
+
+bool insn_mem_misaligned(struct lp *lp)
+{
+	return each_access(lp, misaligned, NULL);
 }

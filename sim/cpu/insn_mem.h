@@ -20,4 +20,8 @@ uint64_t insn_reg_value(struct lp *lp, unsigned cs_reg);
  * operand touches the page. */
 int insn_mem_access_in_page(struct lp *lp, uint64_t page, bool write, uint64_t *la);
 
+/* Does the instruction at RIP access memory at an address its operand size does
+ * not divide (what alignment checking faults on)? */
+bool insn_mem_misaligned(struct lp *lp);
+
 #endif

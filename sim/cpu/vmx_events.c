@@ -5,11 +5,13 @@
  * first boundary where RFLAGS.IF = 1 and no STI or MOV SS blocking holds), and
  * NMI-window exiting (exit 8 at the first boundary without virtual-NMI blocking,
  * which an injected NMI sets and IRET clears). Debug traps held from VM entry
- * (vmx_debug.h) are delivered between the MTF exit and the windows. While one is
- * armed, a virtual NMI is blocked or a debug trap is held, the guest engine calls back at every instruction; otherwise it
+ * (vmx_debug.h) are delivered between the MTF exit and the windows, and alignment
+ * checking (align_check.h) comes last. While one is armed, a virtual NMI is
+ * blocked, a debug trap is held or the guest's CR0.AM is set, the guest engine calls back at every instruction; otherwise it
  * does not, and runs at full speed. */
 #include <string.h>
 
+#include "sim/cpu/align_check.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/vmx_debug.h"
 #include "sim/cpu/vmx_guest.h"
@@ -18,6 +20,7 @@
 #include "sim/vmcs/fields.h"
 
 #define RFLAGS_IF (1ull << 9)
+#define RFLAGS_AC (1ull << 18)
 
 static bool interrupts_open(struct lp *lp)
 {
@@ -72,8 +75,12 @@ static void on_boundary(uc_engine *uc, uint64_t address, uint32_t size, void *us
 		vmx_exit(lp, EXIT_REASON_NMI_WINDOW, &xi);
 		return;
 	}
-	if (v->irq_window && interrupts_open(lp))
+	if (v->irq_window && interrupts_open(lp)) {
 		vmx_exit(lp, EXIT_REASON_INTERRUPT_WINDOW, &xi);
+		return;
+	}
+	/* Last, the instruction's own fault: #AC before it executes. */
+	align_check_fault(lp, xi.rip);
 }
 
 /* Adds or removes the per-instruction hook. Only while the guest engine is not
@@ -124,10 +131,27 @@ bool vmx_events_enter(struct lp *lp, bool injected)
 		vmx_exit(lp, EXIT_REASON_INTERRUPT_WINDOW, &xi);
 		return true;
 	}
-	v->boundary_want = v->mtf || v->irq_window || v->nmi_window || v->vnmi_blocked || v->pending_dbg;
+	/* Alignment checking only when CR0.AM and RFLAGS.AC are both set already (or
+	 * once the guest sets CR0.AM, vmx_events_cr0): most guests run with CR0.AM
+	 * and would otherwise all pay for the hook. */
+	bool align = align_check_armed(vmcs_read_enc(&v->vmcs, GUEST_CR0)) &&
+		     (vmcs_read_enc(&v->vmcs, GUEST_RFLAGS) & RFLAGS_AC);
+	v->boundary_want = v->mtf || v->irq_window || v->nmi_window || v->vnmi_blocked || v->pending_dbg ||
+			   align;
 	if (v->boundary_want != v->boundary_hooked)
 		lp->co_force_restart = true;   /* the engine must stop to change its code */
 	return false;
+}
+
+void vmx_events_cr0(struct lp *lp, uint64_t cr0)
+{
+	struct vmx_lp *v = &lp->vmx;
+	if (!align_check_armed(cr0) || v->boundary_want)
+		return;
+	/* The engine stops after the MOV to CR0 and comes back with the hook. */
+	v->boundary_want = true;
+	lp->co_restart = true;
+	uc_emu_stop(lp->uc);
 }
 
 void vmx_events_apply(struct lp *lp)

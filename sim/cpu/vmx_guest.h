@@ -55,6 +55,9 @@ void vmx_check_exit_insn(struct lp *lp, uint32_t reason, const struct vmx_exit_i
  * interrupt window, or takes the interrupt-window exit at once. True when the
  * entry ended in that exit. */
 bool vmx_events_enter(struct lp *lp, bool injected);
+/* The guest writes `cr0` to CR0: alignment checking may need the per-instruction
+ * hook from the next instruction on. */
+void vmx_events_cr0(struct lp *lp, uint64_t cr0);
 /* Before the guest engine starts: installs or removes the per-instruction hook
  * those need (the engine must not be running then). */
 void vmx_events_apply(struct lp *lp);

@@ -712,6 +712,87 @@ static void test_b06_injection_loses_pending_db(void **state)
 	assert_int_equal(x.pending_dbg, 0);
 }
 
+/* ---- #AC: the engine does not check alignment (kvm-unit-tests' vmx_exception_test) ---- */
+
+#define CR0_AM    (1ull << 18)
+#define RFLAGS_AC (1ull << 18)
+#define AC_EXIT   0x80000b11u              /* #AC, hardware exception, error code */
+
+/* The guest at CPL 3: user code and data descriptors (GDT 0x30, 0x38, DPL 3) and
+ * user pages, loaded as CS and SS. */
+static void user_mode(void)
+{
+	put64(G_GDT + 0x30, 0x00affb000000ffffull);
+	put64(G_GDT + 0x38, 0x00cff3000000ffffull);
+	put64(G_PML4, G_PDPT | 7);
+	put64(G_PDPT, G_PD | 7);
+	put64(G_PD, 0x87);
+	vmw(GUEST_GDTR_LIMIT, 0x3f);
+	seg(GUEST_CS_SELECTOR, 0x33, 0, 0xffffffff, 0xa0fb);
+	seg(GUEST_SS_SELECTOR, 0x3b, 0, 0xffffffff, 0xc0f3);
+}
+
+/* SDM Vol. 3 "Alignment Check Exception (#AC)": CR0.AM = 1, RFLAGS.AC = 1 and CPL 3
+ * make a misaligned doubleword store #AC(0), a fault (here an exit through the
+ * exception bitmap, RIP at the store); an aligned one runs (the HLT after it is
+ * #GP at CPL 3). */
+static void test_ac_misaligned_user_access_faults(void **state)
+{
+	struct guest g = { .mode = MODE_LONG, .exc_bitmap = 1u << 17 | 1u << 13, .rflags = RFLAGS_AC };
+	PREPARE(&g, 0x89, 0x4b, 0x01, 0xf4);               /* mov [rbx+1], ecx; hlt */
+	user_mode();
+	vmw(GUEST_CR0, vmr(GUEST_CR0) | CR0_AM);
+	struct vexit x = enter(true);
+	assert_exception_exit(&x, AC_EXIT, G_CODE);
+	assert_int_equal(x.intr_err, 0);
+
+	PREPARE(&g, 0x89, 0x4b, 0x04, 0xf4);               /* mov [rbx+4], ecx; hlt */
+	user_mode();
+	vmw(GUEST_CR0, vmr(GUEST_CR0) | CR0_AM);
+	x = enter(true);
+	assert_exception_exit(&x, 0x80000b0d, G_CODE + 3);
+}
+
+/* Alignment checking needs all three: at CPL 0, or with RFLAGS.AC = 0, the
+ * misaligned store runs and the HLT exits. */
+static void test_ac_needs_cpl3_and_rflags_ac(void **state)
+{
+	struct guest g = { .mode = MODE_LONG, .exc_bitmap = 1u << 17, .rflags = RFLAGS_AC };
+	PREPARE(&g, 0x89, 0x4b, 0x01, 0xf4);
+	vmw(GUEST_CR0, vmr(GUEST_CR0) | CR0_AM);
+	struct vexit x = enter(true);
+	assert_exit(&x, EXIT_REASON_HLT, G_CODE + 3, 1);
+
+	g.rflags = 0;
+	g.exc_bitmap |= 1u << 13;
+	PREPARE(&g, 0x89, 0x4b, 0x01, 0xf4);
+	user_mode();
+	vmw(GUEST_CR0, vmr(GUEST_CR0) | CR0_AM);
+	x = enter(true);
+	assert_exception_exit(&x, 0x80000b0d, G_CODE + 3);
+}
+
+/* The guest sets CR0.AM itself (MOV to CR0 at CPL 0) and IRETQ takes it to CPL 3
+ * with RFLAGS.AC: its first misaligned store there is #AC. */
+static void test_ac_after_guest_sets_cr0_am(void **state)
+{
+	struct guest g = { .mode = MODE_LONG, .exc_bitmap = 1u << 17 };
+	PREPARE(&g, 0x0f, 0x20, 0xc0,                         /* mov rax, cr0 */
+		0x0d, 0x00, 0x00, 0x04, 0x00,                 /* or eax, CR0.AM */
+		0x0f, 0x22, 0xc0,                             /* mov cr0, rax */
+		0x48, 0xcf);                                  /* iretq */
+	const uint8_t user[] = { 0x90, 0x89, 0x4b, 0x01, 0xf4 };   /* nop; mov [rbx+1], ecx */
+	memcpy(RAM + G_CODE + 0x100, user, sizeof(user));
+	user_mode();
+	seg(GUEST_CS_SELECTOR, 0x08, 0, 0xffffffff, 0xa09b);
+	seg(GUEST_SS_SELECTOR, 0x10, 0, 0xffffffff, 0xc093);
+	uint64_t frame[5] = { G_CODE + 0x100, 0x33, 2 | RFLAGS_AC, G_STACK - 0x800, 0x3b };
+	memcpy(RAM + G_STACK - sizeof(frame), frame, sizeof(frame));
+	vmw(GUEST_RSP, G_STACK - sizeof(frame));
+	struct vexit x = enter(true);
+	assert_exception_exit(&x, AC_EXIT, G_CODE + 0x101);
+}
+
 /* ---- a pending MTF VM exit injected at VM entry ------------------------------------------ */
 
 static void test_pending_mtf_injection_exits_before_first_insn(void **state)
@@ -897,6 +978,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_b06_guest_mov_ss_single_step_saved_as_pending_bs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b06_entry_pending_db_then_mtf_at_handler, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b06_injection_loses_pending_db, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ac_misaligned_user_access_faults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ac_needs_cpl3_and_rflags_ac, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ac_after_guest_sets_cr0_am, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pending_mtf_injection_exits_before_first_insn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mtf_after_injection_before_hlt_site_hooked_earlier, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_site_with_rex_among_prefixes, setup, teardown),
