@@ -244,16 +244,24 @@ static int explain_status(const char *arg)
 	return 0;
 }
 
+/* How a check of each class fails VM entry; the basic checks and the steps after
+ * the checks say it in their own summary. */
+static const struct { const char *cls, *outcome; } check_outcomes[] = {
+	{ "control", "VMfailValid(7)" },
+	{ "host", "VMfailValid(8)" },
+	{ "guest", "exit reason 33 | 0x80000000" },
+	{ "msr-load", "exit reason 34 | 0x80000000 (the entry's number in the qualification)" },
+};
+
 static int explain_check(const char *id)
 {
 	const char *cls, *sec, *sum, *cid;
 	for (unsigned i = 0; (cid = vtsim_entry_check(i, &cls, &sec, &sum)); i++)
 		if (!strcmp(cid, id)) {
 			printf("%s (%s check, SDM Vol. 3C \"VM Entries\" %s): %s.\n", cid, cls, sec, sum);
-			printf("It fails VM entry with %s.\n",
-			       !strcmp(cls, "control") ? "VMfailValid(7)" : !strcmp(cls, "host") ? "VMfailValid(8)"
-			       : !strcmp(cls, "guest") ? "exit reason 33 | 0x80000000"
-			       : "exit reason 34 | 0x80000000 (the entry's number in the qualification)");
+			for (size_t k = 0; k < sizeof(check_outcomes) / sizeof(check_outcomes[0]); k++)
+				if (!strcmp(cls, check_outcomes[k].cls))
+					printf("It fails VM entry with %s.\n", check_outcomes[k].outcome);
 			return 0;
 		}
 	fprintf(stderr, "vtsim: explain check: no check '%s' (vtsim checks lists them)\n", id);

@@ -111,6 +111,12 @@ int vtsim_machine_load(struct vtsim_machine *m, const uint8_t *image, size_t siz
 void vtsim_machine_run(struct vtsim_machine *m, struct vtsim_result *res);
 
 /* The last failed VM entry of logical processor `lp` (check == NULL if none). */
+/* Fault injection: the next VM entry on `lp` that passes its checks meets a machine
+ * check while it loads guest state, and fails with exit reason 41 (SDM "VM Entries",
+ * "Machine-Check Events During VM Entry"), so a VMM's handling of that exit can be
+ * tested. -1 if there is no such LP. */
+int vtsim_inject_entry_mce(struct vtsim_machine *m, unsigned lp);
+
 /* With cfg.check_exits: how many VM exits reported an instruction other than the
  * one at the guest's RIP (a simulator bug), and the first of them in `msg`. */
 unsigned vtsim_exit_check_failures(struct vtsim_machine *m, char *msg, size_t size);

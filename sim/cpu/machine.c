@@ -495,6 +495,14 @@ void vtsim_machine_destroy(struct vtsim_machine *m)
 	free(m);
 }
 
+int vtsim_inject_entry_mce(struct vtsim_machine *m, unsigned lp)
+{
+	if (lp >= m->nr_lps)
+		return -1;
+	m->lps[lp].vmx.entry_mce = true;
+	return 0;
+}
+
 unsigned vtsim_exit_check_failures(struct vtsim_machine *m, char *msg, size_t size)
 {
 	if (size)

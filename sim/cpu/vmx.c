@@ -12,6 +12,7 @@
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/caps.h"
 #include "sim/vmcs/controls.h"
+#include "sim/vmcs/entry_steps.h"
 #include "sim/vmcs/errors.h"
 #include "sim/vmcs/exit_reasons.h"
 
@@ -410,21 +411,74 @@ static bool blocked_by_mov_ss(struct lp *lp)
 	return !(b[2] == 0xfb && !movss_disp8);
 }
 
+/* The basic checks of VMLAUNCH/VMRESUME (entry_steps.h), one predicate per ID,
+ * each true when its rule is broken. */
+struct pre_ctx {
+	struct lp *lp;
+	const struct mode *md;
+	bool launch;
+};
+
+static bool pre_ud_mode(const struct pre_ctx *c) { return !c->lp->vmx.on || mode_ud(c->md); }
+static bool pre_nonroot(const struct pre_ctx *c) { return c->lp->vmx.non_root; }
+static bool pre_cpl(const struct pre_ctx *c) { return c->md->cpl > 0; }
+static bool pre_vmcs_ptr(const struct pre_ctx *c) { return c->lp->vmx.current == VMCS_PTR_NONE; }
+/* A shadow VMCS may be current, but never entered. */
+static bool pre_not_shadow(const struct pre_ctx *c) { return c->lp->vmx.vmcs.revision >> 31; }
+static bool pre_movss(const struct pre_ctx *c) { return blocked_by_mov_ss(c->lp); }
+static bool pre_launch_clear(const struct pre_ctx *c) { return c->launch && c->lp->vmx.vmcs.launched; }
+static bool pre_resume_launched(const struct pre_ctx *c)
+{
+	return !c->launch && !c->lp->vmx.vmcs.launched;
+}
+
+static bool (*const pre_violated[ENTRY_PRE_COUNT])(const struct pre_ctx *) = {
+	[PRE_UD_MODE] = pre_ud_mode,       [PRE_NONROOT] = pre_nonroot,
+	[PRE_CPL] = pre_cpl,               [PRE_VMCS_PTR] = pre_vmcs_ptr,
+	[PRE_NOT_SHADOW] = pre_not_shadow, [PRE_MOVSS] = pre_movss,
+	[PRE_LAUNCH_CLEAR] = pre_launch_clear, [PRE_RESUME_LAUNCHED] = pre_resume_launched,
+};
+
+/* Runs the basic checks in the SDM's order: true when one of them decided the
+ * outcome, which the table gives. */
+static bool entry_pre_failed(struct lp *lp, const struct mode *md, bool launch, struct vmx_result *r)
+{
+	const struct pre_ctx c = { lp, md, launch };
+	for (int i = 0; i < ENTRY_PRE_COUNT; i++) {
+		if (!pre_violated[i](&c))
+			continue;
+		const struct entry_step *s = &entry_pre_checks[i];
+		switch (s->outcome) {
+		case PRE_FAULT_UD: fault(r, VEC_UD, 0); break;
+		case PRE_VM_EXIT: vm_exit_for(r, (enum vmx_insn_id)r->insn); break;
+		case PRE_FAULT_GP: fault(r, VEC_GP, 0); break;
+		case PRE_FAIL_INVALID: fail_invalid(r); break;
+		case PRE_FAIL_VALID: fail_valid(lp, r, s->error); break;
+		}
+		return true;
+	}
+	return false;
+}
+
+/* A VM-entry failure after the checks on controls and host state (exit reason 33,
+ * 34 or 41 with bit 31): the caller loads host state (ENTRY_FAIL_EXIT). */
+static void entry_fail_exit(struct lp *lp, struct vmx_result *r, uint32_t basic, uint32_t qual)
+{
+	struct vmx_lp *v = &lp->vmx;
+	uint32_t reason = basic | EXIT_REASON_FAILED_VMENTRY;
+	vmcs_write_enc(&v->vmcs, VM_EXIT_REASON, reason);
+	vmcs_write_enc(&v->vmcs, EXIT_QUALIFICATION, qual);
+	if (lp->m->cov)
+		coverage_exit(lp->m->cov, reason);
+	r->status = VMX_ENTRY_FAILED;
+}
+
 static void do_vmlaunch_vmresume(struct lp *lp, const struct mode *md, bool launch,
 				 struct vmx_result *r)
 {
 	struct vmx_lp *v = &lp->vmx;
-	if (preamble(lp, md, r))
+	if (entry_pre_failed(lp, md, launch, r))
 		return;
-	/* A shadow VMCS may be current, but never entered. */
-	if (v->current == VMCS_PTR_NONE || (v->vmcs.revision >> 31))
-		return fail_invalid(r);
-	if (blocked_by_mov_ss(lp))
-		return fail_valid(lp, r, VMXERR_ENTRY_EVENTS_BLOCKED_BY_MOV_SS);
-	if (launch && v->vmcs.launched)
-		return fail_valid(lp, r, VMXERR_VMLAUNCH_NONCLEAR_VMCS);
-	if (!launch && !v->vmcs.launched)
-		return fail_valid(lp, r, VMXERR_VMRESUME_NONLAUNCHED_VMCS);
 
 	/* The checks on the controls, then on the host state (the SDM allows either
 	 * order; this is Bochs' and the checklist's), then guest state and the MSR-load
@@ -457,17 +511,18 @@ static void do_vmlaunch_vmresume(struct lp *lp, const struct mode *md, bool laun
 	 * all last passed (entry_run_cached). */
 	bool guest_bad = entry_run_cached(&ec, ENTRY_GUEST, &v->guest_checks) != NULL;
 	if (guest_bad || entry_run(&ec, ENTRY_MSRLD)) {
-		uint32_t reason = (guest_bad ? EXIT_REASON_INVALID_STATE : EXIT_REASON_MSR_LOAD_FAIL) |
-				  EXIT_REASON_FAILED_VMENTRY;
-		vmcs_write_enc(&v->vmcs, VM_EXIT_REASON, reason);
-		vmcs_write_enc(&v->vmcs, EXIT_QUALIFICATION, d->qualification);
-		if (lp->m->cov)
-			coverage_exit(lp->m->cov, reason);
+		entry_fail_exit(lp, r, guest_bad ? EXIT_REASON_INVALID_STATE : EXIT_REASON_MSR_LOAD_FAIL,
+				d->qualification);
 		r->entry_diag = d;
-		r->status = VMX_ENTRY_FAILED;
 		return;
 	}
 	v->last_entry_failed = false;
+	/* A machine check armed for this entry (vtsim_inject_entry_mce) strikes after
+	 * the checks, while guest state loads: the entry fails (ENTRY_MCE). */
+	if (v->entry_mce) {
+		v->entry_mce = false;
+		return entry_fail_exit(lp, r, EXIT_REASON_MCE_DURING_VMENTRY, 0);
+	}
 	trace_event(lp->m, trace_cls_transition(lp), "entry lp%u %s vmcs=0x%llx rip=0x%llx", lp->id,
 		    launch ? "VMLAUNCH" : "VMRESUME", (unsigned long long)v->current,
 		    (unsigned long long)vmcs_read_enc(&v->vmcs, GUEST_RIP));

@@ -1,5 +1,6 @@
 /* The VM-entry check loop and registry: see entry.h. */
 #include "sim/vmcs/entry.h"
+#include "sim/vmcs/entry_steps.h"
 #include "vtsim/vtsim.h"
 
 #include <stdio.h>
@@ -113,20 +114,41 @@ const struct entry_check *entry_check_at(size_t i, enum entry_class *cls)
 	return NULL;
 }
 
+static const char *step_at(const struct entry_step *s, const char *cls_name, const char **cls,
+			   const char **section, const char **summary)
+{
+	if (cls)
+		*cls = cls_name;
+	if (section)
+		*section = s->section;
+	if (summary)
+		*summary = s->summary;
+	return s->id;
+}
+
+/* The whole checklist in the order an entry meets it: the instruction's basic
+ * checks, the class tables, then what follows the checks. */
 const char *vtsim_entry_check(unsigned i, const char **cls, const char **section,
 			      const char **summary)
 {
+	if (i < ENTRY_PRE_COUNT)
+		return step_at(&entry_pre_checks[i], "basic", cls, section, summary);
+	i -= ENTRY_PRE_COUNT;
 	enum entry_class k;
 	const struct entry_check *e = entry_check_at(i, &k);
-	if (!e)
-		return NULL;
-	if (cls)
-		*cls = entry_class_name(k);
-	if (section)
-		*section = e->section;
-	if (summary)
-		*summary = e->summary;
-	return e->id;
+	if (e) {
+		if (cls)
+			*cls = entry_class_name(k);
+		if (section)
+			*section = e->section;
+		if (summary)
+			*summary = e->summary;
+		return e->id;
+	}
+	i -= entry_check_total();
+	if (i < entry_after_checks_count)
+		return step_at(&entry_after_checks[i], "after", cls, section, summary);
+	return NULL;
 }
 
 bool entry_pa_ok(const struct entry_ctx *c, uint64_t pa, uint64_t align)
