@@ -94,6 +94,11 @@ void vtsim_vmx(struct vtsim_machine *m, unsigned lpn, enum vtsim_vmx_insn insn,
 	case VMX_ENTERED:
 		out->outcome = m->stopped ? VTSIM_VMX_STOPPED : VTSIM_VMEXIT;
 		break;
+	case VMX_STATE_LOADED:
+		/* An SMM VM exit or a return from SMM: a host program is neither an SMM
+		 * handler nor an STM, so it cannot have enabled the dual-monitor treatment. */
+		r.why = "the dual-monitor treatment of SMIs and SMM is not available to a hosted VMM";
+		/* fall through */
 	case VMX_NOT_MODELLED:
 		machine_stop(m, lp, VTSIM_STOP_INTERNAL, 70, "%s: %s", vmx_insn_name(insn_ids[insn]), r.why);
 		out->outcome = VTSIM_VMX_STOPPED;

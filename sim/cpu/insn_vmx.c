@@ -280,7 +280,8 @@ void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *i
 	bool long64 = cpu_view_long64(v);
 	bool cs32 = v->segs[SEG_CS].attr & (1u << 14);
 
-	struct vmx_operands ops = { .opsize = long64 ? 8 : 4, .read = mem_read, .write = mem_write };
+	struct vmx_operands ops = { .opsize = long64 ? 8 : 4, .insn_len = in->len, .read = mem_read,
+				    .write = mem_write };
 	struct mem_ctx mctx = { .lp = lp, .long64 = long64 };
 	ops.ctx = &mctx;
 	bool has_modrm = id == VMX_VMXON || id == VMX_VMCLEAR || id == VMX_VMPTRLD ||
@@ -335,6 +336,8 @@ void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *i
 		vmx_exit(lp, r.exit_reason, &xi);
 		return;
 	}
+	case VMX_STATE_LOADED:
+		return;
 	case VMX_FAULT:
 		if (r.fault.cr2_valid)
 			cpustate_set_cr2(&lp->cs, r.fault.cr2);

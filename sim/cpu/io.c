@@ -213,12 +213,18 @@ void site_io(struct lp *lp, const struct cpu_view *v, const struct site_insn *in
 		exc_fault(lp, VEC_UD, 0);
 		return;
 	}
-	if (!lp->vmx.non_root)
-		return;
 	uint8_t op = in->bytes[i];
 	bool imm = op >= 0xe4 && op <= 0xe7;
 	bool is_in = op == 0xe4 || op == 0xe5 || op == 0xec || op == 0xed || op == 0x6c || op == 0x6d;
 	unsigned size = (op & 1) ? (opsize16 ? 2 : 4) : 1;
 	uint16_t port = imm ? in->bytes[i + 1] : (uint16_t)v->gpr[2];
-	guest_io_exit(lp, port, size, is_in, false);
+	if (lp->vmx.non_root) {
+		guest_io_exit(lp, port, size, is_in, false);
+		return;
+	}
+	/* OUT to the APM control port raises an SMI once it retires (the write itself
+	 * changes nothing else); the engine executes every other root I/O itself. */
+	bool out_port = op == 0xe6 || op == 0xe7 || op == 0xee || op == 0xef;
+	if (out_port && port == SMM_APM_CNT_PORT && v->cpl <= ((v->eflags >> 12) & 3))
+		smm_raise_io_smi(lp, v->rip, in->len);
 }

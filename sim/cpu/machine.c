@@ -388,6 +388,7 @@ static int lp_init(struct vtsim_machine *m, struct lp *lp, unsigned id, char *er
 	msr_reset(lp, id == 0);
 	lapic_reset(&lp->lapic, lp->apic_id);
 	vmx_lp_reset(&lp->vmx);
+	smm_lp_reset(&lp->smm);
 	lp_retire_recompute(lp);
 	return 0;
 }

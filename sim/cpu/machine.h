@@ -21,6 +21,7 @@
 #include "sim/cpu/pc_ports.h"
 #include "sim/cpu/phys.h"
 #include "sim/cpu/sites.h"
+#include "sim/cpu/smm.h"
 #include "sim/cpu/uart.h"
 #include "sim/cpu/vmx.h"
 #include "sim/seam/seam.h"
@@ -93,6 +94,7 @@ struct lp {
 	struct mmio_binding mmio[MMIO_MAX_DEVS];   /* the engines' MMIO callbacks' context */
 
 	struct vmx_lp vmx;
+	struct smm_lp smm;            /* SMM and the dual-monitor treatment (smm.c) */
 	struct guest_tlb gtlb;        /* the guest engine's translations with EPT */
 
 	/* The exception being delivered, for #DF and triple-fault decisions. */

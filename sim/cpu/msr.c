@@ -145,6 +145,8 @@ static const struct msr_def msrs[] = {
 	{ 0x3a, 0x3a, "IA32_FEATURE_CONTROL", rd_feature_control, wr_feature_control },
 	{ 0x87, 0x87, "IA32_MKTME_KEYID_PARTITIONING", seam_rdmsr, NULL },
 	{ 0x8b, 0x8b, "IA32_BIOS_SIGN_ID", rd_zero, wr_ignore },
+	{ 0x9b, 0x9b, "IA32_SMM_MONITOR_CTL", smm_rdmsr, smm_wrmsr },
+	{ 0x9e, 0x9e, "IA32_SMBASE", smm_rdmsr, smm_wrmsr },
 	{ 0xfe, 0xfe, "IA32_MTRRCAP", rd_mtrrcap, NULL },
 	{ 0x174, 0x176, "IA32_SYSENTER_CS/ESP/EIP", rd_engine, wr_engine },
 	{ 0x179, 0x179, "IA32_MCG_CAP", rd_zero, NULL },

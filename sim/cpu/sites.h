@@ -40,6 +40,7 @@ enum site_kind {
 	SITE_SMSW,
 	SITE_SEAMCALL,         /* 66 0F 01 CF, into the TDX module (sim/seam) */
 	SITE_TDCALL,           /* 66 0F 01 CC: a TD's call to the module (a VM exit) */
+	SITE_RSM,              /* 0F AA: leaves SMM (smm.c) */
 	SITE_KIND_COUNT,
 };
 
@@ -140,5 +141,6 @@ void site_lmsw(struct lp *lp, const struct cpu_view *v, const struct site_insn *
 void site_smsw(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_seamcall(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_tdcall(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
+void site_rsm(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 
 #endif

@@ -77,7 +77,7 @@ static void not_modelled(struct vmx_result *r, const char *why)
 /* ---- the processor's mode ------------------------------------------------------- */
 
 struct mode {
-	uint64_t cr0, cr4, efer, rflags;
+	uint64_t cr0, cr4, efer, rflags, rip;
 	unsigned cpl;
 	bool cs_l;
 };
@@ -88,6 +88,7 @@ static void get_mode(const struct cpu_view *v, struct mode *md)
 	md->cr4 = v->cr4;
 	md->efer = v->efer;
 	md->rflags = v->eflags;
+	md->rip = v->rip;
 	md->cs_l = v->segs[SEG_CS].attr & (1u << 13);
 	md->cpl = v->cpl;
 }
@@ -233,6 +234,7 @@ static void do_vmxon(struct lp *lp, const struct mode *md, const struct vmx_oper
 	v->on = true;
 	v->non_root = false;
 	v->vmxon_ptr = ptr;
+	v->epoch = (lp->id << 24) | ((v->epoch + 1) & 0xffffff);
 	v->current = VMCS_PTR_NONE;
 	vmcs_cache_init(&v->vmcs);
 	succeed(r);
@@ -243,8 +245,9 @@ static void do_vmxoff(struct lp *lp, const struct mode *md, const struct vmx_ope
 {
 	if (preamble(lp, md, r))
 		return;
-	/* No dual-monitor treatment of SMIs is modelled, so error 23 cannot arise. The
-	 * cached VMCS goes back to memory, as nothing can reach it any more. */
+	if (lp->smm.dual)
+		return fail(lp, r, VMXERR_VMXOFF_UNDER_DUAL_MONITOR_TREATMENT_OF_SMIS_AND_SMM);
+	/* The cached VMCS goes back to memory, as nothing can reach it any more. */
 	vmcs_cache_flush(&lp->vmx.vmcs, &lp->m->pm);
 	lp->vmx.on = false;
 	lp->vmx.current = VMCS_PTR_NONE;
@@ -417,33 +420,54 @@ struct pre_ctx {
 	struct lp *lp;
 	const struct mode *md;
 	bool launch;
+	uint32_t error;           /* a row whose error number varies sets it */
 };
 
-static bool pre_ud_mode(const struct pre_ctx *c) { return !c->lp->vmx.on || mode_ud(c->md); }
-static bool pre_nonroot(const struct pre_ctx *c) { return c->lp->vmx.non_root; }
-static bool pre_cpl(const struct pre_ctx *c) { return c->md->cpl > 0; }
-static bool pre_vmcs_ptr(const struct pre_ctx *c) { return c->lp->vmx.current == VMCS_PTR_NONE; }
+static bool pre_ud_mode(struct pre_ctx *c) { return !c->lp->vmx.on || mode_ud(c->md); }
+static bool pre_nonroot(struct pre_ctx *c) { return c->lp->vmx.non_root; }
+static bool pre_cpl(struct pre_ctx *c) { return c->md->cpl > 0; }
+static bool pre_vmcs_ptr(struct pre_ctx *c) { return c->lp->vmx.current == VMCS_PTR_NONE; }
 /* A shadow VMCS may be current, but never entered. */
-static bool pre_not_shadow(const struct pre_ctx *c) { return c->lp->vmx.vmcs.revision >> 31; }
-static bool pre_movss(const struct pre_ctx *c) { return blocked_by_mov_ss(c->lp); }
-static bool pre_launch_clear(const struct pre_ctx *c) { return c->launch && c->lp->vmx.vmcs.launched; }
-static bool pre_resume_launched(const struct pre_ctx *c)
+static bool pre_not_shadow(struct pre_ctx *c) { return c->lp->vmx.vmcs.revision >> 31; }
+static bool pre_movss(struct pre_ctx *c) { return blocked_by_mov_ss(c->lp); }
+static bool pre_launch_clear(struct pre_ctx *c) { return c->launch && c->lp->vmx.vmcs.launched; }
+static bool pre_resume_launched(struct pre_ctx *c)
 {
 	return !c->launch && !c->lp->vmx.vmcs.launched;
 }
 
-static bool (*const pre_violated[ENTRY_PRE_COUNT])(const struct pre_ctx *) = {
+/* VMXOFF does not write a current VMCS back on real processors: a VMCS left
+ * launched across VMXOFF/VMXON may be stale in memory (docs/design.md). */
+static bool pre_resume_corrupted(struct pre_ctx *c)
+{
+	return !c->launch && c->lp->vmx.vmcs.epoch != c->lp->vmx.epoch;
+}
+
+/* In SMM with "entry to SMM" clear the entry returns from SMM: the checks on the
+ * executive-VMCS pointer and executive VMCS come first (errors 16-18, 25). */
+static bool smm_return_entry(const struct lp *lp)
+{
+	return lp->smm.in_smm && !(vmcs_read_enc(&lp->vmx.vmcs, VM_ENTRY_CONTROLS) & VM_ENTRY_TO_SMM);
+}
+
+static bool pre_smm_exec_vmcs(struct pre_ctx *c)
+{
+	return smm_return_entry(c->lp) && (c->error = smm_entry_checks(c->lp)) != 0;
+}
+
+static bool (*const pre_violated[ENTRY_PRE_COUNT])(struct pre_ctx *) = {
 	[PRE_UD_MODE] = pre_ud_mode,       [PRE_NONROOT] = pre_nonroot,
 	[PRE_CPL] = pre_cpl,               [PRE_VMCS_PTR] = pre_vmcs_ptr,
 	[PRE_NOT_SHADOW] = pre_not_shadow, [PRE_MOVSS] = pre_movss,
 	[PRE_LAUNCH_CLEAR] = pre_launch_clear, [PRE_RESUME_LAUNCHED] = pre_resume_launched,
+	[PRE_RESUME_CORRUPTED] = pre_resume_corrupted, [PRE_SMM_EXEC_VMCS] = pre_smm_exec_vmcs,
 };
 
 /* Runs the basic checks in the SDM's order: true when one of them decided the
  * outcome, which the table gives. */
 static bool entry_pre_failed(struct lp *lp, const struct mode *md, bool launch, struct vmx_result *r)
 {
-	const struct pre_ctx c = { lp, md, launch };
+	struct pre_ctx c = { lp, md, launch, 0 };
 	for (int i = 0; i < ENTRY_PRE_COUNT; i++) {
 		if (!pre_violated[i](&c))
 			continue;
@@ -453,7 +477,7 @@ static bool entry_pre_failed(struct lp *lp, const struct mode *md, bool launch, 
 		case PRE_VM_EXIT: vm_exit_for(r, (enum vmx_insn_id)r->insn); break;
 		case PRE_FAULT_GP: fault(r, VEC_GP, 0); break;
 		case PRE_FAIL_INVALID: fail_invalid(r); break;
-		case PRE_FAIL_VALID: fail_valid(lp, r, s->error); break;
+		case PRE_FAIL_VALID: fail_valid(lp, r, s->error ? s->error : c.error); break;
 		}
 		return true;
 	}
@@ -479,6 +503,7 @@ static void do_vmlaunch_vmresume(struct lp *lp, const struct mode *md, bool laun
 	struct vmx_lp *v = &lp->vmx;
 	if (entry_pre_failed(lp, md, launch, r))
 		return;
+	bool smm_return = smm_return_entry(lp);
 
 	/* The checks on the controls, then on the host state (the SDM allows either
 	 * order; this is Bochs' and the checklist's), then guest state and the MSR-load
@@ -494,9 +519,9 @@ static void do_vmlaunch_vmresume(struct lp *lp, const struct mode *md, bool laun
 	 * model and EFER.LMA, except CTL_TPR_THRESHOLD_VTPR, which reads the virtual-APIC
 	 * page: when none of that changed since they last passed, they pass again. */
 	bool tpr_shadow = vmcs_read_enc(&v->vmcs, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_TPR_SHADOW;
-	bool reuse = !v->vmcs.ctl_host_changed && !tpr_shadow && v->checked_lma == ec.lma;
+	bool reuse = !v->vmcs.ctl_host_changed && !tpr_shadow && v->checked_lma == ec.lma && !lp->smm.in_smm;
 	if (!reuse) {
-		if (entry_run(&ec, ENTRY_CTL)) {
+		if (lp->smm.in_smm ? smm_entry_run_ctl(&ec, smm_return) : entry_run(&ec, ENTRY_CTL)) {
 			r->entry_diag = d;
 			return fail_valid(lp, r, VMXERR_ENTRY_INVALID_CONTROL_FIELD);
 		}
@@ -523,6 +548,15 @@ static void do_vmlaunch_vmresume(struct lp *lp, const struct mode *md, bool laun
 		v->entry_mce = false;
 		return entry_fail_exit(lp, r, EXIT_REASON_MCE_DURING_VMENTRY, 0);
 	}
+	if (launch) {
+		/* Launch state := launched before the transition (SDM pseudocode), also
+		 * for an entry that returns from SMM. */
+		v->vmcs.launched = true;
+		v->vmcs.epoch = v->epoch;
+		v->vmcs.dirty = true;
+	}
+	if (smm_return)
+		return smm_return_from_smm(lp, r);
 	trace_event(lp->m, trace_cls_transition(lp), "entry lp%u %s vmcs=0x%llx rip=0x%llx", lp->id,
 		    launch ? "VMLAUNCH" : "VMRESUME", (unsigned long long)v->current,
 		    (unsigned long long)vmcs_read_enc(&v->vmcs, GUEST_RIP));
@@ -555,8 +589,9 @@ static void do_vmcall(struct lp *lp, const struct mode *md, const struct vmx_ope
 		return fault(r, VEC_UD, 0);
 	if (md->cpl > 0)
 		return fault(r, VEC_GP, 0);
-	/* No dual-monitor treatment: IA32_SMM_MONITOR_CTL.valid reads 0. */
-	fail(lp, r, VMXERR_VMCALL_IN_VMX_ROOT_OPERATION);
+	/* From here on (VMfail(1) in SMM or without the treatment, the SMM VM exit, the
+	 * activation checks) it is the dual-monitor treatment's business. */
+	smm_vmcall(lp, md->rip, ops->insn_len ? ops->insn_len : 3, r);
 }
 
 static bool canonical(uint64_t v)

@@ -23,6 +23,10 @@ struct vmx_lp {
 	bool on;                  /* in VMX operation */
 	bool non_root;
 	uint64_t vmxon_ptr;
+	/* Which VMX operation this is: (LP id << 24) | VMXONs executed on the LP. VMLAUNCH
+	 * records it in the VMCS region; VMRESUME of a VMCS launched in an earlier VMX
+	 * operation (VMXOFF and VMXON in between, without VMCLEAR) is error 6. */
+	uint32_t epoch;
 	uint64_t current;         /* current-VMCS pointer, VMCS_PTR_NONE if invalid */
 	struct vmcs_cache vmcs;   /* the current VMCS, cached */
 	struct entry_diag last_entry_diag;   /* why the last VM entry failed */
@@ -88,6 +92,7 @@ struct vmx_operands {
 	uint64_t rm_value;        /* its value, when it is a register (VMWRITE's source) */
 	uint64_t reg_value;       /* the ModRM.reg operand: field encoding, INVEPT/INVVPID type */
 	unsigned opsize;          /* 4 or 8: VMREAD/VMWRITE operand size */
+	unsigned insn_len;        /* the instruction's length (0: the shortest encoding) */
 	/* Memory operand: 0, or -1 with *f filled. */
 	int (*read)(void *ctx, void *buf, unsigned n, struct vmx_fault *f);
 	int (*write)(void *ctx, const void *buf, unsigned n, struct vmx_fault *f);
@@ -105,6 +110,9 @@ enum vmx_status {
 	VMX_NOT_MODELLED,         /* a vtsim limitation, explained in `why` */
 	VMX_ENTERED,              /* VM entry succeeded: the guest runs next */
 	VMX_VMEXIT,               /* in non-root operation: a VM exit with `exit_reason` */
+	VMX_STATE_LOADED,         /* the instruction loaded a new processor state (an SMM VM
+				   * exit, a VM entry that returns from SMM): nothing more to
+				   * apply */
 };
 
 struct vmx_result {

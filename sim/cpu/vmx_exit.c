@@ -137,10 +137,9 @@ void vmx_load_host_state(struct lp *lp)
 void vmx_copy_gprs(struct cpustate *from, struct cpustate *to);
 
 /* Saves the guest's state into the guest-state area (SDM "Saving Guest State"). */
-static void save_guest_state(struct lp *lp, uint64_t rip)
+void vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip)
 {
 	struct vmcs_cache *v = &lp->vmx.vmcs;
-	struct engine *g = &lp->guest;
 	uc_engine *uc = g->uc;
 	uint64_t exit_ctls = vmcs_read_enc(v, VM_EXIT_CONTROLS);
 	vmcs_write_enc(v, GUEST_CR0, cpu_reg(uc, UC_X86_REG_CR0));
@@ -200,7 +199,7 @@ static void save_guest_state(struct lp *lp, uint64_t rip)
 void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 {
 	struct vmcs_cache *v = &lp->vmx.vmcs;
-	save_guest_state(lp, info->rip);
+	vmx_save_guest_state(lp, &lp->guest, info->rip);
 	vmcs_write_enc(v, GUEST_PENDING_DBG_EXCEPTIONS,
 		       vmx_dbg_at_exit(lp, reason, info, (uint32_t)vmcs_read_enc(v, GUEST_INTERRUPTIBILITY_INFO),
 				       vmcs_read_enc(v, GUEST_RFLAGS)));

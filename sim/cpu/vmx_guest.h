@@ -24,6 +24,12 @@ void load_control_state(uc_engine *uc, uint64_t cr0, uint64_t cr3, uint64_t cr4,
  * run loop next starts an engine). 0, or -1 if the guest engine cannot exist. */
 int vmx_enter_guest(struct lp *lp, bool launch);
 
+/* Saves the state of engine `g` into the guest-state area of the current VMCS, with
+ * `rip` for RIP (SDM "Saving Guest State"): the guest's at VM exits, the executive
+ * monitor's (the root engine's) at SMM VM exits from VMX root operation. */
+struct engine;
+void vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip);
+
 /* What a VM exit records besides the basic reason. */
 struct vmx_exit_info {
 	uint64_t qualification;

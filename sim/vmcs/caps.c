@@ -15,9 +15,11 @@
  *    "load IA32_PERF_GLOBAL_CTRL" ... either: a processor offering those controls
  *    without the instructions and MSRs behind them does not exist.
  *    tests/unit/test_vmx_caps.c checks this against CPUID.
- *  - No SMM: vtsim does not model SMM, so no dual-monitor treatment (BASIC[49] = 0,
- *    MISC[15] = MISC[28] = 0) and no "entry to SMM" / "deactivate dual-monitor
- *    treatment" entry controls.
+ *  - SMM as far as the dual-monitor treatment needs it (sim/cpu/smm.c): the xeon model
+ *    reports the treatment (BASIC[49] = 1, MSEG revision 1 in MISC[63:32], the
+ *    IA32_SMBASE MSR, MISC[15] = 1) and the "entry to SMM" / "deactivate dual-monitor
+ *    treatment" entry controls; MISC[28] (VMXOFF unblocking SMIs) stays 0. The
+ *    minimal model has none of it.
  *  - EPT walks are 4-level only (MACHINE.md; the CPUID models have no LA57).
  */
 #include "sim/vmcs/caps.h"
@@ -55,6 +57,7 @@
 #define VMX_MISC_ACTIVITY_WAIT_SIPI BIT64(8)  /* ... or waiting for a SIPI */
 #define VMX_MISC_CR3_TARGETS(n)     ((uint64_t)(n) << 16) /* 24:16: CR3-target values */
 #define VMX_MISC_MAX_MSR_LIST_512   (0ull << 25) /* 27:25 = N: lists of 512*(N+1) entries */
+#define VMX_MISC_SMBASE_MSR         BIT64(15) /* IA32_SMBASE (9EH) readable in SMM */
 #define VMX_MISC_VMWRITE_SHADOW_RO_FIELDS BIT64(29) /* VMWRITE may write exit-info fields */
 #define VMX_MISC_ZERO_LEN_INS       BIT64(30) /* software events may be injected with
 					       * instruction length 0 */
@@ -149,16 +152,18 @@ struct vmcs_caps {
 	VM_EXIT_SAVE_VMX_PREEMPTION_TIMER)
 
 #define XEON_ENTRY_ALLOWED1 (VM_ENTRY_ALWAYSON_WITHOUT_TRUE_MSR |                       \
-	VM_ENTRY_IA32E_MODE | VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER)
+	VM_ENTRY_IA32E_MODE | VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER |        \
+	VM_ENTRY_TO_SMM | VM_ENTRY_DEACTIVATE_DUAL_MONITOR)
 
 static const struct vmcs_caps xeon = {
 	.model = "xeon",
 	/* Revision 4 (chosen); 4 KiB regions; WB structures; INS/OUTS instruction info;
 	 * TRUE controls; hardware exceptions injectable with or without error code, as on
-	 * Sapphire Rapids. No 32-bit address limit, no dual-monitor SMM, no FRED. */
+	 * Sapphire Rapids; the dual-monitor treatment of SMIs and SMM. No 32-bit address
+	 * limit, no FRED. */
 	.basic = VMX_BASIC_REVISION(0x4) | VMX_BASIC_REGION_SIZE(4096) |
 		 VMX_BASIC_MEMTYPE_WB | VMX_BASIC_INOUT | VMX_BASIC_TRUE_CTLS |
-		 VMX_BASIC_NO_HW_ERROR_CODE_CC,
+		 VMX_BASIC_NO_HW_ERROR_CODE_CC | VMX_BASIC_DUAL_MONITOR,
 	/* Original MSRs: allowed-0 = the default1 class. */
 	.pin = CTLS(PIN_BASED_ALWAYSON_WITHOUT_TRUE_MSR, XEON_PIN_ALLOWED1),
 	.proc = CTLS(CPU_BASED_ALWAYSON_WITHOUT_TRUE_MSR, XEON_PROC_ALLOWED1),
@@ -178,12 +183,12 @@ static const struct vmcs_caps xeon = {
 	 * exit (needed with unrestricted guest); HLT, shutdown and wait-for-SIPI activity
 	 * states; 4 CR3-target values; MSR lists up to 512 entries; VMWRITE may write
 	 * exit-information fields (as VMCS shadowing wants); zero-length software event
-	 * injection; MSEG revision 0 (no SMM monitor). */
+	 * injection; IA32_SMBASE readable in SMM; MSEG revision 1 (chosen). */
 	.misc = VMX_MISC_PREEMPTION_TIMER_RATE(5) | VMX_MISC_SAVE_EFER_LMA |
 		VMX_MISC_ACTIVITY_HLT | VMX_MISC_ACTIVITY_SHUTDOWN |
 		VMX_MISC_ACTIVITY_WAIT_SIPI | VMX_MISC_CR3_TARGETS(4) |
 		VMX_MISC_MAX_MSR_LIST_512 | VMX_MISC_VMWRITE_SHADOW_RO_FIELDS |
-		VMX_MISC_ZERO_LEN_INS | VMX_MISC_MSEG_REVISION(0),
+		VMX_MISC_ZERO_LEN_INS | VMX_MISC_SMBASE_MSR | VMX_MISC_MSEG_REVISION(1),
 	/* PE, NE and PG must be 1 in VMX operation (unrestricted guest exempts PE and PG
 	 * in the guest: a VM-entry rule, not these values); any other CR0 bit may be 1. */
 	.cr0_fixed0 = CR0_PE | CR0_NE | CR0_PG,

@@ -78,6 +78,8 @@
 /* ---- VM-entry controls (484H / 490H) ---- */
 #define VM_ENTRY_LOAD_DEBUG_CONTROLS   VMX_CTL_BIT(2)  /* default1; clearable per the TRUE MSR */
 #define VM_ENTRY_IA32E_MODE            VMX_CTL_BIT(9)  /* the guest runs in IA-32e mode */
+#define VM_ENTRY_TO_SMM                VMX_CTL_BIT(10) /* the entry stays in SMM */
+#define VM_ENTRY_DEACTIVATE_DUAL_MONITOR VMX_CTL_BIT(11) /* ends the dual-monitor treatment */
 #define VM_ENTRY_LOAD_IA32_PAT         VMX_CTL_BIT(14)
 #define VM_ENTRY_LOAD_IA32_EFER        VMX_CTL_BIT(15)
 /* Bits 0-8, 12: default1 (2 is "load debug controls"). */

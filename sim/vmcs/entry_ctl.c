@@ -8,8 +8,10 @@
  * "activate secondary VM-exit controls" is 1, the VM-function controls unless "enable
  * VM functions" is 1. A rule whose control a model cannot set holds there trivially
  * (the RESERVED row of its control word rejects the control first); each is written
- * so that it is right on a model that offers the control. vtsim has no SMM: the
- * processor is never in SMM at VM entry. */
+ * so that it is right on a model that offers the control. The rows are those of an
+ * entry outside SMM; VM entries in SMM (the SMM-transfer monitor's) run them through
+ * smm_entry_run_ctl (sim/cpu/smm.c), which skips CTL_SMM_OUTSIDE_SMM and, for
+ * entries that return from SMM, the VM-execution control rows (section 2.1.1). */
 #include "sim/vmcs/entry.h"
 #include "sim/vmcs/entry_model.h"
 
@@ -922,7 +924,7 @@ const struct entry_check entry_checks_ctl[] = {
 	{ "CTL_ENTRY_MSR_LOAD", "2.1.3",
 	  "VM-entry MSR-load area 16-byte aligned, wholly below MAXPHYADDR", ctl_entry_msr_load },
 	{ "CTL_SMM_OUTSIDE_SMM", "2.1.3",
-	  "no entry-to-SMM or deactivate-dual-monitor outside SMM (no SMM in vtsim)",
+	  "no entry-to-SMM or deactivate-dual-monitor outside SMM",
 	  ctl_smm_outside_smm },
 	{ "CTL_SMM_BOTH", "2.1.3",
 	  "not both entry-to-SMM and deactivate-dual-monitor", ctl_smm_both },

@@ -1149,7 +1149,8 @@ static bool guest_intr_nmi_inj(struct entry_ctx *c)
 	return true;
 }
 
-/* vtsim does not model SMM: the processor is never in SMM at VM entry. */
+/* "Outside SMM" is read as "entry to SMM" = 0: an STM's entry that returns from SMM
+ * with blocking by SMI is refused here (docs/design.md, SMM). */
 static bool guest_intr_smi_not_smm(struct entry_ctx *c)
 {
 	uint64_t v = fld(c, GUEST_INTERRUPTIBILITY_INFO);

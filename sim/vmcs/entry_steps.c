@@ -21,6 +21,13 @@ const struct entry_step entry_pre_checks[ENTRY_PRE_COUNT] = {
 	[PRE_RESUME_LAUNCHED] = { "PRE_RESUME_LAUNCHED", "1", "VMRESUME: the VMCS's launch state is "
 				  "launched, else VMfailValid(5)", PRE_FAIL_VALID,
 				  VMXERR_VMRESUME_NONLAUNCHED_VMCS },
+	[PRE_RESUME_CORRUPTED] = { "PRE_RESUME_CORRUPTED", "1", "VMRESUME: the VMCS was launched in "
+				   "this VMX operation (not before a VMXOFF), else VMfailValid(6)",
+				   PRE_FAIL_VALID, VMXERR_VMRESUME_AFTER_VMXOFF },
+	[PRE_SMM_EXEC_VMCS] = { "PRE_SMM_EXEC_VMCS", "1", "an entry that returns from SMM (dual-monitor "
+				"treatment): a valid, launched executive VMCS (the VMXON pointer "
+				"when deactivating) with valid controls, else VMfailValid(16, 17, "
+				"18 or 25)", PRE_FAIL_VALID, 0 },
 };
 
 const struct entry_step entry_after_checks[] = {

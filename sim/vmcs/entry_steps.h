@@ -19,6 +19,8 @@ enum entry_pre_id {
 	PRE_MOVSS,
 	PRE_LAUNCH_CLEAR,
 	PRE_RESUME_LAUNCHED,
+	PRE_RESUME_CORRUPTED,
+	PRE_SMM_EXEC_VMCS,
 	ENTRY_PRE_COUNT
 };
 
@@ -36,7 +38,7 @@ struct entry_step {
 	const char *section;    /* relative to the "VM Entries" chapter, as entry.h's */
 	const char *summary;
 	enum entry_pre_outcome outcome;   /* PRE rows */
-	uint8_t error;                    /* PRE_FAIL_VALID */
+	uint8_t error;                    /* PRE_FAIL_VALID; 0: the check says which */
 };
 
 extern const struct entry_step entry_pre_checks[ENTRY_PRE_COUNT];

@@ -10,7 +10,8 @@ static const char *const rules[] = {
 	      "VMLAUNCH use VMRESUME, or VMCLEAR and VMPTRLD the VMCS to launch it again",
 	[5] = "VMRESUME needs a current VMCS whose launch state is launched: the first entry with a "
 	      "VMCS (and the first after VMCLEAR) must be VMLAUNCH",
-	[6] = "VMRESUME after VMXOFF: leave and re-enter VMX operation, then VMLAUNCH",
+	[6] = "VMRESUME of a VMCS launched in an earlier VMX operation (VMXOFF and VMXON since its "
+	      "VMLAUNCH, no VMCLEAR): VMCLEAR it before VMXOFF, or VMCLEAR and VMLAUNCH it again",
 	[7] = "a VM-execution, VM-exit or VM-entry control field breaks a rule of the checks on VMX "
 	      "controls (vtsim names the check, CTL_*; `vtsim explain check ID`)",
 	[8] = "a host-state field breaks a rule of the checks on the host-state area (vtsim names "

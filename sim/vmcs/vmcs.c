@@ -29,6 +29,7 @@ void vmcs_cache_load(struct vmcs_cache *c, struct phys *pm, uint64_t ptr)
 	c->ptr = ptr;
 	c->revision = phys_read32(pm, ptr + VMCS_OFF_REVISION);
 	c->launched = phys_read32(pm, ptr + VMCS_OFF_LAUNCH) == VMCS_LAUNCHED_MAGIC;
+	c->epoch = phys_read32(pm, ptr + VMCS_OFF_EPOCH);
 	c->dirty = false;
 	c->ctl_host_changed = true;
 	memset(c->changed, 0xff, sizeof(c->changed));   /* another VMCS: nothing is known */
@@ -53,6 +54,7 @@ void vmcs_cache_flush(struct vmcs_cache *c, struct phys *pm)
 	for (size_t i = 0; i < n; i++)
 		phys_write64(pm, c->ptr + VMCS_OFF_DATA + 8 * i, c->val[i]);
 	phys_write32(pm, c->ptr + VMCS_OFF_LAUNCH, c->launched ? VMCS_LAUNCHED_MAGIC : 0);
+	phys_write32(pm, c->ptr + VMCS_OFF_EPOCH, c->epoch);
 	c->ptr = VMCS_PTR_NONE;
 }
 

@@ -3,8 +3,10 @@
  * VMCS Region"; "VMCS data" is implementation-specific).
  *
  * vtsim's region layout: dword 0 revision identifier and shadow-VMCS indicator,
- * dword 1 VMX-abort indicator (both architectural), dword 2 launch state, then one
- * quadword per field of the field table, in table order. VMPTRLD loads the cache,
+ * dword 1 VMX-abort indicator (both architectural), dword 2 launch state, dword 3
+ * the VMX-operation epoch of the VMLAUNCH that launched it (see vmx.h: a VMRESUME
+ * in a later VMX operation is error 6), then one quadword per field of the field
+ * table, in table order. VMPTRLD loads the cache,
  * VMCLEAR (and making another VMCS current) writes it back, so a VMCLEARed region
  * copied elsewhere and made current holds the same field values. */
 #ifndef VTSIM_VMCS_H
@@ -21,6 +23,7 @@
 #define VMCS_OFF_REVISION 0
 #define VMCS_OFF_ABORT 4
 #define VMCS_OFF_LAUNCH 8
+#define VMCS_OFF_EPOCH 12
 #define VMCS_OFF_DATA 16
 #define VMCS_LAUNCHED_MAGIC 0x4c41554eu   /* launch state "launched"; anything else: clear */
 
@@ -28,6 +31,7 @@ struct vmcs_cache {
 	uint64_t ptr;                  /* VMCS_PTR_NONE: nothing cached */
 	uint32_t revision;             /* dword 0 when it was made current */
 	bool launched;
+	uint32_t epoch;                /* dword 3: VMX operation it was launched in */
 	bool dirty;                    /* changed since loaded: written back when flushed */
 	/* A control or host-state field changed since the last VM entry that passed the
 	 * checks on them: until one does, those checks would give the same result. */

@@ -298,6 +298,7 @@ static void check_instruction(bool launch, const struct entry_check *e, const st
 	struct lp *lp = &m->lps[0];
 	struct vmx_result r;
 	lp->vmx.vmcs.launched = !launch;
+	lp->vmx.vmcs.epoch = lp->vmx.epoch;   /* launched in this VMX operation */
 	run_insn(launch ? VMX_VMLAUNCH : VMX_VMRESUME, 0, &r);
 	if (!r.entry_diag || r.entry_diag->id != e->id)
 		abort();

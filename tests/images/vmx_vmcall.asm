@@ -1,5 +1,5 @@
-; VMCALL in VMX root operation on a CPU without the dual-monitor treatment of SMIs and
-; SMM (IA32_VMX_BASIC[49] = 0): VMfail(1) -- VMfailInvalid with no current VMCS,
+; VMCALL in VMX root operation while the dual-monitor treatment of SMIs and SMM is not
+; enabled (IA32_SMM_MONITOR_CTL.valid = 0; vmx_smm_vmcall.asm enables it): VMfail(1) -- VMfailInvalid with no current VMCS,
 ; VMfailValid(1) with one -- and execution continues after it; outside VMX operation
 ; #UD. VMFUNC is #UD in VMX root (it exists only in non-root operation).
 ;! args: --max-insns 10000000

@@ -725,13 +725,17 @@ static void test_entry_guest_act_inj(void **state)
 	fails(t, "GUEST_ACT_INJ", VM_ENTRY_INTR_INFO_FIELD, 0);
 }
 
-/* xeon has no SMM: "entry to SMM" cannot be 1, so the row holds. */
+/* xeon offers "entry to SMM": then the activity state may not be wait-for-SIPI. */
 static void test_entry_guest_act_smm_sipi(void **state)
 {
 	struct t *t = *state;
-	assert_false(vmcs_caps_allowed1(t->caps, VMCS_CTL_ENTRY) & ENT_SMM);
-	or_field(t, VM_ENTRY_CONTROLS, ENT_SMM);
+	assert_true(vmcs_caps_allowed1(t->caps, VMCS_CTL_ENTRY) & ENT_SMM);
 	set(t, GUEST_ACTIVITY_STATE, 3);
+	passes(t);
+	or_field(t, VM_ENTRY_CONTROLS, ENT_SMM);
+	set(t, GUEST_INTERRUPTIBILITY_INFO, 4);          /* blocking by SMI, as it must */
+	fails(t, "GUEST_ACT_SMM_SIPI", GUEST_ACTIVITY_STATE, 0);
+	set(t, GUEST_ACTIVITY_STATE, 0);
 	passes(t);
 }
 
@@ -788,10 +792,13 @@ static void test_entry_guest_intr_smi_not_smm(void **state)
 }
 
 /* xeon has no SMM: "entry to SMM" cannot be 1, so the row holds. */
+/* "entry to SMM" = 1 needs blocking by SMI in the interruptibility state. */
 static void test_entry_guest_intr_smi_entry_smm(void **state)
 {
 	struct t *t = *state;
 	or_field(t, VM_ENTRY_CONTROLS, ENT_SMM);
+	fails(t, "GUEST_INTR_SMI_ENTRY_SMM", GUEST_INTERRUPTIBILITY_INFO, 0);
+	set(t, GUEST_INTERRUPTIBILITY_INFO, 4);
 	passes(t);
 }
 

@@ -151,6 +151,19 @@ static struct vmx_result pre_launch_clear(void)
 
 static struct vmx_result pre_resume_launched(void) { setup(true); return unit_entry(false, 0); }
 
+/* Launched, then VMXOFF and VMXON: the VMCS made current again without VMCLEAR. */
+static struct vmx_result pre_resume_corrupted(void)
+{
+	setup(true);
+	struct vtsim_vmx_result r;
+	vmx(VTSIM_VMLAUNCH, 0, 0, false, 0, &r);
+	assert_int_equal(r.outcome, VTSIM_VMEXIT);
+	vmx_ok(VTSIM_VMXOFF, 0, 0, false, 0);
+	vmx_ok(VTSIM_VMXON, 0, 0, true, VMXON_PA);
+	vmx_ok(VTSIM_VMPTRLD, 0, 0, true, VMCS_PA);
+	return unit_entry(false, 0);
+}
+
 static const struct pre_case {
 	const char *id;
 	struct vmx_result (*run)(void);
@@ -165,6 +178,13 @@ static const struct pre_case {
 	{ "PRE_MOVSS", pre_movss, VMX_FAIL_VALID, VMXERR_ENTRY_EVENTS_BLOCKED_BY_MOV_SS },
 	{ "PRE_LAUNCH_CLEAR", pre_launch_clear, VMX_FAIL_VALID, VMXERR_VMLAUNCH_NONCLEAR_VMCS },
 	{ "PRE_RESUME_LAUNCHED", pre_resume_launched, VMX_FAIL_VALID, VMXERR_VMRESUME_NONLAUNCHED_VMCS },
+	{ "PRE_RESUME_CORRUPTED", pre_resume_corrupted, VMX_FAIL_VALID, VMXERR_VMRESUME_AFTER_VMXOFF },
+};
+
+/* Basic checks that need a whole platform state (SMM with the dual-monitor
+ * treatment active): their conformance images assert each error number. */
+static const char *const pre_image_tested[] = {
+	"PRE_SMM_EXEC_VMCS",      /* tests/images/vmx_smm_vmcall.asm: 16, 17, 18, 25 */
 };
 
 static void check_pre_case(const struct pre_case *c)
@@ -276,6 +296,8 @@ static void test_entry_steps_all_covered(void **state)
 		if (!strcmp(cls, "basic")) {
 			for (size_t k = 0; k < sizeof(pre_cases) / sizeof(pre_cases[0]); k++)
 				found |= !strcmp(pre_cases[k].id, id);
+			for (size_t k = 0; k < sizeof(pre_image_tested) / sizeof(pre_image_tested[0]); k++)
+				found |= !strcmp(pre_image_tested[k], id);
 		} else if (!strcmp(cls, "after")) {
 			for (size_t k = 0; k < sizeof(after_tested) / sizeof(after_tested[0]); k++)
 				found |= !strcmp(after_tested[k], id);

@@ -145,7 +145,8 @@ static void test_vmx_caps_basic(void **state)
 		assert_int_equal(size, 4096);
 		assert_int_equal((b >> 45) & 7, 0);            /* 47:45 reserved */
 		assert_int_equal((b >> 48) & 1, 0);            /* Intel 64: no 32-bit limit */
-		assert_int_equal((b >> 49) & 1, 0);            /* no SMM: no dual monitor */
+		/* Dual-monitor treatment of SMIs and SMM: xeon only. */
+		assert_int_equal((b >> 49) & 1, !strcmp(model_names[i], "xeon"));
 		assert_int_equal((b >> 50) & 0xF, 6);          /* WB */
 		assert_int_equal((b >> 57) & 1, 0);            /* reserved */
 		assert_int_equal(b >> 59, 0);                  /* reserved */
@@ -360,9 +361,9 @@ static void test_vmx_caps_xeon_features(void **state)
 	assert_true(exit1 & EXIT_HOST_64);
 	assert_false(exit1 & EXIT_SECONDARY);
 	assert_true(entry1 & ENTRY_IA32E);
-	/* No SMM in vtsim. */
-	assert_false(entry1 & ENTRY_SMM);
-	assert_false(entry1 & ENTRY_DEACT_DUAL_MON);
+	/* The dual-monitor treatment's entry controls (sim/cpu/smm.c). */
+	assert_true(entry1 & ENTRY_SMM);
+	assert_true(entry1 & ENTRY_DEACT_DUAL_MON);
 	assert_int_equal(rd(x, MSR_IA32_VMX_PROCBASED_CTLS3), PROC3_IPI_VIRT);
 	assert_int_equal(rd(x, MSR_IA32_VMX_VMFUNC), 1);  /* EPTP switching */
 	assert_true(vmcs_caps_has_seam(x));
@@ -444,8 +445,10 @@ static void test_vmx_caps_misc(void **state)
 		assert_int_equal((misc >> 25) & 7, 0);          /* 512-entry MSR lists */
 		assert_int_equal((misc >> 9) & 0x1F, 0);        /* 13:9 reserved */
 		assert_int_equal((misc >> 31) & 1, 0);          /* reserved */
-		assert_int_equal(misc >> 32, 0);                /* MSEG revision 0 */
-		assert_int_equal((misc >> 15) & 1, 0);          /* no SMM */
+		/* xeon: MSEG revision 1 and IA32_SMBASE; minimal: no dual monitor. */
+		bool xeon = !strcmp(model_names[i], "xeon");
+		assert_int_equal(misc >> 32, xeon ? 1 : 0);
+		assert_int_equal((misc >> 15) & 1, xeon);
 		assert_int_equal((misc >> 28) & 1, 0);
 		assert_int_equal(vmcs_caps_vmwrite_exit_info(c), (misc >> 29) & 1);
 	}
