@@ -148,3 +148,31 @@ void boot_enter_multiboot(struct lp *lp, uint32_t entry, uint32_t mbi)
 	cpu_set_reg(lp->uc, UC_X86_REG_RIP, entry);
 	lp->feature_control = 0x5;
 }
+
+void boot_enter_sipi(struct lp *lp, uint8_t vector)
+{
+	clear_gprs(lp);
+	/* Out of long mode the architected way (clearing CR0.PG is what clears
+	 * EFER.LMA; a new engine starts in long mode), then out of protected mode. */
+	cpu_set_reg(lp->uc, UC_X86_REG_CR0, 0x80000011);
+	cpu_set_reg(lp->uc, UC_X86_REG_CR0, 0x11);
+	cpu_set_msr(lp->uc, MSR_IA32_EFER, 0);
+	cpu_set_reg(lp->uc, UC_X86_REG_CR4, 0);
+	cpu_set_reg(lp->uc, UC_X86_REG_CR3, 0);
+	cpu_set_reg(lp->uc, UC_X86_REG_CR0, 0x10);
+	uc_x86_mmr gdtr = { .base = 0, .limit = 0xffff };
+	uc_x86_mmr idtr = { .base = 0, .limit = 0x3ff };
+	uc_reg_write(lp->uc, UC_X86_REG_GDTR, &gdtr);
+	uc_reg_write(lp->uc, UC_X86_REG_IDTR, &idtr);
+
+	struct seg s[SEG_COUNT];
+	struct seg data = { 0, 0, 0xffff, 0x93 };
+	s[SEG_CS] = (struct seg){ (uint16_t)(vector << 8), (uint64_t)vector << 12, 0xffff, 0x9b };
+	s[SEG_DS] = s[SEG_ES] = s[SEG_SS] = s[SEG_FS] = s[SEG_GS] = data;
+	s[SEG_LDTR] = (struct seg){ 0, 0, 0xffff, 0x82 };
+	s[SEG_TR] = (struct seg){ 0, 0, 0xffff, 0x8b };
+	cpustate_set_segs(&lp->cs, s, 0xff);
+	cpu_set_reg(lp->uc, UC_X86_REG_RFLAGS, 0x2);
+	cpu_set_reg(lp->uc, UC_X86_REG_RIP, 0);
+	cpustate_set_interrupt_shadow(&lp->cs, false);
+}

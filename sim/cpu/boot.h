@@ -24,4 +24,11 @@ void boot_enter_elf64(struct lp *lp, uint64_t entry);
 /* Puts `lp` in the Multiboot v1 entry state (32-bit protected mode, paging off). */
 void boot_enter_multiboot(struct lp *lp, uint32_t entry, uint32_t mbi);
 
+/* Puts an application processor in the state a start-up IPI gives it (SDM
+ * "MP Initialization Protocol"): real mode, CS = vector << 8 with base vector << 12,
+ * IP 0, the rest as after INIT: GPRs 0, RFLAGS 0x2, CR0 = ET (CD and NW left clear:
+ * caching is not modelled), GDTR and IDTR base 0 (limits 0xFFFF and 0x3FF), data
+ * segments 0 with limit 0xFFFF. MSRs keep their values. */
+void boot_enter_sipi(struct lp *lp, uint8_t vector);
+
 #endif

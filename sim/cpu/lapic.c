@@ -5,7 +5,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sim/cpu/boot.h"
 #include "sim/cpu/machine.h"
+#include "sim/cpu/smp.h"
 
 #define APIC_BASE_ENABLE  (1ull << 11)
 #define APIC_VERSION      0x00050014u   /* bits 23:16: LVT entries - 1; bits 7:0: version */
@@ -44,8 +46,63 @@ static uint32_t *reg_storage(struct lapic *a, const struct lapic_reg *r, unsigne
 }
 
 static uint32_t read_version(const struct lp *lp) { return APIC_VERSION; }
-/* PPR: TPR, since no interrupt is ever in service (ISRV = 0). */
-static uint32_t read_ppr(const struct lp *lp) { return lp->lapic.tpr & 0xff; }
+/* The highest vector set in a 256-bit register, or -1. */
+static int highest_vector(const uint32_t bits[8])
+{
+	for (int w = 7; w >= 0; w--)
+		if (bits[w])
+			return w * 32 + 31 - __builtin_clz(bits[w]);
+	return -1;
+}
+
+/* PPR (SDM "Processor Priority Register"): TPR if its class is at least that of
+ * the highest vector in service (ISRV), else ISRV's class. */
+static uint32_t ppr_of(const struct lapic *a)
+{
+	int isrv = highest_vector(a->isr);
+	uint32_t tpr = a->tpr & 0xff;
+	if (isrv < 0 || (tpr >> 4) >= ((unsigned)isrv >> 4))
+		return tpr;
+	return (unsigned)isrv & 0xf0;
+}
+
+static uint32_t read_ppr(const struct lp *lp) { return ppr_of(&lp->lapic); }
+
+int lapic_deliverable(const struct lapic *a)
+{
+	int v = highest_vector(a->irr);
+	return v >= 0 && ((unsigned)v >> 4) > (ppr_of(a) >> 4) ? v : -1;
+}
+
+void lapic_accept(struct lapic *a, unsigned vector)
+{
+	a->irr[vector / 32] &= ~(1u << (vector % 32));
+	a->isr[vector / 32] |= 1u << (vector % 32);
+}
+
+bool lapic_irr_pending(const struct lapic *a)
+{
+	return highest_vector(a->irr) >= 0;
+}
+
+/* EOI retires the highest vector in service; one that waits may now be accepted. */
+static void write_eoi(struct lp *lp, const struct lapic_reg *r, uint32_t v)
+{
+	int isrv = highest_vector(lp->lapic.isr);
+	if (isrv < 0)
+		return;
+	lp->lapic.isr[isrv / 32] &= ~(1u << (isrv % 32));
+	lp->lapic.tmr[isrv / 32] &= ~(1u << (isrv % 32));
+	if (lapic_irr_pending(&lp->lapic))
+		smp_kick(lp);
+}
+
+/* A lower TPR may let a waiting vector through. */
+static void write_tpr(struct lp *lp, const struct lapic_reg *r, uint32_t v)
+{
+	if (lapic_irr_pending(&lp->lapic))
+		smp_kick(lp);
+}
 
 /* Software-disabling the APIC (SPIV bit 8 clear) masks every LVT entry, and while it
  * is disabled attempts to clear a mask bit are ignored (SDM "Local APIC State After It
@@ -69,15 +126,17 @@ static void send_ipi(struct lp *lp, const struct lapic_reg *r, uint32_t v);
 static const struct lapic_reg regs[] = {
 	{ 0x020, 1, AT(id), 0xff000000u, NULL, NULL },
 	{ 0x030, 1, NO_STORAGE, 0, read_version, NULL },
-	{ 0x080, 1, AT(tpr), 0xffu, NULL, NULL },
+	{ 0x080, 1, AT(tpr), 0xffu, NULL, write_tpr },
 	{ 0x090, 1, NO_STORAGE, 0, NULL, NULL },                 /* APR */
 	{ 0x0a0, 1, NO_STORAGE, 0, read_ppr, NULL },
-	{ 0x0b0, 1, NO_STORAGE, 0, NULL, NULL },                 /* EOI: nothing in service */
+	{ 0x0b0, 1, NO_STORAGE, 0, NULL, write_eoi },
 	{ 0x0c0, 1, NO_STORAGE, 0, NULL, NULL },                 /* RRD */
 	{ 0x0d0, 1, AT(ldr), 0xff000000u, NULL, NULL },
 	{ 0x0e0, 1, AT(dfr), 0xf0000000u, NULL, NULL },   /* bits 27:0 stay ones */
 	{ 0x0f0, 1, AT(spiv), 0x3ffu, NULL, mask_lvt_if_disabled },
-	{ 0x100, 24, NO_STORAGE, 0, NULL, NULL },                /* ISR, TMR, IRR */
+	{ 0x100, 8, AT(isr), 0, NULL, NULL },
+	{ 0x180, 8, AT(tmr), 0, NULL, NULL },
+	{ 0x200, 8, AT(irr), 0, NULL, NULL },
 	{ 0x280, 1, AT(esr), 0, NULL, write_esr },
 	{ 0x300, 1, AT(icr_lo), ICR_WRITABLE, NULL, send_ipi },
 	{ 0x310, 1, AT(icr_hi), 0xff000000u, NULL, NULL },
@@ -177,35 +236,58 @@ static bool ipi_targets(const struct lp *from, const struct lp *t, uint32_t lo, 
 	return ((dest >> 4) == 0xf || (dest >> 4) == (ldr >> 4)) && (dest & ldr & 0xf);
 }
 
+/* INIT (SDM "INIT Signal"): latched for the target, which takes it at an
+ * instruction boundary (interrupt.h): held while it is in VMX root operation. A
+ * level de-assert only synchronizes arbitration IDs: no effect. */
+static void deliver_init(struct lp *from, struct lp *t, uint32_t lo)
+{
+	if ((lo & ICR_TRIGGER_LEVEL) && !(lo & ICR_LEVEL_ASSERT))
+		return;
+	if (t == from && !from->vmx.on) {
+		machine_stop(from->m, from, VTSIM_STOP_INTERNAL, 70,
+			     "INIT IPI to the sending processor (lp%u): resetting a running processor "
+			     "is not modelled", from->id);
+		return;
+	}
+	if (t->activity == LP_WAIT_FOR_SIPI)
+		return;
+	t->init_pending = true;
+	smp_kick(t);
+}
+
+/* A start-up IPI starts a processor waiting for one; any other ignores it. */
+static void deliver_sipi(struct lp *from, struct lp *t, uint32_t lo)
+{
+	if (t->activity != LP_WAIT_FOR_SIPI)
+		return;
+	boot_enter_sipi(t, ICR_VECTOR(lo));
+	t->activity = LP_ACTIVE;
+	trace_event(t->m, VTSIM_TRACE_RUN, "run lp%u start-up vector=0x%02x cs:ip=%04x:0000", t->id,
+		    ICR_VECTOR(lo), ICR_VECTOR(lo) << 8);
+}
+
+/* A fixed interrupt: requested in the target's IRR, accepted at one of its
+ * instruction boundaries. Vectors 0-15 are illegal and are dropped. */
+static void deliver_fixed(struct lp *from, struct lp *t, uint32_t lo)
+{
+	unsigned vector = ICR_VECTOR(lo);
+	if (vector < 16)
+		return;
+	t->lapic.irr[vector / 32] |= 1u << (vector % 32);
+	smp_kick(t);
+}
+
 static void deliver_ipi(struct lp *from, struct lp *t, uint32_t lo)
 {
-	struct vtsim_machine *m = from->m;
-	unsigned mode = ICR_MODE(lo);
-	if (mode == DM_INIT) {
-		/* INIT level de-assert only synchronizes arbitration IDs: no effect. INIT
-		 * is blocked in VMX root operation. */
-		if ((lo & ICR_TRIGGER_LEVEL) && !(lo & ICR_LEVEL_ASSERT))
-			return;
-		if (t->vmx.on && !t->vmx.non_root)
-			return;
-		if (t == from)
-			machine_stop(m, from, VTSIM_STOP_INTERNAL, 70,
-				     "INIT IPI to the sending processor (lp%u): resetting a running processor "
-				     "is not modelled", from->id);
-		else
-			t->activity = LP_WAIT_FOR_SIPI;
-		return;
+	switch (ICR_MODE(lo)) {
+	case DM_INIT: deliver_init(from, t, lo); return;
+	case DM_STARTUP: deliver_sipi(from, t, lo); return;
+	case DM_FIXED: case DM_LOWEST: deliver_fixed(from, t, lo); return;
+	default:
+		machine_stop(from->m, from, VTSIM_STOP_INTERNAL, 70,
+			     "IPI (ICR 0x%08x) to lp%u: SMI, NMI and ExtINT delivery are not modelled",
+			     lo, t->id);
 	}
-	if (mode == DM_STARTUP) {
-		/* A SIPI to a processor not waiting for one is ignored. */
-		if (t->activity == LP_WAIT_FOR_SIPI)
-			machine_stop(m, from, VTSIM_STOP_INTERNAL, 70,
-				     "start-up IPI (vector 0x%02x) to lp%u: vtsim cannot run more than one "
-				     "processor yet", ICR_VECTOR(lo), t->id);
-		return;
-	}
-	machine_stop(m, from, VTSIM_STOP_INTERNAL, 70,
-		     "IPI (ICR 0x%08x) to lp%u: interrupt delivery is not modelled yet", lo, t->id);
 }
 
 static void send_ipi(struct lp *lp, const struct lapic_reg *r, uint32_t v)
@@ -215,7 +297,11 @@ static void send_ipi(struct lp *lp, const struct lapic_reg *r, uint32_t v)
 	uint8_t dest = (uint8_t)(lp->lapic.icr_hi >> 24);
 	if (trace_on(m, VTSIM_TRACE_EXC))
 		trace_event(m, VTSIM_TRACE_EXC, "ipi lp%u icr=0x%08x dest=0x%02x", lp->id, lo, dest);
-	for (unsigned i = 0; i < m->nr_lps && !m->stopped; i++)
-		if (ipi_targets(lp, &m->lps[i], lo, dest))
+	for (unsigned i = 0; i < m->nr_lps && !m->stopped; i++) {
+		if (ipi_targets(lp, &m->lps[i], lo, dest)) {
 			deliver_ipi(lp, &m->lps[i], lo);
+			if (ICR_MODE(lo) == DM_LOWEST)
+				break;   /* one target: the first in APIC ID order */
+		}
+	}
 }

@@ -4,23 +4,26 @@
  * from 0xFEE00000 but is not decoded at the new address: the page reads as open bus).
  *
  * Registers: ID (bits 31:24), version 0x00050014 (version 14H, 6 LVT entries), TPR,
- * APR and PPR (no interrupt is ever in service, so PPR follows TPR), EOI (write-only),
- * LDR, DFR, SPIV, ISR/TMR/IRR (empty), ESR, ICR low/high, the six LVT entries, and the
+ * APR, PPR (from TPR and the highest vector in service), EOI (write-only),
+ * LDR, DFR, SPIV, ISR/TMR/IRR (read-only), ESR, ICR low/high, the six LVT entries, and the
  * timer's initial count, current count (0: the timer does not count) and divide
  * configuration. Reset values as the SDM gives them ("after power-up or reset"): DFR
  * all ones, SPIV 0xFF, LVT entries masked, the rest 0.
  *
  * Interprocessor interrupts (a write of ICR low): the delivery-status bit always
- * reads 0, the IPI having been sent at once. INIT puts each target into
- * wait-for-SIPI (not a target in VMX root operation: INIT is blocked there); a
- * start-up IPI to a target waiting for SIPI would start it, which the run loop cannot
- * do yet, so the run stops (status 70, said why). With one processor an IPI to "all
- * excluding self" has no target and does nothing. IPIs that deliver an interrupt
- * (fixed, lowest priority, SMI, NMI, ExtINT) to an existing processor stop the run
- * the same way: this machine has no interrupt delivery yet. */
+ * reads 0, the IPI having been sent at once. INIT puts each target outside VMX into
+ * wait-for-SIPI (its APIC reset but for its ID); it is blocked in VMX root operation
+ * and is a VM exit (reason 3) in VMX non-root operation. A start-up IPI starts a
+ * target waiting for one in real mode at vector << 12 (boot.h). Fixed IPIs set the
+ * vector in each target's IRR; lowest priority goes to the first target in APIC ID
+ * order (a fixed, reproducible arbitration). The processor accepts the highest
+ * pending vector whose priority class is above PPR's (interrupt.h), moving it to the
+ * ISR; EOI retires the highest vector in service. SMI, NMI and ExtINT IPIs stop the
+ * run (status 70, said why): those deliveries are not modelled. */
 #ifndef VTSIM_LAPIC_H
 #define VTSIM_LAPIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct lp;
@@ -39,10 +42,19 @@ struct lapic {
 	uint32_t lvt[LAPIC_NR_LVT];   /* timer, thermal, performance, LINT0, LINT1, error */
 	uint32_t timer_initial;
 	uint32_t timer_divide;
+	uint32_t isr[8], tmr[8], irr[8];   /* bit v%32 of word v/32 for vector v */
 };
 
 /* Power-up state of the APIC whose ID is `apic_id`. */
 void lapic_reset(struct lapic *a, uint32_t apic_id);
+
+/* The highest vector the processor would accept now (in IRR, its priority class
+ * above PPR's), or -1. */
+int lapic_deliverable(const struct lapic *a);
+/* The processor accepts `vector`: from IRR into ISR. */
+void lapic_accept(struct lapic *a, unsigned vector);
+/* Is any vector requested (IRR not empty)? */
+bool lapic_irr_pending(const struct lapic *a);
 
 /* Accesses to the APIC page, `offset` bytes into it (the MMIO table's row). */
 uint64_t lapic_mmio_read(struct lp *lp, uint64_t offset, unsigned size);

@@ -10,9 +10,11 @@
 
 #include "sim/cpu/boot.h"
 #include "sim/cpu/exception.h"
+#include "sim/cpu/interrupt.h"
 #include "sim/cpu/io.h"
 #include "sim/cpu/loader.h"
 #include "sim/cpu/msr.h"
+#include "sim/cpu/smp.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/debug/gdbstub.h"
 #include "sim/vmcs/controls.h"
@@ -109,6 +111,8 @@ void lp_retire_recompute(struct lp *lp)
 		c = lp->insns + TIMEOUT_STRIDE;
 	if (lp->vmx.non_root && lp->vmx.timer_active && lp->vmx.timer_deadline < c)
 		c = lp->vmx.timer_deadline;
+	if (lp->quantum_end && lp->quantum_end < c)
+		c = lp->quantum_end;
 	if (m->dbg && lp->insns + GDBSTUB_POLL_INSNS < c)
 		c = lp->insns + GDBSTUB_POLL_INSNS;   /* look for gdb's Ctrl-C now and then */
 	lp->retire_check = c;
@@ -123,6 +127,12 @@ void lp_retire_slow(struct lp *lp)
 		machine_stop(m, lp, VTSIM_STOP_LIMIT, 4, "instruction limit (--max-insns %llu) reached",
 			     (unsigned long long)m->cfg.max_insns);
 		return;
+	}
+	if (lp->quantum_end && lp->insns >= lp->quantum_end) {
+		/* The quantum is over: the next instruction's hook stops the engine. */
+		lp->quantum_end = 0;
+		lp->yield_due = true;
+		lp->stop_due = true;
 	}
 	if (m->dbg)
 		gdbstub_poll(m->dbg, lp);
@@ -260,6 +270,17 @@ static void on_insn_trace(uc_engine *uc, uint64_t address, uint32_t size, void *
 	cs_free(ci, cnt);
 }
 
+/* With several LPs, every instruction: the LP stops before it when something is
+ * due (its quantum is over, an event came). A stop asked for from a code hook is
+ * exact (the engine keeps RIP at the instruction); one asked for from a block hook
+ * is not (the engine may run on past the block and report its start). */
+static void on_insn_sched(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+{
+	struct lp *lp = user;
+	if (lp->stop_due)
+		uc_emu_stop(uc);
+}
+
 /* ---- creation --------------------------------------------------------------- */
 
 void lp_switch(struct lp *lp, struct engine *e)
@@ -332,6 +353,8 @@ static int engine_init(struct lp *lp, struct engine *e, char *err, size_t errlen
 		  uc_hook_add(e->uc, &h, UC_HOOK_INSN_INVALID, (void *)on_insn_invalid, lp, 1, 0) == UC_ERR_OK &&
 		  uc_hook_add(e->uc, &h, UC_HOOK_MEM_UNMAPPED, (void *)on_unmapped, lp, 1, 0) == UC_ERR_OK &&
 		  sites_init(lp) == 0;
+	if (ok && m->cfg.nr_cpus > 1)
+		ok = uc_hook_add(e->uc, &h, UC_HOOK_CODE, (void *)on_insn_sched, lp, 1, 0) == UC_ERR_OK;
 	if (ok && (m->cfg.trace_mask & VTSIM_TRACE_INSN))
 		ok = uc_hook_add(e->uc, &h, UC_HOOK_CODE, (void *)on_insn_trace, lp, 1, 0) == UC_ERR_OK;
 	if (was)
@@ -401,6 +424,7 @@ static void lp_fini(struct lp *lp)
 		coro_switch(&lp->co_root, &lp->co_guest);
 	}
 	free(lp->co_stack);
+	free(lp->sched_stack);
 	lp_switch(lp, &lp->root);
 	engine_fini(lp, &lp->guest);
 	engine_fini(lp, &lp->root);
@@ -578,6 +602,10 @@ int vtsim_machine_load(struct vtsim_machine *m, const uint8_t *image, size_t siz
 			return -1;
 		boot_enter_multiboot(bsp, (uint32_t)img.entry, mbi);
 	}
+	/* Firmware leaves IA32_FEATURE_CONTROL locked with VMX enabled on every
+	 * processor, not only the one that boots. */
+	for (unsigned i = 1; i < m->nr_lps; i++)
+		m->lps[i].feature_control = bsp->feature_control;
 	m->loaded = true;
 	trace_event(m, VTSIM_TRACE_RUN, "run lp0 boot %s entry=0x%llx ram=0x%llx reserved_base=0x%llx cpus=%u",
 		    img.kind == LOADER_ELF64 ? "elf64" : "multiboot", (unsigned long long)img.entry,
@@ -612,12 +640,12 @@ static bool after_hlt(struct lp *lp, uint64_t rip)
 
 /* The engine stopped by itself: HLT, or an error it could not report otherwise.
  * Returns true when the run simply goes on. */
-static bool engine_stopped(struct vtsim_machine *m, struct lp *lp, uc_err e)
+static bool engine_stopped(struct vtsim_machine *m, struct lp *lp, uc_err e, bool halted)
 {
 	uint64_t rip = cpu_reg(lp->uc, UC_X86_REG_RIP);
 	if (lp->co_terminate)
 		return false;       /* the guest coroutine is winding down: nothing to run */
-	if (e == UC_ERR_OK && !after_hlt(lp, rip)) {
+	if (e == UC_ERR_OK && !halted) {
 		/* Unicorn 2.1 sometimes ends a run without a reason when code writes to
 		 * its own page and the next instruction faults (it drops the exception).
 		 * Nothing has happened at RIP yet: run again from there. */
@@ -630,22 +658,31 @@ static bool engine_stopped(struct vtsim_machine *m, struct lp *lp, uc_err e)
 			     (unsigned long long)rip);
 		return false;
 	}
+	bool ifl = e == UC_ERR_OK && ((cpu_reg(lp->uc, UC_X86_REG_EFLAGS) >> 9) & 1);
 	if (e == UC_ERR_OK && lp->vmx.non_root) {
 		/* HLT in the guest: a VM exit if "HLT exiting" is set; otherwise the guest
-		 * waits for an interrupt that nothing on this machine can send yet. */
+		 * waits for an interrupt (or, with several LPs, an INIT). */
 		if (vmcs_read_enc(&lp->vmx.vmcs, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_HLT_EXITING) {
 			struct vmx_exit_info xi = { .insn_len = 1, .rip = rip - 1 };
 			vmx_exit(lp, EXIT_REASON_HLT, &xi);
 			return true;
 		}
+		if (intr_ready(lp))
+			return true;
+		if (m->nr_lps > 1)
+			return smp_halt(lp, rip, ifl);
 		machine_stop(m, lp, VTSIM_STOP_HALT, 0, "the guest halted at RIP=0x%llx and no interrupt "
 			     "can wake it (\"HLT exiting\" is clear)", (unsigned long long)rip);
 		return false;
 	}
 	if (e == UC_ERR_OK) {
-		bool ifl = (cpu_reg(lp->uc, UC_X86_REG_EFLAGS) >> 9) & 1;
-		/* Nothing on this machine raises interrupts yet, so HLT with IF=1 would
-		 * wait forever: end the run the same way, saying so. */
+		/* An interrupt the processor accepts now wakes it at once. */
+		if (ifl && intr_ready(lp))
+			return true;
+		if (m->nr_lps > 1)
+			return smp_halt(lp, rip, ifl);
+		/* Nothing else can raise an interrupt on this machine, so HLT with IF=1
+		 * would wait forever: end the run the same way, saying so. */
 		machine_stop(m, lp, VTSIM_STOP_HALT, 0, "halted at RIP=0x%llx%s", (unsigned long long)rip,
 			     ifl ? " with interrupts enabled (no interrupt source exists)" : "");
 		return false;
@@ -653,6 +690,29 @@ static bool engine_stopped(struct vtsim_machine *m, struct lp *lp, uc_err e)
 	machine_stop(m, lp, VTSIM_STOP_INTERNAL, 70, "the software CPU stopped at RIP=0x%llx: %s",
 		     (unsigned long long)rip, uc_strerror(e));
 	return false;
+}
+
+/* Before the engine starts: the quantum's end, then the events the APIC holds. True
+ * when the run goes on from here; *retake when the LP's state changed (an event
+ * was taken) and the loop must start again. */
+static bool lp_boundary(struct lp *lp, bool *retake)
+{
+	struct vtsim_machine *m = lp->m;
+	*retake = false;
+	if (lp->yield_due) {
+		lp->yield_due = false;
+		smp_yield(lp);
+		if (m->stopped)
+			return false;
+	}
+	lp->stop_due = false;
+	if (lp->init_pending || lapic_irr_pending(&lp->lapic)) {
+		if (intr_take(lp)) {
+			*retake = true;
+			return !m->stopped;
+		}
+	}
+	return true;
 }
 
 bool lp_run_once(struct lp *lp)
@@ -663,6 +723,11 @@ bool lp_run_once(struct lp *lp)
 		if (m->stopped)
 			return false;
 	}
+	bool retake;
+	if (!lp_boundary(lp, &retake))
+		return false;
+	if (retake)
+		return true;
 	if (lp->active == &lp->guest)
 		vmx_events_apply(lp);
 	sites_prime(lp);
@@ -672,6 +737,7 @@ bool lp_run_once(struct lp *lp)
 	 * that probes an unmapped page would leave one recorded). */
 	cpustate_exception_done(&lp->cs);
 	lp->gtlb.pending = false;
+	lp->hlt_next_rip = ~0ull;
 	uc_err e = uc_emu_start(lp->uc, rip, ~0ull, 0, 0);
 	if (m->stopped)
 		return false;
@@ -695,7 +761,14 @@ bool lp_run_once(struct lp *lp)
 	}
 	if (m->dbg && gdbstub_take_rerun(m->dbg))
 		return true;     /* stopped for the debugger: it is served next time round */
-	return engine_stopped(m, lp, e);
+	/* A HLT the site hook saw is one; otherwise the byte before RIP says, unless
+	 * the run was stopped on purpose (quantum, an event): then it is no HLT. */
+	uint64_t now = cpu_reg(lp->uc, UC_X86_REG_RIP);
+	bool requested = lp->stop_due || lp->yield_due;
+	bool halted = e == UC_ERR_OK && (lp->hlt_next_rip == now || (!requested && after_hlt(lp, now)));
+	if (requested && !halted)
+		return true;
+	return engine_stopped(m, lp, e, halted);
 }
 
 /* The guest coroutine: runs the guest engine until the machine stops or goes away.
@@ -757,8 +830,14 @@ void vtsim_machine_run(struct vtsim_machine *m, struct vtsim_result *res)
 	struct lp *lp = &m->lps[0];
 	if (m->dbg && !m->stopped)
 		gdbstub_attach(m->dbg);
-	while (!m->stopped && lp_run_once(lp))
-		;
+	if (m->nr_lps > 1) {
+		smp_run(m);
+	} else {
+		m->running = lp;
+		while (!m->stopped && lp_run_once(lp))
+			;
+		m->running = NULL;
+	}
 	fflush(m->console);
 	m->result.insns = total_insns(m);
 	const char *what = m->result.reason == VTSIM_STOP_DEBUG_EXIT ? NULL : m->stop_msg;

@@ -31,6 +31,7 @@
 enum lp_activity {
 	LP_ACTIVE,
 	LP_WAIT_FOR_SIPI,   /* application processors until INIT/SIPI */
+	LP_HALTED,          /* HLT, with several LPs: waits until an event wakes it */
 };
 
 /* One step of an exception chain, kept for the triple-fault report. */
@@ -75,6 +76,19 @@ struct lp {
 	bool co_force_restart; /* the next entry needs the guest engine started afresh */
 	csh cs_handle;                /* Capstone, 64-bit (32-bit code is decoded with cs32) */
 	csh cs32, cs16;
+
+	/* Several LPs (smp.h): the LP's own coroutine, its quantum, why its engine was
+	 * asked to stop. */
+	struct coro co_sched;          /* where the LP left the scheduler */
+	void *sched_stack;
+	bool sched_done;               /* its run loop is over */
+	uint64_t quantum_end;          /* insns when it stops for the next LP (0: none) */
+	bool yield_due;                /* the quantum is over: yield at the next boundary */
+	bool stop_due;                 /* an event to look at: its engine was stopped */
+	bool init_pending;             /* INIT in VMX non-root operation: an exit is due */
+	uint64_t hlt_next_rip;         /* RIP after a HLT about to execute in this run */
+	uint64_t halt_rip, halt_seq;   /* LP_HALTED: where, and the order of halting */
+	bool halt_if;
 
 	/* Virtual time: instructions retired, counted at block entry. */
 	uint64_t insns;
@@ -127,6 +141,11 @@ struct vtsim_machine {
 
 	/* Open-bus pages mapped on demand above RAM. */
 	unsigned open_bus_pages;
+
+	/* The scheduler of several LPs (smp.h): its context, the LP it runs now. */
+	struct coro co_sched;
+	struct lp *running;
+	uint64_t halt_seq;
 
 	/* How the run ends. */
 	bool stopped;

@@ -84,6 +84,9 @@ void site_cond_exit(struct lp *lp, const struct cpu_view *v, const struct site_i
 {
 	if (lp->vmx.non_root && cond_exit(lp, v, in))
 		return;
+	/* A HLT about to execute: the run loop tells a halt from a stop it asked for. */
+	if (in->vmx_id == EXIT_REASON_HLT && v->cpl == 0)
+		lp->hlt_next_rip = v->rip + in->len;
 	/* What the engine does not check itself, in root and non-root operation. */
 	if (in->vmx_id == EXIT_REASON_GDTR_IDTR && lgdt_lidt_noncanonical(lp, v, in))
 		exc_fault(lp, VEC_GP, 0);

@@ -1,0 +1,48 @@
+/* Several logical processors in one host thread, deterministically. Each LP runs on
+ * a coroutine of its own (its root engine's stack; a guest it enters has its own, as
+ * with one LP). The scheduler gives each runnable LP in turn, in LP order, a quantum
+ * of SMP_QUANTUM retired instructions (virtual time), so a run is the same every
+ * time: same output, same trace, same record.
+ *
+ * Runnable: active, or halted with something that wakes it (an INIT for a guest,
+ * or an interrupt it would accept now). An LP waiting for a start-up IPI does not
+ * run. When no LP is runnable the run ends as a HLT does (status 0).
+ *
+ * An LP is stopped between two instructions by a code hook on every instruction
+ * (only installed with several LPs; a stop from the block hook is not exact), which
+ * makes a run with several LPs slower than one with one.
+ *
+ * With one LP none of this is used: the run loop runs LP 0 alone, as before. */
+#ifndef VTSIM_SMP_H
+#define VTSIM_SMP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct lp;
+struct vtsim_machine;
+
+/* Instructions an LP runs before the next one gets its turn. Small enough that a
+ * processor spinning on a flag another sets costs little, large enough that the
+ * switch (the engine leaving and re-entering its run) stays a small share. */
+#define SMP_QUANTUM 20000u
+
+/* Runs every LP until the machine stops (vtsim_machine_run with nr_lps > 1). */
+void smp_run(struct vtsim_machine *m);
+
+/* The LP's quantum is over: back to the scheduler until its next turn. On the
+ * LP's own stack (root or guest coroutine), outside an engine run. */
+void smp_yield(struct lp *lp);
+
+/* The LP halted (HLT) at `rip`: it waits, on the scheduler, until something wakes
+ * it. False when the run is over instead. */
+bool smp_halt(struct lp *lp, uint64_t rip, bool interrupts_enabled);
+
+/* Something the LP must look at at its next instruction boundary (an interrupt
+ * requested, an INIT): if its engine runs, it stops at the next block. */
+void smp_kick(struct lp *lp);
+
+/* Would the LP take an event now (interrupt or INIT), so that a halted LP wakes? */
+bool smp_lp_wakes(struct lp *lp);
+
+#endif
