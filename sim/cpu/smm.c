@@ -487,25 +487,7 @@ static void load_executive_monitor(struct lp *lp)
 	load_control_state(uc, vmcs_read_enc(v, GUEST_CR0), vmcs_read_enc(v, GUEST_CR3),
 			   vmcs_read_enc(v, GUEST_CR4), efer);
 	cpu_set_reg(uc, UC_X86_REG_DR7, vmcs_read_enc(v, GUEST_DR7));
-	struct seg s[SEG_COUNT];
-	for (int i = 0; i < SEG_COUNT; i++) {
-		const struct guest_seg_fields *f = &vmx_guest_seg_fields[i];
-		s[i] = (struct seg){ (uint16_t)vmcs_read_enc(v, f->sel), vmcs_read_enc(v, f->base),
-				     (uint32_t)vmcs_read_enc(v, f->limit),
-				     (uint32_t)vmcs_read_enc(v, f->ar) & 0x1f0ff };
-	}
-	cpustate_set_segs(&lp->cs, s, 0xff);
-	cpu_set_msr(uc, 0xc0000100, s[SEG_FS].base);
-	cpu_set_msr(uc, 0xc0000101, s[SEG_GS].base);
-	uc_x86_mmr gdtr = { .base = vmcs_read_enc(v, GUEST_GDTR_BASE),
-			    .limit = (uint32_t)vmcs_read_enc(v, GUEST_GDTR_LIMIT) };
-	uc_x86_mmr idtr = { .base = vmcs_read_enc(v, GUEST_IDTR_BASE),
-			    .limit = (uint32_t)vmcs_read_enc(v, GUEST_IDTR_LIMIT) };
-	uc_reg_write(uc, UC_X86_REG_GDTR, &gdtr);
-	uc_reg_write(uc, UC_X86_REG_IDTR, &idtr);
-	cpu_set_msr(uc, 0x174, vmcs_read_enc(v, GUEST_SYSENTER_CS));
-	cpu_set_msr(uc, 0x175, vmcs_read_enc(v, GUEST_SYSENTER_ESP));
-	cpu_set_msr(uc, 0x176, vmcs_read_enc(v, GUEST_SYSENTER_EIP));
+	vmx_load_guest_tables(&lp->cs, uc, v);
 	cpu_set_reg(uc, UC_X86_REG_RSP, vmcs_read_enc(v, GUEST_RSP));
 	cpu_set_reg(uc, UC_X86_REG_RFLAGS, vmcs_read_enc(v, GUEST_RFLAGS));
 	cpu_set_reg(uc, UC_X86_REG_RIP, vmcs_read_enc(v, GUEST_RIP));

@@ -99,6 +99,30 @@ static void enter_translation(struct lp *lp, bool launch)
 	guest_tlb_enter(lp, ept, eptp, keep);
 }
 
+void vmx_load_guest_tables(struct cpustate *cs, uc_engine *uc, const struct vmcs_cache *v)
+{
+	struct seg s[SEG_COUNT];
+	for (int i = 0; i < SEG_COUNT; i++) {
+		const struct guest_seg_fields *f = &vmx_guest_seg_fields[i];
+		s[i].sel = (uint16_t)vmcs_read_enc(v, f->sel);
+		s[i].base = vmcs_read_enc(v, f->base);
+		s[i].limit = (uint32_t)vmcs_read_enc(v, f->limit);
+		s[i].attr = (uint32_t)vmcs_read_enc(v, f->ar) & 0x1f0ff;
+	}
+	uc_x86_mmr gdtr = { .base = vmcs_read_enc(v, GUEST_GDTR_BASE),
+			    .limit = (uint32_t)vmcs_read_enc(v, GUEST_GDTR_LIMIT) };
+	uc_x86_mmr idtr = { .base = vmcs_read_enc(v, GUEST_IDTR_BASE),
+			    .limit = (uint32_t)vmcs_read_enc(v, GUEST_IDTR_LIMIT) };
+	uc_reg_write(uc, UC_X86_REG_GDTR, &gdtr);
+	uc_reg_write(uc, UC_X86_REG_IDTR, &idtr);
+	cpustate_set_segs(cs, s, 0xff);
+	cpu_set_msr(uc, 0xc0000100, s[SEG_FS].base);
+	cpu_set_msr(uc, 0xc0000101, s[SEG_GS].base);
+	cpu_set_msr(uc, 0x174, vmcs_read_enc(v, GUEST_SYSENTER_CS));
+	cpu_set_msr(uc, 0x175, vmcs_read_enc(v, GUEST_SYSENTER_ESP));
+	cpu_set_msr(uc, 0x176, vmcs_read_enc(v, GUEST_SYSENTER_EIP));
+}
+
 int vmx_enter_guest(struct lp *lp, bool launch)
 {
 	struct vmcs_cache *v = &lp->vmx.vmcs;
@@ -133,29 +157,10 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 		cpu_set_reg(uc, UC_X86_REG_DR7, cpu_reg(lp->root.uc, UC_X86_REG_DR7));
 	}
 
-	struct seg s[SEG_COUNT];
-	for (int i = 0; i < SEG_COUNT; i++) {
-		const struct guest_seg_fields *f = &vmx_guest_seg_fields[i];
-		s[i].sel = (uint16_t)vmcs_read_enc(v, f->sel);
-		s[i].base = vmcs_read_enc(v, f->base);
-		s[i].limit = (uint32_t)vmcs_read_enc(v, f->limit);
-		s[i].attr = (uint32_t)vmcs_read_enc(v, f->ar) & 0x1f0ff;
-	}
-	uc_x86_mmr gdtr = { .base = vmcs_read_enc(v, GUEST_GDTR_BASE),
-			    .limit = (uint32_t)vmcs_read_enc(v, GUEST_GDTR_LIMIT) };
-	uc_x86_mmr idtr = { .base = vmcs_read_enc(v, GUEST_IDTR_BASE),
-			    .limit = (uint32_t)vmcs_read_enc(v, GUEST_IDTR_LIMIT) };
-	uc_reg_write(uc, UC_X86_REG_GDTR, &gdtr);
-	uc_reg_write(uc, UC_X86_REG_IDTR, &idtr);
 	cpu_set_reg(uc, UC_X86_REG_RFLAGS, vmcs_read_enc(v, GUEST_RFLAGS) | 2);
 	cpu_set_reg(uc, UC_X86_REG_RSP, vmcs_read_enc(v, GUEST_RSP));
 	cpu_set_reg(uc, UC_X86_REG_RIP, vmcs_read_enc(v, GUEST_RIP));
-	cpustate_set_segs(&g->cs, s, 0xff);
-	cpu_set_msr(uc, 0xc0000100, s[SEG_FS].base);
-	cpu_set_msr(uc, 0xc0000101, s[SEG_GS].base);
-	cpu_set_msr(uc, 0x174, vmcs_read_enc(v, GUEST_SYSENTER_CS));
-	cpu_set_msr(uc, 0x175, vmcs_read_enc(v, GUEST_SYSENTER_ESP));
-	cpu_set_msr(uc, 0x176, vmcs_read_enc(v, GUEST_SYSENTER_EIP));
+	vmx_load_guest_tables(&g->cs, uc, v);
 	if (entry & VM_ENTRY_LOAD_IA32_PAT)
 		lp->pat = vmcs_read_enc(v, GUEST_IA32_PAT);
 

@@ -502,6 +502,20 @@ static void test_debug_td(void **state)
  * runs CPUID and reports the registers through TDVMCALLs of sub-functions
  * 0x7777..; then it sets TDG.VP.CPUIDVE.SET and CPUID becomes a #VE its handler
  * forwards to the VMM (TDVMCALL<Instruction.CPUID>). Source: the comment below. */
+/* A debug TD stopped at td_hello's HLT goes on with `code`, written by
+ * TDH.MEM.WR into its accepted page at 0x100800 and entered there. */
+static void place_probe(struct td *td, const uint8_t *code, size_t len)
+{
+	const uint64_t probe = 0x100800;
+	uint64_t old;
+	for (uint64_t off = 0; off < len; off += 8) {
+		uint64_t q = 0;
+		memcpy(&q, code + off, len - off < 8 ? len - off : 8);
+		assert_int_equal(sc(MEM_WR, probe + off, td->tdr, q, 0), TDX_SUCCESS);
+	}
+	assert_int_equal(vp_wr(td->tdvpr, FIELD_GUEST_RIP, probe, ~0ull, &old), TDX_SUCCESS);
+}
+
 static const uint8_t cpuid_probe[] = {
 	/* mov eax,7; xor ecx,ecx; cpuid; mov r11d,0x7777; call report;
 	 * ... leaf 1 (0x7778), leaf 0x21 (0x7779), leaf 0x22 (0x777a);
@@ -552,7 +566,7 @@ static void test_td_cpuid(void **state)
 	static uint8_t blocks[8 * 49][128];
 	unsigned nblocks;
 	struct td td;
-	uint64_t v, old, r[4];
+	uint64_t v, r[4];
 	td_attributes = 1;                                    /* DEBUG */
 	memset(td_cpuid_values, 0, sizeof(td_cpuid_values));
 	td_cpuid_values[0][1] = 1u << 5 | 1u << 0;            /* leaf 1: ECX VMX | SSE3 */
@@ -586,15 +600,7 @@ static void test_td_cpuid(void **state)
 	struct run_log log;
 	run_td(&td, &log);
 	assert_true(log.halted);
-	const uint64_t probe = 0x100800;
-	uint8_t code[sizeof(cpuid_probe) + 8] = { 0 };
-	memcpy(code, cpuid_probe, sizeof(cpuid_probe));
-	for (uint64_t off = 0; off < sizeof(cpuid_probe); off += 8) {
-		uint64_t q;
-		memcpy(&q, code + off, 8);
-		assert_int_equal(sc(MEM_WR, probe + off, td.tdr, q, 0), TDX_SUCCESS);
-	}
-	assert_int_equal(vp_wr(td.tdvpr, FIELD_GUEST_RIP, probe, ~0ull, &old), TDX_SUCCESS);
+	place_probe(&td, cpuid_probe, sizeof(cpuid_probe));
 
 	expect_vmcall(&td, 0x7777, r);                        /* leaf 7: as configured */
 	assert_int_equal(r[1], 1u << 0 | 1u << 7);
@@ -676,15 +682,7 @@ static void test_guest_vp_metadata(void **state)
 	struct run_log log;
 	run_td(&td, &log);
 	assert_true(log.halted);
-	const uint64_t probe = 0x100800;
-	uint8_t code[sizeof(vp_md_probe) + 8] = { 0 };
-	memcpy(code, vp_md_probe, sizeof(vp_md_probe));
-	for (uint64_t off = 0; off < sizeof(vp_md_probe); off += 8) {
-		uint64_t q;
-		memcpy(&q, code + off, 8);
-		assert_int_equal(sc(MEM_WR, probe + off, td.tdr, q, 0), TDX_SUCCESS);
-	}
-	assert_int_equal(vp_wr(td.tdvpr, FIELD_GUEST_RIP, probe, ~0ull, &old), TDX_SUCCESS);
+	place_probe(&td, vp_md_probe, sizeof(vp_md_probe));
 	/* The host sees the fields the guest does, read-only. */
 	assert_int_equal(vp_rd(td.tdvpr, MD_VCPU_INDEX, &v), TDX_SUCCESS);
 	assert_int_equal(v, 0);
