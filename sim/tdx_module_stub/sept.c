@@ -213,14 +213,21 @@ static uint64_t pamt_entry_of(struct tdx_module *mod, uint64_t pa, unsigned leve
 	return at;
 }
 
-/* A page the TD takes: its PAMT entry becomes `type`, owned by the TDR. */
-static void take_page(struct tdx_module *mod, uint64_t entry, uint64_t tdr_pa, struct tdr *t,
-		      unsigned type)
+/* A page of `level`'s size the TD takes: its PAMT entry (at that level) becomes
+ * `type`, owned by the TDR; the child count is in 4 KiB units. */
+static void take_pages(struct tdx_module *mod, uint64_t entry, unsigned level, uint64_t tdr_pa,
+		       struct tdr *t, unsigned type)
 {
 	struct pamt_entry e = { .type = (uint8_t)type, .owner = tdr_pa >> 12 };
 	pamt_put(mod->pm, entry, &e);
-	t->chldcnt++;
+	t->chldcnt += 1ull << (9 * level);
 	tdr_put(mod, tdr_pa, t);
+}
+
+static void take_page(struct tdx_module *mod, uint64_t entry, uint64_t tdr_pa, struct tdr *t,
+		      unsigned type)
+{
+	take_pages(mod, entry, PT_4KB, tdr_pa, t, type);
 }
 
 /* The page (of `level`'s size) at `pa` leaves the TD. */
@@ -384,26 +391,32 @@ uint64_t tdh_mr_extend(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	return TDX_SUCCESS;
 }
 
-/* 4 KiB pages only: KVM maps private memory at 4 KiB. */
+/* TDH.MEM.PAGE.AUG (6): RCX = GPA | level (4 KiB or 2 MiB), RDX = TDR, R8 = the
+ * page. The module's order: the S-EPT entry at that level (FREE or REMOVED), then
+ * the page operand (a free 4 KiB page, or a free 2 MiB range); the entry becomes a
+ * PENDING leaf of that size and the page the TD's, every 4 KiB of it counted. */
 uint64_t tdh_mem_page_aug(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
 	struct sept_op op;
 	uint64_t tdr = gpr[R_RDX], page = gpr[R_R8], entry;
-	uint64_t r = sept_leaf_begin(mod, TDH_MEM_PAGE_AUG, tdr, gpr, 0, 0, &op);
+	uint64_t r = sept_leaf_begin(mod, TDH_MEM_PAGE_AUG, tdr, gpr, 0, 1, &op);
 	if (r)
 		return r;
+	if ((r = reach(mod, &op.t, TDH_MEM_PAGE_AUG, op.gpa, op.level, &op.w, gpr)))
+		return r;
+	gpr[R_RCX] = gpr[R_RDX] = 0;                 /* no extended error from here on */
 	struct pamt_entry e;
-	if ((r = td_page_operand(mod, page, TDX_OPERAND_ID_R8, PT_NDA, &entry, &e)))
+	r = op.level ? td_free_2m_operand(mod, page, TDX_OPERAND_ID_R8, &entry) :
+		       td_page_operand(mod, page, TDX_OPERAND_ID_R8, PT_NDA, &entry, &e);
+	if (r)
 		return r;
-	if ((r = reach(mod, &op.t, TDH_MEM_PAGE_AUG, op.gpa, 0, &op.w, gpr)))
-		return r;
-	keyed_mem_make_private(mod->pm, page, op.t.hkid);
-	phys_write64(mod->pm, op.w.entry_pa,
-		     make_entry(page | (uint64_t)op.t.hkid << mod->info.keyid_shift, SEPT_PENDING, true));
-	take_page(mod, entry, tdr, &op.t, PT_REG);
+	for (uint64_t i = 0; i < level_size(op.level) / 4096; i++)
+		keyed_mem_make_private(mod->pm, page + 4096 * i, op.t.hkid);
+	uint64_t keyed = page | (uint64_t)op.t.hkid << mod->info.keyid_shift;
+	phys_write64(mod->pm, op.w.entry_pa, make_leaf(keyed, SEPT_PENDING, op.level));
+	take_pages(mod, entry, op.level, tdr, &op.t, PT_REG);
 	return TDX_SUCCESS;
 }
-
 
 uint64_t tdh_mem_range_block(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
@@ -645,19 +658,34 @@ unsigned sept_leaf_state(struct tdx_module *mod, const struct tdr *t, uint64_t g
 	return w.state;
 }
 
-uint64_t sept_accept(struct tdx_module *mod, const struct tdr *t, uint64_t gpa, unsigned level)
+/* What the VMM is told about an ACCEPT it must fix (the extended exit
+ * qualification's info): the requested level (2:0), the level (5:3), state (13:6)
+ * and leafness (14) of the entry where the module stopped. */
+static uint32_t accept_violation(const struct sept_walk *w, unsigned level)
+{
+	return level | w->level << 3 | (w->state & 0xff) << 6 | (uint32_t)is_leaf_state(w->state) << 14;
+}
+
+uint64_t sept_accept(struct tdx_module *mod, const struct tdr *t, uint64_t gpa, unsigned level,
+		     uint32_t *violation)
 {
 	struct sept_walk w;
-	if (!walk(mod, t, gpa, level, &w))
+	if (!walk(mod, t, gpa, level, &w)) {
 		/* Stopped above: at a larger leaf (accepted already when MAPPED), or a
 		 * missing table. */
-		return w.state == SEPT_MAPPED ? TDX_PAGE_ALREADY_ACCEPTED | w.level : ~0ull;
+		if (w.state == SEPT_MAPPED)
+			return TDX_PAGE_ALREADY_ACCEPTED | w.level;
+		*violation = accept_violation(&w, level);
+		return ~0ull;
+	}
 	if (w.state == SEPT_NL_MAPPED || w.state == SEPT_NL_BLOCKED)
 		return TDX_PAGE_SIZE_MISMATCH | level;   /* smaller pages map it */
 	if (w.state == SEPT_MAPPED)
 		return TDX_PAGE_ALREADY_ACCEPTED | level;
-	if (w.state != SEPT_PENDING)
+	if (w.state != SEPT_PENDING) {
+		*violation = accept_violation(&w, level);
 		return ~0ull;
+	}
 	uint64_t pa = w.entry & SEPT_PA_MASK;
 	for (uint64_t i = 0; i < level_size(level) / 4096; i++)
 		td_zero_page(mod, pa + 4096 * i);

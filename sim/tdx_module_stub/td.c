@@ -81,6 +81,34 @@ uint64_t td_page_operand(struct tdx_module *mod, uint64_t pa, unsigned op, int w
 	return TDX_SUCCESS;
 }
 
+uint64_t td_free_2m_operand(struct tdx_module *mod, uint64_t pa, unsigned op, uint64_t *entry)
+{
+	const uint64_t size = 1ull << 21;
+	if ((pa & (size - 1)) || (pa >> mod->info.keyid_shift))
+		return tdx_err(TDX_OPERAND_INVALID, op);
+	const struct tdx_tdmr *t = tdx_tdmr_of(mod, pa);
+	if (!t || pa - t->base >= t->init_upto || t->init_upto - (pa - t->base) < size)
+		return tdx_err(TDX_OPERAND_ADDR_RANGE_ERROR, op);
+	*entry = pamt_entry_addr(t, pa, PT_2MB);
+	if (mod->busy || !pamt_lock(mod, *entry)) {
+		if (mod->busy)
+			mod->busy--;
+		return tdx_err(TDX_OPERAND_BUSY, op);
+	}
+	struct pamt_entry e;
+	for (unsigned level = PT_1GB; level > PT_4KB; level--) {
+		pamt_get(mod->pm, pamt_entry_addr(t, pa, level), &e);
+		if (e.type != PT_NDA)
+			return tdx_err(TDX_PAGE_METADATA_INCORRECT, op);
+	}
+	for (uint64_t off = 0; off < size; off += 4096) {
+		pamt_get(mod->pm, pamt_entry_addr(t, pa + off, PT_4KB), &e);
+		if (e.type != PT_NDA)
+			return tdx_err(TDX_PAGE_METADATA_INCORRECT, op);
+	}
+	return TDX_SUCCESS;
+}
+
 /* The TDR operand of a TD-scope leaf. */
 static uint64_t tdr_operand(struct tdx_module *mod, uint64_t pa, unsigned op, struct tdr *t)
 {

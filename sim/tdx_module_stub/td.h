@@ -132,6 +132,14 @@ void tdcs_put(struct tdx_module *mod, const struct tdr *t, const struct tdcs *c)
 void tdvps_get(struct tdx_module *mod, const struct tdr *t, uint64_t tdvpr, struct tdvps *v);
 void tdvps_put(struct tdx_module *mod, const struct tdr *t, uint64_t tdvpr, const struct tdvps *v);
 
+/* A free 2 MiB range the TD is to take (PAGE.AUG at level 1), in the module's
+ * order: 2 MiB aligned without KeyID bits (OPERAND_INVALID), inside an initialized
+ * part of a TDMR (OPERAND_ADDR_RANGE_ERROR), its 2 MiB PAMT entry locked
+ * (OPERAND_BUSY), then neither a 1 GiB page holding it nor its 2 MiB entry nor any
+ * of its 512 4 KiB entries in use (PAGE_METADATA_INCORRECT). 0 and the 2 MiB
+ * entry's address, or the status. */
+uint64_t td_free_2m_operand(struct tdx_module *mod, uint64_t pa, unsigned op, uint64_t *entry);
+
 /* An explicit page operand, checked in the module's order: aligned without KeyID
  * bits (OPERAND_INVALID), inside an initialized part of a TDMR
  * (OPERAND_ADDR_RANGE_ERROR), then its PAMT type when want_type >= 0
@@ -248,7 +256,10 @@ unsigned sept_leaf_state(struct tdx_module *mod, const struct tdr *t, uint64_t g
 /* TDG.MEM.PAGE.ACCEPT of the page of `level` (0: 4 KiB, 1: 2 MiB) at `gpa`: a
  * PENDING leaf of that size becomes MAPPED, its page zeroed (TDX_SUCCESS);
  * PAGE_ALREADY_ACCEPTED or PAGE_SIZE_MISMATCH with the level in the low bits; ~0
- * when it is the VMM's to fix (an EPT violation). */
-uint64_t sept_accept(struct tdx_module *mod, const struct tdr *t, uint64_t gpa, unsigned level);
+ * when it is the VMM's to fix (an EPT violation; *violation is then the extended
+ * exit qualification's info: requested level in 2:0, the level, state and
+ * leafness of the entry where the walk stopped in 5:3, 13:6 and 14). */
+uint64_t sept_accept(struct tdx_module *mod, const struct tdr *t, uint64_t gpa, unsigned level,
+		     uint32_t *violation);
 
 #endif

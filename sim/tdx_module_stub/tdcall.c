@@ -111,13 +111,14 @@ static uint64_t tdg_mem_page_accept(struct td_run *r, enum td_exit_action *act)
 	unsigned level = info & 7;
 	if ((info & 0xff8) || level > 1 || gpa >= TD_SHARED_BIT || (gpa & ((1ull << (12 + 9 * level)) - 1)))
 		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
-	uint64_t st = sept_accept(r->mod, &r->t, gpa, level);
+	uint32_t violation = 0;
+	uint64_t st = sept_accept(r->mod, &r->t, gpa, level, &violation);
 	if (st != ~0ull)
 		return st;
 	r->reason = EXIT_REASON_EPT_VIOLATION;
 	r->qualification = 2;                        /* a write */
 	r->gpa = gpa;
-	r->ext_qualification = TD_EXT_QUAL_ACCEPT;
+	r->ext_qualification = TD_EXT_QUAL_ACCEPT | (uint64_t)violation << 32;
 	*act = TD_EXIT_TO_VMM;
 	return ~0ull;                                /* the TDCALL is not complete */
 }

@@ -826,7 +826,7 @@ static void test_promote_demote(void **state)
 	/* A page inside the 2 MiB page is the TD's: no leaf takes it as free. */
 	assert_int_equal(sc4(TDH_MEM_SEPT_ADD, 0x40000000 | 2, td.tdr, base + 0x3000, 0, NULL),
 			 TDX_PAGE_METADATA_INCORRECT | R8);
-	assert_int_equal(sc4(TDH_MEM_PAGE_AUG, 0x600000, td.tdr, base + 0x3000, 0, NULL),
+	assert_int_equal(sc4(TDH_MEM_PAGE_AUG, 0x600000 | 1, td.tdr, base, 0, NULL),
 			 TDX_PAGE_METADATA_INCORRECT | R8);
 	/* PROMOTE of the leaf; DEMOTE of a table. */
 	assert_int_equal(sc(LEAF_PROMOTE, HUGE_GPA | 1, td.tdr, &a), TDX_EPT_ENTRY_STATE_INCORRECT | RCX);
@@ -943,6 +943,98 @@ static void test_promote_demote_running(void **state)
 	assert_true(bepoch > 0);
 }
 
+/* The end of the last TDMR: a PA no page operand may name. */
+static uint64_t beyond_tdmrs(void)
+{
+	const struct tdx_global *g = m->seam.module->g;
+	uint64_t end = 0;
+	for (unsigned i = 0; i < g->ntdmrs; i++)
+		if (g->tdmr[i].base + g->tdmr[i].size > end)
+			end = g->tdmr[i].base + g->tdmr[i].size;
+	return end;
+}
+
+/* PAGE.AUG of a 2 MiB page, in the module's order: the GPA-and-level, the S-EPT
+ * entry at level 1 (its walk and state, with the ext-err), then the page operand
+ * (2 MiB aligned, no KeyID bits, inside a TDMR, every 4 KiB of it free). It makes
+ * a PENDING 2 MiB leaf, one 2 MiB PT_REG page in the PAMT and 512 more children;
+ * REMOVE at level 1 gives it all back. */
+static void test_aug_2m(void **state)
+{
+	struct td td;
+	struct vtsim_seamcall_args a;
+	create_td(&td, 17);
+	map_tables(&td, HUGE_GPA);
+	uint64_t table = td.sept[td.nsept - 1], base = alloc_2m(), other = alloc_2m();
+	const uint64_t gpa = 0x600000;                  /* its level-1 entry is FREE */
+	const unsigned shift = m->seam.module->info.keyid_shift;
+
+	/* The GPA: 1 GiB, not 2 MiB aligned. */
+	assert_int_equal(sc4(TDH_MEM_PAGE_AUG, gpa | 2, td.tdr, base, 0, NULL), TDX_OPERAND_INVALID | RCX);
+	assert_int_equal(sc4(TDH_MEM_PAGE_AUG, (gpa + 0x1000) | 1, td.tdr, base, 0, NULL),
+			 TDX_OPERAND_INVALID | RCX);
+	/* The entry comes before the page: no level-2 table for the second GiB, and a
+	 * level-1 entry that links a table, each with a page operand that is wrong. */
+	assert_int_equal(sc4(TDH_MEM_PAGE_AUG, 0x40000000 | 1, td.tdr, base + 0x1000, 0, &a),
+			 TDX_EPT_WALK_FAILED | RCX);
+	assert_int_equal(a.rcx, SVE);
+	assert_int_equal(a.rdx, 2 | STATE(SEPT_FREE));
+	assert_int_equal(sc4(TDH_MEM_PAGE_AUG, HUGE_GPA | 1, td.tdr, base + 0x1000, 0, &a),
+			 TDX_EPT_ENTRY_STATE_INCORRECT | RCX);
+	assert_int_equal(a.rcx & PA_MASK, table);
+	assert_int_equal(a.rdx, 1 | STATE(SEPT_NL_MAPPED));
+	/* The page: 4 KiB aligned only, KeyID bits, past the TDMRs, a range holding
+	 * the TDR; no ext-err. */
+	assert_int_equal(sc4(TDH_MEM_PAGE_AUG, gpa | 1, td.tdr, base + 0x1000, 0, &a), TDX_OPERAND_INVALID | R8);
+	assert_int_equal(a.rcx, 0);
+	assert_int_equal(a.rdx, 0);
+	assert_int_equal(sc4(TDH_MEM_PAGE_AUG, gpa | 1, td.tdr, base | 1ull << shift, 0, NULL),
+			 TDX_OPERAND_INVALID | R8);
+	assert_int_equal(sc4(TDH_MEM_PAGE_AUG, gpa | 1, td.tdr, beyond_tdmrs(), 0, NULL),
+			 TDX_OPERAND_ADDR_RANGE_ERROR | R8);
+	assert_int_equal(sc4(TDH_MEM_PAGE_AUG, gpa | 1, td.tdr, td.tdr & ~0x1fffffull, 0, NULL),
+			 TDX_PAGE_METADATA_INCORRECT | R8);
+	assert_int_equal(page_type(td.tdr, NULL), PT_TDR);
+
+	/* AUG: one PENDING 2 MiB leaf (PS, no access), the page the TD's at 2 MiB. */
+	uint64_t before = chldcnt(&td);
+	assert_int_equal(sc4(TDH_MEM_PAGE_AUG, gpa | 1, td.tdr, base, 0, &a), TDX_SUCCESS);
+	assert_int_equal(a.rcx, 0);
+	assert_int_equal(a.rdx, 0);
+	assert_int_equal(chldcnt(&td), before + 512);
+	assert_page_level(base, PT_REG, td.tdr, 1);
+	assert_page_level(base + 0x1ff000, PT_REG, td.tdr, 1);
+	assert_int_equal(sc(TDH_MEM_SEPT_RD, gpa | 1, td.tdr, &a), TDX_SUCCESS);
+	assert_int_equal(a.rcx & PA_MASK, base);
+	assert_int_equal(a.rcx & (7 | 1 << 7), 1 << 7);
+	assert_int_equal(a.rdx, 1 | STATE(SEPT_PENDING));
+
+	/* Again at that GPA: the entry is PENDING, the other page stays free. The
+	 * page again at another GPA, or a 4 KiB part of it: not free. */
+	assert_int_equal(sc4(TDH_MEM_PAGE_AUG, gpa | 1, td.tdr, other, 0, &a), TDX_EPT_ENTRY_STATE_INCORRECT | RCX);
+	assert_int_equal(a.rcx & PA_MASK, base);
+	assert_int_equal(a.rdx, 1 | STATE(SEPT_PENDING));
+	assert_page_level(other, PT_NDA, 0, 0);
+	assert_int_equal(sc4(TDH_MEM_PAGE_AUG, 0x800000 | 1, td.tdr, base, 0, NULL), TDX_PAGE_METADATA_INCORRECT | R8);
+	assert_int_equal(sc4(TDH_MEM_PAGE_AUG, HUGE_GPA, td.tdr, base + 0x5000, 0, NULL),
+			 TDX_PAGE_METADATA_INCORRECT | R8);
+	/* A 4 KiB AUG below the 2 MiB leaf: the walk stops at it. */
+	assert_int_equal(sc4(TDH_MEM_PAGE_AUG, gpa + 0x3000, td.tdr, other, 0, &a), TDX_EPT_WALK_FAILED | RCX);
+	assert_int_equal(a.rdx, 1 | STATE(SEPT_PENDING));
+	/* A range where one 4 KiB page is the TD's. */
+	assert_int_equal(sc4(TDH_MEM_PAGE_AUG, HUGE_GPA, td.tdr, other + 0x7000, 0, NULL), TDX_SUCCESS);
+	assert_int_equal(sc4(TDH_MEM_PAGE_AUG, 0x800000 | 1, td.tdr, other, 0, NULL), TDX_PAGE_METADATA_INCORRECT | R8);
+
+	/* REMOVE at level 1 (before finalize: no blocking): every page back. */
+	assert_int_equal(sc(TDH_MEM_PAGE_REMOVE, gpa | 1, td.tdr, &a), TDX_SUCCESS);
+	assert_int_equal(a.rcx & PA_MASK, base);
+	assert_int_equal(chldcnt(&td), before + 1);
+	assert_page_level(base, PT_NDA, 0, 0);
+	assert_page_level(base + 0x1ff000, PT_NDA, 0, 0);
+	assert_int_equal(sc(TDH_MEM_SEPT_RD, gpa | 1, td.tdr, &a), TDX_SUCCESS);
+	assert_int_equal(a.rdx, 1 | STATE(SEPT_FREE));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -954,6 +1046,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_promote_demote, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_promote_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_promote_demote_running, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_aug_2m, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -862,6 +862,99 @@ static void test_kvmlike_retries_busy_entry(void **state)
 	kvm_userspace_free(src, fw_size);
 }
 
+/* TDG.MEM.PAGE.ACCEPT at 2 MiB. The probe (assembled with nasm from the steps
+ * below) reports each status through TDVMCALLs 0x7791-0x7793 in R12-R15:
+ * 0x7791: ACCEPT 0x600000 at 2 MiB, the qword at 0x7FF008, the same ACCEPT again,
+ *         ACCEPT 0x601000 at 4 KiB;
+ * 0x7792: ACCEPT 0xA00000 at 2 MiB (a table maps it), 0x801000 at 2 MiB, 1 GiB at
+ *         0x40000000, ACCEPT 0x803000 at 4 KiB (of a PENDING 2 MiB page: an EPT
+ *         violation; the VMM splits the page and the TDCALL runs again);
+ * 0x7793: ACCEPT 0x800000 at 2 MiB, the qword at 0x803008; hlt.
+ * The report is TDG.VP.VMCALL with R10-R15 exposed. */
+static const uint8_t accept_probe[] = {
+	0xb8, 0x06, 0x00, 0x00, 0x00, 0xb9, 0x01, 0x00, 0x60, 0x00, 0x66, 0x0f,
+	0x01, 0xcc, 0x49, 0x89, 0xc4, 0x4c, 0x8b, 0x2c, 0x25, 0x08, 0xf0, 0x7f,
+	0x00, 0xb8, 0x06, 0x00, 0x00, 0x00, 0xb9, 0x01, 0x00, 0x60, 0x00, 0x66,
+	0x0f, 0x01, 0xcc, 0x49, 0x89, 0xc6, 0xb8, 0x06, 0x00, 0x00, 0x00, 0xb9,
+	0x00, 0x10, 0x60, 0x00, 0x66, 0x0f, 0x01, 0xcc, 0x49, 0x89, 0xc7, 0x41,
+	0xbb, 0x91, 0x77, 0x00, 0x00, 0xe8, 0x74, 0x00, 0x00, 0x00, 0xb8, 0x06,
+	0x00, 0x00, 0x00, 0xb9, 0x01, 0x00, 0xa0, 0x00, 0x66, 0x0f, 0x01, 0xcc,
+	0x49, 0x89, 0xc4, 0xb8, 0x06, 0x00, 0x00, 0x00, 0xb9, 0x01, 0x10, 0x80,
+	0x00, 0x66, 0x0f, 0x01, 0xcc, 0x49, 0x89, 0xc5, 0xb8, 0x06, 0x00, 0x00,
+	0x00, 0xb9, 0x02, 0x00, 0x00, 0x40, 0x66, 0x0f, 0x01, 0xcc, 0x49, 0x89,
+	0xc6, 0xb8, 0x06, 0x00, 0x00, 0x00, 0xb9, 0x00, 0x30, 0x80, 0x00, 0x66,
+	0x0f, 0x01, 0xcc, 0x49, 0x89, 0xc7, 0x41, 0xbb, 0x92, 0x77, 0x00, 0x00,
+	0xe8, 0x25, 0x00, 0x00, 0x00, 0xb8, 0x06, 0x00, 0x00, 0x00, 0xb9, 0x01,
+	0x00, 0x80, 0x00, 0x66, 0x0f, 0x01, 0xcc, 0x49, 0x89, 0xc4, 0x4c, 0x8b,
+	0x2c, 0x25, 0x08, 0x30, 0x80, 0x00, 0x41, 0xbb, 0x93, 0x77, 0x00, 0x00,
+	0xe8, 0x01, 0x00, 0x00, 0x00, 0xf4, 0x45, 0x31, 0xd2, 0xb9, 0x00, 0xfc,
+	0x00, 0x00, 0x31, 0xc0, 0x66, 0x0f, 0x01, 0xcc, 0xc3,
+};
+
+/* 2 MiB of free pages from a 2 MiB boundary (the pool gives runs, not alignment). */
+static uint64_t alloc_2m(void)
+{
+	uint64_t run = kvm_alloc_pages(1024);
+	assert_int_not_equal(run, 0);
+	uint64_t base = (run + 0x1fffff) & ~0x1fffffull;
+	if (base > run)
+		kvm_free_pages(run, (unsigned)((base - run) >> 12));
+	kvm_free_pages(base + 0x200000, (unsigned)((run + 1024 * 4096ull - base - 0x200000) >> 12));
+	return base;
+}
+
+static void test_accept_2m(void **state)
+{
+	static uint8_t blocks[8 * 49][128];
+	unsigned nblocks;
+	struct td td;
+	uint64_t r[4];
+	td_attributes = 1;                                    /* DEBUG: the probe goes in by MEM.WR */
+	build_td(&td, blocks, &nblocks);
+	td_attributes = 0;
+	struct run_log log;
+	run_td(&td, &log);
+	assert_true(log.halted);
+
+	/* A running TD: two PENDING 2 MiB pages, whose old contents (written through
+	 * KeyID 0) ACCEPT clears, and 4 KiB pages at 0xA00000. */
+	uint64_t big = alloc_2m(), big2 = alloc_2m();
+	memset(ram(big + 0x1ff008), 0xa5, 8);
+	memset(ram(big2 + 0x3008), 0xa5, 8);
+	assert_int_equal(sc(PAGE_AUG, 0x600000 | 1, td.tdr, big, 0), TDX_SUCCESS);
+	assert_int_equal(sc(PAGE_AUG, 0x800000 | 1, td.tdr, big2, 0), TDX_SUCCESS);
+	map_tables(&td, 0xa00000);
+	assert_int_equal(sc(PAGE_AUG, 0xa00000, td.tdr, kvm_alloc_pages(1), 0), TDX_SUCCESS);
+	place_probe(&td, accept_probe, sizeof(accept_probe));
+
+	expect_vmcall(&td, 0x7791, r);
+	assert_int_equal(r[0], TDX_SUCCESS);
+	assert_int_equal(r[1], 0);                            /* zeroed, the whole 2 MiB */
+	assert_int_equal(r[2], TDX_PAGE_ALREADY_ACCEPTED | 1);
+	assert_int_equal(r[3], TDX_PAGE_ALREADY_ACCEPTED | 1);   /* the level of the leaf found */
+
+	/* 4 KiB of the PENDING 2 MiB page: the VMM is told (write, the GPA, ext
+	 * qualification ACCEPT with the requested level 0 and the 2 MiB PENDING leaf
+	 * where the walk stopped) and splits the page: BLOCK, TRACK, DEMOTE. */
+	struct vtsim_seamcall_args a = { .rax = VP_ENTER, .rcx = td.tdvpr };
+	assert_int_equal(sc_args(&a), 48);
+	assert_int_equal(a.rcx, 2);
+	assert_int_equal(a.r8, 0x803000);
+	assert_int_equal(a.rdx, 1 | (uint64_t)(0 | 1 << 3 | SEPT_PENDING << 6 | 1 << 14) << 32);
+	assert_int_equal(sc(TDH_MEM_RANGE_BLOCK, 0x800000 | 1, td.tdr, 0, 0), TDX_SUCCESS);
+	assert_int_equal(sc(TDH_MEM_TRACK, td.tdr, 0, 0, 0), TDX_SUCCESS);
+	assert_int_equal(sc(TDH_MEM_PAGE_DEMOTE, 0x800000 | 1, td.tdr, kvm_alloc_pages(1), 0), TDX_SUCCESS);
+	expect_vmcall(&td, 0x7792, r);
+	assert_int_equal(r[0], TDX_PAGE_SIZE_MISMATCH | 1);
+	assert_int_equal(r[1], TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
+	assert_int_equal(r[2], TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
+	assert_int_equal(r[3], TDX_SUCCESS);                  /* the TDCALL again, after the split */
+	expect_vmcall(&td, 0x7793, r);
+	assert_int_equal(r[0], TDX_PAGE_SIZE_MISMATCH | 1);
+	assert_int_equal(r[1], 0);
+	expect_vmcall(&td, 12, r);                            /* hlt: #VE, Instruction.HLT */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -877,6 +970,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tdr_write_is_fatal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_operand_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kvmlike_retries_busy_entry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accept_2m, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
