@@ -1,8 +1,10 @@
 /* The TDX half of kvmlike (Linux arch/x86/kvm/vmx/tdx.c, written anew): bring-up
  * through the host core (tdx_host.c), TDs and their vCPUs built by the KVM_TDX_*
  * commands, private memory through the S-EPT hooks (link: TDH.MEM.SEPT.ADD; set:
- * TDH.MEM.PAGE.ADD before finalization, TDH.MEM.PAGE.AUG after; remove: BLOCK,
- * TRACK, PAGE.REMOVE, PHYMEM.PAGE.WBINVD), the TDH.VP.ENTER loop with TDVMCALLs
+ * TDH.MEM.PAGE.ADD before finalization, TDH.MEM.PAGE.AUG after, at 2 MiB where
+ * the guest accepts 2 MiB and the memslot allows it; split: BLOCK, TRACK,
+ * PAGE.DEMOTE; remove: BLOCK, TRACK, PAGE.REMOVE, PHYMEM.PAGE.WBINVD), the
+ * KVM_TDX_* commands' refusals with Linux's errnos, the TDH.VP.ENTER loop with TDVMCALLs
  * turned into the exits user space knows, and teardown that gives every page back
  * (VP.FLUSH, VPFLUSHDONE, CACHE.WB, KEY.FREEID, PHYMEM.PAGE.RECLAIM). */
 #include <string.h>
@@ -19,7 +21,7 @@ enum {
 	TDH_MNG_CREATE = 9, TDH_VP_CREATE = 10, TDH_MNG_RD = 11, TDH_MR_EXTEND = 16,
 	TDH_MR_FINALIZE = 17, TDH_VP_FLUSH = 18, TDH_MNG_VPFLUSHDONE = 19, TDH_MNG_KEY_FREEID = 20,
 	TDH_MNG_INIT = 21, TDH_VP_INIT = 22, TDH_PHYMEM_PAGE_RECLAIM = 28, TDH_MEM_PAGE_REMOVE = 29,
-	TDH_MEM_TRACK = 38, TDH_PHYMEM_CACHE_WB = 40, TDH_PHYMEM_PAGE_WBINVD = 41, TDH_VP_WR = 43,
+	TDH_MEM_PAGE_DEMOTE = 15, TDH_MEM_TRACK = 38, TDH_PHYMEM_CACHE_WB = 40, TDH_PHYMEM_PAGE_WBINVD = 41, TDH_VP_WR = 43,
 };
 
 /* GHCI: TDVMCALL sub-functions and statuses. */
@@ -48,6 +50,9 @@ struct tdx_sept_page { uint64_t gpa; unsigned level; uint64_t pa; };
 #define TDX_MAX_SEPT_PAGES 64
 #define TDX_MAX_PRIVATE_PAGES 4096
 
+/* A private page the S-EPT maps: its first GFN and its level (0: 4 KiB, 1: 2 MiB). */
+struct tdx_private_map { uint64_t gfn; unsigned level; };
+
 struct kvm_tdx {
 	enum kvm_tdx_state state;
 	int hkid;                  /* -1 before INIT_VM and after the release */
@@ -58,7 +63,7 @@ struct kvm_tdx {
 	uint64_t attributes, xfam;
 	struct tdx_sept_page sept[TDX_MAX_SEPT_PAGES];
 	unsigned nr_sept;
-	uint64_t private_gfn[TDX_MAX_PRIVATE_PAGES];   /* mapped private pages */
+	struct tdx_private_map private_map[TDX_MAX_PRIVATE_PAGES];   /* mapped private pages */
 	unsigned nr_private;
 	uint64_t tsc_offset, tsc_multiplier;
 	struct tdp_mmu shared;     /* the shared EPT: GPAs with the shared bit */
@@ -245,47 +250,76 @@ static uint64_t memslot_hpa(const struct kvm *kvm, uint64_t gpa)
 	return hva ? __pa(hva) : 0;
 }
 
-/* link_external_spt: the S-EPT tables down to the 4 KiB level for `gpa`. */
-static int tdx_sept_link_private_spt(struct kvm *kvm, uint64_t gpa)
+static uint64_t level_size(unsigned level)
+{
+	return 1ull << (12 + 9 * level);
+}
+
+/* The largest level KVM may map private `gpa` at (KVM's max mapping level, for
+ * guest_memfd): 2 MiB when one memslot holds the whole 2 MiB around it, backed
+ * by host pages aligned as the GFNs are (the lpage alignment rule), and no
+ * S-EPT table maps that range at 4 KiB already; else 4 KiB. */
+static unsigned tdx_max_mapping_level(struct kvm *kvm, uint64_t gpa)
+{
+	uint64_t big = gpa & ~(level_size(1) - 1);
+	void *hva = kvm_gpa_to_hva(kvm, big, level_size(1));
+	if (!hva || (__pa(hva) & (level_size(1) - 1)) || find_sept(to_kvm_tdx(kvm), big, 1))
+		return 0;
+	return 1;
+}
+
+/* A new S-EPT table page for the entry at `gpa` | `level`, recorded for the
+ * mirror and for reclaim: SEPT.ADD (link) or DEMOTE (split) with the page in R8. */
+static int tdx_sept_add_table(struct kvm *kvm, uint64_t fn, uint64_t gpa, unsigned level)
 {
 	struct kvm_tdx *t = to_kvm_tdx(kvm);
-	for (unsigned level = 3; level >= 1; level--) {
-		if (find_sept(t, gpa, level))
+	if (t->nr_sept >= TDX_MAX_SEPT_PAGES)
+		return -ENOMEM;
+	uint64_t page = kvm_alloc_pages(1), base = gpa & ~(level_size(level) - 1);
+	if (!page)
+		return -ENOMEM;
+	struct tdx_module_args a = { .rcx = base | level, .rdx = t->tdr_pa, .r8 = page };
+	uint64_t st = tdh(fn, &a);
+	if (st) {
+		kvm_free_pages(page, 1);
+		if ((st & TDX_SEAMCALL_STATUS_MASK) == TDX_OPERAND_BUSY)
+			return -EBUSY;   /* contended: the fault is taken again */
+		printk("kvmlike: TDX: %s failed: 0x%016llx\n",
+		       fn == TDH_MEM_SEPT_ADD ? "TDH.MEM.SEPT.ADD" : "TDH.MEM.PAGE.DEMOTE", (unsigned long long)st);
+		return -EIO;
+	}
+	t->sept[t->nr_sept++] = (struct tdx_sept_page){ base, level, page };
+	return 0;
+}
+
+/* link_external_spt: the S-EPT tables down to the one whose entries map `gpa`
+ * at `level`. */
+static int tdx_sept_link_private_spt(struct kvm *kvm, uint64_t gpa, unsigned level)
+{
+	for (unsigned l = 3; l > level; l--) {
+		if (find_sept(to_kvm_tdx(kvm), gpa, l))
 			continue;
-		if (t->nr_sept >= TDX_MAX_SEPT_PAGES)
-			return -ENOMEM;
-		uint64_t page = kvm_alloc_pages(1), span = 1ull << (12 + 9 * level);
-		if (!page)
-			return -ENOMEM;
-		struct tdx_module_args a = { .rcx = (gpa & ~(span - 1)) | level, .rdx = t->tdr_pa,
-					     .r8 = page };
-		uint64_t st = tdh(TDH_MEM_SEPT_ADD, &a);
-		if (st) {
-			kvm_free_pages(page, 1);
-			if ((st & TDX_SEAMCALL_STATUS_MASK) == TDX_OPERAND_BUSY)
-				return -EBUSY;   /* contended: the fault is taken again */
-			printk("kvmlike: TDX: TDH.MEM.SEPT.ADD failed: 0x%016llx\n", (unsigned long long)st);
-			return -EIO;
-		}
-		t->sept[t->nr_sept++] = (struct tdx_sept_page){ gpa & ~(span - 1), level, page };
+		int r = tdx_sept_add_table(kvm, TDH_MEM_SEPT_ADD, gpa, l);
+		if (r)
+			return r;
 	}
 	return 0;
 }
 
-/* set_external_spte: a private page for `gpa`, from its memslot (guest_memfd in
- * Linux): added with its initial contents before finalization, augmented (for
- * the guest to accept) after. */
-static int tdx_sept_set_private_spte(struct kvm *kvm, uint64_t gpa, uint64_t source_pa,
+/* set_external_spte: a private page of `level`'s size for `gpa`, from its
+ * memslot (guest_memfd in Linux): added with its initial contents before
+ * finalization (4 KiB), augmented (for the guest to accept) after. */
+static int tdx_sept_set_private_spte(struct kvm *kvm, uint64_t gpa, unsigned level, uint64_t source_pa,
 				     uint64_t *hw_error)
 {
 	struct kvm_tdx *t = to_kvm_tdx(kvm);
 	uint64_t hpa = memslot_hpa(kvm, gpa);
 	if (!hpa || t->nr_private >= TDX_MAX_PRIVATE_PAGES)
 		return -EINVAL;
-	int r = tdx_sept_link_private_spt(kvm, gpa);
+	int r = tdx_sept_link_private_spt(kvm, gpa, level);
 	if (r)
 		return r;
-	struct tdx_module_args a = { .rcx = gpa, .rdx = t->tdr_pa, .r8 = hpa, .r9 = source_pa };
+	struct tdx_module_args a = { .rcx = gpa | level, .rdx = t->tdr_pa, .r8 = hpa, .r9 = source_pa };
 	uint64_t st = tdh(t->state == TD_STATE_RUNNABLE ? TDH_MEM_PAGE_AUG : TDH_MEM_PAGE_ADD, &a);
 	if (hw_error)
 		*hw_error = st;
@@ -293,32 +327,104 @@ static int tdx_sept_set_private_spte(struct kvm *kvm, uint64_t gpa, uint64_t sou
 		return -EBUSY;           /* contended: the fault is taken again */
 	if (st)
 		return -EIO;
-	t->private_gfn[t->nr_private++] = gpa >> PAGE_SHIFT;
+	t->private_map[t->nr_private++] = (struct tdx_private_map){ gpa >> PAGE_SHIFT, level };
 	return 0;
 }
 
+/* In a running TD an entry is blocked and the blocking tracked before it
+ * changes (KVM then kicks every vCPU out of the TD: none runs while kvmlike does). */
+static bool tdx_block_and_track(struct kvm_tdx *t, uint64_t gpa, unsigned level)
+{
+	if (t->state != TD_STATE_RUNNABLE)
+		return true;
+	struct tdx_module_args a = { .rcx = gpa | level, .rdx = t->tdr_pa };
+	if (!tdh_ok(TDH_MEM_RANGE_BLOCK, &a, "TDH.MEM.RANGE.BLOCK"))
+		return false;
+	a = (struct tdx_module_args){ .rcx = t->tdr_pa };
+	return tdh_ok(TDH_MEM_TRACK, &a, "TDH.MEM.TRACK");
+}
+
 /* remove_external_spte: block, track, remove, and write the page back with the
- * TD's KeyID, after which it is ordinary memory again. */
-static bool tdx_sept_remove_private_spte(struct kvm *kvm, uint64_t gpa)
+ * TD's KeyID (each 4 KiB of it), after which it is ordinary memory again. */
+static bool tdx_sept_remove_private_spte(struct kvm *kvm, const struct tdx_private_map *p)
 {
 	struct kvm_tdx *t = to_kvm_tdx(kvm);
-	struct tdx_module_args a = { .rcx = gpa, .rdx = t->tdr_pa };
-	if (t->state == TD_STATE_RUNNABLE) {
-		if (!tdh_ok(TDH_MEM_RANGE_BLOCK, &a, "TDH.MEM.RANGE.BLOCK"))
-			return false;
-		a = (struct tdx_module_args){ .rcx = t->tdr_pa };
-		if (!tdh_ok(TDH_MEM_TRACK, &a, "TDH.MEM.TRACK"))
-			return false;
-		/* KVM kicks every vCPU out of the TD here: none runs while kvmlike does. */
-	}
-	a = (struct tdx_module_args){ .rcx = gpa, .rdx = t->tdr_pa };
-	uint64_t hpa = memslot_hpa(kvm, gpa);
+	uint64_t gpa = p->gfn << PAGE_SHIFT, hpa = memslot_hpa(kvm, gpa);
+	if (!tdx_block_and_track(t, gpa, p->level))
+		return false;
+	struct tdx_module_args a = { .rcx = gpa | p->level, .rdx = t->tdr_pa };
 	if (!tdh_ok(TDH_MEM_PAGE_REMOVE, &a, "TDH.MEM.PAGE.REMOVE") || !hpa)
 		return false;
-	a = (struct tdx_module_args){ .rcx = mk_keyed_paddr((unsigned)t->hkid, hpa) };
-	tdh_ok(TDH_PHYMEM_PAGE_WBINVD, &a, "TDH.PHYMEM.PAGE.WBINVD");
-	memset(__va(hpa), 0, PAGE_SIZE);     /* MOVDIR64B in Linux */
+	for (uint64_t off = 0; off < level_size(p->level); off += PAGE_SIZE) {
+		a = (struct tdx_module_args){ .rcx = mk_keyed_paddr((unsigned)t->hkid, hpa + off) };
+		tdh_ok(TDH_PHYMEM_PAGE_WBINVD, &a, "TDH.PHYMEM.PAGE.WBINVD");
+	}
+	memset(__va(hpa), 0, level_size(p->level));     /* MOVDIR64B in Linux */
 	return true;
+}
+
+/* split_external_spt: the 2 MiB private page at private_map[i] becomes 512
+ * 4 KiB ones in a new S-EPT table (block, track, DEMOTE), each then on its own:
+ * for a 4 KiB ACCEPT of it, or a conversion of part of it to shared. */
+static int tdx_sept_split_private_spte(struct kvm *kvm, unsigned i)
+{
+	struct kvm_tdx *t = to_kvm_tdx(kvm);
+	uint64_t gfn = t->private_map[i].gfn, gpa = gfn << PAGE_SHIFT;
+	if (t->nr_private + 511 > TDX_MAX_PRIVATE_PAGES)
+		return -ENOMEM;
+	if (!tdx_block_and_track(t, gpa, 1))
+		return -EIO;
+	int r = tdx_sept_add_table(kvm, TDH_MEM_PAGE_DEMOTE, gpa, 1);
+	if (r)
+		return r;
+	t->private_map[i].level = 0;
+	for (unsigned k = 1; k < 512; k++)
+		t->private_map[t->nr_private++] = (struct tdx_private_map){ gfn + k, 0 };
+	return 0;
+}
+
+/* The private mapping holding `gpa`, or -1. */
+static int find_private(const struct kvm_tdx *t, uint64_t gpa)
+{
+	for (unsigned i = 0; i < t->nr_private; i++) {
+		uint64_t first = t->private_map[i].gfn << PAGE_SHIFT;
+		if (gpa >= first && gpa - first < level_size(t->private_map[i].level))
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Removes the private pages inside [start, start + size) (the ones the module
+ * refuses to remove stay recorded), splitting first a 2 MiB page only partly in
+ * the range; how many it split. */
+static unsigned tdx_remove_private_range(struct kvm *kvm, uint64_t start, uint64_t size)
+{
+	struct kvm_tdx *t = to_kvm_tdx(kvm);
+	unsigned splits = 0;
+	for (unsigned i = 0; i < t->nr_private; i++) {
+		const struct tdx_private_map *p = &t->private_map[i];
+		uint64_t first = p->gfn << PAGE_SHIFT, end = first + level_size(p->level);
+		bool overlaps = first < start + size && start < end;
+		bool inside = first >= start && end - start <= size;
+		if (!overlaps || inside || !p->level)
+			continue;
+		if (tdx_sept_split_private_spte(kvm, i))
+			printk("kvmlike: TDX: a 2 MiB private page at 0x%llx could not be split\n",
+			       (unsigned long long)first);
+		else
+			splits++;
+	}
+	unsigned kept = 0;
+	for (unsigned i = 0; i < t->nr_private; i++) {
+		const struct tdx_private_map *p = &t->private_map[i];
+		uint64_t first = p->gfn << PAGE_SHIFT, end = first + level_size(p->level);
+		bool inside = first >= start && end - start <= size;
+		if (inside && tdx_sept_remove_private_spte(kvm, p))
+			continue;
+		t->private_map[kept++] = *p;
+	}
+	t->nr_private = kept;
+	return splits;
 }
 
 /* A shared GPA: the same memslot page, mapped in the shared EPT the VMM owns (the
@@ -340,26 +446,60 @@ static int tdx_map_shared(struct kvm_vcpu *vcpu, uint64_t gpa)
 	return 1;
 }
 
-/* An EPT violation on a private GPA: the page comes from its memslot (AUG); the
- * guest accepts it. */
-static int tdx_handle_ept_violation(struct kvm_vcpu *vcpu, uint64_t gpa)
+/* The level an EPT violation on private `gpa` maps at: a guest's ACCEPT says
+ * which size it accepts (the extended exit qualification's requested level),
+ * within what the memslot allows; any other access maps 4 KiB. */
+static unsigned tdx_fault_level(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t ext_qual)
 {
+	if ((ext_qual & 0xf) != TDX_EXT_EXIT_QUAL_ACCEPT || !((ext_qual >> 32) & 7))
+		return 0;
+	return tdx_max_mapping_level(vcpu->kvm, gpa);
+}
+
+/* A 4 KiB ACCEPT that found a 2 MiB PENDING page (the walk stopped at a leaf
+ * above the requested level): that page is split, and the ACCEPT runs again. */
+static bool tdx_accept_needs_split(uint64_t ext_qual)
+{
+	uint64_t info = ext_qual >> 32;
+	return (ext_qual & 0xf) == TDX_EXT_EXIT_QUAL_ACCEPT && ((info >> 3) & 7) > (info & 7) &&
+	       ((info >> 14) & 1);
+}
+
+static int tdx_ept_violation_failed(struct kvm_vcpu *vcpu, uint64_t gpa)
+{
+	vcpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	vcpu->run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
+	vcpu->run->internal.ndata = 2;
+	vcpu->run->internal.data[0] = EXIT_REASON_EPT_VIOLATION;
+	vcpu->run->internal.data[1] = gpa;
+	return 0;
+}
+
+/* An EPT violation on a private GPA: the page comes from its memslot (AUG), at
+ * 2 MiB when the guest accepts 2 MiB and the memslot allows it; the guest
+ * accepts it. */
+static int tdx_handle_ept_violation(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t ext_qual)
+{
+	struct kvm_tdx *t = to_kvm_tdx(vcpu->kvm);
 	gpa &= ~(PAGE_SIZE - 1);
 	if (gpa & TDX_SHARED_BIT)
 		return tdx_map_shared(vcpu, gpa);
-	int e = tdx_sept_set_private_spte(vcpu->kvm, gpa, 0, NULL);
+	int i = find_private(t, gpa);
+	if (i >= 0 && tdx_accept_needs_split(ext_qual) && t->private_map[i].level) {
+		if (tdx_sept_split_private_spte(vcpu->kvm, (unsigned)i))
+			return tdx_ept_violation_failed(vcpu, gpa);
+		vcpu->stat.ept_splits++;
+		return 1;
+	}
+	unsigned level = tdx_fault_level(vcpu, gpa, ext_qual);
+	gpa &= ~(level_size(level) - 1);
+	int e = tdx_sept_set_private_spte(vcpu->kvm, gpa, level, 0, NULL);
 	if (e == -EBUSY)
 		return 1;                /* re-enter: the guest faults again, KVM retries */
 	vcpu->stat.ept_maps++;
-	if (e) {
-		vcpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
-		vcpu->run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
-		vcpu->run->internal.ndata = 2;
-		vcpu->run->internal.data[0] = EXIT_REASON_EPT_VIOLATION;
-		vcpu->run->internal.data[1] = gpa;
-		return 0;
-	}
-	return 1;
+	if (level)
+		vcpu->stat.ept_maps_2m++;
+	return e ? tdx_ept_violation_failed(vcpu, gpa) : 1;
 }
 
 /* ---- the KVM_TDX_* commands ------------------------------------------------------ */
@@ -388,6 +528,20 @@ static void td_init_cpuid_entry2(struct kvm_cpuid_entry2 *e, unsigned i)
 	e->edx = (uint32_t)(si->cpuid_config_values[i][1] >> 32);
 }
 
+/* What KVM_TDX_CAPABILITIES offers and KVM_TDX_INIT_VM accepts: the DEBUG and
+ * SEPT_VE_DISABLE attributes; x87, SSE and AVX state. */
+#define TDX_SUPPORTED_ATTRS ((1ull << 0) | (1ull << 28))
+#define TDX_SUPPORTED_XFAM  0x7ull
+
+static bool all_zero(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
 static int tdx_get_capabilities(struct kvm_tdx_cmd *cmd)
 {
 	struct kvm_tdx_capabilities *caps = (void *)(uintptr_t)cmd->data;
@@ -399,8 +553,8 @@ static int tdx_get_capabilities(struct kvm_tdx_cmd *cmd)
 	caps->cpuid.nent = si->num_cpuid_config;
 	if (room < si->num_cpuid_config)
 		return -E2BIG;
-	caps->supported_attrs = (1ull << 0) | (1ull << 28);   /* DEBUG, SEPT_VE_DISABLE */
-	caps->supported_xfam = 0x7;
+	caps->supported_attrs = TDX_SUPPORTED_ATTRS;
+	caps->supported_xfam = TDX_SUPPORTED_XFAM;
 	for (unsigned i = 0; i < si->num_cpuid_config; i++)
 		td_init_cpuid_entry2(&caps->cpuid.entries[i], i);
 	return 0;
@@ -444,6 +598,8 @@ static int setup_tdparams_cpuids(const struct kvm_cpuid2 *cpuid, uint8_t *params
 /* TD_PARAMS from the user's request (Linux's setup_tdparams). */
 static int setup_tdparams(const struct kvm_tdx_init_vm *init, uint8_t p[1024])
 {
+	if ((init->attributes & ~TDX_SUPPORTED_ATTRS) || (init->xfam & ~TDX_SUPPORTED_XFAM))
+		return -EINVAL;
 	uint64_t eptp = 6 | 3 << 3, flags = 1ull << 2;        /* WB, 4 levels; NO_RBP_MOD */
 	uint16_t max_vcpus = KVM_MAX_VCPUS, tsc = 100;          /* 2.5 GHz */
 	memset(p, 0, 1024);
@@ -462,54 +618,71 @@ static int tdx_td_init(struct kvm *kvm, struct kvm_tdx_cmd *cmd)
 	struct kvm_tdx *t = to_kvm_tdx(kvm);
 	const struct kvm_tdx_init_vm *init = (const void *)(uintptr_t)cmd->data;
 	const struct tdx_sys_info *si = tdx_sys_info();
-	if (t->state != TD_STATE_UNINITIALIZED || kvm->nr_vcpus)
+	if (t->state != TD_STATE_UNINITIALIZED)
 		return -EINVAL;
 	if (cmd->flags || !init)
 		return -EINVAL;
 	if (init->cpuid.nent > KVM_MAX_CPUID_ENTRIES)
 		return -E2BIG;
-	uint8_t p[1024];
-	if (setup_tdparams(init, p))
+	if (!all_zero(init->reserved, sizeof(init->reserved)) || init->cpuid.padding)
 		return -EINVAL;
+	if (kvm->nr_vcpus)
+		return -EBUSY;           /* setup_tdparams: vCPUs exist already */
+	uint8_t p[1024];
+	int e = setup_tdparams(init, p);
+	if (e)
+		return e;
 	int hkid = tdx_guest_keyid_alloc();
 	if (hkid < 0)
-		return -EBUSY;
+		return hkid;             /* -ENOSPC: every TDX KeyID is in use */
 	unsigned nr_tdcs = si->tdcs_base_size / PAGE_SIZE, added = 0;
 	int ret = -EIO;
+	uint64_t st = 0;
 	t->tdr_pa = kvm_alloc_pages(1);
 	t->nr_tdcs_pages = 0;          /* those the module took */
 	t->nr_vcpu_tdcx_pages = si->tdvps_base_size / PAGE_SIZE - 1;
 	uint64_t params = kvm_alloc_pages(1);
 	if (!t->tdr_pa || !params || nr_tdcs > 16 || t->nr_vcpu_tdcx_pages > 16)
 		goto nomem;
+	/* Only TDH.MNG.INIT's OPERAND_INVALID reaches user space (hw_error, -EINVAL):
+	 * the operands are the user's. Any other failure is KVM's (-EIO, logged). */
 	struct tdx_module_args a = { .rcx = t->tdr_pa, .rdx = (uint64_t)hkid };
-	if ((cmd->hw_error = tdh(TDH_MNG_CREATE, &a)))
+	if ((st = tdh(TDH_MNG_CREATE, &a))) {
+		ret = st == TDX_RND_NO_ENTROPY ? -EAGAIN : -EIO;
 		goto fail;
+	}
 	t->hkid = hkid;
 	/* One package: the key is programmed from this LP. */
 	a = (struct tdx_module_args){ .rcx = t->tdr_pa };
-	if ((cmd->hw_error = tdh(TDH_MNG_KEY_CONFIG, &a)))
+	if ((st = tdh(TDH_MNG_KEY_CONFIG, &a)))
 		goto fail;
 	for (; added < nr_tdcs; added++) {
 		if (!(t->tdcs_pa[added] = kvm_alloc_pages(1)))
 			goto nomem;
 		a = (struct tdx_module_args){ .rcx = t->tdcs_pa[added], .rdx = t->tdr_pa };
-		if ((cmd->hw_error = tdh(TDH_MNG_ADDCX, &a)))
+		if ((st = tdh(TDH_MNG_ADDCX, &a))) {
+			ret = st == TDX_RND_NO_ENTROPY ? -EAGAIN : -EIO;
 			goto fail;
+		}
 		t->nr_tdcs_pages = added + 1;
 	}
 	memcpy(__va(params), p, sizeof(p));
 	a = (struct tdx_module_args){ .rcx = t->tdr_pa, .rdx = params };
-	cmd->hw_error = tdh(TDH_MNG_INIT, &a);
+	st = tdh(TDH_MNG_INIT, &a);
 	kvm_free_pages(params, 1);
 	params = 0;
-	if (cmd->hw_error)
+	if ((st & TDX_SEAMCALL_STATUS_MASK) == TDX_OPERAND_INVALID) {
+		cmd->hw_error = st;
+		ret = -EINVAL;
+		goto fail;
+	}
+	if (st)
 		goto fail;
 	static const uint64_t tsc_fields[2] = { 0x110000000000000Aull, 0x110000000000000Bull };
 	uint64_t *out[2] = { &t->tsc_offset, &t->tsc_multiplier };
 	for (int i = 0; i < 2; i++) {
 		a = (struct tdx_module_args){ .rcx = t->tdr_pa, .rdx = tsc_fields[i] };
-		if ((cmd->hw_error = tdh(TDH_MNG_RD, &a)))
+		if ((st = tdh(TDH_MNG_RD, &a)))
 			goto fail;
 		*out[i] = a.r8;
 	}
@@ -528,8 +701,7 @@ fail:
 	 * before the command, and INIT_VM may be issued again. What the module took is
 	 * reclaimed after the HKID is released; the rest is freed now. */
 	if (ret == -EIO)
-		printk("kvmlike: TDX: KVM_TDX_INIT_VM failed: 0x%016llx\n",
-		       (unsigned long long)cmd->hw_error);
+		printk("kvmlike: TDX: KVM_TDX_INIT_VM failed: 0x%016llx\n", (unsigned long long)st);
 	kvm_free_pages(params, 1);
 	if (added < nr_tdcs && added < 16) {
 		kvm_free_pages(t->tdcs_pa[added], 1);   /* allocated, refused by ADDCX */
@@ -556,7 +728,7 @@ static int tdx_td_vcpu_init(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 	if (!(t->tdvpr_pa = kvm_alloc_pages(1)))
 		return -ENOMEM;
 	struct tdx_module_args a = { .rcx = t->tdvpr_pa, .rdx = kt->tdr_pa };
-	if ((cmd->hw_error = tdh(TDH_VP_CREATE, &a))) {
+	if (!tdh_ok(TDH_VP_CREATE, &a, "TDH.VP.CREATE")) {
 		kvm_free_pages(t->tdvpr_pa, 1);
 		t->tdvpr_pa = 0;
 		return -EIO;
@@ -565,7 +737,7 @@ static int tdx_td_vcpu_init(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 		if (!(t->tdcx_pa[i] = kvm_alloc_pages(1)))
 			return -ENOMEM;
 		a = (struct tdx_module_args){ .rcx = t->tdcx_pa[i], .rdx = t->tdvpr_pa };
-		if ((cmd->hw_error = tdh(TDH_VP_ADDCX, &a))) {
+		if (!tdh_ok(TDH_VP_ADDCX, &a, "TDH.VP.ADDCX")) {
 			kvm_free_pages(t->tdcx_pa[i], 1);
 			t->tdcx_pa[i] = 0;
 			return -EIO;
@@ -574,39 +746,47 @@ static int tdx_td_vcpu_init(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 	}
 	/* Version 1: the x2APIC ID is the vCPU's id. */
 	a = (struct tdx_module_args){ .rcx = t->tdvpr_pa, .rdx = cmd->data, .r8 = vcpu->vcpu_id };
-	if ((cmd->hw_error = tdh(TDH_VP_INIT | 1 << 16, &a)))
+	if (!tdh_ok(TDH_VP_INIT | 1 << 16, &a, "TDH.VP.INIT"))
 		return -EIO;
 	t->last_cpu = (int)smp_processor_id();   /* VP.INIT associates it here */
 	/* load_mmu_pgd: the shared EPT's root (write-back, 4 levels). */
 	a = (struct tdx_module_args){ .rcx = t->tdvpr_pa, .rdx = 0x203c, .r8 = kt->shared.root | 6 | 3 << 3,
 				      .r9 = ~0xf80ull };
-	if ((cmd->hw_error = tdh(TDH_VP_WR, &a)))
+	if (!tdh_ok(TDH_VP_WR, &a, "TDH.VP.WR"))
 		return -EIO;
 	t->initialized = true;
 	return 0;
 }
 
 /* The initial contents of private memory, page by page, measured into MRTD when
- * the flag asks (16 TDH.MR.EXTEND per page). */
+ * the flag asks (16 TDH.MR.EXTEND per page). As in Linux: the vCPU initialized,
+ * page-aligned operands, at least one page, the whole range private (below the
+ * shared bit); a refused PAGE.ADD is -EIO (-EBUSY when contended) and, a vCPU
+ * command, reports no hw_error. */
 static int tdx_init_mem_region(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 {
 	struct kvm_tdx *t = to_kvm_tdx(vcpu->kvm);
 	struct kvm_tdx_init_mem_region *r = (void *)(uintptr_t)cmd->data;
-	if (t->state != TD_STATE_INITIALIZED || !r || (cmd->flags & ~KVM_TDX_MEASURE_MEMORY_REGION))
+	if (!to_tdx(vcpu)->initialized || (cmd->flags & ~KVM_TDX_MEASURE_MEMORY_REGION) || !r)
 		return -EINVAL;
-	if ((r->gpa | r->source_addr) & (PAGE_SIZE - 1) || (r->gpa & TDX_SHARED_BIT))
+	uint64_t end = r->gpa + (r->nr_pages << PAGE_SHIFT);
+	if (((r->gpa | r->source_addr) & (PAGE_SIZE - 1)) || !r->nr_pages || (r->nr_pages >> 52) ||
+	    end <= r->gpa || end > TDX_SHARED_BIT)
 		return -EINVAL;
 	while (r->nr_pages) {
 		const void *src = (const void *)(uintptr_t)r->source_addr;
 		if (!kvm_is_guest_memory(src, PAGE_SIZE))
 			return -EFAULT;
-		int e = tdx_sept_set_private_spte(vcpu->kvm, r->gpa, __pa(src), &cmd->hw_error);
+		uint64_t st;
+		int e = tdx_sept_set_private_spte(vcpu->kvm, r->gpa, 0, __pa(src), &st);
+		if (e == -EIO && st)
+			printk("kvmlike: TDX: TDH.MEM.PAGE.ADD failed: 0x%016llx\n", (unsigned long long)st);
 		if (e)
 			return e;
 		if (cmd->flags & KVM_TDX_MEASURE_MEMORY_REGION) {
 			for (uint64_t off = 0; off < PAGE_SIZE; off += 256) {
 				struct tdx_module_args a = { .rcx = r->gpa + off, .rdx = t->tdr_pa };
-				if ((cmd->hw_error = tdh(TDH_MR_EXTEND, &a)))
+				if (!tdh_ok(TDH_MR_EXTEND, &a, "TDH.MR.EXTEND"))
 					return -EIO;
 			}
 		}
@@ -620,18 +800,21 @@ static int tdx_init_mem_region(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 static int tdx_td_finalize(struct kvm *kvm, struct kvm_tdx_cmd *cmd)
 {
 	struct kvm_tdx *t = to_kvm_tdx(kvm);
-	if (t->state != TD_STATE_INITIALIZED)
+	if (t->hkid < 0 || t->state == TD_STATE_RUNNABLE)
 		return -EINVAL;
 	struct tdx_module_args a = { .rcx = t->tdr_pa };
 	if ((cmd->hw_error = tdh(TDH_MR_FINALIZE, &a)))
-		return -EIO;
+		return (cmd->hw_error & TDX_SEAMCALL_STATUS_MASK) == TDX_OPERAND_BUSY ? -EBUSY : -EIO;
 	t->state = TD_STATE_RUNNABLE;
 	return 0;
 }
 
+/* KVM_MEMORY_ENCRYPT_OP on a TD. hw_error is the kernel's to fill: a command
+ * that comes with one set is refused. */
 int tdx_vm_ioctl(struct kvm *kvm, struct kvm_tdx_cmd *cmd)
 {
-	cmd->hw_error = 0;
+	if (cmd->hw_error)
+		return -EINVAL;
 	switch (cmd->id) {
 	case KVM_TDX_CAPABILITIES:
 		return tdx_get_capabilities(cmd);
@@ -720,10 +903,12 @@ static int tdx_vcpu_get_cpuid(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 	return ret;
 }
 
+/* The vCPU commands, only between INIT_VM and FINALIZE_VM; as in Linux they
+ * report no hw_error (the command is not copied back). */
 int tdx_vcpu_ioctl(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 {
-	cmd->hw_error = 0;
-	if (!to_tdx(vcpu))
+	const struct kvm_tdx *kt = to_kvm_tdx(vcpu->kvm);
+	if (kt->hkid < 0 || kt->state == TD_STATE_RUNNABLE || !to_tdx(vcpu) || cmd->hw_error)
 		return -EINVAL;
 	switch (cmd->id) {
 	case KVM_TDX_INIT_VCPU:
@@ -883,7 +1068,6 @@ static int tdx_report_fatal_error(struct kvm_vcpu *vcpu)
  * adds the page again (PAGE.AUG, then the guest accepts it). */
 static int tdx_map_gpa(struct kvm_vcpu *vcpu)
 {
-	struct kvm_tdx *t = to_kvm_tdx(vcpu->kvm);
 	uint64_t gpa = vcpu->regs[VCPU_REGS_R12], size = vcpu->regs[VCPU_REGS_R13];
 	uint64_t start = gpa & ~TDX_SHARED_BIT;
 	if (!size || ((start | size) & (PAGE_SIZE - 1)) || start + size < start || start + size > TDX_SHARED_BIT) {
@@ -891,16 +1075,8 @@ static int tdx_map_gpa(struct kvm_vcpu *vcpu)
 		tdvmcall_set_return_val(vcpu, gpa);
 		return 1;
 	}
-	if (gpa & TDX_SHARED_BIT) {
-		unsigned kept = 0;
-		for (unsigned i = 0; i < t->nr_private; i++) {
-			uint64_t p = t->private_gfn[i] << PAGE_SHIFT;
-			if (p >= start && p - start < size && tdx_sept_remove_private_spte(vcpu->kvm, p))
-				continue;
-			t->private_gfn[kept++] = t->private_gfn[i];
-		}
-		t->nr_private = kept;
-	}
+	if (gpa & TDX_SHARED_BIT)
+		vcpu->stat.ept_splits += tdx_remove_private_range(vcpu->kvm, start, size);
 	tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_SUCCESS);
 	return 1;
 }
@@ -1051,7 +1227,7 @@ int tdx_handle_exit(struct kvm_vcpu *vcpu, enum exit_fastpath_completion fastpat
 	case EXIT_REASON_TDCALL:
 		return handle_tdvmcall(vcpu);
 	case EXIT_REASON_EPT_VIOLATION:
-		return tdx_handle_ept_violation(vcpu, t->enter.r8);
+		return tdx_handle_ept_violation(vcpu, t->enter.r8, t->enter.rdx);
 	case 1:                      /* external interrupt: nothing to do here */
 		return 1;
 	default:
@@ -1078,8 +1254,8 @@ void tdx_mmu_release_hkid(struct kvm *kvm)
 	 * HKID is gone (vm_destroy). */
 	unsigned kept = 0;
 	for (unsigned i = 0; i < t->nr_private; i++)
-		if (!tdx_sept_remove_private_spte(kvm, t->private_gfn[i] << PAGE_SHIFT))
-			t->private_gfn[kept++] = t->private_gfn[i];
+		if (!tdx_sept_remove_private_spte(kvm, &t->private_map[i]))
+			t->private_map[kept++] = t->private_map[i];
 	t->nr_private = kept;
 	for (unsigned i = 0; i < kvm->nr_vcpus; i++)
 		if (kvm->vcpus[i]->priv)
@@ -1114,9 +1290,9 @@ void tdx_vm_destroy(struct kvm *kvm)
 		/* Private pages the module refused to remove while the HKID lived (a
 		 * fatal TD's) go now. */
 		for (unsigned i = 0; i < t->nr_private; i++) {
-			uint64_t hpa = memslot_hpa(kvm, t->private_gfn[i] << PAGE_SHIFT);
+			uint64_t hpa = memslot_hpa(kvm, t->private_map[i].gfn << PAGE_SHIFT);
 			if (hpa && !reclaim_page(hpa))
-				memset(__va(hpa), 0, PAGE_SIZE);
+				memset(__va(hpa), 0, level_size(t->private_map[i].level));
 		}
 		t->nr_private = 0;
 		tdx_reclaim_td_control_pages(t);

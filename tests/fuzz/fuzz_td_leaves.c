@@ -15,7 +15,8 @@
  *  - a success is one the model allows (the TDR a live TD, a new page free, the
  *    S-EPT entry in a state the leaf takes, a removed page the mapped one...);
  *  - PAMT: TDH.PHYMEM.PAGE.RDMD of every pool page (and the harness's source and
- *    TD_PARAMS pages) gives the model's type and owner: PT_NDA for pages the module
+ *    TD_PARAMS pages, and sample pages of its 2 MiB run) gives the model's type,
+ *    owner and size (a 4 KiB page inside a 2 MiB one reports the 2 MiB page): PT_NDA for pages the module
  *    was never given or gave back, and each PT_TDR/TDCX/TDVPR/REG/EPT page owned by
  *    a live TDR the harness created; so the pages each TDR owns are the ones the
  *    model counts;
@@ -31,6 +32,15 @@
  *  - no crash, no sanitizer report.
  * An oracle failure prints what differed and aborts. FUZZ_TD_TRACE=1 in the
  * environment prints every call.
+ *
+ * Large pages: besides the pool the harness has one 2 MiB-aligned run of 512
+ * pages. TDH.MEM.PAGE.AUG at level 1 may take it whole (the model then has a
+ * PENDING 2 MiB leaf and the run as one PT_REG page of size 1); PAGE.REMOVE,
+ * RANGE.BLOCK/UNBLOCK and the teardown work on that leaf at level 1; four sample
+ * pages of the run (first, second, middle, last) are also 4 KiB page operands,
+ * so a 4 KiB use and a 2 MiB use of the run exclude each other. The model does
+ * not follow DEMOTE or PROMOTE (512 entries): those are not called with level 1
+ * or 2.
  *
  * Input: records of 8 bytes.
  *   0  operation (optab[]: a TD leaf with operands biased toward valid ones, a raw
@@ -66,6 +76,9 @@ extern const unsigned int vtsim_guest_td_hello_len;
 #define SVE       (1ull << 63)
 #define NLP       2
 #define POOL      72
+#define NBIG      4                  /* sample pages of the 2 MiB run, after the pool's */
+#define NPAGES    (POOL + NBIG)
+#define SZ_2M     0x200000ull
 #define NTD       2
 #define NVCPU     3
 #define NENT      96
@@ -130,7 +143,9 @@ static struct {
 	uint8_t *ram;
 	uint64_t pool_base, src, params;
 	uint64_t first_keyid, nr_keyids, keyid_shift, seamrr_base, reserved_base;
-	struct page page[POOL];
+	struct page page[NPAGES];
+	uint64_t big_base;               /* the 2 MiB run */
+	struct page big;                 /* the run as a 2 MiB page: PT_NDA or PT_REG */
 	struct td td[NTD];
 	bool trace, quick;
 	unsigned long calls;
@@ -205,8 +220,14 @@ static uint64_t hpa_of(uint64_t v)
 	return v & PA_MASK & ((1ull << H.keyid_shift) - 1);
 }
 
+/* The 2 MiB run's sample pages, in pages from its start. */
+static const unsigned big_sample[NBIG] = { 0, 1, 255, 511 };
+
 static int pool_idx(uint64_t pa)
 {
+	for (unsigned k = 0; k < NBIG; k++)
+		if (pa == H.big_base + big_sample[k] * PG)
+			return POOL + (int)k;
 	if (pa < H.pool_base || (pa & 0xfff) || pa >= H.pool_base + POOL * PG)
 		return -1;
 	return (int)((pa - H.pool_base) / PG);
@@ -214,7 +235,15 @@ static int pool_idx(uint64_t pa)
 
 static uint64_t pool_pa(unsigned i)
 {
+	if (i >= POOL)
+		return H.big_base + big_sample[i - POOL] * PG;
 	return H.pool_base + (uint64_t)i * PG;
+}
+
+/* Is page i part of the 2 MiB run while a TD has it as a 2 MiB page? */
+static bool in_big_page(unsigned i)
+{
+	return i >= POOL && H.big.type != PT_NDA;
 }
 
 /* ---- the model's lookups ------------------------------------------------------- */
@@ -284,14 +313,17 @@ static void page_set(uint64_t pa, uint8_t type, int owner, const char *what)
 	if (type != PT_NDA && H.page[i].type != PT_NDA)
 		fail("%s took page %#llx, which the model has as type %u of TD %d", what,
 		     (unsigned long long)pa, H.page[i].type, H.page[i].owner);
+	if (type != PT_NDA && in_big_page((unsigned)i))
+		fail("%s took page %#llx, which is inside TD %d's 2 MiB page", what, (unsigned long long)pa,
+		     H.big.owner);
 	H.page[i].type = type;
 	H.page[i].owner = (int8_t)owner;
 }
 
 static unsigned td_pages(int slot)
 {
-	unsigned n = 0;
-	for (unsigned i = 0; i < POOL; i++)
+	unsigned n = H.big.type != PT_NDA && H.big.owner == slot;
+	for (unsigned i = 0; i < NPAGES; i++)
 		if (H.page[i].type != PT_NDA && H.page[i].owner == slot)
 			n++;
 	return n;
@@ -371,31 +403,41 @@ static uint64_t sc(unsigned leaf, uint64_t rcx, uint64_t rdx, struct vtsim_seamc
 
 /* ---- oracles --------------------------------------------------------------------- */
 
-static void check_page(uint64_t pa, uint8_t type, uint64_t owner, const char *what)
+static void check_page_size(uint64_t pa, uint8_t type, uint64_t owner, unsigned size, const char *what)
 {
 	struct vtsim_seamcall_args a;
 	uint64_t st = sc(PAGE_RDMD, pa, 0, &a);
 	if (st != TDX_SUCCESS)
 		fail("%s: RDMD of pool page %#llx: %#llx %s", what, (unsigned long long)pa,
 		     (unsigned long long)st, sname(st));
-	if (a.rcx != type || a.rdx != owner || a.r8 != 0)
-		fail("%s: page %#llx: PAMT type %llu owner %#llx size %llu; the model has type %u owner %#llx",
+	if (a.rcx != type || a.rdx != owner || a.r8 != size)
+		fail("%s: page %#llx: PAMT type %llu owner %#llx size %llu; the model has type %u owner %#llx size %u",
 		     what, (unsigned long long)pa, (unsigned long long)a.rcx, (unsigned long long)a.rdx,
-		     (unsigned long long)a.r8, type, (unsigned long long)owner);
+		     (unsigned long long)a.r8, type, (unsigned long long)owner, size);
 	if (type != PT_NDA && type != PT_TDR && !td_by_tdr(owner))
 		fail("%s: page %#llx owned by %#llx, not a live TDR", what, (unsigned long long)pa,
 		     (unsigned long long)owner);
 }
 
+static void check_page(uint64_t pa, uint8_t type, uint64_t owner, const char *what)
+{
+	check_page_size(pa, type, owner, 0, what);
+}
+
+/* Page i as the model has it: its own, or the 2 MiB page holding it. */
+static void check_model_page(unsigned i, const char *what)
+{
+	const struct page *p = in_big_page(i) ? &H.big : &H.page[i];
+	uint64_t owner = 0;
+	if (p->type != PT_NDA && p->type != PT_TDR)
+		owner = H.td[p->owner].tdr;
+	check_page_size(pool_pa(i), p->type, owner, in_big_page(i), what);
+}
+
 static void pamt_oracle(const char *what)
 {
-	for (unsigned i = 0; i < POOL; i++) {
-		const struct page *p = &H.page[i];
-		uint64_t owner = 0;
-		if (p->type != PT_NDA && p->type != PT_TDR)
-			owner = H.td[p->owner].tdr;
-		check_page(pool_pa(i), p->type, owner, what);
-	}
+	for (unsigned i = 0; i < NPAGES; i++)
+		check_model_page(i, what);
 	check_page(H.src, PT_NDA, 0, what);
 	check_page(H.params, PT_NDA, 0, what);
 }
@@ -706,11 +748,18 @@ static void apply(unsigned lp, const struct vtsim_seamcall_args *in, const struc
 	case PAGE_ADD:
 	case PAGE_AUG:
 		t = need_td(w, in->rdx);
-		gpa_ok(w, in->rcx, 0, 0, &gpa, &level);
+		gpa_ok(w, in->rcx, 0, leaf == PAGE_AUG, &gpa, &level);
 		need(leaf == PAGE_AUG ? t->op >= OP_INIT : t->op == OP_INIT, w, "wrong OP_STATE");
-		need(reachable(t, gpa, 0) && !find_ent(t, gpa, 0), w, "the model has no FREE leaf there");
-		page_set(in->r8, PT_REG, slot_of(t), w);
-		new_ent(t, gpa, 0, leaf == PAGE_AUG ? S_PENDING : S_MAPPED, in->r8);
+		need(reachable(t, gpa, level) && !find_ent(t, gpa, level), w, "the model has no FREE entry there");
+		if (level) {
+			need(in->r8 == H.big_base && H.big.type == PT_NDA, w, "its 2 MiB page is not the free run");
+			for (unsigned k = 0; k < NBIG; k++)
+				need(H.page[POOL + k].type == PT_NDA, w, "a 4 KiB page of the run is in use");
+			H.big = (struct page){ PT_REG, (int8_t)slot_of(t) };
+		} else {
+			page_set(in->r8, PT_REG, slot_of(t), w);
+		}
+		new_ent(t, gpa, level, leaf == PAGE_AUG ? S_PENDING : S_MAPPED, in->r8);
 		break;
 	case RANGE_BLOCK:
 	case RANGE_UNBLOCK: {
@@ -735,16 +784,19 @@ static void apply(unsigned lp, const struct vtsim_seamcall_args *in, const struc
 	}
 	case PAGE_REMOVE:
 		t = need_td(w, in->rdx);
-		gpa_ok(w, in->rcx, 0, 0, &gpa, &level);
-		e = find_ent(t, gpa, 0);
-		need(e && reachable(t, gpa, 0), w, "the model has no page there");
+		gpa_ok(w, in->rcx, 0, 2, &gpa, &level);
+		e = find_ent(t, gpa, level);
+		need(e && !is_nl(e->state) && reachable(t, gpa, level), w, "the model has no page there");
 		if (t->op == OP_RUNNABLE)
 			need(e->state == S_BLOCKED || e->state == S_PENDING_BLOCKED, w,
 			     "the TD runs and the entry is not blocked");
 		if (hpa_of(out->rcx) != e->hpa)
 			fail("TDH.MEM.PAGE.REMOVE %#llx returned page %#llx; the model has %#llx",
 			     (unsigned long long)gpa, (unsigned long long)out->rcx, (unsigned long long)e->hpa);
-		page_set(e->hpa, PT_NDA, -1, w);
+		if (level)
+			H.big = (struct page){ PT_NDA, -1 };
+		else
+			page_set(e->hpa, PT_NDA, -1, w);
 		e->used = false;
 		break;
 	case SEPT_REMOVE:
@@ -801,6 +853,16 @@ static void apply(unsigned lp, const struct vtsim_seamcall_args *in, const struc
 		break;
 	case PAGE_RECLAIM: {
 		int i = pool_idx(in->rcx);
+		if (in->rcx == H.big_base && H.big.type != PT_NDA) {
+			t = &H.td[H.big.owner];
+			need(t->life == L_TEARDOWN, w, "the owner is not in TD_TEARDOWN");
+			if (out->rcx != PT_REG || out->rdx != t->tdr || out->r8 != 1)
+				fail("TDH.PHYMEM.PAGE.RECLAIM of the 2 MiB page returned type %llu owner %#llx size %llu",
+				     (unsigned long long)out->rcx, (unsigned long long)out->rdx,
+				     (unsigned long long)out->r8);
+			H.big = (struct page){ PT_NDA, -1 };
+			break;
+		}
 		need(i >= 0 && H.page[i].type != PT_NDA, w, "the model has the page free");
 		t = &H.td[H.page[i].owner];
 		need(t->life == L_TEARDOWN, w, "the owner is not in TD_TEARDOWN");
@@ -827,11 +889,8 @@ static void apply(unsigned lp, const struct vtsim_seamcall_args *in, const struc
 static void check_pool_page(uint64_t pa, const char *what)
 {
 	int i = pool_idx(pa & ((1ull << H.keyid_shift) - 1) & ~0xfffull);
-	if (i < 0)
-		return;
-	const struct page *p = &H.page[i];
-	check_page(pool_pa((unsigned)i), p->type, p->type != PT_NDA && p->type != PT_TDR ? H.td[p->owner].tdr : 0,
-		   what);
+	if (i >= 0)
+		check_model_page((unsigned)i, what);
 }
 
 static void focused_oracles(const struct vtsim_seamcall_args *in, const char *what)
@@ -928,7 +987,7 @@ static uint64_t pick_page(uint8_t sel, bool owned)
 		return p ? p : pool_pa(k);
 	}
 	case 4:
-		return pool_pa((sel * 7u) % POOL);
+		return (k & 3) ? pool_pa((sel * 7u) % POOL) : pool_pa(POOL + (k >> 2) % NBIG);
 	case 5: {
 		struct td *t = &H.td[k & 1];
 		if (!t->live)
@@ -1197,7 +1256,7 @@ static void run(const uint8_t *r, unsigned n)
 static void zap(const uint8_t *r)
 {
 	unsigned lp = r[1] & 1;
-	uint64_t tdr = tdr_op(r), g = gpa_op(r, 0, 0);
+	uint64_t tdr = tdr_op(r), g = gpa_op(r, 0, 1);
 	leaf4(lp, RANGE_BLOCK, g, tdr, 0, 0, NULL);
 	leaf4(lp, MEM_TRACK, tdr, 0, 0, 0, NULL);
 	leaf4(lp, PAGE_REMOVE, g, tdr, 0, 0, NULL);
@@ -1248,7 +1307,7 @@ static void chaos(const uint8_t *r, struct vtsim_seamcall_args *a)
  * flipped bit, a raw call's operands): the model could not follow it. */
 static bool stray_page(uint64_t pa)
 {
-	return !(pa & 0xfff) && pa < H.reserved_base && pool_idx(pa) < 0;
+	return !(pa & 0xfff) && pa < H.reserved_base && pool_idx(pa) < 0 && pa != H.big_base;
 }
 
 static bool stray(const struct vtsim_seamcall_args *a)
@@ -1256,8 +1315,16 @@ static bool stray(const struct vtsim_seamcall_args *a)
 	switch (a->rax & 0xffff) {
 	case MNG_CREATE: case MNG_ADDCX: case VP_CREATE: case VP_ADDCX:
 		return stray_page(a->rcx);
-	case SEPT_ADD: case PAGE_ADD: case PAGE_AUG:
+	case PAGE_AUG:
+		/* At 2 MiB: a run of pages other than the harness's (the pool's might be
+		 * free 2 MiB around it). */
+		if ((a->rcx & 7) == 1 && a->r8 != H.big_base && !(a->r8 & (SZ_2M - 1)) && a->r8 < H.reserved_base)
+			return true;
 		return stray_page(a->r8);
+	case SEPT_ADD: case PAGE_ADD:
+		return stray_page(a->r8);
+	case 15: case 23:                /* DEMOTE, PROMOTE of a large page: not modelled */
+		return (a->rcx & 7) == 1 || (a->rcx & 7) == 2;
 	default:
 		return false;
 	}
@@ -1315,10 +1382,13 @@ static void record(const uint8_t *r)
 	case O_FINALIZE:
 		a = (struct vtsim_seamcall_args){ .rax = MR_FINALIZE, .rcx = tdr_op(r) };
 		break;
-	case O_AUG:
-		a = (struct vtsim_seamcall_args){ .rax = PAGE_AUG, .rcx = gpa_op(r, 0, 0), .rdx = tdr_op(r),
-						  .r8 = pick_page(r[2], false) };
+	case O_AUG: {
+		/* At 2 MiB mostly the run, now and then a page the module must refuse. */
+		uint64_t g = gpa_op(r, 0, 1);
+		a = (struct vtsim_seamcall_args){ .rax = PAGE_AUG, .rcx = g, .rdx = tdr_op(r),
+						  .r8 = (g & 7) == 1 && r[2] < 0xe0 ? H.big_base : pick_page(r[2], false) };
 		break;
+	}
 	case O_BLOCK:
 	case O_UNBLOCK:
 	case O_SEPTRD:
@@ -1329,7 +1399,7 @@ static void record(const uint8_t *r)
 		a = (struct vtsim_seamcall_args){ .rax = MEM_TRACK, .rcx = tdr_op(r) };
 		break;
 	case O_REMOVE:
-		a = (struct vtsim_seamcall_args){ .rax = PAGE_REMOVE, .rcx = gpa_op(r, 0, 0), .rdx = tdr_op(r) };
+		a = (struct vtsim_seamcall_args){ .rax = PAGE_REMOVE, .rcx = gpa_op(r, 0, 1), .rdx = tdr_op(r) };
 		break;
 	case O_SEPTREMOVE:
 		a = (struct vtsim_seamcall_args){ .rax = SEPT_REMOVE, .rcx = gpa_op(r, 1, 3), .rdx = tdr_op(r) };
@@ -1428,9 +1498,9 @@ static void teardown_td(struct td *t)
 		bool running = t->op == OP_RUNNABLE;
 		for (unsigned i = 0; i < NENT && running && !t->fatal; i++) {
 			struct ent *e = &t->ent[i];
-			if (!e->used || e->level || e->state == S_BLOCKED || e->state == S_PENDING_BLOCKED)
+			if (!e->used || is_nl(e->state) || e->state == S_BLOCKED || e->state == S_PENDING_BLOCKED)
 				continue;
-			uint64_t st = leaf4(0, RANGE_BLOCK, e->gpa, t->tdr, 0, 0, NULL);
+			uint64_t st = leaf4(0, RANGE_BLOCK, e->gpa | e->level, t->tdr, 0, 0, NULL);
 			if (st == TDX_TD_FATAL && t->fatal)
 				break;
 			expect(st, TDX_SUCCESS, "RANGE.BLOCK", e->gpa);
@@ -1442,10 +1512,10 @@ static void teardown_td(struct td *t)
 		}
 		for (unsigned i = 0; i < NENT && !t->fatal; i++) {
 			struct ent *e = &t->ent[i];
-			if (!e->used || e->level)
+			if (!e->used || is_nl(e->state))
 				continue;
 			uint64_t gpa = e->gpa;
-			uint64_t st = leaf4(0, PAGE_REMOVE, gpa, t->tdr, 0, 0, NULL);
+			uint64_t st = leaf4(0, PAGE_REMOVE, gpa | e->level, t->tdr, 0, 0, NULL);
 			if (!t->fatal)
 				expect(st, TDX_SUCCESS, "PAGE.REMOVE", gpa);
 		}
@@ -1466,10 +1536,13 @@ static void teardown_td(struct td *t)
 		expect(leaf4(0, KEY_FREEID, t->tdr, 0, 0, 0, NULL), TDX_SUCCESS, "MNG.KEY.FREEID", t->tdr);
 	}
 	int s = slot_of(t);
-	for (unsigned i = 0; i < POOL; i++)
+	for (unsigned i = 0; i < NPAGES; i++)
 		if (H.page[i].type != PT_NDA && H.page[i].type != PT_TDR && H.page[i].owner == s)
 			expect(leaf4(0, PAGE_RECLAIM, pool_pa(i), 0, 0, 0, NULL), TDX_SUCCESS, "PHYMEM.PAGE.RECLAIM",
 			       pool_pa(i));
+	if (H.big.type != PT_NDA && H.big.owner == s)
+		expect(leaf4(0, PAGE_RECLAIM, H.big_base, 0, 0, 0, NULL), TDX_SUCCESS,
+		       "PHYMEM.PAGE.RECLAIM of the 2 MiB page", H.big_base);
 	expect(leaf4(0, PAGE_RECLAIM, t->tdr, 0, 0, 0, NULL), TDX_SUCCESS, "PHYMEM.PAGE.RECLAIM of the TDR", t->tdr);
 	if (t->live)
 		fail("teardown: the TD lives on after its TDR was reclaimed");
@@ -1482,9 +1555,11 @@ static void teardown(void)
 		if (H.td[i].live)
 			teardown_td(&H.td[i]);
 	H.quick = false;
-	for (unsigned i = 0; i < POOL; i++)
+	for (unsigned i = 0; i < NPAGES; i++)
 		if (H.page[i].type != PT_NDA)
 			fail("teardown: the model still has page %u", i);
+	if (H.big.type != PT_NDA)
+		fail("teardown: the model still has the 2 MiB page");
 	pamt_oracle("after teardown");
 }
 
@@ -1523,10 +1598,16 @@ static void setup(void)
 	H.pool_base = kvm_alloc_pages(POOL);
 	H.src = kvm_alloc_pages(1);
 	H.params = kvm_alloc_pages(1);
-	if (!H.pool_base || !H.src || !H.params)
+	uint64_t run = kvm_alloc_pages(1024);       /* 2 MiB aligned inside; the rest back */
+	if (!H.pool_base || !H.src || !H.params || !run)
 		fail("setup: no pages");
-	for (unsigned i = 0; i < POOL; i++)
+	H.big_base = (run + SZ_2M - 1) & ~(SZ_2M - 1);
+	if (H.big_base > run)
+		kvm_free_pages(run, (unsigned)((H.big_base - run) / PG));
+	kvm_free_pages(H.big_base + SZ_2M, (unsigned)((run + 1024 * PG - H.big_base - SZ_2M) / PG));
+	for (unsigned i = 0; i < NPAGES; i++)
 		H.page[i].owner = -1;
+	H.big.owner = -1;
 	pamt_oracle("setup");
 }
 

@@ -8,9 +8,10 @@
 #include "kvmlike/kvm.h"
 #include "kvmlike/kvm_x86.h"
 #include "kvmlike/trace.h"
+#include "sim/tdx_module_stub/status.h"
 
-extern const unsigned char vtsim_guest_vm_hello[], vtsim_guest_td_hello[];
-extern const unsigned int vtsim_guest_vm_hello_len, vtsim_guest_td_hello_len;
+extern const unsigned char vtsim_guest_vm_hello[], vtsim_guest_td_hello[], vtsim_guest_td_large[];
+extern const unsigned int vtsim_guest_vm_hello_len, vtsim_guest_td_hello_len, vtsim_guest_td_large_len;
 
 #define GUEST_MEM      (8ull << 20)
 #define GUEST_LOAD     0x100000ull
@@ -23,6 +24,8 @@ extern const unsigned int vtsim_guest_vm_hello_len, vtsim_guest_td_hello_len;
 #define TD_LOW_MEM     (2ull << 20)
 #define TD_FW_TOP      0x100000000ull
 #define MAX_EXITS      100000
+#define TD_LARGE_GPA   0x200000ull    /* td_large's memslot: 4 MiB, 2 MiB pages allowed */
+#define TD_LARGE_SIZE  (4ull << 20)
 
 /* ---- the trace: an event per line, a run of equal events printed once with its count */
 
@@ -89,6 +92,7 @@ struct guest {
 	struct kvm_vcpu *vcpu;
 	uint8_t *mem, *firmware, *source;
 	uint64_t mem_size, fw_size;
+	uint8_t *large_alloc, *large;  /* td_large's memslot: 2 MiB aligned inside the allocation */
 	char line[128];
 	unsigned linelen;
 	bool halted;
@@ -292,9 +296,9 @@ out:
 	return r;
 }
 
-/* The TD up to its INIT_VCPU: VM, memslots (2 MiB at 0, the firmware ending at
- * 4 GiB), INIT_VM, the vCPU. */
-static int td_create(struct guest *g, const uint8_t *img, uint64_t len)
+/* A TD VM and its memslots (2 MiB at 0, the firmware ending at 4 GiB), before
+ * KVM_TDX_INIT_VM. */
+static int td_vm(struct guest *g, const uint8_t *img, uint64_t len)
 {
 	int e = kvm_create_vm(KVM_X86_TDX_VM, &g->kvm);
 	if (e)
@@ -314,7 +318,14 @@ static int td_create(struct guest *g, const uint8_t *img, uint64_t len)
 						  .userspace_addr = (uint64_t)(uintptr_t)g->firmware };
 	if ((e = kvm_set_user_memory_region(g->kvm, &low)) || (e = kvm_set_user_memory_region(g->kvm, &fw)))
 		return fail(g, "KVM_SET_USER_MEMORY_REGION", e);
-	if (td_init_vm(g))
+	return 0;
+}
+
+/* The TD up to its INIT_VCPU: VM, memslots, INIT_VM, the vCPU. */
+static int td_create(struct guest *g, const uint8_t *img, uint64_t len)
+{
+	int e;
+	if (td_vm(g, img, len) || td_init_vm(g))
 		return -1;
 	if ((e = kvm_create_vcpu(g->kvm, 0, &g->vcpu)))
 		return fail(g, "KVM_CREATE_VCPU", e);
@@ -349,6 +360,7 @@ static void guest_destroy(struct guest *g)
 	kvm_userspace_free(g->mem, g->mem_size);
 	kvm_userspace_free(g->firmware, g->fw_size);
 	kvm_userspace_free(g->source, g->fw_size);
+	kvm_userspace_free(g->large_alloc, TD_LARGE_SIZE + (2ull << 20));
 	g->kvm = NULL;
 	g->vcpu = NULL;
 	trace_flush();
@@ -499,31 +511,205 @@ static int scenario_vm_and_td_2lp(void)
 	return r;
 }
 
-/* KVM_TDX_* commands refused: the TD's first page added twice (the module
- * refuses: -EIO, TDH.MEM.PAGE.ADD's status in hw_error); INIT_VCPU again and
- * FINALIZE_VM again (kvmlike refuses: -EINVAL, no SEAMCALL, hw_error 0). The TD
- * is finalized with its one page and torn down without running. */
+/* ---- each KVM_TDX_* command's refusals, with the errno and hw_error Linux's KVM
+ * gives (arch/x86/kvm/vmx/tdx.c and main.c) ---------------------------------------- */
+
+/* One command's outcome, said and checked: 0 when it is `want` with `want_hw`. */
+static int expect_cmd(const struct guest *g, const char *what, int e, const struct kvm_tdx_cmd *c, int want,
+		      uint64_t want_hw)
+{
+	say("%s: %s: error %d, hw_error 0x%016llx\n", g->name, what, e, (unsigned long long)c->hw_error);
+	if (e == want && c->hw_error == want_hw)
+		return 0;
+	say("%s: %s: expected error %d, hw_error 0x%016llx\n", g->name, what, want, (unsigned long long)want_hw);
+	return -1;
+}
+
+static int vm_op(struct guest *g, const char *what, uint32_t id, uint32_t flags, const void *data,
+		 int want, uint64_t want_hw)
+{
+	struct kvm_tdx_cmd c = { .id = id, .flags = flags, .data = (uint64_t)(uintptr_t)data };
+	return expect_cmd(g, what, kvm_memory_encrypt_op(g->kvm, &c), &c, want, want_hw);
+}
+
+static int vcpu_op(struct guest *g, const char *what, uint32_t id, uint32_t flags, const void *data, int want)
+{
+	struct kvm_tdx_cmd c = { .id = id, .flags = flags, .data = (uint64_t)(uintptr_t)data };
+	return expect_cmd(g, what, kvm_vcpu_memory_encrypt_op(g->vcpu, &c), &c, want, 0);
+}
+
+/* The TD commands on an ordinary VM: the VM's is not a TD (-ENOTTY), nor its
+ * vCPU's (-EINVAL). */
+static int cmd_errors_on_a_vm(void)
+{
+	struct guest g = { .name = "vm", .type = KVM_X86_DEFAULT_VM };
+	int r = -1, e = kvm_create_vm(KVM_X86_DEFAULT_VM, &g.kvm);
+	if (!e && !(e = kvm_create_vcpu(g.kvm, 0, &g.vcpu)))
+		r = vm_op(&g, "KVM_TDX_CAPABILITIES on a VMX VM", KVM_TDX_CAPABILITIES, 0, NULL, -ENOTTY, 0) |
+		    vcpu_op(&g, "KVM_TDX_INIT_VCPU on a VMX vCPU", KVM_TDX_INIT_VCPU, 0, NULL, -EINVAL);
+	else
+		fail(&g, "a VMX VM", e);
+	guest_destroy(&g);
+	return r;
+}
+
+/* INIT_VM's refusals, each request wrong in one way (room for one CPUID entry). */
+static int init_vm_refusals(struct guest *g)
+{
+	const uint64_t size = sizeof(struct kvm_tdx_init_vm) + sizeof(struct kvm_cpuid_entry2);
+	struct kvm_tdx_init_vm *init = kvm_userspace_alloc(size);
+	struct kvm_tdx_capabilities *caps = kvm_userspace_alloc(PAGE_SIZE);
+	if (!init || !caps) {
+		kvm_userspace_free(init, size);
+		kvm_userspace_free(caps, PAGE_SIZE);
+		return fail(g, "memory for INIT_VM", -ENOMEM);
+	}
+	int r = 0;
+	struct kvm_tdx_cmd c = { .id = KVM_TDX_CAPABILITIES, .data = (uint64_t)(uintptr_t)caps, .hw_error = 1 };
+	r |= expect_cmd(g, "a command with hw_error set", kvm_memory_encrypt_op(g->kvm, &c), &c, -EINVAL, 1);
+	r |= vm_op(g, "an unknown command (99)", 99, 0, NULL, -EINVAL, 0);
+	r |= vm_op(g, "KVM_TDX_CAPABILITIES with flags", KVM_TDX_CAPABILITIES, 1, caps, -EINVAL, 0);
+	caps->cpuid.nent = 0;
+	r |= vm_op(g, "KVM_TDX_CAPABILITIES with no room for the CPUID leaves", KVM_TDX_CAPABILITIES, 0, caps,
+		   -E2BIG, 0);
+	r |= vm_op(g, "KVM_TDX_FINALIZE_VM before INIT_VM", KVM_TDX_FINALIZE_VM, 0, NULL, -EINVAL, 0);
+	struct kvm_vcpu *vcpu;
+	int e = kvm_create_vcpu(g->kvm, 0, &vcpu);
+	say("td: KVM_CREATE_VCPU before INIT_VM: error %d\n", e);
+	r |= e == -EIO ? 0 : -1;
+	init->xfam = 3;
+	r |= vm_op(g, "KVM_TDX_INIT_VM with flags", KVM_TDX_INIT_VM, 1, init, -EINVAL, 0);
+	init->cpuid.nent = KVM_MAX_CPUID_ENTRIES + 1;
+	r |= vm_op(g, "KVM_TDX_INIT_VM with too many CPUID entries", KVM_TDX_INIT_VM, 0, init, -E2BIG, 0);
+	init->cpuid.nent = 0;
+	init->reserved[3] = 1;
+	r |= vm_op(g, "KVM_TDX_INIT_VM with a reserved field set", KVM_TDX_INIT_VM, 0, init, -EINVAL, 0);
+	init->reserved[3] = 0;
+	init->attributes = 1ull << 30;
+	r |= vm_op(g, "KVM_TDX_INIT_VM with an unsupported attribute", KVM_TDX_INIT_VM, 0, init, -EINVAL, 0);
+	init->attributes = 0;
+	init->xfam = 3 | 1ull << 9;
+	r |= vm_op(g, "KVM_TDX_INIT_VM with an unsupported XFAM bit", KVM_TDX_INIT_VM, 0, init, -EINVAL, 0);
+	init->xfam = 3;
+	init->cpuid.nent = 1;
+	init->cpuid.entries[0] = (struct kvm_cpuid_entry2){ .function = 0x40000000 };
+	r |= vm_op(g, "KVM_TDX_INIT_VM with a CPUID leaf the module does not configure", KVM_TDX_INIT_VM, 0, init,
+		   -EINVAL, 0);
+	/* A configurable leaf with a bit that is not: TDH.MNG.INIT refuses it,
+	 * OPERAND_INVALID with the CPUID_CONFIG operand id, which user space gets. */
+	init->cpuid.entries[0] = (struct kvm_cpuid_entry2){ .function = 1, .ebx = 0x05000000 };
+	r |= vm_op(g, "KVM_TDX_INIT_VM with a CPUID bit that is not configurable", KVM_TDX_INIT_VM, 0, init,
+		   -EINVAL, TDX_OPERAND_INVALID | 69);
+	kvm_userspace_free(init, size);
+	kvm_userspace_free(caps, PAGE_SIZE);
+	return r;
+}
+
+/* INIT_MEM_REGION refused before anything is added: `gpa`, `pages`, `flags`. */
+static int mem_region_op(struct guest *g, const char *what, uint64_t src, uint64_t gpa, uint64_t pages,
+			 uint32_t flags, int want)
+{
+	struct kvm_tdx_init_mem_region region = { .source_addr = src, .gpa = gpa, .nr_pages = pages };
+	return vcpu_op(g, what, KVM_TDX_INIT_MEM_REGION, flags, &region, want);
+}
+
+static int vcpu_cmd_refusals(struct guest *g)
+{
+	uint64_t src = (uint64_t)(uintptr_t)g->source, fw = TD_FW_TOP - g->fw_size;
+	int r = mem_region_op(g, "KVM_TDX_INIT_MEM_REGION before INIT_VCPU", src, fw, 1, 0, -EINVAL);
+	r |= vcpu_op(g, "KVM_TDX_INIT_VCPU with flags", KVM_TDX_INIT_VCPU, 1, NULL, -EINVAL);
+	r |= vcpu_op(g, "KVM_TDX_INIT_VCPU", KVM_TDX_INIT_VCPU, 0, NULL, 0);
+	r |= vcpu_op(g, "KVM_TDX_INIT_VCPU again", KVM_TDX_INIT_VCPU, 0, NULL, -EINVAL);
+	r |= mem_region_op(g, "KVM_TDX_INIT_MEM_REGION with unknown flags", src, fw, 1, 2, -EINVAL);
+	r |= mem_region_op(g, "KVM_TDX_INIT_MEM_REGION of no pages", src, fw, 0, 0, -EINVAL);
+	r |= mem_region_op(g, "KVM_TDX_INIT_MEM_REGION at a GPA not page-aligned", src, fw + 8, 1, 0, -EINVAL);
+	r |= mem_region_op(g, "KVM_TDX_INIT_MEM_REGION at a shared GPA", src, fw | 1ull << 47, 1, 0, -EINVAL);
+	r |= mem_region_op(g, "KVM_TDX_INIT_MEM_REGION running into the shared GPAs", src, (1ull << 47) - PAGE_SIZE,
+			   2, 0, -EINVAL);
+	r |= mem_region_op(g, "KVM_TDX_INIT_MEM_REGION from kernel memory", (uint64_t)(uintptr_t)g->vcpu->run, fw,
+			   1, 0, -EFAULT);
+	r |= mem_region_op(g, "KVM_TDX_INIT_MEM_REGION of the first page", src, fw, 1, KVM_TDX_MEASURE_MEMORY_REGION,
+			   0);
+	/* TDH.MEM.PAGE.ADD refuses the page (its entry is MAPPED): -EIO. */
+	r |= mem_region_op(g, "KVM_TDX_INIT_MEM_REGION of the same page again", src, fw, 1, 0, -EIO);
+	return r;
+}
+
+/* Each KVM_TDX_* command's refusals, in the order a VMM meets them, then the
+ * commands a finalized TD refuses; a TD finalized without a vCPU (the module's
+ * NO_VCPUS, -EIO with hw_error). The TDs are torn down without running. */
 static int scenario_tdx_cmd_error(void)
+{
+	int r = cmd_errors_on_a_vm();
+	struct guest g = { .name = "td", .type = KVM_X86_TDX_VM };
+	struct kvm_tdx_init_vm *init = NULL;
+	if (td_vm(&g, vtsim_guest_td_hello, vtsim_guest_td_hello_len) || init_vm_refusals(&g) || td_init_vm(&g)) {
+		r = -1;
+		goto out;
+	}
+	init = kvm_userspace_alloc(sizeof(*init));
+	r |= init ? vm_op(&g, "KVM_TDX_INIT_VM again", KVM_TDX_INIT_VM, 0, init, -EINVAL, 0) : -1;
+	int e = kvm_create_vcpu(g.kvm, 0, &g.vcpu);
+	if (e) {
+		r = fail(&g, "KVM_CREATE_VCPU", e);
+		goto out;
+	}
+	r |= vcpu_cmd_refusals(&g);
+	r |= vm_op(&g, "KVM_TDX_FINALIZE_VM", KVM_TDX_FINALIZE_VM, 0, NULL, 0, 0);
+	r |= vm_op(&g, "KVM_TDX_FINALIZE_VM again", KVM_TDX_FINALIZE_VM, 0, NULL, -EINVAL, 0);
+	r |= mem_region_op(&g, "KVM_TDX_INIT_MEM_REGION after FINALIZE_VM", (uint64_t)(uintptr_t)g.source,
+			   TD_FW_TOP - PAGE_SIZE, 1, 0, -EINVAL);
+	r |= vcpu_op(&g, "KVM_TDX_GET_CPUID after FINALIZE_VM", KVM_TDX_GET_CPUID, 0, NULL, -EINVAL);
+	guest_destroy(&g);
+	g = (struct guest){ .name = "td", .type = KVM_X86_TDX_VM };
+	if (td_vm(&g, vtsim_guest_td_hello, vtsim_guest_td_hello_len) || td_init_vm(&g))
+		r = -1;
+	else
+		r |= vm_op(&g, "KVM_TDX_FINALIZE_VM of a TD without a vCPU", KVM_TDX_FINALIZE_VM, 0, NULL, -EIO,
+			   TDX_NO_VCPUS);
+out:
+	kvm_userspace_free(init, sizeof(*init));
+	guest_destroy(&g);
+	return r;
+}
+
+/* A TD whose private memory comes in 2 MiB pages (guests/td_large.asm): a
+ * memslot of 4 MiB at 2 MiB whose host pages are 2 MiB aligned, so kvmlike maps
+ * the guest's 2 MiB ACCEPTs with one TDH.MEM.PAGE.AUG at level 1, splits a 2 MiB
+ * page (DEMOTE) when 4 KiB of it turns shared, and removes a 2 MiB page whole
+ * when all of it does. */
+static int scenario_td_large_pages(void)
 {
 	struct guest g = { .name = "td", .type = KVM_X86_TDX_VM };
 	int r = -1;
-	if (!td_create(&g, vtsim_guest_td_hello, vtsim_guest_td_hello_len) && !td_add_firmware(&g, 1)) {
-		struct kvm_tdx_init_mem_region region = { .source_addr = (uint64_t)(uintptr_t)g.source,
-							  .gpa = TD_FW_TOP - g.fw_size, .nr_pages = 1 };
-		struct kvm_tdx_cmd c = { .id = KVM_TDX_INIT_MEM_REGION, .data = (uint64_t)(uintptr_t)&region };
-		int e = kvm_vcpu_memory_encrypt_op(g.vcpu, &c);
-		say("td: KVM_TDX_INIT_MEM_REGION of the same page again: error %d, hw_error 0x%016llx\n", e,
-		    (unsigned long long)c.hw_error);
-		r = e == -EIO && c.hw_error ? 0 : -1;
-		c = (struct kvm_tdx_cmd){ .id = KVM_TDX_INIT_VCPU };
-		e = kvm_vcpu_memory_encrypt_op(g.vcpu, &c);
-		say("td: KVM_TDX_INIT_VCPU again: error %d, hw_error 0x%016llx\n", e, (unsigned long long)c.hw_error);
-		c = (struct kvm_tdx_cmd){ .id = KVM_TDX_FINALIZE_VM };
-		e = kvm_memory_encrypt_op(g.kvm, &c);
-		say("td: KVM_TDX_FINALIZE_VM: error %d, hw_error 0x%016llx\n", e, (unsigned long long)c.hw_error);
-		e = kvm_memory_encrypt_op(g.kvm, &c);
-		say("td: KVM_TDX_FINALIZE_VM again: error %d, hw_error 0x%016llx\n", e, (unsigned long long)c.hw_error);
+	if (td_create(&g, vtsim_guest_td_large, vtsim_guest_td_large_len) || td_add_firmware(&g, g.fw_size >> PAGE_SHIFT))
+		goto out;
+	g.large_alloc = kvm_userspace_alloc(TD_LARGE_SIZE + (2ull << 20));
+	if (!g.large_alloc) {
+		fail(&g, "memory for the 2 MiB memslot", -ENOMEM);
+		goto out;
 	}
+	uint64_t pa = __pa(g.large_alloc);
+	g.large = g.large_alloc + (((pa + (2ull << 20) - 1) & ~((2ull << 20) - 1)) - pa);
+	struct kvm_userspace_memory_region large = { .slot = 2, .guest_phys_addr = TD_LARGE_GPA,
+						     .memory_size = TD_LARGE_SIZE,
+						     .userspace_addr = (uint64_t)(uintptr_t)g.large };
+	int e = kvm_set_user_memory_region(g.kvm, &large);
+	if (e) {
+		fail(&g, "KVM_SET_USER_MEMORY_REGION", e);
+		goto out;
+	}
+	struct kvm_tdx_cmd c = { .id = KVM_TDX_FINALIZE_VM };
+	if (tdx_cmd(&g, "KVM_TDX_FINALIZE_VM", kvm_memory_encrypt_op(g.kvm, &c), &c) || run_guests(&g, 1))
+		goto out;
+	const struct kvm_vcpu_stat *st = &g.vcpu->stat;
+	say("td: private pages mapped: %llu, %llu of them at 2 MiB; 2 MiB pages split: %llu\n",
+	    (unsigned long long)st->ept_maps, (unsigned long long)st->ept_maps_2m,
+	    (unsigned long long)st->ept_splits);
+	const char *shared = (const char *)g.large + 0x300000;       /* GPA 0x500000 */
+	say("td: the host reads GPA 0x500000: \"%s\"\n", shared);
+	r = st->ept_maps_2m == 2 && st->ept_splits == 1 && !memcmp(shared, "shared 2 MiB page", 18) ? 0 : -1;
+out:
 	guest_destroy(&g);
 	return r;
 }
@@ -538,6 +724,7 @@ static const struct {
 	{ "vm_and_td", scenario_vm_and_td },
 	{ "vm_and_td_2lp", scenario_vm_and_td_2lp },
 	{ "tdx_cmd_error", scenario_tdx_cmd_error },
+	{ "td_large_pages", scenario_td_large_pages },
 };
 
 static void print_vt_calls(void)
