@@ -309,8 +309,7 @@ static int tdx_sept_link_private_spt(struct kvm *kvm, uint64_t gpa, unsigned lev
 /* set_external_spte: a private page of `level`'s size for `gpa`, from its
  * memslot (guest_memfd in Linux): added with its initial contents before
  * finalization (4 KiB), augmented (for the guest to accept) after. */
-static int tdx_sept_set_private_spte(struct kvm *kvm, uint64_t gpa, unsigned level, uint64_t source_pa,
-				     uint64_t *hw_error)
+static int tdx_sept_set_private_spte(struct kvm *kvm, uint64_t gpa, unsigned level, uint64_t source_pa)
 {
 	struct kvm_tdx *t = to_kvm_tdx(kvm);
 	uint64_t hpa = memslot_hpa(kvm, gpa);
@@ -321,8 +320,6 @@ static int tdx_sept_set_private_spte(struct kvm *kvm, uint64_t gpa, unsigned lev
 		return r;
 	struct tdx_module_args a = { .rcx = gpa | level, .rdx = t->tdr_pa, .r8 = hpa, .r9 = source_pa };
 	uint64_t st = tdh(t->state == TD_STATE_RUNNABLE ? TDH_MEM_PAGE_AUG : TDH_MEM_PAGE_ADD, &a);
-	if (hw_error)
-		*hw_error = st;
 	if ((st & TDX_SEAMCALL_STATUS_MASK) == TDX_OPERAND_BUSY)
 		return -EBUSY;           /* contended: the fault is taken again */
 	if (st)
@@ -493,7 +490,7 @@ static int tdx_handle_ept_violation(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_
 	}
 	unsigned level = tdx_fault_level(vcpu, gpa, ext_qual);
 	gpa &= ~(level_size(level) - 1);
-	int e = tdx_sept_set_private_spte(vcpu->kvm, gpa, level, 0, NULL);
+	int e = tdx_sept_set_private_spte(vcpu->kvm, gpa, level, 0);
 	if (e == -EBUSY)
 		return 1;                /* re-enter: the guest faults again, KVM retries */
 	vcpu->stat.ept_maps++;
@@ -777,10 +774,7 @@ static int tdx_init_mem_region(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 		const void *src = (const void *)(uintptr_t)r->source_addr;
 		if (!kvm_is_guest_memory(src, PAGE_SIZE))
 			return -EFAULT;
-		uint64_t st;
-		int e = tdx_sept_set_private_spte(vcpu->kvm, r->gpa, 0, __pa(src), &st);
-		if (e == -EIO && st)
-			printk("kvmlike: TDX: TDH.MEM.PAGE.ADD failed: 0x%016llx\n", (unsigned long long)st);
+		int e = tdx_sept_set_private_spte(vcpu->kvm, r->gpa, 0, __pa(src));
 		if (e)
 			return e;
 		if (cmd->flags & KVM_TDX_MEASURE_MEMORY_REGION) {
