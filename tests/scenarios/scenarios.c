@@ -682,7 +682,8 @@ static int scenario_td_large_pages(void)
 {
 	struct guest g = { .name = "td", .type = KVM_X86_TDX_VM };
 	int r = -1;
-	if (td_create(&g, vtsim_guest_td_large, vtsim_guest_td_large_len) || td_add_firmware(&g, g.fw_size >> PAGE_SHIFT))
+	if (td_create(&g, vtsim_guest_td_large, vtsim_guest_td_large_len) ||
+	    td_add_firmware(&g, g.fw_size >> PAGE_SHIFT))
 		goto out;
 	g.large_alloc = kvm_userspace_alloc(TD_LARGE_SIZE + (2ull << 20));
 	if (!g.large_alloc) {

@@ -1015,7 +1015,8 @@ static void test_aug_2m(void **state)
 	assert_int_equal(a.rcx & PA_MASK, base);
 	assert_int_equal(a.rdx, 1 | STATE(SEPT_PENDING));
 	assert_page_level(other, PT_NDA, 0, 0);
-	assert_int_equal(sc4(TDH_MEM_PAGE_AUG, 0x800000 | 1, td.tdr, base, 0, NULL), TDX_PAGE_METADATA_INCORRECT | R8);
+	assert_int_equal(sc4(TDH_MEM_PAGE_AUG, 0x800000 | 1, td.tdr, base, 0, NULL),
+			 TDX_PAGE_METADATA_INCORRECT | R8);
 	assert_int_equal(sc4(TDH_MEM_PAGE_AUG, HUGE_GPA, td.tdr, base + 0x5000, 0, NULL),
 			 TDX_PAGE_METADATA_INCORRECT | R8);
 	/* A 4 KiB AUG below the 2 MiB leaf: the walk stops at it. */
@@ -1023,7 +1024,8 @@ static void test_aug_2m(void **state)
 	assert_int_equal(a.rdx, 1 | STATE(SEPT_PENDING));
 	/* A range where one 4 KiB page is the TD's. */
 	assert_int_equal(sc4(TDH_MEM_PAGE_AUG, HUGE_GPA, td.tdr, other + 0x7000, 0, NULL), TDX_SUCCESS);
-	assert_int_equal(sc4(TDH_MEM_PAGE_AUG, 0x800000 | 1, td.tdr, other, 0, NULL), TDX_PAGE_METADATA_INCORRECT | R8);
+	assert_int_equal(sc4(TDH_MEM_PAGE_AUG, 0x800000 | 1, td.tdr, other, 0, NULL),
+			 TDX_PAGE_METADATA_INCORRECT | R8);
 
 	/* REMOVE at level 1 (before finalize: no blocking): every page back. */
 	assert_int_equal(sc(TDH_MEM_PAGE_REMOVE, gpa | 1, td.tdr, &a), TDX_SUCCESS);
