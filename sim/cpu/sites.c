@@ -31,6 +31,8 @@ static const struct site_pattern patterns[] = {
 	{ SITE_TDCALL, "TDCALL", 0x66, false, { 0x0f, 0x01, 0xcc }, 3, false, -1, false, -1, site_tdcall },
 	{ SITE_RDMSR,  "RDMSR",  0, true, { 0x0f, 0x32 },       2, false, -1, false, -1, site_rdmsr },
 	{ SITE_RSM,    "RSM",    0, true, { 0x0f, 0xaa },       2, false, -1, false, -1, site_rsm },
+	{ SITE_SYSCALL, "SYSCALL", 0, true, { 0x0f, 0x05 },     2, false, -1, false, -1, site_syscall },
+	{ SITE_SYSRET, "SYSRET", 0, true, { 0x0f, 0x07 },       2, false, -1, false, -1, site_sysret },
 	{ SITE_WRMSR,  "WRMSR",  0, true, { 0x0f, 0x30 },       2, false, -1, false, -1, site_wrmsr },
 	{ SITE_RDTSC,  "RDTSC",  0, true, { 0x0f, 0x31 },       2, false, -1, false, -1, site_rdtsc },
 	{ SITE_RDTSCP, "RDTSCP", 0, true, { 0x0f, 0x01, 0xf9 }, 3, false, -1, false, -1, site_rdtscp },

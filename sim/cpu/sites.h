@@ -41,6 +41,8 @@ enum site_kind {
 	SITE_SEAMCALL,         /* 66 0F 01 CF, into the TDX module (sim/seam) */
 	SITE_TDCALL,           /* 66 0F 01 CC: a TD's call to the module (a VM exit) */
 	SITE_RSM,              /* 0F AA: leaves SMM (smm.c) */
+	SITE_SYSCALL,          /* 0F 05, 0F 07: Intel's rules, not the engine's (syscall.c) */
+	SITE_SYSRET,
 	SITE_KIND_COUNT,
 };
 
@@ -142,5 +144,7 @@ void site_smsw(struct lp *lp, const struct cpu_view *v, const struct site_insn *
 void site_seamcall(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_tdcall(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_rsm(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
+void site_syscall(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
+void site_sysret(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 
 #endif
