@@ -73,6 +73,12 @@ void guest_tlb_flush(struct lp *lp)
 		uc_ctl_flush_tlb(lp->guest.uc);
 }
 
+void guest_tlb_switch_eptp(struct lp *lp, uint64_t eptp)
+{
+	lp->gtlb.tag_eptp = eptp;
+	guest_tlb_flush(lp);
+}
+
 void guest_tlb_enter(struct lp *lp, bool ept, uint64_t eptp, bool keep)
 {
 	struct guest_tlb *t = &lp->gtlb;

@@ -34,6 +34,10 @@ int guest_tlb_init(struct lp *lp);
 /* At VM entry: EPT on or off, and whether what the TLB holds may stay. */
 void guest_tlb_enter(struct lp *lp, bool ept, uint64_t eptp, bool keep);
 
+/* The guest now runs under another EPTP (VMFUNC's EPTP switching): the TLB,
+ * filled under the old one, is dropped. */
+void guest_tlb_switch_eptp(struct lp *lp, uint64_t eptp);
+
 /* Drops every translation of the guest engine (INVEPT, INVVPID). */
 void guest_tlb_flush(struct lp *lp);
 

@@ -9,6 +9,7 @@
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/msr.h"
+#include "sim/cpu/vmfunc.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/caps.h"
 #include "sim/vmcs/controls.h"
@@ -599,8 +600,7 @@ static bool canonical(uint64_t v)
 	return (uint64_t)((int64_t)(v << 16) >> 16) == v;
 }
 
-/* An EPTP as INVEPT single-context requires it (the VM-entry EPTP rules). */
-static bool eptp_valid(struct lp *lp, uint64_t eptp)
+bool vmx_eptp_valid(struct lp *lp, uint64_t eptp)
 {
 	uint64_t caps = cap(lp, MSR_IA32_VMX_EPT_VPID_CAP);
 	unsigned type = eptp & 7;
@@ -645,7 +645,7 @@ static void do_invept(struct lp *lp, const struct mode *md, const struct vmx_ope
 	bool supported = (type == 1 && (caps & (1ull << 25))) || (type == 2 && (caps & (1ull << 26)));
 	if (!supported)
 		return fail(lp, r, VMXERR_INVALID_OPERAND_TO_INVEPT_INVVPID);
-	if (type == 1 && !eptp_valid(lp, desc[0]))
+	if (type == 1 && !vmx_eptp_valid(lp, desc[0]))
 		return fail(lp, r, VMXERR_INVALID_OPERAND_TO_INVEPT_INVVPID);
 	/* The guest engine's TLB holds combined translations of every EPTP it ran
 	 * under (it keeps one at a time): drop them all. */
@@ -675,10 +675,24 @@ static void do_invvpid(struct lp *lp, const struct mode *md, const struct vmx_op
 static void do_vmfunc(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,
 		      struct vmx_result *r)
 {
-	/* Only VMX non-root operation knows VM functions; with none enabled (vtsim does
-	 * not model them yet), VMFUNC is #UD there too. */
+	/* VM functions exist only in VMX non-root operation, and only with "enable VM
+	 * functions"; elsewhere VMFUNC is #UD. It changes no flags and no register. */
 	(void)md;
-	fault(r, VEC_UD, 0);
+	const struct vmcs_cache *c = &lp->vmx.vmcs;
+	bool enabled = lp->vmx.non_root &&
+		       (vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) &&
+		       (vmcs_read_enc(c, SECONDARY_VM_EXEC_CONTROL) & SECONDARY_EXEC_ENABLE_VMFUNC);
+	if (!enabled) {
+		fault(r, VEC_UD, 0);
+		return;
+	}
+	if (!vmfunc_invoke(lp, cpu_reg(lp->uc, UC_X86_REG_RAX), cpu_reg(lp->uc, UC_X86_REG_RCX))) {
+		r->status = VMX_VMEXIT;
+		r->exit_reason = EXIT_REASON_VMFUNC;
+		return;
+	}
+	cpu_set_reg(lp->uc, UC_X86_REG_RIP, cpu_reg(lp->uc, UC_X86_REG_RIP) + ops->insn_len);
+	r->status = VMX_STATE_LOADED;
 }
 
 typedef void (*vmx_exec_fn)(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,

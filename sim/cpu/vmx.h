@@ -138,6 +138,11 @@ struct cpu_view;
 void vmx_execute(struct lp *lp, const struct cpu_view *v, enum vmx_insn_id id,
 		 const struct vmx_operands *ops, struct vmx_result *r);
 
+/* An EPTP that VM entry would accept (memory type, walk length, A/D flags and
+ * reserved bits against IA32_VMX_EPT_VPID_CAP, the physical-address width): INVEPT
+ * single-context and EPTP switching check it too. */
+bool vmx_eptp_valid(struct lp *lp, uint64_t eptp);
+
 /* What the CR checks need: CR0/CR4 values allowed in VMX operation. 0 or -1. */
 int vmx_check_cr0(struct lp *lp, uint64_t cr0);
 int vmx_check_cr4(struct lp *lp, uint64_t cr4);
