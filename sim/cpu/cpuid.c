@@ -4,10 +4,11 @@
  * claimed only if (a) the modelled Intel part has it and (b) TCG executes it, checked
  * in Unicorn 2.1.1's qemu/target/i386: cpu.c TCG_*_FEATURES, and translate.c /
  * excp_helper.c / helper.c / fpu_helper.c for what the instructions actually do.
+ * Executed by vtsim instead of TCG, so claimed by the xeon model:
+ *  - RDRAND and RDSEED: TCG's int_helper.c draws from a GRand seeded by the host, so
+ *    two runs would differ; vtsim's values are a fixed per-LP sequence (rdrand.c).
+ *  - INVPCID, which TCG lacks (invpcid.c); PCID itself stays unclaimed.
  * Deliberately left out although TCG lists them:
- *  - RDRAND (and RDSEED, which TCG runs under the same gate): int_helper.c draws from a
- *    GRand seeded by the host on first use, so two runs would differ; vtsim is
- *    deterministic.
  *  - MONITOR/MWAIT: TCG's MWAIT is a HLT that no store to the monitored line wakes
  *    (misc_helper.c helper_mwait: "XXX: store address?"); an MWAIT idle or wait loop
  *    would hang. Firmware may clear it too (IA32_MISC_ENABLE[18]).
@@ -15,7 +16,7 @@
  *  - LA57: vtsim's MACHINE.md and EPT model are 4-level, 48-bit.
  *  - ACPI (thermal-monitor MSRs), MPX (not on Sapphire Rapids), SVM/SSE4A/3DNow! (AMD).
  * Absent from TCG, so never claimed: AVX, AVX2, AVX-512, FMA, F16C, AMX, HLE/RTM,
- * PCID, INVPCID, x2APIC, TSC-deadline, UMIP, RDPID, SHA, GFNI, XSAVEC/XSAVES, CET,
+ * PCID, x2APIC, TSC-deadline, UMIP, RDPID, SHA, GFNI, XSAVEC/XSAVES, CET,
  * SERIALIZE, WAITPKG, VME, PDCM, DS, TM, SMX.
  * VMX (CPUID.01H:ECX[5]) is claimed: the simulator implements it above the engine.
  * The hypervisor bit (CPUID.01H:ECX[31]) is clear: vtsim models hardware.
@@ -117,12 +118,13 @@ struct cpu_model {
 #define XEON_MAXPHYADDR   52u
 #define XEON_MAXLINADDR   48u
 
-#define XEON_01_ECX (COMMON_01_ECX | CPUID_01_ECX_MOVBE)
+#define XEON_01_ECX (COMMON_01_ECX | CPUID_01_ECX_MOVBE | CPUID_01_ECX_RDRAND)
 
 #define XEON_07_EBX (                                                           \
 	CPUID_07_0_EBX_FSGSBASE | CPUID_07_0_EBX_BMI1 | CPUID_07_0_EBX_SMEP |   \
 	CPUID_07_0_EBX_BMI2 | CPUID_07_0_EBX_ERMS | CPUID_07_0_EBX_ADX |        \
-	CPUID_07_0_EBX_SMAP | CPUID_07_0_EBX_CLFLUSHOPT | CPUID_07_0_EBX_CLWB)
+	CPUID_07_0_EBX_SMAP | CPUID_07_0_EBX_CLFLUSHOPT | CPUID_07_0_EBX_CLWB |  \
+	CPUID_07_0_EBX_INVPCID | CPUID_07_0_EBX_RDSEED)
 
 #define XEON_80000001_ECX (                                                     \
 	CPUID_80000001_ECX_LAHF_LM | CPUID_80000001_ECX_LZCNT |                 \

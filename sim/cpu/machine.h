@@ -103,6 +103,7 @@ struct lp {
 	uint64_t misc_enable;
 	uint64_t pat;
 	uint64_t debugctl;
+	uint64_t rand_state;          /* RDRAND/RDSEED's sequence (rdrand.c); 0 = not seeded */
 
 	struct lapic lapic;
 	struct mmio_binding mmio[MMIO_MAX_DEVS];   /* the engines' MMIO callbacks' context */

@@ -23,6 +23,7 @@ struct site_pattern {
 	bool mem_only;         /* register forms (mod = 3) are another instruction */
 	int8_t vmx_id;         /* enum vmx_insn_id for SITE_VMX */
 	site_handler_fn handler;
+	bool reg_only;         /* memory forms (mod != 3) are another instruction */
 };
 
 /* Opcode bytes after legacy and REX prefixes. */
@@ -33,6 +34,13 @@ static const struct site_pattern patterns[] = {
 	{ SITE_RSM,    "RSM",    0, true, { 0x0f, 0xaa },       2, false, -1, false, -1, site_rsm },
 	{ SITE_SYSCALL, "SYSCALL", 0, true, { 0x0f, 0x05 },     2, false, -1, false, -1, site_syscall },
 	{ SITE_SYSRET, "SYSRET", 0, true, { 0x0f, 0x07 },       2, false, -1, false, -1, site_sysret },
+	/* RDRAND and RDSEED, with or without 66 (vmx_id holds the exit reason); F3 0F C7 /7
+	 * is RDPID, and the memory forms are VMX instructions. */
+	{ SITE_RDRAND, "RDRAND", 0, false, { 0x0f, 0xc7 },      2, true, 6, false, 57, site_rdrand, true },
+	{ SITE_RDRAND, "RDRAND", 0x66, false, { 0x0f, 0xc7 },   2, true, 6, false, 57, site_rdrand, true },
+	{ SITE_RDRAND, "RDSEED", 0, false, { 0x0f, 0xc7 },      2, true, 7, false, 61, site_rdrand, true },
+	{ SITE_RDRAND, "RDSEED", 0x66, false, { 0x0f, 0xc7 },   2, true, 7, false, 61, site_rdrand, true },
+	{ SITE_INVPCID, "INVPCID", 0x66, false, { 0x0f, 0x38, 0x82 }, 3, true, -1, true, 58, site_invpcid },
 	{ SITE_WRMSR,  "WRMSR",  0, true, { 0x0f, 0x30 },       2, false, -1, false, -1, site_wrmsr },
 	{ SITE_RDTSC,  "RDTSC",  0, true, { 0x0f, 0x31 },       2, false, -1, false, -1, site_rdtsc },
 	{ SITE_RDTSCP, "RDTSCP", 0, true, { 0x0f, 0x01, 0xf9 }, 3, false, -1, false, -1, site_rdtscp },
@@ -126,6 +134,8 @@ static const struct site_pattern *match(const uint8_t *bytes, unsigned len, bool
 			if (pt->reg >= 0 && ((modrm >> 3) & 7) != (unsigned)pt->reg)
 				continue;
 			if (pt->mem_only && (modrm >> 6) == 3)
+				continue;
+			if (pt->reg_only && (modrm >> 6) != 3)
 				continue;
 		}
 		return pt;

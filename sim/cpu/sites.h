@@ -43,6 +43,8 @@ enum site_kind {
 	SITE_RSM,              /* 0F AA: leaves SMM (smm.c) */
 	SITE_SYSCALL,          /* 0F 05, 0F 07: Intel's rules, not the engine's (syscall.c) */
 	SITE_SYSRET,
+	SITE_RDRAND,           /* RDRAND, RDSEED: vtsim's deterministic values (rdrand.c) */
+	SITE_INVPCID,          /* 66 0F 38 82: the engine lacks it (invpcid.c) */
 	SITE_KIND_COUNT,
 };
 
@@ -146,5 +148,7 @@ void site_tdcall(struct lp *lp, const struct cpu_view *v, const struct site_insn
 void site_rsm(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_syscall(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_sysret(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
+void site_rdrand(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
+void site_invpcid(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 
 #endif

@@ -28,7 +28,7 @@ struct phys_dirty {
 struct lp_snap {
 	uc_context *ctx;              /* the root engine's CPU state */
 	enum lp_activity activity;
-	uint64_t insns, feature_control, apic_base, tsc_offset, tsc_aux, misc_enable, pat;
+	uint64_t insns, feature_control, apic_base, tsc_offset, tsc_aux, misc_enable, pat, rand_state;
 	struct vmx_lp vmx;
 	struct exc_step chain[EXC_CHAIN_MAX];
 	int chain_len;
@@ -122,6 +122,7 @@ static int lp_take(struct lp *lp, struct lp_snap *s)
 	s->apic_base = lp->apic_base;
 	s->tsc_offset = lp->tsc_offset;
 	s->tsc_aux = lp->tsc_aux;
+	s->rand_state = lp->rand_state;
 	s->misc_enable = lp->misc_enable;
 	s->pat = lp->pat;
 	s->vmx = lp->vmx;
@@ -320,6 +321,7 @@ static void lp_restore(struct lp *lp, const struct lp_snap *s, bool code_ran)
 	lp->apic_base = s->apic_base;
 	lp->tsc_offset = s->tsc_offset;
 	lp->tsc_aux = s->tsc_aux;
+	lp->rand_state = s->rand_state;
 	lp->misc_enable = s->misc_enable;
 	lp->pat = s->pat;
 	/* The boundary hook is the engine's, installed or not now: keep its record. */

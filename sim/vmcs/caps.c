@@ -9,10 +9,10 @@
  * What a model offers. The models describe real parts, cut down to what the rest of
  * vtsim can honour:
  *  - No control whose instruction or state the CPUID model does not have: the CPUID
- *    models (sim/cpu/cpuid.c) leave out INVPCID, XSAVES, RDRAND, RDSEED, WAITPKG, SGX,
- *    PCONFIG, Intel PT, MPX, CET, PKS, UINTR, arch LBRs, FRED and the architectural PMU
- *    (leaf 0AH is zero), so no "enable INVPCID", "RDRAND exiting", "load CET state",
- *    "load IA32_PERF_GLOBAL_CTRL" ... either: a processor offering those controls
+ *    models (sim/cpu/cpuid.c) leave out XSAVES, WAITPKG, SGX, PCONFIG, Intel PT, MPX,
+ *    CET, PKS, UINTR, arch LBRs, FRED and the architectural PMU (leaf 0AH is zero), and
+ *    the minimal model RDRAND, RDSEED and INVPCID, so no "enable XSAVES/XRSTORS",
+ *    "load CET state", "load IA32_PERF_GLOBAL_CTRL" ... either: a processor offering those controls
  *    without the instructions and MSRs behind them does not exist.
  *    tests/unit/test_vmx_caps.c checks this against CPUID.
  *  - SMM as far as the dual-monitor treatment needs it (sim/cpu/smm.c): the xeon model
@@ -130,8 +130,7 @@ struct vmcs_caps {
 	CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
 
 /* Sapphire Rapids' secondary controls minus those tied to instructions or features
- * the CPUID model lacks (RDRAND/RDSEED exiting, INVPCID, XSAVES, ENCLS/ENCLV, PT,
- * user wait, PASID, PCONFIG), and minus mode-based execute control, sub-page
+ * the CPUID model lacks (XSAVES, ENCLS/ENCLV, PT, user wait, PASID, PCONFIG), and minus mode-based execute control, sub-page
  * permissions, bus-lock detection and instruction timeout, which vtsim does not model.
  * x2APIC-mode virtualization stays although the CPUID model has no x2APIC: it serves
  * the guest's x2APIC, which the VMM emulates, not the processor's own. */
@@ -143,7 +142,9 @@ struct vmcs_caps {
 	SECONDARY_EXEC_APIC_REGISTER_VIRT | SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY |      \
 	SECONDARY_EXEC_PAUSE_LOOP_EXITING | SECONDARY_EXEC_ENABLE_VMFUNC |              \
 	SECONDARY_EXEC_SHADOW_VMCS | SECONDARY_EXEC_ENABLE_PML |                        \
-	SECONDARY_EXEC_EPT_VIOLATION_VE | SECONDARY_EXEC_TSC_SCALING)
+	SECONDARY_EXEC_EPT_VIOLATION_VE | SECONDARY_EXEC_TSC_SCALING |                  \
+	SECONDARY_EXEC_RDRAND_EXITING | SECONDARY_EXEC_ENABLE_INVPCID |                 \
+	SECONDARY_EXEC_RDSEED_EXITING)
 
 #define XEON_EXIT_ALLOWED1 (VM_EXIT_ALWAYSON_WITHOUT_TRUE_MSR |                         \
 	VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_ACK_INTR_ON_EXIT |                       \

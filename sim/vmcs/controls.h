@@ -53,8 +53,11 @@
 #define SECONDARY_EXEC_APIC_REGISTER_VIRT VMX_CTL_BIT(8) /* APIC register reads come from the virtual APIC */
 #define SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY VMX_CTL_BIT(9) /* virtual interrupts are evaluated and delivered */
 #define SECONDARY_EXEC_PAUSE_LOOP_EXITING VMX_CTL_BIT(10) /* a long PAUSE loop exits (PLE_Gap/Window) */
+#define SECONDARY_EXEC_RDRAND_EXITING  VMX_CTL_BIT(11) /* RDRAND exits (reason 57) */
+#define SECONDARY_EXEC_ENABLE_INVPCID  VMX_CTL_BIT(12) /* else INVPCID is #UD in the guest */
 #define SECONDARY_EXEC_ENABLE_VMFUNC   VMX_CTL_BIT(13) /* VMFUNC executes in the guest */
 #define SECONDARY_EXEC_SHADOW_VMCS     VMX_CTL_BIT(14) /* guest VMREAD/VMWRITE use a shadow VMCS */
+#define SECONDARY_EXEC_RDSEED_EXITING  VMX_CTL_BIT(16) /* RDSEED exits (reason 61) */
 #define SECONDARY_EXEC_ENABLE_PML      VMX_CTL_BIT(17) /* guest-physical writes are logged */
 #define SECONDARY_EXEC_EPT_VIOLATION_VE VMX_CTL_BIT(18) /* some EPT violations become #VE in the guest */
 #define SECONDARY_EXEC_TSC_SCALING     VMX_CTL_BIT(25) /* guest TSC reads are multiplied */

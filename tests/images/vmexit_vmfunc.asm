@@ -142,9 +142,11 @@ guest:
         vmfunc
         mov rbx, [rel tpage]
         vmcall
+        xor eax, eax                           ; (each re-entry brings the VMM's registers)
         mov ecx, 512
 g_ecx512:
         vmfunc
+        xor eax, eax
         mov ecx, 2
 g_invalid:
         vmfunc

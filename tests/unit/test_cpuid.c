@@ -90,6 +90,7 @@ static const struct verified {
 	{ "AES",       1, 0, ECX, CPUID_01_ECX_AES,       "TCG_EXT_FEATURES; aesni helpers" },
 	{ "XSAVE",     1, 0, ECX, CPUID_01_ECX_XSAVE,     "TCG_EXT_FEATURES; fpu_helper.c xsave" },
 	{ "OSXSAVE",   1, 0, ECX, CPUID_01_ECX_OSXSAVE,   "dynamic: mirrors CR4.OSXSAVE" },
+	{ "RDRAND",    1, 0, ECX, CPUID_01_ECX_RDRAND,    "executed by vtsim: fixed per-LP sequence (rdrand.c)" },
 
 	{ "ARAT", 6, 0, EAX, CPUID_06_EAX_ARAT, "TCG_6_EAX_FEATURES; vtsim has no C-states" },
 
@@ -102,6 +103,8 @@ static const struct verified {
 	{ "SMAP",       7, 0, EBX, CPUID_07_0_EBX_SMAP,       "TCG_7_0_EBX; stac/clac, MMU_KSMAP_IDX" },
 	{ "CLFLUSHOPT", 7, 0, EBX, CPUID_07_0_EBX_CLFLUSHOPT, "TCG_7_0_EBX; translate.c" },
 	{ "CLWB",       7, 0, EBX, CPUID_07_0_EBX_CLWB,       "TCG_7_0_EBX; translate.c" },
+	{ "INVPCID",    7, 0, EBX, CPUID_07_0_EBX_INVPCID,    "executed by vtsim (invpcid.c)" },
+	{ "RDSEED",     7, 0, EBX, CPUID_07_0_EBX_RDSEED,     "executed by vtsim (rdrand.c)" },
 
 	{ "XSAVEOPT", 0xD, 1, EAX, CPUID_0D_1_EAX_XSAVEOPT, "TCG_XSAVE_FEATURES; translate.c" },
 	{ "XGETBV1",  0xD, 1, EAX, CPUID_0D_1_EAX_XGETBV1,  "TCG_XSAVE_FEATURES; helper_xgetbv" },
@@ -141,7 +144,6 @@ static const struct feature_word_bit {
 	{ "AVX",        1, 0, ECX, CPUID_01_ECX_AVX },
 	{ "FMA",        1, 0, ECX, CPUID_01_ECX_FMA },
 	{ "F16C",       1, 0, ECX, CPUID_01_ECX_F16C },
-	{ "RDRAND",     1, 0, ECX, CPUID_01_ECX_RDRAND },
 	{ "HYPERVISOR", 1, 0, ECX, CPUID_01_ECX_HYPERVISOR },
 	{ "SMX",        1, 0, ECX, CPUID_01_ECX_SMX },
 	{ "MONITOR",    1, 0, ECX, CPUID_01_ECX_MONITOR },
@@ -156,8 +158,6 @@ static const struct feature_word_bit {
 	{ "AVX512F",    7, 0, EBX, CPUID_07_0_EBX_AVX512F },
 	{ "HLE",        7, 0, EBX, CPUID_07_0_EBX_HLE },
 	{ "RTM",        7, 0, EBX, CPUID_07_0_EBX_RTM },
-	{ "INVPCID",    7, 0, EBX, CPUID_07_0_EBX_INVPCID },
-	{ "RDSEED",     7, 0, EBX, CPUID_07_0_EBX_RDSEED },
 	{ "MPX",        7, 0, EBX, CPUID_07_0_EBX_MPX },
 	{ "SHA",        7, 0, EBX, CPUID_07_0_EBX_SHA },
 	{ "SGX",        7, 0, EBX, CPUID_07_0_EBX_SGX },
