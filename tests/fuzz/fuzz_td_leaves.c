@@ -67,6 +67,7 @@
 #include "sim/tdx_module_stub/status.h"
 #include "vtsim/hosted.h"
 #include "vtsim/vtsim.h"
+#include "tests/unit/tdx_pages.h"
 
 extern const unsigned char vtsim_guest_td_hello[];
 extern const unsigned int vtsim_guest_td_hello_len;
@@ -1598,13 +1599,9 @@ static void setup(void)
 	H.pool_base = kvm_alloc_pages(POOL);
 	H.src = kvm_alloc_pages(1);
 	H.params = kvm_alloc_pages(1);
-	uint64_t run = kvm_alloc_pages(1024);       /* 2 MiB aligned inside; the rest back */
-	if (!H.pool_base || !H.src || !H.params || !run)
+	H.big_base = alloc_2m();
+	if (!H.pool_base || !H.src || !H.params || !H.big_base)
 		fail("setup: no pages");
-	H.big_base = (run + SZ_2M - 1) & ~(SZ_2M - 1);
-	if (H.big_base > run)
-		kvm_free_pages(run, (unsigned)((H.big_base - run) / PG));
-	kvm_free_pages(H.big_base + SZ_2M, (unsigned)((run + 1024 * PG - H.big_base - SZ_2M) / PG));
 	for (unsigned i = 0; i < NPAGES; i++)
 		H.page[i].owner = -1;
 	H.big.owner = -1;

@@ -22,6 +22,7 @@
 #include "sim/cpu/machine.h"
 #include "sim/tdx_module_stub/td.h"
 #include "vtsim/hosted.h"
+#include "tests/unit/tdx_pages.h"
 
 /* Leaves td.h does not name. */
 enum { LEAF_KEY_CONFIG = 8, LEAF_CREATE = 9, LEAF_VPFLUSHDONE = 19, LEAF_FREEID = 20,
@@ -714,18 +715,6 @@ static void test_teardown(void **state)
 #define NULL_PA  (~0ull)
 enum { LEAF_DEMOTE = TDH_MEM_PAGE_DEMOTE, LEAF_PROMOTE = TDH_MEM_PAGE_PROMOTE };
 
-/* 512 free pages from a 2 MiB boundary (the pool gives runs, not alignment). */
-static uint64_t alloc_2m(void)
-{
-	uint64_t run = kvm_alloc_pages(1024);
-	assert_int_not_equal(run, 0);
-	uint64_t base = (run + 0x1fffff) & ~0x1fffffull;
-	if (base > run)
-		kvm_free_pages(run, (unsigned)((base - run) >> 12));
-	kvm_free_pages(base + 0x200000, (unsigned)((run + 1024 * 4096ull - base - 0x200000) >> 12));
-	return base;
-}
-
 /* The TD's child count, from its TDR (module memory, read directly). */
 static uint64_t chldcnt(const struct td *td)
 {
@@ -767,6 +756,7 @@ static void test_promote_demote(void **state)
 	create_td(&td, 17);
 	map_tables(&td, HUGE_GPA);
 	uint64_t table = td.sept[td.nsept - 1], base = alloc_2m(), spare = kvm_alloc_pages(1);
+	assert_true(base);
 
 	/* Operands: level 0 or 3, a GPA not aligned to 2 MiB, a shared GPA, version 2. */
 	assert_int_equal(sc(LEAF_PROMOTE, HUGE_GPA | 0, td.tdr, NULL), TDX_OPERAND_INVALID | RCX);
@@ -876,6 +866,7 @@ static void test_promote_pending(void **state)
 	create_td(&td, 17);
 	map_tables(&td, HUGE_GPA);
 	uint64_t base = alloc_2m(), spare = kvm_alloc_pages(1);
+	assert_true(base);
 	fill_2m(&td, base, false, 512);
 	uint64_t before = chldcnt(&td);
 	assert_int_equal(sc(LEAF_PROMOTE, HUGE_GPA | 1, td.tdr, &a), TDX_SUCCESS);
@@ -907,6 +898,7 @@ static void test_promote_demote_running(void **state)
 	create_td(&td, 17);
 	map_tables(&td, HUGE_GPA);
 	uint64_t table = td.sept[td.nsept - 1], base = alloc_2m(), spare = kvm_alloc_pages(1);
+	assert_true(base);
 	fill_2m(&td, base, true, 512);
 	assert_int_equal(sc(TDH_MR_FINALIZE, td.tdr, 0, NULL), TDX_SUCCESS);
 
@@ -966,6 +958,7 @@ static void test_aug_2m(void **state)
 	create_td(&td, 17);
 	map_tables(&td, HUGE_GPA);
 	uint64_t table = td.sept[td.nsept - 1], base = alloc_2m(), other = alloc_2m();
+	assert_true(base && other);
 	const uint64_t gpa = 0x600000;                  /* its level-1 entry is FREE */
 	const unsigned shift = m->seam.module->info.keyid_shift;
 

@@ -25,6 +25,7 @@
 #include "sim/tdx_module_stub/status.h"
 #include "sim/tdx_module_stub/td.h"
 #include "vtsim/hosted.h"
+#include "tests/unit/tdx_pages.h"
 
 extern const unsigned char vtsim_guest_td_hello[];
 extern const unsigned int vtsim_guest_td_hello_len;
@@ -891,18 +892,6 @@ static const uint8_t accept_probe[] = {
 	0x00, 0x00, 0x31, 0xc0, 0x66, 0x0f, 0x01, 0xcc, 0xc3,
 };
 
-/* 2 MiB of free pages from a 2 MiB boundary (the pool gives runs, not alignment). */
-static uint64_t alloc_2m(void)
-{
-	uint64_t run = kvm_alloc_pages(1024);
-	assert_int_not_equal(run, 0);
-	uint64_t base = (run + 0x1fffff) & ~0x1fffffull;
-	if (base > run)
-		kvm_free_pages(run, (unsigned)((base - run) >> 12));
-	kvm_free_pages(base + 0x200000, (unsigned)((run + 1024 * 4096ull - base - 0x200000) >> 12));
-	return base;
-}
-
 static void test_accept_2m(void **state)
 {
 	static uint8_t blocks[8 * 49][128];
@@ -919,6 +908,7 @@ static void test_accept_2m(void **state)
 	/* A running TD: two PENDING 2 MiB pages, whose old contents (written through
 	 * KeyID 0) ACCEPT clears, and 4 KiB pages at 0xA00000. */
 	uint64_t big = alloc_2m(), big2 = alloc_2m();
+	assert_true(big && big2);
 	memset(ram(big + 0x1ff008), 0xa5, 8);
 	memset(ram(big2 + 0x3008), 0xa5, 8);
 	assert_int_equal(sc(PAGE_AUG, 0x600000 | 1, td.tdr, big, 0), TDX_SUCCESS);
