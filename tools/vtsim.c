@@ -16,6 +16,7 @@
 #include "tools/explain.h"
 #include "tools/record.h"
 #include "tools/fuzz_replay.h"
+#include "tools/qemu_front.h"
 #include "tools/vmm.h"
 
 /* The bundled demo guest (guests/hello.asm), embedded by the build. */
@@ -44,6 +45,8 @@ static void usage(FILE *f)
 		"  explain error N | exit REASON [QUAL] | status VALUE | check ID\n"
 		"                        what a VM-instruction error, exit reason, TDX status or check means\n"
 		"  bench [NAME] [--json] run the benchmarks (bench/), or the one named\n"
+		"  qemu QEMU-OPTIONS     QEMU's command line (-kernel, -append, -initrd, -smp, -m, -cpu, ...)\n"
+		"                        on vtsim, as a harness's QEMU (also: the vtsim-qemu symlink)\n"
 		"  fuzz-replay TARGET FILE [--trace]\n"
 		"                        run one input through a fuzz target (tests/fuzz/), as the fuzzer did\n"
 		"  help                  this text\n"
@@ -599,6 +602,8 @@ static int cmd_vm(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	if (vtsim_qemu_invoked_as(argv[0]))
+		return vtsim_qemu_main(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
@@ -628,6 +633,8 @@ int main(int argc, char **argv)
 		return cmd_vm(argc - 1, argv + 1);
 	if (!strcmp(cmd, "explain"))
 		return vtsim_explain_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "qemu"))
+		return vtsim_qemu_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "fuzz-replay"))
 		return vtsim_fuzz_replay_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
