@@ -555,6 +555,8 @@ static int parse_args(int argc, char **argv, struct qemu_req *r)
 			return refuse("%s: not supported: %s", arg, o->what);
 		if (o->has_arg && i + 1 == argc)
 			return refuse("%s: requires an argument", arg);
+		if (o->has_arg && !argv[i + 1][0] && o->apply != append_opt)   /* -append "" is a command line */
+			return refuse("%s: the value is empty", arg);
 		int rc = o->apply(r, o->has_arg ? argv[++i] : NULL);
 		if (rc)
 			return rc;

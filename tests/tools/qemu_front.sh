@@ -60,7 +60,7 @@ accepted -device pc-testdev -device isa-debug-exit,iobase=0xf4,iosize=0x4 -devic
 accepted -machine accel=tcg -machine pc,accel=tcg,pit=off -M type=pc -accel tcg
 accepted -smp 2 -smp cpus=4,sockets=1,cores=4,threads=1,maxcpus=4 -smp 64
 accepted -m 2560 -m 4g -m size=64M -m 8
-accepted -append "a b c" -initrd /nonexistent-too
+accepted -append "a b c" -append "" -initrd /nonexistent-too
 accepted -cpu max,+vmx -cpu max,host-phys-bits,+vmx,-vmx-mbec -cpu max,+vmx,-pku -cpu host,migratable=no
 accepted -cpu max,vendor=GenuineIntel,vmx=on,pcid=off,+vmx-ept,+vmx-vpid,+vmx-unrestricted-guest
 accepted -cpu IvyBridge,phys-bits=36,host-phys-bits=off,+vmx -cpu xeon -cpu minimal
@@ -115,6 +115,7 @@ refused "-netdev: not supported: vtsim has no network" -netdev user,id=n
 refused "-usb: invalid option" -usb
 refused "disk.img: disk images are not supported; give the image with -kernel" disk.img
 expect 1 "vtsim-qemu: -append: requires an argument" -append
+expect 1 "vtsim-qemu: -cpu: the value is empty" -cpu "" -kernel /nonexistent
 expect 1 "vtsim-qemu: no -kernel given: vtsim runs an image given with -kernel (it has no firmware or disks)" -nodefaults
 expect 1 "vtsim-qemu: could not load initrd '/nonexistent': No such file or directory" -kernel "$dir/debug_exit_zero.img" -initrd /nonexistent
 expect 1 "vtsim-qemu: error loading kernel '$dir/bad_magic.img': not an ELF64 x86-64 executable or multiboot image (bad magic; no multiboot header in the first 8 KiB)" -kernel "$dir/bad_magic.img"
