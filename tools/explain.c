@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sim/cpu/exit_decode.h"
+#include "sim/seam/seam_diag.h"
 #include "sim/tdx_module_stub/module.h"
 #include "sim/tdx_module_stub/status.h"
 #include "sim/tdx_module_stub/status_text.h"
@@ -117,9 +118,6 @@ static int explain_abort(const char *arg)
 	       "(SDM Vol. 3C, \"VMX Aborts\".)\n");
 	return 0;
 }
-
-static const char *const operand_regs[16] = { "RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI",
-					      "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15" };
 
 /* The control fields VM entry checks against capability MSRs, by short name and by
  * field name. */
@@ -233,14 +231,12 @@ static int explain_status(const char *arg)
 	const char *rule = tdx_status_rule(s);
 	if (rule)
 		printf("  What it means: %s.\n", rule);
-	uint32_t op = (uint32_t)s;
-	if ((s >> 63) & 1) {
-		if (op < 16)
-			printf("  operand: %s (operand id %u)\n", operand_regs[op], op);
-		else if (op)
-			printf("  operand id or detail 0x%x (structures: 0x80 TDR, 0x92 S-EPT, 0xA9 TD "
-			       "epoch, 0xBA KOT; TDMR errors: the TDMR's index)\n", op);
-	}
+	char op[96];
+	int kind = seam_status_operand(s, op, sizeof(op));
+	if (kind)
+		printf("  bits 31:0: %s\n", op);
+	printf("(%s%s.)\n", SEAM_ABI_STATUS_SECTION,
+	       kind == SEAM_STATUS_OPERAND ? "; operand ids: \"Operand IDs\"" : "");
 	return 0;
 }
 

@@ -213,6 +213,54 @@ static void qual_msr_load_fail(uint64_t q, uint32_t intr, struct exit_decoded *d
 	say(d, "the MSR-load list's entry %llu (1-based) failed", (unsigned long long)q);
 }
 
+/* An SMM VM exit for an SMI right after an I/O instruction: that instruction, in
+ * the I/O-instruction format (SDM "Exit Qualification for SMIs That Arrive
+ * Immediately After the Retirement of an I/O Instruction"). */
+static void qual_io_smi(uint64_t q, uint32_t intr, struct exit_decoded *d)
+{
+	say(d, "the I/O instruction the SMI followed: ");
+	qual_io(q, intr, d);
+}
+
+static void qual_mwait(uint64_t q, uint32_t intr, struct exit_decoded *d)
+{
+	kv(d, "monitor_armed=%d", (int)(q & 1));
+	say(d, "the address-range monitoring hardware was %s", q & 1 ? "armed (MONITOR ran)" : "not armed");
+}
+
+/* Bit 12 of the qualifications of exits that can block NMIs again: the exit
+ * happened while an IRET unblocked NMIs. */
+static void nmi_unblocking(uint64_t q, struct exit_decoded *d)
+{
+	kv(d, "nmi_unblocking=%d", (int)((q >> 12) & 1));
+	if ((q >> 12) & 1)
+		say(d, "; NMI unblocking due to IRET");
+}
+
+static void qual_pml_full(uint64_t q, uint32_t intr, struct exit_decoded *d)
+{
+	say(d, "the page-modification log was full");
+	nmi_unblocking(q, d);
+	kv(d, "async=%d", (int)((q >> 16) & 1));
+	if ((q >> 16) & 1)
+		say(d, "; asynchronous to instruction execution");
+}
+
+static void qual_spp(uint64_t q, uint32_t intr, struct exit_decoded *d)
+{
+	kv(d, "spp=%s", (q >> 11) & 1 ? "miss" : "misconfig");
+	say(d, "%s", (q >> 11) & 1 ? "SPP miss (no SPP table entry for the page)" : "SPP misconfiguration");
+	nmi_unblocking(q, d);
+}
+
+static void qual_notify(uint64_t q, uint32_t intr, struct exit_decoded *d)
+{
+	kv(d, "context_invalid=%d", (int)(q & 1));
+	say(d, "no instruction boundary within the notify window; the VM context is %s",
+	    q & 1 ? "invalid (the guest cannot be resumed)" : "valid");
+	nmi_unblocking(q, d);
+}
+
 typedef void (*qual_fn)(uint64_t q, uint32_t intr, struct exit_decoded *d);
 
 static const struct {
@@ -221,6 +269,7 @@ static const struct {
 } decoders[] = {
 	{ EXIT_REASON_EXCEPTION_NMI, qual_exception },
 	{ EXIT_REASON_SIPI_SIGNAL, qual_sipi },
+	{ EXIT_REASON_IO_SMI, qual_io_smi },
 	{ EXIT_REASON_TASK_SWITCH, qual_task_switch },
 	{ EXIT_REASON_INVLPG, qual_linear },
 	{ EXIT_REASON_VMCLEAR, qual_displacement },
@@ -234,6 +283,7 @@ static const struct {
 	{ EXIT_REASON_IO_INSTRUCTION, qual_io },
 	{ EXIT_REASON_INVALID_STATE, qual_invalid_state },
 	{ EXIT_REASON_MSR_LOAD_FAIL, qual_msr_load_fail },
+	{ EXIT_REASON_MWAIT_INSTRUCTION, qual_mwait },
 	{ EXIT_REASON_APIC_ACCESS, qual_apic_access },
 	{ EXIT_REASON_EOI_INDUCED, qual_eoi },
 	{ EXIT_REASON_GDTR_IDTR, qual_displacement },
@@ -243,6 +293,9 @@ static const struct {
 	{ EXIT_REASON_INVVPID, qual_displacement },
 	{ EXIT_REASON_APIC_WRITE, qual_apic_write },
 	{ EXIT_REASON_INVPCID, qual_displacement },
+	{ EXIT_REASON_PML_FULL, qual_pml_full },
+	{ EXIT_REASON_SPP, qual_spp },
+	{ EXIT_REASON_NOTIFY, qual_notify },
 };
 
 bool exit_qual_decode(uint32_t reason, uint64_t qual, uint32_t intr_info, struct exit_decoded *d)

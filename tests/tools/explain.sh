@@ -17,6 +17,18 @@ check() { # ARGS... -- PATTERN...
 		grep -qE -- "$p" <<<"$out" || { echo "FAIL explain ${args[*]}: no '$p' in: $out"; fail=1; }
 	done
 }
+check_not() { # ARGS... -- PATTERN...: the output must not match
+	local args=() pats=() seen=0
+	for a in "$@"; do
+		if [ "$a" = "--" ]; then seen=1; continue; fi
+		if [ $seen = 0 ]; then args+=("$a"); else pats+=("$a"); fi
+	done
+	local out
+	out=$(${VTSIM_EMULATOR:-} "$vtsim" explain "${args[@]}" 2>&1)
+	for p in "${pats[@]}"; do
+		grep -qE -- "$p" <<<"$out" && { echo "FAIL explain ${args[*]}: '$p' in: $out"; fail=1; }
+	done
+}
 check error 7 -- 'VM-instruction error 7: VM entry with invalid control field\(s\)'
 check error 28 -- 'invalid operand to INVEPT/INVVPID'
 check exit 48 0x181 -- 'EPT_VIOLATION' 'data read' 'not present' 'final guest-physical'
@@ -31,6 +43,14 @@ check exit 9 0x40000028 -- 'task switch to the TSS selected by 0x28, caused by I
 check exit 29 0x313 -- 'debug register DR3, MOV from DR, general register RBX' 'dr=3 dir=mov-from-dr gpr=rbx'
 check exit 23 0x10 -- 'displacement 0x10 of the memory operand'
 check exit 0 0x3fe000 -- 'for #PF, the faulting linear address 0x3fe000'
+check exit 36 1 -- 'Qualification 0x1:' 'the address-range monitoring hardware was armed' 'trace: monitor_armed=1'
+check exit 5 0x3f80001 -- 'basic reason 5, IO_SMI' 'the I/O instruction the SMI followed: OUT of 2 byte\(s\) at port 0x3f8'
+check exit 62 0x11000 -- 'page-modification log was full; NMI unblocking due to IRET; asynchronous' 'trace: nmi_unblocking=1 async=1'
+check exit 66 0x800 -- 'SPP miss' 'trace: spp=miss nmi_unblocking=0'
+check exit 66 0x1000 -- 'SPP misconfiguration; NMI unblocking due to IRET'
+check exit 75 1 -- 'notify window; the VM context is invalid' 'context_invalid=1'
+check exit 6 0 -- 'none \(0\) for this reason'
+check_not exit 36 1 -- 'defines no qualification'
 check exit 12 5 -- 'this reason defines no qualification; the value should be 0'
 check intr 0x80000b0e 0x2 -- 'Interruption information 0x80000b0e: vector 14 \(#PF\), hardware exception, error code 0x2\.' 'trace: vector=14 name=#PF type=hw-exception err=0x2'
 check intr 0x80000202 -- 'vector 2 \(NMI\), NMI, no error code'
@@ -48,7 +68,16 @@ check error 11 -- 'The rule: VMPTRLD needs the VMCS region.s dword 0 to hold the
 check status 0xC000060800000000 -- 'TDX_OP_STATE_INCORRECT' 'What it means: the TD.s OP_STATE does not allow the leaf now: .*TDH.VP.ENTER a TD that TDH.MR.FINALIZE made runnable'
 check status 0x8000081000000000 -- 'What it means: the TD.s private key \(its HKID\) is not programmed yet: call TDH.MNG.KEY.CONFIG'
 check status 0x00000A0300000000 -- 'TDX_TDMR_ALREADY_INITIALIZED' 'What it means: the TDMR is fully initialized'
-check status 0xC0000B0D00000001 -- 'TDX_EPT_ENTRY_STATE_INCORRECT' 'operand: RCX'
+check status 0xC0000B0D00000001 -- 'TDX_EPT_ENTRY_STATE_INCORRECT' 'bits 31:0: operand RCX \(operand id 1\)$' 'TDX module ABI, "Completion Status Codes"; operand ids: "Operand IDs"'
+# Bits 31:0 are 0: no operand id for a status that names one there (the issue's example).
+check status 0xC0000B0D00000000 -- 'TDX_EPT_ENTRY_STATE_INCORRECT' '^\(TDX module ABI, "Completion Status Codes"\.\)$'
+check_not status 0xC0000B0D00000000 -- 'operand'
+# ... but TDX_OPERAND_INVALID's operand id 0 is RAX (the leaf and its version).
+check status 0xC000010000000000 -- 'TDX_OPERAND_INVALID' 'bits 31:0: operand RAX \(operand id 0\)'
+check status 0x8000020000000092 -- 'TDX_OPERAND_BUSY' 'operand SEPT_TREE \(operand id 146\)'
+check status 0xC0000A1200010302 -- 'TDX_PAMT_OVERLAP' 'bits 31:0: TDMR 2 \(detail 0x3, 0x1\)'
+check_not status 0xC0000A1200010302 -- 'operand'
+check status 0xC000060800000000 -- '^\(TDX module ABI, "Completion Status Codes"\.\)$'
 check status 0x0000081500000000 -- 'TDX_KEY_CONFIGURED' 'informational'
 check status 0x8000FF00FFFF0000 -- 'VMFAILINVALID'
 check check CTL_EPTP_VALID -- 'control check' 'VMfailValid\(7\)'
