@@ -34,11 +34,12 @@ static int explain_error(const char *arg)
 		fprintf(stderr, "vtsim: explain error: '%s' is not a number\n", arg);
 		return 2;
 	}
-	const char *rule = vmx_insn_error_rule((unsigned)n);
+	const struct vmx_fail_rule *rule = vmx_insn_error_rule((unsigned)n);
 	printf("VM-instruction error %llu: %s.\n", (unsigned long long)n, vmx_insn_error_str((unsigned)n));
 	if (rule)
-		printf("The rule: %s.\n", rule);
-	printf("(SDM Vol. 3C, \"VM Instruction Error Numbers\".)\n");
+		printf("The rule: %s: %s.\n", rule->rule, rule->fix);
+	printf("(SDM Vol. 3C, \"VM Instruction Error Numbers\"%s%s.)\n", rule ? "; the check: " : "",
+	       rule ? rule->section : "");
 	return 0;
 }
 

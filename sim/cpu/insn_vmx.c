@@ -1,9 +1,11 @@
 /* VMX instructions met in guest code: decode the operands from the instruction bytes,
  * reach memory operands through segmentation and paging, call the instruction unit,
  * and apply its outcome (RFLAGS, the destination, RIP, or an exception). */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/cpu/diag_once.h"
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/modrm.h"
@@ -223,20 +225,127 @@ static void report_entry_failure(struct lp *lp, enum vmx_insn_id id, const struc
 	report_vmcs(lp, id);
 }
 
-/* VMLAUNCH or VMRESUME refused before the entry checks (launch state, MOV SS
- * blocking): the error number and its rule. */
-static void report_entry_vmfail(struct lp *lp, enum vmx_insn_id id, unsigned error)
+/* The operand a VMfail concerns, in words: the pointer, the field and value, the
+ * INVEPT/INVVPID type and descriptor, or the current VMCS. */
+static void describe_operand(struct lp *lp, enum vmx_insn_id id, const struct vmx_result *r,
+			     char *buf, size_t size)
 {
-	const char *rule = vmx_insn_error_rule(error);
+	const char *name = r->has_field ? vmcs_field_name(r->field) : NULL;
+	unsigned long long v = r->value, cur = lp->vmx.current;
+	switch (id) {
+	case VMX_VMXON:
+		if (r->status == VMX_FAIL_INVALID && r->invalid_cause != VMFAIL_INVALID_NO_VMCS_FOR_ERROR)
+			snprintf(buf, size, "VMXON pointer 0x%llx", v);
+		else   /* in VMX root operation already: the operand was not read */
+			snprintf(buf, size, "in VMX operation since VMXON of 0x%llx",
+				 (unsigned long long)lp->vmx.vmxon_ptr);
+		break;
+	case VMX_VMCLEAR:
+	case VMX_VMPTRLD:
+		snprintf(buf, size, "VMCS pointer 0x%llx", v);
+		break;
+	case VMX_VMREAD:
+		snprintf(buf, size, "field 0x%llx (%s)", (unsigned long long)r->field,
+			 name ? name : "no field of this CPU model");
+		break;
+	case VMX_VMWRITE:
+		snprintf(buf, size, "field 0x%llx (%s), value 0x%llx", (unsigned long long)r->field,
+			 name ? name : "no field of this CPU model", v);
+		break;
+	case VMX_INVEPT:
+		snprintf(buf, size, "type %llu, descriptor EPTP 0x%llx and 0x%llx", v,
+			 (unsigned long long)r->desc[0], (unsigned long long)r->desc[1]);
+		break;
+	case VMX_INVVPID:
+		snprintf(buf, size, "type %llu, descriptor VPID 0x%llx (bits 63:0 of the first quadword) "
+			 "and linear address 0x%llx", v, (unsigned long long)r->desc[0],
+			 (unsigned long long)r->desc[1]);
+		break;
+	case VMX_VMXOFF:
+		snprintf(buf, size, "no operand");
+		break;
+	default:
+		if (cur == VMCS_PTR_NONE)
+			snprintf(buf, size, "no current VMCS");
+		else
+			snprintf(buf, size, "current VMCS 0x%llx", cur);
+		break;
+	}
+}
+
+/* JSON string contents: quotes and backslashes escaped, control bytes dropped. */
+static void json_str(FILE *out, const char *s)
+{
+	for (const char *p = s; *p; p++)
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if ((unsigned char)*p >= 0x20)
+			fputc(*p, out);
+}
+
+/* A VMfail explained on the diagnostics stream, each distinct (instruction,
+ * outcome, RIP) once per run: the instruction, the outcome and error, the
+ * operand, the rule in our words, what would satisfy it and the SDM section. */
+static void report_vmfail(struct lp *lp, uint64_t rip, enum vmx_insn_id id, const struct vmx_result *r)
+{
+	bool valid = r->status == VMX_FAIL_VALID;
+	uint64_t what = (uint64_t)id << 40 | (uint64_t)valid << 32 | (uint64_t)r->invalid_cause << 16 | r->error;
+	enum diag_verdict verdict = diag_once(&lp->m->told, what, rip);
+	FILE *out = lp->m->diag;
+	if (verdict == DIAG_SEEN)
+		return;
 	fflush(lp->m->console);
-	if (lp->m->cfg.json)
-		fprintf(lp->m->diag, "{\"event\": \"vm-entry-vmfail\", \"lp\": %u, \"instruction\": \"%s\", "
-			"\"error\": %u, \"what\": \"%s\", \"rule\": \"%s\"}\n", lp->id, vmx_insn_name(id), error,
-			vmx_insn_error_str(error), rule ? rule : "");
+	if (verdict == DIAG_TELL_OVERFLOW) {
+		if (!lp->m->cfg.json)
+			fprintf(out, "vtsim: %u distinct VMfails and SEAMCALL errors explained; no more are "
+				"(--trace=vmx shows each)\n", DIAG_ONCE_MAX);
+		return;
+	}
+	/* The error's rule (VMfailValid, or VMfail(n) without a current VMCS), the
+	 * cause's for the other VMfailInvalids. */
+	bool has_error = valid || r->invalid_cause == VMFAIL_INVALID_NO_VMCS_FOR_ERROR;
+	const struct vmx_fail_rule *rule = has_error ? vmx_insn_error_rule(r->error)
+						     : vmx_fail_invalid_rule(r->invalid_cause);
+	const struct vmx_fail_rule *why_invalid = vmx_fail_invalid_rule(r->invalid_cause);
+	char operand[160], outcome[160];
+	describe_operand(lp, id, r, operand, sizeof(operand));
+	if (valid)
+		snprintf(outcome, sizeof(outcome), "VMfailValid(%u), %s", r->error, vmx_insn_error_str(r->error));
+	else if (has_error)
+		snprintf(outcome, sizeof(outcome), "VMfailInvalid (error %u, %s, with no current VMCS to "
+			 "hold it)", r->error, vmx_insn_error_str(r->error));
 	else
-		fprintf(lp->m->diag, "vtsim: %s: VMfailValid(%u), %s: %s (SDM Vol. 3C, \"VM Instruction "
-			"Error Numbers\")\n", vmx_insn_name(id), error, vmx_insn_error_str(error),
-			rule ? rule : "no rule recorded");
+		snprintf(outcome, sizeof(outcome), "VMfailInvalid");
+	const char *text = rule ? rule->rule : "vtsim has no rule recorded for it";
+	const char *fix = rule ? rule->fix : "";
+	const char *section = rule ? rule->section : "\"VM Instruction Error Numbers\"";
+	bool entry = id == VMX_VMLAUNCH || id == VMX_VMRESUME;
+	if (lp->m->cfg.json) {
+		fprintf(out, "{\"event\": \"%s\", \"lp\": %u, \"instruction\": \"%s\", ",
+			entry ? "vm-entry-vmfail" : "vmfail", lp->id, vmx_insn_name(id));
+		if (has_error)
+			fprintf(out, "\"error\": %u, \"what\": \"%s\", ", r->error, vmx_insn_error_str(r->error));
+		else
+			fprintf(out, "\"error\": null, \"what\": \"VMfailInvalid\", ");
+		fprintf(out, "\"rule\": \"");
+		json_str(out, text);
+		if (rule)
+			fprintf(out, ": ");
+		json_str(out, fix);
+		fprintf(out, "\", \"result\": \"%s\", \"rip\": \"0x%llx\", \"operand\": \"", valid ? "VMfailValid" :
+			"VMfailInvalid", (unsigned long long)rip);
+		json_str(out, operand);
+		fprintf(out, "\", \"sdm\": \"");
+		json_str(out, section);
+		fprintf(out, "\"}\n");
+		return;
+	}
+	fprintf(out, "vtsim: %s at RIP=0x%llx on lp%u: %s; %s. %c%s%s%s (SDM Vol. 3C, %s", vmx_insn_name(id),
+		(unsigned long long)rip, lp->id, outcome, operand, toupper((unsigned char)text[0]), text + 1,
+		rule ? ": " : "", fix, section);
+	if (!valid && has_error && why_invalid)
+		fprintf(out, "; VMfailInvalid: %s", why_invalid->section);
+	fprintf(out, ")\n");
 }
 
 /* VM-exit instruction information for the VMX instructions: the operand fields, and
@@ -314,8 +423,8 @@ void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *i
 
 	if (r.entry_diag)
 		report_entry_failure(lp, id, &r);
-	else if (r.status == VMX_FAIL_VALID && (id == VMX_VMLAUNCH || id == VMX_VMRESUME))
-		report_entry_vmfail(lp, id, r.error);
+	else if (r.status == VMX_FAIL_VALID || r.status == VMX_FAIL_INVALID)
+		report_vmfail(lp, rip, id, &r);
 
 	uint64_t rflags;
 	switch (r.status) {

@@ -11,6 +11,7 @@
 
 #include "vtsim/vtsim.h"
 #include "sim/cpu/coro.h"
+#include "sim/cpu/diag_once.h"
 #include "sim/cpu/cpustate.h"
 #include "sim/cpu/cpuid.h"
 #include "sim/cpu/fw_cfg.h"
@@ -158,6 +159,9 @@ struct vtsim_machine {
 	bool loaded;
 
 	struct gdbstub *dbg;          /* the debugger's stub (--gdb), or NULL */
+
+	/* VMfails and SEAMCALL errors explained on `diag` so far (each once). */
+	struct diag_once told;
 
 	/* COM1's registers; its bytes go straight out to the console. */
 	struct uart16550 com1;

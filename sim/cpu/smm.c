@@ -14,6 +14,7 @@
 #include "sim/cpu/vmx_exit.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/caps.h"
+#include "sim/vmcs/error_rules.h"
 #include "sim/vmcs/controls.h"
 #include "sim/vmcs/entry.h"
 #include "sim/vmcs/errors.h"
@@ -342,6 +343,8 @@ static void vmfail(struct lp *lp, struct vmx_result *r, uint32_t error)
 {
 	if (lp->vmx.current == VMCS_PTR_NONE) {
 		r->status = VMX_FAIL_INVALID;
+		r->invalid_cause = VMFAIL_INVALID_NO_VMCS_FOR_ERROR;
+		r->error = error;
 		return;
 	}
 	r->status = VMX_FAIL_VALID;
@@ -358,6 +361,7 @@ void smm_vmcall(struct lp *lp, uint64_t rip, unsigned len, struct vmx_result *r)
 	if (!s->dual) {
 		if (lp->vmx.current == VMCS_PTR_NONE) {
 			r->status = VMX_FAIL_INVALID;
+			r->invalid_cause = VMFAIL_INVALID_VMCALL_NO_VMCS;
 			return;
 		}
 		for (size_t i = 0; i < sizeof(activation_checks) / sizeof(activation_checks[0]); i++)

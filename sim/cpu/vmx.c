@@ -14,6 +14,7 @@
 #include "sim/vmcs/caps.h"
 #include "sim/vmcs/controls.h"
 #include "sim/vmcs/entry_steps.h"
+#include "sim/vmcs/error_rules.h"
 #include "sim/vmcs/errors.h"
 #include "sim/vmcs/exit_reasons.h"
 
@@ -42,9 +43,10 @@ static void succeed(struct vmx_result *r)
 	r->status = VMX_SUCCEED;
 }
 
-static void fail_invalid(struct vmx_result *r)
+static void fail_invalid(struct vmx_result *r, enum vmfail_invalid_cause cause)
 {
 	r->status = VMX_FAIL_INVALID;
+	r->invalid_cause = cause;
 }
 
 static void fail_valid(struct lp *lp, struct vmx_result *r, uint32_t error)
@@ -57,10 +59,12 @@ static void fail_valid(struct lp *lp, struct vmx_result *r, uint32_t error)
 /* VMfail(n): VMfailValid if there is a current VMCS to hold the number. */
 static void fail(struct lp *lp, struct vmx_result *r, uint32_t error)
 {
-	if (lp->vmx.current != VMCS_PTR_NONE)
+	if (lp->vmx.current != VMCS_PTR_NONE) {
 		fail_valid(lp, r, error);
-	else
-		fail_invalid(r);
+	} else {
+		fail_invalid(r, VMFAIL_INVALID_NO_VMCS_FOR_ERROR);
+		r->error = error;
+	}
 }
 
 static void fault(struct vmx_result *r, uint8_t vector, uint32_t ec)
@@ -228,10 +232,10 @@ static void do_vmxon(struct lp *lp, const struct mode *md, const struct vmx_oper
 		return;
 	r->value = ptr;
 	if (!pa_valid(lp, ptr))
-		return fail_invalid(r);
+		return fail_invalid(r, VMFAIL_INVALID_VMXON_ADDRESS);
 	uint32_t rev = phys_read32(&lp->m->pm, ptr);
 	if ((rev & 0x7fffffff) != vmcs_caps_revision_id(lp->m->vmx_caps) || (rev >> 31))
-		return fail_invalid(r);
+		return fail_invalid(r, VMFAIL_INVALID_VMXON_REVISION);
 	v->on = true;
 	v->non_root = false;
 	v->vmxon_ptr = ptr;
@@ -348,7 +352,7 @@ static void do_vmread(struct lp *lp, const struct mode *md, const struct vmx_ope
 	r->field = ops->reg_value;
 	r->has_field = true;
 	if (lp->vmx.current == VMCS_PTR_NONE)
-		return fail_invalid(r);
+		return fail_invalid(r, VMFAIL_INVALID_NO_CURRENT_VMCS);
 	bool high;
 	const struct vmcs_field_info *f = field_of(lp, md, ops->reg_value, &high);
 	if (!f)
@@ -374,7 +378,7 @@ static void do_vmwrite(struct lp *lp, const struct mode *md, const struct vmx_op
 	r->field = ops->reg_value;
 	r->has_field = true;
 	if (lp->vmx.current == VMCS_PTR_NONE)
-		return fail_invalid(r);
+		return fail_invalid(r, VMFAIL_INVALID_NO_CURRENT_VMCS);
 	uint64_t val = 0;
 	if (ops->reg_form)
 		val = ops->rm_value;
@@ -477,7 +481,10 @@ static bool entry_pre_failed(struct lp *lp, const struct mode *md, bool launch, 
 		case PRE_FAULT_UD: fault(r, VEC_UD, 0); break;
 		case PRE_VM_EXIT: vm_exit_for(r, (enum vmx_insn_id)r->insn); break;
 		case PRE_FAULT_GP: fault(r, VEC_GP, 0); break;
-		case PRE_FAIL_INVALID: fail_invalid(r); break;
+		case PRE_FAIL_INVALID:
+			fail_invalid(r, i == PRE_NOT_SHADOW ? VMFAIL_INVALID_SHADOW_VMCS
+							    : VMFAIL_INVALID_NO_CURRENT_VMCS);
+			break;
 		case PRE_FAIL_VALID: fail_valid(lp, r, s->error ? s->error : c.error); break;
 		}
 		return true;
@@ -631,6 +638,8 @@ static bool inv_operands(struct lp *lp, const struct mode *md, const struct vmx_
 	}
 	if (preamble(lp, md, r) || !read_operand(ops, desc, 16, r))
 		return false;
+	r->desc[0] = desc[0];
+	r->desc[1] = desc[1];
 	*type = long64(md) ? ops->reg_value : (uint32_t)ops->reg_value;
 	r->value = *type;
 	return true;

@@ -117,7 +117,10 @@ enum vmx_status {
 
 struct vmx_result {
 	enum vmx_status status;
-	uint32_t error;           /* VMX_FAIL_VALID: the VM-instruction error number */
+	uint32_t error;           /* VMX_FAIL_VALID: the VM-instruction error number;
+				   * VMX_FAIL_INVALID after VMfail(n) without a current
+				   * VMCS: the n that could not be recorded */
+	uint8_t invalid_cause;    /* VMX_FAIL_INVALID: why (enum vmfail_invalid_cause) */
 	struct vmx_fault fault;
 	bool reg_out;             /* VMREAD into a register: the value to write */
 	uint64_t out;
@@ -129,6 +132,7 @@ struct vmx_result {
 	uint64_t field;
 	uint64_t value;
 	bool has_field;
+	uint64_t desc[2];         /* INVEPT/INVVPID: the descriptor read */
 };
 
 void vmx_lp_reset(struct vmx_lp *v);

@@ -7,6 +7,7 @@
 ; accepts VPID 0; types 1-3 ignore the address.
 ;! args: --max-insns 10000000
 ;! status: 1
+;! stderr: ^vtsim: INVVPID at RIP=0x101675 on lp0: VMfailValid\(28\), invalid operand to INVEPT/INVVPID; type 1, descriptor VPID 0x0 \(bits 63:0 of the first quadword\) and linear address 0x401000\. INVEPT and INVVPID need a type the capability MSR IA32_VMX_EPT_VPID_CAP reports, and an operand valid for that type \(a valid EPTP for single-context INVEPT; bits 63:16 of the descriptor clear, a nonzero VPID except for the all-context type, and a canonical address for the individual-address type\): read IA32_VMX_EPT_VPID_CAP and use a type it reports, with a descriptor as that type needs \(SDM Vol\. 3C, "INVEPT-Invalidate Translations Derived from EPT" and "INVVPID"\)$
 ;! stdout: ok vmxon
 ;! stdout: invvpid-not-present: EXC 0e ERR 00000000 RIP ok CR2 00000000003fe000
 ;! stdout: invvpid-noncanonical: EXC 0d ERR 00000000 RIP ok

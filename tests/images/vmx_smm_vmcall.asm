@@ -19,6 +19,10 @@
 ;   (none) as current VMCS; VMXOFF then succeeds.
 ;! args: --max-insns 50000000
 ;! status: 1
+;! stderr: ^vtsim: VMCALL at RIP=0x101503 on lp0: VMfailInvalid; no current VMCS\. VMCALL activating the dual-monitor treatment needs a current VMCS \(it becomes the executive VMCS\): VMPTRLD a clear VMCS before the VMCALL \(SDM Vol\. 3C, "Activating the Dual-Monitor Treatment"\)$
+;! stderr: ^vtsim: VMCALL at RIP=0x1016e9 on lp0: VMfailValid\(22\), VMCALL with incorrect MSEG revision identifier; current VMCS 0x103000\. VMCALL activating the dual-monitor treatment needs MSEG's revision identifier to equal IA32_VMX_MISC\[63:32\]: write that value at the start of MSEG \(IA32_SMM_MONITOR_CTL\[31:12\]\) \(SDM Vol\. 3C, "Activating the Dual-Monitor Treatment"\)$
+;! stderr: ^vtsim: VMXOFF at RIP=0x101a7d on lp0: VMfailValid\(23\), VMXOFF under dual-monitor treatment of SMIs and SMM; no operand\. VMXOFF is refused while SMIs and SMM have the dual-monitor treatment: have the SMM monitor deactivate the treatment \(a VM entry with "deactivate dual-monitor treatment"\) before VMXOFF \(SDM Vol\. 3C, "VMXOFF-Leave VMX Operation"\)$
+;! stderr: ^vtsim: VMLAUNCH at RIP=0x101ba0 on lp0: VMfailValid\(17\), VM entry with non-launched executive VMCS; current VMCS 0x103000\. A VM entry that returns from SMM to VMX non-root operation needs a launched executive VMCS: return only to a VMCS that was launched when the SMI came \(or to the VMXON pointer, for root operation\) \(SDM Vol\. 3C, "VM Entries That Return from SMM"\)$
 ;! stdout: ok rdmsr-monitor-ctl
 ;! stdout: wrmsr-monitor-ctl-outside-smm: EXC 0d ERR 00000000 RIP ok
 ;! stdout: rdmsr-smbase-outside-smm: EXC 0d ERR 00000000 RIP ok

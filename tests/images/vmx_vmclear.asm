@@ -9,6 +9,8 @@
 ; fields survive VMCLEAR + VMPTRLD.
 ;! args: --max-insns 10000000
 ;! status: 1
+;! stderr: ^vtsim: VMCLEAR at RIP=0x100d27 on lp0: VMfailInvalid \(error 2, VMCLEAR with invalid physical address, with no current VMCS to hold it\); VMCS pointer 0x103008\. VMCLEAR's operand must be a 4 KiB-aligned physical address below MAXPHYADDR: pass the address of a 4 KiB-aligned VMCS region in RAM \(SDM Vol\. 3C, "VMCLEAR-Clear Virtual-Machine Control Structure"; VMfailInvalid: "Conventions" \(VMfail\)\)$
+;! stderr: ^vtsim: VMCLEAR at RIP=0x1010df on lp0: VMfailValid\(3\), VMCLEAR with VMXON pointer; VMCS pointer 0x102000\. VMCLEAR's operand must not be the VMXON region's address: clear a VMCS region, not the VMXON region \(SDM Vol\. 3C, "VMCLEAR-Clear Virtual-Machine Control Structure"\)$
 ;! stdout: ok vmxon
 ;! stdout: vmclear-noncanonical: EXC 0d ERR 00000000 RIP ok
 ;! stdout: vmclear-ss-noncanonical: EXC 0c ERR 00000000 RIP ok

@@ -15,6 +15,9 @@
 ;     VM-instruction error field keeps its value across successful instructions.
 ;! args: --max-insns 10000000
 ;! status: 1
+;! stderr: ^vtsim: VMREAD at RIP=0x100c3f on lp0: VMfailInvalid; field 0x681e \(GUEST_RIP\)\. The instruction needs a current VMCS, and there is none \(none was loaded since VMXON, or VMCLEAR of the current one made it invalid\): VMPTRLD a VMCS before it \(SDM Vol\. 3C, "VMX Instruction Reference", the instruction's operation\)$
+;! stderr: ^vtsim: VMREAD at RIP=0x10179a on lp0: VMfailValid\(12\), VMREAD/VMWRITE from/to unsupported VMCS component; field 0x10000681e \(no field of this CPU model\)\. VMREAD and VMWRITE need the encoding of a field this processor supports \(bits 63:32 of the register operand clear too\): use an encoding the CPU model has \(`--vmcs-dump` lists them; IA32_VMX_VMCS_ENUM gives the highest index\), or read the capability MSR that says whether the field exists first \(SDM Vol\. 3C, "VMREAD-Read Field from Virtual-Machine Control Structure" and "VMWRITE"\)$
+;! stderr: ^vtsim: VMWRITE at RIP=0x101bba on lp0: VMfailValid\(12\), VMREAD/VMWRITE from/to unsupported VMCS component; field 0x10000681e \(no field of this CPU model\), value 0x4242\. VMREAD and VMWRITE need the encoding of a field this processor supports \(bits 63:32 of the register operand clear too\): use an encoding the CPU model has \(`--vmcs-dump` lists them; IA32_VMX_VMCS_ENUM gives the highest index\), or read the capability MSR that says whether the field exists first \(SDM Vol\. 3C, "VMREAD-Read Field from Virtual-Machine Control Structure" and "VMWRITE"\)$
 ;! stdout: ok vmxon
 ;! stdout: ok novmcs-vmread
 ;! stdout: ok novmcs-vmwrite

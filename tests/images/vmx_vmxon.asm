@@ -11,6 +11,9 @@
 ;   CR4.VMXE and CR0.NE cannot be cleared in VMX operation (#GP(0), unchanged).
 ;! args: --max-insns 10000000
 ;! status: 1
+;! stderr: ^vtsim: VMXON at RIP=0x100dee on lp0: VMfailInvalid; VMXON pointer 0x102008\. VMXON's operand must be a 4 KiB-aligned physical address below MAXPHYADDR: pass the address of a 4 KiB-aligned VMXON region in RAM \(SDM Vol\. 3C, "VMXON-Enter VMX Operation"\)$
+;! stderr: ^vtsim: VMXON at RIP=0x100f7f on lp0: VMfailInvalid; VMXON pointer 0x106000\. VMXON needs the VMXON region's dword 0 to hold the revision identifier of IA32_VMX_BASIC\[30:0\], with bit 31 clear: write the revision identifier there before VMXON \(SDM Vol\. 3C, "VMXON-Enter VMX Operation"\)$
+;! stderr: ^vtsim: VMXON at RIP=0x1011f5 on lp0: VMfailValid\(15\), VMXON executed in VMX root operation; in VMX operation since VMXON of 0x102000\. VMXON in VMX root operation: the processor is already in VMX operation: execute VMXON once, or VMXOFF before the next VMXON \(SDM Vol\. 3C, "VMXON-Enter VMX Operation"\)$
 ;! stdout: vmxon-vmxe0: EXC 06 ERR 00000000 RIP ok
 ;! stdout: vmxon-ne0: EXC 0d ERR 00000000 RIP ok
 ;! stdout: vmxon-reg: EXC 06 ERR 00000000 RIP ok
