@@ -245,13 +245,16 @@ static void describe_operand(struct lp *lp, enum vmx_insn_id id, const struct vm
 		snprintf(buf, size, "VMCS pointer 0x%llx", v);
 		break;
 	case VMX_VMREAD:
-		snprintf(buf, size, "field 0x%llx (%s)", (unsigned long long)r->field,
-			 name ? name : "no field of this CPU model");
+	case VMX_VMWRITE: {
+		/* Error 12 for a field the SDM defines but the model lacks names it. */
+		bool lacks = r->status == VMX_FAIL_VALID && r->error == VMXERR_UNSUPPORTED_VMCS_COMPONENT;
+		int n = snprintf(buf, size, "field 0x%llx (%s%s)", (unsigned long long)r->field,
+				 name ? name : "no field of this CPU model",
+				 name && lacks ? ", which this CPU model does not have" : "");
+		if (id == VMX_VMWRITE && n > 0 && (size_t)n < size)
+			snprintf(buf + n, size - n, ", value 0x%llx", v);
 		break;
-	case VMX_VMWRITE:
-		snprintf(buf, size, "field 0x%llx (%s), value 0x%llx", (unsigned long long)r->field,
-			 name ? name : "no field of this CPU model", v);
-		break;
+	}
 	case VMX_INVEPT:
 		snprintf(buf, size, "type %llu, descriptor EPTP 0x%llx and 0x%llx", v,
 			 (unsigned long long)r->desc[0], (unsigned long long)r->desc[1]);

@@ -1,5 +1,6 @@
 /* The TDX platform and SEAMCALL (seam.h). */
 #include "sim/seam/seam.h"
+#include "sim/seam/seam_diag.h"
 
 #include <stdio.h>
 
@@ -121,7 +122,12 @@ void site_seamcall(struct lp *lp, const struct cpu_view *v, const struct site_in
 	uint64_t gpr[16];
 	for (int i = 0; i < 16; i++)
 		gpr[i] = v->gpr[i];
-	switch (seam_seamcall(lp, v, gpr)) {
+	enum seamcall_outcome outcome = seam_seamcall(lp, v, gpr);
+	if (outcome == SEAMCALL_DONE)
+		seam_report_status(lp, v->rip, v->gpr[0], gpr[0]);
+	else if (outcome != SEAMCALL_VMEXIT)
+		seam_report_refused(lp, v, outcome);
+	switch (outcome) {
 	case SEAMCALL_UD:
 		exc_fault(lp, VEC_UD, 0);
 		return;

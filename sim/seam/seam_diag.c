@@ -1,12 +1,18 @@
-/* Fatal TD events (TDX module ABI: TD_FATAL, the non-recoverable statuses): the leaf,
- * the status and what it means, on the machine's diagnostics stream. */
+/* SEAMCALL told on the machine's diagnostics stream: fatal TD events (TDX module
+ * ABI: TD_FATAL, the non-recoverable statuses), every other error status a leaf
+ * returns, and a SEAMCALL the processor refused (#UD, #GP, VMfailInvalid). */
 #include "sim/seam/seam_diag.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/cpu/cpustate.h"
+#include "sim/cpu/diag_once.h"
 #include "sim/cpu/machine.h"
+#include "sim/cpu/vmx.h"
+#include "sim/vmcs/caps.h"
 #include "sim/tdx_module_stub/module.h"
 #include "sim/tdx_module_stub/status.h"
 #include "sim/tdx_module_stub/status_text.h"
@@ -85,4 +91,112 @@ int seam_status_operand(uint64_t status, char *buf, size_t size)
 			return snprintf(buf, size, "operand %s (operand id %u)", operand_ids[i].name, low) > 0
 				       ? SEAM_STATUS_OPERAND : 0;
 	return snprintf(buf, size, "operand id or detail 0x%x", low) > 0 ? SEAM_STATUS_OPERAND : 0;
+}
+
+/* JSON string contents: quotes and backslashes escaped, control bytes dropped. */
+static void json_str(FILE *out, const char *s)
+{
+	for (const char *p = s; *p; p++)
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if ((unsigned char)*p >= 0x20)
+			fputc(*p, out);
+}
+
+/* What is told once per run is keyed by these kinds (diag_once.h). */
+#define TOLD_SEAM_STATUS (1ull << 62)
+#define TOLD_SEAM_REFUSED (1ull << 61)
+
+static bool first_time(struct lp *lp, uint64_t what, uint64_t rip)
+{
+	enum diag_verdict v = diag_once(&lp->m->told, what, rip);
+	if (v == DIAG_TELL_OVERFLOW && !lp->m->cfg.json)
+		fprintf(lp->m->diag, "vtsim: %u distinct VMfails and SEAMCALL errors explained; no more are "
+			"(--trace=vmx,seam shows each)\n", DIAG_ONCE_MAX);
+	return v == DIAG_TELL;
+}
+
+void seam_report_status(struct lp *lp, uint64_t rip, uint64_t leaf, uint64_t status)
+{
+	if (!(status & TDX_STATUS_ERROR) || td_cannot_go_on(status))
+		return;   /* informational, or told by seam_report_fatal already */
+	unsigned n = (unsigned)(leaf & 0xffff);
+	fflush(lp->m->console);
+	if (!first_time(lp, TOLD_SEAM_STATUS | (uint64_t)n << 32 | status >> 32, rip))
+		return;
+	const char *name = tdx_leaf_name(n), *st = tdx_status_name(status), *rule = tdx_status_rule(status);
+	char op[96], leaf_s[48];
+	int kind = seam_status_operand(status, op, sizeof(op));
+	if (name)
+		snprintf(leaf_s, sizeof(leaf_s), "%s(%u)", name, n);
+	else
+		snprintf(leaf_s, sizeof(leaf_s), "leaf %u (not one of the module)", n);
+	FILE *out = lp->m->diag;
+	if (lp->m->cfg.json) {
+		fprintf(out, "{\"event\": \"seamcall-error\", \"lp\": %u, \"leaf\": \"%s\", \"rip\": \"0x%llx\", "
+			"\"status\": \"0x%016llx\", \"name\": \"%s\", \"operand\": \"%s\", \"rule\": \"", lp->id,
+			leaf_s, (unsigned long long)rip, (unsigned long long)status, st ? st : "?", kind ? op : "");
+		json_str(out, rule ? rule : "");
+		fprintf(out, "\", \"abi\": \"%s%s%s\"}\n", name ? name : "", name ? " Leaf; " : "",
+			"Completion Status Codes");
+		return;
+	}
+	fprintf(out, "vtsim: SEAMCALL %s at RIP=0x%llx on lp%u returned %s (0x%016llx)%s%s: %s (TDX module "
+		"ABI, ", leaf_s, (unsigned long long)rip, lp->id, st ? st : "a status the module does not "
+		"define", (unsigned long long)status, kind ? ", " : "", kind ? op : "",
+		rule ? rule : "vtsim has no sentence for this status");
+	if (name)
+		fprintf(out, "\"%s Leaf\" and ", name);
+	fprintf(out, "\"Completion Status Codes\"%s)\n", kind == SEAM_STATUS_OPERAND ? "; \"Operand IDs\"" : "");
+}
+
+/* Why the processor refused a SEAMCALL, in the order the SEAMCALL pseudocode
+ * checks (seam_seamcall): each row's predicate is true when its rule is broken. */
+struct refusal_ctx {
+	struct lp *lp;
+	const struct cpu_view *v;
+};
+
+static bool no_seam(const struct refusal_ctx *c) { return !vmcs_caps_has_seam(c->lp->m->vmx_caps); }
+static bool not_vmx(const struct refusal_ctx *c) { return !c->lp->vmx.on; }
+static bool not_64(const struct refusal_ctx *c) { return !cpu_view_long64(c->v); }
+static bool cpl_above_0(const struct refusal_ctx *c) { return c->v->cpl > 0; }
+static bool no_module(const struct refusal_ctx *c) { return !c->lp->m->seam.module; }
+
+static const struct {
+	enum seamcall_outcome outcome;
+	bool (*broken)(const struct refusal_ctx *c);
+	const char *result, *rule, *fix;
+} refusals[] = {
+	{ SEAMCALL_UD, no_seam, "#UD", "this CPU model has no SEAM (Intel TDX), so SEAMCALL does not exist",
+	  "use a TDX-capable model (--cpu xeon, the default) with --tdx" },
+	{ SEAMCALL_UD, not_vmx, "#UD", "SEAMCALL exists only in VMX operation", "execute VMXON first" },
+	{ SEAMCALL_UD, not_64, "#UD", "SEAMCALL exists only in 64-bit mode", "call it from 64-bit code" },
+	{ SEAMCALL_GP, cpl_above_0, "#GP(0)", "SEAMCALL needs CPL 0", "call it from the kernel" },
+	{ SEAMCALL_VMFAIL_INVALID, no_module, "VMfailInvalid (CF=1, RAX unchanged; Linux reports "
+	  "TDX_SEAMCALL_VMFAILINVALID)", "no TDX module is loaded in the SEAM range (SEAMRR)",
+	  "run with --tdx, which loads vtsim's TDX module" },
+};
+
+void seam_report_refused(struct lp *lp, const struct cpu_view *v, enum seamcall_outcome outcome)
+{
+	struct refusal_ctx c = { lp, v };
+	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
+		if (refusals[i].outcome != outcome || !refusals[i].broken(&c))
+			continue;
+		fflush(lp->m->console);
+		if (!first_time(lp, TOLD_SEAM_REFUSED | i, v->rip))
+			return;
+		if (lp->m->cfg.json)
+			fprintf(lp->m->diag, "{\"event\": \"seamcall-refused\", \"lp\": %u, \"rip\": \"0x%llx\", "
+				"\"result\": \"%s\", \"rule\": \"%s: %s\", \"spec\": \"SEAMCALL\"}\n", lp->id,
+				(unsigned long long)v->rip, refusals[i].outcome == SEAMCALL_VMFAIL_INVALID ?
+				"VMfailInvalid" : refusals[i].result, refusals[i].rule, refusals[i].fix);
+		else
+			fprintf(lp->m->diag, "vtsim: SEAMCALL at RIP=0x%llx on lp%u: %s. %c%s: %s (Intel TDX CPU "
+				"architecture specification, \"SEAMCALL\")\n", (unsigned long long)v->rip, lp->id,
+				refusals[i].result, toupper((unsigned char)refusals[i].rule[0]), refusals[i].rule + 1,
+				refusals[i].fix);
+		return;
+	}
 }

@@ -1,15 +1,29 @@
-/* Fatal TD events told on the diagnostics stream: a SEAMCALL whose status says the
- * TD or vCPU cannot go on (non-recoverable, or fatal) is explained in a sentence. */
+/* SEAMCALL told on the diagnostics stream: a status that says the TD or vCPU
+ * cannot go on (non-recoverable, or fatal), every other error status a leaf
+ * returns in `vtsim run`, and a SEAMCALL the processor refuses, each explained in
+ * a sentence with the ABI section. Error statuses and refusals are told once per
+ * distinct (leaf, status, RIP), like VMfails (sim/cpu/diag_once.h). */
 #ifndef VTSIM_SEAM_DIAG_H
 #define VTSIM_SEAM_DIAG_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/seam/seam.h"
+
 struct lp;
+struct cpu_view;
 
 /* After a SEAMCALL of `leaf` (RAX as the VMM passed it) returned `status`. */
 void seam_report_fatal(struct lp *lp, uint64_t leaf, uint64_t status);
+
+/* After a SEAMCALL at `rip` in code on the software CPU returned an error status
+ * (bit 63) that is not fatal: the leaf, the status, its operand id and the rule. */
+void seam_report_status(struct lp *lp, uint64_t rip, uint64_t leaf, uint64_t status);
+
+/* A SEAMCALL the processor refused with `outcome` (#UD, #GP or VMfailInvalid): which
+ * rule, and what would satisfy it. */
+void seam_report_refused(struct lp *lp, const struct cpu_view *v, enum seamcall_outcome outcome);
 
 /* What bits 31:0 of a status name, for the statuses that put something there: an
  * operand id ("operand RCX (operand id 1)"), or a TDMR error's indices. Returns
