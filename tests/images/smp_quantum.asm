@@ -13,18 +13,13 @@
 %include "multiboot.inc"
 MB_ELF32_BEGIN start
 %include "lib32.inc"
+%include "smp.inc"
+%define AP_ENTRY ap32
 
-%define APIC 0xFEE00000
-%define TRAMP 0x8000
-%define T(x) ((x) - tramp + TRAMP)
 
 start:
         mov esp, stack_top
-        mov esi, tramp
-        mov edi, TRAMP
-        mov ecx, tramp_end - tramp
-        cld
-        rep movsb
+        SMP_COPY_TRAMPOLINE
         mov dword [APIC + 0x310], 0x01000000
         mov dword [APIC + 0x300], 0x00004500    ; INIT to APIC ID 1
         mov dword [APIC + 0x300], 0x00004608    ; start-up at 8000H
@@ -73,27 +68,7 @@ ap32:
         hlt
         jmp .idle
 
-tramp:
-        bits 16
-        cli
-        xor ax, ax
-        mov ds, ax
-        lgdt [T(tgdt_ptr)]
-        mov eax, cr0
-        or al, 1
-        mov cr0, eax
-        jmp dword 0x28:ap32
-        align 8
-tgdt:   dq 0
-        dq 0x00cf9b000000ffff
-        dq 0x00cf93000000ffff
-        dq 0, 0
-        dq 0x00cf9b000000ffff                   ; 28: 32-bit code
-tgdt_ptr:
-        dw 6 * 8 - 1
-        dd T(tgdt)
-        bits 32
-tramp_end:
+SMP_TRAMPOLINE
 
 bsp_sum: dd 0
 ap_sum: dd 0

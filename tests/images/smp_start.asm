@@ -27,11 +27,10 @@
 %include "multiboot.inc"
 MB_ELF32_BEGIN start
 %include "lib32.inc"
+%include "smp.inc"
+%define AP_ENTRY ap32
 
-%define APIC 0xFEE00000
 %define NCPU 4
-%define TRAMP 0x8000
-%define T(x) ((x) - tramp + TRAMP)
 %define IPI_VEC 0x40
 
 start:
@@ -48,11 +47,7 @@ start:
         CHECK32 "cpus", eax, NCPU
 
         ; the trampoline at 8000H
-        mov esi, tramp
-        mov edi, TRAMP
-        mov ecx, tramp_end - tramp
-        cld
-        rep movsb
+        SMP_COPY_TRAMPOLINE
 
         mov dword [APIC + 0x310], 0
         mov dword [APIC + 0x300], 0x000C4500    ; INIT, assert, all excluding self
@@ -182,28 +177,7 @@ ap32:
 .idle:  hlt
         jmp .idle
 
-; real-mode trampoline, copied to 8000H (CS 0800H, IP 0)
-tramp:
-        bits 16
-        cli
-        xor ax, ax
-        mov ds, ax
-        lgdt [T(tgdt_ptr)]
-        mov eax, cr0
-        or al, 1
-        mov cr0, eax
-        jmp dword 0x28:ap32
-        align 8
-tgdt:   dq 0
-        dq 0x00cf9b000000ffff                   ; 08: 32-bit code
-        dq 0x00cf93000000ffff                   ; 10: data
-        dq 0, 0
-        dq 0x00cf9b000000ffff                   ; 28: 32-bit code (the BSP's selector)
-tgdt_ptr:
-        dw 6 * 8 - 1
-        dd T(tgdt)
-        bits 32
-tramp_end:
+SMP_TRAMPOLINE
 
 idt_ptr: dw 256 * 8 - 1
         dd idt

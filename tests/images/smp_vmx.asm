@@ -18,11 +18,10 @@
 %include "multiboot.inc"
 MB_ELF32_BEGIN start
 %include "lib32.inc"
+%include "smp.inc"
+%define AP_ENTRY ap32
 
-%define APIC 0xFEE00000
 %define NCPU 4
-%define TRAMP 0x8000
-%define T(x) ((x) - tramp + TRAMP)
 %define GUEST_RIP 0x681e
 
 start:
@@ -41,11 +40,7 @@ start:
         mov eax, [vmx_ok]
         CHECK32 "bsp-vmx", eax, 1
 
-        mov esi, tramp
-        mov edi, TRAMP
-        mov ecx, tramp_end - tramp
-        cld
-        rep movsb
+        SMP_COPY_TRAMPOLINE
         mov dword [APIC + 0x310], 0
         mov dword [APIC + 0x300], 0x000C4500    ; INIT, all excluding self
         mov dword [APIC + 0x300], 0x000C4608    ; start-up at 8000H
@@ -149,27 +144,7 @@ ap32:
         hlt
         jmp .idle
 
-tramp:
-        bits 16
-        cli
-        xor ax, ax
-        mov ds, ax
-        lgdt [T(tgdt_ptr)]
-        mov eax, cr0
-        or al, 1
-        mov cr0, eax
-        jmp dword 0x28:ap32
-        align 8
-tgdt:   dq 0
-        dq 0x00cf9b000000ffff
-        dq 0x00cf93000000ffff
-        dq 0, 0
-        dq 0x00cf9b000000ffff                   ; 28: 32-bit code
-tgdt_ptr:
-        dw 6 * 8 - 1
-        dd T(tgdt)
-        bits 32
-tramp_end:
+SMP_TRAMPOLINE
 
 ap_started: dd 0
 
