@@ -25,10 +25,23 @@ struct phys_dirty {
 	bool all;
 };
 
+/* The LP's plain fields a snapshot keeps, copied one way on taking and the other on
+ * restoring. */
+#define LP_SNAP_SCALARS(X)                                                             \
+	X(activity) X(insns) X(feature_control) X(apic_base) X(tsc_offset) X(tsc_aux)   \
+	X(misc_enable) X(pat) X(rand_state) X(debugctl) X(lapic) X(smm) X(init_pending) \
+	X(halt_rip) X(halt_seq) X(halt_if) X(chain_len) X(chain_insns)
+
 struct lp_snap {
 	uc_context *ctx;              /* the root engine's CPU state */
 	enum lp_activity activity;
 	uint64_t insns, feature_control, apic_base, tsc_offset, tsc_aux, misc_enable, pat, rand_state;
+	uint64_t debugctl;
+	struct lapic lapic;
+	struct smm_lp smm;            /* SMM state and the dual-monitor treatment */
+	bool init_pending;
+	uint64_t halt_rip, halt_seq;
+	bool halt_if;
 	struct vmx_lp vmx;
 	struct exc_step chain[EXC_CHAIN_MAX];
 	int chain_len;
@@ -116,19 +129,11 @@ static int lp_take(struct lp *lp, struct lp_snap *s)
 	if (uc_context_alloc(lp->root.uc, &s->ctx) != UC_ERR_OK ||
 	    uc_context_save(lp->root.uc, s->ctx) != UC_ERR_OK)
 		return -1;
-	s->activity = lp->activity;
-	s->insns = lp->insns;
-	s->feature_control = lp->feature_control;
-	s->apic_base = lp->apic_base;
-	s->tsc_offset = lp->tsc_offset;
-	s->tsc_aux = lp->tsc_aux;
-	s->rand_state = lp->rand_state;
-	s->misc_enable = lp->misc_enable;
-	s->pat = lp->pat;
+#define TAKE(f) s->f = lp->f;
+	LP_SNAP_SCALARS(TAKE)
+#undef TAKE
 	s->vmx = lp->vmx;
 	memcpy(s->chain, lp->chain, sizeof(s->chain));
-	s->chain_len = lp->chain_len;
-	s->chain_insns = lp->chain_insns;
 	return 0;
 }
 
@@ -315,15 +320,9 @@ static void lp_restore(struct lp *lp, const struct lp_snap *s, bool code_ran)
 		if (lp->guest.uc)
 			uc_ctl_flush_tb(lp->guest.uc);
 	}
-	lp->activity = s->activity;
-	lp->insns = s->insns;
-	lp->feature_control = s->feature_control;
-	lp->apic_base = s->apic_base;
-	lp->tsc_offset = s->tsc_offset;
-	lp->tsc_aux = s->tsc_aux;
-	lp->rand_state = s->rand_state;
-	lp->misc_enable = s->misc_enable;
-	lp->pat = s->pat;
+#define RESTORE(f) lp->f = s->f;
+	LP_SNAP_SCALARS(RESTORE)
+#undef RESTORE
 	/* The boundary hook is the engine's, installed or not now: keep its record. */
 	bool hooked = lp->vmx.boundary_hooked, want = lp->vmx.boundary_want;
 	size_t hook = lp->vmx.boundary_hook;
@@ -334,8 +333,6 @@ static void lp_restore(struct lp *lp, const struct lp_snap *s, bool code_ran)
 	if (lp->vmx.ept_active)
 		lp->vmx.ept_active = &lp->vmx.ept;
 	memcpy(lp->chain, s->chain, sizeof(lp->chain));
-	lp->chain_len = s->chain_len;
-	lp->chain_insns = s->chain_insns;
 	/* The guest engine, if any, starts afresh at the next entry, translations gone. */
 	if (lp->guest.uc) {
 		lp->co_force_restart = true;

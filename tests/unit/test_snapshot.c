@@ -1,5 +1,5 @@
 /* Machine snapshots (include/vtsim/snapshot.h) through the hosted interface: what a
- * restore brings back (registers, CR4, the VMX state and VMCS contents, RAM the
+ * restore brings back (registers, CR4, IA32_DEBUGCTL, the VMX state and VMCS contents, RAM the
  * simulator wrote, RAM others declared) and how it finds it (the write log, or a
  * compare of every page when the extent is unknown), with the exact page counts;
  * a restore refused for another machine's snapshot; a taken snapshot refused while
@@ -21,6 +21,7 @@
 #define VMCS2_PA 0x202000u
 #define GUEST_RIP_ENC 0x681eu
 #define GUEST_RSP_ENC 0x681cu
+#define IA32_DEBUGCTL 0x1d9u
 
 static struct vtsim_machine *boot(void)
 {
@@ -113,6 +114,8 @@ static void test_restore_from_log(void **state)
 	uint8_t region[4096];
 	memcpy(region, ram + VMCS_PA, sizeof(region));
 
+	assert_int_equal(vtsim_hosted_wrmsr(m, 0, IA32_DEBUGCTL, 0x2), 0);   /* BTF */
+
 	struct vtsim_snapshot *s = vtsim_snapshot_take(m, err, sizeof(err));
 	assert_non_null(s);
 	for (int round = 0; round < 3; round++) {
@@ -121,6 +124,7 @@ static void test_restore_from_log(void **state)
 			junk[i] = 0x1111111111111111ull * (unsigned)(i + 1 + round);
 		vtsim_hosted_set_gprs(m, 0, junk);
 		assert_int_equal(vtsim_hosted_write_cr(m, 0, 4, cr4 | 1u << 9), 0);
+		assert_int_equal(vtsim_hosted_wrmsr(m, 0, IA32_DEBUGCTL, 0x1), 0);
 		vmwrite(m, GUEST_RIP_ENC, 0xdead0000u + (unsigned)round);
 		vmwrite(m, GUEST_RSP_ENC, 0x7000);
 		assert_int_equal(vmx_ptr(m, VTSIM_VMCLEAR, VMCS_PA), VTSIM_VMSUCCEED);
@@ -133,6 +137,9 @@ static void test_restore_from_log(void **state)
 		assert_memory_equal(now, gpr, sizeof(gpr));
 		assert_int_equal(vtsim_hosted_read_cr(m, 0, 4, &cr4_now), 0);
 		assert_int_equal(cr4_now, cr4);
+		uint64_t debugctl;
+		assert_int_equal(vtsim_hosted_rdmsr(m, 0, IA32_DEBUGCTL, &debugctl), 0);
+		assert_int_equal(debugctl, 0x2);
 		assert_int_equal(vmptrst(m), VMCS_PA);
 		assert_int_equal(vmread(m, GUEST_RIP_ENC), 0x1234);
 		assert_int_equal(vmread(m, GUEST_RSP_ENC), 0);
