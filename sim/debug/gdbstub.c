@@ -10,6 +10,10 @@
 #include "sim/vmcs/exit_reasons.h"
 
 #define MAX_BREAKPOINTS 64
+#define MAX_WATCHPOINTS 4             /* as many as DR0-DR3 */
+/* The widest access an instruction makes (AVX-512): a watch hook starts this much
+ * below its range, so that an access that begins below it and overlaps is seen. */
+#define MAX_ACCESS 64
 #define SIGINT_GDB 2
 #define SIGTRAP_GDB 5
 
@@ -22,6 +26,19 @@ struct engine_hooks {
 	unsigned nbp;
 	uc_hook step;
 	bool step_hooked;
+	uc_hook wp[MAX_WATCHPOINTS];
+	unsigned nwp;
+	uc_hook after_access;         /* every instruction, while watchpoints exist */
+	bool after_access_hooked;
+};
+
+/* gdb's Z2/Z3/Z4: a write, read or access watchpoint on LEN bytes at a linear
+ * address, seen by the engine's memory hooks. Writes the simulator makes itself
+ * (VMCS regions, the module's pages) are not instructions and are not seen. */
+enum { WATCH_WRITE = 2, WATCH_READ = 3, WATCH_ACCESS = 4 };
+struct watchpoint {
+	uint64_t addr, len;
+	uint8_t type;
 };
 
 struct breakpoint {
@@ -36,6 +53,9 @@ struct gdbstub {
 
 	struct breakpoint bp[MAX_BREAKPOINTS];
 	unsigned nbp;
+	struct watchpoint wp[MAX_WATCHPOINTS];
+	unsigned nwp;
+	const struct watchpoint *hit; /* the watchpoint the last instruction triggered */
 	unsigned gen;                 /* moves on when breakpoints or memory change */
 	struct engine_hooks root, guest;
 
@@ -154,6 +174,50 @@ static void on_step(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 	request_stop(g, uc, SIGTRAP_GDB);
 }
 
+/* A memory access by the running instruction: note the watchpoint it overlaps;
+ * the instruction completes and the stop comes before the next one (after_access),
+ * as with a hardware data breakpoint, which is a trap. */
+static void on_watch(uc_engine *uc, uc_mem_type type, uint64_t address, int size, int64_t value,
+		     void *user)
+{
+	struct gdbstub *g = user;
+	bool write = type == UC_MEM_WRITE;
+	if (g->hit || g->stop_pending)
+		return;
+	for (unsigned i = 0; i < g->nwp; i++) {
+		const struct watchpoint *w = &g->wp[i];
+		bool kind_ok = w->type == WATCH_ACCESS || (w->type == WATCH_WRITE) == write;
+		if (kind_ok && address < w->addr + w->len && w->addr < address + (uint64_t)size) {
+			g->hit = w;
+			return;
+		}
+	}
+}
+
+static void after_access(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+{
+	struct gdbstub *g = user;
+	if (g->hit && !g->stop_pending)
+		request_stop(g, uc, SIGTRAP_GDB);
+}
+
+static void add_watch_hooks(struct gdbstub *g, struct engine_hooks *h, uc_engine *uc)
+{
+	for (unsigned i = 0; i < g->nwp; i++) {
+		const struct watchpoint *w = &g->wp[i];
+		int types = w->type == WATCH_WRITE ? UC_HOOK_MEM_WRITE
+			  : w->type == WATCH_READ  ? UC_HOOK_MEM_READ
+						   : UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE;
+		uint64_t begin = w->addr > MAX_ACCESS ? w->addr - MAX_ACCESS : 0;
+		if (uc_hook_add(uc, &h->wp[h->nwp], types, (void *)on_watch, g, begin,
+				w->addr + w->len - 1) == UC_ERR_OK)
+			h->nwp++;
+	}
+	if (g->nwp)
+		h->after_access_hooked = uc_hook_add(uc, &h->after_access, UC_HOOK_CODE,
+						     (void *)after_access, g, 1, 0) == UC_ERR_OK;
+}
+
 static struct engine_hooks *hooks_of(struct gdbstub *g, struct lp *lp, struct engine *e)
 {
 	return e == &lp->guest ? &g->guest : &g->root;
@@ -173,6 +237,12 @@ static void sync_hooks(struct gdbstub *g, struct lp *lp)
 	if (h->step_hooked)
 		uc_hook_del(e->uc, h->step);
 	h->step_hooked = false;
+	for (unsigned i = 0; i < h->nwp; i++)
+		uc_hook_del(e->uc, h->wp[i]);
+	h->nwp = 0;
+	if (h->after_access_hooked)
+		uc_hook_del(e->uc, h->after_access);
+	h->after_access_hooked = false;
 	/* The engine calls an address's hooks in the order they were added: the sites'
 	 * hooks (instructions the simulator executes) go and come back after ours, so
 	 * that a breakpoint on one stops before it runs. */
@@ -187,6 +257,7 @@ static void sync_hooks(struct gdbstub *g, struct lp *lp)
 	}
 	if (g->stepping)
 		h->step_hooked = uc_hook_add(e->uc, &h->step, UC_HOOK_CODE, (void *)on_step, g, 1, 0) == UC_ERR_OK;
+	add_watch_hooks(g, h, e->uc);
 	uc_ctl_flush_tb(e->uc);
 	h->gen = g->gen;
 	h->stepping = g->stepping;
@@ -238,8 +309,14 @@ static enum action reply(struct gdbstub *g, const char *s)
 
 static enum action stop_reply(struct gdbstub *g)
 {
-	char r[32];
-	snprintf(r, sizeof(r), "T%02xthread:1;", g->sig);
+	static const char *const kind[] = { [WATCH_WRITE] = "watch", [WATCH_READ] = "rwatch",
+					    [WATCH_ACCESS] = "awatch" };
+	char r[64];
+	if (g->hit)
+		snprintf(r, sizeof(r), "T%02x%s:%llx;thread:1;", g->sig, kind[g->hit->type],
+			 (unsigned long long)g->hit->addr);
+	else
+		snprintf(r, sizeof(r), "T%02xthread:1;", g->sig);
 	return reply(g, r);
 }
 
@@ -351,13 +428,41 @@ static enum action pk_write_mem(struct gdbstub *g, struct lp *lp, const char *a)
 }
 
 /* Z0/Z1 (insert) and z0/z1 (remove) ADDR,KIND: both kinds are code hooks. */
+static enum action watchpoint_packet(struct gdbstub *g, uint8_t type, uint64_t addr, uint64_t len,
+				     bool insert)
+{
+	for (unsigned i = 0; i < g->nwp; i++) {
+		struct watchpoint *w = &g->wp[i];
+		if (w->addr != addr || w->len != len || w->type != type)
+			continue;
+		if (!insert) {
+			*w = g->wp[--g->nwp];
+			g->hit = NULL;
+			g->gen++;
+		}
+		return reply(g, "OK");
+	}
+	if (!insert)
+		return reply(g, "OK");
+	if (g->nwp == MAX_WATCHPOINTS)
+		return reply(g, "E28");         /* ENOSPC: gdb falls back to stepping */
+	g->wp[g->nwp++] = (struct watchpoint){ addr, len, type };
+	g->gen++;
+	return reply(g, "OK");
+}
+
 static enum action breakpoint_packet(struct gdbstub *g, const char *a, bool insert)
 {
-	uint64_t type, addr;
+	uint64_t type, addr, len;
 	if (!parse_hex(&a, &type) || *a++ != ',' || !parse_hex(&a, &addr))
 		return reply(g, "E01");
+	if (type >= WATCH_WRITE && type <= WATCH_ACCESS) {
+		if (*a++ != ',' || !parse_hex(&a, &len) || !len || addr + len - 1 < addr)
+			return reply(g, "E01");
+		return watchpoint_packet(g, (uint8_t)type, addr, len, insert);
+	}
 	if (type > 1)
-		return reply(g, "");           /* watchpoints: not supported */
+		return reply(g, "");           /* unknown kind */
 	for (unsigned i = 0; i < g->nbp; i++) {
 		if (g->bp[i].addr != addr || g->bp[i].type != type)
 			continue;
@@ -404,6 +509,7 @@ static enum action resume(struct gdbstub *g, struct lp *lp, const char *a, bool 
 	g->skip_once = breakpoint_at(g, g->resume_rip);
 	g->stepping = step;
 	g->step_started = false;
+	g->hit = NULL;
 	return RESUME;
 }
 
@@ -448,6 +554,8 @@ static enum action pk_stop_reason(struct gdbstub *g, struct lp *lp, const char *
 static void forget_debugging(struct gdbstub *g)
 {
 	g->nbp = 0;
+	g->nwp = 0;
+	g->hit = NULL;
 	g->stepping = false;
 	g->vmexit_bp = g->entryfail_bp = false;
 	g->gen++;

@@ -2,7 +2,8 @@
 # The gdb stub (vtsim run --gdb) driven by Debian's gdb: connect, registers, memory
 # (mapped and not), a breakpoint in root mode, continue, step, a breakpoint in the
 # guest (VMX non-root), stepping into and out of the guest, `monitor vmexitbp` and
-# `monitor entryfailbp` stops with their messages, the end of the run; then Ctrl-C
+# `monitor entryfailbp` stops with their messages, the end of the run; write and read
+# watchpoints; then Ctrl-C
 # (0x03) from a raw client, and the loopback-only rule. Everything runs under
 # `timeout`, so a hang fails instead of blocking the suite.
 # Usage: gdb.sh VTSIM IMAGES_DIR
@@ -114,6 +115,30 @@ h2=$(sed -n 's/^\$8 = \(0x[0-9a-f]*\)$/\1/p' "$tmp/gdb")
 [ -n "$h1" ] && [ "$h1" = "$h2" ] || { echo "FAIL: HOST_RIP after the step ($h1) and at vmexitbp ($h2)"; fail=1; }
 [ $status = 1 ] || { echo "FAIL: vtsim exit status $status under gdb, expected 1"; fail=1; }
 grep -qx 'ok entry-fail-error' "$tmp/out" || { echo "FAIL: the image's own checks under gdb"; fail=1; }
+if [ $fail != 0 ]; then echo "--- gdb"; cat "$tmp/gdb"; echo "--- vtsim stderr"; cat "$tmp/err"; fi
+
+# ---- watchpoints (Z2, Z3): the stop comes after the instruction that wrote or read
+# the watched bytes, at the next one, as with a data breakpoint; gdb sees the values
+start "$dir/gdb_target.img"
+run_gdb <<'G'
+watch *(long *)0x103000
+continue
+p/x $rip
+continue
+p/x $rip
+delete
+rwatch *(long *)0x103000
+continue
+p/x $rip
+delete
+continue
+G
+wait $pid; status=$?; pid=
+in_order '^Hardware watchpoint 1: \*\(long \*\)0x103000$' '^Old value = 0$' '^New value = 1$' \
+	'^\$1 = 0x102008$' '^Old value = 1$' '^New value = 2$' '^\$2 = 0x102008$' \
+	'^Hardware read watchpoint 2: \*\(long \*\)0x103000$' '^Value = 3$' '^\$3 = 0x102008$' \
+	'^\[Inferior 1 \(Remote target\) exited with code 01\]$'
+[ $status = 1 ] || { echo "FAIL: vtsim exit status $status after the watchpoints, expected 1"; fail=1; }
 if [ $fail != 0 ]; then echo "--- gdb"; cat "$tmp/gdb"; echo "--- vtsim stderr"; cat "$tmp/err"; fi
 
 # ---- Ctrl-C: the interrupt byte stops a running machine (SIGINT), k ends the run
