@@ -17,9 +17,11 @@
 #define SIGINT_GDB 2
 #define SIGTRAP_GDB 5
 
-/* The debug hooks installed in one engine, and the breakpoint generation they
- * reflect. */
+/* The debug hooks installed in one engine of one LP, and the breakpoint generation
+ * they reflect; the hooks' user data, so a stop knows its LP. */
 struct engine_hooks {
+	struct gdbstub *g;
+	struct lp *lp;
 	unsigned gen;
 	bool stepping;
 	uc_hook bp[MAX_BREAKPOINTS];
@@ -57,7 +59,12 @@ struct gdbstub {
 	unsigned nwp;
 	const struct watchpoint *hit; /* the watchpoint the last instruction triggered */
 	unsigned gen;                 /* moves on when breakpoints or memory change */
-	struct engine_hooks root, guest;
+	struct lp_hooks { struct engine_hooks root, guest; } *lph;   /* per LP */
+
+	/* gdb's threads are the LPs, thread id = LP number + 1. */
+	unsigned cur;                 /* the LP that stopped the machine */
+	int sel;                      /* the LP `Hg` chose for registers and memory, -1: cur */
+	unsigned step_lp;             /* the LP a step is for */
 
 	/* The machine is stopped for the debugger (or will be at the next loop turn). */
 	bool stop_pending;
@@ -69,7 +76,8 @@ struct gdbstub {
 	/* Resuming: where from, and what to do there. */
 	bool stepping, step_started;
 	bool skip_once;               /* the breakpoint at resume_rip does not stop at once */
-	uint64_t resume_rip;
+	uint64_t resume_rip;          /* where the stopped LP goes on */
+	uint64_t step_rip;            /* where the stepped LP goes on */
 
 	bool vmexit_bp, entryfail_bp;
 	bool killed;
@@ -138,8 +146,9 @@ static void send_console(struct gdbstub *g, const char *text)
 
 /* ---- stopping ---------------------------------------------------------------- */
 
-static void request_stop(struct gdbstub *g, uc_engine *uc, int sig)
+static void request_stop(struct gdbstub *g, struct lp *lp, uc_engine *uc, int sig)
 {
+	g->cur = lp->id;
 	g->stop_pending = true;
 	g->announce = true;
 	g->sig = sig;
@@ -149,29 +158,32 @@ static void request_stop(struct gdbstub *g, uc_engine *uc, int sig)
 
 static void on_breakpoint(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
-	struct gdbstub *g = user;
-	if (g->skip_once && address == g->resume_rip) {
+	struct engine_hooks *h = user;
+	struct gdbstub *g = h->g;
+	if (g->skip_once && address == g->resume_rip && h->lp->id == g->cur) {
 		g->skip_once = false;
 		return;
 	}
-	g->skip_once = false;
+	if (h->lp->id == g->cur)
+		g->skip_once = false;
 	if (!g->stop_pending)
-		request_stop(g, uc, SIGTRAP_GDB);
+		request_stop(g, h->lp, uc, SIGTRAP_GDB);
 }
 
 /* Every instruction while a step is under way: the first is the one stepped (it
  * runs), the next one stops. */
 static void on_step(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
-	struct gdbstub *g = user;
+	struct engine_hooks *h = user;
+	struct gdbstub *g = h->g;
 	if (!g->stepping || g->stop_pending)
 		return;
 	if (!g->step_started) {
 		g->step_started = true;
-		if (address == g->resume_rip)
+		if (address == g->step_rip)
 			return;
 	}
-	request_stop(g, uc, SIGTRAP_GDB);
+	request_stop(g, h->lp, uc, SIGTRAP_GDB);
 }
 
 /* A memory access by the running instruction: note the watchpoint it overlaps;
@@ -180,7 +192,8 @@ static void on_step(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 static void on_watch(uc_engine *uc, uc_mem_type type, uint64_t address, int size, int64_t value,
 		     void *user)
 {
-	struct gdbstub *g = user;
+	struct engine_hooks *h = user;
+	struct gdbstub *g = h->g;
 	bool write = type == UC_MEM_WRITE;
 	if (g->hit || g->stop_pending)
 		return;
@@ -196,9 +209,10 @@ static void on_watch(uc_engine *uc, uc_mem_type type, uint64_t address, int size
 
 static void after_access(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
-	struct gdbstub *g = user;
+	struct engine_hooks *h = user;
+	struct gdbstub *g = h->g;
 	if (g->hit && !g->stop_pending)
-		request_stop(g, uc, SIGTRAP_GDB);
+		request_stop(g, h->lp, uc, SIGTRAP_GDB);
 }
 
 static void add_watch_hooks(struct gdbstub *g, struct engine_hooks *h, uc_engine *uc)
@@ -209,18 +223,25 @@ static void add_watch_hooks(struct gdbstub *g, struct engine_hooks *h, uc_engine
 			  : w->type == WATCH_READ  ? UC_HOOK_MEM_READ
 						   : UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE;
 		uint64_t begin = w->addr > MAX_ACCESS ? w->addr - MAX_ACCESS : 0;
-		if (uc_hook_add(uc, &h->wp[h->nwp], types, (void *)on_watch, g, begin,
+		if (uc_hook_add(uc, &h->wp[h->nwp], types, (void *)on_watch, h, begin,
 				w->addr + w->len - 1) == UC_ERR_OK)
 			h->nwp++;
 	}
 	if (g->nwp)
 		h->after_access_hooked = uc_hook_add(uc, &h->after_access, UC_HOOK_CODE,
-						     (void *)after_access, g, 1, 0) == UC_ERR_OK;
+						     (void *)after_access, h, 1, 0) == UC_ERR_OK;
 }
 
 static struct engine_hooks *hooks_of(struct gdbstub *g, struct lp *lp, struct engine *e)
 {
-	return e == &lp->guest ? &g->guest : &g->root;
+	struct lp_hooks *l = &g->lph[lp->id];
+	return e == &lp->guest ? &l->guest : &l->root;
+}
+
+/* Whether this LP's engines carry the step hook: only the LP being stepped's. */
+static bool stepping_on(const struct gdbstub *g, const struct lp *lp)
+{
+	return g->stepping && lp->id == g->step_lp;
 }
 
 /* Rebuilds the active engine's debug hooks when breakpoints, memory or stepping
@@ -229,7 +250,8 @@ static void sync_hooks(struct gdbstub *g, struct lp *lp)
 {
 	struct engine *e = lp->active;
 	struct engine_hooks *h = hooks_of(g, lp, e);
-	if (h->gen == g->gen && h->stepping == g->stepping)
+	bool stepping = stepping_on(g, lp);
+	if (h->gen == g->gen && h->stepping == stepping)
 		return;
 	for (unsigned i = 0; i < h->nbp; i++)
 		uc_hook_del(e->uc, h->bp[i]);
@@ -251,16 +273,16 @@ static void sync_hooks(struct gdbstub *g, struct lp *lp)
 		bool dup = false;
 		for (unsigned j = 0; j < i; j++)
 			dup |= g->bp[j].addr == g->bp[i].addr;
-		if (!dup && uc_hook_add(e->uc, &h->bp[h->nbp], UC_HOOK_CODE, (void *)on_breakpoint, g,
+		if (!dup && uc_hook_add(e->uc, &h->bp[h->nbp], UC_HOOK_CODE, (void *)on_breakpoint, h,
 					g->bp[i].addr, g->bp[i].addr) == UC_ERR_OK)
 			h->nbp++;
 	}
-	if (g->stepping)
-		h->step_hooked = uc_hook_add(e->uc, &h->step, UC_HOOK_CODE, (void *)on_step, g, 1, 0) == UC_ERR_OK;
+	if (stepping)
+		h->step_hooked = uc_hook_add(e->uc, &h->step, UC_HOOK_CODE, (void *)on_step, h, 1, 0) == UC_ERR_OK;
 	add_watch_hooks(g, h, e->uc);
 	uc_ctl_flush_tb(e->uc);
 	h->gen = g->gen;
-	h->stepping = g->stepping;
+	h->stepping = stepping;
 }
 
 /* ---- memory -------------------------------------------------------------------- */
@@ -313,10 +335,10 @@ static enum action stop_reply(struct gdbstub *g)
 					    [WATCH_ACCESS] = "awatch" };
 	char r[64];
 	if (g->hit)
-		snprintf(r, sizeof(r), "T%02x%s:%llx;thread:1;", g->sig, kind[g->hit->type],
-			 (unsigned long long)g->hit->addr);
+		snprintf(r, sizeof(r), "T%02x%s:%llx;thread:%x;", g->sig, kind[g->hit->type],
+			 (unsigned long long)g->hit->addr, g->cur + 1);
 	else
-		snprintf(r, sizeof(r), "T%02xthread:1;", g->sig);
+		snprintf(r, sizeof(r), "T%02xthread:%x;", g->sig, g->cur + 1);
 	return reply(g, r);
 }
 
@@ -499,17 +521,23 @@ static bool breakpoint_at(const struct gdbstub *g, uint64_t addr)
 	return false;
 }
 
-/* c/s [ADDR]: resume, optionally from ADDR, stepping one instruction or not. */
+/* c/s [ADDR]: resume, optionally from ADDR, stepping one instruction of `lp` or
+ * not. The LP that stopped goes on first; a breakpoint where it stands does not
+ * stop it again at once. */
 static enum action resume(struct gdbstub *g, struct lp *lp, const char *a, bool step)
 {
 	uint64_t addr;
+	struct lp *cur = &g->m->lps[g->cur];
 	if (parse_hex(&a, &addr))
 		cpu_set_reg(lp->uc, UC_X86_REG_RIP, addr);
-	g->resume_rip = cpu_reg(lp->uc, UC_X86_REG_RIP);
+	g->resume_rip = cpu_reg(cur->uc, UC_X86_REG_RIP);
 	g->skip_once = breakpoint_at(g, g->resume_rip);
 	g->stepping = step;
+	g->step_lp = lp->id;
+	g->step_rip = cpu_reg(lp->uc, UC_X86_REG_RIP);
 	g->step_started = false;
 	g->hit = NULL;
+	g->sel = -1;
 	return RESUME;
 }
 
@@ -536,14 +564,47 @@ static enum action pk_step_sig(struct gdbstub *g, struct lp *lp, const char *a)
 	return resume(g, lp, semi ? semi + 1 : "", true);
 }
 
-/* vCont;ACTION[:THREAD][;...]: one thread, so the first action decides. */
+/* A thread id of gdb's: the LP, NULL for one that does not exist; "0" (any) and
+ * "-1" (all) are `dflt`. */
+static struct lp *thread_lp(struct gdbstub *g, const char *a, struct lp *dflt)
+{
+	uint64_t tid;
+	if (!strcmp(a, "-1") || !strcmp(a, "0") || !*a)
+		return dflt;
+	if (!parse_hex(&a, &tid) || *a || tid < 1 || tid > g->m->nr_lps)
+		return NULL;
+	return &g->m->lps[tid - 1];
+}
+
+/* vCont;ACTION[:THREAD][;...]: all-stop, so every LP runs; a step (s/S) is for its
+ * thread (or the current one), and it decides if present. */
 static enum action pk_vcont(struct gdbstub *g, struct lp *lp, const char *a)
 {
-	if (*a == 'c' || *a == 'C')
-		return resume(g, lp, "", false);
-	if (*a == 's' || *a == 'S')
-		return resume(g, lp, "", true);
-	return reply(g, "E01");
+	bool step = false, ok = false;
+	struct lp *target = lp;
+	for (const char *act = a; act; act = strchr(act, ';')) {
+		act += *act == ';';
+		char kind = *act;
+		if (kind != 'c' && kind != 'C' && kind != 's' && kind != 'S')
+			return reply(g, "E01");
+		ok = true;
+		if (kind == 's' || kind == 'S') {
+			char tid[24] = "";
+			const char *colon = strchr(act, ':'), *end = strchr(act, ';');
+			if (colon && (!end || colon < end)) {
+				size_t n = (size_t)((end ? end : colon + strlen(colon)) - colon - 1);
+				snprintf(tid, sizeof(tid), "%.*s", (int)(n < sizeof(tid) ? n : sizeof(tid) - 1),
+					 colon + 1);
+			}
+			if (!(target = thread_lp(g, tid, &g->m->lps[g->cur])))
+				return reply(g, "E01");
+			step = true;
+			break;
+		}
+	}
+	if (!ok)
+		return reply(g, "E01");
+	return resume(g, step ? target : &g->m->lps[g->cur], "", step);
 }
 
 static enum action pk_stop_reason(struct gdbstub *g, struct lp *lp, const char *a)
@@ -575,7 +636,7 @@ static enum action pk_kill(struct gdbstub *g, struct lp *lp, const char *a)
 		reply(g, "OK");                 /* vKill wants an answer, k does not */
 	g->killed = true;
 	forget_debugging(g);
-	machine_stop(g->m, lp, VTSIM_STOP_LIMIT, 4, "the debugger ended the run");
+	machine_stop(g->m, &g->m->lps[g->cur], VTSIM_STOP_LIMIT, 4, "the debugger ended the run");
 	return LEAVE;
 }
 
@@ -591,12 +652,56 @@ static enum action pk_attached(struct gdbstub *g, struct lp *lp, const char *a)
 
 static enum action pk_current_thread(struct gdbstub *g, struct lp *lp, const char *a)
 {
-	return reply(g, "QC1");
+	char r[16];
+	snprintf(r, sizeof(r), "QC%x", g->cur + 1);
+	return reply(g, r);
 }
 
+/* All threads in one answer: "m1,2,...". */
 static enum action pk_first_thread(struct gdbstub *g, struct lp *lp, const char *a)
 {
-	return reply(g, "m1");
+	size_t n = 0;
+	g->out[n++] = 'm';
+	for (unsigned i = 0; i < g->m->nr_lps && n + 12 < sizeof(g->out); i++)
+		n += (size_t)snprintf(g->out + n, sizeof(g->out) - n, "%s%x", i ? "," : "", i + 1);
+	g->out[n] = 0;
+	return reply(g, g->out);
+}
+
+/* Hg: the thread whose registers and memory the next packets mean; Hc: ignored
+ * (every LP runs; vCont says which one steps). */
+static enum action pk_set_thread(struct gdbstub *g, struct lp *lp, const char *a)
+{
+	if (*a != 'g' && *a != 'c')
+		return reply(g, "E01");
+	struct lp *t = thread_lp(g, a + 1, NULL);
+	if (!t && strcmp(a + 1, "0") && strcmp(a + 1, "-1"))
+		return reply(g, "E01");
+	if (*a == 'g')
+		g->sel = t ? (int)t->id : -1;
+	return reply(g, "OK");
+}
+
+/* T: is the thread alive (every LP is). */
+static enum action pk_thread_alive(struct gdbstub *g, struct lp *lp, const char *a)
+{
+	return reply(g, thread_lp(g, a, NULL) ? "OK" : "E01");
+}
+
+static const char *mode_name(const struct lp *lp);
+
+/* qThreadExtraInfo,TID: what `info threads` shows beside the thread, in hex. */
+static enum action pk_thread_extra(struct gdbstub *g, struct lp *lp, const char *a)
+{
+	struct lp *t = thread_lp(g, a, NULL);
+	if (!t)
+		return reply(g, "E01");
+	char text[96];
+	snprintf(text, sizeof(text), "lp%u, %s%s", t->id, mode_name(t),
+		 t->activity == LP_HALTED ? ", halted"
+		 : t->activity == LP_WAIT_FOR_SIPI ? ", waiting for a start-up IPI" : "");
+	to_hex(g->out, (const uint8_t *)text, strlen(text));
+	return reply(g, g->out);
 }
 
 static enum action pk_next_thread(struct gdbstub *g, struct lp *lp, const char *a)
@@ -709,6 +814,7 @@ static const struct packet {
 	{ "qAttached", false, pk_attached },
 	{ "qC", true, pk_current_thread },
 	{ "qfThreadInfo", true, pk_first_thread },
+	{ "qThreadExtraInfo,", false, pk_thread_extra },
 	{ "qsThreadInfo", true, pk_next_thread },
 	{ "qRcmd,", false, pk_monitor },
 	{ "qSymbol", false, pk_ok },
@@ -730,10 +836,11 @@ static const struct packet {
 	{ "S", false, pk_step_sig },
 	{ "D", false, pk_detach },
 	{ "k", true, pk_kill },
-	{ "H", false, pk_ok },
-	{ "T", false, pk_ok },
+	{ "H", false, pk_set_thread },
+	{ "T", false, pk_thread_alive },
 };
 
+/* `lp` is the LP the packet concerns: the one Hg chose, or the one that stopped. */
 static enum action dispatch(struct gdbstub *g, struct lp *lp, const char *p)
 {
 	for (size_t i = 0; i < sizeof(packets) / sizeof(packets[0]); i++) {
@@ -760,7 +867,8 @@ static void serve(struct gdbstub *g, struct lp *lp)
 			forget_debugging(g);     /* gdb went away: the run goes on without it */
 			return;
 		}
-		enum action act = dispatch(g, lp, g->pkt);
+		struct lp *target = g->sel >= 0 ? &g->m->lps[g->sel] : lp;
+		enum action act = dispatch(g, target, g->pkt);
 		if (act == LEAVE) {
 			if (g->rsp.fd >= 0 && !g->killed)
 				rsp_close_connection(&g->rsp);
@@ -781,7 +889,19 @@ struct gdbstub *gdbstub_open(struct vtsim_machine *m, const char *addr, char *er
 		return NULL;
 	}
 	g->m = m;
+	g->sel = -1;
+	g->lph = calloc(m->nr_lps, sizeof(*g->lph));
+	if (!g->lph) {
+		snprintf(err, errlen, "out of memory");
+		free(g);
+		return NULL;
+	}
+	for (unsigned i = 0; i < m->nr_lps; i++) {
+		g->lph[i].root = (struct engine_hooks){ .g = g, .lp = &m->lps[i] };
+		g->lph[i].guest = (struct engine_hooks){ .g = g, .lp = &m->lps[i] };
+	}
 	if (rsp_listen(&g->rsp, addr, err, errlen)) {
+		free(g->lph);
 		free(g);
 		return NULL;
 	}
@@ -794,6 +914,7 @@ void gdbstub_close(struct gdbstub *g)
 	if (!g)
 		return;
 	rsp_close(&g->rsp);
+	free(g->lph);
 	free(g);
 }
 
@@ -831,7 +952,7 @@ bool gdbstub_take_rerun(struct gdbstub *g)
 void gdbstub_poll(struct gdbstub *g, struct lp *lp)
 {
 	if (g->attached && !g->stop_pending && rsp_poll_interrupt(&g->rsp))
-		request_stop(g, lp->uc, SIGINT_GDB);
+		request_stop(g, lp, lp->uc, SIGINT_GDB);
 }
 
 void gdbstub_on_vmexit(struct gdbstub *g, struct lp *lp, uint32_t reason, uint64_t qualification,
@@ -839,14 +960,14 @@ void gdbstub_on_vmexit(struct gdbstub *g, struct lp *lp, uint32_t reason, uint64
 {
 	if (!g->attached)
 		return;
-	bool stop = (g->vmexit_bp || g->stepping) && !g->stop_pending;
+	bool stop = (g->vmexit_bp || stepping_on(g, lp)) && !g->stop_pending;
 	if (stop) {
 		snprintf(g->msg, sizeof(g->msg), "vtsim: VM exit: reason %u %s%s, qualification 0x%llx, "
 			 "guest RIP 0x%llx\n", reason & 0xffff, vmx_exit_reason_name(reason & 0xffff),
 			 (reason & 0x80000000u) ? " (VM-entry failure)" : "",
 			 (unsigned long long)qualification, (unsigned long long)guest_rip);
-		request_stop(g, lp->root.uc, SIGTRAP_GDB);
-	} else if (g->root.gen != g->gen) {
+		request_stop(g, lp, lp->root.uc, SIGTRAP_GDB);
+	} else if (g->lph[lp->id].root.gen != g->gen) {
 		/* Breakpoints changed while the guest ran: the VMM's engine stops once to
 		 * take them. */
 		g->rerun = true;
@@ -858,12 +979,14 @@ void gdbstub_on_vmentry(struct gdbstub *g, struct lp *lp)
 {
 	if (!g->attached)
 		return;
-	if (g->stepping && !g->stop_pending) {
+	const struct engine_hooks *gh = &g->lph[lp->id].guest;
+	if (stepping_on(g, lp) && !g->stop_pending) {
 		/* A step over VMLAUNCH/VMRESUME ends at the guest's first instruction. */
 		g->stop_pending = g->announce = true;
 		g->sig = SIGTRAP_GDB;
+		g->cur = lp->id;
 	}
-	if (g->stop_pending || g->guest.gen != g->gen || g->guest.stepping != g->stepping)
+	if (g->stop_pending || gh->gen != g->gen || gh->stepping != stepping_on(g, lp))
 		lp->co_force_restart = true;    /* the guest engine stops before it runs */
 }
 
@@ -872,7 +995,7 @@ void gdbstub_on_entry_fail(struct gdbstub *g, struct lp *lp, const char *why)
 	if (!g->attached || !g->entryfail_bp || g->stop_pending)
 		return;
 	snprintf(g->msg, sizeof(g->msg), "vtsim: %s\n", why);
-	request_stop(g, lp->root.uc, SIGTRAP_GDB);
+	request_stop(g, lp, lp->root.uc, SIGTRAP_GDB);
 }
 
 void gdbstub_on_end(struct gdbstub *g, int status, const char *why)

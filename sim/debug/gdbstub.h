@@ -12,8 +12,13 @@
  * top of the run loop (gdbstub_before_run), never inside a callback. An engine that
  * is suspended behind a VM entry or exit gets its hooks when it next runs.
  *
+ * Several LPs (--cpus N) are gdb's threads 1..N, stopped all at once (all-stop):
+ * a stop names the LP that hit it, `Hg` picks the LP whose registers and memory gdb
+ * reads, a step is for one LP while the others run their quanta, and `info threads`
+ * shows each LP's mode. Breakpoints and watchpoints are in every LP's engines.
+ *
  * The run loop and the VMX units call the functions below; nothing else knows the
- * stub exists. One LP (lp0, the one `vtsim run` executes) is debugged. */
+ * stub exists. */
 #ifndef VTSIM_GDBSTUB_H
 #define VTSIM_GDBSTUB_H
 

@@ -3,7 +3,7 @@
 # (mapped and not), a breakpoint in root mode, continue, step, a breakpoint in the
 # guest (VMX non-root), stepping into and out of the guest, `monitor vmexitbp` and
 # `monitor entryfailbp` stops with their messages, the end of the run; write and read
-# watchpoints; then Ctrl-C
+# watchpoints; two processors as two threads; then Ctrl-C
 # (0x03) from a raw client, and the loopback-only rule. Everything runs under
 # `timeout`, so a hang fails instead of blocking the suite.
 # Usage: gdb.sh VTSIM IMAGES_DIR
@@ -139,6 +139,33 @@ in_order '^Hardware watchpoint 1: \*\(long \*\)0x103000$' '^Old value = 0$' '^Ne
 	'^Hardware read watchpoint 2: \*\(long \*\)0x103000$' '^Value = 3$' '^\$3 = 0x102008$' \
 	'^\[Inferior 1 \(Remote target\) exited with code 01\]$'
 [ $status = 1 ] || { echo "FAIL: vtsim exit status $status after the watchpoints, expected 1"; fail=1; }
+if [ $fail != 0 ]; then echo "--- gdb"; cat "$tmp/gdb"; echo "--- vtsim stderr"; cat "$tmp/err"; fi
+
+# ---- two processors as gdb's threads (tests/images/gdb_smp.asm): a breakpoint on the
+# AP's code stops the machine in thread 2; thread 1 (the BSP) is seen in its wait
+# loop; a step is the AP's
+start --cpus 2 "$dir/gdb_smp.img"
+run_gdb <<'G'
+break *0x101000
+continue
+info threads
+p/x $rip
+thread 1
+p/x $rip
+thread 2
+stepi
+p/x $rip
+delete
+continue
+G
+wait $pid; status=$?; pid=
+in_order '^Thread 2 hit Breakpoint 1, 0x0000000000101000' \
+	'^  1 +Thread 1 \(lp0, outside VMX operation\) 0x00000000001011' \
+	'^\* 2 +Thread 2 \(lp1, outside VMX operation\) 0x0000000000101000' \
+	'^\$1 = 0x101000$' '^\[Switching to thread 1 \(Thread 1\)\]' '^\$2 = 0x1011[01][0-9a-f]$' \
+	'^\[Switching to thread 2 \(Thread 2\)\]' '^\$3 = 0x101004$' \
+	'^\[Inferior 1 \(Remote target\) exited with code 01\]$'
+[ $status = 1 ] || { echo "FAIL: vtsim exit status $status with two processors, expected 1"; fail=1; }
 if [ $fail != 0 ]; then echo "--- gdb"; cat "$tmp/gdb"; echo "--- vtsim stderr"; cat "$tmp/err"; fi
 
 # ---- Ctrl-C: the interrupt byte stops a running machine (SIGINT), k ends the run
