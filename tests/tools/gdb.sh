@@ -3,7 +3,7 @@
 # (mapped and not), a breakpoint in root mode, continue, step, a breakpoint in the
 # guest (VMX non-root), stepping into and out of the guest, `monitor vmexitbp` and
 # `monitor entryfailbp` stops with their messages, the end of the run; write and read
-# watchpoints; two processors as two threads; then Ctrl-C
+# watchpoints; two processors as two threads; Ctrl-C at gdb; then Ctrl-C
 # (0x03) from a raw client, and the loopback-only rule. Everything runs under
 # `timeout`, so a hang fails instead of blocking the suite.
 # Usage: gdb.sh VTSIM IMAGES_DIR
@@ -166,6 +166,22 @@ in_order '^Thread 2 hit Breakpoint 1, 0x0000000000101000' \
 	'^\[Switching to thread 2 \(Thread 2\)\]' '^\$3 = 0x101004$' \
 	'^\[Inferior 1 \(Remote target\) exited with code 01\]$'
 [ $status = 1 ] || { echo "FAIL: vtsim exit status $status with two processors, expected 1"; fail=1; }
+if [ $fail != 0 ]; then echo "--- gdb"; cat "$tmp/gdb"; echo "--- vtsim stderr"; cat "$tmp/err"; fi
+
+# ---- Ctrl-C at gdb (SIGINT to the gdb process, batch mode): gdb interrupts the
+# running machine, which stops with SIGINT where it is; gdb reads RIP and kills it
+start --max-insns 100000000000 "$dir/timeout.img"
+timeout 60 "$gdb" -nx -batch -ex "set pagination off" -ex "target remote 127.0.0.1:$port" \
+	-ex continue -ex 'p/x $rip' -ex kill >"$tmp/gdb" 2>&1 &
+gdb_pid=$!
+for _ in $(seq 400); do grep -q ' in ?? ()$' "$tmp/gdb" && break; sleep 0.05; done
+sleep 1                                 # gdb has sent the continue
+kill -INT $gdb_pid
+wait $gdb_pid
+wait $pid; status=$?; pid=
+in_order '^Program received signal SIGINT, Interrupt\.$' '^\$1 = 0x10[0-9a-f]{4}$' \
+	'^\[Inferior 1 \(Remote target\) killed\]$'
+[ $status = 4 ] || { echo "FAIL: vtsim status $status after gdb's Ctrl-C and kill, expected 4"; fail=1; }
 if [ $fail != 0 ]; then echo "--- gdb"; cat "$tmp/gdb"; echo "--- vtsim stderr"; cat "$tmp/err"; fi
 
 # ---- Ctrl-C: the interrupt byte stops a running machine (SIGINT), k ends the run
