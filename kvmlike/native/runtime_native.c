@@ -3,9 +3,12 @@
  * gives the RAM; the pages from the image's end to the SEAM range (or the
  * reserved area) are the pool; printk writes to COM1; the host IDT reports
  * exceptions and resumes faulting instructions at their fixups (the exception
- * table); the boot GDT and TSS are the host's. vtsim starts only the boot LP, so
- * kvmlike runs on one LP here. The image's "user space" (the scenario driver) is
- * linked in and called once kvmlike's runtime is up. */
+ * table); the boot GDT and TSS are the host's. With several LPs (`vtsim run --cpus
+ * N`) the runtime starts the APs (INIT, start-up IPI, a trampoline to long mode),
+ * each with a GDT and TSS of its own, and kvmlike's one flow of control moves
+ * between them when it asks for another LP (kvm_set_current_cpu), as a kernel
+ * thread migrates. The image's "user space" (the scenario driver) is linked in and
+ * called once kvmlike's runtime is up. */
 #include "kvmlike/runtime.h"
 
 #include <stdarg.h>
@@ -27,10 +30,14 @@ struct boot_info {
 	uint64_t nr_tdx_keyids, first_tdx_keyid;
 };
 
+#define MAX_LPS 8
+
 /* The runtime's one state object (the hosted runtime's `rt`). */
 static struct {
 	struct page_pool pool;     /* from the image's end up to the SEAM range */
 	uint64_t top;
+	unsigned nr_lps;           /* online: the BSP and the APs that reached their idle loop */
+	unsigned cur;              /* the LP kvmlike's flow runs on */
 } rt;
 
 extern char _end[];
@@ -137,22 +144,202 @@ bool kvm_is_guest_memory(const void *va, uint64_t size)
 
 /* ---- processors ---------------------------------------------------------------- */
 
+/* kvmlike runs as one flow of control, on one LP at a time. To move it, the LP it
+ * is on saves its callee-saved registers and stack pointer in `handoff`, names the
+ * target LP in handoff_to and wakes it with a fixed IPI (vector WAKE_VECTOR), then
+ * idles on its own stack; the target, idling too, finds its number in handoff_to,
+ * takes the saved stack and returns into kvm_set_current_cpu there. Interrupts stay
+ * disabled while the flow runs; idle LPs wait with STI; HLT. APIC IDs are the LP
+ * numbers (docs/machine.md). */
+#define APIC_BASE       0xfee00000ul
+#define APIC_ID         0x20
+#define APIC_EOI        0xb0
+#define APIC_SPIV       0xf0
+#define APIC_ICR_LO     0x300
+#define APIC_ICR_HI     0x310
+#define WAKE_VECTOR     0x40
+#define TRAMPOLINE      0x8000          /* start-up IPI vector 08H */
+#define IDLE_STACK      4096
+
+volatile uint64_t handoff_rsp;
+volatile int32_t handoff_to = -1;
+uint8_t idle_stacks[MAX_LPS][IDLE_STACK] __attribute__((aligned(16)));
+
+static void apic_write(unsigned reg, uint32_t v)
+{
+	*(volatile uint32_t *)(APIC_BASE + reg) = v;
+}
+
+/* cpu_handoff(target, me): the flow goes to LP `target`; this LP idles until it
+ * comes back. lp_idle(me) (RBX = me, on the LP's idle stack) waits for the flow. */
+void cpu_handoff(unsigned target, unsigned me);
+__asm__(".text\n"
+	".globl cpu_handoff\n"
+	"cpu_handoff:\n"
+	" push %rbp\n push %rbx\n push %r12\n push %r13\n push %r14\n push %r15\n"
+	" mov %rsp, handoff_rsp(%rip)\n"
+	" mov %esi, %ebx\n"
+	" mov $0xfee00000, %edx\n"
+	" mov %edi, %eax\n shl $24, %eax\n"
+	" movl %eax, 0x310(%rdx)\n"                     /* ICR high: the target's APIC ID */
+	" movl %edi, handoff_to(%rip)\n"
+	" movl $0x4040, 0x300(%rdx)\n"                  /* fixed, vector 40H, physical */
+	" lea idle_stacks(%rip), %rsp\n"
+	" mov %rbx, %rax\n inc %rax\n shl $12, %rax\n add %rax, %rsp\n"
+	"lp_idle:\n"
+	" cli\n"
+	" cmp handoff_to(%rip), %ebx\n"
+	" jne 1f\n"
+	" movl $-1, handoff_to(%rip)\n"
+	" mov handoff_rsp(%rip), %rsp\n"
+	" pop %r15\n pop %r14\n pop %r13\n pop %r12\n pop %rbx\n pop %rbp\n"
+	" ret\n"
+	"1: sti\n hlt\n jmp lp_idle\n"
+	/* The wake-up IPI: nothing to do but retire it. */
+	".globl wake_isr\n"
+	"wake_isr:\n"
+	" push %rdx\n mov $0xfee00000, %edx\n movl $0, 0xb0(%rdx)\n pop %rdx\n"
+	" iretq\n");
+_Static_assert(IDLE_STACK == 1 << 12, "lp_idle computes the idle stack with a shift of 12");
+_Static_assert(APIC_ICR_HI == 0x310 && APIC_ICR_LO == 0x300 && WAKE_VECTOR == 0x40 && APIC_EOI == 0xb0,
+	       "the APIC registers and vector written in cpu_handoff and wake_isr");
+extern char wake_isr[];
+
 unsigned num_online_cpus(void)
 {
-	return 1;                  /* vtsim runs only the boot LP of an image */
+	return rt.nr_lps;
 }
 
 unsigned smp_processor_id(void)
 {
-	return 0;
+	return rt.cur;
 }
 
 void kvm_set_current_cpu(unsigned cpu)
 {
-	if (cpu != 0) {
-		printk("native: kvmlike asked for LP %u; only the boot LP runs\n", cpu);
+	if (cpu == rt.cur)
+		return;
+	if (cpu >= rt.nr_lps) {
+		printk("native: kvmlike asked for LP %u; %u online\n", cpu, rt.nr_lps);
 		native_exit(2);
 	}
+	cpu_handoff(cpu, rt.cur);
+	rt.cur = cpu;
+}
+
+/* The AP's start: real mode at 8000H (copied there), protected mode through the
+ * trampoline's own GDT, then long mode with the BSP's page tables (tramp_cr3, set
+ * by the BSP) and a far jump to ap_long in the image. */
+__asm__(".section .rodata\n"
+	".globl tramp_start, tramp_end, tramp_cr3\n"
+	"tramp_start:\n"
+	".code16\n"
+	" cli\n"
+	" xor %ax, %ax\n mov %ax, %ds\n"
+	" lgdtl tramp_gdtr - tramp_start + 0x8000\n"
+	" mov %cr0, %eax\n or $1, %eax\n mov %eax, %cr0\n"
+	" ljmpl $0x18, $(tramp_pm - tramp_start + 0x8000)\n"
+	".code32\n"
+	"tramp_pm:\n"
+	" mov $0x10, %ax\n mov %ax, %ds\n mov %ax, %es\n mov %ax, %ss\n"
+	" mov $0x620, %eax\n mov %eax, %cr4\n"          /* PAE, OSFXSR, OSXMMEXCPT */
+	" mov tramp_cr3 - tramp_start + 0x8000, %eax\n mov %eax, %cr3\n"
+	" mov $0xc0000080, %ecx\n mov $0xd01, %eax\n xor %edx, %edx\n wrmsr\n"   /* EFER */
+	" mov $0x80010033, %eax\n mov %eax, %cr0\n"
+	" ljmpl $0x08, $ap_long\n"
+	".code64\n"
+	" .balign 8\n"
+	"tramp_gdt:\n"
+	" .quad 0\n"
+	" .quad 0x00af9a000000ffff\n"                   /* 08: 64-bit code */
+	" .quad 0x00cf92000000ffff\n"                   /* 10: data */
+	" .quad 0x00cf9a000000ffff\n"                   /* 18: 32-bit code */
+	"tramp_gdtr:\n"
+	" .word 4 * 8 - 1\n"
+	" .long tramp_gdt - tramp_start + 0x8000\n"
+	" .balign 4\n"
+	"tramp_cr3: .long 0\n"
+	"tramp_end:\n"
+	".text\n"
+	"ap_long:\n"
+	" mov $0xfee00000, %edx\n mov 0x20(%rdx), %ebx\n shr $24, %ebx\n"
+	" lea idle_stacks(%rip), %rsp\n"
+	" mov %rbx, %rax\n inc %rax\n shl $12, %rax\n add %rax, %rsp\n"
+	" mov %ebx, %edi\n"
+	" call ap_main\n"
+	" jmp lp_idle\n");
+extern char tramp_start[], tramp_end[], tramp_cr3[];
+
+/* Each AP's GDT (the boot GDT's layout: 08 code, 10 data, 18 TSS) and TSS. */
+struct gdt { uint64_t null, code, data, tss_lo, tss_hi; };
+static struct gdt ap_gdt[MAX_LPS] __attribute__((aligned(16)));
+static uint8_t ap_tss[MAX_LPS][104] __attribute__((aligned(16)));
+static volatile unsigned aps_online;
+
+static void load_idt(void);
+
+void ap_main(unsigned id);
+void ap_main(unsigned id)
+{
+	struct gdt *g = &ap_gdt[id];
+	uint64_t tss = (uint64_t)(uintptr_t)ap_tss[id];
+	g->code = 0x00af9a000000ffffull;
+	g->data = 0x00cf92000000ffffull;
+	g->tss_lo = (sizeof(ap_tss[id]) - 1) | (tss & 0xffffff) << 16 | 0x89ull << 40 | ((tss >> 24) & 0xff) << 56;
+	g->tss_hi = tss >> 32;
+	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } gdtr = { sizeof(*g) - 1,
+									    (uint64_t)(uintptr_t)g };
+	__asm__ volatile("lgdt %0\n"
+			 " mov $0x10, %%ax\n mov %%ax, %%ds\n mov %%ax, %%es\n mov %%ax, %%ss\n"
+			 " xor %%eax, %%eax\n mov %%ax, %%fs\n mov %%ax, %%gs\n"
+			 " pushq $0x08\n lea 1f(%%rip), %%rax\n push %%rax\n lretq\n1:\n"
+			 " mov $0x18, %%ax\n ltr %%ax\n"
+			 : : "m"(gdtr) : "rax", "memory");
+	load_idt();
+	apic_write(APIC_SPIV, 0x1ff);                   /* software-enabled */
+	__atomic_add_fetch(&aps_online, 1, __ATOMIC_SEQ_CST);
+}
+
+/* The boot page tables map RAM only: the APIC's 2 MiB page (uncached) is added,
+ * with a page directory of its own for the fourth GiB if RAM does not reach it. */
+static uint64_t apic_pd[512] __attribute__((aligned(4096)));
+
+static void map_apic(void)
+{
+	uint64_t cr3;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	uint64_t *pml4 = (uint64_t *)(uintptr_t)(cr3 & ~0xfffull);
+	uint64_t *pdpt = (uint64_t *)(uintptr_t)(pml4[0] & 0x000ffffffffff000ull);
+	unsigned gib = (unsigned)(APIC_BASE >> 30), i = (unsigned)((APIC_BASE >> 21) & 511);
+	if (!(pdpt[gib] & 1))
+		pdpt[gib] = (uint64_t)(uintptr_t)apic_pd | 0x3;
+	uint64_t *pd = (uint64_t *)(uintptr_t)(pdpt[gib] & 0x000ffffffffff000ull);
+	pd[i] = APIC_BASE | 0x9b;                       /* P, RW, PWT, PCD, PS */
+	__asm__ volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
+}
+
+/* INIT and a start-up IPI to all but the BSP; each AP counts itself and idles. */
+static void start_aps(unsigned want)
+{
+	uint64_t cr3;
+	rt.nr_lps = 1;
+	if (want <= 1)
+		return;
+	map_apic();
+	apic_write(APIC_SPIV, 0x1ff);
+	if (want > MAX_LPS)
+		want = MAX_LPS;
+	memcpy((void *)TRAMPOLINE, tramp_start, (size_t)(tramp_end - tramp_start));
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	*(volatile uint32_t *)(TRAMPOLINE + (tramp_cr3 - tramp_start)) = (uint32_t)cr3;
+	apic_write(APIC_ICR_HI, 0);
+	apic_write(APIC_ICR_LO, 0x000c4500);            /* INIT, all excluding self */
+	apic_write(APIC_ICR_LO, 0x000c4600 | TRAMPOLINE >> 12);   /* start-up */
+	for (unsigned spins = 0; aps_online < want - 1 && spins < 10000000; spins++)
+		__asm__ volatile("pause");
+	rt.nr_lps = 1 + aps_online;
+	if (rt.nr_lps != want)
+		printk("native: %u of %u LPs came up\n", rt.nr_lps, want);
 }
 
 /* ---- exceptions ---------------------------------------------------------------- */
@@ -203,20 +390,30 @@ __asm__(".text\n"
 	".text\n");
 extern const uint64_t isr_table[32];
 
-static struct { uint64_t lo, hi; } idt[32];
+/* The exceptions, and the IPI that wakes an idle LP; shared by every LP. */
+static struct { uint64_t lo, hi; } idt[WAKE_VECTOR + 1];
+
+static void set_gate(unsigned v, uint64_t a, uint16_t cs)
+{
+	idt[v].lo = (a & 0xffff) | (uint64_t)cs << 16 | 0x8eull << 40 | ((a >> 16) & 0xffff) << 48;
+	idt[v].hi = a >> 32;
+}
+
+static void load_idt(void)
+{
+	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr = {
+		sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
 
 static void install_idt(void)
 {
 	uint16_t cs;
 	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	for (unsigned v = 0; v < 32; v++) {
-		uint64_t a = isr_table[v];
-		idt[v].lo = (a & 0xffff) | (uint64_t)cs << 16 | 0x8eull << 40 | ((a >> 16) & 0xffff) << 48;
-		idt[v].hi = a >> 32;
-	}
-	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr = {
-		sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
-	__asm__ volatile("lidt %0" : : "m"(idtr));
+	for (unsigned v = 0; v < 32; v++)
+		set_gate(v, isr_table[v], cs);
+	set_gate(WAKE_VECTOR, (uint64_t)(uintptr_t)wake_isr, cs);
+	load_idt();
 }
 
 /* ---- boot -------------------------------------------------------------------------- */
@@ -248,6 +445,7 @@ void native_main(const struct boot_info *bi)
 		printk("native: no boot-info block or no memory for the page pool\n");
 		native_exit(2);
 	}
+	start_aps(bi->nr_lps);
 	native_exit(kvm_scenarios_main() ? 1 : 0);
 }
 

@@ -4,6 +4,8 @@
 #   check.sh hosted2 SCENARIOS              the same on two LPs, the vCPUs moving between them
 #   check.sh compare SCENARIOS VTSIM IMAGE  and the instruction-level image under
 #                                           `vtsim run --tdx`: the same trace, byte for byte
+#   check.sh compare2 SCENARIOS VTSIM IMAGE both builds on two LPs (`vtsim run --cpus 2`
+#                                           starts the image's AP): the same trace
 # In a cross build $VTSIM_EMULATOR runs the programs.
 set -u
 mode=$1 scenarios=$2
@@ -88,11 +90,10 @@ expect() {
         fail "$out: the TD's MRTD is not reported twice"
 }
 
-if [ "$mode" = hosted2 ]; then
-    ${VTSIM_EMULATOR:-} "$scenarios" --cpus 2 >"$tmp/hosted" 2>"$tmp/hosted.err"
-    rc=$?
-    [ $rc = 0 ] || { cat "$tmp/hosted" "$tmp/hosted.err"; fail "hosted scenarios on 2 LPs: exit status $rc"; }
-    out=$tmp/hosted
+# What a run on two LPs must say (the hosted build with --cpus 2, or the image with
+# `vtsim run --cpus 2`).
+expect_2lp() {
+    local out=$1
     # TDH.SYS.LP.INIT and VMXON on both LPs.
     grep -qxF "seamcall leaf 35 status 0x0000000000000000 x2" "$out" || fail "TDH.SYS.LP.INIT is not run on both LPs"
     grep -qxF "  hardware_enable 2 0" "$out" || fail "VMXON is not run on both LPs"
@@ -111,7 +112,29 @@ if [ "$mode" = hosted2 ]; then
         grep -qxF -- "$l" "$tmp/2lp" "$out" >/dev/null || fail "the 2-LP run lacks the line: $l"
     done
     grep -qxF "vm_and_td_2lp: ok; pages owned after teardown: 0" "$tmp/2lp" || fail "vm_and_td_2lp did not end ok"
-    echo "PASS: hosted scenarios on 2 LPs ($(wc -l <"$out") trace lines)"
+}
+
+if [ "$mode" = hosted2 ] || [ "$mode" = compare2 ]; then
+    ${VTSIM_EMULATOR:-} "$scenarios" --cpus 2 >"$tmp/hosted" 2>"$tmp/hosted.err"
+    rc=$?
+    [ $rc = 0 ] || { cat "$tmp/hosted" "$tmp/hosted.err"; fail "hosted scenarios on 2 LPs: exit status $rc"; }
+    expect_2lp "$tmp/hosted"
+    if [ "$mode" = hosted2 ]; then
+        echo "PASS: hosted scenarios on 2 LPs ($(wc -l <"$tmp/hosted") trace lines)"
+        exit 0
+    fi
+    vtsim=$3 image=$4
+    ${VTSIM_EMULATOR:-} "$vtsim" run --tdx --cpus 2 --max-insns 2000000000 "$image" >"$tmp/native" 2>"$tmp/native.err"
+    rc=$?
+    [ $rc = 0 ] || { tail -20 "$tmp/native"; cat "$tmp/native.err"; fail "vtsim run --tdx --cpus 2 $image: exit status $rc"; }
+    grep -q "^vtsim: halted at RIP=.* 2 of 2 processors halted" "$tmp/native.err" ||
+        fail "the image on 2 LPs did not end with both halted: $(tail -1 "$tmp/native.err")"
+    expect_2lp "$tmp/native"
+    if ! cmp -s "$tmp/hosted" "$tmp/native"; then
+        diff -u "$tmp/hosted" "$tmp/native" | head -40
+        fail "the instruction-level trace on 2 LPs differs from the hosted one"
+    fi
+    echo "PASS: hosted and instruction-level traces on 2 LPs identical ($(wc -l <"$tmp/native") lines)"
     exit 0
 fi
 

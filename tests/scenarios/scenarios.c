@@ -474,8 +474,9 @@ static int scenario_vm_exit_paths(void)
 
 /* The VM and the TD on two LPs, each moved to the other LP halfway: the VM's
  * VMCS is cleared on the LP it leaves and launched again on the new one, the TD's
- * vCPU is flushed (TDH.VP.FLUSH) on the LP it leaves. Needs two LPs online; with
- * one (the instruction-level build: vtsim starts no APs) it says so. */
+ * vCPU is flushed (TDH.VP.FLUSH) on the LP it leaves. Needs two LPs online (the
+ * hosted build with --cpus 2, the image under `vtsim run --cpus 2`); with one it
+ * says so. */
 #define MIGRATE_AFTER 100
 static int scenario_vm_and_td_2lp(void)
 {
