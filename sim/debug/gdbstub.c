@@ -962,10 +962,16 @@ void gdbstub_on_vmexit(struct gdbstub *g, struct lp *lp, uint32_t reason, uint64
 		return;
 	bool stop = (g->vmexit_bp || stepping_on(g, lp)) && !g->stop_pending;
 	if (stop) {
-		snprintf(g->msg, sizeof(g->msg), "vtsim: VM exit: reason %u %s%s, qualification 0x%llx, "
-			 "guest RIP 0x%llx\n", reason & 0xffff, vmx_exit_reason_name(reason & 0xffff),
+		/* A TD exits to the TDX module, which is not code gdb can see: the VMM stops
+		 * after its SEAMCALL (TDH.VP.ENTER), or the TD at its next instruction when
+		 * the module handles the exit itself and resumes it. */
+		bool td = lp->vmx.seam_root;
+		snprintf(g->msg, sizeof(g->msg), "vtsim: %s exit: reason %u %s%s, qualification 0x%llx, "
+			 "%s RIP 0x%llx%s\n", td ? "TD" : "VM", reason & 0xffff,
+			 vmx_exit_reason_name(reason & 0xffff),
 			 (reason & 0x80000000u) ? " (VM-entry failure)" : "",
-			 (unsigned long long)qualification, (unsigned long long)guest_rip);
+			 (unsigned long long)qualification, td ? "TD" : "guest", (unsigned long long)guest_rip,
+			 td ? "; to the TDX module, which returns to the VMM after its SEAMCALL" : "");
 		request_stop(g, lp, lp->root.uc, SIGTRAP_GDB);
 	} else if (g->lph[lp->id].root.gen != g->gen) {
 		/* Breakpoints changed while the guest ran: the VMM's engine stops once to

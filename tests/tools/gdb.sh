@@ -3,7 +3,7 @@
 # (mapped and not), a breakpoint in root mode, continue, step, a breakpoint in the
 # guest (VMX non-root), stepping into and out of the guest, `monitor vmexitbp` and
 # `monitor entryfailbp` stops with their messages, the end of the run; write and read
-# watchpoints; two processors as two threads; Ctrl-C at gdb; then Ctrl-C
+# watchpoints; two processors as two threads; a TD's exits; Ctrl-C at gdb; then Ctrl-C
 # (0x03) from a raw client, and the loopback-only rule. Everything runs under
 # `timeout`, so a hang fails instead of blocking the suite.
 # Usage: gdb.sh VTSIM IMAGES_DIR
@@ -166,6 +166,24 @@ in_order '^Thread 2 hit Breakpoint 1, 0x0000000000101000' \
 	'^\[Switching to thread 2 \(Thread 2\)\]' '^\$3 = 0x101004$' \
 	'^\[Inferior 1 \(Remote target\) exited with code 01\]$'
 [ $status = 1 ] || { echo "FAIL: vtsim exit status $status with two processors, expected 1"; fail=1; }
+if [ $fail != 0 ]; then echo "--- gdb"; cat "$tmp/gdb"; echo "--- vtsim stderr"; cat "$tmp/err"; fi
+
+# ---- a TD's exits (tests/images/td_lifecycle.asm): vmexitbp names each as a TD exit
+# and stops the VMM after its SEAMCALL, where TDH.VP.ENTER returned
+start --tdx --mem 128M "$dir/td_lifecycle.img"
+run_gdb <<'G'
+monitor vmexitbp on
+continue
+p/x $rip
+x/3i $rip - 4
+monitor vmexitbp off
+continue
+G
+wait $pid; status=$?; pid=
+in_order '^vtsim: TD exit: reason 77 TDCALL, qualification 0x0, TD RIP 0x[0-9a-f]+; to the TDX module, which returns to the VMM after its SEAMCALL$' \
+	'^Program received signal SIGTRAP' '^\$1 = 0x1[0-9a-f]{5}$' ':\s+seamcall\s*$' \
+	'^\[Inferior 1 \(Remote target\) exited with code 01\]$'
+[ $status = 1 ] || { echo "FAIL: vtsim exit status $status with the TD, expected 1"; fail=1; }
 if [ $fail != 0 ]; then echo "--- gdb"; cat "$tmp/gdb"; echo "--- vtsim stderr"; cat "$tmp/err"; fi
 
 # ---- Ctrl-C at gdb (SIGINT to the gdb process, batch mode): gdb interrupts the
