@@ -3,14 +3,18 @@
 # - each image test (tests/images/*.asm, and bundled guests with directives) with its
 #   own options and the full trace (every instruction included): a first run with
 #   --record, a second with --replay of that record, which must also say it
-#   reproduced the run; stdout, the trace and the exit status are compared;
+#   reproduced the run; stdout, stderr (the diagnostics, less the replay's own
+#   line), the trace and the exit status are compared;
 # - `vtsim vm` (a VM, and a TD with --tdx) and `vtsim demo` with --trace: stdout,
-#   stderr and the status.
+#   stderr and the status;
+# - kvmlike's scenarios (tests/scenarios), hosted and, when built, the
+#   instruction-level image on one LP.
 # Images whose run ends on a wall-clock limit (--timeout) are left out: that limit
 # is the one input that is not virtual.
 # Usage: deterministic.sh VTSIM IMAGES_SRC_DIR IMAGES_DIR GUESTS_SRC_DIR GUESTS_DIR
+#                         [SCENARIOS [NATIVE_IMAGE]]
 set -u
-vtsim=$1 srcdir=$2 imgdir=$3 gsrcdir=$4 gdir=$5
+vtsim=$1 srcdir=$2 imgdir=$3 gsrcdir=$4 gdir=$5 scenarios=${6:-} native=${7:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
@@ -33,19 +37,23 @@ image() { # SOURCE IMAGE
 	rm -f "$tmp/rec"
 	# shellcheck disable=SC2086
 	run run $args --trace=all --trace-file "$tmp/trace1" --record "$tmp/rec" "$img" $after \
-		>"$tmp/out1" 2>/dev/null
+		>"$tmp/out1" 2>"$tmp/err1"
 	echo $? >"$tmp/status1"
 	if [ -f "$tmp/rec" ]; then
-		run run --replay "$tmp/rec" --trace=all --trace-file "$tmp/trace2" >"$tmp/out2" 2>"$tmp/err2"
+		# --json shapes the diagnostics and is not recorded (like --trace): say it again
+		local fmt=
+		case " $args " in *" --json "*) fmt=--json;; esac
+		run run --replay "$tmp/rec" $fmt --trace=all --trace-file "$tmp/trace2" >"$tmp/out2" 2>"$tmp/rerr"
 		echo $? >"$tmp/status2"
-		grep -q "^vtsim: replay of $tmp/rec reproduced it: status $(cat "$tmp/status1")," "$tmp/err2" ||
-			{ echo "FAIL: $name: the replay did not say it reproduced the run:"; cat "$tmp/err2"; fail=1; }
+		grep -q "^vtsim: replay of $tmp/rec reproduced it: status $(cat "$tmp/status1")," "$tmp/rerr" ||
+			{ echo "FAIL: $name: the replay did not say it reproduced the run:"; cat "$tmp/rerr"; fail=1; }
+		grep -v "^vtsim: replay of $tmp/rec " "$tmp/rerr" >"$tmp/err2"
 	else    # the image did not load: nothing was recorded, run it again as it was
 		# shellcheck disable=SC2086
-		run run $args --trace=all --trace-file "$tmp/trace2" "$img" $after >"$tmp/out2" 2>/dev/null
+		run run $args --trace=all --trace-file "$tmp/trace2" "$img" $after >"$tmp/out2" 2>"$tmp/err2"
 		echo $? >"$tmp/status2"
 	fi
-	same "$name" out trace status
+	same "$name" out err trace status
 	echo "$name: $(wc -l <"$tmp/trace1") trace lines, status $(cat "$tmp/status1")"
 }
 
@@ -68,4 +76,16 @@ command() { # NAME ARGS...: a vtsim command twice
 command "vm vm_hello" vm --trace "$gdir/vm_hello.img"
 command "vm --tdx td_hello" vm --tdx --trace "$gdir/td_hello.img"
 command demo demo --trace
+
+twice() { # NAME PROGRAM ARGS...: any program twice
+	local name=$1 n; shift
+	for n in 1 2; do
+		${VTSIM_EMULATOR:-} "$@" </dev/null >"$tmp/out$n" 2>"$tmp/err$n"
+		echo $? >"$tmp/status$n"
+	done
+	same "$name" out err status
+	echo "$name: $(wc -l <"$tmp/out1") lines, status $(cat "$tmp/status1")"
+}
+[ -n "$scenarios" ] && twice "kvmlike scenarios, hosted" "$scenarios"
+[ -f "$native" ] && twice "kvmlike scenarios, instruction-level" "$vtsim" run --tdx --max-insns 2000000000 "$native"
 exit $fail
