@@ -189,7 +189,9 @@ if [ $fail != 0 ]; then echo "--- gdb"; cat "$tmp/gdb"; echo "--- vtsim stderr";
 # ---- Ctrl-C at gdb (SIGINT to the gdb process, batch mode): gdb interrupts the
 # running machine, which stops with SIGINT where it is; gdb reads RIP and kills it
 start --max-insns 100000000000 "$dir/timeout.img"
-timeout 60 "$gdb" -nx -batch -ex "set pagination off" -ex "target remote 127.0.0.1:$port" \
+# (--foreground: timeout passes the SIGINT on to gdb alone; without it, it sends it
+# to its process group too, gdb gets two and gives up on the target)
+timeout --foreground 60 "$gdb" -nx -batch -ex "set pagination off" -ex "target remote 127.0.0.1:$port" \
 	-ex continue -ex 'p/x $rip' -ex kill >"$tmp/gdb" 2>&1 &
 gdb_pid=$!
 for _ in $(seq 400); do grep -q ' in ?? ()$' "$tmp/gdb" && break; sleep 0.05; done
