@@ -728,6 +728,10 @@ bool lp_run_once(struct lp *lp)
 		return false;
 	if (retake)
 		return true;
+	if (lp->co_flush_tb && lp->active == &lp->guest) {
+		lp->co_flush_tb = false;
+		uc_ctl_flush_tb(lp->uc);
+	}
 	if (lp->active == &lp->guest)
 		vmx_events_apply(lp);
 	sites_prime(lp);

@@ -75,6 +75,7 @@ struct lp {
 	bool co_restart;       /* the guest engine was stopped to start afresh */
 	bool on_guest_stack;   /* running on the guest coroutine's stack */
 	bool co_force_restart; /* the next entry needs the guest engine started afresh */
+	bool co_flush_tb;      /* ... with its translations dropped first (a VMLAUNCH) */
 	csh cs_handle;                /* Capstone, 64-bit (32-bit code is decoded with cs32) */
 	csh cs32, cs16;
 

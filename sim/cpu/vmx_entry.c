@@ -94,6 +94,16 @@ static void enter_translation(struct lp *lp, bool launch)
 		sites_new_space(&lp->guest.sites);
 		lp->vmx.space_vmcs = v->ptr;
 	}
+	/* The engine's translations are keyed by the addresses it ran at, not by the
+	 * bytes: pages the last guest ran code from may hold another guest's code now
+	 * (the simulator and the VMM write RAM behind the engine's back, e.g. the TDX
+	 * module's PAGE.ADD into pages of a torn-down TD with the same KeyID), and a
+	 * stale translation would run it without the sites it needs (a TDCALL as #UD).
+	 * A launch drops them all; the guest engine starts afresh to do it. */
+	if (launch) {
+		lp->co_flush_tb = true;
+		lp->co_force_restart = true;
+	}
 	lp->vmx.shared_eptp = shared;
 	lp->vmx.vpid = vpid;
 	guest_tlb_enter(lp, ept, eptp, keep);
