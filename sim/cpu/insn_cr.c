@@ -8,6 +8,7 @@
 #include "sim/cpu/machine.h"
 #include "sim/cpu/modrm.h"
 #include "sim/cpu/msr.h"
+#include "sim/cpu/pdpte.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/exit_reasons.h"
 #include "sim/vmcs/controls.h"
@@ -200,6 +201,8 @@ static bool guest_mov_to_cr(struct lp *lp, const struct cpu_view *cv, const stru
 		exc_fault(lp, VEC_GP, 0);
 		return true;
 	}
+	if (pdpte_mov_to_cr(lp, cv, cr, nv))
+		return true;
 	cpu_set_reg(lp->uc, cr == 0 ? UC_X86_REG_CR0 : UC_X86_REG_CR4, nv);
 	cpu_set_reg(lp->uc, UC_X86_REG_RIP, cv->rip + in->len);
 	return true;
@@ -228,6 +231,8 @@ void site_mov_to_cr(struct lp *lp, const struct cpu_view *cv, const struct site_
 	}
 	if (r)
 		exc_fault(lp, VEC_GP, 0);
+	else
+		pdpte_mov_to_cr(lp, cv, cr, v);
 }
 
 /* MOV from CR in VMX non-root operation: CR3/CR8 store exiting, and CR0/CR4 reads

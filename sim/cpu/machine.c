@@ -16,6 +16,7 @@
 #include "sim/cpu/msr.h"
 #include "sim/cpu/smp.h"
 #include "sim/cpu/vmx_guest.h"
+#include "sim/cpu/vmx_timer.h"
 #include "sim/debug/gdbstub.h"
 #include "sim/vmcs/controls.h"
 #include "sim/vmcs/exit_reasons.h"
@@ -109,8 +110,8 @@ void lp_retire_recompute(struct lp *lp)
 		c = m->cfg.max_insns + 1;
 	if (m->cfg.timeout_s > 0 && lp->insns + TIMEOUT_STRIDE < c)
 		c = lp->insns + TIMEOUT_STRIDE;
-	if (lp->vmx.non_root && lp->vmx.timer_active && lp->vmx.timer_deadline < c)
-		c = lp->vmx.timer_deadline;
+	if (vmx_timer_check_point(lp) < c)
+		c = vmx_timer_check_point(lp);
 	if (lp->quantum_end && lp->quantum_end < c)
 		c = lp->quantum_end;
 	if (m->dbg && lp->insns + GDBSTUB_POLL_INSNS < c)
@@ -669,6 +670,14 @@ static bool engine_stopped(struct vtsim_machine *m, struct lp *lp, uc_err e, boo
 		}
 		if (intr_ready(lp))
 			return true;
+		/* The preemption timer counts on in the HLT state (C1): the guest sleeps
+		 * until it expires, unless an interrupt comes first (with several LPs, one
+		 * from another LP would have to come before the deadline: not modelled,
+		 * the halt lasts until the deadline). */
+		if (lp->vmx.timer_active) {
+			vmx_timer_expire(lp, rip, true);
+			return true;
+		}
 		if (m->nr_lps > 1)
 			return smp_halt(lp, rip, ifl);
 		machine_stop(m, lp, VTSIM_STOP_HALT, 0, "the guest halted at RIP=0x%llx and no interrupt "

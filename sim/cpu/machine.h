@@ -52,6 +52,7 @@ struct engine {
 	uc_engine *uc;
 	struct cpustate cs;
 	struct sites sites;
+	uint64_t pdpte[4];     /* PAE paging's PDPTE registers (pdpte.h) */
 };
 
 struct lp {
@@ -209,6 +210,7 @@ void lp_mmu_ctx(struct lp *lp, struct mmu_ctx *c);
 static inline void mmu_ctx_from_view(struct mmu_ctx *c, const struct lp *lp, const struct cpu_view *v)
 {
 	c->ept = lp->vmx.non_root ? lp->vmx.ept_active : NULL;
+	c->pdpte = c->ept ? lp->guest.pdpte : NULL;
 	c->cr0 = v->cr0;
 	c->cr3 = v->cr3;
 	c->cr4 = v->cr4;

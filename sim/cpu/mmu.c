@@ -49,6 +49,12 @@ static uint64_t rsvd_bits(const struct phys *pm, const struct mmu_ctx *c, int le
 	return r;
 }
 
+/* Reserved bits of a PAE PDPTE: 2:1, 8:5 and 63:MAXPHYADDR. */
+static uint64_t pdpte_rsvd(const struct phys *pm)
+{
+	return 0x1e6ull | (~0ull << pm->maxphyaddr);
+}
+
 /* A guest paging-structure entry, found through the EPT when it is on. */
 struct pte_loc {
 	uint64_t gpa, hpa;
@@ -223,15 +229,19 @@ static int walk64(struct phys *pm, const struct mmu_ctx *c, uint64_t la, enum mm
 		uint64_t idx = (la >> shift) & 0x1ff;
 		if (!lma && level == 3)
 			idx = (la >> 30) & 3;
-		if (pte_locate(pm, c, table + idx * 8, la, &loc[n], f))
-			return -1;
-		uint64_t e = phys_read64(pm, loc[n].hpa);
+		bool pdpte_legacy = !lma && level == 3;
+		uint64_t e;
+		if (pdpte_legacy && c->pdpte) {
+			e = c->pdpte[idx];     /* a register, checked when it was loaded */
+		} else {
+			if (pte_locate(pm, c, table + idx * 8, la, &loc[n], f))
+				return -1;
+			e = phys_read64(pm, loc[n].hpa);
+		}
 		if (!(e & PTE_P))
 			return fault(f, la, ec);
-		bool pdpte_legacy = !lma && level == 3;
 		bool leaf = level == 1 || (!pdpte_legacy && level <= 3 && (e & PTE_PS));
-		uint64_t rsvd = pdpte_legacy ? (0x1e6ull | (((1ull << 52) - 1) & ~((1ull << pm->maxphyaddr) - 1)))
-					     : rsvd_bits(pm, c, level, leaf);
+		uint64_t rsvd = pdpte_legacy ? pdpte_rsvd(pm) : rsvd_bits(pm, c, level, leaf);
 		if (e & rsvd)
 			return fault(f, la, ec | PFEC_P | PFEC_RSVD);
 		if (!pdpte_legacy) {
@@ -260,6 +270,24 @@ static int walk64(struct phys *pm, const struct mmu_ctx *c, uint64_t la, enum mm
 		table = e & am;
 	}
 	return fault(f, la, ec); /* not reached */
+}
+
+int mmu_load_pdptes(struct phys *pm, const struct mmu_ctx *c, uint64_t cr3, uint64_t out[4],
+		    struct mmu_fault *f)
+{
+	struct pte_loc loc;
+	uint64_t table = cr3 & 0xffffffe0ull;
+	for (unsigned i = 0; i < 4; i++) {
+		if (pte_locate(pm, c, table + 8 * i, 0, &loc, f)) {
+			f->qualification &= ~(3ull << 7);   /* no linear address: not a translation */
+			return -1;
+		}
+		out[i] = phys_read64(pm, loc.hpa);
+	}
+	for (unsigned i = 0; i < 4; i++)
+		if ((out[i] & PTE_P) && (out[i] & pdpte_rsvd(pm)))
+			return 1;
+	return 0;
 }
 
 static const unsigned ept_acc[] = { [MMU_READ] = EPT_R, [MMU_WRITE] = EPT_W, [MMU_FETCH] = EPT_X };

@@ -23,6 +23,10 @@ struct mmu_ctx {
 	 * (the guest's paging structures and the final one) go through. NULL: guest-
 	 * physical is host-physical. */
 	const struct ept *ept;
+	/* PAE paging: the four PDPTE registers the walk uses instead of the table at
+	 * CR3 (loaded when CR3 or the paging mode changes, and by VM entry), or NULL to
+	 * read that table (the software CPU's own walk does; pdpte.h says when). */
+	const uint64_t *pdpte;
 };
 
 enum mmu_access { MMU_READ, MMU_WRITE, MMU_FETCH };
@@ -62,6 +66,13 @@ int mmu_translate(struct phys *pm, const struct mmu_ctx *c, uint64_t la,
 int mmu_translate_rights(struct phys *pm, const struct mmu_ctx *c, uint64_t la,
 			 enum mmu_access acc, unsigned flags, uint64_t *pa, unsigned *allowed,
 			 struct mmu_fault *f);
+
+/* PAE paging's PDPTE load (SDM Vol. 3, "PDPTE Registers"): the four entries of the
+ * 32-byte table at CR3[31:5] (through the EPT when c->ept). 0 and out[]; 1 when a
+ * present entry has a reserved bit set (bits 2:1, 8:5, 63:MAXPHYADDR: the
+ * instruction's #GP(0)); -1 and *f when the EPT refuses the read. */
+int mmu_load_pdptes(struct phys *pm, const struct mmu_ctx *c, uint64_t cr3, uint64_t out[4],
+		    struct mmu_fault *f);
 
 /* Whole accesses that may cross pages; a fault leaves memory untouched for writes
  * (all pages are translated first). */

@@ -7,6 +7,7 @@
 #include "sim/cpu/machine.h"
 #include "sim/cpu/vmx.h"
 #include "sim/cpu/vmx_guest.h"
+#include "sim/cpu/vmx_timer.h"
 #include "sim/vmcs/exit_reasons.h"
 
 /* ---- classification ------------------------------------------------------ */
@@ -520,19 +521,19 @@ static void on_edge(uc_engine *uc, uc_tb *cur, uc_tb *prev, void *user)
 		uc_emu_stop(uc);
 }
 
-/* The VMX-preemption timer expires between instructions: before this block runs. */
-static bool preemption_timer_expired(struct lp *lp, uint64_t address)
+/* The VMX-preemption timer reaches 0 within the `n` instructions of this block:
+ * the exit comes before it runs (vmx_timer.h). */
+static bool preemption_timer_expired(struct lp *lp, uint64_t address, uint32_t n)
 {
 	if (lp->insns < lp->retire_check)
 		return false;              /* nothing due yet: the common case */
-	if (!lp->vmx.non_root || !lp->vmx.timer_active || lp->insns < lp->vmx.timer_deadline) {
+	if (!vmx_timer_due(lp, n)) {
 		lp_retire_slow(lp);
 		return false;
 	}
 	struct cpu_view v;
 	cpustate_view(&lp->cs, &v);
-	struct vmx_exit_info xi = { .rip = address - (cpu_view_long64(&v) ? 0 : v.segs[SEG_CS].base) };
-	vmx_exit(lp, EXIT_REASON_PREEMPTION_TIMER, &xi);
+	vmx_timer_expire(lp, address - (cpu_view_long64(&v) ? 0 : v.segs[SEG_CS].base), false);
 	return true;
 }
 
@@ -540,12 +541,11 @@ static bool preemption_timer_expired(struct lp *lp, uint64_t address)
  * and the limits, and blocks not counted yet. */
 static __attribute__((noinline)) void on_block_slow(struct lp *lp, uint64_t address, uint32_t size)
 {
-	if (preemption_timer_expired(lp, address))
-		return;
 	uint64_t key = block_key(address, size);
 	struct block_count *rc = &lp->sites->recent[(address ^ (address >> 4)) & 3];
 	if (rc->key == key) {
-		lp_retire(lp, rc->icount);
+		if (!preemption_timer_expired(lp, address, rc->icount))
+			lp_retire(lp, rc->icount);
 		return;
 	}
 	uint32_t *slot = block_slot(lp->sites, key);
@@ -567,7 +567,9 @@ static __attribute__((noinline)) void on_block_slow(struct lp *lp, uint64_t addr
 		rc->key = key;
 		rc->icount = *slot;
 	}
-	lp_retire(lp, slot ? *slot : 1);
+	uint32_t n = slot ? *slot : 1;
+	if (!preemption_timer_expired(lp, address, n))
+		lp_retire(lp, n);
 }
 
 /* Every translated block, each time it runs: virtual time moves on by its

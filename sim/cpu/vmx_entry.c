@@ -4,9 +4,11 @@
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/msr.h"
+#include "sim/cpu/pdpte.h"
 #include "sim/cpu/vmx_debug.h"
 #include "sim/cpu/vmx_exit.h"
 #include "sim/cpu/vmx_guest.h"
+#include "sim/cpu/vmx_timer.h"
 #include "sim/vmcs/controls.h"
 #include "sim/vmcs/fields.h"
 #include "sim/debug/gdbstub.h"
@@ -178,15 +180,9 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 		v->launched = true;
 		v->dirty = true;
 	}
-	lp->vmx.timer_active = vmcs_read_enc(v, PIN_BASED_VM_EXEC_CONTROL) & PIN_BASED_VMX_PREEMPTION_TIMER;
-	if (lp->vmx.timer_active) {
-		uint64_t misc = 0;
-		vmcs_caps_rdmsr(lp->m->vmx_caps, MSR_IA32_VMX_MISC, &misc);
-		lp->vmx.timer_rate = misc & 0x1f;
-		lp->vmx.timer_deadline = lp->insns +
-			((uint64_t)(uint32_t)vmcs_read_enc(v, VMX_PREEMPTION_TIMER_VALUE) << lp->vmx.timer_rate);
-	}
+	vmx_timer_arm(lp);
 	enter_translation(lp, launch);
+	pdpte_vm_entry(lp);
 	lp->vmx.non_root = true;
 	lp_retire_recompute(lp);
 	lp_switch(lp, g);

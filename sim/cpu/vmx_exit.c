@@ -6,9 +6,11 @@
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/msr.h"
+#include "sim/cpu/pdpte.h"
 #include "sim/cpu/vmx_debug.h"
 #include "sim/cpu/vmx_exit.h"
 #include "sim/cpu/vmx_guest.h"
+#include "sim/cpu/vmx_timer.h"
 #include "sim/vmcs/controls.h"
 #include "sim/vmcs/fields.h"
 #include "sim/debug/gdbstub.h"
@@ -180,10 +182,8 @@ void vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip)
 	uint64_t entry = vmcs_read_enc(v, VM_ENTRY_CONTROLS);
 	entry = (efer & (1u << 10)) ? entry | VM_ENTRY_IA32E_MODE : entry & ~VM_ENTRY_IA32E_MODE;
 	vmcs_write_enc(v, VM_ENTRY_CONTROLS, entry);
-	if (lp->vmx.timer_active && (exit_ctls & VM_EXIT_SAVE_VMX_PREEMPTION_TIMER)) {
-		uint64_t left = lp->vmx.timer_deadline > lp->insns ? lp->vmx.timer_deadline - lp->insns : 0;
-		vmcs_write_enc(v, VMX_PREEMPTION_TIMER_VALUE, left >> lp->vmx.timer_rate);
-	}
+	if (lp->vmx.timer_active && (exit_ctls & VM_EXIT_SAVE_VMX_PREEMPTION_TIMER))
+		vmcs_write_enc(v, VMX_PREEMPTION_TIMER_VALUE, vmx_timer_left(lp));
 	lp->vmx.timer_active = false;
 	vmcs_write_enc(v, GUEST_ACTIVITY_STATE, 0);
 	/* STI or MOV SS blocking (the engine keeps one flag: STI's when IF is set),
@@ -200,6 +200,9 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 {
 	struct vmcs_cache *v = &lp->vmx.vmcs;
 	vmx_save_guest_state(lp, &lp->guest, info->rip);
+	pdpte_vm_exit(lp);
+	if (info->halted)
+		vmcs_write_enc(v, GUEST_ACTIVITY_STATE, 1);   /* HLT */
 	vmcs_write_enc(v, GUEST_PENDING_DBG_EXCEPTIONS,
 		       vmx_dbg_at_exit(lp, reason, info, (uint32_t)vmcs_read_enc(v, GUEST_INTERRUPTIBILITY_INFO),
 				       vmcs_read_enc(v, GUEST_RFLAGS)));

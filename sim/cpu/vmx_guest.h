@@ -47,6 +47,7 @@ struct vmx_exit_info {
 	uint64_t rip;               /* guest RIP to save (the instruction's, or the next) */
 	bool restart;               /* the exit came from inside an instruction's helper:
 				     * the guest engine must start afresh after re-entry */
+	bool halted;                /* the guest was in the HLT state (activity state 1) */
 };
 
 /* A VM exit from the running guest: saves guest state, records `reason` and `info`,

@@ -217,6 +217,50 @@ static void test_mmu_open_bus_reads_all_ones(void **state)
 	assert_int_equal(phys_read32(&f->pm, RAM_SIZE - 4), 0x55667788);
 }
 
+/* PAE paging's PDPTE registers (SDM Vol. 3, "PDPTE Registers"): a load takes the
+ * four entries at CR3[31:5] and refuses a present one with bits 2:1, 8:5 or
+ * 63:MAXPHYADDR set (not-present entries and the ignored bits 11:9 pass); a walk
+ * with registers uses them, not the table at CR3. */
+static void test_mmu_pae_pdpte_registers(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t pa, e[4];
+	struct mmu_fault fl;
+	/* PDPT at 0x7020 (32-byte aligned), PD at 0x8000, PT at 0x9000: linear
+	 * 0x40001000 (PDPTE 1, PDE 0, PTE 1) -> 0x123000. */
+	phys_write64(&f->pm, 0x7020 + 0 * 8, 0xdead0000ull | 0x6);   /* not present: ignored */
+	phys_write64(&f->pm, 0x7020 + 1 * 8, 0x8000 | 0x1 | 0xe00);  /* P, ignored 11:9 */
+	phys_write64(&f->pm, 0x8000, 0x9000 | 0x3);
+	phys_write64(&f->pm, 0x9000 + 1 * 8, 0x123000 | 0x3);
+	struct mmu_ctx c = { .cr0 = 0x80000011, .cr3 = 0x7020, .cr4 = 0x20, .efer = 0 };
+	assert_int_equal(mmu_load_pdptes(&f->pm, &c, 0x7020 | 0x1f, e, &fl), 0);
+	assert_int_equal(e[0], 0xdead0006ull);
+	assert_int_equal(e[1], 0x8e01ull);
+	assert_int_equal(e[2], 0);
+	static const uint64_t rsvd[] = { 1ull << 1, 1ull << 2, 1ull << 5, 1ull << 8, 1ull << 46, 1ull << 52,
+					 1ull << 63 };
+	for (size_t i = 0; i < sizeof(rsvd) / sizeof(rsvd[0]); i++) {
+		phys_write64(&f->pm, 0x7020 + 3 * 8, 0x8000 | 0x1 | rsvd[i]);
+		assert_int_equal(mmu_load_pdptes(&f->pm, &c, 0x7020, e, &fl), 1);
+	}
+	phys_write64(&f->pm, 0x7020 + 3 * 8, 0);
+	/* Without registers the walk reads the table at CR3. */
+	assert_int_equal(mmu_translate(&f->pm, &c, 0x40001abc, MMU_READ, 0, &pa, &fl), 0);
+	assert_int_equal(pa, 0x123abc);
+	/* With them, CR3 no longer matters: the registers say where the PD is. */
+	uint64_t regs[4] = { 0, 0x8001, 0, 0 };
+	c.cr3 = 0x3fe0;                   /* a table of zeros */
+	c.pdpte = regs;
+	assert_int_equal(mmu_translate(&f->pm, &c, 0x40001abc, MMU_READ, 0, &pa, &fl), 0);
+	assert_int_equal(pa, 0x123abc);
+	/* A register that is not present: #PF with P = 0, whatever memory holds. */
+	phys_write64(&f->pm, 0x7020 + 2 * 8, 0x8000 | 0x1);
+	c.cr3 = 0x7020;
+	assert_int_equal(mmu_translate(&f->pm, &c, 0x80001000, MMU_WRITE, 0, &pa, &fl), -1);
+	assert_int_equal(fl.kind, MMU_FAULT_PF);
+	assert_int_equal(fl.error_code, PFEC_W);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +278,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mmu_paging_off_and_32bit_paging, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmu_write_crossing_into_fault_writes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmu_open_bus_reads_all_ones, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mmu_pae_pdpte_registers, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
