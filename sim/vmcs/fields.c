@@ -2,8 +2,8 @@
  *
  * Lookup is on the VMREAD/VMWRITE path, so it is one index into a constant table:
  * an encoding with no reserved bit set is fully described by its width (bits 14:13),
- * type and index (bits 11:1), 13 bits in all, and `slot_of` maps those 13 bits to the
- * field's position in `fields` plus one (0: no field). Bit 0 is handled apart (the HIGH
+ * type and index (bits 11:1), 13 bits in all, and `vmcs_slot_of` maps those 13 bits to the
+ * field's position in `vmcs_fields` plus one (0: no field). Bit 0 is handled apart (the HIGH
  * rule). Both tables are built by the preprocessor from the same list.
  */
 #include "sim/vmcs/fields.h"
@@ -28,7 +28,7 @@ const struct vmcs_feature_info *vmcs_feature_info(enum vmcs_feature f)
 #define ACCESS_RO true
 #define ACCESS_RW false
 
-static const struct vmcs_field_info fields[] = {
+const struct vmcs_field_info vmcs_fields[] = {
 #define VMCS_FIELD(n, enc, w, t, a, f, desc)                                       \
 	{ .encoding = (enc), .name = #n, .high_name = #n "_HIGH", .description = desc, \
 	  .width = VMCS_WIDTH_##w, .type = VMCS_TYPE_##t, .read_only = ACCESS_##a,  \
@@ -37,7 +37,7 @@ static const struct vmcs_field_info fields[] = {
 #undef VMCS_FIELD
 };
 
-/* Position of each field in `fields`, by symbol. */
+/* Position of each field in `vmcs_fields`, by symbol. */
 enum field_pos {
 #define VMCS_FIELD(n, enc, w, t, a, f, desc) POS_##n,
 #include "sim/vmcs/fields.def"
@@ -45,52 +45,31 @@ enum field_pos {
 	NR_FIELDS
 };
 
-_Static_assert(NR_FIELDS == ARRAY_SIZE(fields), "one position per field");
-_Static_assert(NR_FIELDS < 255, "slot_of stores position + 1 in a byte");
+_Static_assert(NR_FIELDS == ARRAY_SIZE(vmcs_fields), "one position per field");
+_Static_assert(NR_FIELDS < 255, "vmcs_slot_of stores position + 1 in a byte");
 
-/* Width (bits 14:13) over type and index (bits 11:1): 13 bits. */
-#define SLOT(enc) ((unsigned)((((enc) >> 13) & 3u) << 11 | (((enc) >> 1) & 0x7FFu)))
-#define NR_SLOTS (1u << 13)
-
-static const uint8_t slot_of[NR_SLOTS] = {
-#define VMCS_FIELD(n, enc, w, t, a, f, desc) [SLOT(enc)] = POS_##n + 1,
+const uint8_t vmcs_slot_of[VMCS_NR_SLOTS] = {
+#define VMCS_FIELD(n, enc, w, t, a, f, desc) [VMCS_SLOT(enc)] = POS_##n + 1,
 #include "sim/vmcs/fields.def"
 #undef VMCS_FIELD
 };
 
-const struct vmcs_field_info *vmcs_field_find(uint64_t enc, bool *is_high)
-{
-	bool high = enc & 1;
-	unsigned slot;
-
-	if (enc & VMCS_ENC_RESERVED_MASK)
-		return NULL;
-	if (high && vmcs_enc_width(enc) != VMCS_WIDTH_64)
-		return NULL;  /* only 64-bit fields have a high half */
-	slot = slot_of[SLOT(enc)];
-	if (!slot)
-		return NULL;
-	if (is_high)
-		*is_high = high;
-	return &fields[slot - 1];
-}
-
 size_t vmcs_field_count(void)
 {
-	return ARRAY_SIZE(fields);
+	return ARRAY_SIZE(vmcs_fields);
 }
 
 const struct vmcs_field_info *vmcs_field_at(size_t i)
 {
-	return i < ARRAY_SIZE(fields) ? &fields[i] : NULL;
+	return i < ARRAY_SIZE(vmcs_fields) ? &vmcs_fields[i] : NULL;
 }
 
 const struct vmcs_field_info *vmcs_field_by_name(const char *name, bool *is_high)
 {
 	if (!name)
 		return NULL;
-	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
-		const struct vmcs_field_info *f = &fields[i];
+	for (size_t i = 0; i < ARRAY_SIZE(vmcs_fields); i++) {
+		const struct vmcs_field_info *f = &vmcs_fields[i];
 		bool high = f->width == VMCS_WIDTH_64 && strcmp(name, f->high_name) == 0;
 
 		if (high || strcmp(name, f->name) == 0) {

@@ -179,11 +179,32 @@ static inline unsigned vmcs_enc_index(uint64_t enc)
 	return (unsigned)(enc >> 1) & 0x1FF;
 }
 
+/* The tables behind vmcs_field_find (fields.c): every field, and for the 13 bits that
+ * tell fields apart (width over type and index) the field's position plus one, 0 for
+ * none. Inline, because VM entries and exits look fields up by the hundred. */
+#define VMCS_SLOT(enc) ((unsigned)((((enc) >> 13) & 3u) << 11 | (((enc) >> 1) & 0x7FFu)))
+#define VMCS_NR_SLOTS (1u << 13)
+extern const struct vmcs_field_info vmcs_fields[];
+extern const uint8_t vmcs_slot_of[VMCS_NR_SLOTS];
+
 /* The field an encoding (a VMREAD/VMWRITE operand) names, or NULL if none: reserved
  * bits set, unknown encoding, or bit 0 set on a field that is not 64 bits wide. On
  * success *is_high (if is_high is not NULL) says whether the access is to bits 63:32.
  * Whether the CPU model supports the field is a separate question (caps.h). */
-const struct vmcs_field_info *vmcs_field_find(uint64_t enc, bool *is_high);
+static inline const struct vmcs_field_info *vmcs_field_find(uint64_t enc, bool *is_high)
+{
+	bool high = enc & 1;
+	if (enc & VMCS_ENC_RESERVED_MASK)
+		return NULL;
+	if (high && vmcs_enc_width(enc) != VMCS_WIDTH_64)
+		return NULL;  /* only 64-bit fields have a high half */
+	unsigned slot = vmcs_slot_of[VMCS_SLOT(enc)];
+	if (!slot)
+		return NULL;
+	if (is_high)
+		*is_high = high;
+	return &vmcs_fields[slot - 1];
+}
 
 /* All fields, in ascending order of encoding: index 0 .. vmcs_field_count() - 1
  * (NULL past the end). */

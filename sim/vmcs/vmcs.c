@@ -3,11 +3,6 @@
 
 #include <string.h>
 
-static size_t slot_of(const struct vmcs_field_info *f)
-{
-	return (size_t)(f - vmcs_field_at(0));
-}
-
 void vmcs_cache_init(struct vmcs_cache *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -20,7 +15,7 @@ int vmcs_enc_slot(uint32_t enc)
 {
 	bool high;
 	const struct vmcs_field_info *f = vmcs_field_find(enc, &high);
-	return f ? (int)slot_of(f) : -1;
+	return f ? (int)vmcs_slot(f) : -1;
 }
 
 void vmcs_cache_load(struct vmcs_cache *c, struct phys *pm, uint64_t ptr)
@@ -69,44 +64,4 @@ void vmcs_cache_switch(struct vmcs_cache *c, struct phys *pm, uint64_t ptr)
 void vmcs_region_clear_launch(struct phys *pm, uint64_t ptr)
 {
 	phys_write32(pm, ptr + VMCS_OFF_LAUNCH, 0);
-}
-
-uint64_t vmcs_get(const struct vmcs_cache *c, const struct vmcs_field_info *f, bool high)
-{
-	uint64_t v = c->val[slot_of(f)];
-	return high ? v >> 32 : v;
-}
-
-void vmcs_set(struct vmcs_cache *c, const struct vmcs_field_info *f, bool high, uint64_t v)
-{
-	uint64_t *slot = &c->val[slot_of(f)];
-	uint64_t old = *slot;
-	c->dirty = true;
-	if (high) {
-		*slot = (*slot & 0xffffffffull) | (v << 32);
-	} else {
-		unsigned bytes = vmcs_width_bytes(f->width);
-		*slot = bytes == 8 ? v : v & ((1ull << (8 * bytes)) - 1);
-	}
-	if (*slot != old) {
-		size_t i = slot_of(f);
-		c->changed[i / 64] |= 1ull << (i % 64);
-		if (f->type == VMCS_TYPE_CONTROL || f->type == VMCS_TYPE_HOST)
-			c->ctl_host_changed = true;
-	}
-}
-
-uint64_t vmcs_read_enc(const struct vmcs_cache *c, uint32_t enc)
-{
-	bool high;
-	const struct vmcs_field_info *f = vmcs_field_find(enc, &high);
-	return f ? vmcs_get(c, f, high) : 0;
-}
-
-void vmcs_write_enc(struct vmcs_cache *c, uint32_t enc, uint64_t v)
-{
-	bool high;
-	const struct vmcs_field_info *f = vmcs_field_find(enc, &high);
-	if (f)
-		vmcs_set(c, f, high, v);
 }

@@ -57,12 +57,53 @@ void vmcs_cache_switch(struct vmcs_cache *c, struct phys *pm, uint64_t ptr);
 /* Launch state := clear in the region at ptr. */
 void vmcs_region_clear_launch(struct phys *pm, uint64_t ptr);
 
-/* Field access through the cache; the width rules come from the encoding. */
-uint64_t vmcs_get(const struct vmcs_cache *c, const struct vmcs_field_info *f, bool high);
-void vmcs_set(struct vmcs_cache *c, const struct vmcs_field_info *f, bool high, uint64_t v);
+/* A field's slot in val[] and the bitmaps. */
+static inline size_t vmcs_slot(const struct vmcs_field_info *f)
+{
+	return (size_t)(f - vmcs_fields);
+}
+
+/* Field access through the cache; the width rules come from the encoding. Inline,
+ * with the lookup: VM entry and exit make a hundred of these each. */
+static inline uint64_t vmcs_get(const struct vmcs_cache *c, const struct vmcs_field_info *f, bool high)
+{
+	uint64_t v = c->val[vmcs_slot(f)];
+	return high ? v >> 32 : v;
+}
+
+static inline void vmcs_set(struct vmcs_cache *c, const struct vmcs_field_info *f, bool high, uint64_t v)
+{
+	size_t i = vmcs_slot(f);
+	uint64_t old = c->val[i], nv;
+	c->dirty = true;
+	if (high) {
+		nv = (old & 0xffffffffull) | (v << 32);
+	} else {
+		unsigned bytes = vmcs_width_bytes(f->width);
+		nv = bytes == 8 ? v : v & ((1ull << (8 * bytes)) - 1);
+	}
+	c->val[i] = nv;
+	if (nv != old) {
+		c->changed[i / 64] |= 1ull << (i % 64);
+		if (f->type == VMCS_TYPE_CONTROL || f->type == VMCS_TYPE_HOST)
+			c->ctl_host_changed = true;
+	}
+}
 
 /* By encoding, for the simulator's own use (VM entry, exits); unknown encodings read 0. */
-uint64_t vmcs_read_enc(const struct vmcs_cache *c, uint32_t enc);
-void vmcs_write_enc(struct vmcs_cache *c, uint32_t enc, uint64_t v);
+static inline uint64_t vmcs_read_enc(const struct vmcs_cache *c, uint32_t enc)
+{
+	bool high;
+	const struct vmcs_field_info *f = vmcs_field_find(enc, &high);
+	return f ? vmcs_get(c, f, high) : 0;
+}
+
+static inline void vmcs_write_enc(struct vmcs_cache *c, uint32_t enc, uint64_t v)
+{
+	bool high;
+	const struct vmcs_field_info *f = vmcs_field_find(enc, &high);
+	if (f)
+		vmcs_set(c, f, high, v);
+}
 
 #endif
