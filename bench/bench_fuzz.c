@@ -3,10 +3,10 @@
  * vtsim under another name, without coverage or sanitizers). Both are timed in the
  * thread's CPU time. */
 #include "bench/bench.h"
+#include "bench/bench_clock.h"
 
 #include <stdint.h>
 #include <string.h>
-#include <time.h>
 
 #include "vtsim/hosted.h"
 #include "vtsim/snapshot.h"
@@ -14,13 +14,6 @@
 
 int vtsim_fuzz_vmcs_entry(const uint8_t *data, size_t size);
 
-/* CPU time of this thread: "on one core", whatever else the machine runs. */
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 static uint64_t xorshift(uint64_t *s)
 {
@@ -75,10 +68,10 @@ double bench_snapshot_reset(void)
 			vtsim_vmx(m, 0, VTSIM_VMWRITE, &w, &r);
 			if (vmx_ptr(m, VTSIM_VMCLEAR, 0x201000) || vmx_ptr(m, VTSIM_VMPTRLD, 0x201000))
 				goto out;
-			double t0 = now_s();
+			double t0 = bench_cpu_seconds();
 			if (vtsim_snapshot_restore(m, s, err, sizeof(err)))
 				goto out;
-			spent += now_s() - t0;
+			spent += bench_cpu_seconds() - t0;
 		}
 		double us = spent / rounds * 1e6;
 		if (best < 0 || us < best)
@@ -107,10 +100,10 @@ double bench_fuzz_vmcs_entry(void)
 	double best = -1;
 	for (int rep = 0; rep < 5; rep++) {
 		const int execs = 20000;
-		double t0 = now_s();
+		double t0 = bench_cpu_seconds();
 		for (int i = 0; i < execs; i++)
 			vtsim_fuzz_vmcs_entry(in[i % NIN], len[i % NIN]);
-		double rate = execs / (now_s() - t0);
+		double rate = execs / (bench_cpu_seconds() - t0);
 		if (rate > best)
 			best = rate;
 	}

@@ -4,18 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unicorn/unicorn.h>
 
 #include "bench/bench.h"
+#include "bench/bench_clock.h"
 #include "tools/vmm.h"
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* `setup`, then `body` n times (R8D counts), then HLT. */
 static size_t loop_guest(uint8_t *out, const uint8_t *setup, size_t ns, const uint8_t *body,
@@ -49,9 +43,9 @@ static double run_vm(const uint8_t *setup, size_t ns, const uint8_t *body, size_
 	if (!devnull)
 		return -1;
 	struct vmm_report r;
-	double t0 = now();
+	double t0 = bench_cpu_seconds();
 	int rc = vmm_run_flat(&cfg, code, len, devnull, &r);
-	double t = now() - t0;
+	double t = bench_cpu_seconds() - t0;
 	fclose(devnull);
 	return rc ? -1 : t;
 }
@@ -123,9 +117,9 @@ static double run_bare(uint32_t n)
 	double t = -1;
 	if (uc_mem_map(uc, 0x100000, 0x10000, UC_PROT_ALL) == UC_ERR_OK &&
 	    uc_mem_write(uc, 0x100000, code, len) == UC_ERR_OK) {
-		double t0 = now();
+		double t0 = bench_cpu_seconds();
 		if (uc_emu_start(uc, 0x100000, 0x100000 + len, 0, 0) == UC_ERR_OK)
-			t = now() - t0;
+			t = bench_cpu_seconds() - t0;
 	}
 	uc_close(uc);
 	return t;

@@ -3,17 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bench/bench.h"
+#include "bench/bench_clock.h"
 #include "vtsim/hosted.h"
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* VMXON on LP 0: CR4.VMXE, and a VMXON region with the revision identifier. */
 static int vmxon(struct vtsim_machine *m)
@@ -53,11 +47,11 @@ double bench_seamcall_roundtrip(void)
 	    !seamcall(m, 33, 0) && !seamcall(m, 35, 0)) {
 		const int n = 1000000;
 		for (int rep = 0; rep < 5; rep++) {
-			double t0 = now();
+			double t0 = bench_cpu_seconds();
 			for (int i = 0; i < n; i++)
 				if (seamcall(m, 34, 0x0800000100000004ull))   /* MAJOR_VERSION */
 					goto out;
-			double us = (now() - t0) / n * 1e6;
+			double us = (bench_cpu_seconds() - t0) / n * 1e6;
 			if (best < 0 || us < best)
 				best = us;
 		}

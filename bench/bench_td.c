@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bench/bench.h"
+#include "bench/bench_clock.h"
 #include "kvmlike/kvm.h"
 #include "kvmlike/runtime.h"
 #include "kvmlike/runtime_hosted.h"
@@ -24,20 +24,7 @@ enum { VP_ENTER = 0, ADDCX = 1, PAGE_ADD = 2, SEPT_ADD = 3, VP_ADDCX = 4, KEY_CO
 #define EXIT_TDCALL 77
 #define TDVMCALL_CPUID 10
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
-/* This thread's CPU time (for VTSIM_BENCH_VERBOSE's report). */
-static double cpu_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -155,27 +142,27 @@ double bench_td_exit_roundtrip(void)
 	/* Warm-up: the boot (reset vector to long mode) and the first exits. */
 	if (run_exits(m, tdvpr, &a, cpuid0, 1000))
 		goto out_kvm;
-	double t0 = cpu_now();
+	double t0 = bench_cpu_seconds();
 	if (run_exits(m, tdvpr, &a, cpuid0, 10000))
 		goto out_kvm;
-	double est = (cpu_now() - t0) / 10000;    /* CPU seconds per round trip */
-	/* Many short batches (about 1 ms of CPU each, 0.3 s in all): on a loaded host
-	 * most of them run without being preempted, so their median is the round trip's
-	 * cost, not the host's load. */
+	double est = (bench_cpu_seconds() - t0) / 10000;    /* CPU seconds per round trip */
+	/* Many short batches (about 1 ms of CPU each, 0.3 s in all), each timed in the
+	 * thread's CPU time: their median is the round trip's cost, not the host's load
+	 * (a batch that loses its caches to another process still costs more). */
 	enum { BATCHES = 301 };
 	long n = (long)(0.001 / est);
 	if (n < 100)
 		n = 100;
 	static double v[BATCHES];
-	double cpu0 = cpu_now(), w0 = now();
+	double cpu0 = bench_cpu_seconds(), w0 = bench_wall_seconds();
 	for (int b = 0; b < BATCHES; b++) {
-		t0 = now();
+		t0 = bench_cpu_seconds();
 		if (run_exits(m, tdvpr, &a, cpuid0, n))
 			goto out_kvm;
-		v[b] = (now() - t0) / (double)n * 1e6;
+		v[b] = (bench_cpu_seconds() - t0) / (double)n * 1e6;
 	}
-	double cpu_us = (cpu_now() - cpu0) / ((double)n * BATCHES) * 1e6,
-	       wall_us = (now() - w0) / ((double)n * BATCHES) * 1e6;
+	double cpu_us = (bench_cpu_seconds() - cpu0) / ((double)n * BATCHES) * 1e6,
+	       wall_us = (bench_wall_seconds() - w0) / ((double)n * BATCHES) * 1e6;
 	qsort(v, BATCHES, sizeof(v[0]), cmp_double);
 	result = v[BATCHES / 2];
 	if (getenv("VTSIM_BENCH_VERBOSE"))
