@@ -767,7 +767,8 @@ bool lp_run_once(struct lp *lp)
 		/* Dropping translations probes the page through the engine's MMU, which
 		 * would write CR2 if the page is no longer mapped. */
 		uint64_t cr2 = cpu_reg(lp->uc, UC_X86_REG_CR2);
-		uc_ctl_remove_cache(lp->uc, lo, hi);
+		if (lo < hi)
+			uc_ctl_remove_cache(lp->uc, lo, hi);
 		if (cpu_reg(lp->uc, UC_X86_REG_CR2) != cr2)
 			cpustate_set_cr2(&lp->cs, cr2);
 		return true;

@@ -299,14 +299,130 @@ static size_t code_read(struct lp *lp, uint64_t la, uint8_t *buf, size_t n)
 	return code_read_ctx(lp, &c, la, buf, n);
 }
 
+/* ---- the sweep of cold sites (sites.h says why) ----------------------------- */
+
+/* Site runs between two looks for cold sites, and how many sites an engine holds
+ * before a sweep is worth two engine stops. */
+#define SWEEP_PERIOD 16384u
+#define SWEEP_MIN_SITES 32u
+
+static size_t cold_sites(const struct sites *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->cap; i++)
+		n += s->tab[i].va && !s->tab[i].hits;
+	return n;
+}
+
+static void reset_hits(struct sites *s)
+{
+	for (size_t i = 0; i < s->cap; i++)
+		s->tab[i].hits = 0;
+}
+
+/* May the engine stop here without changing what the simulation does? Only the
+ * root engine of a single LP with no debugger, nothing due at the next run's start
+ * (lp_run_once would take it there, earlier than otherwise), and only after a
+ * handler that wrote RIP: Unicorn then leaves the block and looks up the one at
+ * the new RIP, exactly what a new run does. */
+static bool sweep_may_stop(struct lp *lp, struct sites *s, uc_engine *uc, uint64_t address)
+{
+	return lp->active == &lp->root && lp->m->nr_lps == 1 &&
+	       !lp->m->dbg && !lp->yield_due && !lp->stop_due && !lp->init_pending &&
+	       !lapic_irr_pending(&lp->lapic) && cpu_reg(uc, UC_X86_REG_RIP) != address;
+}
+
+/* After each site's handler: count, look for cold sites now and then, and stop the
+ * engine when the sweep needs a stop. */
+static void sweep_step(struct lp *lp, struct sites *s, uc_engine *uc, uint64_t address)
+{
+	if (s != &lp->root.sites)
+		return;        /* a guest's engine keeps its sites (its VMM's setup is not here) */
+	if (s->sweep == SWEEP_IDLE) {
+		if (++s->calls < SWEEP_PERIOD)
+			return;
+		s->calls = 0;
+		if (s->count >= SWEEP_MIN_SITES && cold_sites(s) * 2 >= s->count)
+			s->sweep = SWEEP_WANT_DELETE;
+		else
+			reset_hits(s);
+		return;
+	}
+	if (s->sweep_stopped || !sweep_may_stop(lp, s, uc, address))
+		return;
+	s->sweep_stopped = true;
+	uc_emu_stop(uc);
+}
+
+/* Can the site's translations be found and dropped? Its bytes are still where it
+ * was read, in the address space and guest the engine runs now. */
+static bool site_droppable(struct lp *lp, const struct sites *s, const struct site *st, uint64_t cr3)
+{
+	uint8_t cur[15];
+	return st->cr3 == cr3 && st->space == s->space && st->insn.len &&
+	       code_read(lp, st->va, cur, st->insn.len) == st->insn.len &&
+	       !memcmp(cur, st->insn.bytes, st->insn.len);
+}
+
+/* The engine is stopped: deletes the hooks of the sites that did not run since the
+ * last sweep and drops the translations that call them (a block translated with a
+ * hook calls the hook list at that instruction even after the hook is gone, and the
+ * instruction would then run in the engine); the others are kept, their counts
+ * cleared. Scans hook a deleted site again if its code is translated again. */
+static void sweep_delete(struct lp *lp, struct sites *s)
+{
+	struct site *nt = calloc(s->cap, sizeof(*nt));
+	if (!nt)
+		return;
+	uint64_t cr3 = cpu_reg(lp->uc, UC_X86_REG_CR3), cr2 = cpu_reg(lp->uc, UC_X86_REG_CR2);
+	size_t kept = 0;
+	for (size_t i = 0; i < s->cap; i++) {
+		const struct site *st = &s->tab[i];
+		if (!st->va)
+			continue;
+		if (!st->hits && site_droppable(lp, s, st, cr3)) {
+			if (st->hook)
+				uc_hook_del(lp->uc, st->hook);
+			uc_ctl_remove_cache(lp->uc, st->va, st->va + st->insn.len);
+			s->swept++;
+			continue;
+		}
+		size_t j = hash64(st->va) & (s->cap - 1);
+		while (nt[j].va)
+			j = (j + 1) & (s->cap - 1);
+		nt[j] = *st;
+		nt[j].hits = 0;
+		kept++;
+	}
+	free(s->tab);
+	s->tab = nt;
+	s->count = kept;
+	/* Dropping translations probes pages through the engine's MMU. */
+	if (cpu_reg(lp->uc, UC_X86_REG_CR2) != cr2)
+		cpustate_set_cr2(&lp->cs, cr2);
+}
+
+/* Before a run: the sweep's steps that need the engine stopped. */
+static void sweep_before_run(struct lp *lp, struct sites *s)
+{
+	if (s->sweep == SWEEP_WANT_FREE) {
+		s->sweep = SWEEP_IDLE;   /* the run after the deletion returned: freed */
+	} else if (s->sweep == SWEEP_WANT_DELETE) {
+		sweep_delete(lp, s);
+		s->sweep = SWEEP_WANT_FREE;
+	}
+}
+
 /* ---- hooks ---------------------------------------------------------------- */
 
 static void on_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
 	struct lp *lp = user;
-	struct site *st = site_find(lp->sites, address);
+	struct sites *s = lp->sites;
+	struct site *st = site_find(s, address);
 	if (!st || lp->m->stopped)
 		return;
+	st->hits++;
 	struct cpu_view v;
 	cpustate_view(&lp->cs, &v);
 	/* The same linear address may hold other code in another address space: look
@@ -341,6 +457,8 @@ static void on_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 		p->handler(lp, &v, &st->insn);
 	if (lp->m->stopped)
 		uc_emu_stop(uc);
+	else
+		sweep_step(lp, s, uc, address);
 }
 
 /* Instructions Capstone 5 does not decode at all, matched on their bytes so that a
@@ -611,6 +729,7 @@ void sites_prime(struct lp *lp)
 	 * and every restart at a fresh RIP: after a fault the engine stops for, or
 	 * a VM entry at a new guest RIP.) */
 	struct sites *s = lp->sites;
+	sweep_before_run(lp, s);
 	uint64_t rip = cpu_reg(lp->uc, UC_X86_REG_RIP);
 	struct seg cs;
 	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
@@ -676,8 +795,11 @@ void sites_new_space(struct sites *s)
 
 bool sites_take_retranslate(struct lp *lp, uint64_t *lo, uint64_t *hi)
 {
+	bool swept = lp->sites->sweep_stopped;
+	lp->sites->sweep_stopped = false;
+	*lo = *hi = 0;
 	if (!lp->sites->retranslate)
-		return false;
+		return swept;
 	lp->sites->retranslate = false;
 	*lo = lp->sites->lo;
 	*hi = lp->sites->hi;

@@ -62,7 +62,21 @@ struct site {
 	struct site_insn insn;
 	uint64_t cr3;                  /* the address space the bytes were read in */
 	uint32_t space;                /* ... and the guest's (sites.space then) */
+	uint32_t hits;                 /* runs since the last sweep */
 	uc_hook hook;
+};
+
+/* The sweep of cold sites. Unicorn calls every code hook's callback test at each
+ * hooked instruction (helper_uc_tracecode walks the whole list), so each site hook
+ * costs every site run: a VMM's setup code leaves dozens of sites that never run
+ * again. Deleted hooks are only freed when the outermost uc_emu_start returns, and
+ * the root engine of a VMM loop never returns, so a sweep stops it twice, each time
+ * right after a site handler moved RIP (the engine then looks up the block at the
+ * new RIP whether it stops or not, so instruction counts do not change). */
+enum sites_sweep {
+	SWEEP_IDLE,
+	SWEEP_WANT_DELETE,     /* cold sites found: stop, delete them before the next run */
+	SWEEP_WANT_FREE,       /* deleted: stop once more so that Unicorn frees them */
 };
 
 struct block_count {
@@ -91,6 +105,11 @@ struct sites {
 	/* The guest the engine runs: another VM or TD (or the same VMCS relaunched)
 	 * may hold other code at the same linear address and CR3. */
 	uint32_t space;
+	/* Site runs since the last look for cold sites, and the sweep's state. */
+	uint32_t calls;
+	enum sites_sweep sweep;
+	bool sweep_stopped;            /* the engine stopped for the sweep */
+	uint64_t swept;                /* sites deleted by sweeps (statistics) */
 };
 
 /* Classifies the instruction in bytes[0..len): a simulator instruction or SITE_NONE. */
@@ -121,7 +140,8 @@ void sites_forget(struct sites *s, uc_engine *uc);
  * before they are trusted, and the first block of each run is scanned again. */
 void sites_new_space(struct sites *s);
 
-/* After the engine stopped: translate again what a scan hooked. */
+/* After the engine stopped: translate again what a scan hooked (true), or go on
+ * after a stop the sweep asked for (true, with an empty range). */
 bool sites_take_retranslate(struct lp *lp, uint64_t *lo, uint64_t *hi);
 
 /* Handlers, one per kind, implemented by the instruction units (msr.c ...). They
