@@ -183,12 +183,32 @@ void site_guest_exit(struct lp *lp, const struct cpu_view *v, const struct site_
 	vmx_exit(lp, in->vmx_id, &xi);
 }
 
+/* CPUID's length for its exit: 0F A2 and every prefix before it (redundant REX and
+ * legacy prefixes change nothing but are part of the instruction). */
+static unsigned cpuid_len(struct lp *lp, uint64_t rip)
+{
+	struct mmu_ctx c;
+	struct mmu_fault f;
+	struct seg cs;
+	lp_mmu_ctx(lp, &c);
+	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
+	uint64_t la = rip + cs.base;
+	for (unsigned i = 0; i < 14; i++) {
+		uint8_t b;
+		if (mmu_fetch(&lp->m->pm, &c, la + i, &b, 1, MMU_SUPERVISOR | MMU_NO_AD, &f))
+			break;
+		if (b == 0x0f)
+			return i + 2;
+	}
+	return 2;
+}
+
 static int on_cpuid(uc_engine *uc, void *user)
 {
 	struct lp *lp = user;
 	if (lp->vmx.non_root) {         /* CPUID always exits from a guest */
-		struct vmx_exit_info xi = { .insn_len = 2, .rip = cpu_reg(uc, UC_X86_REG_RIP),
-					    .restart = true };
+		uint64_t rip = cpu_reg(uc, UC_X86_REG_RIP);
+		struct vmx_exit_info xi = { .insn_len = cpuid_len(lp, rip), .rip = rip, .restart = true };
 		vmx_exit(lp, EXIT_REASON_CPUID, &xi);
 		return 1;
 	}
