@@ -20,9 +20,7 @@ MB_ELF32_BEGIN start
 start:
         mov esp, stack_top
         SMP_COPY_TRAMPOLINE
-        mov dword [APIC + 0x310], 0x01000000
-        mov dword [APIC + 0x300], 0x00004500    ; INIT to APIC ID 1
-        mov dword [APIC + 0x300], 0x00004608    ; start-up at 8000H
+        SMP_START_AP 1
         call compute
         mov [bsp_sum], eax
 .wait:  pause
