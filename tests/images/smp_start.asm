@@ -157,15 +157,7 @@ ipi_handler:
 
 ; 32-bit code of the APs, reached from the trampoline with CS 28H
 ap32:
-        mov ax, 0x10
-        mov ds, ax
-        mov es, ax
-        mov ss, ax
-        mov esi, [APIC + 0x20]
-        shr esi, 24
-        mov esp, esi
-        shl esp, 10
-        add esp, ap_stacks + 1024
+        SMP_AP_PROLOGUE ap_stacks
         lidt [idt_ptr]
         mov [apic_ids + esi * 4], esi
         mov eax, 1

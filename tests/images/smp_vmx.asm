@@ -128,15 +128,7 @@ vmx_report:
         ret
 
 ap32:
-        mov ax, 0x10
-        mov ds, ax
-        mov es, ax
-        mov ss, ax
-        mov esi, [APIC + 0x20]
-        shr esi, 24
-        mov esp, esi
-        shl esp, 10
-        add esp, ap_stacks + 1024
+        SMP_AP_PROLOGUE ap_stacks
         call vmx_enter
         call vmx_report
         lock inc dword [ap_started]
