@@ -6,8 +6,14 @@
 
 #include "kvmlike/kvm_host.h"
 
-/* Loads the module: hardware setup, and VMXON on every logical processor. */
+/* Loads the module: hardware setup, VMXON on every logical processor, and TDX
+ * bring-up when kvm_intel_tdx is set. */
 int kvm_init(void);
+
+/* Linux's kvm_intel.tdx module parameter: whether kvm_init brings TDX up (true by
+ * default here). With it clear, kvmlike issues no SEAMCALL at all, as a VMX-only
+ * host does (`vtsim vm` without --tdx). */
+extern bool kvm_intel_tdx;
 void kvm_exit(void);
 /* The VM types this machine supports, as KVM_CAP_VM_TYPES reports them. */
 unsigned kvm_vm_types(void);

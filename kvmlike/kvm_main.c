@@ -6,6 +6,7 @@
 #include "kvmlike/kvm_x86.h"
 
 static bool kvm_loaded;
+bool kvm_intel_tdx = true;
 
 int kvm_init(void)
 {
@@ -22,7 +23,7 @@ int kvm_init(void)
 			return r;
 	}
 	kvm_set_current_cpu(0);
-	enable_tdx = tdx_bringup() == 0;
+	enable_tdx = kvm_intel_tdx && tdx_bringup() == 0;
 	kvm_loaded = true;
 	return 0;
 }

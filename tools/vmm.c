@@ -468,7 +468,7 @@ static struct vtsim_machine *vmm_boot(const struct vtsim_config *cfg, FILE *cons
 		failf(r, "%s", err);
 	} else if (kvm_hosted_attach(m, console)) {
 		failf(r, "cannot attach kvmlike to the machine");
-	} else if ((e = kvm_init())) {
+	} else if ((kvm_intel_tdx = cfg->tdx, e = kvm_init())) {
 		failf(r, "kvmlike failed to load: error %d", e);
 		kvm_hosted_detach();
 	} else {

@@ -16,3 +16,39 @@ enum diag_verdict diag_once(struct diag_once *d, uint64_t what, uint64_t rip)
 	d->seen[d->n++].rip = rip;
 	return DIAG_TELL;
 }
+
+bool diag_first_time(struct diag_once *d, uint64_t what, uint64_t rip, FILE *out, bool json)
+{
+	enum diag_verdict v = diag_once(d, what, rip);
+	if (v == DIAG_TELL_OVERFLOW && !json)
+		fprintf(out, "vtsim: %u distinct VMfails and SEAMCALL errors explained; no more are "
+			"(--trace=vmx,seam shows each)\n", DIAG_ONCE_MAX);
+	return v == DIAG_TELL;
+}
+
+const char *diag_where(uint64_t rip, char *buf, size_t size)
+{
+	if (rip == DIAG_HOSTED)
+		snprintf(buf, size, "from the hosted VMM");
+	else
+		snprintf(buf, size, "at RIP=0x%llx", (unsigned long long)rip);
+	return buf;
+}
+
+const char *diag_rip_json(uint64_t rip, char *buf, size_t size)
+{
+	if (rip == DIAG_HOSTED)
+		snprintf(buf, size, "hosted");
+	else
+		snprintf(buf, size, "0x%llx", (unsigned long long)rip);
+	return buf;
+}
+
+void diag_json_str(FILE *out, const char *s)
+{
+	for (const char *p = s; *p; p++)
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if ((unsigned char)*p >= 0x20)
+			fputc(*p, out);
+}

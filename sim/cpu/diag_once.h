@@ -7,7 +7,9 @@
 #define VTSIM_DIAG_ONCE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define DIAG_ONCE_MAX 64          /* distinct failures explained, then one notice */
 
@@ -24,5 +26,21 @@ enum diag_verdict {
 };
 
 enum diag_verdict diag_once(struct diag_once *d, uint64_t what, uint64_t rip);
+
+/* diag_once, telling `out` (unless in JSON) the one notice when the table fills:
+ * true when this failure is to be explained now. */
+bool diag_first_time(struct diag_once *d, uint64_t what, uint64_t rip, FILE *out, bool json);
+
+/* The RIP of an instruction a hosted VMM issued through include/vtsim/hosted.h: it
+ * runs on the host, so the failure has no RIP on the software CPU. */
+#define DIAG_HOSTED UINT64_MAX
+
+/* Where a failure happened, for the sentence: "at RIP=0x..." or "from the hosted
+ * VMM"; and for JSON: "0x..." or "hosted". Both return buf. */
+const char *diag_where(uint64_t rip, char *buf, size_t size);
+const char *diag_rip_json(uint64_t rip, char *buf, size_t size);
+
+/* A JSON string's contents: quotes and backslashes escaped, control bytes dropped. */
+void diag_json_str(FILE *out, const char *s);
 
 #endif

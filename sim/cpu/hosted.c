@@ -5,10 +5,13 @@
 #include <string.h>
 
 #include "sim/cpu/boot.h"
+#include "sim/cpu/diag_once.h"
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/msr.h"
+#include "sim/cpu/vmx_diag.h"
 #include "sim/cpu/vmx_exit.h"
+#include "sim/seam/seam_diag.h"
 
 int vtsim_hosted_start(struct vtsim_machine *m, char *err, size_t errlen)
 {
@@ -69,6 +72,7 @@ void vtsim_vmx(struct vtsim_machine *m, unsigned lpn, enum vtsim_vmx_insn insn,
 	};
 	struct vmx_result r;
 	vmx_execute(lp, &v, insn_ids[insn], &ops, &r);
+	vmx_tell_outcome(lp, DIAG_HOSTED, insn_ids[insn], &r);
 	switch (r.status) {
 	case VMX_SUCCEED:
 		out->outcome = VTSIM_VMSUCCEED;
@@ -215,7 +219,12 @@ enum vtsim_seamcall_outcome vtsim_seamcall(struct vtsim_machine *m, unsigned lpn
 	uint64_t gpr[16] = { 0 }, *in = &a->rax;
 	for (int i = 0; i < 14; i++)
 		gpr[seam_arg_reg[i]] = in[i];
-	switch (seam_seamcall(lp, &v, gpr)) {
+	enum seamcall_outcome outcome = seam_seamcall(lp, &v, gpr);
+	if (outcome == SEAMCALL_DONE)
+		seam_report_status(lp, DIAG_HOSTED, a->rax, gpr[0]);
+	else if (outcome != SEAMCALL_VMEXIT)
+		seam_report_refused(lp, &v, DIAG_HOSTED, outcome);
+	switch (outcome) {
 	case SEAMCALL_DONE:
 		for (int i = 0; i < 14; i++)
 			in[i] = gpr[seam_arg_reg[i]];

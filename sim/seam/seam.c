@@ -126,7 +126,7 @@ void site_seamcall(struct lp *lp, const struct cpu_view *v, const struct site_in
 	if (outcome == SEAMCALL_DONE)
 		seam_report_status(lp, v->rip, v->gpr[0], gpr[0]);
 	else if (outcome != SEAMCALL_VMEXIT)
-		seam_report_refused(lp, v, outcome);
+		seam_report_refused(lp, v, v->rip, outcome);
 	switch (outcome) {
 	case SEAMCALL_UD:
 		exc_fault(lp, VEC_UD, 0);

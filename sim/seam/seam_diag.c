@@ -93,27 +93,13 @@ int seam_status_operand(uint64_t status, char *buf, size_t size)
 	return snprintf(buf, size, "operand id or detail 0x%x", low) > 0 ? SEAM_STATUS_OPERAND : 0;
 }
 
-/* JSON string contents: quotes and backslashes escaped, control bytes dropped. */
-static void json_str(FILE *out, const char *s)
-{
-	for (const char *p = s; *p; p++)
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if ((unsigned char)*p >= 0x20)
-			fputc(*p, out);
-}
-
 /* What is told once per run is keyed by these kinds (diag_once.h). */
 #define TOLD_SEAM_STATUS (1ull << 62)
 #define TOLD_SEAM_REFUSED (1ull << 61)
 
 static bool first_time(struct lp *lp, uint64_t what, uint64_t rip)
 {
-	enum diag_verdict v = diag_once(&lp->m->told, what, rip);
-	if (v == DIAG_TELL_OVERFLOW && !lp->m->cfg.json)
-		fprintf(lp->m->diag, "vtsim: %u distinct VMfails and SEAMCALL errors explained; no more are "
-			"(--trace=vmx,seam shows each)\n", DIAG_ONCE_MAX);
-	return v == DIAG_TELL;
+	return diag_first_time(&lp->m->told, what, rip, lp->m->diag, lp->m->cfg.json);
 }
 
 void seam_report_status(struct lp *lp, uint64_t rip, uint64_t leaf, uint64_t status)
@@ -133,16 +119,19 @@ void seam_report_status(struct lp *lp, uint64_t rip, uint64_t leaf, uint64_t sta
 		snprintf(leaf_s, sizeof(leaf_s), "leaf %u (not one of the module)", n);
 	FILE *out = lp->m->diag;
 	if (lp->m->cfg.json) {
-		fprintf(out, "{\"event\": \"seamcall-error\", \"lp\": %u, \"leaf\": \"%s\", \"rip\": \"0x%llx\", "
+		char rip_s[24];
+		fprintf(out, "{\"event\": \"seamcall-error\", \"lp\": %u, \"leaf\": \"%s\", \"rip\": \"%s\", "
 			"\"status\": \"0x%016llx\", \"name\": \"%s\", \"operand\": \"%s\", \"rule\": \"", lp->id,
-			leaf_s, (unsigned long long)rip, (unsigned long long)status, st ? st : "?", kind ? op : "");
-		json_str(out, rule ? rule : "");
+			leaf_s, diag_rip_json(rip, rip_s, sizeof(rip_s)), (unsigned long long)status, st ? st : "?",
+			kind ? op : "");
+		diag_json_str(out, rule ? rule : "");
 		fprintf(out, "\", \"abi\": \"%s%s%s\"}\n", name ? name : "", name ? " Leaf; " : "",
 			"Completion Status Codes");
 		return;
 	}
-	fprintf(out, "vtsim: SEAMCALL %s at RIP=0x%llx on lp%u returned %s (0x%016llx)%s%s: %s (TDX module "
-		"ABI, ", leaf_s, (unsigned long long)rip, lp->id, st ? st : "a status the module does not "
+	char where[40];
+	fprintf(out, "vtsim: SEAMCALL %s %s on lp%u returned %s (0x%016llx)%s%s: %s (TDX module "
+		"ABI, ", leaf_s, diag_where(rip, where, sizeof(where)), lp->id, st ? st : "a status the module does not "
 		"define", (unsigned long long)status, kind ? ", " : "", kind ? op : "",
 		rule ? rule : "vtsim has no sentence for this status");
 	if (name)
@@ -178,23 +167,24 @@ static const struct {
 	  "run with --tdx, which loads vtsim's TDX module" },
 };
 
-void seam_report_refused(struct lp *lp, const struct cpu_view *v, enum seamcall_outcome outcome)
+void seam_report_refused(struct lp *lp, const struct cpu_view *v, uint64_t rip, enum seamcall_outcome outcome)
 {
 	struct refusal_ctx c = { lp, v };
 	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
 		if (refusals[i].outcome != outcome || !refusals[i].broken(&c))
 			continue;
 		fflush(lp->m->console);
-		if (!first_time(lp, TOLD_SEAM_REFUSED | i, v->rip))
+		if (!first_time(lp, TOLD_SEAM_REFUSED | i, rip))
 			return;
+		char where[40];
 		if (lp->m->cfg.json)
-			fprintf(lp->m->diag, "{\"event\": \"seamcall-refused\", \"lp\": %u, \"rip\": \"0x%llx\", "
+			fprintf(lp->m->diag, "{\"event\": \"seamcall-refused\", \"lp\": %u, \"rip\": \"%s\", "
 				"\"result\": \"%s\", \"rule\": \"%s: %s\", \"spec\": \"SEAMCALL\"}\n", lp->id,
-				(unsigned long long)v->rip, refusals[i].outcome == SEAMCALL_VMFAIL_INVALID ?
+				diag_rip_json(rip, where, sizeof(where)), refusals[i].outcome == SEAMCALL_VMFAIL_INVALID ?
 				"VMfailInvalid" : refusals[i].result, refusals[i].rule, refusals[i].fix);
 		else
-			fprintf(lp->m->diag, "vtsim: SEAMCALL at RIP=0x%llx on lp%u: %s. %c%s: %s (Intel TDX CPU "
-				"architecture specification, \"SEAMCALL\")\n", (unsigned long long)v->rip, lp->id,
+			fprintf(lp->m->diag, "vtsim: SEAMCALL %s on lp%u: %s. %c%s: %s (Intel TDX CPU "
+				"architecture specification, \"SEAMCALL\")\n", diag_where(rip, where, sizeof(where)), lp->id,
 				refusals[i].result, toupper((unsigned char)refusals[i].rule[0]), refusals[i].rule + 1,
 				refusals[i].fix);
 		return;

@@ -21,9 +21,11 @@ void seam_report_fatal(struct lp *lp, uint64_t leaf, uint64_t status);
  * (bit 63) that is not fatal: the leaf, the status, its operand id and the rule. */
 void seam_report_status(struct lp *lp, uint64_t rip, uint64_t leaf, uint64_t status);
 
-/* A SEAMCALL the processor refused with `outcome` (#UD, #GP or VMfailInvalid): which
- * rule, and what would satisfy it. */
-void seam_report_refused(struct lp *lp, const struct cpu_view *v, enum seamcall_outcome outcome);
+/* A SEAMCALL at `rip` the processor refused with `outcome` (#UD, #GP or
+ * VMfailInvalid): which rule, and what would satisfy it. `rip` is DIAG_HOSTED
+ * (diag_once.h) for a hosted VMM's SEAMCALL, as it is for seam_report_status. */
+void seam_report_refused(struct lp *lp, const struct cpu_view *v, uint64_t rip,
+			 enum seamcall_outcome outcome);
 
 /* What bits 31:0 of a status name, for the statuses that put something there: an
  * operand id ("operand RCX (operand id 1)"), or a TDMR error's indices. Returns

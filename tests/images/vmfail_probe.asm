@@ -10,7 +10,7 @@
 ;! stdout: ok probe-loop
 ;! stdout: ok probe-places
 ;! stderr: ^vtsim: VMREAD at RIP=0x[0-9a-f]+ on lp0: VMfailValid\(12\), VMREAD/VMWRITE from/to unsupported VMCS component; field 0x2052 \(INJECTED_EVENT_DATA, which this CPU model does not have\)\. VMREAD and VMWRITE need the encoding of a field this processor supports \(bits 63:32 of the register operand clear too\): use an encoding the CPU model has \(`--vmcs-dump` lists them; IA32_VMX_VMCS_ENUM gives the highest index\), or read the capability MSR that says whether the field exists first \(SDM Vol\. 3C, "VMREAD-Read Field from Virtual-Machine Control Structure" and "VMWRITE"\)$
-;! stderr: ^vtsim: 64 distinct VMfails and SEAMCALL errors explained; no more are \(--trace=vmx shows each\)$
+;! stderr: ^vtsim: 64 distinct VMfails and SEAMCALL errors explained; no more are \(--trace=vmx,seam shows each\)$
 
 %include "elf64.inc"
 ELF64_BEGIN start

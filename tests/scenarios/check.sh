@@ -114,6 +114,28 @@ expect_2lp() {
     grep -qxF "vm_and_td_2lp: ok; pages owned after teardown: 0" "$tmp/2lp" || fail "vm_and_td_2lp did not end ok"
 }
 
+# Both builds explain the same failures on stderr (the triple fault and the entry
+# failure of vm_exit_paths, the SEAMCALL errors of tdx_cmd_error), the hosted one "from the
+# hosted VMM" where the image's names the RIP; the image's run ends with its halt.
+expect_diag() {
+    local err=$1
+    for l in "vtsim: lp0: the guest shut down, a VM exit with reason 2 (TRIPLE_FAULT) to its VMM: #UD (vector 6, RIP=0x100000) -> " \
+             "vtsim: VMLAUNCH: VM-entry failed: GUEST_CS_TYPE: " \
+             "vtsim: SEAMCALL TDH.MNG.INIT(21) from the hosted VMM on lp0 returned TDX_OPERAND_INVALID (0xc000010000000045), operand TD_PARAMS.CPUID_CONFIG (operand id 69): " \
+             "vtsim: SEAMCALL TDH.MEM.PAGE.ADD(2) from the hosted VMM on lp0 returned TDX_EPT_ENTRY_STATE_INCORRECT (0xc0000b0d00000001), operand RCX (operand id 1): " \
+             "vtsim: SEAMCALL TDH.MR.FINALIZE(17) from the hosted VMM on lp0 returned TDX_NO_VCPUS (0xc000060900000000): "; do
+        grep -qF -- "$l" "$err" || fail "$err lacks the explanation: $l"
+    done
+}
+compare_diag() {
+    grep -v '^vtsim: halted at RIP=' "$tmp/native.err" |
+        sed -E 's/ at RIP=0x[0-9a-f]+ on lp/ from the hosted VMM on lp/' >"$tmp/native.diag"
+    if ! cmp -s "$tmp/hosted.err" "$tmp/native.diag"; then
+        diff -u "$tmp/hosted.err" "$tmp/native.diag" | head -20
+        fail "the instruction-level build explains other failures than the hosted one"
+    fi
+}
+
 if [ "$mode" = hosted2 ] || [ "$mode" = compare2 ]; then
     ${VTSIM_EMULATOR:-} "$scenarios" --cpus 2 >"$tmp/hosted" 2>"$tmp/hosted.err"
     rc=$?
@@ -134,6 +156,7 @@ if [ "$mode" = hosted2 ] || [ "$mode" = compare2 ]; then
         diff -u "$tmp/hosted" "$tmp/native" | head -40
         fail "the instruction-level trace on 2 LPs differs from the hosted one"
     fi
+    compare_diag
     echo "PASS: hosted and instruction-level traces on 2 LPs identical ($(wc -l <"$tmp/native") lines)"
     exit 0
 fi
@@ -142,6 +165,7 @@ ${VTSIM_EMULATOR:-} "$scenarios" >"$tmp/hosted" 2>"$tmp/hosted.err"
 rc=$?
 [ $rc = 0 ] || { cat "$tmp/hosted" "$tmp/hosted.err"; fail "hosted scenarios: exit status $rc"; }
 expect "$tmp/hosted"
+expect_diag "$tmp/hosted.err"
 if [ "$mode" = hosted ]; then
     echo "PASS: hosted scenarios ($(wc -l <"$tmp/hosted") trace lines)"
     exit 0
@@ -157,4 +181,5 @@ if ! cmp -s "$tmp/hosted" "$tmp/native"; then
     diff -u "$tmp/hosted" "$tmp/native" | head -40
     fail "the instruction-level trace differs from the hosted one"
 fi
+compare_diag
 echo "PASS: hosted and instruction-level traces identical ($(wc -l <"$tmp/native") lines)"
