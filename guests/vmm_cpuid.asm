@@ -157,6 +157,11 @@ start:
 	lea rax, [rel bad_msr_list]
 	VMWRITE 0x2008, rax                     ; VM_EXIT_MSR_LOAD_ADDR
 %endif
+%ifdef BREAK_EXIT_MSR_STORE                     ; for tests: a guest MSR that cannot be saved
+	VMWRITE 0x400e, 1                       ; VM_EXIT_MSR_STORE_COUNT
+	lea rax, [rel bad_msr_list]
+	VMWRITE 0x2006, rax                     ; VM_EXIT_MSR_STORE_ADDR
+%endif
 %ifdef BREAK_GUEST                              ; for tests: RFLAGS bit 1 clear
 	VMWRITE 0x6820, 0
 %endif

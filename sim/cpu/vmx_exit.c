@@ -50,12 +50,20 @@ static void vmx_abort(struct lp *lp, uint32_t code, const char *what, uint64_t l
 {
 	phys_write32(&lp->m->pm, lp->vmx.current + VMCS_OFF_ABORT, code);
 	uint32_t msr = phys_read32(&lp->m->pm, list + 16ull * (entry - 1));
+	/* What the list may hold (SDM Vol. 3C "Saving MSRs" and "Loading MSRs" of VM exits). */
+	const char *fix = code == 1
+		? "a VM-exit MSR-store list may name only MSRs that RDMSR at CPL 0 would read: no x2APIC "
+		  "MSR (800H-8FFH), not IA32_SMBASE outside SMM, and bits 63:32 of each entry's first "
+		  "quadword 0"
+		: "a VM-exit MSR-load list may name only MSRs that WRMSR at CPL 0 would accept with that "
+		  "value: not IA32_FS_BASE or IA32_GS_BASE, no x2APIC MSR (800H-8FFH), not "
+		  "IA32_SMM_MONITOR_CTL, and bits 63:32 of each entry's first quadword 0";
 	machine_stop(lp->m, lp, VTSIM_STOP_TRIPLE_FAULT, 3,
 		     "VMX abort %u (%s): entry %u of the list at 0x%llx names MSR 0x%x, which cannot be "
 		     "%s there; the processor wrote %u to the VMX-abort indicator (offset 4 of the VMCS "
-		     "region 0x%llx) and the logical processor shuts down (SDM Vol. 3C \"VMX Aborts\"; "
-		     "`vtsim explain abort %u`)", code, what, entry, (unsigned long long)list, msr,
-		     code == 1 ? "read" : "loaded", code, (unsigned long long)lp->vmx.current, code);
+		     "region 0x%llx) and the logical processor shuts down. To avoid it, %s (SDM Vol. 3C "
+		     "\"VMX Aborts\"; `vtsim explain abort %u`)", code, what, entry, (unsigned long long)list,
+		     msr, code == 1 ? "read" : "loaded", code, (unsigned long long)lp->vmx.current, fix, code);
 }
 
 void vmx_exit_msr_load(struct lp *lp)

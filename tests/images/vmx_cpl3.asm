@@ -7,6 +7,7 @@
 ;     VMRESUME, INVEPT, INVVPID, VMCALL: #GP(0); the CPL check comes before the memory
 ;     operand (#GP(0), not #PF, for an operand on a not-present page); VMFUNC #UD;
 ;     back in ring 0 the processor is still in VMX root with the same current VMCS;
+;     SEAMCALL (the CPU model has SEAM) #GP(0) too, and vtsim says why;
 ;   - outside VMX operation (CR4.VMXE = 1): VMXON #GP(0), VMPTRLD and VMCALL #UD.
 ;! args: --max-insns 10000000
 ;! status: 1
@@ -26,6 +27,7 @@
 ;! stdout: cpl3-invvpid: EXC 0d ERR 00000000 RIP ok
 ;! stdout: cpl3-vmcall: EXC 0d ERR 00000000 RIP ok
 ;! stdout: cpl3-vmfunc: EXC 06 ERR 00000000 RIP ok
+;! stdout: cpl3-seamcall: EXC 0d ERR 00000000 RIP ok
 ;! stdout: ok back-in-ring0
 ;! stdout: ok vmptrst
 ;! stdout: ok current-vmcs-kept
@@ -36,6 +38,7 @@
 ;! stdout: cpl3-outside-vmcall: EXC 06 ERR 00000000 RIP ok
 ;! stdout: ok back-in-ring0-again
 ;! not-stderr: triple
+;! stderr: ^vtsim: SEAMCALL at RIP=0x[0-9a-f]+ on lp0: #GP\(0\)\. SEAMCALL needs CPL 0: call it from the kernel \(Intel TDX CPU architecture specification, "SEAMCALL"\)$
 
 %include "elf64.inc"
 ELF64_BEGIN start
@@ -145,6 +148,7 @@ user_root:
         xor eax, eax
         xor ecx, ecx
         VMX_EXPECT_EXC "cpl3-vmfunc", vmfunc
+        VMX_EXPECT_EXC "cpl3-seamcall", db 0x66, 0x0f, 0x01, 0xcf      ; SEAMCALL
         SET_HANDLER 6, back_to_ring0
         ud2
 

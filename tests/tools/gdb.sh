@@ -63,11 +63,14 @@ p/x $rip
 x/2gx 0x103000
 set $rax = 0x5a5a
 p/x $rax
+set {long}0x103010 = 0x42
+x/gx 0x103010
 x/gx 0xffff800000000000
 delete
 break *0x102100
 continue
 p/x $rip
+x/i $pc
 monitor status
 stepi
 p/x $rip
@@ -94,8 +97,10 @@ expect '^cs +0x8 '
 in_order '^Breakpoint 1, 0x0000000000102000' '^\$2 = 0x102000$' '^0x103000:\s+0x0000000000000000$' \
 	'^Breakpoint 1, 0x0000000000102000' '^0x103000:\s+0x0000000000000001\s+0x1122334455667788$' \
 	'^\$3 = 0x102008$' '^0x103000:\s+0x0000000000000002\s+0x1122334455667788$' '^\$4 = 0x5a5a$' \
+	'^0x103010:\s+0x0000000000000042$' \
 	'Cannot access memory at address 0xffff800000000000' \
 	'^Breakpoint 2, 0x0000000000102100' '^\$5 = 0x102100$' \
+	'^=> 0x102100:\s+mov\s+\$0x0,%eax$' \
 	'^lp0: VMX non-root operation \(the guest\); current VMCS 0x[0-9a-f]+;' \
 	'^\$6 = 0x102105$' \
 	'^vtsim: VM exit: reason 10 CPUID, qualification 0x0, guest RIP 0x102105$' \

@@ -37,6 +37,7 @@ enum { VP_ENTER = 0, ADDCX = 1, PAGE_ADD = 2, SEPT_ADD = 3, VP_ADDCX = 4, PAGE_A
 
 static struct vtsim_machine *m;
 static FILE *devnull;
+static FILE *diag;                /* the machine's diagnostics stream */
 
 static int setup(void **state)
 {
@@ -44,6 +45,8 @@ static int setup(void **state)
 	char err[256];
 	vtsim_config_defaults(&cfg);
 	cfg.tdx = true;
+	cfg.diag = diag = tmpfile();
+	assert_non_null(diag);
 	if (getenv("TD_TRACE"))
 		cfg.trace_mask = ~0u;
 	m = vtsim_machine_create(&cfg, err, sizeof(err));
@@ -61,7 +64,21 @@ static int teardown(void **state)
 	kvm_hosted_detach();
 	vtsim_machine_destroy(m);
 	fclose(devnull);
+	fclose(diag);
 	return 0;
+}
+
+/* Whether the diagnostics stream has a line starting with `prefix`. */
+static bool diag_has_line(const char *prefix)
+{
+	char line[1024];
+	bool found = false;
+	fflush(diag);
+	rewind(diag);
+	while (!found && fgets(line, sizeof(line), diag))
+		found = !strncmp(line, prefix, strlen(prefix));
+	fseek(diag, 0, SEEK_END);
+	return found;
 }
 
 static uint64_t sc_args(struct vtsim_seamcall_args *a)
@@ -364,6 +381,9 @@ static void test_private_memory_isolation(void **state)
 	a.rcx = td.tdvpr;
 	a.r10 = 0;
 	assert_int_equal(sc_args(&a), TDX_TD_FATAL);
+	/* A hosted VMM is told why, as an image is (td_poison_why). */
+	assert_true(diag_has_line("vtsim: SEAMCALL TDH.VP.ENTER on lp0 returned TDX_TD_FATAL "
+				  "(0xe000060400000000): the TD is fatal and will not run again"));
 	assert_int_equal(sc(VP_ENTER, td.tdvpr, 0, 0, 0), TDX_TD_FATAL);
 	assert_int_equal(sc(PAGE_AUG, 0x100000, td.tdr, kvm_alloc_pages(1), 0), TDX_TD_FATAL);
 
