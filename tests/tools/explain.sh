@@ -29,7 +29,9 @@ check_not() { # ARGS... -- PATTERN...: the output must not match
 		grep -qE -- "$p" <<<"$out" && { echo "FAIL explain ${args[*]}: '$p' in: $out"; fail=1; }
 	done
 }
-check error 7 -- 'VM-instruction error 7: VM entry with invalid control field\(s\)'
+check error 7 -- 'VM-instruction error 7: VM entry with invalid control field\(s\)' \
+	'^The rule: a VM-execution, VM-exit or VM-entry control field breaks a rule' \
+	'^\(SDM Vol\. 3C, "VM Instruction Error Numbers"; the check: "Checks on VMX Controls"\.\)$'
 check error 28 -- 'invalid operand to INVEPT/INVVPID'
 check exit 48 0x181 -- 'EPT_VIOLATION' 'data read' 'not present' 'final guest-physical'
 check exit 48 0x81 -- 'guest paging-structure entry'
