@@ -908,6 +908,35 @@ static void test_hosted_vmfail_is_explained(void **state)
 	assert_true(log_has_line(f, "vtsim: VMPTRLD from the hosted VMM on lp0: VMfailValid(9), "));
 }
 
+/* A VMX abort under a hosted VMM is told as an image's (vmx_abort_msr_load): the
+ * VM-exit MSR-load list names an MSR that does not exist, so the guest's first
+ * exit cannot load host state, and the machine stops with the abort explained. */
+static void test_hosted_vmx_abort_is_explained(void **state)
+{
+	struct fx *f = *state;
+	load(f, GUEST_CODE, out_guest, sizeof(out_guest));
+	uint64_t size, list = kvm_alloc_pages(1);
+	uint8_t *ram = vtsim_machine_ram(f->m, &size);
+	assert_true(list && list + 16 <= size);
+	memset(ram + list, 0, 16);
+	uint32_t bad_msr = 0x12345678;
+	memcpy(ram + list, &bad_msr, 4);
+	struct vtsim_vmx_operands ops = { .reg = 0x4010, .rm = 1 };        /* VM_EXIT_MSR_LOAD_COUNT */
+	struct vtsim_vmx_result res;
+	vtsim_vmx(f->m, 0, VTSIM_VMWRITE, &ops, &res);
+	assert_int_equal(res.outcome, VTSIM_VMSUCCEED);
+	ops = (struct vtsim_vmx_operands){ .reg = 0x2008, .rm = list };    /* VM_EXIT_MSR_LOAD_ADDR */
+	vtsim_vmx(f->m, 0, VTSIM_VMWRITE, &ops, &res);
+	assert_int_equal(res.outcome, VTSIM_VMSUCCEED);
+	assert_int_not_equal(kvm_vcpu_run(f->vcpu), 0);
+	assert_true(vtsim_machine_stopped(f->m));
+	const char *why = vtsim_machine_stop_message(f->m);
+	assert_non_null(strstr(why, "VMX abort 4 (loading host MSRs from the VM-exit MSR-load list failed): "
+				    "entry 1 of the list at "));
+	assert_non_null(strstr(why, "names MSR 0x12345678, which cannot be loaded there; "));
+	assert_non_null(strstr(why, "To avoid it, a VM-exit MSR-load list may name only MSRs"));
+}
+
 static void test_create_vcpu_errors(void **state)
 {
 	struct fx *f = *state;
@@ -956,6 +985,7 @@ int main(void)
 		VM_TEST(test_memory_region_above_the_machine_ram_is_einval),
 		VM_TEST(test_memory_region_over_kvmlike_pages_is_einval),
 		VM_TEST(test_hosted_vmfail_is_explained),
+		VM_TEST(test_hosted_vmx_abort_is_explained),
 		VM_TEST(test_create_vcpu_errors),
 		/* Last: the simulator crashes on it for now (a VM exit while it delivers an
 		 * event injected at VM entry), which could leave later tests in its wreck. */
