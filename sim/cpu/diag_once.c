@@ -26,21 +26,12 @@ bool diag_first_time(struct diag_once *d, uint64_t what, uint64_t rip, FILE *out
 	return v == DIAG_TELL;
 }
 
-const char *diag_where(uint64_t rip, char *buf, size_t size)
+const char *diag_where(uint64_t rip, bool json, char *buf, size_t size)
 {
 	if (rip == DIAG_HOSTED)
-		snprintf(buf, size, "from the hosted VMM");
+		snprintf(buf, size, json ? "hosted" : "from the hosted VMM");
 	else
-		snprintf(buf, size, "at RIP=0x%llx", (unsigned long long)rip);
-	return buf;
-}
-
-const char *diag_rip_json(uint64_t rip, char *buf, size_t size)
-{
-	if (rip == DIAG_HOSTED)
-		snprintf(buf, size, "hosted");
-	else
-		snprintf(buf, size, "0x%llx", (unsigned long long)rip);
+		snprintf(buf, size, json ? "0x%llx" : "at RIP=0x%llx", (unsigned long long)rip);
 	return buf;
 }
 

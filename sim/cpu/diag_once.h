@@ -35,10 +35,9 @@ bool diag_first_time(struct diag_once *d, uint64_t what, uint64_t rip, FILE *out
  * runs on the host, so the failure has no RIP on the software CPU. */
 #define DIAG_HOSTED UINT64_MAX
 
-/* Where a failure happened, for the sentence: "at RIP=0x..." or "from the hosted
- * VMM"; and for JSON: "0x..." or "hosted". Both return buf. */
-const char *diag_where(uint64_t rip, char *buf, size_t size);
-const char *diag_rip_json(uint64_t rip, char *buf, size_t size);
+/* Where a failure happened: for the sentence "at RIP=0x..." or "from the hosted
+ * VMM"; for JSON (`json`) "0x..." or "hosted". Returns buf. */
+const char *diag_where(uint64_t rip, bool json, char *buf, size_t size);
 
 /* A JSON string's contents: quotes and backslashes escaped, control bytes dropped. */
 void diag_json_str(FILE *out, const char *s);

@@ -236,7 +236,7 @@ static void report_vmfail(struct lp *lp, uint64_t rip, enum vmx_insn_id id, cons
 		diag_json_str(out, fix);
 		char rip_s[24];
 		fprintf(out, "\", \"result\": \"%s\", \"rip\": \"%s\", \"operand\": \"", valid ? "VMfailValid" :
-			"VMfailInvalid", diag_rip_json(rip, rip_s, sizeof(rip_s)));
+			"VMfailInvalid", diag_where(rip, true, rip_s, sizeof(rip_s)));
 		diag_json_str(out, operand);
 		fprintf(out, "\", \"sdm\": \"");
 		diag_json_str(out, section);
@@ -244,8 +244,9 @@ static void report_vmfail(struct lp *lp, uint64_t rip, enum vmx_insn_id id, cons
 		return;
 	}
 	char where[40];
-	fprintf(out, "vtsim: %s %s on lp%u: %s; %s. %c%s%s%s (SDM Vol. 3C, %s", vmx_insn_name(id),
-		diag_where(rip, where, sizeof(where)), lp->id, outcome, operand, toupper((unsigned char)text[0]), text + 1,
+	diag_where(rip, false, where, sizeof(where));
+	fprintf(out, "vtsim: %s %s on lp%u: %s; %s. %c%s%s%s (SDM Vol. 3C, %s", vmx_insn_name(id), where,
+		lp->id, outcome, operand, toupper((unsigned char)text[0]), text + 1,
 		rule ? ": " : "", fix, section);
 	if (!valid && has_error && why_invalid)
 		fprintf(out, "; VMfailInvalid: %s", why_invalid->section);

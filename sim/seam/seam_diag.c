@@ -122,7 +122,7 @@ void seam_report_status(struct lp *lp, uint64_t rip, uint64_t leaf, uint64_t sta
 		char rip_s[24];
 		fprintf(out, "{\"event\": \"seamcall-error\", \"lp\": %u, \"leaf\": \"%s\", \"rip\": \"%s\", "
 			"\"status\": \"0x%016llx\", \"name\": \"%s\", \"operand\": \"%s\", \"rule\": \"", lp->id,
-			leaf_s, diag_rip_json(rip, rip_s, sizeof(rip_s)), (unsigned long long)status, st ? st : "?",
+			leaf_s, diag_where(rip, true, rip_s, sizeof(rip_s)), (unsigned long long)status, st ? st : "?",
 			kind ? op : "");
 		diag_json_str(out, rule ? rule : "");
 		fprintf(out, "\", \"abi\": \"%s%s%s\"}\n", name ? name : "", name ? " Leaf; " : "",
@@ -130,9 +130,10 @@ void seam_report_status(struct lp *lp, uint64_t rip, uint64_t leaf, uint64_t sta
 		return;
 	}
 	char where[40];
+	diag_where(rip, false, where, sizeof(where));
 	fprintf(out, "vtsim: SEAMCALL %s %s on lp%u returned %s (0x%016llx)%s%s: %s (TDX module "
-		"ABI, ", leaf_s, diag_where(rip, where, sizeof(where)), lp->id, st ? st : "a status the module does not "
-		"define", (unsigned long long)status, kind ? ", " : "", kind ? op : "",
+		"ABI, ", leaf_s, where, lp->id, st ? st : "a status the module does not define",
+		(unsigned long long)status, kind ? ", " : "", kind ? op : "",
 		rule ? rule : "vtsim has no sentence for this status");
 	if (name)
 		fprintf(out, "\"%s Leaf\" and ", name);
@@ -177,14 +178,15 @@ void seam_report_refused(struct lp *lp, const struct cpu_view *v, uint64_t rip, 
 		if (!first_time(lp, TOLD_SEAM_REFUSED | i, rip))
 			return;
 		char where[40];
+		diag_where(rip, lp->m->cfg.json, where, sizeof(where));
 		if (lp->m->cfg.json)
 			fprintf(lp->m->diag, "{\"event\": \"seamcall-refused\", \"lp\": %u, \"rip\": \"%s\", "
 				"\"result\": \"%s\", \"rule\": \"%s: %s\", \"spec\": \"SEAMCALL\"}\n", lp->id,
-				diag_rip_json(rip, where, sizeof(where)), refusals[i].outcome == SEAMCALL_VMFAIL_INVALID ?
+				where, refusals[i].outcome == SEAMCALL_VMFAIL_INVALID ?
 				"VMfailInvalid" : refusals[i].result, refusals[i].rule, refusals[i].fix);
 		else
 			fprintf(lp->m->diag, "vtsim: SEAMCALL %s on lp%u: %s. %c%s: %s (Intel TDX CPU "
-				"architecture specification, \"SEAMCALL\")\n", diag_where(rip, where, sizeof(where)), lp->id,
+				"architecture specification, \"SEAMCALL\")\n", where, lp->id,
 				refusals[i].result, toupper((unsigned char)refusals[i].rule[0]), refusals[i].rule + 1,
 				refusals[i].fix);
 		return;

@@ -35,13 +35,7 @@ ELF64_BEGIN start
 %define POISON_OFFSET 0x10
 
 start:
-        call idt_setup
-        call vmx_setup
-        call tdx_platform_init                  ; rdi: still the boot info block
-        lea rsi, [rel td_guest_image]
-        mov ecx, TD_GUEST_PAGES
-        mov edx, TD_GUEST_GPA
-        call td_build
+        TDX_START_PLATFORM_AND_TD
 
         xor r10d, r10d
         xor r11d, r11d

@@ -21,13 +21,7 @@ ELF64_BEGIN start
 %include "tdx_bringup.inc"
 
 start:
-        call idt_setup
-        call vmx_setup
-        call tdx_platform_init                  ; rdi: still the boot info block
-        lea rsi, [rel td_guest_image]
-        mov ecx, TD_GUEST_PAGES
-        mov edx, TD_GUEST_GPA
-        call td_build
+        TDX_START_PLATFORM_AND_TD
         mov rcx, [rel td_tdvpr]
         call td_vp_enter
         mov rbx, 0x4000000100000002             ; TDX_NON_RECOVERABLE_VCPU, exit reason 2
