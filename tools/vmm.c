@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 
 #include "kvmlike/kvm.h"
+#include "sim/cpu/loader.h"
 #include "sim/tdx_module_stub/module.h"
 #include "sim/tdx_module_stub/status.h"
 #include "kvmlike/runtime_hosted.h"
@@ -299,7 +300,40 @@ static void vmm_guest_done(struct vmm_guest *g)
 	g->kvm = NULL;
 }
 
-/* A VM: the flat image at 1 MiB, entered in long mode. */
+/* The guest into its memory: an ELF64 executable by its program headers (physical
+ * addresses, identity mapped), anything else a flat image at 1 MiB. The VMM keeps
+ * the guest's page tables, GDT and stack below 1 MiB, so an ELF may not load there.
+ * 0 with the entry point in *entry, or -1 with report->error. */
+static int vmm_load_guest(struct vmm_guest *g, const uint8_t *img, size_t len, uint64_t *entry)
+{
+	struct vmm_report *r = g->r;
+	if (len >= 4 && !memcmp(img, "\x7f" "ELF", 4)) {
+		struct loader_image li;
+		char err[200];
+		if (loader_load(img, len, g->mem, GUEST_MEM, &li, err, sizeof(err)))
+			return failf(r, "the ELF guest: %s", err);
+		if (li.kind != LOADER_ELF64)
+			return failf(r, "the ELF guest is a multiboot image; a VM guest is 64-bit code "
+				     "entered in long mode (an ELF64 executable or a flat image)");
+		if (li.load_start < GUEST_LOAD)
+			return failf(r, "the ELF guest loads at 0x%llx, below 1 MiB, where the VMM keeps "
+				     "the guest's page tables, GDT and stack", (unsigned long long)li.load_start);
+		if (li.entry < li.load_start || li.entry >= li.load_end)
+			return failf(r, "the ELF guest's entry point 0x%llx is outside what it loads "
+				     "(0x%llx-0x%llx)", (unsigned long long)li.entry,
+				     (unsigned long long)li.load_start, (unsigned long long)li.load_end);
+		*entry = li.entry;
+		return 0;
+	}
+	if (len > GUEST_MEM - GUEST_LOAD)
+		return failf(r, "the guest image (%zu bytes) does not fit in %llu MiB above 1 MiB", len,
+			     (unsigned long long)(GUEST_MEM >> 20));
+	memcpy(g->mem + GUEST_LOAD, img, len);
+	*entry = GUEST_LOAD;
+	return 0;
+}
+
+/* A VM: the guest loaded, entered in long mode. */
 static int vmm_vm_setup(struct vmm_guest *g, const uint8_t *img, size_t len)
 {
 	struct vmm_report *r = g->r;
@@ -309,10 +343,9 @@ static int vmm_vm_setup(struct vmm_guest *g, const uint8_t *img, size_t len)
 	g->mem_size = GUEST_MEM;
 	if (!(g->mem = kvm_userspace_alloc(GUEST_MEM)))
 		return failf(r, "no memory for the guest");
-	if (len > GUEST_MEM - GUEST_LOAD)
-		return failf(r, "the guest image (%zu bytes) does not fit in %llu MiB above 1 MiB", len,
-			     (unsigned long long)(GUEST_MEM >> 20));
-	memcpy(g->mem + GUEST_LOAD, img, len);
+	uint64_t entry;
+	if (vmm_load_guest(g, img, len, &entry))
+		return -1;
 	build_boot_tables(g->mem);
 	struct kvm_userspace_memory_region region = { .slot = 0, .guest_phys_addr = 0,
 						       .memory_size = GUEST_MEM,
@@ -322,7 +355,7 @@ static int vmm_vm_setup(struct vmm_guest *g, const uint8_t *img, size_t len)
 	if ((e = kvm_create_vcpu(g->kvm, 0, &g->vcpu)))
 		return failf(r, "KVM_CREATE_VCPU: error %d", e);
 	struct kvm_sregs sregs;
-	struct kvm_regs regs = { .rip = GUEST_LOAD, .rsp = GUEST_STACK, .rflags = 2 };
+	struct kvm_regs regs = { .rip = entry, .rsp = GUEST_STACK, .rflags = 2 };
 	kvm_vcpu_get_sregs(g->vcpu, &sregs);
 	long_mode_sregs(&sregs);
 	if ((e = kvm_vcpu_set_sregs(g->vcpu, &sregs)) || (e = kvm_vcpu_set_regs(g->vcpu, &regs)))

@@ -555,7 +555,8 @@ static int cmd_demo(int argc, char **argv)
 	return 0;
 }
 
-/* `vtsim vm [--tdx] [OPTIONS] GUEST`: one flat 64-bit guest under kvmlike. */
+/* `vtsim vm [--tdx] [OPTIONS] GUEST`: one 64-bit guest under kvmlike (an ELF64 executable
+ * or a flat image for a VM; flat firmware for a TD). */
 static int cmd_vm(int argc, char **argv)
 {
 	struct vtsim_config cfg;

@@ -56,6 +56,33 @@ expect vm-hello "$st" 0 "$out" '^halting$'
 # explained: a clean run says nothing on stderr.
 [ -s "$tmp/err" ] && { echo "FAIL vm-hello: stderr is not empty:"; cat "$tmp/err"; fail=1; }
 
+# The same guest as an ELF64 executable (one PT_LOAD at 1 MiB, entry 1 MiB + 0):
+# loaded by its program header, it runs alike. ELFs it cannot take are refused.
+elf() { # FLAT OUT PADDR ENTRY-OFFSET [MACHINE]
+	python3 - "$@" <<'PY'
+import struct, sys
+flat = open(sys.argv[1], 'rb').read()
+paddr, off = int(sys.argv[3], 0), int(sys.argv[4], 0)
+machine = int(sys.argv[5], 0) if len(sys.argv) > 5 else 62
+eh = struct.pack('<4sBBBB8xHHIQQQIHHHHHH', b'\x7fELF', 2, 1, 1, 0, 2, machine, 1, paddr + off,
+                 64, 0, 0, 64, 56, 1, 64, 0, 0)
+ph = struct.pack('<IIQQQQQQ', 1, 7, 0x1000, paddr, paddr, len(flat), len(flat) + 0x1000, 0x1000)
+open(sys.argv[2], 'wb').write(eh + ph + b'\0' * (0x1000 - len(eh) - len(ph)) + flat)
+PY
+}
+elf "$guests/vm_hello.img" "$tmp/vm_hello.elf" 0x100000 0
+out=$(run vm "$tmp/vm_hello.elf" 2>&1); st=$?
+expect vm-hello-elf "$st" 0 "$out" '^Hello from a VMX guest of kvmlike' '^halting$'
+elf "$guests/vm_hello.img" "$tmp/low.elf" 0x8000 0
+out=$(run vm "$tmp/low.elf" 2>&1); st=$?
+expect vm-elf-low "$st" 1 "$out" '^vtsim: vm: the ELF guest loads at 0x8000, below 1 MiB, where the VMM keeps'
+elf "$guests/vm_hello.img" "$tmp/arm.elf" 0x100000 0 183
+out=$(run vm "$tmp/arm.elf" 2>&1); st=$?
+expect vm-elf-machine "$st" 1 "$out" '^vtsim: vm: the ELF guest: '
+head -c 100 "$tmp/vm_hello.elf" >"$tmp/short.elf"
+out=$(run vm "$tmp/short.elf" 2>&1); st=$?
+expect vm-elf-truncated "$st" 1 "$out" '^vtsim: vm: the ELF guest: '
+
 printf '\x0f\x0b' >"$tmp/ud2.bin"     # #UD with no IDT: shutdown
 out=$(run vm "$tmp/ud2.bin" 2>&1); st=$?
 expect vm-shutdown "$st" 1 "$out" 'KVM_EXIT_SHUTDOWN' \
