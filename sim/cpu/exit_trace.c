@@ -4,15 +4,14 @@
  * information decoded, and the guest instruction at the saved RIP, disassembled. */
 #include <stdio.h>
 
-#include <capstone/capstone.h>
-
+#include "sim/cpu/disasm.h"
 #include "sim/cpu/exit_decode.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/exit_reasons.h"
 #include "sim/vmcs/fields.h"
 
-/* The guest instruction at `rip` as Capstone reads it, in the guest's code size,
+/* The guest instruction at `rip` in words (disasm.h), in the guest's code size,
  * through the guest's paging and EPT; "(unreadable)" if it cannot be fetched.
  * Returns its length, 0 when it could not be read or decoded. */
 static unsigned guest_insn(struct lp *lp, uint64_t rip, char *out, size_t size)
@@ -35,22 +34,14 @@ static unsigned guest_insn(struct lp *lp, uint64_t rip, char *out, size_t size)
 		}
 	}
 	csh h = long64 ? lp->cs_handle : (cs_ar & (1u << 14)) ? lp->cs32 : lp->cs16;
-	cs_insn *ci = NULL;
-	size_t cnt = cs_disasm(h, buf, n, rip, 1, &ci);
-	unsigned len = cnt ? ci[0].size : 0;
-	if (cnt)
-		snprintf(out, size, "%s%s%s", ci[0].mnemonic, ci[0].op_str[0] ? " " : "", ci[0].op_str);
-	else
-		snprintf(out, size, "(bad)");
-	cs_free(ci, cnt);
-	return len;
+	return disasm_one(h, buf, n, rip, out, size);
 }
 
 void vmx_check_exit_insn(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 {
 	char insn[160];
 	unsigned len = guest_insn(lp, info->rip, insn, sizeof(insn));
-	/* Bytes Capstone cannot decode (TDCALL, SEAMCALL, some hints) prove nothing. */
+	/* Bytes that decode as nothing prove nothing. */
 	if (!len || len == info->insn_len)
 		return;
 	struct vtsim_machine *m = lp->m;

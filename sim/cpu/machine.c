@@ -1,5 +1,6 @@
 /* The machine: RAM, logical processors, the run loop. Public API in vtsim.h. */
 #include "sim/cpu/coverage.h"
+#include "sim/cpu/disasm.h"
 #include "sim/cpu/machine.h"
 
 #include <errno.h>
@@ -280,15 +281,9 @@ static void on_insn_trace(uc_engine *uc, uint64_t address, uint32_t size, void *
 	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
 	csh h = (c.efer & (1u << 10)) && (cs.attr & (1u << 13)) ? lp->cs_handle
 		: (cs.attr & (1u << 14)) ? lp->cs32 : lp->cs16;
-	cs_insn *ci = NULL;
-	size_t cnt = cs_disasm(h, buf, n, address, 1, &ci);
-	if (cnt)
-		trace_event(lp->m, VTSIM_TRACE_INSN, "insn lp%u 0x%llx: %s %s", lp->id,
-			    (unsigned long long)address, ci[0].mnemonic, ci[0].op_str);
-	else
-		trace_event(lp->m, VTSIM_TRACE_INSN, "insn lp%u 0x%llx: (bad)", lp->id,
-			    (unsigned long long)address);
-	cs_free(ci, cnt);
+	char text[160];
+	disasm_one(h, buf, n, address, text, sizeof(text));
+	trace_event(lp->m, VTSIM_TRACE_INSN, "insn lp%u 0x%llx: %s", lp->id, (unsigned long long)address, text);
 }
 
 /* With several LPs, every instruction: the LP stops before it when something is

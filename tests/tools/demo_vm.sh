@@ -50,6 +50,19 @@ if [ -z "$guest_mrtd" ] || [ "$guest_mrtd" != "$vmm_mrtd" ]; then
 	echo "FAIL demo: the TD's MRTD '$guest_mrtd' is not the expected '$vmm_mrtd'"; fail=1
 fi
 
+# `vtsim demo --trace`: the same show on stdout, and the trace on stderr: both
+# guests' entries and exits (the TD's TDCALL by name), and the SEAMCALLs.
+run demo >"$tmp/plain" 2>/dev/null
+out=$(run demo --trace 2>"$tmp/trace" >"$tmp/traced"); st=$?
+expect demo-trace "$st" 0 "$(cat "$tmp/trace")" \
+	'^entry lp0 VMLAUNCH vmcs=0x[0-9a-f]+ rip=0x100000$' \
+	'^exit lp0 vmcs=0x[0-9a-f]+ reason=10 CPUID qual=0x0 len=2 rip=0x[0-9a-f]+ insn=cpuid$' \
+	'^entry lp0 VMLAUNCH vmcs=0x[0-9a-f]+ rip=0xfffffff0$' \
+	'^exit lp0 vmcs=0x[0-9a-f]+ reason=77 TDCALL qual=0x0 len=4 rip=0x[0-9a-f]+ insn=tdcall$' \
+	'^seamcall lp0 TDH\.VP\.ENTER\(0\) -> 0x000000000000004d TDX_SUCCESS$' \
+	'^seamcall lp0 TDH\.MR\.FINALIZE\(17\) -> 0x0000000000000000 TDX_SUCCESS$'
+cmp -s "$tmp/plain" "$tmp/traced" || { echo "FAIL demo-trace: stdout differs from the plain demo's"; fail=1; }
+
 out=$(run vm "$guests/vm_hello.img" 2>"$tmp/err"); st=$?
 expect vm-hello "$st" 0 "$out" '^halting$'
 # A VMX-only host (no --tdx: kvm_intel.tdx off) issues no SEAMCALL, so nothing is
