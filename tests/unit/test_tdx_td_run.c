@@ -39,12 +39,13 @@ static struct vtsim_machine *m;
 static FILE *devnull;
 static FILE *diag;                /* the machine's diagnostics stream */
 
-static int setup(void **state)
+static int setup_lps(unsigned nr_cpus)
 {
 	struct vtsim_config cfg;
 	char err[256];
 	vtsim_config_defaults(&cfg);
 	cfg.tdx = true;
+	cfg.nr_cpus = nr_cpus;
 	cfg.diag = diag = tmpfile();
 	assert_non_null(diag);
 	if (getenv("TD_TRACE"))
@@ -56,6 +57,17 @@ static int setup(void **state)
 	assert_int_equal(kvm_hosted_attach(m, devnull), 0);
 	assert_int_equal(kvm_init(), 0);
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_lps(1);
+}
+
+/* Two LPs, kvmlike (VMXON, TDH.SYS.LP.INIT) on both. */
+static int setup_2lp(void **state)
+{
+	return setup_lps(2);
 }
 
 static int teardown(void **state)
@@ -335,14 +347,14 @@ static void test_vcpu_association(void **state)
 	build_td(&td, blocks, &nblocks);
 	struct vtsim_seamcall_args a = { .rax = VP_ENTER, .rcx = td.tdvpr };
 	assert_int_equal(sc_args(&a) & 0xffff, 77);        /* the first TDVMCALL */
-	if (vtsim_machine_nr_cpus(m) > 1) {
-		struct vtsim_seamcall_args b = { .rax = VP_ENTER, .rcx = td.tdvpr };
-		assert_int_equal(vtsim_seamcall(m, 1, &b), VTSIM_SEAMCALL_DONE);
-		assert_int_equal(b.rax, TDX_VCPU_ASSOCIATED);
-		struct vtsim_seamcall_args f = { .rax = VP_FLUSH, .rcx = td.tdvpr };
-		assert_int_equal(vtsim_seamcall(m, 1, &f), VTSIM_SEAMCALL_DONE);
-		assert_int_equal(f.rax, TDX_VCPU_NOT_ASSOCIATED);
-	}
+	/* On the other LP the vCPU is associated with LP 0: no entry, no flush there. */
+	assert_int_equal(vtsim_machine_nr_cpus(m), 2);
+	struct vtsim_seamcall_args b = { .rax = VP_ENTER, .rcx = td.tdvpr };
+	assert_int_equal(vtsim_seamcall(m, 1, &b), VTSIM_SEAMCALL_DONE);
+	assert_int_equal(b.rax, TDX_VCPU_ASSOCIATED);
+	struct vtsim_seamcall_args f = { .rax = VP_FLUSH, .rcx = td.tdvpr };
+	assert_int_equal(vtsim_seamcall(m, 1, &f), VTSIM_SEAMCALL_DONE);
+	assert_int_equal(f.rax, TDX_VCPU_NOT_ASSOCIATED);
 	assert_int_equal(sc(VP_FLUSH, td.tdvpr, 0, 0, 0), TDX_SUCCESS);
 	/* After the flush the vCPU goes on where it was (the VMCS was written back). */
 	a.rax = VP_ENTER;
@@ -969,7 +981,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_td_runs_the_guest, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_vcpu_association, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vcpu_association, setup_2lp, teardown),
 		cmocka_unit_test_setup_teardown(test_private_memory_isolation, setup, teardown),
 		cmocka_unit_test(test_report_mac),
 		cmocka_unit_test_setup_teardown(test_td_metadata, setup, teardown),
