@@ -654,6 +654,30 @@ static bool after_hlt(struct lp *lp, uint64_t rip)
 	return !mmu_fetch(&lp->m->pm, &c, la, &b, 1, MMU_SUPERVISOR | MMU_NO_AD, &f) && b == 0xf4;
 }
 
+/* Where the instruction at RIP is fetched from: 2 when its first two bytes both
+ * come from physical addresses with no RAM behind them (the engine maps those as
+ * the open bus and never executes from it: UC_ERR_FETCH_PROT), 1 when only part of
+ * it does, 0 when none of its first 15 bytes does. */
+static int fetch_from_open_bus(struct lp *lp, uint64_t rip)
+{
+	struct mmu_ctx c;
+	struct mmu_fault f;
+	struct seg cs;
+	lp_mmu_ctx(lp, &c);
+	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
+	bool lm = (c.efer & (1u << 10)) && (cs.attr & (1u << 13));
+	uint64_t la = rip + (lm ? 0 : cs.base);
+	static const unsigned at[] = { 0, 1, 14 };  /* first, second, last possible byte */
+	int open = 0;
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		uint64_t pa;
+		if (!mmu_translate(&lp->m->pm, &c, la + at[i], MMU_FETCH, MMU_NO_AD, &pa, &f) &&
+		    !phys_is_ram(&lp->m->pm, pa, 1))
+			open |= 1 << i;
+	}
+	return (open & 3) == 3 ? 2 : open ? 1 : 0;
+}
+
 /* The engine stopped by itself: HLT, or an error it could not report otherwise.
  * Returns true when the run simply goes on. */
 static bool engine_stopped(struct vtsim_machine *m, struct lp *lp, uc_err e, bool halted)
@@ -709,6 +733,19 @@ static bool engine_stopped(struct vtsim_machine *m, struct lp *lp, uc_err e, boo
 		 * would wait forever: end the run the same way, saying so. */
 		machine_stop(m, lp, VTSIM_STOP_HALT, 0, "halted at RIP=0x%llx%s", (unsigned long long)rip,
 			     ifl ? " with interrupts enabled (no interrupt source exists)" : "");
+		return false;
+	}
+	int open_bus = e == UC_ERR_FETCH_PROT ? fetch_from_open_bus(lp, rip) : 0;
+	if (open_bus == 2) {
+		/* The open bus reads as all ones: FF FF is FF /7, an undefined opcode
+		 * (docs/machine.md, "Devices"). */
+		exc_fault(lp, VEC_UD, 0);
+		return !m->stopped;
+	}
+	if (open_bus == 1) {
+		machine_stop(m, lp, VTSIM_STOP_INTERNAL, 70, "the instruction at RIP=0x%llx is fetched "
+			     "partly from RAM and partly from the open bus (not modelled)",
+			     (unsigned long long)rip);
 		return false;
 	}
 	machine_stop(m, lp, VTSIM_STOP_INTERNAL, 70, "the software CPU stopped at RIP=0x%llx: %s",

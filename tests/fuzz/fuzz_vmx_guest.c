@@ -36,8 +36,9 @@
  *         context), bit 4 the VPID   h[14..15] RCX (h[15] bit 7: 0xC00000xx)
  *   h[16..31] 8 EPT edits (page number in the first MiB, kind): kind & 7: 0 none,
  *         1 not present, 2 R, 3 RX, 4 X only, 5 RW, 6 misconfigured (kind bits 4:3: W
- *         only, WX, memory type 2, a reserved address bit), 7 RWX with UC, ignore-PAT
- *         and the ignored bits set
+ *         only, WX, memory type 2, address bit MAXPHYADDR: reserved; at MAXPHYADDR 52
+ *         bit 51 instead, a valid address past RAM: the open bus), 7 RWX with UC,
+ *         ignore-PAT and the ignored bits set
  *
  * Oracles, after every VMLAUNCH/VMRESUME:
  *  - the outcome is VTSIM_VMEXIT, or VTSIM_ENTRY_FAILED; never VMfail (the VMCS is

@@ -552,6 +552,49 @@ static void test_b09_hlt_on_execute_only_page(void **state)
 	assert_non_null(strstr(vtsim_machine_stop_message(M), "RIP=0x10002"));
 }
 
+/* ---- code the EPT maps where there is no RAM (fuzz finding fetch_prot_at_entry) ----------
+ * The code page's EPT entry has host-physical bit 51 set: below the xeon model's
+ * MAXPHYADDR of 52 it is no reserved bit, so the walk succeeds and the guest fetches
+ * from the open bus. That reads all ones (docs/machine.md, "Devices"): FF FF is
+ * FF /7, an undefined opcode. The engine refuses to execute there (it stopped the
+ * run with status 70 before). */
+
+#define HPA_BIT51 (1ull << 51)
+
+static void test_code_on_open_bus_is_ud_exit(void **state)
+{
+	struct guest g = { .mode = MODE_LONG, .proc2 = SECONDARY_EXEC_ENABLE_EPT, .exc_bitmap = 1u << 6 };
+	PREPARE(&g, 0x90, 0xf4);
+	put64(H_EPT + (G_CODE >> 12) * 8, HPA_BIT51 | G_CODE | 6u << 3 | 7);
+	struct vexit x = enter(true);
+	assert_exit(&x, EXIT_REASON_EXCEPTION_NMI, G_CODE, 0);
+	assert_int_equal(x.intr, 0x80000306);              /* valid, hardware exception, #UD */
+}
+
+static void test_code_on_open_bus_ud_goes_through_idt(void **state)
+{
+	struct guest g = { .mode = MODE_LONG, .proc2 = SECONDARY_EXEC_ENABLE_EPT };
+	PREPARE(&g, 0x90, 0xf4);
+	put64(H_EPT + (G_CODE >> 12) * 8, HPA_BIT51 | G_CODE | 6u << 3 | 7);
+	struct vexit x = enter(true);
+	assert_exit(&x, EXIT_REASON_HLT, G_HANDLER, 1);    /* the #UD handler's HLT */
+}
+
+/* An instruction that starts in RAM and runs on into the open bus is not modelled:
+ * the run ends with status 70, saying so. */
+static void test_code_straddling_ram_and_open_bus_stops(void **state)
+{
+	struct guest g = { .mode = MODE_LONG, .proc2 = SECONDARY_EXEC_ENABLE_EPT };
+	PREPARE(&g, 0xf4);
+	RAM[G_CODE + 0xffe] = 0xb8;                        /* mov eax, imm32: 3 bytes past the page */
+	RAM[G_CODE + 0xfff] = 0x01;
+	put64(H_EPT + (G_CODE >> 12) * 8 + 8, HPA_BIT51 | (G_CODE + 0x1000) | 6u << 3 | 7);
+	vmw(GUEST_RIP, G_CODE + 0xffe);
+	struct vexit x = enter(true);
+	assert_int_equal(x.outcome, VTSIM_VMX_STOPPED);
+	assert_non_null(strstr(vtsim_machine_stop_message(M), "partly from RAM and partly from the open bus"));
+}
+
 /* ---- EPT-violation #VE (SDM "Virtualization Exceptions") ------------------------------- */
 
 #define H_VE_INFO 0x809000ull
@@ -969,6 +1012,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_b04_real_mode_gp_exit_without_error_code, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b08_prefixed_hlt_exit_rip_and_length, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b09_hlt_on_execute_only_page, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_code_on_open_bus_is_ud_exit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_code_on_open_bus_ud_goes_through_idt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_code_straddling_ram_and_open_bus_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ept_violation_becomes_ve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ept_violation_stays_an_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b06_mtf_outranks_single_step_then_entry_delivers_it, setup, teardown),
