@@ -92,6 +92,17 @@ int tdx_module_hold_page(struct tdx_module *mod, uint64_t pa, bool hold);
  * TDH.PHYMEM.PAGE.RDMD of each 4 KiB would say, read directly. */
 void tdx_module_pamt_census(const struct tdx_module *mod, uint64_t count[256]);
 
+/* For tests and the fuzzer: the key ownership table. tdx_module_kot_state gives
+ * an HKID's entry (0 FREE, 1 ASSIGNED, 2 FLUSHED, 3 RESERVED). tdx_module_kot_check
+ * holds it against the TDs whose TDR pages are `tdrs` (every TD the module has):
+ * the global HKID RESERVED once SYS.CONFIG set it; a TD's HKID ASSIGNED until
+ * TDH.MNG.VPFLUSHDONE, FLUSHED until TDH.MNG.KEY.FREEID, FREE after; no two TDs
+ * holding one; every other HKID FREE. False, and what differs in `why`, if not. */
+enum { TDX_KOT_FREE, TDX_KOT_ASSIGNED, TDX_KOT_FLUSHED, TDX_KOT_RESERVED };
+unsigned tdx_module_kot_state(const struct tdx_module *mod, unsigned hkid);
+bool tdx_module_kot_check(const struct tdx_module *mod, const uint64_t *tdrs, unsigned n,
+			  char *why, size_t len);
+
 /* For snapshots: the module's own state (its global data included), saved into
  * and restored from a buffer of tdx_module_state_size() bytes. */
 size_t tdx_module_state_size(void);

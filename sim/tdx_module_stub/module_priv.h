@@ -16,8 +16,9 @@ struct tdx_tdmr {
 	uint64_t init_upto;                      /* initialized below base + init_upto */
 };
 
-/* Key ownership table states. */
-enum { KOT_FREE, KOT_ASSIGNED, KOT_FLUSHED, KOT_RESERVED };
+/* Key ownership table states (module.h's TDX_KOT_*). */
+enum { KOT_FREE = TDX_KOT_FREE, KOT_ASSIGNED = TDX_KOT_ASSIGNED, KOT_FLUSHED = TDX_KOT_FLUSHED,
+       KOT_RESERVED = TDX_KOT_RESERVED };
 
 /* The module's global data: what every LP's leaves share. It lives where the
  * module keeps it, in its data region at the start of the SEAM range, which no

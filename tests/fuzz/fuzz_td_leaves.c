@@ -25,6 +25,12 @@
  *    page (PENDING may have become MAPPED by the guest's TDG.MEM.PAGE.ACCEPT during
  *    a TDH.VP.ENTER); elsewhere FREE, or EPT_WALK_FAILED exactly where the model
  *    lacks a table above;
+ *  - KOT: each TDX HKID's entry in the key ownership table is the one the model's
+ *    TDs give it, and the one the module's own TDRs give it (tdx_module_kot_check);
+ *  - no host-visible read returns TD private data: every pool page a live TD owns
+ *    is private to the model's KeyID and reads as zeros through KeyID 0 and the
+ *    other TDX KeyIDs (after a success that gives or takes a page, and at the end of
+ *    the input, all of them; otherwise the global HKID and the live TDs');
  *  - at the end of the input, the teardown (BLOCK/TRACK/REMOVE of what is mapped
  *    while the HKID is live, VP.FLUSH on the vCPU's LP, VPFLUSHDONE, CACHE.WB,
  *    KEY.FREEID, RECLAIM of every page, the TDR last) succeeds step by step and
@@ -63,6 +69,8 @@
 
 #include "kvmlike/kvm.h"
 #include "kvmlike/runtime_hosted.h"
+#include "sim/cpu/keyed_mem.h"
+#include "sim/cpu/machine.h"
 #include "sim/tdx_module_stub/module.h"
 #include "sim/tdx_module_stub/status.h"
 #include "vtsim/hosted.h"
@@ -523,8 +531,84 @@ static void sept_oracle(struct td *t, const char *what)
 	t->ran = false;
 }
 
+/* KOT: the module's key ownership table against the model (the global HKID, the
+ * first TDX KeyID as kvm_init configures it, RESERVED; a live TD's HKID ASSIGNED
+ * until TDH.MNG.VPFLUSHDONE, FLUSHED until TDH.MNG.KEY.FREEID, FREE after; every
+ * other HKID FREE), and against the TDRs themselves (tdx_module_kot_check reads
+ * each TDR's lifecycle and HKID). */
+static void kot_oracle(const char *what)
+{
+	static const unsigned of_life[] = {
+		[L_HKID_ASSIGNED] = TDX_KOT_ASSIGNED, [L_KEYS_CONFIGURED] = TDX_KOT_ASSIGNED,
+		[L_BLOCKED] = TDX_KOT_FLUSHED, [L_TEARDOWN] = TDX_KOT_FREE,
+	};
+	const struct tdx_module *mod = H.m->seam.module;
+	uint64_t tdrs[NTD];
+	unsigned n = 0;
+	for (unsigned k = (unsigned)H.first_keyid; k < H.first_keyid + H.nr_keyids; k++) {
+		unsigned want = k == H.first_keyid ? TDX_KOT_RESERVED : TDX_KOT_FREE;
+		for (unsigned i = 0; i < NTD; i++)
+			if (H.td[i].live && H.td[i].hkid == k && of_life[H.td[i].life] != TDX_KOT_FREE)
+				want = of_life[H.td[i].life];
+		unsigned have = tdx_module_kot_state(mod, k);
+		if (have != want)
+			fail("%s: KOT entry of HKID %u is %u; the model has %u", what, k, have, want);
+	}
+	for (unsigned i = 0; i < NTD; i++)
+		if (H.td[i].live)
+			tdrs[n++] = H.td[i].tdr;
+	char why[256];
+	if (!tdx_module_kot_check(mod, tdrs, n, why, sizeof(why)))
+		fail("%s: KOT against the TDRs: %s", what, why);
+}
+
+static bool page_is_zero(const uint8_t *p)
+{
+	static const uint8_t zero[PG];
+	return !memcmp(p, zero, PG);
+}
+
+/* No host-visible read returns a TD's private data: each pool page a live TD owns
+ * is private to the KeyID the model says (the global HKID for a TDR, the TD's HKID
+ * for the others) and reads as zeros (docs/design.md, "sim/seam") through KeyID 0,
+ * what the host, a VM or DMA reads, unless a write there poisoned it, and through
+ * every other TDX KeyID: `all_keys`, or else the global HKID and the live TDs'. */
+static void check_private_page(uint64_t pa, unsigned key, bool all_keys, const char *what)
+{
+	struct phys *pm = &H.m->pm;
+	if (keyed_mem_owner(pm, pa) != key)
+		fail("%s: page %#llx is private to KeyID %u; the model has %u", what,
+		     (unsigned long long)pa, keyed_mem_owner(pm, pa), key);
+	if (!keyed_mem_page_poisoned(pm, pa) && !page_is_zero(phys_byte(pm, pa)))
+		fail("%s: page %#llx (private to KeyID %u) does not read as zeros through KeyID 0",
+		     what, (unsigned long long)pa, key);
+	for (unsigned k = (unsigned)H.first_keyid; k < H.first_keyid + H.nr_keyids; k++) {
+		bool sampled = k == H.first_keyid;
+		for (unsigned i = 0; i < NTD && !sampled; i++)
+			sampled = H.td[i].live && H.td[i].hkid == k;
+		if (k == key || (!all_keys && !sampled))
+			continue;
+		if (!page_is_zero(phys_byte(pm, pa | (uint64_t)k << H.keyid_shift)))
+			fail("%s: page %#llx (private to KeyID %u) does not read as zeros through KeyID %u",
+			     what, (unsigned long long)pa, key, k);
+	}
+}
+
+static void private_oracle(bool all_keys, const char *what)
+{
+	for (unsigned i = 0; i < NPAGES; i++) {
+		const struct page *p = in_big_page(i) ? &H.big : &H.page[i];
+		if (p->type == PT_NDA)
+			continue;
+		unsigned key = p->type == PT_TDR ? (unsigned)H.first_keyid : H.td[p->owner].hkid;
+		check_private_page(pool_pa(i), key, all_keys, what);
+	}
+}
+
 static void oracles(const char *what)
 {
+	kot_oracle(what);
+	private_oracle(true, what);
 	pamt_oracle(what);
 	for (unsigned i = 0; i < NTD; i++)
 		if (sept_readable(&H.td[i]))
@@ -933,6 +1017,8 @@ static uint64_t leaf_call(unsigned lp, struct vtsim_seamcall_args *a)
 	bool sept = leaf == SEPT_ADD || leaf == PAGE_ADD || leaf == PAGE_AUG || leaf == PAGE_REMOVE ||
 		    leaf == SEPT_REMOVE || leaf == RANGE_BLOCK || leaf == RANGE_UNBLOCK;
 	focused_oracles(&in, what);
+	kot_oracle(what);
+	private_oracle(a->rax == TDX_SUCCESS && pamt && !H.quick, what);
 	if (a->rax == TDX_SUCCESS && pamt && !H.quick)
 		pamt_oracle(what);
 	if (a->rax == TDX_SUCCESS && sept && !H.quick) {
