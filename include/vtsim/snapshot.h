@@ -4,7 +4,8 @@
  * A snapshot holds every logical processor's state (the software CPU's registers,
  * control registers, MSRs and segment caches; the MSRs the simulator owns; virtual
  * time; the VMX state: VMX operation, the current VMCS and its cache, the entry
- * checks' cache, launch state), the RAM, the TDX KeyID views and which pages are
+ * checks' cache, launch state), the devices on the I/O bus (COM1, the PICs, PCI's
+ * CONFIG_ADDRESS, fw_cfg's selector), the RAM, the TDX KeyID views and which pages are
  * private, the TDX module's state, and whether the run had stopped.
  *
  * Restoring copies back only what changed: RAM pages the simulator itself wrote
@@ -36,7 +37,9 @@ int vtsim_snapshot_restore(struct vtsim_machine *m, struct vtsim_snapshot *s, ch
 /* Disarms and frees (NULL: nothing). */
 void vtsim_snapshot_free(struct vtsim_machine *m, struct vtsim_snapshot *s);
 
-/* Someone outside the simulator wrote [pa, pa + n) of RAM (n = 0: anywhere). */
+/* Someone outside the simulator wrote [pa, pa + n) of RAM (n = 0: anywhere). The
+ * software CPUs' translations of code are dropped, so that new code written there
+ * (a fuzz target's next input) is what runs. */
 void vtsim_snapshot_note_write(struct vtsim_machine *m, uint64_t pa, uint64_t n);
 
 /* What the last restore did: pages copied back, and whether it compared every

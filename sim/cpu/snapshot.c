@@ -32,6 +32,11 @@ struct phys_dirty {
 	X(misc_enable) X(pat) X(rand_state) X(debugctl) X(lapic) X(smm) X(init_pending) \
 	X(halt_rip) X(halt_seq) X(halt_if) X(chain_len) X(chain_insns)
 
+/* The machine's: the devices on the I/O bus, the open-bus page count, the
+ * scheduler's halt sequence, and how the run ended. */
+#define MACHINE_SNAP_SCALARS(X) \
+	X(fw_cfg) X(pc) X(com1) X(open_bus_pages) X(halt_seq) X(stopped) X(result)
+
 struct lp_snap {
 	uc_context *ctx;              /* the root engine's CPU state */
 	enum lp_activity activity;
@@ -60,6 +65,12 @@ struct vtsim_snapshot {
 	void *module;
 	unsigned nr_lps;
 	struct lp_snap *lps;
+	/* The machine's plain fields (MACHINE_SNAP_SCALARS). */
+	struct fw_cfg fw_cfg;
+	struct pc_ports pc;
+	struct uart16550 com1;
+	unsigned open_bus_pages;
+	uint64_t halt_seq;
 	bool stopped;
 	struct vtsim_result result;
 	char stop_msg[sizeof(((struct vtsim_machine *)0)->stop_msg)];
@@ -95,8 +106,24 @@ void phys_dirty_note(struct phys *pm, uint64_t pa, size_t n)
 		dirty_mark(d, view, p);
 }
 
+/* Drops the LP's translated code. The guest engine, while its coroutine lives, is
+ * suspended inside a translated block (at the last VM exit): its code cache is
+ * dropped when it runs again (lp_run_once), never under it. */
+static void drop_translations(struct lp *lp)
+{
+	uc_ctl_flush_tb(lp->root.uc);
+	if (lp->guest.uc && lp->co_started)
+		lp->co_flush_tb = true;
+	else if (lp->guest.uc)
+		uc_ctl_flush_tb(lp->guest.uc);
+}
+
 void vtsim_snapshot_note_write(struct vtsim_machine *m, uint64_t pa, uint64_t n)
 {
+	/* The engines translated code from what was there before, maybe without
+	 * retiring any of it (an instruction that faulted): those translations go. */
+	for (unsigned i = 0; i < m->nr_lps; i++)
+		drop_translations(&m->lps[i]);
 	if (!m->pm.dirty)
 		return;
 	if (!n)
@@ -201,8 +228,9 @@ struct vtsim_snapshot *vtsim_snapshot_take(struct vtsim_machine *m, char *err, s
 			goto oom;
 		tdx_module_state_save(m->seam.module, s->module);
 	}
-	s->stopped = m->stopped;
-	s->result = m->result;
+#define TAKE(f) s->f = m->f;
+	MACHINE_SNAP_SCALARS(TAKE)
+#undef TAKE
 	memcpy(s->stop_msg, m->stop_msg, sizeof(s->stop_msg));
 	if (m->pm.dirty && m->pm.dirty != &s->dirty)
 		m->pm.dirty = NULL;           /* the previous snapshot is disarmed */
@@ -315,11 +343,8 @@ static void lp_restore(struct lp *lp, const struct lp_snap *s, bool code_ran)
 		lp_switch(lp, &lp->root);
 	uc_context_restore(lp->root.uc, s->ctx);
 	uc_ctl_flush_tlb(lp->root.uc);
-	if (code_ran) {
-		uc_ctl_flush_tb(lp->root.uc);
-		if (lp->guest.uc)
-			uc_ctl_flush_tb(lp->guest.uc);
-	}
+	if (code_ran)
+		drop_translations(lp);
 #define RESTORE(f) lp->f = s->f;
 	LP_SNAP_SCALARS(RESTORE)
 #undef RESTORE
@@ -363,8 +388,9 @@ int vtsim_snapshot_restore(struct vtsim_machine *m, struct vtsim_snapshot *s, ch
 		lp_restore(&m->lps[i], &s->lps[i], code_ran);
 	if (s->module)
 		tdx_module_state_restore(m->seam.module, s->module);
-	m->stopped = s->stopped;
-	m->result = s->result;
+#define RESTORE(f) m->f = s->f;
+	MACHINE_SNAP_SCALARS(RESTORE)
+#undef RESTORE
 	memcpy(m->stop_msg, s->stop_msg, sizeof(m->stop_msg));
 	dirty_clear(&s->dirty);
 	s->stats.restores++;
