@@ -1,0 +1,336 @@
+/* The exit-reason audit: for every basic exit reason 0-85, the tests that trigger it,
+ * checked against the model's own statement of which reasons it can produce
+ * (sim/vmcs/exit_support.h).
+ *
+ * Each trigger row names a ctest (image/NAME, guest/NAME or unit/test_NAME) and an
+ * exact text of that test's source that asserts the reason: the row is kept honest by
+ * requiring the text to be there and to name the reason (its number, 0x8000_00NN for
+ * an entry failure, or EXIT_REASON_NAME). Suppression rows name a test that shows the
+ * governing control at 0 letting the instruction run without the exit.
+ *
+ * The completeness test fails when the default model ("xeon") can produce a reason
+ * that has neither a trigger row nor an UNTESTED row (a gap stated here), when an
+ * UNTESTED reason gained a trigger row (drop the UNTESTED row), or when a trigger row
+ * names a reason the model cannot produce. It prints the totals and the gaps. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "sim/cpu/cpuid.h"
+#include "sim/vmcs/caps.h"
+#include "sim/vmcs/exit_reasons.h"
+#include "sim/vmcs/exit_support.h"
+
+enum row_kind { TRIGGER, SUPPRESS, UNTESTED };
+
+struct row {
+	uint8_t reason;
+	enum row_kind kind;
+	const char *test;      /* ctest name; UNTESTED: NULL */
+	const char *evidence;  /* exact source text; UNTESTED: what is missing */
+};
+
+#define T(n, test, ev) { n, TRIGGER, test, ev }
+#define S(n, test, ev) { n, SUPPRESS, test, ev }
+#define U(n, why)      { n, UNTESTED, NULL, why }
+
+static const struct row rows[] = {
+	T(0, "image/vmexit_exception", "CHECK \"ud-reason\", rax, 0"),
+	T(0, "image/vmexit_ept", "CHECK \"pf-reason\", rax, 0"),
+	S(0, "image/vmexit_exception", "CHECK \"guest-ud-delivered\""),
+	S(0, "image/vmexit_exception", "CHECK \"nomatch-write-delivered\""),
+	U(1, "external-interrupt exiting from a simulated interrupt source, with and without acknowledge interrupt on exit"),
+	T(2, "image/vmexit_triple_fault", "CHECK \"tf-reason\", rax, 2"),
+	U(3, "an INIT signal to a logical processor in VMX non-root operation"),
+	T(5, "image/vmx_smm_exits", "VMM_CHECK \"smi-exit-reason\", VMCS_EXIT_REASON, (1 << 29) | 5"),
+	T(7, "image/vmexit_window_shadow", "CHECK \"irq-open-reason\", rax, 7"),
+	T(7, "image/vmexit_mtf_window", "CHECK \"iw-open-reason\", rax, 7"),
+	T(8, "image/vmexit_nmi_window", "CHECK \"open-reason\", rax, 8"),
+	T(8, "image/vmexit_window_shadow", "CHECK \"nmi-open-reason\", rax, 8"),
+	T(10, "image/vmexit_cpuid", "CHECK \"cpuid-reason\", rax, 10"),
+	T(10, "unit/test_fuzzbugs", "EXIT_REASON_CPUID"),
+	T(12, "image/vmexit_hlt", "CHECK \"hlt-reason\", rax, 12"),
+	S(12, "image/vmexit_hlt", "PUTSLN \"guest: halting without HLT exiting\""),
+	T(13, "image/vmexit_invd_xsetbv", "CHECK \"invd-reason\", rax, 13"),
+	T(14, "image/vmexit_conditional", "CHECK \"invlpg-reason\", rax, 14"),
+	T(15, "image/vmexit_conditional", "CHECK \"rdpmc-reason\", rax, 15"),
+	T(16, "image/vmexit_conditional", "CHECK \"rdtsc-reason\", rax, 16"),
+	S(16, "image/vmexit_conditional", "CHECK \"offset-phase\", rax, 18"),
+	T(18, "image/vmexit_vmcall_vmx", "dq n_vmcall, 18"),
+	T(18, "image/vmexit_cpuid", "CHECK \"vmcall-reason\", rax, 18"),
+	T(19, "image/vmexit_vmcall_vmx", "dq n_vmclear, 19"),
+	T(20, "image/vmexit_vmcall_vmx", "dq n_vmlaunch, 20"),
+	T(21, "image/vmexit_vmcall_vmx", "dq n_vmptrld, 21"),
+	T(21, "image/vmexit_insn_info", "CHECK \"vmptrld-reason\", rax, 21"),
+	T(22, "image/vmexit_vmcall_vmx", "dq n_vmptrst, 22"),
+	T(23, "image/vmexit_vmcall_vmx", "dq n_vmread, 23"),
+	T(23, "image/vmexit_insn_info", "CHECK \"vmread-mem-reason\", rax, 23"),
+	T(24, "image/vmexit_vmcall_vmx", "dq n_vmresume, 24"),
+	T(25, "image/vmexit_vmcall_vmx", "dq n_vmwrite, 25"),
+	T(26, "image/vmexit_vmcall_vmx", "dq n_vmxoff, 26"),
+	T(27, "image/vmexit_vmcall_vmx", "dq n_vmxon, 27"),
+	T(28, "image/vmexit_cr", "CHECK \"cr0-write-exit-reason\", rax, 28"),
+	T(28, "image/vmexit_clts_lmsw", "CHECK \"clts-reason\", rax, 28"),
+	S(28, "image/vmexit_cr", "CHECK_MASK \"cr0-read-shadow\""),
+	T(29, "unit/test_fuzzbugs", "assert_exit(&x, EXIT_REASON_DR_ACCESS"),
+	T(30, "image/vmexit_io", "CHECK \"out-imm8-reason\", rax, 30"),
+	S(30, "image/vmexit_io", "db \"guest: COM1 without an exit\""),
+	T(31, "image/vmexit_msr", "CHECK \"rd-reason\", rax, 31"),
+	S(31, "image/vmexit_msr", "CHECK \"guest-rd-pat\""),
+	T(32, "image/vmexit_msr", "CHECK \"wr-reason\", rax, 32"),
+	T(33, "image/vmentry_fail_guest", "exit reason 0x80000021"),
+	T(33, "unit/test_entry_steps", "EXIT_REASON_INVALID_STATE"),
+	U(34, "a VM entry whose VM-entry MSR-load list fails: exit reason 0x80000022, qualification the entry's index"),
+	T(36, "image/vmexit_conditional", "CHECK \"mwait-reason\", rax, 36"),
+	T(37, "image/vmexit_mtf_window", "CHECK \"mtf1-reason\", rax, 37"),
+	S(37, "image/vmexit_mtf_window", "CHECK \"mtf-off-vmcall\", rax, 18"),
+	T(39, "image/vmexit_conditional", "CHECK \"monitor-reason\", rax, 39"),
+	T(40, "image/vmexit_conditional", "CHECK \"pause-reason\", rax, 40"),
+	T(41, "unit/test_entry_steps", "EXIT_REASON_MCE_DURING_VMENTRY | EXIT_REASON_FAILED_VMENTRY"),
+	T(46, "image/vmexit_descriptor_table", "CHECK \"sgdt-reason\", rax, 46"),
+	S(46, "image/vmexit_descriptor_table", "CHECK \"native-sgdt-limit\""),
+	T(47, "image/vmexit_descriptor_table", "CHECK \"sldt-reason\", rax, 47"),
+	T(48, "image/vmexit_ept", "CHECK \"read-reason\", rax, 48"),
+	T(49, "image/vmexit_ept", "CHECK \"misconfig-reason\", rax, 49"),
+	T(50, "image/vmexit_vmcall_vmx", "dq n_invept, 50"),
+	U(51, "RDTSCP with enable RDTSCP and RDTSC exiting"),
+	T(52, "image/vmexit_preemption_timer", "CHECK \"timer-reason\", rax, 52"),
+	T(52, "image/vmexit_preemption_timer_hlt", "CHECK \"hlt-reason\", rax, 52"),
+	T(53, "image/vmexit_vmcall_vmx", "dq n_invvpid, 53"),
+	T(54, "image/vmexit_descriptor_table", "CHECK \"wbinvd-reason\", rax, 54"),
+	T(55, "image/vmexit_invd_xsetbv", "CHECK \"xsetbv-reason\", rax, 55"),
+	T(57, "image/vmexit_rdrand_invpcid", "CHECK \"rdrand64-reason\", rax, 57"),
+	S(57, "image/vmexit_rdrand_invpcid", "CHECK \"native-rdrand-1\""),
+	T(58, "image/vmexit_rdrand_invpcid", "CHECK \"invpcid-reason\", rax, 58"),
+	T(59, "image/vmexit_vmfunc", "CHECK \"ecx512-reason\", rax, 59"),
+	T(61, "image/vmexit_rdrand_invpcid", "CHECK \"rdseed16-reason\", rax, 61"),
+	S(61, "image/vmexit_rdrand_invpcid", "CHECK \"native-rdseed-2\""),
+	U(76, "SEAMCALL in VMX non-root operation"),
+	T(77, "unit/test_kvmlike_td", "exits_by_reason[EXIT_REASON_TDCALL]"),
+};
+
+#define NROWS (sizeof(rows) / sizeof(rows[0]))
+#define LAST_REASON 85
+
+/* The source of a ctest, from this file's own path (tests/unit/...). */
+static char *source_of(const char *test)
+{
+	static const struct { const char *prefix, *dir, *ext; } kinds[] = {
+		{ "image/", "tests/images/", ".asm" },
+		{ "guest/", "guests/", ".asm" },
+		{ "unit/", "tests/unit/", ".c" },
+	};
+	const char *top_end = strstr(__FILE__, "tests/unit/");
+	assert_non_null(top_end);
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		size_t pl = strlen(kinds[i].prefix);
+		if (strncmp(test, kinds[i].prefix, pl))
+			continue;
+		char *path = malloc(4096);
+		snprintf(path, 4096, "%.*s%s%s%s", (int)(top_end - __FILE__), __FILE__,
+			 kinds[i].dir, test + pl, kinds[i].ext);
+		return path;
+	}
+	fail_msg("%s: not an image/, guest/ or unit/ test", test);
+	return NULL;
+}
+
+static char *read_all(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		fail_msg("%s: cannot open", path);
+	char *buf = malloc(1 << 20);
+	size_t n = fread(buf, 1, (1 << 20) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	return buf;
+}
+
+/* text holds `word` with no digit, letter or '_' on either side. */
+static bool has_word(const char *text, const char *word)
+{
+	size_t wl = strlen(word);
+	for (const char *p = strstr(text, word); p; p = strstr(p + 1, word)) {
+		char before = p == text ? ' ' : p[-1], after = p[wl];
+		bool edge_b = !(before == '_' || (before >= '0' && before <= '9') ||
+				(before >= 'a' && before <= 'z') || (before >= 'A' && before <= 'Z'));
+		bool edge_a = !(after == '_' || (after >= '0' && after <= '9') ||
+				(after >= 'a' && after <= 'z') || (after >= 'A' && after <= 'Z'));
+		if (edge_b && edge_a)
+			return true;
+	}
+	return false;
+}
+
+/* The evidence names the reason: its number, its entry-failure form or its symbol. */
+static bool names_reason(const char *ev, unsigned n)
+{
+	char w[64];
+	snprintf(w, sizeof(w), "%u", n);
+	if (has_word(ev, w))
+		return true;
+	snprintf(w, sizeof(w), "0x%x", 0x80000000u | n);
+	if (has_word(ev, w))
+		return true;
+	snprintf(w, sizeof(w), "EXIT_REASON_%s", vmx_exit_reason_name(n));
+	return has_word(ev, w);
+}
+
+static unsigned rows_of(unsigned n, enum row_kind kind)
+{
+	unsigned k = 0;
+	for (size_t i = 0; i < NROWS; i++)
+		k += rows[i].reason == n && rows[i].kind == kind;
+	return k;
+}
+
+static const char *untested_why(unsigned n)
+{
+	for (size_t i = 0; i < NROWS; i++)
+		if (rows[i].reason == n && rows[i].kind == UNTESTED)
+			return rows[i].evidence;
+	return "";
+}
+
+static const struct vmcs_caps *default_caps(void)
+{
+	const struct vmcs_caps *c = vmcs_caps_for_cpu(cpuid_model_default());
+	assert_non_null(c);
+	return c;
+}
+
+/* Every reason 0-85 the SDM names has a support row; reserved numbers have none. */
+static void test_exit_support_covers_0_to_85(void **state)
+{
+	(void)state;
+	for (unsigned n = 0; n <= LAST_REASON; n++) {
+		bool reserved = !strcmp(vmx_exit_reason_name(n), "RESERVED");
+		const struct exit_support *s = exit_support_of(n);
+		if (reserved) {
+			assert_null(s);
+			continue;
+		}
+		if (!s)
+			fail_msg("reason %u (%s) has no exit_support row", n, vmx_exit_reason_name(n));
+		assert_int_equal(s->reason, n);
+		assert_non_null(s->why);
+	}
+	assert_null(exit_support_of(LAST_REASON + 1));
+}
+
+/* Each row's test exists and holds its evidence; a trigger's evidence names the reason. */
+static void test_exit_trigger_rows_are_real(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < NROWS; i++) {
+		const struct row *r = &rows[i];
+		assert_non_null(exit_support_of(r->reason));
+		if (r->kind == UNTESTED)
+			continue;
+		char *path = source_of(r->test);
+		char *src = read_all(path);
+		if (!strstr(src, r->evidence))
+			fail_msg("%s (%s) does not contain: %s", r->test, path, r->evidence);
+		if (r->kind == TRIGGER && !names_reason(r->evidence, r->reason))
+			fail_msg("%s: evidence \"%s\" does not name reason %u", r->test, r->evidence,
+				 r->reason);
+		free(src);
+		free(path);
+	}
+}
+
+/* The default model: every reason it can produce is triggered by a test or stated as
+ * untested here; nothing it cannot produce claims a trigger. Prints the audit. */
+static void test_exit_triggers_complete_for_default_model(void **state)
+{
+	(void)state;
+	const struct vmcs_caps *c = default_caps();
+	unsigned tested = 0, untested = 0, unsupported = 0, gaps = 0, bad = 0;
+
+	for (unsigned n = 0; n <= LAST_REASON; n++) {
+		const struct exit_support *s = exit_support_of(n);
+		if (!s)
+			continue;
+		unsigned t = rows_of(n, TRIGGER), u = rows_of(n, UNTESTED);
+		if (!exit_support_producible(c, n)) {
+			bool gap = s->missing && exit_support_gate_open(c, s);
+			gaps += gap;
+			unsupported += !gap;
+			if (t || u) {
+				print_error("reason %u %s: the model does not produce it, yet it has "
+					    "test rows\n", n, vmx_exit_reason_name(n));
+				bad++;
+			}
+			continue;
+		}
+		if (t && u) {
+			print_error("reason %u %s: triggered now, drop its UNTESTED row\n", n,
+				    vmx_exit_reason_name(n));
+			bad++;
+		} else if (t) {
+			tested++;
+		} else if (u) {
+			untested++;
+			print_message("untested: reason %u %s: %s\n", n, vmx_exit_reason_name(n),
+				      untested_why(n));
+		} else {
+			print_error("reason %u %s: the default model produces it and no test "
+				    "triggers it\n", n, vmx_exit_reason_name(n));
+			bad++;
+		}
+	}
+	for (unsigned n = 0; n <= LAST_REASON; n++) {
+		const struct exit_support *s = exit_support_of(n);
+		if (s && s->gate == EXIT_GATE_CTL && exit_support_producible(c, n) &&
+		    !rows_of(n, SUPPRESS))
+			print_message("no suppression test: reason %u %s (%s)\n", n,
+				      vmx_exit_reason_name(n), s->why);
+		if (s && s->missing && exit_support_gate_open(c, s))
+			print_message("gap: reason %u %s: the model allows it, vtsim does not "
+				      "produce it: %s\n", n, vmx_exit_reason_name(n), s->missing);
+	}
+	print_message("exit reasons (default model): %u with trigger tests, %u supported "
+		      "without tests, %u claimed but not produced, %u not supported\n",
+		      tested, untested, gaps, unsupported);
+	assert_int_equal(bad, 0);
+}
+
+/* The model's own statements: the gates of exits tied to instructions the CPUID model
+ * lacks are shut in every model (XSAVES/XRSTORS, ENCLS, PCONFIG, user wait ...). */
+static void test_exit_support_unclaimed_features_shut(void **state)
+{
+	(void)state;
+	static const unsigned shut[] = { 11, 60, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73,
+					 74, 75, 78, 79, 80, 81, 84, 85 };
+	for (const char *const *name = (const char *const[]){ "xeon", "minimal", NULL }; *name; name++) {
+		const struct vmcs_caps *c = vmcs_caps_for_model(*name);
+		assert_non_null(c);
+		for (size_t i = 0; i < sizeof(shut) / sizeof(shut[0]); i++)
+			if (exit_support_producible(c, shut[i]))
+				fail_msg("%s: reason %u %s is producible", *name, shut[i],
+					 vmx_exit_reason_name(shut[i]));
+	}
+	/* And the ones the minimal model's lack of secondary controls shuts. */
+	const struct vmcs_caps *min = vmcs_caps_for_model("minimal");
+	assert_false(exit_support_producible(min, 48));
+	assert_false(exit_support_producible(min, 57));
+	assert_true(exit_support_producible(min, 10));
+	assert_true(exit_support_producible(default_caps(), 48));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exit_support_covers_0_to_85),
+		cmocka_unit_test(test_exit_trigger_rows_are_real),
+		cmocka_unit_test(test_exit_triggers_complete_for_default_model),
+		cmocka_unit_test(test_exit_support_unclaimed_features_shut),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
