@@ -1,11 +1,16 @@
-; Exits decided by one VM-execution control: RDTSC exiting (16), INVLPG exiting (14,
-; qualification = the linear address), RDPMC exiting (15), MONITOR (39), MWAIT (36),
-; PAUSE (40); with the control clear the instruction runs in the guest, and "use TSC
-; offsetting" adds TSC_OFFSET to what RDTSC returns there.
+; Exits decided by one VM-execution control: RDTSC exiting (16), RDTSCP with "enable
+; RDTSCP" and RDTSC exiting (51), INVLPG exiting (14, qualification = the linear
+; address), RDPMC exiting (15), MONITOR (39), MWAIT (36), PAUSE (40); with the control
+; clear the instruction runs in the guest, and "use TSC offsetting" adds TSC_OFFSET to
+; what RDTSC and RDTSCP return there.
 ;! args: --max-insns 20000000
 ;! status: 1
 ;! stdout: ok rdtsc-reason
 ;! stdout: ok rdtsc-len
+;! stdout: ok rdtscp-reason
+;! stdout: ok rdtscp-len
+;! stdout: ok rdtscp-qual
+;! stdout: ok rdtscp-guest-rip
 ;! stdout: ok invlpg-reason
 ;! stdout: ok invlpg-qual
 ;! stdout: ok invlpg-len
@@ -16,6 +21,8 @@
 ;! stdout: ok pause-len
 ;! stdout: ok offset-phase
 ;! stdout: ok tsc-offset-added
+;! stdout: ok rdtscp-offset-added
+;! stdout: ok rdtscp-aux
 ;! not-stderr: triple
 
 %include "elf64.inc"
@@ -29,11 +36,18 @@ ELF64_BEGIN start
 
 start:
         call idt_setup
-        VMM_SETUP 0, WANT_PROC, 0, 0
+        VMM_SETUP 0, WANT_PROC | (1 << 31), 0, 0
+        VMM_WRITE 0x401e, (1 << 3)             ; secondary: enable RDTSCP
         VMM_GUEST guest
         call vmm_run
         CHECK "rdtsc-reason", rax, 16
         VMM_CHECK "rdtsc-len", VMCS_EXIT_INSLEN, 2
+        call vmm_skip
+        call vmm_run
+        CHECK "rdtscp-reason", rax, 51
+        VMM_CHECK "rdtscp-len", VMCS_EXIT_INSLEN, 3
+        VMM_CHECK "rdtscp-qual", VMCS_EXIT_QUAL, 0
+        VMM_CHECK "rdtscp-guest-rip", VMCS_GUEST_RIP, g_rdtscp
         call vmm_skip
         call vmm_run
         CHECK "invlpg-reason", rax, 14
@@ -64,6 +78,17 @@ start:
         call vmm_run
         CHECK "offset-phase", rax, 18          ; the guest's VMCALL
         mov rax, [rel guest_tsc]
+        lea rsi, [rel n_tsc]
+        call offset_check
+        mov rax, [rel guest_tscp]
+        lea rsi, [rel n_tscp]
+        call offset_check
+        CHECK "rdtscp-aux", [rel guest_aux], 0
+        call checks_done
+
+; rax = a TSC the guest read after host_tsc: "ok NAME" if it is host_tsc plus the
+; offset plus less than 2^20 ticks (rsi = NAME).
+offset_check:
         sub rax, [rel host_tsc]
         mov rbx, 0x100000000000
         cmp rax, rbx
@@ -71,15 +96,19 @@ start:
         mov rbx, 0x100000100000
         cmp rax, rbx
         jae .bad
-        PUTS "ok tsc-offset-added"
-        call newline
-        call checks_done
-.bad:   PUTS "BAD tsc-offset-added"
-        call newline
-        call checks_done
+        PUTS "ok "
+        jmp .name
+.bad:   PUTS "BAD "
+.name:  call puts
+        jmp newline
+
+n_tsc:  db "tsc-offset-added", 0
+n_tscp: db "rdtscp-offset-added", 0
 
 guest:
         rdtsc
+g_rdtscp:
+        rdtscp
         mov rbx, 0x123456789000
         invlpg [rbx + 0x40]
         xor ecx, ecx
@@ -95,11 +124,19 @@ guest:
         shl rdx, 32
         or rax, rdx
         mov [rel guest_tsc], rax
+        mov ecx, 0x5a5a
+        rdtscp
+        shl rdx, 32
+        or rax, rdx
+        mov [rel guest_tscp], rax
+        mov [rel guest_aux], rcx
         vmcall
         ud2
 
 host_tsc:  dq 0
 guest_tsc: dq 0
+guest_tscp: dq 0
+guest_aux: dq -1
 
 ELF64_BSS
 VMX_BSS

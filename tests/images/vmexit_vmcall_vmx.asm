@@ -1,4 +1,5 @@
-; VMCALL and the VMX instructions in a guest are unconditional VM exits: for each,
+; VMCALL, the VMX instructions and SEAMCALL (the model has SEAM) in a guest are
+; unconditional VM exits: for each,
 ; the basic exit reason, VM_EXIT_INSTRUCTION_LEN and GUEST_RIP = the instruction's
 ; address; nothing of them executes (the guest's registers and memory are intact).
 ; The VMM skips each one. (Exit qualification and VM-exit instruction information
@@ -50,6 +51,9 @@
 ;! stdout: ok vmread-rex
 ;! stdout: ok vmread-rex-len
 ;! stdout: ok vmread-rex-rip
+;! stdout: ok seamcall
+;! stdout: ok seamcall-len
+;! stdout: ok seamcall-rip
 ;! stdout: ok guest-regs-kept
 ;! stdout: ok guest-vmptrst-no-store
 ;! stdout: ok vmcs-still-current
@@ -129,7 +133,8 @@ cases:
         dq n_invvpid, 53, g_invvpid, g_vmcall2
         dq n_vmcall2, 18, g_vmcall2, g_vmclear2
         dq n_vmclear2, 19, g_vmclear2, g_vmread2
-        dq n_vmread2, 23, g_vmread2, g_end
+        dq n_vmread2, 23, g_vmread2, g_seamcall
+        dq n_seamcall, 76, g_seamcall, g_end
         dq 0
 
         align 32, db 0
@@ -148,6 +153,7 @@ n_invvpid:      NAMES "invvpid"
 n_vmcall2:      NAMES "vmcall-disp32"
 n_vmclear2:     NAMES "vmclear-disp32"
 n_vmread2:      NAMES "vmread-rex"
+n_seamcall:     NAMES "seamcall"
 
 guest:
 g_vmcall:       vmcall
@@ -165,6 +171,7 @@ g_invvpid:      invvpid rdx, [rcx]
 g_vmcall2:      db 0x2e, 0x0f, 0x01, 0xc1       ; CS-prefixed VMCALL
 g_vmclear2:     vmclear [rel p_vmcs_a]
 g_vmread2:      vmread r11, r12
+g_seamcall:     db 0x66, 0x0f, 0x01, 0xcf         ; SEAMCALL
 g_end:          vmcall
                 ud2
 

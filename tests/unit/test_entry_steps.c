@@ -266,6 +266,40 @@ static void test_entry_mce(void **state)
 	teardown();
 }
 
+/* A VM-entry MSR-load list whose second entry names an MSR VM entry may not load
+ * fails the entry after the guest-state checks: exit reason 34 with bit 31, the
+ * qualification the failing entry's index counted from 1, the launch state clear. */
+static void test_entry_msr_load_fail(void **state)
+{
+	(void)state;
+	setup(true);
+	const uint64_t list = 0x14000;
+	phys_write32(&m->pm, list, 0xc0000081u);               /* IA32_STAR: loadable */
+	phys_write32(&m->pm, list + 4, 0);
+	phys_write32(&m->pm, list + 8, 0);
+	phys_write32(&m->pm, list + 12, 0x00230010u);
+	phys_write32(&m->pm, list + 16, 0x1234);               /* no such MSR in the model */
+	phys_write32(&m->pm, list + 20, 0);
+	phys_write32(&m->pm, list + 24, 0);
+	phys_write32(&m->pm, list + 28, 0);
+	vmx_ok(VTSIM_VMWRITE, VM_ENTRY_MSR_LOAD_ADDR, list, false, 0);
+	vmx_ok(VTSIM_VMWRITE, VM_ENTRY_MSR_LOAD_COUNT, 2, false, 0);
+	uint64_t rip = vmread(GUEST_RIP);
+	struct vtsim_vmx_result r;
+	vmx(VTSIM_VMLAUNCH, 0, 0, false, 0, &r);
+	assert_int_equal(r.outcome, VTSIM_ENTRY_FAILED);
+	assert_int_equal(vmread(VM_EXIT_REASON), EXIT_REASON_MSR_LOAD_FAIL | EXIT_REASON_FAILED_VMENTRY);
+	assert_int_equal(vmread(EXIT_QUALIFICATION), 2);
+	assert_int_equal(vmread(GUEST_RIP), rip);
+	vmx(VTSIM_VMRESUME, 0, 0, false, 0, &r);
+	assert_int_equal(r.error, VMXERR_VMRESUME_NONLAUNCHED_VMCS);
+	/* The list fixed, the same VMCS enters. */
+	vmx_ok(VTSIM_VMWRITE, VM_ENTRY_MSR_LOAD_COUNT, 1, false, 0);
+	vmx(VTSIM_VMLAUNCH, 0, 0, false, 0, &r);
+	assert_int_equal(r.outcome, VTSIM_VMEXIT);
+	teardown();
+}
+
 /* Event injection at entry (ENTRY_INJECT): an NMI injected into a guest whose IDT
  * is unreadable is delivered, and the #PF its delivery meets is a VM exit whose
  * IDT-vectoring information names the NMI. */
@@ -318,6 +352,7 @@ int main(void)
 		cmocka_unit_test(test_entry_pre_checks),
 		cmocka_unit_test(test_entry_fail_exit),
 		cmocka_unit_test(test_entry_mce),
+		cmocka_unit_test(test_entry_msr_load_fail),
 		cmocka_unit_test(test_entry_inject),
 		cmocka_unit_test(test_entry_steps_all_covered),
 	};

@@ -85,7 +85,7 @@ static const struct row rows[] = {
 	T(32, "image/vmexit_msr", "CHECK \"wr-reason\", rax, 32"),
 	T(33, "image/vmentry_fail_guest", "exit reason 0x80000021"),
 	T(33, "unit/test_entry_steps", "EXIT_REASON_INVALID_STATE"),
-	U(34, "a VM entry whose VM-entry MSR-load list fails: exit reason 0x80000022, qualification the entry's index"),
+	T(34, "unit/test_entry_steps", "EXIT_REASON_MSR_LOAD_FAIL | EXIT_REASON_FAILED_VMENTRY"),
 	T(36, "image/vmexit_conditional", "CHECK \"mwait-reason\", rax, 36"),
 	T(37, "image/vmexit_mtf_window", "CHECK \"mtf1-reason\", rax, 37"),
 	S(37, "image/vmexit_mtf_window", "CHECK \"mtf-off-vmcall\", rax, 18"),
@@ -98,7 +98,8 @@ static const struct row rows[] = {
 	T(48, "image/vmexit_ept", "CHECK \"read-reason\", rax, 48"),
 	T(49, "image/vmexit_ept", "CHECK \"misconfig-reason\", rax, 49"),
 	T(50, "image/vmexit_vmcall_vmx", "dq n_invept, 50"),
-	U(51, "RDTSCP with enable RDTSCP and RDTSC exiting"),
+	T(51, "image/vmexit_conditional", "CHECK \"rdtscp-reason\", rax, 51"),
+	S(51, "image/vmexit_conditional", "n_tscp: db \"rdtscp-offset-added\""),
 	T(52, "image/vmexit_preemption_timer", "CHECK \"timer-reason\", rax, 52"),
 	T(52, "image/vmexit_preemption_timer_hlt", "CHECK \"hlt-reason\", rax, 52"),
 	T(53, "image/vmexit_vmcall_vmx", "dq n_invvpid, 53"),
@@ -110,7 +111,7 @@ static const struct row rows[] = {
 	T(59, "image/vmexit_vmfunc", "CHECK \"ecx512-reason\", rax, 59"),
 	T(61, "image/vmexit_rdrand_invpcid", "CHECK \"rdseed16-reason\", rax, 61"),
 	S(61, "image/vmexit_rdrand_invpcid", "CHECK \"native-rdseed-2\""),
-	U(76, "SEAMCALL in VMX non-root operation"),
+	T(76, "image/vmexit_vmcall_vmx", "dq n_seamcall, 76"),
 	T(77, "unit/test_kvmlike_td", "exits_by_reason[EXIT_REASON_TDCALL]"),
 };
 
