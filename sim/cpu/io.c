@@ -226,5 +226,6 @@ void site_io(struct lp *lp, const struct cpu_view *v, const struct site_insn *in
 	 * changes nothing else); the engine executes every other root I/O itself. */
 	bool out_port = op == 0xe6 || op == 0xe7 || op == 0xee || op == 0xef;
 	if (out_port && port == SMM_APM_CNT_PORT && v->cpl <= ((v->eflags >> 12) & 3))
-		smm_raise_io_smi(lp, v->rip, in->len);
+		smm_raise_io_smi(lp, v->rip, in->len,
+				 (size - 1) | (imm ? 1u << 6 : 0) | ((uint64_t)port << 16));
 }

@@ -229,6 +229,7 @@ struct smm_exit {
 	uint32_t reason;
 	uint64_t rip;             /* the executive monitor's RIP to save */
 	uint32_t insn_len;        /* VMCALL */
+	uint64_t qual;            /* an I/O SMI: the I/O instruction; else 0 */
 	bool io;                  /* an I/O SMI: the I/O fields below are recorded */
 	uint64_t io_rcx, io_rsi, io_rdi, io_rip;
 	bool activate;            /* this VMCALL activates the dual-monitor treatment */
@@ -249,7 +250,7 @@ static void smm_vm_exit(struct lp *lp, const struct smm_exit *x)
 	struct vmcs_cache *c = &v->vmcs;
 	vmcs_write_enc(c, EXECUTIVE_VMCS_POINTER, v->vmxon_ptr);
 	vmcs_write_enc(c, VM_EXIT_REASON, x->reason | EXIT_REASON_FROM_ROOT);
-	vmcs_write_enc(c, EXIT_QUALIFICATION, 0);
+	vmcs_write_enc(c, EXIT_QUALIFICATION, x->qual);
 	vmcs_write_enc(c, VM_EXIT_INSTRUCTION_LEN, x->insn_len);
 	vmcs_write_enc(c, IO_RCX, x->io ? x->io_rcx : 0);
 	vmcs_write_enc(c, IO_RSI, x->io ? x->io_rsi : 0);
@@ -271,7 +272,7 @@ static void smm_vm_exit(struct lp *lp, const struct smm_exit *x)
 	}
 }
 
-void smm_raise_io_smi(struct lp *lp, uint64_t io_rip, unsigned len)
+void smm_raise_io_smi(struct lp *lp, uint64_t io_rip, unsigned len, uint64_t qual)
 {
 	struct smm_lp *s = &lp->smm;
 	if (s->in_smm)
@@ -280,7 +281,7 @@ void smm_raise_io_smi(struct lp *lp, uint64_t io_rip, unsigned len)
 		enter_smm(lp, io_rip + len);
 		return;
 	}
-	struct smm_exit x = { .reason = EXIT_REASON_IO_SMI, .rip = io_rip + len, .io = true,
+	struct smm_exit x = { .reason = EXIT_REASON_IO_SMI, .rip = io_rip + len, .io = true, .qual = qual,
 			      .io_rcx = cpu_reg(lp->uc, UC_X86_REG_RCX),
 			      .io_rsi = cpu_reg(lp->uc, UC_X86_REG_RSI),
 			      .io_rdi = cpu_reg(lp->uc, UC_X86_REG_RDI), .io_rip = io_rip };

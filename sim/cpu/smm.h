@@ -62,8 +62,11 @@ int smm_wrmsr(struct lp *lp, uint32_t idx, uint64_t v);
 
 /* An SMI raised by the APM control port: the OUT at `io_rip` (`len` bytes) retires
  * and the SMI arrives right after it (an "I/O SMI"). Called from the OUT's site in
- * VMX root operation or outside VMX operation. */
-void smm_raise_io_smi(struct lp *lp, uint64_t io_rip, unsigned len);
+ * VMX root operation or outside VMX operation. `qual` describes the OUT as the SDM's
+ * "Exit Qualification for SMIs That Arrive Immediately After the Retirement of an I/O
+ * Instruction" lays it out (size - 1 in bits 2:0, direction 3, string 4, REP 5,
+ * immediate operand 6, port 31:16): an SMM VM exit records it. */
+void smm_raise_io_smi(struct lp *lp, uint64_t io_rip, unsigned len, uint64_t qual);
 
 /* RSM (site_rsm, declared in sites.h): in SMM under the default treatment it
  * restores the state the SMI saved; #UD elsewhere. */

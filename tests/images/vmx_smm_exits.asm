@@ -3,7 +3,8 @@
 ; pointer as executive-VMCS pointer; the VMCS-link pointer, vmcs_b, becomes current):
 ; - VMXOFF in the executive monitor, outside SMM: VMfailValid(23);
 ; - an OUT to the APM control port is an I/O SMI: an SMM VM exit, reason 5 | bit 29
-;   (from VMX root), into the STM at the SMM-transfer VMCS's HOST_RIP, with I/O RIP =
+;   (from VMX root), qualification = the OUT's size, direction, operand and port,
+;   into the STM at the SMM-transfer VMCS's HOST_RIP, with I/O RIP =
 ;   the OUT, I/O RCX = RCX, guest RIP = the next instruction, the SMM-transfer VMCS
 ;   current again; VMRESUME returns after the OUT;
 ; - VMCALL in the executive monitor: an SMM VM exit, reason 18 | bit 29; the STM
@@ -19,6 +20,7 @@
 ;! stdout: ok vmxoff-under-dual-monitor
 ;! stdout: stm: SMM VM exit 1
 ;! stdout: ok smi-exit-reason
+;! stdout: ok smi-exit-qual
 ;! stdout: ok smi-io-rip
 ;! stdout: ok smi-io-rcx
 ;! stdout: ok smi-guest-rip
@@ -146,6 +148,8 @@ stm_exit:
         cmp dword [rel stm_exits], 1
         jne .second
         VMM_CHECK "smi-exit-reason", VMCS_EXIT_REASON, (1 << 29) | 5
+        ; OUT imm8, AL to port B2h: 1 byte (0), OUT (bit 3 = 0), immediate (bit 6)
+        VMM_CHECK "smi-exit-qual", VMCS_EXIT_QUAL, (0xb2 << 16) | (1 << 6)
         lea rbx, [rel start.smi]
         VMM_CHECK "smi-io-rip", VMCS_IO_RIP, rbx
         VMM_CHECK "smi-io-rcx", VMCS_IO_RCX, 0x5555
