@@ -6,6 +6,7 @@
 
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
+#include "sim/cpu/sites.h"
 #include "sim/cpu/modrm.h"
 #include "sim/cpu/msr.h"
 #include "sim/cpu/pdpte.h"
@@ -204,7 +205,7 @@ static bool guest_mov_to_cr(struct lp *lp, const struct cpu_view *cv, const stru
 	if (pdpte_mov_to_cr(lp, cv, cr, nv))
 		return true;
 	cpu_set_reg(lp->uc, cr == 0 ? UC_X86_REG_CR0 : UC_X86_REG_CR4, nv);
-	cpu_set_reg(lp->uc, UC_X86_REG_RIP, cv->rip + in->len);
+	site_retire(lp, cv->rip + in->len);
 	return true;
 }
 
@@ -259,7 +260,7 @@ void site_mov_from_cr(struct lp *lp, const struct cpu_view *cv, const struct sit
 	if (!cpu_view_long64(cv))
 		val = (uint32_t)val;
 	cpu_set_reg(lp->uc, cpu_gpr_ids[reg], val);
-	cpu_set_reg(lp->uc, UC_X86_REG_RIP, cv->rip + in->len);
+	site_retire(lp, cv->rip + in->len);
 }
 
 /* MOV to/from a debug register (0F 21 / 0F 23), executed here in full: the engine's
@@ -331,7 +332,7 @@ void site_mov_dr(struct lp *lp, const struct cpu_view *cv, const struct site_ins
 			v = (v & ~0xd800ull) | 0x400;
 		cpu_set_reg(lp->uc, UC_X86_REG_DR0 + dr, v);
 	}
-	cpu_set_reg(lp->uc, UC_X86_REG_RIP, cv->rip + len);
+	site_retire(lp, cv->rip + len);
 }
 
 /* ---- CLTS, LMSW, SMSW ----------------------------------------------------------
@@ -349,7 +350,7 @@ static void cr0_owned(const struct lp *lp, uint64_t *mask, uint64_t *shadow)
 
 static void skip_insn(struct lp *lp, const struct cpu_view *cv, const struct site_insn *in)
 {
-	cpu_set_reg(lp->uc, UC_X86_REG_RIP, cv->rip + in->len);
+	site_retire(lp, cv->rip + in->len);
 }
 
 void site_clts(struct lp *lp, const struct cpu_view *cv, const struct site_insn *in)

@@ -6,6 +6,7 @@
 
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
+#include "sim/cpu/sites.h"
 #include "sim/cpu/modrm.h"
 #include "sim/cpu/msr.h"
 #include "sim/cpu/vmx.h"
@@ -204,7 +205,7 @@ void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *i
 		cpu_set_reg(lp->uc, UC_X86_REG_EFLAGS, rflags);
 		if (r.reg_out)
 			cpu_set_reg(lp->uc, cpu_gpr_ids[o.rm], r.out);
-		cpu_set_reg(lp->uc, UC_X86_REG_RIP, rip + in->len);
+		site_retire(lp, rip + in->len);
 		return;
 	}
 }

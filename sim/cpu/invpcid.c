@@ -128,5 +128,5 @@ void site_invpcid(struct lp *lp, const struct cpu_view *v, const struct site_ins
 		return;
 	}
 	uc_ctl_flush_tlb(lp->uc);
-	cpu_set_reg(lp->uc, UC_X86_REG_RIP, v->rip + in->len);
+	site_retire(lp, v->rip + in->len);
 }

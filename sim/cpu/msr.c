@@ -5,6 +5,7 @@
 
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
+#include "sim/cpu/sites.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/controls.h"
 #include "sim/vmcs/exit_reasons.h"
@@ -259,7 +260,7 @@ static void set_edx_eax(struct lp *lp, uint64_t v)
 
 static void next(struct lp *lp, const struct cpu_view *v, const struct site_insn *in)
 {
-	cpu_set_reg(lp->uc, UC_X86_REG_RIP, v->rip + in->len);
+	site_retire(lp, v->rip + in->len);
 }
 
 void site_rdmsr(struct lp *lp, const struct cpu_view *cv, const struct site_insn *in)

@@ -87,5 +87,5 @@ void site_rdrand(struct lp *lp, const struct cpu_view *v, const struct site_insn
 	cpu_set_reg(lp->uc, cpu_gpr_ids[o.rm & 15], val);
 	uint64_t rflags = cpu_reg(lp->uc, UC_X86_REG_RFLAGS);
 	cpu_set_reg(lp->uc, UC_X86_REG_RFLAGS, (rflags & ~RFLAGS_STATUS) | RFLAGS_CF);
-	cpu_set_reg(lp->uc, UC_X86_REG_RIP, v->rip + in->len);
+	site_retire(lp, v->rip + in->len);
 }

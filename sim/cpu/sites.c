@@ -6,6 +6,7 @@
 
 #include "sim/cpu/machine.h"
 #include "sim/cpu/vmx.h"
+#include "sim/cpu/vmx_debug.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/cpu/vmx_timer.h"
 #include "sim/vmcs/exit_reasons.h"
@@ -415,6 +416,24 @@ static void sweep_before_run(struct lp *lp, struct sites *s)
 
 /* ---- hooks ---------------------------------------------------------------- */
 
+void site_retire(struct lp *lp, uint64_t next_rip)
+{
+	cpu_set_reg(lp->uc, UC_X86_REG_RIP, next_rip);
+	lp->sites->retired = true;
+}
+
+/* A handler, then the single-step trap of what it retired: TF as the instruction
+ * began (v), RIP the next instruction's (an MTF VM exit outranks it in a guest). */
+static void run_handler(struct lp *lp, const struct site_pattern *p, const struct cpu_view *v,
+			const struct site_insn *in)
+{
+	lp->sites->retired = false;
+	p->handler(lp, v, in);
+	if (lp->sites->retired && (v->eflags & (1u << 8)) && !lp->m->stopped)
+		vmx_dbg_single_step(lp, cpu_reg(lp->uc, UC_X86_REG_RIP));
+	lp->sites->retired = false;
+}
+
 static void on_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
 	struct lp *lp = user;
@@ -454,7 +473,7 @@ static void on_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 	}
 	const struct site_pattern *p = pattern_of(st->insn.kind);
 	if (p && p->handler)
-		p->handler(lp, &v, &st->insn);
+		run_handler(lp, p, &v, &st->insn);
 	if (lp->m->stopped)
 		uc_emu_stop(uc);
 	else
@@ -772,7 +791,7 @@ bool sites_emulate_ud(struct lp *lp, uint64_t rip)
 	const struct site_pattern *p = pattern_of(in.kind);
 	struct cpu_view v;
 	cpustate_view(&lp->cs, &v);
-	p->handler(lp, &v, &in);
+	run_handler(lp, p, &v, &in);
 	return true;
 }
 

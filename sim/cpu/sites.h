@@ -110,6 +110,7 @@ struct sites {
 	enum sites_sweep sweep;
 	bool sweep_stopped;            /* the engine stopped for the sweep */
 	uint64_t swept;                /* sites deleted by sweeps (statistics) */
+	bool retired;                  /* the running handler completed its instruction */
 };
 
 /* Classifies the instruction in bytes[0..len): a simulator instruction or SITE_NONE. */
@@ -124,6 +125,11 @@ void sites_fini(struct lp *lp);
 
 /* Scans the code at the LP's RIP before its engine first runs. */
 void sites_prime(struct lp *lp);
+
+/* A site handler executed its instruction itself and the next one is at `next_rip`:
+ * RIP moves there, and when the instruction began with RFLAGS.TF = 1 its single-step
+ * trap follows (the engine, whose run the handler left, would not raise it). */
+void site_retire(struct lp *lp, uint64_t next_rip);
 
 /* The engine raised #UD at `rip`: if a simulator instruction sits there (one the
  * engine does not know, met before its block was scanned), hook it for next time and

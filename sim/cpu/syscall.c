@@ -87,7 +87,7 @@ void site_syscall(struct lp *lp, const struct cpu_view *v, const struct site_ins
 	cpu_set_reg(lp->uc, UC_X86_REG_R11, rflags);
 	cpustate_set_segs(&lp->cs, segs, (1u << SEG_CS) | (1u << SEG_SS));
 	cpu_set_reg(lp->uc, UC_X86_REG_RFLAGS, (rflags & ~fmask & ~RFLAGS_RF) | RFLAGS_FIXED1);
-	cpu_set_reg(lp->uc, UC_X86_REG_RIP, cpu_msr(lp->uc, MSR_IA32_LSTAR));
+	site_retire(lp, cpu_msr(lp->uc, MSR_IA32_LSTAR));
 }
 
 void site_sysret(struct lp *lp, const struct cpu_view *v, const struct site_insn *in)
@@ -111,5 +111,5 @@ void site_sysret(struct lp *lp, const struct cpu_view *v, const struct site_insn
 	cpustate_set_segs(&lp->cs, segs, (1u << SEG_CS) | (1u << SEG_SS));
 	cpu_set_reg(lp->uc, UC_X86_REG_RFLAGS, (v->gpr[11] & SYSRET_RFLAGS_MASK) | RFLAGS_FIXED1);
 	/* Last: writing RIP from a hook makes the engine leave the block here. */
-	cpu_set_reg(lp->uc, UC_X86_REG_RIP, to64 ? rcx : (uint32_t)rcx);
+	site_retire(lp, to64 ? rcx : (uint32_t)rcx);
 }

@@ -8,6 +8,7 @@
 #include "sim/cpu/exception.h"
 #include "sim/cpu/keyed_mem.h"
 #include "sim/cpu/machine.h"
+#include "sim/cpu/sites.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/tdx_module_stub/module.h"
 #include "sim/tdx_module_stub/status.h"
@@ -147,7 +148,7 @@ void site_seamcall(struct lp *lp, const struct cpu_view *v, const struct site_in
 		cpu_set_reg(lp->uc, UC_X86_REG_EFLAGS, v->eflags & ~0x8d5ull);
 		break;
 	}
-	cpu_set_reg(lp->uc, UC_X86_REG_RIP, v->rip + in->len);
+	site_retire(lp, v->rip + in->len);
 }
 
 /* TDCALL (66 0F 01 CC): outside VMX non-root operation it does not exist (#UD); in
