@@ -68,10 +68,14 @@ static int read_descriptor(struct lp *lp, const struct cpu_view *v, const struct
 	} else {
 		const struct seg *s = &v->segs[o->seg];
 		uint64_t off = modrm_offset(o, v, len);
-		bool unreadable = (s->attr & SEG_ATTR_UNUSABLE) ||
-				  ((s->attr & SEG_ATTR_CODE) && !(s->attr & SEG_ATTR_READABLE));
-		/* Expand-down data segments are not modelled here: the limit is an upper one. */
-		if ((v->cr0 & CR0_PE) && (unreadable || off + 15 > s->limit)) {
+		bool code = s->attr & SEG_ATTR_CODE;
+		bool unreadable = (s->attr & SEG_ATTR_UNUSABLE) || (code && !(s->attr & SEG_ATTR_READABLE));
+		/* An expand-down data segment holds the offsets above its limit, up to
+		 * FFFFH or, with the B flag, FFFFFFFFH. */
+		bool expand_down = !code && (s->attr & 4);
+		uint64_t last = off + 15, top = (s->attr & (1u << 14)) ? 0xffffffffull : 0xffff;
+		bool outside = expand_down ? off <= s->limit || last > top : last > s->limit;
+		if ((v->cr0 & CR0_PE) && (unreadable || outside)) {
 			exc_fault(lp, vec, 0);
 			return -1;
 		}
