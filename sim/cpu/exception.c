@@ -477,7 +477,8 @@ void exc_debug(struct lp *lp, uint64_t dr6, enum exc_source src, uint64_t insn_r
 {
 	if (exception_exits(lp, VEC_DB, 0, src, insn_rip, next_rip, dr6, NULL))
 		return;            /* DR6 and DR7 stay as they are (SDM "Basic VM-Exit Information") */
-	cpu_set_reg(lp->uc, UC_X86_REG_DR6, cpu_reg(lp->uc, UC_X86_REG_DR6) | dr6);
+	lp->dr6_known = cpu_reg(lp->uc, UC_X86_REG_DR6) | dr6;
+	cpu_set_reg(lp->uc, UC_X86_REG_DR6, lp->dr6_known);
 	if (dr6 & DR6_BD)
 		cpu_set_reg(lp->uc, UC_X86_REG_DR7, cpu_reg(lp->uc, UC_X86_REG_DR7) & ~(1ull << 13));
 	deliver(lp, VEC_DB, 0, false, src, insn_rip, next_rip);
@@ -728,6 +729,15 @@ static bool non_canonical_stack_access(struct lp *lp, uint64_t rip)
 	return ss;
 }
 
+
+/* The engine's single-step #DB: the engine already set DR6.BS, which only the #DB's
+ * delivery may do (a #DB VM exit leaves DR6 alone): DR6 goes back first. */
+static void engine_single_step(struct lp *lp, uint64_t rip)
+{
+	cpu_set_reg(lp->uc, UC_X86_REG_DR6, lp->dr6_known);
+	vmx_dbg_single_step(lp, rip);
+}
+
 void exc_on_intr(void *ucv, uint32_t intno, void *user)
 {
 	struct lp *lp = user;
@@ -756,7 +766,7 @@ void exc_on_intr(void *ucv, uint32_t intno, void *user)
 		else if (intno == VEC_DB)
 			/* The engine's own #DB is single step (RFLAGS.TF), a trap: RIP is
 			 * the next instruction's already. */
-			vmx_dbg_single_step(lp, rip);
+			engine_single_step(lp, rip);
 		else if (intno == VEC_GP && ec == 0 && non_canonical_stack_access(lp, rip))
 			exc_deliver(lp, VEC_SS, 0, EXC_FAULT, rip, rip);
 		else

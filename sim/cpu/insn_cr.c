@@ -331,6 +331,8 @@ void site_mov_dr(struct lp *lp, const struct cpu_view *cv, const struct site_ins
 		else if (dr == 7)
 			v = (v & ~0xd800ull) | 0x400;
 		cpu_set_reg(lp->uc, UC_X86_REG_DR0 + dr, v);
+		if (dr == 6)
+			lp->dr6_known = v;
 	}
 	site_retire(lp, cv->rip + len);
 }

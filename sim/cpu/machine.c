@@ -803,6 +803,7 @@ bool lp_run_once(struct lp *lp)
 	cpustate_exception_done(&lp->cs);
 	lp->gtlb.pending = false;
 	lp->hlt_next_rip = ~0ull;
+	lp->dr6_known = cpu_reg(lp->uc, UC_X86_REG_DR6);
 	uc_err e = uc_emu_start(lp->uc, rip, ~0ull, 0, 0);
 	if (m->stopped)
 		return false;

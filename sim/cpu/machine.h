@@ -90,6 +90,9 @@ struct lp {
 	bool stop_due;                 /* an event to look at: its engine was stopped */
 	bool init_pending;             /* INIT in VMX non-root operation: an exit is due */
 	uint64_t hlt_next_rip;         /* RIP after a HLT about to execute in this run */
+	/* DR6 as the run began or vtsim last wrote it: the engine sets BS itself before
+	 * its single-step #DB reaches vtsim, which a #DB VM exit must not leave there. */
+	uint64_t dr6_known;
 	uint64_t halt_rip, halt_seq;   /* LP_HALTED: where, and the order of halting */
 	bool halt_if;
 

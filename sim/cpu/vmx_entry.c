@@ -158,6 +158,8 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 			efer |= (cr0 & (1ull << 31)) ? 0x500 : 0x400;
 	}
 	vmx_copy_gprs(&lp->root.cs, &g->cs);
+	if (!lp->vmx.seam_root)
+		vmx_dbg_carry(lp->root.uc, uc);
 	load_control_state(uc, cr0, vmcs_read_enc(v, GUEST_CR3), vmcs_read_enc(v, GUEST_CR4), efer);
 	/* DR7 and IA32_DEBUGCTL come from the guest-state area only with "load debug
 	 * controls" (SDM "Loading Guest Control Registers, Debug Registers, and MSRs");

@@ -243,6 +243,8 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 		vmx_abort(lp, 1, "saving guest MSRs to the VM-exit MSR-store list failed", list, bad);
 
 	vmx_copy_gprs(&lp->guest.cs, &lp->root.cs);
+	if (!lp->vmx.seam_root)
+		vmx_dbg_carry(lp->guest.uc, lp->root.uc);
 	lp->vmx.non_root = false;
 	lp_retire_recompute(lp);
 	lp_switch(lp, &lp->root);
