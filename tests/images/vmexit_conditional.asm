@@ -1,8 +1,8 @@
 ; Exits decided by one VM-execution control: RDTSC exiting (16), RDTSCP with "enable
 ; RDTSCP" and RDTSC exiting (51), INVLPG exiting (14, qualification = the linear
 ; address), RDPMC exiting (15), MONITOR (39), MWAIT (36), PAUSE (40); with the control
-; clear the instruction runs in the guest, and "use TSC offsetting" adds TSC_OFFSET to
-; what RDTSC and RDTSCP return there.
+; clear the instruction runs in the guest (RDTSC, RDTSCP, INVLPG, PAUSE), and
+; "use TSC offsetting" adds TSC_OFFSET to what RDTSC and RDTSCP return there.
 ;! args: --max-insns 20000000
 ;! status: 1
 ;! stdout: ok rdtsc-reason
@@ -67,8 +67,10 @@ start:
         CHECK "pause-reason", rax, 40
         VMM_CHECK "pause-len", VMCS_EXIT_INSLEN, 2
         call vmm_skip
-        ; Now without RDTSC exiting, with TSC offsetting (bit 3) and a large offset.
-        VMM_CLRBITS VMCS_PROC_CTLS, (1 << 12)
+        ; Now without RDTSC, INVLPG and PAUSE exiting (the guest runs each once
+        ; more: the next exit is its VMCALL), with TSC offsetting (bit 3) and a large
+        ; offset. (MONITOR and MWAIT are #UD here: the CPUID model has neither.)
+        VMM_CLRBITS VMCS_PROC_CTLS, (1 << 12) | (1 << 9) | (1 << 30)
         VMM_SETBITS VMCS_PROC_CTLS, (1 << 3)
         VMM_WRITE 0x2010, 0x100000000000       ; TSC_OFFSET
         rdtsc
@@ -119,6 +121,9 @@ g_rdtscp:
         monitor
         xor eax, eax
         mwait
+        pause
+        mov rbx, 0x123456789000         ; the same, their controls now clear
+        invlpg [rbx + 0x40]
         pause
         rdtsc
         shl rdx, 32
