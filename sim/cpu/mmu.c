@@ -96,14 +96,17 @@ static int pte_locate(struct phys *pm, const struct mmu_ctx *c, uint64_t gpa, ui
 	return 0;
 }
 
-/* Sets accessed/dirty bits in an entry; the write needs EPT write access. */
+/* Sets accessed/dirty bits in an entry; the write needs EPT write access. The
+ * update is a locked read-modify-write of the entry (SDM Vol. 3, "Accessed and
+ * Dirty Flags"; "Automatic Locking"): a violation on it reports a data read and a
+ * data write (qualification bits 0 and 1). */
 static int set_bits(struct phys *pm, const struct pte_loc *loc, uint64_t *e, uint64_t bits,
 		    bool wide, unsigned flags, uint64_t la, struct mmu_fault *f)
 {
 	if ((flags & MMU_NO_AD) || (*e & bits) == bits)
 		return 0;
 	if (!(loc->rwx & EPT_W))
-		return ept_fault(f, EPT_VIOLATION, loc->gpa, la, EPT_W, loc->rwx, false, true);
+		return ept_fault(f, EPT_VIOLATION, loc->gpa, la, EPT_R | EPT_W, loc->rwx, false, true);
 	*e |= bits;
 	if (wide)
 		phys_write64(pm, loc->hpa, *e);

@@ -931,8 +931,10 @@ static void test_mmu_ept_guest_ad_bits_land_in_host_pages(void **state)
 	assert_int_equal(rd(f, G_PTE), ~0ull);
 }
 
-/* The guest's accessed-flag update is a write to the guest table page (EPT A/D
- * off): read-only in EPT, it is a violation, not final, at the entry's address. */
+/* The guest's accessed-flag update is a locked read-modify-write of the guest
+ * table page (EPT A/D off): read-only in EPT, it is a violation, not final, at the
+ * entry's address, reporting both a data read and a data write (bits 0 and 1),
+ * with rights R (bits 5:3 = 1) and a valid linear address (bit 7): 0x8b. */
 static void test_mmu_ept_read_only_guest_table_faults_on_accessed_update(void **state)
 {
 	struct fixture *f = *state;
@@ -944,9 +946,8 @@ static void test_mmu_ept_read_only_guest_table_faults_on_accessed_update(void **
 	assert_false(fl.final);
 	assert_int_equal(fl.gpa, G_PTE);
 	assert_int_equal(fl.la, LA);
-	assert_true(fl.qualification & Q_WRITE);
-	assert_false(fl.qualification & Q_FETCH);
-	assert_int_equal(fl.qualification & ~(Q_READ | Q_WRITE), Q_RWX(1) | Q_LAVALID);
+	assert_int_equal(fl.qualification, Q_READ | Q_WRITE | Q_RWX(1) | Q_LAVALID);
+	assert_int_equal(fl.qualification, 0x8b);
 	assert_int_equal(rd(f, H_PTE), 0x8000 | G_PRWU);
 }
 
@@ -960,11 +961,12 @@ static void test_mmu_ept_read_only_guest_table_with_accessed_set_is_fine(void **
 	wr(f, H_PTE, rd(f, H_PTE) | G_A);
 	assert_int_equal(translate(f, MMU_READ, &pa, &fl), 0);
 	assert_int_equal(pa, H_DATA | 0x567);
-	/* A write needs the dirty flag: a violation again. */
+	/* A write needs the dirty flag: a violation again, on the same locked update. */
 	assert_int_equal(translate(f, MMU_WRITE, &pa, &fl), -1);
 	assert_int_equal(fl.kind, MMU_FAULT_EPT_VIOLATION);
 	assert_int_equal(fl.gpa, G_PTE);
 	assert_false(fl.final);
+	assert_int_equal(fl.qualification, Q_READ | Q_WRITE | Q_RWX(1) | Q_LAVALID);
 }
 
 static void test_mmu_ept_guest_not_present_is_page_fault(void **state)
