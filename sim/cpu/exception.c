@@ -8,6 +8,7 @@
 #include "sim/cpu/insn_mem.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/msr.h"
+#include "sim/cpu/tsc_cost.h"
 #include "sim/cpu/vmx_debug.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/exit_reasons.h"
@@ -525,6 +526,7 @@ static void deliver(struct lp *lp, unsigned vector, uint32_t error_code, bool ha
 	uint64_t frame_rip = (src == EXC_FAULT) ? insn_rip : next_rip;
 	chain_add(lp, vector, has_err, error_code, frame_rip);
 	lp_retire(lp, 1); /* delivery takes time, so fault loops still reach the limits */
+	tsc_charge(lp, TSC_EVENT_DELIVERY);
 	if (m->stopped)
 		return;
 

@@ -99,12 +99,13 @@ struct lp {
 	/* Virtual time: instructions retired, counted at block entry. */
 	uint64_t insns;
 	uint64_t retire_check;         /* lp_retire's slow path runs from this count */
+	uint64_t event_ticks;          /* TSC ticks events cost (tsc_cost.h) */
 	unsigned spurious_stops;       /* engine stops with no cause, in a row */
 
 	/* MSRs the simulator owns (the rest live in the engine). */
 	uint64_t feature_control;
 	uint64_t apic_base;
-	uint64_t tsc_offset;          /* IA32_TSC = insns + tsc_offset */
+	uint64_t tsc_offset;          /* IA32_TSC = insns + event_ticks + tsc_offset */
 	uint64_t tsc_aux;
 	uint64_t misc_enable;
 	uint64_t pat;

@@ -6,6 +6,7 @@
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/sites.h"
+#include "sim/cpu/tsc_cost.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/controls.h"
 #include "sim/vmcs/exit_reasons.h"
@@ -27,11 +28,11 @@ static bool canonical(uint64_t v)
 
 uint64_t lp_tsc(struct lp *lp)
 {
-	return lp->insns + lp->tsc_offset;
+	return lp_clock(lp) + lp->tsc_offset;
 }
 
 static int rd_tsc(struct lp *lp, uint32_t idx, uint64_t *v) { *v = lp_tsc(lp); return 0; }
-static int wr_tsc(struct lp *lp, uint32_t idx, uint64_t v) { lp->tsc_offset = v - lp->insns; return 0; }
+static int wr_tsc(struct lp *lp, uint32_t idx, uint64_t v) { lp->tsc_offset = v - lp_clock(lp); return 0; }
 
 static int rd_apic_base(struct lp *lp, uint32_t idx, uint64_t *v) { *v = lp->apic_base; return 0; }
 static int wr_apic_base(struct lp *lp, uint32_t idx, uint64_t v)

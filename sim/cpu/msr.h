@@ -22,7 +22,7 @@ const char *msr_name(uint32_t idx);
 /* Resets the LP's MSRs to their power-on values. */
 void msr_reset(struct lp *lp, bool bsp);
 
-/* The virtual TSC: advances with retired instructions. */
+/* The virtual TSC: advances with retired instructions and events (tsc_cost.h). */
 uint64_t lp_tsc(struct lp *lp);
 
 #endif

@@ -28,7 +28,7 @@ struct phys_dirty {
 /* The LP's plain fields a snapshot keeps, copied one way on taking and the other on
  * restoring. */
 #define LP_SNAP_SCALARS(X)                                                             \
-	X(activity) X(insns) X(feature_control) X(apic_base) X(tsc_offset) X(tsc_aux)   \
+	X(activity) X(insns) X(event_ticks) X(feature_control) X(apic_base) X(tsc_offset) X(tsc_aux)   \
 	X(misc_enable) X(pat) X(rand_state) X(debugctl) X(lapic) X(smm) X(init_pending) \
 	X(halt_rip) X(halt_seq) X(halt_if) X(chain_len) X(chain_insns)
 
@@ -40,7 +40,7 @@ struct phys_dirty {
 struct lp_snap {
 	uc_context *ctx;              /* the root engine's CPU state */
 	enum lp_activity activity;
-	uint64_t insns, feature_control, apic_base, tsc_offset, tsc_aux, misc_enable, pat, rand_state;
+	uint64_t insns, event_ticks, feature_control, apic_base, tsc_offset, tsc_aux, misc_enable, pat, rand_state;
 	uint64_t debugctl;
 	struct lapic lapic;
 	struct smm_lp smm;            /* SMM state and the dual-monitor treatment */

@@ -38,9 +38,9 @@ struct vmx_lp {
 	 * with --vmcs-diff): what a failed entry is compared with. */
 	bool has_last_entered;
 	struct vmcs_cache last_entered;
-	/* The VMX-preemption timer, in virtual time: it expires when the LP's retired
-	 * instruction count reaches the deadline (the timer counts down once every
-	 * 2^rate TSC ticks, rate from IA32_VMX_MISC[4:0]). */
+	/* The VMX-preemption timer, in virtual time: it expires when the LP's clock
+	 * (lp_clock, tsc_cost.h) reaches the deadline (the timer counts down once
+	 * every 2^rate TSC ticks, rate from IA32_VMX_MISC[4:0]). */
 	bool timer_active;
 	uint64_t timer_deadline;
 	unsigned timer_rate;

@@ -5,6 +5,7 @@
 #include "sim/cpu/machine.h"
 #include "sim/cpu/msr.h"
 #include "sim/cpu/pdpte.h"
+#include "sim/cpu/tsc_cost.h"
 #include "sim/cpu/vmx_debug.h"
 #include "sim/cpu/vmx_exit.h"
 #include "sim/cpu/vmx_guest.h"
@@ -182,6 +183,7 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 		v->launched = true;
 		v->dirty = true;
 	}
+	tsc_charge(lp, TSC_EVENT_VM_ENTRY);   /* before the timer starts counting */
 	vmx_timer_arm(lp);
 	enter_translation(lp, launch);
 	pdpte_vm_entry(lp);

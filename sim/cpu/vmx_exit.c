@@ -7,6 +7,7 @@
 #include "sim/cpu/machine.h"
 #include "sim/cpu/msr.h"
 #include "sim/cpu/pdpte.h"
+#include "sim/cpu/tsc_cost.h"
 #include "sim/cpu/vmx_debug.h"
 #include "sim/cpu/vmx_exit.h"
 #include "sim/cpu/vmx_guest.h"
@@ -207,6 +208,7 @@ void vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip)
 void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 {
 	struct vmcs_cache *v = &lp->vmx.vmcs;
+	tsc_charge(lp, TSC_EVENT_VM_EXIT);
 	vmx_save_guest_state(lp, &lp->guest, info->rip);
 	pdpte_vm_exit(lp);
 	if (info->halted)

@@ -3,6 +3,7 @@
 
 #include "sim/cpu/machine.h"
 #include "sim/cpu/msr.h"
+#include "sim/cpu/tsc_cost.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/caps.h"
 #include "sim/vmcs/controls.h"
@@ -30,18 +31,23 @@ uint64_t vmx_timer_check_point(const struct lp *lp)
 {
 	if (!lp->vmx.non_root || !lp->vmx.timer_active)
 		return ~0ull;
+	/* The deadline is in clock ticks; events that cost ticks bring it nearer in
+	 * instructions (tsc_charge recomputes this). */
 	uint64_t d = lp->vmx.timer_deadline;
+	if (d < lp->event_ticks)
+		return 0;
+	d -= lp->event_ticks;
 	return d > VMX_TIMER_BLOCK_MAX ? d - VMX_TIMER_BLOCK_MAX : 0;
 }
 
 bool vmx_timer_due(const struct lp *lp, uint64_t n)
 {
-	return lp->vmx.non_root && lp->vmx.timer_active && lp->insns + n > lp->vmx.timer_deadline;
+	return lp->vmx.non_root && lp->vmx.timer_active && lp_clock(lp) + n > lp->vmx.timer_deadline;
 }
 
 uint32_t vmx_timer_left(struct lp *lp)
 {
-	if (lp->insns >= lp->vmx.timer_deadline)
+	if (lp_clock(lp) >= lp->vmx.timer_deadline)
 		return 0;
 	uint64_t now = lp_tsc(lp), end = lp->vmx.timer_deadline + lp->tsc_offset;
 	return (uint32_t)((end >> lp->vmx.timer_rate) - (now >> lp->vmx.timer_rate));
@@ -49,8 +55,8 @@ uint32_t vmx_timer_left(struct lp *lp)
 
 void vmx_timer_expire(struct lp *lp, uint64_t rip, bool halted)
 {
-	if (lp->insns < lp->vmx.timer_deadline)
-		lp->insns = lp->vmx.timer_deadline;
+	if (lp_clock(lp) < lp->vmx.timer_deadline)
+		lp->insns += lp->vmx.timer_deadline - lp_clock(lp);
 	struct vmx_exit_info xi = { .rip = rip, .halted = halted };
 	vmx_exit(lp, EXIT_REASON_PREEMPTION_TIMER, &xi);
 }

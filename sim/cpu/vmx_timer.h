@@ -4,9 +4,10 @@
  * (X = IA32_VMX_MISC[4:0]), also in the HLT state, and when it reaches 0 the guest
  * leaves with a VM exit (reason 52) before its next instruction.
  *
- * vtsim's TSC is virtual time (the LP's retired instructions plus IA32_TSC's
- * offset, msr.c), so the timer is a deadline in that time: the TSC value at which
- * bit X has changed `value` times since the entry. The engine reports time a
+ * vtsim's TSC is virtual time (the LP's clock: retired instructions plus the ticks
+ * events cost, tsc_cost.h; plus IA32_TSC's offset, msr.c), so the timer is a
+ * deadline on that clock: where the TSC's bit X has changed `value` times since
+ * the entry. The engine reports time a
  * translated block at a time; the block in which the deadline falls does not run,
  * the exit comes at its start and time moves on to the deadline, so no
  * instruction of the guest ever sees a TSC past it. */
@@ -26,7 +27,7 @@ struct lp;
 void vmx_timer_arm(struct lp *lp);
 
 /* Where lp->insns must reach before the next block start has to look at the
- * timer (~0 when it is not running). */
+ * timer (~0 when it is not running). Recomputed when an event costs ticks. */
 uint64_t vmx_timer_check_point(const struct lp *lp);
 
 /* Would the timer reach 0 before `n` more instructions complete? */
