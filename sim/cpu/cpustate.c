@@ -7,6 +7,7 @@
 
 /* QEMU's hidden-flag bits (target/i386/cpu.h) that a segment load recomputes. */
 #define HF_CPL_MASK    3u
+#define HF_INHIBIT_IRQ_MASK (1u << 3)
 #define HF_CS32_MASK   (1u << 4)
 #define HF_SS32_MASK   (1u << 5)
 #define HF_ADDSEG_MASK (1u << 6)
@@ -129,13 +130,16 @@ int cpustate_calibrate(uc_engine *uc, struct cpustate_layout *lay, char *err, si
 	lay->old_exception = data + (size_t)dr + 8 * 8 + 4 * sizeof(void *);
 
 	/* Verify what we will patch against the register API. */
-	uc_x86_mmr gdtr = { 0 }, tr = { 0 };
+	uc_x86_mmr gdtr = { 0 }, idtr = { 0 }, tr = { 0 };
 	uc_reg_read(uc, UC_X86_REG_GDTR, &gdtr);
+	uc_reg_read(uc, UC_X86_REG_IDTR, &idtr);
 	uc_reg_read(uc, UC_X86_REG_TR, &tr);
 	ok = rd64(raw + data + EXPECT_CR) == cpu_reg(uc, UC_X86_REG_CR0) &&
 	     rd64(raw + data + EXPECT_CR + 24) == cpu_reg(uc, UC_X86_REG_CR3) &&
 	     rd64(raw + data + EXPECT_CR + 32) == cpu_reg(uc, UC_X86_REG_CR4) &&
 	     rd64(raw + lay->segs + 8 * SC_SIZE + SC_BASE) == gdtr.base &&
+	     rd64(raw + lay->segs + 9 * SC_SIZE + SC_BASE) == idtr.base &&
+	     rd32(raw + lay->segs + 9 * SC_SIZE + SC_LIMIT) == idtr.limit &&
 	     rd32(raw + lay->segs + 7 * SC_SIZE + SC_LIMIT) == tr.limit &&
 	     rd32(raw + lay->segs + SEG_CS * SC_SIZE + SC_SEL) == cpu_reg(uc, UC_X86_REG_CS);
 	ok = ok && rd64(raw + lay->efer) == cpu_msr(uc, 0xc0000080);
@@ -204,6 +208,19 @@ void cpustate_get_seg(struct cpustate *cs, enum seg_reg r, struct seg *s)
 	seg_from_cache(hot_bytes(cs) + cs->lay->segs + r * SC_SIZE, s);
 }
 
+/* GDTR and IDTR follow the eight segment caches (LDTR and TR last). */
+static void dtr_from_cache(const uint8_t *sc, struct dtr *d)
+{
+	d->base = rd64(sc + SC_BASE);
+	d->limit = rd32(sc + SC_LIMIT);
+}
+
+static void dtr_to_cache(uint8_t *sc, const struct dtr *d)
+{
+	wr64(sc + SC_BASE, d->base);
+	wr32(sc + SC_LIMIT, d->limit & 0xffff);   /* as the register API stores it */
+}
+
 void cpustate_view(struct cpustate *cs, struct cpu_view *v)
 {
 	uc_context_save(cs->uc, cs->hot);
@@ -224,6 +241,9 @@ void cpustate_view(struct cpustate *cs, struct cpu_view *v)
 	memcpy(&df, h + cs->lay->data + 21 * 8 + 4, 4);
 	v->eflags = (v->eflags & ~(1ull << 10)) | (df < 0 ? 1ull << 10 : 0);
 	v->cpl = rd32(h + cs->lay->hflags) & HF_CPL_MASK;
+	v->intr_shadow = rd32(h + cs->lay->hflags) & HF_INHIBIT_IRQ_MASK;
+	dtr_from_cache(p + SEG_COUNT * SC_SIZE, &v->gdtr);
+	dtr_from_cache(p + (SEG_COUNT + 1) * SC_SIZE, &v->idtr);
 }
 
 static uint32_t seg_flags(const struct seg *s)
@@ -280,6 +300,12 @@ void cpustate_set_gprs(struct cpustate *cs, const uint64_t gpr[16], bool keep_rs
 
 void cpustate_set_segs(struct cpustate *cs, const struct seg segs[SEG_COUNT], unsigned mask)
 {
+	cpustate_set_segs_tables(cs, segs, mask, NULL, NULL);
+}
+
+void cpustate_set_segs_tables(struct cpustate *cs, const struct seg segs[SEG_COUNT], unsigned mask,
+			      const struct dtr *gdtr, const struct dtr *idtr)
+{
 	uint64_t rip = cpu_reg(cs->uc, UC_X86_REG_RIP);
 	uc_context_save(cs->uc, cs->hot);
 	uint8_t *p = hot_bytes(cs) + cs->lay->segs;
@@ -292,6 +318,10 @@ void cpustate_set_segs(struct cpustate *cs, const struct seg segs[SEG_COUNT], un
 		wr32(sc + SC_LIMIT, segs[i].limit);
 		wr32(sc + SC_FLAGS, seg_flags(&segs[i]));
 	}
+	if (gdtr)
+		dtr_to_cache(p + SEG_COUNT * SC_SIZE, gdtr);
+	if (idtr)
+		dtr_to_cache(p + (SEG_COUNT + 1) * SC_SIZE, idtr);
 	uint8_t *hf = hot_bytes(cs) + cs->lay->hflags;
 	uint64_t cr0 = rd64(hot_bytes(cs) + cs->lay->cr);
 	uint64_t eflags = cpu_reg(cs->uc, UC_X86_REG_EFLAGS);
@@ -330,7 +360,7 @@ void cpustate_set_cr2(struct cpustate *cs, uint64_t cr2)
 bool cpustate_interrupt_shadow(struct cpustate *cs)
 {
 	uc_context_save(cs->uc, cs->hot);
-	return rd32(hot_bytes(cs) + cs->lay->hflags) & (1u << 3);
+	return rd32(hot_bytes(cs) + cs->lay->hflags) & HF_INHIBIT_IRQ_MASK;
 }
 
 void cpustate_set_interrupt_shadow(struct cpustate *cs, bool on)

@@ -31,6 +31,12 @@ struct seg {
 };
 #define SEG_ATTR_UNUSABLE (1u << 16)
 
+/* GDTR or IDTR: base and 16-bit limit. */
+struct dtr {
+	uint64_t base;
+	uint32_t limit;
+};
+
 /* Offsets into a saved uc_context's data, found by cpustate_calibrate(). */
 struct cpustate_layout {
 	size_t ctx_size;
@@ -66,7 +72,9 @@ struct cpu_view {
 	uint64_t gpr[16];           /* RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8..R15 */
 	uint64_t rip;
 	unsigned cpl;
+	bool intr_shadow;           /* blocking by STI or MOV SS (one engine flag) */
 	struct seg segs[SEG_COUNT];
+	struct dtr gdtr, idtr;
 };
 void cpustate_view(struct cpustate *cs, struct cpu_view *v);
 static inline bool cpu_view_long64(const struct cpu_view *v)
@@ -85,6 +93,10 @@ void cpustate_get_seg(struct cpustate *cs, enum seg_reg r, struct seg *s);
  * mode flags (CPL, 16/32/64-bit code and stack) consistent, as a descriptor load by
  * the processor would. `mask` selects which of segs[] to load (bit per enum seg_reg). */
 void cpustate_set_segs(struct cpustate *cs, const struct seg segs[SEG_COUNT], unsigned mask);
+/* The same, and GDTR and IDTR in the same copy (VM entry and exit load all ten:
+ * one context round trip instead of a register call each). */
+void cpustate_set_segs_tables(struct cpustate *cs, const struct seg segs[SEG_COUNT], unsigned mask,
+			      const struct dtr *gdtr, const struct dtr *idtr);
 
 /* The error code of the exception being reported to the interrupt hook, and whether
  * it came from INT n/INT3/INTO (software interrupt). */

@@ -122,15 +122,12 @@ void vmx_load_guest_tables(struct cpustate *cs, uc_engine *uc, const struct vmcs
 		s[i].limit = (uint32_t)vmcs_read_enc(v, f->limit);
 		s[i].attr = (uint32_t)vmcs_read_enc(v, f->ar) & 0x1f0ff;
 	}
-	uc_x86_mmr gdtr = { .base = vmcs_read_enc(v, GUEST_GDTR_BASE),
+	struct dtr gdtr = { .base = vmcs_read_enc(v, GUEST_GDTR_BASE),
 			    .limit = (uint32_t)vmcs_read_enc(v, GUEST_GDTR_LIMIT) };
-	uc_x86_mmr idtr = { .base = vmcs_read_enc(v, GUEST_IDTR_BASE),
+	struct dtr idtr = { .base = vmcs_read_enc(v, GUEST_IDTR_BASE),
 			    .limit = (uint32_t)vmcs_read_enc(v, GUEST_IDTR_LIMIT) };
-	uc_reg_write(uc, UC_X86_REG_GDTR, &gdtr);
-	uc_reg_write(uc, UC_X86_REG_IDTR, &idtr);
-	cpustate_set_segs(cs, s, 0xff);
-	cpu_set_msr(uc, 0xc0000100, s[SEG_FS].base);
-	cpu_set_msr(uc, 0xc0000101, s[SEG_GS].base);
+	/* The engine's IA32_FS_BASE and IA32_GS_BASE are the FS and GS bases. */
+	cpustate_set_segs_tables(cs, s, 0xff, &gdtr, &idtr);
 	cpu_set_msr(uc, 0x174, vmcs_read_enc(v, GUEST_SYSENTER_CS));
 	cpu_set_msr(uc, 0x175, vmcs_read_enc(v, GUEST_SYSENTER_ESP));
 	cpu_set_msr(uc, 0x176, vmcs_read_enc(v, GUEST_SYSENTER_EIP));

@@ -124,15 +124,10 @@ void vmx_load_host_state(struct lp *lp)
 	s[SEG_TR] = (struct seg){ (uint16_t)vmcs_read_enc(v, HOST_TR_SELECTOR), vmcs_read_enc(v, HOST_TR_BASE),
 				  0x67, 0x8b };
 	s[SEG_LDTR] = (struct seg){ 0, 0, 0, SEG_ATTR_UNUSABLE };
-	cpustate_set_segs(&lp->cs, s, 0xff);
-	/* The bases of FS and GS live in MSRs for the engine's 64-bit code as well. */
-	cpu_set_msr(uc, 0xc0000100, s[SEG_FS].base);
-	cpu_set_msr(uc, 0xc0000101, s[SEG_GS].base);
-
-	uc_x86_mmr gdtr = { .base = vmcs_read_enc(v, HOST_GDTR_BASE), .limit = 0xffff };
-	uc_x86_mmr idtr = { .base = vmcs_read_enc(v, HOST_IDTR_BASE), .limit = 0xffff };
-	uc_reg_write(uc, UC_X86_REG_GDTR, &gdtr);
-	uc_reg_write(uc, UC_X86_REG_IDTR, &idtr);
+	/* The engine's IA32_FS_BASE and IA32_GS_BASE are the FS and GS bases. */
+	struct dtr gdtr = { .base = vmcs_read_enc(v, HOST_GDTR_BASE), .limit = 0xffff };
+	struct dtr idtr = { .base = vmcs_read_enc(v, HOST_IDTR_BASE), .limit = 0xffff };
+	cpustate_set_segs_tables(&lp->cs, s, 0xff, &gdtr, &idtr);
 
 	cpu_set_reg(uc, UC_X86_REG_RSP, vmcs_read_enc(v, HOST_RSP));
 	cpu_set_reg(uc, UC_X86_REG_RFLAGS, 0x2);
@@ -153,36 +148,37 @@ void vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip)
 	struct vmcs_cache *v = &lp->vmx.vmcs;
 	uc_engine *uc = g->uc;
 	uint64_t exit_ctls = vmcs_read_enc(v, VM_EXIT_CONTROLS);
-	vmcs_write_enc(v, GUEST_CR0, cpu_reg(uc, UC_X86_REG_CR0));
-	vmcs_write_enc(v, GUEST_CR3, cpu_reg(uc, UC_X86_REG_CR3));
-	vmcs_write_enc(v, GUEST_CR4, cpu_reg(uc, UC_X86_REG_CR4));
+	/* One copy of the engine's state gives the control registers, RSP, the
+	 * segment registers, GDTR/IDTR and EFER; RFLAGS needs the engine's lazily
+	 * computed arithmetic flags, so it comes through the register API. */
+	struct cpu_view cv;
+	cpustate_view(&g->cs, &cv);
+	uint64_t rflags = cpu_reg(uc, UC_X86_REG_RFLAGS);
+	vmcs_write_enc(v, GUEST_CR0, cv.cr0);
+	vmcs_write_enc(v, GUEST_CR3, cv.cr3);
+	vmcs_write_enc(v, GUEST_CR4, cv.cr4);
 	if (exit_ctls & VM_EXIT_SAVE_DEBUG_CONTROLS) {
 		vmcs_write_enc(v, GUEST_DR7, cpu_reg(uc, UC_X86_REG_DR7));
 		vmcs_write_enc(v, GUEST_IA32_DEBUGCTL, lp->debugctl);
 	}
-	vmcs_write_enc(v, GUEST_RSP, cpu_reg(uc, UC_X86_REG_RSP));
+	vmcs_write_enc(v, GUEST_RSP, cv.gpr[4]);
 	vmcs_write_enc(v, GUEST_RIP, rip);
-	vmcs_write_enc(v, GUEST_RFLAGS, cpu_reg(uc, UC_X86_REG_RFLAGS));
-	struct seg s[SEG_COUNT];
-	cpustate_get_segs(&g->cs, s);
+	vmcs_write_enc(v, GUEST_RFLAGS, rflags);
 	for (int i = 0; i < SEG_COUNT; i++) {
 		const struct guest_seg_fields *f = &vmx_guest_seg_fields[i];
-		vmcs_write_enc(v, f->sel, s[i].sel);
-		vmcs_write_enc(v, f->base, s[i].base);
-		vmcs_write_enc(v, f->limit, s[i].limit);
-		vmcs_write_enc(v, f->ar, s[i].attr);
+		vmcs_write_enc(v, f->sel, cv.segs[i].sel);
+		vmcs_write_enc(v, f->base, cv.segs[i].base);
+		vmcs_write_enc(v, f->limit, cv.segs[i].limit);
+		vmcs_write_enc(v, f->ar, cv.segs[i].attr);
 	}
-	uc_x86_mmr gdtr, idtr;
-	uc_reg_read(uc, UC_X86_REG_GDTR, &gdtr);
-	uc_reg_read(uc, UC_X86_REG_IDTR, &idtr);
-	vmcs_write_enc(v, GUEST_GDTR_BASE, gdtr.base);
-	vmcs_write_enc(v, GUEST_GDTR_LIMIT, gdtr.limit);
-	vmcs_write_enc(v, GUEST_IDTR_BASE, idtr.base);
-	vmcs_write_enc(v, GUEST_IDTR_LIMIT, idtr.limit);
+	vmcs_write_enc(v, GUEST_GDTR_BASE, cv.gdtr.base);
+	vmcs_write_enc(v, GUEST_GDTR_LIMIT, cv.gdtr.limit);
+	vmcs_write_enc(v, GUEST_IDTR_BASE, cv.idtr.base);
+	vmcs_write_enc(v, GUEST_IDTR_LIMIT, cv.idtr.limit);
 	vmcs_write_enc(v, GUEST_SYSENTER_CS, cpu_msr(uc, 0x174));
 	vmcs_write_enc(v, GUEST_SYSENTER_ESP, cpu_msr(uc, 0x175));
 	vmcs_write_enc(v, GUEST_SYSENTER_EIP, cpu_msr(uc, 0x176));
-	uint64_t efer = cpu_msr(uc, MSR_IA32_EFER);
+	uint64_t efer = cv.efer;
 	if (exit_ctls & VM_EXIT_SAVE_IA32_EFER)
 		vmcs_write_enc(v, GUEST_IA32_EFER, efer);
 	if (exit_ctls & VM_EXIT_SAVE_IA32_PAT)
@@ -198,8 +194,8 @@ void vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip)
 	/* STI or MOV SS blocking (the engine keeps one flag: STI's when IF is set),
 	 * and virtual-NMI blocking. */
 	uint32_t intr_state = 0;
-	if (cpustate_interrupt_shadow(&g->cs))
-		intr_state |= (cpu_reg(uc, UC_X86_REG_RFLAGS) & (1u << 9)) ? 1 : 2;
+	if (cv.intr_shadow)
+		intr_state |= (rflags & (1u << 9)) ? 1 : 2;
 	if (lp->vmx.vnmi_blocked)
 		intr_state |= 8;
 	vmcs_write_enc(v, GUEST_INTERRUPTIBILITY_INFO, intr_state);
