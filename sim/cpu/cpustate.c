@@ -300,11 +300,11 @@ void cpustate_set_gprs(struct cpustate *cs, const uint64_t gpr[16], bool keep_rs
 
 void cpustate_set_segs(struct cpustate *cs, const struct seg segs[SEG_COUNT], unsigned mask)
 {
-	cpustate_set_segs_tables(cs, segs, mask, NULL, NULL);
+	cpustate_set_segs_tables(cs, segs, mask, NULL, NULL, NULL);
 }
 
 void cpustate_set_segs_tables(struct cpustate *cs, const struct seg segs[SEG_COUNT], unsigned mask,
-			      const struct dtr *gdtr, const struct dtr *idtr)
+			      const struct dtr *gdtr, const struct dtr *idtr, const uint64_t *gpr)
 {
 	uint64_t rip = cpu_reg(cs->uc, UC_X86_REG_RIP);
 	uc_context_save(cs->uc, cs->hot);
@@ -322,6 +322,8 @@ void cpustate_set_segs_tables(struct cpustate *cs, const struct seg segs[SEG_COU
 		dtr_to_cache(p + SEG_COUNT * SC_SIZE, gdtr);
 	if (idtr)
 		dtr_to_cache(p + (SEG_COUNT + 1) * SC_SIZE, idtr);
+	if (gpr)
+		memcpy(hot_bytes(cs) + cs->lay->data, gpr, 16 * sizeof(gpr[0]));
 	uint8_t *hf = hot_bytes(cs) + cs->lay->hflags;
 	uint64_t cr0 = rd64(hot_bytes(cs) + cs->lay->cr);
 	uint64_t eflags = cpu_reg(cs->uc, UC_X86_REG_EFLAGS);

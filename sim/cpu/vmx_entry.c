@@ -26,14 +26,6 @@ const struct guest_seg_fields vmx_guest_seg_fields[8] = {
 	[SEG_TR] = { GUEST_TR_SELECTOR, GUEST_TR_BASE, GUEST_TR_LIMIT, GUEST_TR_AR_BYTES },
 };
 
-/* VM entry and exit load RSP, RIP and RFLAGS, never the other GPRs: they pass
- * between VMM and guest unchanged. */
-void vmx_copy_gprs(struct cpustate *from, struct cpustate *to)
-{
-	uint64_t gpr[16];
-	cpustate_get_gprs(from, gpr);
-	cpustate_set_gprs(to, gpr, true);
-}
 
 /* Puts the engine in the paging mode CR0/CR4/EFER describe the way software gets
  * there: out of IA-32e mode first, then EFER, CR4, CR3, and CR0 last. */
@@ -112,7 +104,8 @@ static void enter_translation(struct lp *lp, bool launch)
 	guest_tlb_enter(lp, ept, eptp, keep);
 }
 
-void vmx_load_guest_tables(struct cpustate *cs, uc_engine *uc, const struct vmcs_cache *v)
+void vmx_load_guest_tables(struct cpustate *cs, uc_engine *uc, const struct vmcs_cache *v,
+			   const uint64_t *gpr)
 {
 	struct seg s[SEG_COUNT];
 	for (int i = 0; i < SEG_COUNT; i++) {
@@ -127,7 +120,7 @@ void vmx_load_guest_tables(struct cpustate *cs, uc_engine *uc, const struct vmcs
 	struct dtr idtr = { .base = vmcs_read_enc(v, GUEST_IDTR_BASE),
 			    .limit = (uint32_t)vmcs_read_enc(v, GUEST_IDTR_LIMIT) };
 	/* The engine's IA32_FS_BASE and IA32_GS_BASE are the FS and GS bases. */
-	cpustate_set_segs_tables(cs, s, 0xff, &gdtr, &idtr);
+	cpustate_set_segs_tables(cs, s, 0xff, &gdtr, &idtr, gpr);
 	cpu_set_msr(uc, 0x174, vmcs_read_enc(v, GUEST_SYSENTER_CS));
 	cpu_set_msr(uc, 0x175, vmcs_read_enc(v, GUEST_SYSENTER_ESP));
 	cpu_set_msr(uc, 0x176, vmcs_read_enc(v, GUEST_SYSENTER_EIP));
@@ -155,7 +148,11 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 		if (entry & VM_ENTRY_IA32E_MODE)
 			efer |= (cr0 & (1ull << 31)) ? 0x500 : 0x400;
 	}
-	vmx_copy_gprs(&lp->root.cs, &g->cs);
+	/* The VMM's GPRs pass to the guest (RSP is the guest's), loaded with the
+	 * segment registers below. */
+	uint64_t gpr[16];
+	cpustate_get_gprs(&lp->root.cs, gpr);
+	gpr[4] = vmcs_read_enc(v, GUEST_RSP);
 	if (!lp->vmx.seam_root)
 		vmx_dbg_carry(lp->root.uc, uc);
 	load_control_state(uc, cr0, vmcs_read_enc(v, GUEST_CR3), vmcs_read_enc(v, GUEST_CR4), efer);
@@ -170,9 +167,8 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 	}
 
 	cpu_set_reg(uc, UC_X86_REG_RFLAGS, vmcs_read_enc(v, GUEST_RFLAGS) | 2);
-	cpu_set_reg(uc, UC_X86_REG_RSP, vmcs_read_enc(v, GUEST_RSP));
 	cpu_set_reg(uc, UC_X86_REG_RIP, vmcs_read_enc(v, GUEST_RIP));
-	vmx_load_guest_tables(&g->cs, uc, v);
+	vmx_load_guest_tables(&g->cs, uc, v, gpr);
 	if (entry & VM_ENTRY_LOAD_IA32_PAT)
 		lp->pat = vmcs_read_enc(v, GUEST_IA32_PAT);
 

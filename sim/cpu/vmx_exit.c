@@ -2,6 +2,8 @@
  * guest state (SDM Vol. 3, "VM Exits", "Loading Host State"): control registers,
  * debug state, MSRs the exit controls name, segment registers with the hidden parts
  * the SDM fixes, descriptor tables, RSP, RIP, and RFLAGS = 2. */
+#include <string.h>
+
 #include "sim/cpu/coverage.h"
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
@@ -88,6 +90,11 @@ static struct seg host_data_seg(uint16_t sel, uint64_t base)
 
 void vmx_load_host_state(struct lp *lp)
 {
+	vmx_load_host_state_gprs(lp, NULL);
+}
+
+void vmx_load_host_state_gprs(struct lp *lp, const uint64_t *guest_gpr)
+{
 	const struct vmcs_cache *v = &lp->vmx.vmcs;
 	uint64_t exit_ctls = vmcs_read_enc(v, VM_EXIT_CONTROLS);
 	bool lm = exit_ctls & VM_EXIT_HOST_ADDR_SPACE_SIZE;
@@ -127,9 +134,15 @@ void vmx_load_host_state(struct lp *lp)
 	/* The engine's IA32_FS_BASE and IA32_GS_BASE are the FS and GS bases. */
 	struct dtr gdtr = { .base = vmcs_read_enc(v, HOST_GDTR_BASE), .limit = 0xffff };
 	struct dtr idtr = { .base = vmcs_read_enc(v, HOST_IDTR_BASE), .limit = 0xffff };
-	cpustate_set_segs_tables(&lp->cs, s, 0xff, &gdtr, &idtr);
+	uint64_t gpr[16];
+	if (guest_gpr) {
+		memcpy(gpr, guest_gpr, sizeof(gpr));
+		gpr[4] = vmcs_read_enc(v, HOST_RSP);
+	}
+	cpustate_set_segs_tables(&lp->cs, s, 0xff, &gdtr, &idtr, guest_gpr ? gpr : NULL);
 
-	cpu_set_reg(uc, UC_X86_REG_RSP, vmcs_read_enc(v, HOST_RSP));
+	if (!guest_gpr)
+		cpu_set_reg(uc, UC_X86_REG_RSP, vmcs_read_enc(v, HOST_RSP));
 	cpu_set_reg(uc, UC_X86_REG_RFLAGS, 0x2);
 	cpu_set_reg(uc, UC_X86_REG_RIP, vmcs_read_enc(v, HOST_RIP));
 }
@@ -140,7 +153,6 @@ void vmx_load_host_state(struct lp *lp)
 #include "sim/vmcs/exit_reasons.h"
 
 
-void vmx_copy_gprs(struct cpustate *from, struct cpustate *to);
 
 /* Saves the guest's state into the guest-state area (SDM "Saving Guest State"). */
 void vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip)
@@ -240,7 +252,10 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 	if (ns && (bad = msr_list_store(lp, list, ns)))
 		vmx_abort(lp, 1, "saving guest MSRs to the VM-exit MSR-store list failed", list, bad);
 
-	vmx_copy_gprs(&lp->guest.cs, &lp->root.cs);
+	/* The guest's GPRs pass to the VMM (RSP is the host's): loaded with the host's
+	 * segment registers. */
+	uint64_t gpr[16];
+	cpustate_get_gprs(&lp->guest.cs, gpr);
 	if (!lp->vmx.seam_root)
 		vmx_dbg_carry(lp->guest.uc, lp->root.uc);
 	lp->vmx.non_root = false;
@@ -249,8 +264,10 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 	/* From a TD, the exit goes back to the TDX module, which returns to the VMM at
 	 * SEAMRET with the VMM's state as it left it: the root engine keeps its own. */
 	if (!lp->vmx.seam_root) {
-		vmx_load_host_state(lp);
+		vmx_load_host_state_gprs(lp, gpr);
 		vmx_exit_msr_load(lp);
+	} else {
+		cpustate_set_gprs(&lp->root.cs, gpr, true);
 	}
 	if (lp->m->dbg)
 		gdbstub_on_vmexit(lp->m->dbg, lp, reason, info->qualification, info->rip);

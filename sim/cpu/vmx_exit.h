@@ -2,11 +2,16 @@
 #ifndef VTSIM_VMX_EXIT_H
 #define VTSIM_VMX_EXIT_H
 
+#include <stdint.h>
+
 struct lp;
 
 /* Loads the host-state area of the current VMCS into the LP (SDM "Loading Host
  * State"); the VM-exit MSR-load list is not processed yet. */
 void vmx_load_host_state(struct lp *lp);
+/* The same at a VM exit: `gpr` (the guest's GPRs; RSP is replaced by the host's)
+ * is loaded in the same copy as the segment registers. */
+void vmx_load_host_state_gprs(struct lp *lp, const uint64_t *gpr);
 
 /* Loads the VM-exit MSR-load list (VMX abort 4 if an entry cannot be loaded). */
 void vmx_exit_msr_load(struct lp *lp);

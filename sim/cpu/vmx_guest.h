@@ -20,8 +20,11 @@ extern const struct guest_seg_fields vmx_guest_seg_fields[8];
  * changed (each write flushes the engine's TLB). */
 void load_control_state(uc_engine *uc, uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer);
 /* Loads the guest-state area's segment registers (with the FS/GS base MSRs), GDTR,
- * IDTR and SYSENTER MSRs from `v` into an engine: VM entry and the return from SMM. */
-void vmx_load_guest_tables(struct cpustate *cs, uc_engine *uc, const struct vmcs_cache *v);
+ * IDTR and SYSENTER MSRs from `v` into an engine: VM entry and the return from SMM.
+ * `gpr`, unless NULL, is loaded in the same copy (VM entry: the VMM's, RSP the
+ * guest's). */
+void vmx_load_guest_tables(struct cpustate *cs, uc_engine *uc, const struct vmcs_cache *v,
+			   const uint64_t *gpr);
 
 /* Loads guest state and enters the guest (the engine switch takes effect when the
  * run loop next starts an engine). 0, or -1 if the guest engine cannot exist. */
