@@ -24,15 +24,7 @@ ELF64_BEGIN start
 
 start:
         call idt_setup
-        ; vmx.inc's identity map (0-1 GiB) and a 2 MiB page for the APIC, uncached
-        call vmx_paging_setup
-        lea rax, [rel apic_pd]
-        or rax, 3
-        mov [rel vmx_pdpt + 3 * 8], rax
-        mov rax, APIC | 0x9b            ; P RW PWT PCD PS
-        mov [rel apic_pd + ((APIC - 0xC0000000) >> 21) * 8], rax
-        mov rax, cr3
-        mov cr3, rax
+        VMX_PAGING_WITH_APIC APIC, apic_pd
         lea rsi, [rel tramp]
         mov edi, TRAMP
         mov ecx, tramp_end - tramp
