@@ -220,10 +220,7 @@ enum vtsim_seamcall_outcome vtsim_seamcall(struct vtsim_machine *m, unsigned lpn
 	for (int i = 0; i < 14; i++)
 		gpr[seam_arg_reg[i]] = in[i];
 	enum seamcall_outcome outcome = seam_seamcall(lp, &v, gpr);
-	if (outcome == SEAMCALL_DONE)
-		seam_report_status(lp, DIAG_HOSTED, a->rax, gpr[0]);
-	else if (outcome != SEAMCALL_VMEXIT)
-		seam_report_refused(lp, &v, DIAG_HOSTED, outcome);
+	seam_tell_outcome(lp, &v, DIAG_HOSTED, a->rax, outcome, gpr[0]);
 	switch (outcome) {
 	case SEAMCALL_DONE:
 		for (int i = 0; i < 14; i++)

@@ -124,10 +124,7 @@ void site_seamcall(struct lp *lp, const struct cpu_view *v, const struct site_in
 	for (int i = 0; i < 16; i++)
 		gpr[i] = v->gpr[i];
 	enum seamcall_outcome outcome = seam_seamcall(lp, v, gpr);
-	if (outcome == SEAMCALL_DONE)
-		seam_report_status(lp, v->rip, v->gpr[0], gpr[0]);
-	else if (outcome != SEAMCALL_VMEXIT)
-		seam_report_refused(lp, v, v->rip, outcome);
+	seam_tell_outcome(lp, v, v->rip, v->gpr[0], outcome, gpr[0]);
 	switch (outcome) {
 	case SEAMCALL_UD:
 		exc_fault(lp, VEC_UD, 0);

@@ -102,7 +102,7 @@ static bool first_time(struct lp *lp, uint64_t what, uint64_t rip)
 	return diag_first_time(&lp->m->told, what, rip, lp->m->diag, lp->m->cfg.json);
 }
 
-void seam_report_status(struct lp *lp, uint64_t rip, uint64_t leaf, uint64_t status)
+static void report_status(struct lp *lp, uint64_t rip, uint64_t leaf, uint64_t status)
 {
 	if (!(status & TDX_STATUS_ERROR) || td_cannot_go_on(status))
 		return;   /* informational, or told by seam_report_fatal already */
@@ -168,7 +168,8 @@ static const struct {
 	  "run with --tdx, which loads vtsim's TDX module" },
 };
 
-void seam_report_refused(struct lp *lp, const struct cpu_view *v, uint64_t rip, enum seamcall_outcome outcome)
+static void report_refused(struct lp *lp, const struct cpu_view *v, uint64_t rip,
+			   enum seamcall_outcome outcome)
 {
 	struct refusal_ctx c = { lp, v };
 	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
@@ -191,4 +192,13 @@ void seam_report_refused(struct lp *lp, const struct cpu_view *v, uint64_t rip, 
 				refusals[i].fix);
 		return;
 	}
+}
+
+void seam_tell_outcome(struct lp *lp, const struct cpu_view *v, uint64_t rip, uint64_t leaf,
+		       enum seamcall_outcome outcome, uint64_t status)
+{
+	if (outcome == SEAMCALL_DONE)
+		report_status(lp, rip, leaf, status);
+	else if (outcome != SEAMCALL_VMEXIT)
+		report_refused(lp, v, rip, outcome);
 }

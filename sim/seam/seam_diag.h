@@ -17,15 +17,14 @@ struct cpu_view;
 /* After a SEAMCALL of `leaf` (RAX as the VMM passed it) returned `status`. */
 void seam_report_fatal(struct lp *lp, uint64_t leaf, uint64_t status);
 
-/* After a SEAMCALL at `rip` in code on the software CPU returned an error status
- * (bit 63) that is not fatal: the leaf, the status, its operand id and the rule. */
-void seam_report_status(struct lp *lp, uint64_t rip, uint64_t leaf, uint64_t status);
-
-/* A SEAMCALL at `rip` the processor refused with `outcome` (#UD, #GP or
- * VMfailInvalid): which rule, and what would satisfy it. `rip` is DIAG_HOSTED
- * (diag_once.h) for a hosted VMM's SEAMCALL, as it is for seam_report_status. */
-void seam_report_refused(struct lp *lp, const struct cpu_view *v, uint64_t rip,
-			 enum seamcall_outcome outcome);
+/* After a SEAMCALL at `rip` (DIAG_HOSTED, diag_once.h, for a hosted VMM's) of
+ * `leaf` (RAX as the VMM passed it) ended with `outcome`: an error status (bit 63)
+ * the module returned in `status`, not a fatal one, is explained with the leaf, its
+ * operand id and the rule; a SEAMCALL the processor refused (#UD, #GP,
+ * VMfailInvalid) with the rule it broke and what would satisfy it. Each is told
+ * once per distinct failure. */
+void seam_tell_outcome(struct lp *lp, const struct cpu_view *v, uint64_t rip, uint64_t leaf,
+		       enum seamcall_outcome outcome, uint64_t status);
 
 /* What bits 31:0 of a status name, for the statuses that put something there: an
  * operand id ("operand RCX (operand id 1)"), or a TDMR error's indices. Returns

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "kvmlike/kvm.h"
+#include "log_lines.h"
 #include "kvmlike/runtime_hosted.h"
 #include "kvmlike/x86_ops.h"
 #include "vtsim/hosted.h"
@@ -199,20 +200,6 @@ static int fx_teardown(void **state)
 static void load(struct fx *f, uint64_t gpa, const uint8_t *code, size_t len)
 {
 	memcpy(f->mem + gpa, code, len);
-}
-
-/* Whether the machine's log (console, diagnostics, trace) has a line starting with
- * `prefix`. */
-static bool log_has_line(struct fx *f, const char *prefix)
-{
-	char line[1024];
-	bool found = false;
-	fflush(f->log);
-	rewind(f->log);
-	while (!found && fgets(line, sizeof(line), f->log))
-		found = !strncmp(line, prefix, strlen(prefix));
-	fseek(f->log, 0, SEEK_END);
-	return found;
 }
 
 /* KVM_RUN: returns the exit reason. */
@@ -661,7 +648,7 @@ static void set_sregs_and_expect_fail_entry(struct fx *f, const struct kvm_sregs
 	assert_int_equal(f->vcpu->stat.exits, 0);    /* the guest never ran */
 	char told[128];
 	snprintf(told, sizeof(told), "vtsim: VMLAUNCH: VM-entry failed: %s: ", check);
-	assert_true(log_has_line(f, told));
+	assert_true(file_has_line(f->log, told));
 }
 
 static void test_unusable_tr_fails_entry_with_invalid_guest_state(void **state)
@@ -905,7 +892,7 @@ static void test_hosted_vmfail_is_explained(void **state)
 	vtsim_vmx(f->m, 0, VTSIM_VMPTRLD, &ops, &res);
 	assert_int_equal(res.outcome, VTSIM_VMFAIL_VALID);
 	assert_int_equal(res.error, 9);
-	assert_true(log_has_line(f, "vtsim: VMPTRLD from the hosted VMM on lp0: VMfailValid(9), "));
+	assert_true(file_has_line(f->log, "vtsim: VMPTRLD from the hosted VMM on lp0: VMfailValid(9), "));
 }
 
 /* A VMX abort under a hosted VMM is told as an image's (vmx_abort_msr_load): the

@@ -19,6 +19,7 @@
 #include <openssl/sha.h>
 
 #include "kvmlike/kvm.h"
+#include "log_lines.h"
 #include "sim/cpu/machine.h"
 #include "kvmlike/runtime_hosted.h"
 #include "sim/tdx_module_stub/module.h"
@@ -78,19 +79,6 @@ static int teardown(void **state)
 	fclose(devnull);
 	fclose(diag);
 	return 0;
-}
-
-/* Whether the diagnostics stream has a line starting with `prefix`. */
-static bool diag_has_line(const char *prefix)
-{
-	char line[1024];
-	bool found = false;
-	fflush(diag);
-	rewind(diag);
-	while (!found && fgets(line, sizeof(line), diag))
-		found = !strncmp(line, prefix, strlen(prefix));
-	fseek(diag, 0, SEEK_END);
-	return found;
 }
 
 static uint64_t sc_args(struct vtsim_seamcall_args *a)
@@ -394,7 +382,7 @@ static void test_private_memory_isolation(void **state)
 	a.r10 = 0;
 	assert_int_equal(sc_args(&a), TDX_TD_FATAL);
 	/* A hosted VMM is told why, as an image is (td_poison_why). */
-	assert_true(diag_has_line("vtsim: SEAMCALL TDH.VP.ENTER on lp0 returned TDX_TD_FATAL "
+	assert_true(file_has_line(diag, "vtsim: SEAMCALL TDH.VP.ENTER on lp0 returned TDX_TD_FATAL "
 				  "(0xe000060400000000): the TD is fatal and will not run again"));
 	assert_int_equal(sc(VP_ENTER, td.tdvpr, 0, 0, 0), TDX_TD_FATAL);
 	assert_int_equal(sc(PAGE_AUG, 0x100000, td.tdr, kvm_alloc_pages(1), 0), TDX_TD_FATAL);
