@@ -130,6 +130,7 @@ double bench_td_exit_roundtrip(void)
 	double result = -1;
 	if (vtsim_hosted_start(m, err, sizeof(err)) || kvm_hosted_attach(m, devnull))
 		goto out_machine;
+	kvm_intel_tdx = true;    /* the parameter, as a `vtsim vm` without --tdx may have left it */
 	if (kvm_init())
 		goto out_attach;
 	uint64_t tdvpr = build_td(m);
