@@ -68,50 +68,7 @@ start:
 	hlt
 	jmp $
 
-; rsi = NUL-terminated string (all registers kept but rsi)
-puts:	push rax
-	push rdx
-.next:	lodsb
-	test al, al
-	jz .done
-	mov dx, COM1
-	out dx, al
-	jmp .next
-.done:	pop rdx
-	pop rax
-	ret
-
-newline:
-	push rax
-	push rdx
-	mov al, 10
-	mov dx, COM1
-	out dx, al
-	pop rdx
-	pop rax
-	ret
-
-; eax as 8 hex digits
-puthex32:
-	push rax
-	push rcx
-	push rdx
-	mov ecx, 8
-.digit:	rol eax, 4
-	push rax
-	and al, 15
-	add al, '0'
-	cmp al, '9'
-	jbe .out
-	add al, 'a' - '0' - 10
-.out:	mov dx, COM1
-	out dx, al
-	pop rax
-	loop .digit
-	pop rdx
-	pop rcx
-	pop rax
-	ret
+%include "serial.inc"
 
 msg_hello:  db "Hello from a VMX guest of kvmlike, on the simulated CPU", 10, 0
 msg_vendor: db "CPUID vendor: ", 0

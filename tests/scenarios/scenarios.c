@@ -10,8 +10,10 @@
 #include "kvmlike/trace.h"
 #include "sim/tdx_module_stub/status.h"
 
-extern const unsigned char vtsim_guest_vm_hello[], vtsim_guest_td_hello[], vtsim_guest_td_large[];
-extern const unsigned int vtsim_guest_vm_hello_len, vtsim_guest_td_hello_len, vtsim_guest_td_large_len;
+extern const unsigned char vtsim_guest_vm_hello[], vtsim_guest_vm_exits[], vtsim_guest_td_hello[],
+	vtsim_guest_td_large[];
+extern const unsigned int vtsim_guest_vm_hello_len, vtsim_guest_vm_exits_len, vtsim_guest_td_hello_len,
+	vtsim_guest_td_large_len;
 
 #define GUEST_MEM      (8ull << 20)
 #define GUEST_LOAD     0x100000ull
@@ -209,8 +211,8 @@ static void long_mode_sregs(struct kvm_sregs *s)
 	s->efer = 0x500;
 }
 
-/* vm_hello at 1 MiB in 8 MiB of memory, entered in long mode. */
-static int vm_setup(struct guest *g)
+/* `img` at 1 MiB in 8 MiB of memory, entered in long mode. */
+static int vm_setup_image(struct guest *g, const uint8_t *img, uint64_t len)
 {
 	int e = kvm_create_vm(KVM_X86_DEFAULT_VM, &g->kvm);
 	if (e)
@@ -218,7 +220,7 @@ static int vm_setup(struct guest *g)
 	g->mem_size = GUEST_MEM;
 	if (!(g->mem = kvm_userspace_alloc(GUEST_MEM)))
 		return fail(g, "guest memory", -ENOMEM);
-	memcpy(g->mem + GUEST_LOAD, vtsim_guest_vm_hello, vtsim_guest_vm_hello_len);
+	memcpy(g->mem + GUEST_LOAD, img, len);
 	build_boot_tables(g->mem);
 	struct kvm_userspace_memory_region region = { .slot = 0, .memory_size = GUEST_MEM,
 						       .userspace_addr = (uint64_t)(uintptr_t)g->mem };
@@ -233,6 +235,12 @@ static int vm_setup(struct guest *g)
 	if ((e = kvm_vcpu_set_sregs(g->vcpu, &sregs)) || (e = kvm_vcpu_set_regs(g->vcpu, &regs)))
 		return fail(g, "KVM_SET_SREGS/KVM_SET_REGS", e);
 	return 0;
+}
+
+/* The demo's VMX guest, vm_hello. */
+static int vm_setup(struct guest *g)
+{
+	return vm_setup_image(g, vtsim_guest_vm_hello, vtsim_guest_vm_hello_len);
 }
 
 static int tdx_cmd(struct guest *g, const char *what, int e, const struct kvm_tdx_cmd *c)
@@ -470,6 +478,16 @@ static int scenario_vm_exit_paths(void)
 	static const uint8_t ud2[] = { 0x0f, 0x0b }, hlt[] = { 0xf4 };
 	return vm_exit_path("UD2 without an IDT", ud2, sizeof(ud2), no_idt, KVM_EXIT_SHUTDOWN) |
 	       vm_exit_path("CS holding a data segment", hlt, sizeof(hlt), data_cs, KVM_EXIT_FAIL_ENTRY);
+}
+
+/* The exits kvmlike answers without user space (CR, DR and MSR accesses, XSETBV,
+ * RDPMC, INVD, WBINVD, the VMX instructions): vm_exits prints what each gave it. */
+static int scenario_vm_exit_handlers(void)
+{
+	struct guest g = { .name = "vm", .type = KVM_X86_DEFAULT_VM };
+	int r = vm_setup_image(&g, vtsim_guest_vm_exits, vtsim_guest_vm_exits_len) ? -1 : run_guests(&g, 1);
+	guest_destroy(&g);
+	return r;
 }
 
 /* The VM and the TD on two LPs, each moved to the other LP halfway: the VM's
@@ -723,6 +741,7 @@ static const struct {
 	{ "vm_lifecycle", scenario_vm },
 	{ "td_lifecycle", scenario_td },
 	{ "vm_exit_paths", scenario_vm_exit_paths },
+	{ "vm_exit_handlers", scenario_vm_exit_handlers },
 	{ "vm_and_td", scenario_vm_and_td },
 	{ "vm_and_td_2lp", scenario_vm_and_td_2lp },
 	{ "tdx_cmd_error", scenario_tdx_cmd_error },
