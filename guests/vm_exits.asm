@@ -142,6 +142,21 @@ start:
 .vmxon:
 	SAY_FAULT msg_vmxon
 
+	; KVM_HC_MAP_GPA_RANGE: user space asked for its exit (KVM_CAP_EXIT_HYPERCALL), so
+	; a good range goes out as KVM_EXIT_HYPERCALL and RAX comes back as user space's
+	; answer; a range that is not page-aligned is -KVM_EINVAL from kvmlike itself.
+	mov eax, 12
+	mov ebx, 0x200000
+	mov ecx, 4
+	mov edx, 0x10                      ; KVM_MAP_GPA_RANGE_ENCRYPTED
+	vmcall
+	SAY msg_hc_map, eax
+	mov eax, 12
+	mov ebx, 0x200010
+	vmcall
+	neg eax
+	SAY msg_hc_unaligned, eax
+
 	lea rsi, [rel msg_bye]
 	call puts
 	hlt
@@ -203,6 +218,8 @@ msg_vmread:      db "VMREAD, fault vector: 0x", 0
 msg_vmptrst:     db "VMPTRST, fault vector: 0x", 0
 msg_invept:      db "INVEPT, fault vector: 0x", 0
 msg_vmxon:       db "VMXON, fault vector: 0x", 0
+msg_hc_map:      db "hypercall MAP_GPA_RANGE answered: 0x", 0
+msg_hc_unaligned: db "hypercall MAP_GPA_RANGE of 0x200010 answered: -0x", 0
 msg_bye:         db "halting", 10, 0
 
 align 16

@@ -20,6 +20,8 @@ unsigned kvm_vm_types(void);
 
 int kvm_create_vm(unsigned long type, struct kvm **out);
 void kvm_destroy_vm(struct kvm *kvm);
+/* KVM_ENABLE_CAP on a VM: KVM_CAP_EXIT_HYPERCALL only; -EINVAL for anything else. */
+int kvm_vm_enable_cap(struct kvm *kvm, const struct kvm_enable_cap *cap);
 int kvm_set_user_memory_region(struct kvm *kvm, const struct kvm_userspace_memory_region *mem);
 int kvm_create_vcpu(struct kvm *kvm, unsigned id, struct kvm_vcpu **out);
 

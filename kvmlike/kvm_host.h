@@ -69,6 +69,7 @@ struct kvm {
 	struct kvm_memory_slot memslots[KVM_MAX_MEMSLOTS];
 	struct kvm_vcpu *vcpus[KVM_MAX_VCPUS];
 	unsigned nr_vcpus;
+	uint64_t hypercall_exit_enabled;   /* KVM_CAP_EXIT_HYPERCALL's set */
 	void *priv;                /* struct kvm_vmx or struct kvm_tdx */
 };
 

@@ -46,6 +46,15 @@ unsigned kvm_vm_types(void)
 	return (1u << KVM_X86_DEFAULT_VM) | (enable_tdx ? 1u << KVM_X86_TDX_VM : 0);
 }
 
+int kvm_vm_enable_cap(struct kvm *kvm, const struct kvm_enable_cap *cap)
+{
+	if (cap->flags || cap->cap != KVM_CAP_EXIT_HYPERCALL ||
+	    (cap->args[0] & ~KVM_EXIT_HYPERCALL_VALID_MASK))
+		return -EINVAL;
+	kvm->hypercall_exit_enabled = cap->args[0];
+	return 0;
+}
+
 int kvm_create_vm(unsigned long type, struct kvm **out)
 {
 	*out = NULL;

@@ -26,6 +26,23 @@
 #define KVM_EXIT_SYSTEM_EVENT     24
 #define KVM_EXIT_TDX              40
 
+/* kvm_run.hypercall.flags: the guest was in 64-bit mode. */
+#define KVM_EXIT_HYPERCALL_LONG_MODE (1ull << 0)
+
+/* KVM_ENABLE_CAP on a VM: KVM_CAP_EXIT_HYPERCALL's args[0] is the set of hypercall
+ * numbers (bit per KVM_HC_*) that exit to user space; only KVM_HC_MAP_GPA_RANGE
+ * may be in it. */
+#define KVM_CAP_EXIT_HYPERCALL 201
+#define KVM_HC_MAP_GPA_RANGE   12
+#define KVM_EXIT_HYPERCALL_VALID_MASK (1ull << KVM_HC_MAP_GPA_RANGE)
+
+struct kvm_enable_cap {
+	uint32_t cap;
+	uint32_t flags;
+	uint64_t args[4];
+	uint8_t pad[64];
+};
+
 /* kvm_run.system_event.type */
 #define KVM_SYSTEM_EVENT_TDX_FATAL 7
 

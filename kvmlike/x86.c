@@ -97,6 +97,7 @@ int kvm_emulation_failed(struct kvm_vcpu *vcpu)
 
 #define KVM_CPUID_SIGNATURE 0x40000000u
 #define KVM_HC_ENOSYS 1000
+#define KVM_HC_EINVAL 22
 
 /* The guest sees the host CPU's CPUID, minus VMX (no nested virtualization), with
  * the hypervisor bit and KVM's signature leaf (Linux cpuid.c). */
@@ -188,11 +189,61 @@ int kvm_emulate_halt(struct kvm_vcpu *vcpu)
 	return 0;
 }
 
+/* EFER.LMA and CS.L: the guest runs 64-bit code. */
+static bool is_64_bit_mode(struct kvm_vcpu *vcpu)
+{
+	struct kvm_segment cs;
+	if (!(vcpu->efer & (1ull << 10)))
+		return false;
+	kvm_x86_call(vcpu->kvm, get_segment)(vcpu, &cs, VCPU_SREG_CS);
+	return cs.l;
+}
+
+/* User space's answer to KVM_EXIT_HYPERCALL is the guest's RAX (32 bits of it
+ * outside 64-bit mode), and the VMCALL is done. */
+static void complete_hypercall_exit(struct kvm_vcpu *vcpu)
+{
+	uint64_t ret = vcpu->run->hypercall.ret;
+	if (!(vcpu->run->hypercall.flags & KVM_EXIT_HYPERCALL_LONG_MODE))
+		ret = (uint32_t)ret;
+	kvm_register_write(vcpu, VCPU_REGS_RAX, ret);
+	kvm_skip_emulated_instruction(vcpu);
+}
+
+/* KVM_HC_MAP_GPA_RANGE (RBX = the first GPA, RCX = pages, RDX = attributes) goes
+ * to user space as KVM_EXIT_HYPERCALL when KVM_CAP_EXIT_HYPERCALL asked for it;
+ * a range that is not page-aligned, empty or wrapping is -KVM_EINVAL at once.
+ * kvmlike offers no other KVM_HC_* service: those are -KVM_ENOSYS. */
+static int map_gpa_range_exit(struct kvm_vcpu *vcpu)
+{
+	uint64_t gpa = kvm_register_read(vcpu, VCPU_REGS_RBX), npages = kvm_register_read(vcpu, VCPU_REGS_RCX);
+	if ((gpa & (PAGE_SIZE - 1)) || !npages || (gpa >> PAGE_SHIFT) + npages <= (gpa >> PAGE_SHIFT))
+		return -KVM_HC_EINVAL;
+	struct kvm_run *run = vcpu->run;
+	run->exit_reason = KVM_EXIT_HYPERCALL;
+	run->hypercall.nr = KVM_HC_MAP_GPA_RANGE;
+	run->hypercall.args[0] = gpa;
+	run->hypercall.args[1] = npages;
+	run->hypercall.args[2] = kvm_register_read(vcpu, VCPU_REGS_RDX);
+	for (int i = 3; i < 6; i++)
+		run->hypercall.args[i] = 0;
+	run->hypercall.ret = 0;
+	run->hypercall.flags = is_64_bit_mode(vcpu) ? KVM_EXIT_HYPERCALL_LONG_MODE : 0;
+	vcpu->complete_userspace_io = complete_hypercall_exit;
+	return 0;
+}
+
 int kvm_emulate_hypercall(struct kvm_vcpu *vcpu)
 {
 	vcpu->stat.hypercalls++;
-	/* No KVM_HC_* service is offered: every number answers -KVM_ENOSYS. */
-	kvm_register_write(vcpu, VCPU_REGS_RAX, (uint64_t)-KVM_HC_ENOSYS);
+	uint64_t nr = kvm_register_read(vcpu, VCPU_REGS_RAX), ret = -KVM_HC_ENOSYS;
+	if (nr == KVM_HC_MAP_GPA_RANGE && (vcpu->kvm->hypercall_exit_enabled & (1ull << KVM_HC_MAP_GPA_RANGE))) {
+		long r = map_gpa_range_exit(vcpu);
+		if (!r)
+			return 0;
+		ret = (uint64_t)r;
+	}
+	kvm_register_write(vcpu, VCPU_REGS_RAX, ret);
 	return kvm_skip_emulated_instruction(vcpu);
 }
 

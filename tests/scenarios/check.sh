@@ -52,7 +52,12 @@ expect() {
         "[vm] VMPTRST, fault vector: 0x00000006"
         "[vm] INVEPT, fault vector: 0x00000006"
         "[vm] VMXON, fault vector: 0x00000006"
-        "vm: 686 exits: 12:1 13:1 15:1 22:1 23:1 27:1 28:5 29:3 30:658 31:2 32:2 48:6 50:1 54:1 55:2"
+        "vm: KVM_ENABLE_CAP(KVM_CAP_EXIT_HYPERCALL, 0x800): error -22"
+        "vm: KVM_ENABLE_CAP(KVM_CAP_EXIT_HYPERCALL, 0x1000): error 0"
+        "vm: KVM_EXIT_HYPERCALL nr 12 args 0x200000 4 0x10 flags 0x1"
+        "[vm] hypercall MAP_GPA_RANGE answered: 0x00000000"
+        "[vm] hypercall MAP_GPA_RANGE of 0x200010 answered: -0x00000016"
+        "vm: 791 exits: 12:1 13:1 15:1 18:2 22:1 23:1 27:1 28:5 29:3 30:761 31:2 32:2 48:6 50:1 54:1 55:2"
         "vm_exit_handlers: ok; pages owned after teardown: 0"
         "vm_and_td: ok; pages owned after teardown: 0"
         "vm: KVM_TDX_CAPABILITIES on a VMX VM: error -25, hw_error 0x0000000000000000"
@@ -100,7 +105,7 @@ expect() {
         "seamcall leaf 15 status 0x0000000000000000"
         "td_large_pages: ok; pages owned after teardown: 0"
         "vm_and_td_2lp: skipped, 1 LP online"
-        "  vcpu_run 1234 1694"
+        "  vcpu_run 1339 1694"
         "scenarios: all ok"
     )
     for l in "${lines[@]}"; do

@@ -159,6 +159,13 @@ static int guest_step(struct guest *g)
 	case KVM_EXIT_MMIO:
 		handle_mmio(g, g->type == KVM_X86_TDX_VM ? TD_DEVICE : VM_DEVICE);
 		return 0;
+	case KVM_EXIT_HYPERCALL:       /* KVM_HC_MAP_GPA_RANGE: nothing to convert in a VM */
+		say("%s: KVM_EXIT_HYPERCALL nr %llu args 0x%llx %llu 0x%llx flags 0x%llx\n", g->name,
+		    (unsigned long long)run->hypercall.nr, (unsigned long long)run->hypercall.args[0],
+		    (unsigned long long)run->hypercall.args[1], (unsigned long long)run->hypercall.args[2],
+		    (unsigned long long)run->hypercall.flags);
+		run->hypercall.ret = 0;
+		return 0;
 	case KVM_EXIT_HLT:
 		say("%s: KVM_EXIT_HLT after %u exits to user space\n", g->name, g->exits);
 		g->halted = true;
@@ -480,12 +487,25 @@ static int scenario_vm_exit_paths(void)
 	       vm_exit_path("CS holding a data segment", hlt, sizeof(hlt), data_cs, KVM_EXIT_FAIL_ENTRY);
 }
 
+/* KVM_ENABLE_CAP(KVM_CAP_EXIT_HYPERCALL) for `mask`: 0 when kvmlike answers `want`. */
+static int exit_hypercall_cap(struct guest *g, uint64_t mask, int want)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_EXIT_HYPERCALL, .args = { mask } };
+	int e = kvm_vm_enable_cap(g->kvm, &cap);
+	say("%s: KVM_ENABLE_CAP(KVM_CAP_EXIT_HYPERCALL, 0x%llx): error %d\n", g->name,
+	    (unsigned long long)mask, e);
+	return e == want ? 0 : -1;
+}
+
 /* The exits kvmlike answers without user space (CR, DR and MSR accesses, XSETBV,
- * RDPMC, INVD, WBINVD, the VMX instructions): vm_exits prints what each gave it. */
+ * RDPMC, INVD, WBINVD, the VMX instructions), and the hypercall user space asked
+ * for: vm_exits prints what each gave it. */
 static int scenario_vm_exit_handlers(void)
 {
 	struct guest g = { .name = "vm", .type = KVM_X86_DEFAULT_VM };
-	int r = vm_setup_image(&g, vtsim_guest_vm_exits, vtsim_guest_vm_exits_len) ? -1 : run_guests(&g, 1);
+	int r = vm_setup_image(&g, vtsim_guest_vm_exits, vtsim_guest_vm_exits_len) ||
+		exit_hypercall_cap(&g, 1ull << 11, -EINVAL) ||
+		exit_hypercall_cap(&g, KVM_EXIT_HYPERCALL_VALID_MASK, 0) ? -1 : run_guests(&g, 1);
 	guest_destroy(&g);
 	return r;
 }
