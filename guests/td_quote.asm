@@ -87,6 +87,8 @@ td_main:
 	lea rsi, [rel msg_qlen]
 	mov eax, [rbx + 20]
 	call put_status
+	cmp qword [rbx + 8], 0          ; no quote came (no quoting service): nothing to show
+	jne .no_quote
 	lea rsi, [rel msg_qmagic]
 	call puts
 	lea rsi, [rbx + 24]             ; the quote's first 8 bytes, as text
@@ -98,7 +100,7 @@ td_main:
 	jnz .magic
 	mov al, 10
 	call putc
-
+.no_quote:
 	lea rsi, [rel msg_bye]
 	call puts
 .halt:

@@ -11,9 +11,9 @@
 #include "sim/tdx_module_stub/status.h"
 
 extern const unsigned char vtsim_guest_vm_hello[], vtsim_guest_vm_exits[], vtsim_guest_td_hello[],
-	vtsim_guest_td_large[];
+	vtsim_guest_td_quote[], vtsim_guest_td_large[];
 extern const unsigned int vtsim_guest_vm_hello_len, vtsim_guest_vm_exits_len, vtsim_guest_td_hello_len,
-	vtsim_guest_td_large_len;
+	vtsim_guest_td_quote_len, vtsim_guest_td_large_len;
 
 #define GUEST_MEM      (8ull << 20)
 #define GUEST_LOAD     0x100000ull
@@ -144,6 +144,34 @@ static void handle_mmio(struct guest *g, uint64_t device)
 	memcpy(run->mmio.data, &v, run->mmio.len < 4 ? run->mmio.len : 4);
 }
 
+/* KVM_EXIT_TDX: GetTdVmCallInfo leaf 1 learns that GetQuote is served; GetQuote
+ * finds no quoting service behind it (GHCI: the buffer's status says
+ * SERVICE_UNAVAILABLE, the TDVMCALL itself succeeds). Anything else keeps the
+ * SUBFUNC_UNSUPPORTED kvmlike preset. */
+#define GHCI_GET_QUOTE_SERVICE_UNAVAILABLE 0x8000000000000001ull
+static void handle_tdx_exit(struct guest *g)
+{
+	struct kvm_run *run = g->vcpu->run;
+	say("%s: KVM_EXIT_TDX sub-function 0x%llx\n", g->name, (unsigned long long)run->tdx.nr);
+	if (run->tdx.nr == 0x10000) {
+		run->tdx.get_tdvmcall_info.r11 = 1u << 2;
+	} else if (run->tdx.nr == 0x10002) {
+		uint64_t gpa = run->tdx.get_quote.gpa, size = run->tdx.get_quote.size;
+		if (gpa >= g->mem_size || size < 24 || size > g->mem_size - gpa) {
+			run->tdx.get_quote.ret = 0x8000000000000000ull;   /* INVALID_OPERAND */
+			return;
+		}
+		uint64_t status = GHCI_GET_QUOTE_SERVICE_UNAVAILABLE;
+		uint32_t in_len, out_len = 0;
+		memcpy(&in_len, g->mem + gpa + 16, 4);
+		say("%s: GetQuote, %u bytes of TDREPORT at 0x%llx: no quoting service\n", g->name, in_len,
+		    (unsigned long long)gpa);
+		memcpy(g->mem + gpa + 8, &status, 8);
+		memcpy(g->mem + gpa + 20, &out_len, 4);
+		run->tdx.get_quote.ret = 0;
+	}
+}
+
 /* One KVM_RUN and user space's part of its exit: 0 to go on, 1 halted, -1 failed. */
 static int guest_step(struct guest *g)
 {
@@ -158,6 +186,9 @@ static int guest_step(struct guest *g)
 		return 0;
 	case KVM_EXIT_MMIO:
 		handle_mmio(g, g->type == KVM_X86_TDX_VM ? TD_DEVICE : VM_DEVICE);
+		return 0;
+	case KVM_EXIT_TDX:
+		handle_tdx_exit(g);
 		return 0;
 	case KVM_EXIT_HYPERCALL:       /* KVM_HC_MAP_GPA_RANGE: nothing to convert in a VM */
 		say("%s: KVM_EXIT_HYPERCALL nr %llu args 0x%llx %llu 0x%llx flags 0x%llx\n", g->name,
@@ -357,14 +388,19 @@ static int td_add_firmware(struct guest *g, uint64_t pages)
 	return tdx_cmd(g, "KVM_TDX_INIT_MEM_REGION", kvm_vcpu_memory_encrypt_op(g->vcpu, &c), &c);
 }
 
-/* td_hello as the TD's firmware, measured, and the TD finalized. */
-static int td_setup(struct guest *g)
+/* `img` as the TD's firmware, measured, and the TD finalized. */
+static int td_setup_image(struct guest *g, const uint8_t *img, uint64_t len)
 {
-	if (td_create(g, vtsim_guest_td_hello, vtsim_guest_td_hello_len) ||
-	    td_add_firmware(g, g->fw_size >> PAGE_SHIFT))
+	if (td_create(g, img, len) || td_add_firmware(g, g->fw_size >> PAGE_SHIFT))
 		return -1;
 	struct kvm_tdx_cmd c = { .id = KVM_TDX_FINALIZE_VM };
 	return tdx_cmd(g, "KVM_TDX_FINALIZE_VM", kvm_memory_encrypt_op(g->kvm, &c), &c);
+}
+
+/* The demo's TD guest, td_hello. */
+static int td_setup(struct guest *g)
+{
+	return td_setup_image(g, vtsim_guest_td_hello, vtsim_guest_td_hello_len);
 }
 
 static void guest_destroy(struct guest *g)
@@ -485,6 +521,16 @@ static int scenario_vm_exit_paths(void)
 	static const uint8_t ud2[] = { 0x0f, 0x0b }, hlt[] = { 0xf4 };
 	return vm_exit_path("UD2 without an IDT", ud2, sizeof(ud2), no_idt, KVM_EXIT_SHUTDOWN) |
 	       vm_exit_path("CS holding a data segment", hlt, sizeof(hlt), data_cs, KVM_EXIT_FAIL_ENTRY);
+}
+
+/* The TDVMCALLs that go to user space as KVM_EXIT_TDX (guests/td_quote): what
+ * user space serves, SetupEventNotifyInterrupt, GetQuote. */
+static int scenario_td_user_exits(void)
+{
+	struct guest g = { .name = "td", .type = KVM_X86_TDX_VM };
+	int r = td_setup_image(&g, vtsim_guest_td_quote, vtsim_guest_td_quote_len) ? -1 : run_guests(&g, 1);
+	guest_destroy(&g);
+	return r;
 }
 
 /* KVM_ENABLE_CAP(KVM_CAP_EXIT_HYPERCALL) for `mask`: 0 when kvmlike answers `want`. */
@@ -762,6 +808,7 @@ static const struct {
 	{ "td_lifecycle", scenario_td },
 	{ "vm_exit_paths", scenario_vm_exit_paths },
 	{ "vm_exit_handlers", scenario_vm_exit_handlers },
+	{ "td_user_exits", scenario_td_user_exits },
 	{ "vm_and_td", scenario_vm_and_td },
 	{ "vm_and_td_2lp", scenario_vm_and_td_2lp },
 	{ "tdx_cmd_error", scenario_tdx_cmd_error },
