@@ -34,7 +34,7 @@ static void usage(FILE *f)
 		"  run [OPTIONS] IMAGE   boot a bare-metal image (ELF64 or multiboot) on the simulated machine\n"
 		"  demo [--trace|--json] the main job: a VM and a TD under kvmlike (the KVM-shaped hypervisor) side\n"
 		"                        by side, and what happened (--json: as one JSON object)\n"
-		"  vm [--tdx] [--max-insns N] [--trace[=C]] GUEST\n"
+		"  vm [--tdx] [--cpu MODEL] [--max-insns N] [--trace[=C]] GUEST\n"
 		"                        run a flat 64-bit guest (loaded and entered at 1 MiB, long mode) under\n"
 		"                        kvmlike; its COM1 output on stdout; status 0 when it halts, 1 if not\n"
 		"  cpus                  list the CPU models (--cpu)\n"
@@ -555,6 +555,15 @@ static int cmd_demo(int argc, char **argv)
 	return 0;
 }
 
+static bool cpu_model_known(const char *name)
+{
+	const char *n, *desc;
+	for (unsigned i = 0; (n = vtsim_cpu_model_name(i, &desc)); i++)
+		if (!strcmp(n, name))
+			return true;
+	return false;
+}
+
 /* `vtsim vm [--tdx] [OPTIONS] GUEST`: one 64-bit guest under kvmlike (an ELF64 executable
  * or a flat image for a VM; flat firmware for a TD). */
 static int cmd_vm(int argc, char **argv)
@@ -573,6 +582,10 @@ static int cmd_vm(int argc, char **argv)
 			cfg.max_insns = strtoull(argv[++i], &end, 0);
 			if (errno || *end || !cfg.max_insns)
 				return fail("vm: bad --max-insns '%s'", argv[i]);
+		} else if (!strcmp(argv[i], "--cpu") && i + 1 < argc) {
+			cfg.cpu_model = argv[++i];
+			if (!cpu_model_known(cfg.cpu_model))
+				return fail("vm: unknown CPU model '%s' (see vtsim cpus)", cfg.cpu_model);
 		} else if (!strncmp(argv[i], "--trace", 7) && (!argv[i][7] || argv[i][7] == '=')) {
 			int bad = 0;
 			cfg.trace_mask = parse_trace(argv[i][7] ? argv[i] + 8 : NULL, &bad);

@@ -69,6 +69,18 @@ expect vm-hello "$st" 0 "$out" '^halting$'
 # explained: a clean run says nothing on stderr.
 [ -s "$tmp/err" ] && { echo "FAIL vm-hello: stderr is not empty:"; cat "$tmp/err"; fail=1; }
 
+# kvmlike needs EPT and VPID (secondary controls): on the minimal model (no secondary
+# controls) it refuses to load and says why; the default model is xeon; an unknown
+# model is refused before any machine exists.
+out=$(run vm --cpu minimal "$guests/vm_hello.img" 2>&1); st=$?
+expect vm-minimal "$st" 1 "$out" \
+	'^kvmlike: this CPU lacks what kvmlike needs \(VMX with EPT, VPID, INVEPT\)$' \
+	'^vtsim: vm: kvmlike failed to load: error -5$'
+out=$(run vm --cpu xeon "$guests/vm_hello.img" 2>&1); st=$?
+expect vm-xeon "$st" 0 "$out" '^halting$'
+out=$(run vm --cpu nosuch "$guests/vm_hello.img" 2>&1); st=$?
+expect vm-bad-cpu "$st" 2 "$out" "^vtsim: vm: unknown CPU model 'nosuch' \(see vtsim cpus\)$"
+
 # The same guest as an ELF64 executable (one PT_LOAD at 1 MiB, entry 1 MiB + 0):
 # loaded by its program header, it runs alike. ELFs it cannot take are refused.
 elf() { # FLAT OUT PADDR ENTRY-OFFSET [MACHINE]
