@@ -89,6 +89,11 @@ int tdx_bringup(void)
 		printk("kvmlike: TDX not available on this platform\n");
 		return -ENODEV;
 	}
+	vt_x86_ops.link_external_spt = tdx_sept_link_private_spt;
+	vt_x86_ops.set_external_spte = tdx_sept_set_private_spte;
+	vt_x86_ops.split_external_spt = tdx_sept_split_private_spt;
+	vt_x86_ops.remove_external_spte = tdx_sept_remove_private_spte;
+	vt_x86_ops.free_external_spt = tdx_sept_free_private_spt;
 	return 0;
 }
 
@@ -209,12 +214,14 @@ void tdx_vcpu_free(struct kvm_vcpu *vcpu)
 	vcpu->priv = NULL;
 }
 
-/* The TD's control pages once its HKID is released: S-EPT pages, the TDCS pages,
- * then the TDR (written back with the global KeyID it was keyed with). */
-static void tdx_reclaim_td_control_pages(struct kvm_tdx *t)
+/* The TD's control pages once its HKID is released: S-EPT pages (free_external_spt),
+ * the TDCS pages, then the TDR (written back with the global KeyID it was keyed with). */
+static void tdx_reclaim_td_control_pages(struct kvm *kvm)
 {
+	struct kvm_tdx *t = to_kvm_tdx(kvm);
 	for (unsigned i = t->nr_sept; i-- > 0;)
-		tdx_reclaim_and_free(t->sept[i].pa);
+		kvm_x86_call(kvm, free_external_spt)(kvm, t->sept[i].gpa >> PAGE_SHIFT, (int)t->sept[i].level,
+						      t->sept[i].pa);
 	t->nr_sept = 0;
 	for (unsigned i = 0; i < t->nr_tdcs_pages; i++)
 		tdx_reclaim_and_free(t->tdcs_pa[i]);
@@ -293,11 +300,12 @@ static int tdx_sept_add_table(struct kvm *kvm, uint64_t fn, uint64_t gpa, unsign
 	return 0;
 }
 
-/* link_external_spt: the S-EPT tables down to the one whose entries map `gpa`
- * at `level`. */
-static int tdx_sept_link_private_spt(struct kvm *kvm, uint64_t gpa, unsigned level)
+/* link_external_spt: the S-EPT tables down to the one whose entries map `gfn`
+ * at `level` (Linux links one level per call; the walk here adds each missing one). */
+int tdx_sept_link_private_spt(struct kvm *kvm, uint64_t gfn, int level)
 {
-	for (unsigned l = 3; l > level; l--) {
+	uint64_t gpa = gfn << PAGE_SHIFT;
+	for (unsigned l = 3; l > (unsigned)level; l--) {
 		if (find_sept(to_kvm_tdx(kvm), gpa, l))
 			continue;
 		int r = tdx_sept_add_table(kvm, TDH_MEM_SEPT_ADD, gpa, l);
@@ -307,26 +315,36 @@ static int tdx_sept_link_private_spt(struct kvm *kvm, uint64_t gpa, unsigned lev
 	return 0;
 }
 
-/* set_external_spte: a private page of `level`'s size for `gpa`, from its
+/* set_external_spte: a private page of `level`'s size for `gfn`, from its
  * memslot (guest_memfd in Linux): added with its initial contents before
- * finalization (4 KiB), augmented (for the guest to accept) after. */
-static int tdx_sept_set_private_spte(struct kvm *kvm, uint64_t gpa, unsigned level, uint64_t source_pa)
+ * finalization (4 KiB), augmented (for the guest to accept) after. The tables
+ * above it are linked already. */
+int tdx_sept_set_private_spte(struct kvm *kvm, uint64_t gfn, int level, uint64_t source_pa)
 {
 	struct kvm_tdx *t = to_kvm_tdx(kvm);
-	uint64_t hpa = memslot_hpa(kvm, gpa);
+	uint64_t gpa = gfn << PAGE_SHIFT, hpa = memslot_hpa(kvm, gpa);
 	if (!hpa || t->nr_private >= TDX_MAX_PRIVATE_PAGES)
 		return -EINVAL;
-	int r = tdx_sept_link_private_spt(kvm, gpa, level);
-	if (r)
-		return r;
 	struct tdx_module_args a = { .rcx = gpa | level, .rdx = t->tdr_pa, .r8 = hpa, .r9 = source_pa };
 	uint64_t st = tdh(t->state == TD_STATE_RUNNABLE ? TDH_MEM_PAGE_AUG : TDH_MEM_PAGE_ADD, &a);
 	if ((st & TDX_SEAMCALL_STATUS_MASK) == TDX_OPERAND_BUSY)
 		return -EBUSY;           /* contended: the fault is taken again */
 	if (st)
 		return -EIO;
-	t->private_map[t->nr_private++] = (struct tdx_private_map){ gpa >> PAGE_SHIFT, level };
+	t->private_map[t->nr_private++] = (struct tdx_private_map){ gfn, (unsigned)level };
 	return 0;
+}
+
+/* What the TDP MMU does for a private fault or an initial page: link the mirror's
+ * tables, then set the leaf, both through the external hooks. A GPA no memslot
+ * backs, or a full map, fails before any SEAMCALL. */
+static int tdx_mirror_map(struct kvm *kvm, uint64_t gpa, unsigned level, uint64_t source_pa)
+{
+	struct kvm_tdx *t = to_kvm_tdx(kvm);
+	if (!memslot_hpa(kvm, gpa) || t->nr_private >= TDX_MAX_PRIVATE_PAGES)
+		return -EINVAL;
+	int r = kvm_x86_call(kvm, link_external_spt)(kvm, gpa >> PAGE_SHIFT, (int)level);
+	return r ? r : kvm_x86_call(kvm, set_external_spte)(kvm, gpa >> PAGE_SHIFT, (int)level, source_pa);
 }
 
 /* In a running TD an entry is blocked and the blocking tracked before it
@@ -343,31 +361,50 @@ static bool tdx_block_and_track(struct kvm_tdx *t, uint64_t gpa, unsigned level)
 }
 
 /* remove_external_spte: block, track, remove, and write the page back with the
- * TD's KeyID (each 4 KiB of it), after which it is ordinary memory again. */
-static bool tdx_sept_remove_private_spte(struct kvm *kvm, const struct tdx_private_map *p)
+ * TD's KeyID (each 4 KiB of it), after which it is ordinary memory again; -EIO if
+ * the module refuses. */
+int tdx_sept_remove_private_spte(struct kvm *kvm, uint64_t gfn, int level)
 {
 	struct kvm_tdx *t = to_kvm_tdx(kvm);
-	uint64_t gpa = p->gfn << PAGE_SHIFT, hpa = memslot_hpa(kvm, gpa);
-	if (!tdx_block_and_track(t, gpa, p->level))
-		return false;
-	struct tdx_module_args a = { .rcx = gpa | p->level, .rdx = t->tdr_pa };
+	uint64_t gpa = gfn << PAGE_SHIFT, hpa = memslot_hpa(kvm, gpa);
+	if (!tdx_block_and_track(t, gpa, (unsigned)level))
+		return -EIO;
+	struct tdx_module_args a = { .rcx = gpa | (unsigned)level, .rdx = t->tdr_pa };
 	if (!tdh_ok(TDH_MEM_PAGE_REMOVE, &a, "TDH.MEM.PAGE.REMOVE") || !hpa)
-		return false;
-	for (uint64_t off = 0; off < level_size(p->level); off += PAGE_SIZE) {
+		return -EIO;
+	for (uint64_t off = 0; off < level_size((unsigned)level); off += PAGE_SIZE) {
 		a = (struct tdx_module_args){ .rcx = mk_keyed_paddr((unsigned)t->hkid, hpa + off) };
 		tdh_ok(TDH_PHYMEM_PAGE_WBINVD, &a, "TDH.PHYMEM.PAGE.WBINVD");
 	}
-	memset(__va(hpa), 0, level_size(p->level));     /* MOVDIR64B in Linux */
-	return true;
+	memset(__va(hpa), 0, level_size((unsigned)level));     /* MOVDIR64B in Linux */
+	return 0;
 }
 
-/* split_external_spt: the 2 MiB private page at private_map[i] becomes 512
- * 4 KiB ones in a new S-EPT table (block, track, DEMOTE), each then on its own:
- * for a 4 KiB ACCEPT of it, or a conversion of part of it to shared. */
-static int tdx_sept_split_private_spte(struct kvm *kvm, unsigned i)
+/* free_external_spt: an S-EPT page goes back to the host once the HKID is gone. */
+void tdx_sept_free_private_spt(struct kvm *kvm, uint64_t gfn, int level, uint64_t spt_pa)
+{
+	tdx_reclaim_and_free(spt_pa);
+}
+
+/* The private mapping that starts at `gfn` at 2 MiB, or -1. */
+static int find_private_2m(const struct kvm_tdx *t, uint64_t gfn)
+{
+	for (unsigned i = 0; i < t->nr_private; i++)
+		if (t->private_map[i].gfn == gfn && t->private_map[i].level == 1)
+			return (int)i;
+	return -1;
+}
+
+/* split_external_spt: the 2 MiB private page at `gfn` becomes 512 4 KiB ones in a
+ * new S-EPT table (block, track, DEMOTE), each then on its own: for a 4 KiB
+ * ACCEPT of it, or a conversion of part of it to shared. */
+int tdx_sept_split_private_spt(struct kvm *kvm, uint64_t gfn)
 {
 	struct kvm_tdx *t = to_kvm_tdx(kvm);
-	uint64_t gfn = t->private_map[i].gfn, gpa = gfn << PAGE_SHIFT;
+	int i = find_private_2m(t, gfn);
+	uint64_t gpa = gfn << PAGE_SHIFT;
+	if (i < 0)
+		return -EINVAL;
 	if (t->nr_private + 511 > TDX_MAX_PRIVATE_PAGES)
 		return -ENOMEM;
 	if (!tdx_block_and_track(t, gpa, 1))
@@ -406,7 +443,7 @@ static unsigned tdx_remove_private_range(struct kvm *kvm, uint64_t start, uint64
 		bool inside = first >= start && end - start <= size;
 		if (!overlaps || inside || !p->level)
 			continue;
-		if (tdx_sept_split_private_spte(kvm, i))
+		if (kvm_x86_call(kvm, split_external_spt)(kvm, p->gfn))
 			printk("kvmlike: TDX: a 2 MiB private page at 0x%llx could not be split\n",
 			       (unsigned long long)first);
 		else
@@ -417,7 +454,7 @@ static unsigned tdx_remove_private_range(struct kvm *kvm, uint64_t start, uint64
 		const struct tdx_private_map *p = &t->private_map[i];
 		uint64_t first = p->gfn << PAGE_SHIFT, end = first + level_size(p->level);
 		bool inside = first >= start && end - start <= size;
-		if (inside && tdx_sept_remove_private_spte(kvm, p))
+		if (inside && !kvm_x86_call(kvm, remove_external_spte)(kvm, p->gfn, (int)p->level))
 			continue;
 		t->private_map[kept++] = *p;
 	}
@@ -484,14 +521,14 @@ static int tdx_handle_ept_violation(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_
 		return tdx_map_shared(vcpu, gpa);
 	int i = find_private(t, gpa);
 	if (i >= 0 && tdx_accept_needs_split(ext_qual) && t->private_map[i].level) {
-		if (tdx_sept_split_private_spte(vcpu->kvm, (unsigned)i))
+		if (kvm_x86_call(vcpu->kvm, split_external_spt)(vcpu->kvm, t->private_map[i].gfn))
 			return tdx_ept_violation_failed(vcpu, gpa);
 		vcpu->stat.ept_splits++;
 		return 1;
 	}
 	unsigned level = tdx_fault_level(vcpu, gpa, ext_qual);
 	gpa &= ~(level_size(level) - 1);
-	int e = tdx_sept_set_private_spte(vcpu->kvm, gpa, level, 0);
+	int e = tdx_mirror_map(vcpu->kvm, gpa, level, 0);
 	if (e == -EBUSY)
 		return 1;                /* re-enter: the guest faults again, KVM retries */
 	vcpu->stat.ept_maps++;
@@ -713,7 +750,7 @@ fail:
 	}
 	tdx_mmu_release_hkid(kvm);
 	if (t->hkid < 0)
-		tdx_reclaim_td_control_pages(t);
+		tdx_reclaim_td_control_pages(kvm);
 	return ret;
 }
 
@@ -775,7 +812,7 @@ static int tdx_init_mem_region(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 		const void *src = (const void *)(uintptr_t)r->source_addr;
 		if (!kvm_is_guest_memory(src, PAGE_SIZE))
 			return -EFAULT;
-		int e = tdx_sept_set_private_spte(vcpu->kvm, r->gpa, 0, __pa(src));
+		int e = tdx_mirror_map(vcpu->kvm, r->gpa, 0, __pa(src));
 		if (e)
 			return e;
 		if (cmd->flags & KVM_TDX_MEASURE_MEMORY_REGION) {
@@ -1249,7 +1286,7 @@ void tdx_mmu_release_hkid(struct kvm *kvm)
 	 * HKID is gone (vm_destroy). */
 	unsigned kept = 0;
 	for (unsigned i = 0; i < t->nr_private; i++)
-		if (!tdx_sept_remove_private_spte(kvm, &t->private_map[i]))
+		if (kvm_x86_call(kvm, remove_external_spte)(kvm, t->private_map[i].gfn, (int)t->private_map[i].level))
 			t->private_map[kept++] = t->private_map[i];
 	t->nr_private = kept;
 	for (unsigned i = 0; i < kvm->nr_vcpus; i++)
@@ -1290,7 +1327,7 @@ void tdx_vm_destroy(struct kvm *kvm)
 				memset(__va(hpa), 0, level_size(t->private_map[i].level));
 		}
 		t->nr_private = 0;
-		tdx_reclaim_td_control_pages(t);
+		tdx_reclaim_td_control_pages(kvm);
 	} else if (t->tdr_pa) {
 		printk("kvmlike: TDX: TD torn down with its HKID live: its pages are leaked\n");
 	}

@@ -16,7 +16,9 @@ enum exit_fastpath_completion { EXIT_FASTPATH_NONE, EXIT_FASTPATH_REENTER_GUEST 
 	X(get_segment) X(set_segment) X(get_cpl) X(get_rflags) X(set_rflags)      \
 	X(set_cr0) X(set_cr4) X(set_efer) X(get_idt) X(set_idt) X(get_gdt)        \
 	X(set_gdt) X(load_mmu_pgd) X(flush_tlb_all) X(inject_exception)          \
-	X(vm_pre_destroy) X(mem_enc_ioctl) X(vcpu_mem_enc_ioctl)
+	X(vm_pre_destroy) X(mem_enc_ioctl) X(vcpu_mem_enc_ioctl)                 \
+	X(link_external_spt) X(set_external_spte) X(split_external_spt)          \
+	X(remove_external_spte) X(free_external_spt)
 
 struct kvm_x86_ops {
 	const char *name;
@@ -52,6 +54,14 @@ struct kvm_x86_ops {
 	void (*vm_pre_destroy)(struct kvm *kvm);
 	int (*mem_enc_ioctl)(struct kvm *kvm, struct kvm_tdx_cmd *cmd);
 	int (*vcpu_mem_enc_ioctl)(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd);
+	/* The external (S-EPT) page-table hooks for a TD's private memory, at GFN
+	 * `gfn` and `level` (0 = 4 KiB, 1 = 2 MiB): NULL in vt_x86_ops, filled in by
+	 * the TDX bring-up as Linux's tdx_hardware_setup does. */
+	int (*link_external_spt)(struct kvm *kvm, uint64_t gfn, int level);
+	int (*set_external_spte)(struct kvm *kvm, uint64_t gfn, int level, uint64_t source_pa);
+	int (*split_external_spt)(struct kvm *kvm, uint64_t gfn);
+	int (*remove_external_spte)(struct kvm *kvm, uint64_t gfn, int level);
+	void (*free_external_spt)(struct kvm *kvm, uint64_t gfn, int level, uint64_t spt_pa);
 };
 
 /* Segment indices (VCPU_SREG_*). */
@@ -106,6 +116,11 @@ void tdx_load_mmu_pgd(struct kvm_vcpu *vcpu, uint64_t root_hpa, uint64_t guest_c
 void tdx_flush_tlb_all(struct kvm_vcpu *vcpu);
 void tdx_mmu_release_hkid(struct kvm *kvm);
 int tdx_vm_ioctl(struct kvm *kvm, struct kvm_tdx_cmd *cmd);
+int tdx_sept_link_private_spt(struct kvm *kvm, uint64_t gfn, int level);
+int tdx_sept_set_private_spte(struct kvm *kvm, uint64_t gfn, int level, uint64_t source_pa);
+int tdx_sept_split_private_spt(struct kvm *kvm, uint64_t gfn);
+int tdx_sept_remove_private_spte(struct kvm *kvm, uint64_t gfn, int level);
+void tdx_sept_free_private_spt(struct kvm *kvm, uint64_t gfn, int level, uint64_t spt_pa);
 int tdx_vcpu_ioctl(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd);
 
 extern bool enable_tdx;

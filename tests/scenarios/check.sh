@@ -120,6 +120,11 @@ expect() {
         "td_large_pages: ok; pages owned after teardown: 0"
         "vm_and_td_2lp: skipped, 1 LP online"
         "  vcpu_run 1339 2037"
+        "  link_external_spt 0 39"
+        "  set_external_spte 0 39"
+        "  split_external_spt 0 1"
+        "  remove_external_spte 0 549"
+        "  free_external_spt 0 21"
         "scenarios: all ok"
     )
     for l in "${lines[@]}"; do
