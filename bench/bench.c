@@ -145,6 +145,8 @@ static const struct benchmark benchmarks[] = {
 	  1.0, 1, bench_seamcall_roundtrip },
 	{ "td_exit_roundtrip_us", "TD TDVMCALL<Instruction.CPUID> -> VMM answers -> TDH.VP.ENTER", "us",
 	  3.0, 1, bench_td_exit_roundtrip },
+	{ "td_exit_roundtrip_hosted_us", "the same through kvmlike: tdx_handle_exit answers, KVM_RUN re-enters", "us",
+	  3.0, 1, bench_td_exit_roundtrip_hosted },
 	{ "snapshot_reset_us", "snapshot restore after GPRs, a VMCS field and a RAM page changed (CPU time)", "us",
 	  0, 1, bench_snapshot_reset },
 	{ "fuzz_vmcs_entry_execs_per_s", "fuzz_vmcs_entry inputs per CPU second (restore, VMCS edits, checks, VMLAUNCH)", "/s",

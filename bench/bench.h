@@ -14,6 +14,7 @@ double bench_guest_mips_ratio(void);
 double bench_seamcall_roundtrip(void);
 /* bench_td.c */
 double bench_td_exit_roundtrip(void);
+double bench_td_exit_roundtrip_hosted(void);
 /* bench_fuzz.c */
 double bench_snapshot_reset(void);
 double bench_fuzz_vmcs_entry(void);
