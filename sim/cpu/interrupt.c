@@ -25,11 +25,18 @@ static enum intr_action intr_action(struct lp *lp, int *vector)
 	return (cpu_reg(lp->uc, UC_X86_REG_EFLAGS) & RFLAGS_IF) ? INTR_DELIVER : INTR_NONE;
 }
 
+/* The shutdown activity state: no interrupt wakes the guest (only INIT here;
+ * NMIs and SMIs have no source on this machine). */
+static bool in_shutdown(const struct lp *lp)
+{
+	return lp->vmx.non_root && lp->vmx.guest_activity == 2;
+}
+
 bool intr_ready(struct lp *lp)
 {
 	int vector;
 	return (lp->init_pending && (lp->vmx.non_root || !lp->vmx.on)) ||
-	       intr_action(lp, &vector) != INTR_NONE;
+	       (!in_shutdown(lp) && intr_action(lp, &vector) != INTR_NONE);
 }
 
 static void exit_for_interrupt(struct lp *lp, unsigned vector, uint64_t rip)
@@ -62,12 +69,15 @@ bool intr_take(struct lp *lp)
 		return true;
 	}
 	int vector;
+	if (in_shutdown(lp))
+		return false;
 	switch (intr_action(lp, &vector)) {
 	case INTR_EXIT:
 		exit_for_interrupt(lp, (unsigned)vector, rip);
 		return true;
 	case INTR_DELIVER:
 		lapic_accept(&lp->lapic, (unsigned)vector);
+		lp->vmx.guest_activity = 0;      /* the interrupt wakes a halted guest */
 		exc_deliver(lp, (unsigned)vector, 0, EXC_EXTERNAL, rip, rip);
 		return true;
 	default:

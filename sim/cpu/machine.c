@@ -678,6 +678,33 @@ static int fetch_from_open_bus(struct lp *lp, uint64_t rip)
 	return (open & 3) == 3 ? 2 : open ? 1 : 0;
 }
 
+/* The guest is in the HLT or shutdown activity state (a HLT, or VM entry in that
+ * state): true when an event wakes it now (lp_boundary takes it: an interrupt or
+ * INIT exit saves the state, an interrupt delivered in the guest ends it); else
+ * the preemption timer, which counts on in both states (SDM "VMX-Preemption
+ * Timer"), exits at its deadline; else another LP may wake it; else nothing
+ * ever will. With several LPs an event from another LP would have to come before
+ * the timer's deadline: not modelled, the sleep lasts until the deadline. */
+static bool guest_waits(struct vtsim_machine *m, struct lp *lp)
+{
+	uint64_t rip = cpu_reg(lp->uc, UC_X86_REG_RIP);
+	bool ifl = (cpu_reg(lp->uc, UC_X86_REG_EFLAGS) >> 9) & 1;
+	if (intr_ready(lp))
+		return true;
+	if (lp->vmx.timer_active) {
+		vmx_timer_expire(lp, rip, lp->vmx.guest_activity == 1);
+		return true;
+	}
+	if (m->nr_lps > 1)
+		return smp_halt(lp, rip, ifl);
+	machine_stop(m, lp, VTSIM_STOP_HALT, 0, lp->vmx.guest_activity == 2
+		     ? "the guest is in the shutdown activity state at RIP=0x%llx and nothing can wake it "
+		       "(only an INIT, NMI or SMI would)"
+		     : "the guest halted at RIP=0x%llx and no interrupt can wake it (\"HLT exiting\" is clear)",
+		     (unsigned long long)rip);
+	return false;
+}
+
 /* The engine stopped by itself: HLT, or an error it could not report otherwise.
  * Returns true when the run simply goes on. */
 static bool engine_stopped(struct vtsim_machine *m, struct lp *lp, uc_err e, bool halted)
@@ -701,27 +728,14 @@ static bool engine_stopped(struct vtsim_machine *m, struct lp *lp, uc_err e, boo
 	bool ifl = e == UC_ERR_OK && ((cpu_reg(lp->uc, UC_X86_REG_EFLAGS) >> 9) & 1);
 	if (e == UC_ERR_OK && lp->vmx.non_root) {
 		/* HLT in the guest: a VM exit if "HLT exiting" is set; otherwise the guest
-		 * waits for an interrupt (or, with several LPs, an INIT). */
+		 * is in the HLT activity state until something wakes it. */
 		if (vmcs_read_enc(&lp->vmx.vmcs, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_HLT_EXITING) {
 			struct vmx_exit_info xi = { .insn_len = 1, .rip = rip - 1 };
 			vmx_exit(lp, EXIT_REASON_HLT, &xi);
 			return true;
 		}
-		if (intr_ready(lp))
-			return true;
-		/* The preemption timer counts on in the HLT state (C1): the guest sleeps
-		 * until it expires, unless an interrupt comes first (with several LPs, one
-		 * from another LP would have to come before the deadline: not modelled,
-		 * the halt lasts until the deadline). */
-		if (lp->vmx.timer_active) {
-			vmx_timer_expire(lp, rip, true);
-			return true;
-		}
-		if (m->nr_lps > 1)
-			return smp_halt(lp, rip, ifl);
-		machine_stop(m, lp, VTSIM_STOP_HALT, 0, "the guest halted at RIP=0x%llx and no interrupt "
-			     "can wake it (\"HLT exiting\" is clear)", (unsigned long long)rip);
-		return false;
+		lp->vmx.guest_activity = 1;
+		return guest_waits(m, lp);
 	}
 	if (e == UC_ERR_OK) {
 		/* An interrupt the processor accepts now wakes it at once. */
@@ -789,6 +803,8 @@ bool lp_run_once(struct lp *lp)
 		return false;
 	if (retake)
 		return true;
+	if (lp->vmx.non_root && lp->vmx.guest_activity)
+		return guest_waits(m, lp);
 	if (lp->co_flush_tb && lp->active == &lp->guest) {
 		lp->co_flush_tb = false;
 		uc_ctl_flush_tb(lp->uc);

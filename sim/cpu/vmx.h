@@ -59,6 +59,10 @@ struct vmx_lp {
 	/* Exits at instruction boundaries (vmx_events.c). */
 	bool mtf, mtf_skip, irq_window, nmi_window;
 	bool vnmi_blocked;        /* virtual-NMI blocking ("virtual NMIs" set) */
+	/* The guest's activity state while it does not run: 0 active, 1 HLT (a HLT,
+	 * or VM entry in that state), 2 shutdown (VM entry in that state). An exit
+	 * saves it; only an event that wakes it (machine.c guest_waits) ends it. */
+	uint8_t guest_activity;
 	bool iret_done;           /* an IRET just ran: the blocking ends at the boundary */
 	uint64_t mtf_entry_la;    /* the linear RIP VM entry resumed the guest at */
 	uint64_t pending_dbg;     /* debug exceptions pending, not yet delivered (vmx_debug.h) */

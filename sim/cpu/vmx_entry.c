@@ -218,6 +218,13 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 	bool delivered = vmx_dbg_enter(lp, intr & 0x80000000u);
 	if (!lp->vmx.non_root)
 		return 0;
+	/* Activity state (SDM "Activity State" under "Loading Guest State"): in HLT or
+	 * shutdown the guest runs nothing until an event wakes it (machine.c); an event
+	 * delivered at entry has already woken it. */
+	uint64_t act = vmcs_read_enc(v, GUEST_ACTIVITY_STATE);
+	lp->vmx.guest_activity = (act == 1 || act == 2) && !(intr & 0x80000000u) && !delivered ? (uint8_t)act : 0;
+	if (lp->vmx.guest_activity)
+		lp->co_force_restart = true;   /* the engine must not go on with the guest's code */
 	if (vmx_events_enter(lp, (intr & 0x80000000u) || delivered))
 		return 0;
 	/* The guest runs until its next VM exit (or the end of the machine). */

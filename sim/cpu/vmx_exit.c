@@ -219,8 +219,9 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 	tsc_charge(lp, TSC_EVENT_VM_EXIT);
 	vmx_save_guest_state(lp, &lp->guest, info->rip);
 	pdpte_vm_exit(lp);
-	if (info->halted)
-		vmcs_write_enc(v, GUEST_ACTIVITY_STATE, 1);   /* HLT */
+	if (info->halted || lp->vmx.guest_activity)
+		vmcs_write_enc(v, GUEST_ACTIVITY_STATE, lp->vmx.guest_activity ? lp->vmx.guest_activity : 1);
+	lp->vmx.guest_activity = 0;
 	vmcs_write_enc(v, GUEST_PENDING_DBG_EXCEPTIONS,
 		       vmx_dbg_at_exit(lp, reason, info, (uint32_t)vmcs_read_enc(v, GUEST_INTERRUPTIBILITY_INFO),
 				       vmcs_read_enc(v, GUEST_RFLAGS)));
