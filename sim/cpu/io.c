@@ -6,6 +6,7 @@
 #include "sim/cpu/machine.h"
 #include "sim/cpu/pc_ports.h"
 #include "sim/cpu/vmx_guest.h"
+#include "sim/vmcs/caps.h"
 #include "sim/vmcs/controls.h"
 #include "sim/vmcs/exit_reasons.h"
 
@@ -126,6 +127,45 @@ static bool io_exits(struct lp *lp, uint16_t port, unsigned size)
 	return false;
 }
 
+/* INS and OUTS name memory: the exit reports its linear address (SDM "Guest Linear
+ * Address": segment base plus RSI or RDI cut to the address size; in 64-bit mode
+ * only FS and GS have a base) and, where IA32_VMX_BASIC[54] says so, the address
+ * size (9:7) and segment register (17:15) in the instruction information (SDM
+ * "VM-Exit Instruction Information", INS/OUTS: ES for INS, DS or the override for
+ * OUTS). `a32` is set when a 67H prefix is present, `seg_override` the last
+ * segment prefix's register (or -1). */
+static void string_operand(struct lp *lp, const struct cpu_view *v, bool in, bool a67, int seg_override,
+			   struct vmx_exit_info *xi)
+{
+	bool long64 = cpu_view_long64(v);
+	unsigned asize = long64 ? 2 : ((v->segs[SEG_CS].attr >> 14) & 1);   /* 0 16, 1 32, 2 64 */
+	if (a67)
+		asize = long64 ? 1 : asize ^ 1;
+	unsigned seg = in ? SEG_ES : seg_override >= 0 ? (unsigned)seg_override : SEG_DS;
+	uint64_t off = v->gpr[in ? 7 : 6];
+	off &= asize == 2 ? ~0ull : asize == 1 ? 0xffffffffull : 0xffffull;
+	uint64_t base = long64 && seg != SEG_FS && seg != SEG_GS ? 0 : v->segs[seg].base;
+	uint64_t la = base + off;
+	xi->guest_linear = long64 ? la : (uint32_t)la;
+	uint64_t basic = 0;
+	vmcs_caps_rdmsr(lp->m->vmx_caps, MSR_IA32_VMX_BASIC, &basic);
+	if (basic & (1ull << 54))
+		xi->insn_info = asize << 7 | seg << 15;
+}
+
+/* The segment register a segment-override prefix names (-1: none). */
+static int seg_prefix(uint8_t b)
+{
+	static const struct { uint8_t prefix; int seg; } segs[] = {
+		{ 0x26, SEG_ES }, { 0x2e, SEG_CS }, { 0x36, SEG_SS },
+		{ 0x3e, SEG_DS }, { 0x64, SEG_FS }, { 0x65, SEG_GS },
+	};
+	for (size_t i = 0; i < sizeof(segs) / sizeof(segs[0]); i++)
+		if (segs[i].prefix == b)
+			return segs[i].seg;
+	return -1;
+}
+
 /* The I/O-instruction exit: qualification from the instruction's form (SDM table
  * "Exit Qualification for I/O Instructions"). */
 static bool guest_io_exit(struct lp *lp, uint16_t port, unsigned size, bool in, bool restart)
@@ -145,11 +185,14 @@ static bool guest_io_exit(struct lp *lp, uint16_t port, unsigned size, bool in, 
 		if (mmu_fetch(&lp->m->pm, &c, la + k, &b[k], 1, MMU_SUPERVISOR | MMU_NO_AD, &f))
 			break;
 	unsigned i = 0;
-	bool rep = false;
+	bool rep = false, a67 = false;
+	int seg_override = -1;
 	while (i < 14 && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xf3 || b[i] == 0xf2 ||
-			  b[i] == 0x2e || b[i] == 0x36 || b[i] == 0x3e || b[i] == 0x26 ||
-			  b[i] == 0x64 || b[i] == 0x65 || b[i] == 0xf0 || (b[i] & 0xf0) == 0x40)) {
+			  seg_prefix(b[i]) >= 0 || b[i] == 0xf0 || (b[i] & 0xf0) == 0x40)) {
 		rep |= b[i] == 0xf3 || b[i] == 0xf2;
+		a67 |= b[i] == 0x67;
+		if (seg_prefix(b[i]) >= 0)
+			seg_override = seg_prefix(b[i]);
 		i++;
 	}
 	bool string = b[i] >= 0x6c && b[i] <= 0x6f;
@@ -161,6 +204,8 @@ static bool guest_io_exit(struct lp *lp, uint16_t port, unsigned size, bool in, 
 		.rip = v.rip,
 		.restart = restart,
 	};
+	if (string)
+		string_operand(lp, &v, in, a67, seg_override, &xi);
 	vmx_exit(lp, EXIT_REASON_IO_INSTRUCTION, &xi);
 	return true;
 }
