@@ -31,7 +31,27 @@ uint64_t lp_tsc(struct lp *lp)
 	return lp_clock(lp) + lp->tsc_offset;
 }
 
-static int rd_tsc(struct lp *lp, uint32_t idx, uint64_t *v) { *v = lp_tsc(lp); return 0; }
+/* The TSC as the guest reads it in VMX non-root operation (SDM "Timestamp-Counter
+ * Offsetting and Scaling"): with "use TSC offsetting", ((TSC * TSC_MULTIPLIER) >> 48)
+ * when "use TSC scaling" is also set, plus TSC_OFFSET. */
+static uint64_t guest_tsc_value(struct lp *lp)
+{
+	const struct vmcs_cache *c = &lp->vmx.vmcs;
+	uint64_t tsc = lp_tsc(lp), proc = vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL);
+	if (!(proc & CPU_BASED_USE_TSC_OFFSETTING))
+		return tsc;
+	uint64_t proc2 = (proc & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) ? vmcs_read_enc(c, SECONDARY_VM_EXEC_CONTROL) : 0;
+	if (proc2 & SECONDARY_EXEC_TSC_SCALING)
+		tsc = (uint64_t)(((unsigned __int128)tsc * vmcs_read_enc(c, TSC_MULTIPLIER)) >> 48);
+	return tsc + vmcs_read_enc(c, TSC_OFFSET);
+}
+
+/* A guest's RDMSR that the MSR bitmap lets through reads the guest's TSC. */
+static int rd_tsc(struct lp *lp, uint32_t idx, uint64_t *v)
+{
+	*v = lp->vmx.non_root ? guest_tsc_value(lp) : lp_tsc(lp);
+	return 0;
+}
 static int wr_tsc(struct lp *lp, uint32_t idx, uint64_t v) { lp->tsc_offset = v - lp_clock(lp); return 0; }
 
 static int rd_apic_base(struct lp *lp, uint32_t idx, uint64_t *v) { *v = lp->apic_base; return 0; }
@@ -312,14 +332,15 @@ static bool tsc_allowed(const struct cpu_view *v)
 }
 
 /* In VMX non-root operation: "RDTSC exiting" makes RDTSC/RDTSCP exit; otherwise
- * "use TSC offsetting" adds the TSC offset to what the guest reads. */
+ * the guest reads its scaled and offset TSC. */
 
 static bool guest_tsc(struct lp *lp, const struct cpu_view *v, const struct site_insn *in,
 		      uint32_t reason, uint64_t *tsc)
 {
-	*tsc = lp_tsc(lp);
-	if (!lp->vmx.non_root)
+	if (!lp->vmx.non_root) {
+		*tsc = lp_tsc(lp);
 		return false;
+	}
 	const struct vmcs_cache *c = &lp->vmx.vmcs;
 	uint64_t proc = vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL);
 	if (proc & CPU_BASED_RDTSC_EXITING) {
@@ -327,8 +348,7 @@ static bool guest_tsc(struct lp *lp, const struct cpu_view *v, const struct site
 		vmx_exit(lp, reason, &xi);
 		return true;
 	}
-	if (proc & CPU_BASED_USE_TSC_OFFSETTING)
-		*tsc += vmcs_read_enc(c, TSC_OFFSET);
+	*tsc = guest_tsc_value(lp);
 	return false;
 }
 
