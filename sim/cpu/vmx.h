@@ -63,6 +63,10 @@ struct vmx_lp {
 	 * or VM entry in that state), 2 shutdown (VM entry in that state). An exit
 	 * saves it; only an event that wakes it (machine.c guest_waits) ends it. */
 	uint8_t guest_activity;
+	/* PAUSE-loop exiting: the TSC at the last PAUSE at CPL 0 and at the first of
+	 * its loop; none yet since the VM entry when !ple_seen. */
+	bool ple_seen;
+	uint64_t ple_last, ple_first;
 	bool iret_done;           /* an IRET just ran: the blocking ends at the boundary */
 	uint64_t mtf_entry_la;    /* the linear RIP VM entry resumed the guest at */
 	uint64_t pending_dbg;     /* debug exceptions pending, not yet delivered (vmx_debug.h) */

@@ -7,6 +7,7 @@
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/modrm.h"
+#include "sim/cpu/msr.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/controls.h"
 #include "sim/vmcs/exit_reasons.h"
@@ -80,9 +81,36 @@ static bool cond_exit(struct lp *lp, const struct cpu_view *v, const struct site
 static bool lgdt_lidt_noncanonical(struct lp *lp, const struct cpu_view *v,
 				   const struct site_insn *in);
 
+/* PAUSE-loop exiting (SDM "Instructions That Cause VM Exits Conditionally", PAUSE):
+ * at CPL 0, a PAUSE more than PLE_Gap TSC ticks after the previous one (or the
+ * first since VM entry) starts a loop; one more than PLE_Window ticks after its
+ * loop started exits (reason 40, as PAUSE exiting, which comes first). */
+static bool pause_loop_exit(struct lp *lp, const struct cpu_view *v, const struct site_insn *in)
+{
+	const struct vmcs_cache *c = &lp->vmx.vmcs;
+	struct vmx_lp *x = &lp->vmx;
+	if (in->vmx_id != EXIT_REASON_PAUSE_INSTRUCTION || v->cpl != 0 ||
+	    !(vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) ||
+	    !(vmcs_read_enc(c, SECONDARY_VM_EXEC_CONTROL) & SECONDARY_EXEC_PAUSE_LOOP_EXITING))
+		return false;
+	uint64_t now = lp_tsc(lp);
+	bool exits = false;
+	if (!x->ple_seen || now - x->ple_last > (uint32_t)vmcs_read_enc(c, PLE_GAP))
+		x->ple_first = now;
+	else
+		exits = now - x->ple_first > (uint32_t)vmcs_read_enc(c, PLE_WINDOW);
+	x->ple_last = now;
+	x->ple_seen = true;
+	if (!exits)
+		return false;
+	struct vmx_exit_info xi = { .insn_len = in->len, .rip = v->rip };
+	vmx_exit(lp, EXIT_REASON_PAUSE_INSTRUCTION, &xi);
+	return true;
+}
+
 void site_cond_exit(struct lp *lp, const struct cpu_view *v, const struct site_insn *in)
 {
-	if (lp->vmx.non_root && cond_exit(lp, v, in))
+	if (lp->vmx.non_root && (cond_exit(lp, v, in) || pause_loop_exit(lp, v, in)))
 		return;
 	/* A HLT about to execute: the run loop tells a halt from a stop it asked for. */
 	if (in->vmx_id == EXIT_REASON_HLT && v->cpl == 0)

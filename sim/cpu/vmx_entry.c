@@ -177,6 +177,7 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 		v->dirty = true;
 	}
 	tsc_charge(lp, TSC_EVENT_VM_ENTRY);   /* before the timer starts counting */
+	lp->vmx.ple_seen = false;             /* the next PAUSE starts a loop */
 	vmx_timer_arm(lp);
 	enter_translation(lp, launch);
 	pdpte_vm_entry(lp);
