@@ -198,7 +198,8 @@ static bool guest_mov_to_cr(struct lp *lp, const struct cpu_view *cv, const stru
 		return false;
 	uint64_t cur = cr == 0 ? cv->cr0 : cv->cr4;
 	uint64_t nv = (cur & mask) | (v & ~mask);
-	if (cr == 0 ? check_cr0(lp, nv) : check_cr4(lp, nv)) {
+	/* The VMX fixed bits hold for the bits the guest owns too. */
+	if (cr == 0 ? check_cr0(lp, nv) || vmx_check_cr0(lp, nv) : check_cr4(lp, nv) || vmx_check_cr4(lp, nv)) {
 		exc_fault(lp, VEC_GP, 0);
 		return true;
 	}

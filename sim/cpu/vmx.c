@@ -189,13 +189,25 @@ static int fixed_ok(uint64_t v, uint64_t fixed0, uint64_t fixed1)
 	return ((v & fixed0) == fixed0 && !(v & ~fixed1)) ? 0 : -1;
 }
 
+/* An unrestricted guest may clear PE and PG (SDM "Unrestricted Guests"): its MOV
+ * to CR0 is held to IA32_VMX_CR0_FIXED0 without them. */
+static bool unrestricted_guest(struct lp *lp)
+{
+	const struct vmcs_cache *c = &lp->vmx.vmcs;
+	return lp->vmx.non_root &&
+	       (vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) &&
+	       (vmcs_read_enc(c, SECONDARY_VM_EXEC_CONTROL) & SECONDARY_EXEC_UNRESTRICTED_GUEST);
+}
+
 int vmx_check_cr0(struct lp *lp, uint64_t cr0)
 {
 	if (!lp->vmx.on)
 		return 0;
+	uint64_t fixed0 = cap(lp, MSR_IA32_VMX_CR0_FIXED0);
+	if (unrestricted_guest(lp))
+		fixed0 &= ~(uint64_t)0x80000001u;     /* PG, PE */
 	/* The FIXED MSRs are 64 bits wide but CR0 bits 63:32 are checked elsewhere. */
-	return fixed_ok((uint32_t)cr0, cap(lp, MSR_IA32_VMX_CR0_FIXED0),
-			cap(lp, MSR_IA32_VMX_CR0_FIXED1) | 0xffffffff00000000ull);
+	return fixed_ok((uint32_t)cr0, fixed0, cap(lp, MSR_IA32_VMX_CR0_FIXED1) | 0xffffffff00000000ull);
 }
 
 int vmx_check_cr4(struct lp *lp, uint64_t cr4)
