@@ -356,20 +356,68 @@ static const struct vmcs_field_info *field_of(struct lp *lp, const struct mode *
 	return f;
 }
 
+/* VMCS shadowing (SDM "VMCS Shadowing"): in VMX non-root operation with "VMCS
+ * shadowing", a VMREAD or VMWRITE whose field encoding has bits 63:15 clear and
+ * whose bit (encoding bits 14:0) in the VMREAD or VMWRITE bitmap is 0 does not exit:
+ * at CPL 0 it reads or writes the shadow VMCS the VMCS link pointer names. */
+static bool shadowed(struct lp *lp, const struct mode *md, const struct vmx_operands *ops, bool write)
+{
+	const struct vmcs_cache *c = &lp->vmx.vmcs;
+	uint64_t enc = long64(md) ? ops->reg_value : (uint32_t)ops->reg_value;
+	if (!lp->vmx.non_root || enc >> 15 ||
+	    !(vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) ||
+	    !(vmcs_read_enc(c, SECONDARY_VM_EXEC_CONTROL) & SECONDARY_EXEC_SHADOW_VMCS))
+		return false;
+	uint8_t byte = 0xff;
+	phys_read(&lp->m->pm, vmcs_read_enc(c, write ? VMWRITE_BITMAP : VMREAD_BITMAP) + enc / 8, &byte, 1);
+	return !((byte >> (enc % 8)) & 1);
+}
+
+/* VMREAD and VMWRITE before their own checks: true when the outcome is decided.
+ * Otherwise *shadow says whether they work on the shadow VMCS (loaded into `sh`,
+ * VMfailInvalid when the link pointer is all ones) or on the current VMCS. */
+static bool vmrw_preamble(struct lp *lp, const struct mode *md, const struct vmx_operands *ops, bool write,
+			  struct vmx_result *r, struct vmcs_cache *sh, struct vmcs_cache **v)
+{
+	*v = &lp->vmx.vmcs;
+	if (lp->vmx.on && !mode_ud(md) && shadowed(lp, md, ops, write)) {
+		if (md->cpl > 0) {
+			fault(r, VEC_GP, 0);
+			return true;
+		}
+		r->field = ops->reg_value;
+		r->has_field = true;
+		uint64_t link = vmcs_read_enc(&lp->vmx.vmcs, VMCS_LINK_POINTER);
+		if (link == VMCS_PTR_NONE) {
+			fail_invalid(r, VMFAIL_INVALID_NO_CURRENT_VMCS);
+			return true;
+		}
+		vmcs_cache_load(sh, &lp->m->pm, link);
+		*v = sh;
+		return false;
+	}
+	if (preamble(lp, md, r))
+		return true;
+	r->field = ops->reg_value;
+	r->has_field = true;
+	if (lp->vmx.current == VMCS_PTR_NONE) {
+		fail_invalid(r, VMFAIL_INVALID_NO_CURRENT_VMCS);
+		return true;
+	}
+	return false;
+}
+
 static void do_vmread(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,
 		      struct vmx_result *r)
 {
-	if (preamble(lp, md, r))
+	struct vmcs_cache sh, *v;
+	if (vmrw_preamble(lp, md, ops, false, r, &sh, &v))
 		return;
-	r->field = ops->reg_value;
-	r->has_field = true;
-	if (lp->vmx.current == VMCS_PTR_NONE)
-		return fail_invalid(r, VMFAIL_INVALID_NO_CURRENT_VMCS);
 	bool high;
 	const struct vmcs_field_info *f = field_of(lp, md, ops->reg_value, &high);
 	if (!f)
 		return fail_valid(lp, r, VMXERR_UNSUPPORTED_VMCS_COMPONENT);
-	uint64_t val = vmcs_get(&lp->vmx.vmcs, f, high);
+	uint64_t val = vmcs_get(v, f, high);
 	if (ops->opsize == 4)
 		val = (uint32_t)val;
 	r->value = val;
@@ -385,12 +433,9 @@ static void do_vmread(struct lp *lp, const struct mode *md, const struct vmx_ope
 static void do_vmwrite(struct lp *lp, const struct mode *md, const struct vmx_operands *ops,
 		       struct vmx_result *r)
 {
-	if (preamble(lp, md, r))
+	struct vmcs_cache sh, *v;
+	if (vmrw_preamble(lp, md, ops, true, r, &sh, &v))
 		return;
-	r->field = ops->reg_value;
-	r->has_field = true;
-	if (lp->vmx.current == VMCS_PTR_NONE)
-		return fail_invalid(r, VMFAIL_INVALID_NO_CURRENT_VMCS);
 	uint64_t val = 0;
 	if (ops->reg_form)
 		val = ops->rm_value;
@@ -405,7 +450,9 @@ static void do_vmwrite(struct lp *lp, const struct mode *md, const struct vmx_op
 		return fail_valid(lp, r, VMXERR_UNSUPPORTED_VMCS_COMPONENT);
 	if (f->read_only && !vmcs_caps_vmwrite_exit_info(lp->m->vmx_caps))
 		return fail_valid(lp, r, VMXERR_VMWRITE_READ_ONLY_VMCS_COMPONENT);
-	vmcs_set(&lp->vmx.vmcs, f, high, val);
+	vmcs_set(v, f, high, val);
+	if (v == &sh)
+		vmcs_cache_flush(&sh, &lp->m->pm);   /* the shadow VMCS lives in memory */
 	succeed(r);
 }
 

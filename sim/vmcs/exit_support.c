@@ -16,7 +16,7 @@
 #define MSR_GAP(n, r, b, w, m) { .reason = n, .gate = EXIT_GATE_MSR, .msr = r, .bit = b, .why = w, .missing = m }
 
 static const struct exit_support table[] = {
-	ALWAYS(0, "exceptions through the exception bitmap (#PF with error-code mask/match); NMIs with NMI exiting"),
+	ALWAYS(0, "exceptions through the exception bitmap (#PF with error-code mask/match); NMIs with NMI exiting would exit here, but the machine has no NMI source"),
 	CTL(1, PIN, 0, "pin-based external-interrupt exiting"),
 	ALWAYS(2, "a triple fault in the guest"),
 	ALWAYS(3, "an INIT signal arriving in VMX non-root operation"),
@@ -41,9 +41,9 @@ static const struct exit_support table[] = {
 	ALWAYS(20, "VMLAUNCH, unconditional"),
 	ALWAYS(21, "VMPTRLD, unconditional"),
 	ALWAYS(22, "VMPTRST, unconditional"),
-	ALWAYS(23, "VMREAD, unconditional (no VMCS shadowing in the guest)"),
+	ALWAYS(23, "VMREAD, unless VMCS shadowing and the VMREAD bitmap let the guest read the shadow VMCS"),
 	ALWAYS(24, "VMRESUME, unconditional"),
-	ALWAYS(25, "VMWRITE, unconditional (no VMCS shadowing in the guest)"),
+	ALWAYS(25, "VMWRITE, unless VMCS shadowing and the VMWRITE bitmap let the guest write the shadow VMCS"),
 	ALWAYS(26, "VMXOFF, unconditional"),
 	ALWAYS(27, "VMXON, unconditional"),
 	ALWAYS(28, "MOV CR0/CR4 against the guest/host masks, CLTS, LMSW; CR3 and CR8 exiting"),
