@@ -593,14 +593,17 @@ static unsigned code_bits(struct lp *lp, csh h)
 	return h == lp->cs_handle ? 64 : h == lp->cs32 ? 32 : 16;
 }
 
-/* Scans [pc, pc+size) for simulator instructions; hooks the new ones. Returns the
- * number of instructions seen. */
+/* Scans the instructions that start in [pc, pc+size) for simulator instructions;
+ * hooks the new ones. Returns the number of instructions seen. The engine ends a
+ * block inside an instruction it cannot decode (INVPCID: it raises the #UD at
+ * translation), so the bytes after the block are read too, to decode a last
+ * instruction whole. */
 static unsigned scan(struct lp *lp, uint64_t pc, size_t size)
 {
 	uint8_t buf[4096 + 16];
 	if (size > 4096)
 		size = 4096;
-	size_t got = code_read(lp, pc, buf, size);
+	size_t got = code_read(lp, pc, buf, size + 15);
 	csh h = code_handle(lp);
 	bool lm = h == lp->cs_handle;
 	const uint8_t *code = buf;
@@ -609,7 +612,7 @@ static unsigned scan(struct lp *lp, uint64_t pc, size_t size)
 	unsigned count = 0;
 	bool added = false;
 	lp->sites->scanned_blocks++;
-	while (got && next_insn(h, &code, &got, &addr, ci, code_bits(lp, h))) {
+	while (got && addr < pc + size && next_insn(h, &code, &got, &addr, ci, code_bits(lp, h))) {
 		count++;
 		uint8_t vmx_id;
 		enum site_kind k = site_classify_insn(ci->bytes, ci->size, lm, &vmx_id);

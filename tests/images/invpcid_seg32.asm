@@ -3,9 +3,10 @@
 ; address outside the DS/ES/FS/GS segment limit). An expand-down segment holds the
 ; offsets above its limit, up to FFFFFFFFH with B = 1 and FFFFH with B = 0; all 16
 ; bytes of the descriptor must lie there. Type 2 (all contexts, with globals) and a
-; zero descriptor: each case either completes or faults. (Six cases: in this image a
-; seventh INVPCID is not hooked as a vtsim site and the engine raises #UD, a scan
-; problem of sim/cpu/sites.c left to its owner.)
+; zero descriptor: each case either completes or faults. (Once, every INVPCID past the
+; first 512 bytes here raised #UD: the engine ends a block inside an instruction it
+; cannot decode, and the site scan read only the block's bytes. The later cases keep
+; that fixed.)
 ;! status: 1
 ;! stdout: b32-above-limit: no exception
 ;! stdout: b32-below-limit: EXC 0d ERR 00000000 EIP ok
@@ -13,6 +14,9 @@
 ;! stdout: b16-top: no exception
 ;! stdout: b16-past-ffff: EXC 0d ERR 00000000 EIP ok
 ;! stdout: b16-below-limit: EXC 0d ERR 00000000 EIP ok
+;! stdout: b16-straddles-top: EXC 0d ERR 00000000 EIP ok
+;! stdout: b32-at-limit: EXC 0d ERR 00000000 EIP ok
+;! stdout: b32-above-limit-again: no exception
 ;! not-stderr: triple
 
 %include "multiboot.inc"
@@ -52,6 +56,15 @@ start:
         TRY32 invpcid eax, [es:0xFFF1]
         PUTS32 "b16-below-limit: "
         TRY32 invpcid eax, [es:0x800]
+        PUTS32 "b16-straddles-top: "
+        TRY32 invpcid eax, [es:0xFFF8]
+
+        mov bx, 0x20
+        mov es, bx
+        PUTS32 "b32-at-limit: "
+        TRY32 invpcid eax, [es:0xFFFFF]
+        PUTS32 "b32-above-limit-again: "
+        TRY32 invpcid eax, [es:desc32]
         exit_with 0
 
         align 8, db 0
