@@ -2,6 +2,8 @@
  * "EPT Violations", "Accessed and Dirty Flags for EPT"). */
 #include "sim/cpu/ept.h"
 
+#include "sim/cpu/pml.h"
+
 #define EPTE_PS    (1ull << 7)
 #define EPTE_A     (1ull << 8)
 #define EPTE_D     (1ull << 9)
@@ -18,6 +20,7 @@ void ept_init(struct ept *e, uint64_t eptp, uint64_t cap, unsigned maxphyaddr)
 	e->pages_1g = (cap >> 17) & 1;
 	e->shared_bit = 0;
 	e->shared_root = 0;
+	e->pml = NULL;
 }
 
 /* Is a present entry misconfigured (SDM "EPT Misconfigurations")? */
@@ -55,6 +58,32 @@ static bool is_leaf(const struct ept *e, uint64_t ent, int level)
 	return (level == 2 && e->pages_2m) || (level == 3 && e->pages_1g);
 }
 
+/* The accessed flags of the entries the walk used (ent_pa[0..n)), and the leaf's
+ * dirty flag for a write (SDM "Accessed and Dirty Flags for EPT"); with PML, a
+ * flag to set needs room in the log, and a dirty flag set is logged. */
+static enum ept_outcome set_flags(struct phys *pm, const struct ept *e, uint64_t gpa, unsigned acc,
+				  const uint64_t *ent_pa, int n, struct ept_walk *w)
+{
+	uint64_t val[5], set[5];
+	bool any = false;
+	for (int i = 0; i < n; i++) {
+		val[i] = phys_read64(pm, ent_pa[i]);
+		set[i] = EPTE_A | (i == n - 1 && (acc & EPT_W) ? EPTE_D : 0);
+		any |= (val[i] & set[i]) != set[i];
+	}
+	w->dirty = ((val[n - 1] | set[n - 1]) & EPTE_D) != 0;
+	if (!any)
+		return EPT_OK;
+	if (e->pml && !pml_has_room(e->pml))
+		return EPT_PML_FULL;
+	for (int i = 0; i < n; i++)
+		if ((val[i] & set[i]) != set[i])
+			phys_write64(pm, ent_pa[i], val[i] | set[i]);
+	if (e->pml && (set[n - 1] & ~val[n - 1] & EPTE_D))
+		pml_log(pm, e->pml, gpa);
+	return EPT_OK;
+}
+
 enum ept_outcome ept_translate(struct phys *pm, const struct ept *e, uint64_t gpa, unsigned acc,
 			       struct ept_walk *w)
 {
@@ -62,6 +91,8 @@ enum ept_outcome ept_translate(struct phys *pm, const struct ept *e, uint64_t gp
 	uint64_t table = (gpa & e->shared_bit) ? e->shared_root : e->root;
 	uint64_t ent_pa[5];
 	int n = 0;
+	bool look = acc & EPT_LOOK;
+	acc &= ~EPT_LOOK;
 	w->rwx = EPT_R | EPT_W | EPT_X;
 	w->dirty = false;
 	for (int level = (int)e->levels; level >= 1; level--) {
@@ -92,15 +123,11 @@ enum ept_outcome ept_translate(struct phys *pm, const struct ept *e, uint64_t gp
 			w->dirty = true;  /* no dirty flag to maintain: writes need no refill */
 			return EPT_OK;
 		}
-		for (int i = 0; i < n; i++) {
-			uint64_t v = phys_read64(pm, ent_pa[i]);
-			uint64_t set = EPTE_A | (i == n - 1 && (acc & EPT_W) ? EPTE_D : 0);
-			if ((v & set) != set)
-				phys_write64(pm, ent_pa[i], v | set);
-			if (i == n - 1)
-				w->dirty = ((v | set) & EPTE_D) != 0;
+		if (look) {
+			w->dirty = (ent & EPTE_D) != 0;
+			return EPT_OK;
 		}
-		return EPT_OK;
+		return set_flags(pm, e, gpa, acc, ent_pa, n, w);
 	}
 	return EPT_VIOLATION; /* not reached: level 1 always maps */
 }

@@ -14,6 +14,11 @@
 #define EPT_R 1u
 #define EPT_W 2u
 #define EPT_X 4u
+/* With an access kind: a look by the simulator (code scanning, traces) that sets
+ * no accessed or dirty flag and logs nothing. */
+#define EPT_LOOK 8u
+
+struct pml;
 
 /* What a walk needs from the EPTP and the capability MSR. */
 struct ept {
@@ -28,11 +33,13 @@ struct ept {
 	 * the shared EPT the VMM owns, the others through the Secure EPT (`root`). */
 	uint64_t shared_bit;   /* 0 outside a TD */
 	uint64_t shared_root;
+	/* Page-modification logging (pml.h), with A/D flags on; NULL when off. */
+	struct pml *pml;
 };
 
 void ept_init(struct ept *e, uint64_t eptp, uint64_t ept_vpid_cap, unsigned maxphyaddr);
 
-enum ept_outcome { EPT_OK, EPT_VIOLATION, EPT_MISCONFIG };
+enum ept_outcome { EPT_OK, EPT_VIOLATION, EPT_MISCONFIG, EPT_PML_FULL };
 
 struct ept_walk {
 	uint64_t hpa;
@@ -41,9 +48,11 @@ struct ept_walk {
 	bool suppress_ve;     /* a violation: bit 63 of the entry that caused it */
 };
 
-/* Translates `gpa` for an access of kind `acc` (one of EPT_R, EPT_W, EPT_X). With
- * A/D flags on, a successful walk sets the accessed flags, and the dirty flag for
- * a write. Entries outside RAM read as all ones (a misconfiguration). */
+/* Translates `gpa` for an access of kind `acc` (one of EPT_R, EPT_W, EPT_X, or
+ * EPT_R | EPT_W, with EPT_LOOK or not). With A/D flags on, a successful walk sets
+ * the accessed flags, and the dirty flag for a write, which PML logs; with a full
+ * log, a walk that would set a flag sets none and gives EPT_PML_FULL. Entries
+ * outside RAM read as all ones (a misconfiguration). */
 enum ept_outcome ept_translate(struct phys *pm, const struct ept *e, uint64_t gpa, unsigned acc,
 			       struct ept_walk *w);
 

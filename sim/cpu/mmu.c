@@ -65,19 +65,21 @@ static int ept_fault(struct mmu_fault *f, enum ept_outcome o, uint64_t gpa, uint
 		     unsigned acc, unsigned rwx, bool final, bool suppress_ve)
 {
 	f->suppress_ve = suppress_ve;
-	f->kind = o == EPT_MISCONFIG ? MMU_FAULT_EPT_MISCONFIG : MMU_FAULT_EPT_VIOLATION;
+	f->kind = o == EPT_MISCONFIG ? MMU_FAULT_EPT_MISCONFIG :
+		  o == EPT_PML_FULL ? MMU_FAULT_PML_FULL : MMU_FAULT_EPT_VIOLATION;
 	f->la = la;
 	f->gpa = gpa;
 	f->final = final;
 	f->error_code = 0;
-	f->qualification = o == EPT_MISCONFIG ? 0 : ept_violation_qualification(acc, rwx, true, final);
+	f->qualification = o == EPT_VIOLATION ? ept_violation_qualification(acc, rwx, true, final) : 0;
 	return -1;
 }
 
 /* With EPT A/D flags on, the walk's accesses to guest paging structures count as
- * writes (SDM "Accessed and Dirty Flags for EPT"). */
+ * writes (SDM "Accessed and Dirty Flags for EPT"). A look (MMU_NO_AD) sets no EPT
+ * flag either. */
 static int pte_locate(struct phys *pm, const struct mmu_ctx *c, uint64_t gpa, uint64_t la,
-		      struct pte_loc *loc, struct mmu_fault *f)
+		      unsigned flags, struct pte_loc *loc, struct mmu_fault *f)
 {
 	loc->gpa = gpa;
 	loc->hpa = gpa;
@@ -88,7 +90,7 @@ static int pte_locate(struct phys *pm, const struct mmu_ctx *c, uint64_t gpa, ui
 	 * the EPT-violation qualification). */
 	unsigned acc = c->ept->ad ? EPT_R | EPT_W : EPT_R;
 	struct ept_walk w;
-	enum ept_outcome o = ept_translate(pm, c->ept, gpa, acc, &w);
+	enum ept_outcome o = ept_translate(pm, c->ept, gpa, acc | ((flags & MMU_NO_AD) ? EPT_LOOK : 0), &w);
 	if (o != EPT_OK)
 		return ept_fault(f, o, gpa, la, acc, w.rwx, false, w.suppress_ve);
 	loc->hpa = w.hpa;
@@ -176,7 +178,7 @@ static int walk32(struct phys *pm, const struct mmu_ctx *c, uint64_t la, enum mm
 {
 	uint32_t ec = base_ec(c, acc, flags, false);
 	struct pte_loc pdl, ptl;
-	if (pte_locate(pm, c, (c->cr3 & 0xfffff000ull) + (((la >> 22) & 0x3ff) << 2), la, &pdl, f))
+	if (pte_locate(pm, c, (c->cr3 & 0xfffff000ull) + (((la >> 22) & 0x3ff) << 2), la, flags, &pdl, f))
 		return -1;
 	uint64_t pde = phys_read32(pm, pdl.hpa);
 	if (!(pde & PTE_P))
@@ -195,7 +197,7 @@ static int walk32(struct phys *pm, const struct mmu_ctx *c, uint64_t la, enum mm
 		*allowed = walk_rights(c, &w, flags, pde & PTE_D);
 		return 0;
 	}
-	if (pte_locate(pm, c, (pde & 0xfffff000ull) + (((la >> 12) & 0x3ff) << 2), la, &ptl, f))
+	if (pte_locate(pm, c, (pde & 0xfffff000ull) + (((la >> 12) & 0x3ff) << 2), la, flags, &ptl, f))
 		return -1;
 	uint64_t pte = phys_read32(pm, ptl.hpa);
 	if (!(pte & PTE_P))
@@ -237,7 +239,7 @@ static int walk64(struct phys *pm, const struct mmu_ctx *c, uint64_t la, enum mm
 		if (pdpte_legacy && c->pdpte) {
 			e = c->pdpte[idx];     /* a register, checked when it was loaded */
 		} else {
-			if (pte_locate(pm, c, table + idx * 8, la, &loc[n], f))
+			if (pte_locate(pm, c, table + idx * 8, la, flags, &loc[n], f))
 				return -1;
 			e = phys_read64(pm, loc[n].hpa);
 		}
@@ -281,7 +283,7 @@ int mmu_load_pdptes(struct phys *pm, const struct mmu_ctx *c, uint64_t cr3, uint
 	struct pte_loc loc;
 	uint64_t table = cr3 & 0xffffffe0ull;
 	for (unsigned i = 0; i < 4; i++) {
-		if (pte_locate(pm, c, table + 8 * i, 0, &loc, f)) {
+		if (pte_locate(pm, c, table + 8 * i, 0, 0, &loc, f)) {
 			f->qualification &= ~(3ull << 7);   /* no linear address: not a translation */
 			return -1;
 		}
@@ -316,7 +318,8 @@ int mmu_translate_rights(struct phys *pm, const struct mmu_ctx *c, uint64_t la,
 		return r;
 	}
 	struct ept_walk w;
-	enum ept_outcome o = ept_translate(pm, c->ept, gpa, ept_acc[acc], &w);
+	enum ept_outcome o = ept_translate(pm, c->ept, gpa,
+					   ept_acc[acc] | ((flags & MMU_NO_AD) ? EPT_LOOK : 0), &w);
 	if (o != EPT_OK)
 		return ept_fault(f, o, gpa, la, ept_acc[acc], w.rwx, true, w.suppress_ve);
 	*pa = w.hpa;

@@ -43,8 +43,10 @@ enum mmu_access { MMU_READ, MMU_WRITE, MMU_FETCH };
 #define PFEC_I     (1u << 4)
 
 /* A failed translation: a page fault, or (with EPT) an EPT violation or
- * misconfiguration, which are VM exits rather than guest exceptions. */
-enum mmu_fault_kind { MMU_FAULT_PF, MMU_FAULT_EPT_VIOLATION, MMU_FAULT_EPT_MISCONFIG };
+ * misconfiguration or a full page-modification log, which are VM exits rather
+ * than guest exceptions. */
+enum mmu_fault_kind { MMU_FAULT_PF, MMU_FAULT_EPT_VIOLATION, MMU_FAULT_EPT_MISCONFIG,
+		      MMU_FAULT_PML_FULL };
 
 struct mmu_fault {
 	enum mmu_fault_kind kind;

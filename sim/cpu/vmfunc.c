@@ -57,9 +57,11 @@ static bool eptp_switch(struct lp *lp, uint64_t ecx)
 	struct ept *e = &lp->vmx.ept;
 	uint64_t shared_bit = e->shared_bit, shared_root = e->shared_root, cap = 0;
 	vmcs_caps_rdmsr(lp->m->vmx_caps, MSR_IA32_VMX_EPT_VPID_CAP, &cap);
+	struct pml *pml = e->pml;
 	ept_init(e, eptp, cap, lp->m->pm.maxphyaddr);
 	e->shared_bit = shared_bit;
 	e->shared_root = shared_root;
+	e->pml = pml;
 	guest_tlb_switch_eptp(lp, eptp);
 	sites_new_space(&lp->guest.sites);
 	return true;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "sim/cpu/ept.h"
+#include "sim/cpu/pml.h"
 #include "sim/vmcs/entry.h"
 #include "sim/vmcs/vmcs.h"
 
@@ -48,6 +49,7 @@ struct vmx_lp {
 	 * set in the VMCS that entered, NULL otherwise. */
 	struct ept ept;
 	const struct ept *ept_active;
+	struct pml pml;           /* the page-modification log of the running guest */
 	uint16_t vpid;            /* VPID of the guest the guest engine's TLB holds */
 	/* SEAM VMX root operation (the TDX module runs): a VM entry enters a TD, whose
 	 * VMCS also names the shared EPT (SHARED_EPT_POINTER); shared_eptp is the one

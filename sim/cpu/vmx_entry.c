@@ -102,6 +102,7 @@ static void enter_translation(struct lp *lp, bool launch)
 	lp->vmx.shared_eptp = shared;
 	lp->vmx.vpid = vpid;
 	guest_tlb_enter(lp, ept, eptp, keep);
+	pml_enter(lp);
 }
 
 void vmx_load_guest_tables(struct cpustate *cs, uc_engine *uc, const struct vmcs_cache *v,

@@ -9,6 +9,7 @@
 #include "sim/cpu/machine.h"
 #include "sim/cpu/msr.h"
 #include "sim/cpu/pdpte.h"
+#include "sim/cpu/pml.h"
 #include "sim/cpu/tsc_cost.h"
 #include "sim/cpu/vmx_debug.h"
 #include "sim/cpu/vmx_exit.h"
@@ -218,6 +219,7 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 	struct vmcs_cache *v = &lp->vmx.vmcs;
 	tsc_charge(lp, TSC_EVENT_VM_EXIT);
 	vmx_save_guest_state(lp, &lp->guest, info->rip);
+	pml_save(lp);
 	pdpte_vm_exit(lp);
 	if (info->halted || lp->vmx.guest_activity)
 		vmcs_write_enc(v, GUEST_ACTIVITY_STATE, lp->vmx.guest_activity ? lp->vmx.guest_activity : 1);
@@ -302,15 +304,34 @@ static bool ept_violation_to_ve(struct lp *lp, const struct mmu_fault *f, uint64
 	return true;
 }
 
+/* Bit 12 of an EPT-violation or PML-full qualification (SDM "Exit Qualification
+ * for EPT Violations"): the access that exits belongs to an IRET that began
+ * under virtual-NMI blocking, which stays in effect (saved in the guest's
+ * interruptibility state) since the IRET did not complete. */
+static uint64_t nmi_unblocking_by_iret(const struct lp *lp)
+{
+	return lp->vmx.vnmi_blocked && lp->vmx.iret_done ? 1ull << 12 : 0;
+}
+
+static const uint32_t ept_exit_reason[] = {
+	[MMU_FAULT_EPT_VIOLATION] = EXIT_REASON_EPT_VIOLATION,
+	[MMU_FAULT_EPT_MISCONFIG] = EXIT_REASON_EPT_MISCONFIG,
+	[MMU_FAULT_PML_FULL] = EXIT_REASON_PML_FULL,
+};
+
 void vmx_exit_ept(struct lp *lp, const struct mmu_fault *f, uint64_t rip, uint32_t idt_info,
 		  uint32_t idt_error, uint32_t insn_len)
 {
 	bool violation = f->kind == MMU_FAULT_EPT_VIOLATION;
 	if (violation && ept_violation_to_ve(lp, f, rip, idt_info))
 		return;
+	/* A misconfiguration has no qualification; a full log has only bit 12, and
+	 * saves no guest-physical address. */
+	uint64_t qual = violation ? f->qualification | nmi_unblocking_by_iret(lp)
+		      : f->kind == MMU_FAULT_PML_FULL ? nmi_unblocking_by_iret(lp) : 0;
 	struct vmx_exit_info xi = {
-		.qualification = violation ? f->qualification : 0,
-		.guest_physical = f->gpa,
+		.qualification = qual,
+		.guest_physical = f->kind == MMU_FAULT_PML_FULL ? 0 : f->gpa,
 		/* A misconfiguration saves no guest-linear address. */
 		.guest_linear = violation && (f->qualification & (1u << 7)) ? f->la : 0,
 		.idt_vectoring_info = idt_info,
@@ -318,5 +339,5 @@ void vmx_exit_ept(struct lp *lp, const struct mmu_fault *f, uint64_t rip, uint32
 		.insn_len = insn_len,
 		.rip = rip,
 	};
-	vmx_exit(lp, violation ? EXIT_REASON_EPT_VIOLATION : EXIT_REASON_EPT_MISCONFIG, &xi);
+	vmx_exit(lp, ept_exit_reason[f->kind], &xi);
 }

@@ -116,6 +116,9 @@ static const struct row rows[] = {
 	T(59, "image/vmexit_vmfunc", "CHECK \"ecx512-reason\", rax, 59"),
 	T(61, "image/vmexit_rdrand_invpcid", "CHECK \"rdseed16-reason\", rax, 61"),
 	S(61, "image/vmexit_rdrand_invpcid", "CHECK \"native-rdseed-2\""),
+	T(62, "image/vmexit_pml", "CHECK \"full-reason\", rax, 62"),
+	T(62, "image/vmexit_pml", "CHECK \"read-full-reason\", rax, 62"),
+	S(62, "image/vmexit_pml", "CHECK \"off-log-untouched\""),
 	T(76, "image/vmexit_vmcall_vmx", "dq n_seamcall, 76"),
 	T(77, "unit/test_kvmlike_td", "exits_by_reason[EXIT_REASON_TDCALL]"),
 };
