@@ -1,9 +1,11 @@
 /* Instructions whose VM exit one VM-execution control decides (SDM "Instructions That
  * Cause VM Exits Conditionally"): one row per instruction group, the control that turns
- * it on, and the fault that has priority over the exit (SDM "Relative Priority of
- * Faults and VM Exits": faults based on privilege level come first). */
+ * it on, and the fault that has priority over the exit (SDM Vol. 3C "Relative Priority
+ * of Faults and VM Exits": invalid-opcode exceptions and faults based on privilege
+ * level come first). */
 #include <string.h>
 
+#include "sim/cpu/cpuid.h"
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/modrm.h"
@@ -26,6 +28,9 @@ enum cond_fault {
 	FAULT_CPL_UMIP,       /* SGDT/SIDT: #GP at CPL > 0 with CR4.UMIP */
 	FAULT_PM_CPL,         /* LLDT/LTR: #UD outside protected mode, #GP at CPL > 0 */
 	FAULT_PM_CPL_UMIP,    /* SLDT/STR: #UD outside protected mode, UMIP as above */
+	FAULT_MONITOR,        /* MONITOR/MWAIT: #UD without CPUID.01H:ECX.MONITOR[3] or at
+			 CPL > 0 (SDM Vol. 2B, MONITOR and MWAIT, "Protected Mode
+			 Exceptions") */
 	FAULT_NONE,           /* PAUSE */
 };
 
@@ -41,9 +46,9 @@ struct cond_exit {
 static const struct cond_exit cond_exits[] = {
 	{ EXIT_REASON_HLT,                 CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_HLT_EXITING,     false, -1, FAULT_CPL },
 	{ EXIT_REASON_INVLPG,              CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INVLPG_EXITING,  false, -1, FAULT_CPL },
-	{ EXIT_REASON_MWAIT_INSTRUCTION,   CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_MWAIT_EXITING,   false, -1, FAULT_CPL },
+	{ EXIT_REASON_MWAIT_INSTRUCTION,   CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_MWAIT_EXITING,   false, -1, FAULT_MONITOR },
 	{ EXIT_REASON_RDPMC,               CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_RDPMC_EXITING,   false, -1, FAULT_CPL_PCE },
-	{ EXIT_REASON_MONITOR_INSTRUCTION, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_MONITOR_EXITING, false, -1, FAULT_CPL },
+	{ EXIT_REASON_MONITOR_INSTRUCTION, CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_MONITOR_EXITING, false, -1, FAULT_MONITOR },
 	{ EXIT_REASON_PAUSE_INSTRUCTION,   CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_PAUSE_EXITING,   false, -1, FAULT_NONE },
 	{ EXIT_REASON_WBINVD,              SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_WBINVD_EXITING, true, -1, FAULT_CPL },
 	/* Descriptor-table exiting: SGDT /0, SIDT /1, LGDT /2, LIDT /3 (0F 01) and SLDT /0,
@@ -58,7 +63,15 @@ static const struct cond_exit cond_exits[] = {
 	{ EXIT_REASON_LDTR_TR,   SECONDARY_VM_EXEC_CONTROL, SECONDARY_EXEC_DESC, true, 3, FAULT_PM_CPL },
 };
 
-static bool faults_first(enum cond_fault f, const struct cpu_view *v)
+/* The CPUID model (not the engine's) says whether MONITOR and MWAIT exist. */
+static bool has_monitor(const struct lp *lp)
+{
+	struct cpuid_regs r;
+	cpuid_query(lp->m->model, NULL, false, 1, 0, &r);
+	return r.ecx & CPUID_01_ECX_MONITOR;
+}
+
+static bool faults_first(const struct lp *lp, enum cond_fault f, const struct cpu_view *v)
 {
 	bool pm = (v->cr0 & CR0_PE) && !(v->eflags & RFLAGS_VM);
 	bool user = v->cpl > 0;
@@ -68,6 +81,7 @@ static bool faults_first(enum cond_fault f, const struct cpu_view *v)
 	case FAULT_CPL_UMIP:    return user && (v->cr4 & CR4_UMIP);
 	case FAULT_PM_CPL:      return !pm || user;
 	case FAULT_PM_CPL_UMIP: return !pm || (user && (v->cr4 & CR4_UMIP));
+	case FAULT_MONITOR:     return user || !has_monitor(lp);
 	case FAULT_NONE:        return false;
 	}
 	return false;
@@ -78,6 +92,7 @@ static void fill_exit_info(const struct cpu_view *v, const struct site_insn *in,
 			   uint16_t reason, struct vmx_exit_info *xi);
 
 static bool cond_exit(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
+static bool has_monitor(const struct lp *lp);
 static bool lgdt_lidt_noncanonical(struct lp *lp, const struct cpu_view *v,
 				   const struct site_insn *in);
 
@@ -112,6 +127,13 @@ void site_cond_exit(struct lp *lp, const struct cpu_view *v, const struct site_i
 {
 	if (lp->vmx.non_root && (cond_exit(lp, v, in) || pause_loop_exit(lp, v, in)))
 		return;
+	/* MONITOR and MWAIT the CPUID model lacks are #UD whatever the engine's own
+	 * CPU model would do. */
+	if ((in->vmx_id == EXIT_REASON_MONITOR_INSTRUCTION || in->vmx_id == EXIT_REASON_MWAIT_INSTRUCTION) &&
+	    !has_monitor(lp)) {
+		exc_fault(lp, VEC_UD, 0);
+		return;
+	}
 	/* A HLT about to execute: the run loop tells a halt from a stop it asked for. */
 	if (in->vmx_id == EXIT_REASON_HLT && v->cpl == 0)
 		lp->hlt_next_rip = v->rip + in->len;
@@ -161,7 +183,7 @@ static bool cond_exit(struct lp *lp, const struct cpu_view *v, const struct site
 			continue;
 		if (e->reg >= 0 && (unsigned)e->reg != modrm_reg_of(in, long64))
 			continue;
-		if (faults_first(e->fault, v))
+		if (faults_first(lp, e->fault, v))
 			return false;
 		if (e->secondary && !(vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL) &
 				      CPU_BASED_ACTIVATE_SECONDARY_CONTROLS))

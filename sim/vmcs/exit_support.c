@@ -3,10 +3,14 @@
 #include <string.h>
 
 #include "sim/vmcs/exit_support.h"
+#include "sim/cpu/cpuid.h"
 #include "sim/vmcs/exit_reasons.h"
 
 #define ALWAYS(n, w)       { .reason = n, .gate = EXIT_GATE_ALWAYS, .why = w }
 #define CTL(n, c, b, w)    { .reason = n, .gate = EXIT_GATE_CTL, .ctl = VMCS_CTL_##c, .bit = b, .why = w }
+/* A control's exit for an instruction that exists only with CPUID.01H:ECX bits f. */
+#define CTL_CPUID(n, c, b, f, w) { .reason = n, .gate = EXIT_GATE_CTL, .ctl = VMCS_CTL_##c, .bit = b, \
+				   .cpuid_01_ecx = f, .why = w }
 #define MSR(n, m, b, w)    { .reason = n, .gate = EXIT_GATE_MSR, .msr = m, .bit = b, .why = w }
 #define SEAM(n, w)         { .reason = n, .gate = EXIT_GATE_SEAM, .why = w }
 #define NONE(n, w)         { .reason = n, .gate = EXIT_GATE_NONE, .why = w }
@@ -54,10 +58,12 @@ static const struct exit_support table[] = {
 	ALWAYS(33, "VM-entry failure: invalid guest state"),
 	ALWAYS(34, "VM-entry failure: MSR loading"),
 	NONE(35, "reserved"),
-	CTL(36, PROC, 10, "MWAIT exiting"),
+	CTL_CPUID(36, PROC, 10, CPUID_01_ECX_MONITOR,
+	    "MWAIT exiting, if the CPUID model has MONITOR/MWAIT (else MWAIT is #UD, before the exit)"),
 	CTL(37, PROC, 27, "monitor trap flag"),
 	NONE(38, "reserved"),
-	CTL(39, PROC, 29, "MONITOR exiting"),
+	CTL_CPUID(39, PROC, 29, CPUID_01_ECX_MONITOR,
+	    "MONITOR exiting, if the CPUID model has MONITOR/MWAIT (else MONITOR is #UD, before the exit)"),
 	CTL(40, PROC, 30, "PAUSE exiting or pause-loop exiting"),
 	ALWAYS(41, "VM-entry failure: machine-check event during VM entry"),
 	NONE(42, "reserved"),
@@ -119,9 +125,24 @@ const struct exit_support *exit_support_of(unsigned reason)
 	return &table[reason];
 }
 
+/* The model's CPUID has the features the instruction needs. */
+static bool cpuid_has(const struct vmcs_caps *c, const struct exit_support *s)
+{
+	if (!s->cpuid_01_ecx)
+		return true;
+	const struct cpu_model *m = cpuid_model_find(vmcs_caps_model_name(c));
+	struct cpuid_regs r;
+	if (!m)
+		return false;
+	cpuid_query(m, NULL, false, 1, 0, &r);
+	return (r.ecx & s->cpuid_01_ecx) == s->cpuid_01_ecx;
+}
+
 bool exit_support_gate_open(const struct vmcs_caps *c, const struct exit_support *s)
 {
 	uint64_t v;
+	if (!cpuid_has(c, s))
+		return false;
 
 	switch (s->gate) {
 	case EXIT_GATE_ALWAYS: return true;

@@ -7,6 +7,9 @@
  *   EXIT_GATE_MSR      a bit of a VMX capability MSR is 1 (msr, bit);
  *   EXIT_GATE_SEAM     the model has SEAM (TDX);
  *   EXIT_GATE_NONE     never: vtsim does not model what causes it (why says what).
+ * A row may also need a feature of the model's CPUID (cpuid_01_ecx): an instruction
+ * the CPUID model lacks is #UD, and an invalid-opcode exception has priority over a
+ * VM exit (SDM Vol. 3C "Relative Priority of Faults and VM Exits").
  * A row may also say the gate is open but vtsim does not produce the exit yet
  * (missing != NULL): a known gap, stated here so that it is not mistaken for support.
  * tests/unit/test_exit_triggers.c checks every producible reason has a trigger test.
@@ -28,6 +31,7 @@ struct exit_support {
 	enum vmcs_ctl ctl;      /* EXIT_GATE_CTL */
 	uint32_t msr;           /* EXIT_GATE_MSR */
 	uint8_t bit;            /* EXIT_GATE_CTL, EXIT_GATE_MSR */
+	uint32_t cpuid_01_ecx;  /* CPUID.01H:ECX bits the instruction needs (0: none) */
 	const char *why;        /* what governs the exit, or why it is not modelled */
 	const char *missing;    /* gate open, exit not produced by vtsim yet (NULL: none) */
 };

@@ -1,8 +1,13 @@
 ; Exits decided by one VM-execution control: RDTSC exiting (16), RDTSCP with "enable
 ; RDTSCP" and RDTSC exiting (51), INVLPG exiting (14, qualification = the linear
-; address), RDPMC exiting (15), MONITOR (39), MWAIT (36), PAUSE (40); with the control
-; clear the instruction runs in the guest (RDTSC, RDTSCP, INVLPG, PAUSE), and
-; "use TSC offsetting" adds TSC_OFFSET to what RDTSC and RDTSCP return there.
+; address), RDPMC exiting (15), PAUSE (40); with the control clear the instruction
+; runs in the guest (RDTSC, RDTSCP, INVLPG, PAUSE), and "use TSC offsetting" adds
+; TSC_OFFSET to what RDTSC and RDTSCP return there. MONITOR and MWAIT are #UD (the
+; CPUID model lacks CPUID.01H:ECX.MONITOR[3]) even with MONITOR exiting (29) and
+; MWAIT exiting (10) set: an invalid-opcode exception has priority over a VM exit
+; (SDM Vol. 3C "Relative Priority of Faults and VM Exits"), so the #UD exits through
+; the exception bitmap (reason 0) at the instruction, once with the controls set and
+; once with them clear.
 ;! args: --max-insns 20000000
 ;! status: 1
 ;! stdout: ok rdtsc-reason
@@ -15,10 +20,18 @@
 ;! stdout: ok invlpg-qual
 ;! stdout: ok invlpg-len
 ;! stdout: ok rdpmc-reason
-;! stdout: ok monitor-reason
-;! stdout: ok mwait-reason
+;! stdout: ok monitor-ud-reason
+;! stdout: ok monitor-ud-intr
+;! stdout: ok monitor-ud-rip
+;! stdout: ok mwait-ud-reason
+;! stdout: ok mwait-ud-intr
+;! stdout: ok mwait-ud-rip
 ;! stdout: ok pause-reason
 ;! stdout: ok pause-len
+;! stdout: ok monitor-off-ud-reason
+;! stdout: ok monitor-off-ud-rip
+;! stdout: ok mwait-off-ud-reason
+;! stdout: ok mwait-off-ud-rip
 ;! stdout: ok offset-phase
 ;! stdout: ok tsc-offset-added
 ;! stdout: ok rdtscp-offset-added
@@ -38,6 +51,7 @@ start:
         call idt_setup
         VMM_SETUP 0, WANT_PROC | (1 << 31), 0, 0
         VMM_WRITE 0x401e, (1 << 3)             ; secondary: enable RDTSCP
+        VMM_WRITE VMCS_EXC_BITMAP, 1 << 6      ; #UD exits
         VMM_GUEST guest
         call vmm_run
         CHECK "rdtsc-reason", rax, 16
@@ -58,25 +72,37 @@ start:
         CHECK "rdpmc-reason", rax, 15
         call vmm_skip
         call vmm_run
-        CHECK "monitor-reason", rax, 39
-        call vmm_skip
+        CHECK "monitor-ud-reason", rax, 0
+        VMM_CHECK "monitor-ud-intr", VMCS_EXIT_INTR, 0x80000306
+        VMM_CHECK "monitor-ud-rip", VMCS_GUEST_RIP, g_monitor
+        VMM_WRITE VMCS_GUEST_RIP, g_monitor + 3
         call vmm_run
-        CHECK "mwait-reason", rax, 36
-        call vmm_skip
+        CHECK "mwait-ud-reason", rax, 0
+        VMM_CHECK "mwait-ud-intr", VMCS_EXIT_INTR, 0x80000306
+        VMM_CHECK "mwait-ud-rip", VMCS_GUEST_RIP, g_mwait
+        VMM_WRITE VMCS_GUEST_RIP, g_mwait + 3
         call vmm_run
         CHECK "pause-reason", rax, 40
         VMM_CHECK "pause-len", VMCS_EXIT_INSLEN, 2
         call vmm_skip
         ; Now without RDTSC, INVLPG and PAUSE exiting (the guest runs each once
         ; more: the next exit is its VMCALL), with TSC offsetting (bit 3) and a large
-        ; offset. (MONITOR and MWAIT are #UD here: the CPUID model has neither.)
-        VMM_CLRBITS VMCS_PROC_CTLS, (1 << 12) | (1 << 9) | (1 << 30)
+        ; offset; MONITOR and MWAIT exiting clear too (still #UD).
+        VMM_CLRBITS VMCS_PROC_CTLS, (1 << 12) | (1 << 9) | (1 << 30) | (1 << 10) | (1 << 29)
         VMM_SETBITS VMCS_PROC_CTLS, (1 << 3)
         VMM_WRITE 0x2010, 0x100000000000       ; TSC_OFFSET
         rdtsc
         shl rdx, 32
         or rax, rdx
         mov [rel host_tsc], rax
+        call vmm_run
+        CHECK "monitor-off-ud-reason", rax, 0
+        VMM_CHECK "monitor-off-ud-rip", VMCS_GUEST_RIP, g_monitor2
+        VMM_WRITE VMCS_GUEST_RIP, g_monitor2 + 3
+        call vmm_run
+        CHECK "mwait-off-ud-reason", rax, 0
+        VMM_CHECK "mwait-off-ud-rip", VMCS_GUEST_RIP, g_mwait2
+        VMM_WRITE VMCS_GUEST_RIP, g_mwait2 + 3
         call vmm_run
         CHECK "offset-phase", rax, 18          ; the guest's VMCALL
         mov rax, [rel guest_tsc]
@@ -118,13 +144,19 @@ g_rdtscp:
         lea rax, [rel guest]
         xor ecx, ecx
         xor edx, edx
+g_monitor:
         monitor
         xor eax, eax
+g_mwait:
         mwait
         pause
         mov rbx, 0x123456789000         ; the same, their controls now clear
         invlpg [rbx + 0x40]
         pause
+g_monitor2:
+        monitor
+g_mwait2:
+        mwait
         rdtsc
         shl rdx, 32
         or rax, rdx
