@@ -781,6 +781,10 @@ static bool lp_boundary(struct lp *lp, bool *retake)
 			return false;
 	}
 	lp->stop_due = false;
+	if (smp_guest_wait_for_sipi(lp)) {
+		*retake = true;
+		return !m->stopped;
+	}
 	if (lp->init_pending || lapic_irr_pending(&lp->lapic)) {
 		if (intr_take(lp)) {
 			*retake = true;

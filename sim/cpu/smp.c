@@ -5,6 +5,8 @@
 
 #include "sim/cpu/interrupt.h"
 #include "sim/cpu/machine.h"
+#include "sim/cpu/vmx_guest.h"
+#include "sim/vmcs/exit_reasons.h"
 
 /* An LP's root coroutine runs Unicorn, its hooks and VM entry: as much stack as
  * the guest coroutine gets, twice. */
@@ -36,6 +38,41 @@ void smp_kick(struct lp *lp)
 	 * instruction. With several LPs the next instruction's hook stops it; with
 	 * one, the event waits for the engine's next stop (a HLT, an exit). */
 	lp->stop_due = true;
+}
+
+bool smp_guest_wait_for_sipi(struct lp *lp)
+{
+	struct vmx_lp *v = &lp->vmx;
+	if (!v->non_root || !v->wait_for_sipi)
+		return false;
+	if (v->sipi_vector < 0) {
+		if (lp->m->nr_lps == 1) {
+			machine_stop(lp->m, lp, VTSIM_STOP_HALT, 0, "lp0's guest waits for a start-up "
+				     "IPI (wait-for-SIPI activity state), and there is no other processor "
+				     "to send one");
+			return true;
+		}
+		lp->activity = LP_WAIT_FOR_SIPI;
+		trace_event(lp->m, VTSIM_TRACE_RUN, "run lp%u guest waits for a start-up IPI", lp->id);
+		smp_yield(lp);
+		return true;
+	}
+	struct vmx_exit_info xi = { .qualification = (uint8_t)v->sipi_vector,
+				    .rip = cpu_reg(lp->uc, UC_X86_REG_RIP), .wait_for_sipi = true };
+	v->wait_for_sipi = false;
+	v->sipi_vector = -1;
+	vmx_exit(lp, EXIT_REASON_SIPI_SIGNAL, &xi);
+	return true;
+}
+
+bool smp_sipi_to_guest(struct lp *t, uint8_t vector)
+{
+	if (!t->vmx.non_root || !t->vmx.wait_for_sipi)
+		return false;
+	t->vmx.sipi_vector = vector;
+	t->activity = LP_ACTIVE;
+	smp_kick(t);
+	return true;
 }
 
 bool smp_lp_wakes(struct lp *lp)

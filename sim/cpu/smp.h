@@ -42,6 +42,16 @@ bool smp_halt(struct lp *lp, uint64_t rip, bool interrupts_enabled);
  * requested, an INIT): if its engine runs, it stops at the next block. */
 void smp_kick(struct lp *lp);
 
+/* A guest entered in the wait-for-SIPI activity state (SDM Vol. 3C "Guest
+ * Non-Register State": activity state 3, allowed by IA32_VMX_MISC[8]) runs nothing:
+ * its LP waits, on the scheduler, for a start-up IPI, which is a VM exit (reason 4,
+ * qualification = the SIPI's vector, the activity state saved as wait-for-SIPI).
+ * Called at the LP's instruction boundaries; true when it waited or exited. */
+bool smp_guest_wait_for_sipi(struct lp *lp);
+
+/* A start-up IPI to `t`: taken by a guest waiting for one (true), else the LP's. */
+bool smp_sipi_to_guest(struct lp *t, uint8_t vector);
+
 /* Would the LP take an event now (interrupt or INIT), so that a halted LP wakes? */
 bool smp_lp_wakes(struct lp *lp);
 

@@ -69,6 +69,11 @@ struct vmx_lp {
 	 * its loop; none yet since the VM entry when !ple_seen. */
 	bool ple_seen;
 	uint64_t ple_last, ple_first;
+	/* The guest was entered in the wait-for-SIPI activity state (smp.h): it runs no
+	 * instruction; a start-up IPI (its vector in sipi_vector, -1 until one came)
+	 * is a VM exit. */
+	bool wait_for_sipi;
+	int16_t sipi_vector;
 	bool iret_done;           /* an IRET just ran: the blocking ends at the boundary */
 	uint64_t mtf_entry_la;    /* the linear RIP VM entry resumed the guest at */
 	uint64_t pending_dbg;     /* debug exceptions pending, not yet delivered (vmx_debug.h) */

@@ -179,6 +179,8 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 	}
 	tsc_charge(lp, TSC_EVENT_VM_ENTRY);   /* before the timer starts counting */
 	lp->vmx.ple_seen = false;             /* the next PAUSE starts a loop */
+	lp->vmx.wait_for_sipi = vmcs_read_enc(v, GUEST_ACTIVITY_STATE) == 3;
+	lp->vmx.sipi_vector = -1;
 	vmx_timer_arm(lp);
 	enter_translation(lp, launch);
 	pdpte_vm_entry(lp);

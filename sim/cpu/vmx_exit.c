@@ -224,6 +224,8 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 	if (info->halted || lp->vmx.guest_activity)
 		vmcs_write_enc(v, GUEST_ACTIVITY_STATE, lp->vmx.guest_activity ? lp->vmx.guest_activity : 1);
 	lp->vmx.guest_activity = 0;
+	if (info->wait_for_sipi)
+		vmcs_write_enc(v, GUEST_ACTIVITY_STATE, 3);
 	vmcs_write_enc(v, GUEST_PENDING_DBG_EXCEPTIONS,
 		       vmx_dbg_at_exit(lp, reason, info, (uint32_t)vmcs_read_enc(v, GUEST_INTERRUPTIBILITY_INFO),
 				       vmcs_read_enc(v, GUEST_RFLAGS)));

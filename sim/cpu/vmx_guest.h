@@ -51,6 +51,7 @@ struct vmx_exit_info {
 	bool restart;               /* the exit came from inside an instruction's helper:
 				     * the guest engine must start afresh after re-entry */
 	bool halted;                /* the guest was in the HLT state (activity state 1) */
+	bool wait_for_sipi;         /* ... in the wait-for-SIPI state (activity state 3) */
 };
 
 /* A VM exit from the running guest: saves guest state, records `reason` and `info`,

@@ -50,6 +50,7 @@ static const struct row rows[] = {
 	S(1, "image/vmexit_external_interrupt", "CHECK \"noexit-still-in-irr\""),
 	T(2, "image/vmexit_triple_fault", "CHECK \"tf-reason\", rax, 2"),
 	T(3, "image/vmexit_init_signal", "CHECK \"init-reason\", rax, 3"),
+	T(4, "image/vmexit_sipi_signal", "CHECK \"sipi-reason\", rax, 4"),
 	T(5, "image/vmx_smm_exits", "VMM_CHECK \"smi-exit-reason\", VMCS_EXIT_REASON, (1 << 29) | 5"),
 	T(7, "image/vmexit_window_shadow", "CHECK \"irq-open-reason\", rax, 7"),
 	T(7, "image/vmexit_mtf_window", "CHECK \"iw-open-reason\", rax, 7"),
