@@ -151,6 +151,14 @@ static void enter_smm(struct lp *lp, uint64_t rip)
 void site_rsm(struct lp *lp, const struct cpu_view *v, const struct site_insn *in)
 {
 	struct smm_lp *s = &lp->smm;
+	/* In VMX non-root operation in SMM (a guest the SMM-transfer monitor entered
+	 * with "entry to SMM") RSM is a VM exit (SDM Vol. 3C "Instructions That Cause
+	 * VM Exits Conditionally"). */
+	if (lp->vmx.non_root && s->in_smm) {
+		struct vmx_exit_info xi = { .insn_len = in->len, .rip = v->rip };
+		vmx_exit(lp, EXIT_REASON_RSM, &xi);
+		return;
+	}
 	/* RSM outside SMM is #UD; so is RSM in the STM (it leaves SMM by VM entry). */
 	if (!s->in_smm || s->dual) {
 		exc_fault(lp, VEC_UD, 0);

@@ -17,7 +17,6 @@
 /* Rows whose gate the model opens although vtsim does not produce the exit (m: what
  * is missing). */
 #define CTL_GAP(n, c, b, w, m) { .reason = n, .gate = EXIT_GATE_CTL, .ctl = VMCS_CTL_##c, .bit = b, .why = w, .missing = m }
-#define MSR_GAP(n, r, b, w, m) { .reason = n, .gate = EXIT_GATE_MSR, .msr = r, .bit = b, .why = w, .missing = m }
 
 static const struct exit_support table[] = {
 	ALWAYS(0, "exceptions through the exception bitmap (#PF with error-code mask/match); NMIs with NMI exiting would exit here, but the machine has no NMI source"),
@@ -37,8 +36,7 @@ static const struct exit_support table[] = {
 	CTL(14, PROC, 9, "INVLPG exiting"),
 	CTL(15, PROC, 11, "RDPMC exiting"),
 	CTL(16, PROC, 12, "RDTSC exiting"),
-	MSR_GAP(17, MSR_IA32_VMX_BASIC, 49, "RSM in SMM VMX non-root operation (dual-monitor treatment)",
-	    "vtsim runs no SMM guest that executes RSM"),
+	MSR(17, MSR_IA32_VMX_BASIC, 49, "RSM in SMM VMX non-root operation (a guest the SMM-transfer monitor entered with \"entry to SMM\")"),
 	ALWAYS(18, "VMCALL, unconditional"),
 	ALWAYS(19, "VMCLEAR, unconditional"),
 	ALWAYS(20, "VMLAUNCH, unconditional"),

@@ -66,6 +66,7 @@ static const struct row rows[] = {
 	T(15, "image/vmexit_conditional", "CHECK \"rdpmc-reason\", rax, 15"),
 	T(16, "image/vmexit_conditional", "CHECK \"rdtsc-reason\", rax, 16"),
 	S(16, "image/vmexit_conditional", "CHECK \"offset-phase\", rax, 18"),
+	T(17, "image/vmx_smm_rsm", "VMM_CHECK \"rsm-reason\", VMCS_EXIT_REASON, 17"),
 	T(18, "image/vmexit_vmcall_vmx", "dq n_vmcall, 18"),
 	T(18, "image/vmexit_cpuid", "CHECK \"vmcall-reason\", rax, 18"),
 	T(19, "image/vmexit_vmcall_vmx", "dq n_vmclear, 19"),
