@@ -71,6 +71,14 @@ static bool has_monitor(const struct lp *lp)
 	return r.ecx & CPUID_01_ECX_MONITOR;
 }
 
+/* An architectural PMU: CPUID.0AH:EAX[7:0], its version, is not 0. */
+static bool has_pmu(const struct lp *lp)
+{
+	struct cpuid_regs r;
+	cpuid_query(lp->m->model, NULL, false, 0x0a, 0, &r);
+	return (r.eax & 0xff) != 0;
+}
+
 static bool faults_first(const struct lp *lp, enum cond_fault f, const struct cpu_view *v)
 {
 	bool pm = (v->cr0 & CR0_PE) && !(v->eflags & RFLAGS_VM);
@@ -93,6 +101,7 @@ static void fill_exit_info(const struct cpu_view *v, const struct site_insn *in,
 
 static bool cond_exit(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 static bool has_monitor(const struct lp *lp);
+static bool has_pmu(const struct lp *lp);
 static bool lgdt_lidt_noncanonical(struct lp *lp, const struct cpu_view *v,
 				   const struct site_insn *in);
 
@@ -127,6 +136,13 @@ void site_cond_exit(struct lp *lp, const struct cpu_view *v, const struct site_i
 {
 	if (lp->vmx.non_root && (cond_exit(lp, v, in) || pause_loop_exit(lp, v, in)))
 		return;
+	/* RDPMC that does not exit: no model has an architectural PMU (CPUID.0AH is
+	 * zero), so every ECX names an invalid counter, #GP(0) (SDM Vol. 2B RDPMC),
+	 * where the engine would raise #UD. */
+	if (in->vmx_id == EXIT_REASON_RDPMC && !has_pmu(lp)) {
+		exc_fault(lp, VEC_GP, 0);
+		return;
+	}
 	/* MONITOR and MWAIT the CPUID model lacks are #UD whatever the engine's own
 	 * CPU model would do. */
 	if ((in->vmx_id == EXIT_REASON_MONITOR_INSTRUCTION || in->vmx_id == EXIT_REASON_MWAIT_INSTRUCTION) &&

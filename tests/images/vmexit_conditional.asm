@@ -7,7 +7,8 @@
 ; MWAIT exiting (10) set: an invalid-opcode exception has priority over a VM exit
 ; (SDM Vol. 3C "Relative Priority of Faults and VM Exits"), so the #UD exits through
 ; the exception bitmap (reason 0) at the instruction, once with the controls set and
-; once with them clear.
+; once with them clear. RDPMC with RDPMC exiting clear is #GP(0): the model has no
+; architectural PMU (CPUID.0AH), so ECX names no counter.
 ;! args: --max-insns 20000000
 ;! status: 1
 ;! stdout: ok rdtsc-reason
@@ -32,6 +33,9 @@
 ;! stdout: ok monitor-off-ud-rip
 ;! stdout: ok mwait-off-ud-reason
 ;! stdout: ok mwait-off-ud-rip
+;! stdout: ok rdpmc-off-gp-reason
+;! stdout: ok rdpmc-off-gp-intr
+;! stdout: ok rdpmc-off-gp-rip
 ;! stdout: ok offset-phase
 ;! stdout: ok tsc-offset-added
 ;! stdout: ok rdtscp-offset-added
@@ -51,7 +55,7 @@ start:
         call idt_setup
         VMM_SETUP 0, WANT_PROC | (1 << 31), 0, 0
         VMM_WRITE 0x401e, (1 << 3)             ; secondary: enable RDTSCP
-        VMM_WRITE VMCS_EXC_BITMAP, 1 << 6      ; #UD exits
+        VMM_WRITE VMCS_EXC_BITMAP, (1 << 6) | (1 << 13) ; #UD and #GP exit
         VMM_GUEST guest
         call vmm_run
         CHECK "rdtsc-reason", rax, 16
@@ -87,8 +91,8 @@ start:
         call vmm_skip
         ; Now without RDTSC, INVLPG and PAUSE exiting (the guest runs each once
         ; more: the next exit is its VMCALL), with TSC offsetting (bit 3) and a large
-        ; offset; MONITOR and MWAIT exiting clear too (still #UD).
-        VMM_CLRBITS VMCS_PROC_CTLS, (1 << 12) | (1 << 9) | (1 << 30) | (1 << 10) | (1 << 29)
+        ; offset; MONITOR and MWAIT exiting clear too (still #UD), and RDPMC exiting.
+        VMM_CLRBITS VMCS_PROC_CTLS, (1 << 12) | (1 << 9) | (1 << 30) | (1 << 10) | (1 << 29) | (1 << 11)
         VMM_SETBITS VMCS_PROC_CTLS, (1 << 3)
         VMM_WRITE 0x2010, 0x100000000000       ; TSC_OFFSET
         rdtsc
@@ -103,6 +107,11 @@ start:
         CHECK "mwait-off-ud-reason", rax, 0
         VMM_CHECK "mwait-off-ud-rip", VMCS_GUEST_RIP, g_mwait2
         VMM_WRITE VMCS_GUEST_RIP, g_mwait2 + 3
+        call vmm_run
+        CHECK "rdpmc-off-gp-reason", rax, 0
+        VMM_CHECK "rdpmc-off-gp-intr", VMCS_EXIT_INTR, 0x80000b0d
+        VMM_CHECK "rdpmc-off-gp-rip", VMCS_GUEST_RIP, g_rdpmc2
+        VMM_WRITE VMCS_GUEST_RIP, g_rdpmc2 + 2
         call vmm_run
         CHECK "offset-phase", rax, 18          ; the guest's VMCALL
         mov rax, [rel guest_tsc]
@@ -157,6 +166,9 @@ g_monitor2:
         monitor
 g_mwait2:
         mwait
+        xor ecx, ecx
+g_rdpmc2:
+        rdpmc
         rdtsc
         shl rdx, 32
         or rax, rdx

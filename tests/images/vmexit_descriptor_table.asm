@@ -21,6 +21,7 @@
 ;! stdout: ok wbinvd-reason
 ;! stdout: ok native-phase
 ;! stdout: ok native-sgdt-limit
+;! stdout: ok native-sldt
 ;! not-stderr: triple
 
 %include "elf64.inc"
@@ -69,6 +70,7 @@ start:
         VMM_READ GUEST_GDTR_LIMIT
         movzx rbx, word [rel gdt_buf]
         CHECK "native-sgdt-limit", rbx, rax
+        CHECK "native-sldt", VMM_GREG(0), 0
         call checks_done
 
 guest:
@@ -81,6 +83,9 @@ guest:
         ltr [rax + rcx * 4 + 0x20]
         wbinvd
         sgdt [rel gdt_buf]
+        mov eax, 0xffff
+        sldt ax                                ; natively: LDTR's selector, 0
+        wbinvd
         vmcall
         ud2
 

@@ -44,6 +44,8 @@
 ;! stdout: ok guest-read-value
 ;! stdout: ok guest-write-value
 ;! stdout: ok guest-fetch-value
+;! stdout: ok no-ept-not-present-vmcall
+;! stdout: ok no-ept-misconfig-vmcall
 ;! not-stderr: triple
 
 %include "elf64.inc"
@@ -190,6 +192,20 @@ start:
         CHECK "guest-write-value", rax, 0x5a5a
         mov rax, [rel g_eax]
         CHECK "guest-fetch-value", rax, 0x1234
+
+        ; "enable EPT" clear: an entry not present, then a misconfigured one, and
+        ; the same accesses run without exits.
+        VMM_CLRBITS SECONDARY_CTLS, 2
+        EPT_SET tpage, 0
+        lea rax, [rel g_read]
+        VMM_WRITE VMCS_GUEST_RIP, rax
+        call vmm_run
+        CHECK "no-ept-not-present-vmcall", rax, 18
+        EPT_SET tpage, 2
+        lea rax, [rel g_read]
+        VMM_WRITE VMCS_GUEST_RIP, rax
+        call vmm_run
+        CHECK "no-ept-misconfig-vmcall", rax, 18
         call checks_done
 
 guest:

@@ -68,8 +68,9 @@ start:
         CHECK "iw-popf-reason", rax, 7
         lea rbx, [rel g_after_popf]
         VMM_CHECK "iw-popf-rip", VMCS_GUEST_RIP, rbx
+        ; The window open (IF = 1, no shadow) and the control clear: no exit.
         VMM_CLRBITS VMCS_PROC_CTLS, IW
-        VMM_WRITE VMCS_GUEST_RFLAGS, 0x2
+        VMM_WRITE VMCS_GUEST_RFLAGS, 0x202
         call vmm_run
         CHECK "final-vmcall", rax, 18
         call checks_done

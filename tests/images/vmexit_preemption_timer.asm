@@ -10,6 +10,7 @@
 ;! stdout: ok timer-saved-zero
 ;! stdout: ok vmcall-before-expiry
 ;! stdout: ok timer-saved-left
+;! stdout: ok timer-off-vmcall
 ;! not-stderr: triple
 
 %include "elf64.inc"
@@ -47,6 +48,14 @@ start:
         jae .bad2
         PUTS "ok timer-saved-left"
         call newline
+        ; A timer that expires within the counted loop (with the control set, exit
+        ; 52 there), the control clear: the guest VMCALLs.
+        VMM_CLRBITS VMCS_PIN_CTLS, 1 << 6
+        VMM_CLRBITS VMCS_EXIT_CTLS, 1 << 22    ; save the value: only with the timer
+        VMM_WRITE 0x482e, 2
+        VMM_WRITE VMCS_GUEST_RIP, guest.counted
+        call vmm_run
+        CHECK "timer-off-vmcall", rax, 18
         call checks_done
 .bad:   PUTS "BAD timer-rip-in-loop"
         call newline
