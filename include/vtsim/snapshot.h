@@ -10,11 +10,16 @@
  *
  * Restoring copies back only what changed: RAM pages the simulator itself wrote
  * since the snapshot (VMCS regions, MSR-store areas, the module's PAMT, TDCS and
- * S-EPT, private pages) are logged as it writes them. Memory written by other hands
- * is not seen: code run on a software CPU, or a hosted VMM writing RAM through its
- * own pointers. vtsim_snapshot_note_write declares such writes; a restore after any
- * instruction retired on an LP since the snapshot, or after a note of unknown
- * extent, compares every page instead (slower, always right).
+ * S-EPT, private pages) are logged as it writes them; writes by other hands (code
+ * run on a software CPU, a hosted VMM writing RAM through its own pointers) are
+ * caught by keeping RAM write-protected in the host process while the snapshot is
+ * armed: the first write to a page faults once and logs it. A TD's stores to its
+ * private pages (the KeyID views) are not protected: after code ran, the private
+ * pages' views are compared. Without the protection (more than 16 machines armed
+ * at once), or after a note of unknown extent, a restore after code ran compares
+ * every page instead (slower, always right). vtsim_snapshot_note_write still
+ * declares a write of new code, for the translations. RAM must not be handed to
+ * a system call that writes it (read(2) into RAM fails with EFAULT) while armed.
  *
  * Snapshots are taken and restored with every LP outside VMX non-root operation
  * (no guest running: between hosted calls, or before a run). One snapshot is armed

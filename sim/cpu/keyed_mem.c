@@ -31,16 +31,22 @@ static struct phys *machine_of(const void *addr)
 	return NULL;
 }
 
-/* A write through KeyID 0 to a private page: the line is the writer's now. */
+/* A write to a write-protected RAM page: the armed snapshot's write log takes it
+ * (phys_dirty_fault opens the page), and a write through KeyID 0 to a private page
+ * re-keys the line: the page is the writer's now. */
 static void on_fault(int sig, siginfo_t *si, void *uctx)
 {
 	struct phys *pm = machine_of(si->si_addr);
 	if (pm) {
 		uint64_t pfn = (uint64_t)((uint8_t *)si->si_addr - pm->ram) / PAGE;
 		struct keyed_mem *k = pm->keyed;
-		if (k->owner[pfn]) {
+		bool logged = pm->dirty && phys_dirty_fault(pm, pfn);
+		bool private = k && k->owner[pfn];
+		if (private && !k->poisoned[pfn]) {
 			k->poisoned[pfn] = 1;
 			k->key_poisoned[k->owner[pfn]] = true;
+		}
+		if (private || logged) {
 			mprotect(pm->ram + pfn * PAGE, PAGE, PROT_READ | PROT_WRITE);
 			return;
 		}
@@ -74,6 +80,9 @@ static int handler_install(void)
 
 static int registry_add(struct phys *pm)
 {
+	for (unsigned i = 0; i < MAX_MACHINES; i++)
+		if (registry[i] == pm)
+			return handler_install();
 	for (unsigned i = 0; i < MAX_MACHINES; i++)
 		if (!registry[i]) {
 			registry[i] = pm;
@@ -122,12 +131,28 @@ fail:
 	return -1;
 }
 
-void keyed_mem_fini(struct phys *pm)
+static void registry_remove(const struct phys *pm)
 {
-	struct keyed_mem *k = pm->keyed;
 	for (unsigned i = 0; i < MAX_MACHINES; i++)
 		if (registry[i] == pm)
 			registry[i] = NULL;
+}
+
+int ram_fault_watch(struct phys *pm)
+{
+	return registry_add(pm);
+}
+
+void ram_fault_unwatch(struct phys *pm)
+{
+	if (!pm->keyed)
+		registry_remove(pm);
+}
+
+void keyed_mem_fini(struct phys *pm)
+{
+	struct keyed_mem *k = pm->keyed;
+	registry_remove(pm);
 	for (unsigned key = 0; pm->key_view && key < pm->nr_key_views; key++)
 		if (pm->key_view[key])
 			munmap(pm->key_view[key], pm->size);

@@ -41,4 +41,10 @@ void keyed_mem_key_reset(struct phys *pm, unsigned keyid);
 void keyed_mem_set_state(struct phys *pm, uint64_t pa, unsigned keyid, bool poisoned);
 void keyed_mem_set_key_poisoned(struct phys *pm, unsigned keyid, bool poisoned);
 
+/* The same fault handler serves a snapshot's write protection of RAM
+ * (sim/cpu/snapshot.c): a machine without KeyIDs is watched while a snapshot is
+ * armed. ram_fault_watch gives 0, or -1 when too many machines are watched. */
+int ram_fault_watch(struct phys *pm);
+void ram_fault_unwatch(struct phys *pm);
+
 #endif

@@ -27,6 +27,9 @@
 #define MAX_LPS 64
 #define MAX_OPEN_BUS_PAGES 4096
 #define ENGINE_CODE_CACHE (64u << 20)
+/* The guest engine's is smaller: every VMLAUNCH (and a snapshot restore after the
+ * guest ran) flushes it, and a flush clears the whole cache. */
+#define GUEST_ENGINE_CODE_CACHE (1u << 20)
 
 void vtsim_config_defaults(struct vtsim_config *cfg)
 {
@@ -339,7 +342,7 @@ static int engine_init(struct lp *lp, struct engine *e, char *err, size_t errlen
 	/* Unicorn reserves 1 GiB for translated code by default, and a translation
 	 * flush clears all of it, page by page: a smaller cache keeps flushes cheap
 	 * (when it fills, the engine flushes it by itself). */
-	uc_ctl_set_tcg_buffer_size(e->uc, ENGINE_CODE_CACHE);
+	uc_ctl_set_tcg_buffer_size(e->uc, e == &lp->guest ? GUEST_ENGINE_CODE_CACHE : ENGINE_CODE_CACHE);
 	/* No exit address. With a plain `until` address, Unicorn probes the page of
 	 * until-1 after every run to drop translations there; that probe page-faults
 	 * inside the engine, clobbering CR2 and the engine's record of the exception
@@ -824,6 +827,7 @@ bool lp_run_once(struct lp *lp)
 	lp->gtlb.pending = false;
 	lp->hlt_next_rip = ~0ull;
 	lp->dr6_known = cpu_reg(lp->uc, UC_X86_REG_DR6);
+	lp->active->runs++;
 	uc_err e = uc_emu_start(lp->uc, rip, ~0ull, 0, 0);
 	if (m->stopped)
 		return false;

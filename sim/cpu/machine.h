@@ -53,6 +53,8 @@ struct engine {
 	struct cpustate cs;
 	struct sites sites;
 	uint64_t pdpte[4];     /* PAE paging's PDPTE registers (pdpte.h) */
+	uint64_t runs;         /* engine runs started: a snapshot restore drops the
+				* translations of an engine that ran since */
 };
 
 struct lp {

@@ -1,6 +1,12 @@
 /* Machine snapshots (include/vtsim/snapshot.h): a copy of the machine's state, and
- * a log of the RAM pages the simulator writes after it (struct phys_dirty, which
- * phys_write and the KeyID views feed), so that a restore copies back only those. */
+ * a log of the RAM pages written after it (struct phys_dirty), so that a restore
+ * copies back only those. The simulator's own writes are noted as it makes them
+ * (phys_write, the KeyID views); every other write to RAM (a software CPU's store,
+ * a hosted VMM's pointer) is caught by write-protecting RAM in the host process:
+ * the first write to a page faults, the fault handler logs the page and opens it
+ * (phys_dirty_fault). A page written once stays open and logged across restores
+ * (each restore compares it): the pages an input writes every time cost no fault
+ * after the first input. */
 #include "vtsim/snapshot.h"
 
 #include <stdlib.h>
@@ -15,7 +21,8 @@
 
 /* The pages written since the snapshot: a bit and a list entry per page of each
  * view (view 0 is RAM, view k the KeyID-k view), or `all` when the list overflowed
- * or a write of unknown extent was noted. */
+ * or a write of unknown extent was noted. With `guarded`, RAM is write-protected
+ * except its open pages (view 0's logged ones). */
 struct phys_dirty {
 	uint64_t pages;               /* per view */
 	unsigned nviews;
@@ -23,7 +30,12 @@ struct phys_dirty {
 	uint32_t *list;
 	size_t n, cap;
 	bool all;
+	bool guarded;
+	uint8_t *ram;
 };
+
+/* RAM pages kept open across restores at most; more are protected again. */
+#define OPEN_MAX 64
 
 /* The LP's plain fields a snapshot keeps, copied one way on taking and the other on
  * restoring. */
@@ -51,6 +63,7 @@ struct lp_snap {
 	struct exc_step chain[EXC_CHAIN_MAX];
 	int chain_len;
 	uint64_t chain_insns;
+	uint64_t root_runs, guest_runs;
 };
 
 struct vtsim_snapshot {
@@ -94,6 +107,25 @@ static void dirty_mark(struct phys_dirty *d, unsigned view, uint64_t page)
 	d->list[d->n++] = (uint32_t)i;
 }
 
+static bool dirty_has(const struct phys_dirty *d, unsigned view, uint64_t page)
+{
+	uint64_t i = view * d->pages + page;
+	return d->bits[i / 64] & (1ull << (i % 64));
+}
+
+static void page_protect(struct phys_dirty *d, uint64_t p, int prot)
+{
+	mprotect(d->ram + p * PAGE, PAGE, prot);
+}
+
+/* The simulator is about to write RAM page p: open it now rather than take the
+ * fault (not a private page: its fault is the poison, keyed_mem.h). */
+static void open_for_write(struct phys *pm, struct phys_dirty *d, uint64_t p)
+{
+	if (d->guarded && p < d->pages && !dirty_has(d, 0, p) && !keyed_mem_owner(pm, p * PAGE))
+		page_protect(d, p, PROT_READ | PROT_WRITE);
+}
+
 void phys_dirty_note(struct phys *pm, uint64_t pa, size_t n)
 {
 	struct phys_dirty *d = pm->dirty;
@@ -102,20 +134,42 @@ void phys_dirty_note(struct phys *pm, uint64_t pa, size_t n)
 		view = (unsigned)(pa >> pm->keyid_shift);
 		pa &= (1ull << pm->keyid_shift) - 1;
 	}
-	for (uint64_t p = pa / PAGE; n && p <= (pa + n - 1) / PAGE; p++)
+	for (uint64_t p = pa / PAGE; n && p <= (pa + n - 1) / PAGE; p++) {
+		if (!view)
+			open_for_write(pm, d, p);
 		dirty_mark(d, view, p);
+	}
 }
 
-/* Drops the LP's translated code. The guest engine, while its coroutine lives, is
- * suspended inside a translated block (at the last VM exit): its code cache is
- * dropped when it runs again (lp_run_once), never under it. */
+bool phys_dirty_fault(struct phys *pm, uint64_t pfn)
+{
+	struct phys_dirty *d = pm->dirty;
+	if (!d->guarded || pfn >= d->pages)
+		return false;
+	dirty_mark(d, 0, pfn);
+	page_protect(d, pfn, PROT_READ | PROT_WRITE);
+	return true;
+}
+
+/* Drops the translated code of the LP's root engine and of its guest engine. The
+ * guest engine, while its coroutine lives, is suspended inside a translated block
+ * (at the last VM exit): its code cache is dropped when it runs again
+ * (lp_run_once), never under it. */
+static void drop_engine_translations(struct lp *lp, bool root, bool guest)
+{
+	if (root)
+		uc_ctl_flush_tb(lp->root.uc);
+	if (!guest || !lp->guest.uc)
+		return;
+	if (lp->co_started)
+		lp->co_flush_tb = true;
+	else
+		uc_ctl_flush_tb(lp->guest.uc);
+}
+
 static void drop_translations(struct lp *lp)
 {
-	uc_ctl_flush_tb(lp->root.uc);
-	if (lp->guest.uc && lp->co_started)
-		lp->co_flush_tb = true;
-	else if (lp->guest.uc)
-		uc_ctl_flush_tb(lp->guest.uc);
+	drop_engine_translations(lp, true, true);
 }
 
 void vtsim_snapshot_note_write(struct vtsim_machine *m, uint64_t pa, uint64_t n)
@@ -132,15 +186,36 @@ void vtsim_snapshot_note_write(struct vtsim_machine *m, uint64_t pa, uint64_t n)
 		phys_dirty_note(&m->pm, pa, n);
 }
 
+static void bit_clear(struct phys_dirty *d, uint32_t i)
+{
+	d->bits[i / 64] &= ~(1ull << (i % 64));
+}
+
+/* After a restore: the log starts again. Guarded, RAM's open pages stay open and
+ * logged (unless there are too many: then they are protected again). */
 static void dirty_clear(struct phys_dirty *d)
 {
+	size_t open = 0;
+	for (size_t i = 0; i < d->n; i++)
+		open += d->list[i] < d->pages;
+	bool keep_open = d->guarded && !d->all && open <= OPEN_MAX;
 	if (d->all) {
 		memset(d->bits, 0, (d->pages * d->nviews + 63) / 64 * 8);
-	} else {
-		for (size_t i = 0; i < d->n; i++)
-			d->bits[d->list[i] / 64] &= ~(1ull << (d->list[i] % 64));
+		if (d->guarded)
+			mprotect(d->ram, d->pages * PAGE, PROT_READ);
 	}
-	d->n = 0;
+	size_t kept = 0;
+	for (size_t i = 0; i < d->n && !d->all; i++) {
+		uint32_t e = d->list[i];
+		if (e < d->pages && keep_open) {
+			d->list[kept++] = e;
+			continue;
+		}
+		bit_clear(d, e);
+		if (e < d->pages && d->guarded)
+			page_protect(d, e, PROT_READ);
+	}
+	d->n = kept;
 	d->all = false;
 }
 
@@ -161,6 +236,8 @@ static int lp_take(struct lp *lp, struct lp_snap *s)
 #undef TAKE
 	s->vmx = lp->vmx;
 	memcpy(s->chain, lp->chain, sizeof(s->chain));
+	s->root_runs = lp->root.runs;
+	s->guest_runs = lp->guest.runs;
 	return 0;
 }
 
@@ -204,6 +281,33 @@ static int dirty_init(struct phys_dirty *d, const struct phys *pm)
 	return d->bits && d->list && d->pages * d->nviews < UINT32_MAX ? 0 : -1;
 }
 
+/* RAM write-protected, so that every write to it is seen (when the fault handler
+ * can watch one more machine; otherwise a restore after code ran compares). */
+static void dirty_arm(struct phys *pm, struct phys_dirty *d)
+{
+	pm->dirty = d;
+	d->ram = pm->ram;
+	if (ram_fault_watch(pm))
+		return;
+	d->guarded = true;
+	mprotect(pm->ram, pm->size, PROT_READ);
+}
+
+/* RAM writable again, but for the private pages KeyID 0 may not write. */
+static void dirty_disarm(struct phys *pm, struct phys_dirty *d)
+{
+	if (pm->dirty == d)
+		pm->dirty = NULL;
+	if (!d->guarded)
+		return;
+	d->guarded = false;
+	mprotect(pm->ram, pm->size, PROT_READ | PROT_WRITE);
+	for (uint64_t p = 0; pm->keyed && p < d->pages; p++)
+		if (keyed_mem_owner(pm, p * PAGE) && !keyed_mem_page_poisoned(pm, p * PAGE))
+			page_protect(d, p, PROT_READ);
+	ram_fault_unwatch(pm);
+}
+
 struct vtsim_snapshot *vtsim_snapshot_take(struct vtsim_machine *m, char *err, size_t errlen)
 {
 	for (unsigned i = 0; i < m->nr_lps; i++)
@@ -232,9 +336,9 @@ struct vtsim_snapshot *vtsim_snapshot_take(struct vtsim_machine *m, char *err, s
 	MACHINE_SNAP_SCALARS(TAKE)
 #undef TAKE
 	memcpy(s->stop_msg, m->stop_msg, sizeof(s->stop_msg));
-	if (m->pm.dirty && m->pm.dirty != &s->dirty)
-		m->pm.dirty = NULL;           /* the previous snapshot is disarmed */
-	m->pm.dirty = &s->dirty;
+	if (m->pm.dirty)
+		dirty_disarm(&m->pm, m->pm.dirty);   /* the previous snapshot */
+	dirty_arm(&m->pm, &s->dirty);
 	return s;
 oom:
 	snprintf(err, errlen, "snapshot: out of memory");
@@ -247,7 +351,7 @@ void vtsim_snapshot_free(struct vtsim_machine *m, struct vtsim_snapshot *s)
 	if (!s)
 		return;
 	if (m && m->pm.dirty == &s->dirty)
-		m->pm.dirty = NULL;
+		dirty_disarm(&m->pm, &s->dirty);
 	for (unsigned i = 0; s->lps && i < s->nr_lps; i++)
 		if (s->lps[i].ctx)
 			uc_context_free(s->lps[i].ctx);
@@ -298,31 +402,50 @@ static bool restore_page(struct vtsim_machine *m, const struct vtsim_snapshot *s
 	return true;
 }
 
+/* The logged pages (open RAM pages may be unchanged: compared first). */
 static uint64_t restore_logged(struct vtsim_machine *m, const struct vtsim_snapshot *s)
 {
 	const struct phys_dirty *d = &s->dirty;
+	uint64_t n = 0;
 	for (size_t i = 0; i < d->n; i++)
-		restore_page(m, s, (unsigned)(d->list[i] / d->pages), d->list[i] % d->pages, false);
-	return d->n;
+		n += restore_page(m, s, (unsigned)(d->list[i] / d->pages), d->list[i] % d->pages, true);
+	return n;
+}
+
+/* The view pages of page p a TD owns now or owned then. */
+static uint64_t restore_views_of(struct vtsim_machine *m, const struct vtsim_snapshot *s, uint64_t p)
+{
+	unsigned now = keyed_mem_owner(&m->pm, p * PAGE), was = s->owner ? s->owner[p] : 0;
+	uint64_t n = 0;
+	if (now)
+		n += restore_page(m, s, now, p, true);
+	if (was && was != now)
+		n += restore_page(m, s, was, p, true);
+	return n;
 }
 
 /* Every RAM page, and every view page a TD owns now or owned then. */
 static uint64_t restore_compare(struct vtsim_machine *m, const struct vtsim_snapshot *s)
 {
 	uint64_t n = 0, pages = m->pm.size / PAGE;
-	for (uint64_t p = 0; p < pages; p++) {
-		n += restore_page(m, s, 0, p, true);
-		unsigned now = keyed_mem_owner(&m->pm, p * PAGE), was = s->owner ? s->owner[p] : 0;
-		if (now)
-			n += restore_page(m, s, now, p, true);
-		if (was && was != now)
-			n += restore_page(m, s, was, p, true);
-	}
+	for (uint64_t p = 0; p < pages; p++)
+		n += restore_page(m, s, 0, p, true) + restore_views_of(m, s, p);
 	return n;
 }
 
-/* Page ownership, poison and the KeyID-0 protection as they were. */
-static void keyed_restore(struct vtsim_machine *m, const struct vtsim_snapshot *s)
+/* The KeyID views are not write-protected: after code ran (a TD's stores), the
+ * view pages of private pages are compared. */
+static uint64_t restore_private_views(struct vtsim_machine *m, const struct vtsim_snapshot *s)
+{
+	uint64_t n = 0, pages = m->pm.size / PAGE;
+	for (uint64_t p = 0; m->pm.keyed && p < pages; p++)
+		n += restore_views_of(m, s, p);
+	return n;
+}
+
+/* Page ownership, poison and the KeyID-0 protection as they were (a page left
+ * writable is an open page of the log). */
+static void keyed_restore(struct vtsim_machine *m, struct vtsim_snapshot *s)
 {
 	struct phys *pm = &m->pm;
 	if (!s->owner)
@@ -330,21 +453,28 @@ static void keyed_restore(struct vtsim_machine *m, const struct vtsim_snapshot *
 	uint64_t pages = pm->size / PAGE;
 	for (uint64_t p = 0; p < pages; p++) {
 		unsigned now = keyed_mem_owner(pm, p * PAGE);
-		if (now != s->owner[p] || keyed_mem_page_poisoned(pm, p * PAGE) != (bool)s->poisoned[p])
-			keyed_mem_set_state(pm, p * PAGE, s->owner[p], s->poisoned[p]);
+		if (now == s->owner[p] && keyed_mem_page_poisoned(pm, p * PAGE) == (bool)s->poisoned[p])
+			continue;
+		keyed_mem_set_state(pm, p * PAGE, s->owner[p], s->poisoned[p]);
+		if (s->dirty.guarded && (!s->owner[p] || s->poisoned[p]))
+			dirty_mark(&s->dirty, 0, p);
 	}
 	for (unsigned key = 0; key < pm->nr_key_views; key++)
 		keyed_mem_set_key_poisoned(pm, key, s->key_poisoned[key]);
 }
 
-static void lp_restore(struct lp *lp, const struct lp_snap *s, bool code_ran)
+/* An engine that ran since the snapshot (or the last restore) may hold translations of code that is not
+ * there any more (the restore put back what the snapshot saw, from which every
+ * older translation came): those engines' translations go. */
+static void lp_restore(struct lp *lp, struct lp_snap *s)
 {
+	drop_engine_translations(lp, lp->root.runs != s->root_runs, lp->guest.runs != s->guest_runs);
+	s->root_runs = lp->root.runs;
+	s->guest_runs = lp->guest.runs;
 	if (lp->active != &lp->root)
 		lp_switch(lp, &lp->root);
 	uc_context_restore(lp->root.uc, s->ctx);
 	uc_ctl_flush_tlb(lp->root.uc);
-	if (code_ran)
-		drop_translations(lp);
 #define RESTORE(f) lp->f = s->f;
 	LP_SNAP_SCALARS(RESTORE)
 #undef RESTORE
@@ -381,11 +511,13 @@ int vtsim_snapshot_restore(struct vtsim_machine *m, struct vtsim_snapshot *s, ch
 	bool code_ran = false;
 	for (unsigned i = 0; i < m->nr_lps; i++)
 		code_ran |= m->lps[i].insns != s->lps[i].insns;
-	bool compare = code_ran || s->dirty.all;
+	bool compare = s->dirty.all || (code_ran && !s->dirty.guarded);
 	uint64_t n = compare ? restore_compare(m, s) : restore_logged(m, s);
+	if (!compare && code_ran)
+		n += restore_private_views(m, s);
 	keyed_restore(m, s);
 	for (unsigned i = 0; i < m->nr_lps; i++)
-		lp_restore(&m->lps[i], &s->lps[i], code_ran);
+		lp_restore(&m->lps[i], &s->lps[i]);
 	if (s->module)
 		tdx_module_state_restore(m->seam.module, s->module);
 #define RESTORE(f) m->f = s->f;

@@ -6,13 +6,17 @@
 #define VTSIM_TEST_ENTRY_FIXTURE_H
 
 #include "sim/vmcs/caps.h"
+#include <stddef.h>
 #include <string.h>
+
+#include "sim/cpu/phys.h"
 
 #include "sim/vmcs/entry.h"
 #include "sim/vmcs/vmcs.h"
 
 #define FIX_HOST_CR3  0x100000
-#define FIX_GUEST_CR3 0x200000
+#define FIX_GUEST_CR3 0x200000   /* the guest's PML4, then its PDPT and PD */
+#define FIX_GUEST_RIP 0x400000
 
 static inline void fixture_set(struct vmcs_cache *v, uint32_t enc, uint64_t val)
 {
@@ -54,7 +58,7 @@ static inline void entry_fixture_valid(struct vmcs_cache *v, const struct vmcs_c
 	fixture_set(v, GUEST_CR4, 0x2620);
 	fixture_set(v, GUEST_DR7, 0x400);
 	fixture_set(v, GUEST_RFLAGS, 0x2);
-	fixture_set(v, GUEST_RIP, 0x400000);
+	fixture_set(v, GUEST_RIP, FIX_GUEST_RIP);
 	fixture_set(v, GUEST_RSP, 0x500000);
 	fixture_set(v, GUEST_CS_SELECTOR, 0x08);
 	fixture_set(v, GUEST_CS_LIMIT, 0xffffffff);
@@ -88,6 +92,17 @@ static inline void entry_fixture_valid(struct vmcs_cache *v, const struct vmcs_c
 	fixture_set(v, HOST_IA32_PAT, 0x0007040600070406ull);
 	fixture_set(v, HOST_IA32_EFER, 0xd01);
 	v->dirty = false;
+}
+
+/* What the fixture's guest needs to run: identity page tables over the first
+ * 16 MiB (2 MiB pages) at its CR3, and `code` at its RIP. */
+static inline void entry_fixture_guest(struct phys *pm, const uint8_t *code, size_t n)
+{
+	phys_write64(pm, FIX_GUEST_CR3, (FIX_GUEST_CR3 + 0x1000) | 7);
+	phys_write64(pm, FIX_GUEST_CR3 + 0x1000, (FIX_GUEST_CR3 + 0x2000) | 7);
+	for (uint64_t i = 0; i < 8; i++)
+		phys_write64(pm, FIX_GUEST_CR3 + 0x2000 + i * 8, (i << 21) | 0x87);
+	phys_write(pm, FIX_GUEST_RIP, code, n);
 }
 
 /* An entry context over `v` for the xeon model. */

@@ -4,7 +4,9 @@
  * compare of every page when the extent is unknown), with the exact page counts;
  * a restore refused for another machine's snapshot; the devices' state; a taken snapshot refused while
  * a guest runs is not testable here (hosted calls return with every guest
- * stopped), so the refusal of a wrong machine stands for the checks. */
+ * stopped), so the refusal of a wrong machine stands for the checks. Writes no
+ * one declared (a hosted VMM's pointer, a guest's store) are caught by the write
+ * protection, and a guest entered again after a restore runs its code. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +14,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "sim/cpu/boot.h"
 #include "sim/cpu/machine.h"
+#include "sim/vmcs/exit_reasons.h"
+#include "tests/unit/entry_fixture.h"
 #include "vtsim/hosted.h"
 #include "vtsim/snapshot.h"
 #include "vtsim/vtsim.h"
@@ -196,6 +201,115 @@ static void test_restore_declared_and_compared(void **state)
 	vtsim_machine_destroy(m);
 }
 
+/* Writes through the hosted VMM's own pointer, declared to no one: the write
+ * protection logs each page, so the restore copies exactly those back without
+ * comparing every page; a page written again after the restore stays logged. */
+static void test_restore_undeclared_writes(void **state)
+{
+	struct vtsim_machine *m = boot_vmx();
+	uint8_t *ram = vtsim_machine_ram(m, NULL);
+	char err[256];
+	struct vtsim_snapshot *s = vtsim_snapshot_take(m, err, sizeof(err));
+	assert_non_null(s);
+	struct vtsim_snapshot_stats st;
+	ram[0x400000] = 1;
+	ram[0x500800] = 2;
+	memset(ram + 0xffe000, 3, 0x2000);
+	restore_ok(m, s);
+	vtsim_snapshot_stats(s, &st);
+	assert_int_equal(st.pages_restored, 4);
+	assert_int_equal(st.full_compares, 0);
+	assert_int_equal(ram[0x400000] | ram[0x500800] | ram[0xffe000] | ram[0xffffff], 0);
+	ram[0x500801] = 4;
+	restore_ok(m, s);
+	vtsim_snapshot_stats(s, &st);
+	assert_int_equal(st.pages_restored, 5);
+	assert_int_equal(st.full_compares, 0);
+	assert_int_equal(ram[0x500801], 0);
+	vtsim_snapshot_free(m, s);
+	/* Disarmed: RAM is writable as before. */
+	ram[0x400000] = 5;
+	assert_int_equal(ram[0x400000], 5);
+	vtsim_machine_destroy(m);
+}
+
+/* VMX root operation (xeon) with the entry fixture in the current VMCS and its
+ * guest's code in RAM. */
+static struct vtsim_machine *boot_fixture_guest(const uint8_t *code, size_t n)
+{
+	struct vtsim_config cfg;
+	char err[256];
+	vtsim_config_defaults(&cfg);
+	cfg.ram_size = 16u << 20;
+	cfg.cpu_model = "xeon";
+	struct vtsim_machine *m = vtsim_machine_create(&cfg, err, sizeof(err));
+	assert_non_null(m);
+	assert_int_equal(vtsim_hosted_start(m, err, sizeof(err)), 0);
+	struct lp *lp = &m->lps[0];
+	boot_enter_elf64(lp, 0x100000);
+	cpu_set_reg(lp->uc, UC_X86_REG_CR4, 0x2620);
+	entry_fixture_guest(&m->pm, code, n);
+	uint32_t rev = vmcs_caps_revision_id(m->vmx_caps);
+	phys_write32(&m->pm, 0x300000, rev);
+	phys_write32(&m->pm, 0x301000, rev);
+	assert_int_equal(vmx_ptr(m, VTSIM_VMXON, 0x300000), VTSIM_VMSUCCEED);
+	assert_int_equal(vmx_ptr(m, VTSIM_VMPTRLD, 0x301000), VTSIM_VMSUCCEED);
+	struct vmcs_cache fixture;
+	entry_fixture_valid(&fixture, m->vmx_caps);
+	for (size_t i = 0; i < vmcs_field_count(); i++) {
+		uint32_t enc = vmcs_field_at(i)->encoding;
+		vmcs_write_enc(&lp->vmx.vmcs, enc, vmcs_read_enc(&fixture, enc));
+	}
+	return m;
+}
+
+/* VMLAUNCH, to the guest's CPUID exit at `rip`. */
+static void launch_to_cpuid(struct vtsim_machine *m, uint64_t rip)
+{
+	struct vtsim_vmx_operands ops = { 0 };
+	struct vtsim_vmx_result r;
+	vtsim_vmx(m, 0, VTSIM_VMLAUNCH, &ops, &r);
+	assert_int_equal(r.outcome, VTSIM_VMEXIT);
+	assert_int_equal(vmread(m, VM_EXIT_REASON), EXIT_REASON_CPUID);
+	assert_int_equal(vmread(m, GUEST_RIP), rip);
+	assert_int_equal(vmread(m, VM_EXIT_INSTRUCTION_LEN), 2);
+}
+
+/* A guest entered, the machine restored, the guest entered again, three times:
+ * each entry runs the guest's code to the same CPUID exit, and the guest's store
+ * is undone by the restore from the write log alone. (A restore used to flush the
+ * guest engine's translations while its coroutine was suspended inside one, and
+ * the next entry jumped into freed code.) */
+static void test_reentry_after_restore(void **state)
+{
+	static const uint8_t code[] = {
+		0x48, 0x89, 0x04, 0x25, 0x00, 0x00, 0x60, 0x00,   /* mov [0x600000], rax */
+		0x0f, 0xa2,                                       /* cpuid */
+		0xf4,                                             /* hlt */
+	};
+	struct vtsim_machine *m = boot_fixture_guest(code, sizeof(code));
+	uint8_t *ram = vtsim_machine_ram(m, NULL);
+	char err[256];
+	uint64_t gpr[16] = { 0x1122334455667788ull };
+	vtsim_hosted_set_gprs(m, 0, gpr);
+	struct vtsim_snapshot *s = vtsim_snapshot_take(m, err, sizeof(err));
+	assert_non_null(s);
+	for (int round = 0; round < 3; round++) {
+		launch_to_cpuid(m, FIX_GUEST_RIP + 8);
+		uint64_t stored;
+		memcpy(&stored, ram + 0x600000, 8);
+		assert_int_equal(stored, 0x1122334455667788ull);
+		restore_ok(m, s);
+		memcpy(&stored, ram + 0x600000, 8);
+		assert_int_equal(stored, 0);
+		struct vtsim_snapshot_stats st;
+		vtsim_snapshot_stats(s, &st);
+		assert_int_equal(st.full_compares, 0);
+	}
+	vtsim_snapshot_free(m, s);
+	vtsim_machine_destroy(m);
+}
+
 /* A snapshot belongs to its machine, and only the last one taken is armed. */
 static void test_restore_refused(void **state)
 {
@@ -257,6 +371,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_restore_from_log),
 		cmocka_unit_test(test_restore_declared_and_compared),
+		cmocka_unit_test(test_restore_undeclared_writes),
+		cmocka_unit_test(test_reentry_after_restore),
 		cmocka_unit_test(test_restore_refused),
 		cmocka_unit_test(test_restore_devices),
 	};
