@@ -22,8 +22,16 @@
  * whose fields this input did not change)
  * gives that class's architected result: VMfailValid(7) for a control, (8) for host
  * state, a failed entry with exit reason 33 (guest state) or 34 (MSR loading) and bit
- * 31, with the row's qualification. A VMCS passing every row is not entered (that
- * needs a guest; the unit and image tests do it).
+ * 31, with the row's qualification. A VMCS passing every row (in IA-32e mode) is
+ * entered for real through the hosted interface (include/vtsim/hosted.h): VMLAUNCH
+ * (or VMRESUME) -> the guest's instructions -> a VM exit. The fixture's guest runs
+ * "nop; nop; cpuid; hlt" at 0x400000 (identity page tables at its CR3, 0x200000), so
+ * with the fixture's controls it exits for CPUID after two instructions; the
+ * machine's instruction limit (GUEST_BUDGET) bounds what an input's controls make
+ * of it. Oracle: the entry the checks passed happens: the outcome is a VM exit with
+ * a basic reason (bit 31 clear, a reason vtsim names), or the machine stopping (the
+ * instruction limit, a guest halt, the guest's debug exit, a documented
+ * limitation); never a VMfail, a failed entry or a fault of the instruction.
  *
  * Each input starts from the same machine: a snapshot (include/vtsim/snapshot.h)
  * taken after setup is restored first (registers, VMX state and the VMCS cache, the
@@ -43,16 +51,21 @@
 #include "sim/cpu/boot.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/vmx.h"
+#include "vtsim/hosted.h"
 #include "vtsim/snapshot.h"
+#include "sim/vmcs/exit_reasons.h"
 #include "sim/vmcs/entry_coverage.h"
 #include "tests/unit/entry_fixture.h"
 
 #define REC      11
 #define WIN      0x10000u      /* memory an input may write: [0, WIN) */
-#define VMXON_PA 0x200000u
-#define VMCS_PA  0x201000u
+#define VMXON_PA 0x300000u
+#define VMCS_PA  0x301000u
 
-#define PRIME_MSR_PA 0x202000u   /* an MSR-load entry with reserved bits set */
+#define PRIME_MSR_PA 0x302000u   /* an MSR-load entry with reserved bits set */
+
+#define GUEST_BUDGET 1024            /* guest instructions an input may run (virtual
+					* time counts a block's when it starts) */
 
 static struct vtsim_machine *m;
 static struct vtsim_snapshot *snap;
@@ -138,7 +151,8 @@ static void prime_and_snapshot(void)
 	}
 }
 
-/* A machine whose LP is in VMX root operation in 64-bit mode with a current VMCS. */
+/* A machine whose LP is in VMX root operation in 64-bit mode with a current VMCS,
+ * started as a hosted VMM's (its guests run through vtsim_vmx). */
 static void setup(void)
 {
 	struct vtsim_config cfg;
@@ -146,15 +160,20 @@ static void setup(void)
 	vtsim_config_defaults(&cfg);
 	cfg.ram_size = 16u << 20;
 	cfg.cpu_model = "xeon";
+	static FILE *null;
+	if (!null)
+		null = fopen("/dev/null", "w");
+	cfg.console = cfg.diag = cfg.trace = null;
 	m = vtsim_machine_create(&cfg, err, sizeof(err));
-	if (!m) {
+	if (!m || vtsim_hosted_start(m, err, sizeof(err))) {
 		fprintf(stderr, "vmcs_entry: %s\n", err);
 		abort();
 	}
-	boot_build_reserved(m);
 	struct lp *lp = &m->lps[0];
 	vmx_lp_reset(&lp->vmx);
 	boot_enter_elf64(lp, 0x100000);
+	static const uint8_t code[] = { 0x90, 0x90, 0x0f, 0xa2, 0xf4 };   /* nop; nop; cpuid; hlt */
+	entry_fixture_guest(&m->pm, code, sizeof(code));
 	cpu_set_reg(lp->uc, UC_X86_REG_CR4, 0x2620);
 	uint32_t rev = vmcs_caps_revision_id(m->vmx_caps);
 	phys_write32(&m->pm, VMXON_PA, rev);
@@ -323,6 +342,42 @@ static void check_instruction(bool launch, const struct entry_check *e, const st
 	}
 }
 
+/* A VMCS every row passed: VMLAUNCH/VMRESUME through the hosted interface runs the
+ * guest until a VM exit, which must come (or the machine stops for a reason that is
+ * no entry failure). */
+static void check_entered(bool launch)
+{
+	struct lp *lp = &m->lps[0];
+	struct vtsim_vmx_operands ops = { 0 };
+	struct vtsim_vmx_result r;
+	lp->vmx.vmcs.launched = !launch;
+	lp->vmx.vmcs.epoch = lp->vmx.epoch;
+	/* The budget: an instruction limit this far from the count now (the snapshot
+	 * brings the count back; the limit is the machine's configuration). */
+	m->cfg.max_insns = lp->insns + GUEST_BUDGET;
+	lp_retire_recompute(lp);
+	vtsim_vmx(m, 0, launch ? VTSIM_VMLAUNCH : VTSIM_VMRESUME, &ops, &r);
+	m->cfg.max_insns = 0;
+	lp_retire_recompute(lp);
+	uint64_t reason = vmcs_read_enc(&lp->vmx.vmcs, VM_EXIT_REASON);
+	switch (r.outcome) {
+	case VTSIM_VMEXIT:
+		if ((reason & 0x80000000u) || !vmx_exit_reason_name(reason & 0xffff)) {
+			fprintf(stderr, "vmcs_entry: the checks passed; the entry exited with 0x%llx\n",
+				(unsigned long long)reason);
+			abort();
+		}
+		break;
+	case VTSIM_VMX_STOPPED:   /* the budget, a halt, a debug exit, a limitation */
+		break;
+	default:
+		fprintf(stderr, "vmcs_entry: the checks passed; the instruction gave outcome %d, "
+			"error %u, vector %u, exit reason 0x%llx\n", (int)r.outcome, r.error, r.vector,
+			(unsigned long long)reason);
+		abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!m)
@@ -353,8 +408,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct entry_check *e2 = run_by_class(&c);
 	if (e != e2 || (e && !same_diag(&d1, &d2)))
 		abort();
-	if (!e)
+	if (!e) {
+		if (lma)
+			check_entered(launch);
 		return 0;
+	}
 	check_failure(e, &d1);
 	/* The instruction unit's LP is in IA-32e mode: compare when the context says so. */
 	if (lma)
