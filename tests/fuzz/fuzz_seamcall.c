@@ -19,6 +19,11 @@
  *    TDMR 1 GiB per call;
  *  - the global metadata Linux reads is there and agrees with the platform MSRs
  *    (the CMRs are the RAM around SEAMRR below the reserved area).
+ *  - after every call the key ownership table agrees with the TDs the module has
+ *    (the TDR pages created and not reclaimed; tdx_module_kot_check), and after
+ *    every TD leaf that did not fail, no page private to a KeyID reads other than
+ *    zeros through KeyID 0 or another TDX KeyID (tests/fuzz/tdx_oracles.h, shared
+ *    with fuzz_td_leaves).
  * An oracle failure prints what differed on stderr and aborts. With
  * FUZZ_SEAMCALL_TRACE set in the environment every call is printed as it returns
  * (to see what an input does).
@@ -70,6 +75,7 @@
 #include "sim/cpu/machine.h"
 #include "sim/tdx_module_stub/module.h"
 #include "sim/tdx_module_stub/status.h"
+#include "tests/fuzz/tdx_oracles.h"
 #include "vtsim/hosted.h"
 #include "vtsim/vtsim.h"
 
@@ -77,6 +83,7 @@
 #define MIB (1ull << 20)
 #define GIB (1ull << 30)
 #define PAGE 4096ull
+#define MAX_TDRS 64               /* more TDs than an input's records can create */
 
 #define MAX_RECORDS  64
 #define RECORD_SIZE  24
@@ -203,6 +210,8 @@ struct fz {
 	bool td_touched;                 /* a TD leaf succeeded: pages may have owners */
 	unsigned ntd_pages;
 	uint64_t td_pages[8];            /* pages TD leaves took (TDR first), for the next ones */
+	unsigned ntdrs;
+	uint64_t tdrs[MAX_TDRS];         /* every TD the module has: TDR pages created, not reclaimed */
 	uint64_t walk_next;              /* the last next-field id SYS.RD handed out */
 	bool walk_from_module;           /* ... by the module: a field it must have */
 	unsigned plan_n;                 /* TDMRs of the last template written */
@@ -938,6 +947,37 @@ static void check_md_value(const struct fz *f, uint64_t id, uint64_t v)
 
 /* One SEAMCALL with every oracle; returns RAX (or ~0 if it did not reach the
  * module). */
+/* The TDs the module has: a TDR page from its TDH.MNG.CREATE until its
+ * TDH.PHYMEM.PAGE.RECLAIM. */
+static void track_tdrs(struct fz *f, unsigned leaf, const struct vtsim_seamcall_args *in, uint64_t st)
+{
+	if (st != TDX_SUCCESS)
+		return;
+	if (leaf == TDH_MNG_CREATE && f->ntdrs < MAX_TDRS)
+		f->tdrs[f->ntdrs++] = in->rcx;
+	for (unsigned i = 0; leaf == TDH_PHYMEM_PAGE_RECLAIM && i < f->ntdrs; i++)
+		if (f->tdrs[i] == (in->rcx & ~0xfffull)) {
+			f->tdrs[i] = f->tdrs[--f->ntdrs];
+			break;
+		}
+}
+
+/* After every call: the KOT against the TDs, and no TD private data visible
+ * through KeyID 0 or another KeyID (tdx_oracles.h). The private pages are
+ * looked at after a call that may have given or taken one (a TD leaf that did
+ * not fail): a whole RAM pass costs. */
+static void tdx_oracles(struct fz *f, unsigned leaf, uint64_t st)
+{
+	char why[256];
+	if (!tdx_oracle_kot(f->m->seam.module, f->tdrs, f->ntdrs, why, sizeof(why)))
+		fail("leaf %u -> 0x%016llx: KOT against the TDRs: %s", leaf, (unsigned long long)st, why);
+	if (is_platform_leaf(leaf) || (st >> 63))
+		return;
+	if (!tdx_oracle_private_all(&f->m->pm, (unsigned)f->first_keyid, (unsigned)f->nr_keyids, why,
+				    sizeof(why)))
+		fail("leaf %u -> 0x%016llx: %s", leaf, (unsigned long long)st, why);
+}
+
 static uint64_t seamcall(struct fz *f, int lp_arg, struct vtsim_seamcall_args *a)
 {
 	unsigned lp = lp_arg < 0 ? f->nr_lps : (unsigned)lp_arg;
@@ -1134,6 +1174,8 @@ static uint64_t seamcall(struct fz *f, int lp_arg, struct vtsim_seamcall_args *a
 	if (after != f->state)
 		fail("leaf %u -> 0x%016llx %s: platform state %d, the model says %d", leaf,
 		     (unsigned long long)st, name, (int)after, (int)f->state);
+	track_tdrs(f, leaf, &in, st);
+	tdx_oracles(f, leaf, st);
 	return st;
 }
 
