@@ -71,11 +71,12 @@ fuzz: build
 
 # The same targets built by afl-clang-fast (its libFuzzer-compatible driver), run by
 # afl-fuzz from the seeds; findings in $(BUILD_AFL)/fuzz/TARGET/default/crashes.
+# afl-fuzz refuses sanitizer options that symbolize (symbolize=0 is added).
 fuzz-afl: deps
 	@test -f tests/fuzz/fuzz_$(TARGET).c || { echo "no fuzz target '$(TARGET)'"; exit 2; }
 	$(CMAKE) -S . -B $(BUILD_AFL) -G "Unix Makefiles" -DCMAKE_C_COMPILER=afl-clang-fast
 	$(CMAKE) --build $(BUILD_AFL) -j$(NPROC) --target fuzz_$(TARGET)
 	@mkdir -p $(BUILD_AFL)/fuzz/$(TARGET)
-	$(FUZZ_ENV) AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
+	$(FUZZ_ENV):symbolize=0 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
 		afl-fuzz -V $(TIME) -t 60000 -i $(FUZZ_SEEDS) -o $(BUILD_AFL)/fuzz/$(TARGET) \
 		-- $(BUILD_AFL)/tests/fuzz_$(TARGET)
