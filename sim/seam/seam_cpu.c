@@ -1,6 +1,6 @@
 /* The logical processor as the TDX module uses it in SEAM VMX root operation
  * (struct tdx_cpu_ops): its VMCSs, VM entries into TDs, INVEPT, the capability
- * MSRs and CPUID. A TD's VM exit comes back here, not to the VMM: the root
+ * MSRs, CPUID and whether an interrupt is pending. A TD's VM exit comes back here, not to the VMM: the root
  * engine keeps the VMM's state (vmx_exit skips host-state loading in SEAM root),
  * and seam_module_call gives the VMM back its registers and current VMCS. */
 #include "sim/cpu/coverage.h"
@@ -11,6 +11,7 @@
 
 #include "sim/cpu/cpuid.h"
 #include "sim/cpu/guest_tlb.h"
+#include "sim/cpu/lapic.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/msr.h"
 #include "sim/cpu/vmx.h"
@@ -125,12 +126,19 @@ static void op_cpuid(void *ctx, unsigned lpn, uint32_t leaf, uint32_t sub, uint3
 	out[3] = r.edx;
 }
 
+/* An interrupt the LP's local APIC would accept now: the module's long leaves
+ * stop for it. */
+static bool op_interrupt_pending(void *ctx, unsigned lpn)
+{
+	return lapic_deliverable(&lp_at(ctx, lpn)->lapic) >= 0;
+}
+
 void seam_cpu_ops(struct vtsim_machine *m, struct tdx_cpu_ops *ops)
 {
 	*ops = (struct tdx_cpu_ops){
 		.ctx = m, .vmcs_load = op_vmcs_load, .vmread = op_vmread, .vmwrite = op_vmwrite,
 		.write_host_state = op_write_host_state, .run = op_run, .invept = op_invept,
-		.rdmsr = op_rdmsr, .cpuid = op_cpuid,
+		.rdmsr = op_rdmsr, .cpuid = op_cpuid, .interrupt_pending = op_interrupt_pending,
 	};
 }
 

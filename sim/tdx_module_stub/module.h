@@ -62,6 +62,9 @@ struct tdx_cpu_ops {
 	uint64_t (*rdmsr)(void *ctx, unsigned lp, uint32_t msr);
 	/* CPUID as the platform answers it. */
 	void (*cpuid)(void *ctx, unsigned lp, uint32_t leaf, uint32_t sub, uint32_t out[4]);
+	/* Is an interrupt waiting that the LP would take (its local APIC's IRR above
+	 * PPR)? The long leaves stop for it (TDX_INTERRUPTED_RESUMABLE). NULL: never. */
+	bool (*interrupt_pending)(void *ctx, unsigned lp);
 };
 
 struct tdx_module *tdx_module_create(struct phys *pm, const struct tdx_platform_info *info,

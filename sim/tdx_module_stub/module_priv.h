@@ -35,6 +35,11 @@ struct tdx_global {
 	/* Per KeyID, the packages whose caches still hold its lines (TDH.PHYMEM.CACHE.WB
 	 * clears them after TDH.MNG.VPFLUSHDONE set them). */
 	uint8_t wbinvd_pending[TDX_MAX_HKIDS];
+	/* TDH.PHYMEM.CACHE.WB in progress per package (cache_wb.c): the next cache
+	 * sub-block to write back (0: none in progress), and per KeyID the packages
+	 * whose operation covers it (FLUSHED when the operation started). */
+	uint8_t wbcache_next[TDX_MAX_PACKAGES];
+	uint8_t wbcache_covers[TDX_MAX_HKIDS];
 };
 
 /* The module as the simulator holds it: how to reach the machine, and the

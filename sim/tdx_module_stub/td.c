@@ -279,21 +279,6 @@ uint64_t tdh_mng_vpflushdone(struct tdx_module *mod, unsigned lp, uint64_t gpr[1
 	return TDX_SUCCESS;
 }
 
-uint64_t tdh_phymem_cache_wb(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
-{
-	if (gpr[R_RCX] > 1)
-		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
-	uint8_t bit = (uint8_t)(1u << mod->info.package_of_lp[lp]);
-	bool any = false;
-	for (unsigned k = 0; k < TDX_MAX_HKIDS; k++)
-		if (mod->g->kot[k] == KOT_FLUSHED && (mod->g->wbinvd_pending[k] & bit)) {
-			mod->g->wbinvd_pending[k] &= (uint8_t)~bit;
-			any = true;
-		}
-	/* The cache write-back is never interrupted here: no INTERRUPTED_RESUMABLE. */
-	return any ? TDX_SUCCESS : TDX_NO_HKID_READY_TO_WBCACHE;
-}
-
 uint64_t tdh_mng_key_freeid(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
 	struct tdr t;

@@ -14,6 +14,7 @@
 
 #include "kvmlike/kvm.h"
 #include "kvmlike/runtime_hosted.h"
+#include "sim/cpu/machine.h"
 #include "sim/tdx_module_stub/status.h"
 #include "vtsim/hosted.h"
 
@@ -261,12 +262,74 @@ static void test_vcpus_and_finalize(void **state)
 	assert_int_equal(init_with(tdr, params, NULL), TDX_OP_STATE_INCORRECT);
 }
 
+/* A TD without vCPUs, created and flushed (TDH.MNG.VPFLUSHDONE): its HKID waits
+ * for TDH.PHYMEM.CACHE.WB. */
+static uint64_t flushed_td(uint64_t hkid)
+{
+	uint64_t tdr = kvm_alloc_pages(1);
+	assert_int_equal(sc(CREATE, tdr, hkid, NULL), TDX_SUCCESS);
+	assert_int_equal(sc(KEY_CONFIG, tdr, 0, NULL), TDX_SUCCESS);
+	assert_int_equal(sc(VPFLUSHDONE, tdr, 0, NULL), TDX_SUCCESS);
+	return tdr;
+}
+
+/* An interrupt a device raised, waiting in LP 0's local APIC (vector 0x40, above
+ * PPR 0), or taken away again. */
+static void interrupt_on_lp0(bool pending)
+{
+	uint32_t *irr = &m->lps[0].lapic.irr[0x40 / 32];
+	*irr = pending ? *irr | 1u << (0x40 % 32) : *irr & ~(1u << (0x40 % 32));
+}
+
+/* TDH.PHYMEM.CACHE.WB writes the package's caches back in 4 sub-blocks and stops
+ * after one while an interrupt is pending: TDX_INTERRUPTED_RESUMABLE, resumed with
+ * RCX = 1; resuming with nothing started is TDX_WBCACHE_RESUME_ERROR. The KeyIDs
+ * an operation covers are those flushed when it started. */
+static void test_cache_wb_interrupted_and_resumed(void **state)
+{
+	struct vtsim_seamcall_args a;
+	assert_int_equal(sc(CACHE_WB, 1, 0, NULL), TDX_WBCACHE_RESUME_ERROR);
+	uint64_t td1 = flushed_td(17);
+	assert_int_equal(sc(CACHE_WB, 1, 0, NULL), TDX_WBCACHE_RESUME_ERROR);
+
+	/* Interrupted after each sub-block; no outputs; the key waits meanwhile. */
+	interrupt_on_lp0(true);
+	assert_int_equal(sc(CACHE_WB, 0, 0, &a), TDX_INTERRUPTED_RESUMABLE);
+	assert_int_equal(a.rcx, 0);
+	assert_int_equal(sc(FREEID, td1, 0, NULL), TDX_WBCACHE_NOT_COMPLETE);
+	assert_int_equal(sc(CACHE_WB, 1, 0, NULL), TDX_INTERRUPTED_RESUMABLE);
+	/* RCX = 0 starts over: four sub-blocks again. */
+	assert_int_equal(sc(CACHE_WB, 0, 0, NULL), TDX_INTERRUPTED_RESUMABLE);
+	assert_int_equal(sc(CACHE_WB, 1, 0, NULL), TDX_INTERRUPTED_RESUMABLE);
+	/* A second TD flushed now is not covered by the operation under way. */
+	uint64_t td2 = flushed_td(18);
+	assert_int_equal(sc(CACHE_WB, 1, 0, NULL), TDX_INTERRUPTED_RESUMABLE);
+	assert_int_equal(sc(CACHE_WB, 1, 0, NULL), TDX_SUCCESS);
+	assert_int_equal(sc(CACHE_WB, 1, 0, NULL), TDX_WBCACHE_RESUME_ERROR);
+	assert_int_equal(sc(FREEID, td1, 0, NULL), TDX_SUCCESS);
+	assert_int_equal(sc(FREEID, td2, 0, NULL), TDX_WBCACHE_NOT_COMPLETE);
+
+	/* With no interrupt pending it runs to the end in one call. */
+	interrupt_on_lp0(false);
+	assert_int_equal(sc(CACHE_WB, 0, 0, NULL), TDX_SUCCESS);
+	assert_int_equal(sc(CACHE_WB, 1, 0, NULL), TDX_WBCACHE_RESUME_ERROR);
+	assert_int_equal(sc(CACHE_WB, 0, 0, NULL), TDX_NO_HKID_READY_TO_WBCACHE);
+	assert_int_equal(sc(FREEID, td2, 0, NULL), TDX_SUCCESS);
+	/* An interrupt with nothing to write back changes nothing. */
+	interrupt_on_lp0(true);
+	assert_int_equal(sc(CACHE_WB, 0, 0, NULL), TDX_NO_HKID_READY_TO_WBCACHE);
+	interrupt_on_lp0(false);
+	assert_int_equal(sc(RECLAIM, td1, 0, NULL), TDX_SUCCESS);
+	assert_int_equal(sc(RECLAIM, td2, 0, NULL), TDX_SUCCESS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_td_lifecycle_without_vcpus, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mng_init_checks_td_params, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vcpus_and_finalize, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_wb_interrupted_and_resumed, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
