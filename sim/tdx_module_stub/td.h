@@ -211,6 +211,12 @@ bool td_cpuid(struct tdx_module *mod, unsigned lp, const struct tdcs *c, uint32_
 uint64_t td_cpuid_md_read(struct tdx_module *mod, unsigned lp, const struct tdcs *c,
 			  uint32_t code, uint64_t *value);
 
+/* A #VE for the exit the module is handling: its information in the vCPU's VE
+ * area for TDG.VP.VEINFO.GET (vp_enter.c). */
+enum td_exit_action td_exit_ve(struct td_run *r);
+/* RDMSR or WRMSR in the TD (td_msr.c): #VE or #GP, by the MSR. */
+enum td_exit_action td_msr_exit(struct td_run *r);
+
 /* A TDCALL from the guest: its leaf in guest RAX. */
 enum td_exit_action td_tdcall(struct td_run *r);
 

@@ -133,7 +133,7 @@ static void td_vmcs_init(struct td_run *r)
 
 /* A virtualization exception: the guest learns what happened from
  * TDG.VP.VEINFO.GET and asks the VMM itself (GHCI). */
-static enum td_exit_action exit_ve(struct td_run *r)
+enum td_exit_action td_exit_ve(struct td_run *r)
 {
 	struct phys *pm = r->mod->pm;
 	uint64_t area = td_vcpu_page(r, TDVPS_VE_INFO_PAGE);
@@ -157,9 +157,9 @@ static enum td_exit_action exit_cpuid(struct td_run *r)
 	uint32_t leaf = (uint32_t)r->guest[R_RAX], sub = (uint32_t)r->guest[R_RCX], out[4];
 	unsigned cpl = (td_vmread(r, GUEST_SS_AR_BYTES) >> 5) & 3;
 	if (cpl ? r->v.cpuid_user_ve : r->v.cpuid_supervisor_ve)
-		return exit_ve(r);
+		return td_exit_ve(r);
 	if (!td_cpuid(r->mod, r->lp, &r->c, r->v.x2apic_id, leaf, sub, out))
-		return exit_ve(r);
+		return td_exit_ve(r);
 	r->guest[R_RAX] = out[0];
 	r->guest[R_RBX] = out[1];
 	r->guest[R_RCX] = out[2];
@@ -182,7 +182,7 @@ static enum td_exit_action exit_ept_violation(struct td_run *r)
 	unsigned level;
 	if (gpa < TD_SHARED_BIT && sept_leaf_state(r->mod, &r->t, gpa, &at, &level) == SEPT_PENDING) {
 		if (!(r->c.attributes & TD_ATTR_SEPT_VE_DISABLE) && !(r->c.td_ctls & TD_CTLS_PENDING_VE_DISABLE))
-			return exit_ve(r);
+			return td_exit_ve(r);
 		r->ext_qualification = TD_EXT_QUAL_PENDING_EPT_VIOLATION;
 	}
 	return TD_EXIT_TO_VMM;
@@ -196,11 +196,11 @@ static enum td_exit_action exit_to_vmm(struct td_run *r)
 /* By basic exit reason; reasons not listed go to the VMM. */
 static enum td_exit_action (*const td_exit_handlers[])(struct td_run *) = {
 	[EXIT_REASON_CPUID] = exit_cpuid,
-	[EXIT_REASON_HLT] = exit_ve, [EXIT_REASON_IO_INSTRUCTION] = exit_ve,
-	[EXIT_REASON_VMCALL] = exit_ve, [EXIT_REASON_WBINVD] = exit_ve, [EXIT_REASON_INVD] = exit_ve,
-	[EXIT_REASON_MWAIT_INSTRUCTION] = exit_ve, [EXIT_REASON_MONITOR_INSTRUCTION] = exit_ve,
-	[EXIT_REASON_MSR_READ] = exit_ve, [EXIT_REASON_MSR_WRITE] = exit_ve,
-	[EXIT_REASON_RDPMC] = exit_ve, [EXIT_REASON_PCONFIG] = exit_ve,
+	[EXIT_REASON_HLT] = td_exit_ve, [EXIT_REASON_IO_INSTRUCTION] = td_exit_ve,
+	[EXIT_REASON_VMCALL] = td_exit_ve, [EXIT_REASON_WBINVD] = td_exit_ve, [EXIT_REASON_INVD] = td_exit_ve,
+	[EXIT_REASON_MWAIT_INSTRUCTION] = td_exit_ve, [EXIT_REASON_MONITOR_INSTRUCTION] = td_exit_ve,
+	[EXIT_REASON_MSR_READ] = td_msr_exit, [EXIT_REASON_MSR_WRITE] = td_msr_exit,
+	[EXIT_REASON_RDPMC] = td_exit_ve, [EXIT_REASON_PCONFIG] = td_exit_ve,
 	[EXIT_REASON_GETSEC] = exit_ud, [EXIT_REASON_VMCLEAR] = exit_ud, [EXIT_REASON_VMLAUNCH] = exit_ud,
 	[EXIT_REASON_VMPTRLD] = exit_ud, [EXIT_REASON_VMPTRST] = exit_ud, [EXIT_REASON_VMREAD] = exit_ud,
 	[EXIT_REASON_VMRESUME] = exit_ud, [EXIT_REASON_VMWRITE] = exit_ud, [EXIT_REASON_VMOFF] = exit_ud,

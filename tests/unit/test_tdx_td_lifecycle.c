@@ -15,6 +15,7 @@
 #include "kvmlike/kvm.h"
 #include "kvmlike/runtime_hosted.h"
 #include "sim/cpu/machine.h"
+#include "sim/tdx_module_stub/module.h"
 #include "sim/tdx_module_stub/status.h"
 #include "vtsim/hosted.h"
 
@@ -82,6 +83,11 @@ static void test_td_lifecycle_without_vcpus(void **state)
 	assert_int_equal(sc(CREATE, tdr, 16, NULL), TDX_OPERAND_INVALID | 2);
 	assert_int_equal(sc(CREATE, tdr, 5, NULL), TDX_OPERAND_INVALID | 2);
 	assert_int_equal(sc(CREATE, tdr, 64, NULL), TDX_OPERAND_INVALID | 2);
+	/* The TD's UUID is random: with no entropy nothing changes, and it is retried. */
+	tdx_module_inject_no_entropy(m->seam.module, 1);
+	assert_int_equal(sc(CREATE, tdr, hkid, NULL), TDX_RND_NO_ENTROPY);
+	assert_int_equal(page_type(tdr, NULL), PT_NDA);
+	assert_int_equal(tdx_module_kot_state(m->seam.module, hkid), TDX_KOT_FREE);
 	assert_int_equal(sc(CREATE, tdr, hkid, NULL), TDX_SUCCESS);
 	assert_int_equal(page_type(tdr, &owner), PT_TDR);
 	assert_int_equal(owner, 0);
@@ -91,6 +97,9 @@ static void test_td_lifecycle_without_vcpus(void **state)
 	/* The key comes before any TDCS page; once per package. */
 	assert_int_equal(sc(ADDCX, tdcx[0], tdr, NULL), TDX_TD_KEYS_NOT_CONFIGURED);
 	assert_int_equal(sc(KEY_CONFIG, tdcx[0], 0, NULL), TDX_PAGE_METADATA_INCORRECT | 1);
+	tdx_module_inject_no_entropy(m->seam.module, 1);     /* the key is random too */
+	assert_int_equal(sc(KEY_CONFIG, tdr, 0, NULL), TDX_KEY_GENERATION_FAILED);
+	assert_int_equal(sc(ADDCX, tdcx[0], tdr, NULL), TDX_TD_KEYS_NOT_CONFIGURED);
 	assert_int_equal(sc(KEY_CONFIG, tdr, 0, NULL), TDX_SUCCESS);
 	assert_int_equal(sc(KEY_CONFIG, tdr, 0, NULL), TDX_LIFECYCLE_STATE_INCORRECT);
 
@@ -236,6 +245,7 @@ static void test_vcpus_and_finalize(void **state)
 		assert_int_equal(sc(ADDCX, kvm_alloc_pages(1), tdr, NULL), TDX_SUCCESS);
 	assert_int_equal(sc(VP_CREATE, kvm_alloc_pages(1), tdr, NULL), TDX_OP_STATE_INCORRECT);
 	assert_int_equal(init_with(tdr, params, two_vcpus), TDX_SUCCESS);
+	enum { VP_ENTER = 0 };
 
 	uint64_t tdvpr = kvm_alloc_pages(1);
 	assert_int_equal(sc(VP_CREATE, tdvpr, tdr, NULL), TDX_SUCCESS);
@@ -248,7 +258,9 @@ static void test_vcpus_and_finalize(void **state)
 	assert_int_equal(sc(VP_ADDCX, kvm_alloc_pages(1), tdr, NULL), TDX_PAGE_METADATA_INCORRECT | 2);
 	assert_int_equal(sc(MR_FINALIZE, tdr, 0, NULL), TDX_NO_VCPUS);
 	assert_int_equal(sc(VP_INIT | 2 << 16, tdvpr, 0, NULL), TDX_OPERAND_INVALID | 0);
+	assert_int_equal(sc(VP_ENTER, tdvpr, 0, NULL), TDX_OP_STATE_INCORRECT);    /* not initialized */
 	assert_int_equal(sc(VP_INIT, tdvpr, 0, NULL), TDX_SUCCESS);
+	assert_int_equal(sc(VP_ENTER, tdvpr, 0, NULL), TDX_OP_STATE_INCORRECT);    /* not finalized */
 	assert_int_equal(sc(VP_INIT, tdvpr, 0, NULL), TDX_VCPU_STATE_INCORRECT);
 	assert_int_equal(sc(VP_ADDCX, kvm_alloc_pages(1), tdvpr, NULL), TDX_VCPU_STATE_INCORRECT);
 
@@ -257,6 +269,8 @@ static void test_vcpus_and_finalize(void **state)
 	assert_int_equal(sc(VP_INIT, third, 0, NULL), TDX_MAX_VCPUS_EXCEEDED);
 
 	assert_int_equal(sc(MR_FINALIZE, tdr, 0, NULL), TDX_SUCCESS);
+	/* A vCPU TDH.VP.INIT refused is not ready: no entry. */
+	assert_int_equal(sc(VP_ENTER, third, 0, NULL), TDX_VCPU_STATE_INCORRECT);
 	assert_int_equal(sc(MR_FINALIZE, tdr, 0, NULL), TDX_OP_STATE_INCORRECT);
 	assert_int_equal(sc(VP_CREATE, kvm_alloc_pages(1), tdr, NULL), TDX_OP_STATE_INCORRECT);
 	assert_int_equal(init_with(tdr, params, NULL), TDX_OP_STATE_INCORRECT);

@@ -389,6 +389,9 @@ static void test_private_memory_isolation(void **state)
 
 	/* Teardown: the vCPU flushed, the key freed, every page reclaimed. */
 	enum { VPFLUSHDONE = 19, CACHE_WB = 40, FREEID = 20, RECLAIM = 28, RDMD = 24 };
+	/* The vCPU still has state on LP 0: VPFLUSHDONE waits for its TDH.VP.FLUSH. */
+	assert_int_equal(sc(VPFLUSHDONE, td.tdr, 0, 0, 0), TDX_FLUSHVP_NOT_DONE);
+	assert_int_equal(sc(FREEID, td.tdr, 0, 0, 0), TDX_LIFECYCLE_STATE_INCORRECT);
 	assert_int_equal(sc(VP_FLUSH, td.tdvpr, 0, 0, 0), TDX_SUCCESS);
 	assert_int_equal(sc(VPFLUSHDONE, td.tdr, 0, 0, 0), TDX_SUCCESS);
 	assert_int_equal(sc(CACHE_WB, 0, 0, 0, 0), TDX_SUCCESS);
@@ -455,6 +458,14 @@ static void test_td_metadata(void **state)
 	assert_int_equal(sc(MNG_WR, td.tdr, FIELD_TSC_OFFSET, 5, ~0ull), TDX_METADATA_FIELD_NOT_WRITABLE | 2);
 	assert_int_equal(sc(MNG_WR, td.tdr, 0x77, 5, ~0ull), TDX_METADATA_FIELD_ID_INCORRECT | 2);
 	assert_int_equal(sc(MEM_RD, IMAGE_GPA, td.tdr, 0, 0), TDX_TD_NON_DEBUG);
+	/* TDH.MEM.WR of a TD without ATTRIBUTES.DEBUG: refused, R8 cleared, the page
+	 * as it was. */
+	uint8_t before[8];
+	memcpy(before, keyed_ram(td.image_page[0], 17), 8);
+	struct vtsim_seamcall_args w = { .rax = MEM_WR, .rcx = IMAGE_GPA, .rdx = td.tdr, .r8 = 0x1122334455667788ull };
+	assert_int_equal(sc_args(&w), TDX_TD_NON_DEBUG);
+	assert_int_equal(w.r8, 0);
+	assert_memory_equal(keyed_ram(td.image_page[0], 17), before, 8);
 
 	/* PEND_NMI: the next entry delivers an NMI. The vCPU is still at its reset
 	 * state (IDT at GPA 0, which the TD has no page for): the delivery's read of
@@ -965,6 +976,31 @@ static void test_accept_2m(void **state)
 	expect_vmcall(&td, 12, r);                            /* hlt: #VE, Instruction.HLT */
 }
 
+/* TDH.MEM.TRACK moves the TD to a new TLB epoch only when no vCPU still runs in
+ * the previous one. A vCPU entered on another LP and not yet out is modelled by
+ * its count in the TDCS (this machine runs one SEAMCALL at a time, so it never
+ * has one there by itself). */
+static void test_track_waits_for_previous_epoch(void **state)
+{
+	enum { TRACK = 38 };
+	static uint8_t blocks[8 * 49][128];
+	unsigned nblocks;
+	struct td td;
+	build_td(&td, blocks, &nblocks);
+	struct tdcs *c = (struct tdcs *)keyed_ram(td.tdcs0, 17);
+	uint64_t epoch = c->td_epoch;
+	assert_int_equal(sc(TRACK, td.tdr, 0, 0, 0), TDX_SUCCESS);
+	assert_int_equal(c->td_epoch, epoch + 1);
+	c->refcount[(epoch + 1) & 1] = 1;                    /* a vCPU running in epoch + 1 */
+	assert_int_equal(sc(TRACK, td.tdr, 0, 0, 0), TDX_SUCCESS);
+	assert_int_equal(c->td_epoch, epoch + 2);
+	assert_int_equal(sc(TRACK, td.tdr, 0, 0, 0), TDX_PREVIOUS_TLB_EPOCH_BUSY);
+	assert_int_equal(c->td_epoch, epoch + 2);            /* unchanged */
+	c->refcount[(epoch + 1) & 1] = 0;                    /* it exited */
+	assert_int_equal(sc(TRACK, td.tdr, 0, 0, 0), TDX_SUCCESS);
+	assert_int_equal(c->td_epoch, epoch + 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -981,6 +1017,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_operand_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kvmlike_retries_busy_entry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_2m, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_track_waits_for_previous_epoch, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
