@@ -321,6 +321,7 @@ static void test_cache_wb_interrupted_and_resumed(void **state)
 	assert_int_equal(sc(CACHE_WB, 1, 0, NULL), TDX_SUCCESS);
 	assert_int_equal(sc(CACHE_WB, 1, 0, NULL), TDX_WBCACHE_RESUME_ERROR);
 	assert_int_equal(sc(FREEID, td1, 0, NULL), TDX_SUCCESS);
+	assert_int_equal(sc(VPFLUSHDONE, td1, 0, NULL), TDX_LIFECYCLE_STATE_INCORRECT);   /* done once */
 	assert_int_equal(sc(FREEID, td2, 0, NULL), TDX_WBCACHE_NOT_COMPLETE);
 
 	/* With no interrupt pending it runs to the end in one call. */

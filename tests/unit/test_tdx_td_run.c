@@ -340,6 +340,14 @@ static void test_vcpu_association(void **state)
 	struct vtsim_seamcall_args b = { .rax = VP_ENTER, .rcx = td.tdvpr };
 	assert_int_equal(vtsim_seamcall(m, 1, &b), VTSIM_SEAMCALL_DONE);
 	assert_int_equal(b.rax, TDX_VCPU_ASSOCIATED);
+	/* Its metadata too: the VMCS is current on LP 0. TDH.VP.RD/WR of PEND_NMI. */
+	struct vtsim_seamcall_args md = { .rax = 26, .rcx = td.tdvpr, .rdx = 0x200000000000000Bull };
+	assert_int_equal(vtsim_seamcall(m, 1, &md), VTSIM_SEAMCALL_DONE);
+	assert_int_equal(md.rax, TDX_VCPU_ASSOCIATED);                  /* TDH.VP.RD */
+	md = (struct vtsim_seamcall_args){ .rax = 43, .rcx = td.tdvpr, .rdx = 0x200000000000000Bull,
+					   .r8 = 1, .r9 = 1 };
+	assert_int_equal(vtsim_seamcall(m, 1, &md), VTSIM_SEAMCALL_DONE);
+	assert_int_equal(md.rax, TDX_VCPU_ASSOCIATED);                  /* TDH.VP.WR */
 	struct vtsim_seamcall_args f = { .rax = VP_FLUSH, .rcx = td.tdvpr };
 	assert_int_equal(vtsim_seamcall(m, 1, &f), VTSIM_SEAMCALL_DONE);
 	assert_int_equal(f.rax, TDX_VCPU_NOT_ASSOCIATED);
