@@ -1,9 +1,11 @@
 ; A TD guest's #VEs and the guest leaves' refusals, each value checked by this
 ; file's expected stdout:
 ;  - TDG.VP.VEINFO.GET with no #VE pending: TDX_NO_VALID_VE_INFO;
-;  - TDG.MR.RTMR.EXTEND, TDG.MR.REPORT, TDG.VP.VMCALL with bad operands:
-;    TDX_OPERAND_INVALID with the operand id; TDG.VM.RD and TDG.SYS.RD of an
-;    unknown field: TDX_METADATA_FIELD_ID_INCORRECT | RDX, and their outputs;
+;  - TDG.MR.RTMR.EXTEND, TDG.MR.REPORT, TDG.VP.VMCALL, TDG.VP.WR with bad
+;    operands: TDX_OPERAND_INVALID with the operand id; TDG.VM.RD, TDG.VM.WR,
+;    TDG.SYS.RD and TDG.VP.WR of an unknown field: TDX_METADATA_FIELD_ID_INCORRECT,
+;    and their outputs; TDG.SYS.RD of the null id: the first id, with
+;    TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT;
 ;  - RDMSR and WRMSR of IA32_TSC_DEADLINE (0x6E0): a #VE (exit reason 31, 32; the
 ;    instruction's length 2), which the guest's handler forwards as
 ;    TDG.VP.VMCALL<Instruction.RDMSR/WRMSR>; the VMM below sees the MSR and value
@@ -36,6 +38,11 @@
 ;! stdout: VMCL.RSP c000010000000001
 ;! stdout: VMCL.RBP c000010000000001
 ;! stdout: VMCL.HI  c000010000000001
+;! stdout: VM.WR    c0000c0000000002
+;! stdout: SYS.RD.0 00000c0b00000000
+;! stdout: SYS.RD.N 0800000100000003
+;! stdout: VP.WR.ID c0000c0000000000
+;! stdout: VP.WR.RC c000010000000001
 ;! stdout: VE.REASN 000000000000001f
 ;! stdout: VE.QUAL  0000000000000000
 ;! stdout: VE.LEN   0000000000000002
@@ -223,6 +230,11 @@ td_guest_main:
         TDG_ST 'VMCL.RBP', 0, 0x20, 0, 0        ;   RBP, with NO_RBP_MOD
         mov rcx, 1 << 32
         TDG_ST 'VMCL.HI ', 0, rcx, 0, 0         ;   bits 63:32
+        TDG_ST 'VM.WR   ', 8, 0, 0x1234, 0      ; TDG.VM.WR: no such field
+        TDG_ST 'SYS.RD.0', 11, 0, -1, 0         ; TDG.SYS.RD of the null id
+        REPORT 'SYS.RD.N', rdx                  ;   the first id
+        TDG_ST 'VP.WR.ID', 10, 0, 0xff, 0       ; TDG.VP.WR: no such field
+        TDG_ST 'VP.WR.RC', 10, 1, 0xff, 0       ;   RCX not 0
 
         mov ecx, 0x6e0                          ; IA32_TSC_DEADLINE: #VE
         rdmsr

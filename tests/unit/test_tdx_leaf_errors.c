@@ -6,7 +6,8 @@
  * by another LP (TDX_OPERAND_BUSY), each with the operand's register id; for the
  * leaves that enter the TDCS, the TD's state: keys not configured, TDCS pages
  * missing, an OP_STATE the leaf does not run in, a fatal TD. The vCPU leaves on a
- * finalized and on a flushed TD; the page leaves' operand refusals. Each refusal
+ * finalized and on a flushed TD; the page leaves' operand refusals; the S-EPT
+ * leaves' walk failures (TDX_EPT_WALK_FAILED with the entry). Each refusal
  * leaves the pages as they were (TDH.PHYMEM.PAGE.RDMD).
  *
  * The audit: for every leaf the module dispatches (and every guest leaf), the
@@ -29,9 +30,12 @@
 #include "sim/cpu/machine.h"
 #include "sim/tdx_module_stub/module.h"
 #include "sim/tdx_module_stub/status.h"
+#include "sim/tdx_module_stub/td.h"
 #include "vtsim/hosted.h"
 
 enum { RCX = 1, RDX = 2 };
+enum { VP_RD = 26, VP_WR = 43 };
+#define FIELD_PEND_NMI 0x200000000000000Bull
 enum { VP_ENTER = 0, ADDCX = 1, VP_ADDCX = 4, KEY_CONFIG = 8, CREATE = 9, VP_CREATE = 10,
        VP_FLUSH = 18, VPFLUSHDONE = 19, FREEID = 20, MNG_INIT = 21, VP_INIT = 22, RDMD = 24,
        CACHE_WB = 40 };
@@ -107,8 +111,9 @@ static void make_tds(struct tds *t)
 	t->ready = td_created(20, true, 6);
 	uint64_t params = kvm_alloc_pages(1);
 	uint8_t *p = (uint8_t *)vtsim_machine_ram(m, NULL) + params;
-	uint64_t xfam = 3, eptp = 6 | 3 << 3, flags = 1 << 2;    /* x87 SSE, WB 4-level, NO_RBP_MOD */
-	uint16_t vcpus = 1, tsc = 100;
+	uint64_t attributes = 1, xfam = 3, eptp = 6 | 3 << 3, flags = 1 << 2;  /* DEBUG; x87 SSE; */
+	uint16_t vcpus = 1, tsc = 100;                                          /* WB 4-level; NO_RBP_MOD */
+	memcpy(p + 0, &attributes, 8);
 	memcpy(p + 8, &xfam, 8);
 	memcpy(p + 16, &vcpus, 2);
 	memcpy(p + 24, &eptp, 8);
@@ -245,9 +250,19 @@ static void test_vcpu_leaves_after_the_td_moved_on(void **state)
 {
 	struct tds t;
 	make_tds(&t);
+	/* Before TDH.VP.INIT the vCPU has no metadata to read or write. */
+	struct vtsim_seamcall_args md = { .rax = VP_RD, .rcx = t.ready_tdvpr, .rdx = FIELD_PEND_NMI };
+	assert_int_equal(call(&md), TDX_VCPU_STATE_INCORRECT);          /* VP.RD, not initialized */
+	md = (struct vtsim_seamcall_args){ .rax = VP_WR, .rcx = t.ready_tdvpr, .rdx = FIELD_PEND_NMI,
+					   .r8 = 1, .r9 = 1 };
+	assert_int_equal(call(&md), TDX_VCPU_STATE_INCORRECT);          /* VP.WR, not initialized */
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(sc(VP_ADDCX, kvm_alloc_pages(1), t.ready_tdvpr), TDX_SUCCESS);
 	assert_int_equal(sc(VP_INIT, t.ready_tdvpr, 0), TDX_SUCCESS);
+	md = (struct vtsim_seamcall_args){ .rax = VP_WR, .rcx = t.ready_tdvpr, .rdx = 0x1234567,
+					   .r8 = 1, .r9 = 1 };
+	assert_int_equal(call(&md), TDX_METADATA_FIELD_ID_INCORRECT | RDX);   /* VP.WR, no such field */
+	assert_int_equal(md.r8, 0);
 	assert_int_equal(sc(17, t.ready, 0), TDX_SUCCESS);       /* TDH.MR.FINALIZE */
 	for (size_t i = 0; i < NLEAVES; i++)
 		if (td_leaves[i].runnable_refused)
@@ -281,6 +296,30 @@ static void test_page_operand_refusals(void **state)
 	}
 	assert_int_equal(page_type(page), 0);
 	assert_int_equal(tdx_module_kot_state(m->seam.module, 30), TDX_KOT_FREE);
+}
+
+/* The S-EPT leaves on a TD with nothing but the S-EPT root: the walk to the GPA
+ * stops at the free PML4 entry, TDX_EPT_WALK_FAILED | RCX, with that entry (RCX: its
+ * value, Suppress #VE set) and its level and state (RDX: 3, FREE) as outputs. */
+static const struct { unsigned leaf; uint64_t gpa_level; } walks[] = {
+	{ 2, 0x200000 }, { 3, GPA_L1 }, { 6, 0x200000 }, { 7, 0x200000 }, { 12, 0x200000 },
+	{ 14, 0x200000 }, { 15, GPA_L1 }, { 23, GPA_L1 }, { 25, GPA_L1 }, { 29, 0x200000 },
+	{ 30, GPA_L1 }, { 39, 0x200000 },
+};
+#define NWALKS (sizeof(walks) / sizeof(walks[0]))
+
+static void test_sept_walk_failures(void **state)
+{
+	struct tds t;
+	make_tds(&t);
+	for (size_t i = 0; i < NWALKS; i++) {
+		struct vtsim_seamcall_args a = { .rax = walks[i].leaf, .rcx = walks[i].gpa_level,
+						 .rdx = t.ready, .r8 = kvm_alloc_pages(1) };
+		print_message("%s\n", tdx_leaf_name(walks[i].leaf));
+		assert_int_equal(call(&a), TDX_EPT_WALK_FAILED | RCX);
+		assert_int_equal(a.rcx, 1ull << 63);
+		assert_int_equal(a.rdx, 3 | (uint64_t)SEPT_FREE << 8);
+	}
 }
 
 /* ---- the audit ---------------------------------------------------------------------- */
@@ -538,6 +577,17 @@ static const struct row rows[] = {
 	  "assert_status(st, TDX_TDMR_ALREADY_INITIALIZED);"),
 	T("TDH.MNG.VPFLUSHDONE", "LIFECYCLE_STATE_INCORRECT", "unit/test_tdx_td_lifecycle",
 	  "assert_int_equal(sc(VPFLUSHDONE, td1, 0, NULL), TDX_LIFECYCLE_STATE_INCORRECT);   /* done once */"),
+	T("TDH.VP.RD", "VCPU_STATE_INCORRECT", "unit/test_tdx_leaf_errors",
+	  "assert_int_equal(call(&md), TDX_VCPU_STATE_INCORRECT);          /* VP.RD, not initialized */"),
+	T("TDH.VP.WR", "VCPU_STATE_INCORRECT", "unit/test_tdx_leaf_errors",
+	  "assert_int_equal(call(&md), TDX_VCPU_STATE_INCORRECT);          /* VP.WR, not initialized */"),
+	T("TDH.VP.WR", "METADATA_FIELD_ID_INCORRECT", "unit/test_tdx_leaf_errors",
+	  "assert_int_equal(call(&md), TDX_METADATA_FIELD_ID_INCORRECT | RDX);   /* VP.WR, no such field */"),
+	T("TDG.VM.WR", "METADATA_FIELD_ID_INCORRECT", "image/td_ve_msr", ";! stdout: VM.WR    c0000c0000000002"),
+	T("TDG.SYS.RD", "METADATA_FIRST_FIELD_ID_IN_CONTEXT", "image/td_ve_msr",
+	  ";! stdout: SYS.RD.0 00000c0b00000000"),
+	T("TDG.VP.WR", "METADATA_FIELD_ID_INCORRECT", "image/td_ve_msr", ";! stdout: VP.WR.ID c0000c0000000000"),
+	T("TDG.VP.WR", "OPERAND_INVALID", "image/td_ve_msr", ";! stdout: VP.WR.RC c000010000000001"),
 	/* Declared (a shared check's return path) but unreachable for the leaf. */
 	N("TDH.VP.ENTER", "TDCS_NOT_ALLOCATED", "a TDVPR exists only in a TD with all its TDCS pages"),
 	N("TDH.VP.ADDCX", "TDCS_NOT_ALLOCATED", "a TDVPR exists only in a TD with all its TDCS pages"),
@@ -843,7 +893,7 @@ static const struct row rows[] = {
 
 /* The declared pairs no test provokes yet may only go down: lower it when a test
  * is added. */
-#define MAX_UNTESTED 39
+#define MAX_UNTESTED 26
 
 static const struct { const char *name; uint64_t value; } status_values[] = {
 #define STATUS_VALUE(name, value) { #name, value },
@@ -887,6 +937,9 @@ static const struct leaf_decl *decl_of(unsigned leaf)
 /* Does one of the loops above assert `status` for `leaf`? */
 static bool loop_covers(unsigned leaf, const char *status)
 {
+	for (size_t i = 0; i < NWALKS; i++)
+		if (walks[i].leaf == leaf && !strcmp(status, "EPT_WALK_FAILED"))
+			return true;
 	for (size_t i = 0; i < NPAGE_LEAVES; i++)
 		if (page_leaves[i].leaf == leaf && (!strcmp(status, "OPERAND_INVALID") ||
 		    !strcmp(status, "OPERAND_ADDR_RANGE_ERROR") || !strcmp(status, "OPERAND_BUSY")))
@@ -1114,6 +1167,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fatal_td_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vcpu_leaves_after_the_td_moved_on, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_page_operand_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sept_walk_failures, setup, teardown),
 		cmocka_unit_test(test_status_rows_are_real),
 		cmocka_unit_test(test_every_leaf_declared),
 		cmocka_unit_test(test_leaf_status_audit),
