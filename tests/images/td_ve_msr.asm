@@ -3,7 +3,8 @@
 ;  - TDG.VP.VEINFO.GET with no #VE pending: TDX_NO_VALID_VE_INFO;
 ;  - TDG.MR.RTMR.EXTEND, TDG.MR.REPORT, TDG.VP.VMCALL, TDG.VP.WR with bad
 ;    operands: TDX_OPERAND_INVALID with the operand id; TDG.VM.RD, TDG.VM.WR,
-;    TDG.SYS.RD and TDG.VP.WR of an unknown field: TDX_METADATA_FIELD_ID_INCORRECT,
+;    TDG.SYS.RD and TDG.VP.WR of an unknown field: TDX_METADATA_FIELD_ID_INCORRECT
+;    (TDG.VP.WR of PEND_NMI, not guest-readable: TDX_METADATA_FIELD_NOT_READABLE),
 ;    and their outputs; TDG.SYS.RD of the null id: the first id, with
 ;    TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT;
 ;  - RDMSR and WRMSR of IA32_TSC_DEADLINE (0x6E0): a #VE (exit reason 31, 32; the
@@ -43,6 +44,7 @@
 ;! stdout: SYS.RD.N 0800000100000003
 ;! stdout: VP.WR.ID c0000c0000000000
 ;! stdout: VP.WR.RC c000010000000001
+;! stdout: VP.WR.NR c0000c0200000000
 ;! stdout: VE.REASN 000000000000001f
 ;! stdout: VE.QUAL  0000000000000000
 ;! stdout: VE.LEN   0000000000000002
@@ -235,6 +237,8 @@ td_guest_main:
         REPORT 'SYS.RD.N', rdx                  ;   the first id
         TDG_ST 'VP.WR.ID', 10, 0, 0xff, 0       ; TDG.VP.WR: no such field
         TDG_ST 'VP.WR.RC', 10, 1, 0xff, 0       ;   RCX not 0
+        mov rdx, 0x200000000000000B
+        TDG_ST 'VP.WR.NR', 10, 0, rdx, 0        ;   PEND_NMI: not the guest's to read
 
         mov ecx, 0x6e0                          ; IA32_TSC_DEADLINE: #VE
         rdmsr
