@@ -559,9 +559,9 @@ static const struct leaf_decl declared[] = {
 };
 
 /* A test that provokes a (leaf, status): the ctest and an exact text of its source
- * that asserts it (naming the status, or its value in hex for images). Rows are for
- * what test_td_operand_refusals and test_fatal_td_refusals do not already cover:
- * those count for every leaf in td_leaves. */
+ * that asserts it (naming the status, or its value in hex for images); or (N) why
+ * no call can reach it. Rows are for what this file's loops (td_leaves,
+ * page_leaves, walks) do not already assert: loop_covers credits those. */
 struct row {
 	const char *leaf, *status, *test, *evidence;   /* N: test NULL, evidence = why */
 };
@@ -576,7 +576,7 @@ static const struct row rows[] = {
 	  "assert_status(call(p, 0, TDH_MNG_CREATE, 0x300000, 17, 0), TDX_SYS_NOT_READY);"),
 	T("any", "SYS_SHUTDOWN", "unit/test_tdx_platform",
 	  "assert_status(sys_rd(p, 0, MD_MAJOR_VERSION, NULL, NULL), TDX_SYS_SHUTDOWN);"),
-	/* Found by hand (a call the row generator's patterns miss). */
+	/* Each leaf's own. */
 	T("TDH.MEM.WR", "TD_NON_DEBUG", "unit/test_tdx_td_run",
 	  "assert_int_equal(sc_args(&w), TDX_TD_NON_DEBUG);"),
 	T("TDH.VP.ENTER", "VCPU_ASSOCIATED", "unit/test_tdx_td_run",
