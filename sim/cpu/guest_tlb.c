@@ -2,6 +2,7 @@
  * page tables, each of their addresses and the final one through the EPT). */
 #include "sim/cpu/guest_tlb.h"
 
+#include "sim/cpu/apicv.h"
 #include "sim/cpu/exception.h"
 #include "sim/cpu/insn_mem.h"
 #include "sim/cpu/machine.h"
@@ -50,12 +51,20 @@ static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_ent
 	int r = mmu_translate_rights(&lp->m->pm, &c, va, acc, 0, &pa, &allowed, &f);
 	if (r && f.kind == MMU_FAULT_PF && c.cpl == 3 && system_table_page(lp, va))
 		r = mmu_translate_rights(&lp->m->pm, &c, va, acc, MMU_SUPERVISOR, &pa, &allowed, &f);
+	if (!r && (pa & ~0xfffull) == lp->gtlb.apic_page) {
+		lp->gtlb.pending = true;
+		lp->gtlb.fault_apic = true;
+		lp->gtlb.fault_page = va & ~0xfffull;
+		lp->gtlb.fault_acc = acc;
+		return false;
+	}
 	if (!r) {
 		e->paddr = pa & ~0xfffull;
 		e->perms = rights_to_prot(allowed);
 		return true;
 	}
 	lp->gtlb.pending = true;
+	lp->gtlb.fault_apic = false;
 	lp->gtlb.fault_page = va;
 	lp->gtlb.fault_acc = acc;
 	return false;
@@ -64,6 +73,7 @@ static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_ent
 int guest_tlb_init(struct lp *lp)
 {
 	uc_hook h;
+	lp->gtlb.apic_page = APICV_NO_PAGE;
 	return uc_hook_add(lp->guest.uc, &h, UC_HOOK_TLB_FILL, (void *)on_tlb_fill, lp, 1, 0) == UC_ERR_OK ? 0 : -1;
 }
 
@@ -82,11 +92,16 @@ void guest_tlb_switch_eptp(struct lp *lp, uint64_t eptp)
 void guest_tlb_enter(struct lp *lp, bool ept, uint64_t eptp, bool keep)
 {
 	struct guest_tlb *t = &lp->gtlb;
-	if (ept != t->virtual_mode) {
-		uc_ctl_tlb_mode(lp->guest.uc, ept ? UC_TLB_VIRTUAL : UC_TLB_CPU);
-		t->virtual_mode = ept;
+	uint64_t apic_page = apicv_access_page(lp);
+	bool virtual_mode = ept || apic_page != APICV_NO_PAGE;
+	if (virtual_mode != t->virtual_mode) {
+		uc_ctl_tlb_mode(lp->guest.uc, virtual_mode ? UC_TLB_VIRTUAL : UC_TLB_CPU);
+		t->virtual_mode = virtual_mode;
 		keep = false;
 	}
+	if (apic_page != t->apic_page)
+		keep = false;
+	t->apic_page = apic_page;
 	if (ept && t->tag_eptp != eptp)
 		keep = false;
 	t->tag_eptp = ept ? eptp : 0;
@@ -118,6 +133,10 @@ bool guest_tlb_take_fault(struct lp *lp, uc_err e)
 	 * to deliver: only a stop by the engine's exception path is one. */
 	if (e != UC_ERR_EXCEPTION)
 		return false;
+	if (t->fault_apic) {
+		apicv_access(lp, t->fault_page, t->fault_acc);
+		return true;
+	}
 	/* Walk again with the exact address: that gives the exact CR2 or guest-physical
 	 * address, and a translation fixed in between simply runs again. */
 	struct mmu_ctx c;

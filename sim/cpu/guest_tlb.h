@@ -1,4 +1,4 @@
-/* The guest engine's translations when EPT is on. The engine's TLB is filled by a
+/* The guest engine's translations when EPT or "virtualize APIC accesses" is on. The engine's TLB is filled by a
  * callback that walks the guest's page tables and the EPT (mmu.c, ept.c), so the
  * guest runs at engine speed between misses. A failed walk is a #PF, an EPT
  * violation or an EPT misconfiguration: the engine stops at the instruction and
@@ -26,12 +26,16 @@ struct guest_tlb {
 	bool pending;              /* a fill failed: the access that faulted */
 	uint64_t fault_page;
 	enum mmu_access fault_acc;
+	bool fault_apic;           /* ... refused because it maps the APIC-access page */
+	uint64_t apic_page;        /* the APIC-access page (apicv.h), or APICV_NO_PAGE */
 };
 
 /* Installs the fill hook on the guest engine (once, at its creation). */
 int guest_tlb_init(struct lp *lp);
 
-/* At VM entry: EPT on or off, and whether what the TLB holds may stay. */
+/* At VM entry: EPT on or off, and whether what the TLB holds may stay. The
+ * APIC-access page, when the VMCS virtualizes APIC accesses, is never given a
+ * translation: its accesses stop the engine and go to apicv_access. */
 void guest_tlb_enter(struct lp *lp, bool ept, uint64_t eptp, bool keep);
 
 /* The guest now runs under another EPTP (VMFUNC's EPTP switching): the TLB,
@@ -42,7 +46,7 @@ void guest_tlb_switch_eptp(struct lp *lp, uint64_t eptp);
 void guest_tlb_flush(struct lp *lp);
 
 /* After the engine stopped with `e`: delivers the fault a fill recorded (a #PF to
- * the guest, or a VM exit). False when there was none. */
+ * the guest, or a VM exit), or hands an access to the APIC-access page to apicv. False when there was none. */
 bool guest_tlb_take_fault(struct lp *lp, uc_err e);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sim/cpu/apicv.h"
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/sites.h"
@@ -186,7 +187,9 @@ static bool guest_mov_to_cr(struct lp *lp, const struct cpu_view *cv, const stru
 			cr_exit(lp, cv, in, cr, 0, reg);
 			return true;
 		}
-		return false;
+		if (v >> 4)
+			return false;              /* #GP, below */
+		return apicv_mov_to_cr8(lp, cv->rip, in->len, v);
 	}
 	uint64_t mask = vmcs_read_enc(c, cr == 0 ? CR0_GUEST_HOST_MASK : CR4_GUEST_HOST_MASK);
 	uint64_t shadow = vmcs_read_enc(c, cr == 0 ? CR0_READ_SHADOW : CR4_READ_SHADOW);
@@ -249,6 +252,10 @@ void site_mov_from_cr(struct lp *lp, const struct cpu_view *cv, const struct sit
 	uint64_t proc = vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL);
 	if ((cr == 3 && (proc & CPU_BASED_CR3_STORE_EXITING)) || (cr == 8 && (proc & CPU_BASED_CR8_STORE_EXITING))) {
 		cr_exit(lp, cv, in, cr, 1, reg);
+		return;
+	}
+	if (cr == 8) {
+		apicv_mov_from_cr8(lp, cv->rip, in->len, reg);
 		return;
 	}
 	if (cr != 0 && cr != 4)

@@ -76,63 +76,139 @@ static bool is_stack_insn(unsigned id, bool *write)
  * size, whether it reads and whether it writes) until it returns true; true then. */
 typedef bool (*access_visit)(void *ctx, uint64_t la, unsigned size, bool read, bool write);
 
-static bool each_access(struct lp *lp, access_visit visit, void *ctx)
-{
+/* The instruction at RIP, decoded with its operands' details (Capstone handle and
+ * instruction for the caller to free with insn_done); false when it cannot be read
+ * or decoded. */
+struct insn_at_rip {
 	struct cpu_view v;
-	cpustate_view(&lp->cs, &v);
-	bool long64 = cpu_view_long64(&v);
-	uint64_t rip_la = v.rip + (long64 ? 0 : v.segs[SEG_CS].base);
+	bool long64, code32;
+	csh h;
+	cs_insn *ci;
+};
+
+static bool insn_at_rip(struct lp *lp, struct insn_at_rip *d)
+{
+	cpustate_view(&lp->cs, &d->v);
+	d->long64 = cpu_view_long64(&d->v);
+	d->code32 = !d->long64 && (d->v.segs[SEG_CS].attr & (1u << 14));
+	d->ci = NULL;
+	uint64_t rip_la = d->v.rip + (d->long64 ? 0 : d->v.segs[SEG_CS].base);
 	uint8_t code[15];
 	struct mmu_ctx c;
 	struct mmu_fault f;
-	mmu_ctx_from_view(&c, lp, &v);
+	mmu_ctx_from_view(&c, lp, &d->v);
 	size_t n = 0;
 	while (n < sizeof(code) && !mmu_fetch(&lp->m->pm, &c, rip_la + n, code + n, 1,
 					      MMU_SUPERVISOR | MMU_NO_AD, &f))
 		n++;
-	csh h;
-	bool code32 = !long64 && (v.segs[SEG_CS].attr & (1u << 14));
-	if (cs_open(CS_ARCH_X86, long64 ? CS_MODE_64 : code32 ? CS_MODE_32 : CS_MODE_16, &h) != CS_ERR_OK)
+	if (cs_open(CS_ARCH_X86, d->long64 ? CS_MODE_64 : d->code32 ? CS_MODE_32 : CS_MODE_16, &d->h) != CS_ERR_OK)
 		return false;
-	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
-	cs_insn *ci = NULL;
+	cs_option(d->h, CS_OPT_DETAIL, CS_OPT_ON);
+	if (n && cs_disasm(d->h, code, n, d->v.rip, 1, &d->ci) == 1)
+		return true;
+	cs_close(&d->h);
+	return false;
+}
+
+static void insn_done(struct insn_at_rip *d)
+{
+	cs_free(d->ci, 1);
+	cs_close(&d->h);
+}
+
+/* The linear address of a memory operand of the decoded instruction. */
+static uint64_t mem_operand_la(struct lp *lp, const struct insn_at_rip *d, const cs_x86_op *op)
+{
+	uint64_t next = d->v.rip + d->ci->size;
+	uint64_t ea = (uint64_t)op->mem.disp;
+	if (op->mem.base == X86_REG_RIP)
+		ea += next;
+	else if (op->mem.base != X86_REG_INVALID)
+		ea += insn_reg_value(lp, op->mem.base);
+	if (op->mem.index != X86_REG_INVALID)
+		ea += insn_reg_value(lp, op->mem.index) * (uint64_t)op->mem.scale;
+	if (!d->long64)
+		ea &= d->code32 ? 0xffffffffull : 0xffffull;
+	unsigned seg = op->mem.segment != X86_REG_INVALID ? op->mem.segment
+		     : (op->mem.base == X86_REG_RSP || op->mem.base == X86_REG_RBP ||
+			op->mem.base == X86_REG_ESP || op->mem.base == X86_REG_EBP) ? X86_REG_SS
+		     : X86_REG_DS;
+	return ea + seg_base(lp, seg, d->long64);
+}
+
+static bool each_access(struct lp *lp, access_visit visit, void *ctx)
+{
+	struct insn_at_rip d;
+	if (!insn_at_rip(lp, &d))
+		return false;
+	const cs_x86 *x = &d.ci->detail->x86;
 	bool done = false;
-	if (n && cs_disasm(h, code, n, v.rip, 1, &ci) == 1) {
-		const cs_x86 *x = &ci->detail->x86;
-		uint64_t next = v.rip + ci->size;
-		/* LEA and the hint NOPs name memory without touching it. */
-		bool touches = ci->id != X86_INS_LEA && ci->id != X86_INS_NOP;
-		for (int i = 0; i < x->op_count && touches && !done; i++) {
-			const cs_x86_op *op = &x->operands[i];
-			if (op->type != X86_OP_MEM)
-				continue;
-			uint64_t ea = (uint64_t)op->mem.disp;
-			if (op->mem.base == X86_REG_RIP)
-				ea += next;
-			else if (op->mem.base != X86_REG_INVALID)
-				ea += insn_reg_value(lp, op->mem.base);
-			if (op->mem.index != X86_REG_INVALID)
-				ea += insn_reg_value(lp, op->mem.index) * (uint64_t)op->mem.scale;
-			if (!long64)
-				ea &= code32 ? 0xffffffffull : 0xffffull;
-			unsigned seg = op->mem.segment != X86_REG_INVALID ? op->mem.segment
-				     : (op->mem.base == X86_REG_RSP || op->mem.base == X86_REG_RBP ||
-					op->mem.base == X86_REG_ESP || op->mem.base == X86_REG_EBP) ? X86_REG_SS
-				     : X86_REG_DS;
-			/* Capstone leaves the access unknown (0) for some reads. */
-			bool rd = (op->access & CS_AC_READ) || !op->access;
-			done = visit(ctx, ea + seg_base(lp, seg, long64), op->size, rd, op->access & CS_AC_WRITE);
-		}
-		bool stack_write;
-		if (!done && is_stack_insn(ci->id, &stack_write)) {
-			unsigned size = long64 ? 8 : code32 ? 4 : 2;
-			uint64_t sp = v.gpr[4] + seg_base(lp, X86_REG_SS, long64);
-			done = visit(ctx, stack_write ? sp - size : sp, size, !stack_write, stack_write);
+	/* LEA and the hint NOPs name memory without touching it. */
+	bool touches = d.ci->id != X86_INS_LEA && d.ci->id != X86_INS_NOP;
+	for (int i = 0; i < x->op_count && touches && !done; i++) {
+		const cs_x86_op *op = &x->operands[i];
+		if (op->type != X86_OP_MEM)
+			continue;
+		/* Capstone leaves the access unknown (0) for some reads. */
+		bool rd = (op->access & CS_AC_READ) || !op->access;
+		done = visit(ctx, mem_operand_la(lp, &d, op), op->size, rd, op->access & CS_AC_WRITE);
+	}
+	bool stack_write;
+	if (!done && is_stack_insn(d.ci->id, &stack_write)) {
+		unsigned size = d.long64 ? 8 : d.code32 ? 4 : 2;
+		uint64_t sp = d.v.gpr[4] + seg_base(lp, X86_REG_SS, d.long64);
+		done = visit(ctx, stack_write ? sp - size : sp, size, !stack_write, stack_write);
+	}
+	insn_done(&d);
+	return done;
+}
+
+/* The index (0-15) of a 32- or 64-bit general register named by Capstone, or -1. */
+static int gpr_index(unsigned reg, unsigned *bytes)
+{
+	static const unsigned r64[16] = {
+		X86_REG_RAX, X86_REG_RCX, X86_REG_RDX, X86_REG_RBX, X86_REG_RSP, X86_REG_RBP, X86_REG_RSI,
+		X86_REG_RDI, X86_REG_R8, X86_REG_R9, X86_REG_R10, X86_REG_R11, X86_REG_R12, X86_REG_R13,
+		X86_REG_R14, X86_REG_R15 };
+	static const unsigned r32[16] = {
+		X86_REG_EAX, X86_REG_ECX, X86_REG_EDX, X86_REG_EBX, X86_REG_ESP, X86_REG_EBP, X86_REG_ESI,
+		X86_REG_EDI, X86_REG_R8D, X86_REG_R9D, X86_REG_R10D, X86_REG_R11D, X86_REG_R12D,
+		X86_REG_R13D, X86_REG_R14D, X86_REG_R15D };
+	for (int i = 0; i < 16; i++) {
+		if (r64[i] == reg || r32[i] == reg) {
+			*bytes = r64[i] == reg ? 8 : 4;
+			return i;
 		}
 	}
-	cs_free(ci, ci ? 1 : 0);
-	cs_close(&h);
-	return done;
+	return -1;
+}
+
+int insn_mem_mov(struct lp *lp, struct insn_mov *m)
+{
+	struct insn_at_rip d;
+	if (!insn_at_rip(lp, &d))
+		return -1;
+	const cs_x86 *x = &d.ci->detail->x86;
+	int r = -1;
+	if (d.ci->id == X86_INS_MOV && x->op_count == 2) {
+		const cs_x86_op *dst = &x->operands[0], *src = &x->operands[1];
+		const cs_x86_op *mem = dst->type == X86_OP_MEM ? dst : src;
+		const cs_x86_op *other = mem == dst ? src : dst;
+		unsigned bytes = 0;
+		m->store = mem == dst;
+		m->size = mem->size;
+		m->len = d.ci->size;
+		m->gpr = other->type == X86_OP_REG ? gpr_index(other->reg, &bytes) : -1;
+		m->imm = other->type == X86_OP_IMM ? (uint64_t)other->imm : 0;
+		bool reg_ok = m->gpr >= 0 && bytes == m->size;
+		bool imm_ok = other->type == X86_OP_IMM && m->store;
+		if (mem->type == X86_OP_MEM && other->type != X86_OP_MEM && (reg_ok || imm_ok)) {
+			m->la = mem_operand_la(lp, &d, mem);
+			r = 0;
+		}
+	}
+	insn_done(&d);
+	return r;
 }
 
 struct in_page {

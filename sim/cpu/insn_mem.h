@@ -20,6 +20,20 @@ uint64_t insn_reg_value(struct lp *lp, unsigned cs_reg);
  * operand touches the page. */
 int insn_mem_access_in_page(struct lp *lp, uint64_t page, bool write, uint64_t *la);
 
+/* The instruction at RIP when it is a MOV between memory and a 32- or 64-bit general
+ * register (8B, 89) or from an immediate to memory (C7): what an access that must
+ * be redirected (APIC virtualization, apicv.h) needs to perform it in software. */
+struct insn_mov {
+	uint64_t la;          /* linear address of the memory operand */
+	unsigned size;        /* its size in bytes */
+	bool store;           /* memory is the destination */
+	int gpr;              /* the register operand (0-15), -1 for an immediate */
+	uint64_t imm;         /* the immediate (sign-extended) of a store */
+	unsigned len;         /* instruction length */
+};
+/* 0 and *m, or -1 for any other instruction or form. */
+int insn_mem_mov(struct lp *lp, struct insn_mov *m);
+
 /* Does the instruction at RIP access memory at an address its operand size does
  * not divide (what alignment checking faults on)? */
 bool insn_mem_misaligned(struct lp *lp);

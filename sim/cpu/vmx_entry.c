@@ -1,6 +1,7 @@
 /* VM entry, once the checks have passed: load the guest-state area into the guest
  * engine (SDM Vol. 3, "VM Entries", "Loading Guest State"), give it the VMM's
  * general-purpose registers, inject the event the VMCS asks for, and switch. */
+#include "sim/cpu/apicv.h"
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/msr.h"
@@ -218,6 +219,8 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 		if (!lp->vmx.non_root)
 			return 0;
 	}
+	if (!(intr & 0x80000000u) && apicv_enter(lp))
+		return 0;
 	/* Pending debug exceptions come after the injected event (which loses them). */
 	bool delivered = vmx_dbg_enter(lp, intr & 0x80000000u);
 	if (!lp->vmx.non_root)

@@ -64,10 +64,10 @@ static const struct exit_support table[] = {
 	CTL(40, PROC, 30, "PAUSE exiting or pause-loop exiting"),
 	ALWAYS(41, "VM-entry failure: machine-check event during VM entry"),
 	NONE(42, "reserved"),
-	CTL_GAP(43, PROC, 21, "TPR below threshold (use TPR shadow)",
-	    "vtsim has no virtual-APIC page: a TPR-shadow guest's CR8 writes make no TPR-threshold check"),
-	CTL_GAP(44, PROC2, 0, "APIC access (virtualize APIC accesses)",
-	    "accesses to the APIC-access page are not intercepted"),
+	CTL(43, PROC, 21, "TPR below threshold (use TPR shadow): after MOV to CR8 or a virtualized VTPR "
+	    "write, and at VM entry (sim/cpu/apicv.c)"),
+	CTL(44, PROC2, 0, "APIC access (virtualize APIC accesses): the guest TLB refuses the APIC-access "
+	    "page (sim/cpu/apicv.c)"),
 	CTL_GAP(45, PROC2, 9, "virtualized EOI (virtual-interrupt delivery)",
 	    "virtual-interrupt delivery is not modelled"),
 	CTL(46, PROC2, 2, "descriptor-table exiting: LGDT, LIDT, SGDT, SIDT"),

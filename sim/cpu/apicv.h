@@ -1,0 +1,52 @@
+/* APIC virtualization in VMX non-root operation (SDM Vol. 3C, "APIC Virtualization
+ * and Virtual Interrupts"), as far as vtsim models it:
+ *  - "virtualize APIC accesses": a linear access whose physical address falls in the
+ *    APIC-access page is refused by the guest engine's TLB fill (guest_tlb.c: no
+ *    per-instruction cost) and comes here. It is an APIC-access VM exit (reason 44,
+ *    fault-like; qualification = page offset | access type << 12) unless the SDM
+ *    virtualizes it: with "use TPR shadow", a read or write of at most 32 bits
+ *    within VTPR (offset 080H-083H) goes to the virtual-APIC page, and a write is
+ *    followed by TPR virtualization.
+ *  - "use TPR shadow": MOV to/from CR8 read and write VTPR (virtual-APIC page +
+ *    80H, bits 7:4) instead of the TPR, and TPR virtualization makes a trap-like
+ *    TPR-below-threshold VM exit (reason 43) when VTPR[7:4] drops below TPR
+ *    threshold[3:0].
+ * Not modelled yet: APIC-register virtualization and virtual-interrupt delivery,
+ * hence APIC-write (56) and virtualized-EOI (45) exits. A virtualizable access that is
+ * not a plain MOV between memory and a 32-bit register (or from an immediate) is
+ * left to the VMM as an APIC-access exit: vtsim performs only that form itself. */
+#ifndef VTSIM_APICV_H
+#define VTSIM_APICV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/cpu/mmu.h"
+
+struct lp;
+
+#define APICV_NO_PAGE (~0ull)
+
+/* The APIC-access address of the current VMCS when "virtualize APIC accesses" is
+ * on, else APICV_NO_PAGE. */
+uint64_t apicv_access_page(const struct lp *lp);
+
+/* The instruction at RIP made an access of kind `acc` to the linear page `page`,
+ * which maps the APIC-access page: virtualizes it or exits (see above). */
+void apicv_access(struct lp *lp, uint64_t page, enum mmu_access acc);
+
+/* At VM entry, before the guest's first instruction, when no event was injected:
+ * with "use TPR shadow", the TPR-below-threshold exit when VTPR[7:4] < TPR
+ * threshold[3:0] already (SDM "VM Exits Induced by the TPR Threshold"; the entry
+ * checks refuse that state unless APIC accesses are virtualized). True when it
+ * exited. */
+bool apicv_enter(struct lp *lp);
+
+/* MOV to CR8 (value v, bits 63:4 clear) or from CR8 into GPR `reg` of a guest with
+ * "use TPR shadow" and no CR8 exiting: performed on VTPR; the instruction retires
+ * (length len) or a TPR-below-threshold exit follows it. False when the guest has
+ * no TPR shadow (the instruction is the engine's). */
+bool apicv_mov_to_cr8(struct lp *lp, uint64_t rip, unsigned len, uint64_t v);
+bool apicv_mov_from_cr8(struct lp *lp, uint64_t rip, unsigned len, unsigned reg);
+
+#endif
