@@ -11,8 +11,22 @@
  *    80H, bits 7:4) instead of the TPR, and TPR virtualization makes a trap-like
  *    TPR-below-threshold VM exit (reason 43) when VTPR[7:4] drops below TPR
  *    threshold[3:0].
- * Not modelled yet: APIC-register virtualization and virtual-interrupt delivery,
- * hence APIC-write (56) and virtualized-EOI (45) exits. A virtualizable access that is
+ *  - "APIC-register virtualization": reads of the listed registers come from the
+ *    virtual-APIC page; writes of the listed registers land there and are followed
+ *    by APIC-write emulation: VTPR, EOI and ICR low as below, ICR high has bits
+ *    23:0 cleared, any other an APIC-write VM exit (56, trap-like, qualification =
+ *    the register's offset).
+ *  - "virtual-interrupt delivery": RVI and SVI (the guest interrupt status), PPR
+ *    virtualization, evaluation and delivery of virtual interrupts through the
+ *    guest's IDT (at a boundary where RFLAGS.IF = 1 and no STI/MOV-SS blocking;
+ *    vmx_events.c), EOI virtualization with a virtualized-EOI exit (45,
+ *    qualification = the vector) for vectors in the EOI-exit bitmap, and self-IPI
+ *    virtualization of a fixed self-IPI written to ICR low (other ICR writes exit
+ *    with 56).
+ * Not modelled: x2APIC-mode virtualization (RDMSR/WRMSR of the x2APIC MSRs),
+ * posted-interrupt processing, the wake of a guest in HLT by a virtual interrupt,
+ * and APIC accesses during event delivery or by guest-physical accesses (paging
+ * structures in the APIC-access page). A virtualizable access that is
  * not a plain MOV between memory and a 32-bit register (or from an immediate) is
  * left to the VMM as an APIC-access exit: vtsim performs only that form itself. */
 #ifndef VTSIM_APICV_H
@@ -35,12 +49,21 @@ uint64_t apicv_access_page(const struct lp *lp);
  * which maps the APIC-access page: virtualizes it or exits (see above). */
 void apicv_access(struct lp *lp, uint64_t page, enum mmu_access acc);
 
-/* At VM entry, before the guest's first instruction, when no event was injected:
- * with "use TPR shadow", the TPR-below-threshold exit when VTPR[7:4] < TPR
- * threshold[3:0] already (SDM "VM Exits Induced by the TPR Threshold"; the entry
- * checks refuse that state unless APIC accesses are virtualized). True when it
- * exited. */
-bool apicv_enter(struct lp *lp);
+/* At VM entry, after event injection (`injected`: an event was), before the
+ * guest's first instruction: with virtual-interrupt delivery, PPR virtualization
+ * and evaluation of pending virtual interrupts; without it, when no event was
+ * injected, the TPR-below-threshold exit if VTPR[7:4] < TPR threshold[3:0] already
+ * (SDM "VM Exits Induced by the TPR Threshold"; the entry checks refuse that state
+ * unless APIC accesses are virtualized). True when it exited. */
+bool apicv_enter(struct lp *lp, bool injected);
+
+/* Is a virtual interrupt recognized (virtual-interrupt delivery on, RVI[7:4] >
+ * VPPR[7:4], no interrupt-window exiting)? */
+bool apicv_virq(const struct lp *lp);
+
+/* A recognized virtual interrupt at a boundary where interrupts are
+ * open, RIP `rip`: delivered through the guest's IDT (VISR, SVI, VPPR, VIRR, RVI). */
+void apicv_deliver(struct lp *lp, uint64_t rip);
 
 /* MOV to CR8 (value v, bits 63:4 clear) or from CR8 into GPR `reg` of a guest with
  * "use TPR shadow" and no CR8 exiting: performed on VTPR; the instruction retires

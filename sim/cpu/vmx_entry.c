@@ -219,7 +219,7 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 		if (!lp->vmx.non_root)
 			return 0;
 	}
-	if (!(intr & 0x80000000u) && apicv_enter(lp))
+	if (apicv_enter(lp, intr & 0x80000000u))
 		return 0;
 	/* Pending debug exceptions come after the injected event (which loses them). */
 	bool delivered = vmx_dbg_enter(lp, intr & 0x80000000u);

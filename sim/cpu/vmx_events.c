@@ -4,7 +4,8 @@
  * 37 after each instruction, trap-like), interrupt-window exiting (exit 7 at the
  * first boundary where RFLAGS.IF = 1 and no STI or MOV SS blocking holds), and
  * NMI-window exiting (exit 8 at the first boundary without virtual-NMI blocking,
- * which an injected NMI sets and IRET clears). Debug traps held from VM entry
+ * which an injected NMI sets and IRET clears), and the delivery of a recognized
+ * virtual interrupt (apicv.h) where interrupts are open. Debug traps held from VM entry
  * (vmx_debug.h) are delivered between the MTF exit and the windows, and alignment
  * checking (align_check.h) comes last. While one is armed, a virtual NMI is
  * blocked, a debug trap is held or the guest's CR0.AM is set, the guest engine calls back at every instruction; otherwise it
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "sim/cpu/align_check.h"
+#include "sim/cpu/apicv.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/vmx_debug.h"
 #include "sim/cpu/vmx_guest.h"
@@ -79,6 +81,10 @@ static void on_boundary(uc_engine *uc, uint64_t address, uint32_t size, void *us
 		vmx_exit(lp, EXIT_REASON_INTERRUPT_WINDOW, &xi);
 		return;
 	}
+	if (apicv_virq(lp) && interrupts_open(lp)) {
+		apicv_deliver(lp, xi.rip);
+		return;
+	}
 	/* Last, the instruction's own fault: #AC before it executes. */
 	align_check_fault(lp, xi.rip);
 }
@@ -137,7 +143,7 @@ bool vmx_events_enter(struct lp *lp, bool injected)
 	bool align = align_check_armed(vmcs_read_enc(&v->vmcs, GUEST_CR0)) &&
 		     (vmcs_read_enc(&v->vmcs, GUEST_RFLAGS) & RFLAGS_AC);
 	v->boundary_want = v->mtf || v->irq_window || v->nmi_window || v->vnmi_blocked || v->pending_dbg ||
-			   align;
+			   apicv_virq(lp) || align;
 	if (v->boundary_want != v->boundary_hooked)
 		lp->co_force_restart = true;   /* the engine must stop to change its code */
 	return false;

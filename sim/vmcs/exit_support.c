@@ -68,8 +68,8 @@ static const struct exit_support table[] = {
 	    "write, and at VM entry (sim/cpu/apicv.c)"),
 	CTL(44, PROC2, 0, "APIC access (virtualize APIC accesses): the guest TLB refuses the APIC-access "
 	    "page (sim/cpu/apicv.c)"),
-	CTL_GAP(45, PROC2, 9, "virtualized EOI (virtual-interrupt delivery)",
-	    "virtual-interrupt delivery is not modelled"),
+	CTL(45, PROC2, 9, "virtualized EOI (virtual-interrupt delivery) of a vector in the EOI-exit "
+	    "bitmap (sim/cpu/apicv.c)"),
 	CTL(46, PROC2, 2, "descriptor-table exiting: LGDT, LIDT, SGDT, SIDT"),
 	CTL(47, PROC2, 2, "descriptor-table exiting: LLDT, LTR, SLDT, STR"),
 	CTL(48, PROC2, 1, "EPT violation"),
@@ -80,8 +80,8 @@ static const struct exit_support table[] = {
 	ALWAYS(53, "INVVPID, unconditional"),
 	CTL(54, PROC2, 6, "WBINVD exiting"),
 	ALWAYS(55, "XSETBV, unconditional"),
-	CTL_GAP(56, PROC2, 8, "APIC write (APIC-register virtualization)",
-	    "APIC-register virtualization is not modelled"),
+	CTL(56, PROC2, 8, "APIC write (APIC-register virtualization, or VID's EOI and ICR writes): a "
+	    "virtualized write the VMM must emulate (sim/cpu/apicv.c)"),
 	CTL(57, PROC2, 11, "RDRAND exiting"),
 	CTL(58, PROC2, 12, "INVPCID with enable INVPCID and INVLPG exiting"),
 	CTL(59, PROC2, 13, "VMFUNC with a function not enabled or a failed EPTP switch"),
