@@ -241,9 +241,12 @@ static bool virtualized(const struct lp *lp, unsigned offset, unsigned size, enu
 	return (regs >> (offset >> 4)) & 1;
 }
 
-static void access_exit(struct lp *lp, uint64_t rip, unsigned offset, enum mmu_access acc)
+/* The exit saves the length of the instruction that made a data access (VMMs skip
+ * it after emulating the access); none for a fetch. */
+static void access_exit(struct lp *lp, uint64_t rip, unsigned offset, enum mmu_access acc, unsigned len)
 {
-	struct vmx_exit_info xi = { .qualification = offset | access_type[acc] << 12, .rip = rip };
+	struct vmx_exit_info xi = { .qualification = offset | access_type[acc] << 12, .insn_len = len,
+				    .rip = rip };
 	vmx_exit(lp, EXIT_REASON_APIC_ACCESS, &xi);
 }
 
@@ -282,7 +285,8 @@ void apicv_access(struct lp *lp, uint64_t page, enum mmu_access acc)
 	if (is_mov && m.size == 4 && virtualized(lp, offset, m.size, acc))
 		virtual_mov(lp, rip, &m, offset);
 	else
-		access_exit(lp, rip, offset, acc);
+		access_exit(lp, rip, offset, acc,
+			    acc == MMU_FETCH ? 0 : is_mov ? m.len : insn_mem_length(lp));
 }
 
 /* ---- VM entry, CR8, delivery ---- */

@@ -163,6 +163,16 @@ static bool each_access(struct lp *lp, access_visit visit, void *ctx)
 	return done;
 }
 
+unsigned insn_mem_length(struct lp *lp)
+{
+	struct insn_at_rip d;
+	if (!insn_at_rip(lp, &d))
+		return 0;
+	unsigned n = d.ci->size;
+	insn_done(&d);
+	return n;
+}
+
 /* The index (0-15) of a 32- or 64-bit general register named by Capstone, or -1. */
 static int gpr_index(unsigned reg, unsigned *bytes)
 {

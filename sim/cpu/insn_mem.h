@@ -34,6 +34,9 @@ struct insn_mov {
 /* 0 and *m, or -1 for any other instruction or form. */
 int insn_mem_mov(struct lp *lp, struct insn_mov *m);
 
+/* The length of the instruction at RIP, 0 when it cannot be decoded. */
+unsigned insn_mem_length(struct lp *lp);
+
 /* Does the instruction at RIP access memory at an address its operand size does
  * not divide (what alignment checking faults on)? */
 bool insn_mem_misaligned(struct lp *lp);

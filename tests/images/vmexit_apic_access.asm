@@ -3,7 +3,8 @@
 ; identity map, so its linear addresses are the physical ones.
 ; - "virtualize APIC accesses" alone: a read, a write and an instruction fetch in
 ;   the page exit before they take effect (fault-like: GUEST_RIP is the access's),
-;   qualification = page offset | access type << 12 (0 read, 1 write, 2 fetch).
+;   qualification = page offset | access type << 12 (0 read, 1 write, 2 fetch),
+;   and for a data access the instruction's length.
 ; - with "use TPR shadow": a 32-bit read or write of VTPR (offset 80H) goes to the
 ;   virtual-APIC page (a write clears VTPR bytes 3:1); any other offset still
 ;   exits; a VTPR write that leaves VTPR[7:4] below TPR threshold[3:0] is followed
@@ -18,10 +19,12 @@
 ;! stdout: ok read-reason
 ;! stdout: ok read-qual
 ;! stdout: ok read-rip
+;! stdout: ok read-len
 ;! stdout: ok read-rax-kept
 ;! stdout: ok write-reason
 ;! stdout: ok write-qual
 ;! stdout: ok write-rip
+;! stdout: ok write-len
 ;! stdout: ok write-not-done
 ;! stdout: ok fetch-reason
 ;! stdout: ok fetch-qual
@@ -89,6 +92,7 @@ start:
         VMM_CHECK "read-qual", VMCS_EXIT_QUAL, 0x020
         lea rbx, [rel g_read]
         VMM_CHECK "read-rip", VMCS_GUEST_RIP, rbx
+        VMM_CHECK "read-len", VMCS_EXIT_INSLEN, 3       ; 8B 43 20
         CHECK "read-rax-kept", VMM_GREG(0), 0x5a5a
 
         RUN_AT g_write
@@ -96,6 +100,7 @@ start:
         VMM_CHECK "write-qual", VMCS_EXIT_QUAL, 0x1310
         lea rbx, [rel g_write]
         VMM_CHECK "write-rip", VMCS_GUEST_RIP, rbx
+        VMM_CHECK "write-len", VMCS_EXIT_INSLEN, 10     ; C7 83 disp32 imm32
         mov eax, [rel apic_page + 0x310]
         CHECK "write-not-done", rax, 0x33333333
 
