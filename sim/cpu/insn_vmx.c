@@ -139,22 +139,26 @@ void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *i
 	bool has_modrm = id == VMX_VMXON || id == VMX_VMCLEAR || id == VMX_VMPTRLD ||
 			 id == VMX_VMPTRST || id == VMX_VMREAD || id == VMX_VMWRITE ||
 			 id == VMX_INVEPT || id == VMX_INVVPID;
-	struct modrm o = { 0 };
+	struct modrm decoded = { 0 };
+	const struct modrm *o = &decoded;
 	if (has_modrm) {
-		if (modrm_decode(in, long64, cs32, &o)) {
+		unsigned bits = long64 ? 64 : cs32 ? 32 : 16;
+		if (in->modrm_bits == bits)
+			o = &in->modrm;    /* decoded when the site was read */
+		else if (modrm_decode(in, long64, cs32, &decoded)) {
 			machine_stop(lp->m, lp, VTSIM_STOP_INTERNAL, 70,
 				     "%s at RIP=0x%llx uses an addressing form vtsim does not model",
 				     vmx_insn_name(id), (unsigned long long)rip);
 			return;
 		}
-		ops.reg_form = o.reg_form;
-		ops.reg_value = v->gpr[o.reg];
-		if (o.reg_form) {
-			ops.rm_value = v->gpr[o.rm];
+		ops.reg_form = o->reg_form;
+		ops.reg_value = v->gpr[o->reg];
+		if (o->reg_form) {
+			ops.rm_value = v->gpr[o->rm];
 		} else {
-			mctx.ea = modrm_offset(&o, v, in->len);
-			mctx.seg_reg = o.seg;
-			mctx.seg = v->segs[o.seg];
+			mctx.ea = modrm_offset(o, v, in->len);
+			mctx.seg_reg = o->seg;
+			mctx.seg = v->segs[o->seg];
 			mmu_ctx_from_view(&mctx.mc, lp, v);
 		}
 	}
@@ -178,7 +182,7 @@ void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *i
 		return;
 	case VMX_VMEXIT: {
 		struct vmx_exit_info xi = { .insn_len = in->len, .rip = rip };
-		xi.insn_info = vmx_insn_info(&o, has_modrm, &xi.qualification);
+		xi.insn_info = vmx_insn_info(o, has_modrm, &xi.qualification);
 		vmx_exit(lp, r.exit_reason, &xi);
 		return;
 	}
@@ -202,10 +206,12 @@ void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *i
 			rflags |= RFLAGS_CF;
 		else if (r.status == VMX_FAIL_VALID)
 			rflags |= RFLAGS_ZF;
-		cpu_set_reg(lp->uc, UC_X86_REG_EFLAGS, rflags);
-		if (r.reg_out)
-			cpu_set_reg(lp->uc, cpu_gpr_ids[o.rm], r.out);
-		site_retire(lp, rip + in->len);
+		{
+			/* RFLAGS, the destination and RIP in one engine call. */
+			int ids[2] = { UC_X86_REG_EFLAGS, r.reg_out ? cpu_gpr_ids[o->rm] : 0 };
+			uint64_t vals[2] = { rflags, r.out };
+			site_retire_regs(lp, rip + in->len, ids, vals, r.reg_out ? 2 : 1);
+		}
 		return;
 	}
 }

@@ -3,6 +3,9 @@
 
 #include "sim/cpu/modrm.h"
 
+#include "sim/cpu/cpustate.h"
+#include "sim/cpu/sites.h"
+
 int modrm_decode(const struct site_insn *in, bool long64, bool cs32, struct modrm *o)
 {
 	const uint8_t *b = in->bytes;

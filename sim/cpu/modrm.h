@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sim/cpu/cpustate.h"
-#include "sim/cpu/sites.h"
+struct cpu_view;
+struct site_insn;     /* sites.h, which keeps each site's operand decoded */
 
 struct modrm {
 	unsigned reg;            /* ModRM.reg with REX.R */

@@ -159,12 +159,36 @@ enum site_kind site_classify(const uint8_t *bytes, unsigned len, bool long_mode)
 	return site_classify_insn(bytes, len, long_mode, NULL);
 }
 
+/* Reads the instruction in bytes[0..len) into `in`, for code of `bits` (64, 32 or
+ * 16): its kind and, when its pattern has a ModRM operand, that operand decoded. */
+static void read_insn(struct site_insn *in, const uint8_t *bytes, unsigned len, unsigned bits)
+{
+	const struct site_pattern *pt = match(bytes, len, bits == 64);
+	if (len > sizeof(in->bytes))
+		len = sizeof(in->bytes);
+	in->kind = pt ? pt->kind : SITE_NONE;
+	in->vmx_id = pt && pt->vmx_id >= 0 ? (uint8_t)pt->vmx_id : 0;
+	in->len = (uint8_t)len;
+	memcpy(in->bytes, bytes, len);
+	in->modrm_bits = 0;
+	if (pt && pt->modrm && !modrm_decode(in, bits == 64, bits == 32, &in->modrm))
+		in->modrm_bits = (uint8_t)bits;
+}
+
 static const struct site_pattern *pattern_of(enum site_kind k)
 {
 	for (size_t p = 0; p < sizeof(patterns) / sizeof(patterns[0]); p++)
 		if (patterns[p].kind == k)
 			return &patterns[p];
 	return NULL;
+}
+
+/* The handler of a kind (NULL for SITE_NONE): looked up once when a site is read,
+ * not at each run. */
+static site_handler_fn handler_of(enum site_kind k)
+{
+	const struct site_pattern *p = pattern_of(k);
+	return p ? p->handler : NULL;
 }
 
 const char *site_kind_name(enum site_kind k)
@@ -278,6 +302,12 @@ static csh code_handle(struct lp *lp)
 	return (cs.attr & (1u << 14)) ? lp->cs32 : lp->cs16;
 }
 
+/* The width of the code a decoder handle reads. */
+static unsigned code_bits(struct lp *lp, csh h)
+{
+	return h == lp->cs_handle ? 64 : h == lp->cs32 ? 32 : 16;
+}
+
 /* Reads up to n code bytes at linear address la; returns how many were readable. */
 static size_t code_read_ctx(struct lp *lp, const struct mmu_ctx *c, uint64_t la, uint8_t *buf, size_t n)
 {
@@ -305,7 +335,7 @@ static size_t code_read(struct lp *lp, uint64_t la, uint8_t *buf, size_t n)
 /* Site runs between two looks for cold sites, and how many sites an engine holds
  * before a sweep is worth two engine stops. */
 #define SWEEP_PERIOD 16384u
-#define SWEEP_MIN_SITES 32u
+#define SWEEP_MIN_SITES 4u
 
 static size_t cold_sites(const struct sites *s)
 {
@@ -422,13 +452,31 @@ void site_retire(struct lp *lp, uint64_t next_rip)
 	lp->sites->retired = true;
 }
 
+void site_retire_regs(struct lp *lp, uint64_t next_rip, const int *ids, const uint64_t *vals,
+		      unsigned n)
+{
+	int regs[SITE_RETIRE_MAX_REGS + 1];
+	void *ptrs[SITE_RETIRE_MAX_REGS + 1];
+	if (n > SITE_RETIRE_MAX_REGS)
+		n = SITE_RETIRE_MAX_REGS;
+	/* The engine only reads through these pointers. */
+	for (unsigned i = 0; i < n; i++) {
+		regs[i] = ids[i];
+		ptrs[i] = (void *)&vals[i];
+	}
+	regs[n] = UC_X86_REG_RIP;
+	ptrs[n] = &next_rip;
+	uc_reg_write_batch(lp->uc, regs, ptrs, (int)n + 1);
+	lp->sites->retired = true;
+}
+
 /* A handler, then the single-step trap of what it retired: TF as the instruction
  * began (v), RIP the next instruction's (an MTF VM exit outranks it in a guest). */
-static void run_handler(struct lp *lp, const struct site_pattern *p, const struct cpu_view *v,
+static void run_handler(struct lp *lp, site_handler_fn handler, const struct cpu_view *v,
 			const struct site_insn *in)
 {
 	lp->sites->retired = false;
-	p->handler(lp, v, in);
+	handler(lp, v, in);
 	if (lp->sites->retired && (v->eflags & (1u << 8)) && !lp->m->stopped)
 		vmx_dbg_single_step(lp, cpu_reg(lp->uc, UC_X86_REG_RIP));
 	lp->sites->retired = false;
@@ -457,23 +505,20 @@ static void on_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 			cs_insn *ci = NULL;
 			csh h = code_handle(lp);
 			size_t n = cs_disasm(h, cur, got, address, 1, &ci);
-			enum site_kind k = SITE_NONE;
-			if (n == 1) {
-				k = site_classify_insn(cur, ci[0].size, h == lp->cs_handle, &st->insn.vmx_id);
-				st->insn.len = (uint8_t)ci[0].size;
-				memcpy(st->insn.bytes, cur, ci[0].size);
-			}
+			if (n == 1)
+				read_insn(&st->insn, cur, ci[0].size, code_bits(lp, h));
+			else
+				st->insn.kind = SITE_NONE;
 			cs_free(ci, n);
-			st->insn.kind = k;
+			st->handler = handler_of(st->insn.kind);
 		}
 		st->cr3 = v.cr3;
 		st->space = lp->sites->space;
 		if (st->insn.kind == SITE_NONE)
 			return;
 	}
-	const struct site_pattern *p = pattern_of(st->insn.kind);
-	if (p && p->handler)
-		run_handler(lp, p, &v, &st->insn);
+	if (st->handler)
+		run_handler(lp, st->handler, &v, &st->insn);
 	if (lp->m->stopped)
 		uc_emu_stop(uc);
 	else
@@ -588,11 +633,6 @@ static bool next_insn(csh h, const uint8_t **code, size_t *got, uint64_t *addr, 
 	return true;
 }
 
-static unsigned code_bits(struct lp *lp, csh h)
-{
-	return h == lp->cs_handle ? 64 : h == lp->cs32 ? 32 : 16;
-}
-
 /* Scans the instructions that start in [pc, pc+size) for simulator instructions;
  * hooks the new ones. Returns the number of instructions seen. The engine ends a
  * block inside an instruction it cannot decode (INVPCID: it raises the #UD at
@@ -614,8 +654,7 @@ static unsigned scan(struct lp *lp, uint64_t pc, size_t size)
 	lp->sites->scanned_blocks++;
 	while (got && addr < pc + size && next_insn(h, &code, &got, &addr, ci, code_bits(lp, h))) {
 		count++;
-		uint8_t vmx_id;
-		enum site_kind k = site_classify_insn(ci->bytes, ci->size, lm, &vmx_id);
+		enum site_kind k = site_classify_insn(ci->bytes, ci->size, lm, NULL);
 		struct site *st = site_find(lp->sites, ci->address);
 		if (k == SITE_NONE && !st)
 			continue;
@@ -628,12 +667,10 @@ static unsigned scan(struct lp *lp, uint64_t pc, size_t size)
 				st->hook = 0;
 			added = true;
 		}
-		st->insn.kind = k;
-		st->insn.vmx_id = vmx_id;
+		read_insn(&st->insn, ci->bytes, ci->size, code_bits(lp, h));
+		st->handler = handler_of(st->insn.kind);
 		st->cr3 = cpu_reg(lp->uc, UC_X86_REG_CR3);
 		st->space = lp->sites->space;
-		st->insn.len = (uint8_t)ci->size;
-		memcpy(st->insn.bytes, ci->bytes, ci->size);
 	}
 	cs_free(ci, 1);
 	if (added) {
@@ -661,6 +698,24 @@ static void on_edge(uc_engine *uc, uc_tb *cur, uc_tb *prev, void *user)
 		uc_emu_stop(uc);
 }
 
+/* The recent blocks: each block has two candidate slots, so that the two or three
+ * blocks of a loop do not keep evicting each other when their addresses hash alike
+ * (a VMREAD loop's two blocks, 3 bytes apart, did). */
+static unsigned recent_slot(uint64_t address)
+{
+	return (address ^ (address >> 4)) & 3;
+}
+
+static struct block_count *recent_find(struct sites *s, uint64_t address, uint64_t key)
+{
+	unsigned h = recent_slot(address);
+	if (s->recent[h].key == key)
+		return &s->recent[h];
+	if (s->recent[h ^ 1].key == key)
+		return &s->recent[h ^ 1];
+	return NULL;
+}
+
 /* The VMX-preemption timer reaches 0 within the `n` instructions of this block:
  * the exit comes before it runs (vmx_timer.h). */
 static bool preemption_timer_expired(struct lp *lp, uint64_t address, uint32_t n)
@@ -682,8 +737,8 @@ static bool preemption_timer_expired(struct lp *lp, uint64_t address, uint32_t n
 static __attribute__((noinline)) void on_block_slow(struct lp *lp, uint64_t address, uint32_t size)
 {
 	uint64_t key = block_key(address, size);
-	struct block_count *rc = &lp->sites->recent[(address ^ (address >> 4)) & 3];
-	if (rc->key == key) {
+	struct block_count *rc = recent_find(lp->sites, address, key);
+	if (rc) {
 		if (!preemption_timer_expired(lp, address, rc->icount))
 			lp_retire(lp, rc->icount);
 		return;
@@ -704,8 +759,10 @@ static __attribute__((noinline)) void on_block_slow(struct lp *lp, uint64_t addr
 		*slot = n ? n : 1;
 	}
 	if (slot) {
-		rc->key = key;
-		rc->icount = *slot;
+		/* Into the block's first slot; what was there moves to the other. */
+		unsigned h = recent_slot(address);
+		lp->sites->recent[h ^ 1] = lp->sites->recent[h];
+		lp->sites->recent[h] = (struct block_count){ .key = key, .icount = *slot };
 	}
 	uint32_t n = slot ? *slot : 1;
 	if (!preemption_timer_expired(lp, address, n))
@@ -718,10 +775,12 @@ static __attribute__((noinline)) void on_block_slow(struct lp *lp, uint64_t addr
 static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
 	struct lp *lp = user;
-	const struct block_count *rc = &lp->sites->recent[(address ^ (address >> 4)) & 3];
-	if (rc->key == block_key(address, size) && lp->insns < lp->retire_check) {
-		lp_retire(lp, rc->icount);
-		return;
+	if (lp->insns < lp->retire_check) {
+		const struct block_count *rc = recent_find(lp->sites, address, block_key(address, size));
+		if (rc) {
+			lp_retire(lp, rc->icount);
+			return;
+		}
 	}
 	on_block_slow(lp, address, size);
 }
@@ -782,19 +841,15 @@ bool sites_emulate_ud(struct lp *lp, uint64_t rip)
 	cs_insn *ci = NULL;
 	size_t n = cs_disasm(h, buf, got, la, 1, &ci);
 	struct site_insn in = { 0 };
-	if (n == 1) {
-		in.kind = site_classify_insn(buf, ci[0].size, lm, &in.vmx_id);
-		in.len = (uint8_t)ci[0].size;
-		memcpy(in.bytes, buf, ci[0].size);
-	}
+	if (n == 1)
+		read_insn(&in, buf, ci[0].size, code_bits(lp, h));
 	cs_free(ci, n);
 	if (in.kind != SITE_VMX)
 		return false;
 	scan(lp, la, in.len);  /* hooks the site; the block is translated again */
-	const struct site_pattern *p = pattern_of(in.kind);
 	struct cpu_view v;
 	cpustate_view(&lp->cs, &v);
-	run_handler(lp, p, &v, &in);
+	run_handler(lp, handler_of(in.kind), &v, &in);
 	return true;
 }
 

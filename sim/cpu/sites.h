@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <unicorn/unicorn.h>
 
+#include "sim/cpu/modrm.h"
+
 struct lp;
 struct cpu_view;
 
@@ -55,7 +57,15 @@ struct site_insn {
 	uint8_t bytes[15];
 	uint8_t vmx_id;                /* SITE_VMX: which (enum vmx_insn_id); SITE_GUEST_EXIT:
 				  the basic exit reason */
+	/* The ModRM operand, for a kind that has one, decoded once when the bytes were
+	 * read, for code of `modrm_bits` (64, 32 or 16; 0: not decoded). A handler
+	 * running the site in another mode decodes the bytes again. */
+	uint8_t modrm_bits;
+	struct modrm modrm;
 };
+
+/* A kind's handler (the list is at the end). */
+typedef void (*site_handler_fn)(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 
 struct site {
 	uint64_t va;                   /* 0 = empty slot */
@@ -64,6 +74,7 @@ struct site {
 	uint32_t space;                /* ... and the guest's (sites.space then) */
 	uint32_t hits;                 /* runs since the last sweep */
 	uc_hook hook;
+	site_handler_fn handler;       /* the kind's handler, NULL for SITE_NONE */
 };
 
 /* The sweep of cold sites. Unicorn calls every code hook's callback test at each
@@ -130,6 +141,11 @@ void sites_prime(struct lp *lp);
  * RIP moves there, and when the instruction began with RFLAGS.TF = 1 its single-step
  * trap follows (the engine, whose run the handler left, would not raise it). */
 void site_retire(struct lp *lp, uint64_t next_rip);
+/* The same, writing registers `ids` (Unicorn's IDs: RFLAGS, a destination GPR) with
+ * `vals` in the same engine call as RIP: one call instead of one per register. */
+#define SITE_RETIRE_MAX_REGS 4
+void site_retire_regs(struct lp *lp, uint64_t next_rip, const int *ids, const uint64_t *vals,
+		      unsigned n);
 
 /* The engine raised #UD at `rip`: if a simulator instruction sits there (one the
  * engine does not know, met before its block was scanned), hook it for next time and
@@ -153,7 +169,6 @@ bool sites_take_retranslate(struct lp *lp, uint64_t *lo, uint64_t *hi);
 /* Handlers, one per kind, implemented by the instruction units (msr.c ...). They
  * run inside the code hook, with the processor's state as `v` shows it (v->rip is
  * the instruction's). */
-typedef void (*site_handler_fn)(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_rdmsr(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_wrmsr(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_rdtsc(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);

@@ -402,7 +402,8 @@ bool vmcs_caps_feature_supported(const struct vmcs_caps *c, enum vmcs_feature f)
 
 bool vmcs_caps_field_supported(const struct vmcs_caps *c, const struct vmcs_field_info *f)
 {
-	return f && vmcs_caps_feature_supported(c, f->feature);
+	/* Most fields have no gate: no lookup for them (VMREAD/VMWRITE ask each time). */
+	return f && (f->feature == FEAT_NONE || vmcs_caps_feature_supported(c, f->feature));
 }
 
 /* IA32_VMX_VMCS_ENUM: bits 9:1 hold the highest index of any field the model has. */
