@@ -11,6 +11,7 @@
 #define HF_CS32_MASK   (1u << 4)
 #define HF_SS32_MASK   (1u << 5)
 #define HF_ADDSEG_MASK (1u << 6)
+#define HF_PE_MASK     (1u << 7)
 #define HF_LMA_MASK    (1u << 14)
 #define HF_CS64_MASK   (1u << 15)
 #define DESC_B_MASK    (1u << 22)
@@ -34,6 +35,8 @@
 /* cr[5], a20_mask, bnd_regs[4], bndcs_regs, msr_bndcfgs, then efer. */
 #define EXPECT_EFER   560
 #define HOT_SIZE      576
+/* regs[16], eip, eflags, cc_*, df, hflags, hflags2: what cpustate_regs reads. */
+#define REGS_SIZE     (EXPECT_HFLAGS + 8)
 
 uint64_t cpu_reg(uc_engine *uc, int reg)
 {
@@ -148,6 +151,12 @@ int cpustate_calibrate(uc_engine *uc, struct cpustate_layout *lay, char *err, si
 	cpu_set_reg(uc, UC_X86_REG_CR4, cr4);
 	uc_context_save(uc, ctx);
 	ok = ok && rd64(raw + data + EXPECT_CR + 32) == cpu_reg(uc, UC_X86_REG_CR4);
+	/* cpustate_regs reads CR0.PE from the hidden flags: they must follow CR0. */
+	for (uint64_t pe = 0; ok && pe < 2; pe++) {
+		cpu_set_reg(uc, UC_X86_REG_CR0, (cpu_reg(uc, UC_X86_REG_CR0) & ~1ull) | pe);
+		uc_context_save(uc, ctx);
+		ok = ((rd32(raw + data + EXPECT_HFLAGS) & HF_PE_MASK) != 0) == (pe != 0);
+	}
 	uc_context_free(ctx);
 	if (!ok) {
 		snprintf(err, errlen, "unsupported Unicorn build: control-register or segment "
@@ -162,12 +171,14 @@ int cpustate_init(struct cpustate *cs, uc_engine *uc, const struct cpustate_layo
 {
 	cs->uc = uc;
 	cs->lay = lay;
-	if (uc_context_alloc(uc, &cs->ctx) != UC_ERR_OK || uc_context_alloc(uc, &cs->hot) != UC_ERR_OK)
+	if (uc_context_alloc(uc, &cs->ctx) != UC_ERR_OK || uc_context_alloc(uc, &cs->hot) != UC_ERR_OK ||
+	    uc_context_alloc(uc, &cs->regs) != UC_ERR_OK)
 		return -1;
 	/* The copy's length is the context's first member (Unicorn's struct uc_context):
-	 * the hot context copies only the head of the state. */
-	size_t hot = HOT_SIZE;
+	 * the hot and regs contexts copy only the head of the state. */
+	size_t hot = HOT_SIZE, regs = REGS_SIZE;
 	memcpy(cs->hot, &hot, sizeof(hot));
+	memcpy(cs->regs, &regs, sizeof(regs));
 	return 0;
 }
 
@@ -177,7 +188,9 @@ void cpustate_fini(struct cpustate *cs)
 		uc_context_free(cs->ctx);
 	if (cs->hot)
 		uc_context_free(cs->hot);
-	cs->ctx = cs->hot = NULL;
+	if (cs->regs)
+		uc_context_free(cs->regs);
+	cs->ctx = cs->hot = cs->regs = NULL;
 }
 
 static uint8_t *ctx_bytes(struct cpustate *cs) { return (uint8_t *)cs->ctx; }
@@ -244,6 +257,23 @@ void cpustate_view(struct cpustate *cs, struct cpu_view *v)
 	v->intr_shadow = rd32(h + cs->lay->hflags) & HF_INHIBIT_IRQ_MASK;
 	dtr_from_cache(p + SEG_COUNT * SC_SIZE, &v->gdtr);
 	dtr_from_cache(p + (SEG_COUNT + 1) * SC_SIZE, &v->idtr);
+}
+
+void cpustate_regs(struct cpustate *cs, struct cpu_regs *r)
+{
+	uc_context_save(cs->uc, cs->regs);
+	const uint8_t *c = (const uint8_t *)cs->regs, *h = c + cs->lay->data;
+	memcpy(r->gpr, h, sizeof(r->gpr));
+	r->rip = rd64(h + 16 * 8);
+	int32_t df;   /* as in cpustate_view */
+	memcpy(&df, h + 21 * 8 + 4, 4);
+	r->eflags = (rd64(h + 17 * 8) & ~(1ull << 10)) | (df < 0 ? 1ull << 10 : 0);
+	uint32_t hf = rd32(c + cs->lay->hflags);
+	r->cpl = hf & HF_CPL_MASK;
+	r->pe = hf & HF_PE_MASK;
+	r->lma = hf & HF_LMA_MASK;
+	r->cs64 = hf & HF_CS64_MASK;
+	r->cs32 = hf & HF_CS32_MASK;
 }
 
 static uint32_t seg_flags(const struct seg *s)

@@ -62,6 +62,7 @@ struct cpustate {
 	const struct cpustate_layout *lay;
 	uc_context *ctx;
 	uc_context *hot;
+	uc_context *regs;          /* only the registers and mode flags (cpustate_regs) */
 };
 
 /* What the simulator's instruction handlers ask about the processor's state, read
@@ -77,6 +78,22 @@ struct cpu_view {
 	struct dtr gdtr, idtr;
 };
 void cpustate_view(struct cpustate *cs, struct cpu_view *v);
+
+/* Less: the general registers, RIP, RFLAGS and the processor's mode as the engine's
+ * hidden flags mirror CR0.PE, EFER.LMA and CS (verified when the layout is
+ * calibrated), in a copy of the first 184 bytes of the state instead of 576 and no
+ * segment conversion. What VMREAD and VMWRITE with register operands need. */
+struct cpu_regs {
+	uint64_t gpr[16];           /* ModRM order, as cpu_view's */
+	uint64_t rip;
+	uint64_t eflags;            /* as cpu_view's: the system flags and DF */
+	unsigned cpl;
+	bool pe;                    /* CR0.PE */
+	bool lma;                   /* EFER.LMA */
+	bool cs64;                  /* 64-bit code: EFER.LMA and CS.L */
+	bool cs32;                  /* CS.D */
+};
+void cpustate_regs(struct cpustate *cs, struct cpu_regs *r);
 static inline bool cpu_view_long64(const struct cpu_view *v)
 {
 	return (v->efer & (1u << 10)) && (v->segs[SEG_CS].attr & (1u << 13));

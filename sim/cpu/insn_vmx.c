@@ -117,6 +117,26 @@ static bool has_lock_prefix(const struct site_insn *in)
 	return false;
 }
 
+bool site_vmx_fast(struct lp *lp, const struct cpu_regs *r, const struct site_insn *in)
+{
+	bool write = in->vmx_id == VMX_VMWRITE;
+	unsigned bits = r->cs64 ? 64 : r->cs32 ? 32 : 16;
+	/* Only what completes without an event or a line to tell: the others go the
+	 * whole way (site_vmx), which raises, exits, fails, traces and single-steps. */
+	if ((in->vmx_id != VMX_VMREAD && !write) || in->modrm_bits != bits || !in->modrm.reg_form ||
+	    (r->eflags & (1u << 8)) || trace_on(lp->m, VTSIM_TRACE_VMX) || has_lock_prefix(in))
+		return false;
+	const struct modrm *o = &in->modrm;
+	uint64_t val = r->gpr[o->rm];            /* VMWRITE's source */
+	if (!vmx_reg_access_fast(lp, r, write, r->gpr[o->reg], &val, r->cs64 ? 8 : 4))
+		return false;
+	/* VMsucceed: the six arithmetic flags clear; VMREAD's destination; RIP. */
+	int ids[2] = { UC_X86_REG_EFLAGS, cpu_gpr_ids[o->rm] };
+	uint64_t vals[2] = { r->eflags & ~(uint64_t)RFLAGS_ARITH, val };
+	site_retire_regs(lp, r->rip + in->len, ids, vals, write ? 1 : 2);
+	return true;
+}
+
 void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *in)
 {
 	uint64_t rip = v->rip;

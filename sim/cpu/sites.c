@@ -482,6 +482,21 @@ static void run_handler(struct lp *lp, site_handler_fn handler, const struct cpu
 	lp->sites->retired = false;
 }
 
+/* The fast path of the most frequent sites, VMREAD and VMWRITE (site_vmx_fast),
+ * from the registers alone: true if it executed the instruction. The site must have
+ * been read in this address space and guest, as on_site checks below. */
+static bool ran_fast(struct lp *lp, const struct site *st)
+{
+	if (st->insn.kind != SITE_VMX || st->space != lp->sites->space)
+		return false;
+	struct cpu_regs r;
+	cpustate_regs(&lp->cs, &r);
+	if (st->cr3 != cpu_reg(lp->uc, UC_X86_REG_CR3) || !site_vmx_fast(lp, &r, &st->insn))
+		return false;
+	lp->sites->retired = false;
+	return true;
+}
+
 static void on_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
 	struct lp *lp = user;
@@ -490,6 +505,10 @@ static void on_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 	if (!st || lp->m->stopped)
 		return;
 	st->hits++;
+	if (ran_fast(lp, st)) {
+		sweep_step(lp, s, uc, address);
+		return;
+	}
 	struct cpu_view v;
 	cpustate_view(&lp->cs, &v);
 	/* The same linear address may hold other code in another address space: look

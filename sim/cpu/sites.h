@@ -192,4 +192,10 @@ void site_sysret(struct lp *lp, const struct cpu_view *v, const struct site_insn
 void site_rdrand(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_invpcid(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 
+/* SITE_VMX's fast path (insn_vmx.c), tried before the processor's state is read in
+ * full: VMREAD and VMWRITE with register operands that succeed, from the registers
+ * alone. False when site_vmx must run. */
+struct cpu_regs;
+bool site_vmx_fast(struct lp *lp, const struct cpu_regs *r, const struct site_insn *in);
+
 #endif

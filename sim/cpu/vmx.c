@@ -456,6 +456,32 @@ static void do_vmwrite(struct lp *lp, const struct mode *md, const struct vmx_op
 	succeed(r);
 }
 
+bool vmx_reg_access_fast(struct lp *lp, const struct cpu_regs *r, bool write, uint64_t enc,
+			 uint64_t *val, unsigned opsize)
+{
+	/* The mode as get_mode has it, from the bits the checks below read: CR0.PE,
+	 * RFLAGS.VM, EFER.LMA, CS.L (64-bit code), the CPL. */
+	struct mode md = { .cr0 = r->pe, .rflags = r->eflags, .efer = r->lma ? 1u << 10 : 0,
+			   .cs_l = r->cs64, .cpl = r->cpl, .rip = r->rip };
+	/* preamble (#UD, VM exit, #GP) and VMfailInvalid for want of a current VMCS */
+	if (!lp->vmx.on || mode_ud(&md) || lp->vmx.non_root || md.cpl > 0 ||
+	    lp->vmx.current == VMCS_PTR_NONE)
+		return false;
+	bool high;
+	const struct vmcs_field_info *f = field_of(lp, &md, enc, &high);
+	if (!f)
+		return false;                  /* VMfailValid(12) */
+	if (!write) {
+		uint64_t v = vmcs_get(&lp->vmx.vmcs, f, high);
+		*val = opsize == 4 ? (uint32_t)v : v;
+		return true;
+	}
+	if (f->read_only && !vmcs_caps_vmwrite_exit_info(lp->m->vmx_caps))
+		return false;                  /* VMfailValid(13) */
+	vmcs_set(&lp->vmx.vmcs, f, high, opsize == 4 ? (uint32_t)*val : *val);
+	return true;
+}
+
 /* The engine keeps one "interrupt shadow" flag for STI and MOV SS/POP SS alike, and
  * a code hook on MOV SS upsets its exception reporting, so the kind of blocking is
  * read from the instruction just before: STI is the one-byte FB. (A MOV SS whose

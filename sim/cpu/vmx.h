@@ -157,6 +157,15 @@ struct cpu_view;
 void vmx_execute(struct lp *lp, const struct cpu_view *v, enum vmx_insn_id id,
 		 const struct vmx_operands *ops, struct vmx_result *r);
 
+/* VMREAD (write false: *val receives the field, truncated to `opsize` bytes) or
+ * VMWRITE (write true: *val is written) with register operands, on a processor in the
+ * mode `r` shows, when the instruction succeeds: true. False, with nothing changed,
+ * for every other outcome (an exception, a VM exit, a VMfail): vmx_execute then runs
+ * the instruction and reports it. The checks are vmx_execute's, in its order. */
+struct cpu_regs;
+bool vmx_reg_access_fast(struct lp *lp, const struct cpu_regs *r, bool write, uint64_t enc,
+			 uint64_t *val, unsigned opsize);
+
 /* An EPTP that VM entry would accept (memory type, walk length, A/D flags and
  * reserved bits against IA32_VMX_EPT_VPID_CAP, the physical-address width): INVEPT
  * single-context and EPTP switching check it too. */

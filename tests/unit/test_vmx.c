@@ -175,6 +175,65 @@ static void test_vmx_vmread_vmwrite_rules(void **state)
 	vtsim_machine_destroy(m);
 }
 
+/* The register-operand fast path (vmx_reg_access_fast) against the full
+ * instruction: it completes exactly the accesses vmx_execute succeeds with, with the
+ * same value, and leaves every other outcome (VMfail, #UD, #GP) to the full path
+ * with nothing changed. cpustate_regs sees what cpustate_view sees. */
+static void expect_fast_as_full(struct lp *lp, enum vmx_insn_id id, uint64_t field, uint64_t rm)
+{
+	struct cpu_regs r;
+	struct cpu_view v;
+	cpustate_regs(&lp->cs, &r);
+	cpustate_view(&lp->cs, &v);
+	assert_memory_equal(r.gpr, v.gpr, sizeof(r.gpr));
+	assert_int_equal(r.rip, v.rip);
+	assert_int_equal(r.eflags, v.eflags);
+	assert_int_equal(r.cpl, v.cpl);
+	assert_int_equal(r.pe, v.cr0 & 1);
+	assert_int_equal(r.cs64, cpu_view_long64(&v));
+	bool current = lp->vmx.current != VMCS_PTR_NONE;
+	uint64_t error = current ? vmcs_read_enc(&lp->vmx.vmcs, VM_INSTRUCTION_ERROR) : 0;
+	uint64_t val = rm;
+	bool fast = vmx_reg_access_fast(lp, &r, id == VMX_VMWRITE, field, &val, 8);
+	if (current)
+		assert_int_equal(vmcs_read_enc(&lp->vmx.vmcs, VM_INSTRUCTION_ERROR), error);
+	struct vmx_result full = run_reg(lp, id, field, rm);
+	assert_int_equal(fast, full.status == VMX_SUCCEED);
+	if (fast && id == VMX_VMREAD)
+		assert_int_equal(val, full.out);
+}
+
+static void test_vmx_reg_access_fast_agrees(void **state)
+{
+	struct vtsim_machine *m = machine("minimal");
+	struct lp *lp = &m->lps[0];
+	expect_fast_as_full(lp, VMX_VMREAD, GUEST_RIP, 0);                  /* #UD: no VMXON */
+	expect_ok(run_mem(lp, VMX_VMXON, 0, VMXON0, 0));
+	expect_fast_as_full(lp, VMX_VMREAD, GUEST_RIP, 0);                  /* no current VMCS */
+	expect_ok(run_mem(lp, VMX_VMPTRLD, 0, VMCS_A, 0));
+	expect_fast_as_full(lp, VMX_VMWRITE, GUEST_RIP, 0x1234);
+	expect_fast_as_full(lp, VMX_VMREAD, GUEST_RIP, 0);
+	assert_int_equal(vmread(lp, GUEST_RIP), 0x1234);
+	expect_fast_as_full(lp, VMX_VMWRITE, GUEST_ES_SELECTOR, ~0ull);     /* truncated */
+	expect_fast_as_full(lp, VMX_VMREAD, GUEST_ES_SELECTOR, 0);
+	expect_fast_as_full(lp, VMX_VMREAD, GUEST_RIP | 1, 0);              /* error 12 */
+	expect_fast_as_full(lp, VMX_VMREAD, GUEST_RIP | (1ull << 32), 0);   /* error 12 */
+	expect_fast_as_full(lp, VMX_VMREAD, EPT_POINTER, 0);                /* no EPT: 12 */
+	expect_fast_as_full(lp, VMX_VMWRITE, VM_EXIT_REASON, 1);            /* read-only: 13 */
+	expect_fast_as_full(lp, VMX_VMREAD, VM_EXIT_REASON, 0);
+	/* CPL 3: #GP(0). */
+	struct seg segs[SEG_COUNT];
+	cpustate_get_segs(&lp->cs, segs);
+	segs[SEG_CS].sel |= 3;
+	segs[SEG_SS].sel |= 3;
+	segs[SEG_CS].attr |= 3u << 5;
+	segs[SEG_SS].attr |= 3u << 5;
+	cpustate_set_segs(&lp->cs, segs, 1u << SEG_CS | 1u << SEG_SS);
+	assert_int_equal(cpustate_cpl(&lp->cs), 3);
+	expect_fast_as_full(lp, VMX_VMREAD, GUEST_RIP, 0);
+	vtsim_machine_destroy(m);
+}
+
 /* A VMLAUNCH of a VMCS whose controls were never written fails the first control
  * check; the embedding API reports which, as data. */
 static void test_vmx_last_entry_failure_is_reported(void **state)
@@ -268,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_vmx_vmxon_checks),
 		cmocka_unit_test(test_vmx_pointer_errors),
 		cmocka_unit_test(test_vmx_vmread_vmwrite_rules),
+		cmocka_unit_test(test_vmx_reg_access_fast_agrees),
 		cmocka_unit_test(test_vmx_minimal_model_rules),
 		cmocka_unit_test(test_vmx_last_entry_failure_is_reported),
 		cmocka_unit_test(test_vmx_invept_invvpid_operands),
