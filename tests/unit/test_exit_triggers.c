@@ -29,6 +29,7 @@
 #include "sim/vmcs/caps.h"
 #include "sim/vmcs/exit_reasons.h"
 #include "sim/vmcs/exit_support.h"
+#include "tests/unit/test_sources.h"
 
 enum row_kind { TRIGGER, SUPPRESS, UNTESTED };
 
@@ -157,41 +158,6 @@ static const struct row rows[] = {
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 #define LAST_REASON 85
 
-/* The source of a ctest, from this file's own path (tests/unit/...). */
-static char *source_of(const char *test)
-{
-	static const struct { const char *prefix, *dir, *ext; } kinds[] = {
-		{ "image/", "tests/images/", ".asm" },
-		{ "guest/", "guests/", ".asm" },
-		{ "unit/", "tests/unit/", ".c" },
-	};
-	const char *top_end = strstr(__FILE__, "tests/unit/");
-	assert_non_null(top_end);
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		size_t pl = strlen(kinds[i].prefix);
-		if (strncmp(test, kinds[i].prefix, pl))
-			continue;
-		char *path = malloc(4096);
-		snprintf(path, 4096, "%.*s%s%s%s", (int)(top_end - __FILE__), __FILE__,
-			 kinds[i].dir, test + pl, kinds[i].ext);
-		return path;
-	}
-	fail_msg("%s: not an image/, guest/ or unit/ test", test);
-	return NULL;
-}
-
-static char *read_all(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("%s: cannot open", path);
-	char *buf = malloc(1 << 20);
-	size_t n = fread(buf, 1, (1 << 20) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	return buf;
-}
-
 /* text holds `word` with no digit, letter or '_' on either side. */
 static bool has_word(const char *text, const char *word)
 {
@@ -273,8 +239,8 @@ static void test_exit_trigger_rows_are_real(void **state)
 		assert_non_null(exit_support_of(r->reason));
 		if (r->kind == UNTESTED)
 			continue;
-		char *path = source_of(r->test);
-		char *src = read_all(path);
+		char *path = test_source_path(r->test);
+		char *src = test_source_text(path);
 		if (!strstr(src, r->evidence))
 			fail_msg("%s (%s) does not contain: %s", r->test, path, r->evidence);
 		if (r->kind == TRIGGER && !names_reason(r->evidence, r->reason))

@@ -31,6 +31,7 @@
 #include "sim/tdx_module_stub/module.h"
 #include "sim/tdx_module_stub/status.h"
 #include "sim/tdx_module_stub/td.h"
+#include "tests/unit/test_sources.h"
 #include "vtsim/hosted.h"
 
 enum { RCX = 1, RDX = 2 };
@@ -1013,41 +1014,6 @@ static unsigned rows_for(const char *leaf, const char *status, bool tested)
 	return k;
 }
 
-/* The source of a ctest, from this file's own path (tests/unit/...). */
-static char *source_of(const char *test)
-{
-	static const struct { const char *prefix, *dir, *ext; } kinds[] = {
-		{ "image/", "tests/images/", ".asm" },
-		{ "guest/", "guests/", ".asm" },       /* guests/td_hello: run by test_tdx_td_run */
-		{ "unit/", "tests/unit/", ".c" },
-	};
-	const char *top_end = strstr(__FILE__, "tests/unit/");
-	assert_non_null(top_end);
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		size_t pl = strlen(kinds[i].prefix);
-		if (strncmp(test, kinds[i].prefix, pl))
-			continue;
-		char *path = malloc(4096);
-		snprintf(path, 4096, "%.*s%s%s%s", (int)(top_end - __FILE__), __FILE__,
-			 kinds[i].dir, test + pl, kinds[i].ext);
-		return path;
-	}
-	fail_msg("%s: not an image/, guest/ or unit/ test", test);
-	return NULL;
-}
-
-static char *read_all(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("%s: cannot open", path);
-	char *buf = malloc(1 << 20);
-	size_t n = fread(buf, 1, (1 << 20) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	return buf;
-}
-
 /* The evidence names the status: TDX_NAME, or the value's upper half in hex. */
 static bool names_status(const char *ev, const char *status)
 {
@@ -1076,7 +1042,7 @@ static void test_status_rows_are_real(void **state)
 		}
 		if (!r->test)
 			continue;
-		char *path = source_of(r->test), *src = read_all(path);
+		char *path = test_source_path(r->test), *src = test_source_text(path);
 		if (!strstr(src, r->evidence)) {
 			print_error("%s (%s) does not contain: %s\n", r->test, path, r->evidence);
 			bad++;
