@@ -25,15 +25,7 @@ ELF64_BEGIN start
 start:
         call idt_setup
         VMX_PAGING_WITH_APIC APIC, apic_pd
-        lea rsi, [rel tramp]
-        mov edi, TRAMP
-        mov ecx, tramp_end - tramp
-        cld
-        rep movsb
-        mov rbx, APIC
-        mov dword [rbx + 0x310], 1 << 24
-        mov dword [rbx + 0x300], 0x00004500             ; INIT
-        mov dword [rbx + 0x300], 0x00004600 | (TRAMP >> 12)
+        SMP64_START_AP 1
 
         VMM_SETUP 0, 0, 0, 0
         VMM_GUEST guest
