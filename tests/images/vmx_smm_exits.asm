@@ -97,31 +97,7 @@ start:
         CHECK "monitor-ctl-kept", rax, r14
         call checks_done
 
-; The MSEG header: revision from IA32_VMX_MISC[63:32], 64-bit STM at stm_init on
-; the image's own GDT and page tables.
-mseg_setup:
-        mov ecx, 0x485
-        rdmsr
-        lea rbx, [rel mseg]
-        mov [rbx + 0], edx
-        mov dword [rbx + 4], 1
-        sgdt [rel gdtr_now]
-        movzx eax, word [rel gdtr_now]
-        mov [rbx + 8], eax
-        mov rax, [rel gdtr_now + 2]
-        sub eax, ebx
-        mov [rbx + 12], eax
-        mov dword [rbx + 16], 8
-        lea rax, [rel stm_init]
-        sub eax, ebx
-        mov [rbx + 20], eax
-        lea rax, [rel stm_stack_top]
-        sub eax, ebx
-        mov [rbx + 24], eax
-        mov rax, cr3
-        sub eax, ebx
-        mov [rbx + 28], eax
-        ret
+%include "stm.inc"
 
 ; ---- the STM ----
 stm_init:
