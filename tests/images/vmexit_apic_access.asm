@@ -58,10 +58,6 @@ ELF64_BEGIN start
 %include "vmx.inc"
 %include "vmm64.inc"
 
-%define SECONDARY_CTLS   0x401e
-%define APIC_ACCESS_ADDR 0x2014
-%define VAPIC_ADDR       0x2012
-%define TPR_THRESHOLD    0x401c
 %define PROC_TPR_SHADOW  (1 << 21)
 
 ; run the guest from label %1 (rbx = the APIC-access page)
@@ -81,9 +77,9 @@ start:
         mov dword [rel apic_page + 0x80], 0x22222222
         mov dword [rel apic_page + 0x310], 0x33333333
         VMM_SETUP 0, 1 << 31, 0, 0             ; activate secondary controls
-        VMM_WRITE SECONDARY_CTLS, 1            ; virtualize APIC accesses
+        VMM_WRITE VMCS_PROC2_CTLS, 1            ; virtualize APIC accesses
         lea rax, [rel apic_page]
-        VMM_WRITE APIC_ACCESS_ADDR, rax
+        VMM_WRITE VMCS_APIC_ACCESS_ADDR, rax
         VMM_GUEST g_read
 
         mov eax, 0x5a5a
@@ -113,8 +109,8 @@ start:
         ; "use TPR shadow": VTPR 50H, threshold 0
         VMM_SETBITS VMCS_PROC_CTLS, PROC_TPR_SHADOW
         lea rax, [rel vapic_page]
-        VMM_WRITE VAPIC_ADDR, rax
-        VMM_WRITE TPR_THRESHOLD, 0
+        VMM_WRITE VMCS_VAPIC_ADDR, rax
+        VMM_WRITE VMCS_TPR_THRESHOLD, 0
         mov dword [rel vapic_page + 0x80], 0x50
         RUN_AT g_vtpr_read
         CHECK "vtpr-read-reason", rax, 44      ; the second read (offset 90H) exits
@@ -130,7 +126,7 @@ start:
         mov eax, [rel apic_page + 0x80]
         CHECK "vtpr-write-not-in-page", rax, 0x22222222
 
-        VMM_WRITE TPR_THRESHOLD, 5
+        VMM_WRITE VMCS_TPR_THRESHOLD, 5
         RUN_AT g_tpr_low
         CHECK "tpr-low-reason", rax, 43
         VMM_CHECK "tpr-low-qual", VMCS_EXIT_QUAL, 0
@@ -142,11 +138,11 @@ start:
         CHECK "entry-tpr-reason", rax, 43
         lea rbx, [rel g_tpr_low.after]
         VMM_CHECK "entry-tpr-rip", VMCS_GUEST_RIP, rbx
-        VMM_WRITE TPR_THRESHOLD, 4
+        VMM_WRITE VMCS_TPR_THRESHOLD, 4
         call vmm_run
         CHECK "entry-tpr-none", rax, 18
 
-        VMM_WRITE TPR_THRESHOLD, 3
+        VMM_WRITE VMCS_TPR_THRESHOLD, 3
         mov dword [rel vapic_page + 0x80], 0x5f
         RUN_AT g_cr8
         CHECK "cr8-reason", rax, 43            ; CR8 := 4 passes, CR8 := 2 exits
@@ -158,7 +154,7 @@ start:
 
         ; "virtualize APIC accesses" clear: the page is memory
         VMM_CLRBITS VMCS_PROC_CTLS, PROC_TPR_SHADOW
-        VMM_WRITE SECONDARY_CTLS, 0
+        VMM_WRITE VMCS_PROC2_CTLS, 0
         RUN_AT g_plain
         CHECK "plain-reason", rax, 18
         CHECK "plain-read", VMM_GREG(0), 0x11111111

@@ -58,11 +58,6 @@ ELF64_BEGIN start
 %include "vmx.inc"
 %include "vmm64.inc"
 
-%define SECONDARY_CTLS   0x401e
-%define APIC_ACCESS_ADDR 0x2014
-%define VAPIC_ADDR       0x2012
-%define TPR_THRESHOLD    0x401c
-%define INTR_STATUS      0x0810
 %define EOI_BITMAP1      0x201e                ; vectors 64-127
 %define PROC_TPR_SHADOW  (1 << 21)
 %define APIC_ACC         1
@@ -99,12 +94,12 @@ start:
         call vmx_paging_setup
         mov dword [rel vapic_page + 0x20], 0x07000000
         VMM_SETUP 1, (1 << 31) | PROC_TPR_SHADOW, 0, 0 ; VID needs external-interrupt exiting
-        VMM_WRITE SECONDARY_CTLS, APIC_ACC | ARV
+        VMM_WRITE VMCS_PROC2_CTLS, APIC_ACC | ARV
         lea rax, [rel apic_page]
-        VMM_WRITE APIC_ACCESS_ADDR, rax
+        VMM_WRITE VMCS_APIC_ACCESS_ADDR, rax
         lea rax, [rel vapic_page]
-        VMM_WRITE VAPIC_ADDR, rax
-        VMM_WRITE TPR_THRESHOLD, 0
+        VMM_WRITE VMCS_VAPIC_ADDR, rax
+        VMM_WRITE VMCS_TPR_THRESHOLD, 0
         GATE 0x50, h50
         GATE 0x60, h60
         lea rax, [rel guest_idt]
@@ -137,32 +132,32 @@ start:
         mov eax, [rel vapic_page + 0x80]
         CHECK "tpr-arv-vapic", rax, 0x30
 
-        VMM_WRITE SECONDARY_CTLS, APIC_ACC
+        VMM_WRITE VMCS_PROC2_CTLS, APIC_ACC
         RUN_AT g_svr
         CHECK "svr-noarv-reason", rax, 44
         VMM_CHECK "svr-noarv-qual", VMCS_EXIT_QUAL, 0x10f0
 
         ; ---- virtual-interrupt delivery (VTPR 0)
-        VMM_WRITE SECONDARY_CTLS, APIC_ACC | ARV | VID
+        VMM_WRITE VMCS_PROC2_CTLS, APIC_ACC | ARV | VID
         mov dword [rel vapic_page + 0x80], 0
         mov dword [rel vapic_page + 0x120], 1  ; VISR: vector 40H
-        VMM_WRITE INTR_STATUS, 0x4000          ; SVI 40H, RVI 0
+        VMM_WRITE VMCS_GUEST_INTR_STATUS, 0x4000          ; SVI 40H, RVI 0
         VMM_WRITE EOI_BITMAP1, 1               ; vector 40H
         RUN_AT g_eoi
         CHECK "eoi-reason", rax, 45
         VMM_CHECK "eoi-qual", VMCS_EXIT_QUAL, 0x40
         lea rbx, [rel g_eoi.after]
         VMM_CHECK "eoi-rip", VMCS_GUEST_RIP, rbx
-        VMM_CHECK "eoi-status", INTR_STATUS, 0
+        VMM_CHECK "eoi-status", VMCS_GUEST_INTR_STATUS, 0
         mov eax, [rel vapic_page + 0x120]
         CHECK "eoi-visr", rax, 0
 
         mov dword [rel vapic_page + 0x120], 1
-        VMM_WRITE INTR_STATUS, 0x4000
+        VMM_WRITE VMCS_GUEST_INTR_STATUS, 0x4000
         VMM_WRITE EOI_BITMAP1, 0
         RUN_AT g_eoi
         CHECK "eoi-noexit-reason", rax, 18
-        VMM_CHECK "eoi-noexit-status", INTR_STATUS, 0
+        VMM_CHECK "eoi-noexit-status", VMCS_GUEST_INTR_STATUS, 0
 
         ; self-IPI 50H, delivered at once (IF = 1); its handler's EOI exits
         VMM_WRITE EOI_BITMAP1, (1 << 0x10) | (1 << 0x20)  ; vectors 50H, 60H
@@ -176,19 +171,19 @@ start:
         CHECK "ipi-delivered", rax, 1
         lea rbx, [rel g_ipi.after]
         CHECK "ipi-frame-rip", [rel vmm_guest_stack_top - 40], rbx
-        VMM_CHECK "ipi-status", INTR_STATUS, 0
+        VMM_CHECK "ipi-status", VMCS_GUEST_INTR_STATUS, 0
         mov eax, [rel vapic_page + 0x220]
         CHECK "ipi-virr", rax, 0
 
         ; RVI 60H pending at entry: held while IF = 0 ...
         mov dword [rel vapic_page + 0x230], 1  ; VIRR: vector 60H
-        VMM_WRITE INTR_STATUS, 0x60
+        VMM_WRITE VMCS_GUEST_INTR_STATUS, 0x60
         VMM_WRITE VMCS_GUEST_RFLAGS, 0x2
         RUN_AT g_idle
         CHECK "masked-reason", rax, 18
         movzx eax, byte [rel seen60]
         CHECK "masked-not-delivered", rax, 0
-        VMM_CHECK "masked-status", INTR_STATUS, 0x60
+        VMM_CHECK "masked-status", VMCS_GUEST_INTR_STATUS, 0x60
         ; ... delivered before the first instruction when IF = 1
         VMM_WRITE VMCS_GUEST_RFLAGS, 0x202
         RUN_AT g_idle

@@ -54,7 +54,6 @@ ELF64_BEGIN start
 %include "vmx.inc"
 %include "vmm64.inc"
 
-%define SECONDARY_CTLS 0x401e
 %define VPID_FIELD     0x0000
 %define EPTP_FIELD     0x201a
 %define GUEST_PHYS     0x2400
@@ -75,7 +74,7 @@ start:
         call idt_setup
         call ept_setup
         VMM_SETUP 0, 1 << 31, 0, 0             ; activate secondary controls
-        VMM_WRITE SECONDARY_CTLS, 0x22         ; enable EPT, enable VPID
+        VMM_WRITE VMCS_PROC2_CTLS, 0x22         ; enable EPT, enable VPID
         VMM_WRITE VPID_FIELD, 1
         VMM_WRITE EPTP_FIELD, [rel ept_desc]
         VMM_GUEST guest
@@ -195,7 +194,7 @@ start:
 
         ; "enable EPT" clear: an entry not present, then a misconfigured one, and
         ; the same accesses run without exits.
-        VMM_CLRBITS SECONDARY_CTLS, 2
+        VMM_CLRBITS VMCS_PROC2_CTLS, 2
         EPT_SET tpage, 0
         lea rax, [rel g_read]
         VMM_WRITE VMCS_GUEST_RIP, rax

@@ -44,7 +44,6 @@ ELF64_BEGIN start
 %include "vmx.inc"
 %include "vmm64.inc"
 
-%define SECONDARY_CTLS 0x401e
 %define VPID_FIELD     0x0000
 %define EPTP_FIELD     0x201a
 %define PML_ADDRESS    0x200e
@@ -77,7 +76,7 @@ start:
         call ept_setup
         call log_fill
         VMM_SETUP 0, 1 << 31, 0, 0             ; activate secondary controls
-        VMM_WRITE SECONDARY_CTLS, PROC2_EPT_VPID_PML
+        VMM_WRITE VMCS_PROC2_CTLS, PROC2_EPT_VPID_PML
         VMM_WRITE VPID_FIELD, 1
         VMM_WRITE EPTP_FIELD, [rel ept_desc]
         lea rax, [rel pml_log]
@@ -145,7 +144,7 @@ start:
         ; PML off: the dirty flag is set, the log and the index stay as they are.
         call log_fill
         VMM_WRITE PML_INDEX, 511
-        VMM_CLRBITS SECONDARY_CTLS, 1 << 17
+        VMM_CLRBITS VMCS_PROC2_CTLS, 1 << 17
         EPT_CLR dpage0, EPT_D
         call vmm_run
         CHECK "off-vmcall", rax, 18

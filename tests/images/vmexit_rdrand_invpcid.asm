@@ -44,7 +44,6 @@ ELF64_BEGIN start
 %include "vmx.inc"
 %include "vmm64.inc"
 
-%define SECONDARY_CTLS   0x401e
 %define PROC_INVLPG      (1 << 9)
 %define PROC2_RDRAND     (1 << 11)
 %define PROC2_INVPCID    (1 << 12)
@@ -60,7 +59,7 @@ ELF64_BEGIN start
 start:
         call idt_setup
         VMM_SETUP 0, (1 << 31) | PROC_INVLPG, 0, 0
-        VMM_WRITE SECONDARY_CTLS, PROC2_RDRAND | PROC2_RDSEED | PROC2_INVPCID
+        VMM_WRITE VMCS_PROC2_CTLS, PROC2_RDRAND | PROC2_RDSEED | PROC2_INVPCID
         VMM_WRITE VMCS_EXC_BITMAP, EXC_UD | EXC_GP
         VMM_GUEST guest
         call vmm_run
@@ -87,7 +86,7 @@ start:
 
         ; Now without the exits: the instructions execute in the guest.
         call vmm_skip
-        VMM_WRITE SECONDARY_CTLS, PROC2_INVPCID
+        VMM_WRITE VMCS_PROC2_CTLS, PROC2_INVPCID
         VMM_CLRBITS VMCS_PROC_CTLS, PROC_INVLPG
         call vmm_run
         CHECK "native-reason", rax, 18
@@ -104,7 +103,7 @@ start:
         VMM_CHECK "invpcid-pcid-intr", VMCS_EXIT_INTR, 0x80000b0d
         lea rax, [rel g_ud]
         VMM_WRITE VMCS_GUEST_RIP, rax
-        VMM_WRITE SECONDARY_CTLS, 0
+        VMM_WRITE VMCS_PROC2_CTLS, 0
         call vmm_run
         VMM_CHECK "invpcid-ud-intr", VMCS_EXIT_INTR, 0x80000306
 

@@ -46,7 +46,6 @@ ELF64_BEGIN start
 %include "vmx.inc"
 %include "vmm64.inc"
 
-%define SECONDARY_CTLS 0x401e
 %define EPTP_FIELD     0x201a
 %define EPTP_INDEX     0x0004
 %define VMFUNC_CTLS    0x2018
@@ -71,7 +70,7 @@ start:
         or rax, 0x08                           ; memory type 1: not supported
         mov [rel eptp_list + 16], rax
         VMM_SETUP 0, 1 << 31, 0, 0
-        VMM_WRITE SECONDARY_CTLS, PROC2_EPT | PROC2_VMFUNC | PROC2_EPT_VE
+        VMM_WRITE VMCS_PROC2_CTLS, PROC2_EPT | PROC2_VMFUNC | PROC2_EPT_VE
         VMM_WRITE EPTP_FIELD, [rel eptp_a]
         VMM_WRITE VMFUNC_CTLS, 1
         lea rax, [rel eptp_list]
@@ -123,7 +122,7 @@ start:
         VMM_CHECK "back-index", EPTP_INDEX, 0
 
         call vmm_skip
-        VMM_WRITE SECONDARY_CTLS, PROC2_EPT
+        VMM_WRITE VMCS_PROC2_CTLS, PROC2_EPT
         call vmm_run
         CHECK "disabled-reason", rax, 0
         VMM_CHECK "disabled-intr", VMCS_EXIT_INTR, 0x80000306
