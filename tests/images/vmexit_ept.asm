@@ -224,24 +224,7 @@ g_after_pf:
         vmcall
         ud2
 
-; rax = address -> rbx = its 4 KiB EPT entry (0-4 MiB); rax = the page address.
-ept_entry_of:
-        and rax, ~0xfff
-        mov rbx, rax
-        shr rbx, 12
-        shl rbx, 3
-        push rax
-        lea rax, [rel ept_pt]
-        add rbx, rax
-        pop rax
-        ret
-
-ept_flush:
-        push rax
-        mov eax, 1                             ; single-context
-        invept rax, [rel ept_desc]
-        pop rax
-        ret
+%include "ept64.inc"
 
 ; Identity EPT for 0-128 MiB: 4 KiB pages below 4 MiB, 2 MiB pages above.
 ept_setup:

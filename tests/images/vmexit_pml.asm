@@ -183,24 +183,7 @@ log_fill:
         pop rax
         ret
 
-; rax = address -> rbx = its 4 KiB EPT entry (0-4 MiB).
-ept_entry_of:
-        and rax, ~0xfff
-        mov rbx, rax
-        shr rbx, 12
-        shl rbx, 3
-        push rax
-        lea rax, [rel ept_pt]
-        add rbx, rax
-        pop rax
-        ret
-
-ept_flush:
-        push rax
-        mov eax, 1                             ; single-context
-        invept rax, [rel ept_desc]
-        pop rax
-        ret
+%include "ept64.inc"
 
 ; Identity EPT for 0-128 MiB: 4 KiB pages below 4 MiB, 2 MiB pages above; every
 ; entry accessed, every page dirty; A/D flags on in the EPTP.
