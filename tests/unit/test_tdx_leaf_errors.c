@@ -25,6 +25,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tests/unit/kvm_fixture.h"
 #include "kvmlike/kvm.h"
 #include "kvmlike/runtime_hosted.h"
 #include "sim/cpu/machine.h"
@@ -47,24 +48,16 @@ static FILE *devnull;
 static int setup(void **state)
 {
 	struct vtsim_config cfg;
-	char err[256];
 	devnull = fopen("/dev/null", "w");
 	vtsim_config_defaults(&cfg);
-	cfg.tdx = true;
 	cfg.diag = devnull;          /* the refusals' explanations: asserted elsewhere */
-	m = vtsim_machine_create(&cfg, err, sizeof(err));
-	assert_non_null(m);
-	assert_int_equal(vtsim_hosted_start(m, err, sizeof(err)), 0);
-	assert_int_equal(kvm_hosted_attach(m, devnull), 0);
-	assert_int_equal(kvm_init(), 0);
+	m = kvm_fixture_up(&cfg, devnull);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	kvm_exit();
-	kvm_hosted_detach();
-	vtsim_machine_destroy(m);
+	kvm_fixture_down(m);
 	fclose(devnull);
 	return 0;
 }

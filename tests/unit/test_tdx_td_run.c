@@ -18,6 +18,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
 
+#include "tests/unit/kvm_fixture.h"
 #include "kvmlike/kvm.h"
 #include "log_lines.h"
 #include "sim/cpu/machine.h"
@@ -43,20 +44,14 @@ static FILE *diag;                /* the machine's diagnostics stream */
 static int setup_lps(unsigned nr_cpus)
 {
 	struct vtsim_config cfg;
-	char err[256];
 	vtsim_config_defaults(&cfg);
-	cfg.tdx = true;
 	cfg.nr_cpus = nr_cpus;
 	cfg.diag = diag = tmpfile();
 	assert_non_null(diag);
 	if (getenv("TD_TRACE"))
 		cfg.trace_mask = ~0u;
-	m = vtsim_machine_create(&cfg, err, sizeof(err));
-	assert_non_null(m);
-	assert_int_equal(vtsim_hosted_start(m, err, sizeof(err)), 0);
 	devnull = fopen("/dev/null", "w");
-	assert_int_equal(kvm_hosted_attach(m, devnull), 0);
-	assert_int_equal(kvm_init(), 0);
+	m = kvm_fixture_up(&cfg, devnull);
 	return 0;
 }
 
@@ -73,9 +68,7 @@ static int setup_2lp(void **state)
 
 static int teardown(void **state)
 {
-	kvm_exit();
-	kvm_hosted_detach();
-	vtsim_machine_destroy(m);
+	kvm_fixture_down(m);
 	fclose(devnull);
 	fclose(diag);
 	return 0;
