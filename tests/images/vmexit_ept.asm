@@ -228,12 +228,7 @@ g_after_pf:
 
 ; Identity EPT for 0-128 MiB: 4 KiB pages below 4 MiB, 2 MiB pages above.
 ept_setup:
-        lea rax, [rel ept_pdpt]
-        or rax, 7
-        mov [rel ept_pml4], rax
-        lea rax, [rel ept_pd]
-        or rax, 7
-        mov [rel ept_pdpt], rax
+        EPT_LINK_FIRST_GIB 7
         lea rbx, [rel ept_pd]
         lea rax, [rel ept_pt]
         or rax, 7

@@ -188,12 +188,7 @@ log_fill:
 ; Identity EPT for 0-128 MiB: 4 KiB pages below 4 MiB, 2 MiB pages above; every
 ; entry accessed, every page dirty; A/D flags on in the EPTP.
 ept_setup:
-        lea rax, [rel ept_pdpt]
-        or rax, EPT_A | 7
-        mov [rel ept_pml4], rax
-        lea rax, [rel ept_pd]
-        or rax, EPT_A | 7
-        mov [rel ept_pdpt], rax
+        EPT_LINK_FIRST_GIB EPT_A | 7
         lea rbx, [rel ept_pd]
         lea rax, [rel ept_pt]
         or rax, EPT_A | 7

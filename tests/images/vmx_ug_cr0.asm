@@ -82,12 +82,7 @@ start:
 
 ; Identity EPT for 0-1 GiB in 2 MiB pages.
 ept_setup:
-        lea rax, [rel ept_pdpt]
-        or rax, 7
-        mov [rel ept_pml4], rax
-        lea rax, [rel ept_pd]
-        or rax, 7
-        mov [rel ept_pdpt], rax
+        EPT_LINK_FIRST_GIB 7
         lea rbx, [rel ept_pd]
         xor ecx, ecx
 .pd:    mov rax, rcx
