@@ -49,7 +49,10 @@ bool tdx_module_kot_check(const struct tdx_module *mod, const uint64_t *tdrs, un
 	memset(want, KOT_FREE, sizeof(want));
 	memset(holder, 0, sizeof(holder));
 	unsigned first = mod->info.first_tdx_keyid, end = first + mod->info.nr_tdx_keyids;
-	if (mod->g->sys_state >= TDX_SYS_STATE_SYSCONFIG_DONE)
+	/* The global HKID is reserved once TDH.SYS.CONFIG has taken it (the only leaf that
+	 * sets the TDMRs). sys_state alone does not say so: TDH.SYS.LP.SHUTDOWN may move
+	 * it to SHUTDOWN before any SYS.CONFIG. */
+	if (mod->g->ntdmrs)
 		want[mod->g->global_hkid] = KOT_RESERVED;
 	for (unsigned i = 0; i < n; i++) {
 		struct tdr t;

@@ -1183,6 +1183,23 @@ static void test_any_leaf_after_lp_shutdown_is_sys_shutdown(void **state)
 	assert_status(call(p, 0, TDH_SYS_INIT, 0, 0, 0), 0xC000050600000000ull);
 }
 
+/* LP.SHUTDOWN before SYS.CONFIG: no HKID was ever reserved, and the KOT invariant
+ * (tdx_module_kot_check) holds in the SHUTDOWN state. Found by the arm64 smoke run of
+ * fuzz_seamcall (corpus/seamcall/lp_shutdown_before_config): the check took any
+ * state from SYSCONFIG_DONE on as "SYS.CONFIG has run". */
+static void test_lp_shutdown_before_config_reserves_no_hkid(void **state)
+{
+	struct plat *p = *state;
+	char why[256] = "";
+	assert_status(call(p, 0, TDH_SYS_LP_SHUTDOWN, 0, 0, 0), TDX_SUCCESS);
+	const struct tdx_module *mod = p->m->seam.module;
+	for (unsigned h = 0; h < 64; h++)
+		assert_int_equal(tdx_module_kot_state(mod, h), TDX_KOT_FREE);
+	bool ok = tdx_module_kot_check(mod, NULL, 0, why, sizeof(why));
+	if (!ok)
+		fail_msg("KOT check after LP.SHUTDOWN: %s", why);
+}
+
 /* ---- 4. SEAMCALL itself, and the platform MSRs ---------------------------------------- */
 
 static void test_seamcall_before_vmxon_is_ud(void **state)
@@ -1340,6 +1357,7 @@ int main(void)
 		TCFG(test_sys_config_failure_leaves_config_pending),
 		TCFG(test_key_config_twice_on_one_package_is_key_config_not_pending),
 		TREADY(test_any_leaf_after_lp_shutdown_is_sys_shutdown),
+		TCFG(test_lp_shutdown_before_config_reserves_no_hkid),
 
 		cmocka_unit_test(test_seamcall_before_vmxon_is_ud),
 		cmocka_unit_test(test_seamcall_without_a_module_is_vmfail_invalid_with_rax_unchanged),
