@@ -47,9 +47,7 @@ static uint64_t proc_ctls(const struct lp *lp)
 
 static uint64_t proc2_ctls(const struct lp *lp)
 {
-	if (!(proc_ctls(lp) & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS))
-		return 0;
-	return vmcs_read_enc(&lp->vmx.vmcs, SECONDARY_VM_EXEC_CONTROL);
+	return vmcs_secondary_controls(&lp->vmx.vmcs);
 }
 
 uint64_t apicv_access_page(const struct lp *lp)

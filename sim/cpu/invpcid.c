@@ -38,9 +38,7 @@ static bool canonical(uint64_t a)
 
 static bool proc2_has(struct lp *lp, uint32_t control)
 {
-	const struct vmcs_cache *c = &lp->vmx.vmcs;
-	return (vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) &&
-	       (vmcs_read_enc(c, SECONDARY_VM_EXEC_CONTROL) & control);
+	return vmcs_secondary_controls(&lp->vmx.vmcs) & control;
 }
 
 /* The fault that comes before any VM exit, or -1. */

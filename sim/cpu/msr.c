@@ -40,8 +40,7 @@ static uint64_t guest_tsc_value(struct lp *lp)
 	uint64_t tsc = lp_tsc(lp), proc = vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL);
 	if (!(proc & CPU_BASED_USE_TSC_OFFSETTING))
 		return tsc;
-	uint64_t proc2 = (proc & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) ? vmcs_read_enc(c, SECONDARY_VM_EXEC_CONTROL) : 0;
-	if (proc2 & SECONDARY_EXEC_TSC_SCALING)
+	if (vmcs_secondary_controls(c) & SECONDARY_EXEC_TSC_SCALING)
 		tsc = (uint64_t)(((unsigned __int128)tsc * vmcs_read_enc(c, TSC_MULTIPLIER)) >> 48);
 	return tsc + vmcs_read_enc(c, TSC_OFFSET);
 }
@@ -371,9 +370,7 @@ void site_rdtscp(struct lp *lp, const struct cpu_view *v, const struct site_insn
 {
 	/* A guest without "enable RDTSCP" (secondary controls) does not have it. */
 	if (lp->vmx.non_root) {
-		const struct vmcs_cache *c = &lp->vmx.vmcs;
-		bool secondary = vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
-		if (!secondary || !(vmcs_read_enc(c, SECONDARY_VM_EXEC_CONTROL) & SECONDARY_EXEC_ENABLE_RDTSCP)) {
+		if (!(vmcs_secondary_controls(&lp->vmx.vmcs) & SECONDARY_EXEC_ENABLE_RDTSCP)) {
 			exc_fault(lp, VEC_UD, 0);
 			return;
 		}

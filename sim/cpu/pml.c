@@ -18,8 +18,7 @@ void pml_log(struct phys *pm, struct pml *p, uint64_t gpa)
 
 static bool pml_enabled(const struct vmcs_cache *v)
 {
-	return (vmcs_read_enc(v, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) &&
-	       (vmcs_read_enc(v, SECONDARY_VM_EXEC_CONTROL) & SECONDARY_EXEC_ENABLE_PML);
+	return vmcs_secondary_controls(v) & SECONDARY_EXEC_ENABLE_PML;
 }
 
 void pml_enter(struct lp *lp)

@@ -35,10 +35,7 @@ static const struct {
 
 static bool rand_exiting(struct lp *lp, uint16_t reason)
 {
-	const struct vmcs_cache *c = &lp->vmx.vmcs;
-	if (!(vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS))
-		return false;
-	uint64_t proc2 = vmcs_read_enc(c, SECONDARY_VM_EXEC_CONTROL);
+	uint64_t proc2 = vmcs_secondary_controls(&lp->vmx.vmcs);
 	for (size_t i = 0; i < sizeof(rand_exits) / sizeof(rand_exits[0]); i++)
 		if (rand_exits[i].reason == reason)
 			return proc2 & rand_exits[i].control;

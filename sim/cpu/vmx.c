@@ -193,10 +193,8 @@ static int fixed_ok(uint64_t v, uint64_t fixed0, uint64_t fixed1)
  * to CR0 is held to IA32_VMX_CR0_FIXED0 without them. */
 static bool unrestricted_guest(struct lp *lp)
 {
-	const struct vmcs_cache *c = &lp->vmx.vmcs;
 	return lp->vmx.non_root &&
-	       (vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) &&
-	       (vmcs_read_enc(c, SECONDARY_VM_EXEC_CONTROL) & SECONDARY_EXEC_UNRESTRICTED_GUEST);
+	       (vmcs_secondary_controls(&lp->vmx.vmcs) & SECONDARY_EXEC_UNRESTRICTED_GUEST);
 }
 
 int vmx_check_cr0(struct lp *lp, uint64_t cr0)
@@ -364,9 +362,7 @@ static bool shadowed(struct lp *lp, const struct mode *md, const struct vmx_oper
 {
 	const struct vmcs_cache *c = &lp->vmx.vmcs;
 	uint64_t enc = long64(md) ? ops->reg_value : (uint32_t)ops->reg_value;
-	if (!lp->vmx.non_root || enc >> 15 ||
-	    !(vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) ||
-	    !(vmcs_read_enc(c, SECONDARY_VM_EXEC_CONTROL) & SECONDARY_EXEC_SHADOW_VMCS))
+	if (!lp->vmx.non_root || enc >> 15 || !(vmcs_secondary_controls(c) & SECONDARY_EXEC_SHADOW_VMCS))
 		return false;
 	uint8_t byte = 0xff;
 	phys_read(&lp->m->pm, vmcs_read_enc(c, write ? VMWRITE_BITMAP : VMREAD_BITMAP) + enc / 8, &byte, 1);
@@ -773,9 +769,7 @@ static void do_vmfunc(struct lp *lp, const struct mode *md, const struct vmx_ope
 	 * functions"; elsewhere VMFUNC is #UD. It changes no flags and no register. */
 	(void)md;
 	const struct vmcs_cache *c = &lp->vmx.vmcs;
-	bool enabled = lp->vmx.non_root &&
-		       (vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) &&
-		       (vmcs_read_enc(c, SECONDARY_VM_EXEC_CONTROL) & SECONDARY_EXEC_ENABLE_VMFUNC);
+	bool enabled = lp->vmx.non_root && (vmcs_secondary_controls(c) & SECONDARY_EXEC_ENABLE_VMFUNC);
 	if (!enabled) {
 		fault(r, VEC_UD, 0);
 		return;

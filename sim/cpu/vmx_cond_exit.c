@@ -100,8 +100,6 @@ static void fill_exit_info(const struct cpu_view *v, const struct site_insn *in,
 			   uint16_t reason, struct vmx_exit_info *xi);
 
 static bool cond_exit(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
-static bool has_monitor(const struct lp *lp);
-static bool has_pmu(const struct lp *lp);
 static bool lgdt_lidt_noncanonical(struct lp *lp, const struct cpu_view *v,
 				   const struct site_insn *in);
 
@@ -114,8 +112,7 @@ static bool pause_loop_exit(struct lp *lp, const struct cpu_view *v, const struc
 	const struct vmcs_cache *c = &lp->vmx.vmcs;
 	struct vmx_lp *x = &lp->vmx;
 	if (in->vmx_id != EXIT_REASON_PAUSE_INSTRUCTION || v->cpl != 0 ||
-	    !(vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS) ||
-	    !(vmcs_read_enc(c, SECONDARY_VM_EXEC_CONTROL) & SECONDARY_EXEC_PAUSE_LOOP_EXITING))
+	    !(vmcs_secondary_controls(c) & SECONDARY_EXEC_PAUSE_LOOP_EXITING))
 		return false;
 	uint64_t now = lp_tsc(lp);
 	bool exits = false;

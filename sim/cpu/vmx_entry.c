@@ -64,8 +64,7 @@ void load_control_state(uc_engine *uc, uint64_t cr0, uint64_t cr3, uint64_t cr4,
 static void enter_translation(struct lp *lp, bool launch)
 {
 	const struct vmcs_cache *v = &lp->vmx.vmcs;
-	uint64_t proc2 = (vmcs_read_enc(v, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
-			 ? vmcs_read_enc(v, SECONDARY_VM_EXEC_CONTROL) : 0;
+	uint64_t proc2 = vmcs_secondary_controls(v);
 	bool ept = proc2 & SECONDARY_EXEC_ENABLE_EPT;
 	uint16_t vpid = (proc2 & SECONDARY_EXEC_ENABLE_VPID) ? (uint16_t)vmcs_read_enc(v, VIRTUAL_PROCESSOR_ID) : 0;
 	lp->vmx.ept_active = NULL;

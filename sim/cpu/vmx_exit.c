@@ -287,8 +287,7 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 static bool ept_violation_to_ve(struct lp *lp, const struct mmu_fault *f, uint64_t rip, uint32_t idt_info)
 {
 	const struct vmcs_cache *v = &lp->vmx.vmcs;
-	uint64_t proc2 = (vmcs_read_enc(v, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
-			 ? vmcs_read_enc(v, SECONDARY_VM_EXEC_CONTROL) : 0;
+	uint64_t proc2 = vmcs_secondary_controls(v);
 	if (!(proc2 & SECONDARY_EXEC_EPT_VIOLATION_VE) || f->suppress_ve || (idt_info & 0x80000000u))
 		return false;
 	struct phys *pm = &lp->m->pm;

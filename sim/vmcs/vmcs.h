@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "sim/cpu/phys.h"
+#include "sim/vmcs/controls.h"
 #include "sim/vmcs/fields.h"
 
 #define VMCS_PTR_NONE (~0ull)
@@ -96,6 +97,15 @@ static inline uint64_t vmcs_read_enc(const struct vmcs_cache *c, uint32_t enc)
 	bool high;
 	const struct vmcs_field_info *f = vmcs_field_find(enc, &high);
 	return f ? vmcs_get(c, f, high) : 0;
+}
+
+/* The secondary processor-based controls in effect: the field when "activate
+ * secondary controls" is set, else none (SDM: the processor then treats every
+ * secondary control as 0). */
+static inline uint64_t vmcs_secondary_controls(const struct vmcs_cache *c)
+{
+	return (vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL) & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
+		       ? vmcs_read_enc(c, SECONDARY_VM_EXEC_CONTROL) : 0;
 }
 
 static inline void vmcs_write_enc(struct vmcs_cache *c, uint32_t enc, uint64_t v)
