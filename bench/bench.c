@@ -60,21 +60,40 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Per-iteration cost in microseconds: the median over `reps` runs of (run with n
- * iterations - run with none) / n. */
-static double per_iteration_us(const unsigned char *img, unsigned len, uint64_t n, int reps)
+double bench_median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	return v[n / 2];
+}
+
+double bench_per_iteration_us(double (*run)(const void *ctx, uint64_t iterations), const void *ctx,
+			      uint64_t base, uint64_t n, int reps)
 {
 	double v[16];
 	if (reps > 16)
 		reps = 16;
 	for (int i = 0; i < reps; i++) {
-		double base = run_image(img, len, 0), full = run_image(img, len, n);
-		if (base < 0 || full < 0)
+		double t0 = run(ctx, base), t1 = run(ctx, base + n);
+		if (t0 < 0 || t1 < 0)
 			return -1;
-		v[i] = (full - base) / (double)n * 1e6;
+		v[i] = (t1 - t0) / (double)n * 1e6;
 	}
-	qsort(v, (size_t)reps, sizeof(v[0]), cmp_double);
-	return v[reps / 2];
+	return bench_median(v, (size_t)reps);
+}
+
+struct image { const unsigned char *img; unsigned len; };
+
+static double run_bundled_image(const void *ctx, uint64_t iterations)
+{
+	const struct image *im = ctx;
+	return run_image(im->img, im->len, iterations);
+}
+
+/* Per-iteration cost of a bundled image, in us. */
+static double per_iteration_us(const unsigned char *img, unsigned len, uint64_t n, int reps)
+{
+	const struct image im = { img, len };
+	return bench_per_iteration_us(run_bundled_image, &im, 0, n, reps);
 }
 
 static double bench_vmread(void)

@@ -2,7 +2,20 @@
 #ifndef VTSIM_BENCH_H
 #define VTSIM_BENCH_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 int vtsim_bench_main(int argc, char **argv);
+
+/* Sorts v[0..n) and gives its middle value. */
+double bench_median(double *v, size_t n);
+
+/* One iteration's cost in us: the median over `reps` runs (at most 16) of
+ * (run(ctx, base + n) - run(ctx, base)) / n, where `run` gives the seconds a run
+ * of that many iterations took, or a negative value if it failed (then -1). The
+ * fixed cost of a run (a machine, a VM, a TD) cancels out. */
+double bench_per_iteration_us(double (*run)(const void *ctx, uint64_t iterations), const void *ctx,
+			      uint64_t base, uint64_t n, int reps);
 
 /* bench_kvmlike.c: through kvmlike; each returns its value or -1. */
 double bench_exit_roundtrip_hosted(void);

@@ -50,25 +50,20 @@ static double run_vm(const uint8_t *setup, size_t ns, const uint8_t *body, size_
 	return rc ? -1 : t;
 }
 
-static int cmp_double(const void *a, const void *b)
+struct loop { const uint8_t *setup; size_t ns; const uint8_t *body; size_t nb; };
+
+static double run_loop_vm(const void *ctx, uint64_t iterations)
 {
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
+	const struct loop *l = ctx;
+	return run_vm(l->setup, l->ns, l->body, l->nb, (uint32_t)iterations);
 }
 
-/* Median over 5 runs of (time with n iterations - time with none) / n, in us. */
+/* The median over 5 runs of (time with n iterations - time with none) / n, in us. */
 static double per_iteration(const uint8_t *setup, size_t ns, const uint8_t *body, size_t nb,
 			    uint32_t n)
 {
-	double v[5];
-	for (int i = 0; i < 5; i++) {
-		double base = run_vm(setup, ns, body, nb, 0), full = run_vm(setup, ns, body, nb, n);
-		if (base < 0 || full < 0)
-			return -1;
-		v[i] = (full - base) / n * 1e6;
-	}
-	qsort(v, 5, sizeof(v[0]), cmp_double);
-	return v[2];
+	const struct loop l = { setup, ns, body, nb };
+	return bench_per_iteration_us(run_loop_vm, &l, 0, n, 5);
 }
 
 /* CPUID in the guest -> kvmlike's handler (register cache, CPUID, RIP) -> VMRESUME. */
@@ -136,6 +131,5 @@ double bench_guest_mips_ratio(void)
 			return -1;
 		v[i] = bare / vm;
 	}
-	qsort(v, 3, sizeof(v[0]), cmp_double);
-	return v[1];
+	return bench_median(v, 3);
 }

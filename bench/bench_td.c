@@ -27,12 +27,6 @@ enum { VP_ENTER = 0, ADDCX = 1, PAGE_ADD = 2, SEPT_ADD = 3, VP_ADDCX = 4, KEY_CO
 
 
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 /* A SEAMCALL on LP 0: the module's status, or ~0 if it did not run. */
 static uint64_t sc(struct vtsim_machine *m, uint64_t leaf, uint64_t rcx, uint64_t rdx,
 		   uint64_t r8, uint64_t r9)
@@ -115,7 +109,7 @@ static int run_exits(struct vtsim_machine *m, uint64_t tdvpr, struct vtsim_seamc
 
 /* Seconds to run td_bench with `n` TDVMCALLs under kvmlike and its user space
  * (tools/vmm.c: the KVM_TDX_* commands, then KVM_RUN to its HLT), or -1. */
-static double run_td_hosted(uint64_t n)
+static double run_td_hosted(const void *ctx, uint64_t n)
 {
 	enum { ITERATIONS_OFFSET = 0x5ff8 };    /* guests/td_bench.asm */
 	static unsigned char img[0x8000];
@@ -143,16 +137,7 @@ static double run_td_hosted(uint64_t n)
  * with 1 + n calls - time with 1) / n, in us: the TD's creation cancels out. */
 double bench_td_exit_roundtrip_hosted(void)
 {
-	enum { N = 20000 };
-	double v[5];
-	for (int i = 0; i < 5; i++) {
-		double base = run_td_hosted(1), full = run_td_hosted(1 + N);
-		if (base < 0 || full < 0)
-			return -1;
-		v[i] = (full - base) / N * 1e6;
-	}
-	qsort(v, 5, sizeof(v[0]), cmp_double);
-	return v[2];
+	return bench_per_iteration_us(run_td_hosted, NULL, 1, 20000, 5);
 }
 
 /* The median over batches of the time per round trip, in us. */
@@ -207,8 +192,7 @@ double bench_td_exit_roundtrip(void)
 	}
 	double cpu_us = (bench_cpu_seconds() - cpu0) / ((double)n * BATCHES) * 1e6,
 	       wall_us = (bench_wall_seconds() - w0) / ((double)n * BATCHES) * 1e6;
-	qsort(v, BATCHES, sizeof(v[0]), cmp_double);
-	result = v[BATCHES / 2];
+	result = bench_median(v, BATCHES);
 	if (getenv("VTSIM_BENCH_VERBOSE"))
 		fprintf(stderr, "td_exit_roundtrip: %ld exits x %d batches: min %.3f median %.3f "
 			"max %.3f us; mean %.3f us wall, %.3f us CPU\n", n, BATCHES, v[0],
