@@ -67,6 +67,7 @@ struct kvm_vcpu {
 struct kvm {
 	unsigned long vm_type;
 	struct kvm_memory_slot memslots[KVM_MAX_MEMSLOTS];
+	unsigned memslots_generation;      /* changes with every memslot update */
 	struct kvm_vcpu *vcpus[KVM_MAX_VCPUS];
 	unsigned nr_vcpus;
 	uint64_t hypercall_exit_enabled;   /* KVM_CAP_EXIT_HYPERCALL's set */
@@ -81,6 +82,15 @@ static inline bool is_td(const struct kvm *kvm)
 static inline bool is_td_vcpu(const struct kvm_vcpu *vcpu)
 {
 	return is_td(vcpu->kvm);
+}
+
+/* Cached MMIO entries carry the generation in 6 bits. Slots are only ever added,
+ * so it counts at most KVM_MAX_MEMSLOTS updates and never wraps (Linux zaps every
+ * MMIO entry when its wider counter does). */
+_Static_assert(KVM_MAX_MEMSLOTS < 64, "memslot generation must fit an MMIO entry");
+static inline unsigned kvm_mmio_gen(const struct kvm *kvm)
+{
+	return kvm->memslots_generation & 0x3f;
 }
 
 /* The slot holding guest frame `gfn`, or NULL (MMIO). */

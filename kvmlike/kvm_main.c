@@ -113,6 +113,7 @@ int kvm_set_user_memory_region(struct kvm *kvm, const struct kvm_userspace_memor
 			return -EEXIST;
 	}
 	*s = (struct kvm_memory_slot){ .used = true, .base_gfn = gfn, .npages = n, .hpa = __pa(hva) };
+	kvm->memslots_generation++;        /* cached MMIO entries may now be RAM */
 	return 0;
 }
 

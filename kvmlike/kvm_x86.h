@@ -32,6 +32,16 @@ int tdp_mmu_init(struct tdp_mmu *mmu);
 int tdp_mmu_init_suppress_ve(struct tdp_mmu *mmu);
 /* Makes `gpa` an MMIO page: a non-present entry that does not suppress #VE. */
 int tdp_mmu_map_mmio(struct tdp_mmu *mmu, uint64_t gpa);
+/* Makes `gpa` a cached MMIO page of a VM (Linux's mark_mmio_spte): an entry that is
+ * an EPT misconfiguration, tagged with memslot generation `gen`. Not cached by the
+ * processor, so no INVEPT is needed after it. 0 or -ENOMEM. */
+int tdp_mmu_mark_mmio(struct tdp_mmu *mmu, uint64_t gpa, unsigned gen);
+/* Is `gpa`'s entry a cached MMIO page? Then *gen is its memslot generation (low
+ * bits: compare with kvm_mmio_gen). */
+bool tdp_mmu_mmio_gen(const struct tdp_mmu *mmu, uint64_t gpa, unsigned *gen);
+/* Makes `gpa`'s entry empty again. Only for entries the processor does not cache
+ * (MMIO ones): a mapped page would need INVEPT. */
+void tdp_mmu_zap(struct tdp_mmu *mmu, uint64_t gpa);
 /* Maps the 4 KiB page at gpa to hpa, read/write/execute, write-back. 0 or -ENOMEM. */
 int tdp_mmu_map(struct tdp_mmu *mmu, uint64_t gpa, uint64_t hpa);
 void tdp_mmu_destroy(struct tdp_mmu *mmu);

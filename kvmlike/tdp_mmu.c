@@ -9,6 +9,15 @@
 
 #define EPT_SUPPRESS_VE (1ull << 63)
 
+/* Linux's MMIO SPTE for EPT (shadow_mmio_value): write and execute without read,
+ * a misconfiguration, so the next access to the page is an EPT-misconfiguration exit
+ * that is known to be MMIO without a memslot search. The memslot generation it was
+ * made under sits in bits 57:52, which EPT ignores. */
+#define EPT_MMIO_VALUE   6ull
+#define EPT_MMIO_MASK    (EPT_RWX | EPT_SUPPRESS_VE | 0x000ffffffffff000ull | EPT_MT_WB)
+#define EPT_MMIO_GEN_SHIFT 52
+#define EPT_MMIO_GEN_MASK  0x3full
+
 /* A table page with every entry empty. */
 static uint64_t new_table(struct tdp_mmu *mmu)
 {
@@ -68,6 +77,44 @@ int tdp_mmu_map_mmio(struct tdp_mmu *mmu, uint64_t gpa)
 		return -ENOMEM;
 	*pte = 0;                  /* not present, #VE not suppressed */
 	return 0;
+}
+
+/* The 4 KiB entry for `gpa` if its tables exist; NULL otherwise. */
+static uint64_t *leaf_entry_if_present(const struct tdp_mmu *mmu, uint64_t gpa)
+{
+	uint64_t table = mmu->root;
+	for (int level = 4; level > 1; level--) {
+		uint64_t e = ((uint64_t *)__va(table))[(gpa >> (12 + 9 * (level - 1))) & 0x1ff];
+		if (!(e & EPT_RWX))
+			return NULL;
+		table = EPT_ADDR(e);
+	}
+	return (uint64_t *)__va(table) + ((gpa >> 12) & 0x1ff);
+}
+
+int tdp_mmu_mark_mmio(struct tdp_mmu *mmu, uint64_t gpa, unsigned gen)
+{
+	uint64_t *pte = leaf_entry(mmu, gpa);
+	if (!pte)
+		return -ENOMEM;
+	*pte = EPT_MMIO_VALUE | ((uint64_t)(gen & EPT_MMIO_GEN_MASK) << EPT_MMIO_GEN_SHIFT);
+	return 0;
+}
+
+bool tdp_mmu_mmio_gen(const struct tdp_mmu *mmu, uint64_t gpa, unsigned *gen)
+{
+	const uint64_t *pte = leaf_entry_if_present(mmu, gpa);
+	if (!pte || (*pte & EPT_MMIO_MASK) != EPT_MMIO_VALUE)
+		return false;
+	*gen = (unsigned)((*pte >> EPT_MMIO_GEN_SHIFT) & EPT_MMIO_GEN_MASK);
+	return true;
+}
+
+void tdp_mmu_zap(struct tdp_mmu *mmu, uint64_t gpa)
+{
+	uint64_t *pte = leaf_entry_if_present(mmu, gpa);
+	if (pte)
+		*pte = mmu->nonpresent;
 }
 
 static void free_table(uint64_t table, int level)

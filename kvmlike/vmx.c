@@ -709,13 +709,15 @@ static int handle_wrmsr(struct kvm_vcpu *vcpu)
 }
 
 /* A guest-physical address in a memslot is mapped (kvm_tdp_map_page) and the guest
- * retries; anything else is MMIO for user space. */
+ * retries; anything else is MMIO for user space, and its page becomes a cached MMIO
+ * entry so that later accesses come back as EPT misconfigurations (Linux's
+ * kvm_handle_noslot_fault with MMIO caching). */
 static int handle_ept_violation(struct kvm_vcpu *vcpu)
 {
 	uint64_t gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
 	const struct kvm_memory_slot *slot = gfn_to_memslot(vcpu->kvm, gpa >> PAGE_SHIFT);
+	struct kvm_vmx *kv = to_kvm_vmx(vcpu->kvm);
 	if (slot) {
-		struct kvm_vmx *kv = to_kvm_vmx(vcpu->kvm);
 		uint64_t hpa = slot->hpa + ((gpa >> PAGE_SHIFT) - slot->base_gfn) * PAGE_SIZE;
 		int r = tdp_mmu_map(&kv->mmu, gpa & ~(PAGE_SIZE - 1), hpa);
 		if (r)
@@ -724,14 +726,28 @@ static int handle_ept_violation(struct kvm_vcpu *vcpu)
 		vcpu->stat.ept_maps++;
 		return 1;
 	}
+	if (tdp_mmu_mark_mmio(&kv->mmu, gpa & ~(PAGE_SIZE - 1), kvm_mmio_gen(vcpu->kvm)))
+		return kvm_emulation_failed(vcpu);
 	return kvm_emulate_mmio(vcpu, gpa);
 }
 
+/* Only cached MMIO entries are misconfigured on purpose (Linux's handle_ept_misconfig
+ * and handle_mmio_page_fault). One made before the last memslot update may now be
+ * RAM: it is dropped and the guest retries, meeting the EPT-violation path. */
 static int handle_ept_misconfig(struct kvm_vcpu *vcpu)
 {
-	/* kvmlike writes no misconfigured entries (it has no MMIO caching): a bug. */
-	WARN_ON_ONCE(1);
-	return kvm_emulation_failed(vcpu);
+	uint64_t gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
+	struct kvm_vmx *kv = to_kvm_vmx(vcpu->kvm);
+	unsigned gen;
+	if (!tdp_mmu_mmio_gen(&kv->mmu, gpa, &gen)) {
+		WARN_ON_ONCE(1);
+		return kvm_emulation_failed(vcpu);
+	}
+	if (gen != kvm_mmio_gen(vcpu->kvm)) {
+		tdp_mmu_zap(&kv->mmu, gpa);
+		return 1;
+	}
+	return kvm_emulate_mmio(vcpu, gpa);
 }
 
 static int handle_xsetbv(struct kvm_vcpu *vcpu)

@@ -22,8 +22,9 @@ expect() {
         "[vm] Hello from a VMX guest of kvmlike, on the simulated CPU"
         "[vm] halting"
         "vm: KVM_EXIT_HLT after 246 exits to user space"
-        "vm: 271 exits: 10:2 12:1 18:1 30:243 48:24"
+        "vm: 271 exits: 10:2 12:1 18:1 30:243 48:23 49:1"
         "vm exit reason 48 qual 0x182 x16"
+        "vm exit reason 49 qual 0x0"
         "vm_lifecycle: ok; pages owned after teardown: 0"
         "[td] Hello from a TD (TDG.VP.VMCALL<Instruction.IO>)"
         "[td] TD done, halting"
@@ -151,7 +152,7 @@ expect_2lp() {
     # LP 0), from LP 1 when it moves back, and at teardown.
     [ "$(grep -c '^seamcall leaf 18 status 0x0000000000000000$' "$tmp/2lp")" = 3 ] ||
         fail "the TD's vCPU is not flushed from each LP it leaves"
-    for l in "[vm] halting" "[td] TD done, halting" "vm: 271 exits: 10:2 12:1 18:1 30:243 48:24" \
+    for l in "[vm] halting" "[td] TD done, halting" "vm: 271 exits: 10:2 12:1 18:1 30:243 48:23 49:1" \
              "td: 679 exits: 48:3 77:676" "vm_and_td_2lp: ok; pages owned after teardown: 0" \
              "scenarios: all ok"; do
         grep -qxF -- "$l" "$tmp/2lp" "$out" >/dev/null || fail "the 2-LP run lacks the line: $l"

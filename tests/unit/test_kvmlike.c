@@ -470,6 +470,64 @@ static void test_mmio_read_exit_rip_stays_at_the_load_until_completion(void **st
 	assert_int_equal(get_regs(f).rip, GUEST_CODE + 13);  /* past mov word [rbx+8] */
 }
 
+/* Linux caches an MMIO page as a misconfigured EPT entry (MMIO caching): the first
+ * access to it is an EPT violation, the later ones EPT misconfigurations, each the
+ * same KVM_EXIT_MMIO. */
+static void test_mmio_page_is_cached_as_an_ept_misconfiguration(void **state)
+{
+	struct fx *f = *state;
+	load(f, GUEST_CODE, mmio_guest, sizeof(mmio_guest));
+	for (unsigned i = 0; i < 4; i++) {
+		assert_int_equal(run(f), KVM_EXIT_MMIO);
+		mmio_answer(f, 0);
+	}
+	assert_int_equal(run(f), KVM_EXIT_HLT);
+	assert_int_equal(f->vcpu->stat.mmio_exits, 4);
+	/* Every violation maps a RAM page but the device page's first one. */
+	assert_int_equal(f->vcpu->stat.exits_by_reason[48], f->vcpu->stat.ept_maps + 1);
+	assert_int_equal(f->vcpu->stat.exits_by_reason[49], 3);
+}
+
+#define LATE_SLOT_GPA 0x900000ull     /* past slot 0's 8 MiB */
+static const uint8_t late_slot_guest[] = {
+	0xbb, 0x00, 0x00, 0x90, 0x00,             /* mov ebx, 0x900000 */
+	0x8b, 0x03,                               /* mov eax, [rbx] */
+	0x8b, 0x03,                               /* mov eax, [rbx] */
+	0xf4,                                     /* hlt */
+	0x8b, 0x03,                               /* mov eax, [rbx] */
+	0xf4,                                     /* hlt */
+};
+
+/* A cached MMIO entry made before a memslot covered its page is stale: the access
+ * after KVM_SET_USER_MEMORY_REGION reads the new RAM, not user space's device. */
+static void test_memslot_added_over_cached_mmio_page_is_ram(void **state)
+{
+	struct fx *f = *state;
+	load(f, GUEST_CODE, late_slot_guest, sizeof(late_slot_guest));
+	assert_int_equal(run(f), KVM_EXIT_MMIO);
+	assert_mmio_exit(f, LATE_SLOT_GPA, 4, false);
+	mmio_answer(f, 0x11111111);
+	assert_int_equal(run(f), KVM_EXIT_MMIO);
+	assert_mmio_exit(f, LATE_SLOT_GPA, 4, false);
+	mmio_answer(f, 0x22222222);
+	assert_int_equal(run(f), KVM_EXIT_HLT);
+	assert_int_equal(get_regs(f).rax, 0x22222222);
+	assert_int_equal(f->vcpu->stat.exits_by_reason[49], 1);
+
+	uint8_t *ram = kvm_userspace_alloc(PAGE_SIZE);
+	assert_non_null(ram);
+	memcpy(ram, "\x5a\xa5\x5a\xa5", 4);
+	struct kvm_userspace_memory_region region = { .slot = 1, .guest_phys_addr = LATE_SLOT_GPA,
+						       .memory_size = PAGE_SIZE,
+						       .userspace_addr = (uint64_t)(uintptr_t)ram };
+	assert_int_equal(kvm_set_user_memory_region(f->vm, &region), 0);
+	assert_int_equal(run(f), KVM_EXIT_HLT);
+	assert_int_equal(get_regs(f).rax, 0xa55aa55aull);
+	assert_int_equal(f->vcpu->stat.mmio_exits, 2);
+	/* The stale entry's misconfiguration, then the violation that mapped the RAM. */
+	assert_int_equal(f->vcpu->stat.exits_by_reason[49], 2);
+}
+
 /* ---- 4. CPUID ------------------------------------------------------------------------ */
 
 static const uint8_t cpuid_guest[] = {
@@ -954,6 +1012,8 @@ int main(void)
 		VM_TEST(test_mmio_reads_and_writes_exit_with_address_length_and_data),
 		VM_TEST(test_mmio_partial_registers_merge_as_the_instruction_does),
 		VM_TEST(test_mmio_read_exit_rip_stays_at_the_load_until_completion),
+		VM_TEST(test_mmio_page_is_cached_as_an_ept_misconfiguration),
+		VM_TEST(test_memslot_added_over_cached_mmio_page_is_ram),
 		VM_TEST(test_cpuid_shows_kvm_signature_and_hides_vmx),
 		VM_TEST(test_vmcall_answers_enosys_and_the_guest_continues),
 		VM_TEST(test_rdmsr_of_unknown_msr_delivers_gp_to_the_guest),
