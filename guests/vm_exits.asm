@@ -142,6 +142,16 @@ start:
 .vmxon:
 	SAY_FAULT msg_vmxon
 
+	; A spin loop of PAUSEs on a lock whose holder never runs: pause-loop exiting
+	; takes the guest out once the loop outlasts PLE_Window, and again after each
+	; doubled window; kvmlike skips the PAUSE, so every round still runs.
+	mov ecx, 20000
+.spin:
+	pause
+	dec ecx
+	jnz .spin
+	SAY msg_pause, ecx
+
 	; KVM_HC_MAP_GPA_RANGE: user space asked for its exit (KVM_CAP_EXIT_HYPERCALL), so
 	; a good range goes out as KVM_EXIT_HYPERCALL and RAX comes back as user space's
 	; answer; a range that is not page-aligned is -KVM_EINVAL from kvmlike itself.
@@ -214,6 +224,7 @@ msg_msr_unknown: db "RDMSR 0x1234, fault vector: 0x", 0
 msg_msr_ro:      db "WRMSR IA32_MTRRCAP, fault vector: 0x", 0
 msg_rdpmc:       db "RDPMC, fault vector: 0x", 0
 msg_invd:        db "INVD and WBINVD, fault vector: 0x", 0
+msg_pause:       db "PAUSE loop of 20000 rounds, rounds left: 0x", 0
 msg_vmread:      db "VMREAD, fault vector: 0x", 0
 msg_vmptrst:     db "VMPTRST, fault vector: 0x", 0
 msg_invept:      db "INVEPT, fault vector: 0x", 0

@@ -40,6 +40,8 @@ struct vcpu_vmx {
 	uint32_t fail_error;
 	uint32_t exit_reason;
 	uint64_t dr[8];
+	uint32_t ple_window;       /* PAUSE-loop window, grown at each PAUSE exit */
+	bool ple_window_dirty;     /* not yet written to the VMCS */
 };
 
 static struct vcpu_vmx *to_vmx(struct kvm_vcpu *vcpu) { return vcpu->priv; }
@@ -78,7 +80,7 @@ static int setup_vmcs_config(struct vmcs_config *c)
 				true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS, &c->cpu) ||
 	    adjust_vmx_controls(SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID,
 				SECONDARY_EXEC_UNRESTRICTED_GUEST | SECONDARY_EXEC_ENABLE_RDTSCP |
-				SECONDARY_EXEC_WBINVD_EXITING,
+				SECONDARY_EXEC_WBINVD_EXITING | SECONDARY_EXEC_PAUSE_LOOP_EXITING,
 				MSR_IA32_VMX_PROCBASED_CTLS2, &c->cpu2) ||
 	    adjust_vmx_controls(VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER,
 				VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT,
@@ -115,6 +117,26 @@ int vmx_hardware_setup(void)
 static bool cpu_has_unrestricted_guest(void)
 {
 	return vmcs_config.cpu2 & SECONDARY_EXEC_UNRESTRICTED_GUEST;
+}
+
+static bool cpu_has_vmx_ple(void)
+{
+	return vmcs_config.cpu2 & SECONDARY_EXEC_PAUSE_LOOP_EXITING;
+}
+
+/* Pause-loop exiting as Linux configures it (its module parameters' defaults): PAUSEs
+ * at most ple_gap TSC cycles apart form a loop, which exits after ple_window cycles;
+ * each exit multiplies the vCPU's window by ple_window_grow, up to ple_window_max,
+ * so a vCPU that spins for long exits less and less often. */
+static const uint32_t ple_gap = 128, ple_window = 4096, ple_window_grow = 2;
+static const uint32_t ple_window_max = UINT32_MAX;
+
+/* Linux's __grow_ple_window: a small modifier multiplies, a large one adds. */
+static uint32_t grow_ple_window(uint32_t val)
+{
+	uint64_t grown = ple_window_grow < ple_window ? (uint64_t)val * ple_window_grow
+						      : (uint64_t)val + ple_window_grow;
+	return grown < ple_window_max ? (uint32_t)grown : ple_window_max;
 }
 
 /* ---- VMX operation on this LP ---------------------------------------------------- */
@@ -250,6 +272,11 @@ static void init_vmcs(struct kvm_vcpu *vcpu)
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmcs_config.pin);
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmcs_config.cpu);
 	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmcs_config.cpu2);
+	if (cpu_has_vmx_ple()) {
+		vmcs_write32(PLE_GAP, ple_gap);
+		vmx->ple_window = ple_window;
+		vmx->ple_window_dirty = true;
+	}
 	vmcs_write32(VM_EXIT_CONTROLS, vmcs_config.vmexit);
 	vmcs_write32(VM_ENTRY_CONTROLS, vmcs_config.vmentry);
 	vmcs_write16(VIRTUAL_PROCESSOR_ID, vmx->vpid);
@@ -574,6 +601,10 @@ enum exit_fastpath_completion vmx_vcpu_run(struct kvm_vcpu *vcpu)
 	if (vcpu->regs_dirty & (1u << VCPU_REGS_RIP))
 		vmcs_writel(GUEST_RIP, vcpu->regs[VCPU_REGS_RIP]);
 	vcpu->regs_dirty = 0;
+	if (vmx->ple_window_dirty) {
+		vmx->ple_window_dirty = false;
+		vmcs_write32(PLE_WINDOW, vmx->ple_window);
+	}
 	int r = __vmx_vcpu_run(vcpu->regs, vmx->launched);
 	/* RSP and RIP are in the VMCS now: read on demand. */
 	vcpu->regs_avail = 0xffff & ~(1u << VCPU_REGS_RSP);
@@ -708,6 +739,20 @@ static int handle_wrmsr(struct kvm_vcpu *vcpu)
 	return kvm_emulate_wrmsr(vcpu);
 }
 
+/* A PAUSE loop outlasted the window (PAUSE exiting is never asked for): the vCPU
+ * spins on a lock whose holder does not run. Linux yields to another vCPU
+ * (kvm_vcpu_on_spin); kvmlike has no other to run. Either way the window grows and
+ * the PAUSE is done. */
+static int handle_pause(struct kvm_vcpu *vcpu)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+	uint32_t old = vmx->ple_window;
+	vmx->ple_window = grow_ple_window(old);
+	if (vmx->ple_window != old)
+		vmx->ple_window_dirty = true;
+	return kvm_skip_emulated_instruction(vcpu);
+}
+
 /* A guest-physical address in a memslot is mapped (kvm_tdp_map_page) and the guest
  * retries; anything else is MMIO for user space, and its page becomes a cached MMIO
  * entry so that later accesses come back as EPT misconfigurations (Linux's
@@ -782,7 +827,7 @@ static const exit_handler_t kvm_vmx_exit_handlers[] = {
 	[EXIT_REASON_MSR_WRITE] = handle_wrmsr,
 	[EXIT_REASON_MWAIT_INSTRUCTION] = handle_nop,
 	[EXIT_REASON_MONITOR_INSTRUCTION] = handle_nop,
-	[EXIT_REASON_PAUSE_INSTRUCTION] = handle_nop,
+	[EXIT_REASON_PAUSE_INSTRUCTION] = handle_pause,
 	[EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG] = handle_ept_misconfig,
 	[EXIT_REASON_INVEPT] = handle_vmx_instruction,

@@ -25,6 +25,7 @@
 #include "sim/vmcs/caps.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/cpu/cpuid.h"
@@ -279,6 +280,19 @@ const struct vmcs_caps *vmcs_caps_for_model(const char *cpu_model_name)
 const struct vmcs_caps *vmcs_caps_for_cpu(const struct cpu_model *m)
 {
 	return m ? vmcs_caps_for_model(cpuid_model_name(m)) : NULL;
+}
+
+struct vmcs_caps *vmcs_caps_widened(const struct vmcs_caps *c, uint32_t entry_allowed1,
+				    uint64_t cr4_fixed1)
+{
+	struct vmcs_caps *w = malloc(sizeof(*w));
+	if (!w)
+		return NULL;
+	*w = *c;
+	w->entry |= (uint64_t)entry_allowed1 << 32;
+	w->true_entry |= (uint64_t)entry_allowed1 << 32;
+	w->cr4_fixed1 |= cr4_fixed1;
+	return w;
 }
 
 const char *vmcs_caps_model_name(const struct vmcs_caps *c)

@@ -57,6 +57,12 @@ const struct vmcs_caps *vmcs_caps_for_model(const char *cpu_model_name);
 /* The same, from the CPUID model itself. */
 const struct vmcs_caps *vmcs_caps_for_cpu(const struct cpu_model *m);
 const char *vmcs_caps_model_name(const struct vmcs_caps *c);
+/* A copy of `c` that also allows the VM-entry controls `entry_allowed1` (in both the
+ * original and the TRUE MSR) and the CR4 bits `cr4_fixed1` to be 1, for the entry checks
+ * of features no model has (CET, FRED, PKS, ...), whose rules would otherwise never
+ * run. Its CPUID stays the model's. NULL without memory; free() it. */
+struct vmcs_caps *vmcs_caps_widened(const struct vmcs_caps *c, uint32_t entry_allowed1,
+				    uint64_t cr4_fixed1);
 
 /* True for 480H..493H, the VMX capability MSRs (present in the model or not):
  * WRMSR to any of them is #GP(0). */

@@ -38,6 +38,7 @@ struct t {
 	struct entry_ctx c;
 	struct phys pm;
 	const struct vmcs_caps *caps;
+	struct vmcs_caps *wide;       /* setup_wide's model, freed at teardown */
 };
 
 static int setup(void **state)
@@ -56,9 +57,34 @@ static int setup(void **state)
 	return 0;
 }
 
+/* The VM-entry controls and CR4 bits of features xeon lacks, so that their rows,
+ * which xeon never lets run, can be broken one by one: load IA32_PERF_GLOBAL_CTRL
+ * (13), BNDCFGS (16), IA32_RTIT_CTL (18), UINV (19), CET state (20), IA32_LBR_CTL
+ * (21), PKRS (22), FRED (23), IA32_SPEC_CTRL (24); CR4.PCIDE, CET, PKS, FRED. */
+#define WIDE_ENTRY (BIT(13) | BIT(16) | BIT(18) | BIT(19) | BIT(20) | BIT(21) | BIT(22) | \
+		    BIT(23) | BIT(24))
+#define CR4_PCIDE BIT(17)
+#define CR4_CET   BIT(23)
+#define CR4_PKS   BIT(24)
+#define CR4_FRED  BIT(32)
+
+static int setup_wide(void **state)
+{
+	setup(state);
+	struct t *t = *state;
+	t->wide = vmcs_caps_widened(t->caps, (uint32_t)WIDE_ENTRY,
+				    CR4_PCIDE | CR4_CET | CR4_PKS | CR4_FRED);
+	assert_non_null(t->wide);
+	t->caps = t->wide;
+	entry_fixture_valid(&t->v, t->caps);
+	entry_fixture_ctx(&t->c, &t->v, t->caps, &t->pm, &t->d);
+	return 0;
+}
+
 static int teardown(void **state)
 {
 	struct t *t = *state;
+	free(t->wide);
 	free(t->pm.ram);
 	free(t);
 	return 0;
@@ -74,6 +100,19 @@ static void passes(struct t *t)
 	const struct entry_check *r = entry_run(&t->c, ENTRY_GUEST);
 	if (r)
 		fail_msg("expected no failure, got %s: %s", r->id, t->d.rule);
+}
+
+/* A row's predicate alone, for a rule an earlier row always shadows on xeon; the
+ * diagnostic is reset first. */
+static bool pred(struct t *t, const char *id)
+{
+	for (size_t i = 0; i < entry_checks_guest_count; i++)
+		if (strcmp(entry_checks_guest[i].id, id) == 0) {
+			memset(&t->d, 0, sizeof(t->d));
+			return entry_checks_guest[i].pred(&t->c);
+		}
+	fail_msg("no row %s", id);
+	return false;
 }
 
 static void fails(struct t *t, const char *id, uint32_t field, uint32_t qual)
@@ -853,6 +892,139 @@ static void test_entry_guest_penddbg_rtm(void **state)
 	fails(t, "GUEST_PENDDBG_RSVD", GUEST_PENDING_DBG_EXCEPTIONS, 0);
 }
 
+/* ---- Rows of features xeon lacks, on xeon widened by WIDE_ENTRY (setup_wide) ---- */
+
+static void test_wide_cet_wp(void **state)
+{
+	struct t *t = *state;
+	or_field(t, GUEST_CR4, CR4_CET);
+	passes(t);
+	clr_field(t, GUEST_CR0, BIT(16));
+	fails(t, "GUEST_CET_WP", GUEST_CR0, 0);
+}
+
+static void test_wide_non_ia32e_cr4(void **state)
+{
+	struct t *t = *state;
+	make_prot32(t, true);
+	passes(t);
+	or_field(t, GUEST_CR4, CR4_PCIDE);
+	fails(t, "GUEST_NON_IA32E_CR4", GUEST_CR4, 0);
+	clr_field(t, GUEST_CR4, CR4_PCIDE);
+	or_field(t, GUEST_CR4, CR4_FRED);
+	fails(t, "GUEST_NON_IA32E_CR4", GUEST_CR4, 0);
+}
+
+/* Sets the "load" control `bit`, and `field` to `bad` (refused), then `good` (taken). */
+static void load_rule(struct t *t, unsigned bit, const char *id, uint32_t field, uint64_t bad,
+		      uint64_t good)
+{
+	assert_true(vmcs_caps_allowed1(t->caps, VMCS_CTL_ENTRY) & BIT(bit));
+	or_field(t, VM_ENTRY_CONTROLS, BIT(bit));
+	set(t, field, bad);
+	fails(t, id, field, 0);
+	set(t, field, good);
+	passes(t);
+}
+
+static void test_wide_cet_state(void **state)
+{
+	struct t *t = *state;
+	load_rule(t, 20, "GUEST_CET_STATE", GUEST_S_CET, 0x3c0, 0x1);
+	load_rule(t, 20, "GUEST_CET_STATE", GUEST_S_CET, NONCANON, 0xffff800000000000ull);
+	load_rule(t, 20, "GUEST_CET_STATE", GUEST_SSP, 0x1002, 0x1000);
+	load_rule(t, 20, "GUEST_CET_STATE", GUEST_INTR_SSP_TABLE, NONCANON, 0x2000);
+}
+
+static void test_wide_perf_global_ctrl(void **state)
+{
+	/* xeon models no performance counters: every enable bit is one it lacks. */
+	load_rule(*state, 13, "GUEST_PERF_GLOBAL_CTRL", GUEST_IA32_PERF_GLOBAL_CTRL, 1, 0);
+}
+
+static void test_wide_bndcfgs(void **state)
+{
+	struct t *t = *state;
+	load_rule(t, 16, "GUEST_BNDCFGS", GUEST_BNDCFGS, 0x4, 0x3);
+	load_rule(t, 16, "GUEST_BNDCFGS", GUEST_BNDCFGS, NONCANON, 0xfffff00000001000ull);
+}
+
+static void test_wide_rtit_ctl(void **state)
+{
+	load_rule(*state, 18, "GUEST_RTIT_CTL", GUEST_IA32_RTIT_CTL, BIT(18), 0x3ffff);
+}
+
+static void test_wide_lbr_ctl(void **state)
+{
+	load_rule(*state, 21, "GUEST_LBR_CTL", GUEST_IA32_LBR_CTL, BIT(4), 0x7f000f);
+}
+
+static void test_wide_pkrs(void **state)
+{
+	load_rule(*state, 22, "GUEST_PKRS", GUEST_IA32_PKRS, BIT(32), 0xffffffffull);
+}
+
+static void test_wide_fred(void **state)
+{
+	struct t *t = *state;
+	load_rule(t, 23, "GUEST_FRED", GUEST_IA32_FRED_CONFIG, BIT(11), 0x8);
+	load_rule(t, 23, "GUEST_FRED", GUEST_IA32_FRED_RSP2, 0x1020, 0x1040);
+	load_rule(t, 23, "GUEST_FRED", GUEST_IA32_FRED_SSP3, NONCANON, 0x1008);
+}
+
+static void test_wide_spec_ctrl(void **state)
+{
+	load_rule(*state, 24, "GUEST_SPEC_CTRL", GUEST_IA32_SPEC_CTRL, BIT(63), 0);
+}
+
+static void test_wide_uinv(void **state)
+{
+	load_rule(*state, 19, "GUEST_UINV", GUEST_UINV, 0x100, 0xff);
+}
+
+static void test_wide_fred_seg(void **state)
+{
+	struct t *t = *state;
+	or_field(t, GUEST_CR4, CR4_FRED);
+	passes(t);
+	clr_field(t, GUEST_CS_AR_BYTES, BIT(13));      /* L: compatibility mode at CPL 0 */
+	fails(t, "GUEST_FRED_SEG", GUEST_CS_AR_BYTES, 0);
+}
+
+static void test_wide_intr_fred_sti(void **state)
+{
+	struct t *t = *state;
+	make_cpl3(t);
+	set(t, GUEST_RFLAGS, 0x202);
+	set(t, GUEST_INTERRUPTIBILITY_INFO, 1);       /* blocking by STI */
+	or_field(t, GUEST_CR4, CR4_FRED);
+	fails(t, "GUEST_INTR_FRED_STI", GUEST_INTERRUPTIBILITY_INFO, 0);
+	set(t, GUEST_INTERRUPTIBILITY_INFO, 0);
+	passes(t);
+}
+
+/* GUEST_PENDDBG_RTM on xeon (no RTM): GUEST_PENDDBG_RSVD refuses bit 16 first, so
+ * the rule's own reasons are checked through its predicate. */
+static void test_penddbg_rtm_rule(void **state)
+{
+	struct t *t = *state;
+	static const struct { uint64_t v; const char *why; } cases[] = {
+		{ BIT(16) | BIT(12) | 0x1, "11:0" },
+		{ BIT(16), "bit 12" },
+		{ BIT(16) | BIT(12), "no RTM" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		set(t, GUEST_PENDING_DBG_EXCEPTIONS, cases[i].v);
+		assert_false(pred(t, "GUEST_PENDDBG_RTM"));
+		assert_int_equal(t->d.field, GUEST_PENDING_DBG_EXCEPTIONS);
+		assert_int_equal(t->d.value, cases[i].v);
+		if (!strstr(t->d.rule, cases[i].why))
+			fail_msg("rule \"%s\" does not say \"%s\"", t->d.rule, cases[i].why);
+	}
+	set(t, GUEST_PENDING_DBG_EXCEPTIONS, BIT(12) | 0x1);
+	assert_true(pred(t, "GUEST_PENDDBG_RTM"));
+}
+
 static void test_entry_guest_linkptr_addr(void **state)
 {
 	struct t *t = *state;
@@ -962,6 +1134,7 @@ static void test_entry_guest_random_states(void **state)
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define W(name) cmocka_unit_test_setup_teardown(name, setup_wide, teardown)
 
 int main(void)
 {
@@ -1041,6 +1214,20 @@ int main(void)
 		T(test_entry_guest_penddbg_rsvd),
 		T(test_entry_guest_penddbg_bs),
 		T(test_entry_guest_penddbg_rtm),
+		T(test_penddbg_rtm_rule),
+		W(test_wide_cet_wp),
+		W(test_wide_non_ia32e_cr4),
+		W(test_wide_cet_state),
+		W(test_wide_perf_global_ctrl),
+		W(test_wide_bndcfgs),
+		W(test_wide_rtit_ctl),
+		W(test_wide_lbr_ctl),
+		W(test_wide_pkrs),
+		W(test_wide_fred),
+		W(test_wide_spec_ctrl),
+		W(test_wide_uinv),
+		W(test_wide_fred_seg),
+		W(test_wide_intr_fred_sti),
 		T(test_entry_guest_linkptr_addr),
 		T(test_entry_guest_linkptr_rev),
 		T(test_entry_guest_linkptr_not_self),
