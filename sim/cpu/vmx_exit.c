@@ -261,8 +261,13 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 	 * segment registers. */
 	uint64_t gpr[16];
 	cpustate_get_gprs(&lp->guest.cs, gpr);
-	if (!lp->vmx.seam_root)
+	if (!lp->vmx.seam_root) {
 		vmx_dbg_carry(lp->guest.uc, lp->root.uc);
+		/* Without "load IA32_EFER" the host keeps the guest's EFER but for LMA and
+		 * LME, which host-state loading sets from the host address-space size. */
+		if (!(vmcs_read_enc(v, VM_EXIT_CONTROLS) & VM_EXIT_LOAD_IA32_EFER))
+			cpu_set_msr(lp->root.uc, MSR_IA32_EFER, cpu_msr(lp->guest.uc, MSR_IA32_EFER));
+	}
 	lp->vmx.non_root = false;
 	lp_retire_recompute(lp);
 	lp_switch(lp, &lp->root);
