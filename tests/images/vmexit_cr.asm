@@ -1,7 +1,8 @@
 ; Control-register accesses from a guest (exit reason 28): CR0/CR4 guest/host masks
 ; and read shadows (a write that changes a host-owned bit against its shadow exits;
 ; reads of host-owned bits return the shadow; other writes keep host-owned bits),
-; CR3-load and CR3-store exiting with a CR3-target value, CR8-load exiting, and
+; CR3-load and CR3-store exiting with a CR3-target value, CR8-load and CR8-store
+; exiting, and
 ; MOV-DR exiting (reason 29: DR number 2:0, direction 4, GPR 11:8).
 ; Qualification: CR number 3:0, access type 5:4 (0 to CR, 1 from CR), GPR 11:8.
 ;! args: --max-insns 20000000
@@ -14,6 +15,7 @@
 ;! stdout: ok cr3-load-exit-qual
 ;! stdout: ok cr3-store-exit-qual
 ;! stdout: ok cr8-load-exit-qual
+;! stdout: ok cr8-store-exit-qual
 ;! stdout: ok dr-read-exit-qual
 ;! stdout: ok dr-write-exit-qual
 ;! stdout: ok done-reason
@@ -25,8 +27,8 @@ ELF64_BEGIN start
 %include "vmx.inc"
 %include "vmm64.inc"
 
-; primary controls: CR3-load 15, CR3-store 16, CR8-load 19, MOV-DR 23
-%define WANT_PROC ((1 << 15) | (1 << 16) | (1 << 19) | (1 << 23))
+; primary controls: CR3-load 15, CR3-store 16, CR8-load 19, CR8-store 20, MOV-DR 23
+%define WANT_PROC ((1 << 15) | (1 << 16) | (1 << 19) | (1 << 20) | (1 << 23))
 
 start:
         call idt_setup
@@ -58,6 +60,9 @@ start:
         VMM_CHECK "cr8-load-exit-qual", VMCS_EXIT_QUAL, (8 | (0 << 4) | (0 << 8))    ; CR8, to, RAX
         call vmm_skip
         call vmm_run
+        VMM_CHECK "cr8-store-exit-qual", VMCS_EXIT_QUAL, (8 | (1 << 4) | (10 << 8))  ; CR8, from, R10
+        call vmm_skip
+        call vmm_run
         VMM_CHECK "dr-read-exit-qual", VMCS_EXIT_QUAL, (7 | (1 << 4) | (9 << 8))     ; DR7, from, R9
         call vmm_skip
         call vmm_run
@@ -79,6 +84,7 @@ guest:
         mov rbx, cr3                           ; store exiting: exits
         xor eax, eax
         mov cr8, rax                           ; CR8-load exiting: exits
+        mov r10, cr8                           ; CR8-store exiting: exits
         mov r9, dr7                            ; MOV-DR exiting: exits
         mov dr0, rbp
         vmcall

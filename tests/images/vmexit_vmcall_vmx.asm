@@ -3,7 +3,7 @@
 ; the basic exit reason, VM_EXIT_INSTRUCTION_LEN and GUEST_RIP = the instruction's
 ; address; nothing of them executes (the guest's registers and memory are intact).
 ; The VMM skips each one. (Exit qualification and VM-exit instruction information
-; are not asserted here.)
+; are asserted in vmexit_insn_info.)
 ;! args: --max-insns 20000000
 ;! status: 1
 ;! stdout: ok vmcall
