@@ -554,23 +554,32 @@ static bool (*const pre_violated[ENTRY_PRE_COUNT])(struct pre_ctx *) = {
 static bool entry_pre_failed(struct lp *lp, const struct mode *md, bool launch, struct vmx_result *r)
 {
 	struct pre_ctx c = { lp, md, launch, 0 };
-	for (int i = 0; i < ENTRY_PRE_COUNT; i++) {
-		if (!pre_violated[i](&c))
-			continue;
-		const struct entry_step *s = &entry_pre_checks[i];
-		switch (s->outcome) {
-		case PRE_FAULT_UD: fault(r, VEC_UD, 0); break;
-		case PRE_VM_EXIT: vm_exit_for(r, (enum vmx_insn_id)r->insn); break;
-		case PRE_FAULT_GP: fault(r, VEC_GP, 0); break;
-		case PRE_FAIL_INVALID:
-			fail_invalid(r, i == PRE_NOT_SHADOW ? VMFAIL_INVALID_SHADOW_VMCS
-							    : VMFAIL_INVALID_NO_CURRENT_VMCS);
-			break;
-		case PRE_FAIL_VALID: fail_valid(lp, r, s->error ? s->error : c.error); break;
-		}
-		return true;
+	int i = 0;
+	while (i < ENTRY_PRE_COUNT && !pre_violated[i](&c))
+		i++;
+	if (lp->m->cov)
+		entry_coverage_pre(&lp->m->cov->entry, (enum entry_pre_id)i);
+	if (i == ENTRY_PRE_COUNT)
+		return false;
+	const struct entry_step *s = &entry_pre_checks[i];
+	switch (s->outcome) {
+	case PRE_FAULT_UD: fault(r, VEC_UD, 0); break;
+	case PRE_VM_EXIT: vm_exit_for(r, (enum vmx_insn_id)r->insn); break;
+	case PRE_FAULT_GP: fault(r, VEC_GP, 0); break;
+	case PRE_FAIL_INVALID:
+		fail_invalid(r, i == PRE_NOT_SHADOW ? VMFAIL_INVALID_SHADOW_VMCS
+						    : VMFAIL_INVALID_NO_CURRENT_VMCS);
+		break;
+	case PRE_FAIL_VALID: fail_valid(lp, r, s->error ? s->error : c.error); break;
 	}
-	return false;
+	return true;
+}
+
+/* A section-E behaviour of the entry happened: counted by the coverage collector. */
+static void cover_after(struct lp *lp, enum entry_after_id step)
+{
+	if (lp->m->cov)
+		entry_coverage_after(&lp->m->cov->entry, step);
 }
 
 /* A VM-entry failure after the checks on controls and host state (exit reason 33,
@@ -583,6 +592,7 @@ static void entry_fail_exit(struct lp *lp, struct vmx_result *r, uint32_t basic,
 	vmcs_write_enc(&v->vmcs, EXIT_QUALIFICATION, qual);
 	if (lp->m->cov)
 		coverage_exit(lp->m->cov, reason);
+	cover_after(lp, AFTER_FAIL_EXIT);
 	r->status = VMX_ENTRY_FAILED;
 }
 
@@ -635,9 +645,11 @@ static void do_vmlaunch_vmresume(struct lp *lp, const struct mode *md, bool laun
 	 * the checks, while guest state loads: the entry fails (ENTRY_MCE). */
 	if (v->entry_mce) {
 		v->entry_mce = false;
+		cover_after(lp, AFTER_MCE);
 		return entry_fail_exit(lp, r, EXIT_REASON_MCE_DURING_VMENTRY, 0);
 	}
 	if (launch) {
+		cover_after(lp, AFTER_LAUNCHED);
 		/* Launch state := launched before the transition (SDM pseudocode), also
 		 * for an entry that returns from SMM. */
 		v->vmcs.launched = true;
@@ -649,8 +661,11 @@ static void do_vmlaunch_vmresume(struct lp *lp, const struct mode *md, bool laun
 	trace_event(lp->m, trace_cls_transition(lp), "entry lp%u %s vmcs=0x%llx rip=0x%llx", lp->id,
 		    launch ? "VMLAUNCH" : "VMRESUME", (unsigned long long)v->current,
 		    (unsigned long long)vmcs_read_enc(&v->vmcs, GUEST_RIP));
+	bool injects = vmcs_read_enc(&v->vmcs, VM_ENTRY_INTR_INFO_FIELD) & 0x80000000u;
 	if (vmx_enter_guest(lp, launch))
 		return not_modelled(r, "the guest's software CPU could not be created");
+	if (injects)
+		cover_after(lp, AFTER_INJECT);
 	v->entries++;
 	r->status = VMX_ENTERED;
 }

@@ -30,14 +30,14 @@ const struct entry_step entry_pre_checks[ENTRY_PRE_COUNT] = {
 				"18 or 25)", PRE_FAIL_VALID, 0 },
 };
 
-const struct entry_step entry_after_checks[] = {
-	{ "ENTRY_FAIL_EXIT", "8", "a failed entry (exit reason 33, 34 or 41 with bit 31) loads host "
+const struct entry_step entry_after_checks[ENTRY_AFTER_COUNT] = {
+	[AFTER_FAIL_EXIT] = { "ENTRY_FAIL_EXIT", "8", "a failed entry (exit reason 33, 34 or 41 with bit 31) loads host "
 	  "state and the VM-exit MSR-load list; guest state, the MSR-store list, the "
 	  "entry interruption-information valid bit and the launch state are left alone", 0, 0 },
-	{ "ENTRY_MCE", "9", "a machine check during VM entry fails it with exit reason 41 "
+	[AFTER_MCE] = { "ENTRY_MCE", "9", "a machine check during VM entry fails it with exit reason 41 "
 	  "(vtsim_inject_entry_mce arms one)", 0, 0 },
-	{ "ENTRY_LAUNCHED", "1", "a successful VMLAUNCH makes the launch state launched", 0, 0 },
-	{ "ENTRY_INJECT", "6", "the event in the VM-entry interruption-information field is "
+	[AFTER_LAUNCHED] = { "ENTRY_LAUNCHED", "1", "a successful VMLAUNCH makes the launch state launched", 0, 0 },
+	[AFTER_INJECT] = { "ENTRY_INJECT", "6", "the event in the VM-entry interruption-information field is "
 	  "delivered (or a pending MTF), then the preemption timer runs", 0, 0 },
 };
 const size_t entry_after_checks_count = sizeof(entry_after_checks) / sizeof(entry_after_checks[0]);

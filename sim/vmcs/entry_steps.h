@@ -44,7 +44,14 @@ struct entry_step {
 extern const struct entry_step entry_pre_checks[ENTRY_PRE_COUNT];
 
 /* Section E: behaviours after the checks, each with its tests. */
-extern const struct entry_step entry_after_checks[];
+enum entry_after_id {
+	AFTER_FAIL_EXIT,        /* ENTRY_FAIL_EXIT */
+	AFTER_MCE,              /* ENTRY_MCE */
+	AFTER_LAUNCHED,         /* ENTRY_LAUNCHED */
+	AFTER_INJECT,           /* ENTRY_INJECT */
+	ENTRY_AFTER_COUNT
+};
+extern const struct entry_step entry_after_checks[ENTRY_AFTER_COUNT];
 extern const size_t entry_after_checks_count;
 
 #endif

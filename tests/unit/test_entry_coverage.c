@@ -1,7 +1,8 @@
 /* The VM-entry coverage recorder (sim/vmcs/entry_coverage.h): the valid fixture
  * passes every row once; a broken rule counts its row failed, every earlier row
  * passed and no later row at all; the result and diagnostic equal those of entry_run()
- * class by class; the printout has one line per row and the summary line. */
+ * class by class; the basic checks (PRE_*) and the section-E behaviours (ENTRY_*) count
+ * too; the printout has one line per ID of the checklist and the summary line. */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include "sim/vmcs/caps.h"
 #include "sim/vmcs/entry.h"
 #include "sim/vmcs/entry_coverage.h"
+#include "sim/vmcs/entry_steps.h"
 #include "sim/vmcs/vmcs.h"
 #include "tests/unit/entry_fixture.h"
 
@@ -166,10 +168,16 @@ static char *print_to_string(const struct entry_coverage *cov, bool summary_only
 	return buf;
 }
 
+/* Every ID of the checklist: the basic checks, the tables' rows, section E. */
+static size_t checklist_total(void)
+{
+	return ENTRY_PRE_COUNT + entry_check_total() + ENTRY_AFTER_COUNT;
+}
+
 static void print_lines_and_summary(void **state)
 {
 	struct t *t = fix();
-	size_t total = entry_check_total();
+	size_t rows = entry_check_total(), total = checklist_total();
 	size_t k = index_of("CTL_CR3_TARGET_COUNT");
 
 	/* Nothing run: every row at zero. */
@@ -187,23 +195,63 @@ static void print_lines_and_summary(void **state)
 	for (char *p = s; *p; p++)
 		lines += *p == '\n';
 	assert_int_equal(lines, total + 1);
-	assert_true(strncmp(s, entry_check_at(0, NULL)->id, strlen(entry_check_at(0, NULL)->id)) == 0);
+	assert_true(strncmp(s, "PRE_UD_MODE passed=0 failed=0\n", 30) == 0);
 	assert_non_null(strstr(s, "\nCTL_CR3_TARGET_COUNT passed=0 failed=1\n"));
 	assert_non_null(strstr(s, "\nCTL_PROC3_RESERVED passed=1 failed=0\n"));
+	assert_non_null(strstr(s, "\nENTRY_INJECT passed=0 failed=0\n"));
 	snprintf(want, sizeof(want), "\nchecks hit: %zu of %zu (passed %zu, failed 1)\n", k + 1,
 		 total, k);
 	assert_non_null(strstr(s, want));
 	assert_int_equal(strlen(strstr(s, want)), strlen(want));   /* the last line */
 	free(s);
 
-	/* Then a valid one: every row hit, all passed, one failed. */
+	/* Then a valid one: every table row hit, all passed, one failed. */
 	vmcs_write_enc(&t->v, CR3_TARGET_COUNT, 0);
 	entry_run_all_recording(&t->c, &t->cov);
 	s = print_to_string(&t->cov, true);
-	snprintf(want, sizeof(want), "checks hit: %zu of %zu (passed %zu, failed 1)\n", total,
-		 total, total);
+	snprintf(want, sizeof(want), "checks hit: %zu of %zu (passed %zu, failed 1)\n", rows,
+		 total, rows);
 	assert_string_equal(s, want);
 	free(s);
+	free(t);
+}
+
+/* The basic checks count like a class: those before the failing one passed; an
+ * instruction that passes them all passes each. Section-E behaviours count as
+ * passes when they happen; merging adds both kinds. */
+static void pre_and_after_steps_count(void **state)
+{
+	struct t *t = fix();
+	entry_coverage_pre(&t->cov, PRE_CPL);
+	assert_int_equal(t->cov.pre_passed[PRE_UD_MODE], 1);
+	assert_int_equal(t->cov.pre_passed[PRE_NONROOT], 1);
+	assert_int_equal(t->cov.pre_passed[PRE_CPL], 0);
+	assert_int_equal(t->cov.pre_failed[PRE_CPL], 1);
+	assert_int_equal(t->cov.pre_passed[PRE_VMCS_PTR], 0);
+	entry_coverage_pre(&t->cov, ENTRY_PRE_COUNT);
+	for (unsigned i = 0; i < ENTRY_PRE_COUNT; i++)
+		assert_int_equal(t->cov.pre_passed[i], i < PRE_CPL ? 2 : 1);
+	entry_coverage_after(&t->cov, AFTER_LAUNCHED);
+
+	char *s = print_to_string(&t->cov, false);
+	assert_non_null(strstr(s, "\nPRE_CPL passed=1 failed=1\n"));
+	assert_non_null(strstr(s, "\nENTRY_LAUNCHED passed=1 failed=0\n"));
+	free(s);
+	s = print_to_string(&t->cov, true);
+	char want[128];
+	snprintf(want, sizeof(want), "checks hit: %u of %zu (passed %u, failed 1)\n",
+		 ENTRY_PRE_COUNT + 1, checklist_total(), ENTRY_PRE_COUNT + 1);
+	assert_string_equal(s, want);
+	free(s);
+
+	struct entry_coverage *sum = calloc(1, sizeof(*sum));
+	assert_non_null(sum);
+	entry_coverage_merge(sum, &t->cov);
+	entry_coverage_merge(sum, &t->cov);
+	assert_int_equal(sum->pre_passed[PRE_UD_MODE], 4);
+	assert_int_equal(sum->pre_failed[PRE_CPL], 2);
+	assert_int_equal(sum->after_hit[AFTER_LAUNCHED], 2);
+	free(sum);
 	free(t);
 }
 
@@ -215,6 +263,7 @@ int main(void)
 		cmocka_unit_test(guest_rule_counts),
 		cmocka_unit_test(counts_accumulate_and_merge),
 		cmocka_unit_test(print_lines_and_summary),
+		cmocka_unit_test(pre_and_after_steps_count),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
