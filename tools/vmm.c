@@ -439,6 +439,11 @@ static int vmm_td_setup(struct vmm_guest *g, const uint8_t *img, size_t len)
 			     e == -EINVAL ? " (this platform has no TDX module: use a machine with --tdx)" : "");
 	if (!len || len > TD_FW_MAX)
 		return failf(r, "the TD image must be 1 byte to 1 MiB (it is %zu bytes)", len);
+	/* A TD starts at its reset vector with no loader in front of it: an ELF file
+	 * would run its header as code. */
+	if (len >= 4 && !memcmp(img, "\x7f" "ELF", 4))
+		return failf(r, "the TD image is an ELF file; a TD guest is a flat firmware image "
+			     "whose last 16 bytes hold the reset vector (4 GiB - 16)");
 	g->firmware_size = (len + 4095) & ~4095ull;
 	g->mem_size = TD_LOW_MEM;
 	g->mem = kvm_userspace_alloc(TD_LOW_MEM);

@@ -152,6 +152,9 @@ out=$(run vm --tdx "$guests/vm_hello.img" 2>&1); st=$?     # not TD firmware: no
 expect vm-tdx-not-firmware "$st" 1 "$out" 'KVM_EXIT_' \
 	'^vtsim: SEAMCALL TDH\.MEM\.PAGE\.AUG\(6\) from the hosted VMM on lp0 returned TDX_EPT_ENTRY_STATE_INCORRECT \(0xc0000b0d00000001\), operand RCX \(operand id 1\): '
 
+out=$(run vm --tdx "$tmp/vm_hello.elf" 2>&1); st=$?        # a TD starts at its reset vector
+expect vm-tdx-elf "$st" 1 "$out" '^vtsim: vm: the TD image is an ELF file; a TD guest is a flat firmware image'
+
 out=$(run vm "$tmp/missing.bin" 2>&1); st=$?
 expect vm-missing "$st" 2 "$out" 'missing.bin'
 

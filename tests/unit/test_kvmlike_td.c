@@ -75,6 +75,7 @@ static const char td_shared_msg[] = "written by the TD in shared memory";
 /* PAMT page types (the module's). */
 enum { PT_NDA = 0, PT_RSVD = 1, PT_REG = 3, PT_TDR = 4, PT_TDCX = 5, PT_TDVPR = 6, PT_EPT = 8 };
 
+#define EXIT_REASON_TRIPLE_FAULT  2
 #define EXIT_REASON_EPT_VIOLATION 48
 #define EXIT_REASON_TDCALL        77
 
@@ -711,6 +712,38 @@ static void test_td_runs_with_an_unmeasured_image(void **state)
 	/* Measured: 16 TDH.MR.EXTEND per page (256 bytes each). */
 	td_setup(&g);
 	assert_int_equal(tdx_seamcall_stats()[16].calls - extends, 16 * (g.fw_size >> 12));
+	guest_destroy(&g);
+}
+
+/* A TD that loads an empty IDT (limit 0) and executes UD2: #UD, #GP and #DF find no
+ * gate, a triple fault, which the TDX module reports as a TD exit (reason 2) and
+ * kvmlike as KVM_EXIT_SHUTDOWN (Linux's tdx_handle_triple_fault). */
+static void test_td_triple_fault_is_kvm_exit_shutdown(void **state)
+{
+	(void)state;
+	static unsigned char fw[4096];
+	static const unsigned char code[] = {
+		0x0f, 0x01, 0x1d, 0x20, 0xf0, 0xff, 0xff,   /* lidt [0xfffff020] (32-bit code) */
+		0x0f, 0x0b,                                 /* ud2 */
+	};
+	static const unsigned char reset[] = { 0xe9, 0x0b, 0xf0, 0xff, 0xff };  /* jmp 0xfffff000 */
+	memset(fw, 0, sizeof(fw));                      /* at 0xfffff020: limit 0, base 0 */
+	memcpy(fw, code, sizeof(code));
+	memcpy(fw + 0xff0, reset, sizeof(reset));
+	struct guest g;
+	uint64_t hw;
+	td_create_with(&g, fw, sizeof(fw));
+	assert_int_equal(td_init_vm(&g, 0, 3, &hw), 0);
+	td_init_vcpu(&g);
+	assert_int_equal(td_add_firmware(&g, KVM_TDX_MEASURE_MEMORY_REGION, &hw), 0);
+	assert_int_equal(vm_cmd(&g, KVM_TDX_FINALIZE_VM, 0, NULL, &hw), 0);
+	assert_int_equal(kvm_vcpu_run(g.vcpu), 0);
+	if (g.vcpu->run->exit_reason != KVM_EXIT_SHUTDOWN)
+		fail_msg("exit %u, data 0x%llx 0x%llx", g.vcpu->run->exit_reason,
+			 (unsigned long long)g.vcpu->run->internal.data[0],
+			 (unsigned long long)g.vcpu->run->internal.data[1]);
+	assert_int_equal(g.vcpu->stat.exits_by_reason[EXIT_REASON_TRIPLE_FAULT], 1);
+	assert_int_equal(g.vcpu->stat.exits, 1);
 	guest_destroy(&g);
 }
 
@@ -1465,6 +1498,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_td_runs_td_hello_to_its_hlt),
 		T(test_td_runs_with_an_unmeasured_image),
+		T(test_td_triple_fault_is_kvm_exit_shutdown),
 		T(test_capabilities),
 		T(test_td_cpuid_config_and_get_cpuid),
 		T(test_supported_cpuid),
