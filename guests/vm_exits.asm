@@ -121,6 +121,13 @@ start:
 .invd:
 	SAY_FAULT msg_invd
 
+	; UD2 is #UD, which kvmlike intercepts (exception bitmap, exit 0) as Linux does
+	; and gives back to the guest.
+	RESUME .ud2
+	ud2
+.ud2:
+	SAY_FAULT msg_ud2
+
 	; VMX instructions exit in VMX non-root operation and kvmlike (no nested VMX)
 	; answers #UD. VMXON too: the guest reads CR4.VMXE as 0 (the read shadow), but
 	; its real CR4 has it set (IA32_VMX_CR4_FIXED0), so no #UD comes before the exit.
@@ -225,6 +232,7 @@ msg_msr_ro:      db "WRMSR IA32_MTRRCAP, fault vector: 0x", 0
 msg_rdpmc:       db "RDPMC, fault vector: 0x", 0
 msg_invd:        db "INVD and WBINVD, fault vector: 0x", 0
 msg_pause:       db "PAUSE loop of 20000 rounds, rounds left: 0x", 0
+msg_ud2:         db "UD2, fault vector: 0x", 0
 msg_vmread:      db "VMREAD, fault vector: 0x", 0
 msg_vmptrst:     db "VMPTRST, fault vector: 0x", 0
 msg_invept:      db "INVEPT, fault vector: 0x", 0

@@ -282,7 +282,8 @@ static void init_vmcs(struct kvm_vcpu *vcpu)
 	vmcs_write16(VIRTUAL_PROCESSOR_ID, vmx->vpid);
 	vmcs_write64(EPT_POINTER, to_kvm_vmx(vcpu->kvm)->eptp);
 	vmcs_write64(MSR_BITMAP, vmx->msr_bitmap);
-	vmcs_write32(EXCEPTION_BITMAP, 1u << MC_VECTOR);
+	/* As Linux with EPT: #UD, which it may emulate, and #MC, which is the host's. */
+	vmcs_write32(EXCEPTION_BITMAP, (1u << UD_VECTOR) | (1u << MC_VECTOR));
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);
@@ -632,11 +633,22 @@ int vmx_skip_emulated_instruction(struct kvm_vcpu *vcpu)
 
 /* ---- exit handlers ----------------------------------------------------------------- */
 
+/* Linux's handle_ud emulates the few instructions it must (a hypercall of the other
+ * vendor, its forced-emulation prefix when enabled); kvmlike emulates none of them,
+ * so the #UD goes back to the guest. */
+static int handle_ud(struct kvm_vcpu *vcpu)
+{
+	vmx_inject_exception(vcpu, UD_VECTOR, false, 0);
+	return 1;
+}
+
 static int handle_exception_nmi(struct kvm_vcpu *vcpu)
 {
 	uint32_t info = vmcs_read32(VM_EXIT_INTR_INFO);
 	if ((info & (7u << 8)) == INTR_TYPE_NMI_INTR)
 		return 1;              /* the host's NMI: nothing for the guest */
+	if ((info & 0xff) == UD_VECTOR)
+		return handle_ud(vcpu);
 	vcpu->run->exit_reason = KVM_EXIT_EXCEPTION;
 	vcpu->run->ex.exception = info & 0xff;
 	vcpu->run->ex.error_code = (info & INTR_INFO_DELIVER_CODE_MASK) ? vmcs_read32(VM_EXIT_INTR_ERROR_CODE) : 0;
