@@ -38,7 +38,7 @@ int tdp_mmu_map_mmio(struct tdp_mmu *mmu, uint64_t gpa);
 int tdp_mmu_mark_mmio(struct tdp_mmu *mmu, uint64_t gpa, unsigned gen);
 /* Is `gpa`'s entry a cached MMIO page? Then *gen is its memslot generation (low
  * bits: compare with kvm_mmio_gen). */
-bool tdp_mmu_mmio_gen(const struct tdp_mmu *mmu, uint64_t gpa, unsigned *gen);
+bool tdp_mmu_mmio_gen(struct tdp_mmu *mmu, uint64_t gpa, unsigned *gen);
 /* Makes `gpa`'s entry empty again. Only for entries the processor does not cache
  * (MMIO ones): a mapped page would need INVEPT. */
 void tdp_mmu_zap(struct tdp_mmu *mmu, uint64_t gpa);

@@ -44,14 +44,15 @@ int tdp_mmu_init_suppress_ve(struct tdp_mmu *mmu)
 	return tdp_mmu_init(mmu);
 }
 
-/* The 4 KiB entry for `gpa`, its tables made as needed; NULL without memory. */
-static uint64_t *leaf_entry(struct tdp_mmu *mmu, uint64_t gpa)
+/* The 4 KiB entry for `gpa`; the tables on the way are made as needed when `make`,
+ * else a missing one gives NULL (as does a lack of memory). */
+static uint64_t *walk(struct tdp_mmu *mmu, uint64_t gpa, bool make)
 {
 	uint64_t table = mmu->root;
 	for (int level = 4; level > 1; level--) {
 		uint64_t *e = (uint64_t *)__va(table) + ((gpa >> (12 + 9 * (level - 1))) & 0x1ff);
 		if (!(*e & EPT_RWX)) {
-			uint64_t page = new_table(mmu);
+			uint64_t page = make ? new_table(mmu) : 0;
 			if (!page)
 				return NULL;
 			*e = page | EPT_RWX;
@@ -59,6 +60,11 @@ static uint64_t *leaf_entry(struct tdp_mmu *mmu, uint64_t gpa)
 		table = EPT_ADDR(*e);
 	}
 	return (uint64_t *)__va(table) + ((gpa >> 12) & 0x1ff);
+}
+
+static uint64_t *leaf_entry(struct tdp_mmu *mmu, uint64_t gpa)
+{
+	return walk(mmu, gpa, true);
 }
 
 int tdp_mmu_map(struct tdp_mmu *mmu, uint64_t gpa, uint64_t hpa)
@@ -79,19 +85,6 @@ int tdp_mmu_map_mmio(struct tdp_mmu *mmu, uint64_t gpa)
 	return 0;
 }
 
-/* The 4 KiB entry for `gpa` if its tables exist; NULL otherwise. */
-static uint64_t *leaf_entry_if_present(const struct tdp_mmu *mmu, uint64_t gpa)
-{
-	uint64_t table = mmu->root;
-	for (int level = 4; level > 1; level--) {
-		uint64_t e = ((uint64_t *)__va(table))[(gpa >> (12 + 9 * (level - 1))) & 0x1ff];
-		if (!(e & EPT_RWX))
-			return NULL;
-		table = EPT_ADDR(e);
-	}
-	return (uint64_t *)__va(table) + ((gpa >> 12) & 0x1ff);
-}
-
 int tdp_mmu_mark_mmio(struct tdp_mmu *mmu, uint64_t gpa, unsigned gen)
 {
 	uint64_t *pte = leaf_entry(mmu, gpa);
@@ -101,9 +94,9 @@ int tdp_mmu_mark_mmio(struct tdp_mmu *mmu, uint64_t gpa, unsigned gen)
 	return 0;
 }
 
-bool tdp_mmu_mmio_gen(const struct tdp_mmu *mmu, uint64_t gpa, unsigned *gen)
+bool tdp_mmu_mmio_gen(struct tdp_mmu *mmu, uint64_t gpa, unsigned *gen)
 {
-	const uint64_t *pte = leaf_entry_if_present(mmu, gpa);
+	const uint64_t *pte = walk(mmu, gpa, false);
 	if (!pte || (*pte & EPT_MMIO_MASK) != EPT_MMIO_VALUE)
 		return false;
 	*gen = (unsigned)((*pte >> EPT_MMIO_GEN_SHIFT) & EPT_MMIO_GEN_MASK);
@@ -112,7 +105,7 @@ bool tdp_mmu_mmio_gen(const struct tdp_mmu *mmu, uint64_t gpa, unsigned *gen)
 
 void tdp_mmu_zap(struct tdp_mmu *mmu, uint64_t gpa)
 {
-	uint64_t *pte = leaf_entry_if_present(mmu, gpa);
+	uint64_t *pte = walk(mmu, gpa, false);
 	if (pte)
 		*pte = mmu->nonpresent;
 }
