@@ -23,6 +23,11 @@ void kvm_destroy_vm(struct kvm *kvm);
 /* KVM_ENABLE_CAP on a VM: KVM_CAP_EXIT_HYPERCALL only; -EINVAL for anything else. */
 int kvm_vm_enable_cap(struct kvm *kvm, const struct kvm_enable_cap *cap);
 int kvm_set_user_memory_region(struct kvm *kvm, const struct kvm_userspace_memory_region *mem);
+/* KVM_SET_MEMORY_ATTRIBUTES: [address, address + size) becomes private
+ * (KVM_MEMORY_ATTRIBUTE_PRIVATE, a TD only) or shared (0). A TD's private pages in a
+ * range made shared are removed from it, as Linux's kvm_mmu_unmap_gfn_range does;
+ * the guest accepts them again after making them private. 0 or -EINVAL. */
+int kvm_vm_set_memory_attributes(struct kvm *kvm, const struct kvm_memory_attributes *attrs);
 int kvm_create_vcpu(struct kvm *kvm, unsigned id, struct kvm_vcpu **out);
 
 int kvm_vcpu_get_regs(struct kvm_vcpu *vcpu, struct kvm_regs *regs);

@@ -38,7 +38,11 @@ struct kvm_vcpu_stat {
 	uint64_t exits_by_reason[KVM_NR_EXIT_REASONS];
 	uint64_t io_exits, mmio_exits, halt_exits, hypercalls, ept_maps;
 	uint64_t ept_maps_2m;      /* of ept_maps, the TD's private pages mapped at 2 MiB */
-	uint64_t ept_splits;       /* 2 MiB private pages split (4 KiB ACCEPT, MapGPA) */
+};
+
+/* What kvmlike counts per VM (Linux's VM-wide MMU statistics). */
+struct kvm_vm_stat {
+	uint64_t ept_splits;       /* 2 MiB private pages split (4 KiB ACCEPT, conversion) */
 };
 
 struct kvm;
@@ -71,6 +75,7 @@ struct kvm {
 	struct kvm_vcpu *vcpus[KVM_MAX_VCPUS];
 	unsigned nr_vcpus;
 	uint64_t hypercall_exit_enabled;   /* KVM_CAP_EXIT_HYPERCALL's set */
+	struct kvm_vm_stat stat;
 	void *priv;                /* struct kvm_vmx or struct kvm_tdx */
 };
 

@@ -55,6 +55,17 @@ int kvm_vm_enable_cap(struct kvm *kvm, const struct kvm_enable_cap *cap)
 	return 0;
 }
 
+int kvm_vm_set_memory_attributes(struct kvm *kvm, const struct kvm_memory_attributes *a)
+{
+	uint64_t supported = is_td(kvm) ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0;
+	if (a->flags || (a->attributes & ~supported) || !a->size ||
+	    ((a->address | a->size) & (PAGE_SIZE - 1)) || a->address + a->size < a->address)
+		return -EINVAL;
+	if (is_td(kvm) && !(a->attributes & KVM_MEMORY_ATTRIBUTE_PRIVATE))
+		tdx_unmap_private_range(kvm, a->address, a->size);
+	return 0;
+}
+
 int kvm_create_vm(unsigned long type, struct kvm **out)
 {
 	*out = NULL;

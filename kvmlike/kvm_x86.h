@@ -46,6 +46,10 @@ void tdp_mmu_zap(struct tdp_mmu *mmu, uint64_t gpa);
 int tdp_mmu_map(struct tdp_mmu *mmu, uint64_t gpa, uint64_t hpa);
 void tdp_mmu_destroy(struct tdp_mmu *mmu);
 
+/* A TD's private pages inside [start, start + size) leave it (tdx.c, where the TD's
+ * mirror of the private EPT lives). */
+void tdx_unmap_private_range(struct kvm *kvm, uint64_t start, uint64_t size);
+
 int kvm_skip_emulated_instruction(struct kvm_vcpu *vcpu);
 /* CPUID as the guest sees it (the host's, no VMX, KVM's signature leaves). */
 void kvm_cpuid(struct kvm_vcpu *vcpu, uint32_t leaf, uint32_t sub, uint32_t r[4]);

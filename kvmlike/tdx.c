@@ -462,6 +462,11 @@ static unsigned tdx_remove_private_range(struct kvm *kvm, uint64_t start, uint64
 	return splits;
 }
 
+void tdx_unmap_private_range(struct kvm *kvm, uint64_t start, uint64_t size)
+{
+	kvm->stat.ept_splits += tdx_remove_private_range(kvm, start, size);
+}
+
 /* A shared GPA: the same memslot page, mapped in the shared EPT the VMM owns (the
  * host sees what the TD writes there). */
 static int tdx_map_shared(struct kvm_vcpu *vcpu, uint64_t gpa)
@@ -523,7 +528,7 @@ static int tdx_handle_ept_violation(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_
 	if (i >= 0 && tdx_accept_needs_split(ext_qual) && t->private_map[i].level) {
 		if (kvm_x86_call(vcpu->kvm, split_external_spt)(vcpu->kvm, t->private_map[i].gfn))
 			return tdx_ept_violation_failed(vcpu, gpa);
-		vcpu->stat.ept_splits++;
+		vcpu->kvm->stat.ept_splits++;
 		return 1;
 	}
 	unsigned level = tdx_fault_level(vcpu, gpa, ext_qual);
@@ -1098,19 +1103,43 @@ static int tdx_report_fatal_error(struct kvm_vcpu *vcpu)
  * Private to shared: the private pages there go back (the shared EPT maps the
  * memslot page on the next access); shared to private: the next private access
  * adds the page again (PAGE.AUG, then the guest accepts it). */
+/* User space's answer to MapGPA: 0 when it converted the range. */
+static void tdx_complete_map_gpa(struct kvm_vcpu *vcpu)
+{
+	tdvmcall_set_return_code(vcpu, vcpu->run->hypercall.ret ? TDVMCALL_STATUS_INVALID_OPERAND
+								 : TDVMCALL_STATUS_SUCCESS);
+}
+
+/* TDVMCALL<MapGPA> goes to user space as KVM_EXIT_HYPERCALL(KVM_HC_MAP_GPA_RANGE), as
+ * in Linux: user space converts the range (KVM_SET_MEMORY_ATTRIBUTES, which removes
+ * private pages from a range made shared) and answers. Without KVM_CAP_EXIT_HYPERCALL
+ * for it the guest hears the sub-function is not supported. kvmlike sends a range in
+ * one exit, where Linux cuts it into 64 MiB pieces. */
 static int tdx_map_gpa(struct kvm_vcpu *vcpu)
 {
 	uint64_t gpa = vcpu->regs[VCPU_REGS_R12], size = vcpu->regs[VCPU_REGS_R13];
 	uint64_t start = gpa & ~TDX_SHARED_BIT;
+	if (!(vcpu->kvm->hypercall_exit_enabled & (1ull << KVM_HC_MAP_GPA_RANGE))) {
+		tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_SUBFUNC_UNSUPPORTED);
+		return 1;
+	}
 	if (!size || ((start | size) & (PAGE_SIZE - 1)) || start + size < start || start + size > TDX_SHARED_BIT) {
 		tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_INVALID_OPERAND);
 		tdvmcall_set_return_val(vcpu, gpa);
 		return 1;
 	}
-	if (gpa & TDX_SHARED_BIT)
-		vcpu->stat.ept_splits += tdx_remove_private_range(vcpu->kvm, start, size);
-	tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_SUCCESS);
-	return 1;
+	struct kvm_run *run = vcpu->run;
+	run->exit_reason = KVM_EXIT_HYPERCALL;
+	run->hypercall.nr = KVM_HC_MAP_GPA_RANGE;
+	run->hypercall.args[0] = start;
+	run->hypercall.args[1] = size >> PAGE_SHIFT;
+	run->hypercall.args[2] = (gpa & TDX_SHARED_BIT) ? KVM_MAP_GPA_RANGE_DECRYPTED : KVM_MAP_GPA_RANGE_ENCRYPTED;
+	for (int i = 3; i < 6; i++)
+		run->hypercall.args[i] = 0;
+	run->hypercall.ret = 0;
+	run->hypercall.flags = KVM_EXIT_HYPERCALL_LONG_MODE;
+	vcpu->complete_userspace_io = tdx_complete_map_gpa;
+	return 0;
 }
 
 /* ---- TDVMCALLs user space answers (KVM_EXIT_TDX) ---- */

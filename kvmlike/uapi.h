@@ -35,6 +35,18 @@
 #define KVM_CAP_EXIT_HYPERCALL 201
 #define KVM_HC_MAP_GPA_RANGE   12
 #define KVM_EXIT_HYPERCALL_VALID_MASK (1ull << KVM_HC_MAP_GPA_RANGE)
+/* KVM_HC_MAP_GPA_RANGE's args[2]: the range becomes private (encrypted) or shared. */
+#define KVM_MAP_GPA_RANGE_DECRYPTED (0ull << 4)
+#define KVM_MAP_GPA_RANGE_ENCRYPTED (1ull << 4)
+
+/* KVM_SET_MEMORY_ATTRIBUTES on a VM. */
+#define KVM_MEMORY_ATTRIBUTE_PRIVATE (1ull << 3)
+struct kvm_memory_attributes {
+	uint64_t address;
+	uint64_t size;
+	uint64_t attributes;
+	uint64_t flags;
+};
 
 struct kvm_enable_cap {
 	uint32_t cap;

@@ -200,6 +200,19 @@ static void handle_tdx_exit(struct vmm_guest *g)
 	}
 }
 
+/* KVM_HC_MAP_GPA_RANGE (a TD's TDVMCALL<MapGPA>): the range becomes private or
+ * shared (KVM_SET_MEMORY_ATTRIBUTES). 0 or -errno, user space's answer. */
+static int convert_memory(struct vmm_guest *g, const struct kvm_run *run)
+{
+	if (g->type != KVM_X86_TDX_VM)
+		return -EINVAL;            /* a VM's user space never asks for the exit */
+	struct kvm_memory_attributes a = {
+		.address = run->hypercall.args[0], .size = run->hypercall.args[1] << 12,
+		.attributes = (run->hypercall.args[2] & KVM_MAP_GPA_RANGE_ENCRYPTED) ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0,
+	};
+	return kvm_vm_set_memory_attributes(g->kvm, &a);
+}
+
 /* One KVM_RUN and what user space does about its exit: 1 when the guest halted,
  * 0 to run again, -1 on an error (report->error says). */
 static int vmm_step(struct vmm_guest *g)
@@ -218,6 +231,9 @@ static int vmm_step(struct vmm_guest *g)
 		break;
 	case KVM_EXIT_TDX:
 		handle_tdx_exit(g);
+		break;
+	case KVM_EXIT_HYPERCALL:
+		run->hypercall.ret = (uint64_t)(int64_t)convert_memory(g, run);
 		break;
 	case KVM_EXIT_HLT:
 		r->ok = true;
@@ -439,6 +455,10 @@ static int vmm_td_setup(struct vmm_guest *g, const uint8_t *img, size_t len)
 			     e == -EINVAL ? " (this platform has no TDX module: use a machine with --tdx)" : "");
 	if (!len || len > TD_FW_MAX)
 		return failf(r, "the TD image must be 1 byte to 1 MiB (it is %zu bytes)", len);
+	/* TDVMCALL<MapGPA> comes to user space, which converts the memory. */
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_EXIT_HYPERCALL, .args = { 1ull << KVM_HC_MAP_GPA_RANGE } };
+	if ((e = kvm_vm_enable_cap(g->kvm, &cap)))
+		return failf(r, "KVM_ENABLE_CAP(KVM_CAP_EXIT_HYPERCALL): error %d", e);
 	/* A TD starts at its reset vector with no loader in front of it: an ELF file
 	 * would run its header as code. */
 	if (len >= 4 && !memcmp(img, "\x7f" "ELF", 4))

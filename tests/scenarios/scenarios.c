@@ -130,6 +130,19 @@ static void handle_io(struct guest *g)
 	memset(data, run->io.port == 0x3fd ? 0x60 : 0xff, run->io.size);   /* COM1's LSR */
 }
 
+/* KVM_HC_MAP_GPA_RANGE: a TD's range becomes private or shared
+ * (KVM_SET_MEMORY_ATTRIBUTES); a VM has nothing to convert. 0 or -errno. */
+static int convert_memory(struct guest *g, const struct kvm_run *run)
+{
+	if (g->type != KVM_X86_TDX_VM)
+		return 0;
+	struct kvm_memory_attributes a = {
+		.address = run->hypercall.args[0], .size = run->hypercall.args[1] << PAGE_SHIFT,
+		.attributes = (run->hypercall.args[2] & KVM_MAP_GPA_RANGE_ENCRYPTED) ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0,
+	};
+	return kvm_vm_set_memory_attributes(g->kvm, &a);
+}
+
 static void handle_mmio(struct guest *g, uint64_t device)
 {
 	struct kvm_run *run = g->vcpu->run;
@@ -190,12 +203,12 @@ static int guest_step(struct guest *g)
 	case KVM_EXIT_TDX:
 		handle_tdx_exit(g);
 		return 0;
-	case KVM_EXIT_HYPERCALL:       /* KVM_HC_MAP_GPA_RANGE: nothing to convert in a VM */
+	case KVM_EXIT_HYPERCALL:       /* KVM_HC_MAP_GPA_RANGE */
 		say("%s: KVM_EXIT_HYPERCALL nr %llu args 0x%llx %llu 0x%llx flags 0x%llx\n", g->name,
 		    (unsigned long long)run->hypercall.nr, (unsigned long long)run->hypercall.args[0],
 		    (unsigned long long)run->hypercall.args[1], (unsigned long long)run->hypercall.args[2],
 		    (unsigned long long)run->hypercall.flags);
-		run->hypercall.ret = 0;
+		run->hypercall.ret = (uint64_t)(int64_t)convert_memory(g, run);
 		return 0;
 	case KVM_EXIT_HLT:
 		say("%s: KVM_EXIT_HLT after %u exits to user space\n", g->name, g->exits);
@@ -349,6 +362,11 @@ static int td_vm(struct guest *g, const uint8_t *img, uint64_t len)
 	int e = kvm_create_vm(KVM_X86_TDX_VM, &g->kvm);
 	if (e)
 		return fail(g, "KVM_CREATE_VM(KVM_X86_TDX_VM)", e);
+	/* TDVMCALL<MapGPA> comes to user space, which converts the memory. */
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_EXIT_HYPERCALL,
+				      .args = { 1ull << KVM_HC_MAP_GPA_RANGE } };
+	if ((e = kvm_vm_enable_cap(g->kvm, &cap)))
+		return fail(g, "KVM_ENABLE_CAP(KVM_CAP_EXIT_HYPERCALL)", e);
 	g->fw_size = (len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	g->mem_size = TD_LOW_MEM;
 	g->mem = kvm_userspace_alloc(TD_LOW_MEM);
@@ -791,10 +809,10 @@ static int scenario_td_large_pages(void)
 	const struct kvm_vcpu_stat *st = &g.vcpu->stat;
 	say("td: private pages mapped: %llu, %llu of them at 2 MiB; 2 MiB pages split: %llu\n",
 	    (unsigned long long)st->ept_maps, (unsigned long long)st->ept_maps_2m,
-	    (unsigned long long)st->ept_splits);
+	    (unsigned long long)g.kvm->stat.ept_splits);
 	const char *shared = (const char *)g.large + 0x300000;       /* GPA 0x500000 */
 	say("td: the host reads GPA 0x500000: \"%s\"\n", shared);
-	r = st->ept_maps_2m == 2 && st->ept_splits == 1 && !memcmp(shared, "shared 2 MiB page", 18) ? 0 : -1;
+	r = st->ept_maps_2m == 2 && g.kvm->stat.ept_splits == 1 && !memcmp(shared, "shared 2 MiB page", 18) ? 0 : -1;
 out:
 	guest_destroy(&g);
 	return r;

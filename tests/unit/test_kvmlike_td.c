@@ -123,7 +123,7 @@ struct guest {
 	char out[2048];                /* the console: bytes OUT to COM1 */
 	size_t n;
 	uint8_t in_value;              /* what an IN reads */
-	unsigned io_exits, hlt_exits, other_exits;
+	unsigned io_exits, hlt_exits, other_exits, map_gpa_exits;
 	/* KVM_EXIT_TDX: the VMM's answer (a test's quoting service). */
 	void (*on_tdx_exit)(struct guest *g, struct kvm_run *run);
 	unsigned tdx_exits;
@@ -365,6 +365,8 @@ static void td_create_with(struct guest *g, const unsigned char *img, unsigned l
 	memset(g, 0, sizeof(*g));
 	assert_int_equal(kvm_create_vm(KVM_X86_TDX_VM, &g->kvm), 0);
 	assert_non_null(g->kvm);
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_EXIT_HYPERCALL, .args = { 1ull << KVM_HC_MAP_GPA_RANGE } };
+	assert_int_equal(kvm_vm_enable_cap(g->kvm, &cap), 0);
 	g->mem_size = TD_LOW_MEM;
 	g->fw_size = (len + 4095) & ~4095ull;
 	g->mem = ualloc(g->mem_size);
@@ -495,6 +497,18 @@ static uint32_t step(struct fx *f, struct guest *g)
 		assert_non_null(g->on_tdx_exit);
 		g->on_tdx_exit(g, run);
 		break;
+	case KVM_EXIT_HYPERCALL: {
+		/* TDVMCALL<MapGPA>: user space converts the range. */
+		struct kvm_memory_attributes a = {
+			.address = run->hypercall.args[0], .size = run->hypercall.args[1] << 12,
+			.attributes = (run->hypercall.args[2] & KVM_MAP_GPA_RANGE_ENCRYPTED)
+					      ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0,
+		};
+		assert_int_equal(run->hypercall.nr, KVM_HC_MAP_GPA_RANGE);
+		run->hypercall.ret = (uint64_t)(int64_t)kvm_vm_set_memory_attributes(g->kvm, &a);
+		g->map_gpa_exits++;
+		break;
+	}
 	default:
 		g->other_exits++;
 		fail_msg("unexpected exit %u (data 0x%llx 0x%llx) after \"%.*s\"", run->exit_reason,
@@ -653,8 +667,10 @@ static void test_td_runs_td_hello_to_its_hlt(void **state)
 	assert_string_equal(g.out, td_hello_text);
 	size_t len = strlen(td_hello_text);
 
-	/* One KVM_EXIT_IO per byte, one KVM_EXIT_MMIO, one KVM_EXIT_HLT, nothing else. */
+	/* One KVM_EXIT_IO per byte, one KVM_EXIT_MMIO, one KVM_EXIT_HYPERCALL (MapGPA of
+	 * the page it shares), one KVM_EXIT_HLT, nothing else. */
 	assert_int_equal(g.io_exits, len);
+	assert_int_equal(g.map_gpa_exits, 1);
 	assert_int_equal(g.hlt_exits, 1);
 	assert_int_equal(g.other_exits, 0);
 	const struct kvm_vcpu_stat *st = &g.vcpu->stat;
@@ -713,6 +729,52 @@ static void test_td_runs_with_an_unmeasured_image(void **state)
 	td_setup(&g);
 	assert_int_equal(tdx_seamcall_stats()[16].calls - extends, 16 * (g.fw_size >> 12));
 	guest_destroy(&g);
+}
+
+/* Without KVM_CAP_EXIT_HYPERCALL for KVM_HC_MAP_GPA_RANGE, MapGPA is a sub-function
+ * the VMM does not support (as in Linux): td_hello says it got no shared memory, and
+ * no KVM_EXIT_HYPERCALL reaches user space. */
+static void test_td_map_gpa_without_the_exit_is_unsupported(void **state)
+{
+	struct fx *f = *state;
+	struct guest g;
+	td_setup(&g);
+	struct kvm_enable_cap none = { .cap = KVM_CAP_EXIT_HYPERCALL, .args = { 0 } };
+	assert_int_equal(kvm_vm_enable_cap(g.kvm, &none), 0);
+	run_to_hlt(f, &g);
+	assert_non_null(strstr(g.out, "TDVMCALL<MapGPA>: refused, no shared memory"));
+	assert_int_equal(g.map_gpa_exits, 0);
+	guest_destroy(&g);
+}
+
+/* KVM_SET_MEMORY_ATTRIBUTES takes page-aligned, non-empty ranges, no flags, and the
+ * private attribute only on a TD. */
+static void test_set_memory_attributes_errors(void **state)
+{
+	(void)state;
+	struct guest td, vm;
+	td_create(&td);
+	static const struct kvm_memory_attributes bad[] = {
+		{ .address = 0x1000, .size = 0x1000, .flags = 1 },
+		{ .address = 0x1800, .size = 0x1000 },
+		{ .address = 0x1000, .size = 0x800 },
+		{ .address = 0x1000, .size = 0 },
+		{ .address = ~0xfffull, .size = 0x2000 },
+		{ .address = 0x1000, .size = 0x1000, .attributes = 1 },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(kvm_vm_set_memory_attributes(td.kvm, &bad[i]), -EINVAL);
+	struct kvm_memory_attributes ok = { .address = 0x1000, .size = 0x1000,
+					    .attributes = KVM_MEMORY_ATTRIBUTE_PRIVATE };
+	assert_int_equal(kvm_vm_set_memory_attributes(td.kvm, &ok), 0);
+	ok.attributes = 0;
+	assert_int_equal(kvm_vm_set_memory_attributes(td.kvm, &ok), 0);
+	guest_destroy(&td);
+	vm_setup(&vm);
+	assert_int_equal(kvm_vm_set_memory_attributes(vm.kvm, &ok), 0);
+	ok.attributes = KVM_MEMORY_ATTRIBUTE_PRIVATE;
+	assert_int_equal(kvm_vm_set_memory_attributes(vm.kvm, &ok), -EINVAL);
+	guest_destroy(&vm);
 }
 
 /* A TD that loads an empty IDT (limit 0) and executes UD2: #UD, #GP and #DF find no
@@ -1499,6 +1561,8 @@ int main(void)
 		T(test_td_runs_td_hello_to_its_hlt),
 		T(test_td_runs_with_an_unmeasured_image),
 		T(test_td_triple_fault_is_kvm_exit_shutdown),
+		T(test_td_map_gpa_without_the_exit_is_unsupported),
+		T(test_set_memory_attributes_errors),
 		T(test_capabilities),
 		T(test_td_cpuid_config_and_get_cpuid),
 		T(test_supported_cpuid),
