@@ -114,6 +114,38 @@ static uint64_t op_rdmsr(void *ctx, unsigned lpn, uint32_t msr)
 	return v;
 }
 
+/* The MSRs each engine holds for itself (its SYSCALL and SWAPGS use them): a
+ * TD's are in the guest engine, where the TD runs; the root engine keeps the
+ * VMM's. Every other MSR is the LP's, one for both. */
+static bool engine_msr(uint32_t msr)
+{
+	return msr == 0xc0000081 || msr == 0xc0000082 || msr == 0xc0000083 || msr == 0xc0000084 ||
+	       msr == 0xc0000102;
+}
+
+/* RDMSR/WRMSR as the TD's software would do them on this LP. */
+static int op_msr_read(void *ctx, unsigned lpn, uint32_t msr, uint64_t *value)
+{
+	struct lp *lp = lp_at(ctx, lpn);
+	if (!engine_msr(msr))
+		return msr_read(lp, msr, value);
+	if (lp_guest_engine(lp))
+		return -1;
+	*value = cpu_msr(lp->guest.uc, msr);
+	return 0;
+}
+
+static int op_msr_write(void *ctx, unsigned lpn, uint32_t msr, uint64_t value)
+{
+	struct lp *lp = lp_at(ctx, lpn);
+	if (!engine_msr(msr))
+		return msr_write(lp, msr, value);
+	if (lp_guest_engine(lp))
+		return -1;
+	cpu_set_msr(lp->guest.uc, msr, value);
+	return 0;
+}
+
 static void op_cpuid(void *ctx, unsigned lpn, uint32_t leaf, uint32_t sub, uint32_t out[4])
 {
 	struct lp *lp = lp_at(ctx, lpn);
@@ -138,7 +170,7 @@ void seam_cpu_ops(struct vtsim_machine *m, struct tdx_cpu_ops *ops)
 	*ops = (struct tdx_cpu_ops){
 		.ctx = m, .vmcs_load = op_vmcs_load, .vmread = op_vmread, .vmwrite = op_vmwrite,
 		.write_host_state = op_write_host_state, .run = op_run, .invept = op_invept,
-		.rdmsr = op_rdmsr, .cpuid = op_cpuid, .interrupt_pending = op_interrupt_pending,
+		.rdmsr = op_rdmsr, .msr_read = op_msr_read, .msr_write = op_msr_write, .cpuid = op_cpuid, .interrupt_pending = op_interrupt_pending,
 	};
 }
 
@@ -157,9 +189,15 @@ void seam_module_call(struct lp *lp, uint64_t gpr[16])
 	}
 	uint64_t vmm_gpr[16], current = lp->vmx.current;
 	cpustate_get_gprs(&lp->root.cs, vmm_gpr);
+	/* IA32_PAT and IA32_DEBUGCTL are the LP's, not an engine's: a TD entry loads
+	 * the TD's and its exits (to the module) do not load host state, so SEAMRET
+	 * gives the VMM back its own. */
+	uint64_t vmm_pat = lp->pat, vmm_debugctl = lp->debugctl;
 	lp->vmx.seam_root = true;
 	tdx_module_seamcall(mod, lp->id, gpr);
 	lp->vmx.seam_root = false;
+	lp->pat = vmm_pat;
+	lp->debugctl = vmm_debugctl;
 	seam_report_fatal(lp, leaf, gpr[0]);
 	if (lp->m->cov)
 		coverage_seamcall(lp->m->cov, leaf, gpr[0]);

@@ -445,6 +445,7 @@ uint64_t tdh_mng_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	c.op_state = OP_INITIALIZED;
 	c.hkid = t.hkid;
 	sept_table_init(mod, &t, t.tdcx[TDCS_SEPT_ROOT_PAGE]);
+	td_msr_bitmap_init(mod, &t, &c);
 	c.tsc_multiplier = 1ull << 48;       /* the TD's TSC runs at the host's rate */
 	c.td_epoch = 1;                      /* a block in epoch 1 is untracked until 2 */
 	td_mrtd_init(&c);
@@ -548,6 +549,7 @@ uint64_t tdh_vp_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	v.vcpu_index = c.num_vcpus++;
 	v.x2apic_id = v1 ? (uint32_t)gpr[R_R8] : v.vcpu_index;
 	v.initial_rcx = gpr[R_RDX];
+	td_msr_vcpu_init(&v);
 	v.state = VCPU_READY;
 	tdvps_put(mod, &t, tdvpr, &v);
 	tdcs_put(mod, &t, &c);

@@ -19,7 +19,9 @@ enum { VCPU_UNINITIALIZED = 0, VCPU_READY = 2, VCPU_ACTIVE = 4, VCPU_DISABLED = 
 /* How a vCPU last left the TD (what the next TDH.VP.ENTER resumes from). */
 enum { TD_EXIT_ASYNC_FAULT = 0, TD_EXIT_ASYNC_TRAP = 1, TD_EXIT_TDVMCALL = 2 };
 
+#define TDCS_MSR_BITMAP_PAGE 2         /* the TD VMCS's MSR bitmaps are TDCS page 2 */
 #define TDCS_SEPT_ROOT_PAGE 3          /* the S-EPT root is TDCS page 3 */
+#define TD_MSR_SWITCHED 8              /* native MSRs the module switches itself (td_msr.c) */
 #define TDVPS_TDCX (TDX_TDVPS_PAGES - 1)
 #define TDVPS_VE_INFO_PAGE 1           /* the VE-information area: TDCX page 1 */
 
@@ -67,6 +69,7 @@ struct tdcs {
 
 /* TD_CTLS bits: PENDING_VE_DISABLE, ENUM_TOPOLOGY, VIRT_CPUID2, REDUCE_VE. */
 #define TD_CTLS_PENDING_VE_DISABLE 1ull
+#define TD_CTLS_REDUCE_VE          8ull
 #define TD_CTLS_WRITABLE           0xfull
 
 /* The TDVPS, at the start of the TDVPR page; the TD VMCS is its first TDCX page. */
@@ -88,6 +91,7 @@ struct tdvps {
 	uint8_t cpuid_supervisor_ve; /* CPUID at CPL 0 is a #VE (TDG.VP.CPUIDVE.SET) */
 	uint8_t cpuid_user_ve;       /* CPUID at CPL > 0 is a #VE */
 	uint64_t gpr[16];            /* the guest's GPRs while outside the TD (RSP aside) */
+	uint64_t msr[TD_MSR_SWITCHED]; /* the guest's native MSRs outside the VMCS, while outside the TD */
 	/* (The #VE information is in the VE-information area, TDCX page 1.) */
 };
 
@@ -214,8 +218,19 @@ uint64_t td_cpuid_md_read(struct tdx_module *mod, unsigned lp, const struct tdcs
 /* A #VE for the exit the module is handling: its information in the vCPU's VE
  * area for TDG.VP.VEINFO.GET (vp_enter.c). */
 enum td_exit_action td_exit_ve(struct td_run *r);
-/* RDMSR or WRMSR in the TD (td_msr.c): #VE or #GP, by the MSR. */
+/* MSR virtualization (td_msr.c). td_msr_exit: an RDMSR or WRMSR the MSR bitmap
+ * sent to the module (#VE, #GP or emulated, by the MSR). td_msr_class: the
+ * table's class of an access for the TD `c` (enum in td_msr.c). The MSR bitmaps
+ * (TDCS page 2), written at TDH.MNG.INIT from the TD's ATTRIBUTES and XFAM. The
+ * native MSRs outside the VMCS guest state: loaded from the TDVPS at TD entry,
+ * saved there and reset at the TD exit to the VMM; a new vCPU's values. */
 enum td_exit_action td_msr_exit(struct td_run *r);
+unsigned td_msr_class(const struct tdcs *c, uint32_t msr, bool write);
+void td_msr_bitmap_init(struct tdx_module *mod, const struct tdr *t, const struct tdcs *c);
+uint64_t td_msr_bitmap_pa(const struct tdx_module *mod, const struct tdr *t);
+void td_msr_switch_to_td(struct td_run *r);
+void td_msr_switch_to_host(struct td_run *r);
+void td_msr_vcpu_init(struct tdvps *v);
 
 /* A TDCALL from the guest: its leaf in guest RAX. */
 enum td_exit_action td_tdcall(struct td_run *r);

@@ -107,8 +107,10 @@ static void td_vmcs_init(struct td_run *r)
 	td_vmwrite(r, CPU_BASED_VM_EXEC_CONTROL,
 		   ctl(r, true_msrs ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
 		       CPU_BASED_HLT_EXITING | CPU_BASED_MWAIT_EXITING | CPU_BASED_RDPMC_EXITING |
-		       CPU_BASED_UNCOND_IO_EXITING | CPU_BASED_MONITOR_EXITING |
+		       CPU_BASED_UNCOND_IO_EXITING | CPU_BASED_MONITOR_EXITING | CPU_BASED_USE_MSR_BITMAPS |
 		       CPU_BASED_USE_TSC_OFFSETTING | CPU_BASED_ACTIVATE_SECONDARY_CONTROLS));
+	/* The native MSRs pass through (td_msr.c); every other access exits. */
+	td_vmwrite(r, MSR_BITMAP, td_msr_bitmap_pa(r->mod, &r->t));
 	/* EPT violations the shared EPT marks convertible (MMIO) are the guest's #VE. */
 	td_vmwrite(r, SECONDARY_VM_EXEC_CONTROL,
 		   ctl(r, MSR_IA32_VMX_PROCBASED_CTLS2,
@@ -370,6 +372,7 @@ uint64_t tdh_vp_enter(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	if (flush)
 		mod->cpu.invept(mod->cpu.ctx, lp, eptp);
 	r->v.state = VCPU_ACTIVE;
+	td_msr_switch_to_td(r);
 	for (;;) {
 		int rc = mod->cpu.run(mod->cpu.ctx, lp, !r->v.launched, r->guest);
 		r->v.launched = 1;
@@ -409,6 +412,7 @@ uint64_t tdh_vp_enter(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 		}
 		break;
 	}
+	td_msr_switch_to_host(r);
 	if (r->v.state == VCPU_ACTIVE)
 		r->v.state = VCPU_READY;
 	memcpy(r->v.gpr, r->guest, sizeof(r->guest));

@@ -11,7 +11,8 @@
 ;    instruction's length 2), which the guest's handler forwards as
 ;    TDG.VP.VMCALL<Instruction.RDMSR/WRMSR>; the VMM below sees the MSR and value
 ;    in R12/R13 and answers in R11, which the guest gets in EDX:EAX;
-;  - RDMSR of IA32_VMX_BASIC and WRMSR of IA32_SEAMRR_PHYS_MASK: #GP(0);
+;  - WRMSR of IA32_VMX_BASIC (read-only in a TD) and of IA32_SGXLEPUBKEYHASH0
+;    (the module's #GP rows): #GP(0);
 ;  - a read of a page the VMM added after finalization (TDH.MEM.PAGE.AUG) that the
 ;    guest has not accepted: a #VE with the EPT violation's reason (48),
 ;    qualification and GPA; the handler accepts the page and the read returns 0;
@@ -248,9 +249,9 @@ td_guest_main:
         mov edx, 0xcafe
         mov eax, 0x12345678
         wrmsr
-        mov ecx, 0x480                          ; IA32_VMX_BASIC: #GP
-        rdmsr
-        mov ecx, 0x1401                         ; IA32_SEAMRR_PHYS_MASK: #GP
+        mov ecx, 0x480                          ; IA32_VMX_BASIC: a write #GPs
+        wrmsr
+        mov ecx, 0x8c                           ; IA32_SGXLEPUBKEYHASH0: #GP
         wrmsr
         mov eax, 3                              ; every #VE was read
         TDCALL

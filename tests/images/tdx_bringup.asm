@@ -10,8 +10,8 @@
 ; module still knows that TDH.SYS.INIT was done.
 ;! args: --tdx --max-insns 10000000
 ;! status: 1
-;! stderr: ^vtsim: SEAMCALL TDH\.SYS\.INIT\(33\) at RIP=0x101e2b on lp0 returned TDX_SYS_INIT_NOT_PENDING \(0xc000050000000000\): TDH\.SYS\.INIT runs once per platform, first; it has run already \(TDX module ABI, "TDH\.SYS\.INIT Leaf" and "Completion Status Codes"\)$
-;! stderr: ^vtsim: SEAMCALL leaf 32767 \(not one of the module\) at RIP=0x101eae on lp0 returned TDX_OPERAND_INVALID \(0xc000010000000000\), operand RAX \(operand id 0\): an operand of the leaf \(the register the low bits name\) is not valid: misaligned, a reserved bit set, an address outside the TDMRs or the TD's GPA width, or a value the leaf does not take \(TDX module ABI, "Completion Status Codes"; "Operand IDs"\)$
+;! stderr: ^vtsim: SEAMCALL TDH\.SYS\.INIT\(33\) at RIP=0x101ec5 on lp0 returned TDX_SYS_INIT_NOT_PENDING \(0xc000050000000000\): TDH\.SYS\.INIT runs once per platform, first; it has run already \(TDX module ABI, "TDH\.SYS\.INIT Leaf" and "Completion Status Codes"\)$
+;! stderr: ^vtsim: SEAMCALL leaf 32767 \(not one of the module\) at RIP=0x101f48 on lp0 returned TDX_OPERAND_INVALID \(0xc000010000000000\), operand RAX \(operand id 0\): an operand of the leaf \(the register the low bits name\) is not valid: misaligned, a reserved bit set, an address outside the TDMRs or the TD's GPA width, or a value the leaf does not take \(TDX module ABI, "Completion Status Codes"; "Operand IDs"\)$
 ;! stdout: seamcall-before-vmxon: EXC 06 ERR 00000000 RIP ok
 ;! stdout: ok vmxon
 ;! stdout: ok sys-init
