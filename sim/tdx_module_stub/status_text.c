@@ -68,7 +68,8 @@ static const struct {
 	{ TDX_NON_RECOVERABLE_TD, "the TD hit an error it cannot recover from and will not run again; "
 	  "tear it down" },
 	{ TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE, "the TD can no longer be entered: the module could not "
-	  "enter it (its own VM entry failed, or the machine stopped under it) and marked it fatal; "
+	  "enter it (its own VM entry failed, or the machine stopped under it) or load its VMCS (a "
+	  "machine check: the TD's memory was written through another KeyID) and marked it fatal; "
 	  "only its teardown is left" },
 	{ TDX_OPERAND_INVALID, "an operand of the leaf (the register the low bits name) is not valid: "
 	  "misaligned, a reserved bit set, an address outside the TDMRs or the TD's GPA width, or a "

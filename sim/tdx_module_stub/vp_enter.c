@@ -220,6 +220,13 @@ uint64_t td_vcpu_page(const struct td_run *r, unsigned i)
 int td_vmcs_make_current(struct td_run *r, bool clear)
 {
 	struct tdx_module *mod = r->mod;
+	/* A private page of the TD written through another KeyID: the module's VMPTRLD
+	 * of the TD VMCS, TD memory, would take the machine check; the TD is done. */
+	if (keyed_mem_key_poisoned(mod->pm, r->t.hkid)) {
+		r->t.fatal = 1;
+		tdr_put(mod, r->v.tdr, &r->t);
+		return -1;
+	}
 	if (mod->cpu.vmcs_load(mod->cpu.ctx, r->lp, td_vcpu_page(r, 0), clear || !r->v.vmcs_ready))
 		return -1;
 	if (!r->v.vmcs_ready) {

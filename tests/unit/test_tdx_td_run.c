@@ -806,6 +806,60 @@ static void test_tdr_write_is_fatal(void **state)
 	assert_int_equal(sc(19, td.tdr, 0, 0, 0), TDX_SUCCESS);         /* VPFLUSHDONE */
 }
 
+#define FIELD_GUEST_RFLAGS 0x6820ull
+
+/* TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE: the module cannot go on with the TD and
+ * marks it fatal. A debug TD whose RFLAGS the VMM made invalid (bit 1 clear): the
+ * module's own VM entry fails its guest-state checks. */
+static void test_failed_td_entry_is_non_accessible(void **state)
+{
+	static uint8_t blocks[8 * 49][128];
+	unsigned nblocks;
+	struct td td;
+	uint64_t old;
+	td_attributes = 1;                                    /* DEBUG */
+	build_td(&td, blocks, &nblocks);
+	td_attributes = 0;
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_GUEST_RFLAGS, 0, ~0ull, &old), TDX_SUCCESS);
+	assert_int_equal(old, 2);
+	assert_int_equal(sc(VP_ENTER, td.tdvpr, 0, 0, 0), TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE);
+	assert_int_equal(sc(VP_ENTER, td.tdvpr, 0, 0, 0), TDX_TD_FATAL);
+	assert_int_equal(sc(VP_FLUSH, td.tdvpr, 0, 0, 0), TDX_SUCCESS);
+	assert_int_equal(sc(19, td.tdr, 0, 0, 0), TDX_SUCCESS);         /* VPFLUSHDONE */
+}
+
+/* A host write into the TD's private memory, then TDH.VP.RD (or WR) of a TD VMCS
+ * field: the module's load of the TD VMCS, TD memory, takes the machine check. A
+ * field outside the VMCS is still read before; every leaf is TDX_TD_FATAL after. */
+static void test_vp_rd_after_poison_is_non_accessible(void **state)
+{
+	static uint8_t blocks[8 * 49][128];
+	unsigned nblocks;
+	struct td td;
+	uint64_t v;
+	build_td(&td, blocks, &nblocks);
+	ram(td.image_page[4])[0x10] = 0x55;                   /* the host writes: poison */
+	assert_int_equal(vp_rd(td.tdvpr, FIELD_PEND_NMI, &v), TDX_SUCCESS);
+	assert_int_equal(vp_rd(td.tdvpr, FIELD_SHARED_EPTP, &v), TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE);
+	assert_int_equal(v, 0);
+	assert_int_equal(vp_rd(td.tdvpr, FIELD_PEND_NMI, &v), TDX_TD_FATAL);
+	assert_int_equal(sc(VP_ENTER, td.tdvpr, 0, 0, 0), TDX_TD_FATAL);
+}
+
+static void test_vp_wr_after_poison_is_non_accessible(void **state)
+{
+	static uint8_t blocks[8 * 49][128];
+	unsigned nblocks;
+	struct td td;
+	uint64_t old;
+	build_td(&td, blocks, &nblocks);
+	struct vtsim_seamcall_args a = { .rax = VP_ENTER, .rcx = td.tdvpr };
+	assert_int_equal(sc_args(&a) & 0xffff, 77);           /* the TD VMCS in use */
+	ram(td.image_page[4])[0x10] = 0x55;
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_SHARED_EPTP, 0x1000, 0x1000, &old), TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE);
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_PEND_NMI, 1, 1, &old), TDX_TD_FATAL);
+}
+
 /* Contention (injected: this machine runs one leaf at a time): a leaf that finds
  * its page operand held gives up with TDX_OPERAND_BUSY and the operand's id; the
  * same call succeeds once it is free. kvmlike takes a contended TDH.VP.ENTER again. */
@@ -1015,6 +1069,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_guest_vp_metadata, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_control_pages_private, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tdr_write_is_fatal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_td_entry_is_non_accessible, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vp_rd_after_poison_is_non_accessible, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vp_wr_after_poison_is_non_accessible, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_operand_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kvmlike_retries_busy_entry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_2m, setup, teardown),
