@@ -123,27 +123,55 @@ static bool engine_msr(uint32_t msr)
 	       msr == 0xc0000102;
 }
 
-/* RDMSR/WRMSR as the TD's software would do them on this LP. */
-static int op_msr_read(void *ctx, unsigned lpn, uint32_t msr, uint64_t *value)
+/* RDMSR/WRMSR as the TD's software would do them on this LP: the engine's own
+ * MSRs in one call to the guest engine, the others one by one. */
+static unsigned op_msr_access(void *ctx, unsigned lpn, unsigned n, const uint32_t *msr,
+			      uint64_t *value, bool write)
 {
 	struct lp *lp = lp_at(ctx, lpn);
-	if (!engine_msr(msr))
-		return msr_read(lp, msr, value);
-	if (lp_guest_engine(lp))
-		return -1;
-	*value = cpu_msr(lp->guest.uc, msr);
-	return 0;
+	uc_x86_msr em[32];
+	void *ptrs[32];
+	int ids[32];
+	unsigned at[32], ne = 0, refused = 0;
+	for (unsigned i = 0; i < n && i < 32; i++) {
+		if (engine_msr(msr[i])) {
+			em[ne] = (uc_x86_msr){ .rid = msr[i], .value = write ? value[i] : 0 };
+			ids[ne] = UC_X86_REG_MSR;
+			ptrs[ne] = &em[ne];
+			at[ne++] = i;
+		} else if (write ? msr_write(lp, msr[i], value[i]) : msr_read(lp, msr[i], &value[i])) {
+			refused |= 1u << i;
+		}
+	}
+	if (!ne)
+		return refused;
+	if (lp_guest_engine(lp)) {
+		for (unsigned k = 0; k < ne; k++)
+			refused |= 1u << at[k];
+		return refused;
+	}
+	if (write) {
+		uc_reg_write_batch(lp->guest.uc, ids, ptrs, (int)ne);
+	} else {
+		uc_reg_read_batch(lp->guest.uc, ids, ptrs, (int)ne);
+		for (unsigned k = 0; k < ne; k++)
+			value[at[k]] = em[k].value;
+	}
+	return refused;
 }
 
-static int op_msr_write(void *ctx, unsigned lpn, uint32_t msr, uint64_t value)
+static unsigned op_msr_read(void *ctx, unsigned lpn, unsigned n, const uint32_t *msr, uint64_t *value)
 {
-	struct lp *lp = lp_at(ctx, lpn);
-	if (!engine_msr(msr))
-		return msr_write(lp, msr, value);
-	if (lp_guest_engine(lp))
-		return -1;
-	cpu_set_msr(lp->guest.uc, msr, value);
-	return 0;
+	return op_msr_access(ctx, lpn, n, msr, value, false);
+}
+
+static unsigned op_msr_write(void *ctx, unsigned lpn, unsigned n, const uint32_t *msr,
+			     const uint64_t *value)
+{
+	uint64_t v[32];
+	for (unsigned i = 0; i < n && i < 32; i++)
+		v[i] = value[i];
+	return op_msr_access(ctx, lpn, n, msr, v, true);
 }
 
 static void op_cpuid(void *ctx, unsigned lpn, uint32_t leaf, uint32_t sub, uint32_t out[4])

@@ -60,11 +60,12 @@ struct tdx_cpu_ops {
 	void (*invept)(void *ctx, unsigned lp, uint64_t eptp);
 	/* RDMSR of the capability MSRs the module sizes its VMCS controls by. */
 	uint64_t (*rdmsr)(void *ctx, unsigned lp, uint32_t msr);
-	/* RDMSR and WRMSR of any MSR on the LP, as its software would (the TD's
-	 * native MSRs, switched at TD entry and exit): 0, or -1 (#GP: the CPU model
-	 * lacks the MSR or refuses the value). */
-	int (*msr_read)(void *ctx, unsigned lp, uint32_t msr, uint64_t *value);
-	int (*msr_write)(void *ctx, unsigned lp, uint32_t msr, uint64_t value);
+	/* RDMSR and WRMSR of `n` (<= 32) MSRs on the LP, as the TD's software would
+	 * do them (its native MSRs, switched at TD entry and exit): bit i of the
+	 * result set when MSR i is refused (#GP: the CPU model lacks it, or the
+	 * value). */
+	unsigned (*msr_read)(void *ctx, unsigned lp, unsigned n, const uint32_t *msr, uint64_t *value);
+	unsigned (*msr_write)(void *ctx, unsigned lp, unsigned n, const uint32_t *msr, const uint64_t *value);
 	/* CPUID as the platform answers it. */
 	void (*cpuid)(void *ctx, unsigned lp, uint32_t leaf, uint32_t sub, uint32_t out[4]);
 	/* Is an interrupt waiting that the LP would take (its local APIC's IRR above

@@ -55,6 +55,10 @@ struct tdx_module {
 	/* The PAMT entries (their addresses) whose locks the running leaf holds. */
 	uint64_t held[TDX_MAX_HELD_LOCKS];
 	unsigned nheld;
+	/* The TD MSRs the module switches that the LPs lack (td_msr.c), found at
+	 * the first switch. */
+	bool td_msr_probed;
+	uint32_t td_msr_absent;
 };
 
 /* A leaf: registers in and out, the calling LP; returns the status for RAX. */

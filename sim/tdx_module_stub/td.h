@@ -220,11 +220,12 @@ uint64_t td_cpuid_md_read(struct tdx_module *mod, unsigned lp, const struct tdcs
 enum td_exit_action td_exit_ve(struct td_run *r);
 /* MSR virtualization (td_msr.c). td_msr_exit: an RDMSR or WRMSR the MSR bitmap
  * sent to the module (#VE, #GP or emulated, by the MSR). td_msr_class: the
- * table's class of an access for the TD `c` (enum in td_msr.c). The MSR bitmaps
+ * table's class of an access for the TD `c` (enum td_msr_class). The MSR bitmaps
  * (TDCS page 2), written at TDH.MNG.INIT from the TD's ATTRIBUTES and XFAM. The
  * native MSRs outside the VMCS guest state: loaded from the TDVPS at TD entry,
  * saved there and reset at the TD exit to the VMM; a new vCPU's values. */
 enum td_exit_action td_msr_exit(struct td_run *r);
+enum td_msr_class { TD_MSR_VE_OR_GP, TD_MSR_VE, TD_MSR_GP, TD_MSR_NATIVE, TD_MSR_EFER_WR, TD_MSR_XSS_WR };
 unsigned td_msr_class(const struct tdcs *c, uint32_t msr, bool write);
 void td_msr_bitmap_init(struct tdx_module *mod, const struct tdr *t, const struct tdcs *c);
 uint64_t td_msr_bitmap_pa(const struct tdx_module *mod, const struct tdr *t);

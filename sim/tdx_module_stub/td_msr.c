@@ -29,8 +29,6 @@
 
 #define VEC_GP 13
 
-enum td_msr_class { TD_MSR_VE_OR_GP, TD_MSR_VE, TD_MSR_GP, TD_MSR_NATIVE, TD_MSR_EFER_WR, TD_MSR_XSS_WR };
-
 /* What a conditional row needs of the TD: an ATTRIBUTES bit or XFAM bits. */
 enum td_msr_cond { COND_NONE, COND_PERFMON, COND_PKS, COND_XFAM_PT, COND_XFAM_CET, COND_XFAM_ULI,
 		   COND_XFAM_LBR, COND_XFAM_AMX, COND_NEVER };
@@ -194,26 +192,65 @@ uint64_t td_msr_bitmap_pa(const struct tdx_module *mod, const struct tdr *t)
 	return td_keyed(mod, t->tdcx[TDCS_MSR_BITMAP_PAGE], t->hkid);
 }
 
-/* At TDH.VP.ENTER, before the VM entry: the vCPU's values into the LP. */
+/* The switched MSRs the LPs have, and their slots in the table above; a CPU model
+ * without one #GPs the TD's access, so it never holds a value of the TD. Found at
+ * the first switch. */
+static unsigned switched_present(struct td_run *r, uint32_t *ids, unsigned *slot)
+{
+	struct tdx_module *mod = r->mod;
+	if (!mod->td_msr_probed) {
+		uint32_t all[TD_MSR_SWITCHED];
+		uint64_t v[TD_MSR_SWITCHED];
+		for (unsigned i = 0; i < TD_MSR_SWITCHED; i++)
+			all[i] = td_msr_switched[i].msr;
+		mod->td_msr_absent = mod->cpu.msr_read(mod->cpu.ctx, r->lp, TD_MSR_SWITCHED, all, v);
+		mod->td_msr_probed = true;
+	}
+	unsigned n = 0;
+	for (unsigned i = 0; i < TD_MSR_SWITCHED; i++)
+		if (!(mod->td_msr_absent & (1u << i))) {
+			ids[n] = td_msr_switched[i].msr;
+			slot[n++] = i;
+		}
+	return n;
+}
+
+/* At TDH.VP.ENTER, before the VM entry: the vCPU's values into the LP, where
+ * they differ from what it holds (one read, usually no write). */
 void td_msr_switch_to_td(struct td_run *r)
 {
 	struct tdx_module *mod = r->mod;
-	for (unsigned i = 0; i < TD_MSR_SWITCHED; i++)
-		mod->cpu.msr_write(mod->cpu.ctx, r->lp, td_msr_switched[i].msr, r->v.msr[i]);
+	uint32_t ids[TD_MSR_SWITCHED], wids[TD_MSR_SWITCHED];
+	uint64_t now[TD_MSR_SWITCHED], wv[TD_MSR_SWITCHED];
+	unsigned slot[TD_MSR_SWITCHED], n = switched_present(r, ids, slot), nw = 0;
+	mod->cpu.msr_read(mod->cpu.ctx, r->lp, n, ids, now);
+	for (unsigned k = 0; k < n; k++)
+		if (now[k] != r->v.msr[slot[k]]) {
+			wids[nw] = ids[k];
+			wv[nw++] = r->v.msr[slot[k]];
+		}
+	if (nw)
+		mod->cpu.msr_write(mod->cpu.ctx, r->lp, nw, wids, wv);
 }
 
 /* At the TD exit to the VMM: the vCPU's values saved in its TDVPS, the LP left
- * with the fixed values. An MSR the CPU model lacks reads and stays 0. */
+ * with the fixed values. */
 void td_msr_switch_to_host(struct td_run *r)
 {
 	struct tdx_module *mod = r->mod;
-	for (unsigned i = 0; i < TD_MSR_SWITCHED; i++) {
-		uint64_t v = 0;
-		if (mod->cpu.msr_read(mod->cpu.ctx, r->lp, td_msr_switched[i].msr, &v) == 0 &&
-		    v != td_msr_switched[i].after_exit)
-			mod->cpu.msr_write(mod->cpu.ctx, r->lp, td_msr_switched[i].msr, td_msr_switched[i].after_exit);
-		r->v.msr[i] = v;
+	uint32_t ids[TD_MSR_SWITCHED], wids[TD_MSR_SWITCHED];
+	uint64_t now[TD_MSR_SWITCHED], wv[TD_MSR_SWITCHED];
+	unsigned slot[TD_MSR_SWITCHED], n = switched_present(r, ids, slot), nw = 0;
+	mod->cpu.msr_read(mod->cpu.ctx, r->lp, n, ids, now);
+	for (unsigned k = 0; k < n; k++) {
+		r->v.msr[slot[k]] = now[k];
+		if (now[k] != td_msr_switched[slot[k]].after_exit) {
+			wids[nw] = ids[k];
+			wv[nw++] = td_msr_switched[slot[k]].after_exit;
+		}
 	}
+	if (nw)
+		mod->cpu.msr_write(mod->cpu.ctx, r->lp, nw, wids, wv);
 }
 
 void td_msr_vcpu_init(struct tdvps *v)

@@ -14,7 +14,9 @@
 ;  - the other classes: WRMSR of a reserved x2APIC MSR (800h) is #GP(0); RDMSR of
 ;    IA32_CSTAR (in no row) is a #VE with exit reason 31, WRMSR of
 ;    IA32_TIME_STAMP_COUNTER (read native, write #VE) one with 32; WRMSR of
-;    IA32_EFER may change SCE only (the module emulates it), changing NXE is a #VE.
+;    IA32_EFER may change SCE only (the module emulates it), changing NXE is a #VE;
+;    once the guest sets TD_CTLS.REDUCE_VE (TDG.VM.WR), IA32_TSC_DEADLINE and
+;    IA32_CSTAR, #VE before, are #GP(0).
 ; The guest reports each value through a vendor-specific TDVMCALL (R10 = 1, R11 =
 ; an 8-character tag, R12 = the value) that the VMM prints as "tag value"; R10 = 2
 ; yields to the VMM, which enters the next vCPU of its script.
@@ -40,7 +42,7 @@
 ;! stdout: PAT      0007040600070406
 ;! stdout: -- vCPU 0 again
 ;! stdout: STAR     0010000800000000
-;! stdout: LSTAR    00000000fffff5a1
+;! stdout: LSTAR    00000000fffff5e0
 ;! stdout: FMASK    0000000000004700
 ;! stdout: KGSBASE  0000123400005678
 ;! stdout: TSC_AUX  000000000000abcd
@@ -48,7 +50,7 @@
 ;! stdout: GSBASE   00007f0000002000
 ;! stdout: SYSE.ESP ffff800000003000
 ;! stdout: PAT      0007040600070106
-;! stdout: SYSCALL  00000000fffff5a1
+;! stdout: SYSCALL  00000000fffff5e0
 ;! stdout: SYS.FLAG 0000000000000002
 ;! stdout: RDTSCP.C 000000000000abcd
 ;! stdout: SWAPGS   0000123400005678
@@ -59,6 +61,9 @@
 ;! stdout: EFER.SCE 0000000000000d00
 ;! stdout: VE.REASN 0000000000000020
 ;! stdout: EFER.NXE 0000000000000d00
+;! stdout: VM.WR    0000000000000000
+;! stdout: GP.ERROR 0000000000000000
+;! stdout: GP.ERROR 0000000000000000
 ;! stdout: -- done
 ;! stdout: TD torn down: 26 pages reclaimed
 ;! not-stderr: triple
@@ -267,6 +272,16 @@ td_guest_main:
         SHOW 'EFER.SCE', MSR_EFER
         WRMSR_Q MSR_EFER, 0x500                 ; NXE off: #VE
         SHOW 'EFER.NXE', MSR_EFER
+        mov eax, 8                              ; TDG.VM.WR of TD_CTLS: REDUCE_VE
+        mov rdx, 0x1110000300000017
+        mov r8d, 8
+        mov r9d, 8
+        TDCALL
+        REPORT 'VM.WR   ', rax
+        mov ecx, 0x6e0                          ; IA32_TSC_DEADLINE: #GP now
+        rdmsr
+        mov ecx, MSR_CSTAR                      ; in no row: #GP now
+        rdmsr
         call g_yield
 .halt:  hlt
         jmp .halt
