@@ -259,6 +259,16 @@ void cpustate_view(struct cpustate *cs, struct cpu_view *v)
 	dtr_from_cache(p + (SEG_COUNT + 1) * SC_SIZE, &v->idtr);
 }
 
+void cpustate_control(struct cpustate *cs, uint64_t *cr0, uint64_t *cr3, uint64_t *cr4, uint64_t *efer)
+{
+	uc_context_save(cs->uc, cs->hot);
+	const uint8_t *h = hot_bytes(cs);
+	*cr0 = rd64(h + cs->lay->cr);
+	*cr3 = rd64(h + cs->lay->cr + 24);
+	*cr4 = rd64(h + cs->lay->cr + 32);
+	*efer = rd64(h + cs->lay->efer);
+}
+
 void cpustate_regs(struct cpustate *cs, struct cpu_regs *r)
 {
 	uc_context_save(cs->uc, cs->regs);

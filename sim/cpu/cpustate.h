@@ -99,6 +99,9 @@ static inline bool cpu_view_long64(const struct cpu_view *v)
 	return (v->efer & (1u << 10)) && (v->segs[SEG_CS].attr & (1u << 13));
 }
 
+/* CR0, CR3, CR4 and EFER as the engine holds them, in one copy of the state's head. */
+void cpustate_control(struct cpustate *cs, uint64_t *cr0, uint64_t *cr3, uint64_t *cr4, uint64_t *efer);
+
 int cpustate_init(struct cpustate *cs, uc_engine *uc, const struct cpustate_layout *lay);
 void cpustate_fini(struct cpustate *cs);
 

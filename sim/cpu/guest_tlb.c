@@ -2,6 +2,8 @@
  * page tables, each of their addresses and the final one through the EPT). */
 #include "sim/cpu/guest_tlb.h"
 
+#include <string.h>
+
 #include "sim/cpu/apicv.h"
 #include "sim/cpu/exception.h"
 #include "sim/cpu/insn_mem.h"
@@ -39,18 +41,79 @@ static bool system_table_page(struct lp *lp, uint64_t page)
 	       overlaps(page, ldtr.base, ldtr.limit) || overlaps(page, tr.base, tr.limit);
 }
 
+/* Notes what a fill rests on (see guest_tlb_enter). */
+static void note_fill(struct guest_tlb *t, const struct mmu_ctx *c, const struct mmu_walk_log *log)
+{
+	if (t->kept_inexact)
+		return;
+	if (!log->exact || t->nkept == GUEST_TLB_KEPT_MAX) {
+		t->kept_inexact = true;
+		return;
+	}
+	if (t->nkept == 0) {
+		t->kept_cr0 = c->cr0;
+		t->kept_cr3 = c->cr3;
+		t->kept_cr4 = c->cr4;
+		t->kept_efer = c->efer;
+	} else if (c->cr0 != t->kept_cr0 || c->cr3 != t->kept_cr3 || c->cr4 != t->kept_cr4 ||
+		   c->efer != t->kept_efer) {
+		t->kept_inexact = true;
+		return;
+	}
+	for (unsigned i = 0; i < t->nkept; i++) {
+		const struct mmu_walk_log *k = &t->kept[i];
+		if (k->n == log->n && !memcmp(k->hpa, log->hpa, log->n * sizeof(log->hpa[0])) &&
+		    !memcmp(k->val, log->val, log->n * sizeof(log->val[0])))
+			return;
+	}
+	t->kept[t->nkept++] = *log;
+}
+
+#define PTE_AD 0x60ull   /* accessed (5) and dirty (6) */
+
+/* Whether an entry a fill rested on still holds the value the fill left: only an
+ * accessed or dirty flag may have been set since (a translation cached with fewer
+ * rights walks again for the rest). */
+static bool entry_holds(struct phys *pm, const struct mmu_walk_log *k, unsigned i)
+{
+	uint64_t now = k->wide[i] ? phys_read64(pm, k->hpa[i]) : phys_read32(pm, k->hpa[i]);
+	uint64_t was = k->val[i];
+	return ((now ^ was) & ~PTE_AD) == 0 && (now & was & PTE_AD) == (was & PTE_AD);
+}
+
+/* Whether every translation filled since the last flush would be filled again the
+ * same under the control state the guest enters with. */
+static bool kept_still_valid(struct lp *lp)
+{
+	struct guest_tlb *t = &lp->gtlb;
+	if (t->kept_inexact)
+		return false;
+	if (t->nkept == 0)
+		return true;
+	uint64_t cr0, cr3, cr4, efer;
+	cpustate_control(&lp->guest.cs, &cr0, &cr3, &cr4, &efer);
+	if (cr0 != t->kept_cr0 || cr3 != t->kept_cr3 || cr4 != t->kept_cr4 || efer != t->kept_efer)
+		return false;
+	for (unsigned i = 0; i < t->nkept; i++)
+		for (unsigned j = 0; j < t->kept[i].n; j++)
+			if (!entry_holds(&lp->m->pm, &t->kept[i], j))
+				return false;
+	return true;
+}
+
 static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *e, void *user)
 {
 	struct lp *lp = user;
 	enum mmu_access acc = type == UC_MEM_WRITE ? MMU_WRITE : type == UC_MEM_FETCH ? MMU_FETCH : MMU_READ;
 	struct mmu_ctx c;
 	struct mmu_fault f;
+	struct mmu_walk_log log;
 	uint64_t pa;
 	unsigned allowed;
 	lp_mmu_ctx(lp, &c);
-	int r = mmu_translate_rights(&lp->m->pm, &c, va, acc, 0, &pa, &allowed, &f);
+	int r = mmu_translate_logged(&lp->m->pm, &c, va, acc, 0, &pa, &allowed, &f, &log);
 	if (r && f.kind == MMU_FAULT_PF && c.cpl == 3 && system_table_page(lp, va))
-		r = mmu_translate_rights(&lp->m->pm, &c, va, acc, MMU_SUPERVISOR, &pa, &allowed, &f);
+		r = mmu_translate_logged(&lp->m->pm, &c, va, acc, MMU_SUPERVISOR, &pa, &allowed, &f, &log);
 	if (!r && (pa & ~0xfffull) == lp->gtlb.apic_page) {
 		lp->gtlb.pending = true;
 		lp->gtlb.fault_apic = true;
@@ -61,6 +124,7 @@ static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_ent
 	if (!r) {
 		e->paddr = pa & ~0xfffull;
 		e->perms = rights_to_prot(allowed);
+		note_fill(&lp->gtlb, &c, &log);
 		return true;
 	}
 	lp->gtlb.pending = true;
@@ -81,6 +145,8 @@ void guest_tlb_flush(struct lp *lp)
 {
 	if (lp->guest.uc)
 		uc_ctl_flush_tlb(lp->guest.uc);
+	lp->gtlb.nkept = 0;
+	lp->gtlb.kept_inexact = false;
 }
 
 void guest_tlb_switch_eptp(struct lp *lp, uint64_t eptp)
@@ -93,19 +159,21 @@ void guest_tlb_enter(struct lp *lp, bool ept, uint64_t eptp, bool keep)
 {
 	struct guest_tlb *t = &lp->gtlb;
 	uint64_t apic_page = apicv_access_page(lp);
-	bool virtual_mode = ept || apic_page != APICV_NO_PAGE;
-	if (virtual_mode != t->virtual_mode) {
-		uc_ctl_tlb_mode(lp->guest.uc, virtual_mode ? UC_TLB_VIRTUAL : UC_TLB_CPU);
-		t->virtual_mode = virtual_mode;
-		keep = false;
+	bool same = true;   /* the TLB was filled under the same translation scheme */
+	if (!t->virtual_mode) {
+		uc_ctl_tlb_mode(lp->guest.uc, UC_TLB_VIRTUAL);
+		t->virtual_mode = true;
+		same = false;
 	}
 	if (apic_page != t->apic_page)
-		keep = false;
+		same = false;
 	t->apic_page = apic_page;
-	if (ept && t->tag_eptp != eptp)
-		keep = false;
+	if (ept ? t->tag_eptp != eptp : t->tag_eptp != 0)
+		same = false;
 	t->tag_eptp = ept ? eptp : 0;
-	if (!keep)
+	/* With EPT the fills also rest on EPT entries, which the logs do not list
+	 * (kept_inexact): only a VPID keeps those. */
+	if (!same || !(keep || kept_still_valid(lp)))
 		guest_tlb_flush(lp);
 }
 

@@ -20,8 +20,18 @@ struct lp;
  * the faulting instruction with RIP and the registers exact (the callback itself
  * sees neither the instruction nor the byte offset: the exact address comes from
  * decoding the instruction, insn_mem.c). */
+#define GUEST_TLB_KEPT_MAX 32
+
 struct guest_tlb {
 	bool virtual_mode;         /* the engine's TLB is filled by the callback */
+	/* What the engine's TLB was filled from since it was last emptied: a walk log
+	 * per distinct fill, and the control state of the fills (all the same, or
+	 * kept_inexact). A VM entry without VPID keeps the TLB while every entry
+	 * listed still holds what the walk left there (guest_tlb_enter). */
+	struct mmu_walk_log kept[GUEST_TLB_KEPT_MAX];
+	unsigned nkept;
+	bool kept_inexact;         /* a fill the logs cannot vouch for, or too many */
+	uint64_t kept_cr0, kept_cr3, kept_cr4, kept_efer;
 	uint64_t tag_eptp;         /* what the TLB holds translations for */
 	bool pending;              /* a fill failed: the access that faulted */
 	uint64_t fault_page;
@@ -33,9 +43,16 @@ struct guest_tlb {
 /* Installs the fill hook on the guest engine (once, at its creation). */
 int guest_tlb_init(struct lp *lp);
 
-/* At VM entry: EPT on or off, and whether what the TLB holds may stay. The
- * APIC-access page, when the VMCS virtualizes APIC accesses, is never given a
- * translation: its accesses stop the engine and go to apicv_access. */
+/* At VM entry: EPT on or off, and whether what the TLB holds may stay (a VPID
+ * that matches). The APIC-access page, when the VMCS virtualizes APIC accesses,
+ * is never given a translation: its accesses stop the engine and go to
+ * apicv_access. The engine always runs on the virtual TLB, so that each fill is
+ * seen: without VPID and EPT, an entry that must invalidate the guest's linear
+ * translations keeps them when the guest's control state is the one they were
+ * filled under and every paging-structure entry they rest on still holds the
+ * value the fill left (only an accessed or dirty flag set since): a new walk
+ * would then give each of them again and set no flag, so keeping them is not
+ * visible. The guest engine's control registers must be loaded already. */
 void guest_tlb_enter(struct lp *lp, bool ept, uint64_t eptp, bool keep);
 
 /* The guest now runs under another EPTP (VMFUNC's EPTP switching): the TLB,

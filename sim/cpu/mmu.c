@@ -172,9 +172,31 @@ static uint32_t base_ec(const struct mmu_ctx *c, enum mmu_access acc, unsigned f
 	return ec;
 }
 
+/* A paging-structure entry the translation rests on, as the walk left it. */
+static void log_entry(struct mmu_walk_log *log, uint64_t hpa, uint64_t val, bool wide)
+{
+	if (!log)
+		return;
+	if (log->n == MMU_LOG_MAX) {
+		log->exact = false;
+		return;
+	}
+	log->hpa[log->n] = hpa;
+	log->val[log->n] = val;
+	log->wide[log->n] = wide;
+	log->n++;
+}
+
+static void log_inexact(struct mmu_walk_log *log)
+{
+	if (log)
+		log->exact = false;
+}
+
 /* 32-bit paging: CR4.PAE = 0. Gives the guest-physical address. */
 static int walk32(struct phys *pm, const struct mmu_ctx *c, uint64_t la, enum mmu_access acc,
-		  unsigned flags, uint64_t *pa, unsigned *allowed, struct mmu_fault *f)
+		  unsigned flags, uint64_t *pa, unsigned *allowed, struct mmu_fault *f,
+		  struct mmu_walk_log *log)
 {
 	uint32_t ec = base_ec(c, acc, flags, false);
 	struct pte_loc pdl, ptl;
@@ -195,6 +217,7 @@ static int walk32(struct phys *pm, const struct mmu_ctx *c, uint64_t la, enum mm
 		uint64_t hi = ((pde >> 13) & 0xff) << 32;   /* PSE-36 */
 		*pa = (hi | (pde & 0xffc00000ull) | (la & 0x3fffff)) & ((1ull << pm->maxphyaddr) - 1);
 		*allowed = walk_rights(c, &w, flags, pde & PTE_D);
+		log_entry(log, pdl.hpa, pde, false);
 		return 0;
 	}
 	if (pte_locate(pm, c, (pde & 0xfffff000ull) + (((la >> 12) & 0x3ff) << 2), la, flags, &ptl, f))
@@ -212,12 +235,15 @@ static int walk32(struct phys *pm, const struct mmu_ctx *c, uint64_t la, enum mm
 		return -1;
 	*pa = (pte & 0xfffff000ull) | (la & 0xfff);
 	*allowed = walk_rights(c, &w, flags, pte & PTE_D);
+	log_entry(log, pdl.hpa, pde, false);
+	log_entry(log, ptl.hpa, pte, false);
 	return 0;
 }
 
 /* PAE and 4/5-level paging. Gives the guest-physical address. */
 static int walk64(struct phys *pm, const struct mmu_ctx *c, uint64_t la, enum mmu_access acc,
-		  unsigned flags, uint64_t *pa, unsigned *allowed, struct mmu_fault *f)
+		  unsigned flags, uint64_t *pa, unsigned *allowed, struct mmu_fault *f,
+		  struct mmu_walk_log *log)
 {
 	uint32_t ec = base_ec(c, acc, flags, true);
 	bool lma = c->efer & EFER_LMA;
@@ -270,6 +296,14 @@ static int walk64(struct phys *pm, const struct mmu_ctx *c, uint64_t la, enum mm
 			uint64_t page_mask = (1ull << shift) - 1;
 			*pa = (e & am & ~page_mask) | (la & page_mask);
 			*allowed = walk_rights(c, &w, flags, ent[n - 1] & PTE_D);
+			for (int i = 0; i < n; i++) {
+				/* PAE paging's first entry is a PDPTE register, loaded when
+				 * CR3 was: not something a later look at memory can vouch for. */
+				if (!lma && i == 0)
+					log_inexact(log);
+				else
+					log_entry(log, loc[i].hpa, ent[i], true);
+			}
 			return 0;
 		}
 		table = e & am;
@@ -297,12 +331,17 @@ int mmu_load_pdptes(struct phys *pm, const struct mmu_ctx *c, uint64_t cr3, uint
 
 static const unsigned ept_acc[] = { [MMU_READ] = EPT_R, [MMU_WRITE] = EPT_W, [MMU_FETCH] = EPT_X };
 
-int mmu_translate_rights(struct phys *pm, const struct mmu_ctx *c, uint64_t la,
+int mmu_translate_logged(struct phys *pm, const struct mmu_ctx *c, uint64_t la,
 			 enum mmu_access acc, unsigned flags, uint64_t *pa, unsigned *allowed,
-			 struct mmu_fault *f)
+			 struct mmu_fault *f, struct mmu_walk_log *log)
 {
 	uint64_t gpa;
 	int r;
+	if (log) {
+		log->n = 0;
+		/* Through the EPT, the translation also rests on EPT entries. */
+		log->exact = c->ept == NULL;
+	}
 	if (!(c->cr0 & CR0_PG)) {
 		gpa = (c->efer & EFER_LMA) ? la : (la & 0xffffffffull);
 		*allowed = 7;
@@ -310,8 +349,8 @@ int mmu_translate_rights(struct phys *pm, const struct mmu_ctx *c, uint64_t la,
 	} else {
 		if (!(c->efer & EFER_LMA))
 			la &= 0xffffffffull;
-		r = (c->cr4 & CR4_PAE) ? walk64(pm, c, la, acc, flags, &gpa, allowed, f)
-				       : walk32(pm, c, la, acc, flags, &gpa, allowed, f);
+		r = (c->cr4 & CR4_PAE) ? walk64(pm, c, la, acc, flags, &gpa, allowed, f, log)
+				       : walk32(pm, c, la, acc, flags, &gpa, allowed, f, log);
 	}
 	if (r || !c->ept) {
 		*pa = gpa;
@@ -329,6 +368,13 @@ int mmu_translate_rights(struct phys *pm, const struct mmu_ctx *c, uint64_t la,
 			er |= 1u << a;
 	*allowed &= er;
 	return 0;
+}
+
+int mmu_translate_rights(struct phys *pm, const struct mmu_ctx *c, uint64_t la,
+			 enum mmu_access acc, unsigned flags, uint64_t *pa, unsigned *allowed,
+			 struct mmu_fault *f)
+{
+	return mmu_translate_logged(pm, c, la, acc, flags, pa, allowed, f, NULL);
 }
 
 int mmu_translate(struct phys *pm, const struct mmu_ctx *c, uint64_t la,

@@ -69,6 +69,27 @@ int mmu_translate_rights(struct phys *pm, const struct mmu_ctx *c, uint64_t la,
 			 enum mmu_access acc, unsigned flags, uint64_t *pa, unsigned *allowed,
 			 struct mmu_fault *f);
 
+/* What a successful translation rests on: the paging-structure entries it read, at
+ * their host-physical addresses, with the values the walk left there (accessed and
+ * dirty flags set). A software TLB may keep the translation across an event that
+ * architecturally invalidates it (a VM entry without VPID) while every entry still
+ * holds that value: a new walk would then give the same translation and set no flag.
+ * `exact` is false when the translation also rests on something not listed (EPT
+ * entries, PAE's PDPTE registers). */
+#define MMU_LOG_MAX 5
+struct mmu_walk_log {
+	unsigned n;
+	bool exact;
+	bool wide[MMU_LOG_MAX];     /* an 8-byte entry; else 4 bytes (32-bit paging) */
+	uint64_t hpa[MMU_LOG_MAX];
+	uint64_t val[MMU_LOG_MAX];
+};
+
+/* mmu_translate_rights that also fills *log (when it succeeds). */
+int mmu_translate_logged(struct phys *pm, const struct mmu_ctx *c, uint64_t la,
+			 enum mmu_access acc, unsigned flags, uint64_t *pa, unsigned *allowed,
+			 struct mmu_fault *f, struct mmu_walk_log *log);
+
 /* PAE paging's PDPTE load (SDM Vol. 3, "PDPTE Registers"): the four entries of the
  * 32-byte table at CR3[31:5] (through the EPT when c->ept). 0 and out[]; 1 when a
  * present entry has a reserved bit set (bits 2:1, 8:5, 63:MAXPHYADDR: the
