@@ -55,6 +55,27 @@ static const enum vmx_insn_id insn_ids[] = {
 	[VTSIM_INVVPID] = VMX_INVVPID,
 };
 
+/* VMREAD and VMWRITE with register operands, the instructions a VMM issues most,
+ * from the registers alone (vmx_reg_access_fast: vmx_execute's checks in its order):
+ * true when the instruction succeeded. Anything else (a fault, a VMfail) returns
+ * false with nothing changed, and vtsim_vmx takes the whole way, which tells it. */
+static bool vmx_hosted_fast(struct lp *lp, enum vtsim_vmx_insn insn, const struct vtsim_vmx_operands *o,
+			    struct vtsim_vmx_result *out)
+{
+	bool write = insn == VTSIM_VMWRITE;
+	if ((insn != VTSIM_VMREAD && !write) || o->mem)
+		return false;
+	struct cpu_regs r;
+	cpustate_regs(&lp->cs, &r);
+	uint64_t val = o->rm;                 /* VMWRITE's source */
+	if (!vmx_reg_access_fast(lp, &r, write, o->reg, &val, 8))
+		return false;
+	out->outcome = VTSIM_VMSUCCEED;
+	if (!write)
+		out->value = val;
+	return true;
+}
+
 void vtsim_vmx(struct vtsim_machine *m, unsigned lpn, enum vtsim_vmx_insn insn,
 	       struct vtsim_vmx_operands *o, struct vtsim_vmx_result *out)
 {
@@ -64,6 +85,8 @@ void vtsim_vmx(struct vtsim_machine *m, unsigned lpn, enum vtsim_vmx_insn insn,
 		out->outcome = VTSIM_VMX_STOPPED;
 		return;
 	}
+	if (vmx_hosted_fast(lp, insn, o, out))
+		return;
 	struct cpu_view v;
 	cpustate_view(&lp->cs, &v);
 	struct vmx_operands ops = {
