@@ -104,6 +104,11 @@ static bool kept_still_valid(struct lp *lp)
 static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *e, void *user)
 {
 	struct lp *lp = user;
+	if (lp->gtlb.identity) {
+		e->paddr = va & ~0xfffull;
+		e->perms = UC_PROT_ALL;
+		return true;
+	}
 	enum mmu_access acc = type == UC_MEM_WRITE ? MMU_WRITE : type == UC_MEM_FETCH ? MMU_FETCH : MMU_READ;
 	struct mmu_ctx c;
 	struct mmu_fault f;

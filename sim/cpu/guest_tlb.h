@@ -38,6 +38,8 @@ struct guest_tlb {
 	enum mmu_access fault_acc;
 	bool fault_apic;           /* ... refused because it maps the APIC-access page */
 	uint64_t apic_page;        /* the APIC-access page (apicv.h), or APICV_NO_PAGE */
+	bool identity;             /* fills map linear = physical (snapshot.c drops a
+				    * physical page's translated code through it) */
 };
 
 /* Installs the fill hook on the guest engine (once, at its creation). */

@@ -15,6 +15,7 @@
 #include "sim/cpu/io.h"
 #include "sim/cpu/loader.h"
 #include "sim/cpu/msr.h"
+#include "sim/cpu/snapshot.h"
 #include "sim/cpu/smp.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/cpu/vmx_timer.h"
@@ -814,7 +815,7 @@ bool lp_run_once(struct lp *lp)
 		return guest_waits(m, lp);
 	if (lp->co_flush_tb && lp->active == &lp->guest) {
 		lp->co_flush_tb = false;
-		uc_ctl_flush_tb(lp->uc);
+		snapshot_sync_guest_code(lp);
 	}
 	if (lp->active == &lp->guest)
 		vmx_events_apply(lp);

@@ -15,6 +15,7 @@
 
 #include "sim/cpu/keyed_mem.h"
 #include "sim/cpu/machine.h"
+#include "sim/cpu/snapshot.h"
 #include "sim/tdx_module_stub/module.h"
 
 #define PAGE 4096ull
@@ -32,6 +33,17 @@ struct phys_dirty {
 	bool all;
 	bool guarded;
 	uint8_t *ram;
+	/* The guest engine's code (snapshot_sync_guest_code): RAM pages that left the
+	 * log since the last sync (restored, then protected again), and whether the
+	 * next sync must drop every translation (no log of what changed). */
+	uint64_t *stale_bits;
+	uint32_t *stale;
+	size_t nstale;
+	bool code_full;
+	/* The physical pages of the 512 bytes at the guest's entry at the last sync:
+	 * the sites' primed scan of that entry (sites.h) holds while they stay. */
+	uint64_t entry_pa[2];
+	bool entry_known;
 };
 
 /* RAM pages kept open across restores at most; more are protected again. */
@@ -151,20 +163,16 @@ bool phys_dirty_fault(struct phys *pm, uint64_t pfn)
 	return true;
 }
 
-/* Drops the translated code of the LP's root engine and of its guest engine. The
- * guest engine, while its coroutine lives, is suspended inside a translated block
- * (at the last VM exit): its code cache is dropped when it runs again
- * (lp_run_once), never under it. */
+/* Drops the translated code of the LP's root engine; the guest engine's is brought
+ * up to date before it runs again (lp_run_once calls snapshot_sync_guest_code),
+ * never under it: while its coroutine lives it is suspended inside a translated
+ * block (at the last VM exit). */
 static void drop_engine_translations(struct lp *lp, bool root, bool guest)
 {
 	if (root)
 		uc_ctl_flush_tb(lp->root.uc);
-	if (!guest || !lp->guest.uc)
-		return;
-	if (lp->co_started)
+	if (guest && lp->guest.uc)
 		lp->co_flush_tb = true;
-	else
-		uc_ctl_flush_tb(lp->guest.uc);
 }
 
 static void drop_translations(struct lp *lp)
@@ -191,6 +199,19 @@ static void bit_clear(struct phys_dirty *d, uint32_t i)
 	d->bits[i / 64] &= ~(1ull << (i % 64));
 }
 
+/* RAM page p may have changed behind the guest engine since its last sync. */
+static void stale_mark(struct phys_dirty *d, uint64_t p)
+{
+	if (d->stale_bits[p / 64] & (1ull << (p % 64)))
+		return;
+	if (d->nstale == d->pages) {
+		d->code_full = true;
+		return;
+	}
+	d->stale_bits[p / 64] |= 1ull << (p % 64);
+	d->stale[d->nstale++] = (uint32_t)p;
+}
+
 /* After a restore: the log starts again. Guarded, RAM's open pages stay open and
  * logged (unless there are too many: then they are protected again). */
 static void dirty_clear(struct phys_dirty *d)
@@ -199,6 +220,8 @@ static void dirty_clear(struct phys_dirty *d)
 	for (size_t i = 0; i < d->n; i++)
 		open += d->list[i] < d->pages;
 	bool keep_open = d->guarded && !d->all && open <= OPEN_MAX;
+	if (d->all)
+		d->code_full = true;
 	if (d->all) {
 		memset(d->bits, 0, (d->pages * d->nviews + 63) / 64 * 8);
 		if (d->guarded)
@@ -212,11 +235,113 @@ static void dirty_clear(struct phys_dirty *d)
 			continue;
 		}
 		bit_clear(d, e);
+		if (e < d->pages)
+			stale_mark(d, e);
 		if (e < d->pages && d->guarded)
 			page_protect(d, e, PROT_READ);
 	}
 	d->n = kept;
 	d->all = false;
+}
+
+/* ---- the guest engine's translated code ------------------------------------------------ */
+
+/* A snapshot can vouch for what changed in RAM since the guest engine's last sync
+ * when it sees every write (guarded, nothing of unknown extent) on a machine of
+ * one LP without KeyID views (their pages are not logged). */
+static bool code_changes_known(const struct vtsim_machine *m, const struct phys_dirty *d)
+{
+	return d && d->guarded && !d->all && !d->code_full && m->nr_lps == 1 && !m->pm.keyed &&
+	       !m->seam.enabled;
+}
+
+/* The engine's translations of code in RAM page p go (those of every linear
+ * address it was run at): the engine is asked for the page at "linear address"
+ * p * PAGE while the fill hook answers with the identity (guest_tlb.c). */
+static void drop_page_code(uc_engine *uc, uint64_t p)
+{
+	uc_ctl_remove_cache(uc, p * PAGE, (p + 1) * PAGE);
+}
+
+static bool page_in(const struct phys_dirty *d, uint64_t p)
+{
+	return p < d->pages && ((d->stale_bits[p / 64] >> (p % 64)) & 1 || dirty_has(d, 0, p));
+}
+
+/* Every page that may have changed since the last sync: those that left the log
+ * since, and those in it (an open page is written without a fault). */
+static void drop_changed_code(struct lp *lp, struct phys_dirty *d)
+{
+	uc_engine *uc = lp->guest.uc;
+	uc_ctl_tlb_mode(uc, UC_TLB_VIRTUAL);
+	uc_ctl_flush_tlb(uc);
+	lp->gtlb.identity = true;
+	for (size_t i = 0; i < d->nstale; i++)
+		drop_page_code(uc, d->stale[i]);
+	for (size_t i = 0; i < d->n; i++)
+		if (d->list[i] < d->pages)
+			drop_page_code(uc, d->list[i]);
+	lp->gtlb.identity = false;
+	uc_ctl_tlb_mode(uc, lp->gtlb.virtual_mode ? UC_TLB_VIRTUAL : UC_TLB_CPU);
+	uc_ctl_flush_tlb(uc);
+}
+
+static void stale_clear(struct phys_dirty *d)
+{
+	for (size_t i = 0; i < d->nstale; i++)
+		d->stale_bits[d->stale[i] / 64] = 0;
+	d->nstale = 0;
+}
+
+/* Where the guest's entry code is: the physical pages of the first and the last of
+ * the bytes the sites' primed scan reads there (512 and an instruction's 15). False
+ * when they are not both mapped. */
+static bool entry_pages(struct lp *lp, uint64_t pa[2])
+{
+	struct seg cs;
+	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
+	bool lm = (cpu_msr(lp->uc, 0xc0000080) & (1u << 10)) && (cs.attr & (1u << 13));
+	uint64_t la = cpu_reg(lp->uc, UC_X86_REG_RIP) + (lm ? 0 : cs.base);
+	struct mmu_ctx c;
+	struct mmu_fault f;
+	lp_mmu_ctx(lp, &c);
+	const unsigned flags = MMU_SUPERVISOR | MMU_NO_AD;
+	if (mmu_translate(&lp->m->pm, &c, la, MMU_FETCH, flags, &pa[0], &f) ||
+	    mmu_translate(&lp->m->pm, &c, la + 512 + 15, MMU_FETCH, flags, &pa[1], &f))
+		return false;
+	pa[0] /= PAGE;
+	pa[1] /= PAGE;
+	return true;
+}
+
+void snapshot_sync_guest_code(struct lp *lp)
+{
+	struct phys_dirty *d = lp->m->pm.dirty;
+	uint64_t pa[2];
+	bool entry = entry_pages(lp, pa);
+	if (!code_changes_known(lp->m, d)) {
+		uc_ctl_flush_tb(lp->guest.uc);
+		sites_new_space(&lp->guest.sites);
+		if (d) {
+			stale_clear(d);
+			d->code_full = false;
+		}
+	} else {
+		/* The sites of a block are found when it is translated again, but the
+		 * entry's block is found by the primed scan, which a run at the same
+		 * place in the same site space skips: a new space when its bytes may
+		 * differ. */
+		if (!entry || !d->entry_known || pa[0] != d->entry_pa[0] || pa[1] != d->entry_pa[1] ||
+		    page_in(d, pa[0]) || page_in(d, pa[1]))
+			sites_new_space(&lp->guest.sites);
+		drop_changed_code(lp, d);
+		stale_clear(d);
+	}
+	if (!d)
+		return;
+	d->entry_known = entry;
+	d->entry_pa[0] = entry ? pa[0] : 0;
+	d->entry_pa[1] = entry ? pa[1] : 0;
 }
 
 /* ---- taking ------------------------------------------------------------------------ */
@@ -278,7 +403,12 @@ static int dirty_init(struct phys_dirty *d, const struct phys *pm)
 	d->cap = 4096;
 	d->bits = calloc((d->pages * d->nviews + 63) / 64, 8);
 	d->list = malloc(d->cap * sizeof(uint32_t));
-	return d->bits && d->list && d->pages * d->nviews < UINT32_MAX ? 0 : -1;
+	d->stale_bits = calloc((d->pages + 63) / 64, 8);
+	d->stale = malloc(d->pages * sizeof(uint32_t));
+	/* The guest engine's translations were made before anything was logged. */
+	d->code_full = true;
+	return d->bits && d->list && d->stale_bits && d->stale && d->pages * d->nviews < UINT32_MAX
+	       ? 0 : -1;
 }
 
 /* RAM write-protected, so that every write to it is seen (when the fault handler
@@ -365,6 +495,8 @@ void vtsim_snapshot_free(struct vtsim_machine *m, struct vtsim_snapshot *s)
 	free(s->module);
 	free(s->dirty.bits);
 	free(s->dirty.list);
+	free(s->dirty.stale_bits);
+	free(s->dirty.stale);
 	free(s);
 }
 
@@ -468,30 +600,39 @@ static void keyed_restore(struct vtsim_machine *m, struct vtsim_snapshot *s)
  * older translation came): those engines' translations go. */
 static void lp_restore(struct lp *lp, struct lp_snap *s)
 {
-	drop_engine_translations(lp, lp->root.runs != s->root_runs, lp->guest.runs != s->guest_runs);
+	bool root_ran = lp->root.runs != s->root_runs, guest_ran = lp->guest.runs != s->guest_runs;
+	drop_engine_translations(lp, root_ran, guest_ran);
 	s->root_runs = lp->root.runs;
 	s->guest_runs = lp->guest.runs;
 	if (lp->active != &lp->root)
 		lp_switch(lp, &lp->root);
 	uc_context_restore(lp->root.uc, s->ctx);
-	uc_ctl_flush_tlb(lp->root.uc);
+	/* An engine's TLB holds what its runs filled (a register write that changes
+	 * paging flushes it itself): one that did not run since has nothing stale. */
+	if (root_ran)
+		uc_ctl_flush_tlb(lp->root.uc);
 #define RESTORE(f) lp->f = s->f;
 	LP_SNAP_SCALARS(RESTORE)
 #undef RESTORE
-	/* The boundary hook is the engine's, installed or not now: keep its record. */
+	/* The boundary hook is the engine's, installed or not now, and so are the guest
+	 * engine's code sites (read under space_vmcs; snapshot_sync_guest_code keeps
+	 * them right for the code the restore puts back): keep their records. */
 	bool hooked = lp->vmx.boundary_hooked, want = lp->vmx.boundary_want;
 	size_t hook = lp->vmx.boundary_hook;
+	uint64_t space_vmcs = lp->vmx.space_vmcs;
 	lp->vmx = s->vmx;
 	lp->vmx.boundary_hooked = hooked;
 	lp->vmx.boundary_want = want;
 	lp->vmx.boundary_hook = hook;
+	lp->vmx.space_vmcs = space_vmcs;
 	if (lp->vmx.ept_active)
 		lp->vmx.ept_active = &lp->vmx.ept;
 	memcpy(lp->chain, s->chain, sizeof(lp->chain));
 	/* The guest engine, if any, starts afresh at the next entry, translations gone. */
 	if (lp->guest.uc) {
 		lp->co_force_restart = true;
-		guest_tlb_flush(lp);
+		if (guest_ran)
+			guest_tlb_flush(lp);
 	}
 	lp_retire_recompute(lp);
 }

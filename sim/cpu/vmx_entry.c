@@ -84,7 +84,7 @@ static void enter_translation(struct lp *lp, bool launch)
 	/* Another guest (a relaunched VMCS may be a new VM in recycled pages) can
 	 * have other code at the linear addresses the last one ran. */
 	uint64_t eptp = ept ? lp->vmx.ept.eptp : 0;
-	if (launch || v->ptr != lp->vmx.space_vmcs || eptp != lp->gtlb.tag_eptp ||
+	if (v->ptr != lp->vmx.space_vmcs || eptp != lp->gtlb.tag_eptp ||
 	    shared != lp->vmx.shared_eptp) {
 		sites_new_space(&lp->guest.sites);
 		lp->vmx.space_vmcs = v->ptr;
@@ -94,7 +94,9 @@ static void enter_translation(struct lp *lp, bool launch)
 	 * (the simulator and the VMM write RAM behind the engine's back, e.g. the TDX
 	 * module's PAGE.ADD into pages of a torn-down TD with the same KeyID), and a
 	 * stale translation would run it without the sites it needs (a TDCALL as #UD).
-	 * A launch drops them all; the guest engine starts afresh to do it. */
+	 * A launch drops them (all of them, or with a snapshot armed those of the pages
+	 * written since: snapshot_sync_guest_code); the guest engine starts afresh to
+	 * do it. */
 	if (launch) {
 		lp->co_flush_tb = true;
 		lp->co_force_restart = true;

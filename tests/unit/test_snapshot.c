@@ -6,7 +6,8 @@
  * a guest runs is not testable here (hosted calls return with every guest
  * stopped), so the refusal of a wrong machine stands for the checks. Writes no
  * one declared (a hosted VMM's pointer, a guest's store) are caught by the write
- * protection, and a guest entered again after a restore runs its code. */
+ * protection, and a guest entered again after a restore runs its code: the code
+ * the restore put back, or a VMM wrote, not a stale translation of other code. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -310,6 +311,70 @@ static void test_reentry_after_restore(void **state)
 	vtsim_machine_destroy(m);
 }
 
+/* The guest's code: at 0x400000, with RAX != 0, it first rewrites the CPUID at
+ * 0x401000 into two NOPs, then jumps there, and exits at that CPUID or at the one
+ * after (0x401002). The rewritten code is on another page than the entry, whose
+ * bytes the entry's site scan reads again when they change. */
+#define SMC_AT 0x1000
+static uint8_t smc_code[SMC_AT + 5];
+static const uint8_t smc_entry[] = {
+	0x48, 0x85, 0xc0,                                     /* test rax, rax */
+	0x74, 0x0a,                                           /* jz 0x40000f */
+	0x66, 0xc7, 0x04, 0x25, 0x00, 0x10, 0x40, 0x00, 0x90, 0x90, /* mov word [0x401000], 0x9090 */
+	0xe9, 0xec, 0x0f, 0x00, 0x00,                         /* jmp 0x401000 */
+};
+static const uint8_t smc_target[] = {
+	0x0f, 0xa2,                                           /* 0x401000: cpuid */
+	0x0f, 0xa2,                                           /* 0x401002: cpuid */
+	0xf4,
+};
+
+static void launch_with_rax(struct vtsim_machine *m, uint64_t rax, uint64_t exit_rip)
+{
+	uint64_t gpr[16] = { rax };
+	vtsim_hosted_set_gprs(m, 0, gpr);
+	launch_to_cpuid(m, exit_rip);
+}
+
+/* The guest engine keeps its translated code across restores and launches, and
+ * drops that of the pages written or restored since: the guest rewrites its own
+ * code and the restore puts the old code back behind the engine's back, which must
+ * then run (a stale translation would run the rewritten code); a hosted VMM's
+ * store into the guest's code, which no one declares, must run too, and the
+ * restore must undo it for the next entry. */
+static void test_restored_code_runs(void **state)
+{
+	memset(smc_code, 0xf4, sizeof(smc_code));
+	memcpy(smc_code, smc_entry, sizeof(smc_entry));
+	memcpy(smc_code + SMC_AT, smc_target, sizeof(smc_target));
+	struct vtsim_machine *m = boot_fixture_guest(smc_code, sizeof(smc_code));
+	uint8_t *ram = vtsim_machine_ram(m, NULL);
+	char err[256];
+	struct vtsim_snapshot *s = vtsim_snapshot_take(m, err, sizeof(err));
+	assert_non_null(s);
+	for (int round = 0; round < 2; round++) {
+		launch_with_rax(m, 0, FIX_GUEST_RIP + SMC_AT);
+		restore_ok(m, s);
+		launch_with_rax(m, 1, FIX_GUEST_RIP + SMC_AT + 2);   /* the guest's rewrite runs */
+		assert_int_equal(ram[FIX_GUEST_RIP + SMC_AT], 0x90);
+		restore_ok(m, s);
+		assert_int_equal(ram[FIX_GUEST_RIP + SMC_AT], 0x0f);
+		launch_with_rax(m, 0, FIX_GUEST_RIP + SMC_AT);   /* the restored code runs */
+		restore_ok(m, s);
+		ram[FIX_GUEST_RIP + SMC_AT] = 0x90;              /* the VMM's rewrite */
+		ram[FIX_GUEST_RIP + SMC_AT + 1] = 0x90;
+		launch_with_rax(m, 0, FIX_GUEST_RIP + SMC_AT + 2);
+		restore_ok(m, s);
+		launch_with_rax(m, 0, FIX_GUEST_RIP + SMC_AT);
+		restore_ok(m, s);
+	}
+	struct vtsim_snapshot_stats st;
+	vtsim_snapshot_stats(s, &st);
+	assert_int_equal(st.full_compares, 0);
+	vtsim_snapshot_free(m, s);
+	vtsim_machine_destroy(m);
+}
+
 /* A snapshot belongs to its machine, and only the last one taken is armed. */
 static void test_restore_refused(void **state)
 {
@@ -373,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_restore_declared_and_compared),
 		cmocka_unit_test(test_restore_undeclared_writes),
 		cmocka_unit_test(test_reentry_after_restore),
+		cmocka_unit_test(test_restored_code_runs),
 		cmocka_unit_test(test_restore_refused),
 		cmocka_unit_test(test_restore_devices),
 	};
