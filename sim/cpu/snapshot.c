@@ -163,14 +163,18 @@ bool phys_dirty_fault(struct phys *pm, uint64_t pfn)
 	return true;
 }
 
-/* Drops the translated code of the LP's root engine; the guest engine's is brought
- * up to date before it runs again (lp_run_once calls snapshot_sync_guest_code),
- * never under it: while its coroutine lives it is suspended inside a translated
- * block (at the last VM exit). */
+/* Drops the translated code of the LP's root engine, and its sites are read again
+ * from the entry on (the primed scan of a run's first block, sites.h, is skipped
+ * for a place already scanned in the same site space); the guest engine's code is
+ * brought up to date before it runs again (lp_run_once calls
+ * snapshot_sync_guest_code), never under it: while its coroutine lives it is
+ * suspended inside a translated block (at the last VM exit). */
 static void drop_engine_translations(struct lp *lp, bool root, bool guest)
 {
-	if (root)
+	if (root) {
 		uc_ctl_flush_tb(lp->root.uc);
+		sites_new_space(&lp->root.sites);
+	}
 	if (guest && lp->guest.uc)
 		lp->co_flush_tb = true;
 }

@@ -2,12 +2,15 @@
  * instruction limit. Whatever it does, the machine ends in one of the architected
  * ways (MACHINE.md "How a run ends") and vtsim itself never crashes. The first byte
  * chooses a small prologue that installs an IDT, so that exception delivery paths
- * are reached as often as plain shutdowns. */
+ * are reached as often as plain shutdowns. One machine serves every input: a
+ * snapshot taken after loading an image of NOPs is restored, and the input's code
+ * written over the NOPs (include/vtsim/snapshot.h). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "vtsim/snapshot.h"
 #include "vtsim/vtsim.h"
 
 #define LOAD 0x100000
@@ -55,20 +58,13 @@ static size_t prologue(uint8_t *p, uint8_t *idt_area)
 	return sizeof(lidt) + 10;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	if (size < 1 || size > CODE_MAX)
-		return 0;
-	static uint8_t code[0xa000], img[0xa000 + 256];
-	memset(code, 0x90, sizeof(code));
-	size_t off = 0;
-	if (data[0] & 1)
-		off = prologue(code, code + 0x8000 - 120);
-	memcpy(code + off, data + 1, size - 1);
-	if (data[0] & 1)  /* the handler: the input again, then a debug exit */
-		memcpy(code + 0x9000 - 120, data + 1, (size - 1) / 2);
-	size_t n = make_elf(img, code, 0x9000 - 120 + 0x800);
+/* The machine, booted once from an image whose code is all NOPs; its snapshot is
+ * restored before each input, whose code is then written where the image's was. */
+static struct vtsim_machine *m;
+static struct vtsim_snapshot *snap;
 
+static void setup(uint8_t *img, size_t n)
+{
 	struct vtsim_config cfg;
 	vtsim_config_defaults(&cfg);
 	cfg.ram_size = 16u << 20;
@@ -77,15 +73,40 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FILE *devnull = fopen("/dev/null", "w");
 	cfg.console = cfg.diag = cfg.trace = devnull;
 	char err[256];
-	struct vtsim_machine *m = vtsim_machine_create(&cfg, err, sizeof(err));
+	m = vtsim_machine_create(&cfg, err, sizeof(err));
+	if (!m || vtsim_machine_load(m, img, n, NULL, NULL, 0, err, sizeof(err)) ||
+	    !(snap = vtsim_snapshot_take(m, err, sizeof(err)))) {
+		fprintf(stderr, "fuzz_machine: %s\n", err);
+		abort();
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1 || size > CODE_MAX)
+		return 0;
+	static uint8_t code[0xa000], img[0xa000 + 256];
+	const size_t len = 0x9000 - 120 + 0x800;
+	memset(code, 0x90, sizeof(code));
 	if (!m)
+		setup(img, make_elf(img, code, len));
+	size_t off = 0;
+	if (data[0] & 1)
+		off = prologue(code, code + 0x8000 - 120);
+	memcpy(code + off, data + 1, size - 1);
+	if (data[0] & 1)  /* the handler: the input again, then a debug exit */
+		memcpy(code + 0x9000 - 120, data + 1, (size - 1) / 2);
+
+	char err[256];
+	if (vtsim_snapshot_restore(m, snap, err, sizeof(err))) {
+		fprintf(stderr, "fuzz_machine: %s\n", err);
 		abort();
-	if (vtsim_machine_load(m, img, n, NULL, NULL, 0, err, sizeof(err)))
-		abort();
+	}
+	/* Where the loader put the image's code (its one segment maps the file at LOAD). */
+	memcpy(vtsim_machine_ram(m, NULL) + LOAD + 120, code, len);
+	vtsim_snapshot_note_write(m, LOAD + 120, len);
 	struct vtsim_result res;
 	vtsim_machine_run(m, &res);
-	vtsim_machine_destroy(m);
-	fclose(devnull);
 	switch (res.reason) {
 	case VTSIM_STOP_DEBUG_EXIT:
 		if (!(res.exit_status & 1))
