@@ -287,6 +287,52 @@ void apicv_access(struct lp *lp, uint64_t page, enum mmu_access acc)
 			    acc == MMU_FETCH ? 0 : is_mov ? m.len : insn_mem_length(lp));
 }
 
+/* ---- SDM "Posted-Interrupt Processing" ---- */
+
+#define PID_ON_BYTE 32      /* the outstanding-notification bit: bit 256 of the descriptor */
+
+static bool posted(const struct lp *lp)
+{
+	return (vmcs_read_enc(&lp->vmx.vmcs, PIN_BASED_VM_EXEC_CONTROL) & PIN_BASED_POSTED_INTR) != 0;
+}
+
+/* The notification has been acknowledged and dismissed: ON := 0, then the PIR
+ * (bits 255:0) is ORed into VIRR and cleared, RVI := max(RVI, the highest vector
+ * posted), and pending virtual interrupts are evaluated. */
+static void pi_process(struct lp *lp)
+{
+	struct phys *pm = &lp->m->pm;
+	uint64_t pid = vmcs_read_enc(&lp->vmx.vmcs, POSTED_INTR_DESC_ADDR);
+	uint8_t on;
+	phys_read(pm, pid + PID_ON_BYTE, &on, 1);
+	on &= (uint8_t)~1u;
+	phys_write(pm, pid + PID_ON_BYTE, &on, 1);
+	unsigned top = 0;
+	bool any = false;
+	for (unsigned i = 0; i < 8; i++) {
+		uint32_t pir = phys_read32(pm, pid + 4 * i);
+		if (!pir)
+			continue;
+		phys_write32(pm, pid + 4 * i, 0);
+		vapic_write(lp, VIRR + 0x10 * i, vapic_read(lp, VIRR + 0x10 * i) | pir);
+		top = i * 32 + 31 - (unsigned)__builtin_clz(pir);
+		any = true;
+	}
+	if (any && top > rvi(lp))
+		set_intr_status(lp, top, svi(lp));
+	evaluate(lp);
+}
+
+bool apicv_posted_notification(struct lp *lp, unsigned vector)
+{
+	if (!lp->vmx.non_root || !posted(lp) ||
+	    vector != (vmcs_read_enc(&lp->vmx.vmcs, POSTED_INTR_NV) & 0xff))
+		return false;
+	lapic_dismiss(&lp->lapic, vector);
+	pi_process(lp);
+	return true;
+}
+
 /* ---- VM entry, CR8, delivery ---- */
 
 bool apicv_enter(struct lp *lp, bool injected)
@@ -294,6 +340,12 @@ bool apicv_enter(struct lp *lp, bool injected)
 	if (!tpr_shadow(lp))
 		return false;
 	if (vid(lp)) {
+		/* A notification pending at entry is recognized before the guest's
+		 * first instruction (interrupt.h: it cannot be blocked by RFLAGS.IF, as
+		 * "external-interrupt exiting" is set). */
+		int pending = lapic_deliverable(&lp->lapic);
+		if (pending >= 0 && !(vmcs_read_enc(&lp->vmx.vmcs, GUEST_INTERRUPTIBILITY_INFO) & 3))
+			apicv_posted_notification(lp, (unsigned)pending);
 		ppr_virtualize(lp);
 		evaluate(lp);
 		return false;

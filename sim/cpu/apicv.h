@@ -23,8 +23,15 @@
  *    qualification = the vector) for vectors in the EOI-exit bitmap, and self-IPI
  *    virtualization of a fixed self-IPI written to ICR low (other ICR writes exit
  *    with 56).
- * Not modelled: x2APIC-mode virtualization (RDMSR/WRMSR of the x2APIC MSRs),
- * posted-interrupt processing, the wake of a guest in HLT by a virtual interrupt,
+ *  - "process posted interrupts": an interrupt with the posted-interrupt
+ *    notification vector that the processor recognizes in VMX non-root operation
+ *    (where "external-interrupt exiting" is set) is no VM exit: the local APIC has
+ *    it acknowledged and dismissed (EOI), the descriptor's outstanding-notification
+ *    bit (256) is cleared, its PIR (bits 255:0) ORed into VIRR and cleared, RVI raised
+ *    to the highest vector posted, and virtual interrupts evaluated. A notification
+ *    pending at VM entry is processed before the guest's first instruction.
+ * Not modelled: x2APIC-mode virtualization (RDMSR/WRMSR of the x2APIC MSRs), IPI
+ * virtualization, the wake of a guest in HLT by a virtual interrupt,
  * and APIC accesses during event delivery or by guest-physical accesses (paging
  * structures in the APIC-access page). A virtualizable access that is
  * not a plain MOV between memory and a 32-bit register (or from an immediate) is
@@ -64,6 +71,11 @@ bool apicv_virq(const struct lp *lp);
 /* A recognized virtual interrupt at a boundary where interrupts are
  * open, RIP `rip`: delivered through the guest's IDT (VISR, SVI, VPPR, VIRR, RVI). */
 void apicv_deliver(struct lp *lp, uint64_t rip);
+
+/* A recognized external interrupt `vector` in VMX non-root operation: when it is
+ * the posted-interrupt notification vector (posted-interrupt processing on), it is
+ * processed as above and true is returned; otherwise false (a VM exit follows). */
+bool apicv_posted_notification(struct lp *lp, unsigned vector);
 
 /* MOV to CR8 (value v, bits 63:4 clear) or from CR8 into GPR `reg` of a guest with
  * "use TPR shadow" and no CR8 exiting: performed on VTPR; the instruction retires

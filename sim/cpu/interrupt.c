@@ -1,7 +1,9 @@
 /* Taking the local APIC's events at an instruction boundary (interrupt.h). */
 #include "sim/cpu/interrupt.h"
 
+#include "sim/cpu/apicv.h"
 #include "sim/cpu/exception.h"
+#include "sim/cpu/mmu.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/smp.h"
 #include "sim/cpu/vmx_guest.h"
@@ -25,18 +27,126 @@ static enum intr_action intr_action(struct lp *lp, int *vector)
 	return (cpu_reg(lp->uc, UC_X86_REG_EFLAGS) & RFLAGS_IF) ? INTR_DELIVER : INTR_NONE;
 }
 
-/* The shutdown activity state: no interrupt wakes the guest (only INIT here;
- * NMIs and SMIs have no source on this machine). */
+/* The shutdown activity state: no interrupt wakes the guest (only INIT here: an
+ * NMI leaving shutdown is not modelled, and SMIs have no source but the APM port). */
 static bool in_shutdown(const struct lp *lp)
 {
 	return lp->vmx.non_root && lp->vmx.guest_activity == 2;
 }
 
+/* A pending NMI can be taken now: NMIs are not blocked, nor is there MOV SS
+ * blocking (the engine has one flag for STI and MOV SS: an STI shadow delays the
+ * NMI by one instruction too). */
+static bool nmi_ready(struct lp *lp)
+{
+	return lp->nmi.pending && !lp->nmi.blocked && !in_shutdown(lp) &&
+	       !cpustate_interrupt_shadow(&lp->cs);
+}
+
+bool intr_pending(const struct lp *lp)
+{
+	return lp->init_pending || lp->nmi.pending || lapic_irr_pending(&lp->lapic);
+}
+
 bool intr_ready(struct lp *lp)
 {
 	int vector;
-	return (lp->init_pending && (lp->vmx.non_root || !lp->vmx.on)) ||
+	return (lp->init_pending && (lp->vmx.non_root || !lp->vmx.on)) || nmi_ready(lp) ||
 	       (!in_shutdown(lp) && intr_action(lp, &vector) != INTR_NONE);
+}
+
+/* ---- NMIs ---- */
+
+/* IRET (CF, with REX.W or an operand-size prefix) at linear `la`? */
+static bool insn_is_iret(struct lp *lp, uint64_t la)
+{
+	uint8_t b[2] = { 0 };
+	struct mmu_ctx c;
+	struct mmu_fault f;
+	lp_mmu_ctx(lp, &c);
+	if (mmu_read(&lp->m->pm, &c, la, b, 2, MMU_SUPERVISOR | MMU_NO_AD, &f))
+		return false;
+	return b[0] == 0xcf || ((b[0] == 0x48 || b[0] == 0x66) && b[1] == 0xcf);
+}
+
+bool nmi_iret_boundary(struct lp *lp, uint64_t la)
+{
+	bool ended = false;
+	if (lp->nmi.iret_seen) {
+		lp->nmi.iret_seen = false;
+		lp->nmi.blocked = false;
+		ended = true;
+	}
+	if (lp->nmi.blocked && insn_is_iret(lp, la))
+		lp->nmi.iret_seen = true;
+	return ended;
+}
+
+/* The root engine's hook while NMIs are blocked there: once an IRET has completed,
+ * the engine stops so that a pending NMI is taken and the hook goes. */
+static void on_root_insn(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+{
+	(void)size;
+	struct lp *lp = user;
+	if (lp->active != &lp->root || !nmi_iret_boundary(lp, address))
+		return;
+	lp->stop_due = true;
+	uc_emu_stop(uc);
+}
+
+void nmi_watch_apply(struct lp *lp)
+{
+	struct nmi_watch *n = &lp->nmi_watch;
+	uc_engine *uc = lp->root.uc;
+	bool want = lp->nmi.blocked;
+	/* Only from the root engine's own boundary: while the guest runs, the root
+	 * engine is inside the VM-entry instruction's handler (its hook ignores the
+	 * guest's instructions). */
+	if (want == n->hooked || !uc || lp->active != &lp->root)
+		return;
+	if (want && uc_hook_add(uc, &n->hook, UC_HOOK_CODE, (void *)on_root_insn, lp, 1, 0) != UC_ERR_OK)
+		return;
+	if (!want)
+		uc_hook_del(uc, n->hook);
+	n->hooked = want;
+	lp->nmi.iret_seen = false;
+	/* Code already translated was instrumented without (or with) the hook. */
+	uc_ctl_flush_tb(uc);
+}
+
+void nmi_vm_exit(struct lp *lp, uint32_t reason, uint32_t intr_info)
+{
+	lp->nmi.iret_seen = false;
+	if (reason == EXIT_REASON_EXCEPTION_NMI && (intr_info & 0x7ff) == ((2u << 8) | VEC_NMI))
+		lp->nmi.blocked = true;
+	/* Blocking by NMI goes on in VMX root operation until an IRET there. The root
+	 * engine is inside the VM-entry instruction's handler, which has written RIP:
+	 * it may stop there and come back with its IRET hook. */
+	if (lp->nmi.blocked && !lp->nmi_watch.hooked && lp->root.uc) {
+		lp->stop_due = true;
+		uc_emu_stop(lp->root.uc);
+	}
+}
+
+/* Takes the pending NMI (nmi_ready holds). */
+static void nmi_take(struct lp *lp, uint64_t rip)
+{
+	lp->nmi.pending = false;
+	if (lp->vmx.non_root &&
+	    (vmcs_read_enc(&lp->vmx.vmcs, PIN_BASED_VM_EXEC_CONTROL) & PIN_BASED_NMI_EXITING)) {
+		/* The guest's blocking is saved as it was; the exit blocks NMIs in VMX
+		 * root operation (nmi_vm_exit). */
+		struct vmx_exit_info xi = { .rip = rip, .intr_info = 0x80000000u | (2u << 8) | VEC_NMI };
+		vmx_exit(lp, EXIT_REASON_EXCEPTION_NMI, &xi);
+		return;
+	}
+	trace_event(lp->m, VTSIM_TRACE_EXC, "nmi lp%u delivered rip=0x%llx", lp->id, (unsigned long long)rip);
+	lp->nmi.blocked = true;
+	if (lp->vmx.non_root) {
+		lp->vmx.guest_activity = 0;          /* an NMI wakes a halted guest */
+		vmx_events_watch_iret(lp);
+	}
+	exc_deliver(lp, VEC_NMI, 0, EXC_EXTERNAL, rip, rip);
 }
 
 static void exit_for_interrupt(struct lp *lp, unsigned vector, uint64_t rip)
@@ -68,12 +178,17 @@ bool intr_take(struct lp *lp)
 		smp_yield(lp);
 		return true;
 	}
+	if (nmi_ready(lp)) {
+		nmi_take(lp, rip);
+		return true;
+	}
 	int vector;
 	if (in_shutdown(lp))
 		return false;
 	switch (intr_action(lp, &vector)) {
 	case INTR_EXIT:
-		exit_for_interrupt(lp, (unsigned)vector, rip);
+		if (!apicv_posted_notification(lp, (unsigned)vector))
+			exit_for_interrupt(lp, (unsigned)vector, rip);
 		return true;
 	case INTR_DELIVER:
 		lapic_accept(&lp->lapic, (unsigned)vector);

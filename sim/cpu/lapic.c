@@ -80,6 +80,12 @@ void lapic_accept(struct lapic *a, unsigned vector)
 	a->isr[vector / 32] |= 1u << (vector % 32);
 }
 
+void lapic_dismiss(struct lapic *a, unsigned vector)
+{
+	/* Accepted, it is the highest vector in service, which the EOI retires. */
+	a->irr[vector / 32] &= ~(1u << (vector % 32));
+}
+
 bool lapic_irr_pending(const struct lapic *a)
 {
 	return highest_vector(a->irr) >= 0;
@@ -277,15 +283,29 @@ static void deliver_fixed(struct lp *from, struct lp *t, uint32_t lo)
 	smp_kick(t);
 }
 
+/* An NMI: the vector field is ignored; latched for the target, which takes it at an
+ * instruction boundary (interrupt.h). A processor waiting for a start-up IPI
+ * ignores it. */
+static void deliver_nmi(struct lp *from, struct lp *t, uint32_t lo)
+{
+	(void)from;
+	(void)lo;
+	if (t->activity == LP_WAIT_FOR_SIPI)
+		return;
+	t->nmi.pending = true;
+	smp_kick(t);
+}
+
 static void deliver_ipi(struct lp *from, struct lp *t, uint32_t lo)
 {
 	switch (ICR_MODE(lo)) {
 	case DM_INIT: deliver_init(from, t, lo); return;
 	case DM_STARTUP: deliver_sipi(from, t, lo); return;
 	case DM_FIXED: case DM_LOWEST: deliver_fixed(from, t, lo); return;
+	case DM_NMI: deliver_nmi(from, t, lo); return;
 	default:
 		machine_stop(from->m, from, VTSIM_STOP_INTERNAL, 70,
-			     "IPI (ICR 0x%08x) to lp%u: SMI, NMI and ExtINT delivery are not modelled",
+			     "IPI (ICR 0x%08x) to lp%u: SMI and ExtINT delivery are not modelled",
 			     lo, t->id);
 	}
 }

@@ -18,8 +18,9 @@
  * vector in each target's IRR; lowest priority goes to the first target in APIC ID
  * order (a fixed, reproducible arbitration). The processor accepts the highest
  * pending vector whose priority class is above PPR's (interrupt.h), moving it to the
- * ISR; EOI retires the highest vector in service. SMI, NMI and ExtINT IPIs stop the
- * run (status 70, said why): those deliveries are not modelled. */
+ * ISR; EOI retires the highest vector in service. An NMI IPI (delivery mode 100b)
+ * latches an NMI for each target (interrupt.h takes it). SMI and ExtINT IPIs stop
+ * the run (status 70, said why): those deliveries are not modelled. */
 #ifndef VTSIM_LAPIC_H
 #define VTSIM_LAPIC_H
 
@@ -53,6 +54,9 @@ void lapic_reset(struct lapic *a, uint32_t apic_id);
 int lapic_deliverable(const struct lapic *a);
 /* The processor accepts `vector`: from IRR into ISR. */
 void lapic_accept(struct lapic *a, unsigned vector);
+/* `vector` (requested in IRR) is accepted and its EOI written at once: it leaves IRR
+ * and is never in service (a posted-interrupt notification, apicv.h). */
+void lapic_dismiss(struct lapic *a, unsigned vector);
 /* Is any vector requested (IRR not empty)? */
 bool lapic_irr_pending(const struct lapic *a);
 

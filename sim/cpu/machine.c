@@ -742,8 +742,9 @@ static bool engine_stopped(struct vtsim_machine *m, struct lp *lp, uc_err e, boo
 		return guest_waits(m, lp);
 	}
 	if (e == UC_ERR_OK) {
-		/* An interrupt the processor accepts now wakes it at once. */
-		if (ifl && intr_ready(lp))
+		/* An interrupt the processor accepts now wakes it at once (an NMI
+		 * whatever RFLAGS.IF says). */
+		if ((ifl || lp->nmi.pending) && intr_ready(lp))
 			return true;
 		if (m->nr_lps > 1)
 			return smp_halt(lp, rip, ifl);
@@ -785,11 +786,12 @@ static bool lp_boundary(struct lp *lp, bool *retake)
 			return false;
 	}
 	lp->stop_due = false;
+	nmi_watch_apply(lp);
 	if (smp_guest_wait_for_sipi(lp)) {
 		*retake = true;
 		return !m->stopped;
 	}
-	if (lp->init_pending || lapic_irr_pending(&lp->lapic)) {
+	if (intr_pending(lp)) {
 		if (intr_take(lp)) {
 			*retake = true;
 			return !m->stopped;

@@ -16,6 +16,7 @@
 #include "sim/cpu/cpuid.h"
 #include "sim/cpu/fw_cfg.h"
 #include "sim/cpu/guest_tlb.h"
+#include "sim/cpu/interrupt.h"
 #include "sim/cpu/lapic.h"
 #include "sim/cpu/mmio.h"
 #include "sim/cpu/mmu.h"
@@ -91,6 +92,8 @@ struct lp {
 	bool yield_due;                /* the quantum is over: yield at the next boundary */
 	bool stop_due;                 /* an event to look at: its engine was stopped */
 	bool init_pending;             /* INIT in VMX non-root operation: an exit is due */
+	struct nmi_state nmi;          /* a pending NMI and blocking by NMI (interrupt.h) */
+	struct nmi_watch nmi_watch;    /* the root engine's IRET hook while NMIs are blocked */
 	uint64_t hlt_next_rip;         /* RIP after a HLT about to execute in this run */
 	/* DR6 as the run began or vtsim last wrote it: the engine sets BS itself before
 	 * its single-step #DB reaches vtsim, which a #DB VM exit must not leave there. */

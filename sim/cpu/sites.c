@@ -359,8 +359,8 @@ static void reset_hits(struct sites *s)
 static bool sweep_may_stop(struct lp *lp, struct sites *s, uc_engine *uc, uint64_t address)
 {
 	return lp->active == &lp->root && lp->m->nr_lps == 1 &&
-	       !lp->m->dbg && !lp->yield_due && !lp->stop_due && !lp->init_pending &&
-	       !lapic_irr_pending(&lp->lapic) && cpu_reg(uc, UC_X86_REG_RIP) != address;
+	       !lp->m->dbg && !lp->yield_due && !lp->stop_due && !intr_pending(lp) &&
+	       cpu_reg(uc, UC_X86_REG_RIP) != address;
 }
 
 /* After each site's handler: count, look for cold sites now and then, and stop the

@@ -53,7 +53,7 @@ struct phys_dirty {
  * restoring. */
 #define LP_SNAP_SCALARS(X)                                                             \
 	X(activity) X(insns) X(event_ticks) X(feature_control) X(apic_base) X(tsc_offset) X(tsc_aux)   \
-	X(misc_enable) X(pat) X(rand_state) X(debugctl) X(lapic) X(smm) X(init_pending) \
+	X(misc_enable) X(pat) X(rand_state) X(debugctl) X(lapic) X(smm) X(init_pending) X(nmi) \
 	X(halt_rip) X(halt_seq) X(halt_if) X(chain_len) X(chain_insns)
 
 /* The machine's: the devices on the I/O bus, the open-bus page count, the
@@ -69,6 +69,7 @@ struct lp_snap {
 	struct lapic lapic;
 	struct smm_lp smm;            /* SMM state and the dual-monitor treatment */
 	bool init_pending;
+	struct nmi_state nmi;
 	uint64_t halt_rip, halt_seq;
 	bool halt_if;
 	struct vmx_lp vmx;

@@ -205,7 +205,12 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 	 * guest's first instruction (SDM "Guest Non-Register State"; an injected event
 	 * is delivered first and ends it). */
 	cpustate_set_interrupt_shadow(&g->cs, vmcs_read_enc(v, GUEST_INTERRUPTIBILITY_INFO) & 3);
-	if (vnmis && (intr & 0x80000000u) && ((intr >> 8) & 7) == 2)
+	/* Without virtual NMIs it is blocking by NMI (interrupt.h); an injected NMI
+	 * sets whichever blocking applies. */
+	bool inj_nmi = (intr & 0x80000000u) && ((intr >> 8) & 7) == 2;
+	if (!vnmis)
+		lp->nmi.blocked = inj_nmi || (vmcs_read_enc(v, GUEST_INTERRUPTIBILITY_INFO) & 8);
+	if (vnmis && inj_nmi)
 		lp->vmx.vnmi_blocked = true;
 	if (intr & 0x80000000u) {
 		unsigned vector = intr & 0xff, type = (intr >> 8) & 7;

@@ -4,16 +4,18 @@
  * 37 after each instruction, trap-like), interrupt-window exiting (exit 7 at the
  * first boundary where RFLAGS.IF = 1 and no STI or MOV SS blocking holds), and
  * NMI-window exiting (exit 8 at the first boundary without virtual-NMI blocking,
- * which an injected NMI sets and IRET clears), and the delivery of a recognized
+ * which an injected NMI sets and IRET clears), the IRET that ends blocking by NMI
+ * after an NMI delivered through the guest's IDT (interrupt.h), and the delivery of a recognized
  * virtual interrupt (apicv.h) where interrupts are open. Debug traps held from VM entry
  * (vmx_debug.h) are delivered between the MTF exit and the windows, and alignment
- * checking (align_check.h) comes last. While one is armed, a virtual NMI is
+ * checking (align_check.h) comes last. While one is armed, a virtual NMI or an NMI is
  * blocked, a debug trap is held or the guest's CR0.AM is set, the guest engine calls back at every instruction; otherwise it
  * does not, and runs at full speed. */
 #include <string.h>
 
 #include "sim/cpu/align_check.h"
 #include "sim/cpu/apicv.h"
+#include "sim/cpu/interrupt.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/vmx_debug.h"
 #include "sim/cpu/vmx_guest.h"
@@ -41,6 +43,11 @@ static bool is_iret(struct lp *lp, uint64_t la)
 	return b[0] == 0xcf || ((b[0] == 0x48 || b[0] == 0x66) && b[1] == 0xcf);
 }
 
+static bool nmi_exiting(const struct vmx_lp *v)
+{
+	return vmcs_read_enc(&v->vmcs, PIN_BASED_VM_EXEC_CONTROL) & PIN_BASED_NMI_EXITING;
+}
+
 static void on_boundary(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
 	struct lp *lp = user;
@@ -63,6 +70,13 @@ static void on_boundary(uc_engine *uc, uint64_t address, uint32_t size, void *us
 	}
 	if (v->vnmi_blocked && is_iret(lp, address))
 		v->iret_done = true;
+	/* Blocking by NMI (NMI exiting clear: IRET unblocks NMIs as outside VMX).
+	 * An NMI held by it is taken once the engine has stopped. */
+	if (lp->nmi.blocked && !nmi_exiting(v) && nmi_iret_boundary(lp, address) && lp->nmi.pending) {
+		lp->stop_due = true;
+		uc_emu_stop(uc);
+		return;
+	}
 	if (v->mtf && !first) {
 		vmx_exit(lp, EXIT_REASON_MONITOR_TRAP_FLAG, &xi);
 		return;
@@ -142,8 +156,9 @@ bool vmx_events_enter(struct lp *lp, bool injected)
 	 * and would otherwise all pay for the hook. */
 	bool align = align_check_armed(vmcs_read_enc(&v->vmcs, GUEST_CR0)) &&
 		     (vmcs_read_enc(&v->vmcs, GUEST_RFLAGS) & RFLAGS_AC);
+	bool nmi_iret = lp->nmi.blocked && !nmi_exiting(v);
 	v->boundary_want = v->mtf || v->irq_window || v->nmi_window || v->vnmi_blocked || v->pending_dbg ||
-			   apicv_virq(lp) || align;
+			   nmi_iret || apicv_virq(lp) || align;
 	if (v->boundary_want != v->boundary_hooked)
 		lp->co_force_restart = true;   /* the engine must stop to change its code */
 	return false;
@@ -158,6 +173,11 @@ void vmx_events_cr0(struct lp *lp, uint64_t cr0)
 	v->boundary_want = true;
 	lp->co_restart = true;
 	uc_emu_stop(lp->uc);
+}
+
+void vmx_events_watch_iret(struct lp *lp)
+{
+	lp->vmx.boundary_want = true;
 }
 
 void vmx_events_apply(struct lp *lp)

@@ -209,7 +209,8 @@ void vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip)
 	uint32_t intr_state = 0;
 	if (cv.intr_shadow)
 		intr_state |= (rflags & (1u << 9)) ? 1 : 2;
-	if (lp->vmx.vnmi_blocked)
+	bool vnmis = vmcs_read_enc(v, PIN_BASED_VM_EXEC_CONTROL) & PIN_BASED_VIRTUAL_NMIS;
+	if (vnmis ? lp->vmx.vnmi_blocked : lp->nmi.blocked)
 		intr_state |= 8;
 	vmcs_write_enc(v, GUEST_INTERRUPTIBILITY_INFO, intr_state);
 }
@@ -237,6 +238,7 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 	vmcs_write_enc(v, VMX_INSTRUCTION_INFO, info->insn_info);
 	vmcs_write_enc(v, VM_EXIT_INTR_INFO, info->intr_info);
 	vmcs_write_enc(v, VM_EXIT_INTR_ERROR_CODE, info->intr_error);
+	nmi_vm_exit(lp, reason, info->intr_info);
 	vmcs_write_enc(v, IDT_VECTORING_INFO_FIELD, info->idt_vectoring_info);
 	vmcs_write_enc(v, IDT_VECTORING_ERROR_CODE, info->idt_vectoring_error);
 	vmcs_write_enc(v, GUEST_LINEAR_ADDRESS, info->guest_linear);
@@ -316,7 +318,8 @@ static bool ept_violation_to_ve(struct lp *lp, const struct mmu_fault *f, uint64
  * interruptibility state) since the IRET did not complete. */
 static uint64_t nmi_unblocking_by_iret(const struct lp *lp)
 {
-	return lp->vmx.vnmi_blocked && lp->vmx.iret_done ? 1ull << 12 : 0;
+	return (lp->vmx.vnmi_blocked && lp->vmx.iret_done) || (lp->nmi.blocked && lp->nmi.iret_seen)
+	       ? 1ull << 12 : 0;
 }
 
 static const uint32_t ept_exit_reason[] = {

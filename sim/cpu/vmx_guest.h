@@ -72,6 +72,9 @@ bool vmx_events_enter(struct lp *lp, bool injected);
 /* The guest writes `cr0` to CR0: alignment checking may need the per-instruction
  * hook from the next instruction on. */
 void vmx_events_cr0(struct lp *lp, uint64_t cr0);
+/* An NMI was delivered in the guest (NMI exiting clear): the per-instruction hook
+ * watches for the IRET that ends its blocking. */
+void vmx_events_watch_iret(struct lp *lp);
 /* Before the guest engine starts: installs or removes the per-instruction hook
  * those need (the engine must not be running then). */
 void vmx_events_apply(struct lp *lp);

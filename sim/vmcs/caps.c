@@ -109,8 +109,9 @@ struct vmcs_caps {
 
 /* ------------------------------------------------------------------------------------
  * "xeon": a recent Xeon (Sapphire Rapids class): EPT, VPID, unrestricted guest,
- * APIC virtualization with posted interrupts and IPI virtualization, preemption timer,
- * VMCS shadowing, PML, VM functions, TSC scaling, tertiary controls, TDX.
+ * APIC virtualization with posted interrupts (no x2APIC-mode or IPI virtualization),
+ * preemption timer, VMCS shadowing, PML, VM functions, TSC scaling, tertiary controls
+ * (none offered), TDX.
  */
 
 #define XEON_PIN_ALLOWED1 (PIN_BASED_ALWAYSON_WITHOUT_TRUE_MSR |                         \
@@ -133,12 +134,12 @@ struct vmcs_caps {
 /* Sapphire Rapids' secondary controls minus those tied to instructions or features
  * the CPUID model lacks (XSAVES, ENCLS/ENCLV, PT, user wait, PASID, PCONFIG), and minus mode-based execute control, sub-page
  * permissions, bus-lock detection and instruction timeout, which vtsim does not model.
- * x2APIC-mode virtualization stays although the CPUID model has no x2APIC: it serves
- * the guest's x2APIC, which the VMM emulates, not the processor's own. */
+ * Minus "virtualize x2APIC mode" too: the guest's RDMSR/WRMSR of the x2APIC MSRs are
+ * not virtualized (sim/cpu/apicv.h), nor does the local APIC have an x2APIC mode. */
 #define XEON_PROC2_ALLOWED1 (                                                            \
 	SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES | SECONDARY_EXEC_ENABLE_EPT |           \
 	SECONDARY_EXEC_DESC | SECONDARY_EXEC_ENABLE_RDTSCP |                            \
-	SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE | SECONDARY_EXEC_ENABLE_VPID |            \
+	SECONDARY_EXEC_ENABLE_VPID |                                                    \
 	SECONDARY_EXEC_WBINVD_EXITING | SECONDARY_EXEC_UNRESTRICTED_GUEST |             \
 	SECONDARY_EXEC_APIC_REGISTER_VIRT | SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY |      \
 	SECONDARY_EXEC_PAUSE_LOOP_EXITING | SECONDARY_EXEC_ENABLE_VMFUNC |              \
@@ -208,8 +209,9 @@ static const struct vmcs_caps xeon = {
 			VMX_VPID_EXTENT_SINGLE_CONTEXT | VMX_VPID_EXTENT_ALL_CONTEXT |
 			VMX_VPID_EXTENT_SINGLE_NON_GLOBAL,
 	.vmfunc = VMX_VMFUNC_EPTP_SWITCHING,
-	/* Tertiary: IPI virtualization only. */
-	.proc3 = TERTIARY_EXEC_IPI_VIRT,
+	/* Tertiary controls exist (primary bit 17 may be 1) but none may be 1: IPI
+	 * virtualization, the one Sapphire Rapids has, is not modelled (apicv.h). */
+	.proc3 = 0,
 	/* No secondary VM-exit controls (they arrived with FRED, after Sapphire Rapids):
 	 * VM-exit control 31 may not be 1, so 493H does not exist. */
 	.exit2 = 0,

@@ -19,7 +19,8 @@
 #define CTL_GAP(n, c, b, w, m) { .reason = n, .gate = EXIT_GATE_CTL, .ctl = VMCS_CTL_##c, .bit = b, .why = w, .missing = m }
 
 static const struct exit_support table[] = {
-	ALWAYS(0, "exceptions through the exception bitmap (#PF with error-code mask/match); NMIs with NMI exiting would exit here, but the machine has no NMI source"),
+	ALWAYS(0, "exceptions through the exception bitmap (#PF with error-code mask/match); NMIs (the "
+	       "local APIC's NMI IPIs) with NMI exiting (sim/cpu/interrupt.c)"),
 	CTL(1, PIN, 0, "pin-based external-interrupt exiting"),
 	ALWAYS(2, "a triple fault in the guest"),
 	ALWAYS(3, "an INIT signal arriving in VMX non-root operation"),

@@ -271,7 +271,8 @@ static void test_vmx_caps_allowed_helpers(void **state)
 	assert_true(vmcs_caps_ctl_valid(x, VMCS_CTL_PROC,
 					PROC_DEFAULT1 & ~(PROC_CR3_LOAD | PROC_CR3_STORE)));
 	assert_true(vmcs_caps_ctl_valid(x, VMCS_CTL_PROC2, PROC2_EPT | PROC2_UG | PROC2_VPID));
-	assert_true(vmcs_caps_ctl_valid(x, VMCS_CTL_PROC3, PROC3_IPI_VIRT));
+	assert_true(vmcs_caps_ctl_valid(x, VMCS_CTL_PROC3, 0));
+	assert_false(vmcs_caps_ctl_valid(x, VMCS_CTL_PROC3, PROC3_IPI_VIRT));   /* not modelled */
 	assert_false(vmcs_caps_ctl_valid(x, VMCS_CTL_PROC3, BIT64(1)));
 	assert_true(vmcs_caps_ctl_valid(x, VMCS_CTL_VMFUNC, 1));
 	assert_false(vmcs_caps_ctl_valid(x, VMCS_CTL_VMFUNC, 2));
@@ -364,7 +365,7 @@ static void test_vmx_caps_xeon_features(void **state)
 	/* The dual-monitor treatment's entry controls (sim/cpu/smm.c). */
 	assert_true(entry1 & ENTRY_SMM);
 	assert_true(entry1 & ENTRY_DEACT_DUAL_MON);
-	assert_int_equal(rd(x, MSR_IA32_VMX_PROCBASED_CTLS3), PROC3_IPI_VIRT);
+	assert_int_equal(rd(x, MSR_IA32_VMX_PROCBASED_CTLS3), 0);   /* IPI virtualization: not modelled */
 	assert_int_equal(rd(x, MSR_IA32_VMX_VMFUNC), 1);  /* EPTP switching */
 	assert_true(vmcs_caps_has_seam(x));
 	assert_false(vmcs_caps_has_seam(caps("minimal")));
@@ -511,8 +512,9 @@ static void test_vmx_caps_vmcs_enum(void **state)
 		assert_int_equal(e >> 10, 0);
 		assert_int_equal(e >> 1, max);
 	}
-	/* xeon: PID_POINTER_TABLE (2042H, index 21H) is its highest. */
-	assert_int_equal(rd(caps("xeon"), MSR_IA32_VMX_VMCS_ENUM), 0x21u << 1);
+	/* xeon: SHARED_EPT_POINTER (203CH, index 1EH) is its highest (without IPI
+	 * virtualization there is no PID_POINTER_TABLE, 2042H). */
+	assert_int_equal(rd(caps("xeon"), MSR_IA32_VMX_VMCS_ENUM), 0x1eu << 1);
 }
 
 /* A model offers no control for an instruction or MSR its CPUID does not have. */
@@ -583,8 +585,7 @@ static void test_vmx_caps_field_support(void **state)
 		TERTIARY_VM_EXEC_CONTROL, VMX_PREEMPTION_TIMER_VALUE, GUEST_IA32_PAT,
 		HOST_IA32_EFER, GUEST_PDPTR3, GUEST_PHYSICAL_ADDRESS, VMREAD_BITMAP,
 		PML_ADDRESS, GUEST_PML_INDEX, EPTP_LIST_ADDRESS, VM_FUNCTION_CONTROL,
-		TSC_MULTIPLIER, POSTED_INTR_NV, POSTED_INTR_DESC_ADDR, PID_POINTER_TABLE,
-		LAST_PID_POINTER_INDEX, EOI_EXIT_BITMAP0, GUEST_INTR_STATUS, EPTP_INDEX,
+		TSC_MULTIPLIER, POSTED_INTR_NV, POSTED_INTR_DESC_ADDR, EOI_EXIT_BITMAP0, GUEST_INTR_STATUS, EPTP_INDEX,
 		VE_INFORMATION_ADDRESS, PLE_GAP, APIC_ACCESS_ADDR, SHARED_EPT_POINTER,
 		GUEST_KEYID,
 	};
@@ -595,6 +596,7 @@ static void test_vmx_caps_field_support(void **state)
 		SPPT_POINTER, HLAT_POINTER, NOTIFY_WINDOW, GUEST_BNDCFGS, GUEST_IA32_RTIT_CTL,
 		GUEST_IA32_LBR_CTL, GUEST_UINV, INJECTED_EVENT_DATA, ORIGINAL_EVENT_DATA,
 		MSR_DATA, IA32_SPEC_CTRL_MASK, VIRTUAL_TIMER_VECTOR, GUEST_DEADLINE,
+		PID_POINTER_TABLE, LAST_PID_POINTER_INDEX,   /* IPI virtualization: not modelled */
 	};
 
 	(void)state;
