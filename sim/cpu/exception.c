@@ -449,7 +449,10 @@ static bool exception_exits(struct lp *lp, unsigned vector, uint32_t error_code,
 	bool has_err = !soft_exc && !priv_soft && pushes_error_code(lp, vector);
 	unsigned type = soft_exc ? 6u : priv_soft ? 5u : 3u;
 	struct vmx_exit_info xi = {
-		.intr_info = vector | type << 8 | (has_err ? 1u << 11 : 0) | 0x80000000u,
+		/* Bit 12: a fault of an IRET that unblocked NMIs (not for #DF, nor
+		 * during event delivery). */
+		.intr_info = vector | type << 8 | (has_err ? 1u << 11 : 0) | 0x80000000u |
+			     (!nested && vector != VEC_DF && nmi_unblocked_by_iret(lp) ? 1u << 12 : 0),
 		.intr_error = has_err ? error_code : 0,
 		.insn_len = soft_exc || priv_soft ? (uint32_t)(next_rip - insn_rip) : 0,
 		.qualification = vector == VEC_PF ? (nested && nested->cr2_valid ? nested->cr2

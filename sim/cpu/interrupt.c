@@ -82,6 +82,11 @@ bool nmi_iret_boundary(struct lp *lp, uint64_t la)
 	return ended;
 }
 
+bool nmi_unblocked_by_iret(const struct lp *lp)
+{
+	return (lp->vmx.vnmi_blocked && lp->vmx.iret_done) || (lp->nmi.blocked && lp->nmi.iret_seen);
+}
+
 /* The root engine's hook while NMIs are blocked there: once an IRET has completed,
  * the engine stops so that a pending NMI is taken and the hook goes. */
 static void on_root_insn(uc_engine *uc, uint64_t address, uint32_t size, void *user)

@@ -57,6 +57,12 @@ void nmi_watch_apply(struct lp *lp);
  * completed ends the blocking (true when it did); an IRET at `la` is noted. */
 bool nmi_iret_boundary(struct lp *lp, uint64_t la);
 
+/* Is the instruction executing an IRET that ends blocking by NMI or virtual-NMI
+ * blocking (the "NMI unblocking due to IRET" bit 12 of an exit's qualification or
+ * exit interruption information, SDM Vol. 3C "Information for VM Exits Due to
+ * Vectored Events")? */
+bool nmi_unblocked_by_iret(const struct lp *lp);
+
 /* A VM exit with `reason` and exit interruption information `intr_info` has saved
  * the guest's state: an NMI-caused exit leaves NMIs blocked in VMX root operation. */
 void nmi_vm_exit(struct lp *lp, uint32_t reason, uint32_t intr_info);

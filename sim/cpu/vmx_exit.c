@@ -318,8 +318,7 @@ static bool ept_violation_to_ve(struct lp *lp, const struct mmu_fault *f, uint64
  * interruptibility state) since the IRET did not complete. */
 static uint64_t nmi_unblocking_by_iret(const struct lp *lp)
 {
-	return (lp->vmx.vnmi_blocked && lp->vmx.iret_done) || (lp->nmi.blocked && lp->nmi.iret_seen)
-	       ? 1ull << 12 : 0;
+	return nmi_unblocked_by_iret(lp) ? 1ull << 12 : 0;
 }
 
 static const uint32_t ept_exit_reason[] = {

@@ -11,8 +11,11 @@
 ;    and the guest runs on to its VMCALL (reason 18). An NMI injected at VM entry
 ;    (80000202H) whose handler executes VMCALL exits with blocking by NMI (bit 3)
 ;    in the guest's interruptibility state; the VMM resumes the handler, whose IRETQ
-;    ends the blocking, and an NMI held meanwhile (sent by the VMM into the guest
-;    state as pending: a self-NMI in the guest before the IRETQ) is taken after it.
+;    ends the blocking, and an NMI held meanwhile (a self-NMI the handler sends
+;    before its IRETQ) is taken after it.
+;  - An IRETQ that would end blocking by NMI and faults (#GP, the exception bitmap
+;    making it an exit) sets bit 12, "NMI unblocking due to IRET", in the exit
+;    interruption information (80001B0DH), and blocking by NMI is saved as set.
 ; Two LPs (the second never started): with one, a self-IPI waits for the engine's
 ; next stop (smp_kick), which is later than the next instruction boundary.
 ;! args: --cpus 2 --max-insns 20000000
@@ -40,6 +43,10 @@
 ;! stdout: ok inject-after-iret-reason
 ;! stdout: ok inject-after-iret-count
 ;! stdout: ok inject-after-iret-unblocked
+;! stdout: ok badiret-reason
+;! stdout: ok badiret-intr-info
+;! stdout: ok badiret-error
+;! stdout: ok badiret-blocking-by-nmi
 ;! not-stderr: triple
 
 %include "elf64.inc"
@@ -124,6 +131,20 @@ start:
         CHECK "inject-after-iret-reason", rax, 18
         CHECK "inject-after-iret-count", [rel nmi_count], 2
         VMM_CHECK "inject-after-iret-unblocked", VMCS_GUEST_INTERRUPTIBILITY, 0
+
+        ; The IRET ending blocking by NMI faults (#GP: CS beyond the GDT's limit), and
+        ; the exception bitmap makes that an exit: "NMI unblocking due to IRET".
+        VMM_WRITE VMCS_EXC_BITMAP, 1 << 13
+        lea rbx, [rel guest3]
+        VMM_WRITE VMCS_GUEST_RIP, rbx
+        lea rbx, [rel vmm_guest_stack_top]
+        VMM_WRITE VMCS_GUEST_RSP, rbx
+        mov byte [rel nmi_badiret], 1
+        call vmm_run
+        CHECK "badiret-reason", rax, 0
+        VMM_CHECK "badiret-intr-info", VMCS_EXIT_INTR, 0x80001B0D
+        VMM_CHECK "badiret-error", VMCS_EXIT_INTR_ERR, 0xFFF8
+        VMM_CHECK_MASK "badiret-blocking-by-nmi", VMCS_GUEST_INTERRUPTIBILITY, 8, 8
         call checks_done
 
 ; An IRETQ to the caller's next instruction, from a frame built here.
@@ -141,6 +162,12 @@ iret_here:
 ; another NMI and notes the count before returning; with nmi_vmcall (once) exits to
 ; the VMM with VMCALL, then does the same as nmi_resend.
 nmi_handler:
+        cmp byte [rel nmi_badiret], 0
+        je .count
+        mov byte [rel nmi_badiret], 0
+        mov qword [rdi + FR_CS], 0xFFF8
+        ret
+.count:
         inc qword [rel nmi_count]
         mov rax, [rdi + FR_RIP]
         mov [rel nmi_rip], rax
@@ -180,12 +207,19 @@ guest2:
         vmcall
         ud2
 
+guest3:
+        SELF_NMI
+        nop
+        nop
+        ud2
+
         align 8, db 0
 nmi_count: dq 0
 nmi_count_inside: dq 0
 nmi_rip: dq 0
 nmi_resend: db 0
 nmi_vmcall: db 0
+nmi_badiret: db 0
 
 ELF64_BSS
 VMX_BSS
