@@ -155,6 +155,34 @@ void lp_retire_slow(struct lp *lp)
 	lp_retire_recompute(lp);
 }
 
+/* Runs that need the retired-instruction count from their first instruction: a
+ * limit on it, the wall-clock checks it paces, gdb's polls, the quantum of
+ * several LPs. The others count from the first observation of time. */
+static bool counts_from_start(const struct vtsim_machine *m)
+{
+	return m->cfg.max_insns || m->cfg.timeout_s > 0 || m->cfg.gdb || m->nr_lps > 1;
+}
+
+void lp_count_instructions(struct lp *lp)
+{
+	if (lp->counting)
+		return;
+	lp->counting = true;
+	/* Unicorn compiles hooks into translated code: each engine drops its
+	 * translations before it runs again (lp_run_once). One suspended in a run
+	 * (the root engine under a guest, the guest engine after an exit) or running
+	 * this callback stops when the callback returns; an idle one ignores this. */
+	struct engine *engines[] = { &lp->root, &lp->guest };
+	for (size_t i = 0; i < sizeof(engines) / sizeof(engines[0]); i++) {
+		if (!engines[i]->uc)
+			continue;
+		engines[i]->count_due = true;
+		uc_emu_stop(engines[i]->uc);
+	}
+	if (lp->co_started)
+		lp->co_force_restart = true;
+}
+
 void lp_mmu_ctx(struct lp *lp, struct mmu_ctx *c)
 {
 	struct cpu_view v;
@@ -419,6 +447,7 @@ static int lp_init(struct vtsim_machine *m, struct lp *lp, unsigned id, char *er
 	lp->id = id;
 	lp->apic_id = id;
 	lp->activity = id == 0 ? LP_ACTIVE : LP_WAIT_FOR_SIPI;
+	lp->counting = counts_from_start(m);
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &lp->cs_handle) != CS_ERR_OK ||
 	    cs_open(CS_ARCH_X86, CS_MODE_32, &lp->cs32) != CS_ERR_OK ||
 	    cs_open(CS_ARCH_X86, CS_MODE_16, &lp->cs16) != CS_ERR_OK) {
@@ -720,6 +749,10 @@ static bool engine_stopped(struct vtsim_machine *m, struct lp *lp, uc_err e, boo
 		/* Unicorn 2.1 sometimes ends a run without a reason when code writes to
 		 * its own page and the next instruction faults (it drops the exception).
 		 * Nothing has happened at RIP yet: run again from there. */
+		if (rip != lp->spurious_rip) {
+			lp->spurious_rip = rip;   /* progress even where nothing is counted */
+			lp->spurious_stops = 0;
+		}
 		if (++lp->spurious_stops < 1000) {
 			uc_ctl_flush_tb(lp->uc);
 			return true;
@@ -819,6 +852,14 @@ bool lp_run_once(struct lp *lp)
 		lp->co_flush_tb = false;
 		snapshot_sync_guest_code(lp);
 	}
+	if (lp->active->count_due) {
+		lp->active->count_due = false;
+		if (sites_count_blocks(lp)) {
+			machine_stop(m, lp, VTSIM_STOP_INTERNAL, 70, "cannot install the instruction counter");
+			return false;
+		}
+		uc_ctl_flush_tb(lp->uc);
+	}
 	if (lp->active == &lp->guest)
 		vmx_events_apply(lp);
 	sites_prime(lp);
@@ -858,7 +899,7 @@ bool lp_run_once(struct lp *lp)
 	/* A HLT the site hook saw is one; otherwise the byte before RIP says, unless
 	 * the run was stopped on purpose (quantum, an event): then it is no HLT. */
 	uint64_t now = cpu_reg(lp->uc, UC_X86_REG_RIP);
-	bool requested = lp->stop_due || lp->yield_due;
+	bool requested = lp->stop_due || lp->yield_due || lp->active->count_due;
 	bool halted = e == UC_ERR_OK && (lp->hlt_next_rip == now || (!requested && after_hlt(lp, now)));
 	if (requested && !halted)
 		return true;

@@ -56,6 +56,8 @@ struct engine {
 	uint64_t pdpte[4];     /* PAE paging's PDPTE registers (pdpte.h) */
 	uint64_t runs;         /* engine runs started: a snapshot restore drops the
 				* translations of an engine that ran since */
+	bool count_due;        /* the LP began counting: install the block hook and
+				* drop the translations before the next run */
 };
 
 struct lp {
@@ -101,11 +103,16 @@ struct lp {
 	uint64_t halt_rip, halt_seq;   /* LP_HALTED: where, and the order of halting */
 	bool halt_if;
 
-	/* Virtual time: instructions retired, counted at block entry. */
+	/* Virtual time: instructions retired, counted at block entry while `counting`
+	 * (docs/machine.md, "Virtual time"): from the start when the run needs the
+	 * count (--max-insns, --timeout, gdb, several LPs), else from the first time
+	 * software observes time (lp_count_instructions). */
+	bool counting;
 	uint64_t insns;
 	uint64_t retire_check;         /* lp_retire's slow path runs from this count */
 	uint64_t event_ticks;          /* TSC ticks events cost (tsc_cost.h) */
 	unsigned spurious_stops;       /* engine stops with no cause, in a row */
+	uint64_t spurious_rip;         /* ... at this RIP */
 
 	/* MSRs the simulator owns (the rest live in the engine). */
 	uint64_t feature_control;
@@ -204,6 +211,11 @@ void machine_stop(struct vtsim_machine *m, struct lp *lp, enum vtsim_stop why, i
  * runs when the count reaches lp->retire_check, the nearest point where something
  * is due (a limit, a wall-clock check, the VMX-preemption timer). */
 void lp_retire_slow(struct lp *lp);
+/* Software observes virtual time (reads or writes the TSC, arms the VMX-preemption
+ * timer or PAUSE-loop exiting), or something needs it: the LP counts instructions
+ * from the next one on. Its engines get the block hook; one in the middle of a run
+ * stops so that it runs again with it. */
+void lp_count_instructions(struct lp *lp);
 void lp_retire_recompute(struct lp *lp);
 static inline void lp_retire(struct lp *lp, uint64_t n)
 {

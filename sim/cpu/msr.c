@@ -28,6 +28,7 @@ static bool canonical(uint64_t v)
 
 uint64_t lp_tsc(struct lp *lp)
 {
+	lp_count_instructions(lp);     /* time is observed: it moves from now on */
 	return lp_clock(lp) + lp->tsc_offset;
 }
 
@@ -51,7 +52,12 @@ static int rd_tsc(struct lp *lp, uint32_t idx, uint64_t *v)
 	*v = lp->vmx.non_root ? guest_tsc_value(lp) : lp_tsc(lp);
 	return 0;
 }
-static int wr_tsc(struct lp *lp, uint32_t idx, uint64_t v) { lp->tsc_offset = v - lp_clock(lp); return 0; }
+static int wr_tsc(struct lp *lp, uint32_t idx, uint64_t v)
+{
+	lp_count_instructions(lp);
+	lp->tsc_offset = v - lp_clock(lp);
+	return 0;
+}
 
 static int rd_apic_base(struct lp *lp, uint32_t idx, uint64_t *v) { *v = lp->apic_base; return 0; }
 static int wr_apic_base(struct lp *lp, uint32_t idx, uint64_t v)

@@ -788,9 +788,10 @@ static __attribute__((noinline)) void on_block_slow(struct lp *lp, uint64_t addr
 		lp_retire(lp, n);
 }
 
-/* Every translated block, each time it runs: virtual time moves on by its
- * instruction count. This runs more than anything else vtsim does, so the common
- * case (a block of the last few, nothing due) is a few loads and compares. */
+/* Every translated block, each time it runs, while the LP counts instructions
+ * (lp->counting): virtual time moves on by its instruction count. This runs more
+ * than anything else vtsim does, so the common case (a block of the last few,
+ * nothing due) is a few loads and compares. */
 static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
 	struct lp *lp = user;
@@ -804,15 +805,19 @@ static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 	on_block_slow(lp, address, size);
 }
 
+int sites_count_blocks(struct lp *lp)
+{
+	uc_hook h;
+	return uc_hook_add(lp->uc, &h, UC_HOOK_BLOCK, (void *)on_block, lp, 1, 0) == UC_ERR_OK ? 0 : -1;
+}
+
 int sites_init(struct lp *lp)
 {
 	uc_hook h;
 	memset(lp->sites, 0, sizeof(*lp->sites));
 	if (uc_hook_add(lp->uc, &h, UC_HOOK_EDGE_GENERATED, (void *)on_edge, lp, 1, 0) != UC_ERR_OK)
 		return -1;
-	if (uc_hook_add(lp->uc, &h, UC_HOOK_BLOCK, (void *)on_block, lp, 1, 0) != UC_ERR_OK)
-		return -1;
-	return 0;
+	return lp->counting ? sites_count_blocks(lp) : 0;
 }
 
 void sites_fini(struct lp *lp)

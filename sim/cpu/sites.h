@@ -131,8 +131,13 @@ enum site_kind site_classify_insn(const uint8_t *bytes, unsigned len, bool long_
 				  uint8_t *vmx_id);
 const char *site_kind_name(enum site_kind k);
 
+/* The active engine's edge hook (scans), and its block hook when the LP counts
+ * instructions (lp->counting). */
 int sites_init(struct lp *lp);
 void sites_fini(struct lp *lp);
+/* Installs the block hook that counts retired instructions in the active engine
+ * (its translated blocks must be dropped for it to reach them). */
+int sites_count_blocks(struct lp *lp);
 
 /* Scans the code at the LP's RIP before its engine first runs. */
 void sites_prime(struct lp *lp);

@@ -450,6 +450,11 @@ struct vtsim_snapshot *vtsim_snapshot_take(struct vtsim_machine *m, char *err, s
 			snprintf(err, errlen, "snapshot: LP %u is running a guest (VMX non-root operation)", i);
 			return NULL;
 		}
+	/* From here on every LP counts instructions, so that an input's virtual time
+	 * does not depend on whether an earlier one looked at the TSC, and a restore
+	 * sees from the counts which LPs ran code. */
+	for (unsigned i = 0; i < m->nr_lps; i++)
+		lp_count_instructions(&m->lps[i]);
 	struct vtsim_snapshot *s = calloc(1, sizeof(*s));
 	if (!s)
 		goto oom;
