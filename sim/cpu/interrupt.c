@@ -57,8 +57,7 @@ bool intr_ready(struct lp *lp)
 
 /* ---- NMIs ---- */
 
-/* IRET (CF, with REX.W or an operand-size prefix) at linear `la`? */
-static bool insn_is_iret(struct lp *lp, uint64_t la)
+bool insn_is_iret(struct lp *lp, uint64_t la)
 {
 	uint8_t b[2] = { 0 };
 	struct mmu_ctx c;

@@ -53,6 +53,10 @@ bool intr_pending(const struct lp *lp);
  * there, removes it once they are not. */
 void nmi_watch_apply(struct lp *lp);
 
+/* Is the instruction at linear `la` an IRET (CF, with REX.W or an operand-size
+ * prefix)? Read as the processor fetches, setting no accessed flag. */
+bool insn_is_iret(struct lp *lp, uint64_t la);
+
 /* At an instruction boundary at linear `la` while NMIs are blocked: an IRET that
  * completed ends the blocking (true when it did); an IRET at `la` is noted. */
 bool nmi_iret_boundary(struct lp *lp, uint64_t la);

@@ -31,18 +31,6 @@ static bool interrupts_open(struct lp *lp)
 	return (cpu_reg(lp->uc, UC_X86_REG_RFLAGS) & RFLAGS_IF) && !cpustate_interrupt_shadow(&lp->cs);
 }
 
-/* IRET (CF, with REX.W or an operand-size prefix) at linear `la`? */
-static bool is_iret(struct lp *lp, uint64_t la)
-{
-	uint8_t b[2] = { 0 };
-	struct mmu_ctx c;
-	struct mmu_fault f;
-	lp_mmu_ctx(lp, &c);
-	if (mmu_read(&lp->m->pm, &c, la, b, 2, MMU_SUPERVISOR | MMU_NO_AD, &f))
-		return false;
-	return b[0] == 0xcf || ((b[0] == 0x48 || b[0] == 0x66) && b[1] == 0xcf);
-}
-
 static bool nmi_exiting(const struct vmx_lp *v)
 {
 	return vmcs_read_enc(&v->vmcs, PIN_BASED_VM_EXEC_CONTROL) & PIN_BASED_NMI_EXITING;
@@ -68,7 +56,7 @@ static void on_boundary(uc_engine *uc, uint64_t address, uint32_t size, void *us
 		v->iret_done = false;
 		v->vnmi_blocked = false;
 	}
-	if (v->vnmi_blocked && is_iret(lp, address))
+	if (v->vnmi_blocked && insn_is_iret(lp, address))
 		v->iret_done = true;
 	/* Blocking by NMI (NMI exiting clear: IRET unblocks NMIs as outside VMX).
 	 * An NMI held by it is taken once the engine has stopped. */

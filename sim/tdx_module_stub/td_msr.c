@@ -215,27 +215,11 @@ static unsigned switched_present(struct td_run *r, uint32_t *ids, unsigned *slot
 	return n;
 }
 
-/* At TDH.VP.ENTER, before the VM entry: the vCPU's values into the LP, where
- * they differ from what it holds (one read, usually no write). */
-void td_msr_switch_to_td(struct td_run *r)
-{
-	struct tdx_module *mod = r->mod;
-	uint32_t ids[TD_MSR_SWITCHED], wids[TD_MSR_SWITCHED];
-	uint64_t now[TD_MSR_SWITCHED], wv[TD_MSR_SWITCHED];
-	unsigned slot[TD_MSR_SWITCHED], n = switched_present(r, ids, slot), nw = 0;
-	mod->cpu.msr_read(mod->cpu.ctx, r->lp, n, ids, now);
-	for (unsigned k = 0; k < n; k++)
-		if (now[k] != r->v.msr[slot[k]]) {
-			wids[nw] = ids[k];
-			wv[nw++] = r->v.msr[slot[k]];
-		}
-	if (nw)
-		mod->cpu.msr_write(mod->cpu.ctx, r->lp, nw, wids, wv);
-}
-
-/* At the TD exit to the VMM: the vCPU's values saved in its TDVPS, the LP left
- * with the fixed values. */
-void td_msr_switch_to_host(struct td_run *r)
+/* Reads the LP's switched MSRs and writes those that differ from what the LP must
+ * hold next: the vCPU's values going into the TD (`to_td`); after a TD exit, the
+ * fixed values, once what the TD left is saved in its TDVPS. One read, usually no
+ * write. */
+static void td_msr_switch(struct td_run *r, bool to_td)
 {
 	struct tdx_module *mod = r->mod;
 	uint32_t ids[TD_MSR_SWITCHED], wids[TD_MSR_SWITCHED];
@@ -243,14 +227,29 @@ void td_msr_switch_to_host(struct td_run *r)
 	unsigned slot[TD_MSR_SWITCHED], n = switched_present(r, ids, slot), nw = 0;
 	mod->cpu.msr_read(mod->cpu.ctx, r->lp, n, ids, now);
 	for (unsigned k = 0; k < n; k++) {
-		r->v.msr[slot[k]] = now[k];
-		if (now[k] != td_msr_switched[slot[k]].after_exit) {
+		if (!to_td)
+			r->v.msr[slot[k]] = now[k];
+		uint64_t want = to_td ? r->v.msr[slot[k]] : td_msr_switched[slot[k]].after_exit;
+		if (now[k] != want) {
 			wids[nw] = ids[k];
-			wv[nw++] = td_msr_switched[slot[k]].after_exit;
+			wv[nw++] = want;
 		}
 	}
 	if (nw)
 		mod->cpu.msr_write(mod->cpu.ctx, r->lp, nw, wids, wv);
+}
+
+/* At TDH.VP.ENTER, before the VM entry: the vCPU's values into the LP. */
+void td_msr_switch_to_td(struct td_run *r)
+{
+	td_msr_switch(r, true);
+}
+
+/* At the TD exit to the VMM: the vCPU's values saved in its TDVPS, the LP left
+ * with the fixed values. */
+void td_msr_switch_to_host(struct td_run *r)
+{
+	td_msr_switch(r, false);
 }
 
 void td_msr_vcpu_init(struct tdvps *v)
