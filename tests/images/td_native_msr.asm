@@ -185,14 +185,7 @@ vmm_tag: dq 0
          db 0
 
 ; ---------------------------------------------------------------- the TD guest
-%define TDCALL db 0x66, 0x0f, 0x01, 0xcc
-
-; REPORT tag, value: the VMM prints "tag value" (R11 and R12 clobbered).
-%macro REPORT 2
-        mov r12, %2
-        mov r11, %1
-        call g_report
-%endmacro
+%include "td_guest.inc"
 
 ; SHOW tag, msr: RDMSR, reported.
 %macro SHOW 2
@@ -312,30 +305,7 @@ g_syscall:
         pop rcx
         jmp rcx
 
-; rdi = IDT, esi = vector, rax = handler: an interrupt gate.
-g_set_gate:
-        shl esi, 4
-        add rsi, rdi
-        mov [rsi], ax
-        mov dword [rsi + 2], 0x8e000008         ; selector 0x08, present interrupt gate
-        shr rax, 16
-        mov [rsi + 6], ax
-        shr rax, 16
-        mov [rsi + 8], rax
-        ret
-
-g_report:
-        push rax
-        push rcx
-        push r10
-        xor eax, eax                            ; TDG.VP.VMCALL, R10-R12 exposed
-        mov ecx, 0x1c00
-        mov r10d, 1                             ; vendor-specific: this test's report
-        TDCALL
-        pop r10
-        pop rcx
-        pop rax
-        ret
+TD_GUEST_HELPERS
 
 g_yield:
         push rax
@@ -349,16 +319,6 @@ g_yield:
         pop rcx
         pop rax
         ret
-
-; #GP: its error code reported; the RDMSR or WRMSR (2 bytes) skipped.
-g_gp:   push r11
-        push r12
-        REPORT 'GP.ERROR', [rsp + 16]
-        pop r12
-        pop r11
-        add qword [rsp + 8], 2
-        add rsp, 8
-        iretq
 
 ; #VE: TDG.VP.VEINFO.GET, the exit reason reported, the instruction skipped.
 g_ve:   push rax

@@ -181,14 +181,7 @@ vmm_tag: dq 0
          db 0
 
 ; ---------------------------------------------------------------- the TD guest
-%define TDCALL db 0x66, 0x0f, 0x01, 0xcc
-
-; REPORT tag, value: the VMM prints "tag value" (R11 and R12 clobbered).
-%macro REPORT 2
-        mov r12, %2
-        mov r11, %1
-        call g_report
-%endmacro
+%include "td_guest.inc"
 
 ; TDG leaf in eax with rcx, rdx, r8: RAX reported under `tag`.
 %macro TDG_ST 5
@@ -269,40 +262,7 @@ td_guest_main:
 .halt:  hlt
         jmp .halt
 
-; rdi = IDT, esi = vector, rax = handler: an interrupt gate.
-g_set_gate:
-        shl esi, 4
-        add rsi, rdi
-        mov [rsi], ax
-        mov dword [rsi + 2], 0x8e000008         ; selector 0x08, present interrupt gate
-        shr rax, 16
-        mov [rsi + 6], ax
-        shr rax, 16
-        mov [rsi + 8], rax
-        ret
-
-g_report:
-        push rax
-        push rcx
-        push r10
-        xor eax, eax                            ; TDG.VP.VMCALL, R10-R12 exposed
-        mov ecx, 0x1c00
-        mov r10d, 1                             ; vendor-specific: this test's report
-        TDCALL
-        pop r10
-        pop rcx
-        pop rax
-        ret
-
-; #GP: its error code reported; the RDMSR or WRMSR (2 bytes) skipped.
-g_gp:   push r11
-        push r12
-        REPORT 'GP.ERROR', [rsp + 16]
-        pop r12
-        pop r11
-        add qword [rsp + 8], 2
-        add rsp, 8
-        iretq
+TD_GUEST_HELPERS
 
 ; #VE: TDG.VP.VEINFO.GET, each value reported; RDMSR and WRMSR forwarded to the
 ; VMM and skipped, a pending page accepted (the access runs again).
