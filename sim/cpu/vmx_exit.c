@@ -91,10 +91,10 @@ static struct seg host_data_seg(uint16_t sel, uint64_t base)
 
 void vmx_load_host_state(struct lp *lp)
 {
-	vmx_load_host_state_gprs(lp, NULL);
+	vmx_load_host_state_gprs(lp, NULL, cpu_msr(lp->uc, MSR_IA32_EFER));
 }
 
-void vmx_load_host_state_gprs(struct lp *lp, const uint64_t *guest_gpr)
+void vmx_load_host_state_gprs(struct lp *lp, const uint64_t *guest_gpr, uint64_t efer)
 {
 	const struct vmcs_cache *v = &lp->vmx.vmcs;
 	uint64_t exit_ctls = vmcs_read_enc(v, VM_EXIT_CONTROLS);
@@ -102,8 +102,8 @@ void vmx_load_host_state_gprs(struct lp *lp, const uint64_t *guest_gpr)
 	uc_engine *uc = lp->uc;
 
 	/* EFER first, so that loading CR0 sets or clears IA-32e mode as the host's
-	 * address-space size says. */
-	uint64_t efer = cpu_msr(uc, MSR_IA32_EFER);
+	 * address-space size says. Without "load IA32_EFER" the processor keeps the
+	 * EFER it has (after a VM exit, the guest's) but for LMA and LME. */
 	if (exit_ctls & VM_EXIT_LOAD_IA32_EFER)
 		efer = vmcs_read_enc(v, HOST_IA32_EFER);
 	else
@@ -156,7 +156,7 @@ void vmx_load_host_state_gprs(struct lp *lp, const uint64_t *guest_gpr)
 
 
 /* Saves the guest's state into the guest-state area (SDM "Saving Guest State"). */
-void vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip)
+uint64_t vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip)
 {
 	struct vmcs_cache *v = &lp->vmx.vmcs;
 	uc_engine *uc = g->uc;
@@ -213,13 +213,14 @@ void vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip)
 	if (vnmis ? lp->vmx.vnmi_blocked : lp->nmi.blocked)
 		intr_state |= 8;
 	vmcs_write_enc(v, GUEST_INTERRUPTIBILITY_INFO, intr_state);
+	return efer;
 }
 
 void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 {
 	struct vmcs_cache *v = &lp->vmx.vmcs;
 	tsc_charge(lp, TSC_EVENT_VM_EXIT);
-	vmx_save_guest_state(lp, &lp->guest, info->rip);
+	uint64_t guest_efer = vmx_save_guest_state(lp, &lp->guest, info->rip);
 	pml_save(lp);
 	pdpte_vm_exit(lp);
 	if (info->halted || lp->vmx.guest_activity)
@@ -263,20 +264,15 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 	 * segment registers. */
 	uint64_t gpr[16];
 	cpustate_get_gprs(&lp->guest.cs, gpr);
-	if (!lp->vmx.seam_root) {
+	if (!lp->vmx.seam_root)
 		vmx_dbg_carry(lp->guest.uc, lp->root.uc);
-		/* Without "load IA32_EFER" the host keeps the guest's EFER but for LMA and
-		 * LME, which host-state loading sets from the host address-space size. */
-		if (!(vmcs_read_enc(v, VM_EXIT_CONTROLS) & VM_EXIT_LOAD_IA32_EFER))
-			cpu_set_msr(lp->root.uc, MSR_IA32_EFER, cpu_msr(lp->guest.uc, MSR_IA32_EFER));
-	}
 	lp->vmx.non_root = false;
 	lp_retire_recompute(lp);
 	lp_switch(lp, &lp->root);
 	/* From a TD, the exit goes back to the TDX module, which returns to the VMM at
 	 * SEAMRET with the VMM's state as it left it: the root engine keeps its own. */
 	if (!lp->vmx.seam_root) {
-		vmx_load_host_state_gprs(lp, gpr);
+		vmx_load_host_state_gprs(lp, gpr, guest_efer);
 		vmx_exit_msr_load(lp);
 	} else {
 		cpustate_set_gprs(&lp->root.cs, gpr, true);

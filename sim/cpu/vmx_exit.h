@@ -10,8 +10,10 @@ struct lp;
  * State"); the VM-exit MSR-load list is not processed yet. */
 void vmx_load_host_state(struct lp *lp);
 /* The same at a VM exit: `gpr` (the guest's GPRs; RSP is replaced by the host's)
- * is loaded in the same copy as the segment registers. */
-void vmx_load_host_state_gprs(struct lp *lp, const uint64_t *gpr);
+ * is loaded in the same copy as the segment registers, and `efer` is the EFER the
+ * processor has before host state loads (the guest's), which the host keeps
+ * without "load IA32_EFER". */
+void vmx_load_host_state_gprs(struct lp *lp, const uint64_t *gpr, uint64_t efer);
 
 /* Loads the VM-exit MSR-load list (VMX abort 4 if an entry cannot be loaded). */
 void vmx_exit_msr_load(struct lp *lp);

@@ -32,9 +32,10 @@ int vmx_enter_guest(struct lp *lp, bool launch);
 
 /* Saves the state of engine `g` into the guest-state area of the current VMCS, with
  * `rip` for RIP (SDM "Saving Guest State"): the guest's at VM exits, the executive
- * monitor's (the root engine's) at SMM VM exits from VMX root operation. */
+ * monitor's (the root engine's) at SMM VM exits from VMX root operation. Returns
+ * its EFER, saved or not. */
 struct engine;
-void vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip);
+uint64_t vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip);
 
 /* What a VM exit records besides the basic reason. */
 struct vmx_exit_info {
