@@ -105,7 +105,7 @@ struct cpu_model {
 	CPUID_01_ECX_SSE3 | CPUID_01_ECX_PCLMULQDQ | CPUID_01_ECX_VMX |         \
 	CPUID_01_ECX_SSSE3 | CPUID_01_ECX_CX16 | CPUID_01_ECX_SSE4_1 |          \
 	CPUID_01_ECX_SSE4_2 | CPUID_01_ECX_POPCNT | CPUID_01_ECX_AES |          \
-	CPUID_01_ECX_XSAVE)
+	CPUID_01_ECX_XSAVE | CPUID_01_ECX_TSC_DEADLINE)
 
 #define COMMON_80000001_EDX (                                                   \
 	CPUID_80000001_EDX_SYSCALL | CPUID_80000001_EDX_NX |                    \
@@ -151,6 +151,9 @@ static const struct cpuid_row xeon_rows[] = {
 	ROW_COMPUTED(0x0B),                  /* x2APIC topology: per LP */
 	ROW(0x0D, 0, CPUID_XCR0_X87 | CPUID_XCR0_SSE, XSAVE_SIZE_X87_SSE, XSAVE_SIZE_X87_SSE, 0),
 	ROW(0x0D, 1, CPUID_0D_1_EAX_XSAVEOPT | CPUID_0D_1_EAX_XGETBV1, 0, 0, 0),
+	/* TSC / core crystal clock = 1/1, the crystal's frequency not enumerated: the
+	 * APIC timer counts on the TSC's clock (lapic_timer.h). */
+	ROW(0x15, 0, 1, 1, 0, 0),
 	ROW_COMPUTED(0x1F),                  /* V2 extended topology: per LP */
 	ROW(0x80000000u, 0, XEON_MAX_EXT, 0, 0, 0),
 	ROW(0x80000001u, 0, 0, 0, XEON_80000001_ECX, COMMON_80000001_EDX | CPUID_80000001_EDX_PDPE1GB),

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "sim/cpu/boot.h"
+#include "sim/cpu/lapic_timer.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/smp.h"
 
@@ -91,6 +92,17 @@ bool lapic_irr_pending(const struct lapic *a)
 	return highest_vector(a->irr) >= 0;
 }
 
+void lapic_request(struct lapic *a, unsigned vector)
+{
+	if (vector >= 16 && vector < 256)
+		a->irr[vector / 32] |= 1u << (vector % 32);
+}
+
+bool lapic_requested(const struct lapic *a, unsigned vector)
+{
+	return vector < 256 && (a->irr[vector / 32] >> (vector % 32)) & 1;
+}
+
 /* EOI retires the highest vector in service; one that waits may now be accepted. */
 static void write_eoi(struct lp *lp, const struct lapic_reg *r, uint32_t v)
 {
@@ -128,6 +140,22 @@ static void write_esr(struct lp *lp, const struct lapic_reg *r, uint32_t v)
 
 static void send_ipi(struct lp *lp, const struct lapic_reg *r, uint32_t v);
 
+/* The timer's registers (lapic_timer.h). */
+static void write_lvt_timer(struct lp *lp, const struct lapic_reg *r, uint32_t v)
+{
+	mask_lvt_if_disabled(lp, r, v);
+	lapic_timer_write_lvt(lp);
+}
+static void write_initial_count(struct lp *lp, const struct lapic_reg *r, uint32_t v)
+{
+	lapic_timer_write_initial(lp, v);
+}
+static void write_divide(struct lp *lp, const struct lapic_reg *r, uint32_t v)
+{
+	lapic_timer_write_divide(lp);
+}
+static uint32_t read_current_count(const struct lp *lp) { return lapic_timer_current(lp); }
+
 #define AT(m) offsetof(struct lapic, m)
 static const struct lapic_reg regs[] = {
 	{ 0x020, 1, AT(id), 0xff000000u, NULL, NULL },
@@ -146,15 +174,15 @@ static const struct lapic_reg regs[] = {
 	{ 0x280, 1, AT(esr), 0, NULL, write_esr },
 	{ 0x300, 1, AT(icr_lo), ICR_WRITABLE, NULL, send_ipi },
 	{ 0x310, 1, AT(icr_hi), 0xff000000u, NULL, NULL },
-	{ 0x320, 1, AT(lvt[0]), 0x000300ffu, NULL, mask_lvt_if_disabled },  /* timer: vector, mask, periodic */
+	{ 0x320, 1, AT(lvt[0]), 0x000700ffu, NULL, write_lvt_timer },  /* timer: vector, mask, mode */
 	{ 0x330, 1, AT(lvt[1]), 0x000107ffu, NULL, mask_lvt_if_disabled },  /* thermal */
 	{ 0x340, 1, AT(lvt[2]), 0x000107ffu, NULL, mask_lvt_if_disabled },  /* performance counters */
 	{ 0x350, 1, AT(lvt[3]), 0x0001a7ffu, NULL, mask_lvt_if_disabled },  /* LINT0 */
 	{ 0x360, 1, AT(lvt[4]), 0x0001a7ffu, NULL, mask_lvt_if_disabled },  /* LINT1 */
 	{ 0x370, 1, AT(lvt[5]), 0x000100ffu, NULL, mask_lvt_if_disabled },  /* error */
-	{ 0x380, 1, AT(timer_initial), 0xffffffffu, NULL, NULL },
-	{ 0x390, 1, NO_STORAGE, 0, NULL, NULL },                 /* current count: not counting */
-	{ 0x3e0, 1, AT(timer_divide), 0x0000000bu, NULL, NULL },
+	{ 0x380, 1, AT(timer_initial), 0, NULL, write_initial_count },   /* stored unless TSC-deadline */
+	{ 0x390, 1, NO_STORAGE, 0, read_current_count, NULL },
+	{ 0x3e0, 1, AT(timer_divide), 0x0000000bu, NULL, write_divide },
 };
 
 static const struct lapic_reg *find_reg(uint64_t offset, unsigned *index)
@@ -174,6 +202,7 @@ void lapic_reset(struct lapic *a, uint32_t apic_id)
 	*a = (struct lapic){ .id = apic_id << 24, .dfr = 0xffffffffu, .spiv = 0xff };
 	for (unsigned i = 0; i < LAPIC_NR_LVT; i++)
 		a->lvt[i] = LVT_MASKED;
+	lapic_timer_reset(a);
 }
 
 /* The page decodes as the APIC while IA32_APIC_BASE enables it at the default base. */
@@ -279,7 +308,7 @@ static void deliver_fixed(struct lp *from, struct lp *t, uint32_t lo)
 	unsigned vector = ICR_VECTOR(lo);
 	if (vector < 16)
 		return;
-	t->lapic.irr[vector / 32] |= 1u << (vector % 32);
+	lapic_request(&t->lapic, vector);
 	smp_kick(t);
 }
 

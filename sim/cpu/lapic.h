@@ -6,8 +6,8 @@
  * Registers: ID (bits 31:24), version 0x00050014 (version 14H, 6 LVT entries), TPR,
  * APR, PPR (from TPR and the highest vector in service), EOI (write-only),
  * LDR, DFR, SPIV, ISR/TMR/IRR (read-only), ESR, ICR low/high, the six LVT entries, and the
- * timer's initial count, current count (0: the timer does not count) and divide
- * configuration. Reset values as the SDM gives them ("after power-up or reset"): DFR
+ * timer's initial count, current count and divide configuration (the timer itself:
+ * lapic_timer.h). Reset values as the SDM gives them ("after power-up or reset"): DFR
  * all ones, SPIV 0xFF, LVT entries masked, the rest 0.
  *
  * Interprocessor interrupts (a write of ICR low): the delivery-status bit always
@@ -32,6 +32,15 @@ struct lp;
 #define LAPIC_DEFAULT_BASE 0xfee00000ull
 #define LAPIC_NR_LVT       6
 
+/* The timer's state besides its registers (lapic_timer.h). */
+struct lapic_timer {
+	uint64_t deadline;       /* lp_clock when the count reaches 0; ~0: not counting */
+	uint64_t start;          /* lp_clock when the current count was (re)loaded */
+	uint64_t tsc_deadline;   /* IA32_TSC_DEADLINE; 0: disarmed */
+	unsigned shift;          /* log2 of the divisor the count runs at */
+	unsigned mode;           /* LVT timer bits 18:17 the timer runs in */
+};
+
 struct lapic {
 	uint32_t id;
 	uint32_t tpr;
@@ -44,6 +53,7 @@ struct lapic {
 	uint32_t timer_initial;
 	uint32_t timer_divide;
 	uint32_t isr[8], tmr[8], irr[8];   /* bit v%32 of word v/32 for vector v */
+	struct lapic_timer timer;
 };
 
 /* Power-up state of the APIC whose ID is `apic_id`. */
@@ -59,6 +69,10 @@ void lapic_accept(struct lapic *a, unsigned vector);
 void lapic_dismiss(struct lapic *a, unsigned vector);
 /* Is any vector requested (IRR not empty)? */
 bool lapic_irr_pending(const struct lapic *a);
+/* A fixed interrupt with `vector` is requested (IRR); vectors 0-15 are dropped. */
+void lapic_request(struct lapic *a, unsigned vector);
+/* Is `vector` requested (in IRR)? */
+bool lapic_requested(const struct lapic *a, unsigned vector);
 
 /* Accesses to the APIC page, `offset` bytes into it (the MMIO table's row). */
 uint64_t lapic_mmio_read(struct lp *lp, uint64_t offset, unsigned size);

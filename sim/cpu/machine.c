@@ -13,6 +13,7 @@
 #include "sim/cpu/exception.h"
 #include "sim/cpu/interrupt.h"
 #include "sim/cpu/io.h"
+#include "sim/cpu/lapic_timer.h"
 #include "sim/cpu/loader.h"
 #include "sim/cpu/msr.h"
 #include "sim/cpu/snapshot.h"
@@ -117,6 +118,8 @@ void lp_retire_recompute(struct lp *lp)
 		c = lp->insns + TIMEOUT_STRIDE;
 	if (vmx_timer_check_point(lp) < c)
 		c = vmx_timer_check_point(lp);
+	if (lapic_timer_check_point(lp) < c)
+		c = lapic_timer_check_point(lp);
 	if (lp->quantum_end && lp->quantum_end < c)
 		c = lp->quantum_end;
 	if (m->dbg && lp->insns + GDBSTUB_POLL_INSNS < c)
@@ -140,6 +143,7 @@ void lp_retire_slow(struct lp *lp)
 		lp->yield_due = true;
 		lp->stop_due = true;
 	}
+	lapic_timer_run(lp);
 	if (m->dbg)
 		gdbstub_poll(m->dbg, lp);
 	if (m->cfg.timeout_s > 0) {
@@ -724,6 +728,10 @@ static bool guest_waits(struct vtsim_machine *m, struct lp *lp)
 	bool ifl = (cpu_reg(lp->uc, UC_X86_REG_EFLAGS) >> 9) & 1;
 	if (intr_ready(lp))
 		return true;
+	/* The host's APIC timer, if it fires before the preemption timer (which has
+	 * priority over external interrupts when both are due). */
+	if (lapic_timer_sleep(lp, lp->vmx.timer_active ? lp->vmx.timer_deadline : ~0ull))
+		return true;
 	if (lp->vmx.timer_active) {
 		vmx_timer_expire(lp, rip, lp->vmx.guest_activity == 1);
 		return true;
@@ -779,12 +787,15 @@ static bool engine_stopped(struct vtsim_machine *m, struct lp *lp, uc_err e, boo
 		 * whatever RFLAGS.IF says). */
 		if ((ifl || lp->nmi.pending) && intr_ready(lp))
 			return true;
+		/* The APIC timer wakes it at its deadline if its interrupt is taken. */
+		if (ifl && lapic_timer_sleep(lp, ~0ull) && intr_ready(lp))
+			return true;
 		if (m->nr_lps > 1)
 			return smp_halt(lp, rip, ifl);
-		/* Nothing else can raise an interrupt on this machine, so HLT with IF=1
+		/* Nothing else will raise an interrupt on this machine, so HLT with IF=1
 		 * would wait forever: end the run the same way, saying so. */
 		machine_stop(m, lp, VTSIM_STOP_HALT, 0, "halted at RIP=0x%llx%s", (unsigned long long)rip,
-			     ifl ? " with interrupts enabled (no interrupt source exists)" : "");
+			     ifl ? " with interrupts enabled (no interrupt source will raise one)" : "");
 		return false;
 	}
 	int open_bus = e == UC_ERR_FETCH_PROT ? fetch_from_open_bus(lp, rip) : 0;

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "sim/cpu/exception.h"
+#include "sim/cpu/lapic_timer.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/sites.h"
 #include "sim/cpu/tsc_cost.h"
@@ -56,6 +57,7 @@ static int wr_tsc(struct lp *lp, uint32_t idx, uint64_t v)
 {
 	lp_count_instructions(lp);
 	lp->tsc_offset = v - lp_clock(lp);
+	lp_retire_recompute(lp);      /* a TSC deadline moved in virtual time */
 	return 0;
 }
 
@@ -182,6 +184,7 @@ static const struct msr_def msrs[] = {
 	{ 0x1d9, 0x1d9, "IA32_DEBUGCTL", rd_debugctl, wr_debugctl },
 	{ 0x277, 0x277, "IA32_PAT", rd_pat, wr_pat },
 	{ 0x480, 0x493, "IA32_VMX_*", rd_vmx_cap, NULL },
+	{ 0x6e0, 0x6e0, "IA32_TSC_DEADLINE", lapic_timer_rdmsr, lapic_timer_wrmsr },
 	{ 0x2ff, 0x2ff, "IA32_MTRR_DEF_TYPE", rd_zero, wr_ignore },
 	{ 0x982, 0x982, "IA32_TME_ACTIVATE", seam_rdmsr, NULL },
 	{ 0x1400, 0x1401, "IA32_SEAMRR_PHYS_BASE/MASK", seam_rdmsr, NULL },
