@@ -178,12 +178,7 @@ td_main:
 	jmp .halt
 
 fail:
-	lea rsi, [rel msg_fail]
-	call puts
-	mov r11, 0x10003                ; ReportFatalError
-	xor r12, r12
-	call tdvmcall
-	jmp fail
+	TD_FAIL_LOOP msg_fail
 
 ; RCX bytes at RSI in hex.
 puthex:

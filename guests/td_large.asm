@@ -107,12 +107,7 @@ td_main:
 	jmp fail
 
 fail:
-	lea rsi, [rel msg_fail]
-	call puts
-	mov r11, 0x10003                ; ReportFatalError
-	xor r12, r12
-	call tdvmcall
-	jmp fail
+	TD_FAIL_LOOP msg_fail
 
 msg_hello:     db "TD with 2 MiB private pages", 10, 0
 msg_accept:    db "TDG.MEM.PAGE.ACCEPT: 2 MiB at 0x200000 is ours, zeroed; 4 KiB of it: already accepted at 2 MiB", 10, 0

@@ -101,21 +101,10 @@ td_main:
 	mov al, 10
 	call putc
 .no_quote:
-	lea rsi, [rel msg_bye]
-	call puts
-.halt:
-	mov r11d, 12                    ; Instruction.HLT
-	xor r12d, r12d
-	call tdvmcall
-	jmp .halt
+	TD_HALT_LOOP msg_bye
 
 fail:
-	lea rsi, [rel msg_fail]
-	call puts
-	mov r11, 0x10003                ; ReportFatalError
-	xor r12, r12
-	call tdvmcall
-	jmp fail
+	TD_FAIL_LOOP msg_fail
 
 ; The text at RSI, then RAX as 16 hex digits and a newline.
 put_status:

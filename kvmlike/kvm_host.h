@@ -62,8 +62,10 @@ struct kvm_vcpu {
 	bool pio_pending, pio_in, mmio_read_pending;
 	unsigned complete_reg, complete_size;
 	uint64_t complete_rip;
-	/* Or a vendor's own completion (Linux vcpu->arch.complete_userspace_io). */
-	void (*complete_userspace_io)(struct kvm_vcpu *vcpu);
+	/* Or a vendor's own completion (Linux vcpu->arch.complete_userspace_io): 1
+	 * enters the guest, 0 goes back to user space with another exit, < 0 fails
+	 * KVM_RUN. */
+	int (*complete_userspace_io)(struct kvm_vcpu *vcpu);
 	struct kvm_vcpu_stat stat;
 	void *priv;                /* struct vcpu_vmx or struct vcpu_tdx */
 };
@@ -75,6 +77,7 @@ struct kvm {
 	struct kvm_vcpu *vcpus[KVM_MAX_VCPUS];
 	unsigned nr_vcpus;
 	uint64_t hypercall_exit_enabled;   /* KVM_CAP_EXIT_HYPERCALL's set */
+	bool vm_dead;              /* kvm_vm_dead: KVM_RUN fails with -EIO from now on */
 	struct kvm_vm_stat stat;
 	void *priv;                /* struct kvm_vmx or struct kvm_tdx */
 };

@@ -257,13 +257,14 @@ int kvm_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *in)
 
 int kvm_vcpu_run(struct kvm_vcpu *vcpu)
 {
+	if (vcpu->kvm->vm_dead)
+		return -EIO;
 	vcpu_load(vcpu);
-	kvm_complete_userspace_io(vcpu);
-	int r;
-	do {
+	int r = kvm_complete_userspace_io(vcpu);
+	while (r > 0) {
 		enum exit_fastpath_completion fp = kvm_x86_call(vcpu->kvm, vcpu_run)(vcpu);
 		r = kvm_x86_call(vcpu->kvm, handle_exit)(vcpu, fp);
-	} while (r > 0);
+	}
 	vcpu_put(vcpu);
 	return r < 0 ? r : 0;
 }

@@ -71,7 +71,7 @@ int kvm_emulate_mmio(struct kvm_vcpu *vcpu, uint64_t gpa);
 int kvm_emulation_failed(struct kvm_vcpu *vcpu);
 
 /* Completes what user space answered (IN data, MMIO read data). */
-void kvm_complete_userspace_io(struct kvm_vcpu *vcpu);
+int kvm_complete_userspace_io(struct kvm_vcpu *vcpu);
 
 /* emulate.c: the MMIO instructions kvmlike understands (MOV, MOVZX between a
  * register or immediate and memory). */

@@ -33,7 +33,9 @@ enum {
 	TDVMCALL_REPORT_FATAL_ERROR = 0x10003, TDVMCALL_SETUP_EVENT_NOTIFY_INTERRUPT = 0x10004,
 };
 #define TDVMCALL_STATUS_SUCCESS             0ull
+#define TDVMCALL_STATUS_RETRY               1ull
 #define TDVMCALL_STATUS_INVALID_OPERAND     0x8000000000000000ull
+#define TDVMCALL_STATUS_ALIGN_ERROR         0x8000000000000002ull
 #define TDVMCALL_STATUS_SUBFUNC_UNSUPPORTED 0x8000000000000003ull
 
 #define TDX_SHARED_BIT (1ull << 47)
@@ -41,6 +43,8 @@ enum {
 #define EXIT_REASON_EPT_VIOLATION 48
 #define EXIT_REASON_TDCALL        77
 #define TDX_EXT_EXIT_QUAL_ACCEPT  1
+#define TDX_EXT_EXIT_QUAL_PENDING 6
+#define EPT_VIOLATION_PROT_MASK   (7ull << 3)
 #define KVM_HC_ENOSYS 1000
 
 enum kvm_tdx_state { TD_STATE_UNINITIALIZED, TD_STATE_INITIALIZED, TD_STATE_RUNNABLE };
@@ -78,6 +82,7 @@ struct vcpu_tdx {
 	int last_cpu;              /* the LP the module associated it with, or -1 */
 	struct tdx_module_args enter;  /* TDH.VP.ENTER's registers, in and out */
 	uint64_t exit_status;
+	uint64_t map_gpa_next, map_gpa_end;   /* a MapGPA in pieces: where it is */
 };
 
 static struct kvm_tdx *to_kvm_tdx(struct kvm *kvm) { return kvm->priv; }
@@ -515,15 +520,31 @@ static int tdx_ept_violation_failed(struct kvm_vcpu *vcpu, uint64_t gpa)
 	return 0;
 }
 
+/* The guest touched a private page the VMM added but it never accepted, on a TD
+ * whose pending pages are TD exits rather than #VEs (SEPT_VE_DISABLE): the
+ * extended qualification says PENDING and the access found no permission. In
+ * Linux a guest bug that ends the VM (kvm_vm_dead, KVM_RUN -EIO). */
+static bool tdx_unexpected_pending(uint64_t exit_qual, uint64_t ext_qual)
+{
+	return (ext_qual & 0xf) == TDX_EXT_EXIT_QUAL_PENDING && !(exit_qual & EPT_VIOLATION_PROT_MASK);
+}
+
 /* An EPT violation on a private GPA: the page comes from its memslot (AUG), at
  * 2 MiB when the guest accepts 2 MiB and the memslot allows it; the guest
  * accepts it. */
-static int tdx_handle_ept_violation(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t ext_qual)
+static int tdx_handle_ept_violation(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t exit_qual,
+				    uint64_t ext_qual)
 {
 	struct kvm_tdx *t = to_kvm_tdx(vcpu->kvm);
 	gpa &= ~(PAGE_SIZE - 1);
 	if (gpa & TDX_SHARED_BIT)
 		return tdx_map_shared(vcpu, gpa);
+	if (tdx_unexpected_pending(exit_qual, ext_qual)) {
+		printk("kvmlike: TDX: guest access before accepting 0x%llx on vCPU %u\n",
+		       (unsigned long long)gpa, vcpu->vcpu_id);
+		vcpu->kvm->vm_dead = true;
+		return -EIO;
+	}
 	int i = find_private(t, gpa);
 	if (i >= 0 && tdx_accept_needs_split(ext_qual) && t->private_map[i].level) {
 		if (kvm_x86_call(vcpu->kvm, split_external_spt)(vcpu->kvm, t->private_map[i].gfn))
@@ -1017,11 +1038,12 @@ static int tdx_emulate_hlt(struct kvm_vcpu *vcpu)
 }
 
 /* Completes an IN user space answered: the value goes to the guest in R11. */
-static void tdx_complete_pio_in(struct kvm_vcpu *vcpu)
+static int tdx_complete_pio_in(struct kvm_vcpu *vcpu)
 {
 	uint64_t v = 0;
 	memcpy(&v, (uint8_t *)vcpu->run + vcpu->run->io.data_offset, vcpu->run->io.size);
 	tdvmcall_set_return_val(vcpu, v);
+	return 1;
 }
 
 /* Instruction.IO: R12 size, R13 direction (1 = out), R14 port, R15 the value. */
@@ -1099,57 +1121,107 @@ static int tdx_report_fatal_error(struct kvm_vcpu *vcpu)
 	return 0;
 }
 
-/* MapGPA: R12 = the first GPA (its shared bit says which way), R13 = the size.
- * Private to shared: the private pages there go back (the shared EPT maps the
- * memslot page on the next access); shared to private: the next private access
- * adds the page again (PAGE.AUG, then the guest accepts it). */
-/* User space's answer to MapGPA: 0 when it converted the range. */
-static void tdx_complete_map_gpa(struct kvm_vcpu *vcpu)
+/* TDVMCALL<MapGPA> (R12 = the first GPA, its shared bit saying which way; R13 =
+ * the size) goes to user space as KVM_EXIT_HYPERCALL(KVM_HC_MAP_GPA_RANGE), as in
+ * Linux: user space converts the range (KVM_SET_MEMORY_ATTRIBUTES, which removes
+ * private pages from a range made shared) and answers, one piece of at most
+ * TDX_MAP_GPA_MAX_LEN per exit, so that an event can be taken between pieces.
+ * Without KVM_CAP_EXIT_HYPERCALL for it the guest hears the sub-function is not
+ * supported. Refusals put the GPA in R11. */
+#define TDX_MAP_GPA_MAX_LEN (2ull << 20)
+
+static bool tdx_gpa_is_private(uint64_t gpa)
 {
-	tdvmcall_set_return_code(vcpu, vcpu->run->hypercall.ret ? TDVMCALL_STATUS_INVALID_OPERAND
-								 : TDVMCALL_STATUS_SUCCESS);
+	return !(gpa & TDX_SHARED_BIT);
 }
 
-/* TDVMCALL<MapGPA> goes to user space as KVM_EXIT_HYPERCALL(KVM_HC_MAP_GPA_RANGE), as
- * in Linux: user space converts the range (KVM_SET_MEMORY_ATTRIBUTES, which removes
- * private pages from a range made shared) and answers. Without KVM_CAP_EXIT_HYPERCALL
- * for it the guest hears the sub-function is not supported. kvmlike sends a range in
- * one exit, where Linux cuts it into 64 MiB pieces. */
-static int tdx_map_gpa(struct kvm_vcpu *vcpu)
+/* kvm_vcpu_is_legal_gpa for a TD: below its GPA width (48 bits, the shared bit
+ * the top one). */
+static bool tdx_legal_gpa(uint64_t gpa)
 {
-	uint64_t gpa = vcpu->regs[VCPU_REGS_R12], size = vcpu->regs[VCPU_REGS_R13];
-	uint64_t start = gpa & ~TDX_SHARED_BIT;
-	if (!(vcpu->kvm->hypercall_exit_enabled & (1ull << KVM_HC_MAP_GPA_RANGE))) {
-		tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_SUBFUNC_UNSUPPORTED);
-		return 1;
-	}
-	if (!size || ((start | size) & (PAGE_SIZE - 1)) || start + size < start || start + size > TDX_SHARED_BIT) {
-		tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_INVALID_OPERAND);
-		tdvmcall_set_return_val(vcpu, gpa);
-		return 1;
-	}
+	return gpa < 2 * TDX_SHARED_BIT;
+}
+
+static int tdx_map_gpa_refuse(struct kvm_vcpu *vcpu, uint64_t status, uint64_t gpa)
+{
+	tdvmcall_set_return_code(vcpu, status);
+	tdvmcall_set_return_val(vcpu, gpa);
+	return 1;
+}
+
+static int tdx_complete_map_gpa(struct kvm_vcpu *vcpu);
+
+/* The next piece of the range goes to user space. */
+static void tdx_map_gpa_piece(struct kvm_vcpu *vcpu)
+{
+	struct vcpu_tdx *t = to_tdx(vcpu);
+	uint64_t gpa = t->map_gpa_next, size = t->map_gpa_end - gpa;
+	if (size > TDX_MAP_GPA_MAX_LEN)
+		size = TDX_MAP_GPA_MAX_LEN;
 	struct kvm_run *run = vcpu->run;
 	run->exit_reason = KVM_EXIT_HYPERCALL;
 	run->hypercall.nr = KVM_HC_MAP_GPA_RANGE;
-	run->hypercall.args[0] = start;
+	run->hypercall.args[0] = gpa & ~TDX_SHARED_BIT;
 	run->hypercall.args[1] = size >> PAGE_SHIFT;
-	run->hypercall.args[2] = (gpa & TDX_SHARED_BIT) ? KVM_MAP_GPA_RANGE_DECRYPTED : KVM_MAP_GPA_RANGE_ENCRYPTED;
+	run->hypercall.args[2] = tdx_gpa_is_private(gpa) ? KVM_MAP_GPA_RANGE_ENCRYPTED : KVM_MAP_GPA_RANGE_DECRYPTED;
 	for (int i = 3; i < 6; i++)
 		run->hypercall.args[i] = 0;
 	run->hypercall.ret = 0;
 	run->hypercall.flags = KVM_EXIT_HYPERCALL_LONG_MODE;
 	vcpu->complete_userspace_io = tdx_complete_map_gpa;
+}
+
+/* User space's answer for a piece: 0, the next piece (or success after the last);
+ * EAGAIN, TDVMCALL_STATUS_RETRY and EINVAL, INVALID_OPERAND, each with the GPA the
+ * guest resumes at in R11; anything else fails KVM_RUN. */
+static int tdx_complete_map_gpa(struct kvm_vcpu *vcpu)
+{
+	struct vcpu_tdx *t = to_tdx(vcpu);
+	switch (vcpu->run->hypercall.ret) {
+	case 0:
+		break;
+	case EAGAIN:
+		return tdx_map_gpa_refuse(vcpu, TDVMCALL_STATUS_RETRY, t->map_gpa_next);
+	case EINVAL:
+		return tdx_map_gpa_refuse(vcpu, TDVMCALL_STATUS_INVALID_OPERAND, t->map_gpa_next);
+	default:
+		return -EINVAL;
+	}
+	t->map_gpa_next += TDX_MAP_GPA_MAX_LEN;
+	if (t->map_gpa_next >= t->map_gpa_end) {
+		tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_SUCCESS);
+		return 1;
+	}
+	tdx_map_gpa_piece(vcpu);
+	return 0;
+}
+
+static int tdx_map_gpa(struct kvm_vcpu *vcpu)
+{
+	struct vcpu_tdx *t = to_tdx(vcpu);
+	uint64_t gpa = vcpu->regs[VCPU_REGS_R12], size = vcpu->regs[VCPU_REGS_R13];
+	if (!(vcpu->kvm->hypercall_exit_enabled & (1ull << KVM_HC_MAP_GPA_RANGE)))
+		return tdx_map_gpa_refuse(vcpu, TDVMCALL_STATUS_SUBFUNC_UNSUPPORTED, gpa);
+	if (gpa + size <= gpa || !tdx_legal_gpa(gpa) || !tdx_legal_gpa(gpa + size - 1) ||
+	    tdx_gpa_is_private(gpa) != tdx_gpa_is_private(gpa + size - 1))
+		return tdx_map_gpa_refuse(vcpu, TDVMCALL_STATUS_INVALID_OPERAND, gpa);
+	if ((gpa | size) & (PAGE_SIZE - 1))
+		return tdx_map_gpa_refuse(vcpu, TDVMCALL_STATUS_ALIGN_ERROR, gpa);
+	t->map_gpa_next = gpa;
+	t->map_gpa_end = gpa + size;
+	tdx_map_gpa_piece(vcpu);
 	return 0;
 }
 
 /* ---- TDVMCALLs user space answers (KVM_EXIT_TDX) ---- */
 
-static void tdx_complete_simple(struct kvm_vcpu *vcpu)
+static int tdx_complete_simple(struct kvm_vcpu *vcpu)
 {
 	tdvmcall_set_return_code(vcpu, vcpu->run->tdx.unknown.ret);
+	return 1;
 }
 
-static void tdx_complete_get_td_vm_call_info(struct kvm_vcpu *vcpu)
+static int tdx_complete_get_td_vm_call_info(struct kvm_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 	tdvmcall_set_return_code(vcpu, run->tdx.get_tdvmcall_info.ret);
@@ -1157,12 +1229,13 @@ static void tdx_complete_get_td_vm_call_info(struct kvm_vcpu *vcpu)
 	vcpu->regs[VCPU_REGS_R12] = run->tdx.get_tdvmcall_info.r12;
 	vcpu->regs[VCPU_REGS_R13] = run->tdx.get_tdvmcall_info.r13;
 	vcpu->regs[VCPU_REGS_R14] = run->tdx.get_tdvmcall_info.r14;
+	return 1;
 }
 
 /* An exit to user space for sub-function `nr`, answered unsupported unless user
  * space says otherwise. */
 static struct kvm_run *tdx_user_exit(struct kvm_vcpu *vcpu, uint64_t nr,
-				     void (*complete)(struct kvm_vcpu *))
+				     int (*complete)(struct kvm_vcpu *))
 {
 	struct kvm_run *run = vcpu->run;
 	run->exit_reason = KVM_EXIT_TDX;
@@ -1259,45 +1332,78 @@ static int handle_tdvmcall(struct kvm_vcpu *vcpu)
 	}
 }
 
+/* The status classes of TDH.VP.ENTER that are TD exits, the exit reason in the
+ * low 32 bits (bit 31 for a failed VM entry); any other status is the SEAMCALL's
+ * own failure and carries no exit reason (Linux's tdx_to_vmx_exit_reason). */
+static const uint64_t td_exit_classes[] = {
+	TDX_SUCCESS, TDX_NON_RECOVERABLE_VCPU, TDX_NON_RECOVERABLE_TD,
+	TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE, TDX_NON_RECOVERABLE_TD_WRONG_APIC_MODE,
+};
+#define TDX_NO_EXIT_REASON 0xffffffffu
+#define TDX_STATUS_ERROR           (1ull << 63)
+#define TDX_STATUS_NON_RECOVERABLE (1ull << 62)
+
+static uint32_t tdx_exit_reason(uint64_t st)
+{
+	for (unsigned i = 0; i < sizeof(td_exit_classes) / sizeof(td_exit_classes[0]); i++)
+		if ((st & TDX_SEAMCALL_STATUS_MASK) == td_exit_classes[i])
+			return (uint32_t)st;
+	return TDX_NO_EXIT_REASON;
+}
+
+/* What KVM cannot handle goes to user space whole: the status and the LP
+ * (kvm_prepare_unexpected_reason_exit). */
+static int tdx_unhandled_exit(struct kvm_vcpu *vcpu, uint64_t st)
+{
+	struct kvm_run *run = vcpu->run;
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
+	run->internal.ndata = 2;
+	run->internal.data[0] = st;
+	run->internal.data[1] = (uint64_t)vcpu->cpu;
+	return 0;
+}
+
+/* A TD exit by its status class, as Linux's tdx_handle_exit: OPERAND_BUSY (0-step
+ * mitigation, a TRACK race) is entered again; a software error of the SEAMCALL
+ * is unhandled; a failed VM entry (a debug TD's invalid state, a machine check)
+ * is KVM_EXIT_FAIL_ENTRY with the 32-bit exit reason; any other error or
+ * non-recoverable status is unhandled, except a triple fault (the module's
+ * NON_RECOVERABLE_VCPU), which is KVM_EXIT_SHUTDOWN. */
 int tdx_handle_exit(struct kvm_vcpu *vcpu, enum exit_fastpath_completion fastpath)
 {
 	struct vcpu_tdx *t = to_tdx(vcpu);
 	uint64_t st = t->exit_status;
-	uint32_t reason = (uint32_t)(st & 0xffff);
+	uint32_t reason = tdx_exit_reason(st), basic = reason & 0xffff;
 	struct kvm_run *run = vcpu->run;
-	/* A status that is neither success nor a non-recoverable class is a refused
-	 * TDH.VP.ENTER: the entry failed. */
-	uint64_t cls = st & TDX_SEAMCALL_STATUS_MASK;
-	if (cls == TDX_OPERAND_BUSY)
-		return 1;                /* contended (0-step mitigation, a TRACK race): again */
-	if (cls != TDX_SUCCESS && cls != TDX_NON_RECOVERABLE_VCPU) {
+	if ((st & TDX_SEAMCALL_STATUS_MASK) == TDX_OPERAND_BUSY)
+		return 1;
+	if ((st & TDX_SW_ERROR) == TDX_SW_ERROR)
+		return tdx_unhandled_exit(vcpu, st);
+	if (reason != TDX_NO_EXIT_REASON && (reason & (1u << 31))) {
 		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
-		run->fail_entry.hardware_entry_failure_reason = st;
+		run->fail_entry.hardware_entry_failure_reason = reason;
 		run->fail_entry.cpu = (uint32_t)vcpu->cpu;
 		return 0;
 	}
+	if ((st & (TDX_STATUS_ERROR | TDX_STATUS_NON_RECOVERABLE)) && basic != EXIT_REASON_TRIPLE_FAULT)
+		return tdx_unhandled_exit(vcpu, st);
 	trace_kvm_exit(vcpu, st, t->enter.rcx);
 	vcpu->stat.exits++;
-	if (reason < KVM_NR_EXIT_REASONS)
-		vcpu->stat.exits_by_reason[reason]++;
-	if (reason == EXIT_REASON_TRIPLE_FAULT) {
+	if (basic < KVM_NR_EXIT_REASONS)
+		vcpu->stat.exits_by_reason[basic]++;
+	switch (basic) {
+	case EXIT_REASON_TRIPLE_FAULT:
 		run->exit_reason = KVM_EXIT_SHUTDOWN;
 		return 0;
-	}
-	switch (reason) {
 	case EXIT_REASON_TDCALL:
 		return handle_tdvmcall(vcpu);
 	case EXIT_REASON_EPT_VIOLATION:
-		return tdx_handle_ept_violation(vcpu, t->enter.r8, t->enter.rdx);
+		return tdx_handle_ept_violation(vcpu, t->enter.r8, t->enter.rcx, t->enter.rdx);
 	case 1:                      /* external interrupt: nothing to do here */
 		return 1;
 	default:
-		run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
-		run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
-		run->internal.ndata = 2;
-		run->internal.data[0] = st;
-		run->internal.data[1] = (uint64_t)vcpu->cpu;
-		return 0;
+		return tdx_unhandled_exit(vcpu, st);
 	}
 }
 

@@ -201,13 +201,14 @@ static bool is_64_bit_mode(struct kvm_vcpu *vcpu)
 
 /* User space's answer to KVM_EXIT_HYPERCALL is the guest's RAX (32 bits of it
  * outside 64-bit mode), and the VMCALL is done. */
-static void complete_hypercall_exit(struct kvm_vcpu *vcpu)
+static int complete_hypercall_exit(struct kvm_vcpu *vcpu)
 {
 	uint64_t ret = vcpu->run->hypercall.ret;
 	if (!(vcpu->run->hypercall.flags & KVM_EXIT_HYPERCALL_LONG_MODE))
 		ret = (uint32_t)ret;
 	kvm_register_write(vcpu, VCPU_REGS_RAX, ret);
 	kvm_skip_emulated_instruction(vcpu);
+	return 1;
 }
 
 /* KVM_HC_MAP_GPA_RANGE (RBX = the first GPA, RCX = pages, RDX = attributes) goes
@@ -453,14 +454,13 @@ static void write_partial(struct kvm_vcpu *vcpu, unsigned how, unsigned size, ui
 		kvm_register_write(vcpu, reg, (old & ~mask) | v);
 }
 
-void kvm_complete_userspace_io(struct kvm_vcpu *vcpu)
+int kvm_complete_userspace_io(struct kvm_vcpu *vcpu)
 {
 	uint64_t v = 0;
 	if (vcpu->complete_userspace_io) {
-		void (*cui)(struct kvm_vcpu *) = vcpu->complete_userspace_io;
+		int (*cui)(struct kvm_vcpu *) = vcpu->complete_userspace_io;
 		vcpu->complete_userspace_io = NULL;
-		cui(vcpu);
-		return;
+		return cui(vcpu);
 	}
 	if (vcpu->pio_pending) {
 		if (vcpu->pio_in) {
@@ -477,4 +477,5 @@ void kvm_complete_userspace_io(struct kvm_vcpu *vcpu)
 		kvm_rip_write(vcpu, vcpu->complete_rip);
 	}
 	vcpu->pio_pending = vcpu->mmio_read_pending = false;
+	return 1;
 }

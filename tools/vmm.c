@@ -233,7 +233,7 @@ static int vmm_step(struct vmm_guest *g)
 		handle_tdx_exit(g);
 		break;
 	case KVM_EXIT_HYPERCALL:
-		run->hypercall.ret = (uint64_t)(int64_t)convert_memory(g, run);
+		run->hypercall.ret = (uint64_t)-(int64_t)convert_memory(g, run);   /* a positive errno */
 		break;
 	case KVM_EXIT_HLT:
 		r->ok = true;

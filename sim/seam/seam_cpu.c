@@ -96,6 +96,8 @@ static int op_run(void *ctx, unsigned lpn, bool launch, uint64_t gpr[16])
 	vmx_execute(lp, &v, launch ? VMX_VMLAUNCH : VMX_VMRESUME, &ops, &r);
 	if (lp->m->stopped)
 		return -2;
+	if (r.status == VMX_ENTRY_FAILED)
+		return 1;
 	if (r.status != VMX_ENTERED)
 		return -1;
 	cpustate_get_gprs(&lp->root.cs, gpr);

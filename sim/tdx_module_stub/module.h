@@ -52,9 +52,9 @@ struct tdx_cpu_ops {
 	void (*write_host_state)(void *ctx, unsigned lp);
 	/* VMLAUNCH or VMRESUME with the guest GPRs `gpr` (ModRM order, RSP from the
 	 * VMCS), running until the next VM exit; `gpr` gets the guest's at the exit.
-	 * 0: a VM exit (reason in the VMCS); -1: the entry failed (a VMfail, whose
-	 * error is in the VMCS, or an exit reason with bit 31); -2: the machine
-	 * stopped. */
+	 * 0: a VM exit (reason in the VMCS); 1: a VM-entry failure (a VM exit whose
+	 * reason, bit 31 set, is in the VMCS); -1: a VMfail (its error is in the
+	 * VMCS); -2: the machine stopped. */
 	int (*run)(void *ctx, unsigned lp, bool launch, uint64_t gpr[16]);
 	/* INVEPT of every translation derived from `eptp` on this LP. */
 	void (*invept)(void *ctx, unsigned lp, uint64_t eptp);

@@ -67,10 +67,10 @@ static const struct {
 	  "again; tear the TD down" },
 	{ TDX_NON_RECOVERABLE_TD, "the TD hit an error it cannot recover from and will not run again; "
 	  "tear it down" },
-	{ TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE, "the TD can no longer be entered: the module could not "
-	  "enter it (its own VM entry failed, or the machine stopped under it) or load its VMCS (a "
-	  "machine check: the TD's memory was written through another KeyID) and marked it fatal; "
-	  "only its teardown is left" },
+	{ TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE, "the TD can no longer be entered: a machine check "
+	  "struck its VM entry (exit reason 80000029H in the low bits) or the module's load of its VMCS "
+	  "(the TD's memory was written through another KeyID), or the module's own VMCS did not enter "
+	  "(a VMfail, or the machine stopped under it); the TD is fatal and only its teardown is left" },
 	{ TDX_OPERAND_INVALID, "an operand of the leaf (the register the low bits name) is not valid: "
 	  "misaligned, a reserved bit set, an address outside the TDMRs or the TD's GPA width, or a "
 	  "value the leaf does not take" },

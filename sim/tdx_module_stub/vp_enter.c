@@ -290,6 +290,34 @@ static uint64_t td_exit_outputs(struct td_run *r, uint64_t status)
 	return status | (r->reason & 0xffff);
 }
 
+static void td_set_fatal(struct td_run *r)
+{
+	r->t.fatal = 1;
+	tdr_put(r->mod, r->tdr_pa, &r->t);
+}
+
+/* A VM entry of the TD VMCS that failed (exit reason bit 31), as the module's
+ * dispatcher answers it, with the exit reason and qualification: invalid guest
+ * state is the VMM's doing on a debug TD (TDH.VP.WR) and an ordinary TD exit
+ * there, which it may correct and enter again; on any other TD it cannot go on
+ * (NON_RECOVERABLE_TD). A machine check during the entry makes the TD fatal
+ * (NON_ACCESSIBLE), as does an MSR-loading failure (the module loads no MSR
+ * list, so only a corrupted VMCS could have one). */
+static uint64_t td_entry_failed(struct td_run *r)
+{
+	uint64_t st = TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE;
+	if ((r->reason & 0xffff) == EXIT_REASON_INVALID_STATE)
+		st = (r->c.attributes & TD_ATTR_DEBUG) ? TDX_SUCCESS : TDX_NON_RECOVERABLE_TD;
+	if (st != TDX_SUCCESS)
+		td_set_fatal(r);
+	r->qualification = td_vmread(r, EXIT_QUALIFICATION);
+	r->ext_qualification = 0;
+	r->gpa = 0;
+	uint64_t out = td_exit_outputs(r, st);
+	r->vmm[R_R9] = 0;            /* no interruption information with a failed entry */
+	return (out & ~0xffffffffull) | r->reason;
+}
+
 /* The TD's count of vCPUs running in `epoch`, written back alone. */
 /* The TDCS's count of vCPUs running in `epoch`, where the module keeps it. */
 static uint64_t refcount_at(struct td_run *r, uint64_t epoch)
@@ -382,19 +410,22 @@ uint64_t tdh_vp_enter(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	td_msr_switch_to_td(r);
 	for (;;) {
 		int rc = mod->cpu.run(mod->cpu.ctx, lp, !r->v.launched, r->guest);
-		r->v.launched = 1;
 		if (rc == -2) {              /* the machine stopped under the guest */
 			st = TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE;
 			break;
 		}
-		r->reason = (uint32_t)td_vmread(r, VM_EXIT_REASON);
-		if (rc || (r->reason & EXIT_REASON_FAILED_VMENTRY)) {
-			/* The module's own VMCS did not enter: the TD cannot go on. */
-			r->t.fatal = 1;
-			tdr_put(mod, r->tdr_pa, &r->t);
+		if (rc < 0) {
+			/* A VMfail of the module's own VMCS: the TD cannot go on. */
+			td_set_fatal(r);
 			st = TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE;
 			break;
 		}
+		r->reason = (uint32_t)td_vmread(r, VM_EXIT_REASON);
+		if (rc) {
+			st = td_entry_failed(r);
+			break;
+		}
+		r->v.launched = 1;           /* only an entry that did not fail launches */
 		r->qualification = td_vmread(r, EXIT_QUALIFICATION);
 		r->gpa = td_vmread(r, GUEST_PHYSICAL_ADDRESS);
 		r->ext_qualification = 0;

@@ -11,9 +11,9 @@
 #include "sim/tdx_module_stub/status.h"
 
 extern const unsigned char vtsim_guest_vm_hello[], vtsim_guest_vm_exits[], vtsim_guest_td_hello[],
-	vtsim_guest_td_quote[], vtsim_guest_td_large[];
+	vtsim_guest_td_quote[], vtsim_guest_td_large[], vtsim_guest_td_map_gpa[];
 extern const unsigned int vtsim_guest_vm_hello_len, vtsim_guest_vm_exits_len, vtsim_guest_td_hello_len,
-	vtsim_guest_td_quote_len, vtsim_guest_td_large_len;
+	vtsim_guest_td_quote_len, vtsim_guest_td_large_len, vtsim_guest_td_map_gpa_len;
 
 #define GUEST_MEM      (8ull << 20)
 #define GUEST_LOAD     0x100000ull
@@ -99,6 +99,7 @@ struct guest {
 	unsigned linelen;
 	bool halted;
 	unsigned exits;
+	unsigned map_gpa_exits, map_gpa_again;  /* the MapGPA piece user space answers EAGAIN */
 };
 
 static int fail(struct guest *g, const char *what, int e)
@@ -208,7 +209,12 @@ static int guest_step(struct guest *g)
 		    (unsigned long long)run->hypercall.nr, (unsigned long long)run->hypercall.args[0],
 		    (unsigned long long)run->hypercall.args[1], (unsigned long long)run->hypercall.args[2],
 		    (unsigned long long)run->hypercall.flags);
-		run->hypercall.ret = (uint64_t)(int64_t)convert_memory(g, run);
+		if (++g->map_gpa_exits == g->map_gpa_again) {
+			say("%s: EAGAIN\n", g->name);
+			run->hypercall.ret = EAGAIN;
+			return 0;
+		}
+		run->hypercall.ret = (uint64_t)-(int64_t)convert_memory(g, run);   /* a positive errno */
 		return 0;
 	case KVM_EXIT_HLT:
 		say("%s: KVM_EXIT_HLT after %u exits to user space\n", g->name, g->exits);
@@ -220,6 +226,11 @@ static int guest_step(struct guest *g)
 		return -1;
 	case KVM_EXIT_SHUTDOWN:
 		say("%s: KVM_EXIT_SHUTDOWN\n", g->name);
+		return -1;
+	case KVM_EXIT_INTERNAL_ERROR:
+		say("%s: KVM_EXIT_INTERNAL_ERROR: suberror %u, data 0x%llx 0x%llx\n", g->name,
+		    run->internal.suberror, (unsigned long long)run->internal.data[0],
+		    (unsigned long long)run->internal.data[1]);
 		return -1;
 	default:
 		say("%s: unexpected KVM_RUN exit %u\n", g->name, run->exit_reason);
@@ -551,6 +562,30 @@ static int scenario_td_user_exits(void)
 	return r;
 }
 
+/* TD exits beyond the ordinary: a MapGPA larger than one exit's piece (2 MiB),
+ * whose second piece user space answers EAGAIN, so that the guest goes on from
+ * R11 (guests/td_map_gpa); then td_hello, halted, whose private page user space
+ * writes: the TD is fatal at its next TDH.VP.ENTER, which KVM_RUN reports as
+ * KVM_EXIT_INTERNAL_ERROR with the status, and the teardown still reclaims all. */
+static int scenario_td_exits_beyond(void)
+{
+	struct guest g = { .name = "td", .type = KVM_X86_TDX_VM, .map_gpa_again = 2 };
+	int r = td_setup_image(&g, vtsim_guest_td_map_gpa, vtsim_guest_td_map_gpa_len) ? -1 : run_guests(&g, 1);
+	guest_destroy(&g);
+	if (r)
+		return r;
+	g = (struct guest){ .name = "td", .type = KVM_X86_TDX_VM };
+	if (td_setup(&g) || run_guests(&g, 1)) {
+		guest_destroy(&g);
+		return -1;
+	}
+	g.mem[0x100010] ^= 0x55;              /* the page it accepted: poisoned */
+	say("td: user space writes a private page\n");
+	r = guest_step(&g) == -1 && g.vcpu->run->exit_reason == KVM_EXIT_INTERNAL_ERROR ? 0 : -1;
+	guest_destroy(&g);
+	return r;
+}
+
 /* KVM_ENABLE_CAP(KVM_CAP_EXIT_HYPERCALL) for `mask`: 0 when kvmlike answers `want`. */
 static int exit_hypercall_cap(struct guest *g, uint64_t mask, int want)
 {
@@ -831,6 +866,7 @@ static const struct {
 	{ "vm_and_td_2lp", scenario_vm_and_td_2lp },
 	{ "tdx_cmd_error", scenario_tdx_cmd_error },
 	{ "td_large_pages", scenario_td_large_pages },
+	{ "td_exits_beyond", scenario_td_exits_beyond },
 };
 
 static void print_vt_calls(void)

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <openssl/evp.h>
 
@@ -33,6 +34,8 @@ extern const unsigned char vtsim_guest_td_hello[];
 extern const unsigned int vtsim_guest_td_hello_len;
 extern const unsigned char vtsim_guest_td_quote[];
 extern const unsigned int vtsim_guest_td_quote_len;
+extern const unsigned char vtsim_guest_td_map_gpa[];
+extern const unsigned int vtsim_guest_td_map_gpa_len;
 
 /* What td_hello prints, from its first TDVMCALL<Instruction.IO> to its HLT, with
  * the MRTD of its TDREPORT (td_expect computes it: the image measured, or not). */
@@ -126,6 +129,8 @@ struct guest {
 	unsigned io_exits, hlt_exits, other_exits, map_gpa_exits;
 	/* KVM_EXIT_TDX: the VMM's answer (a test's quoting service). */
 	void (*on_tdx_exit)(struct guest *g, struct kvm_run *run);
+	/* KVM_EXIT_HYPERCALL: the VMM's answer, when not the plain conversion. */
+	void (*on_map_gpa)(struct guest *g, struct kvm_run *run);
 	unsigned tdx_exits;
 	uint64_t notify_vector;
 };
@@ -236,6 +241,12 @@ static int fx2_setup(void **state)
 
 /* kvmlike must have logged no warning, no failed SEAMCALL of its own (the
  * KVM_TDX_INIT_VM failures tests provoke are not those), no leaked page. */
+static bool log_line_bad(const char *line)
+{
+	return strstr(line, "WARNING") || strstr(line, "leaked") || strstr(line, "HKID live") ||
+	       (strstr(line, "TDX: TDH.") && strstr(line, "failed")) || strstr(line, "VMX instruction");
+}
+
 static bool log_clean(struct fx *f)
 {
 	char line[512];
@@ -243,14 +254,31 @@ static bool log_clean(struct fx *f)
 	fflush(f->log);
 	rewind(f->log);
 	while (fgets(line, sizeof(line), f->log))
-		if (strstr(line, "WARNING") || strstr(line, "leaked") || strstr(line, "HKID live") ||
-		    (strstr(line, "TDX: TDH.") && strstr(line, "failed")) ||
-		    strstr(line, "VMX instruction")) {
+		if (log_line_bad(line)) {
 			fprintf(stderr, "kvmlike log: %s", line);
 			ok = false;
 		}
 	fseek(f->log, 0, SEEK_END);
 	return ok;
+}
+
+/* The log's complaints are all `text` (one at least): the log is emptied. */
+static void log_take(struct fx *f, const char *text)
+{
+	char line[512];
+	unsigned n = 0;
+	fflush(f->log);
+	rewind(f->log);
+	while (fgets(line, sizeof(line), f->log)) {
+		if (!log_line_bad(line))
+			continue;
+		if (!strstr(line, text))
+			fail_msg("kvmlike log: %s", line);
+		n++;
+	}
+	assert_true(n > 0);
+	assert_int_equal(ftruncate(fileno(f->log), 0), 0);
+	rewind(f->log);
 }
 
 static int fx_teardown(void **state)
@@ -433,18 +461,24 @@ static int td_add_firmware(struct guest *g, uint32_t flags, uint64_t *hw_error)
 	return e;
 }
 
-/* The whole setup, as tools/vmm.c does it. */
-static void td_setup(struct guest *g)
+/* The whole setup of a TD with `attributes` running `img`, measured, as
+ * tools/vmm.c does it. */
+static void td_setup_image(struct guest *g, const unsigned char *img, unsigned len, uint64_t attributes)
 {
 	uint64_t hw;
-	td_create(g);
-	assert_int_equal(td_init_vm(g, 0, 3, &hw), 0);
+	td_create_with(g, img, len);
+	assert_int_equal(td_init_vm(g, attributes, 3, &hw), 0);
 	assert_int_equal(hw, 0);
 	td_init_vcpu(g);
 	assert_int_equal(td_add_firmware(g, KVM_TDX_MEASURE_MEMORY_REGION, &hw), 0);
 	assert_int_equal(hw, 0);
 	assert_int_equal(vm_cmd(g, KVM_TDX_FINALIZE_VM, 0, NULL, &hw), 0);
 	assert_int_equal(hw, 0);
+}
+
+static void td_setup(struct guest *g)
+{
+	td_setup_image(g, vtsim_guest_td_hello, vtsim_guest_td_hello_len, 0);
 }
 
 static void guest_destroy(struct guest *g)
@@ -505,8 +539,12 @@ static uint32_t step(struct fx *f, struct guest *g)
 					      ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0,
 		};
 		assert_int_equal(run->hypercall.nr, KVM_HC_MAP_GPA_RANGE);
-		run->hypercall.ret = (uint64_t)(int64_t)kvm_vm_set_memory_attributes(g->kvm, &a);
 		g->map_gpa_exits++;
+		if (g->on_map_gpa) {
+			g->on_map_gpa(g, run);
+			break;
+		}
+		run->hypercall.ret = (uint64_t)-(int64_t)kvm_vm_set_memory_attributes(g->kvm, &a);
 		break;
 	}
 	default:
@@ -630,13 +668,8 @@ static void test_td_get_quote(void **state)
 {
 	struct fx *f = *state;
 	struct guest g;
-	uint64_t hw;
-	td_create_with(&g, vtsim_guest_td_quote, vtsim_guest_td_quote_len);
+	td_setup_image(&g, vtsim_guest_td_quote, vtsim_guest_td_quote_len, 0);
 	g.on_tdx_exit = quote_service;
-	assert_int_equal(td_init_vm(&g, 0, 3, &hw), 0);
-	td_init_vcpu(&g);
-	assert_int_equal(td_add_firmware(&g, KVM_TDX_MEASURE_MEMORY_REGION, &hw), 0);
-	assert_int_equal(vm_cmd(&g, KVM_TDX_FINALIZE_VM, 0, NULL, &hw), 0);
 	run_to_hlt(f, &g);
 	assert_string_equal(g.out,
 		"A TD asks for a quote (GHCI GetQuote)\n"
@@ -777,28 +810,31 @@ static void test_set_memory_attributes_errors(void **state)
 	guest_destroy(&vm);
 }
 
-/* A TD that loads an empty IDT (limit 0) and executes UD2: #UD, #GP and #DF find no
- * gate, a triple fault, which the TDX module reports as a TD exit (reason 2) and
- * kvmlike as KVM_EXIT_SHUTDOWN (Linux's tdx_handle_triple_fault). */
-static void test_td_triple_fault_is_kvm_exit_shutdown(void **state)
+/* A TD in 32-bit protected mode, from the reset vector: LIDT with the limit
+ * and base at FFFFF020H (`idt_limit`, base 0), then UD2. */
+static void td_ud2_firmware(struct guest *g, uint16_t idt_limit, uint64_t attributes)
 {
-	(void)state;
 	static unsigned char fw[4096];
 	static const unsigned char code[] = {
 		0x0f, 0x01, 0x1d, 0x20, 0xf0, 0xff, 0xff,   /* lidt [0xfffff020] (32-bit code) */
 		0x0f, 0x0b,                                 /* ud2 */
 	};
 	static const unsigned char reset[] = { 0xe9, 0x0b, 0xf0, 0xff, 0xff };  /* jmp 0xfffff000 */
-	memset(fw, 0, sizeof(fw));                      /* at 0xfffff020: limit 0, base 0 */
+	memset(fw, 0, sizeof(fw));
 	memcpy(fw, code, sizeof(code));
+	memcpy(fw + 0x20, &idt_limit, 2);
 	memcpy(fw + 0xff0, reset, sizeof(reset));
+	td_setup_image(g, fw, sizeof(fw), attributes);
+}
+
+/* An empty IDT (limit 0): #UD, #GP and #DF find no gate, a triple fault, which
+ * the TDX module reports as a TD exit (reason 2) and kvmlike as KVM_EXIT_SHUTDOWN
+ * (Linux's tdx_handle_exit). */
+static void test_td_triple_fault_is_kvm_exit_shutdown(void **state)
+{
+	(void)state;
 	struct guest g;
-	uint64_t hw;
-	td_create_with(&g, fw, sizeof(fw));
-	assert_int_equal(td_init_vm(&g, 0, 3, &hw), 0);
-	td_init_vcpu(&g);
-	assert_int_equal(td_add_firmware(&g, KVM_TDX_MEASURE_MEMORY_REGION, &hw), 0);
-	assert_int_equal(vm_cmd(&g, KVM_TDX_FINALIZE_VM, 0, NULL, &hw), 0);
+	td_ud2_firmware(&g, 0, 0);
 	assert_int_equal(kvm_vcpu_run(g.vcpu), 0);
 	if (g.vcpu->run->exit_reason != KVM_EXIT_SHUTDOWN)
 		fail_msg("exit %u, data 0x%llx 0x%llx", g.vcpu->run->exit_reason,
@@ -806,6 +842,137 @@ static void test_td_triple_fault_is_kvm_exit_shutdown(void **state)
 			 (unsigned long long)g.vcpu->run->internal.data[1]);
 	assert_int_equal(g.vcpu->stat.exits_by_reason[EXIT_REASON_TRIPLE_FAULT], 1);
 	assert_int_equal(g.vcpu->stat.exits, 1);
+	guest_destroy(&g);
+}
+
+/* A TD with SEPT_VE_DISABLE whose #UD delivery reads its IDT at private GPA 0,
+ * which it never accepted: the first read is an EPT violation on a GPA with no
+ * page, which kvmlike AUGs; the #UD is delivered again and its read finds the
+ * page PENDING, which for this TD is a TD exit (extended qualification type 6,
+ * no permission) rather than a #VE. As in Linux, a guest bug: the VM is dead,
+ * KVM_RUN -EIO now and after. */
+static void test_td_access_before_accept_kills_the_vm(void **state)
+{
+	struct fx *f = *state;
+	struct guest g;
+	td_ud2_firmware(&g, 0xfff, 1ull << 28);            /* SEPT_VE_DISABLE */
+	assert_int_equal(kvm_vcpu_run(g.vcpu), -EIO);
+	assert_int_equal(g.vcpu->stat.exits_by_reason[EXIT_REASON_EPT_VIOLATION], 2);
+	assert_int_equal(g.vcpu->stat.ept_maps, 1);
+	assert_int_equal(kvm_vcpu_run(g.vcpu), -EIO);
+	assert_int_equal(g.vcpu->stat.exits, 2);
+	uint64_t pa = __pa(g.mem);
+	assert_int_equal(rdmd(f, pa), PT_REG);                /* AUGed, never accepted */
+	guest_destroy(&g);
+	assert_int_equal(rdmd(f, pa), PT_NDA);
+}
+
+/* TDH.VP.ENTER's failures as KVM reports them (Linux's tdx_handle_exit): a machine
+ * check during the module's VM entry is a TD exit with exit reason 80000029H and
+ * NON_RECOVERABLE_TD_NON_ACCESSIBLE, which KVM_RUN reports as KVM_EXIT_FAIL_ENTRY
+ * with the 32-bit reason and the LP; the TD is fatal then, and the next
+ * TDH.VP.ENTER's TDX_TD_FATAL, no TD exit, is KVM_EXIT_INTERNAL_ERROR
+ * (UNEXPECTED_EXIT_REASON) with the whole status and the LP. Neither counts as a
+ * TD exit, and the teardown of the fatal TD still gives every page back. */
+static void test_td_entry_failures_reach_user_space(void **state)
+{
+	struct fx *f = *state;
+	struct guest g;
+	struct ownership before;
+	ownership_take(f, &before);
+	td_setup(&g);
+	run_to_hlt(f, &g);
+	uint64_t exits = g.vcpu->stat.exits;
+	assert_int_equal(vtsim_inject_entry_mce(f->m, 0), 0);
+	assert_int_equal(kvm_vcpu_run(g.vcpu), 0);
+	struct kvm_run *run = g.vcpu->run;
+	assert_int_equal(run->exit_reason, KVM_EXIT_FAIL_ENTRY);
+	assert_int_equal(run->fail_entry.hardware_entry_failure_reason, 0x80000029);
+	assert_int_equal(run->fail_entry.cpu, 0);
+	assert_int_equal(kvm_vcpu_run(g.vcpu), 0);
+	assert_int_equal(run->exit_reason, KVM_EXIT_INTERNAL_ERROR);
+	assert_int_equal(run->internal.suberror, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
+	assert_int_equal(run->internal.ndata, 2);
+	assert_int_equal(run->internal.data[0], TDX_TD_FATAL);
+	assert_int_equal(run->internal.data[1], 0);
+	assert_int_equal(g.vcpu->stat.exits, exits);
+	guest_destroy(&g);
+	/* Its private pages could not be removed while the HKID lived (as Linux, it
+	 * says so); they were reclaimed after. */
+	log_take(f, "kvmlike: TDX: TDH.MEM.RANGE.BLOCK failed: 0xe000060400000000");
+	assert_ownership_unchanged(f, &before);
+	ownership_free(&before);
+}
+
+/* TDVMCALL<MapGPA> of 5 MiB + 4 KiB reaches user space in 2 MiB pieces (Linux's
+ * TDX_MAP_GPA_MAX_LEN), the shared bit dropped, ENCRYPTED or DECRYPTED by it.
+ * When user space answers EAGAIN, the guest hears TDVMCALL_STATUS_RETRY with R11
+ * = the piece's GPA and asks again from there (td_map_gpa checks R10 and R11 of
+ * every answer, the refusals' too). */
+static const struct { uint64_t gpa, pages, attr, ret; } map_gpa_pieces[] = {
+	{ 0x10000000, 512, KVM_MAP_GPA_RANGE_DECRYPTED, 0 },
+	{ 0x10200000, 512, KVM_MAP_GPA_RANGE_DECRYPTED, EAGAIN },
+	{ 0x10200000, 512, KVM_MAP_GPA_RANGE_DECRYPTED, 0 },
+	{ 0x10400000, 257, KVM_MAP_GPA_RANGE_DECRYPTED, 0 },
+	{ 0x10000000, 512, KVM_MAP_GPA_RANGE_ENCRYPTED, 0 },
+	{ 0x10200000, 512, KVM_MAP_GPA_RANGE_ENCRYPTED, 0 },
+	{ 0x10400000, 257, KVM_MAP_GPA_RANGE_ENCRYPTED, 0 },
+};
+
+static void map_gpa_in_pieces(struct guest *g, struct kvm_run *run)
+{
+	unsigned i = g->map_gpa_exits - 1;
+	assert_true(i < sizeof(map_gpa_pieces) / sizeof(map_gpa_pieces[0]));
+	assert_int_equal(run->hypercall.args[0], map_gpa_pieces[i].gpa);
+	assert_int_equal(run->hypercall.args[1], map_gpa_pieces[i].pages);
+	assert_int_equal(run->hypercall.args[2], map_gpa_pieces[i].attr);
+	assert_int_equal(run->hypercall.flags, KVM_EXIT_HYPERCALL_LONG_MODE);
+	assert_int_equal(run->hypercall.ret, 0);
+	struct kvm_memory_attributes a = {
+		.address = run->hypercall.args[0], .size = run->hypercall.args[1] << 12,
+		.attributes = map_gpa_pieces[i].attr == KVM_MAP_GPA_RANGE_ENCRYPTED ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0,
+	};
+	run->hypercall.ret = map_gpa_pieces[i].ret ? map_gpa_pieces[i].ret
+						   : (uint64_t)-(int64_t)kvm_vm_set_memory_attributes(g->kvm, &a);
+}
+
+static void test_td_map_gpa_in_pieces(void **state)
+{
+	struct fx *f = *state;
+	struct guest g;
+	td_setup_image(&g, vtsim_guest_td_map_gpa, vtsim_guest_td_map_gpa_len, 0);
+	g.on_map_gpa = map_gpa_in_pieces;
+	run_to_hlt(f, &g);
+	assert_string_equal(g.out,
+		"A TD converts 5 MiB + 4 KiB with MapGPA\n"
+		"MapGPA: RETRY, going on from R11\n"
+		"MapGPA to shared: done\n"
+		"MapGPA to private: done\n"
+		"MapGPA, GPA not page-aligned: ALIGN_ERROR\n"
+		"MapGPA, size not page-aligned: ALIGN_ERROR\n"
+		"MapGPA across the shared bit: INVALID_OPERAND\n"
+		"MapGPA of nothing: INVALID_OPERAND\n"
+		"MapGPA beyond the GPA width: INVALID_OPERAND\n"
+		"TD done\n");
+	assert_int_equal(g.map_gpa_exits, sizeof(map_gpa_pieces) / sizeof(map_gpa_pieces[0]));
+	assert_int_equal(g.vcpu->stat.exits_by_reason[EXIT_REASON_TDCALL], strlen(g.out) + 3 + 5 + 1);   /* MapGPAs, refusals, HLT */
+	guest_destroy(&g);
+}
+
+/* An answer to MapGPA other than 0, EAGAIN or EINVAL is user space's error:
+ * KVM_RUN fails with -EINVAL (Linux's tdx_complete_vmcall_map_gpa). */
+static void test_td_map_gpa_bad_answer_fails_kvm_run(void **state)
+{
+	struct guest g;
+	(void)state;
+	td_setup(&g);
+	int e;
+	while (!(e = kvm_vcpu_run(g.vcpu)) && g.vcpu->run->exit_reason != KVM_EXIT_HYPERCALL)
+		if (g.vcpu->run->exit_reason == KVM_EXIT_MMIO)
+			memset(g.vcpu->run->mmio.data, 0, 8);
+	assert_int_equal(e, 0);
+	g.vcpu->run->hypercall.ret = 1;                       /* EPERM */
+	assert_int_equal(kvm_vcpu_run(g.vcpu), -EINVAL);
 	guest_destroy(&g);
 }
 
@@ -1561,6 +1728,10 @@ int main(void)
 		T(test_td_runs_td_hello_to_its_hlt),
 		T(test_td_runs_with_an_unmeasured_image),
 		T(test_td_triple_fault_is_kvm_exit_shutdown),
+		T(test_td_access_before_accept_kills_the_vm),
+		T(test_td_entry_failures_reach_user_space),
+		T(test_td_map_gpa_in_pieces),
+		T(test_td_map_gpa_bad_answer_fails_kvm_run),
 		T(test_td_map_gpa_without_the_exit_is_unsupported),
 		T(test_set_memory_attributes_errors),
 		T(test_capabilities),

@@ -582,7 +582,7 @@ static const struct row rows[] = {
 	T("TDH.VP.FLUSH", "VCPU_NOT_ASSOCIATED", "unit/test_tdx_td_run",
 	  "assert_int_equal(f.rax, TDX_VCPU_NOT_ASSOCIATED);"),
 	T("TDH.VP.ENTER", "NON_RECOVERABLE_TD_NON_ACCESSIBLE", "unit/test_tdx_td_run",
-	  "assert_int_equal(sc(VP_ENTER, td.tdvpr, 0, 0, 0), TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE);"),
+	  "assert_int_equal(sc(VP_ENTER, td.tdvpr, 0, 0, 0), TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE | 0x80000029ull);"),
 	T("TDH.VP.RD", "NON_RECOVERABLE_TD_NON_ACCESSIBLE", "unit/test_tdx_td_run",
 	  "assert_int_equal(vp_rd(td.tdvpr, FIELD_SHARED_EPTP, &v), TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE);"),
 	T("TDH.VP.WR", "NON_RECOVERABLE_TD_NON_ACCESSIBLE", "unit/test_tdx_td_run",

@@ -808,10 +808,11 @@ static void test_tdr_write_is_fatal(void **state)
 
 #define FIELD_GUEST_RFLAGS 0x6820ull
 
-/* TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE: the module cannot go on with the TD and
- * marks it fatal. A debug TD whose RFLAGS the VMM made invalid (bit 1 clear): the
- * module's own VM entry fails its guest-state checks. */
-static void test_failed_td_entry_is_non_accessible(void **state)
+/* A debug TD whose RFLAGS the VMM made invalid (bit 1 clear): the module's VM
+ * entry fails its guest-state checks, and the TD exit says so (TDX_SUCCESS, exit
+ * reason 80000021H, qualification 0), as the module answers for a debug TD; the
+ * TD is not harmed: with RFLAGS corrected it runs to its first TDVMCALL. */
+static void test_failed_debug_td_entry_is_a_td_exit(void **state)
 {
 	static uint8_t blocks[8 * 49][128];
 	unsigned nblocks;
@@ -822,7 +823,26 @@ static void test_failed_td_entry_is_non_accessible(void **state)
 	td_attributes = 0;
 	assert_int_equal(vp_wr(td.tdvpr, FIELD_GUEST_RFLAGS, 0, ~0ull, &old), TDX_SUCCESS);
 	assert_int_equal(old, 2);
-	assert_int_equal(sc(VP_ENTER, td.tdvpr, 0, 0, 0), TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE);
+	struct vtsim_seamcall_args a = { .rax = VP_ENTER, .rcx = td.tdvpr };
+	assert_int_equal(sc_args(&a), TDX_SUCCESS | 0x80000021ull);
+	assert_int_equal(a.rcx, 0);
+	assert_int_equal(a.r9, 0);
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_GUEST_RFLAGS, 2, ~0ull, &old), TDX_SUCCESS);
+	assert_int_equal(old, 0);
+	a = (struct vtsim_seamcall_args){ .rax = VP_ENTER, .rcx = td.tdvpr };
+	assert_int_equal(sc_args(&a) & 0xffff, 77);           /* running: its first TDVMCALL */
+}
+
+/* TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE: a machine check during the module's VM
+ * entry (exit reason 80000029H) leaves the TD fatal; only the teardown is left. */
+static void test_mce_during_td_entry_is_non_accessible(void **state)
+{
+	static uint8_t blocks[8 * 49][128];
+	unsigned nblocks;
+	struct td td;
+	build_td(&td, blocks, &nblocks);
+	assert_int_equal(vtsim_inject_entry_mce(m, 0), 0);
+	assert_int_equal(sc(VP_ENTER, td.tdvpr, 0, 0, 0), TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE | 0x80000029ull);
 	assert_int_equal(sc(VP_ENTER, td.tdvpr, 0, 0, 0), TDX_TD_FATAL);
 	assert_int_equal(sc(VP_FLUSH, td.tdvpr, 0, 0, 0), TDX_SUCCESS);
 	assert_int_equal(sc(19, td.tdr, 0, 0, 0), TDX_SUCCESS);         /* VPFLUSHDONE */
@@ -1069,7 +1089,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_guest_vp_metadata, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_control_pages_private, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tdr_write_is_fatal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failed_td_entry_is_non_accessible, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_debug_td_entry_is_a_td_exit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mce_during_td_entry_is_non_accessible, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vp_rd_after_poison_is_non_accessible, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vp_wr_after_poison_is_non_accessible, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_operand_busy, setup, teardown),
