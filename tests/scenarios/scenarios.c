@@ -562,27 +562,57 @@ static int scenario_td_user_exits(void)
 	return r;
 }
 
-/* TD exits beyond the ordinary: a MapGPA larger than one exit's piece (2 MiB),
+/* TD exits beyond the ordinary. A MapGPA larger than one exit's piece (2 MiB),
  * whose second piece user space answers EAGAIN, so that the guest goes on from
- * R11 (guests/td_map_gpa); then td_hello, halted, whose private page user space
- * writes: the TD is fatal at its next TDH.VP.ENTER, which KVM_RUN reports as
- * KVM_EXIT_INTERNAL_ERROR with the status, and the teardown still reclaims all. */
-static int scenario_td_exits_beyond(void)
+ * R11 (guests/td_map_gpa). */
+static int td_map_gpa_in_pieces(void)
 {
 	struct guest g = { .name = "td", .type = KVM_X86_TDX_VM, .map_gpa_again = 2 };
 	int r = td_setup_image(&g, vtsim_guest_td_map_gpa, vtsim_guest_td_map_gpa_len) ? -1 : run_guests(&g, 1);
 	guest_destroy(&g);
-	if (r)
-		return r;
-	g = (struct guest){ .name = "td", .type = KVM_X86_TDX_VM };
-	if (td_setup(&g) || run_guests(&g, 1)) {
-		guest_destroy(&g);
-		return -1;
+	return r;
+}
+
+/* td_hello, halted, whose private page user space writes: the TD is fatal at its
+ * next TDH.VP.ENTER (TDX_TD_FATAL), which KVM_RUN reports as
+ * KVM_EXIT_INTERNAL_ERROR with the status; the teardown still reclaims all. */
+static int td_fatal_after_a_host_write(void)
+{
+	struct guest g = { .name = "td", .type = KVM_X86_TDX_VM };
+	int r = td_setup(&g) || run_guests(&g, 1) ? -1 : 0;
+	if (!r) {
+		g.mem[0x100010] ^= 0x55;          /* the page it accepted: poisoned */
+		say("td: user space writes a private page\n");
+		r = guest_step(&g) == -1 && g.vcpu->run->exit_reason == KVM_EXIT_INTERNAL_ERROR ? 0 : -1;
 	}
-	g.mem[0x100010] ^= 0x55;              /* the page it accepted: poisoned */
-	say("td: user space writes a private page\n");
-	r = guest_step(&g) == -1 && g.vcpu->run->exit_reason == KVM_EXIT_INTERNAL_ERROR ? 0 : -1;
 	guest_destroy(&g);
+	return r;
+}
+
+/* A TD that loads an empty IDT and executes UD2: #UD, #GP and #DF find no gate,
+ * a triple fault; the module's TD exit (NON_RECOVERABLE_VCPU, reason 2) is
+ * KVM_EXIT_SHUTDOWN. Its one page of firmware: LIDT [FFFFF020H] (limit 0), UD2,
+ * and at the reset vector a JMP to FFFFF000H. */
+static int td_triple_fault(void)
+{
+	static uint8_t fw[PAGE_SIZE];
+	static const uint8_t code[] = { 0x0f, 0x01, 0x1d, 0x20, 0xf0, 0xff, 0xff, 0x0f, 0x0b };
+	static const uint8_t reset[] = { 0xe9, 0x0b, 0xf0, 0xff, 0xff };
+	memcpy(fw, code, sizeof(code));
+	memcpy(fw + 0xff0, reset, sizeof(reset));
+	struct guest g = { .name = "td", .type = KVM_X86_TDX_VM };
+	int r = td_setup_image(&g, fw, sizeof(fw)) ? -1 : 0;
+	if (!r)
+		r = guest_step(&g) == -1 && g.vcpu->run->exit_reason == KVM_EXIT_SHUTDOWN ? 0 : -1;
+	guest_destroy(&g);
+	return r;
+}
+
+static int scenario_td_exits_beyond(void)
+{
+	int r = td_map_gpa_in_pieces();    /* one after the other: the trace's order */
+	r |= td_fatal_after_a_host_write();
+	r |= td_triple_fault();
 	return r;
 }
 
