@@ -37,6 +37,7 @@ struct kvm_vcpu_stat {
 	uint64_t exits;
 	uint64_t exits_by_reason[KVM_NR_EXIT_REASONS];
 	uint64_t io_exits, mmio_exits, halt_exits, hypercalls, ept_maps;
+	uint64_t irq_exits;        /* the host's external interrupts (exit reason 1) */
 	uint64_t ept_maps_2m;      /* of ept_maps, the TD's private pages mapped at 2 MiB */
 };
 

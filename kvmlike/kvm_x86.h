@@ -50,6 +50,13 @@ void tdp_mmu_destroy(struct tdp_mmu *mmu);
  * mirror of the private EPT lives). */
 void tdx_unmap_private_range(struct kvm *kvm, uint64_t start, uint64_t size);
 
+/* The host's interrupt handlers by vector (the host IDT's part for kvmlike): a VM
+ * exit that acknowledged an external interrupt runs its handler at once. */
+typedef void (*kvm_host_irq_fn)(unsigned vector);
+void kvm_set_host_irq_handler(uint8_t vector, kvm_host_irq_fn fn);
+/* Runs the handler of `vector`: false when there is none. */
+bool kvm_host_irq_dispatch(uint8_t vector);
+
 int kvm_skip_emulated_instruction(struct kvm_vcpu *vcpu);
 /* CPUID as the guest sees it (the host's, no VMX, KVM's signature leaves). */
 void kvm_cpuid(struct kvm_vcpu *vcpu, uint32_t leaf, uint32_t sub, uint32_t r[4]);

@@ -57,6 +57,11 @@ void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 	__c;                                                                     \
 })
 
+/* The local APIC of the processor kvmlike runs on, its xAPIC registers by offset
+ * (Linux's apic_read and apic_write). */
+uint32_t apic_read(uint32_t reg);
+void apic_write(uint32_t reg, uint32_t v);
+
 /* Logical processors, and the one kvmlike is running on now. */
 unsigned num_online_cpus(void);
 unsigned smp_processor_id(void);

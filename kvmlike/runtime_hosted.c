@@ -132,6 +132,16 @@ unsigned num_online_cpus(void)
 	return rt.m ? vtsim_machine_nr_cpus(rt.m) : 1;
 }
 
+uint32_t apic_read(uint32_t reg)
+{
+	return vtsim_hosted_apic_read(kvm_machine(), smp_processor_id(), reg);
+}
+
+void apic_write(uint32_t reg, uint32_t v)
+{
+	vtsim_hosted_apic_write(kvm_machine(), smp_processor_id(), reg, v);
+}
+
 unsigned smp_processor_id(void)
 {
 	return rt.cpu;

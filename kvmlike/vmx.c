@@ -82,7 +82,8 @@ static int setup_vmcs_config(struct vmcs_config *c)
 				SECONDARY_EXEC_UNRESTRICTED_GUEST | SECONDARY_EXEC_ENABLE_RDTSCP |
 				SECONDARY_EXEC_WBINVD_EXITING | SECONDARY_EXEC_PAUSE_LOOP_EXITING,
 				MSR_IA32_VMX_PROCBASED_CTLS2, &c->cpu2) ||
-	    adjust_vmx_controls(VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER,
+	    adjust_vmx_controls(VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_ACK_INTR_ON_EXIT |
+				VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER,
 				VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT,
 				true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS, &c->vmexit) ||
 	    adjust_vmx_controls(VM_ENTRY_LOAD_IA32_EFER, VM_ENTRY_LOAD_IA32_PAT,
@@ -594,6 +595,19 @@ static void vmx_complete_interrupts(struct kvm_vcpu *vcpu)
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, idt & ~(1u << 12));
 }
 
+/* The host's interrupt that made the guest exit, acknowledged by the exit ("acknowledge
+ * interrupt on exit": in service at the host's APIC, its vector in the exit
+ * interruption information): its handler runs before anything else of the host,
+ * as Linux's handle_external_interrupt_irqoff calls the host IDT's. */
+static void handle_external_interrupt_irqoff(struct kvm_vcpu *vcpu)
+{
+	uint32_t info = vmcs_read32(VM_EXIT_INTR_INFO);
+	if (WARN_ON_ONCE((info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) !=
+			 (INTR_INFO_VALID_MASK | INTR_TYPE_EXT_INTR)))
+		return;
+	WARN_ON_ONCE(!kvm_host_irq_dispatch((uint8_t)info));
+}
+
 enum exit_fastpath_completion vmx_vcpu_run(struct kvm_vcpu *vcpu)
 {
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
@@ -618,6 +632,8 @@ enum exit_fastpath_completion vmx_vcpu_run(struct kvm_vcpu *vcpu)
 	vmx->exit_reason = vmcs_read32(VM_EXIT_REASON);
 	if (!(vmx->exit_reason & EXIT_REASON_FAILED_VMENTRY)) {
 		vmx->launched = true;
+		if ((vmx->exit_reason & 0xffff) == EXIT_REASON_EXTERNAL_INTERRUPT)
+			handle_external_interrupt_irqoff(vcpu);
 		vmx_complete_interrupts(vcpu);
 	}
 	return EXIT_FASTPATH_NONE;
@@ -655,8 +671,10 @@ static int handle_exception_nmi(struct kvm_vcpu *vcpu)
 	return 0;
 }
 
+/* The host's interrupt was handled at the exit (handle_external_interrupt_irqoff). */
 static int handle_external_interrupt(struct kvm_vcpu *vcpu)
 {
+	vcpu->stat.irq_exits++;
 	return 1;
 }
 

@@ -67,6 +67,8 @@ enum vmcs_field {
 #define INTR_INFO_DELIVER_CODE_MASK 0x800u
 #define INTR_TYPE_HARD_EXCEPTION  (3u << 8)
 #define INTR_TYPE_NMI_INTR        (2u << 8)
+#define INTR_TYPE_EXT_INTR        (0u << 8)
+#define INTR_INFO_INTR_TYPE_MASK  (7u << 8)
 
 #define GP_VECTOR 13
 #define UD_VECTOR 6

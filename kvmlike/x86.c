@@ -14,6 +14,27 @@ const char *const kvm_x86_op_names[NR_KVM_X86_OPS] = {
 #undef KVM_OP_NAME
 };
 
+/* ---- the host's interrupt handlers ------------------------------------------------ */
+
+/* What the host's IDT is to Linux's handle_external_interrupt_irqoff: a handler
+ * per vector for the interrupts a VM exit acknowledged (a hosted build has no IDT
+ * of its own, and the image's kvmlike runs with interrupts disabled). */
+static kvm_host_irq_fn host_irq_handlers[256];
+
+void kvm_set_host_irq_handler(uint8_t vector, kvm_host_irq_fn fn)
+{
+	host_irq_handlers[vector] = fn;
+}
+
+bool kvm_host_irq_dispatch(uint8_t vector)
+{
+	kvm_host_irq_fn fn = host_irq_handlers[vector];
+	if (!fn)
+		return false;
+	fn(vector);
+	return true;
+}
+
 /* ---- tracepoints ---------------------------------------------------------------- */
 
 static const struct kvm_trace_sink *trace_sink;

@@ -75,6 +75,12 @@ int vtsim_hosted_write_cr(struct vtsim_machine *m, unsigned lp, unsigned cr, uin
 int vtsim_hosted_rdmsr(struct vtsim_machine *m, unsigned lp, uint32_t msr, uint64_t *val);
 int vtsim_hosted_wrmsr(struct vtsim_machine *m, unsigned lp, uint32_t msr, uint64_t val);
 
+/* A doubleword read or write of the LP's local APIC register at `offset` in its
+ * xAPIC page, as a MOV to or from that physical address does (all ones and no
+ * effect while IA32_APIC_BASE does not map the page at 0xFEE00000). */
+uint32_t vtsim_hosted_apic_read(struct vtsim_machine *m, unsigned lp, uint32_t offset);
+void vtsim_hosted_apic_write(struct vtsim_machine *m, unsigned lp, uint32_t offset, uint32_t val);
+
 /* CPUID on the LP: the CPU model's answer. */
 void vtsim_hosted_cpuid(struct vtsim_machine *m, unsigned lp, uint32_t leaf, uint32_t sub,
 			uint32_t out[4]);

@@ -165,7 +165,12 @@ volatile uint64_t handoff_rsp;
 volatile int32_t handoff_to = -1;
 uint8_t idle_stacks[MAX_LPS][IDLE_STACK] __attribute__((aligned(16)));
 
-static void apic_write(unsigned reg, uint32_t v)
+uint32_t apic_read(uint32_t reg)
+{
+	return *(volatile uint32_t *)(APIC_BASE + reg);
+}
+
+void apic_write(uint32_t reg, uint32_t v)
 {
 	*(volatile uint32_t *)(APIC_BASE + reg) = v;
 }
@@ -323,9 +328,9 @@ static void start_aps(unsigned want)
 {
 	uint64_t cr3;
 	rt.nr_lps = 1;
+	map_apic();                     /* also for apic_read and apic_write */
 	if (want <= 1)
 		return;
-	map_apic();
 	apic_write(APIC_SPIV, 0x1ff);
 	if (want > MAX_LPS)
 		want = MAX_LPS;

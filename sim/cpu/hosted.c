@@ -190,6 +190,19 @@ int vtsim_hosted_wrmsr(struct vtsim_machine *m, unsigned lpn, uint32_t msr, uint
 	return lp ? msr_write(lp, msr, val) : -1;
 }
 
+uint32_t vtsim_hosted_apic_read(struct vtsim_machine *m, unsigned lpn, uint32_t offset)
+{
+	struct lp *lp = lp_of(m, lpn);
+	return lp && offset <= 0xffc ? (uint32_t)lapic_mmio_read(lp, offset, 4) : ~0u;
+}
+
+void vtsim_hosted_apic_write(struct vtsim_machine *m, unsigned lpn, uint32_t offset, uint32_t val)
+{
+	struct lp *lp = lp_of(m, lpn);
+	if (lp && offset <= 0xffc)
+		lapic_mmio_write(lp, offset, 4, val);
+}
+
 void vtsim_hosted_cpuid(struct vtsim_machine *m, unsigned lpn, uint32_t leaf, uint32_t sub,
 			uint32_t out[4])
 {

@@ -639,6 +639,62 @@ static int scenario_vm_exit_handlers(void)
 	return r;
 }
 
+/* The host's APIC timer ticks while a VM runs a loop, as Linux's periodic tick
+ * would (LOCAL_TIMER_VECTOR ECH): each tick is an external-interrupt exit (reason
+ * 1) that acknowledged the interrupt, whose vector kvmlike hands to the host's
+ * handler at the exit (the handler retires it with an EOI); the guest then goes on
+ * where it was. 1,050,000 instructions of loop and a period of 200,000 TSC ticks
+ * make five exits in both builds: the host's own instructions, which only the
+ * image's clock counts, come nowhere near the margin of a period. */
+#define LOCAL_TIMER_VECTOR 0xec
+#define APIC_SPIV          0xf0
+#define APIC_EOI           0xb0
+#define APIC_ISR_EC        0x170        /* ISR bits 255:224 */
+#define APIC_LVTT          0x320
+#define APIC_TMICT         0x380
+#define APIC_TDCR          0x3e0
+#define APIC_LVT_MASKED    (1u << 16)
+#define APIC_LVT_PERIODIC  (1u << 17)
+#define APIC_TDR_DIV_1     0xb
+#define HOST_TICK          200000
+
+static unsigned host_timer_ticks;
+
+static void host_timer_interrupt(unsigned vector)
+{
+	(void)vector;
+	host_timer_ticks++;
+	apic_write(APIC_EOI, 0);
+}
+
+static int scenario_vm_host_timer(void)
+{
+	/* mov ecx, 525000; 1: dec ecx; jnz 1b; hlt */
+	static const uint8_t loop[] = { 0xb9, 0xc8, 0x02, 0x08, 0x00, 0xff, 0xc9, 0x75, 0xfc, 0xf4 };
+	struct guest g = { .name = "vm", .type = KVM_X86_DEFAULT_VM };
+	int r = -1;
+	say("vm: a loop of 1050000 instructions, the host's APIC timer every %u ticks\n", HOST_TICK);
+	if (!vm_setup(&g)) {
+		memcpy(g.mem + GUEST_LOAD, loop, sizeof(loop));
+		host_timer_ticks = 0;
+		kvm_set_host_irq_handler(LOCAL_TIMER_VECTOR, host_timer_interrupt);
+		apic_write(APIC_SPIV, 0x1ff);
+		apic_write(APIC_TDCR, APIC_TDR_DIV_1);
+		apic_write(APIC_LVTT, APIC_LVT_PERIODIC | LOCAL_TIMER_VECTOR);
+		apic_write(APIC_TMICT, HOST_TICK);
+		r = run_guests(&g, 1);
+		apic_write(APIC_TMICT, 0);
+		apic_write(APIC_LVTT, APIC_LVT_MASKED | LOCAL_TIMER_VECTOR);
+		kvm_set_host_irq_handler(LOCAL_TIMER_VECTOR, NULL);
+		say("host: %u timer interrupts handled, ISR 255:224 0x%x, irq_exits %llu\n", host_timer_ticks,
+		    apic_read(APIC_ISR_EC), (unsigned long long)g.vcpu->stat.irq_exits);
+		if (host_timer_ticks != g.vcpu->stat.irq_exits || !host_timer_ticks)
+			r = -1;
+	}
+	guest_destroy(&g);
+	return r;
+}
+
 /* The VM and the TD on two LPs, each moved to the other LP halfway: the VM's
  * VMCS is cleared on the LP it leaves and launched again on the new one, the TD's
  * vCPU is flushed (TDH.VP.FLUSH) on the LP it leaves. Needs two LPs online (the
@@ -891,6 +947,7 @@ static const struct {
 	{ "td_lifecycle", scenario_td },
 	{ "vm_exit_paths", scenario_vm_exit_paths },
 	{ "vm_exit_handlers", scenario_vm_exit_handlers },
+	{ "vm_host_timer", scenario_vm_host_timer },
 	{ "td_user_exits", scenario_td_user_exits },
 	{ "vm_and_td", scenario_vm_and_td },
 	{ "vm_and_td_2lp", scenario_vm_and_td_2lp },
