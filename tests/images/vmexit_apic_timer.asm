@@ -50,16 +50,6 @@ ELF64_BEGIN start
 %define TIMER_VALUE 0x482e
 %define COUNT 20000
 
-%macro APIC_READ 1
-        mov rbx, APIC
-        mov eax, [rbx + %1]
-%endmacro
-
-%macro APIC_WRITE 2
-        mov rbx, APIC
-        mov dword [rbx + %1], %2
-%endmacro
-
 ; rax := TSC
 %macro TSC 0
         rdtsc

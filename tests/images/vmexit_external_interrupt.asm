@@ -35,17 +35,6 @@ ELF64_BEGIN start
 %define IRR_40 0x220
 %define ACK_ON_EXIT (1 << 15)
 
-; eax := the APIC register at offset %1 (rbx clobbered)
-%macro APIC_READ 1
-        mov rbx, APIC
-        mov eax, [rbx + %1]
-%endmacro
-
-%macro APIC_WRITE 2
-        mov rbx, APIC
-        mov dword [rbx + %1], %2
-%endmacro
-
 start:
         call idt_setup
         VMX_PAGING_WITH_APIC APIC, apic_pd

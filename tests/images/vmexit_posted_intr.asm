@@ -50,11 +50,6 @@ ELF64_BEGIN start
 %define IRR_F2 0x270                    ; IRR bits 255:224: F2H is bit 18
 %define ISR_F2 0x170
 
-%macro APIC_READ 1
-        mov rbx, APIC
-        mov eax, [rbx + %1]
-%endmacro
-
 start:
         call idt_setup
         VMX_PAGING_WITH_APIC APIC, apic_pd

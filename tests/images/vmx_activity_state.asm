@@ -40,16 +40,6 @@ ELF64_BEGIN start
 %define TIMER_VALUE 0x482e
 %define ACK_ON_EXIT (1 << 15)
 
-%macro APIC_READ 1
-        mov rbx, APIC
-        mov eax, [rbx + %1]
-%endmacro
-
-%macro APIC_WRITE 2
-        mov rbx, APIC
-        mov dword [rbx + %1], %2
-%endmacro
-
 start:
         call idt_setup
         SET_HANDLER 20, on_vector20
