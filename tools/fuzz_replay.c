@@ -1,8 +1,10 @@
 /* `vtsim fuzz-replay`: the fuzz targets' entry points, renamed vtsim_fuzz_<name> by
  * the build (fuzz_targets.h lists them), run on one input file. A target that finds
  * an oracle broken says what and aborts, as under the fuzzer; a target's state
- * starts fresh in each vtsim process, so a replay is the input's first run, which
- * is deterministic (virtual time, fixed seeds). */
+ * starts fresh in each vtsim process, so a replay of one file is the input's first
+ * run, which is deterministic (virtual time, fixed seeds). Several files run in one
+ * process in the order given: each target starts every input from the same state,
+ * so each input's trace is the same in any order (tests/tools/fuzz_determinism.sh). */
 #include "tools/fuzz_replay.h"
 
 #include <dirent.h>
@@ -32,6 +34,7 @@ static const struct {
 static const struct { const char *target, *env, *value; } trace_switches[] = {
 	{ "seamcall", "FUZZ_SEAMCALL_TRACE", "1" },
 	{ "td_leaves", "FUZZ_TD_TRACE", "1" },
+	{ "vmx", "FUZZ_VMX_TRACE", "1" },
 	{ "vmcs_entry", "VMCS_ENTRY_COVERAGE", "1" },
 	{ "vmx_guest", "VG_TRACE", "0xffff" },
 	{ "vt_dispatch", "FUZZ_VT_TRACE", "1" },
@@ -74,24 +77,40 @@ static size_t find_target(const char *name)
 	return t;
 }
 
+/* One input file through target t; -1 when it cannot be read. */
+static int replay_file(size_t t, const char *file)
+{
+	size_t size = 0;
+	uint8_t *data = slurp(file, &size);
+	if (!data) {
+		fprintf(stderr, "vtsim: fuzz-replay: %s: %s\n", file, strerror(errno ? errno : ENOMEM));
+		return -1;
+	}
+	targets[t].run(data, size);
+	free(data);
+	fprintf(stderr, "fuzz-replay: %s: %s (%zu bytes): no oracle failed\n", targets[t].name, file, size);
+	return 0;
+}
+
+/* vtsim fuzz-replay TARGET FILE... [--trace]: the files in the order given, in one
+ * process (as the fuzzer runs them one after another). */
 int vtsim_fuzz_replay_main(int argc, char **argv)
 {
-	const char *target = NULL, *file = NULL;
-	int trace = 0;
+	const char *target = NULL;
+	int trace = 0, first_file = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--trace"))
 			trace = 1;
-		else if (!target)
-			target = argv[i];
-		else if (!file)
-			file = argv[i];
-		else {
+		else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "vtsim: fuzz-replay: unexpected argument '%s'\n", argv[i]);
 			return 2;
-		}
+		} else if (!target)
+			target = argv[i];
+		else if (!first_file)
+			first_file = i;
 	}
-	if (!target || !file) {
-		fprintf(stderr, "usage: vtsim fuzz-replay TARGET FILE [--trace]\n");
+	if (!target || !first_file) {
+		fprintf(stderr, "usage: vtsim fuzz-replay TARGET FILE... [--trace]\n");
 		list_targets(stderr);
 		return 2;
 	}
@@ -101,18 +120,12 @@ int vtsim_fuzz_replay_main(int argc, char **argv)
 		list_targets(stderr);
 		return 2;
 	}
-	size_t size = 0;
-	uint8_t *data = slurp(file, &size);
-	if (!data) {
-		fprintf(stderr, "vtsim: fuzz-replay: %s: %s\n", file, strerror(errno ? errno : ENOMEM));
-		return 2;
-	}
 	for (size_t i = 0; trace && i < sizeof(trace_switches) / sizeof(trace_switches[0]); i++)
 		if (!strcmp(trace_switches[i].target, target))
 			setenv(trace_switches[i].env, trace_switches[i].value, 1);
-	targets[t].run(data, size);
-	free(data);
-	fprintf(stderr, "fuzz-replay: %s: %s (%zu bytes): no oracle failed\n", target, file, size);
+	for (int i = first_file; i < argc; i++)
+		if (strcmp(argv[i], "--trace") && replay_file(t, argv[i]))
+			return 2;
 	return 0;
 }
 

@@ -159,6 +159,7 @@ static struct {
 	struct td td[NTD];
 	bool trace, quick;
 	unsigned long calls;
+	unsigned long input_calls;   /* calls before this input (the trace numbers from it) */
 	const uint8_t *input;
 	size_t input_size;
 } H;
@@ -377,7 +378,7 @@ static void check_status(unsigned leaf, uint64_t st)
 static void trace_call(unsigned lp, const struct vtsim_seamcall_args *in, const struct vtsim_seamcall_args *out)
 {
 	fprintf(stderr, "  [%lu] LP%u leaf %llu v%llu rcx=%#llx rdx=%#llx r8=%#llx r9=%#llx -> %#llx %s"
-		" (rcx=%#llx rdx=%#llx r8=%#llx)\n", H.calls, lp,
+		" (rcx=%#llx rdx=%#llx r8=%#llx)\n", H.calls - H.input_calls, lp,
 		(unsigned long long)(in->rax & 0xffff), (unsigned long long)((in->rax >> 16) & 0xff),
 		(unsigned long long)in->rcx, (unsigned long long)in->rdx, (unsigned long long)in->r8,
 		(unsigned long long)in->r9, (unsigned long long)out->rax, sname(out->rax),
@@ -1704,12 +1705,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static bool ready;
 	if (!ready) {
-		H.trace = getenv("FUZZ_TD_TRACE") != NULL;
 		setup();
+		H.trace = getenv("FUZZ_TD_TRACE") != NULL;   /* the inputs' calls, not the bring-up's */
 		ready = true;
 	}
 	H.input = data;
 	H.input_size = size;
+	H.input_calls = H.calls;
 	hist[hist_next].size = size < sizeof(hist[0].data) ? size : sizeof(hist[0].data);
 	memcpy(hist[hist_next].data, data, hist[hist_next].size);
 	hist_next = (hist_next + 1) % HIST;

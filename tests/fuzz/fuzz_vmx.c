@@ -5,6 +5,7 @@
  * raise, or a VM-instruction error number the SDM assigns to it), and nothing
  * crashes. Memory operands point mostly at a few prepared regions. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/vmx.h"
+#include "vtsim/snapshot.h"
 
 struct mem { uint8_t bytes[16]; };
 
@@ -44,20 +46,24 @@ static bool error_allowed(enum vmx_insn_id id, uint32_t e)
 	}
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static struct vtsim_machine *m;
+static struct vtsim_snapshot *snap;
+
+/* The machine every input starts from: the LP in 64-bit mode at CPL 0 with
+ * CR4.VMXE, outside VMX operation, the regions holding the revision identifier
+ * (the last one with the shadow-VMCS bit). Its snapshot brings RAM back too, so an
+ * input's outcome never depends on what the one before wrote (VMCLEAR and
+ * VMPTRLD's pointers may be anywhere in RAM). */
+static void setup(void)
 {
-	static struct vtsim_machine *m;
-	if (!m) {
-		struct vtsim_config cfg;
-		char err[256];
-		vtsim_config_defaults(&cfg);
-		cfg.ram_size = 16u << 20;
-		m = vtsim_machine_create(&cfg, err, sizeof(err));
-		if (!m)
-			abort();
-		boot_build_reserved(m);
-	}
-	/* A fresh processor state for every input. */
+	struct vtsim_config cfg;
+	char err[256];
+	vtsim_config_defaults(&cfg);
+	cfg.ram_size = 16u << 20;
+	m = vtsim_machine_create(&cfg, err, sizeof(err));
+	if (!m)
+		abort();
+	boot_build_reserved(m);
 	struct lp *lp = &m->lps[0];
 	vmx_lp_reset(&lp->vmx);
 	boot_enter_elf64(lp, 0x100000);
@@ -67,6 +73,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(m->pm.ram + regions[i], 0, 4096);
 		phys_write32(&m->pm, regions[i], i == 4 ? rev | 0x80000000u : rev);
 	}
+	if (!(snap = vtsim_snapshot_take(m, err, sizeof(err)))) {
+		fprintf(stderr, "vmx: %s\n", err);
+		abort();
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char err[256];
+	if (!m)
+		setup();
+	if (vtsim_snapshot_restore(m, snap, err, sizeof(err))) {
+		fprintf(stderr, "vmx: %s\n", err);
+		abort();
+	}
+	struct lp *lp = &m->lps[0];
+	/* FUZZ_VMX_TRACE: each instruction's outcome on stderr (fuzz-replay --trace). */
+	bool trace = getenv("FUZZ_VMX_TRACE") != NULL;
 
 	for (size_t off = 0; off + 12 <= size; off += 12) {
 		const uint8_t *r = data + off;
@@ -85,6 +109,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct vmx_result res;
 		cpustate_view(&lp->cs, &v);
 		vmx_execute(lp, &v, id, &ops, &res);
+		if (trace)
+			fprintf(stderr, "vmx: insn %d reg 0x%llx ptr 0x%llx: status %d error %u vector %u\n",
+				(int)id, (unsigned long long)reg, (unsigned long long)ptr, (int)res.status,
+				res.error, res.status == VMX_FAULT ? res.fault.vector : 0u);
 		switch (res.status) {
 		case VMX_SUCCEED:
 		case VMX_FAIL_INVALID:

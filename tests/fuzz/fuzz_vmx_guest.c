@@ -3,10 +3,13 @@
  * instruction budget, and every VM exit well formed.
  *
  * One machine per process, created lazily with a large instruction limit; the VMM
- * enters VMX operation once. Each input gets a fresh guest (its memory, EPT and VMCS
- * are rebuilt: VMCLEAR, VMPTRLD, VMWRITE of every field from the capability MSRs)
- * and then runs VMLAUNCH/VMRESUME for at most MAX_ENTRIES entries. A machine that
- * reached its instruction limit (VTSIM_VMX_STOPPED) is replaced at the next input.
+ * enters VMX operation once, and a snapshot of that machine is restored before each
+ * input (RAM, registers, virtual time, VMX state), so that an input's run does not
+ * depend on the inputs before it. Each input gets a fresh guest (its memory, EPT and
+ * VMCS are rebuilt: VMCLEAR, VMPTRLD, VMWRITE of every field from the capability
+ * MSRs) and then runs VMLAUNCH/VMRESUME for at most MAX_ENTRIES entries. A machine
+ * that reached its instruction limit (VTSIM_VMX_STOPPED) is replaced at the next
+ * input.
  *
  * Input: a 32-byte header, then up to 256 bytes of guest code placed at the guest's
  * first instruction (GPA 0x10000). The guest has 2 MiB of memory: page tables, GDT,
@@ -90,6 +93,7 @@
 #include "sim/vmcs/exit_reasons.h"
 #include "sim/vmcs/fields.h"
 #include "vtsim/hosted.h"
+#include "vtsim/snapshot.h"
 #include "vtsim/vtsim.h"
 
 #define HDR            32
@@ -167,6 +171,7 @@ struct caps {
 };
 
 static struct vtsim_machine *M;
+static struct vtsim_snapshot *SNAP;   /* M in VMX root operation, before any input */
 static uint8_t *RAM;
 static uint8_t IMG[G_SIZE];   /* the guest's memory as an input starts (below) */
 static struct caps C;
@@ -336,6 +341,8 @@ static void machine_up(void)
 
 static void machine_down(void)
 {
+	vtsim_snapshot_free(M, SNAP);
+	SNAP = NULL;
 	vtsim_machine_destroy(M);
 	M = NULL;
 	RAM = NULL;
@@ -437,6 +444,20 @@ static void build_guest(const uint8_t *h, const uint8_t *code, size_t len, const
 		}
 	}
 	memcpy(IMG + G_CODE, code, len);
+}
+
+/* The snapshot every input starts from: the machine in VMX root operation with a
+ * 64-bit guest's memory as build_guest makes it without code, so that an input
+ * rewrites (and a restore copies back) only the pages where its guest differs. */
+static void machine_snapshot(void)
+{
+	static const uint8_t h0[HDR], hlt = 0xf4;
+	const struct run r0 = { .mode = MODE_LONG };
+	char err[256];
+	build_guest(h0, &hlt, 1, &r0);
+	memcpy(RAM, IMG, G_SIZE);
+	if (!(SNAP = vtsim_snapshot_take(M, err, sizeof(err))))
+		fail("vtsim_snapshot_take: %s", err);
 }
 
 /* The expected outcome of the EPT walk for a GPA, from the tables as built: the
@@ -1366,8 +1387,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (debug < 0)
 		debug = getenv("VG_DEBUG") != NULL;
-	if (!M)
+	if (!M) {
 		machine_up();
+		machine_snapshot();
+	}
+	/* Every input starts from the machine as VMXON left it: RAM, registers, the
+	 * TSC (which the preemption timer and the guest's RDTSC read) and the VMX
+	 * state, whatever the inputs before did. */
+	char err[256];
+	if (vtsim_snapshot_restore(M, SNAP, err, sizeof(err)))
+		fail("vtsim_snapshot_restore: %s", err);
 	const uint8_t *h = data;
 
 	/* A fresh VMCS (launch state clear) and a fresh guest. */
