@@ -36,7 +36,11 @@
  *         MTF, 7 none), bits 6:3 its instruction length, bit 7 re-inject events whose
  *         delivery a VM exit interrupted (as KVM does)
  *   h[12] injected vector   h[13] error code; bit 0 also INVEPT global (else single
- *         context), bit 4 the VPID   h[14..15] RCX (h[15] bit 7: 0xC00000xx)
+ *         context), bit 1 page-modification logging (with EPT; the log's index starts
+ *         at h[8] % 16), bit 2 PAUSE-loop exiting (PLE_Gap 128, PLE_Window h[8] * 16),
+ *         bit 3 VM functions with EPTP switching (with EPT; the EPTP list's entries 0
+ *         and 1 are the EPTP, the others 0), bit 4 the VPID
+ *   h[14..15] RCX (h[15] bit 7: 0xC00000xx)
  *   h[16..31] 8 EPT edits (page number in the first MiB, kind): kind & 7: 0 none,
  *         1 not present, 2 R, 3 RX, 4 X only, 5 RW, 6 misconfigured (kind bits 4:3: W
  *         only, WX, memory type 2, address bit MAXPHYADDR: reserved; at MAXPHYADDR 52
@@ -67,10 +71,14 @@
  *  - an EPT violation reports the permissions (bits 5:3) of the EPT entries as built,
  *    for an access (bits 2:0) they do not allow, and an EPT misconfiguration a GPA
  *    whose entry is misconfigured;
- *  - a pending MTF VM exit injected at VMLAUNCH is the first exit, at the first RIP.
+ *  - a pending MTF VM exit injected at VMLAUNCH is the first exit, at the first RIP;
+ *  - PAUSE exits only with PAUSE exiting, or PAUSE-loop exiting at CPL 0; a PML-full
+ *    exit only with PML, its index then out of 0-511, and every logged entry is a
+ *    4 KiB-aligned GPA; a VMFUNC exit only with VM functions on, never for EPTP
+ *    switching (EAX 0) to a valid entry of the list (ECX 0 or 1).
  * The VMM then advances: instruction exits skip the instruction, EPT violations and
  * misconfigurations make the entry RWX (then INVEPT), window and MTF exits clear
- * their control, exceptions skip the guest to a HLT; HLT exits, triple faults and
+ * their control, a full page-modification log is emptied (index 511), exceptions skip the guest to a HLT; HLT exits, triple faults and
  * EPT exits beyond the guest's memory end the input.
  *
  * vtsim's software CPU does not see the VMM's writes to guest memory, so the harness
@@ -129,6 +137,8 @@
 #define H_EPDPT    0x806000ull
 #define H_EPD      0x807000ull
 #define H_EPT      0x808000ull
+#define H_PML      0x809000ull    /* the page-modification log */
+#define H_EPTPL    0x80a000ull    /* the EPTP list */
 
 #define SEL_CODE64 0x08
 #define SEL_DATA   0x10
@@ -154,6 +164,7 @@
 #define MSR_VMX_TRUE_PROC 0x48eu
 #define MSR_VMX_TRUE_EXIT 0x48fu
 #define MSR_VMX_TRUE_ENTRY 0x490u
+#define MSR_VMX_VMFUNC    0x491u
 
 #define EPT_R 1u
 #define EPT_W 2u
@@ -167,6 +178,7 @@ struct caps {
 	uint32_t rev;
 	uint64_t pin, proc, proc2, exit, entry;   /* allowed-0 in 31:0, allowed-1 in 63:32 */
 	uint64_t misc, ept, cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	uint64_t vmfunc;          /* allowed-1 VM functions */
 	unsigned maxphyaddr;
 };
 
@@ -326,6 +338,9 @@ static void machine_up(void)
 		C.proc2 = rdmsr(MSR_VMX_PROC2);
 		if (vtsim_hosted_rdmsr(M, 0, MSR_VMX_EPT_CAP, &C.ept))
 			C.ept = 0;
+		if (!allowed1(C.proc2, SECONDARY_EXEC_ENABLE_VMFUNC) ||
+		    vtsim_hosted_rdmsr(M, 0, MSR_VMX_VMFUNC, &C.vmfunc))
+			C.vmfunc = 0;
 	}
 	uint32_t id[4];
 	vtsim_hosted_cpuid(M, 0, 0x80000008u, 0, id);
@@ -577,6 +592,29 @@ static void host_state(void)
 	vmw(HOST_RIP, 0);
 }
 
+/* The structures of the controls h[13] turns on: the page-modification log (its
+ * index small, so that it fills), PAUSE-loop exiting's gap and window, the EPTP
+ * list (two valid entries, the same EPT) for EPTP switching. */
+static void newer_controls(const uint8_t *h, const struct run *r)
+{
+	if (r->proc2 & SECONDARY_EXEC_ENABLE_PML) {
+		memset(RAM + H_PML, 0, 4096);
+		vmw(PML_ADDRESS, H_PML);
+		vmw(GUEST_PML_INDEX, h[8] % 16);
+	}
+	if (r->proc2 & SECONDARY_EXEC_PAUSE_LOOP_EXITING) {
+		vmw(PLE_GAP, 128);
+		vmw(PLE_WINDOW, (uint32_t)h[8] * 16);
+	}
+	if (r->proc2 & SECONDARY_EXEC_ENABLE_VMFUNC) {
+		memset(RAM + H_EPTPL, 0, 4096);
+		put64(H_EPTPL, r->eptp);
+		put64(H_EPTPL + 8, r->eptp);
+		vmw(VM_FUNCTION_CONTROL, 1);
+		vmw(EPTP_LIST_ADDRESS, H_EPTPL);
+	}
+}
+
 /* Chooses the controls from the input and the capability MSRs, and writes the VMCS. */
 static void build_vmcs(const uint8_t *h, struct run *r)
 {
@@ -636,6 +674,12 @@ static void build_vmcs(const uint8_t *h, struct run *r)
 		proc2 |= SECONDARY_EXEC_WBINVD_EXITING;
 	if (h[3] & 0x20)
 		proc2 |= SECONDARY_EXEC_ENABLE_RDTSCP;
+	if (ept && (h[13] & 0x02))
+		proc2 |= SECONDARY_EXEC_ENABLE_PML;
+	if (h[13] & 0x04)
+		proc2 |= SECONDARY_EXEC_PAUSE_LOOP_EXITING;
+	if (ept && (h[13] & 0x08) && (C.vmfunc & 1))
+		proc2 |= SECONDARY_EXEC_ENABLE_VMFUNC;
 	if (has2 && (proc2 = adjust(C.proc2, proc2)))
 		proc |= CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
 	r->proc = adjust(C.proc, proc);
@@ -708,6 +752,7 @@ static void build_vmcs(const uint8_t *h, struct run *r)
 	}
 	if (r->proc2 & SECONDARY_EXEC_ENABLE_VPID)
 		vmw(VIRTUAL_PROCESSOR_ID, 1 + ((h[13] >> 4) & 1));
+	newer_controls(h, r);
 
 	/* Control registers. */
 	uint64_t cr0, cr4 = 0x600, efer = 0;
@@ -925,6 +970,17 @@ static bool io_should_exit(const struct run *r, unsigned port, unsigned size)
 }
 
 /* Every field of the exit, checked against the controls in force. */
+/* The entries logged so far (above the index, or all 512 once it left 0-511) are
+ * guest-physical addresses of 4 KiB pages. */
+static void check_pml(void)
+{
+	uint16_t idx = (uint16_t)vmr(GUEST_PML_INDEX);
+	for (unsigned i = idx < 512 ? idx + 1u : 0; i < 512; i++)
+		if (get64(H_PML + i * 8) & 0xfff)
+			fail("PML entry %u is 0x%llx, not a 4 KiB-aligned GPA", i,
+			     (unsigned long long)get64(H_PML + i * 8));
+}
+
 static void check_exit(const struct run *r, const struct exit *x)
 {
 	unsigned b = x->reason & 0xffff;
@@ -953,6 +1009,8 @@ static void check_exit(const struct run *r, const struct exit *x)
 			     "NMI-window exiting: the window exit comes first", b, vmx_exit_reason_name(b),
 			     (unsigned long long)x->rip);
 	}
+	if (r->proc2 & SECONDARY_EXEC_ENABLE_PML)
+		check_pml();
 	switch (b) {
 	case EXIT_REASON_EXCEPTION_NMI: {
 		if (!(x->intr & 0x80000000u))
@@ -1088,8 +1146,26 @@ static void check_exit(const struct run *r, const struct exit *x)
 			fail("MONITOR exit without MONITOR exiting");
 		break;
 	case EXIT_REASON_PAUSE_INSTRUCTION:
-		if (!(r->proc & CPU_BASED_PAUSE_EXITING))
-			fail("PAUSE exit without PAUSE exiting");
+		if (!(r->proc & CPU_BASED_PAUSE_EXITING) &&
+		    (!(r->proc2 & SECONDARY_EXEC_PAUSE_LOOP_EXITING) || ((vmr(GUEST_SS_AR_BYTES) >> 5) & 3)))
+			fail("PAUSE exit without PAUSE exiting, nor PAUSE-loop exiting at CPL 0");
+		break;
+	case EXIT_REASON_PML_FULL:
+		if (!(r->proc2 & SECONDARY_EXEC_ENABLE_PML))
+			fail("PML-full exit without page-modification logging");
+		if ((uint16_t)vmr(GUEST_PML_INDEX) < 512)
+			fail("PML-full exit with the PML index at %llu, in range",
+			     (unsigned long long)(uint16_t)vmr(GUEST_PML_INDEX));
+		if (q & ~(1ull << 12))
+			fail("PML-full qualification 0x%llx: reserved bits set", (unsigned long long)q);
+		break;
+	case EXIT_REASON_VMFUNC:
+		if (!(r->proc2 & SECONDARY_EXEC_ENABLE_VMFUNC))
+			fail("VMFUNC exit without VM functions");
+		if ((uint32_t)g[0] == 0 && (uint32_t)g[1] < 2)
+			fail("VMFUNC exit for EPTP switching to entry %u, a valid EPTP", (uint32_t)g[1]);
+		if (q)
+			fail("VMFUNC exit with qualification 0x%llx", (unsigned long long)q);
 		break;
 	case EXIT_REASON_GDTR_IDTR:
 	case EXIT_REASON_LDTR_TR:
@@ -1529,6 +1605,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			vmw(CPU_BASED_VM_EXEC_CONTROL, r.proc);
 			break;
 		case EXIT_REASON_PREEMPTION_TIMER:
+			break;
+		case EXIT_REASON_PML_FULL:
+			vmw(GUEST_PML_INDEX, 511);
 			break;
 		default:
 			if (insn_exit(b)) {
