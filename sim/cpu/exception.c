@@ -11,6 +11,7 @@
 #include "sim/cpu/tsc_cost.h"
 #include "sim/cpu/vmx_debug.h"
 #include "sim/cpu/vmx_guest.h"
+#include "sim/cpu/vmx_task_switch.h"
 #include "sim/vmcs/exit_reasons.h"
 
 #define RFLAGS_TF  (1ull << 8)
@@ -95,6 +96,7 @@ struct dctx {
 	uint32_t ext;          /* EXT bit for error codes of faults met on the way */
 	uint64_t frame_rip;
 	uc_x86_mmr idtr, gdtr;
+	uint16_t task_sel;     /* DELIVER_TASK_SWITCH: the new TSS */
 };
 
 static int sys_read(struct dctx *d, uint64_t la, void *buf, size_t n, struct dfault *f)
@@ -247,18 +249,42 @@ static int read_gate(struct dctx *d, bool long_mode, uint64_t gate[2], struct df
 	return 0;
 }
 
+/* deliver_protected's result when the event met a task gate in a guest and its
+ * checks passed: VM exit 9 (vmx_task_switch.h), the TSS selector in d->task_sel. */
+#define DELIVER_TASK_SWITCH 1
+
+/* A task gate: in a guest, the checks before the task switch's VM exit (the gate's
+ * P bit and, for software interrupts, DPL were read_gate's; no privilege checks
+ * on the TSS), each failure a fault of the delivery with EXT. Outside VMX non-root
+ * operation vtsim has no task switches: the machine stops. */
+static int task_gate(struct dctx *d, uint16_t sel, struct dfault *f)
+{
+	if (!d->lp->vmx.non_root) {
+		machine_stop(d->lp->m, d->lp, VTSIM_STOP_INTERNAL, 70,
+			     "vector %u uses a task gate: hardware task switching is not modelled by vtsim "
+			     "outside VMX non-root operation", d->vector);
+		return 0;
+	}
+	uint64_t desc;
+	if (sel & 4)
+		return raise_df(f, VEC_GP, (sel & 0xfffc) | d->ext);
+	if (read_descriptor(d, sel, &desc, f))
+		return -1;
+	unsigned vec = task_switch_tss_fault(desc, TASK_SWITCH_IDT_GATE);
+	if (vec)
+		return raise_df(f, vec, (sel & 0xfffc) | d->ext);
+	d->task_sel = sel;
+	return DELIVER_TASK_SWITCH;
+}
+
 static int deliver_protected(struct dctx *d, struct dfault *f)
 {
 	uint64_t gate[2];
 	if (read_gate(d, false, gate, f))
 		return -1;
 	unsigned type = (gate[0] >> 40) & 0xf;
-	if (type == 0x5) {
-		machine_stop(d->lp->m, d->lp, VTSIM_STOP_INTERNAL, 70,
-			     "vector %u uses a task gate: hardware task switching is not modelled by vtsim",
-			     d->vector);
-		return 0;
-	}
+	if (type == 0x5)
+		return task_gate(d, (uint16_t)(gate[0] >> 16), f);
 	unsigned width = (type & 8) ? 4 : 2;
 	uint16_t sel = (uint16_t)(gate[0] >> 16);
 	uint64_t off = (gate[0] & 0xffff) | ((gate[0] >> 32) & 0xffff0000ull);
@@ -553,6 +579,13 @@ static void deliver(struct lp *lp, unsigned vector, uint32_t error_code, bool ha
 			r = deliver_long(&d, &f);
 		else
 			r = deliver_protected(&d, &f);
+		if (r == DELIVER_TASK_SWITCH) {
+			bool soft = src == EXC_SOFT || src == EXC_PRIV_SOFT;
+			vmx_task_switch_exit(lp, d.task_sel, TASK_SWITCH_IDT_GATE, insn_rip,
+					     soft ? (uint32_t)(next_rip - insn_rip) : 0,
+					     idt_vectoring_info(vector, has_err, src), has_err ? error_code : 0);
+			return;
+		}
 		if (r == 0) {
 			if (trace_on(m, VTSIM_TRACE_EXC))
 				trace_event(m, VTSIM_TRACE_EXC,

@@ -34,7 +34,8 @@ int modrm_decode(const struct site_insn *in, bool long64, bool cs32, struct modr
 		rex = 0;
 	}
 opcode:
-	i += (b[i] == 0x0f && b[i + 1] == 0x38) ? 3 : 2;   /* 0F xx or 0F 38 xx */
+	/* 0F xx, 0F 38 xx, or a one-byte opcode (FF /3, FF /5: far CALL/JMP) */
+	i += b[i] != 0x0f ? 1 : b[i + 1] == 0x38 ? 3 : 2;
 	uint8_t m = b[i++];
 	memset(o, 0, sizeof(*o));
 	o->reg = ((m >> 3) & 7) | ((rex & 4) ? 8 : 0);

@@ -8,6 +8,7 @@
 #include "sim/cpu/vmx.h"
 #include "sim/cpu/vmx_debug.h"
 #include "sim/cpu/vmx_guest.h"
+#include "sim/cpu/vmx_task_switch.h"
 #include "sim/cpu/vmx_timer.h"
 #include "sim/vmcs/exit_reasons.h"
 
@@ -88,6 +89,13 @@ static const struct site_pattern patterns[] = {
 	{ SITE_IO, "INS",      0, true, { 0x6d }, 1, false, -1, false, -1, site_io },
 	{ SITE_IO, "OUTS",     0, true, { 0x6e }, 1, false, -1, false, -1, site_io },
 	{ SITE_IO, "OUTS",     0, true, { 0x6f }, 1, false, -1, false, -1, site_io },
+	/* Far CALL/JMP (ptr16:16/32 and m16:16/32) and IRET: task switches in a guest
+	 * outside IA-32e mode (scan hooks them nowhere else). */
+	{ SITE_TASK_SWITCH, "CALL far", 0, true, { 0x9a }, 1, false, -1, false, -1, site_task_switch },
+	{ SITE_TASK_SWITCH, "JMP far",  0, true, { 0xea }, 1, false, -1, false, -1, site_task_switch },
+	{ SITE_TASK_SWITCH, "CALL far", 0, true, { 0xff }, 1, true, 3, true, -1, site_task_switch },
+	{ SITE_TASK_SWITCH, "JMP far",  0, true, { 0xff }, 1, true, 5, true, -1, site_task_switch },
+	{ SITE_TASK_SWITCH, "IRET",     0, true, { 0xcf }, 1, false, -1, false, -1, site_task_switch },
 	{ SITE_VMX, "VMXON",    0xf3, false, { 0x0f, 0xc7 }, 2, true, 6, true, VMX_VMXON, site_vmx },
 	{ SITE_VMX, "VMCLEAR",  0x66, false, { 0x0f, 0xc7 }, 2, true, 6, true, VMX_VMCLEAR, site_vmx },
 	{ SITE_VMX, "VMPTRLD",  0, false, { 0x0f, 0xc7 },    2, true, 6, true, VMX_VMPTRLD, site_vmx },
@@ -674,6 +682,8 @@ static unsigned scan(struct lp *lp, uint64_t pc, size_t size)
 	while (got && addr < pc + size && next_insn(h, &code, &got, &addr, ci, code_bits(lp, h))) {
 		count++;
 		enum site_kind k = site_classify_insn(ci->bytes, ci->size, lm, NULL);
+		if (k == SITE_TASK_SWITCH && !task_switch_watched(lp))
+			k = SITE_NONE;
 		struct site *st = site_find(lp->sites, ci->address);
 		if (k == SITE_NONE && !st)
 			continue;

@@ -32,7 +32,9 @@ static const struct exit_support table[] = {
 	NONE(6, "no SMI source but the APM control port (an I/O SMI, reason 5) is modelled"),
 	CTL(7, PROC, 2, "interrupt-window exiting"),
 	CTL(8, PROC, 22, "NMI-window exiting"),
-	NONE(9, "hardware task switching is not modelled (a task gate or far CALL/JMP to a TSS fails)"),
+	ALWAYS(9, "any task switch in a guest outside IA-32e mode, after the checks before it: far CALL/JMP "
+	       "to a TSS or task gate, IRET with NT = 1 (site_task_switch, sim/cpu/vmx_task_switch.c), an "
+	       "event through an IDT task gate (sim/cpu/exception.c); vtsim never performs the switch"),
 	ALWAYS(10, "CPUID, unconditional"),
 	MSR(11, MSR_IA32_VMX_CR4_FIXED1, 14, "GETSEC with CR4.SMXE = 1: the CPUID model has no SMX"),
 	CTL(12, PROC, 7, "HLT exiting"),

@@ -65,6 +65,8 @@ static const struct row rows[] = {
 	T(8, "image/vmexit_window_shadow", "CHECK \"nmi-open-reason\", rax, 8"),
 	S(7, "image/vmexit_mtf_window", "CHECK \"final-vmcall\", rax, 18"),
 	S(8, "image/vmexit_nmi_window", "CHECK \"final-vmcall\", rax, 18"),
+	T(9, "image/vmexit_task_switch", "CHECK \"jmp-tss-reason\", rax, 9"),
+	T(9, "image/vmexit_task_switch", "CHECK \"int-gate-reason\", rax, 9"),
 	T(10, "image/vmexit_cpuid", "CHECK \"cpuid-reason\", rax, 10"),
 	T(10, "unit/test_fuzzbugs", "EXIT_REASON_CPUID"),
 	T(12, "image/vmexit_hlt", "CHECK \"hlt-reason\", rax, 12"),
