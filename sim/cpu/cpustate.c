@@ -340,14 +340,18 @@ void cpustate_set_gprs(struct cpustate *cs, const uint64_t gpr[16], bool keep_rs
 
 void cpustate_set_segs(struct cpustate *cs, const struct seg segs[SEG_COUNT], unsigned mask)
 {
-	cpustate_set_segs_tables(cs, segs, mask, NULL, NULL, NULL);
+	cpustate_set_segs_tables(cs, segs, mask, NULL, NULL, NULL, NULL);
 }
 
 void cpustate_set_segs_tables(struct cpustate *cs, const struct seg segs[SEG_COUNT], unsigned mask,
-			      const struct dtr *gdtr, const struct dtr *idtr, const uint64_t *gpr)
+			      const struct dtr *gdtr, const struct dtr *idtr, const uint64_t *gpr,
+			      const uint64_t *new_rip)
 {
-	uint64_t rip = cpu_reg(cs->uc, UC_X86_REG_RIP);
 	uc_context_save(cs->uc, cs->hot);
+	/* RIP and the system flags as the register API reads them (the engine keeps
+	 * the arithmetic flags apart; only VM matters here). */
+	uint64_t rip = new_rip ? *new_rip : rd64(hot_bytes(cs) + cs->lay->data + 16 * 8);
+	uint64_t eflags = rd64(hot_bytes(cs) + cs->lay->data + 17 * 8);
 	uint8_t *p = hot_bytes(cs) + cs->lay->segs;
 	for (int i = 0; i < SEG_COUNT; i++) {
 		if (!(mask & (1u << i)))
@@ -366,7 +370,6 @@ void cpustate_set_segs_tables(struct cpustate *cs, const struct seg segs[SEG_COU
 		memcpy(hot_bytes(cs) + cs->lay->data, gpr, 16 * sizeof(gpr[0]));
 	uint8_t *hf = hot_bytes(cs) + cs->lay->hflags;
 	uint64_t cr0 = rd64(hot_bytes(cs) + cs->lay->cr);
-	uint64_t eflags = cpu_reg(cs->uc, UC_X86_REG_EFLAGS);
 	wr32(hf, recompute_hflags(rd32(hf), p, cr0, eflags));
 	uc_context_restore(cs->uc, cs->hot);
 	/* A new CS means a new translation context: make Unicorn look the PC up again. */

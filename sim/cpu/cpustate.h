@@ -113,11 +113,12 @@ void cpustate_get_seg(struct cpustate *cs, enum seg_reg r, struct seg *s);
  * mode flags (CPL, 16/32/64-bit code and stack) consistent, as a descriptor load by
  * the processor would. `mask` selects which of segs[] to load (bit per enum seg_reg). */
 void cpustate_set_segs(struct cpustate *cs, const struct seg segs[SEG_COUNT], unsigned mask);
-/* The same, and GDTR, IDTR and the sixteen GPRs in the same copy (each may be
+/* The same, and GDTR, IDTR, the sixteen GPRs and RIP in the same copy (each may be
  * NULL: left as it is). VM entry and exit load all of them: one context round
  * trip instead of a register call each. */
 void cpustate_set_segs_tables(struct cpustate *cs, const struct seg segs[SEG_COUNT], unsigned mask,
-			      const struct dtr *gdtr, const struct dtr *idtr, const uint64_t *gpr);
+			      const struct dtr *gdtr, const struct dtr *idtr, const uint64_t *gpr,
+			      const uint64_t *rip);
 
 /* The error code of the exception being reported to the interrupt hook, and whether
  * it came from INT n/INT3/INTO (software interrupt). */

@@ -135,7 +135,7 @@ static void enter_smm(struct lp *lp, uint64_t rip)
 	save_state(lp, rip);
 	lp->smm.in_smm = true;
 	uint64_t cr0 = lp->smm.saved.cr0 & ~(0x80000000ull | 0xc | 1);
-	load_control_state(uc, cr0, lp->smm.saved.cr3, 0, 0);
+	load_control_state(&lp->cs, cr0, lp->smm.saved.cr3, 0, 0);
 	struct seg s[SEG_COUNT];
 	struct seg data = { 0, 0, 0xffffffff, 0x8093 };
 	s[SEG_CS] = (struct seg){ (uint16_t)(lp->smm.smbase >> 4), lp->smm.smbase, 0xffffffff, 0x809b };
@@ -168,7 +168,7 @@ void site_rsm(struct lp *lp, const struct cpu_view *v, const struct site_insn *i
 	uc_engine *uc = lp->uc;
 	/* The SMI handler may relocate SMBASE through its field in the map. */
 	s->smbase = phys_read32(&lp->m->pm, (uint64_t)s->smbase + SMRAM_HANDLER + SMRAM_SMBASE_FIELD);
-	load_control_state(uc, sv->cr0, sv->cr3, sv->cr4, sv->efer);
+	load_control_state(&lp->cs, sv->cr0, sv->cr3, sv->cr4, sv->efer);
 	cpustate_set_segs(&lp->cs, sv->segs, 0xff);
 	uc_x86_mmr gdtr = { .base = sv->gdtr_base, .limit = sv->gdtr_limit };
 	uc_x86_mmr idtr = { .base = sv->idtr_base, .limit = sv->idtr_limit };
@@ -201,7 +201,7 @@ static void load_stm_state(struct lp *lp)
 	uint64_t efer = cpu_msr(uc, MSR_IA32_EFER) & ~0x500ull;
 	if (ia32e)
 		efer |= 0x500;   /* LME, LMA */
-	load_control_state(uc, cr0, cr3, cr4, efer);
+	load_control_state(&lp->cs, cr0, cr3, cr4, efer);
 	cpu_set_reg(uc, UC_X86_REG_DR7, 0x400);
 	lp->debugctl = 0;
 
@@ -264,7 +264,7 @@ static void smm_vm_exit(struct lp *lp, const struct smm_exit *x)
 	vmcs_write_enc(c, IO_RSI, x->io ? x->io_rsi : 0);
 	vmcs_write_enc(c, IO_RDI, x->io ? x->io_rdi : 0);
 	vmcs_write_enc(c, IO_RIP, x->io ? x->io_rip : 0);
-	vmx_save_guest_state(lp, &lp->root, x->rip);
+	vmx_save_guest_state(lp, &lp->root, x->rip, NULL);
 	vmcs_write_enc(c, GUEST_SMBASE, s->smbase);
 	c->dirty = true;
 	s->in_smm = true;
@@ -497,10 +497,10 @@ static void load_executive_monitor(struct lp *lp)
 		efer = vmcs_read_enc(v, GUEST_IA32_EFER);
 	else
 		efer = (entry & VM_ENTRY_IA32E_MODE) ? (efer | 0x500) : (efer & ~0x500ull);
-	load_control_state(uc, vmcs_read_enc(v, GUEST_CR0), vmcs_read_enc(v, GUEST_CR3),
+	load_control_state(&lp->cs, vmcs_read_enc(v, GUEST_CR0), vmcs_read_enc(v, GUEST_CR3),
 			   vmcs_read_enc(v, GUEST_CR4), efer);
 	cpu_set_reg(uc, UC_X86_REG_DR7, vmcs_read_enc(v, GUEST_DR7));
-	vmx_load_guest_tables(&lp->cs, uc, v, NULL);
+	vmx_load_guest_tables(&lp->cs, uc, v, NULL, NULL);
 	cpu_set_reg(uc, UC_X86_REG_RSP, vmcs_read_enc(v, GUEST_RSP));
 	cpu_set_reg(uc, UC_X86_REG_RFLAGS, vmcs_read_enc(v, GUEST_RFLAGS));
 	cpu_set_reg(uc, UC_X86_REG_RIP, vmcs_read_enc(v, GUEST_RIP));

@@ -634,7 +634,9 @@ static void do_vmlaunch_vmresume(struct lp *lp, const struct mode *md, bool laun
 	/* The guest-state checks skip the rows whose fields did not change since they
 	 * all last passed (entry_run_cached). */
 	bool guest_bad = entry_run_cached(&ec, ENTRY_GUEST, &v->guest_checks) != NULL;
-	if (guest_bad || entry_run(&ec, ENTRY_MSRLD)) {
+	/* An empty MSR-load list passes every one of its rows: no walk (the common case). */
+	bool msrs = vmcs_read_enc(&v->vmcs, VM_ENTRY_MSR_LOAD_COUNT) != 0;
+	if (guest_bad || (msrs && entry_run(&ec, ENTRY_MSRLD))) {
 		entry_fail_exit(lp, r, guest_bad ? EXIT_REASON_INVALID_STATE : EXIT_REASON_MSR_LOAD_FAIL,
 				d->qualification);
 		r->entry_diag = d;

@@ -30,19 +30,21 @@ const struct guest_seg_fields vmx_guest_seg_fields[8] = {
 
 /* Puts the engine in the paging mode CR0/CR4/EFER describe the way software gets
  * there: out of IA-32e mode first, then EFER, CR4, CR3, and CR0 last. */
-void load_control_state(uc_engine *uc, uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer)
+void load_control_state(struct cpustate *cs, uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer)
 {
-	uint64_t cur = cpu_reg(uc, UC_X86_REG_CR0);
-	/* Writing a control register flushes the engine's TLB: skip what is unchanged
-	 * (the common case from one exit to the next entry). */
+	uc_engine *uc = cs->uc;
+	/* What the engine holds, in one copy of its state rather than four register
+	 * calls. Writing a control register flushes the engine's TLB: skip what is
+	 * unchanged (the common case from one exit to the next entry). */
+	uint64_t cur, cur_cr3, cur_cr4, cur_efer;
+	cpustate_control(cs, &cur, &cur_cr3, &cur_cr4, &cur_efer);
 	cr0 |= 0x10;
-	if (cur == cr0 && cpu_reg(uc, UC_X86_REG_CR4) == cr4 &&
-	    (cpu_msr(uc, MSR_IA32_EFER) & ~(1ull << 10)) == (efer & ~(1ull << 10))) {
-		if (cpu_reg(uc, UC_X86_REG_CR3) != cr3)
+	if (cur == cr0 && cur_cr4 == cr4 && (cur_efer & ~(1ull << 10)) == (efer & ~(1ull << 10))) {
+		if (cur_cr3 != cr3)
 			cpu_set_reg(uc, UC_X86_REG_CR3, cr3);
 		return;
 	}
-	if ((cpu_msr(uc, MSR_IA32_EFER) & (1ull << 10)) && !(cur & (1ull << 31))) {
+	if ((cur_efer & (1ull << 10)) && !(cur & (1ull << 31))) {
 		/* A fresh engine starts in long mode with paging off, a state software
 		 * cannot reach; EFER.LMA only clears the architected way, by turning
 		 * paging off in IA-32e mode: go through paging on first. */
@@ -108,7 +110,7 @@ static void enter_translation(struct lp *lp, bool launch)
 }
 
 void vmx_load_guest_tables(struct cpustate *cs, uc_engine *uc, const struct vmcs_cache *v,
-			   const uint64_t *gpr)
+			   const uint64_t *gpr, const uint64_t *rip)
 {
 	struct seg s[SEG_COUNT];
 	for (int i = 0; i < SEG_COUNT; i++) {
@@ -123,7 +125,7 @@ void vmx_load_guest_tables(struct cpustate *cs, uc_engine *uc, const struct vmcs
 	struct dtr idtr = { .base = vmcs_read_enc(v, GUEST_IDTR_BASE),
 			    .limit = (uint32_t)vmcs_read_enc(v, GUEST_IDTR_LIMIT) };
 	/* The engine's IA32_FS_BASE and IA32_GS_BASE are the FS and GS bases. */
-	cpustate_set_segs_tables(cs, s, 0xff, &gdtr, &idtr, gpr);
+	cpustate_set_segs_tables(cs, s, 0xff, &gdtr, &idtr, gpr, rip);
 	cpu_set_msr(uc, 0x174, vmcs_read_enc(v, GUEST_SYSENTER_CS));
 	cpu_set_msr(uc, 0x175, vmcs_read_enc(v, GUEST_SYSENTER_ESP));
 	cpu_set_msr(uc, 0x176, vmcs_read_enc(v, GUEST_SYSENTER_EIP));
@@ -158,7 +160,7 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 	gpr[4] = vmcs_read_enc(v, GUEST_RSP);
 	if (!lp->vmx.seam_root)
 		vmx_dbg_carry(lp->root.uc, uc);
-	load_control_state(uc, cr0, vmcs_read_enc(v, GUEST_CR3), vmcs_read_enc(v, GUEST_CR4), efer);
+	load_control_state(&g->cs, cr0, vmcs_read_enc(v, GUEST_CR3), vmcs_read_enc(v, GUEST_CR4), efer);
 	/* DR7 and IA32_DEBUGCTL come from the guest-state area only with "load debug
 	 * controls" (SDM "Loading Guest Control Registers, Debug Registers, and MSRs");
 	 * otherwise the guest keeps the processor's DR7. */
@@ -169,9 +171,10 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 		cpu_set_reg(uc, UC_X86_REG_DR7, cpu_reg(lp->root.uc, UC_X86_REG_DR7));
 	}
 
+	/* RFLAGS before the segments: its VM flag decides the mode they load in. */
 	cpu_set_reg(uc, UC_X86_REG_RFLAGS, vmcs_read_enc(v, GUEST_RFLAGS) | 2);
-	cpu_set_reg(uc, UC_X86_REG_RIP, vmcs_read_enc(v, GUEST_RIP));
-	vmx_load_guest_tables(&g->cs, uc, v, gpr);
+	uint64_t rip = vmcs_read_enc(v, GUEST_RIP);
+	vmx_load_guest_tables(&g->cs, uc, v, gpr, &rip);
 	if (entry & VM_ENTRY_LOAD_IA32_PAT)
 		lp->pat = vmcs_read_enc(v, GUEST_IA32_PAT);
 

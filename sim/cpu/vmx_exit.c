@@ -109,7 +109,7 @@ void vmx_load_host_state_gprs(struct lp *lp, const uint64_t *guest_gpr, uint64_t
 	else
 		efer = lm ? (efer | 0x500) : (efer & ~0x500ull);
 	/* CR0: ET stays set; the rest comes from the field. */
-	load_control_state(uc, vmcs_read_enc(v, HOST_CR0), vmcs_read_enc(v, HOST_CR3),
+	load_control_state(&lp->cs, vmcs_read_enc(v, HOST_CR0), vmcs_read_enc(v, HOST_CR3),
 			   vmcs_read_enc(v, HOST_CR4), efer);
 	cpu_set_reg(uc, UC_X86_REG_DR7, 0x400);
 	lp->debugctl = 0;   /* "The IA32_DEBUGCTL MSR is cleared to 00000000H" */
@@ -140,12 +140,12 @@ void vmx_load_host_state_gprs(struct lp *lp, const uint64_t *guest_gpr, uint64_t
 		memcpy(gpr, guest_gpr, sizeof(gpr));
 		gpr[4] = vmcs_read_enc(v, HOST_RSP);
 	}
-	cpustate_set_segs_tables(&lp->cs, s, 0xff, &gdtr, &idtr, guest_gpr ? gpr : NULL);
-
+	/* RFLAGS first: its VM flag (now clear) decides the mode the segments load in. */
+	cpu_set_reg(uc, UC_X86_REG_RFLAGS, 0x2);
+	uint64_t rip = vmcs_read_enc(v, HOST_RIP);
+	cpustate_set_segs_tables(&lp->cs, s, 0xff, &gdtr, &idtr, guest_gpr ? gpr : NULL, &rip);
 	if (!guest_gpr)
 		cpu_set_reg(uc, UC_X86_REG_RSP, vmcs_read_enc(v, HOST_RSP));
-	cpu_set_reg(uc, UC_X86_REG_RFLAGS, 0x2);
-	cpu_set_reg(uc, UC_X86_REG_RIP, vmcs_read_enc(v, HOST_RIP));
 }
 
 /* ---- VM exits from the guest ------------------------------------------------- */
@@ -156,7 +156,7 @@ void vmx_load_host_state_gprs(struct lp *lp, const uint64_t *guest_gpr, uint64_t
 
 
 /* Saves the guest's state into the guest-state area (SDM "Saving Guest State"). */
-uint64_t vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip)
+uint64_t vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip, uint64_t *gpr)
 {
 	struct vmcs_cache *v = &lp->vmx.vmcs;
 	uc_engine *uc = g->uc;
@@ -213,6 +213,8 @@ uint64_t vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip)
 	if (vnmis ? lp->vmx.vnmi_blocked : lp->nmi.blocked)
 		intr_state |= 8;
 	vmcs_write_enc(v, GUEST_INTERRUPTIBILITY_INFO, intr_state);
+	if (gpr)
+		memcpy(gpr, cv.gpr, sizeof(cv.gpr));
 	return efer;
 }
 
@@ -220,7 +222,10 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 {
 	struct vmcs_cache *v = &lp->vmx.vmcs;
 	tsc_charge(lp, TSC_EVENT_VM_EXIT);
-	uint64_t guest_efer = vmx_save_guest_state(lp, &lp->guest, info->rip);
+	/* The guest's GPRs pass to the VMM (RSP is the host's): taken from the copy of
+	 * the state the save makes, and loaded with the host's segment registers. */
+	uint64_t gpr[16];
+	uint64_t guest_efer = vmx_save_guest_state(lp, &lp->guest, info->rip, gpr);
 	pml_save(lp);
 	pdpte_vm_exit(lp);
 	if (info->halted || lp->vmx.guest_activity)
@@ -260,10 +265,6 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 	if (ns && (bad = msr_list_store(lp, list, ns)))
 		vmx_abort(lp, 1, "saving guest MSRs to the VM-exit MSR-store list failed", list, bad);
 
-	/* The guest's GPRs pass to the VMM (RSP is the host's): loaded with the host's
-	 * segment registers. */
-	uint64_t gpr[16];
-	cpustate_get_gprs(&lp->guest.cs, gpr);
 	if (!lp->vmx.seam_root)
 		vmx_dbg_carry(lp->guest.uc, lp->root.uc);
 	lp->vmx.non_root = false;

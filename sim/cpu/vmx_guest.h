@@ -18,13 +18,14 @@ extern const struct guest_seg_fields vmx_guest_seg_fields[8];
 
 /* Puts an engine in the paging mode CR0/CR3/CR4/EFER describe, writing only what
  * changed (each write flushes the engine's TLB). */
-void load_control_state(uc_engine *uc, uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer);
+struct cpustate;
+void load_control_state(struct cpustate *cs, uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer);
 /* Loads the guest-state area's segment registers (with the FS/GS base MSRs), GDTR,
  * IDTR and SYSENTER MSRs from `v` into an engine: VM entry and the return from SMM.
- * `gpr`, unless NULL, is loaded in the same copy (VM entry: the VMM's, RSP the
- * guest's). */
+ * `gpr` and `rip`, unless NULL, are loaded in the same copy (VM entry: the VMM's
+ * GPRs, RSP the guest's, and the guest's RIP). */
 void vmx_load_guest_tables(struct cpustate *cs, uc_engine *uc, const struct vmcs_cache *v,
-			   const uint64_t *gpr);
+			   const uint64_t *gpr, const uint64_t *rip);
 
 /* Loads guest state and enters the guest (the engine switch takes effect when the
  * run loop next starts an engine). 0, or -1 if the guest engine cannot exist. */
@@ -33,9 +34,9 @@ int vmx_enter_guest(struct lp *lp, bool launch);
 /* Saves the state of engine `g` into the guest-state area of the current VMCS, with
  * `rip` for RIP (SDM "Saving Guest State"): the guest's at VM exits, the executive
  * monitor's (the root engine's) at SMM VM exits from VMX root operation. Returns
- * its EFER, saved or not. */
+ * its EFER, saved or not, and its sixteen GPRs in `gpr` unless that is NULL. */
 struct engine;
-uint64_t vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip);
+uint64_t vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip, uint64_t *gpr);
 
 /* What a VM exit records besides the basic reason. */
 struct vmx_exit_info {

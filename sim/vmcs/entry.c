@@ -52,6 +52,39 @@ const struct entry_check *entry_run(struct entry_ctx *c, enum entry_class cls)
 	return NULL;
 }
 
+#define CACHE_WORDS (ENTRY_CACHE_ROWS / 64)
+#define FIELD_WORDS (VMCS_MAX_FIELDS / 64)
+
+/* The rows that must run again: those that read memory, and every reader of a
+ * field that changed. */
+static void rows_to_run(const struct entry_cache *cache, const uint64_t *changed, uint64_t *run)
+{
+	memcpy(run, cache->memory_rows, sizeof(cache->memory_rows));
+	for (size_t w = 0; w < FIELD_WORDS; w++)
+		for (uint64_t bits = changed[w]; bits; bits &= bits - 1) {
+			const uint64_t *r = cache->readers[w * 64 + (size_t)__builtin_ctzll(bits)];
+			for (size_t k = 0; k < CACHE_WORDS; k++)
+				run[k] |= r[k];
+		}
+}
+
+/* Row i now reads `fields` (and memory or not): both views of the cache follow. */
+static void set_row_deps(struct entry_cache *cache, size_t i, const uint64_t *fields, bool memory)
+{
+	struct entry_row_deps *d = &cache->rows[i];
+	uint64_t bit = 1ull << (i % 64);
+	size_t k = i / 64;
+	for (size_t w = 0; w < FIELD_WORDS; w++) {
+		for (uint64_t bits = d->fields[w]; bits; bits &= bits - 1)
+			cache->readers[w * 64 + (size_t)__builtin_ctzll(bits)][k] &= ~bit;
+		for (uint64_t bits = fields[w]; bits; bits &= bits - 1)
+			cache->readers[w * 64 + (size_t)__builtin_ctzll(bits)][k] |= bit;
+		d->fields[w] = fields[w];
+	}
+	d->memory = memory;
+	cache->memory_rows[k] = memory ? cache->memory_rows[k] | bit : cache->memory_rows[k] & ~bit;
+}
+
 const struct entry_check *entry_run_cached(struct entry_ctx *c, enum entry_class cls,
 					   struct entry_cache *cache)
 {
@@ -61,29 +94,35 @@ const struct entry_check *entry_run_cached(struct entry_ctx *c, enum entry_class
 	if (n > ENTRY_CACHE_ROWS)
 		return entry_run(c, cls);
 	bool usable = cache->valid && cache->vmcs_ptr == v->ptr && cache->launch == c->launch;
+	/* A row runs unless the cache is usable, it reads no memory and none of its
+	 * fields changed since all last passed: then it holds again. */
+	uint64_t run[CACHE_WORDS];
+	if (usable)
+		rows_to_run(cache, v->changed, run);
+	else
+		memset(run, 0xff, sizeof(run));
 	c->diag->qualification = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct entry_row_deps *d = &cache->rows[i];
-		if (usable && !d->memory) {
-			uint64_t hit = 0;
-			for (size_t w = 0; w < VMCS_MAX_FIELDS / 64; w++)
-				hit |= d->fields[w] & v->changed[w];
-			if (!hit)
-				continue;          /* nothing it reads changed: it holds again */
+	for (size_t k = 0; k < CACHE_WORDS && k * 64 < n; k++) {
+		uint64_t todo = run[k];
+		if (n - k * 64 < 64)
+			todo &= (1ull << (n - k * 64)) - 1;
+		/* Lowest first: the rows keep their SDM order. */
+		for (; todo; todo &= todo - 1) {
+			size_t i = k * 64 + (size_t)__builtin_ctzll(todo);
+			uint64_t fields[FIELD_WORDS] = { 0 };
+			c->reads = fields;
+			c->read_memory = false;
+			bool ok = rows[i].pred(c);
+			c->reads = NULL;
+			set_row_deps(cache, i, fields, c->read_memory);
+			if (ok)
+				continue;
+			cache->valid = false;
+			c->diag->id = rows[i].id;
+			c->diag->cls = cls;
+			c->diag->section = rows[i].section;
+			return &rows[i];
 		}
-		memset(d->fields, 0, sizeof(d->fields));
-		c->reads = d->fields;
-		c->read_memory = false;
-		bool ok = rows[i].pred(c);
-		c->reads = NULL;
-		d->memory = c->read_memory;
-		if (ok)
-			continue;
-		cache->valid = false;
-		c->diag->id = rows[i].id;
-		c->diag->cls = cls;
-		c->diag->section = rows[i].section;
-		return &rows[i];
 	}
 	cache->valid = true;
 	cache->vmcs_ptr = v->ptr;

@@ -61,6 +61,11 @@ struct entry_cache {
 		uint64_t fields[VMCS_MAX_FIELDS / 64];
 		bool memory;            /* always runs */
 	} rows[ENTRY_CACHE_ROWS];
+	/* The same by field, kept in step with rows[]: the rows that read each slot,
+	 * and those that read memory. An entry finds the rows to run from the few
+	 * fields that changed instead of testing every row. */
+	uint64_t readers[VMCS_MAX_FIELDS][ENTRY_CACHE_ROWS / 64];
+	uint64_t memory_rows[ENTRY_CACHE_ROWS / 64];
 };
 
 /* True when the rule holds; otherwise it fills the diagnostic with entry_fail(). */
