@@ -37,19 +37,19 @@ const struct vmcs_field_info vmcs_fields[] = {
 #undef VMCS_FIELD
 };
 
-/* Position of each field in `vmcs_fields`, by symbol. */
-enum field_pos {
-#define VMCS_FIELD(n, enc, w, t, a, f, desc) POS_##n,
+_Static_assert(VMCS_NR_FIELDS == ARRAY_SIZE(vmcs_fields), "one position per field");
+_Static_assert(VMCS_NR_FIELDS < 255, "vmcs_slot_of stores position + 1 in a byte");
+
+/* A field's width and type are those its encoding says (bits 14:13, 11:10), which
+ * the accesses with a constant encoding (vmcs.h) rely on. */
+#define VMCS_FIELD(n, enc, w, t, a, f, desc)                                        \
+	_Static_assert(VMCS_WIDTH_##w == (((enc) >> 13) & 3) && VMCS_TYPE_##t == (((enc) >> 10) & 3), \
+		       #n ": width and type as the encoding says");
 #include "sim/vmcs/fields.def"
 #undef VMCS_FIELD
-	NR_FIELDS
-};
-
-_Static_assert(NR_FIELDS == ARRAY_SIZE(vmcs_fields), "one position per field");
-_Static_assert(NR_FIELDS < 255, "vmcs_slot_of stores position + 1 in a byte");
 
 const uint8_t vmcs_slot_of[VMCS_NR_SLOTS] = {
-#define VMCS_FIELD(n, enc, w, t, a, f, desc) [VMCS_SLOT(enc)] = POS_##n + 1,
+#define VMCS_FIELD(n, enc, w, t, a, f, desc) [VMCS_SLOT(enc)] = VMCS_POS_##n + 1,
 #include "sim/vmcs/fields.def"
 #undef VMCS_FIELD
 };

@@ -206,6 +206,38 @@ static inline const struct vmcs_field_info *vmcs_field_find(uint64_t enc, bool *
 	return &vmcs_fields[slot - 1];
 }
 
+/* Each field's position in vmcs_fields (its slot), by symbol: VMCS_POS_GUEST_RIP. */
+enum vmcs_field_pos {
+#define VMCS_FIELD(name, enc, width, type, access, feature, desc) VMCS_POS_##name,
+#include "sim/vmcs/fields.def"
+#undef VMCS_FIELD
+	VMCS_NR_FIELDS
+};
+
+/* The slot of a full encoding (bit 0 clear), -1 for none: a switch that folds to a
+ * constant when the encoding is one, as the simulator's own accesses' are. */
+static inline int vmcs_pos_of(uint64_t enc)
+{
+	switch (enc) {
+#define VMCS_FIELD(name, enc, width, type, access, feature, desc) case enc: return VMCS_POS_##name;
+#include "sim/vmcs/fields.def"
+#undef VMCS_FIELD
+	default:
+		return -1;
+	}
+}
+
+/* The slot of the field an encoding names, with vmcs_field_find's rules (bit 0 may
+ * select the HIGH half); -1 for none. For encodings the compiler knows, where it
+ * folds to a constant (vmcs.h); a field's width and type are then those its
+ * encoding gives, which fields.c asserts for every field. */
+static inline int vmcs_const_slot(uint64_t enc)
+{
+	if ((enc & VMCS_ENC_RESERVED_MASK) || ((enc & 1) && vmcs_enc_width(enc) != VMCS_WIDTH_64))
+		return -1;
+	return vmcs_pos_of(enc & ~1ull);
+}
+
 /* All fields, in ascending order of encoding: index 0 .. vmcs_field_count() - 1
  * (NULL past the end). */
 size_t vmcs_field_count(void);

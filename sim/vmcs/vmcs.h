@@ -72,28 +72,39 @@ static inline uint64_t vmcs_get(const struct vmcs_cache *c, const struct vmcs_fi
 	return high ? v >> 32 : v;
 }
 
-static inline void vmcs_set(struct vmcs_cache *c, const struct vmcs_field_info *f, bool high, uint64_t v)
+/* Slot i of a field of width w and type t. */
+static inline void vmcs_set_slot(struct vmcs_cache *c, size_t i, enum vmcs_width w, enum vmcs_type t,
+				 bool high, uint64_t v)
 {
-	size_t i = vmcs_slot(f);
 	uint64_t old = c->val[i], nv;
 	c->dirty = true;
 	if (high) {
 		nv = (old & 0xffffffffull) | (v << 32);
 	} else {
-		unsigned bytes = vmcs_width_bytes(f->width);
+		unsigned bytes = vmcs_width_bytes(w);
 		nv = bytes == 8 ? v : v & ((1ull << (8 * bytes)) - 1);
 	}
 	c->val[i] = nv;
 	if (nv != old) {
 		c->changed[i / 64] |= 1ull << (i % 64);
-		if (f->type == VMCS_TYPE_CONTROL || f->type == VMCS_TYPE_HOST)
+		if (t == VMCS_TYPE_CONTROL || t == VMCS_TYPE_HOST)
 			c->ctl_host_changed = true;
 	}
 }
 
-/* By encoding, for the simulator's own use (VM entry, exits); unknown encodings read 0. */
+static inline void vmcs_set(struct vmcs_cache *c, const struct vmcs_field_info *f, bool high, uint64_t v)
+{
+	vmcs_set_slot(c, vmcs_slot(f), f->width, f->type, high, v);
+}
+
+/* By encoding, for the simulator's own use (VM entry, exits); unknown encodings read 0.
+ * A constant encoding (nearly all of them) compiles to an access to its slot. */
 static inline uint64_t vmcs_read_enc(const struct vmcs_cache *c, uint32_t enc)
 {
+	if (__builtin_constant_p(enc)) {
+		int i = vmcs_const_slot(enc);
+		return i < 0 ? 0 : (enc & 1) ? c->val[i] >> 32 : c->val[i];
+	}
 	bool high;
 	const struct vmcs_field_info *f = vmcs_field_find(enc, &high);
 	return f ? vmcs_get(c, f, high) : 0;
@@ -110,6 +121,12 @@ static inline uint64_t vmcs_secondary_controls(const struct vmcs_cache *c)
 
 static inline void vmcs_write_enc(struct vmcs_cache *c, uint32_t enc, uint64_t v)
 {
+	if (__builtin_constant_p(enc)) {
+		int i = vmcs_const_slot(enc);
+		if (i >= 0)
+			vmcs_set_slot(c, (size_t)i, vmcs_enc_width(enc), vmcs_enc_type(enc), enc & 1, v);
+		return;
+	}
 	bool high;
 	const struct vmcs_field_info *f = vmcs_field_find(enc, &high);
 	if (f)

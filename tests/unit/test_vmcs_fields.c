@@ -255,6 +255,24 @@ static void test_vmcs_fields_exhaustive_encoding_space(void **state)
 	assert_int_equal(high_n, 78);
 }
 
+/* The compile-time lookup (vmcs_const_slot, behind every simulator access with a
+ * constant encoding) names the same field as the table, or none, for every encoding
+ * of the space and some with reserved bits set. */
+static void test_vmcs_fields_const_slot_matches_table(void **state)
+{
+	(void)state;
+	static const uint64_t extra[] = { 0x681e | (1ull << 12), 0x681e | (1ull << 15),
+					  0x2000 | (1ull << 32), 0x2001 | (1ull << 40), ~0ull };
+	for (uint64_t i = 0; i < 0x10000 + sizeof(extra) / sizeof(extra[0]); i++) {
+		uint64_t enc = i < 0x10000 ? i : extra[i - 0x10000];
+		const struct vmcs_field_info *f = vmcs_field_find(enc, NULL);
+		assert_int_equal(vmcs_const_slot(enc), f ? (int)(f - vmcs_fields) : -1);
+	}
+	assert_int_equal(vmcs_const_slot(GUEST_RIP), VMCS_POS_GUEST_RIP);
+	assert_int_equal(vmcs_const_slot(EPT_POINTER | 1), VMCS_POS_EPT_POINTER);
+	assert_int_equal(vmcs_const_slot(GUEST_RIP | 1), -1);   /* natural width: no HIGH */
+}
+
 /* Bit 12, bits 31:15 and (for a 64-bit register operand) bits 63:32 must be 0. */
 static void test_vmcs_fields_reserved_bits_rejected(void **state)
 {
@@ -343,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_vmcs_fields_enum_constants),
 		cmocka_unit_test(test_vmcs_fields_high_access_rule),
 		cmocka_unit_test(test_vmcs_fields_exhaustive_encoding_space),
+		cmocka_unit_test(test_vmcs_fields_const_slot_matches_table),
 		cmocka_unit_test(test_vmcs_fields_reserved_bits_rejected),
 		cmocka_unit_test(test_vmcs_fields_unknown_encodings),
 		cmocka_unit_test(test_vmcs_fields_is_high_optional),
