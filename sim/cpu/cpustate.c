@@ -85,6 +85,136 @@ static long find_bytes(const uint8_t *buf, size_t n, const void *pat, size_t m)
 	return -1;
 }
 
+/* Where writing one register (or MSR: reg UC_X86_REG_MSR) changes the saved state:
+ * the first and last changed byte of the context, [lo, hi). False when the write
+ * fails or changes nothing. `a` and `b` are scratch contexts. Only the bytes up to
+ * `total` count: some words past the debug registers change by themselves. */
+static bool probe_where(uc_engine *uc, uc_context *a, uc_context *b, size_t total, int reg,
+			const void *val, size_t *lo, size_t *hi)
+{
+	uc_context_save(uc, a);
+	if (uc_reg_write(uc, reg, val) != UC_ERR_OK)
+		return false;
+	uc_context_save(uc, b);
+	const uint8_t *pa = (const uint8_t *)a, *pb = (const uint8_t *)b;
+	size_t i = 0, j = total;
+	while (i < total && pa[i] == pb[i])
+		i++;
+	while (j > i && pa[j - 1] == pb[j - 1])
+		j--;
+	*lo = i;
+	*hi = j;
+	return i < j;
+}
+
+static bool probe_msr(uc_engine *uc, uc_context *a, uc_context *b, size_t total, uint32_t idx,
+		      uint64_t v, size_t *lo, size_t *hi)
+{
+	uc_x86_msr msr = { .rid = idx, .value = v };
+	return probe_where(uc, a, b, total, UC_X86_REG_MSR, &msr, lo, hi);
+}
+
+/* A register write whose every change must fall inside [from, to). */
+static bool probe_inside(uc_engine *uc, uc_context *a, uc_context *b, size_t total, int reg,
+			 const void *val, size_t from, size_t to)
+{
+	size_t lo, hi;
+	return probe_where(uc, a, b, total, reg, val, &lo, &hi) && lo >= from && hi <= to;
+}
+
+/* The SYSCALL MSRs in the order QEMU keeps them (IA32_STAR, a word of AMD's,
+ * IA32_LSTAR, IA32_CSTAR, IA32_FMASK, IA32_KERNEL_GS_BASE): offsets from STAR's.
+ * The values are canonical with every byte non-zero, so each change shows whole. */
+static const struct { uint32_t msr; size_t at; uint64_t probe; } syscall_msr_probe[] = {
+	{ 0xc0000081, 0, 0x0123456789abcdefull },
+	{ 0xc0000082, 16, 0xffff8a5b3c4d5e6full },
+	{ 0xc0000083, 24, 0xffff8b5c3d4e5f61ull },
+	{ 0xc0000084, 32, 0x1122334455667788ull },
+	{ 0xc0000102, 40, 0xffff8c5d3e4f5162ull },
+};
+
+/* The optional half of the calibration: the state VM entry and exit leave alone,
+ * which vmx_carry.c copies between the engines. Each place is found by writing a
+ * register through the API and seeing which bytes of the saved state change. NULL
+ * on success, else what did not match. */
+static const char *calibrate_shared(uc_engine *uc, struct cpustate_layout *lay, size_t dr_at)
+{
+	/* The probes leave the engine as they found it (`keep`): the engine is LP 0's. */
+	uc_context *a = NULL, *b = NULL, *keep = NULL;
+	if (uc_context_alloc(uc, &a) != UC_ERR_OK || uc_context_alloc(uc, &b) != UC_ERR_OK ||
+	    uc_context_alloc(uc, &keep) != UC_ERR_OK) {
+		if (a)
+			uc_context_free(a);
+		if (b)
+			uc_context_free(b);
+		return "no context";
+	}
+	uc_context_save(uc, keep);
+	const char *why = NULL;
+	size_t lo, hi, end = dr_at + 8 * 8;      /* nothing carried lies past DR7 */
+	lay->dr = dr_at;
+	/* (The API's CR2 write also rewrites CR3: only CR2's place is checked.) */
+	uint64_t v = 0x1122334455667788ull;
+	if (!probe_where(uc, a, b, end, UC_X86_REG_CR2, &v, &lo, &hi) || rd64((const uint8_t *)b + lay->cr + 16) != v)
+		why = "CR2";
+	v = 0xffff4ff1;
+	if (!why && !probe_inside(uc, a, b, end, UC_X86_REG_DR6, &v, dr_at + 48, dr_at + 56))
+		why = "DR6";
+	/* The x87 state, MXCSR and XMM0-15 run from just after EFER to the end of
+	 * XMM15's slot (QEMU keeps wider slots, and after them registers no model here
+	 * has, then the upper halves of YMM0-15, then IA32_SYSENTER_CS). */
+	lay->fpu = lay->efer + 8;
+	size_t sysenter = 0, x0 = 0, x15 = 0, y0 = 0, y15 = 0;
+	if (!why && (!probe_msr(uc, a, b, end, 0x174, 0x5a5a, &sysenter, &hi) || sysenter <= lay->fpu))
+		why = "IA32_SYSENTER_CS";
+	uint8_t vec[32];
+	for (int i = 0; i < 32; i++)
+		vec[i] = (uint8_t)(0x81 + i);
+	/* YMM writes after the XMM ones with the same low half change the upper alone. */
+	if (!why && !(probe_where(uc, a, b, end, UC_X86_REG_XMM0, vec, &x0, &hi) && hi == x0 + 16 &&
+		      probe_where(uc, a, b, end, UC_X86_REG_XMM15, vec, &x15, &hi) && hi == x15 + 16 &&
+		      probe_where(uc, a, b, end, UC_X86_REG_YMM0, vec, &y0, &hi) && hi == y0 + 16 &&
+		      probe_where(uc, a, b, end, UC_X86_REG_YMM15, vec, &y15, &hi) && hi == y15 + 16 &&
+		      x15 > x0 && (x15 - x0) % 15 == 0 && y15 == y0 + 15 * 16))
+		why = "the XMM and YMM registers";
+	lay->fpu_len = x0 + (x15 - x0) / 15 * 16 - lay->fpu;
+	lay->ymmh = y0;
+	size_t fpu_end = lay->fpu + lay->fpu_len;
+	uint32_t mxcsr = 0x7f80;
+	uint16_t fpcw = 0x0c7f, fpsw = 0x3800;
+	uint8_t st0[10] = { 1, 2, 3, 4, 5, 6, 7, 0x88, 0xff, 0x3f };
+	if (!why && !(fpu_end <= y0 && y0 + YMMH_LEN <= sysenter &&
+		      probe_inside(uc, a, b, end, UC_X86_REG_MXCSR, &mxcsr, lay->fpu, fpu_end) &&
+		      probe_inside(uc, a, b, end, UC_X86_REG_FPCW, &fpcw, lay->fpu, fpu_end) &&
+		      probe_inside(uc, a, b, end, UC_X86_REG_FPSW, &fpsw, lay->fpu, fpu_end) &&
+		      probe_inside(uc, a, b, end, UC_X86_REG_ST0, st0, lay->fpu, fpu_end) &&
+		      probe_inside(uc, a, b, end, UC_X86_REG_ST7, st0, lay->fpu, fpu_end)))
+		why = "the x87 registers and MXCSR";
+	for (size_t i = 0; !why && i < sizeof(syscall_msr_probe) / sizeof(syscall_msr_probe[0]); i++) {
+		if (!probe_msr(uc, a, b, end, syscall_msr_probe[i].msr, syscall_msr_probe[i].probe, &lo, &hi) ||
+		    hi != lo + 8 || (i && lo != lay->syscall_msrs + syscall_msr_probe[i].at))
+			why = "the SYSCALL MSRs";
+		else if (!i)
+			lay->syscall_msrs = lo;
+	}
+	/* XCR0 has no API: it is the word after IA32_TSC_AUX, and holds x87 (bit 0),
+	 * always set, and no component above 19 (the last one defined). */
+	if (!why && !probe_msr(uc, a, b, end, 0xc0000103, 0x11223344, &lo, &hi))
+		why = "IA32_TSC_AUX";
+	lay->xcr0 = lo + 8;
+	uint64_t xcr0 = 0;
+	uc_context_save(uc, a);
+	memcpy(&xcr0, (const uint8_t *)a + lay->xcr0, 8);
+	if (!why && (!(xcr0 & 1) || xcr0 >> 20))
+		why = "XCR0";
+	uc_context_restore(uc, keep);
+	uc_context_free(keep);
+	uc_context_free(a);
+	uc_context_free(b);
+	lay->shared_ok = !why;
+	return why;
+}
+
 int cpustate_calibrate(uc_engine *uc, struct cpustate_layout *lay, char *err, size_t errlen)
 {
 	memset(lay, 0, sizeof(*lay));
@@ -164,6 +294,9 @@ int cpustate_calibrate(uc_engine *uc, struct cpustate_layout *lay, char *err, si
 		return -1;
 	}
 	lay->ctx_size = total;
+	const char *why = calibrate_shared(uc, lay, data + (size_t)dr);
+	if (why)
+		snprintf(lay->shared_err, sizeof(lay->shared_err), "%s not found in this Unicorn build's CPU state", why);
 	return 0;
 }
 

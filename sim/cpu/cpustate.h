@@ -48,7 +48,19 @@ struct cpustate_layout {
 	size_t old_exception;
 	size_t efer;
 	size_t data;         /* where the copy of the CPU state starts in a context */
+	/* What VM entry and exit do not switch (vmx_carry.c), found by a second,
+	 * optional calibration: when it fails (`shared_err` says why) the carrying
+	 * goes through the register API instead. */
+	bool shared_ok;
+	size_t fpu, fpu_len;     /* x87 (and MMX) registers and status, MXCSR, XMM0-15 */
+	size_t ymmh;             /* the upper halves of YMM0-15, YMMH_LEN bytes */
+	size_t syscall_msrs;     /* IA32_STAR .. IA32_KERNEL_GS_BASE, SYSCALL_MSRS_LEN bytes */
+	size_t xcr0;
+	size_t dr;               /* DR0-DR7 */
+	char shared_err[160];
 };
+#define SYSCALL_MSRS_LEN 48
+#define YMMH_LEN 256
 
 /* Finds and verifies the layout on a fresh engine (which it leaves in an unspecified
  * state). 0 on success, -1 with a message. */

@@ -444,7 +444,8 @@ static bool pushes_error_code(struct lp *lp, unsigned vector)
 }
 
 /* The event being delivered when another exception arose (the IDT-vectoring
- * information of an exit the second one causes), and for a #PF its address. */
+ * information of an exit the second one causes; none when idt_info is 0), and for
+ * a #PF its address. */
 struct exc_nested {
 	uint32_t idt_info, idt_error;
 	bool cr2_valid;
@@ -478,7 +479,7 @@ static bool exception_exits(struct lp *lp, unsigned vector, uint32_t error_code,
 		/* Bit 12: a fault of an IRET that unblocked NMIs (not for #DF, nor
 		 * during event delivery). */
 		.intr_info = vector | type << 8 | (has_err ? 1u << 11 : 0) | 0x80000000u |
-			     (!nested && vector != VEC_DF && nmi_unblocked_by_iret(lp) ? 1u << 12 : 0),
+			     (!(nested && nested->idt_info) && vector != VEC_DF && nmi_unblocked_by_iret(lp) ? 1u << 12 : 0),
 		.intr_error = has_err ? error_code : 0,
 		.insn_len = soft_exc || priv_soft ? (uint32_t)(next_rip - insn_rip) : 0,
 		.qualification = vector == VEC_PF ? (nested && nested->cr2_valid ? nested->cr2
@@ -656,6 +657,13 @@ void exc_page_fault(struct lp *lp, const struct mmu_fault *f)
 		vmx_exit_ept(lp, f, cpu_reg(lp->uc, UC_X86_REG_RIP), 0, 0, 0);
 		return;
 	}
+	/* A #PF that the exception bitmap makes a VM exit does not write CR2 (SDM
+	 * "Architectural State before a VM Exit"): the address is the qualification.
+	 * CR2 is the VMM's too (vmx_carry.h). */
+	uint64_t rip = cpu_reg(lp->uc, UC_X86_REG_RIP);
+	struct exc_nested addr = { .cr2_valid = true, .cr2 = f->la };
+	if (exception_exits(lp, VEC_PF, f->error_code, EXC_FAULT, rip, rip, 0, &addr))
+		return;
 	cpustate_set_cr2(&lp->cs, f->la);
 	exc_fault(lp, VEC_PF, f->error_code);
 }

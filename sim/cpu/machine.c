@@ -381,8 +381,13 @@ static int engine_init(struct lp *lp, struct engine *e, char *err, size_t errlen
 	 * inside the engine, clobbering CR2 and the engine's record of the exception
 	 * in delivery. An empty exit list probes nothing. */
 	uc_ctl_exits_enable(e->uc);
-	if (!m->layout.ctx_size && cpustate_calibrate(e->uc, &m->layout, err, errlen))
-		return -1;
+	if (!m->layout.ctx_size) {
+		if (cpustate_calibrate(e->uc, &m->layout, err, errlen))
+			return -1;
+		if (!m->layout.shared_ok)   /* once per machine: correct, only slower */
+			fprintf(m->diag, "vtsim: %s; VM entries and exits carry the state they do not "
+				"switch through the register API, XCR0 excepted\n", m->layout.shared_err);
+	}
 	if (cpustate_init(&e->cs, e->uc, &m->layout)) {
 		snprintf(err, errlen, "cannot allocate CPU state");
 		return -1;

@@ -11,17 +11,6 @@
 #define RFLAGS_TF (1ull << 8)
 #define INTERRUPTIBILITY_MOV_SS 2u
 
-void vmx_dbg_carry(uc_engine *from, uc_engine *to)
-{
-	int ids[5] = { UC_X86_REG_DR0, UC_X86_REG_DR1, UC_X86_REG_DR2, UC_X86_REG_DR3, UC_X86_REG_DR6 };
-	uint64_t val[5];
-	void *ptrs[5];
-	for (int i = 0; i < 5; i++)
-		ptrs[i] = &val[i];
-	uc_reg_read_batch(from, ids, ptrs, 5);
-	uc_reg_write_batch(to, ids, (void *const *)ptrs, 5);
-}
-
 bool vmx_dbg_enter(struct lp *lp, bool injected)
 {
 	const struct vmcs_cache *v = &lp->vmx.vmcs;

@@ -27,11 +27,6 @@ struct vmx_exit_info;
 #define PENDING_DBG_VALID (PENDING_DBG_BP | PENDING_DBG_BS)
 #define PENDING_DBG_DR6   (PENDING_DBG_B0_3 | PENDING_DBG_BS)
 
-/* DR0-DR3 and DR6 are the processor's, not the VMCS's: a VM entry or exit hands them
- * from the engine it leaves to the one it starts (not across the TDX module, which
- * keeps a TD's own). */
-void vmx_dbg_carry(uc_engine *from, uc_engine *to);
-
 /* At VM entry, after event injection (`injected`: an event was injected). An
  * injected event makes the field's exceptions lost; MOV-SS blocking holds them
  * until the first instruction has completed; otherwise the #DB (a trap) is

@@ -7,6 +7,7 @@
 #include "sim/cpu/msr.h"
 #include "sim/cpu/pdpte.h"
 #include "sim/cpu/tsc_cost.h"
+#include "sim/cpu/vmx_carry.h"
 #include "sim/cpu/vmx_debug.h"
 #include "sim/cpu/vmx_exit.h"
 #include "sim/cpu/vmx_guest.h"
@@ -158,8 +159,7 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 	uint64_t gpr[16];
 	cpustate_get_gprs(&lp->root.cs, gpr);
 	gpr[4] = vmcs_read_enc(v, GUEST_RSP);
-	if (!lp->vmx.seam_root)
-		vmx_dbg_carry(lp->root.uc, uc);
+	vmx_carry(lp, &lp->root, g);
 	load_control_state(&g->cs, cr0, vmcs_read_enc(v, GUEST_CR3), vmcs_read_enc(v, GUEST_CR4), efer);
 	/* DR7 and IA32_DEBUGCTL come from the guest-state area only with "load debug
 	 * controls" (SDM "Loading Guest Control Registers, Debug Registers, and MSRs");

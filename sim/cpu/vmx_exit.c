@@ -11,6 +11,7 @@
 #include "sim/cpu/pdpte.h"
 #include "sim/cpu/pml.h"
 #include "sim/cpu/tsc_cost.h"
+#include "sim/cpu/vmx_carry.h"
 #include "sim/cpu/vmx_debug.h"
 #include "sim/cpu/vmx_exit.h"
 #include "sim/cpu/vmx_guest.h"
@@ -265,8 +266,7 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 	if (ns && (bad = msr_list_store(lp, list, ns)))
 		vmx_abort(lp, 1, "saving guest MSRs to the VM-exit MSR-store list failed", list, bad);
 
-	if (!lp->vmx.seam_root)
-		vmx_dbg_carry(lp->guest.uc, lp->root.uc);
+	vmx_carry(lp, &lp->guest, &lp->root);
 	lp->vmx.non_root = false;
 	lp_retire_recompute(lp);
 	lp_switch(lp, &lp->root);
