@@ -27,16 +27,6 @@ PAGE_SIZE_MISMATCH_2M    equ 0xC0000B0B00000001
 	tdcall
 %endmacro
 
-; MapGPA of [%1, %1 + %2); %1 carries the shared bit for private-to-shared.
-%macro map_gpa 2
-	mov r11, 0x10001
-	mov r12, %1
-	mov r13, %2
-	call tdvmcall
-	test r10, r10
-	jnz fail
-%endmacro
-
 td_main:
 	lea rsi, [rel msg_hello]
 	call puts

@@ -24,9 +24,13 @@ void kvm_destroy_vm(struct kvm *kvm);
 int kvm_vm_enable_cap(struct kvm *kvm, const struct kvm_enable_cap *cap);
 int kvm_set_user_memory_region(struct kvm *kvm, const struct kvm_userspace_memory_region *mem);
 /* KVM_SET_MEMORY_ATTRIBUTES: [address, address + size) becomes private
- * (KVM_MEMORY_ATTRIBUTE_PRIVATE, a TD only) or shared (0). A TD's private pages in a
- * range made shared are removed from it, as Linux's kvm_mmu_unmap_gfn_range does;
- * the guest accepts them again after making them private. 0 or -EINVAL. */
+ * (KVM_MEMORY_ATTRIBUTE_PRIVATE, a TD only) or shared (0); a TD's memory starts
+ * shared, as in Linux. The view the range leaves is unmapped, as Linux's
+ * kvm_mmu_unmap_gfn_range does: private pages of a range made shared are removed
+ * (the guest accepts them again after making them private), shared-EPT entries of
+ * a range made private are zapped and the vCPUs' TLBs flushed before they run.
+ * 0, -EINVAL (flags, unsupported attributes, empty, unaligned or wrapping range),
+ * -EFAULT (no attributes given) or -ENOMEM (too many separate private ranges). */
 int kvm_vm_set_memory_attributes(struct kvm *kvm, const struct kvm_memory_attributes *attrs);
 int kvm_create_vcpu(struct kvm *kvm, unsigned id, struct kvm_vcpu **out);
 
@@ -34,7 +38,8 @@ int kvm_vcpu_get_regs(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
 int kvm_vcpu_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *regs);
 int kvm_vcpu_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
 int kvm_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs);
-/* KVM_RUN: runs until an exit user space must handle (vcpu->run says which). */
+/* KVM_RUN: runs until an exit user space must handle (vcpu->run says which); -EFAULT
+ * with KVM_EXIT_MEMORY_FAULT when a TD's access does not match the attributes. */
 int kvm_vcpu_run(struct kvm_vcpu *vcpu);
 
 /* KVM_GET_SUPPORTED_CPUID: what a guest may be shown; -E2BIG (nent = the count)

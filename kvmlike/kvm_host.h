@@ -48,6 +48,17 @@ struct kvm_vm_stat {
 
 struct kvm;
 
+/* Requests serviced before the next VM entry (Linux kvm_make_request). */
+enum {
+	KVM_REQ_TLB_FLUSH,         /* flush_tlb_all: a mapping the vCPU may cache went */
+	KVM_REQ_LOAD_MMU_PGD,      /* load_mmu_pgd of mmu_root_hpa, then flush_tlb_current */
+};
+
+/* The private memory attribute as sorted, disjoint, non-adjacent GFN ranges
+ * [start, end) (Linux keeps an xarray of attributes per GFN). */
+#define KVM_MAX_PRIVATE_RANGES 64
+struct kvm_gfn_range { uint64_t start, end; };
+
 struct kvm_vcpu {
 	struct kvm *kvm;
 	unsigned vcpu_id;
@@ -67,6 +78,8 @@ struct kvm_vcpu {
 	 * enters the guest, 0 goes back to user space with another exit, < 0 fails
 	 * KVM_RUN. */
 	int (*complete_userspace_io)(struct kvm_vcpu *vcpu);
+	uint32_t requests;         /* bit per KVM_REQ_* */
+	uint64_t mmu_root_hpa;     /* the root load_mmu_pgd gives the CPU (a TD: shared EPT) */
 	struct kvm_vcpu_stat stat;
 	void *priv;                /* struct vcpu_vmx or struct vcpu_tdx */
 };
@@ -79,6 +92,8 @@ struct kvm {
 	unsigned nr_vcpus;
 	uint64_t hypercall_exit_enabled;   /* KVM_CAP_EXIT_HYPERCALL's set */
 	bool vm_dead;              /* kvm_vm_dead: KVM_RUN fails with -EIO from now on */
+	struct kvm_gfn_range private_ranges[KVM_MAX_PRIVATE_RANGES];
+	unsigned nr_private_ranges;
 	struct kvm_vm_stat stat;
 	void *priv;                /* struct kvm_vmx or struct kvm_tdx */
 };
@@ -100,6 +115,20 @@ _Static_assert(KVM_MAX_MEMSLOTS < 64, "memslot generation must fit an MMIO entry
 static inline unsigned kvm_mmio_gen(const struct kvm *kvm)
 {
 	return kvm->memslots_generation & 0x3f;
+}
+
+static inline void kvm_make_request(unsigned req, struct kvm_vcpu *vcpu)
+{
+	vcpu->requests |= 1u << req;
+}
+
+void kvm_make_all_cpus_request(struct kvm *kvm, unsigned req);
+
+/* Has every GFN of [gfn, gfn + n) the private attribute? */
+bool kvm_range_is_private(const struct kvm *kvm, uint64_t gfn, uint64_t n);
+static inline bool kvm_mem_is_private(const struct kvm *kvm, uint64_t gfn)
+{
+	return kvm_range_is_private(kvm, gfn, 1);
 }
 
 /* The slot holding guest frame `gfn`, or NULL (MMIO). */

@@ -55,15 +55,88 @@ int kvm_vm_enable_cap(struct kvm *kvm, const struct kvm_enable_cap *cap)
 	return 0;
 }
 
+bool kvm_range_is_private(const struct kvm *kvm, uint64_t gfn, uint64_t n)
+{
+	for (unsigned i = 0; i < kvm->nr_private_ranges; i++) {
+		const struct kvm_gfn_range *r = &kvm->private_ranges[i];
+		if (gfn >= r->start && gfn < r->end)
+			return n <= r->end - gfn;     /* ranges never touch: the next is apart */
+	}
+	return false;
+}
+
+/* The ranges with [start, end) made private or shared, into `out` (room for
+ * KVM_MAX_PRIVATE_RANGES + 1); how many, kept sorted and merged. */
+static unsigned private_ranges_with(const struct kvm *kvm, uint64_t start, uint64_t end,
+				    bool private, struct kvm_gfn_range *out)
+{
+	unsigned n = 0;
+	bool placed = !private;
+	for (unsigned i = 0; i < kvm->nr_private_ranges; i++) {
+		struct kvm_gfn_range r = kvm->private_ranges[i];
+		if (private && r.end >= start && r.start <= end) {     /* touches: absorb */
+			start = r.start < start ? r.start : start;
+			end = r.end > end ? r.end : end;
+			continue;
+		}
+		if (!placed && r.start > end) {
+			out[n++] = (struct kvm_gfn_range){ start, end };
+			placed = true;
+		}
+		if (private || r.end <= start || r.start >= end) {
+			out[n++] = r;
+			continue;
+		}
+		if (r.start < start)                                    /* cut out [start, end) */
+			out[n++] = (struct kvm_gfn_range){ r.start, start };
+		if (r.end > end)     /* only one range can hold both ends: n <= nr + 1 */
+			out[n++] = (struct kvm_gfn_range){ end, r.end };
+	}
+	if (!placed)
+		out[n++] = (struct kvm_gfn_range){ start, end };
+	return n;
+}
+
+/* The view a range leaves is unmapped first (Linux kvm_arch_pre_set_memory_attributes). */
+static void kvm_unmap_other_view(struct kvm *kvm, uint64_t gpa, uint64_t size, bool private)
+{
+	if (!is_td(kvm))
+		return;
+	if (!private)
+		tdx_unmap_private_range(kvm, gpa, size);
+	else if (tdx_zap_shared_range(kvm, gpa, size))
+		kvm_make_all_cpus_request(kvm, KVM_REQ_TLB_FLUSH);
+}
+
 int kvm_vm_set_memory_attributes(struct kvm *kvm, const struct kvm_memory_attributes *a)
 {
+	if (!a)
+		return -EFAULT;          /* copy_from_user of the argument failed */
 	uint64_t supported = is_td(kvm) ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0;
 	if (a->flags || (a->attributes & ~supported) || !a->size ||
 	    ((a->address | a->size) & (PAGE_SIZE - 1)) || a->address + a->size < a->address)
 		return -EINVAL;
-	if (is_td(kvm) && !(a->attributes & KVM_MEMORY_ATTRIBUTE_PRIVATE))
-		tdx_unmap_private_range(kvm, a->address, a->size);
+	uint64_t start = a->address >> PAGE_SHIFT, end = start + (a->size >> PAGE_SHIFT);
+	bool private = a->attributes & KVM_MEMORY_ATTRIBUTE_PRIVATE;
+	bool has_private = false;
+	for (unsigned i = 0; i < kvm->nr_private_ranges; i++)
+		has_private |= kvm->private_ranges[i].start < end && start < kvm->private_ranges[i].end;
+	if (private ? kvm_range_is_private(kvm, start, end - start) : !has_private)
+		return 0;                /* nothing changes (Linux returns early too) */
+	struct kvm_gfn_range next[KVM_MAX_PRIVATE_RANGES + 1];
+	unsigned n = private_ranges_with(kvm, start, end, private, next);
+	if (n > KVM_MAX_PRIVATE_RANGES)
+		return -ENOMEM;
+	kvm_unmap_other_view(kvm, a->address, a->size, private);
+	memcpy(kvm->private_ranges, next, n * sizeof(next[0]));
+	kvm->nr_private_ranges = n;
 	return 0;
+}
+
+void kvm_make_all_cpus_request(struct kvm *kvm, unsigned req)
+{
+	for (unsigned i = 0; i < kvm->nr_vcpus; i++)
+		kvm_make_request(req, kvm->vcpus[i]);
 }
 
 int kvm_create_vm(unsigned long type, struct kvm **out)
@@ -255,6 +328,18 @@ int kvm_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *in)
 	return 0;
 }
 
+/* What vcpu_enter_guest does first: the requests made since the last entry. */
+static void kvm_service_requests(struct kvm_vcpu *vcpu)
+{
+	if (vcpu->requests & (1u << KVM_REQ_LOAD_MMU_PGD)) {
+		kvm_x86_call(vcpu->kvm, load_mmu_pgd)(vcpu, vcpu->mmu_root_hpa, 0);
+		kvm_x86_call(vcpu->kvm, flush_tlb_current)(vcpu);
+	}
+	if (vcpu->requests & (1u << KVM_REQ_TLB_FLUSH))
+		kvm_x86_call(vcpu->kvm, flush_tlb_all)(vcpu);
+	vcpu->requests = 0;
+}
+
 int kvm_vcpu_run(struct kvm_vcpu *vcpu)
 {
 	if (vcpu->kvm->vm_dead)
@@ -262,6 +347,8 @@ int kvm_vcpu_run(struct kvm_vcpu *vcpu)
 	vcpu_load(vcpu);
 	int r = kvm_complete_userspace_io(vcpu);
 	while (r > 0) {
+		if (vcpu->requests)
+			kvm_service_requests(vcpu);
 		enum exit_fastpath_completion fp = kvm_x86_call(vcpu->kvm, vcpu_run)(vcpu);
 		r = kvm_x86_call(vcpu->kvm, handle_exit)(vcpu, fp);
 	}

@@ -42,6 +42,9 @@ bool tdp_mmu_mmio_gen(struct tdp_mmu *mmu, uint64_t gpa, unsigned *gen);
 /* Makes `gpa`'s entry empty again. Only for entries the processor does not cache
  * (MMIO ones): a mapped page would need INVEPT. */
 void tdp_mmu_zap(struct tdp_mmu *mmu, uint64_t gpa);
+/* Empties every 4 KiB entry of [start, end) (a table that is missing holds none);
+ * whether any mapped a page or MMIO, so that the caller flushes TLBs (INVEPT). */
+bool tdp_mmu_zap_range(struct tdp_mmu *mmu, uint64_t start, uint64_t end);
 /* Maps the 4 KiB page at gpa to hpa, read/write/execute, write-back. 0 or -ENOMEM. */
 int tdp_mmu_map(struct tdp_mmu *mmu, uint64_t gpa, uint64_t hpa);
 void tdp_mmu_destroy(struct tdp_mmu *mmu);
@@ -49,6 +52,9 @@ void tdp_mmu_destroy(struct tdp_mmu *mmu);
 /* A TD's private pages inside [start, start + size) leave it (tdx.c, where the TD's
  * mirror of the private EPT lives). */
 void tdx_unmap_private_range(struct kvm *kvm, uint64_t start, uint64_t size);
+/* Zaps the shared-EPT entries of [start, start + size) (GPAs without the shared
+ * bit); whether any was present, so that TLBs need a flush. */
+bool tdx_zap_shared_range(struct kvm *kvm, uint64_t start, uint64_t size);
 
 /* The host's interrupt handlers by vector (the host IDT's part for kvmlike): a VM
  * exit that acknowledged an external interrupt runs its handler at once. */

@@ -187,6 +187,13 @@ static void vt_flush_tlb_all(struct kvm_vcpu *vcpu)
 	vmx_flush_tlb_all(vcpu);
 }
 
+static void vt_flush_tlb_current(struct kvm_vcpu *vcpu)
+{
+	if (is_td_vcpu(vcpu))
+		return tdx_flush_tlb_current(vcpu);
+	vmx_flush_tlb_current(vcpu);
+}
+
 static void vt_inject_exception(struct kvm_vcpu *vcpu, unsigned vector, bool has_error,
 				uint32_t error_code)
 {
@@ -254,6 +261,7 @@ struct kvm_x86_ops vt_x86_ops = {
 	.set_gdt = vt_set_gdt,
 	.load_mmu_pgd = vt_load_mmu_pgd,
 	.flush_tlb_all = vt_flush_tlb_all,
+	.flush_tlb_current = vt_flush_tlb_current,
 	.inject_exception = vt_inject_exception,
 	.vm_pre_destroy = vt_vm_pre_destroy,
 	.mem_enc_ioctl = vt_mem_enc_ioctl,

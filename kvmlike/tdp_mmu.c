@@ -110,6 +110,31 @@ void tdp_mmu_zap(struct tdp_mmu *mmu, uint64_t gpa)
 		*pte = mmu->nonpresent;
 }
 
+/* The entries of `table` (at `level`, covering from `base`) inside [start, end). */
+static bool zap_table(struct tdp_mmu *mmu, uint64_t table, int level, uint64_t base,
+		      uint64_t start, uint64_t end)
+{
+	uint64_t span = 1ull << (12 + 9 * (level - 1));
+	bool zapped = false;
+	for (unsigned i = 0; i < 512; i++) {
+		uint64_t lo = base + i * span, *e = (uint64_t *)__va(table) + i;
+		if (lo >= end || lo + span <= start)
+			continue;
+		if (level > 1 && (*e & EPT_RWX))
+			zapped |= zap_table(mmu, EPT_ADDR(*e), level - 1, lo, start, end);
+		else if (level == 1 && *e != mmu->nonpresent) {
+			*e = mmu->nonpresent;
+			zapped = true;
+		}
+	}
+	return zapped;
+}
+
+bool tdp_mmu_zap_range(struct tdp_mmu *mmu, uint64_t start, uint64_t end)
+{
+	return mmu->root && zap_table(mmu, mmu->root, 4, 0, start, end);
+}
+
 static void free_table(uint64_t table, int level)
 {
 	uint64_t *e = __va(table);

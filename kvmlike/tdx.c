@@ -39,6 +39,7 @@ enum {
 #define TDVMCALL_STATUS_SUBFUNC_UNSUPPORTED 0x8000000000000003ull
 
 #define TDX_SHARED_BIT (1ull << 47)
+#define SHARED_EPT_POINTER 0x203cull  /* the TD VMCS field, as TDH.VP.WR names it */
 #define EXIT_REASON_TRIPLE_FAULT  2
 #define EXIT_REASON_EPT_VIOLATION 48
 #define EXIT_REASON_TDCALL        77
@@ -177,14 +178,27 @@ void tdx_vcpu_put(struct kvm_vcpu *vcpu)
 {
 }
 
+/* The shared EPT's root (write-back, 4 levels) becomes the TD VMCS's
+ * SHARED_EPT_POINTER (TDH.VP.WR); the S-EPT is the module's. */
 void tdx_load_mmu_pgd(struct kvm_vcpu *vcpu, uint64_t root_hpa, uint64_t guest_cr3)
 {
-	/* The shared EPT (TDH.VP.WR of SHARED_EPT_POINTER) is not used: kvmlike's TDs
-	 * have private memory only. */
+	struct tdx_module_args a = { .rcx = to_tdx(vcpu)->tdvpr_pa, .rdx = SHARED_EPT_POINTER,
+				     .r8 = root_hpa | 6 | 3 << 3, .r9 = ~0xf80ull };
+	tdh_ok(TDH_VP_WR, &a, "TDH.VP.WR");
 }
 
+/* The shared EPT's translations go (the module flushes the S-EPT's itself at
+ * TDH.VP.ENTER after TDH.MEM.TRACK). All-context, as Linux does: the shared EPT
+ * is tagged with the private EPTP, which KVM does not hold. */
 void tdx_flush_tlb_all(struct kvm_vcpu *vcpu)
 {
+	ept_sync_global();
+}
+
+/* After load_mmu_pgd: the shared EPT's, all-context for the same reason. */
+void tdx_flush_tlb_current(struct kvm_vcpu *vcpu)
+{
+	ept_sync_global();
 }
 
 static uint64_t reclaim_page(uint64_t pa)
@@ -269,14 +283,15 @@ static uint64_t level_size(unsigned level)
 }
 
 /* The largest level KVM may map private `gpa` at (KVM's max mapping level, for
- * guest_memfd): 2 MiB when one memslot holds the whole 2 MiB around it, backed
+ * guest_memfd): 2 MiB when one memslot holds the whole 2 MiB around it, all private, backed
  * by host pages aligned as the GFNs are (the lpage alignment rule), and no
  * S-EPT table maps that range at 4 KiB already; else 4 KiB. */
 static unsigned tdx_max_mapping_level(struct kvm *kvm, uint64_t gpa)
 {
 	uint64_t big = gpa & ~(level_size(1) - 1);
 	void *hva = kvm_gpa_to_hva(kvm, big, level_size(1));
-	if (!hva || (__pa(hva) & (level_size(1) - 1)) || find_sept(to_kvm_tdx(kvm), big, 1))
+	if (!hva || (__pa(hva) & (level_size(1) - 1)) || find_sept(to_kvm_tdx(kvm), big, 1) ||
+	    !kvm_range_is_private(kvm, big >> PAGE_SHIFT, 512))   /* mixed attributes: 4 KiB */
 		return 0;
 	return 1;
 }
@@ -472,6 +487,26 @@ void tdx_unmap_private_range(struct kvm *kvm, uint64_t start, uint64_t size)
 	kvm->stat.ept_splits += tdx_remove_private_range(kvm, start, size);
 }
 
+bool tdx_zap_shared_range(struct kvm *kvm, uint64_t start, uint64_t size)
+{
+	uint64_t end = start + size > TDX_SHARED_BIT ? TDX_SHARED_BIT : start + size;
+	return start < end && tdp_mmu_zap_range(&to_kvm_tdx(kvm)->shared, start | TDX_SHARED_BIT,
+						end | TDX_SHARED_BIT);
+}
+
+/* An access whose shared bit says private where the attribute says shared, or the
+ * reverse: user space decides (it converts, as for MapGPA), and KVM_RUN fails with
+ * -EFAULT (Linux kvm_mmu_prepare_memory_fault_exit). `gpa` has no shared bit. */
+static int tdx_memory_fault_exit(struct kvm_vcpu *vcpu, uint64_t gpa, bool private)
+{
+	struct kvm_run *run = vcpu->run;
+	run->exit_reason = KVM_EXIT_MEMORY_FAULT;
+	run->memory_fault.flags = private ? KVM_MEMORY_EXIT_FLAG_PRIVATE : 0;
+	run->memory_fault.gpa = gpa;
+	run->memory_fault.size = PAGE_SIZE;
+	return -EFAULT;
+}
+
 /* A shared GPA: the same memslot page, mapped in the shared EPT the VMM owns (the
  * host sees what the TD writes there). */
 static int tdx_map_shared(struct kvm_vcpu *vcpu, uint64_t gpa)
@@ -529,7 +564,8 @@ static bool tdx_unexpected_pending(uint64_t exit_qual, uint64_t ext_qual)
 	return (ext_qual & 0xf) == TDX_EXT_EXIT_QUAL_PENDING && !(exit_qual & EPT_VIOLATION_PROT_MASK);
 }
 
-/* An EPT violation on a private GPA: the page comes from its memslot (AUG), at
+/* An EPT violation: one the memory attributes do not allow goes to user space;
+ * a shared GPA maps in the shared EPT; a private one's page comes from its memslot (AUG), at
  * 2 MiB when the guest accepts 2 MiB and the memslot allows it; the guest
  * accepts it. */
 static int tdx_handle_ept_violation(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t exit_qual,
@@ -537,7 +573,11 @@ static int tdx_handle_ept_violation(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_
 {
 	struct kvm_tdx *t = to_kvm_tdx(vcpu->kvm);
 	gpa &= ~(PAGE_SIZE - 1);
-	if (gpa & TDX_SHARED_BIT)
+	bool private = !(gpa & TDX_SHARED_BIT);
+	uint64_t gfn = (gpa & ~TDX_SHARED_BIT) >> PAGE_SHIFT;
+	if (gfn_to_memslot(vcpu->kvm, gfn) && private != kvm_mem_is_private(vcpu->kvm, gfn))
+		return tdx_memory_fault_exit(vcpu, gfn << PAGE_SHIFT, private);
+	if (!private)
 		return tdx_map_shared(vcpu, gpa);
 	if (tdx_unexpected_pending(exit_qual, ext_qual)) {
 		printk("kvmlike: TDX: guest access before accepting 0x%llx on vCPU %u\n",
@@ -810,11 +850,10 @@ static int tdx_td_vcpu_init(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 	if (!tdh_ok(TDH_VP_INIT | 1 << 16, &a, "TDH.VP.INIT"))
 		return -EIO;
 	t->last_cpu = (int)smp_processor_id();   /* VP.INIT associates it here */
-	/* load_mmu_pgd: the shared EPT's root (write-back, 4 levels). */
-	a = (struct tdx_module_args){ .rcx = t->tdvpr_pa, .rdx = 0x203c, .r8 = kt->shared.root | 6 | 3 << 3,
-				      .r9 = ~0xf80ull };
-	if (!tdh_ok(TDH_VP_WR, &a, "TDH.VP.WR"))
-		return -EIO;
+	/* The shared EPT's root reaches the TD VMCS before the first entry, through
+	 * load_mmu_pgd, and flush_tlb_current follows (Linux kvm_mmu_load). */
+	vcpu->mmu_root_hpa = kt->shared.root;
+	kvm_make_request(KVM_REQ_LOAD_MMU_PGD, vcpu);
 	t->initialized = true;
 	return 0;
 }
@@ -822,7 +861,7 @@ static int tdx_td_vcpu_init(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 /* The initial contents of private memory, page by page, measured into MRTD when
  * the flag asks (16 TDH.MR.EXTEND per page). As in Linux: the vCPU initialized,
  * page-aligned operands, at least one page, the whole range private (below the
- * shared bit); a refused PAGE.ADD is -EIO (-EBUSY when contended) and, a vCPU
+ * shared bit, with the private attribute); a refused PAGE.ADD is -EIO (-EBUSY when contended) and, a vCPU
  * command, reports no hw_error. */
 static int tdx_init_mem_region(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 {
@@ -838,6 +877,8 @@ static int tdx_init_mem_region(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 		const void *src = (const void *)(uintptr_t)r->source_addr;
 		if (!kvm_is_guest_memory(src, PAGE_SIZE))
 			return -EFAULT;
+		if (!kvm_mem_is_private(vcpu->kvm, r->gpa >> PAGE_SHIFT))
+			return -EINVAL;      /* user space made it private first (gmem populate) */
 		int e = tdx_mirror_map(vcpu->kvm, r->gpa, 0, __pa(src));
 		if (e)
 			return e;

@@ -24,6 +24,7 @@
 #define KVM_EXIT_INTR             10
 #define KVM_EXIT_INTERNAL_ERROR   17
 #define KVM_EXIT_SYSTEM_EVENT     24
+#define KVM_EXIT_MEMORY_FAULT     39
 #define KVM_EXIT_TDX              40
 
 /* kvm_run.hypercall.flags: the guest was in 64-bit mode. */
@@ -119,6 +120,15 @@ struct kvm_run {
 			uint32_t ndata;
 			uint64_t data[16];
 		} system_event;
+		/* KVM_EXIT_MEMORY_FAULT (KVM_RUN returns -EFAULT with it): the access
+		 * wants [gpa, gpa + size) private (flags has KVM_MEMORY_EXIT_FLAG_PRIVATE)
+		 * or shared, and the memory attributes say otherwise. */
+		struct {
+#define KVM_MEMORY_EXIT_FLAG_PRIVATE (1ull << 3)
+			uint64_t flags;
+			uint64_t gpa;
+			uint64_t size;
+		} memory_fault;
 		/* KVM_EXIT_TDX: a TDVMCALL user space answers; `ret` comes preset to
 		 * SUBFUNC_UNSUPPORTED and is the guest's status at the next KVM_RUN. */
 		struct {

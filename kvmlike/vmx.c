@@ -517,6 +517,12 @@ void vmx_flush_tlb_all(struct kvm_vcpu *vcpu)
 	ept_sync_global();
 }
 
+/* The VM's EPT: its EPTP tags what the TLB holds (VPID-tagged entries too). */
+void vmx_flush_tlb_current(struct kvm_vcpu *vcpu)
+{
+	ept_sync_context(to_kvm_vmx(vcpu->kvm)->eptp);
+}
+
 void vmx_cache_reg(struct kvm_vcpu *vcpu, enum kvm_reg reg)
 {
 	if (reg == VCPU_REGS_RSP)

@@ -15,7 +15,8 @@ enum exit_fastpath_completion { EXIT_FASTPATH_NONE, EXIT_FASTPATH_REENTER_GUEST 
 	X(vcpu_run) X(handle_exit) X(skip_emulated_instruction) X(cache_reg)      \
 	X(get_segment) X(set_segment) X(get_cpl) X(get_rflags) X(set_rflags)      \
 	X(set_cr0) X(set_cr4) X(set_efer) X(get_idt) X(set_idt) X(get_gdt)        \
-	X(set_gdt) X(load_mmu_pgd) X(flush_tlb_all) X(inject_exception)          \
+	X(set_gdt) X(load_mmu_pgd) X(flush_tlb_all) X(flush_tlb_current)        \
+	X(inject_exception)                                                       \
 	X(vm_pre_destroy) X(mem_enc_ioctl) X(vcpu_mem_enc_ioctl)                 \
 	X(link_external_spt) X(set_external_spte) X(split_external_spt)          \
 	X(remove_external_spte) X(free_external_spt)
@@ -49,6 +50,7 @@ struct kvm_x86_ops {
 	void (*set_gdt)(struct kvm_vcpu *vcpu, struct kvm_dtable *dt);
 	void (*load_mmu_pgd)(struct kvm_vcpu *vcpu, uint64_t root_hpa, uint64_t guest_cr3);
 	void (*flush_tlb_all)(struct kvm_vcpu *vcpu);
+	void (*flush_tlb_current)(struct kvm_vcpu *vcpu);   /* the root load_mmu_pgd loaded */
 	void (*inject_exception)(struct kvm_vcpu *vcpu, unsigned vector, bool has_error,
 				 uint32_t error_code);
 	void (*vm_pre_destroy)(struct kvm *kvm);
@@ -97,6 +99,7 @@ void vmx_get_gdt(struct kvm_vcpu *vcpu, struct kvm_dtable *dt);
 void vmx_set_gdt(struct kvm_vcpu *vcpu, struct kvm_dtable *dt);
 void vmx_load_mmu_pgd(struct kvm_vcpu *vcpu, uint64_t root_hpa, uint64_t guest_cr3);
 void vmx_flush_tlb_all(struct kvm_vcpu *vcpu);
+void vmx_flush_tlb_current(struct kvm_vcpu *vcpu);
 void vmx_inject_exception(struct kvm_vcpu *vcpu, unsigned vector, bool has_error,
 			  uint32_t error_code);
 
@@ -114,6 +117,7 @@ enum exit_fastpath_completion tdx_vcpu_run(struct kvm_vcpu *vcpu);
 int tdx_handle_exit(struct kvm_vcpu *vcpu, enum exit_fastpath_completion fastpath);
 void tdx_load_mmu_pgd(struct kvm_vcpu *vcpu, uint64_t root_hpa, uint64_t guest_cr3);
 void tdx_flush_tlb_all(struct kvm_vcpu *vcpu);
+void tdx_flush_tlb_current(struct kvm_vcpu *vcpu);
 void tdx_mmu_release_hkid(struct kvm *kvm);
 int tdx_vm_ioctl(struct kvm *kvm, struct kvm_tdx_cmd *cmd);
 int tdx_sept_link_private_spt(struct kvm *kvm, uint64_t gfn, int level);

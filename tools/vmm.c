@@ -200,17 +200,36 @@ static void handle_tdx_exit(struct vmm_guest *g)
 	}
 }
 
+/* KVM_SET_MEMORY_ATTRIBUTES: [gpa, gpa + size) becomes private or shared. */
+static int set_private(struct vmm_guest *g, uint64_t gpa, uint64_t size, bool private)
+{
+	struct kvm_memory_attributes a = { .address = gpa, .size = size,
+					   .attributes = private ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0 };
+	return kvm_vm_set_memory_attributes(g->kvm, &a);
+}
+
 /* KVM_HC_MAP_GPA_RANGE (a TD's TDVMCALL<MapGPA>): the range becomes private or
- * shared (KVM_SET_MEMORY_ATTRIBUTES). 0 or -errno, user space's answer. */
+ * shared. 0 or -errno, user space's answer. */
 static int convert_memory(struct vmm_guest *g, const struct kvm_run *run)
 {
 	if (g->type != KVM_X86_TDX_VM)
 		return -EINVAL;            /* a VM's user space never asks for the exit */
-	struct kvm_memory_attributes a = {
-		.address = run->hypercall.args[0], .size = run->hypercall.args[1] << 12,
-		.attributes = (run->hypercall.args[2] & KVM_MAP_GPA_RANGE_ENCRYPTED) ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0,
-	};
-	return kvm_vm_set_memory_attributes(g->kvm, &a);
+	return set_private(g, run->hypercall.args[0], run->hypercall.args[1] << 12,
+			   run->hypercall.args[2] & KVM_MAP_GPA_RANGE_ENCRYPTED);
+}
+
+/* KVM_EXIT_MEMORY_FAULT: the TD accessed a page as private or shared against its
+ * attribute; this VMM converts the page the way the access wants (an implicit
+ * conversion, as QEMU does) and runs the TD again. */
+static int convert_on_fault(struct vmm_guest *g, const struct kvm_run *run)
+{
+	bool private = run->memory_fault.flags & KVM_MEMORY_EXIT_FLAG_PRIVATE;
+	int e = set_private(g, run->memory_fault.gpa, run->memory_fault.size, private);
+	g->r->memory_faults++;
+	if (e)
+		return failf(g->r, "KVM_EXIT_MEMORY_FAULT: converting 0x%llx to %s failed: error %d",
+			     (unsigned long long)run->memory_fault.gpa, private ? "private" : "shared", e);
+	return 0;
 }
 
 /* One KVM_RUN and what user space does about its exit: 1 when the guest halted,
@@ -219,9 +238,11 @@ static int vmm_step(struct vmm_guest *g)
 {
 	struct vmm_report *r = g->r;
 	int e = kvm_vcpu_run(g->vcpu);
+	struct kvm_run *run = g->vcpu->run;
+	if (e == -EFAULT && run->exit_reason == KVM_EXIT_MEMORY_FAULT)
+		return convert_on_fault(g, run);
 	if (e)
 		return failf(r, "KVM_RUN: error %d (%s)", e, vtsim_machine_stop_message(kvm_machine()));
-	struct kvm_run *run = g->vcpu->run;
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		handle_io(g);
@@ -479,6 +500,11 @@ static int vmm_td_setup(struct vmm_guest *g, const uint8_t *img, size_t len)
 						  .userspace_addr = (uint64_t)(uintptr_t)g->firmware };
 	if ((e = kvm_set_user_memory_region(g->kvm, &low)) || (e = kvm_set_user_memory_region(g->kvm, &fw)))
 		return failf(r, "KVM_SET_USER_MEMORY_REGION: error %d", e);
+	/* A TD's memory starts shared; all of it becomes private, as QEMU makes the
+	 * RAM it backs with guest_memfd. */
+	if ((e = set_private(g, 0, TD_LOW_MEM, true)) ||
+	    (e = set_private(g, fw.guest_phys_addr, g->firmware_size, true)))
+		return failf(r, "KVM_SET_MEMORY_ATTRIBUTES: error %d", e);
 	struct kvm_tdx_init_vm *init = td_init_vm_arg(g->kvm, r);
 	if (!init)
 		return -1;

@@ -26,6 +26,7 @@ struct vmm_report {
 	uint64_t host_visible;        /* nonzero bytes the host reads there (KeyID 0) */
 	char shared_msg[64];          /* what the TD left in the shared page at 0x1ff000 */
 	unsigned quotes;              /* GetQuote requests the quoting service answered */
+	unsigned memory_faults;       /* KVM_EXIT_MEMORY_FAULTs the VMM converted a page for */
 };
 
 /* Creates a machine from `cfg`, loads kvmlike on it, and runs `img` as a VM to

@@ -574,6 +574,20 @@ static void do_vcpu_cmd(struct vm *v, const uint8_t *r)
 		fail("KVM_MEMORY_ENCRYPT_OP on a VM's vCPU: %d, not -EINVAL", e);
 }
 
+/* KVM_SET_MEMORY_ATTRIBUTES of [gpa, gpa + size): private or shared. */
+static void do_attributes(struct vm *v, uint64_t gpa, uint64_t size, bool private)
+{
+	struct kvm_memory_attributes a = { .address = gpa, .size = size,
+					   .attributes = private ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0 };
+	call_begin();
+	int e = kvm_vm_set_memory_attributes(v->kvm, &a);
+	note("KVM_SET_MEMORY_ATTRIBUTES(0x%llx, 0x%llx, %s) = %d", (unsigned long long)gpa,
+	     (unsigned long long)size, private ? "private" : "shared", e);
+	call_end(v, "KVM_SET_MEMORY_ATTRIBUTES");
+	if (e && !(e == -EINVAL && private && !v->td))
+		fail("KVM_SET_MEMORY_ATTRIBUTES: %d", e);
+}
+
 /* A TD as a VMM builds it (td_hello as firmware, 2 MiB at 0), ready to run:
  * r[2] bit 0 measured, bit 1 a debug TD. */
 static void do_build_td(struct vm *v, const uint8_t *r)
@@ -594,6 +608,8 @@ static void do_build_td(struct vm *v, const uint8_t *r)
 	H.last_user = fwm;
 	H.last_user_size = fw;
 	do_memslot(v, s1);
+	do_attributes(v, 0, TD_LOW_MEM, true);          /* a TD's memory starts shared */
+	do_attributes(v, TD_FW_TOP - fw, fw, true);
 	uint8_t init[8] = { 0, r[1], KVM_TDX_INIT_VM, 0, (r[2] & 2) ? 1 : 0, 0, 0 };
 	do_vm_cmd(v, init);
 	uint8_t vc[8] = { 0, r[1], 0 };

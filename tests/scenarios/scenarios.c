@@ -144,6 +144,20 @@ static int convert_memory(struct guest *g, const struct kvm_run *run)
 	return kvm_vm_set_memory_attributes(g->kvm, &a);
 }
 
+/* KVM_EXIT_MEMORY_FAULT (KVM_RUN's -EFAULT): a TD accessed a page against its
+ * attribute; the page becomes what the access wants, as QEMU converts it. */
+static int convert_on_fault(struct guest *g, const struct kvm_run *run)
+{
+	bool private = run->memory_fault.flags & KVM_MEMORY_EXIT_FLAG_PRIVATE;
+	say("%s: KVM_EXIT_MEMORY_FAULT flags 0x%llx gpa 0x%llx size 0x%llx\n", g->name,
+	    (unsigned long long)run->memory_fault.flags, (unsigned long long)run->memory_fault.gpa,
+	    (unsigned long long)run->memory_fault.size);
+	struct kvm_memory_attributes a = { .address = run->memory_fault.gpa, .size = run->memory_fault.size,
+					   .attributes = private ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0 };
+	int e = kvm_vm_set_memory_attributes(g->kvm, &a);
+	return e ? fail(g, "KVM_SET_MEMORY_ATTRIBUTES", e) : 0;
+}
+
 static void handle_mmio(struct guest *g, uint64_t device)
 {
 	struct kvm_run *run = g->vcpu->run;
@@ -190,9 +204,11 @@ static void handle_tdx_exit(struct guest *g)
 static int guest_step(struct guest *g)
 {
 	int e = kvm_vcpu_run(g->vcpu);
+	struct kvm_run *run = g->vcpu->run;
+	if (e == -EFAULT && run->exit_reason == KVM_EXIT_MEMORY_FAULT)
+		return convert_on_fault(g, run);
 	if (e)
 		return fail(g, "KVM_RUN", e);
-	struct kvm_run *run = g->vcpu->run;
 	g->exits++;
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
@@ -393,6 +409,14 @@ static int td_vm(struct guest *g, const uint8_t *img, uint64_t len)
 						  .userspace_addr = (uint64_t)(uintptr_t)g->firmware };
 	if ((e = kvm_set_user_memory_region(g->kvm, &low)) || (e = kvm_set_user_memory_region(g->kvm, &fw)))
 		return fail(g, "KVM_SET_USER_MEMORY_REGION", e);
+	/* A TD's memory starts shared: all of it becomes private, as a VMM does. */
+	struct kvm_memory_attributes p = { .size = TD_LOW_MEM, .attributes = KVM_MEMORY_ATTRIBUTE_PRIVATE };
+	if ((e = kvm_vm_set_memory_attributes(g->kvm, &p)))
+		return fail(g, "KVM_SET_MEMORY_ATTRIBUTES", e);
+	p.address = fw.guest_phys_addr;
+	p.size = g->fw_size;
+	if ((e = kvm_vm_set_memory_attributes(g->kvm, &p)))
+		return fail(g, "KVM_SET_MEMORY_ATTRIBUTES", e);
 	return 0;
 }
 
@@ -922,6 +946,12 @@ static int scenario_td_large_pages(void)
 	int e = kvm_set_user_memory_region(g.kvm, &large);
 	if (e) {
 		fail(&g, "KVM_SET_USER_MEMORY_REGION", e);
+		goto out;
+	}
+	struct kvm_memory_attributes p = { .address = TD_LARGE_GPA, .size = TD_LARGE_SIZE,
+					   .attributes = KVM_MEMORY_ATTRIBUTE_PRIVATE };
+	if ((e = kvm_vm_set_memory_attributes(g.kvm, &p))) {
+		fail(&g, "KVM_SET_MEMORY_ATTRIBUTES", e);
 		goto out;
 	}
 	struct kvm_tdx_cmd c = { .id = KVM_TDX_FINALIZE_VM };

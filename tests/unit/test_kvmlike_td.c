@@ -32,6 +32,8 @@
 
 extern const unsigned char vtsim_guest_td_hello[];
 extern const unsigned int vtsim_guest_td_hello_len;
+extern const unsigned char vtsim_guest_td_convert[];
+extern const unsigned int vtsim_guest_td_convert_len;
 extern const unsigned char vtsim_guest_td_quote[];
 extern const unsigned int vtsim_guest_td_quote_len;
 extern const unsigned char vtsim_guest_td_map_gpa[];
@@ -133,6 +135,9 @@ struct guest {
 	void (*on_map_gpa)(struct guest *g, struct kvm_run *run);
 	unsigned tdx_exits;
 	uint64_t notify_vector;
+	/* KVM_EXIT_MEMORY_FAULTs, as KVM_RUN gave them. */
+	__typeof__(((struct kvm_run *)0)->memory_fault) faults[4];
+	unsigned nr_faults;
 };
 
 /* ---- what the TD prints -------------------------------------------------------------- */
@@ -388,6 +393,13 @@ static uint8_t *ualloc(uint64_t size)
 
 /* KVM_CREATE_VM(KVM_X86_TDX_VM) and the memslots: low private memory and the
  * firmware ending at 4 GiB; its initial contents are in `src`. */
+static int set_private(struct guest *g, uint64_t gpa, uint64_t size, bool private)
+{
+	struct kvm_memory_attributes a = { .address = gpa, .size = size,
+					   .attributes = private ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0 };
+	return kvm_vm_set_memory_attributes(g->kvm, &a);
+}
+
 static void td_create_with(struct guest *g, const unsigned char *img, unsigned len)
 {
 	memset(g, 0, sizeof(*g));
@@ -409,6 +421,9 @@ static void td_create_with(struct guest *g, const unsigned char *img, unsigned l
 						  .userspace_addr = (uint64_t)(uintptr_t)g->fw };
 	assert_int_equal(kvm_set_user_memory_region(g->kvm, &low), 0);
 	assert_int_equal(kvm_set_user_memory_region(g->kvm, &fw), 0);
+	/* A TD's memory starts shared: all of it becomes private, as tools/vmm.c does. */
+	assert_int_equal(set_private(g, 0, g->mem_size, true), 0);
+	assert_int_equal(set_private(g, fw.guest_phys_addr, g->fw_size, true), 0);
 }
 
 static void td_create(struct guest *g)
@@ -494,10 +509,17 @@ static void guest_destroy(struct guest *g)
 static uint32_t step(struct fx *f, struct guest *g)
 {
 	int e = kvm_vcpu_run(g->vcpu);
+	struct kvm_run *run = g->vcpu->run;
+	if (e == -EFAULT && run->exit_reason == KVM_EXIT_MEMORY_FAULT && g->nr_faults < 4) {
+		/* The VMM converts the page the way the access wants, as QEMU does. */
+		g->faults[g->nr_faults++] = run->memory_fault;
+		assert_int_equal(set_private(g, run->memory_fault.gpa, run->memory_fault.size,
+					     run->memory_fault.flags & KVM_MEMORY_EXIT_FLAG_PRIVATE), 0);
+		return run->exit_reason;
+	}
 	if (e)
 		fail_msg("KVM_RUN: %d (%s) after \"%.*s\"", e, vtsim_machine_stop_message(f->m), (int)g->n,
 			 g->out);
-	struct kvm_run *run = g->vcpu->run;
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO: {
 		uint8_t *data = (uint8_t *)run + run->io.data_offset;
@@ -808,6 +830,78 @@ static void test_set_memory_attributes_errors(void **state)
 	ok.attributes = KVM_MEMORY_ATTRIBUTE_PRIVATE;
 	assert_int_equal(kvm_vm_set_memory_attributes(vm.kvm, &ok), -EINVAL);
 	guest_destroy(&vm);
+}
+
+/* The attribute is state: ranges merge and split, a range that changes nothing is
+ * accepted, a missing argument is -EFAULT, more separate private ranges than
+ * kvmlike keeps -ENOMEM; INIT_MEM_REGION wants the private attribute (-EINVAL). */
+static void test_memory_attributes_are_state(void **state)
+{
+	(void)state;
+	struct guest g;
+	uint64_t hw;
+	td_create(&g);           /* low memory and firmware private, as a VMM makes them */
+	assert_true(kvm_range_is_private(g.kvm, 0, g.mem_size >> 12));
+	assert_int_equal(kvm_vm_set_memory_attributes(g.kvm, NULL), -EFAULT);
+	assert_int_equal(set_private(&g, 0x10000, 0x3000, false), 0);
+	assert_true(kvm_mem_is_private(g.kvm, 0xf) && kvm_mem_is_private(g.kvm, 0x13));
+	assert_false(kvm_mem_is_private(g.kvm, 0x10) || kvm_mem_is_private(g.kvm, 0x12));
+	assert_false(kvm_range_is_private(g.kvm, 0, 0x14));
+	assert_int_equal(set_private(&g, 0x10000, 0x3000, false), 0);      /* no change */
+	assert_int_equal(set_private(&g, 0x11000, 0x1000, true), 0);
+	assert_true(kvm_mem_is_private(g.kvm, 0x11) && !kvm_mem_is_private(g.kvm, 0x12));
+	assert_int_equal(set_private(&g, 0x10000, 0x3000, true), 0);       /* merged again */
+	assert_true(kvm_range_is_private(g.kvm, 0, g.mem_size >> 12));
+	assert_int_equal(set_private(&g, 0, g.mem_size, false), 0);
+	unsigned ok = 0;
+	int e = 0;
+	for (uint64_t gpa = 0; gpa < g.mem_size && !e; gpa += 0x2000, ok++)
+		e = set_private(&g, gpa, 0x1000, true);
+	assert_int_equal(e, -ENOMEM);
+	assert_int_equal(ok - 1, KVM_MAX_PRIVATE_RANGES - 1);   /* the firmware holds one */
+	assert_int_equal(set_private(&g, TD_FW_TOP - g.fw_size, 0x1000, false), 0);
+	assert_int_equal(td_init_vm(&g, 0, 3, &hw), 0);
+	td_init_vcpu(&g);
+	assert_int_equal(td_add_firmware(&g, 0, &hw), -EINVAL);
+	assert_int_equal(g.vcpu->stat.ept_maps, 0);
+	guest_destroy(&g);
+}
+
+/* guests/td_convert: an access against the attribute ends KVM_RUN with -EFAULT and
+ * KVM_EXIT_MEMORY_FAULT (Linux's fields), the VMM converts, the access completes:
+ * a shared load of a page made private (its shared-EPT entry was zapped at the
+ * conversion, the vCPU's TLB flushed through flush_tlb_all) and an ACCEPT of a
+ * page made shared (not AUGed before the VMM converts it). */
+static void test_td_access_against_the_attribute_is_a_memory_fault(void **state)
+{
+	struct fx *f = *state;
+	struct guest g;
+	uint64_t hw;
+	td_create_with(&g, vtsim_guest_td_convert, vtsim_guest_td_convert_len);
+	assert_int_equal(td_init_vm(&g, 0, 3, &hw), 0);
+	td_init_vcpu(&g);
+	assert_int_equal(td_add_firmware(&g, KVM_TDX_MEASURE_MEMORY_REGION, &hw), 0);
+	assert_int_equal(vm_cmd(&g, KVM_TDX_FINALIZE_VM, 0, NULL, &hw), 0);
+	uint64_t pgd = kvm_x86_op_calls[KVM_OP_load_mmu_pgd][1], flush = kvm_x86_op_calls[KVM_OP_flush_tlb_all][1];
+	uint64_t current = kvm_x86_op_calls[KVM_OP_flush_tlb_current][1];
+	run_to_hlt(f, &g);
+	assert_non_null(strstr(g.out, "shared access to a private page: converted by the VMM, shared data read"));
+	assert_non_null(strstr(g.out, "ACCEPT of a shared page: converted by the VMM, accepted, reads zero"));
+	assert_int_equal(g.nr_faults, 2);
+	assert_int_equal(g.faults[0].flags, 0);
+	assert_int_equal(g.faults[0].gpa, 0x1fe000);
+	assert_int_equal(g.faults[0].size, 0x1000);
+	assert_int_equal(g.faults[1].flags, KVM_MEMORY_EXIT_FLAG_PRIVATE);
+	assert_int_equal(g.faults[1].gpa, 0x1fe000);
+	assert_int_equal(g.faults[1].size, 0x1000);
+	assert_int_equal(g.map_gpa_exits, 3);
+	/* The first entry loaded the shared EPT's root and flushed its TLB; each zap of
+	 * a mapped alias (MapGPA to private, the VMM's conversion before the ACCEPT)
+	 * flushed all. */
+	assert_int_equal(kvm_x86_op_calls[KVM_OP_load_mmu_pgd][1] - pgd, 1);
+	assert_int_equal(kvm_x86_op_calls[KVM_OP_flush_tlb_current][1] - current, 1);
+	assert_int_equal(kvm_x86_op_calls[KVM_OP_flush_tlb_all][1] - flush, 2);
+	guest_destroy(&g);
 }
 
 /* A TD in 32-bit protected mode, from the reset vector: LIDT with the limit
@@ -1707,6 +1801,9 @@ static void test_vt_dispatch_vm_calls_reach_vmx_and_td_calls_reach_tdx(void **st
 	assert_int_equal(delta(KVM_OP_vm_pre_destroy, 1), 1);
 	assert_int_equal(delta(KVM_OP_vcpu_free, 1), 1);
 	assert_int_equal(delta(KVM_OP_vm_destroy, 1), 1);
+	/* The shared EPT's root, loaded once before the first entry, its TLB flushed. */
+	assert_int_equal(delta(KVM_OP_load_mmu_pgd, 1), 1);
+	assert_int_equal(delta(KVM_OP_flush_tlb_current, 1), 1);
 	static const enum kvm_x86_op_id never[] = {
 		KVM_OP_get_segment, KVM_OP_set_segment, KVM_OP_get_cpl, KVM_OP_get_rflags,
 		KVM_OP_set_rflags, KVM_OP_set_cr0, KVM_OP_set_cr4, KVM_OP_set_efer, KVM_OP_get_idt,
@@ -1734,6 +1831,8 @@ int main(void)
 		T(test_td_map_gpa_bad_answer_fails_kvm_run),
 		T(test_td_map_gpa_without_the_exit_is_unsupported),
 		T(test_set_memory_attributes_errors),
+		T(test_memory_attributes_are_state),
+		T(test_td_access_against_the_attribute_is_a_memory_fault),
 		T(test_capabilities),
 		T(test_td_cpuid_config_and_get_cpuid),
 		T(test_supported_cpuid),

@@ -941,6 +941,11 @@ static void test_kvmlike_retries_busy_entry(void **state)
 						  .userspace_addr = (uint64_t)(uintptr_t)fw };
 	assert_int_equal(kvm_set_user_memory_region(vm, &r0), 0);
 	assert_int_equal(kvm_set_user_memory_region(vm, &r1), 0);
+	struct kvm_memory_attributes p0 = { .size = 2 << 20, .attributes = KVM_MEMORY_ATTRIBUTE_PRIVATE };
+	struct kvm_memory_attributes p1 = { .address = IMAGE_GPA, .size = fw_size,
+					    .attributes = KVM_MEMORY_ATTRIBUTE_PRIVATE };
+	assert_int_equal(kvm_vm_set_memory_attributes(vm, &p0), 0);
+	assert_int_equal(kvm_vm_set_memory_attributes(vm, &p1), 0);
 	struct kvm_tdx_init_vm init = { .xfam = 3 };
 	struct kvm_tdx_cmd c = { .id = KVM_TDX_INIT_VM, .data = (uint64_t)(uintptr_t)&init };
 	assert_int_equal(kvm_memory_encrypt_op(vm, &c), 0);
