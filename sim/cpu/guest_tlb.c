@@ -41,6 +41,18 @@ static bool system_table_page(struct lp *lp, uint64_t page)
 	       overlaps(page, ldtr.base, ldtr.limit) || overlaps(page, tr.base, tr.limit);
 }
 
+/* A fill at CPL 3 that only the supervisor may make: the engine's own reads of a
+ * descriptor table or the TSS (it does not say which fill is one). A page that holds
+ * such a table is given its supervisor translation unless the instruction itself
+ * names the page (a fetch, or an explicit operand: the user access that must #PF). */
+static bool implicit_supervisor_fill(struct lp *lp, const struct mmu_ctx *c, uint64_t va,
+				     enum mmu_access acc)
+{
+	uint64_t page = va & ~0xfffull, la;
+	return c->cpl == 3 && acc != MMU_FETCH && system_table_page(lp, page) &&
+	       insn_mem_access_in_page(lp, page, acc == MMU_WRITE, &la) != 0;
+}
+
 /* Notes what a fill rests on (see guest_tlb_enter). */
 static void note_fill(struct guest_tlb *t, const struct mmu_ctx *c, const struct mmu_walk_log *log)
 {
@@ -67,6 +79,31 @@ static void note_fill(struct guest_tlb *t, const struct mmu_ctx *c, const struct
 			return;
 	}
 	t->kept[t->nkept++] = *log;
+}
+
+/* Notes that the TLB holds a piece of the large guest page around va. */
+static void note_large(struct guest_tlb *t, uint64_t va, unsigned shift)
+{
+	uint64_t base = va & ~((1ull << shift) - 1);
+	for (unsigned i = 0; i < t->nlarge; i++)
+		if (t->large[i] == (base | shift))
+			return;
+	if (t->nlarge == GUEST_TLB_LARGE_MAX)
+		t->large_overflow = true;
+	else
+		t->large[t->nlarge++] = base | shift;
+}
+
+void guest_tlb_invlpg(struct lp *lp, uint64_t la)
+{
+	struct guest_tlb *t = &lp->gtlb;
+	bool in_large = t->large_overflow;
+	for (unsigned i = 0; i < t->nlarge && !in_large; i++) {
+		uint64_t mask = ~((1ull << (t->large[i] & 0x3f)) - 1);
+		in_large = (la & mask) == (t->large[i] & mask);
+	}
+	if (in_large)
+		guest_tlb_flush(lp);
 }
 
 #define PTE_AD 0x60ull   /* accessed (5) and dirty (6) */
@@ -117,7 +154,7 @@ static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_ent
 	unsigned allowed;
 	lp_mmu_ctx(lp, &c);
 	int r = mmu_translate_logged(&lp->m->pm, &c, va, acc, 0, &pa, &allowed, &f, &log);
-	if (r && f.kind == MMU_FAULT_PF && c.cpl == 3 && system_table_page(lp, va))
+	if (r && f.kind == MMU_FAULT_PF && implicit_supervisor_fill(lp, &c, va, acc))
 		r = mmu_translate_logged(&lp->m->pm, &c, va, acc, MMU_SUPERVISOR, &pa, &allowed, &f, &log);
 	if (!r && (pa & ~0xfffull) == lp->gtlb.apic_page) {
 		lp->gtlb.pending = true;
@@ -130,6 +167,8 @@ static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_ent
 		e->paddr = pa & ~0xfffull;
 		e->perms = rights_to_prot(allowed);
 		note_fill(&lp->gtlb, &c, &log);
+		if (log.page_shift > 12)
+			note_large(&lp->gtlb, va, log.page_shift);
 		return true;
 	}
 	lp->gtlb.pending = true;
@@ -152,6 +191,8 @@ void guest_tlb_flush(struct lp *lp)
 		uc_ctl_flush_tlb(lp->guest.uc);
 	lp->gtlb.nkept = 0;
 	lp->gtlb.kept_inexact = false;
+	lp->gtlb.nlarge = 0;
+	lp->gtlb.large_overflow = false;
 }
 
 void guest_tlb_switch_eptp(struct lp *lp, uint64_t eptp)
@@ -217,7 +258,7 @@ bool guest_tlb_take_fault(struct lp *lp, uc_err e)
 	uint64_t pa;
 	lp_mmu_ctx(lp, &c);
 	uint64_t la = fault_address(lp, t->fault_page, t->fault_acc);
-	unsigned flags = c.cpl == 3 && system_table_page(lp, t->fault_page) ? MMU_SUPERVISOR : 0;
+	unsigned flags = implicit_supervisor_fill(lp, &c, t->fault_page, t->fault_acc) ? MMU_SUPERVISOR : 0;
 	if (mmu_translate(&lp->m->pm, &c, la, t->fault_acc, flags, &pa, &f))
 		exc_page_fault(lp, &f);
 	return true;

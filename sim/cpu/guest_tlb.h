@@ -21,6 +21,7 @@ struct lp;
  * sees neither the instruction nor the byte offset: the exact address comes from
  * decoding the instruction, insn_mem.c). */
 #define GUEST_TLB_KEPT_MAX 32
+#define GUEST_TLB_LARGE_MAX 16
 
 struct guest_tlb {
 	bool virtual_mode;         /* the engine's TLB is filled by the callback */
@@ -32,6 +33,12 @@ struct guest_tlb {
 	unsigned nkept;
 	bool kept_inexact;         /* a fill the logs cannot vouch for, or too many */
 	uint64_t kept_cr0, kept_cr3, kept_cr4, kept_efer;
+	/* The guest pages larger than 4 KiB the TLB holds pieces of (base | shift, the
+	 * engine caches 4 KiB at a time): INVLPG of any address in one must drop them
+	 * all (guest_tlb_invlpg). large_overflow: more than fit. */
+	uint64_t large[GUEST_TLB_LARGE_MAX];
+	unsigned nlarge;
+	bool large_overflow;
 	uint64_t tag_eptp;         /* what the TLB holds translations for */
 	bool pending;              /* a fill failed: the access that faulted */
 	uint64_t fault_page;
@@ -56,6 +63,11 @@ int guest_tlb_init(struct lp *lp);
  * would then give each of them again and set no flag, so keeping them is not
  * visible. The guest engine's control registers must be loaded already. */
 void guest_tlb_enter(struct lp *lp, bool ept, uint64_t eptp, bool keep);
+
+/* A guest's INVLPG of la that does not exit: the engine drops the 4 KiB piece it
+ * holds for la itself; when la lies in a larger guest page, the other pieces of
+ * that page go too (SDM Vol. 3A "INVLPG"). */
+void guest_tlb_invlpg(struct lp *lp, uint64_t la);
 
 /* The guest now runs under another EPTP (VMFUNC's EPTP switching): the TLB,
  * filled under the old one, is dropped. */

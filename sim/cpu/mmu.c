@@ -218,6 +218,8 @@ static int walk32(struct phys *pm, const struct mmu_ctx *c, uint64_t la, enum mm
 		*pa = (hi | (pde & 0xffc00000ull) | (la & 0x3fffff)) & ((1ull << pm->maxphyaddr) - 1);
 		*allowed = walk_rights(c, &w, flags, pde & PTE_D);
 		log_entry(log, pdl.hpa, pde, false);
+		if (log)
+			log->page_shift = 22;
 		return 0;
 	}
 	if (pte_locate(pm, c, (pde & 0xfffff000ull) + (((la >> 12) & 0x3ff) << 2), la, flags, &ptl, f))
@@ -304,6 +306,8 @@ static int walk64(struct phys *pm, const struct mmu_ctx *c, uint64_t la, enum mm
 				else
 					log_entry(log, loc[i].hpa, ent[i], true);
 			}
+			if (log)
+				log->page_shift = (uint8_t)shift;
 			return 0;
 		}
 		table = e & am;
@@ -339,6 +343,7 @@ int mmu_translate_logged(struct phys *pm, const struct mmu_ctx *c, uint64_t la,
 	int r;
 	if (log) {
 		log->n = 0;
+		log->page_shift = 12;
 		/* Through the EPT, the translation also rests on EPT entries. */
 		log->exact = c->ept == NULL;
 	}

@@ -80,6 +80,7 @@ int mmu_translate_rights(struct phys *pm, const struct mmu_ctx *c, uint64_t la,
 struct mmu_walk_log {
 	unsigned n;
 	bool exact;
+	uint8_t page_shift;         /* the guest page the walk ended in: 12, 21, 22 or 30 */
 	bool wide[MMU_LOG_MAX];     /* an 8-byte entry; else 4 bytes (32-bit paging) */
 	uint64_t hpa[MMU_LOG_MAX];
 	uint64_t val[MMU_LOG_MAX];

@@ -7,6 +7,7 @@
 
 #include "sim/cpu/cpuid.h"
 #include "sim/cpu/exception.h"
+#include "sim/cpu/guest_tlb.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/modrm.h"
 #include "sim/cpu/msr.h"
@@ -129,10 +130,22 @@ static bool pause_loop_exit(struct lp *lp, const struct cpu_view *v, const struc
 	return true;
 }
 
+/* The guest engine caches a large guest page 4 KiB at a time; the engine's own
+ * INVLPG drops only the piece the address is in (guest_tlb_invlpg drops the rest). */
+static void invlpg_in_guest(struct lp *lp, const struct cpu_view *v, const struct site_insn *in)
+{
+	struct modrm o;
+	if (modrm_decode(in, cpu_view_long64(v), v->segs[SEG_CS].attr & (1u << 14), &o))
+		return;
+	guest_tlb_invlpg(lp, modrm_linear(&o, v, in->len));
+}
+
 void site_cond_exit(struct lp *lp, const struct cpu_view *v, const struct site_insn *in)
 {
 	if (lp->vmx.non_root && (cond_exit(lp, v, in) || pause_loop_exit(lp, v, in)))
 		return;
+	if (in->vmx_id == EXIT_REASON_INVLPG && lp->vmx.non_root)
+		invlpg_in_guest(lp, v, in);
 	/* RDPMC that does not exit: no model has an architectural PMU (CPUID.0AH is
 	 * zero), so every ECX names an invalid counter, #GP(0) (SDM Vol. 2B RDPMC),
 	 * where the engine would raise #UD. */

@@ -836,6 +836,57 @@ static void test_ac_after_guest_sets_cr0_am(void **state)
 	assert_exception_exit(&x, AC_EXIT, G_CODE + 0x101);
 }
 
+/* ---- CPL 3 and the supervisor page that holds the GDT ----------------------------------- */
+
+/* user_mode() with 4 KiB user pages (a page table at 0x40000) except the GDT's page,
+ * supervisor-only as an OS keeps it. */
+static void user_pages_but_gdt(void)
+{
+	const uint64_t pt = 0x40000;
+	user_mode();
+	for (uint64_t i = 0; i < 512; i++)
+		put64(pt + i * 8, i << 12 | 7);
+	put64(pt + (G_GDT >> 12) * 8, G_GDT | 3);
+	put64(G_PD, pt | 7);
+}
+
+/* SDM Vol. 3A "Access Rights": a CPL 3 data read of a supervisor page is #PF (error
+ * code P | U = 5, CR2 the address), also when the page holds the GDT, which the
+ * processor itself reads as a supervisor access; with and without the EPT. The
+ * engine's TLB fill does not say which fills are its own descriptor reads, so vtsim
+ * once gave the read the supervisor translation. */
+static void test_cpl3_read_of_supervisor_gdt_page_faults(void **state)
+{
+	for (int ept = 0; ept < 2; ept++) {
+		struct guest g = { .mode = MODE_LONG, .exc_bitmap = 1u << 14,
+				   .proc2 = ept ? SECONDARY_EXEC_ENABLE_EPT : 0 };
+		PREPARE(&g, 0x48, 0x8b, 0x04, 0x25, 0x00, 0x80, 0x00, 0x00,   /* mov rax, [0x8000] */
+			0xf4);
+		user_pages_but_gdt();
+		struct vexit x = enter(true);
+		assert_exception_exit(&x, 0x80000b0e, G_CODE);
+		assert_int_equal(x.intr_err, 5);
+		assert_int_equal(x.qual, G_GDT);
+	}
+}
+
+/* ... while the processor's own read of the descriptor, loading DS at CPL 3, still
+ * works: the HLT after it is reached (#GP at CPL 3). */
+static void test_cpl3_segment_load_reads_supervisor_gdt(void **state)
+{
+	for (int ept = 0; ept < 2; ept++) {
+		struct guest g = { .mode = MODE_LONG, .exc_bitmap = 1u << 14 | 1u << 13,
+				   .proc2 = ept ? SECONDARY_EXEC_ENABLE_EPT : 0 };
+		PREPARE(&g, 0xb8, 0x3b, 0x00, 0x00, 0x00,                     /* mov eax, 0x3b */
+			0x8e, 0xd8,                                           /* mov ds, eax */
+			0xf4);
+		user_pages_but_gdt();
+		struct vexit x = enter(true);
+		assert_exception_exit(&x, 0x80000b0d, G_CODE + 7);
+		assert_int_equal(vmr(GUEST_DS_SELECTOR), 0x3b);
+	}
+}
+
 /* ---- a pending MTF VM exit injected at VM entry ------------------------------------------ */
 
 static void test_pending_mtf_injection_exits_before_first_insn(void **state)
@@ -1033,6 +1084,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_site_after_hint_nop_capstone_does_not_decode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_io_exit_length_on_execute_only_page, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b14_lgdt_lidt_non_canonical_base_gp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cpl3_read_of_supervisor_gdt_page_faults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cpl3_segment_load_reads_supervisor_gdt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b15_vmx_insn_in_real_mode_is_ud, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b15_vmx_insn_16bit_address_exits_in_protected_mode, setup, teardown),
 	};
