@@ -72,7 +72,6 @@ ELF64_BEGIN start
 %define GUEST_TR_BASE  0x6814
 %define GUEST_GDTR_BASE  0x6816
 %define GUEST_GDTR_LIMIT 0x4810
-%define EPT_WB         0x30
 %define GUEST_CR0_32   0x31                   ; PE, ET, NE: no paging
 %define SENTINEL       0x5a5a5a5a
 
@@ -179,22 +178,7 @@ start:
         VMM_CHECK "iret-avail-error", VMCS_EXIT_INTR_ERR, 0x20
         call checks_done
 
-; Identity EPT for 0-1 GiB in 2 MiB pages.
-ept_setup:
-        EPT_LINK_FIRST_GIB 7
-        lea rbx, [rel ept_pd]
-        xor ecx, ecx
-.pd:    mov rax, rcx
-        shl rax, 21
-        or rax, 0x80 | EPT_WB | 7
-        mov [rbx + rcx * 8], rax
-        inc ecx
-        cmp ecx, 512
-        jne .pd
-        lea rax, [rel ept_pml4]
-        or rax, 0x1e                           ; WB, 4-level walk
-        mov [rel eptp], rax
-        ret
+EPT_IDENTITY_1G_ROUTINE
 
 ; gdt32[rdi] := a 32-bit TSS descriptor with base rax, limit 67H, access byte dl.
 tss_desc:

@@ -22,7 +22,6 @@ ELF64_BEGIN start
 %include "vmm64.inc"
 
 %define EPTP_FIELD  0x201a
-%define EPT_WB      0x30                ; memory type 6 in bits 5:3
 %define PROC_SECONDARY (1 << 31)
 %define PROC2_EPT   (1 << 1)
 %define WINDOW      0x400000            ; the VA the guest reads (PD[2])
@@ -79,22 +78,7 @@ guest:
 
 
 
-; Identity EPT for the first GiB in 2 MiB pages.
-ept_setup:
-        EPT_LINK_FIRST_GIB 7
-        lea rbx, [rel ept_pd]
-        xor ecx, ecx
-.pd:    mov rax, rcx
-        shl rax, 21
-        or rax, 0x80 | EPT_WB | 7
-        mov [rbx + rcx * 8], rax
-        inc ecx
-        cmp ecx, 512
-        jne .pd
-        lea rax, [rel ept_pml4]
-        or rax, 0x1e                    ; WB, 4-level walk
-        mov [rel eptp], rax
-        ret
+EPT_IDENTITY_1G_ROUTINE
 
 window_pde: dq 0
 eptp:       dq 0

@@ -126,9 +126,7 @@ start:
         SET_HANDLER 14, g_pf
         VMM_SETUP 0, (1 << 28) | (1 << 31), 0, 0     ; MSR bitmaps (all clear), secondary
         VMM_WRITE VMCS_PROC2_CTLS, PROC2_EPT
-        lea rax, [rel ept_pml4]
-        or rax, 0x1e                    ; WB, 4-level walk
-        VMM_WRITE EPTP_FIELD, rax
+        VMM_WRITE EPTP_FIELD, [rel eptp]
         VMM_WRITE VMCS_EXC_BITMAP, 0
         lea rax, [rel vmx_pml4]
         VMM_WRITE VMCS_GUEST_CR3, rax
@@ -337,19 +335,7 @@ g_pf:   mov rax, cr2
         add qword [rdi + FR_RIP], 3
         ret
 
-; Identity EPT for 0-1 GiB in 2 MiB pages.
-ept_setup:
-        EPT_LINK_FIRST_GIB 7
-        lea rbx, [rel ept_pd]
-        xor ecx, ecx
-.pd:    mov rax, rcx
-        shl rax, 21
-        or rax, 0x80 | 0x30 | 7         ; 2 MiB, WB, RWX
-        mov [rbx + rcx * 8], rax
-        inc ecx
-        cmp ecx, 512
-        jne .pd
-        ret
+EPT_IDENTITY_1G_ROUTINE
 
         align 16, db 0
 host_vec:
@@ -387,6 +373,7 @@ now_mxcsr:      dq 0
 now_fcw:        dq 0
 now_f:          dq 0
         align 16, db 0
+eptp:           dq 0
 seen_vec:       times 256 db 0
 now_vec:        times 256 db 0
 seen2_xmm3:     times 16 db 0

@@ -28,7 +28,6 @@ ELF64_BEGIN start
 %define CR0_MASK       0x6000
 %define CR0_SHADOW     0x6004
 %define GUEST_CS_AR    0x4816
-%define EPT_WB         0x30
 %define GUEST_CR0_32   0x31                   ; PE, ET, NE: no paging
 
 start:
@@ -80,22 +79,7 @@ start:
         VMM_CHECK "ne-vector", VMCS_EXIT_INTR, 0x80000b0d
         call checks_done
 
-; Identity EPT for 0-1 GiB in 2 MiB pages.
-ept_setup:
-        EPT_LINK_FIRST_GIB 7
-        lea rbx, [rel ept_pd]
-        xor ecx, ecx
-.pd:    mov rax, rcx
-        shl rax, 21
-        or rax, 0x80 | EPT_WB | 7
-        mov [rbx + rcx * 8], rax
-        inc ecx
-        cmp ecx, 512
-        jne .pd
-        lea rax, [rel ept_pml4]
-        or rax, 0x1e                           ; WB, 4-level walk
-        mov [rel eptp], rax
-        ret
+EPT_IDENTITY_1G_ROUTINE
 
 g_clear_ne:
         mov rax, cr0
