@@ -23,6 +23,12 @@ CTEST_FLAGS  := --output-on-failure -j$(NPROC) --timeout $(CTEST_TIMEOUT)
 # crashing inputs to $(BUILD)/fuzz/TARGET/artifacts; `vtsim fuzz-replay TARGET FILE`
 # replays one. `make fuzz-afl` does the same with AFL++ (afl-clang-fast, afl-fuzz).
 TARGET       ?= vmcs_entry
+# The names issue #9 gives the targets (tests/fuzz/README.md) work too.
+FUZZ_ALIAS_vmx_insn_stream := vmx
+FUZZ_ALIAS_seamcall_seq    := seamcall
+FUZZ_ALIAS_guest_code      := vmx_guest
+FUZZ_ALIAS_image_loader    := loader
+override TARGET := $(or $(FUZZ_ALIAS_$(TARGET)),$(TARGET))
 TIME         ?= 60
 BUILD_AFL    ?= build-afl
 FUZZ_SEEDS   := tests/fuzz/corpus/$(TARGET)
