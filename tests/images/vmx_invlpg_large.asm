@@ -38,14 +38,7 @@ start:
         mov rax, MARK_B
         mov [abs FRAME_B + 0x1000], rax
         ; Find WINDOW's PDE through CR3 (the identity tables map 2 MiB pages).
-        mov rcx, 0x000ffffffffff000     ; an entry's address bits
-        mov rax, cr3
-        and rax, rcx
-        mov rax, [rax]                  ; PML4[0]
-        and rax, rcx
-        mov rax, [rax]                  ; PDPT[0]
-        and rax, rcx
-        add rax, 2 * 8                  ; PD[2]
+        IDENTITY_PDE_ADDR 2
         mov [rel window_pde], rax
 
         VMM_SETUP 0, PROC_SECONDARY, 0, 0
