@@ -83,3 +83,13 @@ void pdpte_vm_exit(struct lp *lp)
 	for (unsigned i = 0; i < 4; i++)
 		vmcs_write_enc(&lp->vmx.vmcs, (uint32_t)GUEST_PDPTR0 + 2 * i, lp->guest.pdpte[i]);
 }
+
+int pdpte_host_check(struct lp *lp, uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer,
+		     uint64_t out[4])
+{
+	if (!pdpte_pae_paging(cr0, cr4, efer))
+		return 0;
+	struct mmu_ctx c = { 0 };      /* no EPT: host CR3 is a physical address */
+	struct mmu_fault f;
+	return mmu_load_pdptes(&lp->m->pm, &c, cr3, out, &f) > 0;
+}

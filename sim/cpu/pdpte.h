@@ -21,6 +21,13 @@ struct cpu_view;
 /* Is this paging mode PAE paging (CR0.PG, CR4.PAE, not IA-32e mode)? */
 bool pdpte_pae_paging(uint64_t cr0, uint64_t cr4, uint64_t efer);
 
+/* After a VM exit's host-state loading (SDM Vol. 3C "Checking and Loading Host
+ * Page-Directory-Pointer-Table Entries"): with PAE paging outside IA-32e mode the
+ * four PDPTEs at cr3 go into out[]; 1 when a present one has a reserved bit set (a
+ * VMX abort), else 0. */
+int pdpte_host_check(struct lp *lp, uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer,
+		     uint64_t out[4]);
+
 /* MOV to CR`cr` of `v` in the running engine, its checks passed: loads the PDPTE
  * registers when the architecture says so. 0 to go on; -1 when the move ended in
  * #GP(0) or a VM exit (an EPT violation or misconfiguration on the table). */

@@ -71,8 +71,28 @@ static void vmx_abort(struct lp *lp, uint32_t code, const char *what, uint64_t l
 		     msr, code == 1 ? "read" : "loaded", code, (unsigned long long)lp->vmx.current, fix, code);
 }
 
+/* VMX abort 2: the host's PDPTEs, loaded from HOST_CR3 for PAE paging outside IA-32e
+ * mode, include a present one with a reserved bit set. */
+static void vmx_abort_pdpte(struct lp *lp, uint64_t cr3, const uint64_t e[4])
+{
+	phys_write32(&lp->m->pm, lp->vmx.current + VMCS_OFF_ABORT, 2);
+	machine_stop(lp->m, lp, VTSIM_STOP_TRIPLE_FAULT, 3,
+		     "VMX abort 2 (host checking of the page-directory-pointer-table entries failed): "
+		     "the host resumes with PAE paging outside IA-32e mode (CR0.PG = 1, CR4.PAE = 1, "
+		     "'host address-space size' 0), and the PDPTEs at HOST_CR3 0x%llx are %#llx %#llx "
+		     "%#llx %#llx, of which a present one sets a reserved bit (2:1, 8:5 or at or "
+		     "beyond MAXPHYADDR); the processor wrote 2 to the VMX-abort indicator (offset 4 "
+		     "of the VMCS region 0x%llx) and the logical processor shuts down (SDM Vol. 3C "
+		     "\"Checking and Loading Host Page-Directory-Pointer-Table Entries\", \"VMX "
+		     "Aborts\"; `vtsim explain abort 2`)", (unsigned long long)cr3,
+		     (unsigned long long)e[0], (unsigned long long)e[1], (unsigned long long)e[2],
+		     (unsigned long long)e[3], (unsigned long long)lp->vmx.current);
+}
+
 void vmx_exit_msr_load(struct lp *lp)
 {
+	if (lp->m->stopped)
+		return;                       /* a VMX abort in host-state loading */
 	const struct vmcs_cache *v = &lp->vmx.vmcs;
 	uint32_t n = (uint32_t)vmcs_read_enc(v, VM_EXIT_MSR_LOAD_COUNT), bad;
 	uint64_t list = vmcs_read_enc(v, VM_EXIT_MSR_LOAD_ADDR);
@@ -147,6 +167,12 @@ void vmx_load_host_state_gprs(struct lp *lp, const uint64_t *guest_gpr, uint64_t
 	cpustate_set_segs_tables(&lp->cs, s, 0xff, &gdtr, &idtr, guest_gpr ? gpr : NULL, &rip);
 	if (!guest_gpr)
 		cpu_set_reg(uc, UC_X86_REG_RSP, vmcs_read_enc(v, HOST_RSP));
+	/* Last, as the SDM orders host-state loading: a 32-bit host with PAE paging gets
+	 * its PDPTEs from HOST_CR3, checked. */
+	uint64_t pdpte[4];
+	if (pdpte_host_check(lp, vmcs_read_enc(v, HOST_CR0), vmcs_read_enc(v, HOST_CR3),
+			     vmcs_read_enc(v, HOST_CR4), lm ? 1ull << 10 : 0, pdpte))   /* LMA */
+		vmx_abort_pdpte(lp, vmcs_read_enc(v, HOST_CR3), pdpte);
 }
 
 /* ---- VM exits from the guest ------------------------------------------------- */

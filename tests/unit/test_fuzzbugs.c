@@ -887,6 +887,76 @@ static void test_cpl3_segment_load_reads_supervisor_gdt(void **state)
 	}
 }
 
+/* ---- VMX abort 2: a 32-bit PAE host ---------------------------------------------------- */
+
+#define H_PDPT_OK  0x810000ull         /* PDPTE 0 -> a page directory of 2 MiB pages */
+#define H_PDPT_BAD 0x810020ull         /* the same and a present PDPTE 1 with bit 1 set */
+#define H_PAE_PD   0x811000ull
+
+/* Leaves VMX operation, puts the LP in PAE paging outside IA-32e mode (CR0.PG off,
+ * IA32_EFER.LME off, CR3 the PDPT, CR0.PG on) and enters VMX operation again with the
+ * prepared VMCS current (clear: VMLAUNCH next). The 'host address-space size' and
+ * host state follow: a 32-bit VMM. */
+static void host_to_pae(void)
+{
+	memset(RAM + H_PDPT_OK, 0, 0x2000);
+	for (uint64_t i = 0; i < 512; i++)
+		put64(H_PAE_PD + i * 8, i << 21 | 0x83);
+	put64(H_PDPT_OK, H_PAE_PD | 1);
+	put64(H_PDPT_BAD, H_PAE_PD | 1);
+	put64(H_PDPT_BAD + 8, H_PAE_PD | 1 | 2);           /* bit 1: reserved in a PDPTE */
+	struct vtsim_vmx_result r;
+	vmx(VTSIM_VMCLEAR, 0, 0, &(uint64_t){ H_VMCS }, 8, &r);
+	assert_int_equal(r.outcome, VTSIM_VMSUCCEED);
+	vmx(VTSIM_VMXOFF, 0, 0, NULL, 0, &r);
+	assert_int_equal(r.outcome, VTSIM_VMSUCCEED);
+	uint64_t cr0;
+	assert_int_equal(vtsim_hosted_read_cr(M, 0, 0, &cr0), 0);
+	assert_int_equal(vtsim_hosted_write_cr(M, 0, 0, cr0 & ~(1ull << 31)), 0);
+	assert_int_equal(vtsim_hosted_wrmsr(M, 0, 0xc0000080, rdmsr(0xc0000080) & ~0x500ull), 0);
+	assert_int_equal(vtsim_hosted_write_cr(M, 0, 3, H_PDPT_OK), 0);
+	assert_int_equal(vtsim_hosted_write_cr(M, 0, 0, cr0), 0);
+	assert_int_equal(rdmsr(0xc0000080) & 0x400, 0);     /* LMA: PAE paging now */
+	vmptr(VTSIM_VMXON, H_VMXON);
+	vmptr(VTSIM_VMPTRLD, H_VMCS);
+	vmw(VM_EXIT_CONTROLS, adjust(0x48f, VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER |
+					    VM_EXIT_SAVE_DEBUG_CONTROLS));
+	vmw(HOST_CR3, H_PDPT_OK);
+	vmw(HOST_IA32_EFER, rdmsr(0xc0000080));
+}
+
+/* A 32-bit VMM with PAE paging: the guest's HLT exits to it as usual (the PDPTEs at
+ * HOST_CR3 are good) ... */
+static void test_exit_to_pae_host(void **state)
+{
+	struct guest g = { .mode = MODE_PM32 };
+	PREPARE(&g, 0xf4);
+	host_to_pae();
+	struct vexit x = enter(true);
+	assert_exit(&x, EXIT_REASON_HLT, G_CODE, 1);
+	uint64_t efer;
+	assert_int_equal(vtsim_hosted_rdmsr(M, 0, 0xc0000080, &efer), 0);
+	assert_int_equal(efer & 0x500, 0);
+}
+
+/* ... and when a present one sets a reserved bit, the exit is a VMX abort (SDM Vol.
+ * 3C "Checking and Loading Host Page-Directory-Pointer-Table Entries"): indicator 2 at
+ * offset 4 of the VMCS region, the logical processor shut down. VM entry does not
+ * check the host's PDPTEs. */
+static void test_pae_host_bad_pdpte_is_vmx_abort_2(void **state)
+{
+	struct guest g = { .mode = MODE_PM32 };
+	PREPARE(&g, 0xf4);
+	host_to_pae();
+	vmw(HOST_CR3, H_PDPT_BAD);
+	struct vexit x = enter(true);
+	assert_int_equal(x.outcome, VTSIM_VMX_STOPPED);
+	uint32_t indicator;
+	memcpy(&indicator, RAM + H_VMCS + 4, 4);
+	assert_int_equal(indicator, 2);
+	assert_non_null(strstr(vtsim_machine_stop_message(M), "VMX abort 2"));
+}
+
 /* ---- a pending MTF VM exit injected at VM entry ------------------------------------------ */
 
 static void test_pending_mtf_injection_exits_before_first_insn(void **state)
@@ -1086,6 +1156,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_b14_lgdt_lidt_non_canonical_base_gp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cpl3_read_of_supervisor_gdt_page_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cpl3_segment_load_reads_supervisor_gdt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exit_to_pae_host, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pae_host_bad_pdpte_is_vmx_abort_2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b15_vmx_insn_in_real_mode_is_ud, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b15_vmx_insn_16bit_address_exits_in_protected_mode, setup, teardown),
 	};
