@@ -1,5 +1,5 @@
 /* The TDX module under random SEAMCALL sequences, issued the way a host VMM issues
- * them (include/vtsim/hosted.h) on a fresh --tdx machine per input. Next to every
+ * them (include/vtsim/hosted.h) on a --tdx machine restored to its boot. Next to every
  * call runs a small model of what the TDX module ABI says the platform leaves
  * must answer, and each answer is checked against it:
  *
@@ -59,12 +59,14 @@
  *   the SEAM range, PAMT pages, the edges of the configured reserved areas...);
  *   TD leaves also the pages of the last TD created (its TDR first) and TDX KeyIDs.
  *
- * Speed: a machine (Unicorn engines) per input, so that every input reproduces
- * alone: 10-15 ms with ASan+UBSan (60-100 inputs/s when no TDMR.INIT runs). What
- * costs is TDH.SYS.TDMR.INIT: one 1 GiB chunk is 256 Ki PAMT entries, written
- * bytewise, about 250 ms under libFuzzer's comparison tracing. An input
- * initializes at most MAX_CHUNKS chunks (a TDMR.INIT record that would do more is
- * skipped), which keeps the mix at 20-50 inputs/s. */
+ * Each input starts from a booted machine of its configuration (LP count, RAM
+ * size): the first input that picks one creates it (hosted start, every LP in
+ * VMX operation) and takes a snapshot, every input restores it (booted_machine;
+ * FUZZ_RESET_COST=1 prints what the restores cost at exit), so that an input
+ * reproduces alone. What costs is TDH.SYS.TDMR.INIT: one 1 GiB chunk is 256 Ki
+ * PAMT entries, written bytewise, about 250 ms under libFuzzer's comparison
+ * tracing. An input initializes at most MAX_CHUNKS chunks (a TDMR.INIT record that
+ * would do more is skipped). */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -75,6 +77,7 @@
 #include "sim/cpu/machine.h"
 #include "sim/tdx_module_stub/module.h"
 #include "sim/tdx_module_stub/status.h"
+#include "tests/fuzz/reset_cost.h"
 #include "tests/fuzz/tdx_oracles.h"
 #include "vtsim/hosted.h"
 #include "vtsim/vtsim.h"
@@ -1370,9 +1373,9 @@ const char *__ubsan_default_options(void)
 	return "halt_on_error=1:print_stacktrace=1";
 }
 
-/* Unicorn's own leaks (tests/fuzz/lsan.supp, which the suite passes in
- * LSAN_OPTIONS), also when the target is run by hand: every input creates
- * engines, so libFuzzer's per-input leak check would stop at the first. */
+/* Unicorn's own leaks, also when the target is run by hand: the first input of
+ * each configuration creates engines, and libFuzzer's per-input leak check would
+ * stop there. */
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void)
 {
@@ -1380,44 +1383,117 @@ const char *__lsan_default_suppressions(void)
 }
 #endif
 
+/* ---- the booted machines -------------------------------------------------------------- */
+
+/* A machine per configuration an input can choose (LP count, RAM size), booted the
+ * first time an input picks it: hosted start, the platform learned, every LP in
+ * VMX operation, the module not yet initialized. Its snapshot is restored before
+ * every input that picks it, so that the input starts from that machine whatever
+ * the inputs before did (the module's state and RAM included), without creating
+ * Unicorn engines again. A machine and its snapshot hold about twice its RAM, so
+ * at most MAX_BOOTED of the 16 configurations are kept, the least recently used
+ * destroyed for a new one (a machine booted again is the same machine). */
+#define NR_RAM_SIZES 4
+#define MAX_BOOTED   4
+static const uint64_t ram_mib[NR_RAM_SIZES] = { 66, 96, 100, 128 };
+
+struct booted {
+	unsigned nr_lps, ram_idx;
+	uint64_t last_use;         /* 0: the slot is free */
+	struct vtsim_machine *m;
+	struct vtsim_snapshot *snap;
+	struct fz base;            /* the model of that machine, before any input */
+};
+
+static void boot(struct fz *f, unsigned nr_lps, uint64_t ram_size)
+{
+	struct vtsim_config cfg;
+	char err[256] = "";
+	memset(f, 0, sizeof(*f));
+	f->nr_lps = nr_lps;
+	vtsim_config_defaults(&cfg);
+	cfg.tdx = true;
+	cfg.ram_size = ram_size;
+	cfg.nr_cpus = nr_lps;
+	f->m = vtsim_machine_create(&cfg, err, sizeof(err));
+	if (!f->m)
+		fail("setup: machine: %s", err);
+	if (vtsim_hosted_start(f->m, err, sizeof(err)))
+		fail("setup: hosted start: %s", err);
+	f->ram = vtsim_machine_ram(f->m, &f->ram_size);
+	if (!f->ram || !f->m->seam.module)
+		fail("setup: no RAM or no TDX module");
+	learn_platform(f);
+	for (unsigned lp = 0; lp < f->nr_lps; lp++)
+		vmxon(f, lp, true);
+	f->state = TDX_SYS_STATE_SYSINIT_PENDING;
+	f->walk_next = MD_MINOR_VERSION;
+}
+
+static struct reset_cost reset = { .target = "fuzz_seamcall" };
+
+static void print_reset_cost(void)
+{
+	reset_cost_print(&reset);
+}
+
+/* The slot of a configuration: its own, else a free one, else the least recently
+ * used, emptied. */
+static struct booted *booted_slot(struct booted *cache, unsigned nr_lps, unsigned ram_idx)
+{
+	struct booted *victim = &cache[0];
+	for (unsigned i = 0; i < MAX_BOOTED; i++) {
+		struct booted *b = &cache[i];
+		if (b->last_use && b->nr_lps == nr_lps && b->ram_idx == ram_idx)
+			return b;
+		if (b->last_use < victim->last_use)
+			victim = b;
+	}
+	if (victim->last_use) {
+		vtsim_snapshot_free(victim->m, victim->snap);
+		vtsim_machine_destroy(victim->m);
+		victim->last_use = 0;
+	}
+	return victim;
+}
+
+/* The booted machine of a configuration, restored to its snapshot. */
+static struct booted *booted_machine(unsigned nr_lps, unsigned ram_idx)
+{
+	static struct booted cache[MAX_BOOTED];
+	static uint64_t uses;
+	struct booted *b = booted_slot(cache, nr_lps, ram_idx);
+	char err[256] = "";
+	if (!b->last_use) {
+		if (!uses)
+			atexit(print_reset_cost);
+		boot(&b->base, nr_lps, ram_mib[ram_idx] * MIB);
+		b->m = b->base.m;
+		b->nr_lps = nr_lps;
+		b->ram_idx = ram_idx;
+		if (!(b->snap = vtsim_snapshot_take(b->m, err, sizeof(err))))
+			fail("setup: snapshot: %s", err);
+	}
+	b->last_use = ++uses;
+	if (restore_timed(&reset, b->m, b->snap, err, sizeof(err)))
+		fail("setup: restore: %s", err);
+	return b;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint64_t ram_mib[] = { 66, 96, 100, 128 };
-	static struct fz f;           /* static: large, and zeroed below anyway */
+	static struct fz f;           /* static: large */
 	if (size < 2)
 		return 0;
 	trace = getenv("FUZZ_SEAMCALL_TRACE") != NULL;
-	memset(&f, 0, sizeof(f));
-	f.nr_lps = 1 + (data[0] & 3);
-
-	struct vtsim_config cfg;
-	char err[256] = "";
-	vtsim_config_defaults(&cfg);
-	cfg.tdx = true;
-	cfg.ram_size = ram_mib[(data[0] >> 2) & 3] * MIB;
-	cfg.nr_cpus = f.nr_lps;
-	f.m = vtsim_machine_create(&cfg, err, sizeof(err));
-	if (!f.m)
-		fail("setup: machine: %s", err);
-	if (vtsim_hosted_start(f.m, err, sizeof(err)))
-		fail("setup: hosted start: %s", err);
-	f.ram = vtsim_machine_ram(f.m, &f.ram_size);
-	if (!f.ram || !f.m->seam.module)
-		fail("setup: no RAM or no TDX module");
-	learn_platform(&f);
-	for (unsigned lp = 0; lp < f.nr_lps; lp++)
-		vmxon(&f, lp, true);
-	f.state = TDX_SYS_STATE_SYSINIT_PENDING;
+	struct booted *b = booted_machine(1 + (data[0] & 3), (data[0] >> 2) & 3);
+	f = b->base;
 	f.no_entropy = data[1] & 7;
 	tdx_module_inject_no_entropy(f.m->seam.module, f.no_entropy);
-	f.walk_next = MD_MINOR_VERSION;
-
 	f.chunks_left = MAX_CHUNKS;
 	static const unsigned stage[8] = { 0, 1, 2, 3, 4, 5, 2, 3 };
 	bringup(&f, stage[(data[0] >> 4) & 7], 1 + ((data[1] >> 3) & 3) % PLAN_MAX);
 	for (size_t off = 2, n = 0; off + RECORD_SIZE <= size && n < MAX_RECORDS; off += RECORD_SIZE, n++)
 		record(&f, data + off);
-
-	vtsim_machine_destroy(f.m);
 	return 0;
 }

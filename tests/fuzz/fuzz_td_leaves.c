@@ -1,9 +1,13 @@
 /* The TD leaves of the TDX module (TDX module ABI: lifecycle, S-EPT, measurement,
  * TDH.VP.ENTER and TDH.VP.FLUSH) under random call sequences, issued as a host VMM
  * issues them (include/vtsim/hosted.h). One --tdx machine of 2 LPs is brought up
- * once per process (kvmlike's kvm_init does Linux's bring-up); each input builds
- * fresh TDs from a pool of pages the harness allocated, runs them, and tears every
- * TD down at its end in KVM's order, so that inputs stay independent.
+ * once per process (kvmlike's kvm_init does Linux's bring-up) and a snapshot taken;
+ * each input starts from that snapshot (include/vtsim/snapshot.h), builds fresh TDs
+ * from a pool of pages the harness allocated, runs them, and tears every TD down at
+ * its end in KVM's order (an oracle: every step must succeed). The snapshot makes
+ * inputs independent beyond what the teardown gives back (the module's counters,
+ * virtual time, the software CPUs' translations); FUZZ_RESET_COST=1 prints what the
+ * restores cost at exit.
  *
  * Next to the module runs a model built only from the calls that succeeded: which
  * TDs live (TDR, HKID, lifecycle, OP_STATE, TDCS pages, vCPUs and the LP each is
@@ -75,6 +79,7 @@
 #include "sim/tdx_module_stub/status.h"
 #include "vtsim/hosted.h"
 #include "vtsim/vtsim.h"
+#include "tests/fuzz/reset_cost.h"
 #include "tests/fuzz/tdx_oracles.h"
 #include "tests/unit/tdx_pages.h"
 
@@ -162,7 +167,15 @@ static struct {
 	unsigned long input_calls;   /* calls before this input (the trace numbers from it) */
 	const uint8_t *input;
 	size_t input_size;
+	struct vtsim_snapshot *snap;     /* the machine after setup */
 } H;
+
+static struct reset_cost reset = { .target = "fuzz_td_leaves" };
+
+static void print_reset_cost(void)
+{
+	reset_cost_print(&reset);
+}
 
 /* The GPAs operations pick from; the first 14 are also the S-EPT oracle's. */
 static const uint64_t gpa_tab[16] = {
@@ -1685,6 +1698,9 @@ static void setup(void)
 		H.page[i].owner = -1;
 	H.big.owner = -1;
 	pamt_oracle("setup");
+	if (!(H.snap = vtsim_snapshot_take(H.m, err, sizeof(err))))
+		fail("setup: snapshot: %s", err);
+	atexit(print_reset_cost);
 }
 
 #ifndef VTSIM_FUZZ_EMBEDDED   /* the sanitizers' settings, for the fuzzer build */
@@ -1709,6 +1725,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		H.trace = getenv("FUZZ_TD_TRACE") != NULL;   /* the inputs' calls, not the bring-up's */
 		ready = true;
 	}
+	/* The machine as setup left it (the teardown after each input gave every page
+	 * back, so the model is that of setup already): the module's state, RAM and
+	 * the software CPUs' translations do not depend on the inputs before. */
+	char err[256];
+	if (restore_timed(&reset, H.m, H.snap, err, sizeof(err)))
+		fail("restore: %s", err);
 	H.input = data;
 	H.input_size = size;
 	H.input_calls = H.calls;
