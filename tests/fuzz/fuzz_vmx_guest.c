@@ -33,9 +33,14 @@
  *   h[9]  MSR-bitmap fill byte          h[10] I/O-bitmap fill byte
  *   h[11] bits 2:0 event injected at VMLAUNCH (0 none, 1 NMI, 2 external interrupt,
  *         3 hardware exception, 4 software interrupt, 5 software exception, 6 pending
- *         MTF, 7 none), bits 6:3 its instruction length, bit 7 re-inject events whose
- *         delivery a VM exit interrupted (as KVM does)
- *   h[12] injected vector   h[13] error code; bit 0 also INVEPT global (else single
+ *         MTF), bits 6:3 its instruction length, bit 7 re-inject events whose
+ *         delivery a VM exit interrupted (as KVM does); bits 2:0 = 7: no event, but
+ *         posted-interrupt processing (with external-interrupt exiting, acknowledge
+ *         interrupt on exit, the TPR shadow and virtual-interrupt delivery): the
+ *         descriptor posts vector h[12] (bit 4: and h[13]) with ON set; bit 3: the
+ *         notification vector is pending in the LP's APIC at VMLAUNCH, bit 5:
+ *         another vector is too (an external-interrupt exit), bit 6: VTPR h[8]
+ *   h[12] injected (or posted) vector   h[13] error code; bit 0 also INVEPT global (else single
  *         context), bit 1 page-modification logging (with EPT; the log's index starts
  *         at h[8] % 16), bit 2 PAUSE-loop exiting (PLE_Gap 128, PLE_Window h[8] * 16),
  *         bit 3 VM functions with EPTP switching (with EPT; the EPTP list's entries 0
@@ -139,6 +144,12 @@
 #define H_EPT      0x808000ull
 #define H_PML      0x809000ull    /* the page-modification log */
 #define H_EPTPL    0x80a000ull    /* the EPTP list */
+#define H_VAPIC    0x80b000ull    /* the virtual-APIC page */
+#define H_PID      0x80c000ull    /* the posted-interrupt descriptor */
+
+#define PI_NV      0xf2u          /* the notification vector (Linux's) */
+#define PI_OTHER   0xf1u          /* a vector that is not: it exits */
+#define PID_ON     32u            /* the byte of ON, bit 256 */
 
 #define SEL_CODE64 0x08
 #define SEL_DATA   0x10
@@ -202,6 +213,9 @@ struct run {
 	uint32_t timer_small;
 	bool pending_mtf;          /* VMLAUNCH injects a pending MTF VM exit */
 	uint64_t rip0;
+	bool pi;                   /* posted-interrupt processing */
+	uint8_t posted[2];         /* the vectors the descriptor posted (twice: one) */
+	bool other_pending;        /* PI_OTHER was pending at VMLAUNCH: it has not exited yet */
 };
 
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -615,6 +629,59 @@ static void newer_controls(const uint8_t *h, const struct run *r)
 	}
 }
 
+/* Posted-interrupt processing: the virtual-APIC page (VTPR from the input), the
+ * descriptor with the input's vectors posted and ON set, and what the LP's APIC has
+ * pending at VMLAUNCH: the notification vector (processed, never an exit) and
+ * another vector (an external-interrupt exit, acknowledged). */
+static void posted_interrupts(const uint8_t *h, struct run *r)
+{
+	struct lapic *apic = &M->lps[0].lapic;
+	memset(RAM + H_VAPIC, 0, 4096);
+	if (h[11] & 0x40)
+		RAM[H_VAPIC + 0x80] = h[8] & 0xf0;
+	vmw(VIRTUAL_APIC_PAGE_ADDR, H_VAPIC);
+	vmw(TPR_THRESHOLD, 0);
+	vmw(GUEST_INTR_STATUS, 0);
+	static const uint32_t eoi_exit[4] = { EOI_EXIT_BITMAP0, EOI_EXIT_BITMAP1, EOI_EXIT_BITMAP2,
+					      EOI_EXIT_BITMAP3 };
+	for (int i = 0; i < 4; i++)
+		vmw(eoi_exit[i], 0);
+	r->posted[0] = h[12];
+	r->posted[1] = (h[11] & 0x10) ? h[13] : h[12];
+	memset(RAM + H_PID, 0, 64);
+	for (int i = 0; i < 2; i++)
+		RAM[H_PID + r->posted[i] / 8] |= (uint8_t)(1u << (r->posted[i] % 8));
+	RAM[H_PID + PID_ON] = 1;
+	vmw(POSTED_INTR_NV, PI_NV);
+	vmw(POSTED_INTR_DESC_ADDR, H_PID);
+	if (h[11] & 0x08)
+		lapic_request(apic, PI_NV);
+	r->other_pending = h[11] & 0x20;
+	if (r->other_pending)
+		lapic_request(apic, PI_OTHER);
+}
+
+/* The descriptor after the run: posted-interrupt processing is all or nothing.
+ * With ON set nothing was taken (the posted vectors still in the PIR); with ON
+ * clear the PIR is empty and each posted vector of 16 or more has reached the
+ * virtual APIC (requested in VIRR or in service in VISR: nothing here can EOI). */
+static void check_posted(const struct run *r)
+{
+	bool on = RAM[H_PID + PID_ON] & 1;
+	for (int i = 0; i < 2; i++) {
+		unsigned v = r->posted[i];
+		bool in_pir = (RAM[H_PID + v / 8] >> (v % 8)) & 1;
+		bool virr = (RAM[H_VAPIC + 0x200 + (v / 32) * 0x10 + (v % 32) / 8] >> (v % 8)) & 1;
+		bool visr = (RAM[H_VAPIC + 0x100 + (v / 32) * 0x10 + (v % 32) / 8] >> (v % 8)) & 1;
+		if (on && !in_pir)
+			fail("posted vector %u left the PIR while ON stayed set", v);
+		if (!on && in_pir)
+			fail("ON is clear but posted vector %u is still in the PIR", v);
+		if (!on && v >= 16 && !virr && !visr)
+			fail("posted vector %u left the PIR but is neither in VIRR nor in VISR", v);
+	}
+}
+
 /* Chooses the controls from the input and the capability MSRs, and writes the VMCS. */
 static void build_vmcs(const uint8_t *h, struct run *r)
 {
@@ -633,6 +700,12 @@ static void build_vmcs(const uint8_t *h, struct run *r)
 	bool vnmi = allowed1(C.pin, PIN_BASED_VIRTUAL_NMIS) && allowed1(C.pin, PIN_BASED_NMI_EXITING);
 	if (vnmi && ((h[2] & 0x02) || (h[11] & 7) == 1))
 		pin |= PIN_BASED_NMI_EXITING | PIN_BASED_VIRTUAL_NMIS;
+	r->pi = (h[11] & 7) == 7 && has2 && allowed1(C.pin, PIN_BASED_POSTED_INTR) &&
+		allowed1(C.pin, PIN_BASED_EXT_INTR_MASK) && allowed1(C.proc, CPU_BASED_TPR_SHADOW) &&
+		allowed1(C.proc2, SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY) &&
+		allowed1(C.exit, VM_EXIT_ACK_INTR_ON_EXIT);
+	if (r->pi)
+		pin |= PIN_BASED_EXT_INTR_MASK | PIN_BASED_POSTED_INTR;
 	r->pin = adjust(C.pin, pin);
 
 	/* HLT exiting always: without it the guest's HLT stops the machine. */
@@ -657,6 +730,8 @@ static void build_vmcs(const uint8_t *h, struct run *r)
 		proc |= CPU_BASED_MWAIT_EXITING | CPU_BASED_MONITOR_EXITING;
 	if (h[3] & 0x10)
 		proc |= CPU_BASED_RDPMC_EXITING;
+	if (r->pi)
+		proc |= CPU_BASED_TPR_SHADOW;
 	/* Port 0xF4 is the debug-exit device, which would end the machine: I/O always
 	 * exits somehow (bitmaps with its bit set, if nothing else). */
 	if (!(proc & CPU_BASED_UNCOND_IO_EXITING))
@@ -680,6 +755,8 @@ static void build_vmcs(const uint8_t *h, struct run *r)
 		proc2 |= SECONDARY_EXEC_PAUSE_LOOP_EXITING;
 	if (ept && (h[13] & 0x08) && (C.vmfunc & 1))
 		proc2 |= SECONDARY_EXEC_ENABLE_VMFUNC;
+	if (r->pi)
+		proc2 |= SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY;
 	if (has2 && (proc2 = adjust(C.proc2, proc2)))
 		proc |= CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
 	r->proc = adjust(C.proc, proc);
@@ -693,6 +770,8 @@ static void build_vmcs(const uint8_t *h, struct run *r)
 			VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT;
 	if (r->pin & PIN_BASED_VMX_PREEMPTION_TIMER)
 		exit |= VM_EXIT_SAVE_VMX_PREEMPTION_TIMER;
+	if (r->pi)
+		exit |= VM_EXIT_ACK_INTR_ON_EXIT;
 	r->exit = adjust(C.exit, exit);
 	uint32_t entry = VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT;
 	if (r->mode == MODE_LONG)
@@ -753,6 +832,8 @@ static void build_vmcs(const uint8_t *h, struct run *r)
 	if (r->proc2 & SECONDARY_EXEC_ENABLE_VPID)
 		vmw(VIRTUAL_PROCESSOR_ID, 1 + ((h[13] >> 4) & 1));
 	newer_controls(h, r);
+	if (r->pi)
+		posted_interrupts(h, r);
 
 	/* Control registers. */
 	uint64_t cr0, cr4 = 0x600, efer = 0;
@@ -1032,6 +1113,17 @@ static void check_exit(const struct run *r, const struct exit *x)
 			     (unsigned long long)q);
 		break;
 	}
+	case EXIT_REASON_EXTERNAL_INTERRUPT:
+		/* Only PI_OTHER is pending (the notification vector is processed), and
+		 * acknowledge on exit saves it. */
+		if (!(r->pin & PIN_BASED_EXT_INTR_MASK))
+			fail("external-interrupt exit without external-interrupt exiting");
+		if (x->intr != (0x80000000u | PI_OTHER))
+			fail("external-interrupt exit with interruption information 0x%x, not vector %u "
+			     "acknowledged (0x%x)", x->intr, PI_OTHER, 0x80000000u | PI_OTHER);
+		if (!r->other_pending)
+			fail("a second external-interrupt exit for vector %u, which was acknowledged", PI_OTHER);
+		break;
 	case EXIT_REASON_TRIPLE_FAULT:
 	case EXIT_REASON_TASK_SWITCH:
 	case EXIT_REASON_CPUID:
@@ -1557,7 +1649,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			     (unsigned long long)x.rip, (unsigned long long)r.rip0);
 		check_exit(&r, &x);
 		check_insn(&r, b, &x);
+		if (r.pi)
+			check_posted(&r);
 		r.pending_mtf = false;              /* it was the first exit */
+		if (b == EXIT_REASON_EXTERNAL_INTERRUPT)
+			r.other_pending = false;
 
 		/* Re-inject an event whose delivery the exit interrupted (KVM's
 		 * __vmx_complete_interrupts); blocking that would refuse it goes. */

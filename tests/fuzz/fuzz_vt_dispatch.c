@@ -5,7 +5,12 @@
  * KVM_GET/SET_(S)REGS and KVM_RUN with tiny guests (real-mode snippets in memory
  * filled with HLT for a VM, guests/td_hello for a TD), moves vCPUs between LPs and
  * destroys VMs; at its end every VM still alive is destroyed and its user memory
- * given back, so that inputs stay independent.
+ * given back (the oracles below check that nothing is left), and the next input
+ * starts from a snapshot of the machine after bring-up (include/vtsim/snapshot.h),
+ * so that what the teardown does not give back (the module's counters, virtual
+ * time, the software CPUs' translations) does not depend on the inputs before:
+ * kvmlike itself holds no VM or vCPU then, nor a VMCS current on an LP.
+ * FUZZ_RESET_COST=1 prints what the restores cost at exit.
  *
  * Oracles (a failure prints the call history and aborts):
  *  - no crash, no sanitizer report;
@@ -40,6 +45,7 @@
 #include "kvmlike/tdx_host.h"
 #include "sim/cpu/machine.h"
 #include "sim/tdx_module_stub/module.h"
+#include "tests/fuzz/reset_cost.h"
 #include "vtsim/hosted.h"
 #include "vtsim/vtsim.h"
 
@@ -107,7 +113,15 @@ static struct {
 	/* per call */
 	uint64_t calls[NR_KVM_X86_OPS][2];
 	uint64_t seamcalls;
+	struct vtsim_snapshot *snap;   /* the machine after bring-up */
 } H;
+
+static struct reset_cost reset = { .target = "fuzz_vt_dispatch" };
+
+static void print_reset_cost(void)
+{
+	reset_cost_print(&reset);
+}
 
 /* The last inputs' records, printed when an oracle fails. */
 static char hist[64][96];
@@ -732,6 +746,9 @@ static void setup(void)
 		     (unsigned long long)H.census[0], (unsigned long long)other);
 	H.pool_in_use = kvm_hosted_pages_in_use();
 	log_oracle();
+	if (!(H.snap = vtsim_snapshot_take(H.m, err, sizeof(err))))
+		fail("setup: snapshot: %s", err);
+	atexit(print_reset_cost);
 }
 
 #ifndef VTSIM_FUZZ_EMBEDDED   /* the sanitizers' settings, for the fuzzer build */
@@ -756,6 +773,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup();
 		ready = true;
 	}
+	char err[256];
+	if (restore_timed(&reset, H.m, H.snap, err, sizeof(err)))
+		fail("restore: %s", err);
 	hist_n = 0;
 	H.scratch = kvm_userspace_alloc(PAGE_SIZE);
 	kvm_set_current_cpu(0);
