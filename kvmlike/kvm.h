@@ -32,6 +32,24 @@ int kvm_set_user_memory_region(struct kvm *kvm, const struct kvm_userspace_memor
  * 0, -EINVAL (flags, unsupported attributes, empty, unaligned or wrapping range),
  * -EFAULT (no attributes given) or -ENOMEM (too many separate private ranges). */
 int kvm_vm_set_memory_attributes(struct kvm *kvm, const struct kvm_memory_attributes *attrs);
+/* KVM_SET_USER_MEMORY_REGION2: as KVM_SET_USER_MEMORY_REGION, and with
+ * KVM_MEM_GUEST_MEMFD (a TD only, else -EINVAL) the slot's private memory comes
+ * from guest_memfd at guest_memfd_offset: -EINVAL for an offset not page-aligned,
+ * a file too small or not a guest_memfd, -EBADF for no such fd, -EEXIST when
+ * another slot is bound to that part of the file. */
+int kvm_set_user_memory_region2(struct kvm *kvm, const struct kvm_userspace_memory_region2 *mem);
+/* KVM_CREATE_GUEST_MEMFD: the new file's fd, or -EINVAL (size 0 or not
+ * page-aligned, flags), -EMFILE (too many open), -ENOMEM. */
+int kvm_create_guest_memfd(struct kvm *kvm, const struct kvm_create_guest_memfd *args);
+/* fallocate(2) on a guest_memfd: FALLOC_FL_KEEP_SIZE allocates [offset, offset +
+ * len), with FALLOC_FL_PUNCH_HOLE frees it (unmapping whatever private pages the
+ * VM mapped from it first), as user space does when memory becomes shared.
+ * -EBADF, -EOPNOTSUPP (other modes), -EINVAL (unaligned, or allocating past the end). */
+int kvm_gmem_fallocate(struct kvm *kvm, int fd, int mode, uint64_t offset, uint64_t len);
+/* Not KVM's: the host kernel's view (the direct map, KeyID 0) of the page at
+ * `offset` of a guest_memfd, or NULL where the file has none; user space has no
+ * way to read it, this is for showing what the host would see. */
+const void *kvm_gmem_host_view(struct kvm *kvm, int fd, uint64_t offset);
 int kvm_create_vcpu(struct kvm *kvm, unsigned id, struct kvm_vcpu **out);
 
 int kvm_vcpu_get_regs(struct kvm_vcpu *vcpu, struct kvm_regs *regs);

@@ -11,6 +11,7 @@
 
 #define KVM_MAX_VCPUS     8
 #define KVM_MAX_MEMSLOTS  8
+#define KVM_MAX_GMEM_FILES 8       /* guest_memfds open per VM */
 
 /* The register cache (VCPU_REGS_*: the order of the ModRM register numbers). */
 enum kvm_reg {
@@ -29,6 +30,8 @@ struct kvm_memory_slot {
 	uint64_t npages;
 	uint64_t hpa;              /* host-physical address of the first page */
 	uint32_t flags;
+	struct kvm_gmem *gmem;     /* KVM_MEM_GUEST_MEMFD: the private half, or NULL */
+	uint64_t gmem_pgoff;       /* the file's page backing base_gfn */
 };
 
 /* What kvmlike counts, for `vtsim demo` and the tests. */
@@ -94,6 +97,9 @@ struct kvm {
 	bool vm_dead;              /* kvm_vm_dead: KVM_RUN fails with -EIO from now on */
 	struct kvm_gfn_range private_ranges[KVM_MAX_PRIVATE_RANGES];
 	unsigned nr_private_ranges;
+	/* The VM's guest_memfds, by fd (per VM here; Linux's are process-wide files
+	 * tied to the VM that made them). Closed with the VM. */
+	struct kvm_gmem *gmem_files[KVM_MAX_GMEM_FILES];
 	struct kvm_vm_stat stat;
 	void *priv;                /* struct kvm_vmx or struct kvm_tdx */
 };
@@ -133,6 +139,18 @@ static inline bool kvm_mem_is_private(const struct kvm *kvm, uint64_t gfn)
 
 /* The slot holding guest frame `gfn`, or NULL (MMIO). */
 const struct kvm_memory_slot *gfn_to_memslot(const struct kvm *kvm, uint64_t gfn);
+/* guest_memfd (guest_memfd.c). The host page backing private `gfn` of `slot` at
+ * `level` (0: 4 KiB, 1: 2 MiB, allocated zeroed on first use), or 0. */
+uint64_t kvm_gmem_get_pfn(const struct kvm_memory_slot *slot, uint64_t gfn, unsigned level);
+/* The largest level the file lets `gfn` be mapped at: 1 when the 2 MiB around it
+ * lies in the slot and the file at the same alignment and is one 2 MiB page or
+ * not allocated yet; else 0. */
+unsigned kvm_gmem_max_level(const struct kvm_memory_slot *slot, uint64_t gfn);
+/* A page the TDX module kept (not reclaimed): the file forgets it, never frees it. */
+void kvm_gmem_leak(const struct kvm_memory_slot *slot, uint64_t gfn, unsigned level);
+int kvm_gmem_bind(struct kvm *kvm, struct kvm_memory_slot *slot, unsigned fd, uint64_t offset);
+void kvm_gmem_release_all(struct kvm *kvm);
+
 /* Host pointer for guest-physical `gpa`, with `len` bytes inside one slot; NULL if
  * it is not guest RAM. */
 void *kvm_gpa_to_hva(const struct kvm *kvm, uint64_t gpa, uint64_t len);

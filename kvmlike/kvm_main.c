@@ -174,13 +174,35 @@ void kvm_destroy_vm(struct kvm *kvm)
 	for (unsigned i = 0; i < kvm->nr_vcpus; i++)
 		kvm_vcpu_destroy(kvm->vcpus[i]);
 	kvm_x86_call(kvm, vm_destroy)(kvm);
+	kvm_gmem_release_all(kvm);
 	kfree(kvm);
 }
 
 int kvm_set_user_memory_region(struct kvm *kvm, const struct kvm_userspace_memory_region *mem)
 {
-	if (mem->slot >= KVM_MAX_MEMSLOTS || mem->flags ||
+	if (mem->flags)
+		return -EINVAL;          /* the first version takes no guest_memfd */
+	struct kvm_userspace_memory_region2 m = { .slot = mem->slot, .guest_phys_addr = mem->guest_phys_addr,
+						  .memory_size = mem->memory_size,
+						  .userspace_addr = mem->userspace_addr };
+	return kvm_set_user_memory_region2(kvm, &m);
+}
+
+/* Linux check_memory_region_flags and the checks __kvm_set_memory_region makes. */
+static bool memory_region_valid(const struct kvm *kvm, const struct kvm_userspace_memory_region2 *mem)
+{
+	uint32_t valid_flags = is_td(kvm) ? KVM_MEM_GUEST_MEMFD : 0;
+	if (mem->slot >= KVM_MAX_MEMSLOTS || (mem->flags & ~valid_flags) ||
 	    (mem->guest_phys_addr | mem->memory_size | mem->userspace_addr) & (PAGE_SIZE - 1))
+		return false;
+	return !(mem->flags & KVM_MEM_GUEST_MEMFD) ||
+	       (!(mem->guest_memfd_offset & (PAGE_SIZE - 1)) &&
+		mem->guest_memfd_offset + mem->memory_size >= mem->guest_memfd_offset);
+}
+
+int kvm_set_user_memory_region2(struct kvm *kvm, const struct kvm_userspace_memory_region2 *mem)
+{
+	if (!memory_region_valid(kvm, mem))
 		return -EINVAL;
 	struct kvm_memory_slot *s = &kvm->memslots[mem->slot];
 	if (!mem->memory_size) {
@@ -196,7 +218,13 @@ int kvm_set_user_memory_region(struct kvm *kvm, const struct kvm_userspace_memor
 		if (o->used && gfn < o->base_gfn + o->npages && o->base_gfn < gfn + n)
 			return -EEXIST;
 	}
-	*s = (struct kvm_memory_slot){ .used = true, .base_gfn = gfn, .npages = n, .hpa = __pa(hva) };
+	struct kvm_memory_slot slot = { .used = true, .base_gfn = gfn, .npages = n, .hpa = __pa(hva) };
+	if (mem->flags & KVM_MEM_GUEST_MEMFD) {
+		int r = kvm_gmem_bind(kvm, &slot, mem->guest_memfd, mem->guest_memfd_offset);
+		if (r)
+			return r;
+	}
+	*s = slot;
 	kvm->memslots_generation++;        /* cached MMIO entries may now be RAM */
 	return 0;
 }

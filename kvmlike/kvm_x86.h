@@ -52,6 +52,8 @@ void tdp_mmu_destroy(struct tdp_mmu *mmu);
 /* A TD's private pages inside [start, start + size) leave it (tdx.c, where the TD's
  * mirror of the private EPT lives). */
 void tdx_unmap_private_range(struct kvm *kvm, uint64_t start, uint64_t size);
+/* Does the S-EPT map a private page holding `gpa`? */
+bool tdx_gpa_is_mapped_private(struct kvm *kvm, uint64_t gpa);
 /* Zaps the shared-EPT entries of [start, start + size) (GPAs without the shared
  * bit); whether any was present, so that TLBs need a flush. */
 bool tdx_zap_shared_range(struct kvm *kvm, uint64_t start, uint64_t size);

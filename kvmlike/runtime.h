@@ -25,6 +25,8 @@
 #define EFAULT 14
 #define ENOSPC 28
 #define EAGAIN 11
+#define EBADF   9
+#define EMFILE 24
 
 /* Host-physical pages, zeroed; 0 when none is left. The user variant is memory
  * user space may hand to guests (its "mmap"); kvmlike's own pages never are. */

@@ -56,8 +56,9 @@ struct tdx_sept_page { uint64_t gpa; unsigned level; uint64_t pa; };
 #define TDX_MAX_SEPT_PAGES 64
 #define TDX_MAX_PRIVATE_PAGES 4096
 
-/* A private page the S-EPT maps: its first GFN and its level (0: 4 KiB, 1: 2 MiB). */
-struct tdx_private_map { uint64_t gfn; unsigned level; };
+/* A private page the S-EPT maps: its first GFN, its level (0: 4 KiB, 1: 2 MiB) and
+ * the host page backing it (its memslot's guest_memfd's, never userspace_addr's). */
+struct tdx_private_map { uint64_t gfn; unsigned level; uint64_t pa; };
 
 struct kvm_tdx {
 	enum kvm_tdx_state state;
@@ -282,15 +283,15 @@ static uint64_t level_size(unsigned level)
 	return 1ull << (12 + 9 * level);
 }
 
-/* The largest level KVM may map private `gpa` at (KVM's max mapping level, for
- * guest_memfd): 2 MiB when one memslot holds the whole 2 MiB around it, all private, backed
- * by host pages aligned as the GFNs are (the lpage alignment rule), and no
- * S-EPT table maps that range at 4 KiB already; else 4 KiB. */
+/* The largest level KVM may map private `gpa` at (KVM's max mapping level): 2 MiB
+ * when its memslot's guest_memfd can give the whole 2 MiB around it as one page,
+ * all of it is private, and no S-EPT table maps that range at 4 KiB already; else
+ * 4 KiB. */
 static unsigned tdx_max_mapping_level(struct kvm *kvm, uint64_t gpa)
 {
 	uint64_t big = gpa & ~(level_size(1) - 1);
-	void *hva = kvm_gpa_to_hva(kvm, big, level_size(1));
-	if (!hva || (__pa(hva) & (level_size(1) - 1)) || find_sept(to_kvm_tdx(kvm), big, 1) ||
+	const struct kvm_memory_slot *slot = gfn_to_memslot(kvm, big >> PAGE_SHIFT);
+	if (!slot || !kvm_gmem_max_level(slot, big >> PAGE_SHIFT) || find_sept(to_kvm_tdx(kvm), big, 1) ||
 	    !kvm_range_is_private(kvm, big >> PAGE_SHIFT, 512))   /* mixed attributes: 4 KiB */
 		return 0;
 	return 1;
@@ -335,33 +336,53 @@ int tdx_sept_link_private_spt(struct kvm *kvm, uint64_t gfn, int level)
 	return 0;
 }
 
+/* The memslot holding `gpa` if its private half is a guest_memfd, else NULL. */
+static const struct kvm_memory_slot *gmem_slot(const struct kvm *kvm, uint64_t gpa)
+{
+	const struct kvm_memory_slot *slot = gfn_to_memslot(kvm, gpa >> PAGE_SHIFT);
+	return slot && slot->gmem ? slot : NULL;
+}
+
 /* set_external_spte: a private page of `level`'s size for `gfn`, from its
- * memslot (guest_memfd in Linux): added with its initial contents before
- * finalization (4 KiB), augmented (for the guest to accept) after. The tables
- * above it are linked already. */
+ * memslot's guest_memfd: added with its initial contents before finalization
+ * (4 KiB), augmented (for the guest to accept) after. The tables above it are
+ * linked already. A page the module refuses stays in the file, as in Linux. */
 int tdx_sept_set_private_spte(struct kvm *kvm, uint64_t gfn, int level, uint64_t source_pa)
 {
 	struct kvm_tdx *t = to_kvm_tdx(kvm);
-	uint64_t gpa = gfn << PAGE_SHIFT, hpa = memslot_hpa(kvm, gpa);
-	if (!hpa || t->nr_private >= TDX_MAX_PRIVATE_PAGES)
+	uint64_t gpa = gfn << PAGE_SHIFT;
+	const struct kvm_memory_slot *slot = gmem_slot(kvm, gpa);
+	if (!slot || t->nr_private >= TDX_MAX_PRIVATE_PAGES)
 		return -EINVAL;
+	uint64_t hpa = kvm_gmem_get_pfn(slot, gfn, (unsigned)level);
+	if (!hpa)
+		return -ENOMEM;
 	struct tdx_module_args a = { .rcx = gpa | level, .rdx = t->tdr_pa, .r8 = hpa, .r9 = source_pa };
 	uint64_t st = tdh(t->state == TD_STATE_RUNNABLE ? TDH_MEM_PAGE_AUG : TDH_MEM_PAGE_ADD, &a);
 	if ((st & TDX_SEAMCALL_STATUS_MASK) == TDX_OPERAND_BUSY)
 		return -EBUSY;           /* contended: the fault is taken again */
 	if (st)
 		return -EIO;
-	t->private_map[t->nr_private++] = (struct tdx_private_map){ gfn, (unsigned)level };
+	t->private_map[t->nr_private++] = (struct tdx_private_map){ gfn, (unsigned)level, hpa };
 	return 0;
 }
 
+/* The private mapping that starts at `gfn` at `level`, or -1. */
+static int find_private_at(const struct kvm_tdx *t, uint64_t gfn, unsigned level)
+{
+	for (unsigned i = 0; i < t->nr_private; i++)
+		if (t->private_map[i].gfn == gfn && t->private_map[i].level == level)
+			return (int)i;
+	return -1;
+}
+
 /* What the TDP MMU does for a private fault or an initial page: link the mirror's
- * tables, then set the leaf, both through the external hooks. A GPA no memslot
- * backs, or a full map, fails before any SEAMCALL. */
+ * tables, then set the leaf, both through the external hooks. A GPA no
+ * guest_memfd backs, or a full map, fails before any SEAMCALL. */
 static int tdx_mirror_map(struct kvm *kvm, uint64_t gpa, unsigned level, uint64_t source_pa)
 {
 	struct kvm_tdx *t = to_kvm_tdx(kvm);
-	if (!memslot_hpa(kvm, gpa) || t->nr_private >= TDX_MAX_PRIVATE_PAGES)
+	if (!gmem_slot(kvm, gpa) || t->nr_private >= TDX_MAX_PRIVATE_PAGES)
 		return -EINVAL;
 	int r = kvm_x86_call(kvm, link_external_spt)(kvm, gpa >> PAGE_SHIFT, (int)level);
 	return r ? r : kvm_x86_call(kvm, set_external_spte)(kvm, gpa >> PAGE_SHIFT, (int)level, source_pa);
@@ -381,12 +402,13 @@ static bool tdx_block_and_track(struct kvm_tdx *t, uint64_t gpa, unsigned level)
 }
 
 /* remove_external_spte: block, track, remove, and write the page back with the
- * TD's KeyID (each 4 KiB of it), after which it is ordinary memory again; -EIO if
- * the module refuses. */
+ * TD's KeyID (each 4 KiB of it), after which it is ordinary memory again, still
+ * the guest_memfd's (a punched hole frees it); -EIO if the module refuses. */
 int tdx_sept_remove_private_spte(struct kvm *kvm, uint64_t gfn, int level)
 {
 	struct kvm_tdx *t = to_kvm_tdx(kvm);
-	uint64_t gpa = gfn << PAGE_SHIFT, hpa = memslot_hpa(kvm, gpa);
+	int i = find_private_at(t, gfn, (unsigned)level);
+	uint64_t gpa = gfn << PAGE_SHIFT, hpa = i < 0 ? 0 : t->private_map[i].pa;
 	if (!tdx_block_and_track(t, gpa, (unsigned)level))
 		return -EIO;
 	struct tdx_module_args a = { .rcx = gpa | (unsigned)level, .rdx = t->tdr_pa };
@@ -406,22 +428,13 @@ void tdx_sept_free_private_spt(struct kvm *kvm, uint64_t gfn, int level, uint64_
 	tdx_reclaim_and_free(spt_pa);
 }
 
-/* The private mapping that starts at `gfn` at 2 MiB, or -1. */
-static int find_private_2m(const struct kvm_tdx *t, uint64_t gfn)
-{
-	for (unsigned i = 0; i < t->nr_private; i++)
-		if (t->private_map[i].gfn == gfn && t->private_map[i].level == 1)
-			return (int)i;
-	return -1;
-}
-
 /* split_external_spt: the 2 MiB private page at `gfn` becomes 512 4 KiB ones in a
  * new S-EPT table (block, track, DEMOTE), each then on its own: for a 4 KiB
  * ACCEPT of it, or a conversion of part of it to shared. */
 int tdx_sept_split_private_spt(struct kvm *kvm, uint64_t gfn)
 {
 	struct kvm_tdx *t = to_kvm_tdx(kvm);
-	int i = find_private_2m(t, gfn);
+	int i = find_private_at(t, gfn, 1);
 	uint64_t gpa = gfn << PAGE_SHIFT;
 	if (i < 0)
 		return -EINVAL;
@@ -434,7 +447,8 @@ int tdx_sept_split_private_spt(struct kvm *kvm, uint64_t gfn)
 		return r;
 	t->private_map[i].level = 0;
 	for (unsigned k = 1; k < 512; k++)
-		t->private_map[t->nr_private++] = (struct tdx_private_map){ gfn + k, 0 };
+		t->private_map[t->nr_private++] =
+			(struct tdx_private_map){ gfn + k, 0, t->private_map[i].pa + k * PAGE_SIZE };
 	return 0;
 }
 
@@ -485,6 +499,11 @@ static unsigned tdx_remove_private_range(struct kvm *kvm, uint64_t start, uint64
 void tdx_unmap_private_range(struct kvm *kvm, uint64_t start, uint64_t size)
 {
 	kvm->stat.ept_splits += tdx_remove_private_range(kvm, start, size);
+}
+
+bool tdx_gpa_is_mapped_private(struct kvm *kvm, uint64_t gpa)
+{
+	return find_private(to_kvm_tdx(kvm), gpa) >= 0;
 }
 
 bool tdx_zap_shared_range(struct kvm *kvm, uint64_t start, uint64_t size)
@@ -575,7 +594,10 @@ static int tdx_handle_ept_violation(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_
 	gpa &= ~(PAGE_SIZE - 1);
 	bool private = !(gpa & TDX_SHARED_BIT);
 	uint64_t gfn = (gpa & ~TDX_SHARED_BIT) >> PAGE_SHIFT;
-	if (gfn_to_memslot(vcpu->kvm, gfn) && private != kvm_mem_is_private(vcpu->kvm, gfn))
+	const struct kvm_memory_slot *slot = gfn_to_memslot(vcpu->kvm, gfn);
+	/* Private memory needs a guest_memfd (Linux: a slot that cannot be private
+	 * is a memory fault too). */
+	if (slot && (private != kvm_mem_is_private(vcpu->kvm, gfn) || (private && !slot->gmem)))
 		return tdx_memory_fault_exit(vcpu, gfn << PAGE_SHIFT, private);
 	if (!private)
 		return tdx_map_shared(vcpu, gpa);
@@ -1488,6 +1510,15 @@ void tdx_mmu_release_hkid(struct kvm *kvm)
 	t->hkid = -1;
 }
 
+/* A private page the module still owns: its guest_memfd must not free it. */
+static void tdx_leak_private_page(struct kvm *kvm, const struct tdx_private_map *p)
+{
+	printk("kvmlike: TDX: private page 0x%llx not reclaimed: leaked\n", (unsigned long long)p->pa);
+	const struct kvm_memory_slot *slot = gfn_to_memslot(kvm, p->gfn);
+	if (slot)
+		kvm_gmem_leak(slot, p->gfn, p->level);
+}
+
 /* vm_destroy: S-EPT pages, the TDCS, then the TDR. */
 void tdx_vm_destroy(struct kvm *kvm)
 {
@@ -1498,14 +1529,18 @@ void tdx_vm_destroy(struct kvm *kvm)
 		/* Private pages the module refused to remove while the HKID lived (a
 		 * fatal TD's) go now. */
 		for (unsigned i = 0; i < t->nr_private; i++) {
-			uint64_t hpa = memslot_hpa(kvm, t->private_map[i].gfn << PAGE_SHIFT);
-			if (hpa && !reclaim_page(hpa))
-				memset(__va(hpa), 0, level_size(t->private_map[i].level));
+			const struct tdx_private_map *p = &t->private_map[i];
+			if (!reclaim_page(p->pa))
+				memset(__va(p->pa), 0, level_size(p->level));
+			else
+				tdx_leak_private_page(kvm, p);
 		}
 		t->nr_private = 0;
 		tdx_reclaim_td_control_pages(kvm);
 	} else if (t->tdr_pa) {
 		printk("kvmlike: TDX: TD torn down with its HKID live: its pages are leaked\n");
+		for (unsigned i = 0; i < t->nr_private; i++)
+			tdx_leak_private_page(kvm, &t->private_map[i]);
 	}
 	tdp_mmu_destroy(&t->shared);
 	kfree(t);

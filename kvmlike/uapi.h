@@ -201,6 +201,37 @@ struct kvm_userspace_memory_region {
 	uint64_t userspace_addr;   /* start of the userspace allocated memory */
 };
 
+/* KVM_SET_USER_MEMORY_REGION2: a slot whose private half comes from a guest_memfd
+ * (KVM_MEM_GUEST_MEMFD): guest_memfd_offset is where the slot's first page lies in
+ * the file; userspace_addr still backs the shared half. */
+#define KVM_MEM_GUEST_MEMFD (1u << 2)
+struct kvm_userspace_memory_region2 {
+	uint32_t slot;
+	uint32_t flags;
+	uint64_t guest_phys_addr;
+	uint64_t memory_size;
+	uint64_t userspace_addr;
+	uint64_t guest_memfd_offset;
+	uint32_t guest_memfd;
+	uint32_t pad1;
+	uint64_t pad2[14];
+};
+
+/* KVM_CREATE_GUEST_MEMFD: private memory user space cannot map or read. */
+struct kvm_create_guest_memfd {
+	uint64_t size;             /* bytes, page-aligned, not 0 */
+	uint64_t flags;            /* none defined here: 0 */
+	uint64_t reserved[6];
+};
+
+/* fallocate(2)'s modes a guest_memfd takes (linux/falloc.h). */
+#ifndef FALLOC_FL_KEEP_SIZE
+#define FALLOC_FL_KEEP_SIZE  0x01
+#endif
+#ifndef FALLOC_FL_PUNCH_HOLE
+#define FALLOC_FL_PUNCH_HOLE 0x02
+#endif
+
 /* KVM_MEMORY_ENCRYPT_OP for TDX (arch/x86/include/uapi/asm/kvm.h): the command,
  * its argument, and the SEAMCALL status of a failure in hw_error. */
 enum kvm_tdx_cmd_id {

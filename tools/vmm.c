@@ -23,6 +23,7 @@
 #define DEVICE_ID      0x4b564d31u    /* "1MVK" */
 #define MAX_EXITS      1000000
 #define TD_LOW_MEM     (2ull << 20)           /* memory at 0 a TD may accept or share */
+#define TD_FW_TOP    0x100000000ull         /* the image ends at 4 GiB */
 #define TD_SHARED_PAGE 0x1ff000ull            /* the page td_hello shares with the host */
 #define TD_DEVICE_BASE 0x30000000ull          /* the device for a TD: shared GPA 0x30000000 */
 
@@ -93,6 +94,7 @@ struct vmm_guest {
 	struct kvm_vcpu *vcpu;
 	uint8_t *mem, *firmware, *source;
 	uint64_t mem_size, firmware_size;
+	int gmem_fd;               /* a TD's guest_memfd: low memory, then the image */
 	FILE *console;
 	const char *prefix;
 	char line[256];
@@ -200,12 +202,29 @@ static void handle_tdx_exit(struct vmm_guest *g)
 	}
 }
 
-/* KVM_SET_MEMORY_ATTRIBUTES: [gpa, gpa + size) becomes private or shared. */
+/* Frees the guest_memfd's pages behind [gpa, end) of the slot that starts at GPA
+ * `base` and at `offset` in the file, `size` bytes (fallocate PUNCH_HOLE). */
+static int punch_slot(struct vmm_guest *g, uint64_t gpa, uint64_t end, uint64_t base, uint64_t size,
+		      uint64_t offset)
+{
+	uint64_t from = gpa > base ? gpa : base, to = end < base + size ? end : base + size;
+	if (from >= to)
+		return 0;
+	return kvm_gmem_fallocate(g->kvm, g->gmem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				  offset + from - base, to - from);
+}
+
+/* KVM_SET_MEMORY_ATTRIBUTES: [gpa, gpa + size) becomes private or shared. Memory
+ * made shared loses its private pages, as QEMU discards them from guest_memfd. */
 static int set_private(struct vmm_guest *g, uint64_t gpa, uint64_t size, bool private)
 {
 	struct kvm_memory_attributes a = { .address = gpa, .size = size,
 					   .attributes = private ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0 };
-	return kvm_vm_set_memory_attributes(g->kvm, &a);
+	int e = kvm_vm_set_memory_attributes(g->kvm, &a);
+	if (e || private)
+		return e;
+	e = punch_slot(g, gpa, gpa + size, 0, TD_LOW_MEM, 0);
+	return e ? e : punch_slot(g, gpa, gpa + size, TD_FW_TOP - g->firmware_size, g->firmware_size, TD_LOW_MEM);
 }
 
 /* KVM_HC_MAP_GPA_RANGE (a TD's TDVMCALL<MapGPA>): the range becomes private or
@@ -305,15 +324,21 @@ static void expected_mrtd(const uint8_t *img, uint64_t size, uint64_t gpa, uint8
 	EVP_MD_CTX_free(ctx);
 }
 
-/* What the host reads of the TD's private memory through its own mapping. */
+/* What the host reads of the TD's private image: the memslot's memory (user
+ * space's, the shared half: the TD's data never goes there) and the guest_memfd's
+ * pages through the kernel's own mapping (KeyID 0: the TD's pages read as zeros).
+ * Nonzero bytes in either count. */
 static void host_view(struct vmm_guest *g)
 {
 	struct vmm_report *r = g->r;
 	r->private_bytes = g->firmware_size;
 	r->image_nonzero = r->host_visible = 0;
-	for (uint64_t i = 0; i < g->firmware_size; i++) {
-		r->image_nonzero += g->source[i] != 0;
-		r->host_visible += g->firmware[i] != 0;
+	for (uint64_t off = 0; off < g->firmware_size; off += 4096) {
+		const uint8_t *page = kvm_gmem_host_view(g->kvm, g->gmem_fd, TD_LOW_MEM + off);
+		for (unsigned i = 0; i < 4096; i++) {
+			r->image_nonzero += g->source[off + i] != 0;
+			r->host_visible += (page && page[i]) || g->firmware[off + i];
+		}
 	}
 	/* The page the TD made shared (TDVMCALL<MapGPA>) is ordinary memory. */
 	memcpy(r->shared_msg, g->mem + TD_SHARED_PAGE, sizeof(r->shared_msg) - 1);
@@ -400,7 +425,6 @@ static int vmm_vm_setup(struct vmm_guest *g, const uint8_t *img, size_t len)
 	return 0;
 }
 
-#define TD_FW_TOP    0x100000000ull           /* the image ends at 4 GiB */
 #define TD_FW_MAX    (1ull << 20)
 
 static int tdx_cmd(struct vmm_report *r, int e, const struct kvm_tdx_cmd *c, const char *what)
@@ -493,13 +517,23 @@ static int vmm_td_setup(struct vmm_guest *g, const uint8_t *img, size_t len)
 	if (!g->mem || !g->firmware || !g->source)
 		return failf(r, "no memory for the TD");
 	memcpy(g->source + g->firmware_size - len, img, len);
-	struct kvm_userspace_memory_region low = { .slot = 0, .guest_phys_addr = 0, .memory_size = TD_LOW_MEM,
-						   .userspace_addr = (uint64_t)(uintptr_t)g->mem };
-	struct kvm_userspace_memory_region fw = { .slot = 1, .guest_phys_addr = TD_FW_TOP - g->firmware_size,
-						  .memory_size = g->firmware_size,
-						  .userspace_addr = (uint64_t)(uintptr_t)g->firmware };
-	if ((e = kvm_set_user_memory_region(g->kvm, &low)) || (e = kvm_set_user_memory_region(g->kvm, &fw)))
-		return failf(r, "KVM_SET_USER_MEMORY_REGION: error %d", e);
+	/* One guest_memfd holds both slots' private memory, as QEMU gives each RAM
+	 * block one: low memory at offset 0, the image after it. */
+	struct kvm_create_guest_memfd gm = { .size = TD_LOW_MEM + g->firmware_size };
+	if ((g->gmem_fd = kvm_create_guest_memfd(g->kvm, &gm)) < 0)
+		return failf(r, "KVM_CREATE_GUEST_MEMFD: error %d", g->gmem_fd);
+	struct kvm_userspace_memory_region2 low = { .slot = 0, .flags = KVM_MEM_GUEST_MEMFD,
+						    .guest_phys_addr = 0, .memory_size = TD_LOW_MEM,
+						    .userspace_addr = (uint64_t)(uintptr_t)g->mem,
+						    .guest_memfd = (uint32_t)g->gmem_fd };
+	struct kvm_userspace_memory_region2 fw = { .slot = 1, .flags = KVM_MEM_GUEST_MEMFD,
+						   .guest_phys_addr = TD_FW_TOP - g->firmware_size,
+						   .memory_size = g->firmware_size,
+						   .userspace_addr = (uint64_t)(uintptr_t)g->firmware,
+						   .guest_memfd = (uint32_t)g->gmem_fd,
+						   .guest_memfd_offset = TD_LOW_MEM };
+	if ((e = kvm_set_user_memory_region2(g->kvm, &low)) || (e = kvm_set_user_memory_region2(g->kvm, &fw)))
+		return failf(r, "KVM_SET_USER_MEMORY_REGION2: error %d", e);
 	/* A TD's memory starts shared; all of it becomes private, as QEMU makes the
 	 * RAM it backs with guest_memfd. */
 	if ((e = set_private(g, 0, TD_LOW_MEM, true)) ||

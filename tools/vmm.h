@@ -23,7 +23,8 @@ struct vmm_report {
 	uint8_t mrtd[48];
 	uint64_t private_bytes;       /* bytes of the TD's image in private memory */
 	uint64_t image_nonzero;       /* of them, nonzero in the image itself */
-	uint64_t host_visible;        /* nonzero bytes the host reads there (KeyID 0) */
+	uint64_t host_visible;        /* nonzero bytes the host reads there: in the memslot's
+	                               * memory or the guest_memfd's pages (KeyID 0) */
 	char shared_msg[64];          /* what the TD left in the shared page at 0x1ff000 */
 	unsigned quotes;              /* GetQuote requests the quoting service answered */
 	unsigned memory_faults;       /* KVM_EXIT_MEMORY_FAULTs the VMM converted a page for */

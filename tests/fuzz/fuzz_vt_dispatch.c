@@ -297,7 +297,19 @@ static void do_destroy_vm(struct vm *v)
 	memset(v, 0, sizeof(*v));
 }
 
-/* r[2] slot; r[3] GPA choice; r[4] size choice; r[5] memory choice; r[6] bit 0 flags. */
+/* A guest_memfd for a slot of `size` bytes: as large, or (r6 bit 2) half as large
+ * (too small unless the slot is a page), or none when the VM has too many. */
+static int memslot_gmem(struct vm *v, uint64_t size, uint8_t r6)
+{
+	struct kvm_create_guest_memfd gm = { .size = (r6 & 4) && size > 0x1000 ? (size / 2 + 4095) & ~4095ull : size };
+	int fd = gm.size ? kvm_create_guest_memfd(v->kvm, &gm) : -EINVAL;
+	if (fd < 0 && fd != -EMFILE && fd != -EINVAL)
+		fail("KVM_CREATE_GUEST_MEMFD(0x%llx): %d", (unsigned long long)gm.size, fd);
+	return fd;
+}
+
+/* r[2] slot; r[3] GPA choice; r[4] size choice; r[5] memory choice; r[6] bit 0
+ * flags, bit 1 a guest_memfd (bit 2 too small, bit 3 at a misaligned offset). */
 static void do_memslot(struct vm *v, const uint8_t *r)
 {
 	if (!v->kvm)
@@ -306,9 +318,15 @@ static void do_memslot(struct vm *v, const uint8_t *r)
 	const uint64_t gpas[8] = { 0, 0x100000, 0x200000, 0xf0000, TD_FW_TOP - fw, 0xffff0000,
 				   0xfee00000, rd64(r + 5, 3) << 12 };
 	const uint64_t sizes[8] = { 0x1000, 0x10000, 0x100000, TD_LOW_MEM, fw, 0, 0x1800, 0x20000 };
-	struct kvm_userspace_memory_region mr = { .slot = r[2] % 10, .flags = r[6] & 1,
-						  .guest_phys_addr = gpas[r[3] & 7],
-						  .memory_size = sizes[r[4] & 7] };
+	struct kvm_userspace_memory_region2 mr = { .slot = r[2] % 10, .flags = r[6] & 1,
+						   .guest_phys_addr = gpas[r[3] & 7],
+						   .memory_size = sizes[r[4] & 7],
+						   .guest_memfd_offset = (r[6] & 8) ? 0x800 : 0 };
+	int fd = (r[6] & 2) ? memslot_gmem(v, mr.memory_size, r[6]) : -1;
+	if (fd >= 0) {
+		mr.flags |= KVM_MEM_GUEST_MEMFD;
+		mr.guest_memfd = (uint32_t)fd;
+	}
 	uint64_t alloc = (mr.memory_size + 4095) & ~4095ull;
 	uint8_t *p = NULL;
 	switch (r[5] & 3) {
@@ -334,14 +352,17 @@ static void do_memslot(struct vm *v, const uint8_t *r)
 		return;
 	mr.userspace_addr = (uint64_t)(uintptr_t)p;
 	call_begin();
-	int e = kvm_set_user_memory_region(v->kvm, &mr);
-	note("KVM_SET_USER_MEMORY_REGION(slot %u, gpa 0x%llx, size 0x%llx, mem %u) = %d", mr.slot,
-	     (unsigned long long)mr.guest_phys_addr, (unsigned long long)mr.memory_size, r[5] & 3, e);
-	call_end(v, "KVM_SET_USER_MEMORY_REGION");
+	int e = kvm_set_user_memory_region2(v->kvm, &mr);
+	note("KVM_SET_USER_MEMORY_REGION2(slot %u, gpa 0x%llx, size 0x%llx, mem %u, gmem %d at 0x%llx) = %d",
+	     mr.slot, (unsigned long long)mr.guest_phys_addr, (unsigned long long)mr.memory_size, r[5] & 3,
+	     fd, (unsigned long long)mr.guest_memfd_offset, e);
+	call_end(v, "KVM_SET_USER_MEMORY_REGION2");
 	if (e != 0 && e != -EINVAL && e != -EEXIST && e != -EOPNOTSUPP)
-		fail("KVM_SET_USER_MEMORY_REGION: %d", e);
-	if ((mr.slot >= KVM_MAX_MEMSLOTS || mr.flags) && e != -EINVAL)
-		fail("KVM_SET_USER_MEMORY_REGION of slot %u flags %u: %d", mr.slot, mr.flags, e);
+		fail("KVM_SET_USER_MEMORY_REGION2: %d", e);
+	uint32_t valid = v->td ? KVM_MEM_GUEST_MEMFD : 0;
+	bool bad_gmem = (mr.flags & KVM_MEM_GUEST_MEMFD) && ((r[6] & 8) || ((r[6] & 4) && mr.memory_size > 0x1000));
+	if ((mr.slot >= KVM_MAX_MEMSLOTS || (mr.flags & ~valid) || (bad_gmem && mr.memory_size)) && e != -EINVAL)
+		fail("KVM_SET_USER_MEMORY_REGION2 of slot %u flags %u: %d", mr.slot, mr.flags, e);
 }
 
 /* r[2] vCPU id. */

@@ -94,7 +94,9 @@ struct guest {
 	struct kvm_vcpu *vcpu;
 	uint8_t *mem, *firmware, *source;
 	uint64_t mem_size, fw_size;
-	uint8_t *large_alloc, *large;  /* td_large's memslot: 2 MiB aligned inside the allocation */
+	uint8_t *large;            /* td_large's memslot's shared memory */
+	struct td_gmem { uint64_t gpa, size; int fd; } gmem[3];   /* a TD's slots, their guest_memfds */
+	unsigned nr_gmem;
 	char line[128];
 	unsigned linelen;
 	bool halted;
@@ -131,6 +133,46 @@ static void handle_io(struct guest *g)
 	memset(data, run->io.port == 0x3fd ? 0x60 : 0xff, run->io.size);   /* COM1's LSR */
 }
 
+/* KVM_SET_MEMORY_ATTRIBUTES, and for memory made shared a hole punched in the
+ * guest_memfds behind it (user space discards private pages, as QEMU does). */
+static int set_attributes(struct guest *g, const struct kvm_memory_attributes *a)
+{
+	int e = kvm_vm_set_memory_attributes(g->kvm, a);
+	for (unsigned i = 0; !e && !a->attributes && i < g->nr_gmem; i++) {
+		uint64_t base = g->gmem[i].gpa, end = base + g->gmem[i].size;
+		uint64_t from = a->address > base ? a->address : base;
+		uint64_t to = a->address + a->size < end ? a->address + a->size : end;
+		if (from < to)
+			e = kvm_gmem_fallocate(g->kvm, g->gmem[i].fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+					       from - base, to - from);
+	}
+	return e;
+}
+
+/* A TD's memslot: shared memory at `hva`, private memory in a guest_memfd of its
+ * own (KVM_SET_USER_MEMORY_REGION2), all of it private, as a VMM makes the RAM it
+ * backs with guest_memfd (a TD's memory starts shared). */
+static int td_slot(struct guest *g, unsigned slot, uint64_t gpa, uint64_t size, void *hva)
+{
+	struct kvm_create_guest_memfd gm = { .size = size };
+	int fd = kvm_create_guest_memfd(g->kvm, &gm);
+	if (fd < 0)
+		return fail(g, "KVM_CREATE_GUEST_MEMFD", fd);
+	struct kvm_userspace_memory_region2 m = { .slot = slot, .flags = KVM_MEM_GUEST_MEMFD,
+						  .guest_phys_addr = gpa, .memory_size = size,
+						  .userspace_addr = (uint64_t)(uintptr_t)hva,
+						  .guest_memfd = (uint32_t)fd };
+	int e = kvm_set_user_memory_region2(g->kvm, &m);
+	if (e)
+		return fail(g, "KVM_SET_USER_MEMORY_REGION2", e);
+	g->gmem[g->nr_gmem++] = (struct td_gmem){ gpa, size, fd };
+	struct kvm_memory_attributes p = { .address = gpa, .size = size,
+					   .attributes = KVM_MEMORY_ATTRIBUTE_PRIVATE };
+	if ((e = kvm_vm_set_memory_attributes(g->kvm, &p)))
+		return fail(g, "KVM_SET_MEMORY_ATTRIBUTES", e);
+	return 0;
+}
+
 /* KVM_HC_MAP_GPA_RANGE: a TD's range becomes private or shared
  * (KVM_SET_MEMORY_ATTRIBUTES); a VM has nothing to convert. 0 or -errno. */
 static int convert_memory(struct guest *g, const struct kvm_run *run)
@@ -141,7 +183,7 @@ static int convert_memory(struct guest *g, const struct kvm_run *run)
 		.address = run->hypercall.args[0], .size = run->hypercall.args[1] << PAGE_SHIFT,
 		.attributes = (run->hypercall.args[2] & KVM_MAP_GPA_RANGE_ENCRYPTED) ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0,
 	};
-	return kvm_vm_set_memory_attributes(g->kvm, &a);
+	return set_attributes(g, &a);
 }
 
 /* KVM_EXIT_MEMORY_FAULT (KVM_RUN's -EFAULT): a TD accessed a page against its
@@ -154,7 +196,7 @@ static int convert_on_fault(struct guest *g, const struct kvm_run *run)
 	    (unsigned long long)run->memory_fault.size);
 	struct kvm_memory_attributes a = { .address = run->memory_fault.gpa, .size = run->memory_fault.size,
 					   .attributes = private ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0 };
-	int e = kvm_vm_set_memory_attributes(g->kvm, &a);
+	int e = set_attributes(g, &a);
 	return e ? fail(g, "KVM_SET_MEMORY_ATTRIBUTES", e) : 0;
 }
 
@@ -402,22 +444,8 @@ static int td_vm(struct guest *g, const uint8_t *img, uint64_t len)
 	if (!g->mem || !g->firmware || !g->source)
 		return fail(g, "memory for the TD", -ENOMEM);
 	memcpy(g->source + g->fw_size - len, img, len);
-	struct kvm_userspace_memory_region low = { .slot = 0, .memory_size = TD_LOW_MEM,
-						   .userspace_addr = (uint64_t)(uintptr_t)g->mem };
-	struct kvm_userspace_memory_region fw = { .slot = 1, .guest_phys_addr = TD_FW_TOP - g->fw_size,
-						  .memory_size = g->fw_size,
-						  .userspace_addr = (uint64_t)(uintptr_t)g->firmware };
-	if ((e = kvm_set_user_memory_region(g->kvm, &low)) || (e = kvm_set_user_memory_region(g->kvm, &fw)))
-		return fail(g, "KVM_SET_USER_MEMORY_REGION", e);
-	/* A TD's memory starts shared: all of it becomes private, as a VMM does. */
-	struct kvm_memory_attributes p = { .size = TD_LOW_MEM, .attributes = KVM_MEMORY_ATTRIBUTE_PRIVATE };
-	if ((e = kvm_vm_set_memory_attributes(g->kvm, &p)))
-		return fail(g, "KVM_SET_MEMORY_ATTRIBUTES", e);
-	p.address = fw.guest_phys_addr;
-	p.size = g->fw_size;
-	if ((e = kvm_vm_set_memory_attributes(g->kvm, &p)))
-		return fail(g, "KVM_SET_MEMORY_ATTRIBUTES", e);
-	return 0;
+	return td_slot(g, 0, 0, TD_LOW_MEM, g->mem) ||
+	       td_slot(g, 1, TD_FW_TOP - g->fw_size, g->fw_size, g->firmware) ? -1 : 0;
 }
 
 /* The TD up to its INIT_VCPU: VM, memslots, INIT_VM, the vCPU. */
@@ -464,7 +492,7 @@ static void guest_destroy(struct guest *g)
 	kvm_userspace_free(g->mem, g->mem_size);
 	kvm_userspace_free(g->firmware, g->fw_size);
 	kvm_userspace_free(g->source, g->fw_size);
-	kvm_userspace_free(g->large_alloc, TD_LARGE_SIZE + (2ull << 20));
+	kvm_userspace_free(g->large, TD_LARGE_SIZE);
 	g->kvm = NULL;
 	g->vcpu = NULL;
 	trace_flush();
@@ -597,17 +625,28 @@ static int td_map_gpa_in_pieces(void)
 	return r;
 }
 
-/* td_hello, halted, whose private page user space writes: the TD is fatal at its
- * next TDH.VP.ENTER (TDX_TD_FATAL), which KVM_RUN reports as
- * KVM_EXIT_INTERNAL_ERROR with the status; the teardown still reclaims all. */
+/* td_hello, halted, and its private page at 100000H. User space's write to its
+ * memslot there lands in the shared half (the TD halts again, unharmed); a write
+ * by the host kernel to the page itself (the guest_memfd's, through the direct
+ * map: a host bug) poisons it, and the TD is fatal at its next TDH.VP.ENTER
+ * (TDX_TD_FATAL), which KVM_RUN reports as KVM_EXIT_INTERNAL_ERROR with the
+ * status; the teardown still reclaims all. */
 static int td_fatal_after_a_host_write(void)
 {
 	struct guest g = { .name = "td", .type = KVM_X86_TDX_VM };
 	int r = td_setup(&g) || run_guests(&g, 1) ? -1 : 0;
 	if (!r) {
-		g.mem[0x100010] ^= 0x55;          /* the page it accepted: poisoned */
-		say("td: user space writes a private page\n");
+		g.mem[0x100010] ^= 0x55;
+		say("td: user space writes its memslot's page at a private GPA\n");
+		r = guest_step(&g) == 1 && g.vcpu->run->exit_reason == KVM_EXIT_HLT ? 0 : -1;
+	}
+	uint8_t *page = (uint8_t *)kvm_gmem_host_view(g.kvm, g.gmem[0].fd, 0x100000);
+	if (!r && page) {
+		page[0x10] ^= 0x55;
+		say("td: the host kernel writes the private page\n");
 		r = guest_step(&g) == -1 && g.vcpu->run->exit_reason == KVM_EXIT_INTERNAL_ERROR ? 0 : -1;
+	} else {
+		r = -1;
 	}
 	guest_destroy(&g);
 	return r;
@@ -922,7 +961,8 @@ out:
 }
 
 /* A TD whose private memory comes in 2 MiB pages (guests/td_large.asm): a
- * memslot of 4 MiB at 2 MiB whose host pages are 2 MiB aligned, so kvmlike maps
+ * memslot of 4 MiB at 2 MiB whose guest_memfd starts there (2 MiB pages of the
+ * file line up with the GPAs'), so kvmlike maps
  * the guest's 2 MiB ACCEPTs with one TDH.MEM.PAGE.AUG at level 1, splits a 2 MiB
  * page (DEMOTE) when 4 KiB of it turns shared, and removes a 2 MiB page whole
  * when all of it does. */
@@ -933,27 +973,13 @@ static int scenario_td_large_pages(void)
 	if (td_create(&g, vtsim_guest_td_large, vtsim_guest_td_large_len) ||
 	    td_add_firmware(&g, g.fw_size >> PAGE_SHIFT))
 		goto out;
-	g.large_alloc = kvm_userspace_alloc(TD_LARGE_SIZE + (2ull << 20));
-	if (!g.large_alloc) {
+	g.large = kvm_userspace_alloc(TD_LARGE_SIZE);
+	if (!g.large) {
 		fail(&g, "memory for the 2 MiB memslot", -ENOMEM);
 		goto out;
 	}
-	uint64_t pa = __pa(g.large_alloc);
-	g.large = g.large_alloc + (((pa + (2ull << 20) - 1) & ~((2ull << 20) - 1)) - pa);
-	struct kvm_userspace_memory_region large = { .slot = 2, .guest_phys_addr = TD_LARGE_GPA,
-						     .memory_size = TD_LARGE_SIZE,
-						     .userspace_addr = (uint64_t)(uintptr_t)g.large };
-	int e = kvm_set_user_memory_region(g.kvm, &large);
-	if (e) {
-		fail(&g, "KVM_SET_USER_MEMORY_REGION", e);
+	if (td_slot(&g, 2, TD_LARGE_GPA, TD_LARGE_SIZE, g.large))
 		goto out;
-	}
-	struct kvm_memory_attributes p = { .address = TD_LARGE_GPA, .size = TD_LARGE_SIZE,
-					   .attributes = KVM_MEMORY_ATTRIBUTE_PRIVATE };
-	if ((e = kvm_vm_set_memory_attributes(g.kvm, &p))) {
-		fail(&g, "KVM_SET_MEMORY_ATTRIBUTES", e);
-		goto out;
-	}
 	struct kvm_tdx_cmd c = { .id = KVM_TDX_FINALIZE_VM };
 	if (tdx_cmd(&g, "KVM_TDX_FINALIZE_VM", kvm_memory_encrypt_op(g.kvm, &c), &c) || run_guests(&g, 1))
 		goto out;

@@ -125,6 +125,7 @@ struct guest {
 	struct kvm_vcpu *vcpu;
 	uint8_t *mem, *fw, *src;
 	uint64_t mem_size, fw_size;
+	int gmem_fd;                   /* the guest_memfd: low memory, then the firmware */
 	char out[2048];                /* the console: bytes OUT to COM1 */
 	size_t n;
 	uint8_t in_value;              /* what an IN reads */
@@ -413,17 +414,40 @@ static void td_create_with(struct guest *g, const unsigned char *img, unsigned l
 	g->fw = ualloc(g->fw_size);
 	g->src = ualloc(g->fw_size);
 	memcpy(g->src + g->fw_size - len, img, len);
-	struct kvm_userspace_memory_region low = { .slot = 0, .guest_phys_addr = 0,
-						   .memory_size = g->mem_size,
-						   .userspace_addr = (uint64_t)(uintptr_t)g->mem };
-	struct kvm_userspace_memory_region fw = { .slot = 1, .guest_phys_addr = TD_FW_TOP - g->fw_size,
-						  .memory_size = g->fw_size,
-						  .userspace_addr = (uint64_t)(uintptr_t)g->fw };
-	assert_int_equal(kvm_set_user_memory_region(g->kvm, &low), 0);
-	assert_int_equal(kvm_set_user_memory_region(g->kvm, &fw), 0);
+	struct kvm_create_guest_memfd gm = { .size = g->mem_size + g->fw_size };
+	g->gmem_fd = kvm_create_guest_memfd(g->kvm, &gm);
+	assert_true(g->gmem_fd >= 0);
+	struct kvm_userspace_memory_region2 low = { .slot = 0, .flags = KVM_MEM_GUEST_MEMFD,
+						    .guest_phys_addr = 0, .memory_size = g->mem_size,
+						    .userspace_addr = (uint64_t)(uintptr_t)g->mem,
+						    .guest_memfd = (uint32_t)g->gmem_fd };
+	struct kvm_userspace_memory_region2 fw = { .slot = 1, .flags = KVM_MEM_GUEST_MEMFD,
+						   .guest_phys_addr = TD_FW_TOP - g->fw_size,
+						   .memory_size = g->fw_size,
+						   .userspace_addr = (uint64_t)(uintptr_t)g->fw,
+						   .guest_memfd = (uint32_t)g->gmem_fd,
+						   .guest_memfd_offset = g->mem_size };
+	assert_int_equal(kvm_set_user_memory_region2(g->kvm, &low), 0);
+	assert_int_equal(kvm_set_user_memory_region2(g->kvm, &fw), 0);
 	/* A TD's memory starts shared: all of it becomes private, as tools/vmm.c does. */
 	assert_int_equal(set_private(g, 0, g->mem_size, true), 0);
 	assert_int_equal(set_private(g, fw.guest_phys_addr, g->fw_size, true), 0);
+}
+
+/* n bytes of zeros (each byte equals the one after it, and the first is 0). */
+static bool all_zero(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	return !n || (!b[0] && !memcmp(b, b + 1, n - 1));
+}
+
+/* The guest_memfd page behind a TD's private `gpa` (host-physical), or 0 where the
+ * file has none. */
+static uint64_t gmem_pa(struct guest *g, uint64_t gpa)
+{
+	uint64_t off = gpa < g->mem_size ? gpa : g->mem_size + gpa - (TD_FW_TOP - g->fw_size);
+	const void *p = kvm_gmem_host_view(g->kvm, g->gmem_fd, off & ~(PAGE_SIZE - 1));
+	return p ? __pa(p) : 0;
 }
 
 static void td_create(struct guest *g)
@@ -751,16 +775,22 @@ static void test_td_runs_td_hello_to_its_hlt(void **state)
 	assert_string_equal((const char *)g.mem + TD_SHARED, td_shared_msg);
 	assert_int_equal(rdmd(f, __pa(g.mem + TD_SHARED)), PT_NDA);
 
-	/* The page the guest accepted and wrote is private: the memslot's page is the
-	 * TD's (PT_REG), and what user space sees there is not the guest's data. */
-	uint64_t pa = __pa(g.mem + TD_ACCEPTED), v;
+	/* The page the guest accepted and wrote is private: its guest_memfd page is
+	 * the TD's (PT_REG) and reads as zeros from the host (KeyID 0); the memslot's
+	 * page (user space's, the shared half) stays the host's and holds none of it. */
+	uint64_t pa = gmem_pa(&g, TD_ACCEPTED), fw_pa = gmem_pa(&g, TD_FW_TOP - g.fw_size);
+	assert_true(pa && fw_pa);
 	assert_int_equal(rdmd(f, pa), PT_REG);
-	memcpy(&v, g.mem + TD_ACCEPTED + 8, 8);
-	assert_int_not_equal(v, 0x5444207365746972ull);      /* "rites TD" */
-	assert_int_equal(rdmd(f, __pa(g.fw)), PT_REG);
-	assert_int_equal(rdmd(f, __pa(g.mem)), PT_NDA);      /* never added nor accepted */
+	assert_int_equal(rdmd(f, __pa(g.mem + TD_ACCEPTED)), PT_NDA);
+	assert_true(all_zero(__va(pa), PAGE_SIZE));          /* the guest wrote "rites TD" */
+	assert_true(all_zero(g.mem + TD_ACCEPTED, PAGE_SIZE));
+	assert_int_equal(rdmd(f, fw_pa), PT_REG);            /* the image: added */
+	assert_int_equal(rdmd(f, __pa(g.fw)), PT_NDA);
+	assert_true(all_zero(g.fw, g.fw_size));              /* the image never went there */
+	assert_int_equal(gmem_pa(&g, 0), 0);                 /* never added nor accepted */
 	guest_destroy(&g);
 	assert_int_equal(rdmd(f, pa), PT_NDA);
+	assert_int_equal(rdmd(f, fw_pa), PT_NDA);
 }
 
 /* The same with the image added unmeasured: the guest runs the same, and its
@@ -830,6 +860,129 @@ static void test_set_memory_attributes_errors(void **state)
 	ok.attributes = KVM_MEMORY_ATTRIBUTE_PRIVATE;
 	assert_int_equal(kvm_vm_set_memory_attributes(vm.kvm, &ok), -EINVAL);
 	guest_destroy(&vm);
+}
+
+/* KVM_CREATE_GUEST_MEMFD, KVM_SET_USER_MEMORY_REGION2 and fallocate on a
+ * guest_memfd refuse what Linux refuses, with its errno: a size of 0, not
+ * page-aligned or with flags (-EINVAL); a slot larger than the file from its
+ * offset, an offset not page-aligned (-EINVAL); no such fd (-EBADF); a part of
+ * the file another slot is bound to (-EEXIST); KVM_MEM_GUEST_MEMFD through the
+ * first version or on a VM that has no private memory (-EINVAL); fallocate
+ * without KEEP_SIZE or with other modes (-EOPNOTSUPP), unaligned (-EINVAL). */
+static void test_guest_memfd_errors(void **state)
+{
+	(void)state;
+	struct guest td, vm;
+	td_create(&td);
+	static const struct kvm_create_guest_memfd bad[] = { { .size = 0 }, { .size = 0x1800 },
+							     { .size = 0x1000, .flags = 1 } };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(kvm_create_guest_memfd(td.kvm, &bad[i]), -EINVAL);
+	struct kvm_create_guest_memfd gm = { .size = 0x4000 };
+	int fd = kvm_create_guest_memfd(td.kvm, &gm);
+	assert_true(fd >= 0 && fd != td.gmem_fd);
+	uint8_t *mem = ualloc(0x8000);
+	struct kvm_userspace_memory_region2 m = { .slot = 2, .flags = KVM_MEM_GUEST_MEMFD,
+						  .guest_phys_addr = 0x10000000, .memory_size = 0x8000,
+						  .userspace_addr = (uint64_t)(uintptr_t)mem,
+						  .guest_memfd = (uint32_t)fd };
+	assert_int_equal(kvm_set_user_memory_region2(td.kvm, &m), -EINVAL);   /* 32 KiB, the file 16 */
+	m.memory_size = 0x4000;
+	m.guest_memfd_offset = 0x800;
+	assert_int_equal(kvm_set_user_memory_region2(td.kvm, &m), -EINVAL);
+	m.guest_memfd_offset = 0x1000;                                         /* runs past the end */
+	assert_int_equal(kvm_set_user_memory_region2(td.kvm, &m), -EINVAL);
+	m.guest_memfd_offset = 0;
+	m.guest_memfd = KVM_MAX_GMEM_FILES - 1;
+	assert_int_equal(kvm_set_user_memory_region2(td.kvm, &m), -EBADF);
+	m.guest_memfd = (uint32_t)td.gmem_fd;                                  /* slot 0's part */
+	assert_int_equal(kvm_set_user_memory_region2(td.kvm, &m), -EEXIST);
+	m.guest_memfd = (uint32_t)fd;
+	m.flags |= 1;                                                          /* dirty logging */
+	assert_int_equal(kvm_set_user_memory_region2(td.kvm, &m), -EINVAL);
+	struct kvm_userspace_memory_region v1 = { .slot = 2, .flags = KVM_MEM_GUEST_MEMFD,
+						  .guest_phys_addr = 0x10000000, .memory_size = 0x4000,
+						  .userspace_addr = (uint64_t)(uintptr_t)mem };
+	assert_int_equal(kvm_set_user_memory_region(td.kvm, &v1), -EINVAL);
+	m.flags = KVM_MEM_GUEST_MEMFD;
+	assert_int_equal(kvm_set_user_memory_region2(td.kvm, &m), 0);
+	m.slot = 3;
+	m.guest_phys_addr = 0x20000000;
+	assert_int_equal(kvm_set_user_memory_region2(td.kvm, &m), -EEXIST);  /* slot 2's part */
+
+	const int punch = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
+	assert_int_equal(kvm_gmem_fallocate(td.kvm, fd, FALLOC_FL_PUNCH_HOLE, 0, 0x1000), -EOPNOTSUPP);
+	assert_int_equal(kvm_gmem_fallocate(td.kvm, fd, 0, 0, 0x1000), -EOPNOTSUPP);
+	assert_int_equal(kvm_gmem_fallocate(td.kvm, fd, punch | 0x10, 0, 0x1000), -EOPNOTSUPP);
+	assert_int_equal(kvm_gmem_fallocate(td.kvm, fd, punch, 0x800, 0x1000), -EINVAL);
+	assert_int_equal(kvm_gmem_fallocate(td.kvm, fd, FALLOC_FL_KEEP_SIZE, 0, 0x5000), -EINVAL);
+	assert_int_equal(kvm_gmem_fallocate(td.kvm, KVM_MAX_GMEM_FILES - 1, punch, 0, 0x1000), -EBADF);
+	assert_null(kvm_gmem_host_view(td.kvm, fd, 0x1000));
+	assert_int_equal(kvm_gmem_fallocate(td.kvm, fd, FALLOC_FL_KEEP_SIZE, 0x1000, 0x1000), 0);
+	assert_non_null(kvm_gmem_host_view(td.kvm, fd, 0x1000));
+	assert_int_equal(kvm_gmem_fallocate(td.kvm, fd, punch, 0, 0x4000), 0);
+	assert_null(kvm_gmem_host_view(td.kvm, fd, 0x1000));
+	guest_destroy(&td);
+	kvm_userspace_free(mem, 0x8000);
+
+	vm_setup(&vm);                     /* a VM makes a guest_memfd, but cannot bind it */
+	fd = kvm_create_guest_memfd(vm.kvm, &gm);
+	assert_true(fd >= 0);
+	mem = ualloc(0x4000);
+	m = (struct kvm_userspace_memory_region2){ .slot = 1, .flags = KVM_MEM_GUEST_MEMFD,
+						   .guest_phys_addr = 0x10000000, .memory_size = 0x4000,
+						   .userspace_addr = (uint64_t)(uintptr_t)mem,
+						   .guest_memfd = (uint32_t)fd };
+	assert_int_equal(kvm_set_user_memory_region2(vm.kvm, &m), -EINVAL);
+	guest_destroy(&vm);
+	kvm_userspace_free(mem, 0x4000);
+}
+
+/* A TD's private pages are its guest_memfd's, never the memslot's: the page the
+ * guest converts and accepts (td_convert, GPA 1FE000H) is allocated when the TD
+ * first maps it privately; made shared, its S-EPT entry goes (the page is the
+ * host's again) but it stays in the file until user space punches the hole; a
+ * hole punched under a page the TD still maps privately (the image's first page)
+ * removes the mapping first. The memslot's memory never shows private data, and
+ * after teardown every page kvmlike took is free and none is owned. */
+static void test_td_private_memory_is_guest_memfd(void **state)
+{
+	struct fx *f = *state;
+	uint64_t in_use = kvm_hosted_pages_in_use(), hw;
+	struct guest g;
+	td_create_with(&g, vtsim_guest_td_convert, vtsim_guest_td_convert_len);
+	assert_int_equal(td_init_vm(&g, 0, 3, &hw), 0);
+	td_init_vcpu(&g);
+	assert_int_equal(td_add_firmware(&g, KVM_TDX_MEASURE_MEMORY_REGION, &hw), 0);
+	assert_int_equal(vm_cmd(&g, KVM_TDX_FINALIZE_VM, 0, NULL, &hw), 0);
+	const uint64_t gpa = 0x1fe000, fw_gpa = TD_FW_TOP - g.fw_size;
+	assert_int_equal(gmem_pa(&g, gpa), 0);
+	uint64_t fw_pa = gmem_pa(&g, fw_gpa);
+	assert_int_equal(rdmd(f, fw_pa), PT_REG);
+	run_to_hlt(f, &g);
+	assert_non_null(strstr(g.out, "ACCEPT of a shared page: converted by the VMM, accepted, reads zero"));
+	uint64_t pa = gmem_pa(&g, gpa);
+	assert_true(pa != 0 && pa != __pa(g.mem + gpa));
+	assert_int_equal(rdmd(f, pa), PT_REG);
+	assert_int_equal(rdmd(f, __pa(g.mem + gpa)), PT_NDA);
+	assert_true(all_zero(__va(pa), PAGE_SIZE));
+	assert_true(all_zero(g.fw, g.fw_size));
+
+	assert_int_equal(set_private(&g, gpa, PAGE_SIZE, false), 0);
+	assert_int_equal(gmem_pa(&g, gpa), pa);
+	assert_int_equal(rdmd(f, pa), PT_NDA);
+	const int punch = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
+	assert_int_equal(kvm_gmem_fallocate(g.kvm, g.gmem_fd, punch, gpa, PAGE_SIZE), 0);
+	assert_int_equal(gmem_pa(&g, gpa), 0);
+	assert_int_equal(set_private(&g, gpa, PAGE_SIZE, true), 0);
+	assert_int_equal(gmem_pa(&g, gpa), 0);              /* until the TD maps it */
+
+	assert_int_equal(kvm_gmem_fallocate(g.kvm, g.gmem_fd, punch, g.mem_size, PAGE_SIZE), 0);
+	assert_int_equal(gmem_pa(&g, fw_gpa), 0);
+	assert_int_equal(rdmd(f, fw_pa), PT_NDA);
+	guest_destroy(&g);
+	assert_int_equal(kvm_hosted_pages_in_use(), in_use);
+	assert_int_equal(rdmd(f, pa), PT_NDA);
 }
 
 /* The attribute is state: ranges merge and split, a range that changes nothing is
@@ -955,7 +1108,7 @@ static void test_td_access_before_accept_kills_the_vm(void **state)
 	assert_int_equal(g.vcpu->stat.ept_maps, 1);
 	assert_int_equal(kvm_vcpu_run(g.vcpu), -EIO);
 	assert_int_equal(g.vcpu->stat.exits, 2);
-	uint64_t pa = __pa(g.mem);
+	uint64_t pa = gmem_pa(&g, 0);
 	assert_int_equal(rdmd(f, pa), PT_REG);                /* AUGed, never accepted */
 	guest_destroy(&g);
 	assert_int_equal(rdmd(f, pa), PT_NDA);
@@ -1833,6 +1986,8 @@ int main(void)
 		T(test_set_memory_attributes_errors),
 		T(test_memory_attributes_are_state),
 		T(test_td_access_against_the_attribute_is_a_memory_fault),
+		T(test_guest_memfd_errors),
+		T(test_td_private_memory_is_guest_memfd),
 		T(test_capabilities),
 		T(test_td_cpuid_config_and_get_cpuid),
 		T(test_supported_cpuid),

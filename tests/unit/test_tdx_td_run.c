@@ -935,12 +935,17 @@ static void test_kvmlike_retries_busy_entry(void **state)
 	uint8_t *low = kvm_userspace_alloc(2 << 20), *fw = kvm_userspace_alloc(fw_size);
 	uint8_t *src = kvm_userspace_alloc(fw_size);
 	memcpy(src, vtsim_guest_td_hello, fw_size);
-	struct kvm_userspace_memory_region r0 = { .slot = 0, .memory_size = 2 << 20,
-						  .userspace_addr = (uint64_t)(uintptr_t)low };
-	struct kvm_userspace_memory_region r1 = { .slot = 1, .guest_phys_addr = IMAGE_GPA, .memory_size = fw_size,
-						  .userspace_addr = (uint64_t)(uintptr_t)fw };
-	assert_int_equal(kvm_set_user_memory_region(vm, &r0), 0);
-	assert_int_equal(kvm_set_user_memory_region(vm, &r1), 0);
+	struct kvm_create_guest_memfd gm = { .size = (2 << 20) + fw_size };
+	int fd = kvm_create_guest_memfd(vm, &gm);
+	assert_true(fd >= 0);
+	struct kvm_userspace_memory_region2 r0 = { .slot = 0, .flags = KVM_MEM_GUEST_MEMFD, .memory_size = 2 << 20,
+						   .userspace_addr = (uint64_t)(uintptr_t)low,
+						   .guest_memfd = (uint32_t)fd };
+	struct kvm_userspace_memory_region2 r1 = { .slot = 1, .flags = KVM_MEM_GUEST_MEMFD, .guest_phys_addr = IMAGE_GPA,
+						   .memory_size = fw_size, .userspace_addr = (uint64_t)(uintptr_t)fw,
+						   .guest_memfd = (uint32_t)fd, .guest_memfd_offset = 2 << 20 };
+	assert_int_equal(kvm_set_user_memory_region2(vm, &r0), 0);
+	assert_int_equal(kvm_set_user_memory_region2(vm, &r1), 0);
 	struct kvm_memory_attributes p0 = { .size = 2 << 20, .attributes = KVM_MEMORY_ATTRIBUTE_PRIVATE };
 	struct kvm_memory_attributes p1 = { .address = IMAGE_GPA, .size = fw_size,
 					    .attributes = KVM_MEMORY_ATTRIBUTE_PRIVATE };
