@@ -59,6 +59,16 @@ int kvm_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs);
 /* KVM_RUN: runs until an exit user space must handle (vcpu->run says which); -EFAULT
  * with KVM_EXIT_MEMORY_FAULT when a TD's access does not match the attributes. */
 int kvm_vcpu_run(struct kvm_vcpu *vcpu);
+/* KVM_NMI: an NMI, injected at the next KVM_RUN when the guest can take it (an
+ * NMI-window exit first if it cannot). A TD's is the TDX module's to inject:
+ * kvmlike sets the vCPU's PEND_NMI (TDH.VP.WR). */
+int kvm_vcpu_nmi(struct kvm_vcpu *vcpu);
+/* KVM_INTERRUPT (no in-kernel irqchip): external interrupt `irq->irq`, injected
+ * at the next KVM_RUN once RFLAGS.IF and the interrupt shadow allow it (an
+ * interrupt-window exit first if they do not); -EINVAL for a vector past 255,
+ * -ENXIO while the last one waits. A TD takes interrupts only posted, which
+ * kvmlike does not model: its vt_inject_irq drops the vector, as Linux's does. */
+int kvm_vcpu_interrupt(struct kvm_vcpu *vcpu, const struct kvm_interrupt *irq);
 
 /* KVM_GET_SUPPORTED_CPUID: what a guest may be shown; -E2BIG (nent = the count)
  * when cpuid->nent is too small. */

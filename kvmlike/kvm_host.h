@@ -42,6 +42,8 @@ struct kvm_vcpu_stat {
 	uint64_t io_exits, mmio_exits, halt_exits, hypercalls, ept_maps;
 	uint64_t irq_exits;        /* the host's external interrupts (exit reason 1) */
 	uint64_t ept_maps_2m;      /* of ept_maps, the TD's private pages mapped at 2 MiB */
+	uint64_t pf_spurious;      /* faults on what was mapped already: entered again */
+	uint64_t nmi_injections, irq_injections;
 };
 
 /* What kvmlike counts per VM (Linux's VM-wide MMU statistics). */
@@ -55,7 +57,12 @@ struct kvm;
 enum {
 	KVM_REQ_TLB_FLUSH,         /* flush_tlb_all: a mapping the vCPU may cache went */
 	KVM_REQ_LOAD_MMU_PGD,      /* load_mmu_pgd of mmu_root_hpa, then flush_tlb_current */
+	KVM_REQ_EVENT,             /* a queued NMI or interrupt: inject it or open its window */
 };
+
+/* The interrupt shadow (get/set_interrupt_shadow), as KVM names its bits. */
+#define KVM_X86_SHADOW_INT_MOV_SS 1
+#define KVM_X86_SHADOW_INT_STI    2
 
 /* The private memory attribute as sorted, disjoint, non-adjacent GFN ranges
  * [start, end) (Linux keeps an xarray of attributes per GFN). */
@@ -82,6 +89,9 @@ struct kvm_vcpu {
 	 * KVM_RUN. */
 	int (*complete_userspace_io)(struct kvm_vcpu *vcpu);
 	uint32_t requests;         /* bit per KVM_REQ_* */
+	/* Events user space queued (KVM_NMI, KVM_INTERRUPT) and not yet injected. */
+	bool nmi_pending, irq_pending;
+	uint8_t irq_vector;
 	uint64_t mmu_root_hpa;     /* the root load_mmu_pgd gives the CPU (a TD: shared EPT) */
 	struct kvm_vcpu_stat stat;
 	void *priv;                /* struct vcpu_vmx or struct vcpu_tdx */

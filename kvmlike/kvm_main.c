@@ -356,6 +356,52 @@ int kvm_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *in)
 	return 0;
 }
 
+/* Linux's kvm_check_and_inject_events for what user space queued: an NMI
+ * before an interrupt, each injected when the guest can take it, or else its
+ * window opened (the exit at the window asks again: KVM_REQ_EVENT). An
+ * interrupt waits while an NMI goes in at this entry. */
+static void kvm_inject_pending_events(struct kvm_vcpu *vcpu)
+{
+	struct kvm *kvm = vcpu->kvm;
+	bool nmi_now = false;
+	if (vcpu->nmi_pending) {
+		nmi_now = kvm_x86_call(kvm, nmi_allowed)(vcpu, true) > 0;
+		if (nmi_now) {
+			kvm_x86_call(kvm, inject_nmi)(vcpu);
+			vcpu->nmi_pending = false;
+		} else {
+			kvm_x86_call(kvm, enable_nmi_window)(vcpu);
+		}
+	}
+	if (!vcpu->irq_pending)
+		return;
+	if (!nmi_now && kvm_x86_call(kvm, interrupt_allowed)(vcpu, true) > 0) {
+		kvm_x86_call(kvm, inject_irq)(vcpu, vcpu->irq_vector, false);
+		vcpu->irq_pending = false;
+	} else {
+		kvm_x86_call(kvm, enable_irq_window)(vcpu);
+	}
+}
+
+int kvm_vcpu_nmi(struct kvm_vcpu *vcpu)
+{
+	vcpu->nmi_pending = true;
+	kvm_make_request(KVM_REQ_EVENT, vcpu);
+	return 0;
+}
+
+int kvm_vcpu_interrupt(struct kvm_vcpu *vcpu, const struct kvm_interrupt *irq)
+{
+	if (irq->irq >= 256)
+		return -EINVAL;
+	if (vcpu->irq_pending)
+		return -ENXIO;
+	vcpu->irq_pending = true;
+	vcpu->irq_vector = (uint8_t)irq->irq;
+	kvm_make_request(KVM_REQ_EVENT, vcpu);
+	return 0;
+}
+
 /* What vcpu_enter_guest does first: the requests made since the last entry. */
 static void kvm_service_requests(struct kvm_vcpu *vcpu)
 {
@@ -365,7 +411,10 @@ static void kvm_service_requests(struct kvm_vcpu *vcpu)
 	}
 	if (vcpu->requests & (1u << KVM_REQ_TLB_FLUSH))
 		kvm_x86_call(vcpu->kvm, flush_tlb_all)(vcpu);
+	bool event = vcpu->requests & (1u << KVM_REQ_EVENT);
 	vcpu->requests = 0;
+	if (event)
+		kvm_inject_pending_events(vcpu);
 }
 
 int kvm_vcpu_run(struct kvm_vcpu *vcpu)

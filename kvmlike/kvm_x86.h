@@ -72,6 +72,10 @@ int kvm_emulate_cpuid(struct kvm_vcpu *vcpu);
 /* The MSRs kvmlike emulates: 0, or -1 where RDMSR/WRMSR would #GP. */
 int kvm_get_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t *v);
 int kvm_set_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t v);
+/* What vmx_/tdx_get_msr and set_msr fall back on: kvmlike's table of MSRs. */
+bool kvm_msr_is_emulated(uint32_t index);
+int kvm_get_msr_common(struct kvm_vcpu *vcpu, uint32_t index, uint64_t *v);
+int kvm_set_msr_common(struct kvm_vcpu *vcpu, uint32_t index, uint64_t v);
 int kvm_emulate_halt(struct kvm_vcpu *vcpu);
 int kvm_emulate_hypercall(struct kvm_vcpu *vcpu);
 int kvm_emulate_xsetbv(struct kvm_vcpu *vcpu);

@@ -202,6 +202,117 @@ static void vt_inject_exception(struct kvm_vcpu *vcpu, unsigned vector, bool has
 	vmx_inject_exception(vcpu, vector, has_error, error_code);
 }
 
+/* Events: the TDX module owns a TD's interruptibility, NMI blocking and event
+ * windows; KVM can only ask it for an NMI (PEND_NMI) and post interrupts. */
+static void vt_set_interrupt_shadow(struct kvm_vcpu *vcpu, int mask)
+{
+	if (is_td_vcpu(vcpu))
+		return;
+	vmx_set_interrupt_shadow(vcpu, mask);
+}
+
+static uint32_t vt_get_interrupt_shadow(struct kvm_vcpu *vcpu)
+{
+	if (is_td_vcpu(vcpu))
+		return 0;
+	return vmx_get_interrupt_shadow(vcpu);
+}
+
+static void vt_inject_irq(struct kvm_vcpu *vcpu, unsigned vector, bool reinjected)
+{
+	if (is_td_vcpu(vcpu))
+		return;
+	vmx_inject_irq(vcpu, vector, reinjected);
+}
+
+static void vt_inject_nmi(struct kvm_vcpu *vcpu)
+{
+	if (is_td_vcpu(vcpu))
+		return tdx_inject_nmi(vcpu);
+	vmx_inject_nmi(vcpu);
+}
+
+static void vt_cancel_injection(struct kvm_vcpu *vcpu)
+{
+	if (is_td_vcpu(vcpu))
+		return;
+	vmx_cancel_injection(vcpu);
+}
+
+static int vt_interrupt_allowed(struct kvm_vcpu *vcpu, bool for_injection)
+{
+	if (is_td_vcpu(vcpu))
+		return tdx_interrupt_allowed(vcpu);
+	return vmx_interrupt_allowed(vcpu, for_injection);
+}
+
+/* The module keeps the NMI until the TD can take it: KVM always may ask. */
+static int vt_nmi_allowed(struct kvm_vcpu *vcpu, bool for_injection)
+{
+	if (is_td_vcpu(vcpu))
+		return true;
+	return vmx_nmi_allowed(vcpu, for_injection);
+}
+
+/* A TD's NMI blocking is hidden: KVM takes NMIs as unmasked. */
+static bool vt_get_nmi_mask(struct kvm_vcpu *vcpu)
+{
+	if (is_td_vcpu(vcpu))
+		return false;
+	return vmx_get_nmi_mask(vcpu);
+}
+
+static void vt_set_nmi_mask(struct kvm_vcpu *vcpu, bool masked)
+{
+	if (is_td_vcpu(vcpu))
+		return;
+	vmx_set_nmi_mask(vcpu, masked);
+}
+
+static void vt_enable_irq_window(struct kvm_vcpu *vcpu)
+{
+	if (is_td_vcpu(vcpu))
+		return;
+	vmx_enable_irq_window(vcpu);
+}
+
+static void vt_enable_nmi_window(struct kvm_vcpu *vcpu)
+{
+	if (is_td_vcpu(vcpu))
+		return;
+	vmx_enable_nmi_window(vcpu);
+}
+
+/* Only a TD's APIC is protected: a VM asking is a KVM bug. */
+static bool vt_protected_apic_has_interrupt(struct kvm_vcpu *vcpu)
+{
+	if (WARN_ON_ONCE(!is_td_vcpu(vcpu)))
+		return false;
+	return tdx_protected_apic_has_interrupt(vcpu);
+}
+
+/* `kvm` may be NULL: what any VM could have (the VMX answer). */
+static bool vt_has_emulated_msr(struct kvm *kvm, uint32_t index)
+{
+	if (kvm && is_td(kvm))
+		return tdx_has_emulated_msr(index);
+	return vmx_has_emulated_msr(kvm, index);
+}
+
+static int vt_get_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t *data)
+{
+	if (is_td_vcpu(vcpu))
+		return tdx_get_msr(vcpu, index, data);
+	return vmx_get_msr(vcpu, index, data);
+}
+
+static int vt_set_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t data)
+{
+	if (is_td_vcpu(vcpu))
+		return tdx_set_msr(vcpu, index, data);
+	return vmx_set_msr(vcpu, index, data);
+}
+
 /* RIP is the TDX module's: a TDVMCALL exit is already past its TDCALL. */
 static int vt_skip_emulated_instruction(struct kvm_vcpu *vcpu)
 {
@@ -263,6 +374,21 @@ struct kvm_x86_ops vt_x86_ops = {
 	.flush_tlb_all = vt_flush_tlb_all,
 	.flush_tlb_current = vt_flush_tlb_current,
 	.inject_exception = vt_inject_exception,
+	.set_interrupt_shadow = vt_set_interrupt_shadow,
+	.get_interrupt_shadow = vt_get_interrupt_shadow,
+	.inject_irq = vt_inject_irq,
+	.inject_nmi = vt_inject_nmi,
+	.cancel_injection = vt_cancel_injection,
+	.interrupt_allowed = vt_interrupt_allowed,
+	.nmi_allowed = vt_nmi_allowed,
+	.get_nmi_mask = vt_get_nmi_mask,
+	.set_nmi_mask = vt_set_nmi_mask,
+	.enable_irq_window = vt_enable_irq_window,
+	.enable_nmi_window = vt_enable_nmi_window,
+	.protected_apic_has_interrupt = vt_protected_apic_has_interrupt,
+	.has_emulated_msr = vt_has_emulated_msr,
+	.get_msr = vt_get_msr,
+	.set_msr = vt_set_msr,
 	.vm_pre_destroy = vt_vm_pre_destroy,
 	.mem_enc_ioctl = vt_mem_enc_ioctl,
 	.vcpu_mem_enc_ioctl = vt_vcpu_mem_enc_ioctl,

@@ -27,6 +27,7 @@
 #define EAGAIN 11
 #define EBADF   9
 #define EMFILE 24
+#define ENXIO   6
 
 /* Host-physical pages, zeroed; 0 when none is left. The user variant is memory
  * user space may hand to guests (its "mmap"); kvmlike's own pages never are. */

@@ -22,7 +22,7 @@ enum {
 	TDH_MR_FINALIZE = 17, TDH_VP_FLUSH = 18, TDH_MNG_VPFLUSHDONE = 19, TDH_MNG_KEY_FREEID = 20,
 	TDH_MNG_INIT = 21, TDH_VP_INIT = 22, TDH_PHYMEM_PAGE_RECLAIM = 28, TDH_MEM_PAGE_REMOVE = 29,
 	TDH_MEM_PAGE_DEMOTE = 15, TDH_MEM_TRACK = 38, TDH_PHYMEM_CACHE_WB = 40, TDH_PHYMEM_PAGE_WBINVD = 41,
-	TDH_VP_WR = 43,
+	TDH_VP_RD = 26, TDH_VP_WR = 43,
 };
 
 /* GHCI: TDVMCALL sub-functions and statuses. */
@@ -40,6 +40,10 @@ enum {
 
 #define TDX_SHARED_BIT (1ull << 47)
 #define SHARED_EPT_POINTER 0x203cull  /* the TD VMCS field, as TDH.VP.WR names it */
+/* TDVPS fields (TDX module ABI metadata IDs). */
+#define TD_VCPU_PEND_NMI               0x202000000000000Bull
+#define TD_VCPU_STATE_DETAILS_NON_ARCH 0x9120000300000100ull
+#define TDX_VCPU_STATE_DETAILS_INTR_PENDING 1ull
 #define EXIT_REASON_TRIPLE_FAULT  2
 #define EXIT_REASON_EPT_VIOLATION 48
 #define EXIT_REASON_TDCALL        77
@@ -85,6 +89,7 @@ struct vcpu_tdx {
 	struct tdx_module_args enter;  /* TDH.VP.ENTER's registers, in and out */
 	uint64_t exit_status;
 	uint64_t map_gpa_next, map_gpa_end;   /* a MapGPA in pieces: where it is */
+	bool exit_hlt;             /* the last TD exit was TDVMCALL<Instruction.HLT> */
 };
 
 static struct kvm_tdx *to_kvm_tdx(struct kvm *kvm) { return kvm->priv; }
@@ -614,6 +619,13 @@ static int tdx_handle_ept_violation(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_
 		vcpu->kvm->stat.ept_splits++;
 		return 1;
 	}
+	/* Mapped already (another vCPU's fault on the page was handled first): a
+	 * second AUG would fail (TDX_EPT_ENTRY_STATE_INCORRECT). As Linux's TDP MMU
+	 * finding the mirror entry present, the fault is spurious: enter again. */
+	if (i >= 0) {
+		vcpu->stat.pf_spurious++;
+		return 1;
+	}
 	unsigned level = tdx_fault_level(vcpu, gpa, ext_qual);
 	gpa &= ~(level_size(level) - 1);
 	int e = tdx_mirror_map(vcpu->kvm, gpa, level, 0);
@@ -1062,6 +1074,7 @@ enum exit_fastpath_completion tdx_vcpu_run(struct kvm_vcpu *vcpu)
 	for (unsigned i = 0; i < sizeof(exposed) / sizeof(exposed[0]); i++)
 		*enter_reg(a, exposed[i]) = vcpu->regs[exposed[i]];
 	a->rcx = t->tdvpr_pa;
+	t->exit_hlt = false;
 	t->exit_status = tdh(TDH_VP_ENTER, a);
 	t->last_cpu = vcpu->cpu;
 	for (unsigned i = 0; i < sizeof(exposed) / sizeof(exposed[0]); i++)
@@ -1094,6 +1107,7 @@ static int tdx_emulate_cpuid(struct kvm_vcpu *vcpu)
 
 static int tdx_emulate_hlt(struct kvm_vcpu *vcpu)
 {
+	to_tdx(vcpu)->exit_hlt = true;    /* R12 bit 0: the TD halted with interrupts blocked */
 	tdvmcall_set_return_code(vcpu, TDVMCALL_STATUS_SUCCESS);
 	vcpu->stat.halt_exits++;
 	vcpu->run->exit_reason = KVM_EXIT_HLT;
@@ -1468,6 +1482,42 @@ int tdx_handle_exit(struct kvm_vcpu *vcpu, enum exit_fastpath_completion fastpat
 	default:
 		return tdx_unhandled_exit(vcpu, st);
 	}
+}
+
+/* ---- events -------------------------------------------------------------------------- */
+
+/* KVM cannot inject into a TD: it asks the module for an NMI (PEND_NMI), which
+ * injects it at an entry when the TD's NMI blocking allows. */
+void tdx_inject_nmi(struct kvm_vcpu *vcpu)
+{
+	vcpu->stat.nmi_injections++;
+	struct tdx_module_args a = { .rcx = to_tdx(vcpu)->tdvpr_pa, .rdx = TD_VCPU_PEND_NMI,
+				     .r8 = 1, .r9 = 1 };
+	tdh_ok(TDH_VP_WR, &a, "TDH.VP.WR");
+}
+
+/* KVM sees a TD's interrupt blocking only when it halts (TDVMCALL<HLT>'s R12):
+ * otherwise interrupts count as allowed. */
+static bool tdx_halted_with_irq_blocked(struct kvm_vcpu *vcpu)
+{
+	return to_tdx(vcpu)->exit_hlt && (vcpu->regs[VCPU_REGS_R12] & 1);
+}
+
+int tdx_interrupt_allowed(struct kvm_vcpu *vcpu)
+{
+	return !tdx_halted_with_irq_blocked(vcpu);
+}
+
+/* A halted TD with interrupts enabled wakes for an interrupt pending in its
+ * virtual APIC, which only the module sees (the non-architectural vCPU state
+ * details). Posted interrupts, the other source, are not modelled. */
+bool tdx_protected_apic_has_interrupt(struct kvm_vcpu *vcpu)
+{
+	struct vcpu_tdx *t = to_tdx(vcpu);
+	if (!t->exit_hlt || tdx_halted_with_irq_blocked(vcpu))
+		return false;
+	struct tdx_module_args a = { .rcx = t->tdvpr_pa, .rdx = TD_VCPU_STATE_DETAILS_NON_ARCH };
+	return tdh_ok(TDH_VP_RD, &a, "TDH.VP.RD") && (a.r8 & TDX_VCPU_STATE_DETAILS_INTR_PENDING);
 }
 
 /* ---- teardown ------------------------------------------------------------------------ */

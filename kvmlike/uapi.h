@@ -159,6 +159,11 @@ struct kvm_run {
 	};
 };
 
+/* KVM_INTERRUPT's argument. */
+struct kvm_interrupt {
+	uint32_t irq;
+};
+
 struct kvm_regs {
 	uint64_t rax, rbx, rcx, rdx;
 	uint64_t rsi, rdi, rsp, rbp;

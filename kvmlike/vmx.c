@@ -545,6 +545,111 @@ void vmx_inject_exception(struct kvm_vcpu *vcpu, unsigned vector, bool has_error
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
 }
 
+/* ---- events ------------------------------------------------------------------------- */
+
+void vmx_set_interrupt_shadow(struct kvm_vcpu *vcpu, int mask)
+{
+	uint32_t old = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+	uint32_t v = old & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
+	if (mask & KVM_X86_SHADOW_INT_MOV_SS)
+		v |= GUEST_INTR_STATE_MOV_SS;
+	else if (mask & KVM_X86_SHADOW_INT_STI)
+		v |= GUEST_INTR_STATE_STI;
+	if (v != old)
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, v);
+}
+
+uint32_t vmx_get_interrupt_shadow(struct kvm_vcpu *vcpu)
+{
+	uint32_t v = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+	return (v & GUEST_INTR_STATE_STI ? KVM_X86_SHADOW_INT_STI : 0) |
+	       (v & GUEST_INTR_STATE_MOV_SS ? KVM_X86_SHADOW_INT_MOV_SS : 0);
+}
+
+void vmx_inject_irq(struct kvm_vcpu *vcpu, unsigned vector, bool reinjected)
+{
+	vcpu->stat.irq_injections++;
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, (vector & 0xff) | INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
+}
+
+void vmx_inject_nmi(struct kvm_vcpu *vcpu)
+{
+	vcpu->stat.nmi_injections++;
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, NMI_VECTOR | INTR_TYPE_NMI_INTR | INTR_INFO_VALID_MASK);
+}
+
+/* The event set up for this entry is not delivered after all. */
+void vmx_cancel_injection(struct kvm_vcpu *vcpu)
+{
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+}
+
+/* An event already set up for this entry (an interrupted delivery, an
+ * exception) goes first: nothing else is injected with it. */
+static bool vmx_event_queued(void)
+{
+	return vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK;
+}
+
+int vmx_interrupt_allowed(struct kvm_vcpu *vcpu, bool for_injection)
+{
+	if (for_injection && vmx_event_queued())
+		return false;
+	return (vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+	       !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
+
+int vmx_nmi_allowed(struct kvm_vcpu *vcpu, bool for_injection)
+{
+	if (for_injection && vmx_event_queued())
+		return false;
+	return !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) &
+		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS | GUEST_INTR_STATE_NMI));
+}
+
+bool vmx_get_nmi_mask(struct kvm_vcpu *vcpu)
+{
+	return vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_STATE_NMI;
+}
+
+void vmx_set_nmi_mask(struct kvm_vcpu *vcpu, bool masked)
+{
+	if (masked)
+		vmcs_set_bits(GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_NMI);
+	else
+		vmcs_clear_bits(GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_NMI);
+}
+
+void vmx_enable_irq_window(struct kvm_vcpu *vcpu)
+{
+	vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING);
+}
+
+/* NMI-window exiting needs virtual NMIs; without them the NMI waits for the
+ * next exit (Linux's soft-NMI tracking is not modelled). */
+void vmx_enable_nmi_window(struct kvm_vcpu *vcpu)
+{
+	if (vmcs_config.pin & PIN_BASED_VIRTUAL_NMIS)
+		vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_NMI_WINDOW_EXITING);
+}
+
+/* ---- MSRs: everything kvmlike emulates, no VMX-only MSR ---------------------------- */
+
+bool vmx_has_emulated_msr(struct kvm *kvm, uint32_t index)
+{
+	return kvm_msr_is_emulated(index);
+}
+
+int vmx_get_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t *data)
+{
+	return kvm_get_msr_common(vcpu, index, data);
+}
+
+int vmx_set_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t data)
+{
+	return kvm_set_msr_common(vcpu, index, data);
+}
+
 /* The architected state after RESET (SDM "Processor State After Reset"), as
  * Linux's vmx_vcpu_reset loads it: real mode at F000:FFF0. */
 void vmx_vcpu_reset(struct kvm_vcpu *vcpu, bool init_event)
@@ -598,6 +703,8 @@ static void vmx_complete_interrupts(struct kvm_vcpu *vcpu)
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read32(IDT_VECTORING_ERROR_CODE));
 	if (type == 4 || type == 5 || type == 6)      /* software events: their length */
 		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+	if (type == 2)                 /* the NMI's delivery left virtual-NMI blocking set */
+		vmx_set_nmi_mask(vcpu, false);
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, idt & ~(1u << 12));
 }
 
@@ -831,6 +938,22 @@ static int handle_ept_misconfig(struct kvm_vcpu *vcpu)
 	return kvm_emulate_mmio(vcpu, gpa);
 }
 
+/* The guest can take the interrupt (or NMI) waiting for it: the window closes
+ * and the event goes in at this entry. */
+static int handle_interrupt_window(struct kvm_vcpu *vcpu)
+{
+	vmcs_clear_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING);
+	kvm_make_request(KVM_REQ_EVENT, vcpu);
+	return 1;
+}
+
+static int handle_nmi_window(struct kvm_vcpu *vcpu)
+{
+	vmcs_clear_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_NMI_WINDOW_EXITING);
+	kvm_make_request(KVM_REQ_EVENT, vcpu);
+	return 1;
+}
+
 static int handle_xsetbv(struct kvm_vcpu *vcpu)
 {
 	return kvm_emulate_xsetbv(vcpu);
@@ -842,6 +965,8 @@ static const exit_handler_t kvm_vmx_exit_handlers[] = {
 	[EXIT_REASON_EXCEPTION_NMI] = handle_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
+	[EXIT_REASON_INTERRUPT_WINDOW] = handle_interrupt_window,
+	[EXIT_REASON_NMI_WINDOW] = handle_nmi_window,
 	[EXIT_REASON_CPUID] = handle_cpuid,
 	[EXIT_REASON_HLT] = handle_halt,
 	[EXIT_REASON_INVD] = handle_nop,

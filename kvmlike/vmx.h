@@ -70,6 +70,13 @@ enum vmcs_field {
 #define INTR_TYPE_EXT_INTR        (0u << 8)
 #define INTR_INFO_INTR_TYPE_MASK  (7u << 8)
 
+/* Guest interruptibility state. */
+#define GUEST_INTR_STATE_STI    (1u << 0)
+#define GUEST_INTR_STATE_MOV_SS (1u << 1)
+#define GUEST_INTR_STATE_NMI    (1u << 3)
+#define X86_EFLAGS_IF           (1ull << 9)
+
+#define NMI_VECTOR 2
 #define GP_VECTOR 13
 #define UD_VECTOR 6
 #define MC_VECTOR 18

@@ -315,7 +315,12 @@ static const struct msr_slot *find_msr(uint32_t index)
 	return NULL;
 }
 
-int kvm_get_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t *v)
+bool kvm_msr_is_emulated(uint32_t index)
+{
+	return find_msr(index) != NULL;
+}
+
+int kvm_get_msr_common(struct kvm_vcpu *vcpu, uint32_t index, uint64_t *v)
 {
 	const struct msr_slot *s = find_msr(index);
 	if (!s)
@@ -324,7 +329,7 @@ int kvm_get_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t *v)
 	return 0;
 }
 
-int kvm_set_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t v)
+int kvm_set_msr_common(struct kvm_vcpu *vcpu, uint32_t index, uint64_t v)
 {
 	if (index == 0xc0000080) {             /* EFER: SCE, LME, NXE may change */
 		if (v & ~((1ull << 0) | (1ull << 8) | (1ull << 10) | (1ull << 11)))
@@ -334,6 +339,17 @@ int kvm_set_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t v)
 	}
 	const struct msr_slot *s = find_msr(index);
 	return !s || (!s->writable && v != s->reset) ? -1 : 0;
+}
+
+/* The vendor's op decides (a TD's VMM may touch fewer MSRs), then the common code. */
+int kvm_get_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t *v)
+{
+	return kvm_x86_call(vcpu->kvm, get_msr)(vcpu, index, v);
+}
+
+int kvm_set_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t v)
+{
+	return kvm_x86_call(vcpu->kvm, set_msr)(vcpu, index, v);
 }
 
 int kvm_emulate_rdmsr(struct kvm_vcpu *vcpu)

@@ -16,7 +16,11 @@ enum exit_fastpath_completion { EXIT_FASTPATH_NONE, EXIT_FASTPATH_REENTER_GUEST 
 	X(get_segment) X(set_segment) X(get_cpl) X(get_rflags) X(set_rflags)      \
 	X(set_cr0) X(set_cr4) X(set_efer) X(get_idt) X(set_idt) X(get_gdt)        \
 	X(set_gdt) X(load_mmu_pgd) X(flush_tlb_all) X(flush_tlb_current)        \
-	X(inject_exception)                                                       \
+	X(inject_exception) X(set_interrupt_shadow) X(get_interrupt_shadow)     \
+	X(inject_irq) X(inject_nmi) X(cancel_injection) X(interrupt_allowed)      \
+	X(nmi_allowed) X(get_nmi_mask) X(set_nmi_mask) X(enable_irq_window)       \
+	X(enable_nmi_window) X(protected_apic_has_interrupt)                      \
+	X(has_emulated_msr) X(get_msr) X(set_msr)                                 \
 	X(vm_pre_destroy) X(mem_enc_ioctl) X(vcpu_mem_enc_ioctl)                 \
 	X(link_external_spt) X(set_external_spte) X(split_external_spt)          \
 	X(remove_external_spte) X(free_external_spt)
@@ -53,6 +57,27 @@ struct kvm_x86_ops {
 	void (*flush_tlb_current)(struct kvm_vcpu *vcpu);   /* the root load_mmu_pgd loaded */
 	void (*inject_exception)(struct kvm_vcpu *vcpu, unsigned vector, bool has_error,
 				 uint32_t error_code);
+	/* Events (KVM_X86_SHADOW_INT_* masks; for_injection: an event would be
+	 * injected now, not merely asked about). */
+	void (*set_interrupt_shadow)(struct kvm_vcpu *vcpu, int mask);
+	uint32_t (*get_interrupt_shadow)(struct kvm_vcpu *vcpu);
+	void (*inject_irq)(struct kvm_vcpu *vcpu, unsigned vector, bool reinjected);
+	void (*inject_nmi)(struct kvm_vcpu *vcpu);
+	void (*cancel_injection)(struct kvm_vcpu *vcpu);
+	int (*interrupt_allowed)(struct kvm_vcpu *vcpu, bool for_injection);
+	int (*nmi_allowed)(struct kvm_vcpu *vcpu, bool for_injection);
+	bool (*get_nmi_mask)(struct kvm_vcpu *vcpu);
+	void (*set_nmi_mask)(struct kvm_vcpu *vcpu, bool masked);
+	void (*enable_irq_window)(struct kvm_vcpu *vcpu);
+	void (*enable_nmi_window)(struct kvm_vcpu *vcpu);
+	/* A TD's virtual APIC is the module's: has it an interrupt the halted vCPU can
+	 * take? (A TD only.) */
+	bool (*protected_apic_has_interrupt)(struct kvm_vcpu *vcpu);
+	/* MSRs: whether the VM type emulates `index` at all; a guest's (or
+	 * TDVMCALL's) read and write, 0 or -1 (#GP, TDVMCALL_STATUS_INVALID_OPERAND). */
+	bool (*has_emulated_msr)(struct kvm *kvm, uint32_t index);
+	int (*get_msr)(struct kvm_vcpu *vcpu, uint32_t index, uint64_t *data);
+	int (*set_msr)(struct kvm_vcpu *vcpu, uint32_t index, uint64_t data);
 	void (*vm_pre_destroy)(struct kvm *kvm);
 	int (*mem_enc_ioctl)(struct kvm *kvm, struct kvm_tdx_cmd *cmd);
 	int (*vcpu_mem_enc_ioctl)(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd);
@@ -102,6 +127,20 @@ void vmx_flush_tlb_all(struct kvm_vcpu *vcpu);
 void vmx_flush_tlb_current(struct kvm_vcpu *vcpu);
 void vmx_inject_exception(struct kvm_vcpu *vcpu, unsigned vector, bool has_error,
 			  uint32_t error_code);
+void vmx_set_interrupt_shadow(struct kvm_vcpu *vcpu, int mask);
+uint32_t vmx_get_interrupt_shadow(struct kvm_vcpu *vcpu);
+void vmx_inject_irq(struct kvm_vcpu *vcpu, unsigned vector, bool reinjected);
+void vmx_inject_nmi(struct kvm_vcpu *vcpu);
+void vmx_cancel_injection(struct kvm_vcpu *vcpu);
+int vmx_interrupt_allowed(struct kvm_vcpu *vcpu, bool for_injection);
+int vmx_nmi_allowed(struct kvm_vcpu *vcpu, bool for_injection);
+bool vmx_get_nmi_mask(struct kvm_vcpu *vcpu);
+void vmx_set_nmi_mask(struct kvm_vcpu *vcpu, bool masked);
+void vmx_enable_irq_window(struct kvm_vcpu *vcpu);
+void vmx_enable_nmi_window(struct kvm_vcpu *vcpu);
+bool vmx_has_emulated_msr(struct kvm *kvm, uint32_t index);
+int vmx_get_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t *data);
+int vmx_set_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t data);
 
 /* ---- TDX (tdx.c) ---- */
 /* After VMXON on every LP: brings the TDX module up; 0 when TDs can be offered. */
@@ -119,6 +158,12 @@ void tdx_load_mmu_pgd(struct kvm_vcpu *vcpu, uint64_t root_hpa, uint64_t guest_c
 void tdx_flush_tlb_all(struct kvm_vcpu *vcpu);
 void tdx_flush_tlb_current(struct kvm_vcpu *vcpu);
 void tdx_mmu_release_hkid(struct kvm *kvm);
+void tdx_inject_nmi(struct kvm_vcpu *vcpu);
+int tdx_interrupt_allowed(struct kvm_vcpu *vcpu);
+bool tdx_protected_apic_has_interrupt(struct kvm_vcpu *vcpu);
+bool tdx_has_emulated_msr(uint32_t index);
+int tdx_get_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t *data);
+int tdx_set_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t data);
 int tdx_vm_ioctl(struct kvm *kvm, struct kvm_tdx_cmd *cmd);
 int tdx_sept_link_private_spt(struct kvm *kvm, uint64_t gfn, int level);
 int tdx_sept_set_private_spte(struct kvm *kvm, uint64_t gfn, int level, uint64_t source_pa);

@@ -17,9 +17,11 @@
 #include "sim/vmcs/exit_reasons.h"
 #include "sim/vmcs/fields.h"
 
+#define VEC_DF 8
 #define VEC_UD 6
 #define VEC_GP 13
 #define VEC_VE 20
+#define GUEST_INTR_STATE_NMI (1u << 3)
 
 /* The TD's attributes and configuration bits the module acts on. */
 #define TD_ATTR_SEPT_VE_DISABLE (1ull << 28)
@@ -133,14 +135,37 @@ static void td_vmcs_init(struct td_run *r)
 
 /* ---- exits the module handles ------------------------------------------------------- */
 
+/* The exit interrupted the delivery of a #DF: a fault now is the third (SDM
+ * "Interrupt 8 - Double Fault Exception"), the vCPU shuts down, a TD exit with
+ * reason TRIPLE_FAULT. */
+static bool td_delivering_df(struct td_run *r)
+{
+	uint32_t idt = (uint32_t)td_vmread(r, IDT_VECTORING_INFO_FIELD);
+	return (idt & 0x80000000u) && ((idt >> 8) & 7) == 3 && (idt & 0xff) == VEC_DF;
+}
+
+static enum td_exit_action td_triple_fault(struct td_run *r)
+{
+	r->reason = EXIT_REASON_TRIPLE_FAULT;
+	r->qualification = r->gpa = 0;
+	return TD_EXIT_TO_VMM;
+}
+
 /* A virtualization exception: the guest learns what happened from
- * TDG.VP.VEINFO.GET and asks the VMM itself (GHCI). */
+ * TDG.VP.VEINFO.GET and asks the VMM itself (GHCI). A #VE while the last one's
+ * information is unread (its delivery faulted on an unaccepted IDT page, say) is
+ * a #DF instead, as the TDX module injects it; a #VE that interrupted a #DF's
+ * delivery, a triple fault. The injection replaces an event the exit interrupted. */
 enum td_exit_action td_exit_ve(struct td_run *r)
 {
 	struct phys *pm = r->mod->pm;
 	uint64_t area = td_vcpu_page(r, TDVPS_VE_INFO_PAGE);
-	if (phys_read32(pm, area + VE_VALID))   /* a #VE while the last is unread: #DF-like */
-		return TD_EXIT_TO_VMM;
+	if (td_delivering_df(r))
+		return td_triple_fault(r);
+	if (phys_read32(pm, area + VE_VALID)) {
+		td_inject(r, VEC_DF, true, 0);
+		return TD_RESUME;
+	}
 	phys_write32(pm, area + VE_EXIT_REASON, r->reason);
 	phys_write32(pm, area + VE_VALID, VE_INFO_IN_USE);
 	phys_write64(pm, area + VE_QUALIFICATION, r->qualification);
@@ -432,6 +457,11 @@ uint64_t tdh_vp_enter(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 		/* An event the exit interrupted is delivered again at the next entry. */
 		uint32_t idt = (uint32_t)td_vmread(r, IDT_VECTORING_INFO_FIELD);
 		if (idt & 0x80000000u) {
+			/* An NMI's delivery left virtual-NMI blocking set: the NMI goes
+			 * in again unblocked (an entry check refuses it otherwise). */
+			if (((idt >> 8) & 7) == 2)
+				td_vmwrite(r, GUEST_INTERRUPTIBILITY_INFO,
+					   td_vmread(r, GUEST_INTERRUPTIBILITY_INFO) & ~(uint64_t)GUEST_INTR_STATE_NMI);
 			td_vmwrite(r, VM_ENTRY_INTR_INFO_FIELD, idt & ~(1u << 12));
 			td_vmwrite(r, VM_ENTRY_EXCEPTION_ERROR_CODE, td_vmread(r, IDT_VECTORING_ERROR_CODE));
 			td_vmwrite(r, VM_ENTRY_INSTRUCTION_LEN, td_vmread(r, VM_EXIT_INSTRUCTION_LEN));
@@ -442,7 +472,7 @@ uint64_t tdh_vp_enter(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 			? td_exit_handlers[basic] : exit_to_vmm;
 		if (h(r) == TD_RESUME)
 			continue;
-		if (basic == EXIT_REASON_TRIPLE_FAULT) {
+		if ((r->reason & 0xffff) == EXIT_REASON_TRIPLE_FAULT) {
 			r->v.state = VCPU_DISABLED;
 			st = td_exit_outputs(r, TDX_NON_RECOVERABLE_VCPU);
 		} else {

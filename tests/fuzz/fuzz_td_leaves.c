@@ -139,6 +139,7 @@ struct vcpu {
 
 struct td {
 	bool live, fatal_possible, fatal, ran, wb_needed, debug;
+	bool page_taken;                 /* a page removed while the TD could run */
 	uint64_t tdr;
 	unsigned hkid;
 	int life, op;
@@ -674,11 +675,12 @@ static void apply_enter(unsigned lp, const struct vtsim_seamcall_args *in, const
 		v->last = *out;
 		t->ran = true;
 		uint64_t hi = st & 0xffffffff00000000ull;
-		if (hi == TDX_NON_RECOVERABLE_VCPU && !t->debug)
+		if (hi == TDX_NON_RECOVERABLE_VCPU && !t->debug && !t->page_taken)
 			/* td_hello does not triple-fault: its IDT, stack and page tables are
-			 * its own, a page the VMM takes away is an EPT violation (a TD exit
-			 * or #VE), and the VMM's answers only echo what it exposed. (The host
-			 * may change a debug TD's memory and registers.) */
+			 * its own, and the VMM's answers only echo what it exposed. (The host
+			 * may change a debug TD's memory and registers. A page the VMM took
+			 * away and gave back unaccepted, its IDT's say, makes #VE, #DF, a
+			 * triple fault, as the TDX module has it.) */
 			fail("TDH.VP.ENTER on LP %u: %#llx: the vCPU (td_hello) shut down", lp, (unsigned long long)st);
 		if (hi == TDX_NON_RECOVERABLE_VCPU)
 			v->disabled = true;
@@ -878,9 +880,11 @@ static void apply(unsigned lp, const struct vtsim_seamcall_args *in, const struc
 		gpa_ok(w, in->rcx, 0, 2, &gpa, &level);
 		e = find_ent(t, gpa, level);
 		need(e && !is_nl(e->state) && reachable(t, gpa, level), w, "the model has no page there");
-		if (t->op == OP_RUNNABLE)
+		if (t->op == OP_RUNNABLE) {
 			need(e->state == S_BLOCKED || e->state == S_PENDING_BLOCKED, w,
 			     "the TD runs and the entry is not blocked");
+			t->page_taken = true;
+		}
 		if (hpa_of(out->rcx) != e->hpa)
 			fail("TDH.MEM.PAGE.REMOVE %#llx returned page %#llx; the model has %#llx",
 			     (unsigned long long)gpa, (unsigned long long)out->rcx, (unsigned long long)e->hpa);

@@ -148,9 +148,12 @@ expect vm-td-quote "$st" 0 "$out" \
 	'^  out_len: 0000000000000448$' \
 	'^  quote: VTSIMQ01$' \
 	'^TD done$'
-out=$(run vm --tdx "$guests/vm_hello.img" 2>&1); st=$?     # not TD firmware: no reset vector
-expect vm-tdx-not-firmware "$st" 1 "$out" 'KVM_EXIT_' \
-	'^vtsim: SEAMCALL TDH\.MEM\.PAGE\.AUG\(6\) from the hosted VMM on lp0 returned TDX_EPT_ENTRY_STATE_INCORRECT \(0xc0000b0d00000001\), operand RCX \(operand id 1\): '
+# Not TD firmware: no reset vector. The vCPU faults on pages nobody accepted, and
+# the module's #VE, #DF, triple fault rule ends it (TDX_NON_RECOVERABLE_VCPU).
+out=$(run vm --tdx "$guests/vm_hello.img" 2>&1); st=$?
+expect vm-tdx-not-firmware "$st" 1 "$out" \
+	'^vtsim: SEAMCALL TDH\.VP\.ENTER on lp0 returned TDX_NON_RECOVERABLE_VCPU \(0x4000000100000002\)' \
+	'^vtsim: vm: KVM_EXIT_SHUTDOWN: the guest triple-faulted$'
 
 out=$(run vm --tdx "$tmp/vm_hello.elf" 2>&1); st=$?        # a TD starts at its reset vector
 expect vm-tdx-elf "$st" 1 "$out" '^vtsim: vm: the TD image is an ELF file; a TD guest is a flat firmware image'

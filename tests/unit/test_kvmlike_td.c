@@ -25,6 +25,8 @@
 #include "kvmlike/kvm_x86.h"
 #include "kvmlike/runtime_hosted.h"
 #include "kvmlike/tdx_host.h"
+#include "kvmlike/x86_ops.h"
+#include "sim/cpu/machine.h"
 #include "sim/tdx_module_stub/module.h"
 #include "sim/tdx_module_stub/status.h"
 #include "vtsim/hosted.h"
@@ -38,6 +40,8 @@ extern const unsigned char vtsim_guest_td_quote[];
 extern const unsigned int vtsim_guest_td_quote_len;
 extern const unsigned char vtsim_guest_td_map_gpa[];
 extern const unsigned int vtsim_guest_td_map_gpa_len;
+extern const unsigned char vtsim_guest_td_accept_race[];
+extern const unsigned int vtsim_guest_td_accept_race_len;
 
 /* What td_hello prints, from its first TDVMCALL<Instruction.IO> to its HLT, with
  * the MRTD of its TDREPORT (td_expect computes it: the image measured, or not). */
@@ -73,6 +77,10 @@ static const char td_shared_msg[] = "written by the TD in shared memory";
 #define TD_EPT_VIOLATIONS    3
 
 /* SEAMCALL leaves the tests count or issue. */
+#define LEAF_VP_ENTER   0
+#define LEAF_PAGE_AUG   6
+#define LEAF_VP_RD      26
+#define LEAF_VP_WR      43
 #define LEAF_VP_FLUSH   18
 #define LEAF_RDMD       24
 #define LEAF_RECLAIM    28
@@ -81,6 +89,7 @@ static const char td_shared_msg[] = "written by the TD in shared memory";
 enum { PT_NDA = 0, PT_RSVD = 1, PT_REG = 3, PT_TDR = 4, PT_TDCX = 5, PT_TDVPR = 6, PT_EPT = 8 };
 
 #define EXIT_REASON_TRIPLE_FAULT  2
+#define EXIT_REASON_INTERRUPT_WINDOW 7
 #define EXIT_REASON_EPT_VIOLATION 48
 #define EXIT_REASON_TDCALL        77
 
@@ -656,6 +665,96 @@ static void vm_setup(struct guest *g)
 	assert_int_equal(kvm_vcpu_set_regs(g->vcpu, &regs), 0);
 }
 
+/* The same private page faulted by two vCPUs before either fault is handled (on
+ * two LPs at once, in Linux): the first fault AUGs it, the second finds it
+ * mapped and is spurious, the vCPU entered again (a second TDH.MEM.PAGE.AUG
+ * would fail: the S-EPT entry is no longer free). Each vCPU of td_accept_race
+ * prints its index, then both ACCEPT the page at 1 MiB: here each is run by hand
+ * up to that TD exit (vcpu_run), then both exits are handled. The first to run on
+ * accepts the page ('+'), the other finds it accepted ('='). */
+static uint32_t one_io(struct kvm_vcpu *v, char *c)
+{
+	assert_int_equal(kvm_vcpu_run(v), 0);
+	if (v->run->exit_reason == KVM_EXIT_IO)
+		*c = ((char *)v->run)[v->run->io.data_offset];
+	return v->run->exit_reason;
+}
+
+static void run_to_exit_unhandled(struct kvm_vcpu *v)
+{
+	vt_x86_ops.vcpu_load(v, 0);
+	assert_int_equal(kvm_complete_userspace_io(v), 1);
+	assert_int_equal(v->requests, 0);
+	vt_x86_ops.vcpu_run(v);
+}
+
+static void test_td_second_fault_on_an_added_page_is_spurious(void **state)
+{
+	(void)state;
+	struct guest g;
+	struct kvm_vcpu *v1;
+	uint64_t hw;
+	char c = 0;
+	td_create_with(&g, vtsim_guest_td_accept_race, vtsim_guest_td_accept_race_len);
+	assert_int_equal(td_init_vm(&g, 0, 3, &hw), 0);
+	td_init_vcpu(&g);
+	assert_int_equal(kvm_create_vcpu(g.kvm, 1, &v1), 0);
+	assert_int_equal(vcpu_cmd(v1, KVM_TDX_INIT_VCPU, 0, 0, &hw), 0);
+	assert_int_equal(td_add_firmware(&g, KVM_TDX_MEASURE_MEMORY_REGION, &hw), 0);
+	assert_int_equal(vm_cmd(&g, KVM_TDX_FINALIZE_VM, 0, NULL, &hw), 0);
+	assert_int_equal(one_io(g.vcpu, &c), KVM_EXIT_IO);
+	assert_int_equal(c, '0');
+	assert_int_equal(one_io(v1, &c), KVM_EXIT_IO);
+	assert_int_equal(c, '1');
+
+	uint64_t augs = tdx_seamcall_stats()[LEAF_PAGE_AUG].calls;
+	run_to_exit_unhandled(g.vcpu);
+	run_to_exit_unhandled(v1);
+	assert_int_equal(vt_x86_ops.handle_exit(g.vcpu, EXIT_FASTPATH_NONE), 1);
+	int r = vt_x86_ops.handle_exit(v1, EXIT_FASTPATH_NONE);
+	if (r != 1)
+		fail_msg("the second fault: %d, exit %u (data 0x%llx)", r, v1->run->exit_reason,
+			 (unsigned long long)v1->run->internal.data[0]);
+	vt_x86_ops.vcpu_put(g.vcpu);
+	vt_x86_ops.vcpu_put(v1);
+	assert_int_equal(tdx_seamcall_stats()[LEAF_PAGE_AUG].calls, augs + 1);
+	assert_int_equal(g.vcpu->stat.exits_by_reason[EXIT_REASON_EPT_VIOLATION], 1);
+	assert_int_equal(v1->stat.exits_by_reason[EXIT_REASON_EPT_VIOLATION], 1);
+	assert_int_equal(g.vcpu->stat.ept_maps, 1);
+	assert_int_equal(g.vcpu->stat.pf_spurious, 0);
+	assert_int_equal(v1->stat.ept_maps, 0);
+	assert_int_equal(v1->stat.pf_spurious, 1);
+
+	assert_int_equal(one_io(g.vcpu, &c), KVM_EXIT_IO);
+	assert_int_equal(c, '+');
+	assert_int_equal(one_io(v1, &c), KVM_EXIT_IO);
+	assert_int_equal(c, '=');
+	assert_int_equal(one_io(g.vcpu, &c), KVM_EXIT_HLT);
+	assert_int_equal(one_io(v1, &c), KVM_EXIT_HLT);
+	assert_int_equal(tdx_seamcall_stats()[LEAF_PAGE_AUG].calls, augs + 1);
+	guest_destroy(&g);
+}
+
+/* TDH.VP.ENTER contended (injected: the TDVPR's lock found held, as when another
+ * LP holds it): TDX_OPERAND_BUSY is no TD exit, and kvmlike enters again within
+ * the same KVM_RUN (Linux: EXIT_FASTPATH_REENTER_GUEST). td_hello runs to its HLT
+ * as ever, with one TDH.VP.ENTER more than TD exits. */
+static void test_td_busy_entry_is_entered_again(void **state)
+{
+	struct fx *f = *state;
+	struct guest g;
+	td_setup(&g);
+	assert_int_equal(step(f, &g), KVM_EXIT_IO);        /* the shared EPT's root is loaded */
+	uint64_t enters = tdx_seamcall_stats()[LEAF_VP_ENTER].calls, exits = g.vcpu->stat.exits;
+	tdx_module_inject_busy(f->m->seam.module, 1);
+	assert_int_equal(step(f, &g), KVM_EXIT_IO);
+	assert_int_equal(tdx_seamcall_stats()[LEAF_VP_ENTER].calls - enters,
+			 g.vcpu->stat.exits - exits + 1);
+	run_to_hlt(f, &g);
+	assert_string_equal(g.out, td_hello_text);
+	guest_destroy(&g);
+}
+
 /* ---- 3. TDVMCALLs user space answers: GetQuote and company ------------------------- */
 
 #define QBUF_GPA 0x1f0000ull
@@ -1112,6 +1211,33 @@ static void test_td_access_before_accept_kills_the_vm(void **state)
 	assert_int_equal(rdmd(f, pa), PT_REG);                /* AUGed, never accepted */
 	guest_destroy(&g);
 	assert_int_equal(rdmd(f, pa), PT_NDA);
+}
+
+/* The same TD without SEPT_VE_DISABLE: the second read of the PENDING IDT page is
+ * a #VE, whose own delivery reads the page again: a #VE while the last one is
+ * unread, which the TDX module turns into a #DF; the #DF's delivery faults on the
+ * page too, a third fault: the vCPU shuts down, a TD exit with reason 2
+ * (TDX_NON_RECOVERABLE_VCPU), KVM_EXIT_SHUTDOWN. The VMM saw one EPT violation
+ * (the AUG); before, each further one came to it as an EPT violation on a page
+ * it had added. */
+static void test_td_ve_delivery_on_an_unaccepted_idt_is_a_triple_fault(void **state)
+{
+	struct fx *f = *state;
+	struct guest g;
+	td_ud2_firmware(&g, 0xfff, 0);
+	assert_int_equal(kvm_vcpu_run(g.vcpu), 0);
+	if (g.vcpu->run->exit_reason != KVM_EXIT_SHUTDOWN)
+		fail_msg("exit %u, data 0x%llx 0x%llx", g.vcpu->run->exit_reason,
+			 (unsigned long long)g.vcpu->run->internal.data[0],
+			 (unsigned long long)g.vcpu->run->internal.data[1]);
+	assert_int_equal(g.vcpu->stat.exits_by_reason[EXIT_REASON_EPT_VIOLATION], 1);
+	assert_int_equal(g.vcpu->stat.exits_by_reason[EXIT_REASON_TRIPLE_FAULT], 1);
+	assert_int_equal(g.vcpu->stat.exits, 2);
+	assert_int_equal(g.vcpu->stat.ept_maps, 1);
+	assert_int_equal(g.vcpu->stat.pf_spurious, 0);
+	uint64_t pa = gmem_pa(&g, 0);
+	assert_int_equal(rdmd(f, pa), PT_REG);                /* AUGed, never accepted */
+	guest_destroy(&g);
 }
 
 /* TDH.VP.ENTER's failures as KVM reports them (Linux's tdx_handle_exit): a machine
@@ -1969,6 +2095,192 @@ static void test_vt_dispatch_vm_calls_reach_vmx_and_td_calls_reach_tdx(void **st
 				 (unsigned long long)delta(never[i], 1));
 }
 
+/* Events through the user API (KVM_INTERRUPT, KVM_NMI) and the ops they reach.
+ * A VM: the interrupt waits while RFLAGS.IF is clear (interrupt_allowed, then
+ * enable_irq_window: the guest runs to its HLT untouched); once IF is set, the
+ * next entry is an interrupt-window exit (7) and the interrupt goes in, and with
+ * no IDT (limit 0) its delivery is #GP, #DF, a triple fault: KVM_EXIT_SHUTDOWN.
+ * An NMI goes in at the first entry, with the same end. A TD: the interrupt is
+ * allowed (KVM sees no blocking before a HLT) and dropped by vt_inject_irq, as
+ * in Linux: td_hello runs as ever; the NMI becomes PEND_NMI (TDH.VP.WR), which
+ * the module injects at TDH.VP.ENTER into td_hello's first instruction, whose IDT
+ * is still the reset one at GPA 0, never accepted: the delivery's read is an EPT
+ * violation (kvmlike AUGs the page), the NMI goes in again (its virtual-NMI
+ * blocking cleared), its read finds the page PENDING: #VE, whose delivery faults
+ * likewise: #DF, and again: a triple fault, KVM_EXIT_SHUTDOWN. */
+static void test_vt_event_ops_through_kvm_interrupt_and_kvm_nmi(void **state)
+{
+	struct fx *f = *state;
+	struct guest g;
+	struct kvm_interrupt irq = { .irq = 0x20 }, bad = { .irq = 256 };
+
+	vm_setup(&g);
+	snap_calls();
+	assert_int_equal(kvm_vcpu_interrupt(g.vcpu, &bad), -EINVAL);
+	assert_int_equal(kvm_vcpu_interrupt(g.vcpu, &irq), 0);
+	assert_int_equal(kvm_vcpu_interrupt(g.vcpu, &irq), -ENXIO);
+	run_to_hlt(f, &g);
+	assert_string_equal(g.out, vm_text);
+	assert_int_equal(delta(KVM_OP_interrupt_allowed, 0), 1);
+	assert_int_equal(delta(KVM_OP_enable_irq_window, 0), 1);
+	assert_int_equal(delta(KVM_OP_inject_irq, 0), 0);
+	struct kvm_regs regs;
+	assert_int_equal(kvm_vcpu_get_regs(g.vcpu, &regs), 0);
+	regs.rflags |= 1u << 9;
+	assert_int_equal(kvm_vcpu_set_regs(g.vcpu, &regs), 0);
+	assert_int_equal(kvm_vcpu_run(g.vcpu), 0);
+	assert_int_equal(g.vcpu->run->exit_reason, KVM_EXIT_SHUTDOWN);
+	assert_int_equal(g.vcpu->stat.exits_by_reason[EXIT_REASON_INTERRUPT_WINDOW], 1);
+	assert_int_equal(g.vcpu->stat.exits_by_reason[EXIT_REASON_TRIPLE_FAULT], 1);
+	assert_int_equal(g.vcpu->stat.irq_injections, 1);
+	assert_int_equal(delta(KVM_OP_interrupt_allowed, 0), 2);
+	assert_int_equal(delta(KVM_OP_inject_irq, 0), 1);
+	assert_side_untouched(1);
+	guest_destroy(&g);
+
+	vm_setup(&g);
+	snap_calls();
+	assert_int_equal(kvm_vcpu_nmi(g.vcpu), 0);
+	assert_int_equal(kvm_vcpu_run(g.vcpu), 0);
+	assert_int_equal(g.vcpu->run->exit_reason, KVM_EXIT_SHUTDOWN);
+	assert_int_equal(g.n, 0);
+	assert_int_equal(g.vcpu->stat.nmi_injections, 1);
+	assert_int_equal(delta(KVM_OP_nmi_allowed, 0), 1);
+	assert_int_equal(delta(KVM_OP_inject_nmi, 0), 1);
+	assert_side_untouched(1);
+	guest_destroy(&g);
+
+	td_setup(&g);
+	snap_calls();
+	assert_int_equal(kvm_vcpu_interrupt(g.vcpu, &irq), 0);
+	run_to_hlt(f, &g);
+	assert_string_equal(g.out, td_hello_text);
+	assert_int_equal(delta(KVM_OP_interrupt_allowed, 1), 1);
+	assert_int_equal(delta(KVM_OP_inject_irq, 1), 1);
+	assert_int_equal(delta(KVM_OP_enable_irq_window, 1), 0);
+	assert_int_equal(g.vcpu->stat.irq_injections, 0);
+	assert_side_untouched(0);
+	guest_destroy(&g);
+
+	td_setup(&g);
+	snap_calls();
+	uint64_t writes = tdx_seamcall_stats()[LEAF_VP_WR].calls;
+	assert_int_equal(kvm_vcpu_nmi(g.vcpu), 0);
+	assert_int_equal(kvm_vcpu_run(g.vcpu), 0);
+	if (g.vcpu->run->exit_reason != KVM_EXIT_SHUTDOWN)
+		fail_msg("exit %u (0x%llx) %s", g.vcpu->run->exit_reason,
+			 (unsigned long long)g.vcpu->run->fail_entry.hardware_entry_failure_reason,
+			 vtsim_machine_stop_message(f->m));
+	assert_int_equal(g.n, 0);
+	assert_int_equal(g.vcpu->stat.exits_by_reason[EXIT_REASON_EPT_VIOLATION], 1);
+	assert_int_equal(g.vcpu->stat.exits_by_reason[EXIT_REASON_TRIPLE_FAULT], 1);
+	assert_int_equal(g.vcpu->stat.nmi_injections, 1);
+	assert_int_equal(delta(KVM_OP_nmi_allowed, 1), 1);
+	assert_int_equal(delta(KVM_OP_inject_nmi, 1), 1);
+	/* load_mmu_pgd's SHARED_EPT_POINTER, then PEND_NMI. */
+	assert_int_equal(tdx_seamcall_stats()[LEAF_VP_WR].calls - writes, 2);
+	assert_side_untouched(0);
+	guest_destroy(&g);
+}
+
+/* The event state ops KVM's core calls only around emulation and migration,
+ * called directly: a VM's go to its VMCS (the interrupt shadow, NMI blocking, an
+ * event set up for the entry), a TD's are no-ops and constants, since the
+ * module hides that state. */
+static void test_vt_event_state_ops(void **state)
+{
+	struct fx *f = *state;
+	struct guest g;
+	vm_setup(&g);
+	struct kvm_vcpu *v = g.vcpu;
+	vt_x86_ops.vcpu_load(v, 0);
+	assert_int_equal(vt_x86_ops.get_interrupt_shadow(v), 0);
+	vt_x86_ops.set_interrupt_shadow(v, KVM_X86_SHADOW_INT_STI);
+	assert_int_equal(vt_x86_ops.get_interrupt_shadow(v), KVM_X86_SHADOW_INT_STI);
+	assert_int_equal(vt_x86_ops.nmi_allowed(v, false), 0);     /* blocked by STI */
+	vt_x86_ops.set_interrupt_shadow(v, KVM_X86_SHADOW_INT_MOV_SS | KVM_X86_SHADOW_INT_STI);
+	assert_int_equal(vt_x86_ops.get_interrupt_shadow(v), KVM_X86_SHADOW_INT_MOV_SS);
+	vt_x86_ops.set_interrupt_shadow(v, 0);
+	assert_int_equal(vt_x86_ops.nmi_allowed(v, true), 1);
+	assert_false(vt_x86_ops.get_nmi_mask(v));
+	vt_x86_ops.set_nmi_mask(v, true);
+	assert_true(vt_x86_ops.get_nmi_mask(v));
+	assert_int_equal(vt_x86_ops.nmi_allowed(v, false), 0);
+	vt_x86_ops.set_nmi_mask(v, false);
+	vt_x86_ops.inject_nmi(v);
+	assert_int_equal(vt_x86_ops.nmi_allowed(v, true), 0);      /* one event per entry */
+	assert_int_equal(vt_x86_ops.nmi_allowed(v, false), 1);
+	vt_x86_ops.cancel_injection(v);
+	assert_int_equal(vt_x86_ops.nmi_allowed(v, true), 1);
+	assert_false(vt_x86_ops.protected_apic_has_interrupt(v));   /* a KVM bug: WARN */
+	vt_x86_ops.vcpu_put(v);
+	log_take(f, "WARNING");
+	run_to_hlt(f, &g);                       /* nothing was left to inject */
+	assert_string_equal(g.out, vm_text);
+	guest_destroy(&g);
+
+	td_setup(&g);
+	v = g.vcpu;
+	uint64_t reads = tdx_seamcall_stats()[LEAF_VP_RD].calls;
+	vt_x86_ops.set_interrupt_shadow(v, KVM_X86_SHADOW_INT_STI);
+	assert_int_equal(vt_x86_ops.get_interrupt_shadow(v), 0);
+	vt_x86_ops.set_nmi_mask(v, true);
+	assert_false(vt_x86_ops.get_nmi_mask(v));
+	assert_int_equal(vt_x86_ops.nmi_allowed(v, true), 1);
+	vt_x86_ops.cancel_injection(v);
+	assert_int_equal(vt_x86_ops.interrupt_allowed(v, true), 1);
+	assert_false(vt_x86_ops.protected_apic_has_interrupt(v));   /* not halted: no SEAMCALL */
+	assert_int_equal(tdx_seamcall_stats()[LEAF_VP_RD].calls, reads);
+	run_to_hlt(f, &g);
+	/* Halted with interrupts enabled (R12 0): the module's vCPU state details say
+	 * whether an interrupt waits in the virtual APIC; none does. */
+	assert_int_equal(vt_x86_ops.interrupt_allowed(v, true), 1);
+	assert_false(vt_x86_ops.protected_apic_has_interrupt(v));
+	assert_int_equal(tdx_seamcall_stats()[LEAF_VP_RD].calls, reads + 1);
+	guest_destroy(&g);
+}
+
+/* MSRs through kvm_get_msr/kvm_set_msr (what RDMSR/WRMSR exits and
+ * TDVMCALL<Instruction.RDMSR/WRMSR> use): the vendor op first. A TD's VMM may not
+ * write APIC_BASE, EFER or FEATURE_CONTROL, reads FEATURE_CONTROL locked, and has
+ * no x2APIC register the CPU virtualizes; a VM's are kvmlike's table. */
+static void test_vt_msr_ops(void **state)
+{
+	(void)state;
+	struct guest vm, td;
+	uint64_t v;
+	vm_setup(&vm);
+	td_setup(&td);
+	snap_calls();
+	assert_int_equal(kvm_get_msr(vm.vcpu, 0x1b, &v), 0);
+	assert_int_equal(v, 0xfee00900);
+	assert_int_equal(kvm_get_msr(td.vcpu, 0x1b, &v), 0);
+	assert_int_equal(v, 0xfee00900);
+	assert_int_equal(kvm_set_msr(vm.vcpu, 0x1b, 0xfee00900), 0);
+	assert_int_equal(kvm_set_msr(td.vcpu, 0x1b, 0xfee00900), -1);   /* read-only */
+	assert_int_equal(kvm_set_msr(td.vcpu, 0xc0000080, 0xd01), -1);
+	assert_int_equal(kvm_get_msr(vm.vcpu, 0x3a, &v), -1);
+	assert_int_equal(kvm_get_msr(td.vcpu, 0x3a, &v), 0);
+	assert_int_equal(v, 1);                                          /* locked */
+	assert_int_equal(kvm_set_msr(td.vcpu, 0x277, 0x0007040600070406ull), 0);
+	assert_int_equal(kvm_get_msr(td.vcpu, 0x4d0, &v), -1);          /* MCG_EXT_CTL: no LMCE */
+	assert_int_equal(delta(KVM_OP_get_msr, 0), 2);
+	assert_int_equal(delta(KVM_OP_set_msr, 0), 1);
+	assert_int_equal(delta(KVM_OP_get_msr, 1), 3);
+	assert_int_equal(delta(KVM_OP_set_msr, 1), 3);
+	assert_int_equal(delta(KVM_OP_set_efer, 1), 0);
+	assert_false(vt_x86_ops.has_emulated_msr(td.kvm, 0x808));       /* TPR */
+	assert_false(vt_x86_ops.has_emulated_msr(td.kvm, 0x827));       /* IRR */
+	assert_true(vt_x86_ops.has_emulated_msr(td.kvm, 0x830));        /* ICR */
+	assert_true(vt_x86_ops.has_emulated_msr(td.kvm, 0x6e0));        /* TSC_DEADLINE */
+	assert_false(vt_x86_ops.has_emulated_msr(td.kvm, 0xc0000081));  /* STAR: the module's */
+	assert_false(vt_x86_ops.has_emulated_msr(vm.kvm, 0x830));
+	assert_true(vt_x86_ops.has_emulated_msr(vm.kvm, 0x277));
+	assert_true(vt_x86_ops.has_emulated_msr(NULL, 0x277));
+	guest_destroy(&vm);
+	guest_destroy(&td);
+}
+
 #define T(t) cmocka_unit_test_setup_teardown(t, fx_setup, fx_teardown)
 #define T2(t) cmocka_unit_test_setup_teardown(t, fx2_setup, fx_teardown)
 
@@ -1979,6 +2291,7 @@ int main(void)
 		T(test_td_runs_with_an_unmeasured_image),
 		T(test_td_triple_fault_is_kvm_exit_shutdown),
 		T(test_td_access_before_accept_kills_the_vm),
+		T(test_td_ve_delivery_on_an_unaccepted_idt_is_a_triple_fault),
 		T(test_td_entry_failures_reach_user_space),
 		T(test_td_map_gpa_in_pieces),
 		T(test_td_map_gpa_bad_answer_fails_kvm_run),
@@ -2007,6 +2320,11 @@ int main(void)
 		T2(test_td_alone_migrating_between_lps),
 		T2(test_two_tds_on_two_lps),
 		T(test_vt_dispatch_vm_calls_reach_vmx_and_td_calls_reach_tdx),
+		T(test_vt_event_ops_through_kvm_interrupt_and_kvm_nmi),
+		T(test_vt_event_state_ops),
+		T(test_vt_msr_ops),
+		T(test_td_second_fault_on_an_added_page_is_spurious),
+		T(test_td_busy_entry_is_entered_again),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
