@@ -17,18 +17,24 @@ extern const unsigned char vtsim_guest_bench_vmread[];
 extern const unsigned int vtsim_guest_bench_vmread_len;
 extern const unsigned char vtsim_guest_vmm_cpuid[];
 extern const unsigned int vtsim_guest_vmm_cpuid_len;
+extern const unsigned char vtsim_guest_bench_smp[];
+extern const unsigned int vtsim_guest_bench_smp_len;
 
 #define COUNT_PA 0x200000
 
 
-/* Boots `img` with the iteration count at COUNT_PA; seconds of run time (load and
- * machine creation excluded), or a negative value if the guest did not succeed. */
-static double run_image(const unsigned char *img, unsigned len, uint64_t iterations)
+/* Boots `img` on `cpus` LPs with the iteration count at COUNT_PA; seconds of run
+ * time (load and machine creation excluded), or a negative value if the guest did
+ * not succeed. */
+static double run_image_on(const unsigned char *img, unsigned len, uint64_t iterations, unsigned cpus,
+			   bool block_events)
 {
 	struct vtsim_config cfg;
 	char err[256];
 	vtsim_config_defaults(&cfg);
 	cfg.ram_size = 64u << 20;
+	cfg.nr_cpus = cpus;
+	cfg.smp_block_events = block_events;
 	FILE *devnull = fopen("/dev/null", "w");
 	cfg.console = devnull;      /* the guests' console is not part of the measure */
 	struct vtsim_machine *m = vtsim_machine_create(&cfg, err, sizeof(err));
@@ -52,6 +58,11 @@ static double run_image(const unsigned char *img, unsigned len, uint64_t iterati
 	if (devnull)
 		fclose(devnull);
 	return res.reason == VTSIM_STOP_DEBUG_EXIT && res.exit_status == 1 ? t : -1;
+}
+
+static double run_image(const unsigned char *img, unsigned len, uint64_t iterations)
+{
+	return run_image_on(img, len, iterations, 1, false);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -109,6 +120,36 @@ static double bench_exit_roundtrip(void)
 	return per_iteration_us(vtsim_guest_vmm_cpuid, vtsim_guest_vmm_cpuid_len, 100000, 5);
 }
 
+/* The same loop on each of two LPs against one LP alone, in the same run: the
+ * instructions per second of the two-LP machine over those of the one-LP machine
+ * (1.0 when scheduling and the count the quantum needs cost nothing). The median
+ * of 3 repetitions. */
+static double smp_mips_ratio(bool block_events, uint64_t n)
+{
+	double r[3];
+	for (int rep = 0; rep < 3; rep++) {
+		double t1 = run_image_on(vtsim_guest_bench_smp, vtsim_guest_bench_smp_len, n, 1, false);
+		double t2 = run_image_on(vtsim_guest_bench_smp, vtsim_guest_bench_smp_len, n, 2, block_events);
+		if (t1 <= 0 || t2 <= 0)
+			return -1;
+		r[rep] = 2 * t1 / t2;
+	}
+	return bench_median(r, 3);
+}
+
+/* Events looked at before the next instruction (the default): a hook on every
+ * instruction. 2 million iterations, about 24 million instructions per LP. */
+static double bench_smp_guest_mips_ratio(void)
+{
+	return smp_mips_ratio(false, 2000000);
+}
+
+/* --smp-events block: no hook per instruction; 10 million iterations. */
+static double bench_smp_block_mips_ratio(void)
+{
+	return smp_mips_ratio(true, 10000000);
+}
+
 /* The whole VM-entry check table on a valid VMCS (every row passes, so every row
  * runs): individual checks per second, the median of 5 repetitions. */
 static double bench_entry_checks(void)
@@ -159,6 +200,10 @@ static const struct benchmark benchmarks[] = {
 	  0, 1, bench_ept_violation_roundtrip, "exit_roundtrip_hosted + page map" },
 	{ "guest_mips_ratio", "ALU loop in a kvmlike VM under EPT / the same on bare Unicorn", "",
 	  0.5, 0, bench_guest_mips_ratio, "bare Unicorn, same run: 1.0" },
+	{ "smp_guest_mips_ratio", "ALU loop on each of 2 LPs / the same loop on 1 LP (instructions per second)", "",
+	  0, 0, bench_smp_guest_mips_ratio, "1 LP, same run: 1.0" },
+	{ "smp_block_mips_ratio", "the same with --smp-events block (no hook per instruction)", "",
+	  0.3, 0, bench_smp_block_mips_ratio, "1 LP, same run: 1.0" },
 	{ "seamcall_roundtrip_us", "TDH.SYS.RD from the hosted VMM into the TDX module and back", "us",
 	  1.0, 1, bench_seamcall_roundtrip, "no published hardware figure" },
 	{ "td_exit_roundtrip_us", "TD TDVMCALL<Instruction.CPUID> -> VMM answers -> TDH.VP.ENTER", "us",

@@ -57,6 +57,9 @@ static void usage(FILE *f)
 		"run options:\n"
 		"  --mem SIZE            RAM size (default 128M; a multiple of 2M, 8M..4G)\n"
 		"  --cpus N              logical processors (default 1)\n"
+		"  --smp-events MODE     with several: when an LP looks at an event it raised itself\n"
+		"                        (self-IPI, EOI, TPR): instruction (default, exact) or block\n"
+		"                        (the next translated block: no hook per instruction, faster)\n"
 		"  --cpu MODEL           CPU model: CPUID and VMX capabilities (default xeon; vtsim cpus)\n"
 		"  --json                failed VM entries reported as JSON objects on stderr\n"
 		"  --vmcs-dump           a failed VM entry also prints the VMCS by field name\n"
@@ -173,10 +176,11 @@ static int parse_u64(const char *s, uint64_t *out)
 static int parse_run(int argc, char **argv, struct run_opts *o)
 {
 	enum { O_VMCS_DUMP = 100, O_VMCS_DIFF };   /* diagnostics (issue 10) */
-	enum { O_MEM = 1, O_JSON, O_CPU, O_CPUS, O_MAX, O_TIMEOUT, O_TRACE, O_TRACE_FILE, O_APPEND, O_INITRD, O_TDX, O_GDB, O_RECORD, O_REPLAY, O_HELP };
+	enum { O_MEM = 1, O_JSON, O_CPU, O_CPUS, O_MAX, O_TIMEOUT, O_TRACE, O_TRACE_FILE, O_APPEND, O_INITRD, O_TDX, O_GDB, O_RECORD, O_REPLAY, O_HELP, O_SMP_EVENTS };
 	static const struct option longopts[] = {
 		{ "mem", required_argument, NULL, O_MEM },
 		{ "cpus", required_argument, NULL, O_CPUS },
+		{ "smp-events", required_argument, NULL, O_SMP_EVENTS },
 		{ "cpu", required_argument, NULL, O_CPU },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "max-insns", required_argument, NULL, O_MAX },
@@ -217,6 +221,11 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			if (parse_u64(optarg, &v) || v < 1 || v > 64)
 				return fail("--cpus: '%s' is not a number from 1 to 64", optarg);
 			o->cfg.nr_cpus = (unsigned)v;
+			break;
+		case O_SMP_EVENTS:
+			if (strcmp(optarg, "instruction") && strcmp(optarg, "block"))
+				return fail("--smp-events: '%s' is neither instruction nor block", optarg);
+			o->cfg.smp_block_events = !strcmp(optarg, "block");
 			break;
 		case O_MAX:
 			if (parse_u64(optarg, &v) || v == 0)

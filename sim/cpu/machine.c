@@ -124,6 +124,8 @@ void lp_retire_recompute(struct lp *lp)
 		c = lp->quantum_end;
 	if (m->dbg && lp->insns + GDBSTUB_POLL_INSNS < c)
 		c = lp->insns + GDBSTUB_POLL_INSNS;   /* look for gdb's Ctrl-C now and then */
+	if (lp->stop_at_block)
+		c = 0;                        /* the next block start takes the slow path */
 	lp->retire_check = c;
 }
 
@@ -138,10 +140,11 @@ void lp_retire_slow(struct lp *lp)
 		return;
 	}
 	if (lp->quantum_end && lp->insns >= lp->quantum_end) {
-		/* The quantum is over: the next instruction's hook stops the engine. */
+		/* The quantum is over: the block just counted runs, the engine stops
+		 * before the next one (sites.c, on_block_slow). */
 		lp->quantum_end = 0;
 		lp->yield_due = true;
-		lp->stop_due = true;
+		lp->stop_at_block = true;
 	}
 	lapic_timer_run(lp);
 	if (m->dbg)
@@ -322,10 +325,11 @@ static void on_insn_trace(uc_engine *uc, uint64_t address, uint32_t size, void *
 	trace_event(lp->m, VTSIM_TRACE_INSN, "insn lp%u 0x%llx: %s", lp->id, (unsigned long long)address, text);
 }
 
-/* With several LPs, every instruction: the LP stops before it when something is
- * due (its quantum is over, an event came). A stop asked for from a code hook is
- * exact (the engine keeps RIP at the instruction); one asked for from a block hook
- * is not (the engine may run on past the block and report its start). */
+/* With several LPs and events looked at before the next instruction: an event an
+ * LP raised for itself from an MMIO write (a self-IPI, an EOI or TPR write) stops
+ * it before the next instruction. Neither a block hook nor the MMIO callback can:
+ * from either the engine reports a stale RIP (a chained block stores none) and,
+ * from the callback, stale flags. Costs a call on every instruction. */
 static void on_insn_sched(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
 	struct lp *lp = user;
@@ -410,7 +414,7 @@ static int engine_init(struct lp *lp, struct engine *e, char *err, size_t errlen
 		  uc_hook_add(e->uc, &h, UC_HOOK_INSN_INVALID, (void *)on_insn_invalid, lp, 1, 0) == UC_ERR_OK &&
 		  uc_hook_add(e->uc, &h, UC_HOOK_MEM_UNMAPPED, (void *)on_unmapped, lp, 1, 0) == UC_ERR_OK &&
 		  sites_init(lp) == 0;
-	if (ok && m->cfg.nr_cpus > 1)
+	if (ok && m->cfg.nr_cpus > 1 && !m->cfg.smp_block_events)
 		ok = uc_hook_add(e->uc, &h, UC_HOOK_CODE, (void *)on_insn_sched, lp, 1, 0) == UC_ERR_OK;
 	if (ok && (m->cfg.trace_mask & VTSIM_TRACE_INSN))
 		ok = uc_hook_add(e->uc, &h, UC_HOOK_CODE, (void *)on_insn_trace, lp, 1, 0) == UC_ERR_OK;
@@ -835,6 +839,10 @@ static bool lp_boundary(struct lp *lp, bool *retake)
 			return false;
 	}
 	lp->stop_due = false;
+	if (lp->stop_at_block) {
+		lp->stop_at_block = false;
+		lp_retire_recompute(lp);
+	}
 	nmi_watch_apply(lp);
 	if (smp_guest_wait_for_sipi(lp)) {
 		*retake = true;
@@ -888,7 +896,11 @@ bool lp_run_once(struct lp *lp)
 	lp->hlt_next_rip = ~0ull;
 	lp->dr6_known = cpu_reg(lp->uc, UC_X86_REG_DR6);
 	lp->active->runs++;
+	struct engine *en = lp->active;
+	en->block_stop_rip = ~0ull;
 	uc_err e = uc_emu_start(lp->uc, rip, ~0ull, 0, 0);
+	if (en->block_stop_rip != ~0ull)
+		cpu_set_reg(en->uc, UC_X86_REG_RIP, en->block_stop_rip);
 	if (m->stopped)
 		return false;
 	if (lp->vmx.non_root && guest_tlb_take_fault(lp, e))

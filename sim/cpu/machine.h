@@ -58,6 +58,10 @@ struct engine {
 				* translations of an engine that ran since */
 	bool count_due;        /* the LP began counting: install the block hook and
 				* drop the translations before the next run */
+	/* RIP of the block start its run stopped at (~0: none): a block entered
+	 * through a chained jump has not stored its RIP, the engine reports an
+	 * older one. Per engine: the root engine's run spans the guest's. */
+	uint64_t block_stop_rip;
 };
 
 struct lp {
@@ -93,6 +97,7 @@ struct lp {
 	uint64_t quantum_end;          /* insns when it stops for the next LP (0: none) */
 	bool yield_due;                /* the quantum is over: yield at the next boundary */
 	bool stop_due;                 /* an event to look at: its engine was stopped */
+	bool stop_at_block;            /* its engine stops at the next block start (smp.h) */
 	bool init_pending;             /* INIT in VMX non-root operation: an exit is due */
 	struct nmi_state nmi;          /* a pending NMI and blocking by NMI (interrupt.h) */
 	struct nmi_watch nmi_watch;    /* the root engine's IRET hook while NMIs are blocked */

@@ -761,10 +761,19 @@ static bool preemption_timer_expired(struct lp *lp, uint64_t address, uint32_t n
 	return true;
 }
 
-/* Everything but a repeat of a recent block with nothing due: the preemption timer
- * and the limits, and blocks not counted yet. */
+/* Everything but a repeat of a recent block with nothing due: a stop several LPs
+ * asked for (smp.h), the preemption timer and the limits, and blocks not counted
+ * yet. */
 static __attribute__((noinline)) void on_block_slow(struct lp *lp, uint64_t address, uint32_t size)
 {
+	if (lp->stop_at_block) {
+		/* Stopped here, the block does not run: it is counted when it does. */
+		struct cpu_view v;
+		cpustate_view(&lp->cs, &v);
+		lp->active->block_stop_rip = address - (cpu_view_long64(&v) ? 0 : v.segs[SEG_CS].base);
+		uc_emu_stop(lp->uc);
+		return;
+	}
 	uint64_t key = block_key(address, size);
 	struct block_count *rc = recent_find(lp->sites, address, key);
 	if (rc) {

@@ -35,9 +35,16 @@ void smp_yield(struct lp *lp)
 void smp_kick(struct lp *lp)
 {
 	/* Not uc_emu_stop here: from an MMIO callback the engine would restart the
-	 * instruction. With several LPs the next instruction's hook stops it; with
-	 * one, the event waits for the engine's next stop (a HLT, an exit). */
+	 * instruction. With several LPs a running LP is the sender itself (another
+	 * is suspended and looks at its events when its turn comes): the hook on
+	 * every instruction stops it before the next one, or with --smp-events
+	 * block the block hook at the next block start. With one LP the event
+	 * waits for the engine's next stop (a HLT, an exit). */
 	lp->stop_due = true;
+	if (lp->m->nr_lps > 1) {
+		lp->stop_at_block = true;
+		lp_retire_recompute(lp);
+	}
 }
 
 bool smp_guest_wait_for_sipi(struct lp *lp)

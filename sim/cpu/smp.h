@@ -8,9 +8,14 @@
  * or an interrupt it would accept now). An LP waiting for a start-up IPI does not
  * run. When no LP is runnable the run ends as a HLT does (status 0).
  *
- * An LP is stopped between two instructions by a code hook on every instruction
- * (only installed with several LPs; a stop from the block hook is not exact), which
- * makes a run with several LPs slower than one with one.
+ * The block counter (sites.c), which runs with several LPs anyway, ends a quantum:
+ * it stops the LP at the first translated block's start at or past it, before the
+ * block runs (stop_at_block). An event the running LP raises for itself from an
+ * MMIO write (a self-IPI, an EOI or TPR write that lets a waiting vector through)
+ * cannot stop the engine from the callback (it would restart the instruction):
+ * by default a hook on every instruction stops the LP before the next one (exact,
+ * and what makes several LPs slow); with --smp-events block (cfg.smp_block_events)
+ * there is no such hook and the block hook stops it at the next block start.
  *
  * With one LP none of this is used: the run loop runs LP 0 alone, as before. */
 #ifndef VTSIM_SMP_H
@@ -38,8 +43,9 @@ void smp_yield(struct lp *lp);
  * it. False when the run is over instead. */
 bool smp_halt(struct lp *lp, uint64_t rip, bool interrupts_enabled);
 
-/* Something the LP must look at at its next instruction boundary (an interrupt
- * requested, an INIT): if its engine runs, it stops at the next block. */
+/* Something the LP must look at (an interrupt requested, an INIT): with several
+ * LPs, if its engine runs, it stops before the next instruction (or block, see
+ * above); a suspended LP looks at it when it resumes, before its next instruction. */
 void smp_kick(struct lp *lp);
 
 /* A guest entered in the wait-for-SIPI activity state (SDM Vol. 3C "Guest
