@@ -6,6 +6,7 @@
 
 #include "sim/cpu/apicv.h"
 #include "sim/cpu/exception.h"
+#include "sim/cpu/lapic.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/sites.h"
 #include "sim/cpu/modrm.h"
@@ -16,6 +17,7 @@
 #include "sim/vmcs/controls.h"
 #include "sim/vmcs/fields.h"
 
+#define APIC_TPR_OFFSET 0x80     /* SDM Vol. 3A "Local APIC Register Address Map" */
 #define CR0_PE (1ull << 0)
 #define CR0_TS (1ull << 3)
 #define CR0_MSW_BITS 0xfull   /* PE MP EM TS: what LMSW writes */
@@ -167,6 +169,23 @@ static bool cr3_is_target(const struct vmcs_cache *c, uint64_t v)
 	return false;
 }
 
+/* CR8 is the APIC's task priority (SDM Vol. 3A "Interaction of Task Priorities between
+ * CR8 and APIC"): a MOV to CR8 sets TPR[7:4] to its bits 3:0 and TPR[3:0] to 0, a MOV
+ * from CR8 reads TPR[7:4]. The engine does not connect CR8 to the simulated APIC, so
+ * both are done here, through the APIC's own TPR write (a lower TPR may let a
+ * waiting vector through). */
+static void mov_to_cr8(struct lp *lp, const struct cpu_view *cv, const struct site_insn *in, uint64_t v)
+{
+	lapic_mmio_write(lp, APIC_TPR_OFFSET, 4, (v & 0xf) << 4);
+	site_retire(lp, cv->rip + in->len);
+}
+
+static void mov_from_cr8(struct lp *lp, const struct cpu_view *cv, const struct site_insn *in, unsigned reg)
+{
+	cpu_set_reg(lp->uc, cpu_gpr_ids[reg], (lp->lapic.tpr >> 4) & 0xf);
+	site_retire(lp, cv->rip + in->len);
+}
+
 /* MOV to CR in VMX non-root operation: an exit when the controls ask for one; for
  * CR0/CR4 the bits the guest/host mask gives the host keep their value. True when
  * the instruction was handled here. */
@@ -236,6 +255,8 @@ void site_mov_to_cr(struct lp *lp, const struct cpu_view *cv, const struct site_
 	}
 	if (r)
 		exc_fault(lp, VEC_GP, 0);
+	else if (cr == 8)
+		mov_to_cr8(lp, cv, in, v);
 	else
 		pdpte_mov_to_cr(lp, cv, cr, v);
 }
@@ -244,10 +265,15 @@ void site_mov_to_cr(struct lp *lp, const struct cpu_view *cv, const struct site_
  * that see the read shadow in the bits the host owns. */
 void site_mov_from_cr(struct lp *lp, const struct cpu_view *cv, const struct site_insn *in)
 {
-	if (!lp->vmx.non_root || cv->cpl != 0)
+	if (cv->cpl != 0)
 		return;
 	unsigned cr, reg;
 	decode_mov_cr(cv, in, &cr, &reg);
+	if (!lp->vmx.non_root) {
+		if (cr == 8)
+			mov_from_cr8(lp, cv, in, reg);
+		return;
+	}
 	const struct vmcs_cache *c = &lp->vmx.vmcs;
 	uint64_t proc = vmcs_read_enc(c, CPU_BASED_VM_EXEC_CONTROL);
 	if ((cr == 3 && (proc & CPU_BASED_CR3_STORE_EXITING)) || (cr == 8 && (proc & CPU_BASED_CR8_STORE_EXITING))) {
@@ -255,7 +281,8 @@ void site_mov_from_cr(struct lp *lp, const struct cpu_view *cv, const struct sit
 		return;
 	}
 	if (cr == 8) {
-		apicv_mov_from_cr8(lp, cv->rip, in->len, reg);
+		if (!apicv_mov_from_cr8(lp, cv->rip, in->len, reg))
+			mov_from_cr8(lp, cv, in, reg);
 		return;
 	}
 	if (cr != 0 && cr != 4)
