@@ -4,8 +4,9 @@
  *
  * Each trigger row names a ctest (image/NAME, guest/NAME or unit/test_NAME) and an
  * exact text of that test's source that asserts the reason: the row is kept honest by
- * requiring the text to be there and to name the reason (its number, 0x8000_00NN for
- * an entry failure, or EXIT_REASON_NAME). Suppression rows name a test that shows the
+ * requiring the text to be there on an assertion line (on_assertion_line) and to name
+ * the reason (its number, 0x8000_00NN for an entry failure, or EXIT_REASON_NAME).
+ * Suppression rows, whose text is on an assertion line too, name a test that shows the
  * governing control at 0 (or, for VMFUNC, the function enabled and the switch valid)
  * letting the instruction or event pass without the exit, or the architected fault
  * instead of it.
@@ -68,12 +69,12 @@ static const struct row rows[] = {
 	T(9, "image/vmexit_task_switch", "CHECK \"jmp-tss-reason\", rax, 9"),
 	T(9, "image/vmexit_task_switch", "CHECK \"int-gate-reason\", rax, 9"),
 	T(10, "image/vmexit_cpuid", "CHECK \"cpuid-reason\", rax, 10"),
-	T(10, "unit/test_fuzzbugs", "EXIT_REASON_CPUID"),
+	T(10, "unit/test_fuzzbugs", "assert_exit(&x, EXIT_REASON_CPUID, G_CODE, 5)"),
 	T(12, "image/vmexit_hlt", "CHECK \"hlt-reason\", rax, 12"),
-	S(12, "image/vmexit_hlt", "PUTSLN \"guest: halting without HLT exiting\""),
+	S(12, "image/vmexit_hlt", ";! stderr: guest halted"),
 	T(13, "image/vmexit_invd_xsetbv", "CHECK \"invd-reason\", rax, 13"),
 	T(14, "image/vmexit_conditional", "CHECK \"invlpg-reason\", rax, 14"),
-	S(14, "image/vmexit_conditional", "VMM_CLRBITS VMCS_PROC_CTLS, (1 << 12) | (1 << 9) | (1 << 30)"),
+	S(14, "image/vmexit_conditional", "VMM_CHECK \"monitor-off-ud-rip\", VMCS_GUEST_RIP, g_monitor2"),
 	T(15, "image/vmexit_conditional", "CHECK \"rdpmc-reason\", rax, 15"),
 	S(15, "image/vmexit_conditional", "CHECK \"rdpmc-off-gp-reason\", rax, 0"),
 	T(16, "image/vmexit_conditional", "CHECK \"rdtsc-reason\", rax, 16"),
@@ -97,10 +98,14 @@ static const struct row rows[] = {
 	T(28, "image/vmexit_cr", "CHECK \"cr0-write-exit-reason\", rax, 28"),
 	T(28, "image/vmexit_clts_lmsw", "CHECK \"clts-reason\", rax, 28"),
 	S(28, "image/vmexit_cr", "CHECK_MASK \"cr0-read-shadow\""),
+	T(28, "image/vmexit_cr", "CHECK \"cr4-write-exit-reason\", rax, 28"),
+	S(28, "image/vmexit_cr", "VMM_CHECK \"cr3-target-no-exit\""),
+	S(28, "image/vmexit_cr", "VMM_CHECK_MASK \"cr4-guest-bit-written\""),
+	S(28, "image/vmexit_cr", "CHECK \"off-done-reason\", rax, 18"),
 	T(29, "unit/test_fuzzbugs", "assert_exit(&x, EXIT_REASON_DR_ACCESS"),
 	S(29, "image/vmexit_debug_regs", "CHECK \"dr-exit-reason\", rax, 18"),
 	T(30, "image/vmexit_io", "CHECK \"out-imm8-reason\", rax, 30"),
-	S(30, "image/vmexit_io", "db \"guest: COM1 without an exit\""),
+	S(30, "image/vmexit_io", ";! stdout: guest: COM1 without an exit"),
 	T(31, "image/vmexit_msr", "CHECK \"rd-reason\", rax, 31"),
 	S(31, "image/vmexit_msr", "CHECK \"guest-rd-pat\""),
 	T(32, "image/vmexit_msr", "CHECK \"wr-reason\", rax, 32"),
@@ -111,7 +116,9 @@ static const struct row rows[] = {
 	T(37, "image/vmexit_mtf_window", "CHECK \"mtf1-reason\", rax, 37"),
 	S(37, "image/vmexit_mtf_window", "CHECK \"mtf-off-vmcall\", rax, 18"),
 	T(40, "image/vmexit_conditional", "CHECK \"pause-reason\", rax, 40"),
-	S(40, "image/vmexit_conditional", "VMM_CLRBITS VMCS_PROC_CTLS, (1 << 12) | (1 << 9) | (1 << 30)"),
+	S(40, "image/vmexit_conditional", "VMM_CHECK \"monitor-off-ud-rip\", VMCS_GUEST_RIP, g_monitor2"),
+	T(40, "image/vmexit_pause_loop", "CHECK \"tight-reason\", rax, 40"),
+	S(40, "image/vmexit_pause_loop", "CHECK \"gap-no-exit\", rax, 18"),
 	T(41, "unit/test_entry_steps", "EXIT_REASON_MCE_DURING_VMENTRY | EXIT_REASON_FAILED_VMENTRY"),
 	T(43, "image/vmexit_apic_access", "CHECK \"tpr-low-reason\", rax, 43"),
 	T(43, "image/vmexit_apic_access", "CHECK \"cr8-reason\", rax, 43"),
@@ -135,7 +142,7 @@ static const struct row rows[] = {
 	S(49, "image/vmexit_ept", "CHECK \"no-ept-misconfig-vmcall\", rax, 18"),
 	T(50, "image/vmexit_vmcall_vmx", "dq n_invept, 50"),
 	T(51, "image/vmexit_conditional", "CHECK \"rdtscp-reason\", rax, 51"),
-	S(51, "image/vmexit_conditional", "n_tscp: db \"rdtscp-offset-added\""),
+	S(51, "image/vmexit_conditional", ";! stdout: ok rdtscp-offset-added"),
 	T(52, "image/vmexit_preemption_timer", "CHECK \"timer-reason\", rax, 52"),
 	T(52, "image/vmexit_preemption_timer_hlt", "CHECK \"hlt-reason\", rax, 52"),
 	S(52, "image/vmexit_preemption_timer", "CHECK \"timer-off-vmcall\", rax, 18"),
@@ -159,7 +166,7 @@ static const struct row rows[] = {
 	T(62, "image/vmexit_pml", "CHECK \"read-full-reason\", rax, 62"),
 	S(62, "image/vmexit_pml", "CHECK \"off-log-untouched\""),
 	T(76, "image/vmexit_vmcall_vmx", "dq n_seamcall, 76"),
-	T(77, "unit/test_kvmlike_td", "exits_by_reason[EXIT_REASON_TDCALL]"),
+	T(77, "unit/test_kvmlike_td", "assert_int_equal(st->exits_by_reason[EXIT_REASON_TDCALL]"),
 };
 
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
@@ -237,7 +244,40 @@ static void test_exit_support_covers_0_to_85(void **state)
 	assert_null(exit_support_of(LAST_REASON + 1));
 }
 
-/* Each row's test exists and holds its evidence; a trigger's evidence names the reason. */
+/* The line of `src` that holds `at` asserts something: an image's CHECK (CHECK,
+ * VMM_CHECK, CHECK_MASK ...) or its expected output (";! stdout:"/";! stderr:"), a
+ * row of an image's table of expected exits ("dq n_NAME, REASON", walked by a
+ * checking loop), or a cmocka assert_ in a unit test. A comment or a control write
+ * that merely mentions the text does not count. */
+static bool on_assertion_line(const char *src, const char *at)
+{
+	const char *line = at;
+	while (line > src && line[-1] != '\n')
+		line--;
+	while (*line == ' ' || *line == '\t')
+		line++;
+	const char *end = strchr(at, '\n');
+	size_t len = end ? (size_t)(end - line) : strlen(line);
+	char buf[512];
+	snprintf(buf, sizeof(buf), "%.*s", (int)(len < sizeof(buf) - 1 ? len : sizeof(buf) - 1), line);
+	if (!strncmp(buf, ";! stdout:", 10) || !strncmp(buf, ";! stderr:", 10) || !strncmp(buf, "dq n_", 5))
+		return true;
+	if (buf[0] == ';' || !strncmp(buf, "/*", 2) || buf[0] == '*' || !strncmp(buf, "//", 2))
+		return false;
+	return strstr(buf, "CHECK") || strstr(buf, "assert_");
+}
+
+/* The evidence occurs on an assertion line somewhere in the source. */
+static bool asserted_in(const char *src, const char *evidence)
+{
+	for (const char *p = strstr(src, evidence); p; p = strstr(p + 1, evidence))
+		if (on_assertion_line(src, p))
+			return true;
+	return false;
+}
+
+/* Each row's test exists and holds its evidence on an assertion line; a trigger's
+ * evidence names the reason. */
 static void test_exit_trigger_rows_are_real(void **state)
 {
 	(void)state;
@@ -250,6 +290,8 @@ static void test_exit_trigger_rows_are_real(void **state)
 		char *src = test_source_text(path);
 		if (!strstr(src, r->evidence))
 			fail_msg("%s (%s) does not contain: %s", r->test, path, r->evidence);
+		if (!asserted_in(src, r->evidence))
+			fail_msg("%s (%s): \"%s\" is not on an assertion line", r->test, path, r->evidence);
 		if (r->kind == TRIGGER && !names_reason(r->evidence, r->reason))
 			fail_msg("%s: evidence \"%s\" does not name reason %u", r->test, r->evidence,
 				 r->reason);
