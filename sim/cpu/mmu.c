@@ -289,8 +289,11 @@ static int walk64(struct phys *pm, const struct mmu_ctx *c, uint64_t la, enum mm
 				return fault(f, la, ec | pe);
 			for (int i = 0; i < n; i++) {
 				bool last = i == n - 1;
-				if (pdpte_legacy && i == 0)
-					continue; /* PAE PDPTEs have no accessed bit to set here */
+				/* PAE paging's PDPTEs have no accessed bit (bit 5 is reserved
+				 * there), and when they come from the registers they have no
+				 * place in memory either (loc[0] is not filled). */
+				if (!lma && i == 0)
+					continue;
 				uint64_t bits = PTE_A | (last && acc == MMU_WRITE ? PTE_D : 0);
 				if (set_bits(pm, &loc[i], &ent[i], bits, true, flags, la, f))
 					return -1;

@@ -244,9 +244,14 @@ static void test_mmu_pae_pdpte_registers(void **state)
 		assert_int_equal(mmu_load_pdptes(&f->pm, &c, 0x7020, e, &fl), 1);
 	}
 	phys_write64(&f->pm, 0x7020 + 3 * 8, 0);
-	/* Without registers the walk reads the table at CR3. */
+	/* Without registers the walk reads the table at CR3; it sets the accessed flags
+	 * of the PDE and the PTE, never bit 5 of the PDPTE, which is reserved there. */
 	assert_int_equal(mmu_translate(&f->pm, &c, 0x40001abc, MMU_READ, 0, &pa, &fl), 0);
 	assert_int_equal(pa, 0x123abc);
+	assert_int_equal(phys_read64(&f->pm, 0x7020 + 1 * 8), 0x8000 | 0x1 | 0xe00);
+	assert_int_equal(phys_read64(&f->pm, 0x8000) & 0x20, 0x20);
+	assert_int_equal(phys_read64(&f->pm, 0x9000 + 1 * 8) & 0x20, 0x20);
+	assert_int_equal(mmu_load_pdptes(&f->pm, &c, 0x7020, e, &fl), 0);
 	/* With them, CR3 no longer matters: the registers say where the PD is. */
 	uint64_t regs[4] = { 0, 0x8001, 0, 0 };
 	c.cr3 = 0x3fe0;                   /* a table of zeros */
