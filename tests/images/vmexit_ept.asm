@@ -3,8 +3,11 @@
 ; bits 7 and 8, exact guest-physical and guest-linear addresses, RIP of the access),
 ; a misconfiguration (exit 49: write without read), a violation on the guest's own
 ; paging-structure access (bit 8 clear, the entry's guest-physical address), a
-; guest #PF under EPT through the exception bitmap (exit 0, CR2 exact), and EPT
-; accessed/dirty flags. Each fix is followed by INVEPT, and the access runs again.
+; guest #PF under EPT through the exception bitmap (exit 0, CR2 exact), EPT
+; accessed/dirty flags, and a violation by the IRETQ of an NMI handler (the NMI
+; injected at VM entry, virtual NMIs off), which sets bit 12, "NMI unblocking due to
+; IRET", and leaves blocking by NMI set in the guest's interruptibility state. Each
+; fix is followed by INVEPT, and the access runs again.
 ;! args: --max-insns 20000000
 ;! status: 1
 ;! stdout: ok read-reason
@@ -44,6 +47,11 @@
 ;! stdout: ok guest-read-value
 ;! stdout: ok guest-write-value
 ;! stdout: ok guest-fetch-value
+;! stdout: ok iret-nmi-reason
+;! stdout: ok iret-nmi-qual
+;! stdout: ok iret-nmi-gpa
+;! stdout: ok iret-nmi-rip
+;! stdout: ok iret-nmi-blocking
 ;! stdout: ok no-ept-not-present-vmcall
 ;! stdout: ok no-ept-misconfig-vmcall
 ;! not-stderr: triple
@@ -192,6 +200,26 @@ start:
         mov rax, [rel g_eax]
         CHECK "guest-fetch-value", rax, 0x1234
 
+        ; An injected NMI whose handler's IRETQ reads its frame from the page made
+        ; not present: the violation unblocks NMIs no more, so the qualification says
+        ; "NMI unblocking due to IRET" (bit 12) and blocking by NMI is saved as set.
+        SET_HANDLER 2, nmi_iret_from_tpage
+        EPT_SET tpage, 0
+        lea rax, [rel g_nmi]
+        VMM_WRITE VMCS_GUEST_RIP, rax
+        lea rax, [rel vmm_guest_stack_top]
+        VMM_WRITE VMCS_GUEST_RSP, rax
+        VMM_WRITE VMCS_ENTRY_INTR, 0x80000202
+        call vmm_run
+        CHECK "iret-nmi-reason", rax, 48
+        VMM_CHECK "iret-nmi-qual", VMCS_EXIT_QUAL, 0x1181
+        lea rbx, [rel tpage + 0x200]
+        VMM_CHECK "iret-nmi-gpa", GUEST_PHYS, rbx
+        lea rbx, [rel nmi_iret_from_tpage.iret]
+        VMM_CHECK "iret-nmi-rip", VMCS_GUEST_RIP, rbx
+        VMM_CHECK_MASK "iret-nmi-blocking", VMCS_GUEST_INTERRUPTIBILITY, 8, 8
+        VMM_WRITE VMCS_GUEST_INTERRUPTIBILITY, 0
+
         ; "enable EPT" clear: an entry not present, then a misconfigured one, and
         ; the same accesses run without exits.
         VMM_CLRBITS VMCS_PROC2_CTLS, 2
@@ -223,6 +251,15 @@ g_after_pf:
         mov byte [rel tpage + 0x301], 1
         vmcall
         ud2
+
+g_nmi:  vmcall                                 ; not reached: the NMI comes first
+        ud2
+
+; The guest's NMI handler (called from the IDT stub, in the guest): its IRETQ takes
+; a frame from tpage.
+nmi_iret_from_tpage:
+        lea rsp, [rel tpage + 0x200]
+.iret:  iretq
 
 %include "ept64.inc"
 
