@@ -368,8 +368,13 @@ void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 		vmcs_load(vmx->vmcs);
 		current_vmcs[cpu] = vmx->vmcs;
 	}
-	if (moved)                     /* a first load too: setup may have run elsewhere */
+	if (moved) {                   /* a first load too: setup may have run elsewhere */
 		vmx_set_host_tables_of_this_cpu();
+		/* This LP may still hold translations tagged with the vCPU's VPID and EPTP
+		 * from an earlier stay, made stale by what changed meanwhile (Linux
+		 * vmx_vcpu_load_vmcs requests the same flush). */
+		kvm_make_request(KVM_REQ_TLB_FLUSH, vcpu);
+	}
 	vcpu->cpu = cpu;
 }
 

@@ -161,7 +161,7 @@ expect() {
         "vm_and_td_2lp: skipped, 1 LP online"
         "  vcpu_run 1436 3068"
         "  load_mmu_pgd 8 7"
-        "  flush_tlb_all 0 1"
+        "  flush_tlb_all 6 1"
         "  flush_tlb_current 0 7"
         "  link_external_spt 0 57"
         "  set_external_spte 0 57"

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "kvmlike/kvm.h"
+#include "kvmlike/kvm_x86.h"
 #include "log_lines.h"
 #include "kvmlike/runtime_hosted.h"
 #include "kvmlike/x86_ops.h"
@@ -301,7 +302,9 @@ static void test_out_exit_rip_stays_at_the_out_until_the_next_run(void **state)
 }
 
 /* A vCPU that runs on LP 0, then on LP 1: its VMCS is cleared on LP 0 and launched
- * again on LP 1, and the guest goes on where it stopped. */
+ * again on LP 1, the guest goes on where it stopped, and the vCPU's translations are
+ * flushed on the LP it arrives on (flush_tlb_all before the entry there), as Linux
+ * does. */
 static void test_vcpu_migrates_between_lps(void **state)
 {
 	struct fx *f = *state;
@@ -309,9 +312,11 @@ static void test_vcpu_migrates_between_lps(void **state)
 	kvm_set_current_cpu(0);
 	assert_int_equal(run(f), KVM_EXIT_IO);
 	assert_int_equal(f->vcpu->cpu, 0);
+	uint64_t flushes = kvm_x86_op_calls[KVM_OP_flush_tlb_all][0];
 	kvm_set_current_cpu(1);
 	assert_int_equal(run(f), KVM_EXIT_HLT);
 	assert_int_equal(f->vcpu->cpu, 1);
+	assert_int_equal(kvm_x86_op_calls[KVM_OP_flush_tlb_all][0] - flushes, 1);
 	assert_int_equal(get_regs(f).rip, GUEST_CODE + sizeof(out_guest));
 	kvm_set_current_cpu(0);
 }
