@@ -198,6 +198,8 @@ static const struct benchmark benchmarks[] = {
 	  0, 1, bench_msr_exit_roundtrip, "exit_roundtrip_hosted + emulation" },
 	{ "ept_violation_roundtrip_us", "guest store to a fresh page -> EPT violation -> kvmlike maps it", "us",
 	  0, 1, bench_ept_violation_roundtrip, "exit_roundtrip_hosted + page map" },
+	{ "two_vm_switch_us", "two kvmlike VMs (own EPTP, VPID) by turns, 64 pages read per entry, OUT", "us",
+	  0, 1, bench_two_vm_switch, "io_exit_roundtrip + the other VM's translations" },
 	{ "guest_mips_ratio", "ALU loop in a kvmlike VM under EPT / the same on bare Unicorn", "",
 	  0.5, 0, bench_guest_mips_ratio, "bare Unicorn, same run: 1.0" },
 	{ "smp_guest_mips_ratio", "ALU loop on each of 2 LPs / the same loop on 1 LP (instructions per second)", "",

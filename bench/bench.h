@@ -22,6 +22,7 @@ double bench_exit_roundtrip_hosted(void);
 double bench_io_exit_roundtrip(void);
 double bench_msr_exit_roundtrip(void);
 double bench_ept_violation_roundtrip(void);
+double bench_two_vm_switch(void);
 double bench_guest_mips_ratio(void);
 /* bench_seam.c */
 double bench_seamcall_roundtrip(void);

@@ -31,23 +31,31 @@ static size_t loop_guest(uint8_t *out, const uint8_t *setup, size_t ns, const ui
 	return k;
 }
 
-/* Seconds to run the loop guest under kvmlike, or -1. */
-static double run_vm(const uint8_t *setup, size_t ns, const uint8_t *body, size_t nb, uint32_t n)
+/* Seconds to run `code` under kvmlike to its HLT, as one VM or as two VMs by turns
+ * (vmm_run_two_vms), or -1. */
+static double time_vms(const uint8_t *code, size_t len, bool two)
 {
-	uint8_t code[256];
-	size_t len = loop_guest(code, setup, ns, body, nb, n);
 	struct vtsim_config cfg;
 	vtsim_config_defaults(&cfg);
 	cfg.ram_size = 64u << 20;
 	FILE *devnull = fopen("/dev/null", "w");
 	if (!devnull)
 		return -1;
-	struct vmm_report r;
+	struct vmm_report ra, rb;
 	double t0 = bench_cpu_seconds();
-	int rc = vmm_run_flat(&cfg, code, len, devnull, &r);
+	int rc = two ? vmm_run_two_vms(&cfg, code, len, code, len, devnull, &ra, &rb)
+		     : vmm_run_flat(&cfg, code, len, devnull, &ra);
 	double t = bench_cpu_seconds() - t0;
 	fclose(devnull);
 	return rc ? -1 : t;
+}
+
+/* Seconds to run the loop guest under kvmlike, or -1. */
+static double run_vm(const uint8_t *setup, size_t ns, const uint8_t *body, size_t nb, uint32_t n)
+{
+	uint8_t code[256];
+	size_t len = loop_guest(code, setup, ns, body, nb, n);
+	return time_vms(code, len, false);
 }
 
 struct loop { const uint8_t *setup; size_t ns; const uint8_t *body; size_t nb; };
@@ -95,6 +103,34 @@ double bench_ept_violation_roundtrip(void)
 	static const uint8_t body[] = { 0xc6, 0x07, 0x01,                          /* mov byte [rdi], 1 */
 					0x48, 0x81, 0xc7, 0x00, 0x10, 0x00, 0x00 }; /* add rdi, 4096 */
 	return per_iteration(setup, sizeof(setup), body, sizeof(body), 1000);
+}
+
+/* Two VMs (each its own EPTP and VPID) entered by turns on one logical processor,
+ * each reading TWO_VM_PAGES pages and then leaving to user space with an OUT: the
+ * cost of an entry into the other VM, its translations included, in us per entry. */
+#define TWO_VM_PAGES 64
+static const uint8_t two_vm_body[] = {
+	0xbe, 0x00, 0x00, 0x40, 0x00,               /* mov esi, 4 MiB */
+	0xb9, TWO_VM_PAGES, 0x00, 0x00, 0x00,       /* mov ecx, pages */
+	0x8a, 0x06,                                 /* l: mov al, [rsi] */
+	0x48, 0x81, 0xc6, 0x00, 0x10, 0x00, 0x00,   /* add rsi, 4096 */
+	0xff, 0xc9,                                 /* dec ecx */
+	0x75, 0xf3,                                 /* jnz l */
+	0x66, 0xba, 0x80, 0x00, 0xee,               /* mov dx, 0x80; out dx, al */
+};
+
+static double run_two_vms(const void *ctx, uint64_t iterations)
+{
+	(void)ctx;
+	uint8_t code[256];
+	size_t len = loop_guest(code, NULL, 0, two_vm_body, sizeof(two_vm_body), (uint32_t)iterations);
+	return time_vms(code, len, true);
+}
+
+double bench_two_vm_switch(void)
+{
+	double per_iteration = bench_per_iteration_us(run_two_vms, NULL, 0, 10000, 5);
+	return per_iteration < 0 ? -1 : per_iteration / 2;   /* an entry into each VM */
 }
 
 /* The same ALU loop in a VM under EPT and on a bare Unicorn engine: the guest's

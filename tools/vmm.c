@@ -636,24 +636,24 @@ int vmm_run_flat_td(const struct vtsim_config *cfg, const uint8_t *img, size_t l
 	return run_flat(KVM_X86_TDX_VM, cfg, img, len, console, r);
 }
 
-int vmm_run_side_by_side(const struct vtsim_config *cfg, const uint8_t *vm_img, size_t vm_len,
-			 const uint8_t *td_img, size_t td_len, FILE *console,
-			 struct vmm_report *vm_r, struct vmm_report *td_r)
+/* Two guests of the given types on one machine, run by turns (an exit each) on
+ * the same logical processor to their HLTs. */
+static int run_pair(const struct vtsim_config *cfg, const unsigned long type[2],
+		    const uint8_t *const img[2], const size_t len[2], FILE *console,
+		    const char *const prefix[2], struct vmm_report *r[2])
 {
-	memset(vm_r, 0, sizeof(*vm_r));
-	memset(td_r, 0, sizeof(*td_r));
-	struct vtsim_machine *m = vmm_boot(cfg, console, vm_r);
+	memset(r[0], 0, sizeof(*r[0]));
+	memset(r[1], 0, sizeof(*r[1]));
+	struct vtsim_machine *m = vmm_boot(cfg, console, r[0]);
 	if (!m)
 		return -1;
-	struct vmm_guest g[2] = {
-		{ .type = KVM_X86_DEFAULT_VM, .console = console, .prefix = "[vm] ", .r = vm_r },
-		{ .type = KVM_X86_TDX_VM, .console = console, .prefix = "[td] ", .r = td_r },
-	};
+	struct vmm_guest g[2];
 	int st[2];
-	st[0] = vmm_guest_setup(&g[0], vm_img, vm_len);
-	st[1] = vmm_guest_setup(&g[1], td_img, td_len);
-	/* Both on the same logical processor, an exit of one after an exit of the
-	 * other: the VM's VMCS and the TD's come and go on it. */
+	for (int i = 0; i < 2; i++) {
+		g[i] = (struct vmm_guest){ .type = type[i], .console = console, .prefix = prefix[i], .r = r[i] };
+		st[i] = vmm_guest_setup(&g[i], img[i], len[i]);
+	}
+	/* An exit of one after an exit of the other: their VMCSs come and go on it. */
 	for (unsigned n = 0; n < MAX_EXITS && (!st[0] || !st[1]); n++)
 		for (int i = 0; i < 2; i++)
 			if (!st[i])
@@ -665,4 +665,28 @@ int vmm_run_side_by_side(const struct vtsim_config *cfg, const uint8_t *vm_img, 
 	}
 	vmm_shutdown(m);
 	return st[0] < 0 || st[1] < 0 ? -1 : 0;
+}
+
+int vmm_run_side_by_side(const struct vtsim_config *cfg, const uint8_t *vm_img, size_t vm_len,
+			 const uint8_t *td_img, size_t td_len, FILE *console,
+			 struct vmm_report *vm_r, struct vmm_report *td_r)
+{
+	const unsigned long type[2] = { KVM_X86_DEFAULT_VM, KVM_X86_TDX_VM };
+	const uint8_t *const img[2] = { vm_img, td_img };
+	const size_t len[2] = { vm_len, td_len };
+	const char *const prefix[2] = { "[vm] ", "[td] " };
+	struct vmm_report *r[2] = { vm_r, td_r };
+	return run_pair(cfg, type, img, len, console, prefix, r);
+}
+
+int vmm_run_two_vms(const struct vtsim_config *cfg, const uint8_t *img_a, size_t len_a,
+		    const uint8_t *img_b, size_t len_b, FILE *console, struct vmm_report *ra,
+		    struct vmm_report *rb)
+{
+	const unsigned long type[2] = { KVM_X86_DEFAULT_VM, KVM_X86_DEFAULT_VM };
+	const uint8_t *const img[2] = { img_a, img_b };
+	const size_t len[2] = { len_a, len_b };
+	const char *const prefix[2] = { "[a] ", "[b] " };
+	struct vmm_report *r[2] = { ra, rb };
+	return run_pair(cfg, type, img, len, console, prefix, r);
 }

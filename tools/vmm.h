@@ -48,4 +48,11 @@ int vmm_run_side_by_side(const struct vtsim_config *cfg, const uint8_t *vm_img, 
 			 const uint8_t *td_img, size_t td_len, FILE *console,
 			 struct vmm_report *vm_report, struct vmm_report *td_report);
 
+/* Two VMs (each its own EPT and VPID) on one machine, run by turns on the same
+ * logical processor as vmm_run_side_by_side runs a VM and a TD; consoles prefixed
+ * "[a] " and "[b] ". */
+int vmm_run_two_vms(const struct vtsim_config *cfg, const uint8_t *img_a, size_t len_a,
+		    const uint8_t *img_b, size_t len_b, FILE *console, struct vmm_report *ra,
+		    struct vmm_report *rb);
+
 #endif

@@ -2,6 +2,7 @@
  * page tables, each of their addresses and the final one through the EPT). */
 #include "sim/cpu/guest_tlb.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/cpu/apicv.h"
@@ -81,29 +82,85 @@ static void note_fill(struct guest_tlb *t, const struct mmu_ctx *c, const struct
 	t->kept[t->nkept++] = *log;
 }
 
-/* Notes that the TLB holds a piece of the large guest page around va. */
-static void note_large(struct guest_tlb *t, uint64_t va, unsigned shift)
+/* The engine's TLB: emptied whenever the context it was filled from loses a
+ * translation or stops being current. */
+static void engine_tlb_flush(struct lp *lp)
 {
-	uint64_t base = va & ~((1ull << shift) - 1);
-	for (unsigned i = 0; i < t->nlarge; i++)
-		if (t->large[i] == (base | shift))
-			return;
-	if (t->nlarge == GUEST_TLB_LARGE_MAX)
-		t->large_overflow = true;
-	else
-		t->large[t->nlarge++] = base | shift;
+	if (lp->guest.uc)
+		uc_ctl_flush_tlb(lp->guest.uc);
+	lp->gtlb.nkept = 0;
+	/* Fills answered from the context rest on walks the logs no longer hold. */
+	lp->gtlb.kept_inexact = lp->gtlb.cur && lp->gtlb.cur->filled;
+}
+
+/* Drops a context; the engine's TLB too when it is the current one. */
+static void drop_ctx(struct lp *lp, struct tlb_ctx *c)
+{
+	tlb_ctx_drop(c);
+	if (c == lp->gtlb.cur)
+		engine_tlb_flush(lp);
+}
+
+/* The contexts an invalidation names: each that `match` accepts. */
+typedef bool (*ctx_match_fn)(const struct tlb_ctx *c, uint64_t arg);
+
+static void drop_matching(struct lp *lp, ctx_match_fn match, uint64_t arg)
+{
+	if (!lp->gtlb.ctxs)
+		return;
+	for (unsigned i = 0; i < TLB_CTX_MAX; i++) {
+		struct tlb_ctx *c = &lp->gtlb.ctxs->ctx[i];
+		if (c->used && match(c, arg))
+			drop_ctx(lp, c);
+	}
+}
+
+static bool match_any(const struct tlb_ctx *c, uint64_t arg)
+{
+	(void)c;
+	(void)arg;
+	return true;
+}
+
+static bool match_vpid(const struct tlb_ctx *c, uint64_t vpid)
+{
+	return c->key.vpid == vpid;
+}
+
+static bool match_some_vpid(const struct tlb_ctx *c, uint64_t arg)
+{
+	(void)arg;
+	return c->key.vpid != 0;
+}
+
+#define EPTRTA(eptp) ((eptp) & 0x000ffffffffff000ull)
+
+/* The EPT root names a context's guest-physical view (its EPTP, or a TD's shared EPTP). */
+static bool match_eptrta(const struct tlb_ctx *c, uint64_t eptp)
+{
+	return c->key.ept && (EPTRTA(c->key.eptp) == EPTRTA(eptp) ||
+			      (c->key.shared && EPTRTA(c->key.shared) == EPTRTA(eptp)));
 }
 
 void guest_tlb_invlpg(struct lp *lp, uint64_t la)
 {
-	struct guest_tlb *t = &lp->gtlb;
-	bool in_large = t->large_overflow;
-	for (unsigned i = 0; i < t->nlarge && !in_large; i++) {
-		uint64_t mask = ~((1ull << (t->large[i] & 0x3f)) - 1);
-		in_large = (la & mask) == (t->large[i] & mask);
+	struct tlb_ctx *cur = lp->gtlb.cur;
+	if (!cur)
+		return;
+	/* The engine drops only the piece la is in: the rest of a large page goes here. */
+	if (tlb_ctx_in_large(cur, la))
+		engine_tlb_flush(lp);
+	for (unsigned i = 0; i < TLB_CTX_MAX; i++) {
+		struct tlb_ctx *c = &lp->gtlb.ctxs->ctx[i];
+		if (c->used && c->key.vpid == cur->key.vpid)
+			tlb_ctx_invlpg(c, la);
 	}
-	if (in_large)
-		guest_tlb_flush(lp);
+}
+
+void guest_tlb_invalidate_vpid(struct lp *lp)
+{
+	if (lp->gtlb.cur)
+		drop_matching(lp, match_vpid, lp->gtlb.cur->key.vpid);
 }
 
 #define PTE_AD 0x60ull   /* accessed (5) and dirty (6) */
@@ -138,6 +195,19 @@ static bool kept_still_valid(struct lp *lp)
 	return true;
 }
 
+/* Whether a fill may be answered from, and kept in, the current context: not under
+ * PAE paging (its PDPTE registers are not part of the context), and only under the
+ * control state the context is bound to (a new one drops it). */
+static bool cacheable(struct lp *lp, const struct mmu_ctx *c)
+{
+	struct tlb_ctx *cx = lp->gtlb.cur;
+	bool pae = (c->cr0 & (1ull << 31)) && (c->cr4 & (1ull << 5)) && !(c->efer & (1ull << 10));
+	if (!cx || (pae && c->pdpte))
+		return false;
+	tlb_ctx_bind(cx, c->cr0, c->cr3, c->cr4, c->efer);
+	return true;
+}
+
 static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *e, void *user)
 {
 	struct lp *lp = user;
@@ -153,9 +223,19 @@ static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_ent
 	uint64_t pa;
 	unsigned allowed;
 	lp_mmu_ctx(lp, &c);
+	struct tlb_ctx *cx = cacheable(lp, &c) ? lp->gtlb.cur : NULL;
+	unsigned view = (c.cpl == 3 ? TLB_VIEW_USER : 0) | (c.rflags_ac ? TLB_VIEW_AC : 0), shift;
+	if (cx && tlb_ctx_lookup(cx, va, view, &pa, &allowed, &shift) && (allowed & (1u << acc)) &&
+	    pa != lp->gtlb.apic_page) {
+		e->paddr = pa;
+		e->perms = rights_to_prot(allowed);
+		return true;
+	}
 	int r = mmu_translate_logged(&lp->m->pm, &c, va, acc, 0, &pa, &allowed, &f, &log);
-	if (r && f.kind == MMU_FAULT_PF && implicit_supervisor_fill(lp, &c, va, acc))
+	if (r && f.kind == MMU_FAULT_PF && implicit_supervisor_fill(lp, &c, va, acc)) {
 		r = mmu_translate_logged(&lp->m->pm, &c, va, acc, MMU_SUPERVISOR, &pa, &allowed, &f, &log);
+		cx = NULL;           /* rights only this instruction has */
+	}
 	if (!r && (pa & ~0xfffull) == lp->gtlb.apic_page) {
 		lp->gtlb.pending = true;
 		lp->gtlb.fault_apic = true;
@@ -167,8 +247,10 @@ static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_ent
 		e->paddr = pa & ~0xfffull;
 		e->perms = rights_to_prot(allowed);
 		note_fill(&lp->gtlb, &c, &log);
-		if (log.page_shift > 12)
-			note_large(&lp->gtlb, va, log.page_shift);
+		if (cx)
+			tlb_ctx_insert(cx, va, view, pa, allowed, log.page_shift);
+		else if (lp->gtlb.cur && log.page_shift > 12)
+			tlb_ctx_note_large(lp->gtlb.cur, va, log.page_shift);
 		return true;
 	}
 	lp->gtlb.pending = true;
@@ -182,45 +264,104 @@ int guest_tlb_init(struct lp *lp)
 {
 	uc_hook h;
 	lp->gtlb.apic_page = APICV_NO_PAGE;
+	lp->gtlb.ctxs = calloc(1, sizeof(*lp->gtlb.ctxs));
+	if (!lp->gtlb.ctxs)
+		return -1;
 	return uc_hook_add(lp->guest.uc, &h, UC_HOOK_TLB_FILL, (void *)on_tlb_fill, lp, 1, 0) == UC_ERR_OK ? 0 : -1;
+}
+
+void guest_tlb_fini(struct lp *lp)
+{
+	free(lp->gtlb.ctxs);
+	lp->gtlb.ctxs = NULL;
+	lp->gtlb.cur = NULL;
 }
 
 void guest_tlb_flush(struct lp *lp)
 {
-	if (lp->guest.uc)
-		uc_ctl_flush_tlb(lp->guest.uc);
-	lp->gtlb.nkept = 0;
-	lp->gtlb.kept_inexact = false;
-	lp->gtlb.nlarge = 0;
-	lp->gtlb.large_overflow = false;
+	engine_tlb_flush(lp);
+	drop_matching(lp, match_any, 0);
+}
+
+void guest_tlb_invept(struct lp *lp, unsigned type, uint64_t eptp)
+{
+	if (type == 1)
+		drop_matching(lp, match_eptrta, eptp);
+	else
+		drop_matching(lp, match_any, 0);
+}
+
+void guest_tlb_invvpid(struct lp *lp, unsigned type, uint16_t vpid, uint64_t la)
+{
+	if (type == 0 && lp->gtlb.ctxs) {
+		for (unsigned i = 0; i < TLB_CTX_MAX; i++) {
+			struct tlb_ctx *c = &lp->gtlb.ctxs->ctx[i];
+			if (!c->used || c->key.vpid != vpid)
+				continue;
+			/* The engine's own TLB cannot drop one address for us. */
+			if (c == lp->gtlb.cur)
+				engine_tlb_flush(lp);
+			tlb_ctx_invlpg(c, la);
+		}
+	} else if (type == 2) {
+		drop_matching(lp, match_some_vpid, 0);
+	} else {
+		drop_matching(lp, match_vpid, vpid);
+	}
+}
+
+/* Makes the context of `k` current; the engine's TLB, filled from another, empties. */
+static void switch_ctx(struct lp *lp, const struct tlb_key *k)
+{
+	struct guest_tlb *t = &lp->gtlb;
+	struct tlb_ctx *c = tlb_ctx_get(t->ctxs, k, t->cur);
+	if (c == t->cur)
+		return;
+	engine_tlb_flush(lp);
+	t->cur = c;
+	t->tag_eptp = k->ept ? k->eptp : 0;
+	/* The kept logs cover fills since the engine's TLB was emptied, not what the
+	 * context held before. */
+	t->kept_inexact = c->filled;
 }
 
 void guest_tlb_switch_eptp(struct lp *lp, uint64_t eptp)
 {
-	lp->gtlb.tag_eptp = eptp;
-	guest_tlb_flush(lp);
+	struct tlb_key k = lp->gtlb.cur ? lp->gtlb.cur->key : (struct tlb_key){ 0 };
+	k.ept = true;
+	k.eptp = eptp;
+	switch_ctx(lp, &k);
 }
 
-void guest_tlb_enter(struct lp *lp, bool ept, uint64_t eptp, bool keep)
+/* Without VPID a VM entry invalidates the translations tagged with VPID 0, except
+ * the current context's when keeping them cannot be seen (kept_still_valid). */
+static void drop_vpid0(struct lp *lp, const struct tlb_ctx *target)
+{
+	struct guest_tlb *t = &lp->gtlb;
+	for (unsigned i = 0; i < TLB_CTX_MAX; i++) {
+		struct tlb_ctx *c = &t->ctxs->ctx[i];
+		if (c->used && c->key.vpid == 0 && c != target)
+			drop_ctx(lp, c);
+	}
+	if (target->key.vpid == 0 && !kept_still_valid(lp))
+		drop_ctx(lp, t->cur);
+}
+
+void guest_tlb_enter(struct lp *lp, const struct tlb_key *k)
 {
 	struct guest_tlb *t = &lp->gtlb;
 	uint64_t apic_page = apicv_access_page(lp);
-	bool same = true;   /* the TLB was filled under the same translation scheme */
 	if (!t->virtual_mode) {
 		uc_ctl_tlb_mode(lp->guest.uc, UC_TLB_VIRTUAL);
 		t->virtual_mode = true;
-		same = false;
+		engine_tlb_flush(lp);
 	}
+	/* The engine's TLB may map the page that now is the APIC-access page. */
 	if (apic_page != t->apic_page)
-		same = false;
+		engine_tlb_flush(lp);
 	t->apic_page = apic_page;
-	if (ept ? t->tag_eptp != eptp : t->tag_eptp != 0)
-		same = false;
-	t->tag_eptp = ept ? eptp : 0;
-	/* With EPT the fills also rest on EPT entries, which the logs do not list
-	 * (kept_inexact): only a VPID keeps those. */
-	if (!same || !(keep || kept_still_valid(lp)))
-		guest_tlb_flush(lp);
+	switch_ctx(lp, k);
+	drop_vpid0(lp, t->cur);
 }
 
 /* The exact linear address the faulting access used: the instruction's own

@@ -244,6 +244,10 @@ void site_mov_to_cr(struct lp *lp, const struct cpu_view *cv, const struct site_
 		v = (uint32_t)v;
 	if (lp->vmx.non_root && cr == 0)
 		vmx_events_cr0(lp, v);
+	/* What the write invalidates (SDM Vol. 3A "Invalidation of TLBs and Paging-
+	 * Structure Caches"; more when it is refused or exits: never less). */
+	if (lp->vmx.non_root && cr != 8)
+		guest_tlb_invalidate_vpid(lp);
 	if (lp->vmx.non_root && guest_mov_to_cr(lp, cv, in, cr, reg, v))
 		return;
 	int r = 0;

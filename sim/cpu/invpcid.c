@@ -130,5 +130,7 @@ void site_invpcid(struct lp *lp, const struct cpu_view *v, const struct site_ins
 		return;
 	}
 	uc_ctl_flush_tlb(lp->uc);
+	if (lp->vmx.non_root)
+		guest_tlb_invalidate_vpid(lp);
 	site_retire(lp, v->rip + in->len);
 }

@@ -489,6 +489,7 @@ static void lp_fini(struct lp *lp)
 	free(lp->sched_stack);
 	lp_switch(lp, &lp->root);
 	engine_fini(lp, &lp->guest);
+	guest_tlb_fini(lp);
 	engine_fini(lp, &lp->root);
 	if (lp->cs_handle)
 		cs_close(&lp->cs_handle);

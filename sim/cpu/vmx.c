@@ -754,9 +754,7 @@ static void do_invept(struct lp *lp, const struct mode *md, const struct vmx_ope
 		return fail(lp, r, VMXERR_INVALID_OPERAND_TO_INVEPT_INVVPID);
 	if (type == 1 && !vmx_eptp_valid(lp, desc[0]))
 		return fail(lp, r, VMXERR_INVALID_OPERAND_TO_INVEPT_INVVPID);
-	/* The guest engine's TLB holds combined translations of every EPTP it ran
-	 * under (it keeps one at a time): drop them all. */
-	guest_tlb_flush(lp);
+	guest_tlb_invept(lp, (unsigned)type, desc[0]);
 	succeed(r);
 }
 
@@ -775,7 +773,7 @@ static void do_invvpid(struct lp *lp, const struct mode *md, const struct vmx_op
 		return fail(lp, r, VMXERR_INVALID_OPERAND_TO_INVEPT_INVVPID);
 	if (type == 0 && !canonical(desc[1]))
 		return fail(lp, r, VMXERR_INVALID_OPERAND_TO_INVEPT_INVVPID);
-	guest_tlb_flush(lp);   /* more than asked, never less */
+	guest_tlb_invvpid(lp, (unsigned)type, vpid, desc[1]);
 	succeed(r);
 }
 

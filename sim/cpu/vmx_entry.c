@@ -61,9 +61,8 @@ void load_control_state(struct cpustate *cs, uint64_t cr0, uint64_t cr3, uint64_
 	cpu_set_reg(uc, UC_X86_REG_CR0, cr0 | 0x10);
 }
 
-/* EPT and VPID at entry (SDM "VMX Support for Address Translation"). Without a
- * VPID, entries flush the guest's linear and combined translations; with one, the
- * engine's TLB stays as long as the VPID and EPTP it was filled under do. */
+/* EPT and VPID at entry (SDM "VMX Support for Address Translation"): the TLB
+ * context the guest runs in (guest_tlb_enter says what an entry keeps). */
 static void enter_translation(struct lp *lp, bool launch)
 {
 	const struct vmcs_cache *v = &lp->vmx.vmcs;
@@ -83,7 +82,6 @@ static void enter_translation(struct lp *lp, bool launch)
 		lp->vmx.ept.shared_bit = 1ull << 47;       /* GPAW 48: 4-level S-EPT */
 		lp->vmx.ept.shared_root = shared & ((1ull << lp->m->pm.maxphyaddr) - 1) & ~0xfffull;
 	}
-	bool keep = vpid != 0 && vpid == lp->vmx.vpid && shared == lp->vmx.shared_eptp;
 	/* Another guest (a relaunched VMCS may be a new VM in recycled pages) can
 	 * have other code at the linear addresses the last one ran. */
 	uint64_t eptp = ept ? lp->vmx.ept.eptp : 0;
@@ -106,7 +104,8 @@ static void enter_translation(struct lp *lp, bool launch)
 	}
 	lp->vmx.shared_eptp = shared;
 	lp->vmx.vpid = vpid;
-	guest_tlb_enter(lp, ept, eptp, keep);
+	const struct tlb_key key = { .vpid = vpid, .ept = ept, .eptp = eptp, .shared = shared };
+	guest_tlb_enter(lp, &key);
 	pml_enter(lp);
 }
 

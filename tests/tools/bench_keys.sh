@@ -10,7 +10,7 @@ out=$(${VTSIM_EMULATOR:-} "$vtsim" bench --json 2>/dev/null); st=$?
 fail=0
 [ "$st" = 0 ] || { echo "FAIL: vtsim bench --json exited $st"; fail=1; }
 for key in vmread_us entry_checks_per_s exit_roundtrip_insn_us exit_roundtrip_hosted_us \
-	io_exit_roundtrip_us msr_exit_roundtrip_us ept_violation_roundtrip_us guest_mips_ratio \
+	io_exit_roundtrip_us msr_exit_roundtrip_us ept_violation_roundtrip_us two_vm_switch_us guest_mips_ratio \
 	seamcall_roundtrip_us td_exit_roundtrip_us td_exit_roundtrip_hosted_us snapshot_reset_us fuzz_vmcs_entry_execs_per_s; do
 	printf '%s' "$out" | python3 -c '
 import json, sys
