@@ -28,8 +28,6 @@
 
 #define CR0_PE     1ull
 #define RFLAGS_VM  (1ull << 17)
-#define SEG_ATTR_CODE      8u
-#define SEG_ATTR_READABLE  2u
 
 static bool canonical(uint64_t a)
 {
@@ -64,16 +62,7 @@ static int read_descriptor(struct lp *lp, const struct cpu_view *v, const struct
 			return -1;
 		}
 	} else {
-		const struct seg *s = &v->segs[o->seg];
-		uint64_t off = modrm_offset(o, v, len);
-		bool code = s->attr & SEG_ATTR_CODE;
-		bool unreadable = (s->attr & SEG_ATTR_UNUSABLE) || (code && !(s->attr & SEG_ATTR_READABLE));
-		/* An expand-down data segment holds the offsets above its limit, up to
-		 * FFFFH or, with the B flag, FFFFFFFFH. */
-		bool expand_down = !code && (s->attr & 4);
-		uint64_t last = off + 15, top = (s->attr & (1u << 14)) ? 0xffffffffull : 0xffff;
-		bool outside = expand_down ? off <= s->limit || last > top : last > s->limit;
-		if ((v->cr0 & CR0_PE) && (unreadable || outside)) {
+		if ((v->cr0 & CR0_PE) && !modrm_seg_readable(v, o->seg, modrm_offset(o, v, len), 16)) {
 			exc_fault(lp, vec, 0);
 			return -1;
 		}

@@ -128,6 +128,18 @@ uint64_t modrm_linear(const struct modrm *o, const struct cpu_view *v, unsigned 
 	return long64 ? la : (uint32_t)la;
 }
 
+bool modrm_seg_readable(const struct cpu_view *v, int seg, uint64_t off, unsigned n)
+{
+	const struct seg *s = &v->segs[seg];
+	bool code = s->attr & 8, readable = s->attr & 2;
+	if ((s->attr & SEG_ATTR_UNUSABLE) || (code && !readable))
+		return false;
+	uint64_t last = off + n - 1, top = (s->attr & (1u << 14)) ? 0xffffffffull : 0xffff;
+	if (!code && (s->attr & 4))
+		return off > s->limit && last <= top;
+	return last <= s->limit;
+}
+
 uint32_t modrm_insn_info(const struct modrm *o)
 {
 	if (o->reg_form)

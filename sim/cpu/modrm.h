@@ -36,6 +36,14 @@ uint64_t modrm_offset(const struct modrm *o, const struct cpu_view *v, unsigned 
  * mode, and for FS/GS in it (segment limits are the engine's to check). */
 uint64_t modrm_linear(const struct modrm *o, const struct cpu_view *v, unsigned insn_len);
 
+/* Whether `n` bytes at offset `off` of a memory operand's segment may be read
+ * outside 64-bit mode (SDM Vol. 3A "Limit Checking"): the segment is usable, not an
+ * execute-only code segment, and holds every byte (an expand-down data segment
+ * holds the offsets above its limit, up to FFFFH or, with the B flag, FFFFFFFFH).
+ * The engine does not check segment limits; the faults are #SS(0) for SS, else
+ * #GP(0). */
+bool modrm_seg_readable(const struct cpu_view *v, int seg, uint64_t off, unsigned n);
+
 /* The operand part of VM-exit instruction information (SDM "Information for VM Exits
  * Due to Instruction Execution"): scaling 1:0, Reg1 6:3 and bit 10 for a register
  * form, address size 9:7, segment 17:15, index 21:18 (invalid: 22), base 26:23

@@ -11,8 +11,10 @@
  *     #TS(TSS)), direct CALL/JMP also DPL < CPL or DPL < RPL #GP(TSS), not present
  *     #NP(TSS), limit below 67H (16-bit TSS: 2BH) #TS(TSS).
  * A selector that names neither a TSS nor a task gate is left to the engine (an
- * ordinary far transfer), as is any fault reading the operand or the descriptor of
- * a CALL/JMP: the engine meets the same fault when it runs the instruction. */
+ * ordinary far transfer), as is a page fault reading the operand or the descriptor
+ * of a CALL/JMP: the engine meets the same fault when it runs the instruction. A
+ * memory operand outside its segment's limit faults here, the engine not checking
+ * limits. */
 #include "sim/cpu/vmx_task_switch.h"
 
 #include <string.h>
@@ -113,27 +115,33 @@ static bool decode(const struct cpu_view *v, const struct site_insn *in, struct 
 	}
 }
 
-/* The selector of a far CALL/JMP: the immediate's, or the one in memory. False
- * when reading it faults (the engine's to raise). */
-static bool far_selector(struct lp *lp, const struct cpu_view *v, const struct site_insn *in,
-			 const struct ts_insn *t, uint16_t *sel)
+/* The selector of a far CALL/JMP: the immediate's, or the one in memory. 1 with
+ * *sel; 0 when reading it faults by paging (the engine's to raise); -1 when the
+ * pointer lies outside its segment, a fault raised here (the engine checks no
+ * segment limit), whatever the selector names. */
+static int far_selector(struct lp *lp, const struct cpu_view *v, const struct site_insn *in,
+			const struct ts_insn *t, uint16_t *sel)
 {
 	unsigned off = t->opsize32 ? 4 : 2;
 	if (in->bytes[t->opcode_at] != 0xff) {
 		unsigned at = t->opcode_at + 1 + off;
 		if (at + 2 > in->len)
-			return false;
+			return 0;
 		*sel = (uint16_t)(in->bytes[at] | in->bytes[at + 1] << 8);
-		return true;
+		return 1;
 	}
 	struct modrm o;
 	if (modrm_decode(in, false, (v->segs[SEG_CS].attr >> 14) & 1, &o) || o.reg_form)
-		return false;
+		return 0;
+	if (!modrm_seg_readable(v, o.seg, modrm_offset(&o, v, in->len), off + 2)) {
+		exc_fault(lp, o.seg == SEG_SS ? VEC_SS : VEC_GP, 0);
+		return -1;
+	}
 	uint64_t la = (modrm_linear(&o, v, in->len) + off) & 0xffffffffull;   /* not IA-32e */
 	struct mmu_ctx c;
 	struct mmu_fault f;
 	mmu_ctx_from_view(&c, lp, v);
-	return !mmu_read(&lp->m->pm, &c, la, sel, 2, 0, &f);
+	return mmu_read(&lp->m->pm, &c, la, sel, 2, 0, &f) ? 0 : 1;
 }
 
 /* Reads the descriptor of `sel` (GDT, or the LDT when TI = 1): false when it lies
@@ -188,7 +196,7 @@ static void far_transfer(struct lp *lp, const struct cpu_view *v, const struct s
 	uint16_t sel;
 	uint64_t d;
 	bool faulted;
-	if (!far_selector(lp, v, in, t, &sel) || !(sel & 0xfffc) || !read_desc(lp, v, sel, &d, &faulted))
+	if (far_selector(lp, v, in, t, &sel) != 1 || !(sel & 0xfffc) || !read_desc(lp, v, sel, &d, &faulted))
 		return;            /* the engine raises what the operand or selector gives */
 	unsigned type = desc_type(d), rpl = sel & 3;
 	bool low_dpl = desc_dpl(d) < v->cpl || desc_dpl(d) < rpl;

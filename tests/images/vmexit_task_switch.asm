@@ -10,7 +10,8 @@
 ; instruction, TR still 18H, and TSS B neither written nor marked busy. The checks
 ; before the exit fault in the guest instead: a JMP to the not-present TSS is
 ; #NP(30H), an IRET whose link names an available TSS is #TS(20H) (exits 0 through
-; the exception bitmap).
+; the exception bitmap), and a CALL m16:32 through the gate whose far pointer ends
+; past DS's limit is #GP(0) (the limit check comes before the selector is used).
 ;! args: --max-insns 20000000
 ;! status: 1
 ;! stdout: ok jmp-tss-reason
@@ -55,6 +56,10 @@
 ;! stdout: ok iret-avail-reason
 ;! stdout: ok iret-avail-intr
 ;! stdout: ok iret-avail-error
+;! stdout: ok call-mem-limit-reason
+;! stdout: ok call-mem-limit-intr
+;! stdout: ok call-mem-limit-error
+;! stdout: ok call-mem-limit-rip
 ;! not-stdout: BAD
 ;! not-stderr: triple
 
@@ -68,6 +73,7 @@ ELF64_BEGIN start
 %define EPTP_FIELD     0x201a
 %define CR0_MASK       0x6000
 %define GUEST_TR_SEL   0x080e
+%define GUEST_DS_LIMIT 0x4806
 %define GUEST_CS_AR    0x4816
 %define GUEST_TR_BASE  0x6814
 %define GUEST_GDTR_BASE  0x6816
@@ -176,6 +182,21 @@ start:
         CHECK "iret-avail-reason", rax, 0
         VMM_CHECK "iret-avail-intr", VMCS_EXIT_INTR, 0x80000b0a
         VMM_CHECK "iret-avail-error", VMCS_EXIT_INTR_ERR, 0x20
+
+        ; The far pointer at DS:FFFFFCH, DS limit FFFFFFH: its selector (the gate,
+        ; 28H, at 1000000H) lies past the limit.
+        VMM_WRITE VMCS_EXC_BITMAP, (1 << 10) | (1 << 11) | (1 << 13)   ; + #GP
+        VMM_WRITE GUEST_DS_LIMIT, 0xffffff
+        mov word [abs 0x1000000], 0x28
+        VMM_GUEST g_call_mem_gate
+        lea rax, [rel far_gate]
+        mov ebx, 0xfffffc
+        sub ebx, eax                           ; the guest's EBX + far_gate = FFFFFCH
+        call vmm_run
+        CHECK "call-mem-limit-reason", rax, 0
+        VMM_CHECK "call-mem-limit-intr", VMCS_EXIT_INTR, 0x80000b0d
+        VMM_CHECK "call-mem-limit-error", VMCS_EXIT_INTR_ERR, 0
+        VMM_CHECK "call-mem-limit-rip", VMCS_GUEST_RIP, g_call_mem_gate
         call checks_done
 
 EPT_IDENTITY_1G_ROUTINE
