@@ -660,6 +660,20 @@ static bool next_insn(csh h, const uint8_t **code, size_t *got, uint64_t *addr, 
 	return true;
 }
 
+/* A scan stopped at bytes no decoder takes (the engine raises #UD there): a site
+ * read at that address from older bytes no longer applies, as when a guest rewrites
+ * an instruction ahead of it in the same block and the engine translates the rest
+ * again. Only when all 15 bytes were there: an instruction cut short by the end of
+ * what could be read may still be a whole site. */
+static void forget_undecodable(struct sites *s, uint64_t addr, size_t got)
+{
+	struct site *st = site_find(s, addr);
+	if (!st || got < 15)
+		return;
+	st->insn.kind = SITE_NONE;
+	st->handler = NULL;
+}
+
 /* Scans the instructions that start in [pc, pc+size) for simulator instructions;
  * hooks the new ones. Returns the number of instructions seen. The engine ends a
  * block inside an instruction it cannot decode (INVPCID: it raises the #UD at
@@ -679,7 +693,11 @@ static unsigned scan(struct lp *lp, uint64_t pc, size_t size)
 	unsigned count = 0;
 	bool added = false;
 	lp->sites->scanned_blocks++;
-	while (got && addr < pc + size && next_insn(h, &code, &got, &addr, ci, code_bits(lp, h))) {
+	while (got && addr < pc + size) {
+		if (!next_insn(h, &code, &got, &addr, ci, code_bits(lp, h))) {
+			forget_undecodable(lp->sites, addr, got);
+			break;
+		}
 		count++;
 		enum site_kind k = site_classify_insn(ci->bytes, ci->size, lm, NULL);
 		if (k == SITE_TASK_SWITCH && !task_switch_watched(lp))
