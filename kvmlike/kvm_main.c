@@ -210,8 +210,14 @@ int kvm_set_user_memory_region2(struct kvm *kvm, const struct kvm_userspace_memo
 		return s->used ? -EOPNOTSUPP : 0;
 	}
 	const void *hva = (const void *)(uintptr_t)mem->userspace_addr;
-	if (s->used || !kvm_is_guest_memory(hva, mem->memory_size))
-		return s->used ? -EEXIST : -EINVAL;
+	/* Changing a slot in use (Linux __kvm_set_memory_region): a guest_memfd slot is
+	 * immutable and another size or user address is refused (-EINVAL); a move or a
+	 * flags change, which Linux does, is not supported here (-EEXIST). */
+	if (s->used)
+		return (mem->flags & KVM_MEM_GUEST_MEMFD) || mem->memory_size >> PAGE_SHIFT != s->npages ||
+		       !kvm_is_guest_memory(hva, mem->memory_size) || __pa(hva) != s->hpa ? -EINVAL : -EEXIST;
+	if (!kvm_is_guest_memory(hva, mem->memory_size))
+		return -EINVAL;
 	uint64_t gfn = mem->guest_phys_addr >> PAGE_SHIFT, n = mem->memory_size >> PAGE_SHIFT;
 	for (unsigned i = 0; i < KVM_MAX_MEMSLOTS; i++) {
 		const struct kvm_memory_slot *o = &kvm->memslots[i];

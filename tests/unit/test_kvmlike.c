@@ -877,8 +877,8 @@ static void test_memory_region_errors(void **state)
 	r.guest_phys_addr = GUEST_MEM - 0x1000;                                /* overlaps slot 0 */
 	assert_int_equal(kvm_set_user_memory_region(f->vm, &r), -EEXIST);
 	r.slot = 0;
-	r.guest_phys_addr = 0x10000000;                                        /* slot 0 is in use */
-	assert_int_equal(kvm_set_user_memory_region(f->vm, &r), -EEXIST);
+	r.guest_phys_addr = 0x10000000;                       /* slot 0 in use, other memory */
+	assert_int_equal(kvm_set_user_memory_region(f->vm, &r), -EINVAL);
 	r.slot = 1;
 
 	void *heap = aligned_alloc(4096, 0x10000);                            /* not kvm_userspace_alloc's */
