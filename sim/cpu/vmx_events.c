@@ -36,6 +36,16 @@ static bool nmi_exiting(const struct vmx_lp *v)
 	return vmcs_read_enc(&v->vmcs, PIN_BASED_VM_EXEC_CONTROL) & PIN_BASED_NMI_EXITING;
 }
 
+/* An event delivered from the boundary hook moved RIP to its handler, but the
+ * engine would still call the other hooks of the instruction it was about to
+ * execute (a site's, which would execute that instruction or exit for it at the
+ * handler's RIP): stopping skips them, and the run starts again at the handler. */
+static void redirected(struct lp *lp)
+{
+	lp->co_restart = true;
+	uc_emu_stop(lp->uc);
+}
+
 static void on_boundary(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
 	struct lp *lp = user;
@@ -71,8 +81,10 @@ static void on_boundary(uc_engine *uc, uint64_t address, uint32_t size, void *us
 	}
 	/* Debug traps come next: those VM entry held under MOV-SS blocking are due
 	 * once the first instruction has completed. */
-	if (!first && vmx_dbg_boundary(lp, xi.rip))
+	if (!first && vmx_dbg_boundary(lp, xi.rip)) {
+		redirected(lp);
 		return;
+	}
 	/* NMI window: no virtual-NMI blocking and no MOV-SS blocking (the engine has
 	 * one shadow flag for STI and MOV SS, so an STI shadow delays it too). */
 	if (v->nmi_window && !v->vnmi_blocked && !cpustate_interrupt_shadow(&lp->cs)) {
@@ -85,10 +97,12 @@ static void on_boundary(uc_engine *uc, uint64_t address, uint32_t size, void *us
 	}
 	if (apicv_virq(lp) && interrupts_open(lp)) {
 		apicv_deliver(lp, xi.rip);
+		redirected(lp);
 		return;
 	}
 	/* Last, the instruction's own fault: #AC before it executes. */
-	align_check_fault(lp, xi.rip);
+	if (align_check_fault(lp, xi.rip))
+		redirected(lp);
 }
 
 /* Adds or removes the per-instruction hook. Only while the guest engine is not

@@ -10,6 +10,10 @@
 ; - Suppression: another vector (40H) is an external-interrupt exit (1, 80000040H).
 ; - A notification pending at VM entry (the VMM sends it to itself with IF = 0) is
 ;   processed before the guest's first instruction: vector 60H posted, RVI = 60H.
+; - The same with RFLAGS.IF = 1 and CPUID (an instruction the simulator executes)
+;   first: vector 70H posted is delivered through the guest's IDT before CPUID, so
+;   the guest's first exit is its handler's VMCALL (18), the frame holds CPUID's
+;   RIP and SVI = 70H; no CPUID exit at the handler's RIP.
 ; Two LPs (the second never started): with one, a self-IPI waits for the engine's
 ; next stop (smp_kick), which is later than the next instruction boundary.
 ;! args: --cpus 2 --max-insns 20000000
@@ -29,6 +33,10 @@
 ;! stdout: ok entry-virr-60
 ;! stdout: ok entry-pir-clear
 ;! stdout: ok entry-irr-clear
+;! stdout: ok open-reason
+;! stdout: ok open-rip
+;! stdout: ok open-frame-rip
+;! stdout: ok open-svi
 ;! not-stderr: triple
 
 %include "elf64.inc"
@@ -112,6 +120,36 @@ start:
         CHECK "entry-pir-clear", rax, 0
         APIC_READ IRR_F2
         CHECK "entry-irr-clear", rax, 0
+
+        ; A notification pending at entry, interrupts open, CPUID first.
+        mov dword [rel pi_desc + 12], 1 << 16   ; vector 70H
+        mov byte [rel pi_desc + 32], 1
+        mov rbx, APIC
+        mov dword [rbx + 0x300], 0x00044000 | NV
+        lea rax, [rel guest.handler]            ; a 64-bit interrupt gate for 70H
+        lea rdi, [rel guest_idt + 0x70 * 16]
+        mov [rdi], ax
+        mov word [rdi + 2], 0x08
+        mov word [rdi + 4], 0x8E00
+        shr rax, 16
+        mov [rdi + 6], ax
+        shr rax, 16
+        mov [rdi + 8], rax
+        lea rax, [rel guest_idt]
+        VMM_WRITE VMCS_GUEST_IDTR_BASE, rax
+        VMM_WRITE VMCS_GUEST_IDTR_LIMIT, 0x80 * 16 - 1
+        VMM_WRITE VMCS_GUEST_RFLAGS, 0x202
+        VMM_GUEST guest.open
+        call vmm_run
+        CHECK "open-reason", rax, 18
+        lea rdx, [rel guest.handler]
+        VMM_READ VMCS_GUEST_RIP
+        CHECK "open-rip", rax, rdx
+        lea rdx, [rel guest.open]
+        VMM_READ VMCS_GUEST_RSP
+        mov rax, [rax]
+        CHECK "open-frame-rip", rax, rdx
+        VMM_CHECK_MASK "open-svi", VMCS_GUEST_INTR_STATUS, 0xff00, 0x7000
         call checks_done
 
 guest:
@@ -129,6 +167,12 @@ guest:
 .entry:
         vmcall
         ud2
+.open:
+        cpuid
+        ud2
+.handler:
+        vmcall
+        ud2
 
         align 64, db 0
 pi_desc: times 64 db 0
@@ -139,4 +183,5 @@ VMM64_BSS
         alignb 4096
 apic_pd: resb 4096
 vapic_page: resb 4096
+guest_idt: resb 0x80 * 16
 ELF64_END

@@ -264,7 +264,7 @@ static void test_cpuid_claimed_features_verified(void **state __attribute__((unu
 					    !is_verified(w->leaf, w->subleaf, w->reg, 1u << b))
 						fail_msg("model %s: CPUID.%XH.%u:%s bit %u not verified",
 							 cpuid_model_name(m), w->leaf, w->subleaf,
-							 "EAX\0EBX\0ECX\0EDX" + 4 * w->reg, b);
+							 ((const char *const[]){ "EAX", "EBX", "ECX", "EDX" })[w->reg], b);
 			}
 		}
 	}
