@@ -382,8 +382,7 @@ bool apicv_mov_from_cr8(struct lp *lp, uint64_t rip, unsigned len, unsigned reg)
 	if (!tpr_shadow(lp))
 		return false;
 	/* SDM "Virtualizing MOV from CR8": bits 3:0 := VTPR[7:4], the rest 0. */
-	cpu_set_reg(lp->uc, cpu_gpr_ids[reg], (vapic_read(lp, VTPR) >> 4) & 0xf);
-	site_retire(lp, rip + len);
+	site_retire_reg(lp, rip + len, cpu_gpr_ids[reg], (vapic_read(lp, VTPR) >> 4) & 0xf);
 	return true;
 }
 

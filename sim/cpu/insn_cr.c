@@ -182,8 +182,7 @@ static void mov_to_cr8(struct lp *lp, const struct cpu_view *cv, const struct si
 
 static void mov_from_cr8(struct lp *lp, const struct cpu_view *cv, const struct site_insn *in, unsigned reg)
 {
-	cpu_set_reg(lp->uc, cpu_gpr_ids[reg], (lp->lapic.tpr >> 4) & 0xf);
-	site_retire(lp, cv->rip + in->len);
+	site_retire_reg(lp, cv->rip + in->len, cpu_gpr_ids[reg], (lp->lapic.tpr >> 4) & 0xf);
 }
 
 /* MOV to CR in VMX non-root operation: an exit when the controls ask for one; for
@@ -227,8 +226,7 @@ static bool guest_mov_to_cr(struct lp *lp, const struct cpu_view *cv, const stru
 	}
 	if (pdpte_mov_to_cr(lp, cv, cr, nv))
 		return true;
-	cpu_set_reg(lp->uc, cr == 0 ? UC_X86_REG_CR0 : UC_X86_REG_CR4, nv);
-	site_retire(lp, cv->rip + in->len);
+	site_retire_reg(lp, cv->rip + in->len, cr == 0 ? UC_X86_REG_CR0 : UC_X86_REG_CR4, nv);
 	return true;
 }
 
@@ -298,8 +296,7 @@ void site_mov_from_cr(struct lp *lp, const struct cpu_view *cv, const struct sit
 	uint64_t val = ((cr == 0 ? cv->cr0 : cv->cr4) & ~mask) | (shadow & mask);
 	if (!cpu_view_long64(cv))
 		val = (uint32_t)val;
-	cpu_set_reg(lp->uc, cpu_gpr_ids[reg], val);
-	site_retire(lp, cv->rip + in->len);
+	site_retire_reg(lp, cv->rip + in->len, cpu_gpr_ids[reg], val);
 }
 
 /* MOV to/from a debug register (0F 21 / 0F 23), executed here in full: the engine's

@@ -153,6 +153,10 @@ void site_retire(struct lp *lp, uint64_t next_rip);
 #define SITE_RETIRE_MAX_REGS 4
 void site_retire_regs(struct lp *lp, uint64_t next_rip, const int *ids, const uint64_t *vals,
 		      unsigned n);
+static inline void site_retire_reg(struct lp *lp, uint64_t next_rip, int id, uint64_t val)
+{
+	site_retire_regs(lp, next_rip, &id, &val, 1);
+}
 
 /* The engine raised #UD at `rip`: if a simulator instruction sits there (one the
  * engine does not know, met before its block was scanned), hook it for next time and
