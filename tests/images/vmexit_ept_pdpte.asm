@@ -26,26 +26,15 @@ ELF64_BEGIN start
 %include "vmx.inc"
 %include "vmm64.inc"
 
-%define PROC2          0x401e
-%define EPTP_FIELD     0x201a
 %define GUEST_PHYS     0x2400
 %define GUEST_PDPTE0   0x280a
-%define GUEST_CS_AR    0x4816
-%define GUEST_CR0_32   0x31                   ; PE, ET, NE: no paging
 %define PDPT_GPA       0x40000000             ; the second GiB: not in the EPT at first
 
 start:
         call idt_setup
         call ept_setup
         VMM_SETUP 0, (1 << 31), 0, 0
-        VMM_WRITE PROC2, (1 << 1) | (1 << 7)   ; EPT, unrestricted guest
-        VMM_WRITE EPTP_FIELD, [rel eptp]
-        ; A 32-bit protected-mode guest without paging.
-        VMM_CLRBITS VMCS_ENTRY_CTLS, 1 << 9
-        VMM_WRITE GUEST_CS_AR, 0xc09b
-        VMM_WRITE VMCS_GUEST_CR4, 0x2000       ; VMXE only
-        VMM_WRITE VMCS_GUEST_CR0, GUEST_CR0_32
-        VMM_WRITE 0x6000, 0                    ; CR0 guest/host mask: all the guest's
+        VMM_GUEST32_UG                         ; 32-bit, no paging, under EPT
         VMM_WRITE 0x6002, 0                    ; CR4 guest/host mask: all the guest's
         VMM_GUEST g_pae
 

@@ -69,16 +69,11 @@ ELF64_BEGIN start
 %include "vmx.inc"
 %include "vmm64.inc"
 
-%define PROC2          0x401e
-%define EPTP_FIELD     0x201a
-%define CR0_MASK       0x6000
 %define GUEST_TR_SEL   0x080e
 %define GUEST_DS_LIMIT 0x4806
-%define GUEST_CS_AR    0x4816
 %define GUEST_TR_BASE  0x6814
 %define GUEST_GDTR_BASE  0x6816
 %define GUEST_GDTR_LIMIT 0x4810
-%define GUEST_CR0_32   0x31                   ; PE, ET, NE: no paging
 %define SENTINEL       0x5a5a5a5a
 
 start:
@@ -86,14 +81,8 @@ start:
         call ept_setup
         call tables_setup
         VMM_SETUP 0, (1 << 31), 0, 0
-        VMM_WRITE PROC2, (1 << 1) | (1 << 7)   ; EPT, unrestricted guest
-        VMM_WRITE EPTP_FIELD, [rel eptp]
+        VMM_GUEST32_UG                         ; 32-bit, no paging, under EPT
         VMM_WRITE VMCS_EXC_BITMAP, (1 << 10) | (1 << 11)   ; #TS, #NP exit
-        VMM_CLRBITS VMCS_ENTRY_CTLS, 1 << 9
-        VMM_WRITE GUEST_CS_AR, 0xc09b
-        VMM_WRITE VMCS_GUEST_CR4, 0x2000       ; VMXE only
-        VMM_WRITE CR0_MASK, 0
-        VMM_WRITE VMCS_GUEST_CR0, GUEST_CR0_32
         lea rax, [rel gdt32]
         VMM_WRITE GUEST_GDTR_BASE, rax
         VMM_WRITE GUEST_GDTR_LIMIT, GDT32_LIMIT

@@ -24,7 +24,6 @@ ELF64_BEGIN start
 %include "vmm64.inc"
 
 %define PROC2          0x401e
-%define EPTP_FIELD     0x201a
 %define CR0_MASK       0x6000
 %define CR0_SHADOW     0x6004
 %define GUEST_CS_AR    0x4816
@@ -34,14 +33,8 @@ start:
         call idt_setup
         call ept_setup
         VMM_SETUP 0, (1 << 31), 0, 0
-        VMM_WRITE PROC2, (1 << 1) | (1 << 7)   ; EPT, unrestricted guest
-        VMM_WRITE EPTP_FIELD, [rel eptp]
+        VMM_GUEST32_UG                         ; 32-bit, no paging, under EPT
         VMM_WRITE VMCS_EXC_BITMAP, 1 << 13     ; #GP exits
-        ; A 32-bit protected-mode guest without paging.
-        VMM_CLRBITS VMCS_ENTRY_CTLS, 1 << 9
-        VMM_WRITE GUEST_CS_AR, 0xc09b
-        VMM_WRITE VMCS_GUEST_CR4, 0x2000       ; VMXE only
-        VMM_WRITE CR0_MASK, 0
 
         VMM_GUEST g_rewrite
         VMM_WRITE VMCS_GUEST_CR0, GUEST_CR0_32
