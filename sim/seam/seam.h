@@ -53,6 +53,8 @@ enum seamcall_outcome {
 struct tdx_cpu_ops;
 /* The LP services the module runs on (seam_cpu.c). */
 void seam_cpu_ops(struct vtsim_machine *m, struct tdx_cpu_ops *ops);
+/* Its extended-state members (seam_xstate.c). */
+void seam_xstate_ops(struct tdx_cpu_ops *ops);
 /* Runs one leaf on `lp`, giving the VMM back its registers and current VMCS when
  * the leaf ran a TD or touched the LP's VMX state. */
 void seam_module_call(struct lp *lp, uint64_t gpr[16]);

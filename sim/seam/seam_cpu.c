@@ -202,6 +202,7 @@ void seam_cpu_ops(struct vtsim_machine *m, struct tdx_cpu_ops *ops)
 		.write_host_state = op_write_host_state, .run = op_run, .invept = op_invept,
 		.rdmsr = op_rdmsr, .msr_read = op_msr_read, .msr_write = op_msr_write, .cpuid = op_cpuid, .interrupt_pending = op_interrupt_pending,
 	};
+	seam_xstate_ops(ops);
 }
 
 void seam_module_call(struct lp *lp, uint64_t gpr[16])

@@ -37,6 +37,21 @@ enum tdx_sys_state {
 
 struct tdx_module;
 
+/* The processor state a TD vCPU owns besides its GPRs and VMCS fields, which the
+ * module switches itself at TD entry and exit (TDX module ABI: the TDVPS keeps
+ * the TD's extended state per XFAM, XCR0, CR2, DR0-DR3 and DR6): x87 (FCW, FSW,
+ * the full tag word FTW, ST0-ST7 as 80-bit values in 16-byte slots, the last
+ * instruction and operand pointers), MXCSR,
+ * YMM0-YMM15 (XMM in the low 16 bytes). */
+struct tdx_xstate {
+	/* Each in a 64-bit slot, whatever its width: the register API's sizes vary. */
+	uint64_t fcw, fsw, ftw, fop, fcs, fds, mxcsr, fip, fdp;
+	uint8_t st[8][16];
+	uint8_t ymm[16][32];
+	uint64_t xcr0;
+	uint64_t cr2, dr[4], dr6;
+};
+
 /* What the module asks of the logical processor it runs on, in SEAM VMX root
  * operation: its own VMCSs (the TD VMCSs in TDVPS pages) and running a TD vCPU in
  * SEAM non-root operation. sim/seam provides them; the SEAMCALL that is running
@@ -66,6 +81,14 @@ struct tdx_cpu_ops {
 	 * value). */
 	unsigned (*msr_read)(void *ctx, unsigned lp, unsigned n, const uint32_t *msr, uint64_t *value);
 	unsigned (*msr_write)(void *ctx, unsigned lp, unsigned n, const uint32_t *msr, const uint64_t *value);
+	/* The state of struct tdx_xstate on the LP: as the TD runs with it, or (`vmm`)
+	 * as the VMM had it when it called; written only for the TD. */
+	void (*xstate_read)(void *ctx, unsigned lp, bool vmm, struct tdx_xstate *s);
+	void (*xstate_write)(void *ctx, unsigned lp, const struct tdx_xstate *s);
+	/* At a TD exit, once the module has put in the LP what the ABI leaves there:
+	 * the VMM goes on with that (extended state, XCR0, CR2, DRs, the SYSCALL MSRs),
+	 * not with what it had before TDH.VP.ENTER. */
+	void (*leave_to_vmm)(void *ctx, unsigned lp);
 	/* CPUID as the platform answers it. */
 	void (*cpuid)(void *ctx, unsigned lp, uint32_t leaf, uint32_t sub, uint32_t out[4]);
 	/* Is an interrupt waiting that the LP would take (its local APIC's IRR above

@@ -550,6 +550,7 @@ uint64_t tdh_vp_init(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	v.x2apic_id = v1 ? (uint32_t)gpr[R_R8] : v.vcpu_index;
 	v.initial_rcx = gpr[R_RDX];
 	td_msr_vcpu_init(&v);
+	td_xstate_vcpu_init(mod, &t, &v);
 	v.state = VCPU_READY;
 	tdvps_put(mod, &t, tdvpr, &v);
 	tdcs_put(mod, &t, &c);

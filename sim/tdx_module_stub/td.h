@@ -86,7 +86,7 @@ struct tdvps {
 	uint32_t launched;           /* its launch state: launched since the last VMCLEAR */
 	uint64_t vcpu_epoch;         /* the TD epoch the vCPU's TLB entries are from */
 	uint32_t last_td_exit;
-	uint32_t tdvmcall_mask;      /* GPRs the last TDVMCALL exposed (bits 15:0) */
+	uint32_t tdvmcall_mask;      /* what the last TDVMCALL exposed: GPRs 15:0, XMMs 31:16 */
 	uint32_t pend_nmi;           /* an NMI the VMM asked for (PEND_NMI) */
 	uint8_t cpuid_supervisor_ve; /* CPUID at CPL 0 is a #VE (TDG.VP.CPUIDVE.SET) */
 	uint8_t cpuid_user_ve;       /* CPUID at CPL > 0 is a #VE */
@@ -232,6 +232,12 @@ uint64_t td_msr_bitmap_pa(const struct tdx_module *mod, const struct tdr *t);
 void td_msr_switch_to_td(struct td_run *r);
 void td_msr_switch_to_host(struct td_run *r);
 void td_msr_vcpu_init(struct tdvps *v);
+/* The vCPU's extended state (td_xstate.c): its INIT state at TDH.VP.INIT, loaded
+ * at TD entry, saved and scrubbed at the TD exit; XSETBV's exit. */
+void td_xstate_vcpu_init(struct tdx_module *mod, const struct tdr *t, const struct tdvps *v);
+void td_xstate_switch_to_td(struct td_run *r);
+void td_xstate_switch_to_host(struct td_run *r);
+enum td_exit_action td_xsetbv_exit(struct td_run *r);
 
 /* A TDCALL from the guest: its leaf in guest RAX. */
 enum td_exit_action td_tdcall(struct td_run *r);

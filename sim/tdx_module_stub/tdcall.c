@@ -23,7 +23,7 @@ static uint64_t tdg_vp_vmcall(struct td_run *r, enum td_exit_action *act)
 		never |= 1u << R_RBP;
 	if ((mask >> 32) || (mask & never))
 		return tdx_err(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
-	r->v.tdvmcall_mask = (uint32_t)(mask & 0xffff);
+	r->v.tdvmcall_mask = (uint32_t)mask;
 	*act = TD_EXIT_TO_VMM;
 	return TDX_SUCCESS;
 }

@@ -235,6 +235,7 @@ static enum td_exit_action (*const td_exit_handlers[])(struct td_run *) = {
 	[EXIT_REASON_VMFUNC] = exit_ud, [EXIT_REASON_SEAMCALL] = exit_ud, [EXIT_REASON_RSM] = exit_ud,
 	[EXIT_REASON_TDCALL] = td_tdcall,
 	[EXIT_REASON_EPT_VIOLATION] = exit_ept_violation,
+	[EXIT_REASON_XSETBV] = td_xsetbv_exit,
 };
 
 uint64_t td_vcpu_page(const struct td_run *r, unsigned i)
@@ -433,6 +434,7 @@ uint64_t tdh_vp_enter(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 		mod->cpu.invept(mod->cpu.ctx, lp, eptp);
 	r->v.state = VCPU_ACTIVE;
 	td_msr_switch_to_td(r);
+	td_xstate_switch_to_td(r);
 	for (;;) {
 		int rc = mod->cpu.run(mod->cpu.ctx, lp, !r->v.launched, r->guest);
 		if (rc == -2) {              /* the machine stopped under the guest */
@@ -480,7 +482,11 @@ uint64_t tdh_vp_enter(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 		}
 		break;
 	}
+	td_xstate_switch_to_host(r);
 	td_msr_switch_to_host(r);
+	/* The VMM goes on with what the exit left in the LP, not what it had. */
+	if (mod->cpu.leave_to_vmm)
+		mod->cpu.leave_to_vmm(mod->cpu.ctx, lp);
 	if (r->v.state == VCPU_ACTIVE)
 		r->v.state = VCPU_READY;
 	memcpy(r->v.gpr, r->guest, sizeof(r->guest));

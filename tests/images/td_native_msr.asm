@@ -3,9 +3,9 @@
 ; expected stdout:
 ;  - vCPU 0 writes IA32_STAR, LSTAR, FMASK, KERNEL_GS_BASE, TSC_AUX, FS_BASE,
 ;    GS_BASE, SYSENTER_ESP and PAT without a #VE and yields (a TD exit);
-;  - the VMM then reads its own: LSTAR and KERNEL_GS_BASE as it wrote them before
-;    the TD ran (vtsim's VMM keeps its own engine MSRs), IA32_TSC_AUX 0 (the
-;    module leaves it 0 at a TD exit, as Linux's TDX host expects), its PAT;
+;  - the VMM then reads LSTAR, KERNEL_GS_BASE and IA32_TSC_AUX as the TD exit
+;    left them, 0, not as it wrote them before the TD ran (the module initializes
+;    them at a TD exit; Linux's TDX host restores its own), and its PAT;
 ;  - vCPU 1 reads the same MSRs: the values a new vCPU starts with (FMASK 20200h,
 ;    PAT 0007040600070406h, the rest 0), none of vCPU 0's; it writes its own;
 ;  - vCPU 0, entered again, reads back its own values (switched at each TD exit and
@@ -26,8 +26,8 @@
 ;! stdout: TD created
 ;! stdout: TD finalized
 ;! stdout: -- vCPU 0 writes
-;! stdout: VMM.LSTR 0000000000401000
-;! stdout: VMM.KGS  0000000000005000
+;! stdout: VMM.LSTR 0000000000000000
+;! stdout: VMM.KGS  0000000000000000
 ;! stdout: VMM.TSCX 0000000000000000
 ;! stdout: VMM.PAT  0007040600070406
 ;! stdout: -- vCPU 1

@@ -113,12 +113,13 @@ static void map_tables(struct td *td, uint64_t gpa)
 }
 
 static uint64_t td_attributes;       /* TD_PARAMS.ATTRIBUTES of the next build_td */
+static unsigned td_hkid = 17;        /* the HKID of the next build_td */
 static uint64_t td_cpuid_values[8][2];  /* TD_PARAMS.CPUID_VALUES of the next build_td */
 
 static void build_td(struct td *td, uint8_t mrtd_blocks_out[][128], unsigned *nblocks)
 {
 	td->tdr = kvm_alloc_pages(1);
-	assert_int_equal(sc(CREATE, td->tdr, 17, 0, 0), TDX_SUCCESS);
+	assert_int_equal(sc(CREATE, td->tdr, td_hkid, 0, 0), TDX_SUCCESS);
 	assert_int_equal(sc(KEY_CONFIG, td->tdr, 0, 0, 0), TDX_SUCCESS);
 	for (int i = 0; i < 6; i++) {
 		uint64_t p = kvm_alloc_pages(1);
@@ -660,6 +661,171 @@ static void test_td_cpuid(void **state)
 	assert_int_equal(a.r13, 0x22);
 }
 
+/* A TD vCPU's extended state, XCR0 and SYSCALL MSRs are its own (TDX module ABI:
+ * saved in the TDVPS at the TD exit, which leaves the LP in the synthetic INIT
+ * state). Two debug TDs on LP 0 run the probe below, by turns: each reports what
+ * the LP holds for it before it set anything (0x7790: XMM1, IA32_STAR, MXCSR,
+ * FSW:XCR0), takes a pattern from the VMM and puts it in XMM0, XMM1, ST0,
+ * IA32_STAR, MXCSR = 7F80H and XCR0 (XSETBV of the VMM's value), exits with
+ * TDVMCALL 0x7791 exposing XMM0 (RCX bit 16), and after the other TD ran reports
+ * XMM0, XMM1, ST0, IA32_STAR (0x7792), MXCSR, XCR0, FSW (0x7793). After every TD
+ * exit the VMM's LP holds the INIT values (XCR0 = XFAM = 3), XMM0 excepted at
+ * 0x7791, which carries the TD's; the XMM0 the VMM holds when it enters again is
+ * the TD's after. Source (nasm, bits 64), in order:
+ *   mov rax,cr4; or eax,0x40600; mov cr4,rax; sub rsp,16;
+ *   movq r12,xmm1; rdmsr(STAR) -> r13; stmxcsr -> r14d; fnstsw ax;
+ *   r15 = fsw << 32 | xgetbv(0); r11d = 0x7790; call report;
+ *   movq xmm0,r12; movq xmm1,r12; fild qword r12; ldmxcsr 0x7f80; wrmsr STAR = r12;
+ *   xsetbv(0, r13); r11d = 0x7791; ecx = 0x1fc00; call report_rcx;
+ *   movq r12,xmm0; movq r13,xmm1; fistp -> r14; rdmsr(STAR) -> r15;
+ *   r11d = 0x7792; call report; stmxcsr -> r12d; xgetbv(0) -> r13d;
+ *   fnstsw -> r14d; r15d = 0; r11d = 0x7793; call report; hlt;
+ *   report: ecx = 0xfc00; report_rcx: r10d = 0; eax = 0; tdcall; ret. */
+static const uint8_t xstate_probe[] = {
+	0x0f, 0x20, 0xe0, 0x0d, 0x00, 0x06, 0x04, 0x00, 0x0f, 0x22, 0xe0, 0x48,
+	0x83, 0xec, 0x10, 0x66, 0x49, 0x0f, 0x7e, 0xcc, 0xb9, 0x81, 0x00, 0x00,
+	0xc0, 0x0f, 0x32, 0x48, 0xc1, 0xe2, 0x20, 0x48, 0x09, 0xd0, 0x49, 0x89,
+	0xc5, 0x0f, 0xae, 0x1c, 0x24, 0x44, 0x8b, 0x34, 0x24, 0xdf, 0xe0, 0x44,
+	0x0f, 0xb7, 0xf8, 0x49, 0xc1, 0xe7, 0x20, 0x31, 0xc9, 0x0f, 0x01, 0xd0,
+	0x49, 0x09, 0xc7, 0x41, 0xbb, 0x90, 0x77, 0x00, 0x00, 0xe8, 0x99, 0x00,
+	0x00, 0x00, 0x66, 0x49, 0x0f, 0x6e, 0xc4, 0x66, 0x49, 0x0f, 0x6e, 0xcc,
+	0x4c, 0x89, 0x24, 0x24, 0xdf, 0x2c, 0x24, 0xc7, 0x04, 0x24, 0x80, 0x7f,
+	0x00, 0x00, 0x0f, 0xae, 0x14, 0x24, 0x4c, 0x89, 0xe0, 0x4c, 0x89, 0xe2,
+	0x48, 0xc1, 0xea, 0x20, 0xb9, 0x81, 0x00, 0x00, 0xc0, 0x0f, 0x30, 0x4c,
+	0x89, 0xe8, 0x31, 0xd2, 0x31, 0xc9, 0x0f, 0x01, 0xd1, 0x41, 0xbb, 0x91,
+	0x77, 0x00, 0x00, 0xb9, 0x00, 0xfc, 0x01, 0x00, 0xe8, 0x57, 0x00, 0x00,
+	0x00, 0x66, 0x49, 0x0f, 0x7e, 0xc4, 0x66, 0x49, 0x0f, 0x7e, 0xcd, 0xdf,
+	0x3c, 0x24, 0x4c, 0x8b, 0x34, 0x24, 0xb9, 0x81, 0x00, 0x00, 0xc0, 0x0f,
+	0x32, 0x48, 0xc1, 0xe2, 0x20, 0x48, 0x09, 0xd0, 0x49, 0x89, 0xc7, 0x41,
+	0xbb, 0x92, 0x77, 0x00, 0x00, 0xe8, 0x25, 0x00, 0x00, 0x00, 0x0f, 0xae,
+	0x1c, 0x24, 0x44, 0x8b, 0x24, 0x24, 0x31, 0xc9, 0x0f, 0x01, 0xd0, 0x41,
+	0x89, 0xc5, 0xdf, 0xe0, 0x44, 0x0f, 0xb7, 0xf0, 0x45, 0x31, 0xff, 0x41,
+	0xbb, 0x93, 0x77, 0x00, 0x00, 0xe8, 0x01, 0x00, 0x00, 0x00, 0xf4, 0xb9,
+	0x00, 0xfc, 0x00, 0x00, 0x45, 0x31, 0xd2, 0x31, 0xc0, 0x66, 0x0f, 0x01,
+	0xcc, 0xc3,
+};
+
+static uint64_t root_xmm(unsigned i)
+{
+	uint8_t x[16];
+	uc_reg_read(m->lps[0].root.uc, UC_X86_REG_XMM0 + (int)i, x);
+	uint64_t lo;
+	memcpy(&lo, x, 8);
+	return lo;
+}
+
+/* What the VMM's LP holds after a TD exit: the synthetic INIT state, with XMM0 as
+ * `xmm0` (what the TDVMCALL passed, else 0). */
+static void expect_vmm_after_td_exit(uint64_t xmm0)
+{
+	struct lp *lp = &m->lps[0];
+	uc_engine *uc = lp->root.uc;
+	uint64_t v[7] = { 0 };
+	int ids[7] = { UC_X86_REG_FPCW, UC_X86_REG_FPSW, UC_X86_REG_FPTAG, UC_X86_REG_MXCSR,
+		       UC_X86_REG_CR2, UC_X86_REG_DR0, UC_X86_REG_DR6 };
+	for (int i = 0; i < 7; i++)
+		uc_reg_read(uc, ids[i], &v[i]);
+	assert_int_equal(v[0] & 0xffff, 0x37f);
+	assert_int_equal(v[1] & 0xffff, 0);
+	assert_int_equal(v[2] & 0xffff, 0xffff);
+	assert_int_equal(v[3] & 0xffffffff, 0x1f80);
+	assert_int_equal(v[4], 0);
+	assert_int_equal(v[5], 0);
+	assert_int_equal(v[6] & 0xffffffff, 0xffff0ff0);
+	assert_int_equal(root_xmm(0), xmm0);
+	assert_int_equal(root_xmm(1), 0);
+	static const struct { uint32_t msr; uint64_t after; } msrs[] = {
+		{ 0xc0000081, 0 }, { 0xc0000082, 0 }, { 0xc0000084, 0x20200 }, { 0xc0000102, 0 },
+	};
+	for (size_t i = 0; i < sizeof(msrs) / sizeof(msrs[0]); i++) {
+		uc_x86_msr msr = { .rid = msrs[i].msr };
+		uc_reg_read(uc, UC_X86_REG_MSR, &msr);
+		assert_int_equal(msr.value, msrs[i].after);
+	}
+	if (lp->root.cs.lay->shared_ok) {
+		uint64_t xcr0;
+		uc_context_save(uc, lp->root.cs.ctx);
+		memcpy(&xcr0, (const uint8_t *)lp->root.cs.ctx + lp->root.cs.lay->xcr0, 8);
+		assert_int_equal(xcr0, 3);                    /* the TDs' XFAM */
+	}
+}
+
+/* The VMM's own values, which a TD exit must not leave in place. */
+static void dirty_vmm_state(uint64_t xmm0)
+{
+	uc_engine *uc = m->lps[0].root.uc;
+	uint8_t x[16] = { 0 };
+	memcpy(x, &xmm0, 8);
+	uc_reg_write(uc, UC_X86_REG_XMM0, x);
+	uc_reg_write(uc, UC_X86_REG_XMM1, x);
+	uc_x86_msr msr = { .rid = 0xc0000081, .value = 0xabcdef0012345678ull };
+	uc_reg_write(uc, UC_X86_REG_MSR, &msr);
+}
+
+static void td_exit_vmcall(struct td *td, uint64_t subfn, const uint64_t in[2], uint64_t out[4])
+{
+	struct vtsim_seamcall_args a = { .rax = VP_ENTER, .rcx = td->tdvpr,
+					 .r12 = in ? in[0] : 0, .r13 = in ? in[1] : 0 };
+	assert_int_equal(sc_args(&a), 77);
+	assert_int_equal(a.r11, subfn);
+	uint64_t r[4] = { a.r12, a.r13, a.r14, a.r15 };
+	memcpy(out, r, sizeof(r));
+}
+
+static void test_td_extended_state_is_per_vcpu(void **state)
+{
+	static uint8_t blocks[8 * 49][128];
+	unsigned nblocks;
+	struct td td[2];
+	static const uint64_t pattern[2] = { 0x1111222233334444ull, 0x5555666677778888ull };
+	static const uint64_t vmm_xmm0[2] = { 0x0a0a0b0b0c0c0d0dull, 0x0e0e0f0f01010202ull };
+	static const uint64_t xcr0[2] = { 3, 1 };
+	uint64_t r[4];
+	td_attributes = 1;                                    /* DEBUG: the probe goes in */
+	for (int i = 0; i < 2; i++) {
+		td_hkid = 17 + (unsigned)i;
+		build_td(&td[i], blocks, &nblocks);
+	}
+	td_hkid = 17;
+	td_attributes = 0;
+	for (int i = 0; i < 2; i++) {
+		struct run_log log;
+		run_td(&td[i], &log);
+		assert_true(log.halted);
+		place_probe(&td[i], xstate_probe, sizeof(xstate_probe));
+	}
+	/* Each TD, after the other set its state: the INIT values, its XCR0 still the
+	 * reset value. */
+	for (int i = 0; i < 2; i++) {
+		dirty_vmm_state(0x9999);
+		uint64_t in[2] = { pattern[i], xcr0[i] };
+		td_exit_vmcall(&td[i], 0x7790, NULL, r);
+		assert_int_equal(r[0], 0);                    /* XMM1 */
+		assert_int_equal(r[1], 0);                    /* IA32_STAR */
+		assert_int_equal(r[2], 0x1f80);               /* MXCSR */
+		assert_int_equal(r[3], 1);                    /* FSW 0, XCR0 1 */
+		expect_vmm_after_td_exit(0);
+		dirty_vmm_state(0x9999);
+		td_exit_vmcall(&td[i], 0x7791, in, r);
+		expect_vmm_after_td_exit(pattern[i]);         /* XMM0 passed by the TDVMCALL */
+	}
+	/* Each TD again: its own values, XMM0 the VMM's answer. */
+	for (int i = 0; i < 2; i++) {
+		dirty_vmm_state(vmm_xmm0[i]);                 /* XMM0 goes back to the TD */
+		td_exit_vmcall(&td[i], 0x7792, NULL, r);
+		assert_int_equal(r[0], vmm_xmm0[i]);
+		assert_int_equal(r[1], pattern[i]);           /* XMM1 */
+		assert_int_equal(r[2], pattern[i]);           /* ST0 */
+		assert_int_equal(r[3], pattern[i]);           /* IA32_STAR */
+		expect_vmm_after_td_exit(0);
+		td_exit_vmcall(&td[i], 0x7793, NULL, r);
+		assert_int_equal(r[0], 0x7f80);               /* MXCSR */
+		assert_int_equal(r[1], xcr0[i]);
+		assert_int_equal(r[2], 0);                    /* FSW: the FISTP popped ST0 */
+		expect_vmm_after_td_exit(0);
+	}
+}
+
 /* TDG.VP.RD/WR: the TD reads and writes its own vCPU's fields through the table
  * TDH.VP.RD/WR use. The probe (assembled with nasm from the steps below) reports
  * each outcome through TDVMCALLs 0x7781-0x7784 in R12-R15. */
@@ -1097,6 +1263,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_debug_td, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_td_cpuid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_vp_metadata, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_td_extended_state_is_per_vcpu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_control_pages_private, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tdr_write_is_fatal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_debug_td_entry_is_a_td_exit, setup, teardown),
