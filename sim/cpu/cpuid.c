@@ -16,9 +16,11 @@
  *  - LA57: vtsim's MACHINE.md and EPT model are 4-level, 48-bit.
  *  - ACPI (thermal-monitor MSRs), MPX (not on Sapphire Rapids), SVM/SSE4A/3DNow! (AMD).
  * Absent from TCG, so never claimed: AVX, AVX2, AVX-512, FMA, F16C, AMX, HLE/RTM,
- * PCID, x2APIC, TSC-deadline, UMIP, RDPID, SHA, GFNI, XSAVEC/XSAVES, CET,
+ * PCID, UMIP, RDPID, SHA, GFNI, XSAVEC/XSAVES, CET,
  * SERIALIZE, WAITPKG, VME, PDCM, DS, TM, SMX.
- * VMX (CPUID.01H:ECX[5]) is claimed: the simulator implements it above the engine.
+ * VMX (CPUID.01H:ECX[5]) is claimed: the simulator implements it above the engine, and
+ * so are the local APIC's x2APIC mode (ECX[21], lapic_x2apic.h) and TSC-deadline timer
+ * (ECX[24], lapic_timer.h).
  * The hypervisor bit (CPUID.01H:ECX[31]) is clear: vtsim models hardware.
  *
  * Informational bits with no instruction behind them, claimed as the real parts do:
@@ -105,7 +107,7 @@ struct cpu_model {
 	CPUID_01_ECX_SSE3 | CPUID_01_ECX_PCLMULQDQ | CPUID_01_ECX_VMX |         \
 	CPUID_01_ECX_SSSE3 | CPUID_01_ECX_CX16 | CPUID_01_ECX_SSE4_1 |          \
 	CPUID_01_ECX_SSE4_2 | CPUID_01_ECX_POPCNT | CPUID_01_ECX_AES |          \
-	CPUID_01_ECX_XSAVE | CPUID_01_ECX_TSC_DEADLINE)
+	CPUID_01_ECX_XSAVE | CPUID_01_ECX_TSC_DEADLINE | CPUID_01_ECX_X2APIC)
 
 #define COMMON_80000001_EDX (                                                   \
 	CPUID_80000001_EDX_SYSCALL | CPUID_80000001_EDX_NX |                    \

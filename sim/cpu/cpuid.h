@@ -7,8 +7,8 @@
  *
  * A model claims only features that the engine (Unicorn 2.1.1, QEMU 5.0 TCG) executes,
  * or that vtsim executes itself: no AVX/AVX2/AVX-512/FMA/F16C/AMX, no TSX, no
- * PKU/PCID/x2APIC/UMIP; RDRAND, RDSEED and INVPCID (xeon) are vtsim's (TCG's RDRAND
- * draws from an unseeded host generator: runs would differ).
+ * PKU/PCID/UMIP; x2APIC, the TSC-deadline timer, RDRAND, RDSEED and INVPCID (xeon)
+ * are vtsim's (TCG's RDRAND draws from an unseeded host generator: runs would differ).
  * cpuid.c lists the features claimed and why; tests/unit/test_cpuid.c checks every
  * claimed bit against the list verified in the TCG source.
  */

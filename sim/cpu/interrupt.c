@@ -3,6 +3,7 @@
 
 #include "sim/cpu/apicv.h"
 #include "sim/cpu/exception.h"
+#include "sim/cpu/lapic_x2apic.h"
 #include "sim/cpu/mmu.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/smp.h"
@@ -177,6 +178,7 @@ bool intr_take(struct lp *lp)
 		 * its ID. */
 		lp->init_pending = false;
 		lapic_reset(&lp->lapic, lp->lapic.id >> 24);
+		x2apic_after_init(lp);
 		lp->activity = LP_WAIT_FOR_SIPI;
 		trace_event(lp->m, VTSIM_TRACE_RUN, "run lp%u init: waits for a start-up IPI", lp->id);
 		smp_yield(lp);

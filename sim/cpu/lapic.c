@@ -10,7 +10,6 @@
 #include "sim/cpu/machine.h"
 #include "sim/cpu/smp.h"
 
-#define APIC_BASE_ENABLE  (1ull << 11)
 #define APIC_VERSION      0x00050014u   /* bits 23:16: LVT entries - 1; bits 7:0: version */
 #define APIC_SPIV_ENABLE  (1u << 8)
 #define LVT_MASKED        (1u << 16)
@@ -205,14 +204,20 @@ void lapic_reset(struct lapic *a, uint32_t apic_id)
 	lapic_timer_reset(a);
 }
 
-/* The page decodes as the APIC while IA32_APIC_BASE enables it at the default base. */
+bool lapic_x2apic(const struct lp *lp)
+{
+	return (lp->apic_base & (LAPIC_BASE_ENABLE | LAPIC_BASE_EXTD)) == (LAPIC_BASE_ENABLE | LAPIC_BASE_EXTD);
+}
+
+/* The page decodes as the APIC while IA32_APIC_BASE enables it in xAPIC mode at the
+ * default base (x2APIC mode leaves the page as a disabled APIC does). */
 static bool lapic_visible(const struct lp *lp)
 {
-	return (lp->apic_base & APIC_BASE_ENABLE) &&
+	return (lp->apic_base & (LAPIC_BASE_ENABLE | LAPIC_BASE_EXTD)) == LAPIC_BASE_ENABLE &&
 	       (lp->apic_base & ~0xfffull & ((1ull << lp->m->pm.maxphyaddr) - 1)) == LAPIC_DEFAULT_BASE;
 }
 
-static uint32_t reg_value(struct lp *lp, uint64_t dword_offset)
+uint32_t lapic_reg_read(struct lp *lp, uint64_t dword_offset)
 {
 	unsigned index;
 	const struct lapic_reg *r = find_reg(dword_offset, &index);
@@ -229,32 +234,51 @@ uint64_t lapic_mmio_read(struct lp *lp, uint64_t offset, unsigned size)
 		return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
 	/* Registers are doublewords at 16-byte steps; a narrower or misaligned read gets
 	 * the bytes of the doubleword it falls in (bytes 4-15 of a slot read as 0). */
-	uint64_t v = reg_value(lp, offset & ~3ull) | (uint64_t)reg_value(lp, (offset & ~3ull) + 4) << 32;
+	uint64_t v = lapic_reg_read(lp, offset & ~3ull) | (uint64_t)lapic_reg_read(lp, (offset & ~3ull) + 4) << 32;
 	v >>= 8 * (offset & 3);
 	return size >= 8 ? v : v & ((1ull << (8 * size)) - 1);
 }
 
 void lapic_mmio_write(struct lp *lp, uint64_t offset, unsigned size, uint64_t v)
 {
-	unsigned index;
 	/* Only an aligned doubleword (or the low half of a quadword) writes a register. */
-	if (!lapic_visible(lp) || size < 4 || (offset & 0xf))
+	if (lapic_visible(lp) && size >= 4)
+		lapic_reg_write(lp, offset, (uint32_t)v);
+}
+
+void lapic_reg_write(struct lp *lp, uint64_t offset, uint32_t v)
+{
+	unsigned index;
+	if (offset & 0xf)
 		return;
 	const struct lapic_reg *r = find_reg(offset, &index);
 	if (!r)
 		return;
 	if (r->member != NO_STORAGE && r->writable) {
 		uint32_t *p = reg_storage(&lp->lapic, r, index);
-		*p = (*p & ~r->writable) | ((uint32_t)v & r->writable);
+		*p = (*p & ~r->writable) | (v & r->writable);
 	}
 	if (r->write)
-		r->write(lp, r, (uint32_t)v);
+		r->write(lp, r, v);
 }
 
 /* ---- interprocessor interrupts ---------------------------------------------- */
 
-/* Does the ICR's destination (shorthand, or physical/logical destination) name `t`? */
-static bool ipi_targets(const struct lp *from, const struct lp *t, uint32_t lo, uint8_t dest)
+/* An x2APIC destination (SDM "x2APIC Logical Destination Mode"): all ones is a
+ * broadcast; a physical one is an x2APIC ID, a logical one a cluster (bits 31:16)
+ * and a bit per APIC in it (bits 15:0), matched against the LDR. */
+static bool x2apic_dest_names(const struct lp *t, uint32_t lo, uint32_t dest)
+{
+	if (dest == 0xffffffffu)
+		return true;
+	if (!(lo & ICR_LOGICAL))
+		return t->apic_id == dest;
+	return (dest >> 16) == (t->lapic.ldr >> 16) && (dest & t->lapic.ldr & 0xffffu);
+}
+
+/* Does the ICR's destination (shorthand, or physical/logical destination) name `t`?
+ * `dest` is ICR bits 63:32 in x2APIC mode, else bits 63:56. */
+static bool ipi_targets(const struct lp *from, const struct lp *t, uint32_t lo, uint32_t dest, bool x2)
 {
 	switch (ICR_SHORTHAND(lo)) {
 	case SH_SELF: return t == from;
@@ -262,6 +286,8 @@ static bool ipi_targets(const struct lp *from, const struct lp *t, uint32_t lo, 
 	case SH_ALL_BUT_SELF: return t != from;
 	default: break;
 	}
+	if (x2)
+		return x2apic_dest_names(t, lo, dest);
 	if (!(lo & ICR_LOGICAL))
 		return dest == 0xff || (t->lapic.id >> 24) == dest;
 	uint8_t ldr = (uint8_t)(t->lapic.ldr >> 24);
@@ -341,13 +367,19 @@ static void deliver_ipi(struct lp *from, struct lp *t, uint32_t lo)
 
 static void send_ipi(struct lp *lp, const struct lapic_reg *r, uint32_t v)
 {
+	lapic_send_ipi(lp);
+}
+
+void lapic_send_ipi(struct lp *lp)
+{
 	struct vtsim_machine *m = lp->m;
 	uint32_t lo = lp->lapic.icr_lo;
-	uint8_t dest = (uint8_t)(lp->lapic.icr_hi >> 24);
+	bool x2 = lapic_x2apic(lp);
+	uint32_t dest = x2 ? lp->lapic.icr_hi : lp->lapic.icr_hi >> 24;
 	if (trace_on(m, VTSIM_TRACE_EXC))
 		trace_event(m, VTSIM_TRACE_EXC, "ipi lp%u icr=0x%08x dest=0x%02x", lp->id, lo, dest);
 	for (unsigned i = 0; i < m->nr_lps && !m->stopped; i++) {
-		if (ipi_targets(lp, &m->lps[i], lo, dest)) {
+		if (ipi_targets(lp, &m->lps[i], lo, dest, x2)) {
 			deliver_ipi(lp, &m->lps[i], lo);
 			if (ICR_MODE(lo) == DM_LOWEST)
 				break;   /* one target: the first in APIC ID order */

@@ -20,7 +20,10 @@
  * pending vector whose priority class is above PPR's (interrupt.h), moving it to the
  * ISR; EOI retires the highest vector in service. An NMI IPI (delivery mode 100b)
  * latches an NMI for each target (interrupt.h takes it). SMI and ExtINT IPIs stop
- * the run (status 70, said why): those deliveries are not modelled. */
+ * the run (status 70, said why): those deliveries are not modelled.
+ *
+ * x2APIC mode (IA32_APIC_BASE bits 11 and 10 set; lapic_x2apic.h) reaches the same
+ * registers through MSRs 800H-8FFH; the page then reads as open bus. */
 #ifndef VTSIM_LAPIC_H
 #define VTSIM_LAPIC_H
 
@@ -30,6 +33,8 @@
 struct lp;
 
 #define LAPIC_DEFAULT_BASE 0xfee00000ull
+#define LAPIC_BASE_EXTD    (1ull << 10)   /* IA32_APIC_BASE: x2APIC mode */
+#define LAPIC_BASE_ENABLE  (1ull << 11)   /* IA32_APIC_BASE: APIC globally enabled */
 #define LAPIC_NR_LVT       6
 
 /* The timer's state besides its registers (lapic_timer.h). */
@@ -73,6 +78,16 @@ bool lapic_irr_pending(const struct lapic *a);
 void lapic_request(struct lapic *a, unsigned vector);
 /* Is `vector` requested (in IRR)? */
 bool lapic_requested(const struct lapic *a, unsigned vector);
+
+/* Is the APIC enabled in x2APIC mode? */
+bool lapic_x2apic(const struct lp *lp);
+
+/* The register at `offset` in the xAPIC page (a doubleword at a 16-byte step; 0
+ * for none), and a write of it: its writable bits stored, then its side effect. */
+uint32_t lapic_reg_read(struct lp *lp, uint64_t offset);
+void lapic_reg_write(struct lp *lp, uint64_t offset, uint32_t v);
+/* The IPI the ICR (icr_lo, icr_hi) names, sent now. */
+void lapic_send_ipi(struct lp *lp);
 
 /* Accesses to the APIC page, `offset` bytes into it (the MMIO table's row). */
 uint64_t lapic_mmio_read(struct lp *lp, uint64_t offset, unsigned size);

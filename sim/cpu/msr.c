@@ -5,6 +5,7 @@
 
 #include "sim/cpu/exception.h"
 #include "sim/cpu/lapic_timer.h"
+#include "sim/cpu/lapic_x2apic.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/sites.h"
 #include "sim/cpu/tsc_cost.h"
@@ -68,8 +69,7 @@ static int wr_apic_base(struct lp *lp, uint32_t idx, uint64_t v)
 	uint64_t rsvd = 0x2ffull | ~((1ull << lp->m->pm.maxphyaddr) - 1);
 	if (v & rsvd & ~(1ull << 8))
 		return -1;
-	lp->apic_base = (v & ~(1ull << 8)) | (lp->apic_base & (1ull << 8));
-	return 0;
+	return x2apic_write_apic_base(lp, v);
 }
 
 /* IA32_FEATURE_CONTROL: lock (0), VMX in SMX (1), VMX outside SMX (2), SENTER
@@ -185,6 +185,7 @@ static const struct msr_def msrs[] = {
 	{ 0x277, 0x277, "IA32_PAT", rd_pat, wr_pat },
 	{ 0x480, 0x493, "IA32_VMX_*", rd_vmx_cap, NULL },
 	{ 0x6e0, 0x6e0, "IA32_TSC_DEADLINE", lapic_timer_rdmsr, lapic_timer_wrmsr },
+	{ 0x800, 0x8ff, "x2APIC register", x2apic_rdmsr, x2apic_wrmsr },
 	{ 0x2ff, 0x2ff, "IA32_MTRR_DEF_TYPE", rd_zero, wr_ignore },
 	{ 0x982, 0x982, "IA32_TME_ACTIVATE", seam_rdmsr, NULL },
 	{ 0x1400, 0x1401, "IA32_SEAMRR_PHYS_BASE/MASK", seam_rdmsr, NULL },

@@ -23,6 +23,13 @@
 
 /* ---- MSR lists ---------------------------------------------------------------- */
 
+/* The lists never reach the x2APIC MSRs (bits 31:8 of the index 000008H), whatever
+ * the APIC's mode (SDM Vol. 3C "Loading MSRs", "Saving MSRs"). */
+static bool x2apic_msr(uint32_t idx)
+{
+	return idx >> 8 == 8;
+}
+
 /* An MSR list (VM-entry load, VM-exit store and load): 16-byte entries, MSR index
  * in bits 31:0, data in bits 127:64. Each applies to the LP's active engine.
  * Return 0, or the 1-based index of the entry that failed. */
@@ -31,7 +38,7 @@ uint32_t vmx_msr_list_load(struct lp *lp, uint64_t addr, uint32_t count)
 	for (uint32_t i = 0; i < count; i++) {
 		uint32_t idx = phys_read32(&lp->m->pm, addr + 16ull * i);
 		uint64_t val = phys_read64(&lp->m->pm, addr + 16ull * i + 8);
-		if (msr_write(lp, idx, val))
+		if (x2apic_msr(idx) || msr_write(lp, idx, val))
 			return i + 1;
 	}
 	return 0;
@@ -42,7 +49,7 @@ static uint32_t msr_list_store(struct lp *lp, uint64_t addr, uint32_t count)
 	for (uint32_t i = 0; i < count; i++) {
 		uint32_t idx = phys_read32(&lp->m->pm, addr + 16ull * i);
 		uint64_t val;
-		if (msr_read(lp, idx, &val))
+		if (x2apic_msr(idx) || msr_read(lp, idx, &val))
 			return i + 1;
 		phys_write64(&lp->m->pm, addr + 16ull * i + 8, val);
 	}

@@ -91,7 +91,8 @@ refused "-m 5G: vtsim's RAM is a multiple of 2M from 8M to 4G" -m 5G
 refused "-m lots: not a size" -m lots
 refused "-m maxmem=8G: only the RAM size is supported (no hot-plug slots or maxmem)" -m 1G,maxmem=8G
 refused "-cpu: cannot add 'vmx-mbec': vtsim's model xeon does not have it (its CPUID and VMX capabilities are fixed; vtsim cpus lists the models)" -cpu max,+vmx-mbec
-refused "-cpu: cannot add 'x2apic': vtsim's model xeon does not have it (its CPUID and VMX capabilities are fixed; vtsim cpus lists the models)" -cpu max,+x2apic
+refused "-cpu: cannot add 'pcid': vtsim's model xeon does not have it (its CPUID and VMX capabilities are fixed; vtsim cpus lists the models)" -cpu max,+pcid
+refused "-cpu: cannot remove 'x2apic': vtsim's model xeon has it (its CPUID and VMX capabilities are fixed; vtsim cpus lists the models)" -cpu max,-x2apic
 refused "-cpu: cannot remove 'vmx': vtsim's model xeon has it (its CPUID and VMX capabilities are fixed; vtsim cpus lists the models)" -cpu max,-vmx
 refused "-cpu: cannot add 'svm': vtsim's model minimal does not have it (its CPUID and VMX capabilities are fixed; vtsim cpus lists the models)" -cpu IvyBridge,svm=on
 refused "-cpu: cannot add 'npt': vtsim's model xeon does not have it (its CPUID and VMX capabilities are fixed; vtsim cpus lists the models)" -cpu max,+npt

@@ -92,6 +92,7 @@ static const struct verified {
 	{ "OSXSAVE",   1, 0, ECX, CPUID_01_ECX_OSXSAVE,   "dynamic: mirrors CR4.OSXSAVE" },
 	{ "RDRAND",    1, 0, ECX, CPUID_01_ECX_RDRAND,    "executed by vtsim: fixed per-LP sequence (rdrand.c)" },
 	{ "TSC_DEADLINE", 1, 0, ECX, CPUID_01_ECX_TSC_DEADLINE, "IA32_TSC_DEADLINE, APIC timer (lapic_timer.c)" },
+	{ "X2APIC",    1, 0, ECX, CPUID_01_ECX_X2APIC,    "x2APIC mode of the local APIC (lapic_x2apic.c)" },
 
 	{ "ARAT", 6, 0, EAX, CPUID_06_EAX_ARAT, "TCG_6_EAX_FEATURES; vtsim has no C-states" },
 
@@ -149,7 +150,6 @@ static const struct feature_word_bit {
 	{ "SMX",        1, 0, ECX, CPUID_01_ECX_SMX },
 	{ "MONITOR",    1, 0, ECX, CPUID_01_ECX_MONITOR },
 	{ "PCID",       1, 0, ECX, CPUID_01_ECX_PCID },
-	{ "X2APIC",     1, 0, ECX, CPUID_01_ECX_X2APIC },
 	{ "PDCM",       1, 0, ECX, CPUID_01_ECX_PDCM },
 	{ "VME",        1, 0, EDX, CPUID_01_EDX_VME },
 	{ "ACPI",       1, 0, EDX, CPUID_01_EDX_ACPI },
