@@ -122,14 +122,25 @@ uint32_t lapic_timer_current(const struct lp *lp)
 }
 
 /* The timer's interrupt waits and the processor would take it now: the engine
- * stops so that lp_boundary takes it. From a block hook the engine ends the block
- * first; from an instruction's handler (WRMSR) it stops after the instruction. */
-static void stop_if_takeable(struct lp *lp)
+ * stops so that lp_boundary takes it. From an instruction's handler (WRMSR, which
+ * has set RIP past itself) it stops after the instruction. From lp_retire's slow
+ * path it asks the block hook for a stop at a block start, whose RIP the hook
+ * records (sites.c): at this block's start when the slow path ran before the block
+ * was counted (an interrupt that waited, say for RFLAGS.IF), else at the next one
+ * (the deadline fell in the block just counted, which runs). A stop from the block
+ * hook alone would leave a stale RIP when the block was entered by a chained jump,
+ * and skip a block already counted. */
+static void stop_if_takeable(struct lp *lp, bool in_insn)
 {
-	if (vector_waiting(&lp->lapic) && intr_ready(lp)) {
-		lp->stop_due = true;
+	if (!vector_waiting(&lp->lapic) || !intr_ready(lp))
+		return;
+	lp->stop_due = true;
+	if (in_insn) {
 		uc_emu_stop(lp->uc);
+		return;
 	}
+	lp->stop_at_block = true;
+	lp_retire_recompute(lp);
 }
 
 int lapic_timer_rdmsr(struct lp *lp, uint32_t idx, uint64_t *v)
@@ -151,7 +162,7 @@ int lapic_timer_wrmsr(struct lp *lp, uint32_t idx, uint64_t v)
 	 * from the next block start on (lapic_timer_check_point). */
 	if (timer_deadline(lp) <= lp_clock(lp)) {
 		timer_fire(lp, lp_clock(lp));
-		stop_if_takeable(lp);
+		stop_if_takeable(lp, true);
 	}
 	lp_retire_recompute(lp);
 	return 0;
@@ -172,7 +183,7 @@ void lapic_timer_run(struct lp *lp)
 	uint64_t now = lp_clock(lp);
 	if (timer_deadline(lp) <= now)
 		timer_fire(lp, now);
-	stop_if_takeable(lp);
+	stop_if_takeable(lp, false);
 }
 
 bool lapic_timer_sleep(struct lp *lp, uint64_t limit)

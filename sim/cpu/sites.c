@@ -779,24 +779,42 @@ static bool preemption_timer_expired(struct lp *lp, uint64_t address, uint32_t n
 	return true;
 }
 
+/* The engine stops at this block's start, before it runs: it is counted when it
+ * does. The engine's RIP may be stale (a block entered by a chained jump stores
+ * none): lp_run_once puts the block's back. */
+static void stop_before_block(struct lp *lp, uint64_t address)
+{
+	struct cpu_view v;
+	cpustate_view(&lp->cs, &v);
+	lp->active->block_stop_rip = address - (cpu_view_long64(&v) ? 0 : v.segs[SEG_CS].base);
+	uc_emu_stop(lp->uc);
+}
+
+/* The block's `n` instructions are counted, unless what was due at its start (the
+ * slow path just run: an APIC timer interrupt that waited and can now be taken)
+ * asked for a stop there. */
+static void retire_block(struct lp *lp, uint64_t address, uint32_t n)
+{
+	if (lp->stop_at_block)
+		stop_before_block(lp, address);
+	else
+		lp_retire(lp, n);
+}
+
 /* Everything but a repeat of a recent block with nothing due: a stop several LPs
  * asked for (smp.h), the preemption timer and the limits, and blocks not counted
  * yet. */
 static __attribute__((noinline)) void on_block_slow(struct lp *lp, uint64_t address, uint32_t size)
 {
 	if (lp->stop_at_block) {
-		/* Stopped here, the block does not run: it is counted when it does. */
-		struct cpu_view v;
-		cpustate_view(&lp->cs, &v);
-		lp->active->block_stop_rip = address - (cpu_view_long64(&v) ? 0 : v.segs[SEG_CS].base);
-		uc_emu_stop(lp->uc);
+		stop_before_block(lp, address);
 		return;
 	}
 	uint64_t key = block_key(address, size);
 	struct block_count *rc = recent_find(lp->sites, address, key);
 	if (rc) {
 		if (!preemption_timer_expired(lp, address, rc->icount))
-			lp_retire(lp, rc->icount);
+			retire_block(lp, address, rc->icount);
 		return;
 	}
 	uint32_t *slot = block_slot(lp->sites, key);
@@ -822,7 +840,7 @@ static __attribute__((noinline)) void on_block_slow(struct lp *lp, uint64_t addr
 	}
 	uint32_t n = slot ? *slot : 1;
 	if (!preemption_timer_expired(lp, address, n))
-		lp_retire(lp, n);
+		retire_block(lp, address, n);
 }
 
 /* Every translated block, each time it runs, while the LP counts instructions
