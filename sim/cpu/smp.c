@@ -5,6 +5,7 @@
 
 #include "sim/cpu/interrupt.h"
 #include "sim/cpu/machine.h"
+#include "sim/cpu/tsc_cost.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/exit_reasons.h"
 
@@ -72,10 +73,15 @@ bool smp_guest_wait_for_sipi(struct lp *lp)
 	return true;
 }
 
-bool smp_sipi_to_guest(struct lp *t, uint8_t vector)
+bool smp_sipi_to_guest(struct lp *from, struct lp *t, uint8_t vector)
 {
 	if (!t->vmx.non_root || !t->vmx.wait_for_sipi)
 		return false;
+	uint64_t now = lp_clock(from), then = lp_clock(t);
+	if (now > then) {
+		t->event_ticks += now - then;
+		lp_retire_recompute(t);
+	}
 	t->vmx.sipi_vector = vector;
 	t->activity = LP_ACTIVE;
 	smp_kick(t);

@@ -55,8 +55,12 @@ void smp_kick(struct lp *lp);
  * Called at the LP's instruction boundaries; true when it waited or exited. */
 bool smp_guest_wait_for_sipi(struct lp *lp);
 
-/* A start-up IPI to `t`: taken by a guest waiting for one (true), else the LP's. */
-bool smp_sipi_to_guest(struct lp *t, uint8_t vector);
+/* A start-up IPI from `from` to `t`: taken by a guest waiting for one (true), else
+ * the LP's. The waiting LP ran nothing, but time passed for it as for the sender (a
+ * TSC counts in wait-for-SIPI, and so does a VMX-preemption timer, which causes no
+ * VM exit there: SDM Vol. 3C "VMX-Preemption Timer"): its clock catches up with the
+ * sender's. */
+bool smp_sipi_to_guest(struct lp *from, struct lp *t, uint8_t vector);
 
 /* Would the LP take an event now (interrupt or INIT), so that a halted LP wakes? */
 bool smp_lp_wakes(struct lp *lp);

@@ -12,6 +12,12 @@
 ; #NP(30H), an IRET whose link names an available TSS is #TS(20H) (exits 0 through
 ; the exception bitmap), and a CALL m16:32 through the gate whose far pointer ends
 ; past DS's limit is #GP(0) (the limit check comes before the selector is used).
+; An NMI injected at VM entry whose IDT entry (vector 2) is a task gate to 20H exits
+; with reason 9 before the guest's first instruction: source 3, IDT-vectoring
+; information 80000202H (NMI), and blocking by NMI saved in the interruptibility
+; state, with virtual NMIs off (the NMI's delivery began: NMIs are blocked) and on
+; (virtual-NMI blocking is in effect before the exit, SDM Vol. 3C "VM Exits Induced
+; by ... Event Delivery").
 ;! args: --max-insns 20000000
 ;! status: 1
 ;! stdout: ok jmp-tss-reason
@@ -49,6 +55,16 @@
 ;! stdout: ok ud-gate-rip
 ;! stdout: ok tss-b-untouched
 ;! stdout: ok tss-b-not-busy
+;! stdout: ok nmi-gate-reason
+;! stdout: ok nmi-gate-qual
+;! stdout: ok nmi-gate-idt-info
+;! stdout: ok nmi-gate-rip
+;! stdout: ok nmi-gate-blocking
+;! stdout: ok nmi-gate-guest-did-not-run
+;! stdout: ok vnmi-gate-reason
+;! stdout: ok vnmi-gate-qual
+;! stdout: ok vnmi-gate-idt-info
+;! stdout: ok vnmi-gate-blocking
 ;! stdout: ok jmp-np-reason
 ;! stdout: ok jmp-np-intr
 ;! stdout: ok jmp-np-error
@@ -157,6 +173,28 @@ start:
         movzx eax, byte [rel gdt32 + 0x20 + 5]
         CHECK "tss-b-not-busy", rax, 0x89
 
+        VMM_GUEST g_nmi_gate
+        VMM_WRITE VMCS_ENTRY_INTR, 0x80000202  ; NMI
+        call vmm_run
+        CHECK "nmi-gate-reason", rax, 9
+        VMM_CHECK "nmi-gate-qual", VMCS_EXIT_QUAL, (3 << 30) | 0x20
+        VMM_CHECK "nmi-gate-idt-info", VMCS_IDT_VEC_INFO, 0x80000202
+        VMM_CHECK "nmi-gate-rip", VMCS_GUEST_RIP, g_nmi_gate
+        VMM_CHECK_MASK "nmi-gate-blocking", VMCS_GUEST_INTERRUPTIBILITY, 8, 8
+        movzx eax, byte [rel nmi_ran]
+        CHECK "nmi-gate-guest-did-not-run", rax, 0
+        VMM_WRITE VMCS_GUEST_INTERRUPTIBILITY, 0
+        VMM_SETBITS VMCS_PIN_CTLS, (1 << 3) | (1 << 5)   ; NMI exiting, virtual NMIs
+        VMM_GUEST g_nmi_gate
+        VMM_WRITE VMCS_ENTRY_INTR, 0x80000202
+        call vmm_run
+        CHECK "vnmi-gate-reason", rax, 9
+        VMM_CHECK "vnmi-gate-qual", VMCS_EXIT_QUAL, (3 << 30) | 0x20
+        VMM_CHECK "vnmi-gate-idt-info", VMCS_IDT_VEC_INFO, 0x80000202
+        VMM_CHECK_MASK "vnmi-gate-blocking", VMCS_GUEST_INTERRUPTIBILITY, 8, 8
+        VMM_WRITE VMCS_GUEST_INTERRUPTIBILITY, 0
+        VMM_CLRBITS VMCS_PIN_CTLS, (1 << 3) | (1 << 5)
+
         ; Checks 1-4 fail: faults in the guest, not exits 9.
         VMM_GUEST g_jmp_np
         call vmm_run
@@ -242,6 +280,9 @@ g_int_gate:
         int 0x30
 g_ud_gate:
         ud2
+g_nmi_gate:
+        mov byte [nmi_ran], 1                  ; never runs: the NMI comes first
+        hlt
 g_jmp_np:
         jmp 0x30:0
 g_jmp_mem:
@@ -255,6 +296,7 @@ far_gate: dd 0
         BITS 64
 
 eptp:   dq 0
+nmi_ran: db 0
 
         align 8
 gdt32:  dq 0
@@ -268,7 +310,9 @@ gdt32:  dq 0
 GDT32_LIMIT equ $ - gdt32 - 1
 
         align 8
-idt32:  times 6 dq 0
+idt32:  times 2 dq 0
+        dq 0x0000850000200000                  ; 02 (NMI): task gate to 20H
+        times 3 dq 0
         dq 0x0000850000200000                  ; 06 (#UD): task gate to 20H
         times 0x30 - 7 dq 0
         dq 0x0000850000200000                  ; 30H: task gate to 20H
