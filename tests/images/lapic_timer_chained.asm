@@ -77,20 +77,7 @@ two_blocks:
         ret
 
 setup_idt:
-        call idt32_setup
-        mov esi, idt32_table
-        mov edi, idt
-        mov ecx, 32 * 8
-        cld
-        rep movsb
-        mov eax, timer_handler
-        mov edi, idt + VEC * 8
-        mov [edi], ax
-        mov [edi + 2], cs
-        mov word [edi + 4], 0x8E00      ; P, DPL 0, 32-bit interrupt gate
-        shr eax, 16
-        mov [edi + 6], ax
-        lidt [idt_ptr]
+        IDT32_WIDE idt, timer_handler, VEC
         ret
 
 timer_handler:
@@ -99,8 +86,6 @@ timer_handler:
         iretd
 
         align 4, db 0
-idt_ptr: dw 256 * 8 - 1
-         dd idt
 ticks:  dd 0
 xa:     dd 0
 xb:     dd 0

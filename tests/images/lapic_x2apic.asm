@@ -176,28 +176,7 @@ start:
         call checks_done32
 
 setup_idt:
-        call idt32_setup
-        mov esi, idt32_table
-        mov edi, idt
-        mov ecx, 32 * 8
-        cld
-        rep movsb
-        mov eax, ipi_handler
-        mov edi, idt + VEC_SELF * 8
-        call set_gate
-        mov edi, idt + VEC_ICR * 8
-        call set_gate
-        lidt [idt_ptr]
-        ret
-
-set_gate:                               ; edi = gate, eax = handler
-        push eax
-        mov [edi], ax
-        mov [edi + 2], cs
-        mov word [edi + 4], 0x8E00      ; P, DPL 0, 32-bit interrupt gate
-        shr eax, 16
-        mov [edi + 6], ax
-        pop eax
+        IDT32_WIDE idt, ipi_handler, VEC_SELF, VEC_ICR
         ret
 
 ; Both vectors: note what was seen, then EOI by WRMSR.
@@ -217,8 +196,6 @@ ipi_handler:
         iretd
 
         align 4, db 0
-idt_ptr: dw 256 * 8 - 1
-         dd idt
 taken:     dd 0
 next_ran:  dd 0
 seen_next: dd 0
