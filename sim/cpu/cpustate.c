@@ -297,6 +297,8 @@ int cpustate_calibrate(uc_engine *uc, struct cpustate_layout *lay, char *err, si
 	const char *why = calibrate_shared(uc, lay, data + (size_t)dr);
 	if (why)
 		snprintf(lay->shared_err, sizeof(lay->shared_err), "%s not found in this Unicorn build's CPU state", why);
+	else
+		cpustate_env_calibrate(uc, lay);
 	return 0;
 }
 
@@ -312,6 +314,7 @@ int cpustate_init(struct cpustate *cs, uc_engine *uc, const struct cpustate_layo
 	size_t hot = HOT_SIZE, regs = REGS_SIZE;
 	memcpy(cs->hot, &hot, sizeof(hot));
 	memcpy(cs->regs, &regs, sizeof(regs));
+	cs->env = lay->shared_ok ? cpustate_env_find(uc, lay, cs->ctx) : NULL;
 	return 0;
 }
 
@@ -324,6 +327,7 @@ void cpustate_fini(struct cpustate *cs)
 	if (cs->regs)
 		uc_context_free(cs->regs);
 	cs->ctx = cs->hot = cs->regs = NULL;
+	cs->env = NULL;
 }
 
 static uint8_t *ctx_bytes(struct cpustate *cs) { return (uint8_t *)cs->ctx; }

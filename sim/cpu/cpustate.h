@@ -58,6 +58,11 @@ struct cpustate_layout {
 	size_t xcr0;
 	size_t dr;               /* DR0-DR7 */
 	char shared_err[160];
+	/* Where an engine keeps its live state (cpustate_env_calibrate): the word of
+	 * the engine pointing to its CPU object, and the CPU object's word pointing to
+	 * the state, which lies env_in_cpu bytes into the CPU object. */
+	bool env_ok;
+	size_t env_cpu_at, env_ptr_at, env_in_cpu;
 };
 #define SYSCALL_MSRS_LEN 48
 #define YMMH_LEN 256
@@ -65,6 +70,17 @@ struct cpustate_layout {
 /* Finds and verifies the layout on a fresh engine (which it leaves in an unspecified
  * state). 0 on success, -1 with a message. */
 int cpustate_calibrate(uc_engine *uc, struct cpustate_layout *lay, char *err, size_t errlen);
+
+/* The live state. uc_context_save and uc_context_restore copy all of it (5.5 KB)
+ * where VM entry and exit carry a third of it (vmx_carry.c): with the state's
+ * address they copy only that, in place. Unicorn has no API for the address; the
+ * calibration (part of the optional half, run by cpustate_calibrate) finds the
+ * two pointers that lead to it, and accepts them only if what they lead to holds
+ * what a context save copies and changes with a register write through the API.
+ * cpustate_env_find follows them for one engine and checks the same (NULL when the
+ * calibration failed or the check does; `scratch` is a whole-state context). */
+void cpustate_env_calibrate(uc_engine *uc, struct cpustate_layout *lay);
+uint8_t *cpustate_env_find(uc_engine *uc, const struct cpustate_layout *lay, uc_context *scratch);
 
 /* One engine's view: the layout and scratch contexts for read-modify-write: `ctx`
  * copies the whole state; `hot` only its head (registers, segments, control
@@ -75,6 +91,7 @@ struct cpustate {
 	uc_context *ctx;
 	uc_context *hot;
 	uc_context *regs;          /* only the registers and mode flags (cpustate_regs) */
+	uint8_t *env;              /* the live state, or NULL (cpustate_env_find) */
 };
 
 /* What the simulator's instruction handlers ask about the processor's state, read

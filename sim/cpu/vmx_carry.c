@@ -41,8 +41,25 @@ static size_t place(const struct cpustate_layout *l, const struct carried *c)
 	return at + c->add;
 }
 
-/* One copy of each engine's state; the target's goes back only when something
- * differs (in a loop of exits with untouched FPU state, nothing does). */
+static size_t length(const struct cpustate_layout *l, const struct carried *c)
+{
+	return c->len ? c->len : l->fpu_len;
+}
+
+/* In place, from one live state to the other (the idle engine's: a restore would
+ * copy the same bytes there, and the rest of its state besides). */
+static void carry_env(struct cpustate *from, struct cpustate *to)
+{
+	const struct cpustate_layout *l = from->lay;
+	for (size_t i = 0; i < sizeof(carried) / sizeof(carried[0]); i++) {
+		size_t at = place(l, &carried[i]) - l->data;
+		memcpy(to->env + at, from->env + at, length(l, &carried[i]));
+	}
+}
+
+/* Without the live states' addresses: one copy of each engine's state; the
+ * target's goes back only when something differs (in a loop of exits with
+ * untouched FPU state, nothing does). */
 static void carry_raw(struct cpustate *from, struct cpustate *to)
 {
 	const struct cpustate_layout *l = from->lay;
@@ -52,7 +69,7 @@ static void carry_raw(struct cpustate *from, struct cpustate *to)
 	uint8_t *dst = (uint8_t *)to->ctx;
 	bool changed = false;
 	for (size_t i = 0; i < sizeof(carried) / sizeof(carried[0]); i++) {
-		size_t at = place(l, &carried[i]), len = carried[i].len ? carried[i].len : l->fpu_len;
+		size_t at = place(l, &carried[i]), len = length(l, &carried[i]);
 		if (memcmp(dst + at, src + at, len)) {
 			memcpy(dst + at, src + at, len);
 			changed = true;
@@ -96,7 +113,9 @@ static void carry_api(struct cpustate *from, struct cpustate *to)
 
 void vmx_carry_state(struct cpustate *from, struct cpustate *to)
 {
-	if (from->lay->shared_ok)
+	if (from->env && to->env)
+		carry_env(from, to);
+	else if (from->lay->shared_ok)
 		carry_raw(from, to);
 	else
 		carry_api(from, to);

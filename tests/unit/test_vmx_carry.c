@@ -1,6 +1,7 @@
 /* vmx_carry.c: what VM entry and exit do not switch passes from one engine to the
- * other, by the calibrated raw copy and by the register-API fallback that a
- * Unicorn build with another layout gets (each value is read back through the
+ * other, in place between the live states (cpustate_env_find), by the calibrated
+ * raw copy and by the register-API fallback that a Unicorn build with another
+ * layout gets (each value is read back through the
  * API, so a wrong offset shows). The calibration must succeed on the builds vtsim
  * supports (x86-64 and arm64 hosts). image/vmx_shared_state asserts the same
  * through a VMM and its guest. */
@@ -20,7 +21,9 @@ struct duo {
 	struct cpustate ca, cb;
 };
 
-static void duo_open(struct duo *d, bool raw)
+enum carry_way { WAY_ENV, WAY_RAW, WAY_API };
+
+static void duo_open(struct duo *d, enum carry_way way)
 {
 	char err[256];
 	uc_engine *probe;
@@ -28,11 +31,17 @@ static void duo_open(struct duo *d, bool raw)
 	assert_int_equal(cpustate_calibrate(probe, &d->lay, err, sizeof(err)), 0);
 	uc_close(probe);
 	assert_true(d->lay.shared_ok);
-	d->lay.shared_ok = raw;
+	assert_true(d->lay.env_ok);
+	d->lay.shared_ok = way != WAY_API;
 	assert_int_equal(uc_open(UC_ARCH_X86, UC_MODE_64, &d->a), UC_ERR_OK);
 	assert_int_equal(uc_open(UC_ARCH_X86, UC_MODE_64, &d->b), UC_ERR_OK);
 	assert_int_equal(cpustate_init(&d->ca, d->a, &d->lay), 0);
 	assert_int_equal(cpustate_init(&d->cb, d->b, &d->lay), 0);
+	/* Each engine's own state, found through the calibrated pointers. */
+	assert_true((d->ca.env != NULL) == (way != WAY_API));
+	assert_true(d->ca.env != d->cb.env || way != WAY_ENV);
+	if (way == WAY_RAW)
+		d->ca.env = d->cb.env = NULL;
 }
 
 static void duo_close(struct duo *d)
@@ -85,11 +94,10 @@ static void carry_and_check(struct duo *d, uint64_t salt)
 	assert_int_equal(cpu_reg(d->b, UC_X86_REG_RAX), 0);
 }
 
-static void test_raw_copy(void **state)
+static void carry_twice_and_xcr0(enum carry_way way)
 {
-	(void)state;
 	struct duo d;
-	duo_open(&d, true);
+	duo_open(&d, way);
 	carry_and_check(&d, 0x10);
 	carry_and_check(&d, 0x20);      /* again, over values already carried */
 	/* XCR0 (no register ID): patched in `a`'s saved state, it arrives in `b`'s. */
@@ -104,11 +112,23 @@ static void test_raw_copy(void **state)
 	duo_close(&d);
 }
 
+static void test_in_place(void **state)
+{
+	(void)state;
+	carry_twice_and_xcr0(WAY_ENV);
+}
+
+static void test_raw_copy(void **state)
+{
+	(void)state;
+	carry_twice_and_xcr0(WAY_RAW);
+}
+
 static void test_register_api_fallback(void **state)
 {
 	(void)state;
 	struct duo d;
-	duo_open(&d, false);
+	duo_open(&d, WAY_API);
 	carry_and_check(&d, 0x30);
 	duo_close(&d);
 }
@@ -116,6 +136,7 @@ static void test_register_api_fallback(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_in_place),
 		cmocka_unit_test(test_raw_copy),
 		cmocka_unit_test(test_register_api_fallback),
 	};

@@ -1,0 +1,146 @@
+/* The engine's live CPU state: see cpustate.h (cpustate_env_calibrate). */
+#include "sim/cpu/cpustate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The process's readable and writable mappings, from /proc/self/maps: the search
+ * dereferences a word only when it points into one of them, so it never faults. */
+struct span {
+	uintptr_t lo, hi;
+};
+struct spans {
+	struct span *s;
+	size_t n;
+};
+
+static void spans_read(struct spans *sp)
+{
+	sp->s = NULL;
+	sp->n = 0;
+	FILE *f = fopen("/proc/self/maps", "r");
+	if (!f)
+		return;
+	size_t cap = 0;
+	char line[512];
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		char perm[8];
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perm) != 3 || perm[0] != 'r' || perm[1] != 'w')
+			continue;
+		if (sp->n == cap) {
+			cap = cap ? 2 * cap : 256;
+			struct span *s = realloc(sp->s, cap * sizeof(*s));
+			if (!s)
+				break;
+			sp->s = s;
+		}
+		sp->s[sp->n++] = (struct span){ lo, hi };
+	}
+	fclose(f);
+}
+
+static bool spans_hold(const struct spans *sp, uintptr_t p, size_t len)
+{
+	if (!p || (p & 7) || p + len < p)
+		return false;
+	for (size_t i = 0; i < sp->n; i++)
+		if (p >= sp->s[i].lo && p + len <= sp->s[i].hi)
+			return true;
+	return false;
+}
+
+/* The search reads words of objects it does not know the size of (inside mapped
+ * memory, so never a fault): a sanitizer's redzone between heap blocks is not an
+ * error here. */
+#define UNCHECKED __attribute__((no_sanitize("address")))
+
+UNCHECKED static uintptr_t word_at(uintptr_t p)
+{
+	return *(const volatile uintptr_t *)p;
+}
+
+UNCHECKED static bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+/* How far into the CPU object its CPUX86State may lie. */
+#define ENV_IN_CPU_MAX 65536
+
+/* How many bytes of the state the direct access uses: up to DR7's end, past every
+ * place vmx_carry.c copies. */
+static size_t env_len(const struct cpustate_layout *lay)
+{
+	return lay->dr + 8 * 8 - lay->data;
+}
+
+/* `env` is the engine's state if it holds what a save copies and follows a
+ * register write through the API (which rules out a copy of the state). */
+static bool env_is_live(uc_engine *uc, const struct cpustate_layout *lay, uc_context *ctx, const uint8_t *env)
+{
+	uc_context_save(uc, ctx);
+	if (!same_bytes(env, (const uint8_t *)ctx + lay->data, env_len(lay)))
+		return false;
+	uint64_t rbx = cpu_reg(uc, UC_X86_REG_RBX), probe = ~rbx ^ 0x5a5a0000a5a5ull, seen;
+	cpu_set_reg(uc, UC_X86_REG_RBX, probe);
+	seen = word_at((uintptr_t)env + 3 * 8);      /* regs[3] */
+	cpu_set_reg(uc, UC_X86_REG_RBX, rbx);
+	return seen == probe;
+}
+
+/* Unicorn keeps a pointer to the CPU object in the engine, and the CPU object a
+ * pointer to its CPUX86State: two words, found by trying each word of the engine
+ * (up to 8 KiB) and of what it points to (up to 4 KiB). */
+void cpustate_env_calibrate(uc_engine *uc, struct cpustate_layout *lay)
+{
+	lay->env_ok = false;
+	uc_context *ctx = NULL;
+	if (uc_context_alloc(uc, &ctx) != UC_ERR_OK)
+		return;
+	struct spans sp;
+	spans_read(&sp);
+	uc_context_save(uc, ctx);
+	const uint8_t *want = (const uint8_t *)ctx + lay->data;
+	size_t len = env_len(lay);
+	uint64_t rax;
+	memcpy(&rax, want, 8);
+	uintptr_t base = (uintptr_t)uc;
+	for (size_t o1 = 0; o1 < 8192 && !lay->env_ok && spans_hold(&sp, base + o1, 8); o1 += 8) {
+		uintptr_t cpu = word_at(base + o1);
+		for (size_t o2 = 0; o2 < 4096 && !lay->env_ok && spans_hold(&sp, cpu + o2, 8); o2 += 8) {
+			uintptr_t env = word_at(cpu + o2);
+			/* The state is a member of the CPU object (after its generic part), which
+			 * points to it: a chain through anything else is not the same in every
+			 * engine. */
+			if (env <= cpu || env - cpu > ENV_IN_CPU_MAX || !spans_hold(&sp, env, len) ||
+			    word_at(env) != rax)
+				continue;
+			if (env_is_live(uc, lay, ctx, (const uint8_t *)env)) {
+				lay->env_ok = true;
+				lay->env_cpu_at = o1;
+				lay->env_ptr_at = o2;
+				lay->env_in_cpu = env - cpu;
+			}
+		}
+	}
+	free(sp.s);
+	uc_context_free(ctx);
+}
+
+uint8_t *cpustate_env_find(uc_engine *uc, const struct cpustate_layout *lay, uc_context *scratch)
+{
+	if (!lay->env_ok)
+		return NULL;
+	/* Unicorn creates the CPU object on the engine's first use: a save is one. */
+	uc_context_save(uc, scratch);
+	uintptr_t cpu = word_at((uintptr_t)uc + lay->env_cpu_at);
+	if (!cpu || word_at(cpu + lay->env_ptr_at) != cpu + lay->env_in_cpu)
+		return NULL;
+	uint8_t *env = (uint8_t *)(cpu + lay->env_in_cpu);
+	return env_is_live(uc, lay, scratch, env) ? env : NULL;
+}
