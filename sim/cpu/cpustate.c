@@ -330,8 +330,23 @@ void cpustate_fini(struct cpustate *cs)
 	cs->env = NULL;
 }
 
-static uint8_t *ctx_bytes(struct cpustate *cs) { return (uint8_t *)cs->ctx; }
-static uint8_t *hot_bytes(struct cpustate *cs) { return (uint8_t *)cs->hot; }
+/* The state at the layout's offsets: the live one in place when its address is
+ * known (cpustate_env_find), else a copy of its first bytes, as many as the
+ * context `c` takes. An edit of the copy goes back with state_commit; one in
+ * place is done (a restore would copy the same bytes). */
+static uint8_t *state_at(struct cpustate *cs, uc_context *c)
+{
+	if (cs->env)
+		return (uint8_t *)((uintptr_t)cs->env - cs->lay->data);
+	uc_context_save(cs->uc, c);
+	return (uint8_t *)c;
+}
+
+static void state_commit(struct cpustate *cs, uc_context *c)
+{
+	if (!cs->env)
+		uc_context_restore(cs->uc, c);
+}
 
 static void seg_from_cache(const uint8_t *sc, struct seg *s)
 {
@@ -346,16 +361,14 @@ static void seg_from_cache(const uint8_t *sc, struct seg *s)
 
 void cpustate_get_segs(struct cpustate *cs, struct seg segs[SEG_COUNT])
 {
-	uc_context_save(cs->uc, cs->hot);
-	const uint8_t *p = hot_bytes(cs) + cs->lay->segs;
+	const uint8_t *p = state_at(cs, cs->hot) + cs->lay->segs;
 	for (int i = 0; i < SEG_COUNT; i++)
 		seg_from_cache(p + i * SC_SIZE, &segs[i]);
 }
 
 void cpustate_get_seg(struct cpustate *cs, enum seg_reg r, struct seg *s)
 {
-	uc_context_save(cs->uc, cs->hot);
-	seg_from_cache(hot_bytes(cs) + cs->lay->segs + r * SC_SIZE, s);
+	seg_from_cache(state_at(cs, cs->hot) + cs->lay->segs + r * SC_SIZE, s);
 }
 
 /* GDTR and IDTR follow the eight segment caches (LDTR and TR last). */
@@ -373,8 +386,7 @@ static void dtr_to_cache(uint8_t *sc, const struct dtr *d)
 
 void cpustate_view(struct cpustate *cs, struct cpu_view *v)
 {
-	uc_context_save(cs->uc, cs->hot);
-	const uint8_t *h = hot_bytes(cs);
+	const uint8_t *h = state_at(cs, cs->hot);
 	const uint8_t *p = h + cs->lay->segs;
 	for (int i = 0; i < SEG_COUNT; i++)
 		seg_from_cache(p + i * SC_SIZE, &v->segs[i]);
@@ -398,8 +410,7 @@ void cpustate_view(struct cpustate *cs, struct cpu_view *v)
 
 void cpustate_control(struct cpustate *cs, uint64_t *cr0, uint64_t *cr3, uint64_t *cr4, uint64_t *efer)
 {
-	uc_context_save(cs->uc, cs->hot);
-	const uint8_t *h = hot_bytes(cs);
+	const uint8_t *h = state_at(cs, cs->hot);
 	*cr0 = rd64(h + cs->lay->cr);
 	*cr3 = rd64(h + cs->lay->cr + 24);
 	*cr4 = rd64(h + cs->lay->cr + 32);
@@ -408,8 +419,7 @@ void cpustate_control(struct cpustate *cs, uint64_t *cr0, uint64_t *cr3, uint64_
 
 void cpustate_regs(struct cpustate *cs, struct cpu_regs *r)
 {
-	uc_context_save(cs->uc, cs->regs);
-	const uint8_t *c = (const uint8_t *)cs->regs, *h = c + cs->lay->data;
+	const uint8_t *c = state_at(cs, cs->regs), *h = c + cs->lay->data;
 	memcpy(r->gpr, h, sizeof(r->gpr));
 	r->rip = rd64(h + 16 * 8);
 	int32_t df;   /* as in cpustate_view */
@@ -459,20 +469,18 @@ static uint32_t recompute_hflags(uint32_t hflags, const uint8_t *segs, uint64_t 
 
 void cpustate_get_gprs(struct cpustate *cs, uint64_t gpr[16])
 {
-	uc_context_save(cs->uc, cs->hot);
-	const uint8_t *p = hot_bytes(cs) + cs->lay->data;
+	const uint8_t *p = state_at(cs, cs->hot) + cs->lay->data;
 	for (int i = 0; i < 16; i++)
 		gpr[i] = rd64(p + 8 * i);
 }
 
 void cpustate_set_gprs(struct cpustate *cs, const uint64_t gpr[16], bool keep_rsp)
 {
-	uc_context_save(cs->uc, cs->hot);
-	uint8_t *p = hot_bytes(cs) + cs->lay->data;
+	uint8_t *p = state_at(cs, cs->hot) + cs->lay->data;
 	for (int i = 0; i < 16; i++)
 		if (!keep_rsp || i != 4)
 			wr64(p + 8 * i, gpr[i]);
-	uc_context_restore(cs->uc, cs->hot);
+	state_commit(cs, cs->hot);
 }
 
 void cpustate_set_segs(struct cpustate *cs, const struct seg segs[SEG_COUNT], unsigned mask)
@@ -484,12 +492,12 @@ void cpustate_set_segs_tables(struct cpustate *cs, const struct seg segs[SEG_COU
 			      const struct dtr *gdtr, const struct dtr *idtr, const uint64_t *gpr,
 			      const uint64_t *new_rip)
 {
-	uc_context_save(cs->uc, cs->hot);
+	uint8_t *h = state_at(cs, cs->hot);
 	/* RIP and the system flags as the register API reads them (the engine keeps
 	 * the arithmetic flags apart; only VM matters here). */
-	uint64_t rip = new_rip ? *new_rip : rd64(hot_bytes(cs) + cs->lay->data + 16 * 8);
-	uint64_t eflags = rd64(hot_bytes(cs) + cs->lay->data + 17 * 8);
-	uint8_t *p = hot_bytes(cs) + cs->lay->segs;
+	uint64_t rip = new_rip ? *new_rip : rd64(h + cs->lay->data + 16 * 8);
+	uint64_t eflags = rd64(h + cs->lay->data + 17 * 8);
+	uint8_t *p = h + cs->lay->segs;
 	for (int i = 0; i < SEG_COUNT; i++) {
 		if (!(mask & (1u << i)))
 			continue;
@@ -504,57 +512,51 @@ void cpustate_set_segs_tables(struct cpustate *cs, const struct seg segs[SEG_COU
 	if (idtr)
 		dtr_to_cache(p + (SEG_COUNT + 1) * SC_SIZE, idtr);
 	if (gpr)
-		memcpy(hot_bytes(cs) + cs->lay->data, gpr, 16 * sizeof(gpr[0]));
-	uint8_t *hf = hot_bytes(cs) + cs->lay->hflags;
-	uint64_t cr0 = rd64(hot_bytes(cs) + cs->lay->cr);
+		memcpy(h + cs->lay->data, gpr, 16 * sizeof(gpr[0]));
+	uint8_t *hf = h + cs->lay->hflags;
+	uint64_t cr0 = rd64(h + cs->lay->cr);
 	wr32(hf, recompute_hflags(rd32(hf), p, cr0, eflags));
-	uc_context_restore(cs->uc, cs->hot);
+	state_commit(cs, cs->hot);
 	/* A new CS means a new translation context: make Unicorn look the PC up again. */
 	cpu_set_reg(cs->uc, UC_X86_REG_RIP, rip);
 }
 
 uint32_t cpustate_error_code(struct cpustate *cs)
 {
-	uc_context_save(cs->uc, cs->ctx);
-	return rd32(ctx_bytes(cs) + cs->lay->error_code);
+	return rd32(state_at(cs, cs->ctx) + cs->lay->error_code);
 }
 
 bool cpustate_exception_is_int(struct cpustate *cs)
 {
-	uc_context_save(cs->uc, cs->ctx);
-	return rd32(ctx_bytes(cs) + cs->lay->exception_is_int) != 0;
+	return rd32(state_at(cs, cs->ctx) + cs->lay->exception_is_int) != 0;
 }
 
 void cpustate_exception_done(struct cpustate *cs)
 {
-	uc_context_save(cs->uc, cs->ctx);
-	wr32(ctx_bytes(cs) + cs->lay->old_exception, (uint32_t)-1);
-	uc_context_restore(cs->uc, cs->ctx);
+	wr32(state_at(cs, cs->ctx) + cs->lay->old_exception, (uint32_t)-1);
+	state_commit(cs, cs->ctx);
 }
 
 void cpustate_set_cr2(struct cpustate *cs, uint64_t cr2)
 {
-	uc_context_save(cs->uc, cs->hot);
-	wr64(hot_bytes(cs) + cs->lay->cr + 16, cr2);
-	uc_context_restore(cs->uc, cs->hot);
+	wr64(state_at(cs, cs->hot) + cs->lay->cr + 16, cr2);
+	state_commit(cs, cs->hot);
 }
 
 bool cpustate_interrupt_shadow(struct cpustate *cs)
 {
-	uc_context_save(cs->uc, cs->hot);
-	return rd32(hot_bytes(cs) + cs->lay->hflags) & HF_INHIBIT_IRQ_MASK;
+	return rd32(state_at(cs, cs->hot) + cs->lay->hflags) & HF_INHIBIT_IRQ_MASK;
 }
 
 void cpustate_set_interrupt_shadow(struct cpustate *cs, bool on)
 {
-	uc_context_save(cs->uc, cs->hot);
-	uint32_t hf = rd32(hot_bytes(cs) + cs->lay->hflags);
-	wr32(hot_bytes(cs) + cs->lay->hflags, on ? hf | (1u << 3) : hf & ~(1u << 3));
-	uc_context_restore(cs->uc, cs->hot);
+	uint8_t *h = state_at(cs, cs->hot);
+	uint32_t hf = rd32(h + cs->lay->hflags);
+	wr32(h + cs->lay->hflags, on ? hf | (1u << 3) : hf & ~(1u << 3));
+	state_commit(cs, cs->hot);
 }
 
 unsigned cpustate_cpl(struct cpustate *cs)
 {
-	uc_context_save(cs->uc, cs->hot);
-	return rd32(hot_bytes(cs) + cs->lay->hflags) & HF_CPL_MASK;
+	return rd32(state_at(cs, cs->hot) + cs->lay->hflags) & HF_CPL_MASK;
 }
