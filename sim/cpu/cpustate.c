@@ -133,6 +133,25 @@ static const struct { uint32_t msr; size_t at; uint64_t probe; } syscall_msr_pro
 	{ 0xc0000102, 40, 0xffff8c5d3e4f5162ull },
 };
 
+/* The SYSENTER MSRs (CS found by the caller, at `cs_at`): ESP and EIP whole words
+ * after it, and which bits of CS the engine's WRMSR keeps. */
+static bool calibrate_sysenter(uc_engine *uc, struct cpustate_layout *lay, uc_context *a, uc_context *b,
+			       size_t end, size_t cs_at)
+{
+	size_t lo, hi;
+	lay->sysenter[0] = cs_at;
+	for (int i = 1; i < 3; i++) {
+		if (!probe_msr(uc, a, b, end, 0x174 + (uint32_t)i, 0x8877665544332211ull + (uint64_t)i, &lo, &hi) ||
+		    hi != lo + 8 || lo <= cs_at)
+			return false;
+		lay->sysenter[i] = lo;
+	}
+	cpu_set_msr(uc, 0x174, 0xffffffff);
+	lay->sysenter_cs_mask = (uint32_t)cpu_msr(uc, 0x174);
+	uc_context_save(uc, a);
+	return rd32((const uint8_t *)a + cs_at) == lay->sysenter_cs_mask;
+}
+
 /* The optional half of the calibration: the state VM entry and exit leave alone,
  * which vmx_carry.c copies between the engines. Each place is found by writing a
  * register through the API and seeing which bytes of the saved state change. NULL
@@ -167,6 +186,8 @@ static const char *calibrate_shared(uc_engine *uc, struct cpustate_layout *lay, 
 	size_t sysenter = 0, x0 = 0, x15 = 0, y0 = 0, y15 = 0;
 	if (!why && (!probe_msr(uc, a, b, end, 0x174, 0x5a5a, &sysenter, &hi) || sysenter <= lay->fpu))
 		why = "IA32_SYSENTER_CS";
+	if (!why && !calibrate_sysenter(uc, lay, a, b, end, sysenter))
+		why = "IA32_SYSENTER_ESP and IA32_SYSENTER_EIP";
 	uint8_t vec[32];
 	for (int i = 0; i < 32; i++)
 		vec[i] = (uint8_t)(0x81 + i);
@@ -541,6 +562,32 @@ void cpustate_set_cr2(struct cpustate *cs, uint64_t cr2)
 {
 	wr64(state_at(cs, cs->hot) + cs->lay->cr + 16, cr2);
 	state_commit(cs, cs->hot);
+}
+
+void cpustate_get_sysenter(struct cpustate *cs, uint64_t v[3])
+{
+	if (!cs->env) {
+		for (uint32_t i = 0; i < 3; i++)
+			v[i] = cpu_msr(cs->uc, 0x174 + i);
+		return;
+	}
+	const uint8_t *h = state_at(cs, cs->hot);
+	v[0] = rd32(h + cs->lay->sysenter[0]);
+	v[1] = rd64(h + cs->lay->sysenter[1]);
+	v[2] = rd64(h + cs->lay->sysenter[2]);
+}
+
+void cpustate_set_sysenter(struct cpustate *cs, const uint64_t v[3])
+{
+	if (!cs->env) {
+		for (uint32_t i = 0; i < 3; i++)
+			cpu_set_msr(cs->uc, 0x174 + i, v[i]);
+		return;
+	}
+	uint8_t *h = state_at(cs, cs->hot);
+	wr32(h + cs->lay->sysenter[0], (uint32_t)v[0] & cs->lay->sysenter_cs_mask);
+	wr64(h + cs->lay->sysenter[1], v[1]);
+	wr64(h + cs->lay->sysenter[2], v[2]);
 }
 
 bool cpustate_interrupt_shadow(struct cpustate *cs)

@@ -57,6 +57,9 @@ struct cpustate_layout {
 	size_t syscall_msrs;     /* IA32_STAR .. IA32_KERNEL_GS_BASE, SYSCALL_MSRS_LEN bytes */
 	size_t xcr0;
 	size_t dr;               /* DR0-DR7 */
+	/* IA32_SYSENTER_CS, _ESP and _EIP, and the bits of CS a WRMSR keeps. */
+	size_t sysenter[3];
+	uint32_t sysenter_cs_mask;
 	char shared_err[160];
 	/* Where an engine keeps its live state (cpustate_env_calibrate): the word of
 	 * the engine pointing to its CPU object, and the CPU object's word pointing to
@@ -160,6 +163,12 @@ void cpustate_set_cr2(struct cpustate *cs, uint64_t cr2);
  * register API costs a call per register); keep_rsp leaves RSP as it is. */
 void cpustate_get_gprs(struct cpustate *cs, uint64_t gpr[16]);
 void cpustate_set_gprs(struct cpustate *cs, const uint64_t gpr[16], bool keep_rsp);
+
+/* IA32_SYSENTER_CS, IA32_SYSENTER_ESP and IA32_SYSENTER_EIP, as RDMSR and WRMSR
+ * would read and write them: in place in the live state when it is known, else
+ * through the register API. VM entry and exit load (and exit saves) all three. */
+void cpustate_get_sysenter(struct cpustate *cs, uint64_t v[3]);
+void cpustate_set_sysenter(struct cpustate *cs, const uint64_t v[3]);
 
 /* Blocking by STI or by MOV SS/POP SS for one instruction (the engine keeps one
  * flag for both). */

@@ -126,9 +126,9 @@ void vmx_load_guest_tables(struct cpustate *cs, uc_engine *uc, const struct vmcs
 			    .limit = (uint32_t)vmcs_read_enc(v, GUEST_IDTR_LIMIT) };
 	/* The engine's IA32_FS_BASE and IA32_GS_BASE are the FS and GS bases. */
 	cpustate_set_segs_tables(cs, s, 0xff, &gdtr, &idtr, gpr, rip);
-	cpu_set_msr(uc, 0x174, vmcs_read_enc(v, GUEST_SYSENTER_CS));
-	cpu_set_msr(uc, 0x175, vmcs_read_enc(v, GUEST_SYSENTER_ESP));
-	cpu_set_msr(uc, 0x176, vmcs_read_enc(v, GUEST_SYSENTER_EIP));
+	const uint64_t sysenter[3] = { vmcs_read_enc(v, GUEST_SYSENTER_CS), vmcs_read_enc(v, GUEST_SYSENTER_ESP),
+				       vmcs_read_enc(v, GUEST_SYSENTER_EIP) };
+	cpustate_set_sysenter(cs, sysenter);
 }
 
 int vmx_enter_guest(struct lp *lp, bool launch)

@@ -142,9 +142,10 @@ void vmx_load_host_state_gprs(struct lp *lp, const uint64_t *guest_gpr, uint64_t
 	cpu_set_reg(uc, UC_X86_REG_DR7, 0x400);
 	lp->debugctl = 0;   /* "The IA32_DEBUGCTL MSR is cleared to 00000000H" */
 
-	cpu_set_msr(uc, 0x174, vmcs_read_enc(v, HOST_IA32_SYSENTER_CS));
-	cpu_set_msr(uc, 0x175, vmcs_read_enc(v, HOST_IA32_SYSENTER_ESP));
-	cpu_set_msr(uc, 0x176, vmcs_read_enc(v, HOST_IA32_SYSENTER_EIP));
+	const uint64_t sysenter[3] = { vmcs_read_enc(v, HOST_IA32_SYSENTER_CS),
+				       vmcs_read_enc(v, HOST_IA32_SYSENTER_ESP),
+				       vmcs_read_enc(v, HOST_IA32_SYSENTER_EIP) };
+	cpustate_set_sysenter(&lp->cs, sysenter);
 	if (exit_ctls & VM_EXIT_LOAD_IA32_PAT)
 		lp->pat = vmcs_read_enc(v, HOST_IA32_PAT);
 
@@ -222,9 +223,11 @@ uint64_t vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip, uin
 	vmcs_write_enc(v, GUEST_GDTR_LIMIT, cv.gdtr.limit);
 	vmcs_write_enc(v, GUEST_IDTR_BASE, cv.idtr.base);
 	vmcs_write_enc(v, GUEST_IDTR_LIMIT, cv.idtr.limit);
-	vmcs_write_enc(v, GUEST_SYSENTER_CS, cpu_msr(uc, 0x174));
-	vmcs_write_enc(v, GUEST_SYSENTER_ESP, cpu_msr(uc, 0x175));
-	vmcs_write_enc(v, GUEST_SYSENTER_EIP, cpu_msr(uc, 0x176));
+	uint64_t sysenter[3];
+	cpustate_get_sysenter(&g->cs, sysenter);
+	vmcs_write_enc(v, GUEST_SYSENTER_CS, sysenter[0]);
+	vmcs_write_enc(v, GUEST_SYSENTER_ESP, sysenter[1]);
+	vmcs_write_enc(v, GUEST_SYSENTER_EIP, sysenter[2]);
 	uint64_t efer = cv.efer;
 	if (exit_ctls & VM_EXIT_SAVE_IA32_EFER)
 		vmcs_write_enc(v, GUEST_IA32_EFER, efer);

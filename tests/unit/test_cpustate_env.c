@@ -1,0 +1,131 @@
+/* cpustate_env.c and the in-place access built on it: the calibration finds each
+ * engine's own live state on the builds vtsim supports, and what cpustate writes
+ * in place is what the register API then reads (and the other way round), with
+ * and without the live state's address. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "sim/cpu/cpustate.h"
+
+struct two {
+	struct cpustate_layout lay;
+	uc_engine *a, *b;
+	struct cpustate ca, cb;
+};
+
+static void two_open(struct two *t, bool in_place)
+{
+	char err[256];
+	uc_engine *probe;
+	assert_int_equal(uc_open(UC_ARCH_X86, UC_MODE_64, &probe), UC_ERR_OK);
+	assert_int_equal(cpustate_calibrate(probe, &t->lay, err, sizeof(err)), 0);
+	uc_close(probe);
+	assert_true(t->lay.env_ok);
+	assert_int_equal(uc_open(UC_ARCH_X86, UC_MODE_64, &t->a), UC_ERR_OK);
+	assert_int_equal(uc_open(UC_ARCH_X86, UC_MODE_64, &t->b), UC_ERR_OK);
+	assert_int_equal(cpustate_init(&t->ca, t->a, &t->lay), 0);
+	assert_int_equal(cpustate_init(&t->cb, t->b, &t->lay), 0);
+	assert_non_null(t->ca.env);
+	assert_non_null(t->cb.env);
+	assert_ptr_not_equal(t->ca.env, t->cb.env);
+	if (!in_place)
+		t->ca.env = t->cb.env = NULL;
+}
+
+static void two_close(struct two *t)
+{
+	cpustate_fini(&t->ca);
+	cpustate_fini(&t->cb);
+	uc_close(t->a);
+	uc_close(t->b);
+}
+
+/* A register the API writes in one engine shows in that engine's state only. */
+static void test_each_engine_its_own_state(void **state)
+{
+	(void)state;
+	struct two t;
+	two_open(&t, true);
+	cpu_set_reg(t.a, UC_X86_REG_R9, 0x1111222233334444ull);
+	cpu_set_reg(t.b, UC_X86_REG_R9, 0x5555666677778888ull);
+	uint64_t ga[16], gb[16];
+	cpustate_get_gprs(&t.ca, ga);
+	cpustate_get_gprs(&t.cb, gb);
+	assert_int_equal(ga[9], 0x1111222233334444ull);
+	assert_int_equal(gb[9], 0x5555666677778888ull);
+	two_close(&t);
+}
+
+static void sysenter_both_ways(bool in_place)
+{
+	struct two t;
+	two_open(&t, in_place);
+	/* Written in place, read through RDMSR's path; CS keeps what WRMSR keeps. */
+	const uint64_t w[3] = { 0xabcd0010, 0xffff800012345678ull, 0xffff8000deadbee0ull };
+	cpustate_set_sysenter(&t.ca, w);
+	cpu_set_msr(t.b, 0x174, w[0]);
+	assert_int_equal(cpu_msr(t.a, 0x174), cpu_msr(t.b, 0x174));
+	assert_int_equal(cpu_msr(t.a, 0x175), w[1]);
+	assert_int_equal(cpu_msr(t.a, 0x176), w[2]);
+	/* Written through WRMSR's path, read in place. */
+	cpu_set_msr(t.a, 0x174, 0x23);
+	cpu_set_msr(t.a, 0x175, 0x7000);
+	cpu_set_msr(t.a, 0x176, 0xffffffff81000000ull);
+	uint64_t r[3];
+	cpustate_get_sysenter(&t.ca, r);
+	assert_int_equal(r[0], 0x23);
+	assert_int_equal(r[1], 0x7000);
+	assert_int_equal(r[2], 0xffffffff81000000ull);
+	/* The other engine is untouched. */
+	assert_int_equal(cpu_msr(t.b, 0x175), 0);
+	two_close(&t);
+}
+
+static void test_sysenter_in_place(void **state)
+{
+	(void)state;
+	sysenter_both_ways(true);
+}
+
+static void test_sysenter_through_the_api(void **state)
+{
+	(void)state;
+	sysenter_both_ways(false);
+}
+
+/* A patch in place (GPRs, CR2, the interrupt shadow) is what the API reads. */
+static void test_patches_in_place_reach_the_api(void **state)
+{
+	(void)state;
+	struct two t;
+	two_open(&t, true);
+	uint64_t g[16];
+	for (int i = 0; i < 16; i++)
+		g[i] = 0x1000 * (uint64_t)(i + 1);
+	cpustate_set_gprs(&t.ca, g, true);
+	assert_int_equal(cpu_reg(t.a, UC_X86_REG_RBX), 0x4000);
+	assert_int_equal(cpu_reg(t.a, UC_X86_REG_R15), 0x10000);
+	assert_int_equal(cpu_reg(t.a, UC_X86_REG_RSP), 0);     /* kept */
+	cpustate_set_cr2(&t.ca, 0xdead000);
+	assert_int_equal(cpu_reg(t.a, UC_X86_REG_CR2), 0xdead000);
+	assert_int_equal(cpu_reg(t.b, UC_X86_REG_CR2), 0);
+	cpustate_set_interrupt_shadow(&t.ca, true);
+	assert_true(cpustate_interrupt_shadow(&t.ca));
+	assert_false(cpustate_interrupt_shadow(&t.cb));
+	two_close(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_each_engine_its_own_state),
+		cmocka_unit_test(test_sysenter_in_place),
+		cmocka_unit_test(test_sysenter_through_the_api),
+		cmocka_unit_test(test_patches_in_place_reach_the_api),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
