@@ -351,6 +351,13 @@ void cpustate_fini(struct cpustate *cs)
 	cs->env = NULL;
 }
 
+const char *cpustate_access(const struct cpustate *cs)
+{
+	if (cs->env)
+		return "in place";
+	return cs->lay->shared_ok ? "saved contexts" : "saved contexts, carry through the register API";
+}
+
 /* The state at the layout's offsets: the live one in place when its address is
  * known (cpustate_env_find), else a copy of its first bytes, as many as the
  * context `c` takes. An edit of the copy goes back with state_commit; one in

@@ -97,6 +97,11 @@ struct cpustate {
 	uint8_t *env;              /* the live state, or NULL (cpustate_env_find) */
 };
 
+/* Which way an engine's state is read and written, for diagnostics: "in place"
+ * (the live state), "saved contexts" (copies through uc_context_save/restore) or
+ * "saved contexts, carry through the register API" (no optional calibration). */
+const char *cpustate_access(const struct cpustate *cs);
+
 /* What the simulator's instruction handlers ask about the processor's state, read
  * in one copy. `eflags` holds the system flags (IF, TF, IOPL, VM, AC ...) and DF,
  * not the arithmetic ones (the engine computes those lazily). */

@@ -72,11 +72,15 @@ UNCHECKED static bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
 /* How far into the CPU object its CPUX86State may lie. */
 #define ENV_IN_CPU_MAX 65536
 
-/* How many bytes of the state the direct access uses: up to DR7's end, past every
- * place vmx_carry.c copies. */
-static size_t env_len(const struct cpustate_layout *lay)
+/* How many bytes of the state a context save copies (the length is the context's
+ * first member, as cpustate_init relies on; `full` is a whole-state context): all
+ * of them must match before vtsim reads or writes any in place. 0 if the length is
+ * not one the layout can be (then nothing matches). */
+static size_t env_len(const struct cpustate_layout *lay, const uc_context *full)
 {
-	return lay->dr + 8 * 8 - lay->data;
+	size_t n;
+	memcpy(&n, full, sizeof(n));
+	return n >= lay->dr + 8 * 8 - lay->data && n <= lay->ctx_size - lay->data ? n : 0;
 }
 
 /* `env` is the engine's state if it holds what a save copies and follows a
@@ -84,7 +88,8 @@ static size_t env_len(const struct cpustate_layout *lay)
 static bool env_is_live(uc_engine *uc, const struct cpustate_layout *lay, uc_context *ctx, const uint8_t *env)
 {
 	uc_context_save(uc, ctx);
-	if (!same_bytes(env, (const uint8_t *)ctx + lay->data, env_len(lay)))
+	size_t len = env_len(lay, ctx);
+	if (!len || !same_bytes(env, (const uint8_t *)ctx + lay->data, len))
 		return false;
 	uint64_t rbx = cpu_reg(uc, UC_X86_REG_RBX), probe = ~rbx ^ 0x5a5a0000a5a5ull, seen;
 	cpu_set_reg(uc, UC_X86_REG_RBX, probe);
@@ -106,7 +111,7 @@ void cpustate_env_calibrate(uc_engine *uc, struct cpustate_layout *lay)
 	spans_read(&sp);
 	uc_context_save(uc, ctx);
 	const uint8_t *want = (const uint8_t *)ctx + lay->data;
-	size_t len = env_len(lay);
+	size_t len = env_len(lay, ctx);
 	uint64_t rax;
 	memcpy(&rax, want, 8);
 	uintptr_t base = (uintptr_t)uc;
@@ -132,15 +137,32 @@ void cpustate_env_calibrate(uc_engine *uc, struct cpustate_layout *lay)
 	uc_context_free(ctx);
 }
 
+/* Follows the calibrated chain in this engine, each word only after checking
+ * that it points into a read-write mapping: another Unicorn build (or an engine
+ * laid out otherwise) gives NULL, never a fault. */
+static uintptr_t env_follow(uc_engine *uc, const struct cpustate_layout *lay, const struct spans *sp, size_t len)
+{
+	uintptr_t at = (uintptr_t)uc + lay->env_cpu_at;
+	if (!spans_hold(sp, at, 8))
+		return 0;
+	uintptr_t cpu = word_at(at);
+	if (!spans_hold(sp, cpu, 8) || cpu + lay->env_ptr_at < cpu || !spans_hold(sp, cpu + lay->env_ptr_at, 8))
+		return 0;
+	uintptr_t env = cpu + lay->env_in_cpu;
+	if (env < cpu || word_at(cpu + lay->env_ptr_at) != env || !len || !spans_hold(sp, env, len))
+		return 0;
+	return env;
+}
+
 uint8_t *cpustate_env_find(uc_engine *uc, const struct cpustate_layout *lay, uc_context *scratch)
 {
 	if (!lay->env_ok)
 		return NULL;
 	/* Unicorn creates the CPU object on the engine's first use: a save is one. */
 	uc_context_save(uc, scratch);
-	uintptr_t cpu = word_at((uintptr_t)uc + lay->env_cpu_at);
-	if (!cpu || word_at(cpu + lay->env_ptr_at) != cpu + lay->env_in_cpu)
-		return NULL;
-	uint8_t *env = (uint8_t *)(cpu + lay->env_in_cpu);
-	return env_is_live(uc, lay, scratch, env) ? env : NULL;
+	struct spans sp;
+	spans_read(&sp);
+	uintptr_t env = env_follow(uc, lay, &sp, env_len(lay, scratch));
+	free(sp.s);
+	return env && env_is_live(uc, lay, scratch, (const uint8_t *)env) ? (uint8_t *)env : NULL;
 }

@@ -365,6 +365,22 @@ static uc_err map_ram(struct vtsim_machine *m, uc_engine *uc, uint64_t at, uint8
 	return ue;
 }
 
+/* VTSIM_CPU_STATE (a debugging aid; set, it also makes each engine say which
+ * way its state is accessed): "context" leaves the live states alone (the saved
+ * contexts), "api" carries what entry and exit do not switch through the
+ * register API, as a Unicorn build the calibration does not know would. */
+static void force_state_access(struct cpustate_layout *lay, const char *access)
+{
+	if (!access)
+		return;
+	if (!strcmp(access, "context") || !strcmp(access, "api"))
+		lay->env_ok = false;
+	if (!strcmp(access, "api") && lay->shared_ok) {
+		lay->shared_ok = false;
+		snprintf(lay->shared_err, sizeof(lay->shared_err), "VTSIM_CPU_STATE=api");
+	}
+}
+
 /* Opens an engine with the machine's RAM and the simulator's hooks. */
 static int engine_init(struct lp *lp, struct engine *e, char *err, size_t errlen)
 {
@@ -385,9 +401,11 @@ static int engine_init(struct lp *lp, struct engine *e, char *err, size_t errlen
 	 * inside the engine, clobbering CR2 and the engine's record of the exception
 	 * in delivery. An empty exit list probes nothing. */
 	uc_ctl_exits_enable(e->uc);
+	const char *access = getenv("VTSIM_CPU_STATE");
 	if (!m->layout.ctx_size) {
 		if (cpustate_calibrate(e->uc, &m->layout, err, errlen))
 			return -1;
+		force_state_access(&m->layout, access);
 		if (!m->layout.shared_ok)   /* once per machine: correct, only slower */
 			fprintf(m->diag, "vtsim: %s; VM entries and exits carry the state they do not "
 				"switch through the register API, XCR0 excepted\n", m->layout.shared_err);
@@ -396,6 +414,9 @@ static int engine_init(struct lp *lp, struct engine *e, char *err, size_t errlen
 		snprintf(err, errlen, "cannot allocate CPU state");
 		return -1;
 	}
+	if (access)
+		fprintf(m->diag, "vtsim: LP %u %s engine: CPU state %s\n", lp->id, e == &lp->guest ? "guest" : "root",
+			cpustate_access(&e->cs));
 	ue = map_ram(m, e->uc, 0, m->pm.ram);
 	/* The KeyID views of RAM on a TDX platform, at their KeyIDs' addresses. */
 	for (unsigned key = 0; ue == UC_ERR_OK && key < m->pm.nr_key_views; key++)

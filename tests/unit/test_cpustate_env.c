@@ -119,6 +119,39 @@ static void test_patches_in_place_reach_the_api(void **state)
 	two_close(&t);
 }
 
+/* Whatever offsets the layout names (a Unicorn build laid out otherwise), the
+ * search gives the engine's live state or NULL: every word it follows is checked
+ * before it is read, and what it leads to must be the state. */
+static void test_wrong_chain_gives_live_state_or_null(void **state)
+{
+	(void)state;
+	struct two t;
+	two_open(&t, true);
+	struct cpustate_layout good = t.lay;
+	uint8_t *live = t.ca.env;
+	size_t *fields[] = { &t.lay.env_cpu_at, &t.lay.env_ptr_at, &t.lay.env_in_cpu };
+	int found = 0;
+	for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
+		t.lay = good;
+		size_t at = *fields[f];
+		for (size_t o = at > 512 ? at - 512 : 0; o < at + 512; o += 4) {
+			t.lay = good;
+			*fields[f] = o;
+			uint8_t *env = cpustate_env_find(t.a, &t.lay, t.ca.ctx);
+			assert_true(env == NULL || env == live);
+			found += env != NULL;
+		}
+		t.lay = good;
+		*fields[f] = (size_t)1 << 40;   /* outside anything mapped */
+		assert_null(cpustate_env_find(t.a, &t.lay, t.ca.ctx));
+	}
+	/* The wrong values leave the engine as it was: the true chain still works. */
+	t.lay = good;
+	assert_ptr_equal(cpustate_env_find(t.a, &t.lay, t.ca.ctx), live);
+	assert_true(found >= 3);     /* each true offset was among those tried */
+	two_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -126,6 +159,7 @@ int main(void)
 		cmocka_unit_test(test_sysenter_in_place),
 		cmocka_unit_test(test_sysenter_through_the_api),
 		cmocka_unit_test(test_patches_in_place_reach_the_api),
+		cmocka_unit_test(test_wrong_chain_gives_live_state_or_null),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

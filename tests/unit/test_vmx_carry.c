@@ -33,15 +33,18 @@ static void duo_open(struct duo *d, enum carry_way way)
 	assert_true(d->lay.shared_ok);
 	assert_true(d->lay.env_ok);
 	d->lay.shared_ok = way != WAY_API;
+	/* The raw copy is what a build whose chain to the live state differs gets: a
+	 * wrong offset must make the search give up, not crash. */
+	if (way == WAY_RAW)
+		d->lay.env_in_cpu += 8;
 	assert_int_equal(uc_open(UC_ARCH_X86, UC_MODE_64, &d->a), UC_ERR_OK);
 	assert_int_equal(uc_open(UC_ARCH_X86, UC_MODE_64, &d->b), UC_ERR_OK);
 	assert_int_equal(cpustate_init(&d->ca, d->a, &d->lay), 0);
 	assert_int_equal(cpustate_init(&d->cb, d->b, &d->lay), 0);
 	/* Each engine's own state, found through the calibrated pointers. */
-	assert_true((d->ca.env != NULL) == (way != WAY_API));
+	assert_true((d->ca.env != NULL) == (way == WAY_ENV));
+	assert_true((d->cb.env != NULL) == (way == WAY_ENV));
 	assert_true(d->ca.env != d->cb.env || way != WAY_ENV);
-	if (way == WAY_RAW)
-		d->ca.env = d->cb.env = NULL;
 }
 
 static void duo_close(struct duo *d)
