@@ -12,14 +12,16 @@
  * since the snapshot (VMCS regions, MSR-store areas, the module's PAMT, TDCS and
  * S-EPT, private pages) are logged as it writes them; writes by other hands (code
  * run on a software CPU, a hosted VMM writing RAM through its own pointers) are
- * caught by keeping RAM write-protected in the host process while the snapshot is
- * armed: the first write to a page faults once and logs it. A TD's stores to its
- * private pages (the KeyID views) are not protected: after code ran, the private
- * pages' views are compared. Without the protection (more than 16 machines armed
- * at once), or after a note of unknown extent, a restore after code ran compares
- * every page instead (slower, always right). vtsim_snapshot_note_write still
+ * caught by keeping RAM and the KeyID views write-protected in the host process
+ * while the snapshot is armed: the first write to a page (a TD's store to its
+ * private page included) faults once and logs it. Page ownership and poison change
+ * only with a logged write, so a restore walks the log alone: its cost follows
+ * the pages written, not the size of RAM. Without the protection (more than 16
+ * machines armed at once), or after a note of unknown extent, a restore after code
+ * ran compares every page instead (slower, always right). vtsim_snapshot_note_write still
  * declares a write of new code, for the translations. RAM must not be handed to
- * a system call that writes it (read(2) into RAM fails with EFAULT) while armed.
+ * a system call that writes it (read(2) into RAM fails with EFAULT) while armed,
+ * nor a view.
  *
  * Snapshots are taken and restored with every LP outside VMX non-root operation
  * (no guest running: between hosted calls, or before a run). One snapshot is armed

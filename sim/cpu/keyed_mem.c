@@ -21,26 +21,41 @@ struct keyed_mem {
 static struct phys *registry[MAX_MACHINES];
 static struct sigaction previous;
 
-static struct phys *machine_of(const void *addr)
+static bool in_area(const void *addr, const uint8_t *base, uint64_t size)
+{
+	return base && (const uint8_t *)addr >= base && (const uint8_t *)addr < base + size;
+}
+
+/* The machine whose RAM (view 0) or KeyID view holds addr, and which view. */
+static struct phys *machine_of(const void *addr, unsigned *view)
 {
 	for (unsigned i = 0; i < MAX_MACHINES; i++) {
 		struct phys *pm = registry[i];
-		if (pm && (const uint8_t *)addr >= pm->ram && (const uint8_t *)addr < pm->ram + pm->size)
-			return pm;
+		for (unsigned v = 0; pm && v < (pm->key_view ? pm->nr_key_views : 1); v++)
+			if (in_area(addr, v ? pm->key_view[v] : pm->ram, pm->size)) {
+				*view = v;
+				return pm;
+			}
 	}
 	return NULL;
 }
 
-/* A write to a write-protected RAM page: the armed snapshot's write log takes it
+/* A write to a write-protected page: the armed snapshot's write log takes it
  * (phys_dirty_fault opens the page), and a write through KeyID 0 to a private page
- * re-keys the line: the page is the writer's now. */
+ * re-keys the line: the page is the writer's now. A view is protected only by the
+ * log. */
 static void on_fault(int sig, siginfo_t *si, void *uctx)
 {
-	struct phys *pm = machine_of(si->si_addr);
-	if (pm) {
+	unsigned view = 0;
+	struct phys *pm = machine_of(si->si_addr, &view);
+	if (pm && view) {
+		uint64_t pfn = (uint64_t)((uint8_t *)si->si_addr - pm->key_view[view]) / PAGE;
+		if (pm->dirty && phys_dirty_fault(pm, view, pfn))
+			return;
+	} else if (pm) {
 		uint64_t pfn = (uint64_t)((uint8_t *)si->si_addr - pm->ram) / PAGE;
 		struct keyed_mem *k = pm->keyed;
-		bool logged = pm->dirty && phys_dirty_fault(pm, pfn);
+		bool logged = pm->dirty && phys_dirty_fault(pm, 0, pfn);
 		bool private = k && k->owner[pfn];
 		if (private && !k->poisoned[pfn]) {
 			k->poisoned[pfn] = 1;

@@ -27,9 +27,10 @@ struct phys {
 
 /* Logs a write of [pa, pa + n) for the armed snapshot (sim/cpu/snapshot.c). */
 void phys_dirty_note(struct phys *pm, uint64_t pa, size_t n);
-/* A write fault on the write-protected RAM page `pfn` (the keyed_mem handler calls
- * it): true when the armed snapshot protected it; the page is logged and writable. */
-bool phys_dirty_fault(struct phys *pm, uint64_t pfn);
+/* A write fault on the write-protected page `pfn` of RAM (view 0) or of KeyID
+ * `view`'s view (the keyed_mem handler calls it): true when the armed snapshot
+ * protected it; the page is logged and writable. */
+bool phys_dirty_fault(struct phys *pm, unsigned view, uint64_t pfn);
 
 /* The host byte behind `pa`: RAM, a KeyID's view of it, or NULL (open bus). */
 static inline uint8_t *phys_byte(const struct phys *pm, uint64_t pa)

@@ -1,12 +1,15 @@
 /* Machine snapshots (include/vtsim/snapshot.h): a copy of the machine's state, and
  * a log of the RAM pages written after it (struct phys_dirty), so that a restore
  * copies back only those. The simulator's own writes are noted as it makes them
- * (phys_write, the KeyID views); every other write to RAM (a software CPU's store,
- * a hosted VMM's pointer) is caught by write-protecting RAM in the host process:
- * the first write to a page faults, the fault handler logs the page and opens it
+ * (phys_write, the KeyID views); every other write to RAM or a KeyID view (a
+ * software CPU's store, a TD's store to its private memory, a hosted VMM's pointer)
+ * is caught by write-protecting RAM and the views in the host process: the first
+ * write to a page faults, the fault handler logs the page and opens it
  * (phys_dirty_fault). A page written once stays open and logged across restores
  * (each restore compares it): the pages an input writes every time cost no fault
- * after the first input. */
+ * after the first input. A restore so touches only the logged pages, whatever the
+ * size of RAM: their contents, and for those of RAM their owner and poison (every
+ * change of a page's ownership writes or faults on it, keyed_mem.c). */
 #include "vtsim/snapshot.h"
 
 #include <stdlib.h>
@@ -22,8 +25,8 @@
 
 /* The pages written since the snapshot: a bit and a list entry per page of each
  * view (view 0 is RAM, view k the KeyID-k view), or `all` when the list overflowed
- * or a write of unknown extent was noted. With `guarded`, RAM is write-protected
- * except its open pages (view 0's logged ones). */
+ * or a write of unknown extent was noted. With `guarded`, RAM and the views are
+ * write-protected except their open pages (the logged ones). */
 struct phys_dirty {
 	uint64_t pages;               /* per view */
 	unsigned nviews;
@@ -33,6 +36,7 @@ struct phys_dirty {
 	bool all;
 	bool guarded;
 	uint8_t *ram;
+	uint8_t *const *key_view;     /* [view]: view k's memory (NULL: none), from view 1 */
 	/* The guest engine's code (snapshot_sync_guest_code): RAM pages that left the
 	 * log since the last sync (restored, then protected again), and whether the
 	 * next sync must drop every translation (no log of what changed). */
@@ -46,7 +50,8 @@ struct phys_dirty {
 	bool entry_known;
 };
 
-/* RAM pages kept open across restores at most; more are protected again. */
+/* Pages (of RAM and the views) kept open across restores at most; more are
+ * protected again. */
 #define OPEN_MAX 64
 
 /* The LP's plain fields a snapshot keeps, copied one way on taking and the other on
@@ -126,17 +131,32 @@ static bool dirty_has(const struct phys_dirty *d, unsigned view, uint64_t page)
 	return d->bits[i / 64] & (1ull << (i % 64));
 }
 
-static void page_protect(struct phys_dirty *d, uint64_t p, int prot)
+static uint8_t *view_base(const struct phys_dirty *d, unsigned view)
 {
-	mprotect(d->ram + p * PAGE, PAGE, prot);
+	return view ? d->key_view[view] : d->ram;
 }
 
-/* The simulator is about to write RAM page p: open it now rather than take the
- * fault (not a private page: its fault is the poison, keyed_mem.h). */
-static void open_for_write(struct phys *pm, struct phys_dirty *d, uint64_t p)
+static void page_protect(struct phys_dirty *d, unsigned view, uint64_t p, int prot)
 {
-	if (d->guarded && p < d->pages && !dirty_has(d, 0, p) && !keyed_mem_owner(pm, p * PAGE))
-		page_protect(d, p, PROT_READ | PROT_WRITE);
+	if (view_base(d, view))
+		mprotect(view_base(d, view) + p * PAGE, PAGE, prot);
+}
+
+/* The whole of RAM and of every view. */
+static void protect_all(struct phys_dirty *d, int prot)
+{
+	for (unsigned view = 0; view < d->nviews; view++)
+		if (view_base(d, view))
+			mprotect(view_base(d, view), d->pages * PAGE, prot);
+}
+
+/* The simulator is about to write page p of a view: open it now rather than take
+ * the fault (not a private page's RAM: its fault is the poison, keyed_mem.h). */
+static void open_for_write(struct phys *pm, struct phys_dirty *d, unsigned view, uint64_t p)
+{
+	if (d->guarded && p < d->pages && view < d->nviews && !dirty_has(d, view, p) &&
+	    (view || !keyed_mem_owner(pm, p * PAGE)))
+		page_protect(d, view, p, PROT_READ | PROT_WRITE);
 }
 
 void phys_dirty_note(struct phys *pm, uint64_t pa, size_t n)
@@ -148,19 +168,18 @@ void phys_dirty_note(struct phys *pm, uint64_t pa, size_t n)
 		pa &= (1ull << pm->keyid_shift) - 1;
 	}
 	for (uint64_t p = pa / PAGE; n && p <= (pa + n - 1) / PAGE; p++) {
-		if (!view)
-			open_for_write(pm, d, p);
+		open_for_write(pm, d, view, p);
 		dirty_mark(d, view, p);
 	}
 }
 
-bool phys_dirty_fault(struct phys *pm, uint64_t pfn)
+bool phys_dirty_fault(struct phys *pm, unsigned view, uint64_t pfn)
 {
 	struct phys_dirty *d = pm->dirty;
-	if (!d->guarded || pfn >= d->pages)
+	if (!d->guarded || pfn >= d->pages || view >= d->nviews)
 		return false;
-	dirty_mark(d, 0, pfn);
-	page_protect(d, pfn, PROT_READ | PROT_WRITE);
+	dirty_mark(d, view, pfn);
+	page_protect(d, view, pfn, PROT_READ | PROT_WRITE);
 	return true;
 }
 
@@ -217,35 +236,49 @@ static void stale_mark(struct phys_dirty *d, uint64_t p)
 	d->stale[d->nstale++] = (uint32_t)p;
 }
 
-/* After a restore: the log starts again. Guarded, RAM's open pages stay open and
- * logged (unless there are too many: then they are protected again). */
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The pages of log entries e[0..n) write-protected again: a run of consecutive
+ * pages of a view by one call (each is a system call and a TLB shootdown, the
+ * bulk of a restore's cost). */
+static void protect_runs(struct phys_dirty *d, uint32_t *e, size_t n)
+{
+	qsort(e, n, sizeof(*e), cmp_u32);
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && e[j] == e[j - 1] + 1 && e[j] % d->pages; j++)
+			;
+		uint8_t *base = view_base(d, (unsigned)(e[i] / d->pages));
+		if (base)
+			mprotect(base + (e[i] % d->pages) * PAGE, (j - i) * PAGE, PROT_READ);
+	}
+}
+
+/* After a restore: the log starts again. Guarded, the first OPEN_MAX pages logged
+ * stay open and logged (those an input writes first, likely the next one too);
+ * the others are protected again. */
 static void dirty_clear(struct phys_dirty *d)
 {
-	size_t open = 0;
-	for (size_t i = 0; i < d->n; i++)
-		open += d->list[i] < d->pages;
-	bool keep_open = d->guarded && !d->all && open <= OPEN_MAX;
-	if (d->all)
-		d->code_full = true;
+	size_t keep = 0;
 	if (d->all) {
+		d->code_full = true;
 		memset(d->bits, 0, (d->pages * d->nviews + 63) / 64 * 8);
 		if (d->guarded)
-			mprotect(d->ram, d->pages * PAGE, PROT_READ);
-	}
-	size_t kept = 0;
-	for (size_t i = 0; i < d->n && !d->all; i++) {
-		uint32_t e = d->list[i];
-		if (e < d->pages && keep_open) {
-			d->list[kept++] = e;
-			continue;
+			protect_all(d, PROT_READ);
+	} else {
+		keep = d->guarded && d->n > OPEN_MAX ? OPEN_MAX : d->guarded ? d->n : 0;
+		for (size_t i = keep; i < d->n; i++) {
+			bit_clear(d, d->list[i]);
+			if (d->list[i] < d->pages)
+				stale_mark(d, d->list[i]);
 		}
-		bit_clear(d, e);
-		if (e < d->pages)
-			stale_mark(d, e);
-		if (e < d->pages && d->guarded)
-			page_protect(d, e, PROT_READ);
+		if (d->guarded)
+			protect_runs(d, d->list + keep, d->n - keep);
 	}
-	d->n = kept;
+	d->n = keep;
 	d->all = false;
 }
 
@@ -405,7 +438,8 @@ static int dirty_init(struct phys_dirty *d, const struct phys *pm)
 {
 	d->pages = pm->size / PAGE;
 	d->nviews = pm->key_view ? pm->nr_key_views : 1;
-	d->cap = 4096;
+	d->key_view = pm->key_view;
+	d->cap = 16384;
 	d->bits = calloc((d->pages * d->nviews + 63) / 64, 8);
 	d->list = malloc(d->cap * sizeof(uint32_t));
 	d->stale_bits = calloc((d->pages + 63) / 64, 8);
@@ -416,8 +450,9 @@ static int dirty_init(struct phys_dirty *d, const struct phys *pm)
 	       ? 0 : -1;
 }
 
-/* RAM write-protected, so that every write to it is seen (when the fault handler
- * can watch one more machine; otherwise a restore after code ran compares). */
+/* RAM and the views write-protected, so that every write to them is seen (when
+ * the fault handler can watch one more machine; otherwise a restore after code
+ * ran compares). */
 static void dirty_arm(struct phys *pm, struct phys_dirty *d)
 {
 	pm->dirty = d;
@@ -425,10 +460,11 @@ static void dirty_arm(struct phys *pm, struct phys_dirty *d)
 	if (ram_fault_watch(pm))
 		return;
 	d->guarded = true;
-	mprotect(pm->ram, pm->size, PROT_READ);
+	protect_all(d, PROT_READ);
 }
 
-/* RAM writable again, but for the private pages KeyID 0 may not write. */
+/* RAM and the views writable again, but for the private pages KeyID 0 may not
+ * write. */
 static void dirty_disarm(struct phys *pm, struct phys_dirty *d)
 {
 	if (pm->dirty == d)
@@ -436,10 +472,10 @@ static void dirty_disarm(struct phys *pm, struct phys_dirty *d)
 	if (!d->guarded)
 		return;
 	d->guarded = false;
-	mprotect(pm->ram, pm->size, PROT_READ | PROT_WRITE);
+	protect_all(d, PROT_READ | PROT_WRITE);
 	for (uint64_t p = 0; pm->keyed && p < d->pages; p++)
 		if (keyed_mem_owner(pm, p * PAGE) && !keyed_mem_page_poisoned(pm, p * PAGE))
-			page_protect(d, p, PROT_READ);
+			page_protect(d, 0, p, PROT_READ);
 	ram_fault_unwatch(pm);
 }
 
@@ -575,31 +611,34 @@ static uint64_t restore_compare(struct vtsim_machine *m, const struct vtsim_snap
 	return n;
 }
 
-/* The KeyID views are not write-protected: after code ran (a TD's stores), the
- * view pages of private pages are compared. */
-static uint64_t restore_private_views(struct vtsim_machine *m, const struct vtsim_snapshot *s)
+/* Page p's ownership, poison and KeyID-0 protection as they were (a page left
+ * writable is an open page of the log). */
+static void keyed_restore_page(struct phys *pm, struct vtsim_snapshot *s, uint64_t p)
 {
-	uint64_t n = 0, pages = m->pm.size / PAGE;
-	for (uint64_t p = 0; m->pm.keyed && p < pages; p++)
-		n += restore_views_of(m, s, p);
-	return n;
+	unsigned now = keyed_mem_owner(pm, p * PAGE);
+	if (now == s->owner[p] && keyed_mem_page_poisoned(pm, p * PAGE) == (bool)s->poisoned[p])
+		return;
+	keyed_mem_set_state(pm, p * PAGE, s->owner[p], s->poisoned[p]);
+	if (s->dirty.guarded && (!s->owner[p] || s->poisoned[p]))
+		dirty_mark(&s->dirty, 0, p);
 }
 
-/* Page ownership, poison and the KeyID-0 protection as they were (a page left
- * writable is an open page of the log). */
+/* The pages whose state may have changed: with a complete log its RAM pages (a
+ * page changes owner only when the module writes it, and a poison is a write
+ * fault on it), else every page. */
 static void keyed_restore(struct vtsim_machine *m, struct vtsim_snapshot *s)
 {
 	struct phys *pm = &m->pm;
+	const struct phys_dirty *d = &s->dirty;
 	if (!s->owner)
 		return;
-	uint64_t pages = pm->size / PAGE;
-	for (uint64_t p = 0; p < pages; p++) {
-		unsigned now = keyed_mem_owner(pm, p * PAGE);
-		if (now == s->owner[p] && keyed_mem_page_poisoned(pm, p * PAGE) == (bool)s->poisoned[p])
-			continue;
-		keyed_mem_set_state(pm, p * PAGE, s->owner[p], s->poisoned[p]);
-		if (s->dirty.guarded && (!s->owner[p] || s->poisoned[p]))
-			dirty_mark(&s->dirty, 0, p);
+	if (d->all || !d->guarded) {
+		for (uint64_t p = 0; p < d->pages; p++)
+			keyed_restore_page(pm, s, p);
+	} else {
+		for (size_t i = 0, n = d->n; i < n; i++)
+			if (d->list[i] < d->pages)
+				keyed_restore_page(pm, s, d->list[i]);
 	}
 	for (unsigned key = 0; key < pm->nr_key_views; key++)
 		keyed_mem_set_key_poisoned(pm, key, s->key_poisoned[key]);
@@ -663,9 +702,8 @@ int vtsim_snapshot_restore(struct vtsim_machine *m, struct vtsim_snapshot *s, ch
 	for (unsigned i = 0; i < m->nr_lps; i++)
 		code_ran |= m->lps[i].insns != s->lps[i].insns;
 	bool compare = s->dirty.all || (code_ran && !s->dirty.guarded);
+	/* Guarded, the log has every write, a TD's stores to its views included. */
 	uint64_t n = compare ? restore_compare(m, s) : restore_logged(m, s);
-	if (!compare && code_ran)
-		n += restore_private_views(m, s);
 	keyed_restore(m, s);
 	for (unsigned i = 0; i < m->nr_lps; i++)
 		lp_restore(&m->lps[i], &s->lps[i]);

@@ -7,7 +7,9 @@
  * stopped), so the refusal of a wrong machine stands for the checks. Writes no
  * one declared (a hosted VMM's pointer, a guest's store) are caught by the write
  * protection, and a guest entered again after a restore runs its code: the code
- * the restore put back, or a VMM wrote, not a stale translation of other code. */
+ * the restore put back, or a VMM wrote, not a stale translation of other code.
+ * On a TDX platform the KeyID views are protected and logged the same way: a
+ * restore puts back a TD's stores, page ownership and poison from the log. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +18,7 @@
 #include <cmocka.h>
 
 #include "sim/cpu/boot.h"
+#include "sim/cpu/keyed_mem.h"
 #include "sim/cpu/machine.h"
 #include "sim/vmcs/exit_reasons.h"
 #include "tests/unit/entry_fixture.h"
@@ -431,6 +434,67 @@ static void test_restore_devices(void **state)
 	vtsim_machine_destroy(m);
 }
 
+/* A TDX platform (KeyID views of RAM). */
+static struct vtsim_machine *boot_tdx(void)
+{
+	struct vtsim_config cfg;
+	char err[256];
+	vtsim_config_defaults(&cfg);
+	cfg.tdx = true;
+	struct vtsim_machine *m = vtsim_machine_create(&cfg, err, sizeof(err));
+	if (!m)
+		fail_msg("machine: %s", err);
+	assert_int_equal(vtsim_hosted_start(m, err, sizeof(err)), 0);
+	assert_non_null(m->pm.keyed);
+	return m;
+}
+
+/* A page made private after the snapshot and written through its KeyID's view (a
+ * TD's store, straight to the host memory as the engine makes it), and a private
+ * page of the snapshot written through its view and poisoned by a KeyID-0 store:
+ * the restore gives back the views' contents, the owners and the poison from the
+ * log, with the exact page counts, comparing no other page. */
+static void test_restore_keyed_views(void **state)
+{
+	struct vtsim_machine *m = boot_tdx();
+	struct phys *pm = &m->pm;
+	unsigned key = pm->nr_key_views - 1;
+	uint8_t *ram = pm->ram, *view = pm->key_view[key];
+	char err[256];
+	keyed_mem_make_private(pm, 0x500000, key);
+	view[0x500000] = 0x11;
+	struct vtsim_snapshot *s = vtsim_snapshot_take(m, err, sizeof(err));
+	assert_non_null(s);
+	struct vtsim_snapshot_stats st;
+
+	keyed_mem_make_private(pm, 0x400000, key);
+	view[0x400010] = 0x5a;
+	view[0x500008] = 0x22;
+	ram[0x500000] = 1;              /* KeyID 0 over a private page: poison */
+	assert_true(keyed_mem_page_poisoned(pm, 0x500000));
+	restore_ok(m, s);
+	vtsim_snapshot_stats(s, &st);
+	/* The two view pages and the poisoned page's KeyID-0 page. */
+	assert_int_equal(st.pages_restored, 3);
+	assert_int_equal(st.full_compares, 0);
+	assert_int_equal(keyed_mem_owner(pm, 0x400000), 0);
+	assert_int_equal(keyed_mem_owner(pm, 0x500000), key);
+	assert_false(keyed_mem_page_poisoned(pm, 0x500000));
+	assert_false(keyed_mem_key_poisoned(pm, key));
+	assert_int_equal(view[0x400010] | view[0x500008] | ram[0x500000], 0);
+	assert_int_equal(view[0x500000], 0x11);
+
+	/* Again, from a log that kept those pages open. */
+	view[0x500008] = 0x33;
+	restore_ok(m, s);
+	vtsim_snapshot_stats(s, &st);
+	assert_int_equal(st.pages_restored, 4);
+	assert_int_equal(st.full_compares, 0);
+	assert_int_equal(view[0x500008], 0);
+	vtsim_snapshot_free(m, s);
+	vtsim_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -441,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_restored_code_runs),
 		cmocka_unit_test(test_restore_refused),
 		cmocka_unit_test(test_restore_devices),
+		cmocka_unit_test(test_restore_keyed_views),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
