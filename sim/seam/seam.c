@@ -68,6 +68,7 @@ void seam_fini(struct vtsim_machine *m)
 {
 	tdx_module_destroy(m->seam.module);
 	m->seam.module = NULL;
+	seam_xstate_fini(m);
 	keyed_mem_fini(&m->pm);
 }
 

@@ -32,6 +32,9 @@ struct seam_platform {
 	uint64_t seamrr_base, seamrr_size;
 	unsigned keyid_shift;                 /* MAXPHYADDR - KeyID bits */
 	struct tdx_module *module;            /* NULL: no module loaded */
+	/* A context copying the CPU state up to XCR0 only (seam_xstate.c), made at
+	 * the first use: a whole-state copy costs a tenth of a TD round trip. */
+	struct uc_context *xcr0_ctx;
 };
 
 /* Sets up the platform for a machine created with cfg.tdx. 0, or -1 with a reason. */
@@ -55,6 +58,7 @@ struct tdx_cpu_ops;
 void seam_cpu_ops(struct vtsim_machine *m, struct tdx_cpu_ops *ops);
 /* Its extended-state members (seam_xstate.c). */
 void seam_xstate_ops(struct tdx_cpu_ops *ops);
+void seam_xstate_fini(struct vtsim_machine *m);
 /* Runs one leaf on `lp`, giving the VMM back its registers and current VMCS when
  * the leaf ran a TD or touched the LP's VMX state. */
 void seam_module_call(struct lp *lp, uint64_t gpr[16]);

@@ -82,12 +82,12 @@ struct tdx_cpu_ops {
 	unsigned (*msr_read)(void *ctx, unsigned lp, unsigned n, const uint32_t *msr, uint64_t *value);
 	unsigned (*msr_write)(void *ctx, unsigned lp, unsigned n, const uint32_t *msr, const uint64_t *value);
 	/* The state of struct tdx_xstate on the LP: as the TD runs with it, or (`vmm`)
-	 * as the VMM had it when it called; written only for the TD. */
+	 * as the VMM has it (what it finds when the SEAMCALL returns). */
 	void (*xstate_read)(void *ctx, unsigned lp, bool vmm, struct tdx_xstate *s);
-	void (*xstate_write)(void *ctx, unsigned lp, const struct tdx_xstate *s);
-	/* At a TD exit, once the module has put in the LP what the ABI leaves there:
-	 * the VMM goes on with that (extended state, XCR0, CR2, DRs, the SYSCALL MSRs),
-	 * not with what it had before TDH.VP.ENTER. */
+	void (*xstate_write)(void *ctx, unsigned lp, bool vmm, const struct tdx_xstate *s);
+	/* At a TD exit, once the module has put in the LP the SYSCALL MSRs' values
+	 * the ABI leaves there: the VMM goes on with those, not with its own from
+	 * before TDH.VP.ENTER. */
 	void (*leave_to_vmm)(void *ctx, unsigned lp);
 	/* CPUID as the platform answers it. */
 	void (*cpuid)(void *ctx, unsigned lp, uint32_t leaf, uint32_t sub, uint32_t out[4]);

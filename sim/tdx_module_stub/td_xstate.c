@@ -62,7 +62,7 @@ void td_xstate_switch_to_td(struct td_run *r)
 		mod->cpu.xstate_read(mod->cpu.ctx, r->lp, true, &vmm);
 		pass_xmms(&s, &vmm, r->v.tdvmcall_mask);
 	}
-	mod->cpu.xstate_write(mod->cpu.ctx, r->lp, &s);
+	mod->cpu.xstate_write(mod->cpu.ctx, r->lp, false, &s);
 }
 
 void td_xstate_switch_to_host(struct td_run *r)
@@ -76,7 +76,9 @@ void td_xstate_switch_to_host(struct td_run *r)
 	xstate_init(&init, r->c.xfam & XCR0_USER_BITS);
 	if (r->v.last_td_exit == TD_EXIT_TDVMCALL)
 		pass_xmms(&init, &td, r->v.tdvmcall_mask);
-	mod->cpu.xstate_write(mod->cpu.ctx, r->lp, &init);
+	/* Straight into the VMM's side: what stays on the TD's is never seen, since
+	 * the next entry there, a TD's or a VM's, loads all of it. */
+	mod->cpu.xstate_write(mod->cpu.ctx, r->lp, true, &init);
 }
 
 /* XSETBV, which always exits: the module sets XCR0 for the TD when the value is
@@ -95,7 +97,7 @@ enum td_exit_action td_xsetbv_exit(struct td_run *r)
 	struct tdx_xstate s;
 	mod->cpu.xstate_read(mod->cpu.ctx, r->lp, false, &s);
 	s.xcr0 = xcr0;
-	mod->cpu.xstate_write(mod->cpu.ctx, r->lp, &s);
+	mod->cpu.xstate_write(mod->cpu.ctx, r->lp, false, &s);
 	td_skip_insn(r);
 	return TD_RESUME;
 }
