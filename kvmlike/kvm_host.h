@@ -78,6 +78,7 @@ struct kvm_vcpu {
 	uint32_t regs_avail;       /* bit per kvm_reg: the cache holds the value */
 	uint32_t regs_dirty;       /* bit per kvm_reg: the cache must be written back */
 	uint64_t cr0, cr4, efer;   /* the guest's view (the VMCS may hold more bits) */
+	uint64_t xcr0;             /* the guest's XCR0 (XSETBV always exits) */
 	/* A user-space completion owed to the guest (Linux complete_userspace_io):
 	 * the instruction finishes, RIP moves past it, at the next KVM_RUN. For an IN
 	 * or an MMIO read, the register the data lands in, with its size. */

@@ -42,9 +42,21 @@ struct vcpu_vmx {
 	uint64_t dr[8];
 	uint32_t ple_window;       /* PAUSE-loop window, grown at each PAUSE exit */
 	bool ple_window_dirty;     /* not yet written to the VMCS */
+	/* The guest's share of what VM entry and exit leave in the LP (Linux: its guest
+	 * FPU, vcpu->arch.xcr0, KERNEL_GS_BASE and the user-return MSRs): in the LP while
+	 * the vCPU is loaded, here while it is not. */
+	uint8_t fx_area[512 + 15];      /* FXSAVE64's image, at the first 16-byte boundary */
+	uint64_t syscall_msrs[5];       /* as in guest_syscall_msrs[] */
+	bool regs_loaded;
 };
 
 static struct vcpu_vmx *to_vmx(struct kvm_vcpu *vcpu) { return vcpu->priv; }
+static void vmx_vcpu_load_vmcs(struct kvm_vcpu *vcpu, int cpu);
+
+static uint8_t *guest_fx(struct vcpu_vmx *vmx)
+{
+	return (uint8_t *)(((uintptr_t)vmx->fx_area + 15) & ~(uintptr_t)15);
+}
 static struct kvm_vmx *to_kvm_vmx(struct kvm *kvm) { return kvm->priv; }
 
 /* ---- configuration ------------------------------------------------------------- */
@@ -158,7 +170,8 @@ int vmx_hardware_enable(void)
 			return -ENOMEM;
 		*(uint32_t *)__va(vmxarea[cpu]) = vmcs_config.revision_id;
 	}
-	if (native_write_cr(4, native_read_cr(4) | X86_CR4_VMXE))
+	/* OSXSAVE too: kvmlike sets each guest's XCR0 with XSETBV. */
+	if (native_write_cr(4, native_read_cr(4) | X86_CR4_VMXE | X86_CR4_OSXSAVE))
 		return -EIO;
 	int r = kvm_cpu_vmxon(vmxarea[cpu]);
 	if (r)
@@ -220,11 +233,18 @@ static void free_vpid(uint16_t v)
 	vpid_used[v / 8] &= ~(1u << (v % 8));
 }
 
-/* The MSR bitmap: every MSR exits but the segment bases, which the guest owns. */
+/* The SYSCALL MSRs, which live in the LP's register file: the guest owns them
+ * (its WRMSR and RDMSR go to the LP) and vcpu_load/put swap them. */
+static const uint32_t guest_syscall_msrs[5] = { 0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084,
+						MSR_KERNEL_GS_BASE };
+
+/* The MSR bitmap: every MSR exits but the segment bases and the SYSCALL MSRs,
+ * which the guest owns. */
 static void setup_msr_bitmap(uint8_t *bm)
 {
 	memset(bm, 0xff, PAGE_SIZE);
-	static const uint32_t passthrough[] = { MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE };
+	static const uint32_t passthrough[] = { MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
+						0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084 };
 	for (unsigned i = 0; i < sizeof(passthrough) / sizeof(passthrough[0]); i++) {
 		uint32_t idx = passthrough[i] & 0x1fff;
 		bm[0x400 + idx / 8] &= ~(1u << (idx % 8));      /* read, high MSRs */
@@ -315,9 +335,17 @@ int vmx_vcpu_create(struct kvm_vcpu *vcpu)
 	}
 	*(uint32_t *)__va(vmx->vmcs) = vmcs_config.revision_id;
 	setup_msr_bitmap(__va(vmx->msr_bitmap));
+	/* The register file at INIT (SDM "Initialization"): FCW 37FH, MXCSR 1F80H,
+	 * every x87 register empty, XCR0 1, the SYSCALL MSRs 0. */
+	uint8_t *fx = guest_fx(vmx);
+	fx[0] = 0x7f;
+	fx[1] = 0x03;
+	fx[24] = 0x80;
+	fx[25] = 0x1f;
+	vcpu->xcr0 = 1;
 	vcpu->priv = vmx;
 	vmcs_clear(vmx->vmcs);
-	vmx_vcpu_load(vcpu, (int)smp_processor_id());
+	vmx_vcpu_load_vmcs(vcpu, (int)smp_processor_id());
 	init_vmcs(vcpu);
 	return 0;
 }
@@ -349,7 +377,34 @@ static void vmx_set_host_tables_of_this_cpu(void)
 	vmcs_writel(HOST_GDTR_BASE, t.gdt_base);
 }
 
-void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
+/* The vCPU's share of the register file into the LP (Linux: kvm_load_guest_fpu,
+ * the guest's XCR0, vmx_prepare_switch_to_guest's MSRs); once per vcpu_load, not
+ * per VM entry: nothing else runs on the LP while the vCPU is loaded. */
+static void vmx_load_guest_regs(struct kvm_vcpu *vcpu)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+	native_fxrstor(guest_fx(vmx));
+	native_xsetbv(vcpu->xcr0);
+	for (unsigned i = 0; i < 5; i++)
+		wrmsrl_safe(guest_syscall_msrs[i], vmx->syscall_msrs[i]);
+	vmx->regs_loaded = true;
+}
+
+/* And back at vcpu_put, for the next vCPU (or TD) that takes the LP. XCR0 needs
+ * no read: the guest changes it only through XSETBV's exit. */
+static void vmx_save_guest_regs(struct kvm_vcpu *vcpu)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+	if (!vmx->regs_loaded)
+		return;
+	native_fxsave(guest_fx(vmx));
+	for (unsigned i = 0; i < 5; i++)
+		rdmsrl_safe(guest_syscall_msrs[i], &vmx->syscall_msrs[i]);
+	vmx->regs_loaded = false;
+}
+
+/* The VMCS half of vcpu_load (Linux vmx_vcpu_load_vmcs). */
+static void vmx_vcpu_load_vmcs(struct kvm_vcpu *vcpu, int cpu)
 {
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
 	bool moved = vcpu->cpu != cpu;
@@ -378,9 +433,16 @@ void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 	vcpu->cpu = cpu;
 }
 
+void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
+{
+	vmx_vcpu_load_vmcs(vcpu, cpu);
+	vmx_load_guest_regs(vcpu);
+}
+
 void vmx_vcpu_put(struct kvm_vcpu *vcpu)
 {
 	/* The VMCS stays current on the LP until another vCPU's is loaded. */
+	vmx_save_guest_regs(vcpu);
 }
 
 /* ---- guest state ----------------------------------------------------------------- */

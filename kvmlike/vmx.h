@@ -59,6 +59,7 @@ enum vmcs_field {
 #define X86_CR0_PG (1ull << 31)
 #define X86_CR4_PAE  (1ull << 5)
 #define X86_CR4_VMXE (1ull << 13)
+#define X86_CR4_OSXSAVE (1ull << 18)
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
 

@@ -43,6 +43,12 @@ int native_write_cr(unsigned cr, uint64_t val);   /* 0, or -1 for #GP */
 /* 0, or -1 for #GP. */
 int rdmsrl_safe(uint32_t msr, uint64_t *val);
 int wrmsrl_safe(uint32_t msr, uint64_t val);
+/* The LP's x87/SSE state as FXSAVE64 stores it (`image` 16-byte aligned) and
+ * FXRSTOR64 loads it; XSETBV of XCR0 (0, or -1 for #GP). What a vCPU leaves in
+ * the LP's register file, which VM entry and exit do not switch. */
+void native_fxsave(uint8_t image[512]);
+void native_fxrstor(const uint8_t image[512]);
+int native_xsetbv(uint64_t xcr0);
 /* SEAMCALL: the registers of Linux's struct tdx_module_args. RAX = leaf (and
  * version) in; the status comes back. A SEAMCALL that does not reach the module
  * gives Linux's software codes: TDX_SEAMCALL_VMFAILINVALID, or TDX_SW_ERROR with

@@ -164,6 +164,21 @@ int native_write_cr(unsigned cr, uint64_t val)
 	return vtsim_hosted_write_cr(kvm_machine(), smp_processor_id(), cr, val);
 }
 
+void native_fxsave(uint8_t image[512])
+{
+	vtsim_hosted_fxsave(kvm_machine(), smp_processor_id(), image);
+}
+
+void native_fxrstor(const uint8_t image[512])
+{
+	vtsim_hosted_fxrstor(kvm_machine(), smp_processor_id(), image);
+}
+
+int native_xsetbv(uint64_t xcr0)
+{
+	return vtsim_hosted_xsetbv(kvm_machine(), smp_processor_id(), xcr0);
+}
+
 int rdmsrl_safe(uint32_t msr, uint64_t *val)
 {
 	return vtsim_hosted_rdmsr(kvm_machine(), smp_processor_id(), msr, val);

@@ -279,6 +279,13 @@ int kvm_emulate_xsetbv(struct kvm_vcpu *vcpu)
 		kvm_inject_gp(vcpu);
 		return 1;
 	}
+	/* The vCPU is loaded: the LP takes it now (a component the CPU lacks is the
+	 * guest's #GP, as Linux's check against the supported XCR0 makes it). */
+	if (native_xsetbv(xcr0)) {
+		kvm_inject_gp(vcpu);
+		return 1;
+	}
+	vcpu->xcr0 = xcr0;
 	return kvm_skip_emulated_instruction(vcpu);
 }
 

@@ -71,6 +71,15 @@ void vtsim_hosted_set_gprs(struct vtsim_machine *m, unsigned lp, const uint64_t 
 int vtsim_hosted_read_cr(struct vtsim_machine *m, unsigned lp, unsigned cr, uint64_t *val);
 int vtsim_hosted_write_cr(struct vtsim_machine *m, unsigned lp, unsigned cr, uint64_t val);
 
+/* FXSAVE64/FXRSTOR64 of the LP's x87 and SSE state: the 512-byte image of the SDM
+ * (FCW, FSW, abridged FTW, FOP, FIP, FDP, MXCSR, MXCSR_MASK, ST0-ST7, XMM0-XMM15).
+ * XSETBV of XCR0: 0, or -1 where it would #GP (bit 0 clear, AVX without SSE, a
+ * component the CPU model lacks) or where this Unicorn build's XCR0 is out of
+ * reach (no calibrated layout). */
+void vtsim_hosted_fxsave(struct vtsim_machine *m, unsigned lp, uint8_t image[512]);
+void vtsim_hosted_fxrstor(struct vtsim_machine *m, unsigned lp, const uint8_t image[512]);
+int vtsim_hosted_xsetbv(struct vtsim_machine *m, unsigned lp, uint64_t xcr0);
+
 /* RDMSR/WRMSR at CPL 0 (including the VMX capability MSRs); 0, or -1 for #GP. */
 int vtsim_hosted_rdmsr(struct vtsim_machine *m, unsigned lp, uint32_t msr, uint64_t *val);
 int vtsim_hosted_wrmsr(struct vtsim_machine *m, unsigned lp, uint32_t msr, uint64_t val);

@@ -222,6 +222,27 @@ int wrmsrl_safe(uint32_t msr, uint64_t val)
 	return err;
 }
 
+void native_fxsave(uint8_t image[512])
+{
+	__asm__ volatile("fxsave64 %0" : "=m"(*(uint8_t(*)[512])image));
+}
+
+void native_fxrstor(const uint8_t image[512])
+{
+	__asm__ volatile("fxrstor64 %0" : : "m"(*(const uint8_t(*)[512])image));
+}
+
+int native_xsetbv(uint64_t xcr0)
+{
+	int err;
+	uint32_t lo = (uint32_t)xcr0;
+	__asm__ volatile("1: xsetbv\n xor %k[e], %k[e]\n2:\n"
+			 ".pushsection .fixup,\"ax\"\n3: mov $-1, %k[e]\n jmp 2b\n .popsection\n"
+			 EXTABLE(1b, 3b)
+			 : [e] "=r"(err), "+a"(lo) : "c"(0), "d"((uint32_t)(xcr0 >> 32)) : "memory");
+	return err;
+}
+
 /* The TSS descriptor's base (a 16-byte system descriptor in the GDT). */
 static uint64_t tss_base(uint64_t gdt, uint16_t tr)
 {

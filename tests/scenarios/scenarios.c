@@ -11,9 +11,9 @@
 #include "sim/tdx_module_stub/status.h"
 
 extern const unsigned char vtsim_guest_vm_hello[], vtsim_guest_vm_exits[], vtsim_guest_td_hello[],
-	vtsim_guest_td_quote[], vtsim_guest_td_large[], vtsim_guest_td_map_gpa[];
+	vtsim_guest_td_quote[], vtsim_guest_td_large[], vtsim_guest_td_map_gpa[], vtsim_guest_vm_fpu[];
 extern const unsigned int vtsim_guest_vm_hello_len, vtsim_guest_vm_exits_len, vtsim_guest_td_hello_len,
-	vtsim_guest_td_quote_len, vtsim_guest_td_large_len, vtsim_guest_td_map_gpa_len;
+	vtsim_guest_td_quote_len, vtsim_guest_td_large_len, vtsim_guest_td_map_gpa_len, vtsim_guest_vm_fpu_len;
 
 #define GUEST_MEM      (8ull << 20)
 #define GUEST_LOAD     0x100000ull
@@ -995,6 +995,27 @@ out:
 	return r;
 }
 
+/* Two VMs by turns on one LP (on two, moving between them, in the 2-LP runs): each
+ * (guests/vm_fpu.asm) puts its pattern in XMM0, ST0, IA32_STAR and XCR0 and finds
+ * them again after the other's turns, which kvmlike's vcpu_load/put swap. */
+static int scenario_vm_register_files(void)
+{
+	static const uint64_t seed[2] = { 0x1122334455667702ull, 0x0877665544332211ull };
+	struct guest g[2] = { { .name = "vm1", .type = KVM_X86_DEFAULT_VM },
+			      { .name = "vm2", .type = KVM_X86_DEFAULT_VM } };
+	int r = 0;
+	for (int i = 0; i < 2 && !r; i++) {
+		r = vm_setup_image(&g[i], vtsim_guest_vm_fpu, vtsim_guest_vm_fpu_len);
+		if (!r)
+			memcpy(g[i].mem + GUEST_LOAD + 8, &seed[i], 8);   /* the image's `seed` */
+	}
+	if (!r)
+		r = run_guests(g, 2);
+	guest_destroy(&g[1]);
+	guest_destroy(&g[0]);
+	return r;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(void);
@@ -1010,6 +1031,7 @@ static const struct {
 	{ "tdx_cmd_error", scenario_tdx_cmd_error },
 	{ "td_large_pages", scenario_td_large_pages },
 	{ "td_exits_beyond", scenario_td_exits_beyond },
+	{ "vm_register_files", scenario_vm_register_files },
 };
 
 static void print_vt_calls(void)
