@@ -70,7 +70,7 @@ fuzz: build
 	@test -f tests/fuzz/fuzz_$(TARGET).c || { echo "no fuzz target '$(TARGET)':" \
 		$$(ls tests/fuzz | sed -n 's/^fuzz_\(.*\)\.c$$/\1/p'); exit 2; }
 	@mkdir -p $(BUILD)/fuzz/$(TARGET)/corpus $(BUILD)/fuzz/$(TARGET)/artifacts
-	$(FUZZ_ENV) $(BUILD)/tests/fuzz_$(TARGET) -max_total_time=$(TIME) -timeout=60 \
+	$(FUZZ_ENV) $(BUILD)/tests/fuzz_$(TARGET) -max_total_time=$(TIME) -timeout=300 \
 		-rss_limit_mb=4096 -print_final_stats=1 \
 		-artifact_prefix=$(BUILD)/fuzz/$(TARGET)/artifacts/ \
 		$(BUILD)/fuzz/$(TARGET)/corpus $(FUZZ_SEEDS)

@@ -58,8 +58,9 @@ static void usage(FILE *f)
 		"  --mem SIZE            RAM size (default 128M; a multiple of 2M, 8M..4G)\n"
 		"  --cpus N              logical processors (default 1)\n"
 		"  --smp-events MODE     with several: when an LP looks at an event it raised itself\n"
-		"                        (self-IPI, EOI, TPR): instruction (default, exact) or block\n"
-		"                        (the next translated block: no hook per instruction, faster)\n"
+		"                        (self-IPI, EOI, TPR): block (default: at the next translated\n"
+		"                        block) or instruction (before the next one: exact, but a\n"
+		"                        hook on every instruction, ten times slower)\n"
 		"  --cpu MODEL           CPU model: CPUID and VMX capabilities (default xeon; vtsim cpus)\n"
 		"  --json                failed VM entries reported as JSON objects on stderr\n"
 		"  --vmcs-dump           a failed VM entry also prints the VMCS by field name\n"
@@ -225,7 +226,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 		case O_SMP_EVENTS:
 			if (strcmp(optarg, "instruction") && strcmp(optarg, "block"))
 				return fail("--smp-events: '%s' is neither instruction nor block", optarg);
-			o->cfg.smp_block_events = !strcmp(optarg, "block");
+			o->cfg.smp_exact_events = !strcmp(optarg, "instruction");
 			break;
 		case O_MAX:
 			if (parse_u64(optarg, &v) || v == 0)

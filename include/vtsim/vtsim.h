@@ -37,10 +37,10 @@ enum {
 struct vtsim_config {
 	uint64_t ram_size;        /* bytes; default 128 MiB */
 	unsigned nr_cpus;         /* logical processors; default 1 */
-	bool smp_block_events;    /* several LPs: an event an LP raises for itself (self-IPI,
-				     EOI, TPR) is looked at at the next translated-block start
-				     instead of before the next instruction, which saves a
-				     hook on every instruction (docs/machine.md) */
+	bool smp_exact_events;    /* several LPs: an event an LP raises for itself (self-IPI,
+				     EOI, TPR) is looked at before the next instruction, at the
+				     cost of a hook on every instruction, instead of at the
+				     next translated-block start (docs/machine.md) */
 	bool tdx;                 /* TDX platform (SEAMRR, KeyIDs, module) */
 	const char *cpu_model;    /* CPU model name (vtsim cpus); NULL = the default */
 	uint64_t max_insns;       /* 0 = unlimited */

@@ -435,7 +435,7 @@ static int engine_init(struct lp *lp, struct engine *e, char *err, size_t errlen
 		  uc_hook_add(e->uc, &h, UC_HOOK_INSN_INVALID, (void *)on_insn_invalid, lp, 1, 0) == UC_ERR_OK &&
 		  uc_hook_add(e->uc, &h, UC_HOOK_MEM_UNMAPPED, (void *)on_unmapped, lp, 1, 0) == UC_ERR_OK &&
 		  sites_init(lp) == 0;
-	if (ok && m->cfg.nr_cpus > 1 && !m->cfg.smp_block_events)
+	if (ok && m->cfg.nr_cpus > 1 && m->cfg.smp_exact_events)
 		ok = uc_hook_add(e->uc, &h, UC_HOOK_CODE, (void *)on_insn_sched, lp, 1, 0) == UC_ERR_OK;
 	if (ok && (m->cfg.trace_mask & VTSIM_TRACE_INSN))
 		ok = uc_hook_add(e->uc, &h, UC_HOOK_CODE, (void *)on_insn_trace, lp, 1, 0) == UC_ERR_OK;

@@ -37,9 +37,9 @@ void smp_kick(struct lp *lp)
 {
 	/* Not uc_emu_stop here: from an MMIO callback the engine would restart the
 	 * instruction. With several LPs a running LP is the sender itself (another
-	 * is suspended and looks at its events when its turn comes): the hook on
-	 * every instruction stops it before the next one, or with --smp-events
-	 * block the block hook at the next block start. With one LP the event
+	 * is suspended and looks at its events when its turn comes): the block
+	 * hook stops it at the next block start, or with --smp-events instruction
+	 * the hook on every instruction before the next one. With one LP the event
 	 * waits for the engine's next stop (a HLT, an exit). */
 	lp->stop_due = true;
 	if (lp->m->nr_lps > 1) {

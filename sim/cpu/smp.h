@@ -13,9 +13,9 @@
  * block runs (stop_at_block). An event the running LP raises for itself from an
  * MMIO write (a self-IPI, an EOI or TPR write that lets a waiting vector through)
  * cannot stop the engine from the callback (it would restart the instruction):
- * by default a hook on every instruction stops the LP before the next one (exact,
- * and what makes several LPs slow); with --smp-events block (cfg.smp_block_events)
- * there is no such hook and the block hook stops it at the next block start.
+ * by default the block hook stops it at the next block start; with --smp-events
+ * instruction (cfg.smp_exact_events) a hook on every instruction stops the LP
+ * before the next one (exact, and ten times slower).
  *
  * With one LP none of this is used: the run loop runs LP 0 alone, as before. */
 #ifndef VTSIM_SMP_H

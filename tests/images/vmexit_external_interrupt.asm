@@ -6,9 +6,10 @@
 ; requested in IRR. Either way GUEST_RIP is the instruction after the ICR write and
 ; RFLAGS.IF = 0 does not hold the exit back. With the control clear, the interrupt
 ; (IF = 0) stays pending and the guest runs on to its VMCALL. Two LPs (the second
-; never started): with one, a self-IPI waits for the engine's next stop
-; (smp_kick), which is later than the next instruction boundary.
-;! args: --cpus 2 --max-insns 20000000
+; never started) and --smp-events instruction: a self-IPI is seen before the next
+; instruction. With one LP it waits for the engine's next stop (smp_kick), by
+; default for the next translated block: both are later.
+;! args: --cpus 2 --smp-events instruction --max-insns 20000000
 ;! status: 1
 ;! stdout: ok ack-reason
 ;! stdout: ok ack-qual

@@ -16,9 +16,10 @@
 ;  - An IRETQ that would end blocking by NMI and faults (#GP, the exception bitmap
 ;    making it an exit) sets bit 12, "NMI unblocking due to IRET", in the exit
 ;    interruption information (80001B0DH), and blocking by NMI is saved as set.
-; Two LPs (the second never started): with one, a self-IPI waits for the engine's
-; next stop (smp_kick), which is later than the next instruction boundary.
-;! args: --cpus 2 --max-insns 20000000
+; Two LPs (the second never started) and --smp-events instruction: a self-IPI is
+; seen before the next instruction. With one LP it waits for the engine's next stop
+; (smp_kick), by default for the next translated block: both are later.
+;! args: --cpus 2 --smp-events instruction --max-insns 20000000
 ;! status: 1
 ;! stdout: ok root-count
 ;! stdout: ok root-rip

@@ -14,9 +14,10 @@
 ;   first: vector 70H posted is delivered through the guest's IDT before CPUID, so
 ;   the guest's first exit is its handler's VMCALL (18), the frame holds CPUID's
 ;   RIP and SVI = 70H; no CPUID exit at the handler's RIP.
-; Two LPs (the second never started): with one, a self-IPI waits for the engine's
-; next stop (smp_kick), which is later than the next instruction boundary.
-;! args: --cpus 2 --max-insns 20000000
+; Two LPs (the second never started) and --smp-events instruction: a self-IPI is
+; seen before the next instruction. With one LP it waits for the engine's next stop
+; (smp_kick), by default for the next translated block: both are later.
+;! args: --cpus 2 --smp-events instruction --max-insns 20000000
 ;! status: 1
 ;! stdout: ok notify-reason
 ;! stdout: ok notify-rvi
