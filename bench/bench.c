@@ -85,11 +85,18 @@ double bench_per_iteration_us(double (*run)(const void *ctx, uint64_t iterations
 		reps = 16;
 	for (int i = 0; i < reps; i++) {
 		double t0 = run(ctx, base), t1 = run(ctx, base + n);
-		if (t0 < 0 || t1 < 0)
+		if (t0 < 0 || t1 < 0) {
+			fprintf(stderr, "vtsim: bench: a run of %llu iterations failed\n",
+				(unsigned long long)(t0 < 0 ? base : base + n));
 			return -1;
+		}
 		v[i] = (t1 - t0) / (double)n * 1e6;
 	}
-	return bench_median(v, (size_t)reps);
+	double m = bench_median(v, (size_t)reps);
+	if (m <= 0)
+		fprintf(stderr, "vtsim: bench: %llu more iterations took no more time (median of %d): "
+			"the noise exceeds what is measured\n", (unsigned long long)n, reps);
+	return m > 0 ? m : -1;
 }
 
 struct image { const unsigned char *img; unsigned len; };
