@@ -12,31 +12,41 @@ int kvm_init(void)
 {
 	if (kvm_loaded)
 		return -EBUSY;
+	enable_tdx = kvm_intel_tdx;       /* the module parameter, until tdx_bringup says */
 	int r = vt_hardware_setup();
 	if (r)
 		return r;
-	for (unsigned cpu = 0; cpu < num_online_cpus(); cpu++) {
-		kvm_set_current_cpu(cpu);
-		r = vt_x86_ops.hardware_enable();
-		kvm_x86_op_calls[KVM_OP_hardware_enable][0]++;
-		if (r)
+	for (unsigned cpu = 0; cpu < num_online_cpus(); cpu++)
+		if ((r = kvm_online_cpu(cpu)))
 			return r;
-	}
 	kvm_set_current_cpu(0);
-	enable_tdx = kvm_intel_tdx && tdx_bringup() == 0;
+	enable_tdx = enable_tdx && tdx_bringup() == 0;
 	kvm_loaded = true;
 	return 0;
+}
+
+/* Linux's CPU hotplug callbacks (and what suspend and resume do on the last
+ * LP): VMX operation starts or ends on `cpu`; the current LP is `cpu` after. */
+int kvm_online_cpu(unsigned cpu)
+{
+	kvm_set_current_cpu(cpu);
+	kvm_x86_op_calls[KVM_OP_enable_virtualization_cpu][0]++;
+	return vt_x86_ops.enable_virtualization_cpu();
+}
+
+void kvm_offline_cpu(unsigned cpu)
+{
+	kvm_set_current_cpu(cpu);
+	kvm_x86_op_calls[KVM_OP_disable_virtualization_cpu][0]++;
+	vt_x86_ops.disable_virtualization_cpu();
 }
 
 void kvm_exit(void)
 {
 	if (!kvm_loaded)
 		return;
-	for (unsigned cpu = 0; cpu < num_online_cpus(); cpu++) {
-		kvm_set_current_cpu(cpu);
-		vt_x86_ops.hardware_disable();
-		kvm_x86_op_calls[KVM_OP_hardware_disable][0]++;
-	}
+	for (unsigned cpu = 0; cpu < num_online_cpus(); cpu++)
+		kvm_offline_cpu(cpu);
 	kvm_set_current_cpu(0);
 	kvm_loaded = false;
 }

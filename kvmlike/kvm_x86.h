@@ -20,6 +20,11 @@ extern uint64_t kvm_x86_op_calls[NR_KVM_X86_OPS][2];
 extern const char *const kvm_x86_op_names[NR_KVM_X86_OPS];
 #define kvm_x86_call(kvm, op) (kvm_x86_op_calls[KVM_OP_##op][is_td(kvm)]++, vt_x86_ops.op)
 
+/* CPU hotplug (Linux kvm_online_cpu/kvm_offline_cpu): VMX operation on `cpu`
+ * begins (0 or -errno) or ends, through enable_/disable_virtualization_cpu. */
+int kvm_online_cpu(unsigned cpu);
+void kvm_offline_cpu(unsigned cpu);
+
 /* EPT-format page tables for guest-physical memory, built as the guest touches it. */
 struct tdp_mmu {
 	uint64_t root;             /* host-physical address of the PML4 */

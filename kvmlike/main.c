@@ -7,9 +7,25 @@
 
 bool enable_tdx;
 
+/* The TDX part follows kvm_intel.tdx, before the module is known to come up (as
+ * in Linux, tdx_bringup may turn TDX off after). */
 int vt_hardware_setup(void)
 {
-	return vmx_hardware_setup();
+	int r = vmx_hardware_setup();
+	if (r)
+		return r;
+	if (enable_tdx)
+		tdx_hardware_setup();
+	return 0;
+}
+
+/* An LP leaving VMX operation: a TD vCPU associated with it must be flushed
+ * (TDH.VP.FLUSH) while SEAMCALLs still work there, then VMX's part. */
+static void vt_disable_virtualization_cpu(void)
+{
+	if (enable_tdx)
+		tdx_disable_virtualization_cpu();
+	vmx_disable_virtualization_cpu();
 }
 
 static int vt_vm_init(struct kvm *kvm)
@@ -345,8 +361,8 @@ static int vt_vcpu_mem_enc_ioctl(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 
 struct kvm_x86_ops vt_x86_ops = {
 	.name = "kvm_intel",
-	.hardware_enable = vmx_hardware_enable,
-	.hardware_disable = vmx_hardware_disable,
+	.enable_virtualization_cpu = vmx_enable_virtualization_cpu,
+	.disable_virtualization_cpu = vt_disable_virtualization_cpu,
 	.vm_init = vt_vm_init,
 	.vm_destroy = vt_vm_destroy,
 	.vcpu_create = vt_vcpu_create,

@@ -86,6 +86,8 @@ struct vcpu_tdx {
 	uint64_t tdcx_pa[16];
 	unsigned nr_tdcx;
 	int last_cpu;              /* the LP the module associated it with, or -1 */
+	struct kvm_vcpu *vcpu;
+	struct vcpu_tdx *next_associated;   /* in associated_tdvcpus[last_cpu] */
 	struct tdx_module_args enter;  /* TDH.VP.ENTER's registers, in and out */
 	uint64_t exit_status;
 	uint64_t map_gpa_next, map_gpa_end;   /* a MapGPA in pieces: where it is */
@@ -95,18 +97,50 @@ struct vcpu_tdx {
 static struct kvm_tdx *to_kvm_tdx(struct kvm *kvm) { return kvm->priv; }
 static struct vcpu_tdx *to_tdx(struct kvm_vcpu *vcpu) { return vcpu->priv; }
 
+/* The TD vCPUs the module has associated with each LP (Linux's per-CPU
+ * associated_tdvcpus): flushed there before the LP leaves VMX operation. */
+#define TDX_MAX_CPUS 64                 /* vmx.c's MAX_CPUS */
+static struct vcpu_tdx *associated_tdvcpus[TDX_MAX_CPUS];
+
+static void tdx_disassociate(struct vcpu_tdx *t)
+{
+	if (t->last_cpu >= 0 && t->last_cpu < TDX_MAX_CPUS)
+		for (struct vcpu_tdx **p = &associated_tdvcpus[t->last_cpu]; *p; p = &(*p)->next_associated)
+			if (*p == t) {
+				*p = t->next_associated;
+				break;
+			}
+	t->last_cpu = -1;
+}
+
+static void tdx_associate(struct vcpu_tdx *t, int cpu)
+{
+	if (t->last_cpu == cpu)
+		return;
+	tdx_disassociate(t);
+	t->last_cpu = cpu;
+	if (cpu < 0 || cpu >= TDX_MAX_CPUS)
+		return;
+	t->next_associated = associated_tdvcpus[cpu];
+	associated_tdvcpus[cpu] = t;
+}
+
 int tdx_bringup(void)
 {
 	if (tdx_enable()) {
 		printk("kvmlike: TDX not available on this platform\n");
 		return -ENODEV;
 	}
+	return 0;
+}
+
+void tdx_hardware_setup(void)
+{
 	vt_x86_ops.link_external_spt = tdx_sept_link_private_spt;
 	vt_x86_ops.set_external_spte = tdx_sept_set_private_spte;
 	vt_x86_ops.split_external_spt = tdx_sept_split_private_spt;
 	vt_x86_ops.remove_external_spte = tdx_sept_remove_private_spte;
 	vt_x86_ops.free_external_spt = tdx_sept_free_private_spt;
-	return 0;
 }
 
 static uint64_t tdh(uint64_t fn, struct tdx_module_args *a)
@@ -144,6 +178,7 @@ int tdx_vcpu_create(struct kvm_vcpu *vcpu)
 	if (!t)
 		return -ENOMEM;
 	t->last_cpu = -1;
+	t->vcpu = vcpu;
 	vcpu->priv = t;
 	/* What KVM records of a TD's vCPU; the real state is the module's. */
 	vcpu->efer = (1ull << 0) | (1ull << 8) | (1ull << 10) | (1ull << 11);
@@ -169,7 +204,17 @@ static void tdx_flush_vp(struct kvm_vcpu *vcpu)
 	if (r && (r & TDX_SEAMCALL_STATUS_MASK) != TDX_VCPU_NOT_ASSOCIATED)
 		printk("kvmlike: TDX: TDH.VP.FLUSH failed: 0x%016llx\n", (unsigned long long)r);
 	kvm_set_current_cpu(here);
-	t->last_cpu = -1;
+	tdx_disassociate(t);
+}
+
+/* Before VMXOFF on this LP (Linux tdx_disable_virtualization_cpu): the TD vCPUs
+ * associated with it are flushed here, so that the module writes their state
+ * back and a later TDH.VP.ENTER on any LP associates them again. */
+void tdx_disable_virtualization_cpu(void)
+{
+	unsigned cpu = smp_processor_id();
+	while (cpu < TDX_MAX_CPUS && associated_tdvcpus[cpu])
+		tdx_flush_vp(associated_tdvcpus[cpu]->vcpu);
 }
 
 void tdx_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
@@ -229,6 +274,7 @@ void tdx_vcpu_free(struct kvm_vcpu *vcpu)
 	struct vcpu_tdx *t = to_tdx(vcpu);
 	if (!t)
 		return;
+	tdx_disassociate(t);
 	struct kvm_tdx *kt = to_kvm_tdx(vcpu->kvm);
 	if (kt->hkid < 0) {          /* released: the module lets go of the pages */
 		for (unsigned i = 0; i < t->nr_tdcx; i++)
@@ -883,7 +929,7 @@ static int tdx_td_vcpu_init(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 	a = (struct tdx_module_args){ .rcx = t->tdvpr_pa, .rdx = cmd->data, .r8 = vcpu->vcpu_id };
 	if (!tdh_ok(TDH_VP_INIT | 1 << 16, &a, "TDH.VP.INIT"))
 		return -EIO;
-	t->last_cpu = (int)smp_processor_id();   /* VP.INIT associates it here */
+	tdx_associate(t, (int)smp_processor_id());   /* VP.INIT associates it here */
 	/* The shared EPT's root reaches the TD VMCS before the first entry, through
 	 * load_mmu_pgd, and flush_tlb_current follows (Linux kvm_mmu_load). */
 	vcpu->mmu_root_hpa = kt->shared.root;
@@ -1076,7 +1122,7 @@ enum exit_fastpath_completion tdx_vcpu_run(struct kvm_vcpu *vcpu)
 	a->rcx = t->tdvpr_pa;
 	t->exit_hlt = false;
 	t->exit_status = tdh(TDH_VP_ENTER, a);
-	t->last_cpu = vcpu->cpu;
+	tdx_associate(t, vcpu->cpu);
 	for (unsigned i = 0; i < sizeof(exposed) / sizeof(exposed[0]); i++)
 		vcpu->regs[exposed[i]] = *enter_reg(a, exposed[i]);
 	vcpu->regs_avail |= 0xfc00;
@@ -1188,13 +1234,31 @@ static int tdx_emulate_mmio(struct kvm_vcpu *vcpu)
 	return 0;
 }
 
+/* TDVMCALL<ReportFatalError>: the TD is dying, so KVM checks nothing and hands
+ * user space the 16 GPRs as the TD exit left them, indexed as in the instruction
+ * encoding (RAX the TD exit status, RCX the exposed-register mask, RSP and RBP 0),
+ * as Linux does; the GHCI error code is R12, the optional page R13, the message in
+ * the other exposed registers. */
 static int tdx_report_fatal_error(struct kvm_vcpu *vcpu)
 {
+	const struct vcpu_tdx *t = to_tdx(vcpu);
+	const struct tdx_module_args *a = &t->enter;
 	struct kvm_run *run = vcpu->run;
+	uint64_t *d = run->system_event.data;
 	run->exit_reason = KVM_EXIT_SYSTEM_EVENT;
 	run->system_event.type = KVM_SYSTEM_EVENT_TDX_FATAL;
-	run->system_event.ndata = 1;
-	run->system_event.data[0] = vcpu->regs[VCPU_REGS_R12];
+	run->system_event.ndata = 16;
+	d[VCPU_REGS_RAX] = t->exit_status;
+	d[VCPU_REGS_RCX] = a->rcx;
+	d[VCPU_REGS_RDX] = a->rdx;
+	d[VCPU_REGS_RBX] = a->rbx;
+	d[VCPU_REGS_RSP] = d[VCPU_REGS_RBP] = 0;
+	d[VCPU_REGS_RSI] = a->rsi;
+	d[VCPU_REGS_RDI] = a->rdi;
+	d[VCPU_REGS_R8] = a->r8;
+	d[VCPU_REGS_R9] = a->r9;
+	for (unsigned i = 0; i < sizeof(exposed) / sizeof(exposed[0]); i++)
+		d[exposed[i]] = vcpu->regs[exposed[i]];
 	return 0;
 }
 

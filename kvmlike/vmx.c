@@ -48,6 +48,8 @@ struct vcpu_vmx {
 	uint8_t fx_area[512 + 15];      /* FXSAVE64's image, at the first 16-byte boundary */
 	uint64_t syscall_msrs[5];       /* as in guest_syscall_msrs[] */
 	bool regs_loaded;
+	struct kvm_vcpu *vcpu;
+	struct vcpu_vmx *next_loaded;   /* in loaded_vmcss_on_cpu[vcpu->cpu] */
 };
 
 static struct vcpu_vmx *to_vmx(struct kvm_vcpu *vcpu) { return vcpu->priv; }
@@ -58,6 +60,20 @@ static uint8_t *guest_fx(struct vcpu_vmx *vmx)
 	return (uint8_t *)(((uintptr_t)vmx->fx_area + 15) & ~(uintptr_t)15);
 }
 static struct kvm_vmx *to_kvm_vmx(struct kvm *kvm) { return kvm->priv; }
+
+/* The vCPUs whose VMCS is active on each LP (launched or not, current or not). */
+static struct vcpu_vmx *loaded_vmcss_on_cpu[MAX_CPUS];
+
+static void loaded_vmcs_unlink(struct vcpu_vmx *vmx, int cpu)
+{
+	if (cpu < 0)
+		return;
+	for (struct vcpu_vmx **p = &loaded_vmcss_on_cpu[cpu]; *p; p = &(*p)->next_loaded)
+		if (*p == vmx) {
+			*p = vmx->next_loaded;
+			return;
+		}
+}
 
 /* ---- configuration ------------------------------------------------------------- */
 
@@ -154,7 +170,7 @@ static uint32_t grow_ple_window(uint32_t val)
 
 /* ---- VMX operation on this LP ---------------------------------------------------- */
 
-int vmx_hardware_enable(void)
+int vmx_enable_virtualization_cpu(void)
 {
 	unsigned cpu = smp_processor_id();
 	uint64_t feat;
@@ -179,9 +195,23 @@ int vmx_hardware_enable(void)
 	return r;
 }
 
-void vmx_hardware_disable(void)
+/* Every VMCS active on this LP is cleared before VMXOFF (Linux
+ * vmclear_local_loaded_vmcss): VMCLEAR writes its state to memory, which VMXOFF
+ * would not; its vCPU is entered with VMLAUNCH after its next load. */
+static void vmclear_local_loaded_vmcss(unsigned cpu)
+{
+	for (struct vcpu_vmx *v = loaded_vmcss_on_cpu[cpu]; v; v = v->next_loaded) {
+		vmcs_clear(v->vmcs);
+		v->launched = false;
+		v->vcpu->cpu = -1;
+	}
+	loaded_vmcss_on_cpu[cpu] = NULL;
+}
+
+void vmx_disable_virtualization_cpu(void)
 {
 	unsigned cpu = smp_processor_id();
+	vmclear_local_loaded_vmcss(cpu);
 	kvm_cpu_vmxoff();
 	native_write_cr(4, native_read_cr(4) & ~X86_CR4_VMXE);
 	kvm_free_pages(vmxarea[cpu], 1);
@@ -343,6 +373,7 @@ int vmx_vcpu_create(struct kvm_vcpu *vcpu)
 	fx[24] = 0x80;
 	fx[25] = 0x1f;
 	vcpu->xcr0 = 1;
+	vmx->vcpu = vcpu;
 	vcpu->priv = vmx;
 	vmcs_clear(vmx->vmcs);
 	vmx_vcpu_load_vmcs(vcpu, (int)smp_processor_id());
@@ -356,6 +387,7 @@ void vmx_vcpu_free(struct kvm_vcpu *vcpu)
 	if (!vmx)
 		return;
 	vmcs_clear(vmx->vmcs);
+	loaded_vmcs_unlink(vmx, vcpu->cpu);
 	for (unsigned c = 0; c < MAX_CPUS; c++)
 		if (current_vmcs[c] == vmx->vmcs)
 			current_vmcs[c] = 0;
@@ -418,12 +450,15 @@ static void vmx_vcpu_load_vmcs(struct kvm_vcpu *vcpu, int cpu)
 		kvm_set_current_cpu(here);
 		current_vmcs[vcpu->cpu] = 0;
 		vmx->launched = false;
+		loaded_vmcs_unlink(vmx, vcpu->cpu);
 	}
 	if (current_vmcs[cpu] != vmx->vmcs) {
 		vmcs_load(vmx->vmcs);
 		current_vmcs[cpu] = vmx->vmcs;
 	}
 	if (moved) {                   /* a first load too: setup may have run elsewhere */
+		vmx->next_loaded = loaded_vmcss_on_cpu[cpu];
+		loaded_vmcss_on_cpu[cpu] = vmx;
 		vmx_set_host_tables_of_this_cpu();
 		/* This LP may still hold translations tagged with the vCPU's VPID and EPTP
 		 * from an earlier stay, made stale by what changed meanwhile (Linux

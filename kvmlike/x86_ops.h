@@ -10,7 +10,8 @@
 enum exit_fastpath_completion { EXIT_FASTPATH_NONE, EXIT_FASTPATH_REENTER_GUEST };
 
 #define KVM_X86_OPS(X)                                                            \
-	X(hardware_enable) X(hardware_disable) X(vm_init) X(vm_destroy)           \
+	X(enable_virtualization_cpu) X(disable_virtualization_cpu)                \
+	X(vm_init) X(vm_destroy)                                                  \
 	X(vcpu_create) X(vcpu_free) X(vcpu_reset) X(vcpu_load) X(vcpu_put)        \
 	X(vcpu_run) X(handle_exit) X(skip_emulated_instruction) X(cache_reg)      \
 	X(get_segment) X(set_segment) X(get_cpl) X(get_rflags) X(set_rflags)      \
@@ -27,8 +28,9 @@ enum exit_fastpath_completion { EXIT_FASTPATH_NONE, EXIT_FASTPATH_REENTER_GUEST 
 
 struct kvm_x86_ops {
 	const char *name;
-	int (*hardware_enable)(void);
-	void (*hardware_disable)(void);
+	/* VMXON / VMXOFF on the current LP (CPU hotplug, suspend, unload). */
+	int (*enable_virtualization_cpu)(void);
+	void (*disable_virtualization_cpu)(void);
 	int (*vm_init)(struct kvm *kvm);
 	void (*vm_destroy)(struct kvm *kvm);
 	int (*vcpu_create)(struct kvm_vcpu *vcpu);
@@ -97,8 +99,8 @@ enum { VCPU_SREG_ES, VCPU_SREG_CS, VCPU_SREG_SS, VCPU_SREG_DS, VCPU_SREG_FS, VCP
 
 /* ---- VMX (vmx.c) ---- */
 int vmx_hardware_setup(void);
-int vmx_hardware_enable(void);
-void vmx_hardware_disable(void);
+int vmx_enable_virtualization_cpu(void);
+void vmx_disable_virtualization_cpu(void);
 int vmx_vm_init(struct kvm *kvm);
 void vmx_vm_destroy(struct kvm *kvm);
 int vmx_vcpu_create(struct kvm_vcpu *vcpu);
@@ -145,6 +147,10 @@ int vmx_set_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t data);
 /* ---- TDX (tdx.c) ---- */
 /* After VMXON on every LP: brings the TDX module up; 0 when TDs can be offered. */
 int tdx_bringup(void);
+/* hardware_setup's TDX part: the external (S-EPT) hooks into vt_x86_ops. */
+void tdx_hardware_setup(void);
+/* Before VMXOFF on this LP: the TD vCPUs associated with it are flushed. */
+void tdx_disable_virtualization_cpu(void);
 int tdx_vm_init(struct kvm *kvm);
 void tdx_vm_destroy(struct kvm *kvm);
 int tdx_vcpu_create(struct kvm_vcpu *vcpu);

@@ -22,7 +22,10 @@
 #define DEVICE_BASE    0xd0000000ull
 #define DEVICE_ID      0x4b564d31u    /* "1MVK" */
 #define MAX_EXITS      1000000
-#define TD_LOW_MEM     (2ull << 20)           /* memory at 0 a TD may accept or share */
+/* Memory at 0 a TD may accept or share: 6 MiB, so that guests/td_large finds the
+ * two 2 MiB pages it accepts at 2 and 4 MiB (the guest_memfd's offsets are the
+ * GPAs there, so kvmlike may map them at 2 MiB). */
+#define TD_LOW_MEM     (6ull << 20)
 #define TD_FW_TOP    0x100000000ull         /* the image ends at 4 GiB */
 #define TD_SHARED_PAGE 0x1ff000ull            /* the page td_hello shares with the host */
 #define TD_DEVICE_BASE 0x30000000ull          /* the device for a TD: shared GPA 0x30000000 */
@@ -285,10 +288,12 @@ static int vmm_step(struct vmm_guest *g)
 		return failf(r, "KVM_EXIT_SHUTDOWN: the guest triple-faulted");
 	case KVM_EXIT_EXCEPTION:
 		return failf(r, "KVM_EXIT_EXCEPTION: vector %u", run->ex.exception);
-	case KVM_EXIT_SYSTEM_EVENT:
-		return failf(r, "KVM_EXIT_SYSTEM_EVENT: type %u (%s), data 0x%llx", run->system_event.type,
-			     run->system_event.type == KVM_SYSTEM_EVENT_TDX_FATAL ? "the TD reported a fatal error" : "?",
-			     (unsigned long long)run->system_event.data[0]);
+	case KVM_EXIT_SYSTEM_EVENT:       /* TDX_FATAL's data: the GPRs, R12 the GHCI error code */
+		if (run->system_event.type == KVM_SYSTEM_EVENT_TDX_FATAL)
+			return failf(r, "KVM_EXIT_SYSTEM_EVENT: the TD reported a fatal error "
+				     "(TDVMCALL<ReportFatalError>), error code 0x%llx",
+				     (unsigned long long)run->system_event.data[12]);
+		return failf(r, "KVM_EXIT_SYSTEM_EVENT: type %u", run->system_event.type);
 	case KVM_EXIT_INTERNAL_ERROR:
 		return failf(r, "KVM_EXIT_INTERNAL_ERROR: suberror %u, data 0x%llx 0x%llx", run->internal.suberror,
 			     (unsigned long long)run->internal.data[0], (unsigned long long)run->internal.data[1]);
@@ -489,8 +494,8 @@ fail:
 }
 
 /* A TD: the image (firmware) so that it ends at 4 GiB, where a TD vCPU's reset
- * vector is, added as private memory and measured; 2 MiB of private memory at 0
- * for the guest to accept. */
+ * vector is, added as private memory and measured; TD_LOW_MEM of private memory
+ * at 0 for the guest to accept. */
 static int vmm_td_setup(struct vmm_guest *g, const uint8_t *img, size_t len)
 {
 	struct vmm_report *r = g->r;

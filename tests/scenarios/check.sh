@@ -157,6 +157,10 @@ expect() {
         "seamcall leaf 7 status 0xe000060400000000 x9"
         "td exit status 0x4000000100000002 qual 0x0"
         "td: KVM_EXIT_SHUTDOWN"
+        "[td] A TD that reports a fatal error"
+        "td exit status 0x000000000000004d qual 0xfc00"
+        "td: KVM_EXIT_SYSTEM_EVENT: type 7, ndata 16"
+        'td: ReportFatalError: RAX 0x4d RCX 0xfc00 R10 0x0 R11 0x10003 R12 0xa5f00d R13 0x0 message "TD gives up now"'
         "td_exits_beyond: ok; pages owned after teardown: 0"
         "vm_and_td_2lp: skipped, 1 LP online"
         "[vm1] XMM0 ok"
@@ -168,15 +172,15 @@ expect() {
         "[vm2] IA32_STAR ok"
         "[vm2] XCR0 ok"
         "vm_register_files: ok; pages owned after teardown: 0"
-        "  vcpu_run 1614 3068"
-        "  load_mmu_pgd 10 7"
+        "  vcpu_run 1614 3101"
+        "  load_mmu_pgd 10 8"
         "  flush_tlb_all 8 1"
-        "  flush_tlb_current 0 7"
-        "  link_external_spt 0 57"
-        "  set_external_spte 0 57"
+        "  flush_tlb_current 0 8"
+        "  link_external_spt 0 65"
+        "  set_external_spte 0 65"
         "  split_external_spt 0 1"
-        "  remove_external_spte 0 567"
-        "  free_external_spt 0 32"
+        "  remove_external_spte 0 575"
+        "  free_external_spt 0 35"
         "scenarios: all ok"
     )
     for l in "${lines[@]}"; do
@@ -193,7 +197,7 @@ expect_2lp() {
     local out=$1
     # TDH.SYS.LP.INIT and VMXON on both LPs.
     grep -qxF "seamcall leaf 35 status 0x0000000000000000 x2" "$out" || fail "TDH.SYS.LP.INIT is not run on both LPs"
-    grep -qxF "  hardware_enable 2 0" "$out" || fail "VMXON is not run on both LPs"
+    grep -qxF "  enable_virtualization_cpu 2 0" "$out" || fail "VMXON is not run on both LPs"
     # The migrating scenario: each guest starts on its LP, moves to the other, halts.
     sed -n '/^scenario vm_and_td_2lp$/,/^vm_and_td_2lp: /p' "$out" >"$tmp/2lp"
     want=("vm: runs on LP 0" "td: runs on LP 1" "vm: runs on LP 1" "td: runs on LP 0")

@@ -11,9 +11,11 @@
 #include "sim/tdx_module_stub/status.h"
 
 extern const unsigned char vtsim_guest_vm_hello[], vtsim_guest_vm_exits[], vtsim_guest_td_hello[],
-	vtsim_guest_td_quote[], vtsim_guest_td_large[], vtsim_guest_td_map_gpa[], vtsim_guest_vm_fpu[];
+	vtsim_guest_td_quote[], vtsim_guest_td_large[], vtsim_guest_td_map_gpa[], vtsim_guest_vm_fpu[],
+	vtsim_guest_td_fatal[];
 extern const unsigned int vtsim_guest_vm_hello_len, vtsim_guest_vm_exits_len, vtsim_guest_td_hello_len,
-	vtsim_guest_td_quote_len, vtsim_guest_td_large_len, vtsim_guest_td_map_gpa_len, vtsim_guest_vm_fpu_len;
+	vtsim_guest_td_quote_len, vtsim_guest_td_large_len, vtsim_guest_td_map_gpa_len, vtsim_guest_vm_fpu_len,
+	vtsim_guest_td_fatal_len;
 
 #define GUEST_MEM      (8ull << 20)
 #define GUEST_LOAD     0x100000ull
@@ -284,6 +286,10 @@ static int guest_step(struct guest *g)
 		return -1;
 	case KVM_EXIT_SHUTDOWN:
 		say("%s: KVM_EXIT_SHUTDOWN\n", g->name);
+		return -1;
+	case KVM_EXIT_SYSTEM_EVENT:
+		say("%s: KVM_EXIT_SYSTEM_EVENT: type %u, ndata %u\n", g->name, run->system_event.type,
+		    run->system_event.ndata);
 		return -1;
 	case KVM_EXIT_INTERNAL_ERROR:
 		say("%s: KVM_EXIT_INTERNAL_ERROR: suberror %u, data 0x%llx 0x%llx\n", g->name,
@@ -671,11 +677,44 @@ static int td_triple_fault(void)
 	return r;
 }
 
+/* TDVMCALL<ReportFatalError> (guests/td_fatal): KVM_EXIT_SYSTEM_EVENT of type
+ * KVM_SYSTEM_EVENT_TDX_FATAL with the 16 GPRs of the TD exit in encoding order:
+ * RAX the exit status (TDCALL, 77), RCX the exposed mask, R11 the sub-function,
+ * R12 the GHCI error code, R13 no information page, R14-R15 the message. */
+#define TD_FATAL_ERROR_CODE 0xa5f00dull
+static int td_fatal_error(void)
+{
+	struct guest g = { .name = "td", .type = KVM_X86_TDX_VM };
+	int r = td_setup_image(&g, vtsim_guest_td_fatal, vtsim_guest_td_fatal_len) ? -1 : 0;
+	for (unsigned n = 0, st = 0; !r && !st && n < MAX_EXITS; n++)
+		st = (unsigned)guest_step(&g);
+	const struct kvm_run *run = g.vcpu ? g.vcpu->run : NULL;
+	if (!r && run && run->exit_reason == KVM_EXIT_SYSTEM_EVENT) {
+		const uint64_t *d = run->system_event.data;
+		char msg[17];
+		memcpy(msg, &d[14], 8);
+		memcpy(msg + 8, &d[15], 8);
+		msg[16] = 0;
+		say("td: ReportFatalError: RAX 0x%llx RCX 0x%llx R10 0x%llx R11 0x%llx R12 0x%llx R13 0x%llx "
+		    "message \"%s\"\n", (unsigned long long)d[0], (unsigned long long)d[1],
+		    (unsigned long long)d[10], (unsigned long long)d[11], (unsigned long long)d[12],
+		    (unsigned long long)d[13], msg);
+		r = run->system_event.type == KVM_SYSTEM_EVENT_TDX_FATAL && run->system_event.ndata == 16 &&
+		    d[0] == 77 && d[1] == 0xfc00 && d[4] == 0 && d[5] == 0 && d[10] == 0 && d[11] == 0x10003 &&
+		    d[12] == TD_FATAL_ERROR_CODE && d[13] == 0 && !memcmp(msg, "TD gives up now", 16) ? 0 : -1;
+	} else {
+		r = -1;
+	}
+	guest_destroy(&g);
+	return r;
+}
+
 static int scenario_td_exits_beyond(void)
 {
 	int r = td_map_gpa_in_pieces();    /* one after the other: the trace's order */
 	r |= td_fatal_after_a_host_write();
 	r |= td_triple_fault();
+	r |= td_fatal_error();
 	return r;
 }
 

@@ -148,6 +148,23 @@ expect vm-td-quote "$st" 0 "$out" \
 	'^  out_len: 0000000000000448$' \
 	'^  quote: VTSIMQ01$' \
 	'^TD done$'
+# Every TD guest the scenarios run goes under `vtsim vm --tdx` too: MapGPA in
+# 2 MiB pieces to user space, which converts each (KVM_SET_MEMORY_ATTRIBUTES,
+# punching what turns shared) and never says RETRY; 2 MiB private pages, split
+# and removed whole, in the 6 MiB the VMM gives a TD at 0.
+out=$(run vm --tdx "$guests/td_map_gpa.img" 2>&1); st=$?
+expect vm-td-map-gpa "$st" 0 "$out" '^MapGPA to shared: done$' '^MapGPA to private: done$' \
+	'^MapGPA beyond the GPA width: INVALID_OPERAND$' '^TD done$'
+grep -q 'RETRY' <<<"$out" && { echo "FAIL vm-td-map-gpa: RETRY from a VMM that never asks for one"; fail=1; }
+out=$(run vm --tdx "$guests/td_large.img" 2>&1); st=$?
+expect vm-td-large "$st" 0 "$out" '^TDG\.MEM\.PAGE\.ACCEPT: 2 MiB at 0x200000 is ours' \
+	'^MapGPA: 4 KiB at 0x201000 is shared, the rest still private; 2 MiB ACCEPT: size mismatch$' \
+	'^MapGPA: 0x201000 private again, accepted at 4 KiB$' \
+	'^ACCEPT 2 MiB at 0x400000, then all of it shared$' '^TD done, halting$'
+# TDVMCALL<ReportFatalError>: KVM_EXIT_SYSTEM_EVENT (TDX_FATAL), R12 the error code.
+out=$(run vm --tdx "$guests/td_fatal.img" 2>&1); st=$?
+expect vm-td-fatal "$st" 1 "$out" '^A TD that reports a fatal error$' \
+	'^vtsim: vm: KVM_EXIT_SYSTEM_EVENT: the TD reported a fatal error \(TDVMCALL<ReportFatalError>\), error code 0xa5f00d$'
 # Not TD firmware: no reset vector. The vCPU faults on pages nobody accepted, and
 # the module's #VE, #DF, triple fault rule ends it (TDX_NON_RECOVERABLE_VCPU).
 out=$(run vm --tdx "$guests/vm_hello.img" 2>&1); st=$?

@@ -1934,6 +1934,51 @@ static void test_vm_and_td_on_two_lps_with_td_migrating(void **state)
 	ownership_free(&before);
 }
 
+/* An LP leaving VMX operation and coming back (Linux's CPU hotplug callbacks,
+ * what suspend and resume do) with a VM and a TD half run on it, LP 1 untouched:
+ * disable_virtualization_cpu flushes the TD vCPU associated there (TDH.VP.FLUSH,
+ * Linux tdx_disable_virtualization_cpu) and VMCLEARs the VM's VMCS before VMXOFF
+ * (vmclear_local_loaded_vmcss); after VMXON both run on to their HLTs, their
+ * output whole, the VM relaunched, and nothing else is flushed. The hooks
+ * tdx_hardware_setup gave vt_x86_ops are TDX's. */
+static void test_offline_lp_flushes_and_clears_its_vcpus(void **state)
+{
+	struct fx *f = *state;
+	struct guest vm, td;
+	assert_ptr_equal(vt_x86_ops.link_external_spt, tdx_sept_link_private_spt);
+	assert_ptr_equal(vt_x86_ops.remove_external_spte, tdx_sept_remove_private_spte);
+	kvm_set_current_cpu(0);
+	vm_setup(&vm);
+	td_setup(&td);
+	for (unsigned i = 0; i < 8; i++) {
+		assert_int_not_equal(step(f, &vm), KVM_EXIT_HLT);
+		assert_int_not_equal(step(f, &td), KVM_EXIT_HLT);
+	}
+	assert_int_equal(td.vcpu->cpu, 0);
+	const uint64_t flushes = tdx_seamcall_stats()[LEAF_VP_FLUSH].calls;
+	const uint64_t offs = kvm_x86_op_calls[KVM_OP_disable_virtualization_cpu][0];
+	const uint64_t ons = kvm_x86_op_calls[KVM_OP_enable_virtualization_cpu][0];
+	kvm_offline_cpu(1);                   /* nothing of theirs there */
+	assert_int_equal(tdx_seamcall_stats()[LEAF_VP_FLUSH].calls, flushes);
+	assert_int_equal(kvm_online_cpu(1), 0);
+	kvm_offline_cpu(0);
+	assert_int_equal(tdx_seamcall_stats()[LEAF_VP_FLUSH].calls - flushes, 1);
+	assert_int_equal(tdx_seamcall_stats()[LEAF_VP_FLUSH].last_status, TDX_SUCCESS);
+	assert_int_equal(vm.vcpu->cpu, -1);   /* its VMCS cleared: loaded afresh */
+	assert_int_equal(kvm_online_cpu(0), 0);
+	assert_int_equal(kvm_x86_op_calls[KVM_OP_disable_virtualization_cpu][0] - offs, 2);
+	assert_int_equal(kvm_x86_op_calls[KVM_OP_enable_virtualization_cpu][0] - ons, 2);
+	run_to_hlt(f, &vm);
+	run_to_hlt(f, &td);
+	assert_string_equal(vm.out, vm_text);
+	assert_string_equal(td.out, td_hello_text);
+	assert_int_equal(tdx_seamcall_stats()[LEAF_VP_FLUSH].calls - flushes, 1);
+	assert_int_equal(tdx_seamcall_stats()[LEAF_VP_FLUSH].failures, 0);
+	guest_destroy(&vm);
+	guest_destroy(&td);
+	assert_true(log_clean(f));
+}
+
 /* The TD alone, moving between the LPs every 3 exits: nobody else's VMCS comes
  * and goes on the LPs in between (the VM's VMPTRLDs would evict a stale copy of
  * the TD's VMCS an LP kept after TDH.VP.FLUSH; without them the next TDH.VP.ENTER
@@ -2318,6 +2363,7 @@ int main(void)
 		T(test_init_vm_without_a_free_hkid_is_enospc),
 		T2(test_vm_and_td_on_two_lps_with_td_migrating),
 		T2(test_td_alone_migrating_between_lps),
+		T2(test_offline_lp_flushes_and_clears_its_vcpus),
 		T2(test_two_tds_on_two_lps),
 		T(test_vt_dispatch_vm_calls_reach_vmx_and_td_calls_reach_tdx),
 		T(test_vt_event_ops_through_kvm_interrupt_and_kvm_nmi),
