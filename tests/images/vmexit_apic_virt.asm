@@ -76,18 +76,6 @@ ELF64_BEGIN start
         call vmm_run
 %endmacro
 
-; the guest IDT's gate for vector %1 := handler %2
-%macro GATE 2
-        lea rax, [rel %2]
-        lea rdi, [rel guest_idt + %1 * 16]
-        mov [rdi], ax
-        mov word [rdi + 2], 0x08
-        mov word [rdi + 4], 0x8E00
-        shr rax, 16
-        mov [rdi + 6], ax
-        shr rax, 16
-        mov [rdi + 8], eax
-%endmacro
 
 start:
         call idt_setup
@@ -100,8 +88,8 @@ start:
         lea rax, [rel vapic_page]
         VMM_WRITE VMCS_VAPIC_ADDR, rax
         VMM_WRITE VMCS_TPR_THRESHOLD, 0
-        GATE 0x50, h50
-        GATE 0x60, h60
+        VMM_GUEST_GATE 0x50, h50
+        VMM_GUEST_GATE 0x60, h60
         lea rax, [rel guest_idt]
         VMM_WRITE VMCS_GUEST_IDTR_BASE, rax
         VMM_WRITE VMCS_GUEST_IDTR_LIMIT, 256 * 16 - 1

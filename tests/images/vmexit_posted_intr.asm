@@ -127,15 +127,7 @@ start:
         mov byte [rel pi_desc + 32], 1
         mov rbx, APIC
         mov dword [rbx + 0x300], 0x00044000 | NV
-        lea rax, [rel guest.handler]            ; a 64-bit interrupt gate for 70H
-        lea rdi, [rel guest_idt + 0x70 * 16]
-        mov [rdi], ax
-        mov word [rdi + 2], 0x08
-        mov word [rdi + 4], 0x8E00
-        shr rax, 16
-        mov [rdi + 6], ax
-        shr rax, 16
-        mov [rdi + 8], rax
+        VMM_GUEST_GATE 0x70, guest.handler
         lea rax, [rel guest_idt]
         VMM_WRITE VMCS_GUEST_IDTR_BASE, rax
         VMM_WRITE VMCS_GUEST_IDTR_LIMIT, 0x80 * 16 - 1
