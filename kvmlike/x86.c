@@ -120,8 +120,10 @@ int kvm_emulation_failed(struct kvm_vcpu *vcpu)
 #define KVM_HC_ENOSYS 1000
 #define KVM_HC_EINVAL 22
 
-/* The guest sees the host CPU's CPUID, minus VMX (no nested virtualization), with
- * the hypervisor bit and KVM's signature leaf (Linux cpuid.c). */
+/* The guest sees the host CPU's CPUID, minus VMX (no nested virtualization) and SMX
+ * (KVM never offers it: CR4.SMXE stays reserved, so GETSEC is #UD in the guest, not
+ * an exit KVM has no handler for), with the hypervisor bit and KVM's signature leaf
+ * (Linux cpuid.c). */
 void kvm_cpuid(struct kvm_vcpu *vcpu, uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
 	if (leaf == KVM_CPUID_SIGNATURE) {
@@ -134,7 +136,7 @@ void kvm_cpuid(struct kvm_vcpu *vcpu, uint32_t leaf, uint32_t sub, uint32_t r[4]
 	} else {
 		native_cpuid(leaf, sub, r);
 		if (leaf == 1) {
-			r[2] &= ~(1u << 5);       /* VMX */
+			r[2] &= ~((1u << 5) | (1u << 6));   /* VMX, SMX */
 			r[2] |= 1u << 31;         /* running under a hypervisor */
 		}
 	}

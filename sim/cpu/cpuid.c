@@ -8,6 +8,10 @@
  *  - RDRAND and RDSEED: TCG's int_helper.c draws from a GRand seeded by the host, so
  *    two runs would differ; vtsim's values are a fixed per-LP sequence (rdrand.c).
  *  - INVPCID, which TCG lacks (invpcid.c); PCID itself stays unclaimed.
+ *  - SMX, so CR4.SMXE can be set and GETSEC exists (TCG lacks it): getsec.c answers
+ *    GETSEC[CAPABILITIES] as a part on a board without a TXT chipset (no other leaf),
+ *    and in VMX non-root operation GETSEC is VM exit 11. The minimal model leaves it
+ *    out, as client parts without TXT do.
  * Deliberately left out although TCG lists them:
  *  - MONITOR/MWAIT: TCG's MWAIT is a HLT that no store to the monitored line wakes
  *    (misc_helper.c helper_mwait: "XXX: store address?"); an MWAIT idle or wait loop
@@ -17,7 +21,7 @@
  *  - ACPI (thermal-monitor MSRs), MPX (not on Sapphire Rapids), SVM/SSE4A/3DNow! (AMD).
  * Absent from TCG, so never claimed: AVX, AVX2, AVX-512, FMA, F16C, AMX, HLE/RTM,
  * PCID, UMIP, RDPID, SHA, GFNI, XSAVEC/XSAVES, CET,
- * SERIALIZE, WAITPKG, VME, PDCM, DS, TM, SMX.
+ * SERIALIZE, WAITPKG, VME, PDCM, DS, TM.
  * VMX (CPUID.01H:ECX[5]) is claimed: the simulator implements it above the engine, and
  * so are the local APIC's x2APIC mode (ECX[21], lapic_x2apic.h) and TSC-deadline timer
  * (ECX[24], lapic_timer.h).
@@ -120,7 +124,7 @@ struct cpu_model {
 #define XEON_MAXPHYADDR   52u
 #define XEON_MAXLINADDR   48u
 
-#define XEON_01_ECX (COMMON_01_ECX | CPUID_01_ECX_MOVBE | CPUID_01_ECX_RDRAND)
+#define XEON_01_ECX (COMMON_01_ECX | CPUID_01_ECX_MOVBE | CPUID_01_ECX_RDRAND | CPUID_01_ECX_SMX)
 
 #define XEON_07_EBX (                                                           \
 	CPUID_07_0_EBX_FSGSBASE | CPUID_07_0_EBX_BMI1 | CPUID_07_0_EBX_SMEP |   \

@@ -50,6 +50,7 @@ static uint64_t cr4_supported(struct lp *lp)
 		{ 1, 'd', 24, 9 },  /* FXSR -> OSFXSR */
 		{ 1, 'd', 25, 10 }, /* SSE -> OSXMMEXCPT */
 		{ 1, 'c', 5, 13 },  /* VMX -> VMXE */
+		{ 1, 'c', 6, 14 },  /* SMX -> SMXE */
 		{ 7, 'b', 0, 16 },  /* FSGSBASE */
 		{ 1, 'c', 17, 17 }, /* PCID -> PCIDE */
 		{ 1, 'c', 26, 18 }, /* XSAVE -> OSXSAVE */

@@ -212,12 +212,10 @@ void site_cpuid(struct lp *lp, const struct cpu_view *v, const struct site_insn 
 void site_guest_exit(struct lp *lp, const struct cpu_view *v, const struct site_insn *in)
 {
 	/* #UD and privilege faults come before the VM exit (SDM "Relative Priority of
-	 * Faults and VM Exits"): XSETBV needs CR4.OSXSAVE, GETSEC CR4.SMXE, INVD and
-	 * XSETBV CPL 0; the engine raises those itself. */
+	 * Faults and VM Exits"): XSETBV needs CR4.OSXSAVE, INVD and XSETBV CPL 0; the
+	 * engine raises those itself. */
 	if (!lp->vmx.non_root ||
-	    (in->vmx_id == EXIT_REASON_XSETBV && !(v->cr4 & (1u << 18))) ||
-	    (in->vmx_id == EXIT_REASON_GETSEC && !(v->cr4 & (1u << 14))) ||
-	    (in->vmx_id != EXIT_REASON_GETSEC && v->cpl > 0))
+	    (in->vmx_id == EXIT_REASON_XSETBV && !(v->cr4 & (1u << 18))) || v->cpl > 0)
 		return;
 	struct vmx_exit_info xi = { .insn_len = in->len, .rip = v->rip };
 	vmx_exit(lp, in->vmx_id, &xi);

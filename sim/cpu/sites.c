@@ -58,7 +58,7 @@ static const struct site_pattern patterns[] = {
 	/* Unconditional exits in VMX non-root operation (vmx_id holds the reason). */
 	{ SITE_GUEST_EXIT, "INVD",   0, true, { 0x0f, 0x08 },       2, false, -1, false, 13, site_guest_exit },
 	{ SITE_GUEST_EXIT, "XSETBV", 0, true, { 0x0f, 0x01, 0xd1 }, 3, false, -1, false, 55, site_guest_exit },
-	{ SITE_GUEST_EXIT, "GETSEC", 0, true, { 0x0f, 0x37 },       2, false, -1, false, 11, site_guest_exit },
+	{ SITE_GETSEC, "GETSEC", 0, true, { 0x0f, 0x37 },           2, false, -1, false, 11, site_getsec },
 	/* Exits decided by one VM-execution control (vmx_id holds the reason; the table of
 	 * controls is in vmx_cond_exit.c). */
 	{ SITE_COND_EXIT, "INVLPG", 0, true, { 0x0f, 0x01 },  2, true, 7, true, 14, site_cond_exit },

@@ -47,6 +47,7 @@ enum site_kind {
 	SITE_SYSRET,
 	SITE_RDRAND,           /* RDRAND, RDSEED: vtsim's deterministic values (rdrand.c) */
 	SITE_INVPCID,          /* 66 0F 38 82: the engine lacks it (invpcid.c) */
+	SITE_GETSEC,           /* 0F 37: the engine lacks it; exit 11 from a guest (getsec.c) */
 	SITE_TASK_SWITCH,      /* far CALL/JMP, IRET: a guest's task switch is VM exit 9
 				* (vmx_task_switch.c); hooked only where one can happen */
 	SITE_KIND_COUNT,
@@ -202,6 +203,7 @@ void site_syscall(struct lp *lp, const struct cpu_view *v, const struct site_ins
 void site_sysret(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_rdrand(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_invpcid(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
+void site_getsec(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 void site_task_switch(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 
 /* SITE_VMX's fast path (insn_vmx.c), tried before the processor's state is read in

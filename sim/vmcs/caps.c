@@ -197,7 +197,7 @@ static const struct vmcs_caps xeon = {
 	.cr0_fixed0 = CR0_PE | CR0_NE | CR0_PG,
 	.cr0_fixed1 = 0xFFFFFFFFull,
 	.cr4_fixed0 = CR4_VMXE,
-	.cr4_fixed1 = 0x3527fc,  /* VME..OSXMMEXCPT, VMXE, FSGSBASE, OSXSAVE, SMEP, SMAP */
+	.cr4_fixed1 = 0x3567fc,  /* VME..OSXMMEXCPT, VMXE, SMXE, FSGSBASE, OSXSAVE, SMEP, SMAP */
 	.proc2 = CTLS(0, XEON_PROC2_ALLOWED1),
 	/* EPT: execute-only entries, 4-level walks, UC or WB paging structures, 2 MiB and
 	 * 1 GiB pages, accessed/dirty flags, INVEPT single- and all-context. VPID: INVVPID
@@ -262,7 +262,7 @@ static const struct vmcs_caps minimal = {
 	.cr0_fixed0 = CR0_PE | CR0_NE | CR0_PG,
 	.cr0_fixed1 = 0xFFFFFFFFull,
 	.cr4_fixed0 = CR4_VMXE,
-	.cr4_fixed1 = 0x1527fc,  /* the same without SMAP */
+	.cr4_fixed1 = 0x1527fc,  /* xeon's without SMXE and SMAP */
 	/* Processor-based control 31 may not be 1: 48BH, 48CH, 491H do not exist. */
 	.seam = false,
 };

@@ -21,6 +21,14 @@
  * is missing). */
 #define CTL_GAP(n, c, b, w, m) { .reason = n, .gate = EXIT_GATE_CTL, .ctl = VMCS_CTL_##c, .bit = b, .why = w, .missing = m }
 
+/* XSAVES and XRSTORS exit when EDX:EAX & IA32_XSS & the XSS-exiting bitmap is not 0
+ * (SDM Vol. 3C "Instructions That Cause VM Exits Conditionally"), so an exit needs a
+ * supervisor state component in IA32_XSS as well as the instructions. */
+#define XSAVES_WHY "not modelled, because no model claims XSAVES (TCG lacks XSAVES/XRSTORS) and " \
+	"an exit needs EDX:EAX & IA32_XSS & XSS-exiting bitmap != 0: a supervisor state " \
+	"component, each of which (PT, PASID, CET, HDC, UINTR, arch LBR, HWP) needs a " \
+	"feature the engine lacks; \"enable XSAVES/XRSTORS\" is not allowed"
+
 static const struct exit_support table[] = {
 	ALWAYS(0, "exceptions through the exception bitmap (#PF with error-code mask/match); NMIs (the "
 	       "local APIC's NMI IPIs) with NMI exiting (sim/cpu/interrupt.c)"),
@@ -36,7 +44,8 @@ static const struct exit_support table[] = {
 	       "to a TSS or task gate, IRET with NT = 1 (site_task_switch, sim/cpu/vmx_task_switch.c), an "
 	       "event through an IDT task gate (sim/cpu/exception.c); vtsim never performs the switch"),
 	ALWAYS(10, "CPUID, unconditional"),
-	MSR(11, MSR_IA32_VMX_CR4_FIXED1, 14, "GETSEC with CR4.SMXE = 1: the CPUID model has no SMX"),
+	MSR(11, MSR_IA32_VMX_CR4_FIXED1, 14, "GETSEC with CR4.SMXE = 1, unconditional, any leaf and CPL "
+	    "(sim/cpu/getsec.c); a model whose CPUID has no SMX cannot set CR4.SMXE, so GETSEC is #UD"),
 	CTL(12, PROC, 7, "HLT exiting"),
 	ALWAYS(13, "INVD, unconditional"),
 	CTL(14, PROC, 9, "INVLPG exiting"),
@@ -91,11 +100,13 @@ static const struct exit_support table[] = {
 	CTL(57, PROC2, 11, "RDRAND exiting"),
 	CTL(58, PROC2, 12, "INVPCID with enable INVPCID and INVLPG exiting"),
 	CTL(59, PROC2, 13, "VMFUNC with a function not enabled or a failed EPTP switch"),
-	CTL(60, PROC2, 15, "ENCLS exiting: the CPUID model has no SGX"),
+	CTL(60, PROC2, 15, "ENCLS exiting (ENCLS-exiting bitmap): not modelled, because vtsim models no "
+	    "SGX (no EPC, no enclaves; TCG has no ENCLS): no model claims SGX (CPUID.07H:EBX[2]), ENCLS "
+	    "is #UD, and no model allows \"enable ENCLS exiting\""),
 	CTL(61, PROC2, 16, "RDSEED exiting"),
 	CTL(62, PROC2, 17, "page-modification log full (enable PML, with EPT A/D flags)"),
-	CTL(63, PROC2, 20, "XSAVES with the XSS-exiting bitmap: the CPUID model has no XSAVES"),
-	CTL(64, PROC2, 20, "XRSTORS with the XSS-exiting bitmap: the CPUID model has no XSAVES"),
+	CTL(63, PROC2, 20, XSAVES_WHY),
+	CTL(64, PROC2, 20, XSAVES_WHY),
 	CTL(65, PROC2, 27, "PCONFIG: the CPUID model has no PCONFIG"),
 	CTL(66, PROC2, 23, "sub-page write permissions: not modelled"),
 	CTL(67, PROC2, 26, "UMWAIT: the CPUID model has no WAITPKG"),

@@ -91,6 +91,7 @@ static const struct verified {
 	{ "XSAVE",     1, 0, ECX, CPUID_01_ECX_XSAVE,     "TCG_EXT_FEATURES; fpu_helper.c xsave" },
 	{ "OSXSAVE",   1, 0, ECX, CPUID_01_ECX_OSXSAVE,   "dynamic: mirrors CR4.OSXSAVE" },
 	{ "RDRAND",    1, 0, ECX, CPUID_01_ECX_RDRAND,    "executed by vtsim: fixed per-LP sequence (rdrand.c)" },
+	{ "SMX",       1, 0, ECX, CPUID_01_ECX_SMX,       "GETSEC executed by vtsim (getsec.c), xeon only" },
 	{ "TSC_DEADLINE", 1, 0, ECX, CPUID_01_ECX_TSC_DEADLINE, "IA32_TSC_DEADLINE, APIC timer (lapic_timer.c)" },
 	{ "X2APIC",    1, 0, ECX, CPUID_01_ECX_X2APIC,    "x2APIC mode of the local APIC (lapic_x2apic.c)" },
 
@@ -147,7 +148,6 @@ static const struct feature_word_bit {
 	{ "FMA",        1, 0, ECX, CPUID_01_ECX_FMA },
 	{ "F16C",       1, 0, ECX, CPUID_01_ECX_F16C },
 	{ "HYPERVISOR", 1, 0, ECX, CPUID_01_ECX_HYPERVISOR },
-	{ "SMX",        1, 0, ECX, CPUID_01_ECX_SMX },
 	{ "MONITOR",    1, 0, ECX, CPUID_01_ECX_MONITOR },
 	{ "PCID",       1, 0, ECX, CPUID_01_ECX_PCID },
 	{ "PDCM",       1, 0, ECX, CPUID_01_ECX_PDCM },

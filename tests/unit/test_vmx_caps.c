@@ -478,14 +478,16 @@ static void test_vmx_caps_cr_fixed(void **state)
 		/* What both CPUID models claim: TSD, DE, PSE, PAE, MCE, PGE, PCE, OSFXSR,
 		 * OSXMMEXCPT, VMXE, FSGSBASE, OSXSAVE, SMEP ... */
 		assert_int_equal(cr4f1 & 0x001527FCull, 0x001527FCull);
-		/* ... and what neither does: VME/PVI, UMIP, LA57, SMXE, PCIDE, KL, PKE, CET,
-		 * PKS, UINTR, LAM, FRED. */
-		assert_int_equal(cr4f1 & 0x13CA5803ull, 0);
+		/* ... and what neither does: VME/PVI, UMIP, LA57, PCIDE, KL, PKE, CET, PKS,
+		 * UINTR, LAM, FRED. */
+		assert_int_equal(cr4f1 & 0x13CA1803ull, 0);
 		assert_int_equal(cr4f1 & BIT64(32), 0);
 	}
 	assert_true(rd(caps("xeon"), MSR_IA32_VMX_CR4_FIXED1) & BIT64(21));     /* SMAP */
 	assert_false(rd(caps("minimal"), MSR_IA32_VMX_CR4_FIXED1) & BIT64(21));
-	assert_int_equal(rd(caps("xeon"), MSR_IA32_VMX_CR4_FIXED1), 0x3527FCull);
+	assert_true(rd(caps("xeon"), MSR_IA32_VMX_CR4_FIXED1) & BIT64(14));     /* SMXE */
+	assert_false(rd(caps("minimal"), MSR_IA32_VMX_CR4_FIXED1) & BIT64(14));
+	assert_int_equal(rd(caps("xeon"), MSR_IA32_VMX_CR4_FIXED1), 0x3567FCull);
 	assert_int_equal(rd(caps("minimal"), MSR_IA32_VMX_CR4_FIXED1), 0x1527FCull);
 	/* The stored values are what the models' CPUID announces. */
 	assert_int_equal(rd(caps("xeon"), MSR_IA32_VMX_CR4_FIXED1),
