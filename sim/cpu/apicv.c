@@ -2,6 +2,8 @@
  * virtualization and virtual-interrupt delivery (apicv.h). */
 #include "sim/cpu/apicv.h"
 
+#include <stddef.h>
+
 #include "sim/cpu/exception.h"
 #include "sim/cpu/insn_mem.h"
 #include "sim/cpu/machine.h"
@@ -167,7 +169,7 @@ static bool tpr_virtualize(struct lp *lp, uint64_t next_rip)
 /* EOI virtualization: the vector in service (SVI) leaves VISR, SVI becomes the next
  * highest, PPR virtualization; then a virtualized-EOI exit (qualification = the
  * vector) when its EOI-exit bitmap bit is set, else evaluation. */
-static void eoi_virtualize(struct lp *lp, uint64_t next_rip)
+static bool eoi_virtualize(struct lp *lp, uint64_t next_rip)
 {
 	unsigned vec = svi(lp);
 	vapic_write(lp, VEOI, 0);
@@ -176,15 +178,25 @@ static void eoi_virtualize(struct lp *lp, uint64_t next_rip)
 	ppr_virtualize(lp);
 	static const uint32_t bitmap[4] = { EOI_EXIT_BITMAP0, EOI_EXIT_BITMAP1, EOI_EXIT_BITMAP2,
 					    EOI_EXIT_BITMAP3 };
-	if ((vmcs_read_enc(&lp->vmx.vmcs, bitmap[vec / 64]) >> (vec % 64)) & 1)
+	if ((vmcs_read_enc(&lp->vmx.vmcs, bitmap[vec / 64]) >> (vec % 64)) & 1) {
 		trap_exit(lp, EXIT_REASON_EOI_INDUCED, vec, next_rip);
-	else
-		evaluate(lp);
+		return true;
+	}
+	evaluate(lp);
+	return false;
+}
+
+/* Self-IPI virtualization: VIRR, RVI, evaluation. */
+static void self_ipi_virtualize(struct lp *lp, unsigned vec)
+{
+	vec_set(lp, VIRR, vec, true);
+	set_intr_status(lp, vec > rvi(lp) ? vec : rvi(lp), svi(lp));
+	evaluate(lp);
 }
 
 /* A write to VICR_LO: a fixed, edge, physical self-IPI (reserved bits, trigger
  * mode, delivery status and mode 0; shorthand "self") with a vector of 16 or more
- * is self-IPI virtualization (VIRR, RVI, evaluation); anything else needs the VMM. */
+ * is self-IPI virtualization; anything else needs the VMM. */
 static void icr_virtualize(struct lp *lp, uint64_t next_rip)
 {
 	uint32_t icr = vapic_read(lp, VICR_LO);
@@ -193,9 +205,7 @@ static void icr_virtualize(struct lp *lp, uint64_t next_rip)
 		trap_exit(lp, EXIT_REASON_APIC_WRITE, VICR_LO, next_rip);
 		return;
 	}
-	vec_set(lp, VIRR, vec, true);
-	set_intr_status(lp, vec > rvi(lp) ? vec : rvi(lp), svi(lp));
-	evaluate(lp);
+	self_ipi_virtualize(lp, vec);
 }
 
 /* APIC-write emulation after a virtualized write of the register at `off`. */
@@ -394,4 +404,79 @@ void apicv_deliver(struct lp *lp, uint64_t rip)
 	vec_set(lp, VIRR, vec, false);
 	set_intr_status(lp, vec_highest(lp, VIRR), vec);
 	exc_deliver(lp, vec, 0, EXC_EXTERNAL, rip, rip);
+}
+
+/* ---- SDM "Virtualizing MSR-Based APIC Accesses" ---- */
+
+#define VSELF_IPI 0x3f0     /* x2APIC SELF IPI (83FH): its slot in the virtual-APIC page */
+
+static bool x2apic_virtualized(const struct lp *lp)
+{
+	return (proc2_ctls(lp) & SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE) != 0;
+}
+
+/* MSR 800H + n is the register at page offset n << 4; RDMSR and WRMSR move the 8
+ * bytes there (EAX the low 4, EDX the high 4). */
+static unsigned msr_offset(uint32_t idx)
+{
+	return (idx & 0xff) << 4;
+}
+
+bool apicv_rdmsr(struct lp *lp, uint32_t idx, uint64_t *val)
+{
+	if (!x2apic_virtualized(lp))
+		return false;
+	/* Without APIC-register virtualization only TPR is read virtually. */
+	if (!(proc2_ctls(lp) & SECONDARY_EXEC_APIC_REGISTER_VIRT) && idx != 0x808)
+		return false;
+	unsigned off = msr_offset(idx);
+	*val = vapic_read(lp, off) | (uint64_t)vapic_read(lp, off + 4) << 32;
+	return true;
+}
+
+/* After the 8-byte write of SELF IPI: self-IPI virtualization of a vector of 16 or
+ * more, an APIC-write exit for a lower one. True when it exited. */
+static bool x2_self_ipi(struct lp *lp, uint64_t next_rip)
+{
+	unsigned vec = vapic_read(lp, VSELF_IPI) & 0xff;
+	if (vec < 16) {
+		trap_exit(lp, EXIT_REASON_APIC_WRITE, VSELF_IPI, next_rip);
+		return true;
+	}
+	self_ipi_virtualize(lp, vec);
+	return false;
+}
+
+/* The WRMSRs the processor virtualizes: any other goes to the local APIC. */
+static const struct x2_write {
+	uint32_t msr;
+	bool needs_vid;              /* only with virtual-interrupt delivery */
+	uint64_t valid;              /* bits EDX:EAX may set; any other is #GP(0) */
+	bool (*emulate)(struct lp *lp, uint64_t next_rip);   /* true when it exited */
+} x2_writes[] = {
+	{ 0x808, false, 0xff, tpr_virtualize },
+	{ 0x80b, true, 0, eoi_virtualize },
+	{ 0x83f, true, 0xff, x2_self_ipi },
+};
+
+enum apicv_msr apicv_wrmsr(struct lp *lp, uint32_t idx, uint64_t val, uint64_t next_rip)
+{
+	if (!x2apic_virtualized(lp))
+		return APICV_MSR_APIC;
+	const struct x2_write *w = NULL;
+	for (size_t i = 0; i < sizeof(x2_writes) / sizeof(x2_writes[0]); i++)
+		if (x2_writes[i].msr == idx && (!x2_writes[i].needs_vid || vid(lp)))
+			w = &x2_writes[i];
+	if (!w)
+		return APICV_MSR_APIC;
+	if (val & ~w->valid)
+		return APICV_MSR_GP;
+	unsigned off = msr_offset(idx);
+	vapic_write(lp, off, (uint32_t)val);
+	vapic_write(lp, off + 4, 0);
+	if (!w->emulate(lp, next_rip)) {
+		site_retire(lp, next_rip);
+		stop_for_boundary(lp);
+	}
+	return APICV_MSR_DONE;
 }

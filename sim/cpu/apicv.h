@@ -30,8 +30,16 @@
  *    bit (256) is cleared, its PIR (bits 255:0) ORed into VIRR and cleared, RVI raised
  *    to the highest vector posted, and virtual interrupts evaluated. A notification
  *    pending at VM entry is processed before the guest's first instruction.
- * Not modelled: x2APIC-mode virtualization (RDMSR/WRMSR of the x2APIC MSRs), IPI
- * virtualization, the wake of a guest in HLT by a virtual interrupt,
+ *  - "virtualize x2APIC mode" (SDM "Virtualizing MSR-Based APIC Accesses"): an
+ *    RDMSR or WRMSR of 800H-8FFH that the MSR bitmap lets through, whatever mode the
+ *    local APIC is in. RDMSR reads the 8 bytes at page offset (ECX & FFH) << 4: TPR
+ *    (808H) only, or every index with APIC-register virtualization. WRMSR of TPR
+ *    (808H; EDX:EAX bits 63:8 set: #GP(0)) is followed by TPR virtualization; with
+ *    virtual-interrupt delivery, of EOI (80BH; nonzero: #GP(0)) by EOI
+ *    virtualization, of SELF IPI (83FH; bits 63:8 set: #GP(0)) by self-IPI
+ *    virtualization, or an APIC-write exit (qualification 3F0H) for a vector below
+ *    16. Every other access reaches the LP's local APIC (lapic_x2apic.h).
+ * Not modelled: IPI virtualization, the wake of a guest in HLT by a virtual interrupt,
  * and APIC accesses during event delivery or by guest-physical accesses (paging
  * structures in the APIC-access page). A virtualizable access that is
  * not a plain MOV between memory and a 32-bit register (or from an immediate) is
@@ -83,5 +91,15 @@ bool apicv_posted_notification(struct lp *lp, unsigned vector);
  * no TPR shadow (the instruction is the engine's). */
 bool apicv_mov_to_cr8(struct lp *lp, uint64_t rip, unsigned len, uint64_t v);
 bool apicv_mov_from_cr8(struct lp *lp, uint64_t rip, unsigned len, unsigned reg);
+
+/* RDMSR of x2APIC MSR `idx` (800H-8FFH) in VMX non-root operation, past the MSR
+ * bitmap: true with *val read from the virtual-APIC page, false when the local
+ * APIC answers. */
+bool apicv_rdmsr(struct lp *lp, uint32_t idx, uint64_t *val);
+
+/* WRMSR of x2APIC MSR `idx` with EDX:EAX `val`, likewise. APICV_MSR_DONE: virtualized
+ * (the instruction retired to next_rip or a trap-like exit followed it). */
+enum apicv_msr { APICV_MSR_APIC, APICV_MSR_GP, APICV_MSR_DONE };
+enum apicv_msr apicv_wrmsr(struct lp *lp, uint32_t idx, uint64_t val, uint64_t next_rip);
 
 #endif

@@ -22,8 +22,8 @@
  * (self-IPI, EOI, TPR) is taken before the next instruction: the WRMSR stops the
  * engine after itself, with or without --smp-events block.
  *
- * In VMX non-root operation an access the MSR bitmap lets through reaches this APIC;
- * "virtualize x2APIC mode" is not offered (sim/vmcs/caps.c). MSR lists never name
+ * In VMX non-root operation an access the MSR bitmap lets through reaches this APIC
+ * unless "virtualize x2APIC mode" sends it to the virtual-APIC page (apicv.h). MSR lists never name
  * these MSRs (the VM-entry checks, and a VMX abort for the VM-exit lists). */
 #ifndef VTSIM_LAPIC_X2APIC_H
 #define VTSIM_LAPIC_X2APIC_H

@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 
+#include "sim/cpu/apicv.h"
 #include "sim/cpu/exception.h"
 #include "sim/cpu/lapic_timer.h"
 #include "sim/cpu/lapic_x2apic.h"
@@ -282,6 +283,13 @@ static bool guest_msr_exit(struct lp *lp, const struct cpu_view *cv, const struc
 	return true;
 }
 
+/* An x2APIC MSR in VMX non-root operation, which "virtualize x2APIC mode" may
+ * send to the virtual-APIC page (apicv.h). */
+static bool guest_x2apic_msr(const struct lp *lp, uint32_t idx)
+{
+	return lp->vmx.non_root && (idx >> 8) == 8;
+}
+
 static void set_edx_eax(struct lp *lp, uint64_t v)
 {
 	cpu_set_reg(lp->uc, UC_X86_REG_RAX, (uint32_t)v);
@@ -298,9 +306,10 @@ void site_rdmsr(struct lp *lp, const struct cpu_view *cv, const struct site_insn
 	struct vtsim_machine *m = lp->m;
 	uint32_t idx = (uint32_t)cv->gpr[1];
 	uint64_t v = 0;
-	if (privileged_ok(cv) && guest_msr_exit(lp, cv, in, idx, false))
+	bool ok = privileged_ok(cv);
+	if (ok && guest_msr_exit(lp, cv, in, idx, false))
 		return;
-	int r = privileged_ok(cv) ? msr_read(lp, idx, &v) : -1;
+	int r = !ok ? -1 : guest_x2apic_msr(lp, idx) && apicv_rdmsr(lp, idx, &v) ? 0 : msr_read(lp, idx, &v);
 	if (trace_on(m, VTSIM_TRACE_MSR)) {
 		if (r)
 			trace_event(m, VTSIM_TRACE_MSR, "msr lp%u rdmsr 0x%x(%s) : #GP(0)", lp->id, idx, msr_name(idx));
@@ -321,9 +330,14 @@ void site_wrmsr(struct lp *lp, const struct cpu_view *cv, const struct site_insn
 	struct vtsim_machine *m = lp->m;
 	uint32_t idx = (uint32_t)cv->gpr[1];
 	uint64_t v = (uint32_t)cv->gpr[0] | (cv->gpr[2] << 32);
-	if (privileged_ok(cv) && guest_msr_exit(lp, cv, in, idx, true))
+	bool ok = privileged_ok(cv);
+	if (ok && guest_msr_exit(lp, cv, in, idx, true))
 		return;
-	int r = privileged_ok(cv) ? msr_write(lp, idx, v) : -1;
+	enum apicv_msr virt = ok && guest_x2apic_msr(lp, idx) ? apicv_wrmsr(lp, idx, v, cv->rip + in->len)
+							      : APICV_MSR_APIC;
+	if (virt == APICV_MSR_DONE)
+		return;
+	int r = ok && virt == APICV_MSR_APIC ? msr_write(lp, idx, v) : -1;
 	if (trace_on(m, VTSIM_TRACE_MSR))
 		trace_event(m, VTSIM_TRACE_MSR, "msr lp%u wrmsr 0x%x(%s) <- 0x%llx : %s", lp->id, idx,
 			    msr_name(idx), (unsigned long long)v, r ? "#GP(0)" : "ok");

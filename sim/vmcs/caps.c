@@ -109,8 +109,8 @@ struct vmcs_caps {
 
 /* ------------------------------------------------------------------------------------
  * "xeon": a recent Xeon (Sapphire Rapids class): EPT, VPID, unrestricted guest,
- * APIC virtualization with posted interrupts (no x2APIC-mode or IPI virtualization),
- * preemption timer, VMCS shadowing, PML, VM functions, TSC scaling, tertiary controls
+ * APIC virtualization with posted interrupts and x2APIC-mode virtualization (no IPI
+ * virtualization), preemption timer, VMCS shadowing, PML, VM functions, TSC scaling, tertiary controls
  * (none offered), TDX.
  */
 
@@ -133,13 +133,11 @@ struct vmcs_caps {
 
 /* Sapphire Rapids' secondary controls minus those tied to instructions or features
  * the CPUID model lacks (XSAVES, ENCLS/ENCLV, PT, user wait, PASID, PCONFIG), and minus mode-based execute control, sub-page
- * permissions, bus-lock detection and instruction timeout, which vtsim does not model.
- * Minus "virtualize x2APIC mode" too: the guest's RDMSR/WRMSR of the x2APIC MSRs are
- * not virtualized (sim/cpu/apicv.h), nor does the local APIC have an x2APIC mode. */
+ * permissions, bus-lock detection and instruction timeout, which vtsim does not model. */
 #define XEON_PROC2_ALLOWED1 (                                                            \
 	SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES | SECONDARY_EXEC_ENABLE_EPT |           \
 	SECONDARY_EXEC_DESC | SECONDARY_EXEC_ENABLE_RDTSCP |                            \
-	SECONDARY_EXEC_ENABLE_VPID |                                                    \
+	SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE | SECONDARY_EXEC_ENABLE_VPID |            \
 	SECONDARY_EXEC_WBINVD_EXITING | SECONDARY_EXEC_UNRESTRICTED_GUEST |             \
 	SECONDARY_EXEC_APIC_REGISTER_VIRT | SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY |      \
 	SECONDARY_EXEC_PAUSE_LOOP_EXITING | SECONDARY_EXEC_ENABLE_VMFUNC |              \

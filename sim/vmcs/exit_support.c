@@ -1,7 +1,7 @@
 /* The exit-reason support table (exit_support.h): one row per basic exit reason.
  * Controls without an exit reason of their own that the xeon model does not offer
- * because vtsim does not implement them (sim/vmcs/caps.c): "virtualize x2APIC mode"
- * (secondary bit 4) and IPI virtualization (tertiary bit 4). */
+ * because vtsim does not implement them (sim/vmcs/caps.c): IPI virtualization
+ * (tertiary bit 4). */
 #include <stddef.h>
 #include <string.h>
 

@@ -358,6 +358,7 @@ static void test_vmx_caps_xeon_features(void **state)
 	assert_true(hi(p2) & PROC2_PML);
 	assert_true(hi(p2) & PROC2_EPT_VE);
 	assert_true(hi(p2) & PROC2_VID);
+	assert_true(hi(p2) & PROC2_X2APIC);    /* virtualize x2APIC mode (sim/cpu/apicv.h) */
 	assert_true(exit1 & EXIT_SAVE_PREEMPTION);
 	assert_true(exit1 & EXIT_HOST_64);
 	assert_false(exit1 & EXIT_SECONDARY);
