@@ -319,7 +319,7 @@ static void deliver_init(struct lp *from, struct lp *t, uint32_t lo)
 /* A start-up IPI starts a processor waiting for one; any other ignores it. */
 static void deliver_sipi(struct lp *from, struct lp *t, uint32_t lo)
 {
-	if (t->activity != LP_WAIT_FOR_SIPI || smp_sipi_to_guest(from, t, ICR_VECTOR(lo)))
+	if (t->activity != LP_WAIT_FOR_SIPI || smp_sipi_to_guest(t, ICR_VECTOR(lo)))
 		return;
 	boot_enter_sipi(t, ICR_VECTOR(lo));
 	t->activity = LP_ACTIVE;
@@ -353,6 +353,7 @@ static void deliver_nmi(struct lp *from, struct lp *t, uint32_t lo)
 
 static void deliver_ipi(struct lp *from, struct lp *t, uint32_t lo)
 {
+	smp_catch_up(from, t);
 	switch (ICR_MODE(lo)) {
 	case DM_INIT: deliver_init(from, t, lo); return;
 	case DM_STARTUP: deliver_sipi(from, t, lo); return;

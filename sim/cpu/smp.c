@@ -73,19 +73,23 @@ bool smp_guest_wait_for_sipi(struct lp *lp)
 	return true;
 }
 
-bool smp_sipi_to_guest(struct lp *from, struct lp *t, uint8_t vector)
+bool smp_sipi_to_guest(struct lp *t, uint8_t vector)
 {
 	if (!t->vmx.non_root || !t->vmx.wait_for_sipi)
 		return false;
-	uint64_t now = lp_clock(from), then = lp_clock(t);
-	if (now > then) {
-		t->event_ticks += now - then;
-		lp_retire_recompute(t);
-	}
 	t->vmx.sipi_vector = vector;
 	t->activity = LP_ACTIVE;
 	smp_kick(t);
 	return true;
+}
+
+void smp_catch_up(const struct lp *from, struct lp *t)
+{
+	uint64_t now = lp_clock(from), then = lp_clock(t);
+	if (t == from || t->activity == LP_ACTIVE || now <= then)
+		return;
+	t->event_ticks += now - then;
+	lp_retire_recompute(t);
 }
 
 bool smp_lp_wakes(struct lp *lp)

@@ -55,12 +55,17 @@ void smp_kick(struct lp *lp);
  * Called at the LP's instruction boundaries; true when it waited or exited. */
 bool smp_guest_wait_for_sipi(struct lp *lp);
 
-/* A start-up IPI from `from` to `t`: taken by a guest waiting for one (true), else
- * the LP's. The waiting LP ran nothing, but time passed for it as for the sender (a
- * TSC counts in wait-for-SIPI, and so does a VMX-preemption timer, which causes no
- * VM exit there: SDM Vol. 3C "VMX-Preemption Timer"): its clock catches up with the
- * sender's. */
-bool smp_sipi_to_guest(struct lp *from, struct lp *t, uint8_t vector);
+/* A start-up IPI to `t`: taken by a guest waiting for one (true), else the LP's. */
+bool smp_sipi_to_guest(struct lp *t, uint8_t vector);
+
+/* An IPI from `from` reaches `t`. An LP that is halted or waits for a start-up IPI
+ * runs nothing, but time passed for it as for the sender (its TSC and APIC timer
+ * count in those states, and so does a VMX-preemption timer, which causes no VM
+ * exit in wait-for-SIPI: SDM Vol. 3C "VMX-Preemption Timer"): its clock catches up
+ * with the sender's, so a processor that wakes never reads a TSC below the one its
+ * waker read before sending. A running LP keeps its own clock (the turns keep the
+ * clocks of running LPs within a quantum or so of each other). */
+void smp_catch_up(const struct lp *from, struct lp *t);
 
 /* Would the LP take an event now (interrupt or INIT), so that a halted LP wakes? */
 bool smp_lp_wakes(struct lp *lp);
