@@ -73,6 +73,7 @@ struct kvm_vcpu {
 	struct kvm *kvm;
 	unsigned vcpu_id;
 	int cpu;                   /* the logical processor it is loaded on, or -1 */
+	int last_vmentry_cpu;      /* where it last entered the guest (-1: never) */
 	struct kvm_run *run;       /* two pages: kvm_run, then the pio data */
 	uint64_t regs[NR_VCPU_REGS];
 	uint32_t regs_avail;       /* bit per kvm_reg: the cache holds the value */

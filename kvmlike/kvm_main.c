@@ -263,6 +263,7 @@ int kvm_create_vcpu(struct kvm *kvm, unsigned id, struct kvm_vcpu **out)
 	vcpu->kvm = kvm;
 	vcpu->vcpu_id = id;
 	vcpu->cpu = -1;
+	vcpu->last_vmentry_cpu = -1;
 	vcpu->run = __va(run);
 	int r = kvm_x86_call(kvm, vcpu_create)(vcpu);
 	if (r) {
@@ -443,6 +444,7 @@ int kvm_vcpu_run(struct kvm_vcpu *vcpu)
 		if (vcpu->requests)
 			kvm_service_requests(vcpu);
 		enum exit_fastpath_completion fp = kvm_x86_call(vcpu->kvm, vcpu_run)(vcpu);
+		vcpu->last_vmentry_cpu = vcpu->cpu;
 		r = kvm_x86_call(vcpu->kvm, handle_exit)(vcpu, fp);
 	}
 	vcpu_put(vcpu);

@@ -93,6 +93,14 @@ int kvm_fast_pio(struct kvm_vcpu *vcpu, unsigned size, uint16_t port, int in);
  * at RIP (emulate.c) and exits with KVM_EXIT_MMIO. */
 int kvm_emulate_mmio(struct kvm_vcpu *vcpu, uint64_t gpa);
 int kvm_emulation_failed(struct kvm_vcpu *vcpu);
+/* KVM_EXIT_INTERNAL_ERROR as Linux reports it. An exit KVM has no handler for
+ * (UNEXPECTED_EXIT_REASON): the reason and the LP of the last entry. An exit
+ * during event delivery that KVM cannot handle (DELIVERY_EV): the IDT-vectoring
+ * information, the reason, the qualification, the GPA (or KVM_INVALID_GPA) and
+ * the LP. */
+void kvm_prepare_unexpected_reason_exit(struct kvm_vcpu *vcpu, uint64_t exit_reason);
+void kvm_prepare_event_vectoring_exit(struct kvm_vcpu *vcpu, uint32_t vectoring_info,
+				      uint32_t exit_reason, uint64_t qual, uint64_t gpa);
 
 /* Completes what user space answered (IN data, MMIO read data). */
 int kvm_complete_userspace_io(struct kvm_vcpu *vcpu);

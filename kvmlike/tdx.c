@@ -1496,12 +1496,7 @@ static uint32_t tdx_exit_reason(uint64_t st)
  * (kvm_prepare_unexpected_reason_exit). */
 static int tdx_unhandled_exit(struct kvm_vcpu *vcpu, uint64_t st)
 {
-	struct kvm_run *run = vcpu->run;
-	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
-	run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
-	run->internal.ndata = 2;
-	run->internal.data[0] = st;
-	run->internal.data[1] = (uint64_t)vcpu->cpu;
+	kvm_prepare_unexpected_reason_exit(vcpu, st);
 	return 0;
 }
 

@@ -64,7 +64,10 @@ struct kvm_enable_cap {
 
 /* kvm_run.internal.suberror */
 #define KVM_INTERNAL_ERROR_EMULATION              1
+#define KVM_INTERNAL_ERROR_SIMUL_EX               2
+#define KVM_INTERNAL_ERROR_DELIVERY_EV            3
 #define KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON 4
+#define KVM_INVALID_GPA (~0ull)   /* Linux INVALID_GPA: no address goes with it */
 
 /* The pio data lives in the page after kvm_run (KVM_PIO_PAGE_OFFSET). */
 #define KVM_PIO_PAGE_OFFSET 1

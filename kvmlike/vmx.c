@@ -39,6 +39,7 @@ struct vcpu_vmx {
 	bool dead;                 /* the processor underneath stopped (shut down) */
 	uint32_t fail_error;
 	uint32_t exit_reason;
+	uint32_t idt_vectoring_info;   /* of the last exit: an event it interrupted */
 	uint64_t dr[8];
 	uint32_t ple_window;       /* PAUSE-loop window, grown at each PAUSE exit */
 	bool ple_window_dirty;     /* not yet written to the VMCS */
@@ -797,7 +798,7 @@ void vmx_vcpu_reset(struct kvm_vcpu *vcpu, bool init_event)
  * the entry's interruption information. */
 static void vmx_complete_interrupts(struct kvm_vcpu *vcpu)
 {
-	uint32_t idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+	uint32_t idt = to_vmx(vcpu)->idt_vectoring_info;
 	if (!(idt & INTR_INFO_VALID_MASK))
 		return;
 	unsigned type = (idt >> 8) & 7;
@@ -823,6 +824,21 @@ static void handle_external_interrupt_irqoff(struct kvm_vcpu *vcpu)
 	WARN_ON_ONCE(!kvm_host_irq_dispatch((uint8_t)info));
 }
 
+static bool is_machine_check(uint32_t intr_info)
+{
+	return (intr_info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK | 0xff)) ==
+	       (INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION | MC_VECTOR);
+}
+
+/* A machine check in the guest (or during its entry) is the host's: Linux's
+ * kvm_machine_check runs the host's #MC handler (do_machine_check) at once, as if
+ * it had struck the host, and the guest goes on; here the handler is the host's
+ * IDT entry for vector 18, if it has one (kvm_set_host_irq_handler). */
+static void kvm_machine_check(void)
+{
+	kvm_host_irq_dispatch(MC_VECTOR);
+}
+
 enum exit_fastpath_completion vmx_vcpu_run(struct kvm_vcpu *vcpu)
 {
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
@@ -845,8 +861,16 @@ enum exit_fastpath_completion vmx_vcpu_run(struct kvm_vcpu *vcpu)
 		return EXIT_FASTPATH_NONE;
 	}
 	vmx->exit_reason = vmcs_read32(VM_EXIT_REASON);
+	vmx->idt_vectoring_info = 0;
+	/* Linux vmx_vcpu_run and handle_exception_nmi_irqoff: the host's machine
+	 * check is handled before anything else runs on the LP. */
+	if ((vmx->exit_reason & 0xffff) == EXIT_REASON_MCE_DURING_VMENTRY ||
+	    ((vmx->exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI &&
+	     is_machine_check(vmcs_read32(VM_EXIT_INTR_INFO))))
+		kvm_machine_check();
 	if (!(vmx->exit_reason & EXIT_REASON_FAILED_VMENTRY)) {
 		vmx->launched = true;
+		vmx->idt_vectoring_info = vmcs_read32(IDT_VECTORING_INFO_FIELD);
 		if ((vmx->exit_reason & 0xffff) == EXIT_REASON_EXTERNAL_INTERRUPT)
 			handle_external_interrupt_irqoff(vcpu);
 		vmx_complete_interrupts(vcpu);
@@ -876,13 +900,33 @@ static int handle_ud(struct kvm_vcpu *vcpu)
 static int handle_exception_nmi(struct kvm_vcpu *vcpu)
 {
 	uint32_t info = vmcs_read32(VM_EXIT_INTR_INFO);
-	if ((info & (7u << 8)) == INTR_TYPE_NMI_INTR)
-		return 1;              /* the host's NMI: nothing for the guest */
+	/* The host's NMI or machine check, handled at the exit: nothing for the guest,
+	 * which goes on at the instruction the machine check interrupted. */
+	if ((info & (7u << 8)) == INTR_TYPE_NMI_INTR || is_machine_check(info))
+		return 1;
 	if ((info & 0xff) == UD_VECTOR)
 		return handle_ud(vcpu);
+	uint32_t error_code = (info & INTR_INFO_DELIVER_CODE_MASK) ? vmcs_read32(VM_EXIT_INTR_ERROR_CODE) : 0;
+	uint32_t vect = to_vmx(vcpu)->idt_vectoring_info;
+	/* An intercepted exception that arose delivering another event: KVM would
+	 * have to simulate the two together, which Linux leaves to user space. Only
+	 * a #PF that is not a reserved-bit one (not MMIO) may go on; kvmlike does not
+	 * intercept #PF (EPT), so any exception here does. */
+	if ((vect & INTR_INFO_VALID_MASK) &&
+	    !((info & 0xff) == PF_VECTOR && !(error_code & PFERR_RSVD_MASK))) {
+		struct kvm_run *run = vcpu->run;
+		run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+		run->internal.suberror = KVM_INTERNAL_ERROR_SIMUL_EX;
+		run->internal.ndata = 4;
+		run->internal.data[0] = vect;
+		run->internal.data[1] = info;
+		run->internal.data[2] = error_code;
+		run->internal.data[3] = (uint64_t)(int64_t)vcpu->last_vmentry_cpu;
+		return 0;
+	}
 	vcpu->run->exit_reason = KVM_EXIT_EXCEPTION;
 	vcpu->run->ex.exception = info & 0xff;
-	vcpu->run->ex.error_code = (info & INTR_INFO_DELIVER_CODE_MASK) ? vmcs_read32(VM_EXIT_INTR_ERROR_CODE) : 0;
+	vcpu->run->ex.error_code = error_code;
 	return 0;
 }
 
@@ -998,6 +1042,21 @@ static int handle_pause(struct kvm_vcpu *vcpu)
 	return kvm_skip_emulated_instruction(vcpu);
 }
 
+/* An MMIO access is emulated at the instruction at RIP, unless it was an event's
+ * delivery that made it: Linux's emulator refuses that (check_emulate_instruction,
+ * X86EMUL_UNHANDLEABLE_VECTORING) and user space gets KVM_INTERNAL_ERROR_DELIVERY_EV
+ * with the address. */
+static int vmx_emulate_mmio(struct kvm_vcpu *vcpu, uint64_t gpa)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+	if (vmx->idt_vectoring_info & INTR_INFO_VALID_MASK) {
+		kvm_prepare_event_vectoring_exit(vcpu, vmx->idt_vectoring_info, vmx->exit_reason,
+						 vmcs_readl(EXIT_QUALIFICATION), gpa);
+		return 0;
+	}
+	return kvm_emulate_mmio(vcpu, gpa);
+}
+
 /* A guest-physical address in a memslot is mapped (kvm_tdp_map_page) and the guest
  * retries; anything else is MMIO for user space, and its page becomes a cached MMIO
  * entry so that later accesses come back as EPT misconfigurations (Linux's
@@ -1018,7 +1077,7 @@ static int handle_ept_violation(struct kvm_vcpu *vcpu)
 	}
 	if (tdp_mmu_mark_mmio(&kv->mmu, gpa & ~(PAGE_SIZE - 1), kvm_mmio_gen(vcpu->kvm)))
 		return kvm_emulation_failed(vcpu);
-	return kvm_emulate_mmio(vcpu, gpa);
+	return vmx_emulate_mmio(vcpu, gpa);
 }
 
 /* Only cached MMIO entries are misconfigured on purpose (Linux's handle_ept_misconfig
@@ -1037,7 +1096,7 @@ static int handle_ept_misconfig(struct kvm_vcpu *vcpu)
 		tdp_mmu_zap(&kv->mmu, gpa);
 		return 1;
 	}
-	return kvm_emulate_mmio(vcpu, gpa);
+	return vmx_emulate_mmio(vcpu, gpa);
 }
 
 /* The guest can take the interrupt (or NMI) waiting for it: the window closes
@@ -1101,6 +1160,20 @@ static const exit_handler_t kvm_vmx_exit_handlers[] = {
 
 #define NR_HANDLERS (sizeof(kvm_vmx_exit_handlers) / sizeof(kvm_vmx_exit_handlers[0]))
 
+/* The exits Linux handles while an event was being delivered (the rest are
+ * KVM_INTERNAL_ERROR_DELIVERY_EV): the event goes in again at the next entry. */
+static bool exit_may_interrupt_delivery(unsigned basic)
+{
+	static const uint8_t ok[] = { EXIT_REASON_EXCEPTION_NMI, EXIT_REASON_EPT_VIOLATION,
+				      EXIT_REASON_EPT_MISCONFIG, EXIT_REASON_TASK_SWITCH,
+				      EXIT_REASON_APIC_ACCESS, EXIT_REASON_PML_FULL,
+				      EXIT_REASON_NOTIFY };
+	for (unsigned i = 0; i < sizeof(ok); i++)
+		if (ok[i] == basic)
+			return true;
+	return false;
+}
+
 int vmx_handle_exit(struct kvm_vcpu *vcpu, enum exit_fastpath_completion fastpath)
 {
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
@@ -1126,11 +1199,16 @@ int vmx_handle_exit(struct kvm_vcpu *vcpu, enum exit_fastpath_completion fastpat
 	vcpu->stat.exits++;
 	if (basic < KVM_NR_EXIT_REASONS)
 		vcpu->stat.exits_by_reason[basic]++;
+	/* An exit during event delivery that the handlers cannot finish (Linux
+	 * __vmx_handle_exit): only these may go on; an EPT misconfiguration there
+	 * is an MMIO access, which handle_ept_misconfig refuses with its GPA. */
+	if ((vmx->idt_vectoring_info & INTR_INFO_VALID_MASK) && !exit_may_interrupt_delivery(basic)) {
+		kvm_prepare_event_vectoring_exit(vcpu, vmx->idt_vectoring_info, reason,
+						 vmcs_readl(EXIT_QUALIFICATION), KVM_INVALID_GPA);
+		return 0;
+	}
 	if (basic >= NR_HANDLERS || !kvm_vmx_exit_handlers[basic]) {
-		run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
-		run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
-		run->internal.ndata = 1;
-		run->internal.data[0] = reason;
+		kvm_prepare_unexpected_reason_exit(vcpu, reason);
 		return 0;
 	}
 	return kvm_vmx_exit_handlers[basic](vcpu);

@@ -80,6 +80,8 @@ enum vmcs_field {
 #define NMI_VECTOR 2
 #define GP_VECTOR 13
 #define UD_VECTOR 6
+#define PF_VECTOR 14
 #define MC_VECTOR 18
+#define PFERR_RSVD_MASK (1u << 3)
 
 #endif

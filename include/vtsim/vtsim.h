@@ -120,6 +120,12 @@ void vtsim_machine_run(struct vtsim_machine *m, struct vtsim_result *res);
  * "Machine-Check Events During VM Entry"), so a VMM's handling of that exit can be
  * tested. -1 if there is no such LP. */
 int vtsim_inject_entry_mce(struct vtsim_machine *m, unsigned lp);
+/* Fault injection: after the next VM entry on `lp` that completes, the guest's
+ * first instruction meets a machine check (#MC, vector 18, an abort with no error
+ * code): a VM exit if the exception bitmap has bit 18, else delivered through the
+ * guest's IDT. An event injected by that entry is delivered first and keeps the
+ * machine check armed for the entry after. -1 if there is no such LP. */
+int vtsim_inject_guest_mce(struct vtsim_machine *m, unsigned lp);
 
 /* With cfg.check_exits: how many VM exits reported an instruction other than the
  * one at the guest's RIP (a simulator bug), and the first of them in `msg`. */

@@ -610,6 +610,14 @@ int vtsim_inject_entry_mce(struct vtsim_machine *m, unsigned lp)
 	return 0;
 }
 
+int vtsim_inject_guest_mce(struct vtsim_machine *m, unsigned lp)
+{
+	if (lp >= m->nr_lps)
+		return -1;
+	m->lps[lp].vmx.guest_mce = true;
+	return 0;
+}
+
 unsigned vtsim_exit_check_failures(struct vtsim_machine *m, char *msg, size_t size)
 {
 	if (size)

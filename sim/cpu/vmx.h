@@ -58,6 +58,7 @@ struct vmx_lp {
 	uint64_t shared_eptp;
 	uint64_t space_vmcs;      /* the VMCS the guest engine's code sites were read under */
 	bool entry_mce;           /* a machine check strikes the next VM entry (ENTRY_MCE) */
+	bool guest_mce;           /* ... or the guest's first instruction after it */
 	/* Exits at instruction boundaries (vmx_events.c). */
 	bool mtf, mtf_skip, irq_window, nmi_window;
 	bool vnmi_blocked;        /* virtual-NMI blocking ("virtual NMIs" set) */

@@ -227,6 +227,15 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 		if (!lp->vmx.non_root)
 			return 0;
 	}
+	/* A machine check armed by vtsim_inject_guest_mce: a fault at the guest's
+	 * first instruction, through the exception bitmap like any other. */
+	if (lp->vmx.guest_mce && !(intr & 0x80000000u)) {
+		lp->vmx.guest_mce = false;
+		uint64_t at = vmcs_read_enc(v, GUEST_RIP);
+		exc_deliver(lp, VEC_MC, 0, EXC_FAULT, at, at);
+		if (!lp->vmx.non_root)
+			return 0;
+	}
 	if (apicv_enter(lp, intr & 0x80000000u))
 		return 0;
 	/* Pending debug exceptions come after the injected event (which loses them). */

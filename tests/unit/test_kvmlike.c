@@ -18,6 +18,8 @@
 #include "kvmlike/kvm_x86.h"
 #include "log_lines.h"
 #include "kvmlike/runtime_hosted.h"
+#include "kvmlike/vmx.h"
+#include "kvmlike/vmx_insn.h"
 #include "kvmlike/x86_ops.h"
 #include "vtsim/hosted.h"
 #include "vtsim/vtsim.h"
@@ -1000,6 +1002,146 @@ static void test_create_vcpu_errors(void **state)
 	assert_int_equal(f->vm->nr_vcpus, 2);
 }
 
+
+/* ---- 9. what KVM cannot handle: KVM_EXIT_INTERNAL_ERROR as Linux reports it ----------- */
+
+static void assert_internal_error(struct fx *f, uint32_t suberror, const uint64_t *data, uint32_t ndata)
+{
+	struct kvm_run *r = f->vcpu->run;
+	assert_int_equal(r->exit_reason, KVM_EXIT_INTERNAL_ERROR);
+	assert_int_equal(r->internal.suberror, suberror);
+	assert_int_equal(r->internal.ndata, ndata);
+	for (uint32_t i = 0; i < ndata; i++)
+		assert_int_equal(r->internal.data[i], data[i]);
+}
+
+/* Points the IDT at GUEST_IDT with room for vectors 0-0x21. */
+static void set_idt(struct fx *f)
+{
+	struct kvm_sregs s;
+	assert_int_equal(kvm_vcpu_get_sregs(f->vcpu, &s), 0);
+	s.idt = (struct kvm_dtable){ .base = GUEST_IDT, .limit = 0x22 * 16 - 1 };
+	assert_int_equal(kvm_vcpu_set_sregs(f->vcpu, &s), 0);
+}
+
+static const uint8_t rdtsc_guest[] = {
+	0x0f, 0x31,                               /* rdtsc */
+	0xf4,                                     /* hlt */
+};
+
+/* An exit with no handler (Linux __vmx_handle_exit's unexpected_vmexit): the whole
+ * exit reason and the LP of the last VM entry, ndata 2. kvmlike never asks for RDTSC
+ * exiting; the test sets the control in the vCPU's VMCS (current on LP 0) to make one. */
+static void test_exit_without_handler_is_unexpected_exit_reason(void **state)
+{
+	struct fx *f = *state;
+	load(f, GUEST_CODE, rdtsc_guest, sizeof(rdtsc_guest));
+	vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_RDTSC_EXITING);
+	run(f);
+	const uint64_t data[] = { 16, 0 };        /* RDTSC, LP 0 */
+	assert_internal_error(f, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON, data, 2);
+	assert_int_equal(get_regs(f).rip, GUEST_CODE);
+}
+
+static const uint8_t int20_on_mmio_stack_guest[] = {
+	0xbb, 0x00, 0x00, 0x00, 0xd0,             /* mov ebx, 0xd0000000 */
+	0x8b, 0x03,                               /* mov eax, [rbx] */
+	0x48, 0x8d, 0xa3, 0x00, 0x08, 0x00, 0x00, /* lea rsp, [rbx+0x800] */
+	0xcd, 0x20,                               /* int 0x20 */
+	0xf4,                                     /* hlt */
+};
+#define INT20_FIRST_PUSH (MMIO_BASE + 0x7f8)      /* SS, at RSP - 8 */
+
+/* A software interrupt whose delivery pushes onto an MMIO page: the cached MMIO
+ * entry's EPT misconfiguration interrupts the delivery, which KVM cannot emulate
+ * (Linux: X86EMUL_UNHANDLEABLE_VECTORING, kvm_prepare_event_vectoring_exit):
+ * KVM_INTERNAL_ERROR_DELIVERY_EV, ndata 5: the IDT-vectoring information (INT 20H,
+ * type 4), the exit reason, its qualification, the GPA and the LP. */
+static void test_mmio_access_during_event_delivery_is_delivery_ev(void **state)
+{
+	struct fx *f = *state;
+	load(f, GUEST_CODE, int20_on_mmio_stack_guest, sizeof(int20_on_mmio_stack_guest));
+	set_idt_gate(f->mem, 0x20, GUEST_GP);
+	set_idt(f);
+	assert_int_equal(run(f), KVM_EXIT_MMIO);          /* caches the MMIO page */
+	assert_mmio_exit(f, MMIO_BASE, 4, false);
+	mmio_answer(f, 0);
+	run(f);
+	const uint64_t data[] = { 0x80000420, 49, 0, INT20_FIRST_PUSH, 0 };
+	assert_internal_error(f, KVM_INTERNAL_ERROR_DELIVERY_EV, data, 5);
+	assert_int_equal(f->vcpu->stat.mmio_exits, 1);    /* no MMIO exit for the push */
+}
+
+/* The same push meeting the MMIO page first: an EPT violation (a write of the
+ * linear address's translation, GLA valid: qualification 182H) during delivery. */
+static void test_first_mmio_access_during_event_delivery_is_delivery_ev(void **state)
+{
+	struct fx *f = *state;
+	load(f, GUEST_CODE, int20_on_mmio_stack_guest, sizeof(int20_on_mmio_stack_guest));
+	f->mem[GUEST_CODE + 5] = 0x90;                    /* no load from the page first */
+	f->mem[GUEST_CODE + 6] = 0x90;
+	set_idt_gate(f->mem, 0x20, GUEST_GP);
+	set_idt(f);
+	run(f);
+	const uint64_t data[] = { 0x80000420, 48, 0x182, INT20_FIRST_PUSH, 0 };
+	assert_internal_error(f, KVM_INTERNAL_ERROR_DELIVERY_EV, data, 5);
+	assert_int_equal(f->vcpu->stat.mmio_exits, 0);
+}
+
+static const uint8_t int21_not_present_guest[] = {
+	0xcd, 0x21,                               /* int 0x21: its gate is not present */
+	0xf4,                                     /* hlt */
+};
+
+/* An intercepted exception that arose delivering another event (Linux
+ * handle_exception_nmi): KVM_INTERNAL_ERROR_SIMUL_EX, ndata 4: the IDT-vectoring
+ * information, the exit's interruption information, its error code and the LP.
+ * kvmlike intercepts only #UD and #MC, which cannot arise so; the test adds #NP
+ * to the vCPU's exception bitmap, as Linux's VMware backdoor adds #GP. */
+static void test_exception_during_event_delivery_is_simul_ex(void **state)
+{
+	struct fx *f = *state;
+	load(f, GUEST_CODE, int21_not_present_guest, sizeof(int21_not_present_guest));
+	set_idt_gate(f->mem, 0x21, GUEST_GP);
+	f->mem[GUEST_IDT + 0x21 * 16 + 5] &= 0x7f;       /* P = 0 */
+	set_idt(f);
+	vmcs_set_bits(EXCEPTION_BITMAP, 1u << 11);
+	run(f);
+	/* INT 21H (type 4); #NP (type 3, error code) with IDT selector 21H. */
+	const uint64_t data[] = { 0x80000421, 0x80000b0b, 0x21 * 8 + 2, 0 };
+	assert_internal_error(f, KVM_INTERNAL_ERROR_SIMUL_EX, data, 4);
+}
+
+static unsigned host_machine_checks;
+static void host_machine_check(unsigned vector)
+{
+	assert_int_equal(vector, MC_VECTOR);
+	host_machine_checks++;
+}
+
+/* A machine check in the guest is the host's (Linux handle_exception_nmi_irqoff
+ * and vmx_vcpu_run call kvm_machine_check, the host's #MC handler): user space sees
+ * no KVM_EXIT_EXCEPTION, the guest goes on at the instruction it struck. One during
+ * VM entry (exit reason 41) is handled the same way, then is KVM_EXIT_FAIL_ENTRY. */
+static void test_machine_check_is_handled_by_the_host(void **state)
+{
+	struct fx *f = *state;
+	host_machine_checks = 0;
+	kvm_set_host_irq_handler(MC_VECTOR, host_machine_check);
+	load(f, GUEST_CODE, out_guest, sizeof(out_guest));
+	assert_int_equal(vtsim_inject_guest_mce(f->m, 0), 0);
+	assert_int_equal(run(f), KVM_EXIT_IO);
+	assert_io_exit(f, KVM_EXIT_IO_OUT, 1, 0x3f8);
+	assert_int_equal(pio_data(f)[0], 'A');
+	assert_int_equal(host_machine_checks, 1);
+	assert_int_equal(f->vcpu->stat.exits_by_reason[0], 1);   /* the #MC's exit */
+	assert_int_equal(vtsim_inject_entry_mce(f->m, 0), 0);
+	assert_int_equal(run(f), KVM_EXIT_FAIL_ENTRY);
+	assert_int_equal(f->vcpu->run->fail_entry.hardware_entry_failure_reason, 0x80000029u);
+	assert_int_equal(host_machine_checks, 2);
+	kvm_set_host_irq_handler(MC_VECTOR, NULL);
+}
+
 #define VM_TEST(t) cmocka_unit_test_setup_teardown(t, vm_setup, fx_teardown)
 
 int main(void)
@@ -1039,6 +1181,11 @@ int main(void)
 		VM_TEST(test_hosted_vmfail_is_explained),
 		VM_TEST(test_hosted_vmx_abort_is_explained),
 		VM_TEST(test_create_vcpu_errors),
+		VM_TEST(test_exit_without_handler_is_unexpected_exit_reason),
+		VM_TEST(test_mmio_access_during_event_delivery_is_delivery_ev),
+		VM_TEST(test_first_mmio_access_during_event_delivery_is_delivery_ev),
+		VM_TEST(test_exception_during_event_delivery_is_simul_ex),
+		VM_TEST(test_machine_check_is_handled_by_the_host),
 		/* Last: the simulator crashes on it for now (a VM exit while it delivers an
 		 * event injected at VM entry), which could leave later tests in its wreck. */
 		VM_TEST(test_gp_whose_delivery_meets_ept_violations_is_reinjected),
