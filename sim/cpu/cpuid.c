@@ -458,3 +458,11 @@ int cpuid_model_engine_cpu(const struct cpu_model *m)
 {
 	return m->engine_cpu;
 }
+
+bool cpuid_xcr0_valid(const struct cpu_model *m, const struct cpuid_topology *topo, uint64_t xcr0)
+{
+	struct cpuid_regs r;
+	cpuid_query(m, topo, true, 0xd, 0, &r);
+	return (xcr0 & CPUID_XCR0_X87) && (!(xcr0 & CPUID_XCR0_AVX) || (xcr0 & CPUID_XCR0_SSE)) &&
+	       !(xcr0 & ~(((uint64_t)r.edx << 32) | r.eax));
+}

@@ -50,6 +50,10 @@ const char *cpuid_model_description(const struct cpu_model *m);
 void cpuid_query(const struct cpu_model *m, const struct cpuid_topology *topo,
 		 bool cr4_osxsave, uint32_t leaf, uint32_t subleaf, struct cpuid_regs *out);
 
+/* Whether XSETBV may set XCR0 to `xcr0` on this model (SDM "XSETBV"): x87 set, AVX
+ * only with SSE, and no component that CPUID.(EAX=0DH,ECX=0):EDX:EAX does not list. */
+bool cpuid_xcr0_valid(const struct cpu_model *m, const struct cpuid_topology *topo, uint64_t xcr0);
+
 /* MAXPHYADDR (CPUID.80000008H:EAX[7:0]) and the linear-address width (EAX[15:8]). */
 unsigned cpuid_maxphyaddr(const struct cpu_model *m);
 unsigned cpuid_maxlinaddr(const struct cpu_model *m);

@@ -85,10 +85,7 @@ int vtsim_hosted_xsetbv(struct vtsim_machine *m, unsigned lpn, uint64_t xcr0)
 	if (!lp || !lp->root.cs.lay->shared_ok)
 		return -1;
 	struct cpuid_topology topo = { m->nr_lps, lp->apic_id };
-	struct cpuid_regs r;
-	cpuid_query(m->model, &topo, true, 0xd, 0, &r);
-	if (!(xcr0 & 1) || ((xcr0 & CPUID_XCR0_AVX) && !(xcr0 & CPUID_XCR0_SSE)) ||
-	    (xcr0 & ~(((uint64_t)r.edx << 32) | r.eax)))
+	if (!cpuid_xcr0_valid(m->model, &topo, xcr0))
 		return -1;
 	struct cpustate *cs = &lp->root.cs;
 	uc_context_save(cs->uc, cs->ctx);

@@ -209,13 +209,31 @@ void site_cpuid(struct lp *lp, const struct cpu_view *v, const struct site_insn 
 	vmx_exit(lp, EXIT_REASON_CPUID, &xi);
 }
 
+/* XSETBV outside a guest: the engine checks XCR0 against its own CPU's features,
+ * which may list components (AVX, PKRU) the model's CPUID.0DH does not; the model
+ * decides, as for the hosted VMM's vtsim_hosted_xsetbv. #UD (no CR4.OSXSAVE) and the
+ * other #GPs (CPL, ECX, x87, AVX without SSE) are the engine's. */
+static void root_xsetbv(struct lp *lp, const struct cpu_view *v)
+{
+	if (!(v->cr4 & (1u << 18)) || v->cpl > 0 || (uint32_t)cpu_reg(lp->uc, UC_X86_REG_RCX))
+		return;
+	uint64_t xcr0 = (cpu_reg(lp->uc, UC_X86_REG_RDX) << 32) | (uint32_t)cpu_reg(lp->uc, UC_X86_REG_RAX);
+	struct cpuid_topology topo = { lp->m->nr_lps, lp->apic_id };
+	if (!cpuid_xcr0_valid(lp->m->model, &topo, xcr0))
+		exc_fault(lp, VEC_GP, 0);
+}
+
 void site_guest_exit(struct lp *lp, const struct cpu_view *v, const struct site_insn *in)
 {
 	/* #UD and privilege faults come before the VM exit (SDM "Relative Priority of
 	 * Faults and VM Exits"): XSETBV needs CR4.OSXSAVE, INVD and XSETBV CPL 0; the
 	 * engine raises those itself. */
-	if (!lp->vmx.non_root ||
-	    (in->vmx_id == EXIT_REASON_XSETBV && !(v->cr4 & (1u << 18))) || v->cpl > 0)
+	if (!lp->vmx.non_root) {
+		if (in->vmx_id == EXIT_REASON_XSETBV)
+			root_xsetbv(lp, v);
+		return;
+	}
+	if ((in->vmx_id == EXIT_REASON_XSETBV && !(v->cr4 & (1u << 18))) || v->cpl > 0)
 		return;
 	struct vmx_exit_info xi = { .insn_len = in->len, .rip = v->rip };
 	vmx_exit(lp, in->vmx_id, &xi);
