@@ -341,7 +341,11 @@ static size_t code_read(struct lp *lp, uint64_t la, uint8_t *buf, size_t n)
 /* ---- the sweep of cold sites (sites.h says why) ----------------------------- */
 
 /* Site runs between two looks for cold sites, and how many sites an engine holds
- * before a sweep is worth two engine stops. */
+ * before a sweep is worth two engine stops. The first looks come sooner (the period
+ * doubles from SWEEP_FIRST_PERIOD up to SWEEP_PERIOD): a VMM's setup leaves its
+ * sites behind at once, and until the sweep every site run walks their hooks (at
+ * the full period, the first 32768 site runs of an exit loop did). */
+#define SWEEP_FIRST_PERIOD 1024u
 #define SWEEP_PERIOD 16384u
 #define SWEEP_MIN_SITES 4u
 
@@ -378,9 +382,13 @@ static void sweep_step(struct lp *lp, struct sites *s, uc_engine *uc, uint64_t a
 	if (s != &lp->root.sites)
 		return;        /* a guest's engine keeps its sites (its VMM's setup is not here) */
 	if (s->sweep == SWEEP_IDLE) {
-		if (++s->calls < SWEEP_PERIOD)
+		if (!s->period)
+			s->period = SWEEP_FIRST_PERIOD;
+		if (++s->calls < s->period)
 			return;
 		s->calls = 0;
+		if (s->period < SWEEP_PERIOD)
+			s->period *= 2;
 		if (s->count >= SWEEP_MIN_SITES && cold_sites(s) * 2 >= s->count)
 			s->sweep = SWEEP_WANT_DELETE;
 		else

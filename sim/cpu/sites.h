@@ -120,7 +120,7 @@ struct sites {
 	 * may hold other code at the same linear address and CR3. */
 	uint32_t space;
 	/* Site runs since the last look for cold sites, and the sweep's state. */
-	uint32_t calls;
+	uint32_t calls, period;        /* period: 0 before the first look */
 	enum sites_sweep sweep;
 	bool sweep_stopped;            /* the engine stopped for the sweep */
 	uint64_t swept;                /* sites deleted by sweeps (statistics) */

@@ -17,16 +17,17 @@
 #include "sim/debug/gdbstub.h"
 
 
+#define GUEST_SEG_FIELDS(S)                                                              \
+	{ GUEST_##S##_SELECTOR, GUEST_##S##_BASE, GUEST_##S##_LIMIT, GUEST_##S##_AR_BYTES,  \
+	  VMCS_POS_GUEST_##S##_SELECTOR, VMCS_POS_GUEST_##S##_BASE,                         \
+	  VMCS_POS_GUEST_##S##_LIMIT, VMCS_POS_GUEST_##S##_AR_BYTES }
 const struct guest_seg_fields vmx_guest_seg_fields[8] = {
-	[SEG_ES] = { GUEST_ES_SELECTOR, GUEST_ES_BASE, GUEST_ES_LIMIT, GUEST_ES_AR_BYTES },
-	[SEG_CS] = { GUEST_CS_SELECTOR, GUEST_CS_BASE, GUEST_CS_LIMIT, GUEST_CS_AR_BYTES },
-	[SEG_SS] = { GUEST_SS_SELECTOR, GUEST_SS_BASE, GUEST_SS_LIMIT, GUEST_SS_AR_BYTES },
-	[SEG_DS] = { GUEST_DS_SELECTOR, GUEST_DS_BASE, GUEST_DS_LIMIT, GUEST_DS_AR_BYTES },
-	[SEG_FS] = { GUEST_FS_SELECTOR, GUEST_FS_BASE, GUEST_FS_LIMIT, GUEST_FS_AR_BYTES },
-	[SEG_GS] = { GUEST_GS_SELECTOR, GUEST_GS_BASE, GUEST_GS_LIMIT, GUEST_GS_AR_BYTES },
-	[SEG_LDTR] = { GUEST_LDTR_SELECTOR, GUEST_LDTR_BASE, GUEST_LDTR_LIMIT, GUEST_LDTR_AR_BYTES },
-	[SEG_TR] = { GUEST_TR_SELECTOR, GUEST_TR_BASE, GUEST_TR_LIMIT, GUEST_TR_AR_BYTES },
+	[SEG_ES] = GUEST_SEG_FIELDS(ES), [SEG_CS] = GUEST_SEG_FIELDS(CS),
+	[SEG_SS] = GUEST_SEG_FIELDS(SS), [SEG_DS] = GUEST_SEG_FIELDS(DS),
+	[SEG_FS] = GUEST_SEG_FIELDS(FS), [SEG_GS] = GUEST_SEG_FIELDS(GS),
+	[SEG_LDTR] = GUEST_SEG_FIELDS(LDTR), [SEG_TR] = GUEST_SEG_FIELDS(TR),
 };
+#undef GUEST_SEG_FIELDS
 
 
 /* Puts the engine in the paging mode CR0/CR4/EFER describe the way software gets
@@ -115,10 +116,10 @@ void vmx_load_guest_tables(struct cpustate *cs, uc_engine *uc, const struct vmcs
 	struct seg s[SEG_COUNT];
 	for (int i = 0; i < SEG_COUNT; i++) {
 		const struct guest_seg_fields *f = &vmx_guest_seg_fields[i];
-		s[i].sel = (uint16_t)vmcs_read_enc(v, f->sel);
-		s[i].base = vmcs_read_enc(v, f->base);
-		s[i].limit = (uint32_t)vmcs_read_enc(v, f->limit);
-		s[i].attr = (uint32_t)vmcs_read_enc(v, f->ar) & 0x1f0ff;
+		s[i].sel = (uint16_t)v->val[f->sel_slot];
+		s[i].base = v->val[f->base_slot];
+		s[i].limit = (uint32_t)v->val[f->limit_slot];
+		s[i].attr = (uint32_t)v->val[f->ar_slot] & 0x1f0ff;
 	}
 	struct dtr gdtr = { .base = vmcs_read_enc(v, GUEST_GDTR_BASE),
 			    .limit = (uint32_t)vmcs_read_enc(v, GUEST_GDTR_LIMIT) };

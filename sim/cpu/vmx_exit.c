@@ -214,10 +214,15 @@ uint64_t vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip, uin
 	vmcs_write_enc(v, GUEST_RFLAGS, rflags);
 	for (int i = 0; i < SEG_COUNT; i++) {
 		const struct guest_seg_fields *f = &vmx_guest_seg_fields[i];
-		vmcs_write_enc(v, f->sel, cv.segs[i].sel);
-		vmcs_write_enc(v, f->base, cv.segs[i].base);
-		vmcs_write_enc(v, f->limit, cv.segs[i].limit);
-		vmcs_write_enc(v, f->ar, cv.segs[i].attr);
+		/* Every segment's fields have ES's widths. */
+		vmcs_set_slot(v, f->sel_slot, vmcs_enc_width(GUEST_ES_SELECTOR), VMCS_TYPE_GUEST, false,
+			      cv.segs[i].sel);
+		vmcs_set_slot(v, f->base_slot, vmcs_enc_width(GUEST_ES_BASE), VMCS_TYPE_GUEST, false,
+			      cv.segs[i].base);
+		vmcs_set_slot(v, f->limit_slot, vmcs_enc_width(GUEST_ES_LIMIT), VMCS_TYPE_GUEST, false,
+			      cv.segs[i].limit);
+		vmcs_set_slot(v, f->ar_slot, vmcs_enc_width(GUEST_ES_AR_BYTES), VMCS_TYPE_GUEST, false,
+			      cv.segs[i].attr);
 	}
 	vmcs_write_enc(v, GUEST_GDTR_BASE, cv.gdtr.base);
 	vmcs_write_enc(v, GUEST_GDTR_LIMIT, cv.gdtr.limit);

@@ -10,9 +10,12 @@
 
 struct lp;
 
-/* The segment-register fields of the guest-state area, in enum seg_reg order. */
+/* The segment-register fields of the guest-state area, in enum seg_reg order: their
+ * encodings, and their slots in a vmcs_cache (vmcs.h), so that VM entry and exit,
+ * which move all 32 each time, skip the lookup of each encoding. */
 struct guest_seg_fields {
 	uint32_t sel, base, limit, ar;
+	uint16_t sel_slot, base_slot, limit_slot, ar_slot;
 };
 extern const struct guest_seg_fields vmx_guest_seg_fields[8];
 
