@@ -99,6 +99,9 @@ int kvm_emulation_failed(struct kvm_vcpu *vcpu);
  * information, the reason, the qualification, the GPA (or KVM_INVALID_GPA) and
  * the LP. */
 void kvm_prepare_unexpected_reason_exit(struct kvm_vcpu *vcpu, uint64_t exit_reason);
+/* Any suberror: `n` data words, then that LP (ndata n + 1). */
+void kvm_prepare_internal_error_exit(struct kvm_vcpu *vcpu, uint32_t suberror,
+				     const uint64_t *data, unsigned n);
 void kvm_prepare_event_vectoring_exit(struct kvm_vcpu *vcpu, uint32_t vectoring_info,
 				      uint32_t exit_reason, uint64_t qual, uint64_t gpa);
 

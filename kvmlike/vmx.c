@@ -914,14 +914,8 @@ static int handle_exception_nmi(struct kvm_vcpu *vcpu)
 	 * intercept #PF (EPT), so any exception here does. */
 	if ((vect & INTR_INFO_VALID_MASK) &&
 	    !((info & 0xff) == PF_VECTOR && !(error_code & PFERR_RSVD_MASK))) {
-		struct kvm_run *run = vcpu->run;
-		run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
-		run->internal.suberror = KVM_INTERNAL_ERROR_SIMUL_EX;
-		run->internal.ndata = 4;
-		run->internal.data[0] = vect;
-		run->internal.data[1] = info;
-		run->internal.data[2] = error_code;
-		run->internal.data[3] = (uint64_t)(int64_t)vcpu->last_vmentry_cpu;
+		const uint64_t data[] = { vect, info, error_code };
+		kvm_prepare_internal_error_exit(vcpu, KVM_INTERNAL_ERROR_SIMUL_EX, data, 3);
 		return 0;
 	}
 	vcpu->run->exit_reason = KVM_EXIT_EXCEPTION;

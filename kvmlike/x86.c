@@ -114,14 +114,21 @@ int kvm_emulation_failed(struct kvm_vcpu *vcpu)
 	return 0;
 }
 
-void kvm_prepare_unexpected_reason_exit(struct kvm_vcpu *vcpu, uint64_t exit_reason)
+void kvm_prepare_internal_error_exit(struct kvm_vcpu *vcpu, uint32_t suberror,
+				     const uint64_t *data, unsigned n)
 {
 	struct kvm_run *run = vcpu->run;
 	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
-	run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
-	run->internal.ndata = 2;
-	run->internal.data[0] = exit_reason;
-	run->internal.data[1] = (uint64_t)(int64_t)vcpu->last_vmentry_cpu;
+	run->internal.suberror = suberror;
+	run->internal.ndata = n + 1;
+	for (unsigned i = 0; i < n; i++)
+		run->internal.data[i] = data[i];
+	run->internal.data[n] = (uint64_t)(int64_t)vcpu->last_vmentry_cpu;
+}
+
+void kvm_prepare_unexpected_reason_exit(struct kvm_vcpu *vcpu, uint64_t exit_reason)
+{
+	kvm_prepare_internal_error_exit(vcpu, KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON, &exit_reason, 1);
 }
 
 /* Linux reads the vendor's exit information through get_exit_info; kvmlike's
@@ -129,15 +136,8 @@ void kvm_prepare_unexpected_reason_exit(struct kvm_vcpu *vcpu, uint64_t exit_rea
 void kvm_prepare_event_vectoring_exit(struct kvm_vcpu *vcpu, uint32_t vectoring_info,
 				      uint32_t exit_reason, uint64_t qual, uint64_t gpa)
 {
-	struct kvm_run *run = vcpu->run;
-	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
-	run->internal.suberror = KVM_INTERNAL_ERROR_DELIVERY_EV;
-	run->internal.ndata = 5;
-	run->internal.data[0] = vectoring_info;
-	run->internal.data[1] = exit_reason;
-	run->internal.data[2] = qual;
-	run->internal.data[3] = gpa;
-	run->internal.data[4] = (uint64_t)(int64_t)vcpu->last_vmentry_cpu;
+	const uint64_t data[] = { vectoring_info, exit_reason, qual, gpa };
+	kvm_prepare_internal_error_exit(vcpu, KVM_INTERNAL_ERROR_DELIVERY_EV, data, 4);
 }
 
 /* ---- CPUID, HLT, hypercalls ------------------------------------------------------- */
