@@ -222,6 +222,9 @@ void tdx_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 	struct vcpu_tdx *t = to_tdx(vcpu);
 	if (t->last_cpu >= 0 && t->last_cpu != cpu)
 		tdx_flush_vp(vcpu);      /* migrating: the old LP lets go of it */
+	/* A TD exit leaves the LP's register file at INIT: a VM's still there goes
+	 * home first. */
+	vmx_flush_guest_regs();
 	vcpu->cpu = cpu;
 }
 

@@ -48,7 +48,7 @@ struct vcpu_vmx {
 	 * the vCPU is loaded, here while it is not. */
 	uint8_t fx_area[512 + 15];      /* FXSAVE64's image, at the first 16-byte boundary */
 	uint64_t syscall_msrs[5];       /* as in guest_syscall_msrs[] */
-	bool regs_loaded;
+	int regs_cpu;                   /* the LP whose register file holds them, or -1 */
 	struct kvm_vcpu *vcpu;
 	struct vcpu_vmx *next_loaded;   /* in loaded_vmcss_on_cpu[vcpu->cpu] */
 };
@@ -64,6 +64,10 @@ static struct kvm_vmx *to_kvm_vmx(struct kvm *kvm) { return kvm->priv; }
 
 /* The vCPUs whose VMCS is active on each LP (launched or not, current or not). */
 static struct vcpu_vmx *loaded_vmcss_on_cpu[MAX_CPUS];
+/* The vCPU whose share of the register file each LP holds (Linux's per-CPU
+ * fpregs owner, with TIF_NEED_FPU_LOAD's lazy restore): vcpu_put leaves it there,
+ * and it is saved only when something else needs the LP's register file. */
+static struct vcpu_vmx *regfile_owner[MAX_CPUS];
 
 static void loaded_vmcs_unlink(struct vcpu_vmx *vmx, int cpu)
 {
@@ -212,6 +216,7 @@ static void vmclear_local_loaded_vmcss(unsigned cpu)
 void vmx_disable_virtualization_cpu(void)
 {
 	unsigned cpu = smp_processor_id();
+	vmx_flush_guest_regs();
 	vmclear_local_loaded_vmcss(cpu);
 	kvm_cpu_vmxoff();
 	native_write_cr(4, native_read_cr(4) & ~X86_CR4_VMXE);
@@ -374,6 +379,7 @@ int vmx_vcpu_create(struct kvm_vcpu *vcpu)
 	fx[24] = 0x80;
 	fx[25] = 0x1f;
 	vcpu->xcr0 = 1;
+	vmx->regs_cpu = -1;
 	vmx->vcpu = vcpu;
 	vcpu->priv = vmx;
 	vmcs_clear(vmx->vmcs);
@@ -389,6 +395,8 @@ void vmx_vcpu_free(struct kvm_vcpu *vcpu)
 		return;
 	vmcs_clear(vmx->vmcs);
 	loaded_vmcs_unlink(vmx, vcpu->cpu);
+	if (vmx->regs_cpu >= 0)
+		regfile_owner[vmx->regs_cpu] = NULL;     /* its registers go with it */
 	for (unsigned c = 0; c < MAX_CPUS; c++)
 		if (current_vmcs[c] == vmx->vmcs)
 			current_vmcs[c] = 0;
@@ -413,27 +421,44 @@ static void vmx_set_host_tables_of_this_cpu(void)
 /* The vCPU's share of the register file into the LP (Linux: kvm_load_guest_fpu,
  * the guest's XCR0, vmx_prepare_switch_to_guest's MSRs); once per vcpu_load, not
  * per VM entry: nothing else runs on the LP while the vCPU is loaded. */
-static void vmx_load_guest_regs(struct kvm_vcpu *vcpu)
+static void vmx_load_guest_regs(struct kvm_vcpu *vcpu, int cpu)
 {
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
+	if (regfile_owner[cpu] == vmx)
+		return;                /* still there: nothing ran on the LP since */
+	vmx_flush_guest_regs();
 	native_fxrstor(guest_fx(vmx));
 	native_xsetbv(vcpu->xcr0);
 	for (unsigned i = 0; i < 5; i++)
 		wrmsrl_safe(guest_syscall_msrs[i], vmx->syscall_msrs[i]);
-	vmx->regs_loaded = true;
+	regfile_owner[cpu] = vmx;
+	vmx->regs_cpu = cpu;
 }
 
-/* And back at vcpu_put, for the next vCPU (or TD) that takes the LP. XCR0 needs
- * no read: the guest changes it only through XSETBV's exit. */
-static void vmx_save_guest_regs(struct kvm_vcpu *vcpu)
+/* And back, for the next vCPU (or TD) that takes this LP's register file: on the
+ * LP itself. XCR0 needs no read: the guest changes it only through XSETBV's exit. */
+void vmx_flush_guest_regs(void)
 {
-	struct vcpu_vmx *vmx = to_vmx(vcpu);
-	if (!vmx->regs_loaded)
+	unsigned cpu = smp_processor_id();
+	struct vcpu_vmx *vmx = cpu < MAX_CPUS ? regfile_owner[cpu] : NULL;
+	if (!vmx)
 		return;
 	native_fxsave(guest_fx(vmx));
 	for (unsigned i = 0; i < 5; i++)
 		rdmsrl_safe(guest_syscall_msrs[i], &vmx->syscall_msrs[i]);
-	vmx->regs_loaded = false;
+	regfile_owner[cpu] = NULL;
+	vmx->regs_cpu = -1;
+}
+
+/* The same for a vCPU about to run elsewhere: its share leaves the LP that holds it. */
+static void vmx_fetch_guest_regs(struct vcpu_vmx *vmx)
+{
+	if (vmx->regs_cpu < 0)
+		return;
+	unsigned here = smp_processor_id();
+	kvm_set_current_cpu((unsigned)vmx->regs_cpu);
+	vmx_flush_guest_regs();
+	kvm_set_current_cpu(here);
 }
 
 /* The VMCS half of vcpu_load (Linux vmx_vcpu_load_vmcs). */
@@ -471,14 +496,17 @@ static void vmx_vcpu_load_vmcs(struct kvm_vcpu *vcpu, int cpu)
 
 void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu)
 {
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+	if (vmx->regs_cpu >= 0 && vmx->regs_cpu != cpu)
+		vmx_fetch_guest_regs(vmx);
 	vmx_vcpu_load_vmcs(vcpu, cpu);
-	vmx_load_guest_regs(vcpu);
+	vmx_load_guest_regs(vcpu, cpu);
 }
 
+/* The VMCS stays current on the LP until another vCPU's is loaded, and the vCPU's
+ * registers stay in the LP until something else needs them (vmx_flush_guest_regs). */
 void vmx_vcpu_put(struct kvm_vcpu *vcpu)
 {
-	/* The VMCS stays current on the LP until another vCPU's is loaded. */
-	vmx_save_guest_regs(vcpu);
 }
 
 /* ---- guest state ----------------------------------------------------------------- */

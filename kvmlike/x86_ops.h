@@ -108,6 +108,9 @@ void vmx_vcpu_free(struct kvm_vcpu *vcpu);
 void vmx_vcpu_reset(struct kvm_vcpu *vcpu, bool init_event);
 void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
 void vmx_vcpu_put(struct kvm_vcpu *vcpu);
+/* The VMX vCPU whose registers (x87/SSE, XCR0, SYSCALL MSRs) this LP's register
+ * file still holds saves them: a TD's entry resets that register file. */
+void vmx_flush_guest_regs(void);
 enum exit_fastpath_completion vmx_vcpu_run(struct kvm_vcpu *vcpu);
 int vmx_handle_exit(struct kvm_vcpu *vcpu, enum exit_fastpath_completion fastpath);
 int vmx_skip_emulated_instruction(struct kvm_vcpu *vcpu);
