@@ -66,9 +66,17 @@ int kvm_vcpu_nmi(struct kvm_vcpu *vcpu);
 /* KVM_INTERRUPT (no in-kernel irqchip): external interrupt `irq->irq`, injected
  * at the next KVM_RUN once RFLAGS.IF and the interrupt shadow allow it (an
  * interrupt-window exit first if they do not); -EINVAL for a vector past 255,
- * -ENXIO while the last one waits. A TD takes interrupts only posted, which
- * kvmlike does not model: its vt_inject_irq drops the vector, as Linux's does. */
+ * -ENXIO while the last one waits. A TD takes interrupts only posted
+ * (KVM_SIGNAL_MSI): its vt_inject_irq drops the vector, as Linux's does. */
 int kvm_vcpu_interrupt(struct kvm_vcpu *vcpu, const struct kvm_interrupt *irq);
+/* KVM_SIGNAL_MSI: an MSI to the local APIC its address names (Linux
+ * kvm_send_userspace_msi). kvmlike emulates no local APIC: only fixed delivery in
+ * physical destination mode to a vCPU's APIC ID (its vcpu_id), which reaches the
+ * vCPU through deliver_interrupt: a TD's is posted (tdx_deliver_interrupt), a
+ * VM's waits as KVM_INTERRUPT's does. 1 when delivered, 0 when no vCPU has the
+ * APIC ID; -EINVAL for flags, an address outside FEExxxxxH, logical destination
+ * mode, another delivery mode or a vector below 16. */
+int kvm_vm_signal_msi(struct kvm *kvm, const struct kvm_msi *msi);
 
 /* KVM_GET_SUPPORTED_CPUID: what a guest may be shown; -E2BIG (nent = the count)
  * when cpuid->nent is too small. */

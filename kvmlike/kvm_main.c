@@ -5,6 +5,9 @@
 #include "kvmlike/kvm.h"
 #include "kvmlike/kvm_x86.h"
 
+#define MSI_ADDR_DEST_MODE_LOGICAL (1u << 2)
+#define APIC_DM_FIXED              0
+
 static bool kvm_loaded;
 bool kvm_intel_tdx = true;
 
@@ -416,6 +419,23 @@ int kvm_vcpu_interrupt(struct kvm_vcpu *vcpu, const struct kvm_interrupt *irq)
 	vcpu->irq_pending = true;
 	vcpu->irq_vector = (uint8_t)irq->irq;
 	kvm_make_request(KVM_REQ_EVENT, vcpu);
+	return 0;
+}
+
+int kvm_vm_signal_msi(struct kvm *kvm, const struct kvm_msi *msi)
+{
+	unsigned vector = msi->data & 0xff, mode = (msi->data >> 8) & 7, trig = (msi->data >> 15) & 1;
+	if (msi->flags || msi->address_hi || (msi->address_lo >> 20) != 0xfee ||
+	    (msi->address_lo & MSI_ADDR_DEST_MODE_LOGICAL) || mode != APIC_DM_FIXED || vector < 16)
+		return -EINVAL;
+	unsigned dest = (msi->address_lo >> 12) & 0xff;
+	for (unsigned i = 0; i < kvm->nr_vcpus; i++) {
+		struct kvm_vcpu *vcpu = kvm->vcpus[i];
+		if (vcpu && vcpu->vcpu_id == dest) {
+			kvm_x86_call(kvm, deliver_interrupt)(vcpu, APIC_DM_FIXED, (int)trig, (int)vector);
+			return 1;
+		}
+	}
 	return 0;
 }
 

@@ -241,6 +241,13 @@ static void vt_inject_irq(struct kvm_vcpu *vcpu, unsigned vector, bool reinjecte
 	vmx_inject_irq(vcpu, vector, reinjected);
 }
 
+static void vt_deliver_interrupt(struct kvm_vcpu *vcpu, int delivery_mode, int trig_mode, int vector)
+{
+	if (is_td_vcpu(vcpu))
+		return tdx_deliver_interrupt(vcpu, delivery_mode, trig_mode, vector);
+	vmx_deliver_interrupt(vcpu, delivery_mode, trig_mode, vector);
+}
+
 static void vt_inject_nmi(struct kvm_vcpu *vcpu)
 {
 	if (is_td_vcpu(vcpu))
@@ -393,6 +400,7 @@ struct kvm_x86_ops vt_x86_ops = {
 	.set_interrupt_shadow = vt_set_interrupt_shadow,
 	.get_interrupt_shadow = vt_get_interrupt_shadow,
 	.inject_irq = vt_inject_irq,
+	.deliver_interrupt = vt_deliver_interrupt,
 	.inject_nmi = vt_inject_nmi,
 	.cancel_injection = vt_cancel_injection,
 	.interrupt_allowed = vt_interrupt_allowed,

@@ -39,11 +39,16 @@ enum {
 #define TDVMCALL_STATUS_SUBFUNC_UNSUPPORTED 0x8000000000000003ull
 
 #define TDX_SHARED_BIT (1ull << 47)
-#define SHARED_EPT_POINTER 0x203cull  /* the TD VMCS field, as TDH.VP.WR names it */
+#define SHARED_EPT_POINTER 0x203cull  /* the TD VMCS fields, as TDH.VP.WR names them */
+#define POSTED_INTR_NV            0x0002ull
+#define POSTED_INTR_DESC_ADDR     0x2016ull
+#define PIN_BASED_VM_EXEC_CONTROL 0x4000ull
+#define PIN_BASED_POSTED_INTR     (1ull << 7)
 /* TDVPS fields (TDX module ABI metadata IDs). */
 #define TD_VCPU_PEND_NMI               0x202000000000000Bull
 #define TD_VCPU_STATE_DETAILS_NON_ARCH 0x9120000300000100ull
 #define TDX_VCPU_STATE_DETAILS_INTR_PENDING 1ull
+#define EXIT_REASON_EXTERNAL_INTERRUPT 1
 #define EXIT_REASON_TRIPLE_FAULT  2
 #define EXIT_REASON_EPT_VIOLATION 48
 #define EXIT_REASON_TDCALL        77
@@ -92,6 +97,7 @@ struct vcpu_tdx {
 	uint64_t exit_status;
 	uint64_t map_gpa_next, map_gpa_end;   /* a MapGPA in pieces: where it is */
 	bool exit_hlt;             /* the last TD exit was TDVMCALL<Instruction.HLT> */
+	uint64_t pi_desc_pa;       /* the posted-interrupt descriptor's page */
 };
 
 static struct kvm_tdx *to_kvm_tdx(struct kvm *kvm) { return kvm->priv; }
@@ -134,8 +140,43 @@ int tdx_bringup(void)
 	return 0;
 }
 
+/* Posted interrupts (Linux's POSTED_INTR_VECTOR and struct pi_desc): the PIR,
+ * bits 255:0, and the outstanding-notification bit ON, bit 256. */
+#define POSTED_INTR_VECTOR 0xf2
+#define PI_ON_WORD         8
+#define APIC_EOI           0xb0
+#define APIC_ICR_LO        0x300
+#define APIC_DEST_SELF     0x40000
+
+static uint32_t *pi_desc(const struct vcpu_tdx *t)
+{
+	return __va(t->pi_desc_pa);
+}
+
+/* Sets bit `bit`; true when it was set already. */
+static bool pi_test_and_set(const struct vcpu_tdx *t, unsigned bit)
+{
+	uint32_t m = 1u << (bit % 32);
+	return __atomic_fetch_or(&pi_desc(t)[bit / 32], m, __ATOMIC_SEQ_CST) & m;
+}
+
+static bool pi_test_on(const struct vcpu_tdx *t)
+{
+	return t->pi_desc_pa && (__atomic_load_n(&pi_desc(t)[PI_ON_WORD], __ATOMIC_SEQ_CST) & 1);
+}
+
+/* A notification that made a TD exit (it came while the TD could not take it):
+ * the descriptor keeps the vector for the next entry; the host only retires the
+ * interrupt (Linux's kvm_posted_intr_ipi). */
+static void tdx_posted_intr_ipi(unsigned vector)
+{
+	(void)vector;
+	apic_write(APIC_EOI, 0);
+}
+
 void tdx_hardware_setup(void)
 {
+	kvm_set_host_irq_handler(POSTED_INTR_VECTOR, tdx_posted_intr_ipi);
 	vt_x86_ops.link_external_spt = tdx_sept_link_private_spt;
 	vt_x86_ops.set_external_spte = tdx_sept_set_private_spte;
 	vt_x86_ops.split_external_spt = tdx_sept_split_private_spt;
@@ -284,6 +325,8 @@ void tdx_vcpu_free(struct kvm_vcpu *vcpu)
 			tdx_reclaim_and_free(t->tdcx_pa[i]);
 		tdx_reclaim_and_free(t->tdvpr_pa);
 	}
+	if (t->pi_desc_pa)
+		kvm_free_pages(t->pi_desc_pa, 1);
 	kfree(t);
 	vcpu->priv = NULL;
 }
@@ -903,6 +946,26 @@ fail:
 	return ret;
 }
 
+/* The TD VMCS's posted-interrupt fields, as Linux's tdx_vcpu_init writes them
+ * (TDH.VP.WR): the notification vector, the descriptor, the pin-based control. */
+static int tdx_init_posted_interrupts(struct vcpu_tdx *t)
+{
+	if (!(t->pi_desc_pa = kvm_alloc_pages(1)))
+		return -ENOMEM;
+	const struct { uint64_t field, value, mask; } w[] = {
+		{ POSTED_INTR_NV, POSTED_INTR_VECTOR, 0xff },
+		{ POSTED_INTR_DESC_ADDR, t->pi_desc_pa, ~0x3full },
+		{ PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_POSTED_INTR, PIN_BASED_POSTED_INTR },
+	};
+	for (unsigned i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		struct tdx_module_args a = { .rcx = t->tdvpr_pa, .rdx = w[i].field, .r8 = w[i].value,
+					     .r9 = w[i].mask };
+		if (!tdh_ok(TDH_VP_WR, &a, "TDH.VP.WR"))
+			return -EIO;
+	}
+	return 0;
+}
+
 static int tdx_td_vcpu_init(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 {
 	struct kvm_tdx *kt = to_kvm_tdx(vcpu->kvm);
@@ -933,6 +996,9 @@ static int tdx_td_vcpu_init(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 	if (!tdh_ok(TDH_VP_INIT | 1 << 16, &a, "TDH.VP.INIT"))
 		return -EIO;
 	tdx_associate(t, (int)smp_processor_id());   /* VP.INIT associates it here */
+	int e = tdx_init_posted_interrupts(t);
+	if (e)
+		return e;
 	/* The shared EPT's root reaches the TD VMCS before the first entry, through
 	 * load_mmu_pgd, and flush_tlb_current follows (Linux kvm_mmu_load). */
 	vcpu->mmu_root_hpa = kt->shared.root;
@@ -1116,6 +1182,8 @@ static uint64_t *enter_reg(struct tdx_module_args *a, enum kvm_reg r)
 	return &a->r10 + (r - VCPU_REGS_R10);
 }
 
+static uint32_t tdx_exit_reason(uint64_t st);
+
 enum exit_fastpath_completion tdx_vcpu_run(struct kvm_vcpu *vcpu)
 {
 	struct vcpu_tdx *t = to_tdx(vcpu);
@@ -1124,8 +1192,17 @@ enum exit_fastpath_completion tdx_vcpu_run(struct kvm_vcpu *vcpu)
 		*enter_reg(a, exposed[i]) = vcpu->regs[exposed[i]];
 	a->rcx = t->tdvpr_pa;
 	t->exit_hlt = false;
+	/* A vector posted while the vCPU was out: its notification, sent to this LP
+	 * with interrupts off, is pending at the entry, which processes it (Linux's
+	 * tdx_vcpu_run). */
+	if (pi_test_on(t))
+		apic_write(APIC_ICR_LO, APIC_DEST_SELF | POSTED_INTR_VECTOR);
 	t->exit_status = tdh(TDH_VP_ENTER, a);
 	tdx_associate(t, vcpu->cpu);
+	/* An interrupt the exit acknowledged goes to the host's handler (Linux's
+	 * tdx_handle_exit_irqoff; R9 is the exit interruption information). */
+	if ((tdx_exit_reason(t->exit_status) & 0xffff) == EXIT_REASON_EXTERNAL_INTERRUPT && (a->r9 >> 31) & 1)
+		kvm_host_irq_dispatch((uint8_t)a->r9);
 	for (unsigned i = 0; i < sizeof(exposed) / sizeof(exposed[0]); i++)
 		vcpu->regs[exposed[i]] = *enter_reg(a, exposed[i]);
 	vcpu->regs_avail |= 0xfc00;
@@ -1548,6 +1625,18 @@ int tdx_handle_exit(struct kvm_vcpu *vcpu, enum exit_fastpath_completion fastpat
 
 /* ---- events -------------------------------------------------------------------------- */
 
+/* TDX takes interrupts only posted (Linux's __vmx_deliver_posted_interrupt): the
+ * vector goes into the PIR and, unless a notification is outstanding already, ON
+ * is set. The vCPU is never in the TD while kvmlike runs this (KVM_RUN returns
+ * before), so the notification waits for its next entry (tdx_vcpu_run). */
+void tdx_deliver_interrupt(struct kvm_vcpu *vcpu, int delivery_mode, int trig_mode, int vector)
+{
+	struct vcpu_tdx *t = to_tdx(vcpu);
+	if (!t->pi_desc_pa || pi_test_and_set(t, (unsigned)vector))
+		return;
+	pi_test_and_set(t, PI_ON_WORD * 32);
+}
+
 /* KVM cannot inject into a TD: it asks the module for an NMI (PEND_NMI), which
  * injects it at an entry when the TD's NMI blocking allows. */
 void tdx_inject_nmi(struct kvm_vcpu *vcpu)
@@ -1570,12 +1659,14 @@ int tdx_interrupt_allowed(struct kvm_vcpu *vcpu)
 	return !tdx_halted_with_irq_blocked(vcpu);
 }
 
-/* A halted TD with interrupts enabled wakes for an interrupt pending in its
- * virtual APIC, which only the module sees (the non-architectural vCPU state
- * details). Posted interrupts, the other source, are not modelled. */
+/* A halted TD wakes for a vector posted and not yet notified, or, with interrupts
+ * enabled, for one pending in its virtual APIC, which only the module sees (the
+ * non-architectural vCPU state details). */
 bool tdx_protected_apic_has_interrupt(struct kvm_vcpu *vcpu)
 {
 	struct vcpu_tdx *t = to_tdx(vcpu);
+	if (pi_test_on(t))
+		return true;
 	if (!t->exit_hlt || tdx_halted_with_irq_blocked(vcpu))
 		return false;
 	struct tdx_module_args a = { .rcx = t->tdvpr_pa, .rdx = TD_VCPU_STATE_DETAILS_NON_ARCH };

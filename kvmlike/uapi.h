@@ -167,6 +167,12 @@ struct kvm_interrupt {
 	uint32_t irq;
 };
 
+/* KVM_SIGNAL_MSI's argument. */
+struct kvm_msi {
+	uint32_t address_lo, address_hi, data, flags, devid;
+	uint8_t pad[12];
+};
+
 struct kvm_regs {
 	uint64_t rax, rbx, rcx, rdx;
 	uint64_t rsi, rdi, rsp, rbp;

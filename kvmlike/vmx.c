@@ -697,6 +697,18 @@ uint32_t vmx_get_interrupt_shadow(struct kvm_vcpu *vcpu)
 	       (v & GUEST_INTR_STATE_MOV_SS ? KVM_X86_SHADOW_INT_MOV_SS : 0);
 }
 
+/* No APICv and no in-kernel local APIC for a VM here (Linux's vmx_deliver_interrupt
+ * sets the vector in the emulated APIC's IRR): the vector waits as KVM_INTERRUPT's
+ * does, and is lost while another waits. */
+void vmx_deliver_interrupt(struct kvm_vcpu *vcpu, int delivery_mode, int trig_mode, int vector)
+{
+	if (vcpu->irq_pending)
+		return;
+	vcpu->irq_pending = true;
+	vcpu->irq_vector = (uint8_t)vector;
+	kvm_make_request(KVM_REQ_EVENT, vcpu);
+}
+
 void vmx_inject_irq(struct kvm_vcpu *vcpu, unsigned vector, bool reinjected)
 {
 	vcpu->stat.irq_injections++;

@@ -18,7 +18,8 @@ enum exit_fastpath_completion { EXIT_FASTPATH_NONE, EXIT_FASTPATH_REENTER_GUEST 
 	X(set_cr0) X(set_cr4) X(set_efer) X(get_idt) X(set_idt) X(get_gdt)        \
 	X(set_gdt) X(load_mmu_pgd) X(flush_tlb_all) X(flush_tlb_current)        \
 	X(inject_exception) X(set_interrupt_shadow) X(get_interrupt_shadow)     \
-	X(inject_irq) X(inject_nmi) X(cancel_injection) X(interrupt_allowed)      \
+	X(inject_irq) X(deliver_interrupt) X(inject_nmi) X(cancel_injection)     \
+	X(interrupt_allowed)                                                      \
 	X(nmi_allowed) X(get_nmi_mask) X(set_nmi_mask) X(enable_irq_window)       \
 	X(enable_nmi_window) X(protected_apic_has_interrupt)                      \
 	X(has_emulated_msr) X(get_msr) X(set_msr)                                 \
@@ -64,6 +65,9 @@ struct kvm_x86_ops {
 	void (*set_interrupt_shadow)(struct kvm_vcpu *vcpu, int mask);
 	uint32_t (*get_interrupt_shadow)(struct kvm_vcpu *vcpu);
 	void (*inject_irq)(struct kvm_vcpu *vcpu, unsigned vector, bool reinjected);
+	/* An interrupt for the vCPU's local APIC (an MSI, KVM_SIGNAL_MSI): Linux's
+	 * deliver_interrupt, here with the vCPU for the APIC kvmlike does not have. */
+	void (*deliver_interrupt)(struct kvm_vcpu *vcpu, int delivery_mode, int trig_mode, int vector);
 	void (*inject_nmi)(struct kvm_vcpu *vcpu);
 	void (*cancel_injection)(struct kvm_vcpu *vcpu);
 	int (*interrupt_allowed)(struct kvm_vcpu *vcpu, bool for_injection);
@@ -135,6 +139,7 @@ void vmx_inject_exception(struct kvm_vcpu *vcpu, unsigned vector, bool has_error
 void vmx_set_interrupt_shadow(struct kvm_vcpu *vcpu, int mask);
 uint32_t vmx_get_interrupt_shadow(struct kvm_vcpu *vcpu);
 void vmx_inject_irq(struct kvm_vcpu *vcpu, unsigned vector, bool reinjected);
+void vmx_deliver_interrupt(struct kvm_vcpu *vcpu, int delivery_mode, int trig_mode, int vector);
 void vmx_inject_nmi(struct kvm_vcpu *vcpu);
 void vmx_cancel_injection(struct kvm_vcpu *vcpu);
 int vmx_interrupt_allowed(struct kvm_vcpu *vcpu, bool for_injection);
@@ -170,6 +175,7 @@ void tdx_mmu_release_hkid(struct kvm *kvm);
 void tdx_inject_nmi(struct kvm_vcpu *vcpu);
 int tdx_interrupt_allowed(struct kvm_vcpu *vcpu);
 bool tdx_protected_apic_has_interrupt(struct kvm_vcpu *vcpu);
+void tdx_deliver_interrupt(struct kvm_vcpu *vcpu, int delivery_mode, int trig_mode, int vector);
 bool tdx_has_emulated_msr(uint32_t index);
 int tdx_get_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t *data);
 int tdx_set_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t data);

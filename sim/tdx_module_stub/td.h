@@ -24,6 +24,7 @@ enum { TD_EXIT_ASYNC_FAULT = 0, TD_EXIT_ASYNC_TRAP = 1, TD_EXIT_TDVMCALL = 2 };
 #define TD_MSR_SWITCHED 8              /* native MSRs the module switches itself (td_msr.c) */
 #define TDVPS_TDCX (TDX_TDVPS_PAGES - 1)
 #define TDVPS_VE_INFO_PAGE 1           /* the VE-information area: TDCX page 1 */
+#define TDVPS_VAPIC_PAGE 3             /* the virtual-APIC page: TDCX page 3 */
 
 /* The VE-information area (SDM "Virtualization Exceptions"; the TDX module adds
  * the instruction's length and information): written by the CPU for a converted
@@ -225,7 +226,8 @@ enum td_exit_action td_exit_ve(struct td_run *r);
  * native MSRs outside the VMCS guest state: loaded from the TDVPS at TD entry,
  * saved there and reset at the TD exit to the VMM; a new vCPU's values. */
 enum td_exit_action td_msr_exit(struct td_run *r);
-enum td_msr_class { TD_MSR_VE_OR_GP, TD_MSR_VE, TD_MSR_GP, TD_MSR_NATIVE, TD_MSR_EFER_WR, TD_MSR_XSS_WR };
+enum td_msr_class { TD_MSR_VE_OR_GP, TD_MSR_VE, TD_MSR_GP, TD_MSR_NATIVE, TD_MSR_EFER_WR, TD_MSR_XSS_WR,
+		    TD_MSR_VAPIC };
 unsigned td_msr_class(const struct tdcs *c, uint32_t msr, bool write);
 void td_msr_bitmap_init(struct tdx_module *mod, const struct tdr *t, const struct tdcs *c);
 uint64_t td_msr_bitmap_pa(const struct tdx_module *mod, const struct tdr *t);

@@ -10,14 +10,15 @@
  *  - VE_OR_GP: a #VE, or #GP(0) when the guest set TD_CTLS.REDUCE_VE (the
  *    module's "GP or #VE" and "other" actions);
  *  - GP: #GP(0) injected by the module;
- *  - EFER_WR, XSS_WR: emulated by the module (below).
+ *  - EFER_WR, XSS_WR: emulated by the module (below);
+ *  - VAPIC: the bitmap lets the access through and the TD VMCS's "virtualize
+ *    x2APIC mode" serves it from the vCPU's virtual-APIC page (vp_enter.c): reads
+ *    of TPR, PPR, ISR, TMR and IRR; writes of TPR, EOI and SELF IPI.
  * Rows with a condition on the TD's ATTRIBUTES or XFAM (PERFMON, PKS, PT, CET,
  * ULI, LBR, AMX) are NATIVE when the TD has the feature and #GP otherwise; this
  * module's ATTRIBUTES_FIXED1 and XFAM_FIXED1 allow none of them, so a TD always
  * gets the #GP. TSX_CTRL and UMWAIT_CONTROL follow the TD's CPUID (TSX, WAITPKG),
  * which no CPU model here has: #GP. MSRs in no row #VE (VE_OR_GP). Not modelled:
- * the x2APIC MSRs the real module leaves to virtual-x2APIC mode (TPR, PPR, EOI,
- * ISR, TMR, IRR, SELF_IPI) #VE here, since vtsim has no x2APIC virtualization;
  * the VMX capability MSRs read as the module's "other" (#VE) where the real
  * module virtualizes some of them for TD partitioning. */
 #include "sim/tdx_module_stub/td.h"
@@ -44,6 +45,7 @@ static const struct { bool attributes; uint64_t bits; } td_msr_conds[] = {
 #define V TD_MSR_VE
 #define G TD_MSR_GP
 #define O TD_MSR_VE_OR_GP
+#define A TD_MSR_VAPIC
 
 /* Sorted by address. */
 static const struct td_msr_row {
@@ -93,8 +95,13 @@ static const struct td_msr_row {
 	{ 0x6e1, 0x6e1, N, N, COND_PKS },            /* IA32_PKRS */
 	{ 0x800, 0x801, G, G, COND_NONE },           /* reserved x2APIC range */
 	{ 0x804, 0x807, G, G, COND_NONE },
+	{ 0x808, 0x808, A, A, COND_NONE },           /* x2APIC TPR */
+	{ 0x80a, 0x80a, A, O, COND_NONE },           /* x2APIC PPR */
+	{ 0x80b, 0x80b, O, A, COND_NONE },           /* x2APIC EOI */
+	{ 0x810, 0x827, A, O, COND_NONE },           /* x2APIC ISR, TMR, IRR */
 	{ 0x829, 0x82e, G, G, COND_NONE },
 	{ 0x831, 0x831, G, G, COND_NONE },
+	{ 0x83f, 0x83f, O, A, COND_NONE },           /* x2APIC SELF IPI */
 	{ 0x840, 0x8ff, G, G, COND_NONE },
 	{ 0x981, 0x984, O, O, COND_NONE },           /* IA32_TME_CAPABILITY, _ACTIVATE, _EXCLUDE_MASK, _BASE */
 	{ 0x985, 0x98a, N, N, COND_XFAM_ULI },       /* IA32_UINTR_* */
@@ -116,6 +123,7 @@ static const struct td_msr_row {
 #undef V
 #undef G
 #undef O
+#undef A
 
 /* The native MSRs outside the VMCS guest-state area, which the module switches
  * itself, and what it leaves in each at a TD exit (Linux's TDX host reads the
@@ -164,14 +172,15 @@ unsigned td_msr_class(const struct tdcs *c, uint32_t msr, bool write)
 }
 
 /* One bitmap half (read at 0, write at 800h): every bit set (an exit) but the
- * native MSRs'. Low MSRs 0..1FFFh at +0, high C0000000h..C0001FFFh at +400h. */
+ * native and virtual-APIC MSRs'. Low MSRs 0..1FFFh at +0, high C0000000h..C0001FFFh at +400h. */
 static void bitmap_half(const struct tdcs *c, uint8_t *half, bool write)
 {
 	memset(half, 0xff, 0x800);
 	for (size_t i = 0; i < sizeof(td_msr_rows) / sizeof(td_msr_rows[0]); i++) {
 		const struct td_msr_row *row = &td_msr_rows[i];
 		for (uint32_t msr = row->first; msr <= row->last; msr++) {
-			if (td_msr_class(c, msr, write) != TD_MSR_NATIVE)
+			unsigned cls = td_msr_class(c, msr, write);
+			if (cls != TD_MSR_NATIVE && cls != TD_MSR_VAPIC)
 				continue;
 			uint32_t bit = msr >= 0xc0000000u ? 0x2000 + (msr - 0xc0000000u) : msr;
 			half[bit / 8] &= (uint8_t)~(1u << (bit % 8));

@@ -110,7 +110,8 @@ static void td_vmcs_init(struct td_run *r)
 		   ctl(r, true_msrs ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS,
 		       CPU_BASED_HLT_EXITING | CPU_BASED_MWAIT_EXITING | CPU_BASED_RDPMC_EXITING |
 		       CPU_BASED_UNCOND_IO_EXITING | CPU_BASED_MONITOR_EXITING | CPU_BASED_USE_MSR_BITMAPS |
-		       CPU_BASED_USE_TSC_OFFSETTING | CPU_BASED_ACTIVATE_SECONDARY_CONTROLS));
+		       CPU_BASED_USE_TSC_OFFSETTING | CPU_BASED_ACTIVATE_SECONDARY_CONTROLS |
+		       CPU_BASED_TPR_SHADOW));
 	/* The native MSRs pass through (td_msr.c); every other access exits. */
 	td_vmwrite(r, MSR_BITMAP, td_msr_bitmap_pa(r->mod, &r->t));
 	/* EPT violations the shared EPT marks convertible (MMIO) are the guest's #VE. */
@@ -118,7 +119,12 @@ static void td_vmcs_init(struct td_run *r)
 		   ctl(r, MSR_IA32_VMX_PROCBASED_CTLS2,
 		       SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_RDTSCP |
 		       SECONDARY_EXEC_WBINVD_EXITING | SECONDARY_EXEC_UNRESTRICTED_GUEST |
-		       SECONDARY_EXEC_EPT_VIOLATION_VE));
+		       SECONDARY_EXEC_EPT_VIOLATION_VE | SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE |
+		       SECONDARY_EXEC_APIC_REGISTER_VIRT | SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY));
+	/* The TD's local APIC is virtual (TDVPS page): its x2APIC MSRs read the page and
+	 * TPR, EOI and SELF IPI are virtualized (td_msr.c's VAPIC rows); interrupts come
+	 * as virtual interrupts, posted by the VMM (TDH.VP.WR turns posting on). */
+	td_vmwrite(r, VIRTUAL_APIC_PAGE_ADDR, td_vcpu_page(r, TDVPS_VAPIC_PAGE));
 	td_vmwrite(r, VE_INFORMATION_ADDRESS, td_vcpu_page(r, TDVPS_VE_INFO_PAGE));
 	td_vmwrite(r, VM_EXIT_CONTROLS,
 		   ctl(r, true_msrs ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,

@@ -10,6 +10,7 @@
 #include "sim/tdx_module_stub/td.h"
 
 #include "sim/tdx_module_stub/md_fields.h"
+#include "sim/vmcs/controls.h"
 #include "sim/vmcs/fields.h"
 
 enum md_kind {
@@ -32,9 +33,8 @@ static const struct vp_field vp_fields[] = {
 	VMCS_MD(SHARED_EPT_POINTER, ~0xf80ull, 0),           /* PA, memory type, walk length, A/D */
 	VMCS_MD(POSTED_INTR_NV, 0xff, 0),
 	VMCS_MD(POSTED_INTR_DESC_ADDR, ~0x3full, 0),
-	/* Read-only: posted interrupts (bit 7, which KVM sets) need the virtual APIC
-	 * in the TD VMCS, which this module does not set up yet. */
-	VMCS_MD(PIN_BASED_VM_EXEC_CONTROL, 0, 0),
+	/* The VMM may turn posted interrupts (bit 7) on or off, nothing else. */
+	VMCS_MD(PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_POSTED_INTR, 0),
 	VMCS_MD(GUEST_RIP, ~0ull, MD_DEBUG_ONLY),
 	VMCS_MD(GUEST_RSP, ~0ull, MD_DEBUG_ONLY),
 	VMCS_MD(GUEST_RFLAGS, ~0ull, MD_DEBUG_ONLY),
@@ -79,6 +79,15 @@ static uint64_t next_guest_field(const struct vp_field *f)
 }
 
 /* The field's value for the host, or the status. */
+/* VCPU_STATE_DETAILS bit 0: a virtual interrupt is pending, RVI[7:4] above
+ * VPPR[7:4] (what wakes a TD halted with interrupts open). */
+static uint64_t vapic_intr_pending(struct td_run *r)
+{
+	unsigned rvi = (unsigned)td_vmread(r, GUEST_INTR_STATUS) & 0xff;
+	unsigned vppr = phys_read32(r->mod->pm, td_vcpu_page(r, TDVPS_VAPIC_PAGE) + 0xa0) & 0xff;
+	return (rvi >> 4) > (vppr >> 4);
+}
+
 static uint64_t vp_field_read(struct td_run *r, const struct vp_field *f, uint64_t *value)
 {
 	switch (f->kind) {
@@ -91,7 +100,9 @@ static uint64_t vp_field_read(struct td_run *r, const struct vp_field *f, uint64
 		*value = r->v.pend_nmi;
 		return TDX_SUCCESS;
 	case MD_STATE_DETAILS:
-		*value = 0;              /* bit 0: no virtual interrupt pending (no vAPIC) */
+		if (td_vmcs_make_current(r, false))
+			return TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE;
+		*value = vapic_intr_pending(r);      /* bit 0 */
 		return TDX_SUCCESS;
 	case MD_VCPU_INDEX:
 		*value = r->v.vcpu_index;
@@ -106,10 +117,23 @@ static uint64_t vp_field_read(struct td_run *r, const struct vp_field *f, uint64
 	return TDX_METADATA_FIELD_ID_INCORRECT;
 }
 
+/* Posted interrupts need "acknowledge interrupt on exit" (a VM-entry check): the
+ * module sets it with them, so the VMM finds the vector of an interrupt that made
+ * the TD exit in R9 (its exit interruption information). */
+static void vp_vmcs_write(struct td_run *r, uint32_t enc, uint64_t value)
+{
+	td_vmwrite(r, enc, value);
+	if (enc != PIN_BASED_VM_EXEC_CONTROL)
+		return;
+	uint64_t exit = td_vmread(r, VM_EXIT_CONTROLS);
+	td_vmwrite(r, VM_EXIT_CONTROLS, value & PIN_BASED_POSTED_INTR ? exit | VM_EXIT_ACK_INTR_ON_EXIT
+								  : exit & ~(uint64_t)VM_EXIT_ACK_INTR_ON_EXIT);
+}
+
 static void vp_field_write(struct td_run *r, const struct vp_field *f, uint64_t value)
 {
 	if (f->kind == MD_VMCS)
-		td_vmwrite(r, f->enc, value);
+		vp_vmcs_write(r, f->enc, value);
 	else if (f->kind == MD_PEND_NMI)
 		r->v.pend_nmi = (uint32_t)(value & 1);
 	else if (f->kind == MD_CPUID_SUPERVISOR_VE)

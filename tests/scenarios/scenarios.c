@@ -12,10 +12,10 @@
 
 extern const unsigned char vtsim_guest_vm_hello[], vtsim_guest_vm_exits[], vtsim_guest_td_hello[],
 	vtsim_guest_td_quote[], vtsim_guest_td_large[], vtsim_guest_td_map_gpa[], vtsim_guest_vm_fpu[],
-	vtsim_guest_td_fatal[];
+	vtsim_guest_td_fatal[], vtsim_guest_td_posted[];
 extern const unsigned int vtsim_guest_vm_hello_len, vtsim_guest_vm_exits_len, vtsim_guest_td_hello_len,
 	vtsim_guest_td_quote_len, vtsim_guest_td_large_len, vtsim_guest_td_map_gpa_len, vtsim_guest_vm_fpu_len,
-	vtsim_guest_td_fatal_len;
+	vtsim_guest_td_fatal_len, vtsim_guest_td_posted_len;
 
 #define GUEST_MEM      (8ull << 20)
 #define GUEST_LOAD     0x100000ull
@@ -797,6 +797,35 @@ static int scenario_vm_host_timer(void)
 	return r;
 }
 
+/* A TD takes a posted interrupt (guests/td_posted): at its doorbell, an OUT of
+ * the vector to port 510H, user space sends an MSI with that vector to its APIC ID
+ * 0 (KVM_SIGNAL_MSI); kvmlike posts it (tdx_deliver_interrupt) and its next
+ * TDH.VP.ENTER follows a self-IPI of the notification vector, which the entry
+ * processes: the guest takes the vector, sees it in service and EOIs it through
+ * its virtual APIC, with no TD exit for any of it, and halts. */
+#define TD_DOORBELL 0x510
+static int scenario_td_posted_interrupt(void)
+{
+	struct guest g = { .name = "td", .type = KVM_X86_TDX_VM };
+	int r = td_setup_image(&g, vtsim_guest_td_posted, vtsim_guest_td_posted_len) ? -1 : 0;
+	unsigned n = 0;
+	for (int st = 0; !r && !st && n < MAX_EXITS; n++) {
+		st = guest_step(&g);
+		const struct kvm_run *run = g.vcpu->run;
+		if (st || run->exit_reason != KVM_EXIT_IO || run->io.port != TD_DOORBELL)
+			continue;
+		uint8_t vector = *((const uint8_t *)run + run->io.data_offset);
+		struct kvm_msi msi = { .address_lo = 0xfee00000u | (uint32_t)g.vcpu->vcpu_id << 12, .data = vector };
+		int e = kvm_vm_signal_msi(g.kvm, &msi);
+		say("td: KVM_SIGNAL_MSI of vector 0x%x to APIC ID %u: %d\n", vector, g.vcpu->vcpu_id, e);
+		r = e == 1 ? 0 : -1;
+	}
+	if (!r && !g.halted)
+		r = -1;
+	guest_destroy(&g);
+	return r;
+}
+
 /* The VM and the TD on two LPs, each moved to the other LP halfway: the VM's
  * VMCS is cleared on the LP it leaves and launched again on the new one, the TD's
  * vCPU is flushed (TDH.VP.FLUSH) on the LP it leaves. Needs two LPs online (the
@@ -1070,6 +1099,7 @@ static const struct {
 	{ "tdx_cmd_error", scenario_tdx_cmd_error },
 	{ "td_large_pages", scenario_td_large_pages },
 	{ "td_exits_beyond", scenario_td_exits_beyond },
+	{ "td_posted_interrupt", scenario_td_posted_interrupt },
 	{ "vm_register_files", scenario_vm_register_files },
 };
 

@@ -34,8 +34,12 @@ static const struct {
 	{ 0x600, TD_MSR_NATIVE, TD_MSR_NATIVE },       /* IA32_DS_AREA */
 	{ 0x6e0, TD_MSR_VE_OR_GP, TD_MSR_VE_OR_GP },   /* IA32_TSC_DEADLINE */
 	{ 0x800, TD_MSR_GP, TD_MSR_GP },               /* reserved x2APIC */
-	{ 0x802, TD_MSR_VE_OR_GP, TD_MSR_VE_OR_GP },   /* x2APIC ID: no x2APIC virtualization here */
-	{ 0x808, TD_MSR_VE_OR_GP, TD_MSR_VE_OR_GP },   /* x2APIC TPR: the same */
+	{ 0x802, TD_MSR_VE_OR_GP, TD_MSR_VE_OR_GP },   /* x2APIC ID: the VMM's (#VE) */
+	{ 0x808, TD_MSR_VAPIC, TD_MSR_VAPIC },         /* x2APIC TPR: the virtual APIC's */
+	{ 0x80b, TD_MSR_VE_OR_GP, TD_MSR_VAPIC },      /* x2APIC EOI: write-only, virtualized */
+	{ 0x820, TD_MSR_VAPIC, TD_MSR_VE_OR_GP },      /* x2APIC IRR: read-only */
+	{ 0x830, TD_MSR_VE_OR_GP, TD_MSR_VE_OR_GP },   /* x2APIC ICR: the VMM's (#VE) */
+	{ 0x83f, TD_MSR_VE_OR_GP, TD_MSR_VAPIC },      /* x2APIC SELF IPI */
 	{ 0x8ff, TD_MSR_GP, TD_MSR_GP },               /* reserved x2APIC */
 	{ 0xc80, TD_MSR_NATIVE, TD_MSR_VE },           /* IA32_DEBUG_INTERFACE */
 	{ 0xd90, TD_MSR_GP, TD_MSR_GP },               /* IA32_BNDCFGS */
