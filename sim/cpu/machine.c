@@ -944,7 +944,17 @@ bool lp_run_once(struct lp *lp)
 	lp->active->runs++;
 	struct engine *en = lp->active;
 	en->block_stop_rip = ~0ull;
+	lp->co_entry_restart = false;
 	uc_err e = uc_emu_start(lp->uc, rip, ~0ull, 0, 0);
+	if (lp->co_entry_restart) {
+		/* A forced restart resumed this run inside the last guest's block: what the
+		 * engine did since (the block's rest, a stop at the next block's start)
+		 * belongs to that code, and the guest starts where the entry put it. */
+		lp->co_entry_restart = false;
+		lp->co_restart = false;
+		cpu_set_reg(lp->guest.uc, UC_X86_REG_RIP, lp->co_entry_rip);
+		return !m->stopped;
+	}
 	if (en->block_stop_rip != ~0ull)
 		cpu_set_reg(en->uc, UC_X86_REG_RIP, en->block_stop_rip);
 	if (m->stopped)
@@ -1024,6 +1034,8 @@ void lp_leave_guest(struct lp *lp, bool restart)
 	if (lp->co_force_restart) {
 		lp->co_force_restart = false;
 		restart = true;
+		lp->co_entry_restart = true;
+		lp->co_entry_rip = cpu_reg(guest, UC_X86_REG_RIP);
 	}
 	if (restart || lp->co_terminate || lp->m->stopped) {
 		lp->co_restart = restart;

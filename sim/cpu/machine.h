@@ -86,6 +86,8 @@ struct lp {
 	bool on_guest_stack;   /* running on the guest coroutine's stack */
 	bool co_force_restart; /* the next entry needs the guest engine started afresh */
 	bool co_flush_tb;      /* ... with its translations dropped first (a VMLAUNCH) */
+	bool co_entry_restart; /* that entry's RIP goes back in when the stopped run returns */
+	uint64_t co_entry_rip;
 	csh cs_handle;                /* Capstone, 64-bit (32-bit code is decoded with cs32) */
 	csh cs32, cs16;
 
