@@ -8,6 +8,7 @@
 #include "sim/cpu/insn_mem.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/msr.h"
+#include "sim/cpu/noncanon.h"
 #include "sim/cpu/tsc_cost.h"
 #include "sim/cpu/vmx_debug.h"
 #include "sim/cpu/vmx_guest.h"
@@ -714,68 +715,6 @@ static unsigned icebp_len(struct lp *lp, uint64_t rip)
 	return 0;
 }
 
-static bool canonical(uint64_t v)
-{
-	return (uint64_t)((int64_t)(v << 16) >> 16) == v;
-}
-
-/* The engine reports every non-canonical access in 64-bit mode as #GP(0); the
- * architecture makes it #SS(0) when the access goes through SS (RSP or RBP as the
- * base, an SS override, or the stack itself). Decide which one it was. */
-static bool non_canonical_stack_access(struct lp *lp, uint64_t rip)
-{
-	struct mmu_ctx c;
-	struct mmu_fault f;
-	lp_mmu_ctx(lp, &c);
-	if (!(c.efer & EFER_LMA))
-		return false;
-	uint8_t code[15];
-	if (mmu_read(&lp->m->pm, &c, rip, code, sizeof(code), MMU_SUPERVISOR | MMU_NO_AD, &f) &&
-	    mmu_read(&lp->m->pm, &c, rip, code, 1, MMU_SUPERVISOR | MMU_NO_AD, &f))
-		return false;
-	csh h;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
-		return false;
-	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
-	cs_insn *ci = NULL;
-	bool ss = false;
-	/* Capstone decodes nothing (0) for bytes that are no instruction, such as one
-	 * longer than 15 bytes (the #GP(0) the engine raised for it): that is no stack
-	 * access, and there is nothing to free. */
-	size_t n = cs_disasm(h, code, sizeof(code), rip, 1, &ci);
-	if (n == 1) {
-		const cs_x86 *x = &ci->detail->x86;
-		for (int i = 0; i < x->op_count; i++) {
-			const cs_x86_op *op = &x->operands[i];
-			if (op->type != X86_OP_MEM || ci->id == X86_INS_LEA)
-				continue;
-			bool via_ss = op->mem.segment == X86_REG_SS ||
-				      (op->mem.segment == X86_REG_INVALID &&
-				       (op->mem.base == X86_REG_RSP || op->mem.base == X86_REG_RBP));
-			uint64_t ea = (uint64_t)op->mem.disp;
-			if (op->mem.base == X86_REG_RIP)
-				ea += rip + ci->size;
-			else if (op->mem.base != X86_REG_INVALID)
-				ea += insn_reg_value(lp, op->mem.base);
-			if (op->mem.index != X86_REG_INVALID)
-				ea += insn_reg_value(lp, op->mem.index) * (uint64_t)op->mem.scale;
-			if (via_ss && !canonical(ea))
-				ss = true;
-		}
-		/* Implicit stack accesses: push, pop, call, ret and friends. */
-		for (int i = 0; i < ci->detail->regs_read_count; i++)
-			if (ci->detail->regs_read[i] == X86_REG_RSP) {
-				uint64_t sp = cpu_reg(lp->uc, UC_X86_REG_RSP);
-				if (!canonical(sp) || !canonical(sp - 8))
-					ss = true;
-			}
-	}
-	cs_free(ci, n);
-	cs_close(&h);
-	return ss;
-}
-
-
 /* The engine's single-step #DB: the engine already set DR6.BS, which only the #DB's
  * delivery may do (a #DB VM exit leaves DR6 alone): DR6 goes back first. */
 static void engine_single_step(struct lp *lp, uint64_t rip)
@@ -813,7 +752,9 @@ void exc_on_intr(void *ucv, uint32_t intno, void *user)
 			/* The engine's own #DB is single step (RFLAGS.TF), a trap: RIP is
 			 * the next instruction's already. */
 			engine_single_step(lp, rip);
-		else if (intno == VEC_GP && ec == 0 && non_canonical_stack_access(lp, rip))
+		else if (intno == VEC_GP && ec == 0 && noncanon_in_64bit_mode(lp, rip))
+			noncanon_fetch_fault(lp);     /* a branch went there */
+		else if (intno == VEC_GP && ec == 0 && noncanon_via_stack(lp, rip))
 			exc_deliver(lp, VEC_SS, 0, EXC_FAULT, rip, rip);
 		else
 			exc_deliver(lp, intno, ec, EXC_FAULT, rip, rip);

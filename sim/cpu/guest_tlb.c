@@ -9,6 +9,7 @@
 #include "sim/cpu/exception.h"
 #include "sim/cpu/insn_mem.h"
 #include "sim/cpu/machine.h"
+#include "sim/cpu/noncanon.h"
 
 static const uint32_t prot_of[] = { [MMU_READ] = UC_PROT_READ, [MMU_WRITE] = UC_PROT_WRITE,
 				    [MMU_FETCH] = UC_PROT_EXEC };
@@ -217,6 +218,15 @@ static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_ent
 		return true;
 	}
 	enum mmu_access acc = type == UC_MEM_WRITE ? MMU_WRITE : type == UC_MEM_FETCH ? MMU_FETCH : MMU_READ;
+	/* The engine leaves the canonical check to the fill it asks vtsim for. */
+	if (!la_canonical(va, 0) && noncanon_in_64bit_mode(lp, va)) {
+		lp->gtlb.pending = true;
+		lp->gtlb.fault_apic = false;
+		lp->gtlb.fault_noncanon = true;
+		lp->gtlb.fault_page = va;
+		lp->gtlb.fault_acc = acc;
+		return false;
+	}
 	struct mmu_ctx c;
 	struct mmu_fault f;
 	struct mmu_walk_log log;
@@ -239,6 +249,7 @@ static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_ent
 	if (!r && (pa & ~0xfffull) == lp->gtlb.apic_page) {
 		lp->gtlb.pending = true;
 		lp->gtlb.fault_apic = true;
+		lp->gtlb.fault_noncanon = false;
 		lp->gtlb.fault_page = va & ~0xfffull;
 		lp->gtlb.fault_acc = acc;
 		return false;
@@ -255,6 +266,7 @@ static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_ent
 	}
 	lp->gtlb.pending = true;
 	lp->gtlb.fault_apic = false;
+	lp->gtlb.fault_noncanon = false;
 	lp->gtlb.fault_page = va;
 	lp->gtlb.fault_acc = acc;
 	return false;
@@ -390,6 +402,13 @@ bool guest_tlb_take_fault(struct lp *lp, uc_err e)
 		return false;
 	if (t->fault_apic) {
 		apicv_access(lp, t->fault_page, t->fault_acc);
+		return true;
+	}
+	if (t->fault_noncanon) {
+		if (t->fault_acc == MMU_FETCH)
+			noncanon_fetch_fault(lp);
+		else
+			noncanon_data_fault(lp);
 		return true;
 	}
 	/* Walk again with the exact address: that gives the exact CR2 or guest-physical

@@ -42,6 +42,7 @@ struct guest_tlb {
 	uint64_t fault_page;
 	enum mmu_access fault_acc;
 	bool fault_apic;           /* ... refused because it maps the APIC-access page */
+	bool fault_noncanon;       /* ... a non-canonical address in 64-bit mode */
 	uint64_t apic_page;        /* the APIC-access page (apicv.h), or APICV_NO_PAGE */
 	bool identity;             /* fills map linear = physical (snapshot.c drops a
 				    * physical page's translated code through it) */

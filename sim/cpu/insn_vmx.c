@@ -6,6 +6,7 @@
 
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
+#include "sim/cpu/noncanon.h"
 #include "sim/cpu/sites.h"
 #include "sim/cpu/modrm.h"
 #include "sim/cpu/msr.h"
@@ -29,11 +30,6 @@ struct mem_ctx {
 	bool long64;
 };
 
-static bool canonical(uint64_t v)
-{
-	return (uint64_t)((int64_t)(v << 16) >> 16) == v;
-}
-
 /* Segmentation: the linear address of the operand, or a #GP/#SS. */
 static int linear(struct mem_ctx *c, unsigned n, bool write, uint64_t *la, struct vmx_fault *f)
 {
@@ -41,7 +37,7 @@ static int linear(struct mem_ctx *c, unsigned n, bool write, uint64_t *la, struc
 	if (c->long64) {
 		uint64_t base = (c->seg_reg == SEG_FS || c->seg_reg == SEG_GS) ? c->seg.base : 0;
 		*la = base + c->ea;
-		if (!canonical(*la) || !canonical(*la + n - 1)) {
+		if (!la_canonical(*la, c->mc.cr4) || !la_canonical(*la + n - 1, c->mc.cr4)) {
 			*f = (struct vmx_fault){ .vector = vec };
 			return -1;
 		}

@@ -496,6 +496,7 @@ static int lp_init(struct vtsim_machine *m, struct lp *lp, unsigned id, char *er
 	lp->m = m;
 	lp->id = id;
 	lp->apic_id = id;
+	lp->last_insn_la = lp->last_block_la = ~0ull;
 	lp->activity = id == 0 ? LP_ACTIVE : LP_WAIT_FOR_SIPI;
 	lp->counting = counts_from_start(m);
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &lp->cs_handle) != CS_ERR_OK ||

@@ -104,6 +104,11 @@ struct lp {
 	struct nmi_state nmi;          /* a pending NMI and blocking by NMI (interrupt.h) */
 	struct nmi_watch nmi_watch;    /* the root engine's IRET hook while NMIs are blocked */
 	uint64_t hlt_next_rip;         /* RIP after a HLT about to execute in this run */
+	/* The last instruction start the boundary hook saw and the last block the block
+	 * hook counted (~0 / size 0: none): which branch a fetch at a non-canonical
+	 * address came from (noncanon.h). */
+	uint64_t last_insn_la, last_block_la;
+	uint32_t last_block_size;
 	/* DR6 as the run began or vtsim last wrote it: the engine sets BS itself before
 	 * its single-step #DB reaches vtsim, which a #DB VM exit must not leave there. */
 	uint64_t dr6_known;

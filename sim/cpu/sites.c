@@ -858,6 +858,8 @@ static __attribute__((noinline)) void on_block_slow(struct lp *lp, uint64_t addr
 static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
 	struct lp *lp = user;
+	lp->last_block_la = address;
+	lp->last_block_size = size;
 	if (lp->insns < lp->retire_check) {
 		const struct block_count *rc = recent_find(lp->sites, address, block_key(address, size));
 		if (rc) {

@@ -15,6 +15,7 @@
 
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
+#include "sim/cpu/noncanon.h"
 #include "sim/cpu/sites.h"
 
 #define EFER_SCE        (1ull << 0)
@@ -49,11 +50,6 @@ static bool rex_w(const struct site_insn *in)
 		i++;
 	}
 	return rex & 0x08;
-}
-
-static bool canonical(uint64_t a)
-{
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
 }
 
 /* SYSCALL and SYSRET exist only in 64-bit mode with IA32_EFER.SCE on Intel. */
@@ -98,7 +94,7 @@ void site_sysret(struct lp *lp, const struct cpu_view *v, const struct site_insn
 	}
 	bool to64 = rex_w(in);
 	uint64_t rcx = v->gpr[1];
-	if (v->cpl != 0 || (to64 && !canonical(rcx))) {
+	if (v->cpl != 0 || (to64 && !la_canonical(rcx, v->cr4))) {
 		exc_fault(lp, VEC_GP, 0);
 		return;
 	}

@@ -3,6 +3,7 @@
 
 #include "sim/cpu/exception.h"
 #include "sim/cpu/machine.h"
+#include "sim/cpu/noncanon.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/controls.h"
 #include "sim/vmcs/exit_reasons.h"
@@ -42,6 +43,12 @@ uint64_t vmx_dbg_take(struct lp *lp)
 void vmx_dbg_single_step(struct lp *lp, uint64_t rip)
 {
 	struct vmx_lp *v = &lp->vmx;
+	/* The instruction went to a non-canonical RIP: it was a branch that faults
+	 * (#GP(0)) instead of completing, so there is no trap after it. */
+	if (noncanon_in_64bit_mode(lp, rip)) {
+		noncanon_fetch_fault(lp);
+		return;
+	}
 	/* "Monitor Trap Flag": an MTF VM exit outranks the single-step trap of the
 	 * instruction it follows, which is saved as pending (BS). */
 	if (v->non_root && v->mtf) {

@@ -17,6 +17,7 @@
 #include "sim/cpu/apicv.h"
 #include "sim/cpu/interrupt.h"
 #include "sim/cpu/machine.h"
+#include "sim/cpu/noncanon.h"
 #include "sim/cpu/vmx_debug.h"
 #include "sim/cpu/vmx_guest.h"
 #include "sim/vmcs/controls.h"
@@ -52,6 +53,13 @@ static void on_boundary(uc_engine *uc, uint64_t address, uint32_t size, void *us
 	struct vmx_lp *v = &lp->vmx;
 	if (!v->non_root || lp->m->stopped)
 		return;
+	/* A branch went to a non-canonical address: it faults, nothing is fetched. */
+	if (!la_canonical(address, 0) && noncanon_in_64bit_mode(lp, address)) {
+		noncanon_fetch_fault(lp);
+		redirected(lp);
+		return;
+	}
+	lp->last_insn_la = address;
 	struct cpu_view cv;
 	cpustate_view(&lp->cs, &cv);
 	struct vmx_exit_info xi = { .rip = address - (cpu_view_long64(&cv) ? 0 : cv.segs[SEG_CS].base) };

@@ -1084,6 +1084,14 @@ static void check_exit(const struct run *r, const struct exit *x)
 		fail("exit %u (%s): instruction length %u", b, vmx_exit_reason_name(b), x->len);
 	if (x->idt & 0x80000000u)
 		check_event("IDT-vectoring information", x->idt, pe, false);
+	/* A 64-bit guest's RIP is canonical at every exit: a branch to a
+	 * non-canonical address faults at the branch (SDM Vol. 2 JMP, "64-Bit Mode
+	 * Exceptions"), and entry checks the RIP it loads. Entry failures save none. */
+	if (!(x->reason & 0x80000000u) && (vmr(VM_ENTRY_CONTROLS) & VM_ENTRY_IA32E_MODE) &&
+	    (vmr(GUEST_CS_AR_BYTES) & (1u << 13)) &&
+	    (uint64_t)((int64_t)(x->rip << 16) >> 16) != x->rip)
+		fail("exit %u (%s) saved the non-canonical RIP 0x%llx of a 64-bit guest", b,
+		     vmx_exit_reason_name(b), (unsigned long long)x->rip);
 	vtsim_hosted_get_gprs(M, 0, g);
 	/* An open interrupt or NMI window exits at the boundary before an instruction,
 	 * so an instruction's own exit cannot come there first. */

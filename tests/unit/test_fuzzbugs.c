@@ -1,4 +1,4 @@
-/* Regression tests for the simulator bugs fuzz_vmx_guest found (B01-B15; B06 is
+/* Regression tests for the simulator bugs fuzz_vmx_guest found (B01-B16; B06 is
  * pending debug exceptions across VM exit and entry), and the
  * EPT-violation #VE: a small hosted VMM, built the way the fuzzer builds its
  * guests, runs a few bytes of guest code under chosen controls and the tests check
@@ -595,6 +595,39 @@ static void test_code_straddling_ram_and_open_bus_stops(void **state)
 	assert_non_null(strstr(vtsim_machine_stop_message(M), "partly from RAM and partly from the open bus"));
 }
 
+/* ---- B16: non-canonical addresses in 64-bit mode ---------------------------------------- */
+
+/* JMP RAX to F4F4F4F4F4F4F4F4H is #GP(0) at the JMP (SDM Vol. 2 JMP, "64-Bit Mode
+ * Exceptions"): the exit saves the JMP's RIP, not the target's (the engine took the
+ * branch and faulted at the fetch; MTF makes vtsim watch the boundaries it finds the
+ * branch by; a block count does too, and without either the fault is reported at the
+ * target: docs/design.md). */
+static void test_b16_jmp_to_noncanonical_is_gp_at_the_jmp(void **state)
+{
+	struct guest g = { .mode = MODE_LONG, .proc = CPU_BASED_MONITOR_TRAP_FLAG, .exc_bitmap = 1u << 13 };
+	g.gpr_set = true;
+	g.gpr[0] = 0xf4f4f4f4f4f4f4f4ull;
+	struct vexit x = RUN(&g, 0xff, 0xe0);                   /* jmp rax */
+	assert_exception_exit(&x, 0x80000b0d, G_CODE);         /* #GP, error code valid */
+	assert_int_equal(x.intr_err, 0);
+}
+
+/* A load from a non-canonical address is #GP(0), and #SS(0) through RBP, at the load;
+ * vtsim's walk treated it as any address and raised #PF with that CR2. */
+static void test_b16_noncanonical_load_is_gp_or_ss(void **state)
+{
+	struct guest g = { .mode = MODE_LONG, .exc_bitmap = (1u << 12) | (1u << 13) | (1u << 14) };
+	g.gpr_set = true;
+	g.gpr[3] = 0x8000000000000000ull;                      /* RBX */
+	g.gpr[5] = 0x8000000000000000ull;                      /* RBP */
+	struct vexit x = RUN(&g, 0x48, 0x8b, 0x03);             /* mov rax, [rbx] */
+	assert_exception_exit(&x, 0x80000b0d, G_CODE);
+	assert_int_equal(x.intr_err, 0);
+	x = RUN(&g, 0x48, 0x8b, 0x45, 0x00);                    /* mov rax, [rbp + 0] */
+	assert_exception_exit(&x, 0x80000b0c, G_CODE);
+	assert_int_equal(x.intr_err, 0);
+}
+
 /* ---- EPT-violation #VE (SDM "Virtualization Exceptions") ------------------------------- */
 
 #define H_VE_INFO 0x809000ull
@@ -1159,6 +1192,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exit_to_pae_host, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pae_host_bad_pdpte_is_vmx_abort_2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b15_vmx_insn_in_real_mode_is_ud, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_b16_jmp_to_noncanonical_is_gp_at_the_jmp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_b16_noncanonical_load_is_gp_or_ss, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b15_vmx_insn_16bit_address_exits_in_protected_mode, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
