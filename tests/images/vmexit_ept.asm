@@ -205,10 +205,7 @@ start:
         ; "NMI unblocking due to IRET" (bit 12) and blocking by NMI is saved as set.
         SET_HANDLER 2, nmi_iret_from_tpage
         EPT_SET tpage, 0
-        lea rax, [rel g_nmi]
-        VMM_WRITE VMCS_GUEST_RIP, rax
-        lea rax, [rel vmm_guest_stack_top]
-        VMM_WRITE VMCS_GUEST_RSP, rax
+        VMM_GUEST g_nmi
         VMM_WRITE VMCS_ENTRY_INTR, 0x80000202
         call vmm_run
         CHECK "iret-nmi-reason", rax, 48

@@ -36,10 +36,7 @@ ELF64_BEGIN start
 
 ; intr info, error code, instruction length
 %macro INJECT 3
-        lea rax, [rel guest]
-        VMM_WRITE VMCS_GUEST_RIP, rax
-        lea rax, [rel vmm_guest_stack_top]
-        VMM_WRITE VMCS_GUEST_RSP, rax
+        VMM_GUEST guest
         VMM_WRITE VMCS_GUEST_RFLAGS, 2
         VMM_WRITE VMCS_ENTRY_INTR, %1
         VMM_WRITE VMCS_ENTRY_ERRCODE, %2
@@ -99,10 +96,7 @@ start:
         CHECK "int3-vector", r8, 3
         CHECK "int3-frame-rip", r9, guest + 1
 
-        lea rax, [rel guest]                    ; nothing to inject any more
-        VMM_WRITE VMCS_GUEST_RIP, rax
-        lea rax, [rel vmm_guest_stack_top]
-        VMM_WRITE VMCS_GUEST_RSP, rax
+        VMM_GUEST guest                         ; nothing to inject any more
         mov r8, -1
         call vmm_run
         CHECK "none-reason", rax, 18

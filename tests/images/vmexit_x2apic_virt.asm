@@ -84,12 +84,7 @@ ELF64_BEGIN start
 
 ; run the guest from label %1 (a fresh stack)
 %macro RUN_AT 1
-        push rax
-        lea rax, [rel %1]
-        VMM_WRITE VMCS_GUEST_RIP, rax
-        lea rax, [rel vmm_guest_stack_top]
-        VMM_WRITE VMCS_GUEST_RSP, rax
-        pop rax
+        VMM_GUEST %1
         call vmm_run
 %endmacro
 
