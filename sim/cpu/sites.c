@@ -219,13 +219,13 @@ static uint64_t hash64(uint64_t x)
 
 static struct site *site_find(struct sites *s, uint64_t va)
 {
-	if (!s->cap || !va)
+	if (!s->cap)
 		return NULL;
 	for (size_t i = hash64(va) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+		if (!s->tab[i].used)
+			return NULL;
 		if (s->tab[i].va == va)
 			return &s->tab[i];
-		if (!s->tab[i].va)
-			return NULL;
 	}
 }
 
@@ -237,10 +237,10 @@ static struct site *site_insert(struct sites *s, uint64_t va)
 		if (!nt)
 			return NULL;
 		for (size_t i = 0; i < s->cap; i++) {
-			if (!s->tab[i].va)
+			if (!s->tab[i].used)
 				continue;
 			size_t j = hash64(s->tab[i].va) & (ncap - 1);
-			while (nt[j].va)
+			while (nt[j].used)
 				j = (j + 1) & (ncap - 1);
 			nt[j] = s->tab[i];
 		}
@@ -249,9 +249,10 @@ static struct site *site_insert(struct sites *s, uint64_t va)
 		s->cap = ncap;
 	}
 	size_t i = hash64(va) & (s->cap - 1);
-	while (s->tab[i].va)
+	while (s->tab[i].used)
 		i = (i + 1) & (s->cap - 1);
 	s->tab[i].va = va;
+	s->tab[i].used = true;
 	s->count++;
 	return &s->tab[i];
 }
@@ -353,7 +354,7 @@ static size_t cold_sites(const struct sites *s)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < s->cap; i++)
-		n += s->tab[i].va && !s->tab[i].hits;
+		n += s->tab[i].used && !s->tab[i].hits;
 	return n;
 }
 
@@ -425,7 +426,7 @@ static void sweep_delete(struct lp *lp, struct sites *s)
 	size_t kept = 0;
 	for (size_t i = 0; i < s->cap; i++) {
 		const struct site *st = &s->tab[i];
-		if (!st->va)
+		if (!st->used)
 			continue;
 		if (!st->hits && site_droppable(lp, s, st, cr3)) {
 			if (st->hook)
@@ -435,7 +436,7 @@ static void sweep_delete(struct lp *lp, struct sites *s)
 			continue;
 		}
 		size_t j = hash64(st->va) & (s->cap - 1);
-		while (nt[j].va)
+		while (nt[j].used)
 			j = (j + 1) & (s->cap - 1);
 		nt[j] = *st;
 		nt[j].hits = 0;
@@ -945,7 +946,7 @@ bool sites_emulate_ud(struct lp *lp, uint64_t rip)
 void sites_forget(struct sites *s, uc_engine *uc)
 {
 	for (size_t i = 0; i < s->cap; i++)
-		if (s->tab[i].va && s->tab[i].hook)
+		if (s->tab[i].used && s->tab[i].hook)
 			uc_hook_del(uc, s->tab[i].hook);
 	if (s->tab)
 		memset(s->tab, 0, s->cap * sizeof(*s->tab));

@@ -71,7 +71,8 @@ struct site_insn {
 typedef void (*site_handler_fn)(struct lp *lp, const struct cpu_view *v, const struct site_insn *in);
 
 struct site {
-	uint64_t va;                   /* 0 = empty slot */
+	uint64_t va;
+	bool used;                     /* the slot holds a site (va may be 0: real-mode code at 0) */
 	struct site_insn insn;
 	uint64_t cr3;                  /* the address space the bytes were read in */
 	uint32_t space;                /* ... and the guest's (sites.space then) */

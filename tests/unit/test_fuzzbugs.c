@@ -536,6 +536,23 @@ static void test_b08_prefixed_hlt_exit_rip_and_length(void **state)
 	assert_exit(&x, EXIT_REASON_HLT, 0, 2);
 }
 
+/* fuzz_vt_dispatch's hang: the site table took linear address 0 for an empty slot,
+ * so a simulator instruction there was hooked again at every scan, each new hook
+ * asked for the block to be translated again, and the engine went round forever
+ * without running it. Code at linear 0 reached by a jump (the edge scan), then
+ * again at the next entry (the run-start scan), exits at its own RIP. */
+static void test_site_at_linear_address_zero(void **state)
+{
+	struct guest g = { .mode = MODE_LONG };
+	PREPARE(&g, 0x31, 0xc0, 0xff, 0xe0); /* xor eax, eax; jmp rax */
+	RAM[0] = 0x0f;                        /* CPUID at 0 */
+	RAM[1] = 0xa2;
+	struct vexit x = enter(true);
+	assert_exit(&x, EXIT_REASON_CPUID, 0, 2);
+	x = enter(false);
+	assert_exit(&x, EXIT_REASON_CPUID, 0, 2);
+}
+
 static void test_b09_hlt_on_execute_only_page(void **state)
 {
 	uint64_t cap = 0;
@@ -1165,6 +1182,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_b03_icebp_exits_as_type_5_length_1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b04_real_mode_gp_exit_without_error_code, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b08_prefixed_hlt_exit_rip_and_length, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_site_at_linear_address_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b09_hlt_on_execute_only_page, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_code_on_open_bus_is_ud_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_code_on_open_bus_ud_goes_through_idt, setup, teardown),
