@@ -669,6 +669,10 @@ void vmx_inject_exception(struct kvm_vcpu *vcpu, unsigned vector, bool has_error
 			  uint32_t error_code)
 {
 	uint32_t info = vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
+	/* Real mode pushes no error code, and VM entry refuses one into a guest
+	 * without CR0.PE (VMfailValid 7): Linux drops it there (kvm_inject_exception). */
+	if (!(vcpu->cr0 & X86_CR0_PE))
+		has_error = false;
 	if (has_error) {
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error_code);
 		info |= INTR_INFO_DELIVER_CODE_MASK;

@@ -680,6 +680,57 @@ static void test_gp_whose_delivery_meets_ept_violations_is_reinjected(void **sta
 	run_to_gp_handler(*state, rdmsr_cold_guest, sizeof(rdmsr_cold_guest), RDMSR_COLD_AT);
 }
 
+/* The same #GP for a guest in real mode (unrestricted guest): real mode pushes no
+ * error code and VM entry refuses to deliver one there, so KVM drops it (Linux
+ * kvm_inject_exception) and the guest's IVT handler runs with FLAGS, CS and IP of
+ * the RDMSR on its stack; with the error code the VMRESUME failed (VMfailValid 7,
+ * KVM_EXIT_FAIL_ENTRY), as fuzz_vt_dispatch's "wrmsr bad" snippet showed. */
+#define RM_CODE    0xa000u
+#define RM_GP      0xa100u
+static const uint8_t rm_rdmsr_guest[] = {
+	0x66, 0xb9, 0x45, 0x23, 0x01, 0x00,       /* mov ecx, 0x12345 */
+	0x0f, 0x32,                               /* rdmsr */
+	0xf4,                                     /* hlt */
+};
+static const uint8_t rm_gp_handler[] = {
+	0x58, 0xa3, 0x00, 0x90,                   /* pop ax; mov [0x9000], ax (IP) */
+	0x58, 0xa3, 0x02, 0x90,                   /* pop ax; mov [0x9002], ax (CS) */
+	0x58, 0xa3, 0x04, 0x90,                   /* pop ax; mov [0x9004], ax (FLAGS) */
+	0xf4,                                     /* hlt */
+};
+
+static void test_gp_into_real_mode_has_no_error_code(void **state)
+{
+	struct fx *f = *state;
+	load(f, RM_CODE, rm_rdmsr_guest, sizeof(rm_rdmsr_guest));
+	load(f, RM_GP, rm_gp_handler, sizeof(rm_gp_handler));
+	const uint8_t ivt13[4] = { RM_GP & 0xff, RM_GP >> 8, 0, 0 };   /* 0000:A100 */
+	load(f, 13 * 4, ivt13, sizeof(ivt13));
+	struct kvm_sregs s;
+	assert_int_equal(kvm_vcpu_get_sregs(f->vcpu, &s), 0);
+	struct kvm_segment rm = { .limit = 0xffff, .type = 3, .present = 1, .s = 1 };
+	s.ds = s.es = s.ss = s.fs = s.gs = rm;
+	s.cs = rm;
+	s.cs.type = 0xb;
+	s.idt = (struct kvm_dtable){ .base = 0, .limit = 0x3ff };
+	s.cr0 = 0x10;                     /* ET: real mode */
+	s.cr3 = s.cr4 = s.efer = 0;
+	assert_int_equal(kvm_vcpu_set_sregs(f->vcpu, &s), 0);
+	set_regs(f, &(struct kvm_regs){ .rip = RM_CODE, .rsp = 0x8000, .rflags = 2 });
+
+	assert_int_equal(run(f), KVM_EXIT_HLT);
+	uint16_t ip, cs, flags;
+	memcpy(&ip, f->mem + GUEST_DATA, 2);
+	memcpy(&cs, f->mem + GUEST_DATA + 2, 2);
+	memcpy(&flags, f->mem + GUEST_DATA + 4, 2);
+	assert_int_equal(ip, RM_CODE + 6);         /* a fault: IP of the RDMSR */
+	assert_int_equal(cs, 0);
+	assert_int_equal(flags, 2);
+	assert_int_equal(get_regs(f).rip, RM_GP + sizeof(rm_gp_handler));
+	assert_int_equal(get_regs(f).rsp, 0x8000);  /* three words popped, none more pushed */
+	assert_int_equal(f->vcpu->stat.exits_by_reason[31], 1);   /* one RDMSR exit */
+}
+
 /* ---- 7. triple fault ------------------------------------------------------------------ */
 
 static const uint8_t ud2_guest[] = {
@@ -1168,6 +1219,7 @@ int main(void)
 		VM_TEST(test_unusable_tr_fails_entry_with_invalid_guest_state),
 		VM_TEST(test_data_segment_cs_fails_entry_with_invalid_guest_state),
 		VM_TEST(test_fail_entry_then_valid_sregs_runs),
+		VM_TEST(test_gp_into_real_mode_has_no_error_code),
 		VM_TEST(test_ept_maps_each_guest_page_on_first_touch),
 		cmocka_unit_test_setup_teardown(test_no_tdx_module_means_no_td_vm_type, kvm_setup,
 						fx_teardown),
