@@ -116,24 +116,28 @@ static void insn_done(struct insn_at_rip *d)
 	cs_close(&d->h);
 }
 
-/* The linear address of a memory operand of the decoded instruction. */
-static uint64_t mem_operand_la(struct lp *lp, const struct insn_at_rip *d, const cs_x86_op *op)
+uint64_t insn_operand_la(struct lp *lp, const cs_insn *ci, const cs_x86_op *op, bool long64, bool code32)
 {
-	uint64_t next = d->v.rip + d->ci->size;
 	uint64_t ea = (uint64_t)op->mem.disp;
 	if (op->mem.base == X86_REG_RIP)
-		ea += next;
+		ea += ci->address + ci->size;
 	else if (op->mem.base != X86_REG_INVALID)
 		ea += insn_reg_value(lp, op->mem.base);
 	if (op->mem.index != X86_REG_INVALID)
 		ea += insn_reg_value(lp, op->mem.index) * (uint64_t)op->mem.scale;
-	if (!d->long64)
-		ea &= d->code32 ? 0xffffffffull : 0xffffull;
+	if (!long64)
+		ea &= code32 ? 0xffffffffull : 0xffffull;
 	unsigned seg = op->mem.segment != X86_REG_INVALID ? op->mem.segment
 		     : (op->mem.base == X86_REG_RSP || op->mem.base == X86_REG_RBP ||
 			op->mem.base == X86_REG_ESP || op->mem.base == X86_REG_EBP) ? X86_REG_SS
 		     : X86_REG_DS;
-	return ea + seg_base(lp, seg, d->long64);
+	return ea + seg_base(lp, seg, long64);
+}
+
+/* The linear address of a memory operand of the instruction at RIP. */
+static uint64_t mem_operand_la(struct lp *lp, const struct insn_at_rip *d, const cs_x86_op *op)
+{
+	return insn_operand_la(lp, d->ci, op, d->long64, d->code32);
 }
 
 static bool each_access(struct lp *lp, access_visit visit, void *ctx)

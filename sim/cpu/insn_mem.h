@@ -8,11 +8,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <capstone/capstone.h>
+
 struct lp;
 
 /* The value of a Capstone register (X86_REG_*: 64-, 32- and 16-bit general
  * registers, RIP) in the LP's running engine; 0 for others. */
 uint64_t insn_reg_value(struct lp *lp, unsigned cs_reg);
+
+/* The linear address of the memory operand `op` of the Capstone instruction `ci`
+ * (decoded at its own address, with details), in the LP's running engine: base,
+ * index, displacement, RIP-relative, the segment's base (only FS and GS in 64-bit
+ * mode) and the address size of 32- and 16-bit code. */
+uint64_t insn_operand_la(struct lp *lp, const cs_insn *ci, const cs_x86_op *op, bool long64, bool code32);
 
 /* The first linear address in the 4 KiB page `page` that the instruction at RIP
  * (CS base included) reads (write = false) or writes: its explicit memory

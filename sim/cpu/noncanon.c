@@ -39,22 +39,6 @@ static cs_insn *decode(csh h, struct lp *lp, uint64_t la)
 	return NULL;
 }
 
-static uint64_t mem_operand_la(struct lp *lp, const cs_insn *ci, const cs_x86_op *op)
-{
-	uint64_t ea = (uint64_t)op->mem.disp;
-	if (op->mem.base == X86_REG_RIP)
-		ea += ci->address + ci->size;
-	else if (op->mem.base != X86_REG_INVALID)
-		ea += insn_reg_value(lp, op->mem.base);
-	if (op->mem.index != X86_REG_INVALID)
-		ea += insn_reg_value(lp, op->mem.index) * (uint64_t)op->mem.scale;
-	if (op->mem.segment == X86_REG_FS)
-		ea += cpu_reg(lp->uc, UC_X86_REG_FS_BASE);
-	else if (op->mem.segment == X86_REG_GS)
-		ea += cpu_reg(lp->uc, UC_X86_REG_GS_BASE);
-	return ea;
-}
-
 bool noncanon_via_stack(struct lp *lp, uint64_t rip)
 {
 	struct cpu_view v;
@@ -78,7 +62,7 @@ bool noncanon_via_stack(struct lp *lp, uint64_t rip)
 			bool via_ss = op->mem.segment == X86_REG_SS ||
 				      (op->mem.segment == X86_REG_INVALID &&
 				       (op->mem.base == X86_REG_RSP || op->mem.base == X86_REG_RBP));
-			if (via_ss && !la_canonical(mem_operand_la(lp, ci, op), v.cr4))
+			if (via_ss && !la_canonical(insn_operand_la(lp, ci, op, true, false), v.cr4))
 				ss = true;
 		}
 		/* Implicit stack accesses: push, pop, call, ret and friends. */
@@ -112,7 +96,7 @@ static bool operand_value(struct lp *lp, const cs_insn *ci, const cs_x86_op *op,
 		*val = insn_reg_value(lp, op->reg);
 		return true;
 	case X86_OP_MEM:
-		return op->size == 8 && peek(lp, mem_operand_la(lp, ci, op), val, 8) == 8;
+		return op->size == 8 && peek(lp, insn_operand_la(lp, ci, op, true, false), val, 8) == 8;
 	default:
 		return false;
 	}
