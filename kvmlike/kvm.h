@@ -72,8 +72,9 @@ int kvm_vcpu_interrupt(struct kvm_vcpu *vcpu, const struct kvm_interrupt *irq);
 /* KVM_SIGNAL_MSI: an MSI to the local APIC its address names (Linux
  * kvm_send_userspace_msi). kvmlike emulates no local APIC: only fixed delivery in
  * physical destination mode to a vCPU's APIC ID (its vcpu_id), which reaches the
- * vCPU through deliver_interrupt: a TD's is posted (tdx_deliver_interrupt), a
- * VM's waits as KVM_INTERRUPT's does. 1 when delivered, 0 when no vCPU has the
+ * vCPU through deliver_interrupt: a TD's is posted in the PIR
+ * (tdx_deliver_interrupt), a VM's set in the vCPU's IRR, where any number wait
+ * and the highest is injected first (after KVM_INTERRUPT's). 1 when delivered, 0 when no vCPU has the
  * APIC ID; -EINVAL for flags, an address outside FEExxxxxH, logical destination
  * mode, another delivery mode or a vector below 16. */
 int kvm_vm_signal_msi(struct kvm *kvm, const struct kvm_msi *msi);

@@ -94,6 +94,10 @@ struct kvm_vcpu {
 	/* Events user space queued (KVM_NMI, KVM_INTERRUPT) and not yet injected. */
 	bool nmi_pending, irq_pending;
 	uint8_t irq_vector;
+	/* A VM's interrupt request register: the vectors deliver_interrupt (an MSI)
+	 * set and not yet injected, bit n for vector n (Linux's APIC IRR; kvmlike
+	 * emulates the register alone, no ISR, PPR or EOI). */
+	uint32_t irr[8];
 	uint64_t mmu_root_hpa;     /* the root load_mmu_pgd gives the CPU (a TD: shared EPT) */
 	struct kvm_vcpu_stat stat;
 	void *priv;                /* struct vcpu_vmx or struct vcpu_tdx */
@@ -141,6 +145,21 @@ static inline void kvm_make_request(unsigned req, struct kvm_vcpu *vcpu)
 }
 
 void kvm_make_all_cpus_request(struct kvm *kvm, unsigned req);
+
+/* A VM's IRR (Linux's kvm_lapic_set_irr and apic_find_highest_irr): a vector
+ * sets its bit, however many others wait; the highest is injected first. */
+static inline void kvm_lapic_set_irr(unsigned vector, struct kvm_vcpu *vcpu)
+{
+	vcpu->irr[(vector & 0xff) / 32] |= 1u << (vector % 32);
+}
+
+static inline int kvm_lapic_find_highest_irr(const struct kvm_vcpu *vcpu)
+{
+	for (int i = 7; i >= 0; i--)
+		if (vcpu->irr[i])
+			return i * 32 + 31 - __builtin_clz(vcpu->irr[i]);
+	return -1;
+}
 
 /* Has every GFN of [gfn, gfn + n) the private attribute? */
 bool kvm_range_is_private(const struct kvm *kvm, uint64_t gfn, uint64_t n);

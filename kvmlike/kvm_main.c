@@ -376,10 +376,31 @@ int kvm_vcpu_set_sregs(struct kvm_vcpu *vcpu, const struct kvm_sregs *in)
 	return 0;
 }
 
+/* Linux's kvm_cpu_has_injectable_intr: KVM_INTERRUPT's vector or one in the IRR. */
+static bool kvm_cpu_has_injectable_intr(const struct kvm_vcpu *vcpu)
+{
+	return vcpu->irq_pending || kvm_lapic_find_highest_irr(vcpu) >= 0;
+}
+
+/* Linux's kvm_cpu_get_interrupt: the vector to inject now, taken out of where it
+ * waited; KVM_INTERRUPT's first (Linux has one or the other: user space's
+ * interrupt controller or its own APIC), else the IRR's highest. */
+static unsigned kvm_cpu_get_interrupt(struct kvm_vcpu *vcpu)
+{
+	if (vcpu->irq_pending) {
+		vcpu->irq_pending = false;
+		return vcpu->irq_vector;
+	}
+	unsigned v = (unsigned)kvm_lapic_find_highest_irr(vcpu);
+	vcpu->irr[v / 32] &= ~(1u << (v % 32));
+	return v;
+}
+
 /* Linux's kvm_check_and_inject_events for what user space queued: an NMI
  * before an interrupt, each injected when the guest can take it, or else its
  * window opened (the exit at the window asks again: KVM_REQ_EVENT). An
- * interrupt waits while an NMI goes in at this entry. */
+ * interrupt waits while an NMI goes in at this entry; one still waiting after
+ * this entry's injection opens the window too, as Linux's does. */
 static void kvm_inject_pending_events(struct kvm_vcpu *vcpu)
 {
 	struct kvm *kvm = vcpu->kvm;
@@ -393,14 +414,12 @@ static void kvm_inject_pending_events(struct kvm_vcpu *vcpu)
 			kvm_x86_call(kvm, enable_nmi_window)(vcpu);
 		}
 	}
-	if (!vcpu->irq_pending)
+	if (!kvm_cpu_has_injectable_intr(vcpu))
 		return;
-	if (!nmi_now && kvm_x86_call(kvm, interrupt_allowed)(vcpu, true) > 0) {
-		kvm_x86_call(kvm, inject_irq)(vcpu, vcpu->irq_vector, false);
-		vcpu->irq_pending = false;
-	} else {
+	if (!nmi_now && kvm_x86_call(kvm, interrupt_allowed)(vcpu, true) > 0)
+		kvm_x86_call(kvm, inject_irq)(vcpu, kvm_cpu_get_interrupt(vcpu), false);
+	if (kvm_cpu_has_injectable_intr(vcpu))
 		kvm_x86_call(kvm, enable_irq_window)(vcpu);
-	}
 }
 
 int kvm_vcpu_nmi(struct kvm_vcpu *vcpu)

@@ -701,15 +701,12 @@ uint32_t vmx_get_interrupt_shadow(struct kvm_vcpu *vcpu)
 	       (v & GUEST_INTR_STATE_MOV_SS ? KVM_X86_SHADOW_INT_MOV_SS : 0);
 }
 
-/* No APICv and no in-kernel local APIC for a VM here (Linux's vmx_deliver_interrupt
- * sets the vector in the emulated APIC's IRR): the vector waits as KVM_INTERRUPT's
- * does, and is lost while another waits. */
+/* No APICv for a VM here (Linux's vmx_deliver_interrupt without it): the
+ * vector goes into the vCPU's IRR, beside any already there, and the next entry
+ * injects the highest when the guest can take it (kvm_inject_pending_events). */
 void vmx_deliver_interrupt(struct kvm_vcpu *vcpu, int delivery_mode, int trig_mode, int vector)
 {
-	if (vcpu->irq_pending)
-		return;
-	vcpu->irq_pending = true;
-	vcpu->irq_vector = (uint8_t)vector;
+	kvm_lapic_set_irr((unsigned)vector, vcpu);
 	kvm_make_request(KVM_REQ_EVENT, vcpu);
 }
 

@@ -12,10 +12,10 @@
 
 extern const unsigned char vtsim_guest_vm_hello[], vtsim_guest_vm_exits[], vtsim_guest_td_hello[],
 	vtsim_guest_td_quote[], vtsim_guest_td_large[], vtsim_guest_td_map_gpa[], vtsim_guest_vm_fpu[],
-	vtsim_guest_td_fatal[], vtsim_guest_td_posted[];
+	vtsim_guest_td_fatal[], vtsim_guest_td_posted[], vtsim_guest_vm_msi[];
 extern const unsigned int vtsim_guest_vm_hello_len, vtsim_guest_vm_exits_len, vtsim_guest_td_hello_len,
 	vtsim_guest_td_quote_len, vtsim_guest_td_large_len, vtsim_guest_td_map_gpa_len, vtsim_guest_vm_fpu_len,
-	vtsim_guest_td_fatal_len, vtsim_guest_td_posted_len;
+	vtsim_guest_td_fatal_len, vtsim_guest_td_posted_len, vtsim_guest_vm_msi_len;
 
 #define GUEST_MEM      (8ull << 20)
 #define GUEST_LOAD     0x100000ull
@@ -797,33 +797,71 @@ static int scenario_vm_host_timer(void)
 	return r;
 }
 
-/* A TD takes a posted interrupt (guests/td_posted): at its doorbell, an OUT of
- * the vector to port 510H, user space sends an MSI with that vector to its APIC ID
- * 0 (KVM_SIGNAL_MSI); kvmlike posts it (tdx_deliver_interrupt) and its next
- * TDH.VP.ENTER follows a self-IPI of the notification vector, which the entry
- * processes: the guest takes the vector, sees it in service and EOIs it through
- * its virtual APIC, with no TD exit for any of it, and halts. */
-#define TD_DOORBELL 0x510
+/* Interrupts an MSI delivers, several at once (guests/vm_msi, guests/td_posted):
+ * at the guest's doorbell, an OUT of a count to port 510H, user space sends that
+ * many MSIs to its APIC ID (KVM_SIGNAL_MSI), out of priority order, before its
+ * next KVM_RUN. A VM's vCPU keeps them in its IRR and kvmlike injects the highest
+ * first, the next at each interrupt window; a TD's are posted in the PIR
+ * (tdx_deliver_interrupt), and the next TDH.VP.ENTER follows a self-IPI of the
+ * notification vector, which the entry processes: the TD takes them by priority
+ * through virtual-interrupt delivery, sees each in service and EOIs it through its
+ * virtual APIC, with no TD exit for any of it. Either guest prints the vectors in
+ * the order it took them (60H 50H 40H) and halts. */
+#define DOORBELL 0x510
+static const uint8_t doorbell_vectors[] = { 0x40, 0x60, 0x50 };
+
+static int ring_doorbell(struct guest *g, unsigned count)
+{
+	if (count > sizeof(doorbell_vectors)) {
+		say("%s: doorbell for %u MSIs; the scenario has %zu\n", g->name, count, sizeof(doorbell_vectors));
+		return -1;
+	}
+	for (unsigned i = 0; i < count; i++) {
+		struct kvm_msi msi = { .address_lo = 0xfee00000u | (uint32_t)g->vcpu->vcpu_id << 12,
+				       .data = doorbell_vectors[i] };
+		int e = kvm_vm_signal_msi(g->kvm, &msi);
+		say("%s: KVM_SIGNAL_MSI of vector 0x%x to APIC ID %u: %d\n", g->name, doorbell_vectors[i],
+		    g->vcpu->vcpu_id, e);
+		if (e != 1)
+			return -1;
+	}
+	return 0;
+}
+
+static int run_with_doorbell(struct guest *g)
+{
+	unsigned n = 0;
+	int r = 0;
+	for (int st = 0; !r && !st && n < MAX_EXITS; n++) {
+		st = guest_step(g);
+		const struct kvm_run *run = g->vcpu->run;
+		if (!st && run->exit_reason == KVM_EXIT_IO && run->io.port == DOORBELL)
+			r = ring_doorbell(g, *((const uint8_t *)run + run->io.data_offset));
+	}
+	if (!r && !g->halted)
+		r = -1;
+	guest_destroy(g);
+	return r;
+}
+
 static int scenario_td_posted_interrupt(void)
 {
 	struct guest g = { .name = "td", .type = KVM_X86_TDX_VM };
-	int r = td_setup_image(&g, vtsim_guest_td_posted, vtsim_guest_td_posted_len) ? -1 : 0;
-	unsigned n = 0;
-	for (int st = 0; !r && !st && n < MAX_EXITS; n++) {
-		st = guest_step(&g);
-		const struct kvm_run *run = g.vcpu->run;
-		if (st || run->exit_reason != KVM_EXIT_IO || run->io.port != TD_DOORBELL)
-			continue;
-		uint8_t vector = *((const uint8_t *)run + run->io.data_offset);
-		struct kvm_msi msi = { .address_lo = 0xfee00000u | (uint32_t)g.vcpu->vcpu_id << 12, .data = vector };
-		int e = kvm_vm_signal_msi(g.kvm, &msi);
-		say("td: KVM_SIGNAL_MSI of vector 0x%x to APIC ID %u: %d\n", vector, g.vcpu->vcpu_id, e);
-		r = e == 1 ? 0 : -1;
+	if (td_setup_image(&g, vtsim_guest_td_posted, vtsim_guest_td_posted_len)) {
+		guest_destroy(&g);
+		return -1;
 	}
-	if (!r && !g.halted)
-		r = -1;
-	guest_destroy(&g);
-	return r;
+	return run_with_doorbell(&g);
+}
+
+static int scenario_vm_msi_priority(void)
+{
+	struct guest g = { .name = "vm", .type = KVM_X86_DEFAULT_VM };
+	if (vm_setup_image(&g, vtsim_guest_vm_msi, vtsim_guest_vm_msi_len)) {
+		guest_destroy(&g);
+		return -1;
+	}
+	return run_with_doorbell(&g);
 }
 
 /* The VM and the TD on two LPs, each moved to the other LP halfway: the VM's
@@ -1100,6 +1138,7 @@ static const struct {
 	{ "td_large_pages", scenario_td_large_pages },
 	{ "td_exits_beyond", scenario_td_exits_beyond },
 	{ "td_posted_interrupt", scenario_td_posted_interrupt },
+	{ "vm_msi_priority", scenario_vm_msi_priority },
 	{ "vm_register_files", scenario_vm_register_files },
 };
 
