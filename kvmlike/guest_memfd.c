@@ -139,19 +139,19 @@ static void gmem_invalidate(struct kvm *kvm, const struct kvm_gmem *f, uint64_t 
 		uint64_t a = first > s->gmem_pgoff ? first : s->gmem_pgoff;
 		uint64_t b = end < s->gmem_pgoff + s->npages ? end : s->gmem_pgoff + s->npages;
 		uint64_t gfn = s->base_gfn + (a - s->gmem_pgoff);
-		if (is_td(kvm))
-			tdx_unmap_private_range(kvm, gfn << PAGE_SHIFT, (b - a) << PAGE_SHIFT);
+		if (kvm_mmu_unmap_gfn_range(kvm, gfn, gfn + (b - a), KVM_FILTER_PRIVATE))
+			kvm_make_all_cpus_request(kvm, KVM_REQ_TLB_FLUSH);
 	}
 }
 
-/* The GFN page `i` of the file backs in some slot, if it is still mapped
- * privately (the module refused to remove it): it stays. */
+/* The GFN page `i` of the file backs in some slot, if the mirror still maps it
+ * (the external hook refused to remove it): it stays. */
 static bool gmem_page_in_use(struct kvm *kvm, const struct kvm_gmem *f, uint64_t i)
 {
 	for (unsigned k = 0; k < KVM_MAX_MEMSLOTS; k++) {
 		const struct kvm_memory_slot *s = &kvm->memslots[k];
 		if (s->used && s->gmem == f && i >= s->gmem_pgoff && i - s->gmem_pgoff < s->npages &&
-		    is_td(kvm) && tdx_gpa_is_mapped_private(kvm, (s->base_gfn + i - s->gmem_pgoff) << PAGE_SHIFT))
+		    kvm_mmu_find_private(kvm, s->base_gfn + i - s->gmem_pgoff))
 			return true;
 	}
 	return false;

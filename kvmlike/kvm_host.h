@@ -52,6 +52,8 @@ struct kvm_vm_stat {
 };
 
 struct kvm;
+struct tdp_mmu;
+struct kvm_mirror;
 
 /* Requests serviced before the next VM entry (Linux kvm_make_request). */
 enum {
@@ -117,6 +119,12 @@ struct kvm {
 	 * tied to the VM that made them). Closed with the VM. */
 	struct kvm_gmem *gmem_files[KVM_MAX_GMEM_FILES];
 	struct kvm_vm_stat stat;
+	/* The TDP MMU's roots (Linux kvm->arch.mmu and kvm_has_mirrored_tdp): the direct
+	 * one, the vendor's EPT, which for a TD maps the GPAs with gfn_direct_bits (a GPA
+	 * bit here: the shared bit) set; and a TD's mirror of its private EPT (NULL for a VM). */
+	struct tdp_mmu *direct_root;
+	uint64_t gfn_direct_bits;
+	struct kvm_mirror *mirror;
 	void *priv;                /* struct kvm_vmx or struct kvm_tdx */
 };
 

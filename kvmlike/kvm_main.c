@@ -15,7 +15,7 @@ int kvm_init(void)
 {
 	if (kvm_loaded)
 		return -EBUSY;
-	enable_tdx = kvm_intel_tdx;       /* the module parameter, until tdx_bringup says */
+	enable_tdx = kvm_intel_tdx;       /* the module parameter, until vt_tdx_bringup says */
 	int r = vt_hardware_setup();
 	if (r)
 		return r;
@@ -23,7 +23,7 @@ int kvm_init(void)
 		if ((r = kvm_online_cpu(cpu)))
 			return r;
 	kvm_set_current_cpu(0);
-	enable_tdx = enable_tdx && tdx_bringup() == 0;
+	vt_tdx_bringup();
 	kvm_loaded = true;
 	return 0;
 }
@@ -110,14 +110,11 @@ static unsigned private_ranges_with(const struct kvm *kvm, uint64_t start, uint6
 	return n;
 }
 
-/* The view a range leaves is unmapped first (Linux kvm_arch_pre_set_memory_attributes). */
-static void kvm_unmap_other_view(struct kvm *kvm, uint64_t gpa, uint64_t size, bool private)
+/* The view a range leaves is unmapped first (Linux kvm_arch_pre_set_memory_attributes:
+ * the roots of the other attribute, through the generic MMU). */
+static void kvm_unmap_other_view(struct kvm *kvm, uint64_t start, uint64_t end, bool private)
 {
-	if (!is_td(kvm))
-		return;
-	if (!private)
-		tdx_unmap_private_range(kvm, gpa, size);
-	else if (tdx_zap_shared_range(kvm, gpa, size))
+	if (kvm_mmu_unmap_gfn_range(kvm, start, end, private ? KVM_FILTER_SHARED : KVM_FILTER_PRIVATE))
 		kvm_make_all_cpus_request(kvm, KVM_REQ_TLB_FLUSH);
 }
 
@@ -140,7 +137,7 @@ int kvm_vm_set_memory_attributes(struct kvm *kvm, const struct kvm_memory_attrib
 	unsigned n = private_ranges_with(kvm, start, end, private, next);
 	if (n > KVM_MAX_PRIVATE_RANGES)
 		return -ENOMEM;
-	kvm_unmap_other_view(kvm, a->address, a->size, private);
+	kvm_unmap_other_view(kvm, start, end, private);
 	memcpy(kvm->private_ranges, next, n * sizeof(next[0]));
 	kvm->nr_private_ranges = n;
 	return 0;

@@ -54,14 +54,38 @@ bool tdp_mmu_zap_range(struct tdp_mmu *mmu, uint64_t start, uint64_t end);
 int tdp_mmu_map(struct tdp_mmu *mmu, uint64_t gpa, uint64_t hpa);
 void tdp_mmu_destroy(struct tdp_mmu *mmu);
 
-/* A TD's private pages inside [start, start + size) leave it (tdx.c, where the TD's
- * mirror of the private EPT lives). */
-void tdx_unmap_private_range(struct kvm *kvm, uint64_t start, uint64_t size);
-/* Does the S-EPT map a private page holding `gpa`? */
-bool tdx_gpa_is_mapped_private(struct kvm *kvm, uint64_t gpa);
-/* Zaps the shared-EPT entries of [start, start + size) (GPAs without the shared
- * bit); whether any was present, so that TLBs need a flush. */
-bool tdx_zap_shared_range(struct kvm *kvm, uint64_t start, uint64_t size);
+/* The mirror of a TD's private EPT (Linux's mirror root, mmu.c): each private page
+ * the S-EPT maps, its first GFN, its level (0: 4 KiB, 1: 2 MiB) and the host page
+ * backing it (its memslot's guest_memfd's). The generic MMU keeps it and reaches
+ * the S-EPT only through the external hooks (link/set/split/remove_external_spt*). */
+#define KVM_MAX_MIRROR_SPTES 4096
+struct kvm_mirror_spte { uint64_t gfn; unsigned level; uint64_t pa; };
+struct kvm_mirror {
+	struct kvm_mirror_spte spte[KVM_MAX_MIRROR_SPTES];
+	unsigned n;
+};
+/* A VM with a mirror root (a TD): 0 or -ENOMEM. Freed with the VM. */
+int kvm_mmu_init_mirror(struct kvm *kvm);
+void kvm_mmu_free_mirror(struct kvm *kvm);
+/* The mirror entry mapping `gfn` (any level), or NULL. */
+const struct kvm_mirror_spte *kvm_mmu_find_private(const struct kvm *kvm, uint64_t gfn);
+/* A private fault or an initial page: the external tables are linked, then the
+ * leaf set (source_pa: the initial contents, or 0), then the mirror records it. A
+ * GFN no guest_memfd backs, or a full mirror, fails before any hook: -EINVAL. */
+int kvm_mmu_map_private(struct kvm *kvm, uint64_t gfn, unsigned level, uint64_t source_pa);
+/* The 2 MiB private page at `gfn` becomes 512 4 KiB ones (split_external_spt). */
+int kvm_mmu_split_private(struct kvm *kvm, uint64_t gfn);
+/* Every private page is removed (remove_external_spte); the ones refused stay. */
+void kvm_mmu_zap_all_private(struct kvm *kvm);
+
+/* Which roots a zap reaches (Linux's attr_filter). */
+enum { KVM_FILTER_SHARED = 1, KVM_FILTER_PRIVATE = 2 };
+/* Zaps [start, end) (GFNs without the direct bits) in the roots `attr_filter`
+ * names (Linux kvm_unmap_gfn_range): the mirror's pages through the external
+ * hooks, splitting first a 2 MiB page only partly inside; the direct root's
+ * entries with gfn_direct_bits. Whether the direct root lost an entry, so that
+ * the caller flushes TLBs. */
+bool kvm_mmu_unmap_gfn_range(struct kvm *kvm, uint64_t start, uint64_t end, unsigned attr_filter);
 
 /* The host's interrupt handlers by vector (the host IDT's part for kvmlike): a VM
  * exit that acknowledged an external interrupt runs its handler at once. */

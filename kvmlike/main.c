@@ -19,6 +19,13 @@ int vt_hardware_setup(void)
 	return 0;
 }
 
+/* Once every LP is in VMX operation (Linux's vt_init runs tdx_bringup): TDs are
+ * offered only if the module comes up. */
+void vt_tdx_bringup(void)
+{
+	enable_tdx = enable_tdx && tdx_bringup() == 0;
+}
+
 /* An LP leaving VMX operation: a TD vCPU associated with it must be flushed
  * (TDH.VP.FLUSH) while SEAMCALLs still work there, then VMX's part. */
 static void vt_disable_virtualization_cpu(void)

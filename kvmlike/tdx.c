@@ -63,11 +63,6 @@ enum kvm_tdx_state { TD_STATE_UNINITIALIZED, TD_STATE_INITIALIZED, TD_STATE_RUNN
  * and for reclaim. */
 struct tdx_sept_page { uint64_t gpa; unsigned level; uint64_t pa; };
 #define TDX_MAX_SEPT_PAGES 64
-#define TDX_MAX_PRIVATE_PAGES 4096
-
-/* A private page the S-EPT maps: its first GFN, its level (0: 4 KiB, 1: 2 MiB) and
- * the host page backing it (its memslot's guest_memfd's, never userspace_addr's). */
-struct tdx_private_map { uint64_t gfn; unsigned level; uint64_t pa; };
 
 struct kvm_tdx {
 	enum kvm_tdx_state state;
@@ -79,8 +74,6 @@ struct kvm_tdx {
 	uint64_t attributes, xfam;
 	struct tdx_sept_page sept[TDX_MAX_SEPT_PAGES];
 	unsigned nr_sept;
-	struct tdx_private_map private_map[TDX_MAX_PRIVATE_PAGES];   /* mapped private pages */
-	unsigned nr_private;
 	uint64_t tsc_offset, tsc_multiplier;
 	struct tdp_mmu shared;     /* the shared EPT: GPAs with the shared bit */
 };
@@ -204,10 +197,15 @@ static bool tdh_ok(uint64_t fn, struct tdx_module_args *a, const char *what)
 int tdx_vm_init(struct kvm *kvm)
 {
 	struct kvm_tdx *t = kzalloc(sizeof(*t));
-	if (!t)
+	if (!t || kvm_mmu_init_mirror(kvm)) {
+		kfree(t);
 		return -ENOMEM;
+	}
 	t->hkid = -1;
 	kvm->priv = t;
+	/* The direct root is the shared EPT (made at INIT_VM): Linux's gfn_direct_bits. */
+	kvm->direct_root = &t->shared;
+	kvm->gfn_direct_bits = TDX_SHARED_BIT;
 	return 0;
 }
 
@@ -449,7 +447,7 @@ int tdx_sept_set_private_spte(struct kvm *kvm, uint64_t gfn, int level, uint64_t
 	struct kvm_tdx *t = to_kvm_tdx(kvm);
 	uint64_t gpa = gfn << PAGE_SHIFT;
 	const struct kvm_memory_slot *slot = gmem_slot(kvm, gpa);
-	if (!slot || t->nr_private >= TDX_MAX_PRIVATE_PAGES)
+	if (!slot)
 		return -EINVAL;
 	uint64_t hpa = kvm_gmem_get_pfn(slot, gfn, (unsigned)level);
 	if (!hpa)
@@ -458,31 +456,7 @@ int tdx_sept_set_private_spte(struct kvm *kvm, uint64_t gfn, int level, uint64_t
 	uint64_t st = tdh(t->state == TD_STATE_RUNNABLE ? TDH_MEM_PAGE_AUG : TDH_MEM_PAGE_ADD, &a);
 	if ((st & TDX_SEAMCALL_STATUS_MASK) == TDX_OPERAND_BUSY)
 		return -EBUSY;           /* contended: the fault is taken again */
-	if (st)
-		return -EIO;
-	t->private_map[t->nr_private++] = (struct tdx_private_map){ gfn, (unsigned)level, hpa };
-	return 0;
-}
-
-/* The private mapping that starts at `gfn` at `level`, or -1. */
-static int find_private_at(const struct kvm_tdx *t, uint64_t gfn, unsigned level)
-{
-	for (unsigned i = 0; i < t->nr_private; i++)
-		if (t->private_map[i].gfn == gfn && t->private_map[i].level == level)
-			return (int)i;
-	return -1;
-}
-
-/* What the TDP MMU does for a private fault or an initial page: link the mirror's
- * tables, then set the leaf, both through the external hooks. A GPA no
- * guest_memfd backs, or a full map, fails before any SEAMCALL. */
-static int tdx_mirror_map(struct kvm *kvm, uint64_t gpa, unsigned level, uint64_t source_pa)
-{
-	struct kvm_tdx *t = to_kvm_tdx(kvm);
-	if (!gmem_slot(kvm, gpa) || t->nr_private >= TDX_MAX_PRIVATE_PAGES)
-		return -EINVAL;
-	int r = kvm_x86_call(kvm, link_external_spt)(kvm, gpa >> PAGE_SHIFT, (int)level);
-	return r ? r : kvm_x86_call(kvm, set_external_spte)(kvm, gpa >> PAGE_SHIFT, (int)level, source_pa);
+	return st ? -EIO : 0;
 }
 
 /* In a running TD an entry is blocked and the blocking tracked before it
@@ -501,11 +475,10 @@ static bool tdx_block_and_track(struct kvm_tdx *t, uint64_t gpa, unsigned level)
 /* remove_external_spte: block, track, remove, and write the page back with the
  * TD's KeyID (each 4 KiB of it), after which it is ordinary memory again, still
  * the guest_memfd's (a punched hole frees it); -EIO if the module refuses. */
-int tdx_sept_remove_private_spte(struct kvm *kvm, uint64_t gfn, int level)
+int tdx_sept_remove_private_spte(struct kvm *kvm, uint64_t gfn, int level, uint64_t hpa)
 {
 	struct kvm_tdx *t = to_kvm_tdx(kvm);
-	int i = find_private_at(t, gfn, (unsigned)level);
-	uint64_t gpa = gfn << PAGE_SHIFT, hpa = i < 0 ? 0 : t->private_map[i].pa;
+	uint64_t gpa = gfn << PAGE_SHIFT;
 	if (!tdx_block_and_track(t, gpa, (unsigned)level))
 		return -EIO;
 	struct tdx_module_args a = { .rcx = gpa | (unsigned)level, .rdx = t->tdr_pa };
@@ -531,83 +504,10 @@ void tdx_sept_free_private_spt(struct kvm *kvm, uint64_t gfn, int level, uint64_
 int tdx_sept_split_private_spt(struct kvm *kvm, uint64_t gfn)
 {
 	struct kvm_tdx *t = to_kvm_tdx(kvm);
-	int i = find_private_at(t, gfn, 1);
 	uint64_t gpa = gfn << PAGE_SHIFT;
-	if (i < 0)
-		return -EINVAL;
-	if (t->nr_private + 511 > TDX_MAX_PRIVATE_PAGES)
-		return -ENOMEM;
 	if (!tdx_block_and_track(t, gpa, 1))
 		return -EIO;
-	int r = tdx_sept_add_table(kvm, TDH_MEM_PAGE_DEMOTE, gpa, 1);
-	if (r)
-		return r;
-	t->private_map[i].level = 0;
-	for (unsigned k = 1; k < 512; k++)
-		t->private_map[t->nr_private++] =
-			(struct tdx_private_map){ gfn + k, 0, t->private_map[i].pa + k * PAGE_SIZE };
-	return 0;
-}
-
-/* The private mapping holding `gpa`, or -1. */
-static int find_private(const struct kvm_tdx *t, uint64_t gpa)
-{
-	for (unsigned i = 0; i < t->nr_private; i++) {
-		uint64_t first = t->private_map[i].gfn << PAGE_SHIFT;
-		if (gpa >= first && gpa - first < level_size(t->private_map[i].level))
-			return (int)i;
-	}
-	return -1;
-}
-
-/* Removes the private pages inside [start, start + size) (the ones the module
- * refuses to remove stay recorded), splitting first a 2 MiB page only partly in
- * the range; how many it split. */
-static unsigned tdx_remove_private_range(struct kvm *kvm, uint64_t start, uint64_t size)
-{
-	struct kvm_tdx *t = to_kvm_tdx(kvm);
-	unsigned splits = 0;
-	for (unsigned i = 0; i < t->nr_private; i++) {
-		const struct tdx_private_map *p = &t->private_map[i];
-		uint64_t first = p->gfn << PAGE_SHIFT, end = first + level_size(p->level);
-		bool overlaps = first < start + size && start < end;
-		bool inside = first >= start && end - start <= size;
-		if (!overlaps || inside || !p->level)
-			continue;
-		if (kvm_x86_call(kvm, split_external_spt)(kvm, p->gfn))
-			printk("kvmlike: TDX: a 2 MiB private page at 0x%llx could not be split\n",
-			       (unsigned long long)first);
-		else
-			splits++;
-	}
-	unsigned kept = 0;
-	for (unsigned i = 0; i < t->nr_private; i++) {
-		const struct tdx_private_map *p = &t->private_map[i];
-		uint64_t first = p->gfn << PAGE_SHIFT, end = first + level_size(p->level);
-		bool inside = first >= start && end - start <= size;
-		if (inside && !kvm_x86_call(kvm, remove_external_spte)(kvm, p->gfn, (int)p->level))
-			continue;
-		t->private_map[kept++] = *p;
-	}
-	t->nr_private = kept;
-	return splits;
-}
-
-void tdx_unmap_private_range(struct kvm *kvm, uint64_t start, uint64_t size)
-{
-	kvm->stat.ept_splits += tdx_remove_private_range(kvm, start, size);
-}
-
-bool tdx_gpa_is_mapped_private(struct kvm *kvm, uint64_t gpa)
-{
-	return find_private(to_kvm_tdx(kvm), gpa) >= 0;
-}
-
-bool tdx_zap_shared_range(struct kvm *kvm, uint64_t start, uint64_t size)
-{
-	uint64_t end = start + size > TDX_SHARED_BIT ? TDX_SHARED_BIT : start + size;
-	return start < end && tdp_mmu_zap_range(&to_kvm_tdx(kvm)->shared, start | TDX_SHARED_BIT,
-						end | TDX_SHARED_BIT);
+	return tdx_sept_add_table(kvm, TDH_MEM_PAGE_DEMOTE, gpa, 1);
 }
 
 /* An access whose shared bit says private where the attribute says shared, or the
@@ -687,7 +587,6 @@ static bool tdx_unexpected_pending(uint64_t exit_qual, uint64_t ext_qual)
 static int tdx_handle_ept_violation(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_t exit_qual,
 				    uint64_t ext_qual)
 {
-	struct kvm_tdx *t = to_kvm_tdx(vcpu->kvm);
 	gpa &= ~(PAGE_SIZE - 1);
 	bool private = !(gpa & TDX_SHARED_BIT);
 	uint64_t gfn = (gpa & ~TDX_SHARED_BIT) >> PAGE_SHIFT;
@@ -704,9 +603,9 @@ static int tdx_handle_ept_violation(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_
 		vcpu->kvm->vm_dead = true;
 		return -EIO;
 	}
-	int i = find_private(t, gpa);
-	if (i >= 0 && tdx_accept_needs_split(ext_qual) && t->private_map[i].level) {
-		if (kvm_x86_call(vcpu->kvm, split_external_spt)(vcpu->kvm, t->private_map[i].gfn))
+	const struct kvm_mirror_spte *m = kvm_mmu_find_private(vcpu->kvm, gpa >> PAGE_SHIFT);
+	if (m && tdx_accept_needs_split(ext_qual) && m->level) {
+		if (kvm_mmu_split_private(vcpu->kvm, m->gfn))
 			return tdx_ept_violation_failed(vcpu, gpa);
 		vcpu->kvm->stat.ept_splits++;
 		return 1;
@@ -714,13 +613,13 @@ static int tdx_handle_ept_violation(struct kvm_vcpu *vcpu, uint64_t gpa, uint64_
 	/* Mapped already (another vCPU's fault on the page was handled first): a
 	 * second AUG would fail (TDX_EPT_ENTRY_STATE_INCORRECT). As Linux's TDP MMU
 	 * finding the mirror entry present, the fault is spurious: enter again. */
-	if (i >= 0) {
+	if (m) {
 		vcpu->stat.pf_spurious++;
 		return 1;
 	}
 	unsigned level = tdx_fault_level(vcpu, gpa, ext_qual);
 	gpa &= ~(level_size(level) - 1);
-	int e = tdx_mirror_map(vcpu->kvm, gpa, level, 0);
+	int e = kvm_mmu_map_private(vcpu->kvm, gpa >> PAGE_SHIFT, level, 0);
 	if (e == -EBUSY)
 		return 1;                /* re-enter: the guest faults again, KVM retries */
 	vcpu->stat.ept_maps++;
@@ -1028,7 +927,7 @@ static int tdx_init_mem_region(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 			return -EFAULT;
 		if (!kvm_mem_is_private(vcpu->kvm, r->gpa >> PAGE_SHIFT))
 			return -EINVAL;      /* user space made it private first (gmem populate) */
-		int e = tdx_mirror_map(vcpu->kvm, r->gpa, 0, __pa(src));
+		int e = kvm_mmu_map_private(vcpu->kvm, r->gpa >> PAGE_SHIFT, 0, __pa(src));
 		if (e)
 			return e;
 		if (cmd->flags & KVM_TDX_MEASURE_MEMORY_REGION) {
@@ -1685,11 +1584,7 @@ void tdx_mmu_release_hkid(struct kvm *kvm)
 		return;
 	/* A page the module refuses to remove (a fatal TD's) is reclaimed once the
 	 * HKID is gone (vm_destroy). */
-	unsigned kept = 0;
-	for (unsigned i = 0; i < t->nr_private; i++)
-		if (kvm_x86_call(kvm, remove_external_spte)(kvm, t->private_map[i].gfn, (int)t->private_map[i].level))
-			t->private_map[kept++] = t->private_map[i];
-	t->nr_private = kept;
+	kvm_mmu_zap_all_private(kvm);
 	for (unsigned i = 0; i < kvm->nr_vcpus; i++)
 		if (kvm->vcpus[i]->priv)
 			tdx_flush_vp(kvm->vcpus[i]);
@@ -1714,7 +1609,7 @@ void tdx_mmu_release_hkid(struct kvm *kvm)
 }
 
 /* A private page the module still owns: its guest_memfd must not free it. */
-static void tdx_leak_private_page(struct kvm *kvm, const struct tdx_private_map *p)
+static void tdx_leak_private_page(struct kvm *kvm, const struct kvm_mirror_spte *p)
 {
 	printk("kvmlike: TDX: private page 0x%llx not reclaimed: leaked\n", (unsigned long long)p->pa);
 	const struct kvm_memory_slot *slot = gfn_to_memslot(kvm, p->gfn);
@@ -1731,21 +1626,24 @@ void tdx_vm_destroy(struct kvm *kvm)
 	if (t->hkid < 0 && t->tdr_pa) {
 		/* Private pages the module refused to remove while the HKID lived (a
 		 * fatal TD's) go now. */
-		for (unsigned i = 0; i < t->nr_private; i++) {
-			const struct tdx_private_map *p = &t->private_map[i];
+		for (unsigned i = 0; kvm->mirror && i < kvm->mirror->n; i++) {
+			const struct kvm_mirror_spte *p = &kvm->mirror->spte[i];
 			if (!reclaim_page(p->pa))
 				memset(__va(p->pa), 0, level_size(p->level));
 			else
 				tdx_leak_private_page(kvm, p);
 		}
-		t->nr_private = 0;
+		if (kvm->mirror)
+			kvm->mirror->n = 0;
 		tdx_reclaim_td_control_pages(kvm);
 	} else if (t->tdr_pa) {
 		printk("kvmlike: TDX: TD torn down with its HKID live: its pages are leaked\n");
-		for (unsigned i = 0; i < t->nr_private; i++)
-			tdx_leak_private_page(kvm, &t->private_map[i]);
+		for (unsigned i = 0; kvm->mirror && i < kvm->mirror->n; i++)
+			tdx_leak_private_page(kvm, &kvm->mirror->spte[i]);
 	}
 	tdp_mmu_destroy(&t->shared);
+	kvm->direct_root = NULL;
+	kvm_mmu_free_mirror(kvm);
 	kfree(t);
 	kvm->priv = NULL;
 }

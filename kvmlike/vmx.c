@@ -240,6 +240,7 @@ int vmx_vm_init(struct kvm *kvm)
 	kv->eptp = kv->mmu.root | 6 | (3 << 3) |
 		   ((vmcs_config.ept_vpid_cap & BIT64(21)) ? BIT64(6) : 0);
 	kvm->priv = kv;
+	kvm->direct_root = &kv->mmu;
 	return 0;
 }
 
@@ -249,6 +250,7 @@ void vmx_vm_destroy(struct kvm *kvm)
 	if (!kv)
 		return;
 	tdp_mmu_destroy(&kv->mmu);
+	kvm->direct_root = NULL;
 	ept_sync_context(kv->eptp);
 	kfree(kv);
 	kvm->priv = NULL;

@@ -93,7 +93,8 @@ struct kvm_x86_ops {
 	int (*link_external_spt)(struct kvm *kvm, uint64_t gfn, int level);
 	int (*set_external_spte)(struct kvm *kvm, uint64_t gfn, int level, uint64_t source_pa);
 	int (*split_external_spt)(struct kvm *kvm, uint64_t gfn);
-	int (*remove_external_spte)(struct kvm *kvm, uint64_t gfn, int level);
+	/* pa: the page the mirror says backs `gfn` (Linux's pfn_for_gfn). */
+	int (*remove_external_spte)(struct kvm *kvm, uint64_t gfn, int level, uint64_t pa);
 	void (*free_external_spt)(struct kvm *kvm, uint64_t gfn, int level, uint64_t spt_pa);
 };
 
@@ -183,12 +184,13 @@ int tdx_vm_ioctl(struct kvm *kvm, struct kvm_tdx_cmd *cmd);
 int tdx_sept_link_private_spt(struct kvm *kvm, uint64_t gfn, int level);
 int tdx_sept_set_private_spte(struct kvm *kvm, uint64_t gfn, int level, uint64_t source_pa);
 int tdx_sept_split_private_spt(struct kvm *kvm, uint64_t gfn);
-int tdx_sept_remove_private_spte(struct kvm *kvm, uint64_t gfn, int level);
+int tdx_sept_remove_private_spte(struct kvm *kvm, uint64_t gfn, int level, uint64_t pa);
 void tdx_sept_free_private_spt(struct kvm *kvm, uint64_t gfn, int level, uint64_t spt_pa);
 int tdx_vcpu_ioctl(struct kvm_vcpu *vcpu, struct kvm_tdx_cmd *cmd);
 
 extern bool enable_tdx;
 extern struct kvm_x86_ops vt_x86_ops;
 int vt_hardware_setup(void);
+void vt_tdx_bringup(void);
 
 #endif
