@@ -44,6 +44,34 @@ static bool nmi_ready(struct lp *lp)
 	       !cpustate_interrupt_shadow(&lp->cs);
 }
 
+/* An event the processor would take at the next instruction boundary if RFLAGS.IF
+ * (for an interrupt) and the STI/MOV-SS shadow let it: the highest requested
+ * vector above PPR, or an NMI not blocked by NMI. */
+static bool waits_for_window(const struct lp *lp)
+{
+	return !in_shutdown(lp) &&
+	       (lapic_deliverable(&lp->lapic) >= 0 || (lp->nmi.pending && !lp->nmi.blocked));
+}
+
+uint64_t intr_check_point(const struct lp *lp)
+{
+	return waits_for_window(lp) ? lp->insns : ~0ull;
+}
+
+void intr_watch_arm(struct lp *lp)
+{
+	if (!lp->counting && waits_for_window(lp))
+		lp_count_instructions(lp);
+}
+
+void intr_watch_run(struct lp *lp)
+{
+	if (lp->stop_at_block || !waits_for_window(lp) || !intr_ready(lp))
+		return;
+	lp->stop_due = true;
+	lp->stop_at_block = true;
+}
+
 bool intr_pending(const struct lp *lp)
 {
 	return lp->init_pending || lp->nmi.pending || lapic_irr_pending(&lp->lapic);

@@ -45,6 +45,23 @@ struct nmi_watch {
 	size_t hook;
 };
 
+/* The window watch. An interrupt above PPR (or an NMI) that RFLAGS.IF or the
+ * STI/MOV-SS shadow holds back is taken at the first instruction boundary where
+ * they let it through: after the instruction in an STI's shadow, after a POPF or
+ * IRET that sets IF. Each of those ends the engine's translated block (and the
+ * instruction in a shadow is a block of its own), so the block hook sees every
+ * such boundary: while an event waits, every block start takes lp_retire's slow
+ * path (intr_check_point), which asks for a stop there once the event can be
+ * taken (intr_watch_run); the block hook needs the LP to count instructions,
+ * which intr_watch_arm turns on where the engine may be stopped (the run loop's
+ * boundary, VM exit). Ordinary code pays nothing while no event waits. An EOI or
+ * TPR write that lets a requested vector through is seen at the next block start
+ * (the write's own instruction ends none); by WRMSR (x2APIC) or MOV to CR8 it is
+ * a site, which stops after itself. */
+uint64_t intr_check_point(const struct lp *lp);
+void intr_watch_arm(struct lp *lp);
+void intr_watch_run(struct lp *lp);
+
 /* Is an event waiting for the LP (INIT, an NMI, a requested interrupt), taken or
  * not? */
 bool intr_pending(const struct lp *lp);

@@ -120,6 +120,8 @@ void lp_retire_recompute(struct lp *lp)
 		c = vmx_timer_check_point(lp);
 	if (lapic_timer_check_point(lp) < c)
 		c = lapic_timer_check_point(lp);
+	if (intr_check_point(lp) < c)
+		c = intr_check_point(lp);
 	if (lp->quantum_end && lp->quantum_end < c)
 		c = lp->quantum_end;
 	if (m->dbg && lp->insns + GDBSTUB_POLL_INSNS < c)
@@ -147,6 +149,7 @@ void lp_retire_slow(struct lp *lp)
 		lp->stop_at_block = true;
 	}
 	lapic_timer_run(lp);
+	intr_watch_run(lp);
 	if (m->dbg)
 		gdbstub_poll(m->dbg, lp);
 	if (m->cfg.timeout_s > 0) {
@@ -901,6 +904,7 @@ static bool lp_boundary(struct lp *lp, bool *retake)
 			return !m->stopped;
 		}
 	}
+	intr_watch_arm(lp);
 	return true;
 }
 

@@ -39,13 +39,13 @@ void smp_kick(struct lp *lp)
 	 * instruction. With several LPs a running LP is the sender itself (another
 	 * is suspended and looks at its events when its turn comes): the block
 	 * hook stops it at the next block start, or with --smp-events instruction
-	 * the hook on every instruction before the next one. With one LP the event
-	 * waits for the engine's next stop (a HLT, an exit). */
+	 * the hook on every instruction before the next one. With one LP the
+	 * window watch (interrupt.h) stops it at a block start once the event can be
+	 * taken, if the LP counts instructions; else at the engine's next stop. */
 	lp->stop_due = true;
-	if (lp->m->nr_lps > 1) {
+	if (lp->m->nr_lps > 1)
 		lp->stop_at_block = true;
-		lp_retire_recompute(lp);
-	}
+	lp_retire_recompute(lp);
 }
 
 bool smp_guest_wait_for_sipi(struct lp *lp)
