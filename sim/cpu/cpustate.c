@@ -236,6 +236,61 @@ static const char *calibrate_shared(uc_engine *uc, struct cpustate_layout *lay, 
 	return why;
 }
 
+/* RFLAGS in the engine's form, at `h` (a context or the live state less the
+ * layout's data offset): the arithmetic flags whole in CC_SRC, DF as +1/-1, the
+ * rest in eflags, as QEMU's cpu_load_eflags leaves them after the register API's
+ * write (which takes the low 32 bits). */
+#define RFLAGS_ARITH_MASK 0x8d5u   /* OF, SF, ZF, AF, PF, CF */
+#define RFLAGS_DF         (1u << 10)
+static void rflags_to_state(const struct cpustate_layout *l, uint8_t *h, uint64_t v)
+{
+	uint8_t *d = h + l->data;
+	uint32_t f = (uint32_t)v;
+	wr64(d + 19 * 8, f & RFLAGS_ARITH_MASK);              /* cc_src */
+	wr32(d + 21 * 8, (uint32_t)l->cc_op_eflags);          /* cc_op */
+	wr32(d + 21 * 8 + 4, (f & RFLAGS_DF) ? (uint32_t)-1 : 1u);  /* df */
+	wr64(d + 17 * 8, f | 2u);                             /* eflags */
+}
+
+/* Does rflags_to_state leave what the register API's RFLAGS and EFLAGS writes
+ * leave? Each probe value is written both ways from the same state and the two
+ * states compared up to the debug registers (the words past them change by
+ * themselves). The engine is left as it was found. */
+static void calibrate_rflags(uc_engine *uc, struct cpustate_layout *lay)
+{
+	static const uint64_t probes[] = { 0x2 | 0x8d5 | RFLAGS_DF, 0x202, 0x40046 };
+	static const int ids[] = { UC_X86_REG_RFLAGS, UC_X86_REG_EFLAGS };
+	uc_context *a = NULL, *b = NULL, *keep = NULL;
+	lay->rflags_ok = false;
+	if (!lay->shared_ok || uc_context_alloc(uc, &a) != UC_ERR_OK || uc_context_alloc(uc, &b) != UC_ERR_OK ||
+	    uc_context_alloc(uc, &keep) != UC_ERR_OK)
+		goto out;
+	uc_context_save(uc, keep);
+	size_t end = lay->dr + 8 * 8;
+	bool ok = true;
+	for (size_t i = 0; ok && i < sizeof(probes) / sizeof(probes[0]); i++) {
+		for (size_t k = 0; ok && k < sizeof(ids) / sizeof(ids[0]); k++) {
+			uc_context_save(uc, a);
+			ok = uc_reg_write(uc, ids[k], &probes[i]) == UC_ERR_OK;
+			uc_context_save(uc, b);
+			int32_t op = (int32_t)rd32((const uint8_t *)b + lay->data + 21 * 8);
+			if (i == 0 && k == 0)
+				lay->cc_op_eflags = op;
+			rflags_to_state(lay, (uint8_t *)a, probes[i]);
+			ok = ok && op == lay->cc_op_eflags && !memcmp(a, b, end);
+		}
+	}
+	uc_context_restore(uc, keep);
+	lay->rflags_ok = ok;
+out:
+	if (a)
+		uc_context_free(a);
+	if (b)
+		uc_context_free(b);
+	if (keep)
+		uc_context_free(keep);
+}
+
 int cpustate_calibrate(uc_engine *uc, struct cpustate_layout *lay, char *err, size_t errlen)
 {
 	memset(lay, 0, sizeof(*lay));
@@ -320,6 +375,7 @@ int cpustate_calibrate(uc_engine *uc, struct cpustate_layout *lay, char *err, si
 		snprintf(lay->shared_err, sizeof(lay->shared_err), "%s not found in this Unicorn build's CPU state", why);
 	else
 		cpustate_env_calibrate(uc, lay);
+	calibrate_rflags(uc, lay);
 	return 0;
 }
 
@@ -354,7 +410,7 @@ void cpustate_fini(struct cpustate *cs)
 const char *cpustate_access(const struct cpustate *cs)
 {
 	if (cs->env)
-		return "in place";
+		return cs->lay->rflags_ok ? "in place" : "in place, RFLAGS through the register API";
 	return cs->lay->shared_ok ? "saved contexts" : "saved contexts, carry through the register API";
 }
 
@@ -613,4 +669,36 @@ void cpustate_set_interrupt_shadow(struct cpustate *cs, bool on)
 unsigned cpustate_cpl(struct cpustate *cs)
 {
 	return rd32(state_at(cs, cs->hot) + cs->lay->hflags) & HF_CPL_MASK;
+}
+
+uint64_t cpustate_cr3(struct cpustate *cs)
+{
+	return cs->env ? rd64(state_at(cs, cs->hot) + cs->lay->cr + 24) : cpu_reg(cs->uc, UC_X86_REG_CR3);
+}
+
+uint64_t cpustate_dr7(struct cpustate *cs)
+{
+	return cs->env ? rd64(state_at(cs, cs->hot) + cs->lay->dr + 7 * 8) : cpu_reg(cs->uc, UC_X86_REG_DR7);
+}
+
+void cpustate_set_dr7(struct cpustate *cs, uint64_t v)
+{
+	if (cpustate_dr7(cs) != v)
+		cpu_set_reg(cs->uc, UC_X86_REG_DR7, v);
+}
+
+void cpustate_set_rflags(struct cpustate *cs, uint64_t v)
+{
+	if (cpustate_regs_in_place(cs))
+		rflags_to_state(cs->lay, state_at(cs, cs->hot), v);
+	else
+		cpu_set_reg(cs->uc, UC_X86_REG_RFLAGS, v);
+}
+
+void cpustate_set_gpr(struct cpustate *cs, unsigned reg, uint64_t v)
+{
+	if (cs->env)
+		wr64(state_at(cs, cs->hot) + cs->lay->data + 8 * (reg & 15), v);
+	else
+		cpu_set_reg(cs->uc, cpu_gpr_ids[reg & 15], v);
 }

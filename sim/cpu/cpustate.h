@@ -66,6 +66,11 @@ struct cpustate_layout {
 	 * the state, which lies env_in_cpu bytes into the CPU object. */
 	bool env_ok;
 	size_t env_cpu_at, env_ptr_at, env_in_cpu;
+	/* RFLAGS written in place (cpustate_set_rflags) leaves the state a register
+	 * API write leaves: checked at calibration, with the engine's code for "flags
+	 * held whole in CC_SRC" (QEMU's CC_OP_EFLAGS) as the write stores it. */
+	bool rflags_ok;
+	int32_t cc_op_eflags;
 };
 #define SYSCALL_MSRS_LEN 48
 #define YMMH_LEN 256
@@ -196,5 +201,21 @@ uint64_t cpu_msr(uc_engine *uc, uint32_t idx);
 void cpu_set_msr(uc_engine *uc, uint32_t idx, uint64_t v);
 /* Current privilege level (CS.DPL as cached; SS.DPL on real processors: equal). */
 unsigned cpustate_cpl(struct cpustate *cs);
+
+/* The hot path's single registers without a register-API call where the live state
+ * is known (each falls back to the API): CR3 and DR7 read; RFLAGS written as the
+ * API's write leaves it (arithmetic flags and DF in the engine's lazy form); one
+ * GPR (ModRM number) written; DR7 written only when it changes (the API's write
+ * also re-arms the engine's hardware breakpoints, which an equal value leaves). */
+uint64_t cpustate_cr3(struct cpustate *cs);
+uint64_t cpustate_dr7(struct cpustate *cs);
+void cpustate_set_rflags(struct cpustate *cs, uint64_t v);
+void cpustate_set_gpr(struct cpustate *cs, unsigned reg, uint64_t v);
+void cpustate_set_dr7(struct cpustate *cs, uint64_t v);
+/* Whether cpustate_set_rflags and cpustate_set_gpr write in place. */
+static inline bool cpustate_regs_in_place(const struct cpustate *cs)
+{
+	return cs->env && cs->lay->rflags_ok;
+}
 
 #endif

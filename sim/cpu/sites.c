@@ -469,13 +469,56 @@ void site_retire(struct lp *lp, uint64_t next_rip)
 	lp->sites->retired = true;
 }
 
+/* What site_retire_regs writes in place, by register ID: a GPR's ModRM number + 1,
+ * or RETIRE_RFLAGS; 0 for the rest (through the register API). */
+#define RETIRE_RFLAGS 17
+static const uint8_t retire_slot[UC_X86_REG_ENDING] = {
+	[UC_X86_REG_RAX] = 1, [UC_X86_REG_RCX] = 2, [UC_X86_REG_RDX] = 3, [UC_X86_REG_RBX] = 4,
+	[UC_X86_REG_RSP] = 5, [UC_X86_REG_RBP] = 6, [UC_X86_REG_RSI] = 7, [UC_X86_REG_RDI] = 8,
+	[UC_X86_REG_R8] = 9, [UC_X86_REG_R9] = 10, [UC_X86_REG_R10] = 11, [UC_X86_REG_R11] = 12,
+	[UC_X86_REG_R12] = 13, [UC_X86_REG_R13] = 14, [UC_X86_REG_R14] = 15, [UC_X86_REG_R15] = 16,
+	[UC_X86_REG_EFLAGS] = RETIRE_RFLAGS, [UC_X86_REG_RFLAGS] = RETIRE_RFLAGS,
+};
+
+/* The GPR (ModRM number) a register ID names, or -1 for RFLAGS/EFLAGS, or -2. */
+static int retire_target(int id)
+{
+	unsigned t = id > 0 && id < UC_X86_REG_ENDING ? retire_slot[id] : 0;
+	return t == RETIRE_RFLAGS ? -1 : (int)t - 1 - (t == 0);
+}
+
+/* GPRs and RFLAGS straight into the live state (what the register API's writes
+ * leave there, cpustate.h): false, with nothing written, for anything else. */
+static bool retire_in_place(struct lp *lp, const int *ids, const uint64_t *vals, unsigned n)
+{
+	int t[SITE_RETIRE_MAX_REGS];
+	if (!cpustate_regs_in_place(&lp->cs))
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		if ((t[i] = retire_target(ids[i])) == -2)
+			return false;
+	for (unsigned i = 0; i < n; i++) {
+		if (t[i] < 0)
+			cpustate_set_rflags(&lp->cs, vals[i]);
+		else
+			cpustate_set_gpr(&lp->cs, (unsigned)t[i], vals[i]);
+	}
+	return true;
+}
+
 void site_retire_regs(struct lp *lp, uint64_t next_rip, const int *ids, const uint64_t *vals,
 		      unsigned n)
 {
-	int regs[SITE_RETIRE_MAX_REGS + 1];
-	void *ptrs[SITE_RETIRE_MAX_REGS + 1];
 	if (n > SITE_RETIRE_MAX_REGS)
 		n = SITE_RETIRE_MAX_REGS;
+	/* RIP always through the engine: its write ends the block being run. */
+	if (retire_in_place(lp, ids, vals, n)) {
+		cpu_set_reg(lp->uc, UC_X86_REG_RIP, next_rip);
+		lp->sites->retired = true;
+		return;
+	}
+	int regs[SITE_RETIRE_MAX_REGS + 1];
+	void *ptrs[SITE_RETIRE_MAX_REGS + 1];
 	/* The engine only reads through these pointers. */
 	for (unsigned i = 0; i < n; i++) {
 		regs[i] = ids[i];
@@ -504,11 +547,12 @@ static void run_handler(struct lp *lp, site_handler_fn handler, const struct cpu
  * been read in this address space and guest, as on_site checks below. */
 static bool ran_fast(struct lp *lp, const struct site *st)
 {
-	if (st->insn.kind != SITE_VMX || st->space != lp->sites->space)
+	if (st->insn.kind != SITE_VMX || (st->insn.vmx_id != VMX_VMREAD && st->insn.vmx_id != VMX_VMWRITE) ||
+	    st->space != lp->sites->space || st->cr3 != cpustate_cr3(&lp->cs))
 		return false;
 	struct cpu_regs r;
 	cpustate_regs(&lp->cs, &r);
-	if (st->cr3 != cpu_reg(lp->uc, UC_X86_REG_CR3) || !site_vmx_fast(lp, &r, &st->insn))
+	if (!site_vmx_fast(lp, &r, &st->insn))
 		return false;
 	lp->sites->retired = false;
 	return true;

@@ -17,9 +17,14 @@ uint64_t tsc_event_cost(enum tsc_event e)
 	return (unsigned)e < TSC_EVENT_COUNT ? cost[e] : 0;
 }
 
-void tsc_charge(struct lp *lp, enum tsc_event e)
+void tsc_add(struct lp *lp, enum tsc_event e)
 {
 	lp->event_ticks += tsc_event_cost(e);
+}
+
+void tsc_charge(struct lp *lp, enum tsc_event e)
+{
+	tsc_add(lp, e);
 	lp_retire_recompute(lp);   /* a running preemption timer's deadline came nearer */
 }
 

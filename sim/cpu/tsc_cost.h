@@ -28,6 +28,9 @@ uint64_t tsc_event_cost(enum tsc_event e);
 /* The event happened: the LP's clock (and so its TSC and a running VMX-preemption
  * timer) moves on by its cost. */
 void tsc_charge(struct lp *lp, enum tsc_event e);
+/* The same for a caller that recomputes the retire check itself before the engine
+ * runs again (VM entry and exit, which change the mode it depends on). */
+void tsc_add(struct lp *lp, enum tsc_event e);
 
 /* The LP's clock: retired instructions plus the ticks events cost. IA32_TSC is
  * this plus the LP's TSC offset (msr.c). */

@@ -150,7 +150,9 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 		efer = vmcs_read_enc(v, GUEST_IA32_EFER);
 	} else {
 		/* LMA and LME follow "IA-32e mode guest" (LME only with paging on). */
-		efer = cpu_msr(lp->root.uc, MSR_IA32_EFER) & ~0x500ull;
+		uint64_t cr0_root, cr3_root, cr4_root;
+		cpustate_control(&lp->root.cs, &cr0_root, &cr3_root, &cr4_root, &efer);
+		efer &= ~0x500ull;
 		if (entry & VM_ENTRY_IA32E_MODE)
 			efer |= (cr0 & (1ull << 31)) ? 0x500 : 0x400;
 	}
@@ -165,14 +167,14 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 	 * controls" (SDM "Loading Guest Control Registers, Debug Registers, and MSRs");
 	 * otherwise the guest keeps the processor's DR7. */
 	if (entry & VM_ENTRY_LOAD_DEBUG_CONTROLS) {
-		cpu_set_reg(uc, UC_X86_REG_DR7, (vmcs_read_enc(v, GUEST_DR7) & ~0xc000ull) | 0x400);
+		cpustate_set_dr7(&g->cs, (vmcs_read_enc(v, GUEST_DR7) & ~0xc000ull) | 0x400);
 		lp->debugctl = vmcs_read_enc(v, GUEST_IA32_DEBUGCTL);
 	} else {
-		cpu_set_reg(uc, UC_X86_REG_DR7, cpu_reg(lp->root.uc, UC_X86_REG_DR7));
+		cpustate_set_dr7(&g->cs, cpustate_dr7(&lp->root.cs));
 	}
 
 	/* RFLAGS before the segments: its VM flag decides the mode they load in. */
-	cpu_set_reg(uc, UC_X86_REG_RFLAGS, vmcs_read_enc(v, GUEST_RFLAGS) | 2);
+	cpustate_set_rflags(&g->cs, vmcs_read_enc(v, GUEST_RFLAGS) | 2);
 	uint64_t rip = vmcs_read_enc(v, GUEST_RIP);
 	vmx_load_guest_tables(&g->cs, uc, v, gpr, &rip);
 	if (entry & VM_ENTRY_LOAD_IA32_PAT)
@@ -182,7 +184,7 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 		v->launched = true;
 		v->dirty = true;
 	}
-	tsc_charge(lp, TSC_EVENT_VM_ENTRY);   /* before the timer starts counting */
+	tsc_add(lp, TSC_EVENT_VM_ENTRY);   /* before the timer starts counting; recomputed below */
 	lp->vmx.ple_seen = false;             /* the next PAUSE starts a loop */
 	lp->vmx.wait_for_sipi = vmcs_read_enc(v, GUEST_ACTIVITY_STATE) == 3;
 	lp->vmx.sipi_vector = -1;

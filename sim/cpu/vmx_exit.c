@@ -139,7 +139,7 @@ void vmx_load_host_state_gprs(struct lp *lp, const uint64_t *guest_gpr, uint64_t
 	/* CR0: ET stays set; the rest comes from the field. */
 	load_control_state(&lp->cs, vmcs_read_enc(v, HOST_CR0), vmcs_read_enc(v, HOST_CR3),
 			   vmcs_read_enc(v, HOST_CR4), efer);
-	cpu_set_reg(uc, UC_X86_REG_DR7, 0x400);
+	cpustate_set_dr7(&lp->cs, 0x400);
 	lp->debugctl = 0;   /* "The IA32_DEBUGCTL MSR is cleared to 00000000H" */
 
 	const uint64_t sysenter[3] = { vmcs_read_enc(v, HOST_IA32_SYSENTER_CS),
@@ -170,7 +170,7 @@ void vmx_load_host_state_gprs(struct lp *lp, const uint64_t *guest_gpr, uint64_t
 		gpr[4] = vmcs_read_enc(v, HOST_RSP);
 	}
 	/* RFLAGS first: its VM flag (now clear) decides the mode the segments load in. */
-	cpu_set_reg(uc, UC_X86_REG_RFLAGS, 0x2);
+	cpustate_set_rflags(&lp->cs, 0x2);
 	uint64_t rip = vmcs_read_enc(v, HOST_RIP);
 	cpustate_set_segs_tables(&lp->cs, s, 0xff, &gdtr, &idtr, guest_gpr ? gpr : NULL, &rip);
 	if (!guest_gpr)
@@ -263,7 +263,7 @@ uint64_t vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip, uin
 void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 {
 	struct vmcs_cache *v = &lp->vmx.vmcs;
-	tsc_charge(lp, TSC_EVENT_VM_EXIT);
+	tsc_add(lp, TSC_EVENT_VM_EXIT);    /* the retire check is recomputed below */
 	/* The guest's GPRs pass to the VMM (RSP is the host's): taken from the copy of
 	 * the state the save makes, and loaded with the host's segment registers. */
 	uint64_t gpr[16];

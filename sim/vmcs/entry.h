@@ -107,7 +107,8 @@ const char *entry_class_name(enum entry_class cls);
 static inline uint64_t entry_field(const struct entry_ctx *c, uint32_t enc)
 {
 	if (c->reads) {
-		int slot = vmcs_enc_slot(enc);
+		/* A constant encoding's slot is known at compile time (vmcs_const_slot). */
+		int slot = __builtin_constant_p(enc) ? vmcs_const_slot(enc) : vmcs_enc_slot(enc);
 		if (slot >= 0)
 			c->reads[slot / 64] |= 1ull << (slot % 64);
 	}
