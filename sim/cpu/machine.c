@@ -208,7 +208,8 @@ void site_cpuid(struct lp *lp, const struct cpu_view *v, const struct site_insn 
 {
 	if (!lp->vmx.non_root)
 		return;
-	struct vmx_exit_info xi = { .insn_len = in->len, .rip = v->rip };
+	/* Nothing changed the guest's state since the hook read `v`. */
+	struct vmx_exit_info xi = { .insn_len = in->len, .rip = v->rip, .view = v };
 	vmx_exit(lp, EXIT_REASON_CPUID, &xi);
 }
 
@@ -238,7 +239,7 @@ void site_guest_exit(struct lp *lp, const struct cpu_view *v, const struct site_
 	}
 	if ((in->vmx_id == EXIT_REASON_XSETBV && !(v->cr4 & (1u << 18))) || v->cpl > 0)
 		return;
-	struct vmx_exit_info xi = { .insn_len = in->len, .rip = v->rip };
+	struct vmx_exit_info xi = { .insn_len = in->len, .rip = v->rip, .view = v };
 	vmx_exit(lp, in->vmx_id, &xi);
 }
 

@@ -191,49 +191,55 @@ void vmx_load_host_state_gprs(struct lp *lp, const uint64_t *guest_gpr, uint64_t
 
 
 /* Saves the guest's state into the guest-state area (SDM "Saving Guest State"). */
-uint64_t vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip, uint64_t *gpr)
+uint64_t vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip, uint64_t *gpr,
+			      const struct cpu_view *view)
 {
 	struct vmcs_cache *v = &lp->vmx.vmcs;
 	uc_engine *uc = g->uc;
 	uint64_t exit_ctls = vmcs_read_enc(v, VM_EXIT_CONTROLS);
-	/* One copy of the engine's state gives the control registers, RSP, the
-	 * segment registers, GDTR/IDTR and EFER; RFLAGS needs the engine's lazily
-	 * computed arithmetic flags, so it comes through the register API. */
-	struct cpu_view cv;
-	cpustate_view(&g->cs, &cv);
+	/* One read of the engine's state (or the exiting site's, `view`) gives the
+	 * control registers, RSP, the segment registers, GDTR/IDTR and EFER; RFLAGS
+	 * needs the engine's lazily computed arithmetic flags, so it comes through
+	 * the register API. */
+	struct cpu_view own;
+	const struct cpu_view *cv = view;
+	if (!cv) {
+		cpustate_view(&g->cs, &own);
+		cv = &own;
+	}
 	uint64_t rflags = cpu_reg(uc, UC_X86_REG_RFLAGS);
-	vmcs_write_enc(v, GUEST_CR0, cv.cr0);
-	vmcs_write_enc(v, GUEST_CR3, cv.cr3);
-	vmcs_write_enc(v, GUEST_CR4, cv.cr4);
+	vmcs_write_enc(v, GUEST_CR0, cv->cr0);
+	vmcs_write_enc(v, GUEST_CR3, cv->cr3);
+	vmcs_write_enc(v, GUEST_CR4, cv->cr4);
 	if (exit_ctls & VM_EXIT_SAVE_DEBUG_CONTROLS) {
 		vmcs_write_enc(v, GUEST_DR7, cpu_reg(uc, UC_X86_REG_DR7));
 		vmcs_write_enc(v, GUEST_IA32_DEBUGCTL, lp->debugctl);
 	}
-	vmcs_write_enc(v, GUEST_RSP, cv.gpr[4]);
+	vmcs_write_enc(v, GUEST_RSP, cv->gpr[4]);
 	vmcs_write_enc(v, GUEST_RIP, rip);
 	vmcs_write_enc(v, GUEST_RFLAGS, rflags);
 	for (int i = 0; i < SEG_COUNT; i++) {
 		const struct guest_seg_fields *f = &vmx_guest_seg_fields[i];
 		/* Every segment's fields have ES's widths. */
 		vmcs_set_slot(v, f->sel_slot, vmcs_enc_width(GUEST_ES_SELECTOR), VMCS_TYPE_GUEST, false,
-			      cv.segs[i].sel);
+			      cv->segs[i].sel);
 		vmcs_set_slot(v, f->base_slot, vmcs_enc_width(GUEST_ES_BASE), VMCS_TYPE_GUEST, false,
-			      cv.segs[i].base);
+			      cv->segs[i].base);
 		vmcs_set_slot(v, f->limit_slot, vmcs_enc_width(GUEST_ES_LIMIT), VMCS_TYPE_GUEST, false,
-			      cv.segs[i].limit);
+			      cv->segs[i].limit);
 		vmcs_set_slot(v, f->ar_slot, vmcs_enc_width(GUEST_ES_AR_BYTES), VMCS_TYPE_GUEST, false,
-			      cv.segs[i].attr);
+			      cv->segs[i].attr);
 	}
-	vmcs_write_enc(v, GUEST_GDTR_BASE, cv.gdtr.base);
-	vmcs_write_enc(v, GUEST_GDTR_LIMIT, cv.gdtr.limit);
-	vmcs_write_enc(v, GUEST_IDTR_BASE, cv.idtr.base);
-	vmcs_write_enc(v, GUEST_IDTR_LIMIT, cv.idtr.limit);
+	vmcs_write_enc(v, GUEST_GDTR_BASE, cv->gdtr.base);
+	vmcs_write_enc(v, GUEST_GDTR_LIMIT, cv->gdtr.limit);
+	vmcs_write_enc(v, GUEST_IDTR_BASE, cv->idtr.base);
+	vmcs_write_enc(v, GUEST_IDTR_LIMIT, cv->idtr.limit);
 	uint64_t sysenter[3];
 	cpustate_get_sysenter(&g->cs, sysenter);
 	vmcs_write_enc(v, GUEST_SYSENTER_CS, sysenter[0]);
 	vmcs_write_enc(v, GUEST_SYSENTER_ESP, sysenter[1]);
 	vmcs_write_enc(v, GUEST_SYSENTER_EIP, sysenter[2]);
-	uint64_t efer = cv.efer;
+	uint64_t efer = cv->efer;
 	if (exit_ctls & VM_EXIT_SAVE_IA32_EFER)
 		vmcs_write_enc(v, GUEST_IA32_EFER, efer);
 	if (exit_ctls & VM_EXIT_SAVE_IA32_PAT)
@@ -249,14 +255,14 @@ uint64_t vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip, uin
 	/* STI or MOV SS blocking (the engine keeps one flag: STI's when IF is set),
 	 * and virtual-NMI blocking. */
 	uint32_t intr_state = 0;
-	if (cv.intr_shadow)
+	if (cv->intr_shadow)
 		intr_state |= (rflags & (1u << 9)) ? 1 : 2;
 	bool vnmis = vmcs_read_enc(v, PIN_BASED_VM_EXEC_CONTROL) & PIN_BASED_VIRTUAL_NMIS;
 	if (vnmis ? lp->vmx.vnmi_blocked : lp->nmi.blocked)
 		intr_state |= 8;
 	vmcs_write_enc(v, GUEST_INTERRUPTIBILITY_INFO, intr_state);
 	if (gpr)
-		memcpy(gpr, cv.gpr, sizeof(cv.gpr));
+		memcpy(gpr, cv->gpr, sizeof(cv->gpr));
 	return efer;
 }
 
@@ -267,7 +273,7 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 	/* The guest's GPRs pass to the VMM (RSP is the host's): taken from the copy of
 	 * the state the save makes, and loaded with the host's segment registers. */
 	uint64_t gpr[16];
-	uint64_t guest_efer = vmx_save_guest_state(lp, &lp->guest, info->rip, gpr);
+	uint64_t guest_efer = vmx_save_guest_state(lp, &lp->guest, info->rip, gpr, info->view);
 	pml_save(lp);
 	pdpte_vm_exit(lp);
 	if (info->halted || lp->vmx.guest_activity)

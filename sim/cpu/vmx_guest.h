@@ -39,7 +39,10 @@ int vmx_enter_guest(struct lp *lp, bool launch);
  * monitor's (the root engine's) at SMM VM exits from VMX root operation. Returns
  * its EFER, saved or not, and its sixteen GPRs in `gpr` unless that is NULL. */
 struct engine;
-uint64_t vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip, uint64_t *gpr);
+struct cpu_view;
+/* `view`, unless NULL, is `g`'s state as last read, unchanged since. */
+uint64_t vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip, uint64_t *gpr,
+			      const struct cpu_view *view);
 
 /* What a VM exit records besides the basic reason. */
 struct vmx_exit_info {
@@ -57,6 +60,10 @@ struct vmx_exit_info {
 				     * the guest engine must start afresh after re-entry */
 	bool halted;                /* the guest was in the HLT state (activity state 1) */
 	bool wait_for_sipi;         /* ... in the wait-for-SIPI state (activity state 3) */
+	/* The guest engine's state as the exiting site's hook read it, when nothing
+	 * changed it since (an unconditional exit): the save need not read it again.
+	 * NULL: read it. */
+	const struct cpu_view *view;
 };
 
 /* A VM exit from the running guest: saves guest state, records `reason` and `info`,

@@ -72,6 +72,9 @@ static void rows_to_run(const struct entry_cache *cache, const uint64_t *changed
 static void set_row_deps(struct entry_cache *cache, size_t i, const uint64_t *fields, bool memory)
 {
 	struct entry_row_deps *d = &cache->rows[i];
+	/* A row that read what it read last time (nearly always) changes nothing. */
+	if (d->memory == memory && !memcmp(d->fields, fields, sizeof(d->fields)))
+		return;
 	uint64_t bit = 1ull << (i % 64);
 	size_t k = i / 64;
 	for (size_t w = 0; w < FIELD_WORDS; w++) {
