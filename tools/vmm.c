@@ -21,7 +21,6 @@
 #define GUEST_PML4     0x1000ull      /* then the PDPT and four PDs: 0-4 GiB */
 #define DEVICE_BASE    0xd0000000ull
 #define DEVICE_ID      0x4b564d31u    /* "1MVK" */
-#define MAX_EXITS      1000000
 /* Memory at 0 a TD may accept or share: 6 MiB, so that guests/td_large finds the
  * two 2 MiB pages it accepts at 2 and 4 MiB (the guest_memfd's offsets are the
  * GPAs there, so kvmlike may map them at 2 MiB). */
@@ -608,8 +607,24 @@ static void vmm_shutdown(struct vtsim_machine *m)
 	vtsim_machine_destroy(m);
 }
 
-static int run_flat(unsigned long type, const struct vtsim_config *cfg, const uint8_t *img,
-		    size_t len, FILE *console, struct vmm_report *r)
+/* The MSIs due after the guest's `exits`-th exit to user space (KVM_SIGNAL_MSI to
+ * the vCPU's APIC ID). 0, or -1 with report->error. */
+static int send_msis(struct vmm_guest *g, const struct vmm_msis *msis, unsigned exits)
+{
+	for (unsigned i = 0; msis && i < msis->n; i++) {
+		if (msis->msi[i].after != exits)
+			continue;
+		struct kvm_msi m = { .address_lo = 0xfee00000u | (uint32_t)g->vcpu->vcpu_id << 12,
+				     .data = msis->msi[i].vector };
+		int e = kvm_vm_signal_msi(g->kvm, &m);
+		if (e != 1)
+			return failf(g->r, "KVM_SIGNAL_MSI of vector 0x%x: %d", msis->msi[i].vector, e);
+	}
+	return 0;
+}
+
+int vmm_run_guest(unsigned long type, const struct vtsim_config *cfg, const uint8_t *img, size_t len,
+		  const struct vmm_msis *msis, FILE *console, struct vmm_report *r)
 {
 	memset(r, 0, sizeof(*r));
 	struct vtsim_machine *m = vmm_boot(cfg, console, r);
@@ -617,12 +632,14 @@ static int run_flat(unsigned long type, const struct vtsim_config *cfg, const ui
 		return -1;
 	struct vmm_guest g = { .type = type, .console = console, .r = r };
 	int rc = vmm_guest_setup(&g, img, len);
-	for (unsigned n = 0; !rc; n++) {
-		if (n == MAX_EXITS) {
-			rc = failf(r, "no HLT after %u exits", MAX_EXITS);
+	for (; !rc; r->exits++) {
+		if (r->exits == VMM_MAX_EXITS) {
+			rc = failf(r, "no HLT after %u exits", VMM_MAX_EXITS);
 			break;
 		}
-		rc = vmm_step(&g);
+		rc = send_msis(&g, msis, r->exits);
+		if (!rc)
+			rc = vmm_step(&g);
 	}
 	vmm_guest_done(&g);
 	vmm_shutdown(m);
@@ -632,13 +649,13 @@ static int run_flat(unsigned long type, const struct vtsim_config *cfg, const ui
 int vmm_run_flat(const struct vtsim_config *cfg, const uint8_t *img, size_t len, FILE *console,
 		 struct vmm_report *r)
 {
-	return run_flat(KVM_X86_DEFAULT_VM, cfg, img, len, console, r);
+	return vmm_run_guest(KVM_X86_DEFAULT_VM, cfg, img, len, NULL, console, r);
 }
 
 int vmm_run_flat_td(const struct vtsim_config *cfg, const uint8_t *img, size_t len, FILE *console,
 		    struct vmm_report *r)
 {
-	return run_flat(KVM_X86_TDX_VM, cfg, img, len, console, r);
+	return vmm_run_guest(KVM_X86_TDX_VM, cfg, img, len, NULL, console, r);
 }
 
 /* Two guests of the given types on one machine, run by turns (an exit each) on
@@ -659,13 +676,13 @@ static int run_pair(const struct vtsim_config *cfg, const unsigned long type[2],
 		st[i] = vmm_guest_setup(&g[i], img[i], len[i]);
 	}
 	/* An exit of one after an exit of the other: their VMCSs come and go on it. */
-	for (unsigned n = 0; n < MAX_EXITS && (!st[0] || !st[1]); n++)
+	for (unsigned n = 0; n < VMM_MAX_EXITS && (!st[0] || !st[1]); n++)
 		for (int i = 0; i < 2; i++)
 			if (!st[i])
 				st[i] = vmm_step(&g[i]);
 	for (int i = 0; i < 2; i++) {
 		if (!st[i])
-			st[i] = failf(g[i].r, "no HLT after %u exits", MAX_EXITS);
+			st[i] = failf(g[i].r, "no HLT after %u exits", VMM_MAX_EXITS);
 		vmm_guest_done(&g[i]);
 	}
 	vmm_shutdown(m);

@@ -28,12 +28,32 @@ struct vmm_report {
 	char shared_msg[64];          /* what the TD left in the shared page at 0x1ff000 */
 	unsigned quotes;              /* GetQuote requests the quoting service answered */
 	unsigned memory_faults;       /* KVM_EXIT_MEMORY_FAULTs the VMM converted a page for */
+	unsigned exits;               /* KVM_RUNs that returned (exits to user space) */
+};
+
+/* MSIs user space sends the guest (`vtsim vm --msi`): KVM_SIGNAL_MSI, fixed
+ * delivery in physical destination mode to the vCPU's APIC ID 0, each before the
+ * KVM_RUN that follows the guest's `after`-th exit to user space (0: before the
+ * first). kvmlike posts a TD's (PIR) and keeps a VM's in its IRR. */
+#define VMM_MAX_MSIS 16
+#define VMM_MAX_EXITS 1000000         /* a guest not halted by then has failed */
+struct vmm_msis {
+	unsigned n;
+	struct vmm_msi {
+		uint8_t vector;       /* 16-255 */
+		unsigned after;
+	} msi[VMM_MAX_MSIS];
 };
 
 /* Creates a machine from `cfg`, loads kvmlike on it, and runs `img` as a VM to
  * its HLT. Console bytes and kvmlike's log go to `console`. 0, or -1 with report->error. */
 int vmm_run_flat(const struct vtsim_config *cfg, const uint8_t *img, size_t len, FILE *console,
 		 struct vmm_report *report);
+
+/* vmm_run_flat or, for type KVM_X86_TDX_VM, vmm_run_flat_td, sending `msis` on
+ * the way (NULL: none): those due after report->exits exits were not sent. */
+int vmm_run_guest(unsigned long type, const struct vtsim_config *cfg, const uint8_t *img, size_t len,
+		  const struct vmm_msis *msis, FILE *console, struct vmm_report *report);
 
 /* The same for a TD (KVM_X86_TDX_VM; the machine needs cfg->tdx): `img` is
  * firmware that ends at 4 GiB, the TD's reset vector in its last 16 bytes; it is

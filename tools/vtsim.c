@@ -34,9 +34,13 @@ static void usage(FILE *f)
 		"  run [OPTIONS] IMAGE   boot a bare-metal image (ELF64 or multiboot) on the simulated machine\n"
 		"  demo [--trace|--json] the main job: a VM and a TD under kvmlike (the KVM-shaped hypervisor) side\n"
 		"                        by side, and what happened (--json: as one JSON object)\n"
-		"  vm [--tdx] [--cpu MODEL] [--max-insns N] [--trace[=C]] GUEST\n"
+		"  vm [--tdx] [--cpu MODEL] [--max-insns N] [--trace[=C]] [--msi VECTOR[@EXITS]]... GUEST\n"
 		"                        run a flat 64-bit guest (loaded and entered at 1 MiB, long mode) under\n"
 		"                        kvmlike; its COM1 output on stdout; status 0 when it halts, 1 if not\n"
+		"                        (or if an --msi was never sent). --msi sends the guest an MSI of\n"
+		"                        VECTOR (16-255; fixed, to APIC ID 0: KVM_SIGNAL_MSI) before the\n"
+		"                        KVM_RUN after its EXITS-th exit to user space (default 0: before\n"
+		"                        the first); up to 16, any number at the same exit\n"
 		"  cpus                  list the CPU models (--cpu)\n"
 		"  checks                list the VM-entry checks implemented: ID class section summary\n"
 		"  checks --coverage [--target T] CORPUS_DIR...\n"
@@ -576,15 +580,59 @@ static bool cpu_model_known(const char *name)
 
 /* `vtsim vm [--tdx] [OPTIONS] GUEST`: one 64-bit guest under kvmlike (an ELF64 executable
  * or a flat image for a VM; flat firmware for a TD). */
+#define STR_(x) #x
+#define STR(x)  STR_(x)
+
+/* `--msi VECTOR[@EXITS]` into the next of msis->msi: a vector 16-255 (an
+ * interrupt's; KVM_SIGNAL_MSI refuses the exception vectors below), and how many
+ * exits to user space come before it (0 when none is given). */
+static int parse_msi(const char *s, struct vmm_msis *msis)
+{
+	if (msis->n == VMM_MAX_MSIS)
+		return fail("vm: more than " STR(VMM_MAX_MSIS) " --msi ('%s')", s);
+	char *end;
+	errno = 0;
+	unsigned long vector = strtoul(s, &end, 0), after = 0;
+	if (errno || end == s || (*end && *end != '@') || vector < 16 || vector > 255)
+		return fail("vm: bad --msi '%s': want VECTOR[@EXITS], a vector of 16-255 (0x10-0xff)", s);
+	if (*end == '@') {
+		const char *n = end + 1;
+		errno = 0;
+		after = strtoul(n, &end, 0);
+		if (errno || end == n || *end || *n == '-' || after >= VMM_MAX_EXITS)
+			return fail("vm: bad --msi '%s': want VECTOR[@EXITS], EXITS a count below " STR(VMM_MAX_EXITS), s);
+	}
+	msis->msi[msis->n++] = (struct vmm_msi){ .vector = (uint8_t)vector, .after = (unsigned)after };
+	return 0;
+}
+
+/* Each MSI the run ended before sending; true if there was one. */
+static bool report_unsent_msis(const struct vmm_msis *msis, const struct vmm_report *r)
+{
+	bool any = false;
+	for (unsigned i = 0; i < msis->n; i++) {
+		if (msis->msi[i].after < r->exits)
+			continue;
+		fprintf(stderr, "vtsim: vm: --msi 0x%x@%u not sent: the run ended after %u exits to user space\n",
+			msis->msi[i].vector, msis->msi[i].after, r->exits);
+		any = true;
+	}
+	return any;
+}
+
 static int cmd_vm(int argc, char **argv)
 {
 	struct vtsim_config cfg;
 	vtsim_config_defaults(&cfg);
 	bool tdx = false;
 	const char *image = NULL;
+	struct vmm_msis msis = { 0 };
 	for (int i = 1; i < argc; i++) {
 		char *end;
-		if (!strcmp(argv[i], "--tdx")) {
+		if (!strcmp(argv[i], "--msi") && i + 1 < argc) {
+			if (parse_msi(argv[++i], &msis))
+				return EXIT_USAGE;
+		} else if (!strcmp(argv[i], "--tdx")) {
 			tdx = true;
 			cfg.tdx = true;
 		} else if (!strcmp(argv[i], "--max-insns") && i + 1 < argc) {
@@ -616,15 +664,13 @@ static int cmd_vm(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct vmm_report r;
-	int rc = tdx ? vmm_run_flat_td(&cfg, img, size, stdout, &r)
-		     : vmm_run_flat(&cfg, img, size, stdout, &r);
+	int rc = vmm_run_guest(tdx ? KVM_X86_TDX_VM : KVM_X86_DEFAULT_VM, &cfg, img, size, &msis, stdout, &r);
 	free(img);
 	fflush(stdout);
-	if (rc) {
+	if (rc)
 		fprintf(stderr, "vtsim: vm: %s\n", r.error);
-		return 1;
-	}
-	return 0;
+	bool unsent = report_unsent_msis(&msis, &r);
+	return rc || unsent ? 1 : 0;
 }
 
 int main(int argc, char **argv)
