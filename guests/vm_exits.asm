@@ -191,18 +191,8 @@ idt_setup:
 	lidt [rel idtr]
 	ret
 
-; rax = handler, ecx = vector: a present 64-bit interrupt gate, code selector 0x08.
-set_gate:
-	shl ecx, 4
-	mov [rdi + rcx], ax
-	mov word [rdi + rcx + 2], 0x08
-	mov word [rdi + rcx + 4], 0x8e00
-	shr rax, 16
-	mov [rdi + rcx + 6], ax
-	shr rax, 16
-	mov [rdi + rcx + 8], eax
-	mov dword [rdi + rcx + 12], 0
-	ret
+GATE_CS equ 0x08
+%include "gate64.inc"
 
 ud_handler:
 	mov byte [rel fault_vector], 6

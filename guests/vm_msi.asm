@@ -11,113 +11,37 @@ org 0x100000
 
 COM1     equ 0x3f8
 DOORBELL equ 0x510
-COUNT    equ 3
+GATE_CS  equ 0x08
 
 start:
-	lea rdi, [rel idt]
-	lea rax, [rel take_40]
-	mov ecx, 0x40
-	call set_gate
-	lea rax, [rel take_50]
-	mov ecx, 0x50
-	call set_gate
-	lea rax, [rel take_60]
-	mov ecx, 0x60
-	call set_gate
+	call msi_gates
 	lidt [rel idtr]
 	sti
-	mov al, COUNT
+	mov al, MSI_COUNT
 	mov dx, DOORBELL
 	out dx, al
-	mov ecx, 1000                  ; all taken before this loop's first instruction
-.wait:	cmp byte [rel taken], COUNT
-	jae .report
-	dec ecx
-	jnz .wait
-.report:
-	cli
-	lea rsi, [rel msg_taken]
-	call puts
-	xor ecx, ecx
-	lea rbx, [rel log]
-.each:	cmp cl, [rel taken]
-	jae .done
-	mov al, [rbx + rcx]
-	call putvec
-	inc ecx
-	jmp .each
-.done:	call newline
+	call msi_report
 	hlt
 	jmp $
 
-; rax = handler, ecx = vector: a present 64-bit interrupt gate, code selector 0x08.
-set_gate:
-	shl ecx, 4
-	mov [rdi + rcx], ax
-	mov word [rdi + rcx + 2], 0x08
-	mov word [rdi + rcx + 4], 0x8e00
-	shr rax, 16
-	mov [rdi + rcx + 6], ax
-	shr rax, 16
-	mov [rdi + rcx + 8], eax
-	mov dword [rdi + rcx + 12], 0
-	ret
-
-take_40: push rax
-	mov al, 0x40
-	jmp record
-take_50: push rax
-	mov al, 0x50
-	jmp record
-take_60: push rax
-	mov al, 0x60
-record:	push rcx
-	push rdx
-	movzx ecx, byte [rel taken]
-	cmp ecx, LOG_SIZE
-	jae .full
-	lea rdx, [rel log]
-	mov [rdx + rcx], al
-	inc byte [rel taken]
-.full:	pop rdx
-	pop rcx
-	pop rax
+record:                                ; ebx = the vector
+	call msi_log
+	pop rbx
 	iretq
 
-; al = a vector: " " and two hex digits.
-putvec:
-	push rax
+; al to COM1 (all registers kept).
+putc:
 	push rdx
-	mov ah, al
 	mov dx, COM1
-	mov al, ' '
 	out dx, al
-	mov al, ah
-	shr al, 4
-	call hexdigit
-	mov al, ah
-	and al, 15
-	call hexdigit
 	pop rdx
-	pop rax
-	ret
-hexdigit:
-	add al, '0'
-	cmp al, '9'
-	jbe .out
-	add al, 'a' - '0' - 10
-.out:	out dx, al
 	ret
 
+%include "msi_vectors.inc"
 %include "serial.inc"
 
-msg_taken: db "vectors taken in this order:", 0
-
-LOG_SIZE equ 8
 align 16
-idtr:   dw 0x61 * 16 - 1
+idtr:   dw MSI_IDT_ENTRIES * 16 - 1
         dq idt
 align 16
-idt:    times 0x61 * 16 db 0
-taken:  db 0
-log:    times LOG_SIZE db 0
+idt:    times MSI_IDT_ENTRIES * 16 db 0

@@ -828,10 +828,12 @@ static int ring_doorbell(struct guest *g, unsigned count)
 	return 0;
 }
 
-static int run_with_doorbell(struct guest *g)
+/* The guest set up by `setup` from `img`, run to its HLT, its doorbell answered. */
+static int run_with_doorbell(struct guest *g, int (*setup)(struct guest *, const uint8_t *, uint64_t),
+			     const uint8_t *img, uint64_t len)
 {
 	unsigned n = 0;
-	int r = 0;
+	int r = setup(g, img, len) ? -1 : 0;
 	for (int st = 0; !r && !st && n < MAX_EXITS; n++) {
 		st = guest_step(g);
 		const struct kvm_run *run = g->vcpu->run;
@@ -847,21 +849,13 @@ static int run_with_doorbell(struct guest *g)
 static int scenario_td_posted_interrupt(void)
 {
 	struct guest g = { .name = "td", .type = KVM_X86_TDX_VM };
-	if (td_setup_image(&g, vtsim_guest_td_posted, vtsim_guest_td_posted_len)) {
-		guest_destroy(&g);
-		return -1;
-	}
-	return run_with_doorbell(&g);
+	return run_with_doorbell(&g, td_setup_image, vtsim_guest_td_posted, vtsim_guest_td_posted_len);
 }
 
 static int scenario_vm_msi_priority(void)
 {
 	struct guest g = { .name = "vm", .type = KVM_X86_DEFAULT_VM };
-	if (vm_setup_image(&g, vtsim_guest_vm_msi, vtsim_guest_vm_msi_len)) {
-		guest_destroy(&g);
-		return -1;
-	}
-	return run_with_doorbell(&g);
+	return run_with_doorbell(&g, vm_setup_image, vtsim_guest_vm_msi, vtsim_guest_vm_msi_len);
 }
 
 /* The VM and the TD on two LPs, each moved to the other LP halfway: the VM's
