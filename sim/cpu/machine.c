@@ -806,6 +806,18 @@ static bool guest_waits(struct vtsim_machine *m, struct lp *lp)
 	return false;
 }
 
+/* Another stop at `rip` with nothing retired since the last one: true after 1000 in
+ * a row, a loop the run would never leave (a new RIP is progress even where nothing
+ * is counted). */
+static bool stalled(struct lp *lp, uint64_t rip)
+{
+	if (rip != lp->spurious_rip) {
+		lp->spurious_rip = rip;
+		lp->spurious_stops = 0;
+	}
+	return ++lp->spurious_stops >= 1000;
+}
+
 /* The engine stopped by itself: HLT, or an error it could not report otherwise.
  * Returns true when the run simply goes on. */
 static bool engine_stopped(struct vtsim_machine *m, struct lp *lp, uc_err e, bool halted)
@@ -817,11 +829,7 @@ static bool engine_stopped(struct vtsim_machine *m, struct lp *lp, uc_err e, boo
 		/* Unicorn 2.1 sometimes ends a run without a reason when code writes to
 		 * its own page and the next instruction faults (it drops the exception).
 		 * Nothing has happened at RIP yet: run again from there. */
-		if (rip != lp->spurious_rip) {
-			lp->spurious_rip = rip;   /* progress even where nothing is counted */
-			lp->spurious_stops = 0;
-		}
-		if (++lp->spurious_stops < 1000) {
+		if (!stalled(lp, rip)) {
 			uc_ctl_flush_tb(lp->uc);
 			return true;
 		}
@@ -977,6 +985,14 @@ bool lp_run_once(struct lp *lp)
 	if (sites_take_retranslate(lp, &lo, &hi)) {
 		/* Dropping translations probes the page through the engine's MMU, which
 		 * would write CR2 if the page is no longer mapped. */
+		if (lp->insns == before && stalled(lp, rip)) {
+			/* Each retranslation adds a site; one RIP adding sites forever means
+			 * the site table lost them (a bug): say so rather than hang. */
+			machine_stop(m, lp, VTSIM_STOP_INTERNAL, 70,
+				     "the software CPU keeps retranslating the block at RIP=0x%llx "
+				     "without running it", (unsigned long long)rip);
+			return false;
+		}
 		uint64_t cr2 = cpu_reg(lp->uc, UC_X86_REG_CR2);
 		if (lo < hi)
 			uc_ctl_remove_cache(lp->uc, lo, hi);

@@ -123,7 +123,7 @@ struct lp {
 	uint64_t insns;
 	uint64_t retire_check;         /* lp_retire's slow path runs from this count */
 	uint64_t event_ticks;          /* TSC ticks events cost (tsc_cost.h) */
-	unsigned spurious_stops;       /* engine stops with no cause, in a row */
+	unsigned spurious_stops;       /* engine stops without progress, in a row */
 	uint64_t spurious_rip;         /* ... at this RIP */
 
 	/* MSRs the simulator owns (the rest live in the engine). */
