@@ -846,14 +846,16 @@ fail:
 }
 
 /* The TD VMCS's posted-interrupt fields, as Linux's tdx_vcpu_init writes them
- * (TDH.VP.WR): the notification vector, the descriptor, the pin-based control. */
+ * (TDH.VP.WR with td_vmcs_write16/64's masks, the whole field, and
+ * td_vmcs_setbit32's): the notification vector, the descriptor, the pin-based
+ * control. */
 static int tdx_init_posted_interrupts(struct vcpu_tdx *t)
 {
 	if (!(t->pi_desc_pa = kvm_alloc_pages(1)))
 		return -ENOMEM;
 	const struct { uint64_t field, value, mask; } w[] = {
-		{ POSTED_INTR_NV, POSTED_INTR_VECTOR, 0xff },
-		{ POSTED_INTR_DESC_ADDR, t->pi_desc_pa, ~0x3full },
+		{ POSTED_INTR_NV, POSTED_INTR_VECTOR, 0xffff },
+		{ POSTED_INTR_DESC_ADDR, t->pi_desc_pa, ~0ull },
 		{ PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_POSTED_INTR, PIN_BASED_POSTED_INTR },
 	};
 	for (unsigned i = 0; i < sizeof(w) / sizeof(w[0]); i++) {

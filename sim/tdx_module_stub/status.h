@@ -50,6 +50,7 @@
 	X(TDX_NO_VALID_VE_INFO,                 0xC000070400000000ull)            \
 	X(TDX_MAX_VCPUS_EXCEEDED,               0xC000070500000000ull)            \
 	X(TDX_TSC_ROLLBACK,                     0xC000070600000000ull)            \
+	X(TDX_TD_VMCS_FIELD_NOT_INITIALIZED,    0xC000073000000000ull)            \
 	X(TDX_KEY_GENERATION_FAILED,            0x8000080000000000ull)            \
 	X(TDX_TD_KEYS_NOT_CONFIGURED,           0x8000081000000000ull)            \
 	X(TDX_KEY_STATE_INCORRECT,              0xC000081100000000ull)            \

@@ -142,7 +142,11 @@ static const struct {
 	{ TDX_METADATA_FIELD_NOT_WRITABLE, "the metadata field cannot be written by the caller" },
 	{ TDX_METADATA_FIELD_NOT_READABLE, "the metadata field cannot be read by the caller" },
 	{ TDX_METADATA_FIELD_VALUE_NOT_VALID, "the write would change bits of the metadata field the "
-	  "caller may not write" },
+	  "caller may not write, or the value is not one the field takes (a posted-interrupt vector "
+	  "above FFH)" },
+	{ TDX_TD_VMCS_FIELD_NOT_INITIALIZED, "the TD VMCS field named in the low bits (its encoding) "
+	  "still has its initial value: write the posted-interrupt vector and descriptor "
+	  "(TDH.VP.WR) before turning posted interrupts on" },
 };
 
 const char *tdx_status_rule(uint64_t status)

@@ -96,6 +96,8 @@ static const struct { uint32_t field; uint64_t value; } td_initial_state[] = {
 	{ CR0_GUEST_HOST_MASK, 0 }, { CR4_GUEST_HOST_MASK, 0 }, { EXCEPTION_BITMAP, 0 },
 	{ CR3_TARGET_COUNT, 0 }, { VM_EXIT_MSR_STORE_COUNT, 0 }, { VM_EXIT_MSR_LOAD_COUNT, 0 },
 	{ VM_ENTRY_MSR_LOAD_COUNT, 0 }, { VM_ENTRY_INTR_INFO_FIELD, 0 },
+	/* Not set up until the VMM writes them (TDH.VP.WR): the ABI's initial values. */
+	{ POSTED_INTR_NV, 0xffff }, { POSTED_INTR_DESC_ADDR, ~0ull },
 };
 
 static void td_vmcs_init(struct td_run *r)

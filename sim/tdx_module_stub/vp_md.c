@@ -16,7 +16,9 @@
 enum md_kind {
 	MD_VMCS, MD_PEND_NMI, MD_STATE_DETAILS, MD_VCPU_INDEX, MD_CPUID_SUPERVISOR_VE, MD_CPUID_USER_VE,
 };
-enum { MD_DEBUG_ONLY = 1 };
+/* MD_NULL_PA: a physical address that starts as NULL_PA (all ones); until the
+ * first write its bits outside the write mask read as 0 for that write. */
+enum { MD_DEBUG_ONLY = 1, MD_NULL_PA = 2 };
 
 struct vp_field {
 	uint64_t id;
@@ -26,15 +28,24 @@ struct vp_field {
 	bool guest_readable;         /* TDG.VP.RD */
 	uint64_t guest_write_mask;   /* TDG.VP.WR */
 	unsigned flags;
+	/* The value a host write would leave: 0 or the status refusing it. */
+	uint64_t (*check)(struct td_run *r, uint64_t value);
 };
 
-#define VMCS_MD(enc, wmask, flags) { (uint64_t)(enc), MD_VMCS, (enc), (wmask), false, 0, (flags) }
+static uint64_t check_pi_vector(struct td_run *r, uint64_t value);
+static uint64_t check_pin_based(struct td_run *r, uint64_t value);
+
+#define VMCS_MD(enc, wmask, flags) { (uint64_t)(enc), MD_VMCS, (enc), (wmask), false, 0, (flags), NULL }
+#define VMCS_MD_CHECKED(enc, wmask, flags, check) \
+	{ (uint64_t)(enc), MD_VMCS, (enc), (wmask), false, 0, (flags), (check) }
+/* The write masks are the ABI's (TD VMCS field list): the whole 16-bit vector, a
+ * 64-byte aligned descriptor address. */
 static const struct vp_field vp_fields[] = {
 	VMCS_MD(SHARED_EPT_POINTER, ~0xf80ull, 0),           /* PA, memory type, walk length, A/D */
-	VMCS_MD(POSTED_INTR_NV, 0xff, 0),
-	VMCS_MD(POSTED_INTR_DESC_ADDR, ~0x3full, 0),
+	VMCS_MD_CHECKED(POSTED_INTR_NV, 0xffff, 0, check_pi_vector),
+	VMCS_MD(POSTED_INTR_DESC_ADDR, ~0x3full, MD_NULL_PA),
 	/* The VMM may turn posted interrupts (bit 7) on or off, nothing else. */
-	VMCS_MD(PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_POSTED_INTR, 0),
+	VMCS_MD_CHECKED(PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_POSTED_INTR, 0, check_pin_based),
 	VMCS_MD(GUEST_RIP, ~0ull, MD_DEBUG_ONLY),
 	VMCS_MD(GUEST_RSP, ~0ull, MD_DEBUG_ONLY),
 	VMCS_MD(GUEST_RFLAGS, ~0ull, MD_DEBUG_ONLY),
@@ -130,6 +141,43 @@ static void vp_vmcs_write(struct td_run *r, uint32_t enc, uint64_t value)
 								  : exit & ~(uint64_t)VM_EXIT_ACK_INTR_ON_EXIT);
 }
 
+/* The notification vector is an interrupt vector (0-255). */
+static uint64_t check_pi_vector(struct td_run *r, uint64_t value)
+{
+	(void)r;
+	return value > 0xff ? TDX_METADATA_FIELD_VALUE_NOT_VALID : TDX_SUCCESS;
+}
+
+/* Posted interrupts go on only after the vector and the descriptor were written:
+ * the field still at its initial value is named in the status. */
+static uint64_t check_pin_based(struct td_run *r, uint64_t value)
+{
+	if (!(value & PIN_BASED_POSTED_INTR))
+		return TDX_SUCCESS;
+	if ((td_vmread(r, POSTED_INTR_NV) & 0xffff) == 0xffff)
+		return tdx_err(TDX_TD_VMCS_FIELD_NOT_INITIALIZED, POSTED_INTR_NV);
+	if (td_vmread(r, POSTED_INTR_DESC_ADDR) == ~0ull)
+		return tdx_err(TDX_TD_VMCS_FIELD_NOT_INITIALIZED, POSTED_INTR_DESC_ADDR);
+	return TDX_SUCCESS;
+}
+
+/* A masked write (TDH.VP.WR, TDG.VP.WR; the ABI's metadata write): the bits the
+ * request selects and the field lets the caller write take the new value. None
+ * such: FIELD_NOT_WRITABLE. A selected bit the caller may not write must keep its
+ * value (so a request wider than the field, as Linux's ~0, succeeds when those
+ * bits are unchanged): else FIELD_VALUE_NOT_VALID. */
+static uint64_t md_masked_write(uint64_t old, uint64_t value, uint64_t mask, uint64_t writable,
+				uint64_t *out)
+{
+	uint64_t bits = mask & writable;
+	if (!bits)
+		return TDX_METADATA_FIELD_NOT_WRITABLE;
+	if ((value ^ old) & mask & ~writable)
+		return TDX_METADATA_FIELD_VALUE_NOT_VALID;
+	*out = (old & ~bits) | (value & bits);
+	return TDX_SUCCESS;
+}
+
 static void vp_field_write(struct td_run *r, const struct vp_field *f, uint64_t value)
 {
 	if (f->kind == MD_VMCS)
@@ -173,21 +221,27 @@ uint64_t tdh_vp_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	return st;
 }
 
-/* R8 the value, R9 the bits of it to write; R8 returns the old value. */
+/* R8 the value, R9 the bits of it to write (md_masked_write); R8 returns the old
+ * value. A field no bit of which the host may write is refused first. */
 uint64_t tdh_vp_wr(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
 	struct td_run r;
 	const struct vp_field *f;
-	uint64_t value = gpr[R_R8], mask = gpr[R_R9], old = 0;
+	uint64_t value = gpr[R_R8], mask = gpr[R_R9], old = 0, base, next = 0;
 	uint64_t st = vp_md_begin(mod, lp, TDH_VP_WR, gpr, &r, &f);
-	if (!st && (!f->write_mask || (mask & ~f->write_mask)))
+	if (!st && !(mask & f->write_mask))
 		st = tdx_err(TDX_METADATA_FIELD_NOT_WRITABLE, TDX_OPERAND_ID_RDX);
 	if (!st)
 		st = vp_field_read(&r, f, &old);
+	base = (f && (f->flags & MD_NULL_PA) && (old >> 63)) ? old & f->write_mask : old;
+	if (!st)
+		st = md_masked_write(base, value, mask, f->write_mask, &next);
+	if (!st && f->check)
+		st = f->check(&r, next);
 	gpr[R_R8] = 0;
 	if (st)
 		return st;
-	vp_field_write(&r, f, (old & ~mask) | (value & mask));
+	vp_field_write(&r, f, next);
 	tdvps_put(mod, &r.t, r.tdvpr_pa, &r.v);
 	gpr[R_R8] = old;
 	return TDX_SUCCESS;
@@ -225,12 +279,11 @@ uint64_t td_vp_md_guest(struct td_run *r, bool write)
 		r->guest[R_RDX] = next_guest_field(f);
 		return TDX_SUCCESS;
 	}
-	uint64_t bits = mask & f->guest_write_mask;
-	if (!bits)
-		return TDX_METADATA_FIELD_NOT_WRITABLE;
-	if ((value ^ old) & mask & ~f->guest_write_mask)
-		return TDX_METADATA_FIELD_VALUE_NOT_VALID;
-	vp_field_write(r, f, (old & ~bits) | (value & bits));
+	uint64_t next;
+	st = md_masked_write(old, value, mask, f->guest_write_mask, &next);
+	if (st)
+		return st;
+	vp_field_write(r, f, next);
 	r->guest[R_R8] = old;
 	return TDX_SUCCESS;
 }

@@ -432,16 +432,70 @@ static uint64_t vp_wr(uint64_t tdvpr, uint64_t field, uint64_t value, uint64_t m
 	return st;
 }
 
+/* A TD without ATTRIBUTES.DEBUG, built and ready to enter. */
+static void build_plain_td(struct td *td)
+{
+	static uint8_t blocks[8 * 49][128];
+	unsigned nblocks;
+	td_attributes = 0;
+	build_td(td, blocks, &nblocks);
+}
+
+#define FIELD_POSTED_INTR_NV     0x0002ull
+#define FIELD_POSTED_INTR_DESC   0x2016ull
+
+/* TDH.VP.WR writes the bits R9 selects that the field lets the host write (the
+ * ABI's write masks: the vector's 16 bits, the descriptor's bits 63:6, the
+ * pin-based control's bit 7). A request wider than that is no error as long as
+ * the extra bits keep their value (Linux writes the vector with FFFFH and the
+ * descriptor with ~0): else FIELD_VALUE_NOT_VALID; a request with no writable bit
+ * is FIELD_NOT_WRITABLE. The vector and descriptor start at FFFFH and NULL_PA,
+ * and posting cannot be turned on before both are written. */
+static void test_vp_wr_posted_interrupt_masks(void **state)
+{
+	struct td td;
+	uint64_t v, old;
+	build_plain_td(&td);
+	assert_int_equal(vp_rd(td.tdvpr, FIELD_POSTED_INTR_NV, &v), TDX_SUCCESS);
+	assert_int_equal(v, 0xffff);
+	assert_int_equal(vp_rd(td.tdvpr, FIELD_POSTED_INTR_DESC, &v), TDX_SUCCESS);
+	assert_int_equal(v, ~0ull);
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_PIN_BASED, 0x80, 0x80, &old),
+			 TDX_TD_VMCS_FIELD_NOT_INITIALIZED | FIELD_POSTED_INTR_NV);
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_POSTED_INTR_NV, 0x100, 0xffff, &old),
+			 TDX_METADATA_FIELD_VALUE_NOT_VALID);            /* not a vector */
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_POSTED_INTR_NV, 0xf2, 0xffff, &old), TDX_SUCCESS);
+	assert_int_equal(old, 0xffff);
+	assert_int_equal(vp_rd(td.tdvpr, FIELD_POSTED_INTR_NV, &v), TDX_SUCCESS);
+	assert_int_equal(v, 0xf2);
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_PIN_BASED, 0x80, 0x80, &old),
+			 TDX_TD_VMCS_FIELD_NOT_INITIALIZED | FIELD_POSTED_INTR_DESC);
+	/* NULL_PA's bits 5:0 count as 0: a value with them set changes them. */
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_POSTED_INTR_DESC, 0x5020, ~0ull, &old),
+			 TDX_METADATA_FIELD_VALUE_NOT_VALID);
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_POSTED_INTR_DESC, 0x6000, 0x3f, &old),
+			 TDX_METADATA_FIELD_NOT_WRITABLE | 2);
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_POSTED_INTR_DESC, 0x5000, ~0ull, &old), TDX_SUCCESS);
+	assert_int_equal(old, ~0ull);
+	assert_int_equal(vp_rd(td.tdvpr, FIELD_POSTED_INTR_DESC, &v), TDX_SUCCESS);
+	assert_int_equal(v, 0x5000);
+	/* Bit 0 (external-interrupt exiting) is 1 and not the host's: a request that
+	 * selects it may only keep it. */
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_PIN_BASED, 0x80, 0x81, &old),
+			 TDX_METADATA_FIELD_VALUE_NOT_VALID);
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_PIN_BASED, 0x81, 0x81, &old), TDX_SUCCESS);
+	assert_int_equal(old & 0x81, 0x01);
+	assert_int_equal(vp_rd(td.tdvpr, FIELD_PIN_BASED, &v), TDX_SUCCESS);
+	assert_int_equal(v & 0x81, 0x81);
+}
+
 /* What the host may see and set of a vCPU (TDH.VP.RD/WR) and of a TD (TDH.MNG.WR,
  * TDH.MEM.RD/WR) depends on the TD being a debug TD. */
 static void test_td_metadata(void **state)
 {
-	static uint8_t blocks[8 * 49][128];
-	unsigned nblocks;
 	struct td td;
 	uint64_t v, old;
-	td_attributes = 0;
-	build_td(&td, blocks, &nblocks);
+	build_plain_td(&td);
 	assert_int_equal(vp_rd(td.tdvpr, FIELD_GUEST_RIP, &v), TDX_METADATA_FIELD_NOT_READABLE | 2);
 	assert_int_equal(v, 0);
 	assert_int_equal(vp_rd(td.tdvpr, 0x1234567ull, &v), TDX_METADATA_FIELD_ID_INCORRECT | 2);
@@ -1260,6 +1314,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_private_memory_isolation, setup, teardown),
 		cmocka_unit_test(test_report_mac),
 		cmocka_unit_test_setup_teardown(test_td_metadata, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vp_wr_posted_interrupt_masks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_debug_td, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_td_cpuid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_vp_metadata, setup, teardown),
