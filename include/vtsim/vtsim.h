@@ -57,6 +57,9 @@ struct vtsim_config {
 	bool check_exits;         /* self-check for fuzzing: every VM exit that reports an
 				     instruction length must match the instruction at its RIP
 				     (costs a decode per such exit); see vtsim_exit_check_failures */
+	unsigned inject_entry_mce;   /* fault injection, a property of the run: the Nth VM entry
+				     on LP 0 that passes its checks meets a machine check and
+				     fails (vtsim_inject_entry_mce); 0 = none */
 };
 
 /* Why the last VM entry on a logical processor failed a check, as data. */
@@ -118,7 +121,8 @@ void vtsim_machine_run(struct vtsim_machine *m, struct vtsim_result *res);
 /* Fault injection: the next VM entry on `lp` that passes its checks meets a machine
  * check while it loads guest state, and fails with exit reason 41 (SDM "VM Entries",
  * "Machine-Check Events During VM Entry"), so a VMM's handling of that exit can be
- * tested. -1 if there is no such LP. */
+ * tested. -1 if there is no such LP. cfg.inject_entry_mce (`vtsim run
+ * --inject-entry-mce N`) arms the same for the Nth entry of the run on LP 0. */
 int vtsim_inject_entry_mce(struct vtsim_machine *m, unsigned lp);
 /* Fault injection: after the next VM entry on `lp` that completes, the guest's
  * first instruction meets a machine check (#MC, vector 18, an abort with no error

@@ -601,6 +601,7 @@ struct vtsim_machine *vtsim_machine_create(const struct vtsim_config *cfg, char 
 			return NULL;
 		}
 	}
+	m->lps[0].vmx.entry_mce_countdown = cfg->inject_entry_mce;
 	if (cfg->gdb && !(m->dbg = gdbstub_open(m, cfg->gdb, err, errlen))) {
 		vtsim_machine_destroy(m);
 		return NULL;

@@ -643,8 +643,11 @@ static void do_vmlaunch_vmresume(struct lp *lp, const struct mode *md, bool laun
 		return;
 	}
 	v->last_entry_failed = false;
-	/* A machine check armed for this entry (vtsim_inject_entry_mce) strikes after
-	 * the checks, while guest state loads: the entry fails (ENTRY_MCE). */
+	/* A machine check armed for this entry (vtsim_inject_entry_mce, or the run's
+	 * --inject-entry-mce counting down to it) strikes after the checks, while
+	 * guest state loads: the entry fails (ENTRY_MCE). */
+	if (v->entry_mce_countdown && !--v->entry_mce_countdown)
+		v->entry_mce = true;
 	if (v->entry_mce) {
 		v->entry_mce = false;
 		cover_after(lp, AFTER_MCE);

@@ -58,6 +58,7 @@ struct vmx_lp {
 	uint64_t shared_eptp;
 	uint64_t space_vmcs;      /* the VMCS the guest engine's code sites were read under */
 	bool entry_mce;           /* a machine check strikes the next VM entry (ENTRY_MCE) */
+	unsigned entry_mce_countdown;   /* cfg.inject_entry_mce: entries to pass until one does */
 	bool guest_mce;           /* ... or the guest's first instruction after it */
 	/* Exits at instruction boundaries (vmx_events.c). */
 	bool mtf, mtf_skip, irq_window, nmi_window;

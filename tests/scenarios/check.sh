@@ -12,6 +12,9 @@ mode=$1 scenarios=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
+# The run's fault injection (docs/machine.md): the first VM entry, td_fail_entry's,
+# meets a machine check, in both builds alike.
+inject="--inject-entry-mce 1"
 
 # What each build's trace must say, whatever else it says.
 expect() {
@@ -19,6 +22,11 @@ expect() {
     local lines=(
         "kvmlike: TDX module 1.5.0 initialized: 1 TDMR, 4108 KiB of PAMT, global KeyID 16, 48 TDX KeyIDs"
         "VM types: 0x21"
+        "seamcall leaf 0 status 0x6000000580000029"
+        "td: KVM_EXIT_FAIL_ENTRY: hardware entry failure reason 0x80000029"
+        "seamcall leaf 0 status 0xe000060400000000"
+        "td: KVM_EXIT_INTERNAL_ERROR: suberror 4, data 0xe000060400000000 0x0"
+        "td_fail_entry: ok; pages owned after teardown: 0"
         "[vm] Hello from a VMX guest of kvmlike, on the simulated CPU"
         "[vm] halting"
         "vm: KVM_EXIT_HLT after 246 exits to user space"
@@ -184,16 +192,16 @@ expect() {
         "[vm2] IA32_STAR ok"
         "[vm2] XCR0 ok"
         "vm_register_files: ok; pages owned after teardown: 0"
-        "  vcpu_run 1662 3250"
-        "  load_mmu_pgd 11 9"
+        "  vcpu_run 1662 3252"
+        "  load_mmu_pgd 11 10"
         "  flush_tlb_all 9 1"
-        "  flush_tlb_current 0 9"
-        "  link_external_spt 0 73"
-        "  set_external_spte 0 73"
+        "  flush_tlb_current 0 10"
+        "  link_external_spt 0 81"
+        "  set_external_spte 0 81"
         "  deliver_interrupt 3 3"
         "  split_external_spt 0 1"
-        "  remove_external_spte 0 583"
-        "  free_external_spt 0 38"
+        "  remove_external_spte 0 591"
+        "  free_external_spt 0 41"
         "scenarios: all ok"
     )
     for l in "${lines[@]}"; do
@@ -251,7 +259,7 @@ compare_diag() {
 }
 
 if [ "$mode" = hosted2 ] || [ "$mode" = compare2 ]; then
-    ${VTSIM_EMULATOR:-} "$scenarios" --cpus 2 >"$tmp/hosted" 2>"$tmp/hosted.err"
+    ${VTSIM_EMULATOR:-} "$scenarios" --cpus 2 $inject >"$tmp/hosted" 2>"$tmp/hosted.err"
     rc=$?
     [ $rc = 0 ] || { cat "$tmp/hosted" "$tmp/hosted.err"; fail "hosted scenarios on 2 LPs: exit status $rc"; }
     expect_2lp "$tmp/hosted"
@@ -260,7 +268,7 @@ if [ "$mode" = hosted2 ] || [ "$mode" = compare2 ]; then
         exit 0
     fi
     vtsim=$3 image=$4
-    ${VTSIM_EMULATOR:-} "$vtsim" run --tdx --cpus 2 --max-insns 2000000000 "$image" >"$tmp/native" 2>"$tmp/native.err"
+    ${VTSIM_EMULATOR:-} "$vtsim" run --tdx --cpus 2 $inject --max-insns 2000000000 "$image" >"$tmp/native" 2>"$tmp/native.err"
     rc=$?
     [ $rc = 0 ] || { tail -20 "$tmp/native"; cat "$tmp/native.err"; fail "vtsim run --tdx --cpus 2 $image: exit status $rc"; }
     grep -q "^vtsim: halted at RIP=.* 2 of 2 processors halted" "$tmp/native.err" ||
@@ -275,7 +283,7 @@ if [ "$mode" = hosted2 ] || [ "$mode" = compare2 ]; then
     exit 0
 fi
 
-${VTSIM_EMULATOR:-} "$scenarios" >"$tmp/hosted" 2>"$tmp/hosted.err"
+${VTSIM_EMULATOR:-} "$scenarios" $inject >"$tmp/hosted" 2>"$tmp/hosted.err"
 rc=$?
 [ $rc = 0 ] || { cat "$tmp/hosted" "$tmp/hosted.err"; fail "hosted scenarios: exit status $rc"; }
 expect "$tmp/hosted"
@@ -286,7 +294,7 @@ if [ "$mode" = hosted ]; then
 fi
 
 vtsim=$3 image=$4
-${VTSIM_EMULATOR:-} "$vtsim" run --tdx --max-insns 2000000000 "$image" >"$tmp/native" 2>"$tmp/native.err"
+${VTSIM_EMULATOR:-} "$vtsim" run --tdx $inject --max-insns 2000000000 "$image" >"$tmp/native" 2>"$tmp/native.err"
 rc=$?
 [ $rc = 0 ] || { tail -20 "$tmp/native"; cat "$tmp/native.err"; fail "vtsim run --tdx $image: exit status $rc"; }
 grep -q "^vtsim: halted at RIP=" "$tmp/native.err" || fail "the image did not end by its HLT"

@@ -1,7 +1,8 @@
 /* The scenarios (scenarios.h) with kvmlike hosted: a simulated TDX machine (128
- * MiB, one LP as `vtsim run --tdx` makes, or the LPs `--cpus N` asks for),
- * kvmlike's log and the trace on stdout. Exit status 0 when every scenario ended
- * as it should. */
+ * MiB, one LP as `vtsim run --tdx` makes, or the LPs `--cpus N` asks for; the
+ * run's fault injection `--inject-entry-mce N` as `vtsim run` takes it), kvmlike's
+ * log and the trace on stdout. Exit status 0 when every scenario ended as it
+ * should. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +17,16 @@ int main(int argc, char **argv)
 	char err[256] = "cannot attach kvmlike";
 	vtsim_config_defaults(&cfg);
 	cfg.tdx = true;
-	if (argc == 3 && !strcmp(argv[1], "--cpus")) {
-		cfg.nr_cpus = (unsigned)atoi(argv[2]);
-	} else if (argc != 1) {
-		fprintf(stderr, "usage: kvmlike_scenarios [--cpus N]\n");
-		return 2;
+	for (int i = 1; i < argc; i += 2) {
+		long n = i + 1 < argc ? atol(argv[i + 1]) : 0;
+		if (!strcmp(argv[i], "--cpus") && n > 0) {
+			cfg.nr_cpus = (unsigned)n;
+		} else if (!strcmp(argv[i], "--inject-entry-mce") && n > 0) {
+			cfg.inject_entry_mce = (unsigned)n;
+		} else {
+			fprintf(stderr, "usage: kvmlike_scenarios [--cpus N] [--inject-entry-mce N]\n");
+			return 2;
+		}
 	}
 	struct vtsim_machine *m = vtsim_machine_create(&cfg, err, sizeof(err));
 	if (!m || vtsim_hosted_start(m, err, sizeof(err)) || kvm_hosted_attach(m, stdout)) {

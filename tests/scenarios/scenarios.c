@@ -709,6 +709,30 @@ static int td_fatal_error(void)
 	return r;
 }
 
+/* A machine check during the run's first VM entry, a TD's (the run's fault
+ * injection, --inject-entry-mce 1: docs/machine.md): the module's TD exit is
+ * NON_RECOVERABLE_TD_NON_ACCESSIBLE with exit reason 80000029H, which KVM_RUN
+ * reports as KVM_EXIT_FAIL_ENTRY with that reason (Linux's tdx_handle_exit); the
+ * TD is fatal, and its next TDH.VP.ENTER's TDX_TD_FATAL is KVM_EXIT_INTERNAL_ERROR
+ * (UNEXPECTED_EXIT_REASON, the status and the LP). Its teardown still gives every
+ * page back. */
+static int scenario_td_fail_entry(void)
+{
+	struct guest g = { .name = "td", .type = KVM_X86_TDX_VM };
+	int r = td_setup(&g) ? -1 : 0;
+	const struct kvm_run *run = g.vcpu ? g.vcpu->run : NULL;
+	if (!r)
+		r = guest_step(&g) == -1 && run->exit_reason == KVM_EXIT_FAIL_ENTRY &&
+		    run->fail_entry.hardware_entry_failure_reason == 0x80000029 && run->fail_entry.cpu == 0 ?
+		    0 : -1;
+	if (!r)
+		r = guest_step(&g) == -1 && run->exit_reason == KVM_EXIT_INTERNAL_ERROR &&
+		    run->internal.suberror == KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON &&
+		    run->internal.ndata == 2 && run->internal.data[0] == TDX_TD_FATAL ? 0 : -1;
+	guest_destroy(&g);
+	return r;
+}
+
 static int scenario_td_exits_beyond(void)
 {
 	int r = td_map_gpa_in_pieces();    /* one after the other: the trace's order */
@@ -1120,6 +1144,7 @@ static const struct {
 	const char *name;
 	int (*run)(void);
 } scenarios[] = {
+	{ "td_fail_entry", scenario_td_fail_entry },   /* first: it owns the run's first VM entry */
 	{ "vm_lifecycle", scenario_vm },
 	{ "td_lifecycle", scenario_td },
 	{ "vm_exit_paths", scenario_vm_exit_paths },
