@@ -66,7 +66,8 @@ int kvm_vcpu_nmi(struct kvm_vcpu *vcpu);
 /* KVM_INTERRUPT (no in-kernel irqchip): external interrupt `irq->irq`, injected
  * at the next KVM_RUN once RFLAGS.IF and the interrupt shadow allow it (an
  * interrupt-window exit first if they do not); -EINVAL for a vector past 255,
- * -ENXIO while the last one waits. A TD takes interrupts only posted
+ * and a vector sent while another waits replaces it (Linux's kvm_queue_interrupt;
+ * 0, not an error). A TD takes interrupts only posted
  * (KVM_SIGNAL_MSI): its vt_inject_irq drops the vector, as Linux's does. */
 int kvm_vcpu_interrupt(struct kvm_vcpu *vcpu, const struct kvm_interrupt *irq);
 /* KVM_SIGNAL_MSI: an MSI to the local APIC its address names (Linux

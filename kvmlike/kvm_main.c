@@ -430,8 +430,8 @@ int kvm_vcpu_interrupt(struct kvm_vcpu *vcpu, const struct kvm_interrupt *irq)
 {
 	if (irq->irq >= 256)
 		return -EINVAL;
-	if (vcpu->irq_pending)
-		return -ENXIO;
+	/* Without an in-kernel irqchip Linux queues the vector over any that waits
+	 * (kvm_queue_interrupt): the last one wins. */
 	vcpu->irq_pending = true;
 	vcpu->irq_vector = (uint8_t)irq->irq;
 	kvm_make_request(KVM_REQ_EVENT, vcpu);
