@@ -19,7 +19,16 @@ void lapic_timer_reset(struct lapic *a)
 	a->timer = (struct lapic_timer){ .deadline = NEVER, .shift = 1 };   /* divide by 2 */
 }
 
-/* lp_clock when the timer reaches 0 (now if the TSC deadline has passed), or NEVER. */
+/* The clock the timer runs on: the count modes on the clock an instruction sees
+ * (lp_clock_seen: a read of the current count in the block where it reaches 0
+ * still gives 1 or more, and the interrupt is requested at the next block start);
+ * TSC-deadline mode on the TSC's clock, as RDTSC reads it. */
+static uint64_t timer_clock(const struct lp *lp)
+{
+	return lp->lapic.timer.mode == MODE_TSC_DEADLINE ? lp_clock(lp) : lp_clock_seen(lp);
+}
+
+/* timer_clock when the timer reaches 0 (now if the TSC deadline has passed), or NEVER. */
 static uint64_t timer_deadline(const struct lp *lp)
 {
 	const struct lapic_timer *t = &lp->lapic.timer;
@@ -86,7 +95,7 @@ void lapic_timer_write_initial(struct lp *lp, uint32_t count)
 		return;
 	a->timer_initial = count;
 	lp_count_instructions(lp);      /* the count runs on virtual time from now on */
-	t->start = lp_clock(lp);
+	t->start = timer_clock(lp);
 	t->deadline = count ? t->start + ((uint64_t)count << t->shift) : NEVER;
 	lp_retire_recompute(lp);
 }
@@ -100,7 +109,7 @@ void lapic_timer_write_divide(struct lp *lp)
 	unsigned shift = (code + 1) & 7u;
 	if (t->deadline != NEVER && shift != t->shift) {
 		/* The count goes on from its current value at the new rate. */
-		uint64_t now = lp_clock(lp);
+		uint64_t now = timer_clock(lp);
 		uint32_t cur = lapic_timer_current(lp);
 		t->start = now - ((uint64_t)(a->timer_initial - cur) << shift);
 		t->deadline = now + ((uint64_t)cur << shift);
@@ -115,7 +124,7 @@ uint32_t lapic_timer_current(const struct lp *lp)
 	const struct lapic_timer *t = &a->timer;
 	if (t->mode == MODE_TSC_DEADLINE || t->deadline == NEVER)
 		return 0;
-	uint64_t now = lp_clock(lp), ticks = (now - t->start) >> t->shift;
+	uint64_t now = timer_clock(lp), ticks = (now - t->start) >> t->shift;
 	if (t->mode == MODE_PERIODIC)
 		return a->timer_initial - (uint32_t)(ticks % a->timer_initial);
 	return now >= t->deadline ? 0 : a->timer_initial - (uint32_t)ticks;
@@ -180,7 +189,7 @@ uint64_t lapic_timer_check_point(const struct lp *lp)
 
 void lapic_timer_run(struct lp *lp)
 {
-	uint64_t now = lp_clock(lp);
+	uint64_t now = timer_clock(lp);
 	if (timer_deadline(lp) <= now)
 		timer_fire(lp, now);
 	stop_if_takeable(lp, false);

@@ -19,9 +19,13 @@
  * interrupt (interrupt.h).
  *
  * No per-instruction hook: the deadline is one more point where lp_retire's slow
- * path runs (lp_retire_recompute), at the block start whose block reaches it. The
- * interrupt is requested there and the engine stops after that block, at the first
- * block boundary at or past the deadline: the same point on every run. While the
+ * path runs (lp_retire_recompute). The count modes run on the clock an instruction
+ * sees (lp_clock_seen: a block's start), so the count reaches 0, and the interrupt
+ * is requested, at the first block start at or past the deadline; the engine stops
+ * there when it can be taken: a read of the current count gives 0 only from then
+ * on. TSC-deadline mode runs on the TSC's clock (lp_clock, the running block's end,
+ * what RDTSC reads): requested at the start of the block that reaches the deadline,
+ * taken at the next block start. The same points on every run. While the
  * timer's vector waits in IRR (RFLAGS.IF = 0, or a higher priority in service) each
  * block start looks again, so it is taken as soon as it can be. A processor that
  * halts with the timer armed sleeps until the deadline: its clock moves there. */

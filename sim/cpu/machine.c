@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "sim/cpu/apicv.h"
 #include "sim/cpu/boot.h"
 #include "sim/cpu/exception.h"
 #include "sim/cpu/interrupt.h"
@@ -787,6 +788,15 @@ static bool guest_waits(struct vtsim_machine *m, struct lp *lp)
 {
 	uint64_t rip = cpu_reg(lp->uc, UC_X86_REG_RIP);
 	bool ifl = (cpu_reg(lp->uc, UC_X86_REG_EFLAGS) >> 9) & 1;
+	/* A recognized virtual interrupt wakes the HLT state as an external interrupt
+	 * would, and is delivered before one (SDM "Virtual-Interrupt Delivery"); an NMI
+	 * comes first. */
+	if (lp->vmx.guest_activity == 1 && !lp->nmi.pending && ifl &&
+	    !cpustate_interrupt_shadow(&lp->cs) && apicv_virq(lp)) {
+		lp->vmx.guest_activity = 0;
+		apicv_deliver(lp, rip);
+		return true;
+	}
 	if (intr_ready(lp))
 		return true;
 	/* The host's APIC timer, if it fires before the preemption timer (which has
@@ -961,6 +971,7 @@ bool lp_run_once(struct lp *lp)
 	en->block_stop_rip = ~0ull;
 	lp->co_entry_restart = false;
 	uc_err e = uc_emu_start(lp->uc, rip, ~0ull, 0, 0);
+	lp->block_insns = 0;
 	if (lp->co_entry_restart) {
 		/* A forced restart resumed this run inside the last guest's block: what the
 		 * engine did since (the block's rest, a stop at the next block's start)

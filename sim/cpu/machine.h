@@ -121,6 +121,10 @@ struct lp {
 	 * software observes time (lp_count_instructions). */
 	bool counting;
 	uint64_t insns;
+	/* Of those, the block running now (counted at its start): an instruction in
+	 * it sees the clock as the block began (lp_clock_seen, tsc_cost.h). 0 between
+	 * runs and across VM entry and exit. */
+	uint32_t block_insns;
 	uint64_t retire_check;         /* lp_retire's slow path runs from this count */
 	uint64_t event_ticks;          /* TSC ticks events cost (tsc_cost.h) */
 	unsigned spurious_stops;       /* engine stops without progress, in a row */

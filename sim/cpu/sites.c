@@ -848,10 +848,12 @@ static void stop_before_block(struct lp *lp, uint64_t address)
  * asked for a stop there. */
 static void retire_block(struct lp *lp, uint64_t address, uint32_t n)
 {
-	if (lp->stop_at_block)
+	if (lp->stop_at_block) {
 		stop_before_block(lp, address);
-	else
-		lp_retire(lp, n);
+		return;
+	}
+	lp->block_insns = n;
+	lp_retire(lp, n);
 }
 
 /* Everything but a repeat of a recent block with nothing due: a stop several LPs
@@ -859,6 +861,7 @@ static void retire_block(struct lp *lp, uint64_t address, uint32_t n)
  * yet. */
 static __attribute__((noinline)) void on_block_slow(struct lp *lp, uint64_t address, uint32_t size)
 {
+	lp->block_insns = 0;          /* the last block is over, this one not counted yet */
 	if (lp->stop_at_block) {
 		stop_before_block(lp, address);
 		return;
@@ -908,6 +911,7 @@ static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 	if (lp->insns < lp->retire_check) {
 		const struct block_count *rc = recent_find(lp->sites, address, block_key(address, size));
 		if (rc) {
+			lp->block_insns = rc->icount;
 			lp_retire(lp, rc->icount);
 			return;
 		}

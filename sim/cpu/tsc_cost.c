@@ -32,3 +32,9 @@ uint64_t lp_clock(const struct lp *lp)
 {
 	return lp->insns + lp->event_ticks;
 }
+
+uint64_t lp_clock_seen(const struct lp *lp)
+{
+	uint64_t c = lp_clock(lp);
+	return c >= lp->block_insns ? c - lp->block_insns : 0;
+}

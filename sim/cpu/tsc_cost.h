@@ -36,4 +36,11 @@ void tsc_add(struct lp *lp, enum tsc_event e);
  * this plus the LP's TSC offset (msr.c). */
 uint64_t lp_clock(const struct lp *lp);
 
+/* The clock as an instruction of the running block sees it: the block is counted
+ * whole at its start, and which of its instructions runs is not known, so each
+ * sees the block's start. The APIC timer's count runs on it, so that a read of the
+ * current count never gives 0 before the block in which the interrupt is
+ * requested (and, with RFLAGS.IF = 1, taken at its start). */
+uint64_t lp_clock_seen(const struct lp *lp);
+
 #endif

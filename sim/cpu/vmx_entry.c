@@ -192,6 +192,7 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 	enter_translation(lp, launch);
 	pdpte_vm_entry(lp);
 	lp->vmx.non_root = true;
+	lp->block_insns = 0;                  /* the root engine's block stops here */
 	lp_retire_recompute(lp);
 	lp_switch(lp, g);
 	/* The VM-entry MSR-load list, checked already (MSRLD_*), loads into the guest. */

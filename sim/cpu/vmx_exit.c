@@ -317,6 +317,7 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 	lp->vmx.non_root = false;
 	lp_retire_recompute(lp);
 	intr_watch_arm(lp);      /* an interrupt left in IRR waits for the host's window */
+	lp->block_insns = 0;     /* the guest's block is over */
 	lp_switch(lp, &lp->root);
 	/* From a TD, the exit goes back to the TDX module, which returns to the VMM at
 	 * SEAMRET with the VMM's state as it left it: the root engine keeps its own. */

@@ -10,7 +10,10 @@
 ;    and its handler sees the CLI's RIP as the interrupted one; the guest then exits
 ;    with VMCALL (reason 18);
 ;  - virtual-interrupt delivery (RVI 50H, VTPR 0) and the same sti; nop; cli in the
-;    guest: the virtual interrupt is delivered after the NOP (the CLI's RIP again).
+;    guest: the virtual interrupt is delivered after the NOP (the CLI's RIP again);
+;  - VM entry in the HLT activity state with RFLAGS.IF = 1 and RVI 50H: the virtual
+;    interrupt wakes the guest (SDM "Virtual-Interrupt Delivery"), its handler sees
+;    the guest RIP of the entry, and the guest goes on to its VMCALL.
 ;! status: 1
 ;! stdout: ok shadow-exit-reason
 ;! stdout: ok shadow-exit-intr-info
@@ -21,6 +24,9 @@
 ;! stdout: ok vid-reason
 ;! stdout: ok vid-taken
 ;! stdout: ok vid-rip
+;! stdout: ok vid-hlt-reason
+;! stdout: ok vid-hlt-taken
+;! stdout: ok vid-hlt-rip
 ;! not-stderr: triple
 
 %include "elf64.inc"
@@ -96,7 +102,25 @@ start:
         CHECK "vid-taken", [rel taken], 1
         lea rbx, [rel g_sti.cli]
         CHECK "vid-rip", [rel seen_rip], rbx
+
+        ; ---- a virtual interrupt wakes the HLT activity state
+        mov dword [rel vapic_page + 0x120], 0       ; VISR: 50H retired
+        mov dword [rel vapic_page + 0xa0], 0        ; VPPR
+        VMM_WRITE VMCS_GUEST_INTR_STATUS, 0x50      ; RVI 50H, SVI 0
+        mov dword [rel taken], 0
+        VMM_GUEST g_halted
+        VMM_WRITE VMCS_GUEST_RFLAGS, 0x202
+        VMM_WRITE VMCS_GUEST_ACTIVITY, 1
+        call vmm_run
+        CHECK "vid-hlt-reason", rax, 18
+        CHECK "vid-hlt-taken", [rel taken], 1
+        lea rbx, [rel g_halted]
+        CHECK "vid-hlt-rip", [rel seen_rip], rbx
         call checks_done
+
+g_halted:
+        vmcall
+        ud2
 
 g_shadow:
         nop
