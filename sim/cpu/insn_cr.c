@@ -177,7 +177,9 @@ static bool cr3_is_target(const struct vmcs_cache *c, uint64_t v)
  * waiting vector through). */
 static void mov_to_cr8(struct lp *lp, const struct cpu_view *cv, const struct site_insn *in, uint64_t v)
 {
-	lapic_mmio_write(lp, APIC_TPR_OFFSET, 4, (v & 0xf) << 4);
+	/* CR8 is TPR[7:4] in xAPIC and x2APIC mode alike, wherever the page is mapped. */
+	if (lp->apic_base & LAPIC_BASE_ENABLE)
+		lapic_reg_write(lp, APIC_TPR_OFFSET, (v & 0xf) << 4);
 	site_retire(lp, cv->rip + in->len);
 }
 

@@ -2,6 +2,7 @@
 ; values (SDM MOV CR), leaving the register unchanged: reserved bits of CR0, CR3 (bit
 ; 63 with CR4.PCIDE = 0), CR4 and CR8, CR0.NW without CR0.CD, clearing CR4.PAE or
 ; CR0.PG while in long mode. A valid write (CR0.TS, CR4.OSXSAVE off -> TSD) works.
+; CR8 is the TPR's bits 7:4 in x2APIC mode too (MSR 808H).
 ;! status: 1
 ;! stdout: EXC 0d ERR 00000000 RIP ok
 ;! stdout: EXC 0d ERR 00000000 RIP ok
@@ -14,6 +15,8 @@
 ;! stdout: ok cr4-unchanged
 ;! stdout: ok cr0-ts-set
 ;! stdout: ok cr4-tsd-set
+;! stdout: ok cr8-is-x2apic-tpr
+;! stdout: ok cr8-reads-x2apic-tpr
 ;! not-stderr: triple
 
 %include "elf64.inc"
@@ -61,6 +64,22 @@ start:
         mov rax, cr4
         CHECK_MASK "cr4-tsd-set", rax, 4, 4
         mov cr4, r13
+        mov ecx, 0x1b                   ; IA32_APIC_BASE: enable, then x2APIC mode
+        rdmsr
+        or eax, 0xc00
+        wrmsr
+        mov eax, 2
+        mov cr8, rax
+        mov ecx, 0x808                  ; TPR
+        rdmsr
+        CHECK "cr8-is-x2apic-tpr", rax, 0x20
+        mov eax, 0x50
+        xor edx, edx
+        wrmsr
+        mov rax, cr8
+        CHECK "cr8-reads-x2apic-tpr", rax, 5
+        xor eax, eax
+        mov cr8, rax
         call checks_done
 
 ELF64_END
