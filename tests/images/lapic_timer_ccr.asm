@@ -15,18 +15,10 @@
 MB_ELF32_BEGIN start
 %include "lib32.inc"
 
-%define APIC 0xFEE00000
-%define R(off) dword [APIC + off]
+%include "apic32.inc"
 %define VEC 0x40
 %define FIRST 5000
 %define RUNS 16
-
-%macro WR 3
-        mov ecx, %1
-        mov eax, %2
-        mov edx, %3
-        wrmsr
-%endmacro
 
 start:
         mov esp, stack_top
@@ -88,15 +80,8 @@ handler:
         push edx
         mov dword [fired], 1
         inc dword [fires]
-        cmp dword [x2apic], 0
-        je .mmio
-        xor eax, eax
-        xor edx, edx
-        mov ecx, 0x80b
-        wrmsr
-        jmp .done
-.mmio:  mov R(0xb0), 0
-.done:  pop edx
+        APIC_EOI [x2apic]
+        pop edx
         pop ecx
         pop eax
         iretd

@@ -60,8 +60,7 @@
 MB_ELF32_BEGIN start
 %include "lib32.inc"
 
-%define APIC 0xFEE00000
-%define R(off) dword [APIC + off]
+%include "apic32.inc"
 %define VEC_SELF 0x50
 %define VEC_ICR  0x51
 
@@ -69,13 +68,6 @@ MB_ELF32_BEGIN start
 %macro RD 1
         mov ecx, %1
         rdmsr
-%endmacro
-; WRMSR of %1 with edx:eax = %3:%2 (eax, edx, ecx clobbered)
-%macro WR 3
-        mov ecx, %1
-        mov eax, %2
-        mov edx, %3
-        wrmsr
 %endmacro
 ; "NAME: EXC 0d ... EIP ok" when the RDMSR/WRMSR %2 of MSR %3 (edx:eax = %5:%4) is #GP(0)
 %macro GP 5
