@@ -71,6 +71,8 @@ static void usage(FILE *f)
 		"  --vmcs-diff           ... and the fields changed since the last entry that succeeded on that LP\n"
 		"  --inject-entry-mce N  fault injection: the Nth VM entry on LP 0 that passes its\n"
 		"                        checks meets a machine check and fails (exit reason 41)\n"
+		"  --inject-guest-mce N  fault injection: after the Nth VM entry on LP 0 that\n"
+		"                        completes, the guest's first instruction meets a machine check\n"
 		"  --max-insns N         stop with status 4 after N instructions\n"
 		"  --timeout S           stop with status 4 after S seconds of wall-clock time\n"
 		"  --trace[=CLASSES]     trace events on stderr; CLASSES: insn,exc,io,msr,cpuid,run,vmx,\n"
@@ -183,7 +185,7 @@ static int parse_u64(const char *s, uint64_t *out)
 static int parse_run(int argc, char **argv, struct run_opts *o)
 {
 	enum { O_VMCS_DUMP = 100, O_VMCS_DIFF };   /* diagnostics (issue 10) */
-	enum { O_INJECT_ENTRY_MCE = 200 };          /* fault injection */
+	enum { O_INJECT_ENTRY_MCE = 200, O_INJECT_GUEST_MCE };   /* fault injection */
 	enum { O_MEM = 1, O_JSON, O_CPU, O_CPUS, O_MAX, O_TIMEOUT, O_TRACE, O_TRACE_FILE, O_APPEND, O_INITRD, O_TDX, O_GDB, O_RECORD, O_REPLAY, O_HELP, O_SMP_EVENTS };
 	static const struct option longopts[] = {
 		{ "mem", required_argument, NULL, O_MEM },
@@ -201,6 +203,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 		{ "vmcs-dump", no_argument, NULL, O_VMCS_DUMP },
 		{ "vmcs-diff", no_argument, NULL, O_VMCS_DIFF },
 		{ "inject-entry-mce", required_argument, NULL, O_INJECT_ENTRY_MCE },
+		{ "inject-guest-mce", required_argument, NULL, O_INJECT_GUEST_MCE },
 		{ "gdb", required_argument, NULL, O_GDB },
 		{ "record", required_argument, NULL, O_RECORD },
 		{ "replay", required_argument, NULL, O_REPLAY },
@@ -267,9 +270,13 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			o->cfg.vmcs_dump = true;
 			break;
 		case O_INJECT_ENTRY_MCE:
-			if (parse_u64(optarg, &v) || v < 1 || v > UINT32_MAX)
-				return fail("--inject-entry-mce: '%s' is not a positive number", optarg);
-			o->cfg.inject_entry_mce = (unsigned)v;
+		case O_INJECT_GUEST_MCE:
+			if (parse_u64(optarg, &v) || v < 1 || v > UINT32_MAX) {
+				fprintf(stderr, "vtsim: --inject-%s-mce: '%s' is not a positive number\n",
+					c == O_INJECT_ENTRY_MCE ? "entry" : "guest", optarg);
+				return EXIT_USAGE;
+			}
+			*(c == O_INJECT_ENTRY_MCE ? &o->cfg.inject_entry_mce : &o->cfg.inject_guest_mce) = (unsigned)v;
 			break;
 		case O_VMCS_DIFF:
 			o->cfg.vmcs_diff = true;

@@ -231,8 +231,12 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 		if (!lp->vmx.non_root)
 			return 0;
 	}
-	/* A machine check armed by vtsim_inject_guest_mce: a fault at the guest's
-	 * first instruction, through the exception bitmap like any other. */
+	/* A machine check armed by vtsim_inject_guest_mce (or the run's
+	 * --inject-guest-mce counting entries that get this far down to it): a fault
+	 * at the guest's first instruction, through the exception bitmap like any
+	 * other; an entry that injects an event keeps it for the next entry. */
+	if (lp->vmx.guest_mce_countdown && !--lp->vmx.guest_mce_countdown)
+		lp->vmx.guest_mce = true;
 	if (lp->vmx.guest_mce && !(intr & 0x80000000u)) {
 		lp->vmx.guest_mce = false;
 		uint64_t at = vmcs_read_enc(v, GUEST_RIP);

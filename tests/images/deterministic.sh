@@ -87,9 +87,11 @@ twice() { # NAME PROGRAM ARGS...: any program twice
 	same "$name" out err status
 	echo "$name: $(wc -l <"$tmp/out1") lines, status $(cat "$tmp/status1")"
 }
-# The scenarios' run injects a machine check into the first VM entry (check.sh).
-[ -n "$scenarios" ] && twice "kvmlike scenarios, hosted" "$scenarios" --inject-entry-mce 1
-[ -n "$scenarios" ] && twice "kvmlike scenarios on 2 LPs, hosted" "$scenarios" --cpus 2 --inject-entry-mce 1
-[ -f "$native" ] && twice "kvmlike scenarios, instruction-level" "$vtsim" run --tdx --inject-entry-mce 1 \
+# The scenarios' run injects machine checks: one into the first VM entry, one into
+# the guest of the first entry that completes (check.sh).
+inject="--inject-entry-mce 1 --inject-guest-mce 1"
+[ -n "$scenarios" ] && twice "kvmlike scenarios, hosted" "$scenarios" $inject
+[ -n "$scenarios" ] && twice "kvmlike scenarios on 2 LPs, hosted" "$scenarios" --cpus 2 $inject
+[ -f "$native" ] && twice "kvmlike scenarios, instruction-level" "$vtsim" run --tdx $inject \
     --max-insns 2000000000 "$native"
 exit $fail

@@ -12,9 +12,10 @@ mode=$1 scenarios=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-# The run's fault injection (docs/machine.md): the first VM entry, td_fail_entry's,
-# meets a machine check, in both builds alike.
-inject="--inject-entry-mce 1"
+# The run's fault injection (docs/machine.md), in both builds alike: the first VM
+# entry, td_fail_entry's, meets a machine check, and so does the guest of the first
+# entry that completes, vm_machine_check's.
+inject="--inject-entry-mce 1 --inject-guest-mce 1"
 
 # What each build's trace must say, whatever else it says.
 expect() {
@@ -27,6 +28,11 @@ expect() {
         "seamcall leaf 0 status 0xe000060400000000"
         "td: KVM_EXIT_INTERNAL_ERROR: suberror 4, data 0xe000060400000000 0x0"
         "td_fail_entry: ok; pages owned after teardown: 0"
+        "vm exit reason 0 qual 0x0"
+        "[vm] going on"
+        "vm: 15 exits: 0:1 12:1 30:9 48:4"
+        "host: 1 machine check handled, exception exits 1"
+        "vm_machine_check: ok; pages owned after teardown: 0"
         "[vm] Hello from a VMX guest of kvmlike, on the simulated CPU"
         "[vm] halting"
         "vm: KVM_EXIT_HLT after 246 exits to user space"
@@ -192,9 +198,9 @@ expect() {
         "[vm2] IA32_STAR ok"
         "[vm2] XCR0 ok"
         "vm_register_files: ok; pages owned after teardown: 0"
-        "  vcpu_run 1662 3252"
-        "  load_mmu_pgd 11 10"
-        "  flush_tlb_all 9 1"
+        "  vcpu_run 1677 3252"
+        "  load_mmu_pgd 12 10"
+        "  flush_tlb_all 10 1"
         "  flush_tlb_current 0 10"
         "  link_external_spt 0 81"
         "  set_external_spte 0 81"
@@ -294,6 +300,15 @@ if [ "$mode" = hosted ]; then
 fi
 
 vtsim=$3 image=$4
+# A fault injection's count is a positive number, or the run does not start.
+for bad in 0 -1 x 4294967296; do
+    for opt in --inject-entry-mce --inject-guest-mce; do
+        ${VTSIM_EMULATOR:-} "$vtsim" run --tdx $opt $bad "$image" >/dev/null 2>"$tmp/bad.err"
+        rc=$?
+        [ $rc = 2 ] && grep -qxF -- "vtsim: $opt: '$bad' is not a positive number" "$tmp/bad.err" ||
+            fail "$opt $bad: exit status $rc, $(cat "$tmp/bad.err")"
+    done
+done
 ${VTSIM_EMULATOR:-} "$vtsim" run --tdx $inject --max-insns 2000000000 "$image" >"$tmp/native" 2>"$tmp/native.err"
 rc=$?
 [ $rc = 0 ] || { tail -20 "$tmp/native"; cat "$tmp/native.err"; fail "vtsim run --tdx $image: exit status $rc"; }

@@ -1,6 +1,7 @@
 /* The scenarios (scenarios.h) with kvmlike hosted: a simulated TDX machine (128
  * MiB, one LP as `vtsim run --tdx` makes, or the LPs `--cpus N` asks for; the
- * run's fault injection `--inject-entry-mce N` as `vtsim run` takes it), kvmlike's
+ * run's fault injection `--inject-entry-mce N`, `--inject-guest-mce N` as `vtsim run`
+ * takes them), kvmlike's
  * log and the trace on stdout. Exit status 0 when every scenario ended as it
  * should. */
 #include <stdio.h>
@@ -23,8 +24,10 @@ int main(int argc, char **argv)
 			cfg.nr_cpus = (unsigned)n;
 		} else if (!strcmp(argv[i], "--inject-entry-mce") && n > 0) {
 			cfg.inject_entry_mce = (unsigned)n;
+		} else if (!strcmp(argv[i], "--inject-guest-mce") && n > 0) {
+			cfg.inject_guest_mce = (unsigned)n;
 		} else {
-			fprintf(stderr, "usage: kvmlike_scenarios [--cpus N] [--inject-entry-mce N]\n");
+			fprintf(stderr, "usage: kvmlike_scenarios [--cpus N] [--inject-entry-mce N] [--inject-guest-mce N]\n");
 			return 2;
 		}
 	}

@@ -8,6 +8,7 @@
 #include "kvmlike/kvm.h"
 #include "kvmlike/kvm_x86.h"
 #include "kvmlike/trace.h"
+#include "kvmlike/vmx.h"
 #include "sim/tdx_module_stub/status.h"
 
 extern const unsigned char vtsim_guest_vm_hello[], vtsim_guest_vm_exits[], vtsim_guest_td_hello[],
@@ -733,6 +734,51 @@ static int scenario_td_fail_entry(void)
 	return r;
 }
 
+/* A machine check at a VM's first instruction (the run's fault injection,
+ * --inject-guest-mce 1: after td_fail_entry's failed one, the run's first VM entry
+ * that completes is this scenario's). kvmlike intercepts #MC: the exception exit
+ * (reason 0) is the host's machine check, whose handler runs at the exit (Linux's
+ * handle_exception_nmi_irqoff calls kvm_machine_check); user space sees no
+ * KVM_EXIT_EXCEPTION, and the guest goes on at the instruction the machine check
+ * struck: it prints its line and halts. */
+static unsigned host_machine_checks;
+
+static void host_machine_check(unsigned vector)
+{
+	(void)vector;
+	host_machine_checks++;
+}
+
+static int scenario_vm_machine_check(void)
+{
+	static const uint8_t puts_hlt[] = {
+		0x48, 0x8d, 0x35, 0x0d, 0x00, 0x00, 0x00, /* lea rsi, [rip + msg] */
+		0x66, 0xba, 0xf8, 0x03,                   /* mov dx, 3f8h */
+		0xac,                                     /* 1: lodsb */
+		0x84, 0xc0,                               /* test al, al */
+		0x74, 0x03,                               /* jz 2f */
+		0xee,                                     /* out dx, al */
+		0xeb, 0xf8,                               /* jmp 1b */
+		0xf4,                                     /* 2: hlt */
+		'g', 'o', 'i', 'n', 'g', ' ', 'o', 'n', '\n', 0,   /* msg */
+	};
+	struct guest g = { .name = "vm", .type = KVM_X86_DEFAULT_VM };
+	int r = -1;
+	if (!vm_setup(&g)) {
+		memcpy(g.mem + GUEST_LOAD, puts_hlt, sizeof(puts_hlt));
+		host_machine_checks = 0;
+		kvm_set_host_irq_handler(MC_VECTOR, host_machine_check);
+		r = run_guests(&g, 1);
+		kvm_set_host_irq_handler(MC_VECTOR, NULL);
+		say("host: %u machine check handled, exception exits %llu\n", host_machine_checks,
+		    (unsigned long long)g.vcpu->stat.exits_by_reason[EXIT_REASON_EXCEPTION_NMI]);
+		if (host_machine_checks != 1 || g.vcpu->stat.exits_by_reason[EXIT_REASON_EXCEPTION_NMI] != 1)
+			r = -1;
+	}
+	guest_destroy(&g);
+	return r;
+}
+
 static int scenario_td_exits_beyond(void)
 {
 	int r = td_map_gpa_in_pieces();    /* one after the other: the trace's order */
@@ -1145,6 +1191,7 @@ static const struct {
 	int (*run)(void);
 } scenarios[] = {
 	{ "td_fail_entry", scenario_td_fail_entry },   /* first: it owns the run's first VM entry */
+	{ "vm_machine_check", scenario_vm_machine_check },   /* the first entry that completes */
 	{ "vm_lifecycle", scenario_vm },
 	{ "td_lifecycle", scenario_td },
 	{ "vm_exit_paths", scenario_vm_exit_paths },
