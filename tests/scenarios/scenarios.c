@@ -13,10 +13,11 @@
 
 extern const unsigned char vtsim_guest_vm_hello[], vtsim_guest_vm_exits[], vtsim_guest_td_hello[],
 	vtsim_guest_td_quote[], vtsim_guest_td_large[], vtsim_guest_td_map_gpa[], vtsim_guest_vm_fpu[],
-	vtsim_guest_td_fatal[], vtsim_guest_td_posted[], vtsim_guest_vm_msi[];
+	vtsim_guest_td_fatal[], vtsim_guest_td_posted[], vtsim_guest_vm_msi[], vtsim_guest_vm_mmio_stack[];
 extern const unsigned int vtsim_guest_vm_hello_len, vtsim_guest_vm_exits_len, vtsim_guest_td_hello_len,
 	vtsim_guest_td_quote_len, vtsim_guest_td_large_len, vtsim_guest_td_map_gpa_len, vtsim_guest_vm_fpu_len,
-	vtsim_guest_td_fatal_len, vtsim_guest_td_posted_len, vtsim_guest_vm_msi_len;
+	vtsim_guest_td_fatal_len, vtsim_guest_td_posted_len, vtsim_guest_vm_msi_len,
+	vtsim_guest_vm_mmio_stack_len;
 
 #define GUEST_MEM      (8ull << 20)
 #define GUEST_LOAD     0x100000ull
@@ -293,9 +294,10 @@ static int guest_step(struct guest *g)
 		    run->system_event.ndata);
 		return -1;
 	case KVM_EXIT_INTERNAL_ERROR:
-		say("%s: KVM_EXIT_INTERNAL_ERROR: suberror %u, data 0x%llx 0x%llx\n", g->name,
-		    run->internal.suberror, (unsigned long long)run->internal.data[0],
-		    (unsigned long long)run->internal.data[1]);
+		say("%s: KVM_EXIT_INTERNAL_ERROR: suberror %u, data", g->name, run->internal.suberror);
+		for (uint32_t i = 0; i < run->internal.ndata && i < 16; i++)
+			printk(" 0x%llx", (unsigned long long)run->internal.data[i]);
+		printk("\n");
 		return -1;
 	default:
 		say("%s: unexpected KVM_RUN exit %u\n", g->name, run->exit_reason);
@@ -798,6 +800,44 @@ static int exit_hypercall_cap(struct guest *g, uint64_t mask, int want)
 	return e == want ? 0 : -1;
 }
 
+/* A software interrupt delivered onto an MMIO page (guests/vm_mmio_stack): the
+ * delivery's first push (SS, at D00007F8H) exits, an EPT violation (qualification
+ * 182H: a write, through a linear address's translation) on the page's first touch
+ * or, with `touch_first`, an EPT misconfiguration once an MMIO read has made it a
+ * cached MMIO entry. KVM cannot emulate an access an event's delivery made (Linux's
+ * X86EMUL_UNHANDLEABLE_VECTORING): KVM_RUN ends with KVM_EXIT_INTERNAL_ERROR,
+ * DELIVERY_EV, ndata 5: the IDT-vectoring information (INT 20H, a software
+ * interrupt: 80000420H), the exit reason, its qualification, the GPA and the LP.
+ * Before that the same delivery meets EPT violations that kvmlike handles (the
+ * GDT's page, the stack's paging structures), after each of which it injects the
+ * INT 20H again with its instruction length (vmx_complete_interrupts). */
+static int delivery_ev(uint64_t touch_first, uint64_t reason, uint64_t qual)
+{
+	const uint64_t want[] = { 0x80000420, reason, qual, VM_DEVICE + 0x7f8, 0 };
+	struct guest g = { .name = "vm", .type = KVM_X86_DEFAULT_VM };
+	struct kvm_regs regs;
+	int st = vm_setup_image(&g, vtsim_guest_vm_mmio_stack, vtsim_guest_vm_mmio_stack_len) ? -1 : 0;
+	if (!st) {
+		kvm_vcpu_get_regs(g.vcpu, &regs);
+		regs.r15 = touch_first;
+		st = kvm_vcpu_set_regs(g.vcpu, &regs) ? -1 : 0;
+	}
+	for (unsigned n = 0; !st && n < MAX_EXITS; n++)
+		st = guest_step(&g);
+	const struct kvm_run *run = g.vcpu ? g.vcpu->run : NULL;
+	int r = run && st == -1 && run->exit_reason == KVM_EXIT_INTERNAL_ERROR &&
+		run->internal.suberror == KVM_INTERNAL_ERROR_DELIVERY_EV && run->internal.ndata == 5 &&
+		!memcmp(run->internal.data, want, sizeof(want)) ? 0 : -1;
+	guest_destroy(&g);
+	return r;
+}
+
+static int scenario_vm_delivery_ev(void)
+{
+	return delivery_ev(0, EXIT_REASON_EPT_VIOLATION, 0x182) |
+	       delivery_ev(1, EXIT_REASON_EPT_MISCONFIG, 0);
+}
+
 /* The exits kvmlike answers without user space (CR, DR and MSR accesses, XSETBV,
  * RDPMC, INVD, WBINVD, the VMX instructions), and the hypercall user space asked
  * for: vm_exits prints what each gave it. */
@@ -1196,6 +1236,7 @@ static const struct {
 	{ "td_lifecycle", scenario_td },
 	{ "vm_exit_paths", scenario_vm_exit_paths },
 	{ "vm_exit_handlers", scenario_vm_exit_handlers },
+	{ "vm_delivery_ev", scenario_vm_delivery_ev },
 	{ "vm_host_timer", scenario_vm_host_timer },
 	{ "td_user_exits", scenario_td_user_exits },
 	{ "vm_and_td", scenario_vm_and_td },
