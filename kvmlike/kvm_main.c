@@ -476,6 +476,8 @@ int kvm_vcpu_run(struct kvm_vcpu *vcpu)
 		return -EIO;
 	vcpu_load(vcpu);
 	int r = kvm_complete_userspace_io(vcpu);
+	if (r > 0)
+		r = kvm_x86_call(vcpu->kvm, vcpu_pre_run)(vcpu);
 	while (r > 0) {
 		if (vcpu->requests)
 			kvm_service_requests(vcpu);

@@ -84,6 +84,13 @@ static void vt_vcpu_put(struct kvm_vcpu *vcpu)
 	vmx_vcpu_put(vcpu);
 }
 
+static int vt_vcpu_pre_run(struct kvm_vcpu *vcpu)
+{
+	if (is_td_vcpu(vcpu))
+		return tdx_vcpu_pre_run(vcpu);
+	return vmx_vcpu_pre_run(vcpu);
+}
+
 static enum exit_fastpath_completion vt_vcpu_run(struct kvm_vcpu *vcpu)
 {
 	if (is_td_vcpu(vcpu))
@@ -384,6 +391,7 @@ struct kvm_x86_ops vt_x86_ops = {
 	.vcpu_reset = vt_vcpu_reset,
 	.vcpu_load = vt_vcpu_load,
 	.vcpu_put = vt_vcpu_put,
+	.vcpu_pre_run = vt_vcpu_pre_run,
 	.vcpu_run = vt_vcpu_run,
 	.handle_exit = vt_handle_exit,
 	.skip_emulated_instruction = vt_skip_emulated_instruction,

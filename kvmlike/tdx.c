@@ -271,6 +271,15 @@ void tdx_vcpu_put(struct kvm_vcpu *vcpu)
 {
 }
 
+/* KVM_RUN before KVM_TDX_INIT_VCPU or KVM_TDX_FINALIZE_VM is the caller's error,
+ * not a TDH.VP.ENTER the module would refuse. */
+int tdx_vcpu_pre_run(struct kvm_vcpu *vcpu)
+{
+	if (!to_tdx(vcpu)->initialized || to_kvm_tdx(vcpu->kvm)->state != TD_STATE_RUNNABLE)
+		return -EINVAL;
+	return 1;
+}
+
 /* The shared EPT's root (write-back, 4 levels) becomes the TD VMCS's
  * SHARED_EPT_POINTER (TDH.VP.WR); the S-EPT is the module's. */
 void tdx_load_mmu_pgd(struct kvm_vcpu *vcpu, uint64_t root_hpa, uint64_t guest_cr3)

@@ -511,6 +511,13 @@ void vmx_vcpu_put(struct kvm_vcpu *vcpu)
 {
 }
 
+/* A VM's vCPU may always run: kvmlike does not emulate guest state VM entry
+ * refuses (Linux's emulation_required), an entry failure goes to user space. */
+int vmx_vcpu_pre_run(struct kvm_vcpu *vcpu)
+{
+	return 1;
+}
+
 /* ---- guest state ----------------------------------------------------------------- */
 
 struct seg_fields { unsigned long sel, base, limit, ar; };

@@ -13,7 +13,7 @@ enum exit_fastpath_completion { EXIT_FASTPATH_NONE, EXIT_FASTPATH_REENTER_GUEST 
 	X(enable_virtualization_cpu) X(disable_virtualization_cpu)                \
 	X(vm_init) X(vm_destroy)                                                  \
 	X(vcpu_create) X(vcpu_free) X(vcpu_reset) X(vcpu_load) X(vcpu_put)        \
-	X(vcpu_run) X(handle_exit) X(skip_emulated_instruction) X(cache_reg)      \
+	X(vcpu_pre_run) X(vcpu_run) X(handle_exit) X(skip_emulated_instruction) X(cache_reg)      \
 	X(get_segment) X(set_segment) X(get_cpl) X(get_rflags) X(set_rflags)      \
 	X(set_cr0) X(set_cr4) X(set_efer) X(get_idt) X(set_idt) X(get_gdt)        \
 	X(set_gdt) X(load_mmu_pgd) X(flush_tlb_all) X(flush_tlb_current)        \
@@ -39,6 +39,8 @@ struct kvm_x86_ops {
 	void (*vcpu_reset)(struct kvm_vcpu *vcpu, bool init_event);
 	void (*vcpu_load)(struct kvm_vcpu *vcpu, int cpu);
 	void (*vcpu_put)(struct kvm_vcpu *vcpu);
+	/* Once per KVM_RUN, before the first entry: 1 to run, else KVM_RUN's result. */
+	int (*vcpu_pre_run)(struct kvm_vcpu *vcpu);
 	enum exit_fastpath_completion (*vcpu_run)(struct kvm_vcpu *vcpu);
 	int (*handle_exit)(struct kvm_vcpu *vcpu, enum exit_fastpath_completion fastpath);
 	int (*skip_emulated_instruction)(struct kvm_vcpu *vcpu);
@@ -113,6 +115,7 @@ void vmx_vcpu_free(struct kvm_vcpu *vcpu);
 void vmx_vcpu_reset(struct kvm_vcpu *vcpu, bool init_event);
 void vmx_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
 void vmx_vcpu_put(struct kvm_vcpu *vcpu);
+int vmx_vcpu_pre_run(struct kvm_vcpu *vcpu);
 /* The VMX vCPU whose registers (x87/SSE, XCR0, SYSCALL MSRs) this LP's register
  * file still holds saves them: a TD's entry resets that register file. */
 void vmx_flush_guest_regs(void);
@@ -167,6 +170,7 @@ void tdx_vcpu_free(struct kvm_vcpu *vcpu);
 void tdx_vcpu_reset(struct kvm_vcpu *vcpu, bool init_event);
 void tdx_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
 void tdx_vcpu_put(struct kvm_vcpu *vcpu);
+int tdx_vcpu_pre_run(struct kvm_vcpu *vcpu);
 enum exit_fastpath_completion tdx_vcpu_run(struct kvm_vcpu *vcpu);
 int tdx_handle_exit(struct kvm_vcpu *vcpu, enum exit_fastpath_completion fastpath);
 void tdx_load_mmu_pgd(struct kvm_vcpu *vcpu, uint64_t root_hpa, uint64_t guest_cr3);

@@ -1110,12 +1110,22 @@ static int mem_region_op(struct guest *g, const char *what, uint64_t src, uint64
 	return vcpu_op(g, what, KVM_TDX_INIT_MEM_REGION, flags, &region, want);
 }
 
+/* KVM_RUN of a vCPU that may not run yet (vcpu_pre_run): -EINVAL, no TDH.VP.ENTER. */
+static int run_refused(struct guest *g, const char *what)
+{
+	int e = kvm_vcpu_run(g->vcpu);
+	say("%s: KVM_RUN %s: error %d\n", g->name, what, e);
+	return e == -EINVAL ? 0 : -1;
+}
+
 static int vcpu_cmd_refusals(struct guest *g)
 {
 	uint64_t src = (uint64_t)(uintptr_t)g->source, fw = TD_FW_TOP - g->fw_size;
 	int r = mem_region_op(g, "KVM_TDX_INIT_MEM_REGION before INIT_VCPU", src, fw, 1, 0, -EINVAL);
+	r |= run_refused(g, "before KVM_TDX_INIT_VCPU");
 	r |= vcpu_op(g, "KVM_TDX_INIT_VCPU with flags", KVM_TDX_INIT_VCPU, 1, NULL, -EINVAL);
 	r |= vcpu_op(g, "KVM_TDX_INIT_VCPU", KVM_TDX_INIT_VCPU, 0, NULL, 0);
+	r |= run_refused(g, "before KVM_TDX_FINALIZE_VM");
 	r |= vcpu_op(g, "KVM_TDX_INIT_VCPU again", KVM_TDX_INIT_VCPU, 0, NULL, -EINVAL);
 	r |= mem_region_op(g, "KVM_TDX_INIT_MEM_REGION with unknown flags", src, fw, 1, 2, -EINVAL);
 	r |= mem_region_op(g, "KVM_TDX_INIT_MEM_REGION of no pages", src, fw, 0, 0, -EINVAL);

@@ -2327,6 +2327,41 @@ static void test_vt_msr_ops(void **state)
 	guest_destroy(&td);
 }
 
+/* KVM_RUN asks vcpu_pre_run first (Linux's kvm_arch_vcpu_ioctl_run): a TD's
+ * vCPU runs only once KVM_TDX_INIT_VCPU and KVM_TDX_FINALIZE_VM are done, else
+ * KVM_RUN is -EINVAL with no TDH.VP.ENTER (tdx_vcpu_pre_run); a VM's always may. */
+static void test_kvm_run_waits_for_init_vcpu_and_finalize_vm(void **state)
+{
+	struct fx *f = *state;
+	struct guest g;
+	uint64_t hw, enters = tdx_seamcall_stats()[LEAF_VP_ENTER].calls;
+	td_create(&g);
+	assert_int_equal(td_init_vm(&g, 0, 3, &hw), 0);
+	assert_int_equal(kvm_create_vcpu(g.kvm, 0, &g.vcpu), 0);
+	snap_calls();
+	assert_int_equal(kvm_vcpu_run(g.vcpu), -EINVAL);           /* before INIT_VCPU */
+	assert_int_equal(vcpu_cmd(g.vcpu, KVM_TDX_INIT_VCPU, 0, 0, &hw), 0);
+	assert_int_equal(kvm_vcpu_run(g.vcpu), -EINVAL);           /* before FINALIZE_VM */
+	assert_int_equal(td_add_firmware(&g, KVM_TDX_MEASURE_MEMORY_REGION, &hw), 0);
+	assert_int_equal(kvm_vcpu_run(g.vcpu), -EINVAL);
+	assert_int_equal(delta(KVM_OP_vcpu_pre_run, 1), 3);
+	assert_int_equal(delta(KVM_OP_vcpu_run, 1), 0);
+	assert_int_equal(tdx_seamcall_stats()[LEAF_VP_ENTER].calls, enters);
+	assert_int_equal(vm_cmd(&g, KVM_TDX_FINALIZE_VM, 0, NULL, &hw), 0);
+	run_to_hlt(f, &g);
+	assert_string_equal(g.out, td_hello_text);
+	assert_side_untouched(0);
+	guest_destroy(&g);
+
+	vm_setup(&g);
+	snap_calls();
+	run_to_hlt(f, &g);
+	assert_string_equal(g.out, vm_text);
+	assert_true(delta(KVM_OP_vcpu_pre_run, 0) >= 1);
+	assert_side_untouched(1);
+	guest_destroy(&g);
+}
+
 #define T(t) cmocka_unit_test_setup_teardown(t, fx_setup, fx_teardown)
 #define T2(t) cmocka_unit_test_setup_teardown(t, fx2_setup, fx_teardown)
 
@@ -2370,6 +2405,7 @@ int main(void)
 		T(test_vt_event_ops_through_kvm_interrupt_and_kvm_nmi),
 		T(test_vt_event_state_ops),
 		T(test_vt_msr_ops),
+		T(test_kvm_run_waits_for_init_vcpu_and_finalize_vm),
 		T(test_td_second_fault_on_an_added_page_is_spurious),
 		T(test_td_busy_entry_is_entered_again),
 	};
