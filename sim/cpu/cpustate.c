@@ -379,7 +379,7 @@ int cpustate_calibrate(uc_engine *uc, struct cpustate_layout *lay, char *err, si
 	return 0;
 }
 
-int cpustate_init(struct cpustate *cs, uc_engine *uc, const struct cpustate_layout *lay)
+int cpustate_init(struct cpustate *cs, uc_engine *uc, struct cpustate_layout *lay)
 {
 	cs->uc = uc;
 	cs->lay = lay;
@@ -569,12 +569,12 @@ void cpustate_set_gprs(struct cpustate *cs, const uint64_t gpr[16], bool keep_rs
 
 void cpustate_set_segs(struct cpustate *cs, const struct seg segs[SEG_COUNT], unsigned mask)
 {
-	cpustate_set_segs_tables(cs, segs, mask, NULL, NULL, NULL, NULL);
+	cpustate_set_segs_tables(cs, segs, mask, NULL, NULL, NULL, NULL, false);
 }
 
 void cpustate_set_segs_tables(struct cpustate *cs, const struct seg segs[SEG_COUNT], unsigned mask,
 			      const struct dtr *gdtr, const struct dtr *idtr, const uint64_t *gpr,
-			      const uint64_t *new_rip)
+			      const uint64_t *new_rip, bool in_loop)
 {
 	uint8_t *h = state_at(cs, cs->hot);
 	/* RIP and the system flags as the register API reads them (the engine keeps
@@ -602,7 +602,7 @@ void cpustate_set_segs_tables(struct cpustate *cs, const struct seg segs[SEG_COU
 	wr32(hf, recompute_hflags(rd32(hf), p, cr0, eflags));
 	state_commit(cs, cs->hot);
 	/* A new CS means a new translation context: make Unicorn look the PC up again. */
-	cpu_set_reg(cs->uc, UC_X86_REG_RIP, rip);
+	cpustate_jump(cs, rip, in_loop);
 }
 
 uint32_t cpustate_error_code(struct cpustate *cs)

@@ -71,6 +71,11 @@ struct cpustate_layout {
 	 * held whole in CC_SRC" (QEMU's CC_OP_EFLAGS) as the write stores it. */
 	bool rflags_ok;
 	int32_t cc_op_eflags;
+	/* Where the engine's exit request lies, as bytes before the live state: QEMU's
+	 * icount_decr word, which the translated code tests after every code hook.
+	 * cpustate_hook_jump finds it at the first RIP write made in a code hook (0: not
+	 * looked for yet; -1: not found, so the register API does every such write). */
+	int exit_req_back;
 };
 #define SYSCALL_MSRS_LEN 48
 #define YMMH_LEN 256
@@ -95,7 +100,7 @@ uint8_t *cpustate_env_find(uc_engine *uc, const struct cpustate_layout *lay, uc_
  * registers, EFER), which is all the frequent paths need and a tenth of the copy. */
 struct cpustate {
 	uc_engine *uc;
-	const struct cpustate_layout *lay;
+	struct cpustate_layout *lay;   /* the machine's: cpustate_jump completes it */
 	uc_context *ctx;
 	uc_context *hot;
 	uc_context *regs;          /* only the registers and mode flags (cpustate_regs) */
@@ -144,7 +149,7 @@ static inline bool cpu_view_long64(const struct cpu_view *v)
 /* CR0, CR3, CR4 and EFER as the engine holds them, in one copy of the state's head. */
 void cpustate_control(struct cpustate *cs, uint64_t *cr0, uint64_t *cr3, uint64_t *cr4, uint64_t *efer);
 
-int cpustate_init(struct cpustate *cs, uc_engine *uc, const struct cpustate_layout *lay);
+int cpustate_init(struct cpustate *cs, uc_engine *uc, struct cpustate_layout *lay);
 void cpustate_fini(struct cpustate *cs);
 
 /* Reads all segment registers (and LDTR/TR) with their hidden parts. */
@@ -160,7 +165,7 @@ void cpustate_set_segs(struct cpustate *cs, const struct seg segs[SEG_COUNT], un
  * trip instead of a register call each. */
 void cpustate_set_segs_tables(struct cpustate *cs, const struct seg segs[SEG_COUNT], unsigned mask,
 			      const struct dtr *gdtr, const struct dtr *idtr, const uint64_t *gpr,
-			      const uint64_t *rip);
+			      const uint64_t *rip, bool in_loop);
 
 /* The error code of the exception being reported to the interrupt hook, and whether
  * it came from INT n/INT3/INTO (software interrupt). */
@@ -212,6 +217,19 @@ uint64_t cpustate_dr7(struct cpustate *cs);
 void cpustate_set_rflags(struct cpustate *cs, uint64_t v);
 void cpustate_set_gpr(struct cpustate *cs, unsigned reg, uint64_t v);
 void cpustate_set_dr7(struct cpustate *cs, uint64_t v);
+/* RIP := rip, where the register API's write also ends the block being run, so
+ * that the engine goes on at `rip`. The API ends the engine's execution loop too,
+ * and Unicorn enters it again (a third of a VMREAD's cost). With `in_loop` (the
+ * engine is inside uc_emu_start: a hook of its, or one of a guest it runs) the
+ * write goes in place with the engine's exit request, which ends the block at the
+ * same point (the test after each code hook, or the next block's start) but not
+ * the loop; RFLAGS then takes the form the engine keeps inside its loop
+ * (arithmetic flags and DF only in their lazy fields), which leaving and entering
+ * the loop would have made of it, so every RFLAGS write must come before. The
+ * first such call in a machine makes the API's write and watches which word before
+ * the live state it sets (cs->lay keeps the answer); without the live state, or
+ * the word, the API does them all. */
+void cpustate_jump(struct cpustate *cs, uint64_t rip, bool in_loop);
 /* Whether cpustate_set_rflags and cpustate_set_gpr write in place. */
 static inline bool cpustate_regs_in_place(const struct cpustate *cs)
 {

@@ -166,3 +166,65 @@ uint8_t *cpustate_env_find(uc_engine *uc, const struct cpustate_layout *lay, uc_
 	free(sp.s);
 	return env && env_is_live(uc, lay, scratch, (const uint8_t *)env) ? (uint8_t *)env : NULL;
 }
+
+/* ---- RIP writes that end the block in place (cpustate_jump) ---------------- */
+
+/* The exit request is the last word of what QEMU keeps just before the state
+ * (CPUNegativeOffsetState), up to alignment padding: the search looks this far. */
+#define EXIT_REQ_WORDS 16
+/* Its upper half, all ones, is the request; the lower half counts instructions
+ * only with icount, which Unicorn does not use. */
+#define EXIT_REQ_SET 0xffff0000u
+/* RFLAGS bits the engine keeps outside `eflags` while its loop runs: OF, SF, ZF,
+ * AF, PF, CF (in CC_SRC with CC_OP_EFLAGS) and DF (as +1/-1). */
+#define EFLAGS_LAZY_BITS 0xcd5u
+#define ENV_EFLAGS (17 * 8)    /* after regs[16] and eip */
+#define ENV_EIP (16 * 8)
+
+static uint32_t word32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/* The API's write, watching the words before the state: the one word that it
+ * turns from 0 into the request is the exit request. */
+static void jump_probe(struct cpustate *cs, struct cpustate_layout *lay, uint64_t rip)
+{
+	uint32_t before[EXIT_REQ_WORDS];
+	const uint8_t *lo = cs->env - 4 * EXIT_REQ_WORDS;
+	for (int i = 0; i < EXIT_REQ_WORDS; i++)
+		before[i] = word32(lo + 4 * i);
+	cpu_set_reg(cs->uc, UC_X86_REG_RIP, rip);
+	int found = -1, n = 0;
+	for (int i = 0; i < EXIT_REQ_WORDS; i++)
+		if (word32(lo + 4 * i) != before[i]) {
+			n++;
+			if (!before[i] && word32(lo + 4 * i) == EXIT_REQ_SET)
+				found = i;
+		}
+	lay->exit_req_back = n == 1 && found >= 0 ? 4 * (EXIT_REQ_WORDS - found) : -1;
+}
+
+void cpustate_jump(struct cpustate *cs, uint64_t rip, bool in_loop)
+{
+	struct cpustate_layout *lay = cs->lay;
+	if (!in_loop || !cs->env || !lay->rflags_ok || lay->exit_req_back < 0) {
+		cpu_set_reg(cs->uc, UC_X86_REG_RIP, rip);
+		return;
+	}
+	if (!lay->exit_req_back) {
+		jump_probe(cs, lay, rip);
+		return;
+	}
+	uint8_t *e = cs->env;
+	uint64_t fl;
+	memcpy(&fl, e + ENV_EFLAGS, 8);
+	fl &= ~(uint64_t)EFLAGS_LAZY_BITS;
+	memcpy(e + ENV_EFLAGS, &fl, 8);
+	memcpy(e + ENV_EIP, &rip, 8);
+	uint8_t *req = e - lay->exit_req_back;
+	uint32_t v = word32(req) | EXIT_REQ_SET;
+	memcpy(req, &v, 4);
+}

@@ -971,7 +971,9 @@ bool lp_run_once(struct lp *lp)
 	struct engine *en = lp->active;
 	en->block_stop_rip = ~0ull;
 	lp->co_entry_restart = false;
+	en->in_loop = true;
 	uc_err e = uc_emu_start(lp->uc, rip, ~0ull, 0, 0);
+	en->in_loop = false;
 	lp->block_insns = 0;
 	if (lp->co_entry_restart) {
 		/* A forced restart resumed this run inside the last guest's block: what the

@@ -62,6 +62,7 @@ struct engine {
 	 * through a chained jump has not stored its RIP, the engine reports an
 	 * older one. Per engine: the root engine's run spans the guest's. */
 	uint64_t block_stop_rip;
+	bool in_loop;          /* inside uc_emu_start (cpustate_jump) */
 };
 
 struct lp {

@@ -465,7 +465,7 @@ static void sweep_before_run(struct lp *lp, struct sites *s)
 
 void site_retire(struct lp *lp, uint64_t next_rip)
 {
-	cpu_set_reg(lp->uc, UC_X86_REG_RIP, next_rip);
+	cpustate_jump(&lp->cs, next_rip, lp->active->in_loop);
 	lp->sites->retired = true;
 }
 
@@ -511,9 +511,9 @@ void site_retire_regs(struct lp *lp, uint64_t next_rip, const int *ids, const ui
 {
 	if (n > SITE_RETIRE_MAX_REGS)
 		n = SITE_RETIRE_MAX_REGS;
-	/* RIP always through the engine: its write ends the block being run. */
+	/* RIP's write is what ends the block being run (cpustate_jump). */
 	if (retire_in_place(lp, ids, vals, n)) {
-		cpu_set_reg(lp->uc, UC_X86_REG_RIP, next_rip);
+		cpustate_jump(&lp->cs, next_rip, lp->active->in_loop);
 		lp->sites->retired = true;
 		return;
 	}

@@ -500,7 +500,7 @@ static void load_executive_monitor(struct lp *lp)
 	load_control_state(&lp->cs, vmcs_read_enc(v, GUEST_CR0), vmcs_read_enc(v, GUEST_CR3),
 			   vmcs_read_enc(v, GUEST_CR4), efer);
 	cpu_set_reg(uc, UC_X86_REG_DR7, vmcs_read_enc(v, GUEST_DR7));
-	vmx_load_guest_tables(&lp->cs, uc, v, NULL, NULL);
+	vmx_load_guest_tables(&lp->cs, uc, v, NULL, NULL, false);
 	cpu_set_reg(uc, UC_X86_REG_RSP, vmcs_read_enc(v, GUEST_RSP));
 	cpu_set_reg(uc, UC_X86_REG_RFLAGS, vmcs_read_enc(v, GUEST_RFLAGS));
 	cpu_set_reg(uc, UC_X86_REG_RIP, vmcs_read_enc(v, GUEST_RIP));

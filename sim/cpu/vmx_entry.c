@@ -111,7 +111,7 @@ static void enter_translation(struct lp *lp, bool launch)
 }
 
 void vmx_load_guest_tables(struct cpustate *cs, uc_engine *uc, const struct vmcs_cache *v,
-			   const uint64_t *gpr, const uint64_t *rip)
+			   const uint64_t *gpr, const uint64_t *rip, bool in_loop)
 {
 	struct seg s[SEG_COUNT];
 	for (int i = 0; i < SEG_COUNT; i++) {
@@ -126,7 +126,7 @@ void vmx_load_guest_tables(struct cpustate *cs, uc_engine *uc, const struct vmcs
 	struct dtr idtr = { .base = vmcs_read_enc(v, GUEST_IDTR_BASE),
 			    .limit = (uint32_t)vmcs_read_enc(v, GUEST_IDTR_LIMIT) };
 	/* The engine's IA32_FS_BASE and IA32_GS_BASE are the FS and GS bases. */
-	cpustate_set_segs_tables(cs, s, 0xff, &gdtr, &idtr, gpr, rip);
+	cpustate_set_segs_tables(cs, s, 0xff, &gdtr, &idtr, gpr, rip, in_loop);
 	const uint64_t sysenter[3] = { vmcs_read_enc(v, GUEST_SYSENTER_CS), vmcs_read_enc(v, GUEST_SYSENTER_ESP),
 				       vmcs_read_enc(v, GUEST_SYSENTER_EIP) };
 	cpustate_set_sysenter(cs, sysenter);
@@ -176,7 +176,7 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 	/* RFLAGS before the segments: its VM flag decides the mode they load in. */
 	cpustate_set_rflags(&g->cs, vmcs_read_enc(v, GUEST_RFLAGS) | 2);
 	uint64_t rip = vmcs_read_enc(v, GUEST_RIP);
-	vmx_load_guest_tables(&g->cs, uc, v, gpr, &rip);
+	vmx_load_guest_tables(&g->cs, uc, v, gpr, &rip, g->in_loop);
 	if (entry & VM_ENTRY_LOAD_IA32_PAT)
 		lp->pat = vmcs_read_enc(v, GUEST_IA32_PAT);
 

@@ -172,7 +172,8 @@ void vmx_load_host_state_gprs(struct lp *lp, const uint64_t *guest_gpr, uint64_t
 	/* RFLAGS first: its VM flag (now clear) decides the mode the segments load in. */
 	cpustate_set_rflags(&lp->cs, 0x2);
 	uint64_t rip = vmcs_read_enc(v, HOST_RIP);
-	cpustate_set_segs_tables(&lp->cs, s, 0xff, &gdtr, &idtr, guest_gpr ? gpr : NULL, &rip);
+	cpustate_set_segs_tables(&lp->cs, s, 0xff, &gdtr, &idtr, guest_gpr ? gpr : NULL, &rip,
+				 lp->active->in_loop);
 	if (!guest_gpr)
 		cpu_set_reg(uc, UC_X86_REG_RSP, vmcs_read_enc(v, HOST_RSP));
 	/* Last, as the SDM orders host-state loading: a 32-bit host with PAE paging gets

@@ -26,9 +26,9 @@ void load_control_state(struct cpustate *cs, uint64_t cr0, uint64_t cr3, uint64_
 /* Loads the guest-state area's segment registers (with the FS/GS base MSRs), GDTR,
  * IDTR and SYSENTER MSRs from `v` into an engine: VM entry and the return from SMM.
  * `gpr` and `rip`, unless NULL, are loaded in the same copy (VM entry: the VMM's
- * GPRs, RSP the guest's, and the guest's RIP). */
+ * GPRs, RSP the guest's, and the guest's RIP; in_loop as cpustate_jump's). */
 void vmx_load_guest_tables(struct cpustate *cs, uc_engine *uc, const struct vmcs_cache *v,
-			   const uint64_t *gpr, const uint64_t *rip);
+			   const uint64_t *gpr, const uint64_t *rip, bool in_loop);
 
 /* Loads guest state and enters the guest (the engine switch takes effect when the
  * run loop next starts an engine). 0, or -1 if the guest engine cannot exist. */

@@ -193,6 +193,70 @@ static void test_single_registers_through_the_api(void **state)
 	single_registers_both_ways(false);
 }
 
+/* cpustate_jump from a code hook: the engine goes on at the new RIP (the bytes
+ * after the hooked instruction never run) with the RFLAGS written before the jump,
+ * none of whose arithmetic flags may linger once an instruction changes them. The
+ * first jump in the layout finds the exit request through the API, the second
+ * writes it in place; without in_loop the API does the write. */
+#define JUMP_CODE 0x1000ull
+static const uint8_t jump_code[] = {
+	0xf9,                           /* 1000: stc */
+	0x90,                           /* 1001: nop, hooked: jump to 1010 */
+	0xb8, 0x01, 0x00, 0x00, 0x00,   /* 1002: mov eax, 1 (skipped) */
+	0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90,
+	0xf8,                           /* 1010: clc */
+	0x9c,                           /* 1011: pushfq */
+	0x5b,                           /* 1012: pop rbx */
+};
+
+struct jump_hook {
+	struct cpustate *cs;
+	bool in_loop;
+};
+
+static void on_jump_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+{
+	(void)uc, (void)address, (void)size;
+	struct jump_hook *j = user;
+	/* CF, ZF, SF and DF: CLC at the target clears CF alone. */
+	cpustate_set_rflags(j->cs, 0x2 | 0x1 | 0x40 | 0x80 | 0x400);
+	cpustate_jump(j->cs, JUMP_CODE + 0x10, j->in_loop);
+}
+
+static void run_jump(struct two *t, bool in_loop)
+{
+	struct jump_hook j = { &t->ca, in_loop };
+	uc_hook h;
+	assert_int_equal(uc_hook_add(t->a, &h, UC_HOOK_CODE, on_jump_site, &j, JUMP_CODE + 1, JUMP_CODE + 1),
+			 UC_ERR_OK);
+	cpu_set_reg(t->a, UC_X86_REG_RAX, 0);
+	cpu_set_reg(t->a, UC_X86_REG_RBX, 0);
+	cpu_set_reg(t->a, UC_X86_REG_RSP, JUMP_CODE + 0x800);
+	assert_int_equal(uc_emu_start(t->a, JUMP_CODE, JUMP_CODE + sizeof(jump_code), 0, 0), UC_ERR_OK);
+	assert_int_equal(cpu_reg(t->a, UC_X86_REG_RAX), 0);
+	assert_int_equal(cpu_reg(t->a, UC_X86_REG_RBX), 0x2 | 0x40 | 0x80 | 0x400);
+	assert_int_equal(cpu_reg(t->a, UC_X86_REG_RFLAGS), 0x2 | 0x40 | 0x80 | 0x400);
+	assert_int_equal(cpu_reg(t->a, UC_X86_REG_RIP), JUMP_CODE + sizeof(jump_code));
+	uc_hook_del(t->a, h);
+}
+
+static void test_jump_from_a_code_hook(void **state)
+{
+	(void)state;
+	struct two t;
+	two_open(&t, true);
+	assert_int_equal(uc_mem_map(t.a, JUMP_CODE, 0x1000, UC_PROT_ALL), UC_ERR_OK);
+	assert_int_equal(uc_mem_write(t.a, JUMP_CODE, jump_code, sizeof(jump_code)), UC_ERR_OK);
+	assert_int_equal(t.lay.exit_req_back, 0);
+	run_jump(&t, false);
+	assert_int_equal(t.lay.exit_req_back, 0);     /* the API's write: nothing looked for */
+	run_jump(&t, true);                           /* the API's, watched */
+	assert_true(t.lay.exit_req_back > 0);
+	run_jump(&t, true);                           /* in place */
+	run_jump(&t, true);
+	two_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_single_registers_in_place),
 		cmocka_unit_test(test_single_registers_through_the_api),
 		cmocka_unit_test(test_wrong_chain_gives_live_state_or_null),
+		cmocka_unit_test(test_jump_from_a_code_hook),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
