@@ -20,8 +20,17 @@ unsigned kvm_vm_types(void);
 
 int kvm_create_vm(unsigned long type, struct kvm **out);
 void kvm_destroy_vm(struct kvm *kvm);
-/* KVM_ENABLE_CAP on a VM: KVM_CAP_EXIT_HYPERCALL only; -EINVAL for anything else. */
+/* KVM_ENABLE_CAP on a VM: KVM_CAP_EXIT_HYPERCALL (-EINVAL for a hypercall not
+ * in KVM_EXIT_HYPERCALL_VALID_MASK) and KVM_CAP_SPLIT_IRQCHIP (-EINVAL for
+ * args[0] above KVM_MAX_IRQ_ROUTES, -EEXIST when the VM has its irqchip or a
+ * vCPU already); -EINVAL for flags or another cap. A TD needs the split
+ * irqchip before its vCPUs, as in Linux (tdx_vcpu_create: -EINVAL). */
 int kvm_vm_enable_cap(struct kvm *kvm, const struct kvm_enable_cap *cap);
+/* KVM_CREATE_IRQCHIP (PIC, I/O APIC and local APICs in the kernel): -ENOTTY,
+ * as from a Linux built without CONFIG_KVM_IOAPIC, and from any Linux for a TD
+ * (its EOIs are the TDX module's, so level-triggered interrupts cannot be
+ * emulated). User space uses KVM_CAP_SPLIT_IRQCHIP. */
+int kvm_vm_create_irqchip(struct kvm *kvm);
 int kvm_set_user_memory_region(struct kvm *kvm, const struct kvm_userspace_memory_region *mem);
 /* KVM_SET_MEMORY_ATTRIBUTES: [address, address + size) becomes private
  * (KVM_MEMORY_ATTRIBUTE_PRIVATE, a TD only) or shared (0); a TD's memory starts
@@ -63,11 +72,14 @@ int kvm_vcpu_run(struct kvm_vcpu *vcpu);
  * NMI-window exit first if it cannot). A TD's is the TDX module's to inject:
  * kvmlike sets the vCPU's PEND_NMI (TDH.VP.WR). */
 int kvm_vcpu_nmi(struct kvm_vcpu *vcpu);
-/* KVM_INTERRUPT (no in-kernel irqchip): external interrupt `irq->irq`, injected
+/* KVM_INTERRUPT: external interrupt `irq->irq`, injected
  * at the next KVM_RUN once RFLAGS.IF and the interrupt shadow allow it (an
- * interrupt-window exit first if they do not); -EINVAL for a vector past 255,
- * and a vector sent while another waits replaces it (Linux's kvm_queue_interrupt;
- * 0, not an error). A TD takes interrupts only posted
+ * interrupt-window exit first if they do not); -EINVAL for a vector past 255.
+ * Without an irqchip a vector sent while another waits replaces it (Linux's
+ * kvm_queue_interrupt; 0, not an error); with the split irqchip it is the
+ * PIC's ExtINT, taken before the IRR's vectors, and -EEXIST while one waits
+ * (Linux's pending_external_vector; kvmlike has no LVT0, which Linux asks
+ * whether the APIC accepts ExtINT). A TD takes interrupts only posted
  * (KVM_SIGNAL_MSI): its vt_inject_irq drops the vector, as Linux's does. */
 int kvm_vcpu_interrupt(struct kvm_vcpu *vcpu, const struct kvm_interrupt *irq);
 /* KVM_SIGNAL_MSI: an MSI to the local APIC its address names (Linux
@@ -76,8 +88,10 @@ int kvm_vcpu_interrupt(struct kvm_vcpu *vcpu, const struct kvm_interrupt *irq);
  * vCPU through deliver_interrupt: a TD's is posted in the PIR
  * (tdx_deliver_interrupt), a VM's set in the vCPU's IRR, where any number wait
  * and the highest is injected first (after KVM_INTERRUPT's). 1 when delivered, 0 when no vCPU has the
- * APIC ID; -EINVAL for flags, an address outside FEExxxxxH, logical destination
- * mode, another delivery mode or a vector below 16. */
+ * APIC ID; -EINVAL without the split irqchip or for a flag but KVM_MSI_VALID_DEVID
+ * (Linux's errors), and for what kvmlike does not model: address_hi, an address
+ * outside FEExxxxxH, logical destination mode, another delivery mode or a vector
+ * below 16. */
 int kvm_vm_signal_msi(struct kvm *kvm, const struct kvm_msi *msi);
 
 /* KVM_GET_SUPPORTED_CPUID: what a guest may be shown; -E2BIG (nent = the count)

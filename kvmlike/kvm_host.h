@@ -66,6 +66,16 @@ enum {
 #define KVM_X86_SHADOW_INT_MOV_SS 1
 #define KVM_X86_SHADOW_INT_STI    2
 
+/* Where the VM's interrupt controllers are (Linux kvm->arch.irqchip_mode): all in
+ * user space, or the local APICs in the kernel and the I/O APIC and PIC in user
+ * space (KVM_CAP_SPLIT_IRQCHIP). Linux's third mode, everything in the kernel
+ * (KVM_CREATE_IRQCHIP), does not exist here. */
+enum kvm_irqchip_mode {
+	KVM_IRQCHIP_NONE,
+	KVM_IRQCHIP_SPLIT,
+};
+#define KVM_MAX_IRQ_ROUTES 4096    /* KVM_CAP_SPLIT_IRQCHIP's args[0] limit (x86) */
+
 /* The private memory attribute as sorted, disjoint, non-adjacent GFN ranges
  * [start, end) (Linux keeps an xarray of attributes per GFN). */
 #define KVM_MAX_PRIVATE_RANGES 64
@@ -98,7 +108,9 @@ struct kvm_vcpu {
 	uint8_t irq_vector;
 	/* A VM's interrupt request register: the vectors deliver_interrupt (an MSI)
 	 * set and not yet injected, bit n for vector n (Linux's APIC IRR; kvmlike
-	 * emulates the register alone, no ISR, PPR or EOI). */
+	 * emulates the register alone, no ISR, PPR or EOI: the "local APIC" of
+	 * KVM_CAP_SPLIT_IRQCHIP is this register, and a TD's posted-interrupt
+	 * descriptor). */
 	uint32_t irr[8];
 	uint64_t mmu_root_hpa;     /* the root load_mmu_pgd gives the CPU (a TD: shared EPT) */
 	struct kvm_vcpu_stat stat;
@@ -112,6 +124,8 @@ struct kvm {
 	struct kvm_vcpu *vcpus[KVM_MAX_VCPUS];
 	unsigned nr_vcpus;
 	uint64_t hypercall_exit_enabled;   /* KVM_CAP_EXIT_HYPERCALL's set */
+	enum kvm_irqchip_mode irqchip_mode;
+	uint32_t nr_reserved_ioapic_pins;  /* KVM_CAP_SPLIT_IRQCHIP's args[0] */
 	bool vm_dead;              /* kvm_vm_dead: KVM_RUN fails with -EIO from now on */
 	struct kvm_gfn_range private_ranges[KVM_MAX_PRIVATE_RANGES];
 	unsigned nr_private_ranges;
@@ -136,6 +150,18 @@ static inline bool is_td(const struct kvm *kvm)
 static inline bool is_td_vcpu(const struct kvm_vcpu *vcpu)
 {
 	return is_td(vcpu->kvm);
+}
+
+/* Linux's irqchip_in_kernel and irqchip_split: with one mode besides none,
+ * the same question. */
+static inline bool irqchip_in_kernel(const struct kvm *kvm)
+{
+	return kvm->irqchip_mode != KVM_IRQCHIP_NONE;
+}
+
+static inline bool irqchip_split(const struct kvm *kvm)
+{
+	return kvm->irqchip_mode == KVM_IRQCHIP_SPLIT;
 }
 
 /* Cached MMIO entries carry the generation in 6 bits. Slots are only ever added,

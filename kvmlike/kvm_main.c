@@ -59,13 +59,48 @@ unsigned kvm_vm_types(void)
 	return (1u << KVM_X86_DEFAULT_VM) | (enable_tdx ? 1u << KVM_X86_TDX_VM : 0);
 }
 
-int kvm_vm_enable_cap(struct kvm *kvm, const struct kvm_enable_cap *cap)
+static int enable_exit_hypercall(struct kvm *kvm, const struct kvm_enable_cap *cap)
 {
-	if (cap->flags || cap->cap != KVM_CAP_EXIT_HYPERCALL ||
-	    (cap->args[0] & ~KVM_EXIT_HYPERCALL_VALID_MASK))
+	if (cap->args[0] & ~KVM_EXIT_HYPERCALL_VALID_MASK)
 		return -EINVAL;
 	kvm->hypercall_exit_enabled = cap->args[0];
 	return 0;
+}
+
+/* Linux's KVM_CAP_SPLIT_IRQCHIP: before any vCPU exists, once. */
+static int enable_split_irqchip(struct kvm *kvm, const struct kvm_enable_cap *cap)
+{
+	if (cap->args[0] > KVM_MAX_IRQ_ROUTES)
+		return -EINVAL;
+	if (irqchip_in_kernel(kvm) || kvm->nr_vcpus)
+		return -EEXIST;
+	kvm->irqchip_mode = KVM_IRQCHIP_SPLIT;
+	kvm->nr_reserved_ioapic_pins = (uint32_t)cap->args[0];
+	return 0;
+}
+
+static const struct {
+	uint32_t cap;
+	int (*enable)(struct kvm *kvm, const struct kvm_enable_cap *cap);
+} vm_caps[] = {
+	{ KVM_CAP_EXIT_HYPERCALL, enable_exit_hypercall },
+	{ KVM_CAP_SPLIT_IRQCHIP, enable_split_irqchip },
+};
+
+int kvm_vm_enable_cap(struct kvm *kvm, const struct kvm_enable_cap *cap)
+{
+	if (cap->flags)
+		return -EINVAL;
+	for (unsigned i = 0; i < sizeof(vm_caps) / sizeof(vm_caps[0]); i++)
+		if (vm_caps[i].cap == cap->cap)
+			return vm_caps[i].enable(kvm, cap);
+	return -EINVAL;
+}
+
+int kvm_vm_create_irqchip(struct kvm *kvm)
+{
+	(void)kvm;
+	return -ENOTTY;          /* a kernel without CONFIG_KVM_IOAPIC; a TD's in any kernel */
 }
 
 bool kvm_range_is_private(const struct kvm *kvm, uint64_t gfn, uint64_t n)
@@ -431,7 +466,10 @@ int kvm_vcpu_interrupt(struct kvm_vcpu *vcpu, const struct kvm_interrupt *irq)
 	if (irq->irq >= 256)
 		return -EINVAL;
 	/* Without an in-kernel irqchip Linux queues the vector over any that waits
-	 * (kvm_queue_interrupt): the last one wins. */
+	 * (kvm_queue_interrupt): the last one wins. With the split irqchip it is
+	 * the PIC's ExtINT (pending_external_vector), one at a time. */
+	if (irqchip_in_kernel(vcpu->kvm) && vcpu->irq_pending)
+		return -EEXIST;
 	vcpu->irq_pending = true;
 	vcpu->irq_vector = (uint8_t)irq->irq;
 	kvm_make_request(KVM_REQ_EVENT, vcpu);
@@ -440,8 +478,10 @@ int kvm_vcpu_interrupt(struct kvm_vcpu *vcpu, const struct kvm_interrupt *irq)
 
 int kvm_vm_signal_msi(struct kvm *kvm, const struct kvm_msi *msi)
 {
+	if (!irqchip_in_kernel(kvm) || (msi->flags & ~KVM_MSI_VALID_DEVID))
+		return -EINVAL;      /* Linux's kvm_send_userspace_msi: no local APIC to send to */
 	unsigned vector = msi->data & 0xff, mode = (msi->data >> 8) & 7, trig = (msi->data >> 15) & 1;
-	if (msi->flags || msi->address_hi || (msi->address_lo >> 20) != 0xfee ||
+	if (msi->address_hi || (msi->address_lo >> 20) != 0xfee ||
 	    (msi->address_lo & MSI_ADDR_DEST_MODE_LOGICAL) || mode != APIC_DM_FIXED || vector < 16)
 		return -EINVAL;
 	unsigned dest = (msi->address_lo >> 12) & 0xff;

@@ -213,6 +213,10 @@ int tdx_vcpu_create(struct kvm_vcpu *vcpu)
 {
 	if (to_kvm_tdx(vcpu->kvm)->state != TD_STATE_INITIALIZED)
 		return -EIO;             /* KVM_TDX_INIT_VM comes first */
+	/* The module requires APICv, hence a local APIC in the kernel; an I/O APIC
+	 * there is refused (Linux: only the split irqchip). */
+	if (!irqchip_split(vcpu->kvm))
+		return -EINVAL;
 	struct vcpu_tdx *t = kzalloc(sizeof(*t));
 	if (!t)
 		return -ENOMEM;

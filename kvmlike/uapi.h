@@ -40,6 +40,13 @@
 #define KVM_MAP_GPA_RANGE_DECRYPTED (0ull << 4)
 #define KVM_MAP_GPA_RANGE_ENCRYPTED (1ull << 4)
 
+/* KVM_ENABLE_CAP on a VM: KVM_CAP_SPLIT_IRQCHIP gives the VM an in-kernel local
+ * APIC per vCPU, the I/O APIC and PIC staying in user space; args[0] is the
+ * number of GSI routes reserved for that I/O APIC (QEMU: 24). KVM_CAP_IRQCHIP
+ * (KVM_CREATE_IRQCHIP's whole in-kernel irqchip) is not offered here. */
+#define KVM_CAP_IRQCHIP       0
+#define KVM_CAP_SPLIT_IRQCHIP 121
+
 /* KVM_SET_MEMORY_ATTRIBUTES on a VM. */
 #define KVM_MEMORY_ATTRIBUTE_PRIVATE (1ull << 3)
 struct kvm_memory_attributes {
@@ -167,7 +174,9 @@ struct kvm_interrupt {
 	uint32_t irq;
 };
 
-/* KVM_SIGNAL_MSI's argument. */
+/* KVM_SIGNAL_MSI's argument; the one flag is KVM_MSI_VALID_DEVID (devid names
+ * the requester, which x86 ignores). */
+#define KVM_MSI_VALID_DEVID (1u << 0)
 struct kvm_msi {
 	uint32_t address_lo, address_hi, data, flags, devid;
 	uint8_t pad[12];

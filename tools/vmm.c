@@ -399,6 +399,16 @@ static int vmm_load_guest(struct vmm_guest *g, const uint8_t *img, size_t len, u
 	return 0;
 }
 
+/* The split irqchip, as QEMU's kernel-irqchip=split asks for it right after
+ * KVM_CREATE_VM (24 routes for its I/O APIC): a TD's vCPUs need it, and
+ * KVM_SIGNAL_MSI to any guest. */
+static int vmm_split_irqchip(struct vmm_guest *g)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args = { 24 } };
+	int e = kvm_vm_enable_cap(g->kvm, &cap);
+	return e ? failf(g->r, "KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP): error %d", e) : 0;
+}
+
 /* A VM: the guest loaded, entered in long mode. */
 static int vmm_vm_setup(struct vmm_guest *g, const uint8_t *img, size_t len)
 {
@@ -406,6 +416,8 @@ static int vmm_vm_setup(struct vmm_guest *g, const uint8_t *img, size_t len)
 	int e = kvm_create_vm(KVM_X86_DEFAULT_VM, &g->kvm);
 	if (e)
 		return failf(r, "KVM_CREATE_VM(KVM_X86_DEFAULT_VM): error %d", e);
+	if (vmm_split_irqchip(g))
+		return -1;
 	g->mem_size = GUEST_MEM;
 	if (!(g->mem = kvm_userspace_alloc(GUEST_MEM)))
 		return failf(r, "no memory for the guest");
@@ -504,6 +516,8 @@ static int vmm_td_setup(struct vmm_guest *g, const uint8_t *img, size_t len)
 			     e == -EINVAL ? " (this platform has no TDX module: use a machine with --tdx)" : "");
 	if (!len || len > TD_FW_MAX)
 		return failf(r, "the TD image must be 1 byte to 1 MiB (it is %zu bytes)", len);
+	if (vmm_split_irqchip(g))
+		return -1;
 	/* TDVMCALL<MapGPA> comes to user space, which converts the memory. */
 	struct kvm_enable_cap cap = { .cap = KVM_CAP_EXIT_HYPERCALL, .args = { 1ull << KVM_HC_MAP_GPA_RANGE } };
 	if ((e = kvm_vm_enable_cap(g->kvm, &cap)))

@@ -90,6 +90,7 @@ static const struct { const char *name; uint8_t len; uint8_t b[16]; } snippets[]
 struct vm {
 	struct kvm *kvm;
 	bool td;
+	bool irqchip;                  /* KVM_CAP_SPLIT_IRQCHIP given */
 	struct kvm_vcpu *vcpu[KVM_MAX_VCPUS];
 	unsigned nvcpu;
 	uint8_t *src;                  /* a TD's initial image (td_hello) */
@@ -255,7 +256,8 @@ static uint64_t rd64(const uint8_t *p, unsigned n)
 	return x;
 }
 
-/* r[2] bit 0: a TD; bit 7: the type is r[2] & 63 as given. */
+/* r[2] bit 0: a TD; bit 6: no split irqchip (a TD then gets no vCPU); bit 7: the
+ * type is r[2] & 63 as given, no irqchip. */
 static int do_create_vm(struct vm *v, const uint8_t *r)
 {
 	if (v->kvm)
@@ -278,6 +280,15 @@ static int do_create_vm(struct vm *v, const uint8_t *r)
 	}
 	v->td = probe.td;
 	v->nvcpu = 0;
+	v->irqchip = false;
+	if (valid && !(r[2] & 0xc0)) {
+		struct kvm_enable_cap cap = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args = { 24 } };
+		int c = kvm_vm_enable_cap(v->kvm, &cap);
+		note("KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP) = %d", c);
+		if (c)
+			fail("KVM_CAP_SPLIT_IRQCHIP on a new VM: %d", c);
+		v->irqchip = true;
+	}
 	return e;
 }
 
@@ -384,6 +395,8 @@ static void do_create_vcpu(struct vm *v, const uint8_t *r)
 	} else if (vcpu) {
 		fail("KVM_CREATE_VCPU failed (%d) but returned a vCPU", e);
 	}
+	if (v->td && !v->irqchip && e != -EIO && e != -EINVAL)
+		fail("KVM_CREATE_VCPU of a TD without the split irqchip: %d, not -EINVAL", e);
 }
 
 static uint64_t rng_next(uint64_t *s)

@@ -340,12 +340,24 @@ static void long_mode_sregs(struct kvm_sregs *s)
 	s->efer = 0x500;
 }
 
+/* The split irqchip, as QEMU's kernel-irqchip=split asks for it right after
+ * KVM_CREATE_VM (24 routes for its I/O APIC): a TD's vCPUs need it, and any
+ * guest's KVM_SIGNAL_MSI. */
+static int split_irqchip(struct guest *g)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args = { 24 } };
+	int e = kvm_vm_enable_cap(g->kvm, &cap);
+	return e ? fail(g, "KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP)", e) : 0;
+}
+
 /* `img` at 1 MiB in 8 MiB of memory, entered in long mode. */
 static int vm_setup_image(struct guest *g, const uint8_t *img, uint64_t len)
 {
 	int e = kvm_create_vm(KVM_X86_DEFAULT_VM, &g->kvm);
 	if (e)
 		return fail(g, "KVM_CREATE_VM", e);
+	if (split_irqchip(g))
+		return -1;
 	g->mem_size = GUEST_MEM;
 	if (!(g->mem = kvm_userspace_alloc(GUEST_MEM)))
 		return fail(g, "guest memory", -ENOMEM);
@@ -440,6 +452,8 @@ static int td_vm(struct guest *g, const uint8_t *img, uint64_t len)
 	int e = kvm_create_vm(KVM_X86_TDX_VM, &g->kvm);
 	if (e)
 		return fail(g, "KVM_CREATE_VM(KVM_X86_TDX_VM)", e);
+	if (split_irqchip(g))
+		return -1;
 	/* TDVMCALL<MapGPA> comes to user space, which converts the memory. */
 	struct kvm_enable_cap cap = { .cap = KVM_CAP_EXIT_HYPERCALL,
 				      .args = { 1ull << KVM_HC_MAP_GPA_RANGE } };
@@ -1180,6 +1194,87 @@ out:
 	return r;
 }
 
+/* ---- the irqchip: KVM_CAP_SPLIT_IRQCHIP, KVM_CREATE_IRQCHIP and what needs one,
+ * with Linux's errors (arch/x86/kvm/x86.c, virt/kvm/irqchip.c, vmx/tdx.c) ---- */
+
+static int expect_err(const struct guest *g, const char *what, int e, int want)
+{
+	say("%s: %s: error %d\n", g->name, what, e);
+	if (e == want)
+		return 0;
+	say("%s: %s: expected error %d\n", g->name, what, want);
+	return -1;
+}
+
+static int split_cap(struct guest *g, uint32_t flags, uint64_t routes)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_SPLIT_IRQCHIP, .flags = flags, .args = { routes } };
+	return kvm_vm_enable_cap(g->kvm, &cap);
+}
+
+static int msi_to(struct guest *g, unsigned apic_id, uint32_t flags)
+{
+	struct kvm_msi msi = { .address_lo = 0xfee00000u | apic_id << 12, .data = 0x40, .flags = flags };
+	return kvm_vm_signal_msi(g->kvm, &msi);
+}
+
+/* A VM: KVM_SIGNAL_MSI needs the irqchip, which only the cap gives, once and
+ * before the vCPUs; with it KVM_INTERRUPT holds one ExtINT at a time. */
+static int irqchip_vm(struct guest *g)
+{
+	struct kvm_interrupt irq = { .irq = 0x20 };
+	int r = expect_err(g, "KVM_SIGNAL_MSI without an irqchip", msi_to(g, 0, 0), -EINVAL);
+	r |= expect_err(g, "KVM_CREATE_IRQCHIP", kvm_vm_create_irqchip(g->kvm), -ENOTTY);
+	r |= expect_err(g, "KVM_CAP_SPLIT_IRQCHIP with flags", split_cap(g, 1, 24), -EINVAL);
+	r |= expect_err(g, "KVM_CAP_SPLIT_IRQCHIP of 4097 routes", split_cap(g, 0, KVM_MAX_IRQ_ROUTES + 1), -EINVAL);
+	r |= expect_err(g, "KVM_CAP_SPLIT_IRQCHIP of 4096 routes", split_cap(g, 0, KVM_MAX_IRQ_ROUTES), 0);
+	r |= expect_err(g, "KVM_CAP_SPLIT_IRQCHIP again", split_cap(g, 0, 24), -EEXIST);
+	r |= expect_err(g, "KVM_SIGNAL_MSI with a flag past KVM_MSI_VALID_DEVID", msi_to(g, 0, 2), -EINVAL);
+	r |= expect_err(g, "KVM_SIGNAL_MSI to APIC ID 5, no such vCPU", msi_to(g, 5, KVM_MSI_VALID_DEVID), 0);
+	int e = kvm_create_vcpu(g->kvm, 0, &g->vcpu);
+	if (e)
+		return fail(g, "KVM_CREATE_VCPU", e);
+	r |= expect_err(g, "KVM_INTERRUPT", kvm_vcpu_interrupt(g->vcpu, &irq), 0);
+	r |= expect_err(g, "KVM_INTERRUPT while one waits", kvm_vcpu_interrupt(g->vcpu, &irq), -EEXIST);
+	return r;
+}
+
+/* A VM given its vCPU first: too late for the irqchip. */
+static int irqchip_after_vcpu(struct guest *g)
+{
+	int e = kvm_create_vcpu(g->kvm, 0, &g->vcpu);
+	if (e)
+		return fail(g, "KVM_CREATE_VCPU", e);
+	return expect_err(g, "KVM_CAP_SPLIT_IRQCHIP after KVM_CREATE_VCPU", split_cap(g, 0, 24), -EEXIST);
+}
+
+/* A TD: no in-kernel I/O APIC ever, and no vCPU without the split irqchip. */
+static int irqchip_td(struct guest *g)
+{
+	int r = expect_err(g, "KVM_CREATE_IRQCHIP", kvm_vm_create_irqchip(g->kvm), -ENOTTY);
+	if (td_init_vm(g))
+		return -1;
+	struct kvm_vcpu *vcpu;
+	r |= expect_err(g, "KVM_CREATE_VCPU without an irqchip", kvm_create_vcpu(g->kvm, 0, &vcpu), -EINVAL);
+	r |= expect_err(g, "KVM_CAP_SPLIT_IRQCHIP", split_cap(g, 0, 24), 0);
+	r |= expect_err(g, "KVM_CREATE_VCPU", kvm_create_vcpu(g->kvm, 0, &g->vcpu), 0);
+	return r;
+}
+
+static int scenario_irqchip(void)
+{
+	static int (*const steps[])(struct guest *) = { irqchip_vm, irqchip_after_vcpu, irqchip_td };
+	static const unsigned long types[] = { KVM_X86_DEFAULT_VM, KVM_X86_DEFAULT_VM, KVM_X86_TDX_VM };
+	int r = 0;
+	for (unsigned i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		struct guest g = { .name = types[i] == KVM_X86_TDX_VM ? "td" : "vm", .type = types[i] };
+		int e = kvm_create_vm(types[i], &g.kvm);
+		r |= e ? fail(&g, "KVM_CREATE_VM", e) : steps[i](&g);
+		guest_destroy(&g);
+	}
+	return r;
+}
+
 /* A TD whose private memory comes in 2 MiB pages (guests/td_large.asm): a
  * memslot of 4 MiB at 2 MiB whose guest_memfd starts there (2 MiB pages of the
  * file line up with the GPAs'), so kvmlike maps
@@ -1252,6 +1347,7 @@ static const struct {
 	{ "vm_and_td", scenario_vm_and_td },
 	{ "vm_and_td_2lp", scenario_vm_and_td_2lp },
 	{ "tdx_cmd_error", scenario_tdx_cmd_error },
+	{ "irqchip", scenario_irqchip },
 	{ "td_large_pages", scenario_td_large_pages },
 	{ "td_exits_beyond", scenario_td_exits_beyond },
 	{ "td_posted_interrupt", scenario_td_posted_interrupt },

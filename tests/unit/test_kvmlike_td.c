@@ -417,6 +417,8 @@ static void td_create_with(struct guest *g, const unsigned char *img, unsigned l
 	assert_non_null(g->kvm);
 	struct kvm_enable_cap cap = { .cap = KVM_CAP_EXIT_HYPERCALL, .args = { 1ull << KVM_HC_MAP_GPA_RANGE } };
 	assert_int_equal(kvm_vm_enable_cap(g->kvm, &cap), 0);
+	cap = (struct kvm_enable_cap){ .cap = KVM_CAP_SPLIT_IRQCHIP, .args = { 24 } };   /* as QEMU */
+	assert_int_equal(kvm_vm_enable_cap(g->kvm, &cap), 0);
 	g->mem_size = TD_LOW_MEM;
 	g->fw_size = (len + 4095) & ~4095ull;
 	g->mem = ualloc(g->mem_size);

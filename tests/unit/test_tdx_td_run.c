@@ -1151,6 +1151,8 @@ static void test_kvmlike_retries_busy_entry(void **state)
 	struct kvm *vm;
 	struct kvm_vcpu *vcpu;
 	assert_int_equal(kvm_create_vm(KVM_X86_TDX_VM, &vm), 0);
+	struct kvm_enable_cap split = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args = { 24 } };
+	assert_int_equal(kvm_vm_enable_cap(vm, &split), 0);
 	uint64_t fw_size = 0x8000;
 	uint8_t *low = kvm_userspace_alloc(2 << 20), *fw = kvm_userspace_alloc(fw_size);
 	uint8_t *src = kvm_userspace_alloc(fw_size);
