@@ -38,6 +38,7 @@ int seam_init(struct vtsim_machine *m, char *err, size_t errlen)
 		.first_tdx_keyid = SEAM_NR_MKTME_KEYIDS + 1,
 		.nr_tdx_keyids = SEAM_NR_TDX_KEYIDS,
 		.keyid_shift = s->keyid_shift,
+		.keyid_bits = SEAM_KEYID_BITS,
 		.seam_base = s->seamrr_base,
 		.seam_size = s->seamrr_size,
 	};

@@ -27,6 +27,7 @@ struct tdx_platform_info {
 	struct { uint64_t base, size; } cmr[TDX_MAX_CMRS];
 	unsigned first_tdx_keyid, nr_tdx_keyids;   /* from IA32_MKTME_KEYID_PARTITIONING */
 	unsigned keyid_shift;                      /* HKID bits start here in a PA */
+	unsigned keyid_bits;                       /* and are this many (IA32_TME_ACTIVATE 35:32) */
 	uint32_t cpuid_1_eax;                      /* family/model/stepping */
 	uint64_t seam_base, seam_size;             /* SEAMRR: the module's own memory */
 };

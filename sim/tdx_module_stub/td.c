@@ -20,6 +20,21 @@ uint64_t td_keyed(const struct tdx_module *mod, uint64_t pa, unsigned keyid)
 	return pa | (uint64_t)keyid << mod->info.keyid_shift;
 }
 
+/* The module's MAX_PA: an HPA operand at or above 2^52 is refused whatever the
+ * CPU's MAXPHYADDR. */
+#define TDX_MAX_PA 52
+
+bool td_shared_hpa_ok(const struct tdx_module *mod, uint64_t pa, uint64_t size)
+{
+	uint64_t hkid_mask = ((1ull << mod->info.keyid_bits) - 1) << mod->info.keyid_shift;
+	uint64_t addr = pa & ~hkid_mask, seam = mod->info.seam_base;
+	if (pa >> TDX_MAX_PA)
+		return false;
+	if (addr < seam + mod->info.seam_size && seam < addr + size)
+		return false;                    /* the module's own memory */
+	return (pa & hkid_mask) >> mod->info.keyid_shift < mod->info.first_tdx_keyid;
+}
+
 void tdr_get(struct tdx_module *mod, uint64_t pa, struct tdr *t)
 {
 	phys_read(mod->pm, td_keyed(mod, pa, mod->g->global_hkid), t, sizeof(*t));

@@ -130,6 +130,11 @@ void td_zero_page(struct tdx_module *mod, uint64_t pa);
  * S-EPT tables with the TD's HKID (the CPU's EPT walk too). Through KeyID 0 they
  * read as zeros; a write there poisons them and makes the TD fatal. */
 uint64_t td_keyed(const struct tdx_module *mod, uint64_t pa, unsigned keyid);
+/* The module's shared-HPA check of a host-given address the CPU will use with a
+ * shared KeyID (a posted-interrupt descriptor, the shared EPT): below 2^52,
+ * [pa, pa + size) without its HKID bits outside SEAMRR, and the HKID one of
+ * KeyID 0 and the MKTME KeyIDs, not a TDX one. */
+bool td_shared_hpa_ok(const struct tdx_module *mod, uint64_t pa, uint64_t size);
 void tdr_get(struct tdx_module *mod, uint64_t pa, struct tdr *t);
 void tdr_put(struct tdx_module *mod, uint64_t pa, const struct tdr *t);
 void tdcs_get(struct tdx_module *mod, const struct tdr *t, struct tdcs *c);

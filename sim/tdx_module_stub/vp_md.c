@@ -17,8 +17,12 @@ enum md_kind {
 	MD_VMCS, MD_PEND_NMI, MD_STATE_DETAILS, MD_VCPU_INDEX, MD_CPUID_SUPERVISOR_VE, MD_CPUID_USER_VE,
 };
 /* MD_NULL_PA: a physical address that starts as NULL_PA (all ones); until the
- * first write its bits outside the write mask read as 0 for that write. */
-enum { MD_DEBUG_ONLY = 1, MD_NULL_PA = 2 };
+ * first write its bits outside the write mask read as 0 for that write.
+ * MD_SHARED_HPA: a shared HPA (the module's field attributes HPA and SHARED):
+ * the value written must pass td_shared_hpa_ok over 4 KiB, or over the 64 bytes
+ * of a posted-interrupt descriptor; else FIELD_VALUE_NOT_VALID. */
+enum { MD_DEBUG_ONLY = 1, MD_NULL_PA = 2, MD_SHARED_HPA = 4 };
+#define POSTED_INTR_DESC_SIZE 64
 
 struct vp_field {
 	uint64_t id;
@@ -41,9 +45,9 @@ static uint64_t check_pin_based(struct td_run *r, uint64_t value);
 /* The write masks are the ABI's (TD VMCS field list): the whole 16-bit vector, a
  * 64-byte aligned descriptor address. */
 static const struct vp_field vp_fields[] = {
-	VMCS_MD(SHARED_EPT_POINTER, ~0xf80ull, 0),           /* PA, memory type, walk length, A/D */
+	VMCS_MD(SHARED_EPT_POINTER, ~0xf80ull, MD_SHARED_HPA), /* PA, memory type, walk length, A/D */
 	VMCS_MD_CHECKED(POSTED_INTR_NV, 0xffff, 0, check_pi_vector),
-	VMCS_MD(POSTED_INTR_DESC_ADDR, ~0x3full, MD_NULL_PA),
+	VMCS_MD(POSTED_INTR_DESC_ADDR, ~0x3full, MD_NULL_PA | MD_SHARED_HPA),
 	/* The VMM may turn posted interrupts (bit 7) on or off, nothing else. */
 	VMCS_MD_CHECKED(PIN_BASED_VM_EXEC_CONTROL, PIN_BASED_POSTED_INTR, 0, check_pin_based),
 	VMCS_MD(GUEST_RIP, ~0ull, MD_DEBUG_ONLY),
@@ -161,6 +165,16 @@ static uint64_t check_pin_based(struct td_run *r, uint64_t value)
 	return TDX_SUCCESS;
 }
 
+/* The module checks a written shared HPA after merging the bits, before the
+ * field's own checks. */
+static uint64_t check_shared_hpa(const struct td_run *r, const struct vp_field *f, uint64_t value)
+{
+	if (!(f->flags & MD_SHARED_HPA))
+		return TDX_SUCCESS;
+	uint64_t size = f->enc == POSTED_INTR_DESC_ADDR ? POSTED_INTR_DESC_SIZE : 4096;
+	return td_shared_hpa_ok(r->mod, value, size) ? TDX_SUCCESS : TDX_METADATA_FIELD_VALUE_NOT_VALID;
+}
+
 /* A masked write (TDH.VP.WR, TDG.VP.WR; the ABI's metadata write): the bits the
  * request selects and the field lets the caller write take the new value. None
  * such: FIELD_NOT_WRITABLE. A selected bit the caller may not write must keep its
@@ -236,6 +250,8 @@ uint64_t tdh_vp_wr(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	base = (f && (f->flags & MD_NULL_PA) && (old >> 63)) ? old & f->write_mask : old;
 	if (!st)
 		st = md_masked_write(base, value, mask, f->write_mask, &next);
+	if (!st)
+		st = check_shared_hpa(&r, f, next);
 	if (!st && f->check)
 		st = f->check(&r, next);
 	gpr[R_R8] = 0;

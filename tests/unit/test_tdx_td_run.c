@@ -489,6 +489,41 @@ static void test_vp_wr_posted_interrupt_masks(void **state)
 	assert_int_equal(v & 0x81, 0x81);
 }
 
+/* The descriptor is a shared HPA (the module's shared_hpa_check over its 64
+ * bytes): below 2^52, outside SEAMRR once its HKID bits are taken off, and with
+ * KeyID 0 or an MKTME KeyID, not a TDX one; any other is FIELD_VALUE_NOT_VALID
+ * and the field keeps its value. The shared EPT pointer likewise, over 4 KiB. */
+static void test_vp_wr_posted_interrupt_desc_is_shared_hpa(void **state)
+{
+	struct td td;
+	uint64_t v, old;
+	build_plain_td(&td);
+	const uint64_t base = m->seam.seamrr_base, end = base + m->seam.seamrr_size;
+	const unsigned shift = m->seam.keyid_shift;
+	const uint64_t mktme = (uint64_t)SEAM_NR_MKTME_KEYIDS << shift;      /* the last MKTME KeyID */
+	const uint64_t tdx = (uint64_t)(SEAM_NR_MKTME_KEYIDS + 1) << shift;  /* the first TDX KeyID */
+	const uint64_t bad[] = { 1ull << 52, base, end - 64, 0x5000 | tdx, 0x5000 | 63ull << shift,
+				 base | mktme };
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(vp_wr(td.tdvpr, FIELD_POSTED_INTR_DESC, bad[i], ~0ull, &old),
+				 TDX_METADATA_FIELD_VALUE_NOT_VALID);
+		assert_int_equal(vp_rd(td.tdvpr, FIELD_POSTED_INTR_DESC, &v), TDX_SUCCESS);
+		assert_int_equal(v, ~0ull);                          /* still NULL_PA */
+	}
+	const uint64_t good[] = { base - 64, end, 0x5000 | mktme, 0x5000 };
+	for (unsigned i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(vp_wr(td.tdvpr, FIELD_POSTED_INTR_DESC, good[i], ~0ull, &old), TDX_SUCCESS);
+		assert_int_equal(vp_rd(td.tdvpr, FIELD_POSTED_INTR_DESC, &v), TDX_SUCCESS);
+		assert_int_equal(v, good[i]);
+	}
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_SHARED_EPTP, base + 0x1000, 0xfffffffffffff000ull, &old),
+			 TDX_METADATA_FIELD_VALUE_NOT_VALID);
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_SHARED_EPTP, tdx | 0x123000, 0xfffffffffffff000ull, &old),
+			 TDX_METADATA_FIELD_VALUE_NOT_VALID);
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_SHARED_EPTP, base - 0x1000, 0xfffffffffffff000ull, &old),
+			 TDX_SUCCESS);
+}
+
 /* What the host may see and set of a vCPU (TDH.VP.RD/WR) and of a TD (TDH.MNG.WR,
  * TDH.MEM.RD/WR) depends on the TD being a debug TD. */
 static void test_td_metadata(void **state)
@@ -1317,6 +1352,7 @@ int main(void)
 		cmocka_unit_test(test_report_mac),
 		cmocka_unit_test_setup_teardown(test_td_metadata, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vp_wr_posted_interrupt_masks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vp_wr_posted_interrupt_desc_is_shared_hpa, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_debug_td, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_td_cpuid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_vp_metadata, setup, teardown),
