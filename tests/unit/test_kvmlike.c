@@ -830,6 +830,47 @@ static void test_ept_maps_each_guest_page_on_first_touch(void **state)
 	assert_int_equal(f->mem[0x400000 + 64 * 0x1000], 0);
 }
 
+/* KVM_NMI while the guest is in its NMI handler (blocking by NMI until IRET, in
+ * the interruptibility state its OUT exit saved): nmi_allowed says no, so
+ * kvmlike asks for an NMI window (enable_nmi_window); the handler's IRETQ ends
+ * the blocking, the NMI-window exit (reason 8) follows before the next
+ * instruction and the second NMI goes in there. The handler counts its runs and
+ * reports each with an OUT; the code it returns to is NOP, HLT. */
+#define GUEST_NMI (GUEST_CODE + 0x100)
+static const uint8_t nmi_handler[] = {
+	0xff, 0x04, 0x25, 0x00, 0x90, 0x00, 0x00, /* inc dword [0x9000] */
+	0xe6, 0x10,                               /* out 0x10, al */
+	0x48, 0xcf,                               /* iretq */
+};
+
+static void test_nmi_while_nmi_blocked_waits_for_the_nmi_window(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t nop_hlt[] = { 0x90, 0xf4 };
+	load(f, GUEST_CODE, nop_hlt, sizeof(nop_hlt));
+	load(f, GUEST_NMI, nmi_handler, sizeof(nmi_handler));
+	set_idt_gate(f->mem, 2, GUEST_NMI);
+	struct kvm_sregs s;
+	assert_int_equal(kvm_vcpu_get_sregs(f->vcpu, &s), 0);
+	s.idt = (struct kvm_dtable){ .base = GUEST_IDT, .limit = 3 * 16 - 1 };
+	assert_int_equal(kvm_vcpu_set_sregs(f->vcpu, &s), 0);
+	uint64_t windows = kvm_x86_op_calls[KVM_OP_enable_nmi_window][0];
+
+	assert_int_equal(kvm_vcpu_nmi(f->vcpu), 0);
+	assert_int_equal(run(f), KVM_EXIT_IO);                /* in the handler, NMI blocked */
+	assert_int_equal(get_regs(f).rip, GUEST_NMI + 7);     /* at its OUT until the next run */
+	assert_int_equal(kvm_vcpu_nmi(f->vcpu), 0);
+	assert_int_equal(run(f), KVM_EXIT_IO);                /* the second NMI, after the IRETQ */
+	assert_int_equal(f->vcpu->stat.exits_by_reason[EXIT_REASON_NMI_WINDOW], 1);
+	assert_int_equal(kvm_x86_op_calls[KVM_OP_enable_nmi_window][0] - windows, 1);
+	assert_int_equal(run(f), KVM_EXIT_HLT);
+	uint32_t runs;
+	memcpy(&runs, f->mem + GUEST_DATA, 4);
+	assert_int_equal(runs, 2);
+	assert_int_equal(f->vcpu->stat.nmi_injections, 2);
+	assert_int_equal(get_regs(f).rip, GUEST_CODE + 2);
+}
+
 /* ---- 10. the vt_ layer for a TD, and no TD type ---------------------------------------- */
 
 /* Without kvm_init (no VMXON): an op that reached VMX would issue a VMX
@@ -1226,6 +1267,7 @@ int main(void)
 		VM_TEST(test_memslot_added_over_cached_mmio_page_is_ram),
 		VM_TEST(test_cpuid_shows_kvm_signature_and_hides_vmx),
 		VM_TEST(test_vmcall_answers_enosys_and_the_guest_continues),
+		VM_TEST(test_nmi_while_nmi_blocked_waits_for_the_nmi_window),
 		VM_TEST(test_rdmsr_of_unknown_msr_delivers_gp_to_the_guest),
 		VM_TEST(test_exception_without_idt_is_shutdown),
 		VM_TEST(test_unusable_tr_fails_entry_with_invalid_guest_state),
