@@ -93,6 +93,8 @@ typedef void (*kvm_host_irq_fn)(unsigned vector);
 void kvm_set_host_irq_handler(uint8_t vector, kvm_host_irq_fn fn);
 /* Runs the handler of `vector`: false when there is none. */
 bool kvm_host_irq_dispatch(uint8_t vector);
+/* The host's machine-check handler, run for a guest's #MC or one during VM entry. */
+void kvm_machine_check(void);
 
 int kvm_skip_emulated_instruction(struct kvm_vcpu *vcpu);
 /* CPUID as the guest sees it (the host's, no VMX, KVM's signature leaves). */

@@ -48,8 +48,10 @@ enum {
 #define TD_VCPU_PEND_NMI               0x202000000000000Bull
 #define TD_VCPU_STATE_DETAILS_NON_ARCH 0x9120000300000100ull
 #define TDX_VCPU_STATE_DETAILS_INTR_PENDING 1ull
+#define EXIT_REASON_EXCEPTION_NMI 0
 #define EXIT_REASON_EXTERNAL_INTERRUPT 1
 #define EXIT_REASON_TRIPLE_FAULT  2
+#define EXIT_REASON_MCE_DURING_VMENTRY 41
 #define EXIT_REASON_EPT_VIOLATION 48
 #define EXIT_REASON_TDCALL        77
 #define TDX_EXT_EXIT_QUAL_ACCEPT  1
@@ -1115,8 +1117,15 @@ enum exit_fastpath_completion tdx_vcpu_run(struct kvm_vcpu *vcpu)
 	tdx_associate(t, vcpu->cpu);
 	/* An interrupt the exit acknowledged goes to the host's handler (Linux's
 	 * tdx_handle_exit_irqoff; R9 is the exit interruption information). */
-	if ((tdx_exit_reason(t->exit_status) & 0xffff) == EXIT_REASON_EXTERNAL_INTERRUPT && (a->r9 >> 31) & 1)
+	unsigned basic = tdx_exit_reason(t->exit_status) & 0xffff;
+	if (basic == EXIT_REASON_EXTERNAL_INTERRUPT && (a->r9 >> 31) & 1)
 		kvm_host_irq_dispatch((uint8_t)a->r9);
+	/* A machine check during the entry or in the TD (an exception exit whose R9
+	 * says #MC, a hardware exception) is the host's, as Linux's tdx_vcpu_run and
+	 * tdx_handle_exit_irqoff have it; the module made the TD fatal for either. */
+	if (basic == EXIT_REASON_MCE_DURING_VMENTRY ||
+	    (basic == EXIT_REASON_EXCEPTION_NMI && (a->r9 & 0x800007ffu) == 0x80000312u))
+		kvm_machine_check();
 	for (unsigned i = 0; i < sizeof(exposed) / sizeof(exposed[0]); i++)
 		vcpu->regs[exposed[i]] = *enter_reg(a, exposed[i]);
 	vcpu->regs_avail |= 0xfc00;

@@ -880,15 +880,6 @@ static bool is_machine_check(uint32_t intr_info)
 	       (INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION | MC_VECTOR);
 }
 
-/* A machine check in the guest (or during its entry) is the host's: Linux's
- * kvm_machine_check runs the host's #MC handler (do_machine_check) at once, as if
- * it had struck the host, and the guest goes on; here the handler is the host's
- * IDT entry for vector 18, if it has one (kvm_set_host_irq_handler). */
-static void kvm_machine_check(void)
-{
-	kvm_host_irq_dispatch(MC_VECTOR);
-}
-
 enum exit_fastpath_completion vmx_vcpu_run(struct kvm_vcpu *vcpu)
 {
 	struct vcpu_vmx *vmx = to_vmx(vcpu);

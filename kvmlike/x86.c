@@ -35,6 +35,15 @@ bool kvm_host_irq_dispatch(uint8_t vector)
 	return true;
 }
 
+/* A machine check in the guest (or during its entry) is the host's: Linux's
+ * kvm_machine_check runs the host's #MC handler (do_machine_check) at once, as if
+ * it had struck the host; here the handler is the host's IDT entry for vector 18,
+ * if it has one (kvm_set_host_irq_handler). */
+void kvm_machine_check(void)
+{
+	kvm_host_irq_dispatch(18);   /* #MC */
+}
+
 /* ---- tracepoints ---------------------------------------------------------------- */
 
 static const struct kvm_trace_sink *trace_sink;

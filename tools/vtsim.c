@@ -73,6 +73,7 @@ static void usage(FILE *f)
 		"                        checks meets a machine check and fails (exit reason 41)\n"
 		"  --inject-guest-mce N  fault injection: after the Nth VM entry on LP 0 that\n"
 		"                        completes, the guest's first instruction meets a machine check\n"
+		"                        (up to 4 times, each N above the one before)\n"
 		"  --max-insns N         stop with status 4 after N instructions\n"
 		"  --timeout S           stop with status 4 after S seconds of wall-clock time\n"
 		"  --trace[=CLASSES]     trace events on stderr; CLASSES: insn,exc,io,msr,cpuid,run,vmx,\n"
@@ -182,6 +183,21 @@ static int parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* One more --inject-guest-mce count: up to VTSIM_MAX_GUEST_MCE, each above the last. */
+static int add_guest_mce(unsigned at[VTSIM_MAX_GUEST_MCE], unsigned n)
+{
+	unsigned i = 0;
+	while (i < VTSIM_MAX_GUEST_MCE && at[i])
+		i++;
+	if (i == VTSIM_MAX_GUEST_MCE || (i && n <= at[i - 1])) {
+		fprintf(stderr, "vtsim: --inject-guest-mce %u: at most %u, each count above the one before\n", n,
+			VTSIM_MAX_GUEST_MCE);
+		return -1;
+	}
+	at[i] = n;
+	return 0;
+}
+
 static int parse_run(int argc, char **argv, struct run_opts *o)
 {
 	enum { O_VMCS_DUMP = 100, O_VMCS_DIFF };   /* diagnostics (issue 10) */
@@ -276,7 +292,10 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 					c == O_INJECT_ENTRY_MCE ? "entry" : "guest", optarg);
 				return EXIT_USAGE;
 			}
-			*(c == O_INJECT_ENTRY_MCE ? &o->cfg.inject_entry_mce : &o->cfg.inject_guest_mce) = (unsigned)v;
+			if (c == O_INJECT_ENTRY_MCE)
+				o->cfg.inject_entry_mce = (unsigned)v;
+			else if (add_guest_mce(o->cfg.inject_guest_mce, (unsigned)v))
+				return EXIT_USAGE;
 			break;
 		case O_VMCS_DIFF:
 			o->cfg.vmcs_diff = true;

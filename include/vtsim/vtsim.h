@@ -34,6 +34,8 @@ enum {
 	VTSIM_TRACE_ALL  = 0x1ff,
 };
 
+#define VTSIM_MAX_GUEST_MCE 4     /* cfg.inject_guest_mce's counts */
+
 struct vtsim_config {
 	uint64_t ram_size;        /* bytes; default 128 MiB */
 	unsigned nr_cpus;         /* logical processors; default 1 */
@@ -60,9 +62,10 @@ struct vtsim_config {
 	unsigned inject_entry_mce;   /* fault injection, a property of the run: the Nth VM entry
 				     on LP 0 that passes its checks meets a machine check and
 				     fails (vtsim_inject_entry_mce); 0 = none */
-	unsigned inject_guest_mce;   /* ... the Nth VM entry on LP 0 that completes: its guest's
-				     first instruction meets a machine check (vtsim_inject_guest_mce);
-				     0 = none */
+	unsigned inject_guest_mce[VTSIM_MAX_GUEST_MCE];   /* ... the guests of the Nth VM entries on
+				     LP 0 that complete, counted from the run's start, increasing
+				     (0 ends the list): the first instruction of each meets a machine
+				     check (vtsim_inject_guest_mce) */
 };
 
 /* Why the last VM entry on a logical processor failed a check, as data. */
@@ -132,9 +135,9 @@ int vtsim_inject_entry_mce(struct vtsim_machine *m, unsigned lp);
  * code): a VM exit if the exception bitmap has bit 18, else delivered through the
  * guest's IDT. An event injected by that entry is delivered first and keeps the
  * machine check armed for the entry after. -1 if there is no such LP.
- * cfg.inject_guest_mce (`vtsim run --inject-guest-mce N`) arms the same at the Nth
- * entry of the run on LP 0 that completes (its injected event, if any, delivered
- * without a VM exit). */
+ * cfg.inject_guest_mce (`vtsim run --inject-guest-mce N`, repeatable) arms the same
+ * at the Nth entry of the run on LP 0 that completes (its injected event, if any,
+ * delivered without a VM exit). */
 int vtsim_inject_guest_mce(struct vtsim_machine *m, unsigned lp);
 
 /* With cfg.check_exits: how many VM exits reported an instruction other than the

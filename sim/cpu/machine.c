@@ -603,7 +603,7 @@ struct vtsim_machine *vtsim_machine_create(const struct vtsim_config *cfg, char 
 		}
 	}
 	m->lps[0].vmx.entry_mce_countdown = cfg->inject_entry_mce;
-	m->lps[0].vmx.guest_mce_countdown = cfg->inject_guest_mce;
+	m->lps[0].vmx.guest_mce_countdown = cfg->inject_guest_mce[0];
 	if (cfg->gdb && !(m->dbg = gdbstub_open(m, cfg->gdb, err, errlen))) {
 		vtsim_machine_destroy(m);
 		return NULL;

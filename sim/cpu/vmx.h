@@ -61,6 +61,7 @@ struct vmx_lp {
 	unsigned entry_mce_countdown;   /* cfg.inject_entry_mce: entries to pass until one does */
 	bool guest_mce;           /* ... or the guest's first instruction after it */
 	unsigned guest_mce_countdown;   /* cfg.inject_guest_mce: completed entries until one is */
+	uint8_t guest_mce_next;   /* ... the index of the count that runs down */
 	/* Exits at instruction boundaries (vmx_events.c). */
 	bool mtf, mtf_skip, irq_window, nmi_window;
 	bool vnmi_blocked;        /* virtual-NMI blocking ("virtual NMIs" set) */

@@ -132,6 +132,16 @@ void vmx_load_guest_tables(struct cpustate *cs, uc_engine *uc, const struct vmcs
 	cpustate_set_sysenter(cs, sysenter);
 }
 
+/* The run's --inject-guest-mce count reached this entry: its guest takes the machine
+ * check, and the next count, if any, runs down from here. */
+static void guest_mce_due(struct lp *lp)
+{
+	const unsigned *at = lp->m->cfg.inject_guest_mce;
+	unsigned i = lp->vmx.guest_mce_next++;
+	lp->vmx.guest_mce = true;
+	lp->vmx.guest_mce_countdown = i + 1 < VTSIM_MAX_GUEST_MCE && at[i + 1] > at[i] ? at[i + 1] - at[i] : 0;
+}
+
 int vmx_enter_guest(struct lp *lp, bool launch)
 {
 	struct vmcs_cache *v = &lp->vmx.vmcs;
@@ -236,7 +246,7 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 	 * at the guest's first instruction, through the exception bitmap like any
 	 * other; an entry that injects an event keeps it for the next entry. */
 	if (lp->vmx.guest_mce_countdown && !--lp->vmx.guest_mce_countdown)
-		lp->vmx.guest_mce = true;
+		guest_mce_due(lp);
 	if (lp->vmx.guest_mce && !(intr & 0x80000000u)) {
 		lp->vmx.guest_mce = false;
 		uint64_t at = vmcs_read_enc(v, GUEST_RIP);

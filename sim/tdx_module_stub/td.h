@@ -188,7 +188,9 @@ struct td_run {
 	uint64_t gpa;                /* the exit's guest-physical address */
 	uint64_t ext_qualification;  /* the TD exit's extended qualification */
 };
-enum td_exit_action { TD_RESUME, TD_EXIT_TO_VMM };
+/* What an exit handler asks for: resume the TD, exit to the VMM, or exit with the
+ * TD made fatal (NON_RECOVERABLE_TD_NON_ACCESSIBLE). */
+enum td_exit_action { TD_RESUME, TD_EXIT_TO_VMM, TD_EXIT_FATAL };
 uint64_t td_vmread(struct td_run *r, uint32_t field);
 void td_vmwrite(struct td_run *r, uint32_t field, uint64_t value);
 /* Injects a hardware exception into the guest at the next entry. */

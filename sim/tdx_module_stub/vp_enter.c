@@ -93,7 +93,7 @@ static const struct { uint32_t field; uint64_t value; } td_initial_state[] = {
 	{ GUEST_GDTR_LIMIT, 0xffff }, { GUEST_IDTR_LIMIT, 0xffff },
 	{ GUEST_ACTIVITY_STATE, 0 }, { GUEST_INTERRUPTIBILITY_INFO, 0 },
 	{ GUEST_PENDING_DBG_EXCEPTIONS, 0 }, { VMCS_LINK_POINTER, ~0ull },
-	{ CR0_GUEST_HOST_MASK, 0 }, { CR4_GUEST_HOST_MASK, 0 }, { EXCEPTION_BITMAP, 0 },
+	{ CR0_GUEST_HOST_MASK, 0 }, { CR4_GUEST_HOST_MASK, 0 }, { EXCEPTION_BITMAP, 1u << 18 },   /* #MC */
 	{ CR3_TARGET_COUNT, 0 }, { VM_EXIT_MSR_STORE_COUNT, 0 }, { VM_EXIT_MSR_LOAD_COUNT, 0 },
 	{ VM_ENTRY_MSR_LOAD_COUNT, 0 }, { VM_ENTRY_INTR_INFO_FIELD, 0 },
 	/* Not set up until the VMM writes them (TDH.VP.WR): the ABI's initial values. */
@@ -228,8 +228,18 @@ static enum td_exit_action exit_to_vmm(struct td_run *r)
 	return TD_EXIT_TO_VMM;
 }
 
+/* The module intercepts #MC: a machine check in the TD leaves its memory or state
+ * untrustworthy, so the TD is fatal and the VMM learns it with the exit's
+ * interruption information (R9); an NMI exit goes to the VMM as it is. */
+static enum td_exit_action exit_exception_nmi(struct td_run *r)
+{
+	uint32_t info = (uint32_t)td_vmread(r, VM_EXIT_INTR_INFO);
+	return (info & 0x7ff) == ((3u << 8) | 18) ? TD_EXIT_FATAL : TD_EXIT_TO_VMM;
+}
+
 /* By basic exit reason; reasons not listed go to the VMM. */
 static enum td_exit_action (*const td_exit_handlers[])(struct td_run *) = {
+	[EXIT_REASON_EXCEPTION_NMI] = exit_exception_nmi,
 	[EXIT_REASON_CPUID] = exit_cpuid,
 	[EXIT_REASON_HLT] = td_exit_ve, [EXIT_REASON_IO_INSTRUCTION] = td_exit_ve,
 	[EXIT_REASON_VMCALL] = td_exit_ve, [EXIT_REASON_WBINVD] = td_exit_ve, [EXIT_REASON_INVD] = td_exit_ve,
@@ -480,11 +490,15 @@ uint64_t tdh_vp_enter(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 		enum td_exit_action (*h)(struct td_run *) =
 			basic < sizeof(td_exit_handlers) / sizeof(td_exit_handlers[0]) && td_exit_handlers[basic]
 			? td_exit_handlers[basic] : exit_to_vmm;
-		if (h(r) == TD_RESUME)
+		enum td_exit_action act = h(r);
+		if (act == TD_RESUME)
 			continue;
 		if ((r->reason & 0xffff) == EXIT_REASON_TRIPLE_FAULT) {
 			r->v.state = VCPU_DISABLED;
 			st = td_exit_outputs(r, TDX_NON_RECOVERABLE_VCPU);
+		} else if (act == TD_EXIT_FATAL) {
+			td_set_fatal(r);
+			st = td_exit_outputs(r, TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE);
 		} else {
 			st = td_exit_outputs(r, TDX_SUCCESS);
 		}

@@ -88,8 +88,8 @@ twice() { # NAME PROGRAM ARGS...: any program twice
 	echo "$name: $(wc -l <"$tmp/out1") lines, status $(cat "$tmp/status1")"
 }
 # The scenarios' run injects machine checks: one into the first VM entry, one into
-# the guest of the first entry that completes (check.sh).
-inject="--inject-entry-mce 1 --inject-guest-mce 1"
+# each guest of the first two entries that complete (check.sh).
+inject="--inject-entry-mce 1 --inject-guest-mce 1 --inject-guest-mce 2"
 [ -n "$scenarios" ] && twice "kvmlike scenarios, hosted" "$scenarios" $inject
 [ -n "$scenarios" ] && twice "kvmlike scenarios on 2 LPs, hosted" "$scenarios" --cpus 2 $inject
 [ -f "$native" ] && twice "kvmlike scenarios, instruction-level" "$vtsim" run --tdx $inject \

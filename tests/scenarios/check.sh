@@ -13,9 +13,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 # The run's fault injection (docs/machine.md), in both builds alike: the first VM
-# entry, td_fail_entry's, meets a machine check, and so does the guest of the first
-# entry that completes, vm_machine_check's.
-inject="--inject-entry-mce 1 --inject-guest-mce 1"
+# entry, td_fail_entry's, meets a machine check, and so do the guests of the first
+# and second entries that complete, td_machine_check's and vm_machine_check's.
+inject="--inject-entry-mce 1 --inject-guest-mce 1 --inject-guest-mce 2"
 
 # What each build's trace must say, whatever else it says.
 expect() {
@@ -28,6 +28,10 @@ expect() {
         "seamcall leaf 0 status 0xe000060400000000"
         "td: KVM_EXIT_INTERNAL_ERROR: suberror 4, data 0xe000060400000000 0x0"
         "td_fail_entry: ok; pages owned after teardown: 0"
+        "seamcall leaf 0 status 0x6000000500000000"
+        "td: KVM_EXIT_INTERNAL_ERROR: suberror 4, data 0x6000000500000000 0x0"
+        "host: 1 machine check handled"
+        "td_machine_check: ok; pages owned after teardown: 0"
         "vm exit reason 0 qual 0x0"
         "[vm] going on"
         "vm: 15 exits: 0:1 12:1 30:9 48:4"
@@ -220,17 +224,17 @@ expect() {
         "[vm2] IA32_STAR ok"
         "[vm2] XCR0 ok"
         "vm_register_files: ok; pages owned after teardown: 0"
-        "  vcpu_pre_run 1658 3229"
-        "  vcpu_run 1795 3252"
-        "  load_mmu_pgd 14 10"
+        "  vcpu_pre_run 1658 3231"
+        "  vcpu_run 1795 3254"
+        "  load_mmu_pgd 14 11"
         "  flush_tlb_all 12 1"
-        "  flush_tlb_current 0 10"
-        "  link_external_spt 0 81"
-        "  set_external_spte 0 81"
+        "  flush_tlb_current 0 11"
+        "  link_external_spt 0 89"
+        "  set_external_spte 0 89"
         "  deliver_interrupt 3 3"
         "  split_external_spt 0 1"
-        "  remove_external_spte 0 591"
-        "  free_external_spt 0 41"
+        "  remove_external_spte 0 599"
+        "  free_external_spt 0 44"
         "scenarios: all ok"
     )
     for l in "${lines[@]}"; do
@@ -331,6 +335,12 @@ for bad in 0 -1 x 4294967296; do
         [ $rc = 2 ] && grep -qxF -- "vtsim: $opt: '$bad' is not a positive number" "$tmp/bad.err" ||
             fail "$opt $bad: exit status $rc, $(cat "$tmp/bad.err")"
     done
+done
+for bad in "2 --inject-guest-mce 2" "1 --inject-guest-mce 2 --inject-guest-mce 3 --inject-guest-mce 4 --inject-guest-mce 5"; do
+    ${VTSIM_EMULATOR:-} "$vtsim" run --tdx --inject-guest-mce $bad "$image" >/dev/null 2>"$tmp/bad.err"
+    rc=$?
+    [ $rc = 2 ] && grep -qF -- "at most 4, each count above the one before" "$tmp/bad.err" ||
+        fail "--inject-guest-mce $bad: exit status $rc, $(cat "$tmp/bad.err")"
 done
 ${VTSIM_EMULATOR:-} "$vtsim" run --tdx $inject --max-insns 2000000000 "$image" >"$tmp/native" 2>"$tmp/native.err"
 rc=$?

@@ -18,14 +18,15 @@ int main(int argc, char **argv)
 	char err[256] = "cannot attach kvmlike";
 	vtsim_config_defaults(&cfg);
 	cfg.tdx = true;
+	unsigned guest_mces = 0;
 	for (int i = 1; i < argc; i += 2) {
 		long n = i + 1 < argc ? atol(argv[i + 1]) : 0;
 		if (!strcmp(argv[i], "--cpus") && n > 0) {
 			cfg.nr_cpus = (unsigned)n;
 		} else if (!strcmp(argv[i], "--inject-entry-mce") && n > 0) {
 			cfg.inject_entry_mce = (unsigned)n;
-		} else if (!strcmp(argv[i], "--inject-guest-mce") && n > 0) {
-			cfg.inject_guest_mce = (unsigned)n;
+		} else if (!strcmp(argv[i], "--inject-guest-mce") && n > 0 && guest_mces < VTSIM_MAX_GUEST_MCE) {
+			cfg.inject_guest_mce[guest_mces++] = (unsigned)n;
 		} else {
 			fprintf(stderr, "usage: kvmlike_scenarios [--cpus N] [--inject-entry-mce N] [--inject-guest-mce N]\n");
 			return 2;

@@ -733,6 +733,16 @@ static int td_fatal_error(void)
  * TD is fatal, and its next TDH.VP.ENTER's TDX_TD_FATAL is KVM_EXIT_INTERNAL_ERROR
  * (UNEXPECTED_EXIT_REASON, the status and the LP). Its teardown still gives every
  * page back. */
+/* 0 when the TD's next KVM_RUN is KVM_EXIT_INTERNAL_ERROR, UNEXPECTED_EXIT_REASON
+ * with the TDH.VP.ENTER status `st` and LP 0. */
+static int td_unexpected_exit(struct guest *g, uint64_t st)
+{
+	const struct kvm_run *run = g->vcpu->run;
+	return guest_step(g) == -1 && run->exit_reason == KVM_EXIT_INTERNAL_ERROR &&
+	       run->internal.suberror == KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON && run->internal.ndata == 2 &&
+	       run->internal.data[0] == st && run->internal.data[1] == 0 ? 0 : -1;
+}
+
 static int scenario_td_fail_entry(void)
 {
 	struct guest g = { .name = "td", .type = KVM_X86_TDX_VM };
@@ -743,20 +753,11 @@ static int scenario_td_fail_entry(void)
 		    run->fail_entry.hardware_entry_failure_reason == 0x80000029 && run->fail_entry.cpu == 0 ?
 		    0 : -1;
 	if (!r)
-		r = guest_step(&g) == -1 && run->exit_reason == KVM_EXIT_INTERNAL_ERROR &&
-		    run->internal.suberror == KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON &&
-		    run->internal.ndata == 2 && run->internal.data[0] == TDX_TD_FATAL ? 0 : -1;
+		r = td_unexpected_exit(&g, TDX_TD_FATAL);
 	guest_destroy(&g);
 	return r;
 }
 
-/* A machine check at a VM's first instruction (the run's fault injection,
- * --inject-guest-mce 1: after td_fail_entry's failed one, the run's first VM entry
- * that completes is this scenario's). kvmlike intercepts #MC: the exception exit
- * (reason 0) is the host's machine check, whose handler runs at the exit (Linux's
- * handle_exception_nmi_irqoff calls kvm_machine_check); user space sees no
- * KVM_EXIT_EXCEPTION, and the guest goes on at the instruction the machine check
- * struck: it prints its line and halts. */
 static unsigned host_machine_checks;
 
 static void host_machine_check(unsigned vector)
@@ -765,6 +766,37 @@ static void host_machine_check(unsigned vector)
 	host_machine_checks++;
 }
 
+/* A machine check at a TD's first instruction (the run's fault injection,
+ * --inject-guest-mce 1: after td_fail_entry's failed one, the run's first VM entry
+ * that completes is this TD's). The TDX module intercepts #MC and makes the TD
+ * fatal: its TD exit is NON_RECOVERABLE_TD_NON_ACCESSIBLE with exit reason 0 and
+ * the interruption information (80000312H) in R9. kvmlike runs the host's #MC
+ * handler at the exit (Linux's tdx_handle_exit_irqoff); the status being
+ * non-recoverable, KVM_RUN reports KVM_EXIT_INTERNAL_ERROR (UNEXPECTED_EXIT_REASON:
+ * the status, the LP), and the TD's next entry is TDX_TD_FATAL. */
+static int scenario_td_machine_check(void)
+{
+	struct guest g = { .name = "td", .type = KVM_X86_TDX_VM };
+	int r = td_setup(&g) ? -1 : 0;
+	host_machine_checks = 0;
+	kvm_set_host_irq_handler(MC_VECTOR, host_machine_check);
+	if (!r)
+		r = td_unexpected_exit(&g, TDX_NON_RECOVERABLE_TD_NON_ACCESSIBLE | EXIT_REASON_EXCEPTION_NMI);
+	kvm_set_host_irq_handler(MC_VECTOR, NULL);
+	say("host: %u machine check handled\n", host_machine_checks);
+	if (!r)
+		r = host_machine_checks == 1 ? td_unexpected_exit(&g, TDX_TD_FATAL) : -1;
+	guest_destroy(&g);
+	return r;
+}
+
+/* A machine check at a VM's first instruction (the run's fault injection,
+ * --inject-guest-mce 2: after td_machine_check's, the run's second VM entry that
+ * completes is this scenario's). kvmlike intercepts #MC: the exception exit
+ * (reason 0) is the host's machine check, whose handler runs at the exit (Linux's
+ * handle_exception_nmi_irqoff calls kvm_machine_check); user space sees no
+ * KVM_EXIT_EXCEPTION, and the guest goes on at the instruction the machine check
+ * struck: it prints its line and halts. */
 static int scenario_vm_machine_check(void)
 {
 	static const uint8_t puts_hlt[] = {
@@ -1336,7 +1368,8 @@ static const struct {
 	int (*run)(void);
 } scenarios[] = {
 	{ "td_fail_entry", scenario_td_fail_entry },   /* first: it owns the run's first VM entry */
-	{ "vm_machine_check", scenario_vm_machine_check },   /* the first entry that completes */
+	{ "td_machine_check", scenario_td_machine_check },   /* the first entry that completes */
+	{ "vm_machine_check", scenario_vm_machine_check },   /* the second */
 	{ "vm_lifecycle", scenario_vm },
 	{ "td_lifecycle", scenario_td },
 	{ "vm_exit_paths", scenario_vm_exit_paths },
