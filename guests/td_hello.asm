@@ -62,7 +62,7 @@ td_main:
 	xor r8d, r8d
 	mov r9d, 4
 	tdcall
-	mov rcx, 0xc0000c0100000002     ; TDX_METADATA_FIELD_NOT_WRITABLE | RDX
+	mov rcx, 0xc0000c0100000000     ; TDX_METADATA_FIELD_NOT_WRITABLE
 	cmp rax, rcx
 	jne fail
 	mov eax, 11                     ; TDG.SYS.RD of MAJOR_VERSION: 1

@@ -128,7 +128,7 @@ uint64_t td_cpuid_md_read(struct tdx_module *mod, unsigned lp, const struct tdcs
 	const struct td_cpuid_leaf *l = td_cpuid_leaf(leaf);
 	if ((code >> 17) & 0x7f || !l || (no_sub && sub != 0x7f) || no_sub != !l->nsub ||
 	    (l->nsub && sub >= l->nsub))
-		return tdx_err(TDX_METADATA_FIELD_ID_INCORRECT, TDX_OPERAND_ID_RDX);
+		return TDX_METADATA_FIELD_ID_INCORRECT;
 	uint32_t out[4];
 	td_cpuid_value(mod, lp, c, 0, leaf, no_sub ? 0 : sub, out);   /* TD scope: no x2APIC ID */
 	*value = code & 1 ? out[2] | (uint64_t)out[3] << 32 : out[0] | (uint64_t)out[1] << 32;

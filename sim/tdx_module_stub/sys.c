@@ -70,7 +70,7 @@ uint64_t tdh_sys_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 		return TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT;
 	}
 	if (tdx_metadata_read(mod, field, &value, &next))
-		return tdx_err(TDX_METADATA_FIELD_ID_INCORRECT, TDX_OPERAND_ID_RDX);
+		return TDX_METADATA_FIELD_ID_INCORRECT;
 	gpr[R_R8] = value;
 	gpr[R_RDX] = next;
 	return TDX_SUCCESS;
@@ -93,7 +93,7 @@ uint64_t tdh_sys_rdall(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	if (field == ~0ull)
 		tdx_metadata_first(&field);
 	if (tdx_metadata_read(mod, field, &value, &next))
-		return tdx_err(TDX_METADATA_FIELD_ID_INCORRECT, TDX_OPERAND_ID_R8);
+		return TDX_METADATA_FIELD_ID_INCORRECT;
 	uint8_t page[4096] = { 0 };
 	uint16_t size = 8, n = 0;
 	for (;;) {

@@ -485,7 +485,7 @@ uint64_t tdh_mng_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 		/* CPUID_VALUES: class 0x14, non-architectural; size and context bits
 		 * not checked. */
 		if ((id & (0xbfull << 56 | 0xff000000ull)) != (0x94ull << 56))
-			return tdx_err(TDX_METADATA_FIELD_ID_INCORRECT, TDX_OPERAND_ID_RDX);
+			return TDX_METADATA_FIELD_ID_INCORRECT;
 		if ((r = td_cpuid_md_read(mod, lp, &c, (uint32_t)(id & 0xffffff), &gpr[R_R8])))
 			return r;
 	}

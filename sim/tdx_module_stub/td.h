@@ -212,6 +212,11 @@ uint64_t tdh_vp_wr(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 uint64_t tdh_mng_wr(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 /* TDG.VP.RD / TDG.VP.WR of the running vCPU (vp_md.c), the same field table. */
 uint64_t td_vp_md_guest(struct td_run *r, bool write);
+/* The module's masked metadata write (every TD and vCPU field): the bits of
+ * `value` that `mask` selects and `writable` allows replace `old`'s into *out;
+ * none selected is FIELD_NOT_WRITABLE, a selected bit not writable that would
+ * change is FIELD_VALUE_NOT_VALID. Both bare, as every METADATA_FIELD status. */
+uint64_t td_md_masked_write(uint64_t old, uint64_t value, uint64_t mask, uint64_t writable, uint64_t *out);
 uint64_t tdh_mem_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 uint64_t tdh_mem_wr(struct tdx_module *mod, unsigned lp, uint64_t gpr[16]);
 #define TD_ATTR_DEBUG 1ull

@@ -142,7 +142,7 @@ static uint64_t tdg_vm_rd(struct td_run *r, enum td_exit_action *act)
 {
 	uint64_t wmask, *f = vm_field(r, r->guest[R_RDX], &wmask);
 	r->guest[R_R8] = f ? *f : 0;
-	return f ? TDX_SUCCESS : tdx_err(TDX_METADATA_FIELD_ID_INCORRECT, TDX_OPERAND_ID_RDX);
+	return f ? TDX_SUCCESS : TDX_METADATA_FIELD_ID_INCORRECT;
 }
 
 /* TDG.VM.WR (8): RDX = field id, R8 = value, R9 = the bits to write; R8 = the old
@@ -153,11 +153,10 @@ static uint64_t tdg_vm_wr(struct td_run *r, enum td_exit_action *act)
 	uint64_t value = r->guest[R_R8];
 	r->guest[R_R8] = 0;
 	if (!f)
-		return tdx_err(TDX_METADATA_FIELD_ID_INCORRECT, TDX_OPERAND_ID_RDX);
-	if (!wmask || (mask & ~wmask))
-		return tdx_err(TDX_METADATA_FIELD_NOT_WRITABLE, TDX_OPERAND_ID_RDX);
-	uint64_t old = *f;
-	*f = (old & ~mask) | (value & mask);
+		return TDX_METADATA_FIELD_ID_INCORRECT;
+	uint64_t old = *f, st = td_md_masked_write(old, value, mask, wmask, f);
+	if (st)
+		return st;
 	tdcs_put(r->mod, &r->t, &r->c);
 	r->guest[R_R8] = old;
 	return TDX_SUCCESS;
@@ -186,7 +185,7 @@ static uint64_t tdg_sys_rd(struct td_run *r, enum td_exit_action *act)
 		return TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT;
 	}
 	if (tdx_metadata_read(r->mod, id, &value, &next))
-		return tdx_err(TDX_METADATA_FIELD_ID_INCORRECT, TDX_OPERAND_ID_RDX);
+		return TDX_METADATA_FIELD_ID_INCORRECT;
 	r->guest[R_R8] = value;
 	r->guest[R_RDX] = next;
 	return TDX_SUCCESS;

@@ -175,13 +175,12 @@ static uint64_t check_shared_hpa(const struct td_run *r, const struct vp_field *
 	return td_shared_hpa_ok(r->mod, value, size) ? TDX_SUCCESS : TDX_METADATA_FIELD_VALUE_NOT_VALID;
 }
 
-/* A masked write (TDH.VP.WR, TDG.VP.WR; the ABI's metadata write): the bits the
+/* A masked write (TDH.VP.WR, TDG.VP.WR, TDG.VM.WR; the ABI's metadata write): the bits the
  * request selects and the field lets the caller write take the new value. None
  * such: FIELD_NOT_WRITABLE. A selected bit the caller may not write must keep its
  * value (so a request wider than the field, as Linux's ~0, succeeds when those
  * bits are unchanged): else FIELD_VALUE_NOT_VALID. */
-static uint64_t md_masked_write(uint64_t old, uint64_t value, uint64_t mask, uint64_t writable,
-				uint64_t *out)
+uint64_t td_md_masked_write(uint64_t old, uint64_t value, uint64_t mask, uint64_t writable, uint64_t *out)
 {
 	uint64_t bits = mask & writable;
 	if (!bits)
@@ -217,10 +216,9 @@ static uint64_t vp_md_begin(struct tdx_module *mod, unsigned lp, unsigned leaf, 
 	if (r->v.assoc_lp && r->v.assoc_lp != lp + 1)
 		return TDX_VCPU_ASSOCIATED;      /* its VMCS is current on another LP */
 	if (!(*f = vp_field_of(gpr[R_RDX])))
-		return tdx_err(TDX_METADATA_FIELD_ID_INCORRECT, TDX_OPERAND_ID_RDX);
+		return TDX_METADATA_FIELD_ID_INCORRECT;
 	if (((*f)->flags & MD_DEBUG_ONLY) && !(r->c.attributes & TD_ATTR_DEBUG))
-		return leaf == TDH_VP_RD ? tdx_err(TDX_METADATA_FIELD_NOT_READABLE, TDX_OPERAND_ID_RDX)
-					 : tdx_err(TDX_METADATA_FIELD_NOT_WRITABLE, TDX_OPERAND_ID_RDX);
+		return leaf == TDH_VP_RD ? TDX_METADATA_FIELD_NOT_READABLE : TDX_METADATA_FIELD_NOT_WRITABLE;
 	return TDX_SUCCESS;
 }
 
@@ -235,7 +233,7 @@ uint64_t tdh_vp_rd(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	return st;
 }
 
-/* R8 the value, R9 the bits of it to write (md_masked_write); R8 returns the old
+/* R8 the value, R9 the bits of it to write (td_md_masked_write); R8 returns the old
  * value. A field no bit of which the host may write is refused first. */
 uint64_t tdh_vp_wr(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 {
@@ -244,12 +242,12 @@ uint64_t tdh_vp_wr(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	uint64_t value = gpr[R_R8], mask = gpr[R_R9], old = 0, base, next = 0;
 	uint64_t st = vp_md_begin(mod, lp, TDH_VP_WR, gpr, &r, &f);
 	if (!st && !(mask & f->write_mask))
-		st = tdx_err(TDX_METADATA_FIELD_NOT_WRITABLE, TDX_OPERAND_ID_RDX);
+		st = TDX_METADATA_FIELD_NOT_WRITABLE;
 	if (!st)
 		st = vp_field_read(&r, f, &old);
 	base = (f && (f->flags & MD_NULL_PA) && (old >> 63)) ? old & f->write_mask : old;
 	if (!st)
-		st = md_masked_write(base, value, mask, f->write_mask, &next);
+		st = td_md_masked_write(base, value, mask, f->write_mask, &next);
 	if (!st)
 		st = check_shared_hpa(&r, f, next);
 	if (!st && f->check)
@@ -296,7 +294,7 @@ uint64_t td_vp_md_guest(struct td_run *r, bool write)
 		return TDX_SUCCESS;
 	}
 	uint64_t next;
-	st = md_masked_write(old, value, mask, f->guest_write_mask, &next);
+	st = td_md_masked_write(old, value, mask, f->guest_write_mask, &next);
 	if (st)
 		return st;
 	vp_field_write(r, f, next);
@@ -317,8 +315,8 @@ uint64_t tdh_mng_wr(struct tdx_module *mod, unsigned lp, uint64_t gpr[16])
 	switch (gpr[R_RDX]) {
 	case 0x110000000000000Aull:            /* TSC_OFFSET */
 	case 0x110000000000000Bull:            /* TSC_MULTIPLIER */
-		return tdx_err(TDX_METADATA_FIELD_NOT_WRITABLE, TDX_OPERAND_ID_RDX);
+		return TDX_METADATA_FIELD_NOT_WRITABLE;
 	default:
-		return tdx_err(TDX_METADATA_FIELD_ID_INCORRECT, TDX_OPERAND_ID_RDX);
+		return TDX_METADATA_FIELD_ID_INCORRECT;
 	}
 }

@@ -1059,7 +1059,7 @@ static uint64_t seamcall(struct fz *f, int lp_arg, struct vtsim_seamcall_args *a
 			     cfg_why, (unsigned long long)st, name);
 		break;
 	case EXPECT_MD:
-		if (st != TDX_SUCCESS && st != (TDX_METADATA_FIELD_ID_INCORRECT | TDX_OPERAND_ID_RDX))
+		if (st != TDX_SUCCESS && st != TDX_METADATA_FIELD_ID_INCORRECT)
 			fail("SYS.RD 0x%016llx: status 0x%016llx %s", (unsigned long long)in.rdx,
 			     (unsigned long long)st, name);
 		break;
@@ -1096,7 +1096,7 @@ static uint64_t seamcall(struct fz *f, int lp_arg, struct vtsim_seamcall_args *a
 				     (unsigned long long)a->r8);
 			f->walk_next = a->rdx;
 			f->walk_from_module = true;
-		} else if (st == (TDX_METADATA_FIELD_ID_INCORRECT | TDX_OPERAND_ID_RDX)) {
+		} else if (st == TDX_METADATA_FIELD_ID_INCORRECT) {
 			if (a->rdx != MD_FIELD_ID_NONE || a->r8 != 0)
 				fail("SYS.RD of an unknown id: RDX 0x%llx R8 0x%llx, not -1 and 0",
 				     (unsigned long long)a->rdx, (unsigned long long)a->r8);

@@ -6,7 +6,11 @@
 ;    TDG.SYS.RD and TDG.VP.WR of an unknown field: TDX_METADATA_FIELD_ID_INCORRECT
 ;    (TDG.VP.WR of PEND_NMI, not guest-readable: TDX_METADATA_FIELD_NOT_READABLE),
 ;    and their outputs; TDG.SYS.RD of the null id: the first id, with
-;    TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT;
+;    TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT; every METADATA_FIELD status bare, as
+;    the module returns it (no operand id);
+;  - TDG.VM.WR with R9 all ones: CONFIG_FLAGS, none of it the guest's:
+;    METADATA_FIELD_NOT_WRITABLE; TD_CTLS, its writable bits 3:0 written and the
+;    rest unchanged: success; changing bit 4: METADATA_FIELD_VALUE_NOT_VALID;
 ;  - RDMSR and WRMSR of IA32_TSC_DEADLINE (0x6E0): a #VE (exit reason 31, 32; the
 ;    instruction's length 2), which the guest's handler forwards as
 ;    TDG.VP.VMCALL<Instruction.RDMSR/WRMSR>; the VMM below sees the MSR and value
@@ -33,14 +37,17 @@
 ;! stdout: REP.OUT  c000010000000001
 ;! stdout: REP.DATA c000010000000002
 ;! stdout: REP.SUB  c000010000000008
-;! stdout: VM.RD    c0000c0000000002
+;! stdout: VM.RD    c0000c0000000000
 ;! stdout: VM.RD.R8 0000000000000000
-;! stdout: SYS.RD   c0000c0000000002
+;! stdout: SYS.RD   c0000c0000000000
 ;! stdout: SYS.RDX  ffffffffffffffff
 ;! stdout: VMCL.RSP c000010000000001
 ;! stdout: VMCL.RBP c000010000000001
 ;! stdout: VMCL.HI  c000010000000001
-;! stdout: VM.WR    c0000c0000000002
+;! stdout: VM.WR    c0000c0000000000
+;! stdout: VM.WR.RO c0000c0100000000
+;! stdout: VM.WR.WD 0000000000000000
+;! stdout: VM.WR.CH c0000c0300000000
 ;! stdout: SYS.RD.0 00000c0b00000000
 ;! stdout: SYS.RD.N 0800000100000003
 ;! stdout: VP.WR.ID c0000c0000000000
@@ -227,6 +234,12 @@ td_guest_main:
         mov rcx, 1 << 32
         TDG_ST 'VMCL.HI ', 0, rcx, 0, 0         ;   bits 63:32
         TDG_ST 'VM.WR   ', 8, 0, 0x1234, 0      ; TDG.VM.WR: no such field
+        mov r9, -1                              ; R9: every bit
+        TDG_ST 'VM.WR.RO', 8, 0, 0x1110000300000016, 0   ; CONFIG_FLAGS: none the guest's
+        mov r9, -1
+        TDG_ST 'VM.WR.WD', 8, 0, 0x1110000300000017, 0   ; TD_CTLS: bits 3:0 written, the rest kept
+        mov r9, -1
+        TDG_ST 'VM.WR.CH', 8, 0, 0x1110000300000017, 0x10 ;   changing bit 4, not the guest's
         TDG_ST 'SYS.RD.0', 11, 0, -1, 0         ; TDG.SYS.RD of the null id
         REPORT 'SYS.RD.N', rdx                  ;   the first id
         TDG_ST 'VP.WR.ID', 10, 0, 0xff, 0       ; TDG.VP.WR: no such field

@@ -255,7 +255,7 @@ static void test_vcpu_leaves_after_the_td_moved_on(void **state)
 	assert_int_equal(sc(VP_INIT, t.ready_tdvpr, 0), TDX_SUCCESS);
 	md = (struct vtsim_seamcall_args){ .rax = VP_WR, .rcx = t.ready_tdvpr, .rdx = 0x1234567,
 					   .r8 = 1, .r9 = 1 };
-	assert_int_equal(call(&md), TDX_METADATA_FIELD_ID_INCORRECT | RDX);   /* VP.WR, no such field */
+	assert_int_equal(call(&md), TDX_METADATA_FIELD_ID_INCORRECT);   /* VP.WR, no such field */
 	assert_int_equal(md.r8, 0);
 	assert_int_equal(sc(17, t.ready, 0), TDX_SUCCESS);       /* TDH.MR.FINALIZE */
 	for (size_t i = 0; i < NLEAVES; i++)
@@ -604,8 +604,8 @@ static const struct row rows[] = {
 	T("TDH.VP.WR", "VCPU_STATE_INCORRECT", "unit/test_tdx_leaf_errors",
 	  "assert_int_equal(call(&md), TDX_VCPU_STATE_INCORRECT);          /* VP.WR, not initialized */"),
 	T("TDH.VP.WR", "METADATA_FIELD_ID_INCORRECT", "unit/test_tdx_leaf_errors",
-	  "assert_int_equal(call(&md), TDX_METADATA_FIELD_ID_INCORRECT | RDX);   /* VP.WR, no such field */"),
-	T("TDG.VM.WR", "METADATA_FIELD_ID_INCORRECT", "image/td_ve_msr", ";! stdout: VM.WR    c0000c0000000002"),
+	  "assert_int_equal(call(&md), TDX_METADATA_FIELD_ID_INCORRECT);   /* VP.WR, no such field */"),
+	T("TDG.VM.WR", "METADATA_FIELD_ID_INCORRECT", "image/td_ve_msr", ";! stdout: VM.WR    c0000c0000000000"),
 	T("TDG.SYS.RD", "METADATA_FIRST_FIELD_ID_IN_CONTEXT", "image/td_ve_msr",
 	  ";! stdout: SYS.RD.0 00000c0b00000000"),
 	T("TDG.VP.WR", "METADATA_FIELD_ID_INCORRECT", "image/td_ve_msr", ";! stdout: VP.WR.ID c0000c0000000000"),
@@ -727,15 +727,15 @@ static const struct row rows[] = {
 	T("TDH.VP.CREATE", "OP_STATE_INCORRECT", "unit/test_tdx_sept",
 	  "assert_int_equal(sc(TDH_VP_CREATE, page, td.tdr, NULL), TDX_OP_STATE_INCORRECT);"),
 	T("TDH.MNG.RD", "METADATA_FIELD_ID_INCORRECT", "unit/test_tdx_td_lifecycle",
-	  "assert_int_equal(sc(MNG_RD, tdr, 0x1234, &a), TDX_METADATA_FIELD_ID_INCORRECT | 2);"),
+	  "assert_int_equal(sc(MNG_RD, tdr, 0x1234, &a), TDX_METADATA_FIELD_ID_INCORRECT);"),
 	T("TDH.MNG.RD", "OP_STATE_INCORRECT", "unit/test_tdx_td_lifecycle",
 	  "assert_int_equal(sc(MNG_RD, tdr, 0x110000000000000Bull, NULL), TDX_OP_STATE_INCORRECT);"),
 	T("TDH.MEM.RD", "TD_NON_DEBUG", "unit/test_tdx_td_run",
 	  "assert_int_equal(sc(MEM_RD, IMAGE_GPA, td.tdr, 0, 0), TDX_TD_NON_DEBUG);"),
 	T("TDH.MNG.WR", "METADATA_FIELD_ID_INCORRECT", "unit/test_tdx_td_run",
-	  "assert_int_equal(sc(MNG_WR, td.tdr, 0x77, 5, ~0ull), TDX_METADATA_FIELD_ID_INCORRECT | 2);"),
+	  "assert_int_equal(sc(MNG_WR, td.tdr, 0x77, 5, ~0ull), TDX_METADATA_FIELD_ID_INCORRECT);"),
 	T("TDH.MNG.WR", "METADATA_FIELD_NOT_WRITABLE", "unit/test_tdx_td_run",
-	  "assert_int_equal(sc(MNG_WR, td.tdr, FIELD_TSC_OFFSET, 5, ~0ull), TDX_METADATA_FIELD_NOT_WRITABLE | 2);"),
+	  "assert_int_equal(sc(MNG_WR, td.tdr, FIELD_TSC_OFFSET, 5, ~0ull), TDX_METADATA_FIELD_NOT_WRITABLE);"),
 	T("TDH.MEM.PAGE.DEMOTE", "EPT_ENTRY_STATE_INCORRECT", "unit/test_tdx_sept",
 	  "assert_int_equal(sc4(LEAF_DEMOTE, 0 | 2, td.tdr, spare, 0, &a), TDX_EPT_ENTRY_STATE_INCORRECT | RCX);"),
 	T("TDH.MEM.PAGE.DEMOTE", "GPA_RANGE_NOT_BLOCKED", "unit/test_tdx_sept",
@@ -803,9 +803,9 @@ static const struct row rows[] = {
 	T("TDH.MEM.SEPT.RD", "EPT_WALK_FAILED", "unit/test_tdx_sept",
 	  "assert_int_equal(sc(TDH_MEM_SEPT_RD, 0xFFFFF000, td.tdr, &a), TDX_EPT_WALK_FAILED | RCX);"),
 	T("TDH.VP.RD", "METADATA_FIELD_ID_INCORRECT", "unit/test_tdx_td_run",
-	  "assert_int_equal(vp_rd(td.tdvpr, 0x1234567ull, &v), TDX_METADATA_FIELD_ID_INCORRECT | 2);"),
+	  "assert_int_equal(vp_rd(td.tdvpr, 0x1234567ull, &v), TDX_METADATA_FIELD_ID_INCORRECT);"),
 	T("TDH.VP.RD", "METADATA_FIELD_NOT_READABLE", "unit/test_tdx_td_run",
-	  "assert_int_equal(vp_rd(td.tdvpr, FIELD_GUEST_RIP, &v), TDX_METADATA_FIELD_NOT_READABLE | 2);"),
+	  "assert_int_equal(vp_rd(td.tdvpr, FIELD_GUEST_RIP, &v), TDX_METADATA_FIELD_NOT_READABLE);"),
 	T("TDH.VP.RD", "OPERAND_BUSY", "unit/test_tdx_td_run",
 	  "assert_int_equal(vp_rd(td.tdvpr, FIELD_PEND_NMI, &v), TDX_OPERAND_BUSY | 1);"),
 	T("TDH.VP.RD", "PAGE_METADATA_INCORRECT", "unit/test_tdx_td_run",
@@ -843,7 +843,7 @@ static const struct row rows[] = {
 	T("TDH.SYS.INIT", "SYS_INIT_NOT_PENDING", "unit/test_tdx_platform",
 	  "assert_status(call(p, 0, TDH_SYS_INIT, 0, 0, 0), TDX_SYS_INIT_NOT_PENDING);"),
 	T("TDH.SYS.RD", "METADATA_FIELD_ID_INCORRECT", "unit/test_tdx_platform",
-	  "TDX_METADATA_FIELD_ID_INCORRECT | TDX_OPERAND_ID_RDX);"),
+	  "      TDX_METADATA_FIELD_ID_INCORRECT);"),
 	T("TDH.SYS.RD", "METADATA_FIRST_FIELD_ID_IN_CONTEXT", "unit/test_tdx_platform",
 	  "assert_status(sys_rd(p, 0, ~0ull, NULL, &id), TDX_METADATA_FIRST_FIELD_ID_IN_CONTEXT);"),
 	T("TDH.SYS.RD", "SYS_LP_INIT_NOT_DONE", "unit/test_tdx_platform",
@@ -857,7 +857,7 @@ static const struct row rows[] = {
 	T("TDH.SYS.TDMR.INIT", "OPERAND_INVALID", "unit/test_tdx_platform",
 	  "assert_status(call(p, 0, TDH_SYS_TDMR_INIT, GIB, 0, 0), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);"),
 	T("TDH.SYS.RDALL", "METADATA_FIELD_ID_INCORRECT", "unit/test_tdx_platform",
-	  "assert_status(call(p, 0, TDH_SYS_RDALL, 0, list, 0x1234), TDX_METADATA_FIELD_ID_INCORRECT | 8);"),
+	  "assert_status(call(p, 0, TDH_SYS_RDALL, 0, list, 0x1234), TDX_METADATA_FIELD_ID_INCORRECT);"),
 	T("TDH.SYS.RDALL", "OPERAND_INVALID", "unit/test_tdx_platform",
 	  "assert_status(call(p, 0, TDH_SYS_RDALL, 0, list + 8, ~0ull), TDX_OPERAND_INVALID | 2);"),
 	T("TDH.SYS.RDALL", "SYS_LP_INIT_NOT_DONE", "unit/test_tdx_platform",
@@ -881,7 +881,7 @@ static const struct row rows[] = {
 	T("TDH.PHYMEM.PAGE.WBINVD", "PAGE_METADATA_INCORRECT", "unit/test_tdx_td_lifecycle",
 	  "assert_int_equal(sc(WBINVD, tdr | 16ull << 46, 0, NULL), TDX_PAGE_METADATA_INCORRECT | 1);"),
 	T("TDH.VP.WR", "METADATA_FIELD_NOT_WRITABLE", "unit/test_tdx_td_run",
-	  "assert_int_equal(vp_wr(td.tdvpr, FIELD_PIN_BASED, 0, 1, &old), TDX_METADATA_FIELD_NOT_WRITABLE | 2);"),
+	  "assert_int_equal(vp_wr(td.tdvpr, FIELD_PIN_BASED, 0, 1, &old), TDX_METADATA_FIELD_NOT_WRITABLE);"),
 	T("TDH.SYS.CONFIG", "INVALID_PAMT", "unit/test_tdx_platform",
 	  "assert_status(sys_config(p, 1), TDX_INVALID_PAMT | 0);"),
 	T("TDH.SYS.CONFIG", "INVALID_RESERVED_IN_TDMR", "unit/test_tdx_platform",
@@ -921,9 +921,9 @@ static const struct row rows[] = {
 	T("TDG.MEM.PAGE.ACCEPT", "PAGE_SIZE_MISMATCH", "unit/test_tdx_td_run",
 	  "assert_int_equal(r[0], TDX_PAGE_SIZE_MISMATCH | 1);"),
 	T("TDG.VM.RD", "METADATA_FIELD_ID_INCORRECT", "image/td_ve_msr",
-	  ";! stdout: VM.RD    c0000c0000000002"),
+	  ";! stdout: VM.RD    c0000c0000000000"),
 	T("TDG.VM.WR", "METADATA_FIELD_NOT_WRITABLE", "guest/td_hello",
-	  "mov rcx, 0xc0000c0100000002     ; TDX_METADATA_FIELD_NOT_WRITABLE | RDX"),
+	  "mov rcx, 0xc0000c0100000000     ; TDX_METADATA_FIELD_NOT_WRITABLE"),
 	T("TDG.VP.RD", "METADATA_FIELD_ID_INCORRECT", "unit/test_tdx_td_run",
 	  "assert_int_equal(r[3], TDX_METADATA_FIELD_ID_INCORRECT);"),
 	T("TDG.VP.RD", "METADATA_FIELD_NOT_READABLE", "unit/test_tdx_td_run",
@@ -937,7 +937,7 @@ static const struct row rows[] = {
 	T("TDG.VP.WR", "METADATA_FIELD_VALUE_NOT_VALID", "unit/test_tdx_td_run",
 	  "assert_int_equal(r[0], TDX_METADATA_FIELD_VALUE_NOT_VALID);"),
 	T("TDG.SYS.RD", "METADATA_FIELD_ID_INCORRECT", "image/td_ve_msr",
-	  ";! stdout: SYS.RD   c0000c0000000002"),
+	  ";! stdout: SYS.RD   c0000c0000000000"),
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 #define NDECLARED (sizeof(declared) / sizeof(declared[0]))

@@ -474,7 +474,7 @@ static void test_vp_wr_posted_interrupt_masks(void **state)
 	assert_int_equal(vp_wr(td.tdvpr, FIELD_POSTED_INTR_DESC, 0x5020, ~0ull, &old),
 			 TDX_METADATA_FIELD_VALUE_NOT_VALID);
 	assert_int_equal(vp_wr(td.tdvpr, FIELD_POSTED_INTR_DESC, 0x6000, 0x3f, &old),
-			 TDX_METADATA_FIELD_NOT_WRITABLE | 2);
+			 TDX_METADATA_FIELD_NOT_WRITABLE);
 	assert_int_equal(vp_wr(td.tdvpr, FIELD_POSTED_INTR_DESC, 0x5000, ~0ull, &old), TDX_SUCCESS);
 	assert_int_equal(old, ~0ull);
 	assert_int_equal(vp_rd(td.tdvpr, FIELD_POSTED_INTR_DESC, &v), TDX_SUCCESS);
@@ -531,9 +531,9 @@ static void test_td_metadata(void **state)
 	struct td td;
 	uint64_t v, old;
 	build_plain_td(&td);
-	assert_int_equal(vp_rd(td.tdvpr, FIELD_GUEST_RIP, &v), TDX_METADATA_FIELD_NOT_READABLE | 2);
+	assert_int_equal(vp_rd(td.tdvpr, FIELD_GUEST_RIP, &v), TDX_METADATA_FIELD_NOT_READABLE);
 	assert_int_equal(v, 0);
-	assert_int_equal(vp_rd(td.tdvpr, 0x1234567ull, &v), TDX_METADATA_FIELD_ID_INCORRECT | 2);
+	assert_int_equal(vp_rd(td.tdvpr, 0x1234567ull, &v), TDX_METADATA_FIELD_ID_INCORRECT);
 	assert_int_equal(vp_wr(td.tdvpr, FIELD_SHARED_EPTP, 0x123000 | 0x1e, 0xfffffffffffff000ull, &old),
 			 TDX_SUCCESS);
 	assert_int_equal(old, 0);
@@ -541,13 +541,13 @@ static void test_td_metadata(void **state)
 	assert_int_equal(v, 0x123000);                        /* only the masked bits */
 	assert_int_equal(vp_rd(td.tdvpr, FIELD_PIN_BASED, &v), TDX_SUCCESS);
 	assert_int_equal(v & 0x9, 0x9);                       /* external interrupts, NMIs exit */
-	assert_int_equal(vp_wr(td.tdvpr, FIELD_PIN_BASED, 0, 1, &old), TDX_METADATA_FIELD_NOT_WRITABLE | 2);
-	assert_int_equal(vp_wr(td.tdvpr, FIELD_STATE_DETAILS, 1, 1, &old), TDX_METADATA_FIELD_NOT_WRITABLE | 2);
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_PIN_BASED, 0, 1, &old), TDX_METADATA_FIELD_NOT_WRITABLE);
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_STATE_DETAILS, 1, 1, &old), TDX_METADATA_FIELD_NOT_WRITABLE);
 	assert_int_equal(vp_rd(td.tdvpr, FIELD_STATE_DETAILS, &v), TDX_SUCCESS);
 	assert_int_equal(v, 0);
 	assert_int_equal(vp_rd(td.tdr, FIELD_STATE_DETAILS, &v), TDX_PAGE_METADATA_INCORRECT | 1);
-	assert_int_equal(sc(MNG_WR, td.tdr, FIELD_TSC_OFFSET, 5, ~0ull), TDX_METADATA_FIELD_NOT_WRITABLE | 2);
-	assert_int_equal(sc(MNG_WR, td.tdr, 0x77, 5, ~0ull), TDX_METADATA_FIELD_ID_INCORRECT | 2);
+	assert_int_equal(sc(MNG_WR, td.tdr, FIELD_TSC_OFFSET, 5, ~0ull), TDX_METADATA_FIELD_NOT_WRITABLE);
+	assert_int_equal(sc(MNG_WR, td.tdr, 0x77, 5, ~0ull), TDX_METADATA_FIELD_ID_INCORRECT);
 	assert_int_equal(sc(MEM_RD, IMAGE_GPA, td.tdr, 0, 0), TDX_TD_NON_DEBUG);
 	/* TDH.MEM.WR of a TD without ATTRIBUTES.DEBUG: refused, R8 cleared, the page
 	 * as it was. */
@@ -712,12 +712,12 @@ static void test_td_cpuid(void **state)
 	assert_int_equal(mng_rd(td.tdr, CPUID_VALUES(4, 4 << 1), &v), TDX_SUCCESS);
 	/* Refused: a leaf with subleaves read without one and the other way round,
 	 * a subleaf past the module's, a leaf it does not virtualize, reserved bits. */
-	assert_int_equal(mng_rd(td.tdr, CPUID_VALUES(7, NO_SUB), &v), TDX_METADATA_FIELD_ID_INCORRECT | 2);
-	assert_int_equal(mng_rd(td.tdr, CPUID_VALUES(1, 0), &v), TDX_METADATA_FIELD_ID_INCORRECT | 2);
-	assert_int_equal(mng_rd(td.tdr, CPUID_VALUES(4, 5 << 1), &v), TDX_METADATA_FIELD_ID_INCORRECT | 2);
-	assert_int_equal(mng_rd(td.tdr, CPUID_VALUES(3, NO_SUB), &v), TDX_METADATA_FIELD_ID_INCORRECT | 2);
+	assert_int_equal(mng_rd(td.tdr, CPUID_VALUES(7, NO_SUB), &v), TDX_METADATA_FIELD_ID_INCORRECT);
+	assert_int_equal(mng_rd(td.tdr, CPUID_VALUES(1, 0), &v), TDX_METADATA_FIELD_ID_INCORRECT);
+	assert_int_equal(mng_rd(td.tdr, CPUID_VALUES(4, 5 << 1), &v), TDX_METADATA_FIELD_ID_INCORRECT);
+	assert_int_equal(mng_rd(td.tdr, CPUID_VALUES(3, NO_SUB), &v), TDX_METADATA_FIELD_ID_INCORRECT);
 	assert_int_equal(mng_rd(td.tdr, CPUID_VALUES(1, NO_SUB) | 1u << 17, &v),
-			 TDX_METADATA_FIELD_ID_INCORRECT | 2);
+			 TDX_METADATA_FIELD_ID_INCORRECT);
 
 	/* The guest: td_hello to its HLT, then the probe in its accepted page. */
 	struct run_log log;
@@ -976,7 +976,7 @@ static void test_guest_vp_metadata(void **state)
 	assert_int_equal(v, 0);
 	assert_int_equal(vp_rd(td.tdvpr, MD_CPUID_SUPERVISOR_VE, &v), TDX_SUCCESS);
 	assert_int_equal(v, 0);
-	assert_int_equal(vp_wr(td.tdvpr, MD_CPUID_SUPERVISOR_VE, 1, 0xff, &old), TDX_METADATA_FIELD_NOT_WRITABLE | 2);
+	assert_int_equal(vp_wr(td.tdvpr, MD_CPUID_SUPERVISOR_VE, 1, 0xff, &old), TDX_METADATA_FIELD_NOT_WRITABLE);
 
 	expect_vmcall(&td, 0x7781, r);
 	assert_int_equal(r[0], TDX_SUCCESS);
