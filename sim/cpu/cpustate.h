@@ -226,9 +226,9 @@ void cpustate_set_dr7(struct cpustate *cs, uint64_t v);
  * the loop; RFLAGS then takes the form the engine keeps inside its loop
  * (arithmetic flags and DF only in their lazy fields), which leaving and entering
  * the loop would have made of it, so every RFLAGS write must come before. The
- * first such call in a machine makes the API's write and watches which word before
- * the live state it sets (cs->lay keeps the answer); without the live state, or
- * the word, the API does them all. */
+ * first such calls in a machine make the API's write and watch which word before
+ * the live state it sets, until one sets a word (cs->lay keeps the answer); without
+ * the live state, or the word, the API does them all. */
 void cpustate_jump(struct cpustate *cs, uint64_t rip, bool in_loop);
 /* Whether cpustate_set_rflags and cpustate_set_gpr write in place. */
 static inline bool cpustate_regs_in_place(const struct cpustate *cs)

@@ -189,7 +189,8 @@ static uint32_t word32(const uint8_t *p)
 }
 
 /* The API's write, watching the words before the state: the one word that it
- * turns from 0 into the request is the exit request. */
+ * turns from 0 into the request is the exit request. A write that changes none
+ * (a request was pending already) says nothing: the next one looks again. */
 static void jump_probe(struct cpustate *cs, struct cpustate_layout *lay, uint64_t rip)
 {
 	uint32_t before[EXIT_REQ_WORDS];
@@ -204,7 +205,8 @@ static void jump_probe(struct cpustate *cs, struct cpustate_layout *lay, uint64_
 			if (!before[i] && word32(lo + 4 * i) == EXIT_REQ_SET)
 				found = i;
 		}
-	lay->exit_req_back = n == 1 && found >= 0 ? 4 * (EXIT_REQ_WORDS - found) : -1;
+	if (n)
+		lay->exit_req_back = n == 1 && found >= 0 ? 4 * (EXIT_REQ_WORDS - found) : -1;
 }
 
 void cpustate_jump(struct cpustate *cs, uint64_t rip, bool in_loop)

@@ -196,8 +196,9 @@ static void test_single_registers_through_the_api(void **state)
 /* cpustate_jump from a code hook: the engine goes on at the new RIP (the bytes
  * after the hooked instruction never run) with the RFLAGS written before the jump,
  * none of whose arithmetic flags may linger once an instruction changes them. The
- * first jump in the layout finds the exit request through the API, the second
- * writes it in place; without in_loop the API does the write. */
+ * first jump in the layout finds the exit request through the API (one made while
+ * a request is pending already finds nothing and leaves it for the next), the
+ * later ones write it in place; without in_loop the API does the write. */
 #define JUMP_CODE 0x1000ull
 static const uint8_t jump_code[] = {
 	0xf9,                           /* 1000: stc */
@@ -212,6 +213,7 @@ static const uint8_t jump_code[] = {
 struct jump_hook {
 	struct cpustate *cs;
 	bool in_loop;
+	bool pending;      /* an exit request is pending already (the API's RIP write) */
 };
 
 static void on_jump_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
@@ -220,12 +222,14 @@ static void on_jump_site(uc_engine *uc, uint64_t address, uint32_t size, void *u
 	struct jump_hook *j = user;
 	/* CF, ZF, SF and DF: CLC at the target clears CF alone. */
 	cpustate_set_rflags(j->cs, 0x2 | 0x1 | 0x40 | 0x80 | 0x400);
+	if (j->pending)
+		cpu_set_reg(j->cs->uc, UC_X86_REG_RIP, JUMP_CODE + 0x10);
 	cpustate_jump(j->cs, JUMP_CODE + 0x10, j->in_loop);
 }
 
-static void run_jump(struct two *t, bool in_loop)
+static void run_jump(struct two *t, bool in_loop, bool pending)
 {
-	struct jump_hook j = { &t->ca, in_loop };
+	struct jump_hook j = { &t->ca, in_loop, pending };
 	uc_hook h;
 	assert_int_equal(uc_hook_add(t->a, &h, UC_HOOK_CODE, on_jump_site, &j, JUMP_CODE + 1, JUMP_CODE + 1),
 			 UC_ERR_OK);
@@ -248,12 +252,14 @@ static void test_jump_from_a_code_hook(void **state)
 	assert_int_equal(uc_mem_map(t.a, JUMP_CODE, 0x1000, UC_PROT_ALL), UC_ERR_OK);
 	assert_int_equal(uc_mem_write(t.a, JUMP_CODE, jump_code, sizeof(jump_code)), UC_ERR_OK);
 	assert_int_equal(t.lay.exit_req_back, 0);
-	run_jump(&t, false);
+	run_jump(&t, false, false);
 	assert_int_equal(t.lay.exit_req_back, 0);     /* the API's write: nothing looked for */
-	run_jump(&t, true);                           /* the API's, watched */
+	run_jump(&t, true, true);                     /* watched, but nothing changes */
+	assert_int_equal(t.lay.exit_req_back, 0);
+	run_jump(&t, true, false);                    /* the API's, watched */
 	assert_true(t.lay.exit_req_back > 0);
-	run_jump(&t, true);                           /* in place */
-	run_jump(&t, true);
+	run_jump(&t, true, false);                    /* in place */
+	run_jump(&t, true, true);
 	two_close(&t);
 }
 
