@@ -366,6 +366,17 @@ static void vmm_guest_done(struct vmm_guest *g)
 	g->kvm = NULL;
 }
 
+/* failf for an image the VMM refuses (vtsim vm: a usage error, status 2). */
+static int bad_image(struct vmm_report *r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->error, sizeof(r->error), fmt, ap);
+	va_end(ap);
+	r->bad_image = true;
+	return -1;
+}
+
 /* The guest into its memory: an ELF64 executable by its program headers (physical
  * addresses, identity mapped), anything else a flat image at 1 MiB. The VMM keeps
  * the guest's page tables, GDT and stack below 1 MiB, so an ELF may not load there.
@@ -377,22 +388,22 @@ static int vmm_load_guest(struct vmm_guest *g, const uint8_t *img, size_t len, u
 		struct loader_image li;
 		char err[200];
 		if (loader_load(img, len, g->mem, GUEST_MEM, &li, err, sizeof(err)))
-			return failf(r, "the ELF guest: %s", err);
+			return bad_image(r, "the ELF guest: %s", err);
 		if (li.kind != LOADER_ELF64)
-			return failf(r, "the ELF guest is a multiboot image; a VM guest is 64-bit code "
+			return bad_image(r, "the ELF guest is a multiboot image; a VM guest is 64-bit code "
 				     "entered in long mode (an ELF64 executable or a flat image)");
 		if (li.load_start < GUEST_LOAD)
-			return failf(r, "the ELF guest loads at 0x%llx, below 1 MiB, where the VMM keeps "
+			return bad_image(r, "the ELF guest loads at 0x%llx, below 1 MiB, where the VMM keeps "
 				     "the guest's page tables, GDT and stack", (unsigned long long)li.load_start);
 		if (li.entry < li.load_start || li.entry >= li.load_end)
-			return failf(r, "the ELF guest's entry point 0x%llx is outside what it loads "
+			return bad_image(r, "the ELF guest's entry point 0x%llx is outside what it loads "
 				     "(0x%llx-0x%llx)", (unsigned long long)li.entry,
 				     (unsigned long long)li.load_start, (unsigned long long)li.load_end);
 		*entry = li.entry;
 		return 0;
 	}
 	if (len > GUEST_MEM - GUEST_LOAD)
-		return failf(r, "the guest image (%zu bytes) does not fit in %llu MiB above 1 MiB", len,
+		return bad_image(r, "the guest image (%zu bytes) does not fit in %llu MiB above 1 MiB", len,
 			     (unsigned long long)(GUEST_MEM >> 20));
 	memcpy(g->mem + GUEST_LOAD, img, len);
 	*entry = GUEST_LOAD;
@@ -504,6 +515,94 @@ fail:
 	return NULL;
 }
 
+/* ---- the TD's image: what KVM_TDX_INIT_MEM_REGION adds (measured) below 4 GiB ---- */
+
+#define TD_FW_BASE      (TD_FW_TOP - TD_FW_MAX)    /* where a TD's image may start */
+#define TD_RESET_VECTOR 0xfffffff0ull             /* a TD vCPU's first RIP (32-bit, no paging) */
+#define TD_RESET_PAGE   0xfffff000ull
+
+/* g->source and g->firmware_size for `size` bytes that end at 4 GiB; the
+ * guest_memfd's image is copied from g->source. */
+static int td_image_alloc(struct vmm_guest *g, uint64_t size)
+{
+	g->firmware_size = size;
+	g->mem_size = TD_LOW_MEM;
+	g->mem = kvm_userspace_alloc(TD_LOW_MEM);
+	g->firmware = kvm_userspace_alloc(size);
+	g->source = kvm_userspace_alloc(size);
+	if (!g->mem || !g->firmware || !g->source)
+		return failf(g->r, "no memory for the TD");
+	memset(g->source, 0, size);
+	return 0;
+}
+
+/* A flat image: firmware whose last 16 bytes are the reset vector. */
+static int td_image_flat(struct vmm_guest *g, const uint8_t *img, size_t len)
+{
+	if (!len || len > TD_FW_MAX)
+		return bad_image(g->r, "the TD image must be 1 byte to 1 MiB (it is %zu bytes)", len);
+	if (td_image_alloc(g, (len + 4095) & ~4095ull))
+		return -1;
+	memcpy(g->source + g->firmware_size - len, img, len);
+	return 0;
+}
+
+/* An ELF (the loader's ELF64, or multiboot ELF32): its PT_LOAD segments where
+ * they say, inside the 1 MiB below 4 GiB, BSS zeroed. A TD vCPU starts at the
+ * reset vector, so unless e_entry is it, the page at FFFFF000H is added too, with
+ * a `jmp rel32` to e_entry at FF0H (measured like the rest: MRTD covers it). */
+/* The checks the reset vector adds to the loader's. */
+static int td_elf_entry_ok(struct vmm_report *r, const struct loader_image *li)
+{
+	/* The loader keeps e_entry inside a segment, so below 4 GiB: checked anyway,
+	 * as the jump's rel32 needs it. */
+	if (li->entry >= TD_FW_TOP)
+		return bad_image(r, "the TD's ELF image: entry point 0x%llx is at or above 4 GiB",
+				 (unsigned long long)li->entry);
+	if (li->entry != TD_RESET_VECTOR && li->load_end > TD_RESET_PAGE)
+		return bad_image(r, "the TD's ELF image: a segment ends at 0x%llx, inside the reset-vector "
+				 "page at 0xfffff000 the VMM adds to jump to e_entry 0x%llx (enter at "
+				 "0xfffffff0 to supply that page)", (unsigned long long)li->load_end,
+				 (unsigned long long)li->entry);
+	return 0;
+}
+
+static int td_image_elf(struct vmm_guest *g, const uint8_t *img, size_t len)
+{
+	struct vmm_report *r = g->r;
+	struct loader_image li;
+	char err[200];
+	uint8_t *window = calloc(1, TD_FW_MAX);
+	if (!window)
+		return failf(r, "no memory for the TD");
+	int rc = loader_load_window(img, len, window, TD_FW_BASE, TD_FW_TOP, &li, err, sizeof(err));
+	if (rc)
+		rc = bad_image(r, "the TD's ELF image (it must load in the 1 MiB below 4 GiB): %s", err);
+	else
+		rc = td_elf_entry_ok(r, &li);
+	uint64_t start = li.load_start & ~4095ull;
+	if (!rc)
+		rc = td_image_alloc(g, TD_FW_TOP - start);
+	if (!rc) {
+		memcpy(g->source, window + (start - TD_FW_BASE), g->firmware_size);
+		if (li.entry != TD_RESET_VECTOR) {
+			uint8_t *jmp = g->source + (TD_RESET_VECTOR - start);
+			uint32_t rel = (uint32_t)(li.entry - (TD_RESET_VECTOR + 5));
+			jmp[0] = 0xe9;                  /* jmp rel32, in a page of zeros */
+			memcpy(jmp + 1, &rel, 4);
+		}
+	}
+	free(window);
+	return rc;
+}
+
+static int td_image(struct vmm_guest *g, const uint8_t *img, size_t len)
+{
+	if (len >= 4 && !memcmp(img, "\x7f" "ELF", 4))
+		return td_image_elf(g, img, len);
+	return td_image_flat(g, img, len);
+}
+
 /* A TD: the image (firmware) so that it ends at 4 GiB, where a TD vCPU's reset
  * vector is, added as private memory and measured; TD_LOW_MEM of private memory
  * at 0 for the guest to accept. */
@@ -514,27 +613,14 @@ static int vmm_td_setup(struct vmm_guest *g, const uint8_t *img, size_t len)
 	if (e)
 		return failf(r, "KVM_CREATE_VM(KVM_X86_TDX_VM): error %d%s", e,
 			     e == -EINVAL ? " (this platform has no TDX module: use a machine with --tdx)" : "");
-	if (!len || len > TD_FW_MAX)
-		return failf(r, "the TD image must be 1 byte to 1 MiB (it is %zu bytes)", len);
 	if (vmm_split_irqchip(g))
 		return -1;
 	/* TDVMCALL<MapGPA> comes to user space, which converts the memory. */
 	struct kvm_enable_cap cap = { .cap = KVM_CAP_EXIT_HYPERCALL, .args = { 1ull << KVM_HC_MAP_GPA_RANGE } };
 	if ((e = kvm_vm_enable_cap(g->kvm, &cap)))
 		return failf(r, "KVM_ENABLE_CAP(KVM_CAP_EXIT_HYPERCALL): error %d", e);
-	/* A TD starts at its reset vector with no loader in front of it: an ELF file
-	 * would run its header as code. */
-	if (len >= 4 && !memcmp(img, "\x7f" "ELF", 4))
-		return failf(r, "the TD image is an ELF file; a TD guest is a flat firmware image "
-			     "whose last 16 bytes hold the reset vector (4 GiB - 16)");
-	g->firmware_size = (len + 4095) & ~4095ull;
-	g->mem_size = TD_LOW_MEM;
-	g->mem = kvm_userspace_alloc(TD_LOW_MEM);
-	g->firmware = kvm_userspace_alloc(g->firmware_size);
-	g->source = kvm_userspace_alloc(g->firmware_size);
-	if (!g->mem || !g->firmware || !g->source)
-		return failf(r, "no memory for the TD");
-	memcpy(g->source + g->firmware_size - len, img, len);
+	if (td_image(g, img, len))
+		return -1;
 	/* One guest_memfd holds both slots' private memory, as QEMU gives each RAM
 	 * block one: low memory at offset 0, the image after it. */
 	struct kvm_create_guest_memfd gm = { .size = TD_LOW_MEM + g->firmware_size };

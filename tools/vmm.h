@@ -15,6 +15,7 @@
 struct vmm_report {
 	bool ok;                      /* the guest halted */
 	char error[256];              /* why not */
+	bool bad_image;               /* the guest image was refused (a usage error) */
 	struct kvm_vcpu_stat stat;
 	unsigned ept_pages_mapped;
 	uint32_t device_command;      /* the last value written to the device */
@@ -56,8 +57,10 @@ int vmm_run_guest(unsigned long type, const struct vtsim_config *cfg, const uint
 		  const struct vmm_msis *msis, FILE *console, struct vmm_report *report);
 
 /* The same for a TD (KVM_X86_TDX_VM; the machine needs cfg->tdx): `img` is
- * firmware that ends at 4 GiB, the TD's reset vector in its last 16 bytes; it is
- * added as measured private memory, with 2 MiB more at 0 for the TD to accept. */
+ * firmware that ends at 4 GiB, the TD's reset vector in its last 16 bytes, or an
+ * ELF whose segments lie in the 1 MiB below 4 GiB (with a page at FFFFF000H
+ * jumping to e_entry unless that is the reset vector); it is added as measured
+ * private memory, with 6 MiB more at 0 for the TD to accept. */
 int vmm_run_flat_td(const struct vtsim_config *cfg, const uint8_t *img, size_t len, FILE *console,
 		    struct vmm_report *report);
 

@@ -613,8 +613,8 @@ static bool cpu_model_known(const char *name)
 	return false;
 }
 
-/* `vtsim vm [--tdx] [OPTIONS] GUEST`: one 64-bit guest under kvmlike (an ELF64 executable
- * or a flat image for a VM; flat firmware for a TD). */
+/* `vtsim vm [--tdx] [OPTIONS] GUEST`: one guest under kvmlike (an ELF executable or a
+ * flat image: 64-bit code for a VM, firmware with a reset vector for a TD). */
 #define STR_(x) #x
 #define STR(x)  STR_(x)
 
@@ -705,6 +705,8 @@ static int cmd_vm(int argc, char **argv)
 	if (rc)
 		fprintf(stderr, "vtsim: vm: %s\n", r.error);
 	bool unsent = report_unsent_msis(&msis, &r);
+	if (rc && r.bad_image)
+		return EXIT_USAGE;
 	return rc || unsent ? 1 : 0;
 }
 

@@ -519,7 +519,7 @@ static void segment_name(const struct plan *p, const struct segment *s, char *bu
 }
 
 static int check_segment(const struct plan *p, const struct segment *s, size_t size,
-			 uint64_t limit, char *err, size_t errlen)
+			 uint64_t base, uint64_t limit, char *err, size_t errlen)
 {
 	char name[32];
 	uint64_t end;
@@ -535,6 +535,10 @@ static int check_segment(const struct plan *p, const struct segment *s, size_t s
 	if (!add_ok(s->paddr, s->memsz, &end))
 		return fail(err, errlen, "%s: p_paddr 0x%" PRIx64 " + p_memsz 0x%" PRIx64
 			    " wraps around the address space", name, s->paddr, s->memsz);
+	if (s->memsz && s->paddr < base)
+		return fail(err, errlen, "%s [0x%" PRIx64 ", 0x%" PRIx64 ") starts below "
+			    "0x%" PRIx64 ", where the memory it may load into begins", name,
+			    s->paddr, end, base);
 	if (end > limit)
 		return fail(err, errlen, "%s [0x%" PRIx64 ", 0x%" PRIx64 ") does not fit "
 			    "below reserved_base 0x%" PRIx64, name, s->paddr, end, limit);
@@ -637,25 +641,30 @@ static int translate_entry_virtual(struct plan *p, char *err, size_t errlen)
 }
 
 /* All the checks that do not depend on the format. */
-static int plan_check(struct plan *p, size_t size, uint64_t limit, char *err, size_t errlen)
+static int plan_check(struct plan *p, size_t size, uint64_t base, uint64_t limit, char *err,
+		      size_t errlen)
 {
 	unsigned i;
 
 	for (i = 0; i < p->nsegs; i++)
-		if (check_segment(p, &p->segs[i], size, limit, err, errlen))
+		if (check_segment(p, &p->segs[i], size, base, limit, err, errlen))
 			return -1;
 	return check_overlaps(p, err, errlen);
 }
 
-static void plan_write(const struct plan *p, const uint8_t *data, uint8_t *ram)
+/* ram holds physical memory from `base` on. Empty segments may lie anywhere and
+ * write nothing. */
+static void plan_write(const struct plan *p, const uint8_t *data, uint8_t *ram, uint64_t base)
 {
 	unsigned i;
 
 	for (i = 0; i < p->nsegs; i++) {
 		const struct segment *s = &p->segs[i];
 
-		memcpy(ram + s->paddr, data + s->offset, (size_t)s->filesz);
-		memset(ram + s->paddr + s->filesz, 0, (size_t)(s->memsz - s->filesz));
+		if (s->memsz == 0)
+			continue;
+		memcpy(ram + (s->paddr - base), data + s->offset, (size_t)s->filesz);
+		memset(ram + (s->paddr - base) + s->filesz, 0, (size_t)(s->memsz - s->filesz));
 	}
 }
 
@@ -732,6 +741,12 @@ static int plan_image(const uint8_t *data, size_t size, struct plan *p, char *er
 int loader_load(const uint8_t *data, size_t size, uint8_t *ram, uint64_t limit,
 		struct loader_image *out, char *err, size_t errlen)
 {
+	return loader_load_window(data, size, ram, 0, limit, out, err, errlen);
+}
+
+int loader_load_window(const uint8_t *data, size_t size, uint8_t *ram, uint64_t base,
+		       uint64_t limit, struct loader_image *out, char *err, size_t errlen)
+{
 	struct plan p;
 	int ret = -1;
 
@@ -744,7 +759,7 @@ int loader_load(const uint8_t *data, size_t size, uint8_t *ram, uint64_t limit,
 	if (size < ELF_MAGIC_SIZE)
 		return fail(err, errlen, "not an ELF64 x86-64 executable or multiboot image "
 			    "(file of %zu bytes is too short)", size);
-	if (plan_image(data, size, &p, err, errlen) || plan_check(&p, size, limit, err, errlen))
+	if (plan_image(data, size, &p, err, errlen) || plan_check(&p, size, base, limit, err, errlen))
 		goto out;
 	if (p.kind == LOADER_MULTIBOOT && !(p.mb_flags & MB_FLAG_AOUT_KLUDGE)) {
 		if (translate_entry_virtual(&p, err, errlen))
@@ -752,7 +767,7 @@ int loader_load(const uint8_t *data, size_t size, uint8_t *ram, uint64_t limit,
 	} else if (check_entry_physical(&p, err, errlen)) {
 		goto out;
 	}
-	plan_write(&p, data, ram);
+	plan_write(&p, data, ram, base);
 	memset(out, 0, sizeof(*out));
 	out->kind = p.kind;
 	out->entry = p.entry;

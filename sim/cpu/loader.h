@@ -27,6 +27,12 @@ struct loader_image {
 int loader_load(const uint8_t *data, size_t size, uint8_t *ram, uint64_t limit,
 		struct loader_image *out, char *err, size_t errlen);
 
+/* The same for a window of physical memory: ram holds [base, limit), and every
+ * non-empty segment must lie inside it (a TD's firmware just below 4 GiB needs no
+ * buffer from 0). loader_load is this with base 0. */
+int loader_load_window(const uint8_t *data, size_t size, uint8_t *ram, uint64_t base,
+		       uint64_t limit, struct loader_image *out, char *err, size_t errlen);
+
 /* A module for the multiboot information (--initrd FILE). */
 struct loader_module {
 	const uint8_t *data;

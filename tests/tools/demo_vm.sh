@@ -100,13 +100,13 @@ out=$(run vm "$tmp/vm_hello.elf" 2>&1); st=$?
 expect vm-hello-elf "$st" 0 "$out" '^Hello from a VMX guest of kvmlike' '^halting$'
 elf "$guests/vm_hello.img" "$tmp/low.elf" 0x8000 0
 out=$(run vm "$tmp/low.elf" 2>&1); st=$?
-expect vm-elf-low "$st" 1 "$out" '^vtsim: vm: the ELF guest loads at 0x8000, below 1 MiB, where the VMM keeps'
+expect vm-elf-low "$st" 2 "$out" '^vtsim: vm: the ELF guest loads at 0x8000, below 1 MiB, where the VMM keeps'
 elf "$guests/vm_hello.img" "$tmp/arm.elf" 0x100000 0 183
 out=$(run vm "$tmp/arm.elf" 2>&1); st=$?
-expect vm-elf-machine "$st" 1 "$out" '^vtsim: vm: the ELF guest: '
+expect vm-elf-machine "$st" 2 "$out" '^vtsim: vm: the ELF guest: '
 head -c 100 "$tmp/vm_hello.elf" >"$tmp/short.elf"
 out=$(run vm "$tmp/short.elf" 2>&1); st=$?
-expect vm-elf-truncated "$st" 1 "$out" '^vtsim: vm: the ELF guest: '
+expect vm-elf-truncated "$st" 2 "$out" '^vtsim: vm: the ELF guest: '
 
 printf '\x0f\x0b' >"$tmp/ud2.bin"     # #UD with no IDT: shutdown
 out=$(run vm "$tmp/ud2.bin" 2>&1); st=$?
@@ -172,8 +172,68 @@ expect vm-tdx-not-firmware "$st" 1 "$out" \
 	'^vtsim: SEAMCALL TDH\.VP\.ENTER on lp0 returned TDX_NON_RECOVERABLE_VCPU \(0x4000000100000002\)' \
 	'^vtsim: vm: KVM_EXIT_SHUTDOWN: the guest triple-faulted$'
 
-out=$(run vm --tdx "$tmp/vm_hello.elf" 2>&1); st=$?        # a TD starts at its reset vector
-expect vm-tdx-elf "$st" 1 "$out" '^vtsim: vm: the TD image is an ELF file; a TD guest is a flat firmware image'
+# A TD guest as an ELF64: td_hello's first 24 KiB (page tables, code, data) at
+# 0xFFFF8000, 4 KiB of BSS for its stack, entered at start32 (0xFFFFD000, after the
+# five pages of tables). The VMM adds a page at 0xFFFFF000 whose reset vector jumps
+# there; it is measured, so the MRTD the TD reports is not the flat image's, and
+# it is the same run to run. The whole image as an ELF entered at 0xFFFFFFF0 needs
+# no such page: the flat image's MRTD.
+td_elf() { # OUT [FIELD=VALUE]...: fields of one PT_LOAD of td_hello.img and the header
+	python3 - "$guests/td_hello.img" "$@" <<'PY'
+import struct, sys
+flat = open(sys.argv[1], 'rb').read()
+f = dict(cls=2, paddr=0xffff8000, filesz=0x6000, memsz=0x7000, entry=0xffffd000, offset=0x1000,
+         phnum=1, truncate=0)
+for a in sys.argv[3:]:
+    k, v = a.split('=')
+    f[k] = int(v, 0)
+if f['cls'] == 2:
+    eh = struct.pack('<4sBBBB8xHHIQQQIHHHHHH', b'\x7fELF', 2, 1, 1, 0, 2, 62, 1, f['entry'],
+                     64, 0, 0, 64, 56, f['phnum'], 64, 0, 0)
+    ph = struct.pack('<IIQQQQQQ', 1, 7, f['offset'], f['paddr'], f['paddr'], f['filesz'], f['memsz'], 0x1000)
+else:
+    eh = struct.pack('<4sBBBB8xHHIIIIIHHHHHH', b'\x7fELF', 1, 1, 1, 0, 2, 3, 1, f['entry'],
+                     52, 0, 0, 52, 32, f['phnum'], 40, 0, 0)
+    ph = struct.pack('<IIIIIIII', 1, f['offset'], f['paddr'], f['paddr'], f['filesz'], f['memsz'], 7, 0x1000)
+out = eh + ph + b'\0' * (0x1000 - len(eh) - len(ph)) + flat[:min(f['filesz'], len(flat))]
+open(sys.argv[2], 'wb').write(out[:f['truncate']] if f['truncate'] else out)
+PY
+}
+mrtd() { sed -n 's/^TDG\.MR\.REPORT: MRTD \([0-9a-f]*\)$/\1/p' <<<"$1"; }
+flat_mrtd=$(mrtd "$(run vm --tdx "$guests/td_hello.img" 2>&1)")
+td_elf "$tmp/td.elf"
+out=$(run vm --tdx "$tmp/td.elf" 2>&1); st=$?
+expect vm-tdx-elf "$st" 0 "$out" '^Hello from a TD' '^TDG\.MEM\.PAGE\.ACCEPT: the page at 1 MiB is ours$' \
+	'^TD done, halting$'
+elf_mrtd=$(mrtd "$out")
+again=$(mrtd "$(run vm --tdx "$tmp/td.elf" 2>&1)")
+if [ -z "$flat_mrtd" ] || [ -z "$elf_mrtd" ] || [ "$elf_mrtd" = "$flat_mrtd" ] || [ "$again" != "$elf_mrtd" ]; then
+	echo "FAIL vm-tdx-elf: MRTD flat '$flat_mrtd', ELF '$elf_mrtd', again '$again'"; fail=1
+fi
+td_elf "$tmp/td_rv.elf" filesz=0x8000 memsz=0x8000 entry=0xfffffff0
+out=$(run vm --tdx "$tmp/td_rv.elf" 2>&1); st=$?
+expect vm-tdx-elf-reset-vector "$st" 0 "$out" '^TD done, halting$'
+[ "$(mrtd "$out")" = "$flat_mrtd" ] || { echo "FAIL vm-tdx-elf-reset-vector: MRTD is not the flat image's"; fail=1; }
+# ELFs a TD cannot take: status 2 and why, never a crash.
+td_bad() { # NAME PATTERN FIELD=VALUE...
+	local name=$1 pat=$2
+	shift 2
+	td_elf "$tmp/bad.elf" "$@"
+	out=$(run vm --tdx "$tmp/bad.elf" 2>&1); st=$?
+	expect "vm-tdx-elf-$name" "$st" 2 "$out" "^vtsim: vm: the TD's ELF image.*$pat"
+}
+td_bad entry-above-4g 'entry point 0x100000000 is not inside any loaded segment' entry=0x100000000
+td_bad reset-page 'a segment ends at 0x100000000, inside the reset-vector page at 0xfffff000' \
+	filesz=0x8000 memsz=0x8000
+td_bad below-window 'segment 0 \[0x100000, 0x107000\) starts below 0xfff00000' paddr=0x100000 entry=0x100000
+td_bad above-4g 'segment 0 \[0xffffc000, 0x100003000\) does not fit below' paddr=0xffffc000 entry=0xffffc000
+td_bad truncated-header 'truncated ELF: file size 0x32 is smaller than the ELF64 header' truncate=50
+td_bad truncated-phdr 'truncated ELF: program header 0 lies outside the file' truncate=100
+td_bad filesz 'segment 0: p_filesz 0x6000 is larger than p_memsz 0x1000' memsz=0x1000
+td_bad offset 'segment 0 file bytes lie outside the file' offset=0x100000
+td_bad too-many-segments 'program header 510 lies outside the file' phnum=1000
+td_bad extended-numbering 'extended program header numbering' phnum=0xffff
+td_bad elf32 'ELF32 file without a multiboot header' cls=1
 
 out=$(run vm "$tmp/missing.bin" 2>&1); st=$?
 expect vm-missing "$st" 2 "$out" 'missing.bin'

@@ -294,6 +294,36 @@ static void test_loader_elf64_segment_ending_at_limit(void **state)
 	assert_int_equal(f->ram[LIMIT], FILL);
 }
 
+/* loader_load_window: ram holds [base, limit) (a TD's firmware below 4 GiB); a
+ * segment lands at ram[paddr - base], one starting below base is refused and
+ * nothing is written. */
+static void test_loader_window(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t base = 0xfff00000ull, top = 0x100000000ull;
+	const struct tseg s[2] = {
+		{ PT_LOAD, 0x100, 0xffff8000, 0xffff8000, 0x40, 0x1000 },
+		{ PT_LOAD, 0x100, 0x100000, 0x100000, 0x40, 0x40 },
+	};
+
+	put_elf64(f->img, 2, 62, 0xffff8010, 64, s, 1);
+	fill_pattern(f->img + 0x100, 0x40, 3);
+	assert_int_equal(loader_load_window(f->img, 0x140, f->ram, base, top, &f->out, f->err,
+					    sizeof(f->err)), 0);
+	assert_int_equal(f->out.load_start, 0xffff8000);
+	assert_int_equal(f->out.load_end, 0xffff9000);
+	assert_ram_is(f, 0xf8000, f->img + 0x100, 0x40);
+	assert_ram_filled(f, 0xf8040, 0, 0x1000 - 0x40);
+	assert_int_equal(f->ram[0xf7fff], FILL);
+	put_elf64(f->img, 2, 62, 0xffff8010, 64, s, 2);
+	memcpy(f->snapshot, f->ram, RAM_SIZE);
+	assert_int_equal(loader_load_window(f->img, 0x140, f->ram, base, top, &f->out, f->err,
+					    sizeof(f->err)), -1);
+	assert_string_equal(f->err, "segment 1 [0x100000, 0x100040) starts below 0xfff00000, "
+			    "where the memory it may load into begins");
+	assert_memory_equal(f->ram, f->snapshot, RAM_SIZE);
+}
+
 static void test_loader_elf64_with_multiboot_header_is_elf64(void **state)
 {
 	struct fixture *f = *state;
@@ -1078,6 +1108,7 @@ int main(void)
 		T(test_loader_elf64_valid),
 		T(test_loader_elf64_bss_zeroed),
 		T(test_loader_elf64_segment_ending_at_limit),
+		T(test_loader_window),
 		T(test_loader_elf64_with_multiboot_header_is_elf64),
 		T(test_loader_pie_rejected),
 		T(test_loader_elf_relocatable_rejected),
