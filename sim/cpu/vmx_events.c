@@ -47,6 +47,17 @@ static void redirected(struct lp *lp)
 	uc_emu_stop(lp->uc);
 }
 
+/* A VM exit taken here comes back here at the next VM entry: the guest coroutine
+ * resumes inside this hook. If that entry put the guest elsewhere (an event
+ * delivered, RIP moved by the VMM), the rest of the struck instruction's hooks must
+ * not run: a site's would execute that instruction, or exit for it, at the new RIP. */
+static void boundary_exit(struct lp *lp, uc_engine *uc, uint32_t reason, const struct vmx_exit_info *xi)
+{
+	vmx_exit(lp, reason, xi);
+	if (!lp->m->stopped && !lp->co_terminate && lp->vmx.non_root && cpu_reg(uc, UC_X86_REG_RIP) != xi->rip)
+		redirected(lp);
+}
+
 static void on_boundary(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
 	struct lp *lp = user;
@@ -84,7 +95,7 @@ static void on_boundary(uc_engine *uc, uint64_t address, uint32_t size, void *us
 		return;
 	}
 	if (v->mtf && !first) {
-		vmx_exit(lp, EXIT_REASON_MONITOR_TRAP_FLAG, &xi);
+		boundary_exit(lp, uc, EXIT_REASON_MONITOR_TRAP_FLAG, &xi);
 		return;
 	}
 	/* Debug traps come next: those VM entry held under MOV-SS blocking are due
@@ -96,11 +107,11 @@ static void on_boundary(uc_engine *uc, uint64_t address, uint32_t size, void *us
 	/* NMI window: no virtual-NMI blocking and no MOV-SS blocking (the engine has
 	 * one shadow flag for STI and MOV SS, so an STI shadow delays it too). */
 	if (v->nmi_window && !v->vnmi_blocked && !cpustate_interrupt_shadow(&lp->cs)) {
-		vmx_exit(lp, EXIT_REASON_NMI_WINDOW, &xi);
+		boundary_exit(lp, uc, EXIT_REASON_NMI_WINDOW, &xi);
 		return;
 	}
 	if (v->irq_window && interrupts_open(lp)) {
-		vmx_exit(lp, EXIT_REASON_INTERRUPT_WINDOW, &xi);
+		boundary_exit(lp, uc, EXIT_REASON_INTERRUPT_WINDOW, &xi);
 		return;
 	}
 	if (apicv_virq(lp) && interrupts_open(lp)) {

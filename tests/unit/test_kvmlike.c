@@ -843,11 +843,12 @@ static const uint8_t nmi_handler[] = {
 	0x48, 0xcf,                               /* iretq */
 };
 
-static void test_nmi_while_nmi_blocked_waits_for_the_nmi_window(void **state)
+/* The NMI-window case with CODE at GUEST_CODE: the handler's IRETQ returns there and
+ * the window exit comes before CODE's first instruction; CODE then runs to the HLT
+ * ending at HLT_END. */
+static void nmi_window_case(struct fx *f, const uint8_t *code, size_t len, uint64_t hlt_end)
 {
-	struct fx *f = *state;
-	static const uint8_t nop_hlt[] = { 0x90, 0xf4 };
-	load(f, GUEST_CODE, nop_hlt, sizeof(nop_hlt));
+	load(f, GUEST_CODE, code, len);
 	load(f, GUEST_NMI, nmi_handler, sizeof(nmi_handler));
 	set_idt_gate(f->mem, 2, GUEST_NMI);
 	struct kvm_sregs s;
@@ -861,6 +862,7 @@ static void test_nmi_while_nmi_blocked_waits_for_the_nmi_window(void **state)
 	assert_int_equal(get_regs(f).rip, GUEST_NMI + 7);     /* at its OUT until the next run */
 	assert_int_equal(kvm_vcpu_nmi(f->vcpu), 0);
 	assert_int_equal(run(f), KVM_EXIT_IO);                /* the second NMI, after the IRETQ */
+	assert_int_equal(get_regs(f).rip, GUEST_NMI + 7);
 	assert_int_equal(f->vcpu->stat.exits_by_reason[EXIT_REASON_NMI_WINDOW], 1);
 	assert_int_equal(kvm_x86_op_calls[KVM_OP_enable_nmi_window][0] - windows, 1);
 	assert_int_equal(run(f), KVM_EXIT_HLT);
@@ -868,7 +870,37 @@ static void test_nmi_while_nmi_blocked_waits_for_the_nmi_window(void **state)
 	memcpy(&runs, f->mem + GUEST_DATA, 4);
 	assert_int_equal(runs, 2);
 	assert_int_equal(f->vcpu->stat.nmi_injections, 2);
-	assert_int_equal(get_regs(f).rip, GUEST_CODE + 2);
+	assert_int_equal(get_regs(f).rip, hlt_end);
+}
+
+static void test_nmi_while_nmi_blocked_waits_for_the_nmi_window(void **state)
+{
+	static const uint8_t nop_hlt[] = { 0x90, 0xf4 };
+	nmi_window_case(*state, nop_hlt, sizeof(nop_hlt), GUEST_CODE + 2);
+}
+
+/* The window exit struck an instruction that exits itself (HLT, CPUID): the entry
+ * that delivers the NMI puts the guest in its handler, and that instruction neither
+ * runs nor exits there; it does once the handler has returned to it. */
+static void test_nmi_window_at_hlt_delivers_before_the_hlt(void **state)
+{
+	static const uint8_t hlt[] = { 0xf4 };
+	nmi_window_case(*state, hlt, sizeof(hlt), GUEST_CODE + 1);
+}
+
+static void test_nmi_window_at_cpuid_delivers_before_the_cpuid(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t cpuid_hlt[] = { 0x31, 0xc0, 0x0f, 0xa2, 0xf4 };   /* xor eax, eax; cpuid; hlt */
+	/* The IRETQ returns to the CPUID: the handler's frame is the first NMI's, taken
+	 * at the XOR's entry, so start the guest at the CPUID. */
+	load(f, GUEST_CODE, cpuid_hlt, sizeof(cpuid_hlt));
+	struct kvm_regs r = get_regs(f);
+	r.rip = GUEST_CODE + 2;
+	set_regs(f, &r);
+	uint64_t cpuid_exits = f->vcpu->stat.exits_by_reason[10];
+	nmi_window_case(f, cpuid_hlt, sizeof(cpuid_hlt), GUEST_CODE + 5);
+	assert_int_equal(f->vcpu->stat.exits_by_reason[10] - cpuid_exits, 1);   /* the CPUID's, once */
 }
 
 /* ---- 10. the vt_ layer for a TD, and no TD type ---------------------------------------- */
@@ -1268,6 +1300,8 @@ int main(void)
 		VM_TEST(test_cpuid_shows_kvm_signature_and_hides_vmx),
 		VM_TEST(test_vmcall_answers_enosys_and_the_guest_continues),
 		VM_TEST(test_nmi_while_nmi_blocked_waits_for_the_nmi_window),
+		VM_TEST(test_nmi_window_at_hlt_delivers_before_the_hlt),
+		VM_TEST(test_nmi_window_at_cpuid_delivers_before_the_cpuid),
 		VM_TEST(test_rdmsr_of_unknown_msr_delivers_gp_to_the_guest),
 		VM_TEST(test_exception_without_idt_is_shutdown),
 		VM_TEST(test_unusable_tr_fails_entry_with_invalid_guest_state),
