@@ -639,17 +639,24 @@ static void set_idt_gate(uint8_t *mem, unsigned vector, uint64_t handler)
 	memcpy(mem + GUEST_IDT + vector * 16 + 8, &hi, 8);
 }
 
+/* Loads HANDLER at GPA as VECTOR's gate and points the IDT at GUEST_IDT with room
+ * for vectors 0 to VECTOR. */
+static void load_handler(struct fx *f, unsigned vector, uint64_t gpa, const uint8_t *handler, size_t size)
+{
+	load(f, gpa, handler, size);
+	set_idt_gate(f->mem, vector, gpa);
+	struct kvm_sregs s;
+	assert_int_equal(kvm_vcpu_get_sregs(f->vcpu, &s), 0);
+	s.idt = (struct kvm_dtable){ .base = GUEST_IDT, .limit = (vector + 1) * 16 - 1 };
+	assert_int_equal(kvm_vcpu_set_sregs(f->vcpu, &s), 0);
+}
+
 /* Loads `code`, the #GP handler and an IDT with vectors 0-13, runs to the HLT and
  * checks that the handler ran for a #GP(0) at `fault_rip`. */
 static void run_to_gp_handler(struct fx *f, const uint8_t *code, size_t len, uint64_t fault_rip)
 {
 	load(f, GUEST_CODE, code, len);
-	load(f, GUEST_GP, gp_handler, sizeof(gp_handler));
-	set_idt_gate(f->mem, 13, GUEST_GP);
-	struct kvm_sregs s;
-	assert_int_equal(kvm_vcpu_get_sregs(f->vcpu, &s), 0);
-	s.idt = (struct kvm_dtable){ .base = GUEST_IDT, .limit = 14 * 16 - 1 };
-	assert_int_equal(kvm_vcpu_set_sregs(f->vcpu, &s), 0);
+	load_handler(f, 13, GUEST_GP, gp_handler, sizeof(gp_handler));
 
 	assert_int_equal(run(f), KVM_EXIT_HLT);
 	uint64_t err, rip;
@@ -849,12 +856,7 @@ static const uint8_t nmi_handler[] = {
 static void nmi_window_case(struct fx *f, const uint8_t *code, size_t len, uint64_t hlt_end)
 {
 	load(f, GUEST_CODE, code, len);
-	load(f, GUEST_NMI, nmi_handler, sizeof(nmi_handler));
-	set_idt_gate(f->mem, 2, GUEST_NMI);
-	struct kvm_sregs s;
-	assert_int_equal(kvm_vcpu_get_sregs(f->vcpu, &s), 0);
-	s.idt = (struct kvm_dtable){ .base = GUEST_IDT, .limit = 3 * 16 - 1 };
-	assert_int_equal(kvm_vcpu_set_sregs(f->vcpu, &s), 0);
+	load_handler(f, 2, GUEST_NMI, nmi_handler, sizeof(nmi_handler));
 	uint64_t windows = kvm_x86_op_calls[KVM_OP_enable_nmi_window][0];
 
 	assert_int_equal(kvm_vcpu_nmi(f->vcpu), 0);
