@@ -1,6 +1,7 @@
 /* The vtsim command. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,11 +92,15 @@ static void usage(FILE *f)
 		"4 instruction or time limit, 2 bad image or option, 70 a vtsim limitation\n");
 }
 
-static int fail(const char *fmt, const char *arg)
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
 {
+	va_list ap;
+	va_start(ap, fmt);
 	fprintf(stderr, "vtsim: ");
-	fprintf(stderr, fmt, arg);
+	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	va_end(ap);
 	return EXIT_USAGE;
 }
 
@@ -190,9 +195,8 @@ static int add_guest_mce(unsigned at[VTSIM_MAX_GUEST_MCE], unsigned n)
 	while (i < VTSIM_MAX_GUEST_MCE && at[i])
 		i++;
 	if (i == VTSIM_MAX_GUEST_MCE || (i && n <= at[i - 1])) {
-		fprintf(stderr, "vtsim: --inject-guest-mce %u: at most %u, each count above the one before\n", n,
-			VTSIM_MAX_GUEST_MCE);
-		return -1;
+		return fail("--inject-guest-mce %u: at most %u, each count above the one before", n,
+			    VTSIM_MAX_GUEST_MCE);
 	}
 	at[i] = n;
 	return 0;
@@ -287,11 +291,9 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			break;
 		case O_INJECT_ENTRY_MCE:
 		case O_INJECT_GUEST_MCE:
-			if (parse_u64(optarg, &v) || v < 1 || v > UINT32_MAX) {
-				fprintf(stderr, "vtsim: --inject-%s-mce: '%s' is not a positive number\n",
-					c == O_INJECT_ENTRY_MCE ? "entry" : "guest", optarg);
-				return EXIT_USAGE;
-			}
+			if (parse_u64(optarg, &v) || v < 1 || v > UINT32_MAX)
+				return fail("--inject-%s-mce: '%s' is not a positive number",
+					    c == O_INJECT_ENTRY_MCE ? "entry" : "guest", optarg);
 			if (c == O_INJECT_ENTRY_MCE)
 				o->cfg.inject_entry_mce = (unsigned)v;
 			else if (add_guest_mce(o->cfg.inject_guest_mce, (unsigned)v))
