@@ -547,7 +547,7 @@ static int td_image_flat(struct vmm_guest *g, const uint8_t *img, size_t len)
 	return 0;
 }
 
-/* An ELF (the loader's ELF64, or multiboot ELF32): its PT_LOAD segments where
+/* An ELF (ELF64 x86-64 or ELF32 i386, multiboot or not): its PT_LOAD segments where
  * they say, inside the 1 MiB below 4 GiB, BSS zeroed. A TD vCPU starts at the
  * reset vector, so unless e_entry is it, the page at FFFFF000H is added too, with
  * a `jmp rel32` to e_entry at FF0H (measured like the rest: MRTD covers it). */

@@ -190,6 +190,7 @@ struct plan {
 	unsigned nsegs;
 	struct segment single;
 	uint64_t max_end;       /* segments must end at or below this (limit, or 4 GiB) */
+	bool elf32;             /* an ELF32 without a multiboot header is taken (as LOADER_ELF32) */
 };
 
 static void plan_free(struct plan *p)
@@ -670,16 +671,16 @@ static void plan_write(const struct plan *p, const uint8_t *data, uint8_t *ram, 
 
 /* ---- the three formats ---- */
 
-static int plan_elf64(const uint8_t *data, size_t size, const struct elf_header *h,
-		      struct plan *p, char *err, size_t errlen)
+/* An executable for `machine` (ELF64 x86-64; a plain ELF32 i386, in a window
+ * only), entered at e_entry, a physical address. */
+static int plan_elf(const uint8_t *data, size_t size, const struct elf_header *h,
+		    uint16_t machine, enum loader_kind kind, struct plan *p, char *err, size_t errlen)
 {
-	if (elf_check_machine(h, EM_X86_64, err, errlen) || elf_check_type(h, err, errlen))
+	if (elf_check_machine(h, machine, err, errlen) || elf_check_type(h, err, errlen))
 		return -1;
-	p->kind = LOADER_ELF64;
+	p->kind = kind;
 	p->entry = h->entry;
-	if (elf_collect_segments(data, size, h, p, err, errlen))
-		return -1;
-	return 0;
+	return elf_collect_segments(data, size, h, p, err, errlen);
 }
 
 /* A multiboot image: the header decides between the a.out kludge and ELF32.
@@ -697,6 +698,8 @@ static int plan_multiboot(const uint8_t *data, size_t size, const struct elf_hea
 			    "(magic + flags + checksum = 0x%08" PRIx32 ", must be 0)",
 			    bad_off, bad_sum);
 	case MB_NONE:
+		if (elf && p->elf32)
+			return plan_elf(data, size, elf, EM_386, LOADER_ELF32, p, err, errlen);
 		if (elf)
 			return fail(err, errlen, "ELF32 file without a multiboot header in its "
 				    "first 8 KiB: expected an ELF64 x86-64 executable or a "
@@ -734,24 +737,34 @@ static int plan_image(const uint8_t *data, size_t size, struct plan *p, char *er
 	if (elf_read_header(data, size, &h, err, errlen))
 		return -1;
 	if (h.cls == ELFCLASS64)
-		return plan_elf64(data, size, &h, p, err, errlen);
+		return plan_elf(data, size, &h, EM_X86_64, LOADER_ELF64, p, err, errlen);
 	return plan_multiboot(data, size, &h, p, err, errlen);
 }
+
+static int load(const uint8_t *data, size_t size, uint8_t *ram, uint64_t base, uint64_t limit,
+		bool elf32, struct loader_image *out, char *err, size_t errlen);
 
 int loader_load(const uint8_t *data, size_t size, uint8_t *ram, uint64_t limit,
 		struct loader_image *out, char *err, size_t errlen)
 {
-	return loader_load_window(data, size, ram, 0, limit, out, err, errlen);
+	return load(data, size, ram, 0, limit, false, out, err, errlen);
 }
 
 int loader_load_window(const uint8_t *data, size_t size, uint8_t *ram, uint64_t base,
 		       uint64_t limit, struct loader_image *out, char *err, size_t errlen)
+{
+	return load(data, size, ram, base, limit, true, out, err, errlen);
+}
+
+static int load(const uint8_t *data, size_t size, uint8_t *ram, uint64_t base, uint64_t limit,
+		bool elf32, struct loader_image *out, char *err, size_t errlen)
 {
 	struct plan p;
 	int ret = -1;
 
 	memset(&p, 0, sizeof(p));
 	p.max_end = UINT64_MAX;
+	p.elf32 = elf32;
 	if (err && errlen)
 		err[0] = '\0';
 	if (!data)

@@ -12,6 +12,7 @@
 enum loader_kind {
 	LOADER_ELF64 = 1,      /* entered in 64-bit long mode */
 	LOADER_MULTIBOOT = 2,  /* entered in 32-bit protected mode, EAX=0x2BADB002 */
+	LOADER_ELF32 = 3,      /* an i386 ET_EXEC without a multiboot header (loader_load_window) */
 };
 
 struct loader_image {
@@ -29,7 +30,8 @@ int loader_load(const uint8_t *data, size_t size, uint8_t *ram, uint64_t limit,
 
 /* The same for a window of physical memory: ram holds [base, limit), and every
  * non-empty segment must lie inside it (a TD's firmware just below 4 GiB needs no
- * buffer from 0). loader_load is this with base 0. */
+ * buffer from 0). Unlike loader_load it also takes a plain ELF32 i386 executable
+ * (LOADER_ELF32, entry physical): a TD's 32-bit firmware. */
 int loader_load_window(const uint8_t *data, size_t size, uint8_t *ram, uint64_t base,
 		       uint64_t limit, struct loader_image *out, char *err, size_t errlen);
 

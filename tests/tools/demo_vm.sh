@@ -210,6 +210,11 @@ again=$(mrtd "$(run vm --tdx "$tmp/td.elf" 2>&1)")
 if [ -z "$flat_mrtd" ] || [ -z "$elf_mrtd" ] || [ "$elf_mrtd" = "$flat_mrtd" ] || [ "$again" != "$elf_mrtd" ]; then
 	echo "FAIL vm-tdx-elf: MRTD flat '$flat_mrtd', ELF '$elf_mrtd', again '$again'"; fail=1
 fi
+# The same as an ELF32 i386 executable (32-bit firmware): the same pages, the same MRTD.
+td_elf "$tmp/td32.elf" cls=1
+out=$(run vm --tdx "$tmp/td32.elf" 2>&1); st=$?
+expect vm-tdx-elf32 "$st" 0 "$out" '^TD done, halting$'
+[ "$(mrtd "$out")" = "$elf_mrtd" ] || { echo "FAIL vm-tdx-elf32: MRTD is not the ELF64's"; fail=1; }
 td_elf "$tmp/td_rv.elf" filesz=0x8000 memsz=0x8000 entry=0xfffffff0
 out=$(run vm --tdx "$tmp/td_rv.elf" 2>&1); st=$?
 expect vm-tdx-elf-reset-vector "$st" 0 "$out" '^TD done, halting$'
@@ -233,7 +238,6 @@ td_bad filesz 'segment 0: p_filesz 0x6000 is larger than p_memsz 0x1000' memsz=0
 td_bad offset 'segment 0 file bytes lie outside the file' offset=0x100000
 td_bad too-many-segments 'program header 510 lies outside the file' phnum=1000
 td_bad extended-numbering 'extended program header numbering' phnum=0xffff
-td_bad elf32 'ELF32 file without a multiboot header' cls=1
 
 out=$(run vm "$tmp/missing.bin" 2>&1); st=$?
 expect vm-missing "$st" 2 "$out" 'missing.bin'

@@ -322,6 +322,16 @@ static void test_loader_window(void **state)
 	assert_string_equal(f->err, "segment 1 [0x100000, 0x100040) starts below 0xfff00000, "
 			    "where the memory it may load into begins");
 	assert_memory_equal(f->ram, f->snapshot, RAM_SIZE);
+	/* A plain ELF32 i386 executable: taken here (a TD's 32-bit firmware), not by
+	 * loader_load, which wants a multiboot header in an ELF32. */
+	memset(f->img, 0, 0x100);
+	put_elf32(f->img, 3, 0xffff8010, s, 1);
+	assert_int_equal(loader_load_window(f->img, 0x140, f->ram, base, top, &f->out, f->err,
+					    sizeof(f->err)), 0);
+	assert_int_equal(f->out.kind, LOADER_ELF32);
+	assert_int_equal(f->out.entry, 0xffff8010);
+	assert_ram_is(f, 0xf8000, f->img + 0x100, 0x40);
+	expect_reject(f, 0x140, "ELF32 file without a multiboot header");
 }
 
 static void test_loader_elf64_with_multiboot_header_is_elf64(void **state)
