@@ -286,12 +286,14 @@ int tdx_vcpu_pre_run(struct kvm_vcpu *vcpu)
 	return 1;
 }
 
-/* The shared EPT's root (write-back, 4 levels) becomes the TD VMCS's
- * SHARED_EPT_POINTER (TDH.VP.WR); the S-EPT is the module's. */
+/* The shared EPT's root becomes the TD VMCS's SHARED_EPT_POINTER (TDH.VP.WR, all
+ * bits requested, as Linux's td_vmcs_write64: the module lets the host write the
+ * address alone and takes memory type and walk length from the TD's EPTP); the
+ * S-EPT is the module's. */
 void tdx_load_mmu_pgd(struct kvm_vcpu *vcpu, uint64_t root_hpa, uint64_t guest_cr3)
 {
 	struct tdx_module_args a = { .rcx = to_tdx(vcpu)->tdvpr_pa, .rdx = SHARED_EPT_POINTER,
-				     .r8 = root_hpa | 6 | 3 << 3, .r9 = ~0xf80ull };
+				     .r8 = root_hpa, .r9 = ~0ull };
 	tdh_ok(TDH_VP_WR, &a, "TDH.VP.WR");
 }
 

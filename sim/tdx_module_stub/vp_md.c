@@ -42,10 +42,11 @@ static uint64_t check_pin_based(struct td_run *r, uint64_t value);
 #define VMCS_MD(enc, wmask, flags) { (uint64_t)(enc), MD_VMCS, (enc), (wmask), false, 0, (flags), NULL }
 #define VMCS_MD_CHECKED(enc, wmask, flags, check) \
 	{ (uint64_t)(enc), MD_VMCS, (enc), (wmask), false, 0, (flags), (check) }
-/* The write masks are the ABI's (TD VMCS field list): the whole 16-bit vector, a
- * 64-byte aligned descriptor address. */
+/* The write masks are the module's (TD VMCS field list): the shared EPT's root
+ * address alone (bits 51:12; the module fills in the rest from the TD's EPTP), the
+ * whole 16-bit vector, a 64-byte aligned descriptor address. */
 static const struct vp_field vp_fields[] = {
-	VMCS_MD(SHARED_EPT_POINTER, ~0xf80ull, MD_SHARED_HPA), /* PA, memory type, walk length, A/D */
+	VMCS_MD(SHARED_EPT_POINTER, 0x000ffffffffff000ull, MD_SHARED_HPA),
 	VMCS_MD_CHECKED(POSTED_INTR_NV, 0xffff, 0, check_pi_vector),
 	VMCS_MD(POSTED_INTR_DESC_ADDR, ~0x3full, MD_NULL_PA | MD_SHARED_HPA),
 	/* The VMM may turn posted interrupts (bit 7) on or off, nothing else. */

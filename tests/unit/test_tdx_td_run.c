@@ -522,6 +522,18 @@ static void test_vp_wr_posted_interrupt_desc_is_shared_hpa(void **state)
 			 TDX_METADATA_FIELD_VALUE_NOT_VALID);
 	assert_int_equal(vp_wr(td.tdvpr, FIELD_SHARED_EPTP, base - 0x1000, 0xfffffffffffff000ull, &old),
 			 TDX_SUCCESS);
+	/* The host writes the address alone (bits 51:12); the rest keep their value, so
+	 * Linux's all-bits request of a bare root succeeds and one with an EPTP's
+	 * memory type and walk length (1EH), or bit 52, does not. */
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_SHARED_EPTP, (base - 0x2000) | 0x1e, ~0ull, &old),
+			 TDX_METADATA_FIELD_VALUE_NOT_VALID);
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_SHARED_EPTP, (base - 0x2000) | 1ull << 52, ~0ull, &old),
+			 TDX_METADATA_FIELD_VALUE_NOT_VALID);
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_SHARED_EPTP, 0, 0xfff, &old), TDX_METADATA_FIELD_NOT_WRITABLE);
+	assert_int_equal(vp_wr(td.tdvpr, FIELD_SHARED_EPTP, base - 0x2000, ~0ull, &old), TDX_SUCCESS);
+	assert_int_equal(old, base - 0x1000);
+	assert_int_equal(vp_rd(td.tdvpr, FIELD_SHARED_EPTP, &v), TDX_SUCCESS);
+	assert_int_equal(v, base - 0x2000);
 }
 
 /* What the host may see and set of a vCPU (TDH.VP.RD/WR) and of a TD (TDH.MNG.WR,
