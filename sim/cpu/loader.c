@@ -37,6 +37,7 @@
 #define ELF64_EHDR_SIZE 64
 #define ELF32_PHDR_SIZE 32
 #define ELF64_PHDR_SIZE 56
+#define ELF_PHDRS_MAX   65536u /* bytes of program headers read, as Linux's loader */
 
 /* ---- Multiboot v1 constants (Multiboot Specification 0.6.96) ---- */
 
@@ -365,6 +366,12 @@ static int elf_collect_segments(const uint8_t *data, size_t size,
 	if (h->phnum && h->phentsize < phsize)
 		return fail(err, errlen, "ELF e_phentsize %u is smaller than a program header "
 			    "(%u bytes)", h->phentsize, phsize);
+	/* Linux's ELF loader reads at most 64 KiB of program headers; more is no
+	 * executable anyone builds, and each one costs a pass here. */
+	if ((size_t)h->phnum * h->phentsize > ELF_PHDRS_MAX)
+		return fail(err, errlen, "ELF has %u program headers of %u bytes, more than "
+			    "the %u bytes of them a loader reads", h->phnum, h->phentsize,
+			    ELF_PHDRS_MAX);
 	/* First pass: every header readable, and how many are PT_LOAD. */
 	for (i = 0; i < h->phnum; i++) {
 		if (elf_read_phdr(data, size, h, i, &type, &s, err, errlen))

@@ -446,6 +446,14 @@ static void test_loader_phdr_outside_file(void **state)
 	w16(f->img + 56, 3);
 	w16(f->img + 54, 40);       /* e_phentsize too small */
 	expect_reject(f, size, "e_phentsize 40 is smaller than a program header (56 bytes)");
+	/* 1171 headers of 56 bytes (65576) are more than Linux's 64 KiB of them;
+	 * 1170 (65520) are not, and are read one by one until one is past the file. */
+	w16(f->img + 54, 56);
+	w16(f->img + 56, 1171);
+	expect_reject_exact(f, size, "ELF has 1171 program headers of 56 bytes, more than the "
+			    "65536 bytes of them a loader reads");
+	w16(f->img + 56, 1170);
+	expect_reject(f, size, "program header 83 lies outside the file");
 }
 
 static void test_loader_segment_outside_file(void **state)
