@@ -228,6 +228,21 @@ static const struct benchmark benchmarks[] = {
 
 #define NR_BENCH (sizeof(benchmarks) / sizeof(benchmarks[0]))
 
+/* vtsim bench --list: what a NAME may be, with its goal. */
+static void bench_list(FILE *f)
+{
+	fprintf(f, "usage: vtsim bench [NAME] [--json]   (NAME: a benchmark, or the start of names)\n\n");
+	fprintf(f, "%-28s %-12s  %s\n", "benchmark", "goal", "what");
+	for (size_t i = 0; i < NR_BENCH; i++) {
+		const struct benchmark *b = &benchmarks[i];
+		char goal[24] = "(report)";
+		if (b->goal != 0)
+			snprintf(goal, sizeof(goal), "%s%.4g %s", b->lower_is_better ? "<= " : ">= ",
+				 b->goal, b->unit);
+		fprintf(f, "%-28s %-12s  %s\n", b->key, goal, b->what);
+	}
+}
+
 int vtsim_bench_main(int argc, char **argv)
 {
 	int json = 0;
@@ -235,10 +250,13 @@ int vtsim_bench_main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = 1;
-		else if (argv[i][0] != '-' && !only)
+		else if (!strcmp(argv[i], "--list") || !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			bench_list(stdout);
+			return 0;
+		} else if (argv[i][0] != '-' && !only)
 			only = argv[i];
 		else {
-			fprintf(stderr, "vtsim: bench: unknown argument '%s'\n", argv[i]);
+			fprintf(stderr, "vtsim: bench: unknown argument '%s' (vtsim bench --list)\n", argv[i]);
 			return 2;
 		}
 	}
@@ -256,7 +274,7 @@ int vtsim_bench_main(int argc, char **argv)
 			failed = 1;
 	}
 	if (!found) {
-		fprintf(stderr, "vtsim: bench: no benchmark named '%s'\n", only);
+		fprintf(stderr, "vtsim: bench: no benchmark named '%s' (vtsim bench --list names them)\n", only);
 		return 2;
 	}
 	if (json) {

@@ -18,5 +18,19 @@ v = json.load(sys.stdin).get(sys.argv[1])
 sys.exit(0 if isinstance(v, (int, float)) and v > 0 else 1)' "$key" ||
 		{ echo "FAIL: no positive value for $key in: $out"; fail=1; }
 done
+# --list names each benchmark with its goal (status 0); an unknown name or option is
+# refused with status 2 and a pointer to --list.
+list=$(${VTSIM_EMULATOR:-} "$vtsim" bench --list); st=$?
+[ "$st" = 0 ] || { echo "FAIL: vtsim bench --list exited $st"; fail=1; }
+for key in $(printf '%s' "$out" | python3 -c 'import json, sys; print(" ".join(json.load(sys.stdin)))'); do
+	printf '%s\n' "$list" | grep -q "^$key " || { echo "FAIL: --list does not name $key"; fail=1; }
+done
+printf '%s\n' "$list" | grep -q "^exit_roundtrip_hosted_us  *<= 1 us " ||
+	{ echo "FAIL: --list does not give exit_roundtrip_hosted_us's goal: $list"; fail=1; }
+for bad in nosuch --nosuch; do
+	msg=$(${VTSIM_EMULATOR:-} "$vtsim" bench "$bad" 2>&1 >/dev/null); st=$?
+	[ "$st" = 2 ] && printf '%s' "$msg" | grep -q -- "'$bad' (vtsim bench --list" ||
+		{ echo "FAIL: vtsim bench $bad: status $st, '$msg'"; fail=1; }
+done
 [ "$fail" = 0 ] && echo "PASS: every benchmark reported"
 exit $fail
