@@ -131,6 +131,26 @@ void kvm_prepare_internal_error_exit(struct kvm_vcpu *vcpu, uint32_t suberror,
 void kvm_prepare_event_vectoring_exit(struct kvm_vcpu *vcpu, uint32_t vectoring_info,
 				      uint32_t exit_reason, uint64_t qual, uint64_t gpa);
 
+/* task_switch.c: the task switch of VM exit 9 (Linux kvm_task_switch). The
+ * source, as bits 31:30 of the exit qualification. */
+enum kvm_task_switch_reason {
+	KVM_TASK_SWITCH_CALL = 0,
+	KVM_TASK_SWITCH_IRET = 1,
+	KVM_TASK_SWITCH_JMP = 2,
+	KVM_TASK_SWITCH_GATE = 3,
+};
+/* Switches to the task of TSS `tss_selector` (idt_index: a software interrupt's
+ * vector, else -1; the error code of an exception delivered through a task gate
+ * goes on the new task's stack). A fault of the switch is injected; 1 to enter
+ * the guest, or 0 with KVM_EXIT_INTERNAL_ERROR (EMULATION) when the TSS or a
+ * descriptor is not in guest RAM or the new task is a virtual-8086 one. */
+int kvm_task_switch(struct kvm_vcpu *vcpu, uint16_t tss_selector, int idt_index, int reason,
+		    bool has_error_code, uint32_t error_code);
+/* Guest memory by linear address (paging off or 4-level): 0, or -1 at a byte
+ * that is not guest RAM. */
+int kvm_read_guest_linear(struct kvm_vcpu *vcpu, uint64_t la, void *buf, unsigned len);
+int kvm_write_guest_linear(struct kvm_vcpu *vcpu, uint64_t la, const void *buf, unsigned len);
+
 /* Completes what user space answered (IN data, MMIO read data). */
 int kvm_complete_userspace_io(struct kvm_vcpu *vcpu);
 

@@ -1155,6 +1155,35 @@ static int handle_xsetbv(struct kvm_vcpu *vcpu)
 	return kvm_emulate_xsetbv(vcpu);
 }
 
+/* A task switch (Linux handle_task_switch): the qualification names the new TSS
+ * and the source. An event whose delivery met an IDT task gate is delivered by
+ * the switch, so it is not injected again (vmx_complete_interrupts queued it; an
+ * NMI's leaves NMIs blocked), and an exception's error code goes to the new
+ * task's stack. The instruction that switched (CALL, JMP, IRET, INT n) is done:
+ * the old task's saved EIP is the next one. */
+static int handle_task_switch(struct kvm_vcpu *vcpu)
+{
+	uint32_t idt = to_vmx(vcpu)->idt_vectoring_info;
+	bool idt_v = idt & INTR_INFO_VALID_MASK;
+	uint32_t type = idt & INTR_INFO_INTR_TYPE_MASK, error_code = 0;
+	uint64_t q = vmcs_readl(EXIT_QUALIFICATION);
+	int reason = (int)((uint32_t)q >> 30);
+	bool has_error_code = false;
+	if (reason == KVM_TASK_SWITCH_GATE && idt_v) {
+		vmx_cancel_injection(vcpu);
+		if (type == INTR_TYPE_NMI_INTR)
+			vmx_set_nmi_mask(vcpu, true);
+		has_error_code = type == INTR_TYPE_HARD_EXCEPTION && (idt & INTR_INFO_DELIVER_CODE_MASK);
+		if (has_error_code)
+			error_code = vmcs_read32(IDT_VECTORING_ERROR_CODE);
+	}
+	if (!idt_v || (type != INTR_TYPE_HARD_EXCEPTION && type != INTR_TYPE_EXT_INTR &&
+		       type != INTR_TYPE_NMI_INTR))
+		vmx_skip_emulated_instruction(vcpu);
+	return kvm_task_switch(vcpu, (uint16_t)q, type == INTR_TYPE_SOFT_INTR && idt_v ? (int)(idt & 0xff) : -1,
+			       reason, has_error_code, error_code);
+}
+
 typedef int (*exit_handler_t)(struct kvm_vcpu *vcpu);
 
 static const exit_handler_t kvm_vmx_exit_handlers[] = {
@@ -1163,6 +1192,7 @@ static const exit_handler_t kvm_vmx_exit_handlers[] = {
 	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
 	[EXIT_REASON_INTERRUPT_WINDOW] = handle_interrupt_window,
 	[EXIT_REASON_NMI_WINDOW] = handle_nmi_window,
+	[EXIT_REASON_TASK_SWITCH] = handle_task_switch,
 	[EXIT_REASON_CPUID] = handle_cpuid,
 	[EXIT_REASON_HLT] = handle_halt,
 	[EXIT_REASON_INVD] = handle_nop,

@@ -69,6 +69,7 @@ enum vmcs_field {
 #define INTR_TYPE_HARD_EXCEPTION  (3u << 8)
 #define INTR_TYPE_NMI_INTR        (2u << 8)
 #define INTR_TYPE_EXT_INTR        (0u << 8)
+#define INTR_TYPE_SOFT_INTR       (4u << 8)
 #define INTR_INFO_INTR_TYPE_MASK  (7u << 8)
 
 /* Guest interruptibility state. */

@@ -13,11 +13,12 @@
 
 extern const unsigned char vtsim_guest_vm_hello[], vtsim_guest_vm_exits[], vtsim_guest_td_hello[],
 	vtsim_guest_td_quote[], vtsim_guest_td_large[], vtsim_guest_td_map_gpa[], vtsim_guest_vm_fpu[],
-	vtsim_guest_td_fatal[], vtsim_guest_td_posted[], vtsim_guest_vm_msi[], vtsim_guest_vm_mmio_stack[];
+	vtsim_guest_td_fatal[], vtsim_guest_td_posted[], vtsim_guest_vm_msi[], vtsim_guest_vm_mmio_stack[],
+	vtsim_guest_vm_task[];
 extern const unsigned int vtsim_guest_vm_hello_len, vtsim_guest_vm_exits_len, vtsim_guest_td_hello_len,
 	vtsim_guest_td_quote_len, vtsim_guest_td_large_len, vtsim_guest_td_map_gpa_len, vtsim_guest_vm_fpu_len,
 	vtsim_guest_td_fatal_len, vtsim_guest_td_posted_len, vtsim_guest_vm_msi_len,
-	vtsim_guest_vm_mmio_stack_len;
+	vtsim_guest_vm_mmio_stack_len, vtsim_guest_vm_task_len;
 
 #define GUEST_MEM      (8ull << 20)
 #define GUEST_LOAD     0x100000ull
@@ -1363,6 +1364,45 @@ static int scenario_vm_register_files(void)
 	return r;
 }
 
+/* 32-bit protected mode without paging: flat code and data at 08H and 10H of
+ * the boot GDT (the guest loads its own, which has them too), and TR naming the
+ * guest's main TSS, busy, at VM_TASK_TSS (selector 18H of the guest's GDT). */
+#define VM_TASK_TSS 0x102000ull
+static void protected_mode_sregs(struct kvm_sregs *s)
+{
+	struct kvm_segment code = { .limit = 0xffffffff, .selector = 0x08, .type = 0xb, .present = 1,
+				    .s = 1, .db = 1, .g = 1 };
+	struct kvm_segment data = { .limit = 0xffffffff, .selector = 0x10, .type = 3, .present = 1,
+				    .s = 1, .db = 1, .g = 1 };
+	s->cs = code;
+	s->ds = s->es = s->ss = s->fs = s->gs = data;
+	s->tr = (struct kvm_segment){ .base = VM_TASK_TSS, .limit = 0x67, .selector = 0x18, .type = 0xb,
+				      .present = 1 };
+	s->cr0 = 0x11;             /* PE, ET */
+	s->cr3 = 0;
+	s->cr4 = 0;
+	s->efer = 0;
+}
+
+/* Task switches in a VM (guests/vm_task.asm): each is VM exit 9, which kvmlike
+ * performs for the guest (JMP, CALL through a task gate, IRET with NT, #GP, #TS
+ * and #NP through IDT task gates, #TS in the new task); the guest prints what
+ * each task sees. */
+static int scenario_vm_task_switch(void)
+{
+	struct guest g = { .name = "vm", .type = KVM_X86_DEFAULT_VM };
+	int r = -1;
+	if (!vm_setup_image(&g, vtsim_guest_vm_task, vtsim_guest_vm_task_len)) {
+		struct kvm_sregs sregs;
+		kvm_vcpu_get_sregs(g.vcpu, &sregs);
+		protected_mode_sregs(&sregs);
+		int e = kvm_vcpu_set_sregs(g.vcpu, &sregs);
+		r = e ? fail(&g, "KVM_SET_SREGS", e) : run_guests(&g, 1);
+	}
+	guest_destroy(&g);
+	return r;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(void);
@@ -1386,6 +1426,7 @@ static const struct {
 	{ "td_posted_interrupt", scenario_td_posted_interrupt },
 	{ "vm_msi_priority", scenario_vm_msi_priority },
 	{ "vm_register_files", scenario_vm_register_files },
+	{ "vm_task_switch", scenario_vm_task_switch },
 };
 
 static void print_vt_calls(void)
