@@ -12,6 +12,8 @@
 bits 32
 org 0x100000
 
+%include "guest32.inc"
+
 COM1       equ 0x3f8
 SEL_CODE   equ 0x08
 SEL_DATA   equ 0x10
@@ -34,17 +36,7 @@ TSS_EIP    equ 0x20
 TSS_CS     equ 0x4c
 
 start:
-	lgdt [gdtr]
-	jmp SEL_CODE:.reload
-.reload:
-	mov ax, SEL_DATA
-	mov ds, ax
-	mov es, ax
-	mov ss, ax
-	mov fs, ax
-	mov gs, ax
-	mov esp, stack_main + 4096
-	lidt [idtr]
+	ENTER_FLAT32 stack_main + 4096
 
 	mov esi, msg_jmp_a
 	call puts
@@ -262,56 +254,7 @@ put_busy:
 
 ; ---- the console --------------------------------------------------------------
 
-puts:	push eax
-	push edx
-.next:	lodsb
-	test al, al
-	jz .done
-	mov dx, COM1
-	out dx, al
-	jmp .next
-.done:	pop edx
-	pop eax
-	ret
-
-newline:
-	push eax
-	push edx
-	mov al, 10
-	mov dx, COM1
-	out dx, al
-	pop edx
-	pop eax
-	ret
-
-; eax as 4 (its low half) or 8 hex digits; every register kept
-puthex4:
-	push ecx
-	push eax
-	shl eax, 16
-	mov ecx, 4
-	jmp puthex
-puthex8:
-	push ecx
-	push eax
-	mov ecx, 8
-puthex:
-	push edx
-.digit:	rol eax, 4
-	push eax
-	and al, 0xf
-	add al, '0'
-	cmp al, '9'
-	jbe .out
-	add al, 'a' - '9' - 1
-.out:	mov dx, COM1
-	out dx, al
-	pop eax
-	loop .digit
-	pop edx
-	pop eax
-	pop ecx
-	ret
+CONSOLE32
 
 msg_jmp_a:     db "main: JMP to task A", 10, 0
 msg_back_a:    db "main: back from task A,", 0

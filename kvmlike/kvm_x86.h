@@ -118,7 +118,16 @@ int kvm_fast_pio(struct kvm_vcpu *vcpu, unsigned size, uint16_t port, int in);
 /* An access to guest-physical `gpa` outside every memslot: decodes the instruction
  * at RIP (emulate.c) and exits with KVM_EXIT_MMIO. */
 int kvm_emulate_mmio(struct kvm_vcpu *vcpu, uint64_t gpa);
+/* KVM cannot go on (a table page it cannot allocate, an MMIO entry it did not
+ * make): KVM_EXIT_INTERNAL_ERROR, KVM_INTERNAL_ERROR_EMULATION without the
+ * instruction's bytes (kvm_prepare_emulation_failure_exit); 0. */
 int kvm_emulation_failed(struct kvm_vcpu *vcpu);
+/* An instruction KVM cannot emulate (Linux's handle_emulation_failure): #UD for
+ * the guest, and at CPL 0 the failure exit with `insn_size` bytes of it too; 1 to
+ * enter the guest, 0 to go to user space. kvm_emulation_failed_at_rip fetches
+ * the bytes at RIP first. */
+int kvm_handle_emulation_failure(struct kvm_vcpu *vcpu, const uint8_t *insn, unsigned insn_size);
+int kvm_emulation_failed_at_rip(struct kvm_vcpu *vcpu);
 /* KVM_EXIT_INTERNAL_ERROR as Linux reports it. An exit KVM has no handler for
  * (UNEXPECTED_EXIT_REASON): the reason and the LP of the last entry. An exit
  * during event delivery that KVM cannot handle (DELIVERY_EV): the IDT-vectoring

@@ -113,6 +113,16 @@ static void vt_cache_reg(struct kvm_vcpu *vcpu, enum kvm_reg reg)
 	vmx_cache_reg(vcpu, reg);
 }
 
+static void vt_get_exit_info(struct kvm_vcpu *vcpu, uint32_t *reason, uint64_t *info1, uint64_t *info2,
+			     uint32_t *intr_info, uint32_t *error_code)
+{
+	if (is_td_vcpu(vcpu)) {
+		tdx_get_exit_info(vcpu, reason, info1, info2, intr_info, error_code);
+		return;
+	}
+	vmx_get_exit_info(vcpu, reason, info1, info2, intr_info, error_code);
+}
+
 static void vt_get_segment(struct kvm_vcpu *vcpu, struct kvm_segment *var, int seg)
 {
 	if (is_td_vcpu(vcpu)) {
@@ -396,6 +406,7 @@ struct kvm_x86_ops vt_x86_ops = {
 	.handle_exit = vt_handle_exit,
 	.skip_emulated_instruction = vt_skip_emulated_instruction,
 	.cache_reg = vt_cache_reg,
+	.get_exit_info = vt_get_exit_info,
 	.get_segment = vt_get_segment,
 	.set_segment = vt_set_segment,
 	.get_cpl = vt_get_cpl,

@@ -1497,6 +1497,21 @@ static uint32_t tdx_exit_reason(uint64_t st)
 	return TDX_NO_EXIT_REASON;
 }
 
+/* Linux's tdx_get_exit_info: TDH.VP.ENTER's exit qualification (RCX), extended
+ * qualification (RDX) and interruption information (R9), none without an exit
+ * reason; never an error code. */
+void tdx_get_exit_info(struct kvm_vcpu *vcpu, uint32_t *reason, uint64_t *info1, uint64_t *info2,
+		       uint32_t *intr_info, uint32_t *error_code)
+{
+	const struct vcpu_tdx *t = to_tdx(vcpu);
+	*reason = tdx_exit_reason(t->exit_status);
+	bool has = *reason != TDX_NO_EXIT_REASON;
+	*info1 = has ? t->enter.rcx : 0;
+	*info2 = has ? t->enter.rdx : 0;
+	*intr_info = has ? (uint32_t)t->enter.r9 : 0;
+	*error_code = 0;
+}
+
 /* What KVM cannot handle goes to user space whole: the status and the LP
  * (kvm_prepare_unexpected_reason_exit). */
 static int tdx_unhandled_exit(struct kvm_vcpu *vcpu, uint64_t st)

@@ -74,6 +74,8 @@ struct kvm_enable_cap {
 #define KVM_INTERNAL_ERROR_SIMUL_EX               2
 #define KVM_INTERNAL_ERROR_DELIVERY_EV            3
 #define KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON 4
+/* kvm_run.emulation_failure.flags: insn_size and insn_bytes are valid */
+#define KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES (1ull << 0)
 #define KVM_INVALID_GPA (~0ull)   /* Linux INVALID_GPA: no address goes with it */
 
 /* The pio data lives in the page after kvm_run (KVM_PIO_PAGE_OFFSET). */
@@ -125,6 +127,16 @@ struct kvm_run {
 			uint32_t ndata;
 			uint64_t data[16];
 		} internal;
+		/* KVM_EXIT_INTERNAL_ERROR with suberror KVM_INTERNAL_ERROR_EMULATION: the
+		 * same words, ndata counting the 64-bit ones from flags on. */
+		struct {
+			uint32_t suberror;
+			uint32_t ndata;
+			uint64_t flags;
+			uint8_t insn_size;
+			uint8_t insn_bytes[15];
+			/* then the exit information and any data, as internal.data[] */
+		} emulation_failure;
 		struct {
 			uint32_t type;
 			uint32_t ndata;

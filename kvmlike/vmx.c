@@ -568,6 +568,24 @@ void vmx_get_segment(struct kvm_vcpu *vcpu, struct kvm_segment *var, int seg)
 	var->g = (ar >> 15) & 1;
 }
 
+/* Linux's vmx_get_exit_info: after a failed VM entry only the reason and the
+ * qualification mean anything. */
+void vmx_get_exit_info(struct kvm_vcpu *vcpu, uint32_t *reason, uint64_t *info1, uint64_t *info2,
+		       uint32_t *intr_info, uint32_t *error_code)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+	*reason = vmx->exit_reason;
+	*info1 = vmcs_readl(EXIT_QUALIFICATION);
+	*info2 = *intr_info = *error_code = 0;
+	if (vmx->exit_reason & EXIT_REASON_FAILED_VMENTRY)
+		return;
+	*info2 = vmx->idt_vectoring_info;
+	*intr_info = vmcs_read32(VM_EXIT_INTR_INFO);
+	if ((*intr_info & (INTR_INFO_VALID_MASK | INTR_INFO_DELIVER_CODE_MASK)) ==
+	    (INTR_INFO_VALID_MASK | INTR_INFO_DELIVER_CODE_MASK))
+		*error_code = vmcs_read32(VM_EXIT_INTR_ERROR_CODE);
+}
+
 int vmx_get_cpl(struct kvm_vcpu *vcpu)
 {
 	return (vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3;
@@ -1049,7 +1067,7 @@ static int handle_io(struct kvm_vcpu *vcpu)
 	uint64_t q = vmcs_readl(EXIT_QUALIFICATION);
 	unsigned size = (q & 7) + 1, in = (q >> 3) & 1, string = (q >> 4) & 1;
 	if (string)
-		return kvm_emulation_failed(vcpu);
+		return kvm_emulation_failed_at_rip(vcpu);
 	return kvm_fast_pio(vcpu, size, (uint16_t)(q >> 16), in);
 }
 

@@ -114,12 +114,57 @@ static void kvm_inject_gp(struct kvm_vcpu *vcpu)
 	kvm_x86_call(vcpu->kvm, inject_exception)(vcpu, 13, true, 0);
 }
 
+/* KVM_EXIT_INTERNAL_ERROR with KVM_INTERNAL_ERROR_EMULATION, laid out as Linux's
+ * prepare_emulation_failure_exit does: flags; with the instruction's bytes,
+ * insn_size and 15 bytes padded with 90H (two words); then get_exit_info's five
+ * (the reason, info1, info2, the interruption information, its error code, each
+ * zero-extended). ndata counts the words from flags on: 8, or 6 without bytes. */
+_Static_assert(__builtin_offsetof(struct kvm_run, emulation_failure.flags) ==
+	       __builtin_offsetof(struct kvm_run, internal.data[0]), "flags is data[0]");
+_Static_assert(__builtin_offsetof(struct kvm_run, emulation_failure.insn_size) ==
+	       __builtin_offsetof(struct kvm_run, internal.data[1]), "the bytes are data[1] and data[2]");
+static void prepare_emulation_failure_exit(struct kvm_vcpu *vcpu, const uint8_t *insn, unsigned insn_size)
+{
+	struct kvm_run *run = vcpu->run;
+	uint32_t reason, intr_info, error_code;
+	uint64_t info[5] = { 0 };
+	unsigned start = 1;
+	kvm_x86_call(vcpu->kvm, get_exit_info)(vcpu, &reason, &info[1], &info[2], &intr_info, &error_code);
+	info[0] = reason;
+	info[3] = intr_info;
+	info[4] = error_code;
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->emulation_failure.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	run->emulation_failure.flags = 0;
+	if (insn_size) {
+		if (insn_size > sizeof(run->emulation_failure.insn_bytes))
+			insn_size = sizeof(run->emulation_failure.insn_bytes);
+		start += 2;
+		run->emulation_failure.flags |= KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES;
+		run->emulation_failure.insn_size = (uint8_t)insn_size;
+		memset(run->emulation_failure.insn_bytes, 0x90, sizeof(run->emulation_failure.insn_bytes));
+		memcpy(run->emulation_failure.insn_bytes, insn, insn_size);
+	}
+	memcpy(&run->internal.data[start], info, sizeof(info));
+	run->emulation_failure.ndata = start + 5;
+}
+
 int kvm_emulation_failed(struct kvm_vcpu *vcpu)
 {
-	vcpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
-	vcpu->run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
-	vcpu->run->internal.ndata = 1;
-	vcpu->run->internal.data[0] = kvm_rip_read(vcpu);
+	prepare_emulation_failure_exit(vcpu, NULL, 0);
+	return 0;
+}
+
+/* An instruction KVM cannot emulate (Linux's handle_emulation_failure, without
+ * KVM_CAP_EXIT_ON_EMULATION_FAILURE): #UD is queued for the guest; at CPL 0 user
+ * space gets the failure too (the #UD waits for the next KVM_RUN), above it the
+ * guest's own #UD handler deals with it. */
+int kvm_handle_emulation_failure(struct kvm_vcpu *vcpu, const uint8_t *insn, unsigned insn_size)
+{
+	kvm_x86_call(vcpu->kvm, inject_exception)(vcpu, 6, false, 0);   /* #UD */
+	if (kvm_x86_call(vcpu->kvm, get_cpl)(vcpu) > 0)
+		return 1;
+	prepare_emulation_failure_exit(vcpu, insn, insn_size);
 	return 0;
 }
 
@@ -477,25 +522,47 @@ int kvm_fast_pio(struct kvm_vcpu *vcpu, unsigned size, uint16_t port, int in)
 	return 0;
 }
 
-int kvm_emulate_mmio(struct kvm_vcpu *vcpu, uint64_t gpa)
+/* The bytes at CS:RIP, up to 15, byte by byte (the instruction may cross into
+ * another page); how many were fetched. *first_len: how many lie in RIP's page,
+ * what Linux's emulator fetches first and reports when decoding fails there. */
+static unsigned fetch_insn(struct kvm_vcpu *vcpu, uint8_t bytes[15], unsigned *first_len)
 {
 	struct kvm_segment cs;
-	uint8_t bytes[15];
+	uint64_t code_gpa;
 	unsigned n = 0;
-	uint64_t rip = kvm_rip_read(vcpu), code_gpa;
 	kvm_x86_call(vcpu->kvm, get_segment)(vcpu, &cs, VCPU_SREG_CS);
-	uint64_t la = rip + (cs.l ? 0 : cs.base);
-	/* Fetch byte by byte: the instruction may cross into another page. */
-	for (; n < sizeof(bytes); n++) {
+	uint64_t la = kvm_rip_read(vcpu) + (cs.l ? 0 : cs.base);
+	for (; n < 15; n++) {
 		uint8_t *p;
 		if (guest_linear_to_gpa(vcpu, la + n, &code_gpa) ||
 		    !(p = kvm_gpa_to_hva(vcpu->kvm, code_gpa, 1)))
 			break;
 		bytes[n] = *p;
 	}
+	unsigned to_page_end = (unsigned)(PAGE_SIZE - (la & (PAGE_SIZE - 1)));
+	*first_len = n < to_page_end ? n : to_page_end;
+	return n;
+}
+
+/* An instruction kvmlike's decoder does not know (a string I/O instruction, an
+ * MMIO access other than a move). */
+int kvm_emulation_failed_at_rip(struct kvm_vcpu *vcpu)
+{
+	uint8_t bytes[15];
+	unsigned first;
+	fetch_insn(vcpu, bytes, &first);
+	return kvm_handle_emulation_failure(vcpu, bytes, first);
+}
+
+int kvm_emulate_mmio(struct kvm_vcpu *vcpu, uint64_t gpa)
+{
+	uint8_t bytes[15];
+	unsigned first;
+	uint64_t rip = kvm_rip_read(vcpu);
+	unsigned n = fetch_insn(vcpu, bytes, &first);
 	struct mmio_insn in;
 	if (decode_mmio_insn(bytes, n, &in))
-		return kvm_emulation_failed(vcpu);
+		return kvm_handle_emulation_failure(vcpu, bytes, first);
 	struct kvm_run *run = vcpu->run;
 	vcpu->stat.mmio_exits++;
 	run->exit_reason = KVM_EXIT_MMIO;

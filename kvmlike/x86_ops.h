@@ -14,6 +14,7 @@ enum exit_fastpath_completion { EXIT_FASTPATH_NONE, EXIT_FASTPATH_REENTER_GUEST 
 	X(vm_init) X(vm_destroy)                                                  \
 	X(vcpu_create) X(vcpu_free) X(vcpu_reset) X(vcpu_load) X(vcpu_put)        \
 	X(vcpu_pre_run) X(vcpu_run) X(handle_exit) X(skip_emulated_instruction) X(cache_reg)      \
+	X(get_exit_info)                                                          \
 	X(get_segment) X(set_segment) X(get_cpl) X(get_rflags) X(set_rflags)      \
 	X(set_cr0) X(set_cr4) X(set_efer) X(get_idt) X(set_idt) X(get_gdt)        \
 	X(set_gdt) X(load_mmu_pgd) X(flush_tlb_all) X(flush_tlb_current)        \
@@ -45,6 +46,11 @@ struct kvm_x86_ops {
 	int (*handle_exit)(struct kvm_vcpu *vcpu, enum exit_fastpath_completion fastpath);
 	int (*skip_emulated_instruction)(struct kvm_vcpu *vcpu);
 	void (*cache_reg)(struct kvm_vcpu *vcpu, enum kvm_reg reg);
+	/* The last exit as user space's emulation-failure report gives it: the exit
+	 * reason, the qualification, the IDT-vectoring information (a TD's extended
+	 * qualification), the exit interruption information and its error code. */
+	void (*get_exit_info)(struct kvm_vcpu *vcpu, uint32_t *reason, uint64_t *info1, uint64_t *info2,
+			      uint32_t *intr_info, uint32_t *error_code);
 	void (*get_segment)(struct kvm_vcpu *vcpu, struct kvm_segment *var, int seg);
 	void (*set_segment)(struct kvm_vcpu *vcpu, struct kvm_segment *var, int seg);
 	int (*get_cpl)(struct kvm_vcpu *vcpu);
@@ -126,6 +132,8 @@ void vmx_cache_reg(struct kvm_vcpu *vcpu, enum kvm_reg reg);
 void vmx_get_segment(struct kvm_vcpu *vcpu, struct kvm_segment *var, int seg);
 void vmx_set_segment(struct kvm_vcpu *vcpu, struct kvm_segment *var, int seg);
 int vmx_get_cpl(struct kvm_vcpu *vcpu);
+void vmx_get_exit_info(struct kvm_vcpu *vcpu, uint32_t *reason, uint64_t *info1, uint64_t *info2,
+		       uint32_t *intr_info, uint32_t *error_code);
 uint64_t vmx_get_rflags(struct kvm_vcpu *vcpu);
 void vmx_set_rflags(struct kvm_vcpu *vcpu, uint64_t rflags);
 void vmx_set_cr0(struct kvm_vcpu *vcpu, uint64_t cr0);
@@ -171,6 +179,8 @@ void tdx_vcpu_reset(struct kvm_vcpu *vcpu, bool init_event);
 void tdx_vcpu_load(struct kvm_vcpu *vcpu, int cpu);
 void tdx_vcpu_put(struct kvm_vcpu *vcpu);
 int tdx_vcpu_pre_run(struct kvm_vcpu *vcpu);
+void tdx_get_exit_info(struct kvm_vcpu *vcpu, uint32_t *reason, uint64_t *info1, uint64_t *info2,
+		       uint32_t *intr_info, uint32_t *error_code);
 enum exit_fastpath_completion tdx_vcpu_run(struct kvm_vcpu *vcpu);
 int tdx_handle_exit(struct kvm_vcpu *vcpu, enum exit_fastpath_completion fastpath);
 void tdx_load_mmu_pgd(struct kvm_vcpu *vcpu, uint64_t root_hpa, uint64_t guest_cr3);

@@ -14,11 +14,11 @@
 extern const unsigned char vtsim_guest_vm_hello[], vtsim_guest_vm_exits[], vtsim_guest_td_hello[],
 	vtsim_guest_td_quote[], vtsim_guest_td_large[], vtsim_guest_td_map_gpa[], vtsim_guest_vm_fpu[],
 	vtsim_guest_td_fatal[], vtsim_guest_td_posted[], vtsim_guest_vm_msi[], vtsim_guest_vm_mmio_stack[],
-	vtsim_guest_vm_task[];
+	vtsim_guest_vm_task[], vtsim_guest_vm_emul_fail[];
 extern const unsigned int vtsim_guest_vm_hello_len, vtsim_guest_vm_exits_len, vtsim_guest_td_hello_len,
 	vtsim_guest_td_quote_len, vtsim_guest_td_large_len, vtsim_guest_td_map_gpa_len, vtsim_guest_vm_fpu_len,
 	vtsim_guest_td_fatal_len, vtsim_guest_td_posted_len, vtsim_guest_vm_msi_len,
-	vtsim_guest_vm_mmio_stack_len, vtsim_guest_vm_task_len;
+	vtsim_guest_vm_mmio_stack_len, vtsim_guest_vm_task_len, vtsim_guest_vm_emul_fail_len;
 
 #define GUEST_MEM      (8ull << 20)
 #define GUEST_LOAD     0x100000ull
@@ -1366,9 +1366,9 @@ static int scenario_vm_register_files(void)
 
 /* 32-bit protected mode without paging: flat code and data at 08H and 10H of
  * the boot GDT (the guest loads its own, which has them too), and TR naming the
- * guest's main TSS, busy, at VM_TASK_TSS (selector 18H of the guest's GDT). */
-#define VM_TASK_TSS 0x102000ull
-static void protected_mode_sregs(struct kvm_sregs *s)
+ * guest's TSS, busy, at VM_GUEST_TSS (selector `tr` of the guest's GDT). */
+#define VM_GUEST_TSS 0x102000ull
+static void protected_mode_sregs(struct kvm_sregs *s, uint16_t tr)
 {
 	struct kvm_segment code = { .limit = 0xffffffff, .selector = 0x08, .type = 0xb, .present = 1,
 				    .s = 1, .db = 1, .g = 1 };
@@ -1376,7 +1376,7 @@ static void protected_mode_sregs(struct kvm_sregs *s)
 				    .s = 1, .db = 1, .g = 1 };
 	s->cs = code;
 	s->ds = s->es = s->ss = s->fs = s->gs = data;
-	s->tr = (struct kvm_segment){ .base = VM_TASK_TSS, .limit = 0x67, .selector = 0x18, .type = 0xb,
+	s->tr = (struct kvm_segment){ .base = VM_GUEST_TSS, .limit = 0x67, .selector = tr, .type = 0xb,
 				      .present = 1 };
 	s->cr0 = 0x11;             /* PE, ET */
 	s->cr3 = 0;
@@ -1388,16 +1388,49 @@ static void protected_mode_sregs(struct kvm_sregs *s)
  * performs for the guest (JMP, CALL through a task gate, IRET with NT, #GP, #TS
  * and #NP through IDT task gates, #TS in the new task); the guest prints what
  * each task sees. */
+/* A 32-bit guest image, entered as protected_mode_sregs says. */
+static int vm_setup_protected(struct guest *g, const uint8_t *img, uint64_t len, uint16_t tr)
+{
+	if (vm_setup_image(g, img, len))
+		return -1;
+	struct kvm_sregs sregs;
+	kvm_vcpu_get_sregs(g->vcpu, &sregs);
+	protected_mode_sregs(&sregs, tr);
+	int e = kvm_vcpu_set_sregs(g->vcpu, &sregs);
+	return e ? fail(g, "KVM_SET_SREGS", e) : 0;
+}
+
 static int scenario_vm_task_switch(void)
 {
 	struct guest g = { .name = "vm", .type = KVM_X86_DEFAULT_VM };
+	int r = vm_setup_protected(&g, vtsim_guest_vm_task, vtsim_guest_vm_task_len, 0x18) ? -1 : run_guests(&g, 1);
+	guest_destroy(&g);
+	return r;
+}
+
+/* An MMIO instruction kvmlike cannot emulate (guests/vm_emul_fail.asm): at CPL 0
+ * KVM_RUN ends with KVM_EXIT_INTERNAL_ERROR, KVM_INTERNAL_ERROR_EMULATION (its words
+ * printed: flags, the instruction's bytes, the exit information), and the #UD
+ * kvmlike queued with it reaches the guest at the next KVM_RUN; at CPL 3 the
+ * guest gets the #UD alone. */
+static int scenario_vm_emulation_failure(void)
+{
+	struct guest g = { .name = "vm", .type = KVM_X86_DEFAULT_VM };
 	int r = -1;
-	if (!vm_setup_image(&g, vtsim_guest_vm_task, vtsim_guest_vm_task_len)) {
-		struct kvm_sregs sregs;
-		kvm_vcpu_get_sregs(g.vcpu, &sregs);
-		protected_mode_sregs(&sregs);
-		int e = kvm_vcpu_set_sregs(g.vcpu, &sregs);
-		r = e ? fail(&g, "KVM_SET_SREGS", e) : run_guests(&g, 1);
+	if (!vm_setup_protected(&g, vtsim_guest_vm_emul_fail, vtsim_guest_vm_emul_fail_len, 0x28)) {
+		int st;
+		while (!(st = guest_step(&g)))
+			;
+		const struct kvm_run *run = g.vcpu->run;
+		if (st == -1 && run->exit_reason == KVM_EXIT_INTERNAL_ERROR &&
+		    run->emulation_failure.suberror == KVM_INTERNAL_ERROR_EMULATION) {
+			say("vm: emulation failure: flags 0x%llx, %u instruction bytes:", (unsigned long long)run->emulation_failure.flags,
+			    run->emulation_failure.insn_size);
+			for (unsigned i = 0; i < sizeof(run->emulation_failure.insn_bytes); i++)
+				printk(" %02x", run->emulation_failure.insn_bytes[i]);
+			printk("\n");
+			r = run_guests(&g, 1);
+		}
 	}
 	guest_destroy(&g);
 	return r;
@@ -1427,6 +1460,7 @@ static const struct {
 	{ "vm_msi_priority", scenario_vm_msi_priority },
 	{ "vm_register_files", scenario_vm_register_files },
 	{ "vm_task_switch", scenario_vm_task_switch },
+	{ "vm_emulation_failure", scenario_vm_emulation_failure },
 };
 
 static void print_vt_calls(void)
