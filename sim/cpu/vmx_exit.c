@@ -44,12 +44,17 @@ uint32_t vmx_msr_list_load(struct lp *lp, uint64_t addr, uint32_t count)
 	return 0;
 }
 
+/* Each MSR as RDMSR reads it, but IA32_TIME_STAMP_COUNTER: the counter itself, without
+ * the TSC offset and multiplier that a guest's RDMSR sees (hardware stores it so, and
+ * kvm-unit-tests' vmx_store_tsc_test checks it against RDTSC in root operation). */
 static uint32_t msr_list_store(struct lp *lp, uint64_t addr, uint32_t count)
 {
 	for (uint32_t i = 0; i < count; i++) {
 		uint32_t idx = phys_read32(&lp->m->pm, addr + 16ull * i);
 		uint64_t val;
-		if (x2apic_msr(idx) || msr_read(lp, idx, &val))
+		if (idx == MSR_IA32_TIME_STAMP_COUNTER)
+			val = lp_tsc(lp);
+		else if (x2apic_msr(idx) || msr_read(lp, idx, &val))
 			return i + 1;
 		phys_write64(&lp->m->pm, addr + 16ull * i + 8, val);
 	}
