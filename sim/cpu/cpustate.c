@@ -199,17 +199,21 @@ static const char *calibrate_shared(uc_engine *uc, struct cpustate_layout *lay, 
 		      x15 > x0 && (x15 - x0) % 15 == 0 && y15 == y0 + 15 * 16))
 		why = "the XMM and YMM registers";
 	lay->fpu_len = x0 + (x15 - x0) / 15 * 16 - lay->fpu;
+	lay->xmm = x0;
+	lay->xmm_stride = (x15 - x0) / 15;
 	lay->ymmh = y0;
 	size_t fpu_end = lay->fpu + lay->fpu_len;
 	uint32_t mxcsr = 0x7f80;
 	uint16_t fpcw = 0x0c7f, fpsw = 0x3800;
 	uint8_t st0[10] = { 1, 2, 3, 4, 5, 6, 7, 0x88, 0xff, 0x3f };
-	if (!why && !(fpu_end <= y0 && y0 + YMMH_LEN <= sysenter &&
-		      probe_inside(uc, a, b, end, UC_X86_REG_MXCSR, &mxcsr, lay->fpu, fpu_end) &&
-		      probe_inside(uc, a, b, end, UC_X86_REG_FPCW, &fpcw, lay->fpu, fpu_end) &&
-		      probe_inside(uc, a, b, end, UC_X86_REG_FPSW, &fpsw, lay->fpu, fpu_end) &&
-		      probe_inside(uc, a, b, end, UC_X86_REG_ST0, st0, lay->fpu, fpu_end) &&
-		      probe_inside(uc, a, b, end, UC_X86_REG_ST7, st0, lay->fpu, fpu_end)))
+	/* The x87 state and MXCSR lie before XMM0 (the carry copies that head and
+	 * 16 bytes of each XMM slot). */
+	if (!why && !(fpu_end <= y0 && y0 + YMMH_LEN <= sysenter && x0 > lay->fpu &&
+		      probe_inside(uc, a, b, end, UC_X86_REG_MXCSR, &mxcsr, lay->fpu, x0) &&
+		      probe_inside(uc, a, b, end, UC_X86_REG_FPCW, &fpcw, lay->fpu, x0) &&
+		      probe_inside(uc, a, b, end, UC_X86_REG_FPSW, &fpsw, lay->fpu, x0) &&
+		      probe_inside(uc, a, b, end, UC_X86_REG_ST0, st0, lay->fpu, x0) &&
+		      probe_inside(uc, a, b, end, UC_X86_REG_ST7, st0, lay->fpu, x0)))
 		why = "the x87 registers and MXCSR";
 	for (size_t i = 0; !why && i < sizeof(syscall_msr_probe) / sizeof(syscall_msr_probe[0]); i++) {
 		if (!probe_msr(uc, a, b, end, syscall_msr_probe[i].msr, syscall_msr_probe[i].probe, &lo, &hi) ||

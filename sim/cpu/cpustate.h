@@ -53,6 +53,7 @@ struct cpustate_layout {
 	 * goes through the register API instead. */
 	bool shared_ok;
 	size_t fpu, fpu_len;     /* x87 (and MMX) registers and status, MXCSR, XMM0-15 */
+	size_t xmm, xmm_stride;  /* XMM0's 16 bytes, and from one XMM register to the next */
 	size_t ymmh;             /* the upper halves of YMM0-15, YMMH_LEN bytes */
 	size_t syscall_msrs;     /* IA32_STAR .. IA32_KERNEL_GS_BASE, SYSCALL_MSRS_LEN bytes */
 	size_t xcr0;

@@ -24,8 +24,9 @@ static const struct carried {
 	{ "DR0-DR3", offsetof(struct cpustate_layout, dr), 0, 32 },
 	{ "DR6", offsetof(struct cpustate_layout, dr), 48, 8 },
 	/* The x87, MMX, SSE and AVX registers, MXCSR and the x87 status: VMMs swap the
-	 * guest's FPU state in and out themselves. */
-	{ "x87 registers, MXCSR, XMM0-XMM15", offsetof(struct cpustate_layout, fpu), 0, 0 },
+	 * guest's FPU state in and out themselves. XMM0-XMM15 follow the table: QEMU
+	 * keeps each in a wider slot, whose first 16 bytes alone are any model's. */
+	{ "x87 registers and status, MXCSR", offsetof(struct cpustate_layout, fpu), 0, 0 },
 	{ "YMM0-YMM15 upper halves", offsetof(struct cpustate_layout, ymmh), 0, YMMH_LEN },
 	/* No VMCS field: a guest's WRMSR through an allowing MSR bitmap stays. */
 	{ "IA32_STAR, IA32_LSTAR, IA32_CSTAR, IA32_FMASK, IA32_KERNEL_GS_BASE",
@@ -43,7 +44,7 @@ static size_t place(const struct cpustate_layout *l, const struct carried *c)
 
 static size_t length(const struct cpustate_layout *l, const struct carried *c)
 {
-	return c->len ? c->len : l->fpu_len;
+	return c->len ? c->len : l->xmm - l->fpu;
 }
 
 /* In place, from one live state to the other (the idle engine's: a restore would
@@ -51,10 +52,16 @@ static size_t length(const struct cpustate_layout *l, const struct carried *c)
 static void carry_env(struct cpustate *from, struct cpustate *to)
 {
 	const struct cpustate_layout *l = from->lay;
+	const uint8_t *src = from->env;
+	uint8_t *dst = to->env;
+	const size_t stride = l->xmm_stride;
 	for (size_t i = 0; i < sizeof(carried) / sizeof(carried[0]); i++) {
 		size_t at = place(l, &carried[i]) - l->data;
-		memcpy(to->env + at, from->env + at, length(l, &carried[i]));
+		memcpy(dst + at, src + at, length(l, &carried[i]));
 	}
+	/* The XMM registers, 16 bytes of each slot: two moves each. */
+	for (size_t k = 0, at = l->xmm - l->data; k < 16; k++, at += stride)
+		memcpy(dst + at, src + at, 16);
 }
 
 /* Without the live states' addresses: one copy of each engine's state; the
@@ -72,6 +79,12 @@ static void carry_raw(struct cpustate *from, struct cpustate *to)
 		size_t at = place(l, &carried[i]), len = length(l, &carried[i]);
 		if (memcmp(dst + at, src + at, len)) {
 			memcpy(dst + at, src + at, len);
+			changed = true;
+		}
+	}
+	for (size_t k = 0, at = l->xmm; k < 16; k++, at += l->xmm_stride) {
+		if (memcmp(dst + at, src + at, 16)) {
+			memcpy(dst + at, src + at, 16);
 			changed = true;
 		}
 	}

@@ -57,52 +57,78 @@ static void duo_close(struct duo *d)
 
 static const uint32_t msrs[] = { 0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, 0xc0000102 };
 
-/* Distinct values in `a`, then one carry: `b` must read them back. */
-static void carry_and_check(struct duo *d, uint64_t salt)
+/* The vector registers written and read: the ends of the XMM range (QEMU keeps
+ * each register in a wider slot) and one in the middle, whole YMM registers. */
+static const int ymm_regs[] = { UC_X86_REG_YMM0, UC_X86_REG_YMM9, UC_X86_REG_YMM15 };
+#define NR_YMM (sizeof(ymm_regs) / sizeof(ymm_regs[0]))
+
+/* Distinct values in `src`, then one carry: `dst` must read them back. */
+static void carry_and_check(uc_engine *src, struct cpustate *cs_src, uc_engine *dst, struct cpustate *cs_dst,
+			    uint64_t salt)
 {
-	uint8_t ymm[32], st[10] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0xff, 0x3f };
-	for (int i = 0; i < 32; i++)
-		ymm[i] = (uint8_t)(salt + 7 * i);
-	uint32_t mxcsr = 0x5f80;
-	uint16_t fpcw = 0x27f;
-	assert_int_equal(uc_reg_write(d->a, UC_X86_REG_YMM9, ymm), UC_ERR_OK);
-	assert_int_equal(uc_reg_write(d->a, UC_X86_REG_MXCSR, &mxcsr), UC_ERR_OK);
-	assert_int_equal(uc_reg_write(d->a, UC_X86_REG_FPCW, &fpcw), UC_ERR_OK);
-	assert_int_equal(uc_reg_write(d->a, UC_X86_REG_ST0, st), UC_ERR_OK);
-	cpustate_set_cr2(&d->ca, 0x7000 + salt);
-	cpu_set_reg(d->a, UC_X86_REG_DR2, 0x9000 + salt);
-	cpu_set_reg(d->a, UC_X86_REG_DR6, 0xffff4ff2);
+	uint8_t ymm[NR_YMM][32], st[10] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0xff, 0x3f };
+	st[0] = (uint8_t)salt;
+	for (size_t r = 0; r < NR_YMM; r++) {
+		for (int i = 0; i < 32; i++)
+			ymm[r][i] = (uint8_t)(salt + 7 * i + 64 * r);
+		assert_int_equal(uc_reg_write(src, ymm_regs[r], ymm[r]), UC_ERR_OK);
+	}
+	uint32_t mxcsr = 0x5f80 ^ (salt & 0x3f);
+	uint16_t fpcw = 0x27f ^ (salt & 0xc00);
+	assert_int_equal(uc_reg_write(src, UC_X86_REG_MXCSR, &mxcsr), UC_ERR_OK);
+	assert_int_equal(uc_reg_write(src, UC_X86_REG_FPCW, &fpcw), UC_ERR_OK);
+	assert_int_equal(uc_reg_write(src, UC_X86_REG_ST0, st), UC_ERR_OK);
+	cpustate_set_cr2(cs_src, 0x7000 + salt);
+	cpu_set_reg(src, UC_X86_REG_DR0, 0x8000 + salt);
+	cpu_set_reg(src, UC_X86_REG_DR2, 0x9000 + salt);
+	cpu_set_reg(src, UC_X86_REG_DR3, 0xa000 + salt);
+	cpu_set_reg(src, UC_X86_REG_DR6, 0xffff4ff2);
 	for (size_t i = 0; i < sizeof(msrs) / sizeof(msrs[0]); i++)
-		cpu_set_msr(d->a, msrs[i], 0xffff800000001000ull + salt + i);
+		cpu_set_msr(src, msrs[i], 0xffff800000001000ull + salt + i);
 
-	vmx_carry_state(&d->ca, &d->cb);
+	vmx_carry_state(cs_src, cs_dst);
 
-	uint8_t ymm_b[32] = { 0 }, st_b[10] = { 0 };
+	uint8_t ymm_b[32], st_b[10] = { 0 };
 	uint32_t mxcsr_b = 0;
 	uint16_t fpcw_b = 0;
-	uc_reg_read(d->b, UC_X86_REG_YMM9, ymm_b);
-	uc_reg_read(d->b, UC_X86_REG_MXCSR, &mxcsr_b);
-	uc_reg_read(d->b, UC_X86_REG_FPCW, &fpcw_b);
-	uc_reg_read(d->b, UC_X86_REG_ST0, st_b);
-	assert_memory_equal(ymm_b, ymm, 32);
+	for (size_t r = 0; r < NR_YMM; r++) {
+		memset(ymm_b, 0, sizeof(ymm_b));
+		uc_reg_read(dst, ymm_regs[r], ymm_b);
+		assert_memory_equal(ymm_b, ymm[r], 32);
+	}
+	uc_reg_read(dst, UC_X86_REG_MXCSR, &mxcsr_b);
+	uc_reg_read(dst, UC_X86_REG_FPCW, &fpcw_b);
+	uc_reg_read(dst, UC_X86_REG_ST0, st_b);
 	assert_int_equal(mxcsr_b, mxcsr);
 	assert_int_equal(fpcw_b, fpcw);
 	assert_memory_equal(st_b, st, 10);
-	assert_int_equal(cpu_reg(d->b, UC_X86_REG_CR2), 0x7000 + salt);
-	assert_int_equal(cpu_reg(d->b, UC_X86_REG_DR2), 0x9000 + salt);
-	assert_int_equal(cpu_reg(d->b, UC_X86_REG_DR6), 0xffff4ff2);
+	assert_int_equal(cpu_reg(dst, UC_X86_REG_CR2), 0x7000 + salt);
+	assert_int_equal(cpu_reg(dst, UC_X86_REG_DR0), 0x8000 + salt);
+	assert_int_equal(cpu_reg(dst, UC_X86_REG_DR2), 0x9000 + salt);
+	assert_int_equal(cpu_reg(dst, UC_X86_REG_DR3), 0xa000 + salt);
+	assert_int_equal(cpu_reg(dst, UC_X86_REG_DR6), 0xffff4ff2);
 	for (size_t i = 0; i < sizeof(msrs) / sizeof(msrs[0]); i++)
-		assert_int_equal(cpu_msr(d->b, msrs[i]), 0xffff800000001000ull + salt + i);
+		assert_int_equal(cpu_msr(dst, msrs[i]), 0xffff800000001000ull + salt + i);
 	/* The registers the VMCS switches are not touched. */
-	assert_int_equal(cpu_reg(d->b, UC_X86_REG_RAX), 0);
+	assert_int_equal(cpu_reg(dst, UC_X86_REG_RAX), 0);
+}
+
+/* Round trips, as VM entries and exits make them: each way in turn, every value
+ * changed before each carry, so a carry that lost one (or copied the wrong way)
+ * leaves the other engine's old value. */
+static void round_trips(struct duo *d)
+{
+	for (uint64_t r = 1; r <= 3; r++) {
+		carry_and_check(d->a, &d->ca, d->b, &d->cb, 0x10 * r);
+		carry_and_check(d->b, &d->cb, d->a, &d->ca, 0x10 * r + 8);
+	}
 }
 
 static void carry_twice_and_xcr0(enum carry_way way)
 {
 	struct duo d;
 	duo_open(&d, way);
-	carry_and_check(&d, 0x10);
-	carry_and_check(&d, 0x20);      /* again, over values already carried */
+	round_trips(&d);
 	/* XCR0 (no register ID): patched in `a`'s saved state, it arrives in `b`'s. */
 	uint64_t xcr0 = 1, got = 0;
 	uc_context_save(d.a, d.ca.ctx);
@@ -132,7 +158,7 @@ static void test_register_api_fallback(void **state)
 	(void)state;
 	struct duo d;
 	duo_open(&d, WAY_API);
-	carry_and_check(&d, 0x30);
+	round_trips(&d);
 	duo_close(&d);
 }
 
