@@ -1,7 +1,8 @@
 ; A VMX guest in 32-bit protected mode (no paging) that switches tasks, which VMX
 ; non-root operation turns into VM exit 9 and kvmlike performs (tests/scenarios
 ; vm_task_switch). It JMPs to task A, CALLs task B through a task gate in the GDT
-; (B IRETs back), takes #GP through an IDT task gate, JMPs to a TSS whose limit is
+; (B IRETs back) and again by INT 30H through an IDT task gate, takes #GP through
+; an IDT task gate, JMPs to a TSS whose limit is
 ; too small (#TS) and to one not present (#NP), which the processor checks before
 ; the exit, and JMPs to task C, whose TSS names a data segment for CS: kvmlike
 ; raises #TS in task C. Each task prints what it sees: TR, NT, its back link, the
@@ -30,6 +31,7 @@ SEL_GP     equ 0x60
 SEL_IMG    equ 0x68            ; 32-bit code based at the image (for a 16-bit IP)
 SEL_D      equ 0x70            ; a 16-bit TSS
 STACK_D    equ 0xf000          ; task D's stack: SP is 16 bits
+VEC_TASK_B equ 0x30            ; INT 30H: an IDT task gate for B
 BAD_SEL    equ 0x0ff0          ; beyond the GDT: MOV DS, BAD_SEL is #GP(0FF0H)
 
 TSS_EIP    equ 0x20
@@ -56,6 +58,16 @@ start:
 	mov eax, SEL_B
 	call put_busy
 	mov eax, SEL_MAIN
+	call put_busy
+	call newline
+
+	mov esi, msg_int_b
+	call puts
+	int VEC_TASK_B
+	mov esi, msg_back_int
+	call puts
+	call put_nt
+	mov eax, SEL_B
 	call put_busy
 	call newline
 
@@ -124,6 +136,7 @@ task_b:
 	call put_busy
 	call newline
 	iret
+	jmp task_b                     ; where the next switch to B starts
 
 task_c_fixed:                          ; task C once its CS is a code segment
 	mov esi, msg_in_c
@@ -260,6 +273,8 @@ msg_jmp_a:     db "main: JMP to task A", 10, 0
 msg_back_a:    db "main: back from task A,", 0
 msg_call_b:    db "main: CALL to task B through a task gate", 10, 0
 msg_back_b:    db "main: after task B's IRET,", 0
+msg_int_b:     db "main: INT 30H, a task gate for task B", 10, 0
+msg_back_int:  db "main: after INT 30H,", 0
 msg_gp:        db "main: MOV DS, 0FF0H", 10, 0
 msg_short:     db "main: JMP to a TSS with limit 5FH", 10, 0
 msg_absent:    db "main: JMP to a TSS not present", 10, 0
@@ -334,6 +349,8 @@ idt:	times 10 dq 0
 	dw 0, SEL_NP, 0x8500, 0        ; 0B: #NP
 	dq 0                           ; 0C
 	dw 0, SEL_GP, 0x8500, 0        ; 0D: #GP
+	times VEC_TASK_B - 0x0e dq 0
+	dw 0, SEL_B, 0x8500, 0         ; 30: INT 30H, task B
 idt_end:
 idtr:	dw idt_end - idt - 1
 	dd idt
