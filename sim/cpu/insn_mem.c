@@ -244,6 +244,37 @@ int insn_mem_access_in_page(struct lp *lp, uint64_t page, bool write, uint64_t *
 	return each_access(lp, access_in_page, &p) ? 0 : -1;
 }
 
+struct touches_pa {
+	struct lp *lp;
+	struct mmu_ctx c;
+	uint64_t pa;
+	unsigned size;
+	bool write;
+};
+
+static bool access_touches_pa(void *ctx, uint64_t la, unsigned size, bool read, bool write)
+{
+	struct touches_pa *t = ctx;
+	if (t->write ? !write : !read)
+		return false;
+	/* Each byte on its own: an access may cross into the range from another page. */
+	for (unsigned i = 0; i < size; i++) {
+		uint64_t pa;
+		struct mmu_fault f;
+		if (!mmu_translate(&t->lp->m->pm, &t->c, la + i, write ? MMU_WRITE : MMU_READ, MMU_NO_AD, &pa, &f) &&
+		    pa >= t->pa && pa < t->pa + t->size)
+			return true;
+	}
+	return false;
+}
+
+bool insn_mem_touches_pa(struct lp *lp, uint64_t pa, unsigned size, bool write)
+{
+	struct touches_pa t = { .lp = lp, .pa = pa, .size = size, .write = write };
+	lp_mmu_ctx(lp, &t.c);
+	return each_access(lp, access_touches_pa, &t);
+}
+
 /* SDM Vol. 3, "Alignment Checking", table "Alignment Requirements by Data Type":
  * words, doublewords and quadwords on their own size, 80-bit x87 data on 8; larger
  * operands have rules of their own (#GP for aligned SSE forms), not checked here. */

@@ -28,6 +28,11 @@ uint64_t insn_operand_la(struct lp *lp, const cs_insn *ci, const cs_x86_op *op, 
  * operand touches the page. */
 int insn_mem_access_in_page(struct lp *lp, uint64_t page, bool write, uint64_t *la);
 
+/* Does the instruction at RIP read (write = false) or write bytes of the physical
+ * range [pa, pa + size), through the LP's current translation (looked up without
+ * setting accessed or dirty flags)? */
+bool insn_mem_touches_pa(struct lp *lp, uint64_t pa, unsigned size, bool write);
+
 /* The instruction at RIP when it is a MOV between memory and a 32- or 64-bit general
  * register (8B, 89) or from an immediate to memory (C7): what an access that must
  * be redirected (APIC virtualization, apicv.h) needs to perform it in software. */

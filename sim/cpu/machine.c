@@ -188,6 +188,7 @@ void lp_count_instructions(struct lp *lp)
 		if (!engines[i]->uc)
 			continue;
 		engines[i]->count_due = true;
+		mmio_note_stop(lp, engines[i]->uc);
 		uc_emu_stop(engines[i]->uc);
 	}
 	if (lp->co_started)
@@ -975,12 +976,14 @@ bool lp_run_once(struct lp *lp)
 	uc_err e = uc_emu_start(lp->uc, rip, ~0ull, 0, 0);
 	en->in_loop = false;
 	lp->block_insns = 0;
+	mmio_resume(lp, en->uc);
 	if (lp->co_entry_restart) {
 		/* A forced restart resumed this run inside the last guest's block: what the
 		 * engine did since (the block's rest, a stop at the next block's start)
 		 * belongs to that code, and the guest starts where the entry put it. */
 		lp->co_entry_restart = false;
 		lp->co_restart = false;
+		lp->mmio_stops.replay.valid = false;
 		cpu_set_reg(lp->guest.uc, UC_X86_REG_RIP, lp->co_entry_rip);
 		return !m->stopped;
 	}

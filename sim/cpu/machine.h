@@ -143,6 +143,7 @@ struct lp {
 
 	struct lapic lapic;
 	struct mmio_binding mmio[MMIO_MAX_DEVS];   /* the engines' MMIO callbacks' context */
+	struct mmio_stops mmio_stops;              /* stops asked inside MMIO callbacks */
 
 	struct vmx_lp vmx;
 	struct smm_lp smm;            /* SMM and the dual-monitor treatment (smm.c) */

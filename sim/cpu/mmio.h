@@ -25,6 +25,41 @@ struct mmio_binding {
 	const struct mmio_dev *dev;
 };
 
+/* One access to a device (physical address, size, direction, the value written
+ * or read) and the engine that made it. */
+struct mmio_access {
+	uc_engine *uc;
+	uint64_t pa, value;
+	unsigned size;
+	bool write, valid;
+};
+
+/* An engine stopped from inside an MMIO callback (uc_emu_stop) does not finish
+ * the instruction: Unicorn checks for a stop after every memory access and leaves
+ * the block there with RIP still at the block's start (or at the last instruction
+ * it synchronized RIP for), so the instructions before the access would run again.
+ * The LP notes such a stop (mmio_note_stop), puts RIP back on the accessing
+ * instruction once the engine is out (mmio_resume: found by decoding forward from
+ * the stale RIP for the first instruction that touches the device's address that
+ * way) and lets that instruction run again with its device access answered from
+ * the record instead of repeated (a write is not done twice, a read gives the
+ * same value). */
+struct mmio_stops {
+	struct mmio_access cur;     /* the access whose callback runs now */
+	bool stop_in_cur;           /* a stop was asked during it */
+	struct mmio_access stopped; /* the access an engine stopped in, for mmio_resume */
+	struct mmio_access replay;  /* to answer when the instruction runs again */
+};
+
+/* Called by whoever stops an engine of the LP (uc_emu_stop): from inside an MMIO
+ * callback of that engine, the stop is noted for mmio_resume. */
+void mmio_note_stop(struct lp *lp, uc_engine *uc);
+
+/* After the LP's engine `uc` returned from its run: if it stopped inside an MMIO
+ * access, RIP goes to the instruction that made it, whose access will be answered
+ * from the record. Any record from an earlier run of that engine is dropped. */
+void mmio_resume(struct lp *lp, uc_engine *uc);
+
 /* Maps [base, base + size) in `uc` as the open bus. */
 uc_err mmio_map_open_bus(uc_engine *uc, uint64_t base, uint64_t size);
 

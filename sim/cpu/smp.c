@@ -35,8 +35,8 @@ void smp_yield(struct lp *lp)
 
 void smp_kick(struct lp *lp)
 {
-	/* Not uc_emu_stop here: from an MMIO callback the engine would restart the
-	 * instruction. With several LPs a running LP is the sender itself (another
+	/* Not uc_emu_stop here: from an MMIO callback the engine would leave the
+	 * block with RIP at its start (mmio.h). With several LPs a running LP is the sender itself (another
 	 * is suspended and looks at its events when its turn comes): the block
 	 * hook stops it at the next block start, or with --smp-events instruction
 	 * the hook on every instruction before the next one. With one LP the
