@@ -6,14 +6,6 @@
 #include <string.h>
 
 /* QEMU's hidden-flag bits (target/i386/cpu.h) that a segment load recomputes. */
-#define HF_CPL_MASK    3u
-#define HF_INHIBIT_IRQ_MASK (1u << 3)
-#define HF_CS32_MASK   (1u << 4)
-#define HF_SS32_MASK   (1u << 5)
-#define HF_ADDSEG_MASK (1u << 6)
-#define HF_PE_MASK     (1u << 7)
-#define HF_LMA_MASK    (1u << 14)
-#define HF_CS64_MASK   (1u << 15)
 #define DESC_B_MASK    (1u << 22)
 #define DESC_L_MASK    (1u << 21)
 #define DESC_P_MASK    (1u << 15)

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <unicorn/unicorn.h>
 
 enum seg_reg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR, SEG_COUNT };
@@ -142,6 +143,21 @@ struct cpu_regs {
 	bool cs32;                  /* CS.D */
 };
 void cpustate_regs(struct cpustate *cs, struct cpu_regs *r);
+
+/* The live registers themselves, for a site handler that reads two and writes one
+ * in place (VMREAD and VMWRITE's lean path, insn_vmx.c): `gpr` points into the
+ * engine's state (ModRM order; RIP follows at [16]); the rest as cpu_regs has it,
+ * `eflags` without DF (the engine keeps it apart), and CR3. False, with nothing
+ * read, unless both the registers and a jump go in place (cpustate_set_gpr and
+ * cpustate_jump without the register API), so that the caller may retire with
+ * cpustate_clear_arith_jump. */
+struct cpu_live {
+	uint64_t *gpr;
+	uint64_t eflags;
+	uint64_t cr3;
+	unsigned cpl;
+	bool pe, lma, cs64, cs32;
+};
 static inline bool cpu_view_long64(const struct cpu_view *v)
 {
 	return (v->efer & (1u << 10)) && (v->segs[SEG_CS].attr & (1u << 13));
@@ -231,10 +247,51 @@ void cpustate_set_dr7(struct cpustate *cs, uint64_t v);
  * the live state it sets, until one sets a word (cs->lay keeps the answer); without
  * the live state, or the word, the API does them all. */
 void cpustate_jump(struct cpustate *cs, uint64_t rip, bool in_loop);
+/* After cpustate_live said true: RFLAGS's six arithmetic flags cleared, the rest
+ * kept, and the jump to `rip`, leaving the very bytes cpustate_set_rflags and
+ * cpustate_jump would (VMsucceed's retirement). */
+void cpustate_clear_arith_jump(struct cpustate *cs, uint64_t rip);
 /* Whether cpustate_set_rflags and cpustate_set_gpr write in place. */
 static inline bool cpustate_regs_in_place(const struct cpustate *cs)
 {
 	return cs->env && cs->lay->rflags_ok;
+}
+
+/* QEMU's hidden mode flags (env->hflags), as the calibration checks them. */
+#define HF_CPL_MASK    3u
+#define HF_INHIBIT_IRQ_MASK (1u << 3)
+#define HF_CS32_MASK   (1u << 4)
+#define HF_SS32_MASK   (1u << 5)
+#define HF_ADDSEG_MASK (1u << 6)
+#define HF_PE_MASK     (1u << 7)
+#define HF_LMA_MASK    (1u << 14)
+#define HF_CS64_MASK   (1u << 15)
+
+/* Whether cpustate_jump goes in place (it may not until the exit request's word is
+ * known, and never outside a run or without the live state). */
+static inline bool cpustate_jump_in_place(const struct cpustate *cs, bool in_loop)
+{
+	return in_loop && cs->env && cs->lay->rflags_ok && cs->lay->exit_req_back > 0;
+}
+
+/* Inline: a VMREAD's whole lean path is a few dozen instructions. */
+static inline bool cpustate_live(struct cpustate *cs, bool in_loop, struct cpu_live *l)
+{
+	if (!cpustate_regs_in_place(cs) || !cpustate_jump_in_place(cs, in_loop))
+		return false;
+	const uint8_t *c = cs->env - cs->lay->data;
+	uint32_t hf;
+	memcpy(&hf, c + cs->lay->hflags, 4);
+	l->gpr = (uint64_t *)(void *)cs->env;
+	memcpy(&l->eflags, cs->env + 17 * 8, 8);
+	l->eflags &= ~(1ull << 10);
+	memcpy(&l->cr3, c + cs->lay->cr + 24, 8);
+	l->cpl = hf & HF_CPL_MASK;
+	l->pe = hf & HF_PE_MASK;
+	l->lma = hf & HF_LMA_MASK;
+	l->cs64 = hf & HF_CS64_MASK;
+	l->cs32 = hf & HF_CS32_MASK;
+	return true;
 }
 
 #endif

@@ -209,6 +209,20 @@ static void jump_probe(struct cpustate *cs, struct cpustate_layout *lay, uint64_
 		lay->exit_req_back = n == 1 && found >= 0 ? 4 * (EXIT_REQ_WORDS - found) : -1;
 }
 
+/* The in-place jump: the lazy flags leave `eflags`, RIP, the exit request. */
+static void jump_in_place(struct cpustate *cs, uint64_t rip)
+{
+	uint8_t *e = cs->env;
+	uint64_t fl;
+	memcpy(&fl, e + ENV_EFLAGS, 8);
+	fl &= ~(uint64_t)EFLAGS_LAZY_BITS;
+	memcpy(e + ENV_EFLAGS, &fl, 8);
+	memcpy(e + ENV_EIP, &rip, 8);
+	uint8_t *req = e - cs->lay->exit_req_back;
+	uint32_t v = word32(req) | EXIT_REQ_SET;
+	memcpy(req, &v, 4);
+}
+
 void cpustate_jump(struct cpustate *cs, uint64_t rip, bool in_loop)
 {
 	struct cpustate_layout *lay = cs->lay;
@@ -220,13 +234,22 @@ void cpustate_jump(struct cpustate *cs, uint64_t rip, bool in_loop)
 		jump_probe(cs, lay, rip);
 		return;
 	}
-	uint8_t *e = cs->env;
+	jump_in_place(cs, rip);
+}
+
+/* cpustate_set_rflags of the flags with the arithmetic ones clear writes CC_SRC 0
+ * and CC_OP_EFLAGS, DF as it was, and `eflags` without them; the jump then takes
+ * the lazy bits out of `eflags`, which is what is left here. */
+void cpustate_clear_arith_jump(struct cpustate *cs, uint64_t rip)
+{
+	uint8_t *d = cs->env;
+	uint64_t zero = 0;
+	int32_t op = cs->lay->cc_op_eflags;
+	memcpy(d + 19 * 8, &zero, 8);          /* cc_src */
+	memcpy(d + 21 * 8, &op, 4);            /* cc_op */
 	uint64_t fl;
-	memcpy(&fl, e + ENV_EFLAGS, 8);
-	fl &= ~(uint64_t)EFLAGS_LAZY_BITS;
-	memcpy(e + ENV_EFLAGS, &fl, 8);
-	memcpy(e + ENV_EIP, &rip, 8);
-	uint8_t *req = e - lay->exit_req_back;
-	uint32_t v = word32(req) | EXIT_REQ_SET;
-	memcpy(req, &v, 4);
+	memcpy(&fl, d + ENV_EFLAGS, 8);
+	fl |= 2;
+	memcpy(d + ENV_EFLAGS, &fl, 8);
+	jump_in_place(cs, rip);
 }

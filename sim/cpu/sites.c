@@ -183,6 +183,17 @@ static void read_insn(struct site_insn *in, const uint8_t *bytes, unsigned len, 
 		in->modrm_bits = (uint8_t)bits;
 }
 
+static site_handler_fn handler_of(enum site_kind k);
+
+/* After the site's instruction was (re)read: its handler, whether the lean
+ * VMREAD/VMWRITE path may run it, and no field remembered. */
+static void site_took_insn(struct site *st)
+{
+	st->handler = handler_of(st->insn.kind);
+	st->lean = site_vmx_lean_fits(&st->insn);
+	st->memo.f = NULL;
+}
+
 static const struct site_pattern *pattern_of(enum site_kind k)
 {
 	for (size_t p = 0; p < sizeof(patterns) / sizeof(patterns[0]); p++)
@@ -339,6 +350,22 @@ static size_t code_read(struct lp *lp, uint64_t la, uint8_t *buf, size_t n)
 	return code_read_ctx(lp, &c, la, buf, n);
 }
 
+/* Where the instruction of `len` bytes at linear address la lies in physical
+ * memory now, SITE_PA_NONE if it is not mapped or crosses a page (the engine keys
+ * its translations by physical address). */
+static uint64_t site_pa(struct lp *lp, uint64_t la, size_t len)
+{
+	struct mmu_ctx c;
+	struct mmu_fault f;
+	uint64_t pa;
+	if ((la & 0xfff) + len > 0x1000)
+		return SITE_PA_NONE;
+	lp_mmu_ctx(lp, &c);
+	if (mmu_translate(&lp->m->pm, &c, la, MMU_FETCH, MMU_SUPERVISOR | MMU_NO_AD, &pa, &f))
+		return SITE_PA_NONE;
+	return pa;
+}
+
 /* ---- the sweep of cold sites (sites.h says why) ----------------------------- */
 
 /* Site runs between two looks for cold sites, and how many sites an engine holds
@@ -376,16 +403,14 @@ static bool sweep_may_stop(struct lp *lp, struct sites *s, uc_engine *uc, uint64
 	       cpu_reg(uc, UC_X86_REG_RIP) != address;
 }
 
-/* After each site's handler: count, look for cold sites now and then, and stop the
- * engine when the sweep needs a stop. */
-static void sweep_step(struct lp *lp, struct sites *s, uc_engine *uc, uint64_t address)
+/* The look for cold sites and the sweep's stops (sweep_step's uncommon part). */
+static __attribute__((noinline)) void sweep_look(struct lp *lp, struct sites *s, uc_engine *uc,
+						 uint64_t address, uint64_t block_end)
 {
-	if (s != &lp->root.sites)
-		return;        /* a guest's engine keeps its sites (its VMM's setup is not here) */
 	if (s->sweep == SWEEP_IDLE) {
 		if (!s->period)
 			s->period = SWEEP_FIRST_PERIOD;
-		if (++s->calls < s->period)
+		if (s->calls < s->period)
 			return;
 		s->calls = 0;
 		if (s->period < SWEEP_PERIOD)
@@ -399,15 +424,31 @@ static void sweep_step(struct lp *lp, struct sites *s, uc_engine *uc, uint64_t a
 	if (s->sweep_stopped || !sweep_may_stop(lp, s, uc, address))
 		return;
 	s->sweep_stopped = true;
+	s->restart_end = block_end;
 	uc_emu_stop(uc);
 }
 
-/* Can the site's translations be found and dropped? Its bytes are still where it
- * was read, in the address space and guest the engine runs now. */
+/* After each site's handler: count, look for cold sites now and then, and stop the
+ * engine when the sweep needs a stop. Inline: it runs at every site. */
+static inline void sweep_step(struct lp *lp, struct sites *s, uc_engine *uc, uint64_t address,
+			      uint64_t block_end)
+{
+	if (s != &lp->root.sites)
+		return;        /* a guest's engine keeps its sites (its VMM's setup is not here) */
+	if (++s->calls < s->period && s->sweep == SWEEP_IDLE)
+		return;
+	sweep_look(lp, s, uc, address, block_end);
+}
+
+/* Can the site's translations be found and dropped by its address? Its bytes are
+ * still where it was read, in the guest the engine runs now, and in the same
+ * address space or at least on the same physical page (code read before paging
+ * was turned on, where paging maps it 1:1). */
 static bool site_droppable(struct lp *lp, const struct sites *s, const struct site *st, uint64_t cr3)
 {
 	uint8_t cur[15];
-	return st->cr3 == cr3 && st->space == s->space && st->insn.len &&
+	return st->space == s->space && st->insn.len &&
+	       (st->cr3 == cr3 || (st->pa != SITE_PA_NONE && site_pa(lp, st->va, st->insn.len) == st->pa)) &&
 	       code_read(lp, st->va, cur, st->insn.len) == st->insn.len &&
 	       !memcmp(cur, st->insn.bytes, st->insn.len);
 }
@@ -415,24 +456,35 @@ static bool site_droppable(struct lp *lp, const struct sites *s, const struct si
 /* The engine is stopped: deletes the hooks of the sites that did not run since the
  * last sweep and drops the translations that call them (a block translated with a
  * hook calls the hook list at that instruction even after the hook is gone, and the
- * instruction would then run in the engine); the others are kept, their counts
- * cleared. Scans hook a deleted site again if its code is translated again. */
+ * instruction would then run in the engine): by address, or, when some site's
+ * cannot be found that way (read in another address space), all of them at once;
+ * the others are kept, their counts cleared. Scans hook a deleted site again if its
+ * code is translated again; the next run's first block, which no edge leads to, is
+ * scanned again too. Each hook left costs every site run (sites.h). */
 static void sweep_delete(struct lp *lp, struct sites *s)
 {
 	struct site *nt = calloc(s->cap, sizeof(*nt));
 	if (!nt)
 		return;
+	s->gone_n = 0;
 	uint64_t cr3 = cpu_reg(lp->uc, UC_X86_REG_CR3), cr2 = cpu_reg(lp->uc, UC_X86_REG_CR2);
 	size_t kept = 0;
+	bool flush_all = false;
 	for (size_t i = 0; i < s->cap; i++) {
 		const struct site *st = &s->tab[i];
 		if (!st->used)
 			continue;
-		if (!st->hits && site_droppable(lp, s, st, cr3)) {
+		if (!st->hits) {
 			if (st->hook)
 				uc_hook_del(lp->uc, st->hook);
-			uc_ctl_remove_cache(lp->uc, st->va, st->va + st->insn.len);
+			if (site_droppable(lp, s, st, cr3))
+				uc_ctl_remove_cache(lp->uc, st->va, st->va + st->insn.len);
+			else
+				flush_all = true;
 			s->swept++;
+			if (s->gone_n < SWEEP_GONE_MAX)
+				s->gone[s->gone_n] = st->va;
+			s->gone_n++;
 			continue;
 		}
 		size_t j = hash64(st->va) & (s->cap - 1);
@@ -445,6 +497,11 @@ static void sweep_delete(struct lp *lp, struct sites *s)
 	free(s->tab);
 	s->tab = nt;
 	s->count = kept;
+	if (flush_all) {
+		uc_ctl_flush_tb(lp->uc);
+		s->flushed++;
+		memset(s->primed_ring, 0, sizeof(s->primed_ring));
+	}
 	/* Dropping translations probes pages through the engine's MMU. */
 	if (cpu_reg(lp->uc, UC_X86_REG_CR2) != cr2)
 		cpustate_set_cr2(&lp->cs, cr2);
@@ -566,8 +623,11 @@ static void on_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 	if (!st || lp->m->stopped)
 		return;
 	st->hits++;
-	if (ran_fast(lp, st)) {
-		sweep_step(lp, s, uc, address);
+	/* (A handler may move the table: what the sweep needs is read now.) */
+	uint64_t block_end = st->block_end;
+	if ((st->lean && st->space == s->space && site_vmx_lean(lp, &st->insn, st->cr3, &st->memo)) ||
+	    ran_fast(lp, st)) {
+		sweep_step(lp, s, uc, address, block_end);
 		return;
 	}
 	struct cpu_view v;
@@ -590,7 +650,7 @@ static void on_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 			else
 				st->insn.kind = SITE_NONE;
 			cs_free(ci, n);
-			st->handler = handler_of(st->insn.kind);
+			site_took_insn(st);
 		}
 		st->cr3 = v.cr3;
 		st->space = lp->sites->space;
@@ -602,7 +662,7 @@ static void on_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 	if (lp->m->stopped)
 		uc_emu_stop(uc);
 	else
-		sweep_step(lp, s, uc, address);
+		sweep_step(lp, s, uc, address, block_end);
 }
 
 /* Instructions Capstone 5 does not decode at all, matched on their bytes so that a
@@ -724,7 +784,7 @@ static void forget_undecodable(struct sites *s, uint64_t addr, size_t got)
 	if (!st || got < 15)
 		return;
 	st->insn.kind = SITE_NONE;
-	st->handler = NULL;
+	site_took_insn(st);
 }
 
 /* Scans the instructions that start in [pc, pc+size) for simulator instructions;
@@ -768,8 +828,10 @@ static unsigned scan(struct lp *lp, uint64_t pc, size_t size)
 			added = true;
 		}
 		read_insn(&st->insn, ci->bytes, ci->size, code_bits(lp, h));
-		st->handler = handler_of(st->insn.kind);
+		site_took_insn(st);
 		st->cr3 = cpu_reg(lp->uc, UC_X86_REG_CR3);
+		st->pa = site_pa(lp, ci->address, ci->size);
+		st->block_end = pc + size;
 		st->space = lp->sites->space;
 	}
 	cs_free(ci, 1);
@@ -941,6 +1003,18 @@ void sites_fini(struct lp *lp)
 	memset(lp->sites, 0, sizeof(*lp->sites));
 }
 
+/* Did the last sweep delete a site in [lo, hi)? (Any counts when there were too
+ * many to list.) */
+static bool gone_in(const struct sites *s, uint64_t lo, uint64_t hi)
+{
+	if (s->gone_n > SWEEP_GONE_MAX)
+		return true;
+	for (size_t i = 0; i < s->gone_n; i++)
+		if (s->gone[i] >= lo && s->gone[i] < hi)
+			return true;
+	return false;
+}
+
 void sites_prime(struct lp *lp)
 {
 	/* A run starts in a block no edge led to, so the edge hook never scans it:
@@ -953,6 +1027,14 @@ void sites_prime(struct lp *lp)
 	struct seg cs;
 	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
 	uint64_t la = rip + (code_is_64(lp) ? 0 : cs.base);
+	bool sweep_restart = s->sweep_restart;
+	s->sweep_restart = false;
+	if (sweep_restart) {
+		/* The block at la ends where the one the site was scanned in does. */
+		if (s->restart_end > la && gone_in(s, la, s->restart_end))
+			scan(lp, la, s->restart_end - la);
+		return;
+	}
 	uint64_t key = (la ^ cpu_reg(lp->uc, UC_X86_REG_CR3) * 0x9e3779b97f4a7c15ull ^
 			(uint64_t)s->space * 0xc2b2ae3d27d4eb4full) | 1;
 	for (unsigned i = 0; i < SITES_PRIMED_RING; i++)
@@ -1013,8 +1095,10 @@ bool sites_take_retranslate(struct lp *lp, uint64_t *lo, uint64_t *hi)
 	bool swept = lp->sites->sweep_stopped;
 	lp->sites->sweep_stopped = false;
 	*lo = *hi = 0;
-	if (!lp->sites->retranslate)
+	if (!lp->sites->retranslate) {
+		lp->sites->sweep_restart = swept;
 		return swept;
+	}
 	lp->sites->retranslate = false;
 	*lo = lp->sites->lo;
 	*hi = lp->sites->hi;

@@ -19,6 +19,7 @@
 #include <unicorn/unicorn.h>
 
 #include "sim/cpu/modrm.h"
+#include "sim/vmcs/fields.h"
 
 struct lp;
 struct cpu_view;
@@ -53,6 +54,8 @@ enum site_kind {
 	SITE_KIND_COUNT,
 };
 
+#define SITE_PA_NONE UINT64_MAX
+
 /* A decoded instruction at a site. */
 struct site_insn {
 	enum site_kind kind;
@@ -75,10 +78,15 @@ struct site {
 	bool used;                     /* the slot holds a site (va may be 0: real-mode code at 0) */
 	struct site_insn insn;
 	uint64_t cr3;                  /* the address space the bytes were read in */
+	uint64_t pa;                   /* ... the physical address they were read at
+					* (SITE_PA_NONE: unknown, or across a page) */
 	uint32_t space;                /* ... and the guest's (sites.space then) */
 	uint32_t hits;                 /* runs since the last sweep */
+	uint64_t block_end;            /* the end of the block it was last scanned in */
 	uc_hook hook;
 	site_handler_fn handler;       /* the kind's handler, NULL for SITE_NONE */
+	bool lean;                     /* VMREAD or VMWRITE that site_vmx_lean may run */
+	struct vmcs_field_memo memo;   /* ... and the field it last named */
 };
 
 /* The sweep of cold sites. Unicorn calls every code hook's callback test at each
@@ -87,7 +95,10 @@ struct site {
  * again. Deleted hooks are only freed when the outermost uc_emu_start returns, and
  * the root engine of a VMM loop never returns, so a sweep stops it twice, each time
  * right after a site handler moved RIP (the engine then looks up the block at the
- * new RIP whether it stops or not, so instruction counts do not change). */
+ * new RIP whether it stops or not, so instruction counts do not change). A cold
+ * site's translations are dropped by address when its bytes are still on the page
+ * they were read from (CR3 may differ: code read before paging, mapped 1:1), else
+ * every translation is; either way its hook goes. */
 enum sites_sweep {
 	SWEEP_IDLE,
 	SWEEP_WANT_DELETE,     /* cold sites found: stop, delete them before the next run */
@@ -125,6 +136,16 @@ struct sites {
 	enum sites_sweep sweep;
 	bool sweep_stopped;            /* the engine stopped for the sweep */
 	uint64_t swept;                /* sites deleted by sweeps (statistics) */
+	uint64_t flushed;              /* sweeps that dropped every translation */
+	/* The run after a sweep's stop starts right after a site, in the rest of the
+	 * block it was scanned in (to restart_end): that needs a scan only if the sweep
+	 * deleted a site there (a prime scan's 512 bytes would hook code after the
+	 * block again, such as a guest's that the root engine never runs). */
+#define SWEEP_GONE_MAX 64
+	uint64_t gone[SWEEP_GONE_MAX];
+	size_t gone_n;                 /* deleted by the last sweep (may exceed the list) */
+	bool sweep_restart;
+	uint64_t restart_end;
 	bool retired;                  /* the running handler completed its instruction */
 };
 
@@ -212,5 +233,11 @@ void site_task_switch(struct lp *lp, const struct cpu_view *v, const struct site
  * alone. False when site_vmx must run. */
 struct cpu_regs;
 bool site_vmx_fast(struct lp *lp, const struct cpu_regs *r, const struct site_insn *in);
+/* Leaner still, for a site whose instruction site_vmx_lean_fits (register operands,
+ * decoded, no LOCK), read in address space `cr3`: straight from the live state
+ * (cpustate_live) with the field `memo` keeps for the encoding it last saw. False,
+ * with nothing changed, when the state is not live or anything is unusual. */
+bool site_vmx_lean_fits(const struct site_insn *in);
+bool site_vmx_lean(struct lp *lp, const struct site_insn *in, uint64_t cr3, struct vmcs_field_memo *memo);
 
 #endif

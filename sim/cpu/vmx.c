@@ -452,6 +452,22 @@ static void do_vmwrite(struct lp *lp, const struct mode *md, const struct vmx_op
 	succeed(r);
 }
 
+/* A successful VMREAD (into *val, truncated to `opsize` bytes) or VMWRITE (of *val)
+ * of field f of the current VMCS; false for VMWRITE's VMfailValid(13). */
+static inline bool access_field(struct lp *lp, const struct vmcs_field_info *f, bool high, bool write,
+			 uint64_t *val, unsigned opsize)
+{
+	if (!write) {
+		uint64_t v = vmcs_get(&lp->vmx.vmcs, f, high);
+		*val = opsize == 4 ? (uint32_t)v : v;
+		return true;
+	}
+	if (f->read_only && !vmcs_caps_vmwrite_exit_info(lp->m->vmx_caps))
+		return false;                  /* VMfailValid(13) */
+	vmcs_set(&lp->vmx.vmcs, f, high, opsize == 4 ? (uint32_t)*val : *val);
+	return true;
+}
+
 bool vmx_reg_access_fast(struct lp *lp, const struct cpu_regs *r, bool write, uint64_t enc,
 			 uint64_t *val, unsigned opsize)
 {
@@ -467,15 +483,24 @@ bool vmx_reg_access_fast(struct lp *lp, const struct cpu_regs *r, bool write, ui
 	const struct vmcs_field_info *f = field_of(lp, &md, enc, &high);
 	if (!f)
 		return false;                  /* VMfailValid(12) */
-	if (!write) {
-		uint64_t v = vmcs_get(&lp->vmx.vmcs, f, high);
-		*val = opsize == 4 ? (uint32_t)v : v;
-		return true;
+	return access_field(lp, f, high, write, val, opsize);
+}
+
+bool vmx_reg_access_memo(struct lp *lp, bool long64, bool write, uint64_t enc, uint64_t *val,
+			 struct vmcs_field_memo *memo)
+{
+	if (!lp->vmx.on || lp->vmx.non_root || lp->vmx.current == VMCS_PTR_NONE)
+		return false;
+	if (!long64)
+		enc = (uint32_t)enc;           /* as field_of reads it */
+	if (!memo->f || memo->enc != enc) {
+		bool high;
+		const struct vmcs_field_info *f = vmcs_field_find(enc, &high);
+		if (!f || !vmcs_caps_field_supported(lp->m->vmx_caps, f))
+			return false;          /* VMfailValid(12) */
+		*memo = (struct vmcs_field_memo){ .f = f, .enc = enc, .high = high };
 	}
-	if (f->read_only && !vmcs_caps_vmwrite_exit_info(lp->m->vmx_caps))
-		return false;                  /* VMfailValid(13) */
-	vmcs_set(&lp->vmx.vmcs, f, high, opsize == 4 ? (uint32_t)*val : *val);
-	return true;
+	return access_field(lp, memo->f, memo->high, write, val, long64 ? 8 : 4);
 }
 
 /* The engine keeps one "interrupt shadow" flag for STI and MOV SS/POP SS alike, and

@@ -206,6 +206,14 @@ static inline const struct vmcs_field_info *vmcs_field_find(uint64_t enc, bool *
 	return &vmcs_fields[slot - 1];
 }
 
+/* One encoding's lookup kept for next time (a VMREAD or VMWRITE site's last field):
+ * `f` NULL when nothing is kept. */
+struct vmcs_field_memo {
+	const struct vmcs_field_info *f;
+	uint64_t enc;
+	bool high;
+};
+
 /* Each field's position in vmcs_fields (its slot), by symbol: VMCS_POS_GUEST_RIP. */
 enum vmcs_field_pos {
 #define VMCS_FIELD(name, enc, width, type, access, feature, desc) VMCS_POS_##name,
