@@ -38,6 +38,40 @@ static int failf(struct vmm_report *r, const char *fmt, ...)
 	return -1;
 }
 
+/* KVM_EXIT_INTERNAL_ERROR in Linux's layouts: an emulation failure with the
+ * instruction's bytes gives them and the exit information after them (reason,
+ * info1, info2, interruption information, error code: get_exit_info's order);
+ * the other suberrors give their data words. */
+static int internal_error(struct vmm_report *r, const struct kvm_run *run)
+{
+	const char *what[] = { [KVM_INTERNAL_ERROR_EMULATION] = "emulation failed",
+			       [KVM_INTERNAL_ERROR_SIMUL_EX] = "an exception while delivering an event",
+			       [KVM_INTERNAL_ERROR_DELIVERY_EV] = "an exit while delivering an event",
+			       [KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON] = "an exit reason kvmlike does not handle" };
+	unsigned sub = run->internal.suberror, n = run->internal.ndata < 16 ? run->internal.ndata : 16;
+	char words[400] = "";
+	size_t len = 0;
+	unsigned first = 0;
+	if (sub == KVM_INTERNAL_ERROR_EMULATION && n >= 3 &&
+	    (run->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES)) {
+		unsigned size = run->emulation_failure.insn_size <= 15 ? run->emulation_failure.insn_size : 15;
+		len += (size_t)snprintf(words + len, sizeof(words) - len, ", instruction");
+		for (unsigned i = 0; i < size && len < sizeof(words); i++)
+			len += (size_t)snprintf(words + len, sizeof(words) - len, " %02x",
+						run->emulation_failure.insn_bytes[i]);
+		if (len < sizeof(words))
+			len += (size_t)snprintf(words + len, sizeof(words) - len, "; exit information");
+		first = 3;
+	} else if (len < sizeof(words)) {
+		len += (size_t)snprintf(words + len, sizeof(words) - len, ", data");
+	}
+	for (unsigned i = first; i < n && len < sizeof(words); i++)
+		len += (size_t)snprintf(words + len, sizeof(words) - len, " 0x%llx",
+					(unsigned long long)run->internal.data[i]);
+	return failf(r, "KVM_EXIT_INTERNAL_ERROR: suberror %u (%s)%s", sub,
+		     sub < sizeof(what) / sizeof(what[0]) && what[sub] ? what[sub] : "unknown", words);
+}
+
 /* Identity-mapped 0-4 GiB in 2 MiB pages, and a GDT with a 64-bit code segment. */
 static void build_boot_tables(uint8_t *mem)
 {
@@ -294,8 +328,7 @@ static int vmm_step(struct vmm_guest *g)
 				     (unsigned long long)run->system_event.data[12]);
 		return failf(r, "KVM_EXIT_SYSTEM_EVENT: type %u", run->system_event.type);
 	case KVM_EXIT_INTERNAL_ERROR:
-		return failf(r, "KVM_EXIT_INTERNAL_ERROR: suberror %u, data 0x%llx 0x%llx", run->internal.suberror,
-			     (unsigned long long)run->internal.data[0], (unsigned long long)run->internal.data[1]);
+		return internal_error(r, run);
 	default:
 		return failf(r, "unexpected exit reason %u", run->exit_reason);
 	}

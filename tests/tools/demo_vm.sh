@@ -113,6 +113,14 @@ out=$(run vm "$tmp/ud2.bin" 2>&1); st=$?
 expect vm-shutdown "$st" 1 "$out" 'KVM_EXIT_SHUTDOWN' \
 	'^vtsim: lp0: the guest shut down, a VM exit with reason 2 \(TRIPLE_FAULT\) to its VMM: #UD \(vector 6, RIP=0x100000\) -> .*Why: '
 
+# ADD [D0000000H], EBX: an MMIO access kvmlike cannot emulate at CPL 0. The exit in
+# Linux's layout, named: the 15 bytes fetched, then reason 48 (EPT violation), the
+# qualification (a read through a linear address), no event being delivered.
+printf '\xb8\x00\x00\x00\xd0\x01\x18\xf4' >"$tmp/emul_fail.bin"
+out=$(run vm "$tmp/emul_fail.bin" 2>&1); st=$?
+expect vm-emulation-failure "$st" 1 "$out" \
+	'^vtsim: vm: KVM_EXIT_INTERNAL_ERROR: suberror 1 \(emulation failed\), instruction 01 18 f4 00 00 00 00 00 00 00 00 00 00 00 00; exit information 0x30 0x181 0x0 0x0 0x0$'
+
 out=$(run vm --tdx "$guests/td_hello.img" 2>&1); st=$?
 expect vm-tdx "$st" 0 "$out" '^Hello from a TD' '^TD done, halting$'
 
