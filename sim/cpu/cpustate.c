@@ -460,16 +460,30 @@ static void seg_from_cache(const uint8_t *sc, struct seg *s)
 		s->attr |= SEG_ATTR_UNUSABLE;
 }
 
+/* TR holds a busy TSS (LTR marks it busy, a task switch loads a busy one), but the
+ * engine's LTR keeps the descriptor's available type (1 or 9) in its cache: the
+ * register as the processor holds it has the busy type (3 or 11), what a VM exit
+ * saves and VM entry requires. */
+static void tr_busy(struct seg *tr)
+{
+	unsigned type = tr->attr & 0xf;
+	if (type == 1 || type == 9)
+		tr->attr |= 2;
+}
+
 void cpustate_get_segs(struct cpustate *cs, struct seg segs[SEG_COUNT])
 {
 	const uint8_t *p = state_at(cs, cs->hot) + cs->lay->segs;
 	for (int i = 0; i < SEG_COUNT; i++)
 		seg_from_cache(p + i * SC_SIZE, &segs[i]);
+	tr_busy(&segs[SEG_TR]);
 }
 
 void cpustate_get_seg(struct cpustate *cs, enum seg_reg r, struct seg *s)
 {
 	seg_from_cache(state_at(cs, cs->hot) + cs->lay->segs + r * SC_SIZE, s);
+	if (r == SEG_TR)
+		tr_busy(s);
 }
 
 /* GDTR and IDTR follow the eight segment caches (LDTR and TR last). */
@@ -491,6 +505,7 @@ void cpustate_view(struct cpustate *cs, struct cpu_view *v)
 	const uint8_t *p = h + cs->lay->segs;
 	for (int i = 0; i < SEG_COUNT; i++)
 		seg_from_cache(p + i * SC_SIZE, &v->segs[i]);
+	tr_busy(&v->segs[SEG_TR]);
 	v->cr0 = rd64(h + cs->lay->cr);
 	v->cr2 = rd64(h + cs->lay->cr + 16);
 	v->cr3 = rd64(h + cs->lay->cr + 24);
