@@ -267,6 +267,13 @@ static void do_vmxoff(struct lp *lp, const struct mode *md, const struct vmx_ope
 	lp->vmx.on = false;
 	lp->vmx.current = VMCS_PTR_NONE;
 	succeed(r);
+	/* An INIT held in VMX root operation is taken now, before the next instruction
+	 * (SDM "INIT Signal"): the engine stops after this one (its handler runs at the
+	 * site, which has synchronized RIP) and the run loop takes it. */
+	if (lp->init_pending && lp->uc) {
+		lp->stop_due = true;
+		uc_emu_stop(lp->uc);
+	}
 }
 
 /* VMCLEAR and VMPTRLD share their first steps: memory form only, the standard

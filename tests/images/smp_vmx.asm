@@ -4,7 +4,9 @@
 ; GUEST_RIP = 1000H + APIC ID; each then reads back its GUEST_RIP and its current-VMCS
 ; pointer (VMPTRST), so no LP sees another's VMCS. Then INIT is blocked in VMX root
 ; operation (SDM "INIT Signal"): an INIT and a start-up IPI to the APs change nothing,
-; they do not start again.
+; they do not start again. The INIT stays latched: once the APs leave VMX operation
+; (VMXOFF) they take it before their next instruction and wait for a start-up IPI
+; (kvm-unit-tests' vmx_init_signal_test), which starts them again.
 ;! args: --cpus 4
 ;! status: 1
 ;! stdout: ok bsp-vmx
@@ -13,6 +15,8 @@
 ;! stdout: ok vmread-each
 ;! stdout: ok vmptrst-each
 ;! stdout: ok init-blocked-in-vmx-root
+;! stdout: ok init-taken-at-vmxoff
+;! stdout: ok started-again
 ;! not-stderr: triple
 
 %include "multiboot.inc"
@@ -82,6 +86,16 @@ start:
 .spin:  pause
         loop .spin
         CHECK32 "init-blocked-in-vmx-root", [ap_started], NCPU - 1
+        mov dword [release], 1                  ; the APs: VMXOFF
+        mov ecx, 200000
+.spin2: pause
+        loop .spin2
+        CHECK32 "init-taken-at-vmxoff", [ap_past_vmxoff], 0
+        mov dword [APIC + 0x300], 0x000C4608    ; start-up at 8000H: they wait for it
+.wait2: pause
+        cmp dword [ap_past_vmxoff], NCPU - 1
+        jne .wait2
+        CHECK32 "started-again", [ap_started], 2 * (NCPU - 1)
         jmp checks_done32
 
 ; esi = APIC ID: paging, CR0.NE, CR4.VMXE, VMXON, VMPTRLD, VMWRITE, VMREAD, VMPTRST
@@ -132,6 +146,11 @@ ap32:
         call vmx_enter
         call vmx_report
         lock inc dword [ap_started]
+.wait:  pause                                   ; in VMX root: the INIT waits
+        cmp dword [release], 1
+        jne .wait
+        vmxoff                                  ; the INIT is taken here the first time
+        lock inc dword [ap_past_vmxoff]
 .idle:  cli
         hlt
         jmp .idle
@@ -139,6 +158,8 @@ ap32:
 SMP_TRAMPOLINE
 
 ap_started: dd 0
+release: dd 0
+ap_past_vmxoff: dd 0
 
 MB_BSS
         alignb 4096
