@@ -341,8 +341,10 @@ static void init_vmcs(struct kvm_vcpu *vcpu)
 	vmcs_write16(VIRTUAL_PROCESSOR_ID, vmx->vpid);
 	vmcs_write64(EPT_POINTER, to_kvm_vmx(vcpu->kvm)->eptp);
 	vmcs_write64(MSR_BITMAP, vmx->msr_bitmap);
-	/* As Linux with EPT: #UD, which it may emulate, and #MC, which is the host's. */
-	vmcs_write32(EXCEPTION_BITMAP, (1u << UD_VECTOR) | (1u << MC_VECTOR));
+	/* As Linux with EPT: #UD, which it may emulate, #MC, which is the host's, #DB,
+	 * whose DR6 it keeps (MOV DR exits here), and #AC, which it reflects. */
+	vmcs_write32(EXCEPTION_BITMAP, (1u << UD_VECTOR) | (1u << MC_VECTOR) | (1u << DB_VECTOR) |
+				       (1u << AC_VECTOR));
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);
@@ -843,6 +845,8 @@ void vmx_vcpu_reset(struct kvm_vcpu *vcpu, bool init_event)
 	vmcs_writel(GUEST_RIP, 0xfff0);
 	vmcs_writel(GUEST_RSP, 0);
 	vmcs_writel(GUEST_DR7, 0x400);
+	memset(to_vmx(vcpu)->dr, 0, sizeof(to_vmx(vcpu)->dr));
+	to_vmx(vcpu)->dr[6] = DR6_ACTIVE_LOW;
 	vmcs_write32(GUEST_ACTIVITY_STATE, 0);
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
 	vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
@@ -956,6 +960,27 @@ static int handle_ud(struct kvm_vcpu *vcpu)
 	return 1;
 }
 
+/* Linux's #DB without guest debugging: the exit qualification is the payload of the
+ * guest's DR6, which MOV DR reads from vmx->dr[6] here (kvm_deliver_exception_payload:
+ * the condition bits cleared, the always-1 and active-low bits set, the payload's
+ * bits set, its active-low ones cleared, bit 12 clear); then the #DB goes in. An
+ * ICEBP (INT1) is skipped first, a trap; a single step in a MOV SS shadow stays
+ * pending for after it. */
+static int handle_db(struct kvm_vcpu *vcpu, uint32_t info)
+{
+	struct vcpu_vmx *vmx = to_vmx(vcpu);
+	uint64_t payload = vmcs_readl(EXIT_QUALIFICATION);
+	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION)
+		kvm_skip_emulated_instruction(vcpu);
+	else if ((vmx_get_rflags(vcpu) & X86_EFLAGS_TF) &&
+		 (vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_STATE_MOV_SS))
+		vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) | DR6_BS);
+	uint64_t dr6 = (vmx->dr[6] & ~DR_TRAP_BITS) | DR6_ACTIVE_LOW | payload;
+	vmx->dr[6] = (dr6 ^ (payload & DR6_ACTIVE_LOW)) & ~(1ull << 12);
+	vmx_inject_exception(vcpu, DB_VECTOR, false, 0);
+	return 1;
+}
+
 static int handle_exception_nmi(struct kvm_vcpu *vcpu)
 {
 	uint32_t info = vmcs_read32(VM_EXIT_INTR_INFO);
@@ -976,6 +1001,14 @@ static int handle_exception_nmi(struct kvm_vcpu *vcpu)
 		const uint64_t data[] = { vect, info, error_code };
 		kvm_prepare_internal_error_exit(vcpu, KVM_INTERNAL_ERROR_SIMUL_EX, data, 3);
 		return 0;
+	}
+	if ((info & 0xff) == DB_VECTOR)
+		return handle_db(vcpu, info);
+	/* Without split-lock detection every #AC is the guest's alignment check, which
+	 * Linux gives back (vmx_guest_inject_ac). */
+	if ((info & 0xff) == AC_VECTOR) {
+		vmx_inject_exception(vcpu, AC_VECTOR, true, error_code);
+		return 1;
 	}
 	vcpu->run->exit_reason = KVM_EXIT_EXCEPTION;
 	vcpu->run->ex.exception = info & 0xff;
@@ -1048,15 +1081,22 @@ static int handle_cr(struct kvm_vcpu *vcpu)
 	}
 }
 
+/* Linux's kvm_get_dr/kvm_set_dr: DR4 and DR5 are DR6 and DR7 (the processor has
+ * made its #UD check with CR4.DE already); a write to DR6 keeps its writable bits
+ * (DR6_VOLATILE) and sets the ones that read as 1. */
 static int handle_dr(struct kvm_vcpu *vcpu)
 {
 	uint64_t q = vmcs_readl(EXIT_QUALIFICATION);
 	unsigned dr = q & 7, reg = (q >> 8) & 15;
 	struct vcpu_vmx *vmx = to_vmx(vcpu);
+	if (dr == 4 || dr == 5)
+		dr += 2;
 	if ((q >> 4) & 1)
 		kvm_register_write(vcpu, reg, dr == 7 ? vmcs_readl(GUEST_DR7) : vmx->dr[dr]);
 	else if (dr == 7)
 		vmcs_writel(GUEST_DR7, kvm_register_read(vcpu, reg));
+	else if (dr == 6)
+		vmx->dr[6] = (kvm_register_read(vcpu, reg) & DR6_VOLATILE) | DR6_ACTIVE_LOW;
 	else
 		vmx->dr[dr] = kvm_register_read(vcpu, reg);
 	return kvm_skip_emulated_instruction(vcpu);

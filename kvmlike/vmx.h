@@ -70,6 +70,7 @@ enum vmcs_field {
 #define INTR_TYPE_NMI_INTR        (2u << 8)
 #define INTR_TYPE_EXT_INTR        (0u << 8)
 #define INTR_TYPE_SOFT_INTR       (4u << 8)
+#define INTR_TYPE_PRIV_SW_EXCEPTION (5u << 8)   /* INT1 (ICEBP) */
 #define INTR_INFO_INTR_TYPE_MASK  (7u << 8)
 
 /* Guest interruptibility state. */
@@ -77,11 +78,21 @@ enum vmcs_field {
 #define GUEST_INTR_STATE_MOV_SS (1u << 1)
 #define GUEST_INTR_STATE_NMI    (1u << 3)
 #define X86_EFLAGS_IF           (1ull << 9)
+#define X86_EFLAGS_TF           (1ull << 8)
 
+/* DR6 (Linux's names): the breakpoint-condition bits a #DB clears first, the bits
+ * that read as 1 (and RTM, active low), single step. */
+#define DR_TRAP_BITS   0xfull
+#define DR6_ACTIVE_LOW 0xffff0ff0ull
+#define DR6_BS         (1ull << 14)
+#define DR6_VOLATILE   0x0001e80full
+
+#define DB_VECTOR 1
 #define NMI_VECTOR 2
 #define GP_VECTOR 13
 #define UD_VECTOR 6
 #define PF_VECTOR 14
+#define AC_VECTOR 17
 #define MC_VECTOR 18
 #define PFERR_RSVD_MASK (1u << 3)
 

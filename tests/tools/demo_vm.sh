@@ -121,6 +121,16 @@ out=$(run vm "$tmp/emul_fail.bin" 2>&1); st=$?
 expect vm-emulation-failure "$st" 1 "$out" \
 	'^vtsim: vm: KVM_EXIT_INTERNAL_ERROR: suberror 1 \(emulation failed\), instruction 01 18 f4 00 00 00 00 00 00 00 00 00 00 00 00; exit information 0x30 0x181 0x0 0x0 0x0$'
 
+# #DB and #AC exit to kvmlike, which gives them back as Linux does: a single step's
+# DR6 as the guest's #DB handler reads it (MOV DR exits) has BS set, and the #AC of a
+# misaligned load at CPL 3 arrives with error code 0 at the load (offset 7).
+out=$(run vm --trace=exits "$guests/vm_debug.img" 2>&1); st=$?
+expect vm-debug "$st" 0 "$out" \
+	'^DR6 in the #DB handler of a single step: 00000000FFFF4FF0$' \
+	'^#AC at CPL 3: error code, offset: 0000000000000000 0000000000000007$' \
+	'reason=0 EXCEPTION_NMI qual=0x4000 .* vector=1 name=#DB type=hw-exception' \
+	'reason=0 EXCEPTION_NMI .* vector=17 name=#AC type=hw-exception err=0x0'
+
 out=$(run vm --tdx "$guests/td_hello.img" 2>&1); st=$?
 expect vm-tdx "$st" 0 "$out" '^Hello from a TD' '^TD done, halting$'
 
