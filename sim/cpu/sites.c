@@ -125,17 +125,21 @@ static bool is_legacy_prefix(uint8_t b)
 static const struct site_pattern *match(const uint8_t *bytes, unsigned len, bool long_mode)
 {
 	unsigned i = 0;
-	uint8_t mand = 0;
+	uint8_t mand = 0, rex = 0;
 	/* In 64-bit mode REX bytes may come among the legacy prefixes (only one right
 	 * before the opcode counts, the others are ignored). */
 	while (i < len && (is_legacy_prefix(bytes[i]) || (long_mode && (bytes[i] & 0xf0) == 0x40))) {
 		if (bytes[i] == 0x66 || bytes[i] == 0xf2 || bytes[i] == 0xf3)
 			mand = bytes[i];
+		rex = (bytes[i] & 0xf0) == 0x40 ? bytes[i] : 0;
 		i++;
 	}
 	for (size_t p = 0; p < sizeof(patterns) / sizeof(patterns[0]); p++) {
 		const struct site_pattern *pt = &patterns[p];
 		if (len < i + pt->oplen + (pt->modrm ? 1u : 0u) || memcmp(bytes + i, pt->op, pt->oplen))
+			continue;
+		/* 90H with REX.B is XCHG r8, rAX, not NOP (so F3 REX.B 90H is no PAUSE). */
+		if (pt->oplen == 1 && pt->op[0] == 0x90 && (rex & 1))
 			continue;
 		if (!pt->any_prefix && mand != pt->prefix)
 			continue;

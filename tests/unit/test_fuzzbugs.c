@@ -1082,6 +1082,21 @@ static void test_b15_vmx_insn_16bit_address_exits_in_protected_mode(void **state
 	assert_int_equal(x.qual, (uint64_t)-0x10);
 }
 
+/* ---- PAUSE is F3 90H; with REX.B, 90H is XCHG r8, rAX ----------------------------- */
+
+/* The CI's fuzz smoke test (2026-11-30): F3, eleven 45H (REX.RB) and 90H made a PAUSE
+ * exit, but the last REX before the opcode names R8: it is REP XCHG R8, RAX. */
+static void test_rep_rex_b_90_is_no_pause(void **state)
+{
+	struct guest g = { .mode = MODE_LONG, .proc = CPU_BASED_PAUSE_EXITING };
+	struct vexit x = RUN(&g, 0xf3, 0x90, 0xf4);
+	assert_exit(&x, EXIT_REASON_PAUSE_INSTRUCTION, G_CODE, 2);
+	x = RUN(&g, 0xf3, 0x45, 0x90, 0xf4);
+	assert_exit(&x, EXIT_REASON_HLT, G_CODE + 3, 1);
+	x = RUN(&g, 0xf3, 0x45, 0x45, 0x45, 0x45, 0x45, 0x45, 0x45, 0x45, 0x45, 0x45, 0x45, 0x90, 0xf4);
+	assert_exit(&x, EXIT_REASON_HLT, G_CODE + 13, 1);
+}
+
 /* ---- window and MTF exits come before a site's exit at the same boundary ------------ */
 
 static void test_mtf_after_injection_before_hlt_site_hooked_earlier(void **state)
@@ -1210,6 +1225,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exit_to_pae_host, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pae_host_bad_pdpte_is_vmx_abort_2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b15_vmx_insn_in_real_mode_is_ud, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rep_rex_b_90_is_no_pause, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b16_jmp_to_noncanonical_is_gp_at_the_jmp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b16_noncanonical_load_is_gp_or_ss, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_b15_vmx_insn_16bit_address_exits_in_protected_mode, setup, teardown),
