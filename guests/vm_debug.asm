@@ -8,6 +8,8 @@
 ;    instruction's offset in the user code, then halts.
 bits 64
 org 0x100000
+
+COM1 equ 0x3f8
 start:
 	mov ax, cs
 	mov [rel sel], ax
@@ -28,8 +30,7 @@ start:
 	call puts
 	mov rax, [rel seen_dr6]
 	call puthex64
-	mov al, 10
-	call putc
+	call newline
 	; user pages: U bit in every paging-structure entry on the way to 0-2 MiB
 	mov rax, cr3
 	and rax, ~0xfff
@@ -75,14 +76,13 @@ ac_handler:
 	call puts
 	mov rax, [rsp]                  ; the error code
 	call puthex64
-	mov al, ' '
-	call putc
+	lea rsi, [rel msg_space]
+	call puts
 	mov rax, [rsp + 8]              ; RIP of the faulting instruction
 	lea rbx, [rel user]
 	sub rax, rbx
 	call puthex64
-	mov al, 10
-	call putc
+	call newline
 	hlt
 db_handler:
 	mov rax, dr6
@@ -99,32 +99,17 @@ set_gate:                               ; rdi = gate, rax = handler
 	mov [rdi + 8], eax
 	mov dword [rdi + 12], 0
 	ret
-puts:
-	lodsb
-	test al, al
-	jz .done
-	call putc
-	jmp puts
-.done:	ret
-putc:
-	mov dx, 0x3f8
-	out dx, al
-	ret
+; rax as 16 hex digits (serial.inc's puthex32 on each half)
 puthex64:
-	mov rcx, 16
-.l:	rol rax, 4
 	push rax
-	and al, 15
-	add al, '0'
-	cmp al, '9'
-	jbe .d
-	add al, 7
-.d:	call putc
+	shr rax, 32
+	call puthex32
 	pop rax
-	loop .l
-	ret
+	jmp puthex32
+%include "serial.inc"
 msg_dr6: db "DR6 in the #DB handler of a single step: ", 0
 msg_ac:	db "#AC at CPL 3: error code, offset: ", 0
+msg_space: db " ", 0
 align 8
 gdtr:	dw 0x38 - 1
 	dq gdt

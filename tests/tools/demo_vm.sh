@@ -126,7 +126,7 @@ expect vm-emulation-failure "$st" 1 "$out" \
 # misaligned load at CPL 3 arrives with error code 0 at the load (offset 7).
 out=$(run vm --trace=exits "$guests/vm_debug.img" 2>&1); st=$?
 expect vm-debug "$st" 0 "$out" \
-	'^DR6 in the #DB handler of a single step: 00000000FFFF4FF0$' \
+	'^DR6 in the #DB handler of a single step: 00000000ffff4ff0$' \
 	'^#AC at CPL 3: error code, offset: 0000000000000000 0000000000000007$' \
 	'reason=0 EXCEPTION_NMI qual=0x4000 .* vector=1 name=#DB type=hw-exception' \
 	'reason=0 EXCEPTION_NMI .* vector=17 name=#AC type=hw-exception err=0x0'
