@@ -20,6 +20,7 @@ ELF64_BEGIN start
 %include "lib64.inc"
 %include "vmx.inc"
 %include "vmm64.inc"
+%include "lapic_timer_once.inc"
 
 %define APIC 0xFEE00000
 %define VEC 0x70
@@ -27,53 +28,25 @@ ELF64_BEGIN start
 start:
         call idt_setup
         VMX_PAGING_WITH_APIC APIC, apic_pd
-        APIC_WRITE 0xF0, 0x1FF          ; SPIV: APIC software-enabled
-        APIC_WRITE 0x3E0, 0xB           ; divide by 1
-        APIC_WRITE 0x320, VEC           ; one-shot, vector 70H
+        TIMER_ONCE_APIC_SETUP
         VMM_SETUP 0, 0, 0, 0            ; the guest takes external interrupts itself
         VMM_GUEST guest
-        VMM_GUEST_GATE VEC, guest.handler
+        VMM_GUEST_GATE VEC, timer_once_handler
         lea rax, [rel guest_idt]
         VMM_WRITE VMCS_GUEST_IDTR_BASE, rax
         VMM_WRITE VMCS_GUEST_IDTR_LIMIT, 0x80 * 16 - 1
         call vmm_run
         CHECK "vmcall-reason", rax, 18
-        CHECK "timer-taken", [rel ticks], 1
-        CHECK "block-ran-once", [rel bumps], 1
-        mov rax, [rel seen_rdi]
-        mov rdx, APIC + 0x380
-        CHECK "address-kept", rax, rdx
+        TIMER_ONCE_CHECKS
         call checks_done
 
 guest:
-        sti
-        mov esi, 1                      ; one tick
-        mov edi, 0x380                  ; the initial-count register
-        call .arm
-        mov [rel seen_rdi], rdi
-.wait:  cmp qword [rel ticks], 0
-        je .wait
-        cli
+        TIMER_ONCE_RUN
         vmcall
-.arm:                                   ; one block up to the RET
-        mov edi, edi
-        mov eax, APIC
-        add rdi, rax
-        inc qword [rel bumps]
-        mov [rdi], esi
-        ret
-.handler:
-        inc qword [rel ticks]
-        push rax
-        mov eax, APIC + 0xB0
-        mov dword [rax], 0              ; EOI
-        pop rax
-        iretq
+TIMER_ONCE_CODE
 
 ELF64_BSS
-ticks:    resq 1
-bumps:    resq 1
-seen_rdi: resq 1
+TIMER_ONCE_BSS
         alignb 4096
 apic_pd:  resb 4096
 guest_idt: resb 0x80 * 16
