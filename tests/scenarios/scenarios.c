@@ -14,11 +14,12 @@
 extern const unsigned char vtsim_guest_vm_hello[], vtsim_guest_vm_exits[], vtsim_guest_td_hello[],
 	vtsim_guest_td_quote[], vtsim_guest_td_large[], vtsim_guest_td_map_gpa[], vtsim_guest_vm_fpu[],
 	vtsim_guest_td_fatal[], vtsim_guest_td_posted[], vtsim_guest_vm_msi[], vtsim_guest_vm_mmio_stack[],
-	vtsim_guest_vm_task[], vtsim_guest_vm_emul_fail[];
+	vtsim_guest_vm_task[], vtsim_guest_vm_emul_fail[], vtsim_guest_vm_debug[];
 extern const unsigned int vtsim_guest_vm_hello_len, vtsim_guest_vm_exits_len, vtsim_guest_td_hello_len,
 	vtsim_guest_td_quote_len, vtsim_guest_td_large_len, vtsim_guest_td_map_gpa_len, vtsim_guest_vm_fpu_len,
 	vtsim_guest_td_fatal_len, vtsim_guest_td_posted_len, vtsim_guest_vm_msi_len,
-	vtsim_guest_vm_mmio_stack_len, vtsim_guest_vm_task_len, vtsim_guest_vm_emul_fail_len;
+	vtsim_guest_vm_mmio_stack_len, vtsim_guest_vm_task_len, vtsim_guest_vm_emul_fail_len,
+	vtsim_guest_vm_debug_len;
 
 #define GUEST_MEM      (8ull << 20)
 #define GUEST_LOAD     0x100000ull
@@ -1436,6 +1437,18 @@ static int scenario_vm_emulation_failure(void)
 	return r;
 }
 
+/* #DB and #AC, which kvmlike intercepts as Linux does (guests/vm_debug.asm): a single
+ * step's #DB handler reads DR6 with BS set (the exit's payload put into the DR6
+ * kvmlike keeps for the guest), and a misaligned load at CPL 3 with CR0.AM and
+ * RFLAGS.AC gets #AC(0) at the load. */
+static int scenario_vm_debug(void)
+{
+	struct guest g = { .name = "vm", .type = KVM_X86_DEFAULT_VM };
+	int r = vm_setup_image(&g, vtsim_guest_vm_debug, vtsim_guest_vm_debug_len) ? -1 : run_guests(&g, 1);
+	guest_destroy(&g);
+	return r;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(void);
@@ -1461,6 +1474,7 @@ static const struct {
 	{ "vm_register_files", scenario_vm_register_files },
 	{ "vm_task_switch", scenario_vm_task_switch },
 	{ "vm_emulation_failure", scenario_vm_emulation_failure },
+	{ "vm_debug", scenario_vm_debug },
 };
 
 static void print_vt_calls(void)
