@@ -326,6 +326,11 @@ void guest_tlb_invvpid(struct lp *lp, unsigned type, uint16_t vpid, uint64_t la)
 static void switch_ctx(struct lp *lp, const struct tlb_key *k)
 {
 	struct guest_tlb *t = &lp->gtlb;
+	/* Nearly every entry runs in the context the last one did: no search then. */
+	if (t->cur && tlb_key_eq(&t->cur->key, k)) {
+		t->cur->stamp = ++t->ctxs->clock;
+		return;
+	}
 	struct tlb_ctx *c = tlb_ctx_get(t->ctxs, k, t->cur);
 	if (c == t->cur)
 		return;

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "sim/cpu/boot.h"
 #include "sim/cpu/lapic_timer.h"
@@ -46,9 +47,14 @@ static uint32_t *reg_storage(struct lapic *a, const struct lapic_reg *r, unsigne
 }
 
 static uint32_t read_version(const struct lp *lp) { return APIC_VERSION; }
-/* The highest vector set in a 256-bit register, or -1. */
+/* The highest vector set in a 256-bit register, or -1. An empty register (IRR at
+ * nearly every entry and exit) is told by one test of the whole, not word by word. */
 static int highest_vector(const uint32_t bits[8])
 {
+	uint64_t q[4];
+	memcpy(q, bits, sizeof(q));
+	if (!(q[0] | q[1] | q[2] | q[3]))
+		return -1;
 	for (int w = 7; w >= 0; w--)
 		if (bits[w])
 			return w * 32 + 31 - __builtin_clz(bits[w]);

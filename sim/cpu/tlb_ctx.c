@@ -3,11 +3,6 @@
 
 #include <string.h>
 
-bool tlb_key_eq(const struct tlb_key *a, const struct tlb_key *b)
-{
-	return a->vpid == b->vpid && a->ept == b->ept && a->eptp == b->eptp && a->shared == b->shared;
-}
-
 void tlb_ctx_drop(struct tlb_ctx *c)
 {
 	c->gen++;

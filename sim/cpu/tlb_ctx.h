@@ -53,7 +53,10 @@ struct tlb_ctx_set {
 	uint64_t clock;
 };
 
-bool tlb_key_eq(const struct tlb_key *a, const struct tlb_key *b);
+static inline bool tlb_key_eq(const struct tlb_key *a, const struct tlb_key *b)
+{
+	return a->vpid == b->vpid && a->ept == b->ept && a->eptp == b->eptp && a->shared == b->shared;
+}
 
 /* The context for `k`, made empty (in place of the one current longest ago, never
  * `keep`) when there is none. */

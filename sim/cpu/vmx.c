@@ -695,9 +695,11 @@ static void do_vmlaunch_vmresume(struct lp *lp, const struct mode *md, bool laun
 	}
 	if (smm_return)
 		return smm_return_from_smm(lp, r);
-	trace_event(lp->m, trace_cls_transition(lp), "entry lp%u %s vmcs=0x%llx rip=0x%llx", lp->id,
-		    launch ? "VMLAUNCH" : "VMRESUME", (unsigned long long)v->current,
-		    (unsigned long long)vmcs_read_enc(&v->vmcs, GUEST_RIP));
+	/* Asked here first: the arguments cost a field read and a call on every entry. */
+	if (lp->m->cfg.trace_mask & trace_cls_transition(lp))
+		trace_event(lp->m, trace_cls_transition(lp), "entry lp%u %s vmcs=0x%llx rip=0x%llx",
+			    lp->id, launch ? "VMLAUNCH" : "VMRESUME", (unsigned long long)v->current,
+			    (unsigned long long)vmcs_read_enc(&v->vmcs, GUEST_RIP));
 	bool injects = lp->m->cov && (vmcs_read_enc(&v->vmcs, VM_ENTRY_INTR_INFO_FIELD) & 0x80000000u);
 	if (vmx_enter_guest(lp, launch))
 		return not_modelled(r, "the guest's software CPU could not be created");
