@@ -195,8 +195,8 @@ static const struct qdevice devices[] = {
 	  "the debug-exit port 0xf4: OUT v ends the run with status (v << 1) | 1; needs iobase=0xf4 "
 	  "(QEMU's default base, 0x501, is not vtsim's)" },
 	{ "pc-testdev", no_props, false,
-	  "accepted so that harnesses that require it run; vtsim does not model its ports (IRQ lines "
-	  "at 0x2000+n, 0xe0-0xe8): writes there are dropped as at any unbacked port" },
+	  "its IRQ lines (a byte to 0x2000+n) drive the I/O APIC's pins, as vtsim's machine always "
+	  "has them; its other ports (0xe0-0xe8) are not modelled: writes there are dropped" },
 };
 
 static int device_opt(struct qemu_req *r, const char *arg)
@@ -481,7 +481,7 @@ static const struct qopt options[] = {
 	{ "M", true, Q_ACCEPT, machine_opt, "as -machine" },
 	{ "accel", true, Q_ACCEPT, accel_opt, "tcg: vtsim is a software CPU" },
 	{ "device", true, Q_ACCEPT, device_opt, "isa-debug-exit,iobase=0xf4[,iosize=N] (vtsim's exit port); "
-						"pc-testdev (accepted, not modelled)" },
+						"pc-testdev (its IRQ lines only)" },
 	{ "global", true, Q_ACCEPT, global_opt, "kvm-pit.lost_tick_policy=...: vtsim has no PIT and no KVM" },
 	{ "serial", true, Q_ACCEPT, serial_opt, "stdio: COM1 goes to stdout" },
 	{ "display", true, Q_ACCEPT, display_opt, "none: vtsim has no display" },

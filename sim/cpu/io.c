@@ -3,6 +3,7 @@
 
 #include "sim/cpu/fw_cfg.h"
 #include "sim/cpu/exception.h"
+#include "sim/cpu/ioapic.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/pc_ports.h"
 #include "sim/cpu/vmx_guest.h"
@@ -60,6 +61,7 @@ static const struct io_dev devices[] = {
 	{ 0xa0, 0xa1, "PIC slave", true, pic_io_read, pic_io_write },
 	{ 0x510, 0x511, "fw_cfg", false, fw_cfg_io_read, fw_cfg_io_write },
 	{ 0xcf8, 0xcff, "PCI configuration", false, pci_conf_io_read, pci_conf_io_write },
+	{ 0x2000, 0x2000 + IOAPIC_PINS - 1, "pc-testdev IRQ lines", true, testdev_irq_io_read, testdev_irq_io_write },
 };
 
 static const struct io_dev *find_dev(uint16_t port)

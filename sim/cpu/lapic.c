@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sim/cpu/boot.h"
+#include "sim/cpu/ioapic.h"
 #include "sim/cpu/lapic_timer.h"
 #include "sim/cpu/machine.h"
 #include "sim/cpu/smp.h"
@@ -114,8 +115,13 @@ static void write_eoi(struct lp *lp, const struct lapic_reg *r, uint32_t v)
 	int isrv = highest_vector(lp->lapic.isr);
 	if (isrv < 0)
 		return;
-	lp->lapic.isr[isrv / 32] &= ~(1u << (isrv % 32));
-	lp->lapic.tmr[isrv / 32] &= ~(1u << (isrv % 32));
+	uint32_t bit = 1u << (isrv % 32);
+	lp->lapic.isr[isrv / 32] &= ~bit;
+	/* A level-triggered vector's EOI goes to the I/O APIC too (the version register
+	 * offers no EOI-broadcast suppression); TMR keeps its bit until the vector is
+	 * accepted again edge-triggered. */
+	if (lp->lapic.tmr[isrv / 32] & bit)
+		ioapic_eoi(lp, (unsigned)isrv);
 	if (lapic_irr_pending(&lp->lapic))
 		smp_kick(lp);
 }
@@ -334,13 +340,19 @@ static void deliver_sipi(struct lp *from, struct lp *t, uint32_t lo)
 }
 
 /* A fixed interrupt: requested in the target's IRR, accepted at one of its
- * instruction boundaries. Vectors 0-15 are illegal and are dropped. */
+ * instruction boundaries; its TMR bit says whether it is level-triggered (SDM
+ * "Trigger Mode Register"). Vectors 0-15 are illegal and are dropped. */
 static void deliver_fixed(struct lp *from, struct lp *t, uint32_t lo)
 {
 	unsigned vector = ICR_VECTOR(lo);
 	if (vector < 16)
 		return;
 	lapic_request(&t->lapic, vector);
+	uint32_t bit = 1u << (vector % 32);
+	if (lo & ICR_TRIGGER_LEVEL)
+		t->lapic.tmr[vector / 32] |= bit;
+	else
+		t->lapic.tmr[vector / 32] &= ~bit;
 	smp_kick(t);
 }
 
@@ -377,6 +389,22 @@ static void send_ipi(struct lp *lp, const struct lapic_reg *r, uint32_t v)
 	lapic_send_ipi(lp);
 }
 
+typedef bool (*names_fn)(const struct lp *from, const struct lp *t, uint32_t lo, uint32_t dest, bool x2);
+
+/* The message `lo` to every processor `names` picks (lowest priority: the first in
+ * APIC ID order, a fixed and reproducible arbitration). */
+static void deliver_all(struct lp *from, uint32_t lo, uint32_t dest, bool x2, names_fn names)
+{
+	struct vtsim_machine *m = from->m;
+	for (unsigned i = 0; i < m->nr_lps && !m->stopped; i++) {
+		if (names(from, &m->lps[i], lo, dest, x2)) {
+			deliver_ipi(from, &m->lps[i], lo);
+			if (ICR_MODE(lo) == DM_LOWEST)
+				break;
+		}
+	}
+}
+
 void lapic_send_ipi(struct lp *lp)
 {
 	struct vtsim_machine *m = lp->m;
@@ -385,11 +413,21 @@ void lapic_send_ipi(struct lp *lp)
 	uint32_t dest = x2 ? lp->lapic.icr_hi : lp->lapic.icr_hi >> 24;
 	if (trace_on(m, VTSIM_TRACE_EXC))
 		trace_event(m, VTSIM_TRACE_EXC, "ipi lp%u icr=0x%08x dest=0x%02x", lp->id, lo, dest);
-	for (unsigned i = 0; i < m->nr_lps && !m->stopped; i++) {
-		if (ipi_targets(lp, &m->lps[i], lo, dest, x2)) {
-			deliver_ipi(lp, &m->lps[i], lo);
-			if (ICR_MODE(lo) == DM_LOWEST)
-				break;   /* one target: the first in APIC ID order */
-		}
-	}
+	/* An IPI is edge-triggered but for INIT's level de-assert (the processor
+	 * issues the trigger-mode bit as 0 for the other modes). */
+	deliver_all(lp, ICR_MODE(lo) == DM_INIT ? lo : lo & ~ICR_TRIGGER_LEVEL, dest, x2, ipi_targets);
+}
+
+/* A device's 8-bit destination: an APIC in x2APIC mode reads it as an x2APIC
+ * destination, FFH as the broadcast (as KVM does without interrupt remapping). */
+static bool message_targets(const struct lp *from, const struct lp *t, uint32_t lo, uint32_t dest, bool x2)
+{
+	if (lapic_x2apic(t))
+		return x2apic_dest_names(t, lo, dest == 0xff ? 0xffffffffu : dest);
+	return ipi_targets(from, t, lo, dest, false);
+}
+
+void lapic_deliver_message(struct lp *from, uint32_t lo, uint8_t dest)
+{
+	deliver_all(from, (lo & ~(3u << 18)) | ICR_LEVEL_ASSERT, dest, false, message_targets);
 }

@@ -18,7 +18,8 @@
  * vector in each target's IRR; lowest priority goes to the first target in APIC ID
  * order (a fixed, reproducible arbitration). The processor accepts the highest
  * pending vector whose priority class is above PPR's (interrupt.h), moving it to the
- * ISR; EOI retires the highest vector in service. An NMI IPI (delivery mode 100b)
+ * ISR; EOI retires the highest vector in service (and, when its TMR bit says it was
+ * level-triggered, an I/O APIC message's, tells the I/O APIC). An NMI IPI (delivery mode 100b)
  * latches an NMI for each target (interrupt.h takes it). SMI and ExtINT IPIs stop
  * the run (status 70, said why): those deliveries are not modelled.
  *
@@ -88,6 +89,12 @@ uint32_t lapic_reg_read(struct lp *lp, uint64_t offset);
 void lapic_reg_write(struct lp *lp, uint64_t offset, uint32_t v);
 /* The IPI the ICR (icr_lo, icr_hi) names, sent now. */
 void lapic_send_ipi(struct lp *lp);
+/* An interrupt message from a device (the I/O APIC, ioapic.h), sent from `from`'s
+ * instruction: `lo` in the ICR's low-word layout (vector, delivery mode, logical
+ * destination, trigger mode; no shorthand), to 8-bit destination `dest`, delivered
+ * as an IPI would be. A fixed interrupt's trigger mode goes into the target's TMR:
+ * the EOI of a level-triggered vector is broadcast to the I/O APIC. */
+void lapic_deliver_message(struct lp *from, uint32_t lo, uint8_t dest);
 
 /* Accesses to the APIC page, `offset` bytes into it (the MMIO table's row). */
 uint64_t lapic_mmio_read(struct lp *lp, uint64_t offset, unsigned size);

@@ -568,6 +568,7 @@ struct vtsim_machine *vtsim_machine_create(const struct vtsim_config *cfg, char 
 	m->cfg = *cfg;
 	m->console = cfg->console ? cfg->console : stdout;
 	uart_reset(&m->com1);
+	ioapic_reset(&m->ioapic);
 	m->trace = cfg->trace ? cfg->trace : stderr;
 	m->diag = cfg->diag ? cfg->diag : stderr;
 	m->model = model;

@@ -15,6 +15,7 @@
 #include "sim/cpu/cpustate.h"
 #include "sim/cpu/cpuid.h"
 #include "sim/cpu/fw_cfg.h"
+#include "sim/cpu/ioapic.h"
 #include "sim/cpu/guest_tlb.h"
 #include "sim/cpu/interrupt.h"
 #include "sim/cpu/lapic.h"
@@ -176,6 +177,7 @@ struct vtsim_machine {
 	/* The PC devices on the I/O bus (io.c's table). */
 	struct fw_cfg fw_cfg;
 	struct pc_ports pc;
+	struct ioapic ioapic;
 
 	/* Open-bus pages mapped on demand above RAM. */
 	unsigned open_bus_pages;

@@ -3,11 +3,13 @@
 
 #include "sim/cpu/diag_once.h"
 #include "sim/cpu/insn_mem.h"
+#include "sim/cpu/ioapic.h"
 #include "sim/cpu/lapic.h"
 #include "sim/cpu/machine.h"
 
 static const struct mmio_dev devices[] = {
 	{ LAPIC_DEFAULT_BASE, 0x1000, "local APIC", lapic_mmio_read, lapic_mmio_write },
+	{ IOAPIC_BASE, 0x1000, "I/O APIC", ioapic_mmio_read, ioapic_mmio_write },
 };
 _Static_assert(sizeof(devices) / sizeof(devices[0]) <= MMIO_MAX_DEVS, "raise MMIO_MAX_DEVS");
 

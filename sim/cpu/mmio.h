@@ -1,7 +1,8 @@
 /* Memory-mapped devices on the physical address space, above RAM: one table of
  * devices (base, size, read/write), consulted when an engine first touches a page
  * with no RAM behind it. A device page is mapped to the device; any other page to the
- * open bus (reads all ones, writes ignored). Devices: the local APIC (lapic.h). */
+ * open bus (reads all ones, writes ignored). Devices: the local APIC (lapic.h) and the
+ * I/O APIC (ioapic.h). */
 #ifndef VTSIM_MMIO_H
 #define VTSIM_MMIO_H
 

@@ -64,7 +64,7 @@ struct phys_dirty {
 /* The machine's: the devices on the I/O bus, the open-bus page count, the
  * scheduler's halt sequence, and how the run ended. */
 #define MACHINE_SNAP_SCALARS(X) \
-	X(fw_cfg) X(pc) X(com1) X(open_bus_pages) X(halt_seq) X(stopped) X(result)
+	X(fw_cfg) X(pc) X(ioapic) X(com1) X(open_bus_pages) X(halt_seq) X(stopped) X(result)
 
 struct lp_snap {
 	uc_context *ctx;              /* the root engine's CPU state */
@@ -99,6 +99,7 @@ struct vtsim_snapshot {
 	/* The machine's plain fields (MACHINE_SNAP_SCALARS). */
 	struct fw_cfg fw_cfg;
 	struct pc_ports pc;
+	struct ioapic ioapic;
 	struct uart16550 com1;
 	unsigned open_bus_pages;
 	uint64_t halt_seq;
