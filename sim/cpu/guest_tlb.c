@@ -322,8 +322,9 @@ void guest_tlb_invvpid(struct lp *lp, unsigned type, uint16_t vpid, uint64_t la)
 	}
 }
 
-/* Makes the context of `k` current; the engine's TLB, filled from another, empties. */
-static void switch_ctx(struct lp *lp, const struct tlb_key *k)
+/* Makes the context of `k` current; the engine's TLB, filled from another, empties.
+ * Inline: every VM entry asks, nearly always for the context already current. */
+static inline __attribute__((always_inline)) void switch_ctx(struct lp *lp, const struct tlb_key *k)
 {
 	struct guest_tlb *t = &lp->gtlb;
 	/* Nearly every entry runs in the context the last one did: no search then. */

@@ -4,7 +4,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <string.h>
 
 #include "sim/cpu/boot.h"
 #include "sim/cpu/ioapic.h"
@@ -52,9 +51,7 @@ static uint32_t read_version(const struct lp *lp) { return APIC_VERSION; }
  * nearly every entry and exit) is told by one test of the whole, not word by word. */
 static int highest_vector(const uint32_t bits[8])
 {
-	uint64_t q[4];
-	memcpy(q, bits, sizeof(q));
-	if (!(q[0] | q[1] | q[2] | q[3]))
+	if (lapic_reg_empty(bits))
 		return -1;
 	for (int w = 7; w >= 0; w--)
 		if (bits[w])
@@ -75,7 +72,7 @@ static uint32_t ppr_of(const struct lapic *a)
 
 static uint32_t read_ppr(const struct lp *lp) { return ppr_of(&lp->lapic); }
 
-int lapic_deliverable(const struct lapic *a)
+int lapic_deliverable_irr(const struct lapic *a)
 {
 	int v = highest_vector(a->irr);
 	return v >= 0 && ((unsigned)v >> 4) > (ppr_of(a) >> 4) ? v : -1;

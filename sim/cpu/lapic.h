@@ -30,6 +30,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 struct lp;
 
@@ -65,9 +66,23 @@ struct lapic {
 /* Power-up state of the APIC whose ID is `apic_id`. */
 void lapic_reset(struct lapic *a, uint32_t apic_id);
 
+/* Whether a 256-bit register (IRR, ISR, TMR) has no bit set: one test of the whole. */
+static inline bool lapic_reg_empty(const uint32_t bits[8])
+{
+	uint64_t q[4];
+	memcpy(q, bits, sizeof(q));
+	return !(q[0] | q[1] | q[2] | q[3]);
+}
+
+/* lapic_deliverable for a non-empty IRR. */
+int lapic_deliverable_irr(const struct lapic *a);
+
 /* The highest vector the processor would accept now (in IRR, its priority class
- * above PPR's), or -1. */
-int lapic_deliverable(const struct lapic *a);
+ * above PPR's), or -1. Inline for the empty IRR of nearly every entry and exit. */
+static inline int lapic_deliverable(const struct lapic *a)
+{
+	return lapic_reg_empty(a->irr) ? -1 : lapic_deliverable_irr(a);
+}
 /* The processor accepts `vector`: from IRR into ISR. */
 void lapic_accept(struct lapic *a, unsigned vector);
 /* `vector` (requested in IRR) is accepted and its EOI written at once: it leaves IRR

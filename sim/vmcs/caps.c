@@ -311,17 +311,18 @@ static uint32_t hi(uint64_t v)
 }
 
 /* The MSR VM entry checks each of the four original control words against. */
+static const size_t ctl_msr[][2] = {   /* [ctl][use the TRUE MSR]: the member */
+	[VMCS_CTL_PIN] = { offsetof(struct vmcs_caps, pin), offsetof(struct vmcs_caps, true_pin) },
+	[VMCS_CTL_PROC] = { offsetof(struct vmcs_caps, proc), offsetof(struct vmcs_caps, true_proc) },
+	[VMCS_CTL_EXIT] = { offsetof(struct vmcs_caps, exit), offsetof(struct vmcs_caps, true_exit) },
+	[VMCS_CTL_ENTRY] = { offsetof(struct vmcs_caps, entry), offsetof(struct vmcs_caps, true_entry) },
+};
+
+/* Only for the four controls above (every VM entry asks: a look-up, no switch). */
 static uint64_t effective_ctls(const struct vmcs_caps *c, enum vmcs_ctl ctl)
 {
 	bool use_true = c->basic & VMX_BASIC_TRUE_CTLS;
-
-	switch (ctl) {
-	case VMCS_CTL_PIN:   return use_true ? c->true_pin : c->pin;
-	case VMCS_CTL_PROC:  return use_true ? c->true_proc : c->proc;
-	case VMCS_CTL_EXIT:  return use_true ? c->true_exit : c->exit;
-	case VMCS_CTL_ENTRY: return use_true ? c->true_entry : c->entry;
-	default:             return 0;
-	}
+	return *(const uint64_t *)((const char *)c + ctl_msr[ctl][use_true]);
 }
 
 /* Existence of the MSRs that depend on other capabilities (caps.h). */

@@ -68,6 +68,14 @@ static void rows_to_run(const struct entry_cache *cache, const uint64_t *changed
 		}
 }
 
+/* The bits of run word k that stand for one of the class's n rows. */
+static uint64_t rows_in_word(size_t n, size_t k)
+{
+	if (n >= (k + 1) * 64)
+		return ~0ull;
+	return n <= k * 64 ? 0 : (1ull << (n - k * 64)) - 1;
+}
+
 /* Row i now reads `fields` (and memory or not): both views of the cache follow. */
 static void set_row_deps(struct entry_cache *cache, size_t i, const uint64_t *fields, bool memory)
 {
@@ -100,17 +108,16 @@ const struct entry_check *entry_run_cached(struct entry_ctx *c, enum entry_class
 	/* A row runs unless the cache is usable, it reads no memory and none of its
 	 * fields changed since all last passed: then it holds again. */
 	uint64_t run[CACHE_WORDS];
-	if (usable)
-		rows_to_run(cache, v->changed, run);
-	else
-		memset(run, 0xff, sizeof(run));
+	if (usable) {
+		rows_to_run(cache, v->changed, run);    /* only bits of rows that exist */
+	} else {
+		for (size_t k = 0; k < CACHE_WORDS; k++)
+			run[k] = rows_in_word(n, k);
+	}
 	c->diag->qualification = 0;
-	for (size_t k = 0; k < CACHE_WORDS && k * 64 < n; k++) {
-		uint64_t todo = run[k];
-		if (n - k * 64 < 64)
-			todo &= (1ull << (n - k * 64)) - 1;
+	for (size_t k = 0; k < CACHE_WORDS; k++) {
 		/* Lowest first: the rows keep their SDM order. */
-		for (; todo; todo &= todo - 1) {
+		for (uint64_t todo = run[k]; todo; todo &= todo - 1) {
 			size_t i = k * 64 + (size_t)__builtin_ctzll(todo);
 			uint64_t fields[FIELD_WORDS] = { 0 };
 			c->reads = fields;

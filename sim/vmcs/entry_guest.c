@@ -975,7 +975,9 @@ static bool long64(const struct entry_ctx *c)
 static bool guest_rip_high0(struct entry_ctx *c)
 {
 	uint64_t rip = fld(c, GUEST_RIP);
-	if (!long64(c) && (rip >> 32))
+	/* RIP first: a RIP below 4 GiB (nearly every entry) needs no look at the mode,
+	 * and the row then depends on RIP alone (entry_run_cached). */
+	if ((rip >> 32) && !long64(c))
 		return entry_fail(c, GUEST_RIP, rip,
 				  "GUEST_RIP 0x%" PRIx64 " sets bits 63:32 although the guest does not "
 				  "start in 64-bit mode", rip);
@@ -987,10 +989,12 @@ static bool guest_rip_canon(struct entry_ctx *c)
 {
 	unsigned w = facts(c)->la_width;
 	uint64_t rip = fld(c, GUEST_RIP);
-	if (!long64(c) || w >= 64)
+	if (w >= 64)
 		return true;
+	/* The bits first, the mode only when they are not all equal (as in
+	 * guest_rip_high0). */
 	uint64_t top = rip >> w;
-	if (top != 0 && top != (~0ull >> w))
+	if (top != 0 && top != (~0ull >> w) && long64(c))
 		return entry_fail(c, GUEST_RIP, rip,
 				  "GUEST_RIP 0x%" PRIx64 ": bits 63:%u must all be equal for a 64-bit "
 				  "guest", rip, w);

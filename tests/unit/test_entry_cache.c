@@ -117,12 +117,68 @@ static void test_cache_skips_rows_when_nothing_changed(void **state)
 	assert_false(v.changed[slot / 64] & (1ull << (slot % 64)));
 }
 
+/* One entry through the cache: its failing check's ID (NULL when all pass), which
+ * the full run must give too. */
+static const char *entry_id(struct entry_ctx *c, struct entry_cache *cache)
+{
+	same_outcome(c, cache);
+	struct entry_diag d;
+	c->diag = &d;                   /* same_outcome left it on its own frame */
+	const struct entry_check *e = entry_run_cached(c, ENTRY_GUEST, cache);
+	return e ? e->id : NULL;
+}
+
+/* The RIP rows look at the guest's mode only when RIP needs it (bits 63:32 set,
+ * bits above the linear width not all equal): after many passing entries whose only
+ * change was RIP, as a VMM's exit handler makes them, a write that alone breaks one
+ * of them must be seen, whether it is to RIP or to what decides the mode. */
+static void test_rip_rows_after_many_rip_only_entries(void **state)
+{
+	const struct vmcs_caps *caps = vmcs_caps_for_model("xeon");
+	static struct vmcs_cache v;
+	static struct entry_cache cache;
+	static uint8_t ram[1 << 20];
+	struct phys pm = { ram, sizeof(ram), 46 };
+	entry_fixture_valid(&v, caps);
+	struct entry_ctx c;
+	struct entry_diag d;
+	entry_fixture_ctx(&c, &v, caps, &pm, &d);
+	memset(&cache, 0, sizeof(cache));
+	const uint64_t high = 0x100000000ull, compat_cs = 0xa09b & ~(1u << 13);
+	for (unsigned i = 0; i < 1000; i++) {
+		vmcs_write_enc(&v, GUEST_RIP, FIX_GUEST_RIP + 2 * i);
+		assert_null(entry_id(&c, &cache));
+	}
+	/* Below 4 GiB the mode does not matter: compatibility mode passes... */
+	vmcs_write_enc(&v, GUEST_CS_AR_BYTES, compat_cs);
+	assert_null(entry_id(&c, &cache));
+	/* ...until RIP alone moves above 4 GiB. */
+	vmcs_write_enc(&v, GUEST_RIP, high);
+	assert_string_equal(entry_id(&c, &cache), "GUEST_RIP_HIGH0");
+	/* 64-bit code above 4 GiB passes many times; then CS.L alone is cleared. */
+	vmcs_write_enc(&v, GUEST_CS_AR_BYTES, 0xa09b);
+	for (unsigned i = 0; i < 1000; i++) {
+		vmcs_write_enc(&v, GUEST_RIP, high + 2 * i);
+		assert_null(entry_id(&c, &cache));
+	}
+	vmcs_write_enc(&v, GUEST_CS_AR_BYTES, compat_cs);
+	assert_string_equal(entry_id(&c, &cache), "GUEST_RIP_HIGH0");
+	vmcs_write_enc(&v, GUEST_CS_AR_BYTES, 0xa09b);
+	assert_null(entry_id(&c, &cache));
+	/* Bits above the linear width not all equal: only 64-bit code fails. */
+	vmcs_write_enc(&v, GUEST_RIP, 0x0400000000000000ull);   /* bit 58: above 48 and 57 */
+	assert_string_equal(entry_id(&c, &cache), "GUEST_RIP_CANON");
+	vmcs_write_enc(&v, GUEST_RIP, FIX_GUEST_RIP);
+	assert_null(entry_id(&c, &cache));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cached_guest_checks_match_full_run_drifting),
 		cmocka_unit_test(test_cached_guest_checks_match_full_run_near_valid),
 		cmocka_unit_test(test_cache_skips_rows_when_nothing_changed),
+		cmocka_unit_test(test_rip_rows_after_many_rip_only_entries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
