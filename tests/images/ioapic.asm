@@ -92,9 +92,7 @@ start:
         CHECK "level-taken", [rel count], 1
         CHECK "level-remote-irr-in-handler", [rel seen_irr], REMOTE_IRR
         CHECK "level-tmr-in-handler", [rel seen_tmr], 1
-        IOAPIC_READ RTE_LO
-        and eax, REMOTE_IRR
-        CHECK "level-remote-irr-after-eoi", rax, 0
+        CHECK_REMOTE_IRR "level-remote-irr-after-eoi", 0
         call tmr_bit
         CHECK "tmr-kept-after-eoi", rax, 1
 
@@ -132,15 +130,11 @@ start:
         LINE 1
         LINE 0
         LINE 1
-        IOAPIC_READ RTE_LO
-        and eax, REMOTE_IRR
-        CHECK "level-coalesced-remote-irr", rax, REMOTE_IRR
+        CHECK_REMOTE_IRR "level-coalesced-remote-irr", REMOTE_IRR
         sti
         BOUNDARY
         CHECK "level-coalesced", [rel count], 1
-        IOAPIC_READ RTE_LO
-        and eax, REMOTE_IRR
-        CHECK "level-after-eoi-clear", rax, 0
+        CHECK_REMOTE_IRR "level-after-eoi-clear", 0
 
         ; The same vector edge-triggered: accepted with its TMR bit cleared.
         call reset

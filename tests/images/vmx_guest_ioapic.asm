@@ -43,9 +43,7 @@ start:
         CHECK "guest-taken", [rel count], 1
         CHECK "guest-remote-irr-in-handler", [rel seen_irr], REMOTE_IRR
         CHECK "guest-tmr-in-handler", [rel seen_tmr], 1
-        IOAPIC_READ RTE_LO
-        and eax, REMOTE_IRR
-        CHECK "remote-irr-after-guest-eoi", rax, 0
+        CHECK_REMOTE_IRR "remote-irr-after-guest-eoi", 0
         call checks_done
 
 guest:
