@@ -5,8 +5,9 @@
 ; (its TMR bit), masking, and a level line that stays active across an EOI. An
 ; interrupt a processor raises for itself is looked at at the start of the next
 ; translated block (docs/machine.md): each check of the handler's work comes after a
-; jump. One processor: the first such interrupt turns the instruction count on, which
-; the look needs (vmx_guest_ioapic.asm runs with two).
+; jump. Two processors (the second never started) so that the look does not wait for
+; instruction counting.
+;! args: --cpus 2
 ;! status: 1
 ;! stdout: ok version
 ;! stdout: ok version-read-only
