@@ -499,13 +499,9 @@ static void dtr_to_cache(uint8_t *sc, const struct dtr *d)
 	wr32(sc + SC_LIMIT, d->limit & 0xffff);   /* as the register API stores it */
 }
 
-void cpustate_view(struct cpustate *cs, struct cpu_view *v)
+/* The view's registers and mode: all but the segments and descriptor tables. */
+static void view_regs(struct cpustate *cs, const uint8_t *h, struct cpu_view *v)
 {
-	const uint8_t *h = state_at(cs, cs->hot);
-	const uint8_t *p = h + cs->lay->segs;
-	for (int i = 0; i < SEG_COUNT; i++)
-		seg_from_cache(p + i * SC_SIZE, &v->segs[i]);
-	tr_busy(&v->segs[SEG_TR]);
 	v->cr0 = rd64(h + cs->lay->cr);
 	v->cr2 = rd64(h + cs->lay->cr + 16);
 	v->cr3 = rd64(h + cs->lay->cr + 24);
@@ -520,8 +516,29 @@ void cpustate_view(struct cpustate *cs, struct cpu_view *v)
 	v->eflags = (v->eflags & ~(1ull << 10)) | (df < 0 ? 1ull << 10 : 0);
 	v->cpl = rd32(h + cs->lay->hflags) & HF_CPL_MASK;
 	v->intr_shadow = rd32(h + cs->lay->hflags) & HF_INHIBIT_IRQ_MASK;
+}
+
+void cpustate_view(struct cpustate *cs, struct cpu_view *v)
+{
+	const uint8_t *h = state_at(cs, cs->hot);
+	const uint8_t *p = h + cs->lay->segs;
+	for (int i = 0; i < SEG_COUNT; i++)
+		seg_from_cache(p + i * SC_SIZE, &v->segs[i]);
+	tr_busy(&v->segs[SEG_TR]);
+	view_regs(cs, h, v);
 	dtr_from_cache(p + SEG_COUNT * SC_SIZE, &v->gdtr);
 	dtr_from_cache(p + (SEG_COUNT + 1) * SC_SIZE, &v->idtr);
+}
+
+void cpustate_view_mode(struct cpustate *cs, struct cpu_view *v)
+{
+	const uint8_t *h = state_at(cs, cs->hot);
+	/* The rest zero, not stale: a few stores. */
+	memset(v->segs, 0, sizeof(v->segs));
+	memset(&v->gdtr, 0, sizeof(v->gdtr));
+	memset(&v->idtr, 0, sizeof(v->idtr));
+	seg_from_cache(h + cs->lay->segs + SEG_CS * SC_SIZE, &v->segs[SEG_CS]);
+	view_regs(cs, h, v);
 }
 
 void cpustate_control(struct cpustate *cs, uint64_t *cr0, uint64_t *cr3, uint64_t *cr4, uint64_t *efer)

@@ -164,6 +164,18 @@ bool site_vmx_lean(struct lp *lp, const struct site_insn *in, uint64_t cr3, stru
 	return true;
 }
 
+/* The instructions with a ModRM operand, whose memory form reads the segments. */
+static bool vmx_has_modrm(enum vmx_insn_id id)
+{
+	return id == VMX_VMXON || id == VMX_VMCLEAR || id == VMX_VMPTRLD || id == VMX_VMPTRST ||
+	       id == VMX_VMREAD || id == VMX_VMWRITE || id == VMX_INVEPT || id == VMX_INVVPID;
+}
+
+bool site_vmx_mode_only(const struct site_insn *in)
+{
+	return in->kind == SITE_VMX && !vmx_has_modrm((enum vmx_insn_id)in->vmx_id);
+}
+
 void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *in)
 {
 	uint64_t rip = v->rip;
@@ -183,9 +195,7 @@ void site_vmx(struct lp *lp, const struct cpu_view *v, const struct site_insn *i
 				    .write = mem_write };
 	struct mem_ctx mctx = { .lp = lp, .long64 = long64 };
 	ops.ctx = &mctx;
-	bool has_modrm = id == VMX_VMXON || id == VMX_VMCLEAR || id == VMX_VMPTRLD ||
-			 id == VMX_VMPTRST || id == VMX_VMREAD || id == VMX_VMWRITE ||
-			 id == VMX_INVEPT || id == VMX_INVVPID;
+	bool has_modrm = vmx_has_modrm(id);
 	struct modrm decoded = { 0 };
 	const struct modrm *o = &decoded;
 	if (has_modrm) {

@@ -195,6 +195,7 @@ static void site_took_insn(struct site *st)
 {
 	st->handler = handler_of(st->insn.kind);
 	st->lean = site_vmx_lean_fits(&st->insn);
+	st->mode_view = site_vmx_mode_only(&st->insn);
 	st->memo.f = NULL;
 }
 
@@ -635,7 +636,10 @@ static void on_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 		return;
 	}
 	struct cpu_view v;
-	cpustate_view(&lp->cs, &v);
+	if (st->mode_view)
+		cpustate_view_mode(&lp->cs, &v);
+	else
+		cpustate_view(&lp->cs, &v);
 	/* The same linear address may hold other code in another address space: look
 	 * again when CR3 or the guest differs from the one the site was read in.
 	 * (Rewritten code makes the engine translate the block again, and the scan

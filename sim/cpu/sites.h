@@ -86,6 +86,7 @@ struct site {
 	uc_hook hook;
 	site_handler_fn handler;       /* the kind's handler, NULL for SITE_NONE */
 	bool lean;                     /* VMREAD or VMWRITE that site_vmx_lean may run */
+	bool mode_view;                /* its handler reads no segment (cpustate_view_mode) */
 	struct vmcs_field_memo memo;   /* ... and the field it last named */
 };
 
@@ -239,5 +240,9 @@ bool site_vmx_fast(struct lp *lp, const struct cpu_regs *r, const struct site_in
  * with nothing changed, when the state is not live or anything is unusual. */
 bool site_vmx_lean_fits(const struct site_insn *in);
 bool site_vmx_lean(struct lp *lp, const struct site_insn *in, uint64_t cr3, struct vmcs_field_memo *memo);
+/* A VMX instruction without a ModRM operand (VMLAUNCH, VMRESUME, VMCALL, VMXOFF,
+ * VMFUNC): site_vmx reads nothing of the view but the registers, the mode and CS,
+ * so cpustate_view_mode will do. */
+bool site_vmx_mode_only(const struct site_insn *in);
 
 #endif
