@@ -931,6 +931,18 @@ static bool lp_boundary(struct lp *lp, bool *retake)
 	return true;
 }
 
+/* Drops the engine's translations of [lo, hi), stopped: a scan hooked sites there.
+ * Dropping them probes the pages through the engine's MMU, which would write CR2
+ * if a page is no longer mapped. */
+static void drop_translations(struct lp *lp, uint64_t lo, uint64_t hi)
+{
+	uint64_t cr2 = cpu_reg(lp->uc, UC_X86_REG_CR2);
+	if (lo < hi)
+		uc_ctl_remove_cache(lp->uc, lo, hi);
+	if (cpu_reg(lp->uc, UC_X86_REG_CR2) != cr2)
+		cpustate_set_cr2(&lp->cs, cr2);
+}
+
 bool lp_run_once(struct lp *lp)
 {
 	struct vtsim_machine *m = lp->m;
@@ -961,6 +973,9 @@ bool lp_run_once(struct lp *lp)
 	if (lp->active == &lp->guest)
 		vmx_events_apply(lp);
 	sites_prime(lp);
+	uint64_t lo, hi;
+	if (sites_take_hooked(lp->sites, &lo, &hi))
+		drop_translations(lp, lo, hi);
 	uint64_t rip = cpu_reg(lp->uc, UC_X86_REG_RIP);
 	uint64_t before = lp->insns;
 	/* No event is in delivery when a run starts (an engine call outside a run
@@ -1000,10 +1015,7 @@ bool lp_run_once(struct lp *lp)
 		lp->co_restart = false;
 		return true;
 	}
-	uint64_t lo, hi;
 	if (sites_take_retranslate(lp, &lo, &hi)) {
-		/* Dropping translations probes the page through the engine's MMU, which
-		 * would write CR2 if the page is no longer mapped. */
 		if (lp->insns == before && stalled(lp, rip)) {
 			/* Each retranslation adds a site; one RIP adding sites forever means
 			 * the site table lost them (a bug): say so rather than hang. */
@@ -1012,11 +1024,7 @@ bool lp_run_once(struct lp *lp)
 				     "without running it", (unsigned long long)rip);
 			return false;
 		}
-		uint64_t cr2 = cpu_reg(lp->uc, UC_X86_REG_CR2);
-		if (lo < hi)
-			uc_ctl_remove_cache(lp->uc, lo, hi);
-		if (cpu_reg(lp->uc, UC_X86_REG_CR2) != cr2)
-			cpustate_set_cr2(&lp->cs, cr2);
+		drop_translations(lp, lo, hi);
 		return true;
 	}
 	if (m->dbg && gdbstub_take_rerun(m->dbg))

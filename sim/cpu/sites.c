@@ -1098,6 +1098,16 @@ void sites_new_space(struct sites *s)
 	s->space++;
 }
 
+bool sites_take_hooked(struct sites *s, uint64_t *lo, uint64_t *hi)
+{
+	if (!s->retranslate)
+		return false;
+	s->retranslate = false;
+	*lo = s->lo;
+	*hi = s->hi;
+	return true;
+}
+
 bool sites_take_retranslate(struct lp *lp, uint64_t *lo, uint64_t *hi)
 {
 	bool swept = lp->sites->sweep_stopped;
@@ -1107,8 +1117,5 @@ bool sites_take_retranslate(struct lp *lp, uint64_t *lo, uint64_t *hi)
 		lp->sites->sweep_restart = swept;
 		return swept;
 	}
-	lp->sites->retranslate = false;
-	*lo = lp->sites->lo;
-	*hi = lp->sites->hi;
-	return true;
+	return sites_take_hooked(lp->sites, lo, hi);
 }

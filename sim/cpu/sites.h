@@ -200,6 +200,11 @@ void sites_new_space(struct sites *s);
 /* After the engine stopped: translate again what a scan hooked (true), or go on
  * after a stop the sweep asked for (true, with an empty range). */
 bool sites_take_retranslate(struct lp *lp, uint64_t *lo, uint64_t *hi);
+/* Before a run: the range a scan hooked since the engine last stopped whose
+ * translations were not dropped yet (true), because the stop that scan asked for
+ * ended in a restart that runs again at once (a VM entry, a guest's TLB fault), or
+ * the scan was this run's prime. The code already translated there has no hook. */
+bool sites_take_hooked(struct sites *s, uint64_t *lo, uint64_t *hi);
 
 /* Handlers, one per kind, implemented by the instruction units (msr.c ...). They
  * run inside the code hook, with the processor's state as `v` shows it (v->rip is

@@ -535,6 +535,47 @@ static void test_memslot_added_over_cached_mmio_page_is_ram(void **state)
 	assert_int_equal(f->vcpu->stat.exits_by_reason[49], 2);
 }
 
+/* A site first seen in the block a VM entry resumes at: the scan of that block asks
+ * the engine to stop and translate it again with the site's hook, but the block's
+ * load is an EPT misconfiguration (a cached MMIO page) whose exit restarts the
+ * engine before that stop is served. The run after the exit must not reuse the
+ * translation without the hook: the last HLT exits (vtsim used to let the engine
+ * execute it, an emulation failure). The NOPs put that HLT more than 512 bytes past
+ * every earlier run start, beyond the scan made before a run. */
+static void test_site_found_in_a_resumed_block_is_hooked(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t head[] = {
+		0xbb, 0x00, 0x00, 0x90, 0x00,     /* mov ebx, 0x900000 */
+		0x8b, 0x03,                       /* mov eax, [rbx] */
+		0x8b, 0x03,                       /* mov eax, [rbx] */
+	};
+	static const uint8_t tail[] = {
+		0xf4,                             /* hlt */
+		0x8b, 0x03,                       /* mov eax, [rbx] */
+		0xf4,                             /* hlt */
+	};
+	uint8_t code[640];
+	memset(code, 0x90, sizeof(code));          /* nop */
+	memcpy(code, head, sizeof(head));
+	memcpy(code + sizeof(code) - sizeof(tail), tail, sizeof(tail));
+	load(f, GUEST_CODE, code, sizeof(code));
+	for (uint64_t v = 1; v <= 2; v++) {
+		assert_int_equal(run(f), KVM_EXIT_MMIO);
+		assert_mmio_exit(f, LATE_SLOT_GPA, 4, false);
+		mmio_answer(f, v);
+	}
+	assert_int_equal(run(f), KVM_EXIT_HLT);
+	assert_int_equal(run(f), KVM_EXIT_MMIO);
+	assert_mmio_exit(f, LATE_SLOT_GPA, 4, false);
+	mmio_answer(f, 3);
+	assert_int_equal(run(f), KVM_EXIT_HLT);
+	struct kvm_regs r = get_regs(f);
+	assert_int_equal(r.rax, 3);
+	assert_int_equal(r.rip, GUEST_CODE + sizeof(code));
+	assert_int_equal(f->vcpu->stat.mmio_exits, 3);
+}
+
 /* ---- 4. CPUID ------------------------------------------------------------------------ */
 
 static const uint8_t cpuid_guest[] = {
@@ -1299,6 +1340,7 @@ int main(void)
 		VM_TEST(test_mmio_read_exit_rip_stays_at_the_load_until_completion),
 		VM_TEST(test_mmio_page_is_cached_as_an_ept_misconfiguration),
 		VM_TEST(test_memslot_added_over_cached_mmio_page_is_ram),
+		VM_TEST(test_site_found_in_a_resumed_block_is_hooked),
 		VM_TEST(test_cpuid_shows_kvm_signature_and_hides_vmx),
 		VM_TEST(test_vmcall_answers_enosys_and_the_guest_continues),
 		VM_TEST(test_nmi_while_nmi_blocked_waits_for_the_nmi_window),
