@@ -795,12 +795,35 @@ static void forget_undecodable(struct sites *s, uint64_t addr, size_t got)
 	site_took_insn(st);
 }
 
+/* Does the instruction end the engine's block whatever follows? Every jump, call,
+ * return, LOOP/JCXZ, software interrupt, IRET, HLT and UD2 does (QEMU ends a block at
+ * each); other instructions may too (an undecodable one, a MOV to CR), which a
+ * scan that stops here merely reads past. */
+static bool ends_block(const uint8_t *b, unsigned len, bool long_mode)
+{
+	unsigned i = 0;
+	while (i < len && (is_legacy_prefix(b[i]) || (long_mode && (b[i] & 0xf0) == 0x40)))
+		i++;
+	if (i >= len)
+		return false;
+	uint8_t op = b[i];
+	if ((op & 0xf0) == 0x70 || (op >= 0xe0 && op <= 0xe3) || (op >= 0xe8 && op <= 0xeb) ||
+	    op == 0xc2 || op == 0xc3 || (op >= 0xca && op <= 0xcf) || op == 0x9a || op == 0xf4)
+		return true;
+	if (op == 0xff && i + 1 < len) {
+		unsigned reg = (b[i + 1] >> 3) & 7;
+		return reg >= 2 && reg <= 5;      /* CALL/JMP near and far, indirect */
+	}
+	return op == 0x0f && i + 1 < len && ((b[i + 1] & 0xf0) == 0x80 || b[i + 1] == 0x0b);
+}
+
 /* Scans the instructions that start in [pc, pc+size) for simulator instructions;
  * hooks the new ones. Returns the number of instructions seen. The engine ends a
  * block inside an instruction it cannot decode (INVPCID: it raises the #UD at
  * translation), so the bytes after the block are read too, to decode a last
- * instruction whole. */
-static unsigned scan(struct lp *lp, uint64_t pc, size_t size)
+ * instruction whole. With `one_block`, the scan ends after the first instruction
+ * that ends the engine's block (ends_block). */
+static unsigned scan_blocks(struct lp *lp, uint64_t pc, size_t size, bool one_block)
 {
 	uint8_t buf[4096 + 16];
 	if (size > 4096)
@@ -820,6 +843,8 @@ static unsigned scan(struct lp *lp, uint64_t pc, size_t size)
 			break;
 		}
 		count++;
+		if (one_block && ends_block(ci->bytes, ci->size, lm))
+			size = addr - pc;        /* this instruction is the last */
 		enum site_kind k = site_classify_insn(ci->bytes, ci->size, lm, NULL);
 		if (k == SITE_TASK_SWITCH && !task_switch_watched(lp))
 			k = SITE_NONE;
@@ -852,6 +877,11 @@ static unsigned scan(struct lp *lp, uint64_t pc, size_t size)
 		s->retranslate = true;
 	}
 	return count;
+}
+
+static unsigned scan(struct lp *lp, uint64_t pc, size_t size)
+{
+	return scan_blocks(lp, pc, size, false);
 }
 
 static void on_edge(uc_engine *uc, uc_tb *cur, uc_tb *prev, void *user)
@@ -1028,7 +1058,11 @@ void sites_prime(struct lp *lp)
 	/* A run starts in a block no edge led to, so the edge hook never scans it:
 	 * scan it here, unless it was one of the last few starts. (The first run,
 	 * and every restart at a fresh RIP: after a fault the engine stops for, or
-	 * a VM entry at a new guest RIP.) */
+	 * a VM entry at a new guest RIP.) Only that block: the blocks after it
+	 * have an edge, and code past it that never runs would only lengthen the
+	 * hook list every site run walks (sites.h; a guest loop's one CPUID was
+	 * three cold hooks away from an engine with one code hook, which Unicorn
+	 * calls without the walk). */
 	struct sites *s = lp->sites;
 	sweep_before_run(lp, s);
 	uint64_t rip = cpu_reg(lp->uc, UC_X86_REG_RIP);
@@ -1050,7 +1084,7 @@ void sites_prime(struct lp *lp)
 			return;
 	bool was_primed = s->primed;
 	s->primed = true;
-	if (!scan(lp, la, 512))
+	if (!scan_blocks(lp, la, 512, true))
 		return;            /* nothing readable there yet (e.g. not mapped by EPT) */
 	s->primed_ring[s->primed_next++ % SITES_PRIMED_RING] = key;
 	if (!was_primed)

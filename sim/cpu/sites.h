@@ -93,13 +93,15 @@ struct site {
 /* The sweep of cold sites. Unicorn calls every code hook's callback test at each
  * hooked instruction (helper_uc_tracecode walks the whole list), so each site hook
  * costs every site run: a VMM's setup code leaves dozens of sites that never run
- * again. Deleted hooks are only freed when the outermost uc_emu_start returns, and
- * the root engine of a VMM loop never returns, so a sweep stops it twice, each time
- * right after a site handler moved RIP (the engine then looks up the block at the
- * new RIP whether it stops or not, so instruction counts do not change). A cold
- * site's translations are dropped by address when its bytes are still on the page
- * they were read from (CR3 may differ: code read before paging, mapped 1:1), else
- * every translation is; either way its hook goes. */
+ * again. (An engine with a single code hook is called without the walk: Unicorn
+ * compiles the call into the block when it translates it.) Deleted hooks are only
+ * freed when the outermost uc_emu_start returns, and the root engine of a VMM loop
+ * never returns, so a sweep stops it twice, each time right after a site handler
+ * moved RIP (the engine then looks up the block at the new RIP whether it stops or
+ * not, so instruction counts do not change). A cold site's translations are
+ * dropped by address when its bytes are still on the page they were read from (CR3
+ * may differ: code read before paging, mapped 1:1), else every translation is;
+ * either way its hook goes. */
 enum sites_sweep {
 	SWEEP_IDLE,
 	SWEEP_WANT_DELETE,     /* cold sites found: stop, delete them before the next run */
@@ -140,8 +142,8 @@ struct sites {
 	uint64_t flushed;              /* sweeps that dropped every translation */
 	/* The run after a sweep's stop starts right after a site, in the rest of the
 	 * block it was scanned in (to restart_end): that needs a scan only if the sweep
-	 * deleted a site there (a prime scan's 512 bytes would hook code after the
-	 * block again, such as a guest's that the root engine never runs). */
+	 * deleted a site there (a prime scan would hook again the sites the sweep
+	 * just deleted in the rest of the block). */
 #define SWEEP_GONE_MAX 64
 	uint64_t gone[SWEEP_GONE_MAX];
 	size_t gone_n;                 /* deleted by the last sweep (may exceed the list) */
