@@ -18,6 +18,7 @@
 #define SC_BASE   8
 #define SC_LIMIT  16
 #define SC_FLAGS  20
+_Static_assert(CPUSTATE_SEGS_LEN == (SEG_COUNT + 2) * SC_SIZE, "segment caches, then GDTR and IDTR");
 
 /* Where the members sit when CPUX86State starts with regs[16], eip, eflags,
  * cc_dst/src/src2, cc_op, df, hflags, hflags2, segs[6], ldt, tr, gdt, idt, cr[5]. */
@@ -631,9 +632,8 @@ void cpustate_set_segs_tables(struct cpustate *cs, const struct seg segs[SEG_COU
 	uint64_t rip = new_rip ? *new_rip : rd64(h + cs->lay->data + 16 * 8);
 	uint64_t eflags = rd64(h + cs->lay->data + 17 * 8);
 	uint8_t *p = h + cs->lay->segs;
-	for (int i = 0; i < SEG_COUNT; i++) {
-		if (!(mask & (1u << i)))
-			continue;
+	for (unsigned m = mask & ((1u << SEG_COUNT) - 1); m; m &= m - 1) {
+		unsigned i = (unsigned)__builtin_ctz(m);
 		uint8_t *sc = p + i * SC_SIZE;
 		wr32(sc + SC_SEL, segs[i].sel);
 		wr64(sc + SC_BASE, segs[i].base);
@@ -652,6 +652,19 @@ void cpustate_set_segs_tables(struct cpustate *cs, const struct seg segs[SEG_COU
 	state_commit(cs, cs->hot);
 	/* A new CS means a new translation context: make Unicorn look the PC up again. */
 	cpustate_jump(cs, rip, in_loop);
+}
+
+bool cpustate_segs_equal(struct cpustate *cs, const uint8_t img[CPUSTATE_SEGS_LEN])
+{
+	return cs->env && !memcmp(cs->env - cs->lay->data + cs->lay->segs, img, CPUSTATE_SEGS_LEN);
+}
+
+bool cpustate_segs_copy(struct cpustate *cs, uint8_t img[CPUSTATE_SEGS_LEN])
+{
+	if (!cs->env)
+		return false;
+	memcpy(img, cs->env - cs->lay->data + cs->lay->segs, CPUSTATE_SEGS_LEN);
+	return true;
 }
 
 uint32_t cpustate_error_code(struct cpustate *cs)

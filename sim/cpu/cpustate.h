@@ -189,6 +189,15 @@ void cpustate_set_segs_tables(struct cpustate *cs, const struct seg segs[SEG_COU
 			      const struct dtr *gdtr, const struct dtr *idtr, const uint64_t *gpr,
 			      const uint64_t *rip, bool in_loop);
 
+/* The eight segment caches (ES .. GS, LDTR, TR), GDTR and IDTR, byte for byte as
+ * the engine keeps them (QEMU's SegmentCache, 24 bytes each): what VM entry and
+ * exit compare to skip a load that would leave the same bytes (vmx_seg_image.h). */
+#define CPUSTATE_SEGS_LEN ((SEG_COUNT + 2) * 24)
+/* Whether the engine holds `img`; false without the live state (no copy is made). */
+bool cpustate_segs_equal(struct cpustate *cs, const uint8_t img[CPUSTATE_SEGS_LEN]);
+/* Copies them into `img`: false, with nothing copied, without the live state. */
+bool cpustate_segs_copy(struct cpustate *cs, uint8_t img[CPUSTATE_SEGS_LEN]);
+
 /* The error code of the exception being reported to the interrupt hook, and whether
  * it came from INT n/INT3/INTO (software interrupt). */
 uint32_t cpustate_error_code(struct cpustate *cs);

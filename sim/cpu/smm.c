@@ -489,7 +489,7 @@ uint32_t smm_entry_checks(struct lp *lp)
  * returns to the executive monitor, in VMX root operation. */
 static void load_executive_monitor(struct lp *lp)
 {
-	const struct vmcs_cache *v = &lp->vmx.vmcs;
+	struct vmcs_cache *v = &lp->vmx.vmcs;
 	uc_engine *uc = lp->uc;
 	uint64_t entry = vmcs_read_enc(v, VM_ENTRY_CONTROLS);
 	uint64_t efer = cpu_msr(uc, MSR_IA32_EFER);
@@ -500,7 +500,7 @@ static void load_executive_monitor(struct lp *lp)
 	load_control_state(&lp->cs, vmcs_read_enc(v, GUEST_CR0), vmcs_read_enc(v, GUEST_CR3),
 			   vmcs_read_enc(v, GUEST_CR4), efer);
 	cpu_set_reg(uc, UC_X86_REG_DR7, vmcs_read_enc(v, GUEST_DR7));
-	vmx_load_guest_tables(&lp->cs, uc, v, NULL, NULL, false);
+	vmx_load_guest_tables(&lp->cs, uc, v, NULL, NULL, false, NULL);
 	cpu_set_reg(uc, UC_X86_REG_RSP, vmcs_read_enc(v, GUEST_RSP));
 	cpu_set_reg(uc, UC_X86_REG_RFLAGS, vmcs_read_enc(v, GUEST_RFLAGS));
 	cpu_set_reg(uc, UC_X86_REG_RIP, vmcs_read_enc(v, GUEST_RIP));

@@ -14,6 +14,7 @@
 
 #include "sim/cpu/ept.h"
 #include "sim/cpu/pml.h"
+#include "sim/cpu/vmx_seg_image.h"
 #include "sim/vmcs/entry.h"
 #include "sim/vmcs/vmcs.h"
 
@@ -30,6 +31,7 @@ struct vmx_lp {
 	uint32_t epoch;
 	uint64_t current;         /* current-VMCS pointer, VMCS_PTR_NONE if invalid */
 	struct vmcs_cache vmcs;   /* the current VMCS, cached */
+	struct vmx_seg_images seg_images;   /* what VM entry and exit need not move again */
 	struct entry_diag last_entry_diag;   /* why the last VM entry failed */
 	uint64_t entries, exits;
 	bool checked_lma;         /* EFER.LMA when the control and host checks last passed */

@@ -110,8 +110,8 @@ static void enter_translation(struct lp *lp, bool launch)
 	pml_enter(lp);
 }
 
-void vmx_load_guest_tables(struct cpustate *cs, uc_engine *uc, const struct vmcs_cache *v,
-			   const uint64_t *gpr, const uint64_t *rip, bool in_loop)
+static void load_guest_segs(struct cpustate *cs, struct vmcs_cache *v, const uint64_t *gpr,
+			    const uint64_t *rip, bool in_loop, struct seg_image *im)
 {
 	struct seg s[SEG_COUNT];
 	for (int i = 0; i < SEG_COUNT; i++) {
@@ -127,6 +127,17 @@ void vmx_load_guest_tables(struct cpustate *cs, uc_engine *uc, const struct vmcs
 			    .limit = (uint32_t)vmcs_read_enc(v, GUEST_IDTR_LIMIT) };
 	/* The engine's IA32_FS_BASE and IA32_GS_BASE are the FS and GS bases. */
 	cpustate_set_segs_tables(cs, s, 0xff, &gdtr, &idtr, gpr, rip, in_loop);
+	if (im)
+		seg_image_loaded(im, SEG_IMAGE_GUEST, v, cs);
+}
+
+void vmx_load_guest_tables(struct cpustate *cs, uc_engine *uc, struct vmcs_cache *v,
+			   const uint64_t *gpr, const uint64_t *rip, bool in_loop, struct seg_image *im)
+{
+	if (im && seg_image_load_skips(im, SEG_IMAGE_GUEST, v, cs))
+		cpustate_set_segs_tables(cs, NULL, 0, NULL, NULL, gpr, rip, in_loop);
+	else
+		load_guest_segs(cs, v, gpr, rip, in_loop, im);
 	const uint64_t sysenter[3] = { vmcs_read_enc(v, GUEST_SYSENTER_CS), vmcs_read_enc(v, GUEST_SYSENTER_ESP),
 				       vmcs_read_enc(v, GUEST_SYSENTER_EIP) };
 	cpustate_set_sysenter(cs, sysenter);
@@ -186,7 +197,7 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 	/* RFLAGS before the segments: its VM flag decides the mode they load in. */
 	cpustate_set_rflags(&g->cs, vmcs_read_enc(v, GUEST_RFLAGS) | 2);
 	uint64_t rip = vmcs_read_enc(v, GUEST_RIP);
-	vmx_load_guest_tables(&g->cs, uc, v, gpr, &rip, g->in_loop);
+	vmx_load_guest_tables(&g->cs, uc, v, gpr, &rip, g->in_loop, &lp->vmx.seg_images.guest);
 	if (entry & VM_ENTRY_LOAD_IA32_PAT)
 		lp->pat = vmcs_read_enc(v, GUEST_IA32_PAT);
 

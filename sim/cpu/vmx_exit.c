@@ -15,6 +15,7 @@
 #include "sim/cpu/vmx_debug.h"
 #include "sim/cpu/vmx_exit.h"
 #include "sim/cpu/vmx_guest.h"
+#include "sim/cpu/vmx_seg_image.h"
 #include "sim/cpu/vmx_timer.h"
 #include "sim/vmcs/controls.h"
 #include "sim/vmcs/fields.h"
@@ -122,6 +123,38 @@ static struct seg host_data_seg(uint16_t sel, uint64_t base)
 	return s;
 }
 
+/* The host's segment registers, GDTR and IDTR, with the GPRs and RIP in the same
+ * write; the segments only if the root engine would not hold the same bytes
+ * after (vmx_seg_image.h: the VMM loaded none since the last exit, and wrote
+ * none of their fields). */
+static void load_host_segs(struct lp *lp, bool lm, const uint64_t *gpr, const uint64_t *rip)
+{
+	struct vmcs_cache *v = &lp->vmx.vmcs;
+	struct seg_image *im = &lp->vmx.seg_images.host;
+	bool in_loop = lp->active->in_loop;
+	if (seg_image_load_skips(im, SEG_IMAGE_HOST, v, &lp->cs)) {
+		cpustate_set_segs_tables(&lp->cs, NULL, 0, NULL, NULL, gpr, rip, in_loop);
+		return;
+	}
+	struct seg s[SEG_COUNT];
+	s[SEG_CS] = (struct seg){ (uint16_t)vmcs_read_enc(v, HOST_CS_SELECTOR), 0, 0xffffffff,
+				  lm ? 0xa09bu : 0xc09bu };
+	s[SEG_SS] = host_data_seg((uint16_t)vmcs_read_enc(v, HOST_SS_SELECTOR), 0);
+	s[SEG_SS].attr &= ~0x60u;   /* SS.DPL := 0 even when unusable */
+	s[SEG_DS] = host_data_seg((uint16_t)vmcs_read_enc(v, HOST_DS_SELECTOR), 0);
+	s[SEG_ES] = host_data_seg((uint16_t)vmcs_read_enc(v, HOST_ES_SELECTOR), 0);
+	s[SEG_FS] = host_data_seg((uint16_t)vmcs_read_enc(v, HOST_FS_SELECTOR), vmcs_read_enc(v, HOST_FS_BASE));
+	s[SEG_GS] = host_data_seg((uint16_t)vmcs_read_enc(v, HOST_GS_SELECTOR), vmcs_read_enc(v, HOST_GS_BASE));
+	s[SEG_TR] = (struct seg){ (uint16_t)vmcs_read_enc(v, HOST_TR_SELECTOR), vmcs_read_enc(v, HOST_TR_BASE),
+				  0x67, 0x8b };
+	s[SEG_LDTR] = (struct seg){ 0, 0, 0, SEG_ATTR_UNUSABLE };
+	/* The engine's IA32_FS_BASE and IA32_GS_BASE are the FS and GS bases. */
+	struct dtr gdtr = { .base = vmcs_read_enc(v, HOST_GDTR_BASE), .limit = 0xffff };
+	struct dtr idtr = { .base = vmcs_read_enc(v, HOST_IDTR_BASE), .limit = 0xffff };
+	cpustate_set_segs_tables(&lp->cs, s, 0xff, &gdtr, &idtr, gpr, rip, in_loop);
+	seg_image_loaded(im, SEG_IMAGE_HOST, v, &lp->cs);
+}
+
 void vmx_load_host_state(struct lp *lp)
 {
 	vmx_load_host_state_gprs(lp, NULL, cpu_msr(lp->uc, MSR_IA32_EFER));
@@ -154,21 +187,6 @@ void vmx_load_host_state_gprs(struct lp *lp, const uint64_t *guest_gpr, uint64_t
 	if (exit_ctls & VM_EXIT_LOAD_IA32_PAT)
 		lp->pat = vmcs_read_enc(v, HOST_IA32_PAT);
 
-	struct seg s[SEG_COUNT];
-	s[SEG_CS] = (struct seg){ (uint16_t)vmcs_read_enc(v, HOST_CS_SELECTOR), 0, 0xffffffff,
-				  lm ? 0xa09bu : 0xc09bu };
-	s[SEG_SS] = host_data_seg((uint16_t)vmcs_read_enc(v, HOST_SS_SELECTOR), 0);
-	s[SEG_SS].attr &= ~0x60u;   /* SS.DPL := 0 even when unusable */
-	s[SEG_DS] = host_data_seg((uint16_t)vmcs_read_enc(v, HOST_DS_SELECTOR), 0);
-	s[SEG_ES] = host_data_seg((uint16_t)vmcs_read_enc(v, HOST_ES_SELECTOR), 0);
-	s[SEG_FS] = host_data_seg((uint16_t)vmcs_read_enc(v, HOST_FS_SELECTOR), vmcs_read_enc(v, HOST_FS_BASE));
-	s[SEG_GS] = host_data_seg((uint16_t)vmcs_read_enc(v, HOST_GS_SELECTOR), vmcs_read_enc(v, HOST_GS_BASE));
-	s[SEG_TR] = (struct seg){ (uint16_t)vmcs_read_enc(v, HOST_TR_SELECTOR), vmcs_read_enc(v, HOST_TR_BASE),
-				  0x67, 0x8b };
-	s[SEG_LDTR] = (struct seg){ 0, 0, 0, SEG_ATTR_UNUSABLE };
-	/* The engine's IA32_FS_BASE and IA32_GS_BASE are the FS and GS bases. */
-	struct dtr gdtr = { .base = vmcs_read_enc(v, HOST_GDTR_BASE), .limit = 0xffff };
-	struct dtr idtr = { .base = vmcs_read_enc(v, HOST_IDTR_BASE), .limit = 0xffff };
 	uint64_t gpr[16];
 	if (guest_gpr) {
 		memcpy(gpr, guest_gpr, sizeof(gpr));
@@ -177,8 +195,7 @@ void vmx_load_host_state_gprs(struct lp *lp, const uint64_t *guest_gpr, uint64_t
 	/* RFLAGS first: its VM flag (now clear) decides the mode the segments load in. */
 	cpustate_set_rflags(&lp->cs, 0x2);
 	uint64_t rip = vmcs_read_enc(v, HOST_RIP);
-	cpustate_set_segs_tables(&lp->cs, s, 0xff, &gdtr, &idtr, guest_gpr ? gpr : NULL, &rip,
-				 lp->active->in_loop);
+	load_host_segs(lp, lm, guest_gpr ? gpr : NULL, &rip);
 	if (!guest_gpr)
 		cpu_set_reg(uc, UC_X86_REG_RSP, vmcs_read_enc(v, HOST_RSP));
 	/* Last, as the SDM orders host-state loading: a 32-bit host with PAE paging gets
@@ -195,6 +212,44 @@ void vmx_load_host_state_gprs(struct lp *lp, const uint64_t *guest_gpr, uint64_t
 #include "sim/vmcs/exit_reasons.h"
 
 
+
+static void write_guest_segs(struct vmcs_cache *v, const struct cpu_view *cv)
+{
+	for (int i = 0; i < SEG_COUNT; i++) {
+		const struct guest_seg_fields *f = &vmx_guest_seg_fields[i];
+		/* Every segment's fields have ES's widths. */
+		vmcs_set_slot(v, f->sel_slot, vmcs_enc_width(GUEST_ES_SELECTOR), VMCS_TYPE_GUEST, false,
+			      cv->segs[i].sel);
+		vmcs_set_slot(v, f->base_slot, vmcs_enc_width(GUEST_ES_BASE), VMCS_TYPE_GUEST, false,
+			      cv->segs[i].base);
+		vmcs_set_slot(v, f->limit_slot, vmcs_enc_width(GUEST_ES_LIMIT), VMCS_TYPE_GUEST, false,
+			      cv->segs[i].limit);
+		vmcs_set_slot(v, f->ar_slot, vmcs_enc_width(GUEST_ES_AR_BYTES), VMCS_TYPE_GUEST, false,
+			      cv->segs[i].attr);
+	}
+	vmcs_write_enc(v, GUEST_GDTR_BASE, cv->gdtr.base);
+	vmcs_write_enc(v, GUEST_GDTR_LIMIT, cv->gdtr.limit);
+	vmcs_write_enc(v, GUEST_IDTR_BASE, cv->idtr.base);
+	vmcs_write_enc(v, GUEST_IDTR_LIMIT, cv->idtr.limit);
+}
+
+/* The segment registers, GDTR and IDTR of `g`, from `cv`: from the guest engine
+ * only if the fields would not keep their values (vmx_seg_image.h: the guest
+ * loaded none since the last entry, and the VMM wrote none of their fields). */
+static void save_guest_segs(struct lp *lp, struct engine *g, const struct cpu_view *cv)
+{
+	struct vmcs_cache *v = &lp->vmx.vmcs;
+	if (g != &lp->guest) {
+		write_guest_segs(v, cv);
+		return;
+	}
+	struct seg_image *im = &lp->vmx.seg_images.guest;
+	if (seg_image_save_skips(im, v, &g->cs))
+		return;
+	bool held = seg_image_load_skips(im, SEG_IMAGE_GUEST, v, &g->cs);
+	write_guest_segs(v, cv);
+	seg_image_saved(im, v, held);
+}
 
 /* Saves the guest's state into the guest-state area (SDM "Saving Guest State"). */
 uint64_t vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip, uint64_t *gpr,
@@ -224,22 +279,7 @@ uint64_t vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip, uin
 	vmcs_write_enc(v, GUEST_RSP, cv->gpr[4]);
 	vmcs_write_enc(v, GUEST_RIP, rip);
 	vmcs_write_enc(v, GUEST_RFLAGS, rflags);
-	for (int i = 0; i < SEG_COUNT; i++) {
-		const struct guest_seg_fields *f = &vmx_guest_seg_fields[i];
-		/* Every segment's fields have ES's widths. */
-		vmcs_set_slot(v, f->sel_slot, vmcs_enc_width(GUEST_ES_SELECTOR), VMCS_TYPE_GUEST, false,
-			      cv->segs[i].sel);
-		vmcs_set_slot(v, f->base_slot, vmcs_enc_width(GUEST_ES_BASE), VMCS_TYPE_GUEST, false,
-			      cv->segs[i].base);
-		vmcs_set_slot(v, f->limit_slot, vmcs_enc_width(GUEST_ES_LIMIT), VMCS_TYPE_GUEST, false,
-			      cv->segs[i].limit);
-		vmcs_set_slot(v, f->ar_slot, vmcs_enc_width(GUEST_ES_AR_BYTES), VMCS_TYPE_GUEST, false,
-			      cv->segs[i].attr);
-	}
-	vmcs_write_enc(v, GUEST_GDTR_BASE, cv->gdtr.base);
-	vmcs_write_enc(v, GUEST_GDTR_LIMIT, cv->gdtr.limit);
-	vmcs_write_enc(v, GUEST_IDTR_BASE, cv->idtr.base);
-	vmcs_write_enc(v, GUEST_IDTR_LIMIT, cv->idtr.limit);
+	save_guest_segs(lp, g, cv);
 	uint64_t sysenter[3];
 	cpustate_get_sysenter(&g->cs, sysenter);
 	vmcs_write_enc(v, GUEST_SYSENTER_CS, sysenter[0]);

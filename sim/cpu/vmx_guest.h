@@ -9,6 +9,7 @@
 #include <unicorn/unicorn.h>
 
 struct lp;
+struct seg_image;
 
 /* The segment-register fields of the guest-state area, in enum seg_reg order: their
  * encodings, and their slots in a vmcs_cache (vmcs.h), so that VM entry and exit,
@@ -26,9 +27,11 @@ void load_control_state(struct cpustate *cs, uint64_t cr0, uint64_t cr3, uint64_
 /* Loads the guest-state area's segment registers (with the FS/GS base MSRs), GDTR,
  * IDTR and SYSENTER MSRs from `v` into an engine: VM entry and the return from SMM.
  * `gpr` and `rip`, unless NULL, are loaded in the same copy (VM entry: the VMM's
- * GPRs, RSP the guest's, and the guest's RIP; in_loop as cpustate_jump's). */
-void vmx_load_guest_tables(struct cpustate *cs, uc_engine *uc, const struct vmcs_cache *v,
-			   const uint64_t *gpr, const uint64_t *rip, bool in_loop);
+ * GPRs, RSP the guest's, and the guest's RIP; in_loop as cpustate_jump's). With
+ * `im` (VM entry's), the segments and tables only when the engine would not hold
+ * the same bytes after (vmx_seg_image.h). */
+void vmx_load_guest_tables(struct cpustate *cs, uc_engine *uc, struct vmcs_cache *v,
+			   const uint64_t *gpr, const uint64_t *rip, bool in_loop, struct seg_image *im);
 
 /* Loads guest state and enters the guest (the engine switch takes effect when the
  * run loop next starts an engine). 0, or -1 if the guest engine cannot exist. */

@@ -9,6 +9,7 @@ void vmcs_cache_init(struct vmcs_cache *c)
 	c->ptr = VMCS_PTR_NONE;
 	c->ctl_host_changed = true;
 	memset(c->changed, 0xff, sizeof(c->changed));
+	memset(c->unsynced, 0xff, sizeof(c->unsynced));
 }
 
 int vmcs_enc_slot(uint32_t enc)
@@ -28,6 +29,7 @@ void vmcs_cache_load(struct vmcs_cache *c, struct phys *pm, uint64_t ptr)
 	c->dirty = false;
 	c->ctl_host_changed = true;
 	memset(c->changed, 0xff, sizeof(c->changed));   /* another VMCS: nothing is known */
+	memset(c->unsynced, 0xff, sizeof(c->unsynced));
 	for (size_t i = 0; i < n; i++) {
 		/* Keep what a field can hold, so random region contents read back as a
 		 * processor would return them. */

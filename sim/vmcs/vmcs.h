@@ -40,6 +40,10 @@ struct vmcs_cache {
 	/* Fields whose value changed since the last VM entry whose guest-state checks
 	 * passed, a bit per slot: the checks that read none of them pass again. */
 	uint64_t changed[VMCS_MAX_FIELDS / 64];
+	/* The same since VM entry or exit last moved the field between this cache and
+	 * an engine, cleared only there (vmx_seg_image.h): the segment registers that
+	 * an engine still holds need not move again. */
+	uint64_t unsynced[VMCS_MAX_FIELDS / 64];
 	uint64_t val[VMCS_MAX_FIELDS];
 };
 
@@ -87,6 +91,7 @@ static inline void vmcs_set_slot(struct vmcs_cache *c, size_t i, enum vmcs_width
 	c->val[i] = nv;
 	if (nv != old) {
 		c->changed[i / 64] |= 1ull << (i % 64);
+		c->unsynced[i / 64] |= 1ull << (i % 64);
 		if (t == VMCS_TYPE_CONTROL || t == VMCS_TYPE_HOST)
 			c->ctl_host_changed = true;
 	}

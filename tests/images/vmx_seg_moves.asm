@@ -1,0 +1,199 @@
+; VM entry and exit move the segment registers, GDTR and IDTR only when something
+; may have changed them (vmx_seg_image.h): this image changes them every way it can
+; between round trips and checks that no move served a stale value. Each step is a
+; VMCALL exit that the VMM checks, then resumes past; the steps that change nothing
+; come right after the ones that do, where a stale skip would show.
+;   guest side: the guest loads DS null and back, LGDT with another limit and back,
+;     the VMM VMWRITEs FS's base and DS's selector and rights between entries, and
+;     the guest reads them back (saved fields and the guest's own view of them);
+;   host side: the VMM loads DS null and LGDT with another limit between entries
+;     (each exit must load the host state again), VMWRITEs HOST_DS_SELECTOR and
+;     HOST_FS_BASE between entries (the next exit loads the new values).
+;! status: 1
+;! stdout: ok base-reason
+;! stdout: ok base-ds
+;! stdout: ok round-2
+;! stdout: ok null-ds-sel
+;! stdout: ok null-ds-unusable
+;! stdout: ok round-3
+;! stdout: ok null-ds-again-sel
+;! stdout: ok null-ds-again-unusable
+;! stdout: ok round-4
+;! stdout: ok flat-ds-sel
+;! stdout: ok flat-ds-ar
+;! stdout: ok round-5
+;! stdout: ok flat-ds-again-ar
+;! stdout: ok fs-base-read
+;! stdout: ok fs-base-saved
+;! stdout: ok round-6
+;! stdout: ok fs-base-b-read
+;! stdout: ok gdtr-limit-saved
+;! stdout: ok round-7
+;! stdout: ok gdtr-limit-again
+;! stdout: ok round-8
+;! stdout: ok gdtr-limit-back
+;! stdout: ok round-steady
+;! stdout: ok round-9
+;! stdout: ok vmwrite-ds-seen
+;! stdout: ok vmwrite-ds-saved
+;! stdout: ok round-10
+;! stdout: ok vmwrite-ds-again
+;! stdout: ok round-11
+;! stdout: ok host-ds-reloaded
+;! stdout: ok round-12
+;! stdout: ok host-ds-vmwrite-null
+;! stdout: ok round-13
+;! stdout: ok host-ds-vmwrite-back
+;! stdout: ok round-14
+;! stdout: ok host-gdtr-limit-reloaded
+;! stdout: ok round-15
+;! stdout: ok host-fs-base-a
+;! stdout: ok round-16
+;! stdout: ok host-fs-base-b
+;! stdout: ok last-reason
+;! not-stdout: BAD
+;! not-stderr: triple
+
+%include "elf64.inc"
+ELF64_BEGIN start
+%include "lib64.inc"
+%include "vmx.inc"
+%include "vmm64.inc"
+
+%define MAGIC_A 0x5a5a1111a5a5aaaa
+%define MAGIC_B 0x3c3c2222c3c3bbbb
+
+; One round trip: resume the guest past its VMCALL, expect the next VMCALL.
+%macro ROUND 1
+        call vmm_skip
+        call vmm_run
+        CHECK %1, rax, 18
+%endmacro
+
+start:
+        call idt_setup
+        VMM_SETUP 0, 0, 0, 0
+        VMM_GUEST guest
+        call vmm_run                                       ; 1: as set up
+        CHECK "base-reason", rax, 18
+        VMM_CHECK "base-ds", 0x0806, 0x10
+        ROUND "round-2"                                         ; 2: the guest loaded DS null
+        VMM_CHECK "null-ds-sel", 0x0806, 0
+        VMM_CHECK_MASK "null-ds-unusable", 0x481a, 0x10000, 0x10000
+        ROUND "round-3"                                         ; 3: nothing changed
+        VMM_CHECK "null-ds-again-sel", 0x0806, 0
+        VMM_CHECK_MASK "null-ds-again-unusable", 0x481a, 0x10000, 0x10000
+        ROUND "round-4"                                         ; 4: DS 10H again
+        VMM_CHECK "flat-ds-sel", 0x0806, 0x10
+        VMM_CHECK "flat-ds-ar", 0x481a, 0xc093
+        VMM_WRITE 0x680e, fs_data_a                        ; GUEST_FS_BASE (FS unusable)
+        ROUND "round-5"                                         ; 5: the guest read [fs:0]
+        VMM_CHECK "flat-ds-again-ar", 0x481a, 0xc093
+        mov rax, VMM_GREG(0)
+        mov rdx, MAGIC_A
+        CHECK "fs-base-read", rax, rdx
+        VMM_CHECK "fs-base-saved", 0x680e, fs_data_a
+        VMM_WRITE 0x680e, fs_data_b
+        ROUND "round-6"                                         ; 6: read again, then LGDT
+        mov rax, VMM_GREG(0)
+        mov rdx, MAGIC_B
+        CHECK "fs-base-b-read", rax, rdx
+        movzx ebx, word [rel vmm_gdtr]
+        sub ebx, 8
+        VMM_CHECK "gdtr-limit-saved", 0x4810, rbx
+        ROUND "round-7"                                         ; 7: nothing changed
+        movzx ebx, word [rel vmm_gdtr]
+        sub ebx, 8
+        VMM_CHECK "gdtr-limit-again", 0x4810, rbx
+        ROUND "round-8"                                         ; 8: the guest's LGDT back
+        movzx ebx, word [rel vmm_gdtr]
+        VMM_CHECK "gdtr-limit-back", 0x4810, rbx
+        ROUND "round-steady"                               ; 8b: nothing changed
+        VMM_WRITE 0x0806, 0                                ; DS: null, unusable
+        VMM_WRITE 0x481a, 0x10000
+        ROUND "round-9"                                         ; 9: the guest read DS
+        mov rax, VMM_GREG(0)
+        CHECK "vmwrite-ds-seen", rax, 0
+        VMM_CHECK_MASK "vmwrite-ds-saved", 0x481a, 0x10000, 0x10000
+        ROUND "round-10"                                        ; 10: nothing changed
+        VMM_CHECK "vmwrite-ds-again", 0x0806, 0
+
+        ; The host side: the VMM changes its own state, or the host-state area.
+        xor eax, eax
+        mov ds, ax
+        ROUND "round-11"
+        movzx eax, word [rel vmm_exit_ds]
+        CHECK "host-ds-reloaded", rax, 0x10
+        VMM_WRITE 0x0c06, 0                                ; HOST_DS_SELECTOR
+        ROUND "round-12"
+        movzx eax, word [rel vmm_exit_ds]
+        CHECK "host-ds-vmwrite-null", rax, 0
+        VMM_WRITE 0x0c06, 0x10
+        ROUND "round-13"
+        movzx eax, word [rel vmm_exit_ds]
+        CHECK "host-ds-vmwrite-back", rax, 0x10
+        mov ax, [rel vmm_gdtr]
+        mov [rel host_gdtr], ax
+        mov rax, [rel vmm_gdtr + 2]
+        mov [rel host_gdtr + 2], rax
+        sub word [rel host_gdtr], 8
+        lgdt [rel host_gdtr]
+        ROUND "round-14"
+        movzx eax, word [rel vmm_exit_gdtr]
+        CHECK "host-gdtr-limit-reloaded", rax, 0xffff      ; the limit an exit loads
+        VMM_WRITE 0x6c06, fs_data_a                        ; HOST_FS_BASE
+        ROUND "round-15"
+        mov rax, [fs:0]
+        mov rdx, MAGIC_A
+        CHECK "host-fs-base-a", rax, rdx
+        VMM_WRITE 0x6c06, fs_data_b
+        ROUND "round-16"
+        mov rax, [fs:0]
+        mov rdx, MAGIC_B
+        CHECK "host-fs-base-b", rax, rdx
+        ROUND "last-reason"
+        call checks_done
+
+guest:
+        vmcall                                             ; 1
+        xor eax, eax
+        mov ds, ax
+        vmcall                                             ; 2
+        vmcall                                             ; 3
+        mov eax, 0x10
+        mov ds, ax
+        vmcall                                             ; 4
+        mov rax, [fs:0]
+        vmcall                                             ; 5
+        mov rax, [fs:0]
+        sgdt [rel guest_gdtr]
+        mov rbx, [rel guest_gdtr + 2]
+        mov [rel guest_gdtr2 + 2], rbx
+        mov bx, [rel guest_gdtr]
+        sub bx, 8
+        mov [rel guest_gdtr2], bx
+        lgdt [rel guest_gdtr2]
+        vmcall                                             ; 6
+        vmcall                                             ; 7
+        lgdt [rel guest_gdtr]
+        vmcall                                             ; 8
+        vmcall                                             ; 8b
+        xor eax, eax
+        dec rax
+        mov ax, ds
+        movzx eax, ax
+        vmcall                                             ; 9
+.loop:  vmcall                                             ; 10 and on
+        jmp .loop
+
+align 8
+fs_data_a: dq MAGIC_A
+fs_data_b: dq MAGIC_B
+
+ELF64_BSS
+guest_gdtr: resb 10
+guest_gdtr2: resb 10
+host_gdtr: resb 10
+VMX_BSS
+VMM64_BSS
+ELF64_END
