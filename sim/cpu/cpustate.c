@@ -542,7 +542,7 @@ void cpustate_view_mode(struct cpustate *cs, struct cpu_view *v)
 	view_regs(cs, h, v);
 }
 
-void cpustate_control(struct cpustate *cs, uint64_t *cr0, uint64_t *cr3, uint64_t *cr4, uint64_t *efer)
+void cpustate_control_copy(struct cpustate *cs, uint64_t *cr0, uint64_t *cr3, uint64_t *cr4, uint64_t *efer)
 {
 	const uint8_t *h = state_at(cs, cs->hot);
 	*cr0 = rd64(h + cs->lay->cr);

@@ -168,8 +168,22 @@ static inline bool cpu_view_long64(const struct cpu_view *v)
 	return (v->efer & (1u << 10)) && (v->segs[SEG_CS].attr & (1u << 13));
 }
 
-/* CR0, CR3, CR4 and EFER as the engine holds them, in one copy of the state's head. */
-void cpustate_control(struct cpustate *cs, uint64_t *cr0, uint64_t *cr3, uint64_t *cr4, uint64_t *efer);
+/* CR0, CR3, CR4 and EFER as the engine holds them, in one copy of the state's head;
+ * inline where the live state is known (VM entry and exit ask three times). */
+void cpustate_control_copy(struct cpustate *cs, uint64_t *cr0, uint64_t *cr3, uint64_t *cr4, uint64_t *efer);
+static inline void cpustate_control(struct cpustate *cs, uint64_t *cr0, uint64_t *cr3, uint64_t *cr4,
+				    uint64_t *efer)
+{
+	if (!cs->env) {
+		cpustate_control_copy(cs, cr0, cr3, cr4, efer);
+		return;
+	}
+	const uint8_t *h = cs->env - cs->lay->data;
+	memcpy(cr0, h + cs->lay->cr, 8);
+	memcpy(cr3, h + cs->lay->cr + 24, 8);
+	memcpy(cr4, h + cs->lay->cr + 32, 8);
+	memcpy(efer, h + cs->lay->efer, 8);
+}
 
 int cpustate_init(struct cpustate *cs, uc_engine *uc, struct cpustate_layout *lay);
 void cpustate_fini(struct cpustate *cs);
@@ -208,6 +222,11 @@ void cpustate_set_cr2(struct cpustate *cs, uint64_t cr2);
 /* The sixteen general-purpose registers in ModRM order, in one copy each way (the
  * register API costs a call per register); keep_rsp leaves RSP as it is. */
 void cpustate_get_gprs(struct cpustate *cs, uint64_t gpr[16]);
+/* The same in place, to read without a copy: NULL without the live state. */
+static inline const uint64_t *cpustate_gprs_live(const struct cpustate *cs)
+{
+	return cs->env ? (const uint64_t *)(const void *)cs->env : NULL;
+}
 void cpustate_set_gprs(struct cpustate *cs, const uint64_t gpr[16], bool keep_rsp);
 
 /* IA32_SYSENTER_CS, IA32_SYSENTER_ESP and IA32_SYSENTER_EIP, as RDMSR and WRMSR

@@ -180,8 +180,11 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 	/* The VMM's GPRs pass to the guest (RSP is the guest's), loaded with the
 	 * segment registers below. */
 	uint64_t gpr[16];
-	cpustate_get_gprs(&lp->root.cs, gpr);
-	gpr[4] = vmcs_read_enc(v, GUEST_RSP);
+	const uint64_t *vmm_gpr = cpustate_gprs_live(&lp->root.cs);
+	if (!vmm_gpr) {
+		cpustate_get_gprs(&lp->root.cs, gpr);
+		vmm_gpr = gpr;
+	}
 	vmx_carry(lp, &lp->root, g);
 	load_control_state(&g->cs, cr0, vmcs_read_enc(v, GUEST_CR3), vmcs_read_enc(v, GUEST_CR4), efer);
 	/* DR7 and IA32_DEBUGCTL come from the guest-state area only with "load debug
@@ -197,7 +200,8 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 	/* RFLAGS before the segments: its VM flag decides the mode they load in. */
 	cpustate_set_rflags(&g->cs, vmcs_read_enc(v, GUEST_RFLAGS) | 2);
 	uint64_t rip = vmcs_read_enc(v, GUEST_RIP);
-	vmx_load_guest_tables(&g->cs, uc, v, gpr, &rip, g->in_loop, &lp->vmx.seg_images.guest);
+	vmx_load_guest_tables(&g->cs, uc, v, vmm_gpr, &rip, g->in_loop, &lp->vmx.seg_images.guest);
+	cpustate_set_gpr(&g->cs, 4, vmcs_read_enc(v, GUEST_RSP));
 	if (entry & VM_ENTRY_LOAD_IA32_PAT)
 		lp->pat = vmcs_read_enc(v, GUEST_IA32_PAT);
 

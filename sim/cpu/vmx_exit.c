@@ -165,7 +165,6 @@ void vmx_load_host_state_gprs(struct lp *lp, const uint64_t *guest_gpr, uint64_t
 	const struct vmcs_cache *v = &lp->vmx.vmcs;
 	uint64_t exit_ctls = vmcs_read_enc(v, VM_EXIT_CONTROLS);
 	bool lm = exit_ctls & VM_EXIT_HOST_ADDR_SPACE_SIZE;
-	uc_engine *uc = lp->uc;
 
 	/* EFER first, so that loading CR0 sets or clears IA-32e mode as the host's
 	 * address-space size says. Without "load IA32_EFER" the processor keeps the
@@ -187,17 +186,12 @@ void vmx_load_host_state_gprs(struct lp *lp, const uint64_t *guest_gpr, uint64_t
 	if (exit_ctls & VM_EXIT_LOAD_IA32_PAT)
 		lp->pat = vmcs_read_enc(v, HOST_IA32_PAT);
 
-	uint64_t gpr[16];
-	if (guest_gpr) {
-		memcpy(gpr, guest_gpr, sizeof(gpr));
-		gpr[4] = vmcs_read_enc(v, HOST_RSP);
-	}
 	/* RFLAGS first: its VM flag (now clear) decides the mode the segments load in. */
 	cpustate_set_rflags(&lp->cs, 0x2);
 	uint64_t rip = vmcs_read_enc(v, HOST_RIP);
-	load_host_segs(lp, lm, guest_gpr ? gpr : NULL, &rip);
-	if (!guest_gpr)
-		cpu_set_reg(uc, UC_X86_REG_RSP, vmcs_read_enc(v, HOST_RSP));
+	/* The guest's GPRs go in with the segments, RSP (the host's) after them. */
+	load_host_segs(lp, lm, guest_gpr, &rip);
+	cpustate_set_gpr(&lp->cs, 4, vmcs_read_enc(v, HOST_RSP));
 	/* Last, as the SDM orders host-state loading: a 32-bit host with PAE paging gets
 	 * its PDPTEs from HOST_CR3, checked. */
 	uint64_t pdpte[4];
