@@ -207,10 +207,15 @@ void cpustate_set_segs_tables(struct cpustate *cs, const struct seg segs[SEG_COU
  * the engine keeps them (QEMU's SegmentCache, 24 bytes each): what VM entry and
  * exit compare to skip a load that would leave the same bytes (vmx_seg_image.h). */
 #define CPUSTATE_SEGS_LEN ((SEG_COUNT + 2) * 24)
+/* With the SYSENTER MSRs, which VM entry and exit move with them. */
+struct cpu_seg_bytes {
+	uint8_t segs[CPUSTATE_SEGS_LEN];
+	uint64_t sysenter[3];   /* as cpustate_get_sysenter reads them */
+};
 /* Whether the engine holds `img`; false without the live state (no copy is made). */
-bool cpustate_segs_equal(struct cpustate *cs, const uint8_t img[CPUSTATE_SEGS_LEN]);
+bool cpustate_segs_equal(struct cpustate *cs, const struct cpu_seg_bytes *img);
 /* Copies them into `img`: false, with nothing copied, without the live state. */
-bool cpustate_segs_copy(struct cpustate *cs, uint8_t img[CPUSTATE_SEGS_LEN]);
+bool cpustate_segs_copy(struct cpustate *cs, struct cpu_seg_bytes *img);
 
 /* The error code of the exception being reported to the interrupt hook, and whether
  * it came from INT n/INT3/INTO (software interrupt). */

@@ -127,6 +127,9 @@ static void load_guest_segs(struct cpustate *cs, struct vmcs_cache *v, const uin
 			    .limit = (uint32_t)vmcs_read_enc(v, GUEST_IDTR_LIMIT) };
 	/* The engine's IA32_FS_BASE and IA32_GS_BASE are the FS and GS bases. */
 	cpustate_set_segs_tables(cs, s, 0xff, &gdtr, &idtr, gpr, rip, in_loop);
+	const uint64_t sysenter[3] = { vmcs_read_enc(v, GUEST_SYSENTER_CS), vmcs_read_enc(v, GUEST_SYSENTER_ESP),
+				       vmcs_read_enc(v, GUEST_SYSENTER_EIP) };
+	cpustate_set_sysenter(cs, sysenter);
 	if (im)
 		seg_image_loaded(im, SEG_IMAGE_GUEST, v, cs);
 }
@@ -138,9 +141,6 @@ void vmx_load_guest_tables(struct cpustate *cs, uc_engine *uc, struct vmcs_cache
 		cpustate_set_segs_tables(cs, NULL, 0, NULL, NULL, gpr, rip, in_loop);
 	else
 		load_guest_segs(cs, v, gpr, rip, in_loop, im);
-	const uint64_t sysenter[3] = { vmcs_read_enc(v, GUEST_SYSENTER_CS), vmcs_read_enc(v, GUEST_SYSENTER_ESP),
-				       vmcs_read_enc(v, GUEST_SYSENTER_EIP) };
-	cpustate_set_sysenter(cs, sysenter);
 }
 
 /* The run's --inject-guest-mce count reached this entry: its guest takes the machine

@@ -152,6 +152,10 @@ static void load_host_segs(struct lp *lp, bool lm, const uint64_t *gpr, const ui
 	struct dtr gdtr = { .base = vmcs_read_enc(v, HOST_GDTR_BASE), .limit = 0xffff };
 	struct dtr idtr = { .base = vmcs_read_enc(v, HOST_IDTR_BASE), .limit = 0xffff };
 	cpustate_set_segs_tables(&lp->cs, s, 0xff, &gdtr, &idtr, gpr, rip, in_loop);
+	const uint64_t sysenter[3] = { vmcs_read_enc(v, HOST_IA32_SYSENTER_CS),
+				       vmcs_read_enc(v, HOST_IA32_SYSENTER_ESP),
+				       vmcs_read_enc(v, HOST_IA32_SYSENTER_EIP) };
+	cpustate_set_sysenter(&lp->cs, sysenter);
 	seg_image_loaded(im, SEG_IMAGE_HOST, v, &lp->cs);
 }
 
@@ -179,10 +183,6 @@ void vmx_load_host_state_gprs(struct lp *lp, const uint64_t *guest_gpr, uint64_t
 	cpustate_set_dr7(&lp->cs, 0x400);
 	lp->debugctl = 0;   /* "The IA32_DEBUGCTL MSR is cleared to 00000000H" */
 
-	const uint64_t sysenter[3] = { vmcs_read_enc(v, HOST_IA32_SYSENTER_CS),
-				       vmcs_read_enc(v, HOST_IA32_SYSENTER_ESP),
-				       vmcs_read_enc(v, HOST_IA32_SYSENTER_EIP) };
-	cpustate_set_sysenter(&lp->cs, sysenter);
 	if (exit_ctls & VM_EXIT_LOAD_IA32_PAT)
 		lp->pat = vmcs_read_enc(v, HOST_IA32_PAT);
 
@@ -207,8 +207,13 @@ void vmx_load_host_state_gprs(struct lp *lp, const uint64_t *guest_gpr, uint64_t
 
 
 
-static void write_guest_segs(struct vmcs_cache *v, const struct cpu_view *cv)
+static void write_guest_segs(struct vmcs_cache *v, struct engine *g, const struct cpu_view *cv)
 {
+	uint64_t sysenter[3];
+	cpustate_get_sysenter(&g->cs, sysenter);
+	vmcs_write_enc(v, GUEST_SYSENTER_CS, sysenter[0]);
+	vmcs_write_enc(v, GUEST_SYSENTER_ESP, sysenter[1]);
+	vmcs_write_enc(v, GUEST_SYSENTER_EIP, sysenter[2]);
 	for (int i = 0; i < SEG_COUNT; i++) {
 		const struct guest_seg_fields *f = &vmx_guest_seg_fields[i];
 		/* Every segment's fields have ES's widths. */
@@ -234,14 +239,14 @@ static void save_guest_segs(struct lp *lp, struct engine *g, const struct cpu_vi
 {
 	struct vmcs_cache *v = &lp->vmx.vmcs;
 	if (g != &lp->guest) {
-		write_guest_segs(v, cv);
+		write_guest_segs(v, g, cv);
 		return;
 	}
 	struct seg_image *im = &lp->vmx.seg_images.guest;
 	if (seg_image_save_skips(im, v, &g->cs))
 		return;
 	bool held = seg_image_load_skips(im, SEG_IMAGE_GUEST, v, &g->cs);
-	write_guest_segs(v, cv);
+	write_guest_segs(v, g, cv);
 	seg_image_saved(im, v, held);
 }
 
@@ -274,11 +279,6 @@ uint64_t vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip, uin
 	vmcs_write_enc(v, GUEST_RIP, rip);
 	vmcs_write_enc(v, GUEST_RFLAGS, rflags);
 	save_guest_segs(lp, g, cv);
-	uint64_t sysenter[3];
-	cpustate_get_sysenter(&g->cs, sysenter);
-	vmcs_write_enc(v, GUEST_SYSENTER_CS, sysenter[0]);
-	vmcs_write_enc(v, GUEST_SYSENTER_ESP, sysenter[1]);
-	vmcs_write_enc(v, GUEST_SYSENTER_EIP, sysenter[2]);
 	uint64_t efer = cv->efer;
 	if (exit_ctls & VM_EXIT_SAVE_IA32_EFER)
 		vmcs_write_enc(v, GUEST_IA32_EFER, efer);

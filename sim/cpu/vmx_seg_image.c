@@ -13,7 +13,9 @@
 	(GUEST_SEG(w, ES) | GUEST_SEG(w, CS) | GUEST_SEG(w, SS) | GUEST_SEG(w, DS) |          \
 	 GUEST_SEG(w, FS) | GUEST_SEG(w, GS) | GUEST_SEG(w, LDTR) | GUEST_SEG(w, TR) |        \
 	 BIT_IN(w, VMCS_POS_GUEST_GDTR_BASE) | BIT_IN(w, VMCS_POS_GUEST_GDTR_LIMIT) |         \
-	 BIT_IN(w, VMCS_POS_GUEST_IDTR_BASE) | BIT_IN(w, VMCS_POS_GUEST_IDTR_LIMIT))
+	 BIT_IN(w, VMCS_POS_GUEST_IDTR_BASE) | BIT_IN(w, VMCS_POS_GUEST_IDTR_LIMIT) |         \
+	 BIT_IN(w, VMCS_POS_GUEST_SYSENTER_CS) | BIT_IN(w, VMCS_POS_GUEST_SYSENTER_ESP) |     \
+	 BIT_IN(w, VMCS_POS_GUEST_SYSENTER_EIP))
 #define HOST_MASK(w)                                                                      \
 	(BIT_IN(w, VMCS_POS_HOST_ES_SELECTOR) | BIT_IN(w, VMCS_POS_HOST_CS_SELECTOR) |        \
 	 BIT_IN(w, VMCS_POS_HOST_SS_SELECTOR) | BIT_IN(w, VMCS_POS_HOST_DS_SELECTOR) |        \
@@ -21,7 +23,8 @@
 	 BIT_IN(w, VMCS_POS_HOST_TR_SELECTOR) | BIT_IN(w, VMCS_POS_HOST_FS_BASE) |            \
 	 BIT_IN(w, VMCS_POS_HOST_GS_BASE) | BIT_IN(w, VMCS_POS_HOST_TR_BASE) |                \
 	 BIT_IN(w, VMCS_POS_HOST_GDTR_BASE) | BIT_IN(w, VMCS_POS_HOST_IDTR_BASE) |            \
-	 BIT_IN(w, VMCS_POS_VM_EXIT_CONTROLS))
+	 BIT_IN(w, VMCS_POS_VM_EXIT_CONTROLS) | BIT_IN(w, VMCS_POS_HOST_IA32_SYSENTER_CS) |   \
+	 BIT_IN(w, VMCS_POS_HOST_IA32_SYSENTER_ESP) | BIT_IN(w, VMCS_POS_HOST_IA32_SYSENTER_EIP))
 
 /* The fields each side moves, as bitmaps of slots. */
 static const uint64_t side_mask[2][WORDS] = {
@@ -47,20 +50,20 @@ static void side_synced(struct vmcs_cache *v, enum seg_image_side side)
 bool seg_image_load_skips(const struct seg_image *im, enum seg_image_side side,
 			  const struct vmcs_cache *v, struct cpustate *cs)
 {
-	return im->loads && side_clean(v, side) && cpustate_segs_equal(cs, im->bytes);
+	return im->loads && side_clean(v, side) && cpustate_segs_equal(cs, &im->bytes);
 }
 
 void seg_image_loaded(struct seg_image *im, enum seg_image_side side, struct vmcs_cache *v,
 		      struct cpustate *cs)
 {
-	im->loads = cpustate_segs_copy(cs, im->bytes);
+	im->loads = cpustate_segs_copy(cs, &im->bytes);
 	im->saves = false;
 	side_synced(v, side);
 }
 
 bool seg_image_save_skips(const struct seg_image *im, const struct vmcs_cache *v, struct cpustate *cs)
 {
-	return im->saves && side_clean(v, SEG_IMAGE_GUEST) && cpustate_segs_equal(cs, im->bytes);
+	return im->saves && side_clean(v, SEG_IMAGE_GUEST) && cpustate_segs_equal(cs, &im->bytes);
 }
 
 /* A save that wrote no new value into fields that load as the engine's bytes

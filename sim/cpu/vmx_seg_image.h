@@ -1,8 +1,9 @@
 /* What VM entry and exit know an engine's segment registers hold, so that they move
  * them only when something may have changed.
  *
- * Every VM exit saves the guest's segment registers, GDTR and IDTR into the VMCS
- * (36 fields) and loads the host's from it; every entry loads the guest's back.
+ * Every VM exit saves the guest's segment registers, GDTR, IDTR and SYSENTER MSRs
+ * into the VMCS (39 fields) and loads the host's from it; every entry loads the
+ * guest's back.
  * In a loop of exits nothing changes: the guest loads no segment, the VMM writes
  * none of those fields. An image is the engine's bytes (cpustate_segs_copy) as a
  * transition last left or found them; the VMCS's `unsynced` bits say which fields
@@ -27,7 +28,7 @@
 
 struct seg_image {
 	bool loads, saves;
-	uint8_t bytes[CPUSTATE_SEGS_LEN];
+	struct cpu_seg_bytes bytes;
 };
 
 /* One for each engine's side of the transitions: in struct vmx_lp, so that a
@@ -37,9 +38,9 @@ struct vmx_seg_images {
 	struct seg_image host;    /* the root engine and the host-state area (loads only) */
 };
 
-/* Which fields each side moves: the guest's 32 segment fields with GDTR and IDTR;
- * the host's selectors, bases, GDTR and IDTR bases, and the VM-exit controls (the
- * host address-space size picks CS.L). */
+/* Which fields each side moves: the guest's 32 segment fields with GDTR, IDTR and
+ * the SYSENTER MSRs; the host's selectors, bases, GDTR and IDTR bases, SYSENTER
+ * MSRs, and the VM-exit controls (the host address-space size picks CS.L). */
 enum seg_image_side { SEG_IMAGE_GUEST, SEG_IMAGE_HOST };
 
 /* Whether loading the side's fields from `v` into `cs` may be skipped. */

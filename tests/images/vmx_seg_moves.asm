@@ -1,4 +1,4 @@
-; VM entry and exit move the segment registers, GDTR and IDTR only when something
+; VM entry and exit move the segment registers, GDTR, IDTR and the SYSENTER MSRs only when something
 ; may have changed them (vmx_seg_image.h): this image changes them every way it can
 ; between round trips and checks that no move served a stale value. Each step is a
 ; VMCALL exit that the VMM checks, then resumes past; the steps that change nothing
@@ -6,9 +6,12 @@
 ;   guest side: the guest loads DS null and back, LGDT with another limit and back,
 ;     the VMM VMWRITEs FS's base and DS's selector and rights between entries, and
 ;     the guest reads them back (saved fields and the guest's own view of them);
+;     the guest WRMSRs IA32_SYSENTER_ESP and RDMSRs IA32_SYSENTER_EIP after a VMWRITE
+;     of GUEST_SYSENTER_EIP (the MSR bitmap lets them through);
 ;   host side: the VMM loads DS null and LGDT with another limit between entries
 ;     (each exit must load the host state again), VMWRITEs HOST_DS_SELECTOR and
-;     HOST_FS_BASE between entries (the next exit loads the new values).
+;     HOST_FS_BASE between entries (the next exit loads the new values), WRMSRs its
+;     IA32_SYSENTER_CS and VMWRITEs HOST_IA32_SYSENTER_ESP.
 ;! status: 1
 ;! stdout: ok base-reason
 ;! stdout: ok base-ds
@@ -38,6 +41,12 @@
 ;! stdout: ok vmwrite-ds-saved
 ;! stdout: ok round-10
 ;! stdout: ok vmwrite-ds-again
+;! stdout: ok round-sysenter
+;! stdout: ok sysenter-esp-saved
+;! stdout: ok round-sysenter-steady
+;! stdout: ok sysenter-esp-again
+;! stdout: ok round-sysenter-vmwrite
+;! stdout: ok sysenter-eip-seen
 ;! stdout: ok round-11
 ;! stdout: ok host-ds-reloaded
 ;! stdout: ok round-12
@@ -50,6 +59,10 @@
 ;! stdout: ok host-fs-base-a
 ;! stdout: ok round-16
 ;! stdout: ok host-fs-base-b
+;! stdout: ok round-host-sysenter
+;! stdout: ok host-sysenter-cs-reloaded
+;! stdout: ok round-host-sysenter-vmwrite
+;! stdout: ok host-sysenter-esp-vmwrite
 ;! stdout: ok last-reason
 ;! not-stdout: BAD
 ;! not-stderr: triple
@@ -70,9 +83,17 @@ ELF64_BEGIN start
         CHECK %1, rax, 18
 %endmacro
 
+; ecx := MSR, then rax := its value (RDMSR's EDX:EAX).
+%macro RDMSR64 1
+        mov ecx, %1
+        rdmsr
+        shl rdx, 32
+        or rax, rdx
+%endmacro
+
 start:
         call idt_setup
-        VMM_SETUP 0, 0, 0, 0
+        VMM_SETUP 0, 1 << 28, 0, 0                        ; MSR bitmap (clear: no MSR exits)
         VMM_GUEST guest
         call vmm_run                                       ; 1: as set up
         CHECK "base-reason", rax, 18
@@ -117,6 +138,14 @@ start:
         VMM_CHECK_MASK "vmwrite-ds-saved", 0x481a, 0x10000, 0x10000
         ROUND "round-10"                                        ; 10: nothing changed
         VMM_CHECK "vmwrite-ds-again", 0x0806, 0
+        ROUND "round-sysenter"                             ; 11: the guest's WRMSR 175H
+        VMM_CHECK "sysenter-esp-saved", 0x6824, 0x5e5e0000
+        ROUND "round-sysenter-steady"                      ; 12: nothing changed
+        VMM_CHECK "sysenter-esp-again", 0x6824, 0x5e5e0000
+        VMM_WRITE 0x6826, 0x5e1e1000                       ; GUEST_SYSENTER_EIP
+        ROUND "round-sysenter-vmwrite"                     ; 13: the guest's RDMSR 176H
+        mov rax, VMM_GREG(0)
+        CHECK "sysenter-eip-seen", rax, 0x5e1e1000
 
         ; The host side: the VMM changes its own state, or the host-state area.
         xor eax, eax
@@ -151,6 +180,17 @@ start:
         mov rax, [fs:0]
         mov rdx, MAGIC_B
         CHECK "host-fs-base-b", rax, rdx
+        mov ecx, 0x174                                     ; the VMM's own SYSENTER_CS
+        mov eax, 0x33
+        xor edx, edx
+        wrmsr
+        ROUND "round-host-sysenter"
+        RDMSR64 0x174
+        CHECK "host-sysenter-cs-reloaded", rax, 0          ; HOST_IA32_SYSENTER_CS
+        VMM_WRITE 0x6c10, 0x5e2e2000                       ; HOST_IA32_SYSENTER_ESP
+        ROUND "round-host-sysenter-vmwrite"
+        RDMSR64 0x175
+        CHECK "host-sysenter-esp-vmwrite", rax, 0x5e2e2000
         ROUND "last-reason"
         call checks_done
 
@@ -183,7 +223,16 @@ guest:
         mov ax, ds
         movzx eax, ax
         vmcall                                             ; 9
-.loop:  vmcall                                             ; 10 and on
+        vmcall                                             ; 10
+        mov ecx, 0x175                                     ; IA32_SYSENTER_ESP
+        mov eax, 0x5e5e0000
+        xor edx, edx
+        wrmsr
+        vmcall                                             ; 11
+        vmcall                                             ; 12
+        RDMSR64 0x176
+        vmcall                                             ; 13
+.loop:  vmcall                                             ; 14 and on
         jmp .loop
 
 align 8
