@@ -25,13 +25,6 @@
 ELF64_BEGIN start
 %include "lib64.inc"
 
-; rax = MSR[ecx] (64 bits)
-%macro RDMSR64 1
-        mov ecx, %1
-        rdmsr
-        shl rdx, 32
-        or rax, rdx
-%endmacro
 ; MSR[%1] = %2
 %macro WRMSR64 2
         mov ecx, %1

@@ -28,14 +28,6 @@
 ELF64_BEGIN start
 %include "lib64.inc"
 
-; rax = MSR[%1]
-%macro RDMSR64 1
-        mov ecx, %1
-        rdmsr
-        shl rdx, 32
-        or rax, rdx
-%endmacro
-
 ; CTLS name-allowed, name-default1, msr, default1: allowed-0 (low half) within allowed-1 (high half), and
 ; the default-1 bits are 1 in allowed-0
 %macro CTLS 4

@@ -83,14 +83,6 @@ ELF64_BEGIN start
         CHECK %1, rax, 18
 %endmacro
 
-; ecx := MSR, then rax := its value (RDMSR's EDX:EAX).
-%macro RDMSR64 1
-        mov ecx, %1
-        rdmsr
-        shl rdx, 32
-        or rax, rdx
-%endmacro
-
 start:
         call idt_setup
         VMM_SETUP 0, 1 << 28, 0, 0                        ; MSR bitmap (clear: no MSR exits)

@@ -76,14 +76,6 @@ ELF64_BEGIN start
 %define GS_G              0x0000111122223000      ; the guest's GS base before SWAPGS
 %define KGS_G             0x0000444455556000      ; its IA32_KERNEL_GS_BASE before
 
-; rax := the 64-bit MSR %1 (clobbers rcx, rdx)
-%macro RDMSR64 1
-        mov ecx, %1
-        rdmsr
-        shl rdx, 32
-        or rax, rdx
-%endmacro
-
 ; MSR %1 := %2 (an immediate; clobbers rax, rcx, rdx)
 %macro WRMSR64 2
         mov ecx, %1
