@@ -61,7 +61,7 @@ static const struct io_dev devices[] = {
 	{ 0xa0, 0xa1, "PIC slave", true, pic_io_read, pic_io_write },
 	{ 0x510, 0x511, "fw_cfg", false, fw_cfg_io_read, fw_cfg_io_write },
 	{ 0xcf8, 0xcff, "PCI configuration", false, pci_conf_io_read, pci_conf_io_write },
-	{ 0x2000, 0x2000 + IOAPIC_PINS - 1, "pc-testdev IRQ lines", true, testdev_irq_io_read, testdev_irq_io_write },
+	{ TESTDEV_IRQ_PORT, TESTDEV_IRQ_PORT + IOAPIC_PINS - 1, "pc-testdev IRQ lines", true, testdev_irq_io_read, testdev_irq_io_write },
 };
 
 static const struct io_dev *find_dev(uint16_t port)

@@ -89,6 +89,14 @@ void ioapic_eoi(struct lp *lp, unsigned vector)
 	}
 }
 
+/* The redirection entry register `index` names half of (its low half at even
+ * indexes), or -1. */
+static int entry_of(unsigned index)
+{
+	unsigned n = (index - REG_REDIR) / 2;
+	return index >= REG_REDIR && n < IOAPIC_PINS ? (int)n : -1;
+}
+
 static uint32_t reg_read(const struct ioapic *io, unsigned index)
 {
 	switch (index) {
@@ -96,10 +104,8 @@ static uint32_t reg_read(const struct ioapic *io, unsigned index)
 	case REG_VER: return IOAPIC_VERSION;
 	case REG_ARB: return io->id;
 	}
-	unsigned n = (index - REG_REDIR) / 2;
-	if (index < REG_REDIR || n >= IOAPIC_PINS)
-		return 0;
-	return (uint32_t)(io->redir[n] >> (index & 1 ? 32 : 0));
+	int n = entry_of(index);
+	return n < 0 ? 0 : (uint32_t)(io->redir[n] >> (index & 1 ? 32 : 0));
 }
 
 /* A write of half an entry keeps the read-only bits; an entry that becomes
@@ -112,8 +118,8 @@ static void reg_write(struct lp *lp, unsigned index, uint32_t v)
 		io->id = v & ID_WRITABLE;
 		return;
 	}
-	unsigned n = (index - REG_REDIR) / 2;
-	if (index < REG_REDIR || n >= IOAPIC_PINS)
+	int n = entry_of(index);
+	if (n < 0)
 		return;
 	unsigned shift = index & 1 ? 32 : 0;
 	uint64_t half = 0xffffffffull << shift;
@@ -122,7 +128,7 @@ static void reg_write(struct lp *lp, unsigned index, uint32_t v)
 	*e = (*e & ~w) | (((uint64_t)v << shift) & w);
 	if (!(*e & RTE_LEVEL))
 		*e &= ~RTE_REMOTE_IRR;
-	service_level(lp, n);
+	service_level(lp, (unsigned)n);
 }
 
 /* IOREGSEL and IOWIN are doublewords at 00H and 10H; a narrower access reads or
@@ -164,5 +170,5 @@ uint32_t testdev_irq_io_read(struct lp *lp, uint16_t port, unsigned size)
 
 void testdev_irq_io_write(struct lp *lp, uint16_t port, unsigned size, uint32_t v)
 {
-	ioapic_set_line(lp, port - 0x2000u, (v & 0xff) != 0);
+	ioapic_set_line(lp, port - TESTDEV_IRQ_PORT, (v & 0xff) != 0);
 }

@@ -30,6 +30,7 @@ struct lp;
 
 #define IOAPIC_BASE 0xfec00000ull
 #define IOAPIC_PINS 24
+#define TESTDEV_IRQ_PORT 0x2000u   /* pc-testdev's line 0; line n at + n */
 
 struct ioapic {
 	uint32_t regsel;               /* IOREGSEL */
