@@ -173,7 +173,8 @@ static bool entry_holds(struct phys *pm, const struct mmu_walk_log *k, unsigned 
 {
 	uint64_t now = k->wide[i] ? phys_read64(pm, k->hpa[i]) : phys_read32(pm, k->hpa[i]);
 	uint64_t was = k->val[i];
-	return ((now ^ was) & ~PTE_AD) == 0 && (now & was & PTE_AD) == (was & PTE_AD);
+	/* No bit differs but an accessed or dirty flag that was clear. */
+	return ((now ^ was) & (~PTE_AD | was)) == 0;
 }
 
 /* Whether every translation filled since the last flush would be filled again the
@@ -356,7 +357,8 @@ void guest_tlb_switch_eptp(struct lp *lp, uint64_t eptp)
 static void drop_vpid0(struct lp *lp, const struct tlb_ctx *target)
 {
 	struct guest_tlb *t = &lp->gtlb;
-	for (unsigned i = 0; i < TLB_CTX_MAX; i++) {
+	/* With one context in use (one VM, or VPIDs unused) it is the target. */
+	for (unsigned i = 0; t->ctxs->nused > 1 && i < TLB_CTX_MAX; i++) {
 		struct tlb_ctx *c = &t->ctxs->ctx[i];
 		if (c->used && c->key.vpid == 0 && c != target)
 			drop_ctx(lp, c);

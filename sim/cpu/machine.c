@@ -118,11 +118,12 @@ void lp_retire_recompute(struct lp *lp)
 	if (m->cfg.timeout_s > 0 && lp->insns + TIMEOUT_STRIDE < c)
 		c = lp->insns + TIMEOUT_STRIDE;
 	/* Each asked once: they are calls into other files (entry and exit run this). */
-	uint64_t points[] = { vmx_timer_check_point(lp), lapic_timer_check_point(lp),
-			      intr_check_point(lp) };
-	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]); i++)
-		if (points[i] < c)
-			c = points[i];
+	uint64_t p = vmx_timer_check_point(lp);
+	c = p < c ? p : c;
+	p = lapic_timer_check_point(lp);
+	c = p < c ? p : c;
+	p = intr_check_point(lp);
+	c = p < c ? p : c;
 	if (lp->quantum_end && lp->quantum_end < c)
 		c = lp->quantum_end;
 	if (m->dbg && lp->insns + GDBSTUB_POLL_INSNS < c)

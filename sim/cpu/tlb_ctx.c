@@ -25,6 +25,7 @@ struct tlb_ctx *tlb_ctx_get(struct tlb_ctx_set *s, const struct tlb_key *k, cons
 			victim = c;
 	}
 	tlb_ctx_drop(victim);
+	s->nused += !victim->used;
 	victim->used = true;
 	victim->key = *k;
 	victim->stamp = ++s->clock;

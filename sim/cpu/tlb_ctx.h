@@ -50,6 +50,7 @@ struct tlb_ctx {
 
 struct tlb_ctx_set {
 	struct tlb_ctx ctx[TLB_CTX_MAX];
+	unsigned nused;              /* those with `used` (never unset) */
 	uint64_t clock;
 };
 

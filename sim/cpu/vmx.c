@@ -573,22 +573,31 @@ static bool pre_smm_exec_vmcs(struct pre_ctx *c)
 	return smm_return_entry(c->lp) && (c->error = smm_entry_checks(c->lp)) != 0;
 }
 
-static bool (*const pre_violated[ENTRY_PRE_COUNT])(struct pre_ctx *) = {
-	[PRE_UD_MODE] = pre_ud_mode,       [PRE_NONROOT] = pre_nonroot,
-	[PRE_CPL] = pre_cpl,               [PRE_VMCS_PTR] = pre_vmcs_ptr,
-	[PRE_NOT_SHADOW] = pre_not_shadow, [PRE_MOVSS] = pre_movss,
-	[PRE_LAUNCH_CLEAR] = pre_launch_clear, [PRE_RESUME_LAUNCHED] = pre_resume_launched,
-	[PRE_RESUME_CORRUPTED] = pre_resume_corrupted, [PRE_SMM_EXEC_VMCS] = pre_smm_exec_vmcs,
-};
+/* The first basic check broken, in the SDM's order (entry_steps.h's), or
+ * ENTRY_PRE_COUNT. Direct calls rather than a table of them: every VMRESUME asks
+ * all ten, and inlined they cost a few instructions each. */
+static enum entry_pre_id first_pre_violated(struct pre_ctx *c)
+{
+	_Static_assert(ENTRY_PRE_COUNT == 10, "a basic check this sequence does not ask");
+	return pre_ud_mode(c)          ? PRE_UD_MODE
+	       : pre_nonroot(c)        ? PRE_NONROOT
+	       : pre_cpl(c)            ? PRE_CPL
+	       : pre_vmcs_ptr(c)       ? PRE_VMCS_PTR
+	       : pre_not_shadow(c)     ? PRE_NOT_SHADOW
+	       : pre_movss(c)          ? PRE_MOVSS
+	       : pre_launch_clear(c)   ? PRE_LAUNCH_CLEAR
+	       : pre_resume_launched(c) ? PRE_RESUME_LAUNCHED
+	       : pre_resume_corrupted(c) ? PRE_RESUME_CORRUPTED
+	       : pre_smm_exec_vmcs(c)  ? PRE_SMM_EXEC_VMCS
+				       : ENTRY_PRE_COUNT;
+}
 
 /* Runs the basic checks in the SDM's order: true when one of them decided the
  * outcome, which the table gives. */
 static bool entry_pre_failed(struct lp *lp, const struct mode *md, bool launch, struct vmx_result *r)
 {
 	struct pre_ctx c = { lp, md, launch, 0 };
-	int i = 0;
-	while (i < ENTRY_PRE_COUNT && !pre_violated[i](&c))
-		i++;
+	int i = (int)first_pre_violated(&c);
 	if (lp->m->cov)
 		entry_coverage_pre(&lp->m->cov->entry, (enum entry_pre_id)i);
 	if (i == ENTRY_PRE_COUNT)

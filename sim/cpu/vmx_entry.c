@@ -30,9 +30,18 @@ const struct guest_seg_fields vmx_guest_seg_fields[8] = {
 #undef GUEST_SEG_FIELDS
 
 
+/* Whether the engine holds this CR0 (with ET), CR4 and EFER but for LMA already:
+ * then at most CR3 needs a write. */
+static inline bool paging_mode_held(uint64_t cur, uint64_t cur_cr4, uint64_t cur_efer, uint64_t cr0,
+				    uint64_t cr4, uint64_t efer)
+{
+	return cur == cr0 && cur_cr4 == cr4 && (cur_efer & ~(1ull << 10)) == (efer & ~(1ull << 10));
+}
+
 /* Puts the engine in the paging mode CR0/CR4/EFER describe the way software gets
  * there: out of IA-32e mode first, then EFER, CR4, CR3, and CR0 last. */
-void load_control_state(struct cpustate *cs, uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer)
+static __attribute__((noinline)) void load_paging_mode(struct cpustate *cs, uint64_t cr0, uint64_t cr3,
+							uint64_t cr4, uint64_t efer)
 {
 	uc_engine *uc = cs->uc;
 	/* What the engine holds, in one copy of its state rather than four register
@@ -40,8 +49,7 @@ void load_control_state(struct cpustate *cs, uint64_t cr0, uint64_t cr3, uint64_
 	 * unchanged (the common case from one exit to the next entry). */
 	uint64_t cur, cur_cr3, cur_cr4, cur_efer;
 	cpustate_control(cs, &cur, &cur_cr3, &cur_cr4, &cur_efer);
-	cr0 |= 0x10;
-	if (cur == cr0 && cur_cr4 == cr4 && (cur_efer & ~(1ull << 10)) == (efer & ~(1ull << 10))) {
+	if (paging_mode_held(cur, cur_cr4, cur_efer, cr0, cr4, efer)) {
 		if (cur_cr3 != cr3)
 			cpu_set_reg(uc, UC_X86_REG_CR3, cr3);
 		return;
@@ -59,7 +67,21 @@ void load_control_state(struct cpustate *cs, uint64_t cr0, uint64_t cr3, uint64_
 	cpu_set_msr(uc, MSR_IA32_EFER, efer & ~(1ull << 10));
 	cpu_set_reg(uc, UC_X86_REG_CR4, cr4);
 	cpu_set_reg(uc, UC_X86_REG_CR3, cr3);
-	cpu_set_reg(uc, UC_X86_REG_CR0, cr0 | 0x10);
+	cpu_set_reg(uc, UC_X86_REG_CR0, cr0);
+}
+
+void load_control_state(struct cpustate *cs, uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer)
+{
+	cr0 |= 0x10;
+	/* Nearly every entry and exit changes nothing but CR3, if that: with the
+	 * engine's state in place, that is told from it without a call or a copy. */
+	if (cs->env) {
+		uint64_t cur, cur_cr3, cur_cr4, cur_efer;
+		cpustate_control(cs, &cur, &cur_cr3, &cur_cr4, &cur_efer);
+		if (paging_mode_held(cur, cur_cr4, cur_efer, cr0, cr4, efer) && cur_cr3 == cr3)
+			return;
+	}
+	load_paging_mode(cs, cr0, cr3, cr4, efer);
 }
 
 /* EPT and VPID at entry (SDM "VMX Support for Address Translation"): the TLB
@@ -156,7 +178,7 @@ static void guest_mce_due(struct lp *lp)
 int vmx_enter_guest(struct lp *lp, bool launch)
 {
 	struct vmcs_cache *v = &lp->vmx.vmcs;
-	if (lp_guest_engine(lp))
+	if (!lp->guest.uc && lp_guest_engine(lp))   /* the first entry creates it */
 		return -1;
 	struct engine *g = &lp->guest;
 	uc_engine *uc = g->uc;
