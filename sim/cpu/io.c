@@ -227,6 +227,13 @@ uint32_t io_on_in(void *uc, uint32_t port, int size, void *user)
 	return v;
 }
 
+static void out_write(struct lp *lp, uint16_t port, unsigned size, uint32_t value)
+{
+	if (trace_on(lp->m, VTSIM_TRACE_IO))
+		trace_event(lp->m, VTSIM_TRACE_IO, "io lp%u out port=0x%x size=%u <- 0x%x", lp->id, port, size, value);
+	io_write(lp, port, size, value);
+}
+
 void io_on_out(void *uc, uint32_t port, int size, uint32_t value, void *user)
 {
 	struct lp *lp = user;
@@ -234,9 +241,23 @@ void io_on_out(void *uc, uint32_t port, int size, uint32_t value, void *user)
 		return;
 	if (guest_io_exit(lp, (uint16_t)port, (unsigned)size, false, true))
 		return;
-	if (trace_on(lp->m, VTSIM_TRACE_IO))
-		trace_event(lp->m, VTSIM_TRACE_IO, "io lp%u out port=0x%x size=%d <- 0x%x", lp->id, port, size, value);
-	io_write(lp, (uint16_t)port, (unsigned)size, value);
+	out_write(lp, (uint16_t)port, (unsigned)size, value);
+}
+
+/* OUT (not OUTS) executed by its site's handler: the write, then RIP past it. An
+ * interrupt the write raised for this processor (a pc-testdev line through the I/O
+ * APIC) is then looked at before the next instruction, as on hardware: the engine
+ * stops here with RIP exact. Left to the engine, the OUT's hook runs inside the
+ * block, which goes on to its end, and a stop asked there comes back with a stale
+ * RIP, the OUT's own, when the next block was entered by a chained jump (so the OUT
+ * would run again). */
+static void out_in_site(struct lp *lp, const struct cpu_view *v, const struct site_insn *in,
+			uint16_t port, unsigned size)
+{
+	out_write(lp, port, size, (uint32_t)v->gpr[0] & size_mask(size));
+	site_retire(lp, v->rip + in->len);
+	if (lp->stop_due && !lp->m->stopped)
+		uc_emu_stop(lp->uc);
 }
 
 /* I/O instructions met in a guest: the exit is decided before the instruction runs
@@ -265,14 +286,17 @@ void site_io(struct lp *lp, const struct cpu_view *v, const struct site_insn *in
 	bool is_in = op == 0xe4 || op == 0xe5 || op == 0xec || op == 0xed || op == 0x6c || op == 0x6d;
 	unsigned size = (op & 1) ? (opsize16 ? 2 : 4) : 1;
 	uint16_t port = imm ? in->bytes[i + 1] : (uint16_t)v->gpr[2];
-	if (lp->vmx.non_root) {
-		guest_io_exit(lp, port, size, is_in, false);
+	if (guest_io_exit(lp, port, size, is_in, false))
 		return;
-	}
-	/* OUT to the APM control port raises an SMI once it retires (the write itself
-	 * changes nothing else); the engine executes every other root I/O itself. */
+	/* OUT to the APM control port raises an SMI once it retires in VMX root
+	 * operation (the write itself changes nothing else); other OUTs (not OUTS) are
+	 * done here, INs and the string forms by the engine. */
 	bool out_port = op == 0xe6 || op == 0xe7 || op == 0xee || op == 0xef;
-	if (out_port && port == SMM_APM_CNT_PORT && v->cpl <= ((v->eflags >> 12) & 3))
+	if (!lp->vmx.non_root && out_port && port == SMM_APM_CNT_PORT && v->cpl <= ((v->eflags >> 12) & 3)) {
 		smm_raise_io_smi(lp, v->rip, in->len,
 				 (size - 1) | (imm ? 1u << 6 : 0) | ((uint64_t)port << 16));
+		return;
+	}
+	if (out_port)
+		out_in_site(lp, v, in, port, size);
 }

@@ -82,6 +82,34 @@ void mmio_note_stop(struct lp *lp, uc_engine *uc)
 /* diag_once's `what` for an access not found again (vmx_diag.c's use bits 40 up). */
 #define DIAG_MMIO_RESUME (1ull << 63)
 
+/* Is the instruction at RIP the one that made access `a`, as far as its form tells?
+ * A MOV between a register (or an immediate) and memory of the access's size and
+ * direction: a store's value is what the device got (the engine stopped right
+ * before it, so its source register is as it was; an earlier MOV to the same
+ * device register in the block, storing something else, is not taken for it). 1
+ * for such a MOV, in *mv; 0 for a MOV that is not the one; -1 for other forms,
+ * which are taken on the address alone. */
+static int mov_made(struct lp *lp, const struct mmio_access *a, struct insn_mov *mv)
+{
+	if (insn_mem_mov(lp, mv) || mv->store != a->write || mv->size != a->size || (!mv->store && mv->gpr < 0))
+		return -1;
+	if (!a->write)
+		return 1;
+	uint64_t v = mv->gpr >= 0 ? cpu_reg(a->uc, cpu_gpr_ids[mv->gpr]) : mv->imm;
+	uint64_t mask = a->size >= 8 ? ~0ull : (1ull << (8 * a->size)) - 1;
+	return (v & mask) == (a->value & mask);
+}
+
+/* The MOV's access is all it does: it retires here (a load's register takes what
+ * the device gave, zero-extended as MOV does), so that the run goes on after it and
+ * an interrupt the access raised is taken there, as on hardware. */
+static void mov_retire(uc_engine *uc, const struct mmio_access *a, const struct insn_mov *mv, uint64_t rip)
+{
+	if (!mv->store)
+		cpu_set_reg(uc, cpu_gpr_ids[mv->gpr], a->value);
+	cpu_set_reg(uc, UC_X86_REG_RIP, rip + mv->len);
+}
+
 void mmio_resume(struct lp *lp, uc_engine *uc)
 {
 	struct mmio_stops *s = &lp->mmio_stops;
@@ -93,7 +121,13 @@ void mmio_resume(struct lp *lp, uc_engine *uc)
 		return;
 	uint64_t start = cpu_reg(uc, UC_X86_REG_RIP), rip = start;
 	for (unsigned i = 0; i < RESUME_SCAN; i++) {
-		if (insn_mem_touches_pa(lp, a.pa, a.size, a.write)) {
+		struct insn_mov mv;
+		int made = insn_mem_touches_pa(lp, a.pa, a.size, a.write) ? mov_made(lp, &a, &mv) : 0;
+		if (made == 1) {
+			mov_retire(uc, &a, &mv, rip);
+			return;
+		}
+		if (made < 0) {
 			s->replay = a;
 			return;
 		}

@@ -39,12 +39,14 @@ struct mmio_access {
  * the instruction: Unicorn checks for a stop after every memory access and leaves
  * the block there with RIP still at the block's start (or at the last instruction
  * it synchronized RIP for), so the instructions before the access would run again.
- * The LP notes such a stop (mmio_note_stop), puts RIP back on the accessing
- * instruction once the engine is out (mmio_resume: found by decoding forward from
- * the stale RIP for the first instruction that touches the device's address that
- * way) and lets that instruction run again with its device access answered from
- * the record instead of repeated (a write is not done twice, a read gives the
- * same value). */
+ * The LP notes such a stop (mmio_note_stop) and, once the engine is out, finds
+ * the accessing instruction (mmio_resume: decoding forward from the stale RIP for
+ * the first instruction that touches the device's address that way and, for a
+ * MOV, stores the value the device got). A MOV between a register or an immediate
+ * and the device retires there (a load's register takes the value read), so the
+ * run goes on after it; any other instruction runs again with its device access
+ * answered from the record instead of repeated (a write is not done twice, a read
+ * gives the same value). */
 struct mmio_stops {
 	struct mmio_access cur;     /* the access whose callback runs now */
 	bool stop_in_cur;           /* a stop was asked during it */
@@ -57,8 +59,9 @@ struct mmio_stops {
 void mmio_note_stop(struct lp *lp, uc_engine *uc);
 
 /* After the LP's engine `uc` returned from its run: if it stopped inside an MMIO
- * access, RIP goes to the instruction that made it, whose access will be answered
- * from the record. Any record from an earlier run of that engine is dropped. */
+ * access, RIP goes past the instruction that made it when that is a MOV (retired
+ * here), else to it, its access to be answered from the record. Any record from
+ * an earlier run of that engine is dropped. */
 void mmio_resume(struct lp *lp, uc_engine *uc);
 
 /* Maps [base, base + size) in `uc` as the open bus. */

@@ -41,10 +41,16 @@ void smp_kick(struct lp *lp)
 	 * hook stops it at the next block start, or with --smp-events instruction
 	 * the hook on every instruction before the next one. With one LP the
 	 * window watch (interrupt.h) stops it at a block start once the event can be
-	 * taken, if the LP counts instructions; else at the engine's next stop. */
+	 * taken, which needs the instruction count: the first such event turns it on
+	 * (without it the event would wait for the engine's next stop, a HLT or an
+	 * exit, and a loop polling for the interrupt's effect would never end). That
+	 * stops the engine at once, inside the site or the device access that raised
+	 * the event (mmio.h says how the access's instruction completes). */
 	lp->stop_due = true;
 	if (lp->m->nr_lps > 1)
 		lp->stop_at_block = true;
+	else
+		lp_count_instructions(lp);
 	lp_retire_recompute(lp);
 }
 

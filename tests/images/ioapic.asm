@@ -5,8 +5,8 @@
 ; (its TMR bit), masking, and a level line that stays active across an EOI. An
 ; interrupt a processor raises for itself is looked at at the start of the next
 ; translated block (docs/machine.md): each check of the handler's work comes after a
-; jump. Two processors (the second never started) so that the look does not wait for
-; instruction counting.
+; jump. Two processors (the second never started); ioapic_self_one_cpu.asm runs on
+; one.
 ;! args: --cpus 2
 ;! status: 1
 ;! stdout: ok version
