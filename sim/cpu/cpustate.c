@@ -746,15 +746,14 @@ uint64_t cpustate_cr3(struct cpustate *cs)
 	return cs->env ? rd64(state_at(cs, cs->hot) + cs->lay->cr + 24) : cpu_reg(cs->uc, UC_X86_REG_CR3);
 }
 
-uint64_t cpustate_dr7(struct cpustate *cs)
+uint64_t cpustate_dr7_api(struct cpustate *cs)
 {
-	return cs->env ? rd64(state_at(cs, cs->hot) + cs->lay->dr + 7 * 8) : cpu_reg(cs->uc, UC_X86_REG_DR7);
+	return cpu_reg(cs->uc, UC_X86_REG_DR7);
 }
 
-void cpustate_set_dr7(struct cpustate *cs, uint64_t v)
+void cpustate_write_dr7(struct cpustate *cs, uint64_t v)
 {
-	if (cpustate_dr7(cs) != v)
-		cpu_set_reg(cs->uc, UC_X86_REG_DR7, v);
+	cpu_set_reg(cs->uc, UC_X86_REG_DR7, v);
 }
 
 void cpustate_set_rflags(struct cpustate *cs, uint64_t v)

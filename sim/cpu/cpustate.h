@@ -268,10 +268,25 @@ unsigned cpustate_cpl(struct cpustate *cs);
  * GPR (ModRM number) written; DR7 written only when it changes (the API's write
  * also re-arms the engine's hardware breakpoints, which an equal value leaves). */
 uint64_t cpustate_cr3(struct cpustate *cs);
-uint64_t cpustate_dr7(struct cpustate *cs);
 void cpustate_set_rflags(struct cpustate *cs, uint64_t v);
 void cpustate_set_gpr(struct cpustate *cs, unsigned reg, uint64_t v);
-void cpustate_set_dr7(struct cpustate *cs, uint64_t v);
+/* DR7 through the register API: without the live state, and every write. */
+uint64_t cpustate_dr7_api(struct cpustate *cs);
+void cpustate_write_dr7(struct cpustate *cs, uint64_t v);
+/* Inline: every VM entry and exit asks (and nearly always finds it unchanged). */
+static inline uint64_t cpustate_dr7(struct cpustate *cs)
+{
+	if (!cs->env)
+		return cpustate_dr7_api(cs);
+	uint64_t v;
+	memcpy(&v, cs->env - cs->lay->data + cs->lay->dr + 7 * 8, 8);
+	return v;
+}
+static inline void cpustate_set_dr7(struct cpustate *cs, uint64_t v)
+{
+	if (cpustate_dr7(cs) != v)
+		cpustate_write_dr7(cs, v);
+}
 /* RIP := rip, where the register API's write also ends the block being run, so
  * that the engine goes on at `rip`. The API ends the engine's execution loop too,
  * and Unicorn enters it again (a third of a VMREAD's cost). With `in_loop` (the

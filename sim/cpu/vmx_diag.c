@@ -14,7 +14,10 @@
 #include "sim/vmcs/vmcs_dump.h"
 #include "sim/debug/gdbstub.h"
 
-static void trace_vmx(struct lp *lp, uint64_t rip, enum vmx_insn_id id, const struct vmx_result *r)
+/* This and the two reports below are out of line: their buffers would make every
+ * VMX instruction's vmx_tell_outcome set up a large frame, traced or not. */
+static __attribute__((noinline)) void trace_vmx(struct lp *lp, uint64_t rip, enum vmx_insn_id id,
+						const struct vmx_result *r)
 {
 	char what[96] = "", outcome[112];
 	if (r->has_field) {
@@ -107,7 +110,8 @@ static void report_vmcs(struct lp *lp, enum vmx_insn_id id)
 
 /* A failed VM-entry check, told the way vtsim tells it: the check's ID, the rule in
  * our words, the field and value, the SDM section, and the architected result. */
-static void report_entry_failure(struct lp *lp, enum vmx_insn_id id, const struct vmx_result *r)
+static __attribute__((noinline)) void report_entry_failure(struct lp *lp, enum vmx_insn_id id,
+							  const struct vmx_result *r)
 {
 	const struct entry_diag *d = r->entry_diag;
 	char result[64];
@@ -195,7 +199,8 @@ static void describe_operand(struct lp *lp, enum vmx_insn_id id, const struct vm
 /* A VMfail explained on the diagnostics stream, each distinct (instruction,
  * outcome, RIP) once per run: the instruction, the outcome and error, the
  * operand, the rule in our words, what would satisfy it and the SDM section. */
-static void report_vmfail(struct lp *lp, uint64_t rip, enum vmx_insn_id id, const struct vmx_result *r)
+static __attribute__((noinline)) void report_vmfail(struct lp *lp, uint64_t rip, enum vmx_insn_id id,
+						   const struct vmx_result *r)
 {
 	bool valid = r->status == VMX_FAIL_VALID;
 	uint64_t what = (uint64_t)id << 40 | (uint64_t)valid << 32 | (uint64_t)r->invalid_cause << 16 | r->error;
