@@ -55,8 +55,27 @@ static bool implicit_supervisor_fill(struct lp *lp, const struct mmu_ctx *c, uin
 	       insn_mem_access_in_page(lp, page, acc == MMU_WRITE, &la) != 0;
 }
 
+/* Adds the paging entries of a new log to those an entry reads again: false when
+ * one is not in memory the simulator can read in place. */
+static bool note_entries(struct guest_tlb *t, const struct phys *pm, const struct mmu_walk_log *log)
+{
+	for (unsigned j = 0; j < log->n; j++) {
+		const uint8_t *at = phys_byte(pm, log->hpa[j]);
+		if (!at)
+			return false;
+		unsigned i = 0;
+		while (i < t->nkept_entries && !(t->kept_entry[i].at == at && t->kept_entry[i].val == log->val[j] &&
+						 t->kept_entry[i].wide == log->wide[j]))
+			i++;
+		if (i == t->nkept_entries)
+			t->kept_entry[t->nkept_entries++] = (struct kept_entry){ at, log->val[j], log->wide[j] };
+	}
+	return true;
+}
+
 /* Notes what a fill rests on (see guest_tlb_enter). */
-static void note_fill(struct guest_tlb *t, const struct mmu_ctx *c, const struct mmu_walk_log *log)
+static void note_fill(struct guest_tlb *t, const struct phys *pm, const struct mmu_ctx *c,
+		      const struct mmu_walk_log *log)
 {
 	if (t->kept_inexact)
 		return;
@@ -80,6 +99,10 @@ static void note_fill(struct guest_tlb *t, const struct mmu_ctx *c, const struct
 		    !memcmp(k->val, log->val, log->n * sizeof(log->val[0])))
 			return;
 	}
+	if (!note_entries(t, pm, log)) {
+		t->kept_inexact = true;
+		return;
+	}
 	t->kept[t->nkept++] = *log;
 }
 
@@ -90,6 +113,7 @@ static void engine_tlb_flush(struct lp *lp)
 	if (lp->guest.uc)
 		uc_ctl_flush_tlb(lp->guest.uc);
 	lp->gtlb.nkept = 0;
+	lp->gtlb.nkept_entries = 0;
 	/* Fills answered from the context rest on walks the logs no longer hold. */
 	lp->gtlb.kept_inexact = lp->gtlb.cur && lp->gtlb.cur->filled;
 }
@@ -169,12 +193,18 @@ void guest_tlb_invalidate_vpid(struct lp *lp)
 /* Whether an entry a fill rested on still holds the value the fill left: only an
  * accessed or dirty flag may have been set since (a translation cached with fewer
  * rights walks again for the rest). */
-static bool entry_holds(struct phys *pm, const struct mmu_walk_log *k, unsigned i)
+static bool entry_holds(const struct kept_entry *e)
 {
-	uint64_t now = k->wide[i] ? phys_read64(pm, k->hpa[i]) : phys_read32(pm, k->hpa[i]);
-	uint64_t was = k->val[i];
+	uint64_t now;
+	if (e->wide) {
+		memcpy(&now, e->at, 8);
+	} else {
+		uint32_t w;
+		memcpy(&w, e->at, 4);
+		now = w;
+	}
 	/* No bit differs but an accessed or dirty flag that was clear. */
-	return ((now ^ was) & (~PTE_AD | was)) == 0;
+	return ((now ^ e->val) & (~PTE_AD | e->val)) == 0;
 }
 
 /* Whether every translation filled since the last flush would be filled again the
@@ -190,10 +220,9 @@ static bool kept_still_valid(struct lp *lp)
 	cpustate_control(&lp->guest.cs, &cr0, &cr3, &cr4, &efer);
 	if (cr0 != t->kept_cr0 || cr3 != t->kept_cr3 || cr4 != t->kept_cr4 || efer != t->kept_efer)
 		return false;
-	for (unsigned i = 0; i < t->nkept; i++)
-		for (unsigned j = 0; j < t->kept[i].n; j++)
-			if (!entry_holds(&lp->m->pm, &t->kept[i], j))
-				return false;
+	for (unsigned i = 0; i < t->nkept_entries; i++)
+		if (!entry_holds(&t->kept_entry[i]))
+			return false;
 	return true;
 }
 
@@ -258,7 +287,7 @@ static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_ent
 	if (!r) {
 		e->paddr = pa & ~0xfffull;
 		e->perms = rights_to_prot(allowed);
-		note_fill(&lp->gtlb, &c, &log);
+		note_fill(&lp->gtlb, &lp->m->pm, &c, &log);
 		if (cx)
 			tlb_ctx_insert(cx, va, view, pa, allowed, log.page_shift);
 		else if (lp->gtlb.cur && log.page_shift > 12)

@@ -31,6 +31,14 @@ struct guest_tlb {
 	 * listed still holds what the walk left there (guest_tlb_enter). */
 	struct mmu_walk_log kept[GUEST_TLB_KEPT_MAX];
 	unsigned nkept;
+	/* The paging entries of those logs, each (address, value) once, with where it
+	 * lies in the simulator's memory: what every entry reads again. */
+	struct kept_entry {
+		const uint8_t *at;
+		uint64_t val;
+		bool wide;             /* 8 bytes; else 4 (32-bit paging) */
+	} kept_entry[GUEST_TLB_KEPT_MAX * MMU_LOG_MAX];
+	unsigned nkept_entries;
 	bool kept_inexact;         /* a fill the logs cannot vouch for, or too many */
 	uint64_t kept_cr0, kept_cr3, kept_cr4, kept_efer;
 	/* The translations kept per context (tlb_ctx.h), and the one the engine's TLB
