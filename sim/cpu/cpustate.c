@@ -723,12 +723,12 @@ void cpustate_set_sysenter(struct cpustate *cs, const uint64_t v[3])
 	wr64(h + cs->lay->sysenter[2], v[2]);
 }
 
-bool cpustate_interrupt_shadow(struct cpustate *cs)
+bool cpustate_interrupt_shadow_ctx(struct cpustate *cs)
 {
 	return rd32(state_at(cs, cs->hot) + cs->lay->hflags) & HF_INHIBIT_IRQ_MASK;
 }
 
-void cpustate_set_interrupt_shadow(struct cpustate *cs, bool on)
+void cpustate_set_interrupt_shadow_ctx(struct cpustate *cs, bool on)
 {
 	uint8_t *h = state_at(cs, cs->hot);
 	uint32_t hf = rd32(h + cs->lay->hflags);
@@ -764,10 +764,7 @@ void cpustate_set_rflags(struct cpustate *cs, uint64_t v)
 		cpu_set_reg(cs->uc, UC_X86_REG_RFLAGS, v);
 }
 
-void cpustate_set_gpr(struct cpustate *cs, unsigned reg, uint64_t v)
+void cpustate_set_gpr_api(struct cpustate *cs, unsigned reg, uint64_t v)
 {
-	if (cs->env)
-		wr64(state_at(cs, cs->hot) + cs->lay->data + 8 * (reg & 15), v);
-	else
-		cpu_set_reg(cs->uc, cpu_gpr_ids[reg & 15], v);
+	cpu_set_reg(cs->uc, cpu_gpr_ids[reg & 15], v);
 }

@@ -240,11 +240,10 @@ void cpustate_set_gprs(struct cpustate *cs, const uint64_t gpr[16], bool keep_rs
 void cpustate_get_sysenter(struct cpustate *cs, uint64_t v[3]);
 void cpustate_set_sysenter(struct cpustate *cs, const uint64_t v[3]);
 
-/* Blocking by STI or by MOV SS/POP SS for one instruction (the engine keeps one
- * flag for both). */
-bool cpustate_interrupt_shadow(struct cpustate *cs);
-/* Sets or clears the engine's one-instruction shadow (blocking by STI or MOV SS). */
-void cpustate_set_interrupt_shadow(struct cpustate *cs, bool on);
+/* cpustate_interrupt_shadow and cpustate_set_interrupt_shadow (inline, below) on
+ * a saved context: without the live state. */
+bool cpustate_interrupt_shadow_ctx(struct cpustate *cs);
+void cpustate_set_interrupt_shadow_ctx(struct cpustate *cs, bool on);
 
 /* The engine remembers the last exception it raised, to turn the next one into #DF
  * as a processor would during delivery. It never delivers, so this must be
@@ -269,7 +268,8 @@ unsigned cpustate_cpl(struct cpustate *cs);
  * also re-arms the engine's hardware breakpoints, which an equal value leaves). */
 uint64_t cpustate_cr3(struct cpustate *cs);
 void cpustate_set_rflags(struct cpustate *cs, uint64_t v);
-void cpustate_set_gpr(struct cpustate *cs, unsigned reg, uint64_t v);
+/* cpustate_set_gpr (inline, below) through the register API: without the live state. */
+void cpustate_set_gpr_api(struct cpustate *cs, unsigned reg, uint64_t v);
 /* DR7 through the register API: without the live state, and every write. */
 uint64_t cpustate_dr7_api(struct cpustate *cs);
 void cpustate_write_dr7(struct cpustate *cs, uint64_t v);
@@ -319,6 +319,38 @@ static inline bool cpustate_regs_in_place(const struct cpustate *cs)
 #define HF_PE_MASK     (1u << 7)
 #define HF_LMA_MASK    (1u << 14)
 #define HF_CS64_MASK   (1u << 15)
+
+/* Inline where the live state is known: VM entry sets each of these, the
+ * VMRESUME's basic checks ask for the shadow. */
+static inline void cpustate_set_gpr(struct cpustate *cs, unsigned reg, uint64_t v)
+{
+	if (!cs->env)
+		return cpustate_set_gpr_api(cs, reg, v);
+	memcpy(cs->env + 8 * (reg & 15), &v, 8);
+}
+
+/* Blocking by STI or by MOV SS/POP SS for one instruction (the engine keeps one
+ * flag for both). */
+static inline bool cpustate_interrupt_shadow(struct cpustate *cs)
+{
+	if (!cs->env)
+		return cpustate_interrupt_shadow_ctx(cs);
+	uint32_t hf;
+	memcpy(&hf, cs->env - cs->lay->data + cs->lay->hflags, 4);
+	return hf & HF_INHIBIT_IRQ_MASK;
+}
+
+/* Sets or clears the engine's one-instruction shadow (blocking by STI or MOV SS). */
+static inline void cpustate_set_interrupt_shadow(struct cpustate *cs, bool on)
+{
+	if (!cs->env)
+		return cpustate_set_interrupt_shadow_ctx(cs, on);
+	uint8_t *p = cs->env - cs->lay->data + cs->lay->hflags;
+	uint32_t hf;
+	memcpy(&hf, p, 4);
+	hf = on ? hf | HF_INHIBIT_IRQ_MASK : hf & ~HF_INHIBIT_IRQ_MASK;
+	memcpy(p, &hf, 4);
+}
 
 /* Whether cpustate_jump goes in place (it may not until the exit request's word is
  * known, and never outside a run or without the live state). */
