@@ -41,15 +41,7 @@ ELF64_BEGIN start
 start:
         call idt_setup
         call vmx_paging_setup
-        mov rax, MARK_A
-        mov [rel page_a], rax
-        mov rax, MARK_B
-        mov [rel page_b], rax
-        lea rax, [rel page_a]
-        or rax, 3
-        mov [rel vmx_pt + ((TEST_LA - 0x200000) >> 12) * 8], rax
-        mov rax, TEST_LA
-        invlpg [rax]
+        VMX_MARKED_PAGES TEST_LA, page_a, page_b, MARK_A, MARK_B
         VMM_SETUP 0, 0, 0, 0
         VMM_GUEST guest
         mov r12, TEST_LA
