@@ -12,6 +12,7 @@
 #include "vtsim/vtsim.h"
 #include "sim/cpu/coro.h"
 #include "sim/cpu/diag_once.h"
+#include "sim/cpu/hook_layout.h"
 #include "sim/cpu/cpustate.h"
 #include "sim/cpu/cpuid.h"
 #include "sim/cpu/fw_cfg.h"
@@ -164,6 +165,7 @@ struct vtsim_machine {
 	const struct cpu_model *model;
 	const struct vmcs_caps *vmx_caps;   /* the model's VMX capability MSRs */
 	struct cpustate_layout layout;
+	struct hook_layout hooks;     /* the sites' one code hook (sites.h) */
 
 	unsigned nr_lps;
 	struct lp *lps;

@@ -412,6 +412,8 @@ static bool sweep_may_stop(struct lp *lp, struct sites *s, uc_engine *uc, uint64
 static __attribute__((noinline)) void sweep_look(struct lp *lp, struct sites *s, uc_engine *uc,
 						 uint64_t address, uint64_t block_end)
 {
+	if (s->ranged)
+		return;        /* no per-site hooks to sweep */
 	if (s->sweep == SWEEP_IDLE) {
 		if (!s->period)
 			s->period = SWEEP_FIRST_PERIOD;
@@ -817,6 +819,87 @@ static bool ends_block(const uint8_t *b, unsigned len, bool long_mode)
 	return op == 0x0f && i + 1 < len && ((b[i + 1] & 0xf0) == 0x80 || b[i + 1] == 0x0b);
 }
 
+/* ---- the one code hook (sites.h) ------------------------------------------- */
+
+/* The engine's code hooks besides the sites' own. */
+static int other_code_hooks(struct lp *lp, const struct sites *s)
+{
+	return hook_code_count(&lp->m->hooks, lp->uc) - (s->range_hook != 0);
+}
+
+static bool range_every(const struct sites *s)
+{
+	return s->range_begin > s->range_end;
+}
+
+/* Did the range in force call the hook at every instruction of [lo, hi]? */
+static bool range_covers(const struct sites *s, uint64_t lo, uint64_t hi)
+{
+	return s->range_hook && (range_every(s) || (s->range_begin <= lo && hi <= s->range_end));
+}
+
+static void range_write(struct lp *lp, struct sites *s, uint64_t begin, uint64_t end)
+{
+	hook_range_write(&lp->m->hooks, s->range_hook, begin, end);
+	s->range_begin = begin;
+	s->range_end = end;
+}
+
+/* The next translations must call the hook at [lo, hi]: the range moves there
+ * (the hook comes back first if it was forgotten, after the engine's other hooks).
+ * With another code hook, the range is every instruction from now on (`wide`). */
+static void range_need(struct lp *lp, struct sites *s, uint64_t lo, uint64_t hi)
+{
+	if (!s->range_hook && uc_hook_add(lp->uc, &s->range_hook, UC_HOOK_CODE, (void *)on_site, lp,
+					  lo, hi) != UC_ERR_OK) {
+		s->range_hook = 0;
+		return;
+	}
+	if (other_code_hooks(lp, s) > 0)
+		s->wide = true;
+	if (s->wide)
+		range_write(lp, s, 1, 0);
+	else
+		range_write(lp, s, lo, hi);
+}
+
+/* After a translation the scan checked: one made with another code hook on the
+ * engine checks the range at run time whenever it runs, so the range may only
+ * grow (to every instruction) until such translations are flushed. */
+static void range_translated(struct lp *lp, struct sites *s)
+{
+	s->edge_seen = true;
+	if (s->range_hook && !s->wide && other_code_hooks(lp, s) > 0) {
+		s->wide = true;
+		range_write(lp, s, 1, 0);
+	}
+}
+
+/* Before a run (the engine stopped): translations that check the range at run time
+ * go with a flush once the engine has no other code hook, and the range can narrow
+ * again (to nothing until a block with sites is translated). */
+static void range_narrow(struct lp *lp, struct sites *s)
+{
+	if (!s->wide || !s->edge_seen || other_code_hooks(lp, s) > 0)
+		return;
+	uc_ctl_flush_tb(lp->uc);
+	s->wide = false;
+	if (s->range_hook)
+		range_write(lp, s, UINT64_MAX, UINT64_MAX);
+}
+
+/* A scan saw table sites in [lo, hi] (or could not read all of its block): if the
+ * range in force did not cover them, it does now and the block is translated
+ * again. True if so. */
+static bool range_check(struct lp *lp, struct sites *s, uint64_t lo, uint64_t hi)
+{
+	if (lo > hi || range_covers(s, lo, hi))
+		return false;
+	range_need(lp, s, lo, hi);
+	s->range_moves++;
+	return true;
+}
+
 /* Scans the instructions that start in [pc, pc+size) for simulator instructions;
  * hooks the new ones. Returns the number of instructions seen. The engine ends a
  * block inside an instruction it cannot decode (INVPCID: it raises the #UD at
@@ -826,6 +909,9 @@ static bool ends_block(const uint8_t *b, unsigned len, bool long_mode)
 static unsigned scan_blocks(struct lp *lp, uint64_t pc, size_t size, bool one_block)
 {
 	uint8_t buf[4096 + 16];
+	struct sites *s = lp->sites;
+	uint64_t block_end = pc + size;
+	uint64_t first = UINT64_MAX, last = 0;   /* the table's sites seen, for the range */
 	if (size > 4096)
 		size = 4096;
 	size_t got = code_read(lp, pc, buf, size + 15);
@@ -843,8 +929,10 @@ static unsigned scan_blocks(struct lp *lp, uint64_t pc, size_t size, bool one_bl
 			break;
 		}
 		count++;
-		if (one_block && ends_block(ci->bytes, ci->size, lm))
+		if (one_block && ends_block(ci->bytes, ci->size, lm)) {
 			size = addr - pc;        /* this instruction is the last */
+			block_end = addr;
+		}
 		enum site_kind k = site_classify_insn(ci->bytes, ci->size, lm, NULL);
 		if (k == SITE_TASK_SWITCH && !task_switch_watched(lp))
 			k = SITE_NONE;
@@ -855,11 +943,16 @@ static unsigned scan_blocks(struct lp *lp, uint64_t pc, size_t size, bool one_bl
 			st = site_insert(lp->sites, ci->address);
 			if (!st)
 				break;
-			if (uc_hook_add(lp->uc, &st->hook, UC_HOOK_CODE, (void *)on_site, lp,
-					ci->address, ci->address) != UC_ERR_OK)
-				st->hook = 0;
-			added = true;
+			if (!s->ranged) {
+				if (uc_hook_add(lp->uc, &st->hook, UC_HOOK_CODE, (void *)on_site, lp,
+						ci->address, ci->address) != UC_ERR_OK)
+					st->hook = 0;
+				added = true;
+			}
 		}
+		if (ci->address < first)
+			first = ci->address;
+		last = ci->address;
 		read_insn(&st->insn, ci->bytes, ci->size, code_bits(lp, h));
 		site_took_insn(st);
 		st->cr3 = cpu_reg(lp->uc, UC_X86_REG_CR3);
@@ -868,8 +961,14 @@ static unsigned scan_blocks(struct lp *lp, uint64_t pc, size_t size, bool one_bl
 		st->space = lp->sites->space;
 	}
 	cs_free(ci, 1);
+	/* The range: bytes the scan could not read or decode may hold sites too. */
+	if (s->ranged && addr < block_end) {
+		first = addr < first ? addr : first;
+		last = block_end - 1;
+	}
+	if (s->ranged && range_check(lp, s, first, last))
+		added = true;
 	if (added) {
-		struct sites *s = lp->sites;
 		if (!s->retranslate || pc < s->lo)
 			s->lo = pc;
 		if (!s->retranslate || pc + size > s->hi)
@@ -892,8 +991,11 @@ static void on_edge(uc_engine *uc, uc_tb *cur, uc_tb *prev, void *user)
 		*slot = cur->icount;
 	memset(lp->sites->recent, 0, sizeof(lp->sites->recent));
 	scan(lp, cur->pc, cur->size);
-	/* The block was translated without the hooks just added: stop before it runs
-	 * (the stop request is seen at block entry) and translate it again. */
+	if (lp->sites->ranged)
+		range_translated(lp, lp->sites);
+	/* The block was translated without the hooks just added (or with a range that
+	 * missed its sites): stop before it runs (the stop request is seen at block
+	 * entry) and translate it again. */
 	if (lp->sites->retranslate)
 		uc_emu_stop(uc);
 }
@@ -1025,10 +1127,34 @@ int sites_count_blocks(struct lp *lp)
 	return uc_hook_add(lp->uc, &h, UC_HOOK_BLOCK, (void *)on_block, lp, 1, 0) == UC_ERR_OK ? 0 : -1;
 }
 
+/* Does the engine get the one code hook? Once per machine, the layout is found
+ * (hook_layout.h); without it, or with VTSIM_SITE_HOOKS=each, one hook per site
+ * (said once: correct, only slower). */
+static bool sites_ranged(struct vtsim_machine *m)
+{
+	struct hook_layout *hl = &m->hooks;
+	if (hl->tried)
+		return hl->ok;
+	const char *want = getenv("VTSIM_SITE_HOOKS");
+	if (want && !strcmp(want, "each")) {
+		hl->tried = true;
+		snprintf(hl->err, sizeof(hl->err), "VTSIM_SITE_HOOKS=each");
+	} else {
+		hook_layout_calibrate(hl);
+	}
+	if (!hl->ok)
+		fprintf(m->diag, "vtsim: %s; the sites get one code hook each\n", hl->err);
+	return hl->ok;
+}
+
 int sites_init(struct lp *lp)
 {
 	uc_hook h;
 	memset(lp->sites, 0, sizeof(*lp->sites));
+	if (sites_ranged(lp->m)) {
+		lp->sites->ranged = true;
+		lp->sites->period = UINT32_MAX;     /* no sweep: a site costs nothing where it does not run */
+	}
 	if (uc_hook_add(lp->uc, &h, UC_HOOK_EDGE_GENERATED, (void *)on_edge, lp, 1, 0) != UC_ERR_OK)
 		return -1;
 	return lp->counting ? sites_count_blocks(lp) : 0;
@@ -1053,6 +1179,27 @@ static bool gone_in(const struct sites *s, uint64_t lo, uint64_t hi)
 	return false;
 }
 
+/* The linear address the next run starts at. */
+static uint64_t run_start_la(struct lp *lp)
+{
+	uint64_t rip = cpu_reg(lp->uc, UC_X86_REG_RIP);
+	struct seg cs;
+	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
+	return rip + (code_is_64(lp) ? 0 : cs.base);
+}
+
+/* With the one code hook, before the edge hook has reported a translation: a run's
+ * first translations go unreported, so each run's first block is scanned (every
+ * time: the range may have moved since) for the range to cover its sites. */
+static void prime_ranged(struct lp *lp, struct sites *s)
+{
+	bool was_primed = s->primed;
+	s->primed = true;
+	scan_blocks(lp, run_start_la(lp), 4096, true);
+	if (!was_primed)
+		s->retranslate = false; /* nothing is translated yet */
+}
+
 void sites_prime(struct lp *lp)
 {
 	/* A run starts in a block no edge led to, so the edge hook never scans it:
@@ -1064,11 +1211,14 @@ void sites_prime(struct lp *lp)
 	 * three cold hooks away from an engine with one code hook, which Unicorn
 	 * calls without the walk). */
 	struct sites *s = lp->sites;
+	if (s->ranged) {
+		range_narrow(lp, s);
+		if (!s->edge_seen)
+			prime_ranged(lp, s);
+		return;    /* later, every translation is scanned at the edge hook */
+	}
 	sweep_before_run(lp, s);
-	uint64_t rip = cpu_reg(lp->uc, UC_X86_REG_RIP);
-	struct seg cs;
-	cpustate_get_seg(&lp->cs, SEG_CS, &cs);
-	uint64_t la = rip + (code_is_64(lp) ? 0 : cs.base);
+	uint64_t la = run_start_la(lp);
 	bool sweep_restart = s->sweep_restart;
 	s->sweep_restart = false;
 	if (sweep_restart) {
@@ -1120,6 +1270,9 @@ void sites_forget(struct sites *s, uc_engine *uc)
 	for (size_t i = 0; i < s->cap; i++)
 		if (s->tab[i].used && s->tab[i].hook)
 			uc_hook_del(uc, s->tab[i].hook);
+	if (s->range_hook)
+		uc_hook_del(uc, s->range_hook);
+	s->range_hook = 0;
 	if (s->tab)
 		memset(s->tab, 0, s->cap * sizeof(*s->tab));
 	s->count = 0;

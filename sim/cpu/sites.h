@@ -9,6 +9,28 @@
  * address, and the block is translated again with the hook in place. From then on
  * the instruction is emulated inside the hook, in tens of nanoseconds, and code
  * without such instructions runs with no hook at all.
+ *
+ * One code hook: with more than one code hook on an engine, Unicorn calls each
+ * hooked instruction's hooks through a walk of the whole list (helper_uc_tracecode,
+ * about 14 host instructions a hook, sites or not); with one, it compiles a direct
+ * call into the block, and the hook's range only decides at translation which
+ * instructions get it. So where the hook's record and the engine's hook count can
+ * be found (hook_layout.h), an engine has one site hook, whose range is set to
+ * [first site, last site] of each block with sites when it is translated: every
+ * translation but an engine's first is reported to the edge hook, whose scan sees
+ * the block's sites (those it finds and those the table knows at its addresses);
+ * when the range then in force did not cover them, the range moves to cover them,
+ * the engine stops before the block runs and the block is translated again (as
+ * when a scan finds new sites). A block translated once keeps its calls whatever
+ * the range does later; the instructions between two sites that get the call too
+ * find no site and go on. Translations made before the edge hook has reported one
+ * (an engine's first runs) are covered by the prime scan of each run's first
+ * block, as the per-site hooks were. While the engine has another code hook (the
+ * instruction trace, a debugger's, an event window's), its translations walk the
+ * list and check each range at run time: the range is then every instruction, and
+ * stays so until a flush when the engine runs with no other code hook again
+ * (`wide`). Without the layout (or with VTSIM_SITE_HOOKS=each), one hook per site
+ * as described above, and the sweep below.
  */
 #ifndef VTSIM_SITES_H
 #define VTSIM_SITES_H
@@ -150,6 +172,15 @@ struct sites {
 	bool sweep_restart;
 	uint64_t restart_end;
 	bool retired;                  /* the running handler completed its instruction */
+	/* The one code hook (above). */
+	bool ranged;                   /* this engine has one site hook, not one per site */
+	uc_hook range_hook;            /* 0: none yet, or forgotten */
+	uint64_t range_begin, range_end; /* its range (begin > end: every instruction) */
+	bool edge_seen;                /* the edge hook reported a translation: it reports
+					* every later one (hook_layout.h) */
+	bool wide;                     /* translations that check the range at run time
+					* may be cached: the range stays every instruction */
+	uint64_t range_moves;          /* blocks translated again for the range (statistics) */
 };
 
 /* Classifies the instruction in bytes[0..len): a simulator instruction or SITE_NONE. */
