@@ -14,7 +14,7 @@
 #define RANGE_MAGIC_END 0x7a11e5c0de0b0fffull
 #define CODE_AT 0x1000ull
 
-/* What the scratch engine's hooks saw. */
+/* What the probe hooks saw. */
 struct probe {
 	unsigned calls;
 	uint64_t last;
@@ -97,8 +97,8 @@ static int find_count(struct hook_layout *hl, uint8_t (*snap)[UC_WINDOW])
 	return found == 1 ? 0 : fail(hl, "the engine's count of code hooks was not found");
 }
 
-/* One run of the NOPs from `from` to the HLT (no exit address: Unicorn would drop
- * the translations of its page after each run, as for the engines, machine.c). */
+/* One run of the NOPs from `from` to the HLT (an engine opened by engine_init has
+ * an empty exit list: nothing drops the translations after a run). */
 static int run_nops(uc_engine *uc, uint64_t from, struct probe *p)
 {
 	p->calls = 0;
@@ -114,9 +114,8 @@ static int verify_runs(struct hook_layout *hl, uc_engine *uc, uc_hook h, struct 
 	/* NOP x 4, JMP +10H; HLT there (a block that ends in HLT leaves the engine without
 	 * ending normally, which is what makes the next translation reported). */
 	static const uint8_t code[0x17] = { 0x90, 0x90, 0x90, 0x90, 0xeb, 0x10, [0x16] = 0xf4 };
-	if (uc_mem_map(uc, CODE_AT, 0x1000, UC_PROT_ALL) != UC_ERR_OK ||
-	    uc_mem_write(uc, CODE_AT, code, sizeof(code)) != UC_ERR_OK || uc_ctl_exits_enable(uc) != UC_ERR_OK)
-		return fail(hl, "the scratch engine could not be set up");
+	if (uc_mem_write(uc, CODE_AT, code, sizeof(code)) != UC_ERR_OK)
+		return fail(hl, "the probe's code could not be written");
 	if (hook_code_count(hl, uc) != 1)
 		return fail(hl, "the count of code hooks does not read 1 with one hook");
 	hook_range_write(hl, h, CODE_AT + 2, CODE_AT + 2);
@@ -134,46 +133,63 @@ static int verify_runs(struct hook_layout *hl, uc_engine *uc, uc_hook h, struct 
 	return 0;
 }
 
-static int calibrate_on(struct hook_layout *hl, uc_engine *uc, uint8_t (*snap)[UC_WINDOW])
-{
-	struct probe p = { 0 };
+/* Every hook and the page go again, and the translations: the engine is left as
+ * it was but for its CPU state and its record of the last block run. */
+struct probe_hooks {
 	uc_hook edge, a, b, blk;
-	/* The edge hook first: the engine sets itself up at its first hook. */
-	if (uc_hook_add(uc, &edge, UC_HOOK_EDGE_GENERATED, (void *)on_probe_edge, &p, 1, 0) != UC_ERR_OK)
-		return fail(hl, "the scratch engine took no hook");
-	memcpy(snap[0], uc, UC_WINDOW);
-	if (uc_hook_add(uc, &a, UC_HOOK_CODE, (void *)on_probe_code, &p, RANGE_MAGIC_BEGIN,
-			RANGE_MAGIC_END) != UC_ERR_OK)
-		return fail(hl, "the scratch engine took no code hook");
-	memcpy(snap[1], uc, UC_WINDOW);
-	if (find_range(hl, a, (void *)on_probe_code, &p))
-		return -1;
-	if (uc_hook_add(uc, &b, UC_HOOK_CODE, (void *)on_probe_nothing, NULL, 1, 0) != UC_ERR_OK)
-		return fail(hl, "the scratch engine took no second code hook");
-	memcpy(snap[2], uc, UC_WINDOW);
-	if (uc_hook_add(uc, &blk, UC_HOOK_BLOCK, (void *)on_probe_nothing, NULL, 1, 0) != UC_ERR_OK)
-		return fail(hl, "the scratch engine took no block hook");
-	memcpy(snap[3], uc, UC_WINDOW);
-	uc_hook_del(uc, b);
-	memcpy(snap[4], uc, UC_WINDOW);
-	uc_hook_del(uc, blk);
-	if (find_count(hl, snap))
-		return -1;
-	return verify_runs(hl, uc, a, &p);
+	bool mapped;
+};
+
+static void clean_up(uc_engine *uc, const struct probe_hooks *ph)
+{
+	const uc_hook all[] = { ph->edge, ph->a, ph->b, ph->blk };
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (all[i])
+			uc_hook_del(uc, all[i]);
+	if (ph->mapped)
+		uc_mem_unmap(uc, CODE_AT, 0x1000);
+	uc_ctl_flush_tb(uc);
 }
 
-void hook_layout_calibrate(struct hook_layout *hl)
+static int calibrate_on(struct hook_layout *hl, uc_engine *uc, uint8_t (*snap)[UC_WINDOW],
+			struct probe_hooks *ph, struct probe *p)
 {
-	uc_engine *uc;
+	/* The edge hook first: the engine sets itself up at its first hook. */
+	if (uc_hook_add(uc, &ph->edge, UC_HOOK_EDGE_GENERATED, (void *)on_probe_edge, p, 1, 0) != UC_ERR_OK)
+		return fail(hl, "the engine took no hook");
+	memcpy(snap[0], uc, UC_WINDOW);
+	if (uc_hook_add(uc, &ph->a, UC_HOOK_CODE, (void *)on_probe_code, p, RANGE_MAGIC_BEGIN,
+			RANGE_MAGIC_END) != UC_ERR_OK)
+		return fail(hl, "the engine took no code hook");
+	memcpy(snap[1], uc, UC_WINDOW);
+	if (find_range(hl, ph->a, (void *)on_probe_code, p))
+		return -1;
+	if (uc_hook_add(uc, &ph->b, UC_HOOK_CODE, (void *)on_probe_nothing, NULL, 1, 0) != UC_ERR_OK)
+		return fail(hl, "the engine took no second code hook");
+	memcpy(snap[2], uc, UC_WINDOW);
+	if (uc_hook_add(uc, &ph->blk, UC_HOOK_BLOCK, (void *)on_probe_nothing, NULL, 1, 0) != UC_ERR_OK)
+		return fail(hl, "the engine took no block hook");
+	memcpy(snap[3], uc, UC_WINDOW);
+	uc_hook_del(uc, ph->b);
+	ph->b = 0;
+	memcpy(snap[4], uc, UC_WINDOW);
+	uc_hook_del(uc, ph->blk);
+	ph->blk = 0;
+	if (find_count(hl, snap))
+		return -1;
+	ph->mapped = uc_mem_map(uc, CODE_AT, 0x1000, UC_PROT_ALL) == UC_ERR_OK;
+	if (!ph->mapped)
+		return fail(hl, "the engine could not map the probe's page");
+	return verify_runs(hl, uc, ph->a, p);
+}
+
+void hook_layout_calibrate(struct hook_layout *hl, uc_engine *fresh)
+{
+	struct probe_hooks ph = { 0 };
+	struct probe p = { 0 };
 	hl->tried = true;
-	hl->ok = false;
-	if (uc_open(UC_ARCH_X86, UC_MODE_64, &uc) != UC_ERR_OK) {
-		fail(hl, "no scratch engine");
-		return;
-	}
-	uc_ctl_set_tcg_buffer_size(uc, 1u << 20);
 	uint8_t (*snap)[UC_WINDOW] = malloc(5 * UC_WINDOW);
-	hl->ok = snap ? calibrate_on(hl, uc, snap) == 0 : fail(hl, "no memory") == 0;
+	hl->ok = snap ? calibrate_on(hl, fresh, snap, &ph, &p) == 0 : fail(hl, "no memory") == 0;
 	free(snap);
-	uc_close(uc);
+	clean_up(fresh, &ph);
 }

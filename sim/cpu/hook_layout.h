@@ -12,11 +12,11 @@
  * record's address); and to know whether an engine's translations take the
  * direct call, the engine's count of code hooks is read from its uc_struct.
  *
- * Both places are found, not assumed, on a scratch engine when the first engine
- * of a machine is opened: the range is the pair of words followed by the hook's
+ * Both places are found, not assumed, on the first engine a machine opens, fresh
+ * (as cpustate_calibrate uses it): the range is the pair of words followed by the hook's
  * callback and user data; the count is the int that follows code hooks being added
- * and deleted, with the block hooks' count after it. Then the scratch engine runs
- * four NOPs to verify the behaviour the sites rely on: a range written into the
+ * and deleted, with the block hooks' count after it. Then the engine runs four
+ * NOPs to verify the behaviour the sites rely on: a range written into the
  * record decides which instruction calls the hook when the block is translated,
  * a block already translated keeps its calls when the range moves (no check at run
  * time with one code hook), and an engine's first translation after its first
@@ -40,8 +40,10 @@ struct hook_layout {
 	char err[160];
 };
 
-/* Finds and verifies both places on a scratch engine of its own. */
-void hook_layout_calibrate(struct hook_layout *hl);
+/* Finds and verifies both places on a fresh engine, with an empty exit list and
+ * nothing mapped at 1000H, which it leaves in an unspecified CPU state with no hook,
+ * mapping or translation of its own. */
+void hook_layout_calibrate(struct hook_layout *hl, uc_engine *fresh);
 
 /* A code hook's range: it calls its callback at the instructions of [begin, end]
  * (begin > end: every instruction) of the blocks translated from now on. */

@@ -432,6 +432,7 @@ static int engine_init(struct lp *lp, struct engine *e, char *err, size_t errlen
 		if (!m->layout.shared_ok)   /* once per machine: correct, only slower */
 			fprintf(m->diag, "vtsim: %s; VM entries and exits carry the state they do not "
 				"switch through the register API, XCR0 excepted\n", m->layout.shared_err);
+		sites_calibrate(m, e->uc);
 	}
 	if (cpustate_init(&e->cs, e->uc, &m->layout)) {
 		snprintf(err, errlen, "cannot allocate CPU state");

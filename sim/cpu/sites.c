@@ -1127,31 +1127,26 @@ int sites_count_blocks(struct lp *lp)
 	return uc_hook_add(lp->uc, &h, UC_HOOK_BLOCK, (void *)on_block, lp, 1, 0) == UC_ERR_OK ? 0 : -1;
 }
 
-/* Does the engine get the one code hook? Once per machine, the layout is found
- * (hook_layout.h); without it, or with VTSIM_SITE_HOOKS=each, one hook per site
- * (said once: correct, only slower). */
-static bool sites_ranged(struct vtsim_machine *m)
+void sites_calibrate(struct vtsim_machine *m, uc_engine *fresh)
 {
 	struct hook_layout *hl = &m->hooks;
-	if (hl->tried)
-		return hl->ok;
 	const char *want = getenv("VTSIM_SITE_HOOKS");
 	if (want && !strcmp(want, "each")) {
 		hl->tried = true;
+		hl->ok = false;
 		snprintf(hl->err, sizeof(hl->err), "VTSIM_SITE_HOOKS=each");
 	} else {
-		hook_layout_calibrate(hl);
+		hook_layout_calibrate(hl, fresh);
 	}
-	if (!hl->ok)
+	if (!hl->ok)     /* once per machine: correct, only slower */
 		fprintf(m->diag, "vtsim: %s; the sites get one code hook each\n", hl->err);
-	return hl->ok;
 }
 
 int sites_init(struct lp *lp)
 {
 	uc_hook h;
 	memset(lp->sites, 0, sizeof(*lp->sites));
-	if (sites_ranged(lp->m)) {
+	if (lp->m->hooks.ok) {
 		lp->sites->ranged = true;
 		lp->sites->period = UINT32_MAX;     /* no sweep: a site costs nothing where it does not run */
 	}

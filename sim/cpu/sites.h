@@ -190,6 +190,12 @@ enum site_kind site_classify_insn(const uint8_t *bytes, unsigned len, bool long_
 				  uint8_t *vmx_id);
 const char *site_kind_name(enum site_kind k);
 
+/* Whether the machine's engines get the one code hook (above): decided on its
+ * first engine, fresh (hook_layout_calibrate), said on the diagnostics stream when
+ * not. */
+struct vtsim_machine;
+void sites_calibrate(struct vtsim_machine *m, uc_engine *fresh);
+
 /* The active engine's edge hook (scans), and its block hook when the LP counts
  * instructions (lp->counting). */
 int sites_init(struct lp *lp);
