@@ -509,7 +509,9 @@ void exc_debug(struct lp *lp, uint64_t dr6, enum exc_source src, uint64_t insn_r
 {
 	if (exception_exits(lp, VEC_DB, 0, src, insn_rip, next_rip, dr6, NULL))
 		return;            /* DR6 and DR7 stay as they are (SDM "Basic VM-Exit Information") */
-	lp->dr6_known = cpu_reg(lp->uc, UC_X86_REG_DR6) | dr6;
+	/* B0-B3 say which breakpoints matched this time: set or cleared by every #DB;
+	 * the other bits are only ever set (SDM "Debug Status Register (DR6)"). */
+	lp->dr6_known = (cpu_reg(lp->uc, UC_X86_REG_DR6) & ~0xfull) | dr6;
 	cpu_set_reg(lp->uc, UC_X86_REG_DR6, lp->dr6_known);
 	if (dr6 & DR6_BD)
 		cpu_set_reg(lp->uc, UC_X86_REG_DR7, cpu_reg(lp->uc, UC_X86_REG_DR7) & ~(1ull << 13));

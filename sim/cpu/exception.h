@@ -45,9 +45,10 @@ void exc_deliver_injected(struct lp *lp, unsigned vector, uint32_t error_code, b
 			  enum exc_source src, uint64_t insn_rip, uint64_t next_rip);
 
 /* A debug exception the simulator raises (general detect as a fault at the MOV DR,
- * single step as a trap after the instruction). `dr6` says why: it is the exit
- * qualification when the exception bitmap makes the #DB a VM exit, and is set in DR6
- * when it is delivered (BD also clears DR7.GD then). */
+ * single step as a trap after the instruction, an instruction breakpoint as a fault
+ * before it). `dr6` says why: it is the exit qualification when the exception bitmap
+ * makes the #DB a VM exit, and is set in DR6 when it is delivered, its B0-B3 replacing
+ * DR6's (BD also clears DR7.GD then). */
 void exc_debug(struct lp *lp, uint64_t dr6, enum exc_source src, uint64_t insn_rip,
 	       uint64_t next_rip);
 

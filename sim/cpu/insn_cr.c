@@ -374,6 +374,8 @@ void site_mov_dr(struct lp *lp, const struct cpu_view *cv, const struct site_ins
 			lp->dr6_known = v;
 	}
 	site_retire(lp, cv->rip + len);
+	if (!from_dr && dr != 6)
+		bp_dr_written(lp);
 }
 
 /* ---- CLTS, LMSW, SMSW ----------------------------------------------------------

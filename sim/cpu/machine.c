@@ -974,6 +974,7 @@ bool lp_run_once(struct lp *lp)
 	}
 	if (lp->active == &lp->guest)
 		vmx_events_apply(lp);
+	bp_apply(lp);
 	sites_prime(lp);
 	uint64_t lo, hi;
 	if (sites_take_hooked(lp->sites, &lo, &hi))

@@ -10,6 +10,7 @@
 #include <capstone/capstone.h>
 
 #include "vtsim/vtsim.h"
+#include "sim/cpu/breakpoint.h"
 #include "sim/cpu/coro.h"
 #include "sim/cpu/diag_once.h"
 #include "sim/cpu/hook_layout.h"
@@ -55,6 +56,7 @@ struct engine {
 	uc_engine *uc;
 	struct cpustate cs;
 	struct sites sites;
+	struct bp_watch bp;    /* its instruction breakpoints' hooks (breakpoint.h) */
 	uint64_t pdpte[4];     /* PAE paging's PDPTE registers (pdpte.h) */
 	uint64_t runs;         /* engine runs started: a snapshot restore drops the
 				* translations of an engine that ran since */

@@ -306,6 +306,8 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 		lp->co_force_restart = true;   /* the engine must not go on with the guest's code */
 	if (vmx_events_enter(lp, (intr & 0x80000000u) || delivered))
 		return 0;
+	if (bp_differs(lp, g))
+		lp->co_force_restart = true;   /* its breakpoint hooks change while it is stopped */
 	/* The guest runs until its next VM exit (or the end of the machine). */
 	if (lp->m->dbg)
 		gdbstub_on_vmentry(lp->m->dbg, lp);
