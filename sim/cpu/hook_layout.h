@@ -20,7 +20,8 @@
  * record decides which instruction calls the hook when the block is translated,
  * a block already translated keeps its calls when the range moves (no check at run
  * time with one code hook), and an engine's first translation after its first
- * block ran is reported to the edge hook, in a later run and after a flush too.
+ * block ran is reported to the edge hook, in a later run and after its block was
+ * dropped too.
  * Anything else and the sites use one hook per site, as before (`err` says why).
  */
 #ifndef VTSIM_HOOK_LAYOUT_H
