@@ -527,6 +527,7 @@ void cpustate_view(struct cpustate *cs, struct cpu_view *v)
 		seg_from_cache(p + i * SC_SIZE, &v->segs[i]);
 	tr_busy(&v->segs[SEG_TR]);
 	view_regs(cs, h, v);
+	v->has_segs = true;
 	dtr_from_cache(p + SEG_COUNT * SC_SIZE, &v->gdtr);
 	dtr_from_cache(p + (SEG_COUNT + 1) * SC_SIZE, &v->idtr);
 }
@@ -540,6 +541,7 @@ void cpustate_view_mode(struct cpustate *cs, struct cpu_view *v)
 	memset(&v->idtr, 0, sizeof(v->idtr));
 	seg_from_cache(h + cs->lay->segs + SEG_CS * SC_SIZE, &v->segs[SEG_CS]);
 	view_regs(cs, h, v);
+	v->has_segs = false;
 }
 
 void cpustate_control_copy(struct cpustate *cs, uint64_t *cr0, uint64_t *cr3, uint64_t *cr4, uint64_t *efer)

@@ -123,14 +123,16 @@ struct cpu_view {
 	uint64_t rip;
 	unsigned cpl;
 	bool intr_shadow;           /* blocking by STI or MOV SS (one engine flag) */
+	bool has_segs;              /* segs, gdtr and idtr were read (not by cpustate_view_mode) */
 	struct seg segs[SEG_COUNT];
 	struct dtr gdtr, idtr;
 };
 void cpustate_view(struct cpustate *cs, struct cpu_view *v);
-/* Less: the view without the segments but CS and without GDTR and IDTR (zero),
- * for a handler that reads nothing but the
- * registers and the mode (a VMX instruction without operands: VMRESUME). The
- * segment conversion is half the cost of a whole view. */
+/* Less: the view without the segments but CS and without GDTR and IDTR (zero,
+ * and has_segs false), for a handler that reads nothing but the registers and
+ * the mode (a VMX instruction without operands: VMRESUME), or reads the rest
+ * itself when it needs it (CPUID's VM exit, which saves the segments only when
+ * they changed). The segment conversion is half the cost of a whole view. */
 void cpustate_view_mode(struct cpustate *cs, struct cpu_view *v);
 
 /* Less: the general registers, RIP, RFLAGS and the processor's mode as the engine's

@@ -195,7 +195,8 @@ static void site_took_insn(struct site *st)
 {
 	st->handler = handler_of(st->insn.kind);
 	st->lean = site_vmx_lean_fits(&st->insn);
-	st->mode_view = site_vmx_mode_only(&st->insn);
+	/* CPUID's VM exit reads the segments itself, when they changed (vmx_exit.c). */
+	st->mode_view = site_vmx_mode_only(&st->insn) || st->insn.kind == SITE_CPUID;
 	st->memo.f = NULL;
 }
 

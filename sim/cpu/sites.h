@@ -108,7 +108,7 @@ struct site {
 	uc_hook hook;
 	site_handler_fn handler;       /* the kind's handler, NULL for SITE_NONE */
 	bool lean;                     /* VMREAD or VMWRITE that site_vmx_lean may run */
-	bool mode_view;                /* its handler reads no segment (cpustate_view_mode) */
+	bool mode_view;                /* its handler reads no segment from the view (cpustate_view_mode) */
 	struct vmcs_field_memo memo;   /* ... and the field it last named */
 };
 

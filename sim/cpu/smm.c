@@ -264,7 +264,7 @@ static void smm_vm_exit(struct lp *lp, const struct smm_exit *x)
 	vmcs_write_enc(c, IO_RSI, x->io ? x->io_rsi : 0);
 	vmcs_write_enc(c, IO_RDI, x->io ? x->io_rdi : 0);
 	vmcs_write_enc(c, IO_RIP, x->io ? x->io_rip : 0);
-	vmx_save_guest_state(lp, &lp->root, x->rip, NULL, NULL);
+	vmx_save_guest_state(lp, &lp->root, x->rip, NULL);
 	vmcs_write_enc(c, GUEST_SMBASE, s->smbase);
 	c->dirty = true;
 	s->in_smm = true;

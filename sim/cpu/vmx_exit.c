@@ -232,27 +232,31 @@ static void write_guest_segs(struct vmcs_cache *v, struct engine *g, const struc
 	vmcs_write_enc(v, GUEST_IDTR_LIMIT, cv->idtr.limit);
 }
 
-/* The segment registers, GDTR and IDTR of `g`, from `cv`: from the guest engine
- * only if the fields would not keep their values (vmx_seg_image.h: the guest
- * loaded none since the last entry, and the VMM wrote none of their fields). */
+/* The segment registers, GDTR and IDTR of `g`, from `cv` (or, when it holds no
+ * segments, a whole view read now: `g` has not changed since): from the guest
+ * engine only if the fields would not keep their values (vmx_seg_image.h: the
+ * guest loaded none since the last entry, and the VMM wrote none of their
+ * fields). */
 static void save_guest_segs(struct lp *lp, struct engine *g, const struct cpu_view *cv)
 {
 	struct vmcs_cache *v = &lp->vmx.vmcs;
-	if (g != &lp->guest) {
-		write_guest_segs(v, g, cv);
-		return;
-	}
 	struct seg_image *im = &lp->vmx.seg_images.guest;
-	if (seg_image_save_skips(im, v, &g->cs))
+	bool guest = g == &lp->guest;
+	if (guest && seg_image_save_skips(im, v, &g->cs))
 		return;
-	bool held = seg_image_load_skips(im, SEG_IMAGE_GUEST, v, &g->cs);
+	bool held = guest && seg_image_load_skips(im, SEG_IMAGE_GUEST, v, &g->cs);
+	struct cpu_view whole;
+	if (!cv->has_segs) {
+		cpustate_view(&g->cs, &whole);
+		cv = &whole;
+	}
 	write_guest_segs(v, g, cv);
-	seg_image_saved(im, v, held);
+	if (guest)
+		seg_image_saved(im, v, held);
 }
 
 /* Saves the guest's state into the guest-state area (SDM "Saving Guest State"). */
-uint64_t vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip, uint64_t *gpr,
-			      const struct cpu_view *view)
+uint64_t vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip, const struct cpu_view *view)
 {
 	struct vmcs_cache *v = &lp->vmx.vmcs;
 	uc_engine *uc = g->uc;
@@ -301,8 +305,6 @@ uint64_t vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip, uin
 	if (vnmis ? lp->vmx.vnmi_blocked : lp->nmi.blocked)
 		intr_state |= 8;
 	vmcs_write_enc(v, GUEST_INTERRUPTIBILITY_INFO, intr_state);
-	if (gpr)
-		memcpy(gpr, cv->gpr, sizeof(cv->gpr));
 	return efer;
 }
 
@@ -310,10 +312,15 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 {
 	struct vmcs_cache *v = &lp->vmx.vmcs;
 	tsc_add(lp, TSC_EVENT_VM_EXIT);    /* the retire check is recomputed below */
-	/* The guest's GPRs pass to the VMM (RSP is the host's): taken from the copy of
-	 * the state the save makes, and loaded with the host's segment registers. */
-	uint64_t gpr[16];
-	uint64_t guest_efer = vmx_save_guest_state(lp, &lp->guest, info->rip, gpr, info->view);
+	/* The guest's GPRs pass to the VMM (RSP is the host's): taken from the view
+	 * the save reads, and loaded with the host's segment registers. */
+	struct cpu_view own;
+	const struct cpu_view *cv = info->view;
+	if (!cv) {
+		cpustate_view_mode(&lp->guest.cs, &own);
+		cv = &own;
+	}
+	uint64_t guest_efer = vmx_save_guest_state(lp, &lp->guest, info->rip, cv);
 	pml_save(lp);
 	pdpte_vm_exit(lp);
 	if (info->halted || lp->vmx.guest_activity)
@@ -362,10 +369,10 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 	/* From a TD, the exit goes back to the TDX module, which returns to the VMM at
 	 * SEAMRET with the VMM's state as it left it: the root engine keeps its own. */
 	if (!lp->vmx.seam_root) {
-		vmx_load_host_state_gprs(lp, gpr, guest_efer);
+		vmx_load_host_state_gprs(lp, cv->gpr, guest_efer);
 		vmx_exit_msr_load(lp);
 	} else {
-		cpustate_set_gprs(&lp->root.cs, gpr, true);
+		cpustate_set_gprs(&lp->root.cs, cv->gpr, true);
 	}
 	if (lp->m->dbg)
 		gdbstub_on_vmexit(lp->m->dbg, lp, reason, info->qualification, info->rip);

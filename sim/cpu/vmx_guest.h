@@ -40,12 +40,12 @@ int vmx_enter_guest(struct lp *lp, bool launch);
 /* Saves the state of engine `g` into the guest-state area of the current VMCS, with
  * `rip` for RIP (SDM "Saving Guest State"): the guest's at VM exits, the executive
  * monitor's (the root engine's) at SMM VM exits from VMX root operation. Returns
- * its EFER, saved or not, and its sixteen GPRs in `gpr` unless that is NULL. */
+ * its EFER, saved or not. */
 struct engine;
 struct cpu_view;
-/* `view`, unless NULL, is `g`'s state as last read, unchanged since. */
-uint64_t vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip, uint64_t *gpr,
-			      const struct cpu_view *view);
+/* `view`, unless NULL, is `g`'s state as last read, unchanged since (a whole view,
+ * or one without the segments: cpustate_view_mode). */
+uint64_t vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip, const struct cpu_view *view);
 
 /* What a VM exit records besides the basic reason. */
 struct vmx_exit_info {
@@ -64,7 +64,8 @@ struct vmx_exit_info {
 	bool halted;                /* the guest was in the HLT state (activity state 1) */
 	bool wait_for_sipi;         /* ... in the wait-for-SIPI state (activity state 3) */
 	/* The guest engine's state as the exiting site's hook read it, when nothing
-	 * changed it since (an unconditional exit): the save need not read it again.
+	 * changed it since (an unconditional exit): the save need not read it again
+	 * (the segments it reads itself if the view has none and they changed).
 	 * NULL: read it. */
 	const struct cpu_view *view;
 };
