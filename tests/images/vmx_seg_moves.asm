@@ -8,6 +8,9 @@
 ;     the guest reads them back (saved fields and the guest's own view of them);
 ;     the guest WRMSRs IA32_SYSENTER_ESP and RDMSRs IA32_SYSENTER_EIP after a VMWRITE
 ;     of GUEST_SYSENTER_EIP (the MSR bitmap lets them through);
+;   CPUID's exit (whose site reads no segment; the save reads them when it must):
+;     the guest's LGDT, then CPUID, and LGDT back, then CPUID: each exit saves the
+;     new limit and the segment registers the guest left alone;
 ;   host side: the VMM loads DS null and LGDT with another limit between entries
 ;     (each exit must load the host state again), VMWRITEs HOST_DS_SELECTOR and
 ;     HOST_FS_BASE between entries (the next exit loads the new values), WRMSRs its
@@ -47,6 +50,13 @@
 ;! stdout: ok sysenter-esp-again
 ;! stdout: ok round-sysenter-vmwrite
 ;! stdout: ok sysenter-eip-seen
+;! stdout: ok cpuid-reason
+;! stdout: ok cpuid-gdtr-limit
+;! stdout: ok cpuid-ss-sel
+;! stdout: ok cpuid-tr-sel
+;! stdout: ok cpuid-back-reason
+;! stdout: ok cpuid-gdtr-back
+;! stdout: ok cpuid-back-ss-sel
 ;! stdout: ok round-11
 ;! stdout: ok host-ds-reloaded
 ;! stdout: ok round-12
@@ -138,11 +148,25 @@ start:
         ROUND "round-sysenter-vmwrite"                     ; 13: the guest's RDMSR 176H
         mov rax, VMM_GREG(0)
         CHECK "sysenter-eip-seen", rax, 0x5e1e1000
+        call vmm_skip                                      ; 14: LGDT, then CPUID
+        call vmm_run
+        CHECK "cpuid-reason", rax, 10
+        movzx ebx, word [rel vmm_gdtr]
+        sub ebx, 8
+        VMM_CHECK "cpuid-gdtr-limit", 0x4810, rbx
+        VMM_CHECK "cpuid-ss-sel", 0x0804, 0x10
+        VMM_CHECK "cpuid-tr-sel", 0x080e, 0x18
+        call vmm_skip                                      ; 15: LGDT back, CPUID
+        call vmm_run
+        CHECK "cpuid-back-reason", rax, 10
+        movzx ebx, word [rel vmm_gdtr]
+        VMM_CHECK "cpuid-gdtr-back", 0x4810, rbx
+        VMM_CHECK "cpuid-back-ss-sel", 0x0804, 0x10
 
         ; The host side: the VMM changes its own state, or the host-state area.
         xor eax, eax
         mov ds, ax
-        ROUND "round-11"
+        ROUND "round-11"                                   ; (past CPUID 15)
         movzx eax, word [rel vmm_exit_ds]
         CHECK "host-ds-reloaded", rax, 0x10
         VMM_WRITE 0x0c06, 0                                ; HOST_DS_SELECTOR
@@ -224,6 +248,10 @@ guest:
         vmcall                                             ; 12
         RDMSR64 0x176
         vmcall                                             ; 13
+        lgdt [rel guest_gdtr2]
+        cpuid                                              ; 14
+        lgdt [rel guest_gdtr]
+        cpuid                                              ; 15
 .loop:  vmcall                                             ; 14 and on
         jmp .loop
 
