@@ -288,6 +288,122 @@ out:
 		uc_context_free(keep);
 }
 
+/* RFLAGS from the lazy form at `d` (the state's data), as the register API's read
+ * computes it (QEMU's cpu_compute_eflags: the low 32 bits of eflags without the
+ * arithmetic flags and DF, the arithmetic flags from cc_op, DF from df), for the
+ * two forms the calibration knows; false for any other. */
+#define CC_P 0x04u
+#define CC_Z 0x40u
+#define CC_S 0x80u
+static bool rflags_from_state(const struct cpustate_layout *l, const uint8_t *d, uint64_t *out)
+{
+	int32_t op = (int32_t)rd32(d + 21 * 8);
+	uint32_t arith;
+	if (op == l->cc_op_eflags) {
+		arith = (uint32_t)rd64(d + 19 * 8);          /* cc_src, whole */
+	} else if (op == l->cc_op_clr && op > 0) {
+		arith = CC_Z | CC_P;                          /* XOR or SUB of a register with itself */
+	} else if ((uint32_t)(op - l->cc_op_logic) < 4 && l->cc_op_logic > 0) {
+		/* CF, AF and OF clear; PF, ZF and SF of the result at its width. */
+		unsigned bits = 8u << (op - l->cc_op_logic);
+		uint64_t dst = rd64(d + 18 * 8);              /* cc_dst */
+		if (bits < 64)
+			dst &= (1ull << bits) - 1;
+		arith = (__builtin_parity((uint8_t)dst) ? 0 : CC_P) | (dst ? 0 : CC_Z) |
+			((dst >> (bits - 1)) & 1 ? CC_S : 0);
+	} else {
+		return false;
+	}
+	uint32_t df = rd32(d + 21 * 8 + 4);
+	*out = ((uint32_t)rd64(d + 17 * 8) & ~(RFLAGS_ARITH_MASK | RFLAGS_DF)) | arith | (df & RFLAGS_DF);
+	return true;
+}
+
+/* The lazy forms rflags_from_state reads, each written into a saved state and
+ * read back through the register API: (cc_dst, cc_src, eflags, df). The results
+ * tell the widths apart (a sign bit, a zero at one width only), and cc_src both
+ * 0 and all ones rule out every other operation's formula (carries, shifts, MUL,
+ * BMI: each reads it). */
+static const struct { uint64_t dst, src, eflags; int32_t df; } rflags_probes[] = {
+	{ 0, 0, 0x2, 1 }, { 0x80, ~0ull, 0x202, 1 }, { 0x100, 0, 0x302, -1 },
+	{ 0x8000, ~0ull, 0x2, 1 }, { 0x10000, 0, 0x40202, 1 }, { 0x80000000u, ~0ull, 0x2, -1 },
+	{ 0x100000000ull, 0, 0x202, 1 }, { 0x8000000000000000ull, ~0ull, 0x2, 1 },
+	{ 0x3, 0, 0x2, 1 }, { 0x7, ~0ull, 0x2, 1 }, { 0xfffffffffffffffeull, 0x8d5, 0x2, 1 },
+	{ 0x5a5a5a5a00000000ull, 0x8d5 | 0x300, 0x30fff0202ull, -1 },
+};
+#define NR_RFLAGS_PROBES (sizeof(rflags_probes) / sizeof(rflags_probes[0]))
+
+/* The register API's RFLAGS for lazy form `i` with operation `op` (the engine is
+ * at `a`, a saved state, which this leaves patched). */
+static uint64_t api_rflags_of(uc_engine *uc, const struct cpustate_layout *l, uc_context *a, size_t i,
+			      int32_t op)
+{
+	uint8_t *d = (uint8_t *)a + l->data;
+	wr64(d + 17 * 8, rflags_probes[i].eflags);
+	wr64(d + 18 * 8, rflags_probes[i].dst);
+	wr64(d + 19 * 8, rflags_probes[i].src);
+	wr64(d + 20 * 8, rflags_probes[i].src);
+	wr32(d + 21 * 8, (uint32_t)op);
+	wr32(d + 21 * 8 + 4, (uint32_t)rflags_probes[i].df);
+	uc_context_restore(uc, a);
+	return cpu_reg(uc, UC_X86_REG_RFLAGS);
+}
+
+/* Whether rflags_from_state answers as the API for every probe with `op`. */
+static bool rflags_read_matches(uc_engine *uc, const struct cpustate_layout *l, uc_context *a, int32_t op)
+{
+	for (size_t i = 0; i < NR_RFLAGS_PROBES; i++) {
+		uint64_t api = api_rflags_of(uc, l, a, i, op), mine;
+		if (!rflags_from_state(l, (const uint8_t *)a + l->data, &mine) || mine != api)
+			return false;
+	}
+	return true;
+}
+
+/* The one operation code after CC_OP_EFLAGS (and before 64: QEMU has about 50)
+ * with which the API answers every probe as rflags_from_state does when it takes
+ * that code for the one `*code` names; 0 when none or several do. */
+static int32_t find_cc_op(uc_engine *uc, struct cpustate_layout *lay, uc_context *a, int32_t *code)
+{
+	int32_t found = 0;
+	for (int32_t op = lay->cc_op_eflags + 1; op < 64; op++) {
+		*code = op;
+		if (rflags_read_matches(uc, lay, a, op))
+			found = found ? -1 : op;     /* two: not what this expects */
+	}
+	*code = 0;
+	return found > 0 ? found : 0;
+}
+
+/* Finds QEMU's CC_OP_LOGICB (byte-wide logical operations; W, L and Q must follow
+ * it) and CC_OP_CLR (a register XORed with itself: ZF and PF), then checks the
+ * whole read, CC_OP_EFLAGS too. The engine is left as it was found. */
+static void calibrate_rflags_read(uc_engine *uc, struct cpustate_layout *lay)
+{
+	uc_context *a = NULL, *keep = NULL;
+	lay->rflags_read_ok = false;
+	lay->cc_op_logic = lay->cc_op_clr = 0;
+	if (!lay->rflags_ok || uc_context_alloc(uc, &a) != UC_ERR_OK || uc_context_alloc(uc, &keep) != UC_ERR_OK)
+		goto out;
+	uc_context_save(uc, keep);
+	uc_context_save(uc, a);
+	int32_t logic = find_cc_op(uc, lay, a, &lay->cc_op_logic);
+	int32_t clr = find_cc_op(uc, lay, a, &lay->cc_op_clr);
+	lay->cc_op_logic = logic;
+	lay->cc_op_clr = clr;
+	bool ok = logic && clr && rflags_read_matches(uc, lay, a, lay->cc_op_eflags) &&
+		  rflags_read_matches(uc, lay, a, clr);
+	for (int32_t w = 0; ok && w < 4; w++)
+		ok = rflags_read_matches(uc, lay, a, logic + w);
+	lay->rflags_read_ok = ok;
+	uc_context_restore(uc, keep);
+out:
+	if (a)
+		uc_context_free(a);
+	if (keep)
+		uc_context_free(keep);
+}
+
 int cpustate_calibrate(uc_engine *uc, struct cpustate_layout *lay, char *err, size_t errlen)
 {
 	memset(lay, 0, sizeof(*lay));
@@ -373,6 +489,7 @@ int cpustate_calibrate(uc_engine *uc, struct cpustate_layout *lay, char *err, si
 	else
 		cpustate_env_calibrate(uc, lay);
 	calibrate_rflags(uc, lay);
+	calibrate_rflags_read(uc, lay);
 	return 0;
 }
 
@@ -407,7 +524,8 @@ void cpustate_fini(struct cpustate *cs)
 const char *cpustate_access(const struct cpustate *cs)
 {
 	if (cs->env)
-		return cs->lay->rflags_ok ? "in place" : "in place, RFLAGS through the register API";
+		return !cs->lay->rflags_ok ? "in place, RFLAGS through the register API"
+		       : cs->lay->rflags_read_ok ? "in place" : "in place, RFLAGS read through the register API";
 	return cs->lay->shared_ok ? "saved contexts" : "saved contexts, carry through the register API";
 }
 
@@ -751,6 +869,14 @@ uint64_t cpustate_cr3(struct cpustate *cs)
 uint64_t cpustate_dr7_api(struct cpustate *cs)
 {
 	return cpu_reg(cs->uc, UC_X86_REG_DR7);
+}
+
+uint64_t cpustate_rflags(struct cpustate *cs)
+{
+	uint64_t v;
+	if (cs->env && cs->lay->rflags_read_ok && rflags_from_state(cs->lay, cs->env, &v))
+		return v;
+	return cpu_reg(cs->uc, UC_X86_REG_RFLAGS);
 }
 
 void cpustate_write_dr7(struct cpustate *cs, uint64_t v)

@@ -73,6 +73,14 @@ struct cpustate_layout {
 	 * held whole in CC_SRC" (QEMU's CC_OP_EFLAGS) as the write stores it. */
 	bool rflags_ok;
 	int32_t cc_op_eflags;
+	/* RFLAGS read in place (cpustate_rflags) when the engine's lazy flags are held
+	 * whole (cc_op_eflags), come from a logical operation (QEMU's CC_OP_LOGICB,
+	 * W, L and Q, four codes from cc_op_logic) or from a register XORed with
+	 * itself (CC_OP_CLR), as the register API's read derives them: found and
+	 * checked at calibration (rflags_read_ok; otherwise the API reads every
+	 * RFLAGS). */
+	bool rflags_read_ok;
+	int32_t cc_op_logic, cc_op_clr;
 	/* Where the engine's exit request lies, as bytes before the live state: QEMU's
 	 * icount_decr word, which the translated code tests after every code hook.
 	 * cpustate_hook_jump finds it at the first RIP write made in a code hook (0: not
@@ -269,6 +277,10 @@ unsigned cpustate_cpl(struct cpustate *cs);
  * GPR (ModRM number) written; DR7 written only when it changes (the API's write
  * also re-arms the engine's hardware breakpoints, which an equal value leaves). */
 uint64_t cpustate_cr3(struct cpustate *cs);
+/* RFLAGS as the register API reads it (the low 32 bits, the arithmetic flags
+ * computed from the engine's lazy form): in place when the live state is known
+ * and the lazy form is one the calibration checked, else through the API. */
+uint64_t cpustate_rflags(struct cpustate *cs);
 void cpustate_set_rflags(struct cpustate *cs, uint64_t v);
 /* cpustate_set_gpr (inline, below) through the register API: without the live state. */
 void cpustate_set_gpr_api(struct cpustate *cs, unsigned reg, uint64_t v);

@@ -263,15 +263,14 @@ uint64_t vmx_save_guest_state(struct lp *lp, struct engine *g, uint64_t rip, con
 	uint64_t exit_ctls = vmcs_read_enc(v, VM_EXIT_CONTROLS);
 	/* One read of the engine's state (or the exiting site's, `view`) gives the
 	 * control registers, RSP, the segment registers, GDTR/IDTR and EFER; RFLAGS
-	 * needs the engine's lazily computed arithmetic flags, so it comes through
-	 * the register API. */
+	 * needs the engine's lazily computed arithmetic flags (cpustate_rflags). */
 	struct cpu_view own;
 	const struct cpu_view *cv = view;
 	if (!cv) {
 		cpustate_view(&g->cs, &own);
 		cv = &own;
 	}
-	uint64_t rflags = cpu_reg(uc, UC_X86_REG_RFLAGS);
+	uint64_t rflags = cpustate_rflags(&g->cs);
 	vmcs_write_enc(v, GUEST_CR0, cv->cr0);
 	vmcs_write_enc(v, GUEST_CR3, cv->cr3);
 	vmcs_write_enc(v, GUEST_CR4, cv->cr4);

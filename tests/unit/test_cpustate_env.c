@@ -165,8 +165,13 @@ static void single_registers_both_ways(bool in_place)
 	 * engine keeps them apart from the rest, and none may linger. */
 	cpustate_set_rflags(&t.ca, 0x40ed7);
 	assert_int_equal(cpu_reg(t.a, UC_X86_REG_RFLAGS), 0x40ed7);
+	assert_int_equal(cpustate_rflags(&t.ca), 0x40ed7);
 	cpustate_set_rflags(&t.ca, 0x202);
 	assert_int_equal(cpu_reg(t.a, UC_X86_REG_RFLAGS), 0x202);
+	assert_int_equal(cpustate_rflags(&t.ca), 0x202);
+	/* The calibration recognised the lazy forms RFLAGS is read from in place
+	 * (tests/images/vmx_exit_rflags runs each). */
+	assert_true(t.lay.rflags_read_ok);
 	assert_int_equal(cpu_reg(t.b, UC_X86_REG_RFLAGS), 0x2);
 	cpustate_set_gpr(&t.ca, 13, 0x1234567890abcdefull);
 	assert_int_equal(cpu_reg(t.a, UC_X86_REG_R13), 0x1234567890abcdefull);
