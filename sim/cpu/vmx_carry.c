@@ -64,10 +64,14 @@ static void carry_env(struct cpustate *from, struct cpustate *to)
 		memcpy(dst + at, src + at, 16);
 }
 
+/* The two fallbacks stay out of line: the copy in place, on every VM entry and
+ * exit, needs neither their stack buffers nor their register saves. */
+#define FALLBACK __attribute__((noinline, cold))
+
 /* Without the live states' addresses: one copy of each engine's state; the
  * target's goes back only when something differs (in a loop of exits with
  * untouched FPU state, nothing does). */
-static void carry_raw(struct cpustate *from, struct cpustate *to)
+static FALLBACK void carry_raw(struct cpustate *from, struct cpustate *to)
 {
 	const struct cpustate_layout *l = from->lay;
 	uc_context_save(from->uc, from->ctx);
@@ -109,7 +113,7 @@ static const uint32_t carried_msrs[] = { 0xc0000081, 0xc0000082, 0xc0000083, 0xc
 #define NR_REGS (sizeof(carried_regs) / sizeof(carried_regs[0]))
 #define NR_MSRS (sizeof(carried_msrs) / sizeof(carried_msrs[0]))
 
-static void carry_api(struct cpustate *from, struct cpustate *to)
+static FALLBACK void carry_api(struct cpustate *from, struct cpustate *to)
 {
 	uint8_t buf[NR_REGS][32];
 	void *ptr[NR_REGS];

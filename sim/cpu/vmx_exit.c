@@ -113,6 +113,13 @@ void vmx_exit_msr_load(struct lp *lp)
 		vmx_abort(lp, 4, "loading host MSRs from the VM-exit MSR-load list failed", list, bad);
 }
 
+/* The same, without a call for the usual empty list. */
+static inline void exit_msr_load(struct lp *lp)
+{
+	if (vmcs_read_enc(&lp->vmx.vmcs, VM_EXIT_MSR_LOAD_COUNT))
+		vmx_exit_msr_load(lp);
+}
+
 static struct seg host_data_seg(uint16_t sel, uint64_t base)
 {
 	/* Type 3 (read/write, accessed), S, DPL 0, P, D/B, G; a null selector makes
@@ -369,7 +376,7 @@ void vmx_exit(struct lp *lp, uint32_t reason, const struct vmx_exit_info *info)
 	 * SEAMRET with the VMM's state as it left it: the root engine keeps its own. */
 	if (!lp->vmx.seam_root) {
 		vmx_load_host_state_gprs(lp, cv->gpr, guest_efer);
-		vmx_exit_msr_load(lp);
+		exit_msr_load(lp);
 	} else {
 		cpustate_set_gprs(&lp->root.cs, cv->gpr, true);
 	}
