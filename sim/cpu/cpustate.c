@@ -291,7 +291,7 @@ out:
 /* RFLAGS from the lazy form at `d` (the state's data), as the register API's read
  * computes it (QEMU's cpu_compute_eflags: the low 32 bits of eflags without the
  * arithmetic flags and DF, the arithmetic flags from cc_op, DF from df), for the
- * two forms the calibration knows; false for any other. */
+ * forms the calibration knows; false for any other. */
 #define CC_P 0x04u
 #define CC_Z 0x40u
 #define CC_S 0x80u
@@ -385,6 +385,11 @@ static void calibrate_rflags_read(uc_engine *uc, struct cpustate_layout *lay)
 	lay->cc_op_logic = lay->cc_op_clr = 0;
 	if (!lay->rflags_ok || uc_context_alloc(uc, &a) != UC_ERR_OK || uc_context_alloc(uc, &keep) != UC_ERR_OK)
 		goto out;
+	/* The probes change only the registers' head of the state: contexts of that
+	 * length (as cpustate_init's regs) make each of some 300 restores short. */
+	size_t head = REGS_SIZE;
+	memcpy(a, &head, sizeof(head));
+	memcpy(keep, &head, sizeof(head));
 	uc_context_save(uc, keep);
 	uc_context_save(uc, a);
 	int32_t logic = find_cc_op(uc, lay, a, &lay->cc_op_logic);
