@@ -779,17 +779,6 @@ void cpustate_set_segs_tables(struct cpustate *cs, const struct seg segs[SEG_COU
 	cpustate_jump(cs, rip, in_loop);
 }
 
-bool cpustate_segs_equal(struct cpustate *cs, const struct cpu_seg_bytes *img)
-{
-	if (!cs->env)
-		return false;
-	const uint8_t *h = cs->env - cs->lay->data;
-	return rd32(h + cs->lay->sysenter[0]) == img->sysenter[0] &&
-	       rd64(h + cs->lay->sysenter[1]) == img->sysenter[1] &&
-	       rd64(h + cs->lay->sysenter[2]) == img->sysenter[2] &&
-	       !memcmp(h + cs->lay->segs, img->segs, CPUSTATE_SEGS_LEN);
-}
-
 bool cpustate_segs_copy(struct cpustate *cs, struct cpu_seg_bytes *img)
 {
 	if (!cs->env)

@@ -222,8 +222,21 @@ struct cpu_seg_bytes {
 	uint8_t segs[CPUSTATE_SEGS_LEN];
 	uint64_t sysenter[3];   /* as cpustate_get_sysenter reads them */
 };
-/* Whether the engine holds `img`; false without the live state (no copy is made). */
-bool cpustate_segs_equal(struct cpustate *cs, const struct cpu_seg_bytes *img);
+/* Whether the engine holds `img`; false without the live state (no copy is made).
+ * Inline: every VM exit asks twice and every entry once. */
+static inline bool cpustate_segs_equal(struct cpustate *cs, const struct cpu_seg_bytes *img)
+{
+	if (!cs->env)
+		return false;
+	const uint8_t *h = cs->env - cs->lay->data;
+	uint32_t sysenter_cs;
+	uint64_t esp, eip;
+	memcpy(&sysenter_cs, h + cs->lay->sysenter[0], 4);
+	memcpy(&esp, h + cs->lay->sysenter[1], 8);
+	memcpy(&eip, h + cs->lay->sysenter[2], 8);
+	return sysenter_cs == img->sysenter[0] && esp == img->sysenter[1] && eip == img->sysenter[2] &&
+	       !memcmp(h + cs->lay->segs, img->segs, CPUSTATE_SEGS_LEN);
+}
 /* Copies them into `img`: false, with nothing copied, without the live state. */
 bool cpustate_segs_copy(struct cpustate *cs, struct cpu_seg_bytes *img);
 

@@ -26,31 +26,16 @@
 	 BIT_IN(w, VMCS_POS_VM_EXIT_CONTROLS) | BIT_IN(w, VMCS_POS_HOST_IA32_SYSENTER_CS) |   \
 	 BIT_IN(w, VMCS_POS_HOST_IA32_SYSENTER_ESP) | BIT_IN(w, VMCS_POS_HOST_IA32_SYSENTER_EIP))
 
-/* The fields each side moves, as bitmaps of slots. */
-static const uint64_t side_mask[2][WORDS] = {
+const uint64_t seg_image_side_mask[2][WORDS] = {
 	[SEG_IMAGE_GUEST] = { GUEST_MASK(0), GUEST_MASK(1), GUEST_MASK(2), GUEST_MASK(3) },
 	[SEG_IMAGE_HOST] = { HOST_MASK(0), HOST_MASK(1), HOST_MASK(2), HOST_MASK(3) },
 };
-_Static_assert(WORDS == 4, "side_mask lists four words");
-
-/* None of the side's fields changed since it last moved them. */
-static bool side_clean(const struct vmcs_cache *v, enum seg_image_side side)
-{
-	const uint64_t *m = side_mask[side];
-	return !((v->unsynced[0] & m[0]) | (v->unsynced[1] & m[1]) | (v->unsynced[2] & m[2]) |
-		 (v->unsynced[3] & m[3]));
-}
+_Static_assert(WORDS == SEG_IMAGE_MASK_WORDS, "the header's mask has as many words");
 
 static void side_synced(struct vmcs_cache *v, enum seg_image_side side)
 {
 	for (int w = 0; w < WORDS; w++)
-		v->unsynced[w] &= ~side_mask[side][w];
-}
-
-bool seg_image_load_skips(const struct seg_image *im, enum seg_image_side side,
-			  const struct vmcs_cache *v, struct cpustate *cs)
-{
-	return im->loads && side_clean(v, side) && cpustate_segs_equal(cs, &im->bytes);
+		v->unsynced[w] &= ~seg_image_side_mask[side][w];
 }
 
 void seg_image_loaded(struct seg_image *im, enum seg_image_side side, struct vmcs_cache *v,
@@ -61,16 +46,11 @@ void seg_image_loaded(struct seg_image *im, enum seg_image_side side, struct vmc
 	side_synced(v, side);
 }
 
-bool seg_image_save_skips(const struct seg_image *im, const struct vmcs_cache *v, struct cpustate *cs)
-{
-	return im->saves && side_clean(v, SEG_IMAGE_GUEST) && cpustate_segs_equal(cs, &im->bytes);
-}
-
 /* A save that wrote no new value into fields that load as the engine's bytes
  * leaves them both ways exact; any other leaves nothing known. */
 void seg_image_saved(struct seg_image *im, struct vmcs_cache *v, bool held)
 {
-	if (held && side_clean(v, SEG_IMAGE_GUEST))
+	if (held && seg_image_side_clean(v, SEG_IMAGE_GUEST))
 		im->saves = true;
 	else
 		im->loads = im->saves = false;

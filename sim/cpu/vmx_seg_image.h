@@ -43,16 +43,36 @@ struct vmx_seg_images {
  * MSRs, and the VM-exit controls (the host address-space size picks CS.L). */
 enum seg_image_side { SEG_IMAGE_GUEST, SEG_IMAGE_HOST };
 
-/* Whether loading the side's fields from `v` into `cs` may be skipped. */
-bool seg_image_load_skips(const struct seg_image *im, enum seg_image_side side,
-			  const struct vmcs_cache *v, struct cpustate *cs);
+/* The fields each side moves, as bitmaps of VMCS cache slots. */
+#define SEG_IMAGE_MASK_WORDS 4
+extern const uint64_t seg_image_side_mask[2][SEG_IMAGE_MASK_WORDS];
+
+/* None of the side's fields changed since it last moved them. */
+static inline bool seg_image_side_clean(const struct vmcs_cache *v, enum seg_image_side side)
+{
+	const uint64_t *m = seg_image_side_mask[side];
+	return !((v->unsynced[0] & m[0]) | (v->unsynced[1] & m[1]) | (v->unsynced[2] & m[2]) |
+		 (v->unsynced[3] & m[3]));
+}
+
+/* Whether loading the side's fields from `v` into `cs` may be skipped (inline, with
+ * the compare: every exit asks for the host's side, every entry for the guest's). */
+static inline bool seg_image_load_skips(const struct seg_image *im, enum seg_image_side side,
+					const struct vmcs_cache *v, struct cpustate *cs)
+{
+	return im->loads && seg_image_side_clean(v, side) && cpustate_segs_equal(cs, &im->bytes);
+}
 /* After a load in full: the engine's bytes are what the fields load as. */
 void seg_image_loaded(struct seg_image *im, enum seg_image_side side, struct vmcs_cache *v,
 		      struct cpustate *cs);
 
 /* Whether saving the guest engine's segment registers may be skipped (the fields
  * hold what the save would write). */
-bool seg_image_save_skips(const struct seg_image *im, const struct vmcs_cache *v, struct cpustate *cs);
+static inline bool seg_image_save_skips(const struct seg_image *im, const struct vmcs_cache *v,
+					struct cpustate *cs)
+{
+	return im->saves && seg_image_side_clean(v, SEG_IMAGE_GUEST) && cpustate_segs_equal(cs, &im->bytes);
+}
 /* After a save in full; `held`: seg_image_load_skips said yes just before it (the
  * engine held what the fields load as). */
 void seg_image_saved(struct seg_image *im, struct vmcs_cache *v, bool held);
