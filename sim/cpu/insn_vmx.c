@@ -139,31 +139,6 @@ bool site_vmx_lean_fits(const struct site_insn *in)
 	       in->modrm_bits && in->modrm.reg_form && !has_lock_prefix(in);
 }
 
-bool site_vmx_lean(struct lp *lp, const struct site_insn *in, uint64_t cr3, struct vmcs_field_memo *memo)
-{
-	struct cpu_live l;
-	if (!cpustate_live(&lp->cs, lp->active->in_loop, &l))
-		return false;
-	/* The usual state first: CPL 0 in 64-bit code (or protected mode's 32- or
-	 * 16-bit code outside IA-32e mode and virtual-8086 mode) of the width the
-	 * operands were decoded for, the address space the site was read in, no TF,
-	 * no vmx trace. */
-	unsigned bits = l.cs64 ? 64 : l.cs32 ? 32 : 16;
-	if (l.cpl || !l.pe || (l.lma && !l.cs64) || (l.eflags & ((1u << 8) | (1u << 17))) ||
-	    in->modrm_bits != bits || l.cr3 != cr3 || trace_on(lp->m, VTSIM_TRACE_VMX))
-		return false;
-	bool write = in->vmx_id == VMX_VMWRITE;
-	const struct modrm *o = &in->modrm;
-	uint64_t val = l.gpr[o->rm];             /* VMWRITE's source */
-	if (!vmx_reg_access_memo(lp, bits == 64, write, l.gpr[o->reg], &val, memo))
-		return false;
-	/* VMsucceed: VMREAD's destination, the six arithmetic flags clear, RIP. */
-	if (!write)
-		l.gpr[o->rm] = val;
-	cpustate_clear_arith_jump(&lp->cs, l.gpr[16] + in->len);
-	return true;
-}
-
 /* The instructions with a ModRM operand, whose memory form reads the segments. */
 static bool vmx_has_modrm(enum vmx_insn_id id)
 {

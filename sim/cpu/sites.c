@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sim/cpu/machine.h"
+#include "sim/cpu/site_vmx_lean.h"
 #include "sim/cpu/vmx.h"
 #include "sim/cpu/vmx_debug.h"
 #include "sim/cpu/vmx_guest.h"
@@ -195,6 +196,8 @@ static void site_took_insn(struct site *st)
 {
 	st->handler = handler_of(st->insn.kind);
 	st->lean = site_vmx_lean_fits(&st->insn);
+	if (st->lean)
+		site_lean_mode(st->insn.modrm_bits, &st->lean_hf_mask, &st->lean_hf_want);
 	/* CPUID's VM exit reads the segments itself, when they changed (vmx_exit.c). */
 	st->mode_view = site_vmx_mode_only(&st->insn) || st->insn.kind == SITE_CPUID;
 	st->memo.f = NULL;
@@ -246,6 +249,29 @@ static struct site *site_find(struct sites *s, uint64_t va)
 	}
 }
 
+static unsigned hot_slot(uint64_t va)
+{
+	return (va ^ (va >> 4)) & (SITES_HOT - 1);
+}
+
+/* site_find through the hook's cache (struct sites' hot). */
+static inline struct site *site_lookup(struct sites *s, uint64_t va)
+{
+	struct site **h = &s->hot[hot_slot(va)];
+	if (*h && (*h)->va == va)
+		return *h;
+	struct site *st = site_find(s, va);
+	if (st)
+		*h = st;
+	return st;
+}
+
+/* The table moved or lost sites: the cache's pointers go. */
+static void hot_clear(struct sites *s)
+{
+	memset(s->hot, 0, sizeof(s->hot));
+}
+
 static struct site *site_insert(struct sites *s, uint64_t va)
 {
 	if ((s->count + 1) * 2 > s->cap) {
@@ -264,6 +290,7 @@ static struct site *site_insert(struct sites *s, uint64_t va)
 		free(s->tab);
 		s->tab = nt;
 		s->cap = ncap;
+		hot_clear(s);
 	}
 	size_t i = hash64(va) & (s->cap - 1);
 	while (s->tab[i].used)
@@ -505,6 +532,7 @@ static void sweep_delete(struct lp *lp, struct sites *s)
 	free(s->tab);
 	s->tab = nt;
 	s->count = kept;
+	hot_clear(s);
 	if (flush_all) {
 		uc_ctl_flush_tb(lp->uc);
 		s->flushed++;
@@ -623,18 +651,15 @@ static bool ran_fast(struct lp *lp, const struct site *st)
 	return true;
 }
 
-static void on_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+/* Every site but a lean one that ran (on_site): the register fast path, else the
+ * view and the kind's handler. Out of line: its frame (a whole cpu_view) would
+ * cost the lean path at every run. */
+static __attribute__((noinline)) void on_site_full(uc_engine *uc, struct lp *lp, struct sites *s,
+						   struct site *st, uint64_t address)
 {
-	struct lp *lp = user;
-	struct sites *s = lp->sites;
-	struct site *st = site_find(s, address);
-	if (!st || lp->m->stopped)
-		return;
-	st->hits++;
 	/* (A handler may move the table: what the sweep needs is read now.) */
 	uint64_t block_end = st->block_end;
-	if ((st->lean && st->space == s->space && site_vmx_lean(lp, &st->insn, st->cr3, &st->memo)) ||
-	    ran_fast(lp, st)) {
+	if (ran_fast(lp, st)) {
 		sweep_step(lp, s, uc, address, block_end);
 		return;
 	}
@@ -674,6 +699,29 @@ static void on_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 		uc_emu_stop(uc);
 	else
 		sweep_step(lp, s, uc, address, block_end);
+}
+
+/* The code hook: at a site's address, the site's instruction executed by vtsim; at
+ * any other (an instruction between two sites that the one hook's range reaches,
+ * sites.h), nothing. */
+static void on_site(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+{
+	(void)size;
+	struct lp *lp = user;
+	struct sites *s = lp->sites;
+	struct site *st = site_lookup(s, address);
+	if (!st || lp->m->stopped)
+		return;
+	st->hits++;
+	if (st->lean && st->space == s->space) {
+		uint64_t block_end = st->block_end;
+		if (site_vmx_lean(lp, st)) {
+			if (!s->ranged)
+				sweep_step(lp, s, uc, address, block_end);
+			return;
+		}
+	}
+	on_site_full(uc, lp, s, st, address);
 }
 
 /* Instructions Capstone 5 does not decode at all, matched on their bytes so that a
@@ -1271,6 +1319,7 @@ void sites_forget(struct sites *s, uc_engine *uc)
 	s->range_hook = 0;
 	if (s->tab)
 		memset(s->tab, 0, s->cap * sizeof(*s->tab));
+	hot_clear(s);
 	s->count = 0;
 	memset(s->primed_ring, 0, sizeof(s->primed_ring));
 	memset(s->recent, 0, sizeof(s->recent));

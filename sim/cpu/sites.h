@@ -108,6 +108,7 @@ struct site {
 	uc_hook hook;
 	site_handler_fn handler;       /* the kind's handler, NULL for SITE_NONE */
 	bool lean;                     /* VMREAD or VMWRITE that site_vmx_lean may run */
+	uint32_t lean_hf_mask, lean_hf_want;   /* ... in the modes site_lean_mode says */
 	bool mode_view;                /* its handler reads no segment from the view (cpustate_view_mode) */
 	struct vmcs_field_memo memo;   /* ... and the field it last named */
 };
@@ -135,9 +136,15 @@ struct block_count {
 	uint32_t icount;
 };
 
+#define SITES_HOT 16
+
 struct sites {
 	struct site *tab;
 	size_t cap, count;
+	/* The sites the hook found lately, by address (site_lookup): a load and a compare
+	 * instead of the hash and the probe. Pointers into `tab`: emptied whenever it
+	 * moves or is rebuilt. */
+	struct site *hot[SITES_HOT];
 	struct block_count *blocks;
 	size_t bcap, bcount;
 	/* A few recent blocks in front of the table: loops run the same two or three. */
@@ -279,11 +286,8 @@ void site_task_switch(struct lp *lp, const struct cpu_view *v, const struct site
 struct cpu_regs;
 bool site_vmx_fast(struct lp *lp, const struct cpu_regs *r, const struct site_insn *in);
 /* Leaner still, for a site whose instruction site_vmx_lean_fits (register operands,
- * decoded, no LOCK), read in address space `cr3`: straight from the live state
- * (cpustate_live) with the field `memo` keeps for the encoding it last saw. False,
- * with nothing changed, when the state is not live or anything is unusual. */
+ * decoded, no LOCK): site_vmx_lean (site_vmx_lean.h), inline in the site hook. */
 bool site_vmx_lean_fits(const struct site_insn *in);
-bool site_vmx_lean(struct lp *lp, const struct site_insn *in, uint64_t cr3, struct vmcs_field_memo *memo);
 /* A VMX instruction without a ModRM operand (VMLAUNCH, VMRESUME, VMCALL, VMXOFF,
  * VMFUNC): site_vmx reads nothing of the view but the registers, the mode and CS,
  * so cpustate_view_mode will do. */

@@ -493,21 +493,14 @@ bool vmx_reg_access_fast(struct lp *lp, const struct cpu_regs *r, bool write, ui
 	return access_field(lp, f, high, write, val, opsize);
 }
 
-bool vmx_reg_access_memo(struct lp *lp, bool long64, bool write, uint64_t enc, uint64_t *val,
-			 struct vmcs_field_memo *memo)
+bool vmx_memo_fill(struct lp *lp, uint64_t enc, struct vmcs_field_memo *memo)
 {
-	if (!lp->vmx.on || lp->vmx.non_root || lp->vmx.current == VMCS_PTR_NONE)
+	bool high;
+	const struct vmcs_field_info *f = vmcs_field_find(enc, &high);
+	if (!f || !vmcs_caps_field_supported(lp->m->vmx_caps, f))
 		return false;
-	if (!long64)
-		enc = (uint32_t)enc;           /* as field_of reads it */
-	if (!memo->f || memo->enc != enc) {
-		bool high;
-		const struct vmcs_field_info *f = vmcs_field_find(enc, &high);
-		if (!f || !vmcs_caps_field_supported(lp->m->vmx_caps, f))
-			return false;          /* VMfailValid(12) */
-		*memo = (struct vmcs_field_memo){ .f = f, .enc = enc, .high = high };
-	}
-	return access_field(lp, memo->f, memo->high, write, val, long64 ? 8 : 4);
+	*memo = (struct vmcs_field_memo){ .f = f, .enc = enc, .high = high };
+	return true;
 }
 
 /* The engine keeps one "interrupt shadow" flag for STI and MOV SS/POP SS alike, and

@@ -171,13 +171,13 @@ void vmx_execute(struct lp *lp, const struct cpu_view *v, enum vmx_insn_id id,
 struct cpu_regs;
 bool vmx_reg_access_fast(struct lp *lp, const struct cpu_regs *r, bool write, uint64_t enc,
 			 uint64_t *val, unsigned opsize);
-/* The same on a processor whose mode the caller checked already (CPL 0, protected
- * mode outside virtual-8086 mode, 64-bit code if IA-32e mode is active; `long64`
- * says which): the VMX checks, and the field looked up only when the encoding is not
- * the one `memo` keeps (a field's description depends on the encoding and the CPU
- * model alone, which a machine never changes). */
-bool vmx_reg_access_memo(struct lp *lp, bool long64, bool write, uint64_t enc, uint64_t *val,
-			 struct vmcs_field_memo *memo);
+/* The field VMREAD and VMWRITE name with encoding `enc` (as field_of reads it: the
+ * low 32 bits outside 64-bit mode), into `memo`, for the lean site path
+ * (site_vmx_lean.h), which looks it up only when the encoding is not the one `memo`
+ * keeps (a field's description depends on the encoding and the CPU model alone,
+ * which a machine never changes). False, `memo` unchanged, when the model has no
+ * such field (VMfailValid(12)). */
+bool vmx_memo_fill(struct lp *lp, uint64_t enc, struct vmcs_field_memo *memo);
 
 /* An EPTP that VM entry would accept (memory type, walk length, A/D flags and
  * reserved bits against IA32_VMX_EPT_VPID_CAP, the physical-address width): INVEPT
