@@ -233,23 +233,10 @@ static const char *calibrate_shared(uc_engine *uc, struct cpustate_layout *lay, 
 	return why;
 }
 
-/* RFLAGS in the engine's form, at `h` (a context or the live state less the
- * layout's data offset): the arithmetic flags whole in CC_SRC, DF as +1/-1, the
- * rest in eflags, as QEMU's cpu_load_eflags leaves them after the register API's
- * write (which takes the low 32 bits). */
 #define RFLAGS_ARITH_MASK 0x8d5u   /* OF, SF, ZF, AF, PF, CF */
 #define RFLAGS_DF         (1u << 10)
-static void rflags_to_state(const struct cpustate_layout *l, uint8_t *h, uint64_t v)
-{
-	uint8_t *d = h + l->data;
-	uint32_t f = (uint32_t)v;
-	wr64(d + 19 * 8, f & RFLAGS_ARITH_MASK);              /* cc_src */
-	wr32(d + 21 * 8, (uint32_t)l->cc_op_eflags);          /* cc_op */
-	wr32(d + 21 * 8 + 4, (f & RFLAGS_DF) ? (uint32_t)-1 : 1u);  /* df */
-	wr64(d + 17 * 8, f | 2u);                             /* eflags */
-}
 
-/* Does rflags_to_state leave what the register API's RFLAGS and EFLAGS writes
+/* Does cpustate_rflags_to_state leave what the register API's RFLAGS and EFLAGS writes
  * leave? Each probe value is written both ways from the same state and the two
  * states compared up to the debug registers (the words past them change by
  * themselves). The engine is left as it was found. */
@@ -273,7 +260,7 @@ static void calibrate_rflags(uc_engine *uc, struct cpustate_layout *lay)
 			int32_t op = (int32_t)rd32((const uint8_t *)b + lay->data + 21 * 8);
 			if (i == 0 && k == 0)
 				lay->cc_op_eflags = op;
-			rflags_to_state(lay, (uint8_t *)a, probes[i]);
+			cpustate_rflags_to_state(lay, (uint8_t *)a, probes[i]);
 			ok = ok && op == lay->cc_op_eflags && !memcmp(a, b, end);
 		}
 	}
@@ -878,12 +865,9 @@ void cpustate_write_dr7(struct cpustate *cs, uint64_t v)
 	cpu_set_reg(cs->uc, UC_X86_REG_DR7, v);
 }
 
-void cpustate_set_rflags(struct cpustate *cs, uint64_t v)
+void cpustate_set_rflags_api(struct cpustate *cs, uint64_t v)
 {
-	if (cpustate_regs_in_place(cs))
-		rflags_to_state(cs->lay, state_at(cs, cs->hot), v);
-	else
-		cpu_set_reg(cs->uc, UC_X86_REG_RFLAGS, v);
+	cpu_set_reg(cs->uc, UC_X86_REG_RFLAGS, v);
 }
 
 void cpustate_set_gpr_api(struct cpustate *cs, unsigned reg, uint64_t v)

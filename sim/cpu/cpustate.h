@@ -294,7 +294,9 @@ uint64_t cpustate_cr3(struct cpustate *cs);
  * computed from the engine's lazy form): in place when the live state is known
  * and the lazy form is one the calibration checked, else through the API. */
 uint64_t cpustate_rflags(struct cpustate *cs);
-void cpustate_set_rflags(struct cpustate *cs, uint64_t v);
+/* cpustate_set_rflags (inline, below) through the register API: without the
+ * live state, or when the calibration did not find the write in place exact. */
+void cpustate_set_rflags_api(struct cpustate *cs, uint64_t v);
 /* cpustate_set_gpr (inline, below) through the register API: without the live state. */
 void cpustate_set_gpr_api(struct cpustate *cs, unsigned reg, uint64_t v);
 /* DR7 through the register API: without the live state, and every write. */
@@ -335,6 +337,29 @@ void cpustate_clear_arith_jump(struct cpustate *cs, uint64_t rip);
 static inline bool cpustate_regs_in_place(const struct cpustate *cs)
 {
 	return cs->env && cs->lay->rflags_ok;
+}
+
+/* RFLAGS in the engine's form, at `h` (a context or the live state less the
+ * layout's data offset): the arithmetic flags (OF SF ZF AF PF CF) whole in CC_SRC,
+ * DF (bit 10) as +1/-1, the rest in eflags, as QEMU's cpu_load_eflags leaves them
+ * after the register API's write (which takes the low 32 bits). */
+static inline void cpustate_rflags_to_state(const struct cpustate_layout *l, uint8_t *h, uint64_t v)
+{
+	uint8_t *d = h + l->data;
+	uint32_t f = (uint32_t)v, op = (uint32_t)l->cc_op_eflags, df = (f & (1u << 10)) ? (uint32_t)-1 : 1u;
+	uint64_t cc_src = f & 0x8d5u, fl = f | 2u;
+	memcpy(d + 19 * 8, &cc_src, 8);
+	memcpy(d + 21 * 8, &op, 4);
+	memcpy(d + 21 * 8 + 4, &df, 4);
+	memcpy(d + 17 * 8, &fl, 8);
+}
+
+/* Inline: VM entry and exit load RFLAGS each time. */
+static inline void cpustate_set_rflags(struct cpustate *cs, uint64_t v)
+{
+	if (!cpustate_regs_in_place(cs))
+		return cpustate_set_rflags_api(cs, v);
+	cpustate_rflags_to_state(cs->lay, cs->env - cs->lay->data, v);
 }
 
 /* QEMU's hidden mode flags (env->hflags), as the calibration checks them. */
