@@ -306,7 +306,7 @@ int vmx_enter_guest(struct lp *lp, bool launch)
 		lp->co_force_restart = true;   /* the engine must not go on with the guest's code */
 	if (vmx_events_enter(lp, (intr & 0x80000000u) || delivered))
 		return 0;
-	if (bp_differs(lp, g))
+	if (!bp_none(&g->bp, cpustate_dr7(&g->cs)) && bp_differs(lp, g))
 		lp->co_force_restart = true;   /* its breakpoint hooks change while it is stopped */
 	/* The guest runs until its next VM exit (or the end of the machine). */
 	if (lp->m->dbg)
