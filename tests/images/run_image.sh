@@ -10,13 +10,15 @@
 #   ;! stdout-file: none     stdout must be empty
 #   ;! stderr: REGEX         stderr must match (grep -E); may repeat
 #   ;! not-stderr: REGEX     stderr must not match
-# @SRCDIR@ in args expands to the directory of SOURCE.
+# @SRCDIR@ in args expands to the directory of SOURCE. VTSIM_RUN_ARGS in the
+# environment adds options (tests/CMakeLists.txt: an image run another way).
 set -u
 vtsim=$1 src=$2 img=$3
 srcdir=$(cd "$(dirname "$src")" && pwd)
 directive() { sed -n "s/^;! $1: \?//p" "$src"; }
 
 args=$(directive args | head -n1 | sed "s|@SRCDIR@|$srcdir|g")
+args="$args ${VTSIM_RUN_ARGS:-}"
 after=$(directive after | head -n1 | sed "s|@SRCDIR@|$srcdir|g")
 want_status=$(directive status | head -n1)
 [ -n "$want_status" ] || { echo "FAIL: $src has no ';! status:' directive"; exit 1; }
