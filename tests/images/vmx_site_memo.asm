@@ -15,6 +15,11 @@
 ;     sites cold, deletes their hooks: these two go at the second look), then both run
 ;     again and still give the field's value and IA32_VMX_BASIC's (which only vtsim
 ;     knows: the engine's RDMSR would not);
+;   - the address space: linear page SPACE_PAGE holds vmread rax, rbx in the image's
+;     own tables (A) and vmwrite rbx, rax in a copy (B) that maps it elsewhere; the
+;     site runs in A, then in B (its block translated there, the site read again
+;     as a VMWRITE), then in A again, whose block is still translated: a VMREAD
+;     again (the lean path tests the CR3 the site was read in);
 ;   - 32-bit operands are not this image's (vmx_pm32 runs VMREAD/VMWRITE there).
 ;! args: --max-insns 10000000
 ;! status: 1
@@ -45,6 +50,9 @@
 ;! stdout: ok hot-loop
 ;! stdout: ok cold-vmread-again
 ;! stdout: ok cold-rdmsr-again
+;! stdout: ok space-a-read
+;! stdout: ok space-b-write
+;! stdout: ok space-a-read-again
 ;! stdout: ok vmxoff
 ;! not-stderr: triple
 
@@ -54,6 +62,7 @@ ELF64_BEGIN start
 %include "vmx.inc"
 
 %define SENTINEL 0x5A5A5A5A5A5A5A5A
+%define SPACE_PAGE 0x300000            ; the address-space case's linear page
 
 start:
         call idt_setup
@@ -178,6 +187,31 @@ start:
         mov ecx, [rel vmx_rev]
         CHECK "cold-rdmsr-again", rax, rcx
 
+        ; The same linear address, another address space, other code.
+        call space_setup
+        mov ebx, 0x681C
+        mov rax, 0x0A0A0A0A0A0A0A0A
+        vmwrite rbx, rax
+        mov rax, SENTINEL
+        mov r14, SPACE_PAGE
+        call r14                        ; A: vmread rax, rbx
+        mov rcx, 0x0A0A0A0A0A0A0A0A
+        CHECK "space-a-read", rax, rcx
+        lea rax, [rel space_pml4]
+        mov cr3, rax
+        mov rax, 0x0B0B0B0B0B0B0B0B
+        call r14                        ; B: vmwrite rbx, rax
+        lea rax, [rel vmx_pml4]
+        mov cr3, rax
+        mov ebx, 0x681C
+        call read_site
+        mov rcx, 0x0B0B0B0B0B0B0B0B
+        CHECK "space-b-write", rax, rcx
+        mov rax, SENTINEL
+        call r14                        ; A again: vmread rax, rbx
+        mov rcx, 0x0B0B0B0B0B0B0B0B
+        CHECK "space-a-read-again", rax, rcx
+
         VMX_EXPECT_OK "vmxoff", vmxoff
         call checks_done
 
@@ -204,6 +238,30 @@ hot_site:
 cold_vmread:
         vmread rax, rbx
         ret
+; Address space B: a copy of the image's tables (vmx_paging_setup's) in which linear
+; SPACE_PAGE maps SPACE_PAGE + 1000H; A's page gets vmread rax, rbx; ret and B's
+; vmwrite rbx, rax; ret (0F 78 D8 C3, 0F 79 D8 C3).
+space_setup:
+        lea rsi, [rel vmx_pml4]
+        lea rdi, [rel space_pml4]
+        mov ecx, 4 * 4096 / 8
+        cld
+        rep movsq
+        lea rax, [rel space_pdpt]
+        or rax, 3
+        mov [rel space_pml4], rax
+        lea rax, [rel space_pd]
+        or rax, 3
+        mov [rel space_pdpt], rax
+        lea rax, [rel space_pt]
+        or rax, 3
+        mov [rel space_pd + 8], rax
+        mov qword [rel space_pt + ((SPACE_PAGE - 0x200000) >> 12) * 8], (SPACE_PAGE + 0x1000) | 3
+        mov edi, SPACE_PAGE
+        mov dword [rdi], 0xC3D8780F
+        mov dword [rdi + 0x1000], 0xC3D8790F
+        ret
+
         align 16, int3
 cold_rdmsr:                             ; eax := IA32_VMX_BASIC[31:0]
         push rcx
@@ -216,4 +274,9 @@ cold_rdmsr:                             ; eax := IA32_VMX_BASIC[31:0]
 
 ELF64_BSS
 VMX_BSS
+        alignb 4096
+space_pml4:     resb 4096               ; space_setup's copies of vmx_pml4 .. vmx_pt
+space_pdpt:     resb 4096
+space_pd:       resb 4096
+space_pt:       resb 4096
 ELF64_END
