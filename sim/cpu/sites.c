@@ -964,6 +964,7 @@ static unsigned scan_blocks(struct lp *lp, uint64_t pc, size_t size, bool one_bl
 	if (size > 4096)
 		size = 4096;
 	size_t got = code_read(lp, pc, buf, size + 15);
+	bool readable = got > 0;
 	csh h = code_handle(lp);
 	bool lm = h == lp->cs_handle;
 	const uint8_t *code = buf;
@@ -1010,8 +1011,13 @@ static unsigned scan_blocks(struct lp *lp, uint64_t pc, size_t size, bool one_bl
 		st->space = lp->sites->space;
 	}
 	cs_free(ci, 1);
-	/* The range: bytes the scan could not read or decode may hold sites too. */
-	if (s->ranged && addr < block_end) {
+	/* The range: bytes the scan could not read or decode may hold sites too.
+	 * Nothing readable at pc is another matter: the engine cannot fetch there
+	 * either (the same translation), so no block starts there before a later
+	 * run's scan can read it (a kvmlike guest's first page before its EPT entry
+	 * exists). Covering the page then would put the hook on every instruction of
+	 * the blocks translated after (vtsim bench guest_mips_ratio fell to 0.1). */
+	if (s->ranged && addr < block_end && readable) {
 		first = addr < first ? addr : first;
 		last = block_end - 1;
 	}
