@@ -42,16 +42,7 @@ ELF64_BEGIN start
 %include "ioapic.inc"
 
 start:
-        call idt_setup
-        VMX_PAGING_WITH_APIC APIC, apic_pd
-        IOAPIC_MAP apic_pd
-%assign v 0x70                         ; vectors 70H-7FH: one handler
-%rep 16
-        GATE64_SET myidt + v * 16, line_handler
-%assign v v + 1
-%endrep
-        lidt [rel idtr]
-        APIC_WRITE 0xF0, 0x1FF          ; software-enabled
+        IOAPIC_ROOT_SETUP line_handler
 
         ; Registers.
         IOAPIC_READ 1
@@ -148,13 +139,9 @@ start:
         call checks_done
 
 IOAPIC_TEST_CODE
-idtr:   dw 0x80 * 16 - 1
-        dq myidt
+IOAPIC_ROOT_DATA
 ELF64_BSS
 IOAPIC_TEST_BSS
-        alignb 4096
-apic_pd:  resb 4096
-        alignb 16
-myidt:    resb 0x80 * 16
+IOAPIC_ROOT_BSS
 VMX_BSS
 ELF64_END

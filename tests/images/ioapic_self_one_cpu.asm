@@ -27,16 +27,7 @@ ELF64_BEGIN start
 %include "ioapic.inc"
 
 start:
-        call idt_setup
-        VMX_PAGING_WITH_APIC APIC, apic_pd
-        IOAPIC_MAP apic_pd
-%assign v 0x70
-%rep 16
-        GATE64_SET myidt + v * 16, note_rip
-%assign v v + 1
-%endrep
-        lidt [rel idtr]
-        APIC_WRITE 0xF0, 0x1FF          ; software-enabled
+        IOAPIC_ROOT_SETUP note_rip
         call reset
         sti
 
@@ -81,14 +72,10 @@ note_rip:
         jmp line_handler
 
 IOAPIC_TEST_CODE
-idtr:   dw 0x80 * 16 - 1
-        dq myidt
+IOAPIC_ROOT_DATA
 ELF64_BSS
 IOAPIC_TEST_BSS
 int_rip:  resq 1
-        alignb 4096
-apic_pd:  resb 4096
-        alignb 16
-myidt:    resb 0x80 * 16
+IOAPIC_ROOT_BSS
 VMX_BSS
 ELF64_END
