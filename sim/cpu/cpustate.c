@@ -257,7 +257,7 @@ static void calibrate_rflags(uc_engine *uc, struct cpustate_layout *lay)
 			uc_context_save(uc, a);
 			ok = uc_reg_write(uc, ids[k], &probes[i]) == UC_ERR_OK;
 			uc_context_save(uc, b);
-			int32_t op = (int32_t)rd32((const uint8_t *)b + lay->data + 21 * 8);
+			int32_t op = (int32_t)rd32((const uint8_t *)b + lay->data + ENV_CC_OP);
 			if (i == 0 && k == 0)
 				lay->cc_op_eflags = op;
 			cpustate_rflags_to_state(lay, (uint8_t *)a, probes[i]);
@@ -284,10 +284,10 @@ out:
 #define CC_S 0x80u
 static bool rflags_from_state(const struct cpustate_layout *l, const uint8_t *d, uint64_t *out)
 {
-	int32_t op = (int32_t)rd32(d + 21 * 8);
+	int32_t op = (int32_t)rd32(d + ENV_CC_OP);
 	uint32_t arith;
 	if (op == l->cc_op_eflags) {
-		arith = (uint32_t)rd64(d + 19 * 8);          /* cc_src, whole */
+		arith = (uint32_t)rd64(d + ENV_CC_SRC);          /* whole */
 	} else if (op == l->cc_op_clr && op > 0) {
 		arith = CC_Z | CC_P;                          /* XOR or SUB of a register with itself */
 	} else if ((uint32_t)(op - l->cc_op_logic) < 4 && l->cc_op_logic > 0) {
@@ -301,8 +301,8 @@ static bool rflags_from_state(const struct cpustate_layout *l, const uint8_t *d,
 	} else {
 		return false;
 	}
-	uint32_t df = rd32(d + 21 * 8 + 4);
-	*out = ((uint32_t)rd64(d + 17 * 8) & ~(RFLAGS_ARITH_MASK | RFLAGS_DF)) | arith | (df & RFLAGS_DF);
+	uint32_t df = rd32(d + ENV_DF);
+	*out = ((uint32_t)rd64(d + ENV_EFLAGS) & ~(RFLAGS_ARITH_MASK | RFLAGS_DF)) | arith | (df & RFLAGS_DF);
 	return true;
 }
 
@@ -326,12 +326,12 @@ static uint64_t api_rflags_of(uc_engine *uc, const struct cpustate_layout *l, uc
 			      int32_t op)
 {
 	uint8_t *d = (uint8_t *)a + l->data;
-	wr64(d + 17 * 8, rflags_probes[i].eflags);
+	wr64(d + ENV_EFLAGS, rflags_probes[i].eflags);
 	wr64(d + 18 * 8, rflags_probes[i].dst);
-	wr64(d + 19 * 8, rflags_probes[i].src);
+	wr64(d + ENV_CC_SRC, rflags_probes[i].src);
 	wr64(d + 20 * 8, rflags_probes[i].src);
-	wr32(d + 21 * 8, (uint32_t)op);
-	wr32(d + 21 * 8 + 4, (uint32_t)rflags_probes[i].df);
+	wr32(d + ENV_CC_OP, (uint32_t)op);
+	wr32(d + ENV_DF, (uint32_t)rflags_probes[i].df);
 	uc_context_restore(uc, a);
 	return cpu_reg(uc, UC_X86_REG_RFLAGS);
 }
@@ -619,11 +619,11 @@ static void view_regs(struct cpustate *cs, const uint8_t *h, struct cpu_view *v)
 	v->cr4 = rd64(h + cs->lay->cr + 32);
 	v->efer = rd64(h + cs->lay->efer);
 	memcpy(v->gpr, h + cs->lay->data, sizeof(v->gpr));
-	v->rip = rd64(h + cs->lay->data + 16 * 8);
-	v->eflags = rd64(h + cs->lay->data + 17 * 8);  /* after regs[16] and eip */
+	v->rip = rd64(h + cs->lay->data + ENV_EIP);
+	v->eflags = rd64(h + cs->lay->data + ENV_EFLAGS);
 	/* DF lives apart, as +1/-1, after cc_dst/cc_src/cc_src2 and cc_op. */
 	int32_t df;
-	memcpy(&df, h + cs->lay->data + 21 * 8 + 4, 4);
+	memcpy(&df, h + cs->lay->data + ENV_DF, 4);
 	v->eflags = (v->eflags & ~(1ull << 10)) | (df < 0 ? 1ull << 10 : 0);
 	v->cpl = rd32(h + cs->lay->hflags) & HF_CPL_MASK;
 	v->intr_shadow = rd32(h + cs->lay->hflags) & HF_INHIBIT_IRQ_MASK;
@@ -667,10 +667,10 @@ void cpustate_regs(struct cpustate *cs, struct cpu_regs *r)
 {
 	const uint8_t *c = state_at(cs, cs->regs), *h = c + cs->lay->data;
 	memcpy(r->gpr, h, sizeof(r->gpr));
-	r->rip = rd64(h + 16 * 8);
+	r->rip = rd64(h + ENV_EIP);
 	int32_t df;   /* as in cpustate_view */
-	memcpy(&df, h + 21 * 8 + 4, 4);
-	r->eflags = (rd64(h + 17 * 8) & ~(1ull << 10)) | (df < 0 ? 1ull << 10 : 0);
+	memcpy(&df, h + ENV_DF, 4);
+	r->eflags = (rd64(h + ENV_EFLAGS) & ~(1ull << 10)) | (df < 0 ? 1ull << 10 : 0);
 	uint32_t hf = rd32(c + cs->lay->hflags);
 	r->cpl = hf & HF_CPL_MASK;
 	r->pe = hf & HF_PE_MASK;
@@ -741,8 +741,8 @@ void cpustate_set_segs_tables(struct cpustate *cs, const struct seg segs[SEG_COU
 	uint8_t *h = state_at(cs, cs->hot);
 	/* RIP and the system flags as the register API reads them (the engine keeps
 	 * the arithmetic flags apart; only VM matters here). */
-	uint64_t rip = new_rip ? *new_rip : rd64(h + cs->lay->data + 16 * 8);
-	uint64_t eflags = rd64(h + cs->lay->data + 17 * 8);
+	uint64_t rip = new_rip ? *new_rip : rd64(h + cs->lay->data + ENV_EIP);
+	uint64_t eflags = rd64(h + cs->lay->data + ENV_EFLAGS);
 	uint8_t *p = h + cs->lay->segs;
 	for (unsigned m = mask & ((1u << SEG_COUNT) - 1); m; m &= m - 1) {
 		unsigned i = (unsigned)__builtin_ctz(m);

@@ -339,6 +339,17 @@ static inline bool cpustate_regs_in_place(const struct cpustate *cs)
 	return cs->env && cs->lay->rflags_ok;
 }
 
+/* Words of the engine's live state (QEMU's CPUX86State, from its start, where
+ * cs->env points): the sixteen GPRs, then EIP, the flags outside the lazy form,
+ * CC_DST, CC_SRC, CC_SRC2, and the lazy form's operation (CC_OP) beside DF as
+ * +1/-1. The paths that use them in place run only where the calibration found
+ * them so. */
+#define ENV_EIP    (16 * 8)
+#define ENV_EFLAGS (17 * 8)
+#define ENV_CC_SRC (19 * 8)
+#define ENV_CC_OP  (21 * 8)
+#define ENV_DF     (21 * 8 + 4)
+
 /* RFLAGS in the engine's form, at `h` (a context or the live state less the
  * layout's data offset): the arithmetic flags (OF SF ZF AF PF CF) whole in CC_SRC,
  * DF (bit 10) as +1/-1, the rest in eflags, as QEMU's cpu_load_eflags leaves them
@@ -348,10 +359,10 @@ static inline void cpustate_rflags_to_state(const struct cpustate_layout *l, uin
 	uint8_t *d = h + l->data;
 	uint32_t f = (uint32_t)v, op = (uint32_t)l->cc_op_eflags, df = (f & (1u << 10)) ? (uint32_t)-1 : 1u;
 	uint64_t cc_src = f & 0x8d5u, fl = f | 2u;
-	memcpy(d + 19 * 8, &cc_src, 8);
-	memcpy(d + 21 * 8, &op, 4);
-	memcpy(d + 21 * 8 + 4, &df, 4);
-	memcpy(d + 17 * 8, &fl, 8);
+	memcpy(d + ENV_CC_SRC, &cc_src, 8);
+	memcpy(d + ENV_CC_OP, &op, 4);
+	memcpy(d + ENV_DF, &df, 4);
+	memcpy(d + ENV_EFLAGS, &fl, 8);
 }
 
 /* Inline: VM entry and exit load RFLAGS each time. */
@@ -420,7 +431,7 @@ static inline bool cpustate_live(struct cpustate *cs, bool in_loop, struct cpu_l
 	uint32_t hf;
 	memcpy(&hf, c + cs->lay->hflags, 4);
 	l->gpr = (uint64_t *)(void *)cs->env;
-	memcpy(&l->eflags, cs->env + 17 * 8, 8);
+	memcpy(&l->eflags, cs->env + ENV_EFLAGS, 8);
 	l->eflags &= ~(1ull << 10);
 	memcpy(&l->cr3, c + cs->lay->cr + 24, 8);
 	l->cpl = hf & HF_CPL_MASK;

@@ -178,8 +178,6 @@ uint8_t *cpustate_env_find(uc_engine *uc, const struct cpustate_layout *lay, uc_
 /* RFLAGS bits the engine keeps outside `eflags` while its loop runs: OF, SF, ZF,
  * AF, PF, CF (in CC_SRC with CC_OP_EFLAGS) and DF (as +1/-1). */
 #define EFLAGS_LAZY_BITS 0xcd5u
-#define ENV_EFLAGS (17 * 8)    /* after regs[16] and eip */
-#define ENV_EIP (16 * 8)
 
 static uint32_t word32(const uint8_t *p)
 {
@@ -245,8 +243,8 @@ void cpustate_clear_arith_jump(struct cpustate *cs, uint64_t rip)
 	uint8_t *d = cs->env;
 	uint64_t zero = 0;
 	int32_t op = cs->lay->cc_op_eflags;
-	memcpy(d + 19 * 8, &zero, 8);          /* cc_src */
-	memcpy(d + 21 * 8, &op, 4);            /* cc_op */
+	memcpy(d + ENV_CC_SRC, &zero, 8);
+	memcpy(d + ENV_CC_OP, &op, 4);
 	uint64_t fl;
 	memcpy(&fl, d + ENV_EFLAGS, 8);
 	fl |= 2;

@@ -52,7 +52,7 @@ static inline bool site_vmx_lean(struct lp *lp, struct site *st)
 	uint32_t hf;
 	uint64_t fl, cr3;
 	memcpy(&hf, head + cs->lay->hflags, 4);
-	memcpy(&fl, cs->env + 17 * 8, 8);
+	memcpy(&fl, cs->env + ENV_EFLAGS, 8);
 	memcpy(&cr3, head + cs->lay->cr + 24, 8);
 	if ((hf & st->lean_hf_mask) != st->lean_hf_want || (fl & ((1u << 8) | (1u << 17))) ||
 	    cr3 != st->cr3 || trace_on(lp->m, VTSIM_TRACE_VMX))
