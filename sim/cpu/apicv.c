@@ -367,10 +367,8 @@ bool apicv_enter(struct lp *lp, bool injected)
  * hook): it stops after the instruction and comes back with the boundary hook. */
 static void stop_for_boundary(struct lp *lp)
 {
-	if (lp->vmx.boundary_want && !lp->vmx.boundary_hooked) {
-		lp->co_restart = true;
-		uc_emu_stop(lp->uc);
-	}
+	if (lp->vmx.boundary_want && !lp->vmx.boundary_hooked)
+		lp_restart_run(lp);
 }
 
 bool apicv_mov_to_cr8(struct lp *lp, uint64_t rip, unsigned len, uint64_t v)

@@ -34,20 +34,10 @@ static bool same(const struct bp_watch *w, uint8_t set, const uint64_t la[BP_COU
 	return true;
 }
 
-/* An instruction breakpoint enabled in DR7 (Ln or Gn with R/Wn = 00)? */
-static bool any_enabled(uint64_t dr7)
-{
-	for (unsigned n = 0; n < BP_COUNT; n++)
-		if (DR7_ENABLES(dr7, n) && DR7_RW(dr7, n) == 0)
-			return true;
-	return false;
-}
-
 bool bp_differs(struct lp *lp, struct engine *e)
 {
 	(void)lp;
-	/* The usual case in one look: nothing armed, nothing enabled. */
-	if (!e->uc || (!e->bp.armed && !any_enabled(cpustate_dr7(&e->cs))))
+	if (!e->uc || bp_none(&e->bp, cpustate_dr7(&e->cs)))
 		return false;
 	uint64_t la[BP_COUNT];
 	uint8_t set = wanted(e->uc, la);
@@ -75,10 +65,8 @@ static void on_bp(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 	 * handler's RIP: stopping skips them. A VM exit the #DB made comes back here at
 	 * the next entry, and if that entry left the guest at this instruction, they run
 	 * as they would have. */
-	if (!lp->m->stopped && !lp->co_terminate && cpu_reg(uc, UC_X86_REG_RIP) != rip) {
-		lp->co_restart = true;
-		uc_emu_stop(uc);
-	}
+	if (!lp->m->stopped && !lp->co_terminate && cpu_reg(uc, UC_X86_REG_RIP) != rip)
+		lp_restart_run(lp);
 }
 
 void bp_apply(struct lp *lp)
@@ -110,8 +98,6 @@ void bp_apply(struct lp *lp)
 
 void bp_dr_written(struct lp *lp)
 {
-	if (!bp_differs(lp, lp->active))
-		return;
-	lp->co_restart = true;
-	uc_emu_stop(lp->uc);
+	if (bp_differs(lp, lp->active))
+		lp_restart_run(lp);
 }

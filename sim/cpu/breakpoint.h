@@ -33,8 +33,8 @@ struct bp_watch {
 /* Does what the engine's DR0-DR3 and DR7 arm differ from its hooks? */
 bool bp_differs(struct lp *lp, struct engine *e);
 
-/* The usual case, for VM entry: nothing armed, and DR7 (the engine's) enables no
- * breakpoint at all, so nothing differs. */
+/* The usual case in one look (bp_differs asks first; VM entry inline): nothing
+ * armed, and DR7 (the engine's) enables no breakpoint at all. */
 static inline bool bp_none(const struct bp_watch *w, uint64_t dr7)
 {
 	return !w->armed && !(dr7 & 0xff);

@@ -175,6 +175,12 @@ static bool counts_from_start(const struct vtsim_machine *m)
 	return m->cfg.max_insns || m->cfg.timeout_s > 0 || m->cfg.gdb || m->nr_lps > 1;
 }
 
+void lp_restart_run(struct lp *lp)
+{
+	lp->co_restart = true;
+	uc_emu_stop(lp->uc);
+}
+
 void lp_count_instructions(struct lp *lp)
 {
 	if (lp->counting)

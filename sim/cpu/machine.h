@@ -239,6 +239,12 @@ void lp_retire_slow(struct lp *lp);
  * timer or PAUSE-loop exiting), or something needs it: the LP counts instructions
  * from the next one on. Its engines get the block hook; one in the middle of a run
  * stops so that it runs again with it. */
+/* From inside a callback of the active engine: the engine stops before anything
+ * else of the instruction it is at runs (its other hooks: a site's would execute
+ * that instruction or exit for it) and the run loop starts it again at once, at
+ * RIP as the callback left it. For an event delivered from a hook, or a change to
+ * the engine's hooks, which takes effect only while it is stopped. */
+void lp_restart_run(struct lp *lp);
 void lp_count_instructions(struct lp *lp);
 void lp_retire_recompute(struct lp *lp);
 static inline void lp_retire(struct lp *lp, uint64_t n)

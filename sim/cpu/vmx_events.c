@@ -37,17 +37,11 @@ static bool nmi_exiting(const struct vmx_lp *v)
 	return vmcs_read_enc(&v->vmcs, PIN_BASED_VM_EXEC_CONTROL) & PIN_BASED_NMI_EXITING;
 }
 
-/* An event delivered from the boundary hook moved RIP to its handler, but the
+/* An event delivered from the boundary hook moves RIP to its handler, but the
  * engine would still call the other hooks of the instruction it was about to
- * execute (a site's, which would execute that instruction or exit for it at the
- * handler's RIP): stopping skips them, and the run starts again at the handler. */
-static void redirected(struct lp *lp)
-{
-	lp->co_restart = true;
-	uc_emu_stop(lp->uc);
-}
-
-/* A VM exit taken here comes back here at the next VM entry: the guest coroutine
+ * execute: lp_restart_run skips them, and the run starts again at the handler.
+ *
+ * A VM exit taken here comes back here at the next VM entry: the guest coroutine
  * resumes inside this hook. If that entry put the guest elsewhere (an event
  * delivered, RIP moved by the VMM), the rest of the struck instruction's hooks must
  * not run: a site's would execute that instruction, or exit for it, at the new RIP. */
@@ -55,7 +49,7 @@ static void boundary_exit(struct lp *lp, uc_engine *uc, uint32_t reason, const s
 {
 	vmx_exit(lp, reason, xi);
 	if (!lp->m->stopped && !lp->co_terminate && lp->vmx.non_root && cpu_reg(uc, UC_X86_REG_RIP) != xi->rip)
-		redirected(lp);
+		lp_restart_run(lp);
 }
 
 static void on_boundary(uc_engine *uc, uint64_t address, uint32_t size, void *user)
@@ -67,7 +61,7 @@ static void on_boundary(uc_engine *uc, uint64_t address, uint32_t size, void *us
 	/* A branch went to a non-canonical address: it faults, nothing is fetched. */
 	if (!la_canonical(address, 0) && noncanon_in_64bit_mode(lp, address)) {
 		noncanon_fetch_fault(lp);
-		redirected(lp);
+		lp_restart_run(lp);
 		return;
 	}
 	lp->last_insn_la = address;
@@ -101,7 +95,7 @@ static void on_boundary(uc_engine *uc, uint64_t address, uint32_t size, void *us
 	/* Debug traps come next: those VM entry held under MOV-SS blocking are due
 	 * once the first instruction has completed. */
 	if (!first && vmx_dbg_boundary(lp, xi.rip)) {
-		redirected(lp);
+		lp_restart_run(lp);
 		return;
 	}
 	/* NMI window: no virtual-NMI blocking and no MOV-SS blocking (the engine has
@@ -116,12 +110,12 @@ static void on_boundary(uc_engine *uc, uint64_t address, uint32_t size, void *us
 	}
 	if (apicv_virq(lp) && interrupts_open(lp)) {
 		apicv_deliver(lp, xi.rip);
-		redirected(lp);
+		lp_restart_run(lp);
 		return;
 	}
 	/* Last, the instruction's own fault: #AC before it executes. */
 	if (align_check_fault(lp, xi.rip))
-		redirected(lp);
+		lp_restart_run(lp);
 }
 
 /* Adds or removes the per-instruction hook. Only while the guest engine is not
@@ -192,8 +186,7 @@ void vmx_events_cr0(struct lp *lp, uint64_t cr0)
 		return;
 	/* The engine stops after the MOV to CR0 and comes back with the hook. */
 	v->boundary_want = true;
-	lp->co_restart = true;
-	uc_emu_stop(lp->uc);
+	lp_restart_run(lp);
 }
 
 void vmx_events_watch_iret(struct lp *lp)
