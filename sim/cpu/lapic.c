@@ -240,12 +240,12 @@ uint32_t lapic_reg_read(struct lp *lp, uint64_t dword_offset)
 uint64_t lapic_mmio_read(struct lp *lp, uint64_t offset, unsigned size)
 {
 	if (!lapic_visible(lp))
-		return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+		return mmio_size_mask(size);
 	/* Registers are doublewords at 16-byte steps; a narrower or misaligned read gets
 	 * the bytes of the doubleword it falls in (bytes 4-15 of a slot read as 0). */
 	uint64_t v = lapic_reg_read(lp, offset & ~3ull) | (uint64_t)lapic_reg_read(lp, (offset & ~3ull) + 4) << 32;
 	v >>= 8 * (offset & 3);
-	return size >= 8 ? v : v & ((1ull << (8 * size)) - 1);
+	return v & mmio_size_mask(size);
 }
 
 void lapic_mmio_write(struct lp *lp, uint64_t offset, unsigned size, uint64_t v)

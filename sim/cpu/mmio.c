@@ -96,7 +96,7 @@ static int mov_made(struct lp *lp, const struct mmio_access *a, struct insn_mov 
 	if (!a->write)
 		return 1;
 	uint64_t v = mv->gpr >= 0 ? cpu_reg(a->uc, cpu_gpr_ids[mv->gpr]) : mv->imm;
-	uint64_t mask = a->size >= 8 ? ~0ull : (1ull << (8 * a->size)) - 1;
+	uint64_t mask = mmio_size_mask(a->size);
 	return (v & mask) == (a->value & mask);
 }
 
@@ -149,7 +149,7 @@ void mmio_resume(struct lp *lp, uc_engine *uc)
 
 static uint64_t open_bus_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
 {
-	return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+	return mmio_size_mask(size);
 }
 
 static void open_bus_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v, void *user)

@@ -20,6 +20,12 @@ struct mmio_dev {
 
 #define MMIO_MAX_DEVS 4
 
+/* The bits an access of `size` bytes carries (all ones: what the open bus reads). */
+static inline uint64_t mmio_size_mask(unsigned size)
+{
+	return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+}
+
 /* What an engine's MMIO callback needs: the LP and the device. */
 struct mmio_binding {
 	struct lp *lp;
